@@ -1,0 +1,110 @@
+"""The exceptions adcompiler raises, and the one helper that formats them.
+
+Every user-facing message has the same shape (see docs/design.md):
+
+    model.py:12:8: no derivative rule for numpy.fft.fft
+        y = np.fft.fft(x)
+            ^
+    adcompiler differentiates the functions listed in docs/derivatives.md.
+    Register a rule with @adcompiler.rule(...), or make the call's inputs
+    independent of the differentiated arguments.
+
+what is wrong (in the user's terms) -> where -> what is supported -> what to do.
+Each class also derives from the matching builtin exception so that ordinary
+``except NotImplementedError`` / ``except ValueError`` clauses keep working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's source: absolute file line and 0-based column."""
+
+    filename: str
+    lineno: int
+    col: int = 0
+    line_text: str = ""
+    function: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}:{self.col + 1}"
+
+
+class AdError(Exception):
+    """Base class of every error adcompiler raises on purpose.
+
+    Example:
+        >>> try:
+        ...     adcompiler.grad(len)
+        ... except adcompiler.AdError as err:
+        ...     print(type(err).__name__)
+        SourceUnavailableError
+    """
+
+    def __init__(self, what: str, location: Location | None = None, help: str = ""):
+        self.what = what
+        self.location = location
+        self.help = help
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = []
+        if self.location is not None:
+            loc = self.location
+            where = f"{loc}: {self.what}"
+            if loc.function:
+                where += f" (in function '{loc.function}')"
+            parts.append(where)
+            if loc.line_text.strip():
+                text = loc.line_text.rstrip("\n")
+                stripped = text.lstrip()
+                indent = len(text) - len(stripped)
+                parts.append("    " + stripped)
+                parts.append("    " + " " * max(loc.col - indent, 0) + "^")
+        else:
+            parts.append(self.what)
+        if self.help:
+            parts.append(self.help)
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(AdError, NotImplementedError):
+    """The function uses a Python construct the compiler does not handle."""
+
+
+class NoDerivativeRuleError(AdError, NotImplementedError):
+    """A call on differentiated values has no registered derivative rule."""
+
+
+class NonScalarOutputError(AdError, ValueError):
+    """`grad` was asked for the gradient of a function whose result is not a scalar."""
+
+
+class WrtError(AdError, ValueError):
+    """`wrt` names no parameter of the function, or is out of range."""
+
+
+class SourceUnavailableError(AdError, TypeError):
+    """The function's Python source cannot be read (a builtin, a REPL definition)."""
+
+
+class SeedShapeError(AdError, ValueError):
+    """The seed passed to a vjp does not have the shape of the function's result."""
+
+
+class RuleDefinitionError(AdError, TypeError):
+    """A derivative rule is malformed; raised when the rule is registered."""
+
+
+class InternalCompilerError(AdError, RuntimeError):
+    """A bug in adcompiler: input reached a pass that should have been fenced."""
+
+    def __init__(self, what: str, location: Location | None = None, help: str = ""):
+        help = help or (
+            "This is a bug in adcompiler, not in your code. Please report it with "
+            "the function that triggered it."
+        )
+        super().__init__(what, location, help)

@@ -1,0 +1,61 @@
+"""Deterministic, readable, collision-free names for generated code.
+
+Generated code is read by people and compared by golden tests, so names never
+come from counters shared across compilations, uuids or ids: a `Namer` is made
+per generated function, seeded with every name the user's code already uses,
+and hands out `dx` for the adjoint of `x`, `_t1, _t2, ...` for temporaries,
+`_stack` for the stack, adding a numeric suffix only on collision.
+"""
+
+from __future__ import annotations
+
+
+class Namer:
+    """Hands out names that collide neither with the user's nor with each other.
+
+    Example:
+        >>> namer = Namer({"x", "dx"})
+        >>> namer.adjoint("x"), namer.adjoint("y"), namer.temp(), namer.fresh("_stack")
+        ('d_x', 'dy', '_t1', '_stack')
+    """
+
+    def __init__(self, taken=()):
+        self.taken: set[str] = set(taken)
+        self._derived: dict[tuple[str, str], str] = {}
+        self._temp_count = 0
+
+    def reserve(self, *names: str) -> None:
+        self.taken.update(names)
+
+    def fresh(self, base: str) -> str:
+        candidate, suffix = base, 1
+        while candidate in self.taken:
+            suffix += 1
+            candidate = f"{base}{suffix}"
+        self.taken.add(candidate)
+        return candidate
+
+    def temp(self) -> str:
+        while True:
+            self._temp_count += 1
+            candidate = f"_t{self._temp_count}"
+            if candidate not in self.taken:
+                self.taken.add(candidate)
+                return candidate
+
+    def _derive(self, kind: str, prefix: str, variable: str) -> str:
+        key = (kind, variable)
+        if key not in self._derived:
+            preferred = prefix + variable
+            if preferred in self.taken:
+                preferred = prefix + "_" + variable.lstrip("_")
+            self._derived[key] = self.fresh(preferred)
+        return self._derived[key]
+
+    def adjoint(self, variable: str) -> str:
+        """`dx` for `x`: the adjoint (reverse mode) of a variable."""
+        return self._derive("adjoint", "d", variable)
+
+    def tangent(self, variable: str) -> str:
+        """`dx` for `x` in forward mode: the tangent of a variable."""
+        return self._derive("tangent", "d", variable)

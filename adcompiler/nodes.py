@@ -1,0 +1,161 @@
+"""The one place that builds gast nodes.
+
+gast's constructors take every field positionally-or-by-keyword and their
+field lists change between releases; keeping construction here means a gast
+upgrade touches one file. Also home to tiny queries every pass needs.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+
+def name(id: str, ctx: str = "load") -> gast.Name:
+    context = {"load": gast.Load, "store": gast.Store, "param": gast.Param,
+               "del": gast.Del}[ctx]()
+    return gast.Name(id=id, ctx=context, annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str | gast.AST, value: gast.AST) -> gast.Assign:
+    if isinstance(target, str):
+        target = name(target, "store")
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def expr_stmt(value: gast.AST) -> gast.Expr:
+    return gast.Expr(value=value)
+
+
+def call(func: str | gast.AST, args=(), keywords=None) -> gast.Call:
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in (keywords or {}).items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def attribute(value: gast.AST, attr: str) -> gast.Attribute:
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def dotted(path: str) -> gast.AST:
+    """`'np.linalg.norm'` -> Attribute(Attribute(Name('np'), 'linalg'), 'norm')."""
+    head, *rest = path.split(".")
+    node: gast.AST = name(head)
+    for part in rest:
+        node = attribute(node, part)
+    return node
+
+
+def binop(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.BinOp:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def add(left, right):
+    return binop(left, gast.Add(), right)
+
+
+def unary_not(operand: gast.AST) -> gast.UnaryOp:
+    return gast.UnaryOp(op=gast.Not(), operand=operand)
+
+
+def tuple_(elts, ctx: str = "load") -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=gast.Store() if ctx == "store" else gast.Load())
+
+
+def if_(test, body, orelse=()) -> gast.If:
+    return gast.If(test=test, body=list(body) or [gast.Pass()], orelse=list(orelse))
+
+
+def while_(test, body) -> gast.While:
+    return gast.While(test=test, body=list(body) or [gast.Pass()], orelse=[])
+
+
+def for_(target: str, iter_: gast.AST, body) -> gast.For:
+    return gast.For(target=name(target, "store"), iter=iter_, body=list(body) or [gast.Pass()],
+                    orelse=[], type_comment=None)
+
+
+def return_(value: gast.AST | None) -> gast.Return:
+    return gast.Return(value=value)
+
+
+def comment(text: str) -> gast.Expr:
+    """A statement the printer turns into a `# text` line (ASTs carry no comments)."""
+    return gast.Expr(value=gast.Constant(value=COMMENT_MARK + text, kind=None))
+
+
+COMMENT_MARK = "\x00adcomment:"
+
+
+def is_comment(stmt: gast.AST) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, str) and stmt.value.value.startswith(COMMENT_MARK))
+
+
+def function_def(fn_name: str, params, body, docstring: str | None = None) -> gast.FunctionDef:
+    args = gast.arguments(
+        args=[name(p, "param") for p in params], posonlyargs=[], vararg=None, kwonlyargs=[],
+        kw_defaults=[], kwarg=None, defaults=[])
+    stmts = list(body)
+    if docstring:
+        stmts.insert(0, gast.Expr(value=const(docstring)))
+    return gast.FunctionDef(name=fn_name, args=args, body=stmts, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+
+
+def module(body) -> gast.Module:
+    return gast.Module(body=list(body), type_ignores=[])
+
+
+def parse_expr(text: str) -> gast.AST:
+    return gast.parse(text, mode="eval").body
+
+
+class _Annotations(dict):
+    """Per-node facts from analyses. Copies of a tree share them: the objects
+    recorded (modules, functions) cannot and need not be deep-copied."""
+
+    def __deepcopy__(self, memo):
+        return _Annotations(self)
+
+
+def annotate(node: gast.AST, key: str, value) -> None:
+    if not isinstance(getattr(node, "ad_anno", None), _Annotations):
+        node.ad_anno = _Annotations()
+    node.ad_anno[key] = value
+
+
+def annotation(node: gast.AST, key: str, default=None):
+    return getattr(node, "ad_anno", {}).get(key, default)
+
+
+def is_atom(node: gast.AST) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def clone(node):
+    """Deep copy of a tree, sharing nothing mutable with the original."""
+    return copy.deepcopy(node)
+
+
+def names_loaded(node: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def names_stored(node: gast.AST) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
+    for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        if hasattr(old, attr):
+            setattr(new, attr, getattr(old, attr))
+    return new

@@ -1,0 +1,36 @@
+"""Derivatives of Python's operators and numeric builtins.
+
+Binary operators reach the compiler as `operator.add`, `operator.mul`, ...;
+the same templates serve Python floats and NumPy arrays (operators on arrays
+dispatch to ufuncs with the same derivatives), and use only operators so that
+float code stays float code.
+"""
+
+import builtins
+import operator
+
+from .registry import linear_rule, nondifferentiable, pointwise
+
+RULES = [
+    pointwise(operator.add, "x, y", x="g", y="g"),
+    pointwise(operator.sub, "x, y", x="g", y="-g"),
+    pointwise(operator.mul, "x, y", x="g * y", y="g * x"),
+    pointwise(operator.truediv, "x, y", x="g / y", y="-g * result / y"),
+    pointwise(operator.pow, "x, y", x="g * y * x ** (y - 1)", y="g * result * np.log(x)"),
+    pointwise(operator.neg, "x", x="-g"),
+    pointwise(operator.pos, "x", x="g"),
+    pointwise(builtins.abs, "x", x="g * sign(x)"),
+    pointwise(builtins.float, "x", x="g"),
+    linear_rule(operator.matmul, "a, b",
+                adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
+                tangent={"a": "g @ b", "b": "a @ g"}),
+    linear_rule(operator.getitem, "x, index",
+                adjoint={"x": "getitem_adjoint(g, x, index)"},
+                tangent={"x": "g[index]"}),
+    *nondifferentiable(
+        operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+        operator.not_, operator.floordiv, operator.mod, operator.is_, operator.is_not,
+        operator.contains, builtins.len, builtins.range, builtins.int, builtins.bool,
+        builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
+        builtins.repr, builtins.hash, builtins.id),
+]

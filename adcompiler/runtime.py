@@ -1,0 +1,221 @@
+"""Only what generated code calls: broadcasting, zero adjoints, seeds, and the
+adjoints of the few primitives whose vector-Jacobian product is more than one
+NumPy expression.
+
+Everything here is on the hot path of generated code, so the common case (a
+Python float, or arrays whose shapes already agree) returns at the first test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NonScalarOutputError, SeedShapeError
+
+_ndarray = np.ndarray
+
+
+def unbroadcast(g, x):
+    """Sum the adjoint `g` of a broadcast result down to the shape of operand `x`.
+
+    Example:
+        >>> unbroadcast(np.ones((3, 2)), np.zeros(2))
+        array([3., 3.])
+    """
+    if type(g) is float:
+        return g
+    shape = np.shape(x)
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    extra = len(g_shape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if not shape and not isinstance(x, _ndarray):
+        return g.item() if isinstance(g, (_ndarray, np.generic)) else g
+    return g
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise."""
+    if isinstance(x, _ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    if isinstance(x, np.generic):
+        return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
+    return 0.0
+
+
+def sign(x):
+    """The derivative of abs: np.sign for arrays, an int for Python numbers."""
+    if isinstance(x, (_ndarray, np.generic)):
+        return np.sign(x)
+    return (x > 0) - (x < 0)
+
+
+def scalar_seed(result, where):
+    """The seed 1.0 of a scalar result; a clear error for anything else."""
+    if isinstance(result, float):
+        return 1.0
+    if isinstance(result, (_ndarray, np.generic)):
+        if result.size == 1 and result.ndim == 0:
+            return np.ones_like(result)
+        raise NonScalarOutputError(
+            f"{where} returns an array of shape {result.shape}; grad needs a scalar output",
+            help="Reduce the result to a scalar (np.sum, np.mean, a loss), or use "
+            "adcompiler.vjp(f) and pass a seed of that shape: vjp(f)(*args, seed) gives "
+            "the gradient of sum(f(*args) * seed), like torch's y.backward(seed). "
+            "(torch says: grad can be implicitly created only for scalar outputs.)")
+    if isinstance(result, int) and not isinstance(result, bool):
+        return 1.0
+    raise NonScalarOutputError(
+        f"{where} returns a {type(result).__name__}; grad needs a float or a 0-d array",
+        help="Return a scalar, or use adcompiler.vjp(f) with a seed.")
+
+
+def checked_seed(seed, result, where):
+    """The seed of a vjp, checked against the result's shape."""
+    if np.shape(seed) != np.shape(result):
+        raise SeedShapeError(
+            f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
+            f"function returns shape {np.shape(result)}",
+            help="Pass a seed with exactly the shape of the function's result.")
+    if isinstance(result, (_ndarray, np.generic)):
+        return np.asarray(seed, dtype=result.dtype if result.dtype.kind == "f" else float)
+    return float(seed) if not isinstance(seed, _ndarray) else seed
+
+
+def as_gradient(adjoint, x):
+    """Give a gradient the type, shape and dtype of its argument `x`."""
+    if isinstance(x, _ndarray):
+        dtype = x.dtype if x.dtype.kind in "fc" else np.float64
+        if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
+            return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
+        return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
+    if isinstance(x, np.generic):
+        return x.dtype.type(adjoint) if x.dtype.kind in "fc" else float(adjoint)
+    if isinstance(x, (float, int)):
+        return float(adjoint)
+    return adjoint
+
+
+def sum_adjoint(g, a, axis, keepdims):
+    """Adjoint of np.sum: spread g back over the summed axes."""
+    shape = np.shape(a)
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        g = np.expand_dims(g, tuple(ax % len(shape) for ax in axes))
+    return np.broadcast_to(g, shape) if shape else g
+
+
+def mean_count(a, axis):
+    """How many elements each mean averaged over."""
+    shape = np.shape(a)
+    if axis is None:
+        return float(np.prod(shape)) if shape else 1.0
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return float(np.prod([shape[ax] for ax in axes]))
+
+
+def getitem_adjoint(g, x, index):
+    """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up)."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    np.add.at(out, index, g)
+    return out
+
+
+def transpose_adjoint(g, axes):
+    """Adjoint of np.transpose(a, axes): transpose back with the inverse permutation."""
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))
+
+
+def dot_adjoint_a(g, a, b):
+    """Adjoint of np.dot(a, b) with respect to a, for 0-d, 1-d and 2-d operands."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * b, a)
+    if b_nd == 1:
+        return np.multiply.outer(g, b) if a_nd > 1 else g * b
+    if a_nd == 1:
+        return np.dot(b, g)
+    return np.dot(g, np.swapaxes(b, -1, -2))
+
+
+def dot_adjoint_b(g, a, b):
+    """Adjoint of np.dot(a, b) with respect to b."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * a, b)
+    if a_nd == 1:
+        return np.multiply.outer(a, g) if b_nd > 1 else g * a
+    return np.dot(np.swapaxes(a, -1, -2), g)
+
+
+def matmul_adjoint_a(g, a, b):
+    """Adjoint of a @ b with respect to a (1-d operands and batch broadcasting)."""
+    if np.ndim(b) == 1:
+        grad = np.multiply.outer(g, b) if np.ndim(a) > 1 else g * b
+    elif np.ndim(a) == 1:
+        grad = np.matmul(b, g[..., None])[..., 0] if np.ndim(g) > 0 else np.matmul(b, g)
+        return unbroadcast(grad, a)
+    else:
+        grad = np.matmul(g, np.swapaxes(b, -1, -2))
+    return unbroadcast(grad, a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """Adjoint of a @ b with respect to b."""
+    if np.ndim(a) == 1:
+        grad = np.multiply.outer(a, g) if np.ndim(b) > 1 else g * a
+        if np.ndim(b) > 2:
+            grad = np.swapaxes(np.multiply.outer(a, g), 0, -2)
+    elif np.ndim(b) == 1:
+        grad = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0]
+    else:
+        grad = np.matmul(np.swapaxes(a, -1, -2), g)
+    return unbroadcast(grad, b)
+
+
+def _norm_check(ord, axis):
+    if ord not in (None, 2, "fro") or (ord == 2 and axis is not None and not isinstance(axis, int)):
+        raise NotImplementedError(
+            f"adcompiler differentiates np.linalg.norm only for the 2-norm of vectors and "
+            f"the Frobenius norm of matrices (ord=None); got ord={ord!r}, axis={axis!r}")
+
+
+def norm_adjoint(g, x, result, ord, axis, keepdims):
+    """Adjoint of the 2-norm / Frobenius norm: g * x / norm (0 where the norm is 0)."""
+    _norm_check(ord, axis)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        result = np.expand_dims(result, axis)
+    safe = np.where(result == 0, 1.0, result)
+    return np.where(result == 0, 0.0, g * x / safe)
+
+
+def norm_tangent(g, x, result, ord, axis, keepdims):
+    """Tangent of the 2-norm: sum(x * g) / norm over the reduced axes."""
+    _norm_check(ord, axis)
+    safe = np.where(result == 0, 1.0, result)
+    return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
+
+
+# The helpers a rule template may call by name (checked when rules are registered).
+TEMPLATE_HELPERS = {
+    "unbroadcast": unbroadcast, "zeros_like": zeros_like, "sign": sign,
+    "sum_adjoint": sum_adjoint, "mean_count": mean_count,
+    "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
+    "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
+    "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
+    "norm_adjoint": norm_adjoint, "norm_tangent": norm_tangent,
+}
+
+# Everything generated code may reference besides templates' helpers.
+GENERATED_CODE_HELPERS = {
+    **TEMPLATE_HELPERS,
+    "scalar_seed": scalar_seed, "checked_seed": checked_seed, "as_gradient": as_gradient,
+}
