@@ -23,6 +23,7 @@ class Namer:
         self.taken: set[str] = set(taken)
         self._derived: dict[tuple[str, str], str] = {}
         self._temp_count = 0
+        self._pinned: set[str] = set()
 
     def reserve(self, *names: str) -> None:
         self.taken.update(names)
@@ -51,6 +52,20 @@ class Namer:
                 preferred = prefix + "_" + variable.lstrip("_")
             self._derived[key] = self.fresh(preferred)
         return self._derived[key]
+
+    def snapshot(self):
+        """The namer's state, to undo names handed out by a trial generation."""
+        return set(self.taken), dict(self._derived), self._temp_count
+
+    def restore(self, state) -> None:
+        taken, derived, count = state
+        self.taken = set(taken) | self._pinned
+        self._derived, self._temp_count = dict(derived), count
+
+    def pin(self, name: str) -> None:
+        """Keep `name` taken even across `restore` (names bound outside the code)."""
+        self._pinned.add(name)
+        self.taken.add(name)
 
     def adjoint(self, variable: str) -> str:
         """`dx` for `x`: the adjoint (reverse mode) of a variable."""

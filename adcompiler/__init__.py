@@ -1,0 +1,24 @@
+"""adcompiler: source-to-source automatic differentiation for Python and NumPy.
+
+    import adcompiler as ad
+    df = ad.grad(f)            # a new Python function computing the gradient
+    print(ad.source(df))       # ... whose code you can read
+
+See README.md and docs/ for the tour.
+"""
+
+from .api import grad, register_rule, source, value_and_grad, vjp
+from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
+                     NonScalarOutputError, RuleDefinitionError, SeedShapeError,
+                     SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+from .rules.registry import linear_rule, nondifferentiable, pointwise
+
+__all__ = [
+    "grad", "value_and_grad", "vjp", "source", "register_rule",
+    "pointwise", "linear_rule", "nondifferentiable",
+    "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
+    "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
+    "InternalCompilerError",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,73 @@
+"""What every pass of one compilation shares: the parsed function, the names
+in use, the free names of the generated code, and the differentiated
+parameters."""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import runtime
+from .naming import Namer
+from .source import ParsedFunction
+
+# Objects generated code refers to by name, besides the user's own names.
+HELPER_OBJECTS = {"np": np, "math": math, **runtime.GENERATED_CODE_HELPERS}
+
+
+@dataclass
+class Context:
+    """One compilation: a user function and how it is being differentiated."""
+
+    parsed: ParsedFunction
+    namer: Namer
+    wrt: tuple = (0,)
+    aliases: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)      # free name of generated code -> cell
+    callees: dict = field(default_factory=dict)    # (function, wrt) -> (primal, adjoint) names
+
+    @classmethod
+    def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
+        used = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+        ctx = cls(parsed, Namer(used), tuple(wrt))
+        for name in parsed.function.__code__.co_freevars:
+            index = parsed.function.__code__.co_freevars.index(name)
+            ctx.cells[name] = parsed.function.__closure__[index]
+        return ctx
+
+    def helper(self, name: str) -> str:
+        """The name generated code uses for helper `name` (np, unbroadcast, ...):
+        the helper's own name unless the user's code already means something
+        else by it."""
+        if name not in self.aliases:
+            found, value = self.parsed.lookup(name)
+            is_local = name in getattr(self.parsed, "local_names", ())
+            if name in self.namer.taken and (is_local or not found
+                                              or value is not HELPER_OBJECTS[name]):
+                alias = self.namer.fresh(name)
+            else:
+                alias = name
+            self.namer.pin(alias)
+            self.aliases[name] = alias
+            self.cells[alias] = types.CellType(HELPER_OBJECTS[name])
+        return self.aliases[name]
+
+    def callee(self, function, wrt: tuple, location) -> tuple[str, str]:
+        """Names, in the code being generated, of the split derivative of a
+        user function called with active arguments at positions `wrt`."""
+        key = (function, wrt)
+        if key not in self.callees:
+            from .derivatives import split_derivative
+            split = split_derivative(function, wrt, location)
+            base = function.__name__
+            primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
+            self.namer.pin(primal)
+            self.namer.pin(adjoint)
+            self.cells[primal] = split.primal_cell
+            self.cells[adjoint] = split.adjoint_cell
+            self.callees[key] = (primal, adjoint)
+        return self.callees[key]

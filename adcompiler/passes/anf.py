@@ -1,0 +1,319 @@
+"""Normalise: one operation per statement, every operand a name or a constant.
+
+Input: a fenced, resolved FunctionDef. Output: the same function in this small
+language (A-normal form), which is all the analyses and transformations see:
+
+    stmt  := name = rhs | rhs (a call, for its effect)
+           | if atom: stmt* else: stmt*
+           | while atom: stmt*        (the test's statements stand before the
+                                       loop and again at the end of the body)
+           | for name in name: stmt*
+           | return atom | pass | assert ... | raise ...
+    rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, k=atom)
+           | atom[index] | atom.attr | (atom, ...) | [atom, ...]
+    atom  := name | constant | a module-level reference such as np.pi
+
+Augmented assignments are expanded, `and`/`or` and conditional expressions
+become `if` statements (keeping short-circuit evaluation), array methods and
+`.T` become NumPy calls, and an assignment whose derivative would need the old
+value of its own target (`x = x * w`) goes through a temporary.
+
+    y = np.sin(x * 2) + x        _t1 = x * 2
+                                 _t2 = np.sin(_t1)
+                                 y = _t2 + x
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import InternalCompilerError
+from ..rules import numpy_rules, registry
+
+BINARY_OPERATORS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+}
+UNARY_OPERATORS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+
+_MISSING = object()
+
+
+def primitive_of(rhs: gast.AST):
+    """The callable a normalised right-hand side applies, or None for atoms,
+    literals and attribute reads."""
+    if isinstance(rhs, gast.BinOp):
+        return BINARY_OPERATORS[type(rhs.op)]
+    if isinstance(rhs, gast.UnaryOp):
+        return UNARY_OPERATORS[type(rhs.op)]
+    if isinstance(rhs, gast.Subscript):
+        return operator.getitem
+    if isinstance(rhs, gast.Compare):
+        return operator.lt
+    if isinstance(rhs, gast.Call):
+        return nodes.annotation(rhs.func, "value", None)
+    return None
+
+
+def is_global_reference(node: gast.AST) -> bool:
+    """A name or attribute chain that resolved to a module-level object."""
+    return isinstance(node, (gast.Name, gast.Attribute)) and \
+        nodes.annotation(node, "value", _MISSING) is not _MISSING
+
+
+class _Normaliser:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.namer = ctx.namer
+        self.locals = ctx.parsed.local_names
+
+    # -- statements -------------------------------------------------------
+    def block(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return out
+
+    def statement(self, stmt) -> list:
+        out: list = []
+        if isinstance(stmt, gast.Assign):
+            self.assign(stmt.targets[0], stmt.value, out, stmt)
+        elif isinstance(stmt, gast.AnnAssign):
+            self.assign(stmt.target, stmt.value, out, stmt)
+        elif isinstance(stmt, gast.AugAssign):
+            target = nodes.name(stmt.target.id)
+            value = gast.BinOp(left=target, op=stmt.op, right=stmt.value)
+            nodes.copy_location(value, stmt)
+            self.assign(nodes.name(stmt.target.id, "store"), value, out, stmt)
+        elif isinstance(stmt, gast.Expr):
+            if isinstance(stmt.value, gast.Constant):
+                return []  # docstrings and bare constants do nothing
+            rhs = self.rhs(stmt.value, out)
+            out.append(nodes.copy_location(nodes.expr_stmt(rhs), stmt))
+        elif isinstance(stmt, gast.If):
+            test = self.atom(stmt.test, out)
+            out.append(nodes.copy_location(
+                nodes.if_(test, self.block(stmt.body), self.block(stmt.orelse)), stmt))
+        elif isinstance(stmt, gast.While):
+            test_stmts: list = []
+            test = self.atom(stmt.test, test_stmts)
+            body = self.block(stmt.body) + [nodes.clone(s) for s in test_stmts]
+            out.extend(test_stmts)
+            out.append(nodes.copy_location(nodes.while_(test, body), stmt))
+        elif isinstance(stmt, gast.For):
+            iterable = self.rhs(stmt.iter, out)
+            is_range = isinstance(iterable, gast.Call) and \
+                nodes.annotation(iterable.func, "value", None) is range
+            iter_name = self.namer.fresh("_range" if is_range else "_iter")
+            out.append(nodes.copy_location(nodes.assign(iter_name, iterable), stmt))
+            loop = nodes.for_(stmt.target.id, nodes.name(iter_name), self.block(stmt.body))
+            out.append(nodes.copy_location(loop, stmt))
+        elif isinstance(stmt, gast.Return):
+            value = self.atom(stmt.value, out)
+            out.append(nodes.copy_location(nodes.return_(value), stmt))
+        elif isinstance(stmt, (gast.Pass, gast.Assert, gast.Raise)):
+            out.append(stmt)
+        else:
+            raise InternalCompilerError(f"normalisation met an unfenced statement "
+                                        f"{type(stmt).__name__}", self.ctx.parsed.location(stmt))
+        return out
+
+    def assign(self, target, value, out: list, origin) -> None:
+        if isinstance(target, gast.Tuple):
+            packed = self.atom(value, out)
+            for index, elt in enumerate(target.elts):
+                element = gast.Subscript(value=packed, slice=nodes.const(index), ctx=gast.Load())
+                out.append(nodes.copy_location(nodes.assign(elt.id, element), origin))
+            return
+        rhs = self.rhs(value, out)
+        if self._needs_temporary(target.id, rhs):
+            temp = self.namer.temp()
+            out.append(nodes.copy_location(nodes.assign(temp, rhs), origin))
+            rhs = nodes.name(temp)
+        out.append(nodes.copy_location(nodes.assign(target.id, rhs), origin))
+
+    def _needs_temporary(self, target: str, rhs) -> bool:
+        """Whether the derivative of `target = rhs` reads the old value of `target`."""
+        if nodes.is_atom(rhs) or target not in nodes.names_loaded(rhs):
+            return False
+        rule = registry.lookup(primitive_of(rhs)) if primitive_of(rhs) is not None else None
+        if rule is None or not rule.differentiable:
+            return rule is None
+        bound = bind_arguments(rule, rhs)
+        if bound is None:
+            return True
+        self_params = {p for p, arg in bound.items()
+                       if isinstance(arg, gast.Name) and arg.id == target}
+        # Only operands that are variables can carry a derivative, so only their
+        # templates can need the target's old value.
+        for param, arg in bound.items():
+            if not isinstance(arg, gast.Name):
+                continue
+            for templates in (rule.adjoint, rule.tangent):
+                if param in templates and nodes.names_loaded(templates[param]) & self_params:
+                    return True
+        return False
+
+    # -- expressions ------------------------------------------------------
+    def atom(self, expr, out: list) -> gast.AST:
+        """Emit statements computing `expr`; return a name or constant holding it."""
+        if expr is None:
+            return nodes.const(None)
+        if nodes.is_atom(expr) or is_global_reference(expr):
+            return expr
+        rhs = self.rhs(expr, out)
+        if nodes.is_atom(rhs) or is_global_reference(rhs):
+            return rhs
+        temp = self.namer.temp()
+        out.append(nodes.copy_location(nodes.assign(temp, rhs), expr))
+        return nodes.name(temp)
+
+    def rhs(self, expr, out: list) -> gast.AST:
+        """Emit statements for `expr`'s operands; return one operation over atoms."""
+        if nodes.is_atom(expr) or is_global_reference(expr):
+            return expr
+        if isinstance(expr, gast.BinOp):
+            left = self.atom(expr.left, out)
+            right = self.atom(expr.right, out)
+            return nodes.copy_location(nodes.binop(left, expr.op, right), expr)
+        if isinstance(expr, gast.UnaryOp):
+            operand = self.atom(expr.operand, out)
+            if isinstance(expr.op, gast.USub) and isinstance(operand, gast.Constant):
+                return nodes.const(-operand.value)
+            return nodes.copy_location(gast.UnaryOp(op=expr.op, operand=operand), expr)
+        if isinstance(expr, gast.Compare):
+            left = self.atom(expr.left, out)
+            comparators = [self.atom(c, out) for c in expr.comparators]
+            return nodes.copy_location(
+                gast.Compare(left=left, ops=expr.ops, comparators=comparators), expr)
+        if isinstance(expr, gast.BoolOp):
+            return self.bool_op(expr, out)
+        if isinstance(expr, gast.IfExp):
+            return self.if_expression(expr, out)
+        if isinstance(expr, gast.Call):
+            return self.call(expr, out)
+        if isinstance(expr, gast.Attribute):
+            return self.attribute(expr, out)
+        if isinstance(expr, gast.Subscript):
+            value = self.atom(expr.value, out)
+            index = self.index(expr.slice, out)
+            return nodes.copy_location(gast.Subscript(value=value, slice=index, ctx=gast.Load()),
+                                       expr)
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            elts = [self.atom(e, out) for e in expr.elts]
+            return nodes.copy_location(type(expr)(elts=elts, ctx=gast.Load()), expr)
+        if isinstance(expr, gast.JoinedStr):
+            return expr  # an f-string: opaque and never differentiated
+        raise InternalCompilerError(f"normalisation met an unfenced expression "
+                                    f"{type(expr).__name__}", self.ctx.parsed.location(expr))
+
+    def index(self, index, out: list) -> gast.AST:
+        if isinstance(index, gast.Slice):
+            parts = [None if part is None else self.atom(part, out)
+                     for part in (index.lower, index.upper, index.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(index, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e, out) for e in index.elts], ctx=gast.Load())
+        return self.atom(index, out)
+
+    def bool_op(self, expr: gast.BoolOp, out: list) -> gast.AST:
+        result = self.namer.temp()
+        first = self.atom(expr.values[0], out)
+        out.append(nodes.copy_location(nodes.assign(result, first), expr))
+        rest = gast.BoolOp(op=expr.op, values=expr.values[1:]) if len(expr.values) > 2 \
+            else expr.values[1]
+        evaluate_rest: list = []
+        rest_atom = self.atom(rest, evaluate_rest)
+        evaluate_rest.append(nodes.copy_location(nodes.assign(result, rest_atom), expr))
+        if isinstance(expr.op, gast.And):
+            branch = nodes.if_(nodes.name(result), evaluate_rest)
+        else:
+            branch = nodes.if_(nodes.name(result), [gast.Pass()], evaluate_rest)
+        out.append(nodes.copy_location(branch, expr))
+        return nodes.name(result)
+
+    def if_expression(self, expr: gast.IfExp, out: list) -> gast.AST:
+        result = self.namer.temp()
+        test = self.atom(expr.test, out)
+        body: list = []
+        body.append(nodes.copy_location(nodes.assign(result, self.rhs(expr.body, body)), expr))
+        orelse: list = []
+        orelse.append(nodes.copy_location(nodes.assign(result, self.rhs(expr.orelse, orelse)),
+                                          expr))
+        out.append(nodes.copy_location(nodes.if_(test, body, orelse), expr))
+        return nodes.name(result)
+
+    def call(self, expr: gast.Call, out: list) -> gast.AST:
+        func = expr.func
+        args = list(expr.args)
+        if isinstance(func, gast.Attribute) and not is_global_reference(func):
+            receiver = self.atom(func.value, out)
+            method = numpy_rules.METHODS.get(func.attr)
+            if method is not None:
+                function, packs_varargs = method
+                if packs_varargs and len(args) > 1:
+                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                func = self.helper_function("np", function)
+                args = [receiver] + args
+            else:
+                func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
+        elif not is_global_reference(func) and not isinstance(func, gast.Name):
+            func = self.atom(func, out)
+        atoms = [self.atom(a, out) for a in args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                    for k in expr.keywords]
+        return nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+
+    def attribute(self, expr: gast.Attribute, out: list) -> gast.AST:
+        receiver = self.atom(expr.value, out)
+        function = numpy_rules.ATTRIBUTES.get(expr.attr)
+        if function is not None:
+            call = gast.Call(func=self.helper_function("np", function), args=[receiver],
+                             keywords=[])
+            return nodes.copy_location(call, expr)
+        return nodes.copy_location(gast.Attribute(value=receiver, attr=expr.attr,
+                                                  ctx=gast.Load()), expr)
+
+    def helper_function(self, module: str, function) -> gast.AST:
+        reference = nodes.attribute(nodes.name(self.ctx.helper(module)), function.__name__)
+        nodes.annotate(reference, "value", function)
+        return reference
+
+
+def bind_arguments(rule, call_or_op) -> dict | None:
+    """Map a rule's parameter names to the atoms of a normalised operation, or
+    None when the call's form does not fit the rule's signature."""
+    if isinstance(call_or_op, gast.BinOp):
+        positional, keywords = [call_or_op.left, call_or_op.right], {}
+    elif isinstance(call_or_op, gast.UnaryOp):
+        positional, keywords = [call_or_op.operand], {}
+    elif isinstance(call_or_op, gast.Subscript):
+        positional, keywords = [call_or_op.value, call_or_op.slice], {}
+    elif isinstance(call_or_op, gast.Call):
+        positional = list(call_or_op.args)
+        keywords = {k.arg: k.value for k in call_or_op.keywords}
+    else:
+        return None
+    try:
+        bound = rule.signature.bind(*positional, **keywords)
+    except TypeError:
+        return None
+    arguments = {}
+    for name, param in rule.signature.parameters.items():
+        if name in bound.arguments:
+            arguments[name] = bound.arguments[name]
+        else:
+            arguments[name] = nodes.const(param.default)
+    return arguments
+
+
+def normalise(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    """Rewrite `function`'s body into A-normal form (see the module docstring)."""
+    normaliser = _Normaliser(ctx)
+    function.body = normaliser.block(function.body)
+    return function

@@ -1,0 +1,340 @@
+"""Reverse mode: a normalised function -> primal sweep + adjoint sweep.
+
+Input: a normalised FunctionDef (anf.py) with its `Activity`. Output: a
+`ReverseCode`, the two statement lists of the derivative and what they need
+(the stack, variables to pre-bind), which `derivatives.py` assembles into
+functions. The protocol between the sweeps is the one a reader sees:
+
+    primal sweep                       adjoint sweep (reverse order)
+    ------------                       -----------------------------
+    _stack.append(y)   # y is read     <adjoint of y = f(x)>
+    y = f(x)           # in reverse    y = _stack.pop()
+    while t:                           for _ in range(_stack.pop()):
+        ...; _trips = _trips + 1           <adjoint of the body>
+    _stack.append(_trips)
+    if t: ...; _stack.append(True)     if _stack.pop(): <adjoint of body>
+    else: ...; _stack.append(False)    else: <adjoint of orelse>
+    for i in _range1: ...              for i in reversed(_range1): <adjoint>
+
+Two analyses keep this as short as hand-written code:
+  * zero tracking: the set of variables whose adjoint is known to be zero is
+    carried through the reverse walk, so a first contribution is an
+    assignment (`dx = dy * w`) and later ones add (`dx = dx + ...`); zeros are
+    materialised (`zeros_like`) only where control flow merges a zero and a
+    non-zero adjoint;
+  * to-be-recorded: the walk leaves placeholders for every save, branch flag
+    and trip count; once the adjoint sweep is known, only values it reads are
+    pushed, and loops and branches with nothing to undo vanish from both
+    sweeps.
+
+The per-statement work (which rule, which templates) lives in
+`adjoint_rules.py`; this module only walks statements and control flow, so
+`break`/`continue`/`return` can later be added as new control records without
+touching the rule machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import UnsupportedSyntaxError
+from . import adjoint_rules
+from .activity import Activity
+
+
+@dataclass(eq=False)
+class Slot:
+    """A variable overwritten by one statement: saved before, restored after."""
+
+    variable: str
+    needed: bool = True       # may the variable hold an earlier value here?
+    defined: bool = True      # is it certainly bound here (else pre-bind to None)?
+    live: bool = False        # decided by the to-be-recorded analysis
+
+
+@dataclass(eq=False)
+class Control:
+    """A loop or branch of the adjoint sweep."""
+
+    kind: str                 # "if", "while", "for"
+    header_reads: set = field(default_factory=set)
+    counter: str = ""         # trip counter of a while loop
+    target: str = ""          # loop variable of a for loop
+    live: bool = False
+
+
+@dataclass
+class ReverseCode:
+    primal: list
+    adjoint: list
+    uses_stack: bool
+    prebind: list             # variables pre-bound to None before the primal sweep
+    read_by_adjoint: set      # primal variables the adjoint sweep reads
+    zero_at_start: set        # active variables whose adjoint is zero at the end
+
+
+class _Reverse:
+    def __init__(self, function: gast.FunctionDef, ctx: Context, activity: Activity,
+                 stack: str):
+        self.function = function
+        self.ctx = ctx
+        self.activity = activity
+        self.stack = stack
+        self.slots: dict[int, Slot] = {}
+        self.controls: dict[int, Control] = {}
+        self.recorded_calls: dict[int, gast.AST] = {}
+        self.statements = adjoint_rules.StatementAdjoints(ctx, activity, stack,
+                                                          self.recorded_calls)
+
+    # -- placeholders -----------------------------------------------------
+    @staticmethod
+    def _placeholder(**facts) -> gast.Pass:
+        stmt = gast.Pass()
+        for key, value in facts.items():
+            nodes.annotate(stmt, key, value)
+        return stmt
+
+    def _zero_init(self, variable: str) -> gast.AST:
+        adjoint = self.ctx.namer.adjoint(variable)
+        return nodes.assign(adjoint, nodes.call(nodes.name(self.ctx.helper("zeros_like")),
+                                                [nodes.name(variable)]))
+
+    # -- adjoint sweep (walks statements backwards) -----------------------
+    def adjoint_block(self, stmts, zero: set) -> tuple[list, set]:
+        code: list = []
+        for stmt in reversed(stmts):
+            stmt_code, zero = self.adjoint_statement(stmt, zero)
+            code.extend(stmt_code)
+        return code, zero
+
+    def adjoint_statement(self, stmt, zero: set) -> tuple[list, set]:
+        zero = set(zero)
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0].id
+            code = self.statements.assignment(stmt, target, stmt.value, zero)
+            slot = Slot(target)
+            self.slots[id(stmt)] = slot
+            return code + [self._placeholder(restore=slot)], zero
+        if isinstance(stmt, gast.If):
+            body, zero_body = self.adjoint_block(stmt.body, zero)
+            orelse, zero_orelse = self.adjoint_block(stmt.orelse, zero)
+            merged = zero_body & zero_orelse
+            body += [self._zero_init(v) for v in sorted(zero_body - merged)]
+            orelse += [self._zero_init(v) for v in sorted(zero_orelse - merged)]
+            control = Control("if")
+            self.controls[id(stmt)] = control
+            pop = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
+            node = nodes.if_(pop, body, orelse)
+            nodes.annotate(node, "control", control)
+            return [nodes.copy_location(node, stmt)], merged
+        if isinstance(stmt, (gast.While, gast.For)):
+            return self.adjoint_loop(stmt, zero)
+        if isinstance(stmt, (gast.Expr, gast.Pass, gast.Assert, gast.Raise, gast.Return)):
+            return [], zero
+        raise UnsupportedSyntaxError(
+            f"'{type(stmt).__name__}' statements cannot be differentiated",
+            self.ctx.parsed.location(stmt))
+
+    def adjoint_loop(self, stmt, zero: set) -> tuple[list, set]:
+        if isinstance(stmt, gast.For) and self.activity.is_active(stmt.iter):
+            raise UnsupportedSyntaxError(
+                "iterating directly over a differentiated array is not supported yet",
+                self.ctx.parsed.location(stmt),
+                help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
+        # The body's adjoint must be valid for every iteration: find the set of
+        # variables whose adjoint is zero at every iteration boundary.
+        loop_zero = set(zero)
+        while True:
+            state = self.ctx.namer.snapshot()
+            body, zero_out = self.adjoint_block(stmt.body, loop_zero)
+            if loop_zero <= zero_out:
+                break
+            loop_zero &= zero_out
+            self.ctx.namer.restore(state)
+        body += [self._zero_init(v) for v in sorted(zero_out - loop_zero)]
+        before = [self._zero_init(v) for v in sorted(zero - loop_zero)]
+        if isinstance(stmt, gast.While):
+            control = Control("while", counter=self.ctx.namer.fresh("_trips"))
+            count = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
+            node = nodes.for_("_", nodes.call(nodes.name("range"), [count]), body)
+        else:
+            control = Control("for", header_reads={stmt.iter.id}, target=stmt.target.id)
+            reverse_iter = nodes.call(nodes.name("reversed"), [nodes.name(stmt.iter.id)])
+            node = nodes.for_(stmt.target.id, reverse_iter, body)
+        self.controls[id(stmt)] = control
+        nodes.annotate(node, "control", control)
+        code = before + [nodes.copy_location(node, stmt)]
+        if isinstance(stmt, gast.For):
+            slot = Slot(stmt.target.id)
+            self.slots[id(stmt)] = slot
+            code.append(self._placeholder(restore=slot))
+        return code, loop_zero
+
+    # -- primal sweep (walks statements forwards) -------------------------
+    def primal_block(self, stmts, defined: set, maybe: set) -> list:
+        out: list = []
+        for stmt in stmts:
+            out.extend(self.primal_statement(stmt, defined, maybe))
+        return out
+
+    def _save(self, stmt, variable: str, defined: set, maybe: set) -> list:
+        slot = self.slots.get(id(stmt))
+        if slot is None:
+            return []
+        slot.needed = variable in maybe
+        slot.defined = variable in defined
+        return [self._placeholder(save=slot)] if slot.needed else []
+
+    def primal_statement(self, stmt, defined: set, maybe: set) -> list:
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0].id
+            out = self._save(stmt, target, defined, maybe)
+            value = self.recorded_calls.get(id(stmt), stmt.value)
+            out.append(nodes.copy_location(nodes.assign(target, value), stmt))
+            defined.add(target)
+            maybe.add(target)
+            return out
+        if isinstance(stmt, gast.If):
+            control = self.controls[id(stmt)]
+            body_defined, orelse_defined = set(defined), set(defined)
+            body_maybe, orelse_maybe = set(maybe), set(maybe)
+            body = self.primal_block(stmt.body, body_defined, body_maybe)
+            orelse = self.primal_block(stmt.orelse, orelse_defined, orelse_maybe)
+            body.append(self._placeholder(branch=control, taken=True))
+            orelse.append(self._placeholder(branch=control, taken=False))
+            defined |= body_defined & orelse_defined
+            maybe |= body_maybe | orelse_maybe
+            return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)]
+        if isinstance(stmt, (gast.While, gast.For)):
+            control = self.controls[id(stmt)]
+            assigned = nodes.names_stored(stmt)
+            out = []
+            if isinstance(stmt, gast.For):
+                out += self._save(stmt, stmt.target.id, defined, maybe)
+            body_defined = set(defined)
+            if isinstance(stmt, gast.For):
+                body_defined.add(stmt.target.id)
+            body_maybe = maybe | assigned
+            body = self.primal_block(stmt.body, body_defined, body_maybe)
+            maybe |= assigned
+            if isinstance(stmt, gast.While):
+                out.append(self._placeholder(trips_start=control))
+                body.append(self._placeholder(trips_step=control))
+                loop = nodes.while_(stmt.test, body)
+                after = [self._placeholder(trips_push=control)]
+            else:
+                loop = nodes.for_(stmt.target.id, stmt.iter, body)
+                after = []
+            return out + [nodes.copy_location(loop, stmt)] + after
+        if isinstance(stmt, gast.Return):
+            return []
+        return [stmt]
+
+    # -- to-be-recorded analysis ------------------------------------------
+    def decide(self, adjoint: list, extra_reads: set) -> set:
+        """Mark live slots and controls; return the primal variables read."""
+        primal_names = nodes.names_stored(self.function)
+        reads = set(extra_reads)
+        while True:
+            before = (len(reads), sum(s.live for s in self.slots.values()),
+                      sum(c.live for c in self.controls.values()))
+            self._mark(adjoint, reads)
+            after = (len(reads), sum(s.live for s in self.slots.values()),
+                     sum(c.live for c in self.controls.values()))
+            if after == before:
+                break
+        return reads & primal_names
+
+    def _mark(self, stmts, reads: set) -> bool:
+        """Update liveness below `stmts`; return whether anything there is live."""
+        live = False
+        for stmt in stmts:
+            slot = nodes.annotation(stmt, "restore")
+            control = nodes.annotation(stmt, "control")
+            if slot is not None:
+                slot.live = slot.needed and slot.variable in reads
+                live |= slot.live
+            elif control is not None:
+                inner = self._mark(stmt.body, reads) | self._mark(stmt.orelse, reads)
+                control.live = control.live or inner
+                if control.live:
+                    reads |= control.header_reads
+                live |= control.live
+            else:
+                reads |= nodes.names_loaded(stmt)
+                live = True
+        return live
+
+    # -- materialisation --------------------------------------------------
+    def materialise(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            out.extend(self._materialise_one(stmt))
+        return out
+
+    def _push(self, value: gast.AST) -> gast.AST:
+        return nodes.expr_stmt(nodes.call(nodes.attribute(nodes.name(self.stack), "append"),
+                                          [value]))
+
+    def _materialise_one(self, stmt) -> list:
+        anno = getattr(stmt, "ad_anno", {})
+        if "save" in anno:
+            slot = anno["save"]
+            return [self._push(nodes.name(slot.variable))] if slot.live else []
+        if "restore" in anno:
+            slot = anno["restore"]
+            pop = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
+            return [nodes.assign(slot.variable, pop)] if slot.live else []
+        if "branch" in anno:
+            return [self._push(nodes.const(anno["taken"]))] if anno["branch"].live else []
+        for key in ("trips_start", "trips_step", "trips_push"):
+            if key in anno:
+                control = anno[key]
+                if not control.live:
+                    return []
+                counter = control.counter
+                if key == "trips_start":
+                    return [nodes.assign(counter, nodes.const(0))]
+                if key == "trips_step":
+                    return [nodes.assign(counter, nodes.add(nodes.name(counter),
+                                                            nodes.const(1)))]
+                return [self._push(nodes.name(counter))]
+        control = anno.get("control")
+        if control is not None and not control.live:
+            return []
+        if control is not None and control.kind == "for":
+            if control.target not in self._reads:
+                stmt.target = nodes.name("_", "store")
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            stmt.body = self.materialise(stmt.body) or [gast.Pass()]
+            stmt.orelse = self.materialise(stmt.orelse)
+            if isinstance(stmt, gast.If) and not stmt.body and not stmt.orelse:
+                return []
+        return [stmt]
+
+
+def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack: str,
+            zero_at_end: set, final_reads: set) -> ReverseCode:
+    """Build both sweeps of `function`.
+
+    `zero_at_end` are the active variables whose adjoint is zero where the
+    adjoint sweep starts (all but the returned one); `final_reads` are primal
+    variables the code after the adjoint sweep reads (the parameters, to shape
+    their gradients).
+    """
+    walker = _Reverse(function, ctx, activity, stack)
+    adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
+    primal = walker.primal_block(function.body, {a.id for a in function.args.args},
+                                 {a.id for a in function.args.args})
+    reads = walker.decide(adjoint, final_reads)
+    walker._reads = reads
+    prebind = sorted({s.variable for s in walker.slots.values()
+                      if s.live and not s.defined})
+    uses_stack = any(s.live for s in walker.slots.values()) or any(
+        c.live for c in walker.controls.values())
+    return ReverseCode(walker.materialise(primal), walker.materialise(adjoint), uses_stack,
+                       prebind, reads, zero_at_start)

@@ -1,0 +1,29 @@
+"""Verify: every name generated code reads is defined somewhere.
+
+Input: a generated FunctionDef and its compilation context. Output: the same
+function, or `InternalCompilerError`. Tangent's users met generated code that
+referred to undefined names; this check makes that our failure at compile
+time, with the name, instead of theirs at run time.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import InternalCompilerError
+
+
+def verify(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    defined = {a.id for a in function.args.args} | nodes.names_stored(function)
+    free = set(ctx.cells) | set(ctx.parsed.function.__globals__) | set(dir(builtins))
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            if node.id not in defined and node.id not in free:
+                raise InternalCompilerError(
+                    f"generated code for {ctx.parsed.qualname} reads the undefined name "
+                    f"{node.id!r}", ctx.parsed.location(None))
+    return function

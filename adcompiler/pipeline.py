@@ -1,0 +1,67 @@
+"""The compilation pipeline, as an explicit list of stages.
+
+    source -> fence -> resolve -> normalise -> activity -> reverse -> simplify
+           -> verify -> print -> compile
+
+`front_end` runs the stages every derivative shares (up to activity); the
+mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
+stage's output as Python source, which is what the golden tests compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from . import nodes
+from .context import Context
+from .passes.activity import Activity, analyse
+from .passes.anf import normalise
+from .passes.fence import fence
+from .passes.resolve import resolve
+from .printer import to_source
+from .source import parse_function
+
+
+@dataclass
+class FrontEnd:
+    ctx: Context
+    normalised: gast.FunctionDef
+    activity: Activity
+
+
+def front_end(function, wrt: tuple) -> FrontEnd:
+    """Parse, fence, resolve, normalise and analyse `function`."""
+    parsed = parse_function(function)
+    fence(parsed)
+    resolve(parsed)
+    ctx = Context.create(parsed, wrt)
+    normalised = normalise(nodes.clone(parsed.tree), ctx)
+    activity = analyse(normalised, ctx)
+    return FrontEnd(ctx, normalised, activity)
+
+
+STAGES = ("parse", "normalise", "activity")
+
+
+def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
+    """The output of one stage as text.
+
+    Example:
+        >>> def f(x):
+        ...     return np.sin(x * 2)
+        >>> print(dump(f, "normalise"))   # doctest: +SKIP
+        def f(x):
+            _t1 = x * 2
+            _t2 = np.sin(_t1)
+            return _t2
+    """
+    if stage == "parse":
+        return to_source(parse_function(function).tree)
+    result = front_end(function, wrt)
+    if stage == "normalise":
+        return to_source(result.normalised)
+    if stage == "activity":
+        return result.activity.dump()
+    raise ValueError(f"unknown stage {stage!r}; choose one of {STAGES}")
