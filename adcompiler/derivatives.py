@@ -183,14 +183,21 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     returned = tree.body[-1].value
     returned_active = activity.is_active(returned)
     stack = ctx.namer.fresh("_stack")
+    base = parsed.name
+    primal_name = ctx.namer.fresh(f"{base}_primal")
+    adjoint_name = ctx.namer.fresh(f"{base}_adjoint")
+    # A recursive call inside the body refers to these very functions.
+    ctx.callees[(function, wrt)] = (primal_name, adjoint_name)
+    ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
     zero_at_end = active - ({returned.id} if returned_active else set())
     rev = reverse(tree, ctx, activity, stack, zero_at_end, {params[i] for i in wrt})
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")
-
-    primal_body = [nodes.assign(v, nodes.const(None)) for v in rev.prebind] + rev.primal
+    # State that only some paths bind is pre-bound, so pushing it never fails.
+    prebind = sorted(set(rev.prebind) | (set(state) - rev.defined_at_end))
+    primal_body = [nodes.assign(v, nodes.const(None)) for v in prebind] + rev.primal
     adjoint_body = []
     if state:
         packed = nodes.name(state[0]) if len(state) == 1 else nodes.tuple_(
@@ -215,11 +222,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
                                         [nodes.name(param)]))
     adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
                                       else nodes.tuple_(gradients)))
-    base = parsed.name
-    primal_def = nodes.function_def(ctx.namer.fresh(f"{base}_primal"), [stack] + params,
-                                    primal_body)
-    adjoint_def = nodes.function_def(ctx.namer.fresh(f"{base}_adjoint"), [stack, seed],
-                                     adjoint_body)
+    primal_def = nodes.function_def(primal_name, [stack] + params, primal_body)
+    adjoint_def = nodes.function_def(adjoint_name, [stack, seed], adjoint_body)
     wrt_names = [params[i] for i in wrt]
     primal_fn, primal_src = _finish(
         ctx, primal_def, _header(parsed, "recording primal", wrt_names),
@@ -230,4 +234,4 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     split.primal_cell.cell_contents = primal_fn
     split.adjoint_cell.cell_contents = adjoint_fn
     split.sources = [primal_src, adjoint_src]
-    split.callees = list(ctx.callees)
+    split.callees = [key for key in ctx.callees if key != (function, wrt)]

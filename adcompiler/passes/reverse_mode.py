@@ -75,6 +75,7 @@ class ReverseCode:
     prebind: list             # variables pre-bound to None before the primal sweep
     read_by_adjoint: set      # primal variables the adjoint sweep reads
     zero_at_start: set        # active variables whose adjoint is zero at the end
+    defined_at_end: set       # variables certainly bound when the primal sweep ends
 
 
 class _Reverse:
@@ -328,13 +329,13 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     """
     walker = _Reverse(function, ctx, activity, stack)
     adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
-    primal = walker.primal_block(function.body, {a.id for a in function.args.args},
-                                 {a.id for a in function.args.args})
+    defined = {a.id for a in function.args.args}
+    primal = walker.primal_block(function.body, defined, set(defined))
     reads = walker.decide(adjoint, final_reads)
     walker._reads = reads
     prebind = sorted({s.variable for s in walker.slots.values()
                       if s.live and not s.defined})
     uses_stack = any(s.live for s in walker.slots.values()) or any(
-        c.live for c in walker.controls.values())
+        c.live for c in walker.controls.values()) or bool(walker.recorded_calls)
     return ReverseCode(walker.materialise(primal), walker.materialise(adjoint), uses_stack,
-                       prebind, reads, zero_at_start)
+                       prebind, reads, zero_at_start, defined)

@@ -1,0 +1,52 @@
+"""Independent oracles for derivative tests: torch.autograd and finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def to_torch(value):
+    """A float64 leaf tensor that records gradients."""
+    return torch.tensor(np.asarray(value, dtype=np.float64), requires_grad=True)
+
+
+def torch_gradients(torch_fn, args, wrt, seed=None):
+    """Gradients of torch_fn(*args) w.r.t. args[i] for i in wrt (a tuple of arrays)."""
+    # Integers (loop bounds, counts) stay Python ints, as in the NumPy program.
+    tensors = [to_torch(a) if i in wrt or not isinstance(a, int) else a
+               for i, a in enumerate(args)]
+    out = torch_fn(*tensors)
+    grad_outputs = None if seed is None else torch.as_tensor(np.asarray(seed, dtype=np.float64))
+    grads = torch.autograd.grad(out, [tensors[i] for i in wrt], grad_outputs=grad_outputs,
+                                allow_unused=True)
+    return tuple(np.zeros(np.shape(args[i])) if g is None else g.detach().numpy()
+                 for i, g in zip(wrt, grads))
+
+
+def finite_difference_gradient(fn, args, index, seed=None, step=1e-6):
+    """Central differences of sum(fn(*args) * seed) w.r.t. args[index]."""
+    args = list(args)
+    x = np.array(args[index], dtype=np.float64)
+    grad = np.zeros_like(x)
+    flat = grad.reshape(-1)
+    for k in range(x.size):
+        shifted = []
+        for sign in (1.0, -1.0):
+            probe = x.copy().reshape(-1)
+            probe[k] += sign * step
+            args[index] = probe.reshape(x.shape) if x.shape else float(probe[0])
+            value = np.asarray(fn(*args), dtype=np.float64)
+            shifted.append(np.sum(value * (1.0 if seed is None else seed)))
+        flat[k] = (shifted[0] - shifted[1]) / (2 * step)
+    return grad
+
+
+def assert_close(actual, expected, rtol=1e-7, atol=1e-9, label=""):
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{label}: shape {actual.shape} != {expected.shape}"
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * scale, err_msg=label)
