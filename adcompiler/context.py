@@ -26,6 +26,7 @@ class Context:
     parsed: ParsedFunction
     namer: Namer
     wrt: tuple = (0,)
+    numbers: bool = False   # generating the variant for Python-number arguments
     aliases: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)      # free name of generated code -> cell
     callees: dict = field(default_factory=dict)    # (function, wrt) -> (primal, adjoint) names

@@ -21,6 +21,7 @@ import gast
 from . import nodes
 from .codegen import compile_function
 from .errors import AdError, InternalCompilerError
+from .passes.kinds import is_elementwise_program
 from .passes.reverse_mode import reverse
 from .passes.simplify import simplify
 from .passes.verify import verify
@@ -62,9 +63,76 @@ def _finish(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=
 
 def build(function, kind: str, wrt: tuple, as_tuple: bool = False) -> GeneratedDerivative:
     """Compile the `kind` derivative of `function` with respect to positions `wrt`;
-    the gradients come back as a tuple when `as_tuple` (the user gave a tuple)."""
+    the gradients come back as a tuple when `as_tuple` (the user gave a tuple).
+
+    An elementwise program (see passes/kinds.py) gets two variants behind a
+    dispatcher: one for Python numbers, free of broadcasting, and the general one.
+    """
+    general = _build_variant(function, kind, wrt, as_tuple, numbers=False)
+    if not general.elementwise:
+        return general.finish(None)
+    numbers = _build_variant(function, kind, wrt, as_tuple, numbers=True)
+    return _dispatch(function, kind, wrt, general, numbers)
+
+
+@dataclass
+class _Variant:
+    ctx: object
+    definition: gast.FunctionDef
+    header: str
+    label: str
+    argdefs: object
+    kind: str
+    wrt: tuple
+    elementwise: bool
+
+    def finish(self, name):
+        if name is not None:
+            self.definition.name = name
+        compiled, shown = _finish(self.ctx, self.definition, self.header, self.label,
+                                  self.argdefs)
+        callee_sources = []
+        for key in self.ctx.callees:
+            callee_sources += _callee_sources(key)
+        return GeneratedDerivative(compiled, self.kind, self.wrt, shown,
+                                   list(dict.fromkeys(callee_sources)))
+
+
+def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
+    ctx = general.ctx
+    base = general.definition.name
+    params = [a.id for a in general.definition.args.args]
+    numbers_name = ctx.namer.fresh(f"{base}_numbers")
+    arrays_name = ctx.namer.fresh(f"{base}_arrays")
+    fast = numbers.finish(numbers_name)
+    slow = general.finish(arrays_name)
+    if fast.source.replace(numbers_name, arrays_name).split("\n", 2)[2] == \
+            slow.source.split("\n", 2)[2]:
+        slow.source = slow.source.replace(arrays_name, base)
+        slow.function.__name__ = slow.function.__qualname__ = base
+        return slow
+    checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params
+              if p != "seed" or kind != "vjp"]
+    test = checks[0] if len(checks) == 1 else gast.BoolOp(op=gast.And(), values=checks)
+    forward = [nodes.name(p) for p in params]
+    body = [nodes.comment("Python numbers take the variant without broadcasting."),
+            nodes.if_(test, [nodes.return_(nodes.call(nodes.name(numbers_name), forward))]),
+            nodes.return_(nodes.call(nodes.name(arrays_name), forward))]
+    definition = nodes.function_def(base, params, body)
+    ctx.cells[numbers_name] = types.CellType(fast.function)
+    ctx.cells[arrays_name] = types.CellType(slow.function)
+    header = general.header + "\nDispatches on the argument types to the variants below."
+    compiled, shown = compile_function(definition, header, general.label,
+                                       ctx.parsed.function.__globals__, ctx.cells,
+                                       general.argdefs)
+    return GeneratedDerivative(compiled, kind, wrt, shown,
+                               [fast.source, slow.source] + slow.callee_sources)
+
+
+def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: bool) -> _Variant:
     front = front_end(function, wrt)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
+    ctx.numbers = numbers
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
     returned = tree.body[-1].value
@@ -105,18 +173,16 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool = False) -> GeneratedD
     if value:
         result = nodes.tuple_([nodes.name(value), result])
     body.append(nodes.return_(result))
-    suffix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp"}[kind]
-    name = ctx.namer.fresh(f"{parsed.name}_{suffix}")
+    name = ctx.namer.fresh(f"{parsed.name}_{kind}")
     definition = nodes.function_def(name, params + ([seed] if seed else []), body)
     what = {"grad": "gradient", "value_and_grad": "value and gradient",
             "vjp": "vector-Jacobian product"}[kind]
+    if numbers:
+        what += " (variant for Python numbers)"
     header = _header(parsed, what, [params[i] for i in wrt])
     argdefs = parsed.function.__defaults__ if kind != "vjp" else None
-    compiled, shown = _finish(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs)
-    callee_sources = []
-    for key in ctx.callees:
-        callee_sources += _callee_sources(key)
-    return GeneratedDerivative(compiled, kind, wrt, shown, list(dict.fromkeys(callee_sources)))
+    return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, kind,
+                    wrt, is_elementwise_program(tree))
 
 
 def _gradient_value(ctx, rev, active, param):

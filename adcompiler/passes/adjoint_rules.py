@@ -127,7 +127,9 @@ class StatementAdjoints:
         rule = registry.lookup(primitive) if primitive is not None else None
         if rule is None and is_user_function(primitive):
             return self.user_call(stmt, target, rhs, primitive, g)
-        if rule is None or not rule.differentiable:
+        if rule is not None and not rule.differentiable:
+            return [], []  # e.g. h = np.zeros(n) for an h that is active later on
+        if rule is None:
             raise NoDerivativeRuleError(
                 f"no derivative rule for {describe_operation(rhs)}", location,
                 help="adcompiler differentiates the functions listed in docs/derivatives.md. "
@@ -150,7 +152,8 @@ class StatementAdjoints:
             if not self._active(atom):
                 continue
             contribution = instantiate(template, bindings, self.ctx)
-            if rule.pointwise and self._may_broadcast(rule, bound, param):
+            if rule.pointwise and not self.ctx.numbers and \
+                    self._may_broadcast(rule, bound, param):
                 contribution = nodes.call(nodes.name(self.ctx.helper("unbroadcast")),
                                           [contribution, nodes.clone(atom)])
             out.append((atom.id, contribution))

@@ -101,6 +101,8 @@ class _Reverse:
 
     def _zero_init(self, variable: str) -> gast.AST:
         adjoint = self.ctx.namer.adjoint(variable)
+        if self.ctx.numbers:
+            return nodes.assign(adjoint, nodes.const(0.0))
         return nodes.assign(adjoint, nodes.call(nodes.name(self.ctx.helper("zeros_like")),
                                                 [nodes.name(variable)]))
 

@@ -1,0 +1,48 @@
+"""Kinds: is this an elementwise program, whose values are all scalars when
+its arguments are?
+
+Input: a normalised FunctionDef. Output: True when every operation in it is
+elementwise (Python operators other than `@`, pointwise rules such as
+`math.sin` or `np.tanh`, comparisons, non-differentiable helpers such as
+`range`, and calls to user functions). Called with Python numbers, such a
+program computes Python numbers only, so its adjoint needs no broadcasting
+(`unbroadcast`), no zero arrays (`zeros_like` is `0.0`), and no saved values
+kept only for their shape. derivatives.py then compiles a variant for Python
+numbers beside the general one.
+
+    def f(x, y):                  elementwise: True
+        s = math.sin(x) * y
+        return s + 1.0
+    def g(x):                     elementwise: False (np.sum reduces)
+        return np.sum(x * x)
+"""
+
+from __future__ import annotations
+
+import gast
+
+from ..rules import registry
+from .activity import is_user_function
+from .anf import primitive_of
+
+
+def _elementwise_rhs(rhs: gast.AST) -> bool:
+    if isinstance(rhs, (gast.Name, gast.Constant, gast.Compare)):
+        return True
+    if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Call)):
+        primitive = primitive_of(rhs)
+        if primitive is range or is_user_function(primitive):
+            return True
+        rule = registry.lookup(primitive) if primitive is not None else None
+        return rule is not None and (rule.pointwise or not rule.differentiable)
+    return False
+
+
+def is_elementwise_program(function: gast.FunctionDef) -> bool:
+    for node in gast.walk(function):
+        if isinstance(node, gast.Assign) and not _elementwise_rhs(node.value):
+            return False
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
+                not _elementwise_rhs(node.value):
+            return False
+    return True
