@@ -51,7 +51,7 @@ def _positions(function, wrt) -> tuple[tuple, bool]:
         item %= len(params)
         if item in positions:
             raise WrtError(f"wrt names parameter {params[item]!r} twice", location,
-                           help="Name each parameter once.")
+                           help=f"Name each parameter once. The parameters are {listing}.")
         positions.append(item)
     return tuple(positions), as_tuple
 

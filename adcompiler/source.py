@@ -75,9 +75,14 @@ def describe_callable(fn) -> str:
         return repr(fn)
     if module in (None, "builtins"):
         return name
-    if module.startswith("numpy"):
-        module = "numpy" if not module.startswith("numpy.linalg") else "numpy.linalg"
-    return f"{module}.{name}"
+    # Private implementation modules (numpy._core.fromnumeric) are not where
+    # users find a function; keep the public prefix (numpy, numpy.fft).
+    public = []
+    for part in module.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    return f"{'.'.join(public) or module}.{name}"
 
 
 def parse_function(fn) -> ParsedFunction:

@@ -38,7 +38,7 @@ ALLOWED = {
     gast.NotIn,
 }
 
-_LATER = "It is planned; until then "
+_LATER = "(support is planned) "
 _REJECTED_BY_NAME = {
     "Try": ("'try' statements", "move the try/except outside the differentiated function."),
     "With": ("'with' statements", "move the with block outside the differentiated function."),
@@ -46,8 +46,8 @@ _REJECTED_BY_NAME = {
     "AsyncFor": ("'async for' loops", "differentiate a synchronous function."),
     "AsyncFunctionDef": ("async functions", "differentiate a synchronous function."),
     "Await": ("'await' expressions", "differentiate a synchronous function."),
-    "Yield": ("generators ('yield')", "return a list or an array instead."),
-    "YieldFrom": ("generators ('yield from')", "return a list or an array instead."),
+    "Yield": ("generators ('yield')", "return a list or an array."),
+    "YieldFrom": ("generators ('yield from')", "return a list or an array."),
     "Global": ("'global' statements", "pass the value in as an argument and return "
                   "the new value."),
     "Nonlocal": ("'nonlocal' statements", "pass the value in as an argument and return "
@@ -81,9 +81,14 @@ REJECTED = {getattr(gast, name): row for name, row in _REJECTED_BY_NAME.items()
 
 
 def _reject(parsed: ParsedFunction, node, what: str, help: str):
-    raise UnsupportedSyntaxError(
-        f"{what} {'are' if what.endswith('s') or what.startswith('(') else 'is'} not supported "
-        "by adcompiler", parsed.location(node), help="Instead: " + help)
+    planned = help.startswith(_LATER)
+    help = help[len(_LATER):] if planned else help
+    help = "Instead: " + help[0].lower() + help[1:]
+    if planned:
+        help += " Support for this is planned."
+    verb = "are" if what.endswith("s") or what.startswith("(") else "is"
+    raise UnsupportedSyntaxError(f"{what} {verb} not supported by adcompiler",
+                                 parsed.location(node), help=help)
 
 
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:

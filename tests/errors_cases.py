@@ -1,0 +1,79 @@
+"""User functions that the compiler must reject, each with a clear error."""
+
+import numpy as np
+
+
+def uses_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("f") as handle:
+        y = x * 2
+    return y
+
+
+def uses_global(x):
+    global COUNTER
+    COUNTER = 1
+    return x
+
+
+def uses_yield(x):
+    yield x * 2
+
+
+def uses_break(x):
+    for i in range(3):
+        if i > 1:
+            break
+        x = x * 2
+    return x
+
+
+def early_return(x):
+    if np.sum(x) > 0:
+        return x * 2
+    return x
+
+
+def no_return(x):
+    y = x * 2
+
+
+def writes_array_element(x):
+    y = x * 1.0
+    y[0] = 3.0
+    return np.sum(y)
+
+
+def calls_fft(x):
+    y = np.fft.fft(x)
+    return np.sum(np.abs(y))
+
+
+def unsupported_method(x):
+    y = x.cumsum()
+    return np.sum(y)
+
+
+def vector_valued(x):
+    return x * 2
+
+
+def three_params(w, x, y):
+    return np.sum(w * x * y)
+
+
+def uses_lambda(x):
+    square = lambda v: v * v
+    return square(x)
+
+
+def active_tuple(x):
+    pair = (x, x * 2)
+    return np.sum(pair[0])

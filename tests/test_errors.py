@@ -1,0 +1,139 @@
+"""Every error a user can meet: an adcompiler exception that names the file,
+the line, the construct, and what to do instead."""
+
+import math
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+import errors_cases as cases
+
+CASES_FILE = "errors_cases.py"
+
+
+def line_of(function, text):
+    import inspect
+    lines, first = inspect.getsourcelines(function)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return first + offset
+    raise AssertionError(f"{text!r} not in {function.__name__}")
+
+
+@pytest.mark.parametrize("function, construct, marker", [
+    (cases.uses_try, "'try' statements", "try:"),
+    (cases.uses_with, "'with' statements", "with open"),
+    (cases.uses_global, "'global' statements", "global COUNTER"),
+    (cases.uses_yield, "generators", "yield x"),
+    (cases.uses_break, "'break'", "    break"),
+    (cases.early_return, "'return' before the end", "return x * 2"),
+    (cases.writes_array_element, "assignments into array elements", "y[0] = 3.0"),
+    (cases.uses_lambda, "lambda expressions", "lambda v"),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_unsupported_syntax_names_construct_file_and_line(function, construct, marker):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(function)
+    message = str(info.value)
+    assert construct in message
+    assert f"{CASES_FILE}:{line_of(function, marker)}:" in message
+    assert "Instead:" in message
+    assert isinstance(info.value, NotImplementedError)
+
+
+def test_function_without_return_is_rejected():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="final 'return"):
+        ad.grad(cases.no_return)
+
+
+def test_call_without_derivative_rule_names_the_function_and_how_to_register_one():
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(cases.calls_fft)
+    message = str(info.value)
+    assert "no derivative rule for numpy.fft.fft" in message
+    assert f"{CASES_FILE}:{line_of(cases.calls_fft, 'np.fft.fft')}:" in message
+    assert "register_rule" in message
+    assert isinstance(info.value, NotImplementedError)
+
+
+def test_method_without_derivative_rule_is_named():
+    with pytest.raises(ad.NoDerivativeRuleError, match=r"the method \.cumsum\(\)"):
+        ad.grad(cases.unsupported_method)
+
+
+def test_building_a_tuple_of_active_values_is_rejected_with_a_workaround():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="tuple or list"):
+        ad.grad(cases.active_tuple)
+
+
+def test_grad_of_a_vector_valued_function_says_to_reduce_or_use_vjp():
+    df = ad.grad(cases.vector_valued)
+    with pytest.raises(ad.NonScalarOutputError) as info:
+        df(np.ones(3))
+    message = str(info.value)
+    assert "vector_valued" in message and "shape (3,)" in message
+    assert "vjp" in message and "reduce" in message.lower()
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("wrt, fragment", [
+    (3, "out of range"), (-4, "out of range"), ("z", "names no parameter"),
+    ((0, 0), "twice"), ((), "empty"), (1.5, "positions or names"), (True, "positions or names"),
+])
+def test_bad_wrt_lists_the_parameters(wrt, fragment):
+    with pytest.raises(ad.WrtError) as info:
+        ad.grad(cases.three_params, wrt=wrt)
+    message = str(info.value)
+    assert fragment in message
+    assert "0: w, 1: x, 2: y" in message
+    assert isinstance(info.value, ValueError)
+
+
+def test_negative_wrt_counts_from_the_end():
+    w, x, y = np.ones(2), np.full(2, 2.0), np.full(2, 3.0)
+    np.testing.assert_allclose(ad.grad(cases.three_params, wrt=-1)(w, x, y), w * x)
+
+
+@pytest.mark.parametrize("function", [len, math.sin, np.sin, print], ids=repr)
+def test_functions_without_python_source_are_rejected(function):
+    with pytest.raises(ad.SourceUnavailableError, match="not a Python function|no Python"):
+        ad.grad(function)
+
+
+def test_lambda_is_rejected_with_advice_to_use_def():
+    with pytest.raises(ad.SourceUnavailableError, match="lambda"):
+        ad.grad(lambda x: x * 2)
+
+
+def test_function_defined_by_exec_has_no_source():
+    namespace = {}
+    exec("def typed_at_a_prompt(x):\n    return x * 2\n", namespace)
+    with pytest.raises(ad.SourceUnavailableError) as info:
+        ad.grad(namespace["typed_at_a_prompt"])
+    assert ".py file" in str(info.value)
+    assert info.value.__cause__ is not None
+
+
+def test_vjp_seed_of_the_wrong_shape_is_rejected():
+    with pytest.raises(ad.SeedShapeError, match=r"shape \(2,\).*shape \(3,\)"):
+        ad.vjp(cases.vector_valued)(np.ones(3), np.ones(2))
+
+
+def test_bad_rule_fails_when_it_is_defined_with_its_location():
+    with pytest.raises(ad.RuleDefinitionError) as info:
+        ad.pointwise(np.sinc, "x", x="g * undefined_name(x)")
+    message = str(info.value)
+    assert "undefined_name" in message and "test_errors.py:" in message
+    with pytest.raises(ad.RuleDefinitionError, match="does not use 'g'"):
+        ad.pointwise(np.sinc, "x", x="np.cos(x)")
+    with pytest.raises(ad.RuleDefinitionError, match="parameter 'y'"):
+        ad.pointwise(np.sinc, "x", y="g")
+    with pytest.raises(ad.RuleDefinitionError, match="adjoints for"):
+        ad.linear_rule(np.sinc, "x", adjoint={"x": "g"}, tangent={})
+
+
+def test_every_error_is_an_aderror():
+    for error in (ad.UnsupportedSyntaxError, ad.NoDerivativeRuleError, ad.NonScalarOutputError,
+                  ad.WrtError, ad.SourceUnavailableError, ad.SeedShapeError,
+                  ad.RuleDefinitionError, ad.InternalCompilerError):
+        assert issubclass(error, ad.AdError)
