@@ -136,6 +136,9 @@ def annotation(node: gast.AST, key: str, default=None):
 
 
 def is_atom(node: gast.AST) -> bool:
+    """A name, a constant, or a tuple of constants such as a literal shape."""
+    if isinstance(node, gast.Tuple):
+        return all(isinstance(e, gast.Constant) for e in node.elts)
     return isinstance(node, (gast.Name, gast.Constant))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import os
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -63,6 +64,16 @@ class ParsedFunction:
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
+
+
+def display_path(filename: str) -> str:
+    """A file name as a user reads it: relative to the working directory when
+    the file is below it, as given otherwise."""
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:  # another drive on Windows
+        return filename
+    return filename if relative.startswith("..") else relative
 
 
 def describe_callable(fn) -> str:

@@ -51,7 +51,33 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
                 return nodes.name(ctx.helper(node.id))
             return node
 
-    return _Substitute().visit(tree)
+    return fold_constants(_Substitute().visit(tree))
+
+
+_FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+             gast.Mult: lambda a, b: a * b}
+
+
+def fold_constants(tree: gast.AST) -> gast.AST:
+    """Fold what instantiating a template leaves behind: `2 - 1` -> `1`,
+    `x ** 1` -> `x`, `g * 1` -> `g`, so generated code reads as written by hand."""
+
+    class _Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            left, right = node.left, node.right
+            constant = (int, float)
+            if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
+                    type(node.op) in _FOLDABLE and isinstance(left.value, constant) and \
+                    isinstance(right.value, constant) and not isinstance(left.value, bool):
+                return nodes.const(_FOLDABLE[type(node.op)](left.value, right.value))
+            if isinstance(right, gast.Constant) and right.value == 1 and \
+                    isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and \
+                    not isinstance(right.value, bool):
+                return left
+            return node
+
+    return _Fold().visit(tree)
 
 
 def describe_operation(rhs: gast.AST) -> str:
