@@ -89,6 +89,8 @@ def describe_callable(fn) -> str:
     # Private implementation modules (numpy._core.fromnumeric) are not where
     # users find a function; keep the public prefix (numpy, numpy.fft).
     public = []
+    if module in ("_operator", "operator"):
+        return f"operator.{name}"
     for part in module.split("."):
         if part.startswith("_"):
             break

@@ -20,3 +20,11 @@ def test_generated_code_guide_shows_the_current_generated_code(monkeypatch):
     assert f"```python\n{generated}```" in guide, (
         "docs/generated-code.md is stale: paste the output of "
         "`python examples/control_flow.py` into it")
+
+
+def test_derivatives_table_is_generated_from_the_current_rules():
+    from adcompiler.rules import table
+    committed = (ROOT / "docs" / "derivatives.md").read_text()
+    assert committed == table.render(), (
+        "docs/derivatives.md is stale: run "
+        "`python -m adcompiler.rules.table > docs/derivatives.md`")
