@@ -130,6 +130,9 @@ class _Normaliser:
                 element = gast.Subscript(value=packed, slice=nodes.const(index), ctx=gast.Load())
                 out.append(nodes.copy_location(nodes.assign(elt.id, element), origin))
             return
+        if isinstance(value, gast.IfExp) and target.id not in nodes.names_loaded(value):
+            self.if_expression(value, out, target.id)  # each branch assigns the target
+            return
         rhs = self.rhs(value, out)
         if self._needs_temporary(target.id, rhs):
             temp = self.namer.temp()
@@ -223,13 +226,13 @@ class _Normaliser:
 
     def bool_op(self, expr: gast.BoolOp, out: list) -> gast.AST:
         result = self.namer.temp()
-        first = self.atom(expr.values[0], out)
+        first = self.rhs(expr.values[0], out)
         out.append(nodes.copy_location(nodes.assign(result, first), expr))
         rest = gast.BoolOp(op=expr.op, values=expr.values[1:]) if len(expr.values) > 2 \
             else expr.values[1]
         evaluate_rest: list = []
-        rest_atom = self.atom(rest, evaluate_rest)
-        evaluate_rest.append(nodes.copy_location(nodes.assign(result, rest_atom), expr))
+        rest_rhs = self.rhs(rest, evaluate_rest)
+        evaluate_rest.append(nodes.copy_location(nodes.assign(result, rest_rhs), expr))
         if isinstance(expr.op, gast.And):
             branch = nodes.if_(nodes.name(result), evaluate_rest)
         else:
@@ -237,8 +240,8 @@ class _Normaliser:
         out.append(nodes.copy_location(branch, expr))
         return nodes.name(result)
 
-    def if_expression(self, expr: gast.IfExp, out: list) -> gast.AST:
-        result = self.namer.temp()
+    def if_expression(self, expr: gast.IfExp, out: list, result: str | None = None) -> gast.AST:
+        result = result or self.namer.temp()
         test = self.atom(expr.test, out)
         body: list = []
         body.append(nodes.copy_location(nodes.assign(result, self.rhs(expr.body, body)), expr))

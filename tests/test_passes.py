@@ -1,0 +1,75 @@
+"""Golden before/after tests: each pass's output on small inputs, as text."""
+
+import textwrap
+
+import pytest
+
+import passes_cases as cases
+from adcompiler.pipeline import dump
+
+GOLDEN_NORMALISED = {
+    cases.nested_expression: """
+        def nested_expression(x, w):
+            _t1 = x * 2
+            _t2 = np.sin(_t1)
+            y = _t2 + x
+            y = y + w
+            _t3 = np.sum(y)
+            return _t3
+        """,
+    cases.short_circuit: """
+        def short_circuit(x, y):
+            _t2 = np.sum(x)
+            _t1 = _t2 > 0
+            if _t1:
+                _t3 = np.sum(y)
+                _t1 = _t3 < 1
+            if _t1:
+                z = x * 2
+            else:
+                z = y
+            return z
+        """,
+    cases.methods_and_attributes: """
+        def methods_and_attributes(x):
+            _t1 = x.shape
+            n = _t1[0]
+            _t2 = np.transpose(x)
+            y = np.reshape(_t2, (2, 3))
+            _t3 = np.sum(y, axis=0)
+            _t4 = _t3 * n
+            return _t4
+        """,
+    cases.loop_test_twice: """
+        def loop_test_twice(b):
+            _t1 = np.linalg.norm(b)
+            _t2 = _t1 < 10
+            while _t2:
+                _t3 = np.tanh(b)
+                b = _t3 * 3
+                _t1 = np.linalg.norm(b)
+                _t2 = _t1 < 10
+            return b
+        """,
+}
+
+
+@pytest.mark.parametrize("function", list(GOLDEN_NORMALISED), ids=lambda f: f.__name__)
+def test_normalisation_gives_one_operation_per_statement(function):
+    assert dump(function, "normalise") == textwrap.dedent(GOLDEN_NORMALISED[function]).lstrip()
+
+
+def test_activity_leaves_loop_tests_counters_and_loggers_inactive():
+    assert dump(cases.activity_example, "activity") == textwrap.dedent("""\
+        varied: _t2, _t3, x, y
+        useful: _t3, n, x, y
+        active: _t3, x, y""")
+
+
+def test_parse_stage_shows_the_users_function():
+    assert dump(cases.nested_expression, "parse").startswith("def nested_expression(x, w):")
+
+
+def test_unknown_stage_is_rejected():
+    with pytest.raises(ValueError, match="unknown stage"):
+        dump(cases.nested_expression, "optimise")
