@@ -1,0 +1,147 @@
+"""Operations: what a normalised right-hand side computes, and with which rule.
+
+Shared by both modes (reverse_mode/adjoint_rules.py and forward_mode.py), so
+that they find the same rule, bind the same arguments and report the same
+errors for the same code. `classify` answers, for `target = rhs`:
+
+    x            -> copy        np.sin(x) -> rule (numpy.sin, x bound to x)
+    1.0, (2, 3)  -> constant    helper(x) -> user function (differentiated too)
+    np.zeros(3)  -> no derivative (a non-differentiable function)
+
+and raises `NoDerivativeRuleError` for an active call nothing covers.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..rules import registry
+from ..source import describe_callable
+from .activity import Activity, is_user_function
+from .anf import bind_arguments, primitive_of
+
+
+@dataclass
+class Operation:
+    kind: str                      # copy | constant | rule | user | inactive
+    rule: object = None
+    primitive: object = None
+    bound: dict = field(default_factory=dict)      # parameter -> atom
+    bindings: dict = field(default_factory=dict)   # template name -> expression
+
+    def active_params(self, activity: Activity) -> list:
+        """Differentiable parameters bound to active atoms."""
+        return [p for p in self.rule.adjoint if activity.is_active(self.bound[p])]
+
+    def may_broadcast(self, param: str) -> bool:
+        """Whether operand `param` of an elementwise rule can be smaller than the
+        result (only if another operand is a variable)."""
+        return any(isinstance(atom, gast.Name) for name, atom in self.bound.items()
+                   if name != param and name in self.rule.signature.parameters)
+
+
+def index_value(index: gast.AST) -> gast.AST:
+    """An index as an ordinary expression: `1:3` -> `slice(1, 3, None)`."""
+    if isinstance(index, gast.Slice):
+        parts = [nodes.const(None) if p is None else nodes.clone(p)
+                 for p in (index.lower, index.upper, index.step)]
+        return nodes.call(nodes.name("slice"), parts)
+    if isinstance(index, gast.Tuple):
+        return nodes.tuple_([index_value(e) for e in index.elts])
+    return nodes.clone(index)
+
+
+def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
+    """A copy of `template` with parameter names replaced by the call's atoms
+    and helper names by the names generated code uses for them."""
+    tree = nodes.clone(template)
+
+    class _Substitute(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in bindings:
+                return nodes.clone(bindings[node.id])
+            if node.id in registry.helper_names() and node.id not in ("True", "False", "None"):
+                return nodes.name(ctx.helper(node.id))
+            return node
+
+    return fold_constants(_Substitute().visit(tree))
+
+
+_FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+             gast.Mult: lambda a, b: a * b}
+
+
+def fold_constants(tree: gast.AST) -> gast.AST:
+    """Fold what instantiating a template leaves behind: `2 - 1` -> `1`,
+    `x ** 1` -> `x`, `g * 1` -> `g`, so generated code reads as written by hand."""
+
+    class _Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            left, right = node.left, node.right
+            constant = (int, float)
+            if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
+                    type(node.op) in _FOLDABLE and isinstance(left.value, constant) and \
+                    isinstance(right.value, constant) and not isinstance(left.value, bool):
+                return nodes.const(_FOLDABLE[type(node.op)](left.value, right.value))
+            if isinstance(right, gast.Constant) and right.value == 1 and \
+                    isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and \
+                    not isinstance(right.value, bool):
+                return left
+            return node
+
+    return _Fold().visit(tree)
+
+
+def describe_operation(rhs: gast.AST) -> str:
+    primitive = primitive_of(rhs)
+    if primitive is not None:
+        return describe_callable(primitive)
+    if isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute):
+        return f"the method .{rhs.func.attr}()"
+    if isinstance(rhs, gast.Attribute):
+        return f"the attribute .{rhs.attr}"
+    return type(rhs).__name__
+
+
+def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
+    """What `rhs` computes, for a statement whose target is active."""
+    if isinstance(rhs, gast.Name):
+        return Operation("copy")
+    if nodes.is_atom(rhs):
+        return Operation("constant")
+    if isinstance(rhs, (gast.Tuple, gast.List)):
+        if any(activity.is_active(e) for e in rhs.elts):
+            raise UnsupportedSyntaxError(
+                "building a tuple or list out of differentiated values is not supported "
+                "yet", location, help="Instead: keep the values in separate variables, "
+                "or stack them into an array.")
+        return Operation("constant")
+    primitive = primitive_of(rhs)
+    rule = registry.lookup(primitive) if primitive is not None else None
+    if rule is None and is_user_function(primitive):
+        return Operation("user", primitive=primitive)
+    if rule is not None and not rule.differentiable:
+        return Operation("inactive")  # e.g. h = np.zeros(n) for an h active later on
+    if rule is None:
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_operation(rhs)}", location,
+            help="adcompiler differentiates the functions listed in docs/derivatives.md. "
+            "Register a rule for it with adcompiler.register_rule(...) (see "
+            "docs/custom-rules.md), or make its inputs independent of the "
+            "differentiated arguments.")
+    bound = bind_arguments(rule, rhs)
+    if bound is None:
+        raise NoDerivativeRuleError(
+            f"{rule.name} is called with arguments its derivative rule does not cover "
+            f"(the rule's signature is ({', '.join(rule.signature.parameters)}))",
+            location, help="Call it with the arguments the rule names.")
+    bindings = {name: index_value(atom) if primitive is operator.getitem and
+                name == "index" else atom for name, atom in bound.items()}
+    return Operation("rule", rule, primitive, bound, bindings)
