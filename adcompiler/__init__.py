@@ -7,14 +7,16 @@
 See README.md and docs/ for the tour.
 """
 
-from .api import grad, register_rule, source, value_and_grad, vjp
+from .api import (derivative, grad, hessian, hvp, jacobian, jvp, register_rule, source,
+                  value_and_grad, vjp)
 from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
                      NonScalarOutputError, RuleDefinitionError, SeedShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "source", "register_rule",
+    "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
+    "source", "register_rule",
     "pointwise", "linear_rule", "nondifferentiable",
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import inspect
 import weakref
 
-from . import derivatives
+import numpy as np
+
+from . import derivatives, forward_backend
 from .errors import Location, SourceUnavailableError, WrtError
 from .rules import registry
 
@@ -62,7 +64,10 @@ def _derivative(function, kind: str, wrt, verbose: bool):
     per_function = _cache.setdefault(function, {}) if _is_weakrefable(function) else {}
     generated = per_function.get(key)
     if generated is None:
-        generated = derivatives.build(function, kind, positions, as_tuple)
+        if kind == "jvp":
+            generated = forward_backend.build_jvp(function, positions)
+        else:
+            generated = derivatives.build(function, kind, positions, as_tuple)
         compiled = generated.function
         compiled.__adcompiler__ = generated
         compiled.__doc__ = (f"The {kind.replace('_', ' ')} of {function.__qualname__} with "
@@ -88,7 +93,7 @@ def _decorator_or_call(function, kind, wrt, verbose):
     return _derivative(function, kind, wrt, verbose)
 
 
-def grad(function=None, wrt=0, *, verbose: bool = False):
+def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
 
     `wrt` is a parameter position or name, or a tuple of them (the gradient
@@ -102,7 +107,17 @@ def grad(function=None, wrt=0, *, verbose: bool = False):
         >>> df(np.array([1.0, 2.0]))
         array([4., 8.])
     """
+    if mode == "forward":
+        if function is None:
+            return lambda fn: _forward_grad(fn, wrt, verbose)
+        return _forward_grad(function, wrt, verbose)
+    _check_mode(mode)
     return _decorator_or_call(function, "grad", wrt, verbose)
+
+
+def _check_mode(mode):
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
 
 
 def value_and_grad(function=None, wrt=0, *, verbose: bool = False):
@@ -151,3 +166,157 @@ def register_rule(rule):
     for existing in (rule if isinstance(rule, list) else [rule]):
         registry.register(existing)
     return rule
+
+
+def jvp(function=None, wrt=0, *, verbose: bool = False):
+    """The Jacobian-vector product, in forward mode: the new function takes
+    `(*args, *tangents)`, one tangent per differentiated argument (shaped like
+    it), and returns `(f(*args), J·tangents)`. One sweep, no stack.
+
+    Example:
+        >>> value, tangent = jvp(np.sin)(x, v)        # doctest: +SKIP
+        >>> value, tangent = jvp(f, wrt=(0, 1))(x, y, vx, vy)   # doctest: +SKIP
+    """
+    return _decorator_or_call(function, "jvp", wrt, verbose)
+
+
+def _attach(wrapper, inner, function, what):
+    wrapper.__adcompiler__ = inner.__adcompiler__
+    wrapper.__name__ = f"{function.__name__}_{what}"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__doc__ = (f"The {what.replace('_', ' ')} of {function.__qualname__}, computed by "
+                       f"adcompiler; adcompiler.source(this) shows the generated code.")
+    return wrapper
+
+
+def _basis(x):
+    """Unit tangents for every entry of x, shaped like x."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind == "f" else float)
+        for row in eye[:x.size]:
+            yield row.reshape(x.shape)
+    else:
+        yield 1.0
+
+
+def _forward_grad(function, wrt, verbose):
+    positions, as_tuple = _positions(function, wrt)
+    tangent_fn = jvp(function, wrt=tuple(positions), verbose=verbose)
+
+    def forward_grad(*args):
+        grads = []
+        for index, position in enumerate(positions):
+            x = args[position]
+            columns = []
+            for unit in _basis(x):
+                tangents = [unit if k == index else derivatives_zeros(args[p])
+                            for k, p in enumerate(positions)]
+                columns.append(np.asarray(tangent_fn(*args, *tangents)[1]).reshape(()))
+            grads.append(_shape_like(np.array(columns), x))
+        return tuple(grads) if as_tuple else grads[0]
+
+    return _attach(forward_grad, tangent_fn, function, "grad")
+
+
+def derivatives_zeros(x):
+    from .runtime import zeros_like
+    return zeros_like(x)
+
+
+def _shape_like(values, x):
+    from .runtime import as_gradient
+    return as_gradient(np.reshape(values, np.shape(x)), x)
+
+
+def derivative(function=None, wrt=0, *, verbose: bool = False):
+    """The derivative of a function of one real variable (the argument `wrt`),
+    in forward mode; the result has the shape of f's output.
+
+    Example:
+        >>> derivative(np.sin)(0.0)                   # doctest: +SKIP
+        1.0
+    """
+    if function is None:
+        return lambda fn: derivative(fn, wrt, verbose=verbose)
+    tangent_fn = jvp(function, wrt=wrt, verbose=verbose)
+
+    def derivative_fn(*args):
+        position = _positions(function, wrt)[0][0]
+        one = np.ones_like(args[position]) if isinstance(args[position], np.ndarray) else 1.0
+        return tangent_fn(*args, one)[1]
+
+    return _attach(derivative_fn, tangent_fn, function, "derivative")
+
+
+def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
+    """The full Jacobian of `function` with respect to one argument, shaped
+    `out.shape + x.shape`: one forward sweep per input entry (`mode="forward"`)
+    or one reverse sweep per output entry (`mode="reverse"`).
+
+    Example:
+        >>> jacobian(softmax)(a).shape               # doctest: +SKIP
+        (4, 4)
+    """
+    _check_mode(mode)
+    if function is None:
+        return lambda fn: jacobian(fn, wrt, mode=mode, verbose=verbose)
+    position = _positions(function, wrt)[0]
+    if len(position) != 1:
+        raise WrtError("jacobian takes one argument position or name in wrt",
+                       help="Call jacobian once per argument.")
+    position = position[0]
+    if mode == "forward":
+        inner = jvp(function, wrt=position, verbose=verbose)
+
+        def forward_jacobian(*args):
+            x = args[position]
+            columns = [np.asarray(inner(*args, unit)[1]) for unit in _basis(x)]
+            stacked = np.stack(columns, axis=-1)
+            return stacked.reshape(np.shape(columns[0]) + np.shape(x))
+
+        return _attach(forward_jacobian, inner, function, "jacobian")
+    inner = vjp(function, wrt=position, verbose=verbose)
+
+    def reverse_jacobian(*args):
+        out = np.asarray(function(*args))
+        rows = [np.asarray(inner(*args, unit if out.ndim else float(unit)))
+                for unit in _basis(out if out.ndim else np.zeros(()))]
+        x = args[position]
+        return np.stack(rows).reshape(out.shape + np.shape(x))
+
+    return _attach(reverse_jacobian, inner, function, "jacobian")
+
+
+def hessian(function=None, wrt=0, *, verbose: bool = False):
+    """The Hessian of a scalar function, forward-over-reverse: the forward
+    transformation applied to the generated gradient code. Shape x.shape * 2.
+
+    Example:
+        >>> hessian(f)(x)                              # doctest: +SKIP
+    """
+    if function is None:
+        return lambda fn: hessian(fn, wrt, verbose=verbose)
+    gradient = grad(function, wrt=wrt, verbose=verbose)
+    position = _positions(function, wrt)[0][0]
+    result = jacobian(gradient, wrt=position, mode="forward", verbose=verbose)
+    return _attach(result, result, function, "hessian")
+
+
+def hvp(function=None, wrt=0, *, verbose: bool = False):
+    """The Hessian-vector product without forming the Hessian: the new function
+    takes `(*args, v)` and returns H·v (forward mode over the gradient code).
+
+    Example:
+        >>> hvp(f)(x, v)                               # doctest: +SKIP
+    """
+    if function is None:
+        return lambda fn: hvp(fn, wrt, verbose=verbose)
+    gradient = grad(function, wrt=wrt, verbose=verbose)
+    position = _positions(function, wrt)[0][0]
+    inner = jvp(gradient, wrt=position, verbose=verbose)
+
+    def hessian_vector_product(*args):
+        *primal, v = args
+        return inner(*primal, v)[1]
+
+    return _attach(hessian_vector_product, inner, function, "hvp")

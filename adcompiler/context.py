@@ -30,6 +30,7 @@ class Context:
     aliases: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)      # free name of generated code -> cell
     callees: dict = field(default_factory=dict)    # (function, wrt) -> (primal, adjoint) names
+    jvp_callees: dict = field(default_factory=dict)  # (function, wrt) -> jvp name
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
@@ -72,3 +73,16 @@ class Context:
             self.cells[adjoint] = split.adjoint_cell
             self.callees[key] = (primal, adjoint)
         return self.callees[key]
+
+    def callee_jvp(self, function, wrt: tuple, location) -> str:
+        """Name, in the code being generated, of the tangents-first jvp of a user
+        function called with active arguments at positions `wrt`."""
+        key = (function, wrt)
+        if key not in self.jvp_callees:
+            from .forward_backend import callee_jvp
+            cell = callee_jvp(function, wrt, location)
+            name = self.namer.fresh(f"{function.__name__}_jvp")
+            self.namer.pin(name)
+            self.cells[name] = cell
+            self.jvp_callees[key] = name
+        return self.jvp_callees[key]

@@ -94,6 +94,10 @@ class _Variant:
         callee_sources = []
         for key in self.ctx.callees:
             callee_sources += _callee_sources(key)
+        if self.ctx.jvp_callees:
+            from .forward_backend import callee_sources as jvp_sources
+            for key in self.ctx.jvp_callees:
+                callee_sources += jvp_sources(*key)
         return GeneratedDerivative(compiled, self.kind, self.wrt, shown,
                                    list(dict.fromkeys(callee_sources)))
 
@@ -111,8 +115,7 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
         slow.source = slow.source.replace(arrays_name, base)
         slow.function.__name__ = slow.function.__qualname__ = base
         return slow
-    checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params
-              if p != "seed" or kind != "vjp"]
+    checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params]
     test = checks[0] if len(checks) == 1 else gast.BoolOp(op=gast.And(), values=checks)
     forward = [nodes.name(p) for p in params]
     body = [nodes.comment("Python numbers take the variant without broadcasting."),

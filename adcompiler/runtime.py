@@ -39,6 +39,14 @@ def unbroadcast(g, x):
     return g
 
 
+def broadcast_like(t, result):
+    """A tangent of an elementwise operand, spread to the shape of the result."""
+    if type(t) is float:
+        return t if not isinstance(result, _ndarray) else np.full(result.shape, t)
+    shape = np.shape(result)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise."""
     if isinstance(x, _ndarray):
@@ -206,7 +214,8 @@ def norm_tangent(g, x, result, ord, axis, keepdims):
 
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
-    "unbroadcast": unbroadcast, "zeros_like": zeros_like, "sign": sign,
+    "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
+    "sign": sign,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,

@@ -89,6 +89,12 @@ def derivative_operands(rhs: gast.AST) -> list:
     return operands
 
 
+def _appends_to_local(call) -> bool:
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "append" and isinstance(call.func.value, gast.Name) and \
+        nodes.annotation(call.func, "value", None) is None
+
+
 def _definitions(stmts, out: list) -> list:
     """Every (target, rhs) pair in a normalised body, loops and branches included."""
     for stmt in stmts:
@@ -97,6 +103,9 @@ def _definitions(stmts, out: list) -> list:
         elif isinstance(stmt, gast.For):
             out.append((stmt.target.id, stmt.iter))
             _definitions(stmt.body, out)
+        elif isinstance(stmt, gast.Expr) and _appends_to_local(stmt.value):
+            # L.append(v) defines L anew from v: the list carries v's derivative.
+            out.append((stmt.value.func.value.id, stmt.value))
         elif isinstance(stmt, (gast.If, gast.While)):
             _definitions(stmt.body, out)
             _definitions(stmt.orelse, out)

@@ -13,15 +13,12 @@ Calls to the user's own functions get derivative code of their own
 
 from __future__ import annotations
 
-import inspect
-
 import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import NoDerivativeRuleError
 from .activity import Activity
-from .operations import classify, instantiate
+from .operations import bind_user_call, classify, instantiate
 
 
 class StatementAdjoints:
@@ -90,16 +87,8 @@ class StatementAdjoints:
         return [], out
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, g) -> tuple[list, list]:
+        params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
         location = self.ctx.parsed.location(stmt)
-        try:
-            signature = inspect.signature(function)
-            bound = signature.bind(*rhs.args, **{k.arg: k.value for k in rhs.keywords})
-        except (TypeError, ValueError) as err:
-            raise NoDerivativeRuleError(
-                f"cannot match the call to {function.__qualname__} to its parameters: {err}",
-                location, help="Call it with positional or keyword arguments that match "
-                "its signature.") from err
-        params = list(signature.parameters)
         active = [params.index(name) for name, atom in bound.arguments.items()
                   if isinstance(atom, gast.Name) and self._active(atom)]
         if not active:

@@ -13,6 +13,7 @@ and raises `NoDerivativeRuleError` for an active call nothing covers.
 
 from __future__ import annotations
 
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -145,3 +146,17 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     bindings = {name: index_value(atom) if primitive is operator.getitem and
                 name == "index" else atom for name, atom in bound.items()}
     return Operation("rule", rule, primitive, bound, bindings)
+
+
+def bind_user_call(function, rhs: gast.Call, location):
+    """Match a call to one of the user's functions to its parameters:
+    (parameter names, inspect.BoundArguments of atoms)."""
+    try:
+        signature = inspect.signature(function)
+        bound = signature.bind(*rhs.args, **{k.arg: k.value for k in rhs.keywords})
+    except (TypeError, ValueError) as err:
+        raise NoDerivativeRuleError(
+            f"cannot match the call to {function.__qualname__} to its parameters: {err}",
+            location, help="Call it with positional or keyword arguments that match "
+            "its signature.") from err
+    return list(signature.parameters), bound

@@ -1,0 +1,257 @@
+"""Forward mode: a normalised function -> the same function carrying tangents.
+
+Input: a normalised FunctionDef (anf.py) with its `Activity`. Output: a list of
+statements in which every active assignment is followed by the assignment of
+its tangent, built from the *same* rules as reverse mode (each rule's tangent
+template). No stack is needed: tangents flow forwards with the values.
+
+    y = x * w                   y = x * w
+                         ->     dy = dx * w + x * dw
+    while t:                    while t:
+        y = np.sin(y)               y = np.sin(y)
+                                    dy = dy * np.cos(y_old) ...
+
+Zero tracking, as in reverse mode: a tangent known to be zero (the variable
+was just assigned a constant, or only from zero tangents) is never computed
+or added; `zeros_like` appears only where control flow merges a zero and a
+non-zero tangent.
+
+Lists carry their tangents in a list of their own: `L.append(v)` is followed
+by `dL.append(dv)` and `v = L.pop()` by `dv = dL.pop()`, which keeps the two in
+step (push and pop are linear in what they carry). This is what lets forward
+mode run over the generated reverse-mode code and its `_stack`.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import UnsupportedSyntaxError
+from .activity import Activity
+from .operations import bind_user_call, classify, instantiate
+
+
+def list_method(rhs: gast.AST, name: str) -> bool:
+    """`L.name(...)` on a local list (the generated code's stack, for one)."""
+    return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
+        isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
+        nodes.annotation(rhs.func, "value", None) is None
+
+
+class _Forward:
+    def __init__(self, function: gast.FunctionDef, ctx: Context, activity: Activity):
+        self.function = function
+        self.ctx = ctx
+        self.activity = activity
+
+    def tangent(self, variable: str) -> str:
+        return self.ctx.namer.tangent(variable)
+
+    def _zero(self, variable: str) -> gast.AST:
+        if self.ctx.numbers:
+            return nodes.const(0.0)
+        return nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(variable)])
+
+    def _tangent_of(self, atom, zero: set) -> gast.AST:
+        """The tangent of an atom as an expression (zeros for zero tangents)."""
+        if isinstance(atom, gast.Name) and self.activity.is_active(atom) and atom.id not in zero:
+            return nodes.name(self.tangent(atom.id))
+        if isinstance(atom, gast.Name):
+            return self._zero(atom.id)
+        return nodes.const(0.0)
+
+    # -- statements -------------------------------------------------------
+    def block(self, stmts, zero: set) -> tuple[list, set]:
+        out: list = []
+        for stmt in stmts:
+            code, zero = self.statement(stmt, zero)
+            out.extend(code)
+        return out, zero
+
+    def statement(self, stmt, zero: set) -> tuple[list, set]:
+        zero = set(zero)
+        if isinstance(stmt, gast.Assign):
+            return self.assignment(stmt, stmt.targets[0].id, stmt.value, zero), zero
+        if isinstance(stmt, gast.Expr):
+            return self.expression(stmt, zero), zero
+        if isinstance(stmt, gast.If):
+            body, zero_body = self.block(stmt.body, zero)
+            orelse, zero_orelse = self.block(stmt.orelse, zero)
+            merged = zero_body & zero_orelse
+            # A variable the other branch made non-zero gets a zero tangent here,
+            # if it exists at the branch entry (otherwise only that branch binds it).
+            defined = self.defined_at_entry.get(id(stmt), set())
+            body += [self._init(v) for v in sorted((zero_body - merged) & defined)]
+            orelse += [self._init(v) for v in sorted((zero_orelse - merged) & defined)]
+            return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], merged
+        if isinstance(stmt, (gast.While, gast.For)):
+            return self.loop(stmt, zero)
+        if isinstance(stmt, (gast.Pass, gast.Assert, gast.Raise, gast.Return)):
+            return ([] if isinstance(stmt, gast.Return) else [stmt]), zero
+        raise UnsupportedSyntaxError(
+            f"'{type(stmt).__name__}' statements cannot be differentiated",
+            self.ctx.parsed.location(stmt))
+
+    def _init(self, variable: str) -> gast.AST:
+        return nodes.assign(self.tangent(variable), self._zero(variable))
+
+    def loop(self, stmt, zero: set) -> tuple[list, set]:
+        if isinstance(stmt, gast.For) and self.activity.is_active(stmt.iter):
+            raise UnsupportedSyntaxError(
+                "iterating directly over a differentiated array is not supported yet",
+                self.ctx.parsed.location(stmt),
+                help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
+        loop_zero = set(zero)
+        while True:
+            state = self.ctx.namer.snapshot()
+            body, zero_out = self.block(stmt.body, loop_zero)
+            if loop_zero <= zero_out:
+                break
+            loop_zero &= zero_out
+            self.ctx.namer.restore(state)
+        body += [self._init(v) for v in sorted(zero_out - loop_zero)]
+        # Tangents that become non-zero inside the loop start at zero, if their
+        # variable exists before the loop (otherwise the body assigns it first).
+        defined = self.defined_at_entry.get(id(stmt), set())
+        before = [self._init(v) for v in sorted((zero - loop_zero) & defined)]
+        if isinstance(stmt, gast.While):
+            node = nodes.while_(stmt.test, body)
+        else:
+            node = nodes.for_(stmt.target.id, stmt.iter, body)
+        return before + [nodes.copy_location(node, stmt)], loop_zero
+
+    def expression(self, stmt: gast.Expr, zero: set) -> list:
+        call = stmt.value
+        if list_method(call, "append") and self.activity.is_active(call.func.value):
+            store = call.func.value.id
+            if store in zero:
+                raise UnsupportedSyntaxError(
+                    f"appending to the list {store!r} before it is created",
+                    self.ctx.parsed.location(stmt))
+            value = call.args[0]
+            # Inactive values (trip counts, branch flags) get a None placeholder so
+            # that the tangent list stays in step with the list itself.
+            tangent = self._tangent_of(value, zero) if self.activity.is_active(value) \
+                else nodes.const(None)
+            push = nodes.expr_stmt(nodes.call(
+                nodes.attribute(nodes.name(self.tangent(store)), "append"), [tangent]))
+            return [stmt, push]
+        if list_method(call, "pop") and self.activity.is_active(call.func.value):
+            pop = nodes.call(nodes.attribute(nodes.name(self.tangent(call.func.value.id)), "pop"))
+            return [stmt, nodes.expr_stmt(pop)]
+        return [stmt]
+
+    def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
+        primal = nodes.copy_location(nodes.assign(target, rhs), stmt)
+        if target not in self.activity.active:
+            if list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
+                # Keep the tangent list in step even when this value is inactive.
+                pop = nodes.attribute(nodes.name(self.tangent(rhs.func.value.id)), "pop")
+                return [primal, nodes.expr_stmt(nodes.call(pop))]
+            return [primal]
+        if list_method(rhs, "pop"):
+            store = rhs.func.value.id
+            pop = nodes.call(nodes.attribute(nodes.name(self.tangent(store)), "pop"))
+            zero.discard(target)
+            return [primal, nodes.assign(self.tangent(target), pop)]
+        if isinstance(rhs, gast.List) and not rhs.elts:
+            zero.discard(target)
+            return [primal, nodes.assign(self.tangent(target), gast.List(elts=[],
+                                                                         ctx=gast.Load()))]
+        if isinstance(rhs, (gast.Tuple, gast.List)) and not nodes.is_atom(rhs):
+            if not any(self.activity.is_active(e) and e.id not in zero for e in rhs.elts
+                       if isinstance(e, gast.Name)):
+                zero.add(target)
+                return [primal]
+            tangents = [self._tangent_of(e, zero) for e in rhs.elts]
+            zero.discard(target)
+            return [primal, nodes.assign(self.tangent(target), type(rhs)(elts=tangents,
+                                                                         ctx=gast.Load()))]
+        operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
+        if operation.kind == "copy":
+            if self.activity.is_active(rhs) and rhs.id not in zero:
+                zero.discard(target)
+                return [primal, nodes.assign(self.tangent(target),
+                                             nodes.name(self.tangent(rhs.id)))]
+            zero.add(target)
+            return [primal]
+        if operation.kind == "user":
+            return self.user_call(stmt, target, rhs, operation.primitive, zero)
+        if operation.kind != "rule":
+            zero.add(target)
+            return [primal]
+        bindings = dict(operation.bindings, result=nodes.name(target))
+        terms, contributors = [], set()
+        for param in operation.active_params(self.activity):
+            atom = operation.bound[param]
+            if atom.id in zero:
+                continue
+            bindings["g"] = nodes.name(self.tangent(atom.id))
+            terms.append(instantiate(operation.rule.tangent[param], bindings, self.ctx))
+            contributors.add(param)
+        if not terms:
+            zero.add(target)
+            return [primal]
+        total = terms[0]
+        for term in terms[1:]:
+            total = nodes.add(total, term)
+        # The terms of an elementwise rule span the result's shape once every
+        # variable operand has contributed; otherwise spread the sum to it.
+        rule = operation.rule
+        if rule.pointwise and not self.ctx.numbers and any(
+                isinstance(operation.bound[p], gast.Name) and p not in contributors
+                for p in rule.adjoint):
+            total = nodes.call(nodes.name(self.ctx.helper("broadcast_like")),
+                               [total, nodes.name(target)])
+        zero.discard(target)
+        return [primal, nodes.assign(self.tangent(target), total)]
+
+    def user_call(self, stmt, target: str, rhs: gast.Call, function, zero: set) -> list:
+        params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
+        active = [params.index(name) for name, atom in bound.arguments.items()
+                  if isinstance(atom, gast.Name) and self.activity.is_active(atom)
+                  and atom.id not in zero]
+        if not active:
+            zero.add(target)
+            return [nodes.copy_location(nodes.assign(target, rhs), stmt)]
+        jvp_name = self.ctx.callee_jvp(function, tuple(active), self.ctx.parsed.location(stmt))
+        # The callee's jvp takes the tangents first, then the call's own arguments.
+        call = nodes.clone(rhs)
+        call.func = nodes.name(jvp_name)
+        call.args = [nodes.name(self.tangent(bound.arguments[params[i]].id)) for i in active] \
+            + list(call.args)
+        zero.discard(target)
+        unpack = nodes.tuple_([nodes.name(target, "store"),
+                               nodes.name(self.tangent(target), "store")], "store")
+        return [nodes.copy_location(nodes.assign(unpack, call), stmt)]
+
+
+def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
+            zero_at_start: set) -> tuple[list, set]:
+    """The function's body with tangents; returns it and the zero set at the end."""
+    walker = _Forward(function, ctx, activity)
+    walker.defined_at_entry = _defined_at_entry(function)
+    return walker.block(function.body, set(zero_at_start))
+
+
+def _defined_at_entry(function: gast.FunctionDef) -> dict:
+    """For each loop and branch, the variables certainly bound when it starts."""
+    result: dict = {}
+
+    def walk(stmts, defined: set) -> set:
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                defined |= nodes.names_stored(stmt)
+            elif isinstance(stmt, gast.If):
+                result[id(stmt)] = set(defined)
+                defined |= walk(stmt.body, set(defined)) & walk(stmt.orelse, set(defined))
+            elif isinstance(stmt, (gast.While, gast.For)):
+                result[id(stmt)] = set(defined)
+                inner = set(defined) | ({stmt.target.id} if isinstance(stmt, gast.For) else set())
+                walk(stmt.body, inner)
+        return defined
+
+    walk(function.body, {a.id for a in function.args.args})
+    return result
