@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from . import derivatives, forward_backend
+from . import compose, derivatives, forward_backend
 from .errors import Location, SourceUnavailableError, WrtError
 from .rules import registry
 
@@ -230,22 +230,19 @@ def _shape_like(values, x):
 
 def derivative(function=None, wrt=0, *, verbose: bool = False):
     """The derivative of a function of one real variable (the argument `wrt`),
-    in forward mode; the result has the shape of f's output.
+    in forward mode; the result has the shape of f's output. The result is
+    generated code too, so derivatives of derivatives work.
 
     Example:
-        >>> derivative(np.sin)(0.0)                   # doctest: +SKIP
-        1.0
+        >>> derivative(derivative(cube))(2.0)          # doctest: +SKIP
+        12.0
     """
     if function is None:
         return lambda fn: derivative(fn, wrt, verbose=verbose)
-    tangent_fn = jvp(function, wrt=wrt, verbose=verbose)
-
-    def derivative_fn(*args):
-        position = _positions(function, wrt)[0][0]
-        one = np.ones_like(args[position]) if isinstance(args[position], np.ndarray) else 1.0
-        return tangent_fn(*args, one)[1]
-
-    return _attach(derivative_fn, tangent_fn, function, "derivative")
+    position = _positions(function, wrt)[0][0]
+    tangent_fn = jvp(function, wrt=position, verbose=verbose)
+    params = list(inspect.signature(function).parameters)
+    return compose.derivative(function, tangent_fn, params, position)
 
 
 def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
@@ -304,19 +301,15 @@ def hessian(function=None, wrt=0, *, verbose: bool = False):
 
 def hvp(function=None, wrt=0, *, verbose: bool = False):
     """The Hessian-vector product without forming the Hessian: the new function
-    takes `(*args, v)` and returns H·v (forward mode over the gradient code).
+    takes `(*args, v)` and returns H·v, the forward transformation applied to
+    the generated gradient code.
 
     Example:
         >>> hvp(f)(x, v)                               # doctest: +SKIP
     """
     if function is None:
         return lambda fn: hvp(fn, wrt, verbose=verbose)
-    gradient = grad(function, wrt=wrt, verbose=verbose)
     position = _positions(function, wrt)[0][0]
+    gradient = grad(function, wrt=position, verbose=verbose)
     inner = jvp(gradient, wrt=position, verbose=verbose)
-
-    def hessian_vector_product(*args):
-        *primal, v = args
-        return inner(*primal, v)[1]
-
-    return _attach(hessian_vector_product, inner, function, "hvp")
+    return compose.hvp(function, inner, list(inspect.signature(function).parameters))

@@ -36,7 +36,7 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     free = sorted(name for name in cells if name in _loaded_names(function))
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
     text = to_source(nodes.module([scope]))
-    filename = f"<adcompiler: {label}>"
+    filename = _unique_filename(label, text)
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     code = compile(text, filename, "exec")
     scope_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
@@ -45,6 +45,18 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     closure = tuple(cells[name] for name in inner.co_freevars)
     compiled = types.FunctionType(inner, user_globals, function.name, argdefs, closure)
     return compiled, shown
+
+
+def _unique_filename(label: str, text: str) -> str:
+    """`<adcompiler: label>`, numbered when another generated text has that name
+    (the same function differentiated with respect to other arguments)."""
+    number = 1
+    while True:
+        filename = f"<adcompiler: {label}>" if number == 1 else f"<adcompiler: {label} #{number}>"
+        previous = linecache.cache.get(filename)
+        if previous is None or "".join(previous[2]) == text:
+            return filename
+        number += 1
 
 
 def _loaded_names(function: gast.FunctionDef) -> set[str]:

@@ -109,6 +109,7 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
     numbers_name = ctx.namer.fresh(f"{base}_numbers")
     arrays_name = ctx.namer.fresh(f"{base}_arrays")
     fast = numbers.finish(numbers_name)
+    general.label += " (general variant)"
     slow = general.finish(arrays_name)
     if fast.source.replace(numbers_name, arrays_name).split("\n", 2)[2] == \
             slow.source.split("\n", 2)[2]:
@@ -118,9 +119,11 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
     checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params]
     test = checks[0] if len(checks) == 1 else gast.BoolOp(op=gast.And(), values=checks)
     forward = [nodes.name(p) for p in params]
+    result = ctx.namer.fresh("result")
     body = [nodes.comment("Python numbers take the variant without broadcasting."),
-            nodes.if_(test, [nodes.return_(nodes.call(nodes.name(numbers_name), forward))]),
-            nodes.return_(nodes.call(nodes.name(arrays_name), forward))]
+            nodes.if_(test, [nodes.assign(result, nodes.call(nodes.name(numbers_name), forward))],
+                      [nodes.assign(result, nodes.call(nodes.name(arrays_name), forward))]),
+            nodes.return_(nodes.name(result))]
     definition = nodes.function_def(base, params, body)
     ctx.cells[numbers_name] = types.CellType(fast.function)
     ctx.cells[arrays_name] = types.CellType(slow.function)

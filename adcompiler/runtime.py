@@ -56,6 +56,13 @@ def zeros_like(x):
     return 0.0
 
 
+def ones_like(x):
+    """A unit tangent for x: 1.0 for a Python number, ones of x's shape otherwise."""
+    if isinstance(x, (_ndarray, np.generic)):
+        return np.ones_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    return 1.0
+
+
 def sign(x):
     """The derivative of abs: np.sign for arrays, an int for Python numbers."""
     if isinstance(x, (_ndarray, np.generic)):
@@ -212,6 +219,29 @@ def norm_tangent(g, x, result, ord, axis, keepdims):
     return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
 
 
+def _spread(value, axis, keepdims):
+    """A reduced value with its reduced axes put back (size 1) for broadcasting."""
+    if axis is not None and not keepdims:
+        return np.expand_dims(value, axis)
+    return value
+
+
+def norm_scale_tangent(g, adjoint, x, result, ord, axis, keepdims):
+    """Tangent of norm_adjoint(adjoint, x, result) along its `result` argument."""
+    _norm_check(ord, axis)
+    scale = _spread(g, axis, keepdims) / np.where(_spread(result, axis, keepdims) == 0, 1.0,
+                                                   _spread(result, axis, keepdims))
+    return -norm_adjoint(adjoint, x, result, ord, axis, keepdims) * scale
+
+
+def norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
+    """Adjoint of norm_adjoint(adjoint, x, result) with respect to `result`."""
+    spread_result = _spread(result, axis, keepdims)
+    safe = np.where(spread_result == 0, 1.0, spread_result)
+    contribution = -g * _spread(adjoint, axis, keepdims) * x / (safe * safe)
+    return np.sum(contribution, axis=axis, keepdims=keepdims)
+
+
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
@@ -221,10 +251,9 @@ TEMPLATE_HELPERS = {
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "norm_adjoint": norm_adjoint, "norm_tangent": norm_tangent,
+    "norm_scale_tangent": norm_scale_tangent, "norm_scale_adjoint": norm_scale_adjoint,
+    "checked_seed": checked_seed, "as_gradient": as_gradient,
 }
 
 # Everything generated code may reference besides templates' helpers.
-GENERATED_CODE_HELPERS = {
-    **TEMPLATE_HELPERS,
-    "scalar_seed": scalar_seed, "checked_seed": checked_seed, "as_gradient": as_gradient,
-}
+GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}

@@ -12,7 +12,7 @@ def uses_try(x):
 
 
 def uses_with(x):
-    with open("f") as handle:
+    with open("f"):
         y = x * 2
     return y
 
@@ -42,7 +42,7 @@ def early_return(x):
 
 
 def no_return(x):
-    y = x * 2
+    y = x * 2  # noqa: F841 (the missing return is the point)
 
 
 def writes_array_element(x):

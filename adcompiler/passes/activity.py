@@ -49,9 +49,18 @@ class Activity:
                 f"active: {', '.join(sorted(self.active))}")
 
 
+# Libraries whose functions are differentiated only through rules, never by
+# reading their source (numpy.cumsum is a Python function, but not ours to open).
+RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch", "jax"}
+
+
 def is_user_function(obj) -> bool:
-    return isinstance(obj, types.FunctionType) and obj.__code__.co_filename[:1] != "<" or (
-        isinstance(obj, types.FunctionType) and obj.__code__.co_filename.startswith("<ipython"))
+    """A Python function adcompiler differentiates by reading its source: the
+    user's own, or one it generated itself (derivatives of derivatives)."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    package = (obj.__module__ or "").split(".")[0]
+    return package not in RULE_ONLY_PACKAGES
 
 
 def derivative_operands(rhs: gast.AST) -> list:
@@ -95,6 +104,12 @@ def _appends_to_local(call) -> bool:
         nodes.annotation(call.func, "value", None) is None
 
 
+def _pops_local(call) -> bool:
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "pop" and isinstance(call.func.value, gast.Name) and \
+        nodes.annotation(call.func, "value", None) is None
+
+
 def _definitions(stmts, out: list) -> list:
     """Every (target, rhs) pair in a normalised body, loops and branches included."""
     for stmt in stmts:
@@ -106,9 +121,32 @@ def _definitions(stmts, out: list) -> list:
         elif isinstance(stmt, gast.Expr) and _appends_to_local(stmt.value):
             # L.append(v) defines L anew from v: the list carries v's derivative.
             out.append((stmt.value.func.value.id, stmt.value))
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            out.append(("", stmt.value))  # a call for its effect: see the lists rule
         elif isinstance(stmt, (gast.If, gast.While)):
             _definitions(stmt.body, out)
             _definitions(stmt.orelse, out)
+    return out
+
+
+def mutated_lists(definitions) -> set:
+    """Variables that are lists appended to or passed to a user function."""
+    out = {target for target, rhs in definitions if _appends_to_local(rhs)}
+    return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
+
+
+def _lists_passed_to_user_functions(definitions) -> list:
+    """(list, call) pairs for local lists handed to a user function: the callee
+    may store values derived from the other arguments in them (the generated
+    code's `helper_primal(_stack, x)` does)."""
+    lists = {target for target, rhs in definitions
+             if isinstance(rhs, gast.List) or _appends_to_local(rhs) or _pops_local(rhs)}
+    out = []
+    for _, rhs in definitions:
+        if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
+            for arg in list(rhs.args) + [k.value for k in rhs.keywords]:
+                if isinstance(arg, gast.Name) and arg.id in lists:
+                    out.append((arg.id, rhs))
     return out
 
 
@@ -116,6 +154,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
     definitions = _definitions(function.body, [])
+    definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
     activity = Activity(varied={params[i] for i in ctx.wrt})
@@ -129,6 +168,9 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     returned = function.body[-1].value
     if isinstance(returned, gast.Name):
         activity.useful.add(returned.id)
+    # A list parameter the function appends to is an output too: the caller
+    # sees what was stored in it (the generated code's shared `_stack`).
+    activity.useful |= set(params) & mutated_lists(definitions)
     changed = True
     while changed:
         changed = False

@@ -29,7 +29,8 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from .activity import Activity
+from .activity import Activity, is_user_function, mutated_lists, _definitions
+from .anf import primitive_of
 from .operations import bind_user_call, classify, instantiate
 
 
@@ -124,6 +125,9 @@ class _Forward:
 
     def expression(self, stmt: gast.Expr, zero: set) -> list:
         call = stmt.value
+        if self._passes_active_list(call):
+            return self.user_call(stmt, self.ctx.namer.fresh("_unused"), call,
+                                  primitive_of(call), set(zero))
         if list_method(call, "append") and self.activity.is_active(call.func.value):
             store = call.func.value.id
             if store in zero:
@@ -143,8 +147,17 @@ class _Forward:
             return [stmt, nodes.expr_stmt(pop)]
         return [stmt]
 
+    def _passes_active_list(self, rhs) -> bool:
+        """A call to a user function that may push onto an active list: its
+        tangent list must follow, whatever becomes of the call's result."""
+        return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
+            isinstance(a, gast.Name) and a.id in self.lists and self.activity.is_active(a)
+            for a in list(rhs.args) + [k.value for k in rhs.keywords])
+
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         primal = nodes.copy_location(nodes.assign(target, rhs), stmt)
+        if self._passes_active_list(rhs):
+            return self.user_call(stmt, target, rhs, primitive_of(rhs), zero)
         if target not in self.activity.active:
             if list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
                 # Keep the tangent list in step even when this value is inactive.
@@ -233,6 +246,7 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     """The function's body with tangents; returns it and the zero set at the end."""
     walker = _Forward(function, ctx, activity)
     walker.defined_at_entry = _defined_at_entry(function)
+    walker.lists = mutated_lists(_definitions(function.body, []))
     return walker.block(function.body, set(zero_at_start))
 
 

@@ -1,0 +1,74 @@
+"""Derivatives of the helpers that generated code calls (adcompiler.runtime).
+
+These make generated derivative code valid input to the compiler, so that
+`hessian`, `hvp` and `jvp(grad(f))` are the forward transformation applied to
+generated reverse-mode code. Most helpers are linear in the adjoint they carry
+(their derivative is the helper itself, applied to `g`), and the products'
+adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
+"""
+
+import builtins
+
+from .. import runtime
+from .registry import linear_rule, nondifferentiable
+
+RULES = [
+    *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
+                       runtime.mean_count, builtins.reversed, builtins.slice),
+    linear_rule(runtime.checked_seed, "seed, result, where",
+                adjoint={"seed": "g"},
+                tangent={"seed": "checked_seed(g, result, where)"}),
+    linear_rule(runtime.as_gradient, "adjoint, x",
+                adjoint={"adjoint": "unbroadcast(g, adjoint)"},
+                tangent={"adjoint": "as_gradient(g, x)"}),
+    linear_rule(runtime.unbroadcast, "adjoint, x",
+                adjoint={"adjoint": "broadcast_like(g, adjoint)"},
+                tangent={"adjoint": "unbroadcast(g, x)"}),
+    linear_rule(runtime.broadcast_like, "t, result",
+                adjoint={"t": "unbroadcast(g, t)"},
+                tangent={"t": "broadcast_like(g, result)"}),
+    linear_rule(runtime.sum_adjoint, "adjoint, a, axis, keepdims",
+                adjoint={"adjoint": "np.sum(g, axis=axis, keepdims=keepdims)"},
+                tangent={"adjoint": "sum_adjoint(g, a, axis, keepdims)"}),
+    linear_rule(runtime.getitem_adjoint, "adjoint, x, index",
+                adjoint={"adjoint": "g[index]"},
+                tangent={"adjoint": "getitem_adjoint(g, x, index)"}),
+    linear_rule(runtime.transpose_adjoint, "adjoint, axes",
+                adjoint={"adjoint": "np.transpose(g, axes)"},
+                tangent={"adjoint": "transpose_adjoint(g, axes)"}),
+    linear_rule(runtime.dot_adjoint_a, "adjoint, a, b",
+                adjoint={"adjoint": "np.dot(g, b)", "b": "dot_adjoint_b(adjoint, g, b)"},
+                tangent={"adjoint": "dot_adjoint_a(g, a, b)",
+                         "b": "dot_adjoint_a(adjoint, a, g)"}),
+    linear_rule(runtime.dot_adjoint_b, "adjoint, a, b",
+                adjoint={"adjoint": "np.dot(a, g)", "a": "dot_adjoint_a(adjoint, a, g)"},
+                tangent={"adjoint": "dot_adjoint_b(g, a, b)",
+                         "a": "dot_adjoint_b(adjoint, g, b)"}),
+    linear_rule(runtime.matmul_adjoint_a, "adjoint, a, b",
+                adjoint={"adjoint": "np.matmul(g, b)", "b": "matmul_adjoint_b(adjoint, g, b)"},
+                tangent={"adjoint": "matmul_adjoint_a(g, a, b)",
+                         "b": "matmul_adjoint_a(adjoint, a, g)"}),
+    linear_rule(runtime.matmul_adjoint_b, "adjoint, a, b",
+                adjoint={"adjoint": "np.matmul(a, g)", "a": "matmul_adjoint_a(adjoint, a, g)"},
+                tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
+                         "a": "matmul_adjoint_b(adjoint, g, b)"}),
+    # norm_adjoint(A, x, r) = A * x / r, with A and r spread over the reduced axes.
+    linear_rule(runtime.norm_adjoint, "adjoint, x, result, ord, axis, keepdims",
+                adjoint={"adjoint": "norm_tangent(g, x, result, ord, axis, keepdims)",
+                         "x": "norm_adjoint(adjoint, g, result, ord, axis, keepdims)",
+                         "result": "norm_scale_adjoint(g, adjoint, x, result, axis, keepdims)"},
+                tangent={"adjoint": "norm_adjoint(g, x, result, ord, axis, keepdims)",
+                         "x": "norm_adjoint(adjoint, g, result, ord, axis, keepdims)",
+                         "result": "norm_scale_tangent(g, adjoint, x, result, ord, axis, "
+                                   "keepdims)"}),
+    # norm_tangent(t, x, r) = sum(x * t) / r over the reduced axes.
+    linear_rule(runtime.norm_tangent, "t, x, result, ord, axis, keepdims",
+                adjoint={"t": "norm_adjoint(g, x, result, ord, axis, keepdims)",
+                         "x": "norm_adjoint(g, t, result, ord, axis, keepdims)",
+                         "result": "-g * norm_tangent(t, x, result, ord, axis, keepdims) "
+                                   "/ result"},
+                tangent={"t": "norm_tangent(g, x, result, ord, axis, keepdims)",
+                         "x": "norm_tangent(t, g, result, ord, axis, keepdims)",
+                         "result": "-g * norm_tangent(t, x, result, ord, axis, keepdims) "
+                                   "/ result"}),
+]
