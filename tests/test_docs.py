@@ -28,3 +28,15 @@ def test_derivatives_table_is_generated_from_the_current_rules():
     assert committed == table.render(), (
         "docs/derivatives.md is stale: run "
         "`python -m adcompiler.rules.table > docs/derivatives.md`")
+
+
+def test_forward_mode_guide_shows_the_current_generated_code(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import control_flow
+    finally:
+        sys.path.pop(0)
+    generated = ad.source(ad.jvp(control_flow.f))
+    guide = (ROOT / "docs" / "forward-mode.md").read_text()
+    assert f"```python\n{generated}```" in guide, "docs/forward-mode.md is stale"

@@ -18,6 +18,7 @@ import operator
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..context import Context
@@ -83,6 +84,11 @@ def fold_constants(tree: gast.AST) -> gast.AST:
     `x ** 1` -> `x`, `g * 1` -> `g`, so generated code reads as written by hand."""
 
     class _Fold(gast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
+            return node
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
             left, right = node.left, node.right
@@ -98,6 +104,24 @@ def fold_constants(tree: gast.AST) -> gast.AST:
             return node
 
     return _Fold().visit(tree)
+
+
+def _is_default(func: gast.AST, keyword: gast.keyword) -> bool:
+    """Whether `np.f(..., k=value)` passes f's own default (so it can go)."""
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)
+            and func.value.id == "np" and isinstance(keyword.value, gast.Constant)):
+        return False
+    try:
+        parameter = inspect.signature(getattr(np, func.attr)).parameters.get(keyword.arg)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return False
+    value = keyword.value.value
+    if keyword.arg == "keepdims" and value is False:
+        return True  # numpy's default is a "not passed" sentinel that means False
+    return value is parameter.default or (type(value) is type(parameter.default)
+                                          and value == parameter.default)
 
 
 def describe_operation(rhs: gast.AST) -> str:

@@ -1,0 +1,466 @@
+"""Random programs: adcompiler's gradients against torch.autograd.
+
+Hypothesis writes small random functions `def f(x, y):`, adcompiler
+differentiates them with respect to both arguments, and torch.autograd
+(float64) differentiates the very same source text run on tensors. The
+primal values and both gradients must agree.
+
+Two families of programs are generated. In the *array* family `x` and `y`
+are NumPy arrays of shape (3,) and the function ends with
+`return np.sum(<variable>)`; in the *float* family they are Python floats,
+the functions come from `math`, and the function ends with
+`return <variable>`. Writing `F` for `np` or `math`, the grammar is:
+
+    program    ::= "def f(x, y):" statement+ return
+    statement  ::= assign                                 (straight-line test)
+                 | assign | for | while | if              (control-flow test)
+    assign     ::= NEW = expr | VAR = expr | VAR = VAR2   (VAR may be x or y)
+                 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
+    for        ::= "for i in range(K):" block             K in 0..3
+    while      ::= "n = 0"; "while n < K:" block "n = n + 1"
+                 | "n = 0"; "while SIZE(VAR) < B and n < 5:" block "n = n + 1"
+                   where SIZE(v) is np.sum(v * v) or v * v, and the block
+                   starts by updating VAR
+    if         ::= "if" cond ":" block ("elif" cond ":" block)? ("else:" block)?
+                   with, when there is an else, optionally a NEW variable
+                   assigned at the end of every branch and readable afterwards
+    block      ::= statement{1,3}  (variables first assigned in a block are
+                   only read inside it; loops and ifs nest two deep)
+    expr       ::= VAR | CONSTANT | i  (a loop index, inside its loop)
+                 | (expr op expr)      op in + - *
+                 | (-expr) | (expr ** 2)
+                 | (expr / (1.0 + expr ** 2)) | (expr / 2.0)
+                 | F.sin(expr) | F.cos(expr) | F.tanh(expr)
+                 | F.exp(F.tanh(expr)) | F.exp(F.sin(expr)) | F.exp(F.cos(expr))
+                 | F.log(1.0 + expr ** 2) | F.log(2.0 + F.cos(expr))
+                 | (expr if cond else expr)                (control-flow test)
+                 | np.sum(expr) | np.mean(expr)           (arrays only)
+                 | np.maximum(expr, expr|0.0)             (arrays only)
+                 | np.where(expr > expr, expr, expr)      (arrays only)
+    cond       ::= test | not (test) | (test and test) | (test or test)
+    test       ::= np.sum(expr) > c | np.mean(expr) < c | np.sum(e) > np.sum(e)
+                 | expr > c | expr < expr                 (floats)
+
+Every log and division is of a positive expression and every exp of a
+bounded one, so programs are defined everywhere; all loops terminate.
+
+The torch oracle runs the same source with `np` and `math` bound to small
+shims over torch (`np.sin` -> `torch.sin`, `np.where` -> `torch.where`, ...),
+so Python's `if`/`while` take the same decisions on 0-d tensors. Examples are
+skipped (never failed) when torch sees an intermediate value or gradient above
+1e6 in magnitude, or a comparison decided by less than rounding error, where
+the two libraries' last-bit differences could legitimately take different
+branches.
+
+adcompiler reads source with `inspect.getsource`, so each program is written
+to its own module file and imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import itertools
+import math
+import sys
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+from torch.overrides import TorchFunctionMode
+
+import adcompiler as ad
+
+RTOL = 1e-7
+ATOL = 1e-9          # scaled by max(1, largest |expected|)
+LIMIT = 1e6          # larger intermediate values or gradients: example skipped
+TIE = 1e-9           # relative gap below which a comparison counts as a near tie
+
+CONSTANTS = ("0.5", "2.0", "(-1.5)", "0.25", "3.0", "(-0.75)")
+MAX_NESTING = 2      # loops and ifs nest at most this deep
+
+
+# -- the program generator -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """What a statement may read: float/array variables and loop indices."""
+
+    variables: tuple
+    indices: tuple = ()
+
+    def with_variable(self, name: str) -> "Scope":
+        if name in self.variables:
+            return self
+        return Scope(self.variables + (name,), self.indices)
+
+    def with_index(self, name: str) -> "Scope":
+        return Scope(self.variables, self.indices + (name,))
+
+
+class ProgramWriter:
+    """Emits one random program, drawing every choice from hypothesis so that
+    failing programs shrink (simplest choices come first in each list)."""
+
+    def __init__(self, draw, arrays: bool, control_flow: bool):
+        self.draw = draw
+        self.arrays = arrays
+        self.lib = "np" if arrays else "math"
+        self.control_flow = control_flow
+        self.lines: list[str] = []
+        self.counter = itertools.count()
+
+    # choices
+    def choose(self, options):
+        return self.draw(st.sampled_from(tuple(options)))
+
+    def flip(self) -> bool:
+        return self.draw(st.booleans())
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter)}"
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    # expressions
+    def leaf(self, scope: Scope) -> str:
+        kinds = ["variable", "variable", "constant"] + (["index"] if scope.indices else [])
+        kind = self.choose(kinds)
+        if kind == "variable":
+            return self.choose(reversed(scope.variables))
+        if kind == "index":
+            return self.choose(scope.indices)
+        return self.choose(CONSTANTS)
+
+    def expr(self, scope: Scope, depth: int) -> str:
+        if depth <= 0 or self.draw(st.integers(0, 2)) == 0:
+            return self.leaf(scope)
+        forms = ["arith", "smooth", "neg", "square", "divide", "exp", "log"]
+        if self.arrays:
+            forms += ["reduce", "maximum", "where"]
+        if self.control_flow:
+            forms += ["ifexp"]
+        form = self.choose(forms)
+        d = depth - 1
+        lib = self.lib
+        if form == "arith":
+            op = self.choose("+-*")
+            return f"({self.expr(scope, d)} {op} {self.expr(scope, d)})"
+        if form == "smooth":
+            return f"{lib}.{self.choose(['sin', 'cos', 'tanh'])}({self.expr(scope, d)})"
+        if form == "neg":
+            return f"(-{self.expr(scope, d)})"
+        if form == "square":
+            return f"({self.expr(scope, d)} ** 2)"
+        if form == "divide":
+            numerator = self.expr(scope, d)
+            if self.flip():
+                return f"({numerator} / 2.0)"
+            return f"({numerator} / (1.0 + {self.expr(scope, d)} ** 2))"
+        if form == "exp":
+            squash = self.choose(["tanh", "sin", "cos"])
+            return f"{lib}.exp({lib}.{squash}({self.expr(scope, d)}))"
+        if form == "log":
+            if self.flip():
+                return f"{lib}.log(2.0 + {lib}.cos({self.expr(scope, d)}))"
+            return f"{lib}.log(1.0 + {self.expr(scope, d)} ** 2)"
+        if form == "reduce":
+            return f"np.{self.choose(['sum', 'mean'])}({self.expr(scope, d)})"
+        if form == "maximum":
+            other = "0.0" if self.flip() else self.expr(scope, d)
+            return f"np.maximum({self.expr(scope, d)}, {other})"
+        if form == "where":
+            test = f"{self.expr(scope, d)} > {self.expr(scope, d)}"
+            return f"np.where({test}, {self.expr(scope, d)}, {self.expr(scope, d)})"
+        assert form == "ifexp"
+        return (f"({self.expr(scope, d)} if {self.condition(scope, d)} "
+                f"else {self.expr(scope, d)})")
+
+    def test(self, scope: Scope, depth: int) -> str:
+        """A comparison whose value is a single bool (or 0-d bool array)."""
+        a = self.expr(scope, depth)
+        if self.arrays:
+            form = self.choose(["sum", "mean", "sums"])
+            if form == "sum":
+                return f"np.sum({a}) > {self.choose(CONSTANTS)}"
+            if form == "mean":
+                return f"np.mean({a}) < {self.choose(CONSTANTS)}"
+            return f"np.sum({a}) > np.sum({self.expr(scope, depth)})"
+        if self.flip():
+            return f"{a} < {self.expr(scope, depth)}"
+        return f"{a} > {self.choose(CONSTANTS)}"
+
+    def condition(self, scope: Scope, depth: int) -> str:
+        form = self.choose(["test", "test", "test", "not", "and", "or"])
+        if form == "test":
+            return self.test(scope, depth)
+        if form == "not":
+            return f"not ({self.test(scope, depth)})"
+        return f"({self.test(scope, depth)} {form} {self.test(scope, depth)})"
+
+    # statements
+    def assign(self, scope: Scope, indent: int, target: str | None = None) -> Scope:
+        reassignable = [v for v in reversed(scope.variables)]
+        if target is None:
+            target = self.choose(["new"] + reassignable)
+            if target == "new":
+                target = self.fresh("v")
+        form = self.choose(["expr", "expr", "update", "squash", "copy"]
+                           if target in scope.variables else ["expr", "copy"])
+        if form == "copy":
+            value = self.choose(reversed(scope.variables))
+        elif form == "squash":
+            value = f"{self.lib}.tanh({target})"
+        elif form == "update":
+            value = f"({target} {self.choose('+-*')} {self.expr(scope, 2)})"
+        else:
+            value = self.expr(scope, 3)
+        self.emit(indent, f"{target} = {value}")
+        return scope.with_variable(target)
+
+    def block(self, scope: Scope, indent: int, nesting: int, first: str | None = None) -> Scope:
+        """1-3 statements; returns the scope at the end of the block."""
+        count = self.draw(st.integers(1, 3))
+        if first is not None:
+            scope = self.assign(scope, indent, target=first)
+            count -= 1
+        for _ in range(count):
+            scope = self.statement(scope, indent, nesting)
+        return scope
+
+    def statement(self, scope: Scope, indent: int, nesting: int) -> Scope:
+        if not self.control_flow or nesting >= MAX_NESTING:
+            return self.assign(scope, indent)
+        kind = self.choose(["assign", "assign", "for", "while", "while_data", "if"])
+        if kind == "assign":
+            return self.assign(scope, indent)
+        if kind == "for":
+            index = self.fresh("i")
+            self.emit(indent, f"for {index} in range({self.draw(st.integers(0, 3))}):")
+            self.block(scope.with_index(index), indent + 1, nesting + 1)
+            return scope
+        if kind in ("while", "while_data"):
+            counter = self.fresh("n")
+            self.emit(indent, f"{counter} = 0")
+            first = None
+            if kind == "while":
+                self.emit(indent, f"while {counter} < {self.draw(st.integers(0, 3))}:")
+            else:
+                first = self.choose(reversed(scope.variables))
+                size = f"np.sum({first} * {first})" if self.arrays else f"{first} * {first}"
+                bound = self.choose(["1.0", "4.0", "10.0"])
+                self.emit(indent, f"while {size} < {bound} and {counter} < 5:")
+            self.block(scope, indent + 1, nesting + 1, first=first)
+            self.emit(indent + 1, f"{counter} = {counter} + 1")
+            return scope
+        assert kind == "if"
+        shared = self.fresh("t") if self.flip() else None
+        has_elif, has_else = self.flip(), self.flip() or shared is not None
+        self.emit(indent, f"if {self.condition(scope, 1)}:")
+        self.branch(scope, indent, nesting, shared)
+        if has_elif:
+            self.emit(indent, f"elif {self.condition(scope, 1)}:")
+            self.branch(scope, indent, nesting, shared)
+        if has_else:
+            self.emit(indent, "else:")
+            self.branch(scope, indent, nesting, shared)
+        return scope.with_variable(shared) if shared else scope
+
+    def branch(self, scope: Scope, indent: int, nesting: int, shared: str | None) -> None:
+        inner = self.block(scope, indent + 1, nesting + 1)
+        if shared is not None:
+            self.emit(indent + 1, f"{shared} = {self.expr(inner, 2)}")
+
+    def program(self) -> str:
+        scope = Scope(("x", "y"))
+        self.emit(0, "def f(x, y):")
+        for _ in range(self.draw(st.integers(1, 5 if self.control_flow else 6))):
+            scope = self.statement(scope, 1, 0)
+        result = self.choose(reversed(scope.variables))
+        self.emit(1, f"return np.sum({result})" if self.arrays else f"return {result}")
+        return "\n".join(self.lines) + "\n"
+
+
+@st.composite
+def programs(draw, control_flow: bool):
+    """(arrays?, source of f, x, y)."""
+    arrays = draw(st.booleans())
+    source = ProgramWriter(draw, arrays, control_flow).program()
+    number = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False,
+                       allow_subnormal=False)
+    if arrays:
+        x = np.array(draw(st.lists(number, min_size=3, max_size=3)))
+        y = np.array(draw(st.lists(number, min_size=3, max_size=3)))
+    else:
+        x, y = draw(number), draw(number)
+    return arrays, source, x, y
+
+
+# -- running a program under adcompiler ---------------------------------------
+
+_module_numbers = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def program_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("random_programs")
+
+
+def load_numpy_function(source: str, directory):
+    """Write `source` to a fresh module file, import it and return its `f`."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:10]
+    name = f"random_program_{next(_module_numbers)}_{digest}"
+    path = directory / f"{name}.py"
+    path.write_text("import math\n\nimport numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.f
+
+
+# -- the torch oracle -----------------------------------------------------------
+
+def _float_tensor(value):
+    if isinstance(value, torch.Tensor):
+        return value if value.is_floating_point() else value.to(torch.float64)
+    return torch.tensor(value, dtype=torch.float64)
+
+
+def _bool_tensor(value):
+    return value if isinstance(value, torch.Tensor) else torch.tensor(bool(value))
+
+
+def _unary(function):
+    return lambda a: function(_float_tensor(a))
+
+
+TORCH_NP = SimpleNamespace(
+    sin=_unary(torch.sin), cos=_unary(torch.cos), tanh=_unary(torch.tanh),
+    exp=_unary(torch.exp), log=_unary(torch.log),
+    sum=_unary(torch.sum), mean=_unary(torch.mean),
+    maximum=lambda a, b: torch.maximum(_float_tensor(a), _float_tensor(b)),
+    where=lambda c, a, b: torch.where(_bool_tensor(c), _float_tensor(a), _float_tensor(b)),
+)
+TORCH_MATH = SimpleNamespace(
+    sin=_unary(torch.sin), cos=_unary(torch.cos), tanh=_unary(torch.tanh),
+    exp=_unary(torch.exp), log=_unary(torch.log),
+)
+
+_DECISIONS = {"gt", "lt", "ge", "le", "__gt__", "__lt__", "__ge__", "__le__", "maximum"}
+
+
+class _Watch(TorchFunctionMode):
+    """Records the largest intermediate value and whether any comparison (or
+    np.maximum) was decided by a gap small enough to be rounding error."""
+
+    def __init__(self):
+        super().__init__()
+        self.largest = 0.0
+        self.near_tie = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if getattr(func, "__name__", "") in _DECISIONS and len(args) == 2:
+            a, b = (_float_tensor(v).detach() for v in args)
+            gap = (a - b).abs()
+            scale = torch.maximum(a.abs(), b.abs()).clamp(min=1.0)
+            if bool(((gap > 0) & (gap <= TIE * scale)).any()):
+                self.near_tie = True
+        if isinstance(out, torch.Tensor) and out.is_floating_point() and out.numel():
+            biggest = float(out.detach().abs().max())
+            self.largest = max(self.largest, biggest if math.isfinite(biggest) else math.inf)
+        return out
+
+
+def torch_value_and_grads(source: str, x, y):
+    """f's value and gradients by torch.autograd, plus whether to trust them."""
+    namespace = {"np": TORCH_NP, "math": TORCH_MATH}
+    exec(compile(source, "<torch oracle>", "exec"), namespace)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yt = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    with _Watch() as watch:
+        out = namespace["f"](xt, yt)
+    if isinstance(out, torch.Tensor) and out.requires_grad:
+        grads = torch.autograd.grad(out, (xt, yt), allow_unused=True)
+    else:
+        grads = (None, None)
+    gx, gy = (np.zeros(np.shape(v)) if g is None else g.numpy() for g, v in zip(grads, (x, y)))
+    value = float(out)
+    largest = max(watch.largest, np.max(np.abs(gx)), np.max(np.abs(gy)), abs(value))
+    trusted = not watch.near_tie and math.isfinite(largest) and largest <= LIMIT
+    return value, gx, gy, trusted
+
+
+# -- the property ---------------------------------------------------------------
+
+def mismatch(got, expected) -> str | None:
+    """Why `got` is not `expected` within tolerance, or None."""
+    if np.shape(got) != np.shape(expected):
+        return f"shape {np.shape(got)} != expected shape {np.shape(expected)}"
+    got_, expected_ = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(expected_))))
+    if not np.all(np.abs(got_ - expected_) <= RTOL * np.abs(expected_) + ATOL * scale):
+        return f"got {got_.tolist()!r}, expected {expected_.tolist()!r}"
+    return None
+
+
+def describe(source, x, y, derivative_source=None) -> str:
+    text = f"\nprogram:\n{source}\nx = {np.asarray(x).tolist()!r}\ny = {np.asarray(y).tolist()!r}\n"
+    if derivative_source is not None:
+        text += f"\nad.source(df):\n{derivative_source}\n"
+    return text
+
+
+def check_against_torch(program, directory):
+    arrays, source, x, y = program
+    note(source)
+    expected_value, expected_dx, expected_dy, trusted = torch_value_and_grads(source, x, y)
+    assume(trusted)
+
+    f = load_numpy_function(source, directory)
+    value = f(np.copy(x), np.copy(y)) if arrays else f(x, y)
+    problem = mismatch(value, expected_value)
+    assert problem is None, f"primal value differs from torch: {problem}" + describe(source, x, y)
+
+    try:
+        df = ad.grad(f, wrt=(0, 1))
+    except Exception as err:
+        raise AssertionError(f"adcompiler failed to compile the program: {err!r}"
+                             + describe(source, x, y)) from err
+    try:
+        dx, dy = df(np.copy(x), np.copy(y)) if arrays else df(x, y)
+    except Exception as err:
+        raise AssertionError(f"the generated gradient raised {err!r}"
+                             + describe(source, x, y, ad.source(df))) from err
+    for label, got, expected, argument in (("x", dx, expected_dx, x), ("y", dy, expected_dy, y)):
+        assert type(got) is type(argument), (
+            f"d/d{label} is a {type(got).__name__}, the argument a {type(argument).__name__}"
+            + describe(source, x, y, ad.source(df)))
+        problem = mismatch(got, expected)
+        assert problem is None, (f"d/d{label} differs from torch: {problem}"
+                                 + describe(source, x, y, ad.source(df)))
+
+
+SETTINGS = dict(deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                       HealthCheck.data_too_large])
+
+
+@pytest.mark.slow
+@settings(max_examples=150, **SETTINGS)
+@given(program=programs(control_flow=False))
+def test_straight_line_programs_match_torch(program, program_dir):
+    check_against_torch(program, program_dir)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, **SETTINGS)
+@given(program=programs(control_flow=True))
+def test_programs_with_loops_and_branches_match_torch(program, program_dir):
+    check_against_torch(program, program_dir)
