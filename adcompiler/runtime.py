@@ -145,7 +145,8 @@ def transpose_adjoint(g, axes):
     """Adjoint of np.transpose(a, axes): transpose back with the inverse permutation."""
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    # Negative axes count from the end; the inverse permutation needs them positive.
+    return np.transpose(g, np.argsort([axis % np.ndim(g) for axis in axes]))
 
 
 def dot_adjoint_a(g, a, b):
@@ -195,16 +196,20 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
-def _norm_check(ord, axis):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is not None and not isinstance(axis, int)):
+def _norm_check(ord, axis, x=None):
+    matrix_norm = (axis is None and np.ndim(x) >= 2) or isinstance(axis, tuple)
+    if ord not in (None, 2, "fro") or (ord == 2 and matrix_norm) or (
+            ord == "fro" and not matrix_norm):
         raise NotImplementedError(
             f"adcompiler differentiates np.linalg.norm only for the 2-norm of vectors and "
-            f"the Frobenius norm of matrices (ord=None); got ord={ord!r}, axis={axis!r}")
+            f"the Frobenius norm of matrices (ord=None or 'fro'); got ord={ord!r}, "
+            f"axis={axis!r} for an input of {np.ndim(x)} dimension(s). The matrix 2-norm "
+            f"(largest singular value) has no rule yet.")
 
 
 def norm_adjoint(g, x, result, ord, axis, keepdims):
     """Adjoint of the 2-norm / Frobenius norm: g * x / norm (0 where the norm is 0)."""
-    _norm_check(ord, axis)
+    _norm_check(ord, axis, x)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         result = np.expand_dims(result, axis)
@@ -214,7 +219,7 @@ def norm_adjoint(g, x, result, ord, axis, keepdims):
 
 def norm_tangent(g, x, result, ord, axis, keepdims):
     """Tangent of the 2-norm: sum(x * g) / norm over the reduced axes."""
-    _norm_check(ord, axis)
+    _norm_check(ord, axis, x)
     safe = np.where(result == 0, 1.0, result)
     return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
 
@@ -228,7 +233,7 @@ def _spread(value, axis, keepdims):
 
 def norm_scale_tangent(g, adjoint, x, result, ord, axis, keepdims):
     """Tangent of norm_adjoint(adjoint, x, result) along its `result` argument."""
-    _norm_check(ord, axis)
+    _norm_check(ord, axis, x)
     scale = _spread(g, axis, keepdims) / np.where(_spread(result, axis, keepdims) == 0, 1.0,
                                                    _spread(result, axis, keepdims))
     return -norm_adjoint(adjoint, x, result, ord, axis, keepdims) * scale

@@ -472,7 +472,18 @@ def test_vjp_with_respect_to_several_arguments_returns_a_tuple_of_the_single_vjp
 # -- coverage of the rule table ----------------------------------------------------
 
 def _differentiable_builtin_rules():
-    return [rule for rule in registry.builtin_rules() if rule.differentiable]
+    """The rules for functions users call (runtime_rules.py covers the helpers
+    of generated code; tests/test_higher_order.py checks them end to end)."""
+    from adcompiler.rules import runtime_rules
+    helpers = {id(rule.function) for rule in runtime_rules.RULES}
+    return [rule for rule in registry.builtin_rules()
+            if rule.differentiable and id(rule.function) not in helpers]
+
+
+def test_every_registered_rule_gives_both_modes_for_the_same_parameters():
+    for rule in registry.builtin_rules():
+        if rule.differentiable:
+            assert set(rule.adjoint) == set(rule.tangent) and rule.adjoint, rule.name
 
 
 def test_every_differentiable_rule_has_a_spec():

@@ -34,6 +34,7 @@ from .anf import bind_arguments, primitive_of
 class Activity:
     varied: set = field(default_factory=set)
     useful: set = field(default_factory=set)
+    lists: set = field(default_factory=set)   # lists appended to or handed to callees
 
     @property
     def active(self) -> set:
@@ -157,7 +158,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
-    activity = Activity(varied={params[i] for i in ctx.wrt})
+    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=mutated_lists(definitions))
     changed = True
     while changed:
         changed = False

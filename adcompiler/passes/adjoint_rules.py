@@ -17,8 +17,10 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from .activity import Activity
-from .operations import bind_user_call, classify, instantiate
+from ..errors import UnsupportedSyntaxError
+from .activity import Activity, is_user_function
+from .anf import primitive_of
+from .operations import bind_user_call, classify, instantiate, list_method
 
 
 class StatementAdjoints:
@@ -42,8 +44,51 @@ class StatementAdjoints:
             return nodes.assign(adjoint, contribution)
         return nodes.assign(adjoint, nodes.add(nodes.name(adjoint), contribution))
 
+    def _active_list(self, atom) -> bool:
+        return isinstance(atom, gast.Name) and atom.id in self.activity.lists and \
+            self._active(atom)
+
+    def _passes_active_list(self, rhs) -> bool:
+        return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
+            self._active_list(a) for a in list(rhs.args) + [k.value for k in rhs.keywords])
+
+    def _list_op(self, store: str, method: str, args=()) -> gast.AST:
+        return nodes.call(nodes.attribute(nodes.name(self.ctx.namer.adjoint(store)), method),
+                          list(args))
+
+    def expression(self, stmt, zero: set) -> list:
+        """Adjoint of a call made for its effect: `L.append(v)` pops v's adjoint."""
+        call = stmt.value
+        if list_method(call, "append") and self._active_list(call.func.value):
+            value, store = call.args[0], call.func.value.id
+            popped = self._list_op(store, "pop")
+            if self._active(value):
+                return self._comment(stmt) + [self.accumulate(value.id, popped, zero)]
+            return [nodes.expr_stmt(popped)]
+        if self._passes_active_list(call):
+            raise UnsupportedSyntaxError(
+                "a call that stores differentiated values in a list and discards its result "
+                "cannot be differentiated in reverse mode yet", self.ctx.parsed.location(stmt),
+                help="Instead: assign the call's result to a variable.")
+        return []
+
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         """Adjoint statements of `target = rhs`; updates `zero` in place."""
+        if list_method(rhs, "pop") and self._active_list(rhs.func.value):
+            # v = L.pop() is undone by pushing v's adjoint (a placeholder when
+            # v carries none), so that pops and pushes stay paired.
+            store = rhs.func.value.id
+            if target in self.activity.active:
+                adjoint = nodes.call(nodes.name(self.ctx.helper("zeros_like")),
+                                     [nodes.name(target)]) if target in zero \
+                    else nodes.name(self.ctx.namer.adjoint(target))
+                zero.add(target)
+            else:
+                adjoint = nodes.const(None)
+            return self._comment(stmt) + [nodes.expr_stmt(self._list_op(store, "append",
+                                                                         [adjoint]))]
+        if self._passes_active_list(rhs):
+            return self.list_passing_call(stmt, target, rhs, zero)
         if target not in self.activity.active:
             return []
         if target in zero:
@@ -86,6 +131,21 @@ class StatementAdjoints:
             out.append((atom.id, contribution))
         return [], out
 
+    def list_passing_call(self, stmt, target: str, rhs: gast.Call, zero: set) -> list:
+        """A call handing an active list to a user function: always recorded and
+        undone, even when its own result carries no derivative, because what it
+        pushed is popped (and differentiated) later."""
+        if target in self.activity.active and target not in zero:
+            g = nodes.name(self.ctx.namer.adjoint(target))
+        else:
+            g = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(target)])
+        code, contributions = self.user_call(stmt, target, rhs, primitive_of(rhs), g)
+        if target in self.activity.active:
+            zero.add(target)
+        for variable, expr in contributions:
+            code.append(self.accumulate(variable, expr, zero))
+        return self._comment(stmt) + code
+
     def user_call(self, stmt, target: str, rhs: gast.Call, function, g) -> tuple[list, list]:
         params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
         location = self.ctx.parsed.location(stmt)
@@ -93,14 +153,21 @@ class StatementAdjoints:
                   if isinstance(atom, gast.Name) and self._active(atom)]
         if not active:
             return [], []
+        # Active lists are not returned by the callee's adjoint: it pushes and
+        # pops on their adjoint lists, which it is given after the seed.
+        lists = [i for i in active if self._active_list(bound.arguments[params[i]])]
         primal_name, adjoint_name = self.ctx.callee(function, tuple(active), location)
         recorded = nodes.clone(rhs)
         recorded.func = nodes.name(primal_name)
         recorded.args = [nodes.name(self.stack)] + recorded.args
         self.recorded_calls[id(stmt)] = recorded
-        call = nodes.call(nodes.name(adjoint_name), [nodes.name(self.stack), g])
-        atoms = [bound.arguments[params[i]] for i in active]
-        if len(active) == 1:
+        adjoint_lists = [nodes.name(self.ctx.namer.adjoint(bound.arguments[params[i]].id))
+                         for i in lists]
+        call = nodes.call(nodes.name(adjoint_name), [nodes.name(self.stack), g] + adjoint_lists)
+        atoms = [bound.arguments[params[i]] for i in active if i not in lists]
+        if not atoms:
+            return [nodes.expr_stmt(call)], []
+        if len(atoms) == 1:
             return [], [(atoms[0].id, call)]
         # Several active arguments: the callee returns a tuple of adjoints.
         temp = self.ctx.namer.temp()

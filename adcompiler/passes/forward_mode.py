@@ -31,14 +31,7 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity, is_user_function, mutated_lists, _definitions
 from .anf import primitive_of
-from .operations import bind_user_call, classify, instantiate
-
-
-def list_method(rhs: gast.AST, name: str) -> bool:
-    """`L.name(...)` on a local list (the generated code's stack, for one)."""
-    return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
-        isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
-        nodes.annotation(rhs.func, "value", None) is None
+from .operations import bind_user_call, classify, instantiate, list_method
 
 
 class _Forward:

@@ -184,3 +184,10 @@ def bind_user_call(function, rhs: gast.Call, location):
             location, help="Call it with positional or keyword arguments that match "
             "its signature.") from err
     return list(signature.parameters), bound
+
+
+def list_method(rhs: gast.AST, name: str) -> bool:
+    """`L.name(...)` on a local list (the generated code's stack, for one)."""
+    return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
+        isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
+        nodes.annotation(rhs.func, "value", None) is None

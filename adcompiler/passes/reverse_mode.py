@@ -136,7 +136,9 @@ class _Reverse:
             return [nodes.copy_location(node, stmt)], merged
         if isinstance(stmt, (gast.While, gast.For)):
             return self.adjoint_loop(stmt, zero)
-        if isinstance(stmt, (gast.Expr, gast.Pass, gast.Assert, gast.Raise, gast.Return)):
+        if isinstance(stmt, gast.Expr):
+            return self.statements.expression(stmt, zero), zero
+        if isinstance(stmt, (gast.Pass, gast.Assert, gast.Raise, gast.Return)):
             return [], zero
         raise UnsupportedSyntaxError(
             f"'{type(stmt).__name__}' statements cannot be differentiated",
