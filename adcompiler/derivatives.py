@@ -147,7 +147,8 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     seed = ctx.namer.fresh("seed") if kind == "vjp" else None
     value = ctx.namer.fresh("value") if kind == "value_and_grad" else None
     active = activity.active
-    zero_at_end = active - ({returned.id} if returned_active else set())
+    lists = activity.lists & active
+    zero_at_end = active - lists - ({returned.id} if returned_active else set())
     final_reads = {params[i] for i in wrt}
     rev = reverse(tree, ctx, activity, stack, zero_at_end, final_reads)
 
@@ -170,6 +171,8 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     if returned_active:
         body.append(nodes.comment("Seed: the derivative of the result with respect to itself."))
         body.append(nodes.assign(ctx.namer.adjoint(returned.id), seed_value))
+        body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
+                 for v in sorted(lists)]
         body.append(nodes.comment("Adjoint sweep: the primal statements in reverse order."))
         body += rev.adjoint
     else:
@@ -262,7 +265,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     ctx.callees[(function, wrt)] = (primal_name, adjoint_name)
     ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
-    zero_at_end = active - ({returned.id} if returned_active else set())
+    lists = activity.lists & active
+    zero_at_end = active - lists - ({returned.id} if returned_active else set())
     rev = reverse(tree, ctx, activity, stack, zero_at_end, {params[i] for i in wrt})
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
@@ -272,30 +276,38 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     primal_body = [nodes.assign(v, nodes.const(None)) for v in prebind] + rev.primal
     adjoint_body = []
     if state:
-        packed = nodes.name(state[0]) if len(state) == 1 else nodes.tuple_(
-            [nodes.name(v) for v in state])
+        # Pushed one by one (no tuples), so that this code is itself differentiable.
         primal_body.append(nodes.comment("State the adjoint needs, for the caller's stack."))
-        primal_body.append(nodes.expr_stmt(nodes.call(
-            nodes.attribute(nodes.name(stack), "append"), [packed])))
-        unpacked = nodes.name(state[0], "store") if len(state) == 1 else nodes.tuple_(
-            [nodes.name(v, "store") for v in state], "store")
-        adjoint_body.append(nodes.assign(unpacked, nodes.call(
-            nodes.attribute(nodes.name(stack), "pop"))))
+        for v in state:
+            primal_body.append(nodes.expr_stmt(nodes.call(
+                nodes.attribute(nodes.name(stack), "append"), [nodes.name(v)])))
+        for v in reversed(state):
+            adjoint_body.append(nodes.assign(v, nodes.call(
+                nodes.attribute(nodes.name(stack), "pop"))))
     primal_body.append(nodes.return_(nodes.clone(returned)))
+    # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
+    list_params = [params[i] for i in wrt if params[i] in lists]
+    local_lists = sorted(lists - set(params))
+    adjoint_body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
+                     for v in local_lists]
     if returned_active:
         adjoint_body += rev.adjoint
     gradients = []
     for index in wrt:
         param = params[index]
+        if param in list_params:
+            continue
         if param in active and param not in rev.zero_at_start and returned_active:
             gradients.append(nodes.name(ctx.namer.adjoint(param)))
         else:
             gradients.append(nodes.call(nodes.name(ctx.helper("zeros_like")),
                                         [nodes.name(param)]))
-    adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
-                                      else nodes.tuple_(gradients)))
+    if gradients:
+        adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
+                                          else nodes.tuple_(gradients)))
     primal_def = nodes.function_def(primal_name, [stack] + params, primal_body)
-    adjoint_def = nodes.function_def(adjoint_name, [stack, seed], adjoint_body)
+    adjoint_def = nodes.function_def(adjoint_name, [stack, seed] + [
+        ctx.namer.adjoint(p) for p in list_params], adjoint_body or [gast.Pass()])
     wrt_names = [params[i] for i in wrt]
     primal_fn, primal_src = _finish(
         ctx, primal_def, _header(parsed, "recording primal", wrt_names),

@@ -136,6 +136,10 @@ def mean_count(a, axis):
 
 def getitem_adjoint(g, x, index):
     """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up)."""
+    if isinstance(x, (tuple, list)):
+        raise NotImplementedError(
+            "adcompiler cannot yet differentiate, in reverse mode, an element read from a "
+            "tuple or list of differentiated values; use separate variables")
     out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
     np.add.at(out, index, g)
     return out

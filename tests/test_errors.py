@@ -137,3 +137,14 @@ def test_every_error_is_an_aderror():
                   ad.WrtError, ad.SourceUnavailableError, ad.SeedShapeError,
                   ad.RuleDefinitionError, ad.InternalCompilerError):
         assert issubclass(error, ad.AdError)
+
+
+def calls_through_an_expression(x):
+    table = {"f": np.sin}
+    return table["f"](x)
+
+
+def test_call_through_an_expression_asks_for_a_named_function():
+    with pytest.raises((ad.NoDerivativeRuleError, ad.UnsupportedSyntaxError)) as info:
+        ad.grad(calls_through_an_expression)
+    assert "dict literals" in str(info.value) or "which function" in str(info.value)

@@ -131,8 +131,10 @@ def _definitions(stmts, out: list) -> list:
 
 
 def mutated_lists(definitions) -> set:
-    """Variables that are lists appended to or passed to a user function."""
+    """Variables used as stacks: lists appended to, popped from, or passed to a
+    user function (which may do either)."""
     out = {target for target, rhs in definitions if _appends_to_local(rhs)}
+    out |= {rhs.func.value.id for _, rhs in definitions if _pops_local(rhs)}
     return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
 
 

@@ -75,16 +75,18 @@ class StatementAdjoints:
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         """Adjoint statements of `target = rhs`; updates `zero` in place."""
         if list_method(rhs, "pop") and self._active_list(rhs.func.value):
-            # v = L.pop() is undone by pushing v's adjoint (a placeholder when
-            # v carries none), so that pops and pushes stay paired.
+            # v = L.pop() is undone by pushing v's adjoint (zeros when v carries
+            # none), so that pops and pushes stay paired.
             store = rhs.func.value.id
+            # A zero, not a None placeholder: the function that pushed this value
+            # may see it as active even where this one does not.
+            zeros = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(target)])
             if target in self.activity.active:
-                adjoint = nodes.call(nodes.name(self.ctx.helper("zeros_like")),
-                                     [nodes.name(target)]) if target in zero \
+                adjoint = zeros if target in zero \
                     else nodes.name(self.ctx.namer.adjoint(target))
                 zero.add(target)
             else:
-                adjoint = nodes.const(None)
+                adjoint = zeros
             return self._comment(stmt) + [nodes.expr_stmt(self._list_op(store, "append",
                                                                          [adjoint]))]
         if self._passes_active_list(rhs):

@@ -74,11 +74,12 @@ class _Forward:
             body, zero_body = self.block(stmt.body, zero)
             orelse, zero_orelse = self.block(stmt.orelse, zero)
             merged = zero_body & zero_orelse
-            # A variable the other branch made non-zero gets a zero tangent here,
-            # if it exists at the branch entry (otherwise only that branch binds it).
-            defined = self.defined_at_entry.get(id(stmt), set())
-            body += [self._init(v) for v in sorted((zero_body - merged) & defined)]
-            orelse += [self._init(v) for v in sorted((zero_orelse - merged) & defined)]
+            # A variable the other branch made non-zero gets a zero tangent at the
+            # end of this one, if this branch leaves it bound (otherwise only the
+            # other branch binds it, and nothing after the branch can read it here).
+            after_body, after_orelse = self.defined_at_branch_ends[id(stmt)]
+            body += [self._init(v) for v in sorted((zero_body - merged) & after_body)]
+            orelse += [self._init(v) for v in sorted((zero_orelse - merged) & after_orelse)]
             return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], merged
         if isinstance(stmt, (gast.While, gast.For)):
             return self.loop(stmt, zero)
@@ -128,10 +129,11 @@ class _Forward:
                     f"appending to the list {store!r} before it is created",
                     self.ctx.parsed.location(stmt))
             value = call.args[0]
-            # Inactive values (trip counts, branch flags) get a None placeholder so
-            # that the tangent list stays in step with the list itself.
-            tangent = self._tangent_of(value, zero) if self.activity.is_active(value) \
-                else nodes.const(None)
+            # Inactive values (trip counts, branch flags) get a zero tangent so that
+            # the tangent list stays in step with the list itself; a zero, because
+            # the function that pops it may see the value as active.
+            tangent = self._tangent_of(value, zero) if isinstance(value, gast.Name) \
+                else nodes.const(0.0)
             push = nodes.expr_stmt(nodes.call(
                 nodes.attribute(nodes.name(self.tangent(store)), "append"), [tangent]))
             return [stmt, push]
@@ -238,27 +240,31 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
             zero_at_start: set) -> tuple[list, set]:
     """The function's body with tangents; returns it and the zero set at the end."""
     walker = _Forward(function, ctx, activity)
-    walker.defined_at_entry = _defined_at_entry(function)
+    walker.defined_at_entry, walker.defined_at_branch_ends = _definitely_defined(function)
     walker.lists = mutated_lists(_definitions(function.body, []))
     return walker.block(function.body, set(zero_at_start))
 
 
-def _defined_at_entry(function: gast.FunctionDef) -> dict:
-    """For each loop and branch, the variables certainly bound when it starts."""
-    result: dict = {}
+def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
+    """The variables certainly bound where each loop starts, and at the end of
+    each branch of each `if`."""
+    at_entry: dict = {}
+    at_branch_ends: dict = {}
 
     def walk(stmts, defined: set) -> set:
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
                 defined |= nodes.names_stored(stmt)
             elif isinstance(stmt, gast.If):
-                result[id(stmt)] = set(defined)
-                defined |= walk(stmt.body, set(defined)) & walk(stmt.orelse, set(defined))
+                after_body = walk(stmt.body, set(defined))
+                after_orelse = walk(stmt.orelse, set(defined))
+                at_branch_ends[id(stmt)] = (after_body, after_orelse)
+                defined |= after_body & after_orelse
             elif isinstance(stmt, (gast.While, gast.For)):
-                result[id(stmt)] = set(defined)
+                at_entry[id(stmt)] = set(defined)
                 inner = set(defined) | ({stmt.target.id} if isinstance(stmt, gast.For) else set())
                 walk(stmt.body, inner)
         return defined
 
     walk(function.body, {a.id for a in function.args.args})
-    return result
+    return at_entry, at_branch_ends

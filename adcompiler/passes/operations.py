@@ -23,6 +23,7 @@ import numpy as np
 from .. import nodes
 from ..context import Context
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..printer import to_source
 from ..rules import registry
 from ..source import describe_callable
 from .activity import Activity, is_user_function
@@ -154,6 +155,13 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("user", primitive=primitive)
     if rule is not None and not rule.differentiable:
         return Operation("inactive")  # e.g. h = np.zeros(n) for an h active later on
+    if rule is None and primitive is None and isinstance(rhs, gast.Call) and not (
+            isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name)):
+        spelled = to_source(rhs.func).strip()
+        raise NoDerivativeRuleError(
+            f"cannot tell, when compiling, which function `{spelled}` calls", location,
+            help="Call the function by its name (a module-level function, an imported one, "
+            "or a NumPy/math function), so adcompiler can find its derivative.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,

@@ -14,7 +14,7 @@ functions. The protocol between the sweeps is the one a reader sees:
     _stack.append(_trips)
     if t: ...; _stack.append(True)     if _stack.pop(): <adjoint of body>
     else: ...; _stack.append(False)    else: <adjoint of orelse>
-    for i in _range1: ...              for i in reversed(_range1): <adjoint>
+    for i in _range1: ...              for i in _range1[::-1]: <adjoint>
 
 Two analyses keep this as short as hand-written code:
   * zero tracking: the set of variables whose adjoint is known to be zero is
@@ -168,7 +168,11 @@ class _Reverse:
             node = nodes.for_("_", nodes.call(nodes.name("range"), [count]), body)
         else:
             control = Control("for", header_reads={stmt.iter.id}, target=stmt.target.id)
-            reverse_iter = nodes.call(nodes.name("reversed"), [nodes.name(stmt.iter.id)])
+            # A slice, not reversed(): a reversed range is a range, which
+            # differentiating this code again can reverse once more.
+            reverse_iter = gast.Subscript(
+                value=nodes.name(stmt.iter.id),
+                slice=gast.Slice(lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())
             node = nodes.for_(stmt.target.id, reverse_iter, body)
         self.controls[id(stmt)] = control
         nodes.annotate(node, "control", control)
