@@ -128,6 +128,8 @@ def test_bad_rule_fails_when_it_is_defined_with_its_location():
         ad.pointwise(np.sinc, "x", x="np.cos(x)")
     with pytest.raises(ad.RuleDefinitionError, match="parameter 'y'"):
         ad.pointwise(np.sinc, "x", y="g")
+    with pytest.raises(ad.RuleDefinitionError, match="reserve"):
+        ad.pointwise(np.sinc, "x, result", x="g * result")
     with pytest.raises(ad.RuleDefinitionError, match="adjoints for"):
         ad.linear_rule(np.sinc, "x", adjoint={"x": "g"}, tangent={})
 

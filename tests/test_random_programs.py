@@ -16,6 +16,7 @@ the functions come from `math`, and the function ends with
                  | assign | for | while | if              (control-flow test)
     assign     ::= NEW = expr | VAR = expr | VAR = VAR2   (VAR may be x or y)
                  | VAR = F.tanh(VAR) | VAR = (VAR op expr)
+                 | VAR = np.sum(expr) | VAR = np.mean(expr)  (arrays only)
     for        ::= "for i in range(K):" block             K in 0..3
     while      ::= "n = 0"; "while n < K:" block "n = n + 1"
                  | "n = 0"; "while SIZE(VAR) < B and n < 5:" block "n = n + 1"
@@ -205,19 +206,24 @@ class ProgramWriter:
 
     # statements
     def assign(self, scope: Scope, indent: int, target: str | None = None) -> Scope:
-        reassignable = [v for v in reversed(scope.variables)]
         if target is None:
-            target = self.choose(["new"] + reassignable)
+            target = self.choose(["new", *reversed(scope.variables)])
             if target == "new":
                 target = self.fresh("v")
-        form = self.choose(["expr", "expr", "update", "squash", "copy"]
-                           if target in scope.variables else ["expr", "copy"])
+        forms = ["expr", "copy"]
+        if target in scope.variables:
+            forms += ["expr", "update", "squash"]
+        if self.arrays:
+            forms += ["reduce"]     # a scalar, so a variable's shape can change
+        form = self.choose(forms)
         if form == "copy":
             value = self.choose(reversed(scope.variables))
         elif form == "squash":
             value = f"{self.lib}.tanh({target})"
         elif form == "update":
             value = f"({target} {self.choose('+-*')} {self.expr(scope, 2)})"
+        elif form == "reduce":
+            value = f"np.{self.choose(['sum', 'mean'])}({self.expr(scope, 2)})"
         else:
             value = self.expr(scope, 3)
         self.emit(indent, f"{target} = {value}")
@@ -391,7 +397,7 @@ def torch_value_and_grads(source: str, x, y):
     else:
         grads = (None, None)
     gx, gy = (np.zeros(np.shape(v)) if g is None else g.numpy() for g, v in zip(grads, (x, y)))
-    value = float(out)
+    value = float(out.detach()) if isinstance(out, torch.Tensor) else float(out)
     largest = max(watch.largest, np.max(np.abs(gx)), np.max(np.abs(gy)), abs(value))
     trusted = not watch.near_tie and math.isfinite(largest) and largest <= LIMIT
     return value, gx, gy, trusted

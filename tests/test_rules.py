@@ -425,6 +425,26 @@ def test_rule_vjp_matches_finite_differences(spec, i, load):
 
 
 @pytest.mark.parametrize("spec, i", CASES)
+def test_rule_jvp_matches_torch_func_jvp(spec, i, load):
+    f = function_of(spec, load)
+    args = spec.make_args()
+    rng = np.random.default_rng(17)
+    tangent = rng.standard_normal(np.shape(args[i]))
+    tangent = float(tangent) if isinstance(args[i], float) else tangent.astype(np.float64)
+    value, got = ad.jvp(f, wrt=i)(*args, tangent)
+    tensors = [torch.tensor(np.asarray(a, dtype=np.float64)) if isinstance(a, (float, np.ndarray))
+               else a for a in args]
+
+    def along(x):
+        return spec.torch_fn(*tensors[:i], x, *tensors[i + 1:])
+
+    _, want = torch.func.jvp(along, (tensors[i],), (torch.tensor(np.asarray(tangent)),))
+    assert_close(value, f(*args), rtol=1e-12, atol=1e-12, label=f"{spec.id} value")
+    assert_close(got, want.detach().numpy(), rtol=spec.rtol, atol=TORCH_ATOL,
+                 label=f"{spec.id} tangent along {spec.params[i]}")
+
+
+@pytest.mark.parametrize("spec, i", CASES)
 def test_gradient_has_the_type_shape_and_dtype_of_its_argument(spec, i, load):
     f = function_of(spec, load)
     args = spec.make_args()

@@ -209,3 +209,51 @@ def test_derivative_of_sin_equals_cos_on_a_grid():
     x = np.linspace(0, 2 * np.pi, 200)
     derivative = ad.vjp(sine)(x, np.ones_like(x))
     assert_close(derivative, np.cos(x), rtol=1e-15, atol=1e-15)
+
+
+# Forward mode and higher order on the same examples -------------------------------
+FORWARD_CASES = {
+    "product-rule": (product_rule, lambda t: torch.sum(t * 2 * t),
+                     lambda: np.array([[1.0, 2.0], [3.0, 4.0]])),
+    "control-flow": (control_flow, torch_control_flow, lambda: np.array([0.3, -0.2, 0.7])),
+    "softmax": (softmax, lambda t: torch.exp(t) / torch.sum(torch.exp(t)),
+                lambda: np.random.default_rng(4).standard_normal(4)),
+    "polynomial-mean": (polynomial_mean, lambda t: ((t + 2) * (t + 2) * 3).mean(),
+                        lambda: np.ones((2, 2))),
+    "reshape": (doubled_matrix, lambda t: (2 * t).reshape(2, 2),
+                lambda: np.array([1.0, 2.0, 3.0, 4.0])),
+    "twice-dot": (twice_dot, lambda t: 2 * torch.dot(t, t), lambda: np.arange(4.0)),
+    "squared-norm": (squared_norm, lambda t: torch.linalg.norm(t) ** 2,
+                     lambda: np.random.default_rng(7).standard_normal(5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORWARD_CASES))
+@pytest.mark.parametrize("mode, torch_jacobian", [("forward", torch.func.jacfwd),
+                                                  ("reverse", torch.func.jacrev)])
+def test_seed_example_jacobian_matches_torch_func(name, mode, torch_jacobian):
+    function, twin, make_x = FORWARD_CASES[name]
+    x = make_x()
+    jac = ad.jacobian(function, mode=mode)(x)
+    expected = torch_jacobian(twin)(torch.tensor(x)).numpy()
+    assert_close(jac, expected)
+
+
+@pytest.mark.parametrize("name", ["product-rule", "polynomial-mean", "twice-dot",
+                                  "squared-norm"])
+def test_seed_example_hessian_matches_torch_func_hessian(name):
+    function, twin, make_x = FORWARD_CASES[name]
+    x = make_x()
+    expected = torch.func.hessian(twin)(torch.tensor(x)).numpy()
+    assert_close(ad.hessian(function)(x), expected)
+
+
+def test_mse_loss_jvp_in_both_arguments_matches_torch():
+    w, x, y = np.full(2, 2.0), np.ones(2), np.ones(2)
+    vw, vx = np.array([1.0, -1.0]), np.array([0.5, 0.25])
+    value, tangent = ad.jvp(mse_loss, wrt=(0, 1))(w, x, y, vw, vx)
+    _, expected = torch.func.jvp(lambda w, x: torch.mean((torch.tensor(y) - x * w) ** 2),
+                                 (torch.tensor(w), torch.tensor(x)),
+                                 (torch.tensor(vw), torch.tensor(vx)))
+    assert_close(value, mse_loss(w, x, y))
+    assert_close(tangent, expected.numpy())

@@ -105,8 +105,17 @@ def _parse_signature(text: str, where: str, label: str) -> inspect.Signature:
     return inspect.Signature(params)
 
 
+RESERVED = {"g", "result"}
+
+
 def _parse_templates(templates: dict, signature, where: str, label: str, mode: str) -> dict:
-    allowed = set(signature.parameters) | {"g", "result"} | helper_names()
+    clashing = RESERVED & set(signature.parameters)
+    if clashing:
+        raise RuleDefinitionError(
+            f"the rule for {label} names a parameter {sorted(clashing)[0]!r}, which templates "
+            "reserve for the incoming derivative ('g') or the primitive's output ('result')",
+            help=f"Defined at {where}. Rename the parameter in the rule's signature.")
+    allowed = set(signature.parameters) | RESERVED | helper_names()
     parsed = {}
     for param, text in templates.items():
         if param not in signature.parameters:
