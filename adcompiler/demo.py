@@ -135,8 +135,14 @@ Try it on your own code:  adcompiler show your_file.py::your_function
 def run(show_code: bool = True, color=None) -> bool:
     """Walk through every example; return whether all of them checked out.
     `color`: highlight the code (None: when printing to a terminal)."""
+    # Scoped, so that calling run() from a notebook or a test leaves numpy's
+    # print options as they were.
+    with np.printoptions(precision=6, suppress=True):
+        return _run(show_code, color)
+
+
+def _run(show_code, color) -> bool:
     all_ok = True
-    np.set_printoptions(precision=6, suppress=True)
     for number, (title, function, args, seed) in enumerate(EXAMPLES, 1):
         print(f"\n{'=' * 78}\n{number}. {title}\n{'=' * 78}")
         print(inspect.getsource(function))

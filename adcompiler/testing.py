@@ -103,8 +103,8 @@ class Comparison:
                  f"    {'index':<12}{'adcompiler':>22}{self.reference:>22}{'abs error':>12}"]
         for row in bad[:_SHOWN_ENTRIES]:
             at = tuple(int(i) for i in row)
-            lines.append(f"    {_index(at):<12}{self.actual[at]:>22.12g}"
-                         f"{self.expected[at]:>22.12g}{errors[at]:>12.3g}")
+            lines.append(f"    {_index(at):<12}{self.actual[at]:>22.9g}"
+                         f"{self.expected[at]:>22.9g}{errors[at]:>12.3g}")
         if len(bad) > _SHOWN_ENTRIES:
             lines.append(f"    ... and {len(bad) - _SHOWN_ENTRIES} more")
         return "\n".join(lines)

@@ -6,7 +6,6 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import tomllib
 
 import numpy as np
 import pytest
@@ -259,9 +258,8 @@ def test_python_m_adcompiler_without_arguments_runs_the_demo_against_torch():
 
 
 def test_the_console_script_is_the_same_command():
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    module, _, name = scripts["adcompiler"].partition(":")
-    assert (module, name) == ("adcompiler.cli", "main")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '[project.scripts]\nadcompiler = "adcompiler.cli:main"\n' in pyproject
     import adcompiler.__main__ as entry
     assert entry.main is cli.main
 
