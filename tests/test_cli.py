@@ -278,3 +278,40 @@ def test_parse_wrt_reads_positions_and_names():
     assert cli.parse_wrt("0, w, -1") == (0, "w", -1)
     assert cli.parse_wrt(None) is None
     assert np.array_equal(cli.parse_args("np.ones(2), 2.0", lambda a, b: a)[0], np.ones(2))
+
+
+# -- the same from Python: ad.show and the notebook view --------------------------------
+
+def test_ad_show_prints_what_the_command_prints(capsys):
+    f = cli.load_function("examples/control_flow.py::f")
+    ad.show(f, color=False)
+    from_python = capsys.readouterr().out
+    _, from_command, _ = run(capsys, "show", "examples/control_flow.py::f", "--color", "never")
+    assert from_python == from_command
+
+
+def test_ad_show_accepts_a_derivative_and_options(capsys, tmp_path):
+    loss = cli.load_function(write(tmp_path, "model.py", LOSS) + "::loss")
+    ad.show(ad.value_and_grad(loss, wrt=(0, 1)), color=False)
+    assert "def loss_value_and_grad(w, x, scale):" in capsys.readouterr().out
+    ad.show(loss, wrt="x", kind="vjp", color=False)
+    assert "# with respect to x." in capsys.readouterr().out
+
+
+@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
+def test_ad_show_forward_mode_raises_mode_not_available():
+    f = cli.load_function("examples/control_flow.py::f")
+    with pytest.raises(ad.ModeNotAvailableError, match="forward mode is not available"):
+        ad.show(f, mode="forward")
+
+
+def test_a_derivative_displays_as_its_code_in_a_notebook(monkeypatch):
+    f = cli.load_function("examples/control_flow.py::f")
+    df = ad.grad(f)
+    html = df._repr_html_()
+    assert html.startswith('<div class="adcompiler-source">')
+    assert "gradient of f (examples/control_flow.py:9)" in html
+    assert "&lt;" in html and "< 1000" not in html          # `_t1 < 1000` is escaped
+    monkeypatch.setitem(sys.modules, "pygments", None)
+    plain = df._repr_html_()
+    assert "<pre" in plain and "_t2 = _t1 &lt; 1000" in plain and "<span" not in plain
