@@ -12,28 +12,6 @@ import docblocks
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def test_generated_code_guide_shows_the_current_generated_code(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        import control_flow
-    finally:
-        sys.path.pop(0)
-    generated = ad.source(ad.grad(control_flow.f))
-    guide = (ROOT / "docs" / "generated-code.md").read_text()
-    assert f"```python\n{generated}```" in guide, (
-        "docs/generated-code.md is stale: paste the output of "
-        "`python examples/control_flow.py` into it")
-
-
-def test_derivatives_table_is_generated_from_the_current_rules():
-    from adcompiler.rules import table
-    committed = (ROOT / "docs" / "derivatives.md").read_text()
-    assert committed == table.render(), (
-        "docs/derivatives.md is stale: run "
-        "`python -m adcompiler.rules.table > docs/derivatives.md`")
-
-
 # -- every page's code runs, and prints what the page says it prints ---------------
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 
@@ -98,3 +76,28 @@ def test_supported_python_page_mentions_every_construct_the_fence_rejects():
     page = (ROOT / "docs" / "supported-python.md").read_text()
     missing = sorted({what for what, _ in REJECTED.values() if what not in page})
     assert not missing, f"docs/supported-python.md does not mention: {missing}"
+
+
+# -- pages checked against the compiler ----------------------------------------------
+
+
+def test_generated_code_guide_shows_the_current_generated_code(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import control_flow
+    finally:
+        sys.path.pop(0)
+    generated = ad.source(ad.grad(control_flow.f))
+    guide = (ROOT / "docs" / "generated-code.md").read_text()
+    assert f"```python\n{generated}```" in guide, (
+        "docs/generated-code.md is stale: paste the output of "
+        "`python examples/control_flow.py` into it")
+
+
+def test_derivatives_table_is_generated_from_the_current_rules():
+    from adcompiler.rules import table
+    committed = (ROOT / "docs" / "derivatives.md").read_text()
+    assert committed == table.render(), (
+        "docs/derivatives.md is stale: run "
+        "`python -m adcompiler.rules.table > docs/derivatives.md`")
