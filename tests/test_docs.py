@@ -13,6 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 # -- every page's code runs, and prints what the page says it prints ---------------
+
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 
 
@@ -79,7 +80,6 @@ def test_supported_python_page_mentions_every_construct_the_fence_rejects():
 
 
 # -- pages checked against the compiler ----------------------------------------------
-
 
 def test_generated_code_guide_shows_the_current_generated_code(monkeypatch):
     monkeypatch.chdir(ROOT)
