@@ -103,8 +103,9 @@ def test_wrt_selects_arguments_by_name_or_position():
     args = (np.full(2, 2.0), np.ones(2), np.ones(2))
     by_name = check_grads(mse_loss, args, wrt="w")
     by_position = check_grads(mse_loss, args, wrt=(0, 2))
-    assert {c.derivative for c in by_name.comparisons} == {"d/dw"}
-    assert {c.derivative for c in by_position.comparisons} == {"d/dw", "d/dy"}
+    assert {c.derivative for c in by_name.comparisons if c.mode == "reverse"} == {"d/dw"}
+    assert {c.derivative for c in by_position.comparisons if c.mode == "reverse"} == \
+        {"d/dw", "d/dy"}
 
 
 def test_python_numbers_are_checked_as_numbers():
@@ -146,8 +147,8 @@ def test_compare_grads_reports_instead_of_raising(user_rules):
     ad.register_rule(ad.pointwise(softplus, "x", x="g * 0.5"))
     report = compare_grads(uses_softplus_for_report, (np.array([0.0, 1.0]),))
     assert not report.passed
-    assert [c.title() for c in report.failures] == \
-        ["reverse mode, order 1, d/dx vs finite differences"]
+    assert "reverse mode, order 1, d/dx vs finite differences" in \
+        [c.title() for c in report.failures]
     assert "FAIL" in report.table()
 
 
