@@ -184,6 +184,7 @@ def check_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: floa
         >>> check_grads(loss, (np.ones(3), np.arange(3.0)), wrt="w", order=2,
         ...             torch_function=lambda w, x: torch.sum(torch.tanh(x * w) ** 2))  # doctest: +SKIP
     """
+    __tracebackhide__ = True  # pytest shows the failure at the user's call
     report = compare_grads(function, args, wrt, modes, order, rtol, atol, eps=eps,
                            torch_function=torch_function, seed=seed)
     if not report.passed:
