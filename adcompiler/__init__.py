@@ -13,6 +13,8 @@ from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
                      NonScalarOutputError, RuleDefinitionError, SeedShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .rules.registry import linear_rule, nondifferentiable, pointwise
+from .display import show
+from .modes import ModeNotAvailableError
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -21,6 +23,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError",
+    "show", "ModeNotAvailableError",
 ]
 
 __version__ = "0.1.0"

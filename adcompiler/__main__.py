@@ -1,17 +1,9 @@
-"""`python -m adcompiler demo`: the guided tour of the tutorial examples."""
+"""`python -m adcompiler`: the same command as `adcompiler` (see cli.py);
+with no arguments, the guided tour of the tutorial examples."""
 
 import sys
 
-from . import demo
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] not in ("demo",):
-        print("usage: python -m adcompiler [demo]", file=sys.stderr)
-        return 2
-    return 0 if demo.run() else 1
-
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ import inspect
 
 import numpy as np
 
-from . import api
+from . import api, display
 
 
 def product_rule(x):
@@ -48,8 +48,16 @@ def doubled_matrix(x):
     return y.reshape(2, 2)
 
 
+def twice_dot(x):
+    return 2 * np.dot(x, x)
+
+
 def squared_norm(a):
     return np.linalg.norm(a) ** 2
+
+
+def sine(x):
+    return np.sin(x)
 
 
 def _torch_oracle(name, args, seed):
@@ -65,7 +73,9 @@ def _torch_oracle(name, args, seed):
         "softmax": lambda a: torch.exp(a) / torch.sum(torch.exp(a)),
         "polynomial_mean": lambda x: ((x + 2) * (x + 2) * 3).mean(),
         "doubled_matrix": lambda x: (2 * x).reshape(2, 2),
+        "twice_dot": lambda x: 2 * torch.dot(x, x),
         "squared_norm": lambda a: torch.linalg.norm(a) ** 2,
+        "sine": torch.sin,
     }
     tensors = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in args]
     out = twins[name](*tensors)
@@ -104,21 +114,42 @@ EXAMPLES = [
     ("Mean of a polynomial", polynomial_mean, [np.ones((2, 2))], None),
     ("A weighted vector-Jacobian product through a reshape", doubled_matrix,
      [np.array([1.0, 2.0, 3.0, 4.0])], np.array([[1.0, 0.1], [0.01, 0.001]])),
-    ("Squared norm", squared_norm, [np.array([0.5, -1.0, 2.0])], None),
+    ("Dot product: the gradient of 2 x·x is 4x", twice_dot, [np.arange(4.0)], None),
+    ("Squared norm: the gradient of |a|^2 is 2a", squared_norm,
+     [np.array([0.5, -1.0, 2.0])], None),
+    ("The derivative of sin, without writing its derivative anywhere", sine,
+     [np.linspace(0, 2 * np.pi, 5)], np.ones(5)),
 ]
 
+CONCEPTS = """What is different from torch.autograd:
+  * The derivative is a compiled Python function. Call it as often as you like:
+    there is no graph to retain (retain_graph) and nothing accumulates in .grad.
+  * Ask for the derivative with respect to any argument (wrt=0, wrt="w",
+    wrt=(0, 1)); there are no leaves to mark with requires_grad.
+  * The generated code above shows exactly which intermediate values are kept
+    for the backward sweep: whatever is pushed onto _stack. No hooks needed.
+Try it on your own code:  adcompiler show your_file.py::your_function
+"""
 
-def run(show_code: bool = True) -> bool:
-    """Walk through every example; return whether all of them checked out."""
+
+def run(show_code: bool = True, color=None) -> bool:
+    """Walk through every example; return whether all of them checked out.
+    `color`: highlight the code (None: when printing to a terminal)."""
+    # Scoped, so that calling run() from a notebook or a test leaves numpy's
+    # print options as they were.
+    with np.printoptions(precision=6, suppress=True):
+        return _run(show_code, color)
+
+
+def _run(show_code, color) -> bool:
     all_ok = True
-    np.set_printoptions(precision=6, suppress=True)
     for number, (title, function, args, seed) in enumerate(EXAMPLES, 1):
         print(f"\n{'=' * 78}\n{number}. {title}\n{'=' * 78}")
         print(inspect.getsource(function))
         derivative = api.grad(function) if seed is None else api.vjp(function)
         if show_code:
             print("--- generated derivative code " + "-" * 48)
-            print(api.source(derivative))
+            print(display.highlight(api.source(derivative), color))
         gradient = derivative(*args) if seed is None else derivative(*args, seed)
         reference = _torch_oracle(function.__name__, args, seed)
         oracle = "torch.autograd"
@@ -131,5 +162,6 @@ def run(show_code: bool = True) -> bool:
         print(f"  {'adcompiler:':<20}{np.array2string(np.asarray(gradient))}")
         print(f"  {oracle + ':':<20}{np.array2string(np.asarray(reference))}")
         print(f"  {'OK, they agree' if ok else 'MISMATCH'}")
-    print(f"\n{'All examples agree with the oracle.' if all_ok else 'Some examples FAILED.'}")
+    print(f"\n{'=' * 78}\n{CONCEPTS}")
+    print(f"{'All examples agree with the oracle.' if all_ok else 'Some examples FAILED.'}")
     return all_ok

@@ -1,0 +1,228 @@
+"""adcompiler.testing.check_grads: the gradient checker users put in their own
+test suites. It passes on correct derivatives, fails with the mismatching
+entries on wrong ones, and handles forward mode before and after it exists."""
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from adcompiler.rules import registry
+from adcompiler.testing import check_grads, compare_grads
+from test_seed_examples import (control_flow, mse_loss, product_rule, softmax,
+                                torch_control_flow)
+
+FORWARD_EXISTS = hasattr(ad, "jvp")
+
+
+@pytest.fixture
+def user_rules():
+    """Rules registered by a test are removed after it."""
+    before = list(registry._user_rules)
+    yield
+    registry._user_rules[:] = before
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+# Compiled derivatives are cached per function and registering a rule does not
+# recompile them, so each test that registers a rule differentiates its own caller.
+def uses_softplus(x):
+    return np.sum(softplus(x) * 2.0)
+
+
+def uses_softplus_at_zero(x):
+    return np.sum(softplus(x) * 2.0)
+
+
+def uses_softplus_for_report(x):
+    return np.sum(softplus(x) * 2.0)
+
+
+def uses_softplus_within_tolerance(x):
+    return np.sum(softplus(x) * 2.0)
+
+
+def scaled_tanh(w, x):
+    return np.sum(np.tanh(x * w) ** 2)
+
+
+def power_loop(x, n):
+    y = x
+    for i in range(n):
+        y = np.sin(y) * x
+    return y
+
+
+def exact_jvp(function, wrt=0):
+    """A stand-in for the forward mode being built, with its contract
+    jvp(f, wrt)(*args, *tangents) -> (value, J·v): J·v assembled exactly from
+    reverse-mode vector-Jacobian products, one per output entry."""
+    positions = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    vjp = ad.vjp(function, wrt=positions)
+
+    def jvp_function(*args_and_tangents):
+        args = args_and_tangents[:len(args_and_tangents) - len(positions)]
+        tangents = args_and_tangents[len(args):]
+        value = function(*args)
+        product = np.zeros(np.shape(value))
+        for index in np.ndindex(product.shape):
+            seed = np.zeros(product.shape)
+            seed[index] = 1.0
+            grads = vjp(*args, seed)
+            product[index] = sum(np.sum(g * t) for g, t in zip(grads, tangents))
+        return value, (float(product) if product.ndim == 0 else product)
+    return jvp_function
+
+
+# -- reverse mode ----------------------------------------------------------------
+
+@pytest.mark.parametrize("function, args", [
+    (product_rule, (np.array([[1.0, 2.0], [3.0, 4.0]]),)),
+    (mse_loss, (np.full(2, 2.0), np.ones(2), np.ones(2))),
+    (softmax, (np.array([0.1, -0.3, 0.5, 0.2]),)),
+    (control_flow, (np.array([0.3, -0.2, 0.7]),)),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_check_grads_passes_on_the_seed_examples(function, args):
+    report = check_grads(function, args)
+    assert report.passed and report.comparisons
+    assert {c.mode for c in report.comparisons} == {"reverse"} or FORWARD_EXISTS
+
+
+def test_every_floating_argument_is_checked_by_default_and_integers_are_not():
+    report = check_grads(power_loop, (np.array([0.4, -0.3]), 3))
+    assert {c.derivative for c in report.comparisons if c.mode == "reverse"} == {"d/dx"}
+    report = check_grads(mse_loss, (np.full(2, 2.0), np.ones(2), np.ones(2)))
+    assert {c.derivative for c in report.comparisons if c.mode == "reverse"} == \
+        {"d/dw", "d/dx", "d/dy"}
+
+
+def test_wrt_selects_arguments_by_name_or_position():
+    args = (np.full(2, 2.0), np.ones(2), np.ones(2))
+    by_name = check_grads(mse_loss, args, wrt="w")
+    by_position = check_grads(mse_loss, args, wrt=(0, 2))
+    assert {c.derivative for c in by_name.comparisons if c.mode == "reverse"} == {"d/dw"}
+    assert {c.derivative for c in by_position.comparisons if c.mode == "reverse"} == \
+        {"d/dw", "d/dy"}
+
+
+def test_python_numbers_are_checked_as_numbers():
+    assert check_grads(scaled_tanh, (0.7, 1.5), order=2).passed
+
+
+def test_torch_twin_adds_torch_comparisons_at_both_orders():
+    report = check_grads(control_flow, (np.array([0.3, -0.2, 0.7]),), order=2,
+                         torch_function=torch_control_flow)
+    references = {(c.order, c.reference) for c in report.comparisons}
+    assert {(1, "torch.autograd"), (2, "torch.autograd"),
+            (1, "finite differences"), (2, "second differences")} <= references
+
+
+def test_a_wrong_rule_fails_with_the_mismatching_entries(user_rules):
+    # softplus' derivative is the logistic function, not the constant 1/2.
+    ad.register_rule(ad.pointwise(softplus, "x", x="g * 0.5"))
+    with pytest.raises(AssertionError) as info:
+        check_grads(uses_softplus, (np.array([0.0, 1.0, -2.0]),))
+    message = str(info.value)
+    assert "uses_softplus (" in message and "test_testing.py" in message
+    assert "reverse mode, order 1, d/dx vs finite differences: 2 of 3 entries differ" in message
+    rows = [line.split() for line in message.splitlines() if line.strip().startswith("[")]
+    assert [row[0] for row in rows] == ["[1]", "[2]"]
+    assert float(rows[0][1]) == 1.0                                   # adcompiler: 2 * 0.5
+    assert float(rows[0][2]) == pytest.approx(2 / (1 + np.exp(-1.0)), rel=1e-6)
+    assert "FAIL" in message
+
+
+def test_order_2_catches_a_rule_right_only_at_the_test_point(user_rules):
+    # At x = 0 the logistic function is 1/2, so the wrong rule passes order 1.
+    ad.register_rule(ad.pointwise(softplus, "x", x="g * 0.5"))
+    assert check_grads(uses_softplus_at_zero, (0.0,)).passed
+    with pytest.raises(AssertionError, match=r"order 2, H·v d/dx vs second differences"):
+        check_grads(uses_softplus_at_zero, (0.0,), order=2)
+
+
+def test_compare_grads_reports_instead_of_raising(user_rules):
+    ad.register_rule(ad.pointwise(softplus, "x", x="g * 0.5"))
+    report = compare_grads(uses_softplus_for_report, (np.array([0.0, 1.0]),))
+    assert not report.passed
+    assert "reverse mode, order 1, d/dx vs finite differences" in \
+        [c.title() for c in report.failures]
+    assert "FAIL" in report.table()
+
+
+def test_tolerances_are_honoured(user_rules):
+    # A 1% error passes a 2% relative tolerance and fails the default one.
+    ad.register_rule(ad.pointwise(softplus, "x", x="g * 1.01 / (1 + np.exp(-x))"))
+    args = (np.array([0.3, -0.6]),)
+    assert check_grads(uses_softplus_within_tolerance, args, rtol=2e-2).passed
+    with pytest.raises(AssertionError):
+        check_grads(uses_softplus_within_tolerance, args)
+
+
+def test_order_must_be_1_or_2():
+    with pytest.raises(ValueError, match="order must be 1 or 2"):
+        check_grads(product_rule, (np.ones(2),), order=3)
+
+
+def test_arguments_without_floats_need_wrt():
+    with pytest.raises(ValueError, match="name the ones to check with wrt="):
+        check_grads(power_loop, (1, 2))
+
+
+# -- forward mode: a clear error until adcompiler.jvp exists, then checked ----------
+
+@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
+def test_asking_for_forward_mode_before_it_exists_is_a_clear_not_implemented_error():
+    with pytest.raises(ad.ModeNotAvailableError) as info:
+        check_grads(product_rule, (np.ones(2),), modes=("reverse", "forward"))
+    assert isinstance(info.value, NotImplementedError)
+    assert isinstance(info.value, ad.AdError)
+    message = str(info.value)
+    assert "forward mode is not available in this version of adcompiler yet" in message
+    assert "adcompiler.jvp" in message and "mode='reverse'" in message
+
+
+@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
+def test_default_modes_skip_forward_until_it_exists():
+    report = compare_grads(product_rule, (np.ones(2),))
+    assert list(report.skipped) == ["forward"]
+    assert {c.mode for c in report.comparisons} == {"reverse"}
+    assert "skipped: forward mode is not available" in report.table()
+
+
+def test_an_unknown_mode_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown differentiation mode 'sideways'"):
+        check_grads(product_rule, (np.ones(2),), modes=("sideways",))
+
+
+def test_forward_mode_is_checked_as_soon_as_jvp_exists(monkeypatch):
+    monkeypatch.setattr(ad, "jvp", exact_jvp, raising=False)
+    report = check_grads(softmax, (np.array([0.1, -0.3, 0.5]),), order=2,
+                         torch_function=lambda a: torch.exp(a) / torch.sum(torch.exp(a)))
+    forward = {(c.order, c.derivative, c.reference) for c in report.comparisons
+               if c.mode == "forward"}
+    assert forward == {(1, "value", "the function itself"),
+                       (1, "J·v", "finite differences"), (1, "J·v", "torch.autograd"),
+                       (1, "⟨u, J·v⟩", "reverse mode ⟨Jᵀu, v⟩"),
+                       (2, "d(J·v)·v", "second differences"), (2, "d(J·v)·v", "torch.autograd")}
+    assert not report.skipped
+    assert check_grads(mse_loss, (np.full(2, 2.0), np.ones(2), 1.0),
+                       modes=("forward",)).passed
+
+
+def test_a_wrong_jvp_fails_against_finite_differences_and_reverse_mode(monkeypatch):
+    def doubled_jvp(function, wrt=0):
+        inner = exact_jvp(function, wrt)
+
+        def jvp_function(*args):
+            value, product = inner(*args)
+            return value, 2 * product
+        return jvp_function
+    monkeypatch.setattr(ad, "jvp", doubled_jvp, raising=False)
+    with pytest.raises(AssertionError) as info:
+        check_grads(softmax, (np.array([0.1, -0.3, 0.5]),))
+    message = str(info.value)
+    assert "forward mode, order 1, J·v vs finite differences" in message
+    assert "forward mode, order 1, ⟨u, J·v⟩ vs reverse mode ⟨Jᵀu, v⟩" in message
