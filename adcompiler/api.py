@@ -185,6 +185,8 @@ def jvp(function=None, wrt=0, *, verbose: bool = False):
 
 def _attach(wrapper, inner, function, what):
     wrapper.__adcompiler__ = inner.__adcompiler__
+    if hasattr(inner, "_repr_html_"):
+        wrapper._repr_html_ = inner._repr_html_
     wrapper.__name__ = f"{function.__name__}_{what}"
     wrapper.__qualname__ = wrapper.__name__
     wrapper.__doc__ = (f"The {what.replace('_', ' ')} of {function.__qualname__}, computed by "

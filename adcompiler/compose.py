@@ -17,6 +17,7 @@ import types
 from . import nodes
 from .codegen import compile_function
 from .derivatives import GeneratedDerivative
+from .display import derivative_html
 from .naming import Namer
 from .runtime import ones_like
 from .source import display_path
@@ -37,6 +38,7 @@ def _wrap(function, inner, name: str, params: list, body_builder, what: str):
     inner_generated = inner.__adcompiler__
     compiled.__adcompiler__ = GeneratedDerivative(
         compiled, what, inner_generated.wrt, shown, [inner_generated.full_source()])
+    compiled._repr_html_ = lambda: derivative_html(compiled.__adcompiler__)
     return compiled
 
 

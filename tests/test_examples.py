@@ -84,6 +84,11 @@ def test_control_flow_prints_its_derivative(tmp_path):
     assert "def f_grad(a):" in out and "[2048. 2048. 2048.]" in out
 
 
+def test_newton_optimization_converges_with_exact_hessians(tmp_path):
+    out = run_example("newton_optimization.py", tmp_path)
+    assert "minimiser: [1. 1. 1.]" in out
+
+
 def test_every_example_is_smoke_tested():
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     scripts = {path.stem for path in EXAMPLES.glob("*.py")}
