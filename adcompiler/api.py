@@ -168,6 +168,11 @@ def register_rule(rule):
     """
     for existing in (rule if isinstance(rule, list) else [rule]):
         registry.register(existing)
+    # Derivatives compiled before may have differentiated the function's body
+    # (or raised for it): compile afresh from now on.
+    _cache.clear()
+    derivatives.clear_cache()
+    forward_backend.clear_cache()
     return rule
 
 

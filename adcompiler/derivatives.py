@@ -215,6 +215,10 @@ class SplitDerivative:
 _split_cache: dict = {}
 
 
+def clear_cache() -> None:
+    _split_cache.clear()
+
+
 def _callee_sources(key) -> list:
     split = _split_cache.get(key)
     if split is None:

@@ -68,6 +68,10 @@ def build_jvp(function, wrt: tuple) -> GeneratedDerivative:
 _callee_cache: dict = {}
 
 
+def clear_cache() -> None:
+    _callee_cache.clear()
+
+
 def callee_jvp(function, wrt: tuple, call_location) -> types.CellType:
     """The tangents-first jvp of a user function called from differentiated
     code, compiled once per (function, wrt); the cell exists before the body is

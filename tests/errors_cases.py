@@ -77,3 +77,9 @@ def uses_lambda(x):
 def active_tuple(x):
     pair = (x, x * 2)
     return np.sum(pair[0])
+
+
+def indexes_a_list(x):
+    ys = [1.0]
+    ys.append(x)
+    return np.sum(ys[1] * 3.0)

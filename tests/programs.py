@@ -266,11 +266,33 @@ def t_inactive_overwrite_of_a_read_value(x, w):
     return torch.sum(y * w)
 
 
+def list_as_a_stack(x):
+    values = []
+    for i in range(3):
+        values.append(np.sin(x) * i)
+    total = x * 0.0
+    while len(values) > 0:
+        total = total + values.pop() * total + 1.0
+    return np.sum(total)
+
+
+def t_list_as_a_stack(x):
+    values = []
+    for i in range(3):
+        values.append(torch.sin(x) * i)
+    total = x * 0.0
+    while len(values) > 0:
+        total = total + values.pop() * total + 1.0
+    return torch.sum(total)
+
+
 def rng(seed=0):
     return np.random.default_rng(seed)
 
 
 PROGRAMS = {
+    "list-as-a-stack": (list_as_a_stack, t_list_as_a_stack,
+                        lambda: [rng().standard_normal(3)], (0,)),
     "tanh-overwritten-in-loop": (tanh_overwrite, t_tanh_overwrite,
                                  lambda: [rng().standard_normal(4)], (0,)),
     "for-range-variable-bounds": (for_range_variable_bounds, t_for_range_variable_bounds,

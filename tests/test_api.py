@@ -154,6 +154,20 @@ def test_user_rule_replaces_differentiating_the_helper_body():
         registry._user_rules.remove(rule)
 
 
+def test_registering_a_rule_recompiles_derivatives_compiled_before():
+    x = np.array([-1.0, 0.5])
+    before = ad.grad(cases.uses_softplus)(x)
+    rule = ad.pointwise(cases.softplus, "x", x="g * 0.0")
+    ad.register_rule(rule)
+    try:
+        assert_close(ad.grad(cases.uses_softplus)(x), np.zeros(2))
+    finally:
+        from adcompiler.rules import registry
+        registry._user_rules.remove(rule)
+        ad.register_rule([])  # clears the caches again
+    assert_close(ad.grad(cases.uses_softplus)(x), before)
+
+
 def test_user_locals_named_like_helpers_do_not_collide():
     x = np.array([1.0, -2.0])
     assert_close(ad.grad(cases.local_named_like_a_helper)(x), 12 * x)

@@ -150,3 +150,10 @@ def test_call_through_an_expression_asks_for_a_named_function():
     with pytest.raises((ad.NoDerivativeRuleError, ad.UnsupportedSyntaxError)) as info:
         ad.grad(calls_through_an_expression)
     assert "dict literals" in str(info.value) or "which function" in str(info.value)
+
+
+def test_indexing_a_list_of_active_values_is_refused_when_compiling():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(cases.indexes_a_list)
+    assert f"{CASES_FILE}:{line_of(cases.indexes_a_list, 'ys[1]')}:" in str(info.value)
+    assert ".pop()" in str(info.value)

@@ -14,9 +14,10 @@ the functions come from `math`, and the function ends with
     program    ::= "def f(x, y):" statement+ return
     statement  ::= assign                                 (straight-line test)
                  | assign | for | while | if              (control-flow test)
-    assign     ::= NEW = expr | VAR = expr | VAR = VAR2   (VAR may be x or y)
-                 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
-                 | VAR = np.sum(expr) | VAR = np.mean(expr)  (arrays only)
+    assign     ::= NEW = expr | NEW = VAR
+                 | VAR = expr | VAR = VAR2 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
+                 | (NEW | VAR) = np.sum(expr) | np.mean(expr)   (arrays only)
+                   where VAR is any readable variable, x and y included
     for        ::= "for i in range(K):" block             K in 0..3
     while      ::= "n = 0"; "while n < K:" block "n = n + 1"
                  | "n = 0"; "while SIZE(VAR) < B and n < 5:" block "n = n + 1"
@@ -130,7 +131,8 @@ class ProgramWriter:
 
     # expressions
     def leaf(self, scope: Scope) -> str:
-        kinds = ["variable", "variable", "constant"] + (["index"] if scope.indices else [])
+        kinds = ["variable", "variable", "variable", "constant"] + (
+            ["index"] if scope.indices else [])
         kind = self.choose(kinds)
         if kind == "variable":
             return self.choose(reversed(scope.variables))
@@ -183,8 +185,9 @@ class ProgramWriter:
                 f"else {self.expr(scope, d)})")
 
     def test(self, scope: Scope, depth: int) -> str:
-        """A comparison whose value is a single bool (or 0-d bool array)."""
-        a = self.expr(scope, depth)
+        """A comparison whose value is a single bool (or 0-d bool array); its
+        first operand reads a variable, so most tests depend on the data."""
+        a = self.expr(scope, depth) if self.flip() else self.choose(reversed(scope.variables))
         if self.arrays:
             form = self.choose(["sum", "mean", "sums"])
             if form == "sum":

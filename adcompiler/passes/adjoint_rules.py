@@ -114,6 +114,12 @@ class StatementAdjoints:
         """Statements to run first, and (operand, contribution to its adjoint)
         for each active operand."""
         g = nodes.name(self.ctx.namer.adjoint(target))
+        if isinstance(rhs, gast.Subscript) and self._active_list(rhs.value):
+            raise UnsupportedSyntaxError(
+                "reading an element of a list of differentiated values by index is not "
+                "supported in reverse mode yet", self.ctx.parsed.location(stmt),
+                help="Instead: take values back with .pop(), keep them in separate variables, "
+                "or stack them into an array with np.stack. Support for this is planned.")
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             return [], ([(rhs.id, g)] if self._active(rhs) else [])

@@ -168,9 +168,12 @@ class _Forward:
             zero.discard(target)
             return [primal, nodes.assign(self.tangent(target), gast.List(elts=[],
                                                                          ctx=gast.Load()))]
-        if isinstance(rhs, (gast.Tuple, gast.List)) and not nodes.is_atom(rhs):
-            if not any(self.activity.is_active(e) and e.id not in zero for e in rhs.elts
-                       if isinstance(e, gast.Name)):
+        if isinstance(rhs, (gast.Tuple, gast.List)) and (
+                not nodes.is_atom(rhs) or target in self.lists):
+            # A list that is appended to later needs its tangent list from the start.
+            if target not in self.lists and not any(
+                    self.activity.is_active(e) and e.id not in zero for e in rhs.elts
+                    if isinstance(e, gast.Name)):
                 zero.add(target)
                 return [primal]
             tangents = [self._tangent_of(e, zero) for e in rhs.elts]
