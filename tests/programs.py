@@ -286,11 +286,47 @@ def t_list_as_a_stack(x):
     return torch.sum(total)
 
 
+def tanh_rnn(wx, wh, b, xs):
+    h = np.zeros((2, 3))
+    for t in range(4):
+        h = np.tanh(xs[t] @ wx + h @ wh + b)
+    return np.sum(h * h)
+
+
+def t_tanh_rnn(wx, wh, b, xs):
+    h = torch.zeros((2, 3), dtype=torch.float64)
+    for t in range(4):
+        h = torch.tanh(xs[t] @ wx + h @ wh + b)
+    return torch.sum(h * h)
+
+
+def loop_invariant_values(x, y):
+    s = x * 0.0
+    for i in range(5):
+        scale = np.exp(-y) * 0.5
+        s = np.sin(s * scale + x)
+    return np.sum(s)
+
+
+def t_loop_invariant_values(x, y):
+    s = x * 0.0
+    for i in range(5):
+        scale = torch.exp(-y) * 0.5
+        s = torch.sin(s * scale + x)
+    return torch.sum(s)
+
+
 def rng(seed=0):
     return np.random.default_rng(seed)
 
 
 PROGRAMS = {
+    "tanh-rnn": (tanh_rnn, t_tanh_rnn,
+                 lambda: [rng(1).standard_normal((5, 3)) * 0.5, rng(2).standard_normal((3, 3)) * 0.5,
+                          rng(3).standard_normal(3), rng(4).standard_normal((4, 2, 5))], (0, 1, 2)),
+    "loop-invariant-values": (loop_invariant_values, t_loop_invariant_values,
+                              lambda: [rng().standard_normal(3), rng(1).standard_normal(3)],
+                              (0, 1)),
     "list-as-a-stack": (list_as_a_stack, t_list_as_a_stack,
                         lambda: [rng().standard_normal(3)], (0,)),
     "tanh-overwritten-in-loop": (tanh_overwrite, t_tanh_overwrite,

@@ -55,3 +55,13 @@ def test_user_functions_get_derivative_code_of_their_own():
     text = ad.source(ad.grad(PROGRAMS["user-function-calls"][0]))
     assert "def helper_square_plus_primal(" in text
     assert "def helper_calls_helper_adjoint(" in text
+
+
+def test_loop_invariant_values_are_not_saved_on_every_iteration():
+    text = ad.source(ad.grad(PROGRAMS["loop-invariant-values"][0], wrt=(0, 1)))
+    assert "_stack.append(scale)" not in text and "_stack.append(s)" in text
+
+
+def test_loop_accumulates_parameter_adjoints_in_place():
+    text = ad.source(ad.grad(PROGRAMS["tanh-rnn"][0], wrt=(0, 1, 2)))
+    assert "dwh += " in text and "dwh = zeros_like(wh)" in text

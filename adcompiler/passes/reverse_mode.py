@@ -35,6 +35,7 @@ touching the rule machinery.
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 
 import gast
@@ -43,7 +44,9 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from . import adjoint_rules
+from ..rules import registry
 from .activity import Activity
+from .anf import primitive_of
 
 
 @dataclass(eq=False)
@@ -162,6 +165,11 @@ class _Reverse:
             self.ctx.namer.restore(state)
         body += [self._zero_init(v) for v in sorted(zero_out - loop_zero)]
         before = [self._zero_init(v) for v in sorted(zero - loop_zero)]
+        # Adjoints zeroed just above, of variables the loop never assigns, are
+        # fresh arrays the body only adds to: accumulate into them in place.
+        stored = nodes.names_stored(stmt)
+        owned = {self.ctx.namer.adjoint(v) for v in zero - loop_zero if v not in stored}
+        body = [_accumulate_in_place(s, owned) for s in body]
         if isinstance(stmt, gast.While):
             control = Control("while", counter=self.ctx.namer.fresh("_trips"))
             count = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
@@ -194,9 +202,34 @@ class _Reverse:
         slot = self.slots.get(id(stmt))
         if slot is None:
             return []
-        slot.needed = variable in maybe
+        slot.needed = variable in maybe and not self._loop_invariant(stmt, variable)
         slot.defined = variable in defined
         return [self._placeholder(save=slot)] if slot.needed else []
+
+    def _loop_invariant(self, stmt, variable: str) -> bool:
+        """A variable assigned only here, inside loops that change none of its
+        operands (or only loop-invariant ones), holds the same value on every
+        iteration: there is nothing to restore."""
+        return isinstance(stmt, gast.Assign) and variable in self.invariant
+
+    def _invariants(self, loop) -> set:
+        """Variables of `loop`'s body whose value no iteration of the enclosing
+        loops changes (assigned once, by a pure operation on such values)."""
+        candidates = [n for n in gast.walk(loop) if isinstance(n, gast.Assign)
+                      and self.assignment_counts.get(n.targets[0].id) == 1
+                      and (not isinstance(n.value, gast.Call)
+                           or registry.lookup(primitive_of(n.value)) is not None)]
+        invariant: set = set()
+        changed = True
+        while changed:
+            changed = False
+            for assign in candidates:
+                target = assign.targets[0].id
+                varying = nodes.names_loaded(assign.value) & self.enclosing_stored
+                if target not in invariant and varying <= invariant:
+                    invariant.add(target)
+                    changed = True
+        return invariant
 
     def primal_statement(self, stmt, defined: set, maybe: set) -> list:
         if isinstance(stmt, gast.Assign):
@@ -228,7 +261,11 @@ class _Reverse:
             if isinstance(stmt, gast.For):
                 body_defined.add(stmt.target.id)
             body_maybe = maybe | assigned
+            outer, outer_invariant = self.enclosing_stored, self.invariant
+            self.enclosing_stored = outer | assigned
+            self.invariant = self._invariants(stmt)
             body = self.primal_block(stmt.body, body_defined, body_maybe)
+            self.enclosing_stored, self.invariant = outer, outer_invariant
             maybe |= assigned
             if isinstance(stmt, gast.While):
                 out.append(self._placeholder(trips_start=control))
@@ -326,6 +363,21 @@ class _Reverse:
         return [stmt]
 
 
+def _accumulate_in_place(stmt, owned: set):
+    """`dW = dW + c` -> `dW += c` for the adjoints in `owned`, below `stmt`."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.BinOp) and \
+            isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.left, gast.Name):
+        target = stmt.targets[0].id
+        if target in owned and stmt.value.left.id == target and \
+                target not in nodes.names_loaded(stmt.value.right):
+            return gast.AugAssign(target=nodes.name(target, "store"), op=gast.Add(),
+                                  value=stmt.value.right)
+    for block in ("body", "orelse"):
+        if isinstance(getattr(stmt, block, None), list):
+            setattr(stmt, block, [_accumulate_in_place(s, owned) for s in getattr(stmt, block)])
+    return stmt
+
+
 def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack: str,
             zero_at_end: set, final_reads: set) -> ReverseCode:
     """Build both sweeps of `function`.
@@ -336,6 +388,10 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     their gradients).
     """
     walker = _Reverse(function, ctx, activity, stack)
+    walker.enclosing_stored, walker.invariant = set(), set()
+    walker.assignment_counts = collections.Counter(
+        n.id for n in gast.walk(function) if isinstance(n, gast.Name)
+        and isinstance(n.ctx, gast.Store))
     adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
     defined = {a.id for a in function.args.args}
     primal = walker.primal_block(function.body, defined, set(defined))
