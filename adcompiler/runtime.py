@@ -49,6 +49,8 @@ def broadcast_like(t, result):
 
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise."""
+    if isinstance(x, tuple):
+        return tuple(zeros_like(element) for element in x)
     if isinstance(x, _ndarray):
         return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, np.generic):
@@ -90,8 +92,22 @@ def scalar_seed(result, where):
         help="Return a scalar, or use adcompiler.vjp(f) with a seed.")
 
 
+def add_adjoints(a, b):
+    """a + b for adjoints that may be tuples (elementwise, not concatenation)."""
+    if type(a) is tuple:
+        return tuple(add_adjoints(x, y) for x, y in zip(a, b))
+    return a + b
+
+
 def checked_seed(seed, result, where):
     """The seed of a vjp, checked against the result's shape."""
+    if isinstance(result, tuple):
+        if not isinstance(seed, tuple) or len(seed) != len(result):
+            raise SeedShapeError(
+                f"{where} returns a tuple of {len(result)} values; the seed must be a tuple "
+                f"of as many, got {type(seed).__name__}",
+                help="Pass one seed per returned value, each shaped like it.")
+        return tuple(checked_seed(s, r, where) for s, r in zip(seed, result))
     if np.shape(seed) != np.shape(result):
         raise SeedShapeError(
             f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
@@ -104,6 +120,8 @@ def checked_seed(seed, result, where):
 
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x`."""
+    if isinstance(x, tuple):
+        return tuple(as_gradient(a, e) for a, e in zip(adjoint, x))
     if isinstance(x, _ndarray):
         dtype = x.dtype if x.dtype.kind in "fc" else np.float64
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
@@ -136,10 +154,9 @@ def mean_count(a, axis):
 
 def getitem_adjoint(g, x, index):
     """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up)."""
-    if isinstance(x, (tuple, list)):
-        raise NotImplementedError(
-            "adcompiler cannot yet differentiate, in reverse mode, an element read from a "
-            "tuple or list of differentiated values; use separate variables")
+    if isinstance(x, tuple):
+        # A tuple's adjoint is a tuple of adjoints: g in the element read.
+        return tuple(g if k == index else zeros_like(element) for k, element in enumerate(x))
     out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
     np.add.at(out, index, g)
     return out
@@ -254,6 +271,7 @@ def norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
+    "add_adjoints": add_adjoints,
     "sign": sign,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import shlex
 import sys
@@ -475,17 +476,47 @@ def prepare(w: Workload, ad_grad: Callable | None) -> Result:
     return Result(w, calls, errors, mismatch)
 
 
+# glibc returns freed memory at the top of the heap to the system once it
+# exceeds a threshold that adapts to the largest array freed so far. Array code
+# whose working set sits just above that threshold (any reverse-mode derivative
+# keeps its forward intermediates alive, as does torch's graph) then page-faults
+# its arrays back in on every call, and the timing depends on which workload
+# happened to run before. Pinning the thresholds measures the computation alone.
+PINNED_ALLOCATOR = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+                    "MALLOC_TOP_PAD_": str(1 << 26)}
+
+
+def pin_allocator(mode: str) -> None:
+    """For mode 'pinned', restart this process with the thresholds pinned (glibc
+    reads them once, at start-up)."""
+    if mode == "pinned" and any(os.environ.get(k) != v for k, v in PINNED_ALLOCATOR.items()):
+        env = dict(os.environ, **PINNED_ALLOCATOR)
+        os.execve(sys.executable, [sys.executable] + sys.orig_argv[1:], env)
+
+
+def allocator_description() -> str:
+    if all(os.environ.get(k) == v for k, v in PINNED_ALLOCATOR.items()):
+        return "glibc heap trimming pinned off (" + ", ".join(
+            f"{k}={v}" for k, v in PINNED_ALLOCATOR.items()) + ")"
+    return "glibc defaults (adaptive heap trimming)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer and shorter repeats (CI smoke test, under ~20 s)")
+    parser.add_argument("--allocator", choices=("default", "pinned"), default="default",
+                        help="'pinned' re-runs the benchmark with glibc's heap trimming "
+                        "disabled (see docs/performance.md)")
     options = parser.parse_args(argv)
+    pin_allocator(options.allocator)
     repeat, min_time = (3, 0.02) if options.quick else (5, 0.2)
 
     print("# adcompiler.grad benchmark\n")
     print(f"- command: `{shlex.join(sys.orig_argv)}`")
     print(f"- Python {platform.python_version()}, NumPy {np.__version__}, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads), {platform.platform()}")
+    print(f"- allocator: {allocator_description()}")
     print(f"- time per call: best of {repeat} repeats, each at least {min_time * 1e3:.0f} ms "
           "(autoranged number of calls); adcompiler compile time not included")
     print("- ratios: grad/f = ad.grad / f, torch/ad = torch.autograd / ad.grad "

@@ -74,9 +74,9 @@ def uses_lambda(x):
     return square(x)
 
 
-def active_tuple(x):
-    pair = (x, x * 2)
-    return np.sum(pair[0])
+def active_list_literal(x):
+    pair = [x, x * 2]
+    return np.sum(pair[0] * pair[1])
 
 
 def indexes_a_list(x):

@@ -316,11 +316,35 @@ def t_loop_invariant_values(x, y):
     return torch.sum(s)
 
 
+def polar(x, y):
+    radius = np.sqrt(x * x + y * y)
+    angle = np.arctan(y / x)
+    return radius, angle
+
+
+def tuples_packed_and_unpacked(x, y):
+    r, a = polar(x, y)
+    pair = (r * 2.0, np.sin(a))
+    first, second = pair
+    swapped = (second, first)
+    return np.sum(swapped[0] * swapped[1] + first)
+
+
+def t_tuples_packed_and_unpacked(x, y):
+    r = torch.sqrt(x * x + y * y)
+    a = torch.arctan(y / x)
+    first, second = r * 2.0, torch.sin(a)
+    return torch.sum(second * first + first)
+
+
 def rng(seed=0):
     return np.random.default_rng(seed)
 
 
 PROGRAMS = {
+    "tuples-packed-and-unpacked": (tuples_packed_and_unpacked, t_tuples_packed_and_unpacked,
+                                   lambda: [rng().uniform(0.5, 1.5, 3),
+                                            rng(1).standard_normal(3)], (0, 1)),
     "tanh-rnn": (tanh_rnn, t_tanh_rnn,
                  lambda: [rng(1).standard_normal((5, 3)) * 0.5, rng(2).standard_normal((3, 3)) * 0.5,
                           rng(3).standard_normal(3), rng(4).standard_normal((4, 2, 5))], (0, 1, 2)),

@@ -184,3 +184,27 @@ def test_inputs_are_never_written():
 def test_public_api_is_exactly_what_all_lists():
     for name in ad.__all__:
         assert getattr(ad, name).__doc__, f"{name} needs a docstring"
+
+
+def norm_of_pair(pair):
+    a, b = pair
+    return np.sum(a * a) + np.sum(np.sin(b))
+
+
+def split_in_two(x):
+    return x * 2.0, np.sin(x)
+
+
+def test_gradient_of_a_tuple_argument_is_a_tuple():
+    a, b = np.array([1.0, 2.0]), np.array([0.5])
+    grad_a, grad_b = ad.grad(norm_of_pair)((a, b))
+    assert_close(grad_a, 2 * a)
+    assert_close(grad_b, np.cos(b))
+
+
+def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed():
+    x = np.array([0.3, -0.7])
+    seed = (np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+    assert_close(ad.vjp(split_in_two)(x, seed), 2.0 * seed[0] + np.cos(x) * seed[1])
+    with pytest.raises(ad.SeedShapeError, match="tuple"):
+        ad.vjp(split_in_two)(x, np.ones(2))

@@ -146,11 +146,10 @@ def test_every_mix_of_modes_gives_the_same_second_derivative(name):
         assert other == pytest.approx(reverse_reverse, rel=1e-10)
 
 
-def test_reverse_over_forward_is_refused_when_compiling_not_answered_wrongly():
-    # jvp code returns (value, tangent); reverse mode through tuples of
-    # differentiated values arrives with the language-breadth work.
-    with pytest.raises(ad.UnsupportedSyntaxError, match="tuple or list"):
-        ad.grad(ad.derivative(looped_sine))
+def test_reverse_over_forward_differentiates_the_tuple_a_jvp_returns():
+    for name, (function, torch_twin, x) in SCALAR_PROGRAMS.items():
+        second = ad.grad(ad.derivative(function))(x)
+        assert second == pytest.approx(torch_second_derivative(torch_twin, x), rel=1e-10), name
 
 
 def test_third_derivative_through_three_transformations():

@@ -462,14 +462,14 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None,
 
 
 @pytest.mark.slow
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=250, **SETTINGS)
 @given(program=programs(control_flow=False))
 def test_straight_line_programs_match_torch(program, program_dir):
     check_against_torch(program, program_dir)
 
 
 @pytest.mark.slow
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=200, **SETTINGS)
 @given(program=programs(control_flow=True))
 def test_programs_with_loops_and_branches_match_torch(program, program_dir):
     check_against_torch(program, program_dir)

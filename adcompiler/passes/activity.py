@@ -35,6 +35,7 @@ class Activity:
     varied: set = field(default_factory=set)
     useful: set = field(default_factory=set)
     lists: set = field(default_factory=set)   # lists appended to or handed to callees
+    tuples: set = field(default_factory=set)  # variables that may hold tuples
 
     @property
     def active(self) -> set:
@@ -130,6 +131,31 @@ def _definitions(stmts, out: list) -> list:
     return out
 
 
+def possible_tuples(definitions, params) -> set:
+    """Variables that may hold tuples: built from tuple literals, returned by
+    user functions or by the runtime helpers that build tuple adjoints, read
+    element by element, and copies of those. Their adjoints (and tangents) are
+    added with `add_adjoints`: `+` would concatenate tuples."""
+    from .. import runtime
+    tuple_makers = (runtime.add_adjoints, runtime.getitem_adjoint, runtime.zeros_like)
+    out = set()
+    for target, rhs in definitions:
+        if isinstance(rhs, gast.Tuple) or (isinstance(rhs, gast.Call) and (
+                is_user_function(primitive_of(rhs)) or primitive_of(rhs) in tuple_makers)):
+            out.add(target)
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
+                isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, int):
+            out.add(rhs.value.id)
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            if isinstance(rhs, gast.Name) and (rhs.id in out) != (target in out):
+                out |= {rhs.id, target}
+                changed = True
+    return out
+
+
 def mutated_lists(definitions) -> set:
     """Variables used as stacks: lists appended to, popped from, or passed to a
     user function (which may do either)."""
@@ -160,7 +186,8 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
-    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=mutated_lists(definitions))
+    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=mutated_lists(definitions),
+                        tuples=possible_tuples(definitions, params))
     changed = True
     while changed:
         changed = False

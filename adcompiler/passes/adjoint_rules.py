@@ -42,6 +42,9 @@ class StatementAdjoints:
         if variable in zero:
             zero.discard(variable)
             return nodes.assign(adjoint, contribution)
+        if variable in self.activity.tuples:
+            return nodes.assign(adjoint, nodes.call(nodes.name(self.ctx.helper("add_adjoints")),
+                                                    [nodes.name(adjoint), contribution]))
         return nodes.assign(adjoint, nodes.add(nodes.name(adjoint), contribution))
 
     def _active_list(self, atom) -> bool:
@@ -123,6 +126,11 @@ class StatementAdjoints:
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             return [], ([(rhs.id, g)] if self._active(rhs) else [])
+        if operation.kind == "tuple":
+            # The adjoint of a tuple is a tuple of adjoints, one per element.
+            return [], [(element.id, gast.Subscript(value=g, slice=nodes.const(k),
+                                                    ctx=gast.Load()))
+                        for k, element in enumerate(rhs.elts) if self._active(element)]
         if operation.kind == "user":
             return self.user_call(stmt, target, rhs, operation.primitive, g)
         if operation.kind != "rule":

@@ -207,7 +207,8 @@ class _Forward:
             return [primal]
         total = terms[0]
         for term in terms[1:]:
-            total = nodes.add(total, term)
+            total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [total, term]) \
+                if target in self.activity.tuples else nodes.add(total, term)
         # The terms of an elementwise rule span the result's shape once every
         # variable operand has contributed; otherwise spread the sum to it.
         rule = operation.rule

@@ -32,7 +32,7 @@ from .anf import bind_arguments, primitive_of
 
 @dataclass
 class Operation:
-    kind: str                      # copy | constant | rule | user | inactive
+    kind: str                      # copy | constant | tuple | rule | user | inactive
     rule: object = None
     primitive: object = None
     bound: dict = field(default_factory=dict)      # parameter -> atom
@@ -142,12 +142,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("copy")
     if nodes.is_atom(rhs):
         return Operation("constant")
+    if isinstance(rhs, gast.Tuple) and any(activity.is_active(e) for e in rhs.elts):
+        return Operation("tuple")
     if isinstance(rhs, (gast.Tuple, gast.List)):
         if any(activity.is_active(e) for e in rhs.elts):
             raise UnsupportedSyntaxError(
-                "building a tuple or list out of differentiated values is not supported "
-                "yet", location, help="Instead: keep the values in separate variables, "
-                "or stack them into an array.")
+                "building a list out of differentiated values is not supported yet", location,
+                help="Instead: use a tuple, start from an empty list and append, or stack "
+                "the values into an array with np.stack.")
         return Operation("constant")
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None

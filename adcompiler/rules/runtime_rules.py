@@ -15,6 +15,9 @@ from .registry import linear_rule, nondifferentiable
 RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
                        runtime.mean_count, builtins.reversed, builtins.slice),
+    linear_rule(runtime.add_adjoints, "a, b",
+                adjoint={"a": "g", "b": "g"},
+                tangent={"a": "g", "b": "g"}),
     linear_rule(runtime.checked_seed, "seed, output, where",
                 adjoint={"seed": "g"},
                 tangent={"seed": "checked_seed(g, output, where)"}),
