@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NonScalarOutputError, SeedShapeError
+from . import runtime_arrays, runtime_linalg, runtime_special
+from .errors import ComplexValueError, NonScalarOutputError, SeedShapeError
+from .runtime_arrays import SequenceAdjoint
 
 _ndarray = np.ndarray
 
@@ -55,10 +57,23 @@ def sign(x):
     return (x > 0) - (x < 0)
 
 
+def reject_complex(value, what, where):
+    """A clear error for complex values, which are not differentiated yet."""
+    if isinstance(value, complex) or (isinstance(value, (_ndarray, np.generic)) and
+                                      value.dtype.kind == "c"):
+        raise ComplexValueError(
+            f"{what} of {where} is complex ({np.asarray(value).dtype}); adcompiler "
+            "differentiates real-valued computations only",
+            help="Split the computation into real and imaginary parts (np.real, np.imag "
+            "of the inputs, real arithmetic on them), or differentiate with a tool that "
+            "supports complex derivatives. Complex support is planned.")
+
+
 def scalar_seed(result, where):
     """The seed 1.0 of a scalar result; a clear error for anything else."""
     if isinstance(result, float):
         return 1.0
+    reject_complex(result, "the result", where)
     if isinstance(result, (_ndarray, np.generic)):
         if result.size == 1 and result.ndim == 0:
             return np.ones_like(result)
@@ -77,6 +92,8 @@ def scalar_seed(result, where):
 
 def checked_seed(seed, result, where):
     """The seed of a vjp, checked against the result's shape."""
+    reject_complex(result, "the result", where)
+    reject_complex(seed, "the seed passed to the vjp", where)
     if np.shape(seed) != np.shape(result):
         raise SeedShapeError(
             f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
@@ -90,12 +107,16 @@ def checked_seed(seed, result, where):
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x`."""
     if isinstance(x, _ndarray):
+        if x.dtype.kind == "c":
+            reject_complex(x, "a differentiated argument", "the function")
         dtype = x.dtype if x.dtype.kind in "fc" else np.float64
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
             return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
         return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
     if isinstance(x, np.generic):
+        reject_complex(x, "a differentiated argument", "the function")
         return x.dtype.type(adjoint) if x.dtype.kind in "fc" else float(adjoint)
+    reject_complex(x, "a differentiated argument", "the function")
     if isinstance(x, (float, int)):
         return float(adjoint)
     return adjoint
@@ -120,8 +141,20 @@ def mean_count(a, axis):
 
 
 def getitem_adjoint(g, x, index):
-    """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up)."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up).
+    For a tuple or list x (the result of np.split or np.linalg.eigh), a
+    `SequenceAdjoint` with g at `index` and None (zero) elsewhere."""
+    if isinstance(x, (tuple, list)):
+        pieces = [None] * len(x)
+        if isinstance(index, slice):
+            for position, piece in zip(range(len(x))[index], g):
+                pieces[position] = piece
+        else:
+            pieces[index] = g
+        return SequenceAdjoint(pieces)
+    dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind == "f" \
+        else np.float64
+    out = np.zeros(np.shape(x), dtype=dtype)
     np.add.at(out, index, g)
     return out
 
@@ -180,30 +213,6 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
-def _norm_check(ord, axis):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError(
-            f"adcompiler differentiates np.linalg.norm only for the 2-norm of vectors and "
-            f"the Frobenius norm of matrices (ord=None); got ord={ord!r}, axis={axis!r}")
-
-
-def norm_adjoint(g, x, result, ord, axis, keepdims):
-    """Adjoint of the 2-norm / Frobenius norm: g * x / norm (0 where the norm is 0)."""
-    _norm_check(ord, axis)
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        result = np.expand_dims(result, axis)
-    safe = np.where(result == 0, 1.0, result)
-    return np.where(result == 0, 0.0, g * x / safe)
-
-
-def norm_tangent(g, x, result, ord, axis, keepdims):
-    """Tangent of the 2-norm: sum(x * g) / norm over the reduced axes."""
-    _norm_check(ord, axis)
-    safe = np.where(result == 0, 1.0, result)
-    return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
-
-
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "zeros_like": zeros_like, "sign": sign,
@@ -211,8 +220,29 @@ TEMPLATE_HELPERS = {
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
-    "norm_adjoint": norm_adjoint, "norm_tangent": norm_tangent,
 }
+# Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
+TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
+    (runtime_arrays, """part sum_to_shape expand_reduced sinc_derivative clip_inside prod_others extremum_weights var_adjoint
+        var_tangent cumsum_adjoint cumprod_adjoint cumprod_tangent trace_adjoint
+        diagonal_adjoint diag_adjoint average_adjoint_a average_adjoint_weights
+        average_tangent take_adjoint take_along_axis_adjoint sort_adjoint sort_tangent
+        concatenate_adjoint stack_adjoint hstack_adjoint vstack_adjoint dstack_adjoint
+        column_stack_adjoint append_adjoint split_adjoint unstack_adjoint array_adjoint cast_tangent
+        cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
+        pad_tangent diff_adjoint linspace_adjoint linspace_tangent"""),
+    (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
+        kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
+        correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
+        matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint
+        slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a
+        cholesky_adjoint cholesky_tangent qr_adjoint qr_tangent eigh_adjoint
+        eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
+        svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
+        matrix_power_tangent"""),
+    (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
+        logsumexp_tangent softmax_adjoint"""),
+) for name in names.split()})
 
 # Everything generated code may reference besides templates' helpers.
 GENERATED_CODE_HELPERS = {

@@ -27,7 +27,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..rules import numpy_rules, registry
-from .anf import bind_arguments, primitive_of
+from .anf import bind_arguments, literal_names, primitive_of
 
 
 @dataclass
@@ -76,7 +76,8 @@ def derivative_operands(rhs: gast.AST) -> list:
             return []
         bound = bind_arguments(rule, rhs)
         if bound is not None:
-            return [bound[p] for p in rule.differentiable_params()]
+            return [name for p in rule.differentiable_params()
+                    for _, name in literal_names(bound[p])]
     operands = []
     if isinstance(rhs, gast.Call):
         operands = list(rhs.args) + [k.value for k in rhs.keywords]

@@ -24,7 +24,7 @@ from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import registry
 from ..source import describe_callable
 from .activity import Activity, is_user_function
-from .anf import bind_arguments, primitive_of
+from .anf import bind_arguments, literal_names, primitive_of
 
 
 def index_value(index: gast.AST) -> gast.AST:
@@ -172,9 +172,12 @@ class StatementAdjoints:
                     name == "index" else atom for name, atom in bound.items()}
         bindings["g"] = g
         bindings["result"] = nodes.name(target)
-        out = []
+        code, out = [], []
         for param, template in rule.adjoint.items():
             atom = bound[param]
+            if isinstance(atom, (gast.List, gast.Tuple)):
+                code += self._literal_contributions(atom, template, bindings, out)
+                continue
             if not self._active(atom):
                 continue
             contribution = instantiate(template, bindings, self.ctx)
@@ -183,7 +186,28 @@ class StatementAdjoints:
                 contribution = nodes.call(nodes.name(self.ctx.helper("unbroadcast")),
                                           [contribution, nodes.clone(atom)])
             out.append((atom.id, contribution))
-        return [], out
+        return code, out
+
+    def _literal_contributions(self, literal, template, bindings, out: list) -> list:
+        """A list literal bound to a rule's parameter (`np.stack([a, b])`): the
+        rule's adjoint is a sequence with one adjoint per element, nested like
+        the literal; each active element takes its own."""
+        active = [(path, name) for path, name in literal_names(literal) if self._active(name)]
+        if not active:
+            return []
+        contribution = instantiate(template, bindings, self.ctx)
+        code = []
+        if len(active) > 1:
+            temp = self.ctx.namer.temp()
+            code.append(nodes.assign(temp, contribution))
+            contribution = nodes.name(temp)
+        for path, name in active:
+            element = nodes.clone(contribution)
+            for position in path:
+                element = gast.Subscript(value=element, slice=nodes.const(position),
+                                         ctx=gast.Load())
+            out.append((name.id, element))
+        return code
 
     @staticmethod
     def _may_broadcast(rule, bound: dict, param: str) -> bool:

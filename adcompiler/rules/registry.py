@@ -214,9 +214,11 @@ def builtin_rules() -> RuleTable:
     """The rules shipped with adcompiler, built once on first use."""
     global _builtin_table
     if _builtin_table is None:
-        from . import linalg_rules, math_rules, numpy_rules, python_rules
+        from . import (array_rules, linalg_rules, math_rules, numpy_rules, python_rules,
+                       scipy_rules)
         table = RuleTable()
-        for module in (python_rules, math_rules, numpy_rules, linalg_rules):
+        for module in (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
+                       scipy_rules):
             for rule in module.RULES:
                 table.add(rule)
         _builtin_table = table

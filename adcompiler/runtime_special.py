@@ -1,0 +1,66 @@
+"""Runtime helpers for the scipy.special rules (scipy is imported on first use,
+so adcompiler itself does not need it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+from .runtime_arrays import expand_reduced, reduced_axes, sum_to_shape
+
+
+def _special():
+    from scipy import special
+    return special
+
+
+def digamma(x):
+    """ψ(x), the derivative of log Γ(x)."""
+    return _special().digamma(x)
+
+
+def polygamma(n, x):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of ψ."""
+    return _special().polygamma(n, x)
+
+
+def logsumexp_weights(a, b, result, axis, keepdims, return_sign):
+    """b·exp(a - logsumexp): d logsumexp / d a (shape of a)."""
+    if return_sign:
+        raise NoDerivativeRuleError(
+            "scipy.special.logsumexp(..., return_sign=True) returns a tuple and is not "
+            "differentiated", help="Call it without return_sign.")
+    a = np.asarray(a)
+    weights = np.exp(a - expand_reduced(np.asarray(result), a, axis, keepdims))
+    return weights if b is None else weights * b
+
+
+def logsumexp_adjoint(g, a, b, result, axis, keepdims, return_sign):
+    """Adjoint of logsumexp with respect to a: g spread back times softmax(a)·b."""
+    weights = logsumexp_weights(a, b, result, axis, keepdims, return_sign)
+    return sum_to_shape(expand_reduced(g, a, axis, keepdims) * weights, np.shape(a))
+
+
+def logsumexp_adjoint_b(g, a, b, result, axis, keepdims, return_sign):
+    """Adjoint of logsumexp with respect to the scale factors b: g exp(a - result)."""
+    weights = logsumexp_weights(a, None, result, axis, keepdims, return_sign)
+    spread = np.broadcast_to(expand_reduced(g, a, axis, keepdims) * weights,
+                             np.broadcast(np.asarray(a), np.asarray(b)).shape)
+    return sum_to_shape(spread, np.shape(b))
+
+
+def logsumexp_tangent(g, a, b, result, axis, keepdims, return_sign, wrt):
+    """Tangent of logsumexp with respect to a or b."""
+    if wrt == "a":
+        weights = logsumexp_weights(a, b, result, axis, keepdims, return_sign)
+    else:
+        weights = logsumexp_weights(a, None, result, axis, keepdims, return_sign)
+    shape = np.broadcast(np.asarray(a), np.asarray(0.0 if b is None else b)).shape
+    axes = reduced_axes(axis, len(shape))
+    return np.sum(np.broadcast_to(weights * g, shape), axis=axes, keepdims=keepdims)
+
+
+def softmax_adjoint(g, result, axis):
+    """Adjoint (and, the Jacobian being symmetric, tangent) of softmax:
+    s (g - sum(g s))."""
+    return result * (g - np.sum(g * result, axis=axis, keepdims=True))
