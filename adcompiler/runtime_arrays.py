@@ -45,9 +45,15 @@ class SequenceAdjoint(tuple):
         return f"SequenceAdjoint({tuple(self)!r})"
 
 
+def entry(g, index):
+    """Entry `index` of a sequence derivative, None when it is zero (a zero
+    derivative may also arrive as a plain 0.0, from a branch that never used it)."""
+    return g[index] if isinstance(g, (tuple, list)) else None
+
+
 def part(g, index, like):
-    """Entry `index` of a sequence derivative, as zeros shaped like `like` when absent."""
-    value = None if g is None else g[index]
+    """Entry `index` of a sequence derivative, as zeros shaped like `like` when zero."""
+    value = entry(g, index)
     if value is None:
         return np.zeros(np.shape(like), dtype=float_dtype(like))
     return value

@@ -19,7 +19,7 @@ import string
 import numpy as np
 
 from .errors import NoDerivativeRuleError
-from .runtime_arrays import SequenceAdjoint, expand_reduced, float_dtype, part, \
+from .runtime_arrays import SequenceAdjoint, entry, expand_reduced, float_dtype, part, \
     reduced_axes, sum_to_shape
 
 
@@ -397,7 +397,7 @@ def det_adjoint(g, a, result):
 
 def slogdet_adjoint(g, a):
     """Adjoint of np.linalg.slogdet (sign, logabsdet): only logabsdet varies; a⁻ᵀ g."""
-    logdet = g[1] if g is not None else None
+    logdet = entry(g, 1)
     if logdet is None:
         return np.zeros(np.shape(a), dtype=float_dtype(a))
     return np.asarray(logdet)[..., None, None] * mT(np.linalg.inv(a))
@@ -501,7 +501,7 @@ def eigh_adjoint(g, a, result):
     """Adjoint of np.linalg.eigh: V (diag(w̄) + F ∘ skew(Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i)."""
     w, v = result
     inner = _diag_embed(part(g, 0, w))
-    gv = g[1] if g is not None else None
+    gv = entry(g, 1)
     if gv is not None:
         k = mT(v) @ gv
         inner = inner + _reciprocal_gaps(w) * 0.5 * (k - mT(k))
@@ -539,8 +539,7 @@ def _check_svd(a, full_matrices):
 def _svd_parts(g, a, result, compute_uv):
     if compute_uv:
         u, s, vh = result
-        return u, s, vh, part(g, 0, u) if g is not None and g[0] is not None else None, \
-            part(g, 1, s), (g[2] if g is not None else None)
+        return u, s, vh, entry(g, 0), part(g, 1, s), entry(g, 2)
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return u, s, vh, None, g, None
 

@@ -296,3 +296,327 @@ def test_tangent_template_matches_jvp_finite_differences_and_adjoint(index):
             f"{label}: <v, J u> = {left} but <J^T v, u> = {right}"
         checked += 1
     assert checked, f"{case.id}: no differentiated parameter was bound to an argument"
+
+
+# -- coverage: every differentiable rule has a row --------------------------------
+
+def _rule_functions_in_other_tables() -> set:
+    """Functions tests/test_rules.py's SPECS cover, when that file exists."""
+    try:
+        import test_rules
+    except ImportError:
+        return set()
+    found = set()
+    for spec in getattr(test_rules, "SPECS", ()):
+        fields = vars(spec).values() if hasattr(spec, "__dict__") else \
+            (spec if isinstance(spec, (tuple, list)) else ())
+        found |= {id(value) for value in fields if callable(value)}
+    return found
+
+
+def test_every_differentiable_rule_has_a_row_in_the_table():
+    covered = set(_rule_functions_in_other_tables())
+    for case in CASES:
+        values, _ = _inputs(case)
+        covered.add(id(_primitive(case, dict(zip(case.args, values)))[0]))
+    missing = [rule.name for rule in registry.builtin_rules()
+               if rule.differentiable and id(rule.function) not in covered]
+    assert not missing, f"differentiable rules without a row in coverage_specs.py: {missing}"
+
+
+def test_the_table_has_the_breadth_the_issue_asks_for():
+    differentiable = [r for r in registry.builtin_rules() if r.differentiable]
+    assert len(differentiable) >= 150
+    assert len(CASES) >= 500
+
+
+def test_every_rewritten_method_and_attribute_has_a_rule():
+    for name, (function, _) in numpy_rules.METHODS.items():
+        assert registry.lookup(function) is not None, f".{name}() maps to {function} (no rule)"
+    for name, function in numpy_rules.ATTRIBUTES.items():
+        assert registry.lookup(function) is not None, f".{name} maps to {function} (no rule)"
+
+
+# -- repeated indices: the adjoint of a gather adds up -------------------------------
+
+def gathers_with_repeats(x):
+    picked = x[np.array([0, 2, 2, 2, 1])]
+    taken = np.take(x, [1, 1, 0])
+    rows = np.take_along_axis(np.reshape(x, (1, 3)), np.array([[2, 2, 0]]), axis=1)
+    return np.sum(picked * picked) + np.sum(taken * 3.0) + np.sum(np.sin(rows))
+
+
+def test_repeated_indices_accumulate_in_the_adjoint_like_torch():
+    x = np.array([0.3, -1.2, 0.8])
+    gradient = ad.grad(gathers_with_repeats)(x)
+
+    def twin(t):
+        picked = t[torch.tensor([0, 2, 2, 2, 1])]
+        taken = t[torch.tensor([1, 1, 0])]
+        rows = t.reshape(1, 3)[:, torch.tensor([2, 2, 0])]
+        return torch.sum(picked * picked) + torch.sum(taken * 3.0) + torch.sum(torch.sin(rows))
+    t = to_torch(x)
+    (expected,) = torch.autograd.grad(twin(t), [t])
+    assert_close(gradient, expected.numpy())
+    # x[2] is read three times by the first gather and once by take_along_axis.
+    assert_close(gradient[2], 3 * 2 * x[2] + 2 * np.cos(x[2]))
+
+
+def repeated_index_rows(x):
+    return np.sum(x[[1, 1, 0], 1:] ** 2)
+
+
+def test_repeated_rows_with_a_slice_accumulate():
+    x = np.arange(6.0).reshape(2, 3)
+    expected = np.zeros_like(x)
+    expected[1, 1:] = 2 * 2 * x[1, 1:]
+    expected[0, 1:] = 2 * x[0, 1:]
+    assert_close(ad.grad(repeated_index_rows)(x), expected)
+
+
+# -- ties in max and min: shared evenly, as torch -----------------------------------
+
+def max_with_ties(x):
+    return np.max(x) + np.sum(np.min(x, axis=0)) + np.sum(np.maximum(x, 1.0))
+
+
+def torch_max_with_ties(t):
+    return torch.max(t) + torch.sum(torch.amin(t, dim=0)) + \
+        torch.sum(torch.maximum(t, torch.tensor(1.0)))
+
+
+def test_ties_in_max_and_min_share_the_adjoint_evenly_like_torch():
+    x = np.array([[3.0, 1.0, 2.0], [3.0, 1.0, 0.5], [-1.0, 2.0, 0.5]])
+    gradient = ad.grad(max_with_ties)(x)
+    t = to_torch(x)
+    (expected,) = torch.autograd.grad(torch_max_with_ties(t), [t])
+    assert_close(gradient, expected.numpy())
+    # The two 3.0s share max's 1 (and pass np.maximum's); the two 1.0s of
+    # column 1 share that column's min, and tie with np.maximum's constant.
+    assert_close(gradient[:2, 0], [0.5 + 1.0, 0.5 + 1.0])
+    assert_close(gradient[:2, 1], [0.5 + 0.5, 0.5 + 0.5])
+
+
+def infinity_norm_with_ties(x):
+    return np.linalg.norm(x, np.inf)
+
+
+def test_ties_in_the_infinity_norm_share_evenly_like_torch():
+    x = np.array([-2.0, 1.0, 2.0, 0.5])
+    gradient = ad.grad(infinity_norm_with_ties)(x)
+    t = to_torch(x)
+    (expected,) = torch.autograd.grad(torch.linalg.vector_norm(t, float("inf")), [t])
+    assert_close(gradient, expected.numpy())
+    assert_close(gradient, [-0.5, 0.0, 0.5, 0.0])
+
+
+# -- float32 in, float32 out ---------------------------------------------------------
+
+def float32_program(x, w):
+    h = np.tanh(x @ w)
+    s = np.stack([h, np.exp2(h) * 0.5])
+    stats = np.max(s, axis=0) + np.var(s, axis=0) + np.linalg.norm(s, axis=0)
+    z = np.einsum("ij,ij->i", s[0], s[1]) + np.log2(np.abs(np.sum(h, axis=1)) + 1.0)
+    return np.sum(stats) + np.sum(z) + np.sum(np.cumprod(np.sinc(h), axis=1))
+
+
+def test_float32_inputs_give_float32_gradients_that_match_float64():
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    derivative = ad.grad(float32_program, wrt=(0, 1))
+    single = derivative(x.astype(np.float32), w.astype(np.float32))
+    double = derivative(x, w)
+    for got, want in zip(single, double):
+        assert got.dtype == np.float32
+        assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+def float32_steps(x):
+    y = np.sort(x)[::-1]
+    z = np.pad(np.diff(y), 1, mode="edge")
+    return np.sum(np.linalg.solve(np.eye(3, dtype=np.float32) * 2.0, z[:3]) * np.arange(3.0))
+
+
+def test_float32_stays_float32_through_shape_and_linear_algebra_rules():
+    x = np.array([0.3, -1.0, 2.0, 0.7], dtype=np.float32)
+    gradient = ad.grad(float32_steps)(x)
+    assert gradient.dtype == np.float32
+    assert_close(gradient, ad.grad(float32_steps)(x.astype(np.float64)), rtol=1e-5)
+
+
+# -- lists of differentiated values ---------------------------------------------------
+
+def lists_of_values(a, b):
+    m = np.array([[a, b], [b * 2.0, 1.0]])
+    s = np.stack([a, a, b])
+    c = np.concatenate((np.atleast_1d(a), np.ones(2) * b))
+    return np.sum(m * m) + np.sum(s ** 3) + np.sum(c * np.array([1.0, 2.0, 3.0]))
+
+
+def test_list_literals_of_differentiated_values_get_one_adjoint_per_element():
+    a, b = 1.5, -0.5
+    da, db = ad.grad(lists_of_values, wrt=(0, 1))(a, b)
+
+    def twin(a, b):
+        m = torch.stack([torch.stack([a, b]), torch.stack([b * 2.0, torch.tensor(1.0)])])
+        s = torch.stack([a, a, b])
+        c = torch.cat([a.reshape(1), torch.ones(2) * b])
+        return torch.sum(m * m) + torch.sum(s ** 3) + torch.sum(c * torch.tensor([1.0, 2, 3]))
+    ta, tb = to_torch(a), to_torch(b)
+    expected = torch.autograd.grad(twin(ta, tb), [ta, tb])
+    assert_close(da, expected[0].numpy())
+    assert_close(db, expected[1].numpy())
+    assert type(da) is float and type(db) is float
+
+
+def list_in_a_loop(x, n):
+    acc = x
+    for i in range(n):
+        acc = np.concatenate([acc, x * i])
+    return np.sum(acc ** 2)
+
+
+def test_a_list_argument_that_reuses_the_assigned_variable_inside_a_loop():
+    x = np.array([1.0, 2.0])
+    # acc = [x, 0x, 1x, 2x]: sum of squares is 6 x^2.
+    assert_close(ad.grad(list_in_a_loop)(x, 3), 12 * x)
+    assert "concatenate_adjoint" in ad.source(ad.grad(list_in_a_loop))
+
+
+def list_in_a_variable(a, b):
+    pair = [a, b]
+    return np.sum(np.stack(pair))
+
+
+def test_a_list_of_differentiated_values_kept_in_a_variable_is_still_rejected():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="tuple or list"):
+        ad.grad(list_in_a_variable)
+
+
+# -- tuple and list results ---------------------------------------------------------
+
+def tuple_results(x):
+    w, v = np.linalg.eigh(x)
+    q, r = np.linalg.qr(x)
+    top, bottom = np.split(x, 2)
+    sign, logdet = np.linalg.slogdet(x)
+    u, s, vh = np.linalg.svd(x)
+    return np.sum(w * w) + np.sum(v ** 2 * w) + np.sum(r) + np.sum(q[0] ** 2) + \
+        np.sum(top * bottom) + logdet * sign + np.sum(s) + np.sum((u * s) @ vh)
+
+
+def torch_tuple_results(x):
+    w, v = torch.linalg.eigh(x)
+    q, r = torch.linalg.qr(x)
+    top, bottom = torch.split(x, 1)
+    sign, logdet = torch.linalg.slogdet(x)
+    u, s, vh = torch.linalg.svd(x)
+    return torch.sum(w * w) + torch.sum(v ** 2 * w) + torch.sum(r) + torch.sum(q[0] ** 2) + \
+        torch.sum(top * bottom) + logdet * sign + torch.sum(s) + torch.sum((u * s) @ vh)
+
+
+def test_tuple_results_unpacked_and_indexed_like_torch():
+    x = np.array([[2.0, 0.3], [0.3, 1.0]])
+    gradient = ad.grad(tuple_results)(x)
+    t = to_torch(x)
+    (expected,) = torch.autograd.grad(torch_tuple_results(t), [t])
+    assert_close(gradient, expected.numpy())
+
+
+def tuple_result_used_in_one_branch(x, flag):
+    decomposition = np.linalg.eigh(x)
+    pieces = np.split(x, 2)
+    if flag:
+        y = np.sum(decomposition[0] ** 2) + np.sum(pieces[1])
+    else:
+        y = 2.0 * np.sum(x)
+    return y
+
+
+def test_a_tuple_result_with_a_zero_adjoint_on_one_branch():
+    x = np.array([[2.0, 0.3], [0.3, 1.0]])
+    eigenvalues, vectors = np.linalg.eigh(x)
+    expected = vectors @ np.diag(2 * eigenvalues) @ vectors.T + np.array([[0, 0], [1.0, 1]])
+    assert_close(ad.grad(tuple_result_used_in_one_branch)(x, True), expected)
+    assert_close(ad.grad(tuple_result_used_in_one_branch)(x, False), np.full((2, 2), 2.0))
+
+
+# -- complex values are rejected ------------------------------------------------------
+
+def squared_magnitude(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def doubled(z):
+    return z * 2
+
+
+def test_complex_arguments_are_rejected_with_a_clear_error():
+    with pytest.raises(ComplexValueError, match="complex") as info:
+        ad.grad(squared_magnitude)(np.array([1.0 + 2.0j, 0.5j]))
+    assert isinstance(info.value, TypeError)
+    assert "real" in str(info.value)
+
+
+def test_complex_results_and_seeds_are_rejected():
+    with pytest.raises(ComplexValueError, match="result"):
+        ad.grad(complex_sum)(np.array([1.0 + 1j]))
+    with pytest.raises(ComplexValueError, match="seed"):
+        ad.vjp(doubled)(np.array([1.0, 2.0]), np.array([1.0 + 1j, 0.0]))
+
+
+def complex_sum(z):
+    return np.sum(z)
+
+
+# -- the non-differentiable set --------------------------------------------------------
+
+def uses_nondifferentiable_functions(x):
+    k = np.argmax(x)
+    m = np.logical_or(np.isnan(x), x > 0)
+    steps = np.floor(x) + np.sign(x) + np.round(x) + np.ceil(x) + np.trunc(x) + np.fix(x)
+    counts = np.count_nonzero(m) + np.ndim(x) + np.size(x) + np.shape(x)[0]
+    ints = x.astype(int)
+    return np.sum(x * steps) + x[k] * counts + np.sum(ints * x) + np.sum(np.where(m, x, 0.0))
+
+
+def test_nondifferentiable_functions_are_allowed_and_contribute_nothing():
+    x = np.array([0.7, -1.3, 2.4, 1.9])
+    gradient = ad.grad(uses_nondifferentiable_functions)(x)
+    steps = np.floor(x) + np.sign(x) + np.round(x) + np.ceil(x) + np.trunc(x) + np.fix(x)
+    counts = 3 + 1 + 4 + 4
+    expected = steps + np.where(x > 0, 1.0, 0.0) + x.astype(int)
+    expected[np.argmax(x)] += counts
+    assert_close(gradient, expected)
+
+
+def cast_to_integers(x):
+    return np.sum(np.astype(x * 3.0, np.int64) * 1.0) + np.sum(np.array(x, dtype=int))
+
+
+def test_a_cast_to_integers_carries_no_derivative():
+    assert_close(ad.grad(cast_to_integers)(np.array([0.5, 1.5])), [0.0, 0.0])
+
+
+# -- calls outside coverage fail when compiling --------------------------------------
+
+def max_with_initial(x):
+    return np.max(x, initial=0.0)
+
+
+def unique_values(x):
+    return np.sum(np.unique(x))
+
+
+def general_eigenvalues(x):
+    return np.sum(np.linalg.eigvals(x))
+
+
+@pytest.mark.parametrize("function, named", [
+    (max_with_initial, "numpy.max is called with arguments"),
+    (unique_values, "no derivative rule for numpy.unique"),
+    (general_eigenvalues, "no derivative rule for numpy.linalg.eigvals"),
+])
+def test_calls_outside_coverage_fail_at_compile_time(function, named):
+    with pytest.raises(ad.NoDerivativeRuleError, match=named):
+        ad.grad(function)
