@@ -620,3 +620,24 @@ def general_eigenvalues(x):
 def test_calls_outside_coverage_fail_at_compile_time(function, named):
     with pytest.raises(ad.NoDerivativeRuleError, match=named):
         ad.grad(function)
+
+
+def list_into_general_rules(a, b, w):
+    return np.sum([a, b * 2.0]) + np.dot([a, b], w) + np.linalg.norm([[a, 1.0], [b, a]])
+
+
+def test_a_list_literal_passed_to_any_general_rule_is_differentiated_elementwise():
+    a, b, w = 0.5, -1.5, np.array([2.0, -3.0])
+    da, db = ad.grad(list_into_general_rules, wrt=(0, 1))(a, b, w)
+    norm = np.linalg.norm([[a, 1.0], [b, a]])
+    assert_close(da, 1.0 + w[0] + 2 * a / norm)
+    assert_close(db, 2.0 + w[1] + b / norm)
+
+
+def list_into_elementwise_rule(a, b):
+    return np.sum(np.multiply([a, b], np.ones((3, 2))))
+
+
+def test_a_list_literal_passed_to_an_elementwise_rule_is_still_rejected():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="tuple or list"):
+        ad.grad(list_into_elementwise_rule)

@@ -9,6 +9,13 @@ Calls to the user's own functions get derivative code of their own
 
     y = x * w      ->    dx = unbroadcast(dy * w, x)       (x's first contribution)
                          dw = dw + unbroadcast(dy * x, w)  (w had one already)
+
+A list literal bound to a rule's parameter gets one adjoint per element from
+the rule, taken apart by position:
+
+    s = np.stack([a, b])  ->  _t1 = stack_adjoint(ds, [a, b], 0)
+                              da = _t1[0]
+                              db = _t1[1]
 """
 
 from __future__ import annotations

@@ -13,10 +13,11 @@ language (A-normal form), which is all the analyses and transformations see:
            | atom[index] | atom.attr | (atom, ...) | [atom, ...]
     atom  := name | constant | a module-level reference such as np.pi
 
-A list or tuple literal passed to a function that has a derivative rule stays
-in the call, with atoms (or such literals) as elements: `np.stack([a, b])`,
-`np.array([[a, b], [c, d]])`. The rule's parameter then stands for the
-elements, so each element's derivative can be found (see `literal_names`).
+A list or tuple literal passed to a function that has a general (not
+elementwise) derivative rule stays in the call, with atoms (or such literals)
+as elements: `np.stack([a, b])`, `np.array([[a, b], [c, d]])`. The rule's
+parameter then stands for the elements, so each element's derivative can be
+found (see `literal_names`).
 
 Augmented assignments are expanded, `and`/`or` and conditional expressions
 become `if` statements (keeping short-circuit evaluation), array methods and
@@ -272,9 +273,12 @@ class _Normaliser:
                 func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
         elif not is_global_reference(func) and not isinstance(func, gast.Name):
             func = self.atom(func, out)
-        # A literal list of values stays in a call that has a rule (see the docstring).
+        # A literal list of values stays in a call that has a general rule (see the
+        # docstring); elementwise templates do arithmetic on their operands, which
+        # lists do not support.
         primitive = nodes.annotation(func, "value", None)
-        keep_literals = primitive is not None and registry.lookup(primitive) is not None
+        rule = registry.lookup(primitive) if primitive is not None else None
+        keep_literals = rule is not None and not rule.pointwise
         atoms = [self.argument(a, out, keep_literals) for a in args]
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
