@@ -253,6 +253,8 @@ def _elementwise():
              {"a": (2, 3), "b": ()}),
         Case("clip-constants", "np.clip(a, -0.5, 0.7)", "torch.clamp(a, -0.5, 0.7)",
              {"a": (2, 3)}),
+        Case("clip-number", "np.clip(a, -0.5, None)", "torch.clamp(a, min=-0.5)",
+             {"a": "py"}),
         Case("clip-arrays", "np.clip(a, b, c)", "torch.clamp(a, b, c)",
              {"a": (2, 3), "b": ((3,), "low"), "c": ((2, 3), "high")}),
         Case("clip-min-keyword", "np.clip(a, min=b)", "torch.clamp(a, min=b)",
@@ -368,6 +370,10 @@ def _reductions():
             Case(f"{np_name}-tuple-keepdims", f"np.{np_name}(a, axis=(0, 2), keepdims=True)",
                  f"torch.{torch_name}(a, dim=(0, 2), keepdim=True)", a3, domain="distinct"),
         ]
+    rows += [Case("max-0d", "np.max(a)", "torch.max(a)", {"a": ()}),
+             Case("prod-0d", "np.prod(a)", "torch.prod(a)", {"a": ()}),
+             Case("var-0d", "np.var(a)", "torch.var(a, correction=0)", {"a": ()}),
+             Case("max-number", "np.max(a)", "torch.max(a)", {"a": "py"})]
     rows += [Case("max-method", "a.max(axis=-1)", "torch.amax(a, dim=-1)", a3,
                   domain="distinct"),
              Case("min-method", "a.min()", "torch.min(a)", a3, domain="distinct"),
@@ -444,6 +450,8 @@ def _products():
              {"a": (2, 3, 4), "b": (3, 4, 2)}),
         Case("tensordot-pairs", "np.tensordot(a, b, axes=([2, 0], [0, 2]))",
              "torch.tensordot(a, b, dims=([2, 0], [0, 2]))", {"a": (2, 3, 4), "b": (4, 5, 2)}),
+        Case("tensordot-0", "np.tensordot(a, b, 0)", "torch.tensordot(a, b, 0)",
+             {"a": (2,), "b": (3, 2)}),
         Case("tensordot-ints", "np.tensordot(a, b, axes=(1, 0))",
              "torch.tensordot(a, b, dims=([1], [0]))", {"a": (2, 3), "b": (3, 2)}),
         Case("kron[2x3,2x2]", "np.kron(a, b)", "torch.kron(a, b)", {"a": (2, 3), "b": (2, 2)}),
@@ -485,6 +493,10 @@ def _products():
         ("three-operands", "ij,jk,kl->il", {"a": (2, 3), "b": (3, 4), "c": (4, 2)}),
         ("spaces", "i j , j -> i", {"a": (2, 3), "b": (3,)}),
         ("mixed-case", "iJ,Jk->ki", {"a": (2, 3), "b": (3, 4)}),
+        ("broadcast-size-1", "ij,ij->ij", {"a": (1, 3), "b": (2, 3)}),
+        ("ellipsis-broadcast", "...i,...i->...", {"a": (2, 1, 3), "b": (4, 3)}),
+        ("triple-repeat", "iii->i", {"a": (2, 2, 2)}),
+        ("same-operand-letters", "ij,ji->", {"a": (2, 3), "b": (3, 2)}),
     ]
     for name, subscripts, args in einsums:
         operands = ", ".join(args)
@@ -495,7 +507,7 @@ def _products():
 
 def _norms():
     rows = []
-    vector_ords = ("None", "1", "2", "np.inf", "-np.inf", "3", "0.5", "-1")
+    vector_ords = ("None", "1", "2", "np.inf", "-np.inf", "3", "0.5", "-1", "0")
     for ord_ in vector_ords:
         torch_ord = ord_.replace("np.inf", "float('inf')").replace("None", "2")
         rows.append(Case(f"norm-vector-ord={ord_}", f"np.linalg.norm(a, {ord_})",
@@ -720,6 +732,7 @@ def _construction():
         Case("copy", "np.copy(a)", "a", {"a": (2, 3)}),
         Case("astype-float", "np.astype(a, np.float64)", "a", {"a": (2, 3)}),
         Case("astype-method", "a.astype('float64')", "a", {"a": (2, 3)}),
+        Case("conj-method", "a.conj()", "a", {"a": (2, 3)}),
         Case("full", "np.full((2, 3), a)", "a * torch.ones(2, 3)", {"a": "py"}),
         Case("full-array", "np.full((2, 3), a)", "a * torch.ones(2, 3)", {"a": (3,)}),
         Case("full_like", "np.full_like(Z23, a)", "a * torch.ones(2, 3)", {"a": ()}),

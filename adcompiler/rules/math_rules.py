@@ -39,3 +39,8 @@ RULES = [
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                        math.isfinite, math.isclose),
 ]
+
+NOTES = {
+    math.copysign: "differentiable in x",
+    math.fabs: "derivative 0 at 0",
+}

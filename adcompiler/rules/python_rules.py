@@ -42,3 +42,13 @@ RULES = [
         builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
         builtins.repr, builtins.hash, builtins.id),
 ]
+
+NOTES = {
+    operator.getitem: "integers, negative integers, slices with steps, `...`, `None`, integer "
+                      "arrays, boolean masks, tuples and lists (by position); repeated "
+                      "indices accumulate",
+    operator.mod: "d/dx = 1, d/dy = -(x // y), as torch.remainder",
+    builtins.max: "two arguments; ties share evenly",
+    builtins.min: "two arguments; ties share evenly",
+    builtins.abs: "derivative 0 at 0",
+}
