@@ -241,7 +241,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
         matrix_power_tangent"""),
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
-        logsumexp_tangent softmax_adjoint"""),
+        logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})
 
 # Everything generated code may reference besides templates' helpers.

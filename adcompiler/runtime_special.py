@@ -64,3 +64,27 @@ def softmax_adjoint(g, result, axis):
     """Adjoint (and, the Jacobian being symmetric, tangent) of softmax:
     s (g - sum(g s))."""
     return result * (g - np.sum(g * result, axis=axis, keepdims=True))
+
+
+def _triangle(x, lower):
+    return np.tril(x) if lower else np.triu(x)
+
+
+def solve_triangular_adjoint(g, a, b, result, lower, wrt):
+    """Adjoint of scipy.linalg.solve_triangular(a, b, lower=...): for b, a⁻ᵀ g;
+    for a, -(a⁻ᵀ g) xᵀ on the triangle that is read."""
+    from scipy.linalg import solve_triangular
+    gb = solve_triangular(a, g, trans="T", lower=lower)
+    if wrt == "b":
+        return gb
+    x = np.asarray(result)
+    outer = np.multiply.outer(gb, x) if x.ndim == 1 else gb @ x.T
+    return -_triangle(outer, lower)
+
+
+def solve_triangular_tangent(g, a, b, result, lower, wrt):
+    """Tangent of scipy.linalg.solve_triangular: a⁻¹ g (b), -a⁻¹ tri(g) x (a)."""
+    from scipy.linalg import solve_triangular
+    if wrt == "b":
+        return solve_triangular(a, g, lower=lower)
+    return -solve_triangular(a, _triangle(g, lower) @ result, lower=lower)

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F  # noqa: F401  (twin strings use it)
 
 try:
+    import scipy.linalg
     from scipy import special
 except ImportError:  # the scipy rows are skipped
     special = None
@@ -864,6 +865,14 @@ def _special():
              {"a": (2, 3)}),
         Case("log_softmax-all", "special.log_softmax(a)",
              "torch.log_softmax(a.flatten(), 0).reshape(a.shape)", {"a": (2, 3)}),
+    ]
+    rows += [
+        Case("solve_triangular-lower", "scipy.linalg.solve_triangular(a, b, lower=True)",
+             "torch.linalg.solve_triangular(torch.tril(a), b[:, None], upper=False)[:, 0]",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("solve_triangular-upper", "scipy.linalg.solve_triangular(a, b)",
+             "torch.linalg.solve_triangular(torch.triu(a), b, upper=True)",
+             {"a": ((3, 3), "well"), "b": (3, 2)}),
     ]
     return rows
 

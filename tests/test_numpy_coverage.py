@@ -39,6 +39,11 @@ from adcompiler.rules import numpy_rules, registry
 from coverage_specs import CASES, CONSTANTS, TORCH_HELPERS, sample, special, torch_constants
 from oracles import assert_close, finite_difference_gradient, to_torch
 
+try:
+    import scipy.linalg
+except ImportError:  # coverage_specs then has no scipy rows
+    scipy = None
+
 CASE_IDS = [case.id for case in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
 
@@ -72,7 +77,7 @@ def generated():
     return _module
 
 
-NUMPY_NS = {"np": np, "math": math, "special": special, **CONSTANTS}
+NUMPY_NS = {"np": np, "math": math, "special": special, "scipy": scipy, **CONSTANTS}
 TORCH_NS = {"torch": torch, "math": math, **torch_constants(), **TORCH_HELPERS}
 
 

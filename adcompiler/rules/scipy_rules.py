@@ -1,14 +1,15 @@
-"""Derivatives of scipy.special functions (an empty table when SciPy is not
-installed: calls to them then get the usual "no derivative rule" error)."""
+"""Derivatives of scipy.special functions and scipy.linalg.solve_triangular (an
+empty table when SciPy is not installed: calls to them then get the usual
+"no derivative rule" error)."""
 
 import math
 
 from .registry import linear_rule, pointwise
 
 try:
-    from scipy import special
+    from scipy import linalg, special
 except ImportError:  # SciPy is optional
-    special = None
+    linalg = special = None
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -55,6 +56,11 @@ def _rules():
         linear_rule(special.log_softmax, "x, axis=None",
                     adjoint={"x": "g - np.exp(result) * np.sum(g, axis=axis, keepdims=True)"},
                     tangent={"x": "g - np.sum(np.exp(result) * g, axis=axis, keepdims=True)"}),
+        linear_rule(linalg.solve_triangular, "a, b, *, lower=False, check_finite=True",
+                    adjoint={p: f"solve_triangular_adjoint(g, a, b, result, lower, '{p}')"
+                             for p in "ab"},
+                    tangent={p: f"solve_triangular_tangent(g, a, b, result, lower, '{p}')"
+                             for p in "ab"}),
     ]
 
 
@@ -66,4 +72,6 @@ NOTES = {} if special is None else {
     special.logsumexp: "the scale factors `b` are differentiable too; `return_sign=True` "
                        "not supported",
     special.softmax: "the Jacobian is symmetric: one formula serves both modes",
+    linalg.solve_triangular: "only the triangle `lower` names is read (and differentiated); "
+                             "`trans` and `unit_diagonal` not supported",
 }
