@@ -646,3 +646,12 @@ def list_into_elementwise_rule(a, b):
 def test_a_list_literal_passed_to_an_elementwise_rule_is_still_rejected():
     with pytest.raises(ad.UnsupportedSyntaxError, match="tuple or list"):
         ad.grad(list_into_elementwise_rule)
+
+
+def max_of_a_list_with_initial(a, b):
+    return np.max([a, b], initial=0.0)
+
+
+def test_a_list_argument_of_a_call_its_rule_does_not_cover_is_an_error_not_a_zero():
+    with pytest.raises(ad.NoDerivativeRuleError, match="numpy.max is called with arguments"):
+        ad.grad(max_of_a_list_with_initial)

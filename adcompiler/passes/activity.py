@@ -80,7 +80,10 @@ def derivative_operands(rhs: gast.AST) -> list:
                     for _, name in literal_names(bound[p])]
     operands = []
     if isinstance(rhs, gast.Call):
-        operands = list(rhs.args) + [k.value for k in rhs.keywords]
+        # A call whose arguments do not fit its rule: every variable in them
+        # counts (also inside list literals), so that a missing rule is an error.
+        operands = [name for arg in list(rhs.args) + [k.value for k in rhs.keywords]
+                    for _, name in literal_names(arg)]
         if isinstance(rhs.func, gast.Attribute) and primitive is None:
             operands.append(rhs.func.value)  # a method of a local value
     elif isinstance(rhs, gast.BinOp):
