@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F  # noqa: F401  (twin strings use it)
 
 try:
-    import scipy.linalg
+    import scipy.linalg  # noqa: F401  (call strings use it)
     from scipy import special
 except ImportError:  # the scipy rows are skipped
     special = None

@@ -44,6 +44,9 @@ try:
 except ImportError:  # coverage_specs then has no scipy rows
     scipy = None
 
+# torch.func.jvp scripts some twins internally; its deprecation notice is not ours.
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
+
 CASE_IDS = [case.id for case in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
 
