@@ -177,8 +177,10 @@ NOTES = {
     np.abs: "also `np.absolute`; derivative 0 at 0, as torch",
     np.maximum: "ties (x == y) share the derivative evenly, as torch.maximum",
     np.minimum: "ties share evenly, as torch.minimum",
-    np.fmax: "ties share evenly; a NaN operand passes the derivative to the other",
-    np.fmin: "ties share evenly; a NaN operand passes the derivative to the other",
+    np.fmax: "ties share evenly, like np.maximum (torch.fmax gives a tie to x alone); a NaN "
+             "operand passes the derivative to the other",
+    np.fmin: "ties share evenly, like np.minimum (torch.fmin gives a tie to x alone); a NaN "
+             "operand passes the derivative to the other",
     np.clip: "derivative 1 inside the bounds, bounds included (as torch.clamp); the "
              "bounds get it where they are active",
     np.max: "ties share the adjoint evenly (as torch.amax and torch.max() without dim); "
