@@ -95,6 +95,11 @@ class SeedShapeError(AdError, ValueError):
     """The seed passed to a vjp does not have the shape of the function's result."""
 
 
+class ComplexValueError(AdError, TypeError):
+    """A differentiated argument, result or seed is complex; only real values are
+    differentiated for now."""
+
+
 class RuleDefinitionError(AdError, TypeError):
     """A derivative rule is malformed; raised when the rule is registered."""
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NonScalarOutputError, SeedShapeError
+from . import runtime_arrays, runtime_linalg, runtime_special
+from .errors import ComplexValueError, NonScalarOutputError, SeedShapeError
+from .runtime_arrays import SequenceAdjoint
 
 _ndarray = np.ndarray
 
@@ -72,10 +74,23 @@ def sign(x):
     return (x > 0) - (x < 0)
 
 
+def reject_complex(value, what, where):
+    """A clear error for complex values, which are not differentiated yet."""
+    if isinstance(value, complex) or (isinstance(value, (_ndarray, np.generic)) and
+                                      value.dtype.kind == "c"):
+        raise ComplexValueError(
+            f"{what} of {where} is complex ({np.asarray(value).dtype}); adcompiler "
+            "differentiates real-valued computations only",
+            help="Split the computation into real and imaginary parts (np.real, np.imag "
+            "of the inputs, real arithmetic on them), or differentiate with a tool that "
+            "supports complex derivatives. Complex support is planned.")
+
+
 def scalar_seed(result, where):
     """The seed 1.0 of a scalar result; a clear error for anything else."""
     if isinstance(result, float):
         return 1.0
+    reject_complex(result, "the result", where)
     if isinstance(result, (_ndarray, np.generic)):
         if result.size == 1 and result.ndim == 0:
             return np.ones_like(result)
@@ -108,6 +123,8 @@ def checked_seed(seed, result, where):
                 f"of as many, got {type(seed).__name__}",
                 help="Pass one seed per returned value, each shaped like it.")
         return tuple(checked_seed(s, r, where) for s, r in zip(seed, result))
+    reject_complex(result, "the result", where)
+    reject_complex(seed, "the seed passed to the vjp", where)
     if np.shape(seed) != np.shape(result):
         raise SeedShapeError(
             f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
@@ -123,12 +140,16 @@ def as_gradient(adjoint, x):
     if isinstance(x, tuple):
         return tuple(as_gradient(a, e) for a, e in zip(adjoint, x))
     if isinstance(x, _ndarray):
+        if x.dtype.kind == "c":
+            reject_complex(x, "a differentiated argument", "the function")
         dtype = x.dtype if x.dtype.kind in "fc" else np.float64
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
             return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
         return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
     if isinstance(x, np.generic):
+        reject_complex(x, "a differentiated argument", "the function")
         return x.dtype.type(adjoint) if x.dtype.kind in "fc" else float(adjoint)
+    reject_complex(x, "a differentiated argument", "the function")
     if isinstance(x, (float, int)):
         return float(adjoint)
     return adjoint
@@ -153,11 +174,21 @@ def mean_count(a, axis):
 
 
 def getitem_adjoint(g, x, index):
-    """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up)."""
-    if isinstance(x, tuple):
-        # A tuple's adjoint is a tuple of adjoints: g in the element read.
-        return tuple(g if k == index else zeros_like(element) for k, element in enumerate(x))
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up).
+    For a tuple or list x (a tuple the function built, the result of np.split or
+    np.linalg.eigh), a `SequenceAdjoint`: g at `index`, zeros elsewhere (zeros,
+    not None, so that generated code can read any entry as a value)."""
+    if isinstance(x, (tuple, list)):
+        pieces = [zeros_like(element) for element in x]
+        if isinstance(index, slice):
+            for position, piece in zip(range(len(x))[index], g):
+                pieces[position] = piece
+        else:
+            pieces[index] = g
+        return SequenceAdjoint(pieces)
+    dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind == "f" \
+        else np.float64
+    out = np.zeros(np.shape(x), dtype=dtype)
     np.add.at(out, index, g)
     return out
 
@@ -217,20 +248,20 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
-def _norm_check(ord, axis, x=None):
+def _two_norm_check(ord, axis, x=None):
     matrix_norm = (axis is None and np.ndim(x) >= 2) or isinstance(axis, tuple)
     if ord not in (None, 2, "fro") or (ord == 2 and matrix_norm) or (
             ord == "fro" and not matrix_norm):
         raise NotImplementedError(
-            f"adcompiler differentiates np.linalg.norm only for the 2-norm of vectors and "
-            f"the Frobenius norm of matrices (ord=None or 'fro'); got ord={ord!r}, "
-            f"axis={axis!r} for an input of {np.ndim(x)} dimension(s). The matrix 2-norm "
-            f"(largest singular value) has no rule yet.")
+            f"adcompiler has second derivatives of np.linalg.norm only for the 2-norm of "
+            f"vectors and the Frobenius norm of matrices (ord=None or 'fro'); got "
+            f"ord={ord!r}, axis={axis!r} for an input of {np.ndim(x)} dimension(s).")
 
 
-def norm_adjoint(g, x, result, ord, axis, keepdims):
-    """Adjoint of the 2-norm / Frobenius norm: g * x / norm (0 where the norm is 0)."""
-    _norm_check(ord, axis, x)
+def two_norm_adjoint(g, x, result, ord, axis, keepdims):
+    """g * x / norm for the 2-norm / Frobenius norm (0 where the norm is 0): the
+    adjoint of the norm, and linear in x for a fixed norm (second derivatives)."""
+    _two_norm_check(ord, axis, x)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
         result = np.expand_dims(result, axis)
@@ -238,9 +269,9 @@ def norm_adjoint(g, x, result, ord, axis, keepdims):
     return np.where(result == 0, 0.0, g * x / safe)
 
 
-def norm_tangent(g, x, result, ord, axis, keepdims):
-    """Tangent of the 2-norm: sum(x * g) / norm over the reduced axes."""
-    _norm_check(ord, axis, x)
+def two_norm_tangent(g, x, result, ord, axis, keepdims):
+    """sum(x * g) / norm over the reduced axes, for the 2-norm / Frobenius norm."""
+    _two_norm_check(ord, axis, x)
     safe = np.where(result == 0, 1.0, result)
     return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
 
@@ -252,15 +283,15 @@ def _spread(value, axis, keepdims):
     return value
 
 
-def norm_scale_tangent(g, adjoint, x, result, ord, axis, keepdims):
+def two_norm_scale_tangent(g, adjoint, x, result, ord, axis, keepdims):
     """Tangent of norm_adjoint(adjoint, x, result) along its `result` argument."""
-    _norm_check(ord, axis, x)
+    _two_norm_check(ord, axis, x)
     scale = _spread(g, axis, keepdims) / np.where(_spread(result, axis, keepdims) == 0, 1.0,
                                                    _spread(result, axis, keepdims))
-    return -norm_adjoint(adjoint, x, result, ord, axis, keepdims) * scale
+    return -two_norm_adjoint(adjoint, x, result, ord, axis, keepdims) * scale
 
 
-def norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
+def two_norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
     """Adjoint of norm_adjoint(adjoint, x, result) with respect to `result`."""
     spread_result = _spread(result, axis, keepdims)
     safe = np.where(spread_result == 0, 1.0, spread_result)
@@ -277,10 +308,33 @@ TEMPLATE_HELPERS = {
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
-    "norm_adjoint": norm_adjoint, "norm_tangent": norm_tangent,
-    "norm_scale_tangent": norm_scale_tangent, "norm_scale_adjoint": norm_scale_adjoint,
+    "two_norm_adjoint": two_norm_adjoint, "two_norm_tangent": two_norm_tangent,
+    "two_norm_scale_tangent": two_norm_scale_tangent,
+    "two_norm_scale_adjoint": two_norm_scale_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
 }
+# Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
+TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
+    (runtime_arrays, """part sum_to_shape expand_reduced sinc_derivative clip_inside prod_others extremum_weights var_adjoint
+        var_tangent cumsum_adjoint cumprod_adjoint cumprod_tangent trace_adjoint
+        diagonal_adjoint diag_adjoint average_adjoint_a average_adjoint_weights
+        average_tangent take_adjoint take_along_axis_adjoint sort_adjoint sort_tangent
+        concatenate_adjoint stack_adjoint hstack_adjoint vstack_adjoint dstack_adjoint
+        column_stack_adjoint append_adjoint split_adjoint unstack_adjoint array_adjoint cast_tangent
+        cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
+        pad_tangent diff_adjoint linspace_adjoint linspace_tangent"""),
+    (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
+        kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
+        correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
+        matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint
+        slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a
+        cholesky_adjoint cholesky_tangent qr_adjoint qr_tangent eigh_adjoint
+        eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
+        svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
+        matrix_power_tangent"""),
+    (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
+        logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
+) for name in names.split()})
 
 # Everything generated code may reference besides templates' helpers.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}

@@ -57,7 +57,7 @@ def calls_fft(x):
 
 
 def unsupported_method(x):
-    y = x.cumsum()
+    y = x.compress([True, True, False])
     return np.sum(y)
 
 

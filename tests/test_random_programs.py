@@ -11,7 +11,9 @@ are NumPy arrays of shape (3,) and the function ends with
 the functions come from `math`, and the function ends with
 `return <variable>`. Writing `F` for `np` or `math`, the grammar is:
 
-    program    ::= "def f(x, y):" statement+ return
+    program    ::= "def f(x, y):" statement+ ("out = VAR + VAR + ...")? return
+    return     ::= "return np.sum(VAR)" (arrays) | "return VAR" (floats)
+                   VAR is the newest variable, or out: it plus some others
     statement  ::= assign                                 (straight-line test)
                  | assign | for | while | if              (control-flow test)
     assign     ::= NEW = expr | NEW = VAR
@@ -290,7 +292,13 @@ class ProgramWriter:
         self.emit(0, "def f(x, y):")
         for _ in range(self.draw(st.integers(1, 5 if self.control_flow else 6))):
             scope = self.statement(scope, 1, 0)
-        result = self.choose(reversed(scope.variables))
+        # The newest variable, plus (drawn one by one) others, so that most of
+        # the program feeds the result and a wrong derivative anywhere shows.
+        result = scope.variables[-1]
+        terms = [v for v in reversed(scope.variables[:-1]) if self.flip()]
+        if terms:
+            self.emit(1, f"out = {' + '.join([result, *terms])}")
+            result = "out"
         self.emit(1, f"return np.sum({result})" if self.arrays else f"return {result}")
         return "\n".join(self.lines) + "\n"
 

@@ -27,7 +27,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..rules import numpy_rules, registry
-from .anf import bind_arguments, primitive_of
+from .anf import bind_arguments, literal_names, primitive_of
 
 
 @dataclass
@@ -87,10 +87,14 @@ def derivative_operands(rhs: gast.AST) -> list:
             return []
         bound = bind_arguments(rule, rhs)
         if bound is not None:
-            return [bound[p] for p in rule.differentiable_params()]
+            return [name for p in rule.differentiable_params()
+                    for _, name in literal_names(bound[p])]
     operands = []
     if isinstance(rhs, gast.Call):
-        operands = list(rhs.args) + [k.value for k in rhs.keywords]
+        # A call whose arguments do not fit its rule: every variable in them
+        # counts (also inside list literals), so that a missing rule is an error.
+        operands = [name for arg in list(rhs.args) + [k.value for k in rhs.keywords]
+                    for _, name in literal_names(arg)]
         if isinstance(rhs.func, gast.Attribute) and primitive is None:
             operands.append(rhs.func.value)  # a method of a local value
     elif isinstance(rhs, gast.BinOp):

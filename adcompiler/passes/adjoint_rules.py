@@ -9,6 +9,13 @@ Calls to the user's own functions get derivative code of their own
 
     y = x * w      ->    dx = unbroadcast(dy * w, x)       (x's first contribution)
                          dw = dw + unbroadcast(dy * x, w)  (w had one already)
+
+A list literal bound to a rule's parameter gets one adjoint per element from
+the rule, taken apart by position:
+
+    s = np.stack([a, b])  ->  _t1 = stack_adjoint(ds, [a, b], 0)
+                              da = _t1[0]
+                              db = _t1[1]
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity, is_user_function
-from .anf import primitive_of
+from .anf import literal_names, primitive_of
 from .operations import bind_user_call, classify, instantiate, list_method
 
 
@@ -136,16 +143,42 @@ class StatementAdjoints:
         if operation.kind != "rule":
             return [], []
         bindings = dict(operation.bindings, g=g, result=nodes.name(target))
-        out = []
-        for param in operation.active_params(self.activity):
+        code, out = [], []
+        for param, template in operation.rule.adjoint.items():
             atom = operation.bound[param]
-            contribution = instantiate(operation.rule.adjoint[param], bindings, self.ctx)
+            if isinstance(atom, (gast.List, gast.Tuple)):
+                code += self._literal_contributions(atom, template, bindings, out)
+                continue
+            if not self._active(atom):
+                continue
+            contribution = instantiate(template, bindings, self.ctx)
             if operation.rule.pointwise and not self.ctx.numbers and \
                     operation.may_broadcast(param):
                 contribution = nodes.call(nodes.name(self.ctx.helper("unbroadcast")),
                                           [contribution, nodes.clone(atom)])
             out.append((atom.id, contribution))
-        return [], out
+        return code, out
+
+    def _literal_contributions(self, literal, template, bindings, out: list) -> list:
+        """A list literal bound to a rule's parameter (`np.stack([a, b])`): the
+        rule's adjoint is a sequence with one adjoint per element, nested like
+        the literal; each active element takes its own."""
+        active = [(path, name) for path, name in literal_names(literal) if self._active(name)]
+        if not active:
+            return []
+        contribution = instantiate(template, bindings, self.ctx)
+        code = []
+        if len(active) > 1:
+            temp = self.ctx.namer.temp()
+            code.append(nodes.assign(temp, contribution))
+            contribution = nodes.name(temp)
+        for path, name in active:
+            element = nodes.clone(contribution)
+            for position in path:
+                element = gast.Subscript(value=element, slice=nodes.const(position),
+                                         ctx=gast.Load())
+            out.append((name.id, element))
+        return code
 
     def list_passing_call(self, stmt, target: str, rhs: gast.Call, zero: set) -> list:
         """A call handing an active list to a user function: always recorded and

@@ -13,6 +13,12 @@ language (A-normal form), which is all the analyses and transformations see:
            | atom[index] | atom.attr | (atom, ...) | [atom, ...]
     atom  := name | constant | a module-level reference such as np.pi
 
+A list or tuple literal passed to a function that has a general (not
+elementwise) derivative rule stays in the call, with atoms (or such literals)
+as elements: `np.stack([a, b])`, `np.array([[a, b], [c, d]])`. The rule's
+parameter then stands for the elements, so each element's derivative can be
+found (see `literal_names`).
+
 Augmented assignments are expanded, `and`/`or` and conditional expressions
 become `if` statements (keeping short-circuit evaluation), array methods and
 `.T` become NumPy calls, and an assignment whose derivative would need the old
@@ -151,11 +157,11 @@ class _Normaliser:
         if bound is None:
             return True
         self_params = {p for p, arg in bound.items()
-                       if isinstance(arg, gast.Name) and arg.id == target}
+                       if any(name.id == target for _, name in literal_names(arg))}
         # Only operands that are variables can carry a derivative, so only their
         # templates can need the target's old value.
         for param, arg in bound.items():
-            if not isinstance(arg, gast.Name):
+            if not literal_names(arg):
                 continue
             for templates in (rule.adjoint, rule.tangent):
                 if param in templates and nodes.names_loaded(templates[param]) & self_params:
@@ -267,10 +273,23 @@ class _Normaliser:
                 func = gast.Attribute(value=receiver, attr=func.attr, ctx=gast.Load())
         elif not is_global_reference(func) and not isinstance(func, gast.Name):
             func = self.atom(func, out)
-        atoms = [self.atom(a, out) for a in args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+        # A literal list of values stays in a call that has a general rule (see the
+        # docstring); elementwise templates do arithmetic on their operands, which
+        # lists do not support.
+        primitive = nodes.annotation(func, "value", None)
+        rule = registry.lookup(primitive) if primitive is not None else None
+        keep_literals = rule is not None and not rule.pointwise
+        atoms = [self.argument(a, out, keep_literals) for a in args]
+        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
         return nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+
+    def argument(self, expr, out: list, keep_literals: bool) -> gast.AST:
+        if keep_literals and isinstance(expr, (gast.List, gast.Tuple)) and \
+                not nodes.is_atom(expr):
+            elts = [self.argument(e, out, True) for e in expr.elts]
+            return nodes.copy_location(type(expr)(elts=elts, ctx=gast.Load()), expr)
+        return self.atom(expr, out)
 
     def attribute(self, expr: gast.Attribute, out: list) -> gast.AST:
         receiver = self.atom(expr.value, out)
@@ -286,6 +305,19 @@ class _Normaliser:
         reference = nodes.attribute(nodes.name(self.ctx.helper(module)), function.__name__)
         nodes.annotate(reference, "value", function)
         return reference
+
+
+def literal_names(atom: gast.AST, path: tuple = ()) -> list:
+    """The variables in an argument, with their positions: `a` -> [((), a)],
+    `[a, [b, 1.0]]` -> [((0,), a), ((1, 0), b)], a constant -> []."""
+    if isinstance(atom, gast.Name):
+        return [(path, atom)]
+    if isinstance(atom, (gast.List, gast.Tuple)):
+        found = []
+        for position, elt in enumerate(atom.elts):
+            found += literal_names(elt, path + (position,))
+        return found
+    return []
 
 
 def bind_arguments(rule, call_or_op) -> dict | None:

@@ -30,7 +30,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity, is_user_function, mutated_lists, _definitions
-from .anf import primitive_of
+from .anf import literal_names, primitive_of
 from .operations import bind_user_call, classify, instantiate, list_method
 
 
@@ -47,6 +47,11 @@ class _Forward:
         if self.ctx.numbers:
             return nodes.const(0.0)
         return nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(variable)])
+
+    def _literal_tangent(self, literal, zero: set) -> gast.AST:
+        elts = [self._literal_tangent(e, zero) if isinstance(e, (gast.List, gast.Tuple))
+                else self._tangent_of(e, zero) for e in literal.elts]
+        return type(literal)(elts=elts, ctx=gast.Load())
 
     def _tangent_of(self, atom, zero: set) -> gast.AST:
         """The tangent of an atom as an expression (zeros for zero tangents)."""
@@ -195,11 +200,19 @@ class _Forward:
             return [primal]
         bindings = dict(operation.bindings, result=nodes.name(target))
         terms, contributors = [], set()
-        for param in operation.active_params(self.activity):
+        for param in operation.rule.adjoint:
             atom = operation.bound[param]
-            if atom.id in zero:
+            if isinstance(atom, (gast.List, gast.Tuple)):
+                # A literal argument (np.stack([a, b])): its tangent is the literal
+                # of its elements' tangents, zeros for constants and inactive ones.
+                if not any(self.activity.is_active(n) and n.id not in zero
+                           for _, n in literal_names(atom)):
+                    continue
+                bindings["g"] = self._literal_tangent(atom, zero)
+            elif self.activity.is_active(atom) and atom.id not in zero:
+                bindings["g"] = nodes.name(self.tangent(atom.id))
+            else:
                 continue
-            bindings["g"] = nodes.name(self.tangent(atom.id))
             terms.append(instantiate(operation.rule.tangent[param], bindings, self.ctx))
             contributors.add(param)
         if not terms:

@@ -22,6 +22,25 @@ RULES = [
     pointwise(math.pow, "x, y", x="g * y * math.pow(x, y - 1.0)",
               y="g * result * math.log(x)"),
     pointwise(math.fabs, "x", x="g * sign(x)"),
+    pointwise(math.log2, "x", x="g / (x * math.log(2.0))"),
+    pointwise(math.log10, "x", x="g / (x * math.log(10.0))"),
+    pointwise(math.atan2, "y, x", y="g * x / (x * x + y * y)", x="-g * y / (x * x + y * y)"),
+    pointwise(math.hypot, "x, y", x="g * x / result", y="g * y / result"),
+    pointwise(math.asinh, "x", x="g / math.sqrt(x * x + 1.0)"),
+    pointwise(math.acosh, "x", x="g / math.sqrt(x * x - 1.0)"),
+    pointwise(math.atanh, "x", x="g / (1.0 - x * x)"),
+    pointwise(math.degrees, "x", x="g * (180.0 / math.pi)"),
+    pointwise(math.radians, "x", x="g * (math.pi / 180.0)"),
+    pointwise(math.erf, "x", x="g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)"),
+    pointwise(math.erfc, "x", x="-g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)"),
+    pointwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)"),
+    pointwise(math.remainder, "x, y", x="g", y="-g * ((x - result) / y)"),
+    pointwise(math.copysign, "x, y", x="g * sign(x) * sign(result)"),
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
-                       math.isfinite, math.copysign, math.isclose),
+                       math.isfinite, math.isclose),
 ]
+
+NOTES = {
+    math.copysign: "differentiable in x",
+    math.fabs: "derivative 0 at 0",
+}

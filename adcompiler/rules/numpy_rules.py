@@ -1,8 +1,12 @@
-"""Derivatives of NumPy functions (ufuncs, reductions, shape functions).
+"""Derivatives of NumPy's elementwise functions and reductions.
 
-Pointwise entries are `g * partial`; reductions and shape functions give the
-adjoint and the tangent side by side. Array methods (`x.sum()`, `x.T`) are
-rewritten to these functions by the normalisation pass (see METHODS below).
+Pointwise entries are `g * partial`; reductions give the adjoint and the
+tangent side by side. Array methods (`x.sum()`, `x.T`) are rewritten to NumPy
+functions by the normalisation pass (see METHODS below). Shape functions and
+indexing are in array_rules.py, products and numpy.linalg in linalg_rules.py.
+
+Constants in templates are Python floats (`math.log(2.0)`, not `np.log(2)`),
+so that float32 derivatives stay float32.
 """
 
 import numpy as np
@@ -10,25 +14,55 @@ import numpy as np
 from .registry import linear_rule, nondifferentiable, pointwise
 
 RULES = [
-    # Arithmetic ufuncs.
+    # Arithmetic ufuncs (np.true_divide is np.divide, np.mod is np.remainder).
     pointwise(np.add, "x, y", x="g", y="g"),
     pointwise(np.subtract, "x, y", x="g", y="-g"),
     pointwise(np.multiply, "x, y", x="g * y", y="g * x"),
     pointwise(np.divide, "x, y", x="g / y", y="-g * result / y"),
     pointwise(np.power, "x, y", x="g * y * x ** (y - 1)", y="g * result * np.log(x)"),
+    pointwise(np.float_power, "x, y", x="g * y * np.float_power(x, y - 1)",
+              y="g * result * np.log(x)"),
     pointwise(np.negative, "x", x="-g"),
+    pointwise(np.positive, "x", x="g"),
+    pointwise(np.reciprocal, "x", x="-g * result * result"),
     pointwise(np.square, "x", x="g * 2 * x"),
+    pointwise(np.remainder, "x, y", x="g", y="-g * np.floor_divide(x, y)"),
+    pointwise(np.fmod, "x, y", x="g", y="-g * np.trunc(x / y)"),
     pointwise(np.abs, "x", x="g * np.sign(x)"),
+    pointwise(np.fabs, "x", x="g * np.sign(x)"),
+    pointwise(np.copysign, "x1, x2", x1="g * np.sign(x1) * np.sign(result)"),
+    pointwise(np.ldexp, "x1, x2", x1="g * np.exp2(x2)"),
+    pointwise(np.conjugate, "x", x="g"),
+    pointwise(np.real, "val", val="g"),
+    # Comparisons that select: ties share the derivative evenly, like torch.maximum.
+    # fmax/fmin pass the derivative to the operand that is not NaN.
     pointwise(np.maximum, "x, y", x="g * ((x > y) + 0.5 * (x == y))",
               y="g * ((y > x) + 0.5 * (x == y))"),
+    pointwise(np.minimum, "x, y", x="g * ((x < y) + 0.5 * (x == y))",
+              y="g * ((y < x) + 0.5 * (x == y))"),
+    pointwise(np.fmax, "x, y", x="g * ((x > y) + 0.5 * (x == y) + np.isnan(y) * ~np.isnan(x))",
+              y="g * ((y > x) + 0.5 * (x == y) + np.isnan(x) * ~np.isnan(y))"),
+    pointwise(np.fmin, "x, y", x="g * ((x < y) + 0.5 * (x == y) + np.isnan(y) * ~np.isnan(x))",
+              y="g * ((y < x) + 0.5 * (x == y) + np.isnan(x) * ~np.isnan(y))"),
+    pointwise(np.clip, "a, a_min=None, a_max=None, *, min=None, max=None",
+              a="g * clip_inside(a, a_min, a_max, min, max)", a_min="g * (a < a_min)",
+              a_max="g * (a > a_max)", min="g * (a < min)", max="g * (a > max)"),
     pointwise(np.where, "condition, x, y", x="np.where(condition, g, 0.0)",
               y="np.where(condition, 0.0, g)"),
     # Exponentials and logarithms.
     pointwise(np.exp, "x", x="g * result"),
+    pointwise(np.exp2, "x", x="g * result * math.log(2.0)"),
     pointwise(np.expm1, "x", x="g * (result + 1)"),
     pointwise(np.log, "x", x="g / x"),
+    pointwise(np.log2, "x", x="g / (x * math.log(2.0))"),
+    pointwise(np.log10, "x", x="g / (x * math.log(10.0))"),
     pointwise(np.log1p, "x", x="g / (1 + x)"),
+    pointwise(np.logaddexp, "x1, x2", x1="g * np.exp(x1 - result)",
+              x2="g * np.exp(x2 - result)"),
+    pointwise(np.logaddexp2, "x1, x2", x1="g * np.exp2(x1 - result)",
+              x2="g * np.exp2(x2 - result)"),
     pointwise(np.sqrt, "x", x="g / (2 * result)"),
+    pointwise(np.cbrt, "x", x="g / (3.0 * result * result)"),
     # Trigonometric and hyperbolic functions.
     pointwise(np.sin, "x", x="g * np.cos(x)"),
     pointwise(np.cos, "x", x="-g * np.sin(x)"),
@@ -36,50 +70,179 @@ RULES = [
     pointwise(np.arcsin, "x", x="g / np.sqrt(1 - x ** 2)"),
     pointwise(np.arccos, "x", x="-g / np.sqrt(1 - x ** 2)"),
     pointwise(np.arctan, "x", x="g / (1 + x ** 2)"),
-    pointwise(np.tanh, "x", x="g * (1 - result ** 2)"),
+    pointwise(np.arctan2, "x1, x2", x1="g * x2 / (x1 * x1 + x2 * x2)",
+              x2="-g * x1 / (x1 * x1 + x2 * x2)"),
+    pointwise(np.hypot, "x1, x2", x1="g * x1 / result", x2="g * x2 / result"),
     pointwise(np.sinh, "x", x="g * np.cosh(x)"),
     pointwise(np.cosh, "x", x="g * np.sinh(x)"),
+    pointwise(np.tanh, "x", x="g * (1 - result ** 2)"),
+    pointwise(np.arcsinh, "x", x="g / np.sqrt(x * x + 1.0)"),
+    pointwise(np.arccosh, "x", x="g / np.sqrt(x * x - 1.0)"),
+    pointwise(np.arctanh, "x", x="g / (1.0 - x * x)"),
+    pointwise(np.deg2rad, "x", x="g * (math.pi / 180.0)"),
+    pointwise(np.radians, "x", x="g * (math.pi / 180.0)"),
+    pointwise(np.rad2deg, "x", x="g * (180.0 / math.pi)"),
+    pointwise(np.degrees, "x", x="g * (180.0 / math.pi)"),
+    pointwise(np.sinc, "x", x="g * sinc_derivative(x)"),
     # Reductions.
     linear_rule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False",
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.sum(g, axis=axis, keepdims=keepdims)"}),
+    linear_rule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * ~np.isnan(a)"},
+                tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
+                              "keepdims=keepdims)"}),
     linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) / mean_count(a, axis)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
-    # Products.
+    linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * ~np.isnan(a) / "
+                              "np.sum(~np.isnan(a), axis=axis, keepdims=True)"},
+                tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
+                              "keepdims=keepdims) / np.sum(~np.isnan(a), axis=axis, "
+                              "keepdims=keepdims)"}),
+    linear_rule(np.average, "a, axis=None, weights=None, *, keepdims=False",
+                adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims)",
+                         "weights": "average_adjoint_weights(g, a, weights, result, axis, "
+                                    "keepdims)"},
+                tangent={"a": "average_tangent(g, a, weights, result, axis, keepdims, 'a')",
+                         "weights": "average_tangent(g, a, weights, result, axis, keepdims, "
+                                    "'weights')"}),
+    linear_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False",
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * prod_others(a, axis)"},
+                tangent={"a": "np.sum(g * prod_others(a, axis), axis=axis, "
+                              "keepdims=keepdims)"}),
+    *[linear_rule(extremum, "a, axis=None, out=None, keepdims=False",
+                  adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * "
+                                "extremum_weights(a, result, axis, keepdims)"},
+                  tangent={"a": "np.sum(g * extremum_weights(a, result, axis, keepdims), "
+                                "axis=axis, keepdims=keepdims)"})
+      for extremum in (np.max, np.amax, np.min, np.amin)],
+    linear_rule(np.ptp, "a, axis=None, out=None, keepdims=False",
+                adjoint={"a": "expand_reduced(g, a, axis, keepdims) * "
+                              "(extremum_weights(a, np.max(a, axis, keepdims=True), axis, True)"
+                              " - extremum_weights(a, np.min(a, axis, keepdims=True), axis, "
+                              "True))"},
+                tangent={"a": "np.sum(g * (extremum_weights(a, np.max(a, axis, keepdims=True),"
+                              " axis, True) - extremum_weights(a, np.min(a, axis, "
+                              "keepdims=True), axis, True)), axis=axis, keepdims=keepdims)"}),
+    linear_rule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+                adjoint={"a": "var_adjoint(g, a, axis, ddof, keepdims)"},
+                tangent={"a": "var_tangent(g, a, axis, ddof, keepdims)"}),
+    linear_rule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+                adjoint={"a": "var_adjoint(g / (2.0 * result), a, axis, ddof, keepdims)"},
+                tangent={"a": "var_tangent(g, a, axis, ddof, keepdims) / (2.0 * result)"}),
+    linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None",
+                adjoint={"a": "cumsum_adjoint(g, a, axis)"},
+                tangent={"a": "np.cumsum(g, axis=axis)"}),
+    linear_rule(np.cumprod, "a, axis=None, dtype=None, out=None",
+                adjoint={"a": "cumprod_adjoint(g, a, result, axis)"},
+                tangent={"a": "cumprod_tangent(g, a, result, axis)"}),
+    linear_rule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+                adjoint={"a": "trace_adjoint(g, a, offset, axis1, axis2)"},
+                tangent={"a": "np.trace(g, offset, axis1, axis2)"}),
+    # Products (more in linalg_rules.py).
     linear_rule(np.dot, "a, b",
                 adjoint={"a": "dot_adjoint_a(g, a, b)", "b": "dot_adjoint_b(g, a, b)"},
                 tangent={"a": "np.dot(g, b)", "b": "np.dot(a, g)"}),
     linear_rule(np.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "np.matmul(g, b)", "b": "np.matmul(a, g)"}),
-    # Shapes.
-    linear_rule(np.reshape, "a, shape",
-                adjoint={"a": "np.reshape(g, np.shape(a))"},
-                tangent={"a": "np.reshape(g, shape)"}),
+    # Shapes (more in array_rules.py).
+    linear_rule(np.reshape, "a, shape, order='C'",
+                adjoint={"a": "np.reshape(g, np.shape(a), order=order)"},
+                tangent={"a": "np.reshape(g, shape, order=order)"}),
     linear_rule(np.transpose, "a, axes=None",
                 adjoint={"a": "transpose_adjoint(g, axes)"},
                 tangent={"a": "np.transpose(g, axes)"}),
+    # Zero derivative almost everywhere, or integer, boolean or shape results.
     *nondifferentiable(
-        np.shape, np.ndim, np.size, np.sign, np.floor, np.ceil, np.round, np.rint,
-        np.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
+        np.shape, np.ndim, np.size, np.sign, np.floor, np.ceil, np.round, np.around, np.rint,
+        np.trunc, np.fix, np.floor_divide, np.heaviside, np.signbit, np.imag,
+        np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
+        np.searchsorted, np.digitize,
+        np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
         np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-        np.logical_and, np.logical_or, np.logical_not, np.zeros_like, np.ones_like,
-        np.zeros, np.ones, np.empty, np.empty_like, np.full, np.full_like, np.arange,
-        np.linspace, np.eye, np.allclose, np.isclose, np.all, np.any, np.count_nonzero),
+        np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+        np.array_equal, np.array_equiv, np.allclose, np.isclose, np.all, np.any,
+        np.count_nonzero,
+        np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty, np.arange,
+        np.eye, np.identity, np.tri),
 ]
+
+# Notes shown in docs/derivatives.md next to a rule.
+NOTES = {
+    np.divide: "also `np.true_divide`",
+    np.remainder: "also `np.mod`; d/dy = -floor(x / y), as torch.remainder",
+    np.abs: "also `np.absolute`; derivative 0 at 0, as torch",
+    np.maximum: "ties (x == y) share the derivative evenly, as torch.maximum",
+    np.minimum: "ties share evenly, as torch.minimum",
+    np.fmax: "ties share evenly, like np.maximum (torch.fmax gives a tie to x alone); a NaN "
+             "operand passes the derivative to the other",
+    np.fmin: "ties share evenly, like np.minimum (torch.fmin gives a tie to x alone); a NaN "
+             "operand passes the derivative to the other",
+    np.clip: "derivative 1 inside the bounds, bounds included (as torch.clamp); the "
+             "bounds get it where they are active",
+    np.max: "ties share the adjoint evenly (as torch.amax and torch.max() without dim); "
+            "`initial`/`where` not supported",
+    np.amax: "ties share the adjoint evenly",
+    np.min: "ties share the adjoint evenly (as torch.amin)",
+    np.amin: "ties share the adjoint evenly",
+    np.prod: "exact when elements are zero (products of the others, no division)",
+    np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
+    np.var: "`ddof`; `mean`/`correction`/`where` not supported",
+    np.std: "`ddof`; infinite derivative where the spread is 0",
+    np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
+                "`returned=True` not supported",
+    np.real: "real inputs only",
+    np.conjugate: "real inputs only",
+    np.sinc: "normalised sinc; derivative 0 at 0",
+    np.copysign: "differentiable in x1",
+    np.ldexp: "differentiable in x1 (x2 is an integer)",
+}
 
 # Array methods and attributes the normalisation pass rewrites into calls:
 # `x.sum(axis)` -> `np.sum(x, axis)`. `varargs` methods take a shape either as
 # one tuple or spread out (`x.reshape(2, 2)`), and get it packed into one tuple.
+# Only names that no builtin type has as a method (so not `copy` or `sort`,
+# which lists have too, with other meanings).
 METHODS = {
     "sum": (np.sum, False),
     "mean": (np.mean, False),
     "dot": (np.dot, False),
     "reshape": (np.reshape, True),
     "transpose": (np.transpose, True),
+    "prod": (np.prod, False),
+    "max": (np.max, False),
+    "min": (np.min, False),
+    "var": (np.var, False),
+    "std": (np.std, False),
+    "cumsum": (np.cumsum, False),
+    "cumprod": (np.cumprod, False),
+    "trace": (np.trace, False),
+    "diagonal": (np.diagonal, False),
+    "clip": (np.clip, False),
+    "ravel": (np.ravel, False),
+    "flatten": (np.ravel, False),
+    "squeeze": (np.squeeze, False),
+    "swapaxes": (np.swapaxes, False),
+    "repeat": (np.repeat, False),
+    "take": (np.take, False),
+    "astype": (np.astype, False),
+    "conj": (np.conjugate, False),
+    "conjugate": (np.conjugate, False),
+    "round": (np.round, False),
+    "argmax": (np.argmax, False),
+    "argmin": (np.argmin, False),
+    "argsort": (np.argsort, False),
+    "nonzero": (np.nonzero, False),
+    "all": (np.all, False),
+    "any": (np.any, False),
 }
 ATTRIBUTES = {
     "T": np.transpose,
+    "mT": np.matrix_transpose,
+    "real": np.real,
+    "imag": np.imag,
 }
 NONDIFFERENTIABLE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}

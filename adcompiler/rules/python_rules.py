@@ -17,20 +17,38 @@ RULES = [
     pointwise(operator.mul, "x, y", x="g * y", y="g * x"),
     pointwise(operator.truediv, "x, y", x="g / y", y="-g * result / y"),
     pointwise(operator.pow, "x, y", x="g * y * x ** (y - 1)", y="g * result * np.log(x)"),
+    pointwise(operator.mod, "x, y", x="g", y="-g * (x // y)"),
     pointwise(operator.neg, "x", x="-g"),
     pointwise(operator.pos, "x", x="g"),
     pointwise(builtins.abs, "x", x="g * sign(x)"),
     pointwise(builtins.float, "x", x="g"),
+    pointwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - 1)",
+              exp="g * result * np.log(base)"),
+    pointwise(builtins.max, "x, y", x="g * ((x > y) + 0.5 * (x == y))",
+              y="g * ((y > x) + 0.5 * (x == y))", label="max"),
+    pointwise(builtins.min, "x, y", x="g * ((x < y) + 0.5 * (x == y))",
+              y="g * ((y < x) + 0.5 * (x == y))", label="min"),
     linear_rule(operator.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),
     linear_rule(operator.getitem, "x, index",
                 adjoint={"x": "getitem_adjoint(g, x, index)"},
                 tangent={"x": "g[index]"}),
+    # Zero derivative, or boolean, integer or text results.
     *nondifferentiable(
         operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
-        operator.not_, operator.floordiv, operator.mod, operator.is_, operator.is_not,
+        operator.not_, operator.floordiv, operator.is_, operator.is_not,
         operator.contains, builtins.len, builtins.range, builtins.int, builtins.bool,
         builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
         builtins.repr, builtins.hash, builtins.id),
 ]
+
+NOTES = {
+    operator.getitem: "integers, negative integers, slices with steps, `...`, `None`, integer "
+                      "arrays, boolean masks, tuples and lists (by position); repeated "
+                      "indices accumulate",
+    operator.mod: "d/dx = 1, d/dy = -(x // y), as torch.remainder",
+    builtins.max: "two arguments; ties share evenly",
+    builtins.min: "two arguments; ties share evenly",
+    builtins.abs: "derivative 0 at 0",
+}

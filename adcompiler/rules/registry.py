@@ -30,6 +30,17 @@ Three kinds of entry:
         functions whose result carries no derivative; they may be called on
         differentiated values and contribute nothing.
 
+Conventions both modes rely on (forward mode implements the same ones):
+  - an elementwise template's value may have its parameter's shape rather
+    than the result's (`g` for np.add); reverse mode sums it down with
+    `unbroadcast`, forward mode broadcasts it up to the result;
+  - a list literal argument of a general rule (`np.stack([a, b])`) stays a
+    list: the adjoint returns one adjoint per element, nested like it, and the
+    tangent receives `g` as the list of the elements' tangents (zeros for
+    constant elements);
+  - a tuple result (`np.linalg.eigh`) has a tuple tangent and a sequence
+    adjoint with None (or a plain 0.0 for all of it) where a part got none.
+
 Every template is checked when the rule is created: it must parse, name only
 parameters, ``g``, ``result`` and known helpers, and give a derivative for an
 existing parameter. A bad rule fails at import with the rule's file and line.
@@ -223,9 +234,11 @@ def builtin_rules() -> RuleTable:
     """The rules shipped with adcompiler, built once on first use."""
     global _builtin_table
     if _builtin_table is None:
-        from . import linalg_rules, math_rules, numpy_rules, python_rules, runtime_rules
+        from . import (array_rules, linalg_rules, math_rules, numpy_rules, python_rules,
+                       runtime_rules, scipy_rules)
         table = RuleTable()
-        for module in (python_rules, math_rules, numpy_rules, linalg_rules, runtime_rules):
+        for module in (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
+                       scipy_rules, runtime_rules):
             for rule in module.RULES:
                 table.add(rule)
         _builtin_table = table

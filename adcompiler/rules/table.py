@@ -8,18 +8,27 @@ documentation cannot drift from the rules.
 
 from __future__ import annotations
 
-from . import linalg_rules, math_rules, numpy_rules, python_rules
+from . import array_rules, linalg_rules, math_rules, numpy_rules, python_rules, scipy_rules
 from .registry import Rule
 
 GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
-          ("NumPy", numpy_rules), ("numpy.linalg", linalg_rules)]
+          ("NumPy: elementwise functions and reductions", numpy_rules),
+          ("NumPy: shapes, joining, construction and gathers", array_rules),
+          ("NumPy: products and numpy.linalg", linalg_rules),
+          ("scipy.special (when SciPy is installed)", scipy_rules)]
 
 
-def _row(rule: Rule) -> str:
+def _row(rule: Rule, notes: dict) -> str:
     params = ", ".join(rule.signature.parameters)
     differentiable = ", ".join(rule.differentiable_params()) or "—"
     kind = "elementwise" if rule.pointwise else "general"
-    return f"| `{rule.name}({params})` | {differentiable} | {kind} |"
+    note = notes.get(rule.function, "")
+    return f"| `{rule.name}({params})` | {differentiable} | {kind} | reverse, forward | {note} |"
+
+
+def _methods() -> str:
+    names = sorted(numpy_rules.METHODS)
+    return " ".join(f"`.{name}()`" for name in names)
 
 
 def render() -> str:
@@ -29,18 +38,33 @@ def render() -> str:
              "",
              "Every differentiable entry defines both modes at once (an elementwise partial "
              "derivative, or an adjoint with its tangent beside it). Reverse mode (`grad`, "
-             "`value_and_grad`, `vjp`) uses them today; forward mode is not available yet. "
-             "Array methods "
-             "`.sum() .mean() .reshape() .dot() .transpose()` and the attribute `.T` are "
-             "rewritten to the NumPy functions below.", ""]
+             "`value_and_grad`, `vjp`) uses them today and is checked against torch.autograd; "
+             "the forward-mode templates are checked directly against torch.func.jvp and "
+             "finite differences, ready for forward mode. "
+             "A parameter missing from the signature (`initial=` of np.max, `out=` in some "
+             "functions) makes the call fail at compile time with the \"no derivative rule\" "
+             "error rather than give a wrong derivative.", "",
+             f"Array methods {_methods()} and the attributes "
+             + " ".join(f"`.{name}`" for name in sorted(numpy_rules.ATTRIBUTES))
+             + " are rewritten to the NumPy functions below. Indexing `x[...]` (integers, "
+             "slices with steps, `...`, `None`, integer arrays, boolean masks) is "
+             "`operator.getitem`; repeated indices accumulate in the adjoint. Writing into "
+             "arrays (`x[i] = v`) is not supported yet.", "",
+             "Integer and boolean values never carry derivatives; complex arguments, results "
+             "and seeds are rejected with `ComplexValueError`. float32 inputs get float32 "
+             "derivatives.", ""]
     for title, module in GROUPS:
         rules = [r for r in module.RULES if r.differentiable]
-        lines += [f"## {title}", "", "| function | differentiable in | kind |",
-                  "|---|---|---|"]
-        lines += [_row(r) for r in rules]
+        if not rules:
+            continue
+        lines += [f"## {title}", "",
+                  "| function | differentiable in | kind | modes | notes |",
+                  "|---|---|---|---|---|"]
+        lines += [_row(r, getattr(module, "NOTES", {})) for r in rules]
         lines.append("")
     lines += ["## Allowed on differentiated values, contributing no derivative", "",
-              "Integer-, boolean- or piecewise-constant-valued functions:", ""]
+              "Integer-, boolean- or piecewise-constant-valued functions (zero derivative "
+              "almost everywhere, declared as such):", ""]
     names = [r.name for _, m in GROUPS for r in m.RULES if not r.differentiable]
     lines.append(", ".join(f"`{n}`" for n in names))
     lines.append("")

@@ -1,0 +1,164 @@
+"""Derivatives of NumPy's shape functions, joins and splits, array
+construction and gathers (indexing `x[i]` itself is operator.getitem, in
+python_rules.py).
+
+These are linear maps that only move values around, so each adjoint moves g
+back: a reshape reshapes it back, a flip flips it back, a gather scatters it
+back with repeats adding up (np.add.at).
+
+A list literal passed to one of these functions (`np.stack([a, b])`,
+`np.array([[a, b], [c, d]])`) is kept in the call by the normalisation pass:
+its adjoint is a sequence with one adjoint per element, nested like the
+literal (`runtime_arrays.SequenceAdjoint`), and its tangent `g` is the list
+of the elements' tangents. A sequence result (`np.split`) likewise has a
+sequence adjoint, with None for pieces that got no derivative.
+"""
+
+import numpy as np
+
+from .registry import linear_rule
+
+
+def _same(function, signature, adjoint, tangent):
+    """A one-parameter rule: `adjoint`/`tangent` for the first parameter."""
+    first = signature.split(",")[0].strip()
+    return linear_rule(function, signature, adjoint={first: adjoint}, tangent={first: tangent})
+
+
+RULES = [
+    # Reshaping and reordering axes.
+    _same(np.ravel, "a, order='C'", "np.reshape(g, np.shape(a), order=order)",
+          "np.ravel(g, order)"),
+    _same(np.squeeze, "a, axis=None", "np.reshape(g, np.shape(a))", "np.squeeze(g, axis)"),
+    _same(np.expand_dims, "a, axis", "np.reshape(g, np.shape(a))", "np.expand_dims(g, axis)"),
+    _same(np.atleast_1d, "a", "np.reshape(g, np.shape(a))", "np.atleast_1d(g)"),
+    _same(np.atleast_2d, "a", "np.reshape(g, np.shape(a))", "np.atleast_2d(g)"),
+    _same(np.atleast_3d, "a", "np.reshape(g, np.shape(a))", "np.atleast_3d(g)"),
+    _same(np.broadcast_to, "array, shape", "unbroadcast(g, array)",
+          "np.broadcast_to(g, shape)"),
+    _same(np.permute_dims, "a, axes=None", "transpose_adjoint(g, axes)",
+          "np.permute_dims(g, axes)"),
+    _same(np.matrix_transpose, "x", "mT(g)", "np.matrix_transpose(g)"),
+    _same(np.linalg.matrix_transpose, "x", "mT(g)", "np.linalg.matrix_transpose(g)"),
+    _same(np.swapaxes, "a, axis1, axis2", "np.swapaxes(g, axis1, axis2)",
+          "np.swapaxes(g, axis1, axis2)"),
+    _same(np.moveaxis, "a, source, destination", "np.moveaxis(g, destination, source)",
+          "np.moveaxis(g, source, destination)"),
+    _same(np.flip, "m, axis=None", "np.flip(g, axis)", "np.flip(g, axis)"),
+    _same(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(g)"),
+    _same(np.flipud, "m", "np.flipud(g)", "np.flipud(g)"),
+    _same(np.roll, "a, shift, axis=None", "np.roll(g, np.negative(shift), axis)",
+          "np.roll(g, shift, axis)"),
+    _same(np.rot90, "m, k=1, axes=(0, 1)", "np.rot90(g, -k, axes)", "np.rot90(g, k, axes)"),
+    # Copies and casts.
+    linear_rule(np.array, "object, dtype=None, *, copy=True, order='K', subok=False, ndmin=0",
+                adjoint={"object": "array_adjoint(g, object, dtype)"},
+                tangent={"object": "cast_tangent(g, dtype, ndmin)"}),
+    linear_rule(np.asarray, "a, dtype=None, order=None",
+                adjoint={"a": "array_adjoint(g, a, dtype)"},
+                tangent={"a": "cast_tangent(g, dtype)"}),
+    linear_rule(np.asanyarray, "a, dtype=None, order=None",
+                adjoint={"a": "array_adjoint(g, a, dtype)"},
+                tangent={"a": "cast_tangent(g, dtype)"}),
+    linear_rule(np.ascontiguousarray, "a, dtype=None",
+                adjoint={"a": "array_adjoint(g, a, dtype)"},
+                tangent={"a": "cast_tangent(g, dtype)"}),
+    _same(np.copy, "a, order='K'", "g", "np.copy(g)"),
+    _same(np.astype, "x, dtype, *, copy=True", "cast_adjoint(g, x, dtype)",
+          "cast_tangent(g, dtype)"),
+    # Filled arrays: the fill value is differentiable, the template array is not.
+    linear_rule(np.full, "shape, fill_value, dtype=None, order='C'",
+                adjoint={"fill_value": "unbroadcast(g, fill_value)"},
+                tangent={"fill_value": "np.broadcast_to(g, np.shape(result))"}),
+    linear_rule(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
+                adjoint={"fill_value": "unbroadcast(g, fill_value)"},
+                tangent={"fill_value": "np.broadcast_to(g, np.shape(result))"}),
+    linear_rule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, "
+                "axis=0",
+                adjoint={"start": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
+                                  "axis, 'start')",
+                         "stop": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
+                                 "axis, 'stop')"},
+                tangent={"start": "linspace_tangent(g, start, stop, num, endpoint, retstep, "
+                                  "axis, 'start')",
+                         "stop": "linspace_tangent(g, start, stop, num, endpoint, retstep, "
+                                 "axis, 'stop')"}),
+    # Joining (list arguments: one adjoint per element) and splitting.
+    _same(np.concatenate, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
+          "concatenate_adjoint(g, arrays, axis)", "np.concatenate(g, axis=axis)"),
+    _same(np.concat, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
+          "concatenate_adjoint(g, arrays, axis)", "np.concat(g, axis=axis)"),
+    _same(np.stack, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
+          "stack_adjoint(g, arrays, axis)", "np.stack(g, axis=axis)"),
+    _same(np.hstack, "tup, *, dtype=None, casting='same_kind'", "hstack_adjoint(g, tup)",
+          "np.hstack(g)"),
+    _same(np.vstack, "tup, *, dtype=None, casting='same_kind'", "vstack_adjoint(g, tup)",
+          "np.vstack(g)"),
+    _same(np.dstack, "tup", "dstack_adjoint(g, tup)", "np.dstack(g)"),
+    _same(np.column_stack, "tup", "column_stack_adjoint(g, tup)", "np.column_stack(g)"),
+    linear_rule(np.append, "arr, values, axis=None",
+                adjoint={"arr": "append_adjoint(g, arr, values, axis)[0]",
+                         "values": "append_adjoint(g, arr, values, axis)[1]"},
+                tangent={"arr": "np.append(g, np.zeros(np.shape(values)), axis)",
+                         "values": "np.append(np.zeros(np.shape(arr)), g, axis)"}),
+    _same(np.split, "ary, indices_or_sections, axis=0", "split_adjoint(g, ary, result, axis)",
+          "np.split(g, indices_or_sections, axis)"),
+    _same(np.array_split, "ary, indices_or_sections, axis=0",
+          "split_adjoint(g, ary, result, axis)", "np.array_split(g, indices_or_sections, axis)"),
+    _same(np.hsplit, "ary, indices_or_sections",
+          "split_adjoint(g, ary, result, 1 if np.ndim(ary) > 1 else 0)",
+          "np.hsplit(g, indices_or_sections)"),
+    _same(np.vsplit, "ary, indices_or_sections", "split_adjoint(g, ary, result, 0)",
+          "np.vsplit(g, indices_or_sections)"),
+    _same(np.dsplit, "ary, indices_or_sections", "split_adjoint(g, ary, result, 2)",
+          "np.dsplit(g, indices_or_sections)"),
+    _same(np.unstack, "x, *, axis=0", "unstack_adjoint(g, x, result, axis)",
+          "np.unstack(g, axis=axis)"),
+    # Repeating and padding.
+    _same(np.tile, "A, reps", "tile_adjoint(g, A, reps)", "np.tile(g, reps)"),
+    _same(np.repeat, "a, repeats, axis=None", "repeat_adjoint(g, a, repeats, axis)",
+          "np.repeat(g, repeats, axis)"),
+    linear_rule(np.pad, "array, pad_width, mode='constant', constant_values=0",
+                adjoint={"array": "pad_adjoint(g, array, pad_width, mode)",
+                         "constant_values": "pad_constant_adjoint(g, array, pad_width)"},
+                tangent={"array": "pad_tangent(g, pad_width, mode)",
+                         "constant_values": "np.pad(np.zeros(np.shape(array)), pad_width, "
+                                            "constant_values=g)"}),
+    # Diagonals and triangles.
+    _same(np.diag, "v, k=0", "diag_adjoint(g, v, k)", "np.diag(g, k)"),
+    _same(np.diagonal, "a, offset=0, axis1=0, axis2=1",
+          "diagonal_adjoint(g, np.shape(a), offset, axis1, axis2)",
+          "np.diagonal(g, offset, axis1, axis2)"),
+    _same(np.linalg.diagonal, "x, *, offset=0", "diagonal_adjoint(g, np.shape(x), offset, -2, -1)",
+          "np.linalg.diagonal(g, offset=offset)"),
+    _same(np.triu, "m, k=0", "np.triu(g, k)", "np.triu(g, k)"),
+    _same(np.tril, "m, k=0", "np.tril(g, k)", "np.tril(g, k)"),
+    _same(np.diff, "a, n=1, axis=-1", "diff_adjoint(g, n, axis)", "np.diff(g, n, axis)"),
+    # Gathers: the adjoint scatters back, repeated indices adding up.
+    _same(np.take, "a, indices, axis=None, out=None, mode='raise'",
+          "take_adjoint(g, a, indices, axis, mode)",
+          "np.take(g, indices, axis=axis, mode=mode)"),
+    _same(np.take_along_axis, "arr, indices, axis=-1",
+          "take_along_axis_adjoint(g, arr, indices, axis)",
+          "np.take_along_axis(g, indices, axis)"),
+    _same(np.sort, "a, axis=-1, kind=None, order=None", "sort_adjoint(g, a, axis)",
+          "sort_tangent(g, a, axis)"),
+]
+
+NOTES = {
+    np.array: "lists (also nested) of differentiated values; `dtype=int` gives no derivative",
+    np.astype: "to a float dtype keeps the derivative (cast back), to an integer dtype "
+               "gives none",
+    np.full: "differentiable in the fill value",
+    np.full_like: "differentiable in the fill value (not in the template array)",
+    np.linspace: "differentiable in start and stop; `retstep=True` not supported",
+    np.concatenate: "a list of differentiated arrays",
+    np.stack: "a list of differentiated arrays",
+    np.split: "read the pieces by index or unpacking",
+    np.pad: "modes constant, edge, reflect, symmetric, wrap; constant_values differentiable "
+            "when a scalar",
+    np.take: "repeated indices accumulate; modes raise, wrap, clip",
+    np.take_along_axis: "repeated indices accumulate",
+    np.sort: "the adjoint follows the stable sort order among ties",
+    np.broadcast_to: "the adjoint sums over the broadcast axes",
+}

@@ -1,0 +1,589 @@
+"""Runtime helpers for the NumPy rules whose adjoint (or tangent) is more than
+one NumPy expression: reductions, gathers, joins and splits, shape functions.
+
+Generated code calls them through the names in `runtime.TEMPLATE_HELPERS`;
+each takes the incoming derivative `g` first and returns a value of its
+parameter's shape (adjoints) or of the result's shape (tangents). They keep
+float32 as float32: constants are Python floats, and new arrays take the
+dtype of the values they are built from.
+
+Sequence-valued primitives (`np.split`, `np.linalg.eigh`, a list argument of
+`np.stack`) have sequence-valued derivatives: a `SequenceAdjoint`, one entry
+per element, `None` for an element whose derivative is zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+
+
+class SequenceAdjoint(tuple):
+    """The derivative of a tuple or list: one entry per element, `None` for
+    zero. Adding two adds element by element (where plain tuples would
+    concatenate), so the compiler's accumulation `dr = dr + ...` is right.
+
+    Example:
+        >>> SequenceAdjoint([None, 1.0]) + SequenceAdjoint([2.0, 3.0])
+        SequenceAdjoint((2.0, 4.0))
+    """
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return self
+        if len(other) != len(self):
+            raise ValueError(f"adding derivatives of sequences of lengths {len(self)} "
+                             f"and {len(other)}")
+        return SequenceAdjoint(b if a is None else a if b is None else a + b
+                               for a, b in zip(self, other))
+
+    def __radd__(self, other):
+        return self.__add__(other)
+
+    def __repr__(self):
+        return f"SequenceAdjoint({tuple(self)!r})"
+
+
+def entry(g, index):
+    """Entry `index` of a sequence derivative, None when it is zero (a zero
+    derivative may also arrive as a plain 0.0, from a branch that never used it)."""
+    return g[index] if isinstance(g, (tuple, list)) else None
+
+
+def part(g, index, like):
+    """Entry `index` of a sequence derivative, as zeros shaped like `like` when zero."""
+    value = entry(g, index)
+    if value is None:
+        return np.zeros(np.shape(like), dtype=float_dtype(like))
+    return value
+
+
+def float_dtype(*values):
+    """The floating dtype derivatives of `values` have (float64 for integers)."""
+    dtype = np.result_type(*[np.asarray(v).dtype if not isinstance(v, float) else np.float64
+                             for v in values if v is not None]) if values else np.float64
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def is_float_dtype(dtype) -> bool:
+    """Whether a cast to `dtype` keeps derivatives (None keeps the input's dtype)."""
+    return dtype is None or np.dtype(dtype).kind in "fc"
+
+
+def reduced_axes(axis, ndim: int) -> tuple:
+    """`axis` of a reduction as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(ax % ndim for ax in axes))
+
+
+def expand_reduced(g, a, axis, keepdims):
+    """`g`, the derivative of a reduction of `a`, with the reduced axes put back
+    as length-1 axes so that it broadcasts against `a`."""
+    ndim = np.ndim(a)
+    if keepdims or axis is None or ndim == 0:
+        return g
+    return np.expand_dims(g, reduced_axes(axis, ndim))
+
+
+def sum_to_shape(g, shape):
+    """Sum `g` over the axes along which it was broadcast from `shape`."""
+    g_shape = np.shape(g)
+    if g_shape == tuple(shape):
+        return g
+    extra = len(g_shape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return np.reshape(g, shape)
+
+
+# -- elementwise --------------------------------------------------------------
+
+def sinc_derivative(x):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+
+
+def clip_inside(a, a_min, a_max, min=None, max=None):
+    """1 where np.clip(a, ...) passes `a` through (bounds included, as torch.clamp), else 0."""
+    low = a_min if a_min is not None else min
+    high = a_max if a_max is not None else max
+    inside = np.ones(np.shape(a), dtype=bool)
+    if low is not None:
+        inside = inside & (a >= low)
+    if high is not None:
+        inside = inside & (a <= high)
+    return inside
+
+
+# -- reductions ---------------------------------------------------------------
+
+def prod_others(a, axis):
+    """For each element of `a`, the product of the other elements reduced with
+    it by np.prod(a, axis): the partial derivative, exact when some are zero."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return np.ones_like(a)
+    axes = reduced_axes(axis, a.ndim)
+    kept = a.ndim - len(axes)
+    moved = np.moveaxis(a, axes, tuple(range(kept, a.ndim)))
+    flat = moved.reshape(moved.shape[:kept] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (before * after).reshape(moved.shape)
+    return np.moveaxis(others, tuple(range(kept, a.ndim)), axes)
+
+
+def extremum_weights(a, result, axis, keepdims):
+    """Where each element of `a` attains its group's max (or min) `result`,
+    divided by the number of elements that tie there: the adjoint of a tie is
+    shared evenly, as torch.amax/amin and torch.max() without dim do."""
+    a = np.asarray(a)
+    dtype = float_dtype(a)
+    mask = (a == expand_reduced(np.asarray(result), a, axis, keepdims)).astype(dtype)
+    count = np.sum(mask, axis=reduced_axes(axis, a.ndim), keepdims=True)
+    return mask / count
+
+
+def _centred(a, axis):
+    a = np.asarray(a)
+    return a - np.mean(a, axis=axis, keepdims=True)
+
+
+def _count(a, axis) -> float:
+    shape = np.shape(a)
+    return float(np.prod([shape[ax] for ax in reduced_axes(axis, len(shape))]))
+
+
+def var_adjoint(g, a, axis, ddof, keepdims):
+    """Adjoint of np.var: 2 (a - mean) / (N - ddof) times the spread-back g."""
+    scale = 2.0 / (_count(a, axis) - ddof)
+    return expand_reduced(g, a, axis, keepdims) * _centred(a, axis) * scale
+
+
+def var_tangent(g, a, axis, ddof, keepdims):
+    """Tangent of np.var: sum of 2 (a - mean) g / (N - ddof) over the reduced axes."""
+    scale = 2.0 / (_count(a, axis) - ddof)
+    return np.sum(_centred(a, axis) * g, axis=axis, keepdims=keepdims) * scale
+
+
+def cumsum_adjoint(g, a, axis):
+    """Adjoint of np.cumsum: the cumulative sum of g taken from the end."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _last_axis(x, axis):
+    """`x` with `axis` moved last (flattened when axis is None)."""
+    return np.ravel(x) if axis is None else np.moveaxis(np.asarray(x), axis, -1)
+
+
+def _cumprod_jacobian(a):
+    """d cumprod(a)[i] / d a[j] along the last axis, shape (..., n, n); exact with zeros."""
+    n = a.shape[-1]
+    jacobian = np.zeros(a.shape + (n,), dtype=float_dtype(a))
+    for j in range(n):
+        column = a.copy()
+        column[..., j] = 1
+        column = np.cumprod(column, axis=-1)
+        column[..., :j] = 0
+        jacobian[..., :, j] = column
+    return jacobian
+
+
+def cumprod_adjoint(g, a, result, axis):
+    """Adjoint of np.cumprod (a Jacobian product along the axis where a has zeros)."""
+    a_last, y, g_last = (_last_axis(v, axis) for v in (a, result, g))
+    if np.all(a_last != 0):
+        grad = np.cumsum((g_last * y)[..., ::-1], axis=-1)[..., ::-1] / a_last
+    else:
+        grad = np.einsum("...i,...ij->...j", g_last, _cumprod_jacobian(a_last))
+    return np.reshape(grad, np.shape(a)) if axis is None else np.moveaxis(grad, -1, axis)
+
+
+def cumprod_tangent(g, a, result, axis):
+    """Tangent of np.cumprod: cumprod(a) * cumsum(g / a), or the Jacobian where a has zeros."""
+    a_last, y, g_last = (_last_axis(v, axis) for v in (a, result, g))
+    if np.all(a_last != 0):
+        tangent = y * np.cumsum(g_last / a_last, axis=-1)
+    else:
+        tangent = np.einsum("...ij,...j->...i", _cumprod_jacobian(a_last), g_last)
+    return tangent if axis is None else np.moveaxis(tangent, -1, axis)
+
+
+def trace_adjoint(g, a, offset, axis1, axis2):
+    """Adjoint of np.trace: g on the traced diagonal of zeros shaped like a."""
+    shape = np.shape(a)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=float_dtype(g, a))
+    return np.moveaxis(np.asarray(g)[..., None, None] * eye, (-2, -1), (axis1, axis2))
+
+
+def diagonal_adjoint(g, shape, offset, axis1, axis2):
+    """Adjoint of np.diagonal: g written onto that diagonal of zeros of `shape`."""
+    out = np.zeros(shape, dtype=float_dtype(g))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def diag_adjoint(g, v, k):
+    """Adjoint of np.diag: the diagonal back (1-d v) or onto zeros (2-d v)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_adjoint(g, np.shape(v), k, 0, 1)
+
+
+def average_weights(a, weights, axis):
+    """`weights` of np.average shaped to broadcast against `a`."""
+    w = np.asarray(weights)
+    if w.ndim == np.ndim(a) or axis is None:
+        return w
+    if w.ndim != 1 or not isinstance(axis, (int, np.integer)):
+        raise NoDerivativeRuleError(
+            "np.average with weights of a different shape is differentiated only for 1-d "
+            "weights along one axis", help="Broadcast the weights to a's shape first.")
+    shape = [1] * np.ndim(a)
+    shape[axis] = w.size
+    return np.reshape(w, shape)
+
+
+def average_adjoint_a(g, a, weights, axis, keepdims):
+    """Adjoint of np.average with respect to a: g w / sum(w), spread back."""
+    spread = expand_reduced(g, a, axis, keepdims)
+    if weights is None:
+        return np.broadcast_to(spread, np.shape(a)) * (1.0 / _count(a, axis))
+    w = average_weights(a, weights, axis)
+    total = np.sum(np.broadcast_to(w, np.shape(a)), axis=axis, keepdims=True)
+    return np.broadcast_to(spread * w / total, np.shape(a))
+
+
+def average_adjoint_weights(g, a, weights, result, axis, keepdims):
+    """Adjoint of np.average with respect to the weights: g (a - average) / sum(w)."""
+    w = average_weights(a, weights, axis)
+    full_w = np.broadcast_to(w, np.shape(a))
+    total = np.sum(full_w, axis=axis, keepdims=True)
+    spread = expand_reduced(g, a, axis, keepdims) * \
+        (np.asarray(a) - expand_reduced(result, a, axis, keepdims)) / total
+    return sum_to_shape(np.broadcast_to(spread, np.shape(a)), np.shape(w)).reshape(
+        np.shape(weights))
+
+
+def average_tangent(g, a, weights, result, axis, keepdims, wrt):
+    """Tangent of np.average with respect to a (`wrt="a"`) or the weights."""
+    if weights is None:
+        return np.mean(g, axis=axis, keepdims=keepdims)
+    w = average_weights(a, weights, axis)
+    total = np.sum(np.broadcast_to(w, np.shape(a)), axis=axis, keepdims=keepdims)
+    if wrt == "a":
+        return np.sum(np.asarray(g) * w, axis=axis, keepdims=keepdims) / total
+    dw = average_weights(a, g, axis)
+    centred = np.asarray(a) - expand_reduced(result, a, axis, keepdims)
+    return np.sum(np.broadcast_to(dw * centred, np.shape(a)), axis=axis,
+                  keepdims=keepdims) / total
+
+
+# -- gathers and scatters -----------------------------------------------------
+
+def take_adjoint(g, a, indices, axis, mode):
+    """Adjoint of np.take: g added at the taken positions (repeats accumulate)."""
+    shape = np.shape(a)
+    out = np.zeros(int(np.prod(shape)) if axis is None else shape, dtype=float_dtype(g))
+    n = out.shape[0 if axis is None else axis]
+    index = np.asarray(indices)
+    if mode == "wrap":
+        index = index % n
+    elif mode == "clip":
+        index = np.clip(index, 0, n - 1)
+    if axis is None:
+        np.add.at(out, index, g)
+        return out.reshape(shape)
+    np.add.at(out, (slice(None),) * (axis % len(shape)) + (index,), g)
+    return out
+
+
+def _along_axis_index(g_shape, a_shape, indices, axis):
+    """The fancy index that np.take_along_axis(a, indices, axis) reads."""
+    index = []
+    for d, n in enumerate(g_shape):
+        if d == axis:
+            index.append(np.asarray(indices))
+            continue
+        shape = [1] * len(g_shape)
+        shape[d] = n
+        positions = np.arange(n) if a_shape[d] != 1 else np.zeros(n, dtype=int)
+        index.append(positions.reshape(shape))
+    return tuple(index)
+
+
+def take_along_axis_adjoint(g, arr, indices, axis):
+    """Adjoint of np.take_along_axis: g added back where it was read (repeats accumulate)."""
+    shape = np.shape(arr)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)), dtype=float_dtype(g))
+        np.add.at(out, np.asarray(indices), g)
+        return out.reshape(shape)
+    axis = axis % len(shape)
+    out = np.zeros(shape, dtype=float_dtype(g))
+    np.add.at(out, _along_axis_index(np.shape(g), shape, indices, axis), g)
+    return out
+
+
+def sort_permutation(a, axis):
+    """The stable argsort that np.sort(a, axis) applies."""
+    return np.argsort(np.ravel(a) if axis is None else a, axis=-1 if axis is None else axis,
+                      kind="stable")
+
+
+def sort_adjoint(g, a, axis):
+    """Adjoint of np.sort: g put back where each sorted element came from."""
+    order = sort_permutation(a, axis)
+    if axis is None:
+        out = np.zeros(np.size(a), dtype=float_dtype(g))
+        out[order] = g
+        return out.reshape(np.shape(a))
+    out = np.zeros(np.shape(a), dtype=float_dtype(g))
+    np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def sort_tangent(g, a, axis):
+    """Tangent of np.sort: g permuted like a."""
+    order = sort_permutation(a, axis)
+    if axis is None:
+        return np.ravel(g)[order]
+    return np.take_along_axis(np.asarray(g), order, axis)
+
+
+# -- joins and splits ---------------------------------------------------------
+
+def _split_along(g, arrays, axis, promote):
+    """Pieces of g along `axis`, one per array (as promoted), in their shapes."""
+    sizes = [np.shape(promote(a))[axis] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return SequenceAdjoint(np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays))
+
+
+def _same(a):
+    return a
+
+
+def concatenate_adjoint(g, arrays, axis):
+    """Adjoint of np.concatenate: g cut back into the joined pieces."""
+    if axis is None:
+        return _split_along(np.ravel(g), arrays, 0, np.ravel)
+    return _split_along(g, arrays, axis, _same)
+
+
+def stack_adjoint(g, arrays, axis):
+    """Adjoint of np.stack: the slices of g along the new axis."""
+    return SequenceAdjoint(np.moveaxis(np.asarray(g), axis, 0))
+
+
+def hstack_adjoint(g, tup):
+    """Adjoint of np.hstack (joins 1-d arrays on axis 0, others on axis 1)."""
+    axis = 0 if np.ndim(np.atleast_1d(tup[0])) == 1 else 1
+    return _split_along(g, tup, axis, np.atleast_1d)
+
+
+def vstack_adjoint(g, tup):
+    """Adjoint of np.vstack (arrays made 2-d, joined on axis 0)."""
+    return _split_along(g, tup, 0, np.atleast_2d)
+
+
+def dstack_adjoint(g, tup):
+    """Adjoint of np.dstack (arrays made 3-d, joined on axis 2)."""
+    return _split_along(g, tup, 2, np.atleast_3d)
+
+
+def _as_column(a):
+    a = np.asarray(a)
+    return a[:, None] if a.ndim < 2 else a
+
+
+def column_stack_adjoint(g, tup):
+    """Adjoint of np.column_stack (1-d arrays become columns, joined on axis 1)."""
+    return _split_along(g, tup, 1, _as_column)
+
+
+def append_adjoint(g, arr, values, axis):
+    """Adjoint of np.append: (arr's piece, values' piece) of g."""
+    if axis is None:
+        return _split_along(np.ravel(g), [arr, values], 0, np.ravel)
+    return _split_along(g, [arr, values], axis, _same)
+
+
+def split_adjoint(g, ary, result, axis):
+    """Adjoint of np.split / np.array_split: the pieces' adjoints joined (zeros for
+    pieces that received none)."""
+    pieces = [part(g, i, piece) for i, piece in enumerate(result)]
+    return np.concatenate(pieces, axis=axis) if pieces else np.zeros(np.shape(ary))
+
+
+def unstack_adjoint(g, x, result, axis):
+    """Adjoint of np.unstack: the slices' adjoints stacked back."""
+    return np.stack([part(g, i, piece) for i, piece in enumerate(result)], axis=axis)
+
+
+def _nested_shape(value) -> tuple:
+    if isinstance(value, (list, tuple)):
+        return (len(value),) + (_nested_shape(value[0]) if value else ())
+    return np.shape(value)
+
+
+def array_adjoint(g, object, dtype):
+    """Adjoint of np.array/np.asarray: one adjoint per element of a (nested) list,
+    nested like it; zero when the result is cast to integers."""
+    if not is_float_dtype(dtype):
+        return _zeros_like_nested(object)
+    g = np.reshape(g, _nested_shape(object))  # drops the axes ndmin added
+    return _split_nested(g, object)
+
+
+def _split_nested(g, value):
+    if isinstance(value, (list, tuple)):
+        return SequenceAdjoint(_split_nested(g[i], v) for i, v in enumerate(value))
+    return np.reshape(g, np.shape(value))
+
+
+def _zeros_like_nested(value):
+    if isinstance(value, (list, tuple)):
+        return SequenceAdjoint(_zeros_like_nested(v) for v in value)
+    return np.zeros(np.shape(value))
+
+
+def cast_tangent(g, dtype, ndmin=0):
+    """Tangent of np.array/np.asarray/astype: g in the new dtype, or zeros for integers."""
+    g = np.array(g, ndmin=ndmin)
+    if not is_float_dtype(dtype):
+        return np.zeros(g.shape)
+    return g if dtype is None else g.astype(dtype)
+
+
+def cast_adjoint(g, x, dtype):
+    """Adjoint of astype: g back in x's float dtype, or zeros for a cast to integers."""
+    if not is_float_dtype(dtype):
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return np.asarray(g, dtype=float_dtype(x))
+
+
+# -- shape functions ----------------------------------------------------------
+
+def tile_adjoint(g, A, reps):
+    """Adjoint of np.tile: the sum of g over the copies."""
+    shape = np.shape(A)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    ndim = max(len(shape), len(reps))
+    shape_full = (1,) * (ndim - len(shape)) + shape
+    reps_full = (1,) * (ndim - len(reps)) + reps
+    interleaved = [n for pair in zip(reps_full, shape_full) for n in pair]
+    summed = np.sum(np.reshape(g, interleaved), axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, shape)
+
+
+def repeat_adjoint(g, a, repeats, axis):
+    """Adjoint of np.repeat: each element collects the adjoints of its copies."""
+    shape = np.shape(a)
+    if axis is None:
+        n, moved = int(np.prod(shape)), np.ravel(g)
+    else:
+        axis = axis % len(shape)
+        n, moved = shape[axis], np.moveaxis(np.asarray(g), axis, 0)
+    source = np.repeat(np.arange(n), repeats)
+    out = np.zeros((n,) + moved.shape[1:], dtype=float_dtype(g))
+    np.add.at(out, source, moved)
+    return out.reshape(shape) if axis is None else np.moveaxis(out, 0, axis)
+
+
+_GATHER_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def _check_pad_mode(mode):
+    if mode not in ("constant",) + _GATHER_PAD_MODES:
+        raise NoDerivativeRuleError(
+            f"np.pad is differentiated for the modes 'constant', 'edge', 'reflect', "
+            f"'symmetric' and 'wrap', not {mode!r}",
+            help="Build the padding from slices and np.concatenate instead.")
+
+
+def pad_adjoint(g, array, pad_width, mode):
+    """Adjoint of np.pad: the interior of g (constant mode), or g added back to
+    the elements each padded entry copies (edge, reflect, symmetric, wrap)."""
+    _check_pad_mode(mode)
+    shape = np.shape(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    if mode == "constant":
+        return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
+    source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
+    summed = np.bincount(source.ravel(), weights=np.ravel(g), minlength=int(np.prod(shape)))
+    return summed.astype(float_dtype(g)).reshape(shape)
+
+
+def pad_constant_adjoint(g, array, pad_width):
+    """Adjoint of np.pad(..., constant_values=c) with respect to a scalar c."""
+    return np.sum(g) - np.sum(pad_adjoint(g, array, pad_width, "constant"))
+
+
+def pad_tangent(g, pad_width, mode):
+    """Tangent of np.pad with respect to the array (padding constants are zero)."""
+    _check_pad_mode(mode)
+    return np.pad(g, pad_width, mode=mode)
+
+
+def diff_adjoint(g, n, axis):
+    """Adjoint of np.diff: n times the transpose of the first difference."""
+    for _ in range(n):
+        moved = np.moveaxis(np.asarray(g), axis, -1)
+        zero = np.zeros_like(moved[..., :1])
+        g = np.moveaxis(np.concatenate([zero, moved], axis=-1) -
+                        np.concatenate([moved, zero], axis=-1), -1, axis)
+    return g
+
+
+def _linspace_fraction(num, endpoint, axis, ndim, dtype):
+    """The fractions t with linspace = start + t (stop - start), shaped for the result."""
+    if num == 1:
+        fraction = np.zeros(1, dtype=dtype)
+    else:
+        fraction = np.arange(num, dtype=dtype) / (num - 1 if endpoint else num)
+    shape = [1] * ndim
+    shape[axis % ndim] = num
+    return fraction.reshape(shape)
+
+
+def _check_retstep(retstep):
+    if retstep:
+        raise NoDerivativeRuleError(
+            "np.linspace(..., retstep=True) returns a tuple and is not differentiated",
+            help="Compute the step as (stop - start) / (num - 1) yourself.")
+
+
+def linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt):
+    """Adjoint of np.linspace with respect to `start` or `stop` (wrt names it)."""
+    _check_retstep(retstep)
+    g = np.asarray(g)
+    fraction = _linspace_fraction(num, endpoint, axis, g.ndim, float_dtype(g))
+    weight = fraction if wrt == "stop" else 1.0 - fraction
+    summed = np.sum(g * weight, axis=axis % g.ndim)
+    return sum_to_shape(summed, np.shape(stop if wrt == "stop" else start))
+
+
+def linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt):
+    """Tangent of np.linspace with respect to `start` or `stop`."""
+    _check_retstep(retstep)
+    ends = np.broadcast(np.asarray(start), np.asarray(stop))
+    ndim = len(ends.shape) + 1
+    axis = axis % ndim
+    fraction = _linspace_fraction(num, endpoint, axis, ndim, float_dtype(g))
+    weight = fraction if wrt == "stop" else 1.0 - fraction
+    spread = np.expand_dims(np.broadcast_to(g, ends.shape), axis)
+    return spread * weight

@@ -1,0 +1,647 @@
+"""Runtime helpers for the linear-algebra rules: products (inner, tensordot,
+einsum, kron), norms, and the matrix functions and decompositions of
+numpy.linalg.
+
+All work on stacks of matrices (the last two axes) like numpy.linalg does.
+Decompositions follow torch's conventions, so that both give the same numbers:
+the derivatives of cholesky and eigh are those of a function of a *symmetric*
+matrix (symmetric adjoints; tangents use the symmetric part of the
+perturbation); eigh and svd need distinct eigen/singular values (and svd a
+full-rank input), qr a matrix with at least as many rows as columns.
+
+    Ā = V (diag(w̄) + F ∘ skew(Vᵀ V̄)) Vᵀ,   F_ij = 1 / (w_j - w_i)      (eigh)
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+from .runtime_arrays import SequenceAdjoint, entry, expand_reduced, float_dtype, part, \
+    reduced_axes, sum_to_shape
+
+
+def mT(x):
+    """The matrix transpose of a stack of matrices (swap the last two axes)."""
+    return np.swapaxes(x, -1, -2)
+
+
+def _sym(x):
+    return 0.5 * (x + mT(x))
+
+
+def _eye_like(x):
+    return np.eye(np.shape(x)[-1], dtype=float_dtype(x))
+
+
+def _diag_embed(v):
+    """A stack of diagonal matrices from a stack of vectors."""
+    v = np.asarray(v)
+    return v[..., :, None] * np.eye(v.shape[-1], dtype=float_dtype(v))
+
+
+def _right_solve(x, r):
+    """x r⁻¹ for a stack of square r."""
+    return mT(np.linalg.solve(mT(r), mT(x)))
+
+
+def _reciprocal_gaps(values):
+    """F with F[..., i, j] = 1 / (values_j - values_i) off the diagonal, 0 on it."""
+    gaps = values[..., None, :] - values[..., :, None]
+    diagonal = np.eye(values.shape[-1], dtype=bool)
+    return np.where(diagonal, 0.0, 1.0 / np.where(diagonal, 1.0, gaps)).astype(gaps.dtype)
+
+
+# -- products -------------------------------------------------------------------
+
+def inner_adjoint(g, a, b, wrt):
+    """Adjoint of np.inner (contraction over the last axes) for operand `wrt`."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 0 or b.ndim == 0:
+        return sum_to_shape(g * (b if wrt == "a" else a), (a if wrt == "a" else b).shape)
+    free_a, free_b = a.ndim - 1, b.ndim - 1
+    if wrt == "a":
+        return np.tensordot(g, b, axes=(list(range(free_a, free_a + free_b)),
+                                        list(range(free_b))))
+    return np.tensordot(g, a, axes=(list(range(free_a)), list(range(free_a))))
+
+
+def _tensordot_axes(a_ndim, b_ndim, axes):
+    """np.tensordot's `axes` as two lists of non-negative axes."""
+    if isinstance(axes, (int, np.integer)):
+        return list(range(a_ndim - axes, a_ndim)), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+    return [ax % a_ndim for ax in axes_a], [ax % b_ndim for ax in axes_b]
+
+
+def tensordot_adjoint(g, a, b, axes, wrt):
+    """Adjoint of np.tensordot for operand `wrt`: contract g with the other
+    operand over its free axes, then put the axes back in the operand's order."""
+    a, b = np.asarray(a), np.asarray(b)
+    contracted_a, contracted_b = _tensordot_axes(a.ndim, b.ndim, axes)
+    free_a = [ax for ax in range(a.ndim) if ax not in contracted_a]
+    free_b = [ax for ax in range(b.ndim) if ax not in contracted_b]
+    n_a, n_b = len(free_a), len(free_b)
+    if wrt == "a":
+        product = np.tensordot(g, b, axes=(list(range(n_a, n_a + n_b)), free_b))
+        order = free_a + [contracted_a[contracted_b.index(ax)] for ax in sorted(contracted_b)]
+    else:
+        product = np.tensordot(a, g, axes=(free_a, list(range(n_a))))
+        order = [contracted_b[contracted_a.index(ax)] for ax in sorted(contracted_a)] + free_b
+    return np.transpose(product, np.argsort(order))
+
+
+def _einsum_subscripts(subscripts, operands):
+    """Explicit einsum subscripts, ellipses spelt out as letters: (inputs, output)."""
+    if not isinstance(subscripts, str):
+        raise NoDerivativeRuleError(
+            "np.einsum is differentiated only when called with a subscripts string",
+            help="Write np.einsum('ij,jk->ik', a, b) instead of the interleaved form.")
+    text = subscripts.replace(" ", "")
+    inputs, output = text.split("->") if "->" in text else (text, None)
+    inputs = inputs.split(",")
+    spare = [c for c in string.ascii_letters if c not in text]
+    ellipsis = 0
+    for sub, op in zip(inputs, operands):
+        if "..." in sub:
+            ellipsis = max(ellipsis, np.ndim(op) - (len(sub) - 3))
+    broadcast = "".join(spare[:ellipsis])
+    del spare[:ellipsis]
+    explicit = []
+    for sub, op in zip(inputs, operands):
+        if "..." in sub:
+            n = np.ndim(op) - (len(sub) - 3)
+            sub = sub.replace("...", broadcast[ellipsis - n:])
+        explicit.append(sub)
+    if output is None:
+        letters = "".join(explicit)
+        once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in broadcast)
+        output = broadcast + "".join(once)
+    else:
+        output = output.replace("...", broadcast)
+    return explicit, output, spare
+
+
+def _einsum_operands(operands):
+    operands = list(operands)
+    while operands and operands[-1] is None:
+        operands.pop()
+    return operands
+
+
+def einsum_adjoint(g, subscripts, operands, k):
+    """Adjoint of np.einsum with respect to operand k: an einsum of g with the
+    other operands into operand k's subscripts. A letter repeated in operand k
+    (a diagonal) is tied by an identity matrix; a letter only operand k has (a
+    sum) is spread by a vector of ones; broadcast axes are summed."""
+    operands = _einsum_operands(operands)
+    inputs, output, spare = _einsum_subscripts(subscripts, operands)
+    sizes: dict = {}
+    for sub, op in zip(inputs, operands):
+        for letter, n in zip(sub, np.shape(op)):
+            sizes[letter] = max(sizes.get(letter, 1), n)
+    dtype = float_dtype(g, *operands)
+    target, seen = [], set()
+    subs = [output] + [s for i, s in enumerate(inputs) if i != k]
+    values = [np.asarray(g)] + [op for i, op in enumerate(operands) if i != k]
+    for letter in inputs[k]:
+        if letter in seen:
+            fresh = spare.pop(0)
+            target.append(fresh)
+            subs.append(letter + fresh)
+            values.append(np.eye(sizes[letter], dtype=dtype))
+        else:
+            seen.add(letter)
+            target.append(letter)
+    present = set("".join(subs))
+    for letter in seen - present:
+        subs.append(letter)
+        values.append(np.ones(sizes[letter], dtype=dtype))
+    grad = np.einsum(",".join(subs) + "->" + "".join(target), *values)
+    return sum_to_shape(grad, np.shape(operands[k]))
+
+
+def einsum_tangent(g, subscripts, operands, k):
+    """Tangent of np.einsum with respect to operand k: the same einsum with g in its place."""
+    operands = _einsum_operands(operands)
+    _einsum_subscripts(subscripts, operands)
+    operands[k] = g
+    return np.einsum(subscripts, *operands)
+
+
+def kron_adjoint(g, a, b, wrt):
+    """Adjoint of np.kron: g viewed as (a0, b0, a1, b1, ...), contracted with the other."""
+    a, b = np.asarray(a), np.asarray(b)
+    ndim = max(a.ndim, b.ndim)
+    shape_a = (1,) * (ndim - a.ndim) + a.shape
+    shape_b = (1,) * (ndim - b.ndim) + b.shape
+    blocks = np.reshape(g, [n for pair in zip(shape_a, shape_b) for n in pair])
+    letters_a, letters_b = string.ascii_lowercase[:ndim], string.ascii_uppercase[:ndim]
+    g_sub = "".join(x + y for x, y in zip(letters_a, letters_b))
+    if wrt == "a":
+        grad = np.einsum(f"{g_sub},{letters_b}->{letters_a}", blocks, b.reshape(shape_b))
+        return grad.reshape(a.shape)
+    grad = np.einsum(f"{g_sub},{letters_a}->{letters_b}", blocks, a.reshape(shape_a))
+    return grad.reshape(b.shape)
+
+
+def multi_dot_parts(arrays):
+    """The arrays of np.linalg.multi_dot as matrices (a 1-d first one a row, a
+    1-d last one a column)."""
+    mats = [np.asarray(a) for a in arrays]
+    if mats[0].ndim == 1:
+        mats[0] = mats[0][None, :]
+    if mats[-1].ndim == 1:
+        mats[-1] = mats[-1][:, None]
+    return mats
+
+
+def _chain(mats, n_rows):
+    out = np.eye(n_rows)
+    for m in mats:
+        out = out @ m
+    return out
+
+
+def multi_dot_adjoint(g, arrays):
+    """Adjoint of np.linalg.multi_dot: for each factor, (left)ᵀ g (right)ᵀ."""
+    mats = multi_dot_parts(arrays)
+    grid = np.reshape(g, (mats[0].shape[0], mats[-1].shape[1]))
+    pieces = []
+    for i, m in enumerate(mats):
+        left = _chain(mats[:i], mats[0].shape[0])
+        right = _chain(mats[i + 1:], m.shape[1])
+        pieces.append(np.reshape(mT(left) @ grid @ mT(right), np.shape(arrays[i])))
+    return SequenceAdjoint(pieces)
+
+
+def multi_dot_tangent(g, arrays):
+    """Tangent of np.linalg.multi_dot: the sum over factors of the product with
+    that factor's tangent in its place."""
+    total = 0.0
+    for i in range(len(arrays)):
+        replaced = list(arrays)
+        replaced[i] = g[i]
+        total = total + np.linalg.multi_dot(replaced)
+    return total
+
+
+def convolve_adjoint(g, a, v, mode, wrt):
+    """Adjoint of np.convolve: g placed in the full-length output, correlated
+    with the other operand."""
+    a, v = np.asarray(a), np.asarray(v)
+    n_a, n_v = a.size, v.size
+    full = np.zeros(n_a + n_v - 1, dtype=float_dtype(g, a, v))
+    short = min(n_a, n_v)
+    offset = {"full": 0, "same": (short - 1) // 2, "valid": short - 1}[mode]
+    full[offset:offset + np.size(g)] = g
+    return np.correlate(full, v if wrt == "a" else a, mode="valid")
+
+
+def correlate_adjoint(g, a, v, mode, wrt):
+    """Adjoint of np.correlate (real): np.correlate(a, v) is np.convolve(a, v[::-1])
+    when a is the longer, and np.convolve(v, a[::-1])[::-1] otherwise."""
+    a, v = np.asarray(a), np.asarray(v)
+    if a.size >= v.size:
+        grad = convolve_adjoint(g, a, v[::-1], mode, wrt)
+        return grad if wrt == "a" else grad[::-1]
+    grad = convolve_adjoint(np.asarray(g)[::-1], v, a[::-1], mode, "v" if wrt == "a" else "a")
+    return grad[::-1] if wrt == "a" else grad
+
+
+# -- norms ----------------------------------------------------------------------
+
+def _norm_kind(x, ord, axis):
+    """('flat'|'vector'|'matrix', axes) for np.linalg.norm(x, ord, axis)."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ord is None:
+            return "flat", tuple(range(ndim))
+        if ndim == 1:
+            return "vector", (0,)
+        if ndim == 2:
+            return "matrix", (0, 1)
+        raise NoDerivativeRuleError(f"np.linalg.norm with ord={ord!r} needs a 1-d or 2-d x "
+                                    f"or an axis; got {ndim} dimensions")
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(ax % ndim for ax in axes)
+    return ("vector" if len(axes) == 1 else "matrix"), axes
+
+
+def _ties(values, target, axes):
+    """1 where `values` equal `target`, shared evenly among the ties over `axes`."""
+    mask = (values == target).astype(float_dtype(values))
+    return mask / np.sum(mask, axis=axes, keepdims=True)
+
+
+def _vector_norm_gradient(x, norm, ord, axes):
+    """d norm / d x of a vector norm over `axes`; `norm` has those axes kept."""
+    absolute = np.abs(x)
+    sign = np.sign(x)
+    if ord == 1:
+        return sign
+    if ord in (np.inf, -np.inf):
+        return sign * _ties(absolute, norm, axes)
+    if ord == 0:
+        return np.zeros_like(sign)
+    safe = np.where(norm == 0, 1.0, norm)
+    if ord is None or ord == 2:
+        return np.where(norm == 0, 0.0, x / safe)
+    return np.where(norm == 0, 0.0, sign * (absolute / safe) ** (ord - 1))
+
+
+def _matrix_norm_gradient(x, norm, ord):
+    """d norm / d x of a matrix norm over the last two axes; `norm` has them kept."""
+    if ord in (None, "fro"):
+        return _vector_norm_gradient(x, norm, 2, (-2, -1))
+    if ord == "nuc":
+        u, _, vh = np.linalg.svd(x, full_matrices=False)
+        return u @ vh
+    if ord == 2:
+        u, _, vh = np.linalg.svd(x, full_matrices=False)
+        return u[..., :, :1] @ vh[..., :1, :]
+    if ord == -2:
+        u, _, vh = np.linalg.svd(x, full_matrices=False)
+        return u[..., :, -1:] @ vh[..., -1:, :]
+    if ord in (1, -1):      # the largest (smallest) column sum of |x|
+        sums = np.sum(np.abs(x), axis=-2, keepdims=True)
+        return np.sign(x) * _ties(sums, norm, -1)
+    if ord in (np.inf, -np.inf):   # the largest (smallest) row sum of |x|
+        sums = np.sum(np.abs(x), axis=-1, keepdims=True)
+        return np.sign(x) * _ties(sums, norm, -2)
+    raise NoDerivativeRuleError(f"np.linalg.norm has no derivative for ord={ord!r}")
+
+
+def norm_gradient(x, result, ord, axis, keepdims):
+    """The gradient of each norm that np.linalg.norm(x, ord, axis) computes,
+    with respect to x (shape of x). Ties of the max/min norms share evenly."""
+    x = np.asarray(x)
+    kind, axes = _norm_kind(x, ord, axis)
+    norm = np.asarray(result)
+    if not keepdims and axes:
+        norm = np.expand_dims(norm, axes)
+    if kind == "flat":
+        return _vector_norm_gradient(x, norm, 2, axes)
+    if kind == "vector":
+        return _vector_norm_gradient(x, norm, ord, axes)
+    moved = np.moveaxis(x, axes, (-2, -1))
+    moved_norm = np.moveaxis(norm, axes, (-2, -1))
+    return np.moveaxis(_matrix_norm_gradient(moved, moved_norm, ord), (-2, -1), axes)
+
+
+def norm_adjoint(g, x, result, ord, axis, keepdims):
+    """Adjoint of np.linalg.norm (vector norms: any ord; matrix norms: 'fro',
+    'nuc', ±1, ±2, ±inf): g spread back times the norm's gradient."""
+    _, axes = _norm_kind(x, ord, axis)
+    spread = np.asarray(g)
+    if not keepdims and axes:
+        spread = np.expand_dims(spread, axes)
+    return spread * norm_gradient(x, result, ord, axis, keepdims)
+
+
+def norm_tangent(g, x, result, ord, axis, keepdims):
+    """Tangent of np.linalg.norm: the norm's gradient dotted with g, per norm."""
+    _, axes = _norm_kind(x, ord, axis)
+    weights = norm_gradient(x, result, ord, axis, keepdims)
+    return np.sum(weights * g, axis=axes, keepdims=keepdims)
+
+
+def _matrix_rule_check(ord, name):
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+        raise NoDerivativeRuleError(f"{name} has no derivative for ord={ord!r}")
+
+
+def matrix_norm_adjoint(g, x, result, ord, keepdims):
+    """Adjoint of np.linalg.matrix_norm (a matrix norm over the last two axes)."""
+    _matrix_rule_check(ord, "np.linalg.matrix_norm")
+    return norm_adjoint(g, x, result, ord, (-2, -1), keepdims)
+
+
+def matrix_norm_tangent(g, x, result, ord, keepdims):
+    """Tangent of np.linalg.matrix_norm."""
+    _matrix_rule_check(ord, "np.linalg.matrix_norm")
+    return norm_tangent(g, x, result, ord, (-2, -1), keepdims)
+
+
+def vector_norm_gradient(x, result, ord, axis, keepdims):
+    """Gradient of np.linalg.vector_norm (over all axes when axis is None)."""
+    x = np.asarray(x)
+    axes = reduced_axes(axis, x.ndim)
+    norm = np.asarray(result) if keepdims or not axes else np.expand_dims(result, axes)
+    return _vector_norm_gradient(x, norm, ord, axes)
+
+
+def vector_norm_adjoint(g, x, result, ord, axis, keepdims):
+    """Adjoint of np.linalg.vector_norm."""
+    return expand_reduced(g, x, axis, keepdims) * \
+        vector_norm_gradient(x, result, ord, axis, keepdims)
+
+
+def vector_norm_tangent(g, x, result, ord, axis, keepdims):
+    """Tangent of np.linalg.vector_norm."""
+    return np.sum(vector_norm_gradient(x, result, ord, axis, keepdims) * g, axis=axis,
+                  keepdims=keepdims)
+
+
+# -- matrix functions and decompositions ----------------------------------------
+
+def det_adjoint(g, a, result):
+    """Adjoint of np.linalg.det: g det(a) a⁻ᵀ (a must be invertible)."""
+    scale = np.asarray(g) * result
+    return scale[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_adjoint(g, a):
+    """Adjoint of np.linalg.slogdet (sign, logabsdet): only logabsdet varies; a⁻ᵀ g."""
+    logdet = entry(g, 1)
+    if logdet is None:
+        return np.zeros(np.shape(a), dtype=float_dtype(a))
+    return np.asarray(logdet)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_tangent(g, a, result):
+    """Tangent of np.linalg.slogdet: (0, trace(a⁻¹ g))."""
+    logdet = np.trace(np.linalg.solve(a, g), axis1=-2, axis2=-1)
+    return (np.zeros_like(np.asarray(result[0], dtype=float_dtype(a))), logdet)
+
+
+def _solve_vector(a, b):
+    """Whether np.linalg.solve(a, b) treats b as a vector (numpy >= 2: b is 1-d)."""
+    return np.ndim(b) == 1
+
+
+def solve_adjoint_b(g, a, b):
+    """Adjoint of np.linalg.solve(a, b) with respect to b: a⁻ᵀ g."""
+    if _solve_vector(a, b):
+        grad = np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+    else:
+        grad = np.linalg.solve(mT(a), g)
+    return sum_to_shape(grad, np.shape(b))
+
+
+def solve_adjoint_a(g, a, b, result):
+    """Adjoint of np.linalg.solve(a, b) with respect to a: -(a⁻ᵀ g) xᵀ."""
+    if _solve_vector(a, b):
+        gb = np.linalg.solve(mT(a), np.asarray(g)[..., None])
+        grad = -gb * np.asarray(result)[..., None, :]
+    else:
+        grad = -(np.linalg.solve(mT(a), g) @ mT(result))
+    return sum_to_shape(grad, np.shape(a))
+
+
+def solve_tangent_a(g, a, b, result):
+    """Tangent of np.linalg.solve(a, b) with respect to a: -a⁻¹ g x."""
+    if _solve_vector(a, b):
+        return -np.linalg.solve(a, (g @ np.asarray(result)[..., None]))[..., 0]
+    return -np.linalg.solve(a, g @ result)
+
+
+def _phi(x):
+    """The lower triangle of x with its diagonal halved."""
+    return np.tril(x) - 0.5 * x * _eye_like(x)
+
+
+def cholesky_adjoint(g, result):
+    """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
+    lower = result
+    middle = _phi(mT(lower) @ g)
+    left = np.linalg.solve(mT(lower), middle)
+    return _sym(_right_solve(left, lower))
+
+
+def cholesky_tangent(g, result):
+    """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ)."""
+    lower = result
+    inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
+    return lower @ _phi(inner)
+
+
+def _check_qr(a, mode):
+    m, n = np.shape(a)[-2:]
+    if mode not in ("reduced", "complete", "r") or m < n or (mode == "complete" and m != n):
+        raise NoDerivativeRuleError(
+            f"np.linalg.qr is differentiated for matrices with at least as many rows as "
+            f"columns in mode 'reduced' (or 'r'); got shape {np.shape(a)}, mode={mode!r}",
+            help="For a wide matrix differentiate the QR of its transpose.")
+
+
+def qr_adjoint(g, a, result, mode):
+    """Adjoint of np.linalg.qr: (Q̄ + Q N) R⁻ᵀ, N = triu(M) + triu(M, 1)ᵀ,
+    M = R̄ Rᵀ - Qᵀ Q̄."""
+    _check_qr(a, mode)
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+        gq, gr = np.zeros_like(q), g
+    else:
+        q, r = result
+        gq, gr = part(g, 0, q), part(g, 1, r)
+    m = gr @ mT(r) - mT(q) @ gq
+    n = np.triu(m) + mT(np.triu(m, 1))
+    return _right_solve(gq + q @ n, mT(r))
+
+
+def qr_tangent(g, a, result, mode):
+    """Tangent of np.linalg.qr: with C = Qᵀ g R⁻¹ and Ω its antisymmetric
+    lower part, dR = (C - Ω) R and dQ = g R⁻¹ - Q (C - Ω)."""
+    _check_qr(a, mode)
+    q, r = np.linalg.qr(a) if mode == "r" else result
+    x = _right_solve(g, r)
+    c = mT(q) @ x
+    lower = np.tril(c, -1)
+    upper_part = c - (lower - mT(lower))
+    dr = upper_part @ r
+    return dr if mode == "r" else (x - q @ upper_part, dr)
+
+
+def eigh_adjoint(g, a, result):
+    """Adjoint of np.linalg.eigh: V (diag(w̄) + F ∘ skew(Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i)."""
+    w, v = result
+    inner = _diag_embed(part(g, 0, w))
+    gv = entry(g, 1)
+    if gv is not None:
+        k = mT(v) @ gv
+        inner = inner + _reciprocal_gaps(w) * 0.5 * (k - mT(k))
+    return v @ inner @ mT(v)
+
+
+def eigh_tangent(g, a, result):
+    """Tangent of np.linalg.eigh: with P = Vᵀ sym(g) V, dw = diag(P), dV = V (F ∘ P)."""
+    w, v = result
+    p = mT(v) @ _sym(g) @ v
+    return (np.diagonal(p, axis1=-2, axis2=-1), v @ (_reciprocal_gaps(w) * p))
+
+
+def eigvalsh_adjoint(g, a):
+    """Adjoint of np.linalg.eigvalsh: V diag(g) Vᵀ."""
+    _, v = np.linalg.eigh(a)
+    return v @ _diag_embed(g) @ mT(v)
+
+
+def eigvalsh_tangent(g, a):
+    """Tangent of np.linalg.eigvalsh: diag(Vᵀ sym(g) V)."""
+    _, v = np.linalg.eigh(a)
+    return np.diagonal(mT(v) @ _sym(g) @ v, axis1=-2, axis2=-1)
+
+
+def _check_svd(a, full_matrices):
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        raise NoDerivativeRuleError(
+            f"np.linalg.svd of a non-square matrix (shape {np.shape(a)}) is differentiated "
+            "only with full_matrices=False: the extra singular vectors are not unique",
+            help="Call np.linalg.svd(a, full_matrices=False).")
+
+
+def _svd_parts(g, a, result, compute_uv):
+    if compute_uv:
+        u, s, vh = result
+        return u, s, vh, entry(g, 0), part(g, 1, s), entry(g, 2)
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return u, s, vh, None, g, None
+
+
+def svd_adjoint(g, a, result, full_matrices, compute_uv):
+    """Adjoint of np.linalg.svd (distinct non-zero singular values):
+    U (diag(s̄) + (J + Jᵀ) S + S (K + Kᵀ)) Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ),
+    J = F ∘ Uᵀ Ū, K = F ∘ Vᵀ V̄, F_ij = 1/(s_j² - s_i²)."""
+    if compute_uv:
+        _check_svd(a, full_matrices)
+    u, s, vh, gu, gs, gvh = _svd_parts(g, a, result, compute_uv)
+    v = mT(vh)
+    middle = _diag_embed(gs)
+    grad = 0.0
+    gaps = _reciprocal_gaps(s * s)
+    s_col = s[..., None, :]    # scales columns: X S
+    if gu is not None:
+        j = gaps * (mT(u) @ gu)
+        middle = middle + (j + mT(j)) * s_col
+        grad = grad + (gu - u @ (mT(u) @ gu)) / s_col @ vh
+    if gvh is not None:
+        gv = mT(gvh)
+        k = gaps * (mT(v) @ gv)
+        middle = middle + s[..., :, None] * (k + mT(k))
+        grad = grad + u @ mT((gv - v @ (mT(v) @ gv)) / s_col)
+    return u @ middle @ vh + grad
+
+
+def svd_tangent(g, a, result, full_matrices, compute_uv):
+    """Tangent of np.linalg.svd: with P = Uᵀ g V, ds = diag(P),
+    dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) g V S⁻¹,
+    dV = V (F ∘ (S P + Pᵀ S)) + (I - VVᵀ) gᵀ U S⁻¹."""
+    if compute_uv:
+        _check_svd(a, full_matrices)
+        u, s, vh = result
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    v = mT(vh)
+    p = mT(u) @ g @ v
+    ds = np.diagonal(p, axis1=-2, axis2=-1)
+    if not compute_uv:
+        return ds
+    gaps = _reciprocal_gaps(s * s)
+    s_col, s_row = s[..., None, :], s[..., :, None]
+    gv = g @ v
+    du = u @ (gaps * (p * s_col + s_row * mT(p))) + (gv - u @ (mT(u) @ gv)) / s_col
+    gtu = mT(g) @ u
+    dv = v @ (gaps * (s_row * p + mT(p) * s_col)) + (gtu - v @ (mT(v) @ gtu)) / s_col
+    return (du, ds, mT(dv))
+
+
+def svdvals_adjoint(g, x):
+    """Adjoint of np.linalg.svdvals: U diag(g) Vᵀ."""
+    return svd_adjoint(g, x, None, False, False)
+
+
+def svdvals_tangent(g, x):
+    """Tangent of np.linalg.svdvals: diag(Uᵀ g V)."""
+    return svd_tangent(g, x, None, False, False)
+
+
+def pinv_adjoint(g, a, result):
+    """Adjoint of np.linalg.pinv (full rank): -Xᵀ Ḡ Xᵀ + (I - A X) Ḡᵀ X Xᵀ + Xᵀ X Ḡᵀ (I - X A)."""
+    x = result
+    left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
+    right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
+    return -mT(x) @ g @ mT(x) + left @ mT(g) @ x @ mT(x) + mT(x) @ x @ mT(g) @ right
+
+
+def pinv_tangent(g, a, result):
+    """Tangent of np.linalg.pinv (full rank): -X g X + X Xᵀ gᵀ (I - A X) + (I - X A) gᵀ Xᵀ X."""
+    x = result
+    left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
+    right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
+    return -x @ g @ x + x @ mT(x) @ mT(g) @ left + right @ mT(g) @ mT(x) @ x
+
+
+def _powers(a, n):
+    powers = [np.broadcast_to(_eye_like(a), np.shape(a))]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return powers
+
+
+def matrix_power_adjoint(g, a, n):
+    """Adjoint of np.linalg.matrix_power: sum over k of (Aᵀ)ᵏ g (Aᵀ)ⁿ⁻¹⁻ᵏ (via a⁻¹ for n < 0)."""
+    if n == 0:
+        return np.zeros(np.shape(a), dtype=float_dtype(a))
+    if n < 0:
+        inverse = np.linalg.inv(a)
+        g_inverse = matrix_power_adjoint(g, inverse, -n)
+        return -mT(inverse) @ g_inverse @ mT(inverse)
+    powers = _powers(a, n)
+    return sum(mT(powers[k]) @ g @ mT(powers[n - 1 - k]) for k in range(n))
+
+
+def matrix_power_tangent(g, a, n):
+    """Tangent of np.linalg.matrix_power: sum over k of Aᵏ g Aⁿ⁻¹⁻ᵏ."""
+    if n == 0:
+        return np.zeros(np.shape(a), dtype=float_dtype(a))
+    if n < 0:
+        inverse = np.linalg.inv(a)
+        return matrix_power_tangent(-inverse @ g @ inverse, inverse, -n)
+    powers = _powers(a, n)
+    return sum(powers[k] @ g @ powers[n - 1 - k] for k in range(n))

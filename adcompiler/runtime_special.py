@@ -1,0 +1,90 @@
+"""Runtime helpers for the scipy.special rules (scipy is imported on first use,
+so adcompiler itself does not need it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+from .runtime_arrays import expand_reduced, reduced_axes, sum_to_shape
+
+
+def _special():
+    from scipy import special
+    return special
+
+
+def digamma(x):
+    """ψ(x), the derivative of log Γ(x)."""
+    return _special().digamma(x)
+
+
+def polygamma(n, x):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of ψ."""
+    return _special().polygamma(n, x)
+
+
+def logsumexp_weights(a, b, result, axis, keepdims, return_sign):
+    """b·exp(a - logsumexp): d logsumexp / d a (shape of a)."""
+    if return_sign:
+        raise NoDerivativeRuleError(
+            "scipy.special.logsumexp(..., return_sign=True) returns a tuple and is not "
+            "differentiated", help="Call it without return_sign.")
+    a = np.asarray(a)
+    weights = np.exp(a - expand_reduced(np.asarray(result), a, axis, keepdims))
+    return weights if b is None else weights * b
+
+
+def logsumexp_adjoint(g, a, b, result, axis, keepdims, return_sign):
+    """Adjoint of logsumexp with respect to a: g spread back times softmax(a)·b."""
+    weights = logsumexp_weights(a, b, result, axis, keepdims, return_sign)
+    return sum_to_shape(expand_reduced(g, a, axis, keepdims) * weights, np.shape(a))
+
+
+def logsumexp_adjoint_b(g, a, b, result, axis, keepdims, return_sign):
+    """Adjoint of logsumexp with respect to the scale factors b: g exp(a - result)."""
+    weights = logsumexp_weights(a, None, result, axis, keepdims, return_sign)
+    spread = np.broadcast_to(expand_reduced(g, a, axis, keepdims) * weights,
+                             np.broadcast(np.asarray(a), np.asarray(b)).shape)
+    return sum_to_shape(spread, np.shape(b))
+
+
+def logsumexp_tangent(g, a, b, result, axis, keepdims, return_sign, wrt):
+    """Tangent of logsumexp with respect to a or b."""
+    if wrt == "a":
+        weights = logsumexp_weights(a, b, result, axis, keepdims, return_sign)
+    else:
+        weights = logsumexp_weights(a, None, result, axis, keepdims, return_sign)
+    shape = np.broadcast(np.asarray(a), np.asarray(0.0 if b is None else b)).shape
+    axes = reduced_axes(axis, len(shape))
+    return np.sum(np.broadcast_to(weights * g, shape), axis=axes, keepdims=keepdims)
+
+
+def softmax_adjoint(g, result, axis):
+    """Adjoint (and, the Jacobian being symmetric, tangent) of softmax:
+    s (g - sum(g s))."""
+    return result * (g - np.sum(g * result, axis=axis, keepdims=True))
+
+
+def _triangle(x, lower):
+    return np.tril(x) if lower else np.triu(x)
+
+
+def solve_triangular_adjoint(g, a, b, result, lower, wrt):
+    """Adjoint of scipy.linalg.solve_triangular(a, b, lower=...): for b, a⁻ᵀ g;
+    for a, -(a⁻ᵀ g) xᵀ on the triangle that is read."""
+    from scipy.linalg import solve_triangular
+    gb = solve_triangular(a, g, trans="T", lower=lower)
+    if wrt == "b":
+        return gb
+    x = np.asarray(result)
+    outer = np.multiply.outer(gb, x) if x.ndim == 1 else gb @ x.T
+    return -_triangle(outer, lower)
+
+
+def solve_triangular_tangent(g, a, b, result, lower, wrt):
+    """Tangent of scipy.linalg.solve_triangular: a⁻¹ g (b), -a⁻¹ tri(g) x (a)."""
+    from scipy.linalg import solve_triangular
+    if wrt == "b":
+        return solve_triangular(a, g, lower=lower)
+    return -solve_triangular(a, _triangle(g, lower) @ result, lower=lower)

@@ -1,0 +1,881 @@
+"""The table that tests/test_numpy_coverage.py drives every NumPy rule from.
+
+One row (`Case`) per call form: the NumPy call as source text (it becomes the
+body of a function that adcompiler compiles), its torch twin, and the input
+domain and shape of each differentiated argument. Constants the calls use
+(index arrays, masks, weights) are module-level names here, spelt the same
+in NumPy and torch (the torch side sees them converted to tensors).
+
+    unary("exp", "np.exp", "torch.exp")   -> np.exp(a) for a of shape (), (3,),
+                                              (2, 3) and a Python float
+    Case("sum-axis", "np.sum(a, axis=(0, -1), keepdims=True)",
+         "torch.sum(a, dim=(0, -1), keepdim=True)", {"a": (2, 3, 4)})
+"""
+
+from __future__ import annotations
+
+import math  # noqa: F401  (call strings use it)
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: F401  (twin strings use it)
+
+try:
+    import scipy.linalg  # noqa: F401  (call strings use it)
+    from scipy import special
+except ImportError:  # the scipy rows are skipped
+    special = None
+
+
+# -- input domains --------------------------------------------------------------
+
+def _symmetric(rng, n):
+    """A symmetric matrix with well-separated eigenvalues."""
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return q @ np.diag(np.arange(1, n + 1) * 1.3 - 2.1) @ q.T
+
+
+def _spd(rng, n):
+    m = rng.normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+def _well(rng, shape):
+    """Well-conditioned square matrices (a stack of them for 3-d shapes)."""
+    n = shape[-1]
+    return rng.normal(size=shape) * 0.5 + 2.0 * np.eye(n)
+
+
+def _distinct(rng, shape):
+    """Values at least 0.1 apart (no ties, so max/sort are smooth around them)."""
+    size = int(np.prod(shape))
+    values = (rng.permutation(size) - size / 2) * 0.37 + rng.uniform(-0.05, 0.05, size)
+    return values.reshape(shape)
+
+
+DOMAINS = {
+    "real": lambda rng, shape: rng.uniform(-2.0, 2.0, shape),
+    "pos": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
+    "unit": lambda rng, shape: rng.uniform(-0.85, 0.85, shape),
+    "prob": lambda rng, shape: rng.uniform(0.15, 0.85, shape),
+    "gt1": lambda rng, shape: rng.uniform(1.2, 3.0, shape),
+    "nonzero": lambda rng, shape: rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2.0, shape),
+    "distinct": _distinct,
+    "well": _well,
+    "sym": lambda rng, shape: _symmetric(rng, shape[-1]),
+    "spd": lambda rng, shape: _spd(rng, shape[-1]),
+    "zeros": lambda rng, shape: np.where(rng.uniform(size=shape) < 0.3, 0.0,
+                                         rng.uniform(-2.0, 2.0, shape)),
+}
+
+
+def sample(domain: str, shape, rng):
+    """A value of `domain`: a Python float for shape "py", else an array (0-d for ())."""
+    if shape == "py":
+        return float(DOMAINS[domain](rng, ()))
+    return np.asarray(DOMAINS[domain](rng, shape), dtype=np.float64)
+
+
+# -- rows -----------------------------------------------------------------------
+
+@dataclass
+class Case:
+    """One call form of one primitive, checked in both modes."""
+
+    id: str
+    call: str                      # NumPy: a single call (or operator, method, index)
+    twin: str                      # the same in torch
+    args: dict                     # differentiated argument -> shape, or (shape, domain)
+    domain: str = "real"           # default domain of the arguments
+    post: str = ""                 # for tuple results: a scalar of the result `r` ...
+    twin_post: str = ""            # ... and the same in torch
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    fd: bool = True                # finite differences of the reverse-mode gradient
+    jvp: bool = True               # compare tangents with torch.func.jvp (else FD only)
+    symmetric: bool = False        # tangent directions symmetric (cholesky, eigh)
+    arg_domains: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name, spec in list(self.args.items()):
+            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], str):
+                self.args[name], self.arg_domains[name] = spec
+            else:
+                self.arg_domains[name] = self.domain
+
+
+SHAPES = ((), (3,), (2, 3), "py")
+PAIRS = (((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
+         ("py", (3,)), ("py", "py"))
+
+
+def _shape_id(shape) -> str:
+    return "py" if shape == "py" else "x".join(map(str, shape)) or "0d"
+
+
+def unary(name, np_fn, torch_fn, domain="real", shapes=SHAPES, **options):
+    """np_fn(a) for each shape."""
+    return [Case(f"{name}[{_shape_id(s)}]", f"{np_fn}(a)", f"{torch_fn}(a)", {"a": s},
+                 domain=domain, **options) for s in shapes]
+
+
+def binary(name, np_fn, torch_fn, domains=("real", "real"), pairs=PAIRS, **options):
+    """np_fn(a, b) for each pair of shapes (broadcasting and Python numbers)."""
+    return [Case(f"{name}[{_shape_id(sa)},{_shape_id(sb)}]", f"{np_fn}(a, b)",
+                 f"{torch_fn}(a, b)", {"a": (sa, domains[0]), "b": (sb, domains[1])},
+                 **options) for sa, sb in pairs]
+
+
+def operator_case(name, expression, domains=("real", "real"), pairs=PAIRS):
+    """A Python operator: the same expression in NumPy and torch."""
+    return [Case(f"{name}[{_shape_id(sa)},{_shape_id(sb)}]", expression, expression,
+                 {"a": (sa, domains[0]), "b": (sb, domains[1])}) for sa, sb in pairs]
+
+
+# -- constants the calls use ----------------------------------------------------
+
+_fixed = np.random.default_rng(20240611)
+IDX = np.array([0, 2, 2, 1])               # a repeated index
+IDX2 = np.array([[0, 1], [2, 2]])
+IDXW = np.array([0, 4, -1, 2])              # out of range: wrapped or clipped
+MASK3 = np.array([True, False, True])
+MASK23 = np.array([[True, False, True], [False, True, True]])
+TA = np.array([[0, 2, 2], [1, 0, 0]])      # take_along_axis indices with repeats
+TB = np.array([[0, 1, 1], [1, 1, 0]])      # ... broadcast against an array of shape (2, 1)
+N3 = np.array([1, -2, 3])                  # integer exponents of ldexp
+Z23 = np.zeros((2, 3))
+T5 = np.linspace(0.0, 1.0, 5)
+T5F = np.linspace(0.0, 1.0, 5, endpoint=False)
+W2, W3, W4 = (_fixed.normal(size=n) for n in (2, 3, 4))
+W33, W43, W34, W22 = (_fixed.normal(size=s) for s in ((3, 3), (4, 3), (3, 4), (2, 2)))
+CONSTANTS = {name: value for name, value in dict(globals()).items()
+             if name.isupper() and isinstance(value, np.ndarray)}
+
+
+def torch_constants() -> dict:
+    out = {}
+    for name, value in CONSTANTS.items():
+        out[name] = torch.as_tensor(value) if value.dtype.kind in "ib" else \
+            torch.as_tensor(value, dtype=torch.float64)
+    return out
+
+
+# -- torch helpers for twins without a one-call equivalent ------------------------
+
+def t_convolve(a, v, mode):
+    n_a, n_v = a.shape[0], v.shape[0]
+    full = F.conv1d(a.view(1, 1, -1), v.flip(0).view(1, 1, -1), padding=n_v - 1).view(-1)
+    short, long = min(n_a, n_v), max(n_a, n_v)
+    if mode == "full":
+        return full
+    start = (short - 1) // 2 if mode == "same" else short - 1
+    length = long if mode == "same" else long - short + 1
+    return full[start:start + length]
+
+
+def t_correlate(a, v, mode):
+    if a.shape[0] >= v.shape[0]:
+        return t_convolve(a, v.flip(0), mode)
+    return t_convolve(v, a.flip(0), mode).flip(0)
+
+
+def t_pad_symmetric(a, width):
+    return torch.cat([a[:width].flip(0), a, a[-width:].flip(0)])
+
+
+TORCH_HELPERS = {"t_convolve": t_convolve, "t_correlate": t_correlate,
+                 "t_pad_symmetric": t_pad_symmetric, "F": F}
+
+
+# -- the table ------------------------------------------------------------------
+
+def _elementwise():
+    rows = []
+    rows += unary("negative", "np.negative", "torch.neg")
+    rows += unary("positive", "np.positive", "torch.positive")
+    rows += unary("reciprocal", "np.reciprocal", "torch.reciprocal", "nonzero")
+    rows += unary("square", "np.square", "torch.square")
+    rows += unary("abs", "np.abs", "torch.abs", "nonzero")
+    rows += unary("fabs", "np.fabs", "torch.abs", "nonzero")
+    rows += unary("conjugate", "np.conjugate", "torch.conj")
+    rows += unary("real", "np.real", "torch.real")
+    rows += unary("exp", "np.exp", "torch.exp")
+    rows += unary("exp2", "np.exp2", "torch.exp2")
+    rows += unary("expm1", "np.expm1", "torch.expm1")
+    rows += unary("log", "np.log", "torch.log", "pos")
+    rows += unary("log2", "np.log2", "torch.log2", "pos")
+    rows += unary("log10", "np.log10", "torch.log10", "pos")
+    rows += unary("log1p", "np.log1p", "torch.log1p", "pos")
+    rows += unary("sqrt", "np.sqrt", "torch.sqrt", "pos")
+    rows += unary("cbrt", "np.cbrt", "(lambda t: torch.sign(t) * torch.abs(t) ** (1 / 3))",
+                  "nonzero")
+    rows += unary("sin", "np.sin", "torch.sin")
+    rows += unary("cos", "np.cos", "torch.cos")
+    rows += unary("tan", "np.tan", "torch.tan", "unit")
+    rows += unary("arcsin", "np.arcsin", "torch.asin", "unit")
+    rows += unary("arccos", "np.arccos", "torch.acos", "unit")
+    rows += unary("arctan", "np.arctan", "torch.atan")
+    rows += unary("sinh", "np.sinh", "torch.sinh")
+    rows += unary("cosh", "np.cosh", "torch.cosh")
+    rows += unary("tanh", "np.tanh", "torch.tanh")
+    rows += unary("arcsinh", "np.arcsinh", "torch.asinh")
+    rows += unary("arccosh", "np.arccosh", "torch.acosh", "gt1")
+    rows += unary("arctanh", "np.arctanh", "torch.atanh", "unit")
+    rows += unary("deg2rad", "np.deg2rad", "torch.deg2rad")
+    rows += unary("radians", "np.radians", "torch.deg2rad")
+    rows += unary("rad2deg", "np.rad2deg", "torch.rad2deg")
+    rows += unary("degrees", "np.degrees", "torch.rad2deg")
+    rows += unary("sinc", "np.sinc", "torch.sinc", "nonzero")
+    rows += binary("add", "np.add", "torch.add")
+    rows += binary("subtract", "np.subtract", "torch.sub")
+    rows += binary("multiply", "np.multiply", "torch.mul")
+    rows += binary("divide", "np.divide", "torch.div", ("real", "nonzero"))
+    rows += binary("true_divide", "np.true_divide", "torch.true_divide", ("real", "nonzero"))
+    rows += binary("power", "np.power", "torch.pow", ("pos", "real"))
+    rows += binary("float_power", "np.float_power", "torch.float_power", ("pos", "real"))
+    rows += binary("remainder", "np.remainder", "torch.remainder", ("real", "nonzero"))
+    rows += binary("fmod", "np.fmod", "torch.fmod", ("real", "nonzero"))
+    rows += binary("maximum", "np.maximum", "torch.maximum")
+    rows += binary("minimum", "np.minimum", "torch.minimum")
+    rows += binary("fmax", "np.fmax", "torch.fmax")
+    rows += binary("fmin", "np.fmin", "torch.fmin")
+    rows += binary("logaddexp", "np.logaddexp", "torch.logaddexp")
+    rows += binary("logaddexp2", "np.logaddexp2", "torch.logaddexp2")
+    rows += binary("arctan2", "np.arctan2", "torch.atan2", ("real", "nonzero"))
+    rows += binary("hypot", "np.hypot", "torch.hypot", ("nonzero", "nonzero"))
+    rows += [Case(f"copysign[{_shape_id(s)}]", "np.copysign(a, W3)", "torch.copysign(a, W3)",
+                  {"a": s}, domain="nonzero") for s in ((3,), (2, 3))]
+    rows += [Case("ldexp", "np.ldexp(a, N3)", "a * 2.0 ** N3", {"a": (2, 3)})]
+    rows += [
+        Case("where[3,3]", "np.where(MASK3, a, b)", "torch.where(MASK3, a, b)",
+             {"a": (3,), "b": (3,)}),
+        Case("where[2x3,0d]", "np.where(MASK23, a, b)", "torch.where(MASK23, a, b)",
+             {"a": (2, 3), "b": ()}),
+        Case("clip-constants", "np.clip(a, -0.5, 0.7)", "torch.clamp(a, -0.5, 0.7)",
+             {"a": (2, 3)}),
+        Case("clip-number", "np.clip(a, -0.5, None)", "torch.clamp(a, min=-0.5)",
+             {"a": "py"}),
+        Case("clip-arrays", "np.clip(a, b, c)", "torch.clamp(a, b, c)",
+             {"a": (2, 3), "b": ((3,), "low"), "c": ((2, 3), "high")}),
+        Case("clip-min-keyword", "np.clip(a, min=b)", "torch.clamp(a, min=b)",
+             {"a": (2, 3), "b": ()}),
+        Case("clip-max-keyword", "np.clip(a, max=b)", "torch.clamp(a, max=b)",
+             {"a": (2, 3), "b": ()}),
+        Case("clip-method", "a.clip(-0.5, None)", "torch.clamp(a, min=-0.5)", {"a": (4,)}),
+    ]
+    return rows
+
+
+DOMAINS["low"] = lambda rng, shape: rng.uniform(-1.5, -0.5, shape)
+DOMAINS["high"] = lambda rng, shape: rng.uniform(0.5, 1.5, shape)
+
+
+def _python():
+    rows = []
+    rows += operator_case("op-add", "a + b")
+    rows += operator_case("op-sub", "a - b")
+    rows += operator_case("op-mul", "a * b")
+    rows += operator_case("op-truediv", "a / b", ("real", "nonzero"))
+    rows += operator_case("op-pow", "a ** b", ("pos", "real"))
+    rows += operator_case("op-mod", "a % b", ("real", "nonzero"))
+    rows += [Case(f"op-neg[{_shape_id(s)}]", "-a", "-a", {"a": s}) for s in SHAPES]
+    rows += [Case(f"op-pos[{_shape_id(s)}]", "+a", "+a", {"a": s}) for s in SHAPES]
+    rows += unary("builtin-abs", "abs", "torch.abs", "nonzero")
+    rows += [Case("builtin-float", "float(a)", "a * 1.0", {"a": "py"}),
+             Case("builtin-pow", "pow(a, b)", "torch.pow(a, b)", {"a": ("py", "pos"),
+                                                                    "b": "py"}),
+             Case("builtin-max", "max(a, b)", "torch.maximum(a, b)", {"a": "py", "b": "py"}),
+             Case("builtin-min", "min(a, b)", "torch.minimum(a, b)", {"a": "py", "b": "py"})]
+    rows += [
+        Case("matmul-op[2x3,3x4]", "a @ b", "a @ b", {"a": (2, 3), "b": (3, 4)}),
+        Case("matmul-op[3,3x4]", "a @ b", "a @ b", {"a": (3,), "b": (3, 4)}),
+        Case("matmul-op[2x2x3,3]", "a @ b", "a @ b", {"a": (2, 2, 3), "b": (3,)}),
+    ]
+    reads = [("int", "a[1]"), ("negative", "a[-1]"), ("slice", "a[1:3]"),
+             ("step", "a[::2]"), ("row-col", "a[1, 2]"), ("slice-step-2d", "a[:, 1::2]"),
+             ("ellipsis", "a[..., 1]"), ("none", "a[None, 1:]"), ("none-mid", "a[:, None]"),
+             ("int-array", "a[IDX2]"), ("int-array-col", "a[:, IDX]"),
+             ("int-array-pair", "a[IDX2, IDX2]"), ("bool-row", "a[MASK3]"),
+             ("data-mask", "a[a > 0]")]
+    rows += [Case(f"getitem-{name}", expression, expression, {"a": (3, 4)})
+             for name, expression in reads]
+    rows += [Case("getitem-bool-2d", "a[MASK23]", "a[MASK23]", {"a": (2, 3)})]
+    rows += [Case("getitem-negative-step", "a[::-1, 1]", "torch.flip(a, (0,))[:, 1]",
+                  {"a": (3, 4)})]
+    return rows
+
+
+def _math():
+    functions = [("sin", "sin", "real"), ("cos", "cos", "real"), ("tan", "tan", "unit"),
+                 ("exp", "exp", "real"), ("expm1", "expm1", "real"), ("log", "log", "pos"),
+                 ("log1p", "log1p", "pos"), ("sqrt", "sqrt", "pos"), ("tanh", "tanh", "real"),
+                 ("sinh", "sinh", "real"), ("cosh", "cosh", "real"), ("asin", "asin", "unit"),
+                 ("acos", "acos", "unit"), ("atan", "atan", "real"), ("fabs", "abs", "nonzero"),
+                 ("log2", "log2", "pos"), ("log10", "log10", "pos"),
+                 ("asinh", "asinh", "real"), ("acosh", "acosh", "gt1"),
+                 ("atanh", "atanh", "unit"), ("degrees", "rad2deg", "real"),
+                 ("radians", "deg2rad", "real"), ("erf", "erf", "real"),
+                 ("erfc", "erfc", "real")]
+    rows = [Case(f"math-{name}", f"math.{name}(a)", f"torch.{twin}(a)", {"a": "py"},
+                 domain=domain) for name, twin, domain in functions]
+    rows += [Case("math-pow", "math.pow(a, b)", "torch.pow(a, b)",
+                  {"a": ("py", "pos"), "b": "py"}),
+             Case("math-atan2", "math.atan2(a, b)", "torch.atan2(a, b)",
+                  {"a": "py", "b": ("py", "nonzero")}),
+             Case("math-hypot", "math.hypot(a, b)", "torch.hypot(a, b)",
+                  {"a": ("py", "nonzero"), "b": ("py", "nonzero")}),
+             Case("math-fmod", "math.fmod(a, b)", "torch.fmod(a, b)",
+                  {"a": "py", "b": ("py", "nonzero")}),
+             Case("math-remainder", "math.remainder(a, b)",
+                  "a - torch.round(a / b) * b", {"a": "py", "b": ("py", "nonzero")}),
+             Case("math-copysign", "math.copysign(a, b)", "torch.copysign(a, b)",
+                  {"a": ("py", "nonzero"), "b": ("py", "nonzero")})]
+    return rows
+
+
+def _reductions():
+    a3 = {"a": (2, 3, 4)}
+    rows = []
+    for np_name, torch_name in (("sum", "sum"), ("mean", "mean"), ("nansum", "nansum"),
+                                ("nanmean", "nanmean")):
+        rows += [
+            Case(f"{np_name}-all", f"np.{np_name}(a)", f"torch.{torch_name}(a)", a3),
+            Case(f"{np_name}-axis", f"np.{np_name}(a, axis=1)",
+                 f"torch.{torch_name}(a, dim=1)", a3),
+            Case(f"{np_name}-negative-axis", f"np.{np_name}(a, -1)",
+                 f"torch.{torch_name}(a, dim=-1)", a3),
+            Case(f"{np_name}-tuple-keepdims", f"np.{np_name}(a, axis=(0, -1), keepdims=True)",
+                 f"torch.{torch_name}(a, dim=(0, -1), keepdim=True)", a3),
+            Case(f"{np_name}-0d", f"np.{np_name}(a)", f"torch.{torch_name}(a)", {"a": ()}),
+        ]
+    rows += [Case("sum-method", "a.sum(axis=0)", "a.sum(dim=0)", a3),
+             Case("mean-method", "a.mean(1, keepdims=True)", "a.mean(1, keepdim=True)", a3)]
+    rows += [
+        Case("prod-all", "np.prod(a)", "torch.prod(a)", {"a": (2, 3)}),
+        Case("prod-axis", "np.prod(a, axis=1)", "torch.prod(a, dim=1)", a3),
+        Case("prod-tuple", "np.prod(a, axis=(0, 2), keepdims=True)",
+             "torch.prod(torch.prod(a, dim=2, keepdim=True), dim=0, keepdim=True)", a3),
+        Case("prod-zeros", "np.prod(a, axis=0)", "torch.prod(a, dim=0)", {"a": (4, 3)},
+             domain="zeros"),
+        Case("prod-method", "a.prod(-1)", "a.prod(-1)", a3),
+    ]
+    for np_name, torch_name in (("max", "amax"), ("amax", "amax"), ("min", "amin"),
+                                ("amin", "amin")):
+        full = "max" if "max" in np_name else "min"
+        rows += [
+            Case(f"{np_name}-all", f"np.{np_name}(a)", f"torch.{full}(a)", a3,
+                 domain="distinct"),
+            Case(f"{np_name}-axis", f"np.{np_name}(a, axis=1)", f"torch.{torch_name}(a, dim=1)",
+                 a3, domain="distinct"),
+            Case(f"{np_name}-tuple-keepdims", f"np.{np_name}(a, axis=(0, 2), keepdims=True)",
+                 f"torch.{torch_name}(a, dim=(0, 2), keepdim=True)", a3, domain="distinct"),
+        ]
+    rows += [Case("max-0d", "np.max(a)", "torch.max(a)", {"a": ()}),
+             Case("prod-0d", "np.prod(a)", "torch.prod(a)", {"a": ()}),
+             Case("var-0d", "np.var(a)", "torch.var(a, correction=0)", {"a": ()}),
+             Case("max-number", "np.max(a)", "torch.max(a)", {"a": "py"})]
+    rows += [Case("max-method", "a.max(axis=-1)", "torch.amax(a, dim=-1)", a3,
+                  domain="distinct"),
+             Case("min-method", "a.min()", "torch.min(a)", a3, domain="distinct"),
+             Case("ptp", "np.ptp(a, axis=1)", "torch.amax(a, 1) - torch.amin(a, 1)", a3,
+                  domain="distinct")]
+    for np_name in ("var", "std"):
+        rows += [
+            Case(f"{np_name}-all", f"np.{np_name}(a)", f"torch.{np_name}(a, correction=0)", a3),
+            Case(f"{np_name}-axis-ddof", f"np.{np_name}(a, axis=1, ddof=1)",
+                 f"torch.{np_name}(a, dim=1, correction=1)", a3),
+            Case(f"{np_name}-tuple-keepdims", f"np.{np_name}(a, axis=(0, -1), keepdims=True)",
+                 f"torch.{np_name}(a, dim=(0, -1), correction=0, keepdim=True)", a3),
+            Case(f"{np_name}-method", f"a.{np_name}(0)", f"torch.{np_name}(a, 0, correction=0)",
+                 a3),
+        ]
+    rows += [
+        Case("cumsum-flat", "np.cumsum(a)", "torch.cumsum(a.flatten(), 0)", {"a": (2, 3)}),
+        Case("cumsum-axis", "np.cumsum(a, axis=1)", "torch.cumsum(a, 1)", a3),
+        Case("cumsum-method", "a.cumsum(-1)", "torch.cumsum(a, -1)", a3),
+        Case("cumprod-flat", "np.cumprod(a)", "torch.cumprod(a.flatten(), 0)", {"a": (2, 3)},
+             domain="nonzero"),
+        Case("cumprod-axis", "np.cumprod(a, axis=0)", "torch.cumprod(a, 0)", {"a": (4, 3)},
+             domain="nonzero"),
+        Case("cumprod-zeros", "np.cumprod(a, axis=1)", "torch.cumprod(a, 1)", {"a": (3, 5)},
+             domain="zeros"),
+        Case("cumprod-method", "a.cumprod(1)", "torch.cumprod(a, 1)", {"a": (2, 3)}),
+        Case("trace", "np.trace(a)", "torch.trace(a)", {"a": (3, 4)}),
+        Case("trace-offset", "np.trace(a, 1)", "torch.diagonal(a, 1).sum()", {"a": (3, 4)}),
+        Case("trace-3d", "np.trace(a, -1, 0, 2)", "torch.diagonal(a, -1, 0, 2).sum(-1)", a3),
+        Case("trace-method", "a.trace()", "torch.trace(a)", {"a": (3, 3)}),
+        Case("linalg-trace", "np.linalg.trace(a)", "torch.diagonal(a, 0, -2, -1).sum(-1)", a3),
+        Case("linalg-trace-offset", "np.linalg.trace(a, offset=1)",
+             "torch.diagonal(a, 1, -2, -1).sum(-1)", a3),
+        Case("average-plain", "np.average(a, axis=1)", "torch.mean(a, 1)", a3),
+        Case("average-weights-1d", "np.average(a, axis=1, weights=b)",
+             "torch.sum(a * b[:, None], 1) / torch.sum(b)",
+             {"a": (2, 3, 4), "b": ((3,), "pos")}),
+        Case("average-weights-full", "np.average(a, weights=b)",
+             "torch.sum(a * b) / torch.sum(b)", {"a": (2, 3), "b": ((2, 3), "pos")}),
+        Case("average-keepdims", "np.average(a, axis=0, weights=b, keepdims=True)",
+             "torch.sum(a * b, 0, keepdim=True) / torch.sum(b, 0, keepdim=True)",
+             {"a": (2, 3), "b": ((2, 3), "pos")}),
+    ]
+    return rows
+
+
+def _products():
+    rows = [
+        Case("dot[3,3]", "np.dot(a, b)", "torch.dot(a, b)", {"a": (3,), "b": (3,)}),
+        Case("dot[2x3,3]", "np.dot(a, b)", "a @ b", {"a": (2, 3), "b": (3,)}),
+        Case("dot[2x3,3x4]", "np.dot(a, b)", "a @ b", {"a": (2, 3), "b": (3, 4)}),
+        Case("dot[0d,3]", "np.dot(a, b)", "a * b", {"a": (), "b": (3,)}),
+        Case("dot-method", "a.dot(b)", "a @ b", {"a": (2, 3), "b": (3,)}),
+        Case("matmul[2x3,3x4]", "np.matmul(a, b)", "a @ b", {"a": (2, 3), "b": (3, 4)}),
+        Case("matmul-batched", "np.matmul(a, b)", "a @ b", {"a": (2, 2, 3), "b": (3, 4)}),
+        Case("matmul[3,3x4]", "np.matmul(a, b)", "a @ b", {"a": (3,), "b": (3, 4)}),
+        Case("linalg-matmul", "np.linalg.matmul(a, b)", "a @ b", {"a": (2, 3), "b": (3, 4)}),
+        Case("vdot", "np.vdot(a, b)", "torch.sum(a.flatten() * b.flatten())",
+             {"a": (2, 3), "b": (3, 2)}),
+        Case("inner[3,3]", "np.inner(a, b)", "torch.inner(a, b)", {"a": (3,), "b": (3,)}),
+        Case("inner[2x3,4x3]", "np.inner(a, b)", "torch.inner(a, b)",
+             {"a": (2, 3), "b": (4, 3)}),
+        Case("inner[0d,2x3]", "np.inner(a, b)", "a * b", {"a": (), "b": (2, 3)}),
+        Case("outer", "np.outer(a, b)", "torch.outer(a.flatten(), b.flatten())",
+             {"a": (2, 3), "b": (4,)}),
+        Case("linalg-outer", "np.linalg.outer(a, b)", "torch.outer(a, b)",
+             {"a": (3,), "b": (4,)}),
+        Case("vecdot", "np.vecdot(a, b)", "torch.linalg.vecdot(a, b)", {"a": (2, 3), "b": (3,)}),
+        Case("linalg-vecdot", "np.linalg.vecdot(a, b, axis=0)",
+             "torch.linalg.vecdot(a, b, dim=0)", {"a": (3, 2), "b": (3, 2)}),
+        Case("tensordot-1", "np.tensordot(a, b, 1)", "torch.tensordot(a, b, 1)",
+             {"a": (2, 3), "b": (3, 4)}),
+        Case("tensordot-2", "np.tensordot(a, b)", "torch.tensordot(a, b, 2)",
+             {"a": (2, 3, 4), "b": (3, 4, 2)}),
+        Case("tensordot-pairs", "np.tensordot(a, b, axes=([2, 0], [0, 2]))",
+             "torch.tensordot(a, b, dims=([2, 0], [0, 2]))", {"a": (2, 3, 4), "b": (4, 5, 2)}),
+        Case("tensordot-0", "np.tensordot(a, b, 0)", "torch.tensordot(a, b, 0)",
+             {"a": (2,), "b": (3, 2)}),
+        Case("tensordot-ints", "np.tensordot(a, b, axes=(1, 0))",
+             "torch.tensordot(a, b, dims=([1], [0]))", {"a": (2, 3), "b": (3, 2)}),
+        Case("kron[2x3,2x2]", "np.kron(a, b)", "torch.kron(a, b)", {"a": (2, 3), "b": (2, 2)}),
+        Case("kron[3,2]", "np.kron(a, b)", "torch.kron(a, b)", {"a": (3,), "b": (2,)}),
+        Case("kron[2x3,2]", "np.kron(a, b)", "torch.kron(a, b)", {"a": (2, 3), "b": (2,)}),
+        Case("cross[3,3]", "np.cross(a, b)", "torch.linalg.cross(a, b)", {"a": (3,), "b": (3,)}),
+        Case("cross[2x3,3]", "np.cross(a, b)", "torch.linalg.cross(a, b.expand(2, 3))",
+             {"a": (2, 3), "b": (3,)}),
+        Case("linalg-cross", "np.linalg.cross(a, b)", "torch.linalg.cross(a, b)",
+             {"a": (2, 3), "b": (2, 3)}),
+        Case("multi_dot", "np.linalg.multi_dot([a, b, c])", "torch.linalg.multi_dot([a, b, c])",
+             {"a": (2, 3), "b": (3, 4), "c": (4, 2)}),
+        Case("multi_dot-vectors", "np.linalg.multi_dot([a, b, c])",
+             "torch.linalg.multi_dot([a, b, c])", {"a": (3,), "b": (3, 4), "c": (4,)}),
+    ]
+    for mode in ("full", "same", "valid"):
+        rows += [Case(f"convolve-{mode}", f"np.convolve(a, b, '{mode}')",
+                      f"t_convolve(a, b, '{mode}')", {"a": (5,), "b": (3,)}),
+                 Case(f"convolve-{mode}-short-first", f"np.convolve(a, b, mode='{mode}')",
+                      f"t_convolve(a, b, '{mode}')", {"a": (2,), "b": (5,)}),
+                 Case(f"correlate-{mode}", f"np.correlate(a, b, '{mode}')",
+                      f"t_correlate(a, b, '{mode}')", {"a": (5,), "b": (3,)}),
+                 Case(f"correlate-{mode}-short-first", f"np.correlate(a, b, '{mode}')",
+                      f"t_correlate(a, b, '{mode}')", {"a": (3,), "b": (5,)})]
+    einsums = [
+        ("matmul", "ij,jk->ik", {"a": (2, 3), "b": (3, 4)}),
+        ("implicit", "ij,jk", {"a": (2, 3), "b": (3, 4)}),
+        ("diagonal", "ii->i", {"a": (3, 3)}),
+        ("trace", "ii", {"a": (3, 3)}),
+        ("sum", "ij->", {"a": (2, 3)}),
+        ("row-sum", "ij->i", {"a": (2, 3)}),
+        ("transpose", "ij->ji", {"a": (2, 3)}),
+        ("rowwise-dot", "ij,ij->i", {"a": (2, 3), "b": (2, 3)}),
+        ("outer", "i,j->ij", {"a": (2,), "b": (3,)}),
+        ("batched", "bij,bjk->bik", {"a": (2, 2, 3), "b": (2, 3, 2)}),
+        ("ellipsis", "...ij,...jk->...ik", {"a": (2, 2, 3), "b": (3, 2)}),
+        ("ellipsis-implicit", "...ij,jk", {"a": (2, 2, 3), "b": (3, 2)}),
+        ("repeated-in-two", "ii,i->i", {"a": (3, 3), "b": (3,)}),
+        ("three-operands", "ij,jk,kl->il", {"a": (2, 3), "b": (3, 4), "c": (4, 2)}),
+        ("spaces", "i j , j -> i", {"a": (2, 3), "b": (3,)}),
+        ("mixed-case", "iJ,Jk->ki", {"a": (2, 3), "b": (3, 4)}),
+        ("broadcast-size-1", "ij,ij->ij", {"a": (1, 3), "b": (2, 3)}),
+        ("ellipsis-broadcast", "...i,...i->...", {"a": (2, 1, 3), "b": (4, 3)}),
+        ("triple-repeat", "iii->i", {"a": (2, 2, 2)}),
+        ("same-operand-letters", "ij,ji->", {"a": (2, 3), "b": (3, 2)}),
+    ]
+    for name, subscripts, args in einsums:
+        operands = ", ".join(args)
+        rows.append(Case(f"einsum-{name}", f"np.einsum('{subscripts}', {operands})",
+                         f"torch.einsum('{subscripts}', {operands})", dict(args)))
+    return rows
+
+
+def _norms():
+    rows = []
+    vector_ords = ("None", "1", "2", "np.inf", "-np.inf", "3", "0.5", "-1", "0")
+    for ord_ in vector_ords:
+        torch_ord = ord_.replace("np.inf", "float('inf')").replace("None", "2")
+        rows.append(Case(f"norm-vector-ord={ord_}", f"np.linalg.norm(a, {ord_})",
+                         f"torch.linalg.vector_norm(a, {torch_ord})", {"a": (4,)},
+                         domain="distinct"))
+    rows += [
+        Case("norm-flat", "np.linalg.norm(a)", "torch.linalg.vector_norm(a)", {"a": (2, 3, 2)}),
+        Case("norm-axis", "np.linalg.norm(a, axis=1)", "torch.linalg.vector_norm(a, dim=1)",
+             {"a": (2, 3, 2)}),
+        Case("norm-axis-ord1-keepdims", "np.linalg.norm(a, 1, -1, True)",
+             "torch.linalg.vector_norm(a, 1, dim=-1, keepdim=True)", {"a": (2, 3)},
+             domain="nonzero"),
+        Case("norm-axis-inf", "np.linalg.norm(a, np.inf, axis=0)",
+             "torch.linalg.vector_norm(a, float('inf'), dim=0)", {"a": (4, 3)},
+             domain="distinct"),
+    ]
+    for ord_ in ("'fro'", "'nuc'", "2", "-2", "1", "-1", "np.inf", "-np.inf"):
+        torch_ord = ord_.replace("np.inf", "float('inf')")
+        rows.append(Case(f"norm-matrix-ord={ord_}", f"np.linalg.norm(a, {ord_})",
+                         f"torch.linalg.matrix_norm(a, {torch_ord})", {"a": (4, 3)},
+                         domain="distinct"))
+    rows += [
+        Case("norm-matrix-axes", "np.linalg.norm(a, 'fro', axis=(0, 2))",
+             "torch.linalg.matrix_norm(a, 'fro', dim=(0, 2))", {"a": (3, 2, 4)}),
+        Case("norm-matrix-axes-ord1-keepdims", "np.linalg.norm(a, 1, (2, 0), True)",
+             "torch.linalg.matrix_norm(a, 1, dim=(2, 0), keepdim=True)", {"a": (3, 2, 4)},
+             domain="distinct"),
+        Case("norm-matrix-nuc-batched", "np.linalg.norm(a, 'nuc', (1, 2))",
+             "torch.linalg.matrix_norm(a, 'nuc')", {"a": (2, 3, 4)}),
+        Case("vector_norm", "np.linalg.vector_norm(a)", "torch.linalg.vector_norm(a)",
+             {"a": (2, 3)}),
+        Case("vector_norm-axis-ord", "np.linalg.vector_norm(a, axis=(0, 2), ord=3)",
+             "torch.linalg.vector_norm(a, 3, dim=(0, 2))", {"a": (2, 3, 2)}),
+        Case("vector_norm-inf-keepdims", "np.linalg.vector_norm(a, axis=1, keepdims=True, "
+             "ord=np.inf)", "torch.linalg.vector_norm(a, float('inf'), dim=1, keepdim=True)",
+             {"a": (2, 3)}, domain="distinct"),
+        Case("matrix_norm", "np.linalg.matrix_norm(a)", "torch.linalg.matrix_norm(a)",
+             {"a": (2, 3, 3)}),
+        Case("matrix_norm-ord", "np.linalg.matrix_norm(a, ord=2, keepdims=True)",
+             "torch.linalg.matrix_norm(a, 2, keepdim=True)", {"a": (3, 4)}),
+    ]
+    return rows
+
+
+def _linalg():
+    rows = [
+        Case("inv", "np.linalg.inv(a)", "torch.linalg.inv(a)", {"a": (3, 3)}, domain="well"),
+        Case("inv-batched", "np.linalg.inv(a)", "torch.linalg.inv(a)", {"a": (2, 3, 3)},
+             domain="well"),
+        Case("det", "np.linalg.det(a)", "torch.linalg.det(a)", {"a": (3, 3)}, domain="well"),
+        Case("det-batched", "np.linalg.det(a)", "torch.linalg.det(a)", {"a": (2, 3, 3)},
+             domain="well"),
+        Case("slogdet", "np.linalg.slogdet(a)", "torch.linalg.slogdet(a)", {"a": (3, 3)},
+             domain="well", post="r[1] * 1.5", twin_post="r[1] * 1.5"),
+        Case("slogdet-batched", "np.linalg.slogdet(a)", "torch.linalg.slogdet(a)",
+             {"a": (2, 3, 3)}, domain="well", post="np.sum(r[1] * W2)",
+             twin_post="torch.sum(r[1] * W2)"),
+        Case("solve-vector", "np.linalg.solve(a, b)", "torch.linalg.solve(a, b)",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("solve-matrix", "np.linalg.solve(a, b)", "torch.linalg.solve(a, b)",
+             {"a": ((3, 3), "well"), "b": (3, 2)}),
+        Case("solve-batched", "np.linalg.solve(a, b)", "torch.linalg.solve(a, b)",
+             {"a": ((2, 3, 3), "well"), "b": (2, 3, 2)}),
+        Case("matrix_power-3", "np.linalg.matrix_power(a, 3)",
+             "torch.linalg.matrix_power(a, 3)", {"a": (3, 3)}),
+        Case("matrix_power-0", "np.linalg.matrix_power(a, 0)",
+             "torch.linalg.matrix_power(a, 0)", {"a": (3, 3)}),
+        Case("matrix_power-negative", "np.linalg.matrix_power(a, -2)",
+             "torch.linalg.matrix_power(a, -2)", {"a": (3, 3)}, domain="well"),
+        Case("pinv-tall", "np.linalg.pinv(a)", "torch.linalg.pinv(a)", {"a": (4, 3)},
+             rtol=1e-6),
+        Case("pinv-wide", "np.linalg.pinv(a)", "torch.linalg.pinv(a)", {"a": (2, 3)},
+             rtol=1e-6),
+        Case("cholesky", "np.linalg.cholesky(a)", "torch.linalg.cholesky(a)", {"a": (3, 3)},
+             domain="spd", fd=False, symmetric=True),
+        Case("cholesky-batched", "np.linalg.cholesky(a)", "torch.linalg.cholesky(a)",
+             {"a": (2, 3, 3)}, domain="spd", fd=False, symmetric=True),
+        Case("qr-tall", "np.linalg.qr(a)", "torch.linalg.qr(a)", {"a": (4, 3)},
+             post="np.sum(r[0] * W43) + np.sum(r[1] * W33)",
+             twin_post="torch.sum(r[0] * W43) + torch.sum(r[1] * W33)"),
+        Case("qr-square-R-only", "np.linalg.qr(a)", "torch.linalg.qr(a)", {"a": (3, 3)},
+             post="np.sum(r[1] * W33)", twin_post="torch.sum(r[1] * W33)"),
+        Case("qr-mode-r", "np.linalg.qr(a, mode='r')", "torch.linalg.qr(a)[1]",
+             {"a": (4, 3)}),
+        Case("eigh", "np.linalg.eigh(a)", "torch.linalg.eigh(a)", {"a": (3, 3)}, domain="sym",
+             post="np.sum(r[0] * W3) + np.sum(r[1] ** 2 * W33)",
+             twin_post="torch.sum(r[0] * W3) + torch.sum(r[1] ** 2 * W33)",
+             fd=False, jvp=False, symmetric=True),
+        Case("eigh-values-only", "np.linalg.eigh(a)", "torch.linalg.eigh(a)", {"a": (3, 3)},
+             domain="sym", post="np.sum(r[0] * W3)", twin_post="torch.sum(r[0] * W3)",
+             fd=False, jvp=False, symmetric=True),
+        Case("eigvalsh", "np.linalg.eigvalsh(a)", "torch.linalg.eigvalsh(a)", {"a": (3, 3)},
+             domain="sym", fd=False, symmetric=True),
+        Case("svd-tall", "np.linalg.svd(a, full_matrices=False)",
+             "torch.linalg.svd(a, full_matrices=False)", {"a": (4, 3)},
+             post="np.sum(r[1] * W3) + np.sum((r[0] * W3) @ r[2]) + np.sum(r[0] ** 2 * W43) "
+                  "+ np.sum(r[2] ** 2 * W33)",
+             twin_post="torch.sum(r[1] * W3) + torch.sum((r[0] * W3) @ r[2]) + "
+                       "torch.sum(r[0] ** 2 * W43) + torch.sum(r[2] ** 2 * W33)",
+             jvp=False, rtol=1e-6),
+        Case("svd-wide", "np.linalg.svd(a, full_matrices=False)",
+             "torch.linalg.svd(a, full_matrices=False)", {"a": (3, 4)},
+             post="np.sum(r[1] * W3) + np.sum((r[0] * W3) @ r[2]) + np.sum(r[2] ** 2 * W34)",
+             twin_post="torch.sum(r[1] * W3) + torch.sum((r[0] * W3) @ r[2]) + "
+                       "torch.sum(r[2] ** 2 * W34)", jvp=False, rtol=1e-6),
+        Case("svd-square", "np.linalg.svd(a)", "torch.linalg.svd(a)", {"a": (3, 3)},
+             post="np.sum(r[1] * W3) + np.sum((r[0] * W3) @ r[2])",
+             twin_post="torch.sum(r[1] * W3) + torch.sum((r[0] * W3) @ r[2])", jvp=False,
+             rtol=1e-6),
+        Case("svd-values", "np.linalg.svd(a, compute_uv=False)", "torch.linalg.svdvals(a)",
+             {"a": (4, 3)}),
+        Case("svdvals", "np.linalg.svdvals(a)", "torch.linalg.svdvals(a)", {"a": (2, 3, 4)}),
+    ]
+    return rows
+
+
+def _shapes():
+    a34 = {"a": (3, 4)}
+    a234 = {"a": (2, 3, 4)}
+    rows = [
+        Case("reshape", "np.reshape(a, (4, 3))", "torch.reshape(a, (4, 3))", a34),
+        Case("reshape-order-F", "np.reshape(a, (4, 3), order='F')", "a.T.reshape(3, 4).T", a34),
+        Case("reshape-method-varargs", "a.reshape(2, -1)", "a.reshape(2, -1)", a34),
+        Case("ravel", "np.ravel(a)", "torch.ravel(a)", a234),
+        Case("ravel-F", "np.ravel(a, 'F')", "a.T.ravel()", a34),
+        Case("flatten-method", "a.flatten()", "a.flatten()", a34),
+        Case("ravel-method", "a.ravel()", "a.ravel()", a34),
+        Case("transpose", "np.transpose(a)", "a.permute(2, 1, 0)", a234),
+        Case("transpose-axes", "np.transpose(a, (1, 2, 0))", "a.permute(1, 2, 0)", a234),
+        Case("transpose-method", "a.transpose(2, 0, 1)", "a.permute(2, 0, 1)", a234),
+        Case("T-attribute", "a.T", "a.T", a34),
+        Case("permute_dims", "np.permute_dims(a, (1, 0, 2))", "a.permute(1, 0, 2)", a234),
+        Case("matrix_transpose", "np.matrix_transpose(a)", "a.mT", a234),
+        Case("linalg-matrix_transpose", "np.linalg.matrix_transpose(a)", "a.mT", a234),
+        Case("mT-attribute", "a.mT", "a.mT", a234),
+        Case("real-attribute", "a.real", "a", a34),
+        Case("swapaxes", "np.swapaxes(a, 0, 2)", "torch.swapaxes(a, 0, 2)", a234),
+        Case("swapaxes-method", "a.swapaxes(-1, 0)", "torch.swapaxes(a, -1, 0)", a234),
+        Case("moveaxis", "np.moveaxis(a, 0, -1)", "torch.moveaxis(a, 0, -1)", a234),
+        Case("moveaxis-tuple", "np.moveaxis(a, (0, 1), (2, 0))",
+             "torch.moveaxis(a, (0, 1), (2, 0))", a234),
+        Case("squeeze", "np.squeeze(a)", "torch.squeeze(a)", {"a": (3, 1, 4, 1)}),
+        Case("squeeze-axis", "np.squeeze(a, axis=1)", "torch.squeeze(a, 1)", {"a": (3, 1, 4)}),
+        Case("squeeze-method", "a.squeeze()", "a.squeeze()", {"a": (1, 3)}),
+        Case("expand_dims", "np.expand_dims(a, 1)", "torch.unsqueeze(a, 1)", a34),
+        Case("expand_dims-tuple", "np.expand_dims(a, (0, 2))", "a.reshape(1, 3, 1, 4)", a34),
+        Case("broadcast_to", "np.broadcast_to(a, (2, 3))", "torch.broadcast_to(a, (2, 3))",
+             {"a": (3,)}),
+        Case("broadcast_to-ones", "np.broadcast_to(a, (4, 2, 3))",
+             "torch.broadcast_to(a, (4, 2, 3))", {"a": (1, 3)}),
+        Case("broadcast_to-scalar", "np.broadcast_to(a, (2, 2))",
+             "torch.broadcast_to(a, (2, 2))", {"a": "py"}),
+        Case("atleast_1d", "np.atleast_1d(a)", "torch.atleast_1d(a)", {"a": ()}),
+        Case("atleast_2d", "np.atleast_2d(a)", "torch.atleast_2d(a)", {"a": (3,)}),
+        Case("atleast_3d", "np.atleast_3d(a)", "torch.atleast_3d(a)", a34),
+        Case("flip", "np.flip(a)", "torch.flip(a, (0, 1))", a34),
+        Case("flip-axis", "np.flip(a, 1)", "torch.flip(a, (1,))", a34),
+        Case("fliplr", "np.fliplr(a)", "torch.fliplr(a)", a34),
+        Case("flipud", "np.flipud(a)", "torch.flipud(a)", a34),
+        Case("roll-flat", "np.roll(a, 5)", "torch.roll(a, 5)", a34),
+        Case("roll-axis", "np.roll(a, -1, axis=1)", "torch.roll(a, -1, 1)", a34),
+        Case("roll-tuple", "np.roll(a, (1, 2), (0, 1))", "torch.roll(a, (1, 2), (0, 1))", a34),
+        Case("rot90", "np.rot90(a)", "torch.rot90(a)", a34),
+        Case("rot90-k-axes", "np.rot90(a, 3, (2, 0))", "torch.rot90(a, 3, (2, 0))", a234),
+        Case("triu", "np.triu(a)", "torch.triu(a)", a34),
+        Case("triu-k", "np.triu(a, -1)", "torch.triu(a, -1)", a34),
+        Case("tril", "np.tril(a, 1)", "torch.tril(a, 1)", a34),
+        Case("diag-vector", "np.diag(a)", "torch.diag(a)", {"a": (3,)}),
+        Case("diag-vector-k", "np.diag(a, -1)", "torch.diag(a, -1)", {"a": (3,)}),
+        Case("diag-matrix", "np.diag(a, 1)", "torch.diag(a, 1)", a34),
+        Case("diagonal", "np.diagonal(a)", "torch.diagonal(a)", a34),
+        Case("diagonal-3d", "np.diagonal(a, 1, 0, 2)", "torch.diagonal(a, 1, 0, 2)", a234),
+        Case("diagonal-method", "a.diagonal(-1)", "torch.diagonal(a, -1)", a34),
+        Case("linalg-diagonal", "np.linalg.diagonal(a, offset=1)",
+             "torch.diagonal(a, 1, -2, -1)", a234),
+        Case("diff", "np.diff(a)", "torch.diff(a)", a34),
+        Case("diff-n-axis", "np.diff(a, 2, axis=0)", "torch.diff(torch.diff(a, dim=0), dim=0)",
+             {"a": (4, 3)}),
+        Case("tile", "np.tile(a, 2)", "torch.tile(a, (2,))", {"a": (2, 3)}),
+        Case("tile-more-reps", "np.tile(a, (2, 1, 3))", "torch.tile(a, (2, 1, 3))",
+             {"a": (2, 3)}),
+        Case("tile-fewer-reps", "np.tile(a, (2, 2))", "torch.tile(a, (2, 2))", a234),
+        Case("repeat-flat", "np.repeat(a, 2)", "torch.repeat_interleave(a.flatten(), 2)",
+             {"a": (2, 3)}),
+        Case("repeat-counts", "np.repeat(a, [1, 0, 2], axis=1)",
+             "torch.repeat_interleave(a, torch.tensor([1, 0, 2]), dim=1)", {"a": (2, 3)}),
+        Case("repeat-method", "a.repeat(3, 0)", "torch.repeat_interleave(a, 3, 0)",
+             {"a": (2, 3)}),
+        Case("pad", "np.pad(a, 1)", "F.pad(a, (1, 1, 1, 1))", a34),
+        Case("pad-widths", "np.pad(a, ((1, 2), (0, 3)))", "F.pad(a, (0, 3, 1, 2))", a34),
+        Case("pad-constant-values", "np.pad(a, 1, constant_values=b)",
+             "F.pad(a, (1, 1, 1, 1)) + b * (1 - F.pad(torch.ones_like(a), (1, 1, 1, 1)))",
+             {"a": (3, 4), "b": "py"}),
+        Case("pad-edge", "np.pad(a, 2, mode='edge')",
+             "F.pad(a[None, None], (2, 2, 2, 2), mode='replicate')[0, 0]", a34),
+        Case("pad-reflect", "np.pad(a, ((1, 1), (2, 1)), mode='reflect')",
+             "F.pad(a[None, None], (2, 1, 1, 1), mode='reflect')[0, 0]", a34),
+        Case("pad-wrap", "np.pad(a, 2, 'wrap')",
+             "F.pad(a[None, None], (2, 2, 2, 2), mode='circular')[0, 0]", a34),
+        Case("pad-symmetric", "np.pad(a, 2, mode='symmetric')", "t_pad_symmetric(a, 2)",
+             {"a": (5,)}),
+    ]
+    return rows
+
+
+def _construction():
+    rows = [
+        Case("array-scalars", "np.array([a, b])", "torch.stack([a, b])",
+             {"a": "py", "b": "py"}),
+        Case("array-0d", "np.array([a, b, a])", "torch.stack([a, b, a])", {"a": (), "b": ()}),
+        Case("array-nested", "np.array([[a, b], [b, 2.0]])",
+             "torch.stack([torch.stack([a, b]), torch.stack([b, torch.tensor(2.0)])])",
+             {"a": "py", "b": "py"}),
+        Case("array-of-arrays", "np.array([a, b])", "torch.stack([a, b])",
+             {"a": (3,), "b": (3,)}),
+        Case("array-ndmin", "np.array(a, ndmin=3)", "a.reshape(1, 1, 3)", {"a": (3,)}),
+        Case("array-of-array", "np.array(a)", "a", {"a": (2, 3)}),
+        Case("asarray", "np.asarray(a)", "a", {"a": (2, 3)}),
+        Case("asarray-list", "np.asarray((a, b))", "torch.stack([a, b])", {"a": (2,), "b": (2,)}),
+        Case("asanyarray", "np.asanyarray(a)", "a", {"a": (2, 3)}),
+        Case("ascontiguousarray", "np.ascontiguousarray(a)", "a", {"a": (2, 3)}),
+        Case("copy", "np.copy(a)", "a", {"a": (2, 3)}),
+        Case("astype-float", "np.astype(a, np.float64)", "a", {"a": (2, 3)}),
+        Case("astype-method", "a.astype('float64')", "a", {"a": (2, 3)}),
+        Case("conj-method", "a.conj()", "a", {"a": (2, 3)}),
+        Case("full", "np.full((2, 3), a)", "a * torch.ones(2, 3)", {"a": "py"}),
+        Case("full-array", "np.full((2, 3), a)", "a * torch.ones(2, 3)", {"a": (3,)}),
+        Case("full_like", "np.full_like(Z23, a)", "a * torch.ones(2, 3)", {"a": ()}),
+        Case("linspace", "np.linspace(a, b, 5)", "a + (b - a) * T5", {"a": "py", "b": "py"}),
+        Case("linspace-endpoint", "np.linspace(a, b, 5, endpoint=False)",
+             "a + (b - a) * T5F", {"a": "py", "b": "py"}),
+        Case("linspace-arrays", "np.linspace(a, b, 5)", "a + (b - a) * T5[:, None]",
+             {"a": (3,), "b": (3,)}),
+        Case("linspace-axis", "np.linspace(a, b, 5, axis=1)", "a[:, None] + (b - a)[:, None] * T5",
+             {"a": (3,), "b": ()}),
+    ]
+    rows += [
+        Case("concatenate", "np.concatenate([a, b])", "torch.cat([a, b])",
+             {"a": (2, 3), "b": (1, 3)}),
+        Case("concatenate-axis", "np.concatenate((a, b, a), axis=1)", "torch.cat([a, b, a], 1)",
+             {"a": (2, 3), "b": (2, 1)}),
+        Case("concatenate-none", "np.concatenate([a, b], axis=None)",
+             "torch.cat([a.flatten(), b.flatten()])", {"a": (2, 3), "b": (4,)}),
+        Case("concatenate-constant", "np.concatenate([a, W3])", "torch.cat([a, W3])",
+             {"a": (3,)}),
+        Case("concat", "np.concat([a, b], axis=-1)", "torch.cat([a, b], -1)",
+             {"a": (2, 3), "b": (2, 2)}),
+        Case("stack", "np.stack([a, b])", "torch.stack([a, b])", {"a": (2, 3), "b": (2, 3)}),
+        Case("stack-axis", "np.stack([a, b, c], axis=-1)", "torch.stack([a, b, c], -1)",
+             {"a": (2, 3), "b": (2, 3), "c": (2, 3)}),
+        Case("stack-scalars", "np.stack([a, b, 1.0])",
+             "torch.stack([a, b, torch.tensor(1.0)])", {"a": "py", "b": ()}),
+        Case("hstack", "np.hstack([a, b])", "torch.hstack([a, b])", {"a": (3,), "b": (2,)}),
+        Case("hstack-2d", "np.hstack((a, b))", "torch.hstack([a, b])",
+             {"a": (2, 3), "b": (2, 1)}),
+        Case("vstack", "np.vstack([a, b])", "torch.vstack([a, b])", {"a": (3,), "b": (3,)}),
+        Case("vstack-2d", "np.vstack([a, b])", "torch.vstack([a, b])",
+             {"a": (2, 3), "b": (1, 3)}),
+        Case("dstack", "np.dstack([a, b])", "torch.dstack([a, b])", {"a": (2, 3), "b": (2, 3)}),
+        Case("column_stack", "np.column_stack([a, b])", "torch.column_stack([a, b])",
+             {"a": (3,), "b": (3, 2)}),
+        Case("append", "np.append(a, b)", "torch.cat([a.flatten(), b.flatten()])",
+             {"a": (2, 3), "b": (2,)}),
+        Case("append-axis", "np.append(a, b, axis=0)", "torch.cat([a, b], 0)",
+             {"a": (2, 3), "b": (1, 3)}),
+        Case("split", "np.split(a, 3)", "torch.split(a, 2)", {"a": (6,)},
+             post="np.sum(r[0] * W2) + np.sum(r[2] ** 2)",
+             twin_post="torch.sum(r[0] * W2) + torch.sum(r[2] ** 2)"),
+        Case("split-indices", "np.split(a, [1, 3], axis=1)",
+             "torch.tensor_split(a, [1, 3], dim=1)", {"a": (2, 4)},
+             post="np.sum(r[1] * W22) + np.sum(r[2])",
+             twin_post="torch.sum(r[1] * W22) + torch.sum(r[2])"),
+        Case("array_split", "np.array_split(a, 4)", "torch.tensor_split(a, 4)", {"a": (6,)},
+             post="np.sum(r[0] * W2) + np.sum(r[3])",
+             twin_post="torch.sum(r[0] * W2) + torch.sum(r[3])"),
+        Case("hsplit", "np.hsplit(a, 2)", "torch.hsplit(a, 2)", {"a": (3, 4)},
+             post="np.sum(r[1] ** 2)", twin_post="torch.sum(r[1] ** 2)"),
+        Case("vsplit", "np.vsplit(a, 2)", "torch.vsplit(a, 2)", {"a": (4, 3)},
+             post="np.sum(r[0] * r[1])", twin_post="torch.sum(r[0] * r[1])"),
+        Case("dsplit", "np.dsplit(a, 2)", "torch.dsplit(a, 2)", {"a": (2, 2, 4)},
+             post="np.sum(r[1] ** 2)", twin_post="torch.sum(r[1] ** 2)"),
+        Case("unstack", "np.unstack(a, axis=1)", "torch.unbind(a, 1)", {"a": (2, 3)},
+             post="np.sum(r[0] * W2) + np.sum(r[2] ** 2)",
+             twin_post="torch.sum(r[0] * W2) + torch.sum(r[2] ** 2)"),
+    ]
+    rows += [
+        Case("take-flat", "np.take(a, IDX)", "torch.take(a, torch.as_tensor(IDX))", {"a": (2, 3)}),
+        Case("take-axis", "np.take(a, IDX, axis=1)", "torch.index_select(a, 1, IDX)",
+             {"a": (2, 3)}),
+        Case("take-2d-indices", "np.take(a, IDX2, axis=0)", "a[IDX2]", {"a": (3, 2)}),
+        Case("take-wrap", "np.take(a, IDXW, axis=1, mode='wrap')",
+             "torch.index_select(a, 1, IDXW % 3)", {"a": (2, 3)}),
+        Case("take-clip", "np.take(a, IDXW, mode='clip')",
+             "torch.take(a, torch.clamp(IDXW, 0, 5))", {"a": (2, 3)}),
+        Case("take-method", "a.take(IDX)", "torch.take(a, IDX)", {"a": (3,)}),
+        Case("take_along_axis", "np.take_along_axis(a, TA, axis=1)",
+             "torch.take_along_dim(a, TA, dim=1)", {"a": (2, 3)}),
+        Case("take_along_axis-broadcast", "np.take_along_axis(a, TB, 0)",
+             "torch.take_along_dim(a, TB, dim=0)", {"a": (2, 1)}),
+        Case("sort", "np.sort(a)", "torch.sort(a).values", {"a": (2, 4)}, domain="distinct"),
+        Case("sort-axis", "np.sort(a, axis=0)", "torch.sort(a, 0).values", {"a": (3, 2)},
+             domain="distinct"),
+        Case("sort-flat", "np.sort(a, axis=None)", "torch.sort(a.flatten()).values",
+             {"a": (2, 3)}, domain="distinct"),
+    ]
+    return rows
+
+
+def _special():
+    if special is None:
+        return []
+    s = SHAPES[:3]
+    rows = []
+    rows += unary("expit", "special.expit", "torch.special.expit", shapes=s)
+    rows += unary("log_expit", "special.log_expit", "F.logsigmoid", shapes=s)
+    rows += unary("logit", "special.logit", "torch.logit", "prob", shapes=s)
+    rows += unary("erf", "special.erf", "torch.special.erf", shapes=s)
+    rows += unary("erfc", "special.erfc", "torch.special.erfc", shapes=s)
+    rows += unary("erfinv", "special.erfinv", "torch.special.erfinv", "unit", shapes=s)
+    rows += unary("erfcinv", "special.erfcinv", "(lambda t: torch.special.erfinv(1 - t))",
+                  "prob", shapes=s)
+    rows += unary("ndtr", "special.ndtr", "torch.special.ndtr", shapes=s)
+    rows += unary("log_ndtr", "special.log_ndtr", "torch.special.log_ndtr", shapes=s)
+    rows += unary("ndtri", "special.ndtri", "torch.special.ndtri", "prob", shapes=s)
+    rows += unary("gammaln", "special.gammaln", "torch.special.gammaln", "pos", shapes=s)
+    rows += unary("gamma", "special.gamma", "(lambda t: torch.exp(torch.lgamma(t)))", "pos",
+                  shapes=s)
+    rows += unary("digamma", "special.digamma", "torch.special.digamma", "pos", shapes=s)
+    rows += unary("psi", "special.psi", "torch.special.digamma", "pos", shapes=s)
+    rows += unary("entr", "special.entr", "torch.special.entr", "pos", shapes=s)
+    rows += [Case("polygamma", "special.polygamma(1, a)", "torch.special.polygamma(1, a)",
+                  {"a": (3,)}, domain="pos")]
+    rows += binary("xlogy", "special.xlogy", "torch.special.xlogy", ("real", "pos"),
+                   pairs=PAIRS[:4])
+    rows += binary("xlog1py", "special.xlog1py", "torch.special.xlog1py", ("real", "pos"),
+                   pairs=PAIRS[:4])
+    rows += binary("rel_entr", "special.rel_entr", "(lambda x, y: x * torch.log(x / y))",
+                   ("pos", "pos"), pairs=PAIRS[:4])
+    rows += binary("kl_div", "special.kl_div", "(lambda x, y: x * torch.log(x / y) - x + y)",
+                   ("pos", "pos"), pairs=PAIRS[:4])
+    rows += [
+        Case("logsumexp", "special.logsumexp(a)", "torch.logsumexp(a.flatten(), 0)",
+             {"a": (2, 3)}),
+        Case("logsumexp-axis", "special.logsumexp(a, axis=1)", "torch.logsumexp(a, 1)",
+             {"a": (2, 3, 2)}),
+        Case("logsumexp-keepdims", "special.logsumexp(a, axis=(0, 2), keepdims=True)",
+             "torch.logsumexp(a, (0, 2), keepdim=True)", {"a": (2, 3, 2)}),
+        Case("logsumexp-b", "special.logsumexp(a, axis=0, b=b)",
+             "torch.log(torch.sum(b * torch.exp(a), 0))", {"a": (3, 2), "b": ((3, 2), "pos")}),
+        Case("softmax", "special.softmax(a, axis=1)", "torch.softmax(a, 1)", {"a": (2, 3)}),
+        Case("softmax-all", "special.softmax(a)",
+             "torch.softmax(a.flatten(), 0).reshape(a.shape)", {"a": (2, 3)}),
+        Case("log_softmax", "special.log_softmax(a, axis=-1)", "torch.log_softmax(a, -1)",
+             {"a": (2, 3)}),
+        Case("log_softmax-all", "special.log_softmax(a)",
+             "torch.log_softmax(a.flatten(), 0).reshape(a.shape)", {"a": (2, 3)}),
+    ]
+    rows += [
+        Case("solve_triangular-lower", "scipy.linalg.solve_triangular(a, b, lower=True)",
+             "torch.linalg.solve_triangular(torch.tril(a), b[:, None], upper=False)[:, 0]",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("solve_triangular-upper", "scipy.linalg.solve_triangular(a, b)",
+             "torch.linalg.solve_triangular(torch.triu(a), b, upper=True)",
+             {"a": ((3, 3), "well"), "b": (3, 2)}),
+    ]
+    return rows
+
+
+CASES = (_elementwise() + _python() + _math() + _reductions() + _products() + _norms() +
+         _linalg() + _shapes() + _construction() + _special())
