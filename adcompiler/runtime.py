@@ -50,9 +50,12 @@ def broadcast_like(t, result):
 
 
 def zeros_like(x):
-    """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise."""
+    """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise,
+    and the same structure of zeros for a tuple or a dict."""
     if isinstance(x, tuple):
         return tuple(zeros_like(element) for element in x)
+    if isinstance(x, dict):
+        return {key: zeros_like(value) for key, value in x.items()}
     if isinstance(x, _ndarray):
         return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, np.generic):
@@ -108,9 +111,12 @@ def scalar_seed(result, where):
 
 
 def add_adjoints(a, b):
-    """a + b for adjoints that may be tuples (elementwise, not concatenation)."""
+    """a + b for adjoints that may be tuples or dicts (entry by entry; `+` would
+    concatenate tuples and fail on dicts)."""
     if type(a) is tuple:
         return tuple(add_adjoints(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {key: add_adjoints(a[key], b[key]) for key in a}
     return a + b
 
 
@@ -136,9 +142,12 @@ def checked_seed(seed, result, where):
 
 
 def as_gradient(adjoint, x):
-    """Give a gradient the type, shape and dtype of its argument `x`."""
+    """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
+    or dict of arrays, the same structure: like JAX's pytrees)."""
     if isinstance(x, tuple):
         return tuple(as_gradient(a, e) for a, e in zip(adjoint, x))
+    if isinstance(x, dict):
+        return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
     if isinstance(x, _ndarray):
         if x.dtype.kind == "c":
             reject_complex(x, "a differentiated argument", "the function")
@@ -178,6 +187,9 @@ def getitem_adjoint(g, x, index):
     For a tuple or list x (a tuple the function built, the result of np.split or
     np.linalg.eigh), a `SequenceAdjoint`: g at `index`, zeros elsewhere (zeros,
     not None, so that generated code can read any entry as a value)."""
+    if isinstance(x, dict):
+        # A dict's adjoint is a dict: g under the key read, zeros elsewhere.
+        return {key: g if key == index else zeros_like(value) for key, value in x.items()}
     if isinstance(x, (tuple, list)):
         pieces = [zeros_like(element) for element in x]
         if isinstance(index, slice):

@@ -16,13 +16,11 @@ import numpy as np
 
 import adcompiler as ad
 
-PARAMETERS = ("W1", "b1", "W2", "b2")
-
-
-def loss(W1, b1, W2, b2, X, Y):
-    """Softmax cross-entropy of the one-hot labels Y under a tanh network."""
-    hidden = np.tanh(X @ W1 + b1)
-    logits = hidden @ W2 + b2
+def loss(params, X, Y):
+    """Softmax cross-entropy of the one-hot labels Y under a tanh network whose
+    parameters are a dict of arrays; its gradient is a dict with the same keys."""
+    hidden = np.tanh(X @ params["W1"] + params["b1"])
+    logits = hidden @ params["W2"] + params["b2"]
     log_normaliser = np.log(np.sum(np.exp(logits), axis=1))
     return np.mean(log_normaliser - np.sum(logits * Y, axis=1))
 
@@ -53,18 +51,15 @@ def main(argv=None):
     params = {"W1": 0.5 * rng.standard_normal((2, hidden)), "b1": np.zeros(hidden),
               "W2": 0.5 * rng.standard_normal((hidden, 2)), "b2": np.zeros(2)}
 
-    # The parameters live in a dict, but the loss takes the arrays one by one:
-    # passing the dict itself (a pytree) arrives with pytree support.
-    loss_and_grads = ad.value_and_grad(loss, wrt=PARAMETERS)
+    loss_and_grads = ad.value_and_grad(loss)
     learning_rate = 0.5
     history = []
     for step in range(steps + 1):
-        value, grads = loss_and_grads(*(params[name] for name in PARAMETERS), X, Y)
+        value, grads = loss_and_grads(params, X, Y)
         history.append(value)
         if step % every == 0:
             print(f"step {step:4d}   loss {value:.4f}")
-        for name, gradient in zip(PARAMETERS, grads):
-            params[name] = params[name] - learning_rate * gradient
+        params = {name: params[name] - learning_rate * grads[name] for name in params}
 
     accuracy = np.mean(predict(params, X) == labels)
     print(f"training accuracy: {accuracy:.1%}")

@@ -399,3 +399,40 @@ PROGRAMS = {
                                            lambda: [rng().standard_normal(3),
                                                     rng(1).standard_normal(3)], (0,)),
 }
+
+
+def two_layer_network(params, x, labels):
+    hidden = np.tanh(x @ params["W1"] + params["b1"])
+    logits = hidden @ params["W2"] + params["b2"]
+    shifted = logits - np.sum(logits, axis=1, keepdims=True) / 3.0
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(labels * log_probs, axis=1))
+
+
+def t_two_layer_network(params, x, labels):
+    hidden = torch.tanh(x @ params["W1"] + params["b1"])
+    logits = hidden @ params["W2"] + params["b2"]
+    shifted = logits - torch.sum(logits, dim=1, keepdim=True) / 3.0
+    log_probs = shifted - torch.log(torch.sum(torch.exp(shifted), dim=1, keepdim=True))
+    return -torch.mean(torch.sum(labels * log_probs, dim=1))
+
+
+def builds_and_reads_dicts(x, y):
+    state = {"position": x * 2.0, "velocity": np.sin(y)}
+    for i in range(3):
+        state = {"position": state["position"] + 0.1 * state["velocity"],
+                 "velocity": state["velocity"] - 0.1 * state["position"]}
+    return np.sum(state["position"] ** 2) + np.sum(state["velocity"])
+
+
+def t_builds_and_reads_dicts(x, y):
+    state = {"position": x * 2.0, "velocity": torch.sin(y)}
+    for i in range(3):
+        state = {"position": state["position"] + 0.1 * state["velocity"],
+                 "velocity": state["velocity"] - 0.1 * state["position"]}
+    return torch.sum(state["position"] ** 2) + torch.sum(state["velocity"])
+
+
+PROGRAMS["dict-state-in-a-loop"] = (builds_and_reads_dicts, t_builds_and_reads_dicts,
+                                    lambda: [rng().standard_normal(3),
+                                             rng(1).standard_normal(3)], (0, 1))

@@ -78,6 +78,8 @@ def derivative_operands(rhs: gast.AST) -> list:
         return [rhs.value]
     if isinstance(rhs, (gast.Tuple, gast.List)):
         return list(rhs.elts)
+    if isinstance(rhs, gast.Dict):
+        return list(rhs.values)
     if isinstance(rhs, gast.Subscript):
         return [rhs.value]
     primitive = primitive_of(rhs)
@@ -136,7 +138,7 @@ def _definitions(stmts, out: list) -> list:
 
 
 def possible_tuples(definitions, params) -> set:
-    """Variables that may hold tuples: built from tuple literals, returned by
+    """Variables that may hold tuples or dicts: built from such literals, returned by
     user functions or by the runtime helpers that build tuple adjoints, read
     element by element, and copies of those. Their adjoints (and tangents) are
     added with `add_adjoints`: `+` would concatenate tuples."""
@@ -144,11 +146,11 @@ def possible_tuples(definitions, params) -> set:
     tuple_makers = (runtime.add_adjoints, runtime.getitem_adjoint, runtime.zeros_like)
     out = set()
     for target, rhs in definitions:
-        if isinstance(rhs, gast.Tuple) or (isinstance(rhs, gast.Call) and (
+        if isinstance(rhs, (gast.Tuple, gast.Dict)) or (isinstance(rhs, gast.Call) and (
                 is_user_function(primitive_of(rhs)) or primitive_of(rhs) in tuple_makers)):
             out.add(target)
         if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
-                isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, int):
+                isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, (int, str)):
             out.add(rhs.value.id)
     changed = True
     while changed:

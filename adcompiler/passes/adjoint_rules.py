@@ -133,6 +133,11 @@ class StatementAdjoints:
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             return [], ([(rhs.id, g)] if self._active(rhs) else [])
+        if operation.kind == "dict":
+            # The adjoint of a dict is a dict of adjoints, one per value.
+            return [], [(value.id, gast.Subscript(value=g, slice=nodes.clone(key),
+                                                  ctx=gast.Load()))
+                        for key, value in zip(rhs.keys, rhs.values) if self._active(value)]
         if operation.kind == "tuple":
             # The adjoint of a tuple is a tuple of adjoints, one per element.
             return [], [(element.id, gast.Subscript(value=g, slice=nodes.const(k),

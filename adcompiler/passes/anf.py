@@ -10,7 +10,7 @@ language (A-normal form), which is all the analyses and transformations see:
            | for name in name: stmt*
            | return atom | pass | assert ... | raise ...
     rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, k=atom)
-           | atom[index] | atom.attr | (atom, ...) | [atom, ...]
+           | atom[index] | atom.attr | (atom, ...) | [atom, ...] | {atom: atom, ...}
     atom  := name | constant | a module-level reference such as np.pi
 
 A list or tuple literal passed to a function that has a general (not
@@ -216,6 +216,10 @@ class _Normaliser:
         if isinstance(expr, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in expr.elts]
             return nodes.copy_location(type(expr)(elts=elts, ctx=gast.Load()), expr)
+        if isinstance(expr, gast.Dict):
+            keys = [self.atom(k, out) for k in expr.keys]
+            values = [self.atom(v, out) for v in expr.values]
+            return nodes.copy_location(gast.Dict(keys=keys, values=values), expr)
         if isinstance(expr, gast.JoinedStr):
             return expr  # an f-string: opaque and never differentiated
         raise InternalCompilerError(f"normalisation met an unfenced expression "

@@ -28,7 +28,7 @@ ALLOWED = {
     gast.While, gast.For, gast.Return, gast.Pass, gast.Assert, gast.Raise,
     # expressions
     gast.BoolOp, gast.BinOp, gast.UnaryOp, gast.IfExp, gast.Compare, gast.Call,
-    gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple,
+    gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
     # operators and contexts
     gast.Load, gast.Store, gast.Param, gast.Del,
@@ -69,7 +69,6 @@ _REJECTED_BY_NAME = {
                         "or np.sum over an array."),
     "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
     "Starred": ("starred expressions (*args)", "pass the arguments one by one."),
-    "Dict": ("dict literals", _LATER + "use separate variables or a tuple."),
     "Set": ("set literals", "use a tuple."),
     "Match": ("'match' statements", "use if/elif/else."),
     "TypeAlias": ("'type' statements", "move the alias to module level."),
@@ -144,6 +143,9 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
                 if not isinstance(elt, gast.Name):
                     _reject(parsed, elt, "this assignment target",
                             "assign to plain variable names.")
+        if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
+            _reject(parsed, node, "dict unpacking ({**d})",
+                    "build the dict key by key.")
         if isinstance(node, (gast.For, gast.While)) and node.orelse:
             _reject(parsed, node, f"'{type(node).__name__.lower()} ... else' loops",
                     "set a flag in the loop and test it after the loop.")

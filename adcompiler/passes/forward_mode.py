@@ -185,6 +185,15 @@ class _Forward:
             zero.discard(target)
             return [primal, nodes.assign(self.tangent(target), type(rhs)(elts=tangents,
                                                                          ctx=gast.Load()))]
+        if isinstance(rhs, gast.Dict):
+            if not any(self.activity.is_active(v) and v.id not in zero for v in rhs.values
+                       if isinstance(v, gast.Name)):
+                zero.add(target)
+                return [primal]
+            tangents = gast.Dict(keys=[nodes.clone(k) for k in rhs.keys],
+                                 values=[self._tangent_of(v, zero) for v in rhs.values])
+            zero.discard(target)
+            return [primal, nodes.assign(self.tangent(target), tangents)]
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             if self.activity.is_active(rhs) and rhs.id not in zero:

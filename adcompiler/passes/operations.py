@@ -32,7 +32,7 @@ from .anf import bind_arguments, primitive_of
 
 @dataclass
 class Operation:
-    kind: str                      # copy | constant | tuple | rule | user | inactive
+    kind: str                      # copy | constant | tuple | dict | rule | user | inactive
     rule: object = None
     primitive: object = None
     bound: dict = field(default_factory=dict)      # parameter -> atom
@@ -144,6 +144,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("constant")
     if isinstance(rhs, gast.Tuple) and any(activity.is_active(e) for e in rhs.elts):
         return Operation("tuple")
+    if isinstance(rhs, gast.Dict):
+        return Operation("dict" if any(activity.is_active(v) for v in rhs.values)
+                         else "constant")
     if isinstance(rhs, (gast.Tuple, gast.List)):
         if any(activity.is_active(e) for e in rhs.elts):
             raise UnsupportedSyntaxError(
