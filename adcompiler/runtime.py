@@ -205,6 +205,35 @@ def getitem_adjoint(g, x, index):
     return out
 
 
+def setitem(x, index, value):
+    """A copy of x with x[index] = value: what `x[index] = value` means in
+    differentiated code (the caller's arrays are never written)."""
+    if isinstance(x, dict):
+        updated = dict(x)
+    else:
+        keep = isinstance(x, _ndarray) and x.dtype.kind == "f"
+        updated = np.array(x, dtype=x.dtype if keep else np.result_type(value, float))
+    updated[index] = value
+    return updated
+
+
+def setitem_value_adjoint(g, index, value):
+    """Adjoint of setitem with respect to the value written: g at the written
+    positions, summed to the value's shape; where an integer-array index repeats
+    a position, only the write that NumPy keeps (the last) receives it."""
+    if isinstance(g, dict):
+        return g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, (list, _ndarray)) for p in parts):
+        writes = np.zeros(np.shape(g), dtype=np.int64)
+        selected = np.shape(writes[index])
+        order = np.arange(1, int(np.prod(selected)) + 1).reshape(selected)
+        writes[index] = order
+        kept = writes[index] == order
+        return unbroadcast(np.where(kept, g[index], 0.0), value)
+    return unbroadcast(g[index], value)
+
+
 def transpose_adjoint(g, axes):
     """Adjoint of np.transpose(a, axes): transpose back with the inverse permutation."""
     if axes is None:
@@ -314,7 +343,7 @@ def two_norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
-    "add_adjoints": add_adjoints,
+    "add_adjoints": add_adjoints, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
     "sign": sign,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,

@@ -45,9 +45,9 @@ def no_return(x):
     y = x * 2  # noqa: F841 (the missing return is the point)
 
 
-def writes_array_element(x):
+def sets_an_attribute(x):
     y = x * 1.0
-    y[0] = 3.0
+    y.shape = (3,)
     return np.sum(y)
 
 

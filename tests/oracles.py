@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -38,7 +40,8 @@ def finite_difference_gradient(fn, args, index, seed=None, step=1e-6):
             probe = x.copy().reshape(-1)
             probe[k] += sign * step
             args[index] = probe.reshape(x.shape) if x.shape else float(probe[0])
-            value = np.asarray(fn(*args), dtype=np.float64)
+            # Fresh copies per call: the function may write into its arguments.
+            value = np.asarray(fn(*copy.deepcopy(args)), dtype=np.float64)
             shifted.append(np.sum(value * (1.0 if seed is None else seed)))
         flat[k] = (shifted[0] - shifted[1]) / (2 * step)
     return grad

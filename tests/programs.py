@@ -436,3 +436,41 @@ def t_builds_and_reads_dicts(x, y):
 PROGRAMS["dict-state-in-a-loop"] = (builds_and_reads_dicts, t_builds_and_reads_dicts,
                                     lambda: [rng().standard_normal(3),
                                              rng(1).standard_normal(3)], (0, 1))
+
+
+def fills_elementwise(x):
+    y = np.zeros(4)
+    for i in range(4):
+        y[i] = np.sin(x[i]) * x[(i + 1) % 4]
+    y[1:3] += x[0] * 2.0
+    return np.sum(y * y)
+
+
+def t_fills_elementwise(x):
+    y = torch.zeros(4, dtype=torch.float64)
+    for i in range(4):
+        y[i] = torch.sin(x[i]) * x[(i + 1) % 4]
+    y[1:3] += x[0] * 2.0
+    return torch.sum(y * y)
+
+
+def overwrites_an_argument(x, v):
+    x[0] = v[1] * 3.0
+    x[np.array([1, 2])] = v * v
+    x[:, ] = x * 2.0
+    return np.sum(np.sin(x))
+
+
+def t_overwrites_an_argument(x, v):
+    x = x.clone()
+    x[0] = v[1] * 3.0
+    x[torch.tensor([1, 2])] = v * v
+    x = x * 2.0
+    return torch.sum(torch.sin(x))
+
+
+PROGRAMS["element-writes-in-a-loop"] = (fills_elementwise, t_fills_elementwise,
+                                        lambda: [rng().standard_normal(4)], (0,))
+PROGRAMS["writes-into-an-argument"] = (overwrites_an_argument, t_overwrites_an_argument,
+                                       lambda: [rng().standard_normal(4),
+                                                rng(1).standard_normal(2)], (0, 1))

@@ -28,7 +28,7 @@ def line_of(function, text):
     (cases.uses_yield, "generators", "yield x"),
     (cases.uses_break, "'break'", "    break"),
     (cases.early_return, "'return' before the end", "return x * 2"),
-    (cases.writes_array_element, "assignments into array elements", "y[0] = 3.0"),
+    (cases.sets_an_attribute, "assignments to attributes", "y.shape = (3,)"),
     (cases.uses_lambda, "lambda expressions", "lambda v"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_unsupported_syntax_names_construct_file_and_line(function, construct, marker):

@@ -67,6 +67,7 @@ import importlib.util
 import itertools
 import math
 import sys
+import traceback
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -434,6 +435,19 @@ def describe(source, x, y, derivative_source=None) -> str:
     return text
 
 
+def attempt(function, *args, **kwargs):
+    """`(function(...), None)`, or `(None, the end of the traceback)` if it raised.
+
+    The failure is reported by an assert outside any `except` block: a chained
+    exception would carry the generated code's line numbers, which hypothesis
+    would take for a different failure on every example."""
+    try:
+        return function(*args, **kwargs), None
+    except Exception as err:
+        lines = traceback.format_exception(type(err), err, err.__traceback__)
+        return None, "".join(lines[-4:])
+
+
 def check_against_torch(program, directory):
     arrays, source, x, y = program
     note(source)
@@ -445,16 +459,13 @@ def check_against_torch(program, directory):
     problem = mismatch(value, expected_value)
     assert problem is None, f"primal value differs from torch: {problem}" + describe(source, x, y)
 
-    try:
-        df = ad.grad(f, wrt=(0, 1))
-    except Exception as err:
-        raise AssertionError(f"adcompiler failed to compile the program: {err!r}"
-                             + describe(source, x, y)) from err
-    try:
-        dx, dy = df(np.copy(x), np.copy(y)) if arrays else df(x, y)
-    except Exception as err:
-        raise AssertionError(f"the generated gradient raised {err!r}"
-                             + describe(source, x, y, ad.source(df))) from err
+    df, error = attempt(ad.grad, f, wrt=(0, 1))
+    assert error is None, ("adcompiler failed to compile the program:\n" + error
+                           + describe(source, x, y))
+    gradients, error = attempt(df, np.copy(x), np.copy(y)) if arrays else attempt(df, x, y)
+    assert error is None, ("the generated gradient raised:\n" + error
+                           + describe(source, x, y, ad.source(df)))
+    dx, dy = gradients
     for label, got, expected, argument in (("x", dx, expected_dx, x), ("y", dy, expected_dy, y)):
         assert type(got) is type(argument), (
             f"d/d{label} is a {type(got).__name__}, the argument a {type(argument).__name__}"

@@ -87,7 +87,10 @@ class _Normaliser:
 
     def statement(self, stmt) -> list:
         out: list = []
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, (gast.Assign, gast.AugAssign)) and isinstance(
+                stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target, gast.Subscript):
+            self.element_update(stmt, out)
+        elif isinstance(stmt, gast.Assign):
             self.assign(stmt.targets[0], stmt.value, out, stmt)
         elif isinstance(stmt, gast.AnnAssign):
             self.assign(stmt.target, stmt.value, out, stmt)
@@ -145,6 +148,24 @@ class _Normaliser:
             out.append(nodes.copy_location(nodes.assign(temp, rhs), origin))
             rhs = nodes.name(temp)
         out.append(nodes.copy_location(nodes.assign(target.id, rhs), origin))
+
+    def element_update(self, stmt, out: list) -> None:
+        """`x[i] = v` -> `x = setitem(x, i, v)`; `x[i] += v` reads x[i] first.
+        setitem returns an updated copy: the caller's arrays are never written,
+        and values saved for the adjoint sweep are never changed behind its back."""
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+        index = self.index(target.slice, out)
+        if isinstance(stmt, gast.AugAssign):
+            current = self.atom(gast.Subscript(value=nodes.name(target.value.id), slice=index,
+                                               ctx=gast.Load()), out)
+            value = self.atom(nodes.copy_location(
+                gast.BinOp(left=current, op=stmt.op, right=stmt.value), stmt), out)
+        else:
+            value = self.atom(stmt.value, out)
+        update = nodes.call(self.helper_function("setitem", None), [
+            nodes.name(target.value.id), index_expression(index), value])
+        self.assign(nodes.name(target.value.id, "store"), nodes.copy_location(update, stmt),
+                    out, stmt)
 
     def _needs_temporary(self, target: str, rhs) -> bool:
         """Whether the derivative of `target = rhs` reads the old value of `target`."""
@@ -306,6 +327,13 @@ class _Normaliser:
                                                   ctx=gast.Load()), expr)
 
     def helper_function(self, module: str, function) -> gast.AST:
+        """A reference to `module.function` (np.sum), or with `function` None to
+        the runtime helper named `module` (setitem), resolved like user code."""
+        if function is None:
+            from .. import runtime
+            reference = nodes.name(self.ctx.helper(module))
+            nodes.annotate(reference, "value", runtime.GENERATED_CODE_HELPERS[module])
+            return reference
         reference = nodes.attribute(nodes.name(self.ctx.helper(module)), function.__name__)
         nodes.annotate(reference, "value", function)
         return reference
@@ -322,6 +350,17 @@ def literal_names(atom: gast.AST, path: tuple = ()) -> list:
             found += literal_names(elt, path + (position,))
         return found
     return []
+
+
+def index_expression(index: gast.AST) -> gast.AST:
+    """A normalised index as an ordinary expression: `1:3` -> `slice(1, 3, None)`."""
+    if isinstance(index, gast.Slice):
+        parts = [nodes.const(None) if p is None else nodes.clone(p)
+                 for p in (index.lower, index.upper, index.step)]
+        return nodes.call(nodes.name("slice"), parts)
+    if isinstance(index, gast.Tuple):
+        return nodes.tuple_([index_expression(e) for e in index.elts])
+    return nodes.clone(index)
 
 
 def bind_arguments(rule, call_or_op) -> dict | None:

@@ -134,9 +134,13 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
                 node, (gast.AugAssign, gast.For)) else [target]
             for elt in elts:
                 if isinstance(elt, gast.Subscript):
-                    _reject(parsed, elt, "assignments into array elements (x[i] = ...)",
-                            _LATER + "build the result with np.where, np.concatenate or "
-                            "arithmetic on whole arrays.")
+                    # x[i] = v and x[i] += v on a variable: normalised into an update.
+                    if elt is target and isinstance(node, (gast.Assign, gast.AugAssign)) \
+                            and isinstance(elt.value, gast.Name):
+                        continue
+                    _reject(parsed, elt, "this assignment into an element",
+                            "assign into an element of a plain variable, one target per "
+                            "statement: x[i] = v or x[i] += v.")
                 if isinstance(elt, gast.Attribute):
                     _reject(parsed, elt, "assignments to attributes (obj.attr = ...)",
                             "keep the value in a local variable and return it.")

@@ -27,7 +27,7 @@ from ..printer import to_source
 from ..rules import registry
 from ..source import describe_callable
 from .activity import Activity, is_user_function
-from .anf import bind_arguments, primitive_of
+from .anf import bind_arguments, index_expression, primitive_of
 
 
 @dataclass
@@ -47,17 +47,6 @@ class Operation:
         result (only if another operand is a variable)."""
         return any(isinstance(atom, gast.Name) for name, atom in self.bound.items()
                    if name != param and name in self.rule.signature.parameters)
-
-
-def index_value(index: gast.AST) -> gast.AST:
-    """An index as an ordinary expression: `1:3` -> `slice(1, 3, None)`."""
-    if isinstance(index, gast.Slice):
-        parts = [nodes.const(None) if p is None else nodes.clone(p)
-                 for p in (index.lower, index.upper, index.step)]
-        return nodes.call(nodes.name("slice"), parts)
-    if isinstance(index, gast.Tuple):
-        return nodes.tuple_([index_value(e) for e in index.elts])
-    return nodes.clone(index)
 
 
 def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
@@ -180,7 +169,7 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             f"{rule.name} is called with arguments its derivative rule does not cover "
             f"(the rule's signature is ({', '.join(rule.signature.parameters)}))",
             location, help="Call it with the arguments the rule names.")
-    bindings = {name: index_value(atom) if primitive is operator.getitem and
+    bindings = {name: index_expression(atom) if primitive is operator.getitem and
                 name == "index" else atom for name, atom in bound.items()}
     return Operation("rule", rule, primitive, bound, bindings)
 

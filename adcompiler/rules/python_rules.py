@@ -9,6 +9,8 @@ float code stays float code.
 import builtins
 import operator
 
+from .. import runtime
+
 from .registry import linear_rule, nondifferentiable, pointwise
 
 RULES = [
@@ -31,6 +33,13 @@ RULES = [
     linear_rule(operator.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),
+    # x[index] = value, normalised to x = setitem(x, index, value) (an updated copy).
+    linear_rule(runtime.setitem, "x, index, value",
+                adjoint={"x": "setitem(g, index, 0.0)",
+                         "value": "setitem_value_adjoint(g, index, value)"},
+                tangent={"x": "setitem(g, index, 0.0)",
+                         "value": "setitem(zeros_like(result), index, g)"},
+                label="element write x[index] = value, as setitem"),
     linear_rule(operator.getitem, "x, index",
                 adjoint={"x": "getitem_adjoint(g, x, index)"},
                 tangent={"x": "g[index]"}),
