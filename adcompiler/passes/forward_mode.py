@@ -31,7 +31,7 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity, is_user_function, mutated_lists, _definitions
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate, list_method
+from .operations import bind_user_call, classify, instantiate, list_method, loop_fixpoint
 
 
 class _Forward:
@@ -98,19 +98,8 @@ class _Forward:
         return nodes.assign(self.tangent(variable), self._zero(variable))
 
     def loop(self, stmt, zero: set) -> tuple[list, set]:
-        if isinstance(stmt, gast.For) and self.activity.is_active(stmt.iter):
-            raise UnsupportedSyntaxError(
-                "iterating directly over a differentiated array is not supported yet",
-                self.ctx.parsed.location(stmt),
-                help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
-        loop_zero = set(zero)
-        while True:
-            state = self.ctx.namer.snapshot()
-            body, zero_out = self.block(stmt.body, loop_zero)
-            if loop_zero <= zero_out:
-                break
-            loop_zero &= zero_out
-            self.ctx.namer.restore(state)
+        body, loop_zero, zero_out = loop_fixpoint(stmt, self.block, zero, self.ctx,
+                                                  self.activity)
         body += [self._init(v) for v in sorted(zero_out - loop_zero)]
         # Tangents that become non-zero inside the loop start at zero, if their
         # variable exists before the loop (otherwise the body assigns it first).

@@ -193,3 +193,25 @@ def list_method(rhs: gast.AST, name: str) -> bool:
     return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
         isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
         nodes.annotation(rhs.func, "value", None) is None
+
+
+def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
+    """Zero tracking through a loop, for both modes: the derivative code of a
+    loop body must be valid for every iteration, so find the variables whose
+    derivative is zero at *every* iteration boundary. Returns the body's code
+    (generated for that set), the set, and the zero set where the body ends.
+    `walk_body(stmts, zero) -> (code, zero)` generates code; names it hands out
+    in trial rounds are taken back."""
+    if isinstance(stmt, gast.For) and activity.is_active(stmt.iter):
+        raise UnsupportedSyntaxError(
+            "iterating directly over a differentiated array is not supported yet",
+            ctx.parsed.location(stmt),
+            help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
+    loop_zero = set(zero)
+    while True:
+        state = ctx.namer.snapshot()
+        body, zero_out = walk_body(stmt.body, loop_zero)
+        if loop_zero <= zero_out:
+            return body, loop_zero, zero_out
+        loop_zero &= zero_out
+        ctx.namer.restore(state)

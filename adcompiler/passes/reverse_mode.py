@@ -47,6 +47,7 @@ from . import adjoint_rules
 from ..rules import registry
 from .activity import Activity
 from .anf import primitive_of
+from .operations import loop_fixpoint
 
 
 @dataclass(eq=False)
@@ -148,21 +149,8 @@ class _Reverse:
             self.ctx.parsed.location(stmt))
 
     def adjoint_loop(self, stmt, zero: set) -> tuple[list, set]:
-        if isinstance(stmt, gast.For) and self.activity.is_active(stmt.iter):
-            raise UnsupportedSyntaxError(
-                "iterating directly over a differentiated array is not supported yet",
-                self.ctx.parsed.location(stmt),
-                help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
-        # The body's adjoint must be valid for every iteration: find the set of
-        # variables whose adjoint is zero at every iteration boundary.
-        loop_zero = set(zero)
-        while True:
-            state = self.ctx.namer.snapshot()
-            body, zero_out = self.adjoint_block(stmt.body, loop_zero)
-            if loop_zero <= zero_out:
-                break
-            loop_zero &= zero_out
-            self.ctx.namer.restore(state)
+        body, loop_zero, zero_out = loop_fixpoint(stmt, self.adjoint_block, zero, self.ctx,
+                                                  self.activity)
         body += [self._zero_init(v) for v in sorted(zero_out - loop_zero)]
         before = [self._zero_init(v) for v in sorted(zero - loop_zero)]
         # Adjoints zeroed just above, of variables the loop never assigns, are
