@@ -1,7 +1,7 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> resolve -> normalise -> activity -> reverse -> simplify
-           -> verify -> print -> compile
+    source -> fence -> lower control -> resolve -> normalise -> activity
+           -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -19,9 +19,10 @@ from .context import Context
 from .passes.activity import Activity, analyse
 from .passes.anf import normalise
 from .passes.fence import fence
+from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .printer import to_source
-from .source import parse_function
+from .source import ParsedFunction, parse_function
 
 
 @dataclass
@@ -31,18 +32,25 @@ class FrontEnd:
     activity: Activity
 
 
-def front_end(function, wrt: tuple) -> FrontEnd:
-    """Parse, fence, resolve, normalise and analyse `function`."""
+def lowered(function) -> ParsedFunction:
+    """Parse and fence `function`, lower its control flow and resolve its names."""
     parsed = parse_function(function)
     fence(parsed)
+    lower_control(parsed)
     resolve(parsed)
+    return parsed
+
+
+def front_end(function, wrt: tuple) -> FrontEnd:
+    """Parse, fence, lower, resolve, normalise and analyse `function`."""
+    parsed = lowered(function)
     ctx = Context.create(parsed, wrt)
     normalised = normalise(nodes.clone(parsed.tree), ctx)
     activity = analyse(normalised, ctx)
     return FrontEnd(ctx, normalised, activity)
 
 
-STAGES = ("parse", "normalise", "activity")
+STAGES = ("parse", "lower", "normalise", "activity")
 
 
 def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
@@ -59,6 +67,8 @@ def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
     """
     if stage == "parse":
         return to_source(parse_function(function).tree)
+    if stage == "lower":
+        return to_source(lowered(function).tree)
     result = front_end(function, wrt)
     if stage == "normalise":
         return to_source(result.normalised)

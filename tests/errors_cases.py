@@ -27,18 +27,43 @@ def uses_yield(x):
     yield x * 2
 
 
-def uses_break(x):
-    for i in range(3):
-        if i > 1:
-            break
-        x = x * 2
+def bare_return(x):
+    if np.sum(x) > 0:
+        return
     return x
 
 
-def early_return(x):
+def may_end_without_return(x):
     if np.sum(x) > 0:
         return x * 2
-    return x
+
+
+def loops_over_dict_items(x, weights):
+    for name, w in weights.items():
+        x = x * w
+    return np.sum(x)
+
+
+def unpacks_too_many(x, y):
+    s = 0.0
+    for a, b, c in zip(x, y):
+        s = s + a * b
+    return s
+
+
+def reverses_enumerate(x):
+    s = 0.0
+    for i, a in reversed(enumerate(x)):
+        s = s + a * i
+    return s
+
+
+def shadows_len(x):
+    len = 3
+    s = x * 0.0
+    for row in x:
+        s = s + row * len
+    return np.sum(s)
 
 
 def no_return(x):

@@ -337,6 +337,382 @@ def t_tuples_packed_and_unpacked(x, y):
     return torch.sum(second * first + first)
 
 
+# -- break, continue, early return, for over sequences (lower_control.py) --------
+
+def break_in_for(x):
+    s = x * 0.0
+    for i in range(10):
+        s = s + np.sin(x * i)
+        if np.sum(s) > 1.5:
+            break
+        x = x * 1.1
+    return np.sum(s * x) + i
+
+
+def t_break_in_for(x):
+    s = x * 0.0
+    for i in range(10):
+        s = s + torch.sin(x * i)
+        if torch.sum(s) > 1.5:
+            break
+        x = x * 1.1
+    return torch.sum(s * x) + i
+
+
+def break_in_while(x):
+    y = x
+    k = 0
+    while k < 20:
+        y = np.tanh(y) * 1.5 + 0.1 * x
+        if np.max(np.abs(y)) > 1.2:
+            break
+        k = k + 1
+    return np.sum(y * y) * (k + 1)
+
+
+def t_break_in_while(x):
+    y = x
+    k = 0
+    while k < 20:
+        y = torch.tanh(y) * 1.5 + 0.1 * x
+        if torch.max(torch.abs(y)) > 1.2:
+            break
+        k = k + 1
+    return torch.sum(y * y) * (k + 1)
+
+
+def continue_in_loops(x):
+    s = x * 0.0
+    for i in range(6):
+        if i % 2 == 1:
+            continue
+        s = s + np.sin(x) * i
+        if np.sum(s) > 0.5:
+            s = s * 0.9
+            if i > 3:
+                continue
+            s = s + 0.1
+        s = s * 1.1
+    k = 0
+    while k < 4:
+        k = k + 1
+        if k == 2:
+            continue
+        s = s + np.cos(s) * 0.1
+    return np.sum(s)
+
+
+def t_continue_in_loops(x):
+    s = x * 0.0
+    for i in range(6):
+        if i % 2 == 1:
+            continue
+        s = s + torch.sin(x) * i
+        if torch.sum(s) > 0.5:
+            s = s * 0.9
+            if i > 3:
+                continue
+            s = s + 0.1
+        s = s * 1.1
+    k = 0
+    while k < 4:
+        k = k + 1
+        if k == 2:
+            continue
+        s = s + torch.cos(s) * 0.1
+    return torch.sum(s)
+
+
+def nested_loops_inner_break(x, w):
+    acc = x * 0.0
+    for i in range(4):
+        for j in range(5):
+            acc = acc + np.sin(x * w) * (i + j)
+            if np.sum(acc) > 2.0 + i:
+                if j > 1:
+                    break
+                acc = acc * 0.5
+        x = x * 0.9
+    return np.sum(acc * acc) + j
+
+
+def t_nested_loops_inner_break(x, w):
+    acc = x * 0.0
+    for i in range(4):
+        for j in range(5):
+            acc = acc + torch.sin(x * w) * (i + j)
+            if torch.sum(acc) > 2.0 + i:
+                if j > 1:
+                    break
+                acc = acc * 0.5
+        x = x * 0.9
+    return torch.sum(acc * acc) + j
+
+
+def newton_sqrt(a):
+    # The solver from the issue: iterate until converged, then stop.
+    x = a * 0.5 + 0.5
+    while True:
+        x_next = 0.5 * (x + a / x)
+        if np.max(np.abs(x_next - x)) < 1e-10:
+            break
+        x = x_next
+    return np.sum(x_next)
+
+
+def t_newton_sqrt(a):
+    x = a * 0.5 + 0.5
+    while True:
+        x_next = 0.5 * (x + a / x)
+        if torch.max(torch.abs(x_next - x)) < 1e-10:
+            break
+        x = x_next
+    return torch.sum(x_next)
+
+
+def fixed_point_layer(w, x):
+    # An implicit layer z = tanh(w z + x), solved by iteration; returns when converged.
+    z = x * 0.0
+    while True:
+        z_next = np.tanh(w @ z + x)
+        if np.linalg.norm(z_next - z) < 1e-10:
+            return np.sum(z_next * z_next)
+        z = z_next
+
+
+def t_fixed_point_layer(w, x):
+    z = x * 0.0
+    while True:
+        z_next = torch.tanh(w @ z + x)
+        if torch.linalg.norm(z_next - z) < 1e-10:
+            return torch.sum(z_next * z_next)
+        z = z_next
+
+
+def early_returns_in_branches(x):
+    s = np.sum(x)
+    if s > 2.0:
+        return np.sum(np.sin(x))
+    if s < -2.0:
+        return np.sum(x * x)
+    y = np.exp(x) * 0.5
+    if np.sum(y) > 3.0:
+        return np.sum(y)
+    return np.sum(y * x)
+
+
+def t_early_returns_in_branches(x):
+    s = torch.sum(x)
+    if s > 2.0:
+        return torch.sum(torch.sin(x))
+    if s < -2.0:
+        return torch.sum(x * x)
+    y = torch.exp(x) * 0.5
+    if torch.sum(y) > 3.0:
+        return torch.sum(y)
+    return torch.sum(y * x)
+
+
+def return_inside_loop(x):
+    s = x * 0.0
+    for i in range(6):
+        s = s + np.cos(x * i)
+        if np.sum(s) > 10.0:
+            return np.sum(s * x)
+    s = s * 2.0
+    return np.sum(s)
+
+
+def t_return_inside_loop(x):
+    s = x * 0.0
+    for i in range(6):
+        s = s + torch.cos(x * i)
+        if torch.sum(s) > 10.0:
+            return torch.sum(s * x)
+    s = s * 2.0
+    return torch.sum(s)
+
+
+def return_from_nested_loops(x):
+    y = x * 1.0
+    for i in range(3):
+        k = 0
+        while k < 3:
+            y = np.sin(y) + x * 0.5
+            if np.sum(y) > 2.5:
+                return np.sum(y) * (i + k)
+            k = k + 1
+        y = y * 1.2
+    if np.sum(y) > 0.0:
+        return np.sum(y * y)
+    return np.sum(y)
+
+
+def t_return_from_nested_loops(x):
+    y = x * 1.0
+    for i in range(3):
+        k = 0
+        while k < 3:
+            y = torch.sin(y) + x * 0.5
+            if torch.sum(y) > 2.5:
+                return torch.sum(y) * (i + k)
+            k = k + 1
+        y = y * 1.2
+    if torch.sum(y) > 0.0:
+        return torch.sum(y * y)
+    return torch.sum(y)
+
+
+def loop_else_clauses(x):
+    y = x * 1.0
+    for i in range(4):
+        y = y * 0.8 + np.sin(x)
+        if np.sum(y) > 5.0:
+            break
+    else:
+        y = y * 3.0
+    k = 0
+    while k < 2:
+        y = np.tanh(y)
+        k = k + 1
+    else:
+        y = y + x
+    return np.sum(y)
+
+
+def t_loop_else_clauses(x):
+    y = x * 1.0
+    for i in range(4):
+        y = y * 0.8 + torch.sin(x)
+        if torch.sum(y) > 5.0:
+            break
+    else:
+        y = y * 3.0
+    k = 0
+    while k < 2:
+        y = torch.tanh(y)
+        k = k + 1
+    else:
+        y = y + x
+    return torch.sum(y)
+
+
+def rows_of_an_array(xs, w):
+    h = w * 0.0
+    for row in xs:
+        h = np.tanh(row * w + h * 0.5)
+    return np.sum(h * h)
+
+
+def t_rows_of_an_array(xs, w):
+    h = w * 0.0
+    for row in xs:
+        h = torch.tanh(row * w + h * 0.5)
+    return torch.sum(h * h)
+
+
+def enumerate_rows(xs, w):
+    s = 0.0
+    for i, row in enumerate(xs):
+        s = s + np.sum(np.sin(row @ w)) * (i + 1)
+    for i, row in enumerate(xs, 1):
+        s = s + np.sum(row) / i
+    return s
+
+
+def t_enumerate_rows(xs, w):
+    s = 0.0
+    for i, row in enumerate(xs):
+        s = s + torch.sum(torch.sin(row @ w)) * (i + 1)
+    for i, row in enumerate(xs, 1):
+        s = s + torch.sum(row) / i
+    return s
+
+
+def zip_arrays(a, b):
+    s = 0.0
+    for u, v in zip(a, b):
+        s = s + np.sum(u * v) + np.sum(np.exp(u) * 0.1)
+    for i, (u, v) in enumerate(zip(a, b[1:])):
+        s = s + np.sum(u - v) * i
+    return s
+
+
+def t_zip_arrays(a, b):
+    s = 0.0
+    for u, v in zip(a, b):
+        s = s + torch.sum(u * v) + torch.sum(torch.exp(u) * 0.1)
+    for i, (u, v) in enumerate(zip(a, b[1:])):
+        s = s + torch.sum(u - v) * i
+    return s
+
+
+def reversed_sequences(xs):
+    h = xs[0] * 0.0
+    for row in reversed(xs):
+        h = np.tanh(h * 0.9 + row)
+    for i in reversed(range(3)):
+        h = h * (i + 1) * 0.5
+    return np.sum(h)
+
+
+def t_reversed_sequences(xs):
+    h = xs[0] * 0.0
+    for row in reversed(xs):
+        h = torch.tanh(h * 0.9 + row)
+    for i in reversed(range(3)):
+        h = h * (i + 1) * 0.5
+    return torch.sum(h)
+
+
+SCALES = [0.5, 1.0, 2.0]
+SHIFTS = (0.1, -0.2, 0.3)
+
+
+def constant_sequences(x):
+    y = x * 0.0
+    for c in [0.5, 1.5, 2.5]:
+        y = y + np.sin(x * c)
+    for scale, shift in zip(SCALES, SHIFTS):
+        y = y * scale + shift
+    for i, c in enumerate((3.0, 4.0)):
+        if c > 3.5:
+            continue
+        y = y + x * c * i
+    return np.sum(y * y)
+
+
+def t_constant_sequences(x):
+    y = x * 0.0
+    for c in [0.5, 1.5, 2.5]:
+        y = y + torch.sin(x * c)
+    for scale, shift in zip(SCALES, SHIFTS):
+        y = y * scale + shift
+    for i, c in enumerate((3.0, 4.0)):
+        if c > 3.5:
+            continue
+        y = y + x * c * i
+    return torch.sum(y * y)
+
+
+def break_over_rows(xs, w):
+    h = w * 0.0
+    for row in xs:
+        h = np.tanh(row * w + h)
+        if np.sum(h) > 1.5:
+            break
+    return np.sum(h * row)
+
+
+def t_break_over_rows(xs, w):
+    h = w * 0.0
+    for row in xs:
+        h = torch.tanh(row * w + h)
+        if torch.sum(h) > 1.5:
+            break
+    return torch.sum(h * row)
+
+
 def rng(seed=0):
     return np.random.default_rng(seed)
 
@@ -398,6 +774,58 @@ PROGRAMS = {
                                            t_inactive_overwrite_of_a_read_value,
                                            lambda: [rng().standard_normal(3),
                                                     rng(1).standard_normal(3)], (0,)),
+    "break-in-for": (break_in_for, t_break_in_for,
+                     lambda: [rng(1).standard_normal(3) * 0.05 + 0.1], (0,)),
+    "break-in-for-never-taken": (break_in_for, t_break_in_for,
+                                 lambda: [rng(1).standard_normal(3) * 0.01], (0,)),
+    "break-in-while": (break_in_while, t_break_in_while,
+                       lambda: [rng(2).standard_normal(3) * 0.3 + 0.3], (0,)),
+    "continue-in-loops": (continue_in_loops, t_continue_in_loops,
+                          lambda: [rng(3).standard_normal(3) * 0.5 + 0.3], (0,)),
+    "nested-loops-inner-break": (nested_loops_inner_break, t_nested_loops_inner_break,
+                                 lambda: [rng(4).standard_normal(3) * 0.5 + 0.5,
+                                          rng(5).standard_normal(3) * 0.5 + 0.5], (0, 1)),
+    "newton-sqrt-while-true-break": (newton_sqrt, t_newton_sqrt,
+                                     lambda: [np.abs(rng(6).standard_normal(4)) + 0.5], (0,)),
+    "fixed-point-while-true-return": (fixed_point_layer, t_fixed_point_layer,
+                                      lambda: [rng(7).standard_normal((3, 3)) * 0.2,
+                                               rng(8).standard_normal(3)], (0, 1)),
+    "early-return-first-branch": (early_returns_in_branches, t_early_returns_in_branches,
+                                  lambda: [np.array([1.0, 0.7, 0.9])], (0,)),
+    "early-return-second-branch": (early_returns_in_branches, t_early_returns_in_branches,
+                                   lambda: [np.array([-1.0, -0.7, -0.9])], (0,)),
+    "early-return-third-branch": (early_returns_in_branches, t_early_returns_in_branches,
+                                  lambda: [np.array([1.2, 0.7, 0.05])], (0,)),
+    "early-return-final": (early_returns_in_branches, t_early_returns_in_branches,
+                           lambda: [np.array([0.3, -0.2, 0.1])], (0,)),
+    "return-inside-loop-taken": (return_inside_loop, t_return_inside_loop,
+                                 lambda: [rng(9).standard_normal(3) * 0.2], (0,)),
+    "return-inside-loop-not-taken": (return_inside_loop, t_return_inside_loop,
+                                     lambda: [rng(9).standard_normal(3) * 0.2 + 2.0], (0,)),
+    "return-from-nested-loops": (return_from_nested_loops, t_return_from_nested_loops,
+                                 lambda: [rng(10).standard_normal(3) * 0.3 + 0.6], (0,)),
+    "return-after-nested-loops": (return_from_nested_loops, t_return_from_nested_loops,
+                                  lambda: [rng(10).standard_normal(3) * 0.3 - 0.2], (0,)),
+    "loop-else-clauses": (loop_else_clauses, t_loop_else_clauses,
+                          lambda: [rng(11).standard_normal(3) * 0.3], (0,)),
+    "loop-else-after-break": (loop_else_clauses, t_loop_else_clauses,
+                              lambda: [rng(11).standard_normal(3) * 0.3 + 0.4], (0,)),
+    "for-over-array-rows": (rows_of_an_array, t_rows_of_an_array,
+                            lambda: [rng(12).standard_normal((4, 3)),
+                                     rng(13).standard_normal(3)], (0, 1)),
+    "for-enumerate": (enumerate_rows, t_enumerate_rows,
+                      lambda: [rng(14).standard_normal((3, 4)),
+                               rng(15).standard_normal((4, 2))], (0, 1)),
+    "for-zip": (zip_arrays, t_zip_arrays,
+                lambda: [rng(16).standard_normal((3, 2)), rng(17).standard_normal((4, 2))],
+                (0, 1)),
+    "for-reversed": (reversed_sequences, t_reversed_sequences,
+                     lambda: [rng(18).standard_normal((4, 3))], (0,)),
+    "for-over-constant-lists-and-tuples": (constant_sequences, t_constant_sequences,
+                                           lambda: [rng(19).standard_normal(3)], (0,)),
+    "break-over-array-rows": (break_over_rows, t_break_over_rows,
+                              lambda: [np.abs(rng(20).standard_normal((5, 3))) * 0.4,
+                                       np.abs(rng(21).standard_normal(3))], (0, 1)),
 }
 
 

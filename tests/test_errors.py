@@ -26,9 +26,14 @@ def line_of(function, text):
     (cases.uses_with, "'with' statements", "with open"),
     (cases.uses_global, "'global' statements", "global COUNTER"),
     (cases.uses_yield, "generators", "yield x"),
-    (cases.uses_break, "'break'", "    break"),
-    (cases.early_return, "'return' before the end", "return x * 2"),
     (cases.sets_an_attribute, "assignments to attributes", "y.shape = (3,)"),
+    (cases.bare_return, "'return' without a value", "return\n"),
+    (cases.may_end_without_return, "final 'return <value>'", "def may_end_without_return"),
+    (cases.loops_over_dict_items, "for loops over iterators and dict views", "weights.items()"),
+    (cases.unpacks_too_many, "unpacks 3 values from each item, but each item has 2",
+     "for a, b, c"),
+    (cases.reverses_enumerate, "reversed() of enumerate()", "reversed(enumerate"),
+    (cases.shadows_len, "the name 'len' means something else", "for row in x"),
     (cases.uses_lambda, "lambda expressions", "lambda v"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_unsupported_syntax_names_construct_file_and_line(function, construct, marker):

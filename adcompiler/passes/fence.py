@@ -8,7 +8,10 @@ language below; anything else reaching them is an `InternalCompilerError`.
 One table decides: every gast node type is either listed in `ALLOWED` or has a
 row in `REJECTED` with its workaround; a node type in neither (new syntax from a
 future Python) is rejected too, so nothing slips through silently. A few
-context rules follow the table (return only at the end, simple targets).
+context rules follow the table: every path through the function ends in a
+`return <value>` (or a `raise`), and targets are plain names (a `for` loop's
+may be a tuple of them). `break`, `continue`, early returns and loop `else`
+pass the fence: lower_control.py rewrites them.
 
     def f(x):                    UnsupportedSyntaxError:
         try:                       model.py:2:5: 'try' statements are not
@@ -25,7 +28,8 @@ from ..source import ParsedFunction
 ALLOWED = {
     # statements
     gast.FunctionDef, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Expr, gast.If,
-    gast.While, gast.For, gast.Return, gast.Pass, gast.Assert, gast.Raise,
+    gast.While, gast.For, gast.Return, gast.Pass, gast.Assert, gast.Raise, gast.Break,
+    gast.Continue,
     # expressions
     gast.BoolOp, gast.BinOp, gast.UnaryOp, gast.IfExp, gast.Compare, gast.Call,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
@@ -56,9 +60,6 @@ _REJECTED_BY_NAME = {
     "Delete": ("'del' statements", "let the variable go out of scope instead."),
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
-    "Break": ("'break'", _LATER + "restructure the loop as a while loop whose test "
-                 "holds the exit condition."),
-    "Continue": ("'continue'", _LATER + "wrap the rest of the loop body in an 'if'."),
     "Lambda": ("lambda expressions", _LATER + "define the function with 'def' at module "
                   "level and call it."),
     "ListComp": ("list comprehensions", _LATER + "build the list with a for loop, or use "
@@ -125,13 +126,19 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
             if len(targets) > 1:
                 _reject(parsed, node, "chained assignments (a = b = ...)",
                         "assign each variable in its own statement.")
-        elif isinstance(node, (gast.AugAssign, gast.AnnAssign, gast.For)):
+        elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
             targets = [node.target]
             if isinstance(node, gast.AnnAssign) and node.value is None:
                 _reject(parsed, node, "annotations without a value", "assign a value.")
+        elif isinstance(node, gast.For):
+            targets = [node.target]
         for target in targets:
-            elts = target.elts if isinstance(target, gast.Tuple) and not isinstance(
-                node, (gast.AugAssign, gast.For)) else [target]
+            if isinstance(node, gast.For):
+                elts = _flatten(target)  # for i, (a, b) in enumerate(zip(A, B))
+            elif isinstance(target, gast.Tuple) and not isinstance(node, gast.AugAssign):
+                elts = target.elts
+            else:
+                elts = [target]
             for elt in elts:
                 if isinstance(elt, gast.Subscript):
                     # x[i] = v and x[i] += v on a variable: normalised into an update.
@@ -150,21 +157,64 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
         if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
             _reject(parsed, node, "dict unpacking ({**d})",
                     "build the dict key by key.")
-        if isinstance(node, (gast.For, gast.While)) and node.orelse:
-            _reject(parsed, node, f"'{type(node).__name__.lower()} ... else' loops",
-                    "set a flag in the loop and test it after the loop.")
+
+
+def _flatten(target) -> list:
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [leaf for elt in target.elts for leaf in _flatten(elt)]
+    return [target]
 
 
 def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    body = tree.body
     for node in gast.walk(tree):
-        if isinstance(node, gast.Return) and not (body and node is body[-1]):
-            _reject(parsed, node, "a 'return' before the end of the function",
-                    _LATER + "assign the result to a variable in each branch and return "
-                    "it once, as the last statement.")
-    if not body or not isinstance(body[-1], gast.Return) or body[-1].value is None:
+        if isinstance(node, gast.Return) and node.value is None:
+            _reject(parsed, node, "a 'return' without a value",
+                    "return the value to differentiate.")
+    returns = any(isinstance(node, gast.Return) for node in gast.walk(tree))
+    if falls_through(tree.body) or not returns:
         _reject(parsed, tree, f"a function without a final 'return <value>' ({parsed.name})",
-                "end the function with 'return <the value to differentiate>'.")
+                "end the function with 'return <the value to differentiate>', or make "
+                "every path through it end in one.")
+
+
+# -- the structure of control, shared with lower_control.py -----------------------
+
+def jumps(stmts) -> set:
+    """The jumps that leave `stmts`: 'return' from any depth, 'break' and
+    'continue' from outside nested loops (those belong to the nested loop; a
+    loop's `else` belongs to the enclosing one)."""
+    kinds = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.Return):
+            kinds.add("return")
+        elif isinstance(stmt, gast.Break):
+            kinds.add("break")
+        elif isinstance(stmt, gast.Continue):
+            kinds.add("continue")
+        elif isinstance(stmt, gast.If):
+            kinds |= jumps(stmt.body) | jumps(stmt.orelse)
+        elif isinstance(stmt, (gast.While, gast.For)):
+            kinds |= (jumps(stmt.body) & {"return"}) | jumps(stmt.orelse)
+    return kinds
+
+
+def always_true(test) -> bool:
+    """`while True:` and `while 1:`."""
+    return isinstance(test, gast.Constant) and bool(test.value)
+
+
+def falls_through(stmts) -> bool:
+    """Whether running `stmts` can reach their end and go on with what follows."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.Return, gast.Raise, gast.Break, gast.Continue)):
+            return False
+        if isinstance(stmt, gast.If) and not (falls_through(stmt.body)
+                                              or falls_through(stmt.orelse)):
+            return False
+        if isinstance(stmt, gast.While) and always_true(stmt.test) and \
+                "break" not in jumps(stmt.body):
+            return False
+    return True
 
 
 def fence(parsed: ParsedFunction) -> ParsedFunction:

@@ -1,0 +1,421 @@
+"""Lower control: `break`, `continue`, early `return`, loop `else` and `for`
+loops over sequences, rewritten into the loops and branches every later pass
+already handles, so reverse, forward and higher-order modes get them for free.
+
+Input: a fenced FunctionDef. Besides the fenced language it may contain
+`break` and `continue` at any depth of a loop, `return <value>` anywhere
+(every path ends in one, or in a `raise`), `for ... else` and `while ...
+else`, and `for` loops whose target is a name or a nested tuple of names, over
+a sequence: an array (its first axis), a list, a tuple, `range(...)`,
+`enumerate(...)`, `zip(...)` or `reversed(...)` of those.
+
+Output: the same function in the language normalisation expects:
+
+    no `break`, `continue` or loop `else`; the only `return` is the last statement
+    every `for` is  `for name in range(...):`  or  `for name in range(...)[::-1]:`
+    loops over other sequences read their items by index: `row = X[_k]`
+
+The rewriting uses boolean flags, plain variables the compiler reads like any
+other (they are never differentiated):
+
+    break          `_break = True`; the rest of the body runs under
+                   `if not _break:`; the loop test becomes `not _break and test`
+    continue       `_continue = True`, reset at the top of every iteration; the
+                   rest of the body runs under `if not _continue:`
+    return v       `_result = v; _returned = True`; what follows runs under
+                   `if not _returned:`, loop tests get `not _returned`, and the
+                   function ends with `return _result`
+    if t: <jump>   the rest of the block moves into the `else` branch instead
+                   of under a flag (the guard-clause shape: no flag needed)
+    for ... break  `for` over an index turns into a `while` over a counter, so
+                   the loop stops early and the loop variable ends as in Python
+    loop else      after the loop, under `if not _break:` (when it can break)
+    for x in X     `for _k in range(len(X)): x = X[_k]`; `enumerate` indexes,
+                   `zip` takes the shortest length, `reversed(X)` is `X[::-1]`
+
+A function with none of these constructs comes out unchanged. Flags nobody
+ends up reading are removed, and names come from a Namer seeded with every
+name of the function (`_break`, `_break2`, ...).
+
+    def f(x):                        def f(x):
+        for i in range(10):              _range = range(10)
+            if x > 5:                    _k = 0
+                break                    _break = False
+            x = x * 2                    while not _break and _k < len(_range):
+        return x                             i = _range[_k]
+                                             _k = _k + 1
+                                             if x > 5:
+                                                 _break = True
+                                             else:
+                                                 x = x * 2
+                                         return x
+
+Place in the pipeline: after the fence, before resolve. After the fence,
+because the user's errors should name the constructs they wrote, and the
+pass relies on the fenced language. Before resolve, because the pass adds
+variables and calls to `len`, `range` and `min`: resolve then records the new
+variables as locals and identifies the calls like the user's own, so no later
+pass can tell written code from lowered code and nothing here fakes an
+annotation. Whether `enumerate`, `zip` and the rest are the builtins is asked
+of the same lookup resolve uses.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+from .fence import always_true, falls_through, jumps
+from .resolve import local_names
+
+# Calls whose result is an iterator or a dict view: no len(), no indexing.
+_ITERATORS = ("map", "filter", "iter")
+_DICT_VIEWS = ("items", "keys", "values")
+
+
+@dataclass
+class _Loop:
+    """The flags of the loop being lowered (None when it does not need one)."""
+
+    break_flag: str | None = None
+    continue_flag: str | None = None
+
+
+# What a `for` loop iterates, as a tree: sequences at the leaves.
+@dataclass
+class _Sequence:
+    expr: gast.AST          # as written; `reversed(X)` becomes `X[::-1]`
+    is_range: bool
+    held: gast.AST | None = None   # the name (or constant) holding it in the loop
+
+
+@dataclass
+class _Enumerated:
+    inner: object
+    start: gast.AST | None  # None for the default, 0
+
+
+@dataclass
+class _Zipped:
+    parts: list = field(default_factory=list)
+
+
+class _Lowering:
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        tree = parsed.tree
+        self.namer = Namer(n.id for n in gast.walk(tree) if isinstance(n, gast.Name))
+        self.locals = local_names(tree)
+        final = tree.body[-1]
+        early = any(isinstance(n, gast.Return) and n is not final for n in gast.walk(tree))
+        self.result = self.namer.fresh("_result") if early else None
+        self.returned = None  # named when a return first needs the flag
+        self.kinds = {"break", "continue"} | ({"return"} if early else set())
+
+    # -- statements -------------------------------------------------------
+    def function(self, tree: gast.FunctionDef) -> None:
+        body = self.block(tree.body, None, tail=True)
+        if self.returned:
+            start = nodes.assign(self.returned, nodes.const(False))
+            body.insert(0, nodes.copy_location(start, tree))
+        if self.result:
+            end = nodes.return_(nodes.name(self.result))
+            body.append(nodes.copy_location(end, tree.body[-1]))
+        tree.body = body
+
+    def block(self, stmts, loop: _Loop | None, tail: bool) -> list:
+        """Lower a statement list. `tail`: nothing runs after it until the end of
+        the loop iteration (in a loop) or of the function (outside loops), so a
+        jump at its end needs no flag for what follows."""
+        out: list = []
+        pending = list(stmts)
+        while pending:
+            stmt = pending.pop(0)
+            if isinstance(stmt, gast.Return) and self.result:
+                out += self.return_(stmt, loop, tail)
+                break  # what follows a jump is dead code
+            if isinstance(stmt, gast.Break):
+                out.append(_located(nodes.assign(loop.break_flag, nodes.const(True)), stmt))
+                break
+            if isinstance(stmt, gast.Continue):
+                if not tail:
+                    flag = self.continue_flag(loop)
+                    out.append(_located(nodes.assign(flag, nodes.const(True)), stmt))
+                break
+            kinds: set = set()
+            if isinstance(stmt, (gast.While, gast.For)):
+                kinds = jumps(stmt.body) & self.kinds & {"return"}
+                lowered, after = self.loop(stmt)
+                out += lowered
+                pending[:0] = after
+            elif isinstance(stmt, gast.If):
+                kinds = jumps([stmt]) & self.kinds
+                ends = falls_through(stmt.body), falls_through(stmt.orelse)
+                if kinds and pending and not all(ends):
+                    # One branch always jumps: the rest of the block belongs to the other.
+                    rest, pending = pending, []
+                    stmt.body = self.block(stmt.body + (rest if ends[0] else []), loop,
+                                           tail) or [gast.Pass()]
+                    stmt.orelse = self.block(stmt.orelse + (rest if ends[1] else []), loop, tail)
+                else:
+                    last = tail and not pending
+                    stmt.body = self.block(stmt.body, loop, last) or [gast.Pass()]
+                    stmt.orelse = self.block(stmt.orelse, loop, last)
+                out.append(stmt)
+            else:
+                out.append(stmt)
+            flags = self.flags(kinds, loop)
+            if flags and pending:
+                guard = nodes.if_(_none_set(flags), self.block(pending, loop, tail))
+                out.append(_located(guard, stmt))
+                break
+        return out
+
+    def flags(self, kinds: set, loop: _Loop | None) -> list:
+        """The flags telling whether jumps of these kinds were taken. A jump
+        followed by code sets its flag, which is named by then; a flag never
+        named belongs to jumps in dead code only, and is never set."""
+        flags = [self.returned] if "return" in kinds else []
+        if "break" in kinds:
+            flags.append(loop.break_flag)
+        if "continue" in kinds:
+            flags.append(loop.continue_flag)
+        return [flag for flag in flags if flag]
+
+    def continue_flag(self, loop: _Loop) -> str:
+        if loop.continue_flag is None:
+            loop.continue_flag = self.namer.fresh("_continue")
+        return loop.continue_flag
+
+    def return_(self, stmt: gast.Return, loop: _Loop | None, tail: bool) -> list:
+        out = [_located(nodes.assign(self.result, stmt.value), stmt)]
+        if loop is not None or not tail:
+            if self.returned is None:
+                self.returned = self.namer.fresh("_returned")
+            out.append(_located(nodes.assign(self.returned, nodes.const(True)), stmt))
+        return out
+
+    # -- loops ------------------------------------------------------------
+    def loop(self, stmt) -> tuple[list, list]:
+        """The lowered loop (with what must run before it), and what runs after it
+        in place of its `else`."""
+        kinds = jumps(stmt.body) & self.kinds
+        frame = _Loop(self.namer.fresh("_break") if "break" in kinds else None)
+        before: list = []
+        header: list = []
+        loop = stmt
+        if isinstance(stmt, gast.For):
+            loop, header = self.for_header(stmt, bool(kinds - {"continue"}), before)
+        body = self.block(stmt.body, frame, tail=True)
+        if frame.continue_flag:
+            header.append(_located(nodes.assign(frame.continue_flag, nodes.const(False)), stmt))
+        loop.body = header + body or [gast.Pass()]
+        stops = self.flags(kinds - {"continue"}, frame)
+        if stops:
+            test = None if always_true(loop.test) else loop.test
+            loop.test = _located(_none_set(stops, test), stmt)
+        if frame.break_flag:
+            before.append(_located(nodes.assign(frame.break_flag, nodes.const(False)), stmt))
+        after = stmt.orelse
+        loop.orelse = []
+        if after and frame.break_flag:
+            after = [_located(nodes.if_(nodes.unary_not(nodes.name(frame.break_flag)), after),
+                              after[0])]
+        return before + [loop], after
+
+    def for_header(self, stmt: gast.For, stops: bool, before: list):
+        """The loop replacing `stmt` and the statements binding its target. A
+        loop that `stops` early becomes a while loop, whose test loop() completes."""
+        target = stmt.target
+        if not stops and isinstance(target, gast.Name) and self.is_builtin_call(stmt.iter, "range"):
+            return stmt, []
+        view = self.view(stmt.iter, stmt)
+        if not stops and isinstance(view, _Sequence) and view.is_range and \
+                isinstance(target, gast.Name):
+            stmt.iter = view.expr  # a reversed range
+            return stmt, []
+        self.hold(view, stmt, before)
+        if stops:
+            # A while loop over a counter: it can stop early, and the target is
+            # assigned only on iterations that run, as Python's would be.
+            counter = self.namer.fresh("_k")
+            before.append(_located(nodes.assign(counter, nodes.const(0)), stmt))
+            in_range = gast.Compare(left=nodes.name(counter), ops=[gast.Lt()],
+                                    comparators=[self.length(view)])
+            loop = _located(nodes.while_(in_range, []), stmt)
+            step = nodes.assign(counter, nodes.add(nodes.name(counter), nodes.const(1)))
+            header = self.bind(target, self.element(view, counter), stmt)
+            return loop, header + [_located(step, stmt)]
+        counter = self.enumerate_index(view, target) or self.namer.fresh("_k")
+        indices = nodes.call(self.builtin("range", stmt), [self.length(view)])
+        loop = _located(nodes.for_(counter, indices, []), stmt)
+        return loop, self.bind(target, self.element(view, counter), stmt)
+
+    def view(self, expr, stmt):
+        """What `for ... in expr` iterates, as a tree of sequences."""
+        args = list(getattr(expr, "args", ()))
+        keywords = {k.arg: k.value for k in getattr(expr, "keywords", ())}
+        if self.is_builtin_call(expr, "enumerate"):
+            if not 1 <= len(args) + len(keywords) <= 2 or set(keywords) - {"start"} or not args:
+                self.unsupported_iterable(expr, "this form of enumerate()")
+            start = args[1] if len(args) == 2 else keywords.get("start")
+            if isinstance(start, gast.Constant) and start.value == 0:
+                start = None
+            return _Enumerated(self.view(args[0], stmt), start)
+        if self.is_builtin_call(expr, "zip"):
+            if keywords or not args:
+                self.unsupported_iterable(expr, "zip() with keywords")
+            return _Zipped([self.view(arg, stmt) for arg in args])
+        if self.is_builtin_call(expr, "reversed"):
+            inner = self.view(args[0], stmt) if len(args) == 1 and not keywords else None
+            if not isinstance(inner, _Sequence):
+                self.unsupported_iterable(expr, "reversed() of enumerate(), zip() or several "
+                                          "arguments")
+            backwards = gast.Subscript(value=inner.expr, slice=gast.Slice(
+                lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())
+            return _Sequence(_located(backwards, expr), inner.is_range)
+        if any(self.is_builtin_call(expr, name) for name in _ITERATORS) or (
+                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+                and expr.func.attr in _DICT_VIEWS):
+            self.unsupported_iterable(expr, "iterators and dict views")
+        return _Sequence(expr, self.is_builtin_call(expr, "range"))
+
+    def hold(self, view, stmt, before: list) -> None:
+        """Evaluate the loop's sequences once, before it, as Python does; a
+        variable the loop does not assign is used as it is."""
+        if isinstance(view, _Sequence):
+            view.held = self.held(view.expr, "_range" if view.is_range else "_seq", stmt, before)
+        elif isinstance(view, _Enumerated):
+            self.hold(view.inner, stmt, before)
+            if view.start is not None:
+                view.start = self.held(view.start, "_start", stmt, before)
+        else:
+            for part in view.parts:
+                self.hold(part, stmt, before)
+
+    def held(self, expr, base: str, stmt, before: list) -> gast.AST:
+        if isinstance(expr, gast.Constant) or (
+                isinstance(expr, gast.Name) and expr.id not in nodes.names_stored(stmt)):
+            return expr
+        variable = self.namer.fresh(base)
+        before.append(_located(nodes.assign(variable, expr), stmt))
+        return nodes.name(variable)
+
+    def length(self, view) -> gast.AST:
+        if isinstance(view, _Sequence):
+            return nodes.call(self.builtin("len", view.expr), [nodes.clone(view.held)])
+        if isinstance(view, _Enumerated):
+            return self.length(view.inner)
+        lengths = [self.length(part) for part in view.parts]
+        return lengths[0] if len(lengths) == 1 else \
+            nodes.call(self.builtin("min", view.parts[0].expr), lengths)
+
+    def element(self, view, counter: str):
+        """Item number `counter` of the view: an expression, or a list of them
+        for the tuples enumerate and zip make."""
+        if isinstance(view, _Sequence):
+            return gast.Subscript(value=nodes.clone(view.held), slice=nodes.name(counter),
+                                  ctx=gast.Load())
+        if isinstance(view, _Enumerated):
+            index = nodes.name(counter) if view.start is None else \
+                nodes.add(nodes.name(counter), nodes.clone(view.start))
+            return [index, self.element(view.inner, counter)]
+        return [self.element(part, counter) for part in view.parts]
+
+    @staticmethod
+    def enumerate_index(view, target) -> str | None:
+        """`for i, x in enumerate(X)` counts with `i` itself."""
+        if isinstance(view, _Enumerated) and view.start is None and \
+                isinstance(target, gast.Tuple) and len(target.elts) == 2 and \
+                isinstance(target.elts[0], gast.Name):
+            return target.elts[0].id
+        return None
+
+    def bind(self, target, element, stmt) -> list:
+        """Statements assigning `element` to the loop target."""
+        if isinstance(target, gast.Name):
+            value = _packed(element)
+            if isinstance(value, gast.Name) and value.id == target.id:
+                return []
+            return [_located(nodes.assign(target.id, value), stmt)]
+        if isinstance(element, list):
+            if len(element) != len(target.elts):
+                raise UnsupportedSyntaxError(
+                    f"the loop unpacks {len(target.elts)} values from each item, but "
+                    f"each item has {len(element)}", self.parsed.location(target),
+                    help="Instead: give the loop one name per value of the item.")
+            return [s for part, item in zip(target.elts, element)
+                    for s in self.bind(part, item, stmt)]
+        if all(isinstance(part, gast.Name) for part in target.elts):
+            names = nodes.tuple_([nodes.name(part.id, "store") for part in target.elts], "store")
+            return [_located(nodes.assign(names, element), stmt)]
+        item = self.namer.fresh("_item")
+        out = [_located(nodes.assign(item, element), stmt)]
+        for index, part in enumerate(target.elts):
+            read = gast.Subscript(value=nodes.name(item), slice=nodes.const(index),
+                                  ctx=gast.Load())
+            out += self.bind(part, read, stmt)
+        return out
+
+    # -- builtins ---------------------------------------------------------
+    def is_builtin(self, name: str) -> bool:
+        found, value = self.parsed.lookup(name)
+        return name not in self.locals and found and value is getattr(builtins, name)
+
+    def is_builtin_call(self, expr, name: str) -> bool:
+        return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+            expr.func.id == name and self.is_builtin(name)
+
+    def builtin(self, name: str, origin) -> gast.Name:
+        """A reference to builtin `name` in the lowered code."""
+        if not self.is_builtin(name):
+            raise UnsupportedSyntaxError(
+                f"this loop is rewritten into an index loop that calls the builtin "
+                f"{name}(), but in {self.parsed.name!r} the name {name!r} means something "
+                f"else", self.parsed.location(origin),
+                help=f"Instead: rename your {name!r}.")
+        return nodes.name(name)
+
+    def unsupported_iterable(self, expr, what: str):
+        raise UnsupportedSyntaxError(
+            f"for loops over {what} are not supported by adcompiler",
+            self.parsed.location(expr),
+            help="Instead: loop over an array, a list, a tuple or a range, or over "
+            "enumerate(), zip() or reversed() of those; wrap an iterator or a dict view "
+            "in list(...).")
+
+
+def _none_set(flags: list, test: gast.AST | None = None) -> gast.AST:
+    """`not f1 and not f2 [and test]`: flags first, so the test is not
+    evaluated again once a flag has stopped the loop (Python would not)."""
+    values = [nodes.unary_not(nodes.name(flag)) for flag in flags]
+    if test is not None:
+        values.append(test)
+    return values[0] if len(values) == 1 else gast.BoolOp(op=gast.And(), values=values)
+
+
+def _packed(element) -> gast.AST:
+    if isinstance(element, list):
+        return nodes.tuple_([_packed(item) for item in element])
+    return element
+
+
+def _located(node, origin):
+    """Give every new node of `node` the user's position of `origin`, so errors
+    and comments in generated code point at the line that was lowered."""
+    for child in gast.walk(node):
+        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
+            nodes.copy_location(child, origin)
+    return node
+
+
+def lower_control(parsed: ParsedFunction) -> ParsedFunction:
+    """Rewrite `parsed.tree` into the language described in the module docstring."""
+    _Lowering(parsed).function(parsed.tree)
+    return parsed
