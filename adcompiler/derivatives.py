@@ -174,9 +174,11 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
         body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
                  for v in sorted(lists)]
         body.append(nodes.comment("Adjoint sweep: the primal statements in reverse order."))
-        body += rev.adjoint
     else:
         body.append(nodes.expr_stmt(seed_value))
+    # Even with nothing to differentiate, the sweep restores the values the primal
+    # sweep saved (a parameter overwritten in the body, say).
+    body += rev.adjoint
     gradients = [_gradient_value(ctx, rev, active, params[i]) for i in wrt]
     result = nodes.tuple_(gradients) if as_tuple else gradients[0]
     if value:
@@ -294,8 +296,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     local_lists = sorted(lists - set(params))
     adjoint_body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
                      for v in local_lists]
-    if returned_active:
-        adjoint_body += rev.adjoint
+    # Always run: it also pops what the primal pushed onto the caller's stack.
+    adjoint_body += rev.adjoint
     gradients = []
     for index in wrt:
         param = params[index]

@@ -35,7 +35,19 @@ def to_source(tree: gast.AST) -> str:
                     value=f"{nodes.COMMENT_MARK}{len(comments) - 1}", kind=None))
             return self.generic_visit(node)
 
-    numbered = _Number().visit(nodes.clone(tree))
+    class _NegativeConstants(gast.NodeTransformer):
+        # astor prints a negative constant as a bare `-1.5`, which binds more
+        # loosely than `**` (`-1.5 ** 2` is -2.25); as a unary minus it is
+        # parenthesised where precedence needs it.
+        def visit_Constant(self, node):
+            value = node.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                    value < 0 or (value == 0 and str(value).startswith("-"))):
+                return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value,
+                                                                          kind=None))
+            return node
+
+    numbered = _NegativeConstants().visit(_Number().visit(nodes.clone(tree)))
     text = astor.to_source(gast.gast_to_ast(numbered), indent_with="    ")
     lines = []
     for line in text.splitlines():

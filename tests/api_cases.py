@@ -69,3 +69,13 @@ def raises_inside(x):
     z = np.sqrt(y)
     assert np.all(z > 100), "assertion from user code"
     return np.sum(z)
+
+
+def negative_base_power(x):
+    return x * (-1.5) ** 2 + x ** 2 * -0.5
+
+
+def overwrites_an_unused_parameter(x, y):
+    v0 = 0.5
+    y = v0  # noqa: F841 (overwriting the parameter is the point)
+    return np.sum(v0)

@@ -208,3 +208,15 @@ def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed():
     assert_close(ad.vjp(split_in_two)(x, seed), 2.0 * seed[0] + np.cos(x) * seed[1])
     with pytest.raises(ad.SeedShapeError, match="tuple"):
         ad.vjp(split_in_two)(x, np.ones(2))
+
+
+def test_negative_constants_keep_their_precedence_in_generated_code():
+    # -1.5 ** 2 is -(1.5 ** 2) in Python: the constant must print as (-1.5) ** 2.
+    assert ad.grad(cases.negative_base_power)(2.0) == pytest.approx(2.25 - 2.0)
+    assert "(-1.5) ** 2" in ad.source(ad.grad(cases.negative_base_power))
+
+
+def test_gradient_of_a_result_independent_of_overwritten_parameters_keeps_their_types():
+    grads = ad.grad(cases.overwrites_an_unused_parameter, wrt=(0, 1))(np.ones(3), np.ones(3))
+    for grad in grads:
+        assert isinstance(grad, np.ndarray) and grad.shape == (3,) and not grad.any()
