@@ -65,3 +65,14 @@ def test_loop_invariant_values_are_not_saved_on_every_iteration():
 def test_loop_accumulates_parameter_adjoints_in_place():
     text = ad.source(ad.grad(PROGRAMS["tanh-rnn"][0], wrt=(0, 1, 2)))
     assert "dwh += " in text and "dwh = zeros_like(wh)" in text
+
+
+def test_scalar_loop_with_break_keeps_the_variant_for_python_numbers():
+    import math
+
+    import pytest
+    from math_programs_for_kinds import sine_sum_until
+    assert "sine_sum_until_grad_numbers" in ad.source(ad.grad(sine_sum_until))
+    # The running sum passes 1.5 at i = 3, so the loop adds sin(0.3 i) for i <= 3.
+    expected = sum(i * math.cos(0.3 * i) for i in range(4))
+    assert ad.grad(sine_sum_until)(0.3) == pytest.approx(expected, rel=1e-12)

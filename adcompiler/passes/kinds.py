@@ -26,9 +26,12 @@ from .activity import is_user_function
 from .anf import primitive_of
 
 
-def _elementwise_rhs(rhs: gast.AST) -> bool:
+def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
     if isinstance(rhs, (gast.Name, gast.Constant, gast.Compare)):
         return True
+    if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
+            rhs.value.id in ranges:
+        return True  # an index read from a range (a lowered loop's counter)
     if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Call)):
         primitive = primitive_of(rhs)
         if primitive is range or is_user_function(primitive):
@@ -39,10 +42,13 @@ def _elementwise_rhs(rhs: gast.AST) -> bool:
 
 
 def is_elementwise_program(function: gast.FunctionDef) -> bool:
+    ranges = {node.targets[0].id for node in gast.walk(function)
+              if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call)
+              and primitive_of(node.value) is range}
     for node in gast.walk(function):
-        if isinstance(node, gast.Assign) and not _elementwise_rhs(node.value):
+        if isinstance(node, gast.Assign) and not _elementwise_rhs(node.value, ranges):
             return False
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
-                not _elementwise_rhs(node.value):
+                not _elementwise_rhs(node.value, ranges):
             return False
     return True
