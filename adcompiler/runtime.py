@@ -8,6 +8,8 @@ Python float, or arrays whose shapes already agree) returns at the first test.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import runtime_arrays, runtime_linalg, runtime_special
@@ -167,19 +169,31 @@ def as_gradient(adjoint, x):
 def sum_adjoint(g, a, axis, keepdims):
     """Adjoint of np.sum: spread g back over the summed axes."""
     shape = np.shape(a)
+    if not shape:
+        return g
+    if axis is None and np.ndim(g) == 0:
+        # A full reduction: a filled array is cheaper than a broadcast view.
+        dtype = a.dtype if isinstance(a, _ndarray) and a.dtype.kind == "f" else float
+        return np.full(shape, g, dtype=dtype)
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         g = np.expand_dims(g, tuple(ax % len(shape) for ax in axes))
-    return np.broadcast_to(g, shape) if shape else g
+    return np.broadcast_to(g, shape)
 
 
 def mean_count(a, axis):
     """How many elements each mean averaged over."""
     shape = np.shape(a)
     if axis is None:
-        return float(np.prod(shape)) if shape else 1.0
+        return float(math.prod(shape))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return float(np.prod([shape[ax] for ax in axes]))
+    return float(math.prod(shape[ax] for ax in axes))
+
+
+def mean_adjoint(g, a, axis, keepdims):
+    """Adjoint of np.mean: g divided by the count (while it is still small),
+    then spread back over the averaged axes."""
+    return sum_adjoint(g / mean_count(a, axis), a, axis, keepdims)
 
 
 def getitem_adjoint(g, x, index):
@@ -345,7 +359,7 @@ TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
     "add_adjoints": add_adjoints, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
     "sign": sign,
-    "sum_adjoint": sum_adjoint, "mean_count": mean_count,
+    "sum_adjoint": sum_adjoint, "mean_count": mean_count, "mean_adjoint": mean_adjoint,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,

@@ -93,7 +93,7 @@ RULES = [
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
                               "keepdims=keepdims)"}),
     linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) / mean_count(a, axis)"},
+                adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
     linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * ~np.isnan(a) / "

@@ -33,6 +33,10 @@ RULES = [
     linear_rule(runtime.broadcast_like, "t, like",
                 adjoint={"t": "unbroadcast(g, t)"},
                 tangent={"t": "broadcast_like(g, like)"}),
+    linear_rule(runtime.mean_adjoint, "adjoint, a, axis, keepdims",
+                adjoint={"adjoint": "np.sum(g, axis=axis, keepdims=keepdims) / "
+                                    "mean_count(a, axis)"},
+                tangent={"adjoint": "mean_adjoint(g, a, axis, keepdims)"}),
     linear_rule(runtime.sum_adjoint, "adjoint, a, axis, keepdims",
                 adjoint={"adjoint": "np.sum(g, axis=axis, keepdims=keepdims)"},
                 tangent={"adjoint": "sum_adjoint(g, a, axis, keepdims)"}),
