@@ -64,7 +64,7 @@ class Context:
         key = (function, wrt)
         if key not in self.callees:
             from .derivatives import split_derivative
-            split = split_derivative(function, wrt, location)
+            split = split_derivative(function, wrt, location, self.numbers)
             base = function.__name__
             primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
             self.namer.pin(primal)
@@ -80,7 +80,7 @@ class Context:
         key = (function, wrt)
         if key not in self.jvp_callees:
             from .forward_backend import callee_jvp
-            cell = callee_jvp(function, wrt, location)
+            cell = callee_jvp(function, wrt, location, self.numbers)
             name = self.namer.fresh(f"{function.__name__}_jvp")
             self.namer.pin(name)
             self.cells[name] = cell

@@ -222,7 +222,7 @@ def clear_cache() -> None:
 
 
 def _callee_sources(key) -> list:
-    split = _split_cache.get(key)
+    split = _split_cache.get(key + (False,)) or _split_cache.get(key + (True,))
     if split is None:
         return []
     out = list(split.sources)
@@ -232,19 +232,22 @@ def _callee_sources(key) -> list:
     return out
 
 
-def split_derivative(function, wrt: tuple, call_location) -> SplitDerivative:
-    """The primal/adjoint pair of a user function, compiled once per (function, wrt).
+def split_derivative(function, wrt: tuple, call_location,
+                     numbers: bool = False) -> SplitDerivative:
+    """The primal/adjoint pair of a user function, compiled once per (function,
+    wrt, numbers): called from a variant for Python numbers, an elementwise
+    callee gets that variant too.
 
     The cells are created before the body is compiled, so a recursive function's
     derivative can call itself.
     """
-    key = (function, wrt)
+    key = (function, wrt, numbers)
     if key in _split_cache:
         return _split_cache[key]
     split = SplitDerivative(types.CellType(), types.CellType())
     _split_cache[key] = split
     try:
-        _build_split(function, wrt, split)
+        _build_split(function, wrt, split, numbers)
     except AdError:
         del _split_cache[key]
         raise
@@ -256,9 +259,10 @@ def split_derivative(function, wrt: tuple, call_location) -> SplitDerivative:
     return split
 
 
-def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
+def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) -> None:
     front = front_end(function, wrt)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
+    ctx.numbers = numbers and is_elementwise_program(tree)
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
     returned = tree.body[-1].value
@@ -269,6 +273,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative) -> None:
     adjoint_name = ctx.namer.fresh(f"{base}_adjoint")
     # A recursive call inside the body refers to these very functions.
     ctx.callees[(function, wrt)] = (primal_name, adjoint_name)
+    _split_cache[(function, wrt, ctx.numbers)] = split
     ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
     lists = activity.lists & active

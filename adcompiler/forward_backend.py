@@ -72,17 +72,20 @@ def clear_cache() -> None:
     _callee_cache.clear()
 
 
-def callee_jvp(function, wrt: tuple, call_location) -> types.CellType:
+def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False) -> types.CellType:
     """The tangents-first jvp of a user function called from differentiated
-    code, compiled once per (function, wrt); the cell exists before the body is
-    compiled so recursion works."""
-    key = (function, wrt)
+    code, compiled once per (function, wrt, numbers); the cell exists before the
+    body is compiled so recursion works. Called from a variant for Python
+    numbers, an elementwise callee gets that variant too."""
+    key = (function, wrt, numbers)
     if key in _callee_cache:
         return _callee_cache[key][0]
     cell = types.CellType()
     _callee_cache[key] = (cell, [])
     try:
-        variant = _variant(function, wrt, tangents_first=True, numbers=False)
+        variant = _variant(function, wrt, tangents_first=True, numbers=numbers)
+        if numbers and not variant.elementwise:
+            variant = _variant(function, wrt, tangents_first=True, numbers=False)
         compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
                                   variant.label, variant.argdefs)
     except AdError:
@@ -99,4 +102,5 @@ def callee_jvp(function, wrt: tuple, call_location) -> types.CellType:
 
 
 def callee_sources(function, wrt) -> list:
-    return _callee_cache.get((function, wrt), (None, []))[1]
+    return [source for key, (_, sources) in _callee_cache.items()
+            if key[:2] == (function, wrt) for source in sources]

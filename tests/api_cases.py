@@ -79,3 +79,14 @@ def overwrites_an_unused_parameter(x, y):
     v0 = 0.5
     y = v0  # noqa: F841 (overwriting the parameter is the point)
     return np.sum(v0)
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+def sum_of(values):
+    return np.sum(values)
+
+
+def scales_a_global_array(x):
+    return sum_of(x * WEIGHTS)

@@ -220,3 +220,9 @@ def test_gradient_of_a_result_independent_of_overwritten_parameters_keeps_their_
     grads = ad.grad(cases.overwrites_an_unused_parameter, wrt=(0, 1))(np.ones(3), np.ones(3))
     for grad in grads:
         assert isinstance(grad, np.ndarray) and grad.shape == (3,) and not grad.any()
+
+
+def test_a_global_array_rules_out_the_variant_for_python_numbers():
+    # x * WEIGHTS is an array even for a float x: its adjoint must be summed.
+    assert ad.grad(cases.scales_a_global_array)(2.0) == pytest.approx(6.0)
+    assert "numbers" not in ad.source(ad.grad(cases.scales_a_global_array))

@@ -20,10 +20,17 @@ numbers beside the general one.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
+from .. import nodes, runtime
 from ..rules import registry
 from .activity import is_user_function
 from .anf import primitive_of
+from .operations import list_method
+
+# Helpers of generated code that give each value the type of another (and so
+# keep Python numbers Python numbers): no broadcasting to undo.
+_SHAPE_KEEPING = (runtime.as_gradient, runtime.checked_seed)
 
 
 def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
@@ -32,9 +39,11 @@ def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
     if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
             rhs.value.id in ranges:
         return True  # an index read from a range (a lowered loop's counter)
+    if list_method(rhs, "append") or list_method(rhs, "pop"):
+        return True  # a stack of values (generated code's _stack), not an array operation
     if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Call)):
         primitive = primitive_of(rhs)
-        if primitive is range or is_user_function(primitive):
+        if primitive is range or is_user_function(primitive) or primitive in _SHAPE_KEEPING:
             return True
         rule = registry.lookup(primitive) if primitive is not None else None
         return rule is not None and (rule.pointwise or not rule.differentiable)
@@ -46,6 +55,10 @@ def is_elementwise_program(function: gast.FunctionDef) -> bool:
               if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call)
               and primitive_of(node.value) is range}
     for node in gast.walk(function):
+        # A module-level array (x * W) makes arrays of numbers: broadcasting again.
+        if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(
+                nodes.annotation(node, "value", None), (np.ndarray, list, tuple, dict)):
+            return False
         if isinstance(node, gast.Assign) and not _elementwise_rhs(node.value, ranges):
             return False
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Call) and \
