@@ -21,6 +21,10 @@ the functions come from `math`, and the function ends with
                  | (NEW | VAR) = np.sum(expr) | np.mean(expr)   (arrays only)
                    where VAR is any readable variable, x and y included
     for        ::= "for i in range(K):" block             K in 0..3
+                 | "acc = " start; "for i in range(K):" "acc = (acc op expr)"
+                   K in 1..3, op in + *, start is 0.0, 1.0, VAR, or (arrays)
+                   np.sum(VAR) or np.mean(VAR): the accumulator may change
+                   shape in the loop
     while      ::= "n = 0"; "while n < K:" block "n = n + 1"
                  | "n = 0"; "while SIZE(VAR) < B and n < 5:" block "n = n + 1"
                    where SIZE(v) is np.sum(v * v) or v * v, and the block
@@ -58,6 +62,10 @@ branches.
 
 adcompiler reads source with `inspect.getsource`, so each program is written
 to its own module file and imported.
+
+Two property tests (straight-line programs; programs with loops and branches)
+are marked slow; the shrunk programs they once found wrong also run on their
+own, in `test_regressions_match_torch`.
 """
 
 from __future__ import annotations
@@ -213,8 +221,7 @@ class ProgramWriter:
     # statements
     def assign(self, scope: Scope, indent: int, target: str | None = None) -> Scope:
         if target is None:
-            fresh = self.flip()
-            target = self.fresh("v") if fresh else self.choose(reversed(scope.variables))
+            target = self.fresh("v") if self.flip() else self.choose(reversed(scope.variables))
         forms = ["expr", "copy"]
         if target in scope.variables:
             forms += ["expr", "update", "squash"]
@@ -247,9 +254,22 @@ class ProgramWriter:
     def statement(self, scope: Scope, indent: int, nesting: int) -> Scope:
         if not self.control_flow or nesting >= MAX_NESTING:
             return self.assign(scope, indent)
-        kind = self.choose(["assign", "assign", "for", "while", "while_data", "if"])
+        kind = self.choose(["assign", "assign", "for", "while", "while_data", "if", "accumulate"])
         if kind == "assign":
             return self.assign(scope, indent)
+        if kind == "accumulate":
+            total = self.fresh("acc")
+            start = self.choose(["0.0", "1.0", "variable"] + (["reduce"] if self.arrays else []))
+            if start == "variable":
+                start = self.choose(reversed(scope.variables))
+            elif start == "reduce":
+                start = f"np.{self.choose(['sum', 'mean'])}({self.choose(reversed(scope.variables))})"
+            self.emit(indent, f"{total} = {start}")
+            index = self.fresh("i")
+            self.emit(indent, f"for {index} in range({self.draw(st.integers(1, 3))}):")
+            inner = scope.with_index(index).with_variable(total)
+            self.emit(indent + 1, f"{total} = ({total} {self.choose('+*')} {self.expr(inner, 2)})")
+            return scope.with_variable(total)
         if kind == "for":
             index = self.fresh("i")
             self.emit(indent, f"for {index} in range({self.draw(st.integers(0, 3))}):")
@@ -437,9 +457,9 @@ def describe(source, x, y, derivative_source=None) -> str:
 def attempt(function, *args, **kwargs):
     """`(function(...), None)`, or `(None, the end of the traceback)` if it raised.
 
-    The failure is reported by an assert outside any `except` block: a chained
+    The caller raises its AssertionError outside any `except` block: a chained
     exception would carry the generated code's line numbers, which hypothesis
-    would take for a different failure on every example."""
+    would take for a different failure on every example (and call it flaky)."""
     try:
         return function(*args, **kwargs), None
     except Exception as err:
@@ -447,13 +467,15 @@ def attempt(function, *args, **kwargs):
         return None, "".join(lines[-4:])
 
 
-def check_against_torch(program, directory):
-    """The property. Each kind of failure is raised from a line of its own, so
-    that hypothesis shrinks and reports one example of each."""
+def check_against_torch(program, directory) -> bool:
+    """The property; False (checked nothing) when torch cannot judge the example.
+
+    Each kind of failure is raised from a line of its own, so that hypothesis
+    shrinks and reports one example of each."""
     arrays, source, x, y = program
-    note(source)
     expected_value, expected_dx, expected_dy, trusted = torch_value_and_grads(source, x, y)
-    assume(trusted)
+    if not trusted:
+        return False
     arguments = (lambda: (np.copy(x), np.copy(y))) if arrays else (lambda: (x, y))
 
     f = load_numpy_function(source, directory)
@@ -478,6 +500,7 @@ def check_against_torch(program, directory):
         if problem:
             raise AssertionError(f"d/d{label} differs from torch: {problem}"
                                  + describe(source, x, y, ad.source(df)))
+    return True
 
 
 # Reproducible in CI: a fixed sequence of examples, no example database, and no
@@ -492,11 +515,60 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None,
 @settings(max_examples=500, **SETTINGS)
 @given(program=programs(control_flow=False))
 def test_straight_line_programs_match_torch(program, program_dir):
-    check_against_torch(program, program_dir)
+    note(program[1])
+    assume(check_against_torch(program, program_dir))
 
 
 @pytest.mark.slow
 @settings(max_examples=200, **SETTINGS)
 @given(program=programs(control_flow=True))
 def test_programs_with_loops_and_branches_match_torch(program, program_dir):
-    check_against_torch(program, program_dir)
+    note(program[1])
+    assume(check_against_torch(program, program_dir))
+
+
+# -- regressions ----------------------------------------------------------------
+
+def regression(arrays: bool, *lines: str):
+    """A fixed example: the program `def f(x, y):` + lines, and fixed inputs."""
+    source = "def f(x, y):\n" + "".join(f"    {line}\n" for line in lines)
+    if arrays:
+        return arrays, source, np.array([0.5, -1.0, 1.5]), np.array([0.1, 0.2, -0.1])
+    return arrays, source, 0.5, 0.25
+
+
+# Programs the tests above once found wrong, shrunk. They run as tests of their
+# own, so that a known bug does not stop the random search for new ones.
+REGRESSIONS = {
+    # A negative constant lost its parentheses: (-1.5) ** 2 was printed as -1.5 ** 2.
+    "negative-constant-power": regression(
+        False, "v0 = (y / (1.0 + (-1.5) ** 2))", "return v0"),
+    # A parameter overwritten when the result does not depend on the inputs was
+    # not restored, so its gradient took the type of the new value.
+    "overwritten-parameter-inactive-result": regression(
+        True, "v0 = 0.5", "y = v0", "return np.sum(v0)"),
+    # A variable changing shape: `v0 = v0 + y` unbroadcast the adjoint to the new
+    # value of v0 (an array) instead of the old one (a scalar).
+    "shape-change": regression(
+        True, "v0 = np.sum(y)", "v0 = (v0 + y)", "return np.sum(v0)"),
+    "shape-change-where": regression(
+        True, "v0 = np.sum(x)", "v0 = np.where(v0 > 0.5, v0, y)", "return np.sum(v0)"),
+    "shape-change-while": regression(
+        True, "v0 = y", "n1 = 0", "while np.sum(v0 * v0) < 1.0 and n1 < 5:",
+        "    v0 = np.sum(v0)", "    v0 = (v0 + y)", "    n1 = n1 + 1", "return np.sum(v0)"),
+    "shape-change-accumulator": regression(
+        True, "acc0 = np.mean(y)", "for i1 in range(2):", "    acc0 = (acc0 + x)",
+        "return np.sum(acc0)"),
+    # A value overwritten inside a loop by a constant was not saved, so the
+    # adjoint sweep read the constant instead of the value before the loop.
+    "overwritten-in-for": regression(
+        True, "v0 = (x * y)", "for i1 in range(1):", "    x = 0.5", "return np.sum(v0)"),
+    "overwritten-in-while": regression(
+        True, "v0 = (y + y)", "n0 = 0", "while np.sum(x * x) < 4.0 and n0 < 5:",
+        "    x = 0.5", "    n0 = n0 + 1", "return np.sum(v0)"),
+}
+
+
+@pytest.mark.parametrize("program", REGRESSIONS.values(), ids=REGRESSIONS.keys())
+def test_regressions_match_torch(program, program_dir):
+    assert check_against_torch(program, program_dir), "torch cannot judge this example"

@@ -179,6 +179,13 @@ class _Normaliser:
             return True
         self_params = {p for p, arg in bound.items()
                        if any(name.id == target for _, name in literal_names(arg))}
+        # An elementwise operand that may be broadcast is read for its shape
+        # (unbroadcast) after the target has been overwritten: v = v + y with a
+        # scalar v needs the old v's shape.
+        variables = [p for p, arg in bound.items() if isinstance(arg, gast.Name)
+                     and p in rule.adjoint]
+        if rule.pointwise and self_params and len(variables) > 1:
+            return True
         # Only operands that are variables can carry a derivative, so only their
         # templates can need the target's old value.
         for param, arg in bound.items():
