@@ -14,6 +14,7 @@ The source is registered with `linecache` under a descriptive file name, so
 from __future__ import annotations
 
 import linecache
+import textwrap
 import types
 
 import gast
@@ -32,10 +33,15 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     (helpers, other derivatives, the user's own closure cells). Returns the
     function and the source text a user is shown.
     """
-    shown = "".join(f"# {line}\n" for line in header.splitlines()) + to_source(function)
     free = sorted(name for name in cells if name in _loaded_names(function))
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
     text = to_source(nodes.module([scope]))
+    # What the user is shown is the compiled text itself, dedented: printing the
+    # function on its own could wrap long lines differently (astor wraps by width).
+    lines = text.splitlines(True)
+    body = lines[1:-1] if lines[-1].strip().startswith("return ") else lines[1:]
+    shown = "".join(f"# {line}\n" for line in header.splitlines()) + textwrap.dedent(
+        "".join(body)).strip("\n") + "\n"
     filename = _unique_filename(label, text)
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     code = compile(text, filename, "exec")

@@ -13,9 +13,10 @@ GOLDEN_NORMALISED = {
             _t1 = x * 2
             _t2 = np.sin(_t1)
             y = _t2 + x
-            y = y + w
-            _t3 = np.sum(y)
-            return _t3
+            _t3 = y + w
+            y = _t3
+            _t4 = np.sum(y)
+            return _t4
         """,
     cases.short_circuit: """
         def short_circuit(x, y):
