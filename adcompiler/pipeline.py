@@ -1,6 +1,6 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> lower control -> resolve -> normalise -> activity
+    source -> fence -> lower control -> resolve -> normalise -> hoist -> activity
            -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
@@ -19,6 +19,7 @@ from .context import Context
 from .passes.activity import Activity, analyse
 from .passes.anf import normalise
 from .passes.fence import fence
+from .passes.hoist import hoist
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .printer import to_source
@@ -45,12 +46,12 @@ def front_end(function, wrt: tuple) -> FrontEnd:
     """Parse, fence, lower, resolve, normalise and analyse `function`."""
     parsed = lowered(function)
     ctx = Context.create(parsed, wrt)
-    normalised = normalise(nodes.clone(parsed.tree), ctx)
+    normalised = hoist(normalise(nodes.clone(parsed.tree), ctx))
     activity = analyse(normalised, ctx)
     return FrontEnd(ctx, normalised, activity)
 
 
-STAGES = ("parse", "lower", "normalise", "activity")
+STAGES = ("parse", "lower", "normalise", "hoist", "activity")
 
 
 def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
@@ -69,8 +70,11 @@ def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
         return to_source(parse_function(function).tree)
     if stage == "lower":
         return to_source(lowered(function).tree)
-    result = front_end(function, wrt)
     if stage == "normalise":
+        parsed = lowered(function)
+        return to_source(normalise(nodes.clone(parsed.tree), Context.create(parsed, wrt)))
+    result = front_end(function, wrt)
+    if stage == "hoist":
         return to_source(result.normalised)
     if stage == "activity":
         return result.activity.dump()

@@ -34,3 +34,17 @@ def activity_example(x, n):
         k = k + 1
     print(k)
     return np.sum(y)
+
+
+def invariant_in_a_fixed_loop(x, y):
+    s = x * 0.0
+    for i in range(3):
+        scale = np.exp(-y)
+        s = s + scale * i
+    for j in range(n_steps(x)):
+        s = s + np.exp(-y)
+    return np.sum(s)
+
+
+def n_steps(x):
+    return 2

@@ -74,3 +74,28 @@ def test_parse_stage_shows_the_users_function():
 def test_unknown_stage_is_rejected():
     with pytest.raises(ValueError, match="unknown stage"):
         dump(cases.nested_expression, "optimise")
+
+
+def test_hoisting_moves_invariants_out_of_loops_that_certainly_run():
+    # Only the loop over a constant, non-empty range is hoisted from; the other
+    # may run zero times, where computing np.exp(-y) anyway could raise.
+    assert dump(cases.invariant_in_a_fixed_loop, "hoist") == textwrap.dedent("""\
+        def invariant_in_a_fixed_loop(x, y):
+            s = x * 0.0
+            _range = range(3)
+            _t1 = -y
+            scale = np.exp(_t1)
+            for i in _range:
+                _t2 = scale * i
+                _t3 = s + _t2
+                s = _t3
+            _t4 = n_steps(x)
+            _range2 = range(_t4)
+            for j in _range2:
+                _t5 = -y
+                _t6 = np.exp(_t5)
+                _t7 = s + _t6
+                s = _t7
+            _t8 = np.sum(s)
+            return _t8
+        """)
