@@ -28,8 +28,10 @@ def unbroadcast(g, x):
     """
     if type(g) is float:
         return g
-    shape = np.shape(x)
-    g_shape = np.shape(g)
+    # Attribute reads first: np.shape goes through a Python-level wrapper, and
+    # this runs for every elementwise operation of every iteration.
+    shape = x.shape if type(x) is _ndarray else np.shape(x)
+    g_shape = g.shape if type(g) is _ndarray else np.shape(g)
     if g_shape == shape:
         return g
     extra = len(g_shape) - len(shape)
@@ -278,8 +280,14 @@ def dot_adjoint_b(g, a, b):
     return np.dot(np.swapaxes(a, -1, -2), g)
 
 
+def _matrices(*values) -> bool:
+    return all(type(v) is _ndarray and v.ndim == 2 for v in values)
+
+
 def matmul_adjoint_a(g, a, b):
     """Adjoint of a @ b with respect to a (1-d operands and batch broadcasting)."""
+    if _matrices(a, b):
+        return g @ b.T  # the common case, without the general case's checks
     if np.ndim(b) == 1:
         grad = np.multiply.outer(g, b) if np.ndim(a) > 1 else g * b
     elif np.ndim(a) == 1:
@@ -292,6 +300,8 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """Adjoint of a @ b with respect to b."""
+    if _matrices(a, b):
+        return a.T @ g
     if np.ndim(a) == 1:
         grad = np.multiply.outer(a, g) if np.ndim(b) > 1 else g * a
         if np.ndim(b) > 2:
