@@ -14,7 +14,6 @@ from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
-from .modes import ModeNotAvailableError
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -23,7 +22,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError",
-    "show", "ModeNotAvailableError",
+    "show",
 ]
 
 __version__ = "0.1.0"

@@ -99,8 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = add("check", _check, "compare a function's derivatives with finite differences")
     target_options(check, modes.MODES + ("both",), "both",
-                   "which modes to check; default both (a mode this version does not "
-                   "have yet is reported as skipped)")
+                   "which modes to check; default both")
     check.add_argument("--args", required=True, metavar="EXPRESSIONS",
                        help='the arguments, as Python, e.g. "np.ones(3), 2.0" (np, math and '
                        "the file's own names are available)")

@@ -90,8 +90,7 @@ def show(function, wrt=0, mode: str = "reverse", *, kind: str = "grad", color=No
     that adcompiler already returned), highlighted when the terminal allows.
 
     `mode` is 'reverse' (the `kind` of derivative: 'grad', 'value_and_grad' or
-    'vjp') or 'forward' (the jvp; raises `ModeNotAvailableError` until forward
-    mode exists).
+    'vjp') or 'forward' (the jvp).
 
     Example:
         >>> def f(x):

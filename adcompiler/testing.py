@@ -116,11 +116,10 @@ def _index(at: tuple) -> str:
 
 @dataclass
 class Report:
-    """Every comparison `compare_grads` made, and the modes it skipped."""
+    """Every comparison `compare_grads` made."""
 
     function: str
     comparisons: list = field(default_factory=list)
-    skipped: dict = field(default_factory=dict)   # mode -> why
 
     @property
     def passed(self) -> bool:
@@ -140,9 +139,6 @@ class Report:
             lines.append(f"{c.mode:<9}{c.order:<7}{c.derivative:<16}{c.reference:<26}"
                          f"{c.max_abs_error:>14.2e}{rel:>15}  "
                          f"{'pass' if c.passed else 'FAIL'}")
-        for mode, why in self.skipped.items():
-            lines.append(f"{mode:<9}{'-':<7}{'-':<16}{'-':<26}{'-':>14}{'-':>15}  "
-                         f"skipped: {why}")
         return "\n".join(lines)
 
     def failure_message(self) -> str:
@@ -162,9 +158,7 @@ def check_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: floa
 
     - `wrt`: parameter positions or names, like `adcompiler.grad`; default:
       every argument that is a float or a floating-point array.
-    - `modes`: a tuple of 'reverse' and 'forward'; default: every mode this
-      version of adcompiler has. Naming a mode it does not have yet raises
-      `adcompiler.ModeNotAvailableError` (a NotImplementedError).
+    - `modes`: a tuple of 'reverse' and 'forward'; default: both.
     - `order`: 1 checks first derivatives; 2 also checks their derivatives
       (Hessian-vector products).
     - `torch_function`: the same computation written with torch; when given,
@@ -196,8 +190,7 @@ def compare_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: fl
                   atol: float = 1e-6, *, eps: float | None = None, torch_function=None,
                   seed: int = 0) -> Report:
     """Like `check_grads`, but return the `Report` instead of raising when a
-    derivative disagrees. Modes that are not available are listed in
-    `Report.skipped` when `modes` is None.
+    derivative disagrees.
 
     Example:
         >>> report = compare_grads(loss, (np.ones(3), np.arange(3.0)))   # doctest: +SKIP
@@ -206,19 +199,17 @@ def compare_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: fl
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     if modes is None:
-        requested = _modes.available_modes()
-        skipped = {m: _why_unavailable(m) for m in _modes.MODES if m not in requested}
+        requested = _modes.MODES
     else:
-        requested = tuple(_modes.require(_modes.check_name(m))
+        requested = tuple(_modes.check_name(m)
                           for m in ((modes,) if isinstance(modes, str) else modes))
-        skipped = {}
     args = list(args)
     positions = _wrt_positions(function, args, wrt)
     for i in positions:
         args[i] = _as_float(args[i])
     problem = _Problem(function, args, positions, np.random.default_rng(seed),
                        eps, rtol, atol, torch_function)
-    report = Report(_describe(function), skipped=skipped)
+    report = Report(_describe(function))
     gradients = None
     if "reverse" in requested:
         gradients = problem.reverse(report, order)
@@ -226,9 +217,6 @@ def compare_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: fl
         problem.forward(report, order, gradients)
     return report
 
-
-def _why_unavailable(mode: str) -> str:
-    return f"{mode} mode is not available in this version of adcompiler yet"
 
 
 def _describe(function) -> str:

@@ -16,7 +16,6 @@ from adcompiler import cli
 from adcompiler.rules import registry
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-FORWARD_EXISTS = hasattr(ad, "jvp")
 ANSI = "\x1b["
 
 
@@ -93,25 +92,11 @@ def test_show_without_pygments_prints_plain_text(capsys, monkeypatch):
     assert ANSI not in out and "def f_grad(a):" in out
 
 
-@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
-def test_show_forward_mode_says_it_is_not_available_yet(capsys):
-    code, out, err = run(capsys, "show", "examples/control_flow.py::f", "--mode", "forward")
-    assert code == cli.EXIT_CANNOT_DIFFERENTIATE and out == ""
-    assert err.startswith("adcompiler: error: forward mode is not available in this version "
-                          "of adcompiler yet")
-    assert "Traceback" not in err
 
-
-def test_show_forward_mode_uses_jvp_once_it_exists(capsys, monkeypatch):
-    asked = []
-
-    def jvp(function, wrt=0):
-        asked.append((function.__name__, wrt))
-        return ad.vjp(function, wrt=wrt)      # any generated derivative will do here
-    monkeypatch.setattr(ad, "jvp", jvp, raising=False)
+def test_show_forward_mode_prints_the_jvp(capsys):
     code, out, _ = run(capsys, "show", "examples/control_flow.py::f", "--mode", "forward")
-    assert code == cli.EXIT_OK and asked == [("f", 0)]
-    assert "def f_vjp(a, seed):" in out
+    assert code == cli.EXIT_OK
+    assert "def f_jvp(a, da):" in out and "db = da * 2" in out
 
 
 # -- check ----------------------------------------------------------------------
@@ -125,8 +110,8 @@ def test_check_prints_a_passing_table(capsys, tmp_path):
     rows = [line.split() for line in out.splitlines() if line.startswith("reverse")]
     assert [(r[2], r[-1]) for r in rows] == [("d/dw", "pass"), ("d/dx", "pass"),
                                              ("d/dscale", "pass")]
-    if not FORWARD_EXISTS:
-        assert "skipped: forward mode is not available" in out
+    forward = [line.split() for line in out.splitlines() if line.startswith("forward")]
+    assert forward and all(r[-1] == "pass" for r in forward)
     assert re.search(r"\nOK: all \d+ comparisons agree.\n", out)
 
 
@@ -160,13 +145,6 @@ def test_check_fails_with_exit_code_1_and_the_mismatching_entries(capsys, tmp_pa
     assert "reverse mode, order 1, d/dx vs finite differences: 1 of 2 entries differ" in out
     assert re.search(r"\nFAILED: \d+ of \d+ comparisons disagree.\n", out)
 
-
-@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
-def test_check_forward_mode_says_it_is_not_available_yet(capsys):
-    code, out, err = run(capsys, "check", "examples/control_flow.py::f", "--args",
-                         "np.ones(3)", "--mode", "forward")
-    assert code == cli.EXIT_CANNOT_DIFFERENTIATE and out == ""
-    assert "forward mode is not available in this version of adcompiler yet" in err
 
 
 # -- errors ---------------------------------------------------------------------
@@ -298,12 +276,6 @@ def test_ad_show_accepts_a_derivative_and_options(capsys, tmp_path):
     ad.show(loss, wrt="x", kind="vjp", color=False)
     assert "# with respect to x." in capsys.readouterr().out
 
-
-@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
-def test_ad_show_forward_mode_raises_mode_not_available():
-    f = cli.load_function("examples/control_flow.py::f")
-    with pytest.raises(ad.ModeNotAvailableError, match="forward mode is not available"):
-        ad.show(f, mode="forward")
 
 
 def test_a_derivative_displays_as_its_code_in_a_notebook(monkeypatch):

@@ -12,7 +12,6 @@ from adcompiler.testing import check_grads, compare_grads
 from test_seed_examples import (control_flow, mse_loss, product_rule, softmax,
                                 torch_control_flow)
 
-FORWARD_EXISTS = hasattr(ad, "jvp")
 
 
 @pytest.fixture
@@ -56,27 +55,6 @@ def power_loop(x, n):
     return y
 
 
-def exact_jvp(function, wrt=0):
-    """A stand-in for the forward mode being built, with its contract
-    jvp(f, wrt)(*args, *tangents) -> (value, J·v): J·v assembled exactly from
-    reverse-mode vector-Jacobian products, one per output entry."""
-    positions = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
-    vjp = ad.vjp(function, wrt=positions)
-
-    def jvp_function(*args_and_tangents):
-        args = args_and_tangents[:len(args_and_tangents) - len(positions)]
-        tangents = args_and_tangents[len(args):]
-        value = function(*args)
-        product = np.zeros(np.shape(value))
-        for index in np.ndindex(product.shape):
-            seed = np.zeros(product.shape)
-            seed[index] = 1.0
-            grads = vjp(*args, seed)
-            product[index] = sum(np.sum(g * t) for g, t in zip(grads, tangents))
-        return value, (float(product) if product.ndim == 0 else product)
-    return jvp_function
-
-
 # -- reverse mode ----------------------------------------------------------------
 
 @pytest.mark.parametrize("function, args", [
@@ -88,7 +66,7 @@ def exact_jvp(function, wrt=0):
 def test_check_grads_passes_on_the_seed_examples(function, args):
     report = check_grads(function, args)
     assert report.passed and report.comparisons
-    assert {c.mode for c in report.comparisons} == {"reverse"} or FORWARD_EXISTS
+    assert {c.mode for c in report.comparisons} == {"reverse", "forward"}
 
 
 def test_every_floating_argument_is_checked_by_default_and_integers_are_not():
@@ -173,23 +151,6 @@ def test_arguments_without_floats_need_wrt():
 
 # -- forward mode: a clear error until adcompiler.jvp exists, then checked ----------
 
-@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
-def test_asking_for_forward_mode_before_it_exists_is_a_clear_not_implemented_error():
-    with pytest.raises(ad.ModeNotAvailableError) as info:
-        check_grads(product_rule, (np.ones(2),), modes=("reverse", "forward"))
-    assert isinstance(info.value, NotImplementedError)
-    assert isinstance(info.value, ad.AdError)
-    message = str(info.value)
-    assert "forward mode is not available in this version of adcompiler yet" in message
-    assert "adcompiler.jvp" in message and "mode='reverse'" in message
-
-
-@pytest.mark.skipif(FORWARD_EXISTS, reason="forward mode exists")
-def test_default_modes_skip_forward_until_it_exists():
-    report = compare_grads(product_rule, (np.ones(2),))
-    assert list(report.skipped) == ["forward"]
-    assert {c.mode for c in report.comparisons} == {"reverse"}
-    assert "skipped: forward mode is not available" in report.table()
 
 
 def test_an_unknown_mode_is_a_value_error():
@@ -197,8 +158,7 @@ def test_an_unknown_mode_is_a_value_error():
         check_grads(product_rule, (np.ones(2),), modes=("sideways",))
 
 
-def test_forward_mode_is_checked_as_soon_as_jvp_exists(monkeypatch):
-    monkeypatch.setattr(ad, "jvp", exact_jvp, raising=False)
+def test_forward_mode_is_checked_against_finite_differences_torch_and_reverse_mode():
     report = check_grads(softmax, (np.array([0.1, -0.3, 0.5]),), order=2,
                          torch_function=lambda a: torch.exp(a) / torch.sum(torch.exp(a)))
     forward = {(c.order, c.derivative, c.reference) for c in report.comparisons
@@ -207,14 +167,15 @@ def test_forward_mode_is_checked_as_soon_as_jvp_exists(monkeypatch):
                        (1, "J·v", "finite differences"), (1, "J·v", "torch.autograd"),
                        (1, "⟨u, J·v⟩", "reverse mode ⟨Jᵀu, v⟩"),
                        (2, "d(J·v)·v", "second differences"), (2, "d(J·v)·v", "torch.autograd")}
-    assert not report.skipped
     assert check_grads(mse_loss, (np.full(2, 2.0), np.ones(2), 1.0),
                        modes=("forward",)).passed
 
 
 def test_a_wrong_jvp_fails_against_finite_differences_and_reverse_mode(monkeypatch):
+    real_jvp = ad.jvp
+
     def doubled_jvp(function, wrt=0):
-        inner = exact_jvp(function, wrt)
+        inner = real_jvp(function, wrt)
 
         def jvp_function(*args):
             value, product = inner(*args)
