@@ -27,15 +27,16 @@ other (they are never differentiated):
                    function ends with `return _result`
     if t: <jump>   the rest of the block moves into the `else` branch instead
                    of under a flag (the guard-clause shape: no flag needed)
-    for ... break  `for` over an index turns into a `while` over a counter, so
-                   the loop stops early and the loop variable ends as in Python
+    for ... break  (or return) the `for` turns into a `while` over a counter, so
+                   the loop stops early and its variable ends as in Python
     loop else      after the loop, under `if not _break:` (when it can break)
     for x in X     `for _k in range(len(X)): x = X[_k]`; `enumerate` indexes,
                    `zip` takes the shortest length, `reversed(X)` is `X[::-1]`
 
-A function with none of these constructs comes out unchanged. Flags nobody
-ends up reading are removed, and names come from a Namer seeded with every
-name of the function (`_break`, `_break2`, ...).
+A function with none of these constructs comes out unchanged. A flag is set
+only where code that runs later reads it (a `continue` ending the body, or a
+`return` ending the function, sets none), and names come from a Namer seeded
+with every name of the function (`_break`, `_break2`, ...).
 
     def f(x):                        def f(x):
         for i in range(10):              _range = range(10)
