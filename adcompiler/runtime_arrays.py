@@ -507,7 +507,7 @@ def repeat_adjoint(g, a, repeats, axis):
 _GATHER_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-def _check_pad_mode(mode):
+def check_pad_mode(mode):
     if mode not in ("constant",) + _GATHER_PAD_MODES:
         raise NoDerivativeRuleError(
             f"np.pad is differentiated for the modes 'constant', 'edge', 'reflect', "
@@ -518,7 +518,7 @@ def _check_pad_mode(mode):
 def pad_adjoint(g, array, pad_width, mode):
     """Adjoint of np.pad: the interior of g (constant mode), or g added back to
     the elements each padded entry copies (edge, reflect, symmetric, wrap)."""
-    _check_pad_mode(mode)
+    check_pad_mode(mode)
     shape = np.shape(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
     if mode == "constant":
@@ -535,7 +535,7 @@ def pad_constant_adjoint(g, array, pad_width):
 
 def pad_tangent(g, pad_width, mode):
     """Tangent of np.pad with respect to the array (padding constants are zero)."""
-    _check_pad_mode(mode)
+    check_pad_mode(mode)
     return np.pad(g, pad_width, mode=mode)
 
 
@@ -560,7 +560,7 @@ def _linspace_fraction(num, endpoint, axis, ndim, dtype):
     return fraction.reshape(shape)
 
 
-def _check_retstep(retstep):
+def check_retstep(retstep):
     if retstep:
         raise NoDerivativeRuleError(
             "np.linspace(..., retstep=True) returns a tuple and is not differentiated",
@@ -569,7 +569,7 @@ def _check_retstep(retstep):
 
 def linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt):
     """Adjoint of np.linspace with respect to `start` or `stop` (wrt names it)."""
-    _check_retstep(retstep)
+    check_retstep(retstep)
     g = np.asarray(g)
     fraction = _linspace_fraction(num, endpoint, axis, g.ndim, float_dtype(g))
     weight = fraction if wrt == "stop" else 1.0 - fraction
@@ -579,7 +579,7 @@ def linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt):
 
 def linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt):
     """Tangent of np.linspace with respect to `start` or `stop`."""
-    _check_retstep(retstep)
+    check_retstep(retstep)
     ends = np.broadcast(np.asarray(start), np.asarray(stop))
     ndim = len(ends.shape) + 1
     axis = axis % ndim

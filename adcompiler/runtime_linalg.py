@@ -350,6 +350,10 @@ def norm_tangent(g, x, result, ord, axis, keepdims):
     return np.sum(weights * g, axis=axes, keepdims=keepdims)
 
 
+def check_matrix_norm_ord(ord):
+    _matrix_rule_check(ord, "np.linalg.matrix_norm")
+
+
 def _matrix_rule_check(ord, name):
     if ord not in ("fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
         raise NoDerivativeRuleError(f"{name} has no derivative for ord={ord!r}")
@@ -458,6 +462,20 @@ def cholesky_tangent(g, result):
     lower = result
     inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
     return lower @ _phi(inner)
+
+
+def check_qr_mode(mode):
+    if mode not in ("reduced", "complete", "r"):
+        raise NoDerivativeRuleError(
+            f"np.linalg.qr is differentiated in mode 'reduced' (or 'r'), not {mode!r}",
+            help="Call np.linalg.qr(a) or np.linalg.qr(a, mode='r').")
+
+
+def check_einsum_form(a):
+    if isinstance(a, list):
+        raise NoDerivativeRuleError(
+            "np.einsum is differentiated only when called with a subscripts string",
+            help="Write np.einsum('ij,jk->ik', a, b) instead of the interleaved form.")
 
 
 def _check_qr(a, mode):

@@ -24,12 +24,16 @@ def polygamma(n, x):
     return _special().polygamma(n, x)
 
 
-def logsumexp_weights(a, b, result, axis, keepdims, return_sign):
-    """b·exp(a - logsumexp): d logsumexp / d a (shape of a)."""
+def check_return_sign(return_sign):
     if return_sign:
         raise NoDerivativeRuleError(
             "scipy.special.logsumexp(..., return_sign=True) returns a tuple and is not "
             "differentiated", help="Call it without return_sign.")
+
+
+def logsumexp_weights(a, b, result, axis, keepdims, return_sign):
+    """b·exp(a - logsumexp): d logsumexp / d a (shape of a)."""
+    check_return_sign(return_sign)
     a = np.asarray(a)
     weights = np.exp(a - expand_reduced(np.asarray(result), a, axis, keepdims))
     return weights if b is None else weights * b

@@ -108,3 +108,25 @@ def indexes_a_list(x):
     ys = [1.0]
     ys.append(x)
     return np.sum(ys[1] * 3.0)
+
+
+def pads_with_an_unsupported_mode(x):
+    return np.sum(np.pad(x, 1, mode="mean"))
+
+
+def asks_linspace_for_its_step(a):
+    y, step = np.linspace(a, 2.0, 5, retstep=True)
+    return np.sum(y)
+
+
+def matrix_norm_of_an_unsupported_order(x):
+    return np.linalg.matrix_norm(x, ord=3)
+
+
+def einsum_in_the_interleaved_form(a, b):
+    return np.sum(np.einsum(a, [0, 1], b, [1, 2]))
+
+
+def pads_data_that_carries_no_derivative(x, data):
+    padded = np.pad(data, 1, mode="mean")
+    return np.sum(x * np.sum(padded))

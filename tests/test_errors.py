@@ -163,3 +163,22 @@ def test_indexing_a_list_of_active_values_is_refused_when_compiling():
         ad.grad(cases.indexes_a_list)
     assert f"{CASES_FILE}:{line_of(cases.indexes_a_list, 'ys[1]')}:" in str(info.value)
     assert ".pop()" in str(info.value)
+
+
+@pytest.mark.parametrize("function, fragment, marker", [
+    (cases.pads_with_an_unsupported_mode, "not 'mean'", "np.pad"),
+    (cases.asks_linspace_for_its_step, "retstep=True", "np.linspace"),
+    (cases.matrix_norm_of_an_unsupported_order, "ord=3", "matrix_norm"),
+    (cases.einsum_in_the_interleaved_form, "subscripts string", "np.einsum"),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_argument_values_a_rule_does_not_cover_fail_when_compiling(function, fragment, marker):
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(function)
+    message = str(info.value)
+    assert fragment in message
+    assert f"{CASES_FILE}:{line_of(function, marker)}:" in message
+
+
+def test_the_same_values_on_data_that_carries_no_derivative_are_fine():
+    grad = ad.grad(cases.pads_data_that_carries_no_derivative)(np.ones(2), np.arange(3.0))
+    np.testing.assert_allclose(grad, [5.0, 5.0])  # sum of [1, 0, 1, 2, 1]

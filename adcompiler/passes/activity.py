@@ -185,6 +185,18 @@ def _lists_passed_to_user_functions(definitions) -> list:
     return out
 
 
+def _raise_unsupported_values(definitions, activity: Activity) -> None:
+    """A call whose argument values its rule does not cover (noted by the
+    normaliser) is an error once any of its arguments is differentiated."""
+    for _, rhs in definitions:
+        error = nodes.annotation(rhs, "unsupported") if isinstance(rhs, gast.Call) else None
+        if error is None:
+            continue
+        arguments = list(rhs.args) + [k.value for k in rhs.keywords]
+        if any(name.id in activity.varied for arg in arguments for _, name in literal_names(arg)):
+            raise error
+
+
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
@@ -201,6 +213,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
             if target not in activity.varied and any(n in activity.varied for n in names):
                 activity.varied.add(target)
                 changed = True
+    _raise_unsupported_values(definitions, activity)
     returned = function.body[-1].value
     if isinstance(returned, gast.Name):
         activity.useful.add(returned.id)

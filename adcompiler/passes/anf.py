@@ -37,7 +37,7 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import InternalCompilerError
+from ..errors import InternalCompilerError, NoDerivativeRuleError
 from ..rules import numpy_rules, registry
 
 BINARY_OPERATORS = {
@@ -314,7 +314,23 @@ class _Normaliser:
         atoms = [self.argument(a, out, keep_literals) for a in args]
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
-        return nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+        call = nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+        if rule is not None and rule.check is not None:
+            self._check_rule_arguments(rule, call)
+        return call
+
+    def _check_rule_arguments(self, rule, call) -> None:
+        """Note on the call the argument values its rule does not cover; activity
+        analysis raises the error if any argument of the call is differentiated,
+        even one that reaches no differentiable parameter (einsum's interleaved
+        form puts the array where `subscripts` goes)."""
+        from .operations import check_constant_arguments
+        bound = bind_arguments(rule, call)
+        if bound is not None:
+            try:
+                check_constant_arguments(rule, bound, self.ctx.parsed.location(call))
+            except NoDerivativeRuleError as err:
+                nodes.annotate(call, "unsupported", err)
 
     def argument(self, expr, out: list, keep_literals: bool) -> gast.AST:
         if keep_literals and isinstance(expr, (gast.List, gast.Tuple)) and \

@@ -174,6 +174,31 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     return Operation("rule", rule, primitive, bound, bindings)
 
 
+def _constant(atom):
+    if isinstance(atom, gast.Constant):
+        return True, atom.value
+    if isinstance(atom, gast.Tuple) and nodes.is_atom(atom):
+        return True, tuple(e.value for e in atom.elts)
+    if isinstance(atom, gast.List) and all(isinstance(e, gast.Constant) for e in atom.elts):
+        return True, [e.value for e in atom.elts]  # e.g. einsum's interleaved axis lists
+    return False, None
+
+
+def check_constant_arguments(rule, bound: dict, location) -> None:
+    """Run the rule's check when compiling, if the arguments it looks at are
+    constants (otherwise the same check runs when the derivative does)."""
+    values = {}
+    for name in inspect.signature(rule.check).parameters:
+        known, value = _constant(bound.get(name))
+        if not known:
+            return
+        values[name] = value
+    try:
+        rule.check(**values)
+    except NoDerivativeRuleError as err:
+        raise NoDerivativeRuleError(err.what, location, help=err.help) from err
+
+
 def bind_user_call(function, rhs: gast.Call, location):
     """Match a call to one of the user's functions to its parameters:
     (parameter names, inspect.BoundArguments of atoms)."""

@@ -16,6 +16,7 @@ sequence adjoint, with None for pieces that got no derivative.
 
 import numpy as np
 
+from .. import runtime_arrays
 from .registry import linear_rule
 
 
@@ -74,7 +75,7 @@ RULES = [
                 adjoint={"fill_value": "unbroadcast(g, fill_value)"},
                 tangent={"fill_value": "np.broadcast_to(g, np.shape(result))"}),
     linear_rule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, "
-                "axis=0",
+                "axis=0", check=runtime_arrays.check_retstep,
                 adjoint={"start": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
                                   "axis, 'start')",
                          "stop": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
@@ -119,6 +120,7 @@ RULES = [
     _same(np.repeat, "a, repeats, axis=None", "repeat_adjoint(g, a, repeats, axis)",
           "np.repeat(g, repeats, axis)"),
     linear_rule(np.pad, "array, pad_width, mode='constant', constant_values=0",
+                check=runtime_arrays.check_pad_mode,
                 adjoint={"array": "pad_adjoint(g, array, pad_width, mode)",
                          "constant_values": "pad_constant_adjoint(g, array, pad_width)"},
                 tangent={"array": "pad_tangent(g, pad_width, mode)",

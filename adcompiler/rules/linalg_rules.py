@@ -12,6 +12,7 @@ adjoint `g` is then a sequence with None for the parts nobody used.
 
 import numpy as np
 
+from .. import runtime_linalg
 from .registry import linear_rule, nondifferentiable
 
 
@@ -46,7 +47,7 @@ RULES = [
           "tensordot_adjoint(g, a, b, axes, 'b')", "np.tensordot(g, b, axes)",
           "np.tensordot(a, g, axes)"),
     linear_rule(np.einsum, "subscripts, a, b=None, c=None, d=None, e=None, f=None, *, "
-                "optimize=False",
+                "optimize=False", check=runtime_linalg.check_einsum_form,
                 adjoint={p: f"einsum_adjoint(g, subscripts, (a, b, c, d, e, f), {i})"
                          for i, p in enumerate(_EINSUM_OPERANDS)},
                 tangent={p: f"einsum_tangent(g, subscripts, (a, b, c, d, e, f), {i})"
@@ -75,6 +76,7 @@ RULES = [
                 adjoint={"x": "vector_norm_adjoint(g, x, result, ord, axis, keepdims)"},
                 tangent={"x": "vector_norm_tangent(g, x, result, ord, axis, keepdims)"}),
     linear_rule(np.linalg.matrix_norm, "x, *, keepdims=False, ord='fro'",
+                check=runtime_linalg.check_matrix_norm_ord,
                 adjoint={"x": "matrix_norm_adjoint(g, x, result, ord, keepdims)"},
                 tangent={"x": "matrix_norm_tangent(g, x, result, ord, keepdims)"}),
     # Matrix functions.
@@ -103,7 +105,7 @@ RULES = [
     linear_rule(np.linalg.cholesky, "a",
                 adjoint={"a": "cholesky_adjoint(g, result)"},
                 tangent={"a": "cholesky_tangent(g, result)"}),
-    linear_rule(np.linalg.qr, "a, mode='reduced'",
+    linear_rule(np.linalg.qr, "a, mode='reduced'", check=runtime_linalg.check_qr_mode,
                 adjoint={"a": "qr_adjoint(g, a, result, mode)"},
                 tangent={"a": "qr_tangent(g, a, result, mode)"}),
     linear_rule(np.linalg.eigh, "a, UPLO='L'",

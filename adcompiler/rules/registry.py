@@ -81,6 +81,9 @@ class Rule:
     pointwise: bool = False
     differentiable: bool = True
     defined_at: str = ""
+    # check(**some_parameters) raises NoDerivativeRuleError for values the rule
+    # does not cover; called when compiling, if those arguments are constants.
+    check: object = None
 
     def differentiable_params(self) -> list[str]:
         return [p for p in self.signature.parameters if p in self.adjoint]
@@ -172,7 +175,7 @@ def pointwise(function, signature: str, label: str | None = None, **partials: st
 
 
 def linear_rule(function, signature: str, adjoint: dict, tangent: dict,
-                label: str | None = None) -> Rule:
+                label: str | None = None, check=None) -> Rule:
     """A primitive in the general form: per parameter, the vector-Jacobian
     product `adjoint[p]` and the Jacobian-vector product `tangent[p]`.
 
@@ -189,9 +192,14 @@ def linear_rule(function, signature: str, adjoint: dict, tangent: dict,
             f"the rule for {label} gives adjoints for {sorted(adjoint)} but tangents for "
             f"{sorted(tangent)}", help=f"Defined at {where}. Give both modes for every "
             "differentiable parameter so that forward and reverse mode cannot drift apart.")
+    if check is not None and set(inspect.signature(check).parameters) - set(sig.parameters):
+        raise RuleDefinitionError(
+            f"the check of the rule for {label} takes parameters the rule does not have",
+            help=f"Defined at {where}. Name the check's parameters like the rule's.")
     return Rule(function, label, sig,
                 _parse_templates(adjoint, sig, where, label, "adjoint"),
-                _parse_templates(tangent, sig, where, label, "tangent"), defined_at=where)
+                _parse_templates(tangent, sig, where, label, "tangent"), defined_at=where,
+                check=check)
 
 
 def nondifferentiable(*functions) -> list[Rule]:

@@ -4,6 +4,7 @@ empty table when SciPy is not installed: calls to them then get the usual
 
 import math
 
+from .. import runtime_special
 from .registry import linear_rule, pointwise
 
 try:
@@ -46,6 +47,7 @@ def _rules():
                                   "return_sign)",
                              "b": "logsumexp_adjoint_b(g, a, b, result, axis, keepdims, "
                                   "return_sign)"},
+                    check=runtime_special.check_return_sign,
                     tangent={"a": "logsumexp_tangent(g, a, b, result, axis, keepdims, "
                                   "return_sign, 'a')",
                              "b": "logsumexp_tangent(g, a, b, result, axis, keepdims, "
