@@ -168,7 +168,7 @@ def test_indexing_a_list_of_active_values_is_refused_when_compiling():
 @pytest.mark.parametrize("function, fragment, marker", [
     (cases.pads_with_an_unsupported_mode, "not 'mean'", "np.pad"),
     (cases.asks_linspace_for_its_step, "retstep=True", "np.linspace"),
-    (cases.matrix_norm_of_an_unsupported_order, "ord=3", "matrix_norm"),
+    (cases.matrix_norm_of_an_unsupported_order, "ord=3", "np.linalg.matrix_norm"),
     (cases.einsum_in_the_interleaved_form, "subscripts string", "np.einsum"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_argument_values_a_rule_does_not_cover_fail_when_compiling(function, fragment, marker):
