@@ -7,6 +7,7 @@ upgrade touches one file. Also home to tiny queries every pass needs.
 
 from __future__ import annotations
 
+import collections
 import copy
 
 import gast
@@ -155,6 +156,19 @@ def names_loaded(node: gast.AST) -> set[str]:
 def names_stored(node: gast.AST) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def list_method(rhs: gast.AST, name: str) -> bool:
+    """`L.name(...)` on a local list (the generated code's stack, for one)."""
+    return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
+        isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
+        annotation(rhs.func, "value", None) is None
+
+
+def assignment_counts(tree: gast.AST) -> "collections.Counter":
+    """How many times each name is bound in `tree` (parameters included)."""
+    return collections.Counter(n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+                               and isinstance(n.ctx, (gast.Store, gast.Param)))
 
 
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:

@@ -44,6 +44,16 @@ class Activity:
     def is_active(self, atom) -> bool:
         return isinstance(atom, gast.Name) and atom.id in self.active
 
+    def is_active_list(self, atom) -> bool:
+        """An active variable used as a stack (appended to, popped, passed on)."""
+        return self.is_active(atom) and atom.id in self.lists
+
+    def passes_active_list(self, rhs) -> bool:
+        """A call handing an active list to a user function, which may push onto
+        it: both modes must follow the call, whatever becomes of its result."""
+        return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
+            self.is_active_list(a) for a in list(rhs.args) + [k.value for k in rhs.keywords])
+
     def dump(self) -> str:
         """A stable text form that tests compare against."""
         return (f"varied: {', '.join(sorted(self.varied))}\n"
@@ -106,18 +116,6 @@ def derivative_operands(rhs: gast.AST) -> list:
     return operands
 
 
-def _appends_to_local(call) -> bool:
-    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
-        call.func.attr == "append" and isinstance(call.func.value, gast.Name) and \
-        nodes.annotation(call.func, "value", None) is None
-
-
-def _pops_local(call) -> bool:
-    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
-        call.func.attr == "pop" and isinstance(call.func.value, gast.Name) and \
-        nodes.annotation(call.func, "value", None) is None
-
-
 def _definitions(stmts, out: list) -> list:
     """Every (target, rhs) pair in a normalised body, loops and branches included."""
     for stmt in stmts:
@@ -126,7 +124,7 @@ def _definitions(stmts, out: list) -> list:
         elif isinstance(stmt, gast.For):
             out.append((stmt.target.id, stmt.iter))
             _definitions(stmt.body, out)
-        elif isinstance(stmt, gast.Expr) and _appends_to_local(stmt.value):
+        elif isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
             # L.append(v) defines L anew from v: the list carries v's derivative.
             out.append((stmt.value.func.value.id, stmt.value))
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
@@ -165,8 +163,8 @@ def possible_tuples(definitions, params) -> set:
 def mutated_lists(definitions) -> set:
     """Variables used as stacks: lists appended to, popped from, or passed to a
     user function (which may do either)."""
-    out = {target for target, rhs in definitions if _appends_to_local(rhs)}
-    out |= {rhs.func.value.id for _, rhs in definitions if _pops_local(rhs)}
+    out = {target for target, rhs in definitions if nodes.list_method(rhs, "append")}
+    out |= {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
     return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
 
 
@@ -175,7 +173,7 @@ def _lists_passed_to_user_functions(definitions) -> list:
     may store values derived from the other arguments in them (the generated
     code's `helper_primal(_stack, x)` does)."""
     lists = {target for target, rhs in definitions
-             if isinstance(rhs, gast.List) or _appends_to_local(rhs) or _pops_local(rhs)}
+             if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")}
     out = []
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):

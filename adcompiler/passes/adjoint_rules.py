@@ -25,9 +25,9 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from .activity import Activity, is_user_function
+from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate, list_method
+from .operations import bind_user_call, classify, instantiate
 
 
 class StatementAdjoints:
@@ -54,14 +54,6 @@ class StatementAdjoints:
                                                     [nodes.name(adjoint), contribution]))
         return nodes.assign(adjoint, nodes.add(nodes.name(adjoint), contribution))
 
-    def _active_list(self, atom) -> bool:
-        return isinstance(atom, gast.Name) and atom.id in self.activity.lists and \
-            self._active(atom)
-
-    def _passes_active_list(self, rhs) -> bool:
-        return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
-            self._active_list(a) for a in list(rhs.args) + [k.value for k in rhs.keywords])
-
     def _list_op(self, store: str, method: str, args=()) -> gast.AST:
         return nodes.call(nodes.attribute(nodes.name(self.ctx.namer.adjoint(store)), method),
                           list(args))
@@ -69,13 +61,13 @@ class StatementAdjoints:
     def expression(self, stmt, zero: set) -> list:
         """Adjoint of a call made for its effect: `L.append(v)` pops v's adjoint."""
         call = stmt.value
-        if list_method(call, "append") and self._active_list(call.func.value):
+        if nodes.list_method(call, "append") and self.activity.is_active_list(call.func.value):
             value, store = call.args[0], call.func.value.id
             popped = self._list_op(store, "pop")
             if self._active(value):
                 return self._comment(stmt) + [self.accumulate(value.id, popped, zero)]
             return [nodes.expr_stmt(popped)]
-        if self._passes_active_list(call):
+        if self.activity.passes_active_list(call):
             raise UnsupportedSyntaxError(
                 "a call that stores differentiated values in a list and discards its result "
                 "cannot be differentiated in reverse mode yet", self.ctx.parsed.location(stmt),
@@ -84,7 +76,7 @@ class StatementAdjoints:
 
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         """Adjoint statements of `target = rhs`; updates `zero` in place."""
-        if list_method(rhs, "pop") and self._active_list(rhs.func.value):
+        if nodes.list_method(rhs, "pop") and self.activity.is_active_list(rhs.func.value):
             # v = L.pop() is undone by pushing v's adjoint (zeros when v carries
             # none), so that pops and pushes stay paired.
             store = rhs.func.value.id
@@ -99,7 +91,7 @@ class StatementAdjoints:
                 adjoint = zeros
             return self._comment(stmt) + [nodes.expr_stmt(self._list_op(store, "append",
                                                                          [adjoint]))]
-        if self._passes_active_list(rhs):
+        if self.activity.passes_active_list(rhs):
             return self.list_passing_call(stmt, target, rhs, zero)
         if target not in self.activity.active:
             return []
@@ -124,7 +116,7 @@ class StatementAdjoints:
         """Statements to run first, and (operand, contribution to its adjoint)
         for each active operand."""
         g = nodes.name(self.ctx.namer.adjoint(target))
-        if isinstance(rhs, gast.Subscript) and self._active_list(rhs.value):
+        if isinstance(rhs, gast.Subscript) and self.activity.is_active_list(rhs.value):
             raise UnsupportedSyntaxError(
                 "reading an element of a list of differentiated values by index is not "
                 "supported in reverse mode yet", self.ctx.parsed.location(stmt),
@@ -209,7 +201,7 @@ class StatementAdjoints:
             return [], []
         # Active lists are not returned by the callee's adjoint: it pushes and
         # pops on their adjoint lists, which it is given after the seed.
-        lists = [i for i in active if self._active_list(bound.arguments[params[i]])]
+        lists = [i for i in active if self.activity.is_active_list(bound.arguments[params[i]])]
         primal_name, adjoint_name = self.ctx.callee(function, tuple(active), location)
         recorded = nodes.clone(rhs)
         recorded.func = nodes.name(primal_name)

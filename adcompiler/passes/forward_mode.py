@@ -29,9 +29,9 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from .activity import Activity, is_user_function, mutated_lists, _definitions
+from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate, list_method, loop_fixpoint
+from .operations import bind_user_call, classify, instantiate, loop_fixpoint
 
 
 class _Forward:
@@ -113,10 +113,10 @@ class _Forward:
 
     def expression(self, stmt: gast.Expr, zero: set) -> list:
         call = stmt.value
-        if self._passes_active_list(call):
+        if self.activity.passes_active_list(call):
             return self.user_call(stmt, self.ctx.namer.fresh("_unused"), call,
                                   primitive_of(call), set(zero))
-        if list_method(call, "append") and self.activity.is_active(call.func.value):
+        if nodes.list_method(call, "append") and self.activity.is_active(call.func.value):
             store = call.func.value.id
             if store in zero:
                 raise UnsupportedSyntaxError(
@@ -131,29 +131,22 @@ class _Forward:
             push = nodes.expr_stmt(nodes.call(
                 nodes.attribute(nodes.name(self.tangent(store)), "append"), [tangent]))
             return [stmt, push]
-        if list_method(call, "pop") and self.activity.is_active(call.func.value):
+        if nodes.list_method(call, "pop") and self.activity.is_active(call.func.value):
             pop = nodes.call(nodes.attribute(nodes.name(self.tangent(call.func.value.id)), "pop"))
             return [stmt, nodes.expr_stmt(pop)]
         return [stmt]
 
-    def _passes_active_list(self, rhs) -> bool:
-        """A call to a user function that may push onto an active list: its
-        tangent list must follow, whatever becomes of the call's result."""
-        return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
-            isinstance(a, gast.Name) and a.id in self.lists and self.activity.is_active(a)
-            for a in list(rhs.args) + [k.value for k in rhs.keywords])
-
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         primal = nodes.copy_location(nodes.assign(target, rhs), stmt)
-        if self._passes_active_list(rhs):
+        if self.activity.passes_active_list(rhs):
             return self.user_call(stmt, target, rhs, primitive_of(rhs), zero)
         if target not in self.activity.active:
-            if list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
+            if nodes.list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
                 # Keep the tangent list in step even when this value is inactive.
                 pop = nodes.attribute(nodes.name(self.tangent(rhs.func.value.id)), "pop")
                 return [primal, nodes.expr_stmt(nodes.call(pop))]
             return [primal]
-        if list_method(rhs, "pop"):
+        if nodes.list_method(rhs, "pop"):
             store = rhs.func.value.id
             pop = nodes.call(nodes.attribute(nodes.name(self.tangent(store)), "pop"))
             zero.discard(target)
@@ -163,9 +156,9 @@ class _Forward:
             return [primal, nodes.assign(self.tangent(target), gast.List(elts=[],
                                                                          ctx=gast.Load()))]
         if isinstance(rhs, (gast.Tuple, gast.List)) and (
-                not nodes.is_atom(rhs) or target in self.lists):
+                not nodes.is_atom(rhs) or target in self.activity.lists):
             # A list that is appended to later needs its tangent list from the start.
-            if target not in self.lists and not any(
+            if target not in self.activity.lists and not any(
                     self.activity.is_active(e) and e.id not in zero for e in rhs.elts
                     if isinstance(e, gast.Name)):
                 zero.add(target)
@@ -256,7 +249,6 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     """The function's body with tangents; returns it and the zero set at the end."""
     walker = _Forward(function, ctx, activity)
     walker.defined_at_entry, walker.defined_at_branch_ends = _definitely_defined(function)
-    walker.lists = mutated_lists(_definitions(function.body, []))
     return walker.block(function.body, set(zero_at_start))
 
 

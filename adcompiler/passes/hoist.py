@@ -21,7 +21,6 @@ the iterations and propagates it once, after the loop.
 
 from __future__ import annotations
 
-import collections
 
 import gast
 
@@ -76,8 +75,5 @@ def _hoist_block(stmts: list, counts) -> list:
 
 
 def hoist(function: gast.FunctionDef) -> gast.FunctionDef:
-    counts = collections.Counter(
-        n.id for n in gast.walk(function) if isinstance(n, gast.Name)
-        and isinstance(n.ctx, (gast.Store, gast.Param)))
-    function.body = _hoist_block(function.body, counts)
+    function.body = _hoist_block(function.body, nodes.assignment_counts(function))
     return function

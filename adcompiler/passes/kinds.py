@@ -26,7 +26,6 @@ from .. import nodes, runtime
 from ..rules import registry
 from .activity import is_user_function
 from .anf import primitive_of
-from .operations import list_method
 
 # Helpers of generated code that give each value the type of another (and so
 # keep Python numbers Python numbers): no broadcasting to undo.
@@ -39,7 +38,7 @@ def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
     if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
             rhs.value.id in ranges:
         return True  # an index read from a range (a lowered loop's counter)
-    if list_method(rhs, "append") or list_method(rhs, "pop"):
+    if nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop"):
         return True  # a stack of values (generated code's _stack), not an array operation
     if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Call)):
         primitive = primitive_of(rhs)

@@ -213,13 +213,6 @@ def bind_user_call(function, rhs: gast.Call, location):
     return list(signature.parameters), bound
 
 
-def list_method(rhs: gast.AST, name: str) -> bool:
-    """`L.name(...)` on a local list (the generated code's stack, for one)."""
-    return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
-        isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
-        nodes.annotation(rhs.func, "value", None) is None
-
-
 def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
     """Zero tracking through a loop, for both modes: the derivative code of a
     loop body must be valid for every iteration, so find the variables whose

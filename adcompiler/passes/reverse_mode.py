@@ -35,7 +35,6 @@ touching the rule machinery.
 
 from __future__ import annotations
 
-import collections
 from dataclasses import dataclass, field
 
 import gast
@@ -378,9 +377,7 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     walker = _Reverse(function, ctx, activity, stack)
     walker.enclosing_stored, walker.invariant = set(), set()
     # Parameters count: a parameter overwritten in a loop had a value before it.
-    walker.assignment_counts = collections.Counter(
-        n.id for n in gast.walk(function) if isinstance(n, gast.Name)
-        and isinstance(n.ctx, (gast.Store, gast.Param)))
+    walker.assignment_counts = nodes.assignment_counts(function)
     adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
     defined = {a.id for a in function.args.args}
     primal = walker.primal_block(function.body, defined, set(defined))

@@ -14,7 +14,6 @@ source line), and comments that end a block with nothing after them.
 
 from __future__ import annotations
 
-import collections
 
 import gast
 
@@ -60,9 +59,7 @@ class _Propagate:
 
     def __init__(self, function: gast.FunctionDef):
         self.function = function
-        self.assignments = collections.Counter(
-            n.id for n in gast.walk(function) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Param)))
+        self.assignments = nodes.assignment_counts(function)
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
