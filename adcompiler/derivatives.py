@@ -196,12 +196,16 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
                     wrt, is_elementwise_program(tree))
 
 
-def _gradient_value(ctx, rev, active, param):
+def _adjoint_or_zeros(ctx, rev, active, param):
+    """The parameter's adjoint, or zeros of its shape where it has none."""
     if param in active and param not in rev.zero_at_start:
-        adjoint = nodes.name(ctx.namer.adjoint(param))
-    else:
-        adjoint = nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(param)])
-    return nodes.call(nodes.name(ctx.helper("as_gradient")), [adjoint, nodes.name(param)])
+        return nodes.name(ctx.namer.adjoint(param))
+    return nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(param)])
+
+
+def _gradient_value(ctx, rev, active, param):
+    return nodes.call(nodes.name(ctx.helper("as_gradient")),
+                      [_adjoint_or_zeros(ctx, rev, active, param), nodes.name(param)])
 
 
 # -- split derivatives of user functions called from differentiated code ------
@@ -308,11 +312,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
         param = params[index]
         if param in list_params:
             continue
-        if param in active and param not in rev.zero_at_start and returned_active:
-            gradients.append(nodes.name(ctx.namer.adjoint(param)))
-        else:
-            gradients.append(nodes.call(nodes.name(ctx.helper("zeros_like")),
-                                        [nodes.name(param)]))
+        gradients.append(_adjoint_or_zeros(ctx, rev, active if returned_active else set(),
+                                           param))
     if gradients:
         adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
                                           else nodes.tuple_(gradients)))
