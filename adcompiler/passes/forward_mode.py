@@ -31,7 +31,7 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate, loop_fixpoint
+from .operations import bind_user_call, classify, instantiate, loop_fixpoint, zero_of
 
 
 class _Forward:
@@ -44,9 +44,7 @@ class _Forward:
         return self.ctx.namer.tangent(variable)
 
     def _zero(self, variable: str) -> gast.AST:
-        if self.ctx.numbers:
-            return nodes.const(0.0)
-        return nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(variable)])
+        return zero_of(self.ctx, variable)
 
     def _literal_tangent(self, literal, zero: set) -> gast.AST:
         elts = [self._literal_tangent(e, zero) if isinstance(e, (gast.List, gast.Tuple))

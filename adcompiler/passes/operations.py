@@ -213,6 +213,14 @@ def bind_user_call(function, rhs: gast.Call, location):
     return list(signature.parameters), bound
 
 
+def zero_of(ctx: Context, variable: str) -> gast.AST:
+    """A zero derivative for `variable`: 0.0 in the variant for Python numbers,
+    zeros of its shape otherwise."""
+    if ctx.numbers:
+        return nodes.const(0.0)
+    return nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(variable)])
+
+
 def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
     """Zero tracking through a loop, for both modes: the derivative code of a
     loop body must be valid for every iteration, so find the variables whose

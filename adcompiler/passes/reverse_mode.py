@@ -46,7 +46,7 @@ from . import adjoint_rules
 from ..rules import registry
 from .activity import Activity
 from .anf import primitive_of
-from .operations import loop_fixpoint
+from .operations import loop_fixpoint, zero_of
 
 
 @dataclass(eq=False)
@@ -103,11 +103,7 @@ class _Reverse:
         return stmt
 
     def _zero_init(self, variable: str) -> gast.AST:
-        adjoint = self.ctx.namer.adjoint(variable)
-        if self.ctx.numbers:
-            return nodes.assign(adjoint, nodes.const(0.0))
-        return nodes.assign(adjoint, nodes.call(nodes.name(self.ctx.helper("zeros_like")),
-                                                [nodes.name(variable)]))
+        return nodes.assign(self.ctx.namer.adjoint(variable), zero_of(self.ctx, variable))
 
     # -- adjoint sweep (walks statements backwards) -----------------------
     def adjoint_block(self, stmts, zero: set) -> tuple[list, set]:
