@@ -34,12 +34,7 @@ def unbroadcast(g, x):
     g_shape = g.shape if type(g) is _ndarray else np.shape(g)
     if g_shape == shape:
         return g
-    extra = len(g_shape) - len(shape)
-    if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
+    g = runtime_arrays.reduce_to_shape(g, shape)
     if not shape and not isinstance(x, _ndarray):
         return g.item() if isinstance(g, (_ndarray, np.generic)) else g
     return g

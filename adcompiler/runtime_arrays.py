@@ -88,18 +88,23 @@ def expand_reduced(g, a, axis, keepdims):
     return np.expand_dims(g, reduced_axes(axis, ndim))
 
 
-def sum_to_shape(g, shape):
-    """Sum `g` over the axes along which it was broadcast from `shape`."""
-    g_shape = np.shape(g)
-    if g_shape == tuple(shape):
-        return g
-    extra = len(g_shape) - len(shape)
+def reduce_to_shape(g, shape):
+    """Sum `g` over the axes along which it was broadcast from `shape`: the
+    leading axes it gained, and the axes of size 1 in `shape` it stretched."""
+    extra = np.ndim(g) - len(shape)
     if extra > 0:
         g = np.sum(g, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
-    return np.reshape(g, shape)
+    return g
+
+
+def sum_to_shape(g, shape):
+    """Sum `g` over the axes along which it was broadcast from `shape`."""
+    if np.shape(g) == tuple(shape):
+        return g
+    return np.reshape(reduce_to_shape(g, shape), shape)
 
 
 # -- elementwise --------------------------------------------------------------
