@@ -38,8 +38,12 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     text = to_source(nodes.module([scope]))
     # What the user is shown is the compiled text itself, dedented: printing the
     # function on its own could wrap long lines differently (astor wraps by width).
+    # The scope's own `def` line may wrap (many helpers), so the shown text
+    # starts where the derivative's `def` does.
     lines = text.splitlines(True)
-    body = lines[1:-1] if lines[-1].strip().startswith("return ") else lines[1:]
+    start = next(i for i, line in enumerate(lines)
+                 if line.lstrip().startswith(f"def {function.name}("))
+    body = lines[start:-1] if lines[-1].strip().startswith("return ") else lines[start:]
     shown = "".join(f"# {line}\n" for line in header.splitlines()) + textwrap.dedent(
         "".join(body)).strip("\n") + "\n"
     filename = _unique_filename(label, text)
