@@ -22,7 +22,7 @@ from . import nodes
 from .codegen import compile_function
 from .errors import AdError, InternalCompilerError
 from .passes.kinds import is_elementwise_program
-from .passes.reverse_mode import reverse
+from .passes.reverse_mode import list_mirror, reverse
 from .passes.simplify import simplify
 from .passes.verify import verify
 from .pipeline import front_end
@@ -152,7 +152,9 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     final_reads = {params[i] for i in wrt}
     rev = reverse(tree, ctx, activity, stack, zero_at_end, final_reads)
 
-    body = [nodes.assign(v, nodes.const(None)) for v in rev.prebind]
+    # A list that only some paths create still gets an adjoint (of nothing).
+    prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end))
+    body = [nodes.assign(v, nodes.const(None)) for v in prebind]
     if rev.uses_stack:
         body.append(nodes.assign(stack, gast.List(elts=[], ctx=gast.Load())))
     body.append(nodes.comment("Primal sweep: the original computation, recording what the "
@@ -171,8 +173,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     if returned_active:
         body.append(nodes.comment("Seed: the derivative of the result with respect to itself."))
         body.append(nodes.assign(ctx.namer.adjoint(returned.id), seed_value))
-        body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
-                 for v in sorted(lists)]
+        body += [list_mirror(ctx, v) for v in sorted(lists)]
         body.append(nodes.comment("Adjoint sweep: the primal statements in reverse order."))
     else:
         body.append(nodes.expr_stmt(seed_value))
@@ -282,7 +283,9 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
     active = activity.active
     lists = activity.lists & active
     zero_at_end = active - lists - ({returned.id} if returned_active else set())
-    rev = reverse(tree, ctx, activity, stack, zero_at_end, {params[i] for i in wrt})
+    # Local lists' adjoints start as zeros shaped like the lists' final contents.
+    rev = reverse(tree, ctx, activity, stack, zero_at_end,
+                  {params[i] for i in wrt} | (lists - set(params)))
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")
@@ -303,8 +306,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
     # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
     list_params = [params[i] for i in wrt if params[i] in lists]
     local_lists = sorted(lists - set(params))
-    adjoint_body += [nodes.assign(ctx.namer.adjoint(v), gast.List(elts=[], ctx=gast.Load()))
-                     for v in local_lists]
+    adjoint_body += [list_mirror(ctx, v) for v in local_lists]
     # Always run: it also pops what the primal pushed onto the caller's stack.
     adjoint_body += rev.adjoint
     gradients = []

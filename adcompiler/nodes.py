@@ -176,3 +176,8 @@ def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
         if hasattr(old, attr):
             setattr(new, attr, getattr(old, attr))
     return new
+
+
+def is_none(node) -> bool:
+    """The constant None (what generated code pre-binds variables to)."""
+    return isinstance(node, gast.Constant) and node.value is None

@@ -8,12 +8,14 @@ Python float, or arrays whose shapes already agree) returns at the first test.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
 
 from . import runtime_arrays, runtime_linalg, runtime_special
-from .errors import ComplexValueError, NonScalarOutputError, SeedShapeError
+from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
+    SeedShapeError
 from .runtime_arrays import SequenceAdjoint
 
 _ndarray = np.ndarray
@@ -50,9 +52,11 @@ def broadcast_like(t, result):
 
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise,
-    and the same structure of zeros for a tuple or a dict."""
+    and the same structure of zeros for a tuple, a list or a dict."""
     if isinstance(x, tuple):
         return tuple(zeros_like(element) for element in x)
+    if isinstance(x, list):
+        return [zeros_like(element) for element in x]
     if isinstance(x, dict):
         return {key: zeros_like(value) for key, value in x.items()}
     if isinstance(x, _ndarray):
@@ -109,14 +113,46 @@ def scalar_seed(result, where):
         help="Return a scalar, or use adcompiler.vjp(f) with a seed.")
 
 
+def _is_zero_number(x) -> bool:
+    return isinstance(x, (int, float)) and x == 0
+
+
 def add_adjoints(a, b):
-    """a + b for adjoints that may be tuples or dicts (entry by entry; `+` would
-    concatenate tuples and fail on dicts)."""
-    if type(a) is tuple:
-        return tuple(add_adjoints(x, y) for x, y in zip(a, b))
+    """a + b for adjoints that may be tuples, lists or dicts (entry by entry: `+`
+    would concatenate tuples and lists and fail on dicts). A None entry of a
+    sequence adjoint (runtime_arrays.SequenceAdjoint) is a zero.
+
+        >>> add_adjoints([1.0, 2.0], (None, 3.0))
+        [1.0, 5.0]
+    """
+    containers = (tuple, list, dict)
+    # None, or a plain 0.0 where a structure is expected, is a zero of any shape.
+    if b is None or (isinstance(a, containers) and _is_zero_number(b)):
+        return a
+    if a is None or (isinstance(b, containers) and _is_zero_number(a)):
+        return b
+    if isinstance(a, (tuple, list)):
+        if len(a) != len(b):
+            raise InternalCompilerError(
+                f"adding derivatives of sequences of lengths {len(a)} and {len(b)}")
+        return (list if isinstance(a, list) else tuple)(
+            add_adjoints(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {key: add_adjoints(a[key], b[key]) for key in a}
     return a + b
+
+
+def sum_items_adjoint(g, items):
+    """Adjoint of Python's `sum(items)` with respect to the items: `g`, summed to
+    each item's shape (one entry per item), or spread along the first axis when
+    `items` is an array (whose rows sum() adds).
+
+        >>> sum_items_adjoint(np.ones(2), [1.0, np.ones(2)])
+        SequenceAdjoint((2.0, array([1., 1.])))
+    """
+    if isinstance(items, _ndarray):
+        return np.zeros(items.shape) + runtime_arrays.sum_to_shape(g, items.shape[1:])
+    return SequenceAdjoint(unbroadcast(g, item) for item in items)
 
 
 def checked_seed(seed, result, where):
@@ -219,8 +255,13 @@ def getitem_adjoint(g, x, index):
 def setitem(x, index, value):
     """A copy of x with x[index] = value: what `x[index] = value` means in
     differentiated code (the caller's arrays are never written)."""
-    if isinstance(x, dict):
-        updated = dict(x)
+    if isinstance(x, list) and isinstance(index, slice) and not isinstance(value, list):
+        # Zeroing a slice of a list of adjoints (a derivative of `dL[a:b] = ...`).
+        updated = list(x)
+        updated[index] = [value] * len(updated[index])
+        return updated
+    if isinstance(x, (dict, list)):
+        updated = type(x)(x)
     else:
         keep = isinstance(x, _ndarray) and x.dtype.kind == "f"
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(value, float))
@@ -232,7 +273,7 @@ def setitem_value_adjoint(g, index, value):
     """Adjoint of setitem with respect to the value written: g at the written
     positions, summed to the value's shape; where an integer-array index repeats
     a position, only the write that NumPy keeps (the last) receives it."""
-    if isinstance(g, dict):
+    if isinstance(g, (dict, list)):
         return g[index]
     parts = index if isinstance(index, tuple) else (index,)
     if any(isinstance(p, (list, _ndarray)) for p in parts):
@@ -362,7 +403,7 @@ def two_norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
-    "add_adjoints": add_adjoints, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
+    "add_adjoints": add_adjoints, "sum_items_adjoint": sum_items_adjoint, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
     "sign": sign,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count, "mean_adjoint": mean_adjoint,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
@@ -372,6 +413,7 @@ TEMPLATE_HELPERS = {
     "two_norm_scale_tangent": two_norm_scale_tangent,
     "two_norm_scale_adjoint": two_norm_scale_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
+    "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }
 # Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
 TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (

@@ -286,7 +286,13 @@ def _python():
              Case("builtin-pow", "pow(a, b)", "torch.pow(a, b)", {"a": ("py", "pos"),
                                                                     "b": "py"}),
              Case("builtin-max", "max(a, b)", "torch.maximum(a, b)", {"a": "py", "b": "py"}),
-             Case("builtin-min", "min(a, b)", "torch.minimum(a, b)", {"a": "py", "b": "py"})]
+             Case("builtin-min", "min(a, b)", "torch.minimum(a, b)", {"a": "py", "b": "py"}),
+             Case("builtin-sum-list", "sum([a, b, a])", "a + b + a", {"a": (3,), "b": (3,)}),
+             Case("builtin-sum-broadcast", "sum([a, b], 2.0)", "a + b + 2.0",
+                  {"a": (2, 3), "b": (3,)}),
+             Case("builtin-sum-rows", "sum(a)", "torch.sum(a, 0)", {"a": (4, 3)}),
+             Case("builtin-sum-rows-start", "sum(a, b)", "torch.sum(a, 0) + b",
+                  {"a": (4, 3), "b": (3,)})]
     rows += [
         Case("matmul-op[2x3,3x4]", "a @ b", "a @ b", {"a": (2, 3), "b": (3, 4)}),
         Case("matmul-op[3,3x4]", "a @ b", "a @ b", {"a": (3,), "b": (3, 4)}),

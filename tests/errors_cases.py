@@ -99,17 +99,6 @@ def uses_lambda(x):
     return square(x)
 
 
-def active_list_literal(x):
-    pair = [x, x * 2]
-    return np.sum(pair[0] * pair[1])
-
-
-def indexes_a_list(x):
-    ys = [1.0]
-    ys.append(x)
-    return np.sum(ys[1] * 3.0)
-
-
 def pads_with_an_unsupported_mode(x):
     return np.sum(np.pad(x, 1, mode="mean"))
 
@@ -130,3 +119,22 @@ def einsum_in_the_interleaved_form(a, b):
 def pads_data_that_carries_no_derivative(x, data):
     padded = np.pad(data, 1, mode="mean")
     return np.sum(x * np.sum(padded))
+
+
+def writes_into_a_list(x):
+    values = [x, x * 2.0]
+    values[0] = x * 3.0
+    return np.sum(values[0] * values[1])
+
+
+def joins_lists(x):
+    values = [x]
+    longer = values + [x * 2.0]
+    return np.sum(longer[1])
+
+
+def aliases_a_list(x):
+    values = [x]
+    same = values
+    same.append(x * 2.0)
+    return np.sum(values[1])

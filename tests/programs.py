@@ -902,3 +902,108 @@ PROGRAMS["element-writes-in-a-loop"] = (fills_elementwise, t_fills_elementwise,
 PROGRAMS["writes-into-an-argument"] = (overwrites_an_argument, t_overwrites_an_argument,
                                        lambda: [rng().standard_normal(4),
                                                 rng(1).standard_normal(2)], (0, 1))
+
+
+# -- lists of differentiated values ----------------------------------------------
+
+def rnn_collecting_hidden_states(wx, wh, xs):
+    hidden = []
+    h = np.zeros(3)
+    for x in xs:
+        h = np.tanh(x @ wx + h @ wh)
+        hidden.append(h)
+    loss = 0.0
+    for t, h in enumerate(hidden):
+        loss = loss + np.sum(h * h) * (t + 1)
+    return loss + np.sum(hidden[-1]) + np.sum(np.stack(hidden)[::2])
+
+
+def t_rnn_collecting_hidden_states(wx, wh, xs):
+    hidden = []
+    h = torch.zeros(3, dtype=torch.float64)
+    for x in xs:
+        h = torch.tanh(x @ wx + h @ wh)
+        hidden.append(h)
+    loss = 0.0
+    for t, h in enumerate(hidden):
+        loss = loss + torch.sum(h * h) * (t + 1)
+    return loss + torch.sum(hidden[-1]) + torch.sum(torch.stack(hidden)[::2])
+
+
+def lists_built_read_and_sliced(x, y):
+    values = [x, y * 2.0, np.sin(x)]
+    values.append(values[0] * values[1])
+    tail = values[1:]
+    total = sum(tail) + values[-2] * 3.0
+    for v in reversed(values):
+        total = total + v * 0.5
+    last = values.pop()
+    return np.sum(total * total) + np.sum(last) + len(values)
+
+
+def t_lists_built_read_and_sliced(x, y):
+    values = [x, y * 2.0, torch.sin(x)]
+    values.append(values[0] * values[1])
+    tail = values[1:]
+    total = sum(tail) + values[-2] * 3.0
+    for v in reversed(values):
+        total = total + v * 0.5
+    last = values.pop()
+    return torch.sum(total * total) + torch.sum(last) + len(values)
+
+
+def a_new_list_every_epoch(x):
+    total = 0.0
+    for epoch in range(3):
+        trajectory = [x]
+        for step in range(2):
+            trajectory.append(np.tanh(trajectory[-1] * (epoch + 1.5)))
+        for point in trajectory:
+            total = total + np.sum(point ** 2)
+        x = trajectory[-1] + x * 0.5
+    return total
+
+
+def t_a_new_list_every_epoch(x):
+    total = 0.0
+    for epoch in range(3):
+        trajectory = [x]
+        for step in range(2):
+            trajectory.append(torch.tanh(trajectory[-1] * (epoch + 1.5)))
+        for point in trajectory:
+            total = total + torch.sum(point ** 2)
+        x = trajectory[-1] + x * 0.5
+    return total
+
+
+def a_list_of_pairs(x):
+    pairs = []
+    for i in range(3):
+        pairs.append((x * (i + 1.0), np.cos(x * i)))
+    total = 0.0
+    for scale, wave in pairs:
+        total = total + np.sum(scale * wave)
+    return total + np.sum(pairs[1][0])
+
+
+def t_a_list_of_pairs(x):
+    pairs = []
+    for i in range(3):
+        pairs.append((x * (i + 1.0), torch.cos(x * i)))
+    total = 0.0
+    for scale, wave in pairs:
+        total = total + torch.sum(scale * wave)
+    return total + torch.sum(pairs[1][0])
+
+
+PROGRAMS["rnn-collecting-hidden-states"] = (
+    rnn_collecting_hidden_states, t_rnn_collecting_hidden_states,
+    lambda: [rng().standard_normal((2, 3)) * 0.5, rng(1).standard_normal((3, 3)) * 0.5,
+             rng(2).standard_normal((5, 2))], (0, 1, 2))
+PROGRAMS["lists-built-read-and-sliced"] = (
+    lists_built_read_and_sliced, t_lists_built_read_and_sliced,
+    lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1))
+PROGRAMS["a-new-list-every-epoch"] = (a_new_list_every_epoch, t_a_new_list_every_epoch,
+                                      lambda: [rng().standard_normal(3) * 0.5], (0,))
+PROGRAMS["a-list-of-pairs"] = (a_list_of_pairs, t_a_list_of_pairs,
+                               lambda: [rng().standard_normal(3)], (0,))

@@ -1,5 +1,7 @@
 """The public API: argument forms, types, caching, inspection, name resolution."""
 
+import ast
+import builtins
 import inspect
 import linecache
 import traceback
@@ -83,6 +85,24 @@ def test_source_is_the_header_then_the_function(name):
     text = ad.source(ad.vjp(PROGRAMS[name][0]))
     body = [line for line in text.splitlines() if not line.startswith("#")]
     assert body[0].startswith("def "), text
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_generated_code_of_every_program_defines_every_name_it_uses(name, mode):
+    # Checked on the text a user reads, independently of the compiler's own
+    # verify pass: a name is a local, a closure cell, a user global or a builtin.
+    function = PROGRAMS[name][0]
+    df = ad.grad(function) if mode == "grad" else ad.jvp(function)
+    definition = ast.parse(ad.source(df)).body[0]
+    local = {a.arg for a in definition.args.args} | {
+        n.id for n in ast.walk(definition) if isinstance(n, ast.Name)
+        and isinstance(n.ctx, ast.Store)}
+    known = local | set(df.__code__.co_freevars) | set(function.__globals__) | \
+        set(dir(builtins))
+    used = {n.id for n in ast.walk(definition)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assert used <= known, f"{definition.name} reads undefined {sorted(used - known)}"
 
 
 def test_tracebacks_show_generated_code_lines():

@@ -522,9 +522,9 @@ def list_in_a_variable(a, b):
     return np.sum(np.stack(pair))
 
 
-def test_a_list_of_differentiated_values_kept_in_a_variable_is_still_rejected():
-    with pytest.raises(ad.UnsupportedSyntaxError, match="list out of differentiated"):
-        ad.grad(list_in_a_variable)
+def test_a_list_of_differentiated_values_kept_in_a_variable_is_differentiated():
+    assert ad.grad(list_in_a_variable, wrt=(0, 1))(0.5, -1.5) == (1.0, 1.0)
+    assert ad.derivative(list_in_a_variable)(0.5, -1.5) == 1.0
 
 
 # -- tuple and list results ---------------------------------------------------------
@@ -672,9 +672,10 @@ def list_into_elementwise_rule(a, b):
     return np.sum(np.multiply([a, b], np.ones((3, 2))))
 
 
-def test_a_list_literal_passed_to_an_elementwise_rule_is_still_rejected():
-    with pytest.raises(ad.UnsupportedSyntaxError, match="list out of differentiated"):
-        ad.grad(list_into_elementwise_rule)
+def test_a_list_literal_passed_to_an_elementwise_rule_is_differentiated_elementwise():
+    # [a, b] broadcasts against a (3, 2) array: each element is used three times.
+    assert ad.grad(list_into_elementwise_rule, wrt=(0, 1))(0.5, -1.5) == (3.0, 3.0)
+    assert ad.derivative(list_into_elementwise_rule)(0.5, -1.5) == 3.0
 
 
 def max_of_a_list_with_initial(a, b):

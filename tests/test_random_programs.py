@@ -566,6 +566,9 @@ REGRESSIONS = {
     "overwritten-in-while": regression(
         True, "v0 = (y + y)", "n0 = 0", "while np.sum(x * x) < 4.0 and n0 < 5:",
         "    x = 0.5", "    n0 = n0 + 1", "return np.sum(v0)"),
+    # A self-copy made a parameter look like a loop range (a variable defined
+    # only from range-like values), which carries no derivative.
+    "self-copy-of-parameter": regression(False, "y = y", "v0 = y", "return v0"),
 }
 
 

@@ -19,6 +19,7 @@ conservative: it can only make more variables active, never fewer.
 
 from __future__ import annotations
 
+import builtins
 import types
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ from .anf import bind_arguments, literal_names, primitive_of
 class Activity:
     varied: set = field(default_factory=set)
     useful: set = field(default_factory=set)
-    lists: set = field(default_factory=set)   # lists appended to or handed to callees
+    lists: set = field(default_factory=set)   # variables holding lists (see list_variables)
+    stacks: set = field(default_factory=set)  # lists appended to, popped or passed on
     tuples: set = field(default_factory=set)  # variables that may hold tuples
 
     @property
@@ -45,7 +47,8 @@ class Activity:
         return isinstance(atom, gast.Name) and atom.id in self.active
 
     def is_active_list(self, atom) -> bool:
-        """An active variable used as a stack (appended to, popped, passed on)."""
+        """An active variable holding a list: its derivative is a list of the
+        elements' derivatives, kept in step with it."""
         return self.is_active(atom) and atom.id in self.lists
 
     def passes_active_list(self, rhs) -> bool:
@@ -168,6 +171,23 @@ def mutated_lists(definitions) -> set:
     return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
 
 
+def list_variables(definitions) -> set:
+    """Variables holding lists: list literals, lists used as stacks or handed to
+    user functions, and slices of those (flow-insensitive, like the rest)."""
+    out = mutated_lists(definitions) | {target for target, rhs in definitions
+                                        if isinstance(rhs, gast.List)}
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            if target not in out and isinstance(rhs, gast.Subscript) and \
+                    isinstance(rhs.slice, gast.Slice) and isinstance(rhs.value, gast.Name) \
+                    and rhs.value.id in out:
+                out.add(target)
+                changed = True
+    return out
+
+
 def _lists_passed_to_user_functions(definitions) -> list:
     """(list, call) pairs for local lists handed to a user function: the callee
     may store values derived from the other arguments in them (the generated
@@ -181,6 +201,53 @@ def _lists_passed_to_user_functions(definitions) -> list:
                 if isinstance(arg, gast.Name) and arg.id in lists:
                     out.append((arg.id, rhs))
     return out
+
+
+def loop_ranges(definitions, params) -> set:
+    """Variables that only ever hold ranges or their elements: assigned from
+    `range(...)`, sliced or indexed out of such a variable, or the index of a
+    `for` loop over one (every loop, after lower_control). They carry no
+    derivative even where a generated derivative's stack hands them back
+    (`_range = _stack.pop()`; pops and pre-binding to None are the other
+    definitions allowed).
+    """
+    by_target: dict = {param: [None] for param in params}  # None: an argument
+    for target, rhs in definitions:
+        by_target.setdefault(target, []).append(rhs)
+
+    def source(rhs):
+        """The variable `rhs` copies, slices or indexes, if any."""
+        if isinstance(rhs, gast.Subscript):
+            rhs = rhs.value
+        return rhs.id if isinstance(rhs, gast.Name) else None
+
+    def kind(rhs, members) -> str:
+        if rhs is not None and primitive_of(rhs) is builtins.range:
+            return "range"
+        if rhs is not None and (nodes.list_method(rhs, "pop") or nodes.is_none(rhs)):
+            return "pop"
+        return "member" if rhs is not None and source(rhs) in members else "other"
+
+    # Largest set whose every definition is allowed...
+    members = set(by_target)
+    changed = True
+    while changed:
+        changed = False
+        for name in list(members):
+            if any(kind(rhs, members) == "other" for rhs in by_target[name]):
+                members.discard(name)
+                changed = True
+    # ...of which the variables that some range(...) actually reaches.
+    ranges = {name for name in members if any(kind(rhs, members) == "range"
+                                              for rhs in by_target[name])}
+    changed = True
+    while changed:
+        changed = False
+        for name in members - ranges:
+            if any(source(rhs) in ranges for rhs in by_target[name] if rhs is not None):
+                ranges.add(name)
+                changed = True
+    return ranges
 
 
 def _raise_unsupported_values(definitions, activity: Activity) -> None:
@@ -202,13 +269,16 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
-    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=mutated_lists(definitions),
+    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=list_variables(definitions),
+                        stacks=mutated_lists(definitions),
                         tuples=possible_tuples(definitions, params))
+    ranges = loop_ranges(definitions, params)
     changed = True
     while changed:
         changed = False
         for target, names in operands:
-            if target not in activity.varied and any(n in activity.varied for n in names):
+            if target not in activity.varied and target not in ranges and \
+                    any(n in activity.varied for n in names):
                 activity.varied.add(target)
                 changed = True
     _raise_unsupported_values(definitions, activity)
@@ -217,7 +287,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
         activity.useful.add(returned.id)
     # A list parameter the function appends to is an output too: the caller
     # sees what was stored in it (the generated code's shared `_stack`).
-    activity.useful |= set(params) & mutated_lists(definitions)
+    activity.useful |= set(params) & activity.stacks
     changed = True
     while changed:
         changed = False

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from .. import nodes, runtime
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate
+from .operations import bind_user_call, check_list_alias, classify, instantiate, \
+    operates_on_lists
 
 
 class StatementAdjoints:
@@ -49,7 +50,7 @@ class StatementAdjoints:
         if variable in zero:
             zero.discard(variable)
             return nodes.assign(adjoint, contribution)
-        if variable in self.activity.tuples:
+        if variable in self.activity.tuples or variable in self.activity.lists:
             return nodes.assign(adjoint, nodes.call(nodes.name(self.ctx.helper("add_adjoints")),
                                                     [nodes.name(adjoint), contribution]))
         return nodes.assign(adjoint, nodes.add(nodes.name(adjoint), contribution))
@@ -93,6 +94,7 @@ class StatementAdjoints:
                                                                          [adjoint]))]
         if self.activity.passes_active_list(rhs):
             return self.list_passing_call(stmt, target, rhs, zero)
+        check_list_alias(target, rhs, self.activity, self.ctx.parsed.location(stmt))
         if target not in self.activity.active:
             return []
         if target in zero:
@@ -104,7 +106,10 @@ class StatementAdjoints:
                 own.append(expr)
             else:
                 code.append(self.accumulate(variable, expr, zero))
-        zero.add(target)
+        if target not in self.activity.lists:
+            # A list's adjoint is never zero-tracked: it mirrors the list, entry by
+            # entry, and reverse_mode re-creates it for the list bound before.
+            zero.add(target)
         if own:
             total = own[0]
             for expr in own[1:]:
@@ -117,12 +122,14 @@ class StatementAdjoints:
         for each active operand."""
         g = nodes.name(self.ctx.namer.adjoint(target))
         if isinstance(rhs, gast.Subscript) and self.activity.is_active_list(rhs.value):
-            raise UnsupportedSyntaxError(
-                "reading an element of a list of differentiated values by index is not "
-                "supported in reverse mode yet", self.ctx.parsed.location(stmt),
-                help="Instead: take values back with .pop(), keep them in separate variables, "
-                "or stack them into an array with np.stack. Support for this is planned.")
+            if rhs.value.id == target:
+                self._refuse_list_update(stmt, "replacing a list by a slice of itself")
+            return [self.list_read(target, rhs)], []
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
+        if operation.kind == "rule" and (
+                operates_on_lists(operation, self.activity, runtime.setitem)):
+            self._refuse_list_update(stmt, "writing into, joining or repeating lists of "
+                                           "differentiated values")
         if operation.kind == "copy":
             return [], ([(rhs.id, g)] if self._active(rhs) else [])
         if operation.kind == "dict":
@@ -130,8 +137,8 @@ class StatementAdjoints:
             return [], [(value.id, gast.Subscript(value=g, slice=nodes.clone(key),
                                                   ctx=gast.Load()))
                         for key, value in zip(rhs.keys, rhs.values) if self._active(value)]
-        if operation.kind == "tuple":
-            # The adjoint of a tuple is a tuple of adjoints, one per element.
+        if operation.kind in ("tuple", "list"):
+            # The adjoint of a tuple (a list) is a tuple (a list) of adjoints.
             return [], [(element.id, gast.Subscript(value=g, slice=nodes.const(k),
                                                     ctx=gast.Load()))
                         for k, element in enumerate(rhs.elts) if self._active(element)]
@@ -155,6 +162,32 @@ class StatementAdjoints:
                                           [contribution, nodes.clone(atom)])
             out.append((atom.id, contribution))
         return code, out
+
+    def _refuse_list_update(self, stmt, what: str):
+        raise UnsupportedSyntaxError(
+            f"{what} is not supported in reverse mode", self.ctx.parsed.location(stmt),
+            help="Instead: build a new list with append, keep one name per list, or stack "
+            "the values into an array (np.stack) and work on the array.")
+
+    def list_read(self, target: str, rhs: gast.Subscript) -> gast.AST:
+        """`v = L[i]`: v's adjoint goes into the entry of L's adjoint list that
+        mirrors L[i] (the adjoint list has L's length at this point of the
+        sweep, so negative indices and slices mean the same entries):
+
+            dL[i] = dL[i] + dv                        (an element)
+            dL[a:b] = add_adjoints(dL[a:b], dv)       (a slice, itself a list)
+        """
+        store = self.ctx.namer.adjoint(rhs.value.id)
+        entry = gast.Subscript(value=nodes.name(store), slice=nodes.clone(rhs.slice),
+                               ctx=gast.Load())
+        g = nodes.name(self.ctx.namer.adjoint(target))
+        if target in self.activity.lists or target in self.activity.tuples:
+            total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [entry, g])
+        else:
+            total = nodes.add(entry, g)
+        written = gast.Subscript(value=nodes.name(store), slice=nodes.clone(rhs.slice),
+                                 ctx=gast.Store())
+        return gast.Assign(targets=[written], value=total, type_comment=None)
 
     def _literal_contributions(self, literal, template, bindings, out: list) -> list:
         """A list literal bound to a rule's parameter (`np.stack([a, b])`): the
@@ -223,3 +256,4 @@ class StatementAdjoints:
                                      ctx=gast.Load())
             out.append((atom.id, element))
         return [nodes.assign(temp, call)], out
+

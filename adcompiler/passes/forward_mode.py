@@ -31,7 +31,8 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, classify, instantiate, loop_fixpoint, zero_of
+from .operations import bind_user_call, check_list_alias, classify, instantiate, \
+    loop_fixpoint, operates_on_lists, zero_of
 
 
 class _Forward:
@@ -116,10 +117,7 @@ class _Forward:
                                   primitive_of(call), set(zero))
         if nodes.list_method(call, "append") and self.activity.is_active(call.func.value):
             store = call.func.value.id
-            if store in zero:
-                raise UnsupportedSyntaxError(
-                    f"appending to the list {store!r} before it is created",
-                    self.ctx.parsed.location(stmt))
+            before = self._list_in_step(store, zero)
             value = call.args[0]
             # Inactive values (trip counts, branch flags) get a zero tangent so that
             # the tangent list stays in step with the list itself; a zero, because
@@ -128,27 +126,40 @@ class _Forward:
                 else nodes.const(0.0)
             push = nodes.expr_stmt(nodes.call(
                 nodes.attribute(nodes.name(self.tangent(store)), "append"), [tangent]))
-            return [stmt, push]
+            return before + [stmt, push]
         if nodes.list_method(call, "pop") and self.activity.is_active(call.func.value):
+            before = self._list_in_step(call.func.value.id, zero)
             pop = nodes.call(nodes.attribute(nodes.name(self.tangent(call.func.value.id)), "pop"))
-            return [stmt, nodes.expr_stmt(pop)]
+            return before + [stmt, nodes.expr_stmt(pop)]
         return [stmt]
+
+    def _list_in_step(self, store: str, zero: set) -> list:
+        """A list whose tangent is still zero (built by a call, say `zeros_like`)
+        gets its tangent list, one zero per element, before a push or pop needs it."""
+        if store not in zero:
+            return []
+        zero.discard(store)
+        zeros = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(store)])
+        return [nodes.assign(self.tangent(store), zeros)]
 
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         primal = nodes.copy_location(nodes.assign(target, rhs), stmt)
         if self.activity.passes_active_list(rhs):
             return self.user_call(stmt, target, rhs, primitive_of(rhs), zero)
+        check_list_alias(target, rhs, self.activity, self.ctx.parsed.location(stmt))
         if target not in self.activity.active:
             if nodes.list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
                 # Keep the tangent list in step even when this value is inactive.
+                before = self._list_in_step(rhs.func.value.id, zero)
                 pop = nodes.attribute(nodes.name(self.tangent(rhs.func.value.id)), "pop")
-                return [primal, nodes.expr_stmt(nodes.call(pop))]
+                return before + [primal, nodes.expr_stmt(nodes.call(pop))]
             return [primal]
         if nodes.list_method(rhs, "pop"):
             store = rhs.func.value.id
+            before = self._list_in_step(store, zero)
             pop = nodes.call(nodes.attribute(nodes.name(self.tangent(store)), "pop"))
             zero.discard(target)
-            return [primal, nodes.assign(self.tangent(target), pop)]
+            return before + [primal, nodes.assign(self.tangent(target), pop)]
         if isinstance(rhs, gast.List) and not rhs.elts:
             zero.discard(target)
             return [primal, nodes.assign(self.tangent(target), gast.List(elts=[],
@@ -187,6 +198,12 @@ class _Forward:
         if operation.kind != "rule":
             zero.add(target)
             return [primal]
+        if operates_on_lists(operation, self.activity):
+            raise UnsupportedSyntaxError(
+                "joining or repeating lists of differentiated values (`+`, `*`) is not "
+                "supported", self.ctx.parsed.location(stmt),
+                help="Instead: build the list with append, or stack the values into an "
+                "array (np.stack) and work on the array.")
         bindings = dict(operation.bindings, result=nodes.name(target))
         terms, contributors = [], set()
         for param in operation.rule.adjoint:

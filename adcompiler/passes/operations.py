@@ -136,12 +136,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if isinstance(rhs, gast.Dict):
         return Operation("dict" if any(activity.is_active(v) for v in rhs.values)
                          else "constant")
+    if isinstance(rhs, gast.List) and any(activity.is_active(e) for e in rhs.elts):
+        return Operation("list")
     if isinstance(rhs, (gast.Tuple, gast.List)):
-        if any(activity.is_active(e) for e in rhs.elts):
-            raise UnsupportedSyntaxError(
-                "building a list out of differentiated values is not supported yet", location,
-                help="Instead: use a tuple, start from an empty list and append, or stack "
-                "the values into an array with np.stack.")
         return Operation("constant")
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None
@@ -241,3 +238,25 @@ def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
             return body, loop_zero, zero_out
         loop_zero &= zero_out
         ctx.namer.restore(state)
+
+
+def operates_on_lists(operation: Operation, activity: Activity, *also) -> bool:
+    """A Python operator (or one of `also`) applied to an active list: `L + M`
+    joins and `L * 2` repeats, which no elementwise rule describes. NumPy
+    functions turn a list into an array first, and are differentiated as such."""
+    function = operation.primitive
+    joins = function in (operator.add, operator.mul) or any(function is f for f in also)
+    return joins and any(activity.is_active_list(atom) for atom in operation.bound.values())
+
+
+def check_list_alias(target: str, rhs, activity: Activity, location) -> None:
+    """`M = L` for a list of differentiated values that is then appended to or
+    popped through either name: the list changes under both names, but the
+    derivative lists (one per name) would not. Checked whatever the activity of
+    `M`: an alias only ever appended to is exactly where it would go wrong silently."""
+    if isinstance(rhs, gast.Name) and rhs.id in activity.lists and \
+            rhs.id in activity.varied and {rhs.id, target} & activity.stacks:
+        raise UnsupportedSyntaxError(
+            "giving a list of differentiated values a second name and appending or popping "
+            "through either is not supported", location,
+            help="Instead: use the list under one name.")

@@ -120,7 +120,12 @@ class _Reverse:
             code = self.statements.assignment(stmt, target, stmt.value, zero)
             slot = Slot(target)
             self.slots[id(stmt)] = slot
-            return code + [self._placeholder(restore=slot)], zero
+            code.append(self._placeholder(restore=slot))
+            if self.activity.is_active_list(stmt.targets[0]):
+                # Above this point the variable held another list (restored just
+                # now), whose adjoint mirrors it as it was when it was replaced.
+                code.append(self._placeholder(remirror=slot))
+            return code, zero
         if isinstance(stmt, gast.If):
             body, zero_body = self.adjoint_block(stmt.body, zero)
             orelse, zero_orelse = self.adjoint_block(stmt.orelse, zero)
@@ -198,8 +203,10 @@ class _Reverse:
     def _invariants(self, loop) -> set:
         """Variables of `loop`'s body whose value no iteration of the enclosing
         loops changes (assigned once, by a pure operation on such values)."""
+        # A list is a new object on every iteration, whatever it is built from.
         candidates = [n for n in gast.walk(loop) if isinstance(n, gast.Assign)
                       and self.assignment_counts.get(n.targets[0].id) == 1
+                      and n.targets[0].id not in self.activity.lists
                       and (not isinstance(n.value, gast.Call)
                            or registry.lookup(primitive_of(n.value)) is not None)]
         invariant: set = set()
@@ -284,7 +291,12 @@ class _Reverse:
         for stmt in stmts:
             slot = nodes.annotation(stmt, "restore")
             control = nodes.annotation(stmt, "control")
-            if slot is not None:
+            remirror = nodes.annotation(stmt, "remirror")
+            if remirror is not None:
+                if remirror.needed:
+                    reads.add(remirror.variable)
+                    live = True
+            elif slot is not None:
                 slot.live = slot.needed and slot.variable in reads
                 live |= slot.live
             elif control is not None:
@@ -318,6 +330,9 @@ class _Reverse:
             slot = anno["restore"]
             pop = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
             return [nodes.assign(slot.variable, pop)] if slot.live else []
+        if "remirror" in anno:
+            slot = anno["remirror"]
+            return [list_mirror(self.ctx, slot.variable)] if slot.needed else []
         if "branch" in anno:
             return [self._push(nodes.const(anno["taken"]))] if anno["branch"].live else []
         for key in ("trips_start", "trips_step", "trips_push"):
@@ -344,6 +359,14 @@ class _Reverse:
             if isinstance(stmt, gast.If) and not stmt.body and not stmt.orelse:
                 return []
         return [stmt]
+
+
+def list_mirror(ctx: Context, variable: str) -> gast.AST:
+    """`dL = zeros_like(L)`: the adjoint of a list is a list of zero adjoints,
+    one per element, which the adjoint sweep keeps the same length as the list
+    was at the matching point of the primal sweep (a pop for each append)."""
+    return nodes.assign(ctx.namer.adjoint(variable),
+                        nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(variable)]))
 
 
 def _accumulate_in_place(stmt, owned: set):

@@ -30,6 +30,10 @@ RULES = [
               y="g * ((y > x) + 0.5 * (x == y))", label="max"),
     pointwise(builtins.min, "x, y", x="g * ((x < y) + 0.5 * (x == y))",
               y="g * ((y < x) + 0.5 * (x == y))", label="min"),
+    linear_rule(builtins.sum, "iterable, start=0",
+                adjoint={"iterable": "sum_items_adjoint(g, iterable)",
+                         "start": "unbroadcast(g, start)"},
+                tangent={"iterable": "sum(g)", "start": "g"}),
     linear_rule(operator.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),
@@ -60,4 +64,5 @@ NOTES = {
     builtins.max: "two arguments; ties share evenly",
     builtins.min: "two arguments; ties share evenly",
     builtins.abs: "derivative 0 at 0",
+    builtins.sum: "of a list, a tuple or an array's rows; `sum(v * v for v in xs)` too",
 }

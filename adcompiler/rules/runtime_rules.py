@@ -9,7 +9,7 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_linalg
+from .. import runtime, runtime_arrays, runtime_linalg
 from .registry import linear_rule, nondifferentiable
 
 RULES = [
@@ -18,6 +18,19 @@ RULES = [
     linear_rule(runtime.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "g"},
                 tangent={"a": "g", "b": "g"}),
+    # sum_items_adjoint(G, items) = [unbroadcast(G, item) ...]: its transpose
+    # broadcasts the sum of the entries back (broadcasting and sums commute).
+    linear_rule(runtime.sum_items_adjoint, "adjoint, items",
+                adjoint={"adjoint": "broadcast_like(sum(g), adjoint)"},
+                tangent={"adjoint": "sum_items_adjoint(g, items)"}),
+    # The adjoints of np.stack and np.concatenate cut g into one piece per
+    # array; joining the pieces back is their transpose.
+    linear_rule(runtime_arrays.stack_adjoint, "adjoint, arrays, axis",
+                adjoint={"adjoint": "np.stack(g, axis=axis)"},
+                tangent={"adjoint": "stack_adjoint(g, arrays, axis)"}),
+    linear_rule(runtime_arrays.concatenate_adjoint, "adjoint, arrays, axis",
+                adjoint={"adjoint": "np.reshape(np.concatenate(g, axis=axis), np.shape(adjoint))"},
+                tangent={"adjoint": "concatenate_adjoint(g, arrays, axis)"}),
     linear_rule(runtime.setitem_value_adjoint, "adjoint, index, value",
                 adjoint={"adjoint": "setitem(zeros_like(adjoint), index, g)"},
                 tangent={"adjoint": "setitem_value_adjoint(g, index, value)"}),
