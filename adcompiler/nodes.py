@@ -77,9 +77,15 @@ def while_(test, body) -> gast.While:
     return gast.While(test=test, body=list(body) or [gast.Pass()], orelse=[])
 
 
-def for_(target: str, iter_: gast.AST, body) -> gast.For:
-    return gast.For(target=name(target, "store"), iter=iter_, body=list(body) or [gast.Pass()],
+def for_(target: str | gast.AST, iter_: gast.AST, body) -> gast.For:
+    if isinstance(target, str):
+        target = name(target, "store")
+    return gast.For(target=target, iter=iter_, body=list(body) or [gast.Pass()],
                     orelse=[], type_comment=None)
+
+
+def list_(elts=()) -> gast.List:
+    return gast.List(elts=list(elts), ctx=gast.Load())
 
 
 def return_(value: gast.AST | None) -> gast.Return:
@@ -169,6 +175,15 @@ def assignment_counts(tree: gast.AST) -> "collections.Counter":
     """How many times each name is bound in `tree` (parameters included)."""
     return collections.Counter(n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
                                and isinstance(n.ctx, (gast.Store, gast.Param)))
+
+
+def located(node, origin):
+    """Give every new node of `node` the user's position of `origin`, so errors
+    and comments in generated code point at the line that was lowered."""
+    for child in gast.walk(node):
+        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
+            copy_location(child, origin)
+    return node
 
 
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:

@@ -10,8 +10,10 @@ row in `REJECTED` with its workaround; a node type in neither (new syntax from a
 future Python) is rejected too, so nothing slips through silently. A few
 context rules follow the table: every path through the function ends in a
 `return <value>` (or a `raise`), and targets are plain names (a `for` loop's
-may be a tuple of them). `break`, `continue`, early returns and loop `else`
-pass the fence: lower_control.py rewrites them.
+or a comprehension's may be a tuple of them). `break`, `continue`, early
+returns and loop `else` pass the fence, which lower_control.py rewrites, and so
+do list comprehensions and generator expressions, which lower_comprehensions.py
+rewrites (or refuses where Python evaluates them lazily).
 
     def f(x):                    UnsupportedSyntaxError:
         try:                       model.py:2:5: 'try' statements are not
@@ -34,6 +36,7 @@ ALLOWED = {
     gast.BoolOp, gast.BinOp, gast.UnaryOp, gast.IfExp, gast.Compare, gast.Call,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
+    gast.ListComp, gast.GeneratorExp, gast.comprehension,
     # operators and contexts
     gast.Load, gast.Store, gast.Param, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -62,12 +65,8 @@ _REJECTED_BY_NAME = {
     "ImportFrom": ("imports inside the function", "import at module level."),
     "Lambda": ("lambda expressions", _LATER + "define the function with 'def' at module "
                   "level and call it."),
-    "ListComp": ("list comprehensions", _LATER + "build the list with a for loop, or use "
-                    "a vectorised NumPy expression."),
     "SetComp": ("set comprehensions", "use a for loop."),
     "DictComp": ("dict comprehensions", "use a for loop."),
-    "GeneratorExp": ("generator expressions", _LATER + "use a for loop that accumulates, "
-                        "or np.sum over an array."),
     "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
     "Starred": ("starred expressions (*args)", "pass the arguments one by one."),
     "Set": ("set literals", "use a tuple."),
@@ -130,10 +129,10 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
             targets = [node.target]
             if isinstance(node, gast.AnnAssign) and node.value is None:
                 _reject(parsed, node, "annotations without a value", "assign a value.")
-        elif isinstance(node, gast.For):
+        elif isinstance(node, (gast.For, gast.comprehension)):
             targets = [node.target]
         for target in targets:
-            if isinstance(node, gast.For):
+            if isinstance(node, (gast.For, gast.comprehension)):
                 elts = _flatten(target)  # for i, (a, b) in enumerate(zip(A, B))
             elif isinstance(target, gast.Tuple) and not isinstance(node, gast.AugAssign):
                 elts = target.elts

@@ -71,6 +71,7 @@ import gast
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
+from ..nodes import located as _located
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
 from .resolve import local_names
@@ -405,15 +406,6 @@ def _packed(element) -> gast.AST:
     if isinstance(element, list):
         return nodes.tuple_([_packed(item) for item in element])
     return element
-
-
-def _located(node, origin):
-    """Give every new node of `node` the user's position of `origin`, so errors
-    and comments in generated code point at the line that was lowered."""
-    for child in gast.walk(node):
-        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
-            nodes.copy_location(child, origin)
-    return node
 
 
 def lower_control(parsed: ParsedFunction) -> ParsedFunction:

@@ -1,0 +1,411 @@
+"""Lower comprehensions: list comprehensions, and generator expressions
+consumed by `sum`, `any`, `all` and a few other builtins, rewritten into the
+`for` loops and `if` statements that lower_control.py and every later pass
+already handle, so all modes differentiate them.
+
+Input: a fenced FunctionDef, which may contain `[e for ... if ...]` (any
+number of `for` and `if` clauses, tuple targets, comprehensions nested in any
+part of another) and generator expressions passed to the calls below.
+
+Output: the same function without comprehensions. Each one becomes statements
+placed right before the statement holding it, and a name in its place:
+
+    [e for v in it if c]     _list = []
+                             for v in it:
+                                 if c:
+                                     _list.append(e)
+    sum(e for v in it)       `_sum = 0` (or the start given), and
+                             `_sum = _sum + e` in the loop: Python's sum
+    any(e for ...)           `_any = False`, and `if e: _any = True; break`
+    all(e for ...)           in the loop (`all` the other way round), so the
+                             items after the deciding one are not evaluated
+    min, max, list, tuple,   take a list comprehension instead of the
+    sorted, math.fsum,       generator: they consume all of it anyway
+    math.prod (generator)
+
+`y = [...]` (or `y = sum(...)`, ...) builds `y` itself when the comprehension
+does not read `y`, which is how the loop would be written by hand.
+
+What stays as in Python:
+
+    scope        a comprehension's variables are its own: a variable keeps its
+                 name only when nothing else in the function (nor a global or
+                 builtin) goes by that name, and is renamed otherwise (`x` ->
+                 `_x`), so the function's own `x` is never read or clobbered
+    evaluation   Python evaluates a comprehension once, where it stands. The
+                 operands it evaluates before the comprehension in the same
+                 statement (calls, indexing) are computed into temporaries
+                 first, so effects keep Python's order. A comprehension Python
+                 evaluates lazily or repeatedly -- in a `while` test, a branch
+                 of `a if t else b`, an operand of `and`/`or` after the first,
+                 an assert's message -- is refused with a workaround. An `elif`
+                 test is a nested `if`: its comprehension goes before that `if`.
+    positions    new statements carry the comprehension's file position
+
+    def f(w, xs):                       def f(w, xs):
+        ys = [w * x for x in xs             ys = []
+              if x > 0]                     for x in xs:
+        return sum(y * y for y in ys)           if x > 0:
+                                                    ys.append(w * x)
+                                            _sum = 0
+                                            for y in ys:
+                                                _sum = _sum + y * y
+                                            return _sum
+
+Names come from a Namer seeded with every name of the function. Python 3.12's
+`sum` of floats compensates rounding; the lowered sum adds left to right, as
+`sum` over arrays does, so results can differ in the last bits.
+
+Place in the pipeline: after the fence, which lets list comprehensions and
+generator expressions through, and before lower_control, which turns these
+loops into index loops and their `break`s into flags.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+
+_COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
+_WHAT = {gast.ListComp: "list comprehensions", gast.GeneratorExp: "generator expressions"}
+# Builtins a generator expression reduces with a loop of its own.
+_REDUCTIONS = ("sum", "any", "all")
+# Callables that consume the whole iterable they get, in order, whatever its type.
+_CONSUMERS = (list, tuple, sorted, min, max, math.fsum, math.prod)
+_TAKES_GENERATORS = "sum(), any(), all(), min(), max(), list(), tuple(), sorted(), " \
+    "math.fsum() and math.prod()"
+
+# Positions where Python evaluates an expression lazily or more than once:
+# (where, why hoisting is wrong there, what to write instead).
+_LAZY = {
+    "while": ("a while loop's test", "Python evaluates the test before every iteration",
+              "assign the comprehension to a variable on its own line before the loop and "
+              "again at the end of its body, and test the variable"),
+    "ifexp": ("a branch of a conditional expression (a if t else b)",
+              "Python evaluates a branch only when it is taken",
+              "write an if statement, and in its branch assign the comprehension to a "
+              "variable on its own line first"),
+    "boolop": ("an operand of 'and'/'or' after the first",
+               "Python evaluates it only when the operands before it do not decide the result",
+               "write an if statement, and inside it assign the comprehension to a variable "
+               "on its own line first"),
+    "assert": ("an assert's message", "Python evaluates the message only when the assertion "
+               "fails", "assign the comprehension to a variable on its own line first"),
+}
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where an expression sits: `parent.field`, or `parent.field[index]`."""
+
+    parent: gast.AST
+    field: str
+    index: int | None = None
+
+    def get(self):
+        value = getattr(self.parent, self.field)
+        return value if self.index is None else value[self.index]
+
+    def set(self, node) -> None:
+        if self.index is None:
+            setattr(self.parent, self.field, node)
+        else:
+            getattr(self.parent, self.field)[self.index] = node
+
+
+@dataclass
+class _Statement:
+    """What lowering one statement has found so far."""
+
+    before: list = field(default_factory=list)  # statements to place before it
+    done: list = field(default_factory=list)    # slots of operands already evaluated
+    spills: int = 0                              # how often `done` was spilled
+
+
+def _operands(node):
+    """Slots of the expressions directly inside `node`, in the order Python
+    evaluates them."""
+    if isinstance(node, gast.Dict):
+        for index in range(len(node.keys)):
+            yield _Slot(node, "keys", index)
+            yield _Slot(node, "values", index)
+        return
+    order = {gast.Assign: ("value", "targets"), gast.AnnAssign: ("value", "target"),
+             gast.For: ("iter", "target")}.get(type(node), node._fields)
+    for name in order:
+        if name == "annotation":
+            continue  # annotations of local variables are never evaluated
+        value = getattr(node, name)
+        if isinstance(value, list):
+            yield from (_Slot(node, name, index) for index, item in enumerate(value)
+                        if isinstance(item, (gast.expr, gast.keyword, gast.Slice)))
+        elif isinstance(value, (gast.expr, gast.keyword, gast.Slice)):
+            yield _Slot(node, name)
+
+
+def _lazy(parent, slot: _Slot) -> str | None:
+    if isinstance(parent, gast.While) and slot.field == "test":
+        return "while"
+    if isinstance(parent, gast.IfExp) and slot.field != "test":
+        return "ifexp"
+    if isinstance(parent, gast.BoolOp) and slot.index:
+        return "boolop"
+    if isinstance(parent, gast.Assert) and slot.field == "msg":
+        return "assert"
+    return None
+
+
+def _value(node) -> bool:
+    """Whether `node` is a value of its own that a temporary can hold (not a
+    slice, an f-string part or an assignment target)."""
+    return isinstance(node, gast.expr) and not isinstance(node, gast.FormattedValue) and \
+        not isinstance(getattr(node, "ctx", None), gast.Store)
+
+
+def _order_matters(node) -> bool:
+    """Whether evaluating `node` earlier or later can change its value or its
+    effects: only calls and indexing can (names and constants cannot change
+    while one statement is evaluated)."""
+    return any(isinstance(n, (gast.Call, gast.Subscript)) for n in gast.walk(node))
+
+
+def _targets(comp) -> list:
+    names = [n.id for g in comp.generators for n in gast.walk(g.target)
+             if isinstance(n, gast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _bound(comp, name: str) -> list:
+    """The Name nodes in `comp` that are its variable `name`. The first
+    iterable is evaluated outside the comprehension's scope."""
+    first, *rest = comp.generators
+    parts = [g.target for g in comp.generators] + [test for g in comp.generators
+                                                   for test in g.ifs]
+    parts += [g.iter for g in rest] + [comp.elt]
+    return [n for part in parts for n in _uses(part, name)]
+
+
+def _uses(node, name: str) -> list:
+    if isinstance(node, gast.Name):
+        return [node] if node.id == name else []
+    if isinstance(node, _COMPREHENSIONS) and name in _targets(node):
+        return _uses(node.generators[0].iter, name)  # a nested comprehension's own
+    return [n for child in gast.iter_child_nodes(node) for n in _uses(child, name)]
+
+
+class _Lowering:
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        tree = parsed.tree
+        names = [n for n in gast.walk(tree) if isinstance(n, gast.Name)]
+        self.namer = Namer(n.id for n in names)
+        bound = {id(n) for comp in gast.walk(tree) if isinstance(comp, _COMPREHENSIONS)
+                 for var in _targets(comp) for n in _bound(comp, var)}
+        free = [n for n in names if id(n) not in bound]
+        self.outside = {n.id for n in free}  # names used other than as a comprehension's
+        self.locals = {n.id for n in free if isinstance(n.ctx, (gast.Store, gast.Param))}
+        self.enclosing: frozenset = frozenset()  # names kept by the comprehensions around
+        # Generator expressions that become lists: the nodes, not their ids, which
+        # a node made after a lowered generator is freed may reuse.
+        self.as_list: set = set()
+
+    # -- statements -------------------------------------------------------
+    def block(self, stmts) -> list:
+        return [new for stmt in stmts for new in self.statement(stmt)]
+
+    def statement(self, stmt) -> list:
+        state = _Statement()
+        built = self.built_variable(stmt)
+        if built:
+            self.visit(_Slot(stmt, "value"), state, result=built)
+            return state.before  # the loops assign the variable themselves
+        self.operands(stmt, state)
+        for name in ("body", "orelse"):
+            if hasattr(stmt, name):
+                setattr(stmt, name, self.block(getattr(stmt, name)))
+        return state.before + [stmt]
+
+    def built_variable(self, stmt) -> str | None:
+        """`y` for `y = <comprehension>` (or a reduction of one) not reading `y`."""
+        if not isinstance(stmt, (gast.Assign, gast.AnnAssign)):
+            return None
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+        value = stmt.value
+        if not isinstance(target, gast.Name) or not (
+                isinstance(value, gast.ListComp) or self.reduction(value)):
+            return None
+        reads = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        return None if target.id in reads else target.id
+
+    # -- expressions, in evaluation order ---------------------------------
+    def operands(self, node, state: _Statement) -> None:
+        for slot in _operands(node):
+            lazy = _lazy(node, slot)
+            if lazy:
+                self.refuse_inside(slot.get(), lazy)
+            elif isinstance(node, gast.Call) and slot.field == "func":
+                # The callee stays as written: rules and array methods are
+                # found by the call's spelling.
+                self.operands(slot.get(), state)
+            else:
+                self.visit(slot, state)
+
+    def visit(self, slot: _Slot, state: _Statement, result: str | None = None) -> None:
+        node = slot.get()
+        reduction = self.reduction(node)
+        if reduction:
+            kind, comp, start = reduction
+            self.lower(kind, comp, slot, state, start, result)
+        elif isinstance(node, gast.ListComp) or node in self.as_list:
+            self.lower("list", node, slot, state, None, result)
+        elif isinstance(node, gast.GeneratorExp):
+            raise UnsupportedSyntaxError(
+                f"generator expressions outside {_TAKES_GENERATORS} are not supported "
+                f"by adcompiler", self.parsed.location(node),
+                help="Instead: use a list comprehension [...] (NumPy functions such as "
+                "np.stack need a list anyway).")
+        else:
+            if isinstance(node, gast.Call) and len(node.args) == 1 and isinstance(
+                    node.args[0], gast.GeneratorExp) and self.consumes(node.func):
+                self.as_list.add(node.args[0])
+            mark, spills = len(state.done), state.spills
+            self.operands(node, state)
+            if not _value(node):
+                return  # its operands stay the values evaluated so far
+            del state.done[0 if state.spills != spills else mark:]
+        state.done.append(slot)
+
+    def spill(self, state: _Statement) -> None:
+        """Evaluate into temporaries what Python evaluates before the
+        comprehension in its statement, except the last of it: the
+        comprehension's first iterable (or sum's start), evaluated right before
+        the loops anyway."""
+        for slot in state.done[:-1]:
+            node = slot.get()
+            if _order_matters(node):
+                temp = self.namer.temp()
+                state.before.append(nodes.located(nodes.assign(temp, node), node))
+                slot.set(nodes.copy_location(nodes.name(temp), node))
+        state.done.clear()
+        state.spills += 1
+
+    def refuse_inside(self, node, lazy: str) -> None:
+        for inner in gast.walk(node):
+            if isinstance(inner, _COMPREHENSIONS):
+                where, why, instead = _LAZY[lazy]
+                raise UnsupportedSyntaxError(
+                    f"{_WHAT[type(inner)]} inside {where} are not supported by adcompiler",
+                    self.parsed.location(inner),
+                    help=f"A comprehension is computed once, before the statement holding "
+                    f"it, but {why}. Instead: {instead}.")
+
+    # -- comprehensions ---------------------------------------------------
+    def reduction(self, node):
+        """(kind, comprehension, start slot) for `sum(<comprehension>[, start])`,
+        `any(<generator>)` and `all(<generator>)` of the builtins, else None."""
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                and node.func.id in _REDUCTIONS and node.args
+                and isinstance(node.args[0], _COMPREHENSIONS)
+                and self.callee(node.func) is getattr(builtins, node.func.id)):
+            return None
+        kind, args, keywords = node.func.id, node.args, node.keywords
+        if kind == "sum":
+            # sum([...]) adds what the list would hold, in the same order.
+            if len(args) == 1 and not keywords:
+                return kind, args[0], None
+            if len(args) == 2 and not keywords:
+                return kind, args[0], _Slot(node, "args", 1)
+            if len(args) == 1 and [k.arg for k in keywords] == ["start"]:
+                return kind, args[0], _Slot(keywords[0], "value")
+            return None
+        # any([...]) evaluates every item before deciding: it stays a list.
+        if len(args) == 1 and not keywords and isinstance(args[0], gast.GeneratorExp):
+            return kind, args[0], None
+        return None
+
+    def lower(self, kind: str, comp, slot: _Slot, state: _Statement, start, result) -> None:
+        self.visit(_Slot(comp.generators[0], "iter"), state)
+        if start is not None:
+            self.visit(start, state)
+        self.spill(state)
+        kept = self.scope(comp)
+        variable = result or self.namer.fresh("_" + kind)
+        stmts = [nodes.located(s, comp) for s in self.loops(kind, comp, variable, start)]
+        outer, self.enclosing = self.enclosing, self.enclosing | kept
+        state.before += self.block(stmts)  # comprehensions inside this one
+        self.enclosing = outer
+        if result is None:
+            slot.set(nodes.copy_location(nodes.name(variable), comp))
+
+    def scope(self, comp) -> frozenset:
+        """Rename the comprehension's variables that another part of the
+        function could see; return the names kept."""
+        kept = set()
+        for var in _targets(comp):
+            if var in self.outside or var in self.enclosing or self.parsed.lookup(var)[0]:
+                new = self.namer.fresh("_" + var.lstrip("_"))
+                for use in _bound(comp, var):
+                    use.id = new
+            else:
+                kept.add(var)
+        return frozenset(kept)
+
+    def loops(self, kind: str, comp, variable: str, start) -> list:
+        stop = None
+        if kind == "list":
+            append = nodes.attribute(nodes.name(variable), "append")
+            init = nodes.list_()
+            body = [nodes.expr_stmt(nodes.call(append, [comp.elt]))]
+        elif kind == "sum":
+            init = nodes.const(0) if start is None else start.get()
+            body = [nodes.assign(variable, nodes.add(nodes.name(variable), comp.elt))]
+        else:
+            decided = kind == "any"  # the item value that decides the result
+
+            def truth(expr):
+                return expr if decided else nodes.unary_not(expr)
+
+            init = nodes.const(not decided)
+            body = [nodes.if_(truth(comp.elt),
+                              [nodes.assign(variable, nodes.const(decided)), gast.Break()])]
+            stop = nodes.if_(truth(nodes.name(variable)), [gast.Break()])
+        for depth in reversed(range(len(comp.generators))):
+            generator = comp.generators[depth]
+            for test in reversed(generator.ifs):
+                body = [nodes.if_(test, body)]
+            body = [nodes.for_(generator.target, generator.iter, body)]
+            if stop is not None and depth > 0:
+                body.append(nodes.clone(stop))  # leave the enclosing loop as well
+        return [nodes.assign(variable, init)] + body
+
+    # -- what a name refers to --------------------------------------------
+    def callee(self, func):
+        """The object a call's function refers to, if it is a global or builtin."""
+        path = []
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in self.locals:
+            return None
+        found, value = self.parsed.lookup(func.id)
+        for attr in reversed(path):
+            value = getattr(value, attr, None)
+        return value if found else None
+
+    def consumes(self, func) -> bool:
+        callee = self.callee(func)
+        return any(callee is consumer for consumer in _CONSUMERS)
+
+
+def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
+    """Rewrite the comprehensions of `parsed.tree` into loops (see the module docstring)."""
+    parsed.tree.body = _Lowering(parsed).block(parsed.tree.body)
+    return parsed
