@@ -176,3 +176,12 @@ def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
         if hasattr(old, attr):
             setattr(new, attr, getattr(old, attr))
     return new
+
+
+def located(node: gast.AST, origin: gast.AST) -> gast.AST:
+    """Give every new node of `node` the user's position of `origin`, so errors
+    and comments in generated code point at the line the node was made from."""
+    for child in gast.walk(node):
+        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
+            copy_location(child, origin)
+    return node
