@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 import torch
+from torch.func import jvp as torch_jvp
 
 torch.set_default_dtype(torch.float64)
 
@@ -26,6 +27,23 @@ def torch_gradients(torch_fn, args, wrt, seed=None):
                                 allow_unused=True)
     return tuple(np.zeros(np.shape(args[i])) if g is None else g.detach().numpy()
                  for i, g in zip(wrt, grads))
+
+
+def torch_directional(torch_twin, args, wrt, tangents):
+    """torch_twin's value and its directional derivative along `tangents` (one per
+    position in `wrt`), by torch.func.jvp."""
+    primals = tuple(torch.tensor(np.asarray(args[i], dtype=np.float64)) for i in wrt)
+    directions = tuple(torch.tensor(np.asarray(t, dtype=np.float64)) for t in tangents)
+
+    def restricted(*selected):
+        full = [a if isinstance(a, int) else torch.tensor(np.asarray(a, dtype=np.float64))
+                for a in args]
+        for position, value in zip(wrt, selected):
+            full[position] = value
+        return torch_twin(*full)
+
+    value, tangent = torch_jvp(restricted, primals, directions)
+    return value.detach().numpy(), tangent.detach().numpy()
 
 
 def finite_difference_gradient(fn, args, index, seed=None, step=1e-6):

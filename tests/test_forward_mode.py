@@ -4,10 +4,9 @@ torch.func and finite differences, and the transpose identity between modes."""
 import numpy as np
 import pytest
 import torch
-from torch.func import jvp as torch_jvp
 
 import adcompiler as ad
-from oracles import assert_close
+from oracles import assert_close, torch_directional
 from programs import PROGRAMS
 
 
@@ -15,21 +14,6 @@ def random_like(x, rng):
     if isinstance(x, np.ndarray):
         return rng.standard_normal(x.shape)
     return float(rng.standard_normal())
-
-
-def torch_directional(torch_twin, args, wrt, tangents):
-    primals = tuple(torch.tensor(np.asarray(args[i], dtype=np.float64)) for i in wrt)
-    directions = tuple(torch.tensor(np.asarray(t, dtype=np.float64)) for t in tangents)
-
-    def restricted(*selected):
-        full = [a if isinstance(a, int) else torch.tensor(np.asarray(a, dtype=np.float64))
-                for a in args]
-        for position, value in zip(wrt, selected):
-            full[position] = value
-        return torch_twin(*full)
-
-    value, tangent = torch_jvp(restricted, primals, directions)
-    return value.detach().numpy(), tangent.detach().numpy()
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
