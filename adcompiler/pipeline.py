@@ -1,7 +1,7 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> lower control -> resolve -> normalise -> hoist -> activity
-           -> reverse -> simplify -> verify -> print -> compile
+    source -> fence -> inline local functions -> lower control -> resolve -> normalise
+           -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -20,6 +20,7 @@ from .passes.activity import Activity, analyse
 from .passes.anf import normalise
 from .passes.fence import fence
 from .passes.hoist import hoist
+from .passes.inline_local import inline_local
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .printer import to_source
@@ -34,9 +35,11 @@ class FrontEnd:
 
 
 def lowered(function) -> ParsedFunction:
-    """Parse and fence `function`, lower its control flow and resolve its names."""
+    """Parse and fence `function`, inline the functions it defines, lower its
+    control flow and resolve its names."""
     parsed = parse_function(function)
     fence(parsed)
+    inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
     return parsed

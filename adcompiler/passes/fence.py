@@ -8,10 +8,12 @@ language below; anything else reaching them is an `InternalCompilerError`.
 One table decides: every gast node type is either listed in `ALLOWED` or has a
 row in `REJECTED` with its workaround; a node type in neither (new syntax from a
 future Python) is rejected too, so nothing slips through silently. A few
-context rules follow the table: every path through the function ends in a
-`return <value>` (or a `raise`), and targets are plain names (a `for` loop's
-may be a tuple of them). `break`, `continue`, early returns and loop `else`
-pass the fence: lower_control.py rewrites them.
+context rules follow the table: every path through the function, and through
+each function defined in it, ends in a `return <value>` (or a `raise`), and
+targets are plain names (a `for` loop's may be a tuple of them). `break`,
+`continue`, early returns and loop `else` pass the fence: lower_control.py
+rewrites them. So do nested functions and lambdas: inline_local.py inlines
+them, and rejects the uses of them it cannot inline.
 
     def f(x):                    UnsupportedSyntaxError:
         try:                       model.py:2:5: 'try' statements are not
@@ -34,6 +36,7 @@ ALLOWED = {
     gast.BoolOp, gast.BinOp, gast.UnaryOp, gast.IfExp, gast.Compare, gast.Call,
     gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
+    gast.Lambda,  # assigned to a name, like a nested def: inline_local.py inlines both
     # operators and contexts
     gast.Load, gast.Store, gast.Param, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -60,8 +63,6 @@ _REJECTED_BY_NAME = {
     "Delete": ("'del' statements", "let the variable go out of scope instead."),
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
-    "Lambda": ("lambda expressions", _LATER + "define the function with 'def' at module "
-                  "level and call it."),
     "ListComp": ("list comprehensions", _LATER + "build the list with a for loop, or use "
                     "a vectorised NumPy expression."),
     "SetComp": ("set comprehensions", "use a for loop."),
@@ -94,10 +95,6 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     for node in gast.walk(tree):
         kind = type(node)
-        if node is not tree and kind is gast.FunctionDef:
-            _reject(parsed, node, "nested function definitions",
-                    _LATER + "define the helper at module level; adcompiler differentiates "
-                    "module-level helpers you call.")
         if kind in ALLOWED:
             continue
         if kind in REJECTED:
@@ -108,14 +105,20 @@ def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 
 def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    args = tree.args
-    for label, present in (("*args", args.vararg), ("**kwargs", args.kwarg)):
-        if present is not None:
-            _reject(parsed, tree, f"functions taking {label}",
-                    "give the function explicit positional parameters.")
-    if args.kwonlyargs or args.posonlyargs:
-        _reject(parsed, tree, "keyword-only and positional-only parameters",
-                "use ordinary positional parameters.")
+    for function in _functions(tree, gast.Lambda):
+        args = function.args
+        for label, present in (("*args", args.vararg), ("**kwargs", args.kwarg)):
+            if present is not None:
+                _reject(parsed, function, f"functions taking {label}",
+                        "give the function explicit positional parameters.")
+        if args.kwonlyargs or args.posonlyargs:
+            _reject(parsed, function, "keyword-only and positional-only parameters",
+                    "use ordinary positional parameters.")
+
+
+def _functions(tree: gast.FunctionDef, *kinds) -> list:
+    """`tree` and the functions defined inside it (of `kinds` too: lambdas)."""
+    return [node for node in gast.walk(tree) if isinstance(node, (gast.FunctionDef, *kinds))]
 
 
 def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
@@ -170,11 +173,13 @@ def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
         if isinstance(node, gast.Return) and node.value is None:
             _reject(parsed, node, "a 'return' without a value",
                     "return the value to differentiate.")
-    returns = any(isinstance(node, gast.Return) for node in gast.walk(tree))
-    if falls_through(tree.body) or not returns:
-        _reject(parsed, tree, f"a function without a final 'return <value>' ({parsed.name})",
-                "end the function with 'return <the value to differentiate>', or make "
-                "every path through it end in one.")
+    for function in _functions(tree):
+        returns = any(isinstance(node, gast.Return) for node in gast.walk(function))
+        if falls_through(function.body) or not returns:
+            _reject(parsed, function,
+                    f"a function without a final 'return <value>' ({function.name})",
+                    "end the function with 'return <the value to differentiate>', or make "
+                    "every path through it end in one.")
 
 
 # -- the structure of control, shared with lower_control.py -----------------------
