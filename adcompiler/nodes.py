@@ -177,15 +177,6 @@ def assignment_counts(tree: gast.AST) -> "collections.Counter":
                                and isinstance(n.ctx, (gast.Store, gast.Param)))
 
 
-def located(node, origin):
-    """Give every new node of `node` the user's position of `origin`, so errors
-    and comments in generated code point at the line that was lowered."""
-    for child in gast.walk(node):
-        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
-            copy_location(child, origin)
-    return node
-
-
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
     for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(old, attr):
@@ -196,3 +187,12 @@ def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
 def is_none(node) -> bool:
     """The constant None (what generated code pre-binds variables to)."""
     return isinstance(node, gast.Constant) and node.value is None
+
+
+def located(node: gast.AST, origin: gast.AST) -> gast.AST:
+    """Give every new node of `node` the user's position of `origin`, so errors
+    and comments in generated code point at the line the node was made from."""
+    for child in gast.walk(node):
+        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
+            copy_location(child, origin)
+    return node

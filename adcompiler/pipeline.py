@@ -1,7 +1,8 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> lower comprehensions -> lower control -> resolve -> normalise
-           -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
+    source -> fence -> lower comprehensions -> inline local functions -> lower control
+           -> resolve -> normalise -> hoist -> activity -> reverse -> simplify -> verify
+           -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -21,6 +22,7 @@ from .passes.anf import normalise
 from .passes.fence import fence
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
+from .passes.inline_local import inline_local
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .printer import to_source
@@ -35,11 +37,12 @@ class FrontEnd:
 
 
 def lowered(function) -> ParsedFunction:
-    """Parse and fence `function`, lower its comprehensions and control flow and
-    resolve its names."""
+    """Parse and fence `function`, lower its comprehensions, inline the functions
+    it defines, lower its control flow and resolve its names."""
     parsed = parse_function(function)
     fence(parsed)
     lower_comprehensions(parsed)
+    inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
     return parsed

@@ -210,6 +210,23 @@ def comprehension_in_assert_message(w, xs):
     return w
 
 
+def comprehension_in_a_lambda(w, xs):
+    energy = lambda scale: sum(np.tanh(scale * x) for x in xs)
+    return energy(w) + energy(2.0 * w)
+
+
+def calls_a_local_helper_in_a_comprehension(w, xs):
+    def squash(v):
+        return np.tanh(w * v) ** 2
+    return sum(squash(x) for x in xs) + np.sum(np.stack([squash(x) for x in xs]))
+
+
+def t_calls_a_local_helper_in_a_comprehension(w, xs):
+    def squash(v):
+        return torch.tanh(w * v) ** 2
+    return sum(squash(x) for x in xs) + torch.sum(torch.stack([squash(x) for x in xs]))
+
+
 def generator_passed_to_stack(w, xs):
     return np.sum(np.stack(np.sin(w * x) for x in xs))
 

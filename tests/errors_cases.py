@@ -95,8 +95,7 @@ def three_params(w, x, y):
 
 
 def uses_lambda(x):
-    square = lambda v: v * v
-    return square(x)
+    return np.sum(np.apply_along_axis(lambda v: v * v, 0, x))
 
 
 def pads_with_an_unsupported_mode(x):

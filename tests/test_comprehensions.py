@@ -14,6 +14,7 @@ import torch
 
 import adcompiler as ad
 import comprehension_cases as cases
+from error_checks import line_of
 from adcompiler.passes.fence import fence
 from adcompiler.passes.lower_comprehensions import lower_comprehensions
 from adcompiler.pipeline import dump
@@ -300,6 +301,16 @@ PROGRAMS = {
         cases.squashed_if_any_large, cases.t_squashed_if_any_large, (0.7, XS), (0,)),
     "sum-of-list-comprehension-when-no-item-is-large": (
         cases.squashed_if_any_large, cases.t_squashed_if_any_large, (0.2, XS), (0,)),
+    # Lists of differentiated values: read by index, stacked, summed.
+    "list-of-differentiated-values-read-by-index": (
+        cases.first_times_last, cases.t_first_times_last, (0.7, XS), (0,)),
+    "sum-of-list-comprehension-variable": (
+        cases.sum_of_list, cases.t_sum_of_list, (0.7, XS), (0,)),
+    "stack-of-list-comprehension": (
+        cases.sum_of_stacked_squares, cases.t_sum_of_stacked_squares, (0.7, XS), (0,)),
+    "local-helper-called-in-comprehensions": (
+        cases.calls_a_local_helper_in_a_comprehension,
+        cases.t_calls_a_local_helper_in_a_comprehension, (0.7, XS), (0,)),
 }
 
 
@@ -315,10 +326,8 @@ def test_gradient_of_comprehension_program_matches_torch(name):
                      atol=1e-6, label=f"{name}: finite differences, arg {index}")
 
 
-# Lists of differentiated values: index reads and np.stack work in forward mode.
-FORWARD_ONLY = {
-    "list-of-differentiated-values-read-by-index": (
-        cases.first_times_last, cases.t_first_times_last, (0.7, XS), (0,)),
+# Programs with array results: jvp, and vjp with a seed, against torch.
+VECTOR_VALUED = {
     "stack-of-list-comprehension-with-if": (
         cases.stacked_positives, cases.t_stacked_positives, (0.7, XS), (0,)),
     "nested-list-comprehensions-stacked": (
@@ -327,9 +336,23 @@ FORWARD_ONLY = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(PROGRAMS) + sorted(FORWARD_ONLY))
+@pytest.mark.parametrize("name", sorted(VECTOR_VALUED))
+def test_vjp_of_vector_valued_comprehension_program_matches_torch(name):
+    function, twin, args, wrt = VECTOR_VALUED[name]
+    seed = np.random.default_rng(4).standard_normal(np.shape(function(*args)))
+    gradients = ad.vjp(function, wrt=wrt)(*args, seed)
+    gradients = gradients if isinstance(gradients, tuple) else (gradients,)
+
+    def seeded(*values):
+        return torch.sum(twin(*values) * torch.tensor(seed))
+
+    for got, want in zip(gradients, torch_gradients(seeded, args, wrt)):
+        assert_close(got, want, label=name)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS) + sorted(VECTOR_VALUED))
 def test_forward_mode_jvp_of_comprehension_program_matches_torch(name):
-    function, twin, args, wrt = {**PROGRAMS, **FORWARD_ONLY}[name]
+    function, twin, args, wrt = {**PROGRAMS, **VECTOR_VALUED}[name]
     rng = np.random.default_rng(3)
     tangents = [rng.standard_normal(np.shape(args[i])) if np.ndim(args[i])
                 else float(rng.standard_normal()) for i in wrt]
@@ -354,33 +377,7 @@ def test_hessian_of_nested_generators_matches_torch():
     assert_close(got, expected)
 
 
-NEEDS_LIST_READS = pytest.mark.xfail(strict=True, reason="needs reverse-mode list index "
-                                     "reads (main)")
-REVERSE_LISTS = {
-    "sum-of-list-comprehension-variable": (
-        cases.sum_of_list, cases.t_sum_of_list, (0.7, XS), (0,)),
-    "stack-of-list-comprehension": (
-        cases.sum_of_stacked_squares, cases.t_sum_of_stacked_squares, (0.7, XS), (0,)),
-    "list-comprehension-read-by-index": (
-        cases.first_times_last, cases.t_first_times_last, (0.7, XS), (0,)),
-}
-
-
-@NEEDS_LIST_READS
-@pytest.mark.parametrize("name", sorted(REVERSE_LISTS))
-def test_gradient_of_list_comprehension_of_differentiated_values_matches_torch(name):
-    function, twin, args, wrt = REVERSE_LISTS[name]
-    gradients = ad.grad(function, wrt=wrt)(*args)
-    for got, want in zip(gradients, torch_gradients(twin, args, wrt)):
-        assert_close(got, want, label=name)
-
-
 # -- refused, with the position and a workaround ----------------------------------------
-
-def line_of(function, text):
-    lines, first = inspect.getsourcelines(function)
-    return first + next(i for i, line in enumerate(lines) if text in line)
-
 
 @pytest.mark.parametrize("function, construct, marker, instead", [
     (cases.comprehension_in_while_test, "generator expressions inside a while loop's test",
@@ -393,6 +390,8 @@ def line_of(function, text):
      "write an if statement"),
     (cases.comprehension_in_assert_message, "list comprehensions inside an assert's message",
      "assert w", "on its own line first"),
+    (cases.comprehension_in_a_lambda, "generator expressions inside a lambda",
+     "energy = lambda", "define the function with def"),
     (cases.generator_passed_to_stack, "generator expressions outside sum(), any(), all()",
      "np.stack(", "list comprehension"),
     (cases.generator_kept_in_a_variable, "generator expressions outside sum()",

@@ -8,12 +8,14 @@ language below; anything else reaching them is an `InternalCompilerError`.
 One table decides: every gast node type is either listed in `ALLOWED` or has a
 row in `REJECTED` with its workaround; a node type in neither (new syntax from a
 future Python) is rejected too, so nothing slips through silently. A few
-context rules follow the table: every path through the function ends in a
-`return <value>` (or a `raise`), and targets are plain names (a `for` loop's
-or a comprehension's may be a tuple of them). `break`, `continue`, early
-returns and loop `else` pass the fence, which lower_control.py rewrites, and so
-do list comprehensions and generator expressions, which lower_comprehensions.py
-rewrites (or refuses where Python evaluates them lazily).
+context rules follow the table: every path through the function, and through
+each function defined in it, ends in a `return <value>` (or a `raise`), and
+targets are plain names (a `for` loop's or a comprehension's may be a tuple of
+them). `break`, `continue`, early returns and loop `else` pass the fence, which
+lower_control.py rewrites; so do list comprehensions and generator expressions,
+which lower_comprehensions.py rewrites (or refuses where Python evaluates them
+lazily), and nested functions and lambdas, which inline_local.py inlines (or
+refuses where it cannot).
 
     def f(x):                    UnsupportedSyntaxError:
         try:                       model.py:2:5: 'try' statements are not
@@ -37,6 +39,7 @@ ALLOWED = {
     gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
     gast.ListComp, gast.GeneratorExp, gast.comprehension,
+    gast.Lambda,  # assigned to a name, like a nested def: inline_local.py inlines both
     # operators and contexts
     gast.Load, gast.Store, gast.Param, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -63,8 +66,6 @@ _REJECTED_BY_NAME = {
     "Delete": ("'del' statements", "let the variable go out of scope instead."),
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
-    "Lambda": ("lambda expressions", _LATER + "define the function with 'def' at module "
-                  "level and call it."),
     "SetComp": ("set comprehensions", "use a for loop."),
     "DictComp": ("dict comprehensions", "use a for loop."),
     "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
@@ -93,10 +94,6 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     for node in gast.walk(tree):
         kind = type(node)
-        if node is not tree and kind is gast.FunctionDef:
-            _reject(parsed, node, "nested function definitions",
-                    _LATER + "define the helper at module level; adcompiler differentiates "
-                    "module-level helpers you call.")
         if kind in ALLOWED:
             continue
         if kind in REJECTED:
@@ -107,14 +104,20 @@ def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 
 def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    args = tree.args
-    for label, present in (("*args", args.vararg), ("**kwargs", args.kwarg)):
-        if present is not None:
-            _reject(parsed, tree, f"functions taking {label}",
-                    "give the function explicit positional parameters.")
-    if args.kwonlyargs or args.posonlyargs:
-        _reject(parsed, tree, "keyword-only and positional-only parameters",
-                "use ordinary positional parameters.")
+    for function in _functions(tree, gast.Lambda):
+        args = function.args
+        for label, present in (("*args", args.vararg), ("**kwargs", args.kwarg)):
+            if present is not None:
+                _reject(parsed, function, f"functions taking {label}",
+                        "give the function explicit positional parameters.")
+        if args.kwonlyargs or args.posonlyargs:
+            _reject(parsed, function, "keyword-only and positional-only parameters",
+                    "use ordinary positional parameters.")
+
+
+def _functions(tree: gast.FunctionDef, *kinds) -> list:
+    """`tree` and the functions defined inside it (of `kinds` too: lambdas)."""
+    return [node for node in gast.walk(tree) if isinstance(node, (gast.FunctionDef, *kinds))]
 
 
 def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
@@ -169,11 +172,13 @@ def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
         if isinstance(node, gast.Return) and node.value is None:
             _reject(parsed, node, "a 'return' without a value",
                     "return the value to differentiate.")
-    returns = any(isinstance(node, gast.Return) for node in gast.walk(tree))
-    if falls_through(tree.body) or not returns:
-        _reject(parsed, tree, f"a function without a final 'return <value>' ({parsed.name})",
-                "end the function with 'return <the value to differentiate>', or make "
-                "every path through it end in one.")
+    for function in _functions(tree):
+        returns = any(isinstance(node, gast.Return) for node in gast.walk(function))
+        if falls_through(function.body) or not returns:
+            _reject(parsed, function,
+                    f"a function without a final 'return <value>' ({function.name})",
+                    "end the function with 'return <the value to differentiate>', or make "
+                    "every path through it end in one.")
 
 
 # -- the structure of control, shared with lower_control.py -----------------------

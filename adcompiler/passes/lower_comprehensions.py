@@ -99,6 +99,9 @@ _LAZY = {
                "on its own line first"),
     "assert": ("an assert's message", "Python evaluates the message only when the assertion "
                "fails", "assign the comprehension to a variable on its own line first"),
+    "lambda": ("a lambda", "Python evaluates a lambda's body at every call",
+               "define the function with def, and inside it assign the comprehension to a "
+               "variable on its own line first"),
 }
 
 
@@ -160,6 +163,8 @@ def _lazy(parent, slot: _Slot) -> str | None:
         return "boolop"
     if isinstance(parent, gast.Assert) and slot.field == "msg":
         return "assert"
+    if isinstance(parent, gast.Lambda) and slot.field == "body":
+        return "lambda"
     return None
 
 

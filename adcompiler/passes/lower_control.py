@@ -71,7 +71,6 @@ import gast
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
-from ..nodes import located as _located
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
 from .resolve import local_names
@@ -109,11 +108,15 @@ class _Zipped:
 
 
 class _Lowering:
-    def __init__(self, parsed: ParsedFunction):
+    def __init__(self, parsed: ParsedFunction, tree: gast.FunctionDef):
         self.parsed = parsed
-        tree = parsed.tree
-        self.namer = Namer(n.id for n in gast.walk(tree) if isinstance(n, gast.Name))
-        self.locals = local_names(tree)
+        # Names are fresh, and builtins shadowed (by functions defined inside
+        # too), in the whole of `parsed`: the body of a function defined in it
+        # is inlined into it (inline_local.py).
+        self.namer = Namer(n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name))
+        self.locals = local_names(parsed.tree) | {
+            n.name for n in gast.walk(parsed.tree)
+            if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
         final = tree.body[-1]
         early = any(isinstance(n, gast.Return) and n is not final for n in gast.walk(tree))
         self.result = self.namer.fresh("_result") if early else None
@@ -143,12 +146,12 @@ class _Lowering:
                 out += self.return_(stmt, loop, tail)
                 break  # what follows a jump is dead code
             if isinstance(stmt, gast.Break):
-                out.append(_located(nodes.assign(loop.break_flag, nodes.const(True)), stmt))
+                out.append(nodes.located(nodes.assign(loop.break_flag, nodes.const(True)), stmt))
                 break
             if isinstance(stmt, gast.Continue):
                 if not tail:
                     flag = self.continue_flag(loop)
-                    out.append(_located(nodes.assign(flag, nodes.const(True)), stmt))
+                    out.append(nodes.located(nodes.assign(flag, nodes.const(True)), stmt))
                 break
             kinds: set = set()
             if isinstance(stmt, (gast.While, gast.For)):
@@ -175,7 +178,7 @@ class _Lowering:
             flags = self.flags(kinds, loop)
             if flags and pending:
                 guard = nodes.if_(_none_set(flags), self.block(pending, loop, tail))
-                out.append(_located(guard, stmt))
+                out.append(nodes.located(guard, stmt))
                 break
         return out
 
@@ -196,11 +199,11 @@ class _Lowering:
         return loop.continue_flag
 
     def return_(self, stmt: gast.Return, loop: _Loop | None, tail: bool) -> list:
-        out = [_located(nodes.assign(self.result, stmt.value), stmt)]
+        out = [nodes.located(nodes.assign(self.result, stmt.value), stmt)]
         if loop is not None or not tail:
             if self.returned is None:
                 self.returned = self.namer.fresh("_returned")
-            out.append(_located(nodes.assign(self.returned, nodes.const(True)), stmt))
+            out.append(nodes.located(nodes.assign(self.returned, nodes.const(True)), stmt))
         return out
 
     # -- loops ------------------------------------------------------------
@@ -216,18 +219,18 @@ class _Lowering:
             loop, header = self.for_header(stmt, bool(kinds - {"continue"}), before)
         body = self.block(stmt.body, frame, tail=True)
         if frame.continue_flag:
-            header.append(_located(nodes.assign(frame.continue_flag, nodes.const(False)), stmt))
+            header.append(nodes.located(nodes.assign(frame.continue_flag, nodes.const(False)), stmt))
         loop.body = header + body or [gast.Pass()]
         stops = self.flags(kinds - {"continue"}, frame)
         if stops:
             test = None if always_true(loop.test) else loop.test
-            loop.test = _located(_none_set(stops, test), stmt)
+            loop.test = nodes.located(_none_set(stops, test), stmt)
         if frame.break_flag:
-            before.append(_located(nodes.assign(frame.break_flag, nodes.const(False)), stmt))
+            before.append(nodes.located(nodes.assign(frame.break_flag, nodes.const(False)), stmt))
         after = stmt.orelse
         loop.orelse = []
         if after and frame.break_flag:
-            after = [_located(nodes.if_(nodes.unary_not(nodes.name(frame.break_flag)), after),
+            after = [nodes.located(nodes.if_(nodes.unary_not(nodes.name(frame.break_flag)), after),
                               after[0])]
         return before + [loop], after
 
@@ -247,16 +250,16 @@ class _Lowering:
             # A while loop over a counter: it can stop early, and the target is
             # assigned only on iterations that run, as Python's would be.
             counter = self.namer.fresh("_k")
-            before.append(_located(nodes.assign(counter, nodes.const(0)), stmt))
+            before.append(nodes.located(nodes.assign(counter, nodes.const(0)), stmt))
             in_range = gast.Compare(left=nodes.name(counter), ops=[gast.Lt()],
                                     comparators=[self.length(view)])
-            loop = _located(nodes.while_(in_range, []), stmt)
+            loop = nodes.located(nodes.while_(in_range, []), stmt)
             step = nodes.assign(counter, nodes.add(nodes.name(counter), nodes.const(1)))
             header = self.bind(target, self.element(view, counter), stmt)
-            return loop, header + [_located(step, stmt)]
+            return loop, header + [nodes.located(step, stmt)]
         counter = self.enumerate_index(view, target) or self.namer.fresh("_k")
         indices = nodes.call(self.builtin("range", stmt), [self.length(view)])
-        loop = _located(nodes.for_(counter, indices, []), stmt)
+        loop = nodes.located(nodes.for_(counter, indices, []), stmt)
         return loop, self.bind(target, self.element(view, counter), stmt)
 
     def view(self, expr, stmt):
@@ -281,7 +284,7 @@ class _Lowering:
                                           "arguments")
             backwards = gast.Subscript(value=inner.expr, slice=gast.Slice(
                 lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())
-            return _Sequence(_located(backwards, expr), inner.is_range)
+            return _Sequence(nodes.located(backwards, expr), inner.is_range)
         if any(self.is_builtin_call(expr, name) for name in _ITERATORS) or (
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in _DICT_VIEWS):
@@ -306,7 +309,7 @@ class _Lowering:
                 isinstance(expr, gast.Name) and expr.id not in nodes.names_stored(stmt)):
             return expr
         variable = self.namer.fresh(base)
-        before.append(_located(nodes.assign(variable, expr), stmt))
+        before.append(nodes.located(nodes.assign(variable, expr), stmt))
         return nodes.name(variable)
 
     def length(self, view) -> gast.AST:
@@ -345,7 +348,7 @@ class _Lowering:
             value = _packed(element)
             if isinstance(value, gast.Name) and value.id == target.id:
                 return []
-            return [_located(nodes.assign(target.id, value), stmt)]
+            return [nodes.located(nodes.assign(target.id, value), stmt)]
         if isinstance(element, list):
             if len(element) != len(target.elts):
                 raise UnsupportedSyntaxError(
@@ -356,9 +359,9 @@ class _Lowering:
                     for s in self.bind(part, item, stmt)]
         if all(isinstance(part, gast.Name) for part in target.elts):
             names = nodes.tuple_([nodes.name(part.id, "store") for part in target.elts], "store")
-            return [_located(nodes.assign(names, element), stmt)]
+            return [nodes.located(nodes.assign(names, element), stmt)]
         item = self.namer.fresh("_item")
-        out = [_located(nodes.assign(item, element), stmt)]
+        out = [nodes.located(nodes.assign(item, element), stmt)]
         for index, part in enumerate(target.elts):
             read = gast.Subscript(value=nodes.name(item), slice=nodes.const(index),
                                   ctx=gast.Load())
@@ -408,7 +411,13 @@ def _packed(element) -> gast.AST:
     return element
 
 
+def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+    """Rewrite `tree`, the function of `parsed` or one defined inside it, into
+    the language described in the module docstring."""
+    _Lowering(parsed, tree).function(tree)
+
+
 def lower_control(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite `parsed.tree` into the language described in the module docstring."""
-    _Lowering(parsed).function(parsed.tree)
+    lower_function(parsed, parsed.tree)
     return parsed

@@ -1,0 +1,449 @@
+"""Inline local functions: functions defined inside the differentiated one, with
+`def` or as `name = lambda ...`, replaced by their bodies at every call.
+
+Input: a fenced FunctionDef. Its body may define functions (one level deep:
+not inside them) and call them by name, with positional and keyword arguments
+and defaults; they read the enclosing function's variables (closures) and may
+call each other. Output: the same function with no local function left, no
+definition and no reference, so no later pass needs to know there were any:
+
+    def f(x, a):                          def f(x, a):
+        scale = a * 2.0                       scale = a * 2.0
+        def g(y, b=0.5):                      g_y = x * x
+            if y > b:                         if g_y > 0.5:
+                return y * scale                  g_result = g_y * scale
+            return b                          else:
+        h = lambda y: np.sin(y) + scale           g_result = 0.5
+        return g(x * x) + h(x)                h_result = np.sin(x) + scale
+                                              return g_result + h_result
+
+A call's body runs just before the statement holding the call, and the value
+it returns takes the call's place. Python's scoping is kept:
+
+    own names      the parameters, and every name the function assigns, are its
+                   own: each call renames them to fresh names (`g_y`, `g_y2`),
+                   which never clobber the caller's variables
+    arguments      a parameter the body never assigns or writes into takes the
+                   argument itself when that is a name or a constant (`h(x)`
+                   reads `x`); others get a variable of their own (`g_y = x * x`),
+                   so a write `y[0] = v` updates a copy, as in a module-level helper
+    free names     are the enclosing function's, read when the call runs (late
+                   binding, as in Python): a closure sees a loop variable's
+                   current value, and a differentiated one is differentiated
+    defaults       are evaluated where the `def` stands, into `g_b`, as Python
+                   does when the def runs; a constant is used as it is
+    control flow   of a body is lowered first (lower_control.py), so that its
+                   only `return` ends it: early returns, loops, break, continue
+
+Inlining is exact when the call is evaluated once, where its statement runs
+(a body with side effects, `print` or `.pop()`, runs before the rest of the
+statement: write such a call in a statement of its own). These are rejected
+with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in a
+`while` test, in a branch of `a if t else b` or in an operand of `and`/`or`
+after the first; a local function used other than by calling it (passed,
+returned, stored) or whose name is bound again; recursion among local
+functions; decorators; `**kwargs` in a call; functions defined inside local
+ones, and lambdas not assigned to a name; a call where the definition may not
+have run (before it, or after the block that holds it).
+
+Place in the pipeline: after the fence, so that errors name what the user
+wrote; before lower control, which then sees the inlined bodies as the
+function's own statements; and before resolve, which must meet no reference
+to a local function and records the renamed variables as locals.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+from .lower_control import lower_function
+
+# Where an expression is evaluated later, or not at all, or again and again:
+# the inlined body, which runs once before the statement, cannot stand there.
+_COMPREHENSIONS = tuple(getattr(gast, kind) for kind in
+                        ("ListComp", "SetComp", "DictComp", "GeneratorExp"))
+
+
+@dataclass
+class _Local:
+    """A local function, ready to be inlined at a call."""
+
+    params: list
+    defaults: dict    # parameter -> what its default evaluated to: a constant or a name
+    body: list        # control flow lowered: it ends in its only `return`
+    own: list         # the parameters, then the names the body assigns
+    written: set      # the parameters the body assigns or writes into
+
+
+def _defined_name(stmt) -> str | None:
+    """The name `stmt` defines a local function under, if it defines one."""
+    if isinstance(stmt, gast.FunctionDef):
+        return stmt.name
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) and \
+            isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    return None
+
+
+def _arguments(definition) -> gast.arguments:
+    return definition.args if isinstance(definition, gast.FunctionDef) else definition.value.args
+
+
+def _body(definition) -> list:
+    """What runs when the function is called (its defaults run at the definition)."""
+    if isinstance(definition, gast.FunctionDef):
+        return definition.body
+    return [definition.value.body]
+
+
+def _own_statements(stmts):
+    """The statements of a block and of the blocks nested in it, in the
+    enclosing function's scope (not inside the functions it defines)."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            yield from _own_statements(stmt.body)
+            yield from _own_statements(stmt.orelse)
+
+
+def _plain(expr) -> bool:
+    """A name or a constant: reading it in the body gives what the call passed."""
+    return isinstance(expr, gast.Name) or _constant(expr)
+
+
+def _constant(expr) -> bool:
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        expr = expr.operand
+    return nodes.is_atom(expr) and not isinstance(expr, gast.Name)
+
+
+def _reject(parsed: ParsedFunction, node, what: str, instead: str, plural: bool = False):
+    raise UnsupportedSyntaxError(f"{what} {'are' if plural else 'is'} not supported by "
+                                 "adcompiler", parsed.location(node), help="Instead: " + instead)
+
+
+# -- what is rejected, checked before anything is rewritten ------------------------
+
+def _check(parsed: ParsedFunction) -> dict:
+    """The definitions of local functions by name, after rejecting every use
+    of them that inlining would get wrong."""
+    tree = parsed.tree
+    definitions: dict = {}
+    for stmt in _own_statements(tree.body):
+        name = _defined_name(stmt)
+        if name is None:
+            continue
+        if name in definitions:
+            _reject(parsed, stmt, f"defining the local function '{name}' twice",
+                    "give each function a name of its own.")
+        definitions[name] = stmt
+        if isinstance(stmt, gast.FunctionDef) and stmt.decorator_list:
+            _reject(parsed, stmt.decorator_list[0], "decorators on local functions",
+                    "define the function at module level, or apply what the decorator "
+                    "does inside the function.", plural=True)
+        for inner in (n for part in _body(stmt) for n in gast.walk(part)):
+            if isinstance(inner, (gast.FunctionDef, gast.Lambda)):
+                _reject(parsed, inner, "functions defined inside a local function",
+                        f"define them beside '{name}', in '{parsed.name}': a local "
+                        "function can call another one.", plural=True)
+    lambdas = {id(stmt.value) for stmt in definitions.values() if isinstance(stmt, gast.Assign)}
+    parents = _parents(tree)
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Lambda) and id(node) not in lambdas:
+            _reject(parsed, node, "lambda expressions not assigned to a name",
+                    "assign the lambda to a name and call it by that name "
+                    "(h = lambda y: ...; h(x)), or define a function with 'def'.", plural=True)
+        if isinstance(node, gast.Name) and node.id in definitions:
+            _check_use(parsed, node, parents, definitions)
+    _check_recursion(parsed, definitions)
+    return definitions
+
+
+def _parents(tree) -> dict:
+    """Each node's parent, with the field (and index in it) the node is in."""
+    parents = {}
+    for node in gast.walk(tree):
+        for field, value in gast.iter_fields(node):
+            children = value if isinstance(value, list) else [value]
+            for index, child in enumerate(children):
+                if isinstance(child, gast.AST):
+                    parents[id(child)] = (node, field, index)
+    return parents
+
+
+def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitions: dict):
+    definition = definitions[name.id]
+    if not isinstance(name.ctx, gast.Load):
+        if isinstance(definition, gast.Assign) and name is definition.targets[0]:
+            return
+        _reject(parsed, name, f"binding the name of the local function '{name.id}' again",
+                "give the function and the variable different names.")
+    call, field, _ = parents[id(name)]
+    if not (isinstance(call, gast.Call) and field == "func"):
+        _reject(parsed, name, f"using the local function '{name.id}' other than by calling "
+                "it by name (passing, returning or storing it)",
+                "call it, or define it at module level: module-level functions can be "
+                "passed around.")
+    if any(keyword.arg is None for keyword in call.keywords):
+        _reject(parsed, call, f"calls to the local function '{name.id}' with **kwargs",
+                "pass the arguments by name.", plural=True)
+    where = _deferred(call, parents)
+    if where:
+        _reject(parsed, call, f"calls to the local function '{name.id}' {where}",
+                "call it in a statement of its own, where the value is needed "
+                "(in an if statement for a conditional value, before the loop and "
+                "at the end of its body for a while test).", plural=True)
+    _bind(parsed, definition, call)
+
+
+def _deferred(call, parents) -> str | None:
+    """Why evaluating `call` once, before its statement, would be wrong, if it would."""
+    node = call
+    while id(node) in parents:
+        parent, field, index = parents[id(node)]
+        if isinstance(parent, gast.While) and field == "test":
+            return "in a while loop's test"
+        if isinstance(parent, gast.IfExp) and field != "test":
+            return "in a branch of a conditional expression"
+        if isinstance(parent, gast.BoolOp) and index > 0:
+            return "in an operand of 'and'/'or' after the first"
+        if isinstance(parent, gast.Assert) and field == "msg":
+            return "in an assert's message"
+        if isinstance(parent, _COMPREHENSIONS):
+            return "in a comprehension"
+        if isinstance(parent, (gast.stmt, gast.Lambda)):
+            return None
+        node = parent
+    return None
+
+
+def _check_recursion(parsed: ParsedFunction, definitions: dict) -> None:
+    calls = {name: [n for part in _body(definition) for n in gast.walk(part)
+                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                    and n.func.id in definitions]
+             for name, definition in definitions.items()}
+    finished: set = set()
+
+    def visit(path: list) -> None:
+        for call in calls[path[-1]]:
+            callee = call.func.id
+            if callee in path:
+                cycle = path[path.index(callee):] + [callee]
+                _reject(parsed, call, "recursion among local functions "
+                        f"({' calls '.join(repr(n) for n in cycle)})",
+                        "define the recursive function at module level: adcompiler "
+                        "differentiates recursive module-level functions.")
+            if callee not in finished:
+                visit(path + [callee])
+        finished.add(path[-1])
+
+    for name in definitions:
+        visit([name])
+
+
+def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
+    """The argument each parameter receives, in the order they are written
+    (Python's evaluation order); parameters left to their default are absent."""
+    args = _arguments(definition)
+    params = [param.id for param in args.args]
+    first_default = len(params) - len(args.defaults)
+    signature = inspect.Signature([
+        inspect.Parameter(param, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=None if index >= first_default else inspect.Parameter.empty)
+        for index, param in enumerate(params)])
+    written = call.args + [keyword.value for keyword in call.keywords]
+    try:
+        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+    except TypeError as err:
+        name = call.func.id
+        raise UnsupportedSyntaxError(
+            f"this call does not match the parameters of the local function '{name}': {err}",
+            parsed.location(call),
+            help=f"Instead: call it with arguments for {name}({', '.join(params)}).") from err
+    position = {id(expr): index for index, expr in enumerate(written)}
+    return dict(sorted(bound.arguments.items(), key=lambda item: position[id(item[1])]))
+
+
+# -- inlining -----------------------------------------------------------------------
+
+class _Inliner:
+    def __init__(self, parsed: ParsedFunction, definitions: dict, namer: Namer):
+        self.parsed = parsed
+        self.definitions = definitions
+        self.namer = namer
+
+    def block(self, stmts, visible: dict) -> list:
+        """Inline the calls in `stmts`. `visible`: the local functions whose
+        definition has run; one defined in the block is seen by the rest of it."""
+        visible = dict(visible)
+        out: list = []
+        for stmt in stmts:
+            before: list = []
+            name = _defined_name(stmt)
+            if name is not None:
+                visible[name] = self.define(stmt, name, visible, before)
+                out += before
+                continue
+            if isinstance(stmt, (gast.If, gast.While, gast.For)):
+                if isinstance(stmt, gast.If):
+                    stmt.test = self.expand(stmt.test, visible, before)
+                if isinstance(stmt, gast.For):
+                    stmt.iter = self.expand(stmt.iter, visible, before)
+                stmt.body = self.block(stmt.body, visible) or [gast.Pass()]
+                stmt.orelse = self.block(stmt.orelse, visible)
+            else:
+                discarded = isinstance(stmt, gast.Expr) and self.is_call(stmt.value)
+                stmt = self.expand(stmt, visible, before)
+                if discarded:
+                    stmt = None  # `g(x)` called for its effects: no value to keep
+            out += before + ([stmt] if stmt else [])
+        return out
+
+    def is_call(self, expr) -> bool:
+        return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+            expr.func.id in self.definitions
+
+    def expand(self, node, visible: dict, before: list):
+        """`node` with its calls of local functions inlined: their bodies are
+        appended to `before`, their values take their places."""
+        return _Calls(self, visible, before).visit(node)
+
+    def define(self, stmt, name: str, visible: dict, before: list) -> _Local:
+        """What the definition `stmt` leaves to its calls; its defaults are
+        evaluated now, into `before`, as Python does when the def runs."""
+        args = _arguments(stmt)
+        params = [param.id for param in args.args]
+        defaults = {}
+        for param, default in zip(params[len(params) - len(args.defaults):], args.defaults):
+            default = self.expand(default, visible, before)
+            if not _constant(default):
+                held = self.namer.fresh(f"{name}_{param.lstrip('_')}")
+                before.append(nodes.located(nodes.assign(held, default), default))
+                default = nodes.name(held)
+            defaults[param] = default
+        if isinstance(stmt, gast.FunctionDef):
+            if _is_docstring(stmt.body[0]):
+                stmt.body = stmt.body[1:]  # documents the def, which goes away
+            users = _assigned(stmt.body)
+            lower_function(self.parsed, stmt)
+            body = stmt.body
+        else:
+            body = [nodes.located(nodes.return_(stmt.value.body), stmt.value)]
+            users = []
+        assigned = _assigned(body)
+        written = set(assigned) | {n.targets[0].value.id if isinstance(n, gast.Assign)
+                                   else n.target.value.id
+                                   for s in body for n in gast.walk(s) if _element_write(n)}
+        self.namer.reserve(*(n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)))
+        # The user's names are renamed first, so they keep the plain `g_result`
+        # when the lowering's `_result` would want it too.
+        own = list(dict.fromkeys(params + users + assigned))
+        return _Local(params, defaults, body, own, written & set(params))
+
+    def inline(self, call: gast.Call, visible: dict, before: list) -> gast.AST:
+        """The statements of one call, appended to `before`, and its value."""
+        name = call.func.id
+        local = visible.get(name)
+        if local is None:
+            raise UnsupportedSyntaxError(
+                f"the local function '{name}' is called where its definition may not have "
+                "run", self.parsed.location(call),
+                help="Instead: define it before the call, in the same block as the call "
+                "or in a block enclosing it.")
+        arguments = _bind(self.parsed, self.definitions[name], call)
+        arguments.update((p, nodes.clone(local.defaults[p])) for p in local.params
+                         if p not in arguments)
+        renamed: dict = {}
+        for param, value in arguments.items():
+            if param in local.written or not _plain(value):
+                copy = self.namer.fresh(f"{name}_{param.lstrip('_')}")
+                before.append(nodes.located(nodes.assign(copy, value), call))
+                value = nodes.name(copy)
+            renamed[param] = value
+        for own in local.own:
+            if own not in renamed:
+                renamed[own] = nodes.name(self.namer.fresh(f"{name}_{own.lstrip('_')}"))
+        *stmts, final = [_Renaming(renamed).visit(nodes.clone(s)) for s in local.body]
+        before += self.block(stmts, visible)
+        value = self.expand(final.value, visible, before)
+        if _plain(value):
+            return value
+        result = self.namer.fresh(f"{name}_result")
+        before.append(nodes.located(nodes.assign(result, value), final))
+        return nodes.name(result)
+
+
+def _is_docstring(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) and \
+        isinstance(stmt.value.value, str)
+
+
+def _assigned(stmts) -> list:
+    """The names `stmts` assign, in the order they are written."""
+    names: list = []
+
+    def visit(node):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.append(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
+
+    for stmt in stmts:
+        visit(stmt)
+    return list(dict.fromkeys(names))
+
+
+def _element_write(node) -> bool:
+    """`y[i] = v` or `y[i] += v`: rebinds `y` to an updated copy."""
+    target = node.targets[0] if isinstance(node, gast.Assign) else \
+        node.target if isinstance(node, gast.AugAssign) else None
+    return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)
+
+
+class _Calls(gast.NodeTransformer):
+    def __init__(self, inliner: _Inliner, visible: dict, before: list):
+        self.inliner, self.visible, self.before = inliner, visible, before
+
+    def visit_Call(self, call):
+        self.generic_visit(call)  # the arguments first, as Python evaluates them
+        if self.inliner.is_call(call):
+            return self.inliner.inline(call, self.visible, self.before)
+        return call
+
+
+class _Renaming(gast.NodeTransformer):
+    """Replace the local function's own names by the call's: a fresh name, or
+    for a parameter the body only reads, the argument itself."""
+
+    def __init__(self, renamed: dict):
+        self.renamed = renamed
+
+    def visit_Name(self, node):
+        new = self.renamed.get(node.id)
+        if new is None:
+            return node
+        if isinstance(new, gast.Name):
+            node.id = new.id  # the body is a copy made for this call
+            return node
+        return nodes.clone(new)
+
+
+def inline_local(parsed: ParsedFunction) -> ParsedFunction:
+    """Inline every call of a function defined inside `parsed.tree`."""
+    definitions = _check(parsed)
+    if not definitions:
+        return parsed
+    tree = nodes.clone(parsed.tree)
+    namer = Namer(n.id for n in gast.walk(tree) if isinstance(n, gast.Name))
+    namer.reserve(*definitions)
+    # Rewritten on a copy: the body's control flow is lowered with the names
+    # of the function as written, and an error leaves `parsed` untouched.
+    parsed.tree.body = _Inliner(parsed, definitions, namer).block(tree.body, {})
+    return parsed
