@@ -7,17 +7,35 @@ derivative returns the same compiled function.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
 import weakref
 
 import numpy as np
 
-from . import compose, derivatives, forward_backend
+from . import compose, derivatives, forward_backend, methods
 from .errors import Location, SourceUnavailableError, WrtError
 from .rules import registry
 from .display import derivative_html
+from .passes.activity import is_user_function
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _methods_too(entry):
+    """Let a public entry point take a bound method of a user object
+    (`ad.grad(model.loss)`): the method's function is compiled for the object's
+    class (see methods.py), `wrt` counts the explicit parameters, and the
+    derivative comes back bound to the same object."""
+    @functools.wraps(entry)
+    def entry_point(function=None, wrt=0, **options):
+        if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
+                and is_user_function(function.__func__):
+            unbound, wrt = methods.unbind(function, wrt)
+            return types.MethodType(entry(unbound, wrt, **options), function.__self__)
+        return entry(function, wrt, **options)
+    return entry_point
 
 
 def _positions(function, wrt) -> tuple[tuple, bool]:
@@ -96,6 +114,7 @@ def _decorator_or_call(function, kind, wrt, verbose):
     return _derivative(function, kind, wrt, verbose)
 
 
+@_methods_too
 def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
 
@@ -123,6 +142,7 @@ def _check_mode(mode):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
 
 
+@_methods_too
 def value_and_grad(function=None, wrt=0, *, verbose: bool = False):
     """Like `grad`, but the new function returns `(f(*args), gradient)`.
 
@@ -132,6 +152,7 @@ def value_and_grad(function=None, wrt=0, *, verbose: bool = False):
     return _decorator_or_call(function, "value_and_grad", wrt, verbose)
 
 
+@_methods_too
 def vjp(function=None, wrt=0, *, verbose: bool = False):
     """The vector-Jacobian product: the new function takes `(*args, seed)` and
     returns the gradient of `sum(f(*args) * seed)`, i.e. Jᵀ·seed, like torch's
@@ -176,6 +197,7 @@ def register_rule(rule):
     return rule
 
 
+@_methods_too
 def jvp(function=None, wrt=0, *, verbose: bool = False):
     """The Jacobian-vector product, in forward mode: the new function takes
     `(*args, *tangents)`, one tangent per differentiated argument (shaped like
@@ -238,6 +260,7 @@ def _shape_like(values, x):
     return as_gradient(np.reshape(values, np.shape(x)), x)
 
 
+@_methods_too
 def derivative(function=None, wrt=0, *, verbose: bool = False):
     """The derivative of a function of one real variable (the argument `wrt`),
     in forward mode; the result has the shape of f's output. The result is
@@ -255,6 +278,7 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
     return compose.derivative(function, tangent_fn, params, position)
 
 
+@_methods_too
 def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
     """The full Jacobian of `function` with respect to one argument, shaped
     `out.shape + x.shape`: one forward sweep per input entry (`mode="forward"`)
@@ -294,6 +318,7 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
     return _attach(reverse_jacobian, inner, function, "jacobian")
 
 
+@_methods_too
 def hessian(function=None, wrt=0, *, verbose: bool = False):
     """The Hessian of a scalar function, forward-over-reverse: the forward
     transformation applied to the generated gradient code. Shape x.shape * 2.
@@ -309,6 +334,7 @@ def hessian(function=None, wrt=0, *, verbose: bool = False):
     return _attach(result, result, function, "hessian")
 
 
+@_methods_too
 def hvp(function=None, wrt=0, *, verbose: bool = False):
     """The Hessian-vector product without forming the Hessian: the new function
     takes `(*args, v)` and returns H·v, the forward transformation applied to

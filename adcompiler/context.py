@@ -39,6 +39,8 @@ class Context:
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)
             ctx.cells[name] = parsed.function.__closure__[index]
+        for name, function in parsed.bound.items():
+            ctx.cells[name] = types.CellType(function)
         return ctx
 
     def helper(self, name: str) -> str:

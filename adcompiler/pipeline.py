@@ -1,8 +1,8 @@
 """The compilation pipeline, as an explicit list of stages.
 
     source -> fence -> lower comprehensions -> inline local functions -> lower control
-           -> resolve -> normalise -> hoist -> activity -> reverse -> simplify -> verify
-           -> print -> compile
+           -> resolve -> bind methods -> normalise -> hoist -> activity -> reverse
+           -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -19,6 +19,7 @@ from . import nodes
 from .context import Context
 from .passes.activity import Activity, analyse
 from .passes.anf import normalise
+from .passes.bind_methods import bind_methods
 from .passes.fence import fence
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
@@ -38,13 +39,14 @@ class FrontEnd:
 
 def lowered(function) -> ParsedFunction:
     """Parse and fence `function`, lower its comprehensions, inline the functions
-    it defines, lower its control flow and resolve its names."""
+    it defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
     fence(parsed)
     lower_comprehensions(parsed)
     inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
+    bind_methods(parsed)
     return parsed
 
 

@@ -31,6 +31,7 @@ class ParsedFunction:
     lines: list[str]  # every line of the user's file (or snippet), 1-based via line_text()
     globals: dict
     closure: dict = field(default_factory=dict)
+    bound: dict = field(default_factory=dict)  # names bind_methods.py gives methods
 
     @property
     def name(self) -> str:
@@ -57,6 +58,8 @@ class ParsedFunction:
 
     def lookup(self, name: str):
         """The object a free name of the body refers to, as (found, value)."""
+        if name in self.bound:
+            return True, self.bound[name]
         if name in self.closure:
             return True, self.closure[name]
         if name in self.globals:

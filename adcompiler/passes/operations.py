@@ -153,6 +153,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             f"cannot tell, when compiling, which function `{spelled}` calls", location,
             help="Call the function by its name (a module-level function, an imported one, "
             "or a NumPy/math function), so adcompiler can find its derivative.")
+    if rule is None and primitive is None and isinstance(rhs, gast.Call):
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_operation(rhs)}: the class of the object it "
+            "is called on is not known when compiling", location,
+            help="adcompiler differentiates methods called on `self` (when you "
+            "differentiate a bound method, ad.grad(model.loss)) and on module-level "
+            "objects. For another object (self.layer.forward(x)), call a module-level "
+            "function that takes the object, or a NumPy function.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,

@@ -1,0 +1,72 @@
+"""Bind methods: calls of methods on user objects become calls of functions.
+
+Input: a resolved FunctionDef (resolve.py has annotated `model.predict` with
+the bound method it finds). Output: the same tree, where every call of a
+method of a user class, on `self` (when the function was compiled for its
+class, see methods.py) or on an object the function reads from its globals or
+closure, calls the method's function with the object as first argument:
+
+    def loss(self, w, x):                      def loss(self, w, x):
+        y = self.predict(w, x)          ->         y = Model_predict(self, w, x)
+        return np.sum(model.fit(y))                return np.sum(Model_fit(model, y))
+
+The new names (`Model_predict`) refer to the functions compiled for the
+object's class, so they are differentiated like any helper, and the class's
+own overrides are the ones called. Static methods are called without the
+object. Anything else (a property, a method of an attribute, `self.layer.f`)
+stays as written: it needs no rule if no derivative flows through it, and a
+call with differentiated arguments is reported as having no rule.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import gast
+
+from .. import methods, nodes
+from ..naming import Namer
+from ..source import ParsedFunction
+from .activity import is_user_function
+
+
+def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
+    tree = parsed.tree
+    cls = methods.self_type(parsed.function)
+    receiver = tree.args.args[0].id if cls is not None and tree.args.args else None
+    namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+                  | set(parsed.globals) | set(parsed.closure))
+    for call in [n for n in gast.walk(tree) if isinstance(n, gast.Call)]:
+        if not isinstance(call.func, gast.Attribute):
+            continue
+        target = _target(call.func, cls, receiver)
+        if target is None:
+            continue
+        function, owner, with_object = target
+        alias = namer.fresh(f"{owner.__name__}_{call.func.attr}")
+        parsed.bound[alias] = function
+        name = nodes.copy_location(nodes.name(alias), call.func)
+        nodes.annotate(name, "value", function)
+        if with_object:
+            call.args = [call.func.value] + call.args
+        call.func = name
+    return parsed
+
+
+def _target(func: gast.Attribute, cls, receiver):
+    """(function to call, class it belongs to, pass the object?) or None."""
+    if receiver is not None and isinstance(func.value, gast.Name) and \
+            func.value.id == receiver:
+        found = inspect.getattr_static(cls, func.attr, None)
+        if isinstance(found, staticmethod) and is_user_function(found.__func__):
+            return found.__func__, cls, False
+        if isinstance(found, types.FunctionType) and is_user_function(found):
+            return methods.for_class(found, cls), cls, True
+        return None
+    bound = nodes.annotation(func, "value", None)
+    if isinstance(bound, types.MethodType) and is_user_function(bound.__func__) and \
+            not isinstance(bound.__self__, type):
+        owner = type(bound.__self__)
+        return methods.for_class(bound.__func__, owner), owner, True
+    return None
