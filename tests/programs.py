@@ -1007,3 +1007,29 @@ PROGRAMS["a-new-list-every-epoch"] = (a_new_list_every_epoch, t_a_new_list_every
                                       lambda: [rng().standard_normal(3) * 0.5], (0,))
 PROGRAMS["a-list-of-pairs"] = (a_list_of_pairs, t_a_list_of_pairs,
                                lambda: [rng().standard_normal(3)], (0,))
+
+
+def horner(coefficients, x, k):
+    """c[k] + x * (c[k+1] + x * (...)), by recursion on k."""
+    if k == len(coefficients) - 1:
+        return coefficients[k] + 0.0 * x
+    return coefficients[k] + x * horner(coefficients, x, k + 1)
+
+
+def recursive_polynomial(coefficients, x):
+    return np.sum(horner(coefficients, x, 0) ** 2)
+
+
+def t_horner(coefficients, x, k):
+    if k == len(coefficients) - 1:
+        return coefficients[k] + 0.0 * x
+    return coefficients[k] + x * t_horner(coefficients, x, k + 1)
+
+
+def t_recursive_polynomial(coefficients, x):
+    return torch.sum(t_horner(coefficients, x, 0) ** 2)
+
+
+PROGRAMS["recursive-polynomial-evaluation"] = (
+    recursive_polynomial, t_recursive_polynomial,
+    lambda: [rng().standard_normal(4), rng(1).standard_normal(3) * 0.8], (0, 1))
