@@ -16,7 +16,7 @@ import numpy as np
 from . import runtime_arrays, runtime_linalg, runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
-from .runtime_arrays import SequenceAdjoint
+from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint
 
 _ndarray = np.ndarray
 
@@ -53,12 +53,13 @@ def broadcast_like(t, result):
 def zeros_like(x):
     """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise,
     and the same structure of zeros for a tuple, a list or a dict."""
+    # Sequence adjoints that add element by element, wherever `+` meets them.
     if isinstance(x, tuple):
-        return tuple(zeros_like(element) for element in x)
+        return SequenceAdjoint(zeros_like(element) for element in x)
     if isinstance(x, list):
-        return [zeros_like(element) for element in x]
+        return ListAdjoint(zeros_like(element) for element in x)
     if isinstance(x, dict):
-        return {key: zeros_like(value) for key, value in x.items()}
+        return DictAdjoint({key: zeros_like(value) for key, value in x.items()})
     if isinstance(x, _ndarray):
         return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
     if isinstance(x, np.generic):
@@ -135,7 +136,7 @@ def add_adjoints(a, b):
         if len(a) != len(b):
             raise InternalCompilerError(
                 f"adding derivatives of sequences of lengths {len(a)} and {len(b)}")
-        return (list if isinstance(a, list) else tuple)(
+        return (ListAdjoint if isinstance(a, list) else tuple)(
             add_adjoints(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {key: add_adjoints(a[key], b[key]) for key in a}
@@ -178,9 +179,15 @@ def checked_seed(seed, result, where):
 
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
-    or dict of arrays, the same structure: like JAX's pytrees)."""
-    if isinstance(x, tuple):
-        return tuple(as_gradient(a, e) for a, e in zip(adjoint, x))
+    list or dict of arrays, the same structure: like JAX's pytrees)."""
+    if adjoint is None or (isinstance(x, (tuple, list, dict)) and _is_zero_number(adjoint)):
+        adjoint = zeros_like(x)  # a part no derivative reached
+    if isinstance(x, (tuple, list)):
+        if len(adjoint) != len(x):
+            raise InternalCompilerError(f"a derivative of length {len(adjoint)} for an "
+                                        f"argument of length {len(x)}")
+        return (list if isinstance(x, list) else tuple)(
+            as_gradient(a, e) for a, e in zip(adjoint, x))
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
     if isinstance(x, _ndarray):

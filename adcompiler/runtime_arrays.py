@@ -45,6 +45,53 @@ class SequenceAdjoint(tuple):
         return f"SequenceAdjoint({tuple(self)!r})"
 
 
+class ListAdjoint(list):
+    """The derivative of a list: a list of the elements' derivatives that adds
+    element by element (a plain list would concatenate), and that generated
+    code can push, pop and index in step with the list it belongs to.
+
+    Example:
+        >>> ListAdjoint([1.0, 2.0]) + SequenceAdjoint([None, 3.0])
+        ListAdjoint([1.0, 5.0])
+    """
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return ListAdjoint(self)
+        if len(other) != len(self):
+            raise ValueError(f"adding derivatives of sequences of lengths {len(self)} "
+                             f"and {len(other)}")
+        return ListAdjoint(a if b is None else b if a is None else a + b
+                           for a, b in zip(self, other))
+
+    def __radd__(self, other):
+        return self.__add__(other)
+
+    def __iadd__(self, other):
+        return self.__add__(other)
+
+    def __repr__(self):
+        return f"ListAdjoint({list(self)!r})"
+
+
+class DictAdjoint(dict):
+    """The derivative of a dict: the values' derivatives under the same keys,
+    adding key by key (a plain dict has no `+`)."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return DictAdjoint(self)
+        return DictAdjoint({key: value if other.get(key) is None else
+                            other[key] if value is None else value + other[key]
+                            for key, value in self.items()})
+
+    def __radd__(self, other):
+        return self.__add__(other)
+
+    def __iadd__(self, other):
+        return self.__add__(other)
+
+
 def entry(g, index):
     """Entry `index` of a sequence derivative, None when it is zero (a zero
     derivative may also arrive as a plain 0.0, from a branch that never used it)."""
