@@ -76,6 +76,11 @@ class Context:
             self.callees[key] = (primal, adjoint)
         return self.callees[key]
 
+    def callee_list_params(self, function, wrt: tuple, location) -> set:
+        """Parameters of a callee (from `callee`) that take adjoint lists."""
+        from .derivatives import split_derivative
+        return split_derivative(function, wrt, location, self.numbers).list_params
+
     def callee_jvp(self, function, wrt: tuple, location) -> str:
         """Name, in the code being generated, of the tangents-first jvp of a user
         function called with active arguments at positions `wrt`."""

@@ -217,6 +217,9 @@ class SplitDerivative:
     adjoint_cell: types.CellType
     sources: list = field(default_factory=list)
     callees: list = field(default_factory=list)
+    # Parameters the function appends to or pops from: their adjoint lists are
+    # passed in by the caller, and not returned.
+    list_params: set = field(default_factory=set)
 
 
 _split_cache: dict = {}
@@ -282,6 +285,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
     ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
     lists = activity.lists & active
+    split.list_params = {params[i] for i in wrt if params[i] in lists}
     zero_at_end = active - lists - ({returned.id} if returned_active else set())
     # Local lists' adjoints start as zeros shaped like the lists' final contents.
     rev = reverse(tree, ctx, activity, stack, zero_at_end,

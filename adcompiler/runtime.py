@@ -16,7 +16,7 @@ import numpy as np
 from . import runtime_arrays, runtime_linalg, runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
-from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint
+from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, sequence_adjoint
 
 _ndarray = np.ndarray
 
@@ -149,11 +149,11 @@ def sum_items_adjoint(g, items):
     `items` is an array (whose rows sum() adds).
 
         >>> sum_items_adjoint(np.ones(2), [1.0, np.ones(2)])
-        SequenceAdjoint((2.0, array([1., 1.])))
+        ListAdjoint([2.0, array([1., 1.])])
     """
     if isinstance(items, _ndarray):
         return np.zeros(items.shape) + runtime_arrays.sum_to_shape(g, items.shape[1:])
-    return SequenceAdjoint(unbroadcast(g, item) for item in items)
+    return sequence_adjoint((unbroadcast(g, item) for item in items), items)
 
 
 def checked_seed(seed, result, where):
@@ -243,7 +243,8 @@ def getitem_adjoint(g, x, index):
     not None, so that generated code can read any entry as a value)."""
     if isinstance(x, dict):
         # A dict's adjoint is a dict: g under the key read, zeros elsewhere.
-        return {key: g if key == index else zeros_like(value) for key, value in x.items()}
+        return DictAdjoint({key: g if key == index else zeros_like(value)
+                            for key, value in x.items()})
     if isinstance(x, (tuple, list)):
         pieces = [zeros_like(element) for element in x]
         if isinstance(index, slice):
@@ -251,7 +252,7 @@ def getitem_adjoint(g, x, index):
                 pieces[position] = piece
         else:
             pieces[index] = g
-        return SequenceAdjoint(pieces)
+        return sequence_adjoint(pieces, x)
     dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind == "f" \
         else np.float64
     out = np.zeros(np.shape(x), dtype=dtype)

@@ -74,6 +74,12 @@ class ListAdjoint(list):
         return f"ListAdjoint({list(self)!r})"
 
 
+def sequence_adjoint(entries, like):
+    """One adjoint per element of `like`: a ListAdjoint for a list (generated
+    code pushes and pops on a list's adjoint), a SequenceAdjoint otherwise."""
+    return ListAdjoint(entries) if isinstance(like, list) else SequenceAdjoint(entries)
+
+
 class DictAdjoint(dict):
     """The derivative of a dict: the values' derivatives under the same keys,
     adding key by key (a plain dict has no `+`)."""
@@ -422,7 +428,8 @@ def _split_along(g, arrays, axis, promote):
     """Pieces of g along `axis`, one per array (as promoted), in their shapes."""
     sizes = [np.shape(promote(a))[axis] for a in arrays]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return SequenceAdjoint(np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays))
+    return sequence_adjoint((np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)),
+                            arrays)
 
 
 def _same(a):
@@ -438,7 +445,7 @@ def concatenate_adjoint(g, arrays, axis):
 
 def stack_adjoint(g, arrays, axis):
     """Adjoint of np.stack: the slices of g along the new axis."""
-    return SequenceAdjoint(np.moveaxis(np.asarray(g), axis, 0))
+    return sequence_adjoint(np.moveaxis(np.asarray(g), axis, 0), arrays)
 
 
 def hstack_adjoint(g, tup):

@@ -1033,3 +1033,32 @@ def t_recursive_polynomial(coefficients, x):
 PROGRAMS["recursive-polynomial-evaluation"] = (
     recursive_polynomial, t_recursive_polynomial,
     lambda: [rng().standard_normal(4), rng(1).standard_normal(3) * 0.8], (0, 1))
+
+
+def weighted_first_and_last(states, w):
+    return np.sum(states[0] * w) + np.sum(np.tanh(states[-1]))
+
+
+def t_weighted_first_and_last(states, w):
+    return torch.sum(states[0] * w) + torch.sum(torch.tanh(states[-1]))
+
+
+def hands_a_list_to_helpers(x, w):
+    states = []
+    for i in range(3):
+        states.append(np.sin(x * (i + 1.0)))
+    total = weighted_first_and_last(states, w)
+    return total + np.sum(states[1] ** 2)
+
+
+def t_hands_a_list_to_helpers(x, w):
+    states = []
+    for i in range(3):
+        states.append(torch.sin(x * (i + 1.0)))
+    total = t_weighted_first_and_last(states, w)
+    return total + torch.sum(states[1] ** 2)
+
+
+PROGRAMS["a-list-handed-to-a-helper-that-reads-it"] = (
+    hands_a_list_to_helpers, t_hands_a_list_to_helpers,
+    lambda: [rng().standard_normal(2), rng(1).standard_normal(2)], (0, 1))

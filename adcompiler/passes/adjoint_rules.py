@@ -232,10 +232,12 @@ class StatementAdjoints:
                   if isinstance(atom, gast.Name) and self._active(atom)]
         if not active:
             return [], []
-        # Active lists are not returned by the callee's adjoint: it pushes and
-        # pops on their adjoint lists, which it is given after the seed.
-        lists = [i for i in active if self.activity.is_active_list(bound.arguments[params[i]])]
+        # Lists the callee appends to or pops from are not returned by its
+        # adjoint: it pushes and pops on their adjoint lists, which it is given
+        # after the seed. A list it only reads gets its adjoint returned.
         primal_name, adjoint_name = self.ctx.callee(function, tuple(active), location)
+        stacks = self.ctx.callee_list_params(function, tuple(active), location)
+        lists = [i for i in active if params[i] in stacks]
         recorded = nodes.clone(rhs)
         recorded.func = nodes.name(primal_name)
         recorded.args = [nodes.name(self.stack)] + recorded.args
