@@ -15,11 +15,14 @@ the functions come from `math`, and the function ends with
     return     ::= "return np.sum(VAR)" (arrays) | "return VAR" (floats)
                    VAR is the newest variable, or out: it plus some others
     statement  ::= assign                                 (straight-line test)
-                 | assign | for | while | if              (control-flow test)
+                 | assign | for | while | if | collect    (control-flow test)
     assign     ::= NEW = expr | NEW = VAR
                  | VAR = expr | VAR = VAR2 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
                  | (NEW | VAR) = np.sum(expr) | np.mean(expr)   (arrays only)
                    where VAR is any readable variable, x and y included
+    collect    ::= "hs = " ("[]" | "[VAR]"); "for i in range(K):" block "hs.append(expr)"
+                   then NEW = one read of hs: hs[j] * hs[k], sum(hs), hs.pop(),
+                   sum(hs[slice]), or a loop over hs or reversed(hs)
     for        ::= "for i in range(K):" block             K in 0..3
                  | "acc = " start; "for i in range(K):" "acc = (acc op expr)"
                    K in 1..3, op in + *, start is 0.0, 1.0, VAR, or (arrays)
@@ -254,9 +257,12 @@ class ProgramWriter:
     def statement(self, scope: Scope, indent: int, nesting: int) -> Scope:
         if not self.control_flow or nesting >= MAX_NESTING:
             return self.assign(scope, indent)
-        kind = self.choose(["assign", "assign", "for", "while", "while_data", "if", "accumulate"])
+        kind = self.choose(["assign", "assign", "for", "while", "while_data", "if", "accumulate",
+                            "collect"])
         if kind == "assign":
             return self.assign(scope, indent)
+        if kind == "collect":
+            return self.collect(scope, indent, nesting)
         if kind == "accumulate":
             total = self.fresh("acc")
             start = self.choose(["0.0", "1.0", "variable"] + (["reduce"] if self.arrays else []))
@@ -301,6 +307,39 @@ class ProgramWriter:
             self.emit(indent, "else:")
             self.branch(scope, indent, nesting, shared)
         return scope.with_variable(shared) if shared else scope
+
+    def collect(self, scope: Scope, indent: int, nesting: int) -> Scope:
+        """A list filled in a loop (maybe from a literal), then read back."""
+        items, index = self.fresh("hs"), self.fresh("i")
+        count = self.draw(st.integers(1, 3))
+        start = self.choose(["[]", "[VAR]"])
+        if start == "[VAR]":
+            start, count = f"[{self.choose(reversed(scope.variables))}]", count + 1
+        self.emit(indent, f"{items} = {start}")
+        self.emit(indent, f"for {index} in range({count - (start != '[]')}):")
+        inner = self.block(scope.with_index(index), indent + 1, nesting + 1)
+        self.emit(indent + 1, f"{items}.append({self.expr(inner, 2)})")
+        target = self.fresh("v")
+        read = self.choose(["index", "sum", "pop", "loop", "reversed", "slice"])
+        if read == "index":
+            position = self.choose(["0", "-1", str(count - 1), str(-count)])
+            other = self.choose(["0", "-1"])
+            self.emit(indent, f"{target} = ({items}[{position}] * {items}[{other}])")
+        elif read == "sum":
+            self.emit(indent, f"{target} = sum({items})")
+        elif read == "pop":
+            self.emit(indent, f"{target} = {items}.pop()")
+            if count > 1:
+                self.emit(indent, f"{target} = ({target} + {items}[-1])")
+        elif read == "slice":
+            self.emit(indent, f"{target} = sum({items}[{self.choose(['1:', ':-1', '::2'])}])")
+        else:
+            item = self.fresh("h")
+            order = items if read == "loop" else f"reversed({items})"
+            self.emit(indent, f"{target} = 0.0")
+            self.emit(indent, f"for {item} in {order}:")
+            self.emit(indent + 1, f"{target} = ({target} * 0.5 + {self.lib}.sin({item}))")
+        return scope.with_variable(target)
 
     def branch(self, scope: Scope, indent: int, nesting: int, shared: str | None) -> None:
         inner = self.block(scope, indent + 1, nesting + 1)
