@@ -3,7 +3,8 @@
 Hypothesis writes small random functions `def f(x, y):`, adcompiler
 differentiates them with respect to both arguments, and torch.autograd
 (float64) differentiates the very same source text run on tensors. The
-primal values and both gradients must agree.
+primal values and both gradients must agree, and so must adcompiler's forward
+mode (jvp) along a fixed direction.
 
 Two families of programs are generated. In the *array* family `x` and `y`
 are NumPy arrays of shape (3,) and the function ends with
@@ -539,6 +540,22 @@ def check_against_torch(program, directory) -> bool:
         if problem:
             raise AssertionError(f"d/d{label} differs from torch: {problem}"
                                  + describe(source, x, y, ad.source(df)))
+    # Forward mode along a fixed direction: the tangent is <gradient, direction>.
+    directions = (np.full_like(x, 0.5), np.full_like(y, -0.25)) if arrays else (0.5, -0.25)
+    jvp_f, error = attempt(ad.jvp, f, wrt=(0, 1))
+    if error:
+        raise AssertionError("adcompiler failed to compile the program in forward mode:\n"
+                             + error + describe(source, x, y))
+    result, error = attempt(jvp_f, *arguments(), *directions)
+    if error:
+        raise AssertionError("the generated jvp raised:\n" + error
+                             + describe(source, x, y, ad.source(jvp_f)))
+    expected_tangent = sum(np.sum(np.asarray(g) * d)
+                           for g, d in zip((expected_dx, expected_dy), directions))
+    problem = mismatch(result[1], expected_tangent)
+    if problem:
+        raise AssertionError(f"the jvp differs from torch's gradients: {problem}"
+                             + describe(source, x, y, ad.source(jvp_f)))
     return True
 
 
@@ -605,6 +622,12 @@ REGRESSIONS = {
     "overwritten-in-while": regression(
         True, "v0 = (y + y)", "n0 = 0", "while np.sum(x * x) < 4.0 and n0 < 5:",
         "    x = 0.5", "    n0 = n0 + 1", "return np.sum(v0)"),
+    # A variable active elsewhere, given an item popped from a list of loop
+    # indices (no derivative): reverse mode asked for a rule for .pop(), forward
+    # mode popped a tangent list that was never made.
+    "pop-from-a-list-of-indices": regression(
+        False, "v0 = y", "hs1 = []", "for i2 in range(1):", "    hs1.append(i2)",
+        "v3 = hs1.pop()", "v3 = (v3 + v0)", "return v3"),
     # A self-copy made a parameter look like a loop range (a variable defined
     # only from range-like values), which carries no derivative.
     "self-copy-of-parameter": regression(False, "y = y", "v0 = y", "return v0"),

@@ -154,7 +154,7 @@ class _Forward:
                 pop = nodes.attribute(nodes.name(self.tangent(rhs.func.value.id)), "pop")
                 return before + [primal, nodes.expr_stmt(nodes.call(pop))]
             return [primal]
-        if nodes.list_method(rhs, "pop"):
+        if nodes.list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
             store = rhs.func.value.id
             before = self._list_in_step(store, zero)
             pop = nodes.call(nodes.attribute(nodes.name(self.tangent(store)), "pop"))

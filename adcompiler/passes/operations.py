@@ -136,6 +136,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if isinstance(rhs, gast.Dict):
         return Operation("dict" if any(activity.is_active(v) for v in rhs.values)
                          else "constant")
+    if nodes.list_method(rhs, "pop") and not activity.is_active(rhs.func.value):
+        # A variable active elsewhere, given an item of a list that carries no
+        # derivative here (the analysis is per name, not per statement).
+        return Operation("inactive")
     if isinstance(rhs, gast.List) and any(activity.is_active(e) for e in rhs.elts):
         return Operation("list")
     if isinstance(rhs, (gast.Tuple, gast.List)):
