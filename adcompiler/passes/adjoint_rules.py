@@ -122,8 +122,6 @@ class StatementAdjoints:
         for each active operand."""
         g = nodes.name(self.ctx.namer.adjoint(target))
         if isinstance(rhs, gast.Subscript) and self.activity.is_active_list(rhs.value):
-            if rhs.value.id == target:
-                self._refuse_list_update(stmt, "replacing a list by a slice of itself")
             return [self.list_read(target, rhs)], []
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "rule" and (
@@ -258,4 +256,3 @@ class StatementAdjoints:
                                      ctx=gast.Load())
             out.append((atom.id, element))
         return [nodes.assign(temp, call)], out
-
