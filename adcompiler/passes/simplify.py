@@ -1,10 +1,13 @@
 """Simplify: small clean-ups of generated code, so it reads as if hand-written.
 
 Input and output: a generated FunctionDef. Propagates copies (`d_t5 = ds`
-followed by uses of `d_t5` becomes uses of `ds`, when that is safe), removes
-`pass` statements from blocks that have other statements, comments that repeat
-an earlier one in the block (several normalised statements come from one
-source line), and comments that end a block with nothing after them.
+followed by uses of `d_t5` becomes uses of `ds`, when that is safe); puts a
+temporary read only by the next statement back into it (`_t2 = _t1 + b;
+H = np.tanh(_t2)` becomes `H = np.tanh(_t1 + b)`, so that the array is freed
+once used); and removes `pass` statements from blocks that have other
+statements, comments that repeat an earlier one in the block (several
+normalised statements come from one source line), and comments that end a
+block with nothing after them.
 
     # line 3: y = x * 2              # line 3: y = x * 2
     d_t1 = dy                ->      dx = dy * 2
