@@ -125,6 +125,9 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
                       [nodes.assign(result, nodes.call(nodes.name(arrays_name), forward))]),
             nodes.return_(nodes.name(result))]
     definition = nodes.function_def(base, params, body)
+    # The dispatcher calls this variant with Python numbers only, so derivatives
+    # of it (an hvp differentiates the gradient) may take their numbers variant.
+    fast.function.__adcompiler_numbers_only__ = True
     ctx.cells[numbers_name] = types.CellType(fast.function)
     ctx.cells[arrays_name] = types.CellType(slow.function)
     header = general.header + "\nDispatches on the argument types to the variants below."

@@ -77,6 +77,7 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False) -> ty
     code, compiled once per (function, wrt, numbers); the cell exists before the
     body is compiled so recursion works. Called from a variant for Python
     numbers, an elementwise callee gets that variant too."""
+    numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
     key = (function, wrt, numbers)
     if key in _callee_cache:
         return _callee_cache[key][0]

@@ -144,12 +144,18 @@ def expand_reduced(g, a, axis, keepdims):
 def reduce_to_shape(g, shape):
     """Sum `g` over the axes along which it was broadcast from `shape`: the
     leading axes it gained, and the axes of size 1 in `shape` it stretched."""
-    extra = np.ndim(g) - len(shape)
+    # np.add.reduce is what np.sum calls, without its Python-level dispatch,
+    # which costs more than the sum itself for the small arrays of a loop body
+    # (a bias added at every step of an RNN).
+    g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
+    extra = len(g_shape) - len(shape)
     if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
+        g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+        g_shape = g_shape[extra:]
+    if 1 in shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
+        if axes:
+            g = np.add.reduce(g, axis=axes, keepdims=True)
     return g
 
 

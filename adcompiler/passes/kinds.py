@@ -38,7 +38,8 @@ def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
     if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
             rhs.value.id in ranges:
         return True  # an index read from a range (a lowered loop's counter)
-    if nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop"):
+    if nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop") or (
+            isinstance(rhs, gast.List) and not rhs.elts):
         return True  # a stack of values (generated code's _stack), not an array operation
     if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Call)):
         primitive = primitive_of(rhs)
@@ -53,6 +54,11 @@ def is_elementwise_program(function: gast.FunctionDef) -> bool:
     ranges = {node.targets[0].id for node in gast.walk(function)
               if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call)
               and primitive_of(node.value) is range}
+    # A slice of a range is a range: generated adjoint loops run over `_range[::-1]`.
+    ranges |= {node.targets[0].id for node in gast.walk(function)
+               if isinstance(node, gast.Assign) and isinstance(node.value, gast.Subscript)
+               and isinstance(node.value.slice, gast.Slice)
+               and isinstance(node.value.value, gast.Name) and node.value.value.id in ranges}
     for node in gast.walk(function):
         # A module-level array (x * W) makes arrays of numbers: broadcasting again.
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(

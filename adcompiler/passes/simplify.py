@@ -1,10 +1,13 @@
 """Simplify: small clean-ups of generated code, so it reads as if hand-written.
 
 Input and output: a generated FunctionDef. Propagates copies (`d_t5 = ds`
-followed by uses of `d_t5` becomes uses of `ds`, when that is safe), removes
-`pass` statements from blocks that have other statements, comments that repeat
-an earlier one in the block (several normalised statements come from one
-source line), and comments that end a block with nothing after them.
+followed by uses of `d_t5` becomes uses of `ds`, when that is safe); puts a
+temporary read only by the next statement back into it (`_t2 = _t1 + b;
+H = np.tanh(_t2)` becomes `H = np.tanh(_t1 + b)`, so that the array is freed
+once used); and removes `pass` statements from blocks that have other
+statements, comments that repeat an earlier one in the block (several
+normalised statements come from one source line), and comments that end a
+block with nothing after them.
 
     # line 3: y = x * 2              # line 3: y = x * 2
     d_t1 = dy                ->      dx = dy * 2
@@ -14,6 +17,8 @@ source line), and comments that end a block with nothing after them.
 
 from __future__ import annotations
 
+import collections
+import re
 
 import gast
 
@@ -101,7 +106,98 @@ class _Propagate:
         return True
 
 
+# The temporaries normalisation introduces (anf.py), the only names substituted.
+_TEMPORARY = re.compile(r"_t[0-9]+")
+
+
+class _Substitute:
+    """Put the value of a temporary back where it is read, `_t2 = _t1 + b;
+    H = np.tanh(_t2)` -> `H = np.tanh(_t1 + b)`, when: the temporary is
+    assigned once and read once in the function, by the next statement of the
+    same block (an assignment), and nothing but names and constants is
+    evaluated in that statement before the read. Evaluation order is then
+    unchanged, and the value dies as soon as it is used instead of living until
+    the function returns: the primal sweep keeps alive only what the adjoint
+    sweep reads, and a large array function keeps a smaller working set."""
+
+    def __init__(self, function: gast.FunctionDef):
+        self.assignments = nodes.assignment_counts(function)
+        self.reads = collections.Counter(
+            n.id for n in gast.walk(function)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+
+    def block(self, stmts: list) -> list:
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    setattr(stmt, field, self.block(getattr(stmt, field)))
+        out: list = []
+        for stmt in stmts:
+            previous = out[-1] if out else None
+            if self._substitute(previous, stmt):
+                out.pop()
+            out.append(stmt)
+        return out
+
+    def _substitute(self, definition, reader) -> bool:
+        if not (isinstance(definition, gast.Assign) and len(definition.targets) == 1
+                and isinstance(definition.targets[0], gast.Name)
+                and isinstance(reader, gast.Assign)):
+            return False
+        temporary = definition.targets[0].id
+        if not (_TEMPORARY.fullmatch(temporary) and self.assignments[temporary] == 1
+                and self.reads[temporary] == 1):
+            return False
+        read = _first_operation(reader.value, temporary)
+        if read is None:
+            return False
+        parent, field, position = read
+        if position is None:
+            setattr(parent, field, definition.value)
+        else:
+            getattr(parent, field)[position] = definition.value
+        return True
+
+
+# Expressions that evaluate their children in field order, then themselves.
+_IN_ORDER = (gast.Call, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Subscript,
+             gast.Attribute, gast.Tuple, gast.List, gast.keyword)
+# Of those, the ones that only read: they may run before the substituted value.
+_READS = (gast.Attribute, gast.Tuple, gast.List, gast.keyword)
+
+
+def _first_operation(node, name: str):
+    """(parent, field, index or None) of the read of `name` in expression
+    `node`, when everything evaluated before that read is a name, a constant
+    or an attribute of one (no operation the substituted value would move
+    past); None otherwise."""
+    found = _find(node, name)
+    return found if isinstance(found, tuple) else None
+
+
+def _find(node, name: str):
+    """The read's location; True when `node` was evaluated without the read
+    and without an operation; False to give up."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if not isinstance(node, _IN_ORDER):
+        return False
+    for field in node._fields:
+        value = getattr(node, field)
+        children = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for position, child in children:
+            if not isinstance(child, gast.expr) and not isinstance(child, gast.keyword):
+                continue  # contexts, operators, missing optional fields
+            if isinstance(child, gast.Name) and child.id == name:
+                return node, field, position
+            found = _find(child, name)
+            if found is not True:
+                return found
+    return isinstance(node, _READS)
+
+
 def simplify(function: gast.FunctionDef) -> gast.FunctionDef:
     function.body = _Propagate(function).block(function.body)
+    function.body = _Substitute(function).block(function.body)
     function.body = _clean_block(function.body)
     return function
