@@ -226,24 +226,22 @@ class StatementAdjoints:
         return self._comment(stmt) + code
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, g) -> tuple[list, list]:
-        params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
         location = self.ctx.parsed.location(stmt)
-        active = [params.index(name) for name, atom in bound.arguments.items()
-                  if isinstance(atom, gast.Name) and self._active(atom)]
+        bound = bind_user_call(function, rhs, location)
+        active, arity = bound.differentiated(self._active)
         if not active:
             return [], []
         # Active lists are not returned by the callee's adjoint: it pushes and
         # pops on their adjoint lists, which it is given after the seed.
-        lists = [i for i in active if self.activity.is_active_list(bound.arguments[params[i]])]
-        primal_name, adjoint_name = self.ctx.callee(function, tuple(active), location)
+        lists = [i for i in active if self.activity.is_active_list(bound.atom(i))]
+        primal_name, adjoint_name = self.ctx.callee(function, active, location, arity)
         recorded = nodes.clone(rhs)
         recorded.func = nodes.name(primal_name)
         recorded.args = [nodes.name(self.stack)] + recorded.args
         self.recorded_calls[id(stmt)] = recorded
-        adjoint_lists = [nodes.name(self.ctx.namer.adjoint(bound.arguments[params[i]].id))
-                         for i in lists]
+        adjoint_lists = [nodes.name(self.ctx.namer.adjoint(bound.atom(i).id)) for i in lists]
         call = nodes.call(nodes.name(adjoint_name), [nodes.name(self.stack), g] + adjoint_lists)
-        atoms = [bound.arguments[params[i]] for i in active if i not in lists]
+        atoms = [bound.atom(i) for i in active if i not in lists]
         if not atoms:
             return [nodes.expr_stmt(call)], []
         if len(atoms) == 1:

@@ -9,9 +9,15 @@ language (A-normal form), which is all the analyses and transformations see:
                                        loop and again at the end of the body)
            | for name in name: stmt*
            | return atom | pass | assert ... | raise ...
-    rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, k=atom)
+    rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, *atom, k=atom)
            | atom[index] | atom.attr | (atom, ...) | [atom, ...] | {atom: atom, ...}
     atom  := name | constant | a module-level reference such as np.pi
+
+A starred argument `*t` whose length is known when compiling is written out:
+the values of a tuple display, or `t[0], t[1], ...` for a variable that is
+only ever bound to tuple displays of one length, or to constant slices of
+such variables (the tuple that specialise_varargs.py packs `*args` into is
+one); `*t[1:]` becomes `t[1], t[2], ...`. Any other stays starred.
 
 A list or tuple literal passed to a function that has a general (not
 elementwise) derivative rule stays in the call, with atoms (or such literals)
@@ -37,7 +43,7 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import InternalCompilerError, NoDerivativeRuleError
+from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
 
 BINARY_OPERATORS = {
@@ -72,11 +78,70 @@ def is_global_reference(node: gast.AST) -> bool:
         nodes.annotation(node, "value", _MISSING) is not _MISSING
 
 
+def tuple_lengths(function: gast.FunctionDef) -> dict:
+    """The variables whose every binding is a tuple display, or a slice with
+    constant bounds of such a variable, all of one length: wherever such a
+    variable is read, it holds a tuple that long."""
+    bound: dict = {}
+    for node in gast.walk(function):
+        if isinstance(node, (gast.Assign, gast.AnnAssign)):
+            target = node.targets[0] if isinstance(node, gast.Assign) else node.target
+            if isinstance(target, gast.Name):
+                bound.setdefault(target.id, []).append(node.value)
+    # A parameter, a loop variable or any other binding makes the length unknown.
+    bindings = nodes.assignment_counts(function)
+    lengths: dict = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, values in bound.items():
+            if name in lengths or bindings[name] != len(values):
+                continue
+            found = {_length(value, lengths) for value in values}
+            if len(found) == 1 and None not in found:
+                lengths[name] = found.pop()
+                changed = True
+    return lengths
+
+
+def _length(value: gast.AST, lengths: dict) -> int | None:
+    if isinstance(value, gast.Tuple):
+        return len(value.elts)
+    indices = sliced(value, lengths)
+    return None if indices is None else len(indices)
+
+
+def sliced(expr: gast.AST, lengths: dict) -> range | None:
+    """The indices `t[a:b:c]` takes from a variable `t` of a known length, for
+    constant a, b and c; None for anything else."""
+    if not (isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
+            and expr.value.id in lengths and isinstance(expr.slice, gast.Slice)):
+        return None
+    bounds = [_constant_int(part) for part in
+              (expr.slice.lower, expr.slice.upper, expr.slice.step)]
+    if any(bound is _MISSING for bound in bounds) or bounds[2] == 0:
+        return None
+    return range(lengths[expr.value.id])[slice(*bounds)]
+
+
+def _constant_int(node):
+    """The value of an integer constant such as 2 or -1, None for no bound."""
+    if node is None:
+        return None
+    sign = 1
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return _MISSING
+
+
 class _Normaliser:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, function: gast.FunctionDef):
         self.ctx = ctx
         self.namer = ctx.namer
         self.locals = ctx.parsed.local_names
+        self.lengths = tuple_lengths(function)
 
     # -- statements -------------------------------------------------------
     def block(self, stmts) -> list:
@@ -291,14 +356,14 @@ class _Normaliser:
 
     def call(self, expr: gast.Call, out: list) -> gast.AST:
         func = expr.func
-        args = list(expr.args)
+        args = self.spelled_out(expr.args)
         if isinstance(func, gast.Attribute) and not is_global_reference(func):
             receiver = self.atom(func.value, out)
             method = numpy_rules.METHODS.get(func.attr)
             if method is not None:
                 function, packs_varargs = method
-                if packs_varargs and len(args) > 1:
-                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                if packs_varargs:
+                    args = self.packed(args, expr)
                 func = self.helper_function("np", function)
                 args = [receiver] + args
             else:
@@ -332,7 +397,40 @@ class _Normaliser:
             except NoDerivativeRuleError as err:
                 nodes.annotate(call, "unsupported", err)
 
+    def spelled_out(self, args) -> list:
+        """A call's arguments with every `*t` of a known length written out:
+        `*t` and `*t[1:]` become `t[0], t[1], ...` and `t[1], ...`."""
+        out = []
+        for arg in args:
+            value = arg.value if isinstance(arg, gast.Starred) else None
+            if isinstance(value, (gast.Tuple, gast.List)):
+                out += value.elts
+                continue
+            indices = range(self.lengths[value.id]) if isinstance(value, gast.Name) and \
+                value.id in self.lengths else sliced(value, self.lengths)
+            if indices is None:
+                out.append(arg)
+                continue
+            tuple_ = value if isinstance(value, gast.Name) else value.value
+            out += [nodes.copy_location(nodes.subscript(nodes.name(tuple_.id), nodes.const(k)),
+                                        arg) for k in indices]
+        return out
+
+    def packed(self, args: list, expr: gast.Call) -> list:
+        """The arguments of a method taking its values one by one or as one
+        tuple (`x.reshape(2, 3)`, `x.reshape(shape)`), as the one tuple."""
+        if not any(isinstance(arg, gast.Starred) for arg in args):
+            return [gast.Tuple(elts=args, ctx=gast.Load())] if len(args) > 1 else args
+        if len(args) == 1:
+            return [args[0].value]  # x.reshape(*shape) is x.reshape(shape)
+        raise UnsupportedSyntaxError(
+            f"a starred argument of unknown length beside others in the method "
+            f".{expr.func.attr}() is not supported", self.ctx.parsed.location(expr),
+            help="Instead: pass the values as one tuple, x.reshape(shape).")
+
     def argument(self, expr, out: list, keep_literals: bool) -> gast.AST:
+        if isinstance(expr, gast.Starred):
+            return nodes.copy_location(nodes.starred(self.atom(expr.value, out)), expr)
         if keep_literals and isinstance(expr, (gast.List, gast.Tuple)) and \
                 not nodes.is_atom(expr):
             elts = [self.argument(e, out, True) for e in expr.elts]
@@ -396,6 +494,8 @@ def bind_arguments(rule, call_or_op) -> dict | None:
     elif isinstance(call_or_op, gast.Subscript):
         positional, keywords = [call_or_op.value, call_or_op.slice], {}
     elif isinstance(call_or_op, gast.Call):
+        if any(isinstance(arg, gast.Starred) for arg in call_or_op.args):
+            return None  # which parameters `*t` fills is known only when it runs
         positional = list(call_or_op.args)
         keywords = {k.arg: k.value for k in call_or_op.keywords}
     else:
@@ -415,6 +515,6 @@ def bind_arguments(rule, call_or_op) -> dict | None:
 
 def normalise(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rewrite `function`'s body into A-normal form (see the module docstring)."""
-    normaliser = _Normaliser(ctx)
+    normaliser = _Normaliser(ctx, function)
     function.body = normaliser.block(function.body)
     return function
