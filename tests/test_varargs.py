@@ -54,6 +54,9 @@ PROGRAMS = {
         cases.recursion_peeling_star_args, cases.t_recursion_peeling_star_args,
         lambda: [data(8)[0], *np.random.default_rng(8).standard_normal((2, 3, 3))],
         (0, 1, 2)),
+    "tuples-of-known-length-joined-with-plus": (
+        cases.joins_tuples_of_known_length, cases.t_joins_tuples_of_known_length,
+        lambda: [*data(14)[:2]], (0, 1)),
     "a-local-function-taking-star-args": (
         cases.local_function_with_star_args, cases.t_local_function_with_star_args,
         lambda: [*data(7)[:2]], (0, 1)),
@@ -194,6 +197,8 @@ def test_normalisation_writes_out_a_star_of_known_length():
      "unknown length", "*data, x * w"),
     (cases.calls_numpy_with_a_star_of_unknown_length,
      "a starred argument of unknown length (*t or **d) in a call to numpy.add", "np.add(*t)"),
+    (cases.joins_star_args_with_a_differentiated_value,
+     "joining or repeating tuples of differentiated values (+, *)", "data + (w,)"),
     (cases.zips_a_starred_tuple, "for loops over zip() of a starred argument", "zip(*(w, x))"),
     (cases.calls_a_local_function_with_a_star,
      "calls to the local function 'g' with a starred argument", "g(*t)"),

@@ -161,6 +161,18 @@ def t_recursion_peeling_star_args(w, a, b):
     return t_chain(w, a * 0.5, b) + t_chain(w, a, b)
 
 
+def joins_tuples_of_known_length(w, x):
+    head = (w * x,)
+    both = head + (np.sin(x),)
+    return helper_with_varargs(w, *both, *both[:1]) + np.sum(both[1] * (head + head)[1])
+
+
+def t_joins_tuples_of_known_length(w, x):
+    head = (w * x,)
+    both = head + (torch.sin(x),)
+    return t_helper_with_varargs(w, *both, *both[:1]) + torch.sum(both[1] * (head + head)[1])
+
+
 # -- refused --------------------------------------------------------------------------
 
 def unpacks_with_a_star(w):
@@ -214,3 +226,8 @@ def passes_a_differentiated_dict_with_two_stars(w, x, y):
 def passes_a_constant_dict_with_two_stars(w, x, y):
     options = {"scale": 2.0}
     return model(w, x, y, **options)
+
+
+def joins_star_args_with_a_differentiated_value(w, *data):
+    values = data + (w,)
+    return np.sum(values[-1] * 2.0)

@@ -13,11 +13,11 @@ language (A-normal form), which is all the analyses and transformations see:
            | atom[index] | atom.attr | (atom, ...) | [atom, ...] | {atom: atom, ...}
     atom  := name | constant | a module-level reference such as np.pi
 
-A starred argument `*t` whose length is known when compiling is written out:
-the values of a tuple display, or `t[0], t[1], ...` for a variable that is
-only ever bound to tuple displays of one length, or to constant slices of
-such variables (the tuple that specialise_varargs.py packs `*args` into is
-one); `*t[1:]` becomes `t[1], t[2], ...`. Any other stays starred.
+A starred argument `*t` whose length is known when compiling (tuples.py) is
+written out, `t[0], t[1], ...`, and so is a join of such tuples, `t + (w,)`,
+into the tuple display it builds. Any other starred argument stays; a join or
+repetition of a tuple of unknown length is marked, and refused by
+operations.py if it is differentiated.
 
 A list or tuple literal passed to a function that has a general (not
 elementwise) derivative rule stays in the call, with atoms (or such literals)
@@ -45,6 +45,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
+from .tuples import elements, is_tuple, tuple_lengths
 
 BINARY_OPERATORS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -78,70 +79,17 @@ def is_global_reference(node: gast.AST) -> bool:
         nodes.annotation(node, "value", _MISSING) is not _MISSING
 
 
-def tuple_lengths(function: gast.FunctionDef) -> dict:
-    """The variables whose every binding is a tuple display, or a slice with
-    constant bounds of such a variable, all of one length: wherever such a
-    variable is read, it holds a tuple that long."""
-    bound: dict = {}
-    for node in gast.walk(function):
-        if isinstance(node, (gast.Assign, gast.AnnAssign)):
-            target = node.targets[0] if isinstance(node, gast.Assign) else node.target
-            if isinstance(target, gast.Name):
-                bound.setdefault(target.id, []).append(node.value)
-    # A parameter, a loop variable or any other binding makes the length unknown.
-    bindings = nodes.assignment_counts(function)
-    lengths: dict = {}
-    changed = True
-    while changed:
-        changed = False
-        for name, values in bound.items():
-            if name in lengths or bindings[name] != len(values):
-                continue
-            found = {_length(value, lengths) for value in values}
-            if len(found) == 1 and None not in found:
-                lengths[name] = found.pop()
-                changed = True
-    return lengths
-
-
-def _length(value: gast.AST, lengths: dict) -> int | None:
-    if isinstance(value, gast.Tuple):
-        return len(value.elts)
-    indices = sliced(value, lengths)
-    return None if indices is None else len(indices)
-
-
-def sliced(expr: gast.AST, lengths: dict) -> range | None:
-    """The indices `t[a:b:c]` takes from a variable `t` of a known length, for
-    constant a, b and c; None for anything else."""
-    if not (isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Name)
-            and expr.value.id in lengths and isinstance(expr.slice, gast.Slice)):
-        return None
-    bounds = [_constant_int(part) for part in
-              (expr.slice.lower, expr.slice.upper, expr.slice.step)]
-    if any(bound is _MISSING for bound in bounds) or bounds[2] == 0:
-        return None
-    return range(lengths[expr.value.id])[slice(*bounds)]
-
-
-def _constant_int(node):
-    """The value of an integer constant such as 2 or -1, None for no bound."""
-    if node is None:
-        return None
-    sign = 1
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        sign, node = -1, node.operand
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return sign * node.value
-    return _MISSING
-
-
 class _Normaliser:
     def __init__(self, ctx: Context, function: gast.FunctionDef):
         self.ctx = ctx
         self.namer = ctx.namer
         self.locals = ctx.parsed.local_names
         self.lengths = tuple_lengths(function)
+        # Tuples for certain, whose joins (+) and repetitions (*) no rule describes.
+        self.tuples = set(self.lengths)
+        vararg = function.args.vararg
+        if vararg is not None and nodes.assignment_counts(function)[vararg.id] == 1:
+            self.tuples.add(vararg.id)
 
     # -- statements -------------------------------------------------------
     def block(self, stmts) -> list:
@@ -280,9 +228,7 @@ class _Normaliser:
         if nodes.is_atom(expr) or is_global_reference(expr):
             return expr
         if isinstance(expr, gast.BinOp):
-            left = self.atom(expr.left, out)
-            right = self.atom(expr.right, out)
-            return nodes.copy_location(nodes.binop(left, expr.op, right), expr)
+            return self.binary(expr, out)
         if isinstance(expr, gast.UnaryOp):
             operand = self.atom(expr.operand, out)
             if isinstance(expr.op, gast.USub) and isinstance(operand, gast.Constant):
@@ -397,23 +343,28 @@ class _Normaliser:
             except NoDerivativeRuleError as err:
                 nodes.annotate(call, "unsupported", err)
 
+    def binary(self, expr: gast.BinOp, out: list) -> gast.AST:
+        joined = elements(expr, self.lengths)
+        if joined is not None:
+            # (a, b) + t: the tuple display it builds, whose derivative is known.
+            return self.rhs(nodes.copy_location(nodes.tuple_(joined), expr), out)
+        left = self.atom(expr.left, out)
+        right = self.atom(expr.right, out)
+        binop = nodes.copy_location(nodes.binop(left, expr.op, right), expr)
+        if isinstance(expr.op, (gast.Add, gast.Mult)) and (
+                is_tuple(expr.left, self.tuples) or is_tuple(expr.right, self.tuples)):
+            nodes.annotate(binop, "joins_tuples", True)  # refused if differentiated
+        return binop
+
     def spelled_out(self, args) -> list:
         """A call's arguments with every `*t` of a known length written out:
         `*t` and `*t[1:]` become `t[0], t[1], ...` and `t[1], ...`."""
         out = []
         for arg in args:
             value = arg.value if isinstance(arg, gast.Starred) else None
-            if isinstance(value, (gast.Tuple, gast.List)):
-                out += value.elts
-                continue
-            indices = range(self.lengths[value.id]) if isinstance(value, gast.Name) and \
-                value.id in self.lengths else sliced(value, self.lengths)
-            if indices is None:
-                out.append(arg)
-                continue
-            tuple_ = value if isinstance(value, gast.Name) else value.value
-            out += [nodes.copy_location(nodes.subscript(nodes.name(tuple_.id), nodes.const(k)),
-                                        arg) for k in indices]
+            items = value.elts if isinstance(value, gast.List) else \
+                None if value is None else elements(value, self.lengths)
+            out += [arg] if items is None else items
         return out
 
     def packed(self, args: list, expr: gast.Call) -> list:

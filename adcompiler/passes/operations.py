@@ -140,6 +140,12 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("list")
     if isinstance(rhs, (gast.Tuple, gast.List)):
         return Operation("constant")
+    if nodes.annotation(rhs, "joins_tuples", False):
+        raise UnsupportedSyntaxError(
+            "joining or repeating tuples of differentiated values (+, *) is not supported "
+            "when their lengths are not known when compiling", location,
+            help="Instead: write the tuple out, (t[0], t[1], w), or build the tuples with "
+            "tuple displays in this function, so that their lengths are known.")
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None
     if rule is None and is_user_function(primitive):
