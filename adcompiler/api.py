@@ -38,20 +38,30 @@ def _methods_too(entry):
     return entry_point
 
 
-def _positions(function, wrt) -> tuple[tuple, bool]:
-    """`wrt` as parameter positions, and whether the user asked for a tuple."""
+def _parameters(function) -> tuple[list, str | None]:
+    """The names of `function`'s parameters but *args, and the name of *args."""
     try:
-        params = list(inspect.signature(function).parameters)
+        parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError) as err:
         raise SourceUnavailableError(
             f"cannot differentiate {function!r}: it has no Python signature",
             help="Differentiate a function defined with `def`.") from err
+    star = next((p.name for p in parameters if p.kind is p.VAR_POSITIONAL), None)
+    return [p.name for p in parameters if p.name != star], star
+
+
+def _positions(function, wrt) -> tuple[tuple, bool]:
+    """`wrt` as parameter positions, and whether the user asked for a tuple.
+    The values of *args are not differentiated: wrt names the other parameters."""
+    params, star = _parameters(function)
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     code = getattr(function, "__code__", None)
     location = Location(code.co_filename, code.co_firstlineno, 0, "",
                         function.__qualname__) if code else None
     listing = ", ".join(f"{i}: {p}" for i, p in enumerate(params))
+    if star:
+        listing += f" (and *{star}, whose values are not differentiated)"
     if not items:
         raise WrtError("wrt is empty", location,
                        help=f"Name at least one parameter: {listing}.")
@@ -61,6 +71,11 @@ def _positions(function, wrt) -> tuple[tuple, bool]:
             raise WrtError(f"wrt must hold parameter positions or names, got {item!r}",
                            location, help=f"The parameters are {listing}.")
         if isinstance(item, str):
+            if item == star:
+                raise WrtError(f"wrt={item!r} names *{star}, whose values adcompiler does not "
+                               "differentiate", location,
+                               help=f"Give each value to differentiate a parameter of its own "
+                               f"and name that. The parameters are {listing}.")
             if item not in params:
                 raise WrtError(f"wrt={item!r} names no parameter of {function.__qualname__}",
                                location, help=f"The parameters are {listing}.")
@@ -274,8 +289,8 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
         return lambda fn: derivative(fn, wrt, verbose=verbose)
     position = _positions(function, wrt)[0][0]
     tangent_fn = jvp(function, wrt=position, verbose=verbose)
-    params = list(inspect.signature(function).parameters)
-    return compose.derivative(function, tangent_fn, params, position)
+    params, star = _parameters(function)
+    return compose.derivative(function, tangent_fn, params, position, star)
 
 
 @_methods_too
@@ -348,4 +363,4 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
     position = _positions(function, wrt)[0][0]
     gradient = grad(function, wrt=position, verbose=verbose)
     inner = jvp(gradient, wrt=position, verbose=verbose)
-    return compose.hvp(function, inner, list(inspect.signature(function).parameters))
+    return compose.hvp(function, inner, *_parameters(function))

@@ -29,8 +29,9 @@ class Context:
     numbers: bool = False   # generating the variant for Python-number arguments
     aliases: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)      # free name of generated code -> cell
-    callees: dict = field(default_factory=dict)    # (function, wrt) -> (primal, adjoint) names
-    jvp_callees: dict = field(default_factory=dict)  # (function, wrt) -> jvp name
+    # (function, wrt, arity of its *args or None) -> (primal, adjoint) names, or jvp name
+    callees: dict = field(default_factory=dict)
+    jvp_callees: dict = field(default_factory=dict)
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
@@ -60,13 +61,14 @@ class Context:
             self.cells[alias] = types.CellType(HELPER_OBJECTS[name])
         return self.aliases[name]
 
-    def callee(self, function, wrt: tuple, location) -> tuple[str, str]:
+    def callee(self, function, wrt: tuple, location, arity=None) -> tuple[str, str]:
         """Names, in the code being generated, of the split derivative of a
-        user function called with active arguments at positions `wrt`."""
-        key = (function, wrt)
+        user function called with active arguments at positions `wrt` (its
+        *args specialised for `arity` values, unless None)."""
+        key = (function, wrt, arity)
         if key not in self.callees:
             from .derivatives import split_derivative
-            split = split_derivative(function, wrt, location, self.numbers)
+            split = split_derivative(function, wrt, location, self.numbers, arity)
             base = function.__name__
             primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
             self.namer.pin(primal)
@@ -76,18 +78,19 @@ class Context:
             self.callees[key] = (primal, adjoint)
         return self.callees[key]
 
-    def callee_list_params(self, function, wrt: tuple, location) -> set:
-        """Parameters of a callee (from `callee`) that take adjoint lists."""
+    def callee_list_params(self, function, wrt: tuple, location, arity=None) -> set:
+        """Positions of a callee's parameters (from `callee`) that take adjoint lists."""
         from .derivatives import split_derivative
-        return split_derivative(function, wrt, location, self.numbers).list_params
+        return split_derivative(function, wrt, location, self.numbers, arity).list_params
 
-    def callee_jvp(self, function, wrt: tuple, location) -> str:
+    def callee_jvp(self, function, wrt: tuple, location, arity=None) -> str:
         """Name, in the code being generated, of the tangents-first jvp of a user
-        function called with active arguments at positions `wrt`."""
-        key = (function, wrt)
+        function called with active arguments at positions `wrt` (and `arity`
+        values for its *args, as for `callee`)."""
+        key = (function, wrt, arity)
         if key not in self.jvp_callees:
             from .forward_backend import callee_jvp
-            cell = callee_jvp(function, wrt, location, self.numbers)
+            cell = callee_jvp(function, wrt, location, self.numbers, arity)
             name = self.namer.fresh(f"{function.__name__}_jvp")
             self.namer.pin(name)
             self.cells[name] = cell

@@ -54,6 +54,28 @@ def _header(parsed, what: str, wrt_names) -> str:
             f"with respect to {', '.join(wrt_names)}.")
 
 
+def trailing_arguments(namer, vararg: str, names: list, what: str, owner: str):
+    """A generated function taking the user's `*args` and, after them, more
+    arguments (a seed, tangents): they are the last positional ones, as for a
+    function without `*args`. Returns the parameter that takes them all and
+    the statements that take them apart again."""
+    packed = namer.fresh(f"{vararg}_and_{what}")
+    count = len(names)
+    missing = nodes.compare(nodes.call(nodes.name("len"), [nodes.name(packed)]), gast.Lt(),
+                            nodes.const(count))
+    listed = ", ".join(names)
+    message = f"{owner}() takes {listed} as its last argument(s), after the values of *{vararg}"
+    body = [nodes.comment(f"{listed}: the last argument(s), after the values of *{vararg}."),
+            nodes.if_(missing, [nodes.raise_(nodes.call(nodes.name("TypeError"),
+                                                        [nodes.const(message)]))])]
+    for index, name in enumerate(names):
+        body.append(nodes.assign(name, nodes.subscript(nodes.name(packed),
+                                                       nodes.const(index - count))))
+    body.append(nodes.assign(vararg, nodes.subscript(nodes.name(packed), nodes.slice_(
+        None, nodes.const(-count)))))
+    return packed, body
+
+
 def _finish(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
     simplify(definition)
     verify(definition, ctx)
@@ -144,6 +166,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     ctx.numbers = numbers
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
+    vararg = tree.args.vararg.id if tree.args.vararg else None
     returned = tree.body[-1].value
     returned_active = activity.is_active(returned)
     stack = ctx.namer.fresh("_stack")
@@ -157,7 +180,13 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
 
     # A list that only some paths create still gets an adjoint (of nothing).
     prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end))
-    body = [nodes.assign(v, nodes.const(None)) for v in prebind]
+    name = ctx.namer.fresh(f"{parsed.name}_{kind}")
+    signature, star = params + ([seed] if seed else []), vararg
+    body = []
+    if seed and vararg:
+        star, body = trailing_arguments(ctx.namer, vararg, [seed], "seed", name)
+        signature = params
+    body += [nodes.assign(v, nodes.const(None)) for v in prebind]
     if rev.uses_stack:
         body.append(nodes.assign(stack, gast.List(elts=[], ctx=gast.Load())))
     body.append(nodes.comment("Primal sweep: the original computation, recording what the "
@@ -188,8 +217,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     if value:
         result = nodes.tuple_([nodes.name(value), result])
     body.append(nodes.return_(result))
-    name = ctx.namer.fresh(f"{parsed.name}_{kind}")
-    definition = nodes.function_def(name, params + ([seed] if seed else []), body)
+    definition = nodes.function_def(name, signature, body, vararg=star)
     what = {"grad": "gradient", "value_and_grad": "value and gradient",
             "vjp": "vector-Jacobian product"}[kind]
     if numbers:
@@ -197,7 +225,14 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     header = _header(parsed, what, [params[i] for i in wrt])
     argdefs = parsed.function.__defaults__ if kind != "vjp" else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, kind,
-                    wrt, is_elementwise_program(tree))
+                    wrt, elementwise_variants(tree))
+
+
+def elementwise_variants(tree: gast.FunctionDef) -> bool:
+    """Whether to compile a variant for Python numbers too. Not for a function
+    taking *args: the dispatcher tells numbers from arrays by the parameters,
+    and the values of *args could be either."""
+    return is_elementwise_program(tree) and tree.args.vararg is None
 
 
 def _adjoint_or_zeros(ctx, rev, active, param):
@@ -220,8 +255,8 @@ class SplitDerivative:
     adjoint_cell: types.CellType
     sources: list = field(default_factory=list)
     callees: list = field(default_factory=list)
-    # Parameters the function appends to or pops from: their adjoint lists are
-    # passed in by the caller, and not returned.
+    # Positions of the parameters the function appends to or pops from: their
+    # adjoint lists are passed in by the caller, and not returned.
     list_params: set = field(default_factory=set)
 
 
@@ -243,22 +278,23 @@ def _callee_sources(key) -> list:
     return out
 
 
-def split_derivative(function, wrt: tuple, call_location,
-                     numbers: bool = False) -> SplitDerivative:
+def split_derivative(function, wrt: tuple, call_location, numbers: bool = False,
+                     arity: int | None = None) -> SplitDerivative:
     """The primal/adjoint pair of a user function, compiled once per (function,
-    wrt, numbers): called from a variant for Python numbers, an elementwise
-    callee gets that variant too.
+    wrt, arity, numbers): called from a variant for Python numbers, an
+    elementwise callee gets that variant too; `arity` values passed to its
+    *args are parameters of their own (passes/specialise_varargs.py).
 
     The cells are created before the body is compiled, so a recursive function's
     derivative can call itself.
     """
-    key = (function, wrt, numbers)
+    key = (function, wrt, arity, numbers)
     if key in _split_cache:
         return _split_cache[key]
     split = SplitDerivative(types.CellType(), types.CellType())
     _split_cache[key] = split
     try:
-        _build_split(function, wrt, split, numbers)
+        _build_split(function, wrt, split, numbers, arity)
     except AdError:
         del _split_cache[key]
         raise
@@ -270,12 +306,14 @@ def split_derivative(function, wrt: tuple, call_location,
     return split
 
 
-def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) -> None:
-    front = front_end(function, wrt)
+def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
+                 arity: int | None) -> None:
+    front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers and is_elementwise_program(tree)
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
+    vararg = tree.args.vararg.id if tree.args.vararg else None
     returned = tree.body[-1].value
     returned_active = activity.is_active(returned)
     stack = ctx.namer.fresh("_stack")
@@ -283,12 +321,12 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
     primal_name = ctx.namer.fresh(f"{base}_primal")
     adjoint_name = ctx.namer.fresh(f"{base}_adjoint")
     # A recursive call inside the body refers to these very functions.
-    ctx.callees[(function, wrt)] = (primal_name, adjoint_name)
-    _split_cache[(function, wrt, ctx.numbers)] = split
+    ctx.callees[(function, wrt, arity)] = (primal_name, adjoint_name)
+    _split_cache[(function, wrt, arity, ctx.numbers)] = split
     ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
     lists = activity.lists & active
-    split.list_params = {params[i] for i in wrt if params[i] in lists}
+    split.list_params = {i for i in wrt if params[i] in lists}
     zero_at_end = active - lists - ({returned.id} if returned_active else set())
     # Local lists' adjoints start as zeros shaped like the lists' final contents.
     rev = reverse(tree, ctx, activity, stack, zero_at_end,
@@ -326,17 +364,24 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool) ->
     if gradients:
         adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
                                           else nodes.tuple_(gradients)))
-    primal_def = nodes.function_def(primal_name, [stack] + params, primal_body)
+    primal_def = nodes.function_def(primal_name, [stack] + params, primal_body, vararg=vararg)
     adjoint_def = nodes.function_def(adjoint_name, [stack, seed] + [
         ctx.namer.adjoint(p) for p in list_params], adjoint_body or [gast.Pass()])
     wrt_names = [params[i] for i in wrt]
     primal_fn, primal_src = _finish(
         ctx, primal_def, _header(parsed, "recording primal", wrt_names),
-        f"recording primal of {parsed.qualname}", parsed.function.__defaults__)
+        f"recording primal of {parsed.qualname}", argument_defaults(parsed, arity))
     adjoint_fn, adjoint_src = _finish(
         ctx, adjoint_def, _header(parsed, "adjoint", wrt_names),
         f"adjoint of {parsed.qualname}")
     split.primal_cell.cell_contents = primal_fn
     split.adjoint_cell.cell_contents = adjoint_fn
     split.sources = [primal_src, adjoint_src]
-    split.callees = [key for key in ctx.callees if key != (function, wrt)]
+    split.callees = [key for key in ctx.callees if key != (function, wrt, arity)]
+
+
+def argument_defaults(parsed, arity: int | None):
+    """The defaults of a generated function with the user's parameters: none
+    once *args is specialised, since a call that passes values to *args passes
+    every parameter before it."""
+    return parsed.function.__defaults__ if arity is None else None

@@ -17,20 +17,21 @@ import types
 import gast
 
 from . import nodes
-from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant
+from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, \
+    argument_defaults, elementwise_variants, trailing_arguments
 from .errors import AdError, InternalCompilerError
 from .passes.forward_mode import forward
-from .passes.kinds import is_elementwise_program
 from .pipeline import front_end
 
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
-             name_suffix: str = "jvp") -> _Variant:
-    front = front_end(function, wrt)
+             name_suffix: str = "jvp", arity: int | None = None) -> _Variant:
+    front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
+    vararg = tree.args.vararg.id if tree.args.vararg else None
     tangents = [ctx.namer.tangent(params[i]) for i in wrt]
     returned = tree.body[-1].value
     zero_at_start = activity.active - {params[i] for i in wrt}
@@ -46,14 +47,18 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     body.append(nodes.return_(nodes.tuple_([nodes.clone(returned), result_tangent])))
     signature = tangents + params if tangents_first else params + tangents
     name = ctx.namer.fresh(f"{parsed.name}_{name_suffix}")
-    definition = nodes.function_def(name, signature, body)
+    star = vararg
+    if vararg and not tangents_first:
+        star, unpack = trailing_arguments(ctx.namer, vararg, tangents, "tangents", name)
+        signature, body = params, unpack + body
+    definition = nodes.function_def(name, signature, body, vararg=star)
     what = "Jacobian-vector product (forward mode)"
     if numbers:
         what += ", variant for Python numbers"
     header = _header(parsed, what, [params[i] for i in wrt])
-    argdefs = parsed.function.__defaults__ if tangents_first else None
+    argdefs = argument_defaults(parsed, arity) if tangents_first else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
-                    wrt, is_elementwise_program(tree))
+                    wrt, elementwise_variants(tree))
 
 
 def build_jvp(function, wrt: tuple) -> GeneratedDerivative:
@@ -72,21 +77,22 @@ def clear_cache() -> None:
     _callee_cache.clear()
 
 
-def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False) -> types.CellType:
+def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
+               arity: int | None = None) -> types.CellType:
     """The tangents-first jvp of a user function called from differentiated
-    code, compiled once per (function, wrt, numbers); the cell exists before the
-    body is compiled so recursion works. Called from a variant for Python
-    numbers, an elementwise callee gets that variant too."""
+    code, compiled once per (function, wrt, arity of its *args, numbers); the
+    cell exists before the body is compiled so recursion works. Called from a
+    variant for Python numbers, an elementwise callee gets that variant too."""
     numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
-    key = (function, wrt, numbers)
+    key = (function, wrt, arity, numbers)
     if key in _callee_cache:
         return _callee_cache[key][0]
     cell = types.CellType()
     _callee_cache[key] = (cell, [])
     try:
-        variant = _variant(function, wrt, tangents_first=True, numbers=numbers)
+        variant = _variant(function, wrt, tangents_first=True, numbers=numbers, arity=arity)
         if numbers and not variant.elementwise:
-            variant = _variant(function, wrt, tangents_first=True, numbers=False)
+            variant = _variant(function, wrt, tangents_first=True, numbers=False, arity=arity)
         compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
                                   variant.label, variant.argdefs)
     except AdError:
@@ -102,6 +108,6 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False) -> ty
     return cell
 
 
-def callee_sources(function, wrt) -> list:
+def callee_sources(function, wrt, arity=None) -> list:
     return [source for key, (_, sources) in _callee_cache.items()
-            if key[:2] == (function, wrt) for source in sources]
+            if key[:3] == (function, wrt, arity) for source in sources]

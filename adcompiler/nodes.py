@@ -61,6 +61,22 @@ def add(left, right):
     return binop(left, gast.Add(), right)
 
 
+def starred(value: gast.AST) -> gast.Starred:
+    return gast.Starred(value=value, ctx=gast.Load())
+
+
+def compare(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.Compare:
+    return gast.Compare(left=left, ops=[op], comparators=[right])
+
+
+def subscript(value: gast.AST, index: gast.AST) -> gast.Subscript:
+    return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+
+def slice_(lower=None, upper=None, step=None) -> gast.Slice:
+    return gast.Slice(lower=lower, upper=upper, step=step)
+
+
 def unary_not(operand: gast.AST) -> gast.UnaryOp:
     return gast.UnaryOp(op=gast.Not(), operand=operand)
 
@@ -92,6 +108,10 @@ def return_(value: gast.AST | None) -> gast.Return:
     return gast.Return(value=value)
 
 
+def raise_(exception: gast.AST) -> gast.Raise:
+    return gast.Raise(exc=exception, cause=None)
+
+
 def comment(text: str) -> gast.Expr:
     """A statement the printer turns into a `# text` line (ASTs carry no comments)."""
     return gast.Expr(value=gast.Constant(value=COMMENT_MARK + text, kind=None))
@@ -105,9 +125,11 @@ def is_comment(stmt: gast.AST) -> bool:
             and isinstance(stmt.value.value, str) and stmt.value.value.startswith(COMMENT_MARK))
 
 
-def function_def(fn_name: str, params, body, docstring: str | None = None) -> gast.FunctionDef:
+def function_def(fn_name: str, params, body, docstring: str | None = None,
+                 vararg: str | None = None) -> gast.FunctionDef:
     args = gast.arguments(
-        args=[name(p, "param") for p in params], posonlyargs=[], vararg=None, kwonlyargs=[],
+        args=[name(p, "param") for p in params], posonlyargs=[],
+        vararg=None if vararg is None else name(vararg, "param"), kwonlyargs=[],
         kw_defaults=[], kwarg=None, defaults=[])
     stmts = list(body)
     if docstring:
@@ -152,6 +174,19 @@ def is_atom(node: gast.AST) -> bool:
 def clone(node):
     """Deep copy of a tree, sharing nothing mutable with the original."""
     return copy.deepcopy(node)
+
+
+def parameters(function: gast.FunctionDef) -> list[str]:
+    """The names a function's parameters bind: the positional ones, then *args."""
+    vararg = function.args.vararg
+    return [a.id for a in function.args.args] + ([] if vararg is None else [vararg.id])
+
+
+def call_arguments(call: gast.Call) -> list:
+    """The values a call passes: positional ones (the tuple of a starred `*t`),
+    then keyword ones."""
+    return [a.value if isinstance(a, gast.Starred) else a for a in call.args] + \
+        [k.value for k in call.keywords]
 
 
 def names_loaded(node: gast.AST) -> set[str]:

@@ -1,8 +1,8 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> lower comprehensions -> inline local functions -> lower control
-           -> resolve -> bind methods -> normalise -> hoist -> activity -> reverse
-           -> simplify -> verify -> print -> compile
+    source -> fence -> specialise *args -> lower comprehensions -> inline local functions
+           -> lower control -> resolve -> bind methods -> normalise -> hoist -> activity
+           -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -26,6 +26,7 @@ from .passes.lower_comprehensions import lower_comprehensions
 from .passes.inline_local import inline_local
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
+from .passes.specialise_varargs import specialise_varargs
 from .printer import to_source
 from .source import ParsedFunction, parse_function
 
@@ -37,11 +38,13 @@ class FrontEnd:
     activity: Activity
 
 
-def lowered(function) -> ParsedFunction:
-    """Parse and fence `function`, lower its comprehensions, inline the functions
-    it defines, lower its control flow, resolve its names and bind its method calls."""
+def lowered(function, arity: int | None = None) -> ParsedFunction:
+    """Parse and fence `function`, give it `arity` parameters in place of its
+    `*args` (unless None), lower its comprehensions, inline the functions it
+    defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
     fence(parsed)
+    specialise_varargs(parsed, arity)
     lower_comprehensions(parsed)
     inline_local(parsed)
     lower_control(parsed)
@@ -50,9 +53,10 @@ def lowered(function) -> ParsedFunction:
     return parsed
 
 
-def front_end(function, wrt: tuple) -> FrontEnd:
-    """Parse, fence, lower, resolve, normalise and analyse `function`."""
-    parsed = lowered(function)
+def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
+    """Parse, fence, lower, resolve, normalise and analyse `function`; `wrt`
+    counts the parameters that replace `*args` when `arity` is given."""
+    parsed = lowered(function, arity)
     ctx = Context.create(parsed, wrt)
     normalised = hoist(normalise(nodes.clone(parsed.tree), ctx))
     activity = analyse(normalised, ctx)
@@ -62,7 +66,8 @@ def front_end(function, wrt: tuple) -> FrontEnd:
 STAGES = ("parse", "lower", "normalise", "hoist", "activity")
 
 
-def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
+def dump(function, stage: str = "normalise", wrt: tuple = (0,),
+         arity: int | None = None) -> str:
     """The output of one stage as text.
 
     Example:
@@ -77,11 +82,11 @@ def dump(function, stage: str = "normalise", wrt: tuple = (0,)) -> str:
     if stage == "parse":
         return to_source(parse_function(function).tree)
     if stage == "lower":
-        return to_source(lowered(function).tree)
+        return to_source(lowered(function, arity).tree)
     if stage == "normalise":
-        parsed = lowered(function)
+        parsed = lowered(function, arity)
         return to_source(normalise(nodes.clone(parsed.tree), Context.create(parsed, wrt)))
-    result = front_end(function, wrt)
+    result = front_end(function, wrt, arity)
     if stage == "hoist":
         return to_source(result.normalised)
     if stage == "activity":

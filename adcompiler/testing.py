@@ -229,10 +229,12 @@ def _describe(function) -> str:
 
 
 def _wrt_positions(function, args, wrt) -> tuple:
-    from .api import _positions
+    from .api import _parameters, _positions
     if wrt is not None:
         return _positions(function, wrt)[0]
-    positions = tuple(i for i, a in enumerate(args) if _is_floating(a))
+    # The values of *args are not differentiated: they are data.
+    count = len(_parameters(function)[0])
+    positions = tuple(i for i, a in enumerate(args[:count]) if _is_floating(a))
     if not positions:
         params = list(inspect.signature(function).parameters)
         raise ValueError(f"none of the arguments of {_describe(function)} is a float or a "

@@ -394,10 +394,10 @@ def local_function_without_return(x):
     return np.sum(x)
 
 
-def local_function_with_varargs(x):
-    def total(*parts):
-        return parts[0]
-    return np.sum(total(x))
+def local_function_with_kwargs(x):
+    def total(**parts):
+        return parts["a"]
+    return np.sum(total(a=x))
 
 
 def uses_nonlocal(x):

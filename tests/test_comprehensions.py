@@ -20,7 +20,8 @@ from adcompiler.passes.lower_comprehensions import lower_comprehensions
 from adcompiler.pipeline import dump
 from adcompiler.printer import to_source
 from adcompiler.source import parse_function
-from oracles import assert_close, finite_difference_gradient, torch_directional, torch_gradients
+from oracles import assert_close, finite_difference_gradient, torch_gradients
+from program_checks import check_jvp
 
 CASES_FILE = "comprehension_cases.py"
 
@@ -353,13 +354,7 @@ def test_vjp_of_vector_valued_comprehension_program_matches_torch(name):
 @pytest.mark.parametrize("name", sorted(PROGRAMS) + sorted(VECTOR_VALUED))
 def test_forward_mode_jvp_of_comprehension_program_matches_torch(name):
     function, twin, args, wrt = {**PROGRAMS, **VECTOR_VALUED}[name]
-    rng = np.random.default_rng(3)
-    tangents = [rng.standard_normal(np.shape(args[i])) if np.ndim(args[i])
-                else float(rng.standard_normal()) for i in wrt]
-    value, tangent = ad.jvp(function, wrt=wrt)(*args, *tangents)
-    expected_value, expected_tangent = torch_directional(twin, args, wrt, tangents)
-    assert_close(value, expected_value, label=f"{name}: value")
-    assert_close(tangent, expected_tangent, label=f"{name}: tangent")
+    check_jvp(name, function, twin, args, wrt, np.random.default_rng(3))
 
 
 def test_derivative_of_sum_of_generator_matches_torch():

@@ -17,7 +17,8 @@ import adcompiler as ad
 import nested_functions_cases as cases
 from adcompiler.pipeline import dump
 from error_checks import assert_unsupported_syntax, line_of
-from oracles import assert_close, finite_difference_gradient, torch_directional, torch_gradients
+from program_checks import check_gradient, check_jvp, check_value
+from oracles import assert_close
 
 
 def rng(seed=0):
@@ -69,33 +70,19 @@ PROGRAMS = {
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_gradient_matches_torch_and_finite_differences(name):
     function, twin, make_args, wrt = PROGRAMS[name]
-    args = make_args()
-    gradients = ad.grad(function, wrt=wrt)(*args)
-    for index, got, want in zip(wrt, gradients, torch_gradients(twin, args, wrt)):
-        assert_close(got, want, label=f"{name}: d/d arg {index}")
-        assert_close(got, finite_difference_gradient(function, args, index), rtol=1e-5,
-                     atol=1e-6, label=f"{name}: finite differences, arg {index}")
+    check_gradient(name, function, twin, make_args(), wrt)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_value_and_grad_returns_what_the_python_function_returns(name):
     function, _, make_args, wrt = PROGRAMS[name]
-    args = make_args()
-    value, _ = ad.value_and_grad(function, wrt=wrt)(*args)
-    assert_close(value, function(*args), label=name)
+    check_value(name, function, make_args(), wrt)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_jvp_matches_torch_func_jvp(name):
     function, twin, make_args, wrt = PROGRAMS[name]
-    args = make_args()
-    generator = rng(11)
-    tangents = [generator.standard_normal(np.shape(args[i])) if np.ndim(args[i])
-                else float(generator.standard_normal()) for i in wrt]
-    value, tangent = ad.jvp(function, wrt=wrt)(*args, *tangents)
-    expected_value, expected_tangent = torch_directional(twin, args, wrt, tangents)
-    assert_close(value, expected_value, label=f"{name}: value")
-    assert_close(tangent, expected_tangent, label=f"{name}: tangent")
+    check_jvp(name, function, twin, make_args(), wrt, rng(11))
 
 
 def test_hessian_of_closure_over_differentiated_value_matches_torch():
@@ -297,7 +284,7 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
      "function 'g': missing a required argument: 'w'", "g(x, scale=2.0)"),
     (cases.local_function_without_return, "a function without a final 'return <value>' (log)",
      "def log"),
-    (cases.local_function_with_varargs, "functions taking *args", "def total"),
+    (cases.local_function_with_kwargs, "functions taking **kwargs", "def total"),
     (cases.uses_nonlocal, "'nonlocal' statements", "nonlocal count"),
     (cases.shadows_a_builtin_the_lowering_calls, "the name 'min' means something else",
      "for a, b in zip"),

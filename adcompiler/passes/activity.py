@@ -55,7 +55,7 @@ class Activity:
         """A call handing an active list to a user function, which may push onto
         it: both modes must follow the call, whatever becomes of its result."""
         return isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)) and any(
-            self.is_active_list(a) for a in list(rhs.args) + [k.value for k in rhs.keywords])
+            self.is_active_list(a) for a in nodes.call_arguments(rhs))
 
     def dump(self) -> str:
         """A stable text form that tests compare against."""
@@ -108,7 +108,7 @@ def derivative_operands(rhs: gast.AST) -> list:
     if isinstance(rhs, gast.Call):
         # A call whose arguments do not fit its rule: every variable in them
         # counts (also inside list literals), so that a missing rule is an error.
-        operands = [name for arg in list(rhs.args) + [k.value for k in rhs.keywords]
+        operands = [name for arg in nodes.call_arguments(rhs)
                     for _, name in literal_names(arg)]
         if isinstance(rhs.func, gast.Attribute) and primitive is None:
             operands.append(rhs.func.value)  # a method of a local value
@@ -197,7 +197,7 @@ def _lists_passed_to_user_functions(definitions) -> list:
     out = []
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
-            for arg in list(rhs.args) + [k.value for k in rhs.keywords]:
+            for arg in nodes.call_arguments(rhs):
                 if isinstance(arg, gast.Name) and arg.id in lists:
                     out.append((arg.id, rhs))
     return out
@@ -257,7 +257,7 @@ def _raise_unsupported_values(definitions, activity: Activity) -> None:
         error = nodes.annotation(rhs, "unsupported") if isinstance(rhs, gast.Call) else None
         if error is None:
             continue
-        arguments = list(rhs.args) + [k.value for k in rhs.keywords]
+        arguments = nodes.call_arguments(rhs)
         if any(name.id in activity.varied for arg in arguments for _, name in literal_names(arg)):
             raise error
 

@@ -224,26 +224,24 @@ class StatementAdjoints:
         return self._comment(stmt) + code
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, g) -> tuple[list, list]:
-        params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
         location = self.ctx.parsed.location(stmt)
-        active = [params.index(name) for name, atom in bound.arguments.items()
-                  if isinstance(atom, gast.Name) and self._active(atom)]
+        bound = bind_user_call(function, rhs, location)
+        active, arity = bound.differentiated(self._active)
         if not active:
             return [], []
         # Lists the callee appends to or pops from are not returned by its
         # adjoint: it pushes and pops on their adjoint lists, which it is given
         # after the seed. A list it only reads gets its adjoint returned.
-        primal_name, adjoint_name = self.ctx.callee(function, tuple(active), location)
-        stacks = self.ctx.callee_list_params(function, tuple(active), location)
-        lists = [i for i in active if params[i] in stacks]
+        primal_name, adjoint_name = self.ctx.callee(function, active, location, arity)
+        stacks = self.ctx.callee_list_params(function, active, location, arity)
+        lists = [i for i in active if i in stacks]
         recorded = nodes.clone(rhs)
         recorded.func = nodes.name(primal_name)
         recorded.args = [nodes.name(self.stack)] + recorded.args
         self.recorded_calls[id(stmt)] = recorded
-        adjoint_lists = [nodes.name(self.ctx.namer.adjoint(bound.arguments[params[i]].id))
-                         for i in lists]
+        adjoint_lists = [nodes.name(self.ctx.namer.adjoint(bound.atom(i).id)) for i in lists]
         call = nodes.call(nodes.name(adjoint_name), [nodes.name(self.stack), g] + adjoint_lists)
-        atoms = [bound.arguments[params[i]] for i in active if i not in lists]
+        atoms = [bound.atom(i) for i in active if i not in lists]
         if not atoms:
             return [nodes.expr_stmt(call)], []
         if len(atoms) == 1:

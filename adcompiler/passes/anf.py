@@ -9,9 +9,15 @@ language (A-normal form), which is all the analyses and transformations see:
                                        loop and again at the end of the body)
            | for name in name: stmt*
            | return atom | pass | assert ... | raise ...
-    rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, k=atom)
+    rhs   := atom | atom op atom | op atom | atom cmp atom... | f(atom, *atom, k=atom)
            | atom[index] | atom.attr | (atom, ...) | [atom, ...] | {atom: atom, ...}
     atom  := name | constant | a module-level reference such as np.pi
+
+A starred argument `*t` whose length is known when compiling (tuples.py) is
+written out, `t[0], t[1], ...`, and so is a join of such tuples, `t + (w,)`,
+into the tuple display it builds. Any other starred argument stays; a join or
+repetition of a tuple of unknown length is marked, and refused by
+operations.py if it is differentiated.
 
 A list or tuple literal passed to a function that has a general (not
 elementwise) derivative rule stays in the call, with atoms (or such literals)
@@ -37,8 +43,9 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import InternalCompilerError, NoDerivativeRuleError
+from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
+from .tuples import elements, is_tuple, tuple_lengths
 
 BINARY_OPERATORS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -73,10 +80,16 @@ def is_global_reference(node: gast.AST) -> bool:
 
 
 class _Normaliser:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, function: gast.FunctionDef):
         self.ctx = ctx
         self.namer = ctx.namer
         self.locals = ctx.parsed.local_names
+        self.lengths = tuple_lengths(function)
+        # Tuples for certain, whose joins (+) and repetitions (*) no rule describes.
+        self.tuples = set(self.lengths)
+        vararg = function.args.vararg
+        if vararg is not None and nodes.assignment_counts(function)[vararg.id] == 1:
+            self.tuples.add(vararg.id)
 
     # -- statements -------------------------------------------------------
     def block(self, stmts) -> list:
@@ -215,9 +228,7 @@ class _Normaliser:
         if nodes.is_atom(expr) or is_global_reference(expr):
             return expr
         if isinstance(expr, gast.BinOp):
-            left = self.atom(expr.left, out)
-            right = self.atom(expr.right, out)
-            return nodes.copy_location(nodes.binop(left, expr.op, right), expr)
+            return self.binary(expr, out)
         if isinstance(expr, gast.UnaryOp):
             operand = self.atom(expr.operand, out)
             if isinstance(expr.op, gast.USub) and isinstance(operand, gast.Constant):
@@ -291,14 +302,14 @@ class _Normaliser:
 
     def call(self, expr: gast.Call, out: list) -> gast.AST:
         func = expr.func
-        args = list(expr.args)
+        args = self.spelled_out(expr.args)
         if isinstance(func, gast.Attribute) and not is_global_reference(func):
             receiver = self.atom(func.value, out)
             method = numpy_rules.METHODS.get(func.attr)
             if method is not None:
                 function, packs_varargs = method
-                if packs_varargs and len(args) > 1:
-                    args = [gast.Tuple(elts=args, ctx=gast.Load())]
+                if packs_varargs:
+                    args = self.packed(args, expr)
                 func = self.helper_function("np", function)
                 args = [receiver] + args
             else:
@@ -332,7 +343,45 @@ class _Normaliser:
             except NoDerivativeRuleError as err:
                 nodes.annotate(call, "unsupported", err)
 
+    def binary(self, expr: gast.BinOp, out: list) -> gast.AST:
+        joined = elements(expr, self.lengths)
+        if joined is not None:
+            # (a, b) + t: the tuple display it builds, whose derivative is known.
+            return self.rhs(nodes.copy_location(nodes.tuple_(joined), expr), out)
+        left = self.atom(expr.left, out)
+        right = self.atom(expr.right, out)
+        binop = nodes.copy_location(nodes.binop(left, expr.op, right), expr)
+        if isinstance(expr.op, (gast.Add, gast.Mult)) and (
+                is_tuple(expr.left, self.tuples) or is_tuple(expr.right, self.tuples)):
+            nodes.annotate(binop, "joins_tuples", True)  # refused if differentiated
+        return binop
+
+    def spelled_out(self, args) -> list:
+        """A call's arguments with every `*t` of a known length written out:
+        `*t` and `*t[1:]` become `t[0], t[1], ...` and `t[1], ...`."""
+        out = []
+        for arg in args:
+            value = arg.value if isinstance(arg, gast.Starred) else None
+            items = value.elts if isinstance(value, gast.List) else \
+                None if value is None else elements(value, self.lengths)
+            out += [arg] if items is None else items
+        return out
+
+    def packed(self, args: list, expr: gast.Call) -> list:
+        """The arguments of a method taking its values one by one or as one
+        tuple (`x.reshape(2, 3)`, `x.reshape(shape)`), as the one tuple."""
+        if not any(isinstance(arg, gast.Starred) for arg in args):
+            return [gast.Tuple(elts=args, ctx=gast.Load())] if len(args) > 1 else args
+        if len(args) == 1:
+            return [args[0].value]  # x.reshape(*shape) is x.reshape(shape)
+        raise UnsupportedSyntaxError(
+            f"a starred argument of unknown length beside others in the method "
+            f".{expr.func.attr}() is not supported", self.ctx.parsed.location(expr),
+            help="Instead: pass the values as one tuple, x.reshape(shape).")
+
     def argument(self, expr, out: list, keep_literals: bool) -> gast.AST:
+        if isinstance(expr, gast.Starred):
+            return nodes.copy_location(nodes.starred(self.atom(expr.value, out)), expr)
         if keep_literals and isinstance(expr, (gast.List, gast.Tuple)) and \
                 not nodes.is_atom(expr):
             elts = [self.argument(e, out, True) for e in expr.elts]
@@ -396,6 +445,8 @@ def bind_arguments(rule, call_or_op) -> dict | None:
     elif isinstance(call_or_op, gast.Subscript):
         positional, keywords = [call_or_op.value, call_or_op.slice], {}
     elif isinstance(call_or_op, gast.Call):
+        if any(isinstance(arg, gast.Starred) for arg in call_or_op.args):
+            return None  # which parameters `*t` fills is known only when it runs
         positional = list(call_or_op.args)
         keywords = {k.arg: k.value for k in call_or_op.keywords}
     else:
@@ -415,6 +466,6 @@ def bind_arguments(rule, call_or_op) -> dict | None:
 
 def normalise(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rewrite `function`'s body into A-normal form (see the module docstring)."""
-    normaliser = _Normaliser(ctx)
+    normaliser = _Normaliser(ctx, function)
     function.body = normaliser.block(function.body)
     return function

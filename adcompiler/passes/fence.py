@@ -9,9 +9,10 @@ One table decides: every gast node type is either listed in `ALLOWED` or has a
 row in `REJECTED` with its workaround; a node type in neither (new syntax from a
 future Python) is rejected too, so nothing slips through silently. A few
 context rules follow the table: every path through the function, and through
-each function defined in it, ends in a `return <value>` (or a `raise`), and
+each function defined in it, ends in a `return <value>` (or a `raise`),
 targets are plain names (a `for` loop's or a comprehension's may be a tuple of
-them). `break`, `continue`, early returns and loop `else` pass the fence, which
+them), a starred `*t` stands only in a call's arguments, and of the special
+parameters only `*args` is accepted. `break`, `continue`, early returns and loop `else` pass the fence, which
 lower_control.py rewrites; so do list comprehensions and generator expressions,
 which lower_comprehensions.py rewrites (or refuses where Python evaluates them
 lazily), and nested functions and lambdas, which inline_local.py inlines (or
@@ -40,6 +41,7 @@ ALLOWED = {
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
     gast.ListComp, gast.GeneratorExp, gast.comprehension,
     gast.Lambda,  # assigned to a name, like a nested def: inline_local.py inlines both
+    gast.Starred,  # only as a call's argument, f(x, *t): see _check_starred
     # operators and contexts
     gast.Load, gast.Store, gast.Param, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -69,7 +71,6 @@ _REJECTED_BY_NAME = {
     "SetComp": ("set comprehensions", "use a for loop."),
     "DictComp": ("dict comprehensions", "use a for loop."),
     "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
-    "Starred": ("starred expressions (*args)", "pass the arguments one by one."),
     "Set": ("set literals", "use a tuple."),
     "Match": ("'match' statements", "use if/elif/else."),
     "TypeAlias": ("'type' statements", "move the alias to module level."),
@@ -106,13 +107,26 @@ def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     for function in _functions(tree, gast.Lambda):
         args = function.args
-        for label, present in (("*args", args.vararg), ("**kwargs", args.kwarg)):
-            if present is not None:
-                _reject(parsed, function, f"functions taking {label}",
-                        "give the function explicit positional parameters.")
+        if args.kwarg is not None:
+            _reject(parsed, function, "functions taking **kwargs",
+                    "give the function explicit parameters, or *args.")
         if args.kwonlyargs or args.posonlyargs:
             _reject(parsed, function, "keyword-only and positional-only parameters",
                     "use ordinary positional parameters.")
+
+
+def _check_starred(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+    """`*t` may pass a tuple's values to a call; everywhere else (a tuple or
+    list display, an assignment target, an index) it builds or takes apart a
+    sequence of a length only known when the function runs."""
+    in_calls = {id(arg) for node in gast.walk(tree) if isinstance(node, gast.Call)
+                for arg in node.args}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Starred) and id(node) not in in_calls:
+            _reject(parsed, node, "starred expressions ((*a, b), first, *rest = t) outside "
+                    "a call's arguments",
+                    "index the tuple (t[0], t[1:]) or write the tuple out, (a, b, c); "
+                    "f(x, *t) passes a tuple's values to a call.")
 
 
 def _functions(tree: gast.FunctionDef, *kinds) -> list:
@@ -226,6 +240,7 @@ def fence(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     _check_node_types(parsed, tree)
     _check_signature(parsed, tree)
+    _check_starred(parsed, tree)
     _check_targets(parsed, tree)
     _check_returns(parsed, tree)
     return parsed

@@ -240,19 +240,18 @@ class _Forward:
         return [primal, nodes.assign(self.tangent(target), total)]
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, zero: set) -> list:
-        params, bound = bind_user_call(function, rhs, self.ctx.parsed.location(stmt))
-        active = [params.index(name) for name, atom in bound.arguments.items()
-                  if isinstance(atom, gast.Name) and self.activity.is_active(atom)
-                  and atom.id not in zero]
+        location = self.ctx.parsed.location(stmt)
+        bound = bind_user_call(function, rhs, location)
+        active, arity = bound.differentiated(
+            lambda atom: self.activity.is_active(atom) and atom.id not in zero)
         if not active:
             zero.add(target)
             return [nodes.copy_location(nodes.assign(target, rhs), stmt)]
-        jvp_name = self.ctx.callee_jvp(function, tuple(active), self.ctx.parsed.location(stmt))
+        jvp_name = self.ctx.callee_jvp(function, active, location, arity)
         # The callee's jvp takes the tangents first, then the call's own arguments.
         call = nodes.clone(rhs)
         call.func = nodes.name(jvp_name)
-        call.args = [nodes.name(self.tangent(bound.arguments[params[i]].id)) for i in active] \
-            + list(call.args)
+        call.args = [nodes.name(self.tangent(bound.atom(i).id)) for i in active] + list(call.args)
         zero.discard(target)
         unpack = nodes.tuple_([nodes.name(target, "store"),
                                nodes.name(self.tangent(target), "store")], "store")
@@ -288,5 +287,5 @@ def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
                 walk(stmt.body, inner)
         return defined
 
-    walk(function.body, {a.id for a in function.args.args})
+    walk(function.body, set(nodes.parameters(function)))
     return at_entry, at_branch_ends

@@ -2,8 +2,8 @@
 `def` or as `name = lambda ...`, replaced by their bodies at every call.
 
 Input: a fenced FunctionDef. Its body may define functions (one level deep:
-not inside them) and call them by name, with positional and keyword arguments
-and defaults; they read the enclosing function's variables (closures) and may
+not inside them) and call them by name, with positional and keyword arguments,
+defaults and `*args` (which receives the tuple display of its values); they read the enclosing function's variables (closures) and may
 call each other. Output: the same function with no local function left, no
 definition and no reference, so no later pass needs to know there were any:
 
@@ -42,7 +42,8 @@ with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in a
 `while` test, in a branch of `a if t else b` or in an operand of `and`/`or`
 after the first; a local function used other than by calling it (passed,
 returned, stored) or whose name is bound again; recursion among local
-functions; decorators; `**kwargs` in a call; functions defined inside local
+functions; decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
+tuple display; functions defined inside local
 ones, and lambdas not assigned to a name; a call where the definition may not
 have run (before it, or after the block that holds it).
 
@@ -194,6 +195,11 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
     if any(keyword.arg is None for keyword in call.keywords):
         _reject(parsed, call, f"calls to the local function '{name.id}' with **kwargs",
                 "pass the arguments by name.", plural=True)
+    starred = next((arg for arg in _positional(call) if isinstance(arg, gast.Starred)), None)
+    if starred is not None:
+        _reject(parsed, starred, f"calls to the local function '{name.id}' with a starred "
+                "argument (*t)", "pass the values one by one, g(t[0], t[1]), or define the "
+                "function at module level, where f(*t) is supported.", plural=True)
     where = _deferred(call, parents)
     if where:
         _reject(parsed, call, f"calls to the local function '{name.id}' {where}",
@@ -250,25 +256,50 @@ def _check_recursion(parsed: ParsedFunction, definitions: dict) -> None:
 
 def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
     """The argument each parameter receives, in the order they are written
-    (Python's evaluation order); parameters left to their default are absent."""
+    (Python's evaluation order); parameters left to their default are absent.
+    *args receives the tuple display of the values it collects."""
     args = _arguments(definition)
     params = [param.id for param in args.args]
     first_default = len(params) - len(args.defaults)
-    signature = inspect.Signature([
+    parameters = [
         inspect.Parameter(param, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                           default=None if index >= first_default else inspect.Parameter.empty)
-        for index, param in enumerate(params)])
-    written = call.args + [keyword.value for keyword in call.keywords]
+        for index, param in enumerate(params)]
+    if args.vararg is not None:
+        parameters.append(inspect.Parameter(args.vararg.id, inspect.Parameter.VAR_POSITIONAL))
+    positional = _positional(call)
+    written = positional + [keyword.value for keyword in call.keywords]
     try:
-        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        bound = inspect.Signature(parameters).bind(
+            *positional, **{k.arg: k.value for k in call.keywords})
     except TypeError as err:
         name = call.func.id
+        listed = ", ".join(p.name if p.kind is p.POSITIONAL_OR_KEYWORD else f"*{p.name}"
+                           for p in parameters)
         raise UnsupportedSyntaxError(
             f"this call does not match the parameters of the local function '{name}': {err}",
             parsed.location(call),
-            help=f"Instead: call it with arguments for {name}({', '.join(params)}).") from err
+            help=f"Instead: call it with arguments for {name}({listed}).") from err
+    arguments = dict(bound.arguments)
     position = {id(expr): index for index, expr in enumerate(written)}
-    return dict(sorted(bound.arguments.items(), key=lambda item: position[id(item[1])]))
+    order = {param: position[id(value)] for param, value in arguments.items()
+             if param != getattr(args.vararg, "id", None)}
+    if args.vararg is not None:
+        collected = list(arguments.get(args.vararg.id, ()))
+        arguments[args.vararg.id] = nodes.located(nodes.tuple_(collected), call)
+        order[args.vararg.id] = position[id(collected[0])] if collected else len(written)
+    return dict(sorted(arguments.items(), key=lambda item: order[item[0]]))
+
+
+def _positional(call: gast.Call) -> list:
+    """A call's positional arguments, with `*(a, b)` written out as `a, b`."""
+    out = []
+    for arg in call.args:
+        if isinstance(arg, gast.Starred) and isinstance(arg.value, (gast.Tuple, gast.List)):
+            out += arg.value.elts
+        else:
+            out.append(arg)
+    return out
 
 
 # -- inlining -----------------------------------------------------------------------
@@ -321,6 +352,8 @@ class _Inliner:
         args = _arguments(stmt)
         params = [param.id for param in args.args]
         defaults = {}
+        # *args is a parameter like the others, bound to a tuple display by _bind.
+        star = [] if args.vararg is None else [args.vararg.id]
         for param, default in zip(params[len(params) - len(args.defaults):], args.defaults):
             default = self.expand(default, visible, before)
             if not _constant(default):
@@ -344,8 +377,8 @@ class _Inliner:
         self.namer.reserve(*(n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)))
         # The user's names are renamed first, so they keep the plain `g_result`
         # when the lowering's `_result` would want it too.
-        own = list(dict.fromkeys(params + users + assigned))
-        return _Local(params, defaults, body, own, written & set(params))
+        own = list(dict.fromkeys(params + star + users + assigned))
+        return _Local(params, defaults, body, own, written & set(params + star))
 
     def inline(self, call: gast.Call, visible: dict, before: list) -> gast.AST:
         """The statements of one call, appended to `before`, and its value."""

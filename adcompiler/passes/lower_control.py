@@ -266,6 +266,10 @@ class _Lowering:
         """What `for ... in expr` iterates, as a tree of sequences."""
         args = list(getattr(expr, "args", ()))
         keywords = {k.arg: k.value for k in getattr(expr, "keywords", ())}
+        if any(isinstance(arg, gast.Starred) for arg in args) and any(
+                self.is_builtin_call(expr, name) for name in ("enumerate", "zip", "reversed")):
+            # How many sequences zip(*t) walks is known only when it runs.
+            self.unsupported_iterable(expr, f"{expr.func.id}() of a starred argument")
         if self.is_builtin_call(expr, "enumerate"):
             if not 1 <= len(args) + len(keywords) <= 2 or set(keywords) - {"start"} or not args:
                 self.unsupported_iterable(expr, "this form of enumerate()")

@@ -144,6 +144,12 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("list")
     if isinstance(rhs, (gast.Tuple, gast.List)):
         return Operation("constant")
+    if nodes.annotation(rhs, "joins_tuples", False):
+        raise UnsupportedSyntaxError(
+            "joining or repeating tuples of differentiated values (+, *) is not supported "
+            "when their lengths are not known when compiling", location,
+            help="Instead: write the tuple out, (t[0], t[1], w), or build the tuples with "
+            "tuple displays in this function, so that their lengths are known.")
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None
     if rule is None and is_user_function(primitive):
@@ -173,6 +179,12 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "docs/custom-rules.md), or make its inputs independent of the "
             "differentiated arguments.")
     bound = bind_arguments(rule, rhs)
+    if bound is None and (any(isinstance(arg, gast.Starred) for arg in rhs.args)
+                          or any(k.arg is None for k in rhs.keywords)):
+        raise UnsupportedSyntaxError(
+            f"a starred argument of unknown length (*t or **d) in a call to {rule.name} "
+            "with differentiated arguments is not supported", location,
+            help="Instead: " + _KNOWN_LENGTH)
     if bound is None:
         raise NoDerivativeRuleError(
             f"{rule.name} is called with arguments its derivative rule does not cover "
@@ -208,18 +220,86 @@ def check_constant_arguments(rule, bound: dict, location) -> None:
         raise NoDerivativeRuleError(err.what, location, help=err.help) from err
 
 
-def bind_user_call(function, rhs: gast.Call, location):
-    """Match a call to one of the user's functions to its parameters:
-    (parameter names, inspect.BoundArguments of atoms)."""
+_KNOWN_LENGTH = ("build the tuple with a tuple display in this function, t = (a, b), so "
+                 "that its length is known when compiling, or pass the values one by one.")
+
+
+@dataclass
+class UserCall:
+    """A call to one of the user's functions, matched to its parameters.
+    Positions count the positional parameters, then the values `*args` takes."""
+
+    function: object
+    arguments: dict     # position -> the atom the call passes there
+    unplaced: list      # what goes to parameters not known when compiling: `*t` of unknown
+    #                     length and the positional arguments after it, and `**d`
+    star: int | None    # the position where the callee's *args starts, if it takes one
+    location: object
+
+    def differentiated(self, carries) -> tuple[tuple, int | None]:
+        """The positions of the atoms for which `carries(atom)` holds (those
+        with a derivative), and the arity to specialise the callee's *args for:
+        None when no such atom goes to *args."""
+        name = self.function.__qualname__
+        for arg in self.unplaced:
+            if not carries(arg.value if isinstance(arg, (gast.Starred, gast.keyword)) else arg):
+                continue
+            if isinstance(arg, gast.keyword):
+                raise UnsupportedSyntaxError(
+                    f"a differentiated dict passed to {name} with ** is not supported",
+                    self.location, help="Instead: pass its values by name, "
+                    "f(x, scale=d['scale']).")
+            what = f"a differentiated tuple of unknown length passed to {name} with *" \
+                if isinstance(arg, gast.Starred) else \
+                f"a differentiated value passed to {name} after a starred argument of unknown " \
+                "length"
+            raise UnsupportedSyntaxError(f"{what} is not supported", self.location,
+                                         help="Instead: " + _KNOWN_LENGTH)
+        # The values **kwargs collects share its position: the callee's fence then
+        # refuses a function taking **kwargs that is passed a derivative.
+        positions = tuple(p for p, value in sorted(self.arguments.items()) if any(
+            carries(atom) for atom in (value.values() if isinstance(value, dict) else [value])))
+        if self.star is None or not any(p >= self.star for p in positions):
+            return positions, None
+        if self.unplaced:
+            raise UnsupportedSyntaxError(
+                f"differentiated values passed to the *args of {name} beside a starred "
+                "argument of unknown length are not supported", self.location,
+                help="Instead: " + _KNOWN_LENGTH)
+        return positions, max(self.arguments) + 1 - self.star
+
+    def atom(self, position: int):
+        return self.arguments[position]
+
+
+def bind_user_call(function, rhs: gast.Call, location) -> UserCall:
+    """Match a call to one of the user's functions to its parameters. What a
+    `*t` of unknown length passes, and any argument after it, has no known
+    parameter: it is only allowed to carry no derivative."""
+    signature = inspect.signature(function)
+    first_starred = next((k for k, arg in enumerate(rhs.args) if isinstance(arg, gast.Starred)),
+                         len(rhs.args))
+    known = rhs.args[:first_starred]
+    unplaced = rhs.args[first_starred:] + [k for k in rhs.keywords if k.arg is None]
     try:
-        signature = inspect.signature(function)
-        bound = signature.bind(*rhs.args, **{k.arg: k.value for k in rhs.keywords})
-    except (TypeError, ValueError) as err:
+        bind = signature.bind_partial if unplaced else signature.bind
+        bound = bind(*known, **{k.arg: k.value for k in rhs.keywords if k.arg is not None})
+    except TypeError as err:
         raise NoDerivativeRuleError(
             f"cannot match the call to {function.__qualname__} to its parameters: {err}",
             location, help="Call it with positional or keyword arguments that match "
             "its signature.") from err
-    return list(signature.parameters), bound
+    star_name = next((p.name for p in signature.parameters.values()
+                      if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+    others = [p for p in signature.parameters if p != star_name]
+    star = len(others) if star_name is not None else None
+    arguments = {}
+    for name, value in bound.arguments.items():
+        if name == star_name:
+            arguments.update((star + k, atom) for k, atom in enumerate(value))
+        else:
+            arguments[others.index(name)] = value
+    return UserCall(function, arguments, list(unplaced), star, location)
 
 
 def zero_of(ctx: Context, variable: str) -> gast.AST:

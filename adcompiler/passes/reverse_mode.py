@@ -398,7 +398,7 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     # Parameters count: a parameter overwritten in a loop had a value before it.
     walker.assignment_counts = nodes.assignment_counts(function)
     adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
-    defined = {a.id for a in function.args.args}
+    defined = set(nodes.parameters(function))
     primal = walker.primal_block(function.body, defined, set(defined))
     reads = walker.decide(adjoint, final_reads)
     walker._reads = reads

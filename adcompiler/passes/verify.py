@@ -18,7 +18,7 @@ from ..errors import InternalCompilerError
 
 
 def verify(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    defined = {a.id for a in function.args.args} | nodes.names_stored(function)
+    defined = set(nodes.parameters(function)) | nodes.names_stored(function)
     free = set(ctx.cells) | set(ctx.parsed.function.__globals__) | set(dir(builtins))
     for node in gast.walk(function):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):

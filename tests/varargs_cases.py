@@ -1,0 +1,233 @@
+"""Programs that take `*args` and pass tuples on with `f(x, *t)`, each with a
+torch twin written the same way, and the uses adcompiler refuses."""
+
+import numpy as np
+import torch
+
+
+# -- helpers the programs call --------------------------------------------------------
+
+def model(w, x, y, scale=1.0):
+    return np.sum((np.tanh(x @ w) - y) ** 2) * scale
+
+
+def t_model(w, x, y, scale=1.0):
+    return torch.sum((torch.tanh(x @ w) - y) ** 2) * scale
+
+
+def helper_with_varargs(w, *arrays):
+    total = 0.0
+    for a in arrays:
+        total = total + np.sum(a * w)
+    return total
+
+
+def t_helper_with_varargs(w, *arrays):
+    total = 0.0
+    for a in arrays:
+        total = total + torch.sum(a * w)
+    return total
+
+
+def forwarding(w, *arrays):
+    return model(w, *arrays) + helper_with_varargs(w, *arrays[:-1])
+
+
+def t_forwarding(w, *arrays):
+    return t_model(w, *arrays) + t_helper_with_varargs(w, *arrays[:-1])
+
+
+def weighted(w, scale=2.0, *terms):
+    total = np.sum(w * w) * scale
+    for k, term in enumerate(terms):
+        total = total + np.sum(np.sin(term) * w) * (k + 1)
+    return total
+
+
+def t_weighted(w, scale=2.0, *terms):
+    total = torch.sum(w * w) * scale
+    for k, term in enumerate(terms):
+        total = total + torch.sum(torch.sin(term) * w) * (k + 1)
+    return total
+
+
+def pair(a, b):
+    return a * b, a + b
+
+
+def chain(w, *layers):
+    if len(layers) == 0:
+        return np.sum(w * w)
+    return chain(np.tanh(layers[0] @ w), *layers[1:])
+
+
+def t_chain(w, *layers):
+    if len(layers) == 0:
+        return torch.sum(w * w)
+    return t_chain(torch.tanh(layers[0] @ w), *layers[1:])
+
+
+# -- the programs ---------------------------------------------------------------------
+
+def loss(w, *data):
+    return model(w, *data)
+
+
+def t_loss(w, *data):
+    return t_model(w, *data)
+
+
+def loss_with_batch(w, x, y):
+    batch = (x, y)
+    return model(w, *batch) + helper_with_varargs(w, x, 2.0 * x)
+
+
+def t_loss_with_batch(w, x, y):
+    batch = (x, y)
+    return t_model(w, *batch) + t_helper_with_varargs(w, x, 2.0 * x)
+
+
+def differentiated_values_to_star_args(w, x):
+    return helper_with_varargs(w, x * w, np.sin(x)) + helper_with_varargs(w, x)
+
+
+def t_differentiated_values_to_star_args(w, x):
+    return t_helper_with_varargs(w, x * w, torch.sin(x)) + t_helper_with_varargs(w, x)
+
+
+def specialised_callee_forwards_its_star_args(w, x, y):
+    return forwarding(w, x * 1.5, y)
+
+
+def t_specialised_callee_forwards_its_star_args(w, x, y):
+    return t_forwarding(w, x * 1.5, y)
+
+
+def defaults_before_star_args(w, x):
+    return weighted(w) + weighted(w, 0.5, x * w, x) + weighted(w, 3.0)
+
+
+def t_defaults_before_star_args(w, x):
+    return t_weighted(w) + t_weighted(w, 0.5, x * w, x) + t_weighted(w, 3.0)
+
+
+def star_of_a_tuple_display(w, x, y):
+    return model(w, *(x, y), 0.5)
+
+
+def t_star_of_a_tuple_display(w, x, y):
+    return t_model(w, *(x, y), 0.5)
+
+
+def star_args_of_the_differentiated_function(w, *coefficients):
+    total = 0.0
+    for c in coefficients:
+        total = total + c * np.sum(np.sin(w) ** 2)
+    return total + helper_with_varargs(w, *coefficients)
+
+
+def t_star_args_of_the_differentiated_function(w, *coefficients):
+    total = 0.0
+    for c in coefficients:
+        total = total + c * torch.sum(torch.sin(w) ** 2)
+    return total + t_helper_with_varargs(w, *coefficients)
+
+
+def local_function_with_star_args(w, x):
+    def total(scale, *parts):
+        s = 0.0
+        for p in parts:
+            s = s + np.sum(p * p)
+        return s * scale
+
+    return total(2.0, w, x * w) + total(1.0) + total(0.5, *(w,))
+
+
+def t_local_function_with_star_args(w, x):
+    def total(scale, *parts):
+        s = 0.0
+        for p in parts:
+            s = s + torch.sum(p * p)
+        return s * scale
+
+    return total(2.0, w, x * w) + total(1.0) + total(0.5, *(w,))
+
+
+def recursion_peeling_star_args(w, a, b):
+    return chain(w, a * 0.5, b) + chain(w, a, b)
+
+
+def t_recursion_peeling_star_args(w, a, b):
+    return t_chain(w, a * 0.5, b) + t_chain(w, a, b)
+
+
+def joins_tuples_of_known_length(w, x):
+    head = (w * x,)
+    both = head + (np.sin(x),)
+    return helper_with_varargs(w, *both, *both[:1]) + np.sum(both[1] * (head + head)[1])
+
+
+def t_joins_tuples_of_known_length(w, x):
+    head = (w * x,)
+    both = head + (torch.sin(x),)
+    return t_helper_with_varargs(w, *both, *both[:1]) + torch.sum(both[1] * (head + head)[1])
+
+
+# -- refused --------------------------------------------------------------------------
+
+def unpacks_with_a_star(w):
+    first, *rest = (w, w)
+    return np.sum(first) * len(rest)
+
+
+def takes_kwargs(w, **options):
+    return np.sum(w)
+
+
+def passes_a_tuple_of_unknown_length(w, x):
+    t = pair(w, x)
+    return model(w, *t)
+
+
+def passes_a_value_after_a_star_of_unknown_length(w, x, *data):
+    return helper_with_varargs(w, *data, x * w)
+
+
+def calls_numpy_with_a_star_of_unknown_length(w, x):
+    t = pair(w, x)
+    return np.sum(np.add(*t))
+
+
+def zips_a_starred_tuple(w, x):
+    total = 0.0
+    for a, b in zip(*(w, x)):
+        total = total + a * b
+    return total
+
+
+def calls_a_local_function_with_a_star(w, x):
+    t = (w, x)
+
+    def g(a, b):
+        return np.sum(a * b)
+
+    return g(*t)
+
+
+def reshapes_with_a_star_among_other_values(w, *shape):
+    return np.sum(w.reshape(2, *shape) ** 2)
+
+
+def passes_a_differentiated_dict_with_two_stars(w, x, y):
+    options = {"y": y * w[0]}
+    return model(w, x, **options)
+
+
+def passes_a_constant_dict_with_two_stars(w, x, y):
+    options = {"scale": 2.0}
+    return model(w, x, y, **options)
+
+
+def joins_star_args_with_a_differentiated_value(w, *data):
+    values = data + (w,)
+    return np.sum(values[-1] * 2.0)
