@@ -462,7 +462,12 @@ def torch_value_and_grads(source: str, x, y):
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     yt = torch.tensor(y, dtype=torch.float64, requires_grad=True)
     with _Watch() as watch:
-        out = namespace["f"](xt, yt)
+        try:
+            out = namespace["f"](xt, yt)
+        except OverflowError:
+            # Python-float arithmetic (a constant assigned in a loop) overflowed:
+            # a value far beyond LIMIT, which the example could not be judged on.
+            return 0.0, np.zeros(np.shape(x)), np.zeros(np.shape(y)), False
     if isinstance(out, torch.Tensor) and out.requires_grad:
         grads = torch.autograd.grad(out, (xt, yt), allow_unused=True)
     else:
