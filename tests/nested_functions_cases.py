@@ -420,3 +420,49 @@ def shadows_a_builtin_the_lowering_calls(x, ys):
             t = t + a * b * v
         return t
     return np.sum(total(x)) + min(1.0, 2.0)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# name -> (function, torch twin, argument builder, wrt)
+PROGRAMS = {
+    "helper-closing-over-a-differentiated-value": (
+        closure_over_differentiated_value, t_closure_over_differentiated_value,
+        lambda: [rng().standard_normal(3) * 0.5, rng(1).standard_normal(3)], (0, 1)),
+    "helper-closing-over-constants": (
+        closure_over_inactive_value, t_closure_over_inactive_value,
+        lambda: [rng().standard_normal(3)], (0,)),
+    "helper-with-early-returns-loops-and-break": (
+        helper_with_early_returns_and_loop, t_helper_with_early_returns_and_loop,
+        lambda: [np.array([0.3, -0.6, 0.2])], (0,)),
+    "lambda-called-twice-with-different-arguments": (
+        lambda_called_twice, t_lambda_called_twice,
+        lambda: [rng().standard_normal(4), 0.7], (0, 1)),
+    "defaults-and-keyword-arguments": (
+        defaults_and_keywords, t_defaults_and_keywords,
+        lambda: [rng().standard_normal(3), 0.4], (0, 1)),
+    "helper-called-in-a-loop-reads-the-loop-variable": (
+        called_in_loop_sees_current_loop_variable,
+        t_called_in_loop_sees_current_loop_variable,
+        lambda: [rng().standard_normal(3), 4], (0,)),
+    "helper-calling-another-helper": (
+        nested_function_calls_another, t_nested_function_calls_another,
+        lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1)),
+    "helper-variable-shadowing-an-outer-one": (
+        local_variable_shadows_outer, t_local_variable_shadows_outer,
+        lambda: [rng().standard_normal(3)], (0,)),
+    "helper-defined-in-a-loop-body": (
+        helper_defined_in_loop_body, t_helper_defined_in_loop_body,
+        lambda: [rng().standard_normal(3)], (0,)),
+    "calls-in-if-and-elif-tests": (
+        calls_in_if_and_elif_tests, t_calls_in_if_and_elif_tests,
+        lambda: [rng().standard_normal(3)], (0,)),
+    "helper-called-for-its-effect-on-a-list": (
+        helper_called_for_its_effect_on_a_list,
+        t_helper_called_for_its_effect_on_a_list,
+        lambda: [rng().standard_normal(3)], (0,)),
+    "the-docstring-example": (
+        inlined_example, t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
+}

@@ -6,6 +6,9 @@ import math
 import numpy as np
 import torch
 
+import nested_functions_cases
+import varargs_cases
+
 
 def helper_square_plus(x, w):
     return x * x + w
@@ -1062,3 +1065,15 @@ def t_hands_a_list_to_helpers(x, w):
 PROGRAMS["a-list-handed-to-a-helper-that-reads-it"] = (
     hands_a_list_to_helpers, t_hands_a_list_to_helpers,
     lambda: [rng().standard_normal(2), rng(1).standard_normal(2)], (0, 1))
+
+
+# The programs of the nested-function and *args tests join the corpus, so that
+# every mode checks them too (gradient, value, jvp, transpose identity, hvp).
+def _join(more: dict) -> None:
+    clashes = set(more) & set(PROGRAMS)
+    assert not clashes, f"program names used twice: {sorted(clashes)}"
+    PROGRAMS.update(more)
+
+
+_join(nested_functions_cases.PROGRAMS)
+_join(varargs_cases.PROGRAMS)

@@ -95,7 +95,8 @@ def test_generated_code_of_every_program_defines_every_name_it_uses(name, mode):
     function = PROGRAMS[name][0]
     df = ad.grad(function) if mode == "grad" else ad.jvp(function)
     definition = ast.parse(ad.source(df)).body[0]
-    local = {a.arg for a in definition.args.args} | {
+    arguments = definition.args
+    local = {a.arg for a in arguments.args + [arguments.vararg, arguments.kwarg] if a} | {
         n.id for n in ast.walk(definition) if isinstance(n, ast.Name)
         and isinstance(n.ctx, ast.Store)}
     known = local | set(df.__code__.co_freevars) | set(function.__globals__) | \

@@ -15,74 +15,12 @@ import torch
 
 import adcompiler as ad
 import nested_functions_cases as cases
+from nested_functions_cases import rng
 from adcompiler.pipeline import dump
 from error_checks import assert_unsupported_syntax, line_of
-from program_checks import check_gradient, check_jvp, check_value
 from oracles import assert_close
 
 
-def rng(seed=0):
-    return np.random.default_rng(seed)
-
-
-# name -> (function, torch twin, argument builder, wrt)
-PROGRAMS = {
-    "helper-closing-over-a-differentiated-value": (
-        cases.closure_over_differentiated_value, cases.t_closure_over_differentiated_value,
-        lambda: [rng().standard_normal(3) * 0.5, rng(1).standard_normal(3)], (0, 1)),
-    "helper-closing-over-constants": (
-        cases.closure_over_inactive_value, cases.t_closure_over_inactive_value,
-        lambda: [rng().standard_normal(3)], (0,)),
-    "helper-with-early-returns-loops-and-break": (
-        cases.helper_with_early_returns_and_loop, cases.t_helper_with_early_returns_and_loop,
-        lambda: [np.array([0.3, -0.6, 0.2])], (0,)),
-    "lambda-called-twice-with-different-arguments": (
-        cases.lambda_called_twice, cases.t_lambda_called_twice,
-        lambda: [rng().standard_normal(4), 0.7], (0, 1)),
-    "defaults-and-keyword-arguments": (
-        cases.defaults_and_keywords, cases.t_defaults_and_keywords,
-        lambda: [rng().standard_normal(3), 0.4], (0, 1)),
-    "helper-called-in-a-loop-reads-the-loop-variable": (
-        cases.called_in_loop_sees_current_loop_variable,
-        cases.t_called_in_loop_sees_current_loop_variable,
-        lambda: [rng().standard_normal(3), 4], (0,)),
-    "helper-calling-another-helper": (
-        cases.nested_function_calls_another, cases.t_nested_function_calls_another,
-        lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1)),
-    "helper-variable-shadowing-an-outer-one": (
-        cases.local_variable_shadows_outer, cases.t_local_variable_shadows_outer,
-        lambda: [rng().standard_normal(3)], (0,)),
-    "helper-defined-in-a-loop-body": (
-        cases.helper_defined_in_loop_body, cases.t_helper_defined_in_loop_body,
-        lambda: [rng().standard_normal(3)], (0,)),
-    "calls-in-if-and-elif-tests": (
-        cases.calls_in_if_and_elif_tests, cases.t_calls_in_if_and_elif_tests,
-        lambda: [rng().standard_normal(3)], (0,)),
-    "helper-called-for-its-effect-on-a-list": (
-        cases.helper_called_for_its_effect_on_a_list,
-        cases.t_helper_called_for_its_effect_on_a_list,
-        lambda: [rng().standard_normal(3)], (0,)),
-    "the-docstring-example": (
-        cases.inlined_example, cases.t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
-}
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_gradient_matches_torch_and_finite_differences(name):
-    function, twin, make_args, wrt = PROGRAMS[name]
-    check_gradient(name, function, twin, make_args(), wrt)
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_value_and_grad_returns_what_the_python_function_returns(name):
-    function, _, make_args, wrt = PROGRAMS[name]
-    check_value(name, function, make_args(), wrt)
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_jvp_matches_torch_func_jvp(name):
-    function, twin, make_args, wrt = PROGRAMS[name]
-    check_jvp(name, function, twin, make_args(), wrt, rng(11))
 
 
 def test_hessian_of_closure_over_differentiated_value_matches_torch():
@@ -225,9 +163,9 @@ def local_function_names(function):
         and isinstance(node.value, ast.Lambda)}
 
 
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@pytest.mark.parametrize("name", sorted(cases.PROGRAMS))
 def test_generated_code_refers_to_no_local_function(name):
-    function, _, make_args, wrt = PROGRAMS[name]
+    function, _, make_args, wrt = cases.PROGRAMS[name]
     names = local_function_names(function)
     assert names
     for derivative in (ad.grad(function, wrt=wrt), ad.jvp(function, wrt=wrt)):

@@ -13,54 +13,13 @@ import torch
 
 import adcompiler as ad
 import varargs_cases as cases
+from varargs_cases import data
 from adcompiler.pipeline import dump
 from adcompiler.testing import check_grads
 from error_checks import assert_unsupported_syntax, line_of
-from program_checks import check_gradient, check_jvp, check_value
 from oracles import assert_close, torch_gradients
 
 
-def data(seed=0):
-    """Weights, inputs and targets of `cases.model`."""
-    generator = np.random.default_rng(seed)
-    return (generator.standard_normal(3), generator.standard_normal((4, 3)),
-            generator.standard_normal(4))
-
-
-# name -> (function, torch twin, arguments, differentiated positions)
-PROGRAMS = {
-    "star-args-forwarded-to-a-helper": (cases.loss, cases.t_loss, lambda: [*data()], (0,)),
-    "star-args-forwarded-with-a-default-overridden": (
-        cases.loss, cases.t_loss, lambda: [*data(), 2.0], (0,)),
-    "a-tuple-display-variable-passed-with-a-star": (
-        cases.loss_with_batch, cases.t_loss_with_batch, lambda: [*data(1)], (0, 1, 2)),
-    "differentiated-values-passed-to-a-helpers-star-args": (
-        cases.differentiated_values_to_star_args, cases.t_differentiated_values_to_star_args,
-        lambda: [*data(2)[:2]], (0, 1)),
-    "a-specialised-helper-forwarding-its-star-args-and-a-slice-of-them": (
-        cases.specialised_callee_forwards_its_star_args,
-        cases.t_specialised_callee_forwards_its_star_args, lambda: [*data(3)], (0, 1, 2)),
-    "defaults-before-star-args": (
-        cases.defaults_before_star_args, cases.t_defaults_before_star_args,
-        lambda: [*data(4)[:2]], (0, 1)),
-    "a-star-of-a-tuple-display": (
-        cases.star_of_a_tuple_display, cases.t_star_of_a_tuple_display, lambda: [*data(5)],
-        (0, 1, 2)),
-    "star-args-of-the-differentiated-function-read-in-a-loop": (
-        cases.star_args_of_the_differentiated_function,
-        cases.t_star_args_of_the_differentiated_function,
-        lambda: [data(6)[0], 0.5, 2.0, -1.5], (0,)),
-    "recursion-peeling-one-value-off-star-args-per-call": (
-        cases.recursion_peeling_star_args, cases.t_recursion_peeling_star_args,
-        lambda: [data(8)[0], *np.random.default_rng(8).standard_normal((2, 3, 3))],
-        (0, 1, 2)),
-    "tuples-of-known-length-joined-with-plus": (
-        cases.joins_tuples_of_known_length, cases.t_joins_tuples_of_known_length,
-        lambda: [*data(14)[:2]], (0, 1)),
-    "a-local-function-taking-star-args": (
-        cases.local_function_with_star_args, cases.t_local_function_with_star_args,
-        lambda: [*data(7)[:2]], (0, 1)),
-}
 
 
 def test_star_args_forwarded_to_a_helper_gradient_matches_torch():
@@ -72,27 +31,9 @@ def test_star_args_forwarded_to_a_helper_gradient_matches_torch():
     assert_close(scaled, 2.0 * expected)
 
 
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_gradient_matches_torch_and_finite_differences(name):
-    function, twin, make_args, wrt = PROGRAMS[name]
-    check_gradient(name, function, twin, make_args(), wrt)
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_value_and_grad_returns_what_the_python_function_returns(name):
-    function, _, make_args, wrt = PROGRAMS[name]
-    check_value(name, function, make_args(), wrt)
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_jvp_matches_torch_func_jvp(name):
-    function, twin, make_args, wrt = PROGRAMS[name]
-    check_jvp(name, function, twin, make_args(), wrt, np.random.default_rng(11))
-
-
-@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@pytest.mark.parametrize("name", sorted(cases.PROGRAMS))
 def test_forward_mode_gradient_matches_reverse_mode(name):
-    function, _, make_args, wrt = PROGRAMS[name]
+    function, _, make_args, wrt = cases.PROGRAMS[name]
     args = make_args()
     forward = ad.grad(function, wrt=wrt, mode="forward")(*args)
     reverse = ad.grad(function, wrt=wrt)(*args)

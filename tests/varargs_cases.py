@@ -231,3 +231,46 @@ def passes_a_constant_dict_with_two_stars(w, x, y):
 def joins_star_args_with_a_differentiated_value(w, *data):
     values = data + (w,)
     return np.sum(values[-1] * 2.0)
+
+
+def data(seed=0):
+    """Weights, inputs and targets of `cases.model`."""
+    generator = np.random.default_rng(seed)
+    return (generator.standard_normal(3), generator.standard_normal((4, 3)),
+            generator.standard_normal(4))
+
+
+# name -> (function, torch twin, arguments, differentiated positions)
+PROGRAMS = {
+    "star-args-forwarded-to-a-helper": (loss, t_loss, lambda: [*data()], (0,)),
+    "star-args-forwarded-with-a-default-overridden": (
+        loss, t_loss, lambda: [*data(), 2.0], (0,)),
+    "a-tuple-display-variable-passed-with-a-star": (
+        loss_with_batch, t_loss_with_batch, lambda: [*data(1)], (0, 1, 2)),
+    "differentiated-values-passed-to-a-helpers-star-args": (
+        differentiated_values_to_star_args, t_differentiated_values_to_star_args,
+        lambda: [*data(2)[:2]], (0, 1)),
+    "a-specialised-helper-forwarding-its-star-args-and-a-slice-of-them": (
+        specialised_callee_forwards_its_star_args,
+        t_specialised_callee_forwards_its_star_args, lambda: [*data(3)], (0, 1, 2)),
+    "defaults-before-star-args": (
+        defaults_before_star_args, t_defaults_before_star_args,
+        lambda: [*data(4)[:2]], (0, 1)),
+    "a-star-of-a-tuple-display": (
+        star_of_a_tuple_display, t_star_of_a_tuple_display, lambda: [*data(5)],
+        (0, 1, 2)),
+    "star-args-of-the-differentiated-function-read-in-a-loop": (
+        star_args_of_the_differentiated_function,
+        t_star_args_of_the_differentiated_function,
+        lambda: [data(6)[0], 0.5, 2.0, -1.5], (0,)),
+    "recursion-peeling-one-value-off-star-args-per-call": (
+        recursion_peeling_star_args, t_recursion_peeling_star_args,
+        lambda: [data(8)[0], *np.random.default_rng(8).standard_normal((2, 3, 3))],
+        (0, 1, 2)),
+    "tuples-of-known-length-joined-with-plus": (
+        joins_tuples_of_known_length, t_joins_tuples_of_known_length,
+        lambda: [*data(14)[:2]], (0, 1)),
+    "a-local-function-taking-star-args": (
+        local_function_with_star_args, t_local_function_with_star_args,
+        lambda: [*data(7)[:2]], (0, 1)),
+}
