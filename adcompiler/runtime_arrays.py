@@ -19,6 +19,17 @@ import numpy as np
 from .errors import NoDerivativeRuleError
 
 
+def _entry_sums(entries, other):
+    """Entry-by-entry sums of two sequence adjoints (None is a zero entry; a
+    plain 0 is a zero of the whole sequence)."""
+    if isinstance(other, (int, float)) and other == 0:
+        return list(entries)
+    if len(other) != len(entries):
+        raise ValueError(f"adding derivatives of sequences of lengths {len(entries)} "
+                         f"and {len(other)}")
+    return [b if a is None else a if b is None else a + b for a, b in zip(entries, other)]
+
+
 class SequenceAdjoint(tuple):
     """The derivative of a tuple or list: one entry per element, `None` for
     zero. Adding two adds element by element (where plain tuples would
@@ -30,13 +41,7 @@ class SequenceAdjoint(tuple):
     """
 
     def __add__(self, other):
-        if isinstance(other, (int, float)) and other == 0:
-            return self
-        if len(other) != len(self):
-            raise ValueError(f"adding derivatives of sequences of lengths {len(self)} "
-                             f"and {len(other)}")
-        return SequenceAdjoint(b if a is None else a if b is None else a + b
-                               for a, b in zip(self, other))
+        return SequenceAdjoint(_entry_sums(self, other))
 
     def __radd__(self, other):
         return self.__add__(other)
@@ -56,13 +61,7 @@ class ListAdjoint(list):
     """
 
     def __add__(self, other):
-        if isinstance(other, (int, float)) and other == 0:
-            return ListAdjoint(self)
-        if len(other) != len(self):
-            raise ValueError(f"adding derivatives of sequences of lengths {len(self)} "
-                             f"and {len(other)}")
-        return ListAdjoint(a if b is None else b if a is None else a + b
-                           for a, b in zip(self, other))
+        return ListAdjoint(_entry_sums(self, other))
 
     def __radd__(self, other):
         return self.__add__(other)
