@@ -1,8 +1,8 @@
 """The compilation pipeline, as an explicit list of stages.
 
     source -> fence -> specialise *args -> lower comprehensions -> inline local functions
-           -> lower control -> resolve -> bind methods -> normalise -> hoist -> activity
-           -> reverse -> simplify -> verify -> print -> compile
+           -> lower control -> resolve -> bind methods -> normalise -> hoist
+           -> split lists -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -27,6 +27,7 @@ from .passes.inline_local import inline_local
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .passes.specialise_varargs import specialise_varargs
+from .passes.split_lists import split_lists
 from .printer import to_source
 from .source import ParsedFunction, parse_function
 
@@ -58,7 +59,7 @@ def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
     counts the parameters that replace `*args` when `arity` is given."""
     parsed = lowered(function, arity)
     ctx = Context.create(parsed, wrt)
-    normalised = hoist(normalise(nodes.clone(parsed.tree), ctx))
+    normalised = split_lists(hoist(normalise(nodes.clone(parsed.tree), ctx)), ctx)
     activity = analyse(normalised, ctx)
     return FrontEnd(ctx, normalised, activity)
 

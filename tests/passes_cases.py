@@ -48,3 +48,12 @@ def invariant_in_a_fixed_loop(x, y):
 
 def n_steps(x):
     return 2
+
+
+def list_then_array(x):
+    rows = []
+    for i in range(2):
+        rows.append(x * i)
+    rows = np.stack(rows)
+    rows = rows * 2.0
+    return np.sum(rows)

@@ -1077,3 +1077,28 @@ def _join(more: dict) -> None:
 
 _join(nested_functions_cases.PROGRAMS)
 _join(varargs_cases.PROGRAMS)
+
+
+def a_list_stacked_into_the_same_name(x, w):
+    hidden = []
+    h = x
+    for t in range(3):
+        h = np.tanh(h * w + 0.1 * t)
+        hidden.append(h)
+    hidden = np.stack(hidden)
+    return np.sum(hidden ** 2) + np.sum(hidden * x)
+
+
+def t_a_list_stacked_into_the_same_name(x, w):
+    hidden = []
+    h = x
+    for t in range(3):
+        h = torch.tanh(h * w + 0.1 * t)
+        hidden.append(h)
+    hidden = torch.stack(hidden)
+    return torch.sum(hidden ** 2) + torch.sum(hidden * x)
+
+
+PROGRAMS["a-list-stacked-into-the-same-name"] = (
+    a_list_stacked_into_the_same_name, t_a_list_stacked_into_the_same_name,
+    lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1))

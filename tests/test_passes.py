@@ -67,6 +67,24 @@ def test_activity_leaves_loop_tests_counters_and_loggers_inactive():
         active: _t3, x, y""")
 
 
+def test_a_list_variable_rebound_to_an_array_gets_a_second_name():
+    # One name, one kind of value for the analyses: the bindings after
+    # np.stack hold arrays, and are renamed together.
+    assert dump(cases.list_then_array, "hoist") == textwrap.dedent("""\
+        def list_then_array(x):
+            rows = []
+            _range = range(2)
+            for i in _range:
+                _t1 = x * i
+                rows.append(_t1)
+            _t2 = np.stack(rows)
+            rows2 = _t2
+            rows2 = rows2 * 2.0
+            _t3 = np.sum(rows2)
+            return _t3
+        """)
+
+
 def test_parse_stage_shows_the_users_function():
     assert dump(cases.nested_expression, "parse").startswith("def nested_expression(x, w):")
 

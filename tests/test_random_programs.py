@@ -16,11 +16,16 @@ the functions come from `math`, and the function ends with
     return     ::= "return np.sum(VAR)" (arrays) | "return VAR" (floats)
                    VAR is the newest variable, or out: it plus some others
     statement  ::= assign                                 (straight-line test)
-                 | assign | for | while | if | collect    (control-flow test)
+                 | assign | for | while | if | collect | local | comprehension
+                                                          (control-flow test)
     assign     ::= NEW = expr | NEW = VAR
                  | VAR = expr | VAR = VAR2 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
                  | (NEW | VAR) = np.sum(expr) | np.mean(expr)   (arrays only)
                    where VAR is any readable variable, x and y included
+    local      ::= "def g(p):" block ("if" cond ":" "return" expr)? "return" expr
+                 | "g = lambda p:" expr;     then NEW = g(expr) (+ g(expr))
+    comprehension ::= NEW = sum(expr for k, c in enumerate([expr, ...]) (if k != 1)?)
+                 | NEW = [expr for ...]; NEW = sum(NEW) (+ NEW[0])
     collect    ::= "hs = " ("[]" | "[VAR]"); "for i in range(K):" block "hs.append(expr)"
                    then NEW = one read of hs: hs[j] * hs[k], sum(hs), hs.pop(),
                    sum(hs[slice]), or a loop over hs or reversed(hs)
@@ -259,11 +264,15 @@ class ProgramWriter:
         if not self.control_flow or nesting >= MAX_NESTING:
             return self.assign(scope, indent)
         kind = self.choose(["assign", "assign", "for", "while", "while_data", "if", "accumulate",
-                            "collect"])
+                            "collect", "local", "comprehension"])
         if kind == "assign":
             return self.assign(scope, indent)
         if kind == "collect":
             return self.collect(scope, indent, nesting)
+        if kind == "local":
+            return self.local_function(scope, indent, nesting)
+        if kind == "comprehension":
+            return self.comprehension(scope, indent)
         if kind == "accumulate":
             total = self.fresh("acc")
             start = self.choose(["0.0", "1.0", "variable"] + (["reduce"] if self.arrays else []))
@@ -308,6 +317,50 @@ class ProgramWriter:
             self.emit(indent, "else:")
             self.branch(scope, indent, nesting, shared)
         return scope.with_variable(shared) if shared else scope
+
+    def local_function(self, scope: Scope, indent: int, nesting: int) -> Scope:
+        """A nested def (or a lambda) closing over the variables in scope,
+        called once or twice."""
+        name, parameter, target = self.fresh("g"), self.fresh("p"), self.fresh("v")
+        inner = scope.with_variable(parameter)
+        if self.flip():
+            self.emit(indent, f"{name} = lambda {parameter}: {self.expr(inner, 2)}")
+        else:
+            # The body assigns only its own variables: an assignment to one of
+            # the enclosing function's would make it local to g in Python.
+            self.emit(indent, f"def {name}({parameter}):")
+            local = self.fresh("a")
+            self.emit(indent + 1, f"{local} = {self.expr(inner, 2)}")
+            body = inner.with_variable(local)
+            if self.flip():
+                index = self.fresh("j")
+                self.emit(indent + 1, f"for {index} in range({self.draw(st.integers(0, 3))}):")
+                step = self.expr(body.with_index(index), 2)
+                self.emit(indent + 2, f"{parameter} = ({parameter} {self.choose('+*')} {step})")
+            if self.flip():
+                self.emit(indent + 1, f"if {self.condition(body, 1)}:")
+                self.emit(indent + 2, f"return {self.expr(body, 1)}")
+            self.emit(indent + 1, f"return {self.expr(body, 2)}")
+        calls = [f"{name}({self.expr(scope, 1)})" for _ in range(self.draw(st.integers(1, 2)))]
+        self.emit(indent, f"{target} = {' + '.join(calls)}")
+        return scope.with_variable(target)
+
+    def comprehension(self, scope: Scope, indent: int) -> Scope:
+        """sum(...) of a generator, or a list comprehension read back."""
+        item, index, target = self.fresh("c"), self.fresh("k"), self.fresh("v")
+        count = self.draw(st.integers(1, 3))
+        inner = scope.with_variable(item).with_index(index)
+        source = f"[{', '.join(self.expr(scope, 1) for _ in range(count))}]"
+        element = self.expr(inner, 2)
+        guard = f" if {index} != 1" if self.flip() else ""
+        iterated = f"{index}, {item} in enumerate({source}){guard}"
+        if self.flip():
+            self.emit(indent, f"{target} = sum({element} for {iterated})")
+        else:
+            self.emit(indent, f"{target} = [{element} for {iterated}]")
+            self.emit(indent, f"{target} = sum({target}) + {target}[0]" if count > 1 or not guard
+                      else f"{target} = sum({target})")
+        return scope.with_variable(target)
 
     def collect(self, scope: Scope, indent: int, nesting: int) -> Scope:
         """A list filled in a loop (maybe from a literal), then read back."""
