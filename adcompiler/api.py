@@ -98,8 +98,8 @@ def _derivative(function, kind: str, wrt, verbose: bool):
     per_function = _cache.setdefault(function, {}) if _is_weakrefable(function) else {}
     generated = per_function.get(key)
     if generated is None:
-        if kind == "jvp":
-            generated = forward_backend.build_jvp(function, positions)
+        if kind in ("jvp", "tangent"):
+            generated = forward_backend.build_jvp(function, positions, kind == "tangent")
         else:
             generated = derivatives.build(function, kind, positions, as_tuple)
         compiled = generated.function
@@ -362,5 +362,6 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         return lambda fn: hvp(fn, wrt, verbose=verbose)
     position = _positions(function, wrt)[0][0]
     gradient = grad(function, wrt=position, verbose=verbose)
-    inner = jvp(gradient, wrt=position, verbose=verbose)
+    # The jvp of the gradient without the gradient itself, which hvp discards.
+    inner = _decorator_or_call(gradient, "tangent", position, verbose)
     return compose.hvp(function, inner, *_parameters(function))

@@ -5,7 +5,7 @@ generated source (rather than Python closures with *args) keeps every result
 of the API valid input to the compiler: `derivative(derivative(grad(f)))`.
 
     def cube_derivative(x):             def f_hvp(x, v):
-        _t1 = ones_like(x)                  gradient, product = f_grad_jvp(x, v)
+        _t1 = ones_like(x)                  product = f_grad_tangent(x, v)
         value, tangent = cube_jvp(x, _t1)   return product
         return tangent
 
@@ -72,15 +72,14 @@ def derivative(function, tangent_fn, params: list, position: int, vararg=None):
                  "derivative", vararg)
 
 
-def hvp(function, gradient_jvp, params: list, vararg=None):
-    """`f_hvp(*params, v)`: the tangent of f's gradient along v."""
+def hvp(function, gradient_tangent, params: list, vararg=None):
+    """`f_hvp(*params, v)`: the tangent of f's gradient along v, from the
+    tangent-only jvp of the gradient."""
     vector = Namer(set(params) | {vararg}).fresh("v")
 
     def body(inner, helper, namer):
-        gradient, product = namer.fresh("gradient"), namer.fresh("product")
+        product = namer.fresh("product")
         call = nodes.call(nodes.name(inner), _passed(params, vararg) + [nodes.name(vector)])
-        return [nodes.assign(nodes.tuple_([nodes.name(gradient, "store"),
-                                           nodes.name(product, "store")], "store"), call),
-                nodes.return_(nodes.name(product))]
-    return _wrap(function, gradient_jvp, f"{function.__name__}_hvp", params, body,
+        return [nodes.assign(product, call), nodes.return_(nodes.name(product))]
+    return _wrap(function, gradient_tangent, f"{function.__name__}_hvp", params, body,
                  "Hessian-vector product", vararg, [vector])

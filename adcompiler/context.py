@@ -29,7 +29,8 @@ class Context:
     numbers: bool = False   # generating the variant for Python-number arguments
     aliases: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)      # free name of generated code -> cell
-    # (function, wrt, arity of its *args or None) -> (primal, adjoint) names, or jvp name
+    # (function, wrt, arity of its *args or None) -> (primal, adjoint) names; the
+    # same and tangent_only -> jvp name
     callees: dict = field(default_factory=dict)
     jvp_callees: dict = field(default_factory=dict)
 
@@ -83,15 +84,18 @@ class Context:
         from .derivatives import split_derivative
         return split_derivative(function, wrt, location, self.numbers, arity).list_params
 
-    def callee_jvp(self, function, wrt: tuple, location, arity=None) -> str:
+    def callee_jvp(self, function, wrt: tuple, location, arity=None,
+                   tangent_only: bool = False) -> str:
         """Name, in the code being generated, of the tangents-first jvp of a user
         function called with active arguments at positions `wrt` (and `arity`
-        values for its *args, as for `callee`)."""
-        key = (function, wrt, arity)
+        values for its *args, as for `callee`); of its tangent-only form, which
+        returns no value, with `tangent_only`."""
+        key = (function, wrt, arity, tangent_only)
         if key not in self.jvp_callees:
             from .forward_backend import callee_jvp
-            cell = callee_jvp(function, wrt, location, self.numbers, arity)
-            name = self.namer.fresh(f"{function.__name__}_jvp")
+            cell = callee_jvp(function, wrt, location, self.numbers, arity, tangent_only)
+            suffix = "tangent" if tangent_only else "jvp"
+            name = self.namer.fresh(f"{function.__name__}_{suffix}")
             self.namer.pin(name)
             self.cells[name] = cell
             self.jvp_callees[key] = name

@@ -8,6 +8,10 @@
 Calls from differentiated code to the user's own functions use the callee
 form, with the tangents *first* so the call keeps its own keywords and
 defaults: `helper_jvp(dx, x, w=2.0)`.
+
+The tangent-only form returns J·(dx, dw) alone, without what only the value
+needs (passes/dead_code.py): `hvp` takes the tangent of the gradient, never
+the gradient itself.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from . import nodes
 from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, \
     argument_defaults, elementwise_variants, trailing_arguments
 from .errors import AdError, InternalCompilerError
+from .passes.dead_code import remove_dead_code
 from .passes.forward_mode import forward
 from .pipeline import front_end
 
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
-             name_suffix: str = "jvp", arity: int | None = None) -> _Variant:
+             arity: int | None = None, tangent_only: bool = False) -> _Variant:
     front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
@@ -44,15 +49,26 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     else:
         result_tangent = nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.clone(returned)])
     body = [nodes.comment("Each active statement is followed by its tangent.")] + body
-    body.append(nodes.return_(nodes.tuple_([nodes.clone(returned), result_tangent])))
+    if tangent_only:
+        body.append(nodes.return_(result_tangent))
+        body = remove_dead_code(nodes.function_def("_", [], body), ctx.aliases,
+                                lambda name: _tangent_only_callee(ctx, name)).body
+        called = nodes.names_loaded(nodes.function_def("_", [], body))
+        for key, jvp_name in list(ctx.jvp_callees.items()):
+            if jvp_name not in called:
+                del ctx.jvp_callees[key]  # every call of it went to its tangent-only form
+    else:
+        body.append(nodes.return_(nodes.tuple_([nodes.clone(returned), result_tangent])))
     signature = tangents + params if tangents_first else params + tangents
-    name = ctx.namer.fresh(f"{parsed.name}_{name_suffix}")
+    name = ctx.namer.fresh(f"{parsed.name}_{'tangent' if tangent_only else 'jvp'}")
     star = vararg
     if vararg and not tangents_first:
         star, unpack = trailing_arguments(ctx.namer, vararg, tangents, "tangents", name)
         signature, body = params, unpack + body
     definition = nodes.function_def(name, signature, body, vararg=star)
     what = "Jacobian-vector product (forward mode)"
+    if tangent_only:
+        what += ", the tangent alone"
     if numbers:
         what += ", variant for Python numbers"
     header = _header(parsed, what, [params[i] for i in wrt])
@@ -61,12 +77,15 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
                     wrt, elementwise_variants(tree))
 
 
-def build_jvp(function, wrt: tuple) -> GeneratedDerivative:
-    """The public jvp of `function`: `(*args, *tangents) -> (value, tangent)`."""
-    general = _variant(function, wrt, tangents_first=False, numbers=False)
+def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDerivative:
+    """The public jvp of `function`: `(*args, *tangents) -> (value, tangent)`,
+    or the tangent alone."""
+    general = _variant(function, wrt, tangents_first=False, numbers=False,
+                       tangent_only=tangent_only)
     if not general.elementwise:
         return general.finish(None)
-    numbers = _variant(function, wrt, tangents_first=False, numbers=True)
+    numbers = _variant(function, wrt, tangents_first=False, numbers=True,
+                       tangent_only=tangent_only)
     return _dispatch(function, "jvp", wrt, general, numbers)
 
 
@@ -78,21 +97,24 @@ def clear_cache() -> None:
 
 
 def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
-               arity: int | None = None) -> types.CellType:
+               arity: int | None = None, tangent_only: bool = False) -> types.CellType:
     """The tangents-first jvp of a user function called from differentiated
-    code, compiled once per (function, wrt, arity of its *args, numbers); the
-    cell exists before the body is compiled so recursion works. Called from a
-    variant for Python numbers, an elementwise callee gets that variant too."""
+    code, compiled once per (function, wrt, arity of its *args, numbers,
+    tangent_only); the cell exists before the body is compiled so recursion
+    works. Called from a variant for Python numbers, an elementwise callee gets
+    that variant too."""
     numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
-    key = (function, wrt, arity, numbers)
+    key = (function, wrt, arity, numbers, tangent_only)
     if key in _callee_cache:
         return _callee_cache[key][0]
     cell = types.CellType()
     _callee_cache[key] = (cell, [])
     try:
-        variant = _variant(function, wrt, tangents_first=True, numbers=numbers, arity=arity)
+        variant = _variant(function, wrt, tangents_first=True, numbers=numbers, arity=arity,
+                           tangent_only=tangent_only)
         if numbers and not variant.elementwise:
-            variant = _variant(function, wrt, tangents_first=True, numbers=False, arity=arity)
+            variant = _variant(function, wrt, tangents_first=True, numbers=False, arity=arity,
+                               tangent_only=tangent_only)
         compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
                                   variant.label, variant.argdefs)
     except AdError:
@@ -108,6 +130,16 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
     return cell
 
 
-def callee_sources(function, wrt, arity=None) -> list:
+def callee_sources(function, wrt, arity=None, tangent_only=False) -> list:
     return [source for key, (_, sources) in _callee_cache.items()
-            if key[:3] == (function, wrt, arity) for source in sources]
+            if key[:3] == (function, wrt, arity) and key[4] == tangent_only
+            for source in sources]
+
+
+def _tangent_only_callee(ctx, name: str) -> str | None:
+    """The name of the tangent-only jvp of the callee whose jvp `name` is."""
+    for (function, wrt, arity, tangent_only), jvp_name in list(ctx.jvp_callees.items()):
+        if jvp_name == name and not tangent_only:
+            return ctx.callee_jvp(function, wrt, ctx.parsed.location(ctx.parsed.tree), arity,
+                                  tangent_only=True)
+    return None

@@ -46,6 +46,8 @@ def broadcast_like(t, result):
     """A tangent of an elementwise operand, spread to the shape of the result."""
     if type(t) is float:
         return t if not isinstance(result, _ndarray) else np.full(result.shape, t)
+    if type(t) is _ndarray and type(result) is _ndarray and t.shape == result.shape:
+        return t  # as in unbroadcast: skip np.shape's Python-level dispatch
     shape = np.shape(result)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
 

@@ -196,3 +196,21 @@ def jumps_in_dead_code(x):
         return x
         return -x
     return x * 2.0
+
+
+def loops_over_a_range_variable(x):
+    steps = range(3)
+    for i in steps:
+        x = x * 2 + i
+    for i in steps[::-1]:
+        x = x - i
+    return x
+
+
+def loop_over_a_rebound_range_variable(x):
+    steps = range(3)
+    if x > 0:
+        steps = range(2)
+    for i in steps:
+        x = x * 2 + i
+    return x

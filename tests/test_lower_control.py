@@ -265,6 +265,18 @@ GOLDEN_LOWERED = {
                     x = x * _k
             return x
         """,
+    # A variable bound to a range more than once could hold anything (a variable
+    # bound once, loops_over_a_range_variable, is looped over as a range).
+    cases.loop_over_a_rebound_range_variable: """
+        def loop_over_a_rebound_range_variable(x):
+            steps = range(3)
+            if x > 0:
+                steps = range(2)
+            for _k in range(len(steps)):
+                i = steps[_k]
+                x = x * 2 + i
+            return x
+        """,
 }
 
 
@@ -277,7 +289,8 @@ UNCHANGED = [cases.no_jumps, passes_cases.nested_expression, passes_cases.short_
              passes_cases.loop_test_twice, passes_cases.activity_example,
              programs.nested_loops_with_branches, programs.for_range_variable_bounds,
              programs.loop_inside_branch, programs.list_as_a_stack, programs.tanh_rnn,
-             programs.recursive_power, programs.conditional_expressions_and_boolean_tests]
+             programs.recursive_power, programs.conditional_expressions_and_boolean_tests,
+             cases.loops_over_a_range_variable]
 
 
 @pytest.mark.parametrize("function", UNCHANGED, ids=lambda f: f.__name__)
@@ -307,6 +320,8 @@ RUNS = {
     cases.break_over_enumerate: [(np.array([[0.1, 0.2], [0.3, 0.1], [1.0, 2.0], [0.1, 0.1]]),)],
     cases.users_names_collide: [(1.0, 5.0, 2.0), (9.0, 5.0, 2.0)],
     cases.jumps_in_dead_code: [(0.5,), (3.0,), (-5.0,)],
+    cases.loops_over_a_range_variable: [(0.5,)],
+    cases.loop_over_a_rebound_range_variable: [(0.5,), (-0.5,)],
 }
 
 

@@ -13,6 +13,7 @@ Output: the same function in the language normalisation expects:
 
     no `break`, `continue` or loop `else`; the only `return` is the last statement
     every `for` is  `for name in range(...):`  or  `for name in range(...)[::-1]:`
+                    (`range(...)` or a variable bound only to a range)
     loops over other sequences read their items by index: `row = X[_k]`
 
 The rewriting uses boolean flags, plain variables the compiler reads like any
@@ -107,6 +108,14 @@ class _Zipped:
     parts: list = field(default_factory=list)
 
 
+def _is_minus_one(node) -> bool:
+    """`-1`, as written (a negated constant) or as built here (a constant)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+        return isinstance(node, gast.Constant) and node.value == 1
+    return isinstance(node, gast.Constant) and node.value == -1
+
+
 class _Lowering:
     def __init__(self, parsed: ParsedFunction, tree: gast.FunctionDef):
         self.parsed = parsed
@@ -122,6 +131,10 @@ class _Lowering:
         self.result = self.namer.fresh("_result") if early else None
         self.returned = None  # named when a return first needs the flag
         self.kinds = {"break", "continue"} | ({"return"} if early else set())
+        counts = nodes.assignment_counts(parsed.tree)
+        self.ranges = {n.targets[0].id for n in gast.walk(parsed.tree)
+                       if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+                       and counts[n.targets[0].id] == 1 and self.is_builtin_call(n.value, "range")}
 
     # -- statements -------------------------------------------------------
     def function(self, tree: gast.FunctionDef) -> None:
@@ -293,7 +306,19 @@ class _Lowering:
                 isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
                 and expr.func.attr in _DICT_VIEWS):
             self.unsupported_iterable(expr, "iterators and dict views")
-        return _Sequence(expr, self.is_builtin_call(expr, "range"))
+        return _Sequence(expr, self.is_range(expr))
+
+    def is_range(self, expr) -> bool:
+        """`range(...)`, a variable only ever bound to one (`_range` in
+        generated gradient code, differentiated again), or `r[::-1]` of either:
+        a loop over those needs no index, its items being plain integers."""
+        if isinstance(expr, gast.Subscript) and isinstance(expr.slice, gast.Slice) and \
+                expr.slice.lower is None and expr.slice.upper is None and \
+                _is_minus_one(expr.slice.step):
+            expr = expr.value
+        if isinstance(expr, gast.Name):
+            return expr.id in self.ranges
+        return self.is_builtin_call(expr, "range")
 
     def hold(self, view, stmt, before: list) -> None:
         """Evaluate the loop's sequences once, before it, as Python does; a

@@ -78,7 +78,8 @@ class _Propagate:
                 del out[index]
             else:
                 index += 1
-        return out
+        # `ds = ds`, left where the source was restored from its own copy.
+        return [s for s in out if not _self_copy(s)]
 
     def _propagate(self, stmts: list, index: int) -> bool:
         stmt = stmts[index]
@@ -94,9 +95,11 @@ class _Propagate:
             return False
         last = readers[-1]
         # The statement that reads the copy last may reassign the source after
-        # reading it (`ds = d_t5`), unless it is a loop or branch.
+        # reading it (`ds = d_t5`), unless it is a loop or branch. Before it, the
+        # source may be given back its own value (`ds = d_t5` again, as reverse
+        # mode writes a first adjoint contribution), which becomes `ds = ds`.
         before_last = rest[:last] + ([] if isinstance(rest[last], gast.Assign) else [rest[last]])
-        if any(source in _stores(s) for s in before_last):
+        if any(source in _stores(s) and not _copies(s, source, copy) for s in before_last):
             return False
         for s in rest[:last + 1]:
             for n in gast.walk(s):
@@ -106,19 +109,22 @@ class _Propagate:
         return True
 
 
-# The temporaries normalisation introduces (anf.py), the only names substituted.
-_TEMPORARY = re.compile(r"_t[0-9]+")
+def _copies(stmt, target: str, source: str) -> bool:
+    """Whether `stmt` is `target = source`."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and stmt.targets[0].id == target and isinstance(stmt.value, gast.Name) \
+        and stmt.value.id == source
 
 
-class _Substitute:
-    """Put the value of a temporary back where it is read, `_t2 = _t1 + b;
-    H = np.tanh(_t2)` -> `H = np.tanh(_t1 + b)`, when: the temporary is
-    assigned once and read once in the function, by the next statement of the
-    same block (an assignment), and nothing but names and constants is
-    evaluated in that statement before the read. Evaluation order is then
-    unchanged, and the value dies as soon as it is used instead of living until
-    the function returns: the primal sweep keeps alive only what the adjoint
-    sweep reads, and a large array function keeps a smaller working set."""
+def _self_copy(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+        and _copies(stmt, stmt.value.id, stmt.value.id)
+
+
+class _Rewrite:
+    """A rewrite of each block, innermost first, knowing how often each name is
+    assigned and read in the whole function; `place` puts one statement of
+    the block after those already placed, rewriting them or it."""
 
     def __init__(self, function: gast.FunctionDef):
         self.assignments = nodes.assignment_counts(function)
@@ -133,11 +139,67 @@ class _Substitute:
                     setattr(stmt, field, self.block(getattr(stmt, field)))
         out: list = []
         for stmt in stmts:
-            previous = out[-1] if out else None
-            if self._substitute(previous, stmt):
-                out.pop()
-            out.append(stmt)
+            self.place(out, stmt)
         return out
+
+    def place(self, out: list, stmt) -> None:
+        raise NotImplementedError
+
+
+class _Merge(_Rewrite):
+    """Compute a temporary straight into the variable it is then copied to,
+    `_t12 = d_t9 + ds; ...; d_t9 = _t12` -> `d_t9 = d_t9 + ds; ...`, when: the
+    temporary is assigned once and read once in the function, by that copy,
+    later in the same block, and the statements between neither read nor
+    write the variable. (The normaliser gives an update of a variable from
+    its own old value a temporary, for the derivative that may read the old
+    value; once the derivative is written out, the temporary costs a
+    statement per iteration, and forward mode doubles it with the tangent.)"""
+
+    def place(self, out: list, stmt) -> None:
+        if not self._merge(out, stmt):
+            out.append(stmt)
+
+    def _merge(self, before: list, copy) -> bool:
+        if not (isinstance(copy, gast.Assign) and isinstance(copy.targets[0], gast.Name)
+                and isinstance(copy.value, gast.Name)):
+            return False
+        variable, temporary = copy.targets[0].id, copy.value.id
+        if not (_MERGED.fullmatch(temporary) and self.assignments[temporary] == 1
+                and self.reads[temporary] == 1 and variable != temporary):
+            return False
+        for position in range(len(before) - 1, -1, -1):
+            stmt = before[position]
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id == temporary:
+                stmt.targets[0].id = variable
+                self.assignments[temporary] -= 1
+                return True
+            if variable in nodes.names_loaded(stmt) | _stores(stmt):
+                return False
+        return False
+
+
+# The temporaries normalisation introduces (anf.py), the only names substituted.
+_TEMPORARY = re.compile(r"_t[0-9]+")
+# Those, and their tangents and adjoints (`d_t12`, `dd_t12`), the names merged.
+_MERGED = re.compile(r"d*_t[0-9]+")
+
+
+class _Substitute(_Rewrite):
+    """Put the value of a temporary back where it is read, `_t2 = _t1 + b;
+    H = np.tanh(_t2)` -> `H = np.tanh(_t1 + b)`, when: the temporary is
+    assigned once and read once in the function, by the next statement of the
+    same block (an assignment), and nothing but names and constants is
+    evaluated in that statement before the read. Evaluation order is then
+    unchanged, and the value dies as soon as it is used instead of living until
+    the function returns: the primal sweep keeps alive only what the adjoint
+    sweep reads, and a large array function keeps a smaller working set."""
+
+    def place(self, out: list, stmt) -> None:
+        if self._substitute(out[-1] if out else None, stmt):
+            out.pop()
+        out.append(stmt)
 
     def _substitute(self, definition, reader) -> bool:
         if not (isinstance(definition, gast.Assign) and len(definition.targets) == 1
@@ -198,6 +260,7 @@ def _find(node, name: str):
 
 def simplify(function: gast.FunctionDef) -> gast.FunctionDef:
     function.body = _Propagate(function).block(function.body)
+    function.body = _Merge(function).block(function.body)
     function.body = _Substitute(function).block(function.body)
     function.body = _clean_block(function.body)
     return function
