@@ -50,7 +50,6 @@ ALLOWED = {
     gast.NotIn,
 }
 
-_LATER = "(support is planned) "
 _REJECTED_BY_NAME = {
     "Try": ("'try' statements", "move the try/except outside the differentiated function."),
     "With": ("'with' statements", "move the with block outside the differentiated function."),
@@ -82,11 +81,7 @@ REJECTED = {getattr(gast, name): row for name, row in _REJECTED_BY_NAME.items()
 
 
 def _reject(parsed: ParsedFunction, node, what: str, help: str):
-    planned = help.startswith(_LATER)
-    help = help[len(_LATER):] if planned else help
     help = "Instead: " + help[0].lower() + help[1:]
-    if planned:
-        help += " Support for this is planned."
     verb = "are" if what.endswith("s") or what.startswith("(") else "is"
     raise UnsupportedSyntaxError(f"{what} {verb} not supported by adcompiler",
                                  parsed.location(node), help=help)
