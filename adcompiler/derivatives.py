@@ -205,7 +205,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     if returned_active:
         body.append(nodes.comment("Seed: the derivative of the result with respect to itself."))
         body.append(nodes.assign(ctx.namer.adjoint(returned.id), seed_value))
-        body += [list_mirror(ctx, v) for v in sorted(lists)]
+        body += [list_mirror(ctx, v, seeded=v == returned.id) for v in sorted(lists)]
         body.append(nodes.comment("Adjoint sweep: the primal statements in reverse order."))
     else:
         body.append(nodes.expr_stmt(seed_value))
@@ -351,7 +351,9 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
     list_params = [params[i] for i in wrt if params[i] in lists]
     local_lists = sorted(lists - set(params))
-    adjoint_body += [list_mirror(ctx, v) for v in local_lists]
+    returned_list = isinstance(returned, gast.Name) and returned_active
+    adjoint_body += [list_mirror(ctx, v, seeded=returned_list and v == returned.id)
+                     for v in local_lists]
     # Always run: it also pops what the primal pushed onto the caller's stack.
     adjoint_body += rev.adjoint
     gradients = []

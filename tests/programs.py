@@ -1102,3 +1102,34 @@ def t_a_list_stacked_into_the_same_name(x, w):
 PROGRAMS["a-list-stacked-into-the-same-name"] = (
     a_list_stacked_into_the_same_name, t_a_list_stacked_into_the_same_name,
     lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1))
+
+
+def trajectory(x, w, steps):
+    points = []
+    for t in range(steps):
+        x = np.tanh(x * w + 0.1)
+        points.append(x)
+    return points
+
+
+def t_trajectory(x, w, steps):
+    points = []
+    for t in range(steps):
+        x = torch.tanh(x * w + 0.1)
+        points.append(x)
+    return points
+
+
+def consumes_a_list_a_helper_returns(x, w):
+    points = trajectory(x, w, 3)
+    return sum(np.sum(p ** 2) for p in points) + np.sum(points[-1])
+
+
+def t_consumes_a_list_a_helper_returns(x, w):
+    points = t_trajectory(x, w, 3)
+    return sum(torch.sum(p ** 2) for p in points) + torch.sum(points[-1])
+
+
+PROGRAMS["a-list-a-helper-returns"] = (
+    consumes_a_list_a_helper_returns, t_consumes_a_list_a_helper_returns,
+    lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1))

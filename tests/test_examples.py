@@ -94,3 +94,12 @@ def test_every_example_is_smoke_tested():
     scripts = {path.stem for path in EXAMPLES.glob("*.py")}
     assert all(any(test.startswith(stem) for test in tested) for stem in scripts), (
         "add a smoke test for each new example")
+
+
+def test_rnn_sequence_model_gradient_matches_torch_and_training_lowers_the_loss(tmp_path):
+    out = run_example("rnn_sequence_model.py", tmp_path)
+    assert "def loss_value_and_grad(self, params, xs, targets):" in out
+    difference = float(re.search(r"difference from torch's gradient: (\S+)", out).group(1))
+    assert difference < 1e-10
+    losses = [float(v) for v in re.findall(r"step\s+\d+\s+loss ([0-9.]+)", out)]
+    assert len(losses) >= 4 and losses[-1] < 0.5 * losses[0]

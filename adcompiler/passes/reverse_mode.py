@@ -361,12 +361,17 @@ class _Reverse:
         return [stmt]
 
 
-def list_mirror(ctx: Context, variable: str) -> gast.AST:
+def list_mirror(ctx: Context, variable: str, seeded: bool = False) -> gast.AST:
     """`dL = zeros_like(L)`: the adjoint of a list is a list of zero adjoints,
     one per element, which the adjoint sweep keeps the same length as the list
-    was at the matching point of the primal sweep (a pop for each append)."""
-    return nodes.assign(ctx.namer.adjoint(variable),
-                        nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(variable)]))
+    was at the matching point of the primal sweep (a pop for each append).
+    For the returned list (`seeded`), its seed is added in, entry by entry,
+    into a new list the sweep may push and pop on."""
+    adjoint = ctx.namer.adjoint(variable)
+    zeros = nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(variable)])
+    if seeded:
+        zeros = nodes.call(nodes.name(ctx.helper("add_adjoints")), [zeros, nodes.name(adjoint)])
+    return nodes.assign(adjoint, zeros)
 
 
 def _accumulate_in_place(stmt, owned: set):
