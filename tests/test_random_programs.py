@@ -17,13 +17,17 @@ the functions come from `math`, and the function ends with
                    VAR is the newest variable, or out: it plus some others
     statement  ::= assign                                 (straight-line test)
                  | assign | for | while | if | collect | local | comprehension
-                                                          (control-flow test)
+                 | helper                                 (control-flow test)
     assign     ::= NEW = expr | NEW = VAR
                  | VAR = expr | VAR = VAR2 | VAR = F.tanh(VAR) | VAR = (VAR op expr)
                  | (NEW | VAR) = np.sum(expr) | np.mean(expr)   (arrays only)
                    where VAR is any readable variable, x and y included
     local      ::= "def g(p):" block ("if" cond ":" "return" expr)? "return" expr
                  | "g = lambda p:" expr;     then NEW = g(expr) (+ g(expr))
+    helper     ::= a module-level "def h(a, b):" returning an expression (after an
+                   optional loop updating a, and an optional early return), or a
+                   list it fills in a loop; then NEW = h(expr, expr), sum(h(...)),
+                   h(...)[-1], or hs = h(...); NEW = hs[0] * hs[-1]
     comprehension ::= NEW = sum(expr for k, c in enumerate([expr, ...]) (if k != 1)?)
                  | NEW = [expr for ...]; NEW = sum(NEW) (+ NEW[0])
     collect    ::= "hs = " ("[]" | "[VAR]"); "for i in range(K):" block "hs.append(expr)"
@@ -134,6 +138,7 @@ class ProgramWriter:
         self.lib = "np" if arrays else "math"
         self.control_flow = control_flow
         self.lines: list[str] = []
+        self.helpers: list[str] = []   # module-level functions, written before f
         self.counter = itertools.count()
 
     # choices
@@ -264,7 +269,7 @@ class ProgramWriter:
         if not self.control_flow or nesting >= MAX_NESTING:
             return self.assign(scope, indent)
         kind = self.choose(["assign", "assign", "for", "while", "while_data", "if", "accumulate",
-                            "collect", "local", "comprehension"])
+                            "collect", "local", "comprehension", "helper"])
         if kind == "assign":
             return self.assign(scope, indent)
         if kind == "collect":
@@ -273,6 +278,8 @@ class ProgramWriter:
             return self.local_function(scope, indent, nesting)
         if kind == "comprehension":
             return self.comprehension(scope, indent)
+        if kind == "helper":
+            return self.helper(scope, indent)
         if kind == "accumulate":
             total = self.fresh("acc")
             start = self.choose(["0.0", "1.0", "variable"] + (["reduce"] if self.arrays else []))
@@ -362,6 +369,47 @@ class ProgramWriter:
                       else f"{target} = sum({target})")
         return scope.with_variable(target)
 
+    def helper(self, scope: Scope, indent: int) -> Scope:
+        """A module-level function (differentiated through derivative code of
+        its own) returning a value or a list it builds, called here."""
+        name, target = self.fresh("h"), self.fresh("v")
+        lines, self.lines = self.lines, self.helpers
+        inner = Scope(("a", "b"))
+        returns_list = self.flip()
+        self.emit(0, f"def {name}(a, b):")
+        if returns_list:
+            self.emit(1, "items = [b]" if self.flip() else "items = []")
+            self.emit(1, f"for j in range({self.draw(st.integers(1, 3))}):")
+            self.emit(2, f"a = {self.lib}.tanh({self.expr(inner.with_index('j'), 2)})")
+            self.emit(2, "items.append(a)")
+            self.emit(1, "return items")
+        else:
+            self.emit(1, f"c = {self.expr(inner, 2)}")
+            body = inner.with_variable("c")
+            if self.flip():
+                self.emit(1, f"for j in range({self.draw(st.integers(0, 3))}):")
+                self.emit(2, f"a = (a {self.choose('+*')} {self.expr(body.with_index('j'), 1)})")
+            if self.control_flow and self.flip():
+                self.emit(1, f"if {self.condition(body, 1)}:")
+                self.emit(2, f"return {self.expr(body, 1)}")
+            self.emit(1, f"return {self.expr(body, 2)}")
+        self.emit(0, "")
+        self.emit(0, "")
+        self.helpers, self.lines = self.lines, lines
+        call = f"{name}({self.expr(scope, 1)}, {self.expr(scope, 1)})"
+        if returns_list:
+            read = self.choose(["sum", "last", "loop"])
+            if read == "sum":
+                call = f"sum({call})"
+            elif read == "last":
+                call = f"{call}[-1]"
+            else:
+                items = self.fresh("hs")
+                self.emit(indent, f"{items} = {call}")
+                call = f"({items}[0] * {items}[-1])"
+        self.emit(indent, f"{target} = {call}")
+        return scope.with_variable(target)
+
     def collect(self, scope: Scope, indent: int, nesting: int) -> Scope:
         """A list filled in a loop (maybe from a literal), then read back."""
         items, index = self.fresh("hs"), self.fresh("i")
@@ -413,7 +461,7 @@ class ProgramWriter:
             self.emit(1, f"out = {' + '.join([result, *terms])}")
             result = "out"
         self.emit(1, f"return np.sum({result})" if self.arrays else f"return {result}")
-        return "\n".join(self.lines) + "\n"
+        return "\n".join(self.helpers + self.lines) + "\n"
 
 
 @st.composite
