@@ -174,9 +174,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     value = ctx.namer.fresh("value") if kind == "value_and_grad" else None
     active = activity.active
     lists = activity.lists & active
-    zero_at_end = active - lists - ({returned.id} if returned_active else set())
-    final_reads = {params[i] for i in wrt}
-    rev = reverse(tree, ctx, activity, stack, zero_at_end, final_reads)
+    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt})
 
     # A list that only some paths create still gets an adjoint (of nothing).
     prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end))
@@ -327,10 +325,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     active = activity.active
     lists = activity.lists & active
     split.list_params = {i for i in wrt if params[i] in lists}
-    zero_at_end = active - lists - ({returned.id} if returned_active else set())
     # Local lists' adjoints start as zeros shaped like the lists' final contents.
-    rev = reverse(tree, ctx, activity, stack, zero_at_end,
-                  {params[i] for i in wrt} | (lists - set(params)))
+    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt} | (lists - set(params)))
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")

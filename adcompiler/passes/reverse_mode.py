@@ -390,19 +390,22 @@ def _accumulate_in_place(stmt, owned: set):
 
 
 def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack: str,
-            zero_at_end: set, final_reads: set) -> ReverseCode:
+            final_reads: set) -> ReverseCode:
     """Build both sweeps of `function`.
 
-    `zero_at_end` are the active variables whose adjoint is zero where the
-    adjoint sweep starts (all but the returned one); `final_reads` are primal
-    variables the code after the adjoint sweep reads (the parameters, to shape
-    their gradients).
+    Where the adjoint sweep starts, every active variable's adjoint is zero
+    but the returned one's (the seed) and the lists' (they mirror the lists,
+    see `list_mirror`); `final_reads` are primal variables the code after the
+    adjoint sweep reads (the parameters, to shape their gradients).
     """
+    returned = function.body[-1].value
+    zero_at_end = activity.active - activity.lists - (
+        {returned.id} if activity.is_active(returned) else set())
     walker = _Reverse(function, ctx, activity, stack)
     walker.enclosing_stored, walker.invariant = set(), set()
     # Parameters count: a parameter overwritten in a loop had a value before it.
     walker.assignment_counts = nodes.assignment_counts(function)
-    adjoint, zero_at_start = walker.adjoint_block(function.body, set(zero_at_end))
+    adjoint, zero_at_start = walker.adjoint_block(function.body, zero_at_end)
     defined = set(nodes.parameters(function))
     primal = walker.primal_block(function.body, defined, set(defined))
     reads = walker.decide(adjoint, final_reads)
