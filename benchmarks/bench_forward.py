@@ -64,7 +64,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_grad as bg  # noqa: E402  (needs the sys.path set-up above)
-from bench_grad import Workload, describe, fmt_ratio, fmt_us  # noqa: E402
+from bench_grad import Workload, describe, fmt_ratio, fmt_us, print_errors, print_table  # noqa: E402,E501
 
 # Same tolerances as bench_grad.py: rtol 1e-6, atol 1e-9 times the largest entry.
 RTOL = bg.RTOL
@@ -375,22 +375,6 @@ COLUMNS = ["workload", "f (µs)", "ad.jvp (µs)", "jvp/f", "torch.func.jvp (µs)
            "torch/ad (jvp)", "ad.hvp (µs)", "hvp/f", "torch hvp (µs)", "torch/ad (hvp)"]
 
 
-def print_table(rows: list[list[str]]) -> None:
-    """A Markdown table, padded so that it also reads well as plain text."""
-    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
-
-    def line(cells: list[str]) -> str:
-        padded = [c.ljust(w) if i == 0 else c.rjust(w)
-                  for i, (c, w) in enumerate(zip(cells, widths))]
-        return "| " + " | ".join(padded) + " |"
-
-    print(line(COLUMNS))
-    print("|" + "|".join(("-" * (w + 1) + ":") if i else ("-" * (w + 2))
-                         for i, w in enumerate(widths)) + "|")
-    for row in rows:
-        print(line(row))
-
-
 def cell(result: Result, key: str, seconds: float | None, ad_available: bool) -> str:
     """A time, or why there is none: the exception type for a failure."""
     if seconds is not None:
@@ -458,17 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         name = result.case.name.split()[0]
         jvp_ratios[name] = None if t["ad_jvp"] is None else t["ad_jvp"] / t["f"]
         hvp_ratios[name] = None if t["ad_hvp"] is None else t["ad_hvp"] / t["f"]
-    print_table(rows)
+    print_table(rows, COLUMNS)
 
     print("\nTargets:\n")
     print(target_line("jvp/f", JVP_TARGET, jvp_ratios))
     print(target_line("hvp/f", HVP_TARGET, hvp_ratios))
 
-    notes = [(r.case.name, m) for r in results for m in r.errors.values()]
-    if notes:
-        print("\nErrors:\n")
-        for name, message in notes:
-            print(f"- {name}: {message}")
+    print_errors([(r.case.name, m) for r in results for m in r.errors.values()])
     return 1 if any(r.mismatch for r in results) else 0
 
 

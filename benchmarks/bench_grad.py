@@ -392,15 +392,15 @@ def fmt_ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.2f}"
 
 
-def print_table(rows: list[list[str]]) -> None:
+def print_table(rows: list[list[str]], columns: list[str] = COLUMNS) -> None:
     """A Markdown table, padded so that it also reads well as plain text."""
-    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns))]
 
     def line(cells: list[str]) -> str:
         padded = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
         return "| " + " | ".join(padded) + " |"
 
-    print(line(COLUMNS))
+    print(line(columns))
     print("|" + "|".join(("-" * (w + 1) + ":") if i else ("-" * (w + 2))
                          for i, w in enumerate(widths)) + "|")
     for row in rows:
@@ -543,12 +543,16 @@ def main(argv: list[str] | None = None) -> int:
                      fmt_ratio(t["ad"], t["hand"])])
     print_table(rows)
 
-    notes = [(r.workload.name, m) for r in results for m in r.errors.values()]
+    print_errors([(r.workload.name, m) for r in results for m in r.errors.values()])
+    return 1 if any(r.mismatch for r in results) else 0
+
+
+def print_errors(notes: list[tuple[str, str]]) -> None:
+    """The failures a run met, one per line, after its table."""
     if notes:
         print("\nerrors:")
         for name, message in notes:
             print(f"- {name}: {message}")
-    return 1 if any(r.mismatch for r in results) else 0
 
 
 if __name__ == "__main__":
