@@ -119,22 +119,22 @@ def derivative_operands(rhs: gast.AST) -> list:
     return operands
 
 
-def _definitions(stmts, out: list) -> list:
+def bindings(stmts, out: list) -> list:
     """Every (target, rhs) pair in a normalised body, loops and branches included."""
     for stmt in stmts:
         if isinstance(stmt, gast.Assign):
             out.append((stmt.targets[0].id, stmt.value))
         elif isinstance(stmt, gast.For):
             out.append((stmt.target.id, stmt.iter))
-            _definitions(stmt.body, out)
+            bindings(stmt.body, out)
         elif isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
             # L.append(v) defines L anew from v: the list carries v's derivative.
             out.append((stmt.value.func.value.id, stmt.value))
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
             out.append(("", stmt.value))  # a call for its effect: see the lists rule
         elif isinstance(stmt, (gast.If, gast.While)):
-            _definitions(stmt.body, out)
-            _definitions(stmt.orelse, out)
+            bindings(stmt.body, out)
+            bindings(stmt.orelse, out)
     return out
 
 
@@ -265,7 +265,7 @@ def _raise_unsupported_values(definitions, activity: Activity) -> None:
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
-    definitions = _definitions(function.body, [])
+    definitions = bindings(function.body, [])
     definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]

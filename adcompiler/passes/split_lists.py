@@ -28,7 +28,7 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from .activity import _definitions, is_user_function, list_variables
+from .activity import bindings, is_user_function, list_variables
 
 _PARAMETER = "parameter"
 
@@ -125,7 +125,7 @@ def _merge(a: dict, b: dict) -> dict:
 
 def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rename the webs of list variables after their first, in place."""
-    tracked = list_variables(_definitions(function.body, []))
+    tracked = list_variables(bindings(function.body, []))
     if not tracked:
         return function
     webs = _Webs(tracked)
