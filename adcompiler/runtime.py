@@ -16,7 +16,8 @@ import numpy as np
 from . import runtime_arrays, runtime_linalg, runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
-from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, sequence_adjoint
+from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
+    sequence_adjoint
 
 _ndarray = np.ndarray
 
@@ -116,10 +117,6 @@ def scalar_seed(result, where):
         help="Return a scalar, or use adcompiler.vjp(f) with a seed.")
 
 
-def _is_zero_number(x) -> bool:
-    return isinstance(x, (int, float)) and x == 0
-
-
 def add_adjoints(a, b):
     """a + b for adjoints that may be tuples, lists or dicts (entry by entry: `+`
     would concatenate tuples and lists and fail on dicts). A None entry of a
@@ -132,9 +129,9 @@ def add_adjoints(a, b):
         return a + b  # the common case, in the tangent of an accumulation in a loop
     containers = (tuple, list, dict)
     # None, or a plain 0.0 where a structure is expected, is a zero of any shape.
-    if b is None or (isinstance(a, containers) and _is_zero_number(b)):
+    if b is None or (isinstance(a, containers) and is_zero_number(b)):
         return a
-    if a is None or (isinstance(b, containers) and _is_zero_number(a)):
+    if a is None or (isinstance(b, containers) and is_zero_number(a)):
         return b
     if isinstance(a, (tuple, list)):
         if len(a) != len(b):
@@ -184,7 +181,7 @@ def checked_seed(seed, result, where):
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
-    if adjoint is None or (isinstance(x, (tuple, list, dict)) and _is_zero_number(adjoint)):
+    if adjoint is None or (isinstance(x, (tuple, list, dict)) and is_zero_number(adjoint)):
         adjoint = zeros_like(x)  # a part no derivative reached
     if isinstance(x, (tuple, list)):
         if len(adjoint) != len(x):

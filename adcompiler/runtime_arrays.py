@@ -19,10 +19,15 @@ import numpy as np
 from .errors import NoDerivativeRuleError
 
 
+def is_zero_number(x) -> bool:
+    """A plain 0 or 0.0: the zero generated code uses for an adjoint of any shape."""
+    return isinstance(x, (int, float)) and x == 0
+
+
 def _entry_sums(entries, other):
     """Entry-by-entry sums of two sequence adjoints (None is a zero entry; a
     plain 0 is a zero of the whole sequence)."""
-    if isinstance(other, (int, float)) and other == 0:
+    if is_zero_number(other):
         return list(entries)
     if len(other) != len(entries):
         raise ValueError(f"adding derivatives of sequences of lengths {len(entries)} "
@@ -84,7 +89,7 @@ class DictAdjoint(dict):
     adding key by key (a plain dict has no `+`)."""
 
     def __add__(self, other):
-        if isinstance(other, (int, float)) and other == 0:
+        if is_zero_number(other):
             return DictAdjoint(self)
         return DictAdjoint({key: value if other.get(key) is None else
                             other[key] if value is None else value + other[key]
