@@ -95,6 +95,12 @@ class SeedShapeError(AdError, ValueError):
     """The seed passed to a vjp does not have the shape of the function's result."""
 
 
+class SharedMemoryError(AdError, ValueError):
+    """An in-place update would change an object that another live variable
+    shares (a NumPy view, a list element, a second name), which the
+    derivative does not follow: refused when the function runs."""
+
+
 class ComplexValueError(AdError, TypeError):
     """A differentiated argument, result or seed is complex; only real values are
     differentiated for now."""

@@ -2,7 +2,7 @@
 
     source -> fence -> specialise *args -> lower comprehensions -> inline local functions
            -> lower control -> resolve -> bind methods -> normalise -> hoist
-           -> split lists -> activity -> reverse -> simplify -> verify -> print -> compile
+           -> split lists -> aliasing -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -18,6 +18,7 @@ import gast
 from . import nodes
 from .context import Context
 from .passes.activity import Activity, analyse
+from .passes.aliasing import check_aliasing
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.fence import fence
@@ -60,6 +61,7 @@ def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
     parsed = lowered(function, arity)
     ctx = Context.create(parsed, wrt)
     normalised = split_lists(hoist(normalise(nodes.clone(parsed.tree), ctx)), ctx)
+    normalised = check_aliasing(normalised, ctx)
     activity = analyse(normalised, ctx)
     return FrontEnd(ctx, normalised, activity)
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import runtime_arrays, runtime_linalg, runtime_special
+from . import runtime_arrays, runtime_effects, runtime_linalg, runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
 from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
@@ -444,6 +444,11 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
         logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})
+
+# In-place effects, rewritten as updated copies (runtime_effects.py).
+TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
+                        sort_in_place=runtime_effects.sort_in_place,
+                        check_unshared=runtime_effects.check_unshared)
 
 # Everything generated code may reference besides templates' helpers.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}

@@ -24,8 +24,10 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import nodes
+from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
 from .anf import bind_arguments, literal_names, primitive_of
@@ -258,8 +260,59 @@ def _raise_unsupported_values(definitions, activity: Activity) -> None:
         if error is None:
             continue
         arguments = nodes.call_arguments(rhs)
+        if isinstance(rhs.func, gast.Attribute) and primitive_of(rhs) is None:
+            arguments.append(rhs.func.value)  # x.sort(): the receiver is changed
         if any(name.id in activity.varied for arg in arguments for _, name in literal_names(arg)):
             raise error
+
+
+# Calls made for their effect that never change what a value is: a derivative
+# may pass through them untouched.
+HARMLESS_EFFECTS = (builtins.print,)
+
+
+def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
+    """The closed world: what a differentiated value reaches is modelled (a
+    rule, a user function, the list machinery) or refused, never taken for a
+    constant because it was not recognised."""
+    for target, rhs in definitions:
+        if isinstance(rhs, gast.Subscript) and not isinstance(rhs.value, gast.Name) and \
+                nodes.names_loaded(rhs.slice) & activity.varied:
+            raise NoDerivativeRuleError(
+                "indexing a module-level object with a differentiated value (such as "
+                "np.r_[x, y] or np.c_[x, y]) has no derivative rule",
+                ctx.parsed.location(rhs),
+                help="Instead: np.concatenate([x, y]) or np.column_stack([x, y]).")
+        if not isinstance(rhs, gast.Call):
+            continue
+        primitive = primitive_of(rhs)
+        receiver = rhs.func.value if isinstance(rhs.func, gast.Attribute) and \
+            primitive is None else None
+        varied = [name.id for arg in nodes.call_arguments(rhs) + [receiver] if arg is not None
+                  for _, name in literal_names(arg) if name.id in activity.varied]
+        if not varied:
+            continue
+        if primitive is np.einsum and not (rhs.args and isinstance(rhs.args[0], gast.Constant)
+                                           and isinstance(rhs.args[0].value, str)):
+            raise NoDerivativeRuleError(
+                "np.einsum of a differentiated value is supported with its subscripts "
+                "written as a string literal", ctx.parsed.location(rhs),
+                help="Instead: np.einsum('ij,jk->ik', a, b) rather than sublists or a "
+                     "variable holding the subscripts.")
+        mutated = nodes.annotation(rhs, "mutated")
+        if mutated is not None and (mutated.id in activity.varied or
+                                    mutated.id in activity.useful):
+            raise nodes.annotation(rhs, "unsupported")
+        if target == "" and not nodes.list_method(rhs, "append") and \
+                not nodes.list_method(rhs, "pop") and primitive not in HARMLESS_EFFECTS and \
+                not is_user_function(primitive) and \
+                (primitive is None or registry.lookup(primitive) is None):
+            raise NoDerivativeRuleError(
+                f"a call made for its effect receives the differentiated value "
+                f"'{varied[0]}', and adcompiler cannot tell what it does with it (it may "
+                f"store or change it)", ctx.parsed.location(rhs),
+                help="Instead: call it outside the differentiated function, or on a value "
+                     "that carries no derivative.")
 
 
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
@@ -297,4 +350,5 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                     if name not in activity.useful:
                         activity.useful.add(name)
                         changed = True
+    _refuse_unmodelled(definitions, activity, ctx)
     return activity

@@ -45,6 +45,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
+from . import effects
 from .tuples import elements, is_tuple, tuple_lengths
 
 BINARY_OPERATORS = {
@@ -111,10 +112,16 @@ class _Normaliser:
             target = nodes.name(stmt.target.id)
             value = gast.BinOp(left=target, op=stmt.op, right=stmt.value)
             nodes.copy_location(value, stmt)
-            self.assign(nodes.name(stmt.target.id, "store"), value, out, stmt)
+            update = self.assign(nodes.name(stmt.target.id, "store"), value, out, stmt)
+            # In place for arrays and lists, a new binding for numbers: which one
+            # is known only when it runs (see aliasing.py).
+            nodes.annotate(update, "mutates", effects.IN_PLACE_OPERATOR)
+            nodes.annotate(update, "operator", effects.OPERATOR_NAMES.get(type(stmt.op)))
         elif isinstance(stmt, gast.Expr):
             if isinstance(stmt.value, gast.Constant):
                 return []  # docstrings and bare constants do nothing
+            if isinstance(stmt.value, gast.Call) and effects.rewrite_effect(self, stmt, out):
+                return out
             rhs = self.rhs(stmt.value, out)
             out.append(nodes.copy_location(nodes.expr_stmt(rhs), stmt))
         elif isinstance(stmt, gast.If):
@@ -145,7 +152,9 @@ class _Normaliser:
                                         f"{type(stmt).__name__}", self.ctx.parsed.location(stmt))
         return out
 
-    def assign(self, target, value, out: list, origin) -> None:
+    def assign(self, target, value, out: list, origin):
+        """Emit `target = value` in normal form; return the final assignment
+        (None for a tuple target)."""
         if isinstance(target, gast.Tuple):
             packed = self.atom(value, out)
             for index, elt in enumerate(target.elts):
@@ -154,13 +163,20 @@ class _Normaliser:
             return
         if isinstance(value, gast.IfExp) and target.id not in nodes.names_loaded(value):
             self.if_expression(value, out, target.id)  # each branch assigns the target
-            return
+            return None
         rhs = self.rhs(value, out)
-        if self._needs_temporary(target.id, rhs):
+        return self.bind(target.id, rhs, out, origin)
+
+    def bind(self, target: str, rhs, out: list, origin) -> gast.Assign:
+        """Emit `target = rhs` (rhs already normal), through a temporary when the
+        derivative needs the old value of `target`; return the assignment."""
+        if self._needs_temporary(target, rhs):
             temp = self.namer.temp()
             out.append(nodes.copy_location(nodes.assign(temp, rhs), origin))
             rhs = nodes.name(temp)
-        out.append(nodes.copy_location(nodes.assign(target.id, rhs), origin))
+        final = nodes.copy_location(nodes.assign(target, rhs), origin)
+        out.append(final)
+        return final
 
     def element_update(self, stmt, out: list) -> None:
         """`x[i] = v` -> `x = setitem(x, i, v)`; `x[i] += v` reads x[i] first.
@@ -177,8 +193,9 @@ class _Normaliser:
             value = self.atom(stmt.value, out)
         update = nodes.call(self.helper_function("setitem", None), [
             nodes.name(target.value.id), index_expression(index), value])
-        self.assign(nodes.name(target.value.id, "store"), nodes.copy_location(update, stmt),
-                    out, stmt)
+        final = self.assign(nodes.name(target.value.id, "store"),
+                            nodes.copy_location(update, stmt), out, stmt)
+        nodes.annotate(final, "mutates", effects.WRITE)
 
     def _needs_temporary(self, target: str, rhs) -> bool:
         """Whether the derivative of `target = rhs` reads the old value of `target`."""
@@ -301,6 +318,9 @@ class _Normaliser:
         return nodes.name(result)
 
     def call(self, expr: gast.Call, out: list) -> gast.AST:
+        out_keyword = next((k for k in expr.keywords if k.arg == "out"), None)
+        if out_keyword is not None and not nodes.is_none(out_keyword.value):
+            return effects.call_with_out(self, expr, out_keyword, out)
         func = expr.func
         args = self.spelled_out(expr.args)
         if isinstance(func, gast.Attribute) and not is_global_reference(func):

@@ -9,12 +9,19 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_arrays, runtime_linalg
+from .. import runtime, runtime_arrays, runtime_effects, runtime_linalg
 from .registry import linear_rule, nondifferentiable
 
 RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
-                       runtime.mean_count, builtins.reversed, builtins.slice),
+                       runtime.mean_count, builtins.reversed, builtins.slice,
+                       runtime_effects.check_unshared, runtime_effects.sort_in_place),
+    # np.add.at(a, index, value), as the updated copy a = add_at(a, index, value):
+    # every occurrence of a repeated index gathers the adjoint at its position.
+    linear_rule(runtime_effects.add_at, "a, index, value",
+                adjoint={"a": "g", "value": "unbroadcast(g[index], value)"},
+                tangent={"a": "g", "value": "add_at(zeros_like(result), index, g)"},
+                label="np.add.at(a, index, value), as add_at"),
     linear_rule(runtime.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "g"},
                 tangent={"a": "g", "b": "g"}),

@@ -1,0 +1,484 @@
+"""Aliasing: in-place changes that other names would see.
+
+Input and output: a normalised FunctionDef (anf.py) whose in-place updates are
+marked by the normaliser (`mutates`, see effects.py). Generated code never
+changes an object in place: `x[i] = v` is `x = setitem(x, i, v)`, an updated
+copy bound to x. That is Python's meaning exactly when no other live name
+shares x's object. Python and NumPy share objects often: a basic slice or a
+row of an array is a view of it, a loop over a list binds its elements, a
+container holds its elements, a helper receives the caller's objects. So this
+pass asks, for every in-place update, which other names may share the object
+and are still read afterwards:
+
+* nobody: the updated copy is exact, and the code is left as it is;
+* somebody, for an update made in this function: a check goes in front of the
+  update (`check_unshared`), which asks the objects when the function runs and
+  raises `SharedMemoryError` if Python would have changed what that name sees
+  (a slice is a view, a fancy-indexed copy is not; `x += v` changes an array
+  but rebinds a number);
+* somebody, for a change a user helper makes to its argument (whose effect the
+  caller's derivative does not follow): refused when compiling, with the fix.
+
+A call that changes an argument the compiler does not model (OPAQUE) runs as
+it is, which is only right if it changes none of the caller's arrays (refused
+here) and no derivative depends on the object (activity.py).
+
+The sharing is a may-analysis: every binding gives its target the *tokens* of
+the objects it may be (`is`) or hold (`contains`); loops are iterated to a
+fixed point. Liveness is the usual backward analysis.
+
+    q = state[:2]                        q = state[:2]
+    q += dt * p            ->            check_unshared(q, 'add', (state,), ...)
+    return np.sum(state)                 _t1 = dt * p; q = q + _t1
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+
+import gast
+import numpy as np
+
+from .. import nodes
+from ..context import Context
+from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..rules import numpy_rules, registry
+from ..source import parse_function
+from . import effects
+from .activity import is_user_function
+from .anf import primitive_of
+
+# Calls whose result may be (a view of) their first argument.
+VIEW_FUNCTIONS = (
+    np.transpose, np.reshape, np.ravel, np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis,
+    np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray, np.atleast_1d,
+    np.atleast_2d, np.atleast_3d, np.diagonal, np.broadcast_to, np.real, np.imag, np.flip,
+    np.fliplr, np.flipud, np.rot90, np.matrix_transpose, np.permute_dims, np.split,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, np.rollaxis,
+    np.lib.stride_tricks.as_strided, np.lib.stride_tricks.sliding_window_view,
+    np.broadcast_arrays, np.require,
+)
+# Methods whose result may be (a view of, or an element of) their receiver.
+VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "diagonal",
+                "values", "items", "get", "setdefault"}
+# Calls whose result holds the elements of their first argument.
+ELEMENT_SHARING = (zip, enumerate, reversed, iter, list, tuple, sorted)
+# Calls that build a new container holding their argument's elements.
+CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset)
+
+_EMPTY = (frozenset(), frozenset())
+
+
+def _identity_in(obj, group) -> bool:
+    return any(obj is member for member in group)
+
+
+# -- liveness -----------------------------------------------------------------
+class _Liveness:
+    """Names read after each statement (before being bound again)."""
+
+    def __init__(self):
+        self.after: dict = {}
+
+    def block(self, stmts, live_out: set) -> set:
+        live = set(live_out)
+        for stmt in reversed(stmts):
+            live = self.statement(stmt, live)
+        return live
+
+    def statement(self, stmt, live_out: set) -> set:
+        self.after[id(stmt)] = self.after.get(id(stmt), set()) | live_out
+        if isinstance(stmt, gast.Assign):
+            return (live_out - {stmt.targets[0].id}) | nodes.names_loaded(stmt.value)
+        if isinstance(stmt, gast.If):
+            return nodes.names_loaded(stmt.test) | self.block(stmt.body, live_out) | \
+                self.block(stmt.orelse, live_out)
+        if isinstance(stmt, gast.While):
+            head = live_out | nodes.names_loaded(stmt.test)
+            while True:
+                new = head | self.block(stmt.body, head)
+                if new == head:
+                    return head
+                head = new
+        if isinstance(stmt, gast.For):
+            head = live_out | nodes.names_loaded(stmt.iter)
+            while True:
+                new = head | (self.block(stmt.body, head) - {stmt.target.id})
+                if new == head:
+                    return head
+                head = new
+        return live_out | nodes.names_loaded(stmt)
+
+
+# -- sharing ------------------------------------------------------------------
+class _Sharing:
+    """For each name, the tokens of the objects it may be and may hold."""
+
+    def __init__(self, helper_effects):
+        self.before: dict = {}  # id(stmt) -> state before it (joined over visits)
+        self.helper_effects = helper_effects
+
+    def block(self, stmts, state: dict) -> dict:
+        for stmt in stmts:
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt, state: dict) -> dict:
+        self.before[id(stmt)] = _join(self.before.get(id(stmt), {}), state)
+        if isinstance(stmt, gast.Assign):
+            state = dict(state)
+            state[stmt.targets[0].id] = self.value(stmt.value, state, stmt)
+            return state
+        if isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
+            store = state.get(stmt.value.func.value.id, _EMPTY)[0]
+            held = _whole(self.operand(stmt.value.args[0], state)) if stmt.value.args \
+                else frozenset()
+            return {name: (is_, contains | held) if is_ & store else (is_, contains)
+                    for name, (is_, contains) in state.items()}
+        if isinstance(stmt, gast.If):
+            return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, dict(state)))
+        if isinstance(stmt, (gast.While, gast.For)):
+            head = state
+            while True:
+                entry = dict(head)
+                if isinstance(stmt, gast.For):
+                    entry[stmt.target.id] = self.element(stmt.iter, head)
+                new = _join(head, self.block(stmt.body, entry))
+                if new == head:
+                    return head
+                head = new
+        return state
+
+    def operand(self, atom, state) -> tuple:
+        if isinstance(atom, gast.Name):
+            return state.get(atom.id, _EMPTY)
+        if isinstance(atom, (gast.List, gast.Tuple)):
+            held = frozenset().union(*[_whole(self.operand(e, state)) for e in atom.elts])
+            return frozenset(), held
+        return _EMPTY
+
+    def element(self, atom, state) -> tuple:
+        """What reading an element, a row or a view of `atom` may give."""
+        is_, contains = self.operand(atom, state)
+        return is_ | contains, contains
+
+    def value(self, rhs, state, stmt) -> tuple:
+        fresh = frozenset({("new", id(stmt))})
+        if isinstance(rhs, gast.Name):
+            return self.operand(rhs, state)
+        if isinstance(rhs, gast.Subscript):
+            return self.element(rhs.value, state)
+        if isinstance(rhs, gast.Attribute):
+            if nodes.annotation(rhs, "value", None) is not None or \
+                    rhs.attr in numpy_rules.NONDIFFERENTIABLE_ATTRIBUTES:
+                return _EMPTY
+            return self.element(rhs.value, state)
+        if isinstance(rhs, (gast.Tuple, gast.List)):
+            return fresh, frozenset().union(*[_whole(self.operand(e, state)) for e in rhs.elts])
+        if isinstance(rhs, gast.Dict):
+            return fresh, frozenset().union(*[_whole(self.operand(v, state)) for v in rhs.values])
+        if isinstance(rhs, gast.BinOp):
+            return fresh, self.operand(rhs.left, state)[1] | self.operand(rhs.right, state)[1]
+        if isinstance(rhs, gast.Call):
+            return self.call(rhs, state, fresh)
+        return fresh, frozenset()
+
+    def call(self, rhs: gast.Call, state, fresh) -> tuple:
+        primitive = primitive_of(rhs)
+        arguments = nodes.call_arguments(rhs)
+        if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
+            return self.element(rhs.args[0], state)
+        if _identity_in(primitive, CONTAINER_COPIES):
+            held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
+            return fresh, held
+        rule = registry.lookup(primitive) if primitive is not None else None
+        if rule is not None and not is_user_function(primitive):
+            # A new array; an updated copy of a container still holds its elements.
+            held = frozenset().union(*[self.operand(a, state)[1] for a in arguments])
+            if primitive is _SETITEM and len(rhs.args) == 3:
+                held |= _whole(self.operand(rhs.args[2], state))
+            return fresh, held
+        # A user function or an unknown callable may return any object it
+        # was given, or part of one.
+        given = list(arguments)
+        if isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name) and \
+                nodes.annotation(rhs.func, "value", None) is None:
+            given.append(rhs.func.value)
+        shared = frozenset().union(*[_whole(self.operand(a, state)) for a in given])
+        return fresh | shared, shared
+
+
+def _whole(facts: tuple) -> frozenset:
+    return facts[0] | facts[1]
+
+
+def _join(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for name, (is_, contains) in b.items():
+        old = out.get(name, _EMPTY)
+        out[name] = (old[0] | is_, old[1] | contains)
+    return out
+
+
+def _runtime_setitem():
+    from .. import runtime
+    return runtime.setitem
+
+
+_SETITEM = _runtime_setitem()
+
+
+# -- effects of the user's helpers ----------------------------------------------
+def helper_effects(function, seen=None) -> dict:
+    """{parameter position: (kind, operator, line)} for the parameters a user
+    function may change in place (effects.WRITE / IN_PLACE_OPERATOR), found in
+    its source; {} when the source cannot be read (compiling it fails later)."""
+    seen = set() if seen is None else seen
+    if function in seen:
+        return {}
+    seen.add(function)
+    try:
+        parsed = parse_function(function)
+    except SourceUnavailableError:
+        return {}
+    tree = parsed.tree
+    params = [a.id for a in tree.args.args]
+    roots = {p: p for p in params}
+
+    def root(expr):
+        while True:
+            if isinstance(expr, gast.Name):
+                return roots.get(expr.id)
+            if isinstance(expr, (gast.Subscript, gast.Attribute, gast.Starred)):
+                expr = expr.value
+            elif isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
+                    not _resolves(parsed, expr.func) and expr.func.attr in VIEW_METHODS:
+                expr = expr.func.value  # x.reshape(...), d.values(), ...
+            elif isinstance(expr, gast.Call) and expr.args and (
+                    _identity_in(_resolved(parsed, expr.func), VIEW_FUNCTIONS + ELEMENT_SHARING)):
+                expr = expr.args[0]     # np.transpose(x), zip(xs, ys), enumerate(xs)
+            else:
+                return None
+
+    def bind(target, value):
+        changed = False
+        if isinstance(target, gast.Name):
+            found = root(value)
+            if found is not None and roots.get(target.id) is None:
+                roots[target.id] = found
+                changed = True
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            parts = value.elts if isinstance(value, (gast.Tuple, gast.List)) else \
+                value.args if isinstance(value, gast.Call) and _is_name(value.func, "zip") \
+                else [value] * len(target.elts)
+            for elt, part in zip(target.elts, parts):
+                changed |= bind(elt, part)
+        return changed
+
+    changed = True
+    while changed:
+        changed = False
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Assign):
+                changed |= any(bind(t, node.value) for t in node.targets)
+            elif isinstance(node, (gast.For, gast.comprehension)):
+                changed |= bind(node.target, node.iter)
+
+    found: dict = {}
+
+    def note(expr, kind, op, node):
+        name = root(expr)
+        if name is not None and params.index(name) not in found:
+            found[params.index(name)] = (kind, op, parsed.location(node))
+
+    for node in gast.walk(tree):
+        if isinstance(node, gast.AugAssign):
+            if isinstance(node.target, gast.Name):
+                note(node.target, effects.IN_PLACE_OPERATOR,
+                     effects.OPERATOR_NAMES.get(type(node.op)), node)
+            else:
+                note(node.target, effects.WRITE, None, node)
+        elif isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, (gast.Subscript, gast.Attribute)):
+                    note(target, effects.WRITE, None, node)
+        elif isinstance(node, gast.Call):
+            _note_call_effects(parsed, node, note, root, seen)
+    return found
+
+
+def _note_call_effects(parsed, call, note, root, seen) -> None:
+    func = call.func
+    resolved = _resolved(parsed, func)
+    if any(k.arg == "out" for k in call.keywords):
+        note(next(k.value for k in call.keywords if k.arg == "out"), effects.WRITE, None, call)
+    if isinstance(func, gast.Attribute) and resolved is None:
+        method = func.attr
+        receiver_is_parameter = isinstance(func.value, gast.Name) and \
+            root(func.value) == func.value.id
+        if method in effects.OPAQUE_METHODS | {"fill", "sort"} or (
+                method in ("append", "pop") and not receiver_is_parameter):
+            note(func.value, effects.WRITE, None, call)
+        return
+    owner = getattr(resolved, "__self__", None)
+    if call.args and (resolved is np.copyto or (isinstance(owner, np.ufunc) and
+                                               getattr(resolved, "__name__", "") == "at")
+                      or (effects._hashable(resolved) and resolved in effects.OPAQUE_FUNCTIONS)):
+        note(call.args[0], effects.WRITE, None, call)
+    if is_user_function(resolved):
+        for position, (kind, op, _) in helper_effects(resolved, seen).items():
+            if position < len(call.args):
+                note(call.args[position], kind, op, call)
+
+
+def _resolved(parsed, func):
+    """The module-level object a call's function names, or None."""
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name):
+        return None
+    found, value = parsed.lookup(func.id)
+    if not found:
+        return None
+    for attr in reversed(parts):
+        value = getattr(value, attr, None)
+        if value is None:
+            return None
+    return value
+
+
+def _resolves(parsed, func) -> bool:
+    return _resolved(parsed, func) is not None
+
+
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, gast.Name) and node.id == name
+
+
+# -- the pass -----------------------------------------------------------------
+class _Checker:
+    def __init__(self, ctx: Context, sharing: _Sharing, liveness: _Liveness):
+        self.ctx = ctx
+        self.sharing = sharing
+        self.liveness = liveness
+
+    def block(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return out
+
+    def statement(self, stmt) -> list:
+        if isinstance(stmt, gast.If):
+            stmt.body, stmt.orelse = self.block(stmt.body), self.block(stmt.orelse)
+            return [stmt]
+        if isinstance(stmt, (gast.While, gast.For)):
+            stmt.body = self.block(stmt.body)
+            return [stmt]
+        before = self.sharing.before.get(id(stmt), {})
+        after = self.liveness.after.get(id(stmt), set())
+        guards = []
+        kind = nodes.annotation(stmt, "mutates")
+        target = stmt.targets[0].id if isinstance(stmt, gast.Assign) else None
+        if kind in (effects.WRITE, effects.IN_PLACE_OPERATOR):
+            guards += self.guard(stmt, target, kind, nodes.annotation(stmt, "operator"),
+                                 before, after, own=False)
+        elif kind == effects.OPAQUE:
+            self.check_opaque(stmt, nodes.annotation(stmt, "mutated").id, before)
+        call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        if isinstance(call, gast.Call) and is_user_function(primitive_of(call)):
+            guards += self.helper_call(stmt, call, target, before, after)
+        return guards + [stmt]
+
+    def sharers(self, name: str, before: dict, after: set, exclude) -> list:
+        affected = before.get(name, _EMPTY)[0]
+        if not affected:
+            return []
+        return sorted(m for m in after if m not in exclude and _whole(before.get(m, _EMPTY))
+                      & affected)
+
+    def guard(self, stmt, name, kind, op, before, after, own) -> list:
+        sharers = self.sharers(name, before, after, exclude=() if own else (name,))
+        if not sharers:
+            return []
+        where = self.ctx.parsed.location(stmt)
+        change = f"'{name} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
+            else f"the in-place update of '{name}'"
+        message = (f"{where}: {change} would also change {{shared}}, which "
+                   f"share{'s' if len(sharers) == 1 else ''} its memory (a NumPy view, a "
+                   "list element or a second name for the same object); adcompiler's "
+                   "derivative does not follow changes made through a shared object.\n"
+                   f"Instead: update the value where it is stored (for example "
+                   f"'state[:n] = state[:n] + ...' rather than a view), or copy it "
+                   f"first ('{name} = {name}.copy()').")
+        check = nodes.call(nodes.name(self.ctx.helper("check_unshared")), [
+            nodes.name(name), nodes.const(op),
+            nodes.tuple_([nodes.name(m) for m in sharers]),
+            nodes.tuple_([nodes.const(m) for m in sharers]), nodes.const(message)])
+        from .. import runtime
+        nodes.annotate(check.func, "value", runtime.GENERATED_CODE_HELPERS["check_unshared"])
+        return [nodes.copy_location(nodes.expr_stmt(check), stmt)]
+
+    def check_opaque(self, stmt, name, before) -> None:
+        affected = before.get(name, _EMPTY)[0]
+        if any(token[0] == "param" for token in affected):
+            raise UnsupportedSyntaxError(
+                f"this call changes '{name}', which may be an array the caller passed, in "
+                "place; adcompiler never writes into the caller's arrays",
+                self.ctx.parsed.location(stmt),
+                help=f"Instead: work on a copy, '{name} = {name}.copy()', before the call.")
+
+    def helper_call(self, stmt, call, target, before, after) -> list:
+        function = primitive_of(call)
+        changed = helper_effects(function)
+        if not changed:
+            return []
+        guards = []
+        for position, (kind, op, line) in sorted(changed.items()):
+            if any(isinstance(a, gast.Starred) for a in call.args[:position + 1]):
+                raise UnsupportedSyntaxError(
+                    f"'{function.__name__}' changes its argument in place ({line}), and a "
+                    "starred argument hides which value it receives",
+                    self.ctx.parsed.location(stmt),
+                    help=f"Instead: have '{function.__name__}' return the new value, and "
+                    "assign it.")
+            if position >= len(call.args) or not isinstance(call.args[position], gast.Name):
+                continue
+            name = call.args[position].id
+            sharers = self.sharers(name, before, after, exclude=(target,))
+            if not sharers:
+                continue
+            if kind == effects.IN_PLACE_OPERATOR:
+                guards += self.guard(stmt, name, kind, op, before, after | {name}, own=True)
+                continue
+            param = nodes.parameters(parse_function(function).tree)[position]
+            raise UnsupportedSyntaxError(
+                f"'{function.__name__}' changes its argument '{param}' in place ({line}), "
+                f"and the derivative does not follow that change into "
+                f"{', '.join(repr(s) for s in sharers)}, used afterwards",
+                self.ctx.parsed.location(stmt),
+                help=f"Instead: have '{function.__name__}' return the new value "
+                     f"('return {param}') and assign it: '{name} = "
+                     f"{function.__name__}({name}, ...)'.")
+        return guards
+
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
+            "pow": "**", "matmul": "@"}
+
+
+def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    """Put a run-time check in front of every in-place update that a live name
+    may share, and refuse helper calls whose changes would be lost (see the
+    module docstring)."""
+    params = nodes.parameters(function)
+    state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
+    sharing = _Sharing(helper_effects)
+    sharing.block(function.body, state)
+    liveness = _Liveness()
+    liveness.block(function.body, set())
+    function.body = _Checker(ctx, sharing, liveness).block(function.body)
+    return function
+

@@ -1,0 +1,189 @@
+"""Effects: calls made for what they do to an argument, as updates the compiler models.
+
+Used by the normalisation pass (anf.py), and by aliasing.py for calls of the
+user's helpers. Python and NumPy change objects in place in many ways; each
+is either rewritten into an updated copy bound to the same name (which every
+later pass differentiates like any assignment) and marked as a mutation, or
+marked as an effect the compiler does not model (refused once a derivative
+reaches it, see activity.py and aliasing.py):
+
+    np.sin(x, out=buf)           _t1 = np.sin(x); buf = setitem(buf, ..., _t1)
+    np.add.at(a, idx, v)         a = add_at(a, idx, v)
+    np.copyto(dst, src)          dst = setitem(dst, ..., src)
+    a.fill(v)                    a = setitem(a, ..., v)
+    a.sort()                     a = sort_in_place(a)      (values only)
+    a.resize(...), np.put(...)   kept, marked OPAQUE
+
+The mark (`mutates` on the statement) says how the object changes: WRITE
+(always in place: element writes and the calls above), IN_PLACE_OPERATOR
+(`x += v`: in place for arrays and lists, a new binding for numbers) or
+OPAQUE. Whether other names see the change is aliasing.py's question.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import gast
+
+from .. import nodes
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+
+WRITE = "write"
+# The in-place operators, by the name of their special method (`__iadd__`).
+OPERATOR_NAMES = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
+                  gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow",
+                  gast.MatMult: "matmul"}
+IN_PLACE_OPERATOR = "in-place operator"
+OPAQUE = "opaque"
+
+# Methods that change their receiver (lists, dicts, sets, arrays) and that the
+# compiler does not model; `append` and `pop` are the list machinery's.
+OPAQUE_METHODS = {"extend", "insert", "remove", "reverse", "clear", "update", "setdefault",
+                  "popitem", "resize", "put", "itemset", "partition", "byteswap",
+                  "setfield", "add", "discard", "shuffle"}
+# NumPy functions that change their first argument and are not modelled.
+OPAQUE_FUNCTIONS = {np.fill_diagonal: "np.fill_diagonal", np.put: "np.put",
+                    np.place: "np.place", np.putmask: "np.putmask",
+                    np.put_along_axis: "np.put_along_axis",
+                    np.random.shuffle: "np.random.shuffle"}
+_WORKAROUNDS = {
+    "np.fill_diagonal": "a = a + np.diag(v - np.diagonal(a)) for a square a, or an "
+                        "element write a[i, i] = v in a loop",
+    "np.put": "a = a.ravel().copy() then element writes a[ind] = v, then reshape",
+    "np.place": "a = np.where(mask, values, a) when values has a's shape",
+    "np.putmask": "a = np.where(mask, values, a)",
+    "np.put_along_axis": "an element write a[index_arrays] = values",
+    "np.random.shuffle": "a = a[np.random.permutation(len(a))]",
+}
+_MISSING = object()
+
+
+def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
+    """Normalise a call statement that changes an argument; False if the call
+    is not one (it is then normalised as an ordinary call)."""
+    call = stmt.value
+    resolved = nodes.annotation(call.func, "value", _MISSING)
+    where = normaliser.ctx.parsed.location(stmt)
+    owner = getattr(resolved, "__self__", None)
+    if isinstance(owner, np.ufunc) and getattr(resolved, "__name__", "") == "at":
+        return _ufunc_at(normaliser, stmt, owner, out, where)
+    if resolved is np.copyto:
+        if len(call.args) != 2 or call.keywords or not isinstance(call.args[0], gast.Name):
+            raise UnsupportedSyntaxError(
+                "np.copyto with casting=, where= or a destination that is not a variable "
+                "is not supported", where,
+                help="Instead: dst[...] = src, or dst = np.where(mask, src, dst).")
+        _update(normaliser, stmt, call.args[0].id, "setitem",
+                [nodes.const(Ellipsis), normaliser.atom(call.args[1], out)], out)
+        return True
+    if resolved is not _MISSING and _hashable(resolved) and resolved in OPAQUE_FUNCTIONS:
+        name = OPAQUE_FUNCTIONS[resolved]
+        return _opaque(normaliser, stmt, call.args[0] if call.args else None, out,
+                       f"{name}(...) changes its first argument in place",
+                       f"Instead: {_WORKAROUNDS[name]}.")
+    if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
+            isinstance(call.func.value, gast.Name):
+        receiver, method = call.func.value.id, call.func.attr
+        if method == "fill" and len(call.args) == 1 and not call.keywords:
+            _update(normaliser, stmt, receiver, "setitem",
+                    [nodes.const(Ellipsis), normaliser.atom(call.args[0], out)], out)
+            return True
+        if method == "sort":
+            args = [normaliser.atom(a, out) for a in call.args]
+            keywords = [gast.keyword(arg=k.arg, value=normaliser.atom(k.value, out))
+                        for k in call.keywords]
+            update = _update(normaliser, stmt, receiver, "sort_in_place", args, out, keywords)
+            # Sorting moves values: a derivative would follow the permutation,
+            # which sort_in_place does not record.
+            nodes.annotate(update.value, "unsupported", NoDerivativeRuleError(
+                f"{receiver}.sort() of a differentiated value is not supported", where,
+                help=f"Instead: {receiver} = np.sort({receiver}), whose derivative is known."))
+            return True
+        if method in OPAQUE_METHODS:
+            return _opaque(normaliser, stmt, call.func.value, out,
+                           f"{receiver}.{method}(...) changes {receiver} in place",
+                           "Instead: build a new value and assign it (for a list, "
+                           f"{receiver} = {receiver} + [...] or a comprehension; for an "
+                           f"array, {receiver} = np.concatenate(...) or an element write).")
+    return False
+
+
+def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list) -> gast.AST:
+    """`f(x, out=buf)`: compute f(x), then write it into buf as `buf[...] = ...`
+    does; the call's value is buf itself."""
+    target = keyword.value
+    if isinstance(target, gast.Tuple) and len(target.elts) == 1:
+        target = target.elts[0]
+    others = [k for k in expr.keywords if k is not keyword]
+    if not isinstance(target, gast.Name) or any(k.arg == "where" for k in others):
+        raise UnsupportedSyntaxError(
+            "out= with a destination that is not a variable, or together with where=, is "
+            "not supported", normaliser.ctx.parsed.location(expr),
+            help="Instead: assign the result, y = np.sin(x), or use np.where(mask, f(x), y).")
+    plain = nodes.copy_location(gast.Call(func=expr.func, args=expr.args, keywords=others),
+                                expr)
+    value = normaliser.atom(plain, out)
+    holder = gast.Expr(value=expr)
+    nodes.copy_location(holder, expr)
+    _update(normaliser, holder, target.id, "setitem", [nodes.const(Ellipsis), value], out)
+    return nodes.name(target.id)
+
+
+def _ufunc_at(normaliser, stmt, ufunc, out: list, where) -> bool:
+    call = stmt.value
+    if ufunc not in (np.add, np.subtract) or len(call.args) != 3 or call.keywords or \
+            not isinstance(call.args[0], gast.Name):
+        raise UnsupportedSyntaxError(
+            f"np.{ufunc.__name__}.at(...) is not supported (np.add.at and np.subtract.at "
+            "of a variable are)", where,
+            help="Instead: an element write in a loop, a[i] = a[i] * v.")
+    index = normaliser.atom(call.args[1], out)
+    value = normaliser.atom(call.args[2], out)
+    if ufunc is np.subtract:
+        value = normaliser.atom(nodes.copy_location(
+            gast.UnaryOp(op=gast.USub(), operand=value), stmt), out)
+    _update(normaliser, stmt, call.args[0].id, "add_at", [index, value], out)
+    return True
+
+
+def _update(normaliser, stmt, target: str, helper: str, args: list, out: list,
+            keywords=()) -> gast.Assign:
+    """Emit `target = helper(target, *args)`, marked as a WRITE of target."""
+    update = nodes.call(normaliser.helper_function(helper, None),
+                        [nodes.name(target)] + list(args), list(keywords))
+    final = normaliser.bind(target, nodes.copy_location(update, stmt), out, stmt)
+    nodes.annotate(final, "mutates", WRITE)
+    return final
+
+
+def _opaque(normaliser, stmt, mutated, out: list, what: str, help: str) -> bool:
+    """Keep a call whose change the compiler does not model, marked so that
+    it is refused wherever a derivative or a shared object meets it."""
+    if not isinstance(mutated, gast.Name):
+        raise UnsupportedSyntaxError(f"{what}, on a value that is not a variable",
+                                     normaliser.ctx.parsed.location(stmt), help=help)
+    rhs = normaliser.rhs(stmt.value, out)
+    kept = nodes.copy_location(nodes.expr_stmt(rhs), stmt)
+    nodes.annotate(kept, "mutates", OPAQUE)
+    nodes.annotate(kept, "mutated", _receiver_or_first(rhs))
+    nodes.annotate(rhs, "mutated", _receiver_or_first(rhs))
+    nodes.annotate(rhs, "unsupported", NoDerivativeRuleError(
+        f"{what}, which adcompiler does not differentiate",
+        normaliser.ctx.parsed.location(stmt), help=help))
+    out.append(kept)
+    return True
+
+
+def _receiver_or_first(rhs: gast.Call) -> gast.Name:
+    if isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name) and \
+            nodes.annotation(rhs.func, "value", None) is None:
+        return rhs.func.value
+    return rhs.args[0]
+
+
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True

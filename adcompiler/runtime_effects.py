@@ -1,0 +1,84 @@
+"""What generated code calls where the user's function changes an object in place.
+
+Generated code never writes into an array: `np.add.at(a, i, v)` becomes
+`a = add_at(a, i, v)`, an updated copy, like `x[i] = v` becomes `setitem`.
+Where the updated object may be shared with another live name (a NumPy view,
+a list element, the same object under two names), the compiler cannot always
+tell when compiling whether Python would change what that other name sees;
+`check_unshared` asks the objects themselves when the function runs, and
+refuses rather than compute a different function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import SharedMemoryError
+
+_ndarray = np.ndarray
+
+
+def add_at(a, index, value):
+    """A copy of `a` after `np.add.at(a, index, value)`: repeated indices add up.
+
+    Example:
+        >>> add_at(np.zeros(3), [0, 0, 2], 1.0)
+        array([2., 0., 1.])
+    """
+    updated = np.array(a, dtype=np.result_type(a, value, float) if not isinstance(a, _ndarray)
+                       or a.dtype.kind != "f" else a.dtype)
+    np.add.at(updated, index, value)
+    return updated
+
+
+def sort_in_place(a, *args, **kwargs):
+    """What `a` holds after `a.sort(...)`: a sorted copy of the same type (a
+    list stays a list, an array an array)."""
+    if isinstance(a, list):
+        return sorted(a, *args, **kwargs)
+    updated = np.array(a)
+    updated.sort(*args, **kwargs)
+    return updated
+
+
+def _in_place_type(value, operator: str | None) -> bool:
+    """Whether an update of `value` changes the object itself: element writes
+    always do; `x += v` does for arrays and lists, and rebinds numbers."""
+    if operator is None:
+        return True
+    return hasattr(type(value), f"__i{operator}__")
+
+
+def _shares(updated, other) -> bool:
+    """Whether `other` sees a change made in place to `updated`."""
+    if updated is other:
+        return True
+    if isinstance(updated, _ndarray) and isinstance(other, _ndarray):
+        try:
+            return bool(np.shares_memory(updated, other, max_work=10_000))
+        except np.exceptions.TooHardError:
+            return True  # too costly to decide: assume the worst
+    if isinstance(other, (list, tuple)):
+        return any(_shares(updated, item) for item in other)
+    if isinstance(other, dict):
+        return any(_shares(updated, item) for item in other.values())
+    return False
+
+
+def check_unshared(updated, operator, others, names, where):
+    """Raise `SharedMemoryError` if updating `updated` in place (element write
+    when `operator` is None, `x <operator>= v` otherwise) would change what one
+    of `others` (the live variables called `names`) holds.
+
+    Example:
+        >>> state = np.zeros(4)
+        >>> check_unshared(state[:2], "add", (state,), ("state",), "f.py:3")
+        Traceback (most recent call last):
+        ...
+        adcompiler.errors.SharedMemoryError: ...
+    """
+    if not _in_place_type(updated, operator):
+        return
+    shared = [name for name, other in zip(names, others) if _shares(updated, other)]
+    if shared:
+        raise SharedMemoryError(where.format(shared=", ".join(shared)))
