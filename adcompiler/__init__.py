@@ -12,6 +12,7 @@ from .api import (derivative, grad, hessian, hvp, jacobian, jvp, register_rule, 
 from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
                      NonScalarOutputError, RuleDefinitionError, SeedShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+from .errors import SharedMemoryError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 
@@ -22,6 +23,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError",
+    "SharedMemoryError",
     "show",
 ]
 

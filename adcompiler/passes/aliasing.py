@@ -383,8 +383,12 @@ class _Checker:
         kind = nodes.annotation(stmt, "mutates")
         target = stmt.targets[0].id if isinstance(stmt, gast.Assign) else None
         if kind in (effects.WRITE, effects.IN_PLACE_OPERATOR):
-            guards += self.guard(stmt, target, kind, nodes.annotation(stmt, "operator"),
-                                 before, after, own=False)
+            # The element an augmented element write changes (x[i] += v), which
+            # is then stored back into its container x; otherwise the target.
+            mutated, container = nodes.annotation(stmt, "mutated", (target, target))
+            shown = mutated if mutated == target else f"{container}[...]"
+            guards += self.guard(stmt, mutated, kind, nodes.annotation(stmt, "operator"),
+                                 before, after - {target, container}, own=False, shown=shown)
         elif kind == effects.OPAQUE:
             self.check_opaque(stmt, nodes.annotation(stmt, "mutated").id, before)
         call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
@@ -399,15 +403,15 @@ class _Checker:
         return sorted(m for m in after if m not in exclude and _whole(before.get(m, _EMPTY))
                       & affected)
 
-    def guard(self, stmt, name, kind, op, before, after, own) -> list:
+    def guard(self, stmt, name, kind, op, before, after, own, shown=None) -> list:
         sharers = self.sharers(name, before, after, exclude=() if own else (name,))
         if not sharers:
             return []
         where = self.ctx.parsed.location(stmt)
-        change = f"'{name} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
-            else f"the in-place update of '{name}'"
-        message = (f"{where}: {change} would also change {{shared}}, which "
-                   f"share{'s' if len(sharers) == 1 else ''} its memory (a NumPy view, a "
+        shown = shown or name
+        change = f"'{shown} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
+            else f"the in-place update of '{shown}'"
+        message = (f"{where}: {change} would also change {{shared}} (a NumPy view, a "
                    "list element or a second name for the same object); adcompiler's "
                    "derivative does not follow changes made through a shared object.\n"
                    f"Instead: update the value where it is stored (for example "

@@ -189,6 +189,13 @@ class _Normaliser:
                                                ctx=gast.Load()), out)
             value = self.atom(nodes.copy_location(
                 gast.BinOp(left=current, op=stmt.op, right=stmt.value), stmt), out)
+            if isinstance(current, gast.Name) and out and isinstance(out[-1], gast.Assign) \
+                    and isinstance(value, gast.Name) and out[-1].targets[0].id == value.id:
+                # x[i] += v changes the element itself when it is an array (a row
+                # of x, an array held by a dict), then stores it back.
+                nodes.annotate(out[-1], "mutates", effects.IN_PLACE_OPERATOR)
+                nodes.annotate(out[-1], "operator", effects.OPERATOR_NAMES.get(type(stmt.op)))
+                nodes.annotate(out[-1], "mutated", (current.id, target.value.id))
         else:
             value = self.atom(stmt.value, out)
         update = nodes.call(self.helper_function("setitem", None), [
