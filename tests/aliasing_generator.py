@@ -541,10 +541,17 @@ _directory: Path | None = None
 
 
 def program_directory() -> Path:
+    """Where the programs' module files go: a temporary directory of their own,
+    unless a test chose one (`use_directory`)."""
     global _directory
     if _directory is None:
         _directory = Path(tempfile.mkdtemp(prefix="aliasing_programs_"))
     return _directory
+
+
+def use_directory(path: Path) -> None:
+    global _directory
+    _directory = Path(path)
 
 
 def load_numpy_function(source: str):

@@ -508,6 +508,21 @@ def t_dict_alias_then_update(params, lr):
     return torch.sum(w * w) * torch.sum(torch.cos(b))
 
 
+def dict_values_decay(params, decay):
+    """Loop targets over a dict's values are the dict's arrays."""
+    for v in params.values():
+        v *= 1.0 - decay
+        v += decay * np.tanh(v)
+    return np.sum(params["w"] ** 3) + np.sum(params["b"] * params["b"])
+
+
+def t_dict_values_decay(params, decay):
+    for v in params.values():
+        v *= 1.0 - decay
+        v += decay * torch.tanh(v)
+    return torch.sum(params["w"] ** 3) + torch.sum(params["b"] * params["b"])
+
+
 def sgd_step(params, grads, lr):
     for k in params:
         params[k] -= lr * grads[k]
@@ -783,6 +798,29 @@ def t_helper_mutates_and_returns(x):
     y = x * 1.0
     n = t_normalise_in_place(y)
     return n * torch.sum(y * torch.arange(1.0, len(y) + 1))
+
+
+def axpy(y, x, a):
+    y += a * x
+
+
+def t_axpy(y, x, a):
+    y += a * x
+
+
+def helper_given_one_array_twice(x, s):
+    """A mutating helper whose two parameters are the same array."""
+    u = np.sin(x)
+    axpy(u, u, s)
+    axpy(u, np.cos(x), s)
+    return np.sum(u * u * x)
+
+
+def t_helper_given_one_array_twice(x, s):
+    u = torch.sin(x)
+    t_axpy(u, u, s)
+    t_axpy(u, torch.cos(x), s)
+    return torch.sum(u * u * x)
 
 
 def helper_mutates_a_row(A, s):
@@ -1100,6 +1138,7 @@ PROGRAMS = {p.name: p for p in [
     _case(row_normalise, t_row_normalise, lambda: [_A()], (0,)),
     _case(dict_update_loop, t_dict_update_loop, lambda: [_params_dict(), _grads_dict(), 0.3],
           (0, 1, 2)),
+    _case(dict_values_decay, t_dict_values_decay, lambda: [_params_dict(), 0.3], (0, 1)),
     _case(dict_alias_then_update, t_dict_alias_then_update, lambda: [_params_dict(), 0.2], (0, 1)),
     _case(dict_update_helper, t_dict_update_helper,
           lambda: [{"w": _x(3), "b": np.array([0.5, -0.25, 1.0])},
@@ -1130,6 +1169,8 @@ PROGRAMS = {p.name: p for p in [
     _case(heat_equation, t_heat_equation, lambda: [np.sin(np.linspace(0, 3, 7)), 0.2, 3],
           (0, 1)),
     _case(helper_mutates_and_returns, t_helper_mutates_and_returns, lambda: [_x(4)], (0,)),
+    _case(helper_given_one_array_twice, t_helper_given_one_array_twice,
+          lambda: [_x(4), 0.6], (0, 1)),
     _case(helper_mutates_a_row, t_helper_mutates_a_row, lambda: [_A(), 0.9], (0, 1)),
     # 3. effectful NumPy calls
     _case(sin_out, t_sin_out, lambda: [_x(5)], (0,)),
@@ -1163,6 +1204,7 @@ FRESH = {"sgd_zip_rebinding", "fresh_accumulator", "fresh_copy_then_writes",
          "fresh_in_place_parameter", "fresh_fancy_index_copy"}
 
 HELPERS = {"heat_equation", "helper_mutates_and_returns", "helper_mutates_a_row",
+           "helper_given_one_array_twice",
            "dict_update_helper", "train_dict_with_helper"}
 EFFECTFUL = {"sin_out", "add_out_self", "multiply_out_view", "add_at_histogram",
              "sort_in_place", "sort_a_row", "fill_a_slice", "copyto_slice", "copyto_broadcast",
