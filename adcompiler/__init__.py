@@ -10,8 +10,9 @@ See README.md and docs/ for the tour.
 from .api import (derivative, grad, hessian, hvp, jacobian, jvp, register_rule, source,
                   value_and_grad, vjp)
 from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
-                     NonScalarOutputError, RuleDefinitionError, SeedShapeError,
-                     SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+                     NonScalarOutputError, NotAFunctionError, RuleDefinitionError,
+                     SeedShapeError, SourceChangedError, SourceUnavailableError,
+                     UnsupportedSyntaxError, WrappedFunctionError, WrtError)
 from .errors import SharedMemoryError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
@@ -22,7 +23,7 @@ __all__ = [
     "pointwise", "linear_rule", "nondifferentiable",
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
-    "InternalCompilerError",
+    "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
     "SharedMemoryError",
     "show",
 ]

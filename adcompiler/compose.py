@@ -72,14 +72,22 @@ def derivative(function, tangent_fn, params: list, position: int, vararg=None):
                  "derivative", vararg)
 
 
-def hvp(function, gradient_tangent, params: list, vararg=None):
+def hvp(function, gradient_tangent, params: list, vararg=None, count=None):
     """`f_hvp(*params, v)`: the tangent of f's gradient along v, from the
-    tangent-only jvp of the gradient."""
+    tangent-only jvp of the gradient. With `count`, f is differentiated with
+    respect to that many arguments, and v is a tuple of one vector for each:
+
+        def f_hvp(x, y, v):
+            product = f_grad_tangent(x, y, v[0], v[1])
+            return product
+    """
     vector = Namer(set(params) | {vararg}).fresh("v")
 
     def body(inner, helper, namer):
         product = namer.fresh("product")
-        call = nodes.call(nodes.name(inner), _passed(params, vararg) + [nodes.name(vector)])
+        vectors = [nodes.name(vector)] if count is None else [
+            nodes.subscript(nodes.name(vector), nodes.const(index)) for index in range(count)]
+        call = nodes.call(nodes.name(inner), _passed(params, vararg) + vectors)
         return [nodes.assign(product, call), nodes.return_(nodes.name(product))]
     return _wrap(function, gradient_tangent, f"{function.__name__}_hvp", params, body,
                  "Hessian-vector product", vararg, [vector])

@@ -4,7 +4,9 @@ parameters."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import types
 from dataclasses import dataclass, field
 
@@ -17,6 +19,52 @@ from .source import ParsedFunction
 
 # Objects generated code refers to by name, besides the user's own names.
 HELPER_OBJECTS = {"np": np, "math": math, **runtime.GENERATED_CODE_HELPERS}
+
+# One compilation at a time: the caches of callee derivatives hold entries whose
+# cells are filled only when their compilation ends (so recursion can refer to
+# them), and another thread must never pick one up half-built. Re-entrant,
+# since compiling a function compiles the helpers it calls.
+COMPILE_LOCK = threading.RLock()
+
+
+class Dependencies:
+    """Everything one compiled derivative was compiled from: the stamp (see
+    source.Stamp) of every function parsed for it, and the dependencies of
+    the callee derivatives it calls, which are cached and shared. `current()`
+    tells whether all of it still holds; a cache serves an entry only then."""
+
+    def __init__(self):
+        self.stamps: list = []
+        self.callees: list = []
+
+    def current(self, seen: set | None = None) -> bool:
+        seen = set() if seen is None else seen
+        if id(self) in seen:  # recursion among callees
+            return True
+        seen.add(id(self))
+        return all(stamp.current() for stamp in self.stamps) and \
+            all(callee.current(seen) for callee in self.callees)
+
+
+_recording = threading.local()
+
+
+@contextlib.contextmanager
+def recording(dependencies: Dependencies):
+    """Record into `dependencies` what every Context created inside reads."""
+    stack = _recording.__dict__.setdefault("stack", [])
+    stack.append(dependencies)
+    try:
+        yield dependencies
+    finally:
+        stack.pop()
+
+
+def record_callee(dependencies) -> None:
+    """The compilation under way calls a cached derivative compiled from `dependencies`."""
+    stack = getattr(_recording, "stack", None)
+    if stack and dependencies is not None and dependencies is not stack[-1]:
+        stack[-1].callees.append(dependencies)
 
 
 @dataclass
@@ -43,6 +91,9 @@ class Context:
             ctx.cells[name] = parsed.function.__closure__[index]
         for name, function in parsed.bound.items():
             ctx.cells[name] = types.CellType(function)
+        stack = getattr(_recording, "stack", None)
+        if stack:
+            stack[-1].stamps.append(parsed.stamp())
         return ctx
 
     def helper(self, name: str) -> str:
@@ -70,6 +121,7 @@ class Context:
         if key not in self.callees:
             from .derivatives import split_derivative
             split = split_derivative(function, wrt, location, self.numbers, arity)
+            record_callee(split.dependencies)
             base = function.__name__
             primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
             self.namer.pin(primal)
@@ -92,8 +144,9 @@ class Context:
         returns no value, with `tangent_only`."""
         key = (function, wrt, arity, tangent_only)
         if key not in self.jvp_callees:
-            from .forward_backend import callee_jvp
+            from .forward_backend import callee_dependencies, callee_jvp
             cell = callee_jvp(function, wrt, location, self.numbers, arity, tangent_only)
+            record_callee(callee_dependencies(cell))
             suffix = "tangent" if tangent_only else "jvp"
             name = self.namer.fresh(f"{function.__name__}_{suffix}")
             self.namer.pin(name)

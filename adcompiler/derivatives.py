@@ -20,6 +20,7 @@ import gast
 
 from . import nodes
 from .codegen import compile_function
+from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import AdError, InternalCompilerError
 from .passes.kinds import is_elementwise_program
 from .passes.reverse_mode import list_mirror, reverse
@@ -256,13 +257,16 @@ class SplitDerivative:
     # Positions of the parameters the function appends to or pops from: their
     # adjoint lists are passed in by the caller, and not returned.
     list_params: set = field(default_factory=set)
+    # What it was compiled from; the cache serves it only while that holds.
+    dependencies: Dependencies = field(default_factory=Dependencies)
 
 
 _split_cache: dict = {}
 
 
 def clear_cache() -> None:
-    _split_cache.clear()
+    with COMPILE_LOCK:
+        _split_cache.clear()
 
 
 def _callee_sources(key) -> list:
@@ -287,21 +291,33 @@ def split_derivative(function, wrt: tuple, call_location, numbers: bool = False,
     derivative can call itself.
     """
     key = (function, wrt, arity, numbers)
-    if key in _split_cache:
-        return _split_cache[key]
-    split = SplitDerivative(types.CellType(), types.CellType())
-    _split_cache[key] = split
-    try:
-        _build_split(function, wrt, split, numbers, arity)
-    except AdError:
-        del _split_cache[key]
-        raise
-    except Exception as err:
-        del _split_cache[key]
-        raise InternalCompilerError(
-            f"compiling the derivative of {function.__qualname__} failed: {err!r}",
-            call_location) from err
-    return split
+    with COMPILE_LOCK:
+        cached = _split_cache.get(key)
+        # An entry being compiled (recursion) is current: it is compiled from now.
+        if cached is not None and cached.dependencies.current():
+            return cached
+        split = SplitDerivative(types.CellType(), types.CellType())
+        _split_cache[key] = split
+        try:
+            with recording(split.dependencies):
+                _build_split(function, wrt, split, numbers, arity)
+        except AdError:
+            _forget(key, split)
+            raise
+        except Exception as err:
+            _forget(key, split)
+            raise InternalCompilerError(
+                f"compiling the derivative of {function.__qualname__} failed: {err!r}",
+                call_location) from err
+        return split
+
+
+def _forget(key, split) -> None:
+    """Drop a failed compilation, and the entry `_build_split` may have filed
+    under the other `numbers` key."""
+    for other in (key, key[:3] + (not key[3],)):
+        if _split_cache.get(other) is split:
+            del _split_cache[other]
 
 
 def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,

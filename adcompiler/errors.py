@@ -91,8 +91,24 @@ class SourceUnavailableError(AdError, TypeError):
     """The function's Python source cannot be read (a builtin, a REPL definition)."""
 
 
+class SourceChangedError(SourceUnavailableError):
+    """The function's file no longer holds the code Python runs for it (edited
+    after import): compiling the text read now would differentiate another function."""
+
+
+class WrappedFunctionError(SourceUnavailableError):
+    """The function is wrapped by a decorator (`functools.wraps`) that may change
+    its result; differentiating the undecorated function instead would be wrong."""
+
+
+class NotAFunctionError(AdError, TypeError):
+    """Something that is not a function (None, a number) was passed where the
+    function to differentiate goes."""
+
+
 class SeedShapeError(AdError, ValueError):
-    """The seed passed to a vjp does not have the shape of the function's result."""
+    """The seed passed to a vjp does not have the shape of the function's result,
+    or a tangent (jvp) or vector (hvp) not the shape of its argument."""
 
 
 class SharedMemoryError(AdError, ValueError):

@@ -27,6 +27,7 @@ from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code
 from .passes.forward_mode import forward
 from .pipeline import front_end
+from .context import COMPILE_LOCK, Dependencies, recording
 
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
@@ -93,45 +94,61 @@ _callee_cache: dict = {}
 
 
 def clear_cache() -> None:
-    _callee_cache.clear()
+    with COMPILE_LOCK:
+        _callee_cache.clear()
+
+
+def callee_dependencies(cell: types.CellType):
+    """What the callee jvp in `cell` was compiled from (see context.Dependencies)."""
+    with COMPILE_LOCK:
+        for entry in _callee_cache.values():
+            if entry[0] is cell:
+                return entry[2]
+    return None
 
 
 def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
                arity: int | None = None, tangent_only: bool = False) -> types.CellType:
     """The tangents-first jvp of a user function called from differentiated
     code, compiled once per (function, wrt, arity of its *args, numbers,
-    tangent_only); the cell exists before the body is compiled so recursion
+    tangent_only) and again when what it was compiled from changed (a helper
+    redefined); the cell exists before the body is compiled so recursion
     works. Called from a variant for Python numbers, an elementwise callee gets
     that variant too."""
     numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
     key = (function, wrt, arity, numbers, tangent_only)
-    if key in _callee_cache:
-        return _callee_cache[key][0]
-    cell = types.CellType()
-    _callee_cache[key] = (cell, [])
-    try:
-        variant = _variant(function, wrt, tangents_first=True, numbers=numbers, arity=arity,
-                           tangent_only=tangent_only)
-        if numbers and not variant.elementwise:
-            variant = _variant(function, wrt, tangents_first=True, numbers=False, arity=arity,
-                               tangent_only=tangent_only)
-        compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
-                                  variant.label, variant.argdefs)
-    except AdError:
-        del _callee_cache[key]
-        raise
-    except Exception as err:
-        del _callee_cache[key]
-        raise InternalCompilerError(
-            f"compiling the forward derivative of {function.__qualname__} failed: {err!r}",
-            call_location) from err
-    cell.cell_contents = compiled
-    _callee_cache[key] = (cell, [shown])
-    return cell
+    with COMPILE_LOCK:
+        cached = _callee_cache.get(key)
+        if cached is not None and cached[2].current():
+            return cached[0]
+        cell, dependencies = types.CellType(), Dependencies()
+        entry = _callee_cache[key] = (cell, [], dependencies)
+        try:
+            with recording(dependencies):
+                variant = _variant(function, wrt, tangents_first=True, numbers=numbers,
+                                   arity=arity, tangent_only=tangent_only)
+                if numbers and not variant.elementwise:
+                    variant = _variant(function, wrt, tangents_first=True, numbers=False,
+                                       arity=arity, tangent_only=tangent_only)
+                compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
+                                          variant.label, variant.argdefs)
+        except AdError:
+            if _callee_cache.get(key) is entry:
+                del _callee_cache[key]
+            raise
+        except Exception as err:
+            if _callee_cache.get(key) is entry:
+                del _callee_cache[key]
+            raise InternalCompilerError(
+                f"compiling the forward derivative of {function.__qualname__} failed: {err!r}",
+                call_location) from err
+        cell.cell_contents = compiled
+        entry[1].append(shown)
+        return cell
 
 
 def callee_sources(function, wrt, arity=None, tangent_only=False) -> list:
-    return [source for key, (_, sources) in _callee_cache.items()
+    return [source for key, (_, sources, _) in _callee_cache.items()
             if key[:3] == (function, wrt, arity) and key[4] == tangent_only
             for source in sources]
 
