@@ -45,6 +45,7 @@ import hashlib
 import importlib.util
 import itertools
 import random
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -594,11 +595,15 @@ def describe(program: corpus.Program) -> str:
 # -- script mode -------------------------------------------------------------------------
 
 def reason(outcome: corpus.Outcome) -> str:
-    """What went wrong, without the numbers: for grouping outcomes."""
+    """What went wrong, without numbers, places or generated names: for grouping."""
     if outcome.status == "refused":
-        what = getattr(outcome.error, "what", str(outcome.error))
-        return f"{type(outcome.error).__name__}: {what}"[:90]
-    return f"{outcome.stage}: {outcome.detail.split(':')[0]}"[:90]
+        what = str(getattr(outcome.error, "what", outcome.error)).split("\n")[0]
+        what = re.sub(r"\(?\S+\.py:\d+(:\d+)?\)?:? ?", "", what)
+        what = re.sub(r"'[A-Za-z_]\w* ([-+*/])= \.\.\.'", r"'NAME \1= ...'", what)
+        what = re.sub(r"change [\w, ]+ \(", "change NAMES (", what)
+        what = re.sub(r"'[A-Za-z_]\w*'", "NAME", what)
+        return f"{type(outcome.error).__name__}: {what}"[:100]
+    return f"{outcome.stage}: {outcome.detail.split(':')[0]}"[:100]
 
 
 def main(argv=None) -> int:
