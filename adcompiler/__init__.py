@@ -9,7 +9,8 @@ See README.md and docs/ for the tour.
 
 from .api import (derivative, grad, hessian, hvp, jacobian, jvp, register_rule, source,
                   value_and_grad, vjp)
-from .errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
+from .errors import (AdError, ComplexValueError, InternalCompilerError,
+                     NoDerivativeRuleError,
                      NonScalarOutputError, NotAFunctionError, RuleDefinitionError,
                      SeedShapeError, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError, WrtError)
@@ -24,7 +25,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
-    "SharedMemoryError",
+    "SharedMemoryError", "ComplexValueError",
     "show",
 ]
 

@@ -21,7 +21,7 @@ import types
 import gast
 
 from . import nodes
-from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, \
+from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
     argument_defaults, elementwise_variants, trailing_arguments
 from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code
@@ -50,6 +50,14 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     else:
         result_tangent = nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.clone(returned)])
     body = [nodes.comment("Each active statement is followed by its tangent.")] + body
+    if not tangents_first:
+        # The public forms refuse complex values, as reverse mode's seeds and
+        # as_gradient do; callees receive only what these checks let through.
+        body = _real_values(ctx, "an input (argument or tangent)",
+                            [params[i] for i in wrt] + tangents) + body
+        checked = [result_tangent] if tangent_only else [returned, result_tangent]
+        body += _real_values(ctx, "the output",
+                             [atom.id for atom in checked if isinstance(atom, gast.Name)])
     if tangent_only:
         body.append(nodes.return_(result_tangent))
         body = remove_dead_code(nodes.function_def("_", [], body), ctx.aliases,
@@ -76,6 +84,16 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     argdefs = argument_defaults(parsed, arity) if tangents_first else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
                     wrt, elementwise_variants(tree))
+
+
+def _real_values(ctx, what: str, names: list) -> list:
+    """`real_values(what, where, *names)`: a ComplexValueError for any complex one."""
+    if not names:
+        return []
+    where = _where(ctx.parsed)
+    check = nodes.call(nodes.name(ctx.helper("real_values")),
+                       [nodes.const(what), nodes.const(where)] + [nodes.name(n) for n in names])
+    return [gast.Expr(value=check)]
 
 
 def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDerivative:

@@ -191,6 +191,10 @@ def as_gradient(adjoint, x):
             as_gradient(a, e) for a, e in zip(adjoint, x))
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
+    # A complex derivative of a real argument: a complex value in between (or a
+    # complex tangent, in an hvp), which casting to x's dtype would silently drop.
+    reject_complex(adjoint, "the derivative with respect to a real argument",
+                   "the function (a complex value arose in between)")
     if isinstance(x, _ndarray):
         if x.dtype.kind == "c":
             reject_complex(x, "a differentiated argument", "the function")
@@ -452,3 +456,117 @@ TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
 
 # Everything generated code may reference besides templates' helpers.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}
+
+
+# -- for loops ---------------------------------------------------------------
+# lower_control.py rewrites `for x in X` into `for _k in range(len(s)): x = s[_k]`
+# with `s = loop_sequence(X, where)`: what X is becomes known only here, and
+# indexing a dict would read values by key where Python iterates the keys.
+from collections.abc import Mapping  # noqa: E402  (kept beside its only users)
+
+from .errors import UnsupportedSyntaxError  # noqa: E402
+
+_ITERATED_AS_IS = (_ndarray, list, tuple, range, str, bytes)
+
+
+def _is_zero_derivative(g) -> bool:
+    """Whether a derivative (an adjoint or a tangent, nested or not) is zero."""
+    if g is None or is_zero_number(g):
+        return True
+    if isinstance(g, (_ndarray, np.generic)):
+        return not np.any(g)
+    if isinstance(g, (tuple, list)):
+        return all(_is_zero_derivative(entry) for entry in g)
+    if isinstance(g, dict):
+        return all(_is_zero_derivative(entry) for entry in g.values())
+    return False
+
+
+def _refuse_derivative_through(iterable, where):
+    kind = type(iterable).__name__
+    raise UnsupportedSyntaxError(
+        f"{where}: a for loop over a {kind} whose items carry a derivative; adcompiler "
+        f"cannot send derivatives back into a {kind}, whose items it reads as a list",
+        help="Instead: loop over a list or a tuple of the values (build it with "
+        "append in a loop, or pass one in), or over a dict and read its values by key.")
+
+
+def loop_sequence(iterable, where):
+    """What `for x in iterable` visits, as a sequence a lowered loop indexes:
+    arrays (their rows), lists, tuples, ranges and strings as they are; a dict
+    (any mapping) as the list of its keys; a set, a dict view or an iterator as
+    the list of its items in the order Python's loop would visit them.
+
+        >>> loop_sequence({"b": 1.0, "a": 2.0}, "f.py:3")
+        ['b', 'a']
+    """
+    if isinstance(iterable, _ITERATED_AS_IS) and not (
+            isinstance(iterable, _ndarray) and iterable.ndim == 0):
+        return iterable
+    # Python's own TypeError for what is not iterable (a number, a 0-d array).
+    return list(iterable)
+
+
+def loop_sequence_adjoint(adjoint, iterable, where):
+    """Adjoint of loop_sequence: the adjoint itself for what is iterated as it
+    is; zeros for a dict, whose keys carry no derivative; an error for a set or
+    an iterator whose items received a derivative."""
+    if isinstance(iterable, _ITERATED_AS_IS):
+        return adjoint
+    if not isinstance(iterable, Mapping) and not _is_zero_derivative(adjoint):
+        _refuse_derivative_through(iterable, where)
+    return zeros_like(iterable)
+
+
+def loop_sequence_tangent(tangent, iterable, where):
+    """Tangent of loop_sequence: the tangent itself for what is iterated as it
+    is; for a dict's keys (or a set's items), a zero per key. Also the
+    transpose of loop_sequence_adjoint, for higher order."""
+    if isinstance(iterable, _ITERATED_AS_IS):
+        return tangent
+    if not isinstance(iterable, Mapping) and not _is_zero_derivative(tangent):
+        _refuse_derivative_through(iterable, where)
+    return ListAdjoint(0.0 for _ in range(len(iterable)))
+
+
+def loop_keys(mapping, view, where):
+    """The keys of `mapping`, for a loop over `mapping.keys()`, `.values()` or
+    `.items()` (`view`), which reads value number k as mapping[keys[k]]."""
+    if isinstance(mapping, Mapping):
+        return list(mapping)
+    raise UnsupportedSyntaxError(
+        f"{where}: a for loop over .{view}() of a {type(mapping).__name__}; adcompiler "
+        f"loops over .{view}() of dicts",
+        help=f"Instead: take them before the loop, `items = list(obj.{view}())`, and "
+        "loop over `items` (an object that is not a dict carries no derivative).")
+
+
+TEMPLATE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
+                        loop_sequence_tangent=loop_sequence_tangent)
+GENERATED_CODE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
+                              loop_sequence_tangent=loop_sequence_tangent)
+
+
+# -- forward mode's checks -----------------------------------------------------
+
+def real_values(what, where, *values):
+    """Refuse complex values, nested in tuples, lists and dicts too: the
+    differentiated arguments and tangents a jvp receives, the result and tangent
+    it returns (forward mode has no as_gradient or seed to check them)."""
+    for value in values:
+        if isinstance(value, (tuple, list)):
+            real_values(what, where, *value)
+        elif isinstance(value, dict):
+            real_values(what, where, *value.values())
+        else:
+            reject_complex(value, what, where)
+
+
+GENERATED_CODE_HELPERS.update(real_values=real_values)
+
+
+# Derivatives at points where a formula divides by zero (runtime_arrays).
+_SPECIAL_VALUE_HELPERS = {name: getattr(runtime_arrays, name) for name in (
+    "quotient_or_zero", "zero_at_zero_base", "power_log", "var_adjoint_a")}
+TEMPLATE_HELPERS.update(_SPECIAL_VALUE_HELPERS)
+GENERATED_CODE_HELPERS.update(_SPECIAL_VALUE_HELPERS)

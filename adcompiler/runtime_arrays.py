@@ -124,8 +124,23 @@ def float_dtype(*values):
 
 
 def is_float_dtype(dtype) -> bool:
-    """Whether a cast to `dtype` keeps derivatives (None keeps the input's dtype)."""
-    return dtype is None or np.dtype(dtype).kind in "fc"
+    """Whether a cast to `dtype` keeps derivatives (None keeps the input's dtype).
+    A cast to a complex dtype is refused: complex values are not differentiated
+    yet (a dtype held in a variable reaches here; a written one is refused when
+    compiling)."""
+    if dtype is None:
+        return True
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        from .errors import ComplexValueError
+        raise ComplexValueError(
+            f"a cast of a differentiated value to {np.dtype(dtype)} (astype, np.array, "
+            "np.asarray with a complex dtype); adcompiler differentiates real-valued "
+            "computations only",
+            help="Keep the real and imaginary parts in real arrays of their own, or "
+            "differentiate with a tool that supports complex derivatives. Complex "
+            "support is planned.")
+    return kind == "f"
 
 
 def reduced_axes(axis, ndim: int) -> tuple:
@@ -231,16 +246,69 @@ def _count(a, axis) -> float:
     return float(np.prod([shape[ax] for ax in reduced_axes(axis, len(shape))]))
 
 
+def _var_scale(a, axis, ddof):
+    """2 / (N - ddof); with ddof >= N NumPy's variance is nan or inf, and so is
+    its derivative (torch's too), instead of a ZeroDivisionError."""
+    with np.errstate(divide="ignore"):
+        return np.float64(2.0) / np.float64(_count(a, axis) - ddof)
+
+
 def var_adjoint(g, a, axis, ddof, keepdims):
     """Adjoint of np.var: 2 (a - mean) / (N - ddof) times the spread-back g."""
-    scale = 2.0 / (_count(a, axis) - ddof)
-    return expand_reduced(g, a, axis, keepdims) * _centred(a, axis) * scale
+    scale = _var_scale(a, axis, ddof)
+    with np.errstate(invalid="ignore"):
+        return expand_reduced(g, a, axis, keepdims) * _centred(a, axis) * scale
 
 
 def var_tangent(g, a, axis, ddof, keepdims):
     """Tangent of np.var: sum of 2 (a - mean) g / (N - ddof) over the reduced axes."""
-    scale = 2.0 / (_count(a, axis) - ddof)
-    return np.sum(_centred(a, axis) * g, axis=axis, keepdims=keepdims) * scale
+    scale = _var_scale(a, axis, ddof)
+    with np.errstate(invalid="ignore"):
+        return np.sum(_centred(a, axis) * g, axis=axis, keepdims=keepdims) * scale
+
+
+def var_adjoint_a(g, adjoint, a, axis, ddof, keepdims):
+    """Adjoint of var_adjoint(adjoint, a) with respect to `a` (it is linear in
+    `a`, through a - mean(a), a symmetric projection): the projection of
+    g times the spread-back adjoint, scaled. For second derivatives of np.var."""
+    scale = _var_scale(a, axis, ddof)
+    with np.errstate(invalid="ignore"):
+        return _centred(np.asarray(g) * expand_reduced(adjoint, a, axis, keepdims),
+                        axis) * scale
+
+
+def quotient_or_zero(numerator, denominator):
+    """numerator / denominator, with 0 where the denominator is 0: the derivative
+    of np.std, g / (2 std), where the spread is 0 (a constant row, an axis of
+    length 1) is 0, as torch has it, where the formula gives 0 / 0.
+
+        >>> quotient_or_zero(np.array([1.0, 1.0]), np.array([2.0, 0.0]))
+        array([0.5, 0. ])
+    """
+    if type(denominator) in (float, int) and type(numerator) in (float, int):
+        return numerator / denominator if denominator != 0 else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(denominator) == 0, 0.0, np.divide(numerator, denominator))
+
+
+def power_log(x, y, power):
+    """d(x ** y)/dy = x ** y * log(x), where `power` is x ** y; 0 where x == 0
+    and y >= 0 (zero_at_zero_base), and nan, not an error, where x < 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return zero_at_zero_base(power * np.log(x), x, y)
+
+
+def zero_at_zero_base(value, base, exponent):
+    """`value`, with 0 where base == 0 and exponent >= 0: d(x ** y)/dy there is 0
+    (0 ** y is constant in y: 0, or 1 at y == 0), as torch has it, where the
+    formula x ** y * log(x) gives 0 * -inf = nan.
+
+        >>> zero_at_zero_base(np.array([np.nan, 2.0]), np.array([0.0, 3.0]), 2.0)
+        array([0., 2.])
+    """
+    if type(base) in (float, int) and type(exponent) in (float, int):
+        return 0.0 if base == 0 and exponent >= 0 else value
+    return np.where((np.asarray(base) == 0) & (np.asarray(exponent) >= 0), 0.0, value)
 
 
 def cumsum_adjoint(g, a, axis):

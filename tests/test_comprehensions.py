@@ -17,7 +17,7 @@ import comprehension_cases as cases
 from error_checks import line_of
 from adcompiler.passes.fence import fence
 from adcompiler.passes.lower_comprehensions import lower_comprehensions
-from adcompiler.pipeline import dump
+from adcompiler.pipeline import dump, lowered
 from adcompiler.printer import to_source
 from adcompiler.source import parse_function
 from oracles import assert_close, finite_difference_gradient, torch_gradients
@@ -214,10 +214,12 @@ def test_lowered_stage_turns_the_comprehension_loops_into_index_loops():
     assert dump(cases.weighted_row_products, "lower") == textwrap.dedent("""
         def weighted_row_products(w, A, B):
             _sum = 0
-            for _k in range(min(len(A), len(B))):
+            _seq = loop_sequence(A, 'comprehension_cases.py:45')
+            _seq2 = loop_sequence(B, 'comprehension_cases.py:45')
+            for _k in range(min(len(_seq), len(_seq2))):
                 i = _k + 1
-                a = A[_k]
-                b = B[_k]
+                a = _seq[_k]
+                b = _seq2[_k]
                 _sum = _sum + i * np.sum(w * a * b)
             return _sum
         """).lstrip()
@@ -237,7 +239,8 @@ def test_lowered_statements_keep_the_comprehensions_line():
 # -- Python's semantics: scope and evaluation order ------------------------------------
 
 def run_lowered(function, args):
-    namespace = dict(function.__globals__)
+    # With the runtime helpers lowering calls (loop_sequence), bound as it binds them.
+    namespace = {**function.__globals__, **lowered(function).bound}
     exec(dump(function, "lower"), namespace)
     return namespace[function.__name__](*args)
 

@@ -22,7 +22,6 @@ CASES_FILE = "errors_cases.py"
     (cases.sets_an_attribute, "assignments to attributes", "y.shape = (3,)"),
     (cases.bare_return, "'return' without a value", "return\n"),
     (cases.may_end_without_return, "final 'return <value>'", "def may_end_without_return"),
-    (cases.loops_over_dict_items, "for loops over iterators and dict views", "weights.items()"),
     (cases.unpacks_too_many, "unpacks 3 values from each item, but each item has 2",
      "for a, b, c"),
     (cases.reverses_enumerate, "reversed() of enumerate()", "reversed(enumerate"),

@@ -181,15 +181,16 @@ GOLDEN_LOWERED = {
     cases.rows: """
         def rows(xs, w):
             s = 0.0
-            for _k in range(len(xs)):
-                row = xs[_k]
+            _seq = loop_sequence(xs, 'lower_control_cases.py:102')
+            for _k in range(len(_seq)):
+                row = _seq[_k]
                 s = s + np.sum(row * w)
             return s
         """,
     cases.sequence_reassigned_in_loop: """
         def sequence_reassigned_in_loop(xs):
             s = 0.0
-            _seq = xs
+            _seq = loop_sequence(xs, 'lower_control_cases.py:138')
             for _k in range(len(_seq)):
                 row = _seq[_k]
                 xs = xs * 2.0
@@ -199,27 +200,34 @@ GOLDEN_LOWERED = {
     cases.enumerate_zip_and_tuples: """
         def enumerate_zip_and_tuples(xs, ys):
             s = 0.0
-            for i in range(min(len(xs), len(ys))):
-                a = xs[i]
-                b = ys[i]
+            _seq = loop_sequence(xs, 'lower_control_cases.py:109')
+            _seq2 = loop_sequence(ys, 'lower_control_cases.py:109')
+            for i in range(min(len(_seq), len(_seq2))):
+                a = _seq[i]
+                b = _seq2[i]
                 s = s + np.sum(a * b) * i
-            for _k in range(len(xs)):
+            _seq3 = loop_sequence(xs, 'lower_control_cases.py:111')
+            for _k in range(len(_seq3)):
                 i = _k + 1
-                a = xs[_k]
+                a = _seq3[_k]
                 s = s + np.sum(a) / i
-            for _k2 in range(min(len(xs), len(ys))):
-                pair = xs[_k2], ys[_k2]
+            _seq4 = loop_sequence(xs, 'lower_control_cases.py:113')
+            _seq5 = loop_sequence(ys, 'lower_control_cases.py:113')
+            for _k2 in range(min(len(_seq4), len(_seq5))):
+                pair = _seq4[_k2], _seq5[_k2]
                 s = s + np.sum(pair[0])
             return s
         """,
     cases.unpack_items: """
         def unpack_items(pairs, nested):
             s = 0.0
-            for _k in range(len(pairs)):
-                a, b = pairs[_k]
+            _seq = loop_sequence(pairs, 'lower_control_cases.py:120')
+            for _k in range(len(_seq)):
+                a, b = _seq[_k]
                 s = s + a * b
-            for _k2 in range(len(nested)):
-                _item = nested[_k2]
+            _seq2 = loop_sequence(nested, 'lower_control_cases.py:122')
+            for _k2 in range(len(_seq2)):
+                _item = _seq2[_k2]
                 a = _item[0]
                 b, c = _item[1]
                 s = s + a * b * c
@@ -228,7 +236,7 @@ GOLDEN_LOWERED = {
     cases.reversed_loops: """
         def reversed_loops(xs):
             s = 0.0
-            _seq = xs[::-1]
+            _seq = loop_sequence(xs, 'lower_control_cases.py:129')[::-1]
             for _k in range(len(_seq)):
                 row = _seq[_k]
                 s = s * 0.5 + np.sum(row)
@@ -239,11 +247,12 @@ GOLDEN_LOWERED = {
     cases.break_over_enumerate: """
         def break_over_enumerate(xs):
             s = 0.0
+            _seq = loop_sequence(xs, 'lower_control_cases.py:146')
             _k = 0
             _break = False
-            while not _break and _k < len(xs):
+            while not _break and _k < len(_seq):
                 i = _k
-                row = xs[_k]
+                row = _seq[_k]
                 _k = _k + 1
                 if np.sum(row) > 1.0:
                     _break = True
@@ -326,7 +335,8 @@ RUNS = {
 
 
 def run_lowered(function, args):
-    namespace = dict(function.__globals__)
+    # With the runtime helpers lowering calls (loop_sequence), bound as it binds them.
+    namespace = {**function.__globals__, **lowered(function).bound}
     exec(dump(function, "lower"), namespace)
     return namespace[function.__name__](*args)
 

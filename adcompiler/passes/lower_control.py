@@ -6,8 +6,10 @@ Input: a fenced FunctionDef. Besides the fenced language it may contain
 `break` and `continue` at any depth of a loop, `return <value>` anywhere
 (every path ends in one, or in a `raise`), `for ... else` and `while ...
 else`, and `for` loops whose target is a name or a nested tuple of names, over
-a sequence: an array (its first axis), a list, a tuple, `range(...)`,
-`enumerate(...)`, `zip(...)` or `reversed(...)` of those.
+anything Python iterates (an array's first axis, a list, a tuple, a dict's
+keys, a set, an iterator), `range(...)`, `d.keys()`, `d.values()`, `d.items()`,
+`list(...)`/`tuple(...)` of those, and `enumerate(...)`, `zip(...)` or
+`reversed(...)` of those.
 
 Output: the same function in the language normalisation expects:
 
@@ -31,8 +33,19 @@ other (they are never differentiated):
     for ... break  (or return) the `for` turns into a `while` over a counter, so
                    the loop stops early and its variable ends as in Python
     loop else      after the loop, under `if not _break:` (when it can break)
-    for x in X     `for _k in range(len(X)): x = X[_k]`; `enumerate` indexes,
-                   `zip` takes the shortest length, `reversed(X)` is `X[::-1]`
+    for x in X     `_seq = loop_sequence(X, 'file.py:12')` and
+                   `for _k in range(len(_seq)): x = _seq[_k]`: what X is becomes
+                   known only when the loop runs, and runtime.loop_sequence
+                   turns it into what Python iterates (a dict into its keys, a
+                   set or an iterator into the list of its items, a sequence
+                   unchanged). A list or tuple display, a variable bound only to
+                   those, and ranges are indexed directly. `enumerate` indexes,
+                   `zip` takes the shortest length, `reversed(X)` is `_seq[::-1]`
+    for k, v in d.items()
+                   `_keys = loop_keys(d, 'items', ...)`, `k = _keys[_k]`,
+                   `v = d[_keys[_k]]`: values are read by key, so they carry
+                   derivatives through the dict read's rule (`.keys()`,
+                   `.values()` alike)
 
 A function with none of these constructs comes out unchanged. A flag is set
 only where code that runs later reads it (a `continue` ending the body, or a
@@ -59,25 +72,37 @@ variables and calls to `len`, `range` and `min`: resolve then records the new
 variables as locals and identifies the calls like the user's own, so no later
 pass can tell written code from lowered code and nothing here fakes an
 annotation. Whether `enumerate`, `zip` and the rest are the builtins is asked
-of the same lookup resolve uses.
+of the same lookup resolve uses; the runtime helpers it calls are bound in
+`parsed.bound`, as bind_methods binds methods.
+
+The pass also refuses complex literals, `complex(...)` and complex dtypes
+written in the function (`refuse_complex`): it sees every function compiled,
+before anything is rewritten.
 """
 
 from __future__ import annotations
 
 import builtins
+import os
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import nodes
-from ..errors import UnsupportedSyntaxError
+from ..errors import ComplexValueError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
 from .resolve import local_names
 
-# Calls whose result is an iterator or a dict view: no len(), no indexing.
-_ITERATORS = ("map", "filter", "iter")
+# Calls whose result is an iterator: no len(), no indexing. Each has a loop
+# that compiles in its place (the rewrite the error suggests).
+_ITERATORS = {
+    "map": "call the function in the loop: `for x in xs: y = f(x)`",
+    "filter": "test in the loop: `for x in xs: if keep(x): ...`",
+    "iter": "loop over the sequence itself: `for x in xs`",
+}
 _DICT_VIEWS = ("items", "keys", "values")
 
 
@@ -92,9 +117,25 @@ class _Loop:
 # What a `for` loop iterates, as a tree: sequences at the leaves.
 @dataclass
 class _Sequence:
-    expr: gast.AST          # as written; `reversed(X)` becomes `X[::-1]`
+    expr: gast.AST          # as written; for a range, `reversed(r)` becomes `r[::-1]`
     is_range: bool
     held: gast.AST | None = None   # the name (or constant) holding it in the loop
+    # Whether the object's type is unknown when compiling: then a runtime
+    # helper (runtime.loop_sequence) turns it into what Python iterates, a
+    # dict into its keys, say, since `X[_k]` on a dict would read a value by key.
+    dispatch: bool = False
+    reverse: bool = False   # reversed(X) of a sequence that is not a range
+
+
+@dataclass
+class _DictView:
+    """`d.keys()`, `d.values()` or `d.items()`: read by key, `d[_keys[_k]]`, so
+    that the values carry derivatives through the dict read's rule."""
+    expr: gast.AST
+    kind: str
+    held: gast.AST | None = None   # the dict
+    keys: gast.AST | None = None   # the list of its keys, taken when the loop starts
+    snapshot: bool = False         # list(d.values()): a copy, taken when the loop starts
 
 
 @dataclass
@@ -132,9 +173,14 @@ class _Lowering:
         self.returned = None  # named when a return first needs the flag
         self.kinds = {"break", "continue"} | ({"return"} if early else set())
         counts = nodes.assignment_counts(parsed.tree)
-        self.ranges = {n.targets[0].id for n in gast.walk(parsed.tree)
-                       if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
-                       and counts[n.targets[0].id] == 1 and self.is_builtin_call(n.value, "range")}
+        self.ranges: set = set()
+        # Bound once to a range, or to a variable so bound (reversed, `r[::-1]`):
+        # generated gradient code holds `_range` and `_iter = _range[::-1]`.
+        for n in gast.walk(parsed.tree):
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
+                    counts[n.targets[0].id] == 1 and self.is_range(n.value):
+                self.ranges.add(n.targets[0].id)
+        self.displays = _sequence_displays(parsed.tree, self.is_range)
 
     # -- statements -------------------------------------------------------
     def function(self, tree: gast.FunctionDef) -> None:
@@ -294,19 +340,45 @@ class _Lowering:
             if keywords or not args:
                 self.unsupported_iterable(expr, "zip() with keywords")
             return _Zipped([self.view(arg, stmt) for arg in args])
+        if (self.is_builtin_call(expr, "list") or self.is_builtin_call(expr, "tuple")) and \
+                len(args) == 1 and not keywords and not isinstance(args[0], gast.Starred):
+            # A copy of a sequence holds the same items (a row of an array is a
+            # view either way); of a dict view, see held_dict.
+            inner = self.view(args[0], stmt)
+            for leaf in _leaves(inner):
+                if isinstance(leaf, _DictView):
+                    leaf.snapshot = True
+            return inner
         if self.is_builtin_call(expr, "reversed"):
             inner = self.view(args[0], stmt) if len(args) == 1 and not keywords else None
-            if not isinstance(inner, _Sequence):
-                self.unsupported_iterable(expr, "reversed() of enumerate(), zip() or several "
-                                          "arguments")
+            if not isinstance(inner, _Sequence) or inner.reverse:
+                self.unsupported_iterable(expr, "reversed() of enumerate(), zip(), a dict "
+                                          "view, reversed() or several arguments")
+            if not inner.is_range:
+                inner.reverse = True
+                return inner
             backwards = gast.Subscript(value=inner.expr, slice=gast.Slice(
                 lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())
             return _Sequence(nodes.located(backwards, expr), inner.is_range)
-        if any(self.is_builtin_call(expr, name) for name in _ITERATORS) or (
-                isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
-                and expr.func.attr in _DICT_VIEWS):
-            self.unsupported_iterable(expr, "iterators and dict views")
-        return _Sequence(expr, self.is_range(expr))
+        for name, rewrite in _ITERATORS.items():
+            if self.is_builtin_call(expr, name):
+                self.unsupported_iterable(expr, f"{name}()", f"Instead: {rewrite}.")
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
+                expr.func.attr in _DICT_VIEWS:
+            if expr.args or expr.keywords:
+                self.unsupported_iterable(expr, f".{expr.func.attr}() with arguments")
+            return _DictView(expr.func.value, expr.func.attr)
+        is_range = self.is_range(expr)
+        return _Sequence(expr, is_range, dispatch=not is_range and not self.is_display(expr))
+
+    def is_display(self, expr) -> bool:
+        """A list or tuple display, a string, or a variable only ever bound to a
+        list or tuple display: iterated by index as it is, no dispatch needed."""
+        if isinstance(expr, (gast.List, gast.Tuple)):
+            return True
+        if isinstance(expr, gast.Constant):
+            return isinstance(expr.value, (str, bytes))
+        return isinstance(expr, gast.Name) and expr.id in self.displays
 
     def is_range(self, expr) -> bool:
         """`range(...)`, a variable only ever bound to one (`_range` in
@@ -324,7 +396,21 @@ class _Lowering:
         """Evaluate the loop's sequences once, before it, as Python does; a
         variable the loop does not assign is used as it is."""
         if isinstance(view, _Sequence):
-            view.held = self.held(view.expr, "_range" if view.is_range else "_seq", stmt, before)
+            expr = view.expr
+            if view.dispatch:
+                expr = nodes.call(self.runtime_helper("loop_sequence"),
+                                  [expr, nodes.const(self.where(expr))])
+            if view.reverse:
+                expr = gast.Subscript(value=expr, slice=gast.Slice(
+                    lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())
+            expr = nodes.located(expr, view.expr) if expr is not view.expr else expr
+            view.held = self.held(expr, "_range" if view.is_range else "_seq", stmt, before)
+        elif isinstance(view, _DictView):
+            view.held = self.held_dict(view.expr, stmt, before, view.snapshot)
+            keys = nodes.call(self.runtime_helper("loop_keys"), [
+                nodes.clone(view.held), nodes.const(view.kind),
+                nodes.const(self.where(view.expr))])
+            view.keys = self.held(nodes.located(keys, view.expr), "_keys", stmt, before)
         elif isinstance(view, _Enumerated):
             self.hold(view.inner, stmt, before)
             if view.start is not None:
@@ -341,9 +427,40 @@ class _Lowering:
         before.append(nodes.located(nodes.assign(variable, expr), stmt))
         return nodes.name(variable)
 
+    def held_dict(self, expr, stmt, before: list, snapshot: bool) -> gast.AST:
+        """The dict a view loop reads its values from. Python's view is live: it
+        sees the loop's own writes `d[k] = v`, so a dict variable is read as it
+        is (held from the start only when the loop binds the name to another
+        dict, which the view would not see). `list(d.values())` is a copy, the
+        same as the view while the loop does not write into the dict."""
+        name = expr.id if isinstance(expr, gast.Name) else None
+        writes = name is not None and any(
+            isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store)
+            and isinstance(node.value, gast.Name) and node.value.id == name
+            for node in gast.walk(stmt))
+        if writes and snapshot:
+            raise UnsupportedSyntaxError(
+                f"this loop iterates a copy of the values of {name} (list(...) of "
+                f"{name}.values() or .items()) while its body writes into {name}, and "
+                f"adcompiler reads the values from {name} itself",
+                self.parsed.location(expr),
+                help=f"Instead: copy the values before the loop, `values = [{name}[k] for k "
+                f"in {name}]`, and loop over `values`.")
+        if writes and name in nodes.names_stored(stmt):
+            raise UnsupportedSyntaxError(
+                f"this loop iterates {name}.values() or .items() while its body both "
+                f"writes into {name} and binds the name {name} again, so which dict "
+                f"each value comes from is not what the loop reads",
+                self.parsed.location(expr),
+                help=f"Instead: loop over the keys and read the values where you need "
+                f"them: `for k in {name}: v = {name}[k]`.")
+        return self.held(expr, "_dict", stmt, before)
+
     def length(self, view) -> gast.AST:
         if isinstance(view, _Sequence):
             return nodes.call(self.builtin("len", view.expr), [nodes.clone(view.held)])
+        if isinstance(view, _DictView):
+            return nodes.call(self.builtin("len", view.expr), [nodes.clone(view.keys)])
         if isinstance(view, _Enumerated):
             return self.length(view.inner)
         lengths = [self.length(part) for part in view.parts]
@@ -356,6 +473,12 @@ class _Lowering:
         if isinstance(view, _Sequence):
             return gast.Subscript(value=nodes.clone(view.held), slice=nodes.name(counter),
                                   ctx=gast.Load())
+        if isinstance(view, _DictView):
+            key = gast.Subscript(value=nodes.clone(view.keys), slice=nodes.name(counter),
+                                 ctx=gast.Load())
+            value = gast.Subscript(value=nodes.clone(view.held), slice=nodes.clone(key),
+                                   ctx=gast.Load())
+            return {"keys": key, "values": value}.get(view.kind, [key, value])
         if isinstance(view, _Enumerated):
             index = nodes.name(counter) if view.start is None else \
                 nodes.add(nodes.name(counter), nodes.clone(view.start))
@@ -416,13 +539,63 @@ class _Lowering:
                 help=f"Instead: rename your {name!r}.")
         return nodes.name(name)
 
-    def unsupported_iterable(self, expr, what: str):
+    def unsupported_iterable(self, expr, what: str, help: str = ""):
         raise UnsupportedSyntaxError(
             f"for loops over {what} are not supported by adcompiler",
             self.parsed.location(expr),
-            help="Instead: loop over an array, a list, a tuple or a range, or over "
-            "enumerate(), zip() or reversed() of those; wrap an iterator or a dict view "
-            "in list(...).")
+            help=help or "Instead: loop over an array, a list, a tuple, a dict, a range, "
+            "d.keys(), d.values() or d.items(), or over enumerate(), zip() or reversed() "
+            "of those.")
+
+    # -- runtime helpers --------------------------------------------------
+    def where(self, node) -> str:
+        """`file.py:line` of `node`, for the errors runtime helpers raise (the
+        file's base name keeps generated code the same wherever it is compiled)."""
+        location = self.parsed.location(node)
+        return f"{os.path.basename(location.filename)}:{location.lineno}"
+
+    def runtime_helper(self, name: str) -> gast.Name:
+        """A reference to adcompiler.runtime's `name`, bound like the methods
+        bind_methods binds (`parsed.bound`), under a name the function's code
+        and module do not use otherwise."""
+        from .. import runtime
+        value = getattr(runtime, name)
+        alias, suffix = name, 1
+        while True:
+            found, existing = self.parsed.lookup(alias)
+            if found and existing is value:
+                break
+            if not found and alias not in self.namer.taken:
+                break
+            suffix += 1
+            alias = f"{name}{suffix}"
+        self.namer.taken.add(alias)
+        self.parsed.bound[alias] = value
+        reference = nodes.name(alias)
+        nodes.annotate(reference, "value", value)
+        return reference
+
+
+def _leaves(view) -> list:
+    """The sequences and dict views at the leaves of a view tree."""
+    if isinstance(view, _Enumerated):
+        return _leaves(view.inner)
+    if isinstance(view, _Zipped):
+        return [leaf for part in view.parts for leaf in _leaves(part)]
+    return [view]
+
+
+def _sequence_displays(tree: gast.FunctionDef, is_range) -> set[str]:
+    """Variables bound only by assignments of list or tuple displays (`hs = []`)
+    or of ranges: the compiler knows what iterating them means."""
+    by_display = {id(node.targets[0]) for node in gast.walk(tree)
+                  if isinstance(node, gast.Assign) and len(node.targets) == 1
+                  and isinstance(node.targets[0], gast.Name)
+                  and (isinstance(node.value, (gast.List, gast.Tuple)) or is_range(node.value))}
+    stores = [node for node in gast.walk(tree) if isinstance(node, gast.Name)
+              and isinstance(node.ctx, (gast.Store, gast.Param))]
+    return {node.id for node in stores} - {node.id for node in stores
+                                            if id(node) not in by_display}
 
 
 def _none_set(flags: list, test: gast.AST | None = None) -> gast.AST:
@@ -448,5 +621,59 @@ def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 def lower_control(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite `parsed.tree` into the language described in the module docstring."""
+    refuse_complex(parsed)
     lower_function(parsed, parsed.tree)
     return parsed
+
+
+def refuse_complex(parsed: ParsedFunction) -> None:
+    """Refuse what makes complex values where it is written: complex literals
+    (`1j`), `complex(...)` and NumPy's complex types, complex dtypes
+    (`dtype=complex`, `astype("complex128")`). Complex numbers are not
+    differentiated yet, and forward mode would give wrong tangents through them
+    (of np.abs, np.conj, np.imag); what arises only at run time is refused there
+    (runtime.real_values, as_gradient, the casts' rules)."""
+    local = local_names(parsed.tree)
+
+    def value_of(node):
+        if isinstance(node, gast.Name):
+            return parsed.lookup(node.id) if node.id not in local else (False, None)
+        if isinstance(node, gast.Attribute):
+            found, base = value_of(node.value)
+            if found and hasattr(base, node.attr):
+                return True, getattr(base, node.attr)
+        return False, None
+
+    def is_complex_type(node) -> bool:
+        found, value = value_of(node)
+        return found and isinstance(value, type) and (
+            value is complex or issubclass(value, np.complexfloating))
+
+    def names_complex_dtype(node) -> bool:
+        if isinstance(node, gast.Constant) and isinstance(node.value, str):
+            try:
+                return np.dtype(node.value).kind == "c"
+            except TypeError:
+                return False
+        return is_complex_type(node)
+
+    for node in gast.walk(parsed.tree):
+        what = None
+        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+            what = f"the complex literal {node.value!r}"
+        elif isinstance(node, gast.Call):
+            dtypes = [k.value for k in node.keywords if k.arg == "dtype"]
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "astype":
+                dtypes += node.args[:1]
+            if is_complex_type(node.func):
+                what = "a call of a complex type"
+            elif any(names_complex_dtype(d) for d in dtypes) or any(
+                    is_complex_type(arg) for arg in node.args):
+                what = "a complex dtype"
+        if what:
+            raise ComplexValueError(
+                f"{what} in a function adcompiler differentiates; it differentiates "
+                "real-valued computations only", parsed.location(node),
+                help="Instead: keep real and imaginary parts in real variables of their "
+                "own (e^(i x) as np.cos(x) and np.sin(x)), or differentiate with a tool "
+                "that supports complex derivatives. Complex support is planned.")

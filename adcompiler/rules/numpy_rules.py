@@ -19,9 +19,11 @@ RULES = [
     pointwise(np.subtract, "x, y", x="g", y="-g"),
     pointwise(np.multiply, "x, y", x="g * y", y="g * x"),
     pointwise(np.divide, "x, y", x="g / y", y="-g * result / y"),
-    pointwise(np.power, "x, y", x="g * y * x ** (y - 1)", y="g * result * np.log(x)"),
+    # d/dy is 0 where x == 0 <= y (0 ** y is constant there), as torch has it.
+    pointwise(np.power, "x, y", x="g * y * x ** (y - 1)",
+              y="g * power_log(x, y, result)"),
     pointwise(np.float_power, "x, y", x="g * y * np.float_power(x, y - 1)",
-              y="g * result * np.log(x)"),
+              y="g * power_log(x, y, result)"),
     pointwise(np.negative, "x", x="-g"),
     pointwise(np.positive, "x", x="g"),
     pointwise(np.reciprocal, "x", x="-g * result * result"),
@@ -130,8 +132,12 @@ RULES = [
                 adjoint={"a": "var_adjoint(g, a, axis, ddof, keepdims)"},
                 tangent={"a": "var_tangent(g, a, axis, ddof, keepdims)"}),
     linear_rule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-                adjoint={"a": "var_adjoint(g / (2.0 * result), a, axis, ddof, keepdims)"},
-                tangent={"a": "var_tangent(g, a, axis, ddof, keepdims) / (2.0 * result)"}),
+                # 0 where the spread is 0 (torch's convention): std is not
+                # differentiable there, and constant along an axis of length 1.
+                adjoint={"a": "var_adjoint(quotient_or_zero(g, 2.0 * result), a, axis, ddof, "
+                              "keepdims)"},
+                tangent={"a": "quotient_or_zero(var_tangent(g, a, axis, ddof, keepdims), "
+                              "2.0 * result)"}),
     linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None",
                 adjoint={"a": "cumsum_adjoint(g, a, axis)"},
                 tangent={"a": "np.cumsum(g, axis=axis)"}),
@@ -191,7 +197,7 @@ NOTES = {
     np.prod: "exact when elements are zero (products of the others, no division)",
     np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
     np.var: "`ddof`; `mean`/`correction`/`where` not supported",
-    np.std: "`ddof`; infinite derivative where the spread is 0",
+    np.std: "`ddof`; derivative 0 where the spread is 0 (as torch)",
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
                 "`returned=True` not supported",
     np.real: "real inputs only",

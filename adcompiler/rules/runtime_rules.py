@@ -10,7 +10,7 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 import builtins
 
 from .. import runtime, runtime_arrays, runtime_effects, runtime_linalg
-from .registry import linear_rule, nondifferentiable
+from .registry import linear_rule, nondifferentiable, pointwise
 
 RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
@@ -100,4 +100,54 @@ RULES = [
                 tangent={"t": "norm_tangent(g, x, norm, ord, axis, keepdims)",
                          "x": "two_norm_tangent(t, g, norm, ord, axis, keepdims)",
                          "norm": "-g * two_norm_tangent(t, x, norm, ord, axis, keepdims) / norm"}),
+]
+
+
+# A for loop's sequence (lower_control.py): the identity for what is iterated
+# as it is, a zero for a dict's keys. Its adjoint and tangent are linear, each
+# the other's transpose.
+RULES += [
+    *nondifferentiable(runtime.loop_keys),
+    linear_rule(runtime.loop_sequence, "iterable, where",
+                adjoint={"iterable": "loop_sequence_adjoint(g, iterable, where)"},
+                tangent={"iterable": "loop_sequence_tangent(g, iterable, where)"}),
+    linear_rule(runtime.loop_sequence_adjoint, "adjoint, iterable, where",
+                adjoint={"adjoint": "loop_sequence_tangent(g, iterable, where)"},
+                tangent={"adjoint": "loop_sequence_adjoint(g, iterable, where)"}),
+    linear_rule(runtime.loop_sequence_tangent, "tangent, iterable, where",
+                adjoint={"tangent": "loop_sequence_adjoint(g, iterable, where)"},
+                tangent={"tangent": "loop_sequence_tangent(g, iterable, where)"}),
+]
+
+# Forward mode's check that arguments, tangents and results are real: no derivative.
+RULES += nondifferentiable(runtime.real_values)
+
+# Masks of derivatives at points where their formula divides by zero: linear in
+# the value masked; the mask is piecewise constant in the rest.
+RULES += [
+    pointwise(runtime_arrays.quotient_or_zero, "numerator, denominator",
+              numerator="quotient_or_zero(g, denominator)",
+              denominator="-quotient_or_zero(g * result, denominator)"),
+    pointwise(runtime_arrays.zero_at_zero_base, "value, base, exponent",
+              value="zero_at_zero_base(g, base, exponent)"),
+    # The partials come masked, so that a masked (zero) adjoint never meets
+    # log(0) = -inf in a product (0 * inf = nan in second derivatives).
+    pointwise(runtime_arrays.power_log, "x, y, power",
+              x="g * zero_at_zero_base(power / x, x, y)",
+              power="g * zero_at_zero_base(np.log(x), x, y)"),
+]
+
+# np.var's adjoint and tangent are bilinear: in the derivative they carry and in
+# `a` (through a - mean(a)), for second derivatives of np.var and np.std.
+RULES += [
+    linear_rule(runtime_arrays.var_adjoint, "adjoint, a, axis, ddof, keepdims",
+                adjoint={"adjoint": "var_tangent(g, a, axis, ddof, keepdims)",
+                         "a": "var_adjoint_a(g, adjoint, a, axis, ddof, keepdims)"},
+                tangent={"adjoint": "var_adjoint(g, a, axis, ddof, keepdims)",
+                         "a": "var_adjoint(adjoint, g, axis, ddof, keepdims)"}),
+    linear_rule(runtime_arrays.var_tangent, "t, a, axis, ddof, keepdims",
+                adjoint={"t": "var_adjoint(g, a, axis, ddof, keepdims)",
+                         "a": "var_adjoint_a(t, g, a, axis, ddof, keepdims)"},
+                tangent={"t": "var_tangent(g, a, axis, ddof, keepdims)",
+                         "a": "var_tangent(t, g, axis, ddof, keepdims)"}),
 ]
