@@ -452,7 +452,11 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
 # In-place effects, rewritten as updated copies (runtime_effects.py).
 TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
                         sort_in_place=runtime_effects.sort_in_place,
-                        check_unshared=runtime_effects.check_unshared)
+                        check_unshared=runtime_effects.check_unshared,
+                        check_distinct=runtime_effects.check_distinct,
+                        writes_through=runtime_effects.writes_through,
+                        is_view_of=runtime_effects.is_view_of,
+                        reads_change=runtime_effects.reads_change)
 
 # Everything generated code may reference besides templates' helpers.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}

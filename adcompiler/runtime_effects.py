@@ -82,3 +82,43 @@ def check_unshared(updated, operator, others, names, where):
     shared = [name for name, other in zip(names, others) if _shares(updated, other)]
     if shared:
         raise SharedMemoryError(where.format(shared=", ".join(shared)))
+
+
+def writes_through(value, operator) -> bool:
+    """Whether `value <operator>= ...` changes the object itself (arrays, lists)
+    rather than binding a new one (numbers, tuples)."""
+    return _in_place_type(value, operator)
+
+
+def is_view_of(base, derived, how) -> bool:
+    """Whether `derived`, just read out of `base` (`how`: an "item", a
+    "transpose", a "reshape", or a "copy" of base), is part of base's object,
+    so that changing it in place changes base: base itself, a NumPy view (not a
+    copy, not a scalar), or an element object of a list, tuple or dict."""
+    if derived is base or how == "copy":
+        return derived is base
+    if isinstance(base, _ndarray):
+        return isinstance(derived, _ndarray) and _shares(derived, base)
+    return isinstance(base, (list, tuple, dict))
+
+
+def reads_change(base, derived, is_view, changed, in_place) -> bool:
+    """Whether `derived` (read out of `base`, a view of it when `is_view`)
+    sees an in-place change of the object `changed`: every view of an array
+    does; of a container's elements, only the changed one, if changed in place."""
+    if not is_view:
+        return False
+    if isinstance(base, _ndarray) and derived is not base:
+        return True
+    return bool(in_place) and (derived is changed or _shares(changed, derived))
+
+
+def check_distinct(updated, others, names, where):
+    """Raise `SharedMemoryError` if the argument `updated`, which the function
+    changes in place, shares an object with another argument (the caller
+    passed the same array twice, or a list and one of its arrays): Python
+    would change both, adcompiler's derivative only the one."""
+    shared = [name for name, other in zip(names, others)
+              if _shares(updated, other) or _shares(other, updated)]
+    if shared:
+        raise SharedMemoryError(where.format(shared=", ".join(shared)))

@@ -68,6 +68,13 @@ class StatementAdjoints:
             if self._active(value):
                 return self._comment(stmt) + [self.accumulate(value.id, popped, zero)]
             return [nodes.expr_stmt(popped)]
+        if nodes.list_method(call, "pop") and self.activity.is_active_list(call.func.value):
+            # A discarded `L.pop()` still took an entry off L: the sweep puts a
+            # zero adjoint back, so that the pop of its push (`dv = dL.pop()`)
+            # finds one. A plain 0.0 is a zero of any shape: the value is gone.
+            store = call.func.value.id
+            return self._comment(stmt) + [nodes.expr_stmt(
+                self._list_op(store, "append", [nodes.const(0.0)]))]
         if self.activity.passes_active_list(call):
             raise UnsupportedSyntaxError(
                 "a call that stores differentiated values in a list and discards its result "
@@ -99,6 +106,9 @@ class StatementAdjoints:
             return []
         if target in zero:
             return []  # nothing flows back from a zero adjoint
+        if primitive_of(rhs) is runtime.setitem and len(rhs.args) == 3 and \
+                self.activity.is_active_list(rhs.args[0]):
+            return self._comment(stmt) + self.list_write(target, rhs, zero)
         code, contributions = self.contributions(stmt, target, rhs)
         own = []
         for variable, expr in contributions:
@@ -160,6 +170,29 @@ class StatementAdjoints:
                                           [contribution, nodes.clone(atom)])
             out.append((atom.id, contribution))
         return code, out
+
+    def list_write(self, target: str, rhs: gast.Call, zero: set) -> list:
+        """`T = setitem(L, i, v)` for a list L (`L[i] = v`): the entry of T's
+        adjoint list at i goes to v, and the rest is L's (the entry L held at i
+        was replaced, so nothing after this statement reads it through L):
+
+            dv = dv + dT[i]
+            dL = setitem(dT, i, 0.0)         (added to dL when T is another name)
+        """
+        store, index, value = rhs.args
+        adjoint = nodes.name(self.ctx.namer.adjoint(target))
+        code = []
+        if self._active(value):
+            entry = gast.Subscript(value=nodes.clone(adjoint), slice=nodes.clone(index),
+                                   ctx=gast.Load())
+            code.append(self.accumulate(value.id, entry, zero))
+        rest = nodes.call(nodes.name(self.ctx.helper("setitem")),
+                          [nodes.clone(adjoint), nodes.clone(index), nodes.const(0.0)])
+        if store.id == target:
+            code.append(nodes.assign(self.ctx.namer.adjoint(target), rest))
+        else:
+            code.append(self.accumulate(store.id, rest, zero))
+        return code
 
     def _refuse_list_update(self, stmt, what: str):
         raise UnsupportedSyntaxError(

@@ -47,6 +47,7 @@ from ..source import parse_function
 from . import effects
 from .activity import is_user_function
 from .anf import primitive_of
+from .derivations import Derivations, inverse_axes
 
 # Calls whose result may be (a view of) their first argument.
 VIEW_FUNCTIONS = (
@@ -127,7 +128,15 @@ class _Sharing:
         self.before[id(stmt)] = _join(self.before.get(id(stmt), {}), state)
         if isinstance(stmt, gast.Assign):
             state = dict(state)
-            state[stmt.targets[0].id] = self.value(stmt.value, state, stmt)
+            target = stmt.targets[0].id
+            value = self.value(stmt.value, state, stmt)
+            if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR) \
+                    and nodes.annotation(stmt, "mutated") is None:
+                # Changed in place, the object stays what it was (and a number
+                # rebound by `x += v` is a new one: both, to be safe).
+                old = state.get(target, _EMPTY)
+                value = (old[0] | value[0], old[1] | value[1])
+            state[target] = value
             return state
         if isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
             store = state.get(stmt.value.func.value.id, _EMPTY)[0]
@@ -188,16 +197,19 @@ class _Sharing:
         arguments = nodes.call_arguments(rhs)
         if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
             return self.element(rhs.args[0], state)
-        if _identity_in(primitive, CONTAINER_COPIES):
+        if primitive is _loop_sequence() and rhs.args:
+            return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
+        if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
             return fresh, held
         rule = registry.lookup(primitive) if primitive is not None else None
         if rule is not None and not is_user_function(primitive):
-            # A new array; an updated copy of a container still holds its elements.
-            held = frozenset().union(*[self.operand(a, state)[1] for a in arguments])
+            # A new array or number; an updated copy of a container still holds
+            # its elements.
             if primitive is _SETITEM and len(rhs.args) == 3:
-                held |= _whole(self.operand(rhs.args[2], state))
-            return fresh, held
+                return fresh, self.operand(rhs.args[0], state)[1] | \
+                    _whole(self.operand(rhs.args[2], state))
+            return fresh, frozenset()
         # A user function or an unknown callable may return any object it
         # was given, or part of one.
         given = list(arguments)
@@ -226,6 +238,13 @@ def _runtime_setitem():
 
 
 _SETITEM = _runtime_setitem()
+
+
+def _loop_sequence():
+    """What lowered `for` loops iterate (lower_control.py): the iterable itself
+    for arrays, lists and tuples."""
+    from .. import runtime
+    return getattr(runtime, "loop_sequence", None)
 
 
 # -- effects of the user's helpers ----------------------------------------------
@@ -359,10 +378,18 @@ def _is_name(node, name: str) -> bool:
 
 # -- the pass -----------------------------------------------------------------
 class _Checker:
-    def __init__(self, ctx: Context, sharing: _Sharing, liveness: _Liveness):
+    def __init__(self, ctx: Context, sharing: _Sharing, liveness: _Liveness,
+                 derivations: Derivations):
         self.ctx = ctx
         self.sharing = sharing
         self.liveness = liveness
+        self.derivations = derivations
+        # container -> (element, flag): an augmented element write x[i] += v whose
+        # element change is followed once the element is stored back into x.
+        self.pending: dict = {}
+        # id(binding) -> (flag, name, derivation): see view_flag.
+        self.flags: dict = {}
+        self.changed_parameters: set = set()
 
     def block(self, stmts) -> list:
         out = []
@@ -379,22 +406,219 @@ class _Checker:
             return [stmt]
         before = self.sharing.before.get(id(stmt), {})
         after = self.liveness.after.get(id(stmt), set())
-        guards = []
+        pre, post = [], []
         kind = nodes.annotation(stmt, "mutates")
         target = stmt.targets[0].id if isinstance(stmt, gast.Assign) else None
         if kind in (effects.WRITE, effects.IN_PLACE_OPERATOR):
-            # The element an augmented element write changes (x[i] += v), which
-            # is then stored back into its container x; otherwise the target.
-            mutated, container = nodes.annotation(stmt, "mutated", (target, target))
-            shown = mutated if mutated == target else f"{container}[...]"
-            guards += self.guard(stmt, mutated, kind, nodes.annotation(stmt, "operator"),
-                                 before, after - {target, container}, own=False, shown=shown)
+            pre, post = self.mutation(stmt, kind, target, before, after)
         elif kind == effects.OPAQUE:
             self.check_opaque(stmt, nodes.annotation(stmt, "mutated").id, before)
         call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
         if isinstance(call, gast.Call) and is_user_function(primitive_of(call)):
-            guards += self.helper_call(stmt, call, target, before, after)
-        return guards + [stmt]
+            pre += self.helper_call(stmt, call, target, before, after)
+        return [nodes.located(s, stmt) for s in pre] + [stmt] + \
+            [nodes.located(s, stmt) for s in post]
+
+    # -- following a change the way Python does ----------------------------
+    def mutation(self, stmt, kind, target, before, after) -> tuple[list, list]:
+        """Statements before and after an in-place update of `target` (or, for
+        x[i] op= v, of the element x[i]) that make every live name sharing the
+        object see the change, as in Python; a check for those that cannot."""
+        op = nodes.annotation(stmt, "operator")
+        facts = self.derivations.before.get(id(stmt), {})
+        element, container = nodes.annotation(stmt, "mutated", (None, None))
+        if element is not None:
+            # x[i] op= v: the element changes (in place if it is an array), and
+            # the next statement stores it back into x, whose WRITE follows it.
+            sharers = self.sharers(element, before, after - {target, container},
+                                   exclude=(element,))
+            if not sharers:
+                return [], []
+            self.note_parameters(before.get(element, _EMPTY)[0])
+            flag = self.ctx.namer.fresh("_in_place")
+            self.pending[container] = (element, flag)
+            covered = self.followed(container, facts, after)
+            shown = f"{container}[...]"
+            return [nodes.assign(flag, self.helper("writes_through", [nodes.name(element),
+                                                                     nodes.const(op)]))] + \
+                self.guard(stmt, element, kind, op, sorted(set(sharers) - covered), shown), []
+        self.note_parameters(before.get(target, _EMPTY)[0])
+        pending = self.pending.pop(target, None)
+        sharers = self.sharers(target, before, after, exclude=(target,))
+        if not sharers and pending is None:
+            return [], []
+        chain = self.chain(target, facts, after)
+        covered = {d.base for _, d in chain} | self.followed(target, facts, after)
+        pre = self.guard(stmt, target, kind, op, sorted(set(sharers) - covered), target)
+        if not covered - {target}:
+            return pre, []
+        olds = {target: self.ctx.namer.fresh(f"_{target}_before")}
+        pre.append(nodes.assign(olds[target], nodes.name(target)))
+        post = self.write_back(chain, olds)
+        post += self.read_again(target, chain, facts, after, olds, pending)
+        if kind == effects.IN_PLACE_OPERATOR:
+            flag = self.ctx.namer.fresh("_in_place")
+            pre.append(nodes.assign(flag, self.helper("writes_through", [
+                nodes.name(target), nodes.const(op)])))
+            post = [nodes.if_(nodes.name(flag), post)] if post else []
+        return pre, post
+
+    def note_parameters(self, tokens) -> None:
+        """Parameters whose objects (or elements) an update may change."""
+        self.changed_parameters |= {token[1] for token in tokens
+                                    if token[0] in ("param", "param-contents")}
+
+    def distinct_arguments(self, params: list) -> list:
+        """Checks, at entry, that no argument the function changes in place is
+        also passed (or held) in another argument."""
+        out = []
+        for name in params:
+            if name not in self.changed_parameters:
+                continue
+            others = [p for p in params if p != name]
+            if not others:
+                continue
+            message = (f"{self.ctx.parsed.location(self.ctx.parsed.tree)}: "
+                       f"'{self.ctx.parsed.name}' changes its argument '{name}' in place, and "
+                       f"the caller passed the same object (or one holding it) as {{shared}}; "
+                       "Python would change both, adcompiler's derivative follows one. "
+                       "Instead: pass a copy, for example f(x, x.copy()).")
+            out.append(nodes.located(nodes.expr_stmt(self.helper("check_distinct", [
+                nodes.name(name), nodes.tuple_([nodes.name(p) for p in others]),
+                nodes.tuple_([nodes.const(p) for p in others]), nodes.const(message)])),
+                self.ctx.parsed.tree))
+        return out
+
+    def chain(self, name: str, facts: dict, after: set) -> list:
+        """[(name, its derivation)]: `name`, then each object it is a view or
+        element of, innermost first, as far as a live name needs them."""
+        out, seen = [], {name}
+        while name in facts and facts[name].base not in seen:
+            derivation = facts[name]
+            out.append((name, derivation))
+            seen.add(derivation.base)
+            name = derivation.base
+        # Stop at the outermost base that is read again or that a live name reads from.
+        needed = [i for i, (_, d) in enumerate(out)
+                  if d.base in after or self.followed(d.base, facts, after, exclude=seen)]
+        return out[:needed[-1] + 1] if needed else []
+
+    def followed(self, root: str, facts: dict, after: set, exclude=()) -> set:
+        """Live names derived, directly or through other derived names, from
+        `root` or from the bases it is derived from."""
+        roots = {root}
+        name = root
+        while name in facts and facts[name].base not in roots:
+            name = facts[name].base
+            roots.add(name)
+        out = set()
+        for candidate in after:
+            seen, name = set(), candidate
+            while name in facts and name not in seen:
+                seen.add(name)
+                name = facts[name].base
+                if name in roots:
+                    out.add(candidate)
+                    break
+        return out - roots - set(exclude)
+
+    def write_back(self, chain: list, olds: dict) -> list:
+        """Store the changed object back into each base it is a view or element
+        of (when it was one: see `view_flag`), innermost first."""
+        out = []
+        for node, derivation in chain:
+            base = derivation.base
+            olds[base] = self.ctx.namer.fresh(f"_{base}_before")
+            out.append(nodes.assign(olds[base], nodes.name(base)))
+            out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
+                                 self.store(node, derivation)))
+        return out
+
+    def view_flag(self, name: str, derivation) -> str:
+        """The variable, set where `name` was derived, saying whether it shares
+        its base's object (a view, not a copy; an element, not a number)."""
+        if derivation.binding not in self.flags:
+            self.flags[derivation.binding] = (self.ctx.namer.fresh(f"_{name}_shares"),
+                                              name, derivation)
+        return self.flags[derivation.binding][0]
+
+    def store(self, derived: str, derivation) -> list:
+        """The base of `derived` updated with the new value of `derived`."""
+        rhs, base = derivation.rhs, derivation.base
+        if derivation.how == "copy":
+            return [nodes.assign(base, nodes.name(derived))]
+        if derivation.how == "item":
+            code, index = self.index_atom(rhs.slice)
+            return code + [nodes.assign(base, self.helper("setitem", [
+                nodes.name(base), index, nodes.name(derived)]))]
+        if derivation.how == "transpose":
+            axes = inverse_axes(rhs)
+            args = [nodes.name(derived)] + ([] if axes is None else [nodes.const(axes)])
+            return [nodes.assign(base, self.numpy(np.transpose, args))]
+        shape = self.ctx.namer.temp()
+        return [nodes.assign(shape, self.numpy(np.shape, [nodes.name(base)])),
+                nodes.assign(base, self.numpy(np.reshape, [nodes.name(derived),
+                                                           nodes.name(shape)]))]
+
+    def read_again(self, target, chain, facts, after, olds, pending) -> list:
+        """Live names derived from the changed object or its bases, read again
+        where they share what changed: every view of a changed array; of a
+        container's elements, only the one changed in place."""
+        below = {d.base: node for node, d in chain}
+        out, done = [], {target} | set(below)
+        frontier = [target] + [d.base for _, d in chain]
+        while frontier:
+            root = frontier.pop(0)
+            if root == target and pending is not None:
+                changed, in_place = nodes.name(pending[0]), nodes.name(pending[1])
+            else:
+                changed = nodes.name(olds[below.get(root, target)] if root in below or
+                                     root == target else olds[target])
+                in_place = nodes.const(True)
+            for name in sorted(after - done):
+                derivation = facts.get(name)
+                if derivation is None or derivation.base != root:
+                    continue
+                seen = self.ctx.namer.fresh("_shared")
+                out.append(nodes.assign(seen, self.helper("reads_change", [
+                    nodes.name(root), nodes.name(name),
+                    nodes.name(self.view_flag(name, derivation)), changed, in_place])))
+                out.append(nodes.if_(nodes.name(seen),
+                                     [nodes.assign(name, nodes.clone(derivation.rhs))]))
+                olds.setdefault(name, olds[target])
+                done.add(name)
+                frontier.append(name)
+        return out
+
+    def index_atom(self, index) -> tuple[list, gast.AST]:
+        """A normalised index as one atom, for setitem: `1:n` -> `_t = slice(1, n, None)`."""
+        if isinstance(index, gast.Slice):
+            temp = self.ctx.namer.temp()
+            parts = [nodes.const(None) if p is None else nodes.clone(p)
+                     for p in (index.lower, index.upper, index.step)]
+            call = nodes.call(nodes.name("slice"), parts)
+            nodes.annotate(call.func, "value", slice)
+            return [nodes.assign(temp, call)], nodes.name(temp)
+        if isinstance(index, gast.Tuple):
+            code, atoms = [], []
+            for elt in index.elts:
+                more, atom = self.index_atom(elt)
+                code += more
+                atoms.append(atom)
+            temp = self.ctx.namer.temp()
+            return code + [nodes.assign(temp, nodes.tuple_(atoms))], nodes.name(temp)
+        return [], nodes.clone(index)
+
+    def helper(self, name: str, args: list) -> gast.Call:
+        from .. import runtime
+        call = nodes.call(nodes.name(self.ctx.helper(name)), args)
+        nodes.annotate(call.func, "value", runtime.GENERATED_CODE_HELPERS[name])
+        return call
+
+    def numpy(self, function, args: list) -> gast.Call:
+        reference = nodes.attribute(nodes.name(self.ctx.helper("np")), function.__name__)
+        nodes.annotate(reference, "value", function)
+        return nodes.call(reference, args)
 
     def sharers(self, name: str, before: dict, after: set, exclude) -> list:
         affected = before.get(name, _EMPTY)[0]
@@ -403,26 +627,22 @@ class _Checker:
         return sorted(m for m in after if m not in exclude and _whole(before.get(m, _EMPTY))
                       & affected)
 
-    def guard(self, stmt, name, kind, op, before, after, own, shown=None) -> list:
-        sharers = self.sharers(name, before, after, exclude=() if own else (name,))
+    def guard(self, stmt, name, kind, op, sharers, shown) -> list:
+        """A run-time check that none of `sharers` sees the update of `name`."""
         if not sharers:
             return []
         where = self.ctx.parsed.location(stmt)
-        shown = shown or name
         change = f"'{shown} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
             else f"the in-place update of '{shown}'"
+        # One line: generated code is read back as source for higher orders.
         message = (f"{where}: {change} would also change {{shared}} (a NumPy view, a "
-                   "list element or a second name for the same object); adcompiler's "
-                   "derivative does not follow changes made through a shared object.\n"
-                   f"Instead: update the value where it is stored (for example "
-                   f"'state[:n] = state[:n] + ...' rather than a view), or copy it "
-                   f"first ('{name} = {name}.copy()').")
-        check = nodes.call(nodes.name(self.ctx.helper("check_unshared")), [
+                   "list element or a second name for the same object), in a way "
+                   "adcompiler cannot follow. Instead: update the value where it is "
+                   f"stored, or copy it first ('{name} = {name}.copy()').")
+        check = self.helper("check_unshared", [
             nodes.name(name), nodes.const(op),
             nodes.tuple_([nodes.name(m) for m in sharers]),
             nodes.tuple_([nodes.const(m) for m in sharers]), nodes.const(message)])
-        from .. import runtime
-        nodes.annotate(check.func, "value", runtime.GENERATED_CODE_HELPERS["check_unshared"])
         return [nodes.copy_location(nodes.expr_stmt(check), stmt)]
 
     def check_opaque(self, stmt, name, before) -> None:
@@ -451,11 +671,14 @@ class _Checker:
             if position >= len(call.args) or not isinstance(call.args[position], gast.Name):
                 continue
             name = call.args[position].id
+            self.note_parameters(before.get(name, _EMPTY)[0])
             sharers = self.sharers(name, before, after, exclude=(target,))
             if not sharers:
                 continue
             if kind == effects.IN_PLACE_OPERATOR:
-                guards += self.guard(stmt, name, kind, op, before, after | {name}, own=True)
+                guards += self.guard(stmt, name, kind, op,
+                                     self.sharers(name, before, after | {name}, exclude=()),
+                                     name)
                 continue
             param = nodes.parameters(parse_function(function).tree)[position]
             raise UnsupportedSyntaxError(
@@ -473,6 +696,25 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//"
             "pow": "**", "matmul": "@"}
 
 
+def _with_view_flags(stmts, checker) -> list:
+    """Set each view flag the write-backs test right after the binding it
+    describes: `_q_shares = is_view_of(state, q, 'item')` after `q = state[:n]`."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            stmt.body = _with_view_flags(stmt.body, checker)
+            stmt.orelse = _with_view_flags(stmt.orelse, checker)
+        elif isinstance(stmt, (gast.While, gast.For)):
+            stmt.body = _with_view_flags(stmt.body, checker)
+        out.append(stmt)
+        if id(stmt) in checker.flags:
+            flag, name, derivation = checker.flags[id(stmt)]
+            out.append(nodes.located(nodes.assign(flag, checker.helper("is_view_of", [
+                nodes.name(derivation.base), nodes.name(name),
+                nodes.const(derivation.how)])), stmt))
+    return out
+
+
 def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Put a run-time check in front of every in-place update that a live name
     may share, and refuse helper calls whose changes would be lost (see the
@@ -483,6 +725,10 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     sharing.block(function.body, state)
     liveness = _Liveness()
     liveness.block(function.body, set())
-    function.body = _Checker(ctx, sharing, liveness).block(function.body)
+    derivations = Derivations()
+    derivations.block(function.body, {})
+    checker = _Checker(ctx, sharing, liveness, derivations)
+    body = _with_view_flags(checker.block(function.body), checker)
+    function.body = checker.distinct_arguments(params) + body
     return function
 

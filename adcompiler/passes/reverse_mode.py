@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes
+from .. import nodes, runtime
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from . import adjoint_rules
@@ -121,7 +121,7 @@ class _Reverse:
             slot = Slot(target)
             self.slots[id(stmt)] = slot
             code.append(self._placeholder(restore=slot))
-            if self.activity.is_active_list(stmt.targets[0]):
+            if self.activity.is_active_list(stmt.targets[0]) and not _writes_own_list(stmt):
                 # Above this point the variable held another list (restored just
                 # now), whose adjoint mirrors it as it was when it was replaced.
                 code.append(self._placeholder(remirror=slot))
@@ -359,6 +359,15 @@ class _Reverse:
             if isinstance(stmt, gast.If) and not stmt.body and not stmt.orelse:
                 return []
         return [stmt]
+
+
+def _writes_own_list(stmt: gast.Assign) -> bool:
+    """`L = setitem(L, i, v)`: the same list with one entry replaced, whose
+    adjoint list adjoint_rules.list_write has already turned into the old one's."""
+    rhs = stmt.value
+    return isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime.setitem and \
+        bool(rhs.args) and isinstance(rhs.args[0], gast.Name) and \
+        rhs.args[0].id == stmt.targets[0].id
 
 
 def list_mirror(ctx: Context, variable: str, seeded: bool = False) -> gast.AST:

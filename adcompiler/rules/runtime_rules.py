@@ -15,7 +15,10 @@ from .registry import linear_rule, nondifferentiable, pointwise
 RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
                        runtime.mean_count, builtins.reversed, builtins.slice,
-                       runtime_effects.check_unshared, runtime_effects.sort_in_place),
+                       runtime_effects.check_unshared, runtime_effects.check_distinct,
+                       runtime_effects.sort_in_place,
+                       runtime_effects.writes_through, runtime_effects.is_view_of,
+                       runtime_effects.reads_change),
     # np.add.at(a, index, value), as the updated copy a = add_at(a, index, value):
     # every occurrence of a repeated index gathers the adjoint at its position.
     linear_rule(runtime_effects.add_at, "a, index, value",

@@ -1,0 +1,134 @@
+"""Derivations: which names are views or elements of which, at each statement.
+
+Used by aliasing.py to follow an in-place change the way Python does. A name
+is *derived* from a base when it was bound by one of
+
+    v = b                  the same object                  (copy)
+    v = b[index]           an element, a row or a view      (item)
+    v = np.transpose(b)    a transposed view                (transpose)
+    v = np.reshape(b, s)   a reshaped view, np.ravel too    (reshape)
+
+and neither v, nor b, nor a name in the index has been bound to something
+else since. In-place updates (marked `mutates` by the normaliser) keep the
+object, so they keep the derivations. This is a must-analysis: a fact holds
+on every path to the statement (loops are iterated to a fixed point).
+
+Whether the object really is a view (a basic slice is, a fancy-indexed copy
+is not; a list element is the same object, a float is not) is asked when the
+function runs: the facts only say how to write a change back into the base
+(`write_back`) and how to read a derived name again (`read_again`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+import numpy as np
+
+from .. import nodes
+from .anf import primitive_of
+from . import effects
+
+
+@dataclass(frozen=True)
+class Derivation:
+    base: str
+    how: str          # copy, item, transpose, reshape
+    rhs: gast.AST     # the right-hand side that derived it (read again as it is)
+    binding: int      # id() of the assignment that derived it
+
+    def names(self) -> set:
+        return {self.base} | nodes.names_loaded(self.rhs)
+
+
+def derivation_of(stmt: gast.Assign) -> Derivation | None:
+    """How a normalised assignment derives its value from a variable."""
+    rhs = stmt.value
+    if isinstance(rhs, gast.Name):
+        return Derivation(rhs.id, "copy", rhs, id(stmt))
+    if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name):
+        return Derivation(rhs.value.id, "item", rhs, id(stmt))
+    if isinstance(rhs, gast.Call) and rhs.args and isinstance(rhs.args[0], gast.Name) and \
+            not any(isinstance(a, gast.Starred) for a in rhs.args):
+        primitive = primitive_of(rhs)
+        if primitive is _loop_sequence() and len(rhs.args) == 2:
+            return Derivation(rhs.args[0].id, "copy", rhs, id(stmt))
+        if primitive is np.transpose and (len(rhs.args) == 1 or _constant_axes(rhs)) and \
+                not rhs.keywords:
+            return Derivation(rhs.args[0].id, "transpose", rhs, id(stmt))
+        if (primitive is np.reshape and len(rhs.args) == 2 and not rhs.keywords) or \
+                (primitive is np.ravel and len(rhs.args) == 1 and not rhs.keywords):
+            return Derivation(rhs.args[0].id, "reshape", rhs, id(stmt))
+    return None
+
+
+def _loop_sequence():
+    from .. import runtime
+    return getattr(runtime, "loop_sequence", None)
+
+
+def _constant_axes(call) -> bool:
+    axes = call.args[1] if len(call.args) == 2 else None
+    return isinstance(axes, gast.Tuple) and all(
+        isinstance(e, gast.Constant) and isinstance(e.value, int) for e in axes.elts)
+
+
+def inverse_axes(call) -> tuple | None:
+    """The permutation undoing np.transpose(b, axes); None for a plain transpose."""
+    if len(call.args) == 1:
+        return None
+    axes = [e.value for e in call.args[1].elts]
+    return tuple(int(i) for i in np.argsort(axes))
+
+
+class Derivations:
+    """The derivation facts before every statement of a normalised function."""
+
+    def __init__(self):
+        self.before: dict = {}
+
+    def block(self, stmts, facts: dict) -> dict:
+        for stmt in stmts:
+            facts = self.statement(stmt, facts)
+        return facts
+
+    def statement(self, stmt, facts: dict) -> dict:
+        key = id(stmt)
+        self.before[key] = facts if key not in self.before else _meet(self.before[key], facts)
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0].id
+            if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR) \
+                    and nodes.annotation(stmt, "mutated") is None:
+                return facts  # the same object, changed: every relation stays
+            facts = _kill(facts, target)
+            derived = derivation_of(stmt)
+            if derived is not None and target not in derived.names():
+                facts[target] = derived
+            return facts
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
+                isinstance(stmt.value.func, gast.Attribute) and \
+                isinstance(stmt.value.func.value, gast.Name):
+            # L.append(v), L.pop(): L[-1] is another element now.
+            return _kill(facts, stmt.value.func.value.id, keep_own=True)
+        if isinstance(stmt, gast.If):
+            return _meet(self.block(stmt.body, dict(facts)), self.block(stmt.orelse, dict(facts)))
+        if isinstance(stmt, (gast.While, gast.For)):
+            head = facts
+            while True:
+                entry = _kill(head, stmt.target.id) if isinstance(stmt, gast.For) else dict(head)
+                new = _meet(head, self.block(stmt.body, entry))
+                if new == head:
+                    return head
+                head = new
+        return facts
+
+
+def _kill(facts: dict, name: str, keep_own: bool = False) -> dict:
+    """The facts that still hold once `name` is bound to something else."""
+    return {v: d for v, d in facts.items()
+            if (keep_own or v != name) and name not in d.names()}
+
+
+def _meet(a: dict, b: dict) -> dict:
+    return {v: d for v, d in a.items() if b.get(v) == d}
