@@ -1,8 +1,9 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> specialise *args -> lower comprehensions -> inline local functions
-           -> lower control -> resolve -> bind methods -> normalise -> hoist
-           -> split lists -> aliasing -> activity -> reverse -> simplify -> verify -> print -> compile
+    source -> fence -> specialise *args -> lower comprehensions -> inline mutating helpers
+           -> inline local functions
+           -> lower control -> resolve -> bind methods -> normalise -> split lists
+           -> aliasing -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
 mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
@@ -25,6 +26,7 @@ from .passes.fence import fence
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
 from .passes.inline_local import inline_local
+from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .passes.specialise_varargs import specialise_varargs
@@ -48,6 +50,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     fence(parsed)
     specialise_varargs(parsed, arity)
     lower_comprehensions(parsed)
+    inline_mutating(parsed)
     inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
@@ -60,8 +63,9 @@ def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
     counts the parameters that replace `*args` when `arity` is given."""
     parsed = lowered(function, arity)
     ctx = Context.create(parsed, wrt)
-    normalised = split_lists(hoist(normalise(nodes.clone(parsed.tree), ctx)), ctx)
-    normalised = check_aliasing(normalised, ctx)
+    normalised = split_lists(normalise(nodes.clone(parsed.tree), ctx), ctx)
+    # Before hoisting: a name written back into is not loop-invariant.
+    normalised = hoist(check_aliasing(normalised, ctx))
     activity = analyse(normalised, ctx)
     return FrontEnd(ctx, normalised, activity)
 

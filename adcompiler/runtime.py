@@ -273,6 +273,11 @@ def setitem(x, index, value):
         updated = list(x)
         updated[index] = [value] * len(updated[index])
         return updated
+    if isinstance(x, tuple):
+        # A tuple holding an array changed in place (aliasing.py writes it back).
+        updated = list(x)
+        updated[index] = value
+        return tuple(updated)
     if isinstance(x, (dict, list)):
         updated = type(x)(x)
     else:
@@ -286,7 +291,7 @@ def setitem_value_adjoint(g, index, value):
     """Adjoint of setitem with respect to the value written: g at the written
     positions, summed to the value's shape; where an integer-array index repeats
     a position, only the write that NumPy keeps (the last) receives it."""
-    if isinstance(g, (dict, list)):
+    if isinstance(g, (dict, list, tuple)):
         return g[index]
     parts = index if isinstance(index, tuple) else (index,)
     if any(isinstance(p, (list, _ndarray)) for p in parts):
@@ -454,6 +459,7 @@ TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
                         sort_in_place=runtime_effects.sort_in_place,
                         check_unshared=runtime_effects.check_unshared,
                         check_distinct=runtime_effects.check_distinct,
+                        diagonal_positions=runtime_effects.diagonal_positions,
                         writes_through=runtime_effects.writes_through,
                         is_view_of=runtime_effects.is_view_of,
                         reads_change=runtime_effects.reads_change)

@@ -122,3 +122,24 @@ def check_distinct(updated, others, names, where):
               if _shares(updated, other) or _shares(other, updated)]
     if shared:
         raise SharedMemoryError(where.format(shared=", ".join(shared)))
+
+
+def diagonal_positions(a, value, wrap):
+    """The positions of np.ravel(a) that `np.fill_diagonal(a, value, wrap)`
+    writes, as a slice; a value that NumPy would repeat to fill them (neither
+    one number nor one per position) is refused."""
+    shape = np.shape(a)
+    if len(shape) == 2:
+        step = shape[1] + 1
+        end = None if wrap else shape[1] * shape[1]
+    else:
+        step = 1 + int(np.sum(np.cumprod(shape[:-1])))
+        end = None
+    positions = slice(None, end, step)
+    count = len(range(*positions.indices(int(np.prod(shape)))))
+    if np.size(value) not in (1, count):
+        raise SharedMemoryError(
+            f"np.fill_diagonal with {np.size(value)} values for {count} diagonal entries "
+            "repeats them, which adcompiler does not differentiate.\nInstead: pass one "
+            "value, or one per diagonal entry.")
+    return positions

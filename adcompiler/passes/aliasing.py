@@ -437,7 +437,10 @@ class _Checker:
             self.note_parameters(before.get(element, _EMPTY)[0])
             flag = self.ctx.namer.fresh("_in_place")
             self.pending[container] = (element, flag)
-            covered = self.followed(container, facts, after)
+            # The container's WRITE writes back into its bases and reads again
+            # the names derived from them.
+            covered = self.followed(container, facts, after) | {
+                d.base for _, d in self.chain(container, facts, after | set(sharers))}
             shown = f"{container}[...]"
             return [nodes.assign(flag, self.helper("writes_through", [nodes.name(element),
                                                                      nodes.const(op)]))] + \
@@ -638,7 +641,8 @@ class _Checker:
         message = (f"{where}: {change} would also change {{shared}} (a NumPy view, a "
                    "list element or a second name for the same object), in a way "
                    "adcompiler cannot follow. Instead: update the value where it is "
-                   f"stored, or copy it first ('{name} = {name}.copy()').")
+                   "stored" + (f", or copy it first ('{shown} = {shown}.copy()')."
+                               if shown == name else "."))
         check = self.helper("check_unshared", [
             nodes.name(name), nodes.const(op),
             nodes.tuple_([nodes.name(m) for m in sharers]),

@@ -7,6 +7,7 @@ is *derived* from a base when it was bound by one of
     v = b[index]           an element, a row or a view      (item)
     v = np.transpose(b)    a transposed view                (transpose)
     v = np.reshape(b, s)   a reshaped view, np.ravel too    (reshape)
+    t = (v, w)             v is t[0] and w is t[1]          (item)
 
 and neither v, nor b, nor a name in the index has been bound to something
 else since. In-place updates (marked `mutates` by the normaliser) keep the
@@ -105,6 +106,15 @@ class Derivations:
             derived = derivation_of(stmt)
             if derived is not None and target not in derived.names():
                 facts[target] = derived
+            if isinstance(stmt.value, (gast.Tuple, gast.List)):
+                # t = (u, v): u is t[0] from now on, as long as neither is bound again.
+                names = [e.id for e in stmt.value.elts if isinstance(e, gast.Name)]
+                for position, element in enumerate(stmt.value.elts):
+                    if isinstance(element, gast.Name) and element.id != target and \
+                            element.id not in facts and names.count(element.id) == 1:
+                        facts[element.id] = Derivation(target, "item", gast.Subscript(
+                            value=nodes.name(target), slice=nodes.const(position),
+                            ctx=gast.Load()), id(stmt))
             return facts
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
                 isinstance(stmt.value.func, gast.Attribute) and \

@@ -11,7 +11,9 @@ reaches it, see activity.py and aliasing.py):
     np.add.at(a, idx, v)         a = add_at(a, idx, v)
     np.copyto(dst, src)          dst = setitem(dst, ..., src)
     a.fill(v)                    a = setitem(a, ..., v)
-    a.sort()                     a = sort_in_place(a)      (values only)
+    a.sort()                     a = sort_in_place(a)
+    np.copyto(a[:3], v)          a[:3] = v                 (and out=a[i], a[i].fill(v))
+    np.fill_diagonal(a, v)       the element write on a flattened copy of a
     a.resize(...), np.put(...)   kept, marked OPAQUE
 
 The mark (`mutates` on the statement) says how the object changes: WRITE
@@ -42,13 +44,11 @@ OPAQUE_METHODS = {"extend", "insert", "remove", "reverse", "clear", "update", "s
                   "popitem", "resize", "put", "itemset", "partition", "byteswap",
                   "setfield", "add", "discard", "shuffle"}
 # NumPy functions that change their first argument and are not modelled.
-OPAQUE_FUNCTIONS = {np.fill_diagonal: "np.fill_diagonal", np.put: "np.put",
+OPAQUE_FUNCTIONS = {np.put: "np.put",
                     np.place: "np.place", np.putmask: "np.putmask",
                     np.put_along_axis: "np.put_along_axis",
                     np.random.shuffle: "np.random.shuffle"}
 _WORKAROUNDS = {
-    "np.fill_diagonal": "a = a + np.diag(v - np.diagonal(a)) for a square a, or an "
-                        "element write a[i, i] = v in a loop",
     "np.put": "a = a.ravel().copy() then element writes a[ind] = v, then reshape",
     "np.place": "a = np.where(mask, values, a) when values has a's shape",
     "np.putmask": "a = np.where(mask, values, a)",
@@ -67,6 +67,10 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
     owner = getattr(resolved, "__self__", None)
     if isinstance(owner, np.ufunc) and getattr(resolved, "__name__", "") == "at":
         return _ufunc_at(normaliser, stmt, owner, out, where)
+    if resolved is np.copyto and len(call.args) == 2 and not call.keywords and \
+            _is_element(call.args[0]):
+        _element_write(normaliser, stmt, call.args[0], call.args[1], out)
+        return True
     if resolved is np.copyto:
         if len(call.args) != 2 or call.keywords or not isinstance(call.args[0], gast.Name):
             raise UnsupportedSyntaxError(
@@ -75,6 +79,10 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
                 help="Instead: dst[...] = src, or dst = np.where(mask, src, dst).")
         _update(normaliser, stmt, call.args[0].id, "setitem",
                 [nodes.const(Ellipsis), normaliser.atom(call.args[1], out)], out)
+        return True
+    if resolved is np.fill_diagonal and 2 <= len(call.args) <= 3 and \
+            isinstance(call.args[0], gast.Name) and all(k.arg == "wrap" for k in call.keywords):
+        _fill_diagonal(normaliser, stmt, out)
         return True
     if resolved is not _MISSING and _hashable(resolved) and resolved in OPAQUE_FUNCTIONS:
         name = OPAQUE_FUNCTIONS[resolved]
@@ -92,13 +100,14 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
             args = [normaliser.atom(a, out) for a in call.args]
             keywords = [gast.keyword(arg=k.arg, value=normaliser.atom(k.value, out))
                         for k in call.keywords]
-            update = _update(normaliser, stmt, receiver, "sort_in_place", args, out, keywords)
-            # Sorting moves values: a derivative would follow the permutation,
-            # which sort_in_place does not record.
-            nodes.annotate(update.value, "unsupported", NoDerivativeRuleError(
-                f"{receiver}.sort() of a differentiated value is not supported", where,
-                help=f"Instead: {receiver} = np.sort({receiver}), whose derivative is known."))
+            _update(normaliser, stmt, receiver, "sort_in_place", args, out, keywords)
             return True
+    if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
+            call.func.attr == "fill" and _is_element(call.func.value) and \
+            len(call.args) == 1 and not call.keywords:
+        # x[i].fill(v) fills the view x[i]: the element write x[i] = v.
+        _element_write(normaliser, stmt, call.func.value, call.args[0], out)
+        return True
         if method in OPAQUE_METHODS:
             return _opaque(normaliser, stmt, call.func.value, out,
                            f"{receiver}.{method}(...) changes {receiver} in place",
@@ -115,6 +124,15 @@ def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list)
     if isinstance(target, gast.Tuple) and len(target.elts) == 1:
         target = target.elts[0]
     others = [k for k in expr.keywords if k is not keyword]
+    if _is_element(target) and not any(k.arg == "where" for k in others):
+        # out=M[1]: the element write M[1] = f(x); the call's value is M[1].
+        plain = nodes.copy_location(gast.Call(func=expr.func, args=expr.args, keywords=others),
+                                    expr)
+        value = normaliser.atom(plain, out)
+        _element_write(normaliser, expr, target, value, out)
+        return normaliser.rhs(nodes.copy_location(
+            gast.Subscript(value=nodes.clone(target.value), slice=nodes.clone(target.slice),
+                           ctx=gast.Load()), expr), out)
     if not isinstance(target, gast.Name) or any(k.arg == "where" for k in others):
         raise UnsupportedSyntaxError(
             "out= with a destination that is not a variable, or together with where=, is "
@@ -127,6 +145,52 @@ def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list)
     nodes.copy_location(holder, expr)
     _update(normaliser, holder, target.id, "setitem", [nodes.const(Ellipsis), value], out)
     return nodes.name(target.id)
+
+
+def _fill_diagonal(normaliser, stmt, out: list) -> None:
+    """np.fill_diagonal(a, v, wrap) writes v into a's diagonal positions of the
+    flattened a: the same element write, on a flattened copy.
+
+        _shape = np.shape(a); _flat = np.reshape(a, -1)
+        _flat = setitem(_flat, diagonal_positions(a, v, wrap), v)
+        a = np.reshape(_flat, _shape)
+    """
+    call = stmt.value
+    name = call.args[0].id
+    value = normaliser.atom(call.args[1], out)
+    wrap = call.args[2] if len(call.args) == 3 else \
+        call.keywords[0].value if call.keywords else nodes.const(False)
+    wrap = normaliser.atom(wrap, out)
+    shape = normaliser.atom(nodes.call(normaliser.helper_function("np", np.shape),
+                                       [nodes.name(name)]), out)
+    flat = normaliser.atom(nodes.copy_location(nodes.call(normaliser.helper_function(
+        "np", np.reshape), [nodes.name(name), nodes.const(-1)]), stmt), out)
+    positions = normaliser.atom(nodes.call(normaliser.helper_function(
+        "diagonal_positions", None), [nodes.name(name), value, wrap]), out)
+    written = normaliser.atom(nodes.copy_location(nodes.call(normaliser.helper_function(
+        "setitem", None), [flat, positions, value]), stmt), out)
+    _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
+        "np", np.reshape), [written, shape]), out)
+
+
+def _update_with(normaliser, stmt, target: str, rhs, out: list) -> None:
+    final = normaliser.bind(target, nodes.copy_location(rhs, stmt), out, stmt)
+    nodes.annotate(final, "mutates", WRITE)
+
+
+def _is_element(node) -> bool:
+    """`x[i]`, `x[a:b, j]`: a part of a variable, which an element write updates."""
+    return isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+
+
+def _element_write(normaliser, origin, target: gast.Subscript, value, out: list) -> None:
+    """Normalise `target = value` for an element target, as the user's own
+    element writes are (anf.element_update)."""
+    store = gast.Subscript(value=nodes.name(target.value.id), slice=nodes.clone(target.slice),
+                           ctx=gast.Store())
+    write = nodes.copy_location(gast.Assign(targets=[store], value=value, type_comment=None),
+                                origin)
+    normaliser.element_update(write, out)
 
 
 def _ufunc_at(normaliser, stmt, ufunc, out: list, where) -> bool:

@@ -16,9 +16,14 @@ RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
                        runtime.mean_count, builtins.reversed, builtins.slice,
                        runtime_effects.check_unshared, runtime_effects.check_distinct,
-                       runtime_effects.sort_in_place,
+                       runtime_effects.diagonal_positions,
                        runtime_effects.writes_through, runtime_effects.is_view_of,
                        runtime_effects.reads_change),
+    # a.sort(axis), as a = sort_in_place(a, axis): np.sort's derivative.
+    linear_rule(runtime_effects.sort_in_place, "a, axis=-1, kind=None, order=None",
+                adjoint={"a": "sort_adjoint(g, a, axis)"},
+                tangent={"a": "sort_tangent(g, a, axis)"},
+                label="a.sort(), as sort_in_place"),
     # np.add.at(a, index, value), as the updated copy a = add_at(a, index, value):
     # every occurrence of a repeated index gathers the adjoint at its position.
     linear_rule(runtime_effects.add_at, "a, index, value",

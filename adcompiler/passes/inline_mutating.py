@@ -1,0 +1,93 @@
+"""Inline mutating helpers: module-level functions that change an argument in place.
+
+Input: a fenced FunctionDef. Output: the same function with, at the top of its
+body, a copy of the definition of every helper it calls that changes an
+argument in place (`def apply_boundary(u): u[0] = u[1]`), found by
+aliasing.helper_effects, and of the mutating helpers those call. The calls
+then name local functions, which inline_local.py replaces by their bodies:
+
+    def step(u):                         def step(u):
+        u = u * 1.0                          u = u * 1.0
+        apply_boundary(u)        ->          apply_boundary_u = u
+        return np.sum(u ** 2)                apply_boundary_u[0] = apply_boundary_u[1]
+                                             return np.sum(u ** 2)
+
+so that the change made through the parameter is a change made through a
+second name for the caller's object, which aliasing.py follows (here: writes
+it back into `u`). A split derivative of the helper could not: it returns the
+derivative of the helper's value, not of what it did to its arguments.
+
+A helper is inlined only where that means what the call means: defined in the
+caller's module (its free names are the caller's globals), with no free name
+the caller uses as a local variable, no local functions of its own, not
+recursive, and not a name the caller binds. Otherwise the call stays, and
+aliasing.py refuses it where its change would be lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from .. import nodes
+from ..errors import AdError
+from ..source import ParsedFunction, parse_function
+from .activity import is_user_function
+from .aliasing import helper_effects
+from .fence import fence
+from .resolve import local_names
+
+
+def inline_mutating(parsed: ParsedFunction) -> ParsedFunction:
+    """Define locally every mutating helper `parsed` calls (see the module docstring)."""
+    caller_locals = local_names(parsed.tree)
+    found: dict = {}
+    _collect(parsed, parsed.tree, caller_locals, found, set())
+    if found:
+        parsed.tree.body = list(found.values()) + parsed.tree.body
+    return parsed
+
+
+def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visiting: set):
+    for node in gast.walk(tree):
+        if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Name):
+            continue
+        name = node.func.id
+        if name in found or name in caller_locals:
+            continue
+        present, function = owner.lookup(name)
+        if not present or not is_user_function(function) or function in visiting:
+            continue
+        definition = _inlinable(function, owner, caller_locals)
+        if definition is None:
+            continue
+        found[name] = definition
+        visiting.add(function)
+        _collect(owner, definition, caller_locals, found, visiting)
+
+
+def _inlinable(function, owner: ParsedFunction, caller_locals: set):
+    """The helper's definition, ready to stand in the caller, or None."""
+    if getattr(function, "__globals__", None) is not owner.function.__globals__:
+        return None
+    if not helper_effects(function):
+        return None
+    helper = parse_function(function)
+    tree = nodes.clone(helper.tree)
+    if not tree.body or not isinstance(tree.body[-1], (gast.Return, gast.Raise)):
+        # A helper called for its effect returns None, which the fence wants said.
+        tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
+    try:
+        fence(dataclasses.replace(helper, tree=tree))
+    except AdError:
+        return None  # the call stays; compiling it reports the problem
+    if tree.args.vararg is not None or any(
+            isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in gast.walk(tree) if n is not tree):
+        return None
+    own = local_names(tree)
+    free = nodes.names_loaded(tree) - own
+    if free & caller_locals or tree.name in free:
+        return None  # a name that would mean something else in the caller, or recursion
+    tree.decorator_list = []
+    return tree
