@@ -62,7 +62,9 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
     """Normalise a call statement that changes an argument; False if the call
     is not one (it is then normalised as an ordinary call)."""
     call = stmt.value
-    resolved = nodes.annotation(call.func, "value", _MISSING)
+    resolved = nodes.annotation(call.func, "value", None)
+    if resolved is None:
+        resolved = _MISSING  # a method of a local value
     where = normaliser.ctx.parsed.location(stmt)
     owner = getattr(resolved, "__self__", None)
     if isinstance(owner, np.ufunc) and getattr(resolved, "__name__", "") == "at":
@@ -102,18 +104,18 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
                         for k in call.keywords]
             _update(normaliser, stmt, receiver, "sort_in_place", args, out, keywords)
             return True
-    if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
-            call.func.attr == "fill" and _is_element(call.func.value) and \
-            len(call.args) == 1 and not call.keywords:
-        # x[i].fill(v) fills the view x[i]: the element write x[i] = v.
-        _element_write(normaliser, stmt, call.func.value, call.args[0], out)
-        return True
         if method in OPAQUE_METHODS:
             return _opaque(normaliser, stmt, call.func.value, out,
                            f"{receiver}.{method}(...) changes {receiver} in place",
                            "Instead: build a new value and assign it (for a list, "
                            f"{receiver} = {receiver} + [...] or a comprehension; for an "
                            f"array, {receiver} = np.concatenate(...) or an element write).")
+    if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
+            call.func.attr == "fill" and _is_element(call.func.value) and \
+            len(call.args) == 1 and not call.keywords:
+        # x[i].fill(v) fills the view x[i]: the element write x[i] = v.
+        _element_write(normaliser, stmt, call.func.value, call.args[0], out)
+        return True
     return False
 
 
