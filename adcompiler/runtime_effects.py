@@ -99,7 +99,13 @@ def is_view_of(base, derived, how) -> bool:
         return derived is base
     if isinstance(base, _ndarray):
         return isinstance(derived, _ndarray) and _shares(derived, base)
-    return isinstance(base, (list, tuple, dict))
+    if not isinstance(base, (list, tuple, dict)):
+        return False
+    if isinstance(derived, (list, tuple, dict)):
+        # An element, or a slice of the list (a new list: changing it changes nothing).
+        items = base.values() if isinstance(base, dict) else base
+        return any(derived is item for item in items)
+    return True
 
 
 def reads_change(base, derived, is_view, changed, in_place) -> bool:
@@ -143,3 +149,14 @@ def diagonal_positions(a, value, wrap):
             "repeats them, which adcompiler does not differentiate.\nInstead: pass one "
             "value, or one per diagonal entry.")
     return positions
+
+
+def cycle_positions(values, selector):
+    """Which of `values` (flattened) NumPy's np.put, np.place and np.putmask
+    write at each selected position: they repeat `values` when it is shorter.
+    `selector` is a boolean mask (one position per True), or the indices or
+    array whose size counts the positions."""
+    selector = np.asarray(selector)
+    count = int(np.count_nonzero(selector)) if selector.dtype == bool else int(selector.size)
+    size = max(int(np.size(values)), 1)
+    return np.arange(count) % size

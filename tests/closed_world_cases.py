@@ -12,9 +12,9 @@ from closed_world_helpers import scale_in_place_elsewhere
 HISTORY = collections.deque(maxlen=10)
 
 
-def puts_into_a_differentiated_array(x):
-    y = x * 2.0
-    np.put(y, [0, 1], x[:2])
+def puts_along_an_axis(x):
+    y = np.reshape(x * 2.0, (1, 3))
+    np.put_along_axis(y, np.array([[0, 2]]), 1.0, axis=1)
     return np.sum(y)
 
 

@@ -28,17 +28,7 @@ import aliasing_programs as corpus
 # rows, .T, helpers given such views, the effectful NumPy calls it lists).
 # The compiler engineer may remove names from this set as support grows; a
 # test below fails if a name here is not in the corpus.
-MAY_REFUSE = {
-    "reshape_write",            # reshape is a view only for contiguous arrays (a run-time fact)
-    "ravel_write",              # the same for ravel
-    "container_element_alias",  # items[1][0] = ...: a write into an element of an element
-    "sort_a_row",               # M[1].sort(): a method called for its effect on a subscript
-    "put_flat",                 # np.put: flat indices
-    "putmask_positive",         # np.putmask: a data-dependent mask
-    "place_negative",           # np.place: a data-dependent number of values consumed
-    "helper_given_one_array_twice",  # axpy(u, u, s): the issue allows a run-time refusal
-    "dict_values_decay",        # for v in params.values(): refused today as a dict view
-}
+MAY_REFUSE: set = set()   # every corpus program is differentiated today
 
 # The programs that must be differentiated, never refused.
 MUST_WORK = set(corpus.PROGRAMS) - MAY_REFUSE

@@ -23,7 +23,8 @@ def line_of(function, marker: str) -> int:
 
 
 REFUSED = [
-    (cases.puts_into_a_differentiated_array, ad.NoDerivativeRuleError, "np.put", "np.put("),
+    (cases.puts_along_an_axis, ad.NoDerivativeRuleError, "np.put_along_axis",
+     "np.put_along_axis("),
     (cases.resizes_a_differentiated_array, ad.NoDerivativeRuleError, "y.resize", "y.resize"),
     (cases.extends_a_list_of_differentiated_values, ad.AdError, "values.extend",
      "values.extend"),

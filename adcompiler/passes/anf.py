@@ -183,6 +183,12 @@ class _Normaliser:
         setitem returns an updated copy: the caller's arrays are never written,
         and values saved for the adjoint sweep are never changed behind its back."""
         target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+        if not isinstance(target.value, gast.Name):
+            # grid[i][j] = v: the element grid[i] is read into a variable and
+            # written into; aliasing.py stores it back into grid.
+            inner = self.atom(gast.Subscript(value=target.value, slice=target.slice,
+                                             ctx=gast.Load()).value, out)
+            target = gast.Subscript(value=inner, slice=target.slice, ctx=gast.Store())
         index = self.index(target.slice, out)
         if isinstance(stmt, gast.AugAssign):
             current = self.atom(gast.Subscript(value=nodes.name(target.value.id), slice=index,

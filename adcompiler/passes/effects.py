@@ -14,7 +14,8 @@ reaches it, see activity.py and aliasing.py):
     a.sort()                     a = sort_in_place(a)
     np.copyto(a[:3], v)          a[:3] = v                 (and out=a[i], a[i].fill(v))
     np.fill_diagonal(a, v)       the element write on a flattened copy of a
-    a.resize(...), np.put(...)   kept, marked OPAQUE
+    np.put/place/putmask(a, ...) element writes (or np.where), values repeated as NumPy does
+    a.resize(...), L.extend(...) kept, marked OPAQUE
 
 The mark (`mutates` on the statement) says how the object changes: WRITE
 (always in place: element writes and the calls above), IN_PLACE_OPERATOR
@@ -44,8 +45,7 @@ OPAQUE_METHODS = {"extend", "insert", "remove", "reverse", "clear", "update", "s
                   "popitem", "resize", "put", "itemset", "partition", "byteswap",
                   "setfield", "add", "discard", "shuffle"}
 # NumPy functions that change their first argument and are not modelled.
-OPAQUE_FUNCTIONS = {np.put: "np.put",
-                    np.place: "np.place", np.putmask: "np.putmask",
+OPAQUE_FUNCTIONS = {np.put: "np.put", np.place: "np.place", np.putmask: "np.putmask",
                     np.put_along_axis: "np.put_along_axis",
                     np.random.shuffle: "np.random.shuffle"}
 _WORKAROUNDS = {
@@ -86,6 +86,10 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
             isinstance(call.args[0], gast.Name) and all(k.arg == "wrap" for k in call.keywords):
         _fill_diagonal(normaliser, stmt, out)
         return True
+    if _hashable(resolved) and resolved in (np.putmask, np.place, np.put) and \
+            len(call.args) == 3 and isinstance(call.args[0], gast.Name) and not call.keywords:
+        _put_values(normaliser, stmt, resolved, out)
+        return True
     if resolved is not _MISSING and _hashable(resolved) and resolved in OPAQUE_FUNCTIONS:
         name = OPAQUE_FUNCTIONS[resolved]
         return _opaque(normaliser, stmt, call.args[0] if call.args else None, out,
@@ -110,6 +114,17 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
                            "Instead: build a new value and assign it (for a list, "
                            f"{receiver} = {receiver} + [...] or a comprehension; for an "
                            f"array, {receiver} = np.concatenate(...) or an element write).")
+    if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
+            call.func.attr == "sort" and _is_element(call.func.value):
+        # M[1].sort() sorts the row in place (a list slice, a copy, in vain):
+        # the part is read into a variable and sorted there, and aliasing.py
+        # stores it back where it was a view.
+        part = normaliser.atom(call.func.value, out)
+        args = [normaliser.atom(a, out) for a in call.args]
+        keywords = [gast.keyword(arg=k.arg, value=normaliser.atom(k.value, out))
+                    for k in call.keywords]
+        _update(normaliser, stmt, part.id, "sort_in_place", args, out, keywords)
+        return True
     if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
             call.func.attr == "fill" and _is_element(call.func.value) and \
             len(call.args) == 1 and not call.keywords:
@@ -171,6 +186,47 @@ def _fill_diagonal(normaliser, stmt, out: list) -> None:
         "diagonal_positions", None), [nodes.name(name), value, wrap]), out)
     written = normaliser.atom(nodes.copy_location(nodes.call(normaliser.helper_function(
         "setitem", None), [flat, positions, value]), stmt), out)
+    _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
+        "np", np.reshape), [written, shape]), out)
+
+
+def _put_values(normaliser, stmt, function, out: list) -> None:
+    """np.putmask(a, mask, v), np.place(a, mask, v) and np.put(a, ind, v) write
+    v (repeated when shorter, as NumPy does) at the selected positions:
+
+        putmask   _v = np.take(np.ravel(v), cycle_positions(v, a))   (by position)
+                  a = np.where(mask, np.reshape(_v, np.shape(a)), a)
+        place     a = setitem(a, mask, np.take(np.ravel(v), cycle_positions(v, mask)))
+        put       the same element write on np.reshape(a, -1), at the indices
+    """
+    call = stmt.value
+    name = call.args[0].id
+    selector = normaliser.atom(call.args[1], out)
+    values = normaliser.atom(call.args[2], out)
+
+    def numpy(function, *args):
+        return normaliser.atom(nodes.copy_location(nodes.call(
+            normaliser.helper_function("np", function), list(args)), stmt), out)
+
+    def helper(helper_name, *args):
+        return normaliser.atom(nodes.copy_location(nodes.call(
+            normaliser.helper_function(helper_name, None), list(args)), stmt), out)
+
+    flat_values = numpy(np.ravel, values)
+    if function is np.putmask:
+        picked = numpy(np.take, flat_values, helper("cycle_positions", values, nodes.name(name)))
+        spread = numpy(np.reshape, picked, numpy(np.shape, nodes.name(name)))
+        _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
+            "np", np.where), [selector, spread, nodes.name(name)]), out)
+        return
+    picked = numpy(np.take, flat_values, helper("cycle_positions", values, selector))
+    if function is np.place:
+        _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
+            "setitem", None), [nodes.name(name), selector, picked]), out)
+        return
+    shape = numpy(np.shape, nodes.name(name))
+    flat = numpy(np.reshape, nodes.name(name), nodes.const(-1))
+    written = helper("setitem", flat, selector, picked)
     _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
         "np", np.reshape), [written, shape]), out)
 

@@ -152,9 +152,10 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
                 elts = [target]
             for elt in elts:
                 if isinstance(elt, gast.Subscript):
-                    # x[i] = v and x[i] += v on a variable: normalised into an update.
+                    # x[i] = v and x[i] += v on a variable, or on an element of one
+                    # (grid[i][j] = v): normalised into updates.
                     if elt is target and isinstance(node, (gast.Assign, gast.AugAssign)) \
-                            and isinstance(elt.value, gast.Name):
+                            and _subscript_of_a_name(elt):
                         continue
                     _reject(parsed, elt, "this assignment into an element",
                             "assign into an element of a plain variable, one target per "
@@ -168,6 +169,12 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
         if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
             _reject(parsed, node, "dict unpacking ({**d})",
                     "build the dict key by key.")
+
+
+def _subscript_of_a_name(target) -> bool:
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return isinstance(target, gast.Name)
 
 
 def _flatten(target) -> list:
