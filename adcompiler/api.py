@@ -16,8 +16,8 @@ import numpy as np
 
 from . import compose, derivatives, forward_backend, methods
 from .context import COMPILE_LOCK, Dependencies, recording
-from .errors import (Location, NotAFunctionError, SeedShapeError, SourceUnavailableError,
-                     WrtError)
+from .errors import (AdError, Location, NotAFunctionError, SeedShapeError,
+                     SourceUnavailableError, WrtError)
 from .source import display_path
 from .rules import registry
 from .display import derivative_html
@@ -63,7 +63,10 @@ def _methods_too(entry):
         if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
                 and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)
-            return types.MethodType(entry(unbound, wrt, **options), function.__self__)
+            result = entry(unbound, wrt, **options)
+            if isinstance(result, _Convention):
+                return result._bound(function.__self__)
+            return types.MethodType(result, function.__self__)
         return entry(function, wrt, **options)
     return entry_point
 
@@ -202,48 +205,122 @@ def _check_like(value, primal, what: str, where: str) -> None:
             "(np.zeros_like(x) with the direction filled in).")
 
 
-class _Checked:
-    """A generated function behind a check of its arguments at the API
-    boundary (a tangent of the wrong shape would otherwise fail deep inside
-    generated code). Everything else is the generated function's own:
-    `__code__`, `__name__`, `adcompiler.source`. It is transparent to the
-    compiler: differentiating it differentiates the generated function
-    (source.py unwraps what is marked `__adcompiler_transparent__`)."""
+class CallConventionError(AdError, TypeError):
+    """A jvp, vjp or hvp called other than as `(primals, tangents)` (or
+    `(primals, seed)`): the arguments of `f` go in one tuple, what goes with
+    them in a second argument, so neither can fill a parameter of `f`."""
+
+
+_FORMS = {
+    "jvp": ("tangents", "a tuple of one tangent per differentiated argument, each shaped "
+            "like it", "ad.jvp(f)((x, w), (dx,))", "ad.jvp(f)(x, w, dx)"),
+    "vjp": ("seed", "the seed, shaped like f's result (a tuple, list or dict of seeds for a "
+            "result that is one)", "ad.vjp(f)((x, w), seed)", "ad.vjp(f)(x, w, seed)"),
+    "hvp": ("tangents", "a tuple of one vector per differentiated argument, each shaped "
+            "like it", "ad.hvp(f)((x, w), (v,))", "ad.hvp(f)(x, w, v)"),
+}
+
+
+class _Convention:
+    """The function `jvp`, `vjp` and `hvp` return: it takes `(primals, tangents)`
+    (or `(primals, seed)`) and, as keywords, any parameter of f by name;
+    fills in f's defaults; checks the tangents' structure and shapes (a
+    tangent of the wrong shape would otherwise fail deep inside generated
+    code); and calls the generated function, which takes the same two
+    arguments with every parameter in `primals`. Everything else is the
+    generated function's own: `__name__`, `adcompiler.source`. It is
+    transparent to the compiler: called from differentiated code, or
+    differentiated itself, it is the generated function (source.py unwraps
+    what is marked `__adcompiler_transparent__`)."""
 
     __adcompiler_transparent__ = True
 
-    def __init__(self, inner, check):
+    def __init__(self, inner, function, kind: str, check=None, prefix=()):
         self.__wrapped__ = inner
-        self._check = check
         functools.update_wrapper(self, inner)
+        self._function, self._kind, self._check, self._prefix = function, kind, check, prefix
+        self._signature = inspect.signature(function)
+        self._params, self._star = _parameters(function)
 
-    def __call__(self, *args):
-        self._check(args)
-        return self.__wrapped__(*args)
+    def __call__(self, *args, **keywords):
+        second_name, second_what, new_form, old_form = _FORMS[self._kind]
+        where = _where(self._function)
+        if len(args) != 2 or not isinstance(args[0], (tuple, list)):
+            got = (f"{len(args)} positional argument(s)" if len(args) != 2 else
+                   f"a {type(args[0]).__name__} as the first argument")
+            raise CallConventionError(
+                f"the {self._kind} of {where} takes two arguments, (primals, {second_name}): "
+                f"a tuple of f's arguments and {second_what}; got {got}",
+                help=f"Call it as {new_form}, with f's other parameters by name as keywords "
+                f"if you like. The form {old_form} is no longer accepted: there, a tangent "
+                "or seed could fill one of f's own parameters (a default, *args).")
+        primals = self._bind(self._prefix + tuple(args[0]), keywords, where)
+        if self._check is not None:
+            self._check(primals, args[1])
+        return self.__wrapped__(primals, args[1])
+
+    def _bind(self, primals: tuple, keywords: dict, where: str) -> tuple:
+        """A value for every parameter of f, the values of its *args last."""
+        if not keywords and self._star is None and len(primals) == len(self._params):
+            return primals
+        try:
+            bound = self._signature.bind(*primals, **keywords)
+        except TypeError as err:
+            listing = ", ".join(self._params + ([f"*{self._star}"] if self._star else []))
+            raise CallConventionError(
+                f"the primals passed to the {self._kind} of {where} do not fit its "
+                f"parameters ({listing}): {err}",
+                help=f"Pass f's arguments as one tuple, as you would call f: "
+                f"{_FORMS[self._kind][2]}.") from None
+        bound.apply_defaults()
+        values = tuple(bound.arguments[p] for p in self._params)
+        if self._star is not None:
+            values += tuple(bound.arguments.get(self._star, ()))
+        return values
+
+    def _bound(self, instance):
+        return _BoundConvention(self.__wrapped__, self._function, self._kind, self._check,
+                                (instance,) + self._prefix)
 
     def __getattr__(self, name):
         return getattr(self.__wrapped__, name)
 
     def __get__(self, instance, owner=None):
-        # Stored on a class, it binds like the function it stands for.
-        return self if instance is None else types.MethodType(self, instance)
+        # Stored on a class, it binds like the function it stands for: the
+        # instance goes first in the primals.
+        return self if instance is None else self._bound(instance)
 
     def __repr__(self) -> str:
         return repr(self.__wrapped__)
 
 
-def _check_tangents(function, positions: tuple):
-    """A check of the tangents a jvp takes last, one per differentiated argument."""
+class _BoundConvention(_Convention):
+    """A `_Convention` with the object of a method first in its primals. The
+    generated function it calls takes the object in primals too, so the
+    compiler does not see through it."""
+
+    __adcompiler_transparent__ = False
+
+
+def _check_tangents(function, positions: tuple, what: str = "tangent"):
+    """A check of the tangents: a tuple of one per differentiated argument,
+    each with the structure and shapes of its argument."""
     params, _ = _parameters(function)
     where = _where(function)
-    count = len(positions)
+    names = ", ".join(params[p] for p in positions)
 
-    def check(args):
-        if len(args) < len(params) + count:
-            return  # the generated function reports the missing arguments
-        for position, tangent in zip(positions, args[len(args) - count:]):
-            _check_like(tangent, args[position],
-                        f"the tangent for parameter {params[position]!r}", where)
+    def check(primals, tangents):
+        if not isinstance(tangents, (tuple, list)) or len(tangents) != len(positions):
+            got = (f"a {type(tangents).__name__} of {len(tangents)}"
+                   if isinstance(tangents, (tuple, list)) else f"a {type(tangents).__name__}")
+            raise SeedShapeError(
+                f"the {what}s passed to {where} must be a tuple of {len(positions)}, one per "
+                f"differentiated argument ({names}), got {got}",
+                help=f"Pass a tuple even for one argument: ((x, w), (dx,)). Each {what} "
+                "has the structure and shape of its argument.")
+        for position, tangent in zip(positions, tangents):
+            _check_like(tangent, primals[position],
+                        f"the {what} for parameter {params[position]!r}", where)
     return check
 
 
@@ -285,14 +362,23 @@ def value_and_grad(function=None, wrt=0, *, verbose: bool = False):
 
 @_methods_too
 def vjp(function=None, wrt=0, *, verbose: bool = False):
-    """The vector-Jacobian product: the new function takes `(*args, seed)` and
-    returns the gradient of `sum(f(*args) * seed)`, i.e. Jᵀ·seed, like torch's
-    `y.backward(seed)`. The seed has the shape of f's result.
+    """The vector-Jacobian product: the new function takes `(primals, seed)`,
+    a tuple of f's arguments and a seed shaped like f's result, and returns
+    the gradient of `sum(f(*primals) * seed)`, i.e. Jᵀ·seed, like torch's
+    `y.backward(seed)`. A result that is a tuple, list or dict takes a seed
+    of the same structure. f's other parameters may also be passed by name.
 
     Example:
-        >>> vjp(softmax)(a, np.ones(4))        # doctest: +SKIP
+        >>> def softmax(a):
+        ...     e = np.exp(a - np.max(a))
+        ...     return e / np.sum(e)
+        >>> vjp(softmax)((np.zeros(2),), np.array([1.0, 0.0]))
+        array([ 0.25, -0.25])
     """
-    return _decorator_or_call(function, "vjp", wrt, verbose)
+    if function is None:
+        return lambda fn: vjp(fn, wrt, verbose=verbose)
+    inner = _derivative(function, "vjp", wrt, verbose)
+    return _Convention(inner, function, "vjp")
 
 
 def source(derivative) -> str:
@@ -332,16 +418,24 @@ def register_rule(rule):
 @_methods_too
 def jvp(function=None, wrt=0, *, verbose: bool = False):
     """The Jacobian-vector product, in forward mode: the new function takes
-    `(*args, *tangents)`, one tangent per differentiated argument (shaped like
-    it), and returns `(f(*args), J·tangents)`. One sweep, no stack.
+    `(primals, tangents)`, a tuple of f's arguments and a tuple of one tangent
+    per differentiated argument (shaped like it, a dict for a dict), and
+    returns `(f(*primals), J·tangents)`. One sweep, no stack. f's other
+    parameters may also be passed by name, after the two tuples.
 
     Example:
-        >>> value, tangent = jvp(np.sin)(x, v)        # doctest: +SKIP
-        >>> value, tangent = jvp(f, wrt=(0, 1))(x, y, vx, vy)   # doctest: +SKIP
+        >>> def f(x, w, scale=2.0):
+        ...     return np.sum(np.sin(x) * w) * scale
+        >>> jvp(f)((np.zeros(2), np.ones(2)), (np.ones(2),))
+        (np.float64(0.0), np.float64(4.0))
+        >>> jvp(f, wrt=(0, 1))((np.zeros(2), np.ones(2)), (np.ones(2), np.ones(2)), scale=1.0)
+        (np.float64(0.0), np.float64(2.0))
     """
+    if function is None:
+        return lambda fn: jvp(fn, wrt, verbose=verbose)
     positions, _ = _positions(function, wrt)
     inner = _derivative(function, "jvp", wrt, verbose)
-    return _Checked(inner, _check_tangents(function, positions))
+    return _Convention(inner, function, "jvp", _check_tangents(function, positions))
 
 
 def _attach(wrapper, inner, function, what):
@@ -355,6 +449,90 @@ def _attach(wrapper, inner, function, what):
     return wrapper
 
 
+# -- pytrees: tuples, lists and dicts of floats and arrays ----------------------
+
+def _leaves(tree) -> list:
+    """The leaves of a pytree, depth first (dicts in their key order)."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for part in tree for leaf in _leaves(part)]
+    if isinstance(tree, dict):
+        return [leaf for key in tree for leaf in _leaves(tree[key])]
+    return [] if tree is None else [tree]
+
+
+def _leaf_paths(tree, prefix: str = "") -> list:
+    """Where each leaf sits, as an index expression: `['W'][0]`."""
+    if isinstance(tree, (tuple, list)):
+        return [path for i, part in enumerate(tree) for path in _leaf_paths(part, f"{prefix}[{i}]")]
+    if isinstance(tree, dict):
+        return [path for key in tree for path in _leaf_paths(tree[key], f"{prefix}[{key!r}]")]
+    return [] if tree is None else [prefix]
+
+
+def _rebuild(tree, values):
+    """A pytree shaped like `tree` with `values` (an iterator or list) as its leaves."""
+    values = iter(values)
+
+    def build(node):
+        if isinstance(node, (tuple, list)):
+            parts = [build(part) for part in node]
+            if hasattr(node, "_fields"):  # a namedtuple
+                return type(node)(*parts)
+            return type(node)(parts) if type(node) in (tuple, list) else (
+                tuple(parts) if isinstance(node, tuple) else list(parts))
+        if isinstance(node, dict):
+            return {key: build(node[key]) for key in node}
+        return None if node is None else next(values)
+    return build(tree)
+
+
+def _zero_leaf(leaf):
+    if isinstance(leaf, (np.ndarray, np.generic)):
+        return np.zeros(np.shape(leaf), dtype=leaf.dtype if leaf.dtype.kind == "f" else float)
+    return 0.0
+
+
+def _unit_trees(tree):
+    """`(leaf index, unit)` for every entry of every leaf of `tree`: a pytree
+    shaped like it, zero but for a 1 at that entry."""
+    leaves = _leaves(tree)
+    zeros = [_zero_leaf(leaf) for leaf in leaves]
+    for k, leaf in enumerate(leaves):
+        for unit in _basis(leaf):
+            yield k, _rebuild(tree, zeros[:k] + [unit] + zeros[k + 1:])
+
+
+def _zero_tree(tree):
+    return _rebuild(tree, [_zero_leaf(leaf) for leaf in _leaves(tree)])
+
+
+def _nest(out_tree, in_tree, blocks):
+    """Blocks `blocks[i][k]` (output leaf i, input leaf k) nested as JAX nests
+    Jacobians: `out_tree` of `in_tree`s of blocks."""
+    return _rebuild(out_tree, [_rebuild(in_tree, row) for row in blocks])
+
+
+def _forward_blocks(pushes, in_tree, in_leaves):
+    """The Jacobian by columns: `pushes` are `(leaf offset, subtree, push)`,
+    push(unit of subtree) giving the output tangent; returns
+    (output template, blocks) with blocks[i][k] shaped out_i.shape + in_k.shape."""
+    columns = [[] for _ in in_leaves]
+    template = None
+    for offset, subtree, push in pushes:
+        for k, unit in _unit_trees(subtree):
+            out = push(unit)
+            template = out
+            columns[offset + k].append([np.asarray(leaf) for leaf in _leaves(out)])
+    if template is None:  # nothing to differentiate along: one sweep for the shapes
+        offset, subtree, push = pushes[0]
+        template = push(_zero_tree(subtree))
+    out_leaves = [np.asarray(leaf) for leaf in _leaves(template)]
+    blocks = [[np.stack([column[i] for column in columns[k]], axis=-1).reshape(
+        out.shape + np.shape(x)) if columns[k] else np.zeros(out.shape + np.shape(x))
+        for k, x in enumerate(in_leaves)] for i, out in enumerate(out_leaves)]
+    return template, blocks
+
+
 def _basis(x):
     """Unit tangents for every entry of x, shaped like x."""
     if isinstance(x, (np.ndarray, np.generic)):
@@ -365,33 +543,63 @@ def _basis(x):
         yield 1.0
 
 
+def _wrt_tree(args, positions, as_tuple):
+    """What is differentiated, as one pytree: the argument, or a tuple of them."""
+    return tuple(args[p] for p in positions) if as_tuple else args[positions[0]]
+
+
+def _full_arguments(function, args, keywords):
+    """A value for every parameter of `function` (defaults filled in), then
+    the values of its *args."""
+    params, star = _parameters(function)
+    if not keywords and star is None and len(args) == len(params):
+        return tuple(args)
+    try:
+        bound = inspect.signature(function).bind(*args, **keywords)
+    except TypeError as err:
+        raise CallConventionError(
+            f"the arguments do not fit the parameters of {_where(function)}: {err}",
+            help="Pass the arguments as you would to the function itself.") from None
+    bound.apply_defaults()
+    values = tuple(bound.arguments[p] for p in params)
+    return values + tuple(bound.arguments.get(star, ())) if star else values
+
+
 def _forward_grad(function, wrt, verbose):
     positions, as_tuple = _positions(function, wrt)
     tangent_fn = _derivative(function, "jvp", tuple(positions), verbose)
 
-    def forward_grad(*args):
+    def forward_grad(*args, **keywords):
+        args = _full_arguments(function, args, keywords)
+        zeros = [derivatives_zeros(args[p]) for p in positions]
         grads = []
         for index, position in enumerate(positions):
             x = args[position]
-            columns = []
-            for unit in _basis(x):
-                tangents = [unit if k == index else derivatives_zeros(args[p])
-                            for k, p in enumerate(positions)]
-                columns.append(np.asarray(tangent_fn(*args, *tangents)[1]).reshape(()))
-            grads.append(_shape_like(np.array(columns), x))
+            entries = []
+            for k, unit in _unit_trees(x):
+                tangents = zeros[:index] + [unit] + zeros[index + 1:]
+                entries.append(np.asarray(tangent_fn(args, tuple(tangents))[1]).reshape(()))
+            grads.append(_gradient_like(entries, x))
         return tuple(grads) if as_tuple else grads[0]
 
     return _attach(forward_grad, tangent_fn, function, "grad")
 
 
+def _gradient_like(entries, x):
+    """Entries of a gradient, in the order of _unit_trees(x), shaped like x."""
+    from .runtime import as_gradient
+    leaves, at = [], 0
+    for leaf in _leaves(x):
+        size = int(np.size(leaf))
+        leaves.append(as_gradient(np.reshape(np.array(entries[at:at + size], dtype=float),
+                                             np.shape(leaf)), leaf))
+        at += size
+    return _rebuild(x, leaves)
+
+
 def derivatives_zeros(x):
     from .runtime import zeros_like
     return zeros_like(x)
-
-
-def _shape_like(values, x):
-    from .runtime import as_gradient
-    return as_gradient(np.reshape(values, np.shape(x)), x)
 
 
 @_methods_too
@@ -401,7 +609,9 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
     generated code too, so derivatives of derivatives work.
 
     Example:
-        >>> derivative(derivative(cube))(2.0)          # doctest: +SKIP
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> derivative(derivative(cube))(2.0)
         12.0
     """
     positions, as_tuple = _positions(function, wrt)
@@ -409,45 +619,64 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
         raise WrtError("derivative takes one argument position or name in wrt",
                        help="Call derivative once per argument, or use jvp with a tuple of wrt.")
     position = positions[0]
-    tangent_fn = _derivative(function, "jvp", position, verbose)
+    tangent_fn = _derivative(function, "tangent", position, verbose)
     params, star = _parameters(function)
     return compose.derivative(function, tangent_fn, params, position, star)
 
 
 @_methods_too
 def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
-    """The full Jacobian of `function` with respect to one argument, shaped
-    `out.shape + x.shape`: one forward sweep per input entry (`mode="forward"`)
-    or one reverse sweep per output entry (`mode="reverse"`).
+    """The full Jacobian of `function`: one forward sweep per input entry
+    (`mode="forward"`) or one reverse sweep per output entry
+    (`mode="reverse"`). For an array argument and an array result it is
+    shaped `out.shape + x.shape`. Arguments and results that are pytrees
+    (tuples, lists, dicts of arrays), and a tuple of `wrt`, give the blocks
+    nested as JAX nests them: the result's structure, holding at each leaf
+    the structure of what is differentiated (the argument, or the tuple of
+    arguments), holding at each leaf the block `out_leaf.shape + in_leaf.shape`.
 
     Example:
-        >>> jacobian(softmax)(a).shape               # doctest: +SKIP
-        (4, 4)
+        >>> def scale(x):
+        ...     return {"double": 2 * x, "sum": np.sum(x)}
+        >>> J = jacobian(scale)(np.ones(2))
+        >>> J["double"].shape, J["sum"].shape
+        ((2, 2), (2,))
     """
     _check_mode(mode)
-    position = _positions(function, wrt)[0]
-    if len(position) != 1:
-        raise WrtError("jacobian takes one argument position or name in wrt",
-                       help="Call jacobian once per argument.")
-    position = position[0]
+    positions, as_tuple = _positions(function, wrt)
     if mode == "forward":
-        inner = _derivative(function, "jvp", position, verbose)
+        inner = _derivative(function, "jvp", wrt, verbose)
 
-        def forward_jacobian(*args):
-            x = args[position]
-            columns = [np.asarray(inner(*args, unit)[1]) for unit in _basis(x)]
-            stacked = np.stack(columns, axis=-1)
-            return stacked.reshape(np.shape(columns[0]) + np.shape(x))
+        def forward_jacobian(*args, **keywords):
+            args = _full_arguments(function, args, keywords)
+            in_tree = _wrt_tree(args, positions, as_tuple)
+            zeros = [derivatives_zeros(args[p]) for p in positions]
+            pushes = []
+            for index, position in enumerate(positions):
+                def push(unit, index=index):
+                    tangents = zeros[:index] + [unit] + zeros[index + 1:]
+                    return inner(args, tuple(tangents))[1]
+                offset = len(_leaves(in_tree[:index])) if as_tuple else 0
+                pushes.append((offset, args[position], push))
+            template, blocks = _forward_blocks(pushes, in_tree, _leaves(in_tree))
+            return _nest(template, in_tree, blocks)
 
         return _attach(forward_jacobian, inner, function, "jacobian")
-    inner = vjp(function, wrt=position, verbose=verbose)
+    inner = _derivative(function, "vjp", wrt, verbose)
 
-    def reverse_jacobian(*args):
-        out = np.asarray(function(*args))
-        rows = [np.asarray(inner(*args, unit if out.ndim else float(unit)))
-                for unit in _basis(out if out.ndim else np.zeros(()))]
-        x = args[position]
-        return np.stack(rows).reshape(out.shape + np.shape(x))
+    def reverse_jacobian(*args, **keywords):
+        args = _full_arguments(function, args, keywords)
+        in_tree = _wrt_tree(args, positions, as_tuple)
+        in_leaves = _leaves(in_tree)
+        out = function(*args)
+        out_leaves = _leaves(out)
+        rows = [[] for _ in out_leaves]
+        for i, unit in _unit_trees(out):
+            rows[i].append([np.asarray(leaf) for leaf in _leaves(inner(args, unit))])
+        blocks = [[np.stack([row[k] for row in rows[i]]).reshape(
+            np.shape(y) + np.shape(x)) if rows[i] else np.zeros(np.shape(y) + np.shape(x))
+            for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]
+        return _nest(out, in_tree, blocks)
 
     return _attach(reverse_jacobian, inner, function, "jacobian")
 
@@ -455,72 +684,61 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
 @_methods_too
 def hessian(function=None, wrt=0, *, verbose: bool = False):
     """The Hessian of a scalar function, forward-over-reverse: the forward
-    transformation applied to the generated gradient code. Shape x.shape * 2.
-    With a tuple of `wrt`, the blocks as nested tuples, as jax.hessian with
-    argnums does: `((H00, H01), (H10, H11))`, where `Hij` is shaped
-    `xi.shape + xj.shape` and holds d²f/dxi dxj.
+    transformation applied to the generated gradient code. For an array
+    argument it is shaped x.shape * 2. A pytree argument (a dict of arrays,
+    say) or a tuple of `wrt` gives the blocks nested as jax.hessian nests
+    them: the structure of what is differentiated, holding at each leaf that
+    structure again, holding the block `xi.shape + xj.shape` of d²f/dxi dxj.
 
     Example:
-        >>> hessian(f)(x)                              # doctest: +SKIP
-        >>> (hxx, hxy), (hyx, hyy) = hessian(g, wrt=(0, 1))(x, y)   # doctest: +SKIP
+        >>> def g(x, y):
+        ...     return np.sum(x ** 2 * y)
+        >>> (hxx, hxy), (hyx, hyy) = hessian(g, wrt=(0, 1))(np.ones(2), np.ones(2))
+        >>> hxy
+        array([[2., 0.],
+               [0., 2.]])
     """
     positions, as_tuple = _positions(function, wrt)
-    if not as_tuple:
-        gradient = grad(function, wrt=wrt, verbose=verbose)
-        result = jacobian(gradient, wrt=positions[0], mode="forward", verbose=verbose)
-        return _attach(result, result, function, "hessian")
-    gradient = grad(function, wrt=positions, verbose=verbose)
+    gradient = grad(function, wrt=positions if as_tuple else positions[0], verbose=verbose)
     # One forward sweep of the gradient per entry of xj gives column block j
     # of every row block at once.
     tangents = [_derivative(gradient, "tangent", position, verbose) for position in positions]
 
-    def tuple_hessian(*args):
-        blocks = [[None] * len(positions) for _ in positions]
-        for j, (position, tangent_fn) in enumerate(zip(positions, tangents)):
-            xj = args[position]
-            columns = [tangent_fn(*args, unit) for unit in _basis(xj)]
-            for i, row in enumerate(positions):
-                stacked = np.stack([np.asarray(column[i]) for column in columns], axis=-1)
-                blocks[i][j] = stacked.reshape(np.shape(args[row]) + np.shape(xj))
-        return tuple(tuple(row) for row in blocks)
+    def hessian_of(*args, **keywords):
+        args = _full_arguments(function, args, keywords)
+        in_tree = _wrt_tree(args, positions, as_tuple)
+        pushes, offset = [], 0
+        for position, tangent_fn in zip(positions, tangents):
+            pushes.append((offset, args[position],
+                           lambda unit, tangent_fn=tangent_fn: tangent_fn(*args, unit)))
+            offset += len(_leaves(args[position]))
+        template, blocks = _forward_blocks(pushes, in_tree, _leaves(in_tree))
+        return _nest(in_tree, in_tree, blocks)
 
-    return _attach(tuple_hessian, tangents[0], function, "hessian")
+    return _attach(hessian_of, tangents[0], function, "hessian")
 
 
 @_methods_too
 def hvp(function=None, wrt=0, *, verbose: bool = False):
     """The Hessian-vector product without forming the Hessian: the new function
-    takes `(*args, v)` and returns H·v, the forward transformation applied to
-    the generated gradient code. With a tuple of `wrt`, `v` is a tuple of one
-    vector per differentiated argument, each shaped like it, and so is the
-    result: the blocks of H·v, `(H00 v0 + H01 v1, H10 v0 + H11 v1)`.
+    takes `(primals, tangents)`, a tuple of f's arguments and a tuple of one
+    vector per differentiated argument, each shaped like it, and returns H·v,
+    the forward transformation applied to the generated gradient code. With
+    a tuple of `wrt`, the result is a tuple too: the blocks of H·v,
+    `(H00 v0 + H01 v1, H10 v0 + H11 v1)`.
 
     Example:
-        >>> hvp(f)(x, v)                               # doctest: +SKIP
-        >>> hx, hy = hvp(g, wrt=(0, 1))(x, y, (vx, vy))   # doctest: +SKIP
+        >>> def f(x):
+        ...     return np.sum(x ** 3)
+        >>> hvp(f)((np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        array([6., 0.])
     """
+    if function is None:
+        return lambda fn: hvp(fn, wrt, verbose=verbose)
     positions, as_tuple = _positions(function, wrt)
     gradient = grad(function, wrt=positions if as_tuple else positions[0], verbose=verbose)
     # The jvp of the gradient without the gradient itself, which hvp discards.
     inner = _derivative(gradient, "tangent", positions if as_tuple else positions[0], verbose)
     params, star = _parameters(function)
-    product = compose.hvp(function, inner, params, star, len(positions) if as_tuple else None)
-    where = _where(function)
-
-    def check(args):
-        if len(args) < len(params) + 1:
-            return  # the generated function reports the missing arguments
-        vector = args[-1]
-        if as_tuple:
-            if not isinstance(vector, (tuple, list)) or len(vector) != len(positions):
-                raise SeedShapeError(
-                    f"the vector v passed to the hvp of {where} must be a tuple of "
-                    f"{len(positions)} vectors, one per parameter in wrt "
-                    f"({', '.join(params[p] for p in positions)}), got {type(vector).__name__}",
-                    help="Pass v as a tuple, each vector shaped like its argument.")
-            for position, part in zip(positions, vector):
-                _check_like(part, args[position], f"the vector for parameter "
-                            f"{params[position]!r}", where)
-        else:
-            _check_like(vector, args[positions[0]], "the vector v", where)
-    return _Checked(product, check)
+    product = compose.hvp(function, inner, params, star, len(positions))
+    return _Convention(product, function, "hvp", _check_tangents(function, positions, "vector"))

@@ -1,16 +1,19 @@
 """API results that are themselves generated code, so that they compose.
 
-`derivative(f)` and `hvp(f)` are thin functions over a jvp; writing them as
+`derivative(f)` and `hvp(f)` are thin functions over a tangent-only jvp
+(forward_backend.py); writing them as
 generated source (rather than Python closures with *args) keeps every result
 of the API valid input to the compiler: `derivative(derivative(grad(f)))`.
 
-    def cube_derivative(x):             def f_hvp(x, v):
-        _t1 = ones_like(x)                  product = f_grad_tangent(x, v)
-        value, tangent = cube_jvp(x, _t1)   return product
-        return tangent
+    def cube_derivative(x):                 def f_hvp(primals, tangents):
+        _t1 = ones_like(x)                      x, = primals
+        tangent = cube_tangent(x, _t1)          v, = tangents
+        return tangent                          product = f_grad_tangent(x, v)
+                                                return product
 
 A function taking `*args` keeps it: `f_derivative(x, *data)` passes the values
-on, and `f_hvp(x, *data_and_v)` takes `v` last, as `vjp` takes its seed.
+on; `f_hvp` takes them in `primals`, after the other parameters, as `jvp`
+and `vjp` do.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import types
 
 from . import nodes
 from .codegen import compile_function
-from .derivatives import GeneratedDerivative, trailing_arguments
+from .derivatives import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
 from .runtime import ones_like
@@ -27,17 +30,14 @@ from .source import display_path
 
 
 def _wrap(function, inner, name: str, params: list, body_builder, what: str, vararg=None,
-          last=()):
-    """`last` are arguments the generated function takes after f's own: after
-    the values of f's *args, when f has one."""
-    namer = Namer(set(params) | set(last) | {vararg})
+          taken=()):
+    """`params` and `vararg` are the generated function's own parameters;
+    `taken` are other names its body uses."""
+    namer = Namer(set(params) | {vararg} | set(taken))
     inner_name = namer.fresh(inner.__name__)
     helper = namer.fresh("ones_like")
     name = namer.fresh(name)
-    signature, star, body = params + list(last), vararg, []
-    if vararg is not None and last:
-        star, body = trailing_arguments(namer, vararg, list(last), "_".join(last), name)
-        signature = params
+    signature, star, body = params, vararg, []
     body += body_builder(inner_name, helper, namer)
     definition = nodes.function_def(name, signature, body, vararg=star)
     code = function.__code__
@@ -60,34 +60,38 @@ def _passed(params: list, vararg) -> list:
 
 
 def derivative(function, tangent_fn, params: list, position: int, vararg=None):
-    """`f_derivative(*params)`: f's jvp along argument `position` with tangent 1."""
+    """`f_derivative(*params)`: f's tangent along argument `position` with
+    tangent 1, from f's tangent-only jvp (which takes its arguments flat)."""
     def body(inner, helper, namer):
-        one, value, tangent = namer.fresh("_t1"), namer.fresh("value"), namer.fresh("tangent")
+        one, tangent = namer.fresh("_t1"), namer.fresh("tangent")
         call = nodes.call(nodes.name(inner), _passed(params, vararg) + [nodes.name(one)])
         return [nodes.assign(one, nodes.call(nodes.name(helper), [nodes.name(params[position])])),
-                nodes.assign(nodes.tuple_([nodes.name(value, "store"),
-                                           nodes.name(tangent, "store")], "store"), call),
+                nodes.assign(tangent, call),
                 nodes.return_(nodes.name(tangent))]
     return _wrap(function, tangent_fn, f"{function.__name__}_derivative", params, body,
                  "derivative", vararg)
 
 
-def hvp(function, gradient_tangent, params: list, vararg=None, count=None):
-    """`f_hvp(*params, v)`: the tangent of f's gradient along v, from the
-    tangent-only jvp of the gradient. With `count`, f is differentiated with
-    respect to that many arguments, and v is a tuple of one vector for each:
+def hvp(function, gradient_tangent, params: list, vararg, count: int):
+    """`f_hvp(primals, tangents)`: the tangent of f's gradient along the
+    vectors in `tangents`, one for each of the `count` differentiated
+    arguments, from the tangent-only jvp of the gradient (which takes its
+    arguments flat):
 
-        def f_hvp(x, y, v):
-            product = f_grad_tangent(x, y, v[0], v[1])
+        def f_hvp(primals, tangents):
+            x, y = primals
+            v, v2 = tangents
+            product = f_grad_tangent(x, y, v, v2)
             return product
     """
-    vector = Namer(set(params) | {vararg}).fresh("v")
+    outer = Namer(set(params) | {vararg})
+    vectors = [outer.fresh("v") for _ in range(count)]
+    primals, tangents, unpack = packed_arguments(outer, params, vararg, vectors)
 
     def body(inner, helper, namer):
         product = namer.fresh("product")
-        vectors = [nodes.name(vector)] if count is None else [
-            nodes.subscript(nodes.name(vector), nodes.const(index)) for index in range(count)]
-        call = nodes.call(nodes.name(inner), _passed(params, vararg) + vectors)
-        return [nodes.assign(product, call), nodes.return_(nodes.name(product))]
-    return _wrap(function, gradient_tangent, f"{function.__name__}_hvp", params, body,
-                 "Hessian-vector product", vararg, [vector])
+        call = nodes.call(nodes.name(inner), _passed(params, vararg) +
+                          [nodes.name(v) for v in vectors])
+        return unpack + [nodes.assign(product, call), nodes.return_(nodes.name(product))]
+    return _wrap(function, gradient_tangent, f"{function.__name__}_hvp",
+                 [primals, tangents], body, "Hessian-vector product", taken=outer.taken)

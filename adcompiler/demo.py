@@ -150,7 +150,7 @@ def _run(show_code, color) -> bool:
         if show_code:
             print("--- generated derivative code " + "-" * 48)
             print(display.highlight(api.source(derivative), color))
-        gradient = derivative(*args) if seed is None else derivative(*args, seed)
+        gradient = derivative(*args) if seed is None else derivative(tuple(args), seed)
         reference = _torch_oracle(function.__name__, args, seed)
         oracle = "torch.autograd"
         if reference is None:

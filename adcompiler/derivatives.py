@@ -4,7 +4,7 @@ Four shapes of generated function come out of one `ReverseCode`:
 
     grad            def f_grad(x):        primal; dy = scalar_seed(y); adjoint; return dx
     value_and_grad  def f_value_and_grad(x): ... return value, dx
-    vjp             def f_vjp(x, seed):   primal; dy = checked_seed(seed, y); adjoint; ...
+    vjp             def f_vjp(primals, seed): x, = primals; primal; dy = checked_seed(seed, y); ...
     split           def f_primal(_stack, x): primal; push state; return y
                     def f_adjoint(_stack, dy): pop state; adjoint; return dx
                     (for user functions called from differentiated code; the
@@ -77,6 +77,36 @@ def trailing_arguments(namer, vararg: str, names: list, what: str, owner: str):
     return packed, body
 
 
+def packed_arguments(namer, params: list, vararg: str | None, tangents: list | None = None):
+    """The public call convention, `(primals, tangents)` or `(primals, seed)`:
+    the names of the two parameters, and the statements that unpack them into
+    the user's parameters (the values of *args last) and the tangents. The API
+    (api.py) fills in defaults before the call, so `primals` holds a value for
+    every parameter. With `tangents` None the second parameter is the seed.
+
+        def f_jvp(primals, tangents):       def loss_vjp(primals, seed):
+            x, w = primals                      w = primals[0]
+            dx, dw = tangents                   data = primals[1:]
+    """
+    primals = namer.fresh("primals")
+    second = namer.fresh("tangents" if tangents is not None else "seed")
+    count = len(params)
+    if vararg is None:
+        targets = nodes.tuple_([nodes.name(p, "store") for p in params], "store")
+        body = [nodes.assign(targets, nodes.name(primals))]
+    else:
+        head = nodes.subscript(nodes.name(primals), nodes.slice_(None, nodes.const(count)))
+        body = [nodes.assign(nodes.tuple_([nodes.name(p, "store") for p in params], "store"),
+                             head) if count > 1 else
+                nodes.assign(params[0], nodes.subscript(nodes.name(primals), nodes.const(0))),
+                nodes.assign(vararg, nodes.subscript(nodes.name(primals), nodes.slice_(
+                    nodes.const(count), None)))]
+    if tangents:
+        body.append(nodes.assign(nodes.tuple_([nodes.name(t, "store") for t in tangents],
+                                              "store"), nodes.name(second)))
+    return primals, second, body
+
+
 def _finish(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
     simplify(definition)
     verify(definition, ctx)
@@ -108,6 +138,9 @@ class _Variant:
     kind: str
     wrt: tuple
     elementwise: bool
+    # The number of the user's parameters when the function takes them packed,
+    # `(primals, tangents)` or `(primals, seed)`; None when it takes them flat.
+    packed: int | None = None
 
     def finish(self, name):
         if name is not None:
@@ -139,7 +172,11 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
         slow.source = slow.source.replace(arrays_name, base)
         slow.function.__name__ = slow.function.__qualname__ = base
         return slow
-    checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params]
+    if general.packed is not None:
+        checks = [nodes.parse_expr(f"type({params[0]}[{i}]) in (float, int)")
+                  for i in range(general.packed)]
+    else:
+        checks = [nodes.parse_expr(f"type({p}) in (float, int)") for p in params]
     test = checks[0] if len(checks) == 1 else gast.BoolOp(op=gast.And(), values=checks)
     forward = [nodes.name(p) for p in params]
     result = ctx.namer.fresh("result")
@@ -171,7 +208,9 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     returned = tree.body[-1].value
     returned_active = activity.is_active(returned)
     stack = ctx.namer.fresh("_stack")
-    seed = ctx.namer.fresh("seed") if kind == "vjp" else None
+    seed = None
+    if kind == "vjp":
+        primals, seed, unpack = packed_arguments(ctx.namer, params, vararg)
     value = ctx.namer.fresh("value") if kind == "value_and_grad" else None
     active = activity.active
     lists = activity.lists & active
@@ -180,11 +219,9 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     # A list that only some paths create still gets an adjoint (of nothing).
     prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end))
     name = ctx.namer.fresh(f"{parsed.name}_{kind}")
-    signature, star = params + ([seed] if seed else []), vararg
-    body = []
-    if seed and vararg:
-        star, body = trailing_arguments(ctx.namer, vararg, [seed], "seed", name)
-        signature = params
+    signature, star, body = params, vararg, []
+    if seed:
+        signature, star, body = [primals, seed], None, unpack
     body += [nodes.assign(v, nodes.const(None)) for v in prebind]
     if rev.uses_stack:
         body.append(nodes.assign(stack, gast.List(elts=[], ctx=gast.Load())))
@@ -224,7 +261,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     header = _header(parsed, what, [params[i] for i in wrt])
     argdefs = parsed.function.__defaults__ if kind != "vjp" else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, kind,
-                    wrt, elementwise_variants(tree))
+                    wrt, elementwise_variants(tree), len(params) if seed else None)
 
 
 def elementwise_variants(tree: gast.FunctionDef) -> bool:

@@ -1,8 +1,10 @@
 """Forward-mode back end: assemble tangent code into jvp functions and compile them.
 
-    def f_jvp(x, w, dx, dw):        the public form: arguments, then one tangent
-        y = x * w                   per differentiated argument; returns
-        dy = dx * w + x * dw        (f(x, w), J·(dx, dw))
+    def f_jvp(primals, tangents):   the public form: a tuple of the arguments and
+        x, w = primals              a tuple of one tangent per differentiated
+        dx, dw = tangents           argument; returns (f(x, w), J·(dx, dw))
+        y = x * w
+        dy = dx * w + x * dw
         return y, dy
 
 Calls from differentiated code to the user's own functions use the callee
@@ -11,7 +13,8 @@ defaults: `helper_jvp(dx, x, w=2.0)`.
 
 The tangent-only form returns J·(dx, dw) alone, without what only the value
 needs (passes/dead_code.py): `hvp` takes the tangent of the gradient, never
-the gradient itself.
+the gradient itself. It is internal (api.py and compose.py call it), and takes
+its arguments flat: `f_grad_tangent(x, w, dx, dw)`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import gast
 
 from . import nodes
 from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
-    argument_defaults, elementwise_variants, trailing_arguments
+    argument_defaults, elementwise_variants, packed_arguments, trailing_arguments
 from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code
 from .passes.forward_mode import forward
@@ -71,7 +74,14 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     signature = tangents + params if tangents_first else params + tangents
     name = ctx.namer.fresh(f"{parsed.name}_{'tangent' if tangent_only else 'jvp'}")
     star = vararg
-    if vararg and not tangents_first:
+    packed = None
+    if not tangents_first and not tangent_only:
+        # The public jvp takes `(primals, tangents)`, as api.jvp documents.
+        primals, packed_tangents, unpack = packed_arguments(ctx.namer, params, vararg,
+                                                            tangents)
+        signature, star, body, packed = [primals, packed_tangents], None, unpack + body, \
+            len(params)
+    elif vararg and not tangents_first:
         star, unpack = trailing_arguments(ctx.namer, vararg, tangents, "tangents", name)
         signature, body = params, unpack + body
     definition = nodes.function_def(name, signature, body, vararg=star)
@@ -83,7 +93,7 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     header = _header(parsed, what, [params[i] for i in wrt])
     argdefs = argument_defaults(parsed, arity) if tangents_first else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
-                    wrt, elementwise_variants(tree))
+                    wrt, elementwise_variants(tree), packed)
 
 
 def _real_values(ctx, what: str, names: list) -> list:
@@ -97,8 +107,8 @@ def _real_values(ctx, what: str, names: list) -> list:
 
 
 def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDerivative:
-    """The public jvp of `function`: `(*args, *tangents) -> (value, tangent)`,
-    or the tangent alone."""
+    """The public jvp of `function`: `(primals, tangents) -> (value, tangent)`;
+    or, `tangent_only`, the internal `(*args, *tangents) -> tangent`."""
     general = _variant(function, wrt, tangents_first=False, numbers=False,
                        tangent_only=tangent_only)
     if not general.elementwise:

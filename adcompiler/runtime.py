@@ -107,8 +107,9 @@ def scalar_seed(result, where):
         raise NonScalarOutputError(
             f"{where} returns an array of shape {result.shape}; grad needs a scalar output",
             help="Reduce the result to a scalar (np.sum, np.mean, a loss), or use "
-            "adcompiler.vjp(f) and pass a seed of that shape: vjp(f)(*args, seed) gives "
-            "the gradient of sum(f(*args) * seed), like torch's y.backward(seed). "
+            "adcompiler.vjp(f) and pass a seed of that shape: vjp(f)(args, seed), with "
+            "args the tuple of f's arguments, gives the gradient of sum(f(*args) * seed), "
+            "like torch's y.backward(seed). "
             "(torch says: grad can be implicitly created only for scalar outputs.)")
     if isinstance(result, int) and not isinstance(result, bool):
         return 1.0
@@ -158,14 +159,28 @@ def sum_items_adjoint(g, items):
 
 
 def checked_seed(seed, result, where):
-    """The seed of a vjp, checked against the result's shape."""
-    if isinstance(result, tuple):
-        if not isinstance(seed, tuple) or len(seed) != len(result):
+    """The seed of a vjp, checked against the result's shape: a result that is
+    a tuple, list or dict takes a seed of the same structure."""
+    if isinstance(result, (tuple, list)):
+        kind = type(result).__name__
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(result):
+            got = type(seed).__name__ + (f" of {len(seed)}" if isinstance(seed, (tuple, list))
+                                         else "")
             raise SeedShapeError(
-                f"{where} returns a tuple of {len(result)} values; the seed must be a tuple "
-                f"of as many, got {type(seed).__name__}",
+                f"{where} returns a {kind} of {len(result)} values; the seed must be a {kind} "
+                f"of as many, got {got}",
                 help="Pass one seed per returned value, each shaped like it.")
-        return tuple(checked_seed(s, r, where) for s, r in zip(seed, result))
+        seeds = [checked_seed(s, r, where) for s, r in zip(seed, result)]
+        return tuple(seeds) if isinstance(result, tuple) else seeds
+    if isinstance(result, dict):
+        if not isinstance(seed, dict) or set(seed) != set(result):
+            got = (f"keys {sorted(map(str, seed))}" if isinstance(seed, dict)
+                   else type(seed).__name__)
+            raise SeedShapeError(
+                f"{where} returns a dict with keys {sorted(map(str, result))}; the seed must "
+                f"be a dict with the same keys, got {got}",
+                help="Pass one seed per returned value, each shaped like it.")
+        return {key: checked_seed(seed[key], result[key], where) for key in result}
     reject_complex(result, "the result", where)
     reject_complex(seed, "the seed passed to the vjp", where)
     if np.shape(seed) != np.shape(result):

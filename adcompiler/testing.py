@@ -11,11 +11,17 @@ differences (and with torch.autograd when given a torch twin). It raises an
 AssertionError that lists the mismatching entries, so a failing test says
 which derivative is wrong, where, and by how much.
 
+Arguments and results may be pytrees (tuples, lists, dicts of floats and
+arrays): every floating-point leaf of every checked argument is compared on
+its own and named like an index, `d/dparams['W']`; a result that is a pytree
+gets one random weight per leaf, and each leaf of J·v is compared.
+
 What is compared, with u a fixed random weighting of the outputs (1 for a
 scalar output) and v a fixed random direction in the inputs:
 
-    reverse, order 1   the gradient of sum(u * f(x))  (grad, or vjp with seed u)
-    forward, order 1   J·v  (adcompiler.jvp), and ⟨u, J·v⟩ = ⟨Jᵀu, v⟩ against reverse mode
+    reverse, order 1   the gradient of sum(u * f(x))  (grad, or vjp((x,), u))
+    forward, order 1   J·v  (adcompiler.jvp((x,), (v,))), and ⟨u, J·v⟩ = ⟨Jᵀu, v⟩
+                       against reverse mode
     order 2            the derivative of that first derivative along v (a
                        Hessian-vector product), taken by central differences
                        of adcompiler's derivative, against second differences
@@ -157,7 +163,11 @@ def check_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: floa
     """Assert that adcompiler differentiates `function` correctly at `args`.
 
     - `wrt`: parameter positions or names, like `adcompiler.grad`; default:
-      every argument that is a float or a floating-point array.
+      every argument that is a float or a floating-point array, or a tuple,
+      list or dict holding one. Every floating-point leaf of a checked
+      argument is checked, and named in the report: `d/dparams['W']`.
+    - `function` may return a tuple, list or dict: each leaf gets a random
+      weight in u (the seed of the vjp), and each leaf of J·v is compared.
     - `modes`: a tuple of 'reverse' and 'forward'; default: both.
     - `order`: 1 checks first derivatives; 2 also checks their derivatives
       (Hessian-vector products).
@@ -234,13 +244,19 @@ def _wrt_positions(function, args, wrt) -> tuple:
         return _positions(function, wrt)[0]
     # The values of *args are not differentiated: they are data.
     count = len(_parameters(function)[0])
-    positions = tuple(i for i, a in enumerate(args[:count]) if _is_floating(a))
+    positions = tuple(i for i, a in enumerate(args[:count])
+                      if any(_is_floating(leaf) for leaf in _leaves(a)))
     if not positions:
         params = list(inspect.signature(function).parameters)
-        raise ValueError(f"none of the arguments of {_describe(function)} is a float or a "
-                         f"floating-point array; name the ones to check with wrt= "
-                         f"(parameters: {', '.join(params)})")
+        raise ValueError(f"none of the arguments of {_describe(function)} is a float, a "
+                         f"floating-point array or a tuple, list or dict holding one; name "
+                         f"the ones to check with wrt= (parameters: {', '.join(params)})")
     return positions
+
+
+def _leaves(tree):
+    from .api import _leaves as leaves
+    return leaves(tree)
 
 
 def _is_floating(value) -> bool:
@@ -253,48 +269,117 @@ def _is_floating(value) -> bool:
 
 
 def _as_float(value):
-    """A differentiated argument in float64: a Python float for numbers, an array otherwise."""
+    """A differentiated argument in float64: a Python float for numbers, an
+    array otherwise; in a tuple, list or dict, each floating leaf so (the
+    others, an integer count say, stay as they are and are not checked)."""
+    from .api import _rebuild
+    if isinstance(value, (tuple, list, dict)):
+        return _rebuild(value, [_as_float(leaf) if _is_floating(leaf) else leaf
+                                for leaf in _leaves(value)])
     if np.ndim(value) == 0 and not isinstance(value, np.ndarray):
         return float(value)
     return np.array(value, dtype=np.float64)
 
 
+class _Slot:
+    """One differentiated leaf: argument `k` (of the checked ones), its leaf
+    `leaf`, called `name` in reports (`d/dparams['W']`)."""
+
+    def __init__(self, k, leaf, name, value):
+        self.k, self.leaf, self.name, self.value = k, leaf, name, value
+
+
 class _Problem:
-    """`function` at `args`, the random weights u and direction v, and the
-    finite-difference and torch references for it."""
+    """`function` at `args`, the random weights u (one per output leaf) and
+    direction v (one per differentiated input leaf), and the finite-difference
+    and torch references for it."""
 
     def __init__(self, function, args, positions, rng, eps, rtol, atol, torch_function):
+        from .api import _leaf_paths, _leaves
         self.function, self.args, self.positions = function, args, positions
         self.params = list(inspect.signature(function).parameters)
         self.eps1 = 1e-6 if eps is None else eps
         self.eps2 = 1e-4 if eps is None else eps
         self.rtol, self.atol, self.torch_function = rtol, atol, torch_function
-        out = np.asarray(function(*args), dtype=np.float64)
-        self.scalar = out.ndim == 0
-        self.u = 1.0 if self.scalar else rng.standard_normal(out.shape)
+        self.slots = []
+        for k, i in enumerate(positions):
+            for leaf, (path, value) in enumerate(zip(_leaf_paths(args[i]), _leaves(args[i]))):
+                if _is_floating(value):
+                    self.slots.append(_Slot(k, leaf, f"d/d{self.params[i]}{path}", value))
+        out = function(*args)
+        self.out = out
+        self.out_paths = _leaf_paths(out)
+        out_leaves = self._out_leaves(out)
+        self.scalar = len(out_leaves) == 1 and out_leaves[0].ndim == 0 and \
+            not isinstance(out, (tuple, list, dict))
+        self.u_leaves = [np.float64(1.0)] if self.scalar else [
+            rng.standard_normal(leaf.shape) for leaf in out_leaves]
         # Each evaluation of f is exact to a few ulps of its terms; divided by
         # the step (squared for second differences) that is the references' noise.
-        self.magnitude = float(np.max(np.abs(out))) if out.size else 0.0
-        self.weighted_magnitude = float(np.sum(np.abs(out * self.u)))
-        self.v = [_like(args[i], rng.standard_normal(np.shape(args[i]))) for i in positions]
+        self.magnitude = max((float(np.max(np.abs(leaf))) for leaf in out_leaves
+                              if leaf.size), default=0.0)
+        self.weighted_magnitude = sum(float(np.sum(np.abs(leaf * u)))
+                                      for leaf, u in zip(out_leaves, self.u_leaves))
+        self.v = [_like(slot.value, rng.standard_normal(np.shape(slot.value)))
+                  for slot in self.slots]
+
+    # -- pytrees -------------------------------------------------------------
+    @staticmethod
+    def _out_leaves(out):
+        from .api import _leaves
+        return [np.asarray(leaf, dtype=np.float64) for leaf in _leaves(out)]
+
+    def _seed(self):
+        """u shaped like f's result, the seed of the vjp."""
+        from .api import _leaves, _rebuild
+        return _rebuild(self.out, [float(u) if isinstance(leaf, float) else
+                                   np.asarray(u, dtype=np.float64)
+                                   for leaf, u in zip(_leaves(self.out), self.u_leaves)])
+
+    def _trees(self, leaves_by_slot, template):
+        """Per checked argument, a pytree shaped like `template`'s argument
+        holding `leaves_by_slot` at the checked leaves and `fill(leaf)` elsewhere."""
+        from .api import _leaves, _rebuild, _zero_leaf
+        trees = []
+        for k, i in enumerate(self.positions):
+            leaves = [_zero_leaf(leaf) if template is None else leaf
+                      for leaf in _leaves(self.args[i] if template is None else template[i])]
+            for slot, value in zip(self.slots, leaves_by_slot):
+                if slot.k == k and value is not None:
+                    leaves[slot.leaf] = value
+            trees.append(_rebuild(self.args[i], leaves))
+        return trees
+
+    def _slot_values(self, gradients):
+        """The leaves of per-argument gradients (or tangents) at the slots."""
+        from .api import _leaves
+        flat = [_leaves(g) for g in gradients]
+        return [flat[slot.k][slot.leaf] for slot in self.slots]
+
+    def _out_name(self, base, index):
+        return base + (self.out_paths[index] if isinstance(self.out, (tuple, list, dict))
+                       else "")
 
     # -- helpers -------------------------------------------------------------
     def _at(self, shifts, scale=1.0):
-        """The arguments with args[positions[k]] moved by scale * shifts[k]."""
+        """The arguments with each checked leaf moved by scale * its shift."""
         moved = list(self.args)
-        for k, i in enumerate(self.positions):
-            if shifts[k] is not None:
-                moved[i] = _like(self.args[i], np.asarray(self.args[i]) + scale * shifts[k])
+        values = [None if shift is None else
+                  _like(slot.value, np.asarray(slot.value) + scale * shift)
+                  for slot, shift in zip(self.slots, shifts)]
+        for i, tree in zip(self.positions, self._trees(values, self.args)):
+            moved[i] = tree
         return moved
 
     def _phi(self, args) -> float:
-        return float(np.sum(np.asarray(self.function(*args), dtype=np.float64) * self.u))
+        return sum(float(np.sum(leaf * u)) for leaf, u in
+                   zip(self._out_leaves(self.function(*args)), self.u_leaves))
 
-    def _unit(self, k, flat_index):
-        shifts = [None] * len(self.positions)
-        e = np.zeros(np.shape(self.args[self.positions[k]]))
+    def _unit(self, s, flat_index):
+        shifts = [None] * len(self.slots)
+        e = np.zeros(np.shape(self.slots[s].value))
         e.reshape(-1)[flat_index] = 1.0
-        shifts[k] = e
+        shifts[s] = e
         return shifts
 
     def _compare(self, report, mode, order, derivative, reference, actual, expected,
@@ -310,34 +395,34 @@ class _Problem:
     def _noise(magnitude, step, power=1):
         return 10 * np.finfo(np.float64).eps * magnitude / step ** power
 
-    def _name(self, k):
-        return f"d/d{self.params[self.positions[k]]}"
-
     # -- reverse mode --------------------------------------------------------
     def _reverse_gradients(self, args):
+        """adcompiler's gradient of sum(u * f) at the checked leaves."""
         from . import api
         wrt = tuple(self.positions)
         if self.scalar:
-            return api.grad(self.function, wrt=wrt)(*args)
-        return api.vjp(self.function, wrt=wrt)(*args, self.u)
+            gradients = api.grad(self.function, wrt=wrt)(*args)
+        else:
+            gradients = api.vjp(self.function, wrt=wrt)(tuple(args), self._seed())
+        return self._slot_values(gradients)
 
     def reverse(self, report, order):
         gradients = self._reverse_gradients(self.args)
         torch_grads = self._torch("reverse", 1)
-        for k, i in enumerate(self.positions):
-            size = np.size(self.args[i])
+        for s, slot in enumerate(self.slots):
+            size = np.size(slot.value)
             fd = np.zeros(size)
             for j in range(size):
-                e = self._unit(k, j)
+                e = self._unit(s, j)
                 fd[j] = (self._phi(self._at(e, self.eps1)) -
                          self._phi(self._at(e, -self.eps1))) / (2 * self.eps1)
-            expected = fd.reshape(np.shape(self.args[i]))
-            self._compare(report, "reverse", 1, self._name(k), "finite differences",
-                          gradients[k], expected,
+            expected = fd.reshape(np.shape(slot.value))
+            self._compare(report, "reverse", 1, slot.name, "finite differences",
+                          gradients[s], expected,
                           self._noise(self.weighted_magnitude, self.eps1))
             if torch_grads is not None:
-                self._compare(report, "reverse", 1, self._name(k), "torch.autograd",
-                              gradients[k], torch_grads[k])
+                self._compare(report, "reverse", 1, slot.name, "torch.autograd",
+                              gradients[s], torch_grads[s])
         if order == 2:
             self._reverse_second_order(report)
         return gradients
@@ -347,85 +432,107 @@ class _Problem:
         plus = self._reverse_gradients(self._at(self.v, h))
         minus = self._reverse_gradients(self._at(self.v, -h))
         torch_hvp = self._torch("reverse", 2)
-        for k, i in enumerate(self.positions):
-            hvp = (np.asarray(plus[k]) - np.asarray(minus[k])) / (2 * h)
-            own = self._noise(float(np.max(np.abs(plus[k]), initial=0.0)), h)
-            size = np.size(self.args[i])
+        for s, slot in enumerate(self.slots):
+            hvp = (np.asarray(plus[s]) - np.asarray(minus[s])) / (2 * h)
+            own = self._noise(float(np.max(np.abs(plus[s]), initial=0.0)), h)
+            size = np.size(slot.value)
             fd = np.zeros(size)
             for j in range(size):
-                e = self._unit(k, j)
+                e = self._unit(s, j)
                 corners = [self._phi(self._at([_add(a, b) for a, b in
                                                zip(_scaled(self.v, sv), _scaled(e, se))], h))
                            for sv, se in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
                 fd[j] = (corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h * h)
-            name = f"H·v {self._name(k)}"
+            name = f"H·v {slot.name}"
             self._compare(report, "reverse", 2, name, "second differences", hvp,
-                          fd.reshape(np.shape(self.args[i])),
+                          fd.reshape(np.shape(slot.value)),
                           own + self._noise(self.weighted_magnitude, h, 2))
             if torch_hvp is not None:
-                self._compare(report, "reverse", 2, name, "torch.autograd", hvp, torch_hvp[k],
+                self._compare(report, "reverse", 2, name, "torch.autograd", hvp, torch_hvp[s],
                               own)
 
     # -- forward mode --------------------------------------------------------
     def _jvp(self, args):
+        """adcompiler's (f, J·v) at `args`, as lists of output leaves."""
         from . import modes
-        return modes.derivative(self.function, tuple(self.positions), "forward")(
-            *args, *self.v)
+        value, tangent = modes.derivative(self.function, tuple(self.positions), "forward")(
+            tuple(args), tuple(self._trees(self.v, None)))
+        return self._out_leaves(value), self._out_leaves(tangent)
 
     def forward(self, report, order, gradients):
         value, jv = self._jvp(self.args)
-        self._compare(report, "forward", 1, "value", "the function itself", value,
-                      np.asarray(self.function(*self.args), dtype=np.float64))
+        expected_value = self._out_leaves(self.function(*self.args))
         h = self.eps1
-        fd = (np.asarray(self.function(*self._at(self.v, h)), dtype=np.float64) -
-              np.asarray(self.function(*self._at(self.v, -h)), dtype=np.float64)) / (2 * h)
-        self._compare(report, "forward", 1, "J·v", "finite differences", jv, fd,
-                      self._noise(self.magnitude, h))
+        plus = self._out_leaves(self.function(*self._at(self.v, h)))
+        minus = self._out_leaves(self.function(*self._at(self.v, -h)))
         torch_jv = self._torch("forward", 1)
-        if torch_jv is not None:
-            self._compare(report, "forward", 1, "J·v", "torch.autograd", jv, torch_jv)
+        for index, want in enumerate(expected_value):
+            got = value[index] if index < len(value) else np.full(want.shape, np.nan)
+            self._compare(report, "forward", 1, self._out_name("value", index),
+                          "the function itself", got, want)
+        for index in range(len(expected_value)):
+            name = self._out_name("J·v", index)
+            got = jv[index] if index < len(jv) else np.full(plus[index].shape, np.nan)
+            self._compare(report, "forward", 1, name, "finite differences", got,
+                          (plus[index] - minus[index]) / (2 * h),
+                          self._noise(self.magnitude, h))
+            if torch_jv is not None:
+                self._compare(report, "forward", 1, name, "torch.autograd", got,
+                              torch_jv[index])
         if gradients is not None:
             reverse_side = sum(float(np.sum(np.asarray(g) * v))
                                for g, v in zip(gradients, self.v))
             self._compare(report, "forward", 1, "⟨u, J·v⟩", "reverse mode ⟨Jᵀu, v⟩",
-                          float(np.sum(np.asarray(jv) * self.u)), reverse_side)
+                          sum(float(np.sum(t * u)) for t, u in zip(jv, self.u_leaves)),
+                          reverse_side)
         if order == 2:
             h = self.eps2
-            second = (np.asarray(self._jvp(self._at(self.v, h))[1]) -
-                      np.asarray(self._jvp(self._at(self.v, -h))[1])) / (2 * h)
-            f = [np.asarray(self.function(*self._at(self.v, s)), dtype=np.float64)
-                 for s in (h, 0.0, -h)]
-            own = self._noise(float(np.max(np.abs(jv), initial=0.0)), h)
-            self._compare(report, "forward", 2, "d(J·v)·v", "second differences", second,
-                          (f[0] - 2 * f[1] + f[2]) / (h * h),
-                          own + self._noise(self.magnitude, h, 2))
+            up, down = self._jvp(self._at(self.v, h))[1], self._jvp(self._at(self.v, -h))[1]
+            f = [self._out_leaves(self.function(*self._at(self.v, s))) for s in (h, 0.0, -h)]
+            own = self._noise(max((float(np.max(np.abs(t))) for t in jv if t.size),
+                                  default=0.0), h)
             torch_second = self._torch("forward", 2)
-            if torch_second is not None:
-                self._compare(report, "forward", 2, "d(J·v)·v", "torch.autograd", second,
-                              torch_second, own)
+            for index in range(len(expected_value)):
+                name = self._out_name("d(J·v)·v", index)
+                second = (up[index] - down[index]) / (2 * h)
+                self._compare(report, "forward", 2, name, "second differences", second,
+                              (f[0][index] - 2 * f[1][index] + f[2][index]) / (h * h),
+                              own + self._noise(self.magnitude, h, 2))
+                if torch_second is not None:
+                    self._compare(report, "forward", 2, name, "torch.autograd", second,
+                                  torch_second[index], own)
 
     # -- torch ---------------------------------------------------------------
     def _torch(self, mode, order):
-        """torch's answer for the same quantity, or None without a torch twin."""
+        """torch's answer for the same quantity, or None without a torch twin:
+        a list with one array per slot (reverse) or per output leaf (forward)."""
         if self.torch_function is None:
             return None
         import torch
         from torch.func import jvp, vjp
+        from .api import _leaves, _rebuild
 
         def as_tensor(value):
             return torch.as_tensor(np.asarray(value, dtype=np.float64))
 
-        base = [as_tensor(a) if isinstance(a, (np.ndarray, np.generic)) else a
-                for a in self.args]
-        primals = tuple(as_tensor(self.args[i]) for i in self.positions)
-        tangents = tuple(as_tensor(v) for v in self.v)
-        u = as_tensor(self.u)
+        def tensors(tree):
+            return _rebuild(tree, [as_tensor(leaf) if _is_floating(leaf) or
+                                   isinstance(leaf, (np.ndarray, np.generic)) else leaf
+                                   for leaf in _leaves(tree)])
+
+        base = [tensors(a) if isinstance(a, (np.ndarray, np.generic, tuple, list, dict))
+                else a for a in self.args]
+        primals = tuple(tensors(self.args[i]) for i in self.positions)
+        tangents = tuple(tensors(tree) for tree in self._trees(self.v, None))
+        u = _rebuild(self.out, [as_tensor(u) for u in self.u_leaves])
 
         def twin(*wrt_values):
             call = list(base)
             for i, value in zip(self.positions, wrt_values):
                 call[i] = value
-            return torch.as_tensor(self.torch_function(*call), dtype=torch.float64)
+            out = self.torch_function(*call)
+            return _rebuild(out, [torch.as_tensor(leaf, dtype=torch.float64)
+                                  for leaf in _leaves(out)])
 
         def pullback(*wrt_values):
             return vjp(twin, *wrt_values)[1](u)
@@ -441,9 +548,11 @@ class _Problem:
             result = pushforward(*primals)
         else:
             result = jvp(pushforward, primals, tangents)[1]
-        if isinstance(result, tuple):
-            return tuple(r.detach().numpy() for r in result)
-        return result.detach().numpy()
+        leaves = [leaf.detach().numpy() for leaf in _leaves(result)]
+        if mode == "reverse":
+            return self._slot_values(_rebuild(tuple(self.args[i] for i in self.positions),
+                                              leaves))
+        return leaves
 
 
 def _like(template, value):

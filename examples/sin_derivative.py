@@ -28,7 +28,7 @@ def main(argv=None):
     x = np.linspace(0, 2 * np.pi, 200)
     # sin works entry by entry, so the vector-Jacobian product with a seed of
     # ones is the derivative at every point of the grid at once.
-    slope = ad.vjp(sine)(x, np.ones_like(x))
+    slope = ad.vjp(sine)((x,), np.ones_like(x))
     print(ad.source(ad.vjp(sine)))
 
     # The same derivative at single Python numbers, through ad.grad.

@@ -291,7 +291,7 @@ def check_forward(program: Program) -> Outcome:
     except Exception as err:  # noqa: BLE001
         return classify(err, "compile jvp")
     try:
-        value, tangent = derivative(*args, *tangents)
+        value, tangent = derivative(tuple(args), tuple(tangents))
     except Exception as err:  # noqa: BLE001
         return classify(err, "run jvp")
     problems = []

@@ -25,7 +25,7 @@ def check_jvp(name, function, twin, args, wrt, generator):
     """Tangents drawn from `generator`, shaped like the differentiated arguments."""
     tangents = [generator.standard_normal(np.shape(args[i])) if np.ndim(args[i])
                 else float(generator.standard_normal()) for i in wrt]
-    value, tangent = ad.jvp(function, wrt=wrt)(*args, *tangents)
+    value, tangent = ad.jvp(function, wrt=wrt)(tuple(args), tuple(tangents))
     expected_value, expected_tangent = torch_directional(twin, args, wrt, tangents)
     assert_close(value, expected_value, label=f"{name}: value")
     assert_close(tangent, expected_tangent, label=f"{name}: tangent")

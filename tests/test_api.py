@@ -235,9 +235,9 @@ def test_gradient_of_a_tuple_argument_is_a_tuple():
 def test_vjp_of_a_tuple_valued_function_takes_a_tuple_seed():
     x = np.array([0.3, -0.7])
     seed = (np.array([1.0, 2.0]), np.array([0.5, 0.5]))
-    assert_close(ad.vjp(split_in_two)(x, seed), 2.0 * seed[0] + np.cos(x) * seed[1])
+    assert_close(ad.vjp(split_in_two)((x,), seed), 2.0 * seed[0] + np.cos(x) * seed[1])
     with pytest.raises(ad.SeedShapeError, match="tuple"):
-        ad.vjp(split_in_two)(x, np.ones(2))
+        ad.vjp(split_in_two)((x,), np.ones(2))
 
 
 def test_negative_constants_keep_their_precedence_in_generated_code():

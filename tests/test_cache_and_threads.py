@@ -98,13 +98,13 @@ def test_helper_redefined_after_grad_recompiles(monkeypatch):
 def test_helper_of_a_helper_redefined_recompiles_the_cached_callee_in_both_modes(monkeypatch):
     # `middle` is unchanged; its cached derivative called the old helper's.
     ad.grad(through_two_levels)(X)
-    ad.jvp(through_two_levels)(X, np.ones(3))
+    ad.jvp(through_two_levels)((X,), (np.ones(3),))
     monkeypatch.setattr(sys.modules[__name__], "helper", cube)
     expected = torch_grad(lambda t: torch.sum(t ** 3 + t), X)
     np.testing.assert_allclose(ad.grad(through_two_levels)(X), expected)
     np.testing.assert_allclose(ad.grad(through_two_levels, mode="forward")(X), expected)
     direction = np.array([0.5, -1.0, 2.0])
-    _, tangent = ad.jvp(through_two_levels)(X, direction)
+    _, tangent = ad.jvp(through_two_levels)((X,), (direction,))
     np.testing.assert_allclose(tangent, expected @ direction)
 
 
@@ -264,7 +264,7 @@ def test_the_cache_does_not_keep_a_function_alive():
     f = make()
     alive = weakref.ref(f)
     ad.grad(f)(X)
-    ad.jvp(f)(X, X)
+    ad.jvp(f)((X,), (X,))
     del f
     gc.collect()
     assert alive() is None
@@ -379,10 +379,10 @@ Y = np.array([0.7, -0.4])
 def test_tangent_of_the_wrong_shape_is_refused_naming_the_parameter():
     jvp = ad.jvp(two_args, wrt=(0, 1))
     with pytest.raises(ad.SeedShapeError) as caught:
-        jvp(X, Y, np.ones(3), np.ones(3))
+        jvp((X, Y), (np.ones(3), np.ones(3)))
     message = str(caught.value)
     assert "'y'" in message and "(3,)" in message and "(2,)" in message
-    _, tangent = jvp(X, Y, np.ones(3), np.ones(2))  # the right shapes still work
+    _, tangent = jvp((X, Y), (np.ones(3), np.ones(2)))  # the right shapes still work
     x, y = torch.tensor(X), torch.tensor(Y)
     _, expected = torch.autograd.functional.jvp(two_args_torch, (x, y),
                                                 (torch.ones(3), torch.ones(2)))
@@ -396,9 +396,9 @@ def test_tangent_of_the_wrong_structure_is_refused():
     params = {"w": X, "b": X + 1.0}
     jvp = ad.jvp(f)
     with pytest.raises(ad.SeedShapeError, match="keys"):
-        jvp(params, {"w": np.ones(3)})
+        jvp((params,), ({"w": np.ones(3)},))
     with pytest.raises(ad.SeedShapeError, match=r"\['b'\]"):
-        jvp(params, {"w": np.ones(3), "b": np.ones(2)})
+        jvp((params,), ({"w": np.ones(3), "b": np.ones(2)},))
 
 
 def test_hessian_with_a_tuple_of_wrt_gives_the_blocks_like_torch():
@@ -414,7 +414,7 @@ def test_hessian_with_a_tuple_of_wrt_gives_the_blocks_like_torch():
 
 def test_hvp_with_a_tuple_of_wrt_takes_one_vector_per_argument_like_torch():
     vx, vy = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.9])
-    product = ad.hvp(two_args, wrt=(0, 1))(X, Y, (vx, vy))
+    product = ad.hvp(two_args, wrt=(0, 1))((X, Y), (vx, vy))
     _, expected = torch.autograd.functional.hvp(
         two_args_torch, (torch.tensor(X), torch.tensor(Y)), (torch.tensor(vx), torch.tensor(vy)))
     assert isinstance(product, tuple) and len(product) == 2
@@ -424,21 +424,22 @@ def test_hvp_with_a_tuple_of_wrt_takes_one_vector_per_argument_like_torch():
 
 def test_hvp_vector_of_the_wrong_shape_or_structure_is_refused():
     with pytest.raises(ad.SeedShapeError, match="tuple of 2"):
-        ad.hvp(two_args, wrt=(0, 1))(X, Y, np.ones(3))
+        ad.hvp(two_args, wrt=(0, 1))((X, Y), np.ones(3))
     with pytest.raises(ad.SeedShapeError, match="'y'"):
-        ad.hvp(two_args, wrt=(0, 1))(X, Y, (np.ones(3), np.ones(3)))
+        ad.hvp(two_args, wrt=(0, 1))((X, Y), (np.ones(3), np.ones(3)))
     with pytest.raises(ad.SeedShapeError, match="shape"):
-        ad.hvp(two_args)(X, Y, np.ones(2))
+        ad.hvp(two_args)((X, Y), (np.ones(2),))
 
 
 def test_checked_jvp_is_itself_differentiable_and_shows_its_code():
     jvp = ad.jvp(two_args)
-    assert "def two_args_jvp(x, y, dx)" in ad.source(jvp)
+    assert "def two_args_jvp(primals, tangents):\n    x, y = primals\n    dx, = tangents" \
+        in ad.source(jvp)
     # The derivative of the tangent along a fixed direction, with respect to y.
     direction = np.array([1.0, 0.0, 0.0])
 
     def tangent_in_y(y):
-        return jvp(X, y, direction)[1]
+        return jvp((X, y), (direction,))[1]
 
     got = ad.grad(tangent_in_y)(Y)
     x = torch.tensor(X)

@@ -70,7 +70,7 @@ def test_show_wrt_takes_positions_names_or_both(capsys, tmp_path, wrt, names):
 
 @pytest.mark.parametrize("kind, signature", [("grad", "def loss_grad(w, x, scale):"),
                                              ("value_and_grad", "def loss_value_and_grad("),
-                                             ("vjp", "def loss_vjp(w, x, scale, seed):")])
+                                             ("vjp", "def loss_vjp(primals, seed):\n    w, x, scale = primals")])
 def test_show_kind_selects_the_reverse_mode_derivative(capsys, tmp_path, kind, signature):
     path = write(tmp_path, "model.py", LOSS)
     code, out, _ = run(capsys, "show", f"{path}::loss", "--kind", kind)
@@ -96,7 +96,7 @@ def test_show_without_pygments_prints_plain_text(capsys, monkeypatch):
 def test_show_forward_mode_prints_the_jvp(capsys):
     code, out, _ = run(capsys, "show", "examples/control_flow.py::f", "--mode", "forward")
     assert code == cli.EXIT_OK
-    assert "def f_jvp(a, da):" in out and "db = da * 2" in out
+    assert "def f_jvp(primals, tangents):" in out and "db = da * 2" in out
 
 
 # -- check ----------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_python_m_adcompiler_without_arguments_runs_the_demo_against_torch():
                   "Mean of a polynomial", "reshape", "Dot product", "Squared norm",
                   "derivative of sin", "What is different from torch.autograd"]:
         assert title in out
-    assert "def control_flow_vjp(a, seed):" in out and "_stack.append(_trips)" in out
+    assert "def control_flow_vjp(primals, seed):" in out and "_stack.append(_trips)" in out
     assert out.count("\n  torch.autograd:") == 9 and out.count("OK, they agree") == 9
     assert out.rstrip().endswith("All examples agree with the oracle.")
 

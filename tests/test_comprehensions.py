@@ -344,7 +344,7 @@ VECTOR_VALUED = {
 def test_vjp_of_vector_valued_comprehension_program_matches_torch(name):
     function, twin, args, wrt = VECTOR_VALUED[name]
     seed = np.random.default_rng(4).standard_normal(np.shape(function(*args)))
-    gradients = ad.vjp(function, wrt=wrt)(*args, seed)
+    gradients = ad.vjp(function, wrt=wrt)(tuple(args), seed)
     gradients = gradients if isinstance(gradients, tuple) else (gradients,)
 
     def seeded(*values):

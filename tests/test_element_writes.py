@@ -56,7 +56,7 @@ def test_element_writes_match_finite_differences_in_both_modes(name):
         np.testing.assert_array_equal(original, now)  # the caller's arrays are unchanged
     rng = np.random.default_rng(3)
     tangents = [rng.standard_normal(a.shape) for a in args]
-    _, jvp = ad.jvp(function, wrt=(0, 1))(*args, *tangents)
+    _, jvp = ad.jvp(function, wrt=(0, 1))(tuple(args), tuple(tangents))
     expected = sum(float(np.sum(g * t)) for g, t in zip(grads, tangents))
     assert jvp == pytest.approx(expected, rel=1e-9)
 

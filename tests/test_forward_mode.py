@@ -22,7 +22,7 @@ def test_program_jvp_matches_torch_func_jvp(name):
     args = make_args()
     rng = np.random.default_rng(11)
     tangents = [random_like(args[i], rng) for i in wrt]
-    value, tangent = ad.jvp(function, wrt=wrt)(*args, *tangents)
+    value, tangent = ad.jvp(function, wrt=wrt)(tuple(args), tuple(tangents))
     expected_value, expected_tangent = torch_directional(torch_twin, args, wrt, tangents)
     assert_close(value, expected_value, label=f"{name}: value")
     assert_close(tangent, expected_tangent, label=f"{name}: tangent")
@@ -35,9 +35,9 @@ def test_transpose_identity_between_forward_and_reverse_mode(name):
     args = make_args()
     rng = np.random.default_rng(5)
     u = [random_like(args[i], rng) for i in wrt]
-    value, j_u = ad.jvp(function, wrt=wrt)(*args, *u)
+    value, j_u = ad.jvp(function, wrt=wrt)(tuple(args), tuple(u))
     v = random_like(np.asarray(value), rng) if np.ndim(value) else float(rng.standard_normal())
-    jt_v = ad.vjp(function, wrt=tuple(wrt))(*args, v)
+    jt_v = ad.vjp(function, wrt=tuple(wrt))(tuple(args), v)
     left = float(np.sum(np.asarray(v) * np.asarray(j_u)))
     right = sum(float(np.sum(np.asarray(a) * np.asarray(b))) for a, b in zip(jt_v, u))
     assert left == pytest.approx(right, rel=1e-9, abs=1e-9)
@@ -86,7 +86,8 @@ def test_jacobian_shape_is_output_shape_then_input_shape():
 
 def test_generated_forward_code_is_inspectable_and_needs_no_stack():
     text = ad.source(ad.jvp(PROGRAMS["nested-loops-with-branches"][0], wrt=(0, 1)))
-    assert "def nested_loops_with_branches_jvp(x, y, dx, dy):" in text
+    assert "def nested_loops_with_branches_jvp(primals, tangents):\n    x, y = primals\n" \
+        "    dx, dy = tangents" in text
     assert "_stack" not in text
 
 
@@ -94,6 +95,6 @@ def test_forward_mode_of_python_numbers_uses_the_numbers_variant():
     function = PROGRAMS["scalar-math-loop"][0]
     text = ad.source(ad.jvp(function, wrt=(0, 1)))
     assert "scalar_math_loop_jvp_numbers" in text
-    value, tangent = ad.jvp(function, wrt=(0, 1))(0.3, 0.7, 1.0, 0.0)
+    value, tangent = ad.jvp(function, wrt=(0, 1))((0.3, 0.7), (1.0, 0.0))
     assert type(tangent) is float
     assert tangent == pytest.approx(ad.grad(function, wrt=(0, 1))(0.3, 0.7)[0], rel=1e-12)

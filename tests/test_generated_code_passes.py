@@ -134,7 +134,7 @@ def test_hvp_differentiates_the_gradient_without_computing_it():
     eps = 1e-6
     grad = ad.grad(f)
     expected = (grad(w + eps * v, x) - grad(w - eps * v, x)) / (2 * eps)
-    np.testing.assert_allclose(ad.hvp(f)(w, x, v), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.hvp(f)((w, x), (v,)), expected, rtol=1e-6, atol=1e-8)
 
 
 def test_hvp_of_an_elementwise_program_calls_the_tangent_only_variants():
@@ -150,4 +150,4 @@ def test_hvp_of_an_elementwise_program_calls_the_tangent_only_variants():
     eps = 1e-6
     grad = ad.grad(f)
     expected = (grad(0.3 + eps, 0.2) - grad(0.3 - eps, 0.2)) / (2 * eps)
-    assert abs(ad.hvp(f)(0.3, 0.2, 1.0) - expected) < 1e-6
+    assert abs(ad.hvp(f)((0.3, 0.2), (1.0,)) - expected) < 1e-6

@@ -34,7 +34,7 @@ def test_hessian_vector_product_matches_torch(name):
     v = np.random.default_rng(2).standard_normal(np.shape(args[position]))
     if not isinstance(args[position], np.ndarray):
         v = float(v)
-    product = ad.hvp(function, wrt=position)(*args, v)
+    product = ad.hvp(function, wrt=position)(tuple(args), (v,))
     assert_close(product, torch_hvp(torch_twin, args, position, v), rtol=1e-6, atol=1e-8,
                  label=name)
 

@@ -82,13 +82,13 @@ def test_jvp_hessian_and_hvp_of_a_bound_method_match_torch():
     def in_w(w):
         return cases.t_loss(model, w, torch.tensor(X), torch.tensor(Y))
 
-    value, tangent = ad.jvp(model.loss)(W, X, Y, v)
+    value, tangent = ad.jvp(model.loss)((W, X, Y), (v,))
     want_value, want_tangent = torch.func.jvp(in_w, (torch.tensor(W),), (torch.tensor(v),))
     assert_close(value, want_value.numpy())
     assert_close(tangent, want_tangent.numpy())
     hessian = torch.func.hessian(in_w)(torch.tensor(W)).numpy()
     assert_close(ad.hessian(model.loss)(W, X, Y), hessian)
-    assert_close(ad.hvp(model.loss)(W, X, Y, v),
+    assert_close(ad.hvp(model.loss)((W, X, Y), (v,)),
                  np.tensordot(hessian, v, axes=2))
 
 

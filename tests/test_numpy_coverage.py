@@ -122,7 +122,7 @@ def test_reverse_mode_matches_torch_and_finite_differences(index):
     values, rng = _inputs(case)
     out = fn(*values)
     seed = _random_like(out, rng)
-    grads = ad.vjp(fn, wrt=tuple(range(len(values))))(*values, seed)
+    grads = ad.vjp(fn, wrt=tuple(range(len(values))))(tuple(values), seed)
     grads = grads if isinstance(grads, tuple) else (grads,)
 
     tensors = [to_torch(v) for v in values]
@@ -154,10 +154,10 @@ def test_forward_mode_through_the_compiler_matches_reverse_mode(index):
     values, rng = _inputs(case)
     positions = tuple(range(len(values)))
     tangents = [_random_like(v, rng) for v in values]
-    value, jvp = ad.jvp(fn, wrt=positions)(*values, *tangents)
+    value, jvp = ad.jvp(fn, wrt=positions)(tuple(values), tuple(tangents))
     assert_close(value, fn(*values), rtol=1e-12, atol=1e-12, label=f"{case.id}: value")
     seed = _random_like(value, rng)
-    grads = ad.vjp(fn, wrt=positions)(*values, seed)
+    grads = ad.vjp(fn, wrt=positions)(tuple(values), seed)
     grads = grads if isinstance(grads, tuple) else (grads,)
     left = float(np.sum(np.asarray(seed) * np.asarray(jvp)))
     right = sum(float(np.sum(np.asarray(g) * np.asarray(t))) for g, t in zip(grads, tangents))
@@ -596,7 +596,7 @@ def test_complex_results_and_seeds_are_rejected():
     with pytest.raises(ComplexValueError, match="result"):
         ad.grad(complex_sum)(np.array([1.0 + 1j]))
     with pytest.raises(ComplexValueError, match="seed"):
-        ad.vjp(doubled)(np.array([1.0, 2.0]), np.array([1.0 + 1j, 0.0]))
+        ad.vjp(doubled)((np.array([1.0, 2.0]),), np.array([1.0 + 1j, 0.0]))
 
 
 def complex_sum(z):

@@ -652,7 +652,7 @@ def check_against_torch(program, directory) -> bool:
     if error:
         raise AssertionError("adcompiler failed to compile the program in forward mode:\n"
                              + error + describe(source, x, y))
-    result, error = attempt(jvp_f, *arguments(), *directions)
+    result, error = attempt(jvp_f, tuple(arguments()), tuple(directions))
     if error:
         raise AssertionError("the generated jvp raised:\n" + error
                              + describe(source, x, y, ad.source(jvp_f)))

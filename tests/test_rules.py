@@ -22,7 +22,7 @@ A row reads like this:
     - optionally a relative tolerance for the comparison with torch.
 
 For every row and every differentiable argument, the vector-Jacobian product
-`ad.vjp(f, wrt=i)(*args, seed)` with a random seed of the result's shape must
+`ad.vjp(f, wrt=i)(tuple(args), seed)` with a random seed of the result's shape must
 equal torch.autograd's and central finite differences of `sum(f(*args) * seed)`;
 the gradient must have its argument's type, shape and dtype. Further tests
 cover broadcasting of every binary pointwise rule, float32 inputs, Python
@@ -409,7 +409,7 @@ def test_rule_vjp_matches_torch(spec, i, load):
     f = function_of(spec, load)
     args = spec.make_args()
     seed = seed_for(spec, f, args)
-    got = ad.vjp(f, wrt=i)(*args, seed)
+    got = ad.vjp(f, wrt=i)(tuple(args), seed)
     (want,) = torch_gradients(spec.torch_fn, args, (i,), seed)
     assert_close(got, want, rtol=spec.rtol, atol=TORCH_ATOL, label=f"{spec.id} d/d{spec.params[i]}")
 
@@ -419,7 +419,7 @@ def test_rule_vjp_matches_finite_differences(spec, i, load):
     f = function_of(spec, load)
     args = spec.make_args()
     seed = seed_for(spec, f, args)
-    got = ad.vjp(f, wrt=i)(*args, seed)
+    got = ad.vjp(f, wrt=i)(tuple(args), seed)
     want = finite_difference_gradient(f, args, i, seed)
     assert_close(got, want, rtol=FD_RTOL, atol=FD_ATOL, label=f"{spec.id} d/d{spec.params[i]}")
 
@@ -431,7 +431,7 @@ def test_rule_jvp_matches_torch_func_jvp(spec, i, load):
     rng = np.random.default_rng(17)
     tangent = rng.standard_normal(np.shape(args[i]))
     tangent = float(tangent) if isinstance(args[i], float) else tangent.astype(np.float64)
-    value, got = ad.jvp(f, wrt=i)(*args, tangent)
+    value, got = ad.jvp(f, wrt=i)(tuple(args), (tangent,))
     tensors = [torch.tensor(np.asarray(a, dtype=np.float64)) if isinstance(a, (float, np.ndarray))
                else a for a in args]
 
@@ -448,7 +448,7 @@ def test_rule_jvp_matches_torch_func_jvp(spec, i, load):
 def test_gradient_has_the_type_shape_and_dtype_of_its_argument(spec, i, load):
     f = function_of(spec, load)
     args = spec.make_args()
-    got = ad.vjp(f, wrt=i)(*args, seed_for(spec, f, args))
+    got = ad.vjp(f, wrt=i)(tuple(args), seed_for(spec, f, args))
     if isinstance(args[i], float):
         assert type(got) is float
     else:
@@ -482,7 +482,7 @@ def test_vjp_with_respect_to_several_arguments_returns_a_tuple_of_the_single_vjp
     f = function_of(spec, load)
     args = spec.make_args()
     seed = seed_for(spec, f, args)
-    together = ad.vjp(f, wrt=spec.wrt)(*args, seed)
+    together = ad.vjp(f, wrt=spec.wrt)(tuple(args), seed)
     assert isinstance(together, tuple) and len(together) == len(spec.wrt)
     expected = torch_gradients(spec.torch_fn, args, spec.wrt, seed)
     for i, got, want in zip(spec.wrt, together, expected):
@@ -604,7 +604,7 @@ def test_binary_pointwise_rule_sums_its_adjoint_over_broadcast_axes(binary, x_sh
     seed = seed_for(spec, f, args)
     expected = torch_gradients(spec.torch_fn, args, (0, 1), seed)
     for i, want in zip((0, 1), expected):
-        got = ad.vjp(f, wrt=i)(*args, seed)
+        got = ad.vjp(f, wrt=i)(tuple(args), seed)
         assert_close(got, want, rtol=TORCH_RTOL, atol=TORCH_ATOL, label=f"d/d{spec.params[i]}")
         if isinstance(args[i], float):
             assert type(got) is float, f"d/d{spec.params[i]}: got {type(got).__name__}"
@@ -644,7 +644,7 @@ def test_float32_arrays_get_float32_gradients(spec, i, load):
     f = function_of(spec, load)
     args = spec.make_args(np.float32)
     seed = seed_for(spec, f, args, np.float32)
-    got = ad.vjp(f, wrt=i)(*args, seed)
+    got = ad.vjp(f, wrt=i)(tuple(args), seed)
     assert isinstance(got, np.ndarray) and got.dtype == np.float32 and got.shape == args[i].shape
     (want,) = torch_gradients(spec.torch_fn, args, (i,), seed)
     assert_close(got, want, rtol=F32_RTOL, atol=F32_ATOL)
@@ -681,7 +681,7 @@ def test_nondifferentiable_functions_of_active_values_contribute_no_derivative(
     values = spec.make_args()
     seed = seed_for(spec, f, values)
     for i, want in zip(spec.wrt, torch_gradients(torch_fn, values, spec.wrt, seed)):
-        got = ad.vjp(f, wrt=i)(*values, seed)
+        got = ad.vjp(f, wrt=i)(tuple(values), seed)
         assert_close(got, want, rtol=TORCH_RTOL, atol=TORCH_ATOL, label=f"d/d{spec.params[i]}")
         assert_close(got, finite_difference_gradient(f, values, i, seed), rtol=FD_RTOL, atol=FD_ATOL)
 
@@ -703,7 +703,7 @@ def test_maximum_splits_the_gradient_half_half_at_ties_like_torch(x, y, load):
     result = f(x, y)
     seed = np.arange(1.0, 1.0 + np.size(result)).reshape(np.shape(result)) * 0.5
     expected = torch_gradients(torch.maximum, [x, y], (0, 1), seed)
-    got = ad.vjp(f, wrt=(0, 1))(x, y, seed)
+    got = ad.vjp(f, wrt=(0, 1))((x, y), seed)
     for name, g, want in zip("xy", got, expected):
         assert_close(g, want, rtol=TORCH_RTOL, atol=TORCH_ATOL, label=f"d/d{name}")
 
@@ -760,7 +760,7 @@ def test_dot_of_every_combination_of_0d_1d_and_2d_operands(a_shape, b_shape, loa
     seed = seed_for(spec, f, args)
     expected = torch_gradients(torch_dot, args, (0, 1), seed)
     for i, want in zip((0, 1), expected):
-        got = ad.vjp(f, wrt=i)(*args, seed)
+        got = ad.vjp(f, wrt=i)(tuple(args), seed)
         assert_close(got, want, rtol=TORCH_RTOL, atol=TORCH_ATOL, label=f"d/d{spec.params[i]}")
         assert np.shape(got) == np.shape(args[i])
 
@@ -781,6 +781,6 @@ def test_matmul_broadcasts_batch_dimensions_and_promotes_vectors(a_shape, b_shap
     seed = seed_for(spec, f, args)
     expected = torch_gradients(torch.matmul, args, (0, 1), seed)
     for i, want in zip((0, 1), expected):
-        got = ad.vjp(f, wrt=i)(*args, seed)
+        got = ad.vjp(f, wrt=i)(tuple(args), seed)
         assert_close(got, want, rtol=TORCH_RTOL, atol=TORCH_ATOL, label=f"d/d{spec.params[i]}")
         assert np.shape(got) == np.shape(args[i])

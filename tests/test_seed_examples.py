@@ -78,7 +78,7 @@ def test_control_flow_gradient_equals_c_over_a_like_torch(a):
 
 def test_control_flow_vjp_with_a_seed_of_ones_matches_backward():
     a = np.array([0.3, -0.2, 0.7])
-    gradient = ad.vjp(control_flow)(a, np.ones(3))
+    gradient = ad.vjp(control_flow)((a,), np.ones(3))
     (expected,) = torch_gradients(torch_control_flow, [a], (0,), seed=np.ones(3))
     assert_close(gradient, expected)
 
@@ -138,7 +138,7 @@ def test_softmax_vjp_with_any_seed_is_j_transpose_v(seed_kind):
     rng = np.random.default_rng(4)
     a = rng.standard_normal(4)
     seed = np.ones(4) if seed_kind == "ones" else rng.standard_normal(4)
-    gradient = ad.vjp(softmax)(a, seed)
+    gradient = ad.vjp(softmax)((a,), seed)
     (expected,) = torch_gradients(lambda t: torch.exp(t) / torch.sum(torch.exp(t)), [a], (0,),
                                   seed=seed)
     assert_close(gradient, expected)
@@ -172,7 +172,7 @@ def doubled_matrix(x):
 def test_seed_weights_each_output_through_a_reshape():
     x = np.array([1.0, 2.0, 3.0, 4.0])
     seed = np.array([[1.0, 0.1], [0.01, 0.001]])
-    gradient = ad.vjp(doubled_matrix)(x, seed)
+    gradient = ad.vjp(doubled_matrix)((x,), seed)
     assert_close(gradient, [2.0, 0.2, 0.02, 0.002])
     (expected,) = torch_gradients(lambda t: (2 * t).reshape(2, 2), [x], (0,), seed=seed)
     assert_close(gradient, expected)
@@ -207,7 +207,7 @@ def sine(x):
 
 def test_derivative_of_sin_equals_cos_on_a_grid():
     x = np.linspace(0, 2 * np.pi, 200)
-    derivative = ad.vjp(sine)(x, np.ones_like(x))
+    derivative = ad.vjp(sine)((x,), np.ones_like(x))
     assert_close(derivative, np.cos(x), rtol=1e-15, atol=1e-15)
 
 
@@ -251,7 +251,7 @@ def test_seed_example_hessian_matches_torch_func_hessian(name):
 def test_mse_loss_jvp_in_both_arguments_matches_torch():
     w, x, y = np.full(2, 2.0), np.ones(2), np.ones(2)
     vw, vx = np.array([1.0, -1.0]), np.array([0.5, 0.25])
-    value, tangent = ad.jvp(mse_loss, wrt=(0, 1))(w, x, y, vw, vx)
+    value, tangent = ad.jvp(mse_loss, wrt=(0, 1))((w, x, y), (vw, vx))
     _, expected = torch.func.jvp(lambda w, x: torch.mean((torch.tensor(y) - x * w) ** 2),
                                  (torch.tensor(w), torch.tensor(x)),
                                  (torch.tensor(vw), torch.tensor(vx)))

@@ -145,7 +145,7 @@ def test_derivative_where_the_formula_divides_by_zero_is_torchs(f, twin, x, hess
             hessian = torch.autograd.functional.hessian(twin, torch.tensor(x)).numpy()
             assert_close(ad.hessian(f)(x), hessian, label="hessian")
             if np.all(np.isfinite(hessian)):  # else the product meets 0 * inf
-                assert_close(ad.hvp(f)(x, np.ones_like(x)),
+                assert_close(ad.hvp(f)((x,), (np.ones_like(x),)),
                              np.sum(hessian.reshape(x.size, x.size), axis=1).reshape(x.shape),
                              label="hvp")
         elif hessian_oracle == "fd":
@@ -175,7 +175,7 @@ def test_derivative_of_zero_to_a_python_float_power_with_respect_to_the_power_is
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         assert ad.grad(f, wrt=1)(0.0, y) == expected.item() == 0.0
-        assert ad.jvp(f, wrt=1)(0.0, y, 1.0)[1] == 0.0
+        assert ad.jvp(f, wrt=1)((0.0, y), (1.0,))[1] == 0.0
         if y > 0:  # 0 ** y is 0 on a neighbourhood: all its derivatives are 0
             assert ad.grad(ad.grad(f, wrt=1), wrt=1)(0.0, y) == 0.0
 
@@ -214,16 +214,16 @@ COMPLEX = np.array([0.5 + 1.0j, -1.0])
 
 @pytest.mark.parametrize("call", [
     lambda: ad.grad(abs_of_a_product)(COMPLEX),
-    lambda: ad.jvp(abs_of_a_product)(COMPLEX, np.ones(2)),
-    lambda: ad.jvp(abs_of_a_product)(REAL, np.array([1.0j, 0.0])),
+    lambda: ad.jvp(abs_of_a_product)((COMPLEX,), (np.ones(2),)),
+    lambda: ad.jvp(abs_of_a_product)((REAL,), (np.array([1.0j, 0.0]),)),
     lambda: ad.derivative(scalar_imag)(1.0 + 2.0j),
     lambda: ad.grad(abs_of_a_product, mode="forward")(COMPLEX),
     lambda: ad.jacobian(abs_of_a_product, mode="forward")(COMPLEX),
     lambda: ad.jacobian(abs_of_a_product)(COMPLEX),
-    lambda: ad.hvp(abs_of_a_product)(COMPLEX, np.ones(2)),
-    lambda: ad.hvp(abs_of_a_product)(REAL, np.array([1.0j, 0.0])),
+    lambda: ad.hvp(abs_of_a_product)((COMPLEX,), (np.ones(2),)),
+    lambda: ad.hvp(abs_of_a_product)((REAL,), (np.array([1.0j, 0.0]),)),
     lambda: ad.hessian(abs_of_a_product)(COMPLEX),
-    lambda: ad.vjp(abs_of_a_product)(REAL, 1.0j),
+    lambda: ad.vjp(abs_of_a_product)((REAL,), 1.0j),
 ], ids=["grad", "jvp-argument", "jvp-tangent", "derivative", "forward-grad",
         "forward-jacobian", "reverse-jacobian", "hvp-argument", "hvp-vector", "hessian",
         "vjp-seed"])
@@ -242,7 +242,7 @@ def times_complex_data(x, c):
 
 @pytest.mark.parametrize("call", [
     lambda: ad.grad(times_complex_data)(REAL, COMPLEX),
-    lambda: ad.jvp(times_complex_data)(REAL, COMPLEX, np.ones(2)),
+    lambda: ad.jvp(times_complex_data)((REAL, COMPLEX), (np.ones(2),)),
     lambda: ad.hessian(times_complex_data)(REAL, COMPLEX),
 ], ids=["reverse", "forward", "hessian"])
 def test_a_complex_value_arising_from_a_real_argument_is_refused_at_run_time(call):
@@ -302,7 +302,7 @@ def cast_to_a_dtype_passed_in(x, dtype):
 
 @pytest.mark.parametrize("call", [
     lambda: ad.grad(cast_to_a_dtype_passed_in)(REAL, complex),
-    lambda: ad.jvp(cast_to_a_dtype_passed_in)(REAL, np.complex64, np.ones(2)),
+    lambda: ad.jvp(cast_to_a_dtype_passed_in)((REAL, np.complex64), (np.ones(2),)),
 ], ids=["reverse", "forward"])
 def test_a_cast_to_a_complex_dtype_known_only_at_run_time_is_refused_there(call):
     with pytest.raises(ad.ComplexValueError, match="a cast of a differentiated value"):

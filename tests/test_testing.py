@@ -187,3 +187,110 @@ def test_a_wrong_jvp_fails_against_finite_differences_and_reverse_mode(monkeypat
     message = str(info.value)
     assert "forward mode, order 1, J·v vs finite differences" in message
     assert "forward mode, order 1, ⟨u, J·v⟩ vs reverse mode ⟨Jᵀu, v⟩" in message
+
+
+# -- pytrees: every leaf of every argument, any result (issue #11, part 5) ---------
+
+def dict_loss(params, x):
+    return np.sum(np.tanh(params["W"] @ x + params["b"]) ** 2) + params["c"] * 0.5
+
+
+def t_dict_loss(params, x):
+    return torch.sum(torch.tanh(params["W"] @ x + params["b"]) ** 2) + params["c"] * 0.5
+
+
+def layer_results(layers, x):
+    hidden = np.tanh(layers[0] * x)
+    return {"hidden": hidden, "pair": (np.sum(hidden * layers[1]), hidden[0] * 2.0)}
+
+
+def t_layer_results(layers, x):
+    hidden = torch.tanh(layers[0] * x)
+    return {"hidden": hidden, "pair": (torch.sum(hidden * layers[1]), hidden[0] * 2.0)}
+
+
+def dict_params():
+    return {"W": np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.6]]), "b": np.array([0.1, -0.1]),
+            "c": 1.5}
+
+
+def uses_softplus_in_a_dict(params):
+    return np.sum(params["W"] ** 2) + np.sum(softplus(params["b"]) * 2.0)
+
+
+def test_every_leaf_of_a_dict_argument_is_checked_by_default_at_both_orders():
+    report = check_grads(dict_loss, (dict_params(), np.array([1.0, -0.5, 2.0])), order=2,
+                         torch_function=t_dict_loss)
+    reverse = {c.derivative for c in report.comparisons if c.mode == "reverse"}
+    assert reverse == {f"{prefix}d/d{name}{path}" for prefix in ("", "H·v ")
+                       for name, path in [("params", "['W']"), ("params", "['b']"),
+                                          ("params", "['c']"), ("x", "")]}
+    references = {(c.mode, c.order, c.reference) for c in report.comparisons}
+    assert {("reverse", 2, "torch.autograd"), ("forward", 2, "torch.autograd"),
+            ("forward", 2, "second differences")} <= references
+
+
+def test_a_wrong_derivative_names_the_leaf_that_disagrees(user_rules):
+    ad.register_rule(ad.pointwise(softplus, "x", x="g * 0.5"))
+    params = {"W": np.array([0.5, -1.0]), "b": np.array([0.0, 1.0, -2.0])}
+    with pytest.raises(AssertionError) as info:
+        check_grads(uses_softplus_in_a_dict, (params,))
+    message = str(info.value)
+    assert "reverse mode, order 1, d/dparams['b'] vs finite differences: 2 of 3" in message
+    assert "d/dparams['W'] vs" not in message.split("All comparisons:")[0]
+
+
+def test_a_list_argument_and_a_nested_dict_result_are_checked_leaf_by_leaf():
+    layers = [np.array([0.5, -1.0, 0.2]), np.array([1.0, 2.0, -0.5])]
+    report = check_grads(layer_results, (layers, np.array([0.3, 0.6, -0.9])), order=2,
+                         torch_function=t_layer_results)
+    names = {c.derivative for c in report.comparisons}
+    assert {"d/dlayers[0]", "d/dlayers[1]", "d/dx", "H·v d/dlayers[1]"} <= names
+    assert {"J·v['hidden']", "J·v['pair'][0]", "J·v['pair'][1]", "d(J·v)·v['pair'][1]",
+            "value['pair'][0]"} <= names
+    assert ("forward", 1, "torch.autograd") in {(c.mode, c.order, c.reference)
+                                               for c in report.comparisons}
+
+
+def returns_a_tuple(x):
+    return np.sin(x), np.sum(x ** 2)
+
+
+def returns_a_list(x):
+    return [x * 2.0, np.cos(x)]
+
+
+@pytest.mark.parametrize("function", [returns_a_tuple, returns_a_list])
+def test_functions_returning_tuples_and_lists_are_checked(function):
+    report = check_grads(function, (np.array([0.2, -0.4]),), order=2)
+    assert {c.derivative for c in report.comparisons if c.order == 1 and
+            c.reference == "finite differences"} == {"d/dx", "J·v[0]", "J·v[1]"}
+    assert {c.mode for c in report.comparisons} == {"reverse", "forward"}
+    assert {c.order for c in report.comparisons} == {1, 2}
+
+
+def test_a_wrong_jvp_of_one_output_leaf_is_named(monkeypatch):
+    real_jvp = ad.jvp
+
+    def jvp_wrong_in_one_leaf(function, wrt=0):
+        inner = real_jvp(function, wrt)
+
+        def jvp_function(primals, tangents):
+            value, product = inner(primals, tangents)
+            return value, {"hidden": product["hidden"], "pair": (product["pair"][0] * 3.0,
+                                                                 product["pair"][1])}
+        return jvp_function
+    monkeypatch.setattr(ad, "jvp", jvp_wrong_in_one_leaf, raising=False)
+    layers = [np.array([0.5, -1.0, 0.2]), np.array([1.0, 2.0, -0.5])]
+    report = compare_grads(layer_results, (layers, np.array([0.3, 0.6, -0.9])),
+                           modes=("forward",))
+    failed = {c.derivative for c in report.failures}
+    assert failed == {"J·v['pair'][0]"}
+
+
+def test_integer_leaves_of_a_checked_dict_are_left_alone():
+    def scaled(params):
+        return np.sum(params["w"] ** 3) * params["n"]
+
+    report = check_grads(scaled, ({"w": np.array([0.5, 1.5]), "n": 3},))
+    assert {c.derivative for c in report.comparisons if c.mode == "reverse"} == {"d/dparams['w']"}

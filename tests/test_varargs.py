@@ -57,11 +57,11 @@ def test_hessian_through_a_helper_specialised_for_its_star_args_matches_torch():
     assert_close(ad.hessian(cases.differentiated_values_to_star_args)(w, x), expected)
 
 
-def test_hvp_and_derivative_take_their_extra_argument_after_the_star_values():
+def test_hvp_takes_star_values_in_the_primals_and_derivative_passes_them_on():
     w, x, y = data(10)
     v = np.random.default_rng(1).standard_normal(3)
     hessian = ad.hessian(cases.loss)(w, x, y)
-    assert_close(ad.hvp(cases.loss)(w, x, y, v), hessian @ v)
+    assert_close(ad.hvp(cases.loss)((w, x, y), (v,)), hessian @ v)
 
     def power(a, *coefficients):
         return a ** 3 * coefficients[0] + a * coefficients[1]
@@ -70,14 +70,14 @@ def test_hvp_and_derivative_take_their_extra_argument_after_the_star_values():
     assert ad.derivative(ad.derivative(power))(2.0, 1.5, 4.0) == pytest.approx(6 * 2.0 * 1.5)
 
 
-def test_vjp_of_a_function_taking_star_args_takes_the_seed_last():
+def test_vjp_of_a_function_taking_star_args_takes_their_values_in_the_primals():
     w, x, y = data(11)
-    assert_close(ad.vjp(cases.loss)(w, x, y, 3.0), 3.0 * ad.grad(cases.loss)(w, x, y))
+    assert_close(ad.vjp(cases.loss)((w, x, y), 3.0), 3.0 * ad.grad(cases.loss)(w, x, y))
     reverse = ad.jacobian(cases.loss, mode="reverse")(w, x, y)
     assert_close(reverse, ad.grad(cases.loss)(w, x, y))
-    with pytest.raises(TypeError, match=r"takes seed as its last argument\(s\), after the "
-                       r"values of \*data"):
-        ad.vjp(cases.loss)(w)
+    with pytest.raises(ad.api.CallConventionError, match=r"do not fit its parameters "
+                       r"\(w, \*data\)"):
+        ad.vjp(cases.loss)((), w)
 
 
 def test_generated_derivatives_keep_star_args_in_their_signatures():
@@ -86,8 +86,11 @@ def test_generated_derivatives_keep_star_args_in_their_signatures():
         assert [(p.name, p.kind) for p in parameters.values()] == [
             ("w", inspect.Parameter.POSITIONAL_OR_KEYWORD),
             ("data", inspect.Parameter.VAR_POSITIONAL)]
-    assert "def loss_vjp(w, *data_and_seed):" in ad.source(ad.vjp(cases.loss))
-    assert "def loss_jvp(w, *data_and_tangents):" in ad.source(ad.jvp(cases.loss))
+    # The packed forms take the values of *data last in the primals.
+    assert "def loss_vjp(primals, seed):\n    w = primals[0]\n    data = primals[1:]" \
+        in ad.source(ad.vjp(cases.loss))
+    assert "def loss_jvp(primals, tangents):\n    w = primals[0]\n    data = primals[1:]" \
+        in ad.source(ad.jvp(cases.loss))
     # Values of *data that carry no derivative go on to the helper as they are.
     assert "model_primal(_stack, w, *data)" in ad.source(ad.grad(cases.loss))
 
