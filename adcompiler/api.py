@@ -178,6 +178,8 @@ def _where(function) -> str:
 def _check_like(value, primal, what: str, where: str) -> None:
     """Raise SeedShapeError unless `value` (a tangent, a vector) has the
     structure and shape of the argument `primal` it goes with."""
+    if type(value) is np.ndarray and type(primal) is np.ndarray and value.shape == primal.shape:
+        return  # the common case, without the general checks
     if isinstance(primal, (tuple, list)):
         if not isinstance(value, (tuple, list)) or len(value) != len(primal):
             raise SeedShapeError(
@@ -243,23 +245,25 @@ class _Convention:
         self._params, self._star = _parameters(function)
 
     def __call__(self, *args, **keywords):
-        second_name, second_what, new_form, old_form = _FORMS[self._kind]
-        where = _where(self._function)
         if len(args) != 2 or not isinstance(args[0], (tuple, list)):
-            got = (f"{len(args)} positional argument(s)" if len(args) != 2 else
-                   f"a {type(args[0]).__name__} as the first argument")
-            raise CallConventionError(
-                f"the {self._kind} of {where} takes two arguments, (primals, {second_name}): "
-                f"a tuple of f's arguments and {second_what}; got {got}",
-                help=f"Call it as {new_form}, with f's other parameters by name as keywords "
-                f"if you like. The form {old_form} is no longer accepted: there, a tangent "
-                "or seed could fill one of f's own parameters (a default, *args).")
-        primals = self._bind(self._prefix + tuple(args[0]), keywords, where)
+            self._refuse(args)
+        primals = self._bind(self._prefix + tuple(args[0]), keywords)
         if self._check is not None:
             self._check(primals, args[1])
         return self.__wrapped__(primals, args[1])
 
-    def _bind(self, primals: tuple, keywords: dict, where: str) -> tuple:
+    def _refuse(self, args):
+        second_name, second_what, new_form, old_form = _FORMS[self._kind]
+        got = (f"{len(args)} positional argument(s)" if len(args) != 2 else
+               f"{type(args[0]).__name__} as the first argument")
+        raise CallConventionError(
+            f"the {self._kind} of {_where(self._function)} takes two arguments, "
+            f"(primals, {second_name}): a tuple of f's arguments and {second_what}; got {got}",
+            help=f"Call it as {new_form}, with f's other parameters by name as keywords "
+            f"if you like. The form {old_form} is no longer accepted: there, a tangent "
+            "or seed could fill one of f's own parameters (a default, *args).")
+
+    def _bind(self, primals: tuple, keywords: dict) -> tuple:
         """A value for every parameter of f, the values of its *args last."""
         if not keywords and self._star is None and len(primals) == len(self._params):
             return primals
@@ -268,8 +272,8 @@ class _Convention:
         except TypeError as err:
             listing = ", ".join(self._params + ([f"*{self._star}"] if self._star else []))
             raise CallConventionError(
-                f"the primals passed to the {self._kind} of {where} do not fit its "
-                f"parameters ({listing}): {err}",
+                f"the primals passed to the {self._kind} of {_where(self._function)} do not "
+                f"fit its parameters ({listing}): {err}",
                 help=f"Pass f's arguments as one tuple, as you would call f: "
                 f"{_FORMS[self._kind][2]}.") from None
         bound.apply_defaults()
