@@ -646,6 +646,15 @@ def check_against_torch(program, directory) -> bool:
         if problem:
             raise AssertionError(f"d/d{label} differs from torch: {problem}"
                                  + describe(source, x, y, ad.source(df)))
+    # A derivative never computes a different function: value_and_grad's value
+    # is what the program itself returns.
+    result, error = attempt(ad.value_and_grad(f, wrt=(0, 1)), *arguments())
+    if error:
+        raise AssertionError("value_and_grad raised:\n" + error + describe(source, x, y))
+    problem = mismatch(result[0], f(*arguments()))
+    if problem:
+        raise AssertionError(f"value_and_grad's value is not the program's: {problem}"
+                             + describe(source, x, y))
     # Forward mode along a fixed direction: the tangent is <gradient, direction>.
     directions = (np.full_like(x, 0.5), np.full_like(y, -0.25)) if arrays else (0.5, -0.25)
     jvp_f, error = attempt(ad.jvp, f, wrt=(0, 1))

@@ -558,6 +558,10 @@ class _Checker:
             axes = inverse_axes(rhs)
             args = [nodes.name(derived)] + ([] if axes is None else [nodes.const(axes)])
             return [nodes.assign(base, self.numpy(np.transpose, args))]
+        if derivation.how == "involution":
+            again = nodes.clone(rhs)
+            again.args[0] = nodes.name(derived)
+            return [nodes.assign(base, again)]
         shape = self.ctx.namer.temp()
         return [nodes.assign(shape, self.numpy(np.shape, [nodes.name(base)])),
                 nodes.assign(base, self.numpy(np.reshape, [nodes.name(derived),

@@ -7,6 +7,7 @@ is *derived* from a base when it was bound by one of
     v = b[index]           an element, a row or a view      (item)
     v = np.transpose(b)    a transposed view                (transpose)
     v = np.reshape(b, s)   a reshaped view, np.ravel too    (reshape)
+    v = np.flip(b, 0)      a view that is its own inverse   (involution)
     t = (v, w)             v is t[0] and w is t[1]          (item)
 
 and neither v, nor b, nor a name in the index has been bound to something
@@ -32,10 +33,18 @@ from .anf import primitive_of
 from . import effects
 
 
+# Views holding the same elements in the same order, in another shape: a change
+# is written back with np.reshape(v, np.shape(b)).
+SHAPE_VIEWS = (np.ravel, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray,
+               np.asanyarray)
+# Views that are their own inverse: a change is written back by the same call.
+INVOLUTIONS = (np.flip, np.fliplr, np.flipud, np.swapaxes)
+
+
 @dataclass(frozen=True)
 class Derivation:
     base: str
-    how: str          # copy, item, transpose, reshape
+    how: str          # copy, item, transpose, reshape, involution
     rhs: gast.AST     # the right-hand side that derived it (read again as it is)
     binding: int      # id() of the assignment that derived it
 
@@ -59,8 +68,11 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
                 not rhs.keywords:
             return Derivation(rhs.args[0].id, "transpose", rhs, id(stmt))
         if (primitive is np.reshape and len(rhs.args) == 2 and not rhs.keywords) or \
-                (primitive is np.ravel and len(rhs.args) == 1 and not rhs.keywords):
+                (any(primitive is f for f in SHAPE_VIEWS) and len(rhs.args) == 1 and
+                 not rhs.keywords) or (primitive is np.expand_dims and len(rhs.args) == 2):
             return Derivation(rhs.args[0].id, "reshape", rhs, id(stmt))
+        if any(primitive is f for f in INVOLUTIONS):
+            return Derivation(rhs.args[0].id, "involution", rhs, id(stmt))
     return None
 
 
