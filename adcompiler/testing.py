@@ -137,12 +137,14 @@ class Report:
 
     def table(self) -> str:
         """A pass/fail table with the largest errors, one row per comparison."""
-        header = (f"{'mode':<9}{'order':<7}{'derivative':<16}{'reference':<26}"
+        # Leaves of pytrees have long names (H·v d/dparams['W']): the column fits them.
+        width = max([16] + [len(c.derivative) + 2 for c in self.comparisons])
+        header = (f"{'mode':<9}{'order':<7}{'derivative':<{width}}{'reference':<26}"
                   f"{'max abs error':>14}{'max rel error':>15}  result")
         lines = [header, "-" * len(header)]
         for c in self.comparisons:
             rel = "-" if np.isnan(c.max_rel_error) else f"{c.max_rel_error:.2e}"
-            lines.append(f"{c.mode:<9}{c.order:<7}{c.derivative:<16}{c.reference:<26}"
+            lines.append(f"{c.mode:<9}{c.order:<7}{c.derivative:<{width}}{c.reference:<26}"
                          f"{c.max_abs_error:>14.2e}{rel:>15}  "
                          f"{'pass' if c.passed else 'FAIL'}")
         return "\n".join(lines)

@@ -115,6 +115,27 @@ def test_check_prints_a_passing_table(capsys, tmp_path):
     assert re.search(r"\nOK: all \d+ comparisons agree.\n", out)
 
 
+DICT_MODEL = textwrap.dedent("""\
+    import numpy as np
+
+    def loss(params, x):
+        fit = np.sum(np.tanh(params["W"] @ x + params["b"]) ** 2)
+        return {"fit": fit, "reg": np.sum(params["W"] ** 2)}
+""")
+
+
+def test_check_names_each_leaf_of_a_dict_argument_and_of_a_dict_result(capsys, tmp_path):
+    path = write(tmp_path, "model.py", DICT_MODEL)
+    code, out, err = run(capsys, "check", f"{path}::loss", "--order", "2", "--args",
+                         "{'W': np.full((2, 3), 0.1), 'b': np.zeros(2)}, np.arange(3.0)")
+    assert code == cli.EXIT_OK and err == ""
+    rows = [line.split() for line in out.splitlines() if line.startswith("reverse  1")]
+    assert [(r[2], r[-1]) for r in rows] == [("d/dparams['W']", "pass"),
+                                             ("d/dparams['b']", "pass"), ("d/dx", "pass")]
+    assert "H·v d/dparams['W']  second differences" in out  # the column fits the name
+    assert "J·v['fit']" in out and "d(J·v)·v['reg']" in out
+
+
 def test_check_args_see_numpy_math_and_the_files_own_names(capsys, tmp_path):
     path = write(tmp_path, "model.py", LOSS + "\n\nPOINT = np.array([0.1, 0.2])\n")
     code, out, _ = run(capsys, "check", f"{path}::loss", "--args",
