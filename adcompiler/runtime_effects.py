@@ -119,15 +119,19 @@ def reads_change(base, derived, is_view, changed, in_place) -> bool:
     return bool(in_place) and (derived is changed or _shares(changed, derived))
 
 
-def check_distinct(updated, others, names, where):
-    """Raise `SharedMemoryError` if the argument `updated`, which the function
-    changes in place, shares an object with another argument (the caller
-    passed the same array twice, or a list and one of its arrays): Python
-    would change both, adcompiler's derivative only the one."""
+def check_distinct(updated, others, names, call, where):
+    """Raise `SharedMemoryError` if the argument `updated` (`call` shows which),
+    which the function changes in place, shares an object with another
+    argument: the caller passed the same array twice, or a list and one of its
+    arrays. Python would change both; the derivative follows one."""
     shared = [name for name, other in zip(names, others)
               if _shares(updated, other) or _shares(other, updated)]
     if shared:
-        raise SharedMemoryError(where.format(shared=", ".join(shared)))
+        raise SharedMemoryError(
+            f"{where}: {call} changes that argument in place, and the caller passed the "
+            f"same object (or one holding it) as {', '.join(shared)}; Python would change "
+            "both, adcompiler's derivative follows one.\nInstead: pass a copy, for "
+            "example f(x, x.copy()).")
 
 
 def diagonal_positions(a, value, wrap):

@@ -1,4 +1,4 @@
-"""Aliasing: in-place changes that other names would see.
+"""Aliasing: in-place changes that other names see, followed as Python does.
 
 Input and output: a normalised FunctionDef (anf.py) whose in-place updates are
 marked by the normaliser (`mutates`, see effects.py). Generated code never
@@ -11,13 +11,15 @@ pass asks, for every in-place update, which other names may share the object
 and are still read afterwards:
 
 * nobody: the updated copy is exact, and the code is left as it is;
-* somebody, for an update made in this function: a check goes in front of the
-  update (`check_unshared`), which asks the objects when the function runs and
-  raises `SharedMemoryError` if Python would have changed what that name sees
-  (a slice is a view, a fancy-indexed copy is not; `x += v` changes an array
-  but rebinds a number);
-* somebody, for a change a user helper makes to its argument (whose effect the
-  caller's derivative does not follow): refused when compiling, with the fix.
+* names whose relation to the object is known (derivations.py: a copy, an
+  element, a view of a base): the new value is written back into the bases
+  and the derived names are read again, each step guarded by what the objects
+  say when the function runs (`is_view_of` where the name was derived,
+  `writes_through` for `x op= v`, `reads_change`);
+* any other: a check goes in front of the update (`check_unshared`), which
+  raises `SharedMemoryError` only if Python would have changed what that name
+  sees; a user helper's change that is lost (helpers that could not be inlined,
+  see inline_mutating.py) is refused when compiling.
 
 A call that changes an argument the compiler does not model (OPAQUE) runs as
 it is, which is only right if it changes none of the caller's arrays (refused
@@ -27,9 +29,15 @@ The sharing is a may-analysis: every binding gives its target the *tokens* of
 the objects it may be (`is`) or hold (`contains`); loops are iterated to a
 fixed point. Liveness is the usual backward analysis.
 
-    q = state[:2]                        q = state[:2]
-    q += dt * p            ->            check_unshared(q, 'add', (state,), ...)
-    return np.sum(state)                 _t1 = dt * p; q = q + _t1
+    q = state[:n]                        q = state[:n]
+                                         _q_shares = is_view_of(state, q, 'item')
+    q += dt * p            ->            _t1 = dt * p; _t2 = q + _t1
+                                         _in_place = writes_through(q, 'add')
+                                         q = _t2
+                                         if _in_place:
+                                             if _q_shares:
+                                                 state = setitem(state, slice(None, n), q)
+    return np.sum(state)                 return np.sum(state)
 """
 
 from __future__ import annotations
@@ -218,6 +226,23 @@ class _Sharing:
             given.append(rhs.func.value)
         shared = frozenset().union(*[_whole(self.operand(a, state)) for a in given])
         return fresh | shared, shared
+
+
+def _without_unread(pre: list, post: list, olds: set) -> tuple[list, list]:
+    """Drop the `_x_before = x` references nothing ended up reading."""
+    read = set().union(*[nodes.names_loaded(s) for s in pre + post])
+
+    def keep(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign) and stmt.targets[0].id in olds and \
+                    stmt.targets[0].id not in read:
+                continue
+            if isinstance(stmt, gast.If):
+                stmt.body = keep(stmt.body) or [gast.Pass()]
+            out.append(stmt)
+        return out
+    return keep(pre), keep(post)
 
 
 def _whole(facts: tuple) -> frozenset:
@@ -464,7 +489,7 @@ class _Checker:
             pre.append(nodes.assign(flag, self.helper("writes_through", [
                 nodes.name(target), nodes.const(op)])))
             post = [nodes.if_(nodes.name(flag), post)] if post else []
-        return pre, post
+        return _without_unread(pre, post, set(olds.values()))
 
     def note_parameters(self, tokens) -> None:
         """Parameters whose objects (or elements) an update may change."""
@@ -481,14 +506,11 @@ class _Checker:
             others = [p for p in params if p != name]
             if not others:
                 continue
-            message = (f"{self.ctx.parsed.location(self.ctx.parsed.tree)}: "
-                       f"'{self.ctx.parsed.name}' changes its argument '{name}' in place, and "
-                       f"the caller passed the same object (or one holding it) as {{shared}}; "
-                       "Python would change both, adcompiler's derivative follows one. "
-                       "Instead: pass a copy, for example f(x, x.copy()).")
+            where = str(self.ctx.parsed.location(self.ctx.parsed.tree))
             out.append(nodes.located(nodes.expr_stmt(self.helper("check_distinct", [
                 nodes.name(name), nodes.tuple_([nodes.name(p) for p in others]),
-                nodes.tuple_([nodes.const(p) for p in others]), nodes.const(message)])),
+                nodes.tuple_([nodes.const(p) for p in others]),
+                nodes.const(f"{self.ctx.parsed.name}({name}=...)"), nodes.const(where)])),
                 self.ctx.parsed.tree))
         return out
 
