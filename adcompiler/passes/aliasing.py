@@ -96,7 +96,8 @@ class _Liveness:
         return live
 
     def statement(self, stmt, live_out: set) -> set:
-        self.after[id(stmt)] = self.after.get(id(stmt), set()) | live_out
+        key = id(stmt)
+        self.after[key] = live_out if key not in self.after else self.after[key] | live_out
         if isinstance(stmt, gast.Assign):
             return (live_out - {stmt.targets[0].id}) | nodes.names_loaded(stmt.value)
         if isinstance(stmt, gast.If):
@@ -133,7 +134,10 @@ class _Sharing:
         return state
 
     def statement(self, stmt, state: dict) -> dict:
-        self.before[id(stmt)] = _join(self.before.get(id(stmt), {}), state)
+        # States are never changed once made (each statement makes a new one),
+        # so the first visit keeps a reference; a loop's later visits join.
+        key = id(stmt)
+        self.before[key] = state if key not in self.before else _join(self.before[key], state)
         if isinstance(stmt, gast.Assign):
             state = dict(state)
             target = stmt.targets[0].id
