@@ -14,7 +14,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
                      NonScalarOutputError, NotAFunctionError, RuleDefinitionError,
                      SeedShapeError, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError, WrtError)
-from .errors import SharedMemoryError
+from .errors import CallConventionError, SharedMemoryError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 
@@ -25,7 +25,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
-    "SharedMemoryError", "ComplexValueError",
+    "SharedMemoryError", "CallConventionError", "ComplexValueError",
     "show",
 ]
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import compose, derivatives, forward_backend, methods
 from .context import COMPILE_LOCK, Dependencies, recording
-from .errors import (AdError, Location, NotAFunctionError, SeedShapeError,
+from .errors import (CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
 from .source import display_path
 from .rules import registry
@@ -205,12 +205,6 @@ def _check_like(value, primal, what: str, where: str) -> None:
             f"{np.shape(primal)}",
             help="Pass a value shaped exactly like the argument it goes with "
             "(np.zeros_like(x) with the direction filled in).")
-
-
-class CallConventionError(AdError, TypeError):
-    """A jvp, vjp or hvp called other than as `(primals, tangents)` (or
-    `(primals, seed)`): the arguments of `f` go in one tuple, what goes with
-    them in a second argument, so neither can fill a parameter of `f`."""
 
 
 _FORMS = {

@@ -111,6 +111,12 @@ class SeedShapeError(AdError, ValueError):
     or a tangent (jvp) or vector (hvp) not the shape of its argument."""
 
 
+class CallConventionError(AdError, TypeError):
+    """A jvp, vjp or hvp called other than as `(primals, tangents)` (or
+    `(primals, seed)`): the arguments of `f` go in one tuple, what goes with
+    them in a second argument, so neither can fill a parameter of `f`."""
+
+
 class SharedMemoryError(AdError, ValueError):
     """An in-place update would change an object that another live variable
     shares (a NumPy view, a list element, a second name), which the

@@ -262,12 +262,12 @@ def build_calls(case: Case, ad: Any | None) -> Result:
         return result
     try:
         jvp_fn = ad.jvp(w.function, wrt=w.wrt)
-        result.calls["ad_jvp"] = lambda: jvp_fn(*w.args, *case.tangents)
+        result.calls["ad_jvp"] = lambda: jvp_fn(tuple(w.args), tuple(case.tangents))
     except Exception as exc:
         result.fail("ad_jvp", "adcompiler.jvp failed to compile", exc)
     try:
         hvp_fn = ad.hvp(w.function, wrt=case.hvp_wrt)
-        result.calls["ad_hvp"] = lambda: hvp_fn(*w.args, case.hvp_vector)
+        result.calls["ad_hvp"] = lambda: hvp_fn(tuple(w.args), (case.hvp_vector,))
     except Exception as exc:
         result.fail("ad_hvp", "adcompiler.hvp failed to compile", exc)
     return result

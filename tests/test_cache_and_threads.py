@@ -141,7 +141,7 @@ def test_helper_in_a_reloaded_module_recompiles(fresh_modules, tmp_path):
     globals()["_reloaded"] = module
 
     def g(x):
-        return np.sum(_reloaded.helper(x))
+        return np.sum(_reloaded.helper(x))  # noqa: F821 (set in globals just above)
 
     np.testing.assert_allclose(ad.grad(g)(X), 2 * X)
     write_module(tmp_path, "adc_reloaded_helpers", """
