@@ -11,6 +11,8 @@ refuses rather than compute a different function.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from .errors import SharedMemoryError
@@ -62,6 +64,9 @@ def _shares(updated, other) -> bool:
         return any(_shares(updated, item) for item in other)
     if isinstance(other, dict):
         return any(_shares(updated, item) for item in other.values())
+    if hasattr(other, "__dict__") and not isinstance(other, (type, types.ModuleType)):
+        # An object holding it in an attribute (store.items).
+        return any(updated is item for item in vars(other).values())
     return False
 
 

@@ -80,3 +80,19 @@ def changes_an_array_a_list_holds(x):
 def changes_an_argument(a, b):
     a += b
     return np.sum(a * b)
+
+
+class Store:
+    """An object whose attribute holds a list that helpers fill."""
+
+    def __init__(self):
+        self.items = []
+
+
+def fill(store, x):
+    store.items.append(x * 3.0)
+
+
+def reads_back_what_a_helper_stored_in_an_object(x, store):
+    fill(store, x)
+    return np.sum(store.items[-1] ** 2)

@@ -96,3 +96,11 @@ def test_a_harmless_effect_passes_a_differentiated_value_through():
         print(y)
         return np.sum(y)
     assert_close(ad.grad(printed)(X), np.cos(X))
+
+
+def test_a_value_stored_in_an_objects_list_and_read_back_is_refused_not_zero():
+    # The list machinery follows a list under one name; store.items is another.
+    derivative = ad.grad(cases.reads_back_what_a_helper_stored_in_an_object)
+    with pytest.raises(ad.SharedMemoryError) as info:
+        derivative(X, cases.Store())
+    assert "append" in str(info.value) and "store" in str(info.value)

@@ -124,9 +124,12 @@ class _Liveness:
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
 
-    def __init__(self, helper_effects):
+    def __init__(self, helper_effects, lists=frozenset()):
         self.before: dict = {}  # id(stmt) -> state before it (joined over visits)
         self.helper_effects = helper_effects
+        # Names appended to or popped from: lists for certain, whose elements
+        # are objects of their own (an array's element or row is a view of it).
+        self.lists = lists
 
     def block(self, stmts, state: dict) -> dict:
         for stmt in stmts:
@@ -188,6 +191,10 @@ class _Sharing:
         if isinstance(rhs, gast.Name):
             return self.operand(rhs, state)
         if isinstance(rhs, gast.Subscript):
+            if isinstance(rhs.value, gast.Name) and rhs.value.id in self.lists and \
+                    not isinstance(rhs.slice, gast.Slice):
+                held = self.operand(rhs.value, state)[1]
+                return held, held
             return self.element(rhs.value, state)
         if isinstance(rhs, gast.Attribute):
             if nodes.annotation(rhs, "value", None) is not None or \
@@ -205,6 +212,9 @@ class _Sharing:
         return fresh, frozenset()
 
     def call(self, rhs: gast.Call, state, fresh) -> tuple:
+        if nodes.list_method(rhs, "pop"):
+            held = self.operand(rhs.func.value, state)[1]
+            return held, held  # an element, taken out of the list
         primitive = primitive_of(rhs)
         arguments = nodes.call_arguments(rhs)
         if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
@@ -442,6 +452,8 @@ class _Checker:
             pre, post = self.mutation(stmt, kind, target, before, after)
         elif kind == effects.OPAQUE:
             self.check_opaque(stmt, nodes.annotation(stmt, "mutated").id, before)
+        else:
+            pre += self.list_change(stmt, before, after)
         call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
         if isinstance(call, gast.Call) and is_user_function(primitive_of(call)):
             pre += self.helper_call(stmt, call, target, before, after)
@@ -517,6 +529,19 @@ class _Checker:
                 nodes.const(f"{self.ctx.parsed.name}({name}=...)"), nodes.const(where)])),
                 self.ctx.parsed.tree))
         return out
+
+    def list_change(self, stmt, before, after) -> list:
+        """`L.append(v)` and `L.pop()` change the list itself; the derivative's
+        adjoint list follows the name L only, so another live name holding the
+        same list (`store.items`, a second name) is checked when it runs."""
+        rhs = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        if not (nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")):
+            return []
+        name = rhs.func.value.id
+        sharers = self.sharers(name, before, after, exclude=(name,))
+        shown = f"{name}.{rhs.func.attr}(...)" if not name.startswith("_") else \
+            f"the list's .{rhs.func.attr}(...)"
+        return self.guard(stmt, name, effects.WRITE, None, sharers, shown)
 
     def chain(self, name: str, facts: dict, after: set) -> list:
         """[(name, its derivation)]: `name`, then each object it is a view or
@@ -666,6 +691,7 @@ class _Checker:
             return []
         where = self.ctx.parsed.location(stmt)
         change = f"'{shown} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
+            else f"the in-place update of {shown}" if shown.startswith("the ") \
             else f"the in-place update of '{shown}'"
         # One line: generated code is read back as source for higher orders.
         message = (f"{where}: {change} would also change {{shared}} (a NumPy view, a "
@@ -755,7 +781,9 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     module docstring)."""
     params = nodes.parameters(function)
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
-    sharing = _Sharing(helper_effects)
+    lists = {n.func.value.id for n in gast.walk(function)
+             if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
+    sharing = _Sharing(helper_effects, frozenset(lists))
     sharing.block(function.body, state)
     liveness = _Liveness()
     liveness.block(function.body, set())
