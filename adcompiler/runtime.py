@@ -20,6 +20,8 @@ from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_n
     sequence_adjoint
 
 _ndarray = np.ndarray
+_SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
+_CONTAINERS = (tuple, list, dict)
 
 
 def unbroadcast(g, x):
@@ -33,6 +35,11 @@ def unbroadcast(g, x):
         return g
     # Attribute reads first: np.shape goes through a Python-level wrapper, and
     # this runs for every elementwise operation of every iteration.
+    if isinstance(x, _SEQUENCE_ADJOINTS) or (isinstance(x, _CONTAINERS) and
+                                              isinstance(g, _CONTAINERS)):
+        # `dL + ...` on a sequence's adjoint (a derivative of derivative code) adds
+        # entry by entry: nothing was broadcast.
+        return g
     shape = x.shape if type(x) is _ndarray else np.shape(x)
     g_shape = g.shape if type(g) is _ndarray else np.shape(g)
     if g_shape == shape:
@@ -49,6 +56,9 @@ def broadcast_like(t, result):
         return t if not isinstance(result, _ndarray) else np.full(result.shape, t)
     if type(t) is _ndarray and type(result) is _ndarray and t.shape == result.shape:
         return t  # as in unbroadcast: skip np.shape's Python-level dispatch
+    if isinstance(result, _SEQUENCE_ADJOINTS) or (isinstance(result, _CONTAINERS) and
+                                                   isinstance(t, _CONTAINERS)):
+        return t
     shape = np.shape(result)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
 
@@ -455,8 +465,11 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         concatenate_adjoint stack_adjoint hstack_adjoint vstack_adjoint dstack_adjoint
         column_stack_adjoint append_adjoint split_adjoint unstack_adjoint array_adjoint cast_tangent
         cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
-        pad_tangent diff_adjoint linspace_adjoint linspace_tangent"""),
+        pad_tangent diff_adjoint linspace_adjoint linspace_tangent pieces part_adjoint
+        uncast array_from_adjoints prod_others_tangent"""),
     (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
+        einsum_adjoint_operands_tangent einsum_adjoint_operands_adjoint
+        einsum_tangent_operands_tangent einsum_tangent_operands_adjoint
         kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
         correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
         matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint

@@ -724,3 +724,74 @@ def linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt):
     weight = fraction if wrt == "stop" else 1.0 - fraction
     spread = np.expand_dims(np.broadcast_to(g, ends.shape), axis)
     return spread * weight
+
+
+# -- transposes of the helpers above, for derivatives of derivatives ----------------
+
+def pieces(g, like):
+    """The entries of a sequence derivative `g` as arrays, zeros (shaped like the
+    matching entry of `like`) where an entry, or all of `g`, is zero."""
+    return [part(g, i, element) for i, element in enumerate(like)]
+
+
+def part_adjoint(g, sequence, index):
+    """Adjoint of part(sequence, index, like): g at `index` of a sequence of zeros."""
+    entries = [None] * len(sequence) if isinstance(sequence, (tuple, list)) else None
+    if entries is None:
+        raise NoDerivativeRuleError("a second derivative through a sequence adjoint that "
+                                    "is zero as a whole")
+    entries[index] = g
+    return sequence_adjoint(entries, sequence)
+
+
+def uncast(g, like, dtype):
+    """Transpose of a cast (cast_tangent, cast_adjoint): g back in the shape and
+    float dtype of `like`, or zeros for a cast to integers."""
+    if not is_float_dtype(dtype):
+        return np.zeros(np.shape(like), dtype=float_dtype(like))
+    g = np.reshape(np.asarray(g, dtype=float_dtype(like)), np.shape(like))
+    if not isinstance(like, (np.ndarray, np.generic)) and np.ndim(g) == 0:
+        return float(g)
+    return g
+
+
+def array_from_adjoints(g, object, dtype, like):
+    """Transpose of array_adjoint: the nested per-element derivatives `g` joined
+    back into one array shaped like `like` (zero entries as zeros)."""
+    if not is_float_dtype(dtype):
+        return np.zeros(np.shape(like), dtype=float_dtype(like))
+    return np.reshape(np.asarray(_join_nested(g, object), dtype=float_dtype(like)),
+                      np.shape(like))
+
+
+def _join_nested(g, value):
+    if isinstance(value, (list, tuple)):
+        return [_join_nested(entry(g, i) if not is_zero_number(g) else None, v)
+                for i, v in enumerate(value)]
+    return np.zeros(np.shape(value)) if g is None else np.asarray(g)
+
+
+def prod_others_tangent(t, a, axis):
+    """Derivative of prod_others(a, axis) along t: for each element, the sum over
+    the other elements j of t_j times the product of all but the two. Its
+    Jacobian is symmetric, so this is also its adjoint. Exact with zeros."""
+    a = np.asarray(a)
+    t = np.broadcast_to(np.asarray(t, dtype=float_dtype(t, a)), a.shape)
+    if a.ndim == 0:
+        return np.zeros_like(t)
+    axes = reduced_axes(axis, a.ndim)
+    kept = a.ndim - len(axes)
+    moved_a = np.moveaxis(a, axes, tuple(range(kept, a.ndim)))
+    moved_t = np.moveaxis(t, axes, tuple(range(kept, a.ndim)))
+    flat_a = moved_a.reshape(moved_a.shape[:kept] + (-1,)).astype(t.dtype)
+    flat_t = moved_t.reshape(moved_a.shape[:kept] + (-1,))
+    total = np.zeros_like(flat_a)
+    for j in range(flat_a.shape[-1]):
+        # a with a_j replaced by t_j: its products of the others are t_j times the
+        # product of all but two, except at j itself, which is left out.
+        replaced = flat_a.copy()
+        replaced[..., j] = flat_t[..., j]
+        others = prod_others(replaced, -1)
+        others[..., j] = 0
+        total = total + others
+    return np.moveaxis(total.reshape(moved_a.shape), tuple(range(kept, a.ndim)), axes)

@@ -173,6 +173,63 @@ def einsum_tangent(g, subscripts, operands, k):
     return np.einsum(subscripts, *operands)
 
 
+def _replaced(operands, changes: dict) -> list:
+    operands = list(_einsum_operands(operands))
+    for position, value in changes.items():
+        operands[position] = value
+    return operands
+
+
+def _operand_tangents(t, operands, skip):
+    """(position, tangent) of the operands whose tangent in `t` is not zero."""
+    for j in range(len(_einsum_operands(operands))):
+        tangent = entry(t, j)
+        if j != skip and tangent is not None and not (
+                isinstance(tangent, (int, float)) and tangent == 0):
+            yield j, tangent
+
+
+def _operand_entries(operands, compute, skip):
+    """A sequence derivative of the operands tuple: compute(j) for each operand
+    but `skip` (and the None padding)."""
+    count = len(_einsum_operands(operands))
+    return SequenceAdjoint(compute(j) if j < count and j != skip else None
+                           for j in range(len(operands)))
+
+
+def einsum_adjoint_operands_tangent(t, g, subscripts, operands, k):
+    """Tangent of einsum_adjoint(g, subscripts, operands, k) along the operands'
+    tangents `t` (it is linear in each operand but k, which it does not read)."""
+    total = np.zeros(np.shape(operands[k]), dtype=float_dtype(g, *_einsum_operands(operands)))
+    for j, tangent in _operand_tangents(t, operands, k):
+        total = total + einsum_adjoint(g, subscripts, _replaced(operands, {j: tangent}), k)
+    return total
+
+
+def einsum_adjoint_operands_adjoint(h, g, subscripts, operands, k):
+    """Adjoint of einsum_adjoint(g, subscripts, operands, k) with respect to the
+    operands: <h, A_k(g, ops)> is the einsum with h in operand k's place, so
+    operand j receives that einsum's adjoint A_j."""
+    replaced = _replaced(operands, {k: h})
+    return _operand_entries(operands, lambda j: einsum_adjoint(g, subscripts, replaced, j), k)
+
+
+def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
+    """Tangent of einsum_tangent(g, subscripts, operands, k) along the operands'
+    tangents `t`: the einsum with g in operand k's place and t_j in operand j's."""
+    total = 0.0
+    for j, tangent in _operand_tangents(t, operands, k):
+        total = total + np.einsum(subscripts, *_replaced(operands, {k: g, j: tangent}))
+    return total
+
+
+def einsum_tangent_operands_adjoint(h, g, subscripts, operands, k):
+    """Adjoint of einsum_tangent(g, subscripts, operands, k) with respect to the
+    operands: operand j receives A_j(h) of the einsum with g in operand k's place."""
+    replaced = _replaced(operands, {k: g})
+    return _operand_entries(operands, lambda j: einsum_adjoint(h, subscripts, replaced, j), k)
+
+
 def kron_adjoint(g, a, b, wrt):
     """Adjoint of np.kron: g viewed as (a0, b0, a1, b1, ...), contracted with the other."""
     a, b = np.asarray(a), np.asarray(b)

@@ -42,10 +42,14 @@ RULES = [
               y="g * ((y > x) + 0.5 * (x == y))"),
     pointwise(np.minimum, "x, y", x="g * ((x < y) + 0.5 * (x == y))",
               y="g * ((y < x) + 0.5 * (x == y))"),
-    pointwise(np.fmax, "x, y", x="g * ((x > y) + 0.5 * (x == y) + np.isnan(y) * ~np.isnan(x))",
-              y="g * ((y > x) + 0.5 * (x == y) + np.isnan(x) * ~np.isnan(y))"),
-    pointwise(np.fmin, "x, y", x="g * ((x < y) + 0.5 * (x == y) + np.isnan(y) * ~np.isnan(x))",
-              y="g * ((y < x) + 0.5 * (x == y) + np.isnan(x) * ~np.isnan(y))"),
+    # (np.logical_not, not `~`: templates become generated code, which the
+    # compiler reads again for higher derivatives, and it has no `~`.)
+    pointwise(np.fmax, "x, y",
+              x="g * ((x > y) + 0.5 * (x == y) + np.isnan(y) * np.logical_not(np.isnan(x)))",
+              y="g * ((y > x) + 0.5 * (x == y) + np.isnan(x) * np.logical_not(np.isnan(y)))"),
+    pointwise(np.fmin, "x, y",
+              x="g * ((x < y) + 0.5 * (x == y) + np.isnan(y) * np.logical_not(np.isnan(x)))",
+              y="g * ((y < x) + 0.5 * (x == y) + np.isnan(x) * np.logical_not(np.isnan(y)))"),
     pointwise(np.clip, "a, a_min=None, a_max=None, *, min=None, max=None",
               a="g * clip_inside(a, a_min, a_max, min, max)", a_min="g * (a < a_min)",
               a_max="g * (a > a_max)", min="g * (a < min)", max="g * (a > max)"),
@@ -91,18 +95,19 @@ RULES = [
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.sum(g, axis=axis, keepdims=keepdims)"}),
     linear_rule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * ~np.isnan(a)"},
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"},
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
                               "keepdims=keepdims)"}),
     linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
                 adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
     linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * ~np.isnan(a) / "
-                              "np.sum(~np.isnan(a), axis=axis, keepdims=True)"},
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
+                              " / np.sum(np.logical_not(np.isnan(a)), axis=axis, "
+                              "keepdims=True)"},
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
-                              "keepdims=keepdims) / np.sum(~np.isnan(a), axis=axis, "
-                              "keepdims=keepdims)"}),
+                              "keepdims=keepdims) / np.sum(np.logical_not(np.isnan(a)), "
+                              "axis=axis, keepdims=keepdims)"}),
     linear_rule(np.average, "a, axis=None, weights=None, *, keepdims=False",
                 adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims)",
                          "weights": "average_adjoint_weights(g, a, weights, result, axis, "

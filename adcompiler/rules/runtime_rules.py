@@ -159,3 +159,9 @@ RULES += [
                 tangent={"t": "var_tangent(g, a, axis, ddof, keepdims)",
                          "a": "var_tangent(t, g, axis, ddof, keepdims)"}),
 ]
+
+# The NumPy, numpy.linalg and scipy.special rules' own helpers (helper_rules.py),
+# each checked against finite differences by tests/test_higher_order_closure.py.
+from .helper_rules import RULES as _HELPER_RULES  # noqa: E402
+
+RULES += _HELPER_RULES

@@ -1,0 +1,204 @@
+"""Derivatives of the NumPy, numpy.linalg and scipy.special rules' own helpers
+(runtime_arrays.py, runtime_linalg.py, runtime_special.py), so that the code
+a first derivative generates can be differentiated again: `hessian`,
+`grad(grad(f))`, `jvp(grad(f))`, third derivatives.
+
+Most helpers are linear in the derivative they carry (their first parameter,
+named `adjoint` or `t` here since templates reserve `g`): their tangent is the
+helper applied to `g`, their adjoint its transpose, usually the primitive
+itself (the transpose of cumsum's adjoint is cumsum). The adjoints of
+products are linear in each operand as well, so that
+
+    <h, A_k(G, ops)> = <G, F(ops with op_k := h)>
+
+gives the adjoint in G (the product with h in operand k's place) and in every
+other operand (that operand's adjoint of the same product). Helpers whose
+results are piecewise constant (masks, tie weights) are declared
+non-differentiable. `tests/test_higher_order_closure.py` checks every entry
+against finite differences, and lists the helpers that have no rule yet.
+"""
+
+from .. import runtime_arrays as ra
+from .. import runtime_linalg as rl
+from .. import runtime_special as rs
+from .registry import linear_rule, nondifferentiable, pointwise
+
+
+def _linear(helper, signature: str, adjoint: str, tangent: str | None = None):
+    """A helper linear in its first parameter and constant in the others."""
+    first = signature.split(",")[0].strip()
+    if tangent is None:
+        rest = ", ".join(p.split("=")[0].strip() for p in signature.split(",")[1:])
+        tangent = f"{helper.__name__}(g, {rest})" if rest else f"{helper.__name__}(g)"
+    return linear_rule(helper, signature, adjoint={first: adjoint}, tangent={first: tangent})
+
+
+def _product_adjoint(helper, operands: tuple, extra: str, product: str):
+    """Rule for helper(adjoint, x, y, <extra>, wrt): the adjoint of the bilinear
+    product `product` (a template over {x}, {y}) with respect to operand `wrt`."""
+    x, y = operands
+    name = helper.__name__
+    tail = f", {extra}" if extra else ""
+    at_x = product.format(x="g", y=y)
+    at_y = product.format(x=x, y="g")
+    return linear_rule(
+        helper, f"adjoint, {x}, {y}{tail}, wrt",
+        adjoint={
+            "adjoint": f"{at_x} if wrt == '{x}' else {at_y}",
+            # A_x does not read x; A_y(G, x, y) is linear in x: <h, A_y> = <G, F(h, y)>...
+            x: f"zeros_like({x}) if wrt == '{x}' else "
+               f"{name}(adjoint, {x}, g{tail}, '{x}')",
+            y: f"{name}(adjoint, g, {y}{tail}, '{y}') if wrt == '{x}' else zeros_like({y})"},
+        tangent={
+            "adjoint": f"{name}(g, {x}, {y}{tail}, wrt)",
+            x: f"zeros_like(result) if wrt == '{x}' else {name}(adjoint, g, {y}{tail}, '{y}')",
+            y: f"{name}(adjoint, {x}, g{tail}, '{x}') if wrt == '{x}' else zeros_like(result)"})
+
+
+RULES = [
+    # Masks and tie weights: piecewise constant.
+    *nondifferentiable(ra.extremum_weights, ra.clip_inside),
+
+    # Reshaping the derivative a reduction carries.
+    _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),
+    _linear(ra.expand_reduced, "adjoint, a, axis, keepdims", "np.reshape(g, np.shape(adjoint))"),
+    _linear(rl.mT, "x", "mT(g)", "mT(g)"),
+    linear_rule(ra.part, "sequence, index, like",
+                adjoint={"sequence": "part_adjoint(g, sequence, index)"},
+                tangent={"sequence": "part(g, index, like)"}),
+    linear_rule(ra.part_adjoint, "adjoint, sequence, index",
+                adjoint={"adjoint": "part(g, index, adjoint)"},
+                tangent={"adjoint": "part_adjoint(g, sequence, index)"}),
+    linear_rule(ra.pieces, "sequence, like",
+                adjoint={"sequence": "g"},
+                tangent={"sequence": "pieces(g, like)"}),
+
+    # Transposes of the linear maps the shape functions and gathers are.
+    _linear(ra.cumsum_adjoint, "adjoint, a, axis", "np.cumsum(g, axis=axis)"),
+    _linear(ra.trace_adjoint, "adjoint, a, offset, axis1, axis2",
+            "np.trace(g, offset, axis1, axis2)"),
+    _linear(ra.diagonal_adjoint, "adjoint, shape, offset, axis1, axis2",
+            "np.diagonal(g, offset, axis1, axis2)"),
+    _linear(ra.diag_adjoint, "adjoint, v, k", "np.diag(g, k)"),
+    _linear(ra.take_adjoint, "adjoint, a, indices, axis, mode",
+            "np.take(g, indices, axis=axis, mode=mode)"),
+    _linear(ra.take_along_axis_adjoint, "adjoint, arr, indices, axis",
+            "np.take_along_axis(g, indices, axis)"),
+    _linear(ra.sort_adjoint, "adjoint, a, axis", "sort_tangent(g, a, axis)"),
+    _linear(ra.sort_tangent, "t, a, axis", "sort_adjoint(g, a, axis)"),
+    _linear(ra.tile_adjoint, "adjoint, A, reps", "np.tile(g, reps)"),
+    _linear(ra.repeat_adjoint, "adjoint, a, repeats, axis", "np.repeat(g, repeats, axis)"),
+    _linear(ra.pad_adjoint, "adjoint, array, pad_width, mode", "pad_tangent(g, pad_width, mode)"),
+    _linear(ra.pad_tangent, "t, pad_width, mode", "pad_adjoint(g, t, pad_width, mode)"),
+    _linear(ra.pad_constant_adjoint, "adjoint, array, pad_width",
+            "np.pad(np.zeros(np.shape(array)), pad_width, constant_values=g)"),
+    _linear(ra.diff_adjoint, "adjoint, n, axis", "np.diff(g, n, axis)"),
+    _linear(ra.linspace_adjoint, "adjoint, start, stop, num, endpoint, retstep, axis, wrt",
+            "linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt)"),
+    _linear(ra.linspace_tangent, "t, start, stop, num, endpoint, retstep, axis, wrt",
+            "linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt)"),
+    _linear(ra.hstack_adjoint, "adjoint, tup", "np.reshape(np.hstack(pieces(g, tup)), "
+                                               "np.shape(adjoint))"),
+    _linear(ra.vstack_adjoint, "adjoint, tup", "np.reshape(np.vstack(pieces(g, tup)), "
+                                               "np.shape(adjoint))"),
+    _linear(ra.dstack_adjoint, "adjoint, tup", "np.reshape(np.dstack(pieces(g, tup)), "
+                                               "np.shape(adjoint))"),
+    _linear(ra.column_stack_adjoint, "adjoint, tup",
+            "np.reshape(np.column_stack(pieces(g, tup)), np.shape(adjoint))"),
+    _linear(ra.append_adjoint, "adjoint, arr, values, axis",
+            "np.reshape(np.append(part(g, 0, arr), part(g, 1, values), axis), "
+            "np.shape(adjoint))"),
+    _linear(ra.split_adjoint, "adjoint, ary, result_, axis",
+            "concatenate_adjoint(g, result_, axis)"),
+    _linear(ra.unstack_adjoint, "adjoint, x, result_, axis", "stack_adjoint(g, result_, axis)"),
+    _linear(ra.array_adjoint, "adjoint, object, dtype",
+            "array_from_adjoints(g, object, dtype, adjoint)"),
+    _linear(ra.array_from_adjoints, "adjoint, object, dtype, like",
+            "array_adjoint(g, object, dtype)"),
+    _linear(ra.cast_tangent, "t, dtype, ndmin=0", "uncast(g, t, dtype)"),
+    _linear(ra.cast_adjoint, "adjoint, x, dtype", "uncast(g, adjoint, dtype)"),
+    _linear(ra.uncast, "adjoint, like, dtype", "uncast(g, adjoint, dtype)"),
+
+    # np.var: var_adjoint_a(G, A, a) = s P(G E(A)) with P the centring (a
+    # symmetric projection) and E the spread over the reduced axes; `a` sets
+    # only shapes.
+    linear_rule(ra.var_adjoint_a, "h, adjoint, a, axis, ddof, keepdims",
+                adjoint={"h": "var_adjoint(adjoint, g, axis, ddof, keepdims)",
+                         "adjoint": "var_tangent(h, g, axis, ddof, keepdims)"},
+                tangent={"h": "var_adjoint_a(g, adjoint, a, axis, ddof, keepdims)",
+                         "adjoint": "var_adjoint_a(h, g, a, axis, ddof, keepdims)"}),
+
+    # np.prod: the products of the others have a symmetric Jacobian.
+    linear_rule(ra.prod_others, "a, axis",
+                adjoint={"a": "prod_others_tangent(g, a, axis)"},
+                tangent={"a": "prod_others_tangent(g, a, axis)"}),
+
+    # Products: adjoints linear in the carried derivative and in the other operand.
+    _product_adjoint(rl.tensordot_adjoint, ("a", "b"), "axes", "np.tensordot({x}, {y}, axes)"),
+    _product_adjoint(rl.inner_adjoint, ("a", "b"), "", "np.inner({x}, {y})"),
+    _product_adjoint(rl.kron_adjoint, ("a", "b"), "", "np.kron({x}, {y})"),
+    _product_adjoint(rl.convolve_adjoint, ("a", "v"), "mode", "np.convolve({x}, {y}, mode)"),
+    _product_adjoint(rl.correlate_adjoint, ("a", "v"), "mode",
+                     "np.correlate({x}, {y}, mode)"),
+    # einsum: linear in the carried derivative and in each operand; the
+    # operands come as one tuple, whose derivative is a sequence.
+    linear_rule(rl.einsum_adjoint, "adjoint, subscripts, operands, k",
+                adjoint={"adjoint": "einsum_tangent(g, subscripts, operands, k)",
+                         "operands": "einsum_adjoint_operands_adjoint(g, adjoint, subscripts, "
+                                     "operands, k)"},
+                tangent={"adjoint": "einsum_adjoint(g, subscripts, operands, k)",
+                         "operands": "einsum_adjoint_operands_tangent(g, adjoint, subscripts, "
+                                     "operands, k)"}),
+    linear_rule(rl.einsum_tangent, "t, subscripts, operands, k",
+                adjoint={"t": "einsum_adjoint(g, subscripts, operands, k)",
+                         "operands": "einsum_tangent_operands_adjoint(g, t, subscripts, "
+                                     "operands, k)"},
+                tangent={"t": "einsum_tangent(g, subscripts, operands, k)",
+                         "operands": "einsum_tangent_operands_tangent(g, t, subscripts, "
+                                     "operands, k)"}),
+
+    # det: det_adjoint(G, a, r) = G r a⁻ᵀ; d(a⁻ᵀ) = -a⁻ᵀ daᵀ a⁻ᵀ.
+    linear_rule(rl.det_adjoint, "adjoint, a, det",
+                adjoint={"adjoint": "det * np.sum(g * mT(np.linalg.inv(a)), axis=(-2, -1))",
+                         "det": "adjoint * np.sum(g * mT(np.linalg.inv(a)), axis=(-2, -1))",
+                         "a": "-(mT(np.linalg.inv(a)) @ mT(g) @ det_adjoint(adjoint, a, det))"},
+                tangent={"adjoint": "det_adjoint(g, a, det)",
+                         "det": "det_adjoint(adjoint, a, g)",
+                         "a": "-(det_adjoint(adjoint, a, det) @ mT(g) @ "
+                              "mT(np.linalg.inv(a)))"}),
+    # solve: with Y = a⁻ᵀ G and x the solution, solve_adjoint_b = Y,
+    # solve_adjoint_a = -Y xᵀ, solve_tangent_a(D) = -a⁻¹ D x.
+    linear_rule(rl.solve_adjoint_b, "adjoint, a, b",
+                adjoint={"adjoint": "np.linalg.solve(a, g)",
+                         "a": "solve_adjoint_a(adjoint, a, b, np.linalg.solve(a, g))"},
+                tangent={"adjoint": "solve_adjoint_b(g, a, b)",
+                         "a": "-solve_adjoint_b(mT(g) @ solve_adjoint_b(adjoint, a, b), a, b)"}),
+    linear_rule(rl.solve_adjoint_a, "adjoint, a, b, x",
+                adjoint={"adjoint": "-np.linalg.solve(a, g @ x)",
+                         "x": "-(mT(g) @ solve_adjoint_b(adjoint, a, b))",
+                         "a": "-solve_adjoint_a(adjoint, a, b, np.linalg.solve(a, g @ x))"},
+                tangent={"adjoint": "solve_adjoint_a(g, a, b, x)",
+                         "x": "solve_adjoint_a(adjoint, a, b, g)",
+                         "a": "-solve_adjoint_a(mT(g) @ solve_adjoint_b(adjoint, a, b), a, b, "
+                              "x)"}),
+    linear_rule(rl.solve_tangent_a, "t, a, b, x",
+                adjoint={"t": "solve_adjoint_a(g, a, b, x)",
+                         "x": "-(mT(t) @ solve_adjoint_b(g, a, b))",
+                         "a": "solve_adjoint_a(g, a, b, solve_tangent_a(t, a, b, x))"},
+                tangent={"t": "solve_tangent_a(g, a, b, x)",
+                         "x": "solve_tangent_a(t, a, b, g)",
+                         "a": "solve_tangent_a(g, a, b, solve_tangent_a(t, a, b, x))"}),
+
+    # scipy.special.
+    pointwise(rs.digamma, "x", x="g * polygamma(1, x)"),
+    pointwise(rs.polygamma, "n, x", x="g * polygamma(n + 1, x)"),
+    # softmax_adjoint(G, s) = s (G - sum(G s)): symmetric in G; in s, the
+    # product rule.
+    linear_rule(rs.softmax_adjoint, "adjoint, s, axis",
+                adjoint={"adjoint": "softmax_adjoint(g, s, axis)",
+                         "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
+                              "adjoint * np.sum(g * s, axis=axis, keepdims=True)"},
+                tangent={"adjoint": "softmax_adjoint(g, s, axis)",
+                         "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
+                              "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
+]

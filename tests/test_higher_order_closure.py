@@ -1,0 +1,481 @@
+"""Closed under differentiation: every helper that generated code can call has
+a derivative rule of its own (or is declared to have none), so derivatives of
+derivatives compile, in both modes, to any order.
+
+  * every name generated code or a rule template can reference
+    (`runtime.GENERATED_CODE_HELPERS`, `runtime.TEMPLATE_HELPERS`) resolves to a
+    rule, differentiable or declared non-differentiable, or is listed in
+    PENDING below; adding a helper without either fails here;
+  * every differentiable helper rule has a sample call in SAMPLES, and its
+    tangent template equals central finite differences of the helper along a
+    random direction, and its adjoint template satisfies the dot-product
+    identity <seed, J t> = <Jᵀ seed, t> with that tangent, for every
+    differentiable parameter;
+  * the issue's programs (np.max, np.clip, np.cumsum, np.prod, det, solve,
+    diag, var, np.array of values, einsum, tensordot, astype, a discarded
+    list pop, a while loop at order 3) have second and third derivatives equal
+    to torch's.
+
+The helpers here have no torch twin, so their own derivatives are checked
+against finite differences; the programs are checked against torch.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import gast
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from adcompiler import runtime
+from adcompiler.rules import registry
+
+# Helpers with no rule yet: a second derivative through them fails with
+# NoDerivativeRuleError. This list may only shrink (a test checks that each
+# entry really has no rule, so giving one a rule means deleting it here).
+PENDING = {
+    "average_adjoint_a", "average_adjoint_weights", "average_tangent",
+    "cholesky_adjoint", "cholesky_tangent", "cumprod_adjoint", "cumprod_tangent",
+    "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
+    "logsumexp_adjoint", "logsumexp_adjoint_b", "logsumexp_tangent",
+    "matrix_norm_adjoint", "matrix_norm_tangent", "matrix_power_adjoint",
+    "matrix_power_tangent", "multi_dot_adjoint", "multi_dot_tangent", "pinv_adjoint",
+    "pinv_tangent", "prod_others_tangent", "qr_adjoint", "qr_tangent", "sinc_derivative",
+    "slogdet_adjoint", "slogdet_tangent", "solve_triangular_adjoint",
+    "solve_triangular_tangent", "svd_adjoint", "svd_tangent", "svdvals_adjoint",
+    "svdvals_tangent", "two_norm_adjoint", "two_norm_scale_adjoint",
+    "two_norm_scale_tangent", "two_norm_tangent", "vector_norm_adjoint",
+    "vector_norm_tangent", "einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
+    "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint",
+}
+
+
+def referenced_helpers() -> dict:
+    """Every helper generated code can call: those it names itself and those
+    rule templates name."""
+    helpers = dict(runtime.TEMPLATE_HELPERS)
+    helpers.update(runtime.GENERATED_CODE_HELPERS)
+    return helpers
+
+
+def test_every_referenced_helper_has_a_rule_or_is_pending():
+    missing = sorted(name for name, helper in referenced_helpers().items()
+                     if registry.lookup(helper) is None and name not in PENDING)
+    assert not missing, (
+        f"helpers generated code can call without a derivative rule: {missing}. Give each "
+        "a rule (adcompiler/rules/helper_rules.py: linear_rule, pointwise, or "
+        "nondifferentiable for flags, checks and shapes), so that derivatives of "
+        "derivatives through it compile.")
+
+
+def test_pending_helpers_really_have_no_rule():
+    helpers = referenced_helpers()
+    stale = sorted(name for name in PENDING if name not in helpers or
+                   registry.lookup(helpers[name]) is not None)
+    assert not stale, f"remove from PENDING (now ruled, or gone): {stale}"
+
+
+def test_every_template_names_only_referenced_helpers():
+    # What a template calls is what generated code calls: it must be enumerated above.
+    known = set(referenced_helpers()) | registry.RESERVED | {"np", "math", "True", "False",
+                                                             "None"}
+    for rule in registry.builtin_rules():
+        for templates in (rule.adjoint, rule.tangent):
+            for param, tree in templates.items():
+                names = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+                unknown = names - known - set(rule.signature.parameters)
+                assert not unknown, f"{rule.name}: {param}: {sorted(unknown)}"
+
+
+# -- the derivatives of the differentiable helpers ------------------------------------
+
+def _well(rng, n=3):
+    return rng.normal(size=(n, n)) * 0.3 + 2.0 * np.eye(n)
+
+
+def _distinct(rng, shape):
+    size = int(np.prod(shape))
+    return ((rng.permutation(size) - size / 2) * 0.37).reshape(shape) + 0.01
+
+
+def _samples():
+    """helper name -> function(rng) returning its arguments, in the rule's order."""
+    n = lambda rng, *shape: rng.normal(size=shape)  # noqa: E731
+    return {
+        "add_adjoints": lambda r: [n(r, 3), n(r, 3)],
+        "add_at": lambda r: [n(r, 4), np.array([0, 2, 0]), n(r, 3)],
+        "append_adjoint": lambda r: [n(r, 5), n(r, 2), n(r, 3), 0],
+        "array_adjoint": lambda r: [n(r, 2, 3), [n(r, 3), n(r, 3)], None],
+        "array_from_adjoints": lambda r: [[n(r, 3), n(r, 3)], [n(r, 3), n(r, 3)], None,
+                                          n(r, 2, 3)],
+        "as_gradient": lambda r: [n(r, 3), n(r, 3)],
+        "broadcast_like": lambda r: [n(r, 3), n(r, 2, 3)],
+        "cast_adjoint": lambda r: [n(r, 3), n(r, 3), np.float64],
+        "cast_tangent": lambda r: [n(r, 3), np.float64, 2],
+        "checked_seed": lambda r: [n(r, 3), n(r, 3), "f"],
+        "column_stack_adjoint": lambda r: [n(r, 3, 2), [n(r, 3), n(r, 3)]],
+        "concatenate_adjoint": lambda r: [n(r, 5), [n(r, 2), n(r, 3)], 0],
+        "convolve_adjoint": lambda r: [n(r, 6), n(r, 4), n(r, 3), "full", "a"],
+        "correlate_adjoint": lambda r: [n(r, 2), n(r, 4), n(r, 3), "valid", "v"],
+        "cumsum_adjoint": lambda r: [n(r, 2, 3), n(r, 2, 3), 1],
+        "det_adjoint": lambda r: [n(r), _well(r), n(r)],
+        "diag_adjoint": lambda r: [n(r, 3, 3), n(r, 3), 0],
+        "diagonal_adjoint": lambda r: [n(r, 2), (2, 3), 1, 0, 1],
+        "diff_adjoint": lambda r: [n(r, 2), 2, -1],
+        "digamma": lambda r: [r.uniform(0.5, 2.0, 3)],
+        "dot_adjoint_a": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3)],
+        "dot_adjoint_b": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3)],
+        "dstack_adjoint": lambda r: [n(r, 1, 3, 2), [n(r, 3), n(r, 3)]],
+        "einsum_adjoint": lambda r: [n(r, 2, 4), "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
+        "einsum_tangent": lambda r: [n(r, 2, 3), "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
+        "expand_reduced": lambda r: [n(r, 2), n(r, 2, 3), 1, False],
+        "getitem_adjoint": lambda r: [n(r, 2), n(r, 4), np.array([1, 3])],
+        "hstack_adjoint": lambda r: [n(r, 5), [n(r, 2), n(r, 3)]],
+        "inner_adjoint": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3), "b"],
+        "kron_adjoint": lambda r: [n(r, 6), n(r, 2), n(r, 3), "a"],
+        "linspace_adjoint": lambda r: [n(r, 5), 0.3, 1.2, 5, True, False, 0, "stop"],
+        "linspace_tangent": lambda r: [n(r), 0.3, 1.2, 5, True, False, 0, "start"],
+        "loop_sequence_adjoint": lambda r: [n(r, 3, 2), n(r, 3, 2), "f"],
+        "loop_sequence_tangent": lambda r: [n(r, 3, 2), n(r, 3, 2), "f"],
+        "mT": lambda r: [n(r, 2, 3)],
+        "matmul_adjoint_a": lambda r: [n(r, 2, 4), n(r, 2, 3), n(r, 3, 4)],
+        "matmul_adjoint_b": lambda r: [n(r, 2, 4), n(r, 2, 3), n(r, 3, 4)],
+        "mean_adjoint": lambda r: [n(r, 2), n(r, 2, 3), 1, False],
+        "norm_adjoint": lambda r: (lambda x: [n(r), x, np.linalg.norm(x), None, None,
+                                              False])(n(r, 3)),
+        "norm_tangent": lambda r: (lambda x: [n(r, 3), x, np.linalg.norm(x), None, None,
+                                              False])(n(r, 3)),
+        "pad_adjoint": lambda r: [n(r, 6), n(r, 3), ((1, 2),), "reflect"],
+        "pad_constant_adjoint": lambda r: [n(r, 6), n(r, 3), ((1, 2),)],
+        "pad_tangent": lambda r: [n(r, 3), ((1, 2),), "edge"],
+        "part": lambda r: [[n(r, 2), n(r, 3)], 1, n(r, 3)],
+        "part_adjoint": lambda r: [n(r, 3), [n(r, 2), n(r, 3)], 1],
+        "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
+        "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],
+        "power_log": lambda r: (lambda x, y: [x, y, x ** y])(r.uniform(0.5, 2.0, 3), n(r, 3)),
+        "prod_others": lambda r: [n(r, 2, 3), 1],
+        "quotient_or_zero": lambda r: [n(r, 3), r.uniform(0.5, 2.0, 3)],
+        "repeat_adjoint": lambda r: [n(r, 6), n(r, 3), 2, 0],
+        "setitem": lambda r: [n(r, 4), slice(1, 3), n(r, 2)],
+        "setitem_value_adjoint": lambda r: [n(r, 4), slice(1, 3), n(r, 2)],
+        "softmax_adjoint": lambda r: (lambda a: [n(r, 2, 3), np.exp(a) / np.sum(
+            np.exp(a), axis=1, keepdims=True), 1])(n(r, 2, 3)),
+        "solve_adjoint_a": lambda r: [n(r, 3), _well(r), n(r, 3), n(r, 3)],
+        "solve_adjoint_b": lambda r: [n(r, 3, 2), _well(r), n(r, 3, 2)],
+        "solve_tangent_a": lambda r: [n(r, 3, 3), _well(r), n(r, 3, 2), n(r, 3, 2)],
+        "sort_adjoint": lambda r: [n(r, 2, 3), _distinct(r, (2, 3)), -1],
+        "sort_in_place": lambda r: [_distinct(r, (2, 3)), -1],
+        "sort_tangent": lambda r: [n(r, 2, 3), _distinct(r, (2, 3)), None],
+        "split_adjoint": lambda r: [[n(r, 2), n(r, 2)], n(r, 4), [n(r, 2), n(r, 2)], 0],
+        "stack_adjoint": lambda r: [n(r, 3, 2), [n(r, 3), n(r, 3)], 1],
+        "sum": lambda r: [[n(r, 3), n(r, 3)], n(r, 3)],
+        "sum_adjoint": lambda r: [n(r, 3), n(r, 2, 3), 0, False],
+        "sum_items_adjoint": lambda r: [n(r, 3), [n(r, 3), n(r, 1)]],
+        "sum_to_shape": lambda r: [n(r, 2, 3), (1, 3)],
+        "take_adjoint": lambda r: [n(r, 3, 2), n(r, 4, 2), np.array([0, 3, 0]), 0, "raise"],
+        "take_along_axis_adjoint": lambda r: [n(r, 2, 2), n(r, 2, 3), np.array([[0, 2],
+                                                                               [1, 1]]), 1],
+        "tensordot_adjoint": lambda r: [n(r, 2, 4), n(r, 2, 3), n(r, 3, 4), 1, "b"],
+        "tile_adjoint": lambda r: [n(r, 2, 6), n(r, 3), (2, 2)],
+        "trace_adjoint": lambda r: [n(r), n(r, 3, 3), 1, 0, 1],
+        "transpose_adjoint": lambda r: [n(r, 2, 3, 4), (1, 2, 0)],
+        "unbroadcast": lambda r: [n(r, 2, 3), n(r, 3)],
+        "uncast": lambda r: [n(r, 1, 3), n(r, 3), None],
+        "unstack_adjoint": lambda r: [[n(r, 3), n(r, 3)], n(r, 2, 3), [n(r, 3), n(r, 3)], 0],
+        "var_adjoint": lambda r: [n(r, 2), n(r, 2, 3), 1, 1, False],
+        "var_adjoint_a": lambda r: [n(r, 2, 3), n(r, 2), n(r, 2, 3), 1, 0, False],
+        "var_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3), None, 0, False],
+        "vstack_adjoint": lambda r: [n(r, 2, 3), [n(r, 3), n(r, 3)]],
+        "zero_at_zero_base": lambda r: [n(r, 3), np.array([0.0, 1.0, 2.0]), 2.0],
+    }
+
+
+SAMPLES = _samples()
+
+
+def differentiable_helpers() -> dict:
+    """name -> (helper, rule) for every referenced helper with a differentiable rule."""
+    found = {}
+    for name, helper in referenced_helpers().items():
+        rule = registry.lookup(helper)
+        if rule is not None and rule.differentiable:
+            found[name] = (helper, rule)
+    return found
+
+
+def test_every_differentiable_helper_has_a_sample():
+    missing = sorted(set(differentiable_helpers()) - set(SAMPLES))
+    assert not missing, f"add a sample call to SAMPLES for {missing}"
+
+
+def _leaves(value) -> list:
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def _inner(a, b) -> float:
+    """<a, b> for nested sequences, None or a plain 0 being zeros."""
+    if a is None or b is None:
+        return 0.0
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        if not isinstance(a, (tuple, list)):
+            return 0.0 if np.all(np.asarray(a) == 0) else np.nan
+        if not isinstance(b, (tuple, list)):
+            return 0.0 if np.all(np.asarray(b) == 0) else np.nan
+        return sum(_inner(x, y) for x, y in zip(a, b))
+    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def _random_like(value, rng):
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        return [_random_like(v, rng) for v in value]
+    if isinstance(value, float):
+        return float(rng.normal())
+    return rng.normal(size=np.shape(value))
+
+
+def _shift(value, direction, step):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_shift(v, d, step) for v, d in zip(value, direction))
+    return value + step * direction
+
+
+def _difference(a, b, step):
+    if a is None:
+        return None
+    if isinstance(a, (tuple, list)):
+        return [_difference(x, y, step) for x, y in zip(a, b)]
+    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / step
+
+
+def _evaluate(tree, names: dict):
+    expression = ast.Expression(body=gast.gast_to_ast(tree))
+    ast.fix_missing_locations(expression)
+    namespace = {"np": np, "math": __import__("math"), **referenced_helpers(), **names}
+    return eval(compile(expression, "<template>", "eval"), namespace)
+
+
+def _checks():
+    return [(name, param) for name, (_, rule) in sorted(differentiable_helpers().items())
+            for param in rule.differentiable_params()]
+
+
+@pytest.mark.parametrize("name, param", _checks(), ids=[f"{n}-{p}" for n, p in _checks()])
+def test_helper_rule_matches_finite_differences_in_both_modes(name, param):
+    helper, rule = differentiable_helpers()[name]
+    rng = np.random.default_rng(abs(hash((name, param))) % 2 ** 32)
+    args = SAMPLES[name](rng)
+    params = list(rule.signature.parameters)
+    values = dict(zip(params, args))
+    for extra in params[len(args):]:
+        values[extra] = rule.signature.parameters[extra].default
+    result = helper(*[values[p] for p in params])
+    direction = _random_like(values[param], rng)
+
+    def at(step):
+        shifted = dict(values, **{param: _shift(values[param], direction, step)})
+        return helper(*[shifted[p] for p in params])
+
+    step = 1e-6
+    numeric = _difference(at(step), at(-step), 2 * step)
+    tangent = _evaluate(rule.tangent[param], dict(values, g=direction, result=result))
+    if rule.pointwise:
+        tangent = np.broadcast_to(tangent, np.shape(result))
+    for got, want in zip(_leaves(tangent), _leaves(numeric)):
+        if want is None or got is None:
+            other = want if got is None else got
+            assert other is None or np.all(np.asarray(other) == 0), name
+            continue
+        np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"{name}: tangent in {param}")
+    seed = _random_like(result, rng)
+    adjoint = _evaluate(rule.adjoint[param], dict(values, g=seed, result=result))
+    if rule.pointwise:
+        adjoint = runtime.unbroadcast(adjoint, values[param])
+    left, right = _inner(seed, numeric), _inner(adjoint, direction)
+    assert left == pytest.approx(right, rel=1e-5, abs=1e-6), f"{name}: adjoint in {param}"
+
+
+# -- the issue's programs, against torch ----------------------------------------------
+
+def take_max(x):
+    return np.max(x * x) + np.min(np.sin(x))
+
+
+def clipped(x):
+    return np.sum(np.clip(x, -0.5, 0.6) ** 3)
+
+
+def cumulative(x):
+    return np.sum(np.cumsum(x * x) ** 2)
+
+
+def product(x):
+    return np.prod(x) + np.sum(np.cumsum(x) * x)
+
+
+def determinant(a):
+    return np.linalg.det(a @ a)
+
+
+def solved(a):
+    return np.sum(np.linalg.solve(a, np.sin(np.diag(a))) ** 2)
+
+
+def diagonal(x):
+    return np.sum(np.diag(np.outer(x, x)) ** 2)
+
+
+def variance(x):
+    return np.var(x * x) + np.std(x)
+
+
+def array_of_values(x):
+    return np.sum(np.array([x[0] * x[1], x[1] ** 2, x[2]]) ** 3)
+
+
+def einsummed(x):
+    return np.einsum("i,i->", np.sin(x), x * x)
+
+
+def tensordotted(x):
+    m = np.reshape(x, (2, 2))
+    return np.sum(np.tensordot(m, m * m, axes=1))
+
+
+def cast(x):
+    return np.sum(np.tanh(x).astype(np.float64) ** 2)
+
+
+def discarded_pop(x):
+    hs = []
+    h = x
+    for i in range(3):
+        h = np.sin(h) * x
+        hs.append(h)
+    hs.pop()
+    return np.sum(hs[-1] * hs[0])
+
+
+def while_loop(x):
+    k = 0
+    while k < 3:
+        x = x * np.sin(x)
+        k = k + 1
+    return np.sum(x)
+
+
+T = torch
+TWINS = {
+    take_max: lambda x: T.amax(x * x) + T.amin(T.sin(x)),
+    clipped: lambda x: T.sum(T.clamp(x, -0.5, 0.6) ** 3),
+    cumulative: lambda x: T.sum(T.cumsum(x * x, 0) ** 2),
+    product: lambda x: T.prod(x) + T.sum(T.cumsum(x, 0) * x),
+    determinant: lambda a: T.linalg.det(a @ a),
+    solved: lambda a: T.sum(T.linalg.solve(a, T.sin(T.diag(a))) ** 2),
+    diagonal: lambda x: T.sum(T.diag(T.outer(x, x)) ** 2),
+    variance: lambda x: T.var(x * x, unbiased=False) + T.std(x, unbiased=False),
+    array_of_values: lambda x: T.sum(T.stack([x[0] * x[1], x[1] ** 2, x[2]]) ** 3),
+    einsummed: lambda x: T.einsum("i,i->", T.sin(x), x * x),
+    tensordotted: lambda x: T.sum(T.tensordot(x.reshape(2, 2), x.reshape(2, 2) ** 2,
+                                              dims=1)),
+    cast: lambda x: T.sum(T.tanh(x) ** 2),
+    discarded_pop: None,   # defined below: a loop
+    while_loop: None,
+}
+
+
+def _t_discarded_pop(x):
+    hs, h = [], x
+    for i in range(3):
+        h = T.sin(h) * x
+        hs.append(h)
+    hs.pop()
+    return T.sum(hs[-1] * hs[0])
+
+
+def _t_while_loop(x):
+    for _ in range(3):
+        x = x * T.sin(x)
+    return T.sum(x)
+
+
+TWINS[discarded_pop], TWINS[while_loop] = _t_discarded_pop, _t_while_loop
+
+
+def _point(function):
+    if function in (determinant, solved):
+        return np.array([[1.3, 0.2, -0.1], [0.3, 1.7, 0.4], [-0.2, 0.1, 2.1]])
+    if function is tensordotted:
+        return np.array([0.3, -0.7, 0.5, 0.9])
+    return np.array([0.3, -0.7, 0.45])
+
+
+def torch_hessian(function, x):
+    return torch.autograd.functional.hessian(TWINS[function],
+                                             torch.tensor(x, dtype=torch.float64)).numpy()
+
+
+@pytest.mark.parametrize("function", list(TWINS), ids=lambda f: f.__name__)
+def test_hessian_of_the_issue_programs_matches_torch(function):
+    x = _point(function)
+    expected = torch_hessian(function, x).reshape(x.size, x.size)
+    hessian = np.reshape(ad.hessian(function)(x), (x.size, x.size))
+    np.testing.assert_allclose(hessian, expected, rtol=1e-7, atol=1e-9)
+
+
+def _third(twin, x, u, v):
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(twin(t), t, create_graph=True)
+    (hv,) = torch.autograd.grad((g * torch.tensor(v)).sum(), t, create_graph=True)
+    (third,) = torch.autograd.grad((hv * torch.tensor(u)).sum(), t)
+    return third.numpy()
+
+
+@pytest.mark.parametrize("function", [while_loop, discarded_pop, take_max, variance],
+                         ids=lambda f: f.__name__)
+def test_third_derivative_reverse_over_reverse_over_reverse_matches_torch(function):
+    # grad of <u, H v>, with H v = grad(<grad f, v>): three reverse sweeps.
+    x = _point(function)
+    u, v = np.array([0.2, -0.4, 0.9]), np.array([1.0, 0.5, -0.3])
+    gradient = ad.grad(function)
+    hv = ad.vjp(gradient)
+    third = ad.vjp(hv, wrt=0)(((x,), v), u)[0]   # the gradient in the primals (x,)
+    np.testing.assert_allclose(third, _third(TWINS[function], x, u, v), rtol=1e-7, atol=1e-9)
+
+
+# -- a loop calling a helper, differentiated twice --------------------------------------
+
+def cell(h, x, w):
+    return np.tanh(h * w + x)
+
+
+def recurrence(w, xs):
+    h = np.zeros(2)
+    for t in range(len(xs)):
+        h = cell(h, xs[t], w)
+    return np.sum(h ** 2)
+
+
+def _t_recurrence(w, xs):
+    h = torch.zeros(2, dtype=torch.float64)
+    for x in xs:
+        h = torch.tanh(h * w + x)
+    return torch.sum(h ** 2)
+
+
+@pytest.mark.xfail(strict=True, raises=ad.AdError, reason=(
+    "activity.py counts the target of `h = _stack.pop()` as a list, so the gradient's "
+    "`dh = d_t4 * 2 * h` reads as repeating a list; the list is _stack "
+    "(_lists_passed_to_user_functions should take rhs.func.value for a pop)"))
+def test_hessian_of_a_loop_calling_a_helper_matches_torch():
+    w, xs = np.array([0.5, -0.3]), np.array([[0.1, 0.2], [0.3, -0.1], [0.2, 0.4]])
+    expected = torch.autograd.functional.hessian(
+        lambda t: _t_recurrence(t, torch.tensor(xs)), torch.tensor(w)).numpy()
+    np.testing.assert_allclose(ad.hessian(recurrence)(w, xs), expected, rtol=1e-7, atol=1e-9)
