@@ -489,6 +489,7 @@ TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
                         check_distinct=runtime_effects.check_distinct,
                         diagonal_positions=runtime_effects.diagonal_positions,
                         cycle_positions=runtime_effects.cycle_positions,
+                        check_not_held=runtime_effects.check_not_held,
                         writes_through=runtime_effects.writes_through,
                         is_view_of=runtime_effects.is_view_of,
                         reads_change=runtime_effects.reads_change)

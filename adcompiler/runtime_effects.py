@@ -117,11 +117,23 @@ def reads_change(base, derived, is_view, changed, in_place) -> bool:
     """Whether `derived` (read out of `base`, a view of it when `is_view`)
     sees an in-place change of the object `changed`: every view of an array
     does; of a container's elements, only the changed one, if changed in place."""
-    if not is_view:
+    if not is_view or not in_place:
         return False
     if isinstance(base, _ndarray) and derived is not base:
         return True
-    return bool(in_place) and (derived is changed or _shares(changed, derived))
+    if derived is changed:
+        return True
+    if not isinstance(changed, _ndarray):
+        return False  # a container's entry replaced: its other entries are unchanged
+    if _shares(changed, derived) or _shares(derived, changed):
+        # Shared through another path (an element of one container that is a
+        # view of another's): reading it again from this base would not see it.
+        raise SharedMemoryError(
+            "an array changed in place is shared by another object along a path "
+            "adcompiler does not follow (a view held by one container of an array held by "
+            "another).\nInstead: make the update through one name, or copy the arrays "
+            "before putting them in containers.")
+    return False
 
 
 def check_distinct(updated, others, names, call, where):
@@ -169,3 +181,21 @@ def cycle_positions(values, selector):
     count = int(np.count_nonzero(selector)) if selector.dtype == bool else int(selector.size)
     size = max(int(np.size(values)), 1)
     return np.arange(count) % size
+
+
+def check_not_held(olds, news, holders, names, where):
+    """Raise `SharedMemoryError` if one of `holders` (live lists, tuples, dicts,
+    objects) still holds an object of `olds` that an in-place change replaced
+    by the matching one of `news`: Python's container would show the change,
+    the derivative's holds the old value."""
+    for old, new in zip(olds, news):
+        if old is new:
+            continue
+        shared = [name for name, holder in zip(names, holders)
+                  if holder is not old and holder is not new and _shares(old, holder)]
+        if shared:
+            raise SharedMemoryError(
+                f"{where}: an in-place update changed an array that {', '.join(shared)} "
+                "also holds, along a path adcompiler does not follow (a view of the array "
+                "held in a container).\nInstead: make the update through the container, "
+                "or put copies in it.")

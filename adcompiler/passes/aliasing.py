@@ -445,6 +445,7 @@ class _Checker:
             return [stmt]
         before = self.sharing.before.get(id(stmt), {})
         after = self.liveness.after.get(id(stmt), set())
+        self.current = stmt
         pre, post = [], []
         kind = nodes.annotation(stmt, "mutates")
         target = stmt.targets[0].id if isinstance(stmt, gast.Assign) else None
@@ -487,6 +488,7 @@ class _Checker:
                                                                      nodes.const(op)]))] + \
                 self.guard(stmt, element, kind, op, sorted(set(sharers) - covered), shown), []
         self.note_parameters(before.get(target, _EMPTY)[0])
+        self.current_target = target
         pending = self.pending.pop(target, None)
         sharers = self.sharers(target, before, after, exclude=(target,))
         if not sharers and pending is None:
@@ -499,7 +501,7 @@ class _Checker:
         olds = {target: self.ctx.namer.fresh(f"_{target}_before")}
         pre.append(nodes.assign(olds[target], nodes.name(target)))
         post = self.write_back(chain, olds)
-        post += self.read_again(target, chain, facts, after, olds, pending)
+        post += self.read_again(target, chain, facts, after, olds, pending, before)
         if kind == effects.IN_PLACE_OPERATOR:
             flag = self.ctx.namer.fresh("_in_place")
             pre.append(nodes.assign(flag, self.helper("writes_through", [
@@ -618,13 +620,23 @@ class _Checker:
                 nodes.assign(base, self.numpy(np.reshape, [nodes.name(derived),
                                                            nodes.name(shape)]))]
 
-    def read_again(self, target, chain, facts, after, olds, pending) -> list:
+    def read_again(self, target, chain, facts, after, olds, pending, before) -> list:
         """Live names derived from the changed object or its bases, read again
         where they share what changed: every view of a changed array; of a
         container's elements, only the one changed in place."""
         below = {d.base: node for node, d in chain}
-        out, done = [], {target} | set(below)
+        out, done, replaced = [], {target} | set(below), {}
+        # The bases written back are replaced objects too.
+        replaced.update({d.base: olds[d.base] for _, d in chain})
+        self.base_olds = set(replaced.values())
         frontier = [target] + [d.base for _, d in chain]
+        # The live names derived from them, and the names between (w0 in
+        # w1 = w0[::2], w0 = A[:, 2], even where w0 itself is not read again).
+        needed = set()
+        for name in self.followed(target, facts, after):
+            while name in facts and name not in done and name not in needed:
+                needed.add(name)
+                name = facts[name].base
         while frontier:
             root = frontier.pop(0)
             if root == target and pending is not None:
@@ -633,7 +645,7 @@ class _Checker:
                 changed = nodes.name(olds[below.get(root, target)] if root in below or
                                      root == target else olds[target])
                 in_place = nodes.const(True)
-            for name in sorted(after - done):
+            for name in sorted(needed - done):
                 derivation = facts.get(name)
                 if derivation is None or derivation.base != root:
                     continue
@@ -641,12 +653,35 @@ class _Checker:
                 out.append(nodes.assign(seen, self.helper("reads_change", [
                     nodes.name(root), nodes.name(name),
                     nodes.name(self.view_flag(name, derivation)), changed, in_place])))
+                replaced[name] = self.ctx.namer.fresh(f"_{name}_before")
+                out.append(nodes.assign(replaced[name], nodes.name(name)))
                 out.append(nodes.if_(nodes.name(seen),
                                      [nodes.assign(name, nodes.clone(derivation.rhs))]))
                 olds.setdefault(name, olds[target])
                 done.add(name)
                 frontier.append(name)
-        return out
+        return out + self.not_held_elsewhere(replaced, before, after)
+
+    def not_held_elsewhere(self, replaced: dict, before: dict, after: set) -> list:
+        """A check that no other live container still holds an object that was
+        just replaced by its new value (L = [x, w] with w a view of x: when x
+        changes, w is read again, but L still holds the old w)."""
+        if not replaced:
+            return []
+        tokens = frozenset().union(*[before.get(name, _EMPTY)[0] for name in replaced])
+        # The containers written back into count too: they were updated at one
+        # entry only, and may hold the replaced object at another.
+        read_again = {name for name, old in replaced.items() if old not in self.base_olds}
+        holders = sorted(m for m in after - read_again - {self.current_target}
+                         if before.get(m, _EMPTY)[1] & tokens)
+        if not holders:
+            return []
+        where = f"{self.ctx.parsed.location(self.current)}"
+        return [nodes.expr_stmt(self.helper("check_not_held", [
+            nodes.tuple_([nodes.name(old) for old in replaced.values()]),
+            nodes.tuple_([nodes.name(name) for name in replaced]),
+            nodes.tuple_([nodes.name(m) for m in holders]),
+            nodes.tuple_([nodes.const(m) for m in holders]), nodes.const(where)]))]
 
     def index_atom(self, index) -> tuple[list, gast.AST]:
         """A normalised index as one atom, for setitem: `1:n` -> `_t = slice(1, n, None)`."""

@@ -123,7 +123,8 @@ class _Normaliser:
             if isinstance(stmt.value, gast.Call) and effects.rewrite_effect(self, stmt, out):
                 return out
             rhs = self.rhs(stmt.value, out)
-            out.append(nodes.copy_location(nodes.expr_stmt(rhs), stmt))
+            if not isinstance(rhs, gast.Name):  # np.sin(x, out=y) leaves just `y`
+                out.append(nodes.copy_location(nodes.expr_stmt(rhs), stmt))
         elif isinstance(stmt, gast.If):
             test = self.atom(stmt.test, out)
             out.append(nodes.copy_location(

@@ -39,7 +39,8 @@ from ..rules import registry
 
 # Helpers that check what they are given (the seed of a non-scalar result is an
 # error the user must see), kept whatever their value.
-_CHECKS = {"scalar_seed", "checked_seed", "check_unshared", "check_distinct"}
+_CHECKS = {"scalar_seed", "checked_seed", "check_unshared", "check_distinct",
+           "check_not_held"}
 
 
 class _Purity:

@@ -8,7 +8,7 @@ is *derived* from a base when it was bound by one of
     v = np.transpose(b)    a transposed view                (transpose)
     v = np.reshape(b, s)   a reshaped view, np.ravel too    (reshape)
     v = np.flip(b, 0)      a view that is its own inverse   (involution)
-    t = (v, w)             v is t[0] and w is t[1]          (item)
+    t = (v, w)             v is t[0] and w is t[1]          (item; lists and dicts too)
 
 and neither v, nor b, nor a name in the index has been bound to something
 else since. In-place updates (marked `mutates` by the normaliser) keep the
@@ -118,15 +118,13 @@ class Derivations:
             derived = derivation_of(stmt)
             if derived is not None and target not in derived.names():
                 facts[target] = derived
-            if isinstance(stmt.value, (gast.Tuple, gast.List)):
-                # t = (u, v): u is t[0] from now on, as long as neither is bound again.
-                names = [e.id for e in stmt.value.elts if isinstance(e, gast.Name)]
-                for position, element in enumerate(stmt.value.elts):
-                    if isinstance(element, gast.Name) and element.id != target and \
-                            element.id not in facts and names.count(element.id) == 1:
-                        facts[element.id] = Derivation(target, "item", gast.Subscript(
-                            value=nodes.name(target), slice=nodes.const(position),
-                            ctx=gast.Load()), id(stmt))
+            for key, element in _display_entries(stmt.value):
+                # t = (u, v): u is t[0] from now on, as long as neither is bound
+                # again; d = {"w": w}: w is d["w"].
+                if element.id != target and element.id not in facts:
+                    facts[element.id] = Derivation(target, "item", gast.Subscript(
+                        value=nodes.name(target), slice=nodes.const(key), ctx=gast.Load()),
+                        id(stmt))
             return facts
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
                 isinstance(stmt.value.func, gast.Attribute) and \
@@ -144,6 +142,20 @@ class Derivations:
                     return head
                 head = new
         return facts
+
+
+def _display_entries(rhs) -> list:
+    """(key, name) for the variables a tuple, list or dict display holds once
+    each, under a constant key."""
+    if isinstance(rhs, (gast.Tuple, gast.List)):
+        entries = list(enumerate(rhs.elts))
+    elif isinstance(rhs, gast.Dict) and all(isinstance(k, gast.Constant) for k in rhs.keys):
+        entries = [(k.value, v) for k, v in zip(rhs.keys, rhs.values)]
+    else:
+        return []
+    names = [v.id for _, v in entries if isinstance(v, gast.Name)]
+    return [(key, v) for key, v in entries
+            if isinstance(v, gast.Name) and names.count(v.id) == 1]
 
 
 def _kill(facts: dict, name: str, keep_own: bool = False) -> dict:

@@ -71,7 +71,7 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
         return _ufunc_at(normaliser, stmt, owner, out, where)
     if resolved is np.copyto and len(call.args) == 2 and not call.keywords and \
             _is_element(call.args[0]):
-        _element_write(normaliser, stmt, call.args[0], call.args[1], out)
+        _write_into_part(normaliser, stmt, call.args[0], call.args[1], out)
         return True
     if resolved is np.copyto:
         if len(call.args) != 2 or call.keywords or not isinstance(call.args[0], gast.Name):
@@ -128,8 +128,8 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
     if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
             call.func.attr == "fill" and _is_element(call.func.value) and \
             len(call.args) == 1 and not call.keywords:
-        # x[i].fill(v) fills the view x[i]: the element write x[i] = v.
-        _element_write(normaliser, stmt, call.func.value, call.args[0], out)
+        # x[i].fill(v) fills the object x[i] is: a row, or an array a container holds.
+        _write_into_part(normaliser, stmt, call.func.value, call.args[0], out)
         return True
     return False
 
@@ -142,14 +142,16 @@ def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list)
         target = target.elts[0]
     others = [k for k in expr.keywords if k is not keyword]
     if _is_element(target) and not any(k.arg == "where" for k in others):
-        # out=M[1]: the element write M[1] = f(x); the call's value is M[1].
+        # out=M[1]: f(x) is written into the object M[1] is (a row of an array,
+        # an array held by a list or dict), read into a variable first; the
+        # call's value is that object.
         plain = nodes.copy_location(gast.Call(func=expr.func, args=expr.args, keywords=others),
                                     expr)
         value = normaliser.atom(plain, out)
-        _element_write(normaliser, expr, target, value, out)
-        return normaliser.rhs(nodes.copy_location(
-            gast.Subscript(value=nodes.clone(target.value), slice=nodes.clone(target.slice),
-                           ctx=gast.Load()), expr), out)
+        part = normaliser.atom(target, out)
+        holder = nodes.copy_location(gast.Expr(value=expr), expr)
+        _update(normaliser, holder, part.id, "setitem", [nodes.const(Ellipsis), value], out)
+        return nodes.name(part.id)
     if not isinstance(target, gast.Name) or any(k.arg == "where" for k in others):
         raise UnsupportedSyntaxError(
             "out= with a destination that is not a variable, or together with where=, is "
@@ -241,14 +243,14 @@ def _is_element(node) -> bool:
     return isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
 
 
-def _element_write(normaliser, origin, target: gast.Subscript, value, out: list) -> None:
-    """Normalise `target = value` for an element target, as the user's own
-    element writes are (anf.element_update)."""
-    store = gast.Subscript(value=nodes.name(target.value.id), slice=nodes.clone(target.slice),
-                           ctx=gast.Store())
-    write = nodes.copy_location(gast.Assign(targets=[store], value=value, type_comment=None),
-                                origin)
-    normaliser.element_update(write, out)
+def _write_into_part(normaliser, stmt, target: gast.Subscript, value, out: list) -> None:
+    """`target[...] = value` for a part `x[i]` of a variable: x[i] is read into a
+    variable and written into there, which aliasing.py stores back into x
+    where x[i] is part of x's object (NumPy's `x[i][...] = v`, not the
+    container write `x[i] = v`, which would replace a list's or dict's entry)."""
+    value = normaliser.atom(value, out)
+    part = normaliser.atom(target, out)
+    _update(normaliser, stmt, part.id, "setitem", [nodes.const(Ellipsis), value], out)
 
 
 def _ufunc_at(normaliser, stmt, ufunc, out: list, where) -> bool:
