@@ -193,8 +193,12 @@ def _operand_entries(operands, compute, skip):
     """A sequence derivative of the operands tuple: compute(j) for each operand
     but `skip` (and the None padding)."""
     count = len(_einsum_operands(operands))
-    return SequenceAdjoint(compute(j) if j < count and j != skip else None
-                           for j in range(len(operands)))
+    # Zeros, not None, for operand `skip`: the caller adds each entry to the
+    # adjoint of the variable passed there.
+    return SequenceAdjoint(
+        None if j >= count else
+        np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])) if j == skip else
+        compute(j) for j in range(len(operands)))
 
 
 def einsum_adjoint_operands_tangent(t, g, subscripts, operands, k):

@@ -479,3 +479,40 @@ def test_hessian_of_a_loop_calling_a_helper_matches_torch():
     expected = torch.autograd.functional.hessian(
         lambda t: _t_recurrence(t, torch.tensor(xs)), torch.tensor(w)).numpy()
     np.testing.assert_allclose(ad.hessian(recurrence)(w, xs), expected, rtol=1e-7, atol=1e-9)
+
+
+# -- order-2 coverage does not regress ------------------------------------------------
+# benchmarks/higher_order_coverage.py checks every coverage row and corpus program
+# in the four order-2 mode pairs against torch; higher_order_known_failures.py
+# lists what fails today. A sample runs here (the whole table takes minutes):
+# each must pass every column it is not listed as failing.
+
+def _coverage_benchmark():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / \
+        "higher_order_coverage.py"
+    spec = importlib.util.spec_from_file_location("higher_order_coverage", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sampled_subjects():
+    from coverage_specs import CASES
+    from programs import PROGRAMS
+    rows = [("coverage", i) for i in range(0, len(CASES), 40)]
+    # Quick programs covering loops, branches, helpers, lists and breaks.
+    names = ["tanh-rnn", "matrix-program", "calls-user-functions", "break-in-while",
+             "list-as-a-stack", "newton-sqrt"]
+    return rows + [("programs", name) for name in names if name in PROGRAMS]
+
+
+@pytest.mark.parametrize("subject", _sampled_subjects(), ids=lambda s: f"{s[0]}:{s[1]}")
+def test_order_two_coverage_does_not_regress(subject):
+    from higher_order_known_failures import FAILING
+    benchmark = _coverage_benchmark()
+    kind, name, _, results = benchmark.run(subject, with_order3=False)
+    regressed = {column: status for column, status in results.items()
+                 if status != "ok" and f"{kind}:{name}" not in FAILING.get(column, ())}
+    assert not regressed, f"{kind}:{name} fails: {regressed}"
