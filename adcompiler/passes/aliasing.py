@@ -588,6 +588,13 @@ class _Checker:
             out.append(nodes.assign(olds[base], nodes.name(base)))
             out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
                                  self.store(node, derivation)))
+        # Then each changed name is read again out of its new base, outermost
+        # first, so that it is a view of (or an element in) that base once more,
+        # as in Python: later updates and checks see the sharing at run time.
+        for node, derivation in reversed(chain):
+            if derivation.how != "copy":
+                out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
+                                     [nodes.assign(node, nodes.clone(derivation.rhs))]))
         return out
 
     def view_flag(self, name: str, derivation) -> str:
@@ -725,6 +732,8 @@ class _Checker:
         if not sharers:
             return []
         where = self.ctx.parsed.location(stmt)
+        if shown.startswith("_") and not shown.startswith("the "):
+            shown = "the " + ("element" if "[" in shown else "value")  # a temporary of ours
         change = f"'{shown} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
             else f"the in-place update of {shown}" if shown.startswith("the ") \
             else f"the in-place update of '{shown}'"
