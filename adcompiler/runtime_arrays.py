@@ -206,6 +206,14 @@ def clip_inside(a, a_min, a_max, min=None, max=None):
     return inside
 
 
+def sinc_second_derivative(x):
+    """d/dx sinc_derivative(x) = (-pi sin(pi x) - 2 sinc'(x)) / x, and -pi**2 / 3 at 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    value = (-np.pi * np.sin(np.pi * safe) - 2.0 * sinc_derivative(safe)) / safe
+    return np.where(x == 0, -np.pi ** 2 / 3.0, value)
+
+
 # -- reductions ---------------------------------------------------------------
 
 def prod_others(a, axis):

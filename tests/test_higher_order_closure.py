@@ -43,7 +43,7 @@ PENDING = {
     "logsumexp_adjoint", "logsumexp_adjoint_b", "logsumexp_tangent",
     "matrix_norm_adjoint", "matrix_norm_tangent", "matrix_power_adjoint",
     "matrix_power_tangent", "multi_dot_adjoint", "multi_dot_tangent", "pinv_adjoint",
-    "pinv_tangent", "prod_others_tangent", "qr_adjoint", "qr_tangent", "sinc_derivative",
+    "pinv_tangent", "prod_others_tangent", "qr_adjoint", "qr_tangent", "sinc_second_derivative",
     "slogdet_adjoint", "slogdet_tangent", "solve_triangular_adjoint",
     "solve_triangular_tangent", "svd_adjoint", "svd_tangent", "svdvals_adjoint",
     "svdvals_tangent", "two_norm_adjoint", "two_norm_scale_adjoint",
@@ -160,6 +160,9 @@ def _samples():
         "quotient_or_zero": lambda r: [n(r, 3), r.uniform(0.5, 2.0, 3)],
         "repeat_adjoint": lambda r: [n(r, 6), n(r, 3), 2, 0],
         "setitem": lambda r: [n(r, 4), slice(1, 3), n(r, 2)],
+        # Away from 0, where finite differences of sinc' cancel badly; the limit
+        # there is test_sinc_second_derivative_at_zero_is_the_limit.
+        "sinc_derivative": lambda r: [np.array([0.3, 0.9, -1.3])],
         "setitem_value_adjoint": lambda r: [n(r, 4), slice(1, 3), n(r, 2)],
         "softmax_adjoint": lambda r: (lambda a: [n(r, 2, 3), np.exp(a) / np.sum(
             np.exp(a), axis=1, keepdims=True), 1])(n(r, 2, 3)),
@@ -194,6 +197,13 @@ def _samples():
 
 
 SAMPLES = _samples()
+
+
+def test_sinc_second_derivative_at_zero_is_the_limit():
+    from adcompiler.runtime_arrays import sinc_second_derivative
+    near = sinc_second_derivative(np.array([1e-3, -1e-3]))
+    np.testing.assert_allclose(sinc_second_derivative(np.array([0.0])), [-np.pi ** 2 / 3])
+    np.testing.assert_allclose(near, -np.pi ** 2 / 3, rtol=1e-5)
 
 
 def differentiable_helpers() -> dict:

@@ -56,6 +56,7 @@ def _product_adjoint(helper, operands: tuple, extra: str, product: str):
 
 
 RULES = [
+    pointwise(ra.sinc_derivative, "x", x="g * sinc_second_derivative(x)"),
     # Masks and tie weights: piecewise constant.
     *nondifferentiable(ra.extremum_weights, ra.clip_inside),
 
