@@ -8,14 +8,19 @@ exactly as the original function reads it, and no name is ever injected into
 the user's module.
 
 The source is registered with `linecache` under a descriptive file name, so
-`inspect.getsource(df)`, tracebacks and `pdb` show the generated code.
+`inspect.getsource(df)`, tracebacks and `pdb` show the generated code. The
+entry lives as long as a function compiled from it: a finalizer removes it
+when the last one is freed, so a notebook that redefines and differentiates a
+function thousands of times does not accumulate its sources.
 """
 
 from __future__ import annotations
 
+import ast
 import linecache
 import textwrap
 import types
+import weakref
 
 import gast
 
@@ -26,12 +31,16 @@ SCOPE = "_adcompiler_scope"
 
 
 def compile_function(function: gast.FunctionDef, header: str, label: str, user_globals: dict,
-                     cells: dict, argdefs=None) -> tuple[types.FunctionType, str]:
+                     cells: dict, argdefs=None,
+                     source: tuple | None = None) -> tuple[types.FunctionType, str]:
     """Compile one generated FunctionDef.
 
     `cells` maps every free name the function may use to a `types.CellType`
     (helpers, other derivatives, the user's own closure cells). Returns the
-    function and the source text a user is shown.
+    function and the source text a user is shown. `source` is `(file, line
+    of the def)` of the function differentiated, whose lines the statements'
+    line numbers are (the user's file, or generated code differentiated
+    again): `user_line` maps the generated text back to it.
     """
     free = sorted(name for name in cells if name in _loaded_names(function))
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
@@ -46,27 +55,101 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     body = lines[start:-1] if lines[-1].strip().startswith("return ") else lines[start:]
     shown = "".join(f"# {line}\n" for line in header.splitlines()) + textwrap.dedent(
         "".join(body)).strip("\n") + "\n"
-    filename = _unique_filename(label, text)
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    code = compile(text, filename, "exec")
-    scope_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in scope_code.co_consts if isinstance(c, types.CodeType)
-                 and c.co_name == function.name)
-    closure = tuple(cells[name] for name in inner.co_freevars)
-    compiled = types.FunctionType(inner, user_globals, function.name, argdefs, closure)
+    filename = _register(label, text)
+    try:
+        printed = ast.parse(text, filename)
+        if source is not None and _registered[filename][2] is None:
+            _registered[filename][2] = _line_map(scope, printed, source)
+        code = compile(printed, filename, "exec")
+        scope_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+        inner = next(c for c in scope_code.co_consts if isinstance(c, types.CodeType)
+                     and c.co_name == function.name)
+        closure = tuple(cells[name] for name in inner.co_freevars)
+        compiled = types.FunctionType(inner, user_globals, function.name, argdefs, closure)
+    except BaseException:
+        _release(filename)
+        raise
+    finalizer = weakref.finalize(compiled, _release, filename)
+    finalizer.atexit = False
     return compiled, shown
 
 
-def _unique_filename(label: str, text: str) -> str:
-    """`<adcompiler: label>`, numbered when another generated text has that name
-    (the same function differentiated with respect to other arguments)."""
+# filename -> [the lines registered in linecache, number of live functions
+# compiled from them, {line: (file, line) it was generated for} or None].
+# Two compilations of the same text (a cache cleared, a
+# helper redefined and back) share one entry.
+_registered: dict = {}
+
+
+def _register(label: str, text: str) -> str:
+    """Register `text` in linecache as `<adcompiler: label>`, numbered when a
+    live function has another text under that name (the same function
+    differentiated with respect to other arguments); returns the file name,
+    counted as used by one more function (`_release` uncounts it)."""
+    lines = text.splitlines(True)
     number = 1
     while True:
         filename = f"<adcompiler: {label}>" if number == 1 else f"<adcompiler: {label} #{number}>"
-        previous = linecache.cache.get(filename)
-        if previous is None or "".join(previous[2]) == text:
-            return filename
+        entry = _registered.get(filename)
+        if entry is None:
+            entry = _registered[filename] = [lines, 0, None]
+            break
+        if entry[0] == lines:
+            break
         number += 1
+    entry[1] += 1
+    # Registered again even when known: linecache.clearcache() may have dropped it.
+    linecache.cache[filename] = (len(text), None, entry[0], filename)
+    return filename
+
+
+def _line_map(generated: gast.AST, printed: ast.AST, source: tuple) -> dict:
+    """{line of the printed text: (file, line)} for every statement generated
+    from a line of the source file, and under 0 the `def` line, for the
+    statements generated from none. The printed text parses to the tree it
+    was printed from, so the two walks meet the same statements in the same
+    order; if they do not, only the `def` line is known."""
+    source_file = source[0]
+    ours = [node for node in gast.walk(generated)
+            if isinstance(node, gast.stmt) and not nodes.is_comment(node)]
+    theirs = [node for node in ast.walk(printed) if isinstance(node, ast.stmt)]
+    if len(ours) != len(theirs) or any(type(a).__name__ != type(b).__name__
+                                       for a, b in zip(ours, theirs)):
+        return {0: source}
+    mapping = {b.lineno: (source_file, a.lineno) for a, b in zip(ours, theirs)
+               if getattr(a, "lineno", None)}
+    mapping[0] = source
+    return mapping
+
+
+def user_line(filename: str, lineno: int) -> tuple[str, int]:
+    """The line of the user's own code that line `lineno` of generated file
+    `filename` was generated for, through every order of differentiation
+    (generated code differentiated again maps to the code it came from);
+    `(filename, lineno)` itself when it is not generated code or not mapped."""
+    seen = set()
+    while filename in _registered and (filename, lineno) not in seen:
+        seen.add((filename, lineno))
+        mapping = _registered[filename][2] or {}
+        if lineno not in mapping and 0 not in mapping:
+            break
+        filename, lineno = mapping.get(lineno, mapping.get(0))
+    return filename, lineno
+
+
+def _release(filename: str) -> None:
+    """A function compiled from `filename` was freed: forget the text with the last one.
+    Runs from the garbage collector, so it only touches two dicts, one
+    operation each."""
+    entry = _registered.get(filename)
+    if entry is None:
+        return
+    entry[1] -= 1
+    if entry[1] <= 0:
+        _registered.pop(filename, None)
+        cached = linecache.cache.get(filename)
+        if cached is not None and cached[2] is entry[0]:
+            linecache.cache.pop(filename, None)
 
 
 def _loaded_names(function: gast.FunctionDef) -> set[str]:

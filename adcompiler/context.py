@@ -146,7 +146,7 @@ class Context:
         if key not in self.jvp_callees:
             from .forward_backend import callee_dependencies, callee_jvp
             cell = callee_jvp(function, wrt, location, self.numbers, arity, tangent_only)
-            record_callee(callee_dependencies(cell))
+            record_callee(callee_dependencies(cell, function))
             suffix = "tangent" if tangent_only else "jvp"
             name = self.namer.fresh(f"{function.__name__}_{suffix}")
             self.namer.pin(name)

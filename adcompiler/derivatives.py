@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import nodes
+from . import nodes, store
 from .codegen import compile_function
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import AdError, InternalCompilerError
@@ -47,7 +47,16 @@ class GeneratedDerivative:
 
 
 def _where(parsed) -> str:
+    """How the user knows the function: its name and place, or, for a derivative
+    adcompiler generated (differentiated again), what it is the derivative of."""
+    if getattr(parsed.function, "__adcompiler__", None) is not None:
+        return parsed.qualname
     return f"{parsed.qualname} ({display_path(parsed.filename)}:{parsed.first_line})"
+
+
+def _source(parsed) -> tuple:
+    """Where the function differentiated is defined, for codegen's line maps."""
+    return parsed.filename, parsed.first_line
 
 
 def _header(parsed, what: str, wrt_names) -> str:
@@ -111,7 +120,7 @@ def _finish(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=
     simplify(definition)
     verify(definition, ctx)
     return compile_function(definition, header, label, ctx.parsed.function.__globals__,
-                            ctx.cells, argdefs)
+                            ctx.cells, argdefs, source=_source(ctx.parsed))
 
 
 def build(function, kind: str, wrt: tuple, as_tuple: bool = False) -> GeneratedDerivative:
@@ -193,7 +202,7 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
     header = general.header + "\nDispatches on the argument types to the variants below."
     compiled, shown = compile_function(definition, header, general.label,
                                        ctx.parsed.function.__globals__, ctx.cells,
-                                       general.argdefs)
+                                       general.argdefs, source=_source(ctx.parsed))
     return GeneratedDerivative(compiled, kind, wrt, shown,
                                [fast.source, slow.source] + slow.callee_sources)
 
@@ -216,8 +225,11 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     lists = activity.lists & active
     rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt})
 
-    # A list that only some paths create still gets an adjoint (of nothing).
-    prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end))
+    # A list that only some paths create still gets an adjoint (of nothing);
+    # a value that only some paths bind and the adjoint sweep reads (to shape a
+    # zero where branches merge: zeros_like(None) is 0.0) is bound on every path.
+    prebind = sorted(set(rev.prebind) | (lists - rev.defined_at_end) |
+                     (rev.read_by_adjoint - rev.defined_at_end))
     name = ctx.namer.fresh(f"{parsed.name}_{kind}")
     signature, star, body = params, vararg, []
     if seed:
@@ -298,16 +310,24 @@ class SplitDerivative:
     dependencies: Dependencies = field(default_factory=Dependencies)
 
 
-_split_cache: dict = {}
+# store.table(function, _SPLITS): {(wrt, arity, numbers): SplitDerivative}, on
+# the function itself so that dropping it frees its derivatives (store.py).
+_SPLITS = "split"
+
+
+def _split_cache(function) -> dict:
+    return store.table(function, _SPLITS)
 
 
 def clear_cache() -> None:
     with COMPILE_LOCK:
-        _split_cache.clear()
+        store.clear(_SPLITS)
 
 
 def _callee_sources(key) -> list:
-    split = _split_cache.get(key + (False,)) or _split_cache.get(key + (True,))
+    function, rest = key[0], key[1:]
+    cached = store.existing(function, _SPLITS)
+    split = cached.get(rest + (False,)) or cached.get(rest + (True,))
     if split is None:
         return []
     out = list(split.sources)
@@ -327,34 +347,35 @@ def split_derivative(function, wrt: tuple, call_location, numbers: bool = False,
     The cells are created before the body is compiled, so a recursive function's
     derivative can call itself.
     """
-    key = (function, wrt, arity, numbers)
+    key = (wrt, arity, numbers)
     with COMPILE_LOCK:
-        cached = _split_cache.get(key)
+        table = _split_cache(function)
+        cached = table.get(key)
         # An entry being compiled (recursion) is current: it is compiled from now.
         if cached is not None and cached.dependencies.current():
             return cached
         split = SplitDerivative(types.CellType(), types.CellType())
-        _split_cache[key] = split
+        table[key] = split
         try:
             with recording(split.dependencies):
                 _build_split(function, wrt, split, numbers, arity)
         except AdError:
-            _forget(key, split)
+            _forget(table, key, split)
             raise
         except Exception as err:
-            _forget(key, split)
+            _forget(table, key, split)
             raise InternalCompilerError(
                 f"compiling the derivative of {function.__qualname__} failed: {err!r}",
                 call_location) from err
         return split
 
 
-def _forget(key, split) -> None:
+def _forget(table: dict, key, split) -> None:
     """Drop a failed compilation, and the entry `_build_split` may have filed
     under the other `numbers` key."""
-    for other in (key, key[:3] + (not key[3],)):
-        if _split_cache.get(other) is split:
-            del _split_cache[other]
+    for other in (key, key[:2] + (not key[2],)):
+        if table.get(other) is split:
+            del table[other]
 
 
 def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
@@ -373,7 +394,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     adjoint_name = ctx.namer.fresh(f"{base}_adjoint")
     # A recursive call inside the body refers to these very functions.
     ctx.callees[(function, wrt, arity)] = (primal_name, adjoint_name)
-    _split_cache[(function, wrt, arity, ctx.numbers)] = split
+    _split_cache(function)[(wrt, arity, ctx.numbers)] = split
     ctx.cells[primal_name], ctx.cells[adjoint_name] = split.primal_cell, split.adjoint_cell
     active = activity.active
     lists = activity.lists & active

@@ -23,7 +23,7 @@ import types
 
 import gast
 
-from . import nodes
+from . import nodes, store
 from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
     argument_defaults, elementwise_variants, packed_arguments, trailing_arguments
 from .errors import AdError, InternalCompilerError
@@ -118,18 +118,26 @@ def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDeri
     return _dispatch(function, "jvp", wrt, general, numbers)
 
 
-_callee_cache: dict = {}
+# store.table(function, _CALLEES): {(wrt, arity, numbers, tangent_only):
+# (cell, sources, Dependencies)}, on the function itself so that dropping it
+# frees its derivatives (store.py).
+_CALLEES = "callee jvp"
+
+
+def _callee_cache(function) -> dict:
+    return store.table(function, _CALLEES)
 
 
 def clear_cache() -> None:
     with COMPILE_LOCK:
-        _callee_cache.clear()
+        store.clear(_CALLEES)
 
 
-def callee_dependencies(cell: types.CellType):
-    """What the callee jvp in `cell` was compiled from (see context.Dependencies)."""
+def callee_dependencies(cell: types.CellType, function):
+    """What the callee jvp of `function` in `cell` was compiled from (see
+    context.Dependencies)."""
     with COMPILE_LOCK:
-        for entry in _callee_cache.values():
+        for entry in store.existing(function, _CALLEES).values():
             if entry[0] is cell:
                 return entry[2]
     return None
@@ -144,13 +152,14 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
     works. Called from a variant for Python numbers, an elementwise callee gets
     that variant too."""
     numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
-    key = (function, wrt, arity, numbers, tangent_only)
+    key = (wrt, arity, numbers, tangent_only)
     with COMPILE_LOCK:
-        cached = _callee_cache.get(key)
+        table = _callee_cache(function)
+        cached = table.get(key)
         if cached is not None and cached[2].current():
             return cached[0]
         cell, dependencies = types.CellType(), Dependencies()
-        entry = _callee_cache[key] = (cell, [], dependencies)
+        entry = table[key] = (cell, [], dependencies)
         try:
             with recording(dependencies):
                 variant = _variant(function, wrt, tangents_first=True, numbers=numbers,
@@ -161,12 +170,12 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
                 compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
                                           variant.label, variant.argdefs)
         except AdError:
-            if _callee_cache.get(key) is entry:
-                del _callee_cache[key]
+            if table.get(key) is entry:
+                del table[key]
             raise
         except Exception as err:
-            if _callee_cache.get(key) is entry:
-                del _callee_cache[key]
+            if table.get(key) is entry:
+                del table[key]
             raise InternalCompilerError(
                 f"compiling the forward derivative of {function.__qualname__} failed: {err!r}",
                 call_location) from err
@@ -176,8 +185,8 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
 
 
 def callee_sources(function, wrt, arity=None, tangent_only=False) -> list:
-    return [source for key, (_, sources, _) in _callee_cache.items()
-            if key[:3] == (function, wrt, arity) and key[4] == tangent_only
+    return [source for key, (_, sources, _) in store.existing(function, _CALLEES).items()
+            if key[:2] == (wrt, arity) and key[3] == tangent_only
             for source in sources]
 
 

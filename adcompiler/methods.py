@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import types
 
+from . import store
 from .errors import WrtError
 
-_specialised: dict = {}
+# store.table(function, _SPECIALISED): {class: the function marked for it}, on
+# the function itself, so that dropping it (or its class) frees them.
+_SPECIALISED = "methods"
 
 
 def for_class(function: types.FunctionType, cls: type) -> types.FunctionType:
@@ -32,8 +35,8 @@ def for_class(function: types.FunctionType, cls: type) -> types.FunctionType:
         >>> for_class(Model.loss, Model).__adcompiler_self_type__   # doctest: +SKIP
         <class 'Model'>
     """
-    key = (function, cls)
-    if key not in _specialised:
+    specialised = store.table(function, _SPECIALISED)
+    if cls not in specialised:
         method = types.FunctionType(function.__code__, function.__globals__,
                                     function.__name__, function.__defaults__,
                                     function.__closure__)
@@ -41,8 +44,8 @@ def for_class(function: types.FunctionType, cls: type) -> types.FunctionType:
         method.__module__ = function.__module__
         method.__kwdefaults__ = function.__kwdefaults__
         method.__adcompiler_self_type__ = cls
-        _specialised[key] = method
-    return _specialised[key]
+        specialised[cls] = method
+    return specialised[cls]
 
 
 def self_type(function) -> type | None:

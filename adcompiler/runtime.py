@@ -151,7 +151,11 @@ def add_adjoints(a, b):
         return (ListAdjoint if isinstance(a, list) else tuple)(
             add_adjoints(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return {key: add_adjoints(a[key], b[key]) for key in a}
+        # A key one side lacks is a zero there, as in DictAdjoint: the adjoint of
+        # a dict before `d[k] = v` added k still holds k (zeroed), the adjoint
+        # of the same dict read elsewhere does not.
+        return {**b, **{key: add_adjoints(value, b[key]) if key in b else value
+                        for key, value in a.items()}}
     return a + b
 
 

@@ -37,19 +37,23 @@ def render() -> str:
              "`python -m adcompiler.rules.table > docs/derivatives.md`; do not edit by hand.",
              "",
              "Every differentiable entry defines both modes at once (an elementwise partial "
-             "derivative, or an adjoint with its tangent beside it). Reverse mode (`grad`, "
-             "`value_and_grad`, `vjp`) uses them today and is checked against torch.autograd; "
-             "the forward-mode templates are checked directly against torch.func.jvp and "
-             "finite differences, ready for forward mode. "
-             "A parameter missing from the signature (`initial=` of np.max, `out=` in some "
-             "functions) makes the call fail at compile time with the \"no derivative rule\" "
-             "error rather than give a wrong derivative.", "",
+             "derivative, or an adjoint with its tangent beside it): reverse mode (`grad`, "
+             "`value_and_grad`, `vjp`) uses the adjoints, forward mode (`jvp`, `derivative`, "
+             "`hvp`) the tangents, and both are checked against torch.autograd, torch.func.jvp "
+             "and finite differences. "
+             "A parameter missing from a rule's signature (`initial=` of np.max, say) makes "
+             "the call fail at compile time with the \"no derivative rule\" error rather "
+             "than give a wrong derivative. `out=` is not a parameter of the rules: a call "
+             "writing into a variable (`np.multiply(x, y, out=z)`) is differentiated as the "
+             "in-place update it is (see [Supported Python](supported-python.md#in-place-"
+             "updates-views-and-shared-objects)).", "",
              f"Array methods {_methods()} and the attributes "
              + " ".join(f"`.{name}`" for name in sorted(numpy_rules.ATTRIBUTES))
              + " are rewritten to the NumPy functions below. Indexing `x[...]` (integers, "
              "slices with steps, `...`, `None`, integer arrays, boolean masks) is "
              "`operator.getitem`; repeated indices accumulate in the adjoint. Writing into "
-             "arrays (`x[i] = v`) is not supported yet.", "",
+             "arrays (`x[i] = v`, `x[mask] += v`) is `setitem`, differentiated too, views "
+             "and second names of the array included.", "",
              "Integer and boolean values never carry derivatives; complex arguments, results "
              "and seeds are rejected with `ComplexValueError`. float32 inputs get float32 "
              "derivatives.", ""]
