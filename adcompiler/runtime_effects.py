@@ -113,26 +113,26 @@ def is_view_of(base, derived, how) -> bool:
     return True
 
 
-def reads_change(base, derived, is_view, changed, in_place) -> bool:
+def reads_change(base, derived, is_view, changed, element, element_in_place) -> bool:
     """Whether `derived` (read out of `base`, a view of it when `is_view`)
-    sees an in-place change of the object `changed`: every view of an array
-    does; of a container's elements, only the changed one, if changed in place."""
-    if not is_view or not in_place:
+    sees an in-place change of the object `changed` (or, for `x[i] op= v`, of
+    the element `element` when that operator worked in place): every view of a
+    written array does; of a container's entries, only the changed object."""
+    if not is_view:
         return False
     if isinstance(base, _ndarray) and derived is not base:
         return True
-    if derived is changed:
+    if derived is changed or (element_in_place and derived is element):
         return True
-    if not isinstance(changed, _ndarray):
-        return False  # a container's entry replaced: its other entries are unchanged
-    if _shares(changed, derived) or _shares(derived, changed):
-        # Shared through another path (an element of one container that is a
-        # view of another's): reading it again from this base would not see it.
-        raise SharedMemoryError(
-            "an array changed in place is shared by another object along a path "
-            "adcompiler does not follow (a view held by one container of an array held by "
-            "another).\nInstead: make the update through one name, or copy the arrays "
-            "before putting them in containers.")
+    for old in (changed, element if element_in_place else None):
+        if isinstance(old, _ndarray) and (_shares(old, derived) or _shares(derived, old)):
+            # Shared along another path (a view held by one container of an array
+            # held by another): reading it again from this base would not see it.
+            raise SharedMemoryError(
+                "an array changed in place is shared by another object along a path "
+                "adcompiler does not follow (a view held by one container of an array "
+                "held by another).\nInstead: make the update through one name, or copy "
+                "the arrays before putting them in containers.")
     return False
 
 

@@ -488,7 +488,6 @@ class _Checker:
                                                                      nodes.const(op)]))] + \
                 self.guard(stmt, element, kind, op, sorted(set(sharers) - covered), shown), []
         self.note_parameters(before.get(target, _EMPTY)[0])
-        self.current_target = target
         pending = self.pending.pop(target, None)
         sharers = self.sharers(target, before, after, exclude=(target,))
         if not sharers and pending is None:
@@ -646,12 +645,12 @@ class _Checker:
                 name = facts[name].base
         while frontier:
             root = frontier.pop(0)
+            changed = nodes.name(olds[below.get(root, target)] if root in below or
+                                 root == target else olds[target])
             if root == target and pending is not None:
-                changed, in_place = nodes.name(pending[0]), nodes.name(pending[1])
+                element, in_place = nodes.name(pending[0]), nodes.name(pending[1])
             else:
-                changed = nodes.name(olds[below.get(root, target)] if root in below or
-                                     root == target else olds[target])
-                in_place = nodes.const(True)
+                element, in_place = nodes.const(None), nodes.const(False)
             for name in sorted(needed - done):
                 derivation = facts.get(name)
                 if derivation is None or derivation.base != root:
@@ -659,7 +658,8 @@ class _Checker:
                 seen = self.ctx.namer.fresh("_shared")
                 out.append(nodes.assign(seen, self.helper("reads_change", [
                     nodes.name(root), nodes.name(name),
-                    nodes.name(self.view_flag(name, derivation)), changed, in_place])))
+                    nodes.name(self.view_flag(name, derivation)), changed, element,
+                    in_place])))
                 replaced[name] = self.ctx.namer.fresh(f"_{name}_before")
                 out.append(nodes.assign(replaced[name], nodes.name(name)))
                 out.append(nodes.if_(nodes.name(seen),
@@ -679,8 +679,7 @@ class _Checker:
         # The containers written back into count too: they were updated at one
         # entry only, and may hold the replaced object at another.
         read_again = {name for name, old in replaced.items() if old not in self.base_olds}
-        holders = sorted(m for m in after - read_again - {self.current_target}
-                         if before.get(m, _EMPTY)[1] & tokens)
+        holders = sorted(m for m in after - read_again if before.get(m, _EMPTY)[1] & tokens)
         if not holders:
             return []
         where = f"{self.ctx.parsed.location(self.current)}"
