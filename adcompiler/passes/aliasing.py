@@ -632,7 +632,9 @@ class _Checker:
         container's elements, only the one changed in place."""
         below = {d.base: node for node, d in chain}
         out, done, replaced = [], {target} | set(below), {}
-        # The bases written back are replaced objects too.
+        # The changed object and the bases written back are replaced objects too
+        # (L = [v, v]: L's other entry still holds the old v).
+        replaced.update({target: olds[target]})
         replaced.update({d.base: olds[d.base] for _, d in chain})
         self.base_olds = set(replaced.values())
         frontier = [target] + [d.base for _, d in chain]
