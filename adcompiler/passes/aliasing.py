@@ -120,6 +120,34 @@ class _Liveness:
         return live_out | nodes.names_loaded(stmt)
 
 
+class _Defined:
+    """Names certainly bound before each statement: a check can read only those
+    (a name bound on one path only would raise UnboundLocalError)."""
+
+    def __init__(self):
+        self.before: dict = {}
+
+    def block(self, stmts, defined: frozenset) -> frozenset:
+        for stmt in stmts:
+            defined = self.statement(stmt, defined)
+        return defined
+
+    def statement(self, stmt, defined: frozenset) -> frozenset:
+        key = id(stmt)
+        self.before[key] = defined if key not in self.before else self.before[key] & defined
+        if isinstance(stmt, gast.Assign):
+            return defined | {stmt.targets[0].id}
+        if isinstance(stmt, gast.If):
+            return self.block(stmt.body, defined) & self.block(stmt.orelse, defined)
+        if isinstance(stmt, gast.While):
+            self.block(stmt.body, defined)
+            return defined  # the body may not run
+        if isinstance(stmt, gast.For):
+            self.block(stmt.body, defined | {stmt.target.id})
+            return defined
+        return defined
+
+
 # -- sharing ------------------------------------------------------------------
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
@@ -681,7 +709,8 @@ class _Checker:
         # The containers written back into count too: they were updated at one
         # entry only, and may hold the replaced object at another.
         read_again = {name for name, old in replaced.items() if old not in self.base_olds}
-        holders = sorted(m for m in after - read_again if before.get(m, _EMPTY)[1] & tokens)
+        holders = sorted(m for m in (after & self.defined_here()) - read_again
+                         if before.get(m, _EMPTY)[1] & tokens)
         if not holders:
             return []
         where = f"{self.ctx.parsed.location(self.current)}"
@@ -725,8 +754,11 @@ class _Checker:
         affected = before.get(name, _EMPTY)[0]
         if not affected:
             return []
-        return sorted(m for m in after if m not in exclude and _whole(before.get(m, _EMPTY))
-                      & affected)
+        return sorted(m for m in after & self.defined_here() if m not in exclude and
+                      _whole(before.get(m, _EMPTY)) & affected)
+
+    def defined_here(self) -> frozenset:
+        return self.defined.before.get(id(self.current), frozenset())
 
     def guard(self, stmt, name, kind, op, sharers, shown) -> list:
         """A run-time check that none of `sharers` sees the update of `name`."""
@@ -834,7 +866,10 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     liveness.block(function.body, set())
     derivations = Derivations()
     derivations.block(function.body, {})
+    defined = _Defined()
+    defined.block(function.body, frozenset(params))
     checker = _Checker(ctx, sharing, liveness, derivations)
+    checker.defined = defined
     body = _with_view_flags(checker.block(function.body), checker)
     function.body = checker.distinct_arguments(params) + body
     return function
