@@ -480,10 +480,6 @@ def _t_recurrence(w, xs):
     return torch.sum(h ** 2)
 
 
-@pytest.mark.xfail(strict=True, raises=ad.AdError, reason=(
-    "activity.py counts the target of `h = _stack.pop()` as a list, so the gradient's "
-    "`dh = d_t4 * 2 * h` reads as repeating a list; the list is _stack "
-    "(_lists_passed_to_user_functions should take rhs.func.value for a pop)"))
 def test_hessian_of_a_loop_calling_a_helper_matches_torch():
     w, xs = np.array([0.5, -0.3]), np.array([[0.1, 0.2], [0.3, -0.1], [0.2, 0.4]])
     expected = torch.autograd.functional.hessian(

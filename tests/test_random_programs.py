@@ -816,13 +816,7 @@ def test_programs_with_loops_and_branches_match_torch(program, program_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "issue #17: hvp refuses list-free code, 'giving a list of differentiated values a "
-    "second name', because activity.py takes values popped from the derivative's _stack "
-    "for lists (shrunk: f(x, y) with a loop of zero trips writing y and a helper h2(y, y)). "
-    "Strict: once fixed, this test passes and the marker must go."))
-# No shrinking while the test is expected to fail: it would only take time.
-@settings(max_examples=100, **{**SETTINGS, "phases": (Phase.explicit, Phase.generate)})
+@settings(max_examples=100, **SETTINGS)
 @given(program=programs(control_flow=True))
 def test_derivatives_of_derivatives_match_torch(program, program_dir):
     note(program[1])

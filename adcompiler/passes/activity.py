@@ -194,8 +194,10 @@ def _lists_passed_to_user_functions(definitions) -> list:
     """(list, call) pairs for local lists handed to a user function: the callee
     may store values derived from the other arguments in them (the generated
     code's `helper_primal(_stack, x)` does)."""
+    # (For a pop, the list is the receiver: the target is the value popped.)
     lists = {target for target, rhs in definitions
-             if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")}
+             if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
+        {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
     out = []
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
