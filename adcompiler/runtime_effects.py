@@ -183,13 +183,14 @@ def cycle_positions(values, selector):
     return np.arange(count) % size
 
 
-def check_not_held(olds, news, holders, names, where):
+def check_not_held(olds, news, changed, holders, names, where):
     """Raise `SharedMemoryError` if one of `holders` (live lists, tuples, dicts,
     objects) still holds an object of `olds` that an in-place change replaced
-    by the matching one of `news`: Python's container would show the change,
-    the derivative's holds the old value."""
-    for old, new in zip(olds, news):
-        if old is new:
+    by the matching one of `news` (where the matching `changed` is true):
+    Python's container would show the change, the derivative's holds the old
+    value."""
+    for old, new, really in zip(olds, news, changed):
+        if old is new or not really:
             continue
         shared = [name for name, holder in zip(names, holders)
                   if holder is not old and holder is not new and _shares(old, holder)]

@@ -697,15 +697,31 @@ class _Checker:
                 olds.setdefault(name, olds[target])
                 done.add(name)
                 frontier.append(name)
-        return out + self.not_held_elsewhere(replaced, before, after)
+        element_pair = None
+        if pending is not None and isinstance(self.current.value, gast.Call) and \
+                len(self.current.value.args) == 3:
+            # x[i] op= v: the element, changed in place, was replaced in x by the
+            # value stored; another entry of x holding it is stale.
+            element_pair = (pending[0], self.current.value.args[2], pending[1])
+        return out + self.not_held_elsewhere(replaced, before, after, element_pair)
 
-    def not_held_elsewhere(self, replaced: dict, before: dict, after: set) -> list:
+    def not_held_elsewhere(self, replaced: dict, before: dict, after: set,
+                           element_pair=None) -> list:
         """A check that no other live container still holds an object that was
         just replaced by its new value (L = [x, w] with w a view of x: when x
         changes, w is read again, but L still holds the old w)."""
         if not replaced:
             return []
         tokens = frozenset().union(*[before.get(name, _EMPTY)[0] for name in replaced])
+        olds = [nodes.name(old) for old in replaced.values()]
+        news = [nodes.name(name) for name in replaced]
+        flags = [nodes.const(True) for _ in replaced]
+        if element_pair is not None:
+            element, stored, in_place = element_pair
+            tokens |= before.get(element, _EMPTY)[0]
+            olds.append(nodes.name(element))
+            news.append(nodes.clone(stored))
+            flags.append(nodes.name(in_place))
         # The containers written back into count too: they were updated at one
         # entry only, and may hold the replaced object at another.
         read_again = {name for name, old in replaced.items() if old not in self.base_olds}
@@ -715,8 +731,7 @@ class _Checker:
             return []
         where = f"{self.ctx.parsed.location(self.current)}"
         return [nodes.expr_stmt(self.helper("check_not_held", [
-            nodes.tuple_([nodes.name(old) for old in replaced.values()]),
-            nodes.tuple_([nodes.name(name) for name in replaced]),
+            nodes.tuple_(olds), nodes.tuple_(news), nodes.tuple_(flags),
             nodes.tuple_([nodes.name(m) for m in holders]),
             nodes.tuple_([nodes.const(m) for m in holders]), nodes.const(where)]))]
 
