@@ -124,7 +124,13 @@ class StatementAdjoints:
             total = own[0]
             for expr in own[1:]:
                 total = nodes.add(total, expr)
-            code.append(self.accumulate(target, total, zero))
+            if target in self.activity.lists:
+                # `L = add_adjoints(L, M)`: what L's adjoint receives from the
+                # statement is all of the old L's (a list's adjoint is not zeroed
+                # first, so adding would count the new L's twice).
+                code.append(nodes.assign(self.ctx.namer.adjoint(target), total))
+            else:
+                code.append(self.accumulate(target, total, zero))
         return self._comment(stmt) + code if code else []
 
     def contributions(self, stmt, target: str, rhs: gast.AST) -> tuple[list, list]:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes, runtime
+from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from . import adjoint_rules
@@ -362,12 +362,10 @@ class _Reverse:
 
 
 def _writes_own_list(stmt: gast.Assign) -> bool:
-    """`L = setitem(L, i, v)`: the same list with one entry replaced, whose
-    adjoint list adjoint_rules.list_write has already turned into the old one's."""
-    rhs = stmt.value
-    return isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime.setitem and \
-        bool(rhs.args) and isinstance(rhs.args[0], gast.Name) and \
-        rhs.args[0].id == stmt.targets[0].id
+    """`L = setitem(L, i, v)`, `L = add_adjoints(L, M)`: a list computed from
+    itself, whose adjoint list the statement's adjoint has already turned into
+    the old one's (adjoint_rules.list_write, and own contributions)."""
+    return stmt.targets[0].id in nodes.names_loaded(stmt.value)
 
 
 def list_mirror(ctx: Context, variable: str, seeded: bool = False) -> gast.AST:
