@@ -47,7 +47,7 @@ import copy as copy_module
 import gast
 import numpy as np
 
-from .. import nodes
+from .. import nodes, runtime
 from ..context import Context
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
@@ -152,9 +152,8 @@ class _Defined:
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
 
-    def __init__(self, helper_effects, lists=frozenset()):
+    def __init__(self, lists=frozenset()):
         self.before: dict = {}  # id(stmt) -> state before it (joined over visits)
-        self.helper_effects = helper_effects
         # Names appended to or popped from: lists for certain, whose elements
         # are objects of their own (an array's element or row is a view of it).
         self.lists = lists
@@ -247,7 +246,7 @@ class _Sharing:
         arguments = nodes.call_arguments(rhs)
         if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
             return self.element(rhs.args[0], state)
-        if primitive is _loop_sequence() and rhs.args:
+        if primitive is runtime.loop_sequence and rhs.args:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
         if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
@@ -256,7 +255,7 @@ class _Sharing:
         if rule is not None and not is_user_function(primitive):
             # A new array or number; an updated copy of a container still holds
             # its elements.
-            if primitive is _SETITEM and len(rhs.args) == 3:
+            if primitive is runtime.setitem and len(rhs.args) == 3:
                 return fresh, self.operand(rhs.args[0], state)[1] | \
                     _whole(self.operand(rhs.args[2], state))
             return fresh, frozenset()
@@ -297,21 +296,6 @@ def _join(a: dict, b: dict) -> dict:
         old = out.get(name, _EMPTY)
         out[name] = (old[0] | is_, old[1] | contains)
     return out
-
-
-def _runtime_setitem():
-    from .. import runtime
-    return runtime.setitem
-
-
-_SETITEM = _runtime_setitem()
-
-
-def _loop_sequence():
-    """What lowered `for` loops iterate (lower_control.py): the iterable itself
-    for arrays, lists and tuples."""
-    from .. import runtime
-    return getattr(runtime, "loop_sequence", None)
 
 
 # -- effects of the user's helpers ----------------------------------------------
@@ -664,7 +648,6 @@ class _Checker:
         # (L = [v, v]: L's other entry still holds the old v).
         replaced.update({target: olds[target]})
         replaced.update({d.base: olds[d.base] for _, d in chain})
-        self.base_olds = set(replaced.values())
         frontier = [target] + [d.base for _, d in chain]
         # The live names derived from them, and the names between (w0 in
         # w1 = w0[::2], w0 = A[:, 2], even where w0 itself is not read again).
@@ -675,8 +658,7 @@ class _Checker:
                 name = facts[name].base
         while frontier:
             root = frontier.pop(0)
-            changed = nodes.name(olds[below.get(root, target)] if root in below or
-                                 root == target else olds[target])
+            changed = nodes.name(olds[below.get(root, target)])
             if root == target and pending is not None:
                 element, in_place = nodes.name(pending[0]), nodes.name(pending[1])
             else:
@@ -703,9 +685,10 @@ class _Checker:
             # x[i] op= v: the element, changed in place, was replaced in x by the
             # value stored; another entry of x holding it is stale.
             element_pair = (pending[0], self.current.value.args[2], pending[1])
-        return out + self.not_held_elsewhere(replaced, before, after, element_pair)
+        read_again = done - {target} - set(below)
+        return out + self.not_held_elsewhere(replaced, read_again, before, after, element_pair)
 
-    def not_held_elsewhere(self, replaced: dict, before: dict, after: set,
+    def not_held_elsewhere(self, replaced: dict, read_again: set, before: dict, after: set,
                            element_pair=None) -> list:
         """A check that no other live container still holds an object that was
         just replaced by its new value (L = [x, w] with w a view of x: when x
@@ -722,9 +705,9 @@ class _Checker:
             olds.append(nodes.name(element))
             news.append(nodes.clone(stored))
             flags.append(nodes.name(in_place))
-        # The containers written back into count too: they were updated at one
-        # entry only, and may hold the replaced object at another.
-        read_again = {name for name, old in replaced.items() if old not in self.base_olds}
+        # The containers written back into count too (unlike the names read
+        # again): they were updated at one entry only, and may hold the
+        # replaced object at another.
         holders = sorted(m for m in (after & self.defined_here()) - read_again
                          if before.get(m, _EMPTY)[1] & tokens)
         if not holders:
@@ -755,7 +738,6 @@ class _Checker:
         return [], nodes.clone(index)
 
     def helper(self, name: str, args: list) -> gast.Call:
-        from .. import runtime
         call = nodes.call(nodes.name(self.ctx.helper(name)), args)
         nodes.annotate(call.func, "value", runtime.GENERATED_CODE_HELPERS[name])
         return call
@@ -875,7 +857,7 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
     lists = {n.func.value.id for n in gast.walk(function)
              if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
-    sharing = _Sharing(helper_effects, frozenset(lists))
+    sharing = _Sharing(frozenset(lists))
     sharing.block(function.body, state)
     liveness = _Liveness()
     liveness.block(function.body, set())

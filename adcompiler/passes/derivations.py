@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .. import nodes
+from .. import nodes, runtime
 from .anf import primitive_of
 from . import effects
 
@@ -62,7 +62,7 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
     if isinstance(rhs, gast.Call) and rhs.args and isinstance(rhs.args[0], gast.Name) and \
             not any(isinstance(a, gast.Starred) for a in rhs.args):
         primitive = primitive_of(rhs)
-        if primitive is _loop_sequence() and len(rhs.args) == 2:
+        if primitive is runtime.loop_sequence and len(rhs.args) == 2:
             return Derivation(rhs.args[0].id, "copy", rhs, id(stmt))
         if primitive is np.transpose and (len(rhs.args) == 1 or _constant_axes(rhs)) and \
                 not rhs.keywords:
@@ -74,11 +74,6 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
         if any(primitive is f for f in INVOLUTIONS):
             return Derivation(rhs.args[0].id, "involution", rhs, id(stmt))
     return None
-
-
-def _loop_sequence():
-    from .. import runtime
-    return getattr(runtime, "loop_sequence", None)
 
 
 def _constant_axes(call) -> bool:

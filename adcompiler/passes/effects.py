@@ -233,9 +233,11 @@ def _put_values(normaliser, stmt, function, out: list) -> None:
         "np", np.reshape), [written, shape]), out)
 
 
-def _update_with(normaliser, stmt, target: str, rhs, out: list) -> None:
+def _update_with(normaliser, stmt, target: str, rhs, out: list) -> gast.Assign:
+    """Emit `target = rhs` (normal form), marked as a WRITE of target."""
     final = normaliser.bind(target, nodes.copy_location(rhs, stmt), out, stmt)
     nodes.annotate(final, "mutates", WRITE)
+    return final
 
 
 def _is_element(node) -> bool:
@@ -275,9 +277,7 @@ def _update(normaliser, stmt, target: str, helper: str, args: list, out: list,
     """Emit `target = helper(target, *args)`, marked as a WRITE of target."""
     update = nodes.call(normaliser.helper_function(helper, None),
                         [nodes.name(target)] + list(args), list(keywords))
-    final = normaliser.bind(target, nodes.copy_location(update, stmt), out, stmt)
-    nodes.annotate(final, "mutates", WRITE)
-    return final
+    return _update_with(normaliser, stmt, target, update, out)
 
 
 def _opaque(normaliser, stmt, mutated, out: list, what: str, help: str) -> bool:
