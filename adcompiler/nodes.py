@@ -199,6 +199,28 @@ def names_stored(node: gast.AST) -> set[str]:
             and isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
+def names_mutated(node: gast.AST) -> set[str]:
+    """Names whose value a statement in `node` may change: those it binds, the
+    receivers of its method calls (`hs.append(v)` changes hs), and the bases of
+    its subscript and attribute stores. Loop-invariance must ask this, not
+    `names_stored`: a list appended to in a loop is never bound there."""
+    changed = names_stored(node)
+    for n in gast.walk(node):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+                annotation(n.func, "value", None) is None:
+            base = n.func.value
+        elif isinstance(n, (gast.Subscript, gast.Attribute)) and \
+                isinstance(n.ctx, (gast.Store, gast.Del)):
+            base = n.value
+        else:
+            continue
+        while isinstance(base, (gast.Subscript, gast.Attribute)):
+            base = base.value
+        if isinstance(base, gast.Name):
+            changed.add(base.id)
+    return changed
+
+
 def list_method(rhs: gast.AST, name: str) -> bool:
     """`L.name(...)` on a local list (the generated code's stack, for one)."""
     return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \

@@ -31,3 +31,29 @@ def a_list_holding_an_array_and_a_view_of_it(x, A, s):
         p[0] = s
         p[-1] += p[0]
     return np.sum(x * x * 0.5) + np.sum(w0 * w0) + np.sum(np.cos(L1[0]))
+
+
+# A loop reading a list it appends to: the value read changes every iteration,
+# though no statement of the loop binds the list's name.
+def a_sum_of_a_list_the_loop_appends_to(x, A, s):
+    hs = [x]
+    total = 0.0
+    for i in range(3):
+        level = np.sum(np.stack(hs))
+        hs.append(x * level)
+        total = total + level
+    return total
+
+
+def the_last_entry_of_a_list_the_loop_appends_to(x, A, s):
+    square = A[:, :3]
+    powers = [np.eye(3)]
+    for _ in range(3):
+        powers.append(powers[-1] @ square)
+    hs = [x]
+    total = 0.0
+    for i in range(3):
+        last = hs[-1]
+        hs.append(np.sin(last) * x)
+        total = total + np.sum(last)
+    return total + np.sum(powers[3] * square)

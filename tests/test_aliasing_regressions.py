@@ -32,7 +32,9 @@ def finite_differences(function, position, eps=1e-6):
 
 
 @pytest.mark.parametrize("function", [cases.view_of_a_view_read_after_its_base_changes,
-                                      cases.out_into_arrays_a_dict_holds],
+                                      cases.out_into_arrays_a_dict_holds,
+                                      cases.a_sum_of_a_list_the_loop_appends_to,
+                                      cases.the_last_entry_of_a_list_the_loop_appends_to],
                          ids=lambda f: f.__name__)
 def test_value_and_gradient_are_pythons(function):
     value, gradients = ad.value_and_grad(function, wrt=(0, 1, 2))(*arguments())

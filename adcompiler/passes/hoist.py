@@ -60,7 +60,7 @@ def _hoist_block(stmts: list, counts) -> list:
             ranges[stmt.targets[0].id] = _constant_range_length(stmt)
         if isinstance(stmt, gast.For) and isinstance(stmt.iter, gast.Name) and \
                 ranges.get(stmt.iter.id, 0) > 0 and counts[stmt.iter.id] == 1:
-            varying = nodes.names_stored(stmt)
+            varying = nodes.names_mutated(stmt)
             hoisted, hoisted_names = [], set()
             for inner in stmt.body:
                 if isinstance(inner, gast.Assign) and isinstance(inner.targets[0], gast.Name) \

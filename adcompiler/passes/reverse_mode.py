@@ -252,7 +252,7 @@ class _Reverse:
                 body_defined.add(stmt.target.id)
             body_maybe = maybe | assigned
             outer, outer_invariant = self.enclosing_stored, self.invariant
-            self.enclosing_stored = outer | assigned
+            self.enclosing_stored = outer | nodes.names_mutated(stmt)
             self.invariant = self._invariants(stmt)
             body = self.primal_block(stmt.body, body_defined, body_maybe)
             self.enclosing_stored, self.invariant = outer, outer_invariant
