@@ -18,6 +18,7 @@ import types
 import numpy as np
 
 from . import codegen, compose, derivatives, forward_backend, methods, store
+from . import auxiliary
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
@@ -370,12 +371,15 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
 
 
 @_methods_too
-def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
+def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
+         has_aux: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
 
     `wrt` is a parameter position or name, or a tuple of them (the gradient
     is then a tuple in that order). Each gradient has its argument's type,
-    shape and dtype. Works as a decorator, bare or with arguments.
+    shape and dtype. Works as a decorator, bare or with arguments. With
+    `has_aux=True`, f returns `(loss, aux)` and the new function returns
+    `(gradient of loss, aux)`, aux passed through undifferentiated.
 
     Example:
         >>> def f(x):
@@ -384,10 +388,34 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
         >>> df(np.array([1.0, 2.0]))
         array([4., 8.])
     """
+    _check_mode(mode)
+    if has_aux:
+        return _with_aux(function, "grad", wrt, verbose, mode)
     if mode == "forward":
         return _forward_grad(function, wrt, verbose)
-    _check_mode(mode)
     return _decorator_or_call(function, "grad", wrt, verbose)
+
+
+def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):
+    """The derivative of f's loss for an f returning `(loss, aux)` (auxiliary.py)."""
+    if mode == "forward":
+        raise ValueError("has_aux=True is supported in reverse mode only; drop mode='forward'")
+    positions, as_tuple = _positions(function, wrt)
+    with COMPILE_LOCK:
+        try:
+            split = derivatives.split_derivative(function, positions, None)
+        except AdError as err:
+            _point_at_user_code(err)
+            raise
+    if verbose:
+        print("\n\n".join(split.sources))
+
+    def bind(args, keywords):
+        return _full_arguments(function, args, keywords)
+    return _wrapper(function, ("has_aux", kind, positions, as_tuple),
+                    (split.primal_cell.cell_contents, split.adjoint_cell.cell_contents),
+                    lambda: auxiliary.AuxDerivative(split, kind, positions, as_tuple, bind,
+                                                    _where(function)))
 
 
 def _check_mode(mode):
@@ -396,22 +424,27 @@ def _check_mode(mode):
 
 
 @_methods_too
-def value_and_grad(function=None, wrt=0, *, verbose: bool = False):
-    """Like `grad`, but the new function returns `(f(*args), gradient)`.
+def value_and_grad(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False):
+    """Like `grad`, but the new function returns `(f(*args), gradient)`; with
+    `has_aux=True`, `((loss, aux), gradient)`.
 
     Example:
         >>> loss, dw = value_and_grad(f)(w)   # doctest: +SKIP
     """
+    if has_aux:
+        return _with_aux(function, "value_and_grad", wrt, verbose)
     return _decorator_or_call(function, "value_and_grad", wrt, verbose)
 
 
 @_methods_too
-def vjp(function=None, wrt=0, *, verbose: bool = False):
+def vjp(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False):
     """The vector-Jacobian product: the new function takes `(primals, seed)`,
     a tuple of f's arguments and a seed shaped like f's result, and returns
     the gradient of `sum(f(*primals) * seed)`, i.e. Jᵀ·seed, like torch's
     `y.backward(seed)`. A result that is a tuple, list or dict takes a seed
     of the same structure. f's other parameters may also be passed by name.
+    With `has_aux=True`, f returns `(out, aux)`, the seed is shaped like
+    `out`, and the new function returns `(Jᵀ·seed, aux)`.
 
     Example:
         >>> def softmax(a):
@@ -421,7 +454,9 @@ def vjp(function=None, wrt=0, *, verbose: bool = False):
         array([ 0.25, -0.25])
     """
     if function is None:
-        return lambda fn: vjp(fn, wrt, verbose=verbose)
+        return lambda fn: vjp(fn, wrt, verbose=verbose, has_aux=has_aux)
+    if has_aux:
+        return _with_aux(function, "vjp", wrt, verbose)
     positions, as_tuple = _positions(function, wrt)
     inner = _derivative(function, "vjp", wrt, verbose)
     return _wrapper(function, ("vjp", positions, as_tuple), (inner,),
