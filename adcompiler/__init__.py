@@ -17,6 +17,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
 from .errors import CallConventionError, SharedMemoryError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
+from .custom import custom_gradient, stop_gradient
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -27,6 +28,7 @@ __all__ = [
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
     "SharedMemoryError", "CallConventionError", "ComplexValueError",
     "show",
+    "stop_gradient", "custom_gradient",
 ]
 
 __version__ = "0.1.0"

@@ -17,12 +17,12 @@ import types
 
 import numpy as np
 
-from . import codegen, compose, derivatives, forward_backend, methods, store
+from . import codegen, compose, derivatives, forward_backend, methods, partials, store
 from . import auxiliary
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
-from .source import display_path
+from .source import display_path, readable_name
 from .rules import registry
 from .display import derivative_html
 from .passes.activity import is_user_function
@@ -66,6 +66,8 @@ def _methods_too(entry):
         if function is _DECORATOR:
             return lambda fn: entry_point(fn, wrt, **options)
         _require_function(function, entry.__name__)
+        if partials.is_partial(function):
+            function = partials.as_function(function)
         if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
                 and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)
@@ -211,7 +213,19 @@ def _wrapper(function, key: tuple, inners: tuple, build):
 def _decorator_or_call(function, kind, wrt, verbose):
     if function is None:
         return lambda fn: _derivative(fn, kind, wrt, verbose)
-    return _derivative(function, kind, wrt, verbose)
+    derivative = _derivative(function, kind, wrt, verbose)
+    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(function).parameters.values()):
+        return _wrapper(function, ("keywords", kind) + _positions(function, wrt), (derivative,),
+                        lambda: _keywords_collected(function, derivative, kind))
+    return derivative
+
+
+def _keywords_collected(function, derivative, what: str):
+    """The derivative of `f(x, **options)` called as f's own calls are,
+    `g(x, scale=2.0)`: the generated code takes `options` as one dict."""
+    def with_keywords(*args, **keywords):
+        return derivative(*_full_arguments(function, args, keywords))
+    return _attach(with_keywords, derivative, function, what)
 
 
 def _where(function) -> str:
@@ -525,7 +539,7 @@ def _attach(wrapper, inner, function, what):
     wrapper.__adcompiler__ = inner.__adcompiler__
     if hasattr(inner, "_repr_html_"):
         wrapper._repr_html_ = inner._repr_html_
-    wrapper.__name__ = f"{function.__name__}_{what}"
+    wrapper.__name__ = f"{readable_name(function)}_{what}"
     wrapper.__qualname__ = wrapper.__name__
     wrapper.__doc__ = (f"The {what.replace('_', ' ')} of {function.__qualname__}, computed by "
                        f"adcompiler; adcompiler.source(this) shows the generated code.")

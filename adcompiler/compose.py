@@ -26,7 +26,7 @@ from .derivatives import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
 from .runtime import ones_like
-from .source import display_path
+from .source import display_path, readable_name
 
 
 def _wrap(function, inner, name: str, params: list, body_builder, what: str, vararg=None,
@@ -68,7 +68,7 @@ def derivative(function, tangent_fn, params: list, position: int, vararg=None):
         return [nodes.assign(one, nodes.call(nodes.name(helper), [nodes.name(params[position])])),
                 nodes.assign(tangent, call),
                 nodes.return_(nodes.name(tangent))]
-    return _wrap(function, tangent_fn, f"{function.__name__}_derivative", params, body,
+    return _wrap(function, tangent_fn, f"{readable_name(function)}_derivative", params, body,
                  "derivative", vararg)
 
 
@@ -93,5 +93,5 @@ def hvp(function, gradient_tangent, params: list, vararg, count: int):
         call = nodes.call(nodes.name(inner), _passed(params, vararg) +
                           [nodes.name(v) for v in vectors])
         return unpack + [nodes.assign(product, call), nodes.return_(nodes.name(product))]
-    return _wrap(function, gradient_tangent, f"{function.__name__}_hvp",
+    return _wrap(function, gradient_tangent, f"{readable_name(function)}_hvp",
                  [primals, tangents], body, "Hessian-vector product", taken=outer.taken)

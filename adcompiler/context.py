@@ -15,7 +15,7 @@ import numpy as np
 
 from . import runtime
 from .naming import Namer
-from .source import ParsedFunction
+from .source import ParsedFunction, readable_name
 
 # Objects generated code refers to by name, besides the user's own names.
 HELPER_OBJECTS = {"np": np, "math": math, **runtime.GENERATED_CODE_HELPERS}
@@ -122,7 +122,7 @@ class Context:
             from .derivatives import split_derivative
             split = split_derivative(function, wrt, location, self.numbers, arity)
             record_callee(split.dependencies)
-            base = function.__name__
+            base = readable_name(function)
             primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
             self.namer.pin(primal)
             self.namer.pin(adjoint)
@@ -148,7 +148,7 @@ class Context:
             cell = callee_jvp(function, wrt, location, self.numbers, arity, tangent_only)
             record_callee(callee_dependencies(cell, function))
             suffix = "tangent" if tangent_only else "jvp"
-            name = self.namer.fresh(f"{function.__name__}_{suffix}")
+            name = self.namer.fresh(f"{readable_name(function)}_{suffix}")
             self.namer.pin(name)
             self.cells[name] = cell
             self.jvp_callees[key] = name

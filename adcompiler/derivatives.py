@@ -27,7 +27,7 @@ from .passes.reverse_mode import list_mirror, reverse
 from .passes.simplify import simplify
 from .passes.verify import verify
 from .pipeline import front_end
-from .source import display_path
+from .source import display_path, parameter_defaults
 
 KINDS = ("grad", "value_and_grad", "vjp")
 
@@ -271,7 +271,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     if numbers:
         what += " (variant for Python numbers)"
     header = _header(parsed, what, [params[i] for i in wrt])
-    argdefs = parsed.function.__defaults__ if kind != "vjp" else None
+    argdefs = parameter_defaults(parsed.function) if kind != "vjp" else None
     return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, kind,
                     wrt, elementwise_variants(tree), len(params) if seed else None)
 
@@ -456,4 +456,4 @@ def argument_defaults(parsed, arity: int | None):
     """The defaults of a generated function with the user's parameters: none
     once *args is specialised, since a call that passes values to *args passes
     every parameter before it."""
-    return parsed.function.__defaults__ if arity is None else None
+    return parameter_defaults(parsed.function) if arity is None else None

@@ -10,6 +10,7 @@ identify `np.sin` by the object it names rather than by its spelling.
 from __future__ import annotations
 
 import __future__
+import ast
 import builtins
 import dis
 import inspect
@@ -50,7 +51,9 @@ class ParsedFunction:
 
     @property
     def name(self) -> str:
-        return self.function.__name__
+        """The function's name as generated code spells it: `lambda`, or the
+        name a lambda is assigned to, for a lambda."""
+        return readable_name(self.function)
 
     @property
     def qualname(self) -> str:
@@ -69,7 +72,8 @@ class ParsedFunction:
         """Where `node` stands in the user's file (the function's line if unknown)."""
         lineno = getattr(node, "lineno", None) or self.first_line
         col = getattr(node, "col_offset", 0) or 0
-        return Location(self.filename, lineno, col, self.line_text(lineno), self.name)
+        return Location(self.filename, lineno, col, self.line_text(lineno),
+                        self.function.__name__)
 
     def lookup(self, name: str):
         """The object a free name of the body refers to, as (found, value)."""
@@ -383,10 +387,9 @@ def parse_function(fn) -> ParsedFunction:
             "callable objects have none; wrap the computation in a `def` of your own.",
         )
     if target.__name__ == "<lambda>":
-        raise SourceUnavailableError(
-            "cannot differentiate a lambda: its source cannot be isolated reliably",
-            help="Define the function with `def` instead.",
-        )
+        tree, filename, all_lines = _parse_lambda(target)
+        return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
+                              _closure_snapshot(target))
     snippet_lines, first_line, filename = _read_source(target)
     snippet = textwrap.dedent("".join(snippet_lines))
     if not _source_matches(target, snippet):
@@ -430,10 +433,75 @@ def parse_function(fn) -> ParsedFunction:
             node.lineno += offset
         if hasattr(node, "end_lineno") and getattr(node, "end_lineno", None) is not None:
             node.end_lineno += offset
+    _plain_parameters(tree, target, filename)
     try:
         all_lines = open(filename, encoding="utf-8").read().splitlines(True)
     except OSError:
         all_lines = [""] * offset + snippet_lines
+    return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
+                          _closure_snapshot(target))
+
+
+def _plain_parameters(tree: gast.FunctionDef, function, filename: str) -> None:
+    """Positional-only, keyword-only and `**kwargs` parameters become ordinary
+    ones, in the order the rest of the compiler numbers parameters (that of
+    `inspect.signature`, *args left out): `def f(x, /, y, *args, scale=1.0,
+    **options)` is compiled as `def f(x, y, scale, options, *args)`, `options`
+    holding the dict Python builds. Calls are bound with the function's own
+    signature (a keyword-only parameter is still passed by name), and the
+    derivative's defaults come from `parameter_defaults`."""
+    args = tree.args
+    if not (args.posonlyargs or args.kwonlyargs or args.kwarg):
+        return
+    params = args.posonlyargs + args.args + args.kwonlyargs
+    signature = inspect.signature(function).parameters
+    trailing = len(parameter_defaults(function) or ()) - (args.kwarg is not None)
+    lost = [p.id for p in params[:len(params) - trailing]
+            if signature[p.id].default is not inspect.Parameter.empty]
+    if lost:
+        # The compiled code has ordinary parameters, whose defaults are the trailing ones.
+        needs = next(p.id for p in params[len(params) - trailing - 1::-1]
+                     if signature[p.id].default is inspect.Parameter.empty)
+        raise UnsupportedSyntaxError(
+            f"the keyword-only parameter '{needs}' without a default after parameters with "
+            f"defaults ({', '.join(lost)})",
+            Location(filename, tree.lineno, tree.col_offset, "", function.__name__),
+            help=f"Give '{needs}' a default, or move it before the parameters with defaults.")
+    args.args = params + ([args.kwarg] if args.kwarg is not None else [])
+    args.posonlyargs, args.kwonlyargs, args.kw_defaults, args.kwarg = [], [], [], None
+    args.defaults = []  # the compiled code takes its defaults from parameter_defaults
+
+
+def parameter_defaults(function):
+    """The defaults of `function`'s parameters in the order the compiler
+    numbers them (see `_plain_parameters`): those of the trailing parameters
+    that all have one; `**kwargs` defaults to an empty dict. None if none.
+
+    Example:
+        >>> def f(x, a=1.0, *, b=2.0): ...
+        >>> parameter_defaults(f)
+        (1.0, 2.0)
+    """
+    code = getattr(function, "__code__", None)
+    if code is None or not (code.co_kwonlyargcount or code.co_flags & inspect.CO_VARKEYWORDS):
+        return getattr(function, "__defaults__", None)
+    values = []
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            continue
+        if parameter.kind is parameter.VAR_KEYWORD:
+            values.append({})
+        else:
+            values.append(parameter.default)
+    trailing = []
+    for value in reversed(values):
+        if value is inspect.Parameter.empty:
+            break
+        trailing.insert(0, value)
+    return tuple(trailing) or None
+
+
+def _closure_snapshot(target) -> dict:
     closure = {}
     if target.__closure__:
         for name, cell in zip(target.__code__.co_freevars, target.__closure__):
@@ -441,4 +509,165 @@ def parse_function(fn) -> ParsedFunction:
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: the enclosing variable is not yet bound
                 pass
-    return ParsedFunction(target, tree, filename, all_lines, target.__globals__, closure)
+    return closure
+
+
+# -- lambdas -----------------------------------------------------------------
+# A lambda has no lines of its own: its code object knows the line it starts
+# on, and (Python >= 3.11) the columns of every instruction. The file is parsed
+# and the lambdas starting on that line are the candidates; the one whose body
+# holds every instruction's position is the lambda (the innermost, for nested
+# ones), and its text must compile to the lambda's own code. Without positions
+# (Python 3.10) the bytecode decides alone: lambdas that compile alike are the
+# same function, whichever of them is taken.
+
+# code object -> the name the lambda is assigned to (`f = lambda x: ...`)
+_LAMBDA_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def readable_name(function) -> str:
+    """A valid identifier for `function` that generated names start from:
+    its `__name__`, or for a lambda the name it is assigned to (`sq = lambda
+    v: ...` gives `sq`), else `lambda` (whose gradient is `lambda_grad`).
+
+    Example:
+        >>> readable_name(lambda x: x)
+        'lambda'
+    """
+    name = getattr(function, "__name__", None) or "function"
+    if name == "<lambda>":
+        code = getattr(function, "__code__", None)
+        return (_LAMBDA_NAMES.get(code) if code is not None else None) or "lambda"
+    if not name.isidentifier():
+        name = "".join(c if c.isalnum() or c == "_" else "_" for c in name).strip("_")
+        name = name if name and name.isidentifier() else "function"
+    return name
+
+
+def _parse_lambda(target) -> tuple:
+    """The lambda `target` as a `def` (its body a `return`), with line and
+    column numbers of the user's file, the file's name and lines."""
+    code = target.__code__
+    filename = inspect.getsourcefile(target) or code.co_filename
+    lines = linecache.getlines(filename, target.__globals__)
+    chosen = _locate_lambda(target, lines)
+    if chosen is None:  # linecache may hold an older text of a file rewritten since
+        linecache.checkcache(filename)
+        lines = linecache.getlines(filename, target.__globals__)
+        chosen = _locate_lambda(target, lines)
+    if chosen is None:
+        if not lines:
+            raise SourceUnavailableError(
+                f"cannot read the source of the lambda defined in {display_path(filename)} "
+                f"at line {code.co_firstlineno}",
+                help="adcompiler needs the function's source text. Lambdas typed at an "
+                "interactive prompt or built with exec() have none: put the lambda in a .py "
+                "file (or a notebook cell), or define the function with `def`.")
+        raise SourceChangedError(
+            f"the lambda at line {code.co_firstlineno} of {display_path(filename)} is not the "
+            "code Python is running: the file changed after the lambda was defined",
+            Location(filename, code.co_firstlineno, 0,
+                     lines[code.co_firstlineno - 1] if code.co_firstlineno <= len(lines) else "",
+                     "<lambda>"),
+            help="Re-import the module (importlib.reload) or run the definition again, "
+            "then call adcompiler again.")
+    node, name = chosen
+    if name:
+        _LAMBDA_NAMES[code] = name
+    from . import nodes  # nodes imports nothing of ours; kept local as above
+    lambda_ = gast.ast_to_gast(node)
+    tree = nodes.function_def(readable_name(target), [], [gast.Return(value=lambda_.body)])
+    tree.args = lambda_.args
+    for built in (tree, tree.body[0]):
+        built.lineno, built.col_offset = node.lineno, node.col_offset
+        built.end_lineno, built.end_col_offset = node.end_lineno, node.end_col_offset
+    _plain_parameters(tree, target, filename)
+    return tree, filename, lines
+
+
+def _locate_lambda(target, lines: list):
+    """(the ast.Lambda node of `target`, the name it is assigned to or
+    None), or None when no lambda of the file compiles to `target`'s code."""
+    code = target.__code__
+    try:
+        module = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    parents = {}
+    candidates = []
+    for parent in ast.walk(module):
+        for child in ast.iter_child_nodes(parent):
+            parents[child] = parent
+            if isinstance(child, ast.Lambda) and child.lineno == code.co_firstlineno:
+                candidates.append(child)
+    candidates = [c for c in candidates if _lambda_compiles_to(c, code)]
+    positions = _instruction_positions(code)
+    if positions and len(candidates) > 1:
+        holding = [c for c in candidates if all(
+            (c.body.lineno, c.body.col_offset) <= (line, column)
+            and (end_line, end_column) <= (c.body.end_lineno, c.body.end_col_offset)
+            for line, column, end_line, end_column in positions)]
+        # Nested lambdas: the innermost body holding all of them is the lambda's own.
+        holding.sort(key=lambda c: (c.body.end_lineno - c.body.lineno,
+                                    c.body.end_col_offset - c.body.col_offset))
+        candidates = holding[:1] or candidates
+    if not candidates:
+        return None
+    if len({ast.dump(c) for c in candidates}) > 1:
+        # Different texts compiling to the same code: never reached in practice
+        # (positions tell lambdas apart from 3.11, bytecode before).
+        raise SourceUnavailableError(
+            f"cannot tell which of the {len(candidates)} lambdas on line {code.co_firstlineno} "
+            f"of {display_path(code.co_filename)} is the one passed",
+            Location(code.co_filename, code.co_firstlineno, candidates[0].col_offset,
+                     lines[code.co_firstlineno - 1], "<lambda>"),
+            help="Put the lambda on a line of its own, or define the function with `def`.")
+    chosen = candidates[0]
+    return chosen, _assigned_name(chosen, parents)
+
+
+def _instruction_positions(code: types.CodeType) -> list:
+    """(line, column, end line, end column) of each instruction of `code`
+    that has a place in the text; none before Python 3.11."""
+    return [(line, column, end_line, end_column) for line, end_line, column, end_column
+            in getattr(code, "co_positions", lambda: ())()
+            if None not in (line, end_line, column, end_column)
+            and (end_line, end_column) > (line, column)]
+
+
+def _lambda_compiles_to(node: ast.Lambda, code: types.CodeType) -> bool:
+    expression = ast.Expression(body=node)
+    try:
+        compiled = compile(expression, code.co_filename, "eval",
+                           flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    inner = next((c for c in compiled.co_consts if isinstance(c, types.CodeType)), None)
+    return inner is not None and _same_code(inner, code)
+
+
+def _assigned_name(node: ast.Lambda, parents: dict) -> str | None:
+    """`f` in `f = lambda ...`, `f, g = lambda ..., lambda ...`, `h(f=lambda ...)`
+    and `{"f": lambda ...}`: the name a reader knows the lambda by."""
+    parent = parents.get(node)
+    name = None
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            name = targets[0].id
+    elif isinstance(parent, ast.Tuple) and isinstance(parents.get(parent), ast.Assign):
+        assign = parents[parent]
+        target = assign.targets[0] if len(assign.targets) == 1 else None
+        if isinstance(target, ast.Tuple) and len(target.elts) == len(parent.elts):
+            element = target.elts[parent.elts.index(node)]
+            name = element.id if isinstance(element, ast.Name) else None
+    elif isinstance(parent, ast.keyword):
+        name = parent.arg
+    elif isinstance(parent, ast.Dict) and node in parent.values:
+        key = parent.keys[parent.values.index(node)]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            name = key.value
+    if name is None or not name.isidentifier() or name.startswith("_"):
+        return None
+    import keyword
+    return None if keyword.iskeyword(name) else name

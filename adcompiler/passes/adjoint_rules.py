@@ -274,7 +274,7 @@ class StatementAdjoints:
         primal_name, adjoint_name = self.ctx.callee(function, active, location, arity)
         stacks = self.ctx.callee_list_params(function, active, location, arity)
         lists = [i for i in active if i in stacks]
-        recorded = nodes.clone(rhs)
+        recorded = bound.generated_call(rhs)
         recorded.func = nodes.name(primal_name)
         recorded.args = [nodes.name(self.stack)] + recorded.args
         self.recorded_calls[id(stmt)] = recorded

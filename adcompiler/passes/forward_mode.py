@@ -249,7 +249,7 @@ class _Forward:
             return [nodes.copy_location(nodes.assign(target, rhs), stmt)]
         jvp_name = self.ctx.callee_jvp(function, active, location, arity)
         # The callee's jvp takes the tangents first, then the call's own arguments.
-        call = nodes.clone(rhs)
+        call = bound.generated_call(rhs)
         call.func = nodes.name(jvp_name)
         call.args = [nodes.name(self.tangent(bound.atom(i).id)) for i in active] + list(call.args)
         zero.discard(target)

@@ -235,6 +235,26 @@ class UserCall:
     #                     length and the positional arguments after it, and `**d`
     star: int | None    # the position where the callee's *args starts, if it takes one
     location: object
+    # The callee's **kwargs, compiled as a parameter holding the dict (source.py),
+    # and the position of that parameter.
+    keywords_param: str | None = None
+    keywords_position: int | None = None
+
+    def generated_call(self, rhs: gast.Call) -> gast.Call:
+        """A copy of the call `rhs` as the callee's generated code takes it: the
+        keywords its **kwargs collects passed as one dict, `h(x, options={'scale': s})`."""
+        call = nodes.clone(rhs)
+        if self.keywords_param is None:
+            return call
+        named = {p.name for p in inspect.signature(self.function).parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        kept = [k for k in call.keywords if k.arg in named]
+        collected = [k for k in call.keywords if k.arg not in named]
+        collected_dict = nodes.parse_expr("{}")
+        collected_dict.keys = [None if k.arg is None else nodes.const(k.arg) for k in collected]
+        collected_dict.values = [k.value for k in collected]
+        call.keywords = kept + [gast.keyword(arg=self.keywords_param, value=collected_dict)]
+        return call
 
     def differentiated(self, carries) -> tuple[tuple, int | None]:
         """The positions of the atoms for which `carries(atom)` holds (those
@@ -255,10 +275,14 @@ class UserCall:
                 "length"
             raise UnsupportedSyntaxError(f"{what} is not supported", self.location,
                                          help="Instead: " + _KNOWN_LENGTH)
-        # The values **kwargs collects share its position: the callee's fence then
-        # refuses a function taking **kwargs that is passed a derivative.
         positions = tuple(p for p, value in sorted(self.arguments.items()) if any(
             carries(atom) for atom in (value.values() if isinstance(value, dict) else [value])))
+        if self.keywords_position in positions:
+            raise UnsupportedSyntaxError(
+                f"a differentiated value passed to {name} through its **{self.keywords_param} "
+                "is not supported", self.location,
+                help=f"Instead: give {name} a parameter of its own for the value "
+                f"(def {self.function.__name__}(..., *, scale)), and pass it by that name.")
         if self.star is None or not any(p >= self.star for p in positions):
             return positions, None
         if self.unplaced:
@@ -299,7 +323,10 @@ def bind_user_call(function, rhs: gast.Call, location) -> UserCall:
             arguments.update((star + k, atom) for k, atom in enumerate(value))
         else:
             arguments[others.index(name)] = value
-    return UserCall(function, arguments, list(unplaced), star, location)
+    keywords = next((p.name for p in signature.parameters.values()
+                     if p.kind is inspect.Parameter.VAR_KEYWORD), None)
+    return UserCall(function, arguments, list(unplaced), star, location, keywords,
+                    None if keywords is None else others.index(keywords))
 
 
 def zero_of(ctx: Context, variable: str) -> gast.AST:

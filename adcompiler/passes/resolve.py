@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes
+from .. import nodes, partials
 from ..source import ParsedFunction
 
 _MISSING = object()
@@ -41,7 +41,7 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
                 if found:
-                    nodes.annotate(node, "value", value)
+                    nodes.annotate(node, "value", _callable(value))
     # Second sweep: every chain's base name is annotated by now.
     for node in gast.walk(tree):
         if isinstance(node, gast.Attribute):
@@ -62,9 +62,14 @@ def _resolve_attribute_chain(node: gast.Attribute) -> None:
         return
     for attribute in reversed(chain):
         if nodes.annotation(attribute, "value", _MISSING) is _MISSING:
-            obj = getattr(obj, attribute.attr, _MISSING)
+            obj = _callable(getattr(obj, attribute.attr, _MISSING))
             if obj is _MISSING:
                 return
             nodes.annotate(attribute, "value", obj)
         else:
             obj = nodes.annotation(attribute, "value")
+
+
+def _callable(value):
+    """A `functools.partial` is called as the function it stands for (partials.py)."""
+    return partials.as_function(value) if partials.is_partial(value) else value

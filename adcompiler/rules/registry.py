@@ -84,6 +84,9 @@ class Rule:
     # check(**some_parameters) raises NoDerivativeRuleError for values the rule
     # does not cover; called when compiling, if those arguments are constants.
     check: object = None
+    # Python functions the templates call by name, besides the runtime helpers
+    # (a custom gradient's vjp and jvp, custom.py): template name -> function.
+    helpers: dict = field(default_factory=dict)
 
     def differentiable_params(self) -> list[str]:
         return [p for p in self.signature.parameters if p in self.adjoint]
@@ -122,14 +125,15 @@ def _parse_signature(text: str, where: str, label: str) -> inspect.Signature:
 RESERVED = {"g", "result"}
 
 
-def _parse_templates(templates: dict, signature, where: str, label: str, mode: str) -> dict:
+def _parse_templates(templates: dict, signature, where: str, label: str, mode: str,
+                     helpers=()) -> dict:
     clashing = RESERVED & set(signature.parameters)
     if clashing:
         raise RuleDefinitionError(
             f"the rule for {label} names a parameter {sorted(clashing)[0]!r}, which templates "
             "reserve for the incoming derivative ('g') or the primitive's output ('result')",
             help=f"Defined at {where}. Rename the parameter in the rule's signature.")
-    allowed = set(signature.parameters) | RESERVED | helper_names()
+    allowed = set(signature.parameters) | RESERVED | helper_names() | set(helpers)
     parsed = {}
     for param, text in templates.items():
         if param not in signature.parameters:
@@ -235,6 +239,13 @@ class RuleTable:
 
 
 _builtin_table: RuleTable | None = None
+
+
+class HasOwnRule:
+    """Base of callables that carry their derivative rule with them
+    (`__adcompiler_rule__`), found before any table: a custom gradient."""
+
+    __adcompiler_rule__: Rule | None = None
 _user_rules: list[Rule] = []
 
 
@@ -249,12 +260,18 @@ def builtin_rules() -> RuleTable:
                        scipy_rules, runtime_rules):
             for rule in module.RULES:
                 table.add(rule)
+        from . import adcompiler_rules  # adcompiler's own functions: ad.stop_gradient
+        for rule in adcompiler_rules.RULES:
+            table.add(rule)
         _builtin_table = table
     return _builtin_table
 
 
 def lookup(function) -> Rule | None:
-    """The rule for `function`: a user-registered one first, then the built-ins."""
+    """The rule for `function`: its own (a custom gradient, custom.py), then a
+    user-registered one, then the built-ins."""
+    if isinstance(function, HasOwnRule) and function.__adcompiler_rule__ is not None:
+        return function.__adcompiler_rule__
     for rule in reversed(_user_rules):
         if rule.function is function:
             return rule
