@@ -291,10 +291,15 @@ def _whole(facts: tuple) -> frozenset:
 
 
 def _join(a: dict, b: dict) -> dict:
+    if a is b:
+        return a
     out = dict(a)
-    for name, (is_, contains) in b.items():
-        old = out.get(name, _EMPTY)
-        out[name] = (old[0] | is_, old[1] | contains)
+    for name, facts in b.items():
+        old = out.get(name)
+        # Most names hold the same facts on both paths (states share them by
+        # reference): skip those, so a join costs no set unions for them.
+        if old is not facts:
+            out[name] = facts if old is None else (old[0] | facts[0], old[1] | facts[1])
     return out
 
 

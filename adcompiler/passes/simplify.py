@@ -17,6 +17,7 @@ block with nothing after them.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import re
 
@@ -52,36 +53,51 @@ def _stores(node) -> set:
             and isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
-def _loads(node, name: str) -> int:
-    return sum(1 for n in gast.walk(node) if isinstance(n, gast.Name)
-               and isinstance(n.ctx, gast.Load) and n.id == name)
-
-
 class _Propagate:
     """Remove `a = b` and read `b` wherever `a` was read, when: `a` is assigned
     nowhere else in the function, every read of `a` follows in the same block,
-    and `b` is not reassigned before the last of them."""
+    and `b` is not reassigned before the last of them.
+
+    Linear in the size of the function (times the nesting depth): the reads
+    and writes of every statement of a block are collected once, as the Name
+    nodes of each name, and kept up to date as reads are renamed."""
 
     def __init__(self, function: gast.FunctionDef):
-        self.function = function
         self.assignments = nodes.assignment_counts(function)
+        # Reads of each name in the function's tree as it stands: a block's
+        # statements leave the tree when the block is done with.
+        self.reads = collections.Counter(
+            n.id for n in gast.walk(function)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
-        out = list(stmts)
-        index = 0
-        while index < len(out):
-            if self._propagate(out, index):
-                del out[index]
+        facts = [_Facts(stmt) for stmt in stmts]
+        # Per name, the positions of the statements reading or writing it.
+        readers, writers = collections.defaultdict(list), collections.defaultdict(list)
+        for position, fact in enumerate(facts):
+            for name in fact.loads:
+                readers[name].append(position)
+            for name in fact.stores:
+                writers[name].append(position)
+        removed = [False] * len(stmts)
+        for index, stmt in enumerate(stmts):
+            if self._propagate(stmts, facts, readers, writers, index):
+                removed[index] = True
+        out = []
+        for index, stmt in enumerate(stmts):
+            # `ds = ds`, left where the source was restored from its own copy.
+            if removed[index] or _self_copy(stmt):
+                for name, loads in facts[index].loads.items():
+                    self.reads[name] -= len(loads)
             else:
-                index += 1
-        # `ds = ds`, left where the source was restored from its own copy.
-        return [s for s in out if not _self_copy(s)]
+                out.append(stmt)
+        return out
 
-    def _propagate(self, stmts: list, index: int) -> bool:
+    def _propagate(self, stmts, facts, readers, writers, index: int) -> bool:
         stmt = stmts[index]
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                 and isinstance(stmt.value, gast.Name)):
@@ -89,24 +105,46 @@ class _Propagate:
         copy, source = stmt.targets[0].id, stmt.value.id
         if self.assignments[copy] != 1 or copy == source:
             return False
-        rest = stmts[index + 1:]
-        readers = [k for k, s in enumerate(rest) if _loads(s, copy)]
-        if not readers or sum(_loads(s, copy) for s in rest) != _loads(self.function, copy):
+        later = [p for p in readers[copy] if p > index and facts[p].loads.get(copy)]
+        if not later or sum(len(facts[p].loads[copy]) for p in later) != self.reads[copy]:
             return False
-        last = readers[-1]
+        last = later[-1]
         # The statement that reads the copy last may reassign the source after
         # reading it (`ds = d_t5`), unless it is a loop or branch. Before it, the
         # source may be given back its own value (`ds = d_t5` again, as reverse
         # mode writes a first adjoint contribution), which becomes `ds = ds`.
-        before_last = rest[:last] + ([] if isinstance(rest[last], gast.Assign) else [rest[last]])
-        if any(source in _stores(s) and not _copies(s, source, copy) for s in before_last):
-            return False
-        for s in rest[:last + 1]:
-            for n in gast.walk(s):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id == copy:
-                    n.id = source
+        end = last if isinstance(stmts[last], gast.Assign) else last + 1
+        for p in writers[source]:
+            if index < p < end and not _copies(stmts[p], source, copy):
+                return False
+        for p in later:
+            loads = facts[p].loads.pop(copy)
+            for n in loads:
+                n.id = source
+            if source not in facts[p].loads:
+                facts[p].loads[source] = []
+                bisect.insort(readers[source], p)
+            facts[p].loads[source].extend(loads)
+            self.reads[copy] -= len(loads)
+            self.reads[source] += len(loads)
         self.assignments[copy] -= 1
         return True
+
+
+class _Facts:
+    """The Name nodes a statement reads, by name, and the names it binds."""
+
+    __slots__ = ("loads", "stores")
+
+    def __init__(self, stmt):
+        self.loads: dict = {}
+        self.stores: set = set()
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    self.loads.setdefault(n.id, []).append(n)
+                elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                    self.stores.add(n.id)
 
 
 def _copies(stmt, target: str, source: str) -> bool:
