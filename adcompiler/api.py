@@ -386,6 +386,7 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
 
 @_methods_too
 def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
+         backend: str = "python",
          has_aux: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
 
@@ -395,6 +396,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
     `has_aux=True`, f returns `(loss, aux)` and the new function returns
     `(gradient of loss, aux)`, aux passed through undifferentiated.
 
+    `backend="numba"` compiles the derivative with numba (docs/numba.md).
+
     Example:
         >>> def f(x):
         ...     return np.sum(x * 2 * x)
@@ -403,11 +406,49 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
         array([4., 8.])
     """
     _check_mode(mode)
+    if backend != "python":
+        return _native(function, "grad", wrt, verbose, backend, mode, has_aux)
     if has_aux:
         return _with_aux(function, "grad", wrt, verbose, mode)
     if mode == "forward":
         return _forward_grad(function, wrt, verbose)
     return _decorator_or_call(function, "grad", wrt, verbose)
+
+
+def _native(function, kind: str, wrt, verbose: bool, backend: str, mode: str,
+            has_aux: bool):
+    """The derivative compiled by another back end than Python (numba_backend.py),
+    cached beside the Python ones under its own key."""
+    if backend != "numba":
+        raise ValueError(f"backend must be 'python' or 'numba', got {backend!r}")
+    if mode != "reverse" or has_aux:
+        raise ValueError("backend='numba' compiles reverse-mode gradients without has_aux; "
+                         "drop mode='forward' / has_aux=True, or use backend='python'")
+    if function is None:
+        return lambda fn: _native(fn, kind, wrt, verbose, backend, mode, has_aux)
+    from . import numba_backend
+    with COMPILE_LOCK:
+        try:
+            positions, as_tuple = _positions(function, wrt)
+            key = (backend, kind, positions, as_tuple)
+            per_function = store.table(function, _CACHE)
+            entry = per_function.get(key)
+            if entry is not None and entry[1].current():
+                return entry[0].function
+            dependencies = Dependencies()
+            with recording(dependencies):
+                generated = numba_backend.build(function, kind, positions, as_tuple)
+        except AdError as err:
+            _point_at_user_code(err)
+            raise
+    compiled = generated.function
+    compiled.__adcompiler__ = generated
+    compiled.__qualname__ = f"{_KIND_NAMES.get(kind, kind)} of {_where(function)} (numba)"
+    compiled._repr_html_ = lambda: derivative_html(generated)
+    per_function[key] = (generated, dependencies)
+    if verbose:
+        print(generated.full_source())
+    return compiled
 
 
 def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):

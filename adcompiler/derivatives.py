@@ -448,6 +448,8 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
         f"adjoint of {parsed.qualname}")
     split.primal_cell.cell_contents = primal_fn
     split.adjoint_cell.cell_contents = adjoint_fn
+    # The numba back end (numba_backend.py) hands each adjoint the state its primal returns.
+    adjoint_fn.__adcompiler_primal__ = primal_fn
     split.sources = [primal_src, adjoint_src]
     split.callees = [key for key in ctx.callees if key != (function, wrt, arity)]
 

@@ -128,6 +128,12 @@ class ComplexValueError(AdError, TypeError):
     differentiated for now."""
 
 
+class NumbaBackendError(AdError, NotImplementedError):
+    """A derivative asked for with `backend="numba"` cannot be compiled by
+    numba (numba is missing, or refuses a construct); the default
+    `backend="python"` differentiates it."""
+
+
 class RuleDefinitionError(AdError, TypeError):
     """A derivative rule is malformed; raised when the rule is registered."""
 

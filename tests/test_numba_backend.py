@@ -1,0 +1,218 @@
+"""grad(f, backend="numba"): the generated derivative compiled by numba agrees
+with torch.autograd in float64, and what numba cannot compile is refused
+with a NumbaBackendError naming the construct."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from adcompiler.errors import NumbaBackendError
+
+pytest.importorskip("numba", reason="backend='numba' needs the optional numba package "
+                    "(pip install 'adcompiler[numba]')")
+
+torch.set_default_dtype(torch.float64)
+
+
+# -- programs, each with its torch twin -----------------------------------------
+
+def scalar_loop(x, y):
+    s = 0.0
+    for i in range(30):
+        s = s + math.sin(x * s + y) * 0.5 + math.exp(-x * y) * 0.1
+    return s
+
+
+def scalar_loop_torch(x, y):
+    s = 0.0
+    for i in range(30):
+        s = s + torch.sin(x * s + y) * 0.5 + torch.exp(-x * y) * 0.1
+    return s
+
+
+def while_with_branches(x, y):
+    s = x
+    n = 0
+    while s < 50.0:
+        if s > 2.0:
+            s = s * y + math.sqrt(s)
+        else:
+            s = s + 1.5 * x
+        n = n + 1
+    return s * n
+
+
+def while_with_branches_torch(x, y):
+    s = x
+    n = 0
+    while s < 50.0:
+        if s > 2.0:
+            s = s * y + torch.sqrt(s)
+        else:
+            s = s + 1.5 * x
+        n = n + 1
+    return s * n
+
+
+def oscillator(y, v, k):
+    return v, -k * y - 0.1 * v
+
+
+def rk4(y0, v0, k):
+    y = y0
+    v = v0
+    h = 0.05
+    for step in range(40):
+        a1, b1 = oscillator(y, v, k)
+        a2, b2 = oscillator(y + 0.5 * h * a1, v + 0.5 * h * b1, k)
+        a3, b3 = oscillator(y + 0.5 * h * a2, v + 0.5 * h * b2, k)
+        a4, b4 = oscillator(y + h * a3, v + h * b3, k)
+        y = y + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+        v = v + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+    return y * y + v
+
+
+def rk4_torch(y0, v0, k):
+    return rk4(y0, v0, k)  # only operators: the same code runs on tensors
+
+
+def array_loop(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + math.sin(x[i] * w) * x[i]
+    return s
+
+
+def array_loop_torch(x, w):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + torch.sin(x[i] * w) * x[i]
+    return s
+
+
+def array_expression(x, y):
+    z = np.tanh(x * y) + x * x
+    return np.sum(z * y)
+
+
+def array_expression_torch(x, y):
+    z = torch.tanh(x * y) + x * x
+    return torch.sum(z * y)
+
+
+CASES = {
+    "scalar loop": (scalar_loop, scalar_loop_torch, (0.3, 0.7), (0, 1)),
+    "while loop with branches": (while_with_branches, while_with_branches_torch,
+                                 (1.0, 1.5), (0, 1)),
+    "RK4 with a helper returning a tuple": (rk4, rk4_torch, (1.0, 0.0, 2.0), (0, 1, 2)),
+    "loop over a small array": (array_loop, array_loop_torch,
+                                (np.array([0.3, -1.2, 0.7]), 0.8), (0, 1)),
+    "small-array expression": (array_expression, array_expression_torch,
+                               (np.array([0.3, -1.2, 0.7]), np.array([1.0, 2.0, 0.5])),
+                               (0, 1)),
+}
+
+
+def torch_gradients(twin, args, wrt):
+    tensors = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in args]
+    out = twin(*tensors)
+    grads = torch.autograd.grad(out, [tensors[i] for i in wrt])
+    return [g.detach().numpy() for g in grads]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_numba_gradient_matches_torch(case):
+    function, twin, args, wrt = CASES[case]
+    gradient = ad.grad(function, wrt=wrt, backend="numba")
+    got = gradient(*args)
+    for value, expected, arg in zip(got, torch_gradients(twin, args, wrt), args):
+        assert np.shape(value) == np.shape(arg)
+        np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_numba_gradient_equals_the_python_derivative_on_numbers_and_ints():
+    gradient = ad.grad(while_with_branches, wrt=(0, 1), backend="numba")
+    for args in [(1.0, 1.5), (3, 2), (0.5, 1.1)]:
+        assert gradient(*args) == pytest.approx(ad.grad(while_with_branches, wrt=(0, 1))(*args),
+                                                rel=1e-12)
+
+
+def test_numba_gradient_is_cached_and_shows_its_typed_stacks():
+    gradient = ad.grad(scalar_loop, wrt=(0, 1), backend="numba")
+    assert ad.grad(scalar_loop, wrt=(0, 1), backend="numba") is gradient
+    shown = ad.source(gradient)
+    assert "_stack_s.append(s)" in shown and "_stack = []" not in shown
+    assert "reversed_range(_range)" in shown
+
+
+def test_numba_gradient_passes_callee_state_as_a_tuple():
+    shown = ad.source(ad.grad(rk4, wrt=(0, 1, 2), backend="numba"))
+    assert "def oscillator_primal(y, v, k):" in shown
+    assert "def oscillator_adjoint(_saved_state, d" in shown
+
+
+def uses_sort(x):
+    return np.sum(np.sort(x) * x)
+
+
+def uses_a_string(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x * float(str(i))
+    return s
+
+
+def test_numba_refuses_a_runtime_helper_it_has_no_version_of():
+    with pytest.raises(NumbaBackendError, match="sort_adjoint.*no numba version") as info:
+        ad.grad(uses_sort, backend="numba")
+    assert "backend='python'" in str(info.value)
+
+
+def test_numba_refuses_what_it_cannot_compile_naming_numba_s_reason():
+    gradient = ad.grad(uses_a_string, backend="numba")
+    with pytest.raises(NumbaBackendError, match="numba cannot compile the derivative of "
+                       "uses_a_string") as info:
+        gradient(0.5)
+    assert "str" in str(info.value) and "backend='python'" in str(info.value)
+    assert ad.grad(uses_a_string)(0.5) == pytest.approx(3.0)
+
+
+LEARNING_RATE = 0.5
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def reads_an_array_global(x):
+    return np.sum(WEIGHTS * x)
+
+
+def test_numba_refuses_module_arrays_it_would_freeze():
+    with pytest.raises(NumbaBackendError, match="WEIGHTS.*frozen copy"):
+        ad.grad(reads_an_array_global, backend="numba")
+
+
+@pytest.mark.parametrize("options", [{"backend": "cuda"}, {"backend": "numba", "mode": "forward"},
+                                     {"backend": "numba", "has_aux": True}])
+def test_unknown_backend_or_option_is_refused(options):
+    with pytest.raises(ValueError):
+        ad.grad(scalar_loop, **options)
+
+
+def scaled_by_a_global(x):
+    return LEARNING_RATE * x * x
+
+
+def test_numba_gradient_reads_a_rebound_global_as_python_does():
+    global LEARNING_RATE
+    gradient = ad.grad(scaled_by_a_global, backend="numba")
+    assert gradient(3.0) == pytest.approx(3.0)
+    LEARNING_RATE = 2.0
+    try:
+        assert gradient(3.0) == pytest.approx(12.0)
+    finally:
+        LEARNING_RATE = 0.5
+    assert gradient(3.0) == pytest.approx(3.0)
