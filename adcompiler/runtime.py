@@ -16,8 +16,8 @@ import numpy as np
 from . import runtime_arrays, runtime_effects, runtime_linalg, runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
-from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
-    sequence_adjoint
+from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
+    is_zero_number, sequence_adjoint
 
 _ndarray = np.ndarray
 _SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
@@ -96,10 +96,10 @@ def sign(x):
 
 def reject_complex(value, what, where):
     """A clear error for complex values, which are not differentiated yet."""
-    if isinstance(value, complex) or (isinstance(value, (_ndarray, np.generic)) and
-                                      value.dtype.kind == "c"):
+    if isinstance(value, complex) or ((isinstance(value, (_ndarray, np.generic)) or
+                                       is_foreign_array(value)) and value.dtype.kind == "c"):
         raise ComplexValueError(
-            f"{what} of {where} is complex ({np.asarray(value).dtype}); adcompiler "
+            f"{what} of {where} is complex ({getattr(value, 'dtype', 'complex')}); adcompiler "
             "differentiates real-valued computations only",
             help="Split the computation into real and imaginary parts (np.real, np.imag "
             "of the inputs, real arithmetic on them), or differentiate with a tool that "
@@ -111,8 +111,9 @@ def scalar_seed(result, where):
     if isinstance(result, float):
         return 1.0
     reject_complex(result, "the result", where)
-    if isinstance(result, (_ndarray, np.generic)):
-        if result.size == 1 and result.ndim == 0:
+    if isinstance(result, (_ndarray, np.generic)) or is_foreign_array(result):
+        # A 0-d dask array (a lazy scalar) seeds a lazy one: nothing is computed.
+        if result.ndim == 0:
             return np.ones_like(result)
         raise NonScalarOutputError(
             f"{where} returns an array of shape {result.shape}; grad needs a scalar output",
@@ -224,20 +225,35 @@ def as_gradient(adjoint, x):
     # complex tangent, in an hvp), which casting to x's dtype would silently drop.
     reject_complex(adjoint, "the derivative with respect to a real argument",
                    "the function (a complex value arose in between)")
-    if isinstance(x, _ndarray):
+    if isinstance(x, _ndarray) and not is_foreign_array(adjoint):
         if x.dtype.kind == "c":
             reject_complex(x, "a differentiated argument", "the function")
         dtype = x.dtype if x.dtype.kind in "fc" else np.float64
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
             return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
         return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
-    if isinstance(x, np.generic):
+    if isinstance(x, np.generic) and not is_foreign_array(adjoint):
         reject_complex(x, "a differentiated argument", "the function")
         return x.dtype.type(adjoint) if x.dtype.kind in "fc" else float(adjoint)
     reject_complex(x, "a differentiated argument", "the function")
+    if is_foreign_array(adjoint) or is_foreign_array(x):
+        return _foreign_gradient(adjoint, x)
     if isinstance(x, (float, int)):
         return float(adjoint)
     return adjoint
+
+
+def _foreign_gradient(adjoint, x):
+    """A gradient of x's shape and float dtype that stays lazy (dask) or on the
+    device (CuPy): reached through a dask array, even the derivative of a NumPy
+    argument is a dask array, computed when the user chooses."""
+    dtype = x.dtype if getattr(x, "dtype", None) is not None and x.dtype.kind == "f" \
+        else np.dtype(np.float64)
+    if not is_foreign_array(adjoint):  # a zero, or a NumPy part of a dask argument's
+        return np.zeros_like(x, dtype=dtype) + adjoint
+    if adjoint.shape != np.shape(x):
+        adjoint = np.broadcast_to(adjoint, np.shape(x)).copy()
+    return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
 
 
 def sum_adjoint(g, a, axis, keepdims):
@@ -248,6 +264,9 @@ def sum_adjoint(g, a, axis, keepdims):
     if axis is None and np.ndim(g) == 0:
         # A full reduction: a filled array is cheaper than a broadcast view.
         dtype = a.dtype if isinstance(a, _ndarray) and a.dtype.kind == "f" else float
+        if is_foreign_array(g) or is_foreign_array(a):
+            # np.full would compute a lazy g; zeros like `a` keep a's chunks.
+            return np.zeros_like(a, dtype=a.dtype if a.dtype.kind == "f" else float) + g
         return np.full(shape, g, dtype=dtype)
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -289,6 +308,10 @@ def getitem_adjoint(g, x, index):
         return sequence_adjoint(pieces, x)
     dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind == "f" \
         else np.float64
+    if is_foreign_array(g) or is_foreign_array(x):
+        like = x if is_foreign_array(x) else g  # a dask x's adjoint keeps its chunks
+        zeros = np.zeros_like(x, dtype=float) if like is x else np.zeros(np.shape(x), like=g)
+        return runtime_arrays.foreign_add_at(zeros, index, g)
     out = np.zeros(np.shape(x), dtype=dtype)
     np.add.at(out, index, g)
     return out
@@ -309,6 +332,9 @@ def setitem(x, index, value):
         return tuple(updated)
     if isinstance(x, (dict, list)):
         updated = type(x)(x)
+    elif is_foreign_array(x):
+        # A new dask array (its graph is shared, nothing is computed) or CuPy copy.
+        updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
     else:
         keep = isinstance(x, _ndarray) and x.dtype.kind == "f"
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(value, float))

@@ -24,6 +24,70 @@ def is_zero_number(x) -> bool:
     return isinstance(x, (int, float)) and x == 0
 
 
+def is_foreign_array(x) -> bool:
+    """An array of another library that NumPy's functions dispatch to through
+    `__array_function__` (a dask or CuPy array). Helpers keep it as it is:
+    np.asarray would compute a lazy dask array, or copy a CuPy one to the host.
+
+        >>> is_foreign_array(np.ones(2)), is_foreign_array(2.0)
+        (False, False)
+    """
+    return (not isinstance(x, (np.ndarray, np.generic)) and hasattr(x, "shape")
+            and hasattr(type(x), "__array_function__"))
+
+
+def foreign_add_at(fresh, index, value):
+    """`np.add.at(fresh, index, value)` for a new dask or CuPy array `fresh`,
+    returned. CuPy has ufunc.at; dask has only `x[index] = v`, which is the
+    same where no position repeats, so repeated integer indices (and indices
+    that are themselves lazy arrays) are refused rather than summed wrongly.
+
+        >>> foreign_add_at(np.zeros(3), [0, 2], 1.0)
+        array([1., 0., 1.])
+    """
+    try:
+        np.add.at(fresh, index, value)
+        return fresh
+    except TypeError:
+        pass  # dask: no ufunc.at
+    if isinstance(index, (list, np.ndarray)) and np.ndim(index) == 1 and \
+            np.asarray(index).dtype.kind in "iu" and len(index):
+        return _add_rows_in_rounds(fresh, np.asarray(index), value)
+    parts = index if isinstance(index, tuple) else (index,)
+    integer_parts = [np.asarray(p) for p in parts if isinstance(p, (list, np.ndarray))
+                     and np.asarray(p).dtype.kind in "iu"]
+    positions = (np.stack([p.ravel() for p in np.broadcast_arrays(*integer_parts)], axis=1)
+                 if integer_parts else np.empty((0, 1)))
+    if (any(is_foreign_array(p) or p is None for p in parts)
+            or len(np.unique(positions, axis=0)) < len(positions)):
+        raise NoDerivativeRuleError(
+            f"the derivative of indexing a {type(fresh).__name__} with {index!r} would "
+            "add values at repeated positions (np.add.at), which this array library "
+            "does not provide",
+            help="Index with slices, integers or integer arrays without repeats (and "
+            "without None), or compute the index's value as a NumPy array first.")
+    fresh[index] = fresh[index] + value
+    return fresh
+
+
+def _add_rows_in_rounds(fresh, rows, value):
+    """fresh[rows] += value with repeated rows adding up, by `x[i] = v` only:
+    round r writes the r-th occurrence of each row (as many rounds as the most
+    repeated row has occurrences, one for an index without repeats)."""
+    rows = np.where(rows < 0, rows + fresh.shape[0], rows)
+    value = np.broadcast_to(value, rows.shape + tuple(fresh.shape[1:]))
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, len(rows)])
+    occurrence = np.empty(len(rows), dtype=np.int64)
+    occurrence[order] = np.arange(len(rows)) - np.repeat(starts, counts)
+    for round_ in range(int(counts.max())):
+        chosen = np.flatnonzero(occurrence == round_)
+        fresh[rows[chosen]] = fresh[rows[chosen]] + value[chosen]
+    return fresh
+
+
 def _entry_sums(entries, other):
     """Entry-by-entry sums of two sequence adjoints (None is a zero entry; a
     plain 0 is a zero of the whole sequence)."""
@@ -168,13 +232,15 @@ def reduce_to_shape(g, shape):
     # (a bias added at every step of an RNN).
     g_shape = g.shape if type(g) is np.ndarray else np.shape(g)
     extra = len(g_shape) - len(shape)
+    # np.sum dispatches to a dask or CuPy g, which ufunc.reduce does not.
+    add_reduce = np.add.reduce if type(g) is np.ndarray else np.sum
     if extra > 0:
-        g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+        g = add_reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
         g_shape = g_shape[extra:]
     if 1 in shape:
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and g_shape[i] != 1)
         if axes:
-            g = np.add.reduce(g, axis=axes, keepdims=True)
+            g = add_reduce(g, axis=axes, keepdims=True)
     return g
 
 

@@ -16,8 +16,17 @@ import types
 import numpy as np
 
 from .errors import SharedMemoryError
+from .runtime_arrays import foreign_add_at, is_foreign_array
 
 _ndarray = np.ndarray
+
+
+def _has_views(x) -> bool:
+    """Whether x is an array whose slices can share its memory: NumPy's, or a
+    strided array of another library (CuPy). A dask array's slice is a new lazy
+    array that a later write into the base does not change: not a view."""
+    return isinstance(x, _ndarray) or (is_foreign_array(x) and hasattr(x, "strides")
+                                       and hasattr(x, "base"))
 
 
 def add_at(a, index, value):
@@ -27,6 +36,8 @@ def add_at(a, index, value):
         >>> add_at(np.zeros(3), [0, 0, 2], 1.0)
         array([2., 0., 1.])
     """
+    if is_foreign_array(a):
+        return foreign_add_at(a.astype(np.result_type(a.dtype, float)), index, value)
     updated = np.array(a, dtype=np.result_type(a, value, float) if not isinstance(a, _ndarray)
                        or a.dtype.kind != "f" else a.dtype)
     np.add.at(updated, index, value)
@@ -55,7 +66,9 @@ def _shares(updated, other) -> bool:
     """Whether `other` sees a change made in place to `updated`."""
     if updated is other:
         return True
-    if isinstance(updated, _ndarray) and isinstance(other, _ndarray):
+    # Both NumPy's, or both another library's (CuPy, through np.shares_memory).
+    if _has_views(updated) and _has_views(other) and (
+            isinstance(updated, _ndarray) == isinstance(other, _ndarray)):
         try:
             return bool(np.shares_memory(updated, other, max_work=10_000))
         except np.exceptions.TooHardError:
@@ -102,8 +115,8 @@ def is_view_of(base, derived, how) -> bool:
     copy, not a scalar), or an element object of a list, tuple or dict."""
     if derived is base or how == "copy":
         return derived is base
-    if isinstance(base, _ndarray):
-        return isinstance(derived, _ndarray) and _shares(derived, base)
+    if _has_views(base):
+        return _has_views(derived) and _shares(derived, base)
     if not isinstance(base, (list, tuple, dict)):
         return False
     if isinstance(derived, (list, tuple, dict)):
@@ -120,12 +133,12 @@ def reads_change(base, derived, is_view, changed, element, element_in_place) -> 
     written array does; of a container's entries, only the changed object."""
     if not is_view:
         return False
-    if isinstance(base, _ndarray) and derived is not base:
+    if _has_views(base) and derived is not base:
         return True
     if derived is changed or (element_in_place and derived is element):
         return True
     for old in (changed, element if element_in_place else None):
-        if isinstance(old, _ndarray) and (_shares(old, derived) or _shares(derived, old)):
+        if _has_views(old) and (_shares(old, derived) or _shares(derived, old)):
             # Shared along another path (a view held by one container of an array
             # held by another): reading it again from this base would not see it.
             raise SharedMemoryError(
