@@ -81,6 +81,8 @@ class Context:
     # same and tangent_only -> jvp name
     callees: dict = field(default_factory=dict)
     jvp_callees: dict = field(default_factory=dict)
+    # id of a Python function a rule's template calls (custom.py) -> its name
+    rule_helpers: dict = field(default_factory=dict)
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
@@ -112,6 +114,16 @@ class Context:
             self.aliases[name] = alias
             self.cells[alias] = types.CellType(HELPER_OBJECTS[name])
         return self.aliases[name]
+
+    def rule_helper(self, function) -> str:
+        """The name generated code uses for a Python function that a rule's
+        template calls (a custom gradient's vjp): its own name when free."""
+        if id(function) not in self.rule_helpers:
+            name = self.namer.fresh(getattr(function, "__name__", "rule_helper"))
+            self.namer.pin(name)
+            self.cells[name] = types.CellType(function)
+            self.rule_helpers[id(function)] = name
+        return self.rule_helpers[id(function)]
 
     def callee(self, function, wrt: tuple, location, arity=None) -> tuple[str, str]:
         """Names, in the code being generated, of the split derivative of a

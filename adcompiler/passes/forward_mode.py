@@ -29,6 +29,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
+from ..errors import NoDerivativeRuleError
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, \
@@ -219,6 +220,13 @@ class _Forward:
                 bindings["g"] = nodes.name(self.tangent(atom.id))
             else:
                 continue
+            if param not in operation.rule.tangent:
+                raise NoDerivativeRuleError(
+                    f"{operation.rule.name} has a reverse-mode derivative only (a vjp), and "
+                    "forward mode needs its Jacobian-vector product",
+                    self.ctx.parsed.location(stmt),
+                    help="Give it one (ad.custom_gradient(vjp=..., jvp=...)), or use reverse "
+                    "mode: ad.grad, ad.vjp, and for a Hessian grad of grad.")
             terms.append(instantiate(operation.rule.tangent[param], bindings, self.ctx))
             contributors.add(param)
         if not terms:

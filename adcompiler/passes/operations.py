@@ -57,6 +57,9 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
     class _Substitute(gast.NodeTransformer):
         def visit_Name(self, node):
             if node.id in bindings:
+                helper = nodes.annotation(bindings[node.id], "rule_helper")
+                if helper is not None:  # a function the rule calls (Rule.helpers)
+                    return nodes.name(ctx.rule_helper(helper))
                 return nodes.clone(bindings[node.id])
             if node.id in registry.helper_names() and node.id not in ("True", "False", "None"):
                 return nodes.name(ctx.helper(node.id))
@@ -192,6 +195,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             location, help="Call it with the arguments the rule names.")
     bindings = {name: index_expression(atom) if primitive is operator.getitem and
                 name == "index" else atom for name, atom in bound.items()}
+    for name, helper in rule.helpers.items():
+        bindings[name] = nodes.name(name)
+        nodes.annotate(bindings[name], "rule_helper", helper)
     return Operation("rule", rule, primitive, bound, bindings)
 
 
