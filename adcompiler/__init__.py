@@ -15,6 +15,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
                      SeedShapeError, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError, WrtError)
 from .errors import CallConventionError, SharedMemoryError
+from .errors import MemoryBudgetError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 from .custom import custom_gradient, stop_gradient
@@ -27,6 +28,7 @@ __all__ = [
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
     "SharedMemoryError", "CallConventionError", "ComplexValueError",
+    "MemoryBudgetError",
     "show",
     "stop_gradient", "custom_gradient",
 ]

@@ -24,6 +24,7 @@ from .errors import (AdError, CallConventionError, Location, NotAFunctionError, 
                      SourceUnavailableError, WrtError)
 from .source import display_path, readable_name
 from .rules import registry
+from .runtime_checkpoint import parse_memory
 from .display import derivative_html
 from .passes.activity import is_user_function
 
@@ -133,10 +134,10 @@ def _positions(function, wrt) -> tuple[tuple, bool]:
     return tuple(positions), as_tuple
 
 
-def _derivative(function, kind: str, wrt, verbose: bool):
+def _derivative(function, kind: str, wrt, verbose: bool, memory: int | None = None):
     with COMPILE_LOCK:
         try:
-            return _compiled(function, kind, wrt, verbose)
+            return _compiled(function, kind, wrt, verbose, memory)
         except AdError as err:
             _point_at_user_code(err)
             raise
@@ -160,9 +161,9 @@ def _point_at_user_code(err: AdError) -> None:
     err.args = (err._format(),)
 
 
-def _compiled(function, kind: str, wrt, verbose: bool):
+def _compiled(function, kind: str, wrt, verbose: bool, memory: int | None = None):
     positions, as_tuple = _positions(function, wrt)
-    key = (kind, positions, as_tuple)
+    key = (kind, positions, as_tuple) + ((memory,) if memory is not None else ())
     per_function = store.table(function, _CACHE)
     entry = per_function.get(key)
     if entry is not None and entry[1].current():
@@ -172,7 +173,7 @@ def _compiled(function, kind: str, wrt, verbose: bool):
         if kind in ("jvp", "tangent"):
             generated = forward_backend.build_jvp(function, positions, kind == "tangent")
         else:
-            generated = derivatives.build(function, kind, positions, as_tuple)
+            generated = derivatives.build(function, kind, positions, as_tuple, memory=memory)
     compiled = generated.function
     compiled.__adcompiler__ = generated
     # What Python names in its own errors (a missing argument): the derivative
@@ -387,7 +388,7 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
 @_methods_too
 def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
          backend: str = "python",
-         has_aux: bool = False):
+         has_aux: bool = False, memory=None):
     """The gradient of a scalar-valued function, as a new Python function.
 
     `wrt` is a parameter position or name, or a tuple of them (the gradient
@@ -397,6 +398,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
     `(gradient of loss, aux)`, aux passed through undifferentiated.
 
     `backend="numba"` compiles the derivative with numba (docs/numba.md).
+    With `memory="256MB"` (or bytes), loops are checkpointed to keep what
+    the gradient records within that budget (docs/memory.md).
 
     Example:
         >>> def f(x):
@@ -406,6 +409,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
         array([4., 8.])
     """
     _check_mode(mode)
+    if memory is not None:
+        return _with_memory(function, "grad", wrt, verbose, memory, mode, has_aux, backend)
     if backend != "python":
         return _native(function, "grad", wrt, verbose, backend, mode, has_aux)
     if has_aux:
@@ -473,26 +478,44 @@ def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):
                                                     _where(function)))
 
 
+def _with_memory(function, kind: str, wrt, verbose: bool, memory, mode="reverse",
+                 has_aux=False, backend="python"):
+    """The reverse-mode derivative `kind` with its loops checkpointed within
+    `memory` (bytes, or a string such as "256MB"): see docs/memory.md."""
+    budget = parse_memory(memory)
+    if mode != "reverse" or has_aux or backend != "python":
+        raise ValueError("memory= applies to reverse mode in Python without has_aux; drop "
+                         + ("mode='forward'" if mode != "reverse" else
+                            "has_aux=True" if has_aux else f"backend={backend!r}")
+                         + " or memory=")
+    if function is None:
+        return lambda fn: _derivative(fn, kind, wrt, verbose, budget)
+    return _derivative(function, kind, wrt, verbose, budget)
+
+
 def _check_mode(mode):
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
 
 
 @_methods_too
-def value_and_grad(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False):
+def value_and_grad(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False,
+                   memory=None):
     """Like `grad`, but the new function returns `(f(*args), gradient)`; with
     `has_aux=True`, `((loss, aux), gradient)`.
 
     Example:
         >>> loss, dw = value_and_grad(f)(w)   # doctest: +SKIP
     """
+    if memory is not None:
+        return _with_memory(function, "value_and_grad", wrt, verbose, memory, has_aux=has_aux)
     if has_aux:
         return _with_aux(function, "value_and_grad", wrt, verbose)
     return _decorator_or_call(function, "value_and_grad", wrt, verbose)
 
 
 @_methods_too
-def vjp(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False):
+def vjp(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False, memory=None):
     """The vector-Jacobian product: the new function takes `(primals, seed)`,
     a tuple of f's arguments and a seed shaped like f's result, and returns
     the gradient of `sum(f(*primals) * seed)`, i.e. Jᵀ·seed, like torch's
@@ -509,12 +532,15 @@ def vjp(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False):
         array([ 0.25, -0.25])
     """
     if function is None:
-        return lambda fn: vjp(fn, wrt, verbose=verbose, has_aux=has_aux)
+        return lambda fn: vjp(fn, wrt, verbose=verbose, has_aux=has_aux, memory=memory)
+    if memory is not None and has_aux:
+        _with_memory(function, "vjp", wrt, verbose, memory, has_aux=True)
     if has_aux:
         return _with_aux(function, "vjp", wrt, verbose)
     positions, as_tuple = _positions(function, wrt)
-    inner = _derivative(function, "vjp", wrt, verbose)
-    return _wrapper(function, ("vjp", positions, as_tuple), (inner,),
+    budget = None if memory is None else parse_memory(memory)
+    inner = _derivative(function, "vjp", wrt, verbose, budget)
+    return _wrapper(function, ("vjp", positions, as_tuple, budget), (inner,),
                     lambda: _Convention(inner, function, "vjp"))
 
 
@@ -768,7 +794,8 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
 
 
 @_methods_too
-def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False):
+def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
+             memory=None):
     """The full Jacobian of `function`: one forward sweep per input entry
     (`mode="forward"`) or one reverse sweep per output entry
     (`mode="reverse"`). For an array argument and an array result it is
@@ -787,12 +814,15 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
     """
     _check_mode(mode)
     positions, as_tuple = _positions(function, wrt)
+    budget = None if memory is None else parse_memory(memory)
+    if mode == "forward" and memory is not None:
+        raise ValueError("memory= applies to mode='reverse'; forward mode records nothing")
     if mode == "forward":
         inner = _derivative(function, "jvp", wrt, verbose)
         return _wrapper(function, ("forward jacobian", positions, as_tuple), (inner,),
                         lambda: _make_forward_jacobian(function, inner, positions, as_tuple))
-    inner = _derivative(function, "vjp", wrt, verbose)
-    return _wrapper(function, ("reverse jacobian", positions, as_tuple), (inner,),
+    inner = _derivative(function, "vjp", wrt, verbose, budget)
+    return _wrapper(function, ("reverse jacobian", positions, as_tuple, budget), (inner,),
                     lambda: _make_reverse_jacobian(function, inner, positions, as_tuple))
 
 

@@ -42,7 +42,8 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     line numbers are (the user's file, or generated code differentiated
     again): `user_line` maps the generated text back to it.
     """
-    free = sorted(name for name in cells if name in _loaded_names(function))
+    loaded = _loaded_names(function)
+    free = sorted(name for name in cells if name in loaded)
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
     text = to_source(nodes.module([scope]))
     # What the user is shown is the compiled text itself, dedented: printing the
@@ -153,4 +154,4 @@ def _release(filename: str) -> None:
 
 
 def _loaded_names(function: gast.FunctionDef) -> set[str]:
-    return {n.id for n in gast.walk(function) if isinstance(n, gast.Name)}
+    return {n.id for n in nodes.name_nodes(function)}

@@ -123,17 +123,19 @@ def _finish(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=
                             ctx.cells, argdefs, source=_source(ctx.parsed))
 
 
-def build(function, kind: str, wrt: tuple, as_tuple: bool = False) -> GeneratedDerivative:
+def build(function, kind: str, wrt: tuple, as_tuple: bool = False,
+          memory: int | None = None) -> GeneratedDerivative:
     """Compile the `kind` derivative of `function` with respect to positions `wrt`;
     the gradients come back as a tuple when `as_tuple` (the user gave a tuple).
+    With `memory` (bytes), its loops are checkpointed within that budget.
 
     An elementwise program (see passes/kinds.py) gets two variants behind a
     dispatcher: one for Python numbers, free of broadcasting, and the general one.
     """
-    general = _build_variant(function, kind, wrt, as_tuple, numbers=False)
+    general = _build_variant(function, kind, wrt, as_tuple, numbers=False, memory=memory)
     if not general.elementwise:
         return general.finish(None)
-    numbers = _build_variant(function, kind, wrt, as_tuple, numbers=True)
+    numbers = _build_variant(function, kind, wrt, as_tuple, numbers=True, memory=memory)
     return _dispatch(function, kind, wrt, general, numbers)
 
 
@@ -207,7 +209,8 @@ def _dispatch(function, kind, wrt, general: _Variant, numbers: _Variant):
                                [fast.source, slow.source] + slow.callee_sources)
 
 
-def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: bool) -> _Variant:
+def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: bool,
+                   memory: int | None = None) -> _Variant:
     front = front_end(function, wrt)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
@@ -223,7 +226,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     value = ctx.namer.fresh("value") if kind == "value_and_grad" else None
     active = activity.active
     lists = activity.lists & active
-    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt})
+    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt}, memory)
 
     # A list that only some paths create still gets an adjoint (of nothing);
     # a value that only some paths bind and the adjoint sweep reads (to shape a

@@ -134,6 +134,11 @@ class NumbaBackendError(AdError, NotImplementedError):
     `backend="python"` differentiates it."""
 
 
+class MemoryBudgetError(AdError, MemoryError):
+    """A derivative run with `memory=` cannot keep a loop within the budget:
+    one iteration's recording and one snapshot of its state do not fit."""
+
+
 class RuleDefinitionError(AdError, TypeError):
     """A derivative rule is malformed; raised when the rule is registered."""
 

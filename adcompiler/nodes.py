@@ -172,8 +172,37 @@ def is_atom(node: gast.AST) -> bool:
 
 
 def clone(node):
-    """Deep copy of a tree, sharing nothing mutable with the original."""
-    return copy.deepcopy(node)
+    """Deep copy of a tree, sharing nothing mutable with the original.
+
+    What `copy.deepcopy` gives, several times faster (compilers clone often):
+    nodes, lists and annotations are copied here, values that cannot change
+    (names, numbers, strings) are shared, and anything else is deep-copied."""
+    return _clone(node, {})
+
+
+_IMMUTABLE = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+
+
+def _clone(value, memo: dict):
+    if isinstance(value, _IMMUTABLE):
+        return value
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, gast.AST):
+        copied = value.__class__.__new__(value.__class__)
+        memo[id(value)] = copied
+        copied.__dict__.update({key: _clone(item, memo) for key, item in value.__dict__.items()})
+    elif type(value) is list:
+        copied = []
+        memo[id(value)] = copied
+        copied.extend(_clone(item, memo) for item in value)
+    elif isinstance(value, _Annotations):
+        copied = _Annotations(value)
+        memo[id(value)] = copied
+    else:
+        copied = copy.deepcopy(value, memo)
+    return copied
 
 
 def parameters(function: gast.FunctionDef) -> list[str]:
@@ -189,14 +218,28 @@ def call_arguments(call: gast.Call) -> list:
         [k.value for k in call.keywords]
 
 
+def name_nodes(tree: gast.AST):
+    """Every Name node in `tree`, in no particular order: what `gast.walk`
+    finds, several times faster (analyses ask this of every statement)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, gast.Name):
+            yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, gast.AST))
+            elif isinstance(value, gast.AST) and not isinstance(value, gast.expr_context):
+                stack.append(value)
+
+
 def names_loaded(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
 
 
 def names_stored(node: gast.AST) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Param))}
+    return {n.id for n in name_nodes(node) if isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
 def names_mutated(node: gast.AST) -> set[str]:
@@ -230,8 +273,8 @@ def list_method(rhs: gast.AST, name: str) -> bool:
 
 def assignment_counts(tree: gast.AST) -> "collections.Counter":
     """How many times each name is bound in `tree` (parameters included)."""
-    return collections.Counter(n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
-                               and isinstance(n.ctx, (gast.Store, gast.Param)))
+    return collections.Counter(n.id for n in name_nodes(tree)
+                               if isinstance(n.ctx, (gast.Store, gast.Param)))
 
 
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:

@@ -40,13 +40,20 @@ class Activity:
     lists: set = field(default_factory=set)   # variables holding lists (see list_variables)
     stacks: set = field(default_factory=set)  # lists appended to, popped or passed on
     tuples: set = field(default_factory=set)  # variables that may hold tuples
+    _active: tuple = field(default=(None, frozenset()), repr=False, compare=False)
 
     @property
-    def active(self) -> set:
-        return self.varied & self.useful
+    def active(self) -> frozenset:
+        # Asked for every statement: computed again only when a set grew or
+        # was replaced (the analysis only ever adds to them).
+        key = (id(self.varied), len(self.varied), id(self.useful), len(self.useful))
+        if self._active[0] != key:
+            self._active = (key, frozenset(self.varied & self.useful))
+        return self._active[1]
 
     def is_active(self, atom) -> bool:
-        return isinstance(atom, gast.Name) and atom.id in self.active
+        return isinstance(atom, gast.Name) and atom.id in self.varied and \
+            atom.id in self.useful
 
     def is_active_list(self, atom) -> bool:
         """An active variable holding a list: its derivative is a list of the

@@ -42,7 +42,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from . import adjoint_rules
+from . import adjoint_rules, checkpoint
 from ..rules import registry
 from .activity import Activity
 from .anf import primitive_of
@@ -83,11 +83,16 @@ class ReverseCode:
 
 class _Reverse:
     def __init__(self, function: gast.FunctionDef, ctx: Context, activity: Activity,
-                 stack: str):
+                 stack: str, budget: int | None = None):
         self.function = function
         self.ctx = ctx
         self.activity = activity
         self.stack = stack
+        # With a memory budget, the outermost loops are checkpointed (checkpoint.py).
+        self.budget = budget
+        self.to_checkpoint = {id(loop) for loop in checkpoint.outermost_loops(function)} \
+            if budget is not None else set()
+        self.checkpointed: dict[int, checkpoint.CheckpointedLoop] = {}
         self.slots: dict[int, Slot] = {}
         self.controls: dict[int, Control] = {}
         self.recorded_calls: dict[int, gast.AST] = {}
@@ -172,6 +177,11 @@ class _Reverse:
             node = nodes.for_(stmt.target.id, reverse_iter, body)
         self.controls[id(stmt)] = control
         nodes.annotate(node, "control", control)
+        if id(stmt) in self.to_checkpoint:
+            # The adjoint sweep runs iterations again: what they read and the
+            # loop does not bind must hold the values it held in the loop.
+            control.header_reads |= nodes.names_loaded(stmt) - nodes.names_stored(stmt)
+            nodes.annotate(node, "checkpoint", stmt)
         code = before + [nodes.copy_location(node, stmt)]
         if isinstance(stmt, gast.For):
             slot = Slot(stmt.target.id)
@@ -226,7 +236,12 @@ class _Reverse:
             target = stmt.targets[0].id
             out = self._save(stmt, target, defined, maybe)
             value = self.recorded_calls.get(id(stmt), stmt.value)
-            out.append(nodes.copy_location(nodes.assign(target, value), stmt))
+            assign = nodes.copy_location(nodes.assign(target, value), stmt)
+            if value is not stmt.value:
+                # A checkpointed loop's recomputation without recording calls
+                # the user's function itself.
+                nodes.annotate(assign, "plain_value", stmt.value)
+            out.append(assign)
             defined.add(target)
             maybe.add(target)
             return out
@@ -257,6 +272,12 @@ class _Reverse:
             body = self.primal_block(stmt.body, body_defined, body_maybe)
             self.enclosing_stored, self.invariant = outer, outer_invariant
             maybe |= assigned
+            if id(stmt) in self.to_checkpoint:
+                loop = nodes.for_(stmt.target.id, stmt.iter, body) \
+                    if isinstance(stmt, gast.For) else nodes.while_(stmt.test, body)
+                self.checkpointed[id(stmt)] = checkpoint.make_loop(self.ctx, stmt, defined)
+                nodes.annotate(loop, "checkpoint_primal", (stmt, control))
+                return out + [nodes.copy_location(loop, stmt)]
             if isinstance(stmt, gast.While):
                 out.append(self._placeholder(trips_start=control))
                 body.append(self._placeholder(trips_step=control))
@@ -350,6 +371,17 @@ class _Reverse:
         control = anno.get("control")
         if control is not None and not control.live:
             return []
+        if "checkpoint_primal" in anno and anno["checkpoint_primal"][1].live:
+            stmt.body = self.materialise(stmt.body) or [gast.Pass()]
+            counters = {c.counter for c in self.controls.values() if c.counter}
+            checkpointed = self.checkpointed[id(anno["checkpoint_primal"][0])]
+            checkpoint.refuse_unrepeatable(checkpointed.loop, self.ctx)
+            return checkpoint.primal_code(self.ctx, checkpointed, stmt, self.stack, counters,
+                                          self.budget)
+        if "checkpoint" in anno:
+            body = self.materialise(stmt.body)
+            return checkpoint.adjoint_code(self.ctx, self.checkpointed[id(anno["checkpoint"])],
+                                           body, self.stack)
         if control is not None and control.kind == "for":
             if control.target not in self._reads:
                 stmt.target = nodes.name("_", "store")
@@ -397,18 +429,20 @@ def _accumulate_in_place(stmt, owned: set):
 
 
 def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack: str,
-            final_reads: set) -> ReverseCode:
+            final_reads: set, memory: int | None = None) -> ReverseCode:
     """Build both sweeps of `function`.
 
     Where the adjoint sweep starts, every active variable's adjoint is zero
     but the returned one's (the seed) and the lists' (they mirror the lists,
     see `list_mirror`); `final_reads` are primal variables the code after the
-    adjoint sweep reads (the parameters, to shape their gradients).
+    adjoint sweep reads (the parameters, to shape their gradients). With
+    `memory` (bytes), the outermost loops are checkpointed to keep their
+    recording within it (checkpoint.py).
     """
     returned = function.body[-1].value
     zero_at_end = activity.active - activity.lists - (
         {returned.id} if activity.is_active(returned) else set())
-    walker = _Reverse(function, ctx, activity, stack)
+    walker = _Reverse(function, ctx, activity, stack, memory)
     walker.enclosing_stored, walker.invariant = set(), set()
     # Parameters count: a parameter overwritten in a loop had a value before it.
     walker.assignment_counts = nodes.assignment_counts(function)
@@ -417,9 +451,12 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     primal = walker.primal_block(function.body, defined, set(defined))
     reads = walker.decide(adjoint, final_reads)
     walker._reads = reads
+    primal, adjoint = walker.materialise(primal), walker.materialise(adjoint)
+    # A snapshot reads the loop-carried state, bound or not before the loop.
     prebind = sorted({s.variable for s in walker.slots.values()
-                      if s.live and not s.defined})
+                      if s.live and not s.defined} |
+                     {v for c in walker.checkpointed.values() for v in c.state
+                      if v not in c.defined})
     uses_stack = any(s.live for s in walker.slots.values()) or any(
         c.live for c in walker.controls.values()) or bool(walker.recorded_calls)
-    return ReverseCode(walker.materialise(primal), walker.materialise(adjoint), uses_stack,
-                       prebind, reads, zero_at_start, defined)
+    return ReverseCode(primal, adjoint, uses_stack, prebind, reads, zero_at_start, defined)

@@ -49,8 +49,7 @@ def _clean_block(stmts: list) -> list:
 
 
 def _stores(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Param))}
+    return nodes.names_stored(node)
 
 
 class _Propagate:
@@ -67,8 +66,7 @@ class _Propagate:
         # Reads of each name in the function's tree as it stands: a block's
         # statements leave the tree when the block is done with.
         self.reads = collections.Counter(
-            n.id for n in gast.walk(function)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+            n.id for n in nodes.name_nodes(function) if isinstance(n.ctx, gast.Load))
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
@@ -139,12 +137,11 @@ class _Facts:
     def __init__(self, stmt):
         self.loads: dict = {}
         self.stores: set = set()
-        for n in gast.walk(stmt):
-            if isinstance(n, gast.Name):
-                if isinstance(n.ctx, gast.Load):
-                    self.loads.setdefault(n.id, []).append(n)
-                elif isinstance(n.ctx, (gast.Store, gast.Param)):
-                    self.stores.add(n.id)
+        for n in nodes.name_nodes(stmt):
+            if isinstance(n.ctx, gast.Load):
+                self.loads.setdefault(n.id, []).append(n)
+            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                self.stores.add(n.id)
 
 
 def _copies(stmt, target: str, source: str) -> bool:
@@ -167,8 +164,7 @@ class _Rewrite:
     def __init__(self, function: gast.FunctionDef):
         self.assignments = nodes.assignment_counts(function)
         self.reads = collections.Counter(
-            n.id for n in gast.walk(function)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+            n.id for n in nodes.name_nodes(function) if isinstance(n.ctx, gast.Load))
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
