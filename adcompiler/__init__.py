@@ -19,6 +19,7 @@ from .errors import MemoryBudgetError
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 from .custom import custom_gradient, stop_gradient
+from .errors import AdWarning, NonFiniteError
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -30,7 +31,7 @@ __all__ = [
     "SharedMemoryError", "CallConventionError", "ComplexValueError",
     "MemoryBudgetError",
     "show",
-    "stop_gradient", "custom_gradient",
+    "stop_gradient", "custom_gradient", "NonFiniteError", "AdWarning",
 ]
 
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import codegen, compose, derivatives, forward_backend, methods, partials, store
 from . import auxiliary
+from . import finite_checks
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
@@ -64,6 +65,12 @@ def _methods_too(entry):
     it is a decorator; called with None or another non-callable it raises."""
     @functools.wraps(entry)
     def entry_point(function=_DECORATOR, wrt=0, **options):
+        if options.pop("check_finite", False):
+            # Every entry point: its generated code checked for NaN and infinity
+            # (finite_checks.py); without the option, no check exists in it.
+            if function is _DECORATOR:
+                return lambda fn: entry_point(fn, wrt, check_finite=True, **options)
+            return finite_checks.checked(entry_point(function, wrt, **options))
         if function is _DECORATOR:
             return lambda fn: entry_point(fn, wrt, **options)
         _require_function(function, entry.__name__)

@@ -139,6 +139,18 @@ class MemoryBudgetError(AdError, MemoryError):
     one iteration's recording and one snapshot of its state do not fit."""
 
 
+class NonFiniteError(AdError, FloatingPointError):
+    """A derivative computed with `check_finite=True` holds a NaN or an
+    infinity: raised at the first one, naming the line of the user's code it
+    was computed for and the values that fed it (docs/debugging.md)."""
+
+
+class AdWarning(UserWarning):
+    """Code adcompiler differentiates, but whose derivative is almost certainly
+    not what was meant (a zero gradient, a NaN from an untaken branch); issued
+    when compiling, at the user's file and line (docs/debugging.md)."""
+
+
 class RuleDefinitionError(AdError, TypeError):
     """A derivative rule is malformed; raised when the rule is registered."""
 

@@ -72,7 +72,11 @@ class _Forward:
     def statement(self, stmt, zero: set) -> tuple[list, set]:
         zero = set(zero)
         if isinstance(stmt, gast.Assign):
-            return self.assignment(stmt, stmt.targets[0].id, stmt.value, zero), zero
+            made = self.assignment(stmt, stmt.targets[0].id, stmt.value, zero)
+            # A tangent carries the line of its statement: tracebacks and
+            # check_finite name the user's line for it too.
+            return [s if getattr(s, "lineno", None) else nodes.copy_location(s, stmt)
+                    for s in made], zero
         if isinstance(stmt, gast.Expr):
             return self.expression(stmt, zero), zero
         if isinstance(stmt, gast.If):
