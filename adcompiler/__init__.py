@@ -16,6 +16,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
                      UnsupportedSyntaxError, WrappedFunctionError, WrtError)
 from .errors import CallConventionError, SharedMemoryError
 from .errors import MemoryBudgetError
+from .memory import memory_report
 from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 from .custom import custom_gradient, stop_gradient
@@ -29,7 +30,7 @@ __all__ = [
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
     "SharedMemoryError", "CallConventionError", "ComplexValueError",
-    "MemoryBudgetError",
+    "MemoryBudgetError", "memory_report",
     "show",
     "stop_gradient", "custom_gradient", "NonFiniteError", "AdWarning",
 ]

@@ -3,6 +3,8 @@
     adcompiler show model.py::loss --wrt w,b       print the generated derivative
     adcompiler check model.py::loss --args "np.ones(3), 2.0"
                                                    compare it with finite differences
+    adcompiler memory model.py::loss --args "np.ones(3)"
+                                                   what the gradient's stack records, per line
     adcompiler demo                                the tour of the tutorial examples
     adcompiler                                     same as `adcompiler demo`
 
@@ -108,6 +110,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rtol", type=float, default=1e-5)
     check.add_argument("--atol", type=float, default=1e-6)
 
+    memory = add("memory", _memory, "run the gradient once and report what its stack "
+                 "records, per line of the function (docs/memory.md)")
+    target_options(memory, ("reverse",), "reverse", "reverse mode only: it records")
+    memory.add_argument("--args", required=True, metavar="EXPRESSIONS",
+                        help='the arguments, as Python, e.g. "np.ones(3), 2.0"')
+    memory.add_argument("--memory", default=None, metavar="SIZE",
+                        help='a budget such as "64MB": report the checkpointed gradient')
+    memory.add_argument("--json", action="store_true", help="print the report as JSON")
+
     demo = add("demo", _demo, "walk through the tutorial examples (the default command)")
     demo.add_argument("--no-code", action="store_true", help="do not print generated code")
     _color_option(demo)
@@ -155,6 +166,21 @@ def _check(options) -> int:
     print(f"\nFAILED: {len(report.failures)} of {len(report.comparisons)} comparisons "
           "disagree.")
     return EXIT_MISMATCH
+
+
+def _memory(options) -> int:
+    from .memory import format_report, memory_report
+    function = load_function(options.target)
+    args = parse_args(options.args, function)
+    wrt = parse_wrt(options.wrt)
+    report = _compile(lambda: memory_report(function, *args, wrt=0 if wrt is None else wrt,
+                                            memory=options.memory, quiet=True))
+    if options.json:
+        import json
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(format_report(report))
+    return EXIT_OK
 
 
 def _demo(options) -> int:
