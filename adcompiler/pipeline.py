@@ -31,6 +31,7 @@ from .passes.lower_control import lower_control
 from .passes.resolve import resolve
 from .passes.specialise_varargs import specialise_varargs
 from .passes.split_lists import split_lists
+from .lint import lint
 from .printer import to_source
 from .source import ParsedFunction, parse_function
 
@@ -67,6 +68,7 @@ def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
     # Before hoisting: a name written back into is not loop-invariant.
     normalised = hoist(check_aliasing(normalised, ctx))
     activity = analyse(normalised, ctx)
+    lint(normalised, ctx, activity)
     return FrontEnd(ctx, normalised, activity)
 
 

@@ -208,6 +208,21 @@ def checked_seed(seed, result, where):
     return float(seed) if not isinstance(seed, _ndarray) else seed
 
 
+def integer_argument(x):
+    """The dtype of the gradient of an integer or boolean array argument:
+    float64, with an AdWarning. adcompiler differentiates it as the float
+    array of the same values (JAX and torch refuse it instead); the warning
+    is there because an integer argument is usually a mistake (np.arange(3)
+    for np.arange(3.0)). See docs/debugging.md."""
+    import warnings
+    from .errors import AdWarning
+    warnings.warn(AdWarning(
+        f"differentiating with respect to an array of dtype {x.dtype}: its gradient is "
+        "computed as for the same values in float64, and returned as float64. Pass a "
+        "float array (x.astype(float)) to silence this warning."), stacklevel=4)
+    return np.float64
+
+
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
@@ -228,7 +243,7 @@ def as_gradient(adjoint, x):
     if isinstance(x, _ndarray) and not is_foreign_array(adjoint):
         if x.dtype.kind == "c":
             reject_complex(x, "a differentiated argument", "the function")
-        dtype = x.dtype if x.dtype.kind in "fc" else np.float64
+        dtype = x.dtype if x.dtype.kind in "fc" else integer_argument(x)
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
             return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
         return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
