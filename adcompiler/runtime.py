@@ -435,57 +435,6 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
-def _two_norm_check(ord, axis, x=None):
-    matrix_norm = (axis is None and np.ndim(x) >= 2) or isinstance(axis, tuple)
-    if ord not in (None, 2, "fro") or (ord == 2 and matrix_norm) or (
-            ord == "fro" and not matrix_norm):
-        raise NotImplementedError(
-            f"adcompiler has second derivatives of np.linalg.norm only for the 2-norm of "
-            f"vectors and the Frobenius norm of matrices (ord=None or 'fro'); got "
-            f"ord={ord!r}, axis={axis!r} for an input of {np.ndim(x)} dimension(s).")
-
-
-def two_norm_adjoint(g, x, result, ord, axis, keepdims):
-    """g * x / norm for the 2-norm / Frobenius norm (0 where the norm is 0): the
-    adjoint of the norm, and linear in x for a fixed norm (second derivatives)."""
-    _two_norm_check(ord, axis, x)
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        result = np.expand_dims(result, axis)
-    safe = np.where(result == 0, 1.0, result)
-    return np.where(result == 0, 0.0, g * x / safe)
-
-
-def two_norm_tangent(g, x, result, ord, axis, keepdims):
-    """sum(x * g) / norm over the reduced axes, for the 2-norm / Frobenius norm."""
-    _two_norm_check(ord, axis, x)
-    safe = np.where(result == 0, 1.0, result)
-    return np.sum(x * g, axis=axis, keepdims=keepdims) / safe
-
-
-def _spread(value, axis, keepdims):
-    """A reduced value with its reduced axes put back (size 1) for broadcasting."""
-    if axis is not None and not keepdims:
-        return np.expand_dims(value, axis)
-    return value
-
-
-def two_norm_scale_tangent(g, adjoint, x, result, ord, axis, keepdims):
-    """Tangent of norm_adjoint(adjoint, x, result) along its `result` argument."""
-    _two_norm_check(ord, axis, x)
-    scale = _spread(g, axis, keepdims) / np.where(_spread(result, axis, keepdims) == 0, 1.0,
-                                                   _spread(result, axis, keepdims))
-    return -two_norm_adjoint(adjoint, x, result, ord, axis, keepdims) * scale
-
-
-def two_norm_scale_adjoint(g, adjoint, x, result, axis, keepdims):
-    """Adjoint of norm_adjoint(adjoint, x, result) with respect to `result`."""
-    spread_result = _spread(result, axis, keepdims)
-    safe = np.where(spread_result == 0, 1.0, spread_result)
-    contribution = -g * _spread(adjoint, axis, keepdims) * x / (safe * safe)
-    return np.sum(contribution, axis=axis, keepdims=keepdims)
-
-
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
@@ -495,9 +444,6 @@ TEMPLATE_HELPERS = {
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
-    "two_norm_adjoint": two_norm_adjoint, "two_norm_tangent": two_norm_tangent,
-    "two_norm_scale_tangent": two_norm_scale_tangent,
-    "two_norm_scale_adjoint": two_norm_scale_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
     "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }

@@ -402,7 +402,7 @@ def _cumprod_jacobian(a):
     n = a.shape[-1]
     jacobian = np.zeros(a.shape + (n,), dtype=float_dtype(a))
     for j in range(n):
-        column = a.copy()
+        column = np.copy(a)
         column[..., j] = 1
         column = np.cumprod(column, axis=-1)
         column[..., :j] = 0
@@ -412,7 +412,7 @@ def _cumprod_jacobian(a):
 
 def cumprod_adjoint(g, a, result, axis):
     """Adjoint of np.cumprod (a Jacobian product along the axis where a has zeros)."""
-    a_last, y, g_last = (_last_axis(v, axis) for v in (a, result, g))
+    a_last, y, g_last = _last_axis(a, axis), _last_axis(result, axis), _last_axis(g, axis)
     if np.all(a_last != 0):
         grad = np.cumsum((g_last * y)[..., ::-1], axis=-1)[..., ::-1] / a_last
     else:
@@ -422,7 +422,7 @@ def cumprod_adjoint(g, a, result, axis):
 
 def cumprod_tangent(g, a, result, axis):
     """Tangent of np.cumprod: cumprod(a) * cumsum(g / a), or the Jacobian where a has zeros."""
-    a_last, y, g_last = (_last_axis(v, axis) for v in (a, result, g))
+    a_last, y, g_last = _last_axis(a, axis), _last_axis(result, axis), _last_axis(g, axis)
     if np.all(a_last != 0):
         tangent = y * np.cumsum(g_last / a_last, axis=-1)
     else:

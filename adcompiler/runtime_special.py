@@ -74,21 +74,24 @@ def _triangle(x, lower):
     return np.tril(x) if lower else np.triu(x)
 
 
+# The triangular solves below go through np.linalg.solve of the triangle: the
+# same numbers, and NumPy calls whose own rules differentiate these helpers
+# again (second derivatives) without importing SciPy here.
+
 def solve_triangular_adjoint(g, a, b, result, lower, wrt):
     """Adjoint of scipy.linalg.solve_triangular(a, b, lower=...): for b, a⁻ᵀ g;
     for a, -(a⁻ᵀ g) xᵀ on the triangle that is read."""
-    from scipy.linalg import solve_triangular
-    gb = solve_triangular(a, g, trans="T", lower=lower)
+    gb = np.linalg.solve(np.swapaxes(_triangle(a, lower), -1, -2), g)
     if wrt == "b":
         return gb
     x = np.asarray(result)
-    outer = np.multiply.outer(gb, x) if x.ndim == 1 else gb @ x.T
+    outer = np.outer(gb, x) if x.ndim == 1 else gb @ x.T
     return -_triangle(outer, lower)
 
 
 def solve_triangular_tangent(g, a, b, result, lower, wrt):
     """Tangent of scipy.linalg.solve_triangular: a⁻¹ g (b), -a⁻¹ tri(g) x (a)."""
-    from scipy.linalg import solve_triangular
+    triangle = _triangle(a, lower)
     if wrt == "b":
-        return solve_triangular(a, g, lower=lower)
-    return -solve_triangular(a, _triangle(g, lower) @ result, lower=lower)
+        return np.linalg.solve(triangle, g)
+    return -np.linalg.solve(triangle, _triangle(g, lower) @ result)

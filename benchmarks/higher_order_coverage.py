@@ -3,6 +3,7 @@
     python benchmarks/higher_order_coverage.py            # the table
     python benchmarks/higher_order_coverage.py --failures # and why each failure failed
     python benchmarks/higher_order_coverage.py --only coverage --limit 50
+    python benchmarks/higher_order_coverage.py --match norm  # rows named *norm*
 
 For every row of the NumPy coverage table (tests/coverage_specs.py) and every
 corpus program (tests/programs.py), for each differentiated argument x of f
@@ -257,20 +258,22 @@ def run(task, with_order3=True):
     return kind, name, order3, results
 
 
-def tasks(only=None, limit=None):
+def tasks(only=None, limit=None, match=None):
     from coverage_specs import CASES
     from programs import PROGRAMS
     found = []
     if only in (None, "coverage"):
-        found += [("coverage", i) for i in range(len(CASES))][:limit]
+        found += [("coverage", i) for i, case in enumerate(CASES)
+                  if match is None or match in case.id][:limit]
     if only in (None, "programs"):
-        found += [("programs", name) for name in sorted(PROGRAMS)][:limit]
+        found += [("programs", name) for name in sorted(PROGRAMS)
+                  if match is None or match in name][:limit]
     return found
 
 
-def measure(only=None, limit=None, processes=None):
+def measure(only=None, limit=None, processes=None, match=None):
     """Run every check; returns the list of (kind, name, has_loop, results)."""
-    work = tasks(only, limit)
+    work = tasks(only, limit, match)
     processes = processes or min(2, os.cpu_count() or 1)
     if processes == 1:
         return [run(t) for t in work]
@@ -338,11 +341,12 @@ def main(argv=None):
     parser.add_argument("--failures", action="store_true", help="list why checks failed")
     parser.add_argument("--only", choices=("coverage", "programs"))
     parser.add_argument("--limit", type=int, help="the first N subjects of each kind")
+    parser.add_argument("--match", help="only subjects whose name contains this")
     parser.add_argument("--processes", type=int)
     parser.add_argument("--known-failures", metavar="PATH",
                         help="also write the failing subjects per column to PATH")
     options = parser.parse_args(argv)
-    outcomes = measure(options.only, options.limit, options.processes)
+    outcomes = measure(options.only, options.limit, options.processes, options.match)
     print(table(outcomes))
     if options.failures:
         print()

@@ -885,3 +885,365 @@ def _special():
 
 CASES = (_elementwise() + _python() + _math() + _reductions() + _products() + _norms() +
          _linalg() + _shapes() + _construction() + _special())
+
+
+# -- scipy.stats distributions (issue #12) ------------------------------------------
+# Twins through torch's own distributions and special functions (t_stats below).
+# The cdf and ppf of t and beta, and the ppf of gamma, have no torch twin: they are
+# checked against finite differences in tests/test_scipy_stats_and_special.py.
+
+try:
+    import scipy.stats  # noqa: F401  (call strings use it)
+except ImportError:
+    pass
+
+DOMAINS["gt2"] = lambda rng, shape: rng.uniform(2.2, 4.0, shape)
+DOMAINS["small"] = lambda rng, shape: rng.uniform(-0.1, 0.1, shape)
+
+K5F = np.array([0.0, 1.0, 2.0, 4.0, 7.0])    # poisson counts
+S33 = np.array([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.8]])
+M3 = np.array([0.2, -0.4, 0.1])
+X43 = _fixed.normal(size=(4, 3))
+XS3 = np.array([0.2, 0.3, 0.5])               # points of the simplex
+XS32 = np.array([[0.2, 0.6], [0.3, 0.1], [0.5, 0.3]])
+CONSTANTS.update(K5F=K5F, S33=S33, M3=M3, X43=X43, XS3=XS3, XS32=XS32)
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _t_standard_logpdf(name, z, shapes):
+    dists = torch.distributions
+    if name == "norm":
+        return -0.5 * z * z - 0.5 * _LOG_2PI
+    if name == "t":
+        return dists.StudentT(shapes[0], validate_args=False).log_prob(z)
+    if name == "gamma":
+        return dists.Gamma(shapes[0], 1.0, validate_args=False).log_prob(z)
+    if name == "beta":
+        return dists.Beta(shapes[0], shapes[1], validate_args=False).log_prob(z)
+    if name == "expon":
+        return -z
+    if name == "laplace":
+        return -torch.abs(z) - math.log(2.0)
+    if name == "logistic":
+        return -z - 2.0 * F.softplus(-z)
+    return -math.log(math.pi) - torch.log1p(z * z)
+
+
+def _t_standard_cdf(name, z, shapes, upper):
+    z = -z if upper and name in ("norm", "logistic", "cauchy", "laplace") else z
+    if name == "norm":
+        return torch.special.ndtr(z)
+    if name == "gamma":
+        return (torch.special.gammaincc if upper else torch.special.gammainc)(
+            torch.as_tensor(shapes[0]), z)
+    if name == "expon":
+        return torch.exp(-z) if upper else -torch.expm1(-z)
+    if name == "laplace":
+        return torch.where(z < 0, 0.5 * torch.exp(z), 1.0 - 0.5 * torch.exp(-z))
+    if name == "logistic":
+        return torch.sigmoid(z)
+    return 0.5 + torch.atan(z) / math.pi
+
+
+def _t_standard_ppf(name, q):
+    if name == "norm":
+        return torch.special.ndtri(q)
+    if name == "expon":
+        return -torch.log1p(-q)
+    if name == "laplace":
+        return torch.where(q < 0.5, torch.log(2.0 * q), -torch.log(2.0 - 2.0 * q))
+    if name == "logistic":
+        return torch.logit(q)
+    return torch.tan(math.pi * (q - 0.5))
+
+
+def t_stats(name, method, x, *params):
+    """scipy.stats.<name>.<method>(x, *shapes, loc, scale) in torch."""
+    *shapes, loc, scale = params
+    if method == "ppf":
+        return loc + scale * _t_standard_ppf(name, x)
+    z = (x - loc) / scale
+    if method in ("logpdf", "pdf"):
+        log_density = _t_standard_logpdf(name, z, shapes) - torch.log(torch.as_tensor(scale))
+        return log_density if method == "logpdf" else torch.exp(log_density)
+    upper = method in ("sf", "logsf")
+    if method.startswith("log") and name in ("norm", "logistic"):
+        z = -z if upper else z
+        return torch.special.log_ndtr(z) if name == "norm" else F.logsigmoid(z)
+    probability = _t_standard_cdf(name, z, shapes, upper)
+    return torch.log(probability) if method.startswith("log") else probability
+
+
+TORCH_HELPERS["t_stats"] = t_stats
+
+# x's domain, loc's domain and scale's domain per distribution.
+_STATS_DOMAINS = {"gamma": ("gt2", "unit", "pos"), "expon": ("gt2", "unit", "pos"),
+                  "beta": ("prob", "small", "gt1")}
+_STATS_SHAPES = {"t": (2.7,), "gamma": (1.8,), "beta": (1.6, 2.4)}
+_STATS_NO_TWIN = {("t", "cdf"), ("t", "logcdf"), ("t", "sf"), ("t", "logsf"), ("t", "ppf"),
+                  ("beta", "cdf"), ("beta", "logcdf"), ("beta", "sf"), ("beta", "logsf"),
+                  ("beta", "ppf"), ("gamma", "ppf")}
+
+
+def _stats():
+    if special is None:
+        return []
+    rows = []
+    for name in ("norm", "t", "gamma", "beta", "expon", "laplace", "logistic", "cauchy"):
+        x_domain, loc_domain, scale_domain = _STATS_DOMAINS.get(name, ("real", "real", "pos"))
+        shapes = "".join(f"{s!r}, " for s in _STATS_SHAPES.get(name, ()))
+        for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"):
+            if (name, method) in _STATS_NO_TWIN:
+                continue
+            first = "prob" if method == "ppf" else x_domain
+            rows.append(Case(f"stats.{name}.{method}",
+                             f"scipy.stats.{name}.{method}(a, {shapes}b, c)",
+                             f"t_stats('{name}', '{method}', a, {shapes}b, c)",
+                             {"a": ((3,), first), "b": ((), loc_domain),
+                              "c": ((), scale_domain)}, rtol=1e-6,
+                             # torch has no forward mode for igamma (gammainc)
+                             jvp=not (name == "gamma" and method not in ("logpdf", "pdf"))))
+        rows.append(Case(f"stats.{name}.logpdf-keywords",
+                         f"scipy.stats.{name}.logpdf(a, {shapes}loc=0.1, scale=c)",
+                         f"t_stats('{name}', 'logpdf', a, {shapes}0.1, c)",
+                         {"a": ((2, 3), x_domain), "c": ((3,), scale_domain)}, rtol=1e-6))
+    rows += [
+        Case("stats.t.logpdf-df", "scipy.stats.t.logpdf(a, d, b, c)",
+             "torch.distributions.StudentT(d, b, c).log_prob(a)",
+             {"a": (3,), "d": ((3,), "gt1"), "b": (), "c": ((), "pos")}, rtol=1e-6),
+        Case("stats.t.pdf-df", "scipy.stats.t.pdf(a, d)",
+             "torch.distributions.StudentT(d).log_prob(a).exp()",
+             {"a": (3,), "d": ((), "gt1")}, rtol=1e-6),
+        Case("stats.gamma.logpdf-a", "scipy.stats.gamma.logpdf(a, d, scale=c)",
+             "torch.distributions.Gamma(d, 1.0 / c).log_prob(a)",
+             {"a": ((3,), "pos"), "d": ((3,), "gt1"), "c": ((), "pos")}, rtol=1e-6),
+        Case("stats.gamma.pdf-a", "scipy.stats.gamma.pdf(a, d)",
+             "torch.distributions.Gamma(d, 1.0).log_prob(a).exp()",
+             {"a": ((3,), "pos"), "d": ((), "gt1")}, rtol=1e-6),
+        Case("stats.beta.logpdf-ab", "scipy.stats.beta.logpdf(a, d, e)",
+             "torch.distributions.Beta(d, e).log_prob(a)",
+             {"a": ((3,), "prob"), "d": ((3,), "gt1"), "e": ((), "pos")}, rtol=1e-6),
+        Case("stats.beta.pdf-ab", "scipy.stats.beta.pdf(a, d, e)",
+             "torch.distributions.Beta(d, e).log_prob(a).exp()",
+             {"a": ((3,), "prob"), "d": ((), "gt1"), "e": ((3,), "gt1")}, rtol=1e-6),
+        Case("stats.gamma.cdf-scale", "scipy.stats.gamma.cdf(a, 2.5, scale=c)",
+             "torch.special.gammainc(torch.as_tensor(2.5), a / c)",
+             {"a": ((3,), "pos"), "c": ((), "pos")}, rtol=1e-6, jvp=False),
+        Case("stats.poisson.pmf", "scipy.stats.poisson.pmf(K5F, a)",
+             "torch.distributions.Poisson(a).log_prob(K5F).exp()", {"a": ((5,), "pos")}),
+        Case("stats.poisson.pmf-scalar-mu", "scipy.stats.poisson.pmf(K5F, a)",
+             "torch.distributions.Poisson(a).log_prob(K5F).exp()", {"a": ((), "gt1")}),
+        Case("stats.poisson.logpmf", "scipy.stats.poisson.logpmf(K5F, a)",
+             "torch.distributions.Poisson(a).log_prob(K5F)", {"a": ((5,), "pos")}),
+        Case("stats.poisson.cdf", "scipy.stats.poisson.cdf(K5F, a)",
+             "torch.special.gammaincc(K5F + 1.0, a)", {"a": ((5,), "gt1")}, jvp=False),
+        Case("stats.poisson.sf", "scipy.stats.poisson.sf(K5F, a)",
+             "torch.special.gammainc(K5F + 1.0, a)", {"a": ((), "gt1")}, jvp=False),
+    ]
+    mvn = "torch.distributions.MultivariateNormal"
+    for method, twin_end in (("logpdf", ""), ("pdf", ".exp()")):
+        rows += [
+            Case(f"stats.multivariate_normal.{method}", f"scipy.stats.multivariate_normal."
+                 f"{method}(a, b, S33)", f"{mvn}(b, covariance_matrix=S33).log_prob(a)"
+                 + twin_end, {"a": (3,), "b": (3,)}, rtol=1e-6),
+            Case(f"stats.multivariate_normal.{method}-points",
+                 f"scipy.stats.multivariate_normal.{method}(a, mean=b, cov=S33)",
+                 f"{mvn}(b, covariance_matrix=S33).log_prob(a)" + twin_end,
+                 {"a": (4, 3), "b": (3,)}, rtol=1e-6),
+            Case(f"stats.multivariate_normal.{method}-cov",
+                 f"scipy.stats.multivariate_normal.{method}(X43, M3, a)",
+                 f"{mvn}(M3, covariance_matrix=a).log_prob(X43)" + twin_end,
+                 {"a": ((3, 3), "spd")}, rtol=1e-6, fd=False, symmetric=True),
+            Case(f"stats.dirichlet.{method}", f"scipy.stats.dirichlet.{method}(XS3, a)",
+                 f"torch.distributions.Dirichlet(a).log_prob(XS3){twin_end}",
+                 {"a": ((3,), "pos")}, rtol=1e-6),
+            Case(f"stats.dirichlet.{method}-points", f"scipy.stats.dirichlet.{method}(XS32, a)",
+                 f"torch.distributions.Dirichlet(a).log_prob(XS32.T){twin_end}",
+                 {"a": ((3,), "gt1")}, rtol=1e-6),
+        ]
+    rows += [
+        Case("stats.multivariate_normal.logpdf-diagonal-cov",
+             "scipy.stats.multivariate_normal.logpdf(a, M3, b)",
+             f"{mvn}(M3, covariance_matrix=torch.diag(b)).log_prob(a)",
+             {"a": (4, 3), "b": ((3,), "pos")}, rtol=1e-6),
+        Case("stats.multivariate_normal.logpdf-scalar-cov",
+             "scipy.stats.multivariate_normal.logpdf(a, M3, b)",
+             f"{mvn}(M3, covariance_matrix=b * torch.eye(3)).log_prob(a)",
+             {"a": (3,), "b": ((), "pos")}, rtol=1e-6),
+    ]
+    return rows
+
+
+CASES = CASES + _stats()
+
+
+# -- more scipy.special, NumPy and SciPy functions (issue #12) -----------------------
+
+try:
+    import scipy.signal  # noqa: F401  (call strings use it)
+except ImportError:
+    pass
+
+
+def _real_eigenvalues(rng, shape):
+    """A non-symmetric matrix with real, well-separated eigenvalues."""
+    n = shape[-1]
+    basis = rng.normal(size=(n, n)) * 0.4 + np.eye(n)
+    return basis @ np.diag(np.arange(1, n + 1) * 1.1 - 1.9) @ np.linalg.inv(basis)
+
+
+DOMAINS["realeig"] = _real_eigenvalues
+MASK3B = np.array([True, True, False])
+XP5 = np.array([-1.5, -0.7, 0.1, 0.6, 1.5])
+CONSTANTS.update(MASK3B=MASK3B, XP5=XP5)
+
+
+def t_interp(x, xp, fp, left=None, right=None):
+    index = torch.clamp(torch.searchsorted(xp, x.detach(), right=True) - 1, 0, len(xp) - 2)
+    fraction = (x - xp[index]) / (xp[index + 1] - xp[index])
+    inside = fp[index] + fraction * (fp[index + 1] - fp[index])
+    below = fp[0] if left is None else left
+    above = fp[-1] if right is None else right
+    return torch.where(x < xp[0], below, torch.where(x > xp[-1], above, inside))
+
+
+def t_polyval(p, x):
+    value = torch.zeros_like(x)
+    for coefficient in p:
+        value = value * x + coefficient
+    return value
+
+
+def t_convolve2d(a, v):
+    kernel = v.flip(0, 1)[None, None]
+    return F.conv2d(a[None, None], kernel, padding=(v.shape[0] - 1, v.shape[1] - 1))[0, 0]
+
+
+TORCH_HELPERS.update(t_interp=t_interp, t_polyval=t_polyval, t_convolve2d=t_convolve2d)
+
+
+def _more_special():
+    if special is None:
+        return []
+    s = SHAPES[:3]
+    rows = []
+    rows += binary("beta", "special.beta",
+                   "(lambda a, b: torch.exp(torch.lgamma(a) + torch.lgamma(b) - "
+                   "torch.lgamma(a + b)))", ("pos", "pos"), pairs=PAIRS[:4])
+    rows += binary("betaln", "special.betaln",
+                   "(lambda a, b: torch.lgamma(a) + torch.lgamma(b) - torch.lgamma(a + b))",
+                   ("pos", "pos"), pairs=PAIRS[:4])
+    rows += [Case("gammainc", "special.gammainc(2.5, a)",
+                  "torch.special.gammainc(torch.as_tensor(2.5), a)", {"a": ((3,), "pos")},
+                  jvp=False),
+             Case("gammaincc", "special.gammaincc(0.7, a)",
+                  "torch.special.gammaincc(torch.as_tensor(0.7), a)", {"a": ((2, 3), "pos")},
+                  jvp=False),
+             Case("multigammaln", "special.multigammaln(a, 3)", "torch.special.multigammaln(a, 3)",
+                  {"a": ((3,), "gt1")})]
+    rows += unary("i0", "special.i0", "torch.special.i0", shapes=s)
+    rows += unary("i0e", "special.i0e", "torch.special.i0e", "nonzero", shapes=s)
+    rows += unary("i1", "special.i1", "torch.special.i1", shapes=s)
+    rows += unary("i1e", "special.i1e", "torch.special.i1e", "nonzero", shapes=s)
+    rows += unary("math.lgamma", "math.lgamma", "torch.lgamma", "pos", shapes=("py",))
+    rows += unary("math.gamma", "math.gamma", "(lambda t: torch.exp(torch.lgamma(t)))", "pos",
+                  shapes=("py",))
+    return rows
+
+
+def _more_numpy():
+    rows = [
+        Case("lstsq-tall", "np.linalg.lstsq(a, b)",
+             "(torch.linalg.pinv(a) @ b, torch.sum((b - a @ (torch.linalg.pinv(a) @ b)) ** 2, "
+             "0, keepdim=True))", {"a": (4, 3), "b": (4,)},
+             post="np.sum(r[0] * W3) + np.sum(r[1])",
+             twin_post="torch.sum(r[0] * W3) + torch.sum(r[1])", rtol=1e-6),
+        Case("lstsq-matrix-b", "np.linalg.lstsq(a, b, rcond=None)",
+             "(torch.linalg.pinv(a) @ b, torch.sum((b - a @ (torch.linalg.pinv(a) @ b)) ** 2, "
+             "0))", {"a": (4, 3), "b": (4, 2)},
+             post="np.sum(r[0] ** 2) + np.sum(r[1] * W2)",
+             twin_post="torch.sum(r[0] ** 2) + torch.sum(r[1] * W2)", rtol=1e-6),
+        Case("lstsq-wide-x", "np.linalg.lstsq(a, b)", "torch.linalg.pinv(a) @ b",
+             {"a": (2, 3), "b": (2,)}, post="np.sum(r[0] * W3)",
+             twin_post="torch.sum(r * W3)", rtol=1e-6, jvp=False),
+        Case("lstsq-singular-values", "np.linalg.lstsq(a, b)", "torch.linalg.svdvals(a)",
+             {"a": (4, 3), "b": (4,)}, post="np.sum(r[3] * W3)",
+             twin_post="torch.sum(r * W3)", rtol=1e-6, jvp=False),
+        Case("eig", "np.linalg.eig(a)", "torch.linalg.eig(a)", {"a": (3, 3)},
+             domain="realeig", post="np.sum(r[0] * W3) + np.sum(r[1] ** 2 * W33)",
+             twin_post="torch.sum(r[0].real * W3) + torch.sum(torch.abs(r[1]) ** 2 * W33)",
+             rtol=1e-6, jvp=False),
+        Case("eig-values", "np.linalg.eig(a)", "torch.linalg.eig(a)", {"a": (3, 3)},
+             domain="realeig", post="np.sum(r[0] * W3)",
+             twin_post="torch.sum(r[0].real * W3)", rtol=1e-6, jvp=False),
+        Case("eigvals", "np.linalg.eigvals(a)", "torch.linalg.eigvals(a).real", {"a": (3, 3)},
+             domain="realeig", rtol=1e-6, jvp=False),
+        Case("gradient-1d", "np.gradient(a)", "torch.gradient(a)[0]", {"a": (5,)}),
+        Case("gradient-spacing-axis", "np.gradient(a, 0.5, axis=1)",
+             "torch.gradient(a, spacing=0.5, dim=1)[0]", {"a": (3, 4)}),
+        Case("gradient-coordinates", "np.gradient(a, T5)",
+             "torch.gradient(a, spacing=(T5,))[0]", {"a": (5,)}),
+        Case("gradient-2d-edge2", "np.gradient(a, edge_order=2)",
+             "torch.gradient(a, edge_order=2)", {"a": (3, 4)},
+             post="np.sum(r[0] * W34) + np.sum(r[1] ** 2)",
+             twin_post="torch.sum(r[0] * W34) + torch.sum(r[1] ** 2)"),
+        Case("select", "np.select([MASK3, MASK3B], [a, b], c)",
+             "torch.where(MASK3, a, torch.where(MASK3B, b, c))",
+             {"a": (3,), "b": (), "c": ()}),
+        Case("select-default-0", "np.select([MASK23], [a])",
+             "torch.where(MASK23, a, torch.zeros(()))", {"a": (2, 3)}),
+        Case("partition", "np.partition(a, 1)", "torch.sort(a).values", {"a": (4,)},
+             domain="distinct", post="3.0 * r[1] + 2.0 * np.sum(r[:1]) + np.sum(r[2:] ** 2)",
+             twin_post="3.0 * r[1] + 2.0 * torch.sum(r[:1]) + torch.sum(r[2:] ** 2)",
+             jvp=False),
+        Case("partition-axis", "np.partition(a, 2, axis=0)", "torch.sort(a, 0).values",
+             {"a": (4, 3)}, domain="distinct",
+             post="np.sum(r[2] * W3) + np.sum(r[:2] ** 2) + np.sum(r[3:] * 0.5)",
+             twin_post="torch.sum(r[2] * W3) + torch.sum(r[:2] ** 2) + torch.sum(r[3:] * 0.5)",
+             jvp=False),
+        Case("rollaxis-back", "np.rollaxis(a, 2)", "torch.movedim(a, 2, 0)", {"a": (2, 3, 4)}),
+        Case("rollaxis-forward", "np.rollaxis(a, 0, 3)", "torch.movedim(a, 0, 2)",
+             {"a": (2, 3, 4)}),
+        Case("rollaxis-negative", "np.rollaxis(a, -1, 1)", "torch.movedim(a, -1, 1)",
+             {"a": (2, 3, 4)}),
+        Case("interp", "np.interp(a, XP5, b)", "t_interp(a, XP5, b)",
+             {"a": (6,), "b": (5,)}),
+        Case("interp-bounds", "np.interp(a, XP5, b, left=c, right=d)",
+             "t_interp(a, XP5, b, c, d)", {"a": (6,), "b": (5,), "c": (), "d": ()}),
+        Case("interp-scalar-x", "np.interp(a, XP5, b)", "t_interp(a, XP5, b)",
+             {"a": ((), "unit"), "b": (5,)}),
+        Case("polyval", "np.polyval(a, b)", "t_polyval(a, b)", {"a": (4,), "b": (3,)}),
+        Case("polyval-2d-x", "np.polyval(a, b)", "t_polyval(a, b)", {"a": (3,), "b": (2, 3)}),
+        Case("trapezoid", "np.trapezoid(a)", "torch.trapezoid(a)", {"a": (5,)}),
+        Case("trapezoid-x", "np.trapezoid(a, b)", "torch.trapezoid(a, b)",
+             {"a": (5,), "b": (5,)}),
+        Case("trapezoid-x-axis", "np.trapezoid(a, b, axis=0)", "torch.trapezoid(a, b, dim=0)",
+             {"a": (5, 2), "b": (5,)}),
+        Case("trapezoid-dx", "np.trapezoid(a, dx=c, axis=0)", "c * torch.trapezoid(a, dim=0)",
+             {"a": (4, 3), "c": ((), "pos")}),
+        Case("dot[2x3x4,5x4x2]", "np.dot(a, b)", "torch.tensordot(a, b, dims=([2], [1]))",
+             {"a": (2, 3, 4), "b": (5, 4, 2)}),
+        Case("dot[3x4,5x4x2]", "np.dot(a, b)", "torch.tensordot(a, b, dims=([1], [1]))",
+             {"a": (3, 4), "b": (5, 4, 2)}),
+        Case("dot[4,2x4x3]", "np.dot(a, b)", "torch.tensordot(a, b, dims=([0], [1]))",
+             {"a": (4,), "b": (2, 4, 3)}),
+        Case("column_stack-one-array", "np.column_stack(a)", "a[None, :]", {"a": (3,)}),
+        Case("column_stack-rows-of-a-matrix", "np.column_stack(a)", "a.T", {"a": (2, 3)}),
+    ]
+    if special is not None:
+        rows += [
+            Case("expm", "scipy.linalg.expm(a)", "torch.linalg.matrix_exp(a)", {"a": (3, 3)},
+                 domain="unit", rtol=1e-6),
+            Case("expm-batched", "scipy.linalg.expm(a)", "torch.linalg.matrix_exp(a)",
+                 {"a": (2, 3, 3)}, domain="unit", rtol=1e-6),
+        ]
+        for mode in ("full", "same", "valid"):
+            rows.append(Case(f"signal.convolve-{mode}", f"scipy.signal.convolve(a, b, '{mode}')",
+                             f"t_convolve(a, b, '{mode}')", {"a": (5,), "b": (3,)}))
+        rows.append(Case("signal.convolve-2d", "scipy.signal.convolve(a, b)",
+                         "t_convolve2d(a, b)", {"a": (3, 4), "b": (2, 2)}))
+    return rows
+
+
+CASES = CASES + _more_special() + _more_numpy()

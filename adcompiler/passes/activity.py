@@ -78,13 +78,24 @@ class Activity:
 RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch", "jax"}
 
 
+# adcompiler's runtime helpers are written in the subset it differentiates, so
+# a helper with no hand-written rule is differentiated from its source, as a
+# user's helper is: the derivative of a derivative never stops at one of them.
+SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime_arrays", "adcompiler.runtime_linalg",
+                                 "adcompiler.runtime_special", "adcompiler.runtime_stats",
+                                 "adcompiler.runtime_extra"}
+
+
 def is_user_function(obj) -> bool:
     """A Python function adcompiler differentiates by reading its source: the
-    user's own, or one it generated itself (derivatives of derivatives)."""
+    user's own, one it generated itself (derivatives of derivatives), or one of
+    its runtime helpers that has no rule of its own."""
     if not isinstance(obj, types.FunctionType):
         return False
-    package = (obj.__module__ or "").split(".")[0]
-    return package not in RULE_ONLY_PACKAGES
+    module = obj.__module__ or ""
+    if module in SOURCE_DIFFERENTIATED_MODULES:
+        return registry.lookup(obj) is None
+    return module.split(".")[0] not in RULE_ONLY_PACKAGES
 
 
 def derivative_operands(rhs: gast.AST) -> list:

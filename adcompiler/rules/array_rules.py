@@ -135,7 +135,8 @@ RULES = [
           "np.linalg.diagonal(g, offset=offset)"),
     _same(np.triu, "m, k=0", "np.triu(g, k)", "np.triu(g, k)"),
     _same(np.tril, "m, k=0", "np.tril(g, k)", "np.tril(g, k)"),
-    _same(np.diff, "a, n=1, axis=-1", "diff_adjoint(g, n, axis)", "np.diff(g, n, axis)"),
+    _same(np.diff, "a, n=1, axis=-1", "diff_adjoint(g, n, axis, np.shape(a))",
+          "np.diff(g, n, axis)"),
     # Gathers: the adjoint scatters back, repeated indices adding up.
     _same(np.take, "a, indices, axis=None, out=None, mode='raise'",
           "take_adjoint(g, a, indices, axis, mode)",

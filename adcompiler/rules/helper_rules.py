@@ -93,7 +93,7 @@ RULES = [
     _linear(ra.pad_tangent, "t, pad_width, mode", "pad_adjoint(g, t, pad_width, mode)"),
     _linear(ra.pad_constant_adjoint, "adjoint, array, pad_width",
             "np.pad(np.zeros(np.shape(array)), pad_width, constant_values=g)"),
-    _linear(ra.diff_adjoint, "adjoint, n, axis", "np.diff(g, n, axis)"),
+    _linear(ra.diff_adjoint, "adjoint, n, axis, shape=None", "np.diff(g, n, axis)"),
     _linear(ra.linspace_adjoint, "adjoint, start, stop, num, endpoint, retstep, axis, wrt",
             "linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt)"),
     _linear(ra.linspace_tangent, "t, start, stop, num, endpoint, retstep, axis, wrt",

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -214,22 +215,32 @@ def nondifferentiable(*functions) -> list[Rule]:
                  defined_at=where) for fn in functions]
 
 
+def primitive_key(function):
+    """What identifies a primitive: the object itself, or for a method bound to
+    an object (`scipy.stats.norm.pdf`, a new bound method at every attribute
+    read) the object and the function together."""
+    if isinstance(function, types.MethodType) and not isinstance(function.__self__, type):
+        return id(function.__self__), id(function.__func__)
+    return id(function)
+
+
 class RuleTable:
     """Finds the rule for a callable by identity (so `np.sin`, `numpy.sin` and
-    `from numpy import sin as s` are one primitive)."""
+    `from numpy import sin as s` are one primitive, and so are two reads of
+    `scipy.stats.norm.pdf`)."""
 
     def __init__(self, rules=()):
-        self._by_id: dict[int, Rule] = {}
+        self._by_id: dict = {}
         self._keepalive: list = []
         for rule in rules:
             self.add(rule)
 
     def add(self, rule: Rule) -> None:
-        self._by_id[id(rule.function)] = rule
+        self._by_id[primitive_key(rule.function)] = rule
         self._keepalive.append(rule.function)
 
     def lookup(self, function) -> Rule | None:
-        return self._by_id.get(id(function))
+        return self._by_id.get(primitive_key(function))
 
     def __iter__(self):
         return iter(self._by_id.values())
@@ -253,11 +264,11 @@ def builtin_rules() -> RuleTable:
     """The rules shipped with adcompiler, built once on first use."""
     global _builtin_table
     if _builtin_table is None:
-        from . import (array_rules, linalg_rules, math_rules, numpy_rules, python_rules,
-                       runtime_rules, scipy_rules)
+        from . import (array_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
+                       python_rules, runtime_rules, scipy_rules, scipy_stats_rules)
         table = RuleTable()
         for module in (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
-                       scipy_rules, runtime_rules):
+                       numpy_extra_rules, scipy_rules, scipy_stats_rules, runtime_rules):
             for rule in module.RULES:
                 table.add(rule)
         from . import adcompiler_rules  # adcompiler's own functions: ad.stop_gradient
@@ -273,7 +284,7 @@ def lookup(function) -> Rule | None:
     if isinstance(function, HasOwnRule) and function.__adcompiler_rule__ is not None:
         return function.__adcompiler_rule__
     for rule in reversed(_user_rules):
-        if rule.function is function:
+        if primitive_key(rule.function) == primitive_key(function):
             return rule
     return builtin_rules().lookup(function)
 

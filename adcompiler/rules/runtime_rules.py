@@ -9,7 +9,7 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_arrays, runtime_effects, runtime_linalg
+from .. import runtime, runtime_arrays, runtime_effects
 from .registry import linear_rule, nondifferentiable, pointwise
 
 RULES = [
@@ -91,24 +91,6 @@ RULES = [
                 adjoint={"adjoint": "np.matmul(a, g)", "a": "matmul_adjoint_a(adjoint, a, g)"},
                 tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
                          "a": "matmul_adjoint_b(adjoint, g, b)"}),
-    # For the 2-norm and the Frobenius norm, norm_adjoint(A, x, n) = A * x / n with
-    # A and n spread over the reduced axes; the two_norm_* helpers refuse other
-    # ords, whose second derivatives have no rule yet.
-    linear_rule(runtime_linalg.norm_adjoint, "adjoint, x, norm, ord, axis, keepdims",
-                adjoint={"adjoint": "norm_tangent(g, x, norm, ord, axis, keepdims)",
-                         "x": "two_norm_adjoint(adjoint, g, norm, ord, axis, keepdims)",
-                         "norm": "two_norm_scale_adjoint(g, adjoint, x, norm, axis, keepdims)"},
-                tangent={"adjoint": "norm_adjoint(g, x, norm, ord, axis, keepdims)",
-                         "x": "two_norm_adjoint(adjoint, g, norm, ord, axis, keepdims)",
-                         "norm": "two_norm_scale_tangent(g, adjoint, x, norm, ord, axis, keepdims)"}),
-    # norm_tangent(t, x, n) = sum(x * t) / n over the reduced axes (2-norm).
-    linear_rule(runtime_linalg.norm_tangent, "t, x, norm, ord, axis, keepdims",
-                adjoint={"t": "norm_adjoint(g, x, norm, ord, axis, keepdims)",
-                         "x": "two_norm_adjoint(g, t, norm, ord, axis, keepdims)",
-                         "norm": "-g * two_norm_tangent(t, x, norm, ord, axis, keepdims) / norm"},
-                tangent={"t": "norm_tangent(g, x, norm, ord, axis, keepdims)",
-                         "x": "two_norm_tangent(t, g, norm, ord, axis, keepdims)",
-                         "norm": "-g * two_norm_tangent(t, x, norm, ord, axis, keepdims) / norm"}),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Derivatives of scipy.special functions and scipy.linalg.solve_triangular (an
+"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular, and
+math.lgamma and math.gamma (whose derivatives need scipy.special.digamma) (an
 empty table when SciPy is not installed: calls to them then get the usual
 "no derivative rule" error)."""
 
@@ -66,7 +67,66 @@ def _rules():
     ]
 
 
-RULES = _rules()
+def _more_special():
+    """Beta, incomplete gamma and beta, Bessel and multigamma functions (issue #12)."""
+    if special is None:
+        return []
+    return [
+        # Beta, incomplete gamma and beta functions (in a and b only where exact).
+        pointwise(special.beta, "a, b", a="g * result * (digamma(a) - digamma(a + b))",
+                  b="g * result * (digamma(b) - digamma(a + b))"),
+        pointwise(special.betaln, "a, b", a="g * (digamma(a) - digamma(a + b))",
+                  b="g * (digamma(b) - digamma(a + b))"),
+        pointwise(special.gammainc, "a, x",
+                  x="g * np.exp((a - 1.0) * np.log(x) - x - gammaln(a))",
+                  a="no_derivative(g, 'scipy.special.gammainc', 'a')"),
+        pointwise(special.gammaincc, "a, x",
+                  x="-g * np.exp((a - 1.0) * np.log(x) - x - gammaln(a))",
+                  a="no_derivative(g, 'scipy.special.gammaincc', 'a')"),
+        pointwise(special.betainc, "a, b, x",
+                  x="g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - betaln(a, b))",
+                  a="no_derivative(g, 'scipy.special.betainc', 'a')",
+                  b="no_derivative(g, 'scipy.special.betainc', 'b')"),
+        pointwise(special.multigammaln, "a, d", a="g * multigammaln_derivative(a, d)"),
+        # Bessel functions: derivatives in the argument are Bessel functions of the
+        # neighbouring orders; in a real order v they have no closed form (refused).
+        pointwise(special.j0, "x", x="-g * bessel('j', 1.0, x)"),
+        pointwise(special.j1, "x", x="g * 0.5 * (bessel('j', 0.0, x) - bessel('j', 2.0, x))"),
+        pointwise(special.jv, "v, z",
+                  z="g * 0.5 * (bessel('j', v - 1.0, z) - bessel('j', v + 1.0, z))",
+                  v="no_derivative(g, 'scipy.special.jv', 'v')"),
+        pointwise(special.y0, "x", x="-g * bessel('y', 1.0, x)"),
+        pointwise(special.y1, "x", x="g * 0.5 * (bessel('y', 0.0, x) - bessel('y', 2.0, x))"),
+        pointwise(special.yn, "n, x",
+                  x="g * 0.5 * (bessel('y', n - 1.0, x) - bessel('y', n + 1.0, x))"),
+        pointwise(special.yv, "v, z",
+                  z="g * 0.5 * (bessel('y', v - 1.0, z) - bessel('y', v + 1.0, z))",
+                  v="no_derivative(g, 'scipy.special.yv', 'v')"),
+        pointwise(special.i0, "x", x="g * bessel('i', 1.0, x)"),
+        pointwise(special.i1, "x", x="g * 0.5 * (bessel('i', 0.0, x) + bessel('i', 2.0, x))"),
+        pointwise(special.iv, "v, z",
+                  z="g * 0.5 * (bessel('i', v - 1.0, z) + bessel('i', v + 1.0, z))",
+                  v="no_derivative(g, 'scipy.special.iv', 'v')"),
+        pointwise(special.i0e, "x", x="g * (bessel('ie', 1.0, x) - np.sign(x) * result)"),
+        pointwise(special.i1e, "x", x="g * (0.5 * (bessel('ie', 0.0, x) + bessel('ie', 2.0, x))"
+                                      " - np.sign(x) * result)"),
+        pointwise(special.ive, "v, z",
+                  z="g * (0.5 * (bessel('ie', v - 1.0, z) + bessel('ie', v + 1.0, z)) - "
+                    "np.sign(z) * result)",
+                  v="no_derivative(g, 'scipy.special.ive', 'v')"),
+        pointwise(special.kv, "v, z",
+                  z="-g * 0.5 * (bessel('k', v - 1.0, z) + bessel('k', v + 1.0, z))",
+                  v="no_derivative(g, 'scipy.special.kv', 'v')"),
+        pointwise(special.kve, "v, z",
+                  z="g * (result - 0.5 * (bessel('ke', v - 1.0, z) + bessel('ke', v + 1.0, z)))",
+                  v="no_derivative(g, 'scipy.special.kve', 'v')"),
+        # math's log-gamma and gamma need ψ, which SciPy provides.
+        pointwise(math.lgamma, "x", x="g * digamma(x)"),
+        pointwise(math.gamma, "x", x="g * result * digamma(x)"),
+    ]
+
+
+RULES = _rules() + _more_special()
 
 NOTES = {} if special is None else {
     special.digamma: "also `scipy.special.psi`",
@@ -74,6 +134,19 @@ NOTES = {} if special is None else {
     special.logsumexp: "the scale factors `b` are differentiable too; `return_sign=True` "
                        "not supported",
     special.softmax: "the Jacobian is symmetric: one formula serves both modes",
+    special.gammainc: "in x; not in a (refused)",
+    special.gammaincc: "in x; not in a (refused)",
+    special.betainc: "in x; not in a, b (refused)",
+    special.multigammaln: "in a (d is an integer)",
+    special.yn: "in x (n is an integer)",
+    special.jv: "also `jn`; in z; not in the order v (refused)",
+    special.yv: "in z; not in the order v (refused)",
+    special.iv: "in z; not in the order v (refused)",
+    special.ive: "in real z; not in the order v (refused)",
+    special.kv: "in z; not in the order v (refused)",
+    special.kve: "in z; not in the order v (refused)",
+    math.lgamma: "listed here because its derivative needs scipy.special.digamma",
+    math.gamma: "listed here because its derivative needs scipy.special.digamma",
     linalg.solve_triangular: "only the triangle `lower` names is read (and differentiated); "
                              "`trans` and `unit_diagonal` not supported",
 }

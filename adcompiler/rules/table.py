@@ -8,19 +8,27 @@ documentation cannot drift from the rules.
 
 from __future__ import annotations
 
-from . import array_rules, linalg_rules, math_rules, numpy_rules, python_rules, scipy_rules
+from . import (array_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
+               python_rules, scipy_rules, scipy_stats_rules)
+from .. import nodes
 from .registry import Rule
 
 GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("NumPy: elementwise functions and reductions", numpy_rules),
           ("NumPy: shapes, joining, construction and gathers", array_rules),
           ("NumPy: products and numpy.linalg", linalg_rules),
-          ("scipy.special (when SciPy is installed)", scipy_rules)]
+          ("NumPy: more functions; scipy.linalg.expm, scipy.signal.convolve",
+           numpy_extra_rules),
+          ("scipy.special (when SciPy is installed)", scipy_rules),
+          ("scipy.stats (when SciPy is installed)", scipy_stats_rules)]
 
 
 def _row(rule: Rule, notes: dict) -> str:
     params = ", ".join(rule.signature.parameters)
-    differentiable = ", ".join(rule.differentiable_params()) or "—"
+    # Parameters whose derivative is refused when it runs (no_derivative) are not listed.
+    differentiable = ", ".join(p for p in rule.differentiable_params()
+                               if "no_derivative" not in nodes.names_loaded(rule.adjoint[p]))
+    differentiable = differentiable or "—"
     kind = "elementwise" if rule.pointwise else "general"
     note = notes.get(rule.function, "")
     return f"| `{rule.name}({params})` | {differentiable} | {kind} | reverse, forward | {note} |"

@@ -1,0 +1,144 @@
+"""Derivatives of scipy.stats distributions: pdf, logpdf, cdf, logcdf, sf, logsf
+and ppf of the continuous ones, pmf and logpmf (and cdf, sf) of poisson, pdf and
+logpdf of multivariate_normal and dirichlet (an empty table without SciPy).
+
+`scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
+table keys such methods on the object and the function together, so every
+spelling of it (`stats.norm.pdf`, `from scipy.stats import norm; norm.pdf`)
+finds the rule. Frozen distributions (`norm(0, 1).pdf(x)`) are not covered.
+
+With z = (x - loc) / scale, density p = f(z) / scale and score
+s = d log f / dz (runtime_stats.stats_score):
+
+    d logpdf / dx = s / scale     d logpdf / dloc = -s / scale
+    d logpdf / dscale = -(1 + z s) / scale
+    d cdf / dx = p    d cdf / dloc = -p    d cdf / dscale = -p z
+    d ppf / dq = 1 / p(ppf)    d ppf / dloc = 1    d ppf / dscale = (ppf - loc) / scale
+
+pdf is p times the logpdf's, logcdf the cdf's divided by the cdf, sf and logsf
+the cdf's negated. Shape parameters are differentiated in pdf and logpdf; a
+derivative reaching one of cdf, sf or ppf is refused when it runs.
+"""
+
+from .registry import linear_rule, pointwise
+
+try:
+    from scipy import stats
+except ImportError:  # SciPy is optional
+    stats = None
+
+# name -> its shape parameters, in scipy's order.
+_CONTINUOUS = {"norm": (), "t": ("df",), "gamma": ("a",), "beta": ("a", "b"),
+               "expon": (), "laplace": (), "logistic": (), "cauchy": ()}
+
+
+def _continuous(name, shapes):
+    dist = getattr(stats, name)
+    label = f"scipy.stats.{name}"
+    shape_a = shapes[0] if shapes else "None"
+    shape_b = shapes[1] if len(shapes) > 1 else "None"
+    spread = "".join(f"{s}, " for s in shapes)
+    z = "(x - loc) / scale"
+    score = f"stats_score('{name}', {z}, {shape_a}, {shape_b})"
+
+    def density(at):
+        return f"np.exp(stats_logpdf('{name}', {at}, {shape_a}, {shape_b}, loc, scale))"
+
+    def shape_partials(factor):
+        return {s: f"g * {factor}stats_logpdf_shape('{name}', '{w}', x, {shape_a}, {shape_b}, "
+                   "loc, scale)" for s, w in zip(shapes, "ab")}
+
+    def refused(method):
+        return {s: f"no_derivative(g, '{label}.{method}', '{s}')" for s in shapes}
+
+    signature = f"x, {spread}loc=0.0, scale=1.0"
+    rules = [
+        pointwise(dist.logpdf, signature, f"{label}.logpdf",
+                  x=f"g * {score} / scale", loc=f"-g * {score} / scale",
+                  scale=f"-g * (1.0 + {z} * {score}) / scale", **shape_partials("")),
+        pointwise(dist.pdf, signature, f"{label}.pdf",
+                  x=f"g * result * {score} / scale", loc=f"-g * result * {score} / scale",
+                  scale=f"-g * result * (1.0 + {z} * {score}) / scale",
+                  **shape_partials("result * ")),
+    ]
+    # cdf-like: (method, sign, divided by the result)
+    for method, sign, logarithm in (("cdf", "", False), ("logcdf", "", True),
+                                    ("sf", "-", False), ("logsf", "-", True)):
+        factor = f"np.exp(stats_logpdf('{name}', x, {shape_a}, {shape_b}, loc, scale) - " \
+                 "result)" if logarithm else density("x")
+        negated = "" if sign else "-"
+        rules.append(pointwise(getattr(dist, method), signature, f"{label}.{method}",
+                               x=f"{sign}g * {factor}", loc=f"{negated}g * {factor}",
+                               scale=f"{negated}g * {factor} * {z}", **refused(method)))
+    rules.append(pointwise(dist.ppf, f"q, {spread}loc=0.0, scale=1.0", f"{label}.ppf",
+                           q=f"g / {density('result')}", loc="g",
+                           scale="g * (result - loc) / scale", **refused("ppf")))
+    return rules
+
+
+def _poisson():
+    poisson = stats.poisson
+    label = "scipy.stats.poisson"
+    signature = "k, mu, loc=0"
+    shifted = "np.floor(k - loc)"
+    return [
+        pointwise(poisson.pmf, signature, f"{label}.pmf",
+                  mu="g * result * ((k - loc) / mu - 1.0)"),
+        pointwise(poisson.logpmf, signature, f"{label}.logpmf",
+                  mu="np.where(np.isfinite(result), g * ((k - loc) / mu - 1.0), 0.0)"),
+        # P(K <= k) = Q(floor(k) + 1, mu): its mu-derivative is -pmf(floor(k), mu).
+        pointwise(poisson.cdf, signature, f"{label}.cdf",
+                  mu=f"-g * stats_poisson_pmf({shifted}, mu)"),
+        pointwise(poisson.sf, signature, f"{label}.sf",
+                  mu=f"g * stats_poisson_pmf({shifted}, mu)"),
+    ]
+
+
+def _multivariate():
+    mvn, dirichlet = stats.multivariate_normal, stats.dirichlet
+    mvn_signature = "x, mean=None, cov=1, allow_singular=False"
+    rules = []
+    for method, scale in (("logpdf", ""), ("pdf", "result * ")):
+        rules.append(linear_rule(
+            getattr(mvn, method), mvn_signature,
+            label=f"scipy.stats.multivariate_normal.{method}",
+            adjoint={p: f"mvn_logpdf_adjoint({scale}g, x, mean, cov, '{p}')"
+                     for p in ("x", "mean", "cov")},
+            tangent={p: f"{scale}mvn_logpdf_tangent(g, x, mean, cov, result, '{p}')"
+                     for p in ("x", "mean", "cov")}))
+        rules.append(linear_rule(
+            getattr(dirichlet, method), "x, alpha",
+            label=f"scipy.stats.dirichlet.{method}",
+            adjoint={p: f"dirichlet_logpdf_adjoint({scale}g, x, alpha, '{p}')"
+                     for p in ("x", "alpha")},
+            tangent={p: f"{scale}dirichlet_logpdf_tangent(g, x, alpha, '{p}')"
+                     for p in ("x", "alpha")}))
+    return rules
+
+
+def _rules():
+    if stats is None:
+        return []
+    rules = []
+    for name, shapes in _CONTINUOUS.items():
+        rules += _continuous(name, shapes)
+    return rules + _poisson() + _multivariate()
+
+
+RULES = _rules()
+
+NOTES = {} if stats is None else {
+    **{getattr(stats, name).ppf: "not in the shape parameters (refused)"
+       for name, shapes in _CONTINUOUS.items() if shapes},
+    **{getattr(getattr(stats, name), method): "not in the shape parameters (refused)"
+       for name, shapes in _CONTINUOUS.items() if shapes
+       for method in ("cdf", "logcdf", "sf", "logsf")},
+    stats.poisson.pmf: "in mu (k and loc are integers)",
+    stats.poisson.cdf: "in mu: -pmf(floor(k), mu)",
+    stats.multivariate_normal.logpdf: "x of shape (..., d); mean (d,); cov a matrix (the "
+                                      "symmetric gradient, as torch), vector or number",
+    stats.multivariate_normal.pdf: "as logpdf",
+    stats.dirichlet.logpdf: "x with all K components on axis 0, (K,) or (K, N); the "
+                            "unconstrained gradient in x, as torch",
+    stats.dirichlet.pdf: "as logpdf",
+}

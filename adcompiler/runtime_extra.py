@@ -1,0 +1,467 @@
+"""Runtime helpers for rules/numpy_extra_rules.py (lstsq, eig, gradient, select,
+partition, rollaxis, interp, polyval, trapezoid, scipy.linalg.expm,
+scipy.signal.convolve) and for the Bessel, incomplete gamma/beta and
+multigammaln rules of rules/scipy_rules.py.
+
+Plain NumPy (and SciPy calls that have rules), so that adcompiler can
+differentiate them from their source for second derivatives. SciPy is
+optional: without it the SciPy helpers are never called (their rules do not
+exist).
+
+    expm'(A)[E] = the upper right block of expm([[A, E], [0, A]])     (Fréchet)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+from .runtime_arrays import entry, float_dtype, sequence_adjoint, sum_to_shape
+from .runtime_linalg import mT, pinv_adjoint, pinv_tangent, svdvals_adjoint, svdvals_tangent
+
+try:
+    from scipy import linalg as scipy_linalg
+    from scipy import signal as scipy_signal
+    from scipy import special
+except ImportError:  # SciPy is optional
+    scipy_linalg = scipy_signal = special = None
+
+
+# -- scipy.special ---------------------------------------------------------------------
+
+def gammaln(x):
+    """log Γ(x) (for the incomplete gamma function's derivative)."""
+    return special.gammaln(x)
+
+
+def betaln(a, b):
+    """log B(a, b) (for the incomplete beta function's derivative)."""
+    return special.betaln(a, b)
+
+
+def bessel(kind, v, x):
+    """The Bessel function `kind` of order v at x: 'j' jv, 'y' yv, 'i' iv, 'ie'
+    ive, 'k' kv, 'ke' kve (each derivative is one of these at orders v ± 1)."""
+    if kind == "j":
+        return special.jv(v, x)
+    if kind == "y":
+        return special.yv(v, x)
+    if kind == "i":
+        return special.iv(v, x)
+    if kind == "ie":
+        return special.ive(v, x)
+    if kind == "k":
+        return special.kv(v, x)
+    return special.kve(v, x)
+
+
+def multigammaln_derivative(a, d):
+    """d/da log Γ_d(a) = Σ_{j<d} ψ(a - j/2)."""
+    total = special.digamma(a)
+    for j in range(1, d):
+        total = total + special.digamma(a - 0.5 * j)
+    return total
+
+
+# -- numpy.linalg.lstsq ---------------------------------------------------------------
+
+def _lstsq_pinv(a, result):
+    rank = result[2]
+    if rank < min(np.shape(a)[-2:]):
+        raise NoDerivativeRuleError(
+            "np.linalg.lstsq is differentiated only for a matrix of full rank (its "
+            f"rank here is {rank})",
+            help="Regularise the problem (solve (AᵀA + λI) x = Aᵀb), or drop dependent columns.")
+    return np.linalg.pinv(a)
+
+
+def _times_b(left, b):
+    """left @ b for b a vector or a matrix."""
+    return np.dot(left, b)
+
+
+def lstsq_adjoint(g, a, b, result, wrt):
+    """Adjoint of np.linalg.lstsq(a, b) (x = A⁺ b, residuals |b - A x|², s the
+    singular values) for a of full rank."""
+    pseudo = _lstsq_pinv(a, result)
+    x = result[0]
+    gx, gres, gs = entry(g, 0), entry(g, 1), entry(g, 3)
+    vector = np.ndim(b) == 1
+    residual = b - np.dot(a, x)
+    if wrt == "b":
+        out = np.zeros(np.shape(b), dtype=float_dtype(a, b))
+        if gx is not None:
+            out = out + np.dot(pseudo.T, gx)
+        if gres is not None and np.size(result[1]):
+            out = out + 2.0 * residual * (gres[0] if vector else gres)
+        return out
+    out = np.zeros(np.shape(a), dtype=float_dtype(a, b))
+    if gx is not None:
+        g_pinv = np.multiply.outer(gx, b) if vector else np.dot(gx, b.T)
+        out = out + pinv_adjoint(g_pinv, a, pseudo)
+    if gres is not None and np.size(result[1]):
+        weighted = residual * (gres[0] if vector else gres)
+        out = out - 2.0 * (np.multiply.outer(weighted, x) if vector else np.dot(weighted, x.T))
+    if gs is not None:
+        out = out + svdvals_adjoint(gs, a)
+    return out
+
+
+def lstsq_tangent(g, a, b, result, wrt):
+    """Tangent of np.linalg.lstsq: (dx, dresiduals, 0, ds)."""
+    pseudo = _lstsq_pinv(a, result)
+    x = result[0]
+    residual = b - np.dot(a, x)
+    if wrt == "b":
+        dx = np.dot(pseudo, g)
+        change = g
+        ds = np.zeros(np.shape(result[3]), dtype=float_dtype(a, b))
+    else:
+        dx = _times_b(pinv_tangent(g, a, pseudo), b)
+        change = -np.dot(g, x)
+        ds = svdvals_tangent(g, a)
+    if np.size(result[1]):
+        dres = 2.0 * np.sum(residual * change, axis=0)
+        dres = np.reshape(dres, np.shape(result[1]))
+    else:
+        dres = np.zeros(np.shape(result[1]), dtype=float_dtype(a, b))
+    return (dx, dres, 0.0, ds)
+
+
+# -- numpy.linalg.eig (real eigenvalues) ---------------------------------------------------
+
+def _real_eig(result, name):
+    if np.iscomplexobj(result[0]):
+        raise NoDerivativeRuleError(
+            f"{name} of a matrix with complex eigenvalues is not differentiated (complex "
+            "results are not supported here)",
+            help="Differentiate matrices whose eigenvalues are real, or use np.linalg.eigh "
+            "for symmetric matrices.")
+    return result[0], result[1]
+
+
+def _inverse_gaps(w):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    gaps = w[..., None, :] - w[..., :, None]
+    size = np.shape(w)[-1]
+    off = np.logical_not(np.eye(size, dtype=bool))
+    return np.where(off, 1.0 / np.where(off, gaps, 1.0), 0.0)
+
+
+def _diagonal_matrix(v):
+    return v[..., :, None] * np.eye(np.shape(v)[-1], dtype=float_dtype(v))
+
+
+def eig_adjoint(g, a, result):
+    """Adjoint of np.linalg.eig for real eigenvalues (unit eigenvectors):
+    V⁻ᵀ (diag(w̄) + F ∘ (Vᵀ V̄ - VᵀV diag(Vᵀ V̄))) Vᵀ, F_ij = 1/(w_j - w_i)."""
+    w, v = _real_eig(result, "np.linalg.eig")
+    inner = np.zeros(np.shape(v), dtype=float_dtype(a))
+    gw, gv = entry(g, 0), entry(g, 1)
+    if gw is not None:
+        inner = inner + _diagonal_matrix(gw)
+    if gv is not None:
+        k = mT(v) @ gv
+        gram = mT(v) @ v
+        k_diagonal = np.diagonal(k, axis1=-2, axis2=-1)
+        inner = inner + _inverse_gaps(w) * (k - gram * k_diagonal[..., None, :])
+    return np.linalg.solve(mT(v), inner @ mT(v))
+
+
+def eig_tangent(g, a, result):
+    """Tangent of np.linalg.eig for real eigenvalues: C = V⁻¹ dA V, dw = diag(C),
+    dV = V (F ∘ C) with each column kept of unit length."""
+    w, v = _real_eig(result, "np.linalg.eig")
+    c = np.linalg.solve(v, g @ v)
+    dv = v @ (_inverse_gaps(w) * c)
+    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    return (np.diagonal(c, axis1=-2, axis2=-1), dv)
+
+
+def eigvals_adjoint(g, a):
+    """Adjoint of np.linalg.eigvals (real eigenvalues): V⁻ᵀ diag(ḡ) Vᵀ."""
+    result = np.linalg.eig(a)
+    _real_eig(result, "np.linalg.eigvals")
+    v = result[1]
+    return np.linalg.solve(mT(v), _diagonal_matrix(g) @ mT(v))
+
+
+def eigvals_tangent(g, a):
+    """Tangent of np.linalg.eigvals (real eigenvalues): diag(V⁻¹ dA V)."""
+    result = np.linalg.eig(a)
+    _real_eig(result, "np.linalg.eigvals")
+    v = result[1]
+    return np.diagonal(np.linalg.solve(v, g @ v), axis1=-2, axis2=-1)
+
+
+# -- np.gradient, np.select, np.partition, np.rollaxis -------------------------------------
+
+def _gradient_axes(f, axis):
+    if axis is None:
+        return list(range(np.ndim(f)))
+    if isinstance(axis, (tuple, list)):
+        return [int(ax) % np.ndim(f) for ax in axis]
+    return [int(axis) % np.ndim(f)]
+
+
+def gradient_adjoint(g, f, spacing, axis, edge_order):
+    """Adjoint of np.gradient (linear in f): along each axis, the transpose of the
+    difference matrix D = np.gradient(I), one axis's adjoint per result."""
+    axes = _gradient_axes(f, axis)
+    out = np.zeros(np.shape(f), dtype=float_dtype(f))
+    for k in range(len(axes)):
+        ax = axes[k]
+        gk = g if len(axes) == 1 else entry(g, k)
+        if gk is None:
+            continue
+        size = np.shape(f)[ax]
+        if spacing is None:
+            matrix = np.gradient(np.eye(size), axis=0, edge_order=edge_order)
+        else:
+            matrix = np.gradient(np.eye(size), spacing, axis=0, edge_order=edge_order)
+        moved = np.tensordot(matrix.T, np.moveaxis(np.asarray(gk), ax, 0), axes=1)
+        out = out + np.moveaxis(moved, 0, ax)
+    return out
+
+
+def gradient_tangent(g, spacing, axis, edge_order):
+    """Tangent of np.gradient: np.gradient of the tangent (it is linear in f)."""
+    if spacing is None:
+        return np.gradient(g, axis=axis, edge_order=edge_order)
+    return np.gradient(g, spacing, axis=axis, edge_order=edge_order)
+
+
+def _chosen(condlist, shape):
+    """Per choice, where np.select takes it (its condition is the first to hold);
+    and where none holds (the default)."""
+    taken = np.zeros(shape, dtype=bool)
+    masks = []
+    for condition in condlist:
+        mask = np.logical_and(np.broadcast_to(condition, shape), np.logical_not(taken))
+        masks.append(mask)
+        taken = np.logical_or(taken, mask)
+    return masks, np.logical_not(taken)
+
+
+def select_adjoint(g, condlist, choicelist, default, wrt):
+    """Adjoint of np.select for the choices (one per entry) or the default."""
+    masks, rest = _chosen(condlist, np.shape(g))
+    if wrt == "default":
+        return sum_to_shape(np.where(rest, g, 0.0), np.shape(default))
+    pieces = []
+    for k in range(len(choicelist)):
+        pieces.append(sum_to_shape(np.where(masks[k], g, 0.0), np.shape(choicelist[k])))
+    return sequence_adjoint(pieces, choicelist)
+
+
+def select_default_tangent(g, condlist, result):
+    """Tangent of np.select in its default: g where no condition holds."""
+    _, rest = _chosen(condlist, np.shape(result))
+    return np.where(rest, g, 0.0)
+
+
+def _partition_order(a, kth, axis):
+    if axis is None:
+        return np.argpartition(np.ravel(a), kth)
+    return np.argpartition(a, kth, axis=axis)
+
+
+def partition_adjoint(g, a, kth, axis):
+    """Adjoint of np.partition: g put back where each element came from."""
+    order = _partition_order(a, kth, axis)
+    if axis is None:
+        out = np.zeros(np.size(a), dtype=float_dtype(g))
+        out[order] = g
+        return np.reshape(out, np.shape(a))
+    out = np.zeros(np.shape(a), dtype=float_dtype(g))
+    np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def partition_tangent(g, a, kth, axis):
+    """Tangent of np.partition: g rearranged like a."""
+    order = _partition_order(a, kth, axis)
+    if axis is None:
+        return np.ravel(g)[order]
+    return np.take_along_axis(g, order, axis)
+
+
+def rollaxis_adjoint(g, a, axis, start):
+    """Adjoint of np.rollaxis: the inverse permutation of the axes."""
+    ndim = np.ndim(a)
+    axis = axis % ndim
+    if start < 0:
+        start = start + ndim
+    if axis < start:
+        start = start - 1
+    order = list(range(ndim))
+    order.remove(axis)
+    order.insert(start, axis)
+    return np.transpose(g, np.argsort(order))
+
+
+# -- np.interp, np.polyval, np.trapezoid ------------------------------------------------------
+
+def check_interp_period(period):
+    if period is not None:
+        raise NoDerivativeRuleError(
+            "np.interp(..., period=...) is not differentiated",
+            help="Map x into one period yourself (np.mod) and call np.interp without period.")
+
+
+def interp_slope(x, xp, fp):
+    """d np.interp(x, xp, fp) / dx: the slope of the segment holding x (0 outside)."""
+    last = np.shape(xp)[0] - 1
+    segment = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, last - 1)
+    slope = (fp[segment + 1] - fp[segment]) / (xp[segment + 1] - xp[segment])
+    inside = np.logical_and(np.greater_equal(x, xp[0]), np.less_equal(x, xp[last]))
+    return np.where(inside, slope, 0.0)
+
+
+def _interp_bound(bound):
+    return None if bound is None else 0.0
+
+
+def interp_fp_adjoint(g, x, xp, fp, left, right):
+    """Adjoint of np.interp in fp: each value's interpolation weights times g."""
+    out = np.zeros(np.shape(fp), dtype=float_dtype(fp))
+    flat_x = np.ravel(x)
+    flat_g = np.ravel(g * np.ones(np.shape(x)))
+    for j in range(np.shape(fp)[0]):
+        unit = np.zeros(np.shape(fp)[0])
+        unit[j] = 1.0
+        weights = np.interp(flat_x, xp, unit, left=_interp_bound(left),
+                            right=_interp_bound(right))
+        out[j] = np.sum(weights * flat_g)
+    return out
+
+
+def interp_fp_tangent(g, x, xp, left, right):
+    """Tangent of np.interp in fp: the tangent interpolated (0 beyond given bounds)."""
+    return np.interp(x, xp, g, left=_interp_bound(left), right=_interp_bound(right))
+
+
+def interp_bound_adjoint(g, x, xp, bound, side):
+    """Adjoint of np.interp in left (side 'left') or right: g where x is beyond."""
+    last = np.shape(xp)[0] - 1
+    beyond = np.less(x, xp[0]) if side == "left" else np.greater(x, xp[last])
+    return sum_to_shape(g * beyond, np.shape(bound))
+
+
+def interp_bound_tangent(g, x, xp, side):
+    """Tangent of np.interp in left or right."""
+    last = np.shape(xp)[0] - 1
+    beyond = np.less(x, xp[0]) if side == "left" else np.greater(x, xp[last])
+    return g * beyond
+
+
+def polyval_slope(p, x):
+    """d np.polyval(p, x) / dx: the derivative polynomial at x."""
+    degree = np.shape(p)[0] - 1
+    if degree < 1:
+        return np.zeros(np.shape(x))
+    return np.polyval(p[:-1] * np.arange(degree, 0, -1), x)
+
+
+def polyval_adjoint_p(g, p, x):
+    """Adjoint of np.polyval in the coefficients: Σ g x^(n-1-k)."""
+    size = np.shape(p)[0]
+    powers = np.asarray(x)[..., None] ** np.arange(size - 1, -1, -1)
+    spread = np.asarray(g)[..., None] * powers
+    return np.reshape(np.sum(np.reshape(spread, (-1, size)), axis=0), np.shape(p))
+
+
+def _trapezoid_weights(size, x, dx):
+    if x is None:
+        return dx * np.concatenate([[0.5], np.ones(max(size - 2, 0)), [0.5]])[:size] \
+            if size > 1 else np.zeros(size)
+    if np.ndim(x) != 1:
+        raise NoDerivativeRuleError(
+            "np.trapezoid is differentiated for sample points x given as a 1-d array",
+            help="Pass x as a 1-d array along the axis of integration.")
+    steps = np.diff(x)
+    return 0.5 * (np.concatenate([steps, [0.0]]) + np.concatenate([[0.0], steps]))
+
+
+def _along(vector, ndim, axis):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return np.reshape(vector, shape)
+
+
+def trapezoid_adjoint_y(g, y, x, dx, axis):
+    """Adjoint of np.trapezoid in y: g times each sample's weight."""
+    ndim = np.ndim(y)
+    axis = axis % ndim
+    weights = _trapezoid_weights(np.shape(y)[axis], x, dx)
+    return np.expand_dims(g, axis) * _along(weights, ndim, axis)
+
+
+def _trapezoid_midpoints(y, axis):
+    moved = np.moveaxis(np.asarray(y), axis, -1)
+    return 0.5 * (moved[..., 1:] + moved[..., :-1])
+
+
+def trapezoid_adjoint_x(g, y, x, axis):
+    """Adjoint of np.trapezoid in 1-d x: Σ g (m_{j-1} - m_j), m the segment midpoints."""
+    _trapezoid_weights(np.shape(y)[axis], x, 1.0)
+    middle = _trapezoid_midpoints(y, axis)
+    zero = np.zeros(np.shape(middle)[:-1] + (1,))
+    per_point = np.concatenate([zero, middle], axis=-1) - np.concatenate([middle, zero], axis=-1)
+    spread = np.asarray(g)[..., None] * per_point
+    return np.sum(np.reshape(spread, (-1, np.shape(x)[0])), axis=0)
+
+
+def trapezoid_tangent_x(g, y, x, axis):
+    """Tangent of np.trapezoid in 1-d x: Σ (dx_{i+1} - dx_i) m_i."""
+    _trapezoid_weights(np.shape(y)[axis], x, 1.0)
+    return np.sum(np.diff(g) * _trapezoid_midpoints(y, axis), axis=-1)
+
+
+# -- scipy.linalg.expm, scipy.signal.convolve ----------------------------------------------------
+
+def expm_frechet_block(a, e):
+    """The Fréchet derivative of expm at a in direction e: the upper right block
+    of expm([[a, e], [0, a]]) (also the adjoint, with a transposed)."""
+    size = np.shape(a)[-1]
+    top = np.concatenate([a, e], axis=-1)
+    bottom = np.concatenate([np.zeros(np.shape(a), dtype=float_dtype(a, e)), a], axis=-1)
+    whole = scipy_linalg.expm(np.concatenate([top, bottom], axis=-2))
+    return whole[..., :size, size:]
+
+
+def signal_convolve(in1, in2, mode):
+    """scipy.signal.convolve(in1, in2, mode) (the tangent of either input)."""
+    return scipy_signal.convolve(in1, in2, mode=mode)
+
+
+def signal_convolve_adjoint(g, in1, in2, mode, wrt):
+    """Adjoint of scipy.signal.convolve: g placed in the full output (the modes
+    crop it centrally), correlated with the other input."""
+    full = np.add(np.shape(in1), np.shape(in2)) - 1
+    start = (full - np.shape(g)) // 2
+    widths = []
+    for k in range(len(full)):
+        widths.append((int(start[k]), int(full[k] - start[k] - np.shape(g)[k])))
+    whole = np.pad(g, widths)
+    other = in2 if wrt == "in1" else in1
+    return scipy_signal.convolve(whole, np.flip(other), mode="valid")
+
+
+TEMPLATE_HELPERS = {
+    "gammaln": gammaln, "betaln": betaln, "bessel": bessel,
+    "multigammaln_derivative": multigammaln_derivative,
+    "lstsq_adjoint": lstsq_adjoint, "lstsq_tangent": lstsq_tangent,
+    "eig_adjoint": eig_adjoint, "eig_tangent": eig_tangent,
+    "eigvals_adjoint": eigvals_adjoint, "eigvals_tangent": eigvals_tangent,
+    "gradient_adjoint": gradient_adjoint, "gradient_tangent": gradient_tangent,
+    "select_adjoint": select_adjoint, "select_default_tangent": select_default_tangent,
+    "partition_adjoint": partition_adjoint, "partition_tangent": partition_tangent,
+    "rollaxis_adjoint": rollaxis_adjoint, "interp_slope": interp_slope,
+    "interp_fp_adjoint": interp_fp_adjoint, "interp_fp_tangent": interp_fp_tangent,
+    "interp_bound_adjoint": interp_bound_adjoint, "interp_bound_tangent": interp_bound_tangent,
+    "polyval_slope": polyval_slope, "polyval_adjoint_p": polyval_adjoint_p,
+    "trapezoid_adjoint_y": trapezoid_adjoint_y, "trapezoid_adjoint_x": trapezoid_adjoint_x,
+    "trapezoid_tangent_x": trapezoid_tangent_x, "expm_frechet_block": expm_frechet_block,
+    "signal_convolve": signal_convolve, "signal_convolve_adjoint": signal_convolve_adjoint,
+}

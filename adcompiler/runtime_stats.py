@@ -1,0 +1,226 @@
+"""Runtime helpers for the scipy.stats rules (rules/scipy_stats_rules.py).
+
+A location-scale distribution has density f(z) / scale at z = (x - loc) /
+scale, so every derivative of pdf, logpdf, cdf, logcdf, sf, logsf and ppf in
+x, loc and scale follows from two things: the log-density itself
+(`stats_logpdf`) and its score d log f / dz (`stats_score`). The shape
+parameters (t's df, gamma's a, beta's a and b) enter pdf and logpdf through
+`stats_logpdf_shape`; the cdf and ppf are not differentiated in them (their
+derivatives have no closed form): a derivative reaching one is refused
+(`no_derivative`).
+
+The helpers are plain NumPy and SciPy calls with rules of their own, so
+adcompiler differentiates them from their source for second derivatives.
+SciPy is optional: this module imports without it (the rules then do not exist).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NoDerivativeRuleError
+from .runtime_arrays import sum_to_shape
+
+try:
+    from scipy import special, stats
+except ImportError:  # SciPy is optional; no rule refers to these then
+    special = stats = None
+
+
+def no_derivative(g, function, parameter):
+    """Refuse a derivative that has no exact formula here (the cdf of a t
+    distribution in its degrees of freedom, say), rather than give zero."""
+    raise NoDerivativeRuleError(
+        f"{function} is not differentiated in its parameter {parameter!r}",
+        help=f"Pass {parameter} as a value that does not depend on the differentiated "
+        "arguments, or write the function out yourself.")
+
+
+def stats_logpdf(name, x, shape_a, shape_b, loc, scale):
+    """scipy.stats.<name>.logpdf(x, shapes..., loc, scale)."""
+    if name == "norm":
+        return stats.norm.logpdf(x, loc, scale)
+    if name == "t":
+        return stats.t.logpdf(x, shape_a, loc, scale)
+    if name == "gamma":
+        return stats.gamma.logpdf(x, shape_a, loc, scale)
+    if name == "beta":
+        return stats.beta.logpdf(x, shape_a, shape_b, loc, scale)
+    if name == "expon":
+        return stats.expon.logpdf(x, loc, scale)
+    if name == "laplace":
+        return stats.laplace.logpdf(x, loc, scale)
+    if name == "logistic":
+        return stats.logistic.logpdf(x, loc, scale)
+    return stats.cauchy.logpdf(x, loc, scale)
+
+
+def _inside(condition, value):
+    """`value` where `condition` holds, 0 elsewhere (outside a support)."""
+    return np.where(condition, value, 0.0)
+
+
+def stats_score(name, z, shape_a, shape_b):
+    """d log f(z) / dz for the standardised density f of scipy.stats.<name>
+    (0 outside the support, where the density is constantly 0)."""
+    if name == "norm":
+        return -z
+    if name == "t":
+        return -(shape_a + 1.0) * z / (shape_a + z * z)
+    if name == "gamma":
+        positive = np.where(z > 0.0, z, 1.0)
+        return _inside(z > 0.0, (shape_a - 1.0) / positive - 1.0)
+    if name == "beta":
+        supported = np.logical_and(z > 0.0, z < 1.0)
+        inner = np.where(supported, z, 0.5)
+        return _inside(supported,
+                       (shape_a - 1.0) / inner - (shape_b - 1.0) / (1.0 - inner))
+    if name == "expon":
+        return _inside(z >= 0.0, -np.ones_like(z))
+    if name == "laplace":
+        return -np.sign(z)
+    if name == "logistic":
+        return -np.tanh(0.5 * z)
+    return -2.0 * z / (1.0 + z * z)
+
+
+def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
+    """d logpdf / d (shape parameter `which`, 'a' or 'b') of scipy.stats.<name>."""
+    z = (x - loc) / scale
+    if name == "t":
+        nu = shape_a
+        return (0.5 * special.digamma(0.5 * (nu + 1.0)) - 0.5 * special.digamma(0.5 * nu)
+                - 0.5 / nu - 0.5 * np.log1p(z * z / nu)
+                + 0.5 * (nu + 1.0) * z * z / (nu * (nu + z * z)))
+    if name == "gamma":
+        positive = np.where(z > 0.0, z, 1.0)
+        return _inside(z > 0.0, np.log(positive) - special.digamma(shape_a))
+    supported = np.logical_and(z > 0.0, z < 1.0)
+    inner = np.where(supported, z, 0.5)
+    both = special.digamma(shape_a + shape_b)
+    if which == "a":
+        return _inside(supported, np.log(inner) - special.digamma(shape_a) + both)
+    return _inside(supported, np.log1p(-inner) - special.digamma(shape_b) + both)
+
+
+def stats_poisson_pmf(k, mu):
+    """scipy.stats.poisson.pmf(k, mu): the mu-derivative of the poisson cdf, negated."""
+    return stats.poisson.pmf(k, mu)
+
+
+# -- multivariate normal ---------------------------------------------------------------
+
+def _mvn_dimension(x, mean, cov):
+    if mean is not None and np.ndim(mean) > 0:
+        return np.shape(mean)[-1]
+    if np.ndim(cov) == 2:
+        return np.shape(cov)[0]
+    return np.shape(x)[-1]
+
+
+def _mvn_terms(x, mean, cov):
+    """(r, s, c⁻¹) with r = x - mean as rows, s = c⁻¹ r and c the covariance matrix."""
+    dimension = _mvn_dimension(x, mean, cov)
+    if np.ndim(x) == 0 or np.shape(x)[-1] != dimension or np.ndim(cov) > 2:
+        raise NoDerivativeRuleError(
+            "scipy.stats.multivariate_normal is differentiated for x with the dimension "
+            f"{dimension} as its last axis and a covariance matrix, vector or number",
+            help="Give x the shape (..., d) (for d = 1 too) and cov the shape (d, d).")
+    if np.ndim(cov) == 2:
+        matrix = cov
+    else:
+        matrix = np.eye(dimension) * cov
+    r = x if mean is None else x - mean
+    inverse = np.linalg.inv(matrix)
+    s = np.matmul(r, inverse)
+    return r, s, inverse
+
+
+def _covariance_like(matrix_gradient, cov):
+    """A gradient with respect to the covariance matrix, for cov as given."""
+    if np.ndim(cov) == 2:
+        return matrix_gradient
+    if np.ndim(cov) == 1:
+        return np.diagonal(matrix_gradient)
+    return np.trace(matrix_gradient)
+
+
+def mvn_logpdf_adjoint(g, x, mean, cov, wrt):
+    """Adjoint of scipy.stats.multivariate_normal.logpdf(x, mean, cov) in `wrt`:
+    -g c⁻¹ r (x), its sum over points (mean), ½ Σ g (s sᵀ - c⁻¹) (cov)."""
+    r, s, inverse = _mvn_terms(x, mean, cov)
+    weights = np.reshape(g, np.shape(r)[:-1])
+    if wrt == "x":
+        return -weights[..., None] * s
+    if wrt == "mean":
+        return sum_to_shape(weights[..., None] * s, np.shape(mean))
+    rows = np.reshape(s, (-1, np.shape(s)[-1]))
+    flat = np.reshape(weights, (-1,))
+    matrix = 0.5 * (np.matmul(rows.T * flat, rows) - np.sum(flat) * inverse)
+    return _covariance_like(matrix, cov)
+
+
+def mvn_logpdf_tangent(g, x, mean, cov, result, wrt):
+    """Tangent of scipy.stats.multivariate_normal.logpdf in `wrt` (result's shape)."""
+    r, s, inverse = _mvn_terms(x, mean, cov)
+    if wrt == "x":
+        value = -np.sum(s * g, axis=-1)
+    elif wrt == "mean":
+        value = np.sum(s * g, axis=-1)
+    else:
+        dimension = np.shape(inverse)[0]
+        if np.ndim(g) == 2:
+            change = g
+        elif np.ndim(g) == 1:
+            change = np.diag(g)
+        else:
+            change = np.eye(dimension) * g
+        value = 0.5 * np.sum(np.matmul(s, change) * s, axis=-1) - \
+            0.5 * np.sum(inverse * change.T)
+    return np.reshape(value, np.shape(result))
+
+
+# -- Dirichlet ------------------------------------------------------------------------
+
+def _dirichlet_check(x, alpha):
+    if np.ndim(alpha) != 1 or np.ndim(x) == 0 or np.shape(x)[0] != np.shape(alpha)[0]:
+        raise NoDerivativeRuleError(
+            "scipy.stats.dirichlet is differentiated for x with all K components along "
+            "its first axis (shape (K,) or (K, N)) and alpha of shape (K,)",
+            help="Pass every component of x, the last one included.")
+
+
+def _along_points(value, x):
+    """A (K,) vector shaped to broadcast against x of shape (K,) or (K, N)."""
+    return value if np.ndim(x) == 1 else value[:, None]
+
+
+def dirichlet_logpdf_adjoint(g, x, alpha, wrt):
+    """Adjoint of scipy.stats.dirichlet.logpdf(x, alpha): g (α - 1) / x (x);
+    Σ g (ψ(Σα) - ψ(α) + log x) over points (alpha)."""
+    _dirichlet_check(x, alpha)
+    if wrt == "x":
+        return g * _along_points(alpha - 1.0, x) / x
+    score = _along_points(special.digamma(np.sum(alpha)) - special.digamma(alpha), x) + \
+        np.log(x)
+    total = g * score
+    return total if np.ndim(x) == 1 else np.sum(total, axis=1)
+
+
+def dirichlet_logpdf_tangent(g, x, alpha, wrt):
+    """Tangent of scipy.stats.dirichlet.logpdf in x or alpha."""
+    _dirichlet_check(x, alpha)
+    if wrt == "x":
+        return np.sum(_along_points(alpha - 1.0, x) * g / x, axis=0)
+    score = _along_points(special.digamma(np.sum(alpha)) - special.digamma(alpha), x) + \
+        np.log(x)
+    return np.sum(score * _along_points(g, x), axis=0)
+
+
+TEMPLATE_HELPERS = {
+    "no_derivative": no_derivative, "stats_logpdf": stats_logpdf, "stats_score": stats_score,
+    "stats_logpdf_shape": stats_logpdf_shape, "stats_poisson_pmf": stats_poisson_pmf, "mvn_logpdf_adjoint": mvn_logpdf_adjoint,
+    "mvn_logpdf_tangent": mvn_logpdf_tangent,
+    "dirichlet_logpdf_adjoint": dirichlet_logpdf_adjoint,
+    "dirichlet_logpdf_tangent": dirichlet_logpdf_tangent,
+}
