@@ -383,10 +383,13 @@ def transpose_adjoint(g, axes):
 
 
 def dot_adjoint_a(g, a, b):
-    """Adjoint of np.dot(a, b) with respect to a, for 0-d, 1-d and 2-d operands."""
+    """Adjoint of np.dot(a, b) with respect to a (N-d operands contract a's last
+    axis with b's second to last, as np.tensordot)."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
+    if b_nd > 2:
+        return runtime_linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "a")
     if b_nd == 1:
         return np.multiply.outer(g, b) if a_nd > 1 else g * b
     if a_nd == 1:
@@ -399,6 +402,8 @@ def dot_adjoint_b(g, a, b):
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
+    if b_nd > 2:
+        return runtime_linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "b")
     if a_nd == 1:
         return np.multiply.outer(a, g) if b_nd > 1 else g * a
     return np.dot(np.swapaxes(a, -1, -2), g)
@@ -472,6 +477,13 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
         logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})
+
+# Helpers of the scipy.stats rules and of the extra NumPy/SciPy rules (each
+# module lists its own).
+from . import runtime_extra, runtime_stats  # noqa: E402
+
+TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
+TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
 
 # In-place effects, rewritten as updated copies (runtime_effects.py).
 TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,

@@ -618,11 +618,15 @@ def dstack_adjoint(g, tup):
 
 def _as_column(a):
     a = np.asarray(a)
-    return a[:, None] if a.ndim < 2 else a
+    return np.reshape(a, (-1, 1)) if a.ndim < 2 else a
 
 
 def column_stack_adjoint(g, tup):
-    """Adjoint of np.column_stack (1-d arrays become columns, joined on axis 1)."""
+    """Adjoint of np.column_stack (1-d arrays become columns, joined on axis 1);
+    one array (np.column_stack(x)) is the sequence of its rows."""
+    if isinstance(tup, np.ndarray):
+        pieces = np.split(np.asarray(g), np.shape(tup)[0], axis=1)
+        return np.reshape(np.stack(pieces), np.shape(tup))
     return _split_along(g, tup, 1, _as_column)
 
 
@@ -750,8 +754,11 @@ def pad_tangent(g, pad_width, mode):
     return np.pad(g, pad_width, mode=mode)
 
 
-def diff_adjoint(g, n, axis):
-    """Adjoint of np.diff: n times the transpose of the first difference."""
+def diff_adjoint(g, n, axis, shape=None):
+    """Adjoint of np.diff: n times the transpose of the first difference (zeros
+    of the input's `shape` when the result is empty: n >= its length)."""
+    if shape is not None and np.size(g) == 0:
+        return np.zeros(shape, dtype=float_dtype(g))
     for _ in range(n):
         moved = np.moveaxis(np.asarray(g), axis, -1)
         zero = np.zeros_like(moved[..., :1])
