@@ -485,6 +485,11 @@ from . import runtime_extra, runtime_stats  # noqa: E402
 TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
 
+# Helpers of the rules for Python's sequence builtins (tuple(), sorted()).
+from . import runtime_builtins  # noqa: E402
+
+TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
+
 # In-place effects, rewritten as updated copies (runtime_effects.py).
 TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
                         sort_in_place=runtime_effects.sort_in_place,

@@ -48,6 +48,9 @@ class ParsedFunction:
     # Every free name looked up while compiling -> (found, value): what the
     # compiled code depends on besides the function's own code (see Stamp).
     resolved: dict = field(default_factory=dict)
+    # (global container, constant key) -> the function resolve.py found there
+    # (`ACT["tanh"](x)`): an entry rebound later makes the compilation stale.
+    folded: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -88,7 +91,7 @@ class ParsedFunction:
         # `resolved` is shared, not copied: later passes look more names up.
         return Stamp(weakref.ref(self.function), self.function.__code__, self.function.__defaults__,
                      self.function.__kwdefaults__, self.resolved,
-                     _attribute_chains(self.tree, self.resolved))
+                     _attribute_chains(self.tree, self.resolved), self.folded)
 
 
 def _attribute_chains(tree, resolved: dict) -> dict:
@@ -161,6 +164,7 @@ class Stamp:
     kwdefaults: object
     resolved: dict
     chains: dict = field(default_factory=dict)
+    folded: dict = field(default_factory=dict)
 
     def current(self) -> bool:
         function = self.function()
@@ -186,7 +190,21 @@ class Stamp:
                                                               types.BuiltinMethodType))
                                          and now == value):
                 return False
+        for (name, key), value in self.folded.items():
+            found, container = _live_lookup(function, name)
+            try:
+                now = container[key]
+            except (KeyError, IndexError, TypeError):
+                return False
+            if now is not value and not (type(now).__name__ == "partial"
+                                         and _partial_function(now) is value):
+                return False
         return True
+
+
+def _partial_function(p):
+    from . import partials  # partials imports source.py
+    return partials.as_function(p)
 
 
 def display_path(filename: str) -> str:
@@ -434,6 +452,7 @@ def parse_function(fn) -> ParsedFunction:
         if hasattr(node, "end_lineno") and getattr(node, "end_lineno", None) is not None:
             node.end_lineno += offset
     _plain_parameters(tree, target, filename)
+    _split_element_targets(tree)
     try:
         all_lines = open(filename, encoding="utf-8").read().splitlines(True)
     except OSError:
@@ -499,6 +518,41 @@ def parameter_defaults(function):
             break
         trailing.insert(0, value)
     return tuple(trailing) or None
+
+
+def _split_element_targets(tree: gast.FunctionDef) -> None:
+    """`a[0], b[1] = u, v` as Python runs it, `_unpacked, _unpacked2 = u, v`
+    then `a[0] = _unpacked` and `b[1] = _unpacked2` (the values first, then
+    each store in turn), so that every reader of the tree (the fence, the
+    effects of a helper, inlining) sees one element write per statement."""
+    from . import naming, nodes
+    namer = None
+    for node in gast.walk(tree):
+        for field_name in ("body", "orelse"):
+            block = getattr(node, field_name, None)
+            if not isinstance(block, list) or not any(_element_targets(s) for s in block):
+                continue
+            namer = namer or naming.Namer(n.id for n in gast.walk(tree)
+                                          if isinstance(n, gast.Name))
+            new = []
+            for stmt in block:
+                if not _element_targets(stmt):
+                    new.append(stmt)
+                    continue
+                elts = stmt.targets[0].elts
+                names = [namer.fresh("_unpacked") for _ in elts]
+                unpack = nodes.assign(nodes.tuple_([nodes.name(n, "store") for n in names],
+                                                   "store"), stmt.value)
+                new += [nodes.copy_location(s, stmt) for s in [unpack] + [
+                    nodes.assign(elt, nodes.name(n)) for elt, n in zip(elts, names)]]
+            setattr(node, field_name, new)
+
+
+def _element_targets(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], (gast.Tuple, gast.List)) and \
+        any(isinstance(e, gast.Subscript) for e in stmt.targets[0].elts) and \
+        not any(isinstance(e, gast.Starred) for e in stmt.targets[0].elts)
 
 
 def _closure_snapshot(target) -> dict:

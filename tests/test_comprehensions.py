@@ -130,17 +130,23 @@ GOLDEN = {
         """,
     cases.scaled_by_largest: """
         def scaled_by_largest(w, xs):
+            _first = True
+            for x in xs:
+                _item = abs(x)
+                if _first:
+                    _max = _item
+                    _first = False
+                elif _item > _max:
+                    _max = _item
+            if _first:
+                raise ValueError('max() arg is an empty sequence')
             _list = []
             for x in xs:
-                _list.append(abs(x))
-            _t1 = w * max(_list)
-            _list2 = []
-            for x in xs:
-                _list2.append(x * 2.0)
+                _list.append(x * 2.0)
             _sum = 0
-            for m in _list2:
+            for m in _list:
                 _sum = _sum + w * m
-            return _t1 + _sum
+            return w * _max + _sum
         """,
     cases.pops_before_the_comprehension: """
         def pops_before_the_comprehension(stack):

@@ -13,7 +13,8 @@ closure, calls the method's function with the object as first argument:
 The new names (`Model_predict`) refer to the functions compiled for the
 object's class, so they are differentiated like any helper, and the class's
 own overrides are the ones called. Static methods are called without the
-object. Anything else (a property, a method of an attribute, `self.layer.f`)
+object. `x.copy()` of any other object is `copied(x)` (runtime_builtins.py:
+the same shallow copy for an array, a list or a dict), which has a rule. Anything else (a property, a method of an attribute, `self.layer.f`)
 stays as written: it needs no rule if no derivative flows through it, and a
 call with differentiated arguments is reported as having no rule.
 """
@@ -25,7 +26,7 @@ import types
 
 import gast
 
-from .. import methods, nodes
+from .. import methods, nodes, runtime_builtins
 from ..naming import Namer
 from ..source import ParsedFunction
 from .activity import is_user_function
@@ -42,6 +43,7 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
             continue
         target = _target(call.func, cls, receiver)
         if target is None:
+            _copy_as_function(parsed, call, namer)
             continue
         function, owner, with_object = target
         alias = namer.fresh(f"{owner.__name__}_{call.func.attr}")
@@ -70,3 +72,21 @@ def _target(func: gast.Attribute, cls, receiver):
         owner = type(bound.__self__)
         return methods.for_class(bound.__func__, owner), owner, True
     return None
+
+
+def _copy_as_function(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> None:
+    """`x.copy()` of an object whose class is not known when compiling (an
+    array, a list, a dict) is `copied(x)`: the same shallow copy for each of
+    them (copy.copy), and a function with a rule."""
+    if call.func.attr != "copy" or call.args or call.keywords:
+        return
+    bound = nodes.annotation(call.func, "value", None)
+    if bound is not None and not isinstance(bound, types.BuiltinMethodType):
+        return  # a method of a module-level object, which stays a method call
+    alias = next((n for n, f in parsed.bound.items() if f is runtime_builtins.copied),
+                 None) or namer.fresh("copied")
+    parsed.bound[alias] = runtime_builtins.copied
+    name = nodes.copy_location(nodes.name(alias), call.func)
+    nodes.annotate(name, "value", runtime_builtins.copied)
+    call.args = [call.func.value]
+    call.func = name

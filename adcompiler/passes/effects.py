@@ -35,7 +35,8 @@ WRITE = "write"
 # The in-place operators, by the name of their special method (`__iadd__`).
 OPERATOR_NAMES = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
                   gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow",
-                  gast.MatMult: "matmul"}
+                  gast.MatMult: "matmul", gast.BitOr: "or", gast.BitAnd: "and",
+                  gast.BitXor: "xor"}
 IN_PLACE_OPERATOR = "in-place operator"
 OPAQUE = "opaque"
 

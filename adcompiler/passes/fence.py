@@ -46,6 +46,9 @@ ALLOWED = {
     gast.Load, gast.Store, gast.Param, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
     gast.USub, gast.UAdd, gast.Not, gast.And, gast.Or,
+    # bitwise: masks (m1 | m2, ~m) and integers; they carry no derivative, and
+    # having no rule, a differentiated operand (a dict merge, d1 | d2) is refused
+    gast.BitOr, gast.BitAnd, gast.BitXor, gast.Invert,
     gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot, gast.In,
     gast.NotIn,
 }
@@ -92,11 +95,24 @@ def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
         kind = type(node)
         if kind in ALLOWED:
             continue
+        node = _placed(tree, node)
         if kind in REJECTED:
             what, help = REJECTED[kind]
             _reject(parsed, node, what, help)
         _reject(parsed, node, f"the construct '{kind.__name__}'",
                 "rewrite it with assignments, calls, if/while/for and return.")
+
+
+def _placed(tree: gast.FunctionDef, node):
+    """`node`, or for one without a place in the file (an operator such as
+    `<<`) the innermost expression holding it, so errors point at it."""
+    if getattr(node, "lineno", None) is not None:
+        return node
+    for parent in gast.walk(tree):
+        if getattr(parent, "lineno", None) is not None and any(
+                child is node for child in gast.iter_child_nodes(parent)):
+            return parent
+    return node
 
 
 def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes
+from .. import nodes, runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
@@ -80,6 +80,9 @@ _WHAT = {gast.ListComp: "list comprehensions", gast.GeneratorExp: "generator exp
 _REDUCTIONS = ("sum", "any", "all")
 # Callables that consume the whole iterable they get, in order, whatever its type.
 _CONSUMERS = (list, tuple, sorted, min, max, math.fsum, math.prod)
+# Builtins of one iterable written as the loop that builds their result.
+_BUILT_BY_LOOPS = ((list, "list"), (sorted, "sorted"), (min, "min"), (max, "max"),
+                   (dict, "dict"))
 _TAKES_GENERATORS = "sum(), any(), all(), min(), max(), list(), tuple(), sorted(), " \
     "math.fsum() and math.prod()"
 
@@ -264,6 +267,7 @@ class _Lowering:
                 self.visit(slot, state)
 
     def visit(self, slot: _Slot, state: _Statement, result: str | None = None) -> None:
+        self.displays(slot)
         node = slot.get()
         reduction = self.reduction(node)
         if reduction:
@@ -313,9 +317,85 @@ class _Lowering:
                     f"it, but {why}. Instead: {instead}.")
 
     # -- comprehensions ---------------------------------------------------
+    def displays(self, slot: _Slot) -> None:
+        """What a display writes directly: `tuple([a, b])` is `(a, b)`, `list((a,
+        b))` is `[a, b]`, `dict(a=u, b=v)` is `{'a': u, 'b': v}`; and the iterable of
+        `tuple(X)` becomes a list comprehension, so that tuple() takes a list."""
+        node = slot.get()
+        if not isinstance(node, gast.Call) or any(
+                isinstance(a, gast.Starred) for a in node.args) or len(node.args) > 1:
+            return
+        callee = self.callee(node.func)
+        if callee is dict and not node.args and all(k.arg for k in node.keywords):
+            display = nodes.parse_expr("{}")
+            display.keys = [nodes.const(k.arg) for k in node.keywords]
+            display.values = [k.value for k in node.keywords]
+            slot.set(nodes.copy_location(display, node))
+            return
+        if node.keywords or len(node.args) != 1 or not (callee is tuple or callee is list):
+            return
+        arg = node.args[0]
+        if isinstance(arg, (gast.List, gast.Tuple)) and not any(
+                isinstance(e, gast.Starred) for e in arg.elts):
+            display = nodes.tuple_(arg.elts) if callee is tuple else nodes.list_(arg.elts)
+            slot.set(nodes.copy_location(display, node))
+        elif callee is tuple:
+            node.args[0] = self.comprehension(arg)
+
+    def comprehension(self, iterable, pairs: bool = False):
+        """`iterable` as the list comprehension `[_item for _item in iterable]`
+        (of `(_key, _value)` for `pairs`); a comprehension stays itself."""
+        if isinstance(iterable, _COMPREHENSIONS):
+            return iterable
+        names = [self.namer.fresh("_key"), self.namer.fresh("_value")] if pairs \
+            else [self.namer.fresh("_item")]
+        target = nodes.tuple_([nodes.name(n, "store") for n in names], "store") if pairs \
+            else nodes.name(names[0], "store")
+        element = nodes.tuple_([nodes.name(n) for n in names]) if pairs \
+            else nodes.name(names[0])
+        generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
+        return nodes.copy_location(gast.ListComp(elt=element, generators=[generator]), iterable)
+
+    def consumed(self, node):
+        """(kind, comprehension, None) for `list(X)`, `sorted(X)`, `min(X)`,
+        `max(X)` and `dict(pairs)` of the builtins, X any iterable: each is
+        written as the loop that builds its result (see `loops`)."""
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], gast.Starred):
+            return None
+        callee = self.callee(node.func)
+        kind = next((k for f, k in _BUILT_BY_LOOPS if callee is f), None)
+        if kind is None:
+            return None
+        arg = node.args[0]
+        if kind == "dict":
+            if isinstance(arg, _COMPREHENSIONS):
+                if not (isinstance(arg.elt, gast.Tuple) and len(arg.elt.elts) == 2):
+                    return None
+            elif not self.pairs(arg):
+                return None  # dict(d) copies a mapping: it stays a call
+        node.args[0] = self.comprehension(arg, pairs=kind == "dict")
+        return kind, node.args[0], None
+
+    def pairs(self, node) -> bool:
+        """Whether `node` certainly iterates (key, value) pairs, not a mapping."""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return all(isinstance(e, gast.Tuple) and len(e.elts) == 2 for e in node.elts)
+        if isinstance(node, gast.Call):
+            if isinstance(node.func, gast.Attribute) and node.func.attr == "items" \
+                    and not node.args:
+                return True
+            callee = self.callee(node.func)
+            return callee is zip or callee is enumerate
+        return False
+
     def reduction(self, node):
         """(kind, comprehension, start slot) for `sum(<comprehension>[, start])`,
-        `any(<generator>)` and `all(<generator>)` of the builtins, else None."""
+        `any(<generator>)` and `all(<generator>)` of the builtins, and for the
+        calls `consumed` writes as loops; else None."""
+        if isinstance(node, gast.Call) and node.args:
+            consumed = self.consumed(node)
+            if consumed is not None:
+                return consumed
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and node.func.id in _REDUCTIONS and node.args
                 and isinstance(node.args[0], _COMPREHENSIONS)
@@ -364,11 +444,44 @@ class _Lowering:
         return frozenset(kept)
 
     def loops(self, kind: str, comp, variable: str, start) -> list:
-        stop = None
+        stop, after = None, []
+        if kind == "sorted":
+            # sorted(X): the list of X's items, then its items in the order
+            # Python's sort gives (stable, by `<`), read one by one.
+            items, order, index = (self.namer.fresh(n) for n in ("_items", "_order", "_i"))
+            sorted_order = self.namer.fresh("sorted_order")
+            self.parsed.bound[sorted_order] = runtime_builtins.sorted_order
+            return self.loops("list", comp, items, None) + [
+                nodes.assign(order, nodes.call(nodes.name(sorted_order), [nodes.name(items)])),
+                nodes.assign(variable, nodes.list_()),
+                nodes.for_(index, nodes.name(order), [nodes.expr_stmt(nodes.call(
+                    nodes.attribute(nodes.name(variable), "append"),
+                    [nodes.subscript(nodes.name(items), nodes.name(index))]))])]
         if kind == "list":
             append = nodes.attribute(nodes.name(variable), "append")
             init = nodes.list_()
             body = [nodes.expr_stmt(nodes.call(append, [comp.elt]))]
+        elif kind == "dict":
+            init = nodes.parse_expr("{}")
+            key, value = comp.elt.elts
+            body = [nodes.assign(nodes.subscript(nodes.name(variable), key), value)]
+            body[0].targets[0].ctx = gast.Store()
+        elif kind in ("min", "max"):
+            # Python's max keeps the first item and replaces it by each later one
+            # that compares greater (`>`; min: `<`); an empty iterable is an error.
+            first, item = self.namer.fresh("_first"), self.namer.fresh("_item")
+            init = nodes.const(True)
+            larger = nodes.compare(nodes.name(item), gast.Gt() if kind == "max" else gast.Lt(),
+                                   nodes.name(variable))
+            body = [nodes.assign(item, comp.elt),
+                    nodes.if_(nodes.name(first),
+                              [nodes.assign(variable, nodes.name(item)),
+                               nodes.assign(first, nodes.const(False))],
+                              [nodes.if_(larger, [nodes.assign(variable, nodes.name(item))])])]
+            after = [nodes.if_(nodes.name(first), [nodes.raise_(nodes.call(
+                nodes.name("ValueError"), [nodes.const(f"{kind}() arg is an empty sequence")]))])]
+            loops = self.nest(comp, body, None)
+            return [nodes.assign(first, init)] + loops + after
         elif kind == "sum":
             init = nodes.const(0) if start is None else start.get()
             body = [nodes.assign(variable, nodes.add(nodes.name(variable), comp.elt))]
@@ -382,6 +495,11 @@ class _Lowering:
             body = [nodes.if_(truth(comp.elt),
                               [nodes.assign(variable, nodes.const(decided)), gast.Break()])]
             stop = nodes.if_(truth(nodes.name(variable)), [gast.Break()])
+        return [nodes.assign(variable, init)] + self.nest(comp, body, stop)
+
+    @staticmethod
+    def nest(comp, body: list, stop) -> list:
+        """`body` inside the comprehension's `for` loops and `if`s."""
         for depth in reversed(range(len(comp.generators))):
             generator = comp.generators[depth]
             for test in reversed(generator.ifs):
@@ -389,7 +507,7 @@ class _Lowering:
             body = [nodes.for_(generator.target, generator.iter, body)]
             if stop is not None and depth > 0:
                 body.append(nodes.clone(stop))  # leave the enclosing loop as well
-        return [nodes.assign(variable, init)] + body
+        return body
 
     # -- what a name refers to --------------------------------------------
     def callee(self, func):

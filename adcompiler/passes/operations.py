@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -128,12 +129,19 @@ def describe_operation(rhs: gast.AST) -> str:
     return type(rhs).__name__
 
 
+def _is_data(value) -> bool:
+    """A value resolve.py found that is neither a function nor a module."""
+    return not callable(value) and not isinstance(value, types.ModuleType)
+
+
 def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     """What `rhs` computes, for a statement whose target is active."""
     if isinstance(rhs, gast.Name):
         return Operation("copy")
     if nodes.is_atom(rhs):
         return Operation("constant")
+    if isinstance(rhs, gast.Attribute) and _is_data(nodes.annotation(rhs, "value", classify)):
+        return Operation("constant")  # np.pi, a number of a module or global object
     if isinstance(rhs, gast.Tuple) and any(activity.is_active(e) for e in rhs.elts):
         return Operation("tuple")
     if isinstance(rhs, gast.Dict):
@@ -165,7 +173,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         raise NoDerivativeRuleError(
             f"cannot tell, when compiling, which function `{spelled}` calls", location,
             help="Call the function by its name (a module-level function, an imported one, "
-            "or a NumPy/math function), so adcompiler can find its derivative.")
+            "or a NumPy/math function), so adcompiler can find its derivative. A function "
+            "picked out of a dict is found when the key is a constant (ACT['tanh'](x)); "
+            "for a key known only when it runs, branch: `y = relu(x) if name == 'relu' "
+            "else np.tanh(x)`.")
     if rule is None and primitive is None and isinstance(rhs, gast.Call):
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}: the class of the object it "

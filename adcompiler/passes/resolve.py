@@ -12,14 +12,31 @@ was imported from.
         return np.sin(x)           func.ad_anno == {"value": <ufunc 'sin'>}
 
 Also records `parsed.local_names`: the parameters and every assigned name.
+
+A function chosen when compiling by a constant key or a name bound once is
+called by its own name, so it is differentiated like any helper:
+
+    ACT = {"relu": relu, "tanh": np.tanh}
+    def f(x):                                def f(x):
+        act = ACT["tanh"]                        act = ACT["tanh"]
+        return np.sum(act(x) + ACT["relu"](x))   return np.sum(tanh(x) + relu(x))
+
+(`tanh` and `relu` are new names in `parsed.bound`.) The key must be a
+constant and the dict a module-level one (its entry is checked again before
+compiled code is reused) or a dict display the function assigns once and
+only reads with constant keys.
 """
 
 from __future__ import annotations
 
+import collections
+import keyword
+
 import gast
 
 from .. import nodes, partials
-from ..source import ParsedFunction
+from ..naming import Namer
+from ..source import ParsedFunction, readable_name
 
 _MISSING = object()
 
@@ -46,6 +63,7 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     for node in gast.walk(tree):
         if isinstance(node, gast.Attribute):
             _resolve_attribute_chain(node)
+    _FunctionChoices(parsed).bind()
     return parsed
 
 
@@ -73,3 +91,97 @@ def _resolve_attribute_chain(node: gast.Attribute) -> None:
 def _callable(value):
     """A `functools.partial` is called as the function it stands for (partials.py)."""
     return partials.as_function(value) if partials.is_partial(value) else value
+
+
+class _FunctionChoices:
+    """Calls of a function picked out of a dict (or list) by a constant key, or
+    through a local name bound once to a function: `ACT["tanh"](x)`, `act =
+    ACT["tanh"]; act(x)`, `act = np.tanh; act(x)` (see the module docstring)."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        tree = parsed.tree
+        stores = collections.Counter(
+            n.id for n in gast.walk(tree)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)))
+        # Names bound once, by a statement of the function's own body (not in
+        # a branch or loop), to what they are bound to.
+        self.once = {stmt.targets[0].id: stmt.value for stmt in tree.body
+                     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                     and isinstance(stmt.targets[0], gast.Name)
+                     and stores[stmt.targets[0].id] == 1}
+        self.first_use = {}
+        for index, stmt in enumerate(tree.body):
+            for n in gast.walk(stmt):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    self.first_use.setdefault(n.id, index)
+        self.bound_at = {stmt.targets[0].id: index for index, stmt in enumerate(tree.body)
+                         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                         and isinstance(stmt.targets[0], gast.Name)}
+        self.displays = self._read_only_displays()
+        self.namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+                           | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+
+    def _read_only_displays(self) -> dict:
+        """Local dict displays bound once whose every use is `d[<constant>]`."""
+        uses = collections.defaultdict(list)
+        subscripted = set()
+        for node in gast.walk(self.parsed.tree):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
+                    isinstance(node.slice, gast.Constant) and isinstance(node.ctx, gast.Load):
+                subscripted.add(id(node.value))
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                uses[node.id].append(node)
+        return {name: value for name, value in self.once.items()
+                if isinstance(value, gast.Dict) and None not in value.keys
+                and all(isinstance(k, gast.Constant) for k in value.keys)
+                and all(id(use) in subscripted for use in uses[name])}
+
+    def bind(self) -> None:
+        for call in [n for n in gast.walk(self.parsed.tree) if isinstance(n, gast.Call)]:
+            if isinstance(call.func, gast.Attribute) or (
+                    isinstance(call.func, gast.Name) and call.func.id not in self.once):
+                continue  # found by resolve itself
+            function, spelled = self.function(call.func, set())
+            if function is None or not callable(function):
+                continue
+            alias = readable_name(function)
+            alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
+            self.parsed.bound[alias] = function
+            name = nodes.copy_location(nodes.name(alias), call.func)
+            nodes.annotate(name, "value", function)
+            call.func = name
+
+    def function(self, node, seen: set):
+        """(the object `node` certainly refers to when compiling, its spelling)."""
+        if isinstance(node, gast.Name):
+            if node.id in self.once and node.id not in seen and \
+                    self.bound_at[node.id] < self.first_use.get(node.id, len(self.parsed.tree.body)):
+                return self.function(self.once[node.id], seen | {node.id})
+            value = nodes.annotation(node, "value", _MISSING)
+            return (None, None) if value is _MISSING else (value, node.id)
+        if isinstance(node, gast.Attribute):
+            value = nodes.annotation(node, "value", _MISSING)
+            return (None, None) if value is _MISSING else (value, node.attr)
+        if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) and \
+                isinstance(node.value, gast.Name):
+            key, container = node.slice.value, node.value.id
+            if container in self.displays:
+                display = self.displays[container]
+                for k, value in zip(display.keys, display.values):
+                    if k.value == key and type(k.value) is type(key):
+                        return self.function(value, seen)
+                return None, None
+            if container in self.parsed.local_names:
+                return None, None
+            found, mapping = self.parsed.lookup(container)
+            if not found or not isinstance(mapping, (dict, list, tuple)):
+                return None, None
+            try:
+                chosen = mapping[key]
+            except (KeyError, IndexError, TypeError):
+                return None, None
+            chosen = _callable(chosen)
+            self.parsed.folded[(container, key)] = chosen
+            return chosen, f"{container}[{key!r}]"
+        return None, None

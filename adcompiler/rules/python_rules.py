@@ -9,9 +9,9 @@ float code stays float code.
 import builtins
 import operator
 
-from .. import runtime
+from .. import runtime, runtime_builtins
 
-from .registry import linear_rule, nondifferentiable, pointwise
+from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
     pointwise(operator.add, "x, y", x="g", y="g"),
@@ -24,7 +24,8 @@ RULES = [
     pointwise(operator.mod, "x, y", x="g", y="-g * (x // y)"),
     pointwise(operator.neg, "x", x="-g"),
     pointwise(operator.pos, "x", x="g"),
-    pointwise(builtins.abs, "x", x="g * sign(x)"),
+    pointwise_split(builtins.abs, "x", adjoint={"x": "abs_adjoint(g, x)"},
+                    tangent={"x": "abs_tangent(g, x)"}),
     pointwise(builtins.float, "x", x="g"),
     pointwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - 1)",
               exp="g * power_log(base, exp, result)"),
@@ -36,6 +37,13 @@ RULES = [
                 adjoint={"iterable": "sum_items_adjoint(g, iterable)",
                          "start": "unbroadcast(g, start)"},
                 tangent={"iterable": "sum(g)", "start": "g"}),
+    # tuple(items) of a list (lower_comprehensions.py turns any other iterable
+    # into one) or of an array's rows: one entry per item.
+    linear_rule(builtins.tuple, "iterable", adjoint={"iterable": "items_adjoint(g, iterable)"},
+                tangent={"iterable": "tuple(g)"}),
+    # x.copy(), as bind_methods.py writes it: the copy's derivative is x's.
+    linear_rule(runtime_builtins.copied, "x", adjoint={"x": "copy_derivative(g, x)"},
+                tangent={"x": "copy_derivative(g, x)"}),
     linear_rule(operator.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),
@@ -55,7 +63,7 @@ RULES = [
         operator.not_, operator.floordiv, operator.is_, operator.is_not,
         operator.contains, builtins.len, builtins.range, builtins.int, builtins.bool,
         builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
-        builtins.repr, builtins.hash, builtins.id),
+        builtins.repr, builtins.hash, builtins.id, runtime_builtins.sorted_order),
 ]
 
 NOTES = {

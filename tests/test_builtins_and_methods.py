@@ -1,0 +1,199 @@
+"""Python's builtins over sequences (`tuple`, `list`, `dict`, `sorted`, `min`
+and `max` of an iterable), `x.copy()`, module constants such as `np.pi` in a
+differentiated variable, bitwise operators on masks, and functions picked out
+of a dict: each checked against torch.autograd in both modes."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from program_checks import check_gradient, check_jvp
+
+X = np.array([0.3, -1.2, 0.7, 1.9])
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+ACTIVATIONS = {"relu": relu, "tanh": np.tanh, "square": lambda z: z * z}
+
+
+def as_tuple(x):
+    t = tuple([x[0], x[1]])
+    rows = tuple(x)
+    return t[0] * t[1] + rows[2] * rows[3]
+
+
+def as_list(x):
+    pair = list((x[0], x[1]))
+    items = list(x)
+    items.append(x[0] * 2.0)
+    return pair[0] * pair[1] + items[2] * items[4]
+
+
+def dict_builtin(x):
+    named = dict(a=x[0], b=x[1])
+    paired = dict(zip(["c", "d"], [x[2], x[3]]))
+    return named["a"] * named["b"] + paired["c"] * paired["d"]
+
+
+def sorted_values(x):
+    s = sorted([x[0] * 2.0, x[1], x[2], x[3]])
+    return s[0] * 3.0 + s[1] * s[3]
+
+
+def min_and_max_of_an_iterable(x):
+    return min([x[0], x[1], x[2]]) * max(x) + max(v * v for v in x)
+
+
+def copies(x):
+    y = x.copy()
+    y[0] = 5.0
+    d = {"w": x * 2.0}
+    e = d.copy()
+    return np.sum(y * x) + np.sum(e["w"] * x)
+
+
+def casts(x):
+    return np.sum(x.astype(float) ** 2)
+
+
+def pi_on_one_branch(x):
+    if x[0] > 0:
+        c = np.pi
+    else:
+        c = x[1]
+    k = math.pi
+    if x[1] < 0:
+        k = x[2] * 2.0
+    return c * x[2] + k * x[3]
+
+
+def element_pair_writes(x):
+    a = np.zeros(2)
+    b = np.zeros(2)
+    a[0], b[1] = x[0], x[1] * 2.0
+    return np.sum(a * 3.0 + b * x[2:])
+
+
+def masks(x):
+    m = (x > 0.5) | (x < -1)
+    m |= x > 1.5
+    n = ~(x > 0) & (x < 1) ^ (x > 5)
+    return np.sum(np.where(m, x ** 2, 0.0)) + np.sum(x[n])
+
+
+def chosen_from_a_dict(x):
+    act = ACTIVATIONS["tanh"]
+    return np.sum(act(x) + ACTIVATIONS["relu"](x) + ACTIVATIONS["square"](x))
+
+
+def chosen_from_a_local_dict(x):
+    table = {"relu": relu, "sin": np.sin}
+    return np.sum(table["sin"](x) * table["relu"](x))
+
+
+def t_relu(z):
+    return torch.clamp(z, min=0.0)
+
+
+CASES = [
+    # name, function, torch twin
+    ("tuple()", as_tuple, lambda x: x[0] * x[1] + x[2] * x[3]),
+    ("list()", as_list, lambda x: x[0] * x[1] + x[2] * (x[0] * 2.0)),
+    ("dict()", dict_builtin, lambda x: x[0] * x[1] + x[2] * x[3]),
+    ("sorted()", sorted_values,
+     lambda x: torch.sort(torch.stack([x[0] * 2.0, x[1], x[2], x[3]]))[0] @
+     torch.tensor([3.0, 0.0, 0.0, 0.0], dtype=torch.float64) +
+     torch.sort(torch.stack([x[0] * 2.0, x[1], x[2], x[3]]))[0][1] *
+     torch.sort(torch.stack([x[0] * 2.0, x[1], x[2], x[3]]))[0][3]),
+    ("min() and max() of an iterable", min_and_max_of_an_iterable,
+     lambda x: torch.min(x[:3]) * torch.max(x) + torch.max(x * x)),
+    ("x.copy()", copies,
+     lambda x: torch.sum(torch.cat([torch.tensor([5.0], dtype=torch.float64), x[1:]]) * x)
+     + torch.sum(x * 2.0 * x)),
+    ("x.astype(float)", casts, lambda x: torch.sum(x ** 2)),
+    ("np.pi and math.pi on one branch", pi_on_one_branch,
+     lambda x: math.pi * x[2] + x[2] * 2.0 * x[3]),
+    ("a[0], b[1] = u, v", element_pair_writes,
+     lambda x: x[0] * 3.0 + x[1] * 2.0 * x[3]),
+    ("| & ^ ~ on masks", masks,
+     lambda x: torch.sum(torch.where(torch.tensor([False, True, True, True]), x ** 2, 0.0))
+     + x[1]),
+    ("function chosen from a dict", chosen_from_a_dict,
+     lambda x: torch.sum(torch.tanh(x) + t_relu(x) + x * x)),
+    ("function chosen from a local dict", chosen_from_a_local_dict,
+     lambda x: torch.sum(torch.sin(x) * t_relu(x))),
+]
+
+
+@pytest.mark.parametrize("name, function, twin", CASES, ids=[c[0] for c in CASES])
+def test_gradient_matches_torch(name, function, twin):
+    check_gradient(name, function, twin, (X,), (0,))
+
+
+@pytest.mark.parametrize("name, function, twin", CASES, ids=[c[0] for c in CASES])
+def test_jvp_matches_torch(name, function, twin):
+    check_jvp(name, function, twin, (X,), (0,), np.random.default_rng(1))
+
+
+def test_max_of_an_empty_iterable_raises_as_python_does():
+    def largest(x, items):
+        return x * max(items)
+
+    with pytest.raises(ValueError, match="empty sequence"):
+        ad.grad(largest)(1.0, [])
+
+
+def test_sorted_keeps_equal_items_in_order_as_python_does():
+    def first_of_sorted(x, y):
+        return sorted([x, y])[0] * 2.0 + sorted([x, y])[1]
+
+    # Equal items: Python's sorted keeps x first, so x gets the 2.0.
+    assert ad.grad(first_of_sorted, wrt=(0, 1))(1.0, 1.0) == (2.0, 1.0)
+
+
+def test_copying_a_differentiated_list_is_refused_with_the_fix():
+    def copies_list(x):
+        items = [x[0], x[1]]
+        again = items.copy()
+        return again[0] * again[1]
+
+    with pytest.raises(ad.UnsupportedSyntaxError, match="list"):
+        ad.grad(copies_list)(X)
+    fixed = ad.grad(lambda x: list([x[0], x[1]])[0] * x[1])(X)
+    np.testing.assert_allclose(fixed, [X[1], X[0], 0.0, 0.0])
+
+
+def test_a_dict_entry_rebound_after_compiling_is_compiled_again():
+    gradient = ad.grad(chosen_from_a_dict)
+    before = gradient(X)
+    ACTIVATIONS["square"] = lambda z: z * 3.0
+    try:
+        after = ad.grad(chosen_from_a_dict)(X)
+    finally:
+        ACTIVATIONS["square"] = lambda z: z * z
+    np.testing.assert_allclose(after - before, 3.0 - 2.0 * X)
+
+
+def test_merging_dicts_of_differentiated_values_with_a_bar_is_refused():
+    def merged(x):
+        d = {"a": x[0]} | {"b": x[1]}
+        return d["a"] * d["b"]
+
+    with pytest.raises(ad.NoDerivativeRuleError, match="operator.or_"):
+        ad.grad(merged)
+
+
+def test_an_unsupported_operator_is_reported_at_its_expression():
+    def shifted(x):
+        y = x * 2.0
+        return y << 2
+
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(shifted)
+    assert info.value.location.lineno == shifted.__code__.co_firstlineno + 2
