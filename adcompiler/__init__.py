@@ -21,6 +21,8 @@ from .rules.registry import linear_rule, nondifferentiable, pointwise
 from .display import show
 from .custom import custom_gradient, stop_gradient
 from .errors import AdWarning, NonFiniteError
+from .errors import ExportError
+from .export import export
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -33,6 +35,7 @@ __all__ = [
     "MemoryBudgetError", "memory_report",
     "show",
     "stop_gradient", "custom_gradient", "NonFiniteError", "AdWarning",
+    "export", "ExportError",
 ]
 
 __version__ = "0.1.0"

@@ -5,6 +5,8 @@
                                                    compare it with finite differences
     adcompiler memory model.py::loss --args "np.ones(3)"
                                                    what the gradient's stack records, per line
+    adcompiler export model.py::loss --wrt w -o loss_grad.py
+                                                   the derivative as a module without adcompiler
     adcompiler demo                                the tour of the tutorial examples
     adcompiler                                     same as `adcompiler demo`
 
@@ -119,6 +121,18 @@ def _parser() -> argparse.ArgumentParser:
                         help='a budget such as "64MB": report the checkpointed gradient')
     memory.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    export = add("export", _export, "write a function's derivative as a module that needs "
+                 "only NumPy, not adcompiler (docs/export.md)")
+    target_options(export, modes.MODES, "reverse", "reverse (grad, value_and_grad, vjp) or "
+                   "forward (jvp) mode; default reverse")
+    export.add_argument("--kind", choices=("grad", "value_and_grad", "vjp"), default="grad",
+                        help="which reverse-mode derivative to export; default grad")
+    export.add_argument("-o", "--output", required=True, metavar="OUT.py",
+                        help="the file to write")
+    export.add_argument("--copy-user-code", action="store_true",
+                        help="copy the source of your own functions the derivative calls, "
+                        "instead of importing them from your module")
+
     demo = add("demo", _demo, "walk through the tutorial examples (the default command)")
     demo.add_argument("--no-code", action="store_true", help="do not print generated code")
     _color_option(demo)
@@ -180,6 +194,18 @@ def _memory(options) -> int:
         print(json.dumps(report, indent=2, default=str))
     else:
         print(format_report(report))
+    return EXIT_OK
+
+
+def _export(options) -> int:
+    from .export import export
+    function = load_function(options.target)
+    wrt = parse_wrt(options.wrt)
+    wrt = 0 if wrt is None else wrt
+    derivative = _compile(lambda: modes.derivative(function, wrt, options.mode, options.kind))
+    written = _compile(lambda: export(derivative, options.output,
+                                      copy_user_code=options.copy_user_code))
+    print(f"wrote {written}")
     return EXIT_OK
 
 

@@ -151,6 +151,12 @@ class AdWarning(UserWarning):
     when compiling, at the user's file and line (docs/debugging.md)."""
 
 
+class ExportError(AdError, ValueError):
+    """`ad.export` cannot write the derivative as a standalone module (it
+    closes over a value the module cannot spell, or names code it cannot
+    import or copy)."""
+
+
 class RuleDefinitionError(AdError, TypeError):
     """A derivative rule is malformed; raised when the rule is registered."""
 

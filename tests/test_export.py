@@ -1,0 +1,137 @@
+"""`ad.export` and `adcompiler export`: the derivative as a module that runs
+where adcompiler cannot be imported, giving the same numbers."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+from adcompiler.cli import main
+
+MODEL = '''
+import numpy as np
+
+SCALE = 2.0
+
+
+def predict(w, x):
+    return np.tanh(x @ w)
+
+
+def loss(w, x, y):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum((predict(w, x) * i - y) ** 2) * SCALE
+    return total
+
+
+def softmax(a):
+    e = np.exp(a - np.max(a))
+    return e / np.sum(e)
+'''
+
+W = [0.1, -0.2]
+X = (np.arange(6.0).reshape(3, 2) / 5).tolist()
+Y = [1.0, 1.0, 1.0]
+
+# Run in a fresh interpreter where `import adcompiler` raises ImportError.
+RUNNER = '''
+import json, sys
+sys.modules["adcompiler"] = None
+import numpy as np
+import {module}
+arguments = [np.asarray(a) if isinstance(a, list) else a for a in json.loads(sys.argv[1])]
+result = {module}.{function}(*arguments)
+print(json.dumps(np.asarray(result, dtype=float).tolist()))
+'''
+
+
+@pytest.fixture
+def model(tmp_path, monkeypatch):
+    (tmp_path / "export_model.py").write_text(MODEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    module = importlib.import_module("export_model")
+    yield module
+    sys.modules.pop("export_model", None)
+
+
+def run_without_adcompiler(directory, module, function, arguments):
+    script = RUNNER.format(module=module, function=function)
+    completed = subprocess.run([sys.executable, "-c", script, json.dumps(arguments)],
+                               cwd=directory, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    return np.array(json.loads(completed.stdout))
+
+
+def test_an_exported_gradient_runs_without_adcompiler_and_agrees(model, tmp_path):
+    df = ad.grad(model.loss)
+    ad.export(df, tmp_path / "loss_grad.py")
+    text = (tmp_path / "loss_grad.py").read_text()
+    assert "import adcompiler" not in text and "from adcompiler" not in text
+    assert "from export_model import SCALE" in text
+    got = run_without_adcompiler(tmp_path, "loss_grad", "loss_grad", [W, X, Y])
+    np.testing.assert_allclose(got, df(np.array(W), np.array(X), np.array(Y)), rtol=1e-15)
+
+
+def test_an_exported_vjp_and_jvp_run_without_adcompiler(model, tmp_path):
+    a, seed = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, -1.0])
+    ad.export(ad.vjp(model.softmax), tmp_path / "softmax_vjp.py")
+    got = run_without_adcompiler(tmp_path, "softmax_vjp", "softmax_vjp",
+                                 [[a.tolist()], seed.tolist()])
+    np.testing.assert_allclose(got, ad.vjp(model.softmax)((a,), seed), rtol=1e-15)
+    ad.export(ad.jvp(model.softmax), tmp_path / "softmax_jvp.py")
+    got = run_without_adcompiler(tmp_path, "softmax_jvp", "softmax_jvp",
+                                 [[a.tolist()], [seed.tolist()]])
+    value, tangent = ad.jvp(model.softmax)((a,), (seed,))
+    np.testing.assert_allclose(got[1], tangent, rtol=1e-15)
+
+
+def test_copy_user_code_copies_the_users_globals_instead_of_importing(model, tmp_path):
+    ad.export(ad.grad(model.loss), tmp_path / "copied.py", copy_user_code=True)
+    text = (tmp_path / "copied.py").read_text()
+    assert "import export_model" not in text and "from export_model" not in text
+    assert "SCALE = 2.0" in text
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "copied.py").write_text(text)
+    got = run_without_adcompiler(tmp_path / "elsewhere", "copied", "loss_grad", [W, X, Y])
+    np.testing.assert_allclose(got, ad.grad(model.loss)(np.array(W), np.array(X),
+                                                          np.array(Y)), rtol=1e-15)
+
+
+def test_the_command_line_exports_a_function_from_a_file(model, tmp_path, capsys):
+    out = tmp_path / "cli_grad.py"
+    code = main(["export", f"{tmp_path / 'export_model.py'}::loss", "--wrt", "w",
+                 "-o", str(out)])
+    assert code == 0 and f"wrote {out}" in capsys.readouterr().out
+    got = run_without_adcompiler(tmp_path, "cli_grad", "loss_grad", [W, X, Y])
+    np.testing.assert_allclose(got, ad.grad(model.loss)(np.array(W), np.array(X),
+                                                          np.array(Y)), rtol=1e-15)
+
+
+def test_a_hessian_is_refused_with_what_to_export_instead(model, tmp_path):
+    with pytest.raises(ad.ExportError, match="export that derivative"):
+        ad.export(ad.hessian(model.softmax), tmp_path / "h.py")
+
+
+def test_a_closure_over_an_array_is_refused(tmp_path):
+    weights = np.ones(3)
+
+    def closed(x):
+        return np.sum(x * weights)
+    with pytest.raises(ad.ExportError, match="weights"):
+        ad.export(ad.grad(closed), tmp_path / "closed.py")
+    assert not (tmp_path / "closed.py").exists()
+
+
+def test_the_exported_module_is_readable(model, tmp_path):
+    ad.export(ad.grad(model.loss), tmp_path / "readable.py")
+    text = (tmp_path / "readable.py").read_text()
+    assert text.startswith('"""Generated by adcompiler: gradient of loss')
+    assert "# line" in text  # the generated code's comments are kept
+    assert "__all__ = ['loss_grad']" in text
+    compile(textwrap.dedent(text), "readable.py", "exec")
