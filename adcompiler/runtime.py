@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from . import runtime_arrays, runtime_effects, runtime_linalg, runtime_special
+from . import runtime_arrays, runtime_complex, runtime_effects, runtime_linalg, \
+    runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
 from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
@@ -81,7 +82,9 @@ def zeros_like(x):
 
 
 def ones_like(x):
-    """A unit tangent for x: 1.0 for a Python number, ones of x's shape otherwise."""
+    """A unit tangent for x: 1.0 for a Python number, ones of x's shape otherwise
+    (the derivative along a real variable: a complex x is refused)."""
+    reject_complex(x, "the argument", "a derivative (of a function of one real variable)")
     if isinstance(x, (_ndarray, np.generic)):
         return np.ones_like(x, dtype=x.dtype if x.dtype.kind in "fc" else float)
     return 1.0
@@ -95,15 +98,19 @@ def sign(x):
 
 
 def reject_complex(value, what, where):
-    """A clear error for complex values, which are not differentiated yet."""
+    """A ComplexValueError for a complex value where only real ones are
+    differentiated: the result of `grad`, the forms that take real unit
+    tangents (jacobian, hessian, derivative), a tangent of a real value."""
     if isinstance(value, complex) or ((isinstance(value, (_ndarray, np.generic)) or
                                        is_foreign_array(value)) and value.dtype.kind == "c"):
         raise ComplexValueError(
             f"{what} of {where} is complex ({getattr(value, 'dtype', 'complex')}); adcompiler "
-            "differentiates real-valued computations only",
-            help="Split the computation into real and imaginary parts (np.real, np.imag "
-            "of the inputs, real arithmetic on them), or differentiate with a tool that "
-            "supports complex derivatives. Complex support is planned.")
+            "takes real values here",
+            help="For a complex-valued function, differentiate a real function of it "
+            "(np.real, np.imag, np.abs of the result); for the derivative f'(z) of a "
+            "holomorphic function use grad(f, holomorphic=True); for derivatives along "
+            "complex directions use jvp and vjp, which take complex tangents and seeds "
+            "(docs/complex.md).")
 
 
 def scalar_seed(result, where):
@@ -196,13 +203,17 @@ def checked_seed(seed, result, where):
                 f"be a dict with the same keys, got {got}",
                 help="Pass one seed per returned value, each shaped like it.")
         return {key: checked_seed(seed[key], result[key], where) for key in result}
-    reject_complex(result, "the result", where)
-    reject_complex(seed, "the seed passed to the vjp", where)
+    if not runtime_complex.is_complex(result):
+        reject_complex(seed, "the seed passed to the vjp (the result is real)", where)
     if np.shape(seed) != np.shape(result):
         raise SeedShapeError(
             f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
             f"function returns shape {np.shape(result)}",
             help="Pass a seed with exactly the shape of the function's result.")
+    if runtime_complex.is_complex(result):
+        # torch's convention for the seed of a complex result, JAX's inside
+        # generated code (runtime_complex): the conjugate, which as_gradient undoes.
+        return np.conj(np.asarray(seed, dtype=np.result_type(result, np.complex64)))
     if isinstance(result, (_ndarray, np.generic)):
         return np.asarray(seed, dtype=result.dtype if result.dtype.kind == "f" else float)
     return float(seed) if not isinstance(seed, _ndarray) else seed
@@ -236,21 +247,22 @@ def as_gradient(adjoint, x):
             as_gradient(a, e) for a, e in zip(adjoint, x))
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
-    # A complex derivative of a real argument: a complex value in between (or a
-    # complex tangent, in an hvp), which casting to x's dtype would silently drop.
-    reject_complex(adjoint, "the derivative with respect to a real argument",
-                   "the function (a complex value arose in between)")
+    # Inside generated code a complex derivative follows JAX's convention
+    # (runtime_complex): torch's gradient of a complex argument is its
+    # conjugate, and a real argument's gradient is the real part.
+    if runtime_complex.is_complex(x):
+        adjoint = np.conj(adjoint)
+    elif runtime_complex.is_complex(adjoint):
+        adjoint = np.real(adjoint)
     if isinstance(x, _ndarray) and not is_foreign_array(adjoint):
-        if x.dtype.kind == "c":
-            reject_complex(x, "a differentiated argument", "the function")
         dtype = x.dtype if x.dtype.kind in "fc" else integer_argument(x)
         if isinstance(adjoint, _ndarray) and adjoint.shape == x.shape:
             return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
         return np.broadcast_to(np.asarray(adjoint, dtype=dtype), x.shape).copy()
     if isinstance(x, np.generic) and not is_foreign_array(adjoint):
-        reject_complex(x, "a differentiated argument", "the function")
         return x.dtype.type(adjoint) if x.dtype.kind in "fc" else float(adjoint)
-    reject_complex(x, "a differentiated argument", "the function")
+    if isinstance(x, complex):
+        return complex(adjoint)
     if is_foreign_array(adjoint) or is_foreign_array(x):
         return _foreign_gradient(adjoint, x)
     if isinstance(x, (float, int)):
@@ -279,6 +291,7 @@ def sum_adjoint(g, a, axis, keepdims):
     if axis is None and np.ndim(g) == 0:
         # A full reduction: a filled array is cheaper than a broadcast view.
         dtype = a.dtype if isinstance(a, _ndarray) and a.dtype.kind == "f" else float
+        dtype = np.result_type(dtype, g) if runtime_complex.is_complex(g) else dtype
         if is_foreign_array(g) or is_foreign_array(a):
             # np.full would compute a lazy g; zeros like `a` keep a's chunks.
             return np.zeros_like(a, dtype=a.dtype if a.dtype.kind == "f" else float) + g
@@ -321,8 +334,8 @@ def getitem_adjoint(g, x, index):
         else:
             pieces[index] = g
         return sequence_adjoint(pieces, x)
-    dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind == "f" \
-        else np.float64
+    dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind in "fc" \
+        else complex if isinstance(g, complex) else np.float64
     if is_foreign_array(g) or is_foreign_array(x):
         like = x if is_foreign_array(x) else g  # a dask x's adjoint keeps its chunks
         zeros = np.zeros_like(x, dtype=float) if like is x else np.zeros(np.shape(x), like=g)
@@ -351,8 +364,11 @@ def setitem(x, index, value):
         # A new dask array (its graph is shared, nothing is computed) or CuPy copy.
         updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
     else:
-        keep = isinstance(x, _ndarray) and x.dtype.kind == "f"
-        updated = np.array(x, dtype=x.dtype if keep else np.result_type(value, float))
+        # A complex value makes a real array complex (NumPy would drop the
+        # imaginary part, and the derivative with it).
+        keep = isinstance(x, _ndarray) and (x.dtype.kind == "c" or (
+            x.dtype.kind == "f" and not runtime_complex.is_complex(value)))
+        updated = np.array(x, dtype=x.dtype if keep else np.result_type(x, value, float))
     updated[index] = value
     return updated
 
@@ -474,6 +490,8 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
         svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
         matrix_power_tangent"""),
+    (runtime_complex, """abs_adjoint abs_tangent angle_adjoint angle_tangent sign_adjoint
+        sign_tangent zero_for_real"""),
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
         logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})
@@ -598,16 +616,20 @@ GENERATED_CODE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
 # -- forward mode's checks -----------------------------------------------------
 
 def real_values(what, where, *values):
-    """Refuse complex values, nested in tuples, lists and dicts too: the
-    differentiated arguments and tangents a jvp receives, the result and tangent
-    it returns (forward mode has no as_gradient or seed to check them)."""
-    for value in values:
-        if isinstance(value, (tuple, list)):
-            real_values(what, where, *value)
-        elif isinstance(value, dict):
-            real_values(what, where, *value.values())
-        else:
-            reject_complex(value, what, where)
+    """Refuse a complex tangent of a real value, nested in tuples, lists and
+    dicts too: `values` are the differentiated arguments then their tangents
+    that a jvp receives (or the result then its tangent it returns). A complex
+    value takes complex or real tangents; a lone value is not checked."""
+    if len(values) % 2:
+        return
+    half = len(values) // 2
+    for value, tangent in zip(values[:half], values[half:]):
+        if isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
+            real_values(what, where, *value, *tangent)
+        elif isinstance(value, dict) and isinstance(tangent, dict):
+            real_values(what, where, *value.values(), *(tangent[k] for k in value))
+        elif not runtime_complex.is_complex(value):
+            reject_complex(tangent, f"a tangent of a real value ({what})", where)
 
 
 GENERATED_CODE_HELPERS.update(real_values=real_values)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NoDerivativeRuleError
+from .runtime_complex import refuse_complex
 
 
 def is_zero_number(x) -> bool:
@@ -181,30 +182,19 @@ def part(g, index, like):
 
 
 def float_dtype(*values):
-    """The floating dtype derivatives of `values` have (float64 for integers)."""
+    """The floating dtype derivatives of `values` have (float64 for integers,
+    complex for complex values)."""
     dtype = np.result_type(*[np.asarray(v).dtype if not isinstance(v, float) else np.float64
                              for v in values if v is not None]) if values else np.float64
-    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def is_float_dtype(dtype) -> bool:
-    """Whether a cast to `dtype` keeps derivatives (None keeps the input's dtype).
-    A cast to a complex dtype is refused: complex values are not differentiated
-    yet (a dtype held in a variable reaches here; a written one is refused when
-    compiling)."""
+    """Whether a cast to `dtype` keeps derivatives (None keeps the input's
+    dtype): to a floating or complex dtype, not to integers or booleans."""
     if dtype is None:
         return True
-    kind = np.dtype(dtype).kind
-    if kind == "c":
-        from .errors import ComplexValueError
-        raise ComplexValueError(
-            f"a cast of a differentiated value to {np.dtype(dtype)} (astype, np.array, "
-            "np.asarray with a complex dtype); adcompiler differentiates real-valued "
-            "computations only",
-            help="Keep the real and imaginary parts in real arrays of their own, or "
-            "differentiate with a tool that supports complex derivatives. Complex "
-            "support is planned.")
-    return kind == "f"
+    return np.dtype(dtype).kind in "fc"
 
 
 def reduced_axes(axis, ndim: int) -> tuple:
@@ -262,6 +252,7 @@ def sinc_derivative(x):
 
 def clip_inside(a, a_min, a_max, min=None, max=None):
     """1 where np.clip(a, ...) passes `a` through (bounds included, as torch.clamp), else 0."""
+    refuse_complex('np.clip', a, a_min, a_max, min, max)
     low = a_min if a_min is not None else min
     high = a_max if a_max is not None else max
     inside = np.ones(np.shape(a), dtype=bool)
@@ -328,9 +319,14 @@ def _var_scale(a, axis, ddof):
 
 
 def var_adjoint(g, a, axis, ddof, keepdims):
-    """Adjoint of np.var: 2 (a - mean) / (N - ddof) times the spread-back g."""
+    """Adjoint of np.var: 2 (a - mean) / (N - ddof) times the spread-back g;
+    for complex a, whose variance is the mean of |a - mean|^2, the real part
+    of g times the conjugate (the transpose of var_tangent)."""
     scale = _var_scale(a, axis, ddof)
     with np.errstate(invalid="ignore"):
+        if np.iscomplexobj(a):
+            return np.real(expand_reduced(g, a, axis, keepdims)) * np.conj(
+                _centred(a, axis)) * scale
         return expand_reduced(g, a, axis, keepdims) * _centred(a, axis) * scale
 
 
@@ -338,6 +334,9 @@ def var_tangent(g, a, axis, ddof, keepdims):
     """Tangent of np.var: sum of 2 (a - mean) g / (N - ddof) over the reduced axes."""
     scale = _var_scale(a, axis, ddof)
     with np.errstate(invalid="ignore"):
+        if np.iscomplexobj(a):
+            return np.real(np.sum(np.conj(_centred(a, axis)) * g, axis=axis,
+                                  keepdims=keepdims)) * scale
         return np.sum(_centred(a, axis) * g, axis=axis, keepdims=keepdims) * scale
 
 
@@ -345,6 +344,7 @@ def var_adjoint_a(g, adjoint, a, axis, ddof, keepdims):
     """Adjoint of var_adjoint(adjoint, a) with respect to `a` (it is linear in
     `a`, through a - mean(a), a symmetric projection): the projection of
     g times the spread-back adjoint, scaled. For second derivatives of np.var."""
+    refuse_complex('a second derivative of np.var', a)
     scale = _var_scale(a, axis, ddof)
     with np.errstate(invalid="ignore"):
         return _centred(np.asarray(g) * expand_reduced(adjoint, a, axis, keepdims),
@@ -681,6 +681,8 @@ def cast_tangent(g, dtype, ndmin=0):
     g = np.array(g, ndmin=ndmin)
     if not is_float_dtype(dtype):
         return np.zeros(g.shape)
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.iscomplexobj(g):
+        g = np.real(g)  # a cast of a complex value to a real dtype keeps the real part
     return g if dtype is None else g.astype(dtype)
 
 
@@ -688,6 +690,8 @@ def cast_adjoint(g, x, dtype):
     """Adjoint of astype: g back in x's float dtype, or zeros for a cast to integers."""
     if not is_float_dtype(dtype):
         return np.zeros(np.shape(x), dtype=float_dtype(x))
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)  # a real value cast to complex: its derivative is the real part
     return np.asarray(g, dtype=float_dtype(x))
 
 
@@ -739,7 +743,11 @@ def pad_adjoint(g, array, pad_width, mode):
     if mode == "constant":
         return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
     source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
-    summed = np.bincount(source.ravel(), weights=np.ravel(g), minlength=int(np.prod(shape)))
+    count = int(np.prod(shape))
+    summed = np.bincount(source.ravel(), weights=np.real(np.ravel(g)), minlength=count)
+    if np.iscomplexobj(g):
+        summed = summed + 1j * np.bincount(source.ravel(), weights=np.imag(np.ravel(g)),
+                                           minlength=count)
     return summed.astype(float_dtype(g)).reshape(shape)
 
 
