@@ -230,6 +230,94 @@ def rnn_loss_grad(Wx, Wh, b, xs):
 
 
 # ---------------------------------------------------------------------------
+# f. A classical Runge-Kutta integrator of a scalar ODE, y' = -k y + sin(y),
+#    200 steps on Python floats, the right-hand side a helper function as
+#    it is usually written.
+# ---------------------------------------------------------------------------
+
+def ode_rhs(y, k):
+    return -k * y + math.sin(y)
+
+
+def rk4(y0, k):
+    h = 0.01
+    y = y0
+    for i in range(200):
+        k1 = ode_rhs(y, k)
+        k2 = ode_rhs(y + 0.5 * h * k1, k)
+        k3 = ode_rhs(y + 0.5 * h * k2, k)
+        k4 = ode_rhs(y + h * k3, k)
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return y
+
+
+def ode_rhs_torch(y, k):
+    return -k * y + torch.sin(y)
+
+
+def rk4_torch(y0, k):
+    h = 0.01
+    y = y0
+    for i in range(200):
+        k1 = ode_rhs_torch(y, k)
+        k2 = ode_rhs_torch(y + 0.5 * h * k1, k)
+        k3 = ode_rhs_torch(y + 0.5 * h * k2, k)
+        k4 = ode_rhs_torch(y + h * k3, k)
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return y
+
+
+def rk4_grad(y0, k):
+    """Forward mode by hand (two inputs): each stage carries its derivatives
+    with respect to y0 and k; f_y = -k + cos(y), f_k = -y."""
+    h = 0.01
+    y, y_y0, y_k = y0, 1.0, 0.0
+    for _ in range(200):
+        k1 = -k * y + math.sin(y)
+        c = -k + math.cos(y)
+        k1_y0, k1_k = c * y_y0, c * y_k - y
+        u = y + 0.5 * h * k1
+        k2 = -k * u + math.sin(u)
+        c = -k + math.cos(u)
+        k2_y0, k2_k = c * (y_y0 + 0.5 * h * k1_y0), c * (y_k + 0.5 * h * k1_k) - u
+        u = y + 0.5 * h * k2
+        k3 = -k * u + math.sin(u)
+        c = -k + math.cos(u)
+        k3_y0, k3_k = c * (y_y0 + 0.5 * h * k2_y0), c * (y_k + 0.5 * h * k2_k) - u
+        u = y + h * k3
+        k4 = -k * u + math.sin(u)
+        c = -k + math.cos(u)
+        k4_y0, k4_k = c * (y_y0 + h * k3_y0), c * (y_k + h * k3_k) - u
+        y = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        y_y0 = y_y0 + h / 6.0 * (k1_y0 + 2.0 * k2_y0 + 2.0 * k3_y0 + k4_y0)
+        y_k = y_k + h / 6.0 * (k1_k + 2.0 * k2_k + 2.0 * k3_k + k4_k)
+    return y_y0, y_k
+
+
+# ---------------------------------------------------------------------------
+# g. A vector-Jacobian product of softmax: d/dx sum(softmax(x) * v), n = 1000.
+# ---------------------------------------------------------------------------
+
+def softmax_vjp(x, v):
+    e = np.exp(x - np.max(x))
+    p = e / np.sum(e)
+    return np.sum(p * v)
+
+
+def softmax_vjp_torch(x, v):
+    e = torch.exp(x - torch.max(x))
+    p = e / torch.sum(e)
+    return torch.sum(p * v)
+
+
+def softmax_vjp_grad(x, v):
+    """The softmax Jacobian is diag(p) - p p^T, so J^T v = p * (v - p.v)."""
+    e = np.exp(x - np.max(x))
+    p = e / np.sum(e)
+    return p * (v - np.dot(p, v))
+
+
+# ---------------------------------------------------------------------------
 # The workload table.
 # ---------------------------------------------------------------------------
 
@@ -278,6 +366,8 @@ def make_workloads(seed: int = 0) -> list[Workload]:
     Wh = 0.9 * rng.standard_normal((64, 64)) / math.sqrt(64)
     b_rnn = 0.1 * rng.standard_normal(64)
 
+    x_sm, v_sm = rng.standard_normal(1000), rng.standard_normal(1000)
+
     return [
         Workload("control_flow (3,)", control_flow, (np.array([0.3, -0.2, 0.7]),), 0,
                  control_flow_torch, control_flow_grad),
@@ -289,6 +379,10 @@ def make_workloads(seed: int = 0) -> list[Workload]:
                  (0, 1, 2, 3), mlp_loss_torch, mlp_loss_grad),
         Workload("rnn 50 steps, 16x32 -> 64", rnn_loss, (Wx, Wh, b_rnn, xs), (0, 1, 2),
                  rnn_loss_torch, rnn_loss_grad),
+        Workload("rk4 ode (200 steps, floats)", rk4, (0.8, 0.5), (0, 1),
+                 rk4_torch, rk4_grad),
+        Workload("softmax vjp (1000)", softmax_vjp, (x_sm, v_sm), 0,
+                 softmax_vjp_torch, softmax_vjp_grad),
     ]
 
 
