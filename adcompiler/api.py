@@ -395,7 +395,7 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
 @_methods_too
 def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
          backend: str = "python",
-         has_aux: bool = False, memory=None):
+         has_aux: bool = False, memory=None, holomorphic: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
 
     `wrt` is a parameter position or name, or a tuple of them (the gradient
@@ -407,6 +407,11 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
     `backend="numba"` compiles the derivative with numba (docs/numba.md).
     With `memory="256MB"` (or bytes), loops are checkpointed to keep what
     the gradient records within that budget (docs/memory.md).
+
+    For a real function of complex arguments the gradient is torch's,
+    dL/dRe(z) + i dL/dIm(z); `holomorphic=True` gives f'(z) of a
+    complex-valued holomorphic f instead, as JAX's option of that name
+    (docs/complex.md).
 
     Example:
         >>> def f(x):
@@ -422,6 +427,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
         return _native(function, "grad", wrt, verbose, backend, mode, has_aux)
     if has_aux:
         return _with_aux(function, "grad", wrt, verbose, mode)
+    if holomorphic:
+        return _holomorphic_grad(function, wrt, verbose)
     if mode == "forward":
         return _forward_grad(function, wrt, verbose)
     return _decorator_or_call(function, "grad", wrt, verbose)
@@ -549,6 +556,34 @@ def vjp(function=None, wrt=0, *, verbose: bool = False, has_aux: bool = False, m
     inner = _derivative(function, "vjp", wrt, verbose, budget)
     return _wrapper(function, ("vjp", positions, as_tuple, budget), (inner,),
                     lambda: _Convention(inner, function, "vjp"))
+
+
+def _holomorphic_grad(function, wrt, verbose):
+    """f'(z) of a holomorphic f, for grad(f, holomorphic=True): the conjugate
+    of the vjp with seed 1 (the vjp takes torch's convention, in which seed 1
+    gives conj(f'(z)))."""
+    from .errors import ComplexValueError
+    if function is None:
+        return lambda fn: _holomorphic_grad(fn, wrt, verbose)
+    positions, as_tuple = _positions(function, wrt)
+    product = vjp(function, wrt, verbose=verbose)
+    params, _ = _parameters(function)
+
+    def holomorphic_grad(*args, **keywords):
+        for position in positions:
+            if position < len(args) and np.asarray(args[position]).dtype.kind != "c":
+                raise ComplexValueError(
+                    f"grad(holomorphic=True) of {_where(function)}: the argument "
+                    f"{params[position]!r} is real; a holomorphic derivative is taken with "
+                    "respect to complex arguments",
+                    help="Pass it as a complex value (x.astype(complex)), or drop "
+                    "holomorphic=True for the gradient of a real-valued function.")
+        gradients = product(tuple(args), 1.0 + 0.0j, **keywords)
+        conjugated = [np.conj(g) if not isinstance(g, complex) else g.conjugate()
+                      for g in (gradients if as_tuple else (gradients,))]
+        return tuple(conjugated) if as_tuple else conjugated[0]
+
+    return _attach(holomorphic_grad, product, function, "grad")
 
 
 def source(derivative) -> str:
@@ -705,7 +740,10 @@ def _forward_blocks(pushes, in_tree, in_leaves):
 
 
 def _basis(x):
-    """Unit tangents for every entry of x, shaped like x."""
+    """Unit tangents for every entry of x, shaped like x (real: the forms
+    built from them, Jacobians, Hessians, forward grad, take real values)."""
+    from .runtime import reject_complex
+    reject_complex(x, "an argument or result", "a Jacobian, Hessian or forward-mode grad")
     if isinstance(x, (np.ndarray, np.generic)):
         eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind == "f" else float)
         for row in eye[:x.size]:
@@ -856,6 +894,8 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         args = _full_arguments(function, args, keywords)
         in_tree = _wrt_tree(args, positions, as_tuple)
         in_leaves = _leaves(in_tree)
+        for leaf in in_leaves:
+            next(_basis(leaf), None)  # refuses complex arguments
         out = function(*args)
         out_leaves = _leaves(out)
         rows = [[] for _ in out_leaves]
@@ -935,6 +975,15 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
 
     def build():
         product = compose.hvp(function, inner, params, star, len(positions))
-        return _Convention(product, function, "hvp",
-                           _check_tangents(function, positions, "vector"))
+        check = _check_tangents(function, positions, "vector")
+
+        def real_check(primals, vectors):
+            # Second derivatives of complex functions are not checked yet.
+            from .runtime import reject_complex, real_values
+            check(primals, vectors)
+            for position, vector in zip(positions, vectors):
+                reject_complex(primals[position], "an argument", f"the hvp of {_where(function)}")
+                real_values("a vector", f"the hvp of {_where(function)}", primals[position],
+                            vector)
+        return _Convention(product, function, "hvp", real_check)
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)

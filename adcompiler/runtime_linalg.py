@@ -19,6 +19,7 @@ import string
 import numpy as np
 
 from .errors import NoDerivativeRuleError
+from .runtime_complex import refuse_complex
 from .runtime_arrays import SequenceAdjoint, entry, expand_reduced, float_dtype, part, \
     reduced_axes, sum_to_shape
 
@@ -294,6 +295,7 @@ def multi_dot_tangent(g, arrays):
 def convolve_adjoint(g, a, v, mode, wrt):
     """Adjoint of np.convolve: g placed in the full-length output, correlated
     with the other operand."""
+    refuse_complex('np.convolve', a, v)
     a, v = np.asarray(a), np.asarray(v)
     n_a, n_v = a.size, v.size
     full = np.zeros(n_a + n_v - 1, dtype=float_dtype(g, a, v))
@@ -306,6 +308,7 @@ def convolve_adjoint(g, a, v, mode, wrt):
 def correlate_adjoint(g, a, v, mode, wrt):
     """Adjoint of np.correlate (real): np.correlate(a, v) is np.convolve(a, v[::-1])
     when a is the longer, and np.convolve(v, a[::-1])[::-1] otherwise."""
+    refuse_complex('np.correlate', a, v)
     a, v = np.asarray(a), np.asarray(v)
     if a.size >= v.size:
         grad = convolve_adjoint(g, a, v[::-1], mode, wrt)
@@ -397,6 +400,7 @@ def norm_gradient(x, result, ord, axis, keepdims):
 def norm_adjoint(g, x, result, ord, axis, keepdims):
     """Adjoint of np.linalg.norm (vector norms: any ord; matrix norms: 'fro',
     'nuc', ±1, ±2, ±inf): g spread back times the norm's gradient."""
+    refuse_complex('np.linalg.norm', x)
     _, axes = _norm_kind(x, ord, axis)
     spread = np.asarray(g)
     if not keepdims and axes:
@@ -406,6 +410,7 @@ def norm_adjoint(g, x, result, ord, axis, keepdims):
 
 def norm_tangent(g, x, result, ord, axis, keepdims):
     """Tangent of np.linalg.norm: the norm's gradient dotted with g, per norm."""
+    refuse_complex('np.linalg.norm', x)
     _, axes = _norm_kind(x, ord, axis)
     weights = norm_gradient(x, result, ord, axis, keepdims)
     return np.sum(weights * g, axis=axes, keepdims=keepdims)
@@ -422,12 +427,14 @@ def _matrix_rule_check(ord, name):
 
 def matrix_norm_adjoint(g, x, result, ord, keepdims):
     """Adjoint of np.linalg.matrix_norm (a matrix norm over the last two axes)."""
+    refuse_complex('np.linalg.matrix_norm', x)
     _matrix_rule_check(ord, "np.linalg.matrix_norm")
     return norm_adjoint(g, x, result, ord, (-2, -1), keepdims)
 
 
 def matrix_norm_tangent(g, x, result, ord, keepdims):
     """Tangent of np.linalg.matrix_norm."""
+    refuse_complex('np.linalg.matrix_norm', x)
     _matrix_rule_check(ord, "np.linalg.matrix_norm")
     return norm_tangent(g, x, result, ord, (-2, -1), keepdims)
 
@@ -442,12 +449,14 @@ def vector_norm_gradient(x, result, ord, axis, keepdims):
 
 def vector_norm_adjoint(g, x, result, ord, axis, keepdims):
     """Adjoint of np.linalg.vector_norm."""
+    refuse_complex('np.linalg.vector_norm', x)
     return expand_reduced(g, x, axis, keepdims) * \
         vector_norm_gradient(x, result, ord, axis, keepdims)
 
 
 def vector_norm_tangent(g, x, result, ord, axis, keepdims):
     """Tangent of np.linalg.vector_norm."""
+    refuse_complex('np.linalg.vector_norm', x)
     return np.sum(vector_norm_gradient(x, result, ord, axis, keepdims) * g, axis=axis,
                   keepdims=keepdims)
 
@@ -462,6 +471,7 @@ def det_adjoint(g, a, result):
 
 def slogdet_adjoint(g, a):
     """Adjoint of np.linalg.slogdet (sign, logabsdet): only logabsdet varies; a⁻ᵀ g."""
+    refuse_complex('np.linalg.slogdet', a)
     logdet = entry(g, 1)
     if logdet is None:
         return np.zeros(np.shape(a), dtype=float_dtype(a))
@@ -470,6 +480,7 @@ def slogdet_adjoint(g, a):
 
 def slogdet_tangent(g, a, result):
     """Tangent of np.linalg.slogdet: (0, trace(a⁻¹ g))."""
+    refuse_complex('np.linalg.slogdet', a)
     logdet = np.trace(np.linalg.solve(a, g), axis1=-2, axis2=-1)
     return (np.zeros_like(np.asarray(result[0], dtype=float_dtype(a))), logdet)
 
@@ -512,6 +523,7 @@ def _phi(x):
 
 def cholesky_adjoint(g, result):
     """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
+    refuse_complex('np.linalg.cholesky', result)
     lower = result
     middle = _phi(mT(lower) @ g)
     left = np.linalg.solve(mT(lower), middle)
@@ -520,6 +532,7 @@ def cholesky_adjoint(g, result):
 
 def cholesky_tangent(g, result):
     """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ)."""
+    refuse_complex('np.linalg.cholesky', result)
     lower = result
     inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
     return lower @ _phi(inner)
@@ -551,6 +564,7 @@ def _check_qr(a, mode):
 def qr_adjoint(g, a, result, mode):
     """Adjoint of np.linalg.qr: (Q̄ + Q N) R⁻ᵀ, N = triu(M) + triu(M, 1)ᵀ,
     M = R̄ Rᵀ - Qᵀ Q̄."""
+    refuse_complex('np.linalg.qr', a)
     _check_qr(a, mode)
     if mode == "r":
         q, r = np.linalg.qr(a)
@@ -566,6 +580,7 @@ def qr_adjoint(g, a, result, mode):
 def qr_tangent(g, a, result, mode):
     """Tangent of np.linalg.qr: with C = Qᵀ g R⁻¹ and Ω its antisymmetric
     lower part, dR = (C - Ω) R and dQ = g R⁻¹ - Q (C - Ω)."""
+    refuse_complex('np.linalg.qr', a)
     _check_qr(a, mode)
     q, r = np.linalg.qr(a) if mode == "r" else result
     x = _right_solve(g, r)
@@ -578,6 +593,7 @@ def qr_tangent(g, a, result, mode):
 
 def eigh_adjoint(g, a, result):
     """Adjoint of np.linalg.eigh: V (diag(w̄) + F ∘ skew(Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i)."""
+    refuse_complex('np.linalg.eigh', a)
     w, v = result
     inner = _diag_embed(part(g, 0, w))
     gv = entry(g, 1)
@@ -589,6 +605,7 @@ def eigh_adjoint(g, a, result):
 
 def eigh_tangent(g, a, result):
     """Tangent of np.linalg.eigh: with P = Vᵀ sym(g) V, dw = diag(P), dV = V (F ∘ P)."""
+    refuse_complex('np.linalg.eigh', a)
     w, v = result
     p = mT(v) @ _sym(g) @ v
     return (np.diagonal(p, axis1=-2, axis2=-1), v @ (_reciprocal_gaps(w) * p))
@@ -596,12 +613,14 @@ def eigh_tangent(g, a, result):
 
 def eigvalsh_adjoint(g, a):
     """Adjoint of np.linalg.eigvalsh: V diag(g) Vᵀ."""
+    refuse_complex('np.linalg.eigvalsh', a)
     _, v = np.linalg.eigh(a)
     return v @ _diag_embed(g) @ mT(v)
 
 
 def eigvalsh_tangent(g, a):
     """Tangent of np.linalg.eigvalsh: diag(Vᵀ sym(g) V)."""
+    refuse_complex('np.linalg.eigvalsh', a)
     _, v = np.linalg.eigh(a)
     return np.diagonal(mT(v) @ _sym(g) @ v, axis1=-2, axis2=-1)
 
@@ -627,6 +646,7 @@ def svd_adjoint(g, a, result, full_matrices, compute_uv):
     """Adjoint of np.linalg.svd (distinct non-zero singular values):
     U (diag(s̄) + (J + Jᵀ) S + S (K + Kᵀ)) Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ),
     J = F ∘ Uᵀ Ū, K = F ∘ Vᵀ V̄, F_ij = 1/(s_j² - s_i²)."""
+    refuse_complex('np.linalg.svd', a)
     if compute_uv:
         _check_svd(a, full_matrices)
     u, s, vh, gu, gs, gvh = _svd_parts(g, a, result, compute_uv)
@@ -651,6 +671,7 @@ def svd_tangent(g, a, result, full_matrices, compute_uv):
     """Tangent of np.linalg.svd: with P = Uᵀ g V, ds = diag(P),
     dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) g V S⁻¹,
     dV = V (F ∘ (S P + Pᵀ S)) + (I - VVᵀ) gᵀ U S⁻¹."""
+    refuse_complex('np.linalg.svd', a)
     if compute_uv:
         _check_svd(a, full_matrices)
         u, s, vh = result
@@ -672,16 +693,19 @@ def svd_tangent(g, a, result, full_matrices, compute_uv):
 
 def svdvals_adjoint(g, x):
     """Adjoint of np.linalg.svdvals: U diag(g) Vᵀ."""
+    refuse_complex('np.linalg.svdvals', x)
     return svd_adjoint(g, x, None, False, False)
 
 
 def svdvals_tangent(g, x):
     """Tangent of np.linalg.svdvals: diag(Uᵀ g V)."""
+    refuse_complex('np.linalg.svdvals', x)
     return svd_tangent(g, x, None, False, False)
 
 
 def pinv_adjoint(g, a, result):
     """Adjoint of np.linalg.pinv (full rank): -Xᵀ Ḡ Xᵀ + (I - A X) Ḡᵀ X Xᵀ + Xᵀ X Ḡᵀ (I - X A)."""
+    refuse_complex('np.linalg.pinv', a)
     x = result
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
@@ -690,6 +714,7 @@ def pinv_adjoint(g, a, result):
 
 def pinv_tangent(g, a, result):
     """Tangent of np.linalg.pinv (full rank): -X g X + X Xᵀ gᵀ (I - A X) + (I - X A) gᵀ Xᵀ X."""
+    refuse_complex('np.linalg.pinv', a)
     x = result
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a

@@ -74,10 +74,6 @@ pass can tell written code from lowered code and nothing here fakes an
 annotation. Whether `enumerate`, `zip` and the rest are the builtins is asked
 of the same lookup resolve uses; the runtime helpers it calls are bound in
 `parsed.bound`, as bind_methods binds methods.
-
-The pass also refuses complex literals, `complex(...)` and complex dtypes
-written in the function (`refuse_complex`): it sees every function compiled,
-before anything is rewritten.
 """
 
 from __future__ import annotations
@@ -87,10 +83,9 @@ import os
 from dataclasses import dataclass, field
 
 import gast
-import numpy as np
 
 from .. import nodes
-from ..errors import ComplexValueError, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
@@ -621,59 +616,5 @@ def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 def lower_control(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite `parsed.tree` into the language described in the module docstring."""
-    refuse_complex(parsed)
     lower_function(parsed, parsed.tree)
     return parsed
-
-
-def refuse_complex(parsed: ParsedFunction) -> None:
-    """Refuse what makes complex values where it is written: complex literals
-    (`1j`), `complex(...)` and NumPy's complex types, complex dtypes
-    (`dtype=complex`, `astype("complex128")`). Complex numbers are not
-    differentiated yet, and forward mode would give wrong tangents through them
-    (of np.abs, np.conj, np.imag); what arises only at run time is refused there
-    (runtime.real_values, as_gradient, the casts' rules)."""
-    local = local_names(parsed.tree)
-
-    def value_of(node):
-        if isinstance(node, gast.Name):
-            return parsed.lookup(node.id) if node.id not in local else (False, None)
-        if isinstance(node, gast.Attribute):
-            found, base = value_of(node.value)
-            if found and hasattr(base, node.attr):
-                return True, getattr(base, node.attr)
-        return False, None
-
-    def is_complex_type(node) -> bool:
-        found, value = value_of(node)
-        return found and isinstance(value, type) and (
-            value is complex or issubclass(value, np.complexfloating))
-
-    def names_complex_dtype(node) -> bool:
-        if isinstance(node, gast.Constant) and isinstance(node.value, str):
-            try:
-                return np.dtype(node.value).kind == "c"
-            except TypeError:
-                return False
-        return is_complex_type(node)
-
-    for node in gast.walk(parsed.tree):
-        what = None
-        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
-            what = f"the complex literal {node.value!r}"
-        elif isinstance(node, gast.Call):
-            dtypes = [k.value for k in node.keywords if k.arg == "dtype"]
-            if isinstance(node.func, gast.Attribute) and node.func.attr == "astype":
-                dtypes += node.args[:1]
-            if is_complex_type(node.func):
-                what = "a call of a complex type"
-            elif any(names_complex_dtype(d) for d in dtypes) or any(
-                    is_complex_type(arg) for arg in node.args):
-                what = "a complex dtype"
-        if what:
-            raise ComplexValueError(
-                f"{what} in a function adcompiler differentiates; it differentiates "
-                "real-valued computations only", parsed.location(node),
-                help="Instead: keep real and imaginary parts in real variables of their "
-                "own (e^(i x) as np.cos(x) and np.sin(x)), or differentiate with a tool "
-                "that supports complex derivatives. Complex support is planned.")

@@ -124,7 +124,8 @@ RULES = [
                 adjoint={"array": "pad_adjoint(g, array, pad_width, mode)",
                          "constant_values": "pad_constant_adjoint(g, array, pad_width)"},
                 tangent={"array": "pad_tangent(g, pad_width, mode)",
-                         "constant_values": "np.pad(np.zeros(np.shape(array)), pad_width, "
+                         "constant_values": "np.pad(np.zeros(np.shape(array), "
+                                            "dtype=np.result_type(g, 0.0)), pad_width, "
                                             "constant_values=g)"}),
     # Diagonals and triangles.
     _same(np.diag, "v, k=0", "diag_adjoint(g, v, k)", "np.diag(g, k)"),

@@ -26,7 +26,9 @@ _EINSUM_OPERANDS = "abcdef"
 
 RULES = [
     # Products.
-    _pair(np.vdot, "a, b", "g * np.reshape(b, np.shape(a))", "g * np.reshape(a, np.shape(b))",
+    # vdot and vecdot conjugate their first operand (a no-op for real values).
+    _pair(np.vdot, "a, b", "np.conj(g * np.reshape(b, np.shape(a)))",
+          "g * np.conj(np.reshape(a, np.shape(b)))",
           "np.vdot(g, b)", "np.vdot(a, g)"),
     _pair(np.inner, "a, b", "inner_adjoint(g, a, b, 'a')", "inner_adjoint(g, a, b, 'b')",
           "np.inner(g, b)", "np.inner(a, g)"),
@@ -36,12 +38,13 @@ RULES = [
           "np.linalg.outer(g, x2)", "np.linalg.outer(x1, g)"),
     _pair(np.linalg.matmul, "x1, x2", "matmul_adjoint_a(g, x1, x2)",
           "matmul_adjoint_b(g, x1, x2)", "np.linalg.matmul(g, x2)", "np.linalg.matmul(x1, g)"),
-    _pair(np.vecdot, "x1, x2, axis=-1", "unbroadcast(np.expand_dims(g, axis) * x2, x1)",
-          "unbroadcast(np.expand_dims(g, axis) * x1, x2)", "np.vecdot(g, x2, axis=axis)",
+    _pair(np.vecdot, "x1, x2, axis=-1",
+          "unbroadcast(np.conj(np.expand_dims(g, axis) * x2), x1)",
+          "unbroadcast(np.expand_dims(g, axis) * np.conj(x1), x2)", "np.vecdot(g, x2, axis=axis)",
           "np.vecdot(x1, g, axis=axis)"),
     _pair(np.linalg.vecdot, "x1, x2, *, axis=-1",
-          "unbroadcast(np.expand_dims(g, axis) * x2, x1)",
-          "unbroadcast(np.expand_dims(g, axis) * x1, x2)",
+          "unbroadcast(np.conj(np.expand_dims(g, axis) * x2), x1)",
+          "unbroadcast(np.expand_dims(g, axis) * np.conj(x1), x2)",
           "np.linalg.vecdot(g, x2, axis=axis)", "np.linalg.vecdot(x1, g, axis=axis)"),
     _pair(np.tensordot, "a, b, axes=2", "tensordot_adjoint(g, a, b, axes, 'a')",
           "tensordot_adjoint(g, a, b, axes, 'b')", "np.tensordot(g, b, axes)",

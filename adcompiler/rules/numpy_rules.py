@@ -11,7 +11,7 @@ so that float32 derivatives stay float32.
 
 import numpy as np
 
-from .registry import linear_rule, nondifferentiable, pointwise
+from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
     # Arithmetic ufuncs (np.true_divide is np.divide, np.mod is np.remainder).
@@ -30,12 +30,22 @@ RULES = [
     pointwise(np.square, "x", x="g * 2 * x"),
     pointwise(np.remainder, "x, y", x="g", y="-g * np.floor_divide(x, y)"),
     pointwise(np.fmod, "x, y", x="g", y="-g * np.trunc(x / y)"),
-    pointwise(np.abs, "x", x="g * np.sign(x)"),
+    # Functions of complex values that are not holomorphic: the adjoint takes the
+    # real part of g or a conjugate (runtime_complex.py states the convention).
+    pointwise_split(np.abs, "x", adjoint={"x": "abs_adjoint(g, x)"},
+                    tangent={"x": "abs_tangent(g, x)"}),
     pointwise(np.fabs, "x", x="g * np.sign(x)"),
     pointwise(np.copysign, "x1, x2", x1="g * np.sign(x1) * np.sign(result)"),
     pointwise(np.ldexp, "x1, x2", x1="g * np.exp2(x2)"),
-    pointwise(np.conjugate, "x", x="g"),
-    pointwise(np.real, "val", val="g"),
+    pointwise(np.conjugate, "x", x="np.conjugate(g)"),
+    pointwise(np.real, "val", val="np.real(g)"),
+    pointwise_split(np.imag, "val", adjoint={"val": "-1j * np.real(g)"},
+                    tangent={"val": "np.imag(g)"}),
+    pointwise_split(np.angle, "z, deg=False", adjoint={"z": "angle_adjoint(g, z, deg)"},
+                    tangent={"z": "angle_tangent(g, z, deg)"}),
+    # Piecewise constant for real x, x / |x| for complex x.
+    pointwise_split(np.sign, "x", adjoint={"x": "sign_adjoint(g, x)"},
+                    tangent={"x": "sign_tangent(g, x)"}),
     # Comparisons that select: ties share the derivative evenly, like torch.maximum.
     # fmax/fmin pass the derivative to the operand that is not NaN.
     pointwise(np.maximum, "x, y", x="g * ((x > y) + 0.5 * (x == y))",
@@ -168,8 +178,8 @@ RULES = [
                 tangent={"a": "np.transpose(g, axes)"}),
     # Zero derivative almost everywhere, or integer, boolean or shape results.
     *nondifferentiable(
-        np.shape, np.ndim, np.size, np.sign, np.floor, np.ceil, np.round, np.around, np.rint,
-        np.trunc, np.fix, np.floor_divide, np.heaviside, np.signbit, np.imag,
+        np.shape, np.ndim, np.size, np.floor, np.ceil, np.round, np.around, np.rint,
+        np.trunc, np.fix, np.floor_divide, np.heaviside, np.signbit,
         np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
         np.searchsorted, np.digitize,
         np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
@@ -185,7 +195,8 @@ RULES = [
 NOTES = {
     np.divide: "also `np.true_divide`",
     np.remainder: "also `np.mod`; d/dy = -floor(x / y), as torch.remainder",
-    np.abs: "also `np.absolute`; derivative 0 at 0, as torch",
+    np.abs: "also `np.absolute`; derivative 0 at 0, as torch; for complex x, Re(conj(x) dx) "
+            "/ |x|",
     np.maximum: "ties (x == y) share the derivative evenly, as torch.maximum",
     np.minimum: "ties share evenly, as torch.minimum",
     np.fmax: "ties share evenly, like np.maximum (torch.fmax gives a tie to x alone); a NaN "
@@ -205,8 +216,11 @@ NOTES = {
     np.std: "`ddof`; derivative 0 where the spread is 0 (as torch)",
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
                 "`returned=True` not supported",
-    np.real: "real inputs only",
-    np.conjugate: "real inputs only",
+    np.real: "also `.real`",
+    np.imag: "also `.imag`; 0 for real inputs",
+    np.conjugate: "also `np.conj`, `.conj()`",
+    np.angle: "Im(dz / z); 0 at 0 and for real inputs",
+    np.sign: "0 for real inputs; for complex x, the derivative of x / |x| (0 at 0)",
     np.sinc: "normalised sinc; derivative 0 at 0",
     np.copysign: "differentiable in x1",
     np.ldexp: "differentiable in x1 (x2 is an integer)",

@@ -179,6 +179,29 @@ def pointwise(function, signature: str, label: str | None = None, **partials: st
     return Rule(function, label, sig, templates, templates, pointwise=True, defined_at=where)
 
 
+def pointwise_split(function, signature: str, adjoint: dict, tangent: dict,
+                    label: str | None = None) -> Rule:
+    """An elementwise primitive whose adjoint is not its tangent's template:
+    a function of complex values that is not holomorphic (np.abs, np.angle),
+    whose adjoint takes a real part or a conjugate that its tangent does not.
+
+    Example:
+        >>> rule = pointwise_split(np.conjugate, "x", adjoint={"x": "np.conj(g)"},
+        ...                        tangent={"x": "np.conj(g)"})
+    """
+    where = _caller_location(2)
+    label = label or describe_callable(function)
+    sig = _parse_signature(signature, where, label)
+    if set(adjoint) != set(tangent):
+        raise RuleDefinitionError(
+            f"the rule for {label} gives adjoints for {sorted(adjoint)} but tangents for "
+            f"{sorted(tangent)}", help=f"Defined at {where}. Give both modes for every "
+            "differentiable parameter.")
+    return Rule(function, label, sig, _parse_templates(adjoint, sig, where, label, "adjoint"),
+                _parse_templates(tangent, sig, where, label, "tangent"), pointwise=True,
+                defined_at=where)
+
+
 def linear_rule(function, signature: str, adjoint: dict, tangent: dict,
                 label: str | None = None, check=None) -> Rule:
     """A primitive in the general form: per parameter, the vector-Jacobian

@@ -9,8 +9,8 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_arrays, runtime_effects
-from .registry import linear_rule, nondifferentiable, pointwise
+from .. import runtime, runtime_arrays, runtime_complex, runtime_effects
+from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
     *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
@@ -142,6 +142,27 @@ RULES += [
                 tangent={"t": "var_tangent(g, a, axis, ddof, keepdims)",
                          "a": "var_tangent(t, g, axis, ddof, keepdims)"}),
 ]
+
+# The adjoints and tangents of np.abs, np.angle and np.sign (runtime_complex.py)
+# are linear in the derivative they carry, each the transpose of the other; in
+# the point they are constant for real values and refused for complex ones.
+RULES += [
+    pointwise_split(helper, "d, x", adjoint={"d": f"{transpose}(g, x)",
+                                              "x": f"zero_for_real(g, x, {what!r})"},
+                    tangent={"d": f"{name}(g, x)", "x": f"zero_for_real(g, x, {what!r})"})
+    for helper, name, transpose, what in (
+        (runtime_complex.abs_adjoint, "abs_adjoint", "abs_tangent", "np.abs"),
+        (runtime_complex.abs_tangent, "abs_tangent", "abs_adjoint", "np.abs"),
+        (runtime_complex.sign_adjoint, "sign_adjoint", "sign_tangent", "np.sign"),
+        (runtime_complex.sign_tangent, "sign_tangent", "sign_adjoint", "np.sign"))]
+RULES += [
+    pointwise_split(helper, "d, z, deg=False",
+                    adjoint={"d": f"{transpose}(g, z, deg)",
+                             "z": "zero_for_real(g, z, 'np.angle')"},
+                    tangent={"d": f"{name}(g, z, deg)", "z": "zero_for_real(g, z, 'np.angle')"})
+    for helper, name, transpose in (
+        (runtime_complex.angle_adjoint, "angle_adjoint", "angle_tangent"),
+        (runtime_complex.angle_tangent, "angle_tangent", "angle_adjoint"))]
 
 # The NumPy, numpy.linalg and scipy.special rules' own helpers (helper_rules.py),
 # each checked against finite differences by tests/test_higher_order_closure.py.

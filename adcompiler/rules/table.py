@@ -62,8 +62,9 @@ def render() -> str:
              "`operator.getitem`; repeated indices accumulate in the adjoint. Writing into "
              "arrays (`x[i] = v`, `x[mask] += v`) is `setitem`, differentiated too, views "
              "and second names of the array included.", "",
-             "Integer and boolean values never carry derivatives; complex arguments, results "
-             "and seeds are rejected with `ComplexValueError`. float32 inputs get float32 "
+             "Integer and boolean values never carry derivatives; complex values are "
+             "differentiated with torch's convention ([Complex numbers](complex.md)). "
+             "float32 inputs get float32 "
              "derivatives.", ""]
     for title, module in GROUPS:
         rules = [r for r in module.RULES if r.differentiable]

@@ -1,0 +1,117 @@
+"""Derivatives of the functions of complex values that are not holomorphic
+(abs, angle, sign), and the checks that keep complex values away from the
+helpers that are right for real values only.
+
+Inside generated code a derivative of a complex value follows JAX's
+convention: an adjoint is the *transpose* of the tangent map, with no
+conjugate, so that a holomorphic function's adjoint is `g * f'(z)`, the same
+template as for real values. The public functions convert at the border
+(runtime.as_gradient conjugates, runtime.checked_seed conjugates the seed), so
+the user sees torch's convention. A real value may carry a complex adjoint in
+between (its real part is the derivative: every real-to-real step has a real
+Jacobian, so taking the real part commutes with it); as_gradient takes it, and
+the rules from complex to real values (abs, real, imag, angle) take the real
+part of `g` first.
+
+    >>> abs_adjoint(1.0, np.array([3.0 + 4.0j]))
+    array([0.6-0.8j])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ComplexValueError
+
+_ndarray = np.ndarray
+
+
+def is_complex(value) -> bool:
+    """Whether `value` is a complex number or an array of complex dtype."""
+    return isinstance(value, complex) or (
+        isinstance(value, (_ndarray, np.generic)) and value.dtype.kind == "c")
+
+
+def refuse_complex(what: str, *values) -> None:
+    """A ComplexValueError if any of `values` is complex: for the derivatives
+    that are right for real values only (`what` names the function)."""
+    for value in values:
+        if is_complex(value):
+            raise ComplexValueError(
+                f"{what} of complex values has no derivative in adcompiler yet (its rule is "
+                "right for real values only)",
+                help="Differentiate a real computation: split the value into np.real(z) "
+                "and np.imag(z) before this call and combine the parts with real "
+                "arithmetic, or use a function adcompiler differentiates for complex values "
+                "(docs/complex.md lists them).")
+
+
+def _unit(x):
+    """x / |x|, and 0 where x is 0 (np.sign, also for Python numbers)."""
+    return np.sign(x)
+
+
+def abs_adjoint(g, x):
+    """Adjoint of np.abs: g * sign(x) for real x; for complex x, where
+    d|x| = Re(conj(x) dx) / |x|, the transpose Re(g) * conj(x) / |x|.
+
+        >>> abs_adjoint(2.0, np.array([-1.0, 0.0, 3.0]))
+        array([-2.,  0.,  2.])
+    """
+    if is_complex(x):
+        return np.real(g) * np.conj(_unit(x))
+    return g * np.sign(x)
+
+
+def abs_tangent(g, x):
+    """Tangent of np.abs: g * sign(x) for real x; Re(conj(x) g) / |x| for
+    complex x (the transpose of abs_adjoint)."""
+    if is_complex(x):
+        return np.real(np.conj(_unit(x)) * g)
+    return g * np.sign(x)
+
+
+def _safe_inverse(x):
+    """1 / x, and 0 where x is 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, 1.0 / safe)
+
+
+def angle_tangent(g, z, deg=False):
+    """Tangent of np.angle: Im(g / z) (0 where z is 0), in degrees if `deg`."""
+    scale = 180.0 / np.pi if deg else 1.0
+    return np.imag(g * _safe_inverse(z)) * scale
+
+
+def angle_adjoint(g, z, deg=False):
+    """Adjoint of np.angle: -i Re(g) / z (the transpose of Im(dz / z)); for a
+    real z the angle is constant (0 or pi), and so the adjoint is imaginary,
+    which leaves a real argument's gradient (its real part) unchanged."""
+    scale = 180.0 / np.pi if deg else 1.0
+    return -1j * np.real(g) * _safe_inverse(z) * scale
+
+
+def sign_tangent(g, x):
+    """Tangent of np.sign: 0 for real x; for complex x, s = x / |x| changes by
+    (dx - s Re(conj(s) dx)) / |x| (0 where x is 0)."""
+    if not is_complex(x):
+        return np.zeros(np.shape(x)) * g
+    s = _unit(x)
+    return (g - s * np.real(np.conj(s) * g)) * _safe_inverse(np.abs(x))
+
+
+def sign_adjoint(g, x):
+    """Adjoint of np.sign: 0 for real x; for complex x the transpose of
+    sign_tangent, (g - Re(g s) conj(s)) / |x|."""
+    if not is_complex(x):
+        return np.zeros(np.shape(x)) * g
+    s = _unit(x)
+    return (g - np.real(g * s) * np.conj(s)) * _safe_inverse(np.abs(x))
+
+
+def zero_for_real(g, x, what: str):
+    """The derivative of a helper above with respect to its point `x`: 0 for
+    real x (a sign is constant almost everywhere); refused for complex x."""
+    refuse_complex(f"a second derivative of {what}", x)
+    return np.zeros(np.shape(x)) if np.ndim(x) else 0.0

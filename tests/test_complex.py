@@ -1,0 +1,208 @@
+"""Complex numbers, in both modes, against torch's complex autograd and
+finite differences.
+
+The convention (docs/complex.md): for a real loss L of a complex argument z
+the gradient is torch's `z.grad`, dL/dRe(z) + i dL/dIm(z); a vjp with seed v
+of a complex result is torch's `autograd.grad(out, z, grad_outputs=v)`, the
+gradient of Re(sum(conj(v) * out)); a jvp pushes complex tangents through the
+real-linear derivative, as torch.func.jvp does.
+
+Table-driven over tests/coverage_specs.py: every row whose NumPy call accepts
+complex inputs is run with complex arguments, and each derivative must either
+equal finite differences (and torch, where the twin takes complex tensors) or
+be refused with ComplexValueError, never be wrong.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from coverage_specs import CASES, sample
+from test_numpy_coverage import CASE_IDS, _twin, generated
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning",
+                                        "ignore::numpy.exceptions.ComplexWarning")
+
+# Rows whose complex derivative is refused with ComplexValueError (the rule is
+# right for real values only); every other row that NumPy computes for complex
+# inputs is differentiated and checked. A refusal here must stay a refusal or
+# become a checked derivative: the test fails if a listed row stops refusing
+# without being right, and if an unlisted one refuses.
+REFUSED_FAMILIES = ("norm-", "vector_norm", "matrix_norm", "slogdet", "pinv-", "cholesky",
+                    "qr-", "eigh", "eigvalsh", "svd", "convolve-", "correlate-", "clip-")
+REFUSED = {case.id for case in CASES if case.id.startswith(REFUSED_FAMILIES)}
+
+# Rows left out: scipy.special and scipy.stats (real functions), and the rules
+# added alongside this table (np.linalg.lstsq, eig, eigvals) whose complex
+# derivatives are not reviewed yet.
+NOT_COVERED = ("special.", "scipy.", "stats.", "np.linalg.lstsq", "np.linalg.eig(",
+               "np.linalg.eigvals(")
+
+# Twins spelt for real tensors only (they leave out a conjugate NumPy takes).
+REAL_ONLY_TWINS = {"vdot", "conj-method"}
+
+# Python complex numbers (not arrays) meet `<` in these rules' templates, and
+# Python refuses to order complex numbers: a TypeError, not a wrong value.
+PYTHON_COMPLEX_ORDERED = {f"{name}[py,py]" for name in ("maximum", "minimum", "fmax", "fmin")}
+
+
+# -- oracles ------------------------------------------------------------------------
+
+def assert_close(actual, expected, rtol=1e-7, atol=1e-9, label=""):
+    """Complex-aware closeness, with the values in the message."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{label}: shape {actual.shape} != {expected.shape}"
+    assert np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True), \
+        f"{label}:\n got      {actual}\n expected {expected}"
+
+
+def _complex_sample(domain, shape, rng):
+    """A value of `domain` with an imaginary part: a Python complex for "py"."""
+    real = sample(domain, shape, rng)
+    imag = 0.3 * sample("real", shape, rng)
+    if shape == "py":
+        return complex(real, imag)
+    return np.asarray(real + 1j * imag)
+
+
+def _complex_inputs(case):
+    rng = np.random.default_rng(zlib.crc32(("complex" + case.id).encode()))
+    return [_complex_sample(case.arg_domains[name], shape, rng)
+            for name, shape in case.args.items()], rng
+
+
+def _parts(value) -> list:
+    if isinstance(value, (tuple, list)):
+        return [p for v in value for p in _parts(v)]
+    return [np.asarray(value)]
+
+
+def _random_seed(value, rng):
+    """A seed shaped like `value`: complex where the value is complex."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_random_seed(v, rng) for v in value)
+    seed = rng.normal(size=np.shape(value))
+    if np.iscomplexobj(value):
+        seed = seed + 1j * rng.normal(size=np.shape(value))
+    return seed if np.shape(value) else (complex(seed) if np.iscomplexobj(seed)
+                                         else float(seed))
+
+
+def _pairing(out, seed) -> float:
+    """Re(sum(conj(seed) * out)) over every part: the loss whose gradient a vjp is."""
+    return float(sum(np.real(np.sum(np.conj(s) * o))
+                     for o, s in zip(_parts(out), _parts(seed))))
+
+
+def _perturbed(values, index, k, delta):
+    values = list(values)
+    x = np.array(values[index], dtype=complex)
+    flat = x.reshape(-1)
+    flat[k] += delta
+    values[index] = x.reshape(np.shape(values[index])) if np.ndim(values[index]) or \
+        isinstance(values[index], np.ndarray) else complex(flat[0])
+    return values
+
+
+def finite_difference_complex_gradient(fn, values, index, seed, step=1e-6):
+    """dL/dRe + i dL/dIm of L = Re(<seed, fn(values)>) at values[index]."""
+    size = int(np.size(values[index]))
+    grad = np.zeros(size, dtype=complex)
+    for k in range(size):
+        for direction in (1.0, 1j):
+            up = _pairing(fn(*_perturbed(values, index, k, step * direction)), seed)
+            down = _pairing(fn(*_perturbed(values, index, k, -step * direction)), seed)
+            grad[k] += direction * (up - down) / (2 * step)
+    return grad.reshape(np.shape(values[index]))
+
+
+def finite_difference_direction(fn, values, tangents, step=1e-6):
+    up = fn(*[v + step * t for v, t in zip(values, tangents)])
+    down = fn(*[v - step * t for v, t in zip(values, tangents)])
+    return [(u - d) / (2 * step) for u, d in zip(_parts(up), _parts(down))]
+
+
+def _numpy_takes_complex(case, fn, values) -> bool:
+    """Whether NumPy computes the row for complex inputs (not dropping their
+    imaginary parts with a ComplexWarning, as writing into a real array does)."""
+    if case.call.startswith(NOT_COVERED) or case.id in PYTHON_COMPLEX_ORDERED:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            out = fn(*values)
+    except (TypeError, ValueError, np.linalg.LinAlgError, np.exceptions.ComplexWarning):
+        return False
+    return all(np.all(np.isfinite(p)) for p in _parts(out))
+
+
+def _torch_gradients(case, values, seed):
+    """torch.autograd.grad of the twin on complex tensors, or None where the twin
+    has no complex version."""
+    tensors = [torch.tensor(np.asarray(v), requires_grad=True) for v in values]
+    try:
+        out = _twin(case, with_post=True)(*tensors)
+        if out.is_complex() != bool(np.iscomplexobj(seed)):
+            return None
+        grads = torch.autograd.grad(out, tensors, grad_outputs=torch.as_tensor(np.asarray(seed)),
+                                    allow_unused=True)
+    except (RuntimeError, TypeError, NotImplementedError):
+        return None
+    return [np.zeros(np.shape(v)) if g is None else g.resolve_conj().numpy()
+            for v, g in zip(values, grads)]
+
+
+# -- the table -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=CASE_IDS)
+def test_complex_reverse_mode_matches_torch_and_finite_differences_or_refuses(index):
+    case = CASES[index]
+    fn = getattr(generated(), f"case_{index}")
+    values, rng = _complex_inputs(case)
+    if not _numpy_takes_complex(case, fn, values):
+        pytest.skip("NumPy does not compute this call for complex inputs")
+    out = fn(*values)
+    seed = _random_seed(out, rng)
+    try:
+        grads = ad.vjp(fn, wrt=tuple(range(len(values))))(tuple(values), seed)
+    except ad.ComplexValueError:
+        assert case.id in REFUSED, f"{case.id}: refused complex inputs"
+        return
+    assert case.id not in REFUSED, f"{case.id}: listed as refused, but differentiated"
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    expected = None if case.id in REAL_ONLY_TWINS else _torch_gradients(case, values, seed)
+    for position, (name, grad) in enumerate(zip(case.args, grads)):
+        assert np.shape(grad) == np.shape(values[position]), f"{case.id}: d{name} shape"
+        numeric = finite_difference_complex_gradient(fn, values, position, seed)
+        assert_close(grad, numeric, rtol=1e-5, atol=1e-6,
+                     label=f"{case.id}: d{name} vs finite differences")
+        if expected is not None:
+            assert_close(grad, expected[position], rtol=max(case.rtol, 1e-7),
+                         atol=max(case.atol, 1e-9), label=f"{case.id}: d{name} vs torch")
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=CASE_IDS)
+def test_complex_forward_mode_matches_finite_differences_or_refuses(index):
+    case = CASES[index]
+    fn = getattr(generated(), f"case_{index}")
+    values, rng = _complex_inputs(case)
+    if not _numpy_takes_complex(case, fn, values):
+        pytest.skip("NumPy does not compute this call for complex inputs")
+    tangents = [_complex_sample("real", "py" if isinstance(v, complex) else np.shape(v), rng)
+                for v in values]
+    try:
+        value, tangent = ad.jvp(fn, wrt=tuple(range(len(values))))(tuple(values),
+                                                                   tuple(tangents))
+    except ad.ComplexValueError:
+        assert case.id in REFUSED, f"{case.id}: refused complex inputs"
+        return
+    assert_close(value, fn(*values), rtol=1e-12, atol=1e-12, label=f"{case.id}: value")
+    numeric = finite_difference_direction(fn, values, tangents)
+    for got, want in zip(_parts(tangent), numeric):
+        assert_close(got, want, rtol=1e-5, atol=1e-6, label=f"{case.id}: tangent")
