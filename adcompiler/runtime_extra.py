@@ -97,11 +97,11 @@ def lstsq_adjoint(g, a, b, result, wrt):
         return out
     out = np.zeros(np.shape(a), dtype=float_dtype(a, b))
     if gx is not None:
-        g_pinv = np.multiply.outer(gx, b) if vector else np.dot(gx, b.T)
+        g_pinv = np.outer(gx, b) if vector else np.dot(gx, b.T)
         out = out + pinv_adjoint(g_pinv, a, pseudo)
     if gres is not None and np.size(result[1]):
         weighted = residual * (gres[0] if vector else gres)
-        out = out - 2.0 * (np.multiply.outer(weighted, x) if vector else np.dot(weighted, x.T))
+        out = out - 2.0 * (np.outer(weighted, x) if vector else np.dot(weighted, x.T))
     if gs is not None:
         out = out + svdvals_adjoint(gs, a)
     return out
@@ -254,6 +254,20 @@ def select_adjoint(g, condlist, choicelist, default, wrt):
     return sequence_adjoint(pieces, choicelist)
 
 
+def select_adjoint_transpose(h, adjoint, condlist, wrt):
+    """The transpose of select_adjoint in its first argument (its own adjoint,
+    for second derivatives): h spread back where each choice was taken."""
+    masks, rest = _chosen(condlist, np.shape(adjoint))
+    if wrt == "default":
+        return np.where(rest, h, 0.0) * np.ones(np.shape(adjoint))
+    total = np.zeros(np.shape(adjoint), dtype=float_dtype(adjoint))
+    for k in range(len(masks)):
+        piece = entry(h, k)
+        if piece is not None:
+            total = total + np.where(masks[k], piece, 0.0)
+    return total
+
+
 def select_default_tangent(g, condlist, result):
     """Tangent of np.select in its default: g where no condition holds."""
     _, rest = _chosen(condlist, np.shape(result))
@@ -267,15 +281,12 @@ def _partition_order(a, kth, axis):
 
 
 def partition_adjoint(g, a, kth, axis):
-    """Adjoint of np.partition: g put back where each element came from."""
+    """Adjoint of np.partition: g put back where each element came from (read
+    through the inverse permutation)."""
     order = _partition_order(a, kth, axis)
     if axis is None:
-        out = np.zeros(np.size(a), dtype=float_dtype(g))
-        out[order] = g
-        return np.reshape(out, np.shape(a))
-    out = np.zeros(np.shape(a), dtype=float_dtype(g))
-    np.put_along_axis(out, order, g, axis)
-    return out
+        return np.reshape(np.ravel(g)[np.argsort(order)], np.shape(a))
+    return np.take_along_axis(g, np.argsort(order, axis=axis), axis)
 
 
 def partition_tangent(g, a, kth, axis):
@@ -456,6 +467,7 @@ TEMPLATE_HELPERS = {
     "eigvals_adjoint": eigvals_adjoint, "eigvals_tangent": eigvals_tangent,
     "gradient_adjoint": gradient_adjoint, "gradient_tangent": gradient_tangent,
     "select_adjoint": select_adjoint, "select_default_tangent": select_default_tangent,
+    "select_adjoint_transpose": select_adjoint_transpose,
     "partition_adjoint": partition_adjoint, "partition_tangent": partition_tangent,
     "rollaxis_adjoint": rollaxis_adjoint, "interp_slope": interp_slope,
     "interp_fp_adjoint": interp_fp_adjoint, "interp_fp_tangent": interp_fp_tangent,

@@ -19,6 +19,7 @@ against finite differences, and lists the helpers that have no rule yet.
 """
 
 from .. import runtime_arrays as ra
+from .. import runtime_extra as rx
 from .. import runtime_linalg as rl
 from .. import runtime_special as rs
 from .registry import linear_rule, nondifferentiable, pointwise
@@ -202,4 +203,9 @@ RULES = [
                 tangent={"adjoint": "softmax_adjoint(g, s, axis)",
                          "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
                               "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
+    # np.select's adjoint is a sequence (ListAdjoint), which is not differentiated
+    # from source: its transpose is given here.
+    linear_rule(rx.select_adjoint, "adjoint, condlist, choicelist, default, wrt",
+                adjoint={"adjoint": "select_adjoint_transpose(g, adjoint, condlist, wrt)"},
+                tangent={"adjoint": "select_adjoint(g, condlist, choicelist, default, wrt)"}),
 ]
