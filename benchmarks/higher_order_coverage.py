@@ -157,7 +157,9 @@ def _torch_products(twin, values, p, w, u, v, z, order3):
     s = sum((torch.as_tensor(o) * torch.as_tensor(np.asarray(wi, dtype=np.float64))).sum()
             for o, wi in zip(_leaves(out), _leaves(w)))
     x = tensors[p]
-    (g,) = torch.autograd.grad(s, x, create_graph=True, allow_unused=True)
+    # A result that does not depend on x at this point (a branch not taking x) has no graph.
+    (g,) = torch.autograd.grad(s, x, create_graph=True, allow_unused=True) \
+        if s.requires_grad else (None,)
     g = torch.zeros_like(x) if g is None else g
     tv, tu = torch.as_tensor(np.asarray(v, dtype=np.float64)), \
         torch.as_tensor(np.asarray(u, dtype=np.float64))

@@ -211,17 +211,17 @@ class StatementAdjoints:
         mirrors L[i] (the adjoint list has L's length at this point of the
         sweep, so negative indices and slices mean the same entries):
 
-            dL[i] = dL[i] + dv                        (an element)
-            dL[a:b] = add_adjoints(dL[a:b], dv)       (a slice, itself a list)
+            dL[i] = add_adjoints(dL[i], dv)       (an element)
+            dL[a:b] = add_adjoints(dL[a:b], dv)   (a slice, itself a list)
         """
         store = self.ctx.namer.adjoint(rhs.value.id)
         entry = gast.Subscript(value=nodes.name(store), slice=nodes.clone(rhs.slice),
                                ctx=gast.Load())
         g = nodes.name(self.ctx.namer.adjoint(target))
-        if target in self.activity.lists or target in self.activity.tuples:
-            total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [entry, g])
-        else:
-            total = nodes.add(entry, g)
+        # An entry may itself be a tuple or list (a list of pairs) that the
+        # analysis cannot see, and a zeroed entry is a plain 0.0: add_adjoints
+        # adds both, and arrays and floats as `+` does.
+        total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [entry, g])
         written = gast.Subscript(value=nodes.name(store), slice=nodes.clone(rhs.slice),
                                  ctx=gast.Store())
         return gast.Assign(targets=[written], value=total, type_comment=None)
