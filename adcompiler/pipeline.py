@@ -28,6 +28,7 @@ from .passes.lower_comprehensions import lower_comprehensions
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
+from .passes.module_globals import module_globals
 from .passes.resolve import resolve
 from .passes.specialise_varargs import specialise_varargs
 from .passes.split_lists import split_lists
@@ -49,6 +50,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
     fence(parsed)
+    module_globals(parsed)
     specialise_varargs(parsed, arity)
     lower_comprehensions(parsed)
     inline_mutating(parsed)

@@ -5,6 +5,7 @@ of rules/python_rules.py call in their templates."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -63,6 +64,38 @@ def copy_derivative(g, x):
     return g
 
 
+def mapping_copy_derivative(g, x):
+    """The derivative of `dict(x)` with respect to x, for a mapping x (a copy,
+    whose derivative is x's). Pairs held in a variable are refused: dict() of
+    a display, zip(...) or .items() is written as a loop when compiling.
+
+        >>> mapping_copy_derivative({"a": 1.0}, {"a": 2.0})
+        {'a': 1.0}
+    """
+    if not isinstance(x, Mapping):
+        raise UnsupportedSyntaxError(
+            f"dict() of a {type(x).__name__} of (key, value) pairs held in a variable, with "
+            "differentiated values, is not supported",
+            help="Instead: dict(zip(keys, values)), dict(pairs.items()), or a loop that "
+            "writes d[key] = value.")
+    return g
+
+
+def read_global(namespace: dict, name: str):
+    """The module variable `name`, for a function that declares it `global`
+    (passes/module_globals.py): read when the code runs, as Python does."""
+    try:
+        return namespace[name]
+    except KeyError:
+        raise NameError(f"name {name!r} is not defined") from None
+
+
+def write_global(namespace: dict, name: str, value) -> None:
+    """Bind the module variable `name` to `value`, as `global name; name = value` does."""
+    namespace[name] = value
+
+
 # The tangent of tuple(items) is the tuple of their tangents.
 TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
-                    "copy_derivative": copy_derivative}
+                    "copy_derivative": copy_derivative,
+                    "mapping_copy_derivative": mapping_copy_derivative}

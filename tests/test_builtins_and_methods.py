@@ -97,6 +97,24 @@ def chosen_from_a_local_dict(x):
     return np.sum(table["sin"](x) * table["relu"](x))
 
 
+def dict_comprehension_and_copy(x):
+    d = {k: x[i] * 2.0 for i, k in enumerate("abcd") if i != 1}
+    e = dict(d)
+    e["a"] = e["a"] * x[1]
+    return e["a"] + d["a"] * d["d"]
+
+
+CALLS = 0
+
+
+def counts_its_calls(x):
+    global CALLS
+    CALLS += 1
+    for _ in range(2):
+        CALLS = CALLS + 1
+    return np.sum(np.sin(x)) * (CALLS > 0)
+
+
 def t_relu(z):
     return torch.clamp(z, min=0.0)
 
@@ -128,6 +146,9 @@ CASES = [
      lambda x: torch.sum(torch.tanh(x) + t_relu(x) + x * x)),
     ("function chosen from a local dict", chosen_from_a_local_dict,
      lambda x: torch.sum(torch.sin(x) * t_relu(x))),
+    ("dict comprehension and dict(d)", dict_comprehension_and_copy,
+     lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
+    ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
 ]
 
 
@@ -197,3 +218,107 @@ def test_an_unsupported_operator_is_reported_at_its_expression():
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
         ad.grad(shifted)
     assert info.value.location.lineno == shifted.__code__.co_firstlineno + 2
+
+
+def test_a_global_counter_counts_as_python_does():
+    before = CALLS
+    ad.grad(counts_its_calls)(X)
+    ad.value_and_grad(counts_its_calls)(X)
+    assert CALLS == before + 2 * 3
+
+
+def test_a_differentiated_value_written_to_a_global_is_refused():
+    with pytest.raises(ad.NoDerivativeRuleError, match="effect"):
+        ad.grad(stores_its_input)(X)
+
+
+LAST = None
+
+
+def stores_its_input(x):
+    global LAST
+    LAST = x * 2.0
+    return np.sum(LAST)
+
+
+# What the errors suggest, applied: each program is refused, and the rewrite
+# its error suggests is differentiated.
+def values_snapshot(x):
+    d = {"a": x[0], "b": x[1]}
+    items = list(d.values())
+    return sum(items) * x[2]
+
+
+def stacked_generator(x):
+    return np.sum(np.stack(v * 2.0 for v in x))
+
+
+def stacked_list(x):
+    return np.sum(np.stack([v * 2.0 for v in x]))
+
+
+def values_rebinding(x):
+    d = {"a": x[0], "b": x[1]}
+    for v in d.values():
+        d["a"] = d["a"] * v
+        d = dict(d)
+    return d["a"]
+
+
+def keys_rebinding(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:
+        v = d[k]
+        d["a"] = d["a"] * v
+        d = dict(d)
+    return d["a"]
+
+
+def copied_list(x):
+    items = [x[0], x[1]]
+    again = items.copy()
+    return again[0] * again[1]
+
+
+def listed_list(x):
+    items = [x[0], x[1]]
+    again = list(items)
+    return again[0] * again[1]
+
+
+def joined_tuples(x):
+    t = tuple([x[0], x[1]])
+    for _ in range(1):
+        t = t + (x[2],)
+    return t[0] * t[2]
+
+
+def written_out_tuple(x):
+    t = tuple([x[0], x[1]])
+    u = (t[0], t[1], x[2])
+    return u[0] * u[2]
+
+
+SUGGESTIONS = [
+    # refused program, error, what the error suggests, the suggestion applied, torch twin
+    (None, None, "list(obj.values())", values_snapshot, lambda x: (x[0] + x[1]) * x[2]),
+    (stacked_generator, ad.UnsupportedSyntaxError, "list comprehension", stacked_list,
+     lambda x: torch.sum(x * 2.0)),
+    (values_rebinding, ad.UnsupportedSyntaxError, "for k in d: v = d[k]", keys_rebinding,
+     lambda x: x[0] * x[0] * x[1]),
+    (copied_list, ad.UnsupportedSyntaxError, "list(L)", listed_list, lambda x: x[0] * x[1]),
+    (joined_tuples, ad.UnsupportedSyntaxError, "write the tuple out", written_out_tuple,
+     lambda x: x[0] * x[2]),
+]
+
+
+@pytest.mark.parametrize("refused, error, suggestion, fixed, twin", SUGGESTIONS,
+                         ids=[s[2] for s in SUGGESTIONS])
+def test_the_rewrite_an_error_suggests_is_differentiated(refused, error, suggestion, fixed,
+                                                         twin):
+    if refused is not None:
+        with pytest.raises(error) as info:
+            ad.grad(refused)(X)
+        assert suggestion in info.value.help
+    check_gradient(suggestion, fixed, twin, (X,), (0,))
+    check_jvp(suggestion, fixed, twin, (X,), (0,), np.random.default_rng(2))

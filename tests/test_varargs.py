@@ -133,7 +133,7 @@ def test_normalisation_writes_out_a_star_of_known_length():
 @pytest.mark.parametrize("function, construct, marker", [
     (cases.unpacks_with_a_star, "starred expressions ((*a, b), first, *rest = t) outside a "
      "call's arguments", "first, *rest"),
-    (cases.takes_kwargs, "functions taking **kwargs", "def takes_kwargs"),
+    (cases.defines_a_function_taking_kwargs, "functions taking **kwargs", "def inner"),
     (cases.passes_a_tuple_of_unknown_length,
      "a differentiated tuple of unknown length passed to model with *", "model(w, *t)"),
     (cases.passes_a_value_after_a_star_of_unknown_length,

@@ -180,8 +180,11 @@ def unpacks_with_a_star(w):
     return np.sum(first) * len(rest)
 
 
-def takes_kwargs(w, **options):
-    return np.sum(w)
+def defines_a_function_taking_kwargs(w):
+    # A function defined inside is inlined; a module-level helper may take **kwargs.
+    def inner(v, **options):
+        return v * 2.0
+    return np.sum(inner(w))
 
 
 def passes_a_tuple_of_unknown_length(w, x):

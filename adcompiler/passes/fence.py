@@ -40,6 +40,7 @@ ALLOWED = {
     gast.Constant, gast.Attribute, gast.Subscript, gast.Name, gast.List, gast.Tuple, gast.Dict,
     gast.Slice, gast.JoinedStr, gast.FormattedValue, gast.keyword, gast.arguments,
     gast.ListComp, gast.GeneratorExp, gast.comprehension,
+    gast.DictComp,  # lowered into a loop writing d[k] = v (lower_comprehensions.py)
     gast.Lambda,  # assigned to a name, like a nested def: inline_local.py inlines both
     gast.Starred,  # only as a call's argument, f(x, *t): see _check_starred
     # operators and contexts
@@ -62,8 +63,9 @@ _REJECTED_BY_NAME = {
     "Await": ("'await' expressions", "differentiate a synchronous function."),
     "Yield": ("generators ('yield')", "return a list or an array."),
     "YieldFrom": ("generators ('yield from')", "return a list or an array."),
-    "Global": ("'global' statements", "pass the value in as an argument and return "
-                  "the new value."),
+    "Global": ("'global' statements inside a nested block or function", "declare the global "
+               "at the top of the differentiated function, or pass the value in as an argument "
+               "and return the new value."),
     "Nonlocal": ("'nonlocal' statements", "pass the value in as an argument and return "
                     "the new value."),
     "ClassDef": ("class definitions inside the function", "define the class at module level."),
@@ -71,7 +73,6 @@ _REJECTED_BY_NAME = {
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
     "SetComp": ("set comprehensions", "use a for loop."),
-    "DictComp": ("dict comprehensions", "use a for loop."),
     "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
     "Set": ("set literals", "use a tuple."),
     "Match": ("'match' statements", "use if/elif/else."),
@@ -93,8 +94,8 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     for node in gast.walk(tree):
         kind = type(node)
-        if kind in ALLOWED:
-            continue
+        if kind in ALLOWED or (kind is gast.Global and node in tree.body):
+            continue  # a global of the function's own (passes/module_globals.py)
         node = _placed(tree, node)
         if kind in REJECTED:
             what, help = REJECTED[kind]

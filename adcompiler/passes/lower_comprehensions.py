@@ -22,6 +22,10 @@ placed right before the statement holding it, and a name in its place:
     min, max, list, tuple,   take a list comprehension instead of the
     sorted, math.fsum,       generator: they consume all of it anyway
     math.prod (generator)
+    {k: v for v in it}       `_dict = {}`, and `_dict[k] = v` in the loop
+    list(X), sorted(X),      the loop that builds the result, over any
+    min(X), max(X),          iterable X (see `consumed`); `tuple(X)` takes
+    dict(pairs)              the list `[_item for _item in X]`
 
 `y = [...]` (or `y = sum(...)`, ...) builds `y` itself when the comprehension
 does not read `y`, which is how the loop would be written by hand.
@@ -224,6 +228,19 @@ class _Lowering:
         # Generator expressions that become lists: the nodes, not their ids, which
         # a node made after a lowered generator is freed may reuse.
         self.as_list: set = set()
+        # Dict comprehensions, rewritten up front into list comprehensions of
+        # (key, value) pairs (so scopes and evaluation order are handled alike),
+        # which build a dict.
+        self.as_dict: set = set()
+        for node in list(gast.walk(tree)):
+            for slot in _operands(node):
+                comp = slot.get()
+                if isinstance(comp, gast.DictComp):
+                    pairs = nodes.copy_location(gast.ListComp(
+                        elt=nodes.tuple_([comp.key, comp.value]), generators=comp.generators),
+                        comp)
+                    slot.set(pairs)
+                    self.as_dict.add(pairs)
 
     # -- statements -------------------------------------------------------
     def block(self, stmts) -> list:
@@ -273,6 +290,8 @@ class _Lowering:
         if reduction:
             kind, comp, start = reduction
             self.lower(kind, comp, slot, state, start, result)
+        elif node in self.as_dict:
+            self.lower("dict", node, slot, state, None, result)
         elif isinstance(node, gast.ListComp) or node in self.as_list:
             self.lower("list", node, slot, state, None, result)
         elif isinstance(node, gast.GeneratorExp):
@@ -464,8 +483,15 @@ class _Lowering:
         elif kind == "dict":
             init = nodes.parse_expr("{}")
             key, value = comp.elt.elts
-            body = [nodes.assign(nodes.subscript(nodes.name(variable), key), value)]
-            body[0].targets[0].ctx = gast.Store()
+            body = []
+            if _order_matters(key) and _order_matters(value):
+                # Python evaluates a dict comprehension's key first, and an
+                # assignment's value before its target.
+                evaluated = self.namer.fresh("_key")
+                body.append(nodes.assign(evaluated, key))
+                key = nodes.name(evaluated)
+            body.append(nodes.assign(nodes.subscript(nodes.name(variable), key), value))
+            body[-1].targets[0].ctx = gast.Store()
         elif kind in ("min", "max"):
             # Python's max keeps the first item and replaces it by each later one
             # that compares greater (`>`; min: `<`); an empty iterable is an error.

@@ -44,6 +44,9 @@ RULES = [
     # x.copy(), as bind_methods.py writes it: the copy's derivative is x's.
     linear_rule(runtime_builtins.copied, "x", adjoint={"x": "copy_derivative(g, x)"},
                 tangent={"x": "copy_derivative(g, x)"}),
+    # dict(d) of a mapping (dict(pairs) is lowered into a loop when compiling).
+    linear_rule(builtins.dict, "x", adjoint={"x": "mapping_copy_derivative(g, x)"},
+                tangent={"x": "mapping_copy_derivative(g, x)"}),
     linear_rule(operator.matmul, "a, b",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),

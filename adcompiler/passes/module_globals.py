@@ -1,0 +1,112 @@
+"""Module globals: `global` names read and written through their module.
+
+Input: a fenced FunctionDef, whose body may start with (or contain, at its
+own level) `global n, ...` statements. Output: the same function without
+them, every read of a declared name a call that reads the module's variable
+when the code runs, every assignment one that writes it:
+
+    def f(x):                            def f(x):
+        global calls                         write_global(module_globals, 'calls',
+        calls += 1                               read_global(module_globals, 'calls') + 1)
+        return x * scale                     return x * scale
+
+Each read and write happens where Python does it, so a helper that changes
+the variable in between is seen, and no later pass takes a read for a value
+it may move or keep (a call without a rule is neither pure nor known). The
+values carry no derivative: a write of a differentiated value is a call made
+for its effect that receives a derivative, which the compiler refuses
+(activity.py), as it refuses a differentiated value read back from a global.
+`module_globals` (a name in `parsed.bound`) is the function's own globals.
+
+Assignments the fence lets through are rewritten: `n = v`, `n op= v` and
+`n: t = v`. A declared name as a `for` target, in a tuple target or read by
+a function defined inside is refused with what to write instead.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes, runtime_builtins
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+
+
+def module_globals(parsed: ParsedFunction) -> ParsedFunction:
+    tree = parsed.tree
+    declared = [name for stmt in tree.body if isinstance(stmt, gast.Global)
+                for name in stmt.names]
+    if not declared:
+        return parsed
+    tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
+    namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+                  | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+    aliases = {}
+    for name, function in (("module_globals", None), ("read_global", runtime_builtins.read_global),
+                           ("write_global", runtime_builtins.write_global)):
+        aliases[name] = namer.fresh(name)
+        parsed.bound[aliases[name]] = parsed.globals if function is None else function
+    _Rewrite(parsed, set(declared), aliases).visit(tree)
+    return parsed
+
+
+class _Rewrite(gast.NodeTransformer):
+    def __init__(self, parsed: ParsedFunction, declared: set, aliases: dict):
+        self.parsed, self.declared, self.aliases = parsed, declared, aliases
+
+    def refuse(self, node, what: str, instead: str):
+        raise UnsupportedSyntaxError(f"{what} is not supported by adcompiler",
+                                     self.parsed.location(node), help="Instead: " + instead)
+
+    def read(self, name: str, origin) -> gast.AST:
+        return nodes.copy_location(nodes.call(nodes.name(self.aliases["read_global"]), [
+            nodes.name(self.aliases["module_globals"]), nodes.const(name)]), origin)
+
+    def write(self, name: str, value, origin) -> gast.AST:
+        return nodes.copy_location(nodes.expr_stmt(nodes.call(
+            nodes.name(self.aliases["write_global"]),
+            [nodes.name(self.aliases["module_globals"]), nodes.const(name), value])), origin)
+
+    def visit_Name(self, node):
+        if node.id not in self.declared:
+            return node
+        if isinstance(node.ctx, gast.Load):
+            return self.read(node.id, node)
+        self.refuse(node, f"binding the global '{node.id}' here (a loop or tuple target)",
+                    f"assign it in a statement of its own, `{node.id} = value`.")
+
+    def visit_Assign(self, node):
+        target = node.targets[0]
+        if isinstance(target, gast.Name) and target.id in self.declared:
+            return self.write(target.id, self.visit(node.value), node)
+        return self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if isinstance(node.target, gast.Name) and node.target.id in self.declared:
+            return self.write(node.target.id, self.visit(node.value), node)
+        return self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        if isinstance(node.target, gast.Name) and node.target.id in self.declared:
+            value = nodes.copy_location(gast.BinOp(left=self.read(node.target.id, node),
+                                                   op=node.op, right=self.visit(node.value)),
+                                        node)
+            return self.write(node.target.id, value, node)
+        return self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        if node is self.parsed.tree:
+            return self.generic_visit(node)
+        return self.inner(node)
+
+    def visit_Lambda(self, node):
+        return self.inner(node)
+
+    def inner(self, node):
+        used = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} & self.declared
+        if used:
+            self.refuse(node, f"a function defined inside that uses the global "
+                        f"'{sorted(used)[0]}'", "read the global into a variable before the "
+                        "definition and use the variable, or pass it as an argument.")
+        return node
