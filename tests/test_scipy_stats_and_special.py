@@ -106,7 +106,8 @@ def bessel_i(x):
 
 
 def bessel_k(x):
-    return special.kv(1.5, x) + 2.0 * special.kve(0.5, x)
+    return special.kv(1.5, x) + 2.0 * special.kve(0.5, x) + special.k0(x) * special.k1(x) + \
+        special.k0e(x) - 0.5 * special.k1e(x)
 
 
 def empty_difference(x):
@@ -144,7 +145,7 @@ SPECS = [
 ]
 # Also covered by the programs above (one rule each).
 COVERED_TOO = [special.j1, special.jn, special.jv, special.y1, special.yn, special.yv,
-               special.ive, special.kve]
+               special.ive, special.kve, special.k0, special.k1, special.k0e, special.k1e]
 
 
 def _random_like(value, rng):

@@ -114,6 +114,11 @@ def _more_special():
                   z="g * (0.5 * (bessel('ie', v - 1.0, z) + bessel('ie', v + 1.0, z)) - "
                     "np.sign(z) * result)",
                   v="no_derivative(g, 'scipy.special.ive', 'v')"),
+        pointwise(special.k0, "x", x="-g * bessel('k', 1.0, x)"),
+        pointwise(special.k1, "x", x="-g * 0.5 * (bessel('k', 0.0, x) + bessel('k', 2.0, x))"),
+        pointwise(special.k0e, "x", x="g * (result - bessel('ke', 1.0, x))"),
+        pointwise(special.k1e, "x",
+                  x="g * (result - 0.5 * (bessel('ke', 0.0, x) + bessel('ke', 2.0, x)))"),
         pointwise(special.kv, "v, z",
                   z="-g * 0.5 * (bessel('k', v - 1.0, z) + bessel('k', v + 1.0, z))",
                   v="no_derivative(g, 'scipy.special.kv', 'v')"),
