@@ -31,24 +31,17 @@ import torch
 
 import adcompiler as ad
 from adcompiler import runtime
+from adcompiler.passes.activity import is_user_function
 from adcompiler.rules import registry
 
-# Helpers with no rule yet: a second derivative through them fails with
-# NoDerivativeRuleError. This list may only shrink (a test checks that each
-# entry really has no rule, so giving one a rule means deleting it here).
+# Helpers with neither a hand-written rule nor a derivative from their source
+# (adcompiler differentiates its runtime helpers' source when they have no rule;
+# see passes/activity.py): a second derivative through them fails. This list
+# may only shrink (a test checks each entry really fails to compile).
 PENDING = {
-    "average_adjoint_a", "average_adjoint_weights", "average_tangent",
-    "cholesky_adjoint", "cholesky_tangent", "cumprod_adjoint", "cumprod_tangent",
-    "eigh_adjoint", "eigh_tangent", "eigvalsh_adjoint", "eigvalsh_tangent",
-    "logsumexp_adjoint", "logsumexp_adjoint_b", "logsumexp_tangent",
-    "matrix_norm_adjoint", "matrix_norm_tangent", "matrix_power_adjoint",
-    "matrix_power_tangent", "multi_dot_adjoint", "multi_dot_tangent", "pinv_adjoint",
-    "pinv_tangent", "prod_others_tangent", "qr_adjoint", "qr_tangent", "sinc_second_derivative",
-    "slogdet_adjoint", "slogdet_tangent", "solve_triangular_adjoint",
-    "solve_triangular_tangent", "svd_adjoint", "svd_tangent", "svdvals_adjoint",
-    "svdvals_tangent", "two_norm_adjoint", "two_norm_scale_adjoint",
-    "two_norm_scale_tangent", "two_norm_tangent", "vector_norm_adjoint",
-    "vector_norm_tangent", "einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
+    # Build a SequenceAdjoint, or pass a lambda.
+    "multi_dot_adjoint",
+    "einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
     "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint",
 }
 
@@ -61,21 +54,32 @@ def referenced_helpers() -> dict:
     return helpers
 
 
-def test_every_referenced_helper_has_a_rule_or_is_pending():
+def test_every_referenced_helper_has_a_rule_or_is_differentiated_from_source():
     missing = sorted(name for name, helper in referenced_helpers().items()
-                     if registry.lookup(helper) is None and name not in PENDING)
+                     if registry.lookup(helper) is None and not is_user_function(helper))
     assert not missing, (
-        f"helpers generated code can call without a derivative rule: {missing}. Give each "
-        "a rule (adcompiler/rules/helper_rules.py: linear_rule, pointwise, or "
-        "nondifferentiable for flags, checks and shapes), so that derivatives of "
-        "derivatives through it compile.")
+        f"helpers generated code can call with no derivative: {missing}. Give each a rule "
+        "(adcompiler/rules/helper_rules.py: linear_rule, pointwise, or nondifferentiable "
+        "for flags, checks and shapes), or define it in a module listed in "
+        "passes/activity.py's SOURCE_DIFFERENTIATED_MODULES.")
 
 
-def test_pending_helpers_really_have_no_rule():
+def test_pending_helpers_really_fail_to_differentiate():
     helpers = referenced_helpers()
-    stale = sorted(name for name in PENDING if name not in helpers or
-                   registry.lookup(helpers[name]) is not None)
-    assert not stale, f"remove from PENDING (now ruled, or gone): {stale}"
+    stale = []
+    for name in sorted(PENDING):
+        if name not in helpers or registry.lookup(helpers[name]) is not None:
+            stale.append(name)
+            continue
+        make, wrt = SOURCE_SAMPLES[name]
+        args = make(np.random.default_rng(0))
+        try:
+            ad.vjp(helpers[name], wrt=wrt)(tuple(args), _random_like(helpers[name](*args),
+                                                                     np.random.default_rng(1)))
+        except ad.AdError:
+            continue
+        stale.append(name)
+    assert not stale, f"remove from PENDING (now differentiable, or gone): {stale}"
 
 
 def test_every_template_names_only_referenced_helpers():
@@ -310,6 +314,209 @@ def test_helper_rule_matches_finite_differences_in_both_modes(name, param):
         adjoint = runtime.unbroadcast(adjoint, values[param])
     left, right = _inner(seed, numeric), _inner(adjoint, direction)
     assert left == pytest.approx(right, rel=1e-5, abs=1e-6), f"{name}: adjoint in {param}"
+
+
+# -- the helpers differentiated from their source ----------------------------------
+# name -> (function(rng) returning its arguments, positions differentiated). Each
+# is compiled by adcompiler like a user's helper, in both modes, and checked
+# against central finite differences of the helper itself.
+
+def _spd(rng, n=3):
+    m = rng.normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+def _sym_distinct(rng, n=3):
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return q @ np.diag(np.arange(1.0, n + 1) * 1.3) @ q.T
+
+
+def _distinct_singular(rng, shape=(3, 3)):
+    u, _ = np.linalg.qr(rng.normal(size=(shape[0], shape[0])))
+    v, _ = np.linalg.qr(rng.normal(size=(shape[1], shape[1])))
+    k = min(shape)
+    middle = np.zeros(shape)
+    middle[np.arange(k), np.arange(k)] = np.arange(k, 0, -1) * 1.1
+    return u @ middle @ v.T
+
+
+def _source_samples():
+    from scipy.special import logsumexp
+    n = lambda rng, *shape: rng.normal(size=shape)  # noqa: E731
+    positive = lambda rng, *shape: rng.uniform(0.5, 1.5, size=shape)  # noqa: E731
+
+    def lower(rng):
+        return np.tril(rng.normal(size=(3, 3)) * 0.3) + 2.0 * np.eye(3)
+
+    def with_result(make, compute, rest, wrt):
+        def build(r):
+            a = make(r)
+            return rest(r, a, compute(a))
+        return build, wrt
+
+    samples = {
+        "average_adjoint_a": (lambda r: [n(r, 2), n(r, 2, 3), positive(r, 3), 1, False],
+                              (0, 1, 2)),
+        "average_adjoint_weights": with_result(
+            lambda r: n(r, 2, 3), None, None, (0, 1, 2, 3)),
+        "average_tangent": with_result(lambda r: n(r, 2, 3), None, None, (0, 1, 2, 3)),
+        "cholesky_adjoint": (lambda r: [n(r, 3, 3), np.linalg.cholesky(_spd(r))], (0, 1)),
+        "cholesky_tangent": (lambda r: [n(r, 3, 3), np.linalg.cholesky(_spd(r))], (0, 1)),
+        "cumprod_adjoint": with_result(lambda r: positive(r, 2, 3),
+                                       lambda a: np.cumprod(a, axis=1),
+                                       lambda r, a, y: [n(r, 2, 3), a, y, 1], (0, 1, 2)),
+        "cumprod_tangent": with_result(lambda r: positive(r, 2, 3),
+                                       lambda a: np.cumprod(a, axis=1),
+                                       lambda r, a, y: [n(r, 2, 3), a, y, 1], (0, 1, 2)),
+        "eigh_adjoint": with_result(_sym_distinct, lambda a: tuple(np.linalg.eigh(a)),
+                                    lambda r, a, y: [(n(r, 3), n(r, 3, 3)), a, y], (0, 2)),
+        "eigh_tangent": with_result(_sym_distinct, lambda a: tuple(np.linalg.eigh(a)),
+                                    lambda r, a, y: [n(r, 3, 3), a, y], (0, 2)),
+        "eigvalsh_adjoint": (lambda r: [n(r, 3), _sym_distinct(r)], (0, 1)),
+        "eigvalsh_tangent": (lambda r: [n(r, 3, 3), _sym_distinct(r)], (0, 1)),
+        "logsumexp_adjoint": with_result(
+            lambda r: n(r, 2, 3), lambda a: logsumexp(a, axis=1),
+            lambda r, a, y: [n(r, 2), a, None, y, 1, False, False], (0, 1, 3)),
+        "logsumexp_adjoint_b": (lambda r: (lambda a, b: [n(r, 2), a, b, logsumexp(
+            a, axis=1, b=b), 1, False, False])(n(r, 2, 3), positive(r, 2, 3)), (0, 1, 2, 3)),
+        "logsumexp_tangent": with_result(
+            lambda r: n(r, 2, 3), lambda a: logsumexp(a, axis=1),
+            lambda r, a, y: [n(r, 2, 3), a, None, y, 1, False, False, "a"], (0, 1, 3)),
+        "matrix_norm_adjoint": with_result(
+            lambda r: n(r, 3, 3), lambda x: np.linalg.matrix_norm(x, ord="nuc"),
+            lambda r, x, y: [n(r), x, y, "nuc", False], (0, 1)),
+        "matrix_norm_tangent": with_result(
+            lambda r: n(r, 3, 3), lambda x: np.linalg.matrix_norm(x, ord="fro"),
+            lambda r, x, y: [n(r, 3, 3), x, y, "fro", False], (0, 1, 2)),
+        "matrix_power_adjoint": (lambda r: [n(r, 3, 3), n(r, 3, 3), 3], (0, 1)),
+        "matrix_power_tangent": (lambda r: [n(r, 3, 3), _well(r), -2], (0, 1)),
+        "norm_adjoint": with_result(lambda r: n(r, 4), lambda x: np.linalg.norm(x, 3),
+                                    lambda r, x, y: [n(r), x, y, 3, None, False], (0, 1, 2)),
+        "norm_tangent": with_result(lambda r: n(r, 2, 3),
+                                    lambda x: np.linalg.norm(x, 1, axis=1),
+                                    lambda r, x, y: [n(r, 2, 3), x, y, 1, 1, False], (0, 2)),
+        "pinv_adjoint": with_result(lambda r: _distinct_singular(r, (3, 2)), np.linalg.pinv,
+                                    lambda r, a, y: [n(r, 2, 3), a, y], (0, 1, 2)),
+        "pinv_tangent": with_result(lambda r: _distinct_singular(r, (3, 2)), np.linalg.pinv,
+                                    lambda r, a, y: [n(r, 3, 2), a, y], (0, 1, 2)),
+        "prod_others_tangent": (lambda r: [n(r, 2, 3), n(r, 2, 3), 1], (0, 1)),
+        "qr_adjoint": with_result(lambda r: _well(r), lambda a: tuple(np.linalg.qr(a)),
+                                  lambda r, a, y: [(n(r, 3, 3), n(r, 3, 3)), a, y, "reduced"],
+                                  (0, 2)),
+        "qr_tangent": with_result(lambda r: _well(r), lambda a: tuple(np.linalg.qr(a)),
+                                  lambda r, a, y: [n(r, 3, 3), a, y, "reduced"], (0, 2)),
+        "sinc_second_derivative": (lambda r: [np.array([0.3, 0.9, -1.3])], (0,)),
+        "slogdet_adjoint": (lambda r: [(0.0, n(r)), _well(r)], (0, 1)),
+        "slogdet_tangent": with_result(_well, lambda a: tuple(np.linalg.slogdet(a)),
+                                       lambda r, a, y: [n(r, 3, 3), a, y], (0, 1)),
+        "solve_triangular_adjoint": with_result(
+            lower, None, None, (0, 1, 2, 3)),
+        "solve_triangular_tangent": with_result(lower, None, None, (0, 1, 3)),
+        "svd_adjoint": with_result(_distinct_singular, lambda a: tuple(np.linalg.svd(a)),
+                                   lambda r, a, y: [(n(r, 3, 3), n(r, 3), n(r, 3, 3)), a, y,
+                                                    True, True], (0, 2)),
+        "svd_tangent": with_result(_distinct_singular, lambda a: tuple(np.linalg.svd(a)),
+                                   lambda r, a, y: [n(r, 3, 3), a, y, True, True], (0, 2)),
+        "svdvals_adjoint": (lambda r: [n(r, 2), _distinct_singular(r, (2, 3))], (0, 1)),
+        "svdvals_tangent": (lambda r: [n(r, 2, 3), _distinct_singular(r, (2, 3))], (0, 1)),
+        "vector_norm_adjoint": with_result(
+            lambda r: n(r, 2, 3), lambda x: np.linalg.vector_norm(x, ord=3, axis=1),
+            lambda r, x, y: [n(r, 2), x, y, 3, 1, False], (0, 1, 2)),
+        "vector_norm_tangent": with_result(
+            lambda r: n(r, 2, 3), lambda x: np.linalg.vector_norm(x, ord=1),
+            lambda r, x, y: [n(r, 2, 3), x, y, 1, None, False], (0, 1, 2)),
+        "multi_dot_adjoint": (lambda r: [n(r, 2, 2), [n(r, 2, 3), n(r, 3, 4), n(r, 4, 2)]],
+                              (0, 1)),
+        "multi_dot_tangent": (lambda r: [[n(r, 2, 3), n(r, 3, 4), n(r, 4, 2)],
+                                         [n(r, 2, 3), n(r, 3, 4), n(r, 4, 2)]], (0, 1)),
+    }
+
+    def average(r):
+        a, w = n(r, 2, 3), positive(r, 3)
+        return a, w, np.average(a, axis=1, weights=w)
+    samples["average_adjoint_weights"] = (
+        lambda r: (lambda a, w, y: [n(r, 2), a, w, y, 1, False])(*average(r)), (0, 1, 2, 3))
+    samples["average_tangent"] = (
+        lambda r: (lambda a, w, y: [n(r, 2, 3), a, w, y, 1, False, "a"])(*average(r)),
+        (0, 1, 2, 3))
+
+    def triangular(r, tangent):
+        a, b = lower(r), n(r, 3)
+        x = np.linalg.solve(a, b)
+        return [n(r, 3, 3) if tangent else n(r, 3), a, b, x, True, "a"]
+    samples["solve_triangular_adjoint"] = (lambda r: triangular(r, False), (0, 1, 3))
+    samples["solve_triangular_tangent"] = (lambda r: triangular(r, True), (0, 1, 3))
+    for name in ("einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
+                 "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint"):
+        # h or t: the derivative carried in operand k's place (k = 0) or in the others.
+        first = name.endswith("_adjoint") and name.startswith("einsum_tangent")
+        samples[name] = (
+            lambda r, first=first, name=name: [
+                (n(r, 2, 4) if first else n(r, 2, 3)) if name.endswith("_adjoint")
+                else (None, n(r, 3, 4)),
+                n(r, 2, 4) if name.startswith("einsum_adjoint") else n(r, 2, 3),
+                "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
+            (0, 1, 3))
+    return samples
+
+
+SOURCE_SAMPLES = _source_samples()
+SYMMETRIC_INPUT = {"eigvalsh_adjoint", "eigvalsh_tangent"}
+
+
+def source_differentiated_helpers() -> dict:
+    return {name: helper for name, helper in referenced_helpers().items()
+            if registry.lookup(helper) is None and is_user_function(helper)}
+
+
+def test_every_source_differentiated_helper_has_a_sample():
+    missing = sorted(set(source_differentiated_helpers()) - set(SOURCE_SAMPLES))
+    assert not missing, f"add a sample call to SOURCE_SAMPLES for {missing}"
+
+
+def _checked_source_helpers():
+    return sorted(set(source_differentiated_helpers()) - PENDING)
+
+
+@pytest.mark.parametrize("name", _checked_source_helpers())
+def test_source_differentiated_helper_matches_finite_differences_in_both_modes(name):
+    helper = source_differentiated_helpers()[name]
+    make, wrt = SOURCE_SAMPLES[name]
+    rng = np.random.default_rng(zlib_crc(name))
+    args = make(rng)
+    directions = [_random_like(args[p], rng) for p in wrt]
+    if name in SYMMETRIC_INPUT:
+        # The helper reads one triangle of `a` and its derivative is the
+        # symmetric one (torch's convention): compare along symmetric directions.
+        directions = [(d + np.swapaxes(d, -1, -2)) / 2 if p == 1 else d
+                      for p, d in zip(wrt, directions)]
+
+    def at(step):
+        shifted = list(args)
+        for p, d in zip(wrt, directions):
+            shifted[p] = _shift(args[p], d, step)
+        return helper(*shifted)
+
+    step = 1e-6
+    numeric = _difference(at(step), at(-step), 2 * step)
+    _, tangent = ad.jvp(helper, wrt=wrt)(tuple(args), tuple(directions))
+    for got, want in zip(_leaves(tangent), _leaves(numeric)):
+        if want is None or got is None:
+            other = want if got is None else got
+            assert other is None or np.all(np.asarray(other) == 0), name
+            continue
+        np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"{name}: tangent")
+    seed = _random_like(helper(*args), rng)
+    gradients = ad.vjp(helper, wrt=wrt)(tuple(args), seed)   # a tuple: wrt is one
+    left = _inner(seed, numeric)
+    right = sum(_inner(g, d) for g, d in zip(gradients, directions))
+    assert left == pytest.approx(right, rel=1e-5, abs=1e-6), f"{name}: adjoint"
+
+
+def zlib_crc(name: str) -> int:
+    import zlib
+    return zlib.crc32(name.encode())
 
 
 # -- the issue's programs, against torch ----------------------------------------------

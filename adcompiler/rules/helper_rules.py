@@ -19,6 +19,7 @@ against finite differences, and lists the helpers that have no rule yet.
 """
 
 from .. import runtime_arrays as ra
+from .. import runtime_complex
 from .. import runtime_extra as rx
 from .. import runtime_linalg as rl
 from .. import runtime_special as rs
@@ -60,6 +61,11 @@ RULES = [
     pointwise(ra.sinc_derivative, "x", x="g * sinc_second_derivative(x)"),
     # Masks and tie weights: piecewise constant.
     *nondifferentiable(ra.extremum_weights, ra.clip_inside),
+    # A check that raises for complex values and returns nothing: helpers
+    # differentiated from their source call it on differentiated values.
+    *nondifferentiable(runtime_complex.refuse_complex),
+    # Dtypes: what helpers differentiated from their source ask of their operands.
+    *nondifferentiable(ra.float_dtype),
 
     # Reshaping the derivative a reduction carries.
     _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),
