@@ -17,6 +17,7 @@ function thousands of times does not accumulate its sources.
 from __future__ import annotations
 
 import ast
+import collections
 import linecache
 import textwrap
 import types
@@ -111,9 +112,8 @@ def _line_map(generated: gast.AST, printed: ast.AST, source: tuple) -> dict:
     was printed from, so the two walks meet the same statements in the same
     order; if they do not, only the `def` line is known."""
     source_file = source[0]
-    ours = [node for node in gast.walk(generated)
-            if isinstance(node, gast.stmt) and not nodes.is_comment(node)]
-    theirs = [node for node in ast.walk(printed) if isinstance(node, ast.stmt)]
+    ours = [node for node in _statements(generated, gast.stmt) if not nodes.is_comment(node)]
+    theirs = list(_statements(printed, ast.stmt))
     if len(ours) != len(theirs) or any(type(a).__name__ != type(b).__name__
                                        for a, b in zip(ours, theirs)):
         return {0: source}
@@ -121,6 +121,22 @@ def _line_map(generated: gast.AST, printed: ast.AST, source: tuple) -> dict:
                if getattr(a, "lineno", None)}
     mapping[0] = source
     return mapping
+
+
+def _statements(tree, statement: type):
+    """The statements of `tree` in breadth-first order, as `ast.walk` meets
+    them, without visiting the expressions (the bulk of the nodes)."""
+    queue = collections.deque([tree])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, statement):
+            yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            # Lists of expressions (call arguments, targets) hold no statements.
+            if isinstance(value, list) and value and isinstance(value[0], ast.AST) and \
+                    not isinstance(value[0], ast.expr):
+                queue.extend(value)
 
 
 def user_line(filename: str, lineno: int) -> tuple[str, int]:

@@ -91,6 +91,8 @@ class _Propagate:
             if removed[index] or _self_copy(stmt):
                 for name, loads in facts[index].loads.items():
                     self.reads[name] -= len(loads)
+                if not removed[index]:
+                    self.assignments[stmt.targets[0].id] -= 1
             else:
                 out.append(stmt)
         return out
@@ -161,10 +163,10 @@ class _Rewrite:
     assigned and read in the whole function; `place` puts one statement of
     the block after those already placed, rewriting them or it."""
 
-    def __init__(self, function: gast.FunctionDef):
-        self.assignments = nodes.assignment_counts(function)
-        self.reads = collections.Counter(
-            n.id for n in nodes.name_nodes(function) if isinstance(n.ctx, gast.Load))
+    def __init__(self, counts: "_Propagate"):
+        # The counts the earlier rewrites kept up to date, not counted again.
+        self.assignments = counts.assignments
+        self.reads = counts.reads
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
@@ -208,6 +210,7 @@ class _Merge(_Rewrite):
                     and stmt.targets[0].id == temporary:
                 stmt.targets[0].id = variable
                 self.assignments[temporary] -= 1
+                self.reads[temporary] -= 1  # by the copy, now dropped
                 return True
             if variable in nodes.names_loaded(stmt) | _stores(stmt):
                 return False
@@ -293,8 +296,10 @@ def _find(node, name: str):
 
 
 def simplify(function: gast.FunctionDef) -> gast.FunctionDef:
-    function.body = _Propagate(function).block(function.body)
-    function.body = _Merge(function).block(function.body)
-    function.body = _Substitute(function).block(function.body)
+    counts = _Propagate(function)
+    function.body = counts.block(function.body)
+    function.body = _Merge(counts).block(function.body)
+    function.body = _Substitute(counts).block(function.body)
     function.body = _clean_block(function.body)
     return function
+
