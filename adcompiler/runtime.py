@@ -175,8 +175,10 @@ def sum_items_adjoint(g, items):
         >>> sum_items_adjoint(np.ones(2), [1.0, np.ones(2)])
         ListAdjoint([2.0, array([1., 1.])])
     """
-    if isinstance(items, _ndarray):
-        return np.zeros(items.shape) + runtime_arrays.sum_to_shape(g, items.shape[1:])
+    if isinstance(items, _ndarray) or is_foreign_array(items):
+        zeros = np.zeros(items.shape) if isinstance(items, _ndarray) else np.zeros_like(
+            items, dtype=float)  # a dask array's chunks
+        return zeros + runtime_arrays.sum_to_shape(g, items.shape[1:])
     return sequence_adjoint((unbroadcast(g, item) for item in items), items)
 
 
@@ -214,8 +216,13 @@ def checked_seed(seed, result, where):
         # torch's convention for the seed of a complex result, JAX's inside
         # generated code (runtime_complex): the conjugate, which as_gradient undoes.
         return np.conj(np.asarray(seed, dtype=np.result_type(result, np.complex64)))
+    if is_foreign_array(seed):  # a dask seed stays lazy, a CuPy one on the device
+        return seed if seed.dtype.kind == "f" else seed.astype(float)
     if isinstance(result, (_ndarray, np.generic)):
         return np.asarray(seed, dtype=result.dtype if result.dtype.kind == "f" else float)
+    if is_foreign_array(result):
+        return np.asarray(seed, dtype=result.dtype if result.dtype.kind == "f" else float,
+                          like=result)
     return float(seed) if not isinstance(seed, _ndarray) else seed
 
 

@@ -37,6 +37,18 @@ def is_foreign_array(x) -> bool:
             and hasattr(type(x), "__array_function__"))
 
 
+def as_array(x, dtype=None):
+    """np.asarray(x, dtype), except that a dask or CuPy array stays one (cast
+    to `dtype` lazily, or on the device).
+
+        >>> as_array([1, 2], dtype=float)
+        array([1., 2.])
+    """
+    if is_foreign_array(x):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
+
+
 def foreign_add_at(fresh, index, value):
     """`np.add.at(fresh, index, value)` for a new dask or CuPy array `fresh`,
     returned. CuPy has ufunc.at; dask has only `x[index] = v`, which is the
@@ -49,7 +61,7 @@ def foreign_add_at(fresh, index, value):
     try:
         np.add.at(fresh, index, value)
         return fresh
-    except TypeError:
+    except (TypeError, NotImplementedError):
         pass  # dask: no ufunc.at
     if isinstance(index, (list, np.ndarray)) and np.ndim(index) == 1 and \
             np.asarray(index).dtype.kind in "iu" and len(index):
@@ -184,7 +196,7 @@ def part(g, index, like):
 def float_dtype(*values):
     """The floating dtype derivatives of `values` have (float64 for integers,
     complex for complex values)."""
-    dtype = np.result_type(*[np.asarray(v).dtype if not isinstance(v, float) else np.float64
+    dtype = np.result_type(*[as_array(v).dtype if not isinstance(v, float) else np.float64
                              for v in values if v is not None]) if values else np.float64
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
@@ -245,7 +257,7 @@ def sum_to_shape(g, shape):
 
 def sinc_derivative(x):
     """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
-    x = np.asarray(x)
+    x = as_array(x)
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
 
@@ -276,7 +288,7 @@ def sinc_second_derivative(x):
 def prod_others(a, axis):
     """For each element of `a`, the product of the other elements reduced with
     it by np.prod(a, axis): the partial derivative, exact when some are zero."""
-    a = np.asarray(a)
+    a = as_array(a)
     if a.ndim == 0:
         return np.ones_like(a)
     axes = reduced_axes(axis, a.ndim)
@@ -294,15 +306,15 @@ def extremum_weights(a, result, axis, keepdims):
     """Where each element of `a` attains its group's max (or min) `result`,
     divided by the number of elements that tie there: the adjoint of a tie is
     shared evenly, as torch.amax/amin and torch.max() without dim do."""
-    a = np.asarray(a)
+    a = as_array(a)
     dtype = float_dtype(a)
-    mask = (a == expand_reduced(np.asarray(result), a, axis, keepdims)).astype(dtype)
+    mask = (a == expand_reduced(as_array(result), a, axis, keepdims)).astype(dtype)
     count = np.sum(mask, axis=reduced_axes(axis, a.ndim), keepdims=True)
     return mask / count
 
 
 def _centred(a, axis):
-    a = np.asarray(a)
+    a = as_array(a)
     return a - np.mean(a, axis=axis, keepdims=True)
 
 
@@ -362,7 +374,7 @@ def quotient_or_zero(numerator, denominator):
     if type(denominator) in (float, int) and type(numerator) in (float, int):
         return numerator / denominator if denominator != 0 else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(denominator) == 0, 0.0, np.divide(numerator, denominator))
+        return np.where(as_array(denominator) == 0, 0.0, np.divide(numerator, denominator))
 
 
 def power_log(x, y, power):
@@ -382,7 +394,7 @@ def zero_at_zero_base(value, base, exponent):
     """
     if type(base) in (float, int) and type(exponent) in (float, int):
         return 0.0 if base == 0 and exponent >= 0 else value
-    return np.where((np.asarray(base) == 0) & (np.asarray(exponent) >= 0), 0.0, value)
+    return np.where((as_array(base) == 0) & (as_array(exponent) >= 0), 0.0, value)
 
 
 def cumsum_adjoint(g, a, axis):
@@ -394,7 +406,7 @@ def cumsum_adjoint(g, a, axis):
 
 def _last_axis(x, axis):
     """`x` with `axis` moved last (flattened when axis is None)."""
-    return np.ravel(x) if axis is None else np.moveaxis(np.asarray(x), axis, -1)
+    return np.ravel(x) if axis is None else np.moveaxis(as_array(x), axis, -1)
 
 
 def _cumprod_jacobian(a):
@@ -434,7 +446,7 @@ def trace_adjoint(g, a, offset, axis1, axis2):
     """Adjoint of np.trace: g on the traced diagonal of zeros shaped like a."""
     shape = np.shape(a)
     eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=float_dtype(g, a))
-    return np.moveaxis(np.asarray(g)[..., None, None] * eye, (-2, -1), (axis1, axis2))
+    return np.moveaxis(as_array(g)[..., None, None] * eye, (-2, -1), (axis1, axis2))
 
 
 def diagonal_adjoint(g, shape, offset, axis1, axis2):
@@ -455,7 +467,7 @@ def diag_adjoint(g, v, k):
 
 def average_weights(a, weights, axis):
     """`weights` of np.average shaped to broadcast against `a`."""
-    w = np.asarray(weights)
+    w = as_array(weights)
     if w.ndim == np.ndim(a) or axis is None:
         return w
     if w.ndim != 1 or not isinstance(axis, (int, np.integer)):
@@ -483,7 +495,7 @@ def average_adjoint_weights(g, a, weights, result, axis, keepdims):
     full_w = np.broadcast_to(w, np.shape(a))
     total = np.sum(full_w, axis=axis, keepdims=True)
     spread = expand_reduced(g, a, axis, keepdims) * \
-        (np.asarray(a) - expand_reduced(result, a, axis, keepdims)) / total
+        (as_array(a) - expand_reduced(result, a, axis, keepdims)) / total
     return sum_to_shape(np.broadcast_to(spread, np.shape(a)), np.shape(w)).reshape(
         np.shape(weights))
 
@@ -597,7 +609,7 @@ def concatenate_adjoint(g, arrays, axis):
 
 def stack_adjoint(g, arrays, axis):
     """Adjoint of np.stack: the slices of g along the new axis."""
-    return sequence_adjoint(np.moveaxis(np.asarray(g), axis, 0), arrays)
+    return sequence_adjoint(np.moveaxis(as_array(g), axis, 0), arrays)
 
 
 def hstack_adjoint(g, tup):
@@ -716,7 +728,7 @@ def repeat_adjoint(g, a, repeats, axis):
         n, moved = int(np.prod(shape)), np.ravel(g)
     else:
         axis = axis % len(shape)
-        n, moved = shape[axis], np.moveaxis(np.asarray(g), axis, 0)
+        n, moved = shape[axis], np.moveaxis(as_array(g), axis, 0)
     source = np.repeat(np.arange(n), repeats)
     out = np.zeros((n,) + moved.shape[1:], dtype=float_dtype(g))
     np.add.at(out, source, moved)
@@ -739,9 +751,9 @@ def pad_adjoint(g, array, pad_width, mode):
     the elements each padded entry copies (edge, reflect, symmetric, wrap)."""
     check_pad_mode(mode)
     shape = np.shape(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    widths = np.broadcast_to(as_array(pad_width, dtype=int), (len(shape), 2))
     if mode == "constant":
-        return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
+        return as_array(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
     source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode=mode)
     count = int(np.prod(shape))
     summed = np.bincount(source.ravel(), weights=np.real(np.ravel(g)), minlength=count)
@@ -864,8 +876,8 @@ def prod_others_tangent(t, a, axis):
     """Derivative of prod_others(a, axis) along t: for each element, the sum over
     the other elements j of t_j times the product of all but the two. Its
     Jacobian is symmetric, so this is also its adjoint. Exact with zeros."""
-    a = np.asarray(a)
-    t = np.broadcast_to(np.asarray(t, dtype=float_dtype(t, a)), a.shape)
+    a = as_array(a)
+    t = np.broadcast_to(as_array(t, dtype=float_dtype(t, a)), a.shape)
     if a.ndim == 0:
         return np.zeros_like(t)
     axes = reduced_axes(axis, a.ndim)

@@ -70,6 +70,9 @@ def _shares(updated, other) -> bool:
     if _has_views(updated) and _has_views(other) and (
             isinstance(updated, _ndarray) == isinstance(other, _ndarray)):
         try:
+            if not isinstance(updated, _ndarray):
+                # CuPy's shares_memory is exact (a kernel), and has no max_work bound.
+                return bool(np.shares_memory(updated, other))
             return bool(np.shares_memory(updated, other, max_work=10_000))
         except np.exceptions.TooHardError:
             return True  # too costly to decide: assume the worst

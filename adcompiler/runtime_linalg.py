@@ -20,8 +20,8 @@ import numpy as np
 
 from .errors import NoDerivativeRuleError
 from .runtime_complex import refuse_complex
-from .runtime_arrays import SequenceAdjoint, entry, expand_reduced, float_dtype, part, \
-    reduced_axes, sum_to_shape
+from .runtime_arrays import SequenceAdjoint, as_array, entry, expand_reduced, float_dtype, \
+    is_foreign_array, part, reduced_axes, sum_to_shape
 
 
 def mT(x):
@@ -82,7 +82,7 @@ def _tensordot_axes(a_ndim, b_ndim, axes):
 def tensordot_adjoint(g, a, b, axes, wrt):
     """Adjoint of np.tensordot for operand `wrt`: contract g with the other
     operand over its free axes, then put the axes back in the operand's order."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = as_array(a), as_array(b)
     contracted_a, contracted_b = _tensordot_axes(a.ndim, b.ndim, axes)
     free_a = [ax for ax in range(a.ndim) if ax not in contracted_a]
     free_b = [ax for ax in range(b.ndim) if ax not in contracted_b]
@@ -148,7 +148,7 @@ def einsum_adjoint(g, subscripts, operands, k):
     dtype = float_dtype(g, *operands)
     target, seen = [], set()
     subs = [output] + [s for i, s in enumerate(inputs) if i != k]
-    values = [np.asarray(g)] + [op for i, op in enumerate(operands) if i != k]
+    values = [as_array(g)] + [op for i, op in enumerate(operands) if i != k]
     for letter in inputs[k]:
         if letter in seen:
             fresh = spare.pop(0)
@@ -383,9 +383,9 @@ def _matrix_norm_gradient(x, norm, ord):
 def norm_gradient(x, result, ord, axis, keepdims):
     """The gradient of each norm that np.linalg.norm(x, ord, axis) computes,
     with respect to x (shape of x). Ties of the max/min norms share evenly."""
-    x = np.asarray(x)
+    x = as_array(x)
     kind, axes = _norm_kind(x, ord, axis)
-    norm = np.asarray(result)
+    norm = as_array(result)
     if not keepdims and axes:
         norm = np.expand_dims(norm, axes)
     if kind == "flat":
@@ -402,7 +402,7 @@ def norm_adjoint(g, x, result, ord, axis, keepdims):
     'nuc', ±1, ±2, ±inf): g spread back times the norm's gradient."""
     refuse_complex('np.linalg.norm', x)
     _, axes = _norm_kind(x, ord, axis)
-    spread = np.asarray(g)
+    spread = as_array(g)
     if not keepdims and axes:
         spread = np.expand_dims(spread, axes)
     return spread * norm_gradient(x, result, ord, axis, keepdims)
@@ -493,7 +493,7 @@ def _solve_vector(a, b):
 def solve_adjoint_b(g, a, b):
     """Adjoint of np.linalg.solve(a, b) with respect to b: a⁻ᵀ g."""
     if _solve_vector(a, b):
-        grad = np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+        grad = np.linalg.solve(mT(a), as_array(g)[..., None])[..., 0]
     else:
         grad = np.linalg.solve(mT(a), g)
     return sum_to_shape(grad, np.shape(b))
@@ -502,8 +502,8 @@ def solve_adjoint_b(g, a, b):
 def solve_adjoint_a(g, a, b, result):
     """Adjoint of np.linalg.solve(a, b) with respect to a: -(a⁻ᵀ g) xᵀ."""
     if _solve_vector(a, b):
-        gb = np.linalg.solve(mT(a), np.asarray(g)[..., None])
-        grad = -gb * np.asarray(result)[..., None, :]
+        gb = np.linalg.solve(mT(a), as_array(g)[..., None])
+        grad = -gb * as_array(result)[..., None, :]
     else:
         grad = -(np.linalg.solve(mT(a), g) @ mT(result))
     return sum_to_shape(grad, np.shape(a))
@@ -521,8 +521,21 @@ def _phi(x):
     return np.tril(x) - 0.5 * x * _eye_like(x)
 
 
+def _refuse_upper_factor(factor):
+    """dask answers np.linalg.cholesky with its own default, the upper factor
+    (da.linalg.cholesky(a, lower=False)), where NumPy's and these formulas'
+    is the lower one: refused, not differentiated as the wrong matrix."""
+    if is_foreign_array(factor) and type(factor).__module__.startswith("dask"):
+        raise NoDerivativeRuleError(
+            "np.linalg.cholesky of a dask array gives dask's upper factor, not NumPy's "
+            "lower one; adcompiler differentiates NumPy's",
+            help="Factor the (small) matrix in memory: np.linalg.cholesky(a.compute()), "
+            "or write the computation with a solve (np.linalg.solve) instead.")
+
+
 def cholesky_adjoint(g, result):
     """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
+    _refuse_upper_factor(result)
     refuse_complex('np.linalg.cholesky', result)
     lower = result
     middle = _phi(mT(lower) @ g)
@@ -532,6 +545,7 @@ def cholesky_adjoint(g, result):
 
 def cholesky_tangent(g, result):
     """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ)."""
+    _refuse_upper_factor(result)
     refuse_complex('np.linalg.cholesky', result)
     lower = result
     inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))

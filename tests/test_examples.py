@@ -103,3 +103,12 @@ def test_rnn_sequence_model_gradient_matches_torch_and_training_lowers_the_loss(
     assert difference < 1e-10
     losses = [float(v) for v in re.findall(r"step\s+\d+\s+loss ([0-9.]+)", out)]
     assert len(losses) >= 4 and losses[-1] < 0.5 * losses[0]
+
+
+def test_distributed_logistic_regression_fits_on_a_local_cluster(tmp_path):
+    out = run_example("distributed_logistic_regression.py", tmp_path)
+    assert re.search(r"dashboard: http://\S+/status", out)
+    assert "100,000 rows x 8 features" in out
+    losses = numbers_after("loss", out)
+    assert len(losses) >= 4 and losses == sorted(losses, reverse=True)
+    assert float(re.search(r"training accuracy: ([0-9.]+)%", out).group(1)) > 90
