@@ -32,6 +32,7 @@ import numpy as np
 
 from . import codegen
 from .runtime_checkpoint import format_bytes, observe, stop_observing, value_bytes
+from .source import display_path
 
 # Arguments of runtime helpers from which the adjoint reads only a shape (and type).
 _SHAPE_READERS = {"unbroadcast": 1, "zeros_like": 0, "sum_adjoint": 1}
@@ -163,7 +164,8 @@ def _assemble(function, watcher: _StackWatcher, hints: dict, memory, schedules) 
     for row in rows:
         row["bytes_per_time"] = row["bytes"] / row["times"] if row["times"] else 0
     code = function.__code__
-    return {"function": f"{function.__qualname__} ({code.co_filename}:{code.co_firstlineno})",
+    where = f"{display_path(code.co_filename)}:{code.co_firstlineno}"
+    return {"function": f"{function.__qualname__} ({where})",
             "memory": memory, "lines": rows,
             "total_values": sum(r["values"] for r in rows),
             "total_bytes": sum(r["bytes"] for r in rows),

@@ -37,6 +37,7 @@ logarithm of the length for a fixed budget.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import threading
@@ -64,6 +65,8 @@ def value_bytes(value, seen: set | None = None) -> int:
         return 0
     seen.add(id(value))
     if isinstance(value, np.ndarray):
+        if value.size and 0 in value.strides:
+            return value.itemsize   # a broadcast view (shape_of) holds one element
         base = value.base if value.base is not None else value
         if value.base is not None and id(base) in seen:
             return 0
@@ -75,6 +78,26 @@ def value_bytes(value, seen: set | None = None) -> int:
     if isinstance(value, np.generic):
         return value.nbytes
     return sys.getsizeof(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _stand_in(shape: tuple, dtype: str) -> np.ndarray:
+    return np.broadcast_to(np.zeros((), dtype=dtype), shape)
+
+
+def shape_of(value):
+    """What a checkpointed derivative records of an array whose shape (and
+    dtype) is all the adjoint sweep reads (passes/checkpoint.py): a read-only
+    array of zeros of that shape and dtype, one element in memory. Anything
+    else is recorded as it is.
+
+        >>> standin = shape_of(np.ones((1000, 3)))
+        >>> standin.shape, standin.dtype, value_bytes(standin)
+        ((1000, 3), dtype('float64'), 8)
+    """
+    if type(value) is np.ndarray and value.nbytes >= 64:
+        return _stand_in(value.shape, value.dtype.str)
+    return value
 
 
 def copy_state(value):
@@ -177,8 +200,7 @@ class LoopCheckpoints:
         """The actions that reverse the loop (module docstring), last iteration first."""
         yield SAVE, EXIT, EXIT
         end = self.steps
-        while end > 0:
-            start = max(key for key in self.snapshots if key < end)
+        for start in sorted(self.snapshots, reverse=True):
             yield from self._segment(stack, start, end)
             del self.snapshots[start]
             end = start
@@ -192,21 +214,33 @@ class LoopCheckpoints:
         return self.budget - self._held()
 
     def _record(self, stack: list, first: int, last: int, mark: int):
+        before = len(stack)
         yield RECORD, first, last
         self.recorded += last - first
-        self.peak = max(self.peak, self._held() + stack_bytes(stack[mark:]))
+        recorded = stack_bytes(stack[mark:])
+        self.peak = max(self.peak, self._held() + recorded)
+        if self.step_bytes is not None:
+            # Iterations may record more than the ones measured: plan with the most.
+            self.step_bytes = max(self.step_bytes,
+                                  stack_bytes(stack[before:]) // max(last - first, 1))
 
     def _segment(self, stack: list, start: int, end: int):
         if self.step_bytes is None:
-            # Record one iteration to learn what one costs.
+            # Record one iteration, and a second (the first of a stretch may
+            # push values it finds from before the loop), to learn what one costs.
             yield LOAD, start, start
             mark = len(stack)
-            yield from self._record(stack, start, start + 1, mark)
-            self.step_bytes = max(stack_bytes(stack[mark:]), 1)
+            measured = min(end, start + 2)
+            sizes = []
+            for first in range(start, measured):
+                before = len(stack)
+                yield from self._record(stack, first, first + 1, mark)
+                sizes.append(stack_bytes(stack[before:]))
+            self.step_bytes = max(max(sizes), 1)
             self._check_budget()
             if (end - start) * self.step_bytes <= self._free():
-                if end > start + 1:
-                    yield from self._record(stack, start + 1, end, mark)
+                if end > measured:
+                    yield from self._record(stack, measured, end, mark)
                 yield REVERSE, start, end
                 return
             del stack[mark:]

@@ -49,7 +49,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..rules import registry
-from ..runtime_checkpoint import LoopCheckpoints, format_bytes
+from ..runtime_checkpoint import LoopCheckpoints, format_bytes, shape_of
 from ..source import display_path
 from .activity import is_user_function
 
@@ -111,6 +111,41 @@ def refuse_unrepeatable(loop: gast.AST, ctx: Context) -> None:
             ctx.parsed.location(node),
             help="Make the call outside the loop (draw random numbers for every iteration "
             "before it, into an array the loop indexes), or differentiate without memory=.")
+
+
+# Runtime helpers that read only the shape and dtype of one argument (its position).
+_SHAPE_READERS = {"unbroadcast": 1, "zeros_like": 0, "sum_adjoint": 1}
+
+
+def shape_only_variables(adjoint: list, ctx: Context, excluded: set) -> set:
+    """Variables every read of which in the adjoint sweep is for their shape
+    and dtype alone (`unbroadcast(g, x)`, `zeros_like(x)`, `sum_adjoint(g, x,
+    ...)`): a checkpointed derivative records them as `shape_of(x)`, a
+    read-only stand-in of one element. `excluded` are read elsewhere."""
+    readers = {ctx.aliases[name]: position for name, position in _SHAPE_READERS.items()
+               if name in ctx.aliases}
+    shape_reads, marked = set(), set()
+    walked = [node for stmt in adjoint for node in gast.walk(stmt)]
+    for node in walked:
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                node.func.id in readers and readers[node.func.id] < len(node.args):
+            argument = node.args[readers[node.func.id]]
+            if isinstance(argument, gast.Name):
+                marked.add(id(argument))
+                shape_reads.add(argument.id)
+    value_reads = {node.id for node in walked if isinstance(node, gast.Name) and
+                   isinstance(node.ctx, gast.Load) and id(node) not in marked}
+    return shape_reads - value_reads - excluded
+
+
+def record_shape(ctx: Context, variable: str, bound: dict) -> gast.AST:
+    """`shape_of(variable)`, the helper bound in the generated code's cells
+    once per compilation (its name kept in `bound`)."""
+    if "shape_of" not in bound:
+        bound["shape_of"] = ctx.namer.fresh("shape_of")
+        ctx.namer.pin(bound["shape_of"])
+        ctx.cells[bound["shape_of"]] = types.CellType(shape_of)
+    return nodes.call(nodes.name(bound["shape_of"]), [nodes.name(variable)])
 
 
 def _spelled(func: gast.AST) -> str:
@@ -190,7 +225,7 @@ def _state_tuple(names, ctx: str = "load") -> gast.Tuple:
 
 
 def primal_code(ctx: Context, checkpointed: CheckpointedLoop, recording_loop: gast.AST,
-                stack: str, counters: set, budget: int) -> list:
+                stack: str, counters: set, budget: int, bound: dict) -> list:
     """The primal sweep of a checkpointed loop (module docstring); also finds
     its loop-carried state and keeps the recording and plain bodies for the
     adjoint sweep."""
@@ -209,9 +244,11 @@ def primal_code(ctx: Context, checkpointed: CheckpointedLoop, recording_loop: ga
     entry_only = sorted((pushed - exposed) & changed - {stack})
     checkpointed.state = sorted((exposed & changed) - {stack}) + entry_only
     checkpointed.entry_only = entry_only
-    helper = ctx.namer.fresh("LoopCheckpoints")
-    ctx.namer.pin(helper)
-    ctx.cells[helper] = types.CellType(LoopCheckpoints)
+    if "LoopCheckpoints" not in bound:
+        bound["LoopCheckpoints"] = ctx.namer.fresh("LoopCheckpoints")
+        ctx.namer.pin(bound["LoopCheckpoints"])
+        ctx.cells[bound["LoopCheckpoints"]] = types.CellType(LoopCheckpoints)
+    helper = bound["LoopCheckpoints"]
     location = ctx.parsed.location(loop)
     where = f"{display_path(location.filename)}:{location.lineno}"
     trips = nodes.call("len", [nodes.name(loop.iter.id)]) if isinstance(loop, gast.For) \

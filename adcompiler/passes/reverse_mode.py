@@ -93,6 +93,7 @@ class _Reverse:
         self.to_checkpoint = {id(loop) for loop in checkpoint.outermost_loops(function)} \
             if budget is not None else set()
         self.checkpointed: dict[int, checkpoint.CheckpointedLoop] = {}
+        self.checkpoint_helpers: dict = {}
         self.slots: dict[int, Slot] = {}
         self.controls: dict[int, Control] = {}
         self.recorded_calls: dict[int, gast.AST] = {}
@@ -346,6 +347,9 @@ class _Reverse:
         anno = getattr(stmt, "ad_anno", {})
         if "save" in anno:
             slot = anno["save"]
+            if slot.live and slot.variable in self.shape_only:
+                return [self._push(checkpoint.record_shape(self.ctx, slot.variable,
+                                                           self.checkpoint_helpers))]
             return [self._push(nodes.name(slot.variable))] if slot.live else []
         if "restore" in anno:
             slot = anno["restore"]
@@ -377,7 +381,7 @@ class _Reverse:
             checkpointed = self.checkpointed[id(anno["checkpoint_primal"][0])]
             checkpoint.refuse_unrepeatable(checkpointed.loop, self.ctx)
             return checkpoint.primal_code(self.ctx, checkpointed, stmt, self.stack, counters,
-                                          self.budget)
+                                          self.budget, self.checkpoint_helpers)
         if "checkpoint" in anno:
             body = self.materialise(stmt.body)
             return checkpoint.adjoint_code(self.ctx, self.checkpointed[id(anno["checkpoint"])],
@@ -451,6 +455,10 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     primal = walker.primal_block(function.body, defined, set(defined))
     reads = walker.decide(adjoint, final_reads)
     walker._reads = reads
+    # With a budget, what the adjoint reads only for its shape is recorded so.
+    walker.shape_only = set() if memory is None else checkpoint.shape_only_variables(
+        adjoint, ctx, set(final_reads) | {v for c in walker.controls.values()
+                                          for v in c.header_reads})
     primal, adjoint = walker.materialise(primal), walker.materialise(adjoint)
     # A snapshot reads the loop-carried state, bound or not before the loop.
     prebind = sorted({s.variable for s in walker.slots.values()
