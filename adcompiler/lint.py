@@ -34,6 +34,7 @@ import numpy as np
 
 from . import codegen, nodes
 from .errors import AdWarning
+from .passes.activity import derivative_operands
 from .passes.anf import primitive_of
 
 # Functions whose derivative is infinite or NaN at the edge of their domain
@@ -73,12 +74,15 @@ def lint(function: gast.FunctionDef, ctx, activity) -> None:
                    and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)]
     for node in assignments:
         definitions.setdefault(node.targets[0].id, []).append(node.value)
+    returned = function.body[-1].value if function.body and \
+        isinstance(function.body[-1], gast.Return) else None
     for node in assignments:
         target, rhs = node.targets[0].id, node.value
         primitive = primitive_of(rhs) if isinstance(rhs, (gast.Call, gast.BinOp)) else None
         if primitive is np.where and len(getattr(rhs, "args", ())) == 3:
             _double_where(node, rhs, definitions, ctx, activity)
-        elif target in activity.useful and _varied_argument(rhs, activity) is not None:
+        elif _feeds_arithmetic(target, assignments, returned, activity) and \
+                _varied_argument(rhs, activity) is not None:
             what = _piecewise_constant(primitive, rhs)
             if what is not None:
                 argument = _spelled(gast.Name(_varied_argument(rhs, activity), gast.Load(),
@@ -91,6 +95,23 @@ def lint(function: gast.FunctionDef, ctx, activity) -> None:
                       "otherwise use a smooth function in its place (a sigmoid for a step, "
                       "x itself for a rounding in the forward pass: x + ad.stop_gradient("
                       "np.round(x) - x), the straight-through estimator).")
+
+
+def _feeds_arithmetic(name: str, assignments, returned, activity) -> bool:
+    """Whether `name` is the result, or an operand of an operation (not a
+    tuple, list or dict display, not an index) whose value reaches the result."""
+    if isinstance(returned, gast.Name) and returned.id == name:
+        return True
+    for node in assignments:
+        rhs = node.value
+        if node.targets[0].id not in activity.useful or \
+                not isinstance(rhs, (gast.Call, gast.BinOp, gast.UnaryOp)):
+            continue
+        # (derivative_operands: not an index, not the argument of a function
+        # without derivative such as ad.stop_gradient)
+        if any(isinstance(a, gast.Name) and a.id == name for a in derivative_operands(rhs)):
+            return True
+    return False
 
 
 def _varied_argument(rhs, activity):

@@ -71,8 +71,12 @@ WARNED = [
     (cast_to_int_feeds_result, "x.astype(int)", "derivative is zero almost everywhere"),
     (floor_feeds_result, "np.floor(x[0])", "stop_gradient"),
 ]
+def argmax_returned_beside_the_loss(x):
+    return np.sum(x ** 2), {"largest": np.argmax(x)}
+
+
 SILENT = [double_where, argmax_as_index, floor_in_a_comparison, stopped_rounding,
-          straight_through]
+          straight_through, argmax_returned_beside_the_loss]
 
 
 def compile_all_modes(function):
