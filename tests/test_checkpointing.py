@@ -184,6 +184,24 @@ def test_calls_that_may_differ_when_repeated_are_refused():
     ad.grad(noisy)  # without a budget nothing runs twice
 
 
+GENERATOR = np.random.default_rng(0)
+
+
+def noisy_step(x):
+    return np.tanh(x) + 0.01 * GENERATOR.standard_normal(x.shape)
+
+
+def test_calls_of_helpers_that_may_differ_when_repeated_are_refused():
+    def noisy(x):
+        for i in range(3):
+            x = noisy_step(x)
+        return np.sum(x)
+
+    with pytest.raises(ad.UnsupportedSyntaxError,
+                       match=r"noisy_step\(\.\.\.\), which calls GENERATOR\.standard_normal"):
+        ad.grad(noisy, memory="1MB")
+
+
 @pytest.mark.parametrize("entry", ["value_and_grad", "vjp", "jacobian"])
 def test_every_reverse_entry_point_takes_a_budget(entry):
     args = _rnn_args(steps=40)

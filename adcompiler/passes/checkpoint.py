@@ -40,6 +40,9 @@ at compile time.
 
 from __future__ import annotations
 
+import builtins
+import inspect
+import textwrap
 import types
 from dataclasses import dataclass, field
 
@@ -100,14 +103,19 @@ def refuse_unrepeatable(loop: gast.AST, ctx: Context) -> None:
             if isinstance(node.func, gast.Attribute) and node.func.attr in _LIST_METHODS:
                 continue
             what = _spelled(node.func)
-        elif registry.lookup(function) is not None or function in _REPEATABLE_BUILTINS or \
-                is_user_function(function) or getattr(function, "__adcompiler__", None):
+        elif is_user_function(function):
+            inner = _unrepeatable_inside(function, set())
+            if inner is None:
+                continue
+            what = f"{_spelled(node.func)}(...), which calls {inner}"
+        elif _repeatable(function):
             continue
         else:
             what = _spelled(node.func)
         raise UnsupportedSyntaxError(
             f"the loop is checkpointed (memory=...), so the adjoint sweep runs its iterations "
-            f"again, and the call {what}(...) may not return the same value the second time",
+            f"again, and the call {what.removesuffix('(...)')}(...) may not return the same value "
+            "the second time",
             ctx.parsed.location(node),
             help="Make the call outside the loop (draw random numbers for every iteration "
             "before it, into an array the loop indexes), or differentiate without memory=.")
@@ -146,6 +154,65 @@ def record_shape(ctx: Context, variable: str, bound: dict) -> gast.AST:
         ctx.namer.pin(bound["shape_of"])
         ctx.cells[bound["shape_of"]] = types.CellType(shape_of)
     return nodes.call(nodes.name(bound["shape_of"]), [nodes.name(variable)])
+
+
+def _repeatable(function) -> bool:
+    return registry.lookup(function) is not None or function in _REPEATABLE_BUILTINS or \
+        getattr(function, "__adcompiler__", None) is not None
+
+
+def _unrepeatable_inside(function, seen: set) -> str | None:
+    """The first call in a user function (or the user functions it calls)
+    that may not repeat, spelled as written; None when all of them repeat.
+    Calls on local objects (methods of arrays and lists) repeat."""
+    if function in seen:
+        return None
+    seen.add(function)
+    try:
+        tree = gast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return None     # compiling its derivative reports that
+    scope = dict(vars(builtins))
+    scope.update(function.__globals__)
+    if function.__closure__:
+        scope.update({name: cell.cell_contents for name, cell in
+                      zip(function.__code__.co_freevars, function.__closure__)
+                      if _filled(cell)})
+    local = nodes.names_stored(tree) - {function.__name__}
+    for node in gast.walk(tree):
+        if not isinstance(node, gast.Call):
+            continue
+        found, callee = _resolved(node.func, scope, local)
+        if not found:
+            continue
+        if is_user_function(callee):
+            inner = _unrepeatable_inside(callee, seen)
+            if inner is not None:
+                return inner
+        elif not _repeatable(callee) and not isinstance(callee, type):
+            return _spelled(node.func)
+    return None
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def _resolved(func: gast.AST, scope: dict, local: set):
+    """(True, object) for a name or attribute chain of module-level objects."""
+    if isinstance(func, gast.Name):
+        if func.id in local or func.id not in scope:
+            return False, None
+        return True, scope[func.id]
+    if isinstance(func, gast.Attribute):
+        found, base = _resolved(func.value, scope, local)
+        if found and hasattr(base, func.attr):
+            return True, getattr(base, func.attr)
+    return False, None
 
 
 def _spelled(func: gast.AST) -> str:
