@@ -127,7 +127,10 @@ def _mvn_terms(x, mean, cov):
             f"{dimension} as its last axis and a covariance matrix, vector or number",
             help="Give x the shape (..., d) (for d = 1 too) and cov the shape (d, d).")
     if np.ndim(cov) == 2:
-        matrix = cov
+        # Differentiated as a function of the symmetric part (the gradient is
+        # symmetric, as torch's; SciPy itself reads one triangle), so that the
+        # gradient's own derivative is exact in every direction.
+        matrix = 0.5 * (cov + np.transpose(cov))
     else:
         matrix = np.eye(dimension) * cov
     r = x if mean is None else x - mean

@@ -313,3 +313,22 @@ def test_derivative_without_an_exact_formula_is_refused_in_both_modes(program, v
     tangent = 1.0 if isinstance(value, float) else np.ones_like(value)
     with pytest.raises(ad.NoDerivativeRuleError, match=message):
         ad.jvp(program)((value,), (tangent,))
+
+
+# -- realistic programs (all refused before these rules) -------------------------------
+
+def _programs():
+    from scipy_stats_programs import PROGRAMS
+    return PROGRAMS
+
+
+@pytest.mark.parametrize("program, point", _programs(), ids=[p.__name__ for p, _ in _programs()])
+def test_realistic_program_matches_finite_differences_in_both_modes(program, point):
+    rng = np.random.default_rng(9)
+    gradient = ad.grad(program)(point)
+    numeric = finite_difference_gradient(program, (point,), 0)
+    assert_close(gradient, numeric, rtol=1e-5, atol=1e-6, label=f"{program.__name__}: grad")
+    direction = _random_like(point, rng)
+    _, tangent = ad.jvp(program)((point,), (direction,))
+    assert tangent == pytest.approx(float(np.sum(np.asarray(numeric) * direction)),
+                                    rel=1e-5, abs=1e-6)
