@@ -135,14 +135,13 @@ class _Module:
             self._import_object(obj, name)
 
     def _import_object(self, obj, name: str) -> None:
+        home = _home_module(obj)
+        if home is not None:
+            attribute = obj.__name__
+            self.imports.append(f"from {home} import {attribute}" +
+                                ("" if attribute == name else f" as {name}"))
+            return
         module = getattr(obj, "__module__", None)
-        attribute = getattr(obj, "__name__", None)
-        if module and attribute and module != "__main__":
-            source_module = __import__("sys").modules.get(module)
-            if source_module is not None and getattr(source_module, attribute, None) is obj:
-                self.imports.append(f"from {module} import {attribute}" +
-                                    ("" if attribute == name else f" as {name}"))
-                return
         raise ExportError(
             f"the derivative uses {name} ({type(obj).__name__}), which the exported module "
             "cannot import" + (" (it is defined in __main__)" if module == "__main__" else ""),
@@ -167,6 +166,8 @@ class _Module:
             if isinstance(value, (types.FunctionType, type)) and value.__module__ == owner:
                 self.user_code.add(id(value))
             return self.name_for(value, name)
+        if getattr(value, "__module__", None) != owner and _home_module(value) is not None:
+            return self.name_for(value, name)  # a library's (from scipy.special import ...)
         # The user's own names: imported from the user's module, read live there.
         if id(value) not in self.names:
             self.names[id(value)] = name
@@ -257,6 +258,28 @@ class _Module:
 
 
 _EMPTY = object()
+
+# Where library objects without a usable __module__ (NumPy and SciPy ufuncs)
+# are found, besides the module they name.
+_LIBRARY_MODULES = ("numpy", "numpy.linalg", "numpy.fft", "scipy.special", "scipy.linalg",
+                    "scipy.stats", "math", "operator")
+
+
+def _home_module(obj) -> str | None:
+    """The module `obj` can be imported from by its own name, if any (not
+    adcompiler's, not __main__)."""
+    import sys
+    attribute = getattr(obj, "__name__", None)
+    if not isinstance(attribute, str):
+        return None
+    module = getattr(obj, "__module__", None)
+    for candidate in ((module,) if isinstance(module, str) else ()) + _LIBRARY_MODULES:
+        if candidate == "__main__" or candidate.startswith("adcompiler"):
+            continue
+        found = sys.modules.get(candidate)
+        if found is not None and getattr(found, attribute, None) is obj:
+            return candidate
+    return None
 
 
 def _defined_name(source: str) -> str:

@@ -135,3 +135,25 @@ def test_the_exported_module_is_readable(model, tmp_path):
     assert "# line" in text  # the generated code's comments are kept
     assert "__all__ = ['loss_grad']" in text
     compile(textwrap.dedent(text), "readable.py", "exec")
+
+
+def test_scipy_functions_are_imported_from_scipy(tmp_path, monkeypatch):
+    pytest.importorskip("scipy")
+    (tmp_path / "special_model.py").write_text(
+        "import numpy as np\nfrom scipy.special import gammaln\n\n\n"
+        "def log_gamma_sum(x):\n    return np.sum(gammaln(x) * x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    module = importlib.import_module("special_model")
+    try:
+        ad.export(ad.grad(module.log_gamma_sum), tmp_path / "special_grad.py",
+                  copy_user_code=True)
+        text = (tmp_path / "special_grad.py").read_text()
+        assert "from scipy.special import gammaln" in text
+        assert "import special_model" not in text and "from special_model" not in text
+        x = [1.5, 2.5, 4.0]
+        got = run_without_adcompiler(tmp_path, "special_grad", "log_gamma_sum_grad", [x])
+        np.testing.assert_allclose(got, ad.grad(module.log_gamma_sum)(np.array(x)),
+                                   rtol=1e-15)
+    finally:
+        sys.modules.pop("special_model", None)
