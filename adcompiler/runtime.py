@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import runtime_arrays, runtime_complex, runtime_effects, runtime_linalg, \
+from . import runtime_arrays, runtime_complex, runtime_effects, runtime_fft, runtime_linalg, \
     runtime_special
 from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
@@ -499,6 +499,8 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         matrix_power_tangent"""),
     (runtime_complex, """abs_adjoint abs_tangent angle_adjoint angle_tangent sign_adjoint
         sign_tangent zero_for_real"""),
+    (runtime_fft, """fft_adjoint fftn_adjoint rfft_adjoint rfftn_adjoint irfft_adjoint
+        irfftn_adjoint frequencies_adjoint fft_forward fftn_forward"""),
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
         logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})

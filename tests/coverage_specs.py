@@ -200,6 +200,11 @@ def _elementwise():
     rows += unary("fabs", "np.fabs", "torch.abs", "nonzero")
     rows += unary("conjugate", "np.conjugate", "torch.conj")
     rows += unary("real", "np.real", "torch.real")
+    # Of real inputs: the imaginary part is 0, the angle 0 or pi, the sign
+    # piecewise constant (test_complex.py runs them with complex inputs).
+    rows += unary("imag", "np.imag", "0.0 * ")
+    rows += unary("angle", "np.angle", "torch.angle", "nonzero")
+    rows += unary("sign", "np.sign", "torch.sign", "nonzero")
     rows += unary("exp", "np.exp", "torch.exp")
     rows += unary("exp2", "np.exp2", "torch.exp2")
     rows += unary("expm1", "np.expm1", "torch.expm1")
@@ -1076,6 +1081,70 @@ def _stats():
 
 
 CASES = CASES + _stats()
+
+
+def _fft():
+    """numpy.fft against torch.fft; a complex result is read as Re + 2 Im (real
+    inputs here; tests/test_complex.py runs the rows with complex ones)."""
+    real = {"post": "np.real(r) + 2.0 * np.imag(r)", "twin_post": "r.real + 2.0 * r.imag"}
+    rows = [
+        Case("fft", "np.fft.fft(a)", "torch.fft.fft(a)", {"a": (5,)}, **real),
+        Case("fft-n-pad", "np.fft.fft(a, 8)", "torch.fft.fft(a, 8)", {"a": (5,)}, **real),
+        Case("fft-n-crop-axis-ortho", "np.fft.fft(a, 3, axis=0, norm='ortho')",
+             "torch.fft.fft(a, 3, dim=0, norm='ortho')", {"a": (5, 2)}, **real),
+        Case("fft-forward", "np.fft.fft(a, norm='forward')", "torch.fft.fft(a, norm='forward')",
+             {"a": (4, 3)}, **real),
+        Case("ifft", "np.fft.ifft(a)", "torch.fft.ifft(a)", {"a": (5,)}, **real),
+        Case("ifft-n-pad-axis", "np.fft.ifft(a, 5, axis=0)", "torch.fft.ifft(a, 5, dim=0)",
+             {"a": (3, 2)}, **real),
+        Case("ifft-crop-ortho", "np.fft.ifft(a, 3, norm='ortho')",
+             "torch.fft.ifft(a, 3, norm='ortho')", {"a": (6,)}, **real),
+        Case("fft2", "np.fft.fft2(a)", "torch.fft.fft2(a)", {"a": (3, 4)}, **real),
+        Case("fft2-s", "np.fft.fft2(a, s=(4, 6))", "torch.fft.fft2(a, s=(4, 6))", {"a": (3, 4)},
+             **real),
+        Case("ifft2-axes-ortho", "np.fft.ifft2(a, axes=(0, 2), norm='ortho')",
+             "torch.fft.ifft2(a, dim=(0, 2), norm='ortho')", {"a": (2, 3, 4)}, **real),
+        Case("fftn", "np.fft.fftn(a)", "torch.fft.fftn(a)", {"a": (2, 3, 4)}, **real),
+        Case("fftn-s-axes", "np.fft.fftn(a, s=(3, 5), axes=(0, 2))",
+             "torch.fft.fftn(a, s=(3, 5), dim=(0, 2))", {"a": (2, 3, 4)}, **real),
+        Case("ifftn-s", "np.fft.ifftn(a, s=(2, 2))", "torch.fft.ifftn(a, s=(2, 2))",
+             {"a": (2, 3, 4)}, **real),
+        Case("ifftn-forward", "np.fft.ifftn(a, norm='forward')",
+             "torch.fft.ifftn(a, norm='forward')", {"a": (3, 3)}, **real),
+        Case("rfft", "np.fft.rfft(a)", "torch.fft.rfft(a)", {"a": (6,)}, **real),
+        Case("rfft-n-odd", "np.fft.rfft(a, 9)", "torch.fft.rfft(a, 9)", {"a": (6,)}, **real),
+        Case("rfft-crop-ortho", "np.fft.rfft(a, 4, norm='ortho')",
+             "torch.fft.rfft(a, 4, norm='ortho')", {"a": (7,)}, **real),
+        Case("rfft-axis", "np.fft.rfft(a, axis=0)", "torch.fft.rfft(a, dim=0)", {"a": (5, 3)},
+             **real),
+        Case("irfft", "np.fft.irfft(a)", "torch.fft.irfft(a)", {"a": (5,)}),
+        Case("irfft-n-odd", "np.fft.irfft(a, 9)", "torch.fft.irfft(a, 9)", {"a": (5,)}),
+        Case("irfft-crop-forward", "np.fft.irfft(a, 5, norm='forward')",
+             "torch.fft.irfft(a, 5, norm='forward')", {"a": (6,)}),
+        Case("irfft-axis", "np.fft.irfft(a, axis=0)", "torch.fft.irfft(a, dim=0)",
+             {"a": (4, 3)}),
+        Case("rfft2", "np.fft.rfft2(a)", "torch.fft.rfft2(a)", {"a": (3, 5)}, **real),
+        Case("rfftn", "np.fft.rfftn(a)", "torch.fft.rfftn(a)", {"a": (3, 4, 6)}, **real),
+        Case("rfftn-s-axes", "np.fft.rfftn(a, s=(4, 5), axes=(0, 2))",
+             "torch.fft.rfftn(a, s=(4, 5), dim=(0, 2))", {"a": (3, 4, 6)}, **real),
+        Case("irfft2", "np.fft.irfft2(a)", "torch.fft.irfft2(a)", {"a": (3, 4)}),
+        Case("irfftn-s", "np.fft.irfftn(a, s=(4, 6))", "torch.fft.irfftn(a, s=(4, 6))",
+             {"a": (3, 4)}),
+        Case("irfftn-axes-ortho", "np.fft.irfftn(a, s=(3, 7), axes=(0, 2), norm='ortho')",
+             "torch.fft.irfftn(a, s=(3, 7), dim=(0, 2), norm='ortho')", {"a": (2, 3, 4)}),
+        Case("fftshift", "np.fft.fftshift(a)", "torch.fft.fftshift(a)", {"a": (5,)}),
+        Case("fftshift-axes", "np.fft.fftshift(a, axes=0)", "torch.fft.fftshift(a, dim=0)",
+             {"a": (4, 3)}),
+        Case("ifftshift", "np.fft.ifftshift(a)", "torch.fft.ifftshift(a)", {"a": (2, 5)}),
+        Case("fftfreq-spacing", "np.fft.fftfreq(8, a)", "torch.fft.fftfreq(8) / a",
+             {"a": ((), "pos")}),
+        Case("rfftfreq-spacing", "np.fft.rfftfreq(7, a)", "torch.fft.rfftfreq(7) / a",
+             {"a": ("py", "pos")}),
+    ]
+    return rows
+
+
+CASES = CASES + _fft()
 
 
 # -- more scipy.special, NumPy and SciPy functions (issue #12) -----------------------

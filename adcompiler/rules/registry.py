@@ -297,6 +297,9 @@ def builtin_rules() -> RuleTable:
         from . import adcompiler_rules  # adcompiler's own functions: ad.stop_gradient
         for rule in adcompiler_rules.RULES:
             table.add(rule)
+        from . import fft_rules  # numpy.fft
+        for rule in fft_rules.RULES:
+            table.add(rule)
         _builtin_table = table
     return _builtin_table
 

@@ -9,7 +9,7 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_arrays, runtime_complex, runtime_effects
+from .. import runtime, runtime_arrays, runtime_complex, runtime_effects, runtime_fft
 from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
@@ -163,6 +163,44 @@ RULES += [
     for helper, name, transpose in (
         (runtime_complex.angle_adjoint, "angle_adjoint", "angle_tangent"),
         (runtime_complex.angle_tangent, "angle_tangent", "angle_adjoint"))]
+
+# numpy.fft's adjoints (runtime_fft.py) are linear in the derivative they carry
+# and depend on the input only through its shape; each one's transpose is the
+# transform itself (a transpose of a transpose).
+_FFT = runtime_fft
+RULES += [
+    linear_rule(_FFT.fft_adjoint, "d, a, n, axis, norm, inverse=False",
+                adjoint={"d": "fft_forward(g, n, axis, norm, inverse)"},
+                tangent={"d": "fft_adjoint(g, a, n, axis, norm, inverse)"}),
+    linear_rule(_FFT.fft_forward, "d, n, axis, norm, inverse=False",
+                adjoint={"d": "fft_adjoint(g, d, n, axis, norm, inverse)"},
+                tangent={"d": "fft_forward(g, n, axis, norm, inverse)"}),
+    linear_rule(_FFT.fftn_adjoint, "d, a, s, axes, norm, inverse=False",
+                adjoint={"d": "fftn_forward(g, s, axes, norm, inverse)"},
+                tangent={"d": "fftn_adjoint(g, a, s, axes, norm, inverse)"}),
+    linear_rule(_FFT.fftn_forward, "d, s, axes, norm, inverse=False",
+                adjoint={"d": "fftn_adjoint(g, d, s, axes, norm, inverse)"},
+                tangent={"d": "fftn_forward(g, s, axes, norm, inverse)"}),
+    linear_rule(_FFT.rfft_adjoint, "d, a, n, axis, norm",
+                adjoint={"d": "np.fft.rfft(np.real(g), n, axis, norm)"},
+                tangent={"d": "rfft_adjoint(g, a, n, axis, norm)"}),
+    linear_rule(_FFT.irfft_adjoint, "d, a, n, axis, norm",
+                adjoint={"d": "np.fft.irfft(g, n, axis, norm)"},
+                tangent={"d": "irfft_adjoint(g, a, n, axis, norm)"}),
+    linear_rule(_FFT.rfftn_adjoint, "d, a, s, axes, norm",
+                adjoint={"d": "np.fft.rfftn(np.real(g), s, axes, norm)"},
+                tangent={"d": "rfftn_adjoint(g, a, s, axes, norm)"}),
+    linear_rule(_FFT.irfftn_adjoint, "d, a, s, axes, norm",
+                adjoint={"d": "np.fft.irfftn(g, s, axes, norm)"},
+                tangent={"d": "irfftn_adjoint(g, a, s, axes, norm)"}),
+    # -sum(d * result) / spacing: linear in d and in result, and 1 / spacing.
+    linear_rule(_FFT.frequencies_adjoint, "d, freqs, spacing",
+                adjoint={"d": "-g * freqs / spacing", "freqs": "-g * d / spacing",
+                         "spacing": "-g * frequencies_adjoint(d, freqs, spacing) / spacing"},
+                tangent={"d": "frequencies_adjoint(g, freqs, spacing)",
+                         "freqs": "frequencies_adjoint(d, g, spacing)",
+                         "spacing": "-g * frequencies_adjoint(d, freqs, spacing) / spacing"}),
+]
 
 # The NumPy, numpy.linalg and scipy.special rules' own helpers (helper_rules.py),
 # each checked against finite differences by tests/test_higher_order_closure.py.

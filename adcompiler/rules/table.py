@@ -8,7 +8,7 @@ documentation cannot drift from the rules.
 
 from __future__ import annotations
 
-from . import (array_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
+from . import (array_rules, fft_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
                python_rules, scipy_rules, scipy_stats_rules)
 from .. import nodes
 from .registry import Rule
@@ -19,6 +19,7 @@ GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("NumPy: products and numpy.linalg", linalg_rules),
           ("NumPy: more functions; scipy.linalg.expm, scipy.signal.convolve",
            numpy_extra_rules),
+          ("numpy.fft", fft_rules),
           ("scipy.special (when SciPy is installed)", scipy_rules),
           ("scipy.stats (when SciPy is installed)", scipy_stats_rules)]
 
