@@ -184,8 +184,14 @@ class _Sharing:
             store = state.get(stmt.value.func.value.id, _EMPTY)[0]
             held = _whole(self.operand(stmt.value.args[0], state)) if stmt.value.args \
                 else frozenset()
-            return {name: (is_, contains | held) if is_ & store else (is_, contains)
-                    for name, (is_, contains) in state.items()}
+            # Only the names that may be the list change (a copy of the state
+            # keeps the others' facts by reference, as every statement does).
+            state = dict(state)
+            if held and store:
+                for name, (is_, contains) in state.items():
+                    if not is_.isdisjoint(store) and not held <= contains:
+                        state[name] = (is_, contains | held)
+            return state
         if isinstance(stmt, gast.If):
             return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, dict(state)))
         if isinstance(stmt, (gast.While, gast.For)):

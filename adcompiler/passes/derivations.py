@@ -48,8 +48,13 @@ class Derivation:
     rhs: gast.AST     # the right-hand side that derived it (read again as it is)
     binding: int      # id() of the assignment that derived it
 
-    def names(self) -> set:
-        return {self.base} | nodes.names_loaded(self.rhs)
+    def names(self) -> frozenset:
+        # Asked of every fact at every binding (_kill): computed once.
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = frozenset({self.base} | nodes.names_loaded(self.rhs))
+            object.__setattr__(self, "_names", names)
+        return names
 
 
 def derivation_of(stmt: gast.Assign) -> Derivation | None:
