@@ -23,6 +23,7 @@ from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreig
 _ndarray = np.ndarray
 _SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
 _CONTAINERS = (tuple, list, dict)
+_NUMPY = (_ndarray, np.generic)
 
 
 def unbroadcast(g, x):
@@ -41,8 +42,9 @@ def unbroadcast(g, x):
         # `dL + ...` on a sequence's adjoint (a derivative of derivative code) adds
         # entry by entry: nothing was broadcast.
         return g
-    shape = x.shape if type(x) is _ndarray else np.shape(x)
-    g_shape = g.shape if type(g) is _ndarray else np.shape(g)
+    # NumPy scalars (np.float64, what a reduction returns) have a shape too.
+    shape = x.shape if isinstance(x, _NUMPY) else np.shape(x)
+    g_shape = g.shape if isinstance(g, _NUMPY) else np.shape(g)
     if g_shape == shape:
         return g
     g = runtime_arrays.reduce_to_shape(g, shape)
@@ -144,8 +146,10 @@ def add_adjoints(a, b):
         >>> add_adjoints([1.0, 2.0], (None, 3.0))
         [1.0, 5.0]
     """
-    if type(a) is _ndarray and type(b) is _ndarray:
-        return a + b  # the common case, in the tangent of an accumulation in a loop
+    if type(a) is type(b) and (type(a) is _ndarray or type(a) is float):
+        # The common cases: the tangent of an accumulation in a loop; the result
+        # of a helper in a function of Python numbers.
+        return a + b
     containers = (tuple, list, dict)
     # None, or a plain 0.0 where a structure is expected, is a zero of any shape.
     if b is None or (isinstance(a, containers) and is_zero_number(b)):
@@ -292,17 +296,20 @@ def _foreign_gradient(adjoint, x):
 
 def sum_adjoint(g, a, axis, keepdims):
     """Adjoint of np.sum: spread g back over the summed axes."""
-    shape = np.shape(a)
+    shape = a.shape if isinstance(a, _NUMPY) else np.shape(a)
     if not shape:
         return g
-    if axis is None and np.ndim(g) == 0:
+    if axis is None and (g.ndim if isinstance(g, _NUMPY) else np.ndim(g)) == 0:
         # A full reduction: a filled array is cheaper than a broadcast view.
         dtype = a.dtype if isinstance(a, _ndarray) and a.dtype.kind == "f" else float
         dtype = np.result_type(dtype, g) if runtime_complex.is_complex(g) else dtype
         if is_foreign_array(g) or is_foreign_array(a):
             # np.full would compute a lazy g; zeros like `a` keep a's chunks.
             return np.zeros_like(a, dtype=a.dtype if a.dtype.kind == "f" else float) + g
-        return np.full(shape, g, dtype=dtype)
+        # np.full, without its Python-level wrapper (a third of its time).
+        spread = np.empty(shape, dtype=dtype)
+        spread.fill(g)
+        return spread
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         g = np.expand_dims(g, tuple(ax % len(shape) for ax in axes))
@@ -311,7 +318,7 @@ def sum_adjoint(g, a, axis, keepdims):
 
 def mean_count(a, axis):
     """How many elements each mean averaged over."""
-    shape = np.shape(a)
+    shape = a.shape if isinstance(a, _NUMPY) else np.shape(a)
     if axis is None:
         return float(math.prod(shape))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
