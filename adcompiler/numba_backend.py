@@ -61,6 +61,8 @@ from .printer import to_source
 
 # The label of the stack that holds branch flags and loop trip counts.
 _CONTROL = "control"
+# The typed stack an entry of each kind goes on (booleans as 0 and 1).
+_STACK_OF = {"f": "floats", "i": "ints", "b": "ints"}
 
 
 def numba_or_error():
@@ -78,21 +80,58 @@ def numba_or_error():
 def build(function, kind: str, wrt: tuple, as_tuple: bool):
     """The numba derivative of `function`: a Python function with f's
     parameters that calls the njit-compiled derivative, and the
-    GeneratedDerivative whose source `adcompiler.source` shows."""
+    GeneratedDerivative whose source `adcompiler.source` shows.
+
+    Two translations: the first keeps one list per recorded variable, whose
+    types numba infers when the first call compiles it; from those types the
+    second puts the numbers (and tuples of numbers) on typed array stacks, and
+    is used from then on if it gives the first call's result bit for bit."""
     numba = numba_or_error()
     from . import numba_runtime
     python = derivatives.build(function, kind, wrt, as_tuple)
     variants = _variants(python.function)
-    translation = _Translation(numba, numba_runtime)
-    compiled = []
-    for test, variant in variants:
-        compiled.append((test, translation.function(variant, "top")))
-    translation.finish(python.function.__name__)
+    generic = _Translation(numba, numba_runtime)
+    names = [(test, generic.function(variant, "top")) for test, variant in variants]
+    generic.finish(python.function.__name__)
+    shown = derivatives.GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
+
+    def specialise(index: int, args: tuple, expected):
+        # Python numbers only: the wrapper then takes the typed code exactly
+        # when the arguments have these types again (type(x) is float).
+        if not all(type(a) in (float, int, bool) for a in args):
+            return None
+        kinds = generic.stack_kinds(names[index][1])
+        if not kinds:
+            return None
+        typed = _Translation(numba, numba_runtime)
+        name = typed.function(variants[index][1], "top", kinds)
+        typed.finish(f"{python.function.__name__} (typed stacks)")
+        dispatcher = typed.compiled[name]
+        try:
+            # Only for the argument types the kinds were read for: other types
+            # (where an int stack could be asked to hold a float) take the generic code.
+            dispatcher.compile(generic.compiled[names[index][1]].signatures[-1])
+            dispatcher.disable_compile()
+            got = dispatcher(*args)
+        except (numba.core.errors.NumbaError, TypeError):
+            return None
+        if not _same(got, expected):
+            return None
+        shown.source = typed.shown(python, typed_for=args)
+        return dispatcher
+
     rebuild = lambda: build(function, kind, wrt, as_tuple).function
-    wrapper = _wrapper(python.function, compiled, translation, function, rebuild)
-    source = translation.shown(python)
-    shown = derivatives.GeneratedDerivative(wrapper, kind, wrt, source, [])
+    shown.function = _wrapper(python.function, names, generic, function, rebuild, specialise)
     return shown
+
+
+def _same(a, b) -> bool:
+    """Whether two results are equal bit for bit (NaN equal to NaN)."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(
+            _same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and np.array_equal(a, b, equal_nan=True) and \
+        np.shape(a) == np.shape(b)
 
 
 def _variants(dispatcher) -> list:
@@ -157,7 +196,9 @@ class _Translation:
         self.translated: dict = {}      # id(generated function) -> its numba name
         self.layouts: dict = {}         # id(primal) -> [(label, once)]: the state it returns
         self.texts: list = []           # (numba name, source text)
-        self.namespace: dict = {"reversed_range": numba_runtime.reversed_range}
+        self.lists: dict = {}           # top function's name -> {its list stack: label}
+        self.namespace: dict = {name: getattr(numba_runtime, name) for name in (
+            "reversed_range", "float_stack", "int_stack", "grown_stack")}
         self.user_globals: dict = {}    # global name -> object read, to check for rebinding
         self.module_globals = None
         self.helpers = {getattr(runtime, name): helper
@@ -165,7 +206,11 @@ class _Translation:
                         if hasattr(runtime, name)}
 
     # -- one generated function --------------------------------------------
-    def function(self, generated, role: str) -> str:
+    def function(self, generated, role: str, kinds: dict | None = None) -> str:
+        """Translate `generated` (and the callees it calls) into this unit;
+        returns its numba name. `kinds` (top function only) gives the labels
+        whose values are numbers or tuples of numbers, which go on typed
+        array stacks instead of lists (see `stack_kinds`)."""
         key = id(generated)
         if key in self.translated:
             return self.translated[key]
@@ -185,9 +230,14 @@ class _Translation:
         frees = _free_objects(generated)
         self._resolve_names(tree, generated, frees)
         layout = self.layouts.get(id(getattr(generated, "__adcompiler_primal__", None)))
-        rewritten = _StackRewrite(tree, role, frees, self, layout).run()
+        rewrite = _StackRewrite(tree, role, frees, self, layout, kinds or {})
+        rewritten = rewrite.run()
         if role == "primal":
             self.layouts[key] = rewritten
+        if role == "top":
+            self.lists[name] = {rewrite.names[key]: label for key, label in
+                                ((("stack", label), label) for label in rewrite.labels)
+                                if key in rewrite.names}
         self.texts.append((name, to_source(tree)))
         return name
 
@@ -243,11 +293,57 @@ class _Translation:
             namespace[name] = self.numba.njit(namespace[name])
         self.compiled = namespace
 
-    def shown(self, python) -> str:
+    def stack_kinds(self, name: str) -> dict:
+        """{label: element kinds} of the list stacks of top function `name`
+        that numba typed, when it compiled it, as numbers or tuples of
+        numbers: 'f' float64, 'i' int64, 'b' bool per element."""
+        dispatcher = self.compiled[name]
+        signature = dispatcher.signatures[-1]
+        typemap = dispatcher.overloads[signature].type_annotation.typemap
+        kinds = {}
+        for variable, label in self.lists.get(name, {}).items():
+            listed = typemap.get(variable)
+            element = getattr(listed, "dtype", None)
+            spec = _element_kinds(self.numba, element)
+            if spec is not None:
+                kinds[label] = spec
+        return kinds
+
+    def shown(self, python, typed_for: tuple | None = None) -> str:
         header = "\n".join(line for line in python.source.splitlines()
                            if line.startswith("#") and "Dispatches" not in line)
-        header += "\n# Compiled with numba (backend='numba'): typed stacks per recorded value."
+        if typed_for is None:
+            header += ("\n# Compiled with numba (backend='numba'): one stack per recorded "
+                       "variable;\n# after the first call, numbers go on typed stacks.")
+        else:
+            kinds = ", ".join(type(a).__name__ for a in typed_for)
+            header += (f"\n# Compiled with numba (backend='numba') for arguments of types "
+                       f"({kinds}):\n# recorded numbers on typed stacks (_floats, _ints).")
         return header + "\n" + "\n\n".join(t.rstrip("\n") + "\n" for _, t in self.texts)
+
+
+def _element_kinds(numba, element):
+    """(kinds of the entries, whether a tuple) for a number or a tuple of
+    numbers (None-able ones included: the None is a placeholder never
+    read), None for anything else."""
+    types_ = numba.core.types
+    if isinstance(element, types_.Optional):
+        element = element.type
+
+    def scalar(t):
+        if isinstance(t, types_.Boolean):
+            return "b"
+        if isinstance(t, types_.Integer):
+            return "i"
+        if isinstance(t, types_.Float):
+            return "f"
+        return None
+    if scalar(element):
+        return (scalar(element),), False
+    if isinstance(element, types_.BaseTuple) and len(element) and \
+            all(scalar(t) for t in element):
+        return tuple(scalar(t) for t in element), True
+    return None
 
 
 class _StackRewrite:
@@ -256,9 +352,13 @@ class _StackRewrite:
     local), "primal" (a callee's recording primal: returns its state) or
     "adjoint" (takes the state its primal returned)."""
 
-    def __init__(self, tree, role: str, frees: dict, translation: _Translation, layout):
+    def __init__(self, tree, role: str, frees: dict, translation: _Translation, layout,
+                 kinds: dict):
         self.tree, self.role, self.frees = tree, role, frees
-        self.translation, self.layout = translation, layout
+        self.translation, self.layout, self.kinds = translation, layout, kinds
+        self.labels: list = []      # what this function records, one label per stack
+        self.pending: list = []     # statements a typed pop needs before its statement
+        self.segment: dict = {}     # typed stack -> slots pushed since the last check
         self.used = nodes.names_loaded(tree) | nodes.names_stored(tree) | set(
             nodes.parameters(tree))
         self.stack = self._stack_name()
@@ -276,7 +376,8 @@ class _StackRewrite:
     def _name(self, kind: str, label: str) -> str:
         key = (kind, label)
         if key not in self.names:
-            base = re.sub(r"\W", "_", f"{'_stack' if kind == 'stack' else '_saved'}_{label}")
+            prefix = {"stack": "_stack_", "saved": "_saved_", "typed": "_", "count": "_n"}[kind]
+            base = re.sub(r"\W", "_", f"{prefix}{label}")
             name = base
             while name in self.used:
                 name += "_"
@@ -348,7 +449,9 @@ class _StackRewrite:
         if self.stack is None:
             return []
         counts = self._labels()
+        self.labels = sorted(counts)
         self.once = {label for label, (top, other) in counts.items() if top == 1 and other == 0}
+        self.kinds = {label: spec for label, spec in self.kinds.items() if label not in self.once}
         if self.role == "adjoint":
             # Which state is a saved value and which a stack is the primal's choice.
             self.once = {label for label, once in self.layout if once}
@@ -384,20 +487,67 @@ class _StackRewrite:
         return stmt
 
     def _block(self, stmts) -> list:
-        out = []
+        """The rewritten block; before each run of typed pushes between
+        compound statements, a check that the typed stacks have room for it."""
+        out, outer, start = [], self.segment, 0
+        self.segment = {}
         for stmt in stmts:
-            out.extend(self._statement(stmt))
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                start = self._room(out, start)
+            rewritten = self._statement(stmt)
+            out += self.pending + rewritten
+            self.pending = []
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                start = len(out)
+        self._room(out, start)
+        self.segment = outer
+        return out
+
+    def _room(self, out: list, start: int) -> int:
+        checks = []
+        for stack, slots in sorted(self.segment.items()):
+            count = self._name("count", stack)
+            needed = nodes.binop(nodes.name(count), gast.Add(), nodes.const(slots))
+            checks.append(nodes.if_(
+                nodes.compare(needed, gast.Gt(), nodes.subscript(
+                    nodes.attribute(nodes.name(self._name("typed", stack)), "shape"),
+                    nodes.const(0))),
+                [nodes.assign(self._name("typed", stack), nodes.call(
+                    nodes.name("grown_stack"), [nodes.name(self._name("typed", stack)),
+                                          nodes.clone(needed)]))]))
+        out[start:start] = checks
+        self.segment = {}
+        return len(out)
+
+    def _typed_stacks(self) -> list:
+        """Allocation of the typed stacks the kinds use: floats, ints."""
+        used = sorted({_STACK_OF[k] for spec, _ in self.kinds.values() for k in spec})
+        out = []
+        for stack in used:
+            out.append(nodes.assign(self._name("typed", stack), nodes.call(
+                nodes.name("float_stack" if stack == "floats" else "int_stack"))))
+            out.append(nodes.assign(self._name("count", stack), nodes.const(0)))
         return out
 
     def _statement(self, stmt) -> list:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.List) and \
                 stmt.targets[0].id == self.stack:
-            # The one stack becomes one per recorded variable.
-            return [nodes.assign(self._name("stack", label), nodes.list_())
-                    for label in sorted(self._labels()) if label not in self.once]
+            # The one stack becomes one per recorded variable (numbers share typed ones).
+            return self._typed_stacks() + [
+                nodes.assign(self._name("stack", label), nodes.list_())
+                for label in sorted(self._labels())
+                if label not in self.once and label not in self.kinds]
+        if isinstance(stmt, gast.Assign) and nodes.is_none(stmt.value) and \
+                isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in self.kinds:
+            # A placeholder pushed before its variable is first bound, and never
+            # read: a number of its type keeps the typed stack's kind.
+            spec, is_tuple = self.kinds[stmt.targets[0].id]
+            zeros = [nodes.const({"f": 0.0, "i": 0, "b": False}[k]) for k in spec]
+            stmt.value = nodes.tuple_(zeros) if is_tuple else zeros[0]
+            return [stmt]
         pushed = self._push_label(stmt)
         if pushed is not None:
-            return [self._push(*pushed)]
+            return self._push(*pushed)
         call = self._call_in(stmt)
         if call is not None:
             return self._call(stmt, *call)
@@ -413,15 +563,58 @@ class _StackRewrite:
         self._expressions(stmt)
         return [stmt]
 
-    def _push(self, label: str, value) -> gast.AST:
+    def _push(self, label: str, value) -> list:
         if label in self.once:
-            return nodes.assign(self._name("saved", label), value)
-        return nodes.expr_stmt(nodes.call(nodes.attribute(
-            nodes.name(self._name("stack", label)), "append"), [value]))
+            return [nodes.assign(self._name("saved", label), value)]
+        if label in self.kinds:
+            spec, is_tuple = self.kinds[label]
+            out, offsets = [], {}
+            for index, kind in enumerate(spec):
+                stack = _STACK_OF[kind]
+                at = offsets.get(stack, 0)
+                offsets[stack] = at + 1
+                entry = nodes.subscript(nodes.clone(value), nodes.const(index)) \
+                    if is_tuple else nodes.clone(value)
+                target = nodes.subscript(nodes.name(self._name("typed", stack)),
+                                         self._slot(stack, at))
+                target.ctx = gast.Store()
+                out.append(nodes.assign(target, entry))
+            for stack, slots in sorted(offsets.items()):
+                count = self._name("count", stack)
+                out.append(nodes.assign(count, nodes.binop(nodes.name(count), gast.Add(),
+                                                           nodes.const(slots))))
+                self.segment[stack] = self.segment.get(stack, 0) + slots
+            return out
+        return [nodes.expr_stmt(nodes.call(nodes.attribute(
+            nodes.name(self._name("stack", label)), "append"), [value]))]
+
+    def _slot(self, stack: str, at: int):
+        count = nodes.name(self._name("count", stack))
+        return count if at == 0 else nodes.binop(count, gast.Add(), nodes.const(at))
 
     def _pop(self, label: str) -> gast.AST:
         if label in self.once:
             return nodes.name(self._name("saved", label))
+        if label in self.kinds:
+            spec, is_tuple = self.kinds[label]
+            slots = {}
+            for kind in spec:
+                slots[_STACK_OF[kind]] = slots.get(_STACK_OF[kind], 0) + 1
+            for stack, count in sorted(slots.items()):
+                name = self._name("count", stack)
+                self.pending.append(nodes.assign(name, nodes.binop(
+                    nodes.name(name), gast.Sub(), nodes.const(count))))
+            entries, offsets = [], {}
+            for kind in spec:
+                stack = _STACK_OF[kind]
+                at = offsets.get(stack, 0)
+                offsets[stack] = at + 1
+                entry = nodes.subscript(nodes.name(self._name("typed", stack)),
+                                        self._slot(stack, at))
+                if kind == "b":
+                    entry = nodes.compare(entry, gast.NotEq(), nodes.const(0))
+                entries.append(entry)
+            return nodes.tuple_(entries) if is_tuple else entries[0]
         return nodes.call(nodes.attribute(nodes.name(self._name("stack", label)), "pop"))
 
     def _call(self, stmt, role: str, generated) -> list:
@@ -435,7 +628,7 @@ class _StackRewrite:
             callee.func = nodes.name(name)
             callee.args = callee.args[1:]
             return [nodes.assign(nodes.tuple_([result, nodes.name(state, "store")], "store"),
-                                 callee), self._push(label, nodes.name(state))]
+                                 callee)] + self._push(label, nodes.name(state))
         primal = self.translation.function(generated.__adcompiler_primal__, "primal")
         callee.func = nodes.name(name)
         callee.args = [self._pop(f"calls_{primal}")] + callee.args[1:]
@@ -494,10 +687,13 @@ def _is_minus_one(node) -> bool:
     return isinstance(node, gast.Constant) and node.value == -1
 
 
-def _wrapper(python, compiled: list, translation: _Translation, function, rebuild):
+def _wrapper(python, compiled: list, translation: _Translation, function, rebuild,
+             specialise):
     """A Python function with the derivative's parameters that picks the
-    variant (as the Python dispatcher does), calls its numba version, and
-    turns numba's refusal to compile into a NumbaBackendError.
+    variant (as the Python dispatcher does) and calls its numba version:
+    `_fast{i}`, the typed-stack translation, for arguments of exactly the
+    types of the first call it was made for (`specialise`), else the generic
+    one, whose refusal to compile becomes a NumbaBackendError.
 
     numba compiles the values of the globals the code reads into it; Python
     reads them at every call. So when the code reads a global that is not a
@@ -508,8 +704,25 @@ def _wrapper(python, compiled: list, translation: _Translation, function, rebuil
     params = list(signature.parameters)
     arguments = ", ".join(params)
     lines = [f"def {python.__name__}({arguments}):"]
-    namespace = {"_refuse": _refusal(translation, function),
-                 "_NumbaError": numba.core.errors.NumbaError}
+    refuse = _refusal(translation, function)
+    NumbaError = numba.core.errors.NumbaError
+    namespace = {"_NumbaError": NumbaError}
+    tried: set = set()
+
+    def generic(index: int, args: tuple):
+        try:
+            result = translation.compiled[compiled[index][1]](*args)
+        except NumbaError as err:
+            raise refuse(err) from None
+        if index not in tried:
+            tried.add(index)
+            fast = specialise(index, args, result)
+            if fast is not None:
+                namespace[f"_fast{index}"] = fast
+                for position, value in enumerate(args):
+                    namespace[f"_type{index}_{position}"] = type(value)
+        return result
+    namespace["_generic"] = generic
     if translation.user_globals:
         namespace.update(_module=translation.module_globals, _rebuild=rebuild,
                          _missing=object(), _current=None)
@@ -522,11 +735,16 @@ def _wrapper(python, compiled: list, translation: _Translation, function, rebuil
                   "        # A global read by the code was rebound since numba compiled it.",
                   "        _current = _current or _rebuild()",
                   f"        return _current({arguments})"]
+    class _NotYet:
+        """The type no argument has, until the typed code exists."""
     for index, (test, name) in enumerate(compiled):
-        namespace[f"_variant{index}"] = translation.compiled[name]
-        call = f"_variant{index}({arguments})"
-        body = ["    try:", f"        return {call}",
-                "    except _NumbaError as err:", "        raise _refuse(err) from None"]
+        exact = []
+        for position, param in enumerate(params):
+            namespace[f"_type{index}_{position}"] = _NotYet
+            exact.append(f"type({param}) is _type{index}_{position}")
+        body = [f"    if {' and '.join(exact)}:",
+                f"        return _fast{index}({arguments})",
+                f"    return _generic({index}, ({arguments},))"]
         if test == "numbers":
             check = " and ".join(f"type({p}) in (float, int)" for p in params)
             lines.append(f"    if {check}:")

@@ -48,6 +48,26 @@ def reversed_range(r):
     return range(r.start + (len(r) - 1) * r.step, r.start - r.step, -r.step)
 
 
+@njit(cache=False)
+def float_stack():
+    """An empty stack of float64 values: an array and, in the caller, a count."""
+    return np.empty(64, np.float64)
+
+
+@njit(cache=False)
+def int_stack():
+    """An empty stack of int64 values (trip counts, branch flags, integers)."""
+    return np.empty(64, np.int64)
+
+
+@njit(cache=False)
+def grown_stack(stack, needed):
+    """The stack's values in an array with room for at least `needed`."""
+    bigger = np.empty(max(2 * stack.shape[0], needed), stack.dtype)
+    bigger[:stack.shape[0]] = stack
+    return bigger
+
+
 def scalar_seed(result, where):
     """The seed 1.0 of a scalar result (runtime.scalar_seed)."""
 
