@@ -40,6 +40,7 @@ from . import codegen
 from .errors import NonFiniteError, Location
 
 _MARK = "__adcompiler_finite__"
+_COUNT = -1  # the memo's entry counting the generated functions met (ids are >= 0)
 
 
 # -- the check that generated code calls ---------------------------------------
@@ -173,8 +174,17 @@ def _message(where: Site, value, operands, first) -> tuple:
 
 def checked(obj, memo: dict | None = None):
     """The version of `obj` (what the API returns: a generated function, a
-    wrapper over generated functions) whose generated code checks every value."""
-    memo = {} if memo is None else memo
+    wrapper over generated functions) whose generated code checks every value.
+    Raises ValueError when `obj` runs no generated Python code to check (a
+    derivative compiled by numba): no check is never silently no check."""
+    if memo is None:
+        memo = {_COUNT: 0}
+        made = checked(obj, memo)
+        if not memo[_COUNT]:
+            raise ValueError(
+                f"check_finite=True found no generated Python code to check in {obj!r}: "
+                "it checks the Python derivative; drop backend= (or check_finite)")
+        return made
     if id(obj) in memo:
         return memo[id(obj)]
     if isinstance(obj, types.MethodType):
@@ -203,8 +213,10 @@ def _generated(function) -> bool:
 def _checked_function(function, memo: dict):
     cached = function.__dict__.get(_MARK)
     if cached is not None:
+        memo[_COUNT] += 1  # a checked version exists only over generated code
         return cached
     if _generated(function):
+        memo[_COUNT] += 1
         # A cell of its own first: a recursive derivative calls itself.
         made = _compile_checked(function, memo)
     else:

@@ -113,3 +113,9 @@ def test_check_finite_works_as_a_decorator_and_with_has_aux():
     gradient, aux = with_aux(np.array([4.0, 1.0]))
     np.testing.assert_allclose(gradient, [0.25, 0.5])
     assert aux == "aux"
+
+
+def test_a_derivative_with_no_python_code_to_check_is_refused_not_left_unchecked():
+    pytest.importorskip("numba")
+    with pytest.raises(ValueError, match="no generated Python code to check"):
+        ad.grad(log_in_untaken_branch, backend="numba", check_finite=True)
