@@ -457,8 +457,8 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """Adjoint of a @ b with respect to b."""
-    if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 == b.ndim:
-        return a.T @ g
+    if type(a) is _ndarray and type(b) is _ndarray and a.ndim == 2 and b.ndim <= 2:
+        return a.T @ g  # a matrix times a matrix or a vector (X @ w): no batch axes
     if np.ndim(a) == 1:
         grad = np.multiply.outer(a, g) if np.ndim(b) > 1 else g * a
         if np.ndim(b) > 2:
