@@ -81,8 +81,10 @@ def lint(function: gast.FunctionDef, ctx, activity) -> None:
         primitive = primitive_of(rhs) if isinstance(rhs, (gast.Call, gast.BinOp)) else None
         if primitive is np.where and len(getattr(rhs, "args", ())) == 3:
             _double_where(node, rhs, definitions, ctx, activity)
-        elif _feeds_arithmetic(target, assignments, returned, activity) and \
-                _varied_argument(rhs, activity) is not None:
+        # The cheap tests first: _feeds_arithmetic looks at every assignment.
+        elif _piecewise_constant(primitive, rhs) is not None and \
+                _varied_argument(rhs, activity) is not None and \
+                _feeds_arithmetic(target, assignments, returned, activity):
             what = _piecewise_constant(primitive, rhs)
             if what is not None:
                 argument = _spelled(gast.Name(_varied_argument(rhs, activity), gast.Load(),
