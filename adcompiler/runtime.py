@@ -285,7 +285,7 @@ def _foreign_gradient(adjoint, x):
     """A gradient of x's shape and float dtype that stays lazy (dask) or on the
     device (CuPy): reached through a dask array, even the derivative of a NumPy
     argument is a dask array, computed when the user chooses."""
-    dtype = x.dtype if getattr(x, "dtype", None) is not None and x.dtype.kind == "f" \
+    dtype = x.dtype if getattr(x, "dtype", None) is not None and x.dtype.kind in "fc" \
         else np.dtype(np.float64)
     if not is_foreign_array(adjoint):  # a zero, or a NumPy part of a dask argument's
         return np.zeros_like(x, dtype=dtype) + adjoint

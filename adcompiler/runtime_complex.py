@@ -27,9 +27,12 @@ _ndarray = np.ndarray
 
 
 def is_complex(value) -> bool:
-    """Whether `value` is a complex number or an array of complex dtype."""
-    return isinstance(value, complex) or (
-        isinstance(value, (_ndarray, np.generic)) and value.dtype.kind == "c")
+    """Whether `value` is a complex number or an array of complex dtype (NumPy's,
+    or a dask or CuPy array's)."""
+    if isinstance(value, (_ndarray, np.generic)):
+        return value.dtype.kind == "c"
+    dtype = getattr(value, "dtype", None)
+    return isinstance(value, complex) or (isinstance(dtype, np.dtype) and dtype.kind == "c")
 
 
 def refuse_complex(what: str, *values) -> None:

@@ -25,6 +25,9 @@ largest size the example handles is then the one whose step time is
 acceptable: the memory does not grow with the rows. The rows that fill the
 machine's memory (NumPy's limit) are estimated from the measured throughput,
 not run.
+
+Part 3, GPU. Where CuPy and a GPU are there, the same gradient on CuPy arrays
+of --gpu-rows rows against NumPy's (skipped, saying why, otherwise).
 """
 
 from __future__ import annotations
@@ -148,6 +151,41 @@ def bench_stream(options):
           "min on 2 workers, with the workers' memory as above.")
 
 
+def bench_gpu(options):
+    """Part 3: the same gradient on CuPy arrays on a GPU against NumPy, where
+    both are there (this project's machine has no GPU: never run here)."""
+    print(f"\n## The gradient on a GPU (CuPy), {options.gpu_rows:,} rows x {FEATURES}\n")
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() == 0:
+            raise RuntimeError("no CUDA device")
+    except Exception as err:  # ImportError, or CUDA's own errors without a GPU
+        print(f"skipped: CuPy or a GPU is missing ({type(err).__name__}: {err})")
+        return
+    import adcompiler as ad
+
+    grad = ad.grad(loss)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((options.gpu_rows, FEATURES))
+    y = (X @ np.linspace(-2.0, 2.0, FEATURES) > 0).astype(np.float64)
+    w = np.linspace(0.5, -0.5, FEATURES)
+    X_gpu, y_gpu, w_gpu = cupy.asarray(X), cupy.asarray(y), cupy.asarray(w)
+
+    def on_gpu():
+        grad(w_gpu, X_gpu, y_gpu)
+        cupy.cuda.Stream.null.synchronize()
+
+    np.testing.assert_allclose(cupy.asnumpy(grad(w_gpu, X_gpu, y_gpu)), grad(w, X, y),
+                               rtol=1e-10)
+    on_gpu()  # warm up: CuPy compiles its kernels on first use
+    numpy_time = median_time(lambda: grad(w, X, y), options.repeats)
+    gpu_time = median_time(on_gpu, options.repeats)
+    print("| array | gradient (s) | vs NumPy |\n|---|---|---|")
+    print(f"| NumPy | {numpy_time:.4f} | 1.00 |")
+    print(f"| CuPy ({cupy.cuda.runtime.getDeviceProperties(0)['name'].decode()}) | "
+          f"{gpu_time:.4f} | {gpu_time / numpy_time:.2f} |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=4_000_000)
@@ -156,17 +194,20 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--stream-sizes", default="4e6,16e6,32e6",
                         help="rows of the streamed runs, comma-separated")
+    parser.add_argument("--gpu-rows", type=int, default=10_000_000,
+                        help="rows of the GPU comparison (part 3)")
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     options = parser.parse_args(argv)
     if options.quick:
         options.rows, options.chunk_rows, options.repeats = 400_000, 100_000, 1
-        options.stream_sizes = "4e5,1.6e6"
+        options.stream_sizes, options.gpu_rows = "4e5,1.6e6", 400_000
     options.workers = [int(k) for k in options.workers.split(",")]
     options.stream_sizes = [int(float(n)) for n in options.stream_sizes.split(",")]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, NumPy {np.__version__}\n")
     bench_workers(options)
     bench_stream(options)
+    bench_gpu(options)
 
 
 if __name__ == "__main__":

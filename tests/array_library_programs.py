@@ -105,3 +105,7 @@ def add_at_repeated_pairs(x):
     y = x * 1.0
     np.add.at(y, (np.array([0, 0]), np.array([1, 1])), 1.0)
     return np.sum(y[(np.array([0, 0]), np.array([1, 1]))] * x[0, 1])
+
+
+def complex_energy(z):
+    return np.sum(np.abs(z * z) + np.real(z) * 3.0)
