@@ -19,6 +19,7 @@ import numpy as np
 
 from . import codegen, compose, derivatives, forward_backend, methods, partials, store
 from . import auxiliary
+from . import custom
 from . import finite_checks
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
@@ -76,6 +77,8 @@ def _methods_too(entry):
         _require_function(function, entry.__name__)
         if partials.is_partial(function):
             function = partials.as_function(function)
+        if isinstance(function, custom.CustomGradient):
+            function = function.as_function()  # differentiated with its own vjp/jvp
         if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
                 and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 
 import numpy as np
 
@@ -63,6 +64,43 @@ class CustomGradient(registry.HasOwnRule):
 
     def __call__(self, *args, **keywords):
         return self._function(*args, **keywords)
+
+    def as_function(self):
+        """A Python function with readable source that calls this one, so that
+        the API can differentiate it directly (`ad.grad(safe_norm)`): its
+        derivative is this custom gradient's.
+
+            def safe_norm(x):
+                return safe_norm_custom(x)
+        """
+        made = self.__dict__.get("_as_function")
+        if made is None:
+            parameters = inspect.signature(self._function).parameters.values()
+            name = self._function.__name__
+            callee = f"{name}_custom"
+            # Named after the user's module: what is generated from it is user code,
+            # differentiated again from its source (a derivative of a derivative).
+            namespace = {callee: self, "__name__": self._function.__module__}
+            written = []
+            for parameter in parameters:
+                if parameter.default is parameter.empty:
+                    written.append(parameter.name)
+                else:
+                    namespace[f"{parameter.name}_default"] = parameter.default
+                    written.append(f"{parameter.name}={parameter.name}_default")
+            listed = ", ".join(p.name for p in parameters)
+            text = f"def {name}({', '.join(written)}):\n    return {callee}({listed})\n"
+            filename = f"<adcompiler: custom_gradient {self.__qualname__}>"
+            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            exec(compile(text, filename, "exec"), namespace)
+            made = self.__dict__["_as_function"] = namespace[name]
+            made.__qualname__ = self.__qualname__
+            made.__adcompiler_text__ = text
+        # Registered again at each use: linecache.clearcache() may have dropped it.
+        text = made.__adcompiler_text__
+        linecache.cache[made.__code__.co_filename] = (len(text), None, text.splitlines(True),
+                                                      made.__code__.co_filename)
+        return made
 
     def __repr__(self) -> str:
         given = "vjp and jvp" if self.jvp is not None else "vjp"

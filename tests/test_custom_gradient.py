@@ -142,3 +142,14 @@ def test_calling_a_custom_gradient_function_calls_it():
 def test_a_malformed_custom_gradient_is_refused_when_defined(make, message):
     with pytest.raises(ad.RuleDefinitionError, match=message):
         make()
+
+
+def test_a_custom_gradient_function_can_be_differentiated_directly():
+    sigmoid = 1.0 / (1.0 + np.exp(-X))
+    np.testing.assert_allclose(ad.vjp(softplus)((X,), np.ones(3)), sigmoid, rtol=1e-14)
+    np.testing.assert_allclose(ad.jacobian(softplus, mode="forward")(X), np.diag(sigmoid),
+                               rtol=1e-14)
+    second = ad.derivative(ad.derivative(softplus))(0.5)
+    s = 1.0 / (1.0 + np.exp(-0.5))
+    assert second == pytest.approx(s * (1.0 - s), rel=1e-12)
+    assert "softplus" in repr(ad.vjp(softplus))
