@@ -52,6 +52,14 @@ def stats_logpdf(name, x, shape_a, shape_b, loc, scale):
         return stats.laplace.logpdf(x, loc, scale)
     if name == "logistic":
         return stats.logistic.logpdf(x, loc, scale)
+    if name == "lognorm":
+        return stats.lognorm.logpdf(x, shape_a, loc, scale)
+    if name == "chi2":
+        return stats.chi2.logpdf(x, shape_a, loc, scale)
+    if name == "halfnorm":
+        return stats.halfnorm.logpdf(x, loc, scale)
+    if name == "uniform":
+        return stats.uniform.logpdf(x, loc, scale)
     return stats.cauchy.logpdf(x, loc, scale)
 
 
@@ -81,6 +89,16 @@ def stats_score(name, z, shape_a, shape_b):
         return -np.sign(z)
     if name == "logistic":
         return -np.tanh(0.5 * z)
+    if name == "lognorm":
+        positive = np.where(z > 0.0, z, 1.0)
+        return _inside(z > 0.0, -(1.0 + np.log(positive) / (shape_a * shape_a)) / positive)
+    if name == "chi2":
+        positive = np.where(z > 0.0, z, 1.0)
+        return _inside(z > 0.0, (0.5 * shape_a - 1.0) / positive - 0.5)
+    if name == "halfnorm":
+        return _inside(z >= 0.0, -z)
+    if name == "uniform":
+        return np.zeros_like(z)
     return -2.0 * z / (1.0 + z * z)
 
 
@@ -95,6 +113,14 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     if name == "gamma":
         positive = np.where(z > 0.0, z, 1.0)
         return _inside(z > 0.0, np.log(positive) - special.digamma(shape_a))
+    if name == "chi2":
+        positive = np.where(z > 0.0, z, 1.0)
+        return _inside(z > 0.0, 0.5 * (np.log(0.5 * positive) - special.digamma(0.5 * shape_a)))
+    if name == "lognorm":
+        positive = np.where(z > 0.0, z, 1.0)
+        logarithm = np.log(positive)
+        return _inside(z > 0.0, logarithm * logarithm / (shape_a * shape_a * shape_a)
+                       - 1.0 / shape_a)
     supported = np.logical_and(z > 0.0, z < 1.0)
     inner = np.where(supported, z, 0.5)
     both = special.digamma(shape_a + shape_b)

@@ -911,7 +911,8 @@ M3 = np.array([0.2, -0.4, 0.1])
 X43 = _fixed.normal(size=(4, 3))
 XS3 = np.array([0.2, 0.3, 0.5])               # points of the simplex
 XS32 = np.array([[0.2, 0.6], [0.3, 0.1], [0.5, 0.3]])
-CONSTANTS.update(K5F=K5F, S33=S33, M3=M3, X43=X43, XS3=XS3, XS32=XS32)
+B3 = np.array([1.0, 0.0, 1.0])                # bernoulli outcomes
+CONSTANTS.update(K5F=K5F, S33=S33, M3=M3, X43=X43, XS3=XS3, XS32=XS32, B3=B3)
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -932,10 +933,27 @@ def _t_standard_logpdf(name, z, shapes):
         return -torch.abs(z) - math.log(2.0)
     if name == "logistic":
         return -z - 2.0 * F.softplus(-z)
+    if name == "lognorm":
+        return dists.LogNormal(0.0, shapes[0], validate_args=False).log_prob(z)
+    if name == "chi2":
+        return dists.Chi2(shapes[0], validate_args=False).log_prob(z)
+    if name == "halfnorm":
+        return dists.HalfNormal(1.0, validate_args=False).log_prob(z)
+    if name == "uniform":
+        return torch.zeros_like(z)
     return -math.log(math.pi) - torch.log1p(z * z)
 
 
 def _t_standard_cdf(name, z, shapes, upper):
+    if name == "lognorm":
+        return torch.special.ndtr((-1.0 if upper else 1.0) * torch.log(z) / shapes[0])
+    if name == "chi2":
+        return (torch.special.gammaincc if upper else torch.special.gammainc)(
+            torch.as_tensor(0.5 * shapes[0]), 0.5 * z)
+    if name == "halfnorm":
+        return (torch.special.erfc if upper else torch.special.erf)(z / math.sqrt(2.0))
+    if name == "uniform":
+        return 1.0 - z if upper else z
     z = -z if upper and name in ("norm", "logistic", "cauchy", "laplace") else z
     if name == "norm":
         return torch.special.ndtr(z)
@@ -951,7 +969,13 @@ def _t_standard_cdf(name, z, shapes, upper):
     return 0.5 + torch.atan(z) / math.pi
 
 
-def _t_standard_ppf(name, q):
+def _t_standard_ppf(name, q, shapes):
+    if name == "lognorm":
+        return torch.exp(shapes[0] * torch.special.ndtri(q))
+    if name == "halfnorm":
+        return math.sqrt(2.0) * torch.special.erfinv(q)
+    if name == "uniform":
+        return q
     if name == "norm":
         return torch.special.ndtri(q)
     if name == "expon":
@@ -967,7 +991,7 @@ def t_stats(name, method, x, *params):
     """scipy.stats.<name>.<method>(x, *shapes, loc, scale) in torch."""
     *shapes, loc, scale = params
     if method == "ppf":
-        return loc + scale * _t_standard_ppf(name, x)
+        return loc + scale * _t_standard_ppf(name, x, shapes)
     z = (x - loc) / scale
     if method in ("logpdf", "pdf"):
         log_density = _t_standard_logpdf(name, z, shapes) - torch.log(torch.as_tensor(scale))
@@ -984,18 +1008,22 @@ TORCH_HELPERS["t_stats"] = t_stats
 
 # x's domain, loc's domain and scale's domain per distribution.
 _STATS_DOMAINS = {"gamma": ("gt2", "unit", "pos"), "expon": ("gt2", "unit", "pos"),
-                  "beta": ("prob", "small", "gt1")}
-_STATS_SHAPES = {"t": (2.7,), "gamma": (1.8,), "beta": (1.6, 2.4)}
+                  "beta": ("prob", "small", "gt1"), "lognorm": ("gt2", "unit", "pos"),
+                  "chi2": ("gt2", "unit", "pos"), "halfnorm": ("gt2", "unit", "pos"),
+                  "uniform": ("prob", "small", "gt1")}
+_STATS_SHAPES = {"t": (2.7,), "gamma": (1.8,), "beta": (1.6, 2.4), "lognorm": (0.8,),
+                 "chi2": (3.3,)}
 _STATS_NO_TWIN = {("t", "cdf"), ("t", "logcdf"), ("t", "sf"), ("t", "logsf"), ("t", "ppf"),
                   ("beta", "cdf"), ("beta", "logcdf"), ("beta", "sf"), ("beta", "logsf"),
-                  ("beta", "ppf"), ("gamma", "ppf")}
+                  ("beta", "ppf"), ("gamma", "ppf"), ("chi2", "ppf")}
 
 
 def _stats():
     if special is None:
         return []
     rows = []
-    for name in ("norm", "t", "gamma", "beta", "expon", "laplace", "logistic", "cauchy"):
+    for name in ("norm", "t", "gamma", "beta", "expon", "laplace", "logistic", "cauchy",
+                 "lognorm", "chi2", "halfnorm", "uniform"):
         x_domain, loc_domain, scale_domain = _STATS_DOMAINS.get(name, ("real", "real", "pos"))
         shapes = "".join(f"{s!r}, " for s in _STATS_SHAPES.get(name, ()))
         for method in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"):
@@ -1008,7 +1036,8 @@ def _stats():
                              {"a": ((3,), first), "b": ((), loc_domain),
                               "c": ((), scale_domain)}, rtol=1e-6,
                              # torch has no forward mode for igamma (gammainc)
-                             jvp=not (name == "gamma" and method not in ("logpdf", "pdf"))))
+                             jvp=not (name in ("gamma", "chi2") and
+                                      method not in ("logpdf", "pdf"))))
         rows.append(Case(f"stats.{name}.logpdf-keywords",
                          f"scipy.stats.{name}.logpdf(a, {shapes}loc=0.1, scale=c)",
                          f"t_stats('{name}', 'logpdf', a, {shapes}0.1, c)",
@@ -1032,6 +1061,12 @@ def _stats():
         Case("stats.beta.pdf-ab", "scipy.stats.beta.pdf(a, d, e)",
              "torch.distributions.Beta(d, e).log_prob(a).exp()",
              {"a": ((3,), "prob"), "d": ((), "gt1"), "e": ((3,), "gt1")}, rtol=1e-6),
+        Case("stats.lognorm.logpdf-s", "scipy.stats.lognorm.logpdf(a, d, scale=c)",
+             "torch.distributions.LogNormal(torch.log(c), d).log_prob(a)",
+             {"a": ((3,), "pos"), "d": ((3,), "pos"), "c": ((), "pos")}, rtol=1e-6),
+        Case("stats.chi2.pdf-df", "scipy.stats.chi2.pdf(a, d)",
+             "torch.distributions.Chi2(d).log_prob(a).exp()",
+             {"a": ((3,), "pos"), "d": ((3,), "gt1")}, rtol=1e-6),
         Case("stats.gamma.cdf-scale", "scipy.stats.gamma.cdf(a, 2.5, scale=c)",
              "torch.special.gammainc(torch.as_tensor(2.5), a / c)",
              {"a": ((3,), "pos"), "c": ((), "pos")}, rtol=1e-6, jvp=False),
@@ -1043,6 +1078,16 @@ def _stats():
              "torch.distributions.Poisson(a).log_prob(K5F)", {"a": ((5,), "pos")}),
         Case("stats.poisson.cdf", "scipy.stats.poisson.cdf(K5F, a)",
              "torch.special.gammaincc(K5F + 1.0, a)", {"a": ((5,), "gt1")}, jvp=False),
+        Case("stats.binom.pmf", "scipy.stats.binom.pmf(K5F, 8, a)",
+             "torch.distributions.Binomial(8, probs=a).log_prob(K5F).exp()",
+             {"a": ((5,), "prob")}),
+        Case("stats.binom.logpmf", "scipy.stats.binom.logpmf(K5F, 7, a)",
+             "torch.distributions.Binomial(7, probs=a).log_prob(K5F)", {"a": ((), "prob")}),
+        Case("stats.bernoulli.pmf", "scipy.stats.bernoulli.pmf(MASK3.astype(float), a)",
+             "torch.distributions.Bernoulli(probs=a).log_prob(MASK3.double()).exp()",
+             {"a": ((3,), "prob")}),
+        Case("stats.bernoulli.logpmf", "scipy.stats.bernoulli.logpmf(B3, a)",
+             "torch.distributions.Bernoulli(probs=a).log_prob(B3)", {"a": ((3,), "prob")}),
         Case("stats.poisson.sf", "scipy.stats.poisson.sf(K5F, a)",
              "torch.special.gammainc(K5F + 1.0, a)", {"a": ((), "gt1")}, jvp=False),
     ]

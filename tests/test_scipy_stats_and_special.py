@@ -81,6 +81,10 @@ def gamma_ppf(q, loc, scale):
     return stats.gamma.ppf(q, 1.8, loc, scale)
 
 
+def chi2_ppf(q, loc, scale):
+    return stats.chi2.ppf(q, 3.3, loc, scale)
+
+
 def dirichlet_logpdf_in_x(u, alpha):
     return stats.dirichlet.logpdf(special.softmax(u), alpha)
 
@@ -132,6 +136,7 @@ SPECS = [
     FdSpec("beta.logsf", stats.beta.logsf, beta_logsf, (P3, -0.05, 1.2)),
     FdSpec("beta.ppf", stats.beta.ppf, beta_ppf, (Q3, 0.05, 1.3)),
     FdSpec("gamma.ppf", stats.gamma.ppf, gamma_ppf, (Q3, 0.4, 1.7)),
+    FdSpec("chi2.ppf", stats.chi2.ppf, chi2_ppf, (Q3, -0.3, 0.9)),
     FdSpec("dirichlet.logpdf-x", stats.dirichlet.logpdf, dirichlet_logpdf_in_x,
            (np.array([0.3, -0.5, 0.9]), np.array([1.5, 2.2, 0.8]))),
     FdSpec("dirichlet.pdf-x-points", stats.dirichlet.pdf, dirichlet_pdf_in_x,

@@ -1,6 +1,7 @@
 """Derivatives of scipy.stats distributions: pdf, logpdf, cdf, logcdf, sf, logsf
-and ppf of the continuous ones, pmf and logpmf (and cdf, sf) of poisson, pdf and
-logpdf of multivariate_normal and dirichlet (an empty table without SciPy).
+and ppf of the continuous ones, pmf and logpmf (and cdf, sf) of poisson, pmf and
+logpmf of binom and bernoulli, pdf and logpdf of multivariate_normal and
+dirichlet (an empty table without SciPy).
 
 `scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
 table keys such methods on the object and the function together, so every
@@ -29,7 +30,8 @@ except ImportError:  # SciPy is optional
 
 # name -> its shape parameters, in scipy's order.
 _CONTINUOUS = {"norm": (), "t": ("df",), "gamma": ("a",), "beta": ("a", "b"),
-               "expon": (), "laplace": (), "logistic": (), "cauchy": ()}
+               "expon": (), "laplace": (), "logistic": (), "cauchy": (), "lognorm": ("s",),
+               "chi2": ("df",), "halfnorm": (), "uniform": ()}
 
 
 def _continuous(name, shapes):
@@ -94,6 +96,22 @@ def _poisson():
     ]
 
 
+def _binomial():
+    """binom and bernoulli in the success probability p (counts are integers)."""
+    rules = []
+    for name, signature, trials in (("binom", "k, n, p, loc=0", "n"),
+                                    ("bernoulli", "k, p, loc=0", "1.0")):
+        dist = getattr(stats, name)
+        score = f"((k - loc) / p - ({trials} - (k - loc)) / (1.0 - p))"
+        rules += [
+            pointwise(dist.pmf, signature, f"scipy.stats.{name}.pmf",
+                      p=f"g * result * {score}"),
+            pointwise(dist.logpmf, signature, f"scipy.stats.{name}.logpmf",
+                      p=f"np.where(np.isfinite(result), g * {score}, 0.0)"),
+        ]
+    return rules
+
+
 def _multivariate():
     mvn, dirichlet = stats.multivariate_normal, stats.dirichlet
     mvn_signature = "x, mean=None, cov=1, allow_singular=False"
@@ -122,7 +140,7 @@ def _rules():
     rules = []
     for name, shapes in _CONTINUOUS.items():
         rules += _continuous(name, shapes)
-    return rules + _poisson() + _multivariate()
+    return rules + _poisson() + _binomial() + _multivariate()
 
 
 RULES = _rules()
@@ -135,6 +153,8 @@ NOTES = {} if stats is None else {
        for method in ("cdf", "logcdf", "sf", "logsf")},
     stats.poisson.pmf: "in mu (k and loc are integers)",
     stats.poisson.cdf: "in mu: -pmf(floor(k), mu)",
+    stats.binom.pmf: "in p (k, n and loc are integers)",
+    stats.bernoulli.pmf: "in p (k and loc are integers)",
     stats.multivariate_normal.logpdf: "x of shape (..., d); mean (d,); cov a matrix (the "
                                       "symmetric gradient, as torch), vector or number",
     stats.multivariate_normal.pdf: "as logpdf",
