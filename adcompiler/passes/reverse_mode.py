@@ -27,6 +27,10 @@ Two analyses keep this as short as hand-written code:
     pushed, and loops and branches with nothing to undo vanish from both
     sweeps.
 
+With a memory budget (`memory=`), checkpoint.py rewrites the two sweeps of
+each outermost loop once they are materialised: the primal sweep runs it
+without recording, the adjoint sweep recomputes it from snapshots.
+
 The per-statement work (which rule, which templates) lives in
 `adjoint_rules.py`; this module only walks statements and control flow, so
 `break`/`continue`/`return` can later be added as new control records without
