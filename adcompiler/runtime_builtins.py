@@ -9,23 +9,25 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import runtime, runtime_arrays  # runtime: read when called (it imports this module)
 from .errors import UnsupportedSyntaxError
 from .runtime_arrays import sequence_adjoint
 
 
-def sorted_order(items) -> list:
-    """The positions of `items` in the order `sorted(items)` puts them: the
-    same comparisons (`<`) and the same stable sort, so equal items keep
-    their order and `[items[i] for i in sorted_order(items)] == sorted(items)`.
+def sorted_order(items, reverse=False) -> list:
+    """The positions of `items` in the order `sorted(items, reverse=reverse)`
+    puts them: the same comparisons (`<`) and the same stable sort, so equal
+    items keep their order and `[items[i] for i in sorted_order(items)] ==
+    sorted(items)`.
 
         >>> sorted_order([3.0, 1.0, 2.0, 1.0])
         [1, 3, 2, 0]
     """
-    return sorted(range(len(items)), key=items.__getitem__)
+    return sorted(range(len(items)), key=items.__getitem__, reverse=reverse)
 
 
-def items_adjoint(g, items):
-    """Adjoint of `tuple(items)` with respect to `items`: the entries of `g`
+def items_adjoint(adjoint, items):
+    """Adjoint of `tuple(items)` with respect to `items`: the entries of `adjoint`
     (one per item), in the form of `items` (a list's adjoint for a list, an
     array for an array's rows).
 
@@ -33,9 +35,9 @@ def items_adjoint(g, items):
         array([1., 2.])
     """
     if isinstance(items, np.ndarray):
-        rows = [np.zeros(items.shape[1:]) if entry is None else entry for entry in g]
+        rows = [np.zeros(items.shape[1:]) if entry is None else entry for entry in adjoint]
         return np.reshape(np.array(rows, dtype=np.result_type(float, *rows)), items.shape)
-    return sequence_adjoint(list(g), items)
+    return sequence_adjoint(list(adjoint), items)
 
 
 def copied(x):
@@ -48,7 +50,7 @@ def copied(x):
     return copy.copy(x)
 
 
-def copy_derivative(g, x):
+def copy_derivative(adjoint, x):
     """The derivative of `copied(x)` (`x.copy()`) with respect to x: the
     copy's own, for an array, a number or a dict. A list is refused: the
     copy may grow and shrink apart from x, which its derivative would not.
@@ -61,10 +63,10 @@ def copy_derivative(g, x):
             "copying a list of differentiated values with .copy() or copy.copy() is not "
             "supported", help="Instead: write list(L) (or L[:]), which adcompiler "
             "differentiates.")
-    return g
+    return adjoint
 
 
-def mapping_copy_derivative(g, x):
+def mapping_copy_derivative(adjoint, x):
     """The derivative of `dict(x)` with respect to x, for a mapping x (a copy,
     whose derivative is x's). Pairs held in a variable are refused: dict() of
     a display, zip(...) or .items() is written as a loop when compiling.
@@ -78,7 +80,46 @@ def mapping_copy_derivative(g, x):
             "differentiated values, is not supported",
             help="Instead: dict(zip(keys, values)), dict(pairs.items()), or a loop that "
             "writes d[key] = value.")
-    return g
+    return adjoint
+
+
+def view_items(mapping, view: str) -> list:
+    """`list(mapping.values())` (or of `.keys()`, `.items()`, as `view`
+    names): what lower_comprehensions.py iterates for `list(d.values())`,
+    `max(d.values())`, `dict(d.items())`. A dict's values carry its
+    derivative through the rule of this function; an object that is not a
+    dict carries none.
+
+        >>> view_items({"a": 1.0, "b": 2.0}, "items")
+        [('a', 1.0), ('b', 2.0)]
+    """
+    return list(getattr(mapping, view)())
+
+
+def view_items_adjoint(adjoint, mapping, view: str):
+    """Adjoint of `view_items` with respect to the dict: entry k of `g` goes
+    to the value of key k (of a pair's adjoint, its second entry)."""
+    zeros = runtime.zeros_like
+    if not isinstance(mapping, Mapping):
+        return zeros(mapping)
+    out = {}
+    for key, entry in zip(mapping, adjoint):
+        if view == "items":
+            entry = entry[1] if isinstance(entry, (tuple, list)) else None
+        if view == "keys" or entry is None or runtime_arrays.is_zero_number(entry):
+            entry = zeros(mapping[key])
+        out[key] = entry
+    return runtime_arrays.DictAdjoint(out)
+
+
+def view_items_tangent(tangent, mapping, view: str) -> list:
+    """Tangent of `view_items`: the values' tangents, in the dict's order
+    (zeros for keys, which carry no derivative)."""
+    if view == "values":
+        return [tangent[key] for key in mapping]
+    if view == "items":
+        return [(0.0, tangent[key]) for key in mapping]
+    return [0.0 for _ in mapping]
 
 
 def read_global(namespace: dict, name: str):
@@ -98,4 +139,6 @@ def write_global(namespace: dict, name: str, value) -> None:
 # The tangent of tuple(items) is the tuple of their tangents.
 TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "copy_derivative": copy_derivative,
-                    "mapping_copy_derivative": mapping_copy_derivative}
+                    "mapping_copy_derivative": mapping_copy_derivative,
+                    "view_items_adjoint": view_items_adjoint,
+                    "view_items_tangent": view_items_tangent}

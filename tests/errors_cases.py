@@ -18,8 +18,9 @@ def uses_with(x):
 
 
 def uses_global(x):
-    global COUNTER
-    COUNTER = 1
+    if x > 0:
+        global COUNTER  # a global of the function's own goes at its top
+        COUNTER = 1
     return x
 
 

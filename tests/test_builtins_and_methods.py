@@ -50,6 +50,20 @@ def min_and_max_of_an_iterable(x):
     return min([x[0], x[1], x[2]]) * max(x) + max(v * v for v in x)
 
 
+def keys_and_defaults(x):
+    pairs = [(x[0], 1.0), (x[1], 3.0), (x[2], 2.0)]
+    best = max(pairs, key=lambda p: p[1])
+    ranked = sorted(pairs, key=lambda p: p[1], reverse=True)
+    nearest = min(x[1], x[3], key=abs)
+    return best[0] * 10.0 + ranked[1][0] + nearest * max(x[0], x[1], x[2]) + \
+        max([], default=x[3])
+
+
+def descending(x):
+    s = sorted(x, reverse=True)
+    return s[0] * 2.0 + s[3]
+
+
 def copies(x):
     y = x.copy()
     y[0] = 5.0
@@ -131,6 +145,9 @@ CASES = [
      torch.sort(torch.stack([x[0] * 2.0, x[1], x[2], x[3]]))[0][3]),
     ("min() and max() of an iterable", min_and_max_of_an_iterable,
      lambda x: torch.min(x[:3]) * torch.max(x) + torch.max(x * x)),
+    ("key=, reverse=, default= and three values", keys_and_defaults,
+     lambda x: x[1] * 10.0 + x[2] + x[1] * x[2] + x[3]),
+    ("sorted(reverse=True)", descending, lambda x: x[3] * 2.0 + x[1]),
     ("x.copy()", copies,
      lambda x: torch.sum(torch.cat([torch.tensor([5.0], dtype=torch.float64), x[1:]]) * x)
      + torch.sum(x * 2.0 * x)),

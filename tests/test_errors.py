@@ -17,7 +17,7 @@ CASES_FILE = "errors_cases.py"
 @pytest.mark.parametrize("function, construct, marker", [
     (cases.uses_try, "'try' statements", "try:"),
     (cases.uses_with, "'with' statements", "with open"),
-    (cases.uses_global, "'global' statements", "global COUNTER"),
+    (cases.uses_global, "'global' statements inside a nested block", "global COUNTER"),
     (cases.uses_yield, "generators", "yield x"),
     (cases.sets_an_attribute, "assignments to attributes", "y.shape = (3,)"),
     (cases.bare_return, "'return' without a value", "return\n"),

@@ -181,6 +181,15 @@ def _samples():
         "sum": lambda r: [[n(r, 3), n(r, 3)], n(r, 3)],
         "sum_adjoint": lambda r: [n(r, 3), n(r, 2, 3), 0, False],
         "sum_items_adjoint": lambda r: [n(r, 3), [n(r, 3), n(r, 1)]],
+        # Python's sequence builtins (runtime_builtins.py)
+        "tuple": lambda r: [[n(r, 2), n(r, 3)]],
+        "items_adjoint": lambda r: [(n(r, 2), n(r, 3)), [n(r, 2), n(r, 3)]],
+        "copy_derivative": lambda r: [n(r, 3), n(r, 3)],
+        "mapping_copy_derivative": lambda r: [{"a": n(r, 2), "b": n(r)},
+                                              {"a": n(r, 2), "b": n(r)}],
+        "view_items_adjoint": lambda r: [[n(r, 2), n(r)], {"a": n(r, 2), "b": n(r)}, "values"],
+        "view_items_tangent": lambda r: [{"a": n(r, 2), "b": n(r)}, {"a": n(r, 2), "b": n(r)},
+                                         "values"],
         "sum_to_shape": lambda r: [n(r, 2, 3), (1, 3)],
         "take_adjoint": lambda r: [n(r, 3, 2), n(r, 4, 2), np.array([0, 3, 0]), 0, "raise"],
         "take_along_axis_adjoint": lambda r: [n(r, 2, 2), n(r, 2, 3), np.array([[0, 2],
@@ -226,6 +235,8 @@ def test_every_differentiable_helper_has_a_sample():
 
 
 def _leaves(value) -> list:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
     if isinstance(value, (tuple, list)):
         return [leaf for v in value for leaf in _leaves(v)]
     return [value]
@@ -235,6 +246,8 @@ def _inner(a, b) -> float:
     """<a, b> for nested sequences, None or a plain 0 being zeros."""
     if a is None or b is None:
         return 0.0
+    if isinstance(a, dict) and isinstance(b, dict):
+        return sum(_inner(a[k], b.get(k)) for k in a)
     if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
         if not isinstance(a, (tuple, list)):
             return 0.0 if np.all(np.asarray(a) == 0) else np.nan
@@ -247,6 +260,8 @@ def _inner(a, b) -> float:
 def _random_like(value, rng):
     if value is None:
         return None
+    if isinstance(value, dict):
+        return {k: _random_like(v, rng) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         return [_random_like(v, rng) for v in value]
     if isinstance(value, float):
@@ -255,6 +270,8 @@ def _random_like(value, rng):
 
 
 def _shift(value, direction, step):
+    if isinstance(value, dict):
+        return {k: _shift(v, direction[k], step) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         return type(value)(_shift(v, d, step) for v, d in zip(value, direction))
     return value + step * direction
@@ -263,6 +280,8 @@ def _shift(value, direction, step):
 def _difference(a, b, step):
     if a is None:
         return None
+    if isinstance(a, dict):
+        return {k: _difference(a[k], b[k], step) for k in a}
     if isinstance(a, (tuple, list)):
         return [_difference(x, y, step) for x, y in zip(a, b)]
     return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / step

@@ -87,6 +87,9 @@ _CONSUMERS = (list, tuple, sorted, min, max, math.fsum, math.prod)
 # Builtins of one iterable written as the loop that builds their result.
 _BUILT_BY_LOOPS = ((list, "list"), (sorted, "sorted"), (min, "min"), (max, "max"),
                    (dict, "dict"))
+# The keywords each of them takes.
+_OPTIONS = {"list": set(), "dict": set(), "sorted": {"key", "reverse"},
+            "min": {"key", "default"}, "max": {"key", "default"}}
 _TAKES_GENERATORS = "sum(), any(), all(), min(), max(), list(), tuple(), sorted(), " \
     "math.fsum() and math.prod()"
 
@@ -232,6 +235,7 @@ class _Lowering:
         # (key, value) pairs (so scopes and evaluation order are handled alike),
         # which build a dict.
         self.as_dict: set = set()
+        self.options: dict = {}  # comprehension -> keywords of the call consuming it
         for node in list(gast.walk(tree)):
             for slot in _operands(node):
                 comp = slot.get()
@@ -366,6 +370,17 @@ class _Lowering:
         (of `(_key, _value)` for `pairs`); a comprehension stays itself."""
         if isinstance(iterable, _COMPREHENSIONS):
             return iterable
+        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Attribute) and \
+                iterable.func.attr in ("values", "keys", "items") and not iterable.args and \
+                not iterable.keywords:
+            # d.values() as a list with a rule: the items of a dict's view carry
+            # its derivative, those of another object's none.
+            view_items = next((n for n, f in self.parsed.bound.items()
+                               if f is runtime_builtins.view_items), None) or \
+                self.namer.fresh("view_items")
+            self.parsed.bound[view_items] = runtime_builtins.view_items
+            iterable = nodes.copy_location(nodes.call(nodes.name(view_items), [
+                iterable.func.value, nodes.const(iterable.func.attr)]), iterable)
         names = [self.namer.fresh("_key"), self.namer.fresh("_value")] if pairs \
             else [self.namer.fresh("_item")]
         target = nodes.tuple_([nodes.name(n, "store") for n in names], "store") if pairs \
@@ -377,14 +392,24 @@ class _Lowering:
 
     def consumed(self, node):
         """(kind, comprehension, None) for `list(X)`, `sorted(X)`, `min(X)`,
-        `max(X)` and `dict(pairs)` of the builtins, X any iterable: each is
-        written as the loop that builds its result (see `loops`)."""
-        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], gast.Starred):
+        `max(X)` and `dict(pairs)` of the builtins, X any iterable, and for
+        `min(a, b, c)`, `max(a, b, key=f)`: each is written as the loop that
+        builds its result (see `loops`). `sorted` takes `key=` and
+        `reverse=`, `min` and `max` take `key=` and `default=` (kept in
+        `self.options` for `loops`); two values and no keyword stay a call,
+        which has a rule."""
+        if not node.args or any(isinstance(a, gast.Starred) for a in node.args) or \
+                any(k.arg is None for k in node.keywords):
             return None
         callee = self.callee(node.func)
         kind = next((k for f, k in _BUILT_BY_LOOPS if callee is f), None)
-        if kind is None:
+        if kind is None or {k.arg for k in node.keywords} - _OPTIONS[kind]:
             return None
+        if len(node.args) > 1:
+            if kind not in ("min", "max") or (len(node.args) == 2 and not node.keywords) \
+                    or any(k.arg == "default" for k in node.keywords):
+                return None  # min(a, b) has a rule; min(a, b, default=...) is a TypeError
+            node.args = [nodes.copy_location(nodes.list_(node.args), node.args[0])]
         arg = node.args[0]
         if kind == "dict":
             if isinstance(arg, _COMPREHENSIONS):
@@ -393,6 +418,7 @@ class _Lowering:
             elif not self.pairs(arg):
                 return None  # dict(d) copies a mapping: it stays a call
         node.args[0] = self.comprehension(arg, pairs=kind == "dict")
+        self.options[node.args[0]] = {k.arg: k.value for k in node.keywords}
         return kind, node.args[0], None
 
     def pairs(self, node) -> bool:
@@ -464,14 +490,34 @@ class _Lowering:
 
     def loops(self, kind: str, comp, variable: str, start) -> list:
         stop, after = None, []
+        options = self.options.get(comp, {})
+        prelude = []
+        if "key" in options:
+            # The key function is bound to a name first: a lambda is then a
+            # local function, which inline_local.py puts at each call.
+            key = self.namer.fresh("_key_function")
+            prelude.append(nodes.assign(key, options["key"]))
         if kind == "sorted":
             # sorted(X): the list of X's items, then its items in the order
-            # Python's sort gives (stable, by `<`), read one by one.
+            # Python's sort gives (stable, by `<`, of the keys if a key is
+            # given), read one by one.
             items, order, index = (self.namer.fresh(n) for n in ("_items", "_order", "_i"))
             sorted_order = self.namer.fresh("sorted_order")
             self.parsed.bound[sorted_order] = runtime_builtins.sorted_order
-            return self.loops("list", comp, items, None) + [
-                nodes.assign(order, nodes.call(nodes.name(sorted_order), [nodes.name(items)])),
+            compared = items
+            if "key" in options:
+                compared, item = self.namer.fresh("_keys"), self.namer.fresh("_item")
+                prelude += self.loops("list", comp, items, None) + [
+                    nodes.assign(compared, nodes.list_()),
+                    nodes.for_(item, nodes.name(items), [nodes.expr_stmt(nodes.call(
+                        nodes.attribute(nodes.name(compared), "append"),
+                        [nodes.call(nodes.name(key), [nodes.name(item)])]))])]
+            else:
+                prelude += self.loops("list", comp, items, None)
+            reverse = [options["reverse"]] if "reverse" in options else []
+            return prelude + [
+                nodes.assign(order, nodes.call(nodes.name(sorted_order),
+                                               [nodes.name(compared)] + reverse)),
                 nodes.assign(variable, nodes.list_()),
                 nodes.for_(index, nodes.name(order), [nodes.expr_stmt(nodes.call(
                     nodes.attribute(nodes.name(variable), "append"),
@@ -495,19 +541,26 @@ class _Lowering:
         elif kind in ("min", "max"):
             # Python's max keeps the first item and replaces it by each later one
             # that compares greater (`>`; min: `<`); an empty iterable is an error.
+            # With key=f the keys are compared, and the item kept.
             first, item = self.namer.fresh("_first"), self.namer.fresh("_item")
             init = nodes.const(True)
-            larger = nodes.compare(nodes.name(item), gast.Gt() if kind == "max" else gast.Lt(),
-                                   nodes.name(variable))
-            body = [nodes.assign(item, comp.elt),
-                    nodes.if_(nodes.name(first),
-                              [nodes.assign(variable, nodes.name(item)),
-                               nodes.assign(first, nodes.const(False))],
-                              [nodes.if_(larger, [nodes.assign(variable, nodes.name(item))])])]
-            after = [nodes.if_(nodes.name(first), [nodes.raise_(nodes.call(
-                nodes.name("ValueError"), [nodes.const(f"{kind}() arg is an empty sequence")]))])]
+            take = [nodes.assign(variable, nodes.name(item))]
+            score, best = item, variable
+            body = [nodes.assign(item, comp.elt)]
+            if "key" in options:
+                score, best = self.namer.fresh("_score"), self.namer.fresh("_best")
+                body.append(nodes.assign(score, nodes.call(nodes.name(key), [nodes.name(item)])))
+                take.append(nodes.assign(best, nodes.name(score)))
+            larger = nodes.compare(nodes.name(score), gast.Gt() if kind == "max" else gast.Lt(),
+                                   nodes.name(best))
+            body.append(nodes.if_(nodes.name(first), take + [nodes.assign(first, nodes.const(False))],
+                                  [nodes.if_(larger, [nodes.clone(s) for s in take])]))
+            empty = [nodes.assign(variable, options["default"])] if "default" in options else \
+                [nodes.raise_(nodes.call(nodes.name("ValueError"),
+                                         [nodes.const(f"{kind}() arg is an empty sequence")]))]
             loops = self.nest(comp, body, None)
-            return [nodes.assign(first, init)] + loops + after
+            return prelude + [nodes.assign(first, init)] + loops + [
+                nodes.if_(nodes.name(first), empty)]
         elif kind == "sum":
             init = nodes.const(0) if start is None else start.get()
             body = [nodes.assign(variable, nodes.add(nodes.name(variable), comp.elt))]
