@@ -409,7 +409,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
     `has_aux=True`, f returns `(loss, aux)` and the new function returns
     `(gradient of loss, aux)`, aux passed through undifferentiated.
 
-    `backend="numba"` compiles the derivative with numba (docs/numba.md).
+    `backend="numba"` compiles the derivative with numba
+    (docs/native-derivatives.md).
     With `memory="256MB"` (or bytes), loops are checkpointed to keep what
     the gradient records within that budget (docs/memory.md).
 

@@ -13,14 +13,16 @@ RK4 integrator of a damped oscillator (200 steps, a helper function returning
 a tuple). Every gradient is first checked against the Python derivative; the
 numba derivative is compiled (and called once) outside the timer, so the times
 are steady-state. Times are the minimum per call over several repeats.
-The ratios printed: numba derivative / function, Python derivative / numba
-derivative (the speed-up), numba / hand-written, torch / numba, jax / numba.
+The ratios printed: numba derivative / function, numba derivative / the
+function itself compiled by numba (njit(f): how fast the arithmetic can go),
+Python derivative / numba derivative (the speed-up), numba / hand-written,
+torch / numba, jax / numba. The numba compile time is that of the first call
+(the generic translation, then the typed-stack one).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import platform
 import subprocess
 import sys
@@ -103,9 +105,22 @@ def rk4_grad(y0, v0, k):
 
 WORKLOADS = [
     ("scalar_loop (100 steps)", scalar_loop, scalar_loop_torch, scalar_loop_grad,
-     (0.3, 0.7), (0, 1)),
-    ("rk4 (200 steps)", rk4, rk4_torch, rk4_grad, (1.0, 0.0, 2.0), (0, 1, 2)),
+     (0.3, 0.7), (0, 1), ()),
+    ("rk4 (200 steps)", rk4, rk4_torch, rk4_grad, (1.0, 0.0, 2.0), (0, 1, 2), (oscillator,)),
 ]
+
+
+def njit_function(f, helpers=()):
+    """f itself compiled by numba (its helper functions too): how fast the
+    function can run natively, a floor for its derivative."""
+    import inspect
+
+    from numba import njit
+    namespace = dict(f.__globals__)
+    namespace.update({h.__name__: njit(h) for h in helpers})
+    exec(compile(textwrap.dedent(inspect.getsource(f)), f"<njit {f.__name__}>", "exec"),
+         namespace)
+    return njit(namespace[f.__name__])
 
 
 def per_call(fn, repeat: int) -> float:
@@ -180,7 +195,9 @@ def main(argv=None) -> int:
         print("numba is not installed: pip install 'adcompiler[numba]'")
         return 0
     rows, status = [], 0
-    for name, f, twin, hand, args, wrt in WORKLOADS:
+    for name, f, twin, hand, args, wrt, helpers in WORKLOADS:
+        native_f = njit_function(f, helpers)
+        native_f(*args)
         python = ad.grad(f, wrt=wrt)
         start = time.perf_counter()
         native = ad.grad(f, wrt=wrt, backend="numba")
@@ -193,6 +210,7 @@ def main(argv=None) -> int:
                   f"hand-written {hand(*args)}")
             status = 1
         times = {"f": per_call(lambda: f(*args), repeat),
+                 "njit f": per_call(lambda: native_f(*args), repeat),
                  "python": per_call(lambda: python(*args), repeat),
                  "numba": per_call(lambda: native(*args), repeat),
                  "hand": per_call(lambda: hand(*args), repeat),
@@ -208,13 +226,15 @@ def main(argv=None) -> int:
                 jax_cell = measured
         rows.append((name, times, compile_s, jax_cell))
     print()
-    print("| workload | f (µs) | python grad (µs) | numba grad (µs) | numba compile (s) | "
-          "numba/f | python/numba | hand-written (µs) | numba/hand | torch (µs) | torch/numba "
-          "| jax.jit(grad): jax/numba |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| workload | f (µs) | njit(f) (µs) | python grad (µs) | numba grad (µs) | "
+          "numba compile (s) | numba/f | numba/njit(f) | python/numba | hand-written (µs) | "
+          "numba/hand | torch (µs) | torch/numba | jax.jit(grad): jax/numba |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, t, compile_s, jax_cell in rows:
-        print(f"| {name} | {t['f'] * 1e6:,.1f} | {t['python'] * 1e6:,.1f} | "
+        print(f"| {name} | {t['f'] * 1e6:,.1f} | {t['njit f'] * 1e6:,.2f} | "
+              f"{t['python'] * 1e6:,.1f} | "
               f"{t['numba'] * 1e6:,.2f} | {compile_s:.1f} | {t['numba'] / t['f']:.3f} | "
+              f"{t['numba'] / t['njit f']:.2f} | "
               f"{t['python'] / t['numba']:.1f} | {t['hand'] * 1e6:,.1f} | "
               f"{t['numba'] / t['hand']:.3f} | {t['torch'] * 1e6:,.0f} | "
               f"{t['torch'] / t['numba']:,.0f} | {jax_cell} |")
