@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NoDerivativeRuleError
+from .runtime_complex import refuse_complex
 from .runtime_arrays import expand_reduced, reduced_axes, sum_to_shape
 
 
@@ -20,7 +21,8 @@ def digamma(x):
 
 
 def polygamma(n, x):
-    """ψ⁽ⁿ⁾(x), the n-th derivative of ψ."""
+    """ψ⁽ⁿ⁾(x), the n-th derivative of ψ (of real x: SciPy has no complex one)."""
+    refuse_complex("scipy.special.digamma (its derivative polygamma)", x)
     return _special().polygamma(n, x)
 
 

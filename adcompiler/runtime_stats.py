@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import NoDerivativeRuleError
+from .runtime_complex import refuse_complex
 from .runtime_arrays import sum_to_shape
 
 try:
@@ -38,6 +39,7 @@ def no_derivative(g, function, parameter):
 
 def stats_logpdf(name, x, shape_a, shape_b, loc, scale):
     """scipy.stats.<name>.logpdf(x, shapes..., loc, scale)."""
+    refuse_complex('a scipy.stats distribution', x, shape_a, shape_b, loc, scale)
     if name == "norm":
         return stats.norm.logpdf(x, loc, scale)
     if name == "t":
@@ -71,6 +73,7 @@ def _inside(condition, value):
 def stats_score(name, z, shape_a, shape_b):
     """d log f(z) / dz for the standardised density f of scipy.stats.<name>
     (0 outside the support, where the density is constantly 0)."""
+    refuse_complex('a scipy.stats distribution', z, shape_a, shape_b)
     if name == "norm":
         return -z
     if name == "t":
@@ -104,6 +107,7 @@ def stats_score(name, z, shape_a, shape_b):
 
 def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     """d logpdf / d (shape parameter `which`, 'a' or 'b') of scipy.stats.<name>."""
+    refuse_complex('a scipy.stats distribution', x, shape_a, shape_b, loc, scale)
     z = (x - loc) / scale
     if name == "t":
         nu = shape_a
@@ -131,6 +135,7 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
 
 def stats_poisson_pmf(k, mu):
     """scipy.stats.poisson.pmf(k, mu): the mu-derivative of the poisson cdf, negated."""
+    refuse_complex('a scipy.stats distribution', k, mu)
     return stats.poisson.pmf(k, mu)
 
 
@@ -146,6 +151,7 @@ def _mvn_dimension(x, mean, cov):
 
 def _mvn_terms(x, mean, cov):
     """(r, s, c⁻¹) with r = x - mean as rows, s = c⁻¹ r and c the covariance matrix."""
+    refuse_complex('a scipy.stats distribution', x, mean, cov)
     dimension = _mvn_dimension(x, mean, cov)
     if np.ndim(x) == 0 or np.shape(x)[-1] != dimension or np.ndim(cov) > 2:
         raise NoDerivativeRuleError(
@@ -212,6 +218,7 @@ def mvn_logpdf_tangent(g, x, mean, cov, result, wrt):
 # -- Dirichlet ------------------------------------------------------------------------
 
 def _dirichlet_check(x, alpha):
+    refuse_complex("scipy.stats.dirichlet", x, alpha)
     if np.ndim(alpha) != 1 or np.ndim(x) == 0 or np.shape(x)[0] != np.shape(alpha)[0]:
         raise NoDerivativeRuleError(
             "scipy.stats.dirichlet is differentiated for x with all K components along "
