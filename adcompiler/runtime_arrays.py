@@ -591,7 +591,10 @@ def sort_tangent(g, a, axis):
 def _split_along(g, arrays, axis, promote):
     """Pieces of g along `axis`, one per array (as promoted), in their shapes."""
     sizes = [np.shape(promote(a))[axis] for a in arrays]
-    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    # Slices rather than np.split, which dask does not implement.
+    ends = np.cumsum(sizes).tolist()
+    before = (slice(None),) * (axis % np.ndim(g))
+    pieces = [g[before + (slice(end - size, end),)] for size, end in zip(sizes, ends)]
     return sequence_adjoint((np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)),
                             arrays)
 
