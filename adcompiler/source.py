@@ -342,7 +342,10 @@ def _source_matches(target: types.FunctionType, snippet: str) -> bool:
 def _find_code(code: types.CodeType, qualname: str):
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            if getattr(const, "co_qualname", None) == qualname:
+            # Python 3.10 has no co_qualname: the name is compared.
+            if getattr(const, "co_qualname", None) == qualname or (
+                    not hasattr(const, "co_qualname")
+                    and const.co_name == qualname.rsplit(".", 1)[-1]):
                 return const
             inner = _find_code(const, qualname)
             if inner is not None:

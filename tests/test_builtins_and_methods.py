@@ -316,6 +316,20 @@ def written_out_tuple(x):
     return u[0] * u[2]
 
 
+STATS = {"calls": 0, "scale": 2.0}
+
+
+def writes_into_a_module_dict(x):
+    STATS["calls"] += 1
+    return np.sum(x * STATS["scale"])
+
+
+def writes_into_its_own_copy(x):
+    STATS_new = dict(STATS)
+    STATS_new["calls"] += 1
+    return np.sum(x * STATS_new["scale"])
+
+
 SUGGESTIONS = [
     # refused program, error, what the error suggests, the suggestion applied, torch twin
     (None, None, "list(obj.values())", values_snapshot, lambda x: (x[0] + x[1]) * x[2]),
@@ -326,6 +340,8 @@ SUGGESTIONS = [
     (copied_list, ad.UnsupportedSyntaxError, "list(L)", listed_list, lambda x: x[0] * x[1]),
     (joined_tuples, ad.UnsupportedSyntaxError, "write the tuple out", written_out_tuple,
      lambda x: x[0] * x[2]),
+    (writes_into_a_module_dict, ad.UnsupportedSyntaxError, "dict(STATS)",
+     writes_into_its_own_copy, lambda x: torch.sum(x * 2.0)),
 ]
 
 

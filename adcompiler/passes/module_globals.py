@@ -37,6 +37,7 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     declared = [name for stmt in tree.body if isinstance(stmt, gast.Global)
                 for name in stmt.names]
+    _refuse_element_writes_into_free_names(parsed, set(declared))
     if not declared:
         return parsed
     tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
@@ -110,3 +111,32 @@ class _Rewrite(gast.NodeTransformer):
                         f"'{sorted(used)[0]}'", "read the global into a variable before the "
                         "definition and use the variable, or pass it as an argument.")
         return node
+
+
+def _refuse_element_writes_into_free_names(parsed: ParsedFunction, declared: set) -> None:
+    """`STATS["calls"] += 1` where STATS is a module-level (or enclosing)
+    object: the compiler models element writes as updated copies bound to the
+    name, which would make STATS a local variable; writing into the object
+    itself would change values the derivative code may read later. Refused,
+    with the rewrite that works."""
+    tree = parsed.tree
+    own = {n.id for n in gast.walk(tree)
+           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    for node in gast.walk(tree):
+        if not isinstance(node, (gast.Assign, gast.AugAssign)):
+            continue
+        for target in (node.targets if isinstance(node, gast.Assign) else [node.target]):
+            base = target
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if base is target or not isinstance(base, gast.Name) or base.id in own:
+                continue
+            kind = "a module-level" if base.id in declared or base.id in parsed.globals \
+                else "an enclosing function's"
+            raise UnsupportedSyntaxError(
+                f"writing into an element of '{base.id}', {kind} object, is not supported by "
+                "adcompiler", parsed.location(target),
+                help=f"Instead: keep a count in a variable declared global (`global calls` "
+                f"at the top of the function, then `calls += 1`), or build the new value in a "
+                f"local variable and return it (`{base.id}_new = dict({base.id})`, then write "
+                f"into `{base.id}_new`).")
