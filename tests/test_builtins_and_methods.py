@@ -330,6 +330,21 @@ def writes_into_its_own_copy(x):
     return np.sum(x * STATS_new["scale"])
 
 
+HISTORY = []
+
+
+def records_its_loss(x):
+    loss = np.sum(x ** 2)
+    HISTORY.append(float(loss))
+    return loss
+
+
+def records_its_loss_without_derivative(x):
+    loss = np.sum(x ** 2)
+    HISTORY.append(float(ad.stop_gradient(loss)))
+    return loss
+
+
 SUGGESTIONS = [
     # refused program, error, what the error suggests, the suggestion applied, torch twin
     (None, None, "list(obj.values())", values_snapshot, lambda x: (x[0] + x[1]) * x[2]),
@@ -342,6 +357,8 @@ SUGGESTIONS = [
      lambda x: x[0] * x[2]),
     (writes_into_a_module_dict, ad.UnsupportedSyntaxError, "dict(STATS)",
      writes_into_its_own_copy, lambda x: torch.sum(x * 2.0)),
+    (records_its_loss, ad.NoDerivativeRuleError, "ad.stop_gradient",
+     records_its_loss_without_derivative, lambda x: torch.sum(x ** 2)),
 ]
 
 

@@ -332,7 +332,8 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
                 f"'{varied[0]}', and adcompiler cannot tell what it does with it (it may "
                 f"store or change it)", ctx.parsed.location(rhs),
                 help="Instead: call it outside the differentiated function, or on a value "
-                     "that carries no derivative.")
+                     "that carries no derivative: ad.stop_gradient(value) (to log or record "
+                     "it, history.append(float(ad.stop_gradient(loss)))).")
 
 
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
