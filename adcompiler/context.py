@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .errors import InternalCompilerError
 from .naming import Namer
 from .source import ParsedFunction, readable_name
 
@@ -81,6 +82,10 @@ class Context:
     # same and tangent_only -> jvp name
     callees: dict = field(default_factory=dict)
     jvp_callees: dict = field(default_factory=dict)
+    # The back end compiling this function, which compiles the functions it calls
+    # (derivatives.SPLIT_CALLEES, forward_backend.JVP_CALLEES): handed in, so that
+    # this module, which every pass imports, imports no back end.
+    callee_compiler: object = None
     # id of a Python function a rule's template calls (custom.py) -> its name
     rule_helpers: dict = field(default_factory=dict)
 
@@ -125,14 +130,21 @@ class Context:
             self.rule_helpers[id(function)] = name
         return self.rule_helpers[id(function)]
 
+    def _compiler(self):
+        if self.callee_compiler is None:
+            raise InternalCompilerError(
+                f"compiling {self.parsed.qualname} needs the derivative of a function it "
+                "calls, and no back end handed this compilation a callee compiler",
+                self.parsed.location(None))
+        return self.callee_compiler
+
     def callee(self, function, wrt: tuple, location, arity=None) -> tuple[str, str]:
         """Names, in the code being generated, of the split derivative of a
         user function called with active arguments at positions `wrt` (its
         *args specialised for `arity` values, unless None)."""
         key = (function, wrt, arity)
         if key not in self.callees:
-            from .derivatives import split_derivative
-            split = split_derivative(function, wrt, location, self.numbers, arity)
+            split = self._compiler().split(function, wrt, location, self.numbers, arity)
             record_callee(split.dependencies)
             base = readable_name(function)
             primal, adjoint = self.namer.fresh(f"{base}_primal"), self.namer.fresh(f"{base}_adjoint")
@@ -145,8 +157,7 @@ class Context:
 
     def callee_list_params(self, function, wrt: tuple, location, arity=None) -> set:
         """Positions of a callee's parameters (from `callee`) that take adjoint lists."""
-        from .derivatives import split_derivative
-        return split_derivative(function, wrt, location, self.numbers, arity).list_params
+        return self._compiler().split(function, wrt, location, self.numbers, arity).list_params
 
     def callee_jvp(self, function, wrt: tuple, location, arity=None,
                    tangent_only: bool = False) -> str:
@@ -156,9 +167,9 @@ class Context:
         returns no value, with `tangent_only`."""
         key = (function, wrt, arity, tangent_only)
         if key not in self.jvp_callees:
-            from .forward_backend import callee_dependencies, callee_jvp
-            cell = callee_jvp(function, wrt, location, self.numbers, arity, tangent_only)
-            record_callee(callee_dependencies(cell, function))
+            compiler = self._compiler()
+            cell = compiler.jvp(function, wrt, location, self.numbers, arity, tangent_only)
+            record_callee(compiler.dependencies(cell, function))
             suffix = "tangent" if tangent_only else "jvp"
             name = self.namer.fresh(f"{readable_name(function)}_{suffix}")
             self.namer.pin(name)

@@ -214,6 +214,7 @@ def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: boo
     front = front_end(function, wrt)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
+    ctx.callee_compiler = SPLIT_CALLEES
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
     vararg = tree.args.vararg.id if tree.args.vararg else None
@@ -386,6 +387,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers and is_elementwise_program(tree)
+    ctx.callee_compiler = SPLIT_CALLEES
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
     vararg = tree.args.vararg.id if tree.args.vararg else None
@@ -462,3 +464,16 @@ def argument_defaults(parsed, arity: int | None):
     once *args is specialised, since a call that passes values to *args passes
     every parameter before it."""
     return parameter_defaults(parsed.function) if arity is None else None
+
+
+class _SplitCallees:
+    """The callee compiler reverse mode hands its Context: the functions a
+    gradient calls are compiled to split derivatives (a recording primal and an
+    adjoint)."""
+
+    @staticmethod
+    def split(function, wrt: tuple, location, numbers: bool, arity) -> SplitDerivative:
+        return split_derivative(function, wrt, location, numbers, arity)
+
+
+SPLIT_CALLEES = _SplitCallees()

@@ -38,6 +38,7 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
+    ctx.callee_compiler = JVP_CALLEES
     parsed = ctx.parsed
     params = [a.id for a in tree.args.args]
     vararg = tree.args.vararg.id if tree.args.vararg else None
@@ -197,3 +198,19 @@ def _tangent_only_callee(ctx, name: str) -> str | None:
             return ctx.callee_jvp(function, wrt, ctx.parsed.location(ctx.parsed.tree), arity,
                                   tangent_only=True)
     return None
+
+
+class _JvpCallees:
+    """The callee compiler forward mode hands its Context: the functions a jvp
+    calls are compiled to tangents-first jvps."""
+
+    @staticmethod
+    def jvp(function, wrt: tuple, location, numbers: bool, arity, tangent_only: bool):
+        return callee_jvp(function, wrt, location, numbers, arity, tangent_only)
+
+    @staticmethod
+    def dependencies(cell, function):
+        return callee_dependencies(cell, function)
+
+
+JVP_CALLEES = _JvpCallees()
