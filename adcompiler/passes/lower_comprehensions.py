@@ -489,7 +489,7 @@ class _Lowering:
         return frozenset(kept)
 
     def loops(self, kind: str, comp, variable: str, start) -> list:
-        stop, after = None, []
+        stop = None
         options = self.options.get(comp, {})
         prelude = []
         if "key" in options:
