@@ -170,3 +170,21 @@ def test_keyword_only_parameter_without_default_after_defaults_is_refused():
 
     with pytest.raises(ad.UnsupportedSyntaxError, match="'b' without a default"):
         ad.grad(mixed)
+
+
+def required_keyword(x, *, scale):
+    return np.sum(scale * x ** 2)
+
+
+def test_keyword_only_and_kwargs_parameters_can_be_differentiated():
+    gradient_x, gradient_scale = ad.grad(required_keyword, wrt=("x", "scale"))(X, scale=2.0)
+    np.testing.assert_allclose(gradient_x, 4.0 * X, rtol=1e-12)
+    np.testing.assert_allclose(gradient_scale, np.sum(X ** 2), rtol=1e-12)
+    value, tangent = ad.jvp(required_keyword, wrt="scale")((X,), (1.0,), scale=2.0)
+    np.testing.assert_allclose(tangent, np.sum(X ** 2), rtol=1e-12)
+    options = ad.grad(weighted_by_options, wrt="options")(X, w=2.0)
+    np.testing.assert_allclose(options["w"], np.sum(X), rtol=1e-12)
+
+
+def weighted_by_options(x, **options):
+    return np.sum(x * options["w"])
