@@ -59,6 +59,40 @@ def test_checkpointed_gradient_equals_the_unbudgeted_one(name):
                                    err_msg=f"{name}: d/d arg {index}")
 
 
+def slice_writes(x, s):
+    for i in range(6):
+        x[1:3] = np.tanh(x[0:2] * s + x[2:4])
+    return np.sum(x ** 2)
+
+
+def test_slice_writes_in_a_checkpointed_loop_match_the_unbudgeted_gradient():
+    x = np.linspace(0.1, 0.9, 5)
+    want = ad.grad(slice_writes, wrt=(0, 1))(x, 0.7)
+    got, schedules = _run_observed(ad.grad(slice_writes, wrt=(0, 1), memory=512), (x, 0.7))
+    assert schedules and schedules[0].advanced > 0
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_random_aliasing_programs_with_loops_checkpoint_to_the_same_gradient():
+    import aliasing_generator as generator
+    compared = 0
+    for seed in range(24):
+        program = generator.make_program(generator.RandomChoices(seed), seed, f"random-{seed}")
+        if not re.search(r"^\s+(for|while)\b", program.source, re.M):
+            continue
+        try:
+            want = ad.grad(program.function, wrt=(0, 1, 2))(*program.make_args())
+        except ad.AdError:
+            continue    # refused without a budget too
+        got, _ = _smallest_budget_that_runs(program.function, (0, 1, 2), program.make_args())
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12,
+                                       err_msg=program.source)
+        compared += 1
+    assert compared >= 6
+
+
 def test_small_budgets_make_the_corpus_recompute():
     recomputing = 0
     for name in LOOP_PROGRAMS:

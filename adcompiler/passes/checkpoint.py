@@ -102,6 +102,8 @@ def refuse_unrepeatable(loop: gast.AST, ctx: Context) -> None:
         if function is None:
             if isinstance(node.func, gast.Attribute) and node.func.attr in _LIST_METHODS:
                 continue
+            if isinstance(node.func, gast.Name) and node.func.id == "slice":
+                continue    # written by normalisation for `x[a:b]`
             what = _spelled(node.func)
         elif is_user_function(function):
             inner = _unrepeatable_inside(function, set())
