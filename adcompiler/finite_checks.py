@@ -371,9 +371,11 @@ def _site(statement, filename: str, locals_: set, derivatives: set):
         return None
     operands = sorted({node.id for node in ast.walk(value) if isinstance(node, ast.Name)
                        and isinstance(node.ctx, ast.Load) and node.id in locals_})
-    if isinstance(statement, ast.AugAssign):
-        operands = sorted(set(operands) | {target})
-    if not operands:
+    # The target's own old value (dx = dx + ...) is gone once the check runs:
+    # listing its new value among what fed it would mislead.
+    reads_a_variable = bool(operands) or isinstance(statement, ast.AugAssign)
+    operands = [name for name in operands if name != target]
+    if not reads_a_variable:
         return None  # a constant (best = np.inf) is not a value gone wrong
     user_file, user_line = _user_line(filename, statement.lineno)
     _SITES.append(Site(target, operands, ast.unparse(statement),
