@@ -128,16 +128,16 @@ def lstsq_tangent(g, a, b, result, wrt):
     return (dx, dres, 0.0, ds)
 
 
-# -- numpy.linalg.eig (real eigenvalues) ---------------------------------------------------
+# -- numpy.linalg.eig --------------------------------------------------------------------
+# The tangent is torch's linalg_eig_jvp; the adjoint torch's linalg_eig_backward,
+# conjugated on the way in and out: inside generated code a complex adjoint is
+# the transpose of the tangent map, without conjugation (runtime_complex.py).
+# Eigenvectors are unit vectors of arbitrary phase (sign, for real ones):
+# differentiate functions that do not depend on it (|V|², eigenvalues).
 
-def _real_eig(result, name):
-    if np.iscomplexobj(result[0]):
-        raise NoDerivativeRuleError(
-            f"{name} of a matrix with complex eigenvalues is not differentiated (complex "
-            "results are not supported here)",
-            help="Differentiate matrices whose eigenvalues are real, or use np.linalg.eigh "
-            "for symmetric matrices.")
-    return result[0], result[1]
+def _mH(x):
+    """The conjugate transpose of a stack of matrices."""
+    return np.conj(mT(x))
 
 
 def _inverse_gaps(w):
@@ -153,44 +153,42 @@ def _diagonal_matrix(v):
 
 
 def eig_adjoint(g, a, result):
-    """Adjoint of np.linalg.eig for real eigenvalues (unit eigenvectors):
-    V⁻ᵀ (diag(w̄) + F ∘ (Vᵀ V̄ - VᵀV diag(Vᵀ V̄))) Vᵀ, F_ij = 1/(w_j - w_i)."""
-    w, v = _real_eig(result, "np.linalg.eig")
-    inner = np.zeros(np.shape(v), dtype=float_dtype(a))
+    """Adjoint of np.linalg.eig (distinct eigenvalues, unit eigenvectors), in
+    torch's convention (between the conjugations):
+    V⁻ᴴ (diag(w̄) + F̄ ∘ (Vᴴ V̄ - VᴴV Re diag(Vᴴ V̄))) Vᴴ, F_ij = 1/(w_j - w_i)."""
+    w, v = result[0], result[1]
+    inner = np.zeros(np.shape(v), dtype=float_dtype(a, v))
     gw, gv = entry(g, 0), entry(g, 1)
     if gw is not None:
-        inner = inner + _diagonal_matrix(gw)
+        inner = inner + _diagonal_matrix(np.conj(gw))
     if gv is not None:
-        k = mT(v) @ gv
-        gram = mT(v) @ v
-        k_diagonal = np.diagonal(k, axis1=-2, axis2=-1)
-        inner = inner + _inverse_gaps(w) * (k - gram * k_diagonal[..., None, :])
-    return np.linalg.solve(mT(v), inner @ mT(v))
+        k = _mH(v) @ np.conj(gv)
+        gram = _mH(v) @ v
+        k_diagonal = np.real(np.diagonal(k, axis1=-2, axis2=-1))
+        inner = inner + np.conj(_inverse_gaps(w)) * (k - gram * k_diagonal[..., None, :])
+    return np.conj(np.linalg.solve(_mH(v), inner @ _mH(v)))
 
 
 def eig_tangent(g, a, result):
-    """Tangent of np.linalg.eig for real eigenvalues: C = V⁻¹ dA V, dw = diag(C),
-    dV = V (F ∘ C) with each column kept of unit length."""
-    w, v = _real_eig(result, "np.linalg.eig")
+    """Tangent of np.linalg.eig: C = V⁻¹ dA V, dw = diag(C), dV = V (F ∘ C) with
+    each column kept of unit length (Re vᴴ dv = 0)."""
+    w, v = result[0], result[1]
     c = np.linalg.solve(v, g @ v)
     dv = v @ (_inverse_gaps(w) * c)
-    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    dv = dv - v * np.real(np.sum(np.conj(v) * dv, axis=-2, keepdims=True))
     return (np.diagonal(c, axis1=-2, axis2=-1), dv)
 
 
 def eigvals_adjoint(g, a):
-    """Adjoint of np.linalg.eigvals (real eigenvalues): V⁻ᵀ diag(ḡ) Vᵀ."""
-    result = np.linalg.eig(a)
-    _real_eig(result, "np.linalg.eigvals")
-    v = result[1]
+    """Adjoint of np.linalg.eigvals (distinct eigenvalues): V⁻ᵀ diag(g) Vᵀ (the
+    transpose of the tangent map, holomorphic here)."""
+    v = np.linalg.eig(a)[1]
     return np.linalg.solve(mT(v), _diagonal_matrix(g) @ mT(v))
 
 
 def eigvals_tangent(g, a):
-    """Tangent of np.linalg.eigvals (real eigenvalues): diag(V⁻¹ dA V)."""
-    result = np.linalg.eig(a)
-    _real_eig(result, "np.linalg.eigvals")
-    v = result[1]
+    """Tangent of np.linalg.eigvals: diag(V⁻¹ dA V)."""
+    v = np.linalg.eig(a)[1]
     return np.diagonal(np.linalg.solve(v, g @ v), axis1=-2, axis2=-1)
 
 

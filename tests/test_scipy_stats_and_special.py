@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+import torch
 
 import adcompiler as ad
 from adcompiler.passes import activity
@@ -289,10 +290,6 @@ def interp_in_points(xp):
     return np.sum(np.interp(np.array([0.2, 0.7]), xp, np.array([1.0, 2.0, 4.0])))
 
 
-def complex_eigenvalues(a):
-    return np.sum(np.real(np.linalg.eig(a)[0]))
-
-
 def rank_deficient_lstsq(a):
     return np.sum(np.linalg.lstsq(a, np.ones(3))[0])
 
@@ -303,8 +300,6 @@ REFUSED = [
     (bessel_in_order, 1.5, "scipy.special.jv is not differentiated in its parameter 'v'"),
     (interp_in_points, np.array([0.0, 0.5, 1.0]),
      "numpy.interp is not differentiated in its parameter 'xp'"),
-    (complex_eigenvalues, np.array([[0.0, -1.0], [1.0, 0.0]]),
-     "np.linalg.eig of a matrix with complex eigenvalues is not differentiated"),
     (rank_deficient_lstsq, np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]),
      "np.linalg.lstsq is differentiated only for a matrix of full rank"),
 ]
@@ -337,3 +332,43 @@ def test_realistic_program_matches_finite_differences_in_both_modes(program, poi
     _, tangent = ad.jvp(program)((point,), (direction,))
     assert tangent == pytest.approx(float(np.sum(np.asarray(numeric) * direction)),
                                     rel=1e-5, abs=1e-6)
+
+
+# -- np.linalg.eig with complex eigenvalues, against torch.linalg.eig -------------------
+
+W3 = np.array([0.7, -1.3, 0.4])
+W33 = np.array([[0.5, -0.2, 1.1], [0.3, 0.9, -0.7], [-1.2, 0.6, 0.2]])
+ROTATING = np.array([[0.3, -1.2, 0.4], [1.1, 0.2, -0.3], [0.5, 0.7, -0.6]])  # λ = 0.09 ± 1.06i
+
+
+def complex_spectrum(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(np.real(w) * W3) + np.sum(np.imag(w) ** 2) + np.sum(np.abs(v) ** 2 * W33)
+
+
+def complex_eigenvalues_only(a):
+    return np.sum(np.abs(np.linalg.eigvals(a)) ** 2 * W3)
+
+
+def _torch_complex_spectrum(a):
+    w, v = torch.linalg.eig(a)
+    return torch.sum(w.real * torch.tensor(W3)) + torch.sum(w.imag ** 2) + \
+        torch.sum(torch.abs(v) ** 2 * torch.tensor(W33))
+
+
+def _torch_complex_eigenvalues_only(a):
+    return torch.sum(torch.abs(torch.linalg.eigvals(a)) ** 2 * torch.tensor(W3))
+
+
+@pytest.mark.parametrize("program, twin", [
+    (complex_spectrum, _torch_complex_spectrum),
+    (complex_eigenvalues_only, _torch_complex_eigenvalues_only)], ids=["eig", "eigvals"])
+def test_eig_with_complex_eigenvalues_matches_torch_in_both_modes(program, twin):
+    leaf = torch.tensor(ROTATING, requires_grad=True)
+    (expected,) = torch.autograd.grad(twin(leaf), [leaf])
+    gradient = ad.grad(program)(ROTATING)
+    assert gradient.dtype == np.float64
+    assert_close(gradient, expected.numpy(), rtol=1e-9, atol=1e-12, label="gradient")
+    direction = np.random.default_rng(4).normal(size=(3, 3))
+    _, tangent = ad.jvp(program)((ROTATING,), (direction,))
+    assert tangent == pytest.approx(float(np.sum(expected.numpy() * direction)), rel=1e-9)

@@ -3,9 +3,8 @@ rollaxis, interp, polyval, trapezoid) and of scipy.linalg.expm and
 scipy.signal.convolve (only when SciPy is installed). Helpers are in
 runtime_extra.py.
 
-np.linalg.eig is differentiated only where its eigenvalues are real (a complex
-result is refused when the derivative runs); lstsq only for full-rank
-matrices. A derivative reaching a parameter that is not differentiated here
+np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
+(docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
 (np.interp's xp, np.gradient's spacing) is refused, never taken as zero.
 """
 
@@ -92,9 +91,10 @@ if scipy_linalg is not None:
 NOTES = {
     np.linalg.lstsq: "full-rank a; x, the residuals and the singular values are "
                      "differentiated (rank is an integer)",
-    np.linalg.eig: "real eigenvalues only (complex results are refused); distinct "
-                   "eigenvalues; unit eigenvectors, defined up to sign",
-    np.linalg.eigvals: "real, distinct eigenvalues only",
+    np.linalg.eig: "distinct eigenvalues, real or complex (as torch.linalg.eig); unit "
+                   "eigenvectors of arbitrary phase: differentiate phase-invariant "
+                   "functions of them",
+    np.linalg.eigvals: "distinct eigenvalues, real or complex",
     np.gradient: "one spacing (a number, or coordinates for 1-d f); `edge_order` 1 or 2; "
                  "not in the spacing (refused)",
     np.select: "the choices and the default; the conditions are not differentiable",
