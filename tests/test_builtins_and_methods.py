@@ -129,6 +129,12 @@ def counts_its_calls(x):
     return np.sum(np.sin(x)) * (CALLS > 0)
 
 
+def dict_get(x, **options):
+    d = {"a": x * 2.0}
+    missing = d.get("zz") is None
+    return np.sum(d.get("a", 0.0) * x) + np.sum(x * options.get("scale", 3.0)) + missing
+
+
 def t_relu(z):
     return torch.clamp(z, min=0.0)
 
@@ -166,6 +172,7 @@ CASES = [
     ("dict comprehension and dict(d)", dict_comprehension_and_copy,
      lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
     ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
+    ("d.get(k, default)", dict_get, lambda x: torch.sum(x * 2.0 * x) + torch.sum(x * 3.0) + 1),
 ]
 
 

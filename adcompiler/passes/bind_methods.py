@@ -14,7 +14,8 @@ The new names (`Model_predict`) refer to the functions compiled for the
 object's class, so they are differentiated like any helper, and the class's
 own overrides are the ones called. Static methods are called without the
 object. `x.copy()` of any other object is `copied(x)` (runtime_builtins.py:
-the same shallow copy for an array, a list or a dict), which has a rule. Anything else (a property, a method of an attribute, `self.layer.f`)
+the same shallow copy for an array, a list or a dict), which has a rule, and
+`d.get(k, default)` of a local variable is `d[k] if k in d else default`. Anything else (a property, a method of an attribute, `self.layer.f`)
 stays as written: it needs no rule if no derivative flows through it, and a
 call with differentiated arguments is reported as having no rule.
 """
@@ -53,7 +54,36 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
         if with_object:
             call.args = [call.func.value] + call.args
         call.func = name
+    _DictGet().visit(tree)
     return parsed
+
+
+class _DictGet(gast.NodeTransformer):
+    """`d.get(k, default)` on a local variable (a dict whose class is not known
+    when compiling) is `d[k] if k in d else default`, whose parts have rules
+    (a derivative flows through the value read). Only for a key and a default
+    that are names or constants, which reading twice or not at all cannot
+    change."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if not (isinstance(func, gast.Attribute) and func.attr == "get"
+                and isinstance(func.value, gast.Name)
+                and nodes.annotation(func.value, "value", None) is None
+                and nodes.annotation(func, "value", None) is None
+                and 1 <= len(node.args) <= 2 and not node.keywords
+                and all(isinstance(a, (gast.Name, gast.Constant)) for a in node.args)):
+            return node
+        key = node.args[0]
+        default = node.args[1] if len(node.args) == 2 else nodes.const(None)
+        read = gast.Subscript(value=nodes.clone(func.value), slice=nodes.clone(key),
+                              ctx=gast.Load())
+        test = gast.Compare(left=nodes.clone(key), ops=[gast.In()],
+                            comparators=[nodes.clone(func.value)])
+        choice = gast.IfExp(test=nodes.copy_location(test, node),
+                            body=nodes.copy_location(read, node), orelse=default)
+        return nodes.copy_location(choice, node)
 
 
 def _target(func: gast.Attribute, cls, receiver):
