@@ -37,7 +37,8 @@ import weakref
 import numpy as np
 
 from . import codegen
-from .errors import NonFiniteError, Location
+from .context import COMPILE_LOCK
+from .errors import Location, NonFiniteError
 
 _MARK = "__adcompiler_finite__"
 _COUNT = -1  # the memo's entry counting the generated functions met (ids are >= 0)
@@ -179,7 +180,8 @@ def checked(obj, memo: dict | None = None):
     derivative compiled by numba): no check is never silently no check."""
     if memo is None:
         memo = {_COUNT: 0}
-        made = checked(obj, memo)
+        with COMPILE_LOCK:  # sites are numbered in one list, versions cached
+            made = checked(obj, memo)
         if not memo[_COUNT]:
             raise ValueError(
                 f"check_finite=True found no generated Python code to check in {obj!r}: "
