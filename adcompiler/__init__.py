@@ -18,7 +18,7 @@ from .errors import CallConventionError, SharedMemoryError
 from .errors import MemoryBudgetError
 from .memory import memory_report
 from .rules.registry import linear_rule, nondifferentiable, pointwise
-from .display import show
+from .modes import show
 from .custom import custom_gradient, stop_gradient
 from .errors import AdWarning, NonFiniteError
 from .errors import ExportError
