@@ -125,6 +125,26 @@ def _samples():
         "convolve_adjoint": lambda r: [n(r, 6), n(r, 4), n(r, 3), "full", "a"],
         "correlate_adjoint": lambda r: [n(r, 2), n(r, 4), n(r, 3), "valid", "v"],
         "cumsum_adjoint": lambda r: [n(r, 2, 3), n(r, 2, 3), 1],
+        # np.abs, np.angle, np.sign of real values (runtime_complex.py; complex
+        # ones are refused in second derivatives).
+        "abs_adjoint": lambda r: [n(r, 3), n(r, 3)],
+        "abs_tangent": lambda r: [n(r, 3), n(r, 3)],
+        "angle_adjoint": lambda r: [n(r, 3), n(r, 3) + 1j * n(r, 3), True],
+        "angle_tangent": lambda r: [n(r, 3), n(r, 3), True],
+        "sign_adjoint": lambda r: [n(r, 3), n(r, 3)],
+        "sign_tangent": lambda r: [n(r, 3), n(r, 3)],
+        # numpy.fft's adjoints (runtime_fft.py): padding, cropping, norms, half spectra.
+        "fft_adjoint": lambda r: [n(r, 6), n(r, 4), 6, -1, "ortho", False],
+        "fft_forward": lambda r: [n(r, 4) + 1j * n(r, 4), 5, 0, None, True],
+        "fftn_adjoint": lambda r: [n(r, 3, 5), n(r, 2, 4), (3, 5), None, None, True],
+        "fftn_forward": lambda r: [n(r, 2, 4), (3, 3), (0, 1), "forward", False],
+        "rfft_adjoint": lambda r: [n(r, 4) + 1j * n(r, 4), n(r, 5), 7, -1, None],
+        "irfft_adjoint": lambda r: [n(r, 6), n(r, 4) + 1j * n(r, 4), None, -1, "ortho"],
+        "rfftn_adjoint": lambda r: [n(r, 3, 3) + 1j * n(r, 3, 3), n(r, 2, 4), (3, 4), None,
+                                    None],
+        "irfftn_adjoint": lambda r: [n(r, 2, 6), n(r, 2, 4) + 1j * n(r, 2, 4), None, None,
+                                     None],
+        "frequencies_adjoint": lambda r: [n(r, 8), np.fft.fftfreq(8, 0.7), 0.7],
         "det_adjoint": lambda r: [n(r), _well(r), n(r)],
         "diag_adjoint": lambda r: [n(r, 3, 3), n(r, 3), 0],
         "diagonal_adjoint": lambda r: [n(r, 2), (2, 3), 1, 0, 1],
@@ -254,7 +274,9 @@ def _inner(a, b) -> float:
         if not isinstance(b, (tuple, list)):
             return 0.0 if np.all(np.asarray(b) == 0) else np.nan
         return sum(_inner(x, y) for x, y in zip(a, b))
-    return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    # Re(sum(a b)): the pairing whose transposes generated code's complex
+    # adjoints are (runtime_complex.py); the dot product for real values.
+    return float(np.real(np.sum(np.asarray(a) * np.asarray(b))))
 
 
 def _random_like(value, rng):
@@ -284,7 +306,7 @@ def _difference(a, b, step):
         return {k: _difference(a[k], b[k], step) for k in a}
     if isinstance(a, (tuple, list)):
         return [_difference(x, y, step) for x, y in zip(a, b)]
-    return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / step
+    return (np.asarray(a) - np.asarray(b)) / step
 
 
 def _evaluate(tree, names: dict):
@@ -325,7 +347,7 @@ def test_helper_rule_matches_finite_differences_in_both_modes(name, param):
             other = want if got is None else got
             assert other is None or np.all(np.asarray(other) == 0), name
             continue
-        np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-5, atol=1e-6,
+        np.testing.assert_allclose(np.asarray(got) + 0.0, want, rtol=1e-5, atol=1e-6,
                                    err_msg=f"{name}: tangent in {param}")
     seed = _random_like(result, rng)
     adjoint = _evaluate(rule.adjoint[param], dict(values, g=seed, result=result))

@@ -155,14 +155,20 @@ RULES += [
         (runtime_complex.abs_tangent, "abs_tangent", "abs_adjoint", "np.abs"),
         (runtime_complex.sign_adjoint, "sign_adjoint", "sign_tangent", "np.sign"),
         (runtime_complex.sign_tangent, "sign_tangent", "sign_adjoint", "np.sign"))]
+# angle_adjoint(d, z) = -i Re(d) / z is holomorphic in z: its derivative there is
+# -angle_adjoint(d, z) / z (written with angle_adjoint(1, z) = -i / z, 0 at 0).
+_ANGLE_ADJOINT_Z = "-1j * g * angle_adjoint(d, z, deg) * angle_adjoint(1.0, z, False)"
 RULES += [
-    pointwise_split(helper, "d, z, deg=False",
-                    adjoint={"d": f"{transpose}(g, z, deg)",
+    pointwise_split(runtime_complex.angle_adjoint, "d, z, deg=False",
+                    adjoint={"d": "angle_tangent(g, z, deg)", "z": _ANGLE_ADJOINT_Z},
+                    tangent={"d": "angle_adjoint(g, z, deg)", "z": _ANGLE_ADJOINT_Z}),
+    pointwise_split(runtime_complex.angle_tangent, "d, z, deg=False",
+                    adjoint={"d": "angle_adjoint(g, z, deg)",
                              "z": "zero_for_real(g, z, 'np.angle')"},
-                    tangent={"d": f"{name}(g, z, deg)", "z": "zero_for_real(g, z, 'np.angle')"})
-    for helper, name, transpose in (
-        (runtime_complex.angle_adjoint, "angle_adjoint", "angle_tangent"),
-        (runtime_complex.angle_tangent, "angle_tangent", "angle_adjoint"))]
+                    tangent={"d": "angle_tangent(g, z, deg)",
+                             "z": "zero_for_real(g, z, 'np.angle')"}),
+]
+RULES += nondifferentiable(runtime_complex.zero_for_real)  # a zero, or a refusal
 
 # numpy.fft's adjoints (runtime_fft.py) are linear in the derivative they carry
 # and depend on the input only through its shape; each one's transpose is the
