@@ -47,10 +47,12 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import itertools
 import linecache
 import re
 import textwrap
 import types
+import weakref
 
 import gast
 import numpy as np
@@ -58,6 +60,9 @@ import numpy as np
 from . import derivatives, nodes, runtime
 from .errors import NumbaBackendError
 from .printer import to_source
+
+# Numbers the source files registered in linecache, which finalizers remove.
+_NUMBERS = itertools.count(1)
 
 # The label of the stack that holds branch flags and loop trip counts.
 _CONTROL = "control"
@@ -105,7 +110,8 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
             return None
         typed = _Translation(numba, numba_runtime)
         name = typed.function(variants[index][1], "top", kinds)
-        typed.finish(f"{python.function.__name__} (typed stacks)")
+        typed.finish(f"{python.function.__name__} (typed stacks)", reuse=generic)
+        sources.append(typed.filename)
         dispatcher = typed.compiled[name]
         try:
             # Only for the argument types the kinds were read for: other types
@@ -122,7 +128,15 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
 
     rebuild = lambda: build(function, kind, wrt, as_tuple).function
     shown.function = _wrapper(python.function, names, generic, function, rebuild, specialise)
+    # The texts stay readable (tracebacks, inspect) as long as the derivative lives.
+    sources = [generic.filename]
+    weakref.finalize(shown.function, _forget, sources).atexit = False
     return shown
+
+
+def _forget(filenames: list) -> None:
+    for filename in filenames:
+        linecache.cache.pop(filename, None)
 
 
 def _same(a, b) -> bool:
@@ -280,17 +294,22 @@ class _Translation:
             self.namespace[name] = value
 
     # -- compiling ----------------------------------------------------------
-    def finish(self, label: str) -> None:
-        """Compile the texts in one namespace, each function njit-ed."""
+    def finish(self, label: str, reuse: "_Translation | None" = None) -> None:
+        """Compile the texts in one namespace, each function njit-ed; a function
+        whose text `reuse` has too keeps `reuse`'s dispatcher (and what it compiled)."""
         text = "\n\n".join(t for _, t in self.texts)
-        filename = f"<adcompiler numba: {label}>"
+        filename = f"<adcompiler numba #{next(_NUMBERS)}: {label}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         self.filename = filename
         code = compile(text, filename, "exec")
         namespace = dict(self.namespace)
         exec(code, namespace)
-        for name, _ in self.texts:
-            namespace[name] = self.numba.njit(namespace[name])
+        done = dict(reuse.texts) if reuse is not None else {}
+        for name, text in self.texts:
+            if done.get(name) == text:
+                namespace[name] = reuse.compiled[name]
+            else:
+                namespace[name] = self.numba.njit(namespace[name])
         self.compiled = namespace
 
     def stack_kinds(self, name: str) -> dict:

@@ -12,7 +12,10 @@ the scalar loop of bench_grad.py (100 iterations of `math` arithmetic) and an
 RK4 integrator of a damped oscillator (200 steps, a helper function returning
 a tuple). Every gradient is first checked against the Python derivative; the
 numba derivative is compiled (and called once) outside the timer, so the times
-are steady-state. Times are the minimum per call over several repeats.
+are steady-state. Times are the best per call over several rounds, each round
+timing every callable in turn (interleaved: the machine's load touches all
+alike); jax is timed in a process of its own, interleaved with the numba
+derivative again, and the ratio is taken there.
 The ratios printed: numba derivative / function, numba derivative / the
 function itself compiled by numba (njit(f): how fast the arithmetic can go),
 Python derivative / numba derivative (the speed-up), numba / hand-written,
@@ -123,9 +126,18 @@ def njit_function(f, helpers=()):
     return njit(namespace[f.__name__])
 
 
-def per_call(fn, repeat: int) -> float:
-    number, _ = timeit.Timer(fn).autorange()
-    return min(timeit.repeat(fn, number=max(1, number), repeat=repeat)) / max(1, number)
+def interleaved(callables: dict, rounds: int) -> dict:
+    """{name: seconds per call}: the best of `rounds` rounds, each timing every
+    callable once in turn, so that a change of load on a shared machine
+    touches all of them alike."""
+    numbers = {name: max(1, timeit.Timer(fn).autorange()[0] // 5)
+               for name, fn in callables.items()}
+    best = dict.fromkeys(callables, float("inf"))
+    for _ in range(rounds):
+        for name, fn in callables.items():
+            seconds = timeit.timeit(fn, number=numbers[name]) / numbers[name]
+            best[name] = min(best[name], seconds)
+    return best
 
 
 def torch_call(twin, args, wrt):
@@ -142,6 +154,7 @@ import math, sys, time, timeit
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 import jax, jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)
+import adcompiler as ad
 import bench_numba as b, bench_grad as g
 name = {name!r}
 if name.startswith("scalar"):
@@ -150,16 +163,18 @@ if name.startswith("scalar"):
         for i in range(100):
             s = s + jnp.sin(x * s + y) * 0.5 + jnp.exp(-x * y) * 0.1
         return s
-    args, wrt = (0.3, 0.7), (0, 1)
+    args, wrt, ours = (0.3, 0.7), (0, 1), g.scalar_loop
 else:
-    f, args, wrt = b.rk4, (1.0, 0.0, 2.0), (0, 1, 2)
+    f, args, wrt, ours = b.rk4, (1.0, 0.0, 2.0), (0, 1, 2), b.rk4
 df = jax.jit(jax.grad(f, argnums=wrt))
 start = time.perf_counter()
 jax.block_until_ready(df(*args))
 compile_s = time.perf_counter() - start
-run = lambda: jax.block_until_ready(df(*args))
-number, _ = timeit.Timer(run).autorange()
-print(compile_s, min(timeit.repeat(run, number=number, repeat={repeat})) / number)
+native = ad.grad(ours, wrt=wrt, backend="numba")
+native(*args)
+best = b.interleaved({{"jax": lambda: jax.block_until_ready(df(*args)),
+                      "numba": lambda: native(*args)}}, {repeat})
+print(compile_s, best["jax"], best["numba"])
 """
 
 
@@ -175,8 +190,8 @@ def jax_time(name: str, repeat: int, timeout: float):
         return f"did not compile in {timeout:.0f} s"
     if done.returncode != 0:
         return "error: " + (done.stderr.strip().splitlines() or ["?"])[-1][:80]
-    compile_s, seconds = map(float, done.stdout.split())
-    return compile_s, seconds
+    compile_s, seconds, numba_seconds = map(float, done.stdout.split())
+    return compile_s, seconds, numba_seconds
 
 
 def main(argv=None) -> int:
@@ -209,19 +224,18 @@ def main(argv=None) -> int:
             print(f"{name}: gradients disagree: numba {got}, python {expected}, "
                   f"hand-written {hand(*args)}")
             status = 1
-        times = {"f": per_call(lambda: f(*args), repeat),
-                 "njit f": per_call(lambda: native_f(*args), repeat),
-                 "python": per_call(lambda: python(*args), repeat),
-                 "numba": per_call(lambda: native(*args), repeat),
-                 "hand": per_call(lambda: hand(*args), repeat),
-                 "torch": per_call(torch_call(twin, args, wrt), repeat)}
+        times = interleaved({"f": lambda: f(*args), "njit f": lambda: native_f(*args),
+                             "python": lambda: python(*args), "numba": lambda: native(*args),
+                             "hand": lambda: hand(*args),
+                             "torch": torch_call(twin, args, wrt)}, 5 * repeat)
         jax_cell = "not run (--jax)"
         if options.jax:
             measured = jax_time(name, repeat, options.jax_timeout)
             if isinstance(measured, tuple):
                 times["jax"] = measured[1]
-                jax_cell = f"{measured[1] * 1e6:,.1f} µs ({measured[0]:.1f} s compile): " \
-                           f"{measured[1] / times['numba']:.2f}"
+                jax_cell = (f"{measured[1] * 1e6:,.1f} µs ({measured[0]:.1f} s compile) "
+                            f"against numba {measured[2] * 1e6:,.2f} µs in its process: "
+                            f"{measured[1] / measured[2]:.2f}")
             else:
                 jax_cell = measured
         rows.append((name, times, compile_s, jax_cell))
