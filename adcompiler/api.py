@@ -500,7 +500,8 @@ def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):
     positions, as_tuple = _positions(function, wrt)
     with COMPILE_LOCK:
         try:
-            split = derivatives.split_derivative(function, positions, None)
+            split = derivatives.split_derivative(auxiliary.loss_and_constant_aux(function),
+                                                 positions, None)
         except AdError as err:
             _point_at_user_code(err)
             raise err.with_traceback(None) from err.__cause__

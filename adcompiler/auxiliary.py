@@ -11,16 +11,71 @@ for `aux`, so nothing flows back from `aux`:
     loss, aux = f_primal(stack, x)          # the user's code, recording
     dx = f_adjoint(stack, (1.0, zeros_like(aux)))
 
-`aux` is never differentiated for its own sake, but it is computed in the
-same sweep as `loss`, so an operation on a differentiated value that only
-`aux` uses still needs a derivative rule; wrap such a value in
-`ad.stop_gradient` to make it a constant.
+What is compiled is a copy of f whose `return loss, aux` the front end
+reads as `return loss, ad.stop_gradient(aux)` (`constant_aux`): nothing of
+`aux` is differentiated, and an operation only `aux` uses needs no
+derivative rule. A return of anything else than a pair display (`return
+out`) is compiled as written: `aux` then gets zero adjoints, computed.
 """
 
 from __future__ import annotations
 
-from . import runtime
+import types
+
+import gast
+
+from . import runtime, store
 from .errors import CallConventionError, NonScalarOutputError, WrtError
+
+# Marks the copy of f compiled for has_aux (see loss_and_constant_aux).
+AUX_MARK = "__adcompiler_has_aux__"
+_STOP = "_adcompiler_stop_gradient"
+
+
+def loss_and_constant_aux(function):
+    """The function compiled for `has_aux`: a copy of `function` (same code,
+    globals, defaults and closure; caches of its own) whose returns of a pair
+    `return loss, aux` the front end reads as `return loss,
+    ad.stop_gradient(aux)` (`constant_aux`), so nothing of `aux` is
+    differentiated: an operation only `aux` uses needs no derivative rule."""
+    table = store.table(function, "has_aux")
+    copy = table.get("copy")
+    if copy is None or copy.__code__ is not function.__code__:
+        copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                                  function.__defaults__, function.__closure__)
+        copy.__qualname__ = function.__qualname__
+        copy.__kwdefaults__ = function.__kwdefaults__
+        copy.__module__ = function.__module__
+        setattr(copy, AUX_MARK, True)
+        table["copy"] = copy
+    return copy
+
+
+def constant_aux(parsed) -> None:
+    """`return loss, aux` -> `return loss, _adcompiler_stop_gradient(aux)` in
+    the function itself (not in functions it defines); a return of anything
+    else than a pair display is left as it is."""
+    from .custom import stop_gradient
+
+    def returns(node):
+        for child in gast.iter_child_nodes(node):
+            if isinstance(child, (gast.FunctionDef, gast.Lambda)):
+                continue
+            if isinstance(child, gast.Return):
+                yield child
+            yield from returns(child)
+
+    for statement in returns(parsed.tree):
+        value = statement.value
+        if isinstance(value, gast.Tuple) and len(value.elts) == 2 and \
+                not any(isinstance(e, gast.Starred) for e in value.elts):
+            aux = value.elts[1]
+            call = gast.Call(func=gast.Name(id=_STOP, ctx=gast.Load(), annotation=None,
+                                            type_comment=None), args=[aux], keywords=[])
+            for node in (call, call.func):
+                gast.copy_location(node, aux)
+            value.elts[1] = call
+    parsed.bound[_STOP] = stop_gradient
 
 
 def _split_output(out, where: str):

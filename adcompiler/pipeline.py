@@ -32,6 +32,7 @@ from .passes.module_globals import module_globals
 from .passes.resolve import resolve
 from .passes.specialise_varargs import specialise_varargs
 from .passes.split_lists import split_lists
+from .auxiliary import AUX_MARK, constant_aux
 from .lint import lint
 from .printer import to_source
 from .source import ParsedFunction, parse_function
@@ -50,6 +51,8 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
     fence(parsed)
+    if getattr(function, AUX_MARK, False):
+        constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant
     module_globals(parsed)
     specialise_varargs(parsed, arity)
     lower_comprehensions(parsed)

@@ -135,3 +135,40 @@ def test_source_and_repr_of_an_aux_derivative_name_the_function():
 def test_forward_mode_with_aux_is_refused():
     with pytest.raises(ValueError, match="reverse mode only"):
         ad.grad(model, has_aux=True, mode="forward")
+
+
+class _Summary:
+    """A callable object: adcompiler has no derivative rule for calling it."""
+
+    def __call__(self, values):
+        return float(np.max(values) - np.min(values))
+
+
+SUMMARY = _Summary()
+
+
+def aux_without_a_rule(w):
+    pred = np.sin(w)
+    return np.sum(pred ** 2), {"spread": SUMMARY(pred)}
+
+
+def returns_a_pair_variable(w):
+    out = (np.sum(w ** 3), w * 2.0)
+    return out
+
+
+def test_aux_is_not_differentiated_so_it_needs_no_derivative_rule():
+    w = np.array([0.3, 1.2])
+    gradient, aux = ad.grad(aux_without_a_rule, has_aux=True)(w)
+    np.testing.assert_allclose(gradient, 2 * np.sin(w) * np.cos(w), rtol=1e-14)
+    assert aux["spread"] == pytest.approx(np.ptp(np.sin(w)))
+    # Differentiating the pair itself would need a rule for SUMMARY(pred).
+    with pytest.raises(ad.NoDerivativeRuleError):
+        ad.vjp(aux_without_a_rule)
+
+
+def test_a_pair_returned_through_a_variable_is_differentiated_through_its_loss():
+    w = np.array([0.3, 1.2])
+    gradient, aux = ad.grad(returns_a_pair_variable, has_aux=True)(w)
+    np.testing.assert_allclose(gradient, 3 * w ** 2, rtol=1e-14)
+    np.testing.assert_allclose(aux, w * 2.0)
