@@ -46,6 +46,9 @@ def loss_and_constant_aux(function):
         copy.__qualname__ = function.__qualname__
         copy.__kwdefaults__ = function.__kwdefaults__
         copy.__module__ = function.__module__
+        # Its marks too (the class a method is compiled for), not its caches.
+        copy.__dict__.update({key: value for key, value in function.__dict__.items()
+                              if key != store.ATTRIBUTE})
         setattr(copy, AUX_MARK, True)
         table["copy"] = copy
     return copy

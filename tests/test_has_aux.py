@@ -172,3 +172,21 @@ def test_a_pair_returned_through_a_variable_is_differentiated_through_its_loss()
     gradient, aux = ad.grad(returns_a_pair_variable, has_aux=True)(w)
     np.testing.assert_allclose(gradient, 3 * w ** 2, rtol=1e-14)
     np.testing.assert_allclose(aux, w * 2.0)
+
+
+class Net:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def predict(self, w):
+        return w * self.scale
+
+    def loss(self, w):
+        return np.sum(self.predict(w) ** 2), {"scale": self.scale}
+
+
+def test_has_aux_on_a_bound_method_calling_another_method():
+    w = np.array([1.0, 2.0])
+    gradient, aux = ad.grad(Net(3.0).loss, has_aux=True)(w)
+    np.testing.assert_allclose(gradient, 2 * 9.0 * w, rtol=1e-14)
+    assert aux == {"scale": 3.0}
