@@ -30,6 +30,7 @@ import pytest
 import torch
 
 import adcompiler as ad
+import extra_helper_samples
 from adcompiler import runtime
 from adcompiler.passes.activity import is_user_function
 from adcompiler.rules import registry
@@ -230,6 +231,7 @@ def _samples():
 
 
 SAMPLES = _samples()
+SAMPLES.update(extra_helper_samples.rule_samples())   # the scipy.stats and extra rules'
 
 
 def test_sinc_second_derivative_at_zero_is_the_limit():
@@ -502,6 +504,7 @@ def _source_samples():
 
 
 SOURCE_SAMPLES = _source_samples()
+SOURCE_SAMPLES.update(extra_helper_samples.source_samples())
 SYMMETRIC_INPUT = {"eigvalsh_adjoint", "eigvalsh_tangent"}
 
 

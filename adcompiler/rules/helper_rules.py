@@ -21,6 +21,7 @@ against finite differences, and lists the helpers that have no rule yet.
 from .. import runtime_arrays as ra
 from .. import runtime_complex
 from .. import runtime_extra as rx
+from .. import runtime_stats as rst
 from .. import runtime_linalg as rl
 from .. import runtime_special as rs
 from .registry import linear_rule, nondifferentiable, pointwise
@@ -209,6 +210,8 @@ RULES = [
                 tangent={"adjoint": "softmax_adjoint(g, s, axis)",
                          "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
                               "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
+    # Raises: a derivative that has no exact formula is refused when it runs.
+    *nondifferentiable(rst.no_derivative),
     # np.select's adjoint is a sequence (ListAdjoint), which is not differentiated
     # from source: its transpose is given here.
     linear_rule(rx.select_adjoint, "adjoint, condlist, choicelist, default, wrt",

@@ -1,0 +1,132 @@
+"""Sample calls of the helpers of the scipy.stats and extra NumPy/SciPy rules
+(adcompiler/runtime_stats.py, runtime_extra.py), for the closure checks of
+tests/test_higher_order_closure.py: each helper is differentiated from its
+source in both modes and compared with finite differences at these arguments.
+
+    helper name -> (function(rng) -> argument list, positions differentiated)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _n(rng, *shape):
+    return rng.normal(size=shape)
+
+
+def _positive(rng, *shape):
+    return rng.uniform(0.6, 1.6, size=shape)
+
+
+def _prob(rng, *shape):
+    return rng.uniform(0.2, 0.8, size=shape)
+
+
+def _real_spectrum(rng):
+    basis = rng.normal(size=(3, 3)) * 0.3 + np.eye(3)
+    return basis @ np.diag([-1.1, 0.4, 1.7]) @ np.linalg.inv(basis)
+
+
+def _spd(rng):
+    m = rng.normal(size=(3, 3))
+    return m @ m.T + 3.0 * np.eye(3)
+
+
+def _lstsq(rng, columns_b=None):
+    a = rng.normal(size=(4, 3))
+    b = rng.normal(size=4) if columns_b is None else rng.normal(size=(4, columns_b))
+    return a, b, tuple(np.linalg.lstsq(a, b, rcond=None))
+
+
+def source_samples() -> dict:
+    """Samples of the helpers differentiated from their source."""
+    xp = np.array([-1.0, -0.2, 0.5, 1.4])
+    conditions = [np.array([True, False, False, True]), np.array([False, True, False, True])]
+
+    def lstsq(wrt_name):
+        def make(r):
+            a, b, result = _lstsq(r)
+            return [(_n(r, 3), _n(r, 1), 0.0, _n(r, 3)), a, b, result, wrt_name]
+        return make
+
+    def lstsq_tangent(wrt_name):
+        def make(r):
+            a, b, result = _lstsq(r)
+            g = _n(r, 4, 3) if wrt_name == "a" else _n(r, 4)
+            return [g, a, b, result, wrt_name]
+        return make
+
+    def eig(make_g):
+        def make(r):
+            a = _real_spectrum(r)
+            return [make_g(r), a, tuple(np.linalg.eig(a))]
+        return make
+
+    return {
+        "stats_logpdf": (lambda r: ["t", _n(r, 3), 2.5, None, 0.2, 1.3], (1, 2, 4, 5)),
+        "stats_score": (lambda r: ["beta", _prob(r, 3), 1.7, 2.4], (1, 2, 3)),
+        "stats_logpdf_shape": (lambda r: ["t", "a", _n(r, 3), 2.5, None, 0.2, 1.3],
+                               (2, 3, 5, 6)),
+        "stats_poisson_pmf": (lambda r: [np.array([0.0, 2.0, 5.0]), _positive(r, 3) * 2.0],
+                              (1,)),
+        "mvn_logpdf_adjoint": (lambda r: [_n(r, 4), _n(r, 4, 3), _n(r, 3), _spd(r), "cov"],
+                               (0, 1, 2, 3)),
+        "mvn_logpdf_tangent": (lambda r: [_n(r, 4, 3), _n(r, 4, 3), _n(r, 3), _spd(r),
+                                          np.zeros(4), "x"], (0, 1, 2, 3)),
+        "dirichlet_logpdf_adjoint": (lambda r: [_n(r, 2), _prob(r, 3, 2), _positive(r, 3) + 1.0,
+                                                "alpha"], (0, 1, 2)),
+        "dirichlet_logpdf_tangent": (lambda r: [_n(r, 3, 2), _prob(r, 3, 2),
+                                                _positive(r, 3) + 1.0, "x"], (0, 1, 2)),
+        "gammaln": (lambda r: [_positive(r, 3) * 2.0], (0,)),
+        "betaln": (lambda r: [_positive(r, 3), _positive(r, 3)], (0, 1)),
+        "bessel": (lambda r: ["k", 1.5, _positive(r, 3)], (2,)),
+        "multigammaln_derivative": (lambda r: [_positive(r, 3) + 1.5, 3], (0,)),
+        "lstsq_adjoint": (lstsq("a"), (0, 1, 2)),
+        "lstsq_tangent": (lstsq_tangent("a"), (0, 1, 2)),
+        "eig_adjoint": (eig(lambda r: (_n(r, 3), _n(r, 3, 3))), (0, 1)),
+        "eig_tangent": (eig(lambda r: _n(r, 3, 3)), (0, 1)),
+        "eigvals_adjoint": (lambda r: [_n(r, 3), _real_spectrum(r)], (0, 1)),
+        "eigvals_tangent": (lambda r: [_n(r, 3, 3), _real_spectrum(r)], (0, 1)),
+        "gradient_adjoint": (lambda r: [(_n(r, 3, 4), _n(r, 3, 4)), _n(r, 3, 4), 0.5, None, 2],
+                             (0,)),
+        "gradient_tangent": (lambda r: [_n(r, 5), 0.5, None, 1], (0,)),
+        "select_adjoint_transpose": (lambda r: [[_n(r, 4), _n(r, 4)], _n(r, 4), conditions,
+                                                "choicelist"], (0,)),
+        "select_default_tangent": (lambda r: [_n(r, 4), conditions, _n(r, 4)], (0,)),
+        "partition_adjoint": (lambda r: [_n(r, 4), np.array([0.3, -1.0, 2.0, 0.7]), 1, -1],
+                              (0,)),
+        "partition_tangent": (lambda r: [_n(r, 4), np.array([0.3, -1.0, 2.0, 0.7]), 1, -1],
+                              (0,)),
+        "rollaxis_adjoint": (lambda r: [_n(r, 4, 2, 3), _n(r, 2, 3, 4), 2, 0], (0,)),
+        "interp_slope": (lambda r: [np.array([-0.5, 0.2, 1.1]), xp, _n(r, 4)], (2,)),
+        "interp_fp_adjoint": (lambda r: [_n(r, 3), np.array([-0.5, 0.2, 1.1]), xp, _n(r, 4),
+                                         None, None], (0,)),
+        "interp_fp_tangent": (lambda r: [_n(r, 4), np.array([-0.5, 0.2, 1.1]), xp, None, None],
+                              (0,)),
+        "interp_bound_adjoint": (lambda r: [_n(r, 3), np.array([-1.5, 0.2, 1.6]), xp, 0.3,
+                                            "left"], (0,)),
+        "interp_bound_tangent": (lambda r: [_n(r, 3), np.array([-1.5, 0.2, 1.6]), xp, "right"],
+                                 (0,)),
+        "polyval_slope": (lambda r: [_n(r, 4), _n(r, 3)], (0, 1)),
+        "polyval_adjoint_p": (lambda r: [_n(r, 3), _n(r, 4), _n(r, 3)], (0, 2)),
+        "trapezoid_adjoint_y": (lambda r: [_n(r, 2), _n(r, 2, 5), np.sort(_n(r, 5)), 1.0, -1],
+                                (0, 2)),
+        "trapezoid_adjoint_x": (lambda r: [_n(r, 2), _n(r, 2, 5), np.sort(_n(r, 5)), -1],
+                                (0, 1)),
+        "trapezoid_tangent_x": (lambda r: [_n(r, 5), _n(r, 2, 5), np.sort(_n(r, 5)), -1],
+                                (0, 1)),
+        "expm_frechet_block": (lambda r: [_n(r, 3, 3) * 0.5, _n(r, 3, 3)], (0, 1)),
+        "signal_convolve": (lambda r: [_n(r, 5), _n(r, 3), "same"], (0, 1)),
+        "signal_convolve_adjoint": (lambda r: [_n(r, 3), _n(r, 5), _n(r, 3), "valid", "in1"],
+                                    (0, 2)),
+    }
+
+
+def rule_samples() -> dict:
+    """Samples of the helpers that have rules of their own (helper_rules.py)."""
+    conditions = [np.array([True, False, False, True]), np.array([False, True, False, True])]
+    return {
+        "select_adjoint": lambda r: [_n(r, 4), conditions, [_n(r, 4), _n(r, 4)], 0.0,
+                                     "choicelist"],
+    }
