@@ -220,3 +220,112 @@ def test_complex_forward_mode_matches_finite_differences_or_refuses(index):
     if expected is not None and not isinstance(tangent, (tuple, list)):
         assert_close(tangent, expected, rtol=max(case.rtol, 1e-7), atol=max(case.atol, 1e-9),
                      label=f"{case.id}: tangent vs torch.func.jvp")
+
+
+# -- realistic programs, refused before complex support, against torch ------------------
+
+H4 = (lambda m: m + m.conj().T)(np.random.default_rng(3).normal(size=(4, 4))
+                                + 1j * np.random.default_rng(4).normal(size=(4, 4)))
+A43 = np.random.default_rng(5).normal(size=(4, 3)) + 1j * np.random.default_rng(6).normal(
+    size=(4, 3))
+B4 = np.random.default_rng(7).normal(size=4) + 1j * np.random.default_rng(8).normal(size=4)
+MAGNITUDES = np.abs(np.fft.fft(np.random.default_rng(9).normal(size=6)))
+KERNEL = np.fft.rfft(np.array([0.5, 0.3, 0.2, 0.0, 0.0, 0.0]))
+
+
+def rayleigh_quotient(psi):
+    """The energy of a quantum state: <psi|H|psi> / <psi|psi>."""
+    h_psi = H4 @ psi
+    return np.real(np.vdot(psi, h_psi)) / np.real(np.vdot(psi, psi))
+
+
+def t_rayleigh_quotient(psi):
+    h = torch.tensor(H4)
+    return torch.real(torch.vdot(psi, h @ psi)) / torch.real(torch.vdot(psi, psi))
+
+
+def complex_least_squares(z):
+    residual = A43 @ z - B4
+    return np.sum(np.abs(residual) ** 2) + 0.1 * np.sum(np.real(z * np.conj(z)))
+
+
+def t_complex_least_squares(z):
+    residual = torch.tensor(A43) @ z - torch.tensor(B4)
+    return torch.sum(torch.abs(residual) ** 2) + 0.1 * torch.sum(torch.real(z * torch.conj(z)))
+
+
+def phase_retrieval(x):
+    """Fourier magnitudes of a complex signal fitted to measured ones."""
+    spectrum = np.fft.fft(x)
+    return np.sum((np.abs(spectrum) - MAGNITUDES) ** 2)
+
+
+def t_phase_retrieval(x):
+    return torch.sum((torch.abs(torch.fft.fft(x)) - torch.tensor(MAGNITUDES)) ** 2)
+
+
+def deconvolution(x):
+    """A real signal blurred by a kernel in the Fourier domain, with a smoothness term."""
+    blurred = np.fft.irfft(np.fft.rfft(x) * KERNEL, len(x))
+    return np.sum((blurred - np.linspace(0.0, 1.0, len(x))) ** 2) + np.sum(np.diff(x) ** 2)
+
+
+def t_deconvolution(x):
+    blurred = torch.fft.irfft(torch.fft.rfft(x) * torch.tensor(KERNEL), len(x))
+    return torch.sum((blurred - torch.linspace(0.0, 1.0, len(x))) ** 2) + \
+        torch.sum(torch.diff(x) ** 2)
+
+
+def quadratic_map(c):
+    """A few steps of z -> z^2 + c (the Mandelbrot map), the escape measured by |z|^2."""
+    z = np.zeros_like(c)
+    for _ in range(4):
+        z = z * z + c
+    return np.sum(np.abs(z) ** 2 * np.cos(np.angle(z)))
+
+
+def t_quadratic_map(c):
+    z = torch.zeros_like(c)
+    for _ in range(4):
+        z = z * z + c
+    return torch.sum(torch.abs(z) ** 2 * torch.cos(torch.angle(z)))
+
+
+def plane_wave_fit(k):
+    """A real wavenumber fitted through complex exponentials."""
+    positions = np.linspace(0.0, 2.0, 5)
+    wave = np.exp(1j * k * positions)
+    return np.sum(np.abs(wave - np.exp(0.7j * positions)) ** 2) + np.imag(np.sum(wave))
+
+
+def t_plane_wave_fit(k):
+    positions = torch.linspace(0.0, 2.0, 5, dtype=torch.float64)
+    wave = torch.exp(1j * k * positions)
+    return torch.sum(torch.abs(wave - torch.exp(0.7j * positions)) ** 2) + \
+        torch.imag(torch.sum(wave))
+
+
+_RNG = np.random.default_rng(11)
+REALISTIC = [
+    (rayleigh_quotient, t_rayleigh_quotient, _RNG.normal(size=4) + 1j * _RNG.normal(size=4)),
+    (complex_least_squares, t_complex_least_squares,
+     _RNG.normal(size=3) + 1j * _RNG.normal(size=3)),
+    (phase_retrieval, t_phase_retrieval, _RNG.normal(size=6) + 1j * _RNG.normal(size=6)),
+    (deconvolution, t_deconvolution, _RNG.normal(size=6)),
+    (quadratic_map, t_quadratic_map, 0.3 * _RNG.normal(size=3) + 0.3j * _RNG.normal(size=3)),
+    (plane_wave_fit, t_plane_wave_fit, 0.4),
+]
+REALISTIC_IDS = [program[0].__name__ for program in REALISTIC]
+
+
+@pytest.mark.parametrize("f, twin, x", REALISTIC, ids=REALISTIC_IDS)
+def test_realistic_complex_program_matches_torch_in_both_modes(f, twin, x):
+    leaf = torch.tensor(x, requires_grad=True)
+    want = torch.autograd.grad(twin(leaf), leaf)[0].resolve_conj().numpy()
+    assert_close(ad.grad(f)(x), want, rtol=1e-9, atol=1e-10, label=f"{f.__name__}: grad")
+    direction = (0.3 - 0.8j if np.iscomplexobj(x) else 0.6) * np.ones_like(x)
+    direction = direction if np.ndim(x) else 0.6
+    _, tangent = ad.jvp(f)((x,), (direction,))
+    _, want_tangent = torch.func.jvp(twin, (torch.tensor(x),), (torch.tensor(direction),))
+    assert_close(tangent, want_tangent.numpy(), rtol=1e-9, atol=1e-10,
+                 label=f"{f.__name__}: jvp")
