@@ -212,7 +212,7 @@ class _Translation:
         self.texts: list = []           # (numba name, source text)
         self.lists: dict = {}           # top function's name -> {its list stack: label}
         self.namespace: dict = {name: getattr(numba_runtime, name) for name in (
-            "reversed_range", "float_stack", "int_stack", "grown_stack")}
+            "reversed_range", "range_item", "float_stack", "int_stack", "grown_stack")}
         self.user_globals: dict = {}    # global name -> object read, to check for rebinding
         self.module_globals = None
         self.helpers = {getattr(runtime, name): helper
@@ -675,6 +675,9 @@ class _StackRewrite:
                 node.slice.lower is None and node.slice.upper is None and \
                 _is_minus_one(node.slice.step):
             return nodes.call(nodes.name("reversed_range"), [node.value])
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
+                node.value.id in ranges and not isinstance(node.slice, gast.Slice):
+            return nodes.call(nodes.name("range_item"), [node.value, node.slice])
         if isinstance(node, gast.Name) and node.id == self.stack:
             raise NumbaBackendError("the derivative uses its stack in a way the numba back "
                                     "end does not know (an internal error)")

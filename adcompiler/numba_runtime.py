@@ -240,6 +240,35 @@ def _setitem(x, index, value):
     return None
 
 
+def setitem_value_adjoint(g, index, value):
+    """Adjoint of `x[index] = value` with respect to value (runtime.setitem_value_adjoint)."""
+
+
+def _basic_index(index) -> bool:
+    """An integer, a slice, or a tuple of them: each entry written at most once."""
+    if isinstance(index, types.BaseTuple):
+        return all(isinstance(i, (types.Integer, types.SliceType)) for i in index)
+    return isinstance(index, (types.Integer, types.SliceType))
+
+
+@overload(setitem_value_adjoint)
+def _setitem_value_adjoint(g, index, value):
+    if _array(g) and _basic_index(index):
+        return lambda g, index, value: unbroadcast(g[index], value)
+    return None
+
+
+@njit(cache=False)
+def range_item(r, k):
+    """r[k] for a range r (numba cannot index one)."""
+    n = len(r)
+    if k < 0:
+        k += n
+    if k < 0 or k >= n:
+        raise IndexError("range object index out of range")
+    return r.start + k * r.step
+
+
 def sign(x):
     """The derivative of abs (runtime.sign)."""
 
@@ -274,5 +303,6 @@ HELPERS = {
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
+    "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,
 }

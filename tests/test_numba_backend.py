@@ -105,6 +105,38 @@ def array_expression_torch(x, y):
     return torch.sum(z * y)
 
 
+def early_return(x):
+    s = x
+    for i in range(10):
+        s = s * 1.1 + math.cos(s)
+        if s > 5.0:
+            return s * 2.0
+    return s
+
+
+def early_return_torch(x):
+    s = x
+    for i in range(10):
+        s = s * 1.1 + torch.cos(s)
+        if s > 5.0:
+            return s * 2.0
+    return s
+
+
+def element_writes(x, w):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * w + math.sin(x[i])
+    return np.sum(y * y)
+
+
+def element_writes_torch(x, w):
+    y = torch.zeros(3)
+    for i in range(3):
+        y[i] = x[i] * w + torch.sin(x[i])
+    return torch.sum(y * y)
+
+
 CASES = {
     "scalar loop": (scalar_loop, scalar_loop_torch, (0.3, 0.7), (0, 1)),
     "while loop with branches": (while_with_branches, while_with_branches_torch,
@@ -115,6 +147,9 @@ CASES = {
     "small-array expression": (array_expression, array_expression_torch,
                                (np.array([0.3, -1.2, 0.7]), np.array([1.0, 2.0, 0.5])),
                                (0, 1)),
+    "early return from a loop": (early_return, early_return_torch, (3.0,), (0,)),
+    "element writes into a small array": (element_writes, element_writes_torch,
+                                          (np.array([0.1, 0.2, 0.3]), 0.7), (0, 1)),
 }
 
 
@@ -129,10 +164,13 @@ def torch_gradients(twin, args, wrt):
 def test_numba_gradient_matches_torch(case):
     function, twin, args, wrt = CASES[case]
     gradient = ad.grad(function, wrt=wrt, backend="numba")
-    got = gradient(*args)
-    for value, expected, arg in zip(got, torch_gradients(twin, args, wrt), args):
-        assert np.shape(value) == np.shape(arg)
-        np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-12)
+    expected = torch_gradients(twin, args, wrt)
+    # The first call runs the code numba types; later ones the typed stacks.
+    for _ in range(2):
+        got = gradient(*args)
+        for value, torch_value, position in zip(got, expected, wrt):
+            assert np.shape(value) == np.shape(args[position])
+            np.testing.assert_allclose(value, torch_value, rtol=1e-10, atol=1e-12)
 
 
 def doubling_loop(x, y):
