@@ -290,3 +290,14 @@ def test_numba_gradient_reads_a_rebound_global_as_python_does():
     finally:
         LEARNING_RATE = 0.5
     assert gradient(3.0) == pytest.approx(3.0)
+
+
+def cube(x):
+    return x * x * x
+
+
+def test_without_numba_the_backend_says_how_to_install_it(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now fails
+    with pytest.raises(NumbaBackendError, match=r"pip install 'adcompiler\[numba\]'"):
+        ad.grad(cube, backend="numba")
