@@ -252,8 +252,10 @@ def test_a_global_counter_counts_as_python_does():
 
 
 def test_a_differentiated_value_written_to_a_global_is_refused():
-    with pytest.raises(ad.NoDerivativeRuleError, match="effect"):
+    with pytest.raises(ad.NoDerivativeRuleError, match="effect") as info:
         ad.grad(stores_its_input)(X)
+    # At the assignment, not at the def.
+    assert info.value.location.lineno == stores_its_input.__code__.co_firstlineno + 2
 
 
 LAST = None

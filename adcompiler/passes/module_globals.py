@@ -65,9 +65,10 @@ class _Rewrite(gast.NodeTransformer):
             nodes.name(self.aliases["module_globals"]), nodes.const(name)]), origin)
 
     def write(self, name: str, value, origin) -> gast.AST:
-        return nodes.copy_location(nodes.expr_stmt(nodes.call(
+        call = nodes.copy_location(nodes.call(
             nodes.name(self.aliases["write_global"]),
-            [nodes.name(self.aliases["module_globals"]), nodes.const(name), value])), origin)
+            [nodes.name(self.aliases["module_globals"]), nodes.const(name), value]), origin)
+        return nodes.copy_location(nodes.expr_stmt(call), origin)
 
     def visit_Name(self, node):
         if node.id not in self.declared:
