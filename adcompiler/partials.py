@@ -19,6 +19,7 @@ function with a rule, another partial: whatever a call may reach).
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import keyword
 import linecache
@@ -41,7 +42,10 @@ def as_function(p: functools.partial):
     function = _FUNCTIONS.get(p)
     if function is None:
         text, namespace, name = _text(p)
-        filename = f"<adcompiler: {name}>"
+        # Named by the text, which is all linecache holds: two partials whose
+        # texts differ (of two functions named alike) never share an entry.
+        digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+        filename = f"<adcompiler: {name} {digest}>"
         namespace.update(__name__=_MODULE, __file__=filename)
         exec(compile(text, filename, "exec"), namespace)
         function = namespace[name]
