@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import adcompiler as ad
-from adcompiler.errors import NumbaBackendError
+from adcompiler import NumbaBackendError
 
 pytest.importorskip("numba", reason="backend='numba' needs the optional numba package "
                     "(pip install 'adcompiler[numba]')")
