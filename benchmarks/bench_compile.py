@@ -19,7 +19,9 @@ per kind, the exponent k of the least-squares fit time ~ size^k (1 is linear,
 dominate.
 
 A kind whose compilation exceeds --budget seconds at one size is not run at
-larger ones.
+larger ones, and `ad.hessian` is not run above --hessian-max lines (1,000):
+at 2,000 lines the aliasing pass's sharing states, one copy per statement of
+the gradient's code, take more memory than the machine has (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -152,6 +154,8 @@ def main(argv=None) -> int:
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds; a kind slower than this at one size skips larger sizes")
+    parser.add_argument("--hessian-max", type=int, default=1000,
+                        help="largest size at which ad.hessian is compiled")
     parser.add_argument("--show", action="store_true", help="print the smallest function")
     parser.add_argument("--profile", metavar="KIND:SIZE",
                         help="run cProfile on one compilation and print the top functions")
@@ -191,7 +195,7 @@ def main(argv=None) -> int:
         source = function_source(size)
         row = [str(source.count("\n"))]
         for kind in options.kinds:
-            if kind in over_budget:
+            if kind in over_budget or (kind == "hessian" and size > options.hessian_max):
                 times[kind].append(None)
                 row.append("skipped")
                 continue
