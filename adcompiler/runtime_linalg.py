@@ -294,22 +294,30 @@ def multi_dot_tangent(g, arrays):
 
 def convolve_adjoint(g, a, v, mode, wrt):
     """Adjoint of np.convolve: g placed in the full-length output, correlated
-    with the other operand."""
-    refuse_complex('np.convolve', a, v)
+    with the other operand (conjugated: np.correlate conjugates it, and the
+    transpose of a convolution does not)."""
     a, v = np.asarray(a), np.asarray(v)
     n_a, n_v = a.size, v.size
     full = np.zeros(n_a + n_v - 1, dtype=float_dtype(g, a, v))
     short = min(n_a, n_v)
     offset = {"full": 0, "same": (short - 1) // 2, "valid": short - 1}[mode]
     full[offset:offset + np.size(g)] = g
-    return np.correlate(full, v if wrt == "a" else a, mode="valid")
+    return np.correlate(full, np.conj(v if wrt == "a" else a), mode="valid")
 
 
 def correlate_adjoint(g, a, v, mode, wrt):
-    """Adjoint of np.correlate (real): np.correlate(a, v) is np.convolve(a, v[::-1])
-    when a is the longer, and np.convolve(v, a[::-1])[::-1] otherwise."""
-    refuse_complex('np.correlate', a, v)
+    """Adjoint of np.correlate: np.correlate(a, v) is np.convolve(a, conj(v)[::-1])
+    when a is the longer, and np.convolve(conj(v), a[::-1])[::-1] otherwise; the
+    conjugate's transpose is a conjugate (runtime_complex.py)."""
     a, v = np.asarray(a), np.asarray(v)
+    if np.iscomplexobj(v):
+        grad = _unconjugated_correlate_adjoint(g, a, np.conj(v), mode, wrt)
+        return grad if wrt == "a" else np.conj(grad)
+    return _unconjugated_correlate_adjoint(g, a, v, mode, wrt)
+
+
+def _unconjugated_correlate_adjoint(g, a, v, mode, wrt):
+    """Adjoint of sum(a[n + k] v[k]) (np.correlate without its conjugate)."""
     if a.size >= v.size:
         grad = convolve_adjoint(g, a, v[::-1], mode, wrt)
         return grad if wrt == "a" else grad[::-1]
@@ -400,19 +408,29 @@ def norm_gradient(x, result, ord, axis, keepdims):
 def norm_adjoint(g, x, result, ord, axis, keepdims):
     """Adjoint of np.linalg.norm (vector norms: any ord; matrix norms: 'fro',
     'nuc', ±1, ±2, ±inf): g spread back times the norm's gradient."""
-    refuse_complex('np.linalg.norm', x)
     _, axes = _norm_kind(x, ord, axis)
     spread = as_array(g)
     if not keepdims and axes:
         spread = np.expand_dims(spread, axes)
-    return spread * norm_gradient(x, result, ord, axis, keepdims)
+    return _complex_aware(spread, x, norm_gradient(x, result, ord, axis, keepdims))
+
+
+def _complex_aware(spread, x, gradient):
+    """The adjoint of a norm: spread g times its gradient. A norm of complex x
+    is a function of |x| (d norm = Re(sum(conj(G) dx)) with G the gradient the
+    real formulas give for x / |x| in place of sign(x)), whose transpose is
+    Re(g) conj(G) (runtime_complex.py)."""
+    if np.iscomplexobj(x):
+        return np.real(spread) * np.conj(gradient)
+    return spread * gradient
 
 
 def norm_tangent(g, x, result, ord, axis, keepdims):
     """Tangent of np.linalg.norm: the norm's gradient dotted with g, per norm."""
-    refuse_complex('np.linalg.norm', x)
     _, axes = _norm_kind(x, ord, axis)
     weights = norm_gradient(x, result, ord, axis, keepdims)
+    if np.iscomplexobj(x):
+        return np.real(np.sum(np.conj(weights) * g, axis=axes, keepdims=keepdims))
     return np.sum(weights * g, axis=axes, keepdims=keepdims)
 
 
@@ -427,14 +445,12 @@ def _matrix_rule_check(ord, name):
 
 def matrix_norm_adjoint(g, x, result, ord, keepdims):
     """Adjoint of np.linalg.matrix_norm (a matrix norm over the last two axes)."""
-    refuse_complex('np.linalg.matrix_norm', x)
     _matrix_rule_check(ord, "np.linalg.matrix_norm")
     return norm_adjoint(g, x, result, ord, (-2, -1), keepdims)
 
 
 def matrix_norm_tangent(g, x, result, ord, keepdims):
     """Tangent of np.linalg.matrix_norm."""
-    refuse_complex('np.linalg.matrix_norm', x)
     _matrix_rule_check(ord, "np.linalg.matrix_norm")
     return norm_tangent(g, x, result, ord, (-2, -1), keepdims)
 
@@ -449,16 +465,16 @@ def vector_norm_gradient(x, result, ord, axis, keepdims):
 
 def vector_norm_adjoint(g, x, result, ord, axis, keepdims):
     """Adjoint of np.linalg.vector_norm."""
-    refuse_complex('np.linalg.vector_norm', x)
-    return expand_reduced(g, x, axis, keepdims) * \
-        vector_norm_gradient(x, result, ord, axis, keepdims)
+    return _complex_aware(expand_reduced(g, x, axis, keepdims), x,
+                          vector_norm_gradient(x, result, ord, axis, keepdims))
 
 
 def vector_norm_tangent(g, x, result, ord, axis, keepdims):
     """Tangent of np.linalg.vector_norm."""
-    refuse_complex('np.linalg.vector_norm', x)
-    return np.sum(vector_norm_gradient(x, result, ord, axis, keepdims) * g, axis=axis,
-                  keepdims=keepdims)
+    weights = vector_norm_gradient(x, result, ord, axis, keepdims)
+    if np.iscomplexobj(x):
+        return np.real(np.sum(np.conj(weights) * g, axis=axis, keepdims=keepdims))
+    return np.sum(weights * g, axis=axis, keepdims=keepdims)
 
 
 # -- matrix functions and decompositions ----------------------------------------
