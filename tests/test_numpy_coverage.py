@@ -332,9 +332,10 @@ def test_tangent_template_matches_jvp_finite_differences_and_adjoint(index):
 def _rule_functions_in_other_tables() -> set:
     """Functions the SPECS of tests/test_rules.py and of
     tests/test_scipy_stats_and_special.py (finite differences, where torch has no
-    twin) cover, when those files exist."""
+    twin) cover, and those whose programs test_builtins_and_methods.py checks
+    against torch (COVERED_TOO), when those files exist."""
     found = set()
-    for name in ("test_rules", "test_scipy_stats_and_special"):
+    for name in ("test_rules", "test_scipy_stats_and_special", "test_builtins_and_methods"):
         try:
             module = importlib.import_module(name)
         except (ImportError, pytest.skip.Exception):

@@ -19,6 +19,7 @@ against finite differences, and lists the helpers that have no rule yet.
 """
 
 from .. import runtime_arrays as ra
+from .. import runtime_builtins
 from .. import runtime_complex
 from .. import runtime_extra as rx
 from .. import runtime_stats as rst
@@ -67,6 +68,23 @@ RULES = [
     *nondifferentiable(runtime_complex.refuse_complex),
     # Dtypes: what helpers differentiated from their source ask of their operands.
     *nondifferentiable(ra.float_dtype),
+
+    # The helpers of tuple(), x.copy(), dict(d) and list(d.values()) (python_rules.py),
+    # each linear in the derivative it carries.
+    linear_rule(runtime_builtins.items_adjoint, "adjoint, items",
+                adjoint={"adjoint": "tuple(g)"}, tangent={"adjoint": "items_adjoint(g, items)"}),
+    linear_rule(runtime_builtins.copy_derivative, "adjoint, x",
+                adjoint={"adjoint": "copy_derivative(g, x)"},
+                tangent={"adjoint": "copy_derivative(g, x)"}),
+    linear_rule(runtime_builtins.mapping_copy_derivative, "adjoint, x",
+                adjoint={"adjoint": "mapping_copy_derivative(g, x)"},
+                tangent={"adjoint": "mapping_copy_derivative(g, x)"}),
+    linear_rule(runtime_builtins.view_items_adjoint, "adjoint, mapping, view",
+                adjoint={"adjoint": "view_items_tangent(g, mapping, view)"},
+                tangent={"adjoint": "view_items_adjoint(g, mapping, view)"}),
+    linear_rule(runtime_builtins.view_items_tangent, "tangent, mapping, view",
+                adjoint={"tangent": "view_items_adjoint(g, mapping, view)"},
+                tangent={"tangent": "view_items_tangent(g, mapping, view)"}),
 
     # Reshaping the derivative a reduction carries.
     _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),

@@ -64,22 +64,6 @@ RULES = [
     linear_rule(operator.getitem, "x, index",
                 adjoint={"x": "getitem_adjoint(g, x, index)"},
                 tangent={"x": "g[index]"}),
-    # The helpers of the rules above, linear in the derivative they carry, so
-    # that their code can be differentiated again (hessian, grad of grad).
-    linear_rule(runtime_builtins.items_adjoint, "adjoint, items",
-                adjoint={"adjoint": "tuple(g)"}, tangent={"adjoint": "items_adjoint(g, items)"}),
-    linear_rule(runtime_builtins.copy_derivative, "adjoint, x",
-                adjoint={"adjoint": "copy_derivative(g, x)"},
-                tangent={"adjoint": "copy_derivative(g, x)"}),
-    linear_rule(runtime_builtins.mapping_copy_derivative, "adjoint, x",
-                adjoint={"adjoint": "mapping_copy_derivative(g, x)"},
-                tangent={"adjoint": "mapping_copy_derivative(g, x)"}),
-    linear_rule(runtime_builtins.view_items_adjoint, "adjoint, mapping, view",
-                adjoint={"adjoint": "view_items_tangent(g, mapping, view)"},
-                tangent={"adjoint": "view_items_adjoint(g, mapping, view)"}),
-    linear_rule(runtime_builtins.view_items_tangent, "tangent, mapping, view",
-                adjoint={"tangent": "view_items_adjoint(g, mapping, view)"},
-                tangent={"tangent": "view_items_tangent(g, mapping, view)"}),
     # Zero derivative, or boolean, integer or text results.
     *nondifferentiable(
         operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
