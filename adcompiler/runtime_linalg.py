@@ -174,40 +174,48 @@ def einsum_tangent(g, subscripts, operands, k):
     return np.einsum(subscripts, *operands)
 
 
-def _replaced(operands, changes: dict) -> list:
-    operands = list(_einsum_operands(operands))
-    for position, value in changes.items():
-        operands[position] = value
-    return operands
+def is_zero_entry(tangent) -> bool:
+    """Whether an entry of a sequence derivative is a zero: None, or the plain
+    0 generated code uses for a zero of any shape."""
+    return tangent is None or (isinstance(tangent, (int, float)) and tangent == 0)
 
 
-def _operand_tangents(t, operands, skip):
-    """(position, tangent) of the operands whose tangent in `t` is not zero."""
-    for j in range(len(_einsum_operands(operands))):
-        tangent = entry(t, j)
-        if j != skip and tangent is not None and not (
-                isinstance(tangent, (int, float)) and tangent == 0):
-            yield j, tangent
+def _with_operand(operands, position, value):
+    """The operands without their None padding, `value` in `position`. A plain
+    list built in a loop: generated code differentiates this from its source
+    (derivatives of derivatives)."""
+    replaced = []
+    for j in range(len(operands)):
+        if j == position:
+            replaced.append(value)
+        elif operands[j] is not None:
+            replaced.append(operands[j])
+    return replaced
 
 
-def _operand_entries(operands, compute, skip):
-    """A sequence derivative of the operands tuple: compute(j) for each operand
-    but `skip` (and the None padding)."""
-    count = len(_einsum_operands(operands))
-    # Zeros, not None, for operand `skip`: the caller adds each entry to the
-    # adjoint of the variable passed there.
-    return SequenceAdjoint(
-        None if j >= count else
-        np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])) if j == skip else
-        compute(j) for j in range(len(operands)))
+def _operand_adjoints(adjoint, subscripts, replaced, operands, skip):
+    """A sequence derivative of the operands tuple: the adjoint of the einsum of
+    `replaced` for each operand but `skip` (zeros there: the caller adds each
+    entry to the adjoint of the variable passed there), None for the padding."""
+    entries = []
+    for j in range(len(operands)):
+        if operands[j] is None:
+            entries.append(None)
+        elif j == skip:
+            entries.append(np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])))
+        else:
+            entries.append(einsum_adjoint(adjoint, subscripts, replaced, j))
+    return SequenceAdjoint(entries)
 
 
 def einsum_adjoint_operands_tangent(t, g, subscripts, operands, k):
     """Tangent of einsum_adjoint(g, subscripts, operands, k) along the operands'
     tangents `t` (it is linear in each operand but k, which it does not read)."""
     total = np.zeros(np.shape(operands[k]), dtype=float_dtype(g, *_einsum_operands(operands)))
-    for j, tangent in _operand_tangents(t, operands, k):
-        total = total + einsum_adjoint(g, subscripts, _replaced(operands, {j: tangent}), k)
+    for j in range(len(operands)):
+        if j != k and operands[j] is not None and not is_zero_entry(entry(t, j)):
+            total = total + einsum_adjoint(g, subscripts,
+                                           _with_operand(operands, j, entry(t, j)), k)
     return total
 
 
@@ -215,24 +223,27 @@ def einsum_adjoint_operands_adjoint(h, g, subscripts, operands, k):
     """Adjoint of einsum_adjoint(g, subscripts, operands, k) with respect to the
     operands: <h, A_k(g, ops)> is the einsum with h in operand k's place, so
     operand j receives that einsum's adjoint A_j."""
-    replaced = _replaced(operands, {k: h})
-    return _operand_entries(operands, lambda j: einsum_adjoint(g, subscripts, replaced, j), k)
+    replaced = _with_operand(operands, k, h)
+    return _operand_adjoints(g, subscripts, replaced, operands, k)
 
 
 def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
     """Tangent of einsum_tangent(g, subscripts, operands, k) along the operands'
     tangents `t`: the einsum with g in operand k's place and t_j in operand j's."""
     total = 0.0
-    for j, tangent in _operand_tangents(t, operands, k):
-        total = total + np.einsum(subscripts, *_replaced(operands, {k: g, j: tangent}))
+    for j in range(len(operands)):
+        if j != k and operands[j] is not None and not is_zero_entry(entry(t, j)):
+            # The einsum with g in operand k's place and the tangent in j's.
+            total = total + einsum_tangent(entry(t, j), subscripts,
+                                           _with_operand(operands, k, g), j)
     return total
 
 
 def einsum_tangent_operands_adjoint(h, g, subscripts, operands, k):
     """Adjoint of einsum_tangent(g, subscripts, operands, k) with respect to the
     operands: operand j receives A_j(h) of the einsum with g in operand k's place."""
-    replaced = _replaced(operands, {k: g})
-    return _operand_entries(operands, lambda j: einsum_adjoint(h, subscripts, replaced, j), k)
+    replaced = _with_operand(operands, k, g)
+    return _operand_adjoints(h, subscripts, replaced, operands, k)
 
 
 def kron_adjoint(g, a, b, wrt):
@@ -274,9 +285,9 @@ def multi_dot_adjoint(g, arrays):
     mats = multi_dot_parts(arrays)
     grid = np.reshape(g, (mats[0].shape[0], mats[-1].shape[1]))
     pieces = []
-    for i, m in enumerate(mats):
+    for i in range(len(mats)):
         left = _chain(mats[:i], mats[0].shape[0])
-        right = _chain(mats[i + 1:], m.shape[1])
+        right = _chain(mats[i + 1:], mats[i].shape[1])
         pieces.append(np.reshape(mT(left) @ grid @ mT(right), np.shape(arrays[i])))
     return SequenceAdjoint(pieces)
 

@@ -39,12 +39,7 @@ from adcompiler.rules import registry
 # (adcompiler differentiates its runtime helpers' source when they have no rule;
 # see passes/activity.py): a second derivative through them fails. This list
 # may only shrink (a test checks each entry really fails to compile).
-PENDING = {
-    # Build a SequenceAdjoint, or pass a lambda.
-    "multi_dot_adjoint",
-    "einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
-    "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint",
-}
+PENDING: set = set()
 
 
 def referenced_helpers() -> dict:
@@ -491,12 +486,14 @@ def _source_samples():
     samples["solve_triangular_tangent"] = (lambda r: triangular(r, True), (0, 1, 3))
     for name in ("einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
                  "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint"):
-        # h or t: the derivative carried in operand k's place (k = 0) or in the others.
+        # h: the adjoint of the helper's result (shaped like einsum_adjoint's,
+        # operand k's, or einsum_tangent's, the einsum's result); t: the operands'
+        # tangents, operand k's (k = 0) among them, which the helper must ignore.
         first = name.endswith("_adjoint") and name.startswith("einsum_tangent")
         samples[name] = (
             lambda r, first=first, name=name: [
                 (n(r, 2, 4) if first else n(r, 2, 3)) if name.endswith("_adjoint")
-                else (None, n(r, 3, 4)),
+                else (n(r, 2, 3), n(r, 3, 4)),
                 n(r, 2, 4) if name.startswith("einsum_adjoint") else n(r, 2, 3),
                 "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
             (0, 1, 3))

@@ -228,6 +228,13 @@ RULES = [
                 tangent={"adjoint": "softmax_adjoint(g, s, axis)",
                          "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
                               "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
+    # The sequence derivative the einsum and multi_dot helpers return (adding
+    # entry by entry): to a derivative, a tuple of its entries.
+    linear_rule(ra.SequenceAdjoint, "iterable",
+                adjoint={"iterable": "items_adjoint(g, iterable)"},
+                tangent={"iterable": "tuple(g)"}),
+    # Whether an operand's derivative is a zero (None, a plain 0): a flag.
+    *nondifferentiable(rl.is_zero_entry),
     # Raises: a derivative that has no exact formula is refused when it runs.
     *nondifferentiable(rst.no_derivative),
     # np.select's adjoint is a sequence (ListAdjoint), which is not differentiated
