@@ -19,7 +19,7 @@ import types
 
 import numpy as np
 
-from . import codegen, compose, derivatives, forward_backend, methods, partials, store
+from . import codegen, compose, forward_backend, methods, partials, reverse_backend, store
 from . import auxiliary
 from . import custom
 from . import finite_checks
@@ -202,7 +202,7 @@ def _compiled(function, kind: str, wrt, verbose: bool, memory: int | None = None
         if kind in ("jvp", "tangent"):
             generated = forward_backend.build_jvp(function, positions, kind == "tangent")
         else:
-            generated = derivatives.build(function, kind, positions, as_tuple, memory=memory)
+            generated = reverse_backend.build(function, kind, positions, as_tuple, memory=memory)
     compiled = generated.function
     compiled.__adcompiler__ = generated
     # What Python names in its own errors (a missing argument): the derivative
@@ -500,7 +500,7 @@ def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):
     positions, as_tuple = _positions(function, wrt)
     with COMPILE_LOCK:
         try:
-            split = derivatives.split_derivative(auxiliary.loss_and_constant_aux(function),
+            split = reverse_backend.split_derivative(auxiliary.loss_and_constant_aux(function),
                                                  positions, None)
         except AdError as err:
             _point_at_user_code(err)
@@ -639,7 +639,7 @@ def register_rule(rule):
     # (or raised for it): compile afresh from now on.
     with COMPILE_LOCK:
         store.clear(_CACHE)
-        derivatives.clear_cache()
+        reverse_backend.clear_cache()
         forward_backend.clear_cache()
     return rule
 

@@ -3,7 +3,7 @@
 
 One primal sweep computes both: the derivative is the split primal/adjoint
 pair that differentiated code uses for a user function it calls
-(derivatives.split_derivative). The primal returns `(loss, aux)`, and the
+(reverse_backend.split_derivative). The primal returns `(loss, aux)`, and the
 adjoint is seeded with 1 for `loss` (the user's seed, for a vjp) and zeros
 for `aux`, so nothing flows back from `aux`:
 
@@ -121,7 +121,7 @@ class AuxDerivative:
         self._kind = kind
         self._positions, self._as_tuple = positions, as_tuple
         self._bind, self._where = bind, where
-        from .derivatives import GeneratedDerivative
+        from .reverse_backend import GeneratedDerivative
         self.__adcompiler__ = GeneratedDerivative(self, kind, positions, split.sources[0],
                                                   split.sources[1:])
         self.__name__ = self.__qualname__ = f"{_KIND_NAMES[kind]} of {where}, with aux"

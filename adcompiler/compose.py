@@ -22,7 +22,7 @@ import types
 
 from . import nodes
 from .codegen import compile_function
-from .derivatives import GeneratedDerivative, packed_arguments
+from .reverse_backend import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
 from .runtime import ones_like

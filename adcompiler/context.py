@@ -83,7 +83,7 @@ class Context:
     callees: dict = field(default_factory=dict)
     jvp_callees: dict = field(default_factory=dict)
     # The back end compiling this function, which compiles the functions it calls
-    # (derivatives.SPLIT_CALLEES, forward_backend.JVP_CALLEES): handed in, so that
+    # (reverse_backend.SPLIT_CALLEES, forward_backend.JVP_CALLEES): handed in, so that
     # this module, which every pass imports, imports no back end.
     callee_compiler: object = None
     # id of a Python function a rule's template calls (custom.py) -> its name

@@ -24,7 +24,7 @@ import types
 import gast
 
 from . import nodes, store
-from .derivatives import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
+from .reverse_backend import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
     argument_defaults, elementwise_variants, packed_arguments, trailing_arguments
 from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code

@@ -1,7 +1,7 @@
 """The numba back end: `grad(f, backend="numba")` compiles the generated
 derivative to machine code with numba's `njit`.
 
-It is not a second differentiator. derivatives.py generates the Python
+It is not a second differentiator. reverse_backend.py generates the Python
 derivative as usual (the variant for Python numbers when f is elementwise,
 the general one otherwise, and the primal/adjoint pairs of the user functions
 f calls); this module rewrites that code where numba needs something else,
@@ -58,7 +58,7 @@ import weakref
 import gast
 import numpy as np
 
-from . import derivatives, nodes, runtime
+from . import nodes, reverse_backend, runtime
 from .errors import NumbaBackendError
 from .numba_stacks import StackRewrite, element_kinds, is_generated
 from .printer import to_source
@@ -91,12 +91,12 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
     is used from then on if it gives the first call's result bit for bit."""
     numba = numba_or_error()
     from . import numba_runtime
-    python = derivatives.build(function, kind, wrt, as_tuple)
+    python = reverse_backend.build(function, kind, wrt, as_tuple)
     variants = _variants(python.function)
     generic = _Translation(numba, numba_runtime)
     names = [(test, generic.function(variant, "top")) for test, variant in variants]
     generic.finish(python.function.__name__)
-    shown = derivatives.GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
+    shown = reverse_backend.GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
 
     def specialise(index: int, args: tuple, expected):
         # Python numbers only: the wrapper then takes the typed code exactly

@@ -6,7 +6,7 @@
            -> aliasing -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
-mode-specific back ends live in derivatives.py. `dump(fn, stage)` shows any
+mode-specific back ends live in reverse_backend.py and forward_backend.py. `dump(fn, stage)` shows any
 stage's output as Python source, which is what the golden tests compare.
 """
 

@@ -5,7 +5,7 @@ in the rule tables, instantiates the rule's templates with the statement's
 own names, and accumulates each contribution into the operand's adjoint under
 the zero-tracking discipline (first contribution assigns, later ones add).
 Calls to the user's own functions get derivative code of their own
-(`derivatives.py`), called here as `helper_adjoint(_stack, dy)`.
+(`reverse_backend.py`), called here as `helper_adjoint(_stack, dy)`.
 
     y = x * w      ->    dx = unbroadcast(dy * w, x)       (x's first contribution)
                          dw = dw + unbroadcast(dy * x, w)  (w had one already)

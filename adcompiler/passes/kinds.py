@@ -7,7 +7,7 @@ elementwise (Python operators other than `@`, pointwise rules such as
 `range`, and calls to user functions). Called with Python numbers, such a
 program computes Python numbers only, so its adjoint needs no broadcasting
 (`unbroadcast`), no zero arrays (`zeros_like` is `0.0`), and no saved values
-kept only for their shape. derivatives.py then compiles a variant for Python
+kept only for their shape. reverse_backend.py then compiles a variant for Python
 numbers beside the general one.
 
     def f(x, y):                  elementwise: True

@@ -2,7 +2,7 @@
 
 Input: a normalised FunctionDef (anf.py) with its `Activity`. Output: a
 `ReverseCode`, the two statement lists of the derivative and what they need
-(the stack, variables to pre-bind), which `derivatives.py` assembles into
+(the stack, variables to pre-bind), which `reverse_backend.py` assembles into
 functions. The protocol between the sweeps is the one a reader sees:
 
     primal sweep                       adjoint sweep (reverse order)

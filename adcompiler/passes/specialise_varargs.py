@@ -15,7 +15,7 @@ through the tuple as through any other tuple of differentiated values.
             ...                          for a in arrays:
                                              ...
 
-derivatives.py and forward_backend.py compile one derivative per (function,
+reverse_backend.py and forward_backend.py compile one derivative per (function,
 differentiated positions, arity). A call that passes only values without a
 derivative to `*args` needs none of this: the function keeps its `*args`, a
 tuple that carries no derivative, whatever its length.
