@@ -262,32 +262,30 @@ def kron_adjoint(g, a, b, wrt):
     return grad.reshape(b.shape)
 
 
-def multi_dot_parts(arrays):
-    """The arrays of np.linalg.multi_dot as matrices (a 1-d first one a row, a
-    1-d last one a column)."""
-    mats = [np.asarray(a) for a in arrays]
-    if mats[0].ndim == 1:
-        mats[0] = mats[0][None, :]
-    if mats[-1].ndim == 1:
-        mats[-1] = mats[-1][:, None]
-    return mats
-
-
-def _chain(mats, n_rows):
-    out = np.eye(n_rows)
-    for m in mats:
-        out = out @ m
-    return out
-
-
 def multi_dot_adjoint(g, arrays):
-    """Adjoint of np.linalg.multi_dot: for each factor, (left)ᵀ g (right)ᵀ."""
-    mats = multi_dot_parts(arrays)
-    grid = np.reshape(g, (mats[0].shape[0], mats[-1].shape[1]))
+    """Adjoint of np.linalg.multi_dot: for each factor, (left)ᵀ g (right)ᵀ, with
+    a 1-d first array a row and a 1-d last one a column. One function with index
+    loops, calling no helper that loops: differentiated from its source, its
+    derivative is differentiated again (third derivatives)."""
+    count = len(arrays)
+    mats = []
+    for i in range(count):
+        m = np.asarray(arrays[i])
+        if i == 0 and np.ndim(m) == 1:
+            m = m[None, :]
+        if i == count - 1 and np.ndim(m) == 1:
+            m = m[:, None]
+        mats.append(m)
+    rows = np.shape(mats[0])[0]
+    grid = np.reshape(g, (rows, np.shape(mats[count - 1])[1]))
     pieces = []
-    for i in range(len(mats)):
-        left = _chain(mats[:i], mats[0].shape[0])
-        right = _chain(mats[i + 1:], mats[i].shape[1])
+    for i in range(count):
+        left = np.eye(rows)
+        for j in range(i):
+            left = left @ mats[j]
+        right = np.eye(np.shape(mats[i])[1])
+        for j in range(i + 1, count):
+            right = right @ mats[j]
         pieces.append(np.reshape(mT(left) @ grid @ mT(right), np.shape(arrays[i])))
     return SequenceAdjoint(pieces)
 
