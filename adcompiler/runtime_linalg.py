@@ -180,33 +180,11 @@ def is_zero_entry(tangent) -> bool:
     return tangent is None or (isinstance(tangent, (int, float)) and tangent == 0)
 
 
-def _with_operand(operands, position, value):
-    """The operands without their None padding, `value` in `position`. A plain
-    list built in a loop: generated code differentiates this from its source
-    (derivatives of derivatives)."""
-    replaced = []
-    for j in range(len(operands)):
-        if j == position:
-            replaced.append(value)
-        elif operands[j] is not None:
-            replaced.append(operands[j])
-    return replaced
-
-
-def _operand_adjoints(adjoint, subscripts, replaced, operands, skip):
-    """A sequence derivative of the operands tuple: the adjoint of the einsum of
-    `replaced` for each operand but `skip` (zeros there: the caller adds each
-    entry to the adjoint of the variable passed there), None for the padding."""
-    entries = []
-    for j in range(len(operands)):
-        if operands[j] is None:
-            entries.append(None)
-        elif j == skip:
-            entries.append(np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])))
-        else:
-            entries.append(einsum_adjoint(adjoint, subscripts, replaced, j))
-    return SequenceAdjoint(entries)
-
+# The four helpers below are the einsum rule's own derivatives (helper_rules.py
+# differentiates einsum_adjoint and einsum_tangent with them), themselves
+# differentiated from their source. Each builds its operand lists with its own
+# index loops and appends: the derivative of a helper that calls a looping
+# helper is not differentiated again, and every order must be.
 
 def einsum_adjoint_operands_tangent(t, g, subscripts, operands, k):
     """Tangent of einsum_adjoint(g, subscripts, operands, k) along the operands'
@@ -214,36 +192,75 @@ def einsum_adjoint_operands_tangent(t, g, subscripts, operands, k):
     total = np.zeros(np.shape(operands[k]), dtype=float_dtype(g, *_einsum_operands(operands)))
     for j in range(len(operands)):
         if j != k and operands[j] is not None and not is_zero_entry(entry(t, j)):
-            total = total + einsum_adjoint(g, subscripts,
-                                           _with_operand(operands, j, entry(t, j)), k)
+            # The operands (without their None padding), t_j in operand j's place.
+            replaced = []
+            for i in range(len(operands)):
+                if i == j:
+                    replaced.append(entry(t, j))
+                elif operands[i] is not None:
+                    replaced.append(operands[i])
+            total = total + einsum_adjoint(g, subscripts, replaced, k)
     return total
 
 
 def einsum_adjoint_operands_adjoint(h, g, subscripts, operands, k):
     """Adjoint of einsum_adjoint(g, subscripts, operands, k) with respect to the
     operands: <h, A_k(g, ops)> is the einsum with h in operand k's place, so
-    operand j receives that einsum's adjoint A_j."""
-    replaced = _with_operand(operands, k, h)
-    return _operand_adjoints(g, subscripts, replaced, operands, k)
+    operand j receives that einsum's adjoint A_j (zeros for operand k: the
+    caller adds each entry to the adjoint of the variable passed there; None for
+    the padding)."""
+    replaced = []
+    for i in range(len(operands)):
+        if i == k:
+            replaced.append(h)
+        elif operands[i] is not None:
+            replaced.append(operands[i])
+    entries = []
+    for j in range(len(operands)):
+        if operands[j] is None:
+            entries.append(None)
+        elif j == k:
+            entries.append(np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])))
+        else:
+            entries.append(einsum_adjoint(g, subscripts, replaced, j))
+    return SequenceAdjoint(entries)
 
 
 def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
     """Tangent of einsum_tangent(g, subscripts, operands, k) along the operands'
     tangents `t`: the einsum with g in operand k's place and t_j in operand j's."""
+    replaced = []
+    for i in range(len(operands)):
+        if i == k:
+            replaced.append(g)
+        elif operands[i] is not None:
+            replaced.append(operands[i])
     total = 0.0
     for j in range(len(operands)):
         if j != k and operands[j] is not None and not is_zero_entry(entry(t, j)):
-            # The einsum with g in operand k's place and the tangent in j's.
-            total = total + einsum_tangent(entry(t, j), subscripts,
-                                           _with_operand(operands, k, g), j)
+            total = total + einsum_tangent(entry(t, j), subscripts, replaced, j)
     return total
 
 
 def einsum_tangent_operands_adjoint(h, g, subscripts, operands, k):
     """Adjoint of einsum_tangent(g, subscripts, operands, k) with respect to the
-    operands: operand j receives A_j(h) of the einsum with g in operand k's place."""
-    replaced = _with_operand(operands, k, g)
-    return _operand_adjoints(h, subscripts, replaced, operands, k)
+    operands: operand j receives A_j(h) of the einsum with g in operand k's
+    place (zeros for operand k, None for the padding)."""
+    replaced = []
+    for i in range(len(operands)):
+        if i == k:
+            replaced.append(g)
+        elif operands[i] is not None:
+            replaced.append(operands[i])
+    entries = []
+    for j in range(len(operands)):
+        if operands[j] is None:
+            entries.append(None)
+        elif j == k:
+            entries.append(np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])))
+        else:
+            entries.append(einsum_adjoint(h, subscripts, replaced, j))
+    return SequenceAdjoint(entries)
 
 
 def kron_adjoint(g, a, b, wrt):

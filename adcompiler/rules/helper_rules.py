@@ -228,11 +228,12 @@ RULES = [
                 tangent={"adjoint": "softmax_adjoint(g, s, axis)",
                          "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
                               "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
-    # The sequence derivative the einsum and multi_dot helpers return (adding
-    # entry by entry): to a derivative, a tuple of its entries.
+    # The sequence derivative the einsum and multi_dot helpers return: linear,
+    # its derivatives are its entries' in the form of `iterable` (a list's
+    # adjoint for a list, which generated code pops), adding entry by entry.
     linear_rule(ra.SequenceAdjoint, "iterable",
                 adjoint={"iterable": "items_adjoint(g, iterable)"},
-                tangent={"iterable": "tuple(g)"}),
+                tangent={"iterable": "items_adjoint(g, iterable)"}),
     # Whether an operand's derivative is a zero (None, a plain 0): a flag.
     *nondifferentiable(rl.is_zero_entry),
     # Raises: a derivative that has no exact formula is refused when it runs.
