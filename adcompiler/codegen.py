@@ -57,7 +57,7 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     body = lines[start:-1] if lines[-1].strip().startswith("return ") else lines[start:]
     shown = "".join(f"# {line}\n" for line in header.splitlines()) + textwrap.dedent(
         "".join(body)).strip("\n") + "\n"
-    filename = _register(label, text)
+    filename = _register(label, text, source)
     try:
         printed = ast.parse(text, filename)
         if source is not None and _registered[filename][2] is None:
@@ -77,13 +77,15 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
 
 
 # filename -> [the lines registered in linecache, number of live functions
-# compiled from them, {line: (file, line) it was generated for} or None].
-# Two compilations of the same text (a cache cleared, a
-# helper redefined and back) share one entry.
+# compiled from them, {line: (file, line) it was generated for} or None, the
+# (file, line) of the function it was generated from]. Two compilations of the
+# same text from the same place (a cache cleared, a helper redefined and back)
+# share one entry; the same text generated from another file's function of the
+# same name does not, or its lines would map to that file.
 _registered: dict = {}
 
 
-def _register(label: str, text: str) -> str:
+def _register(label: str, text: str, source: tuple | None = None) -> str:
     """Register `text` in linecache as `<adcompiler: label>`, numbered when a
     live function has another text under that name (the same function
     differentiated with respect to other arguments); returns the file name,
@@ -94,9 +96,9 @@ def _register(label: str, text: str) -> str:
         filename = f"<adcompiler: {label}>" if number == 1 else f"<adcompiler: {label} #{number}>"
         entry = _registered.get(filename)
         if entry is None:
-            entry = _registered[filename] = [lines, 0, None]
+            entry = _registered[filename] = [lines, 0, None, source]
             break
-        if entry[0] == lines:
+        if entry[0] == lines and entry[3] == source:
             break
         number += 1
     entry[1] += 1

@@ -77,8 +77,8 @@ def sets_an_attribute(x):
     return np.sum(y)
 
 
-def calls_fft(x):
-    y = np.fft.fft(x)
+def calls_tensorinv(x):
+    y = np.linalg.tensorinv(np.reshape(x, (2, 2)))
     return np.sum(np.abs(y))
 
 

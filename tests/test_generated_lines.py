@@ -64,9 +64,11 @@ def test_every_order_maps_back_to_the_users_line():
 
 
 def _files(derivative) -> list:
-    """The generated files behind a derivative of `damped`: its own, its
-    variants' and their callees' (all named after it)."""
-    return [name for name in codegen._registered if "damped" in name]
+    """The generated files behind a derivative of this file's `damped`: its
+    own, its variants' and their callees' (all named after it; another test
+    file's `damped` maps to that file)."""
+    return [name for name in codegen._registered if "damped" in name
+            and codegen.user_line(name, 0)[0] == damped.__code__.co_filename]
 
 
 def test_an_error_in_generated_code_is_reported_at_the_users_line():
@@ -90,3 +92,24 @@ def test_an_error_in_the_users_own_code_is_left_as_it_is():
     before = str(error)
     api._point_at_user_code(error)
     assert error.location == location and str(error) == before
+
+
+def test_the_same_generated_text_from_two_files_maps_to_each_ones_own_lines(tmp_path,
+                                                                            monkeypatch):
+    # Two modules define the same function: the generated text is the same, and
+    # each derivative's lines still map to its own file.
+    source = "import numpy as np\n\n\ndef twin(x):\n    return np.sum(np.sin(x) * x)\n"
+    for name in ("first_twin_module", "second_twin_module"):
+        (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import first_twin_module
+    import second_twin_module
+    derivatives = [ad.grad(module.twin) for module in (first_twin_module,
+                                                        second_twin_module)]
+    for module, derivative in zip((first_twin_module, second_twin_module), derivatives):
+        derivative(np.array([0.3, 0.4]))
+        files = [name for name in codegen._registered if "twin" in name and
+                 codegen.user_line(name, 0)[0] == module.__file__]
+        assert len(files) == 1, files
+        place = generated_lines(files[0], "np.sin(")[0]
+        assert codegen.user_line(*place) == (module.__file__, 5)
