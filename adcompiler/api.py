@@ -1019,14 +1019,15 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         product = _titled(compose.hvp(function, inner, params, star, len(positions)),
                           "Hessian-vector product", function)
         check = _check_tangents(function, positions, "vector")
+        from .runtime import reject_complex, real_values
+        # Named once: the check runs on every call, and naming walks the file path.
+        where = f"the hvp of {_where(function)}"
 
         def real_check(primals, vectors):
             # Second derivatives of complex functions are not checked yet.
-            from .runtime import reject_complex, real_values
             check(primals, vectors)
             for position, vector in zip(positions, vectors):
-                reject_complex(primals[position], "an argument", f"the hvp of {_where(function)}")
-                real_values("a vector", f"the hvp of {_where(function)}", primals[position],
-                            vector)
+                reject_complex(primals[position], "an argument", where)
+                real_values("a vector", where, primals[position], vector)
         return _Convention(product, function, "hvp", real_check)
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)

@@ -78,6 +78,8 @@ HVP_WRT: dict[Callable, int] = {
     bg.nll: 0,           # w
     bg.mlp_loss: 2,      # W2
     bg.rnn_loss: 1,      # Wh
+    bg.rk4: 1,           # k
+    bg.softmax_vjp: 0,   # x
 }
 
 # Environment variables that set the BLAS / OpenMP thread counts, echoed in the header.
