@@ -259,6 +259,44 @@ def test_a_global_counter_counts_as_python_does():
     assert CALLS == before + 2 * 3
 
 
+SCALE = 1.0
+
+
+def double_the_scale():
+    global SCALE
+    SCALE = SCALE * 2.0
+    return 0.0
+
+
+def reads_a_global_a_helper_changes(x):
+    total = 0.0
+    for i in range(3):
+        offset = double_the_scale()
+        total = total + np.sum(x * SCALE) + offset
+    return total
+
+
+def test_a_global_a_helper_changes_is_read_where_python_reads_it():
+    # The function does not declare SCALE global; the helper it calls changes
+    # it. Taken for a constant, the read was hoisted out of the loop: value
+    # and derivatives silently used one scale for all three iterations.
+    global SCALE
+    SCALE = 1.0
+    expected = reads_a_global_a_helper_changes(X)
+    SCALE = 1.0
+    value, gradient = ad.value_and_grad(reads_a_global_a_helper_changes)(X)
+    assert SCALE == 8.0
+    np.testing.assert_allclose(value, expected)
+    xt = torch.tensor(X, requires_grad=True)
+    total = sum(torch.sum(xt * scale) for scale in (2.0, 4.0, 8.0))
+    (want,) = torch.autograd.grad(total, xt)
+    np.testing.assert_allclose(gradient, want.numpy())
+    SCALE = 1.0
+    direction = np.ones_like(X)
+    _, tangent = ad.jvp(reads_a_global_a_helper_changes)((X,), (direction,))
+    np.testing.assert_allclose(tangent, np.sum(want.numpy() * direction))
+
+
 def test_a_differentiated_value_written_to_a_global_is_refused():
     with pytest.raises(ad.NoDerivativeRuleError, match="effect") as info:
         ad.grad(stores_its_input)(X)

@@ -17,6 +17,8 @@ values carry no derivative: a write of a differentiated value is a call made
 for its effect that receives a derivative, which the compiler refuses
 (activity.py), as it refuses a differentiated value read back from a global.
 `module_globals` (a name in `parsed.bound`) is the function's own globals.
+A global the function only reads is read the same way when a function of its
+module assigns it (`global n` in a helper): the helper may run in between.
 
 Assignments the fence lets through are rewritten: `n = v`, `n op= v` and
 `n: t = v`. A declared name as a `for` target, in a tuple target or read by
@@ -24,6 +26,9 @@ a function defined inside is refused with what to write instead.
 """
 
 from __future__ import annotations
+
+import dis
+import types
 
 import gast
 
@@ -38,6 +43,7 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     declared = [name for stmt in tree.body if isinstance(stmt, gast.Global)
                 for name in stmt.names]
     _refuse_element_writes_into_free_names(parsed, set(declared))
+    declared = set(declared) | _changed_by_the_modules_functions(parsed)
     if not declared:
         return parsed
     tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
@@ -50,6 +56,41 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
         parsed.bound[aliases[name]] = parsed.globals if function is None else function
     _Rewrite(parsed, set(declared), aliases).visit(tree)
     return parsed
+
+
+def _changed_by_the_modules_functions(parsed: ParsedFunction) -> set:
+    """Module globals this function reads that a function of its module assigns
+    (`global n; n = ...` in a helper): read where Python reads them, like the
+    names it declares itself, since a helper called in between may change them.
+    Taken for constants, such a read would be moved or kept across the call."""
+    tree = parsed.tree
+    local = {n.id for n in gast.walk(tree)
+             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    read = {n.id for n in gast.walk(tree)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    candidates = {name for name in read - local - set(parsed.closure)
+                  if name in parsed.globals}
+    if not candidates:
+        return set()
+    return candidates & _assigned_globals(parsed.globals)
+
+
+def _assigned_globals(module: dict) -> set:
+    """Names that a function (or method) defined in the module `module` assigns
+    or deletes as globals."""
+    codes = []
+    for value in list(module.values()):
+        functions = [value] if isinstance(value, types.FunctionType) else \
+            [v for v in vars(value).values() if isinstance(v, types.FunctionType)] \
+            if isinstance(value, type) else []
+        codes += [f.__code__ for f in functions if f.__globals__ is module]
+    names: set = set()
+    while codes:
+        code = codes.pop()
+        names |= {ins.argval for ins in dis.get_instructions(code)
+                  if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")}
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return names
 
 
 class _Rewrite(gast.NodeTransformer):
