@@ -297,6 +297,57 @@ def test_a_global_a_helper_changes_is_read_where_python_reads_it():
     np.testing.assert_allclose(tangent, np.sum(want.numpy() * direction))
 
 
+WEIGHTS = np.ones(3)
+
+
+def grow_the_weights_in_place():
+    np.multiply(WEIGHTS, 2.0, out=WEIGHTS)
+    return 0.0
+
+
+def reads_weights_a_helper_grows(x):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(x * WEIGHTS) + grow_the_weights_in_place()
+    return total
+
+
+TICKS = 0
+
+
+def tick():
+    global TICKS
+    TICKS += 1
+    return 0.0
+
+
+def reads_a_counter_a_helper_ticks(x):
+    total = 0.0
+    for i in range(3):
+        offset = tick()
+        total = total + np.sum(x * TICKS) + offset
+    return total
+
+
+def test_a_module_array_a_helper_changes_in_place_is_refused_with_the_fix():
+    # Read once and kept for the adjoint, the array's later values would be
+    # lost: refused when compiling, naming the helper's line.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="changes 'WEIGHTS', a module-level "
+                       "object this function reads, in place") as info:
+        ad.grad(reads_weights_a_helper_grows)(X)
+    assert "grow_the_weights_in_place(WEIGHTS" in str(info.value)
+
+
+def test_a_module_counter_a_helper_increments_is_read_after_each_call():
+    global TICKS
+    TICKS = 0
+    expected = reads_a_counter_a_helper_ticks(X)
+    TICKS = 0
+    value, gradient = ad.value_and_grad(reads_a_counter_a_helper_ticks)(X)
+    np.testing.assert_allclose(value, expected)
+    np.testing.assert_allclose(gradient, np.full_like(X, 1.0 + 2.0 + 3.0))
+
+
 def test_a_differentiated_value_written_to_a_global_is_refused():
     with pytest.raises(ad.NoDerivativeRuleError, match="effect") as info:
         ad.grad(stores_its_input)(X)

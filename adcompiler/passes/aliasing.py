@@ -314,17 +314,35 @@ def helper_effects(function, seen=None) -> dict:
     """{parameter position: (kind, operator, line)} for the parameters a user
     function may change in place (effects.WRITE / IN_PLACE_OPERATOR), found in
     its source; {} when the source cannot be read (compiling it fails later)."""
+    return _helper_writes(function, seen)[0]
+
+
+def helper_global_writes(function) -> dict:
+    """{name: line} for the module-level (or enclosing) objects a user function,
+    or a helper of its module it calls, changes in place (`W[0] = v`,
+    `np.multiply(W, 2, out=W)`, `LOG.append(v)`)."""
+    return _helper_writes(function, None)[1]
+
+
+def _helper_writes(function, seen) -> tuple[dict, dict]:
     seen = set() if seen is None else seen
     if function in seen:
-        return {}
+        return {}, {}
     seen.add(function)
     try:
         parsed = parse_function(function)
     except SourceUnavailableError:
-        return {}
+        return {}, {}
     tree = parsed.tree
     params = [a.id for a in tree.args.args]
     roots = {p: p for p in params}
+    # Free names (module globals, closure cells) are roots too, marked as such.
+    local = {n.id for n in gast.walk(tree)
+             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and node.id not in local and (
+                node.id in parsed.globals or node.id in parsed.closure):
+            roots.setdefault(node.id, ("free", node.id))
 
     def root(expr):
         while True:
@@ -366,10 +384,17 @@ def helper_effects(function, seen=None) -> dict:
                 changed |= bind(node.target, node.iter)
 
     found: dict = {}
+    free: dict = {}
 
     def note(expr, kind, op, node):
         name = root(expr)
-        if name is not None and params.index(name) not in found:
+        if isinstance(name, tuple):
+            _, value = parsed.lookup(name[1])
+            # `n += 1` of a global number binds a new number: read_global sees it.
+            if not (kind == effects.IN_PLACE_OPERATOR and
+                    isinstance(value, (int, float, complex, str, bytes, tuple))):
+                free.setdefault(name[1], parsed.location(node))
+        elif name is not None and params.index(name) not in found:
             found[params.index(name)] = (kind, op, parsed.location(node))
 
     for node in gast.walk(tree):
@@ -384,11 +409,11 @@ def helper_effects(function, seen=None) -> dict:
                 if isinstance(target, (gast.Subscript, gast.Attribute)):
                     note(target, effects.WRITE, None, node)
         elif isinstance(node, gast.Call):
-            _note_call_effects(parsed, node, note, root, seen)
-    return found
+            _note_call_effects(parsed, node, note, root, seen, free)
+    return found, free
 
 
-def _note_call_effects(parsed, call, note, root, seen) -> None:
+def _note_call_effects(parsed, call, note, root, seen, free) -> None:
     func = call.func
     resolved = _resolved(parsed, func)
     if any(k.arg == "out" for k in call.keywords):
@@ -407,9 +432,13 @@ def _note_call_effects(parsed, call, note, root, seen) -> None:
                       or (effects._hashable(resolved) and resolved in effects.OPAQUE_FUNCTIONS)):
         note(call.args[0], effects.WRITE, None, call)
     if is_user_function(resolved):
-        for position, (kind, op, _) in helper_effects(resolved, seen).items():
+        changed, changed_free = _helper_writes(resolved, seen)
+        for position, (kind, op, _) in changed.items():
             if position < len(call.args):
                 note(call.args[position], kind, op, call)
+        if getattr(resolved, "__globals__", None) is parsed.function.__globals__:
+            for name, line in changed_free.items():
+                free.setdefault(name, line)
 
 
 def _resolved(parsed, func):
@@ -801,6 +830,7 @@ class _Checker:
 
     def helper_call(self, stmt, call, target, before, after) -> list:
         function = primitive_of(call)
+        self.refuse_global_writes(stmt, function)
         changed = helper_effects(function)
         if not changed:
             return []
@@ -835,6 +865,28 @@ class _Checker:
                      f"('return {param}') and assign it: '{name} = "
                      f"{function.__name__}({name}, ...)'.")
         return guards
+
+
+    def refuse_global_writes(self, stmt, function) -> None:
+        """A helper changing in place a module-level object that this function
+        reads: the derivative takes what it reads of such objects for constants
+        (read once, kept for the adjoint), so the change would be lost."""
+        parsed = self.ctx.parsed
+        read = {n.id for n in gast.walk(parsed.tree)
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        for name, line in helper_global_writes(function).items():
+            found, value = parsed.lookup(name)
+            theirs = function.__globals__.get(name, _EMPTY) if hasattr(
+                function, "__globals__") else _EMPTY
+            if name in read and found and value is theirs:
+                raise UnsupportedSyntaxError(
+                    f"'{function.__name__}' changes '{name}', a module-level object this "
+                    f"function reads, in place ({line}); adcompiler takes the values of "
+                    "module-level objects for constants of the derivative",
+                    parsed.location(stmt),
+                    help=f"Instead: pass '{name}' to '{function.__name__}' as an argument "
+                    f"and have it return the new value ('{name} = "
+                    f"{function.__name__}({name}, ...)'), keeping it in a local variable.")
 
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
