@@ -165,6 +165,25 @@ def _free_objects(function) -> dict:
             zip(function.__code__.co_freevars, function.__closure__ or ())}
 
 
+class _ReadGlobalsByName(gast.NodeTransformer):
+    """`read_global(module_globals, 'n')` (passes/module_globals.py) back to the
+    name `n`: numba cannot call the helper, and the translation already checks
+    at every call that the globals it read are still bound to the same values
+    (a helper writing a global, write_global, has no numba version: refused)."""
+
+    def __init__(self, frees: dict):
+        from . import runtime_builtins
+        self.readers = {name for name, value in frees.items()
+                        if value is runtime_builtins.read_global}
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, gast.Name) and node.func.id in self.readers and \
+                len(node.args) == 2 and isinstance(node.args[1], gast.Constant):
+            return nodes.copy_location(nodes.name(node.args[1].value), node)
+        return node
+
+
 def _parse(function) -> gast.FunctionDef:
     """The generated function's tree, its comments (`# line 7: s = ...`) put
     back as comment statements (parsing drops them)."""
@@ -237,6 +256,7 @@ class _Translation:
         tree = _parse(generated)
         tree.name = name
         frees = _free_objects(generated)
+        _ReadGlobalsByName(frees).visit(tree)
         self._resolve_names(tree, generated, frees)
         layout = self.layouts.get(id(getattr(generated, "__adcompiler_primal__", None)))
         rewrite = StackRewrite(tree, role, frees, self, layout, kinds or {})
