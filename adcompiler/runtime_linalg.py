@@ -180,7 +180,7 @@ def is_zero_entry(tangent) -> bool:
     return tangent is None or (isinstance(tangent, (int, float)) and tangent == 0)
 
 
-# The four helpers below are the einsum rule's own derivatives (helper_rules.py
+# The three helpers below are the einsum rule's own derivatives (helper_rules.py
 # differentiates einsum_adjoint and einsum_tangent with them), themselves
 # differentiated from their source. Each builds its operand lists with its own
 # index loops and appends: the derivative of a helper that calls a looping
@@ -240,27 +240,6 @@ def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
         if j != k and operands[j] is not None and not is_zero_entry(entry(t, j)):
             total = total + einsum_tangent(entry(t, j), subscripts, replaced, j)
     return total
-
-
-def einsum_tangent_operands_adjoint(h, g, subscripts, operands, k):
-    """Adjoint of einsum_tangent(g, subscripts, operands, k) with respect to the
-    operands: operand j receives A_j(h) of the einsum with g in operand k's
-    place (zeros for operand k, None for the padding)."""
-    replaced = []
-    for i in range(len(operands)):
-        if i == k:
-            replaced.append(g)
-        elif operands[i] is not None:
-            replaced.append(operands[i])
-    entries = []
-    for j in range(len(operands)):
-        if operands[j] is None:
-            entries.append(None)
-        elif j == k:
-            entries.append(np.zeros(np.shape(operands[j]), dtype=float_dtype(operands[j])))
-        else:
-            entries.append(einsum_adjoint(h, subscripts, replaced, j))
-    return SequenceAdjoint(entries)
 
 
 def kron_adjoint(g, a, b, wrt):

@@ -485,15 +485,13 @@ def _source_samples():
     samples["solve_triangular_adjoint"] = (lambda r: triangular(r, False), (0, 1, 3))
     samples["solve_triangular_tangent"] = (lambda r: triangular(r, True), (0, 1, 3))
     for name in ("einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",
-                 "einsum_tangent_operands_tangent", "einsum_tangent_operands_adjoint"):
+                 "einsum_tangent_operands_tangent"):
         # h: the adjoint of the helper's result (shaped like einsum_adjoint's,
-        # operand k's, or einsum_tangent's, the einsum's result); t: the operands'
-        # tangents, operand k's (k = 0) among them, which the helper must ignore.
-        first = name.endswith("_adjoint") and name.startswith("einsum_tangent")
+        # operand k's); t: the operands' tangents, operand k's (k = 0) among
+        # them, which the helper must ignore.
         samples[name] = (
-            lambda r, first=first, name=name: [
-                (n(r, 2, 4) if first else n(r, 2, 3)) if name.endswith("_adjoint")
-                else (n(r, 2, 3), n(r, 3, 4)),
+            lambda r, name=name: [
+                n(r, 2, 3) if name.endswith("_adjoint") else (n(r, 2, 3), n(r, 3, 4)),
                 n(r, 2, 4) if name.startswith("einsum_adjoint") else n(r, 2, 3),
                 "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
             (0, 1, 3))

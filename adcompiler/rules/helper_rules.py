@@ -178,7 +178,9 @@ RULES = [
                                      "operands, k)"}),
     linear_rule(rl.einsum_tangent, "t, subscripts, operands, k",
                 adjoint={"t": "einsum_adjoint(g, subscripts, operands, k)",
-                         "operands": "einsum_tangent_operands_adjoint(g, t, subscripts, "
+                         # The adjoint of einsum_adjoint's operands, with the seed and
+                         # the value in operand k's place trading roles.
+                         "operands": "einsum_adjoint_operands_adjoint(t, g, subscripts, "
                                      "operands, k)"},
                 tangent={"t": "einsum_tangent(g, subscripts, operands, k)",
                          "operands": "einsum_tangent_operands_tangent(g, t, subscripts, "
