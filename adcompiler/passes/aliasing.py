@@ -871,10 +871,13 @@ class _Checker:
         """A helper changing in place a module-level object that this function
         reads: the derivative takes what it reads of such objects for constants
         (read once, kept for the adjoint), so the change would be lost."""
+        written = helper_global_writes(function)
+        if not written:
+            return  # the common case: no walk of this function's tree per call
         parsed = self.ctx.parsed
         read = {n.id for n in gast.walk(parsed.tree)
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-        for name, line in helper_global_writes(function).items():
+        for name, line in written.items():
             found, value = parsed.lookup(name)
             theirs = function.__globals__.get(name, _EMPTY) if hasattr(
                 function, "__globals__") else _EMPTY
