@@ -17,7 +17,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
 from .errors import CallConventionError, SharedMemoryError
 from .errors import MemoryBudgetError
 from .memory import memory_report
-from .rules.registry import linear_rule, nondifferentiable, pointwise
+from .rules.definition import linear_rule, nondifferentiable, pointwise
 from .modes import show
 from .custom import custom_gradient, stop_gradient
 from .errors import AdWarning, NonFiniteError

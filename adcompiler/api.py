@@ -28,7 +28,7 @@ from .errors import (AdError, CallConventionError, Location, NotAFunctionError, 
                      SourceUnavailableError, WrtError)
 from .source import display_path, readable_name
 from .rules import registry
-from .runtime_checkpoint import parse_memory
+from .runtime.checkpoint import parse_memory
 from .display import derivative_html
 from .passes.activity import is_user_function
 
@@ -776,7 +776,7 @@ def _forward_blocks(pushes, in_tree, in_leaves):
 def _basis(x):
     """Unit tangents for every entry of x, shaped like x (real: the forms
     built from them, Jacobians, Hessians, forward grad, take real values)."""
-    from .runtime import reject_complex
+    from .runtime.core import reject_complex
     reject_complex(x, "an argument or result", "a Jacobian, Hessian or forward-mode grad")
     if isinstance(x, (np.ndarray, np.generic)):
         eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind == "f" else float)
@@ -834,7 +834,7 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
 
 def _gradient_like(entries, x):
     """Entries of a gradient, in the order of _unit_trees(x), shaped like x."""
-    from .runtime import as_gradient
+    from .runtime.core import as_gradient
     leaves, at = [], 0
     for leaf in _leaves(x):
         size = int(np.size(leaf))
@@ -845,7 +845,7 @@ def _gradient_like(entries, x):
 
 
 def derivatives_zeros(x):
-    from .runtime import zeros_like
+    from .runtime.core import zeros_like
     return zeros_like(x)
 
 
@@ -1019,7 +1019,7 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         product = _titled(compose.hvp(function, inner, params, star, len(positions)),
                           "Hessian-vector product", function)
         check = _check_tangents(function, positions, "vector")
-        from .runtime import reject_complex, real_values
+        from .runtime.core import reject_complex, real_values
         # Named once: the check runs on every call, and naming walks the file path.
         where = f"the hvp of {_where(function)}"
 

@@ -24,7 +24,8 @@ import types
 
 import gast
 
-from . import runtime, store
+from . import store
+from .runtime import core as runtime_core
 from .errors import CallConventionError, NonScalarOutputError, WrtError
 
 # Marks the copy of f compiled for has_aux (see loss_and_constant_aux).
@@ -94,7 +95,7 @@ def _split_output(out, where: str):
 
 def aux_seed(loss_seed, aux):
     """The seed of the pair `(loss, aux)`: `loss_seed` for loss, zeros for aux."""
-    return runtime.SequenceAdjoint([loss_seed, runtime.zeros_like(aux)])
+    return runtime_core.SequenceAdjoint([loss_seed, runtime_core.zeros_like(aux)])
 
 
 _KIND_NAMES = {"grad": "gradient", "value_and_grad": "value and gradient",
@@ -134,13 +135,13 @@ class AuxDerivative:
         out = self._primal(stack, *args)
         loss, aux = _split_output(out, self._where)
         if loss_seed is None:
-            loss_seed = runtime.scalar_seed(loss, self._where)
+            loss_seed = runtime_core.scalar_seed(loss, self._where)
         else:
-            loss_seed = runtime.checked_seed(loss_seed, loss, self._where)
+            loss_seed = runtime_core.checked_seed(loss_seed, loss, self._where)
         adjoints = self._adjoint(stack, aux_seed(loss_seed, aux))
         if len(self._positions) == 1:
             adjoints = (adjoints,)
-        gradients = tuple(runtime.as_gradient(adjoint, args[p])
+        gradients = tuple(runtime_core.as_gradient(adjoint, args[p])
                           for adjoint, p in zip(adjoints, self._positions))
         gradient = gradients if self._as_tuple else gradients[0]
         return loss, aux, gradient

@@ -25,7 +25,7 @@ from .codegen import compile_function
 from .reverse_backend import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
-from .runtime import ones_like
+from .runtime.core import ones_like
 from .source import display_path, readable_name
 
 

@@ -25,7 +25,7 @@ import linecache
 import numpy as np
 
 from .errors import RuleDefinitionError
-from .rules import registry
+from .rules import definition
 
 
 def stop_gradient(x):
@@ -50,7 +50,7 @@ def stop_gradient(x):
     return x
 
 
-class CustomGradient(registry.HasOwnRule):
+class CustomGradient(definition.HasOwnRule):
     """A function with a derivative given in Python (see `custom_gradient`).
     Calling it calls the function; adcompiler differentiates a call to it
     with the functions given, never the function's body."""
@@ -107,7 +107,7 @@ class CustomGradient(registry.HasOwnRule):
         return f"<custom_gradient {self.__qualname__} ({given} in Python)>"
 
 
-def _rule(owner, function, vjp, jvp) -> registry.Rule:
+def _rule(owner, function, vjp, jvp) -> definition.Rule:
     """One `Rule` for a function of parameters p0, p1, ...: per parameter,
     its entry of `vjp(g, result, p0, p1, ...)` and the jvp with `g` in its
     slot of the tangents and zeros elsewhere."""
@@ -143,11 +143,11 @@ def _rule(owner, function, vjp, jvp) -> registry.Rule:
                               for j, other in enumerate(names))
             tangent[name] = f"jvp(({slots},), result, {listed})"
     helpers = {"vjp": vjp} if jvp is None else {"vjp": vjp, "jvp": jvp}
-    signature = registry._parse_signature(listed, where, label)
-    return registry.Rule(
+    signature = definition.parse_signature(listed, where, label)
+    return definition.Rule(
         owner, label, signature,
-        registry._parse_templates(adjoint, signature, where, label, "adjoint", helpers),
-        registry._parse_templates(tangent, signature, where, label, "tangent", helpers),
+        definition.parse_templates(adjoint, signature, where, label, "adjoint", helpers),
+        definition.parse_templates(tangent, signature, where, label, "tangent", helpers),
         defined_at=where, helpers=helpers)
 
 

@@ -31,7 +31,7 @@ import sys
 import numpy as np
 
 from . import codegen
-from .runtime_checkpoint import format_bytes, observe, stop_observing, value_bytes
+from .runtime.checkpoint import format_bytes, observe, stop_observing, value_bytes
 from .source import display_path
 
 # Arguments of runtime helpers from which the adjoint reads only a shape (and type).

@@ -23,7 +23,7 @@ and hands it to `numba.njit`:
   (`_t1, _state = rhs_primal(y, v, k)`), the caller keeps it like any
   recorded value, and hands it to the adjoint (`rhs_adjoint(_state, d_t1)`).
 * **Helpers.** The runtime helpers (`unbroadcast`, `as_gradient`, ...) are
-  replaced by their numba versions (numba_runtime.py), and `_range[::-1]` by
+  replaced by their numba versions (numba_kernels.py), and `_range[::-1]` by
   `reversed_range(_range)`.
 
 Numba compiles for the argument types of the first call (and again for new
@@ -90,10 +90,10 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
     second puts the numbers (and tuples of numbers) on typed array stacks, and
     is used from then on if it gives the first call's result bit for bit."""
     numba = numba_or_error()
-    from . import numba_runtime
+    from .runtime import numba_kernels
     python = reverse_backend.build(function, kind, wrt, as_tuple)
     variants = _variants(python.function)
-    generic = _Translation(numba, numba_runtime)
+    generic = _Translation(numba, numba_kernels)
     names = [(test, generic.function(variant, "top")) for test, variant in variants]
     generic.finish(python.function.__name__)
     shown = reverse_backend.GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
@@ -106,7 +106,7 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
         kinds = generic.stack_kinds(names[index][1])
         if not kinds:
             return None
-        typed = _Translation(numba, numba_runtime)
+        typed = _Translation(numba, numba_kernels)
         name = typed.function(variants[index][1], "top", kinds)
         typed.finish(f"{python.function.__name__} (typed stacks)", reuse=generic)
         sources.append(typed.filename)
@@ -172,7 +172,7 @@ class _ReadGlobalsByName(gast.NodeTransformer):
     (a helper writing a global, write_global, has no numba version: refused)."""
 
     def __init__(self, frees: dict):
-        from . import runtime_builtins
+        from .runtime import python_builtins as runtime_builtins
         self.readers = {name for name, value in frees.items()
                         if value is runtime_builtins.read_global}
 
@@ -219,19 +219,19 @@ class _Translation:
     """The numba text of one derivative and of every generated function it
     calls, translated once each, in one namespace."""
 
-    def __init__(self, numba, numba_runtime):
-        self.numba, self.runtime = numba, numba_runtime
+    def __init__(self, numba, numba_kernels):
+        self.numba, self.runtime = numba, numba_kernels
         self.translated: dict = {}      # id(generated function) -> its numba name
         self.layouts: dict = {}         # id(primal) -> [(label, once)]: the state it returns
         self.texts: list = []           # (numba name, source text)
         self.lists: dict = {}           # top function's name -> {its list stack: label}
-        self.namespace: dict = {name: getattr(numba_runtime, name) for name in (
+        self.namespace: dict = {name: getattr(numba_kernels, name) for name in (
             "reversed_range", "range_item", "float_stack", "int_stack", "grown_stack")}
         self.user_globals: dict = {}    # global name -> object read, to check for rebinding
         self.module_globals = None
-        self.helpers = {getattr(runtime, name): helper
-                        for name, helper in numba_runtime.HELPERS.items()
-                        if hasattr(runtime, name)}
+        self.helpers = {runtime.GENERATED_CODE_HELPERS[name]: helper
+                        for name, helper in numba_kernels.HELPERS.items()
+                        if name in runtime.GENERATED_CODE_HELPERS}
 
     # -- one generated function --------------------------------------------
     def function(self, generated, role: str, kinds: dict | None = None) -> str:

@@ -43,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import adcompiler as ad  # noqa: E402
-from adcompiler import runtime_checkpoint  # noqa: E402
+from adcompiler.runtime import checkpoint as runtime_checkpoint  # noqa: E402
 
 
 def relax(x, steps):

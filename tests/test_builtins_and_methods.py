@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import adcompiler as ad
-from adcompiler import runtime_builtins
+from adcompiler.runtime import python_builtins as runtime_builtins
 from program_checks import check_gradient, check_jvp
 
 X = np.array([0.3, -1.2, 0.7, 1.9])

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import adcompiler as ad
-from adcompiler import runtime_checkpoint
-from adcompiler.runtime_checkpoint import LoopCheckpoints, parse_memory
+from adcompiler.runtime import checkpoint as runtime_checkpoint
+from adcompiler.runtime.checkpoint import LoopCheckpoints, parse_memory
 from oracles import assert_close, torch_gradients
 from programs import PROGRAMS
 

@@ -32,8 +32,9 @@ import torch
 import adcompiler as ad
 import extra_helper_samples
 from adcompiler import runtime
+from adcompiler.runtime import core as runtime_core
 from adcompiler.passes.activity import is_user_function
-from adcompiler.rules import registry
+from adcompiler.rules import definition, registry
 
 # Helpers with neither a hand-written rule nor a derivative from their source
 # (adcompiler differentiates its runtime helpers' source when they have no rule;
@@ -80,7 +81,7 @@ def test_pending_helpers_really_fail_to_differentiate():
 
 def test_every_template_names_only_referenced_helpers():
     # What a template calls is what generated code calls: it must be enumerated above.
-    known = set(referenced_helpers()) | registry.RESERVED | {"np", "math", "True", "False",
+    known = set(referenced_helpers()) | definition.RESERVED | {"np", "math", "True", "False",
                                                              "None"}
     for rule in registry.builtin_rules():
         for templates in (rule.adjoint, rule.tangent):
@@ -121,7 +122,7 @@ def _samples():
         "convolve_adjoint": lambda r: [n(r, 6), n(r, 4), n(r, 3), "full", "a"],
         "correlate_adjoint": lambda r: [n(r, 2), n(r, 4), n(r, 3), "valid", "v"],
         "cumsum_adjoint": lambda r: [n(r, 2, 3), n(r, 2, 3), 1],
-        # np.abs, np.angle, np.sign of real values (runtime_complex.py; complex
+        # np.abs, np.angle, np.sign of real values (runtime/complex_numbers.py; complex
         # ones are refused in second derivatives).
         "abs_adjoint": lambda r: [n(r, 3), n(r, 3)],
         "abs_tangent": lambda r: [n(r, 3), n(r, 3)],
@@ -129,7 +130,7 @@ def _samples():
         "angle_tangent": lambda r: [n(r, 3), n(r, 3), True],
         "sign_adjoint": lambda r: [n(r, 3), n(r, 3)],
         "sign_tangent": lambda r: [n(r, 3), n(r, 3)],
-        # numpy.fft's adjoints (runtime_fft.py): padding, cropping, norms, half spectra.
+        # numpy.fft's adjoints (runtime/fft.py): padding, cropping, norms, half spectra.
         "fft_adjoint": lambda r: [n(r, 6), n(r, 4), 6, -1, "ortho", False],
         "fft_forward": lambda r: [n(r, 4) + 1j * n(r, 4), 5, 0, None, True],
         "fftn_adjoint": lambda r: [n(r, 3, 5), n(r, 2, 4), (3, 5), None, None, True],
@@ -197,7 +198,7 @@ def _samples():
         "sum": lambda r: [[n(r, 3), n(r, 3)], n(r, 3)],
         "sum_adjoint": lambda r: [n(r, 3), n(r, 2, 3), 0, False],
         "sum_items_adjoint": lambda r: [n(r, 3), [n(r, 3), n(r, 1)]],
-        # Python's sequence builtins (runtime_builtins.py)
+        # Python's sequence builtins (runtime/python_builtins.py)
         "tuple": lambda r: [[n(r, 2), n(r, 3)]],
         "items_adjoint": lambda r: [(n(r, 2), n(r, 3)), [n(r, 2), n(r, 3)]],
         "copy_derivative": lambda r: [n(r, 3), n(r, 3)],
@@ -230,7 +231,7 @@ SAMPLES.update(extra_helper_samples.rule_samples())   # the scipy.stats and extr
 
 
 def test_sinc_second_derivative_at_zero_is_the_limit():
-    from adcompiler.runtime_arrays import sinc_second_derivative
+    from adcompiler.runtime.arrays import sinc_second_derivative
     near = sinc_second_derivative(np.array([1e-3, -1e-3]))
     np.testing.assert_allclose(sinc_second_derivative(np.array([0.0])), [-np.pi ** 2 / 3])
     np.testing.assert_allclose(near, -np.pi ** 2 / 3, rtol=1e-5)
@@ -272,7 +273,7 @@ def _inner(a, b) -> float:
             return 0.0 if np.all(np.asarray(b) == 0) else np.nan
         return sum(_inner(x, y) for x, y in zip(a, b))
     # Re(sum(a b)): the pairing whose transposes generated code's complex
-    # adjoints are (runtime_complex.py); the dot product for real values.
+    # adjoints are (runtime/complex_numbers.py); the dot product for real values.
     return float(np.real(np.sum(np.asarray(a) * np.asarray(b))))
 
 
@@ -349,7 +350,7 @@ def test_helper_rule_matches_finite_differences_in_both_modes(name, param):
     seed = _random_like(result, rng)
     adjoint = _evaluate(rule.adjoint[param], dict(values, g=seed, result=result))
     if rule.pointwise:
-        adjoint = runtime.unbroadcast(adjoint, values[param])
+        adjoint = runtime_core.unbroadcast(adjoint, values[param])
     left, right = _inner(seed, numeric), _inner(adjoint, direction)
     assert left == pytest.approx(right, rel=1e-5, abs=1e-6), f"{name}: adjoint in {param}"
 

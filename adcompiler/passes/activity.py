@@ -81,9 +81,9 @@ RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch
 # adcompiler's runtime helpers are written in the subset it differentiates, so
 # a helper with no hand-written rule is differentiated from its source, as a
 # user's helper is: the derivative of a derivative never stops at one of them.
-SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime_arrays", "adcompiler.runtime_linalg",
-                                 "adcompiler.runtime_special", "adcompiler.runtime_stats",
-                                 "adcompiler.runtime_extra"}
+SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime.arrays", "adcompiler.runtime.linalg",
+                                 "adcompiler.runtime.special", "adcompiler.runtime.stats",
+                                 "adcompiler.runtime.extra"}
 
 
 def is_user_function(obj) -> bool:
@@ -163,8 +163,8 @@ def possible_tuples(definitions, params) -> set:
     user functions or by the runtime helpers that build tuple adjoints, read
     element by element, and copies of those. Their adjoints (and tangents) are
     added with `add_adjoints`: `+` would concatenate tuples."""
-    from .. import runtime
-    tuple_makers = (runtime.add_adjoints, runtime.getitem_adjoint, runtime.zeros_like)
+    from ..runtime import core as runtime_core
+    tuple_makers = (runtime_core.add_adjoints, runtime_core.getitem_adjoint, runtime_core.zeros_like)
     out = set()
     for target, rhs in definitions:
         if isinstance(rhs, (gast.Tuple, gast.Dict)) or (isinstance(rhs, gast.Call) and (

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import gast
 
-from .. import nodes, runtime
+from .. import nodes
+from ..runtime import core as runtime_core
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
@@ -106,7 +107,7 @@ class StatementAdjoints:
             return []
         if target in zero:
             return []  # nothing flows back from a zero adjoint
-        if primitive_of(rhs) is runtime.setitem and len(rhs.args) == 3 and \
+        if primitive_of(rhs) is runtime_core.setitem and len(rhs.args) == 3 and \
                 self.activity.is_active_list(rhs.args[0]):
             return self._comment(stmt) + self.list_write(target, rhs, zero)
         code, contributions = self.contributions(stmt, target, rhs)
@@ -141,7 +142,7 @@ class StatementAdjoints:
             return [self.list_read(target, rhs)], []
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "rule" and (
-                operates_on_lists(operation, self.activity, runtime.setitem)):
+                operates_on_lists(operation, self.activity, runtime_core.setitem)):
             self._refuse_list_update(stmt, "writing into, joining or repeating lists of "
                                            "differentiated values")
         if operation.kind == "copy":

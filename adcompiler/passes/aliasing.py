@@ -48,6 +48,7 @@ import gast
 import numpy as np
 
 from .. import nodes, runtime
+from ..runtime import core as runtime_core
 from ..context import Context
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
@@ -252,7 +253,7 @@ class _Sharing:
         arguments = nodes.call_arguments(rhs)
         if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
             return self.element(rhs.args[0], state)
-        if primitive is runtime.loop_sequence and rhs.args:
+        if primitive is runtime_core.loop_sequence and rhs.args:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
         if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
@@ -261,7 +262,7 @@ class _Sharing:
         if rule is not None and not is_user_function(primitive):
             # A new array or number; an updated copy of a container still holds
             # its elements.
-            if primitive is runtime.setitem and len(rhs.args) == 3:
+            if primitive is runtime_core.setitem and len(rhs.args) == 3:
                 return fresh, self.operand(rhs.args[0], state)[1] | \
                     _whole(self.operand(rhs.args[2], state))
             return fresh, frozenset()

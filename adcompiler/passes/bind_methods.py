@@ -13,7 +13,7 @@ closure, calls the method's function with the object as first argument:
 The new names (`Model_predict`) refer to the functions compiled for the
 object's class, so they are differentiated like any helper, and the class's
 own overrides are the ones called. Static methods are called without the
-object. `x.copy()` of any other object is `copied(x)` (runtime_builtins.py:
+object. `x.copy()` of any other object is `copied(x)` (runtime/python_builtins.py:
 the same shallow copy for an array, a list or a dict), which has a rule, and
 `d.get(k, default)` of a local variable is `d[k] if k in d else default`. Anything else (a property, a method of an attribute, `self.layer.f`)
 stays as written: it needs no rule if no derivative flows through it, and a
@@ -27,7 +27,8 @@ import types
 
 import gast
 
-from .. import methods, nodes, runtime_builtins
+from .. import methods, nodes
+from ..runtime import python_builtins as runtime_builtins
 from ..naming import Namer
 from ..source import ParsedFunction
 from .activity import is_user_function

@@ -52,7 +52,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..rules import registry
-from ..runtime_checkpoint import LoopCheckpoints, format_bytes, shape_of
+from ..runtime.checkpoint import LoopCheckpoints, format_bytes, shape_of
 from ..source import display_path
 from .activity import is_user_function
 

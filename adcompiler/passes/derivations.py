@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .. import nodes, runtime
+from .. import nodes
+from ..runtime import core as runtime_core
 from .anf import primitive_of
 from . import effects
 
@@ -67,7 +68,7 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
     if isinstance(rhs, gast.Call) and rhs.args and isinstance(rhs.args[0], gast.Name) and \
             not any(isinstance(a, gast.Starred) for a in rhs.args):
         primitive = primitive_of(rhs)
-        if primitive is runtime.loop_sequence and len(rhs.args) == 2:
+        if primitive is runtime_core.loop_sequence and len(rhs.args) == 2:
             return Derivation(rhs.args[0].id, "copy", rhs, id(stmt))
         if primitive is np.transpose and (len(rhs.args) == 1 or _constant_axes(rhs)) and \
                 not rhs.keywords:

@@ -22,14 +22,15 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from .. import nodes, runtime
+from .. import nodes
+from ..runtime import core as runtime_core
 from ..rules import registry
 from .activity import is_user_function
 from .anf import primitive_of
 
 # Helpers of generated code that give each value the type of another (and so
 # keep Python numbers Python numbers): no broadcasting to undo.
-_SHAPE_KEEPING = (runtime.as_gradient, runtime.checked_seed)
+_SHAPE_KEEPING = (runtime_core.as_gradient, runtime_core.checked_seed)
 
 
 def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:

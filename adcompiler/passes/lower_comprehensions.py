@@ -73,7 +73,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes, runtime_builtins
+from .. import nodes
+from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction

@@ -35,7 +35,7 @@ other (they are never differentiated):
     loop else      after the loop, under `if not _break:` (when it can break)
     for x in X     `_seq = loop_sequence(X, 'file.py:12')` and
                    `for _k in range(len(_seq)): x = _seq[_k]`: what X is becomes
-                   known only when the loop runs, and runtime.loop_sequence
+                   known only when the loop runs, and runtime_core.loop_sequence
                    turns it into what Python iterates (a dict into its keys, a
                    set or an iterator into the list of its items, a sequence
                    unchanged). A list or tuple display, a variable bound only to
@@ -116,7 +116,7 @@ class _Sequence:
     is_range: bool
     held: gast.AST | None = None   # the name (or constant) holding it in the loop
     # Whether the object's type is unknown when compiling: then a runtime
-    # helper (runtime.loop_sequence) turns it into what Python iterates, a
+    # helper (runtime_core.loop_sequence) turns it into what Python iterates, a
     # dict into its keys, say, since `X[_k]` on a dict would read a value by key.
     dispatch: bool = False
     reverse: bool = False   # reversed(X) of a sequence that is not a range
@@ -550,11 +550,11 @@ class _Lowering:
         return f"{os.path.basename(location.filename)}:{location.lineno}"
 
     def runtime_helper(self, name: str) -> gast.Name:
-        """A reference to adcompiler.runtime's `name`, bound like the methods
+        """A reference to adcompiler.runtime.core's `name`, bound like the methods
         bind_methods binds (`parsed.bound`), under a name the function's code
         and module do not use otherwise."""
-        from .. import runtime
-        value = getattr(runtime, name)
+        from ..runtime import core as runtime_core
+        value = getattr(runtime_core, name)
         alias, suffix = name, 1
         while True:
             found, existing = self.parsed.lookup(alias)

@@ -25,7 +25,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
-from ..rules import registry
+from ..rules import definition, registry
 from ..source import describe_callable
 from .activity import Activity, is_user_function
 from .anf import bind_arguments, index_expression, primitive_of
@@ -62,7 +62,7 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
                 if helper is not None:  # a function the rule calls (Rule.helpers)
                     return nodes.name(ctx.rule_helper(helper))
                 return nodes.clone(bindings[node.id])
-            if node.id in registry.helper_names() and node.id not in ("True", "False", "None"):
+            if node.id in definition.helper_names() and node.id not in ("True", "False", "None"):
                 return nodes.name(ctx.helper(node.id))
             return node
 

@@ -6,7 +6,7 @@ derivative code of a derivative calls it again, and meets this rule again).
 """
 
 from ..custom import stop_gradient
-from .registry import nondifferentiable
+from .definition import nondifferentiable
 
 RULES = [
     *nondifferentiable(stop_gradient),

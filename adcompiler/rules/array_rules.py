@@ -16,8 +16,8 @@ sequence adjoint, with None for pieces that got no derivative.
 
 import numpy as np
 
-from .. import runtime_arrays
-from .registry import linear_rule
+from ..runtime import arrays as runtime_arrays
+from .definition import linear_rule
 
 
 def _same(function, signature, adjoint, tangent):

@@ -1,5 +1,5 @@
 """Derivatives of numpy.fft: the transforms are linear, so each tangent is the
-transform of the tangent and each adjoint its transpose (runtime_fft.py says
+transform of the tangent and each adjoint its transpose (runtime/fft.py says
 why the transpose of a DFT is a DFT); the shifts are permutations, whose
 transpose is the inverse shift. Both modes, real and complex inputs, every
 `n`/`s`, `axis`/`axes` and `norm`.
@@ -7,7 +7,7 @@ transpose is the inverse shift. Both modes, real and complex inputs, every
 
 import numpy as np
 
-from .registry import linear_rule
+from .definition import linear_rule
 
 _ONE_D = "a, n=None, axis=-1, norm=None"
 _N_D = "a, s=None, axes=None, norm=None"

@@ -1,5 +1,5 @@
 """Derivatives of the NumPy, numpy.linalg and scipy.special rules' own helpers
-(runtime_arrays.py, runtime_linalg.py, runtime_special.py), so that the code
+(runtime/arrays.py, runtime/linalg.py, runtime/special.py), so that the code
 a first derivative generates can be differentiated again: `hessian`,
 `grad(grad(f))`, `jvp(grad(f))`, third derivatives.
 
@@ -18,14 +18,14 @@ non-differentiable. `tests/test_higher_order_closure.py` checks every entry
 against finite differences, and lists the helpers that have no rule yet.
 """
 
-from .. import runtime_arrays as ra
-from .. import runtime_builtins
-from .. import runtime_complex
-from .. import runtime_extra as rx
-from .. import runtime_stats as rst
-from .. import runtime_linalg as rl
-from .. import runtime_special as rs
-from .registry import linear_rule, nondifferentiable, pointwise
+from ..runtime import arrays as ra
+from ..runtime import python_builtins as runtime_builtins
+from ..runtime import complex_numbers as runtime_complex
+from ..runtime import extra as rx
+from ..runtime import stats as rst
+from ..runtime import linalg as rl
+from ..runtime import special as rs
+from .definition import linear_rule, nondifferentiable, pointwise
 
 
 def _linear(helper, signature: str, adjoint: str, tangent: str | None = None):

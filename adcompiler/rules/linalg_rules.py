@@ -2,7 +2,7 @@
 kron, ...) and of `numpy.linalg`.
 
 Matrix functions work on stacks of matrices like numpy.linalg does. The
-decompositions follow torch's conventions (see runtime_linalg.py): cholesky
+decompositions follow torch's conventions (see runtime/linalg.py): cholesky
 and eigh are differentiated as functions of a symmetric matrix; eigh and svd
 need distinct eigen/singular values, svd a full-rank input, and a non-square
 svd `full_matrices=False`; qr needs at least as many rows as columns. Tuple
@@ -12,8 +12,8 @@ adjoint `g` is then a sequence with None for the parts nobody used.
 
 import numpy as np
 
-from .. import runtime_linalg
-from .registry import linear_rule, nondifferentiable
+from ..runtime import linalg as runtime_linalg
+from .definition import linear_rule, nondifferentiable
 
 
 def _pair(function, signature, adjoint_a, adjoint_b, tangent_a, tangent_b):

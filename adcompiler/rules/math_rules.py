@@ -2,7 +2,7 @@
 
 import math
 
-from .registry import nondifferentiable, pointwise
+from .definition import nondifferentiable, pointwise
 
 RULES = [
     pointwise(math.sin, "x", x="g * math.cos(x)"),

@@ -1,7 +1,7 @@
 """Derivatives of more NumPy functions (lstsq, eig, gradient, select, partition,
 rollaxis, interp, polyval, trapezoid) and of scipy.linalg.expm and
 scipy.signal.convolve (only when SciPy is installed). Helpers are in
-runtime_extra.py.
+runtime/extra.py.
 
 np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 (docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
@@ -10,8 +10,8 @@ np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 
 import numpy as np
 
-from .. import runtime_extra
-from .registry import linear_rule
+from ..runtime import extra as runtime_extra
+from .definition import linear_rule
 
 try:
     from scipy import linalg as scipy_linalg

@@ -11,7 +11,7 @@ so that float32 derivatives stay float32.
 
 import numpy as np
 
-from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
+from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
     # Arithmetic ufuncs (np.true_divide is np.divide, np.mod is np.remainder).
@@ -31,7 +31,7 @@ RULES = [
     pointwise(np.remainder, "x, y", x="g", y="-g * np.floor_divide(x, y)"),
     pointwise(np.fmod, "x, y", x="g", y="-g * np.trunc(x / y)"),
     # Functions of complex values that are not holomorphic: the adjoint takes the
-    # real part of g or a conjugate (runtime_complex.py states the convention).
+    # real part of g or a conjugate (runtime/complex_numbers.py states the convention).
     pointwise_split(np.abs, "x", adjoint={"x": "abs_adjoint(g, x)"},
                     tangent={"x": "abs_tangent(g, x)"}),
     pointwise(np.fabs, "x", x="g * np.sign(x)"),

@@ -9,9 +9,10 @@ float code stays float code.
 import builtins
 import operator
 
-from .. import runtime, runtime_builtins
+from ..runtime import core as runtime_core
+from ..runtime import python_builtins as runtime_builtins
 
-from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
+from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
     pointwise(operator.add, "x, y", x="g", y="g"),
@@ -55,7 +56,7 @@ RULES = [
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "g @ b", "b": "a @ g"}),
     # x[index] = value, normalised to x = setitem(x, index, value) (an updated copy).
-    linear_rule(runtime.setitem, "x, index, value",
+    linear_rule(runtime_core.setitem, "x, index, value",
                 adjoint={"x": "setitem(g, index, 0.0)",
                          "value": "setitem_value_adjoint(g, index, value)"},
                 tangent={"x": "setitem(g, index, 0.0)",

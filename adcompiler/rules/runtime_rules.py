@@ -9,12 +9,16 @@ adjoints are bilinear: `dot_adjoint_a(G, a, b)` is linear in G and in b.
 
 import builtins
 
-from .. import runtime, runtime_arrays, runtime_complex, runtime_effects, runtime_fft
-from .registry import linear_rule, nondifferentiable, pointwise, pointwise_split
+from ..runtime import core as runtime_core
+from ..runtime import arrays as runtime_arrays
+from ..runtime import complex_numbers as runtime_complex
+from ..runtime import effects as runtime_effects
+from ..runtime import fft as runtime_fft
+from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
-    *nondifferentiable(runtime.scalar_seed, runtime.zeros_like, runtime.ones_like, runtime.sign,
-                       runtime.mean_count, builtins.reversed, builtins.slice,
+    *nondifferentiable(runtime_core.scalar_seed, runtime_core.zeros_like, runtime_core.ones_like, runtime_core.sign,
+                       runtime_core.mean_count, builtins.reversed, builtins.slice,
                        runtime_effects.check_unshared, runtime_effects.check_distinct,
                        runtime_effects.diagonal_positions, runtime_effects.cycle_positions,
                        runtime_effects.check_not_held,
@@ -31,12 +35,12 @@ RULES = [
                 adjoint={"a": "g", "value": "unbroadcast(g[index], value)"},
                 tangent={"a": "g", "value": "add_at(zeros_like(result), index, g)"},
                 label="np.add.at(a, index, value), as add_at"),
-    linear_rule(runtime.add_adjoints, "a, b",
+    linear_rule(runtime_core.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "g"},
                 tangent={"a": "g", "b": "g"}),
     # sum_items_adjoint(G, items) = [unbroadcast(G, item) ...]: its transpose
     # broadcasts the sum of the entries back (broadcasting and sums commute).
-    linear_rule(runtime.sum_items_adjoint, "adjoint, items",
+    linear_rule(runtime_core.sum_items_adjoint, "adjoint, items",
                 adjoint={"adjoint": "broadcast_like(sum(g), adjoint)"},
                 tangent={"adjoint": "sum_items_adjoint(g, items)"}),
     # The adjoints of np.stack and np.concatenate cut g into one piece per
@@ -47,47 +51,47 @@ RULES = [
     linear_rule(runtime_arrays.concatenate_adjoint, "adjoint, arrays, axis",
                 adjoint={"adjoint": "np.reshape(np.concatenate(g, axis=axis), np.shape(adjoint))"},
                 tangent={"adjoint": "concatenate_adjoint(g, arrays, axis)"}),
-    linear_rule(runtime.setitem_value_adjoint, "adjoint, index, value",
+    linear_rule(runtime_core.setitem_value_adjoint, "adjoint, index, value",
                 adjoint={"adjoint": "setitem(zeros_like(adjoint), index, g)"},
                 tangent={"adjoint": "setitem_value_adjoint(g, index, value)"}),
-    linear_rule(runtime.checked_seed, "seed, output, where",
+    linear_rule(runtime_core.checked_seed, "seed, output, where",
                 adjoint={"seed": "g"},
                 tangent={"seed": "checked_seed(g, output, where)"}),
-    linear_rule(runtime.as_gradient, "adjoint, x",
+    linear_rule(runtime_core.as_gradient, "adjoint, x",
                 adjoint={"adjoint": "unbroadcast(g, adjoint)"},
                 tangent={"adjoint": "as_gradient(g, x)"}),
-    linear_rule(runtime.unbroadcast, "adjoint, x",
+    linear_rule(runtime_core.unbroadcast, "adjoint, x",
                 adjoint={"adjoint": "broadcast_like(g, adjoint)"},
                 tangent={"adjoint": "unbroadcast(g, x)"}),
-    linear_rule(runtime.broadcast_like, "t, like",
+    linear_rule(runtime_core.broadcast_like, "t, like",
                 adjoint={"t": "unbroadcast(g, t)"},
                 tangent={"t": "broadcast_like(g, like)"}),
-    linear_rule(runtime.mean_adjoint, "adjoint, a, axis, keepdims",
+    linear_rule(runtime_core.mean_adjoint, "adjoint, a, axis, keepdims",
                 adjoint={"adjoint": "np.sum(g, axis=axis, keepdims=keepdims) / "
                                     "mean_count(a, axis)"},
                 tangent={"adjoint": "mean_adjoint(g, a, axis, keepdims)"}),
-    linear_rule(runtime.sum_adjoint, "adjoint, a, axis, keepdims",
+    linear_rule(runtime_core.sum_adjoint, "adjoint, a, axis, keepdims",
                 adjoint={"adjoint": "np.sum(g, axis=axis, keepdims=keepdims)"},
                 tangent={"adjoint": "sum_adjoint(g, a, axis, keepdims)"}),
-    linear_rule(runtime.getitem_adjoint, "adjoint, x, index",
+    linear_rule(runtime_core.getitem_adjoint, "adjoint, x, index",
                 adjoint={"adjoint": "g[index]"},
                 tangent={"adjoint": "getitem_adjoint(g, x, index)"}),
-    linear_rule(runtime.transpose_adjoint, "adjoint, axes",
+    linear_rule(runtime_core.transpose_adjoint, "adjoint, axes",
                 adjoint={"adjoint": "np.transpose(g, axes)"},
                 tangent={"adjoint": "transpose_adjoint(g, axes)"}),
-    linear_rule(runtime.dot_adjoint_a, "adjoint, a, b",
+    linear_rule(runtime_core.dot_adjoint_a, "adjoint, a, b",
                 adjoint={"adjoint": "np.dot(g, b)", "b": "dot_adjoint_b(adjoint, g, b)"},
                 tangent={"adjoint": "dot_adjoint_a(g, a, b)",
                          "b": "dot_adjoint_a(adjoint, a, g)"}),
-    linear_rule(runtime.dot_adjoint_b, "adjoint, a, b",
+    linear_rule(runtime_core.dot_adjoint_b, "adjoint, a, b",
                 adjoint={"adjoint": "np.dot(a, g)", "a": "dot_adjoint_a(adjoint, a, g)"},
                 tangent={"adjoint": "dot_adjoint_b(g, a, b)",
                          "a": "dot_adjoint_b(adjoint, g, b)"}),
-    linear_rule(runtime.matmul_adjoint_a, "adjoint, a, b",
+    linear_rule(runtime_core.matmul_adjoint_a, "adjoint, a, b",
                 adjoint={"adjoint": "np.matmul(g, b)", "b": "matmul_adjoint_b(adjoint, g, b)"},
                 tangent={"adjoint": "matmul_adjoint_a(g, a, b)",
                          "b": "matmul_adjoint_a(adjoint, a, g)"}),
-    linear_rule(runtime.matmul_adjoint_b, "adjoint, a, b",
+    linear_rule(runtime_core.matmul_adjoint_b, "adjoint, a, b",
                 adjoint={"adjoint": "np.matmul(a, g)", "a": "matmul_adjoint_a(adjoint, a, g)"},
                 tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
                          "a": "matmul_adjoint_b(adjoint, g, b)"}),
@@ -98,20 +102,20 @@ RULES = [
 # as it is, a zero for a dict's keys. Its adjoint and tangent are linear, each
 # the other's transpose.
 RULES += [
-    *nondifferentiable(runtime.loop_keys),
-    linear_rule(runtime.loop_sequence, "iterable, where",
+    *nondifferentiable(runtime_core.loop_keys),
+    linear_rule(runtime_core.loop_sequence, "iterable, where",
                 adjoint={"iterable": "loop_sequence_adjoint(g, iterable, where)"},
                 tangent={"iterable": "loop_sequence_tangent(g, iterable, where)"}),
-    linear_rule(runtime.loop_sequence_adjoint, "adjoint, iterable, where",
+    linear_rule(runtime_core.loop_sequence_adjoint, "adjoint, iterable, where",
                 adjoint={"adjoint": "loop_sequence_tangent(g, iterable, where)"},
                 tangent={"adjoint": "loop_sequence_adjoint(g, iterable, where)"}),
-    linear_rule(runtime.loop_sequence_tangent, "tangent, iterable, where",
+    linear_rule(runtime_core.loop_sequence_tangent, "tangent, iterable, where",
                 adjoint={"tangent": "loop_sequence_adjoint(g, iterable, where)"},
                 tangent={"tangent": "loop_sequence_tangent(g, iterable, where)"}),
 ]
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.
-RULES += nondifferentiable(runtime.real_values)
+RULES += nondifferentiable(runtime_core.real_values)
 
 # Masks of derivatives at points where their formula divides by zero: linear in
 # the value masked; the mask is piecewise constant in the rest.
@@ -143,7 +147,7 @@ RULES += [
                          "a": "var_tangent(t, g, axis, ddof, keepdims)"}),
 ]
 
-# The adjoints and tangents of np.abs, np.angle and np.sign (runtime_complex.py)
+# The adjoints and tangents of np.abs, np.angle and np.sign (runtime/complex_numbers.py)
 # are linear in the derivative they carry, each the transpose of the other; in
 # the point they are constant for real values and refused for complex ones.
 RULES += [
@@ -170,7 +174,7 @@ RULES += [
 ]
 RULES += nondifferentiable(runtime_complex.zero_for_real)  # a zero, or a refusal
 
-# numpy.fft's adjoints (runtime_fft.py) are linear in the derivative they carry
+# numpy.fft's adjoints (runtime/fft.py) are linear in the derivative they carry
 # and depend on the input only through its shape; each one's transpose is the
 # transform itself (a transpose of a transpose).
 _FFT = runtime_fft

@@ -5,8 +5,8 @@ empty table when SciPy is not installed: calls to them then get the usual
 
 import math
 
-from .. import runtime_special
-from .registry import linear_rule, pointwise
+from ..runtime import special as runtime_special
+from .definition import linear_rule, pointwise
 
 try:
     from scipy import linalg, special

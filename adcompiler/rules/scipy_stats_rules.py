@@ -21,7 +21,7 @@ the cdf's negated. Shape parameters are differentiated in pdf and logpdf; a
 derivative reaching one of cdf, sf or ppf is refused when it runs.
 """
 
-from .registry import linear_rule, pointwise
+from .definition import linear_rule, pointwise
 
 try:
     from scipy import stats

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import (array_rules, fft_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
                python_rules, scipy_rules, scipy_stats_rules)
 from .. import nodes
-from .registry import Rule
+from .definition import Rule
 
 GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("NumPy: elementwise functions and reductions", numpy_rules),

@@ -44,7 +44,7 @@ import threading
 
 import numpy as np
 
-from .errors import MemoryBudgetError
+from ..errors import MemoryBudgetError
 
 LOAD, SAVE, ADVANCE, RECORD, REVERSE = "load", "save", "advance", "record", "reverse"
 EXIT = -1   # the snapshot of the lists as the adjoint sweep found them

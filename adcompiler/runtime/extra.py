@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NoDerivativeRuleError
-from .runtime_arrays import entry, float_dtype, sequence_adjoint, sum_to_shape
-from .runtime_linalg import mT, pinv_adjoint, pinv_tangent, svdvals_adjoint, svdvals_tangent
+from ..errors import NoDerivativeRuleError
+from .arrays import entry, float_dtype, sequence_adjoint, sum_to_shape
+from .linalg import mT, pinv_adjoint, pinv_tangent, svdvals_adjoint, svdvals_tangent
 
 try:
     from scipy import linalg as scipy_linalg
@@ -131,7 +131,7 @@ def lstsq_tangent(g, a, b, result, wrt):
 # -- numpy.linalg.eig --------------------------------------------------------------------
 # The tangent is torch's linalg_eig_jvp; the adjoint torch's linalg_eig_backward,
 # conjugated on the way in and out: inside generated code a complex adjoint is
-# the transpose of the tangent map, without conjugation (runtime_complex.py).
+# the transpose of the tangent map, without conjugation (complex_numbers.py).
 # Eigenvectors are unit vectors of arbitrary phase (sign, for real ones):
 # differentiate functions that do not depend on it (|V|², eigenvalues).
 

@@ -1,7 +1,7 @@
 """The adjoints of numpy.fft's transforms (rules/fft_rules.py).
 
 Inside generated code an adjoint is the transpose of the derivative, without
-a conjugate (runtime_complex.py). A discrete Fourier transform's matrix is
+a conjugate (complex_numbers.py). A discrete Fourier transform's matrix is
 symmetric, so the transpose of `fft` is `fft` itself, applied to `g`, with the
 zero-padding or cropping to `n` undone (the transpose of padding with zeros is
 cropping, and the other way round); the same holds for `ifft`, the n-d forms
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime_complex import refuse_complex
+from .complex_numbers import refuse_complex
 
 
 def _resize(x, axis: int, length: int):

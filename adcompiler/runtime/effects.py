@@ -15,8 +15,8 @@ import types
 
 import numpy as np
 
-from .errors import SharedMemoryError
-from .runtime_arrays import foreign_add_at, is_foreign_array
+from ..errors import SharedMemoryError
+from .arrays import foreign_add_at, is_foreign_array
 
 _ndarray = np.ndarray
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NoDerivativeRuleError
-from .runtime_complex import refuse_complex
+from ..errors import NoDerivativeRuleError
+from .complex_numbers import refuse_complex
 
 
 def is_zero_number(x) -> bool:

@@ -1,4 +1,4 @@
-"""Numba versions of the runtime helpers generated code calls (runtime.py).
+"""Numba versions of the runtime helpers generated code calls (core.py).
 
 Imported only by the numba back end (numba_backend.py), so numba stays an
 optional dependency. Each helper is a plain Python stub with a numba
@@ -121,7 +121,7 @@ def _as_gradient(adjoint, x):
 
 
 def zeros_like(x):
-    """A zero adjoint for x (runtime.zeros_like)."""
+    """A zero adjoint for x (core.zeros_like)."""
 
 
 @overload(zeros_like)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import runtime, runtime_arrays  # runtime: read when called (it imports this module)
-from .errors import UnsupportedSyntaxError
-from .runtime_arrays import sequence_adjoint
+from . import core, arrays  # runtime: read when called (it imports this module)
+from ..errors import UnsupportedSyntaxError
+from .arrays import sequence_adjoint
 
 
 def sorted_order(items, reverse=False) -> list:
@@ -99,17 +99,17 @@ def view_items(mapping, view: str) -> list:
 def view_items_adjoint(adjoint, mapping, view: str):
     """Adjoint of `view_items` with respect to the dict: entry k of `g` goes
     to the value of key k (of a pair's adjoint, its second entry)."""
-    zeros = runtime.zeros_like
+    zeros = core.zeros_like
     if not isinstance(mapping, Mapping):
         return zeros(mapping)
     out = {}
     for key, entry in zip(mapping, adjoint):
         if view == "items":
             entry = entry[1] if isinstance(entry, (tuple, list)) else None
-        if view == "keys" or entry is None or runtime_arrays.is_zero_number(entry):
+        if view == "keys" or entry is None or arrays.is_zero_number(entry):
             entry = zeros(mapping[key])
         out[key] = entry
-    return runtime_arrays.DictAdjoint(out)
+    return arrays.DictAdjoint(out)
 
 
 def view_items_tangent(tangent, mapping, view: str) -> list:

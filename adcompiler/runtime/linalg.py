@@ -18,9 +18,9 @@ import string
 
 import numpy as np
 
-from .errors import NoDerivativeRuleError
-from .runtime_complex import refuse_complex
-from .runtime_arrays import SequenceAdjoint, as_array, entry, expand_reduced, float_dtype, \
+from ..errors import NoDerivativeRuleError
+from .complex_numbers import refuse_complex
+from .arrays import SequenceAdjoint, as_array, entry, expand_reduced, float_dtype, \
     is_foreign_array, part, reduced_axes, sum_to_shape
 
 
@@ -313,7 +313,7 @@ def convolve_adjoint(g, a, v, mode, wrt):
 def correlate_adjoint(g, a, v, mode, wrt):
     """Adjoint of np.correlate: np.correlate(a, v) is np.convolve(a, conj(v)[::-1])
     when a is the longer, and np.convolve(conj(v), a[::-1])[::-1] otherwise; the
-    conjugate's transpose is a conjugate (runtime_complex.py)."""
+    conjugate's transpose is a conjugate (complex_numbers.py)."""
     a, v = np.asarray(a), np.asarray(v)
     if np.iscomplexobj(v):
         grad = _unconjugated_correlate_adjoint(g, a, np.conj(v), mode, wrt)
@@ -424,7 +424,7 @@ def _complex_aware(spread, x, gradient):
     """The adjoint of a norm: spread g times its gradient. A norm of complex x
     is a function of |x| (d norm = Re(sum(conj(G) dx)) with G the gradient the
     real formulas give for x / |x| in place of sign(x)), whose transpose is
-    Re(g) conj(G) (runtime_complex.py)."""
+    Re(g) conj(G) (complex_numbers.py)."""
     if np.iscomplexobj(x):
         return np.real(spread) * np.conj(gradient)
     return spread * gradient

@@ -8,16 +8,14 @@ Python float, or arrays whose shapes already agree) returns at the first test.
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
 
-from . import runtime_arrays, runtime_complex, runtime_effects, runtime_fft, runtime_linalg, \
-    runtime_special
-from .errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
+from . import arrays, complex_numbers, linalg
+from ..errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
     SeedShapeError
-from .runtime_arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
+from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint
 
 _ndarray = np.ndarray
@@ -47,7 +45,7 @@ def unbroadcast(g, x):
     g_shape = g.shape if isinstance(g, _NUMPY) else np.shape(g)
     if g_shape == shape:
         return g
-    g = runtime_arrays.reduce_to_shape(g, shape)
+    g = arrays.reduce_to_shape(g, shape)
     if not shape and not isinstance(x, _ndarray):
         return g.item() if isinstance(g, (_ndarray, np.generic)) else g
     return g
@@ -141,7 +139,7 @@ def scalar_seed(result, where):
 def add_adjoints(a, b):
     """a + b for adjoints that may be tuples, lists or dicts (entry by entry: `+`
     would concatenate tuples and lists and fail on dicts). A None entry of a
-    sequence adjoint (runtime_arrays.SequenceAdjoint) is a zero.
+    sequence adjoint (arrays.SequenceAdjoint) is a zero.
 
         >>> add_adjoints([1.0, 2.0], (None, 3.0))
         [1.0, 5.0]
@@ -182,7 +180,7 @@ def sum_items_adjoint(g, items):
     if isinstance(items, _ndarray) or is_foreign_array(items):
         zeros = np.zeros(items.shape) if isinstance(items, _ndarray) else np.zeros_like(
             items, dtype=float)  # a dask array's chunks
-        return zeros + runtime_arrays.sum_to_shape(g, items.shape[1:])
+        return zeros + arrays.sum_to_shape(g, items.shape[1:])
     return sequence_adjoint((unbroadcast(g, item) for item in items), items)
 
 
@@ -209,14 +207,14 @@ def checked_seed(seed, result, where):
                 f"be a dict with the same keys, got {got}",
                 help="Pass one seed per returned value, each shaped like it.")
         return {key: checked_seed(seed[key], result[key], where) for key in result}
-    if not runtime_complex.is_complex(result):
+    if not complex_numbers.is_complex(result):
         reject_complex(seed, "the seed passed to the vjp (the result is real)", where)
     if np.shape(seed) != np.shape(result):
         raise SeedShapeError(
             f"the seed passed to the vjp of {where} has shape {np.shape(seed)}, but the "
             f"function returns shape {np.shape(result)}",
             help="Pass a seed with exactly the shape of the function's result.")
-    if runtime_complex.is_complex(result):
+    if complex_numbers.is_complex(result):
         # torch's convention for the seed of a complex result, JAX's inside
         # generated code (runtime_complex): the conjugate, which as_gradient undoes.
         return np.conj(np.asarray(seed, dtype=np.result_type(result, np.complex64)))
@@ -237,7 +235,7 @@ def integer_argument(x):
     is there because an integer argument is usually a mistake (np.arange(3)
     for np.arange(3.0)). See docs/debugging.md."""
     import warnings
-    from .errors import AdWarning
+    from ..errors import AdWarning
     warnings.warn(AdWarning(
         f"differentiating with respect to an array of dtype {x.dtype}: its gradient is "
         "computed as for the same values in float64, and returned as float64. Pass a "
@@ -261,9 +259,9 @@ def as_gradient(adjoint, x):
     # Inside generated code a complex derivative follows JAX's convention
     # (runtime_complex): torch's gradient of a complex argument is its
     # conjugate, and a real argument's gradient is the real part.
-    if runtime_complex.is_complex(x):
+    if complex_numbers.is_complex(x):
         adjoint = np.conj(adjoint)
-    elif runtime_complex.is_complex(adjoint):
+    elif complex_numbers.is_complex(adjoint):
         adjoint = np.real(adjoint)
     if isinstance(x, _ndarray) and not is_foreign_array(adjoint):
         dtype = x.dtype if x.dtype.kind in "fc" else integer_argument(x)
@@ -302,7 +300,7 @@ def sum_adjoint(g, a, axis, keepdims):
     if axis is None and (g.ndim if isinstance(g, _NUMPY) else np.ndim(g)) == 0:
         # A full reduction: a filled array is cheaper than a broadcast view.
         dtype = a.dtype if isinstance(a, _ndarray) and a.dtype.kind == "f" else float
-        dtype = np.result_type(dtype, g) if runtime_complex.is_complex(g) else dtype
+        dtype = np.result_type(dtype, g) if complex_numbers.is_complex(g) else dtype
         if is_foreign_array(g) or is_foreign_array(a):
             # np.full would compute a lazy g; zeros like `a` keep a's chunks.
             return np.zeros_like(a, dtype=a.dtype if a.dtype.kind == "f" else float) + g
@@ -353,7 +351,7 @@ def getitem_adjoint(g, x, index):
     if is_foreign_array(g) or is_foreign_array(x):
         like = x if is_foreign_array(x) else g  # a dask x's adjoint keeps its chunks
         zeros = np.zeros_like(x, dtype=float) if like is x else np.zeros(np.shape(x), like=g)
-        return runtime_arrays.foreign_add_at(zeros, index, g)
+        return arrays.foreign_add_at(zeros, index, g)
     out = np.zeros(np.shape(x), dtype=dtype)
     np.add.at(out, index, g)
     return out
@@ -381,7 +379,7 @@ def setitem(x, index, value):
         # A complex value makes a real array complex (NumPy would drop the
         # imaginary part, and the derivative with it).
         keep = isinstance(x, _ndarray) and (x.dtype.kind == "c" or (
-            x.dtype.kind == "f" and not runtime_complex.is_complex(value)))
+            x.dtype.kind == "f" and not complex_numbers.is_complex(value)))
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(x, value, float))
     updated[index] = value
     return updated
@@ -419,7 +417,7 @@ def dot_adjoint_a(g, a, b):
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
     if b_nd > 2:
-        return runtime_linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "a")
+        return linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "a")
     if b_nd == 1:
         return np.multiply.outer(g, b) if a_nd > 1 else g * b
     if a_nd == 1:
@@ -433,7 +431,7 @@ def dot_adjoint_b(g, a, b):
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
     if b_nd > 2:
-        return runtime_linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "b")
+        return linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "b")
     if a_nd == 1:
         return np.multiply.outer(a, g) if b_nd > 1 else g * a
     return np.dot(np.swapaxes(a, -1, -2), g)
@@ -470,83 +468,13 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
-# The helpers a rule template may call by name (checked when rules are registered).
-TEMPLATE_HELPERS = {
-    "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
-    "add_adjoints": add_adjoints, "sum_items_adjoint": sum_items_adjoint, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
-    "sign": sign,
-    "sum_adjoint": sum_adjoint, "mean_count": mean_count, "mean_adjoint": mean_adjoint,
-    "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,
-    "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
-    "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
-    "checked_seed": checked_seed, "as_gradient": as_gradient,
-    "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
-}
-# Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
-TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
-    (runtime_arrays, """part sum_to_shape expand_reduced sinc_derivative clip_inside prod_others extremum_weights var_adjoint
-        var_tangent cumsum_adjoint cumprod_adjoint cumprod_tangent trace_adjoint
-        diagonal_adjoint diag_adjoint average_adjoint_a average_adjoint_weights
-        average_tangent take_adjoint take_along_axis_adjoint sort_adjoint sort_tangent
-        concatenate_adjoint stack_adjoint hstack_adjoint vstack_adjoint dstack_adjoint
-        column_stack_adjoint append_adjoint split_adjoint unstack_adjoint array_adjoint cast_tangent
-        cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
-        pad_tangent diff_adjoint linspace_adjoint linspace_tangent pieces part_adjoint
-        uncast array_from_adjoints prod_others_tangent sinc_second_derivative"""),
-    (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
-        einsum_adjoint_operands_tangent einsum_adjoint_operands_adjoint
-        einsum_tangent_operands_tangent
-        kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
-        correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
-        matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint
-        slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a
-        cholesky_adjoint cholesky_tangent qr_adjoint qr_tangent eigh_adjoint
-        eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
-        svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
-        matrix_power_tangent"""),
-    (runtime_complex, """abs_adjoint abs_tangent angle_adjoint angle_tangent sign_adjoint
-        sign_tangent zero_for_real"""),
-    (runtime_fft, """fft_adjoint fftn_adjoint rfft_adjoint rfftn_adjoint irfft_adjoint
-        irfftn_adjoint frequencies_adjoint fft_forward fftn_forward"""),
-    (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b
-        logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
-) for name in names.split()})
-
-# Helpers of the scipy.stats rules and of the extra NumPy/SciPy rules (each
-# module lists its own).
-from . import runtime_extra, runtime_stats  # noqa: E402
-
-TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
-TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
-
-# Helpers of the rules for Python's sequence builtins (tuple(), sorted()).
-from . import runtime_builtins  # noqa: E402
-
-TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
-
-# In-place effects, rewritten as updated copies (runtime_effects.py).
-TEMPLATE_HELPERS.update(add_at=runtime_effects.add_at,
-                        sort_in_place=runtime_effects.sort_in_place,
-                        check_unshared=runtime_effects.check_unshared,
-                        check_distinct=runtime_effects.check_distinct,
-                        diagonal_positions=runtime_effects.diagonal_positions,
-                        cycle_positions=runtime_effects.cycle_positions,
-                        check_not_held=runtime_effects.check_not_held,
-                        writes_through=runtime_effects.writes_through,
-                        is_view_of=runtime_effects.is_view_of,
-                        reads_change=runtime_effects.reads_change)
-
-# Everything generated code may reference besides templates' helpers.
-GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed}
-
-
 # -- for loops ---------------------------------------------------------------
 # lower_control.py rewrites `for x in X` into `for _k in range(len(s)): x = s[_k]`
 # with `s = loop_sequence(X, where)`: what X is becomes known only here, and
 # indexing a dict would read values by key where Python iterates the keys.
 from collections.abc import Mapping  # noqa: E402  (kept beside its only users)
 
-from .errors import UnsupportedSyntaxError  # noqa: E402
+from ..errors import UnsupportedSyntaxError  # noqa: E402
 
 _ITERATED_AS_IS = (_ndarray, list, tuple, range, str, bytes)
 
@@ -623,12 +551,6 @@ def loop_keys(mapping, view, where):
         "loop over `items` (an object that is not a dict carries no derivative).")
 
 
-TEMPLATE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
-                        loop_sequence_tangent=loop_sequence_tangent)
-GENERATED_CODE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
-                              loop_sequence_tangent=loop_sequence_tangent)
-
-
 # -- forward mode's checks -----------------------------------------------------
 
 def real_values(what, where, *values):
@@ -644,15 +566,5 @@ def real_values(what, where, *values):
             real_values(what, where, *value, *tangent)
         elif isinstance(value, dict) and isinstance(tangent, dict):
             real_values(what, where, *value.values(), *(tangent[k] for k in value))
-        elif not runtime_complex.is_complex(value):
+        elif not complex_numbers.is_complex(value):
             reject_complex(tangent, f"a tangent of a real value ({what})", where)
-
-
-GENERATED_CODE_HELPERS.update(real_values=real_values)
-
-
-# Derivatives at points where a formula divides by zero (runtime_arrays).
-_SPECIAL_VALUE_HELPERS = {name: getattr(runtime_arrays, name) for name in (
-    "quotient_or_zero", "zero_at_zero_base", "power_log", "var_adjoint_a")}
-TEMPLATE_HELPERS.update(_SPECIAL_VALUE_HELPERS)
-GENERATED_CODE_HELPERS.update(_SPECIAL_VALUE_HELPERS)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ComplexValueError
+from ..errors import ComplexValueError
 
 _ndarray = np.ndarray
 

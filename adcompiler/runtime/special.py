@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NoDerivativeRuleError
-from .runtime_complex import refuse_complex
-from .runtime_arrays import expand_reduced, reduced_axes, sum_to_shape
+from ..errors import NoDerivativeRuleError
+from .complex_numbers import refuse_complex
+from .arrays import expand_reduced, reduced_axes, sum_to_shape
 
 
 def _special():
