@@ -404,8 +404,11 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     active = activity.active
     lists = activity.lists & active
     split.list_params = {i for i in wrt if params[i] in lists}
+    # A list parameter the caller passes no adjoint for (not in wrt: its default,
+    # `store=[]`, or a list of constants) gets a local one, as a list made here.
+    wrt_params = {params[i] for i in wrt}
     # Local lists' adjoints start as zeros shaped like the lists' final contents.
-    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt} | (lists - set(params)))
+    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt} | (lists - wrt_params))
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")
@@ -425,7 +428,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     primal_body.append(nodes.return_(nodes.clone(returned)))
     # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
     list_params = [params[i] for i in wrt if params[i] in lists]
-    local_lists = sorted(lists - set(params))
+    local_lists = sorted(lists - wrt_params)
     returned_list = isinstance(returned, gast.Name) and returned_active
     adjoint_body += [list_mirror(ctx, v, seeded=returned_list and v == returned.id)
                      for v in local_lists]
