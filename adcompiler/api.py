@@ -26,7 +26,8 @@ from . import finite_checks
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
-from .source import display_path, readable_name
+from .naming import readable_name
+from .source import display_path
 from .rules import registry
 from .runtime.checkpoint import parse_memory
 from .display import derivative_html

@@ -25,6 +25,7 @@ import types
 import gast
 
 from . import store
+from .generated import GeneratedDerivative
 from .runtime import core as runtime_core
 from .errors import CallConventionError, NonScalarOutputError, WrtError
 
@@ -122,7 +123,6 @@ class AuxDerivative:
         self._kind = kind
         self._positions, self._as_tuple = positions, as_tuple
         self._bind, self._where = bind, where
-        from .reverse_backend import GeneratedDerivative
         self.__adcompiler__ = GeneratedDerivative(self, kind, positions, split.sources[0],
                                                   split.sources[1:])
         self.__name__ = self.__qualname__ = f"{_KIND_NAMES[kind]} of {where}, with aux"

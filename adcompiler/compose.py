@@ -22,11 +22,12 @@ import types
 
 from . import nodes
 from .codegen import compile_function
-from .reverse_backend import GeneratedDerivative, packed_arguments
+from .generated import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
 from .runtime.core import ones_like
-from .source import display_path, readable_name
+from .naming import readable_name
+from .source import display_path
 
 
 def _wrap(function, inner, name: str, params: list, body_builder, what: str, vararg=None,

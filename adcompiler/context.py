@@ -16,7 +16,8 @@ import numpy as np
 from . import runtime
 from .errors import InternalCompilerError
 from .naming import Namer
-from .source import ParsedFunction, readable_name
+from .naming import readable_name
+from .source import ParsedFunction
 
 # Objects generated code refers to by name, besides the user's own names.
 HELPER_OBJECTS = {"np": np, "math": math, **runtime.GENERATED_CODE_HELPERS}

@@ -24,8 +24,9 @@ import types
 import gast
 
 from . import nodes, store
-from .reverse_backend import GeneratedDerivative, _dispatch, _finish, _header, _Variant, _where, \
-    argument_defaults, elementwise_variants, packed_arguments, trailing_arguments
+from .generated import GeneratedDerivative, Variant, argument_defaults, dispatch, \
+    elementwise_variants, finish_definition, derivative_header, function_label, packed_arguments, \
+    trailing_arguments
 from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code
 from .passes.forward_mode import forward
@@ -34,7 +35,7 @@ from .context import COMPILE_LOCK, Dependencies, recording
 
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
-             arity: int | None = None, tangent_only: bool = False) -> _Variant:
+             arity: int | None = None, tangent_only: bool = False) -> Variant:
     front = front_end(function, wrt, arity)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
@@ -91,9 +92,9 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
         what += ", the tangent alone"
     if numbers:
         what += ", variant for Python numbers"
-    header = _header(parsed, what, [params[i] for i in wrt])
+    header = derivative_header(parsed, what, [params[i] for i in wrt])
     argdefs = argument_defaults(parsed, arity) if tangents_first else None
-    return _Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
+    return Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
                     wrt, elementwise_variants(tree), packed)
 
 
@@ -101,7 +102,7 @@ def _real_values(ctx, what: str, names: list) -> list:
     """`real_values(what, where, *names)`: a ComplexValueError for any complex one."""
     if not names:
         return []
-    where = _where(ctx.parsed)
+    where = function_label(ctx.parsed)
     check = nodes.call(nodes.name(ctx.helper("real_values")),
                        [nodes.const(what), nodes.const(where)] + [nodes.name(n) for n in names])
     return [gast.Expr(value=check)]
@@ -116,7 +117,7 @@ def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDeri
         return general.finish(None)
     numbers = _variant(function, wrt, tangents_first=False, numbers=True,
                        tangent_only=tangent_only)
-    return _dispatch(function, "jvp", wrt, general, numbers)
+    return dispatch(function, "jvp", wrt, general, numbers)
 
 
 # store.table(function, _CALLEES): {(wrt, arity, numbers, tangent_only):
@@ -168,7 +169,7 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
                 if numbers and not variant.elementwise:
                     variant = _variant(function, wrt, tangents_first=True, numbers=False,
                                        arity=arity, tangent_only=tangent_only)
-                compiled, shown = _finish(variant.ctx, variant.definition, variant.header,
+                compiled, shown = finish_definition(variant.ctx, variant.definition, variant.header,
                                           variant.label, variant.argdefs)
         except AdError:
             if table.get(key) is entry:
@@ -211,6 +212,11 @@ class _JvpCallees:
     @staticmethod
     def dependencies(cell, function):
         return callee_dependencies(cell, function)
+
+    @staticmethod
+    def sources(ctx) -> list:
+        """The sources of the jvps the compilation `ctx` calls."""
+        return [source for key in ctx.jvp_callees for source in callee_sources(*key)]
 
 
 JVP_CALLEES = _JvpCallees()

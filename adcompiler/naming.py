@@ -9,6 +9,8 @@ and hands out `dx` for the adjoint of `x`, `_t1, _t2, ...` for temporaries,
 
 from __future__ import annotations
 
+import weakref
+
 
 class Namer:
     """Hands out names that collide neither with the user's nor with each other.
@@ -74,3 +76,32 @@ class Namer:
     def tangent(self, variable: str) -> str:
         """`dx` for `x` in forward mode: the tangent of a variable."""
         return self._derive("tangent", "d", variable)
+
+
+# code object -> the name the lambda is assigned to (`f = lambda x: ...`)
+_LAMBDA_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def readable_name(function) -> str:
+    """A valid identifier for `function` that generated names start from:
+    its `__name__`, or for a lambda the name it is assigned to (`sq = lambda
+    v: ...` gives `sq`), else `lambda` (whose gradient is `lambda_grad`).
+
+    Example:
+        >>> readable_name(lambda x: x)
+        'lambda'
+    """
+    name = getattr(function, "__name__", None) or "function"
+    if name == "<lambda>":
+        code = getattr(function, "__code__", None)
+        return (_LAMBDA_NAMES.get(code) if code is not None else None) or "lambda"
+    if not name.isidentifier():
+        name = "".join(c if c.isalnum() or c == "_" else "_" for c in name).strip("_")
+        name = name if name and name.isidentifier() else "function"
+    return name
+
+
+def remember_lambda_name(code, name: str) -> None:
+    """Note that the lambda compiled to `code` is assigned to `name`, for
+    `readable_name` (source.py calls this when it reads the lambda)."""
+    _LAMBDA_NAMES[code] = name

@@ -60,6 +60,7 @@ import numpy as np
 
 from . import nodes, reverse_backend, runtime
 from .errors import NumbaBackendError
+from .generated import GeneratedDerivative
 from .numba_stacks import StackRewrite, element_kinds, is_generated
 from .printer import to_source
 
@@ -96,7 +97,7 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool):
     generic = _Translation(numba, numba_kernels)
     names = [(test, generic.function(variant, "top")) for test, variant in variants]
     generic.finish(python.function.__name__)
-    shown = reverse_backend.GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
+    shown = GeneratedDerivative(None, kind, wrt, generic.shown(python), [])
 
     def specialise(index: int, args: tuple, expected):
         # Python numbers only: the wrapper then takes the typed code exactly

@@ -25,7 +25,7 @@ import keyword
 import linecache
 import weakref
 
-from .source import readable_name
+from .naming import readable_name
 
 # partial -> the function standing for it (one per partial, so derivatives are cached)
 _FUNCTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

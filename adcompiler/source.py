@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
+from . import nodes, partials
 from .errors import (Location, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError)
+from .naming import readable_name, remember_lambda_name
 
 # Values generated code reads live from the user's namespaces (a learning rate,
 # a weight matrix): rebinding one changes no compiled code, so it is not part
@@ -98,7 +100,6 @@ def _attribute_chains(tree, resolved: dict) -> dict:
     """`module.helper` chains the body calls, with what they resolved to: a
     module reloaded (importlib.reload, a notebook re-import) keeps its identity
     while its functions change."""
-    from . import nodes  # nodes imports nothing of ours; kept local to keep source.py first
     chains = {}
     for node in gast.walk(tree):
         if not isinstance(node, gast.Attribute):
@@ -203,7 +204,6 @@ class Stamp:
 
 
 def _partial_function(p):
-    from . import partials  # partials imports source.py
     return partials.as_function(p)
 
 
@@ -578,29 +578,6 @@ def _closure_snapshot(target) -> dict:
 # (Python 3.10) the bytecode decides alone: lambdas that compile alike are the
 # same function, whichever of them is taken.
 
-# code object -> the name the lambda is assigned to (`f = lambda x: ...`)
-_LAMBDA_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def readable_name(function) -> str:
-    """A valid identifier for `function` that generated names start from:
-    its `__name__`, or for a lambda the name it is assigned to (`sq = lambda
-    v: ...` gives `sq`), else `lambda` (whose gradient is `lambda_grad`).
-
-    Example:
-        >>> readable_name(lambda x: x)
-        'lambda'
-    """
-    name = getattr(function, "__name__", None) or "function"
-    if name == "<lambda>":
-        code = getattr(function, "__code__", None)
-        return (_LAMBDA_NAMES.get(code) if code is not None else None) or "lambda"
-    if not name.isidentifier():
-        name = "".join(c if c.isalnum() or c == "_" else "_" for c in name).strip("_")
-        name = name if name and name.isidentifier() else "function"
-    return name
-
-
 def _parse_lambda(target) -> tuple:
     """The lambda `target` as a `def` (its body a `return`), with line and
     column numbers of the user's file, the file's name and lines."""
@@ -630,8 +607,7 @@ def _parse_lambda(target) -> tuple:
             "then call adcompiler again.")
     node, name = chosen
     if name:
-        _LAMBDA_NAMES[code] = name
-    from . import nodes  # nodes imports nothing of ours; kept local as above
+        remember_lambda_name(code, name)
     lambda_ = gast.ast_to_gast(node)
     tree = nodes.function_def(readable_name(target), [], [gast.Return(value=lambda_.body)])
     tree.args = lambda_.args

@@ -37,6 +37,7 @@ value of its own target (`x = x * w`) goes through a temporary.
 
 from __future__ import annotations
 
+import inspect
 import operator
 
 import gast
@@ -371,7 +372,6 @@ class _Normaliser:
         analysis raises the error if any argument of the call is differentiated,
         even one that reaches no differentiable parameter (einsum's interleaved
         form puts the array where `subscripts` goes)."""
-        from .operations import check_constant_arguments
         bound = bind_arguments(rule, call)
         if bound is not None:
             try:
@@ -469,6 +469,31 @@ def index_expression(index: gast.AST) -> gast.AST:
     if isinstance(index, gast.Tuple):
         return nodes.tuple_([index_expression(e) for e in index.elts])
     return nodes.clone(index)
+
+
+def _constant(atom):
+    if isinstance(atom, gast.Constant):
+        return True, atom.value
+    if isinstance(atom, gast.Tuple) and nodes.is_atom(atom):
+        return True, tuple(e.value for e in atom.elts)
+    if isinstance(atom, gast.List) and all(isinstance(e, gast.Constant) for e in atom.elts):
+        return True, [e.value for e in atom.elts]  # e.g. einsum's interleaved axis lists
+    return False, None
+
+
+def check_constant_arguments(rule, bound: dict, location) -> None:
+    """Run the rule's check when compiling, if the arguments it looks at are
+    constants (otherwise the same check runs when the derivative does)."""
+    values = {}
+    for name in inspect.signature(rule.check).parameters:
+        known, value = _constant(bound.get(name))
+        if not known:
+            return
+        values[name] = value
+    try:
+        rule.check(**values)
+    except NoDerivativeRuleError as err:
+        raise NoDerivativeRuleError(err.what, location, help=err.help) from err
 
 
 def bind_arguments(rule, call_or_op) -> dict | None:

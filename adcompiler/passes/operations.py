@@ -212,31 +212,6 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     return Operation("rule", rule, primitive, bound, bindings)
 
 
-def _constant(atom):
-    if isinstance(atom, gast.Constant):
-        return True, atom.value
-    if isinstance(atom, gast.Tuple) and nodes.is_atom(atom):
-        return True, tuple(e.value for e in atom.elts)
-    if isinstance(atom, gast.List) and all(isinstance(e, gast.Constant) for e in atom.elts):
-        return True, [e.value for e in atom.elts]  # e.g. einsum's interleaved axis lists
-    return False, None
-
-
-def check_constant_arguments(rule, bound: dict, location) -> None:
-    """Run the rule's check when compiling, if the arguments it looks at are
-    constants (otherwise the same check runs when the derivative does)."""
-    values = {}
-    for name in inspect.signature(rule.check).parameters:
-        known, value = _constant(bound.get(name))
-        if not known:
-            return
-        values[name] = value
-    try:
-        rule.check(**values)
-    except NoDerivativeRuleError as err:
-        raise NoDerivativeRuleError(err.what, location, help=err.help) from err
-
-
 _KNOWN_LENGTH = ("build the tuple with a tuple display in this function, t = (a, b), so "
                  "that its length is known when compiling, or pass the values one by one.")
 

@@ -36,7 +36,8 @@ import gast
 
 from .. import nodes, partials
 from ..naming import Namer
-from ..source import ParsedFunction, readable_name
+from ..naming import readable_name
+from ..source import ParsedFunction
 
 _MISSING = object()
 
