@@ -22,6 +22,7 @@ from .passes.activity import Activity, analyse
 from .passes.aliasing import check_aliasing
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
+from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
@@ -30,6 +31,7 @@ from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
 from .passes.resolve import resolve
+from .passes.result_fields import result_fields
 from .passes.specialise_varargs import specialise_varargs
 from .passes.split_lists import split_lists
 from .auxiliary import AUX_MARK, constant_aux
@@ -61,6 +63,8 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     lower_control(parsed)
     resolve(parsed)
     bind_methods(parsed)
+    frozen_distributions(parsed)
+    result_fields(parsed)
     return parsed
 
 

@@ -6,7 +6,9 @@ dirichlet (an empty table without SciPy).
 `scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
 table keys such methods on the object and the function together, so every
 spelling of it (`stats.norm.pdf`, `from scipy.stats import norm; norm.pdf`)
-finds the rule. Frozen distributions (`norm(0, 1).pdf(x)`) are not covered.
+finds the rule. A frozen distribution's methods (`norm(0, 1).pdf(x)`, `rv =
+gamma(a, scale=s); rv.logpdf(x)`) are these rules applied to the arguments it
+was frozen with (passes/frozen_distributions.py).
 
 With z = (x - loc) / scale, density p = f(z) / scale and score
 s = d log f / dz (runtime_stats.stats_score):
