@@ -413,6 +413,11 @@ def parse_function(fn) -> ParsedFunction:
                               _closure_snapshot(target))
     snippet_lines, first_line, filename = _read_source(target)
     snippet = textwrap.dedent("".join(snippet_lines))
+    key = (filename, first_line, snippet, target.__defaults__, target.__kwdefaults__)
+    cached = _PARSED.get(target)
+    if cached is not None and cached[0] == key and cached[1] is not None:
+        return ParsedFunction(target, nodes.clone(cached[1]), filename, cached[2],
+                              target.__globals__, _closure_snapshot(target))
     if not _source_matches(target, snippet):
         # linecache may hold an older text of a file rewritten since: read anew.
         linecache.checkcache(filename)
@@ -460,8 +465,22 @@ def parse_function(fn) -> ParsedFunction:
         all_lines = open(filename, encoding="utf-8").read().splitlines(True)
     except OSError:
         all_lines = [""] * offset + snippet_lines
+    # Every pass rewrites the tree it gets, so the cache keeps a copy of its own,
+    # made the second time the function is read (most are read once).
+    key = (filename, first_line, snippet, target.__defaults__, target.__kwdefaults__)
+    _PARSED[target] = (key, nodes.clone(tree) if cached is not None and cached[0] == key
+                       else None, all_lines)
     return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
                           _closure_snapshot(target))
+
+
+# function -> (what its tree was read from, the tree, the file's lines). A
+# helper called from many places is parsed once per compilation, not once per
+# call (the aliasing pass and inlining read each callee's source): checking the
+# snippet against the function's bytecode and parsing it cost more than reading
+# it. The entry serves only while the text read from the file is the same
+# (the file rewritten, the function moved, its defaults rebound: parsed anew).
+_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _plain_parameters(tree: gast.FunctionDef, function, filename: str) -> None:

@@ -42,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import adcompiler as ad  # noqa: E402
-from adcompiler import api, derivatives, forward_backend, store  # noqa: E402
+from adcompiler import api, forward_backend, reverse_backend, store  # noqa: E402
 
 SIZES = (20, 50, 130, 260, 500, 1000, 2000)
 KINDS = ("grad", "jvp", "hessian")
@@ -113,7 +113,7 @@ def load(source: str, folder: Path):
 def clear_caches() -> None:
     """Forget every compiled derivative, so each timing compiles from scratch."""
     store.clear(api._CACHE)
-    derivatives.clear_cache()
+    reverse_backend.clear_cache()
     forward_backend.clear_cache()
 
 
