@@ -46,8 +46,39 @@ def collect_into_constants_twin(x):
     return torch.sum((1.0 + v + v * v) * x) + 3
 
 
+# --- Element writes into integer and boolean arrays keep NumPy's type -------------
+
+def mask_built_by_element_writes(x):
+    keep = np.zeros(3, dtype=bool)
+    keep[0] = x[0] > 0
+    keep[2] = True
+    return np.sum(x[keep] ** 2)
+
+
+def mask_built_by_element_writes_twin(x):
+    return x[0] ** 2 + x[2] ** 2
+
+
+def histogram_bins(x, h):
+    bins = np.zeros(3, dtype=int)
+    counts = np.zeros(3, dtype=int)
+    for i in range(3):
+        bins[i] = np.floor(x[i] / h)
+        counts[i] = i + 1
+    return np.sum(x * bins * counts) + h * np.sum(bins)
+
+
+def histogram_bins_twin(x, h):
+    bins = torch.floor(x.detach() / h.detach())
+    return torch.sum(x * bins * torch.tensor([1.0, 2.0, 3.0])) + h * torch.sum(bins)
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("boolean mask built by element writes", mask_built_by_element_writes,
+     mask_built_by_element_writes_twin, (np.array([0.5, 1.0, 2.0]),), (0,)),
+    ("integer bins written with np.floor", histogram_bins, histogram_bins_twin,
+     (np.array([0.5, 1.3, 2.2]), 0.4), (0, 1)),
     ("helper list parameter defaulting to None", collect_into_default,
      collect_into_default_twin, (0.7,), (0,)),
     ("helper list parameter given a list of constants", collect_into_constants,
@@ -74,6 +105,7 @@ def _derivative(function, wrt, mode):
     return ad.grad(function, wrt=wrt)
 
 
+@pytest.mark.filterwarnings("ignore:np.floor of the differentiated value")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name, function, twin, args, wrt", PROGRAMS,
                          ids=[row[0] for row in PROGRAMS])
@@ -88,3 +120,35 @@ def test_realistic_program_matches_torch(name, function, twin, args, wrt, mode):
     assert _unchanged(args, arguments), f"{name}: the derivative changed its arguments"
     for position, got, want in zip(wrt, result, expected):
         assert_close(got, want, label=f"{name}: d/d argument {position} ({mode})")
+
+
+# --- Refused: what adcompiler does not model, with an adcompiler error ------------
+
+def truncating_write(x):
+    counts = np.zeros(2, dtype=int)
+    counts[0] = x[0] * 10.0          # NumPy truncates 3.3 to 3: a step
+    return np.sum(counts * 1.0) + np.sum(x)
+
+
+def truncating_write_into_copy(x, n):
+    y = n.copy()
+    y[1] = x[1] * 3.0
+    return np.sum(y * x)
+
+
+# name, function, arguments, wrt, the error
+REFUSED = [
+    ("float written into an integer array", truncating_write, (np.array([0.33, 1.0]),), (0,),
+     ad.NoDerivativeRuleError),
+    ("float written into a copy of an integer argument", truncating_write_into_copy,
+     (np.array([0.33, 1.27, 2.0]), np.array([1, 2, 3])), (0,), ad.NoDerivativeRuleError),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, function, args, wrt, error", REFUSED,
+                         ids=[row[0] for row in REFUSED])
+def test_unmodelled_construct_is_refused_not_differentiated(name, function, args, wrt, error,
+                                                            mode):
+    with pytest.raises(error):
+        _derivative(function, wrt, mode)(*copy.deepcopy(args))

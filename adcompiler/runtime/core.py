@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from . import arrays, complex_numbers, linalg
-from ..errors import ComplexValueError, InternalCompilerError, NonScalarOutputError, \
-    SeedShapeError
+from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleError, \
+    NonScalarOutputError, SeedShapeError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint
 
@@ -375,6 +375,11 @@ def setitem(x, index, value):
     elif is_foreign_array(x):
         # A new dask array (its graph is shared, nothing is computed) or CuPy copy.
         updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
+    elif isinstance(x, _ndarray) and x.dtype.kind in "biu" and \
+            not complex_numbers.is_complex(value):
+        # An integer or boolean array keeps its type, as in NumPy.
+        _refuse_truncation(x, value)
+        updated = x.copy()
     else:
         # A complex value makes a real array complex (NumPy would drop the
         # imaginary part, and the derivative with it).
@@ -383,6 +388,29 @@ def setitem(x, index, value):
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(x, value, float))
     updated[index] = value
     return updated
+
+
+def _refuse_truncation(x, value):
+    """NumPy truncates a float written into an integer (or boolean) array: a
+    step whose derivative is zero, where setitem's rule would pass the
+    derivative on to the value. Writing values the array holds exactly (an
+    `np.floor(v)`, a count) is what such an array is for; others are refused.
+
+        >>> _refuse_truncation(np.zeros(2, dtype=int), 3.0)
+    """
+    written = np.asarray(value)
+    if written.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            exact = np.array_equal(written.astype(x.dtype), written)
+        if not exact:
+            raise NoDerivativeRuleError(
+                f"an element write puts floating-point values "
+                f"({', '.join(repr(float(v)) for v in written.ravel()[:3])}"
+                f"{', ...' if written.size > 3 else ''}) into an array of type {x.dtype}, "
+                "which NumPy truncates: adcompiler has no derivative for that truncation",
+                help="Make the array floating-point (np.zeros(n) or .astype(float)) if "
+                     "the values should be kept, or convert them yourself "
+                     "(np.floor(v).astype(int), int(v)) if truncating is meant.")
 
 
 def setitem_value_adjoint(g, index, value):
