@@ -109,3 +109,42 @@ def add_at_repeated_pairs(x):
 
 def complex_energy(z):
     return np.sum(np.abs(z * z) + np.real(z) * 3.0)
+
+
+# NumPy arrays the function makes, receiving values computed from the data:
+# on dask data they become dask arrays (the function itself would compute the
+# values, or fail at np.add.at).
+def write_into_numpy_rows(weights, X):
+    out = np.zeros(3)
+    for k in range(3):
+        out[k] = np.sum(np.tanh(X * weights[k]))
+    return np.sum(out ** 2)
+
+
+def torch_write_into_numpy_rows(weights, X):
+    out = torch.stack([torch.sum(torch.tanh(X * weights[k])) for k in range(3)])
+    return torch.sum(out ** 2)
+
+
+def add_into_numpy_elements(weights, X):
+    out = np.zeros(3)
+    for k in range(3):
+        out[k] += np.mean(X[:, k] * weights[k])
+    return np.sum(out * weights)
+
+
+def torch_add_into_numpy_elements(weights, X):
+    out = torch.stack([torch.mean(X[:, k] * weights[k]) for k in range(3)])
+    return torch.sum(out * weights)
+
+
+def add_at_into_numpy(weights, X):
+    out = np.zeros(4)
+    np.add.at(out, [0, 1, 1], np.sum(X @ weights) * weights)
+    return np.sum(out ** 2)
+
+
+def torch_add_at_into_numpy(weights, X):
+    contribution = torch.sum(X @ weights) * weights
+    out = torch.stack([contribution[0], contribution[1] + contribution[2]])
+    return torch.sum(out ** 2)

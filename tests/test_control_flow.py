@@ -64,7 +64,7 @@ def test_loop_invariant_values_are_not_saved_on_every_iteration():
 
 def test_loop_accumulates_parameter_adjoints_in_place():
     text = ad.source(ad.grad(PROGRAMS["tanh-rnn"][0], wrt=(0, 1, 2)))
-    assert "dwh += " in text and "dwh = zeros_like(wh)" in text
+    assert "dwh = add_into(dwh, " in text and "dwh = zeros_like(wh)" in text
 
 
 def test_scalar_loop_with_break_keeps_the_variant_for_python_numbers():

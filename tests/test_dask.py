@@ -85,9 +85,8 @@ def models(data):
         "elementwise model": (
             programs.elementwise_model, programs.torch_elementwise_model,
             (1.5, large[:20, :20].compute()), (1.5, large), (0, 1)),
-        # Parameters indexed inside a loop go in as a dask array too: their
-        # adjoint accumulates in place, which a NumPy array cannot do with a
-        # dask value (docs/scaling.md).
+        # Parameters indexed inside a loop, as a dask array (the NumPy weights
+        # are the test below).
         "loop of array updates": (
             programs.layered_updates, programs.torch_layered_updates,
             (weights, head[0][:100]), (da.from_array(weights, chunks=3), X[:200_000]), (0, 1)),
@@ -192,14 +191,36 @@ def test_the_gradient_of_a_complex_dask_argument_is_numpys(client):
     np.testing.assert_allclose(value, expected, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=(
-    "known limitation: the adjoint of a parameter indexed inside a loop accumulates in "
-    "place (dw += ..., reverse_mode._accumulate_in_place), which a NumPy dw cannot do "
-    "with a dask value; passing the parameter as a dask array works (docs/scaling.md)"))
-def test_a_numpy_parameter_indexed_in_a_loop_over_dask_data(client, data):
+def test_a_numpy_parameter_indexed_in_a_loop_over_dask_data_gets_a_lazy_gradient(client, data):
+    # The loop's adjoint of the NumPy weights receives dask values: it becomes
+    # a dask array (add_into adds out of place), not a NumPy array written into.
+    weights = np.array([0.8, -1.2, 0.5])
     X = data[0][:1000]
 
-    d_weights = lazy_gradient(programs.layered_updates, np.array([0.8, -1.2, 0.5]), X)
+    d_weights = lazy_gradient(programs.layered_updates, weights, X)
 
-    np.testing.assert_allclose(d_weights.compute(), ad.grad(programs.layered_updates)(
-        np.array([0.8, -1.2, 0.5]), X.compute()), rtol=1e-10)
+    assert isinstance(d_weights, da.Array) and d_weights.shape == weights.shape
+    (value,) = computed_on(client, d_weights)
+    np.testing.assert_allclose(value, ad.grad(programs.layered_updates)(weights, X.compute()),
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("function, torch_twin", [
+    (programs.write_into_numpy_rows, programs.torch_write_into_numpy_rows),
+    (programs.add_into_numpy_elements, programs.torch_add_into_numpy_elements),
+    (programs.add_at_into_numpy, programs.torch_add_at_into_numpy),
+], ids=lambda f: getattr(f, "__name__", ""))
+def test_numpy_arrays_receiving_dask_values_become_dask_arrays_and_match_numpy(
+        client, data, function, torch_twin):
+    # out[k] = v, out[k] += v and np.add.at(out, ..., v) with a NumPy out and
+    # a dask v: the updated copy is a dask array, so nothing is computed.
+    weights = np.array([0.8, -1.2, 0.5])
+    X = data[0][:1000, :3]
+    programs.assert_numpy_gradient_matches_torch(function, torch_twin,
+                                                 (weights, X[:50].compute()), (0,))
+
+    d_weights = lazy_gradient(function, weights, X)
+
+    assert isinstance(d_weights, da.Array)
+    (value,) = computed_on(client, d_weights)
+    np.testing.assert_allclose(value, ad.grad(function)(weights, X.compute()), rtol=1e-10)

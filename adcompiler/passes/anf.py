@@ -104,6 +104,11 @@ class _Normaliser:
 
     def statement(self, stmt) -> list:
         out: list = []
+        if _is_add_into(stmt):
+            # Generated code's `dW = add_into(dW, c)` (a loop's adjoint, added
+            # in place) means `dW += c`: it is differentiated as that.
+            stmt = nodes.copy_location(gast.AugAssign(
+                target=stmt.targets[0], op=gast.Add(), value=stmt.value.args[1]), stmt)
         if isinstance(stmt, (gast.Assign, gast.AugAssign)) and isinstance(
                 stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target, gast.Subscript):
             self.element_update(stmt, out)
@@ -458,6 +463,16 @@ def literal_names(atom: gast.AST, path: tuple = ()) -> list:
             found += literal_names(elt, path + (position,))
         return found
     return []
+
+
+def _is_add_into(stmt) -> bool:
+    """Whether `stmt` is `x = add_into(x, c)` with the runtime's add_into."""
+    from ..runtime.core import add_into
+    value = stmt.value if isinstance(stmt, gast.Assign) else None
+    return isinstance(value, gast.Call) and len(value.args) == 2 and not value.keywords \
+        and nodes.annotation(value.func, "value", None) is add_into \
+        and isinstance(stmt.targets[0], gast.Name) and isinstance(value.args[0], gast.Name) \
+        and value.args[0].id == stmt.targets[0].id
 
 
 def index_expression(index: gast.AST) -> gast.AST:

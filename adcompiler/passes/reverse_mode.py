@@ -167,7 +167,10 @@ class _Reverse:
         # fresh arrays the body only adds to: accumulate into them in place.
         stored = nodes.names_stored(stmt)
         owned = {self.ctx.namer.adjoint(v) for v in zero - loop_zero if v not in stored}
-        body = [_accumulate_in_place(s, owned) for s in body]
+        # In the variant for Python numbers `+=` rebinds a float; elsewhere
+        # add_into adds in place unless a dask or CuPy value is involved.
+        add_into = None if self.ctx.numbers else self.ctx.helper("add_into")
+        body = [_accumulate_in_place(s, owned, add_into) for s in body]
         if isinstance(stmt, gast.While):
             control = Control("while", counter=self.ctx.namer.fresh("_trips"))
             count = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
@@ -421,18 +424,23 @@ def list_mirror(ctx: Context, variable: str, seeded: bool = False) -> gast.AST:
     return nodes.assign(adjoint, zeros)
 
 
-def _accumulate_in_place(stmt, owned: set):
-    """`dW = dW + c` -> `dW += c` for the adjoints in `owned`, below `stmt`."""
+def _accumulate_in_place(stmt, owned: set, add_into: str | None):
+    """`dW = dW + c` -> `dW = add_into(dW, c)` (`dW += c` when `add_into` is
+    None) for the adjoints in `owned`, below `stmt`."""
     if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.BinOp) and \
             isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.left, gast.Name):
         target = stmt.targets[0].id
         if target in owned and stmt.value.left.id == target and \
                 target not in nodes.names_loaded(stmt.value.right):
+            if add_into is not None:
+                return nodes.copy_location(nodes.assign(target, nodes.call(
+                    nodes.name(add_into), [nodes.name(target), stmt.value.right])), stmt)
             return gast.AugAssign(target=nodes.name(target, "store"), op=gast.Add(),
                                   value=stmt.value.right)
     for block in ("body", "orelse"):
         if isinstance(getattr(stmt, block, None), list):
-            setattr(stmt, block, [_accumulate_in_place(s, owned) for s in getattr(stmt, block)])
+            setattr(stmt, block, [_accumulate_in_place(s, owned, add_into)
+                                  for s in getattr(stmt, block)])
     return stmt
 
 

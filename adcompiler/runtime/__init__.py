@@ -29,7 +29,7 @@ from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
 from . import special as runtime_special
 from . import stats as runtime_stats
-from .core import add_adjoints, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
+from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, real_values, scalar_seed, \
     setitem, setitem_value_adjoint, sign, sum_adjoint, sum_items_adjoint, transpose_adjoint, \
@@ -97,6 +97,7 @@ TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
     "quotient_or_zero", "zero_at_zero_base", "power_log", "var_adjoint_a")})
 
 # Everything generated code may reference: the templates' helpers, and the
-# seed and forward mode's check that the transformer emits itself.
+# seed, forward mode's check and a loop's in-place accumulation that the
+# transformer emits itself.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed,
-                          "real_values": real_values}
+                          "real_values": real_values, "add_into": add_into}

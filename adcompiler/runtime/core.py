@@ -169,6 +169,23 @@ def add_adjoints(a, b):
     return a + b
 
 
+def add_into(total, contribution):
+    """`total += contribution`, returning the sum: what a loop's adjoint sweep
+    does to the adjoint it accumulates (a fresh array generated code owns, so
+    adding in place is safe and saves an array per iteration). When either side
+    is a dask or CuPy array the sum is a new array instead: a NumPy array cannot
+    hold a lazy dask value, and NumPy refuses to write one into it.
+
+        >>> total = np.zeros(2)
+        >>> add_into(total, np.ones(2)) is total
+        True
+    """
+    if is_foreign_array(total) or is_foreign_array(contribution):
+        return total + contribution
+    total += contribution
+    return total
+
+
 def sum_items_adjoint(g, items):
     """Adjoint of Python's `sum(items)` with respect to the items: `g`, summed to
     each item's shape (one entry per item), or spread along the first axis when
@@ -372,8 +389,13 @@ def setitem(x, index, value):
         return tuple(updated)
     if isinstance(x, (dict, list)):
         updated = type(x)(x)
-    elif is_foreign_array(x):
-        # A new dask array (its graph is shared, nothing is computed) or CuPy copy.
+    elif is_foreign_array(x) or (is_foreign_array(value) and isinstance(x, _ndarray)
+                                 and x.dtype.kind in "fc"):
+        # A new dask array (its graph is shared, nothing is computed) or CuPy
+        # copy. A float NumPy x receiving a dask or CuPy value becomes an
+        # array of that library: written into NumPy, the value would be
+        # computed (or copied off the GPU).
+        x = x if is_foreign_array(x) else np.asarray(x, like=value)
         updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
     elif isinstance(x, _ndarray) and x.dtype.kind in "biu" and \
             not complex_numbers.is_complex(value):

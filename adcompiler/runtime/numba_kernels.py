@@ -194,6 +194,24 @@ def _add_adjoints(a, b):
     return None
 
 
+def add_into(total, contribution):
+    """`total += contribution`, returning the sum (runtime.add_into): in place
+    for a float array, a new number for a number."""
+
+
+@overload(add_into)
+def _add_into(total, contribution):
+    if _array(total) and isinstance(total.dtype, types.Float) and (
+            _scalar(contribution) or _array(contribution)):
+        def in_place(total, contribution):
+            total += contribution
+            return total
+        return in_place
+    if _scalar(total) and (_scalar(contribution) or _array(contribution)):
+        return lambda total, contribution: total + contribution
+    return None
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of x[index]: g at index, zeros elsewhere (runtime.getitem_adjoint)."""
 
@@ -301,7 +319,7 @@ def _sum_adjoint(g, a, axis, keepdims):
 HELPERS = {
     "reversed_range": reversed_range, "scalar_seed": scalar_seed,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
-    "unbroadcast": unbroadcast, "add_adjoints": add_adjoints,
+    "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
     "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,
