@@ -265,10 +265,12 @@ def names_mutated(node: gast.AST) -> set[str]:
 
 
 def list_method(rhs: gast.AST, name: str) -> bool:
-    """`L.name(...)` on a local list (the generated code's stack, for one)."""
+    """`L.name(...)` on a local list (the generated code's stack, for one).
+    The list machinery's `pop` takes the last entry: `L.pop(i)` is not it."""
     return isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute) and \
         isinstance(rhs.func.value, gast.Name) and rhs.func.attr == name and \
-        annotation(rhs.func, "value", None) is None
+        annotation(rhs.func, "value", None) is None and \
+        (name != "pop" or not (rhs.args or rhs.keywords))
 
 
 def assignment_counts(tree: gast.AST) -> "collections.Counter":

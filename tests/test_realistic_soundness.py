@@ -73,8 +73,25 @@ def histogram_bins_twin(x, h):
     return torch.sum(x * bins * torch.tensor([1.0, 2.0, 3.0])) + h * torch.sum(bins)
 
 
+# --- A queue of indices popped from the front (carries no derivative) -------------
+
+def weighted_queue(x):
+    queue = [0, 1, 2]
+    total = 0.0
+    while queue:
+        i = queue.pop(0)
+        total = total + x[i] * (i + 1)
+    return total
+
+
+def weighted_queue_twin(x):
+    return x[0] + 2 * x[1] + 3 * x[2]
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("queue of indices popped from the front", weighted_queue, weighted_queue_twin,
+     (np.array([0.5, 1.5, 0.7]),), (0,)),
     ("boolean mask built by element writes", mask_built_by_element_writes,
      mask_built_by_element_writes_twin, (np.array([0.5, 1.0, 2.0]),), (0,)),
     ("integer bins written with np.floor", histogram_bins, histogram_bins_twin,
@@ -136,8 +153,32 @@ def truncating_write_into_copy(x, n):
     return np.sum(y * x)
 
 
+def pop_first_of_list(x):
+    queue = [x[0] * 2.0, x[1], x[2] ** 2]
+    first = queue.pop(0)             # not the last entry, which L.pop() takes
+    return first * queue[0] + queue[1] * 3.0
+
+
+def drop_first_of_list(x):
+    queue = [x[0] * 2.0, x[1], x[2] ** 2]
+    queue.pop(0)
+    return queue[0] + queue[1] * 3.0
+
+
+def pop_from_dict(x):
+    parts = {"a": x * 2.0, "b": x * 3.0}
+    a = parts.pop("a")
+    return np.sum(a * parts["b"]) + len(parts)
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("L.pop(0) of a list of differentiated values", pop_first_of_list,
+     (np.array([0.5, 1.5, 0.7]),), (0,), ad.NoDerivativeRuleError),
+    ("L.pop(0) as a statement", drop_first_of_list, (np.array([0.5, 1.5, 0.7]),), (0,),
+     ad.NoDerivativeRuleError),
+    ("d.pop(key) of a dict of differentiated values", pop_from_dict, (np.array([0.5, 1.5]),),
+     (0,), ad.NoDerivativeRuleError),
     ("float written into an integer array", truncating_write, (np.array([0.33, 1.0]),), (0,),
      ad.NoDerivativeRuleError),
     ("float written into a copy of an integer argument", truncating_write_into_copy,

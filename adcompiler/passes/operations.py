@@ -177,6 +177,16 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "picked out of a dict is found when the key is a constant (ACT['tanh'](x)); "
             "for a key known only when it runs, branch: `y = relu(x) if name == 'relu' "
             "else np.tanh(x)`.")
+    if primitive is None and isinstance(rhs, gast.Call) and \
+            isinstance(rhs.func, gast.Attribute) and rhs.func.attr == "pop":
+        # The list machinery's pop is L.pop() (nodes.list_method): L.pop(i) and
+        # d.pop(key) would take their derivative from another entry.
+        raise NoDerivativeRuleError(
+            f"{to_source(rhs).strip()} on a list or dict of differentiated values is not "
+            "supported: only L.pop(), which takes the last entry, is differentiated",
+            location, help="Instead: read the entry, v = L[i] (or d[key]), and build the "
+            "rest anew: L = [L[k] for k in range(len(L)) if k != i] (or "
+            "d = {k: d[k] for k in d if k != key}).")
     if rule is None and primitive is None and isinstance(rhs, gast.Call):
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}: the class of the object it "
