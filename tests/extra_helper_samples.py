@@ -129,4 +129,6 @@ def rule_samples() -> dict:
     return {
         "select_adjoint": lambda r: [_n(r, 4), conditions, [_n(r, 4), _n(r, 4)], 0.0,
                                      "choicelist"],
+        # a in (1.2, 3.2), x in (0.6, 4.8): both of the helper's expansions
+        "gammainc_derivative_a": lambda r: [2.0 * _positive(r, 4), 3.0 * _positive(r, 4), True],
     }

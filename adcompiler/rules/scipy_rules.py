@@ -5,6 +5,7 @@ empty table when SciPy is not installed: calls to them then get the usual
 
 import math
 
+from ..runtime import extra as runtime_extra
 from ..runtime import special as runtime_special
 from .definition import linear_rule, pointwise
 
@@ -79,10 +80,16 @@ def _more_special():
                   b="g * (digamma(b) - digamma(a + b))"),
         pointwise(special.gammainc, "a, x",
                   x="g * np.exp((a - 1.0) * np.log(x) - x - gammaln(a))",
-                  a="no_derivative(g, 'scipy.special.gammainc', 'a')"),
+                  a="g * gammainc_derivative_a(a, x, False)"),
         pointwise(special.gammaincc, "a, x",
                   x="-g * np.exp((a - 1.0) * np.log(x) - x - gammaln(a))",
-                  a="no_derivative(g, 'scipy.special.gammaincc', 'a')"),
+                  a="g * gammainc_derivative_a(a, x, True)"),
+        # The a-derivatives' own derivatives: in a the next order (the helper refuses a
+        # third), in x the a-derivatives of dP/dx = x^(a-1) e^-x / Γ(a).
+        pointwise(runtime_extra.gammainc_derivative_a, "a, x, upper, order=1",
+                  a="g * gammainc_derivative_a(a, x, upper, order + 1)",
+                  x="g * (1.0 - 2.0 * upper) * np.exp((a - 1.0) * np.log(x) - x - gammaln(a)) "
+                    "* ((np.log(x) - digamma(a)) ** order - (order - 1) * polygamma(1, a))"),
         pointwise(special.betainc, "a, b, x",
                   x="g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - betaln(a, b))",
                   a="no_derivative(g, 'scipy.special.betainc', 'a')",
@@ -139,8 +146,10 @@ NOTES = {} if special is None else {
     special.logsumexp: "the scale factors `b` are differentiable too; `return_sign=True` "
                        "not supported",
     special.softmax: "the Jacobian is symmetric: one formula serves both modes",
-    special.gammainc: "in x; not in a (refused)",
-    special.gammaincc: "in x; not in a (refused)",
+    special.gammainc: "a > 0; in a from P's series or Q's continued fraction, "
+                      "differentiated term by term (checked against mpmath), to second "
+                      "order",
+    special.gammaincc: "as gammainc",
     special.betainc: "in x; not in a, b (refused)",
     special.multigammaln: "in a (d is an integer)",
     special.yn: "in x (n is an integer)",
