@@ -24,6 +24,7 @@ lists), numbers and tuples of numbers go on the typed arrays `_floats` and
 
 from __future__ import annotations
 
+import builtins
 import re
 import types
 
@@ -80,8 +81,9 @@ class StackRewrite:
         self.labels: list = []      # what this function records, one label per stack
         self.pending: list = []     # statements a typed pop needs before its statement
         self.segment: dict = {}     # typed stack -> slots pushed since the last check
-        self.used = nodes.names_loaded(tree) | nodes.names_stored(tree) | set(
-            nodes.parameters(tree))
+        self.checks: set = set()    # ids of the room checks made
+        self.bound = nodes.names_stored(tree) | set(nodes.parameters(tree))
+        self.used = nodes.names_loaded(tree) | self.bound
         self.stack = self._stack_name()
         self.names: dict = {}   # (kind, label) -> variable name
 
@@ -209,13 +211,18 @@ class StackRewrite:
 
     def _block(self, stmts) -> list:
         """The rewritten block; before each run of typed pushes between
-        compound statements, a check that the typed stacks have room for it."""
+        compound statements, a check that the typed stacks have room for it.
+        A `for` loop whose iterations push at most a known number of entries
+        gets one check before it, for all its iterations, instead of one per
+        iteration (`_loop_room`)."""
         out, outer, start = [], self.segment, 0
         self.segment = {}
         for stmt in stmts:
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 start = self._room(out, start)
             rewritten = self._statement(stmt)
+            if isinstance(stmt, gast.For):
+                out += self._loop_room(stmt)
             out += self.pending + rewritten
             self.pending = []
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -225,20 +232,63 @@ class StackRewrite:
         return out
 
     def _room(self, out: list, start: int) -> int:
-        checks = []
-        for stack, slots in sorted(self.segment.items()):
-            count = self._name("count", stack)
-            needed = nodes.binop(nodes.name(count), gast.Add(), nodes.const(slots))
-            checks.append(nodes.if_(
-                nodes.compare(needed, gast.Gt(), nodes.subscript(
-                    nodes.attribute(nodes.name(self._name("typed", stack)), "shape"),
-                    nodes.const(0))),
-                [nodes.assign(self._name("typed", stack), nodes.call(
-                    nodes.name("grown_stack"), [nodes.name(self._name("typed", stack)),
-                                          nodes.clone(needed)]))]))
-        out[start:start] = checks
+        out[start:start] = [self._check(stack, nodes.const(slots))
+                            for stack, slots in sorted(self.segment.items())]
         self.segment = {}
         return len(out)
+
+    def _check(self, stack: str, slots) -> gast.If:
+        """`if _nfloats + slots > _floats.shape[0]: _floats = grown_stack(...)`."""
+        count, typed = self._name("count", stack), self._name("typed", stack)
+        needed = nodes.binop(nodes.name(count), gast.Add(), slots)
+        check = nodes.if_(
+            nodes.compare(needed, gast.Gt(), nodes.subscript(
+                nodes.attribute(nodes.name(typed), "shape"), nodes.const(0))),
+            [nodes.assign(typed, nodes.call(nodes.name("grown_stack"), [
+                nodes.name(typed), nodes.clone(needed)]))])
+        self.checks.add(id(check))
+        return check
+
+    def _loop_room(self, loop: gast.For) -> list:
+        """For a `for` loop each of whose iterations pushes at most k entries
+        on a typed stack (no inner loop pushes), the checks in its body give
+        way to one before it: room for k * len(iterable). Besides a branch per
+        iteration, this saves what numba does to an array variable a loop may
+        rebind: a reference count taken and dropped on every iteration."""
+        per_iteration = _slots(loop.body, self.count_names())
+        iterable = loop.iter
+        pure = isinstance(iterable, gast.Name) or (
+            isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name)
+            and iterable.func.id in ("range", "reversed_range") and not iterable.keywords
+            and all(isinstance(a, (gast.Name, gast.Constant)) for a in iterable.args))
+        if not per_iteration or not pure or loop.orelse or not self._builtin_len():
+            return []
+        loop.body = self._without_checks(loop.body)
+        trips = nodes.call(nodes.name("len"), [nodes.clone(iterable)])
+        return [self._check(stack, nodes.binop(nodes.const(slots), gast.Mult(),
+                                               nodes.clone(trips)))
+                for stack, slots in sorted(per_iteration.items())]
+
+    def _builtin_len(self) -> bool:
+        """Whether `len` in this function is Python's (no variable or global shadows it)."""
+        return "len" not in self.bound and \
+            self.translation.namespace.get("len", builtins.len) is builtins.len
+
+    def count_names(self) -> dict:
+        """{count variable: typed stack} of the typed stacks in use."""
+        return {name: label for (kind, label), name in self.names.items() if kind == "count"}
+
+    def _without_checks(self, stmts: list) -> list:
+        out = []
+        for stmt in stmts:
+            if id(stmt) in self.checks:
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    setattr(stmt, field, self._without_checks(inner))
+            out.append(stmt)
+        return out
 
     def _typed_stacks(self) -> list:
         """Allocation of the typed stacks the kinds use: floats, ints."""
@@ -403,6 +453,32 @@ class _ExpressionRewrite(gast.NodeTransformer):
         if replaced is not node:
             return replaced
         return self.generic_visit(node)
+
+
+def _slots(stmts: list, counts: dict):
+    """{typed stack: most entries one run of `stmts` pushes on it} (pushes
+    add a constant to a count: `_nfloats = _nfloats + 2`), None when a loop
+    inside pushes (no bound known before it runs)."""
+    total: dict = {}
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                stmt.targets[0].id in counts and isinstance(stmt.value, gast.BinOp) and \
+                isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.right, gast.Constant):
+            stack = counts[stmt.targets[0].id]
+            total[stack] = total.get(stack, 0) + stmt.value.right.value
+        elif isinstance(stmt, gast.If):
+            branches = [_slots(stmt.body, counts), _slots(stmt.orelse, counts)]
+            if None in branches:
+                return None
+            for stack in set(branches[0]) | set(branches[1]):
+                total[stack] = total.get(stack, 0) + max(b.get(stack, 0) for b in branches)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            inner = _slots(stmt.body + stmt.orelse, counts)
+            if inner is None or inner:
+                return None
+        elif any(isinstance(getattr(stmt, field, None), list) for field in ("body", "orelse")):
+            return None     # a compound statement generated code does not write
+    return total
 
 
 def _is_minus_one(node) -> bool:
