@@ -728,8 +728,11 @@ def _rebuild(tree, values):
 
 
 def _zero_leaf(leaf):
+    from .runtime.arrays import is_foreign_array
     if isinstance(leaf, (np.ndarray, np.generic)):
         return np.zeros(np.shape(leaf), dtype=leaf.dtype if leaf.dtype.kind == "f" else float)
+    if is_foreign_array(leaf):  # dask (lazily, with its chunks) or CuPy zeros
+        return np.zeros_like(leaf, dtype=leaf.dtype if leaf.dtype.kind == "f" else float)
     return 0.0
 
 
@@ -777,12 +780,15 @@ def _forward_blocks(pushes, in_tree, in_leaves):
 def _basis(x):
     """Unit tangents for every entry of x, shaped like x (real: the forms
     built from them, Jacobians, Hessians, forward grad, take real values)."""
+    from .runtime.arrays import is_foreign_array
     from .runtime.core import reject_complex
     reject_complex(x, "an argument or result", "a Jacobian, Hessian or forward-mode grad")
-    if isinstance(x, (np.ndarray, np.generic)):
+    if isinstance(x, (np.ndarray, np.generic)) or is_foreign_array(x):
         eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind == "f" else float)
         for row in eye[:x.size]:
-            yield row.reshape(x.shape)
+            # A dask or CuPy x gets units of its own library (CuPy refuses NumPy's).
+            yield np.asarray(row.reshape(x.shape), like=x) if is_foreign_array(x) \
+                else row.reshape(x.shape)
     else:
         yield 1.0
 
@@ -826,28 +832,45 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
             entries = []
             for k, unit in _unit_trees(x):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
-                entries.append(np.asarray(tangent_fn(args, tuple(tangents))[1]).reshape(()))
+                entries.append(np.reshape(_as_array(tangent_fn(args, tuple(tangents))[1]), ()))
             grads.append(_gradient_like(entries, x))
         return tuple(grads) if as_tuple else grads[0]
 
     return _attach(forward_grad, tangent_fn, function, "grad")
 
 
+def _as_array(value):
+    """np.asarray(value), except that a dask or CuPy array stays one."""
+    from .runtime.arrays import as_array
+    return as_array(value)
+
+
 def _gradient_like(entries, x):
-    """Entries of a gradient, in the order of _unit_trees(x), shaped like x."""
+    """Entries of a gradient, in the order of _unit_trees(x), shaped like x.
+    Entries that are dask or CuPy arrays are stacked by their library: a
+    dask gradient stays lazy, a CuPy one on the device."""
+    from .runtime.arrays import is_foreign_array
     from .runtime.core import as_gradient
     leaves, at = [], 0
     for leaf in _leaves(x):
-        size = int(np.size(leaf))
-        leaves.append(as_gradient(np.reshape(np.array(entries[at:at + size], dtype=float),
-                                             np.shape(leaf)), leaf))
+        size = int(np.prod(getattr(leaf, "shape", ())))  # np.size would compute a dask array
+        part = entries[at:at + size]
+        like = next((e for e in part if is_foreign_array(e)), None)
+        if like is None:
+            values = np.array(part, dtype=float)
+        else:
+            values = np.stack([np.asarray(e, like=like) for e in part]).astype(float)
+        leaves.append(as_gradient(np.reshape(values, np.shape(leaf)), leaf))
         at += size
     return _rebuild(x, leaves)
 
 
 def derivatives_zeros(x):
+    from .runtime.arrays import is_foreign_array
     from .runtime.core import zeros_like
-    return zeros_like(x)
+    # A zero tangent shaped like a dask or CuPy argument (zeros_like's 0.0 is
+    # an adjoint's zero, which a tangent of X in X @ w cannot be).
+    return _zero_leaf(x) if is_foreign_array(x) else zeros_like(x)
 
 
 @_methods_too

@@ -224,3 +224,62 @@ def test_numpy_arrays_receiving_dask_values_become_dask_arrays_and_match_numpy(
     assert isinstance(d_weights, da.Array)
     (value,) = computed_on(client, d_weights)
     np.testing.assert_allclose(value, ad.grad(function)(weights, X.compute()), rtol=1e-10)
+
+
+def lazily(derivative, *args):
+    """derivative(*args) with every dask computation refused (lazy_gradient's checks)."""
+    with warnings.catch_warnings(), dask.config.set(scheduler=_refuse_to_compute):
+        warnings.simplefilter("error", FutureWarning)
+        return derivative(*args)
+
+
+FORWARD_MODELS = ["logistic regression", "least squares", "elementwise model"]
+
+
+@pytest.mark.parametrize("name", FORWARD_MODELS)
+def test_jvp_on_the_cluster_is_lazy_and_matches_numpy(client, models, in_memory, name):
+    function, _, _, lazy, wrt = models[name]
+    # A NumPy tangent for a NumPy argument, a dask one (made on the workers,
+    # in its chunks) for a dask argument.
+    tangents = tuple(da.random.default_rng(4).normal(size=lazy[i].shape, chunks=lazy[i].chunks)
+                     if isinstance(lazy[i], da.Array)
+                     else np.random.default_rng(4).normal(size=np.shape(lazy[i])) for i in wrt)
+
+    value, product = lazily(ad.jvp(function, wrt=wrt), lazy, tangents)
+
+    assert isinstance(value, da.Array) and isinstance(product, da.Array)
+    got = computed_on(client, value, product)
+    expected = ad.jvp(function, wrt=wrt)(tuple(map(in_memory, lazy)),
+                                         tuple(map(in_memory, tangents)))
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["logistic regression", "least squares"])
+def test_forward_mode_gradient_on_the_cluster_is_lazy_and_matches_numpy(
+        client, models, in_memory, name):
+    # One jvp per entry of w (8) and of b: each entry a lazy dask scalar,
+    # stacked by dask into the gradient.
+    function, _, _, lazy, wrt = models[name]
+
+    gradients = lazily(ad.grad(function, wrt=wrt, mode="forward"), *lazy)
+
+    gradients = gradients if isinstance(gradients, tuple) else (gradients,)
+    assert all(isinstance(g, da.Array) for g in gradients)
+    assert [g.shape for g in gradients] == [np.shape(lazy[i]) for i in wrt]
+    values = computed_on(client, *gradients)
+    expected = ad.grad(function, wrt=wrt)(*map(in_memory, lazy))
+    for value, e in zip(values, expected if isinstance(expected, tuple) else (expected,)):
+        np.testing.assert_allclose(value, e, rtol=1e-10, atol=1e-12)
+
+
+def test_forward_mode_gradient_of_a_dask_argument_is_a_dask_array(client, data):
+    X, labels, _ = data
+    w = da.from_array(np.linspace(0.5, -0.5, 8), chunks=4)
+
+    gradient = lazily(ad.grad(programs.logistic_loss, mode="forward"), w, X[:10_000],
+                      labels[:10_000])
+
+    assert isinstance(gradient, da.Array) and gradient.shape == (8,)
+    (value,) = computed_on(client, gradient)
+    np.testing.assert_allclose(value, ad.grad(programs.logistic_loss)(
+        w.compute(), X[:10_000].compute(), labels[:10_000].compute()), rtol=1e-10)
