@@ -85,10 +85,13 @@ def _identity_in(obj, group) -> bool:
 
 # -- liveness -----------------------------------------------------------------
 class _Liveness:
-    """Names read after each statement (before being bound again)."""
+    """Names read after each statement (before being bound again), kept for
+    the statements in `wanted` (ids) only: one set per statement of a long
+    function would take memory quadratic in its length."""
 
-    def __init__(self):
+    def __init__(self, wanted):
         self.after: dict = {}
+        self.wanted = wanted
 
     def block(self, stmts, live_out: set) -> set:
         live = set(live_out)
@@ -97,10 +100,16 @@ class _Liveness:
         return live
 
     def statement(self, stmt, live_out: set) -> set:
+        """The names live before `stmt`; `live_out` is the caller's to give
+        (it is updated in place)."""
         key = id(stmt)
-        self.after[key] = live_out if key not in self.after else self.after[key] | live_out
+        if key in self.wanted:
+            self.after[key] = set(live_out) if key not in self.after \
+                else self.after[key] | live_out
         if isinstance(stmt, gast.Assign):
-            return (live_out - {stmt.targets[0].id}) | nodes.names_loaded(stmt.value)
+            live_out.discard(stmt.targets[0].id)
+            live_out |= nodes.names_loaded(stmt.value)
+            return live_out
         if isinstance(stmt, gast.If):
             return nodes.names_loaded(stmt.test) | self.block(stmt.body, live_out) | \
                 self.block(stmt.orelse, live_out)
@@ -118,30 +127,38 @@ class _Liveness:
                 if new == head:
                     return head
                 head = new
-        return live_out | nodes.names_loaded(stmt)
+        live_out |= nodes.names_loaded(stmt)
+        return live_out
 
 
 class _Defined:
     """Names certainly bound before each statement: a check can read only those
-    (a name bound on one path only would raise UnboundLocalError)."""
+    (a name bound on one path only would raise UnboundLocalError). Kept for
+    the statements in `wanted` (ids) only."""
 
-    def __init__(self):
+    def __init__(self, wanted):
         self.before: dict = {}
+        self.wanted = wanted
 
-    def block(self, stmts, defined: frozenset) -> frozenset:
+    def block(self, stmts, defined: set) -> set:
         for stmt in stmts:
             defined = self.statement(stmt, defined)
         return defined
 
-    def statement(self, stmt, defined: frozenset) -> frozenset:
+    def statement(self, stmt, defined: set) -> set:
+        """The names bound after `stmt`; `defined` is the caller's to give
+        (it is updated in place)."""
         key = id(stmt)
-        self.before[key] = defined if key not in self.before else self.before[key] & defined
+        if key in self.wanted:
+            self.before[key] = frozenset(defined) if key not in self.before \
+                else self.before[key] & defined
         if isinstance(stmt, gast.Assign):
-            return defined | {stmt.targets[0].id}
+            defined.add(stmt.targets[0].id)
+            return defined
         if isinstance(stmt, gast.If):
-            return self.block(stmt.body, defined) & self.block(stmt.orelse, defined)
+            return self.block(stmt.body, set(defined)) & self.block(stmt.orelse, defined)
         if isinstance(stmt, gast.While):
-            self.block(stmt.body, defined)
+            self.block(stmt.body, set(defined))
             return defined  # the body may not run
         if isinstance(stmt, gast.For):
             self.block(stmt.body, defined | {stmt.target.id})
@@ -153,8 +170,12 @@ class _Defined:
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
 
-    def __init__(self, lists=frozenset()):
-        self.before: dict = {}  # id(stmt) -> state before it (joined over visits)
+    def __init__(self, wanted, lists=frozenset()):
+        # id(stmt) -> state before it (joined over visits), for the statements
+        # in `wanted` only: a copy of the state at every statement of a long
+        # function would take memory quadratic in its length.
+        self.before: dict = {}
+        self.wanted = wanted
         # Names appended to or popped from: lists for certain, whose elements
         # are objects of their own (an array's element or row is a view of it).
         self.lists = lists
@@ -165,12 +186,15 @@ class _Sharing:
         return state
 
     def statement(self, stmt, state: dict) -> dict:
-        # States are never changed once made (each statement makes a new one),
-        # so the first visit keeps a reference; a loop's later visits join.
+        """The state after `stmt`; `state` is the caller's to give (it is
+        updated in place, so a statement costs what it changes, not a copy
+        of every name's facts). The facts themselves are never changed once
+        made, so states share them by reference."""
         key = id(stmt)
-        self.before[key] = state if key not in self.before else _join(self.before[key], state)
+        if key in self.wanted:
+            self.before[key] = dict(state) if key not in self.before \
+                else _join(self.before[key], state)
         if isinstance(stmt, gast.Assign):
-            state = dict(state)
             target = stmt.targets[0].id
             value = self.value(stmt.value, state, stmt)
             if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR) \
@@ -185,16 +209,14 @@ class _Sharing:
             store = state.get(stmt.value.func.value.id, _EMPTY)[0]
             held = _whole(self.operand(stmt.value.args[0], state)) if stmt.value.args \
                 else frozenset()
-            # Only the names that may be the list change (a copy of the state
-            # keeps the others' facts by reference, as every statement does).
-            state = dict(state)
+            # Only the names that may be the list change.
             if held and store:
-                for name, (is_, contains) in state.items():
+                for name, (is_, contains) in list(state.items()):
                     if not is_.isdisjoint(store) and not held <= contains:
                         state[name] = (is_, contains | held)
             return state
         if isinstance(stmt, gast.If):
-            return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, dict(state)))
+            return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, state))
         if isinstance(stmt, (gast.While, gast.For)):
             head = state
             while True:
@@ -489,12 +511,27 @@ class _Checker:
             out.extend(self.statement(stmt))
         return out
 
+    @staticmethod
+    def reads_facts(stmt) -> bool:
+        """Whether `statement` asks the analyses about `stmt`: an in-place
+        update, a list's append or pop, a call of a user function. The
+        analyses keep their facts for these statements only."""
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            return False
+        rhs = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        return nodes.annotation(stmt, "mutates") in (
+            effects.WRITE, effects.IN_PLACE_OPERATOR, effects.OPAQUE) or \
+            nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop") or \
+            (isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)))
+
     def statement(self, stmt) -> list:
         if isinstance(stmt, gast.If):
             stmt.body, stmt.orelse = self.block(stmt.body), self.block(stmt.orelse)
             return [stmt]
         if isinstance(stmt, (gast.While, gast.For)):
             stmt.body = self.block(stmt.body)
+            return [stmt]
+        if not self.reads_facts(stmt):
             return [stmt]
         before = self.sharing.before.get(id(stmt), {})
         after = self.liveness.after.get(id(stmt), set())
@@ -916,6 +953,17 @@ def _with_view_flags(stmts, checker) -> list:
     return out
 
 
+def _statements(stmts):
+    """Every statement of a normalised body, those inside blocks included."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, gast.If):
+            yield from _statements(stmt.body)
+            yield from _statements(stmt.orelse)
+        elif isinstance(stmt, (gast.While, gast.For)):
+            yield from _statements(stmt.body)
+
+
 def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Put a run-time check in front of every in-place update that a live name
     may share, and refuse helper calls whose changes would be lost (see the
@@ -924,14 +972,15 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
     lists = {n.func.value.id for n in gast.walk(function)
              if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
-    sharing = _Sharing(frozenset(lists))
+    wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
+    sharing = _Sharing(wanted, frozenset(lists))
     sharing.block(function.body, state)
-    liveness = _Liveness()
+    liveness = _Liveness(wanted)
     liveness.block(function.body, set())
-    derivations = Derivations()
+    derivations = Derivations(wanted)
     derivations.block(function.body, {})
-    defined = _Defined()
-    defined.block(function.body, frozenset(params))
+    defined = _Defined(wanted)
+    defined.block(function.body, set(params))
     checker = _Checker(ctx, sharing, liveness, derivations)
     checker.defined = defined
     body = _with_view_flags(checker.block(function.body), checker)

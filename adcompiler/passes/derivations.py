@@ -97,10 +97,12 @@ def inverse_axes(call) -> tuple | None:
 
 
 class Derivations:
-    """The derivation facts before every statement of a normalised function."""
+    """The derivation facts before every statement of a normalised function
+    (those whose ids are in `wanted`, or all when it is None)."""
 
-    def __init__(self):
+    def __init__(self, wanted=None):
         self.before: dict = {}
+        self.wanted = wanted
 
     def block(self, stmts, facts: dict) -> dict:
         for stmt in stmts:
@@ -109,7 +111,8 @@ class Derivations:
 
     def statement(self, stmt, facts: dict) -> dict:
         key = id(stmt)
-        self.before[key] = facts if key not in self.before else _meet(self.before[key], facts)
+        if self.wanted is None or key in self.wanted:
+            self.before[key] = facts if key not in self.before else _meet(self.before[key], facts)
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR) \
