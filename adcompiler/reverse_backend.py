@@ -242,7 +242,10 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     # `store=[]`, or a list of constants) gets a local one, as a list made here.
     wrt_params = {params[i] for i in wrt}
     # Local lists' adjoints start as zeros shaped like the lists' final contents.
-    rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt} | (lists - wrt_params))
+    # The adjoint reads the parameters to shape their gradients; a list changed
+    # in place has none (the caller's adjoint list takes what flows back).
+    rev = reverse(tree, ctx, activity, stack,
+                  (wrt_params | (lists - wrt_params)) - changed_in_place)
     state = sorted(rev.read_by_adjoint)
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")

@@ -191,6 +191,28 @@ def mutated_lists(definitions) -> set:
     return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
 
 
+def _lists_made_here(definitions) -> set:
+    """Variables bound to lists the function makes: list displays, lists
+    appended to or popped from, and the zero adjoints of such lists
+    (`d_stack = zeros_like(_stack)` in a generated adjoint, a list of zeros
+    that the callees it is handed to push on and pop from)."""
+    from ..runtime import core as runtime_core
+    # (For a pop, the list is the receiver: the target is the value popped.)
+    out = {target for target, rhs in definitions
+           if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
+        {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            if target and target not in out and isinstance(rhs, gast.Call) and \
+                    primitive_of(rhs) is runtime_core.zeros_like and len(rhs.args) == 1 and \
+                    isinstance(rhs.args[0], gast.Name) and rhs.args[0].id in out:
+                out.add(target)
+                changed = True
+    return out
+
+
 def list_variables(definitions) -> set:
     """Variables holding lists: list literals, lists used as stacks or handed to
     user functions, and slices of those (flow-insensitive, like the rest)."""
@@ -212,10 +234,7 @@ def _lists_passed_to_user_functions(definitions) -> list:
     """(list, call) pairs for local lists handed to a user function: the callee
     may store values derived from the other arguments in them (the generated
     code's `helper_primal(_stack, x)` does)."""
-    # (For a pop, the list is the receiver: the target is the value popped.)
-    lists = {target for target, rhs in definitions
-             if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
-        {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
+    lists = _lists_made_here(definitions)
     out = []
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):

@@ -248,17 +248,31 @@ class _Forward:
                 for p in rule.adjoint):
             total = nodes.call(nodes.name(self.ctx.helper("broadcast_like")),
                                [total, nodes.name(target)])
+        if target in self.activity.lists and isinstance(total, gast.Name):
+            # A rule's list is a new one (`dL = add_adjoints(zeros_like(L), dL)`
+            # in a generated adjoint): so is its tangent list, else popping it
+            # would empty the tangent of the list it was made from, which a
+            # stack may still hold.
+            total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [
+                nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(target)]),
+                total])
         zero.discard(target)
         return [primal, nodes.assign(self.tangent(target), total)]
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, zero: set) -> list:
         location = self.ctx.parsed.location(stmt)
         bound = bind_user_call(function, rhs, location)
+        # A list whose tangent is still zero (`d_stack = zeros_like(_stack)` in a
+        # generated adjoint) gets its tangent list: the callee may push values
+        # with tangents onto it, which its caller pops later.
+        before = [init for arg in nodes.call_arguments(rhs)
+                  if self.activity.is_active_list(arg)
+                  for init in self._list_in_step(arg.id, zero)]
         active, arity = bound.differentiated(
             lambda atom: self.activity.is_active(atom) and atom.id not in zero)
         if not active:
             zero.add(target)
-            return [nodes.copy_location(nodes.assign(target, rhs), stmt)]
+            return before + [nodes.copy_location(nodes.assign(target, rhs), stmt)]
         jvp_name = self.ctx.callee_jvp(function, active, location, arity)
         # The callee's jvp takes the tangents first, then the call's own arguments.
         call = bound.generated_call(rhs)
@@ -267,7 +281,7 @@ class _Forward:
         zero.discard(target)
         unpack = nodes.tuple_([nodes.name(target, "store"),
                                nodes.name(self.tangent(target), "store")], "store")
-        return [nodes.copy_location(nodes.assign(unpack, call), stmt)]
+        return before + [nodes.copy_location(nodes.assign(unpack, call), stmt)]
 
 
 def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,

@@ -404,6 +404,43 @@ class _Reverse:
         return [stmt]
 
 
+def lists_changed_in_place(function: gast.FunctionDef, params, lists: set) -> set:
+    """The list parameters among `params` whose object, the caller's list, the
+    function may append to or pop from (a caller's `_stack`): the caller passes
+    their adjoint lists in and the adjoint pushes and pops on them, keeping the
+    caller's mirror in step. A parameter the function replaces by a new list
+    before anything else touches it (`dL = add_adjoints(zeros_like(L), dL)`,
+    the seeded mirror of a generated adjoint) leaves the caller's list as it
+    was, so its adjoint is returned like any argument's: pushing on the
+    caller's mirror would leave it one copy too long."""
+    return {p for p in params if p in lists and not _replaced_on_entry(function, p)}
+
+
+def _replaced_on_entry(function: gast.FunctionDef, param: str) -> bool:
+    """Whether the function's first statement binding `param`, at its top
+    level, comes before anything that could change the object it held, and
+    binds it to a new list: a list display, or a rule's result (a rule returns
+    a new value and changes none of its arguments)."""
+    for stmt in function.body:
+        if param not in nodes.names_loaded(stmt) | nodes.names_mutated(stmt):
+            continue
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and stmt.targets[0].id == param:
+            return isinstance(value, gast.List) or _rule_call(value)
+        if not isinstance(stmt, (gast.Assign, gast.Expr)) or param in nodes.names_mutated(stmt):
+            return False
+        # Read only: pushed onto another list (`_stack.append(L)`, the state a
+        # generated primal records) or handed to a rule.
+        if not (nodes.list_method(value, "append") or _rule_call(value)):
+            return False
+    return False
+
+
+def _rule_call(value: gast.AST) -> bool:
+    primitive = primitive_of(value) if isinstance(value, gast.Call) else None
+    return primitive is not None and registry.lookup(primitive) is not None
+
+
 def _writes_own_list(stmt: gast.Assign) -> bool:
     """`L = setitem(L, i, v)`, `L = add_adjoints(L, M)`: a list computed from
     itself, whose adjoint list the statement's adjoint has already turned into
