@@ -335,6 +335,7 @@ class _Convention:
         if len(args) != 2 or not isinstance(args[0], (tuple, list)):
             self._refuse(args)
         primals = self._bind(self._prefix + tuple(args[0]), keywords)
+        _refuse_array_api_only(primals, args[1])
         if self._check is not None:
             self._check(primals, args[1])
         return self.__wrapped__(primals, args[1])
@@ -825,6 +826,7 @@ def _forward_grad(function, wrt, verbose):
 def _make_forward_grad(function, tangent_fn, positions, as_tuple):
     def forward_grad(*args, **keywords):
         args = _full_arguments(function, args, keywords)
+        _refuse_array_api_only(args)
         zeros = [derivatives_zeros(args[p]) for p in positions]
         grads = []
         for index, position in enumerate(positions):
@@ -837,6 +839,14 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
         return tuple(grads) if as_tuple else grads[0]
 
     return _attach(forward_grad, tangent_fn, function, "grad")
+
+
+def _refuse_array_api_only(*trees):
+    """NoDerivativeRuleError for an array that implements only the array API
+    standard among the leaves of `trees` (runtime.arrays.refuse_array_api_only)."""
+    from .runtime.arrays import refuse_array_api_only
+    for leaf in _leaves(trees):
+        refuse_array_api_only(leaf, "an argument")
 
 
 def _as_array(value):

@@ -37,6 +37,29 @@ def is_foreign_array(x) -> bool:
             and hasattr(type(x), "__array_function__"))
 
 
+def refuse_array_api_only(x, what: str) -> None:
+    """Raise NoDerivativeRuleError if `x` is an array of a library that
+    implements only the array API standard (`__array_namespace__`, no NumPy
+    dispatch: array_api_strict, JAX): NumPy's functions, which the rules are
+    written for, would convert it to a NumPy array or refuse it, and its own
+    namespace's functions (`xp.exp`) have no rules (docs/scaling.md).
+
+        >>> refuse_array_api_only(np.ones(2), "the argument")
+    """
+    kind = type(x)
+    if isinstance(x, (np.ndarray, np.generic)) or not hasattr(kind, "__array_namespace__") \
+            or hasattr(kind, "__array_function__"):
+        return
+    raise NoDerivativeRuleError(
+        f"{what} is of type {kind.__module__.split('.')[0]}.{kind.__name__}, an array that "
+        "implements only the array API standard: adcompiler differentiates NumPy arrays and "
+        "the arrays NumPy's functions hand on to their own library (dask, CuPy, through "
+        "__array_function__); NumPy would convert this one to a NumPy array, and the "
+        "functions of its namespace (xp.exp, xp.sum) have no derivative rules",
+        help="Pass NumPy arrays (np.asarray(x), or np.from_dlpack(x) to share the memory "
+             "of a CPU array) and convert the gradient back (xp.asarray(gradient)).")
+
+
 def as_array(x, dtype=None):
     """np.asarray(x, dtype), except that a dask or CuPy array stays one (cast
     to `dtype` lazily, or on the device).

@@ -117,6 +117,7 @@ def scalar_seed(result, where):
     """The seed 1.0 of a scalar result; a clear error for anything else."""
     if isinstance(result, float):
         return 1.0
+    arrays.refuse_array_api_only(result, f"the result of {where}")
     reject_complex(result, "the result", where)
     if isinstance(result, (_ndarray, np.generic)) or is_foreign_array(result):
         # A 0-d dask array (a lazy scalar) seeds a lazy one: nothing is computed.
@@ -293,6 +294,7 @@ def as_gradient(adjoint, x):
         return _foreign_gradient(adjoint, x)
     if isinstance(x, (float, int)):
         return float(adjoint)
+    arrays.refuse_array_api_only(x, "a differentiated argument")
     return adjoint
 
 
