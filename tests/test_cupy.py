@@ -88,3 +88,44 @@ def test_element_writes_and_views_follow_numpy_on_the_gpu(function):
 
     assert isinstance(got, cupy.ndarray)
     np.testing.assert_allclose(cupy.asnumpy(got), ad.grad(function)(x), rtol=1e-12)
+
+
+def test_a_numpy_parameter_indexed_in_a_loop_over_gpu_data_gets_a_cupy_gradient():
+    # The loop's adjoint of the NumPy weights receives CuPy values: add_into
+    # moves the NumPy zeros to the device instead of adding across libraries.
+    weights = np.array([0.8, -1.2, 0.5])
+    X = _data(rows=10_000)[0]
+
+    got = ad.grad(programs.layered_updates)(weights, cupy.asarray(X))
+
+    assert isinstance(got, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(got), ad.grad(programs.layered_updates)(weights, X),
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["logistic regression", "least squares", "elementwise model"])
+def test_jvp_on_the_gpu_matches_numpy(name):
+    function, _, args, wrt = _models()[name]
+    tangents = tuple(np.random.default_rng(4).normal(size=np.shape(args[i])) for i in wrt)
+
+    value, product = ad.jvp(function, wrt=wrt)(tuple(map(_on_gpu, args)),
+                                               tuple(map(_on_gpu, tangents)))
+
+    expected = ad.jvp(function, wrt=wrt)(args, tangents)
+    np.testing.assert_allclose([float(value), float(product)], expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["logistic regression", "least squares"])
+def test_forward_mode_gradient_on_the_gpu_is_a_cupy_array_and_matches_numpy(name):
+    # One jvp per entry of the 8 weights (and of b).
+    function, _, args, wrt = _models()[name]
+
+    gradients = ad.grad(function, wrt=wrt, mode="forward")(*map(_on_gpu, args))
+
+    gradients = gradients if isinstance(gradients, tuple) else (gradients,)
+    expected = ad.grad(function, wrt=wrt)(*args)
+    for got, want, i in zip(gradients, expected if isinstance(expected, tuple) else (expected,),
+                            wrt):
+        if isinstance(args[i], np.ndarray):
+            assert isinstance(got, cupy.ndarray)
+        np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-10, atol=1e-12)
