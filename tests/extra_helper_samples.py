@@ -123,6 +123,25 @@ def source_samples() -> dict:
     }
 
 
+def spiral(y, t, k):
+    """Dynamics for the odeint helpers' samples (adcompiler compiles its vjp and jvp)."""
+    return np.array([-k * y[0] + y[1], -y[0] - k * y[1] + 0.3 * np.sin(t)])
+
+
+def _odeint_sample(rng, adjoint):
+    from scipy.integrate import odeint
+    times, y0, k = np.linspace(0.0, 1.0, 4), _n(rng, 2), 0.4
+    path = odeint(spiral, y0, times, args=(k,), rtol=1e-12, atol=1e-12)
+    seed = _n(rng, 4, 2) if adjoint else _n(rng, 2)
+    return [seed, spiral, y0, times, (k,), path, "y0", 1e-12, 1e-12, 0.0, 0, False]
+
+
+# The parameters whose derivative a helper's rule refuses (a second derivative of
+# odeint in y0, t, args or its path): checked to raise NoDerivativeRuleError.
+REFUSED_PARAMETERS = {(helper, p) for helper in ("odeint_adjoint", "odeint_tangent")
+                      for p in ("y0", "t", "args", "path")}
+
+
 def rule_samples() -> dict:
     """Samples of the helpers that have rules of their own (helper_rules.py)."""
     conditions = [np.array([True, False, False, True]), np.array([False, True, False, True])]
@@ -131,4 +150,6 @@ def rule_samples() -> dict:
                                      "choicelist"],
         # a in (1.2, 3.2), x in (0.6, 4.8): both of the helper's expansions
         "gammainc_derivative_a": lambda r: [2.0 * _positive(r, 4), 3.0 * _positive(r, 4), True],
+        "odeint_adjoint": lambda r: _odeint_sample(r, True),
+        "odeint_tangent": lambda r: _odeint_sample(r, False),
     }

@@ -18,10 +18,11 @@ import torch
 
 import adcompiler as ad
 from adcompiler.passes import activity
-from adcompiler.runtime.extra import gammainc_derivative_a
+from adcompiler.runtime.extra import gammainc_derivative_a, odeint_adjoint, odeint_tangent
 from oracles import assert_close, finite_difference_gradient
 
 pytest.importorskip("scipy")
+import scipy.integrate  # noqa: E402
 import scipy.linalg  # noqa: E402
 import scipy.signal  # noqa: E402
 from scipy import special, stats  # noqa: E402
@@ -150,11 +151,12 @@ SPECS = [
     FdSpec("bessel-k", special.kv, bessel_k, (POSITIVE,)),
     FdSpec("diff-empty-result", np.diff, empty_difference, (np.array([0.3, -1.1]),)),
 ]
-# Also covered by the programs above (one rule each), and the a-derivative of
-# gammainc/gammaincc by tests/test_gammainc_in_a.py (against mpmath).
+# Also covered by the programs above (one rule each), the a-derivative of
+# gammainc/gammaincc by tests/test_gammainc_in_a.py (against mpmath), and odeint and
+# its helpers by tests/test_odeint.py (finite differences, an explicit RK4).
 COVERED_TOO = [special.j1, special.jn, special.jv, special.y1, special.yn, special.yv,
                special.ive, special.kve, special.k0, special.k1, special.k0e, special.k1e,
-               gammainc_derivative_a]
+               gammainc_derivative_a, scipy.integrate.odeint, odeint_adjoint, odeint_tangent]
 
 
 def _random_like(value, rng):

@@ -1,4 +1,5 @@
-"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular, and
+"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular,
+scipy.integrate.odeint (of a user's func, by the adjoint method), and
 math.lgamma and math.gamma (whose derivatives need scipy.special.digamma) (an
 empty table when SciPy is not installed: calls to them then get the usual
 "no derivative rule" error)."""
@@ -10,9 +11,9 @@ from ..runtime import special as runtime_special
 from .definition import linear_rule, pointwise
 
 try:
-    from scipy import linalg, special
+    from scipy import integrate, linalg, special
 except ImportError:  # SciPy is optional
-    linalg = special = None
+    integrate = linalg = special = None
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -138,9 +139,55 @@ def _more_special():
     ]
 
 
-RULES = _rules() + _more_special()
+def _compile_user_derivative(kind, function, wrt):
+    """adcompiler's vjp or jvp of a user's function (odeint's helpers call it)."""
+    from .. import api  # the rules load before the API can be imported
+    return (api.vjp if kind == "vjp" else api.jvp)(function, wrt=wrt)
+
+
+def _odeint():
+    """scipy.integrate.odeint in y0 and the args it passes on to func, by the adjoint
+    method and forward sensitivities (runtime/extra.py)."""
+    if integrate is None:
+        return []
+    runtime_extra.use_user_derivatives(_compile_user_derivative)
+    options = "rtol, atol, hmax, mxstep, tfirst"
+    call = "(g, func, y0, t, args, result, '{}', " + options + ")"
+    second = "no_derivative(g, 'the derivative of scipy.integrate.odeint', '{}')"
+    refused = {p: second.format(p) for p in ("y0", "t", "args", "path")}
+    helper_signature = "seed, func, y0, t, args, path, wrt, " + options
+    helper_call = "(g, func, y0, t, args, path, wrt, " + options + ")"
+    return [
+        linear_rule(
+            integrate.odeint, "func, y0, t, args=(), rtol=None, atol=None, h0=0.0, hmax=0.0, "
+            "hmin=0.0, mxstep=0, tfirst=False",
+            adjoint={"y0": "odeint_adjoint" + call.format("y0"),
+                     "args": "odeint_adjoint" + call.format("args"),
+                     "t": "no_derivative(g, 'scipy.integrate.odeint', 't')"},
+            tangent={"y0": "odeint_tangent" + call.format("y0"),
+                     "args": "odeint_tangent" + call.format("args"),
+                     "t": "no_derivative(g, 'scipy.integrate.odeint', 't')"}),
+        # The adjoint is linear in its seed, whose transpose is the tangent (and the
+        # other way round); a second derivative in y0, args or t is refused.
+        linear_rule(runtime_extra.odeint_adjoint, helper_signature,
+                    adjoint={"seed": "odeint_tangent" + helper_call, **refused},
+                    tangent={"seed": "odeint_adjoint" + helper_call, **refused}),
+        linear_rule(runtime_extra.odeint_tangent, helper_signature,
+                    adjoint={"seed": "odeint_adjoint" + helper_call, **refused},
+                    tangent={"seed": "odeint_tangent" + helper_call, **refused}),
+    ]
+
+
+RULES = _rules() + _more_special() + _odeint()
 
 NOTES = {} if special is None else {
+    **({} if integrate is None else {
+        integrate.odeint: "func a Python function adcompiler differentiates, y0 1-d; in y0 and "
+                          "the float args by the adjoint method (reverse) and forward "
+                          "sensitivities (forward), solved by odeint at the call's rtol/atol; "
+                          "not in t; no second derivative",
+        runtime_extra.odeint_adjoint: "in the seed only (a second derivative is refused)",
+        runtime_extra.odeint_tangent: "in the seed only (a second derivative is refused)"}),
     special.digamma: "also `scipy.special.psi`",
     special.polygamma: "differentiable in x (n is an integer order)",
     special.logsumexp: "the scale factors `b` are differentiable too; `return_sign=True` "

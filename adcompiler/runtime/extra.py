@@ -575,7 +575,147 @@ def signal_convolve_adjoint(g, in1, in2, mode, wrt):
     return scipy_signal.convolve(whole, np.flip(other), mode="valid")
 
 
+# -- scipy.integrate.odeint -------------------------------------------------------------------
+# y' = f(y, t, *args), Y[k] = y(t[k]). Reverse mode: the adjoint method. From the last
+# time back to the first, [y, a, args_bar] solve, backwards in time,
+#     y' = f,   a' = -(df/dy)^T a,   args_bar' = -(df/dargs)^T a
+# starting each interval from the recorded Y[k] and adding the seed's row G[k] to a;
+# at t[0], a is y0's adjoint and args_bar the args'. Forward mode: the sensitivities
+# s = dy along the tangents solve s' = (df/dy) s + (df/dargs) dargs, s(t[0]) = dy0,
+# beside y. Both are solved by odeint itself, at the caller's tolerances; the vjp
+# and jvp of f are adcompiler's own, compiled at first use.
+
+_compile_user_derivative = None
+
+
+def use_user_derivatives(compile_derivative):
+    """Hand in how to compile a derivative of a user's function: `compile_derivative(
+    kind, function, wrt)` with kind 'vjp' or 'jvp', as adcompiler.vjp / jvp. The
+    compiler calls this when it loads its rules (runtime imports nothing of it)."""
+    global _compile_user_derivative
+    _compile_user_derivative = compile_derivative
+
+
+def _differentiated_args(args):
+    """Positions of the args odeint passes on to f that carry derivatives."""
+    return [i for i, value in enumerate(args)
+            if np.issubdtype(np.asarray(value).dtype, np.floating)]
+
+
+def _ode_options(rtol, atol, hmax, mxstep):
+    return {"rtol": rtol, "atol": atol, "hmax": hmax, "mxstep": mxstep}
+
+
+def _in_order(function, tfirst):
+    """f as f(y, t, *args), whichever order odeint calls it in."""
+    if tfirst:
+        return lambda y, t, *args: function(t, y, *args)
+    return function
+
+
+def _user_derivative(kind, function, tfirst, positions):
+    """adcompiler's vjp or jvp of f with respect to y and the args at `positions`."""
+    if _compile_user_derivative is None:  # pragma: no cover - set when rules load
+        raise NoDerivativeRuleError("scipy.integrate.odeint's derivative needs adcompiler's "
+                                    "rules loaded", help="Import adcompiler.")
+    y_position = 1 if tfirst else 0
+    wrt = (y_position,) + tuple(2 + p for p in positions)
+    return _compile_user_derivative(kind, function, wrt)
+
+
+def _arguments(y, t, args, tfirst):
+    return (t, y, *args) if tfirst else (y, t, *args)
+
+
+# The last adjoint solved: what it was solved for, and (y0_bar, args_bar).
+# The rule asks once for y0 and once for args; one backward solve gives both.
+_last_adjoint: list = []
+
+
+def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hmax=0.0,
+                   mxstep=0, tfirst=False):
+    """The adjoint of odeint(func, y0, t, args) with respect to y0 (wrt='y0') or to
+    the tuple args (wrt='args': a tuple, None for args carrying no derivative), for
+    a seed shaped like its result `path` (len(t), len(y0)), by the adjoint method."""
+    from scipy.integrate import odeint
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    options = _ode_options(rtol, atol, hmax, mxstep)
+    # the same objects (generated code never changes an array in place)
+    key = (seed, func, y0, t, path, *args)
+    if _last_adjoint and len(_last_adjoint[0]) == len(key) and _last_adjoint[1] == options \
+            and all(a is b for a, b in zip(_last_adjoint[0], key)):
+        y0_bar, args_bar = _last_adjoint[2]
+    else:
+        y0_bar, args_bar = _solve_adjoint(odeint, seed, func, y0, t, args, path, options,
+                                          tfirst)
+        _last_adjoint[:] = [key, options, (y0_bar, args_bar)]
+    return y0_bar if wrt == "y0" else args_bar
+
+
+def _solve_adjoint(odeint, g, func, y0, t, args, result, options, tfirst):
+    positions = _differentiated_args(args)
+    vjp = _user_derivative("vjp", func, tfirst, positions)
+    f = _in_order(func, tfirst)
+    times = np.asarray(t, dtype=float)
+    path = np.asarray(result, dtype=float)
+    seed = np.broadcast_to(np.asarray(g, dtype=float), path.shape)
+    n = path.shape[1]
+    shapes = [np.shape(args[p]) for p in positions]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def augmented(state, time):
+        y, a = state[:n], state[n:2 * n]
+        grads = vjp(_arguments(y, time, args, tfirst), a)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        pieces = [np.ravel(f(y, time, *args)), -np.ravel(grads[0])]
+        pieces += [-np.ravel(grad) for grad in grads[1:]]
+        return np.concatenate(pieces)
+
+    adjoint = seed[-1].copy()
+    args_bar = np.zeros(sum(sizes))
+    for k in range(len(times) - 1, 0, -1):
+        state = np.concatenate([path[k], adjoint, args_bar])
+        solved = odeint(augmented, state, times[[k, k - 1]], **options)[-1]
+        adjoint = solved[n:2 * n] + seed[k - 1]
+        args_bar = solved[2 * n:]
+    y0_bar = adjoint.reshape(np.shape(y0))
+    pieces = np.split(args_bar, np.cumsum(sizes)[:-1]) if sizes else []
+    by_position = {p: piece.reshape(shape) if shape else float(piece[0])
+                   for p, piece, shape in zip(positions, pieces, shapes)}
+    return y0_bar, tuple(by_position.get(i) for i in range(len(args)))
+
+
+def odeint_tangent(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hmax=0.0,
+                   mxstep=0, tfirst=False):
+    """The tangent of odeint(func, y0, t, args), shaped like its result `path`,
+    along a tangent `seed` of y0 (wrt='y0') or of the tuple args (wrt='args'), from
+    the forward sensitivities solved beside y."""
+    from scipy.integrate import odeint
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    g = seed
+    path = np.asarray(path, dtype=float)
+    n = path.shape[1]
+    if wrt == "y0":
+        positions, arg_tangents, start = [], (), np.ravel(np.asarray(g, dtype=float))
+    else:
+        g = tuple(g) if isinstance(g, (tuple, list)) else (g,)
+        positions = [p for p in _differentiated_args(args) if g[p] is not None]
+        arg_tangents = tuple(g[p] for p in positions)
+        start = np.zeros(n)
+    jvp = _user_derivative("jvp", func, tfirst, positions)
+
+    def augmented(state, time):
+        value, tangent = jvp(_arguments(state[:n], time, args, tfirst),
+                             (state[n:], *arg_tangents))
+        return np.concatenate([np.ravel(value), np.ravel(tangent)])
+
+    solved = odeint(augmented, np.concatenate([path[0], start]), np.asarray(t, dtype=float),
+                    **_ode_options(rtol, atol, hmax, mxstep))
+    return solved[:, n:].reshape(path.shape)
+
+
 TEMPLATE_HELPERS = {
+    "odeint_adjoint": odeint_adjoint, "odeint_tangent": odeint_tangent,
     "gammaln": gammaln, "betaln": betaln, "bessel": bessel,
     "gammainc_derivative_a": gammainc_derivative_a,
     "multigammaln_derivative": multigammaln_derivative,
