@@ -148,3 +148,16 @@ def torch_add_at_into_numpy(weights, X):
     contribution = torch.sum(X @ weights) * weights
     out = torch.stack([contribution[0], contribution[1] + contribution[2]])
     return torch.sum(out ** 2)
+
+
+def branch_on_the_sum(x):
+    if np.sum(x) > 0:
+        y = np.sin(x)
+    else:
+        y = np.cos(x) * x
+    return np.sum(y * y)
+
+
+def torch_branch_on_the_sum(x):
+    y = torch.sin(x) if torch.sum(x) > 0 else torch.cos(x) * x
+    return torch.sum(y * y)

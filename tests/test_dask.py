@@ -283,3 +283,33 @@ def test_forward_mode_gradient_of_a_dask_argument_is_a_dask_array(client, data):
     (value,) = computed_on(client, gradient)
     np.testing.assert_allclose(value, ad.grad(programs.logistic_loss)(
         w.compute(), X[:10_000].compute(), labels[:10_000].compute()), rtol=1e-10)
+
+
+@pytest.mark.parametrize("function, torch_twin, shift", [
+    (programs.shrink_until_small, programs.torch_shrink_until_small, 0.0),
+    (programs.branch_on_the_sum, programs.torch_branch_on_the_sum, 0.5),
+    (programs.branch_on_the_sum, programs.torch_branch_on_the_sum, -0.5),
+], ids=["while on a norm", "if on a sum, taken", "if on a sum, not taken"])
+def test_a_test_on_array_values_is_computed_as_often_as_the_function_computes_it(
+        client, data, function, torch_twin, shift):
+    # docs/scaling.md: the primal sweep evaluates each test once, as the
+    # function does, and the adjoint sweep replays the recorded decisions
+    # without computing anything; the gradient itself stays lazy.
+    x = 3.0 * data[0][:100_000, 0] + shift
+    programs.assert_numpy_gradient_matches_torch(function, torch_twin, (x[:50].compute(),), (0,))
+    computations = []
+
+    def counting(graph, keys, **kwargs):
+        computations.append(keys)
+        return client.get(graph, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        function(x)
+        by_the_function = len(computations)
+        gradient = ad.grad(function)(x)
+        by_the_gradient = len(computations) - by_the_function
+
+    assert by_the_function >= 1 and by_the_gradient == by_the_function
+    assert isinstance(gradient, da.Array)
+    (value,) = computed_on(client, gradient)
+    np.testing.assert_allclose(value, ad.grad(function)(x.compute()), rtol=1e-12)
