@@ -329,6 +329,12 @@ def extremum_weights(a, result, axis, keepdims):
     """Where each element of `a` attains its group's max (or min) `result`,
     divided by the number of elements that tie there: the adjoint of a tie is
     shared evenly, as torch.amax/amin and torch.max() without dim do."""
+    if axis is None and type(a) is np.ndarray and a.dtype.kind == "f":
+        # A full reduction of a real array: one count (the general path below
+        # gives the same values, through np.sum's dispatch and shape helpers).
+        mask = (a == result).astype(a.dtype)
+        mask /= np.add.reduce(mask, axis=None)
+        return mask
     a = as_array(a)
     dtype = float_dtype(a)
     mask = (a == expand_reduced(as_array(result), a, axis, keepdims)).astype(dtype)

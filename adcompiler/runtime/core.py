@@ -33,6 +33,8 @@ def unbroadcast(g, x):
     """
     if type(g) is float:
         return g
+    if type(g) is _ndarray and type(x) is _ndarray and g.shape == x.shape:
+        return g  # the common case of array code: nothing was broadcast
     # Attribute reads first: np.shape goes through a Python-level wrapper, and
     # this runs for every elementwise operation of every iteration.
     if isinstance(x, _SEQUENCE_ADJOINTS) or (isinstance(x, _CONTAINERS) and
@@ -268,6 +270,13 @@ def integer_argument(x):
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
+    # The common cases first, what the general path below returns for them: a
+    # float for a float, a real array of the argument's shape and dtype.
+    if type(x) is float and type(adjoint) is float:
+        return adjoint
+    if type(x) is _ndarray and type(adjoint) is _ndarray and adjoint.dtype == x.dtype and \
+            x.dtype.kind == "f" and adjoint.shape == x.shape:
+        return adjoint
     if adjoint is None or (isinstance(x, (tuple, list, dict)) and is_zero_number(adjoint)):
         adjoint = zeros_like(x)  # a part no derivative reached
     if isinstance(x, (tuple, list)):
@@ -317,6 +326,13 @@ def _foreign_gradient(adjoint, x):
 
 def sum_adjoint(g, a, axis, keepdims):
     """Adjoint of np.sum: spread g back over the summed axes."""
+    if axis is None and type(a) is _ndarray and a.ndim and a.dtype.kind == "f" and \
+            type(g) is float:
+        # A full reduction of a real array, seeded by a float (what the general
+        # path below does, without its checks for complex and foreign values).
+        spread = np.empty(a.shape, dtype=a.dtype)
+        spread.fill(g)
+        return spread
     shape = a.shape if isinstance(a, _NUMPY) else np.shape(a)
     if not shape:
         return g
@@ -349,6 +365,8 @@ def mean_count(a, axis):
 def mean_adjoint(g, a, axis, keepdims):
     """Adjoint of np.mean: g divided by the count (while it is still small),
     then spread back over the averaged axes."""
+    if axis is None and type(a) is _ndarray and a.ndim:
+        return sum_adjoint(g / float(a.size), a, axis, keepdims)  # mean_count's value
     return sum_adjoint(g / mean_count(a, axis), a, axis, keepdims)
 
 
