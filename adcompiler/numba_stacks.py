@@ -265,8 +265,8 @@ class StackRewrite:
             return []
         loop.body = self._without_checks(loop.body)
         trips = nodes.call(nodes.name("len"), [nodes.clone(iterable)])
-        return [self._check(stack, nodes.binop(nodes.const(slots), gast.Mult(),
-                                               nodes.clone(trips)))
+        return [self._check(stack, nodes.clone(trips) if slots == 1 else nodes.binop(
+                    nodes.const(slots), gast.Mult(), nodes.clone(trips)))
                 for stack, slots in sorted(per_iteration.items())]
 
     def _builtin_len(self) -> bool:

@@ -224,6 +224,69 @@ def test_numba_gradient_is_cached_and_shows_its_stacks_before_and_after_typing()
     assert gradient(0.7) == ad.grad(counted_loop)(0.7)
 
 
+def branchy_loop(x, n):
+    s = x
+    for i in range(n):
+        if s > 1.0:
+            s = math.sin(s) * x + math.cos(x * s)   # records more here
+        else:
+            s = s + x * 0.5
+    return s
+
+
+def triangle_loops(x, n):
+    s = x
+    for i in range(n):
+        for j in range(i):
+            s = math.sin(s * x) + 0.1 * j
+        s = s * 0.9 + x
+    return s
+
+
+def stepped_range(x, first, last):
+    s = 0.0
+    for i in range(first, last, 3):
+        s = s * math.cos(x) + math.sin(s + i * x)
+    return s
+
+
+def for_in_while(x):
+    s = x
+    while s < 40.0:
+        for i in range(3):
+            s = s + math.exp(-s) * x + 1.0
+    return s
+
+
+@pytest.mark.parametrize("function, args, wrt, reserved_before", [
+    (branchy_loop, (0.7, 150), 0, "for i in _range:"),
+    (triangle_loops, (0.4, 20), 0, "for j in _range2:"),
+    (stepped_range, (0.3, 2, 300), 0, "for i in _range:"),
+    (for_in_while, (0.5,), 0, "for i in _range:"),
+    (rk4, (1.0, 0.0, 2.0), (0, 1, 2), "for step in _range:")],
+    ids=["branches", "nested", "stepped range", "for in while", "callee state"])
+def test_numba_for_loop_reserves_its_typed_stack_once_before_it(
+        monkeypatch, function, args, wrt, reserved_before):
+    # A for loop gets room for all its iterations' pushes before it (the most
+    # a branch pushes, times the trip count): numba then keeps the stack array
+    # out of the loop's reference counting. Bounds checking on: a reservation
+    # that came short raises an IndexError instead of writing past the array.
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(numba.config, "BOUNDSCHECK", 1)
+    gradient = ad.grad(function, wrt=wrt, backend="numba")
+    python = ad.grad(function, wrt=wrt)
+    for _ in range(2):
+        assert gradient(*args) == python(*args)
+    shown = ad.source(gradient)
+    assert "_floats[_nfloats]" in shown    # the typed code ran the second call
+    before_loop = "\n".join(shown.split(reserved_before)[0].rstrip().splitlines()[-4:])
+    assert "_floats = grown_stack(_floats, _nfloats + " in before_loop
+    assert " len(_range" in before_loop
+    loop_body = shown.split(reserved_before)[1].split("# Seed")[0]
+    if function is not triangle_loops:
+        assert "grown_stack" not in loop_body
+
+
 def test_numba_gradient_passes_callee_state_as_a_tuple():
     shown = ad.source(ad.grad(rk4, wrt=(0, 1, 2), backend="numba"))
     assert "def oscillator_primal(y, v, k):" in shown
