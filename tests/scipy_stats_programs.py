@@ -1,10 +1,12 @@
-"""Realistic programs through the scipy.stats, scipy.special and NumPy rules of
-issue #12 (each refused before those rules existed), for
-tests/test_scipy_stats_and_special.py."""
+"""Realistic programs through the scipy.stats, scipy.special, scipy.integrate and
+NumPy rules of issue #12 (each refused before those rules existed: the last four
+before frozen distributions, named-tuple fields, gammaincc in its shape and
+odeint), for tests/test_scipy_stats_and_special.py."""
 import numpy as np
 import scipy.linalg
 import scipy.signal
 from scipy import special, stats
+from scipy.integrate import odeint
 
 _rng = np.random.default_rng(3)
 FEATURES = _rng.normal(size=(8, 3))
@@ -93,6 +95,54 @@ def bessel_von_mises(kappa):
         4.0 * np.log(2.0 * np.pi * special.i0e(kappa[0])) - 4.0 * np.abs(kappa[0])
 
 
+HEIGHTS = np.array([1.62, 1.75, 1.81, 1.58, 1.69])
+CENSORING = np.array([2.5, 4.0])
+DAYS = np.linspace(0.0, 10.0, 6)
+INFECTED = np.array([0.01, 0.04, 0.13, 0.28, 0.31, 0.22])
+GAMMA_PRIOR = stats.gamma(2.0, scale=0.5)
+
+
+def hierarchical_normal(params):
+    """A normal model whose location has a frozen normal prior and whose scale a
+    frozen gamma prior (module level): both frozen objects differentiated."""
+    mu, log_sigma = params[0], params[1]
+    likelihood = stats.norm(mu, np.exp(log_sigma))
+    prior = stats.norm(loc=1.7, scale=0.2)
+    return np.sum(likelihood.logpdf(HEIGHTS)) + prior.logpdf(mu) + \
+        GAMMA_PRIOR.logpdf(np.exp(log_sigma))
+
+
+def censored_gamma_shape(params):
+    """Gamma survival times with right censoring: the censored ones enter through
+    log Q(shape, c / scale), differentiated in the shape too."""
+    shape, scale = np.exp(params[0]), np.exp(params[1])
+    events = np.array([0.8, 1.9, 3.1])
+    return np.sum(stats.gamma.logpdf(events, shape, scale=scale)) + \
+        np.sum(np.log(special.gammaincc(shape, CENSORING / scale)))
+
+
+def principal_variance(data):
+    """The share of variance along the leading principal axis, read through the
+    named fields of eigh's result."""
+    centred = data - np.mean(data, axis=0)
+    spectrum = np.linalg.eigh(centred.T @ centred)
+    return spectrum.eigenvalues[-1] / np.sum(spectrum.eigenvalues) + \
+        0.1 * np.linalg.slogdet(centred.T @ centred + np.eye(2)).logabsdet
+
+
+def sir_rates(y, t, rates):
+    s, i = y[0], y[1]
+    return np.array([-rates[0] * s * i, rates[0] * s * i - rates[1] * i])
+
+
+def epidemic_fit(log_rates):
+    """Least squares of an SIR model's infected fraction against observations,
+    in the log infection and recovery rates (odeint, adjoint method)."""
+    path = odeint(sir_rates, np.array([0.99, 0.01]), DAYS, args=(np.exp(log_rates),),
+                  rtol=1e-11, atol=1e-11)
+    return np.sum((path[:, 1] - INFECTED) ** 2)
+
+
 PROGRAMS = [
     (bayesian_logistic_regression, np.array([0.2, -0.4, 0.1])),
     (student_t_regression, np.array([0.9, -0.4, 0.1, -0.8, 1.1])),
@@ -105,4 +155,8 @@ PROGRAMS = [
     (interpolated_profile, np.cos(TIMES) + 0.1),
     (censored_survival, np.array([0.2, 0.3])),
     (bessel_von_mises, np.array([1.5, 0.1])),
+    (hierarchical_normal, np.array([1.65, np.log(0.1)])),
+    (censored_gamma_shape, np.array([0.4, 0.6])),
+    (principal_variance, np.column_stack([HEIGHTS, HEIGHTS ** 2 * 0.3 + np.arange(5) * 0.05])),
+    (epidemic_fit, np.log(np.array([0.9, 0.3]))),
 ]
