@@ -29,6 +29,7 @@ from .errors import (AdError, CallConventionError, Location, NotAFunctionError, 
 from .naming import readable_name
 from .source import display_path
 from .rules import registry
+from .runtime import extra as runtime_extra
 from .runtime.checkpoint import parse_memory
 from .display import derivative_html
 from .passes.activity import is_user_function
@@ -1065,3 +1066,9 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
                 real_values("a vector", where, primals[position], vector)
         return _Convention(product, function, "hvp", real_check)
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)
+
+
+# The derivative of scipy.integrate.odeint (runtime/extra.py) differentiates the
+# user's func at run time with these; runtime imports nothing of the compiler.
+runtime_extra.use_user_derivatives(
+    lambda kind, function, wrt: (vjp if kind == "vjp" else jvp)(function, wrt=wrt))
