@@ -139,18 +139,12 @@ def _more_special():
     ]
 
 
-def _compile_user_derivative(kind, function, wrt):
-    """adcompiler's vjp or jvp of a user's function (odeint's helpers call it)."""
-    from .. import api  # the rules load before the API can be imported
-    return (api.vjp if kind == "vjp" else api.jvp)(function, wrt=wrt)
-
-
 def _odeint():
     """scipy.integrate.odeint in y0 and the args it passes on to func, by the adjoint
-    method and forward sensitivities (runtime/extra.py)."""
+    method and forward sensitivities (runtime/extra.py; api.py hands the helpers
+    its vjp and jvp of func)."""
     if integrate is None:
         return []
-    runtime_extra.use_user_derivatives(_compile_user_derivative)
     options = "rtol, atol, hmax, mxstep, tfirst"
     call = "(g, func, y0, t, args, result, '{}', " + options + ")"
     second = "no_derivative(g, 'the derivative of scipy.integrate.odeint', '{}')"

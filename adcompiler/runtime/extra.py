@@ -590,8 +590,8 @@ _compile_user_derivative = None
 
 def use_user_derivatives(compile_derivative):
     """Hand in how to compile a derivative of a user's function: `compile_derivative(
-    kind, function, wrt)` with kind 'vjp' or 'jvp', as adcompiler.vjp / jvp. The
-    compiler calls this when it loads its rules (runtime imports nothing of it)."""
+    kind, function, wrt)` with kind 'vjp' or 'jvp', as adcompiler.vjp / jvp.
+    adcompiler.api calls this when it loads (runtime imports nothing of it)."""
     global _compile_user_derivative
     _compile_user_derivative = compile_derivative
 
@@ -615,9 +615,9 @@ def _in_order(function, tfirst):
 
 def _user_derivative(kind, function, tfirst, positions):
     """adcompiler's vjp or jvp of f with respect to y and the args at `positions`."""
-    if _compile_user_derivative is None:  # pragma: no cover - set when rules load
-        raise NoDerivativeRuleError("scipy.integrate.odeint's derivative needs adcompiler's "
-                                    "rules loaded", help="Import adcompiler.")
+    if _compile_user_derivative is None:  # pragma: no cover - set when adcompiler.api loads
+        raise NoDerivativeRuleError("scipy.integrate.odeint's derivative needs adcompiler "
+                                    "imported", help="Import adcompiler.")
     y_position = 1 if tfirst else 0
     wrt = (y_position,) + tuple(2 + p for p in positions)
     return _compile_user_derivative(kind, function, wrt)
