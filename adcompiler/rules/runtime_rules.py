@@ -38,6 +38,12 @@ RULES = [
     linear_rule(runtime_core.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "g"},
                 tangent={"a": "g", "b": "g"}),
+    # total += contribution, a loop's adjoint accumulating (the normaliser
+    # reads generated code's `dW = add_into(dW, c)` as `dW += c` before any
+    # rule is looked up; this entry covers the helper wherever else it is met).
+    linear_rule(runtime_core.add_into, "total, contribution",
+                adjoint={"total": "g", "contribution": "unbroadcast(g, contribution)"},
+                tangent={"total": "g", "contribution": "broadcast_like(g, result)"}),
     # sum_items_adjoint(G, items) = [unbroadcast(G, item) ...]: its transpose
     # broadcasts the sum of the entries back (broadcasting and sums commute).
     linear_rule(runtime_core.sum_items_adjoint, "adjoint, items",
