@@ -88,8 +88,28 @@ def weighted_queue_twin(x):
     return x[0] + 2 * x[1] + 3 * x[2]
 
 
+# --- In-place updates through containers whose entries are distinct -------------
+
+def update_entries_of_a_list_of_distinct_arrays(x):
+    b = x * 1.0
+    tail = b[1:]                     # a view of the first entry
+    layers = [b, b * 2.0]
+    layers[1] *= 2.0
+    for layer in layers:
+        layer += 0.5
+    return np.sum(layers[0] * layers[1]) + np.sum(tail ** 2)
+
+
+def update_entries_of_a_list_of_distinct_arrays_twin(x):
+    first = x * 1.0 + 0.5
+    second = x * 4.0 + 0.5
+    return torch.sum(first * second) + torch.sum(first[1:] ** 2)
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("in-place updates of a list's distinct arrays", update_entries_of_a_list_of_distinct_arrays,
+     update_entries_of_a_list_of_distinct_arrays_twin, (np.array([0.5, -1.2, 0.3]),), (0,)),
     ("queue of indices popped from the front", weighted_queue, weighted_queue_twin,
      (np.array([0.5, 1.5, 0.7]),), (0,)),
     ("boolean mask built by element writes", mask_built_by_element_writes,
@@ -171,8 +191,30 @@ def pop_from_dict(x):
     return np.sum(a * parts["b"]) + len(parts)
 
 
+def _pair_of(a):
+    return a, a
+
+
+def update_one_of_a_helpers_pair(x):
+    b = x * 1.0
+    first, second = _pair_of(b)      # one array under two names
+    first[0] = 3.0 * second[1]
+    return np.sum(second * x)
+
+
+def update_one_entry_of_a_list_holding_an_array_twice(x):
+    b = x * 1.0
+    layers = [b, b]
+    layers[0] *= 2.0                 # layers[1] is the same array
+    return np.sum(layers[1] * x)
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("in-place update of one name of a helper's (a, a)", update_one_of_a_helpers_pair,
+     (np.array([0.5, -1.2, 0.3]),), (0,), ad.SharedMemoryError),
+    ("in-place update of one entry of [b, b]", update_one_entry_of_a_list_holding_an_array_twice,
+     (np.array([0.5, -1.2, 0.3]),), (0,), ad.SharedMemoryError),
     ("L.pop(0) of a list of differentiated values", pop_first_of_list,
      (np.array([0.5, 1.5, 0.7]),), (0,), ad.NoDerivativeRuleError),
     ("L.pop(0) as a statement", drop_first_of_list, (np.array([0.5, 1.5, 0.7]),), (0,),

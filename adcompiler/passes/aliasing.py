@@ -586,7 +586,7 @@ class _Checker:
         covered = {d.base for _, d in chain} | self.followed(target, facts, after)
         pre = self.guard(stmt, target, kind, op, sorted(set(sharers) - covered), target)
         if not covered - {target}:
-            return pre, []
+            return pre, self.stale_entries(target, pending)
         olds = {target: self.ctx.namer.fresh(f"_{target}_before")}
         pre.append(nodes.assign(olds[target], nodes.name(target)))
         post = self.write_back(chain, olds)
@@ -597,6 +597,23 @@ class _Checker:
                 nodes.name(target), nodes.const(op)])))
             post = [nodes.if_(nodes.name(flag), post)] if post else []
         return _without_unread(pre, post, set(olds.values()))
+
+    def stale_entries(self, container: str, pending) -> list:
+        """For x[i] op= v, whose element changed in place and was stored back
+        at i only: a check that no other entry of x holds that object
+        (x = [v, v]), which Python would change too."""
+        if pending is None or not isinstance(self.current.value, gast.Call) or \
+                len(self.current.value.args) != 3:
+            return []
+        element, in_place = pending
+        stored = nodes.clone(self.current.value.args[2])
+        where = f"{self.ctx.parsed.location(self.current)}"
+        # x itself is among the new values, unchanged as such, to be searched.
+        return [nodes.expr_stmt(self.helper("check_not_held", [
+            nodes.tuple_([nodes.name(element), nodes.name(container)]),
+            nodes.tuple_([stored, nodes.name(container)]),
+            nodes.tuple_([nodes.name(in_place), nodes.const(False)]), nodes.tuple_([]),
+            nodes.tuple_([]), nodes.const(where)]))]
 
     def note_parameters(self, tokens) -> None:
         """Parameters whose objects (or elements) an update may change."""
@@ -788,8 +805,8 @@ class _Checker:
         # replaced object at another.
         holders = sorted(m for m in (after & self.defined_here()) - read_again
                          if before.get(m, _EMPTY)[1] & tokens)
-        if not holders:
-            return []
+        if not holders and len(olds) < 2:
+            return []  # nothing else may hold a replaced object (see check_not_held)
         where = f"{self.ctx.parsed.location(self.current)}"
         return [nodes.expr_stmt(self.helper("check_not_held", [
             nodes.tuple_(olds), nodes.tuple_(news), nodes.tuple_(flags),

@@ -202,15 +202,26 @@ def cycle_positions(values, selector):
     return np.arange(count) % size
 
 
+def _same_view(old, new) -> bool:
+    """Whether `new` is another view of exactly what `old` shows (a view read
+    again out of a base that did not change): nothing was replaced."""
+    return isinstance(old, _ndarray) and isinstance(new, _ndarray) and \
+        old.shape == new.shape and old.strides == new.strides and \
+        old.dtype == new.dtype and \
+        old.__array_interface__["data"][0] == new.__array_interface__["data"][0]
+
+
 def check_not_held(olds, news, changed, holders, names, where):
     """Raise `SharedMemoryError` if one of `holders` (live lists, tuples, dicts,
     objects) still holds an object of `olds` that an in-place change replaced
     by the matching one of `news` (where the matching `changed` is true):
     Python's container would show the change, the derivative's holds the old
-    value."""
-    for old, new, really in zip(olds, news, changed):
-        if old is new or not really:
-            continue
+    value. So does a name read again, or a container written back into at
+    one entry, that still is (or holds at another entry) a replaced object:
+    `L = [v, v]`, or a helper's `return a, a`, changed through one entry."""
+    replaced = [(old, new) for old, new, really in zip(olds, news, changed)
+                if really and old is not new and not _same_view(old, new)]
+    for old, new in replaced:
         shared = [name for name, holder in zip(names, holders)
                   if holder is not old and holder is not new and _shares(old, holder)]
         if shared:
@@ -219,3 +230,12 @@ def check_not_held(olds, news, changed, holders, names, where):
                 "also holds, along a path adcompiler does not follow (a view of the array "
                 "held in a container).\nInstead: make the update through the container, "
                 "or put copies in it.")
+    for old, new in replaced:
+        if any(other is not new and (other is old or (
+                isinstance(other, (list, tuple, dict)) and _shares(old, other)))
+               for other in news):
+            raise SharedMemoryError(
+                f"{where}: an in-place update changed an object that a container holds "
+                "more than once (or that two of its entries share); Python would change "
+                "every entry, adcompiler's derivative follows one.\nInstead: put copies "
+                "in the container ([v, v.copy()]), or update the value where it is stored.")
