@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import runtime
+from . import nodes, runtime
 from .errors import InternalCompilerError
 from .naming import Namer
 from .naming import readable_name
@@ -92,7 +92,7 @@ class Context:
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
-        used = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+        used = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
         ctx = cls(parsed, Namer(used), tuple(wrt))
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)

@@ -218,20 +218,71 @@ def call_arguments(call: gast.Call) -> list:
         [k.value for k in call.keywords]
 
 
+def walk(tree: gast.AST):
+    """Every node of `tree`, in `gast.walk`'s order (breadth first, a node's
+    children queued when it is reached), about twice as fast: no generator
+    per node, and the fields that hold names or numbers are not looked at.
+    Passes walk whole functions many times, so this is much of their time."""
+    todo = collections.deque([tree])
+    pop, append = todo.popleft, todo.append
+    node_type, fields_of = gast.AST, _CHILD_FIELDS
+    while todo:
+        node = pop()
+        kind = node.__class__
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _child_fields(kind)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+        yield node
+
+
+# Fields that hold a string, a number or a flag in every gast node type.
+_SCALAR_FIELDS = frozenset({"id", "attr", "arg", "type_comment", "kind", "asname",
+                            "module", "level", "conversion", "is_async", "simple", "tag"})
+_CHILD_FIELDS: dict = {gast.Constant: ()}
+
+
+def _child_fields(kind: type) -> tuple:
+    return tuple(f for f in kind._fields if f not in _SCALAR_FIELDS)
+
+
 def name_nodes(tree: gast.AST):
     """Every Name node in `tree`, in no particular order: what `gast.walk`
     finds, several times faster (analyses ask this of every statement)."""
     stack = [tree]
+    pop, append = stack.pop, stack.append
+    node_type, name_type, fields_of = gast.AST, gast.Name, _NAME_FIELDS
     while stack:
-        node = stack.pop()
-        if isinstance(node, gast.Name):
+        node = pop()
+        kind = node.__class__
+        if kind is name_type:
             yield node
-        for field in node._fields:
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
+        for field in fields:
             value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(item for item in value if isinstance(item, gast.AST))
-            elif isinstance(value, gast.AST) and not isinstance(value, gast.expr_context):
-                stack.append(value)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type) and not isinstance(value, gast.expr_context):
+                append(value)
+
+
+# The fields of each node type that may hold a Name (not its context).
+_NAME_FIELDS: dict = {gast.Constant: ()}
 
 
 def names_loaded(node: gast.AST) -> set[str]:
@@ -248,7 +299,7 @@ def names_mutated(node: gast.AST) -> set[str]:
     its subscript and attribute stores. Loop-invariance must ask this, not
     `names_stored`: a list appended to in a loop is never bound there."""
     changed = names_stored(node)
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
                 annotation(n.func, "value", None) is None:
             base = n.func.value
@@ -294,7 +345,7 @@ def is_none(node) -> bool:
 def located(node: gast.AST, origin: gast.AST) -> gast.AST:
     """Give every new node of `node` the user's position of `origin`, so errors
     and comments in generated code point at the line the node was made from."""
-    for child in gast.walk(node):
+    for child in walk(node):
         if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
             copy_location(child, origin)
     return node

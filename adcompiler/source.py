@@ -101,7 +101,7 @@ def _attribute_chains(tree, resolved: dict) -> dict:
     module reloaded (importlib.reload, a notebook re-import) keeps its identity
     while its functions change."""
     chains = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if not isinstance(node, gast.Attribute):
             continue
         value = nodes.annotation(node, "value", _MISSING)
@@ -433,8 +433,10 @@ def parse_function(fn) -> ParsedFunction:
                 help="adcompiler reads a function's source from its file, and that text no "
                 "longer compiles to the function object you passed. Re-import the module "
                 "(importlib.reload) or run the definition again, then call adcompiler again.")
+    offset = first_line - 1
     try:
-        module = gast.parse(snippet)
+        # Parsed after `offset` blank lines, every node's line is its line in the file.
+        module = gast.parse("\n" * offset + snippet)
     except SyntaxError as err:
         raise SourceUnavailableError(
             f"the source of {target.__qualname__} could not be parsed on its own",
@@ -453,12 +455,6 @@ def parse_function(fn) -> ParsedFunction:
         )
     tree = defs[0]
     tree.decorator_list = []
-    offset = first_line - 1
-    for node in gast.walk(tree):
-        if hasattr(node, "lineno") and node.lineno is not None:
-            node.lineno += offset
-        if hasattr(node, "end_lineno") and getattr(node, "end_lineno", None) is not None:
-            node.end_lineno += offset
     _plain_parameters(tree, target, filename)
     _split_element_targets(tree)
     try:
@@ -549,12 +545,12 @@ def _split_element_targets(tree: gast.FunctionDef) -> None:
     effects of a helper, inlining) sees one element write per statement."""
     from . import naming, nodes
     namer = None
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         for field_name in ("body", "orelse"):
             block = getattr(node, field_name, None)
             if not isinstance(block, list) or not any(_element_targets(s) for s in block):
                 continue
-            namer = namer or naming.Namer(n.id for n in gast.walk(tree)
+            namer = namer or naming.Namer(n.id for n in nodes.walk(tree)
                                           if isinstance(n, gast.Name))
             new = []
             for stmt in block:

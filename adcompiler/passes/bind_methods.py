@@ -38,9 +38,9 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     cls = methods.self_type(parsed.function)
     receiver = tree.args.args[0].id if cls is not None and tree.args.args else None
-    namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
-    for call in [n for n in gast.walk(tree) if isinstance(n, gast.Call)]:
+    for call in [n for n in nodes.walk(tree) if isinstance(n, gast.Call)]:
         if not isinstance(call.func, gast.Attribute):
             continue
         target = _target(call.func, cls, receiver)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..source import ParsedFunction
 
@@ -92,7 +93,7 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
 
 
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         kind = type(node)
         if kind in ALLOWED or (kind is gast.Global and node in tree.body):
             continue  # a global of the function's own (passes/module_globals.py)
@@ -109,7 +110,7 @@ def _placed(tree: gast.FunctionDef, node):
     `<<`) the innermost expression holding it, so errors point at it."""
     if getattr(node, "lineno", None) is not None:
         return node
-    for parent in gast.walk(tree):
+    for parent in nodes.walk(tree):
         if getattr(parent, "lineno", None) is not None and any(
                 child is node for child in gast.iter_child_nodes(parent)):
             return parent
@@ -131,9 +132,9 @@ def _check_starred(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     """`*t` may pass a tuple's values to a call; everywhere else (a tuple or
     list display, an assignment target, an index) it builds or takes apart a
     sequence of a length only known when the function runs."""
-    in_calls = {id(arg) for node in gast.walk(tree) if isinstance(node, gast.Call)
+    in_calls = {id(arg) for node in nodes.walk(tree) if isinstance(node, gast.Call)
                 for arg in node.args}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Starred) and id(node) not in in_calls:
             _reject(parsed, node, "starred expressions ((*a, b), first, *rest = t) outside "
                     "a call's arguments",
@@ -143,11 +144,11 @@ def _check_starred(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 def _functions(tree: gast.FunctionDef, *kinds) -> list:
     """`tree` and the functions defined inside it (of `kinds` too: lambdas)."""
-    return [node for node in gast.walk(tree) if isinstance(node, (gast.FunctionDef, *kinds))]
+    return [node for node in nodes.walk(tree) if isinstance(node, (gast.FunctionDef, *kinds))]
 
 
 def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         targets = []
         if isinstance(node, gast.Assign):
             targets = node.targets
@@ -201,12 +202,12 @@ def _flatten(target) -> list:
 
 
 def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Return) and node.value is None:
             _reject(parsed, node, "a 'return' without a value",
                     "return the value to differentiate.")
     for function in _functions(tree):
-        returns = any(isinstance(node, gast.Return) for node in gast.walk(function))
+        returns = any(isinstance(node, gast.Return) for node in nodes.walk(function))
         if falls_through(function.body) or not returns:
             _reject(parsed, function,
                     f"a function without a final 'return <value>' ({function.name})",

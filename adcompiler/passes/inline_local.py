@@ -149,14 +149,14 @@ def _check(parsed: ParsedFunction) -> dict:
             _reject(parsed, stmt.decorator_list[0], "decorators on local functions",
                     "define the function at module level, or apply what the decorator "
                     "does inside the function.", plural=True)
-        for inner in (n for part in _body(stmt) for n in gast.walk(part)):
+        for inner in (n for part in _body(stmt) for n in nodes.walk(part)):
             if isinstance(inner, (gast.FunctionDef, gast.Lambda)):
                 _reject(parsed, inner, "functions defined inside a local function",
                         f"define them beside '{name}', in '{parsed.name}': a local "
                         "function can call another one.", plural=True)
     lambdas = {id(stmt.value) for stmt in definitions.values() if isinstance(stmt, gast.Assign)}
     parents = _parents(tree)
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Lambda) and id(node) not in lambdas:
             _reject(parsed, node, "lambda expressions not assigned to a name",
                     "assign the lambda to a name and call it by that name "
@@ -170,7 +170,7 @@ def _check(parsed: ParsedFunction) -> dict:
 def _parents(tree) -> dict:
     """Each node's parent, with the field (and index in it) the node is in."""
     parents = {}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         for field, value in gast.iter_fields(node):
             children = value if isinstance(value, list) else [value]
             for index, child in enumerate(children):
@@ -231,7 +231,7 @@ def _deferred(call, parents) -> str | None:
 
 
 def _check_recursion(parsed: ParsedFunction, definitions: dict) -> None:
-    calls = {name: [n for part in _body(definition) for n in gast.walk(part)
+    calls = {name: [n for part in _body(definition) for n in nodes.walk(part)
                     if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
                     and n.func.id in definitions]
              for name, definition in definitions.items()}
@@ -373,8 +373,8 @@ class _Inliner:
         assigned = _assigned(body)
         written = set(assigned) | {n.targets[0].value.id if isinstance(n, gast.Assign)
                                    else n.target.value.id
-                                   for s in body for n in gast.walk(s) if _element_write(n)}
-        self.namer.reserve(*(n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)))
+                                   for s in body for n in nodes.walk(s) if _element_write(n)}
+        self.namer.reserve(*(n.id for s in body for n in nodes.walk(s) if isinstance(n, gast.Name)))
         # The user's names are renamed first, so they keep the plain `g_result`
         # when the lowering's `_result` would want it too.
         own = list(dict.fromkeys(params + star + users + assigned))
@@ -474,7 +474,7 @@ def inline_local(parsed: ParsedFunction) -> ParsedFunction:
     if not definitions:
         return parsed
     tree = nodes.clone(parsed.tree)
-    namer = Namer(n.id for n in gast.walk(tree) if isinstance(n, gast.Name))
+    namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
     namer.reserve(*definitions)
     # Rewritten on a copy: the body's control flow is lowered with the names
     # of the function as written, and an error leaves `parsed` untouched.

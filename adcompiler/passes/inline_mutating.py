@@ -50,7 +50,7 @@ def inline_mutating(parsed: ParsedFunction) -> ParsedFunction:
 
 
 def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visiting: set):
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Name):
             continue
         name = node.func.id
@@ -83,7 +83,7 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set):
     except AdError:
         return None  # the call stays; compiling it reports the problem
     if tree.args.vararg is not None or any(
-            isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in gast.walk(tree) if n is not tree):
+            isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(tree) if n is not tree):
         return None
     own = local_names(tree)
     free = nodes.names_loaded(tree) - own

@@ -52,15 +52,15 @@ def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
 
 
 def is_elementwise_program(function: gast.FunctionDef) -> bool:
-    ranges = {node.targets[0].id for node in gast.walk(function)
+    ranges = {node.targets[0].id for node in nodes.walk(function)
               if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call)
               and primitive_of(node.value) is range}
     # A slice of a range is a range: generated adjoint loops run over `_range[::-1]`.
-    ranges |= {node.targets[0].id for node in gast.walk(function)
+    ranges |= {node.targets[0].id for node in nodes.walk(function)
                if isinstance(node, gast.Assign) and isinstance(node.value, gast.Subscript)
                and isinstance(node.value.slice, gast.Slice)
                and isinstance(node.value.value, gast.Name) and node.value.value.id in ranges}
-    for node in gast.walk(function):
+    for node in nodes.walk(function):
         # A module-level array (x * W) makes arrays of numbers: broadcasting again.
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(
                 nodes.annotation(node, "value", None), (np.ndarray, list, tuple, dict)):

@@ -190,11 +190,11 @@ def _order_matters(node) -> bool:
     """Whether evaluating `node` earlier or later can change its value or its
     effects: only calls and indexing can (names and constants cannot change
     while one statement is evaluated)."""
-    return any(isinstance(n, (gast.Call, gast.Subscript)) for n in gast.walk(node))
+    return any(isinstance(n, (gast.Call, gast.Subscript)) for n in nodes.walk(node))
 
 
 def _targets(comp) -> list:
-    names = [n.id for g in comp.generators for n in gast.walk(g.target)
+    names = [n.id for g in comp.generators for n in nodes.walk(g.target)
              if isinstance(n, gast.Name)]
     return list(dict.fromkeys(names))
 
@@ -221,9 +221,9 @@ class _Lowering:
     def __init__(self, parsed: ParsedFunction):
         self.parsed = parsed
         tree = parsed.tree
-        names = [n for n in gast.walk(tree) if isinstance(n, gast.Name)]
+        names = [n for n in nodes.walk(tree) if isinstance(n, gast.Name)]
         self.namer = Namer(n.id for n in names)
-        bound = {id(n) for comp in gast.walk(tree) if isinstance(comp, _COMPREHENSIONS)
+        bound = {id(n) for comp in nodes.walk(tree) if isinstance(comp, _COMPREHENSIONS)
                  for var in _targets(comp) for n in _bound(comp, var)}
         free = [n for n in names if id(n) not in bound]
         self.outside = {n.id for n in free}  # names used other than as a comprehension's
@@ -237,7 +237,7 @@ class _Lowering:
         # which build a dict.
         self.as_dict: set = set()
         self.options: dict = {}  # comprehension -> keywords of the call consuming it
-        for node in list(gast.walk(tree)):
+        for node in list(nodes.walk(tree)):
             for slot in _operands(node):
                 comp = slot.get()
                 if isinstance(comp, gast.DictComp):
@@ -272,7 +272,7 @@ class _Lowering:
         if not isinstance(target, gast.Name) or not (
                 isinstance(value, gast.ListComp) or self.reduction(value)):
             return None
-        reads = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        reads = {n.id for n in nodes.walk(value) if isinstance(n, gast.Name)}
         return None if target.id in reads else target.id
 
     # -- expressions, in evaluation order ---------------------------------
@@ -331,7 +331,7 @@ class _Lowering:
         state.spills += 1
 
     def refuse_inside(self, node, lazy: str) -> None:
-        for inner in gast.walk(node):
+        for inner in nodes.walk(node):
             if isinstance(inner, _COMPREHENSIONS):
                 where, why, instead = _LAZY[lazy]
                 raise UnsupportedSyntaxError(

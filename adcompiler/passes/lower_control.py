@@ -158,12 +158,12 @@ class _Lowering:
         # Names are fresh, and builtins shadowed (by functions defined inside
         # too), in the whole of `parsed`: the body of a function defined in it
         # is inlined into it (inline_local.py).
-        self.namer = Namer(n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name))
+        self.namer = Namer(n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name))
         self.locals = local_names(parsed.tree) | {
-            n.name for n in gast.walk(parsed.tree)
+            n.name for n in nodes.walk(parsed.tree)
             if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
         final = tree.body[-1]
-        early = any(isinstance(n, gast.Return) and n is not final for n in gast.walk(tree))
+        early = any(isinstance(n, gast.Return) and n is not final for n in nodes.walk(tree))
         self.result = self.namer.fresh("_result") if early else None
         self.returned = None  # named when a return first needs the flag
         self.kinds = {"break", "continue"} | ({"return"} if early else set())
@@ -171,7 +171,7 @@ class _Lowering:
         self.ranges: set = set()
         # Bound once to a range, or to a variable so bound (reversed, `r[::-1]`):
         # generated gradient code holds `_range` and `_iter = _range[::-1]`.
-        for n in gast.walk(parsed.tree):
+        for n in nodes.walk(parsed.tree):
             if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
                     counts[n.targets[0].id] == 1 and self.is_range(n.value):
                 self.ranges.add(n.targets[0].id)
@@ -432,7 +432,7 @@ class _Lowering:
         writes = name is not None and any(
             isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store)
             and isinstance(node.value, gast.Name) and node.value.id == name
-            for node in gast.walk(stmt))
+            for node in nodes.walk(stmt))
         if writes and snapshot:
             raise UnsupportedSyntaxError(
                 f"this loop iterates a copy of the values of {name} (list(...) of "
@@ -583,11 +583,11 @@ def _leaves(view) -> list:
 def _sequence_displays(tree: gast.FunctionDef, is_range) -> set[str]:
     """Variables bound only by assignments of list or tuple displays (`hs = []`)
     or of ranges: the compiler knows what iterating them means."""
-    by_display = {id(node.targets[0]) for node in gast.walk(tree)
+    by_display = {id(node.targets[0]) for node in nodes.walk(tree)
                   if isinstance(node, gast.Assign) and len(node.targets) == 1
                   and isinstance(node.targets[0], gast.Name)
                   and (isinstance(node.value, (gast.List, gast.Tuple)) or is_range(node.value))}
-    stores = [node for node in gast.walk(tree) if isinstance(node, gast.Name)
+    stores = [node for node in nodes.walk(tree) if isinstance(node, gast.Name)
               and isinstance(node.ctx, (gast.Store, gast.Param))]
     return {node.id for node in stores} - {node.id for node in stores
                                             if id(node) not in by_display}

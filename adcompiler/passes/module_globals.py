@@ -48,7 +48,7 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     if not declared:
         return parsed
     tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
-    namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
     aliases = {}
     for name, function in (("module_globals", None), ("read_global", runtime_builtins.read_global),
@@ -65,9 +65,9 @@ def _changed_by_the_modules_functions(parsed: ParsedFunction) -> set:
     names it declares itself, since a helper called in between may change them.
     Taken for constants, such a read would be moved or kept across the call."""
     tree = parsed.tree
-    local = {n.id for n in gast.walk(tree)
+    local = {n.id for n in nodes.walk(tree)
              if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    read = {n.id for n in gast.walk(tree)
+    read = {n.id for n in nodes.walk(tree)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     candidates = {name for name in read - local - set(parsed.closure)
                   if name in parsed.globals}
@@ -148,7 +148,7 @@ class _Rewrite(gast.NodeTransformer):
         return self.inner(node)
 
     def inner(self, node):
-        used = {n.id for n in gast.walk(node) if isinstance(n, gast.Name)} & self.declared
+        used = {n.id for n in nodes.walk(node) if isinstance(n, gast.Name)} & self.declared
         if used:
             self.refuse(node, f"a function defined inside that uses the global "
                         f"'{sorted(used)[0]}'", "read the global into a variable before the "
@@ -163,9 +163,9 @@ def _refuse_element_writes_into_free_names(parsed: ParsedFunction, declared: set
     itself would change values the derivative code may read later. Refused,
     with the rewrite that works."""
     tree = parsed.tree
-    own = {n.id for n in gast.walk(tree)
+    own = {n.id for n in nodes.walk(tree)
            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if not isinstance(node, (gast.Assign, gast.AugAssign)):
             continue
         for target in (node.targets if isinstance(node, gast.Assign) else [node.target]):

@@ -44,7 +44,7 @@ _MISSING = object()
 
 def local_names(tree: gast.FunctionDef) -> set[str]:
     names = {arg.id for arg in tree.args.args}
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             names.add(node.id)
     return names
@@ -54,14 +54,14 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     locals_ = local_names(tree)
     parsed.local_names = locals_
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
                 if found:
                     nodes.annotate(node, "value", _callable(value))
     # Second sweep: every chain's base name is annotated by now.
-    for node in gast.walk(tree):
+    for node in nodes.walk(tree):
         if isinstance(node, gast.Attribute):
             _resolve_attribute_chain(node)
     _FunctionChoices(parsed).bind()
@@ -103,7 +103,7 @@ class _FunctionChoices:
         self.parsed = parsed
         tree = parsed.tree
         stores = collections.Counter(
-            n.id for n in gast.walk(tree)
+            n.id for n in nodes.walk(tree)
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)))
         # Names bound once, by a statement of the function's own body (not in
         # a branch or loop), to what they are bound to.
@@ -113,21 +113,21 @@ class _FunctionChoices:
                      and stores[stmt.targets[0].id] == 1}
         self.first_use = {}
         for index, stmt in enumerate(tree.body):
-            for n in gast.walk(stmt):
+            for n in nodes.walk(stmt):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                     self.first_use.setdefault(n.id, index)
         self.bound_at = {stmt.targets[0].id: index for index, stmt in enumerate(tree.body)
                          if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                          and isinstance(stmt.targets[0], gast.Name)}
         self.displays = self._read_only_displays()
-        self.namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        self.namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                            | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
 
     def _read_only_displays(self) -> dict:
         """Local dict displays bound once whose every use is `d[<constant>]`."""
         uses = collections.defaultdict(list)
         subscripted = set()
-        for node in gast.walk(self.parsed.tree):
+        for node in nodes.walk(self.parsed.tree):
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
                     isinstance(node.slice, gast.Constant) and isinstance(node.ctx, gast.Load):
                 subscripted.add(id(node.value))
@@ -139,7 +139,7 @@ class _FunctionChoices:
                 and all(id(use) in subscripted for use in uses[name])}
 
     def bind(self) -> None:
-        for call in [n for n in gast.walk(self.parsed.tree) if isinstance(n, gast.Call)]:
+        for call in [n for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Call)]:
             if isinstance(call.func, gast.Attribute) or (
                     isinstance(call.func, gast.Name) and call.func.id not in self.once):
                 continue  # found by resolve itself

@@ -57,7 +57,7 @@ class _Webs:
         return key
 
     def read(self, node: gast.AST, state: dict) -> None:
-        for name in (n for n in gast.walk(node) if isinstance(n, gast.Name)
+        for name in (n for n in nodes.walk(node) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Load) and n.id in self.tracked):
             reaching = state.get(name.id, frozenset())
             self.reads.append((name, reaching))

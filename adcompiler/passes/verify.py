@@ -18,9 +18,16 @@ from ..errors import InternalCompilerError
 
 
 def verify(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    defined = set(nodes.parameters(function)) | nodes.names_stored(function)
+    defined, loaded = set(nodes.parameters(function)), set()
+    for node in nodes.name_nodes(function):
+        if isinstance(node.ctx, gast.Load):
+            loaded.add(node.id)
+        elif isinstance(node.ctx, (gast.Store, gast.Param)):
+            defined.add(node.id)
     free = set(ctx.cells) | set(ctx.parsed.function.__globals__) | set(dir(builtins))
-    for node in gast.walk(function):
+    if loaded <= defined | free:
+        return function
+    for node in nodes.walk(function):  # the first undefined name, as before
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id not in defined and node.id not in free:
                 raise InternalCompilerError(
