@@ -153,7 +153,12 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
     redefined); the cell exists before the body is compiled so recursion
     works. Called from a variant for Python numbers, an elementwise callee gets
     that variant too."""
-    numbers = numbers or getattr(function, "__adcompiler_numbers_only__", False)
+    # A generated variant for Python numbers is called with numbers only (its
+    # dispatcher checks every argument), so its values are numbers, the stack
+    # and its callees' tuples of numbers: its jvp needs no broadcasting either,
+    # although the tuples keep it from being an elementwise program.
+    numbers_only = getattr(function, "__adcompiler_numbers_only__", False)
+    numbers = numbers or numbers_only
     key = (wrt, arity, numbers, tangent_only)
     with COMPILE_LOCK:
         table = _callee_cache(function)
@@ -166,7 +171,7 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
             with recording(dependencies):
                 variant = _variant(function, wrt, tangents_first=True, numbers=numbers,
                                    arity=arity, tangent_only=tangent_only)
-                if numbers and not variant.elementwise:
+                if numbers and not variant.elementwise and not numbers_only:
                     variant = _variant(function, wrt, tangents_first=True, numbers=False,
                                        arity=arity, tangent_only=tangent_only)
                 compiled, shown = finish_definition(variant.ctx, variant.definition, variant.header,
