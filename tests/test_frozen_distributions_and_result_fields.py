@@ -352,3 +352,26 @@ def test_frozen_distribution_not_modelled_is_refused_in_both_modes(program, mess
         ad.grad(program)(0.4)
     with pytest.raises(ad.NoDerivativeRuleError, match=message):
         ad.jvp(program)((0.4,), (1.0,))
+
+
+# -- second order: the rewrites leave ordinary rule calls, differentiated again -------
+
+def frozen_twice_differentiated(p):
+    rv = stats.gamma(p[0], scale=p[1])
+    return np.sum(rv.logpdf(np.array([0.5, 1.5]))) + stats.norm(p[0], p[1]).logcdf(0.3)
+
+
+def eigenvalue_field_twice_differentiated(p):
+    a = np.array([[2.0, p[0]], [p[0], 1.0 + p[1] ** 2]])
+    return np.sum(np.linalg.eigh(a).eigenvalues ** 3) + np.linalg.slogdet(a).logabsdet
+
+
+@pytest.mark.parametrize("program", [frozen_twice_differentiated,
+                                     eigenvalue_field_twice_differentiated])
+def test_hessian_matches_finite_differences_of_the_gradient(program):
+    point = np.array([1.5, 0.8])
+    gradient = ad.grad(program)
+    step = 1e-5
+    numeric = np.array([(gradient(point + step * e) - gradient(point - step * e)) / (2 * step)
+                        for e in np.eye(2)])
+    assert_close(ad.hessian(program)(point), numeric, rtol=1e-6, atol=1e-7, label="hessian")
