@@ -15,6 +15,7 @@ import torch
 
 import adcompiler as ad
 from oracles import assert_close, torch_gradients
+from realistic_helpers import scale_first_entry
 
 
 # --- A helper's list parameter with a default (`store=None`, `store=[]`) ----------
@@ -209,8 +210,25 @@ def update_one_entry_of_a_list_holding_an_array_twice(x):
     return np.sum(layers[1] * x)
 
 
+def energy_then_rescale_argument(x):
+    energy = np.sum(x ** 2)
+    scale_first_entry(x, 3.0)        # another module's helper writes into x
+    return energy
+
+
+def energy_then_rescale_local(x):
+    b = x * 1.0
+    energy = np.sum(b ** 2)          # the reverse sweep reads b here
+    scale_first_entry(b, 3.0)
+    return energy
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("another module's helper changing an argument in place", energy_then_rescale_argument,
+     (np.array([0.5, -1.2]),), (0,), ad.UnsupportedSyntaxError),
+    ("another module's helper changing a value read before", energy_then_rescale_local,
+     (np.array([0.5, -1.2]),), (0,), ad.UnsupportedSyntaxError),
     ("in-place update of one name of a helper's (a, a)", update_one_of_a_helpers_pair,
      (np.array([0.5, -1.2, 0.3]),), (0,), ad.SharedMemoryError),
     ("in-place update of one entry of [b, b]", update_one_entry_of_a_list_holding_an_array_twice,

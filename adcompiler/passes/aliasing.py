@@ -904,6 +904,8 @@ class _Checker:
             self.note_parameters(before.get(name, _EMPTY)[0])
             sharers = self.sharers(name, before, after, exclude=(target,))
             if not sharers:
+                if target is None:
+                    self.refuse_unseen_change(stmt, function, position, line, name, before)
                 continue
             if kind == effects.IN_PLACE_OPERATOR:
                 guards += self.guard(stmt, name, kind, op,
@@ -921,6 +923,29 @@ class _Checker:
                      f"{function.__name__}({name}, ...)'.")
         return guards
 
+
+    def refuse_unseen_change(self, stmt, function, position, line, name, before) -> None:
+        """A helper left as a call (inline_mutating.py could not inline it)
+        and called for its effect (the function itself runs, not derivative
+        code) changes `name` in place, and no live name reads it again. The
+        caller's array would still be written, and a reverse sweep reading
+        `name` for an earlier statement would read it changed: refused when
+        `name` may be an argument or is read anywhere else."""
+        tokens = before.get(name, _EMPTY)[0]
+        reads = sum(1 for n in gast.walk(self.tree) if isinstance(n, gast.Name) and
+                    n.id == name and isinstance(n.ctx, gast.Load))
+        if not any(token[0] == "param" for token in tokens) and reads <= 1:
+            return
+        param = nodes.parameters(parse_function(function).tree)[position]
+        raise UnsupportedSyntaxError(
+            f"'{function.__name__}' changes its argument '{param}' in place ({line}), and "
+            f"adcompiler cannot follow that change into '{name}' (a helper it does not "
+            "inline: another module's, or a recursive one): the derivative would read "
+            f"'{name}' as changed, and an array you passed would be written",
+            self.ctx.parsed.location(stmt),
+            help=f"Instead: have '{function.__name__}' return the new value ('return "
+                 f"{param}') and assign it, or pass it a copy: "
+                 f"'{function.__name__}({name}.copy(), ...)'.")
 
     def refuse_global_writes(self, stmt, function) -> None:
         """A helper changing in place a module-level object that this function
@@ -1000,6 +1025,7 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
     defined.block(function.body, set(params))
     checker = _Checker(ctx, sharing, liveness, derivations)
     checker.defined = defined
+    checker.tree = function
     body = _with_view_flags(checker.block(function.body), checker)
     function.body = checker.distinct_arguments(params) + body
     return function
