@@ -1,5 +1,5 @@
 """scipy.integrate.odeint(func, y0, t, args=...) with func a user function,
-differentiated in y0 and the args: reverse mode by the adjoint method, forward
+differentiated in y0, the args and the times: reverse mode by the adjoint method, forward
 mode by forward sensitivities (runtime/extra.py), both with adcompiler's own vjp
 and jvp of func.
 
@@ -59,6 +59,12 @@ def predator_prey_fit(y0, growth, predation):
 def logistic_growth(y0, rate):
     path = odeint(logistic_time_first, y0, TIMES, args=(rate,), tfirst=True, rtol=1e-11, atol=1e-11)
     return np.sum(np.log(path) * np.arange(6.0)[:, None])
+
+
+def rescaled_times(y0, scale, shift):
+    path = odeint(damped_oscillator, y0, TIMES * scale + shift, args=(np.array([2.0, 0.4]),),
+                  rtol=1e-11, atol=1e-11)
+    return np.sum(path ** 2 * WEIGHTS)
 
 
 def final_state_only(theta):
@@ -128,6 +134,8 @@ CASES = [
     Case("logistic, tfirst=True, one state", logistic_growth, (np.array([0.2]), 1.3)),
     Case("final state in the args only, positional args", final_state_only,
          (np.array([1.5, 0.2]),)),
+    Case("times scaled and shifted (t[0] moves too)", rescaled_times,
+         (np.array([1.0, -0.3]), 1.2, 0.3)),
 ]
 
 
@@ -181,23 +189,10 @@ def test_one_backward_solve_serves_y0_and_the_args(monkeypatch):
 
 # -- refused ---------------------------------------------------------------------------
 
-def in_the_times(scale):
-    return np.sum(odeint(damped_oscillator, np.array([1.0, 0.0]), TIMES * scale,
-                         args=(np.array([2.0, 0.4]),)))
-
-
 def with_full_output(theta):
     path, _ = odeint(damped_oscillator, np.array([1.0, 0.0]), TIMES, args=(theta,),
                      full_output=1)
     return np.sum(path)
-
-
-def test_derivative_in_the_times_is_refused_in_both_modes():
-    with pytest.raises(ad.NoDerivativeRuleError, match="odeint is not differentiated in its "
-                                                       "parameter 't'"):
-        ad.grad(in_the_times)(1.0)
-    with pytest.raises(ad.NoDerivativeRuleError, match="parameter 't'"):
-        ad.jvp(in_the_times)((1.0,), (1.0,))
 
 
 def test_options_the_rule_does_not_model_are_refused_when_compiling():

@@ -140,7 +140,7 @@ def _more_special():
 
 
 def _odeint():
-    """scipy.integrate.odeint in y0 and the args it passes on to func, by the adjoint
+    """scipy.integrate.odeint in y0, the args it passes on to func and t, by the adjoint
     method and forward sensitivities (runtime/extra.py; api.py hands the helpers
     its vjp and jvp of func)."""
     if integrate is None:
@@ -157,10 +157,10 @@ def _odeint():
             "hmin=0.0, mxstep=0, tfirst=False",
             adjoint={"y0": "odeint_adjoint" + call.format("y0"),
                      "args": "odeint_adjoint" + call.format("args"),
-                     "t": "no_derivative(g, 'scipy.integrate.odeint', 't')"},
+                     "t": "odeint_adjoint" + call.format("t")},
             tangent={"y0": "odeint_tangent" + call.format("y0"),
                      "args": "odeint_tangent" + call.format("args"),
-                     "t": "no_derivative(g, 'scipy.integrate.odeint', 't')"}),
+                     "t": "odeint_tangent" + call.format("t")}),
         # The adjoint is linear in its seed, whose transpose is the tangent (and the
         # other way round); a second derivative in y0, args or t is refused.
         linear_rule(runtime_extra.odeint_adjoint, helper_signature,
@@ -176,10 +176,10 @@ RULES = _rules() + _more_special() + _odeint()
 
 NOTES = {} if special is None else {
     **({} if integrate is None else {
-        integrate.odeint: "func a Python function adcompiler differentiates, y0 1-d; in y0 and "
-                          "the float args by the adjoint method (reverse) and forward "
-                          "sensitivities (forward), solved by odeint at the call's rtol/atol; "
-                          "not in t; no second derivative",
+        integrate.odeint: "func a Python function adcompiler differentiates, y0 1-d; in y0, "
+                          "the float args and the times, by the adjoint method (reverse) and "
+                          "forward sensitivities (forward), solved by odeint at the call's "
+                          "rtol/atol; no second derivative",
         runtime_extra.odeint_adjoint: "in the seed only (a second derivative is refused)",
         runtime_extra.odeint_tangent: "in the seed only (a second derivative is refused)"}),
     special.digamma: "also `scipy.special.psi`",

@@ -424,7 +424,7 @@ def rollaxis_adjoint(g, a, axis, start):
     order = list(range(ndim))
     order.remove(axis)
     order.insert(start, axis)
-    return np.transpose(g, np.argsort(order))
+    return np.transpose(g, np.argsort(order).tolist())  # a list for dask's transpose
 
 
 # -- np.interp, np.polyval, np.trapezoid ------------------------------------------------------
@@ -627,16 +627,20 @@ def _arguments(y, t, args, tfirst):
     return (t, y, *args) if tfirst else (y, t, *args)
 
 
-# The last adjoint solved: what it was solved for, and (y0_bar, args_bar).
+# The last adjoint solved: what it was solved for, and (y0_bar, args_bar, t_bar).
 # The rule asks once for y0 and once for args; one backward solve gives both.
 _last_adjoint: list = []
 
 
 def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hmax=0.0,
                    mxstep=0, tfirst=False):
-    """The adjoint of odeint(func, y0, t, args) with respect to y0 (wrt='y0') or to
-    the tuple args (wrt='args': a tuple, None for args carrying no derivative), for
-    a seed shaped like its result `path` (len(t), len(y0)), by the adjoint method."""
+    """The adjoint of odeint(func, y0, t, args) with respect to y0 (wrt='y0'), the
+    tuple args (wrt='args': a tuple, None for args carrying no derivative) or the
+    times (wrt='t'), for a seed shaped like its result `path` (len(t), len(y0)), by
+    the adjoint method. Y[k] moves with t[k] along f, and t[0] moves the start:
+
+        t_bar[k] = G[k] . f(Y[k], t[k])  (k >= 1)     t_bar[0] = -(y0_bar - G[0]) . f(y0, t[0])
+    """
     from scipy.integrate import odeint
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     options = _ode_options(rtol, atol, hmax, mxstep)
@@ -644,12 +648,11 @@ def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hma
     key = (seed, func, y0, t, path, *args)
     if _last_adjoint and len(_last_adjoint[0]) == len(key) and _last_adjoint[1] == options \
             and all(a is b for a, b in zip(_last_adjoint[0], key)):
-        y0_bar, args_bar = _last_adjoint[2]
+        solved = _last_adjoint[2]
     else:
-        y0_bar, args_bar = _solve_adjoint(odeint, seed, func, y0, t, args, path, options,
-                                          tfirst)
-        _last_adjoint[:] = [key, options, (y0_bar, args_bar)]
-    return y0_bar if wrt == "y0" else args_bar
+        solved = _solve_adjoint(odeint, seed, func, y0, t, args, path, options, tfirst)
+        _last_adjoint[:] = [key, options, solved]
+    return solved[("y0", "args", "t").index(wrt)]
 
 
 def _solve_adjoint(odeint, g, func, y0, t, args, result, options, tfirst):
@@ -682,19 +685,33 @@ def _solve_adjoint(odeint, g, func, y0, t, args, result, options, tfirst):
     pieces = np.split(args_bar, np.cumsum(sizes)[:-1]) if sizes else []
     by_position = {p: piece.reshape(shape) if shape else float(piece[0])
                    for p, piece, shape in zip(positions, pieces, shapes)}
-    return y0_bar, tuple(by_position.get(i) for i in range(len(args)))
+    slopes = [np.ravel(f(path[k], times[k], *args)) for k in range(len(times))]
+    t_bar = np.array([np.dot(seed[k], slopes[k]) for k in range(len(times))])
+    t_bar[0] = -np.dot(adjoint - seed[0], slopes[0])
+    return y0_bar, tuple(by_position.get(i) for i in range(len(args))), \
+        t_bar.reshape(np.shape(t))
 
 
 def odeint_tangent(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hmax=0.0,
                    mxstep=0, tfirst=False):
     """The tangent of odeint(func, y0, t, args), shaped like its result `path`,
-    along a tangent `seed` of y0 (wrt='y0') or of the tuple args (wrt='args'), from
-    the forward sensitivities solved beside y."""
+    along a tangent `seed` of y0 (wrt='y0'), of the tuple args (wrt='args') or of
+    the times (wrt='t'), from the forward sensitivities solved beside y."""
     from scipy.integrate import odeint
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
     g = seed
     path = np.asarray(path, dtype=float)
     n = path.shape[1]
+    times = np.asarray(t, dtype=float)
+    if wrt == "t":
+        # Y[k] moves along f with t[k]; moving t[0] starts the same y0 later.
+        f = _in_order(func, tfirst)
+        dt = np.ravel(np.asarray(g, dtype=float))
+        slopes = np.array([np.ravel(f(path[k], times[k], *args)) for k in range(len(times))])
+        start = -slopes[0] * dt[0]
+        moved = odeint_tangent(start, func, y0, t, args, path, "y0", rtol, atol, hmax, mxstep,
+                               tfirst) if dt[0] != 0 else 0.0
+        return (slopes * dt[:, None] + moved).reshape(path.shape)
     if wrt == "y0":
         positions, arg_tangents, start = [], (), np.ravel(np.asarray(g, dtype=float))
     else:
@@ -709,7 +726,7 @@ def odeint_tangent(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hma
                              (state[n:], *arg_tangents))
         return np.concatenate([np.ravel(value), np.ravel(tangent)])
 
-    solved = odeint(augmented, np.concatenate([path[0], start]), np.asarray(t, dtype=float),
+    solved = odeint(augmented, np.concatenate([path[0], start]), times,
                     **_ode_options(rtol, atol, hmax, mxstep))
     return solved[:, n:].reshape(path.shape)
 
