@@ -59,10 +59,9 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
         "".join(body)).strip("\n") + "\n"
     filename = _register(label, text, source)
     try:
-        printed = ast.parse(text, filename)
         if source is not None and _registered[filename][2] is None:
-            _registered[filename][2] = _line_map(scope, printed, source)
-        code = compile(printed, filename, "exec")
+            _registered[filename][2] = _LineMap(scope, text, filename, source)
+        code = compile(text, filename, "exec")
         scope_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
         inner = next(c for c in scope_code.co_consts if isinstance(c, types.CodeType)
                      and c.co_name == function.name)
@@ -107,22 +106,62 @@ def _register(label: str, text: str, source: tuple | None = None) -> str:
     return filename
 
 
-def _line_map(generated: gast.AST, printed: ast.AST, source: tuple) -> dict:
+class _LineMap(dict):
     """{line of the printed text: (file, line)} for every statement generated
     from a line of the source file, and under 0 the `def` line, for the
     statements generated from none. The printed text parses to the tree it
     was printed from, so the two walks meet the same statements in the same
-    order; if they do not, only the `def` line is known."""
-    source_file = source[0]
-    ours = [node for node in _statements(generated, gast.stmt) if not nodes.is_comment(node)]
-    theirs = list(_statements(printed, ast.stmt))
-    if len(ours) != len(theirs) or any(type(a).__name__ != type(b).__name__
-                                       for a, b in zip(ours, theirs)):
-        return {0: source}
-    mapping = {b.lineno: (source_file, a.lineno) for a, b in zip(ours, theirs)
-               if getattr(a, "lineno", None)}
-    mapping[0] = source
-    return mapping
+    order; if they do not, only the `def` line is known.
+
+    Only the generated statements' kinds and lines are taken when compiling;
+    the text is parsed the first time the map is read (a traceback, a memory
+    report), which most derivatives never need: parsing it again took a
+    tenth of the time of compiling a long function."""
+
+    def __init__(self, generated: gast.AST, text: str, filename: str, source: tuple):
+        super().__init__()
+        ours = [node for node in _statements(generated, gast.stmt) if not nodes.is_comment(node)]
+        self._pending = ([(type(a).__name__, getattr(a, "lineno", None)) for a in ours],
+                         text, filename, source)
+
+    def _filled(self) -> "_LineMap":
+        pending = self._pending
+        if pending is not None:
+            # Filled before it is marked filled: another thread reading it
+            # meanwhile fills it again, with the same entries.
+            ours, text, filename, source = pending
+            theirs = list(_statements(ast.parse(text, filename), ast.stmt))
+            if len(ours) == len(theirs) and all(kind == type(b).__name__
+                                                for (kind, _), b in zip(ours, theirs)):
+                dict.update(self, {b.lineno: (source[0], line)
+                                   for (_, line), b in zip(ours, theirs) if line})
+            dict.__setitem__(self, 0, source)
+            self._pending = None
+        return self
+
+    def __contains__(self, key):
+        return dict.__contains__(self._filled(), key)
+
+    def __getitem__(self, key):
+        return dict.__getitem__(self._filled(), key)
+
+    def get(self, key, default=None):
+        return dict.get(self._filled(), key, default)
+
+    def __len__(self):
+        return dict.__len__(self._filled())
+
+    def __iter__(self):
+        return dict.__iter__(self._filled())
+
+    def keys(self):
+        return dict.keys(self._filled())
+
+    def items(self):
+        return dict.items(self._filled())
+
+    def values(self):
+        return dict.values(self._filled())
 
 
 def _statements(tree, statement: type):

@@ -62,11 +62,16 @@ class _Propagate:
     nodes of each name, and kept up to date as reads are renamed."""
 
     def __init__(self, function: gast.FunctionDef):
-        self.assignments = nodes.assignment_counts(function)
-        # Reads of each name in the function's tree as it stands: a block's
-        # statements leave the tree when the block is done with.
-        self.reads = collections.Counter(
-            n.id for n in nodes.name_nodes(function) if isinstance(n.ctx, gast.Load))
+        # Bindings (parameters included) and reads of each name in the
+        # function's tree as it stands: a block's statements leave the tree
+        # when the block is done with. One walk counts both.
+        loads, stores = [], []
+        for n in nodes.name_nodes(function):
+            if isinstance(n.ctx, gast.Load):
+                loads.append(n.id)
+            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                stores.append(n.id)
+        self.assignments, self.reads = collections.Counter(stores), collections.Counter(loads)
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
