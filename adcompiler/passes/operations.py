@@ -54,19 +54,24 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
     """A copy of `template` with parameter names replaced by the call's atoms
     and helper names by the names generated code uses for them."""
     tree = nodes.clone(template)
+    return fold_constants(_Substitute(bindings, ctx).visit(tree))
 
-    class _Substitute(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in bindings:
-                helper = nodes.annotation(bindings[node.id], "rule_helper")
-                if helper is not None:  # a function the rule calls (Rule.helpers)
-                    return nodes.name(ctx.rule_helper(helper))
-                return nodes.clone(bindings[node.id])
-            if node.id in definition.helper_names() and node.id not in ("True", "False", "None"):
-                return nodes.name(ctx.helper(node.id))
-            return node
 
-    return fold_constants(_Substitute().visit(tree))
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, bindings: dict, ctx: Context):
+        self.bindings, self.ctx = bindings, ctx
+        self.helpers = definition.helper_names() - {"True", "False", "None"}
+
+    def visit_Name(self, node):
+        bindings, ctx = self.bindings, self.ctx
+        if node.id in bindings:
+            helper = nodes.annotation(bindings[node.id], "rule_helper")
+            if helper is not None:  # a function the rule calls (Rule.helpers)
+                return nodes.name(ctx.rule_helper(helper))
+            return nodes.clone(bindings[node.id])
+        if node.id in self.helpers:
+            return nodes.name(ctx.helper(node.id))
+        return node
 
 
 _FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
@@ -76,28 +81,44 @@ _FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
 def fold_constants(tree: gast.AST) -> gast.AST:
     """Fold what instantiating a template leaves behind: `2 - 1` -> `1`,
     `x ** 1` -> `x`, `g * 1` -> `g`, so generated code reads as written by hand."""
-
-    class _Fold(gast.NodeTransformer):
-        def visit_Call(self, node):
-            self.generic_visit(node)
-            node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
-            return node
-
-        def visit_BinOp(self, node):
-            self.generic_visit(node)
-            left, right = node.left, node.right
-            constant = (int, float)
-            if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
-                    type(node.op) in _FOLDABLE and isinstance(left.value, constant) and \
-                    isinstance(right.value, constant) and not isinstance(left.value, bool):
-                return nodes.const(_FOLDABLE[type(node.op)](left.value, right.value))
-            if isinstance(right, gast.Constant) and right.value == 1 and \
-                    isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and \
-                    not isinstance(right.value, bool):
-                return left
-            return node
-
     return _Fold().visit(tree)
+
+
+class _Fold(gast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if node.keywords:
+            node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        constant = (int, float)
+        if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
+                type(node.op) in _FOLDABLE and isinstance(left.value, constant) and \
+                isinstance(right.value, constant) and not isinstance(left.value, bool):
+            return nodes.const(_FOLDABLE[type(node.op)](left.value, right.value))
+        if isinstance(right, gast.Constant) and right.value == 1 and \
+                isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and \
+                not isinstance(right.value, bool):
+            return left
+        return node
+
+
+def _numpy_parameter(function: str, name: str):
+    """Parameter `name` of `np.<function>`, or None (asked for every keyword
+    of every instantiated template: inspect.signature is slow)."""
+    key = (function, name)
+    if key not in _NUMPY_PARAMETERS:
+        try:
+            _NUMPY_PARAMETERS[key] = inspect.signature(getattr(np, function)).parameters.get(name)
+        except (AttributeError, TypeError, ValueError):
+            _NUMPY_PARAMETERS[key] = None
+    return _NUMPY_PARAMETERS[key]
+
+
+_NUMPY_PARAMETERS: dict = {}
 
 
 def _is_default(func: gast.AST, keyword: gast.keyword) -> bool:
@@ -105,10 +126,7 @@ def _is_default(func: gast.AST, keyword: gast.keyword) -> bool:
     if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)
             and func.value.id == "np" and isinstance(keyword.value, gast.Constant)):
         return False
-    try:
-        parameter = inspect.signature(getattr(np, func.attr)).parameters.get(keyword.arg)
-    except (AttributeError, TypeError, ValueError):
-        return False
+    parameter = _numpy_parameter(func.attr, keyword.arg)
     if parameter is None or parameter.default is inspect.Parameter.empty:
         return False
     value = keyword.value.value
