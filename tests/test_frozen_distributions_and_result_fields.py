@@ -310,6 +310,13 @@ def test_frozen_variable_reads_the_arguments_it_was_frozen_with():
     assert "rv =" not in text  # only its methods were used
 
 
+def test_fields_become_indices_of_the_result():
+    text = pipeline.dump(eigh_result_in_a_variable, "lower")
+    assert "res[0] ** 2" in text and "res[1][:, 0]" in text
+    assert "np.linalg.slogdet(a)[1] * np.linalg.slogdet(a)[0]" in \
+        pipeline.dump(slogdet_logabsdet, "lower")
+
+
 def svd_values_only(a):
     return np.sum(np.linalg.svd(a, compute_uv=False).S)
 
