@@ -134,8 +134,9 @@ def test_normalisation_writes_out_a_star_of_known_length():
     (cases.unpacks_with_a_star, "starred expressions ((*a, b), first, *rest = t) outside a "
      "call's arguments", "first, *rest"),
     (cases.defines_a_function_taking_kwargs, "functions taking **kwargs", "def inner"),
-    (cases.passes_a_tuple_of_unknown_length,
-     "a differentiated tuple of unknown length passed to model with *", "model(w, *t)"),
+    (cases.passes_a_tuple_of_unknown_length_and_a_keyword,
+     "a differentiated tuple of unknown length passed to model with *",
+     "model(w, *t, scale=0.5)"),
     (cases.passes_a_value_after_a_star_of_unknown_length,
      "a differentiated value passed to helper_with_varargs after a starred argument of "
      "unknown length", "*data, x * w"),

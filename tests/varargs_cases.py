@@ -55,6 +55,10 @@ def pair(a, b):
     return a * b, a + b
 
 
+def t_pair(a, b):
+    return a * b, a + b
+
+
 def chain(w, *layers):
     if len(layers) == 0:
         return np.sum(w * w)
@@ -173,6 +177,18 @@ def t_joins_tuples_of_known_length(w, x):
     return t_helper_with_varargs(w, *both, *both[:1]) + torch.sum(both[1] * (head + head)[1])
 
 
+def tuple_a_helper_returns_passed_with_a_star(w, x):
+    # The tuple's length is known only when the function runs: model takes it
+    # as one tuple of its trailing parameters (scale keeps its default).
+    t = pair(w, x)
+    return model(w, *t)
+
+
+def t_tuple_a_helper_returns_passed_with_a_star(w, x):
+    t = t_pair(w, x)
+    return t_model(w, *t)
+
+
 # -- refused --------------------------------------------------------------------------
 
 def unpacks_with_a_star(w):
@@ -187,9 +203,10 @@ def defines_a_function_taking_kwargs(w):
     return np.sum(inner(w))
 
 
-def passes_a_tuple_of_unknown_length(w, x):
+def passes_a_tuple_of_unknown_length_and_a_keyword(w, x):
+    # Without the keyword, model would take t whole (specialise_varargs.PackedTail).
     t = pair(w, x)
-    return model(w, *t)
+    return model(w, *t, scale=0.5)
 
 
 def passes_a_value_after_a_star_of_unknown_length(w, x, *data):
@@ -276,4 +293,7 @@ PROGRAMS = {
     "a-local-function-taking-star-args": (
         local_function_with_star_args, t_local_function_with_star_args,
         lambda: [*data(7)[:2]], (0, 1)),
+    "a-tuple-a-helper-returns-passed-with-a-star": (
+        tuple_a_helper_returns_passed_with_a_star, t_tuple_a_helper_returns_passed_with_a_star,
+        lambda: [data(15)[0], np.random.default_rng(15).standard_normal((3, 3))], (0, 1)),
 }

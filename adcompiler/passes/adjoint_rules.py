@@ -115,8 +115,15 @@ class StatementAdjoints:
         for variable, expr in contributions:
             if variable == target:
                 own.append(expr)
-            else:
-                code.append(self.accumulate(variable, expr, zero))
+                continue
+            if target in self.activity.lists and isinstance(expr, gast.Name):
+                # `L = add_adjoints(L, M)`: M's adjoint is L's adjoint list, which
+                # goes on mirroring L (pushes and pops): M gets a copy, so that
+                # this code, differentiated again, names no list twice.
+                zeros = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [expr])
+                expr = nodes.call(nodes.name(self.ctx.helper("add_adjoints")),
+                                  [zeros, nodes.clone(expr)])
+            code.append(self.accumulate(variable, expr, zero))
         if target not in self.activity.lists:
             # A list's adjoint is never zero-tracked: it mirrors the list, entry by
             # entry, and reverse_mode re-creates it for the list bound before.

@@ -29,6 +29,7 @@ from ..rules import definition, registry
 from ..source import describe_callable
 from .activity import Activity, is_user_function
 from .anf import bind_arguments, index_expression, primitive_of
+from .specialise_varargs import PackedTail
 
 
 @dataclass
@@ -259,11 +260,17 @@ class UserCall:
     # and the position of that parameter.
     keywords_param: str | None = None
     keywords_position: int | None = None
+    # The position of the tuple parameter that takes a `*t` of unknown length
+    # with a derivative, once `differentiated` found one (specialise_varargs.py).
+    packed: int | None = None
+    keywords_by_name: bool = False    # does the call pass any argument by name?
 
     def generated_call(self, rhs: gast.Call) -> gast.Call:
         """A copy of the call `rhs` as the callee's generated code takes it: the
         keywords its **kwargs collects passed as one dict, `h(x, options={'scale': s})`."""
         call = nodes.clone(rhs)
+        if self.packed is not None:
+            call.args = [arg.value if isinstance(arg, gast.Starred) else arg for arg in call.args]
         if self.keywords_param is None:
             return call
         named = {p.name for p in inspect.signature(self.function).parameters.values()
@@ -281,6 +288,12 @@ class UserCall:
         with a derivative), and the arity to specialise the callee's *args for:
         None when no such atom goes to *args."""
         name = self.function.__qualname__
+        if self._packable() and carries(self.unplaced[0].value):
+            # `h(a, *t)`: h takes t whole, as one tuple parameter.
+            self.packed = len(self.arguments)
+            self.arguments[self.packed] = self.unplaced.pop().value
+            positions = tuple(p for p, atom in sorted(self.arguments.items()) if carries(atom))
+            return positions, PackedTail(self.packed)
         for arg in self.unplaced:
             if not carries(arg.value if isinstance(arg, (gast.Starred, gast.keyword)) else arg):
                 continue
@@ -315,6 +328,23 @@ class UserCall:
     def atom(self, position: int):
         return self.arguments[position]
 
+    def _packable(self) -> bool:
+        """A call `h(a, b, *t)`: one starred argument, last, after positional
+        arguments only, to a function without keyword-only parameters or
+        **kwargs whose positional parameters those arguments fill in order."""
+        if len(self.unplaced) != 1 or not isinstance(self.unplaced[0], gast.Starred) or \
+                not isinstance(self.unplaced[0].value, gast.Name):
+            return False
+        kinds = [p.kind for p in inspect.signature(self.function).parameters.values()]
+        positional = [k for k in kinds if k in (inspect.Parameter.POSITIONAL_ONLY,
+                                                inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        if any(k in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
+               for k in kinds):
+            return False
+        known = sorted(self.arguments)
+        return known == list(range(len(known))) and len(known) <= len(positional) and \
+            not self.keywords_by_name
+
 
 def bind_user_call(function, rhs: gast.Call, location) -> UserCall:
     """Match a call to one of the user's functions to its parameters. What a
@@ -346,7 +376,8 @@ def bind_user_call(function, rhs: gast.Call, location) -> UserCall:
     keywords = next((p.name for p in signature.parameters.values()
                      if p.kind is inspect.Parameter.VAR_KEYWORD), None)
     return UserCall(function, arguments, list(unplaced), star, location, keywords,
-                    None if keywords is None else others.index(keywords))
+                    None if keywords is None else others.index(keywords),
+                    keywords_by_name=any(k.arg is not None for k in rhs.keywords))
 
 
 def zero_of(ctx: Context, variable: str) -> gast.AST:

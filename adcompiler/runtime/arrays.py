@@ -809,10 +809,10 @@ def pad_tangent(g, pad_width, mode):
 def diff_adjoint(g, n, axis, shape=None):
     """Adjoint of np.diff: n times the transpose of the first difference (zeros
     of the input's `shape` when the result is empty: n >= its length)."""
-    if shape is not None and np.size(g) == 0:
+    if shape is not None and np.prod(np.shape(g)) == 0:  # np.size would compute dask's g
         return np.zeros(shape, dtype=float_dtype(g))
     for _ in range(n):
-        moved = np.moveaxis(np.asarray(g), axis, -1)
+        moved = np.moveaxis(as_array(g), axis, -1)
         zero = np.zeros_like(moved[..., :1])
         g = np.moveaxis(np.concatenate([zero, moved], axis=-1) -
                         np.concatenate([moved, zero], axis=-1), -1, axis)

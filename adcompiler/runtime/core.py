@@ -481,7 +481,8 @@ def transpose_adjoint(g, axes):
     if axes is None:
         return np.transpose(g)
     # Negative axes count from the end; the inverse permutation needs them positive.
-    return np.transpose(g, np.argsort([axis % np.ndim(g) for axis in axes]))
+    # A list, not an array: dask's transpose takes its axes for a boolean test.
+    return np.transpose(g, np.argsort([axis % np.ndim(g) for axis in axes]).tolist())
 
 
 def dot_adjoint_a(g, a, b):

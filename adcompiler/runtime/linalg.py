@@ -93,7 +93,7 @@ def tensordot_adjoint(g, a, b, axes, wrt):
     else:
         product = np.tensordot(a, g, axes=(free_a, list(range(n_a))))
         order = [contracted_b[contracted_a.index(ax)] for ax in sorted(contracted_a)] + free_b
-    return np.transpose(product, np.argsort(order))
+    return np.transpose(product, np.argsort(order).tolist())  # a list for dask's transpose
 
 
 def _einsum_subscripts(subscripts, operands):
