@@ -1,7 +1,9 @@
 """The derivative of a NumPy function runs on dask arrays, on a real
-dask.distributed cluster: gradients are built lazily (building one computes
-nothing), come back as dask arrays, and equal the NumPy gradient, itself
-checked against torch on a slice of the data (docs/scaling.md)."""
+dask.distributed cluster: gradients, jvps and forward-mode gradients are
+built lazily (building one computes nothing), come back as dask arrays, and
+equal NumPy's, themselves checked against torch on a slice of the data;
+a test on array values is computed as often as the function computes it
+(docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -49,13 +51,18 @@ def _refuse_to_compute(graph, keys, **kwargs):
     raise AssertionError("building the gradient computed a dask array")
 
 
-def lazy_gradient(function, *args, wrt=0):
-    """ad.grad(function)(*args) with every dask computation refused, and with
-    dask's warning for a NumPy function it does not implement (which would
-    compute the array) an error."""
+def lazily(derivative, *args):
+    """derivative(*args) with every dask computation refused, and with dask's
+    warning for a NumPy function it does not implement (which would compute
+    the array) an error."""
     with warnings.catch_warnings(), dask.config.set(scheduler=_refuse_to_compute):
         warnings.simplefilter("error", FutureWarning)
-        return ad.grad(function, wrt=wrt)(*args)
+        return derivative(*args)
+
+
+def lazy_gradient(function, *args, wrt=0):
+    """ad.grad(function, wrt=wrt)(*args), lazily."""
+    return lazily(ad.grad(function, wrt=wrt), *args)
 
 
 def computed_on(client, *lazy):
@@ -224,13 +231,6 @@ def test_numpy_arrays_receiving_dask_values_become_dask_arrays_and_match_numpy(
     assert isinstance(d_weights, da.Array)
     (value,) = computed_on(client, d_weights)
     np.testing.assert_allclose(value, ad.grad(function)(weights, X.compute()), rtol=1e-10)
-
-
-def lazily(derivative, *args):
-    """derivative(*args) with every dask computation refused (lazy_gradient's checks)."""
-    with warnings.catch_warnings(), dask.config.set(scheduler=_refuse_to_compute):
-        warnings.simplefilter("error", FutureWarning)
-        return derivative(*args)
 
 
 FORWARD_MODELS = ["logistic regression", "least squares", "elementwise model"]
