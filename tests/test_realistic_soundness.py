@@ -107,8 +107,27 @@ def update_entries_of_a_list_of_distinct_arrays_twin(x):
     return torch.sum(first * second) + torch.sum(first[1:] ** 2)
 
 
+# --- Module-level arrays and dicts, copied before they are changed -------------
+
+def normalise_with_module_defaults(x):
+    offset = BIAS.copy()
+    offset += x
+    offset[0] = offset[1] * x[0]
+    settings = dict(RUNNING)
+    settings["mean"] = settings["mean"] + x
+    return np.sum(offset ** 2) + np.sum(settings["mean"] * x)
+
+
+def normalise_with_module_defaults_twin(x):
+    second = 2.0 + x[1]
+    offset = torch.stack([second * x[0], second])
+    return torch.sum(offset ** 2) + torch.sum(x * x)
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("module-level array and dict copied, then changed", normalise_with_module_defaults,
+     normalise_with_module_defaults_twin, (np.array([0.5, -1.2]),), (0,)),
     ("in-place updates of a list's distinct arrays", update_entries_of_a_list_of_distinct_arrays,
      update_entries_of_a_list_of_distinct_arrays_twin, (np.array([0.5, -1.2, 0.3]),), (0,)),
     ("queue of indices popped from the front", weighted_queue, weighted_queue_twin,
@@ -223,8 +242,30 @@ def energy_then_rescale_local(x):
     return energy
 
 
+# Module-level state that a function changes in place through a second name.
+BIAS = np.array([1.0, 2.0])
+RUNNING = {"mean": np.zeros(2)}
+
+
+def shift_through_a_view_of_a_module_array(x):
+    head = BIAS[:1]
+    head *= 2.0                      # changes BIAS, which the result reads
+    return np.sum(BIAS * x)
+
+
+def accumulate_into_a_module_dict_entry(x):
+    mean = RUNNING["mean"]
+    mean += x                        # changes the module's running mean
+    return np.sum(mean * x)
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("in-place update of a view of a module-level array",
+     shift_through_a_view_of_a_module_array, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("in-place update of an array a module-level dict holds",
+     accumulate_into_a_module_dict_entry, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
     ("another module's helper changing an argument in place", energy_then_rescale_argument,
      (np.array([0.5, -1.2]),), (0,), ad.UnsupportedSyntaxError),
     ("another module's helper changing a value read before", energy_then_rescale_local,

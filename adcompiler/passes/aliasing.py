@@ -77,6 +77,8 @@ ELEMENT_SHARING = (zip, enumerate, reversed, iter, list, tuple, sorted)
 CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset)
 
 _EMPTY = (frozenset(), frozenset())
+# What a module-level name may hold that an in-place update would change.
+_MODULE_LEVEL_MUTABLES = (np.ndarray, list, dict, set)
 
 
 def _identity_in(obj, group) -> bool:
@@ -231,6 +233,11 @@ class _Sharing:
 
     def operand(self, atom, state) -> tuple:
         if isinstance(atom, gast.Name):
+            if atom.id not in state and isinstance(nodes.annotation(atom, "value", None),
+                                                   _MODULE_LEVEL_MUTABLES):
+                # A module-level array or container: changing it in place would
+                # change the module's (see _Checker.sharers).
+                return frozenset({("global", atom.id)}), frozenset({("global", atom.id)})
             return state.get(atom.id, _EMPTY)
         if isinstance(atom, (gast.List, gast.Tuple)):
             held = frozenset().union(*[_whole(self.operand(e, state)) for e in atom.elts])
@@ -348,6 +355,11 @@ def helper_global_writes(function) -> dict:
 
 
 def _helper_writes(function, seen) -> tuple[dict, dict]:
+    if seen is None and _WRITES is not None:
+        # While check_aliasing runs, a helper called at many places is read once.
+        if id(function) not in _WRITES:
+            _WRITES[id(function)] = (function, _helper_writes(function, set()))
+        return _WRITES[id(function)][1]
     seen = set() if seen is None else seen
     if function in seen:
         return {}, {}
@@ -655,7 +667,10 @@ class _Checker:
         """[(name, its derivation)]: `name`, then each object it is a view or
         element of, innermost first, as far as a live name needs them."""
         out, seen = [], {name}
-        while name in facts and facts[name].base not in seen:
+        # A module-level object is never written back into (that would make
+        # its name a local variable): sharers() has it checked instead.
+        while name in facts and facts[name].base not in seen and \
+                facts[name].base in self.bound_names():
             derivation = facts[name]
             out.append((name, derivation))
             seen.add(derivation.base)
@@ -843,11 +858,22 @@ class _Checker:
         return nodes.call(reference, args)
 
     def sharers(self, name: str, before: dict, after: set, exclude) -> list:
+        """The live names (and module-level objects, read or not: the module
+        keeps them) that may share `name`'s object."""
         affected = before.get(name, _EMPTY)[0]
         if not affected:
             return []
-        return sorted(m for m in after & self.defined_here() if m not in exclude and
-                      _whole(before.get(m, _EMPTY)) & affected)
+        module_level = {token[1] for token in affected if token[0] == "global"}
+        return sorted(m for m in (after & self.defined_here()) | module_level
+                      if m not in exclude and
+                      (m in module_level or _whole(before.get(m, _EMPTY)) & affected))
+
+    def bound_names(self) -> set:
+        """The names the function binds (parameters included)."""
+        if getattr(self, "_bound", None) is None:
+            self._bound = {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
+                           and isinstance(n.ctx, (gast.Store, gast.Param))}
+        return self._bound
 
     def defined_here(self) -> frozenset:
         return self.defined.before.get(id(self.current), frozenset())
@@ -1006,10 +1032,23 @@ def _statements(stmts):
             yield from _statements(stmt.body)
 
 
+# id(helper) -> (helper, _helper_writes(helper, None)) while check_aliasing runs.
+_WRITES: dict | None = None
+
+
 def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Put a run-time check in front of every in-place update that a live name
     may share, and refuse helper calls whose changes would be lost (see the
     module docstring)."""
+    global _WRITES
+    saved, _WRITES = _WRITES, {}
+    try:
+        return _check_aliasing(function, ctx)
+    finally:
+        _WRITES = saved
+
+
+def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     params = nodes.parameters(function)
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
     lists = {n.func.value.id for n in gast.walk(function)
