@@ -137,9 +137,11 @@ def _odeint_sample(rng, adjoint):
 
 
 # The parameters whose derivative a helper's rule refuses (a second derivative of
-# odeint in y0, t, args or its path): checked to raise NoDerivativeRuleError.
+# odeint in y0, t, args or its path, of betainc in a or b): checked to raise
+# NoDerivativeRuleError.
 REFUSED_PARAMETERS = {(helper, p) for helper in ("odeint_adjoint", "odeint_tangent")
-                      for p in ("y0", "t", "args", "path")}
+                      for p in ("y0", "t", "args", "path")} | \
+    {("betainc_derivative", "a"), ("betainc_derivative", "b")}
 
 
 def rule_samples() -> dict:
@@ -150,6 +152,8 @@ def rule_samples() -> dict:
                                      "choicelist"],
         # a in (1.2, 3.2), x in (0.6, 4.8): both of the helper's expansions
         "gammainc_derivative_a": lambda r: [2.0 * _positive(r, 4), 3.0 * _positive(r, 4), True],
+        "betainc_derivative": lambda r: [2.0 * _positive(r, 4), 3.0 * _positive(r, 4),
+                                         _prob(r, 4), "b"],
         "odeint_adjoint": lambda r: _odeint_sample(r, True),
         "odeint_tangent": lambda r: _odeint_sample(r, False),
     }

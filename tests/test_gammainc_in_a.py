@@ -1,8 +1,10 @@
 """scipy.special.gammainc and gammaincc differentiated in a (the shape), to second
-order, in both modes: the helper against mpmath at 50 digits across the regimes of
-its two expansions, and programs against central finite differences.
+order, and scipy.special.betainc in a and b, in both modes: the helpers against
+mpmath at 50 digits (400 in the far tails) across the regimes of their expansions,
+and programs against central finite differences.
 
-torch has no twin (torch.special.gammainc has no derivative in its first argument).
+torch has no twin (torch.special.gammainc has no derivative in its first argument,
+and no betainc).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 import adcompiler as ad
-from adcompiler.runtime.extra import gammainc_derivative_a
+from adcompiler.runtime.extra import betainc_derivative, gammainc_derivative_a
 from oracles import assert_close, finite_difference_gradient
 
 pytest.importorskip("scipy")
@@ -115,3 +117,57 @@ def test_third_derivative_in_a_is_refused():
     third = ad.grad(ad.grad(ad.grad(shape_only)))
     with pytest.raises(ad.NoDerivativeRuleError, match="to second order only"):
         third(2.0)
+
+
+# -- the incomplete beta function in a and b ------------------------------------------
+
+BETA_POINTS = [(0.1, 0.2, 0.3), (0.7, 1.0, 1e-4), (2.0, 3.0, 0.4), (2.0, 3.0, 0.97),
+               (5.5, 25.0, 0.05), (40.0, 25.0, 0.5), (40.0, 25.0, 0.8), (300.0, 400.0, 0.45),
+               (0.7, 400.0, 0.0005), (300.0, 1.0, 0.9999)]
+
+
+def _mpmath_beta_derivative(a, b, x, wrt, digits=50):
+    """From whichever of I and 1 - I is below 1/2 (see _mpmath_derivative)."""
+    mpmath.mp.dps = digits
+    a, b, x = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(x)
+    if mpmath.betainc(a, b, 0, x, regularized=True) < 0.5:
+        def value(s, t):
+            return mpmath.betainc(s, t, 0, x, regularized=True)
+    else:
+        def value(s, t):
+            return -mpmath.betainc(s, t, x, 1, regularized=True)
+    if wrt == "a":
+        return float(mpmath.diff(lambda s: value(s, b), a))
+    return float(mpmath.diff(lambda t: value(a, t), b))
+
+
+@pytest.mark.parametrize("wrt", ["a", "b"])
+@pytest.mark.parametrize("a, b, x", BETA_POINTS, ids=[f"a={a}-b={b}-x={x}" for a, b, x in BETA_POINTS])
+def test_betainc_derivative_matches_mpmath(a, b, x, wrt):
+    assert betainc_derivative(a, b, x, wrt) == pytest.approx(
+        _mpmath_beta_derivative(a, b, x, wrt), rel=1e-10, abs=1e-300)
+
+
+def test_betainc_derivative_far_in_a_tail_keeps_its_relative_precision():
+    # I_0.8(5.5, 400) = 1 - 1e-270: its derivative needs 400 digits to check
+    got = betainc_derivative(5.5, 400.0, 0.8, "a")
+    assert got == pytest.approx(_mpmath_beta_derivative(5.5, 400.0, 0.8, "a", digits=400),
+                                rel=1e-10)
+
+
+def beta_cdf_in_its_shapes(a, b):
+    return np.sum(np.log(special.betainc(a, b, np.array([0.2, 0.5, 0.9]))))
+
+
+def test_betainc_program_matches_finite_differences_in_both_modes():
+    test_program_matches_finite_differences_in_both_modes(
+        beta_cdf_in_its_shapes, (np.array([0.8, 2.5, 30.0]), np.array([1.5, 0.6, 12.0])))
+
+
+def beta_shapes_twice(p):
+    return special.betainc(p[0], p[1], 0.3)
+
+
+def test_second_derivative_of_betainc_in_a_or_b_is_refused():
+    with pytest.raises(ad.NoDerivativeRuleError, match="the derivative of scipy.special.betainc"):
+        ad.hessian(beta_shapes_twice)(np.array([2.0, 3.0]))

@@ -18,7 +18,8 @@ import torch
 
 import adcompiler as ad
 from adcompiler.passes import activity
-from adcompiler.runtime.extra import gammainc_derivative_a, odeint_adjoint, odeint_tangent
+from adcompiler.runtime.extra import (betainc_derivative, gammainc_derivative_a, odeint_adjoint,
+                                     odeint_tangent)
 from oracles import assert_close, finite_difference_gradient
 
 pytest.importorskip("scipy")
@@ -152,11 +153,13 @@ SPECS = [
     FdSpec("diff-empty-result", np.diff, empty_difference, (np.array([0.3, -1.1]),)),
 ]
 # Also covered by the programs above (one rule each), the a-derivative of
-# gammainc/gammaincc by tests/test_gammainc_in_a.py (against mpmath), and odeint and
+# gammainc/gammaincc and those of betainc by tests/test_gammainc_in_a.py (against
+# mpmath), and odeint and
 # its helpers by tests/test_odeint.py (finite differences, an explicit RK4).
 COVERED_TOO = [special.j1, special.jn, special.jv, special.y1, special.yn, special.yv,
                special.ive, special.kve, special.k0, special.k1, special.k0e, special.k1e,
-               gammainc_derivative_a, scipy.integrate.odeint, odeint_adjoint, odeint_tangent]
+               gammainc_derivative_a, betainc_derivative, scipy.integrate.odeint,
+               odeint_adjoint, odeint_tangent]
 
 
 def _random_like(value, rng):
@@ -283,10 +286,6 @@ def t_cdf_in_df(df):
     return np.sum(stats.t.cdf(np.array([0.3, 1.0]), df))
 
 
-def betainc_in_a(a):
-    return special.betainc(a, 2.0, 0.4)
-
-
 def bessel_in_order(v):
     return special.jv(v, 1.5)
 
@@ -301,7 +300,6 @@ def rank_deficient_lstsq(a):
 
 REFUSED = [
     (t_cdf_in_df, 3.5, "scipy.stats.t.cdf is not differentiated in its parameter 'df'"),
-    (betainc_in_a, 2.0, "scipy.special.betainc is not differentiated in its parameter 'a'"),
     (bessel_in_order, 1.5, "scipy.special.jv is not differentiated in its parameter 'v'"),
     (interp_in_points, np.array([0.0, 0.5, 1.0]),
      "numpy.interp is not differentiated in its parameter 'xp'"),

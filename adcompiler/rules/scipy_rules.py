@@ -93,8 +93,16 @@ def _more_special():
                     "* ((np.log(x) - digamma(a)) ** order - (order - 1) * polygamma(1, a))"),
         pointwise(special.betainc, "a, b, x",
                   x="g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - betaln(a, b))",
-                  a="no_derivative(g, 'scipy.special.betainc', 'a')",
-                  b="no_derivative(g, 'scipy.special.betainc', 'b')"),
+                  a="g * betainc_derivative(a, b, x, 'a')",
+                  b="g * betainc_derivative(a, b, x, 'b')"),
+        # Its a- and b-derivatives' derivative in x: those of dI/dx = x^(a-1)(1-x)^(b-1)/B(a, b);
+        # a second derivative in a or b is refused.
+        pointwise(runtime_extra.betainc_derivative, "a, b, x, wrt",
+                  x="g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - betaln(a, b)) "
+                    "* ((wrt == 'a') * (np.log(x) - digamma(a)) + (wrt == 'b') * "
+                    "(np.log1p(-x) - digamma(b)) + digamma(a + b))",
+                  a="no_derivative(g, 'the derivative of scipy.special.betainc', 'a')",
+                  b="no_derivative(g, 'the derivative of scipy.special.betainc', 'b')"),
         pointwise(special.multigammaln, "a, d", a="g * multigammaln_derivative(a, d)"),
         # Bessel functions: derivatives in the argument are Bessel functions of the
         # neighbouring orders; in a real order v they have no closed form (refused).
@@ -191,7 +199,8 @@ NOTES = {} if special is None else {
                       "differentiated term by term (checked against mpmath), to second "
                       "order",
     special.gammaincc: "as gammainc",
-    special.betainc: "in x; not in a, b (refused)",
+    special.betainc: "a, b > 0; in a and b from its continued fraction, differentiated "
+                     "term by term (checked against mpmath); no second derivative in a, b",
     special.multigammaln: "in a (d is an integer)",
     special.yn: "in x (n is an integer)",
     special.jv: "also `jn`; in z; not in the order v (refused)",

@@ -78,6 +78,88 @@ def gammainc_derivative_a(a, x, upper, order=1):
     return derivative.reshape(shape) if shape else float(derivative[0])
 
 
+def betainc_derivative(a, b, x, wrt):
+    """d/da (wrt='a') or d/db (wrt='b') of the regularized incomplete beta function
+    I_x(a, b) = scipy.special.betainc(a, b, x), for a, b > 0 and 0 <= x <= 1.
+
+    From the continued fraction SciPy's own I is computed from (with I_x(a, b) =
+    1 - I_(1-x)(b, a) past its turning point), its a- and b-derivatives carried
+    beside every quantity of Lentz's method:
+
+        I = x^a (1-x)^b / (a B(a, b)) · 1/(1+ d1/(1+ d2/(1+ ...)))
+
+    Agrees with mpmath to about 1e-11 relative, in the tails too
+    (tests/test_gammainc_in_a.py).
+
+        >>> round(float(betainc_derivative(2.0, 3.0, 0.4, 'a')), 6)
+        -0.240869
+    """
+    a, b, x = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x)))
+    shape = a.shape
+    a, b, x = a.ravel(), b.ravel(), x.ravel()
+    derivative = np.full(a.shape, np.nan)
+    valid = (a > 0) & (b > 0)
+    derivative[valid & ((x == 0) | (x == 1))] = 0.0   # I is 0 or 1 there
+    inside = valid & (x > 0) & (x < 1)
+    direct = inside & (x <= (a + 1.0) / (a + b + 2.0))
+    mirrored = inside & ~direct
+    if np.any(direct):
+        by_a, by_b = _betainc_fraction_derivatives(a[direct], b[direct], x[direct])
+        derivative[direct] = by_a if wrt == "a" else by_b
+    if np.any(mirrored):
+        # I_x(a, b) = 1 - I_(1-x)(b, a): a is the mirrored function's second parameter
+        by_b, by_a = _betainc_fraction_derivatives(b[mirrored], a[mirrored],
+                                                   1.0 - x[mirrored])
+        derivative[mirrored] = -(by_a if wrt == "a" else by_b)
+    return derivative.reshape(shape) if shape else float(derivative[0])
+
+
+def _betainc_fraction_derivatives(a, b, x):
+    """(dI/da, dI/db) for x below the turning point, from the continued fraction by
+    Lentz's method with each quantity's a- and b-derivatives carried beside it."""
+    prefactor = np.exp(a * np.log(x) + b * np.log1p(-x) - np.log(a) - special.betaln(a, b))
+    both = special.digamma(a + b)
+    slope_a = np.log(x) - 1.0 / a - special.digamma(a) + both
+    slope_b = np.log1p(-x) - special.digamma(b) + both
+    zeros = np.zeros_like(a)
+    c, c_a, c_b = np.ones_like(a), zeros, zeros
+    first = 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / first
+    d_a = -(-x / (a + 1.0) + (a + b) * x / (a + 1.0) ** 2) * d * d
+    d_b = (x / (a + 1.0)) * d * d
+    h, h_a, h_b = d, d_a, d_b
+    m = 0
+    while True:
+        m += 1
+        even = m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m))
+        even_a = -even * (1.0 / (a + 2 * m - 1.0) + 1.0 / (a + 2 * m))
+        even_b = m * x / ((a + 2 * m - 1.0) * (a + 2 * m))
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))
+        odd_a = odd * (1.0 / (a + m) + 1.0 / (a + b + m) - 1.0 / (a + 2 * m)
+                       - 1.0 / (a + 2 * m + 1.0))
+        odd_b = odd / (a + b + m)
+        for term, term_a, term_b in ((even, even_a, even_b), (odd, odd_a, odd_b)):
+            denominator = 1.0 + term * d
+            denominator_a = term_a * d + term * d_a
+            denominator_b = term_b * d + term * d_b
+            d = 1.0 / denominator
+            d_a, d_b = -denominator_a * d * d, -denominator_b * d * d
+            c_a = term_a / c - term * c_a / c / c
+            c_b = term_b / c - term * c_b / c / c
+            c = 1.0 + term / c
+            step = d * c
+            step_a, step_b = d_a * c + d * c_a, d_b * c + d * c_b
+            h_a = h_a * step + h * step_a
+            h_b = h_b * step + h * step_b
+            h = h * step
+        scale = np.abs(h)
+        if bool(np.all((np.abs(step - 1.0) <= 4e-16)
+                       & (np.abs(step_a * h) <= 4e-16 * (np.abs(h_a) + scale))
+                       & (np.abs(step_b * h) <= 4e-16 * (np.abs(h_b) + scale)))) or m > 100000:
+            break
+    return prefactor * (slope_a * h + h_a), prefactor * (slope_b * h + h_b)
+
+
 def _converged(change, change_a, change_aa, total, total_a, total_aa, tolerance):
     """Whether the last change to a sum and to its first and second derivatives is
     below `tolerance` relative to each (or to the sum, for a derivative near 0)."""
@@ -734,7 +816,7 @@ def odeint_tangent(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hma
 TEMPLATE_HELPERS = {
     "odeint_adjoint": odeint_adjoint, "odeint_tangent": odeint_tangent,
     "gammaln": gammaln, "betaln": betaln, "bessel": bessel,
-    "gammainc_derivative_a": gammainc_derivative_a,
+    "gammainc_derivative_a": gammainc_derivative_a, "betainc_derivative": betainc_derivative,
     "multigammaln_derivative": multigammaln_derivative,
     "lstsq_adjoint": lstsq_adjoint, "lstsq_tangent": lstsq_tangent,
     "eig_adjoint": eig_adjoint, "eig_tangent": eig_tangent,
