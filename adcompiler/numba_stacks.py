@@ -223,6 +223,8 @@ class StackRewrite:
             rewritten = self._statement(stmt)
             if isinstance(stmt, gast.For):
                 out += self._loop_room(stmt)
+            elif isinstance(stmt, gast.While):
+                rewritten = self._while_room(stmt) or rewritten
             out += self.pending + rewritten
             self.pending = []
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -268,6 +270,37 @@ class StackRewrite:
         return [self._check(stack, nodes.clone(trips) if slots == 1 else nodes.binop(
                     nodes.const(slots), gast.Mult(), nodes.clone(trips)))
                 for stack, slots in sorted(per_iteration.items())]
+
+    def _while_room(self, loop: gast.While) -> list | None:
+        """A `while` loop each of whose iterations pushes at most k entries
+        runs inside a loop that makes room, as long as there is room for one
+        more iteration; the checks in its body go:
+
+            while _t1:
+                if _nfloats + 2 > _floats.shape[0]:
+                    _floats = grown_stack(_floats, _nfloats + 2)
+                while _t1 and _nfloats + 2 <= _floats.shape[0]:
+                    ...
+
+        The inner loop stops at the start of an iteration (the test is a name
+        only the body changes), so the outer one makes room and goes on where
+        it stopped; the stack grows by doubling, so the outer loop runs a few
+        times per call. The inner loop never rebinds the stack, which keeps it
+        out of numba's reference counting (see `_loop_room`)."""
+        per_iteration = _slots(loop.body, self.count_names())
+        if not per_iteration or not isinstance(loop.test, gast.Name) or loop.orelse or any(
+                isinstance(node, (gast.Break, gast.Continue)) for node in gast.walk(loop)):
+            return None
+        room = [nodes.compare(
+            nodes.binop(nodes.name(self._name("count", stack)), gast.Add(), nodes.const(slots)),
+            gast.LtE(), nodes.subscript(nodes.attribute(
+                nodes.name(self._name("typed", stack)), "shape"), nodes.const(0)))
+            for stack, slots in sorted(per_iteration.items())]
+        inner = nodes.while_(gast.BoolOp(op=gast.And(), values=[nodes.clone(loop.test)] + room),
+                             self._without_checks(loop.body))
+        grow = [self._check(stack, nodes.const(slots))
+                for stack, slots in sorted(per_iteration.items())]
+        return [nodes.copy_location(nodes.while_(loop.test, grow + [inner]), loop)]
 
     def _builtin_len(self) -> bool:
         """Whether `len` in this function is Python's (no variable or global shadows it)."""

@@ -4,6 +4,7 @@ with a NumbaBackendError naming the construct."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -250,6 +251,15 @@ def stepped_range(x, first, last):
     return s
 
 
+def decaying(x, k):
+    s = x
+    n = 0
+    while s > 0.1:
+        s = s * math.exp(-k * s)
+        n = n + 1
+    return s + n
+
+
 def for_in_while(x):
     s = x
     while s < 40.0:
@@ -285,6 +295,44 @@ def test_numba_for_loop_reserves_its_typed_stack_once_before_it(
     loop_body = shown.split(reserved_before)[1].split("# Seed")[0]
     if function is not triangle_loops:
         assert "grown_stack" not in loop_body
+
+
+def long_while(x, k):
+    s = x
+    t = 0.0
+    while t < 30.0:
+        if math.sin(t) > 0.0:
+            s = s + 0.01 * math.cos(k * s) * s   # records more here
+        else:
+            s = s - 0.01 * k * s
+        t = t + 0.05
+    return s
+
+
+@pytest.mark.parametrize("function, args", [
+    (long_while, (0.8, 1.3)), (while_with_branches, (1.0, 1.5)), (decaying, (2.0, 0.5))],
+    ids=["600 trips with branches", "few trips", "trip count recorded"])
+def test_numba_while_loop_runs_inside_a_loop_that_makes_room(monkeypatch, function, args):
+    # A while loop's trip count is known only as it runs: the loop runs while
+    # the typed stacks have room for one more iteration, inside a loop that
+    # grows them; no check is left in its body. Bounds checking on, as above.
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(numba.config, "BOUNDSCHECK", 1)
+    gradient = ad.grad(function, wrt=(0, 1), backend="numba")
+    python = ad.grad(function, wrt=(0, 1))
+    for _ in range(2):
+        assert gradient(*args) == python(*args)
+    shown = ad.source(gradient)
+    assert "_floats[_nfloats]" in shown
+    outer, inner = shown.split("while _t1 and _nfloats + ")[:2]
+    assert "_floats = grown_stack(_floats, _nfloats + " in "\n".join(
+        outer.rstrip().splitlines()[-4:])
+    indent = len(outer.splitlines()[-1])
+    lines = inner.splitlines()
+    header_end = next(i for i, line in enumerate(lines) if line.endswith(":"))
+    body = itertools.takewhile(lambda line: len(line) - len(line.lstrip()) > indent,
+                               lines[header_end + 1:])
+    assert "grown_stack" not in "\n".join(body)
 
 
 def test_numba_gradient_passes_callee_state_as_a_tuple():
