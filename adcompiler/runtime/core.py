@@ -183,12 +183,14 @@ def add_into(total, contribution):
         >>> add_into(total, np.ones(2)) is total
         True
     """
-    if is_foreign_array(contribution) and isinstance(total, _ndarray):
-        # NumPy's zeros of a NumPy parameter, meeting the data's library
-        # (CuPy does not add NumPy arrays to its own).
-        return np.asarray(total, like=contribution) + contribution
-    if is_foreign_array(total) or is_foreign_array(contribution):
-        return total + contribution
+    if type(total) is not _ndarray or type(contribution) is not _ndarray:
+        # (Two NumPy arrays, the case of every iteration, skip these checks.)
+        if is_foreign_array(contribution) and isinstance(total, _ndarray):
+            # NumPy's zeros of a NumPy parameter, meeting the data's library
+            # (CuPy does not add NumPy arrays to its own).
+            return np.asarray(total, like=contribution) + contribution
+        if is_foreign_array(total) or is_foreign_array(contribution):
+            return total + contribution
     total += contribution
     return total
 
