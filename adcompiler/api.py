@@ -412,8 +412,12 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
                 help=f"Pass a tuple even for one argument: ((x, w), (dx,)). Each {what} "
                 "has the structure and shape of its argument.")
         for position, tangent in zip(positions, tangents):
-            _check_like(tangent, primals[position],
-                        f"the {what} for parameter {params[position]!r}", where)
+            primal = primals[position]
+            if type(tangent) is np.ndarray and type(primal) is np.ndarray and \
+                    tangent.shape == primal.shape:
+                continue  # the common case, before the message is formatted
+            _check_like(tangent, primal, f"the {what} for parameter {params[position]!r}",
+                        where)
     return check
 
 
@@ -845,9 +849,22 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
 def _refuse_array_api_only(*trees):
     """NoDerivativeRuleError for an array that implements only the array API
     standard among the leaves of `trees` (runtime.arrays.refuse_array_api_only)."""
+    if _plain(trees):
+        return  # NumPy arrays and Python numbers, checked on every call: no walk
     from .runtime.arrays import refuse_array_api_only
     for leaf in _leaves(trees):
         refuse_array_api_only(leaf, "an argument")
+
+
+def _plain(trees: tuple) -> bool:
+    """Whether `trees` holds NumPy arrays, Python numbers and tuples of them
+    only: the arguments of most calls."""
+    for leaf in trees:
+        kind = type(leaf)
+        if kind is not np.ndarray and kind is not float and kind is not int and (
+                kind is not tuple or not _plain(leaf)):
+            return False
+    return True
 
 
 def _as_array(value):
@@ -1062,8 +1079,12 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
             # Second derivatives of complex functions are not checked yet.
             check(primals, vectors)
             for position, vector in zip(positions, vectors):
-                reject_complex(primals[position], "an argument", where)
-                real_values("a vector", where, primals[position], vector)
+                primal = primals[position]
+                if type(primal) is np.ndarray and type(vector) is np.ndarray and \
+                        primal.dtype.kind == "f" == vector.dtype.kind:
+                    continue  # real arrays, the common case
+                reject_complex(primal, "an argument", where)
+                real_values("a vector", where, primal, vector)
         return _Convention(product, function, "hvp", real_check)
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)
 
