@@ -124,8 +124,23 @@ def normalise_with_module_defaults_twin(x):
     return torch.sum(offset ** 2) + torch.sum(x * x)
 
 
+def step_with_optimiser_settings(x):
+    velocity = OPTIMISER.velocity * 1.0
+    velocity += x
+    rate = OPTIMISER.rate
+    rate += 0.1
+    return np.sum(velocity * OPTIMISER.velocity) * rate
+
+
+def step_with_optimiser_settings_twin(x):
+    velocity = torch.tensor([1.0, 2.0])
+    return torch.sum((velocity + x) * velocity) * 0.2
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("a module-level object's attributes read and copied", step_with_optimiser_settings,
+     step_with_optimiser_settings_twin, (np.array([0.5, -1.2]),), (0,)),
     ("module-level array and dict copied, then changed", normalise_with_module_defaults,
      normalise_with_module_defaults_twin, (np.array([0.5, -1.2]),), (0,)),
     ("in-place updates of a list's distinct arrays", update_entries_of_a_list_of_distinct_arrays,
@@ -259,8 +274,34 @@ def accumulate_into_a_module_dict_entry(x):
     return np.sum(mean * x)
 
 
+class Optimiser:
+    def __init__(self):
+        self.velocity = np.array([1.0, 2.0])
+        self.state = {"moment": np.zeros(2)}
+        self.rate = 0.1
+
+
+OPTIMISER = Optimiser()
+
+
+def momentum_through_an_attribute(x):
+    velocity = OPTIMISER.velocity
+    velocity *= 0.9                  # changes OPTIMISER.velocity
+    return np.sum(OPTIMISER.velocity * x)
+
+
+def moment_through_an_attribute_dict(x):
+    moment = OPTIMISER.state["moment"]
+    moment += x
+    return np.sum(moment * x)
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("in-place update of a module-level object's array attribute",
+     momentum_through_an_attribute, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
+    ("in-place update of an array in a module-level object's dict",
+     moment_through_an_attribute_dict, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
     ("in-place update of a view of a module-level array",
      shift_through_a_view_of_a_module_array, (np.array([0.5, -1.2]),), (0,),
      ad.SharedMemoryError),

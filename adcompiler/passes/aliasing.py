@@ -43,6 +43,7 @@ fixed point. Liveness is the usual backward analysis.
 from __future__ import annotations
 
 import copy as copy_module
+import types
 
 import gast
 import numpy as np
@@ -239,6 +240,14 @@ class _Sharing:
                 # change the module's (see _Checker.sharers).
                 return frozenset({("global", atom.id)}), frozenset({("global", atom.id)})
             return state.get(atom.id, _EMPTY)
+        if isinstance(atom, gast.Attribute):
+            # MODEL.w: an array a module-level object holds, changed in place
+            # through a second name, is the module's (checked against MODEL).
+            owner = _module_level_owner(atom, state)
+            if owner is not None and isinstance(nodes.annotation(atom, "value", None),
+                                                _MODULE_LEVEL_MUTABLES):
+                return frozenset({("global", owner)}), frozenset({("global", owner)})
+            return _EMPTY
         if isinstance(atom, (gast.List, gast.Tuple)):
             held = frozenset().union(*[_whole(self.operand(e, state)) for e in atom.elts])
             return frozenset(), held
@@ -260,6 +269,8 @@ class _Sharing:
                 return held, held
             return self.element(rhs.value, state)
         if isinstance(rhs, gast.Attribute):
+            if self.operand(rhs, state) != _EMPTY:
+                return self.operand(rhs, state)
             if nodes.annotation(rhs, "value", None) is not None or \
                     rhs.attr in numpy_rules.NONDIFFERENTIABLE_ATTRIBUTES:
                 return _EMPTY
@@ -474,6 +485,20 @@ def _note_call_effects(parsed, call, note, root, seen, free) -> None:
         if getattr(resolved, "__globals__", None) is parsed.function.__globals__:
             for name, line in changed_free.items():
                 free.setdefault(name, line)
+
+
+def _module_level_owner(node: gast.Attribute, state: dict) -> str | None:
+    """The module-level object (not a module) that an attribute chain starts
+    at, `MODEL` in `MODEL.w` or `MODEL.weights`, or None."""
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or root.id in state:
+        return None
+    held = nodes.annotation(root, "value", None)
+    if held is None or isinstance(held, (types.ModuleType, type)) or callable(held):
+        return None
+    return root.id
 
 
 def _resolved(parsed, func):

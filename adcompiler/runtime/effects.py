@@ -85,7 +85,9 @@ def _shares(updated, other) -> bool:
         return any(_shares(updated, item) for item in other.values())
     if hasattr(other, "__dict__") and not isinstance(other, (type, types.ModuleType)):
         # An object holding it in an attribute (store.items).
-        return any(updated is item for item in vars(other).values())
+        return any(updated is item or (isinstance(item, (_ndarray, list, tuple, dict)) and
+                                       _shares(updated, item))
+                   for item in vars(other).values())
     return False
 
 
