@@ -68,6 +68,8 @@ def source_samples() -> dict:
         "stats_score": (lambda r: ["beta", _prob(r, 3), 1.7, 2.4], (1, 2, 3)),
         "stats_logpdf_shape": (lambda r: ["t", "a", _n(r, 3), 2.5, None, 0.2, 1.3],
                                (2, 3, 5, 6)),
+        "stats_cdf_shape": (lambda r: ["gamma", "a", 2.0 * _positive(r, 3), 1.7, None, 0.1,
+                                       1.3], (2, 3, 5, 6)),
         "stats_poisson_pmf": (lambda r: [np.array([0.0, 2.0, 5.0]), _positive(r, 3) * 2.0],
                               (1,)),
         "mvn_logpdf_adjoint": (lambda r: [_n(r, 4), _n(r, 4, 3), _n(r, 3), _spd(r), "cov"],

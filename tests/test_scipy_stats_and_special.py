@@ -89,6 +89,27 @@ def chi2_ppf(q, loc, scale):
     return stats.chi2.ppf(q, 3.3, loc, scale)
 
 
+def gamma_cdf_in_shape(x, a, scale):
+    return stats.gamma.cdf(x, a, scale=scale) + stats.gamma.logsf(x * 2.0, a, 0.1, scale)
+
+
+def chi2_cdf_in_df(x, df):
+    return stats.chi2.logcdf(x, df) + stats.chi2.sf(x + 1.0, df)
+
+
+def beta_cdf_in_shapes(x, a, b):
+    return stats.beta.cdf(x, a, b) + stats.beta.logsf(x, a, b) ** 2 + stats.beta.logcdf(x, b, a)
+
+
+def lognorm_cdf_in_shape(x, s):
+    return stats.lognorm.cdf(x, s) - stats.lognorm.logsf(x, s, scale=1.5)
+
+
+def quantiles_in_shapes(q, a, b):
+    return stats.gamma.ppf(q, a, scale=1.3) + stats.beta.ppf(q, a, b) + \
+        stats.chi2.ppf(q, 2.0 * a) + stats.lognorm.ppf(q, b)
+
+
 def dirichlet_logpdf_in_x(u, alpha):
     return stats.dirichlet.logpdf(special.softmax(u), alpha)
 
@@ -141,6 +162,16 @@ SPECS = [
     FdSpec("beta.ppf", stats.beta.ppf, beta_ppf, (Q3, 0.05, 1.3)),
     FdSpec("gamma.ppf", stats.gamma.ppf, gamma_ppf, (Q3, 0.4, 1.7)),
     FdSpec("chi2.ppf", stats.chi2.ppf, chi2_ppf, (Q3, -0.3, 0.9)),
+    FdSpec("gamma.cdf/logsf-in-a", stats.gamma.cdf, gamma_cdf_in_shape,
+           (POSITIVE, np.array([0.8, 2.5, 6.0]), 1.3)),
+    FdSpec("chi2.logcdf/sf-in-df", stats.chi2.logcdf, chi2_cdf_in_df,
+           (POSITIVE, np.array([1.5, 3.0, 7.5]))),
+    FdSpec("beta.cdf/logsf/logcdf-in-a-b", stats.beta.cdf, beta_cdf_in_shapes,
+           (P3, np.array([0.7, 2.0, 5.0]), np.array([1.3, 3.5, 0.9]))),
+    FdSpec("lognorm.cdf/logsf-in-s", stats.lognorm.cdf, lognorm_cdf_in_shape,
+           (POSITIVE, np.array([0.4, 0.9, 1.6]))),
+    FdSpec("ppf-in-shapes", stats.gamma.ppf, quantiles_in_shapes,
+           (Q3, np.array([0.8, 2.5, 6.0]), np.array([1.3, 3.5, 0.9]))),
     FdSpec("dirichlet.logpdf-x", stats.dirichlet.logpdf, dirichlet_logpdf_in_x,
            (np.array([0.3, -0.5, 0.9]), np.array([1.5, 2.2, 0.8]))),
     FdSpec("dirichlet.pdf-x-points", stats.dirichlet.pdf, dirichlet_pdf_in_x,
@@ -214,6 +245,11 @@ def stats_quantiles(p):
         + np.sum(stats.norm.ppf(np.array([0.2, 0.7]), p[0], p[1] ** 2 + 1.0))
 
 
+def cdf_in_shapes(p):
+    return np.sum(stats.gamma.cdf(np.array([0.7, 2.0]), p[0] ** 2 + 0.5, scale=p[1])) + \
+        stats.chi2.logsf(1.5, p[0] + 2.0) + stats.lognorm.logcdf(0.8, p[1])
+
+
 def multivariate(p):
     return stats.multivariate_normal.logpdf(p, np.zeros(3), S33) ** 2 + \
         stats.dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), p * p + 1.0) ** 2
@@ -255,6 +291,7 @@ def tensor_dot(p):
 SECOND_ORDER = [
     (log_likelihood, np.array([2.5, 0.1, 1.3])),
     (stats_quantiles, np.array([0.3, 0.8])),
+    (cdf_in_shapes, np.array([1.1, 0.7])),
     (multivariate, np.array([0.4, -0.3, 1.1])),
     (special_functions, np.array([0.6, -1.2])),
     (real_eigenvalues, np.array([0.5, 0.3])),

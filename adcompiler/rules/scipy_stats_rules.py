@@ -19,8 +19,10 @@ s = d log f / dz (runtime_stats.stats_score):
     d ppf / dq = 1 / p(ppf)    d ppf / dloc = 1    d ppf / dscale = (ppf - loc) / scale
 
 pdf is p times the logpdf's, logcdf the cdf's divided by the cdf, sf and logsf
-the cdf's negated. Shape parameters are differentiated in pdf and logpdf; a
-derivative reaching one of cdf, sf or ppf is refused when it runs.
+the cdf's negated. Shape parameters are differentiated in pdf and logpdf, and
+in cdf, logcdf, sf, logsf and ppf of gamma, chi2, beta and lognorm
+(stats_cdf_shape; d ppf / d shape = -(d cdf / d shape) / pdf at ppf); for t's
+df a derivative reaching one of those is refused when it runs.
 """
 
 from .definition import linear_rule, pointwise
@@ -34,6 +36,11 @@ except ImportError:  # SciPy is optional
 _CONTINUOUS = {"norm": (), "t": ("df",), "gamma": ("a",), "beta": ("a", "b"),
                "expon": (), "laplace": (), "logistic": (), "cauchy": (), "lognorm": ("s",),
                "chi2": ("df",), "halfnorm": (), "uniform": ()}
+
+
+# Distributions whose cdf (and so logcdf, sf, logsf, ppf) is differentiated in its
+# shapes: the incomplete gamma and beta functions' shape derivatives, lognorm's ndtr.
+_CDF_IN_SHAPES = {"gamma", "chi2", "beta", "lognorm"}
 
 
 def _continuous(name, shapes):
@@ -52,7 +59,14 @@ def _continuous(name, shapes):
         return {s: f"g * {factor}stats_logpdf_shape('{name}', '{w}', x, {shape_a}, {shape_b}, "
                    "loc, scale)" for s, w in zip(shapes, "ab")}
 
-    def refused(method):
+    def cdf_shape(at):
+        return {s: f"stats_cdf_shape('{name}', '{w}', {at}, {shape_a}, {shape_b}, loc, scale)"
+                for s, w in zip(shapes, "ab")}
+
+    def refused_or(method, partials):
+        """The shape partials where the cdf has them, else refusals."""
+        if name in _CDF_IN_SHAPES:
+            return partials
         return {s: f"no_derivative(g, '{label}.{method}', '{s}')" for s in shapes}
 
     signature = f"x, {spread}loc=0.0, scale=1.0"
@@ -71,12 +85,17 @@ def _continuous(name, shapes):
         factor = f"np.exp(stats_logpdf('{name}', x, {shape_a}, {shape_b}, loc, scale) - " \
                  "result)" if logarithm else density("x")
         negated = "" if sign else "-"
+        by_cdf = " / np.exp(result)" if logarithm else ""
+        shape_partials = {s: f"{sign}g * {d}{by_cdf}" for s, d in cdf_shape("x").items()}
         rules.append(pointwise(getattr(dist, method), signature, f"{label}.{method}",
                                x=f"{sign}g * {factor}", loc=f"{negated}g * {factor}",
-                               scale=f"{negated}g * {factor} * {z}", **refused(method)))
+                               scale=f"{negated}g * {factor} * {z}",
+                               **refused_or(method, shape_partials)))
+    # F(ppf(q; shapes); shapes) = q: d ppf / d shape = -(d F / d shape) / density
+    ppf_shapes = {s: f"-g * {d} / {density('result')}" for s, d in cdf_shape("result").items()}
     rules.append(pointwise(dist.ppf, f"q, {spread}loc=0.0, scale=1.0", f"{label}.ppf",
                            q=f"g / {density('result')}", loc="g",
-                           scale="g * (result - loc) / scale", **refused("ppf")))
+                           scale="g * (result - loc) / scale", **refused_or("ppf", ppf_shapes)))
     return rules
 
 
@@ -148,11 +167,13 @@ def _rules():
 RULES = _rules()
 
 NOTES = {} if stats is None else {
-    **{getattr(stats, name).ppf: "not in the shape parameters (refused)"
-       for name, shapes in _CONTINUOUS.items() if shapes},
     **{getattr(getattr(stats, name), method): "not in the shape parameters (refused)"
-       for name, shapes in _CONTINUOUS.items() if shapes
-       for method in ("cdf", "logcdf", "sf", "logsf")},
+       for name, shapes in _CONTINUOUS.items() if shapes and name not in _CDF_IN_SHAPES
+       for method in ("cdf", "logcdf", "sf", "logsf", "ppf")},
+    **{getattr(getattr(stats, name), method): "in the shapes through the incomplete gamma "
+       "and beta functions' shape derivatives (checked against finite differences)"
+       for name in _CDF_IN_SHAPES - {"lognorm"}
+       for method in ("cdf", "logcdf", "sf", "logsf", "ppf")},
     stats.poisson.pmf: "in mu (k and loc are integers)",
     stats.poisson.cdf: "in mu: -pmf(floor(k), mu)",
     stats.binom.pmf: "in p (k, n and loc are integers)",

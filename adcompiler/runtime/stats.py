@@ -5,9 +5,10 @@ scale, so every derivative of pdf, logpdf, cdf, logcdf, sf, logsf and ppf in
 x, loc and scale follows from two things: the log-density itself
 (`stats_logpdf`) and its score d log f / dz (`stats_score`). The shape
 parameters (t's df, gamma's a, beta's a and b) enter pdf and logpdf through
-`stats_logpdf_shape`; the cdf and ppf are not differentiated in them (their
-derivatives have no closed form): a derivative reaching one is refused
-(`no_derivative`).
+`stats_logpdf_shape`, and the cdf-like methods and ppf of gamma, chi2, beta and
+lognorm through `stats_cdf_shape` (the incomplete gamma and beta functions'
+shape derivatives, runtime/extra.py); for t's df a derivative reaching one of
+them is refused (`no_derivative`).
 
 The helpers are plain NumPy and SciPy calls with rules of their own, so
 adcompiler differentiates them from their source for second derivatives.
@@ -16,11 +17,14 @@ SciPy is optional: this module imports without it (the rules then do not exist).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
 from .complex_numbers import refuse_complex
 from .arrays import sum_to_shape
+from .extra import betainc_derivative, gammainc_derivative_a
 
 try:
     from scipy import special, stats
@@ -131,6 +135,26 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     if which == "a":
         return _inside(supported, np.log(inner) - special.digamma(shape_a) + both)
     return _inside(supported, np.log1p(-inner) - special.digamma(shape_b) + both)
+
+
+def stats_cdf_shape(name, which, x, shape_a, shape_b, loc, scale):
+    """d cdf / d (shape parameter `which`, 'a' or 'b') of scipy.stats.<name>, for
+    gamma (gammainc(a, z)), chi2 (gammainc(df/2, z/2)), beta (betainc(a, b, z))
+    and lognorm (ndtr(log(z) / s)); 0 outside the support, where the cdf is 0 or 1."""
+    refuse_complex('a scipy.stats distribution', x, shape_a, shape_b, loc, scale)
+    z = (x - loc) / scale
+    if name == "gamma":
+        return gammainc_derivative_a(shape_a, np.maximum(z, 0.0), False)
+    if name == "chi2":
+        return 0.5 * gammainc_derivative_a(0.5 * shape_a, np.maximum(0.5 * z, 0.0), False)
+    if name == "beta":
+        return betainc_derivative(shape_a, shape_b, np.clip(z, 0.0, 1.0), which)
+    if name == "lognorm":
+        positive = np.where(z > 0.0, z, 1.0)
+        u = np.log(positive) / shape_a
+        return _inside(z > 0.0, -np.exp(-0.5 * u * u) * u / (shape_a * math.sqrt(2.0 * math.pi)))
+    raise NoDerivativeRuleError(f"the cdf of scipy.stats.{name} is not differentiated in its "
+                                "shape parameters")
 
 
 def stats_poisson_pmf(k, mu):
@@ -255,7 +279,8 @@ def dirichlet_logpdf_tangent(g, x, alpha, wrt):
 
 TEMPLATE_HELPERS = {
     "no_derivative": no_derivative, "stats_logpdf": stats_logpdf, "stats_score": stats_score,
-    "stats_logpdf_shape": stats_logpdf_shape, "stats_poisson_pmf": stats_poisson_pmf, "mvn_logpdf_adjoint": mvn_logpdf_adjoint,
+    "stats_logpdf_shape": stats_logpdf_shape, "stats_cdf_shape": stats_cdf_shape,
+    "stats_poisson_pmf": stats_poisson_pmf, "mvn_logpdf_adjoint": mvn_logpdf_adjoint,
     "mvn_logpdf_tangent": mvn_logpdf_tangent,
     "dirichlet_logpdf_adjoint": dirichlet_logpdf_adjoint,
     "dirichlet_logpdf_tangent": dirichlet_logpdf_tangent,
