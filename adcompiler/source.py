@@ -301,6 +301,17 @@ for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
+def _generated(filename: str) -> bool:
+    """Whether `filename` is generated code whose text linecache still holds
+    as codegen registered it: the text the function was compiled from, so
+    comparing the two (most of the time of reading a long gradient that a
+    Hessian differentiates again) is not needed."""
+    from . import codegen
+    entry = codegen._registered.get(filename)
+    cached = linecache.cache.get(filename)
+    return entry is not None and cached is not None and cached[2] is entry[0]
+
+
 def _source_matches(target: types.FunctionType, snippet: str) -> bool:
     """Whether `snippet`, the text read from the function's file, compiles to
     the function's own code. The file may have been edited since the function
@@ -418,7 +429,7 @@ def parse_function(fn) -> ParsedFunction:
     if cached is not None and cached[0] == key and cached[1] is not None:
         return ParsedFunction(target, nodes.clone(cached[1]), filename, cached[2],
                               target.__globals__, _closure_snapshot(target))
-    if not _source_matches(target, snippet):
+    if not _generated(filename) and not _source_matches(target, snippet):
         # linecache may hold an older text of a file rewritten since: read anew.
         linecache.checkcache(filename)
         snippet_lines, first_line, filename = _read_source(target)
