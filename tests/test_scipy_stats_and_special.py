@@ -101,6 +101,11 @@ def beta_cdf_in_shapes(x, a, b):
     return stats.beta.cdf(x, a, b) + stats.beta.logsf(x, a, b) ** 2 + stats.beta.logcdf(x, b, a)
 
 
+def t_cdf_in_df(x, df):
+    return stats.t.cdf(x, df) + stats.t.logsf(x, df, 0.2, 1.3) + \
+        stats.t.ppf(np.array([0.15, 0.5, 0.8]), df) * 0.5
+
+
 def lognorm_cdf_in_shape(x, s):
     return stats.lognorm.cdf(x, s) - stats.lognorm.logsf(x, s, scale=1.5)
 
@@ -168,6 +173,8 @@ SPECS = [
            (POSITIVE, np.array([1.5, 3.0, 7.5]))),
     FdSpec("beta.cdf/logsf/logcdf-in-a-b", stats.beta.cdf, beta_cdf_in_shapes,
            (P3, np.array([0.7, 2.0, 5.0]), np.array([1.3, 3.5, 0.9]))),
+    FdSpec("t.cdf/logsf/ppf-in-df", stats.t.cdf, t_cdf_in_df,
+           (np.array([-1.7, 0.0, 0.9]), np.array([1.5, 4.0, 30.0]))),
     FdSpec("lognorm.cdf/logsf-in-s", stats.lognorm.cdf, lognorm_cdf_in_shape,
            (POSITIVE, np.array([0.4, 0.9, 1.6]))),
     FdSpec("ppf-in-shapes", stats.gamma.ppf, quantiles_in_shapes,
@@ -319,10 +326,6 @@ def test_hessian_matches_finite_differences_of_the_gradient(program, point):
 
 # -- refused, never zero ------------------------------------------------------------
 
-def t_cdf_in_df(df):
-    return np.sum(stats.t.cdf(np.array([0.3, 1.0]), df))
-
-
 def bessel_in_order(v):
     return special.jv(v, 1.5)
 
@@ -336,7 +339,6 @@ def rank_deficient_lstsq(a):
 
 
 REFUSED = [
-    (t_cdf_in_df, 3.5, "scipy.stats.t.cdf is not differentiated in its parameter 'df'"),
     (bessel_in_order, 1.5, "scipy.special.jv is not differentiated in its parameter 'v'"),
     (interp_in_points, np.array([0.0, 0.5, 1.0]),
      "numpy.interp is not differentiated in its parameter 'xp'"),

@@ -20,9 +20,8 @@ s = d log f / dz (runtime_stats.stats_score):
 
 pdf is p times the logpdf's, logcdf the cdf's divided by the cdf, sf and logsf
 the cdf's negated. Shape parameters are differentiated in pdf and logpdf, and
-in cdf, logcdf, sf, logsf and ppf of gamma, chi2, beta and lognorm
-(stats_cdf_shape; d ppf / d shape = -(d cdf / d shape) / pdf at ppf); for t's
-df a derivative reaching one of those is refused when it runs.
+in cdf, logcdf, sf, logsf and ppf of t, gamma, chi2, beta and lognorm
+(stats_cdf_shape; d ppf / d shape = -(d cdf / d shape) / pdf at ppf).
 """
 
 from .definition import linear_rule, pointwise
@@ -39,8 +38,9 @@ _CONTINUOUS = {"norm": (), "t": ("df",), "gamma": ("a",), "beta": ("a", "b"),
 
 
 # Distributions whose cdf (and so logcdf, sf, logsf, ppf) is differentiated in its
-# shapes: the incomplete gamma and beta functions' shape derivatives, lognorm's ndtr.
-_CDF_IN_SHAPES = {"gamma", "chi2", "beta", "lognorm"}
+# shapes: the incomplete gamma and beta functions' shape derivatives (t's through
+# betainc), lognorm's ndtr.
+_CDF_IN_SHAPES = {"gamma", "chi2", "beta", "lognorm", "t"}
 
 
 def _continuous(name, shapes):

@@ -5,10 +5,9 @@ scale, so every derivative of pdf, logpdf, cdf, logcdf, sf, logsf and ppf in
 x, loc and scale follows from two things: the log-density itself
 (`stats_logpdf`) and its score d log f / dz (`stats_score`). The shape
 parameters (t's df, gamma's a, beta's a and b) enter pdf and logpdf through
-`stats_logpdf_shape`, and the cdf-like methods and ppf of gamma, chi2, beta and
-lognorm through `stats_cdf_shape` (the incomplete gamma and beta functions'
-shape derivatives, runtime/extra.py); for t's df a derivative reaching one of
-them is refused (`no_derivative`).
+`stats_logpdf_shape`, and the cdf-like methods and ppf through
+`stats_cdf_shape` (the incomplete gamma and beta functions' shape derivatives,
+runtime/extra.py).
 
 The helpers are plain NumPy and SciPy calls with rules of their own, so
 adcompiler differentiates them from their source for second derivatives.
@@ -139,8 +138,9 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
 
 def stats_cdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     """d cdf / d (shape parameter `which`, 'a' or 'b') of scipy.stats.<name>, for
-    gamma (gammainc(a, z)), chi2 (gammainc(df/2, z/2)), beta (betainc(a, b, z))
-    and lognorm (ndtr(log(z) / s)); 0 outside the support, where the cdf is 0 or 1."""
+    gamma (gammainc(a, z)), chi2 (gammainc(df/2, z/2)), beta (betainc(a, b, z)),
+    t (through betainc(df/2, 1/2, df / (df + z^2))) and lognorm (ndtr(log(z) / s));
+    0 outside the support, where the cdf is 0 or 1."""
     refuse_complex('a scipy.stats distribution', x, shape_a, shape_b, loc, scale)
     z = (x - loc) / scale
     if name == "gamma":
@@ -153,6 +153,16 @@ def stats_cdf_shape(name, which, x, shape_a, shape_b, loc, scale):
         positive = np.where(z > 0.0, z, 1.0)
         u = np.log(positive) / shape_a
         return _inside(z > 0.0, -np.exp(-0.5 * u * u) * u / (shape_a * math.sqrt(2.0 * math.pi)))
+    if name == "t":
+        # F = 1/2 I_w(df/2, 1/2) for z < 0 and 1 - that for z > 0, w = df / (df + z^2):
+        # d F / d df = -sign(z) / 2 (I_a / 2 + I_x dw/ddf), 0 at z = 0 (F = 1/2 for every df)
+        nu = shape_a
+        squared = np.where(z != 0.0, z * z, 1.0)
+        w = nu / (nu + squared)
+        by_shape = 0.5 * betainc_derivative(0.5 * nu, 0.5, w, "a")
+        by_point = np.exp((0.5 * nu - 1.0) * np.log(w) - 0.5 * np.log1p(-w)
+                          - special.betaln(0.5 * nu, 0.5)) * squared / (nu + squared) ** 2
+        return _inside(z != 0.0, -0.5 * np.sign(z) * (by_shape + by_point))
     raise NoDerivativeRuleError(f"the cdf of scipy.stats.{name} is not differentiated in its "
                                 "shape parameters")
 
