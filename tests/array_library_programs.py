@@ -112,8 +112,8 @@ def complex_energy(z):
 
 
 # NumPy arrays the function makes, receiving values computed from the data:
-# on dask data they become dask arrays (the function itself would compute the
-# values, or fail at np.add.at).
+# NumPy's element write computes each value (on dask data), and the array's
+# views see later writes.
 def write_into_numpy_rows(weights, X):
     out = np.zeros(3)
     for k in range(3):
@@ -138,16 +138,18 @@ def torch_add_into_numpy_elements(weights, X):
     return torch.sum(out * weights)
 
 
-def add_at_into_numpy(weights, X):
-    out = np.zeros(4)
-    np.add.at(out, [0, 1, 1], np.sum(X @ weights) * weights)
-    return np.sum(out ** 2)
+def write_then_view_then_write(weights, X):
+    out = np.zeros(3)
+    out[0] = np.sum(np.tanh(X[:, 0] * weights[0]))
+    head = out[:2]
+    out[1] = np.mean(X[:, 1]) * weights[1]
+    return np.sum(head * weights[:2]) + np.sum(out ** 2)
 
 
-def torch_add_at_into_numpy(weights, X):
-    contribution = torch.sum(X @ weights) * weights
-    out = torch.stack([contribution[0], contribution[1] + contribution[2]])
-    return torch.sum(out ** 2)
+def torch_write_then_view_then_write(weights, X):
+    out = torch.stack([torch.sum(torch.tanh(X[:, 0] * weights[0])),
+                       torch.mean(X[:, 1]) * weights[1], torch.zeros(())])
+    return torch.sum(out[:2] * weights[:2]) + torch.sum(out ** 2)
 
 
 def branch_on_the_sum(x):

@@ -415,13 +415,11 @@ def setitem(x, index, value):
         return tuple(updated)
     if isinstance(x, (dict, list)):
         updated = type(x)(x)
-    elif is_foreign_array(x) or (is_foreign_array(value) and isinstance(x, _ndarray)
-                                 and x.dtype.kind in "fc"):
+    elif is_foreign_array(x):
         # A new dask array (its graph is shared, nothing is computed) or CuPy
-        # copy. A float NumPy x receiving a dask or CuPy value becomes an
-        # array of that library: written into NumPy, the value would be
-        # computed (or copied off the GPU).
-        x = x if is_foreign_array(x) else np.asarray(x, like=value)
+        # copy. A NumPy x receiving a dask value stays NumPy and computes the
+        # value, as the function's own write does: made a dask array, its
+        # slices taken later would not be views (a wrong derivative).
         updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
     elif isinstance(x, _ndarray) and x.dtype.kind in "biu" and \
             not complex_numbers.is_complex(value):

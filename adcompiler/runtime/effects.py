@@ -36,10 +36,7 @@ def add_at(a, index, value):
         >>> add_at(np.zeros(3), [0, 0, 2], 1.0)
         array([2., 0., 1.])
     """
-    if is_foreign_array(a) or is_foreign_array(value):
-        # A NumPy `a` receiving a dask or CuPy value becomes an array of that
-        # library, so that the value is neither computed nor copied to the host.
-        a = a if is_foreign_array(a) else np.asarray(a, like=value)
+    if is_foreign_array(a):
         return foreign_add_at(a.astype(np.result_type(a.dtype, float)), index, value)
     updated = np.array(a, dtype=np.result_type(a, value, float) if not isinstance(a, _ndarray)
                        or a.dtype.kind != "f" else a.dtype)
