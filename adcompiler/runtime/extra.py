@@ -13,6 +13,8 @@ exist).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
@@ -711,7 +713,8 @@ def _arguments(y, t, args, tfirst):
 
 # The last adjoint solved: what it was solved for, and (y0_bar, args_bar, t_bar).
 # The rule asks once for y0 and once for args; one backward solve gives both.
-_last_adjoint: list = []
+# One (key, options, solution) triple per thread, read and replaced whole.
+_last_adjoint = threading.local()
 
 
 def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hmax=0.0,
@@ -728,12 +731,13 @@ def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hma
     options = _ode_options(rtol, atol, hmax, mxstep)
     # the same objects (generated code never changes an array in place)
     key = (seed, func, y0, t, path, *args)
-    if _last_adjoint and len(_last_adjoint[0]) == len(key) and _last_adjoint[1] == options \
-            and all(a is b for a, b in zip(_last_adjoint[0], key)):
-        solved = _last_adjoint[2]
+    last = getattr(_last_adjoint, "entry", None)
+    if last is not None and len(last[0]) == len(key) and last[1] == options \
+            and all(a is b for a, b in zip(last[0], key)):
+        solved = last[2]
     else:
         solved = _solve_adjoint(odeint, seed, func, y0, t, args, path, options, tfirst)
-        _last_adjoint[:] = [key, options, solved]
+        _last_adjoint.entry = (key, options, solved)
     return solved[("y0", "args", "t").index(wrt)]
 
 
