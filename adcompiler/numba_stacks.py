@@ -19,7 +19,10 @@ since each sub-sequence of a last-in first-out sequence is one too:
 A label recorded once, outside loops and branches, is kept in a local
 (`_saved_s`) instead. With `kinds` (the element types numba inferred for the
 lists), numbers and tuples of numbers go on the typed arrays `_floats` and
-`_ints`, with a check for room before each run of pushes.
+`_ints`, with a check for room before each run of pushes; a loop whose
+iterations push a bounded number of entries is checked outside its body
+(before a `for` loop, around a `while` loop), so that numba does not count
+references to the stack on every iteration.
 """
 
 from __future__ import annotations
