@@ -137,8 +137,23 @@ def step_with_optimiser_settings_twin(x):
     return torch.sum((velocity + x) * velocity) * 0.2
 
 
+def write_into_a_raveled_transpose(a):
+    b = a * 1.0
+    flat = b.T.ravel()               # a copy: b.T is not contiguous
+    flat[0] = flat[3] ** 2
+    return np.sum(b ** 2) + np.sum(flat)
+
+
+def write_into_a_raveled_transpose_twin(a):
+    flat = a.T.reshape(-1)
+    flat = torch.cat([flat[3:] ** 2, flat[1:]])
+    return torch.sum(a ** 2) + torch.sum(flat)
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("element write into a raveled transpose (a copy)", write_into_a_raveled_transpose,
+     write_into_a_raveled_transpose_twin, (np.array([[0.5, 1.0], [2.0, 3.0]]),), (0,)),
     ("a module-level object's attributes read and copied", step_with_optimiser_settings,
      step_with_optimiser_settings_twin, (np.array([0.5, -1.2]),), (0,)),
     ("module-level array and dict copied, then changed", normalise_with_module_defaults,
