@@ -246,7 +246,13 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     # in place has none (the caller's adjoint list takes what flows back).
     rev = reverse(tree, ctx, activity, stack,
                   (wrt_params | (lists - wrt_params)) - changed_in_place)
-    state = sorted(rev.read_by_adjoint)
+    # A parameter is a final read only to shape a zero gradient: one whose
+    # adjoint the sweep computes, and which the sweep does not read, is not
+    # state (RK4's `k` in `-k * y + sin(y)`: one push and pop fewer per call).
+    unread = {params[i] for i in wrt} - lists - nodes.names_loaded(
+        nodes.function_def("_", [], rev.adjoint)) if returned_active else set()
+    state = sorted(rev.read_by_adjoint - {p for p in unread if p in active and
+                                          p not in rev.zero_at_start})
     seed = ctx.namer.adjoint(returned.id) if isinstance(returned, gast.Name) \
         else ctx.namer.fresh("dresult")
     # State that only some paths bind is pre-bound, so pushing it never fails.
