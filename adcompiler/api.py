@@ -772,11 +772,11 @@ def _forward_blocks(pushes, in_tree, in_leaves):
         for k, unit in _unit_trees(subtree):
             out = push(unit)
             template = out
-            columns[offset + k].append([np.asarray(leaf) for leaf in _leaves(out)])
+            columns[offset + k].append([_as_array(leaf) for leaf in _leaves(out)])
     if template is None:  # nothing to differentiate along: one sweep for the shapes
         offset, subtree, push = pushes[0]
         template = push(_zero_tree(subtree))
-    out_leaves = [np.asarray(leaf) for leaf in _leaves(template)]
+    out_leaves = [_as_array(leaf) for leaf in _leaves(template)]
     blocks = [[np.stack([column[i] for column in columns[k]], axis=-1).reshape(
         out.shape + np.shape(x)) if columns[k] else np.zeros(out.shape + np.shape(x))
         for k, x in enumerate(in_leaves)] for i, out in enumerate(out_leaves)]
@@ -994,7 +994,7 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         out_leaves = _leaves(out)
         rows = [[] for _ in out_leaves]
         for i, unit in _unit_trees(out):
-            rows[i].append([np.asarray(leaf) for leaf in _leaves(inner(args, unit))])
+            rows[i].append([_as_array(leaf) for leaf in _leaves(inner(args, unit))])
         blocks = [[np.stack([row[k] for row in rows[i]]).reshape(
             np.shape(y) + np.shape(x)) if rows[i] else np.zeros(np.shape(y) + np.shape(x))
             for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]

@@ -323,3 +323,27 @@ def test_a_test_on_array_values_is_computed_as_often_as_the_function_computes_it
     assert isinstance(gradient, da.Array)
     (value,) = computed_on(client, gradient)
     np.testing.assert_allclose(value, ad.grad(function)(x.compute()), rtol=1e-12)
+
+
+def _tanh_of_the_first_rows(w, X):
+    return np.tanh(X[:5] @ w)
+
+
+@pytest.mark.parametrize("name", ["hessian", "forward jacobian", "reverse jacobian"])
+def test_hessian_and_jacobian_on_the_cluster_are_lazy_and_match_numpy(client, data, name):
+    # Their columns (or rows) are lazy jvps (vjps), which dask stacks.
+    X, labels, _ = data
+    X, labels = X[:10_000], labels[:10_000]
+    w = np.linspace(0.5, -0.5, 8)
+    derivative, args = {
+        "hessian": (ad.hessian(programs.logistic_loss), (w, X, labels)),
+        "forward jacobian": (ad.jacobian(_tanh_of_the_first_rows, mode="forward"), (w, X)),
+        "reverse jacobian": (ad.jacobian(_tanh_of_the_first_rows), (w, X)),
+    }[name]
+
+    matrix = lazily(derivative, *args)
+
+    assert isinstance(matrix, da.Array)
+    (value,) = computed_on(client, matrix)
+    np.testing.assert_allclose(value, derivative(*(a.compute() if isinstance(a, da.Array)
+                                                   else a for a in args)), rtol=1e-10)
