@@ -180,6 +180,12 @@ def clone(node):
     return _clone(node, {})
 
 
+def clone_value(value, memo: dict):
+    """`clone` of a node's attribute, sharing `memo` with the copy of the
+    rest of its tree (so that what the tree shares stays shared)."""
+    return _clone(value, memo)
+
+
 _IMMUTABLE = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
 
 

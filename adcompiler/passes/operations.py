@@ -54,25 +54,42 @@ class Operation:
 def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
     """A copy of `template` with parameter names replaced by the call's atoms
     and helper names by the names generated code uses for them."""
-    tree = nodes.clone(template)
-    return fold_constants(_Substitute(bindings, ctx).visit(tree))
+    return _fold(_Substitute(bindings, ctx).copy(template, {}))
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute:
+    """Copies a template as `nodes.clone` does, putting in each name's
+    replacement on the way (every rule application instantiates a template
+    or two: one walk instead of a copy and a NodeTransformer's walk)."""
+
     def __init__(self, bindings: dict, ctx: Context):
         self.bindings, self.ctx = bindings, ctx
         self.helpers = definition.helper_names() - {"True", "False", "None"}
 
-    def visit_Name(self, node):
-        bindings, ctx = self.bindings, self.ctx
-        if node.id in bindings:
-            helper = nodes.annotation(bindings[node.id], "rule_helper")
-            if helper is not None:  # a function the rule calls (Rule.helpers)
-                return nodes.name(ctx.rule_helper(helper))
-            return nodes.clone(bindings[node.id])
-        if node.id in self.helpers:
-            return nodes.name(ctx.helper(node.id))
-        return node
+    def copy(self, node: gast.AST, memo: dict) -> gast.AST:
+        if isinstance(node, gast.Name):
+            if node.id in self.bindings:
+                helper = nodes.annotation(self.bindings[node.id], "rule_helper")
+                if helper is not None:  # a function the rule calls (Rule.helpers)
+                    return nodes.name(self.ctx.rule_helper(helper))
+                return nodes.clone(self.bindings[node.id])
+            if node.id in self.helpers:
+                return nodes.name(self.ctx.helper(node.id))
+            return nodes.clone(node)
+        copied = node.__class__.__new__(node.__class__)
+        fields = node._fields
+        for key, item in node.__dict__.items():
+            if key not in fields:
+                item = nodes.clone_value(item, memo)  # positions, annotations
+            elif isinstance(item, gast.AST):
+                item = self.copy(item, memo)
+            elif type(item) is list:
+                item = [self.copy(i, memo) if isinstance(i, gast.AST)
+                        else nodes.clone_value(i, memo) for i in item]
+            else:
+                item = nodes.clone_value(item, memo)
+            copied.__dict__[key] = item
+        return copied
 
 
 _FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
@@ -82,18 +99,23 @@ _FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
 def fold_constants(tree: gast.AST) -> gast.AST:
     """Fold what instantiating a template leaves behind: `2 - 1` -> `1`,
     `x ** 1` -> `x`, `g * 1` -> `g`, so generated code reads as written by hand."""
-    return _Fold().visit(tree)
+    return _fold(tree)
 
 
-class _Fold(gast.NodeTransformer):
-    def visit_Call(self, node):
-        self.generic_visit(node)
+def _fold(node: gast.AST) -> gast.AST:
+    """`fold_constants` of `node`'s children, then of `node` itself (what a
+    NodeTransformer with visit_Call and visit_BinOp does, without its
+    per-node dispatch)."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            value[:] = [_fold(item) if isinstance(item, gast.AST) else item for item in value]
+        elif isinstance(value, gast.AST):
+            setattr(node, name, _fold(value))
+    if isinstance(node, gast.Call):
         if node.keywords:
             node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    elif isinstance(node, gast.BinOp):
         left, right = node.left, node.right
         constant = (int, float)
         if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
@@ -104,7 +126,7 @@ class _Fold(gast.NodeTransformer):
                 isinstance(node.op, (gast.Pow, gast.Mult, gast.Div)) and \
                 not isinstance(right.value, bool):
             return left
-        return node
+    return node
 
 
 def _numpy_parameter(function: str, name: str):
