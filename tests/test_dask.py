@@ -268,8 +268,9 @@ def test_jvp_on_the_cluster_is_lazy_and_matches_numpy(client, models, in_memory,
 def test_forward_mode_gradient_on_the_cluster_is_lazy_and_matches_numpy(
         client, models, in_memory, name):
     # One jvp per entry of w (8) and of b: each entry a lazy dask scalar,
-    # stacked by dask into the gradient.
+    # stacked by dask into the gradient (on a tenth of the rows: 9 passes).
     function, _, _, lazy, wrt = models[name]
+    lazy = tuple(a[:ROWS // 10] if isinstance(a, da.Array) else a for a in lazy)
 
     gradients = lazily(ad.grad(function, wrt=wrt, mode="forward"), *lazy)
 
