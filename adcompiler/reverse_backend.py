@@ -282,11 +282,18 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
         param = params[index]
         if param in list_params:
             continue
-        gradients.append(_adjoint_or_zeros(ctx, rev, active if returned_active else set(),
+        # What the function pushes on a caller's list is an output too: with
+        # one, a parameter's adjoint counts even when the value returned has none.
+        outputs_active = returned_active or bool(list_params)
+        gradients.append(_adjoint_or_zeros(ctx, rev, active if outputs_active else set(),
                                            param))
     if gradients:
         adjoint_body.append(nodes.return_(gradients[0] if len(gradients) == 1
                                           else nodes.tuple_(gradients)))
+    else:
+        # Called for its pushes on the caller's adjoint lists; a value returned,
+        # so that this code is valid compiler input again (`return <value>`).
+        adjoint_body.append(nodes.return_(nodes.const(None)))
     primal_def = nodes.function_def(primal_name, [stack] + params, primal_body, vararg=vararg)
     adjoint_def = nodes.function_def(adjoint_name, [stack, seed] + [
         ctx.namer.adjoint(p) for p in list_params], adjoint_body or [gast.Pass()])

@@ -14,11 +14,7 @@ FAILING = {
     'jvp∘jvp': {
     },
     'grad∘grad∘grad': {
-        'programs:a-list-handed-to-a-helper-that-reads-it',
-        'programs:star-args-of-the-differentiated-function-read-in-a-loop',
     },
     'jvp∘grad∘grad': {
-        'programs:a-list-handed-to-a-helper-that-reads-it',
-        'programs:star-args-of-the-differentiated-function-read-in-a-loop',
     },
 }

@@ -132,6 +132,10 @@ def derivative_operands(rhs: gast.AST) -> list:
                     for _, name in literal_names(arg)]
         if isinstance(rhs.func, gast.Attribute) and primitive is None:
             operands.append(rhs.func.value)  # a method of a local value
+        elif isinstance(rhs.func, gast.Name) and primitive is None:
+            # A callable held in a variable (f = x.sum, getattr(x, "sum")): what
+            # it is bound to is an operand too, so that it cannot pass unseen.
+            operands.append(rhs.func)
     elif isinstance(rhs, gast.BinOp):
         operands = [rhs.left, rhs.right]
     elif isinstance(rhs, gast.UnaryOp):
@@ -238,10 +242,38 @@ def _lists_passed_to_user_functions(definitions) -> list:
     out = []
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
-            for arg in nodes.call_arguments(rhs):
-                if isinstance(arg, gast.Name) and arg.id in lists:
+            stacks = _stack_parameters(primitive_of(rhs))
+            # Positions are known up to a starred argument.
+            starred = next((k for k, a in enumerate(rhs.args) if isinstance(a, gast.Starred)),
+                           len(rhs.args))
+            for position, arg in enumerate(nodes.call_arguments(rhs)):
+                if isinstance(arg, gast.Name) and (
+                        arg.id in lists or (position < starred and position in stacks)):
                     out.append((arg.id, rhs))
     return out
+
+
+def _stack_parameters(function) -> set:
+    """Positions of the parameters `function` appends to or pops from (a
+    generated primal's `_stack`, a generated adjoint's `d_stack`): the list a
+    caller hands there, wherever it came from (`d_stack = zeros_like(_stack)`
+    with `_stack` restored from another stack), receives what the function
+    pushes, derivatives included."""
+    from ..errors import AdError
+    from ..source import parse_function
+    try:
+        tree = parse_function(function).tree
+    except AdError:
+        return set()
+    params = [a.id for a in tree.args.args]
+    changed = {node.func.value.id for node in gast.walk(tree)
+               if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+               and node.func.attr in ("append", "pop") and isinstance(node.func.value, gast.Name)}
+    # A parameter the function binds again may be changed as another object
+    # (`operands = list(operands)`, then `operands.pop()`): not counted.
+    rebound = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+               and isinstance(n.ctx, gast.Store)}
+    return {k for k, p in enumerate(params) if p in changed and p not in rebound}
 
 
 def loop_ranges(definitions, params) -> set:

@@ -290,7 +290,9 @@ class StatementAdjoints:
         call = nodes.call(nodes.name(adjoint_name), [nodes.name(self.stack), g] + adjoint_lists)
         atoms = [bound.atom(i) for i in active if i not in lists]
         if not atoms:
-            return [nodes.expr_stmt(call)], []
+            # Called for what it pushes on the adjoint lists; its None is bound,
+            # so that differentiating this code again follows the lists it fills.
+            return [nodes.assign(self.ctx.namer.temp(), call)], []
         if len(atoms) == 1:
             return [], [(atoms[0].id, call)]
         # Several active arguments: the callee returns a tuple of adjoints.
