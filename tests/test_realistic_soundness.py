@@ -311,8 +311,21 @@ def moment_through_an_attribute_dict(x):
     return np.sum(moment * x)
 
 
+def total_through_a_bound_method(x):
+    total = x.sum                    # a method of the differentiated array
+    return total() * 2.0
+
+
+def total_through_getattr(x):
+    return getattr(x, "sum")() * 2.0
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("a bound method of a differentiated array, called later", total_through_a_bound_method,
+     (np.array([0.5, 1.0]),), (0,), ad.NoDerivativeRuleError),
+    ("getattr(x, name)() of a differentiated array", total_through_getattr,
+     (np.array([0.5, 1.0]),), (0,), ad.NoDerivativeRuleError),
     ("in-place update of a module-level object's array attribute",
      momentum_through_an_attribute, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
     ("in-place update of an array in a module-level object's dict",
