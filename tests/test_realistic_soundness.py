@@ -8,6 +8,7 @@ value_and_grad returns is the function's own.
 """
 
 import copy
+import functools
 
 import numpy as np
 import pytest
@@ -320,8 +321,28 @@ def total_through_getattr(x):
     return getattr(x, "sum")() * 2.0
 
 
+def _scaler(factor):
+    def scale(v):
+        return v * factor
+    return scale
+
+
+def scale_with_a_returned_closure(x):
+    by_first = _scaler(x[0])         # a closure over a differentiated value
+    return by_first(3.0)
+
+
+def multiply_with_a_local_partial(x):
+    twice = functools.partial(np.multiply, x)
+    return np.sum(twice(2.0))
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("a closure over a differentiated value, returned by a helper",
+     scale_with_a_returned_closure, (np.array([0.5, 1.2]),), (0,), ad.NoDerivativeRuleError),
+    ("functools.partial over a differentiated value, made in the function",
+     multiply_with_a_local_partial, (np.array([0.5, 1.2]),), (0,), ad.NoDerivativeRuleError),
     ("a bound method of a differentiated array, called later", total_through_a_bound_method,
      (np.array([0.5, 1.0]),), (0,), ad.NoDerivativeRuleError),
     ("getattr(x, name)() of a differentiated array", total_through_getattr,
