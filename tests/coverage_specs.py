@@ -1090,6 +1090,11 @@ def _stats():
              "torch.distributions.Bernoulli(probs=a).log_prob(B3)", {"a": ((3,), "prob")}),
         Case("stats.poisson.sf", "scipy.stats.poisson.sf(K5F, a)",
              "torch.special.gammainc(K5F + 1.0, a)", {"a": ((), "gt1")}, jvp=False),
+        Case("stats.poisson.logcdf", "scipy.stats.poisson.logcdf(K5F, a)",
+             "torch.log(torch.special.gammaincc(K5F + 1.0, a))", {"a": ((5,), "gt1")},
+             jvp=False),
+        Case("stats.poisson.logsf", "scipy.stats.poisson.logsf(K5F, a)",
+             "torch.log(torch.special.gammainc(K5F + 1.0, a))", {"a": ((), "gt1")}, jvp=False),
     ]
     mvn = "torch.distributions.MultivariateNormal"
     for method, twin_end in (("logpdf", ""), ("pdf", ".exp()")):

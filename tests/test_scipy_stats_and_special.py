@@ -295,6 +295,14 @@ def tensor_dot(p):
     return np.sum(np.dot(np.reshape(p, (1, 2, 2)), np.reshape(p ** 2, (2, 2, 1))) ** 2)
 
 
+def poisson_tails(p):
+    rate = np.exp(p)
+    counts = np.array([0.0, 2.0, 5.0])
+    # ppf is an integer count: a zero derivative, as floor's.
+    return np.sum(stats.poisson.logcdf(counts, rate) + stats.poisson.logsf(counts, rate)) + \
+        np.sum(stats.poisson.ppf(np.array([0.3, 0.9]), rate[:2]) * rate[:2])
+
+
 SECOND_ORDER = [
     (log_likelihood, np.array([2.5, 0.1, 1.3])),
     (stats_quantiles, np.array([0.3, 0.8])),
@@ -307,6 +315,7 @@ SECOND_ORDER = [
     (matrix_exponential_and_convolution, np.array([0.3, -0.4, 0.2, 0.5])),
     (selections, np.array([0.5, -1.5, -0.3, 0.8])),
     (tensor_dot, np.array([0.7, -0.2, 1.3, 0.4])),
+    (poisson_tails, np.array([0.4, 1.1, 0.8])),
 ]
 
 

@@ -1,7 +1,8 @@
 """Derivatives of scipy.stats distributions: pdf, logpdf, cdf, logcdf, sf, logsf
-and ppf of the continuous ones, pmf and logpmf (and cdf, sf) of poisson, pmf and
-logpmf of binom and bernoulli, pdf and logpdf of multivariate_normal and
-dirichlet (an empty table without SciPy).
+and ppf of the continuous ones, pmf, logpmf, cdf, logcdf, sf and logsf of poisson
+(its ppf, an integer, has a zero derivative), pmf and logpmf of binom and
+bernoulli, pdf and logpdf of multivariate_normal and dirichlet (an empty table
+without SciPy).
 
 `scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
 table keys such methods on the object and the function together, so every
@@ -24,7 +25,9 @@ in cdf, logcdf, sf, logsf and ppf of t, gamma, chi2, beta and lognorm
 (stats_cdf_shape; d ppf / d shape = -(d cdf / d shape) / pdf at ppf).
 """
 
-from .definition import linear_rule, pointwise
+from dataclasses import replace
+
+from .definition import linear_rule, nondifferentiable, pointwise
 
 try:
     from scipy import stats
@@ -114,6 +117,12 @@ def _poisson():
                   mu=f"-g * stats_poisson_pmf({shifted}, mu)"),
         pointwise(poisson.sf, signature, f"{label}.sf",
                   mu=f"g * stats_poisson_pmf({shifted}, mu)"),
+        pointwise(poisson.logcdf, signature, f"{label}.logcdf",
+                  mu=f"-g * stats_poisson_pmf({shifted}, mu) / np.exp(result)"),
+        pointwise(poisson.logsf, signature, f"{label}.logsf",
+                  mu=f"g * stats_poisson_pmf({shifted}, mu) / np.exp(result)"),
+        # An integer count, constant in q and mu between its jumps.
+        replace(nondifferentiable(poisson.ppf)[0], name=f"{label}.ppf"),
     ]
 
 
@@ -176,6 +185,7 @@ NOTES = {} if stats is None else {
        for method in ("cdf", "logcdf", "sf", "logsf", "ppf")},
     stats.poisson.pmf: "in mu (k and loc are integers)",
     stats.poisson.cdf: "in mu: -pmf(floor(k), mu)",
+    stats.poisson.logcdf: "in mu: -pmf(floor(k), mu) / cdf",
     stats.binom.pmf: "in p (k, n and loc are integers)",
     stats.bernoulli.pmf: "in p (k and loc are integers)",
     stats.multivariate_normal.logpdf: "x of shape (..., d); mean (d,); cov a matrix (the "
