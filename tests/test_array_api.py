@@ -45,6 +45,7 @@ CALLS = {
     "jvp": lambda: ad.jvp(numpy_loss)((X,), (xp.ones(3),)),
     "forward-mode grad": lambda: ad.grad(numpy_loss, mode="forward")(X),
     "hessian": lambda: ad.hessian(numpy_loss)(X),
+    "hvp": lambda: ad.hvp(numpy_loss)((X,), (xp.ones(3),)),
 }
 
 
