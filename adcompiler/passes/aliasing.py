@@ -337,6 +337,12 @@ def _whole(facts: tuple) -> frozenset:
     return facts[0] | facts[1]
 
 
+def _meets(facts: tuple, tokens: frozenset) -> bool:
+    """Whether `_whole(facts) & tokens` is not empty, without building the union
+    (asked of every live name at every list append of a long gradient)."""
+    return not (facts[0].isdisjoint(tokens) and facts[1].isdisjoint(tokens))
+
+
 def _join(a: dict, b: dict) -> dict:
     if a is b:
         return a
@@ -890,8 +896,8 @@ class _Checker:
             return []
         module_level = {token[1] for token in affected if token[0] == "global"}
         return sorted(m for m in (after & self.defined_here()) | module_level
-                      if m not in exclude and
-                      (m in module_level or _whole(before.get(m, _EMPTY)) & affected))
+                      if m not in exclude and (m in module_level or _meets(before.get(
+                          m, _EMPTY), affected)))
 
     def bound_names(self) -> set:
         """The names the function binds (parameters included)."""

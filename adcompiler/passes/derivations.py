@@ -50,7 +50,7 @@ class Derivation:
     binding: int      # id() of the assignment that derived it
 
     def names(self) -> frozenset:
-        # Asked of every fact at every binding (_kill): computed once.
+        # Asked of every fact at bindings (Derivations.kill): computed once.
         names = self.__dict__.get("_names")
         if names is None:
             names = frozenset({self.base} | nodes.names_loaded(self.rhs))
@@ -103,25 +103,43 @@ class Derivations:
     def __init__(self, wanted=None):
         self.before: dict = {}
         self.wanted = wanted
+        # Every name some fact made so far mentions: binding any other name
+        # kills no fact but its own, found without looking at every fact.
+        self.mentioned: set = set()
 
     def block(self, stmts, facts: dict) -> dict:
         for stmt in stmts:
             facts = self.statement(stmt, facts)
         return facts
 
+    def kill(self, facts: dict, name: str, keep_own: bool = False) -> dict:
+        """`facts` without those that no longer hold once `name` is bound to
+        something else (changed in place, the order of the others kept)."""
+        if not keep_own:
+            facts.pop(name, None)
+        if name in self.mentioned:
+            for v in [v for v, d in facts.items() if (keep_own or v != name) and
+                      name in d.names()]:
+                del facts[v]
+        return facts
+
     def statement(self, stmt, facts: dict) -> dict:
+        """The facts after `stmt`; `facts` is the caller's to give (it is
+        updated in place, so a binding costs what it changes)."""
         key = id(stmt)
         if self.wanted is None or key in self.wanted:
-            self.before[key] = facts if key not in self.before else _meet(self.before[key], facts)
+            self.before[key] = dict(facts) if key not in self.before \
+                else _meet(self.before[key], facts)
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR) \
                     and nodes.annotation(stmt, "mutated") is None:
                 return facts  # the same object, changed: every relation stays
-            facts = _kill(facts, target)
+            facts = self.kill(facts, target)
             derived = derivation_of(stmt)
             if derived is not None and target not in derived.names():
                 facts[target] = derived
+                self.mentioned |= derived.names()
             for key, element in _display_entries(stmt.value):
                 # t = (u, v): u is t[0] from now on, as long as neither is bound
                 # again; d = {"w": w}: w is d["w"].
@@ -129,18 +147,20 @@ class Derivations:
                     facts[element.id] = Derivation(target, "item", gast.Subscript(
                         value=nodes.name(target), slice=nodes.const(key), ctx=gast.Load()),
                         id(stmt))
+                    self.mentioned |= facts[element.id].names()
             return facts
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
                 isinstance(stmt.value.func, gast.Attribute) and \
                 isinstance(stmt.value.func.value, gast.Name):
             # L.append(v), L.pop(): L[-1] is another element now.
-            return _kill(facts, stmt.value.func.value.id, keep_own=True)
+            return self.kill(facts, stmt.value.func.value.id, keep_own=True)
         if isinstance(stmt, gast.If):
-            return _meet(self.block(stmt.body, dict(facts)), self.block(stmt.orelse, dict(facts)))
+            return _meet(self.block(stmt.body, dict(facts)), self.block(stmt.orelse, facts))
         if isinstance(stmt, (gast.While, gast.For)):
             head = facts
             while True:
-                entry = _kill(head, stmt.target.id) if isinstance(stmt, gast.For) else dict(head)
+                entry = self.kill(dict(head), stmt.target.id) if isinstance(stmt, gast.For) \
+                    else dict(head)
                 new = _meet(head, self.block(stmt.body, entry))
                 if new == head:
                     return head
@@ -160,12 +180,6 @@ def _display_entries(rhs) -> list:
     names = [v.id for _, v in entries if isinstance(v, gast.Name)]
     return [(key, v) for key, v in entries
             if isinstance(v, gast.Name) and names.count(v.id) == 1]
-
-
-def _kill(facts: dict, name: str, keep_own: bool = False) -> dict:
-    """The facts that still hold once `name` is bound to something else."""
-    return {v: d for v, d in facts.items()
-            if (keep_own or v != name) and name not in d.names()}
 
 
 def _meet(a: dict, b: dict) -> dict:
