@@ -137,6 +137,11 @@ def dict_get(x, **options):
     return np.sum(d.get("a", 0.0) * x) + np.sum(x * options.get("scale", 3.0)) + missing
 
 
+def sums_dict_views(x):
+    d = {"a": x[0], "b": x[1] * x[2]}
+    return sum(d.values()) * x[3] + sum(d.values(), 1.0)
+
+
 def t_relu(z):
     return torch.clamp(z, min=0.0)
 
@@ -175,6 +180,8 @@ CASES = [
      lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
     ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
     ("d.get(k, default)", dict_get, lambda x: torch.sum(x * 2.0 * x) + torch.sum(x * 3.0) + 1),
+    ("sum(d.values())", sums_dict_views,
+     lambda x: (x[0] + x[1] * x[2]) * x[3] + x[0] + x[1] * x[2] + 1.0),
 ]
 
 
@@ -372,6 +379,16 @@ def values_snapshot(x):
     return sum(items) * x[2]
 
 
+def stacked_view(x):
+    d = {"a": x[0], "b": x[1]}
+    return np.sum(np.stack(d.values())) * x[2]
+
+
+def stacked_view_snapshot(x):
+    d = {"a": x[0], "b": x[1]}
+    return np.sum(np.stack(list(d.values()))) * x[2]
+
+
 def stacked_generator(x):
     return np.sum(np.stack(v * 2.0 for v in x))
 
@@ -454,6 +471,8 @@ def records_its_loss_without_derivative(x):
 SUGGESTIONS = [
     # refused program, error, what the error suggests, the suggestion applied, torch twin
     (None, None, "list(obj.values())", values_snapshot, lambda x: (x[0] + x[1]) * x[2]),
+    (stacked_view, ad.NoDerivativeRuleError, "list(d.values())", stacked_view_snapshot,
+     lambda x: (x[0] + x[1]) * x[2]),
     (stacked_generator, ad.UnsupportedSyntaxError, "list comprehension", stacked_list,
      lambda x: torch.sum(x * 2.0)),
     (values_rebinding, ad.UnsupportedSyntaxError, "for k in d: v = d[k]", keys_rebinding,

@@ -179,6 +179,12 @@ def _lazy(parent, slot: _Slot) -> str | None:
     return None
 
 
+def _dict_view(node) -> bool:
+    """Whether `node` is a call `d.values()`, `d.keys()` or `d.items()`."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        node.func.attr in ("values", "keys", "items") and not node.args and not node.keywords
+
+
 def _value(node) -> bool:
     """Whether `node` is a value of its own that a temporary can hold (not a
     slice, an f-string part or an assignment target)."""
@@ -371,9 +377,7 @@ class _Lowering:
         (of `(_key, _value)` for `pairs`); a comprehension stays itself."""
         if isinstance(iterable, _COMPREHENSIONS):
             return iterable
-        if isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Attribute) and \
-                iterable.func.attr in ("values", "keys", "items") and not iterable.args and \
-                not iterable.keywords:
+        if _dict_view(iterable):
             # d.values() as a list with a rule: the items of a dict's view carry
             # its derivative, those of another object's none.
             view_items = next((n for n, f in self.parsed.bound.items()
@@ -442,6 +446,10 @@ class _Lowering:
             consumed = self.consumed(node)
             if consumed is not None:
                 return consumed
+            if _dict_view(node.args[0]) and isinstance(node.func, gast.Name) and \
+                    node.func.id == "sum" and self.callee(node.func) is builtins.sum:
+                # sum(d.values()) reads the view once, as sum(list(d.values())) does.
+                node.args[0] = self.comprehension(node.args[0])
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and node.func.id in _REDUCTIONS and node.args
                 and isinstance(node.args[0], _COMPREHENSIONS)

@@ -228,6 +228,15 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             location, help="Instead: read the entry, v = L[i] (or d[key]), and build the "
             "rest anew: L = [L[k] for k in range(len(L)) if k != i] (or "
             "d = {k: d[k] for k in d if k != key}).")
+    if rule is None and primitive is None and isinstance(rhs, gast.Call) and \
+            isinstance(rhs.func, gast.Attribute) and not rhs.args and not rhs.keywords and \
+            rhs.func.attr in ("values", "keys", "items"):
+        view = f"{to_source(rhs.func.value).strip()}.{rhs.func.attr}()"
+        raise NoDerivativeRuleError(
+            f"{view} of a dict holding differentiated values is differentiated only where "
+            "it is read at once (a for loop over it, sum(...) of it, list(...) of it)",
+            location, help=f"Instead: take a list of it, list({view}), and use that "
+            f"(np.stack(list({view})), vals = list({view})).")
     if rule is None and primitive is None and isinstance(rhs, gast.Call):
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}: the class of the object it "
