@@ -223,6 +223,10 @@ def describe_callable(fn) -> str:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     if isinstance(fn, types.ModuleType):
         return fn.__name__
+    if name is None and scipy_distribution_name(fn) is not None:
+        return f"scipy.stats.{scipy_distribution_name(fn)}"
+    if isinstance(fn, types.MethodType) and scipy_distribution_name(fn.__self__) is not None:
+        return f"scipy.stats.{scipy_distribution_name(fn.__self__)}.{fn.__name__}"
     if name is None:
         return repr(fn)
     if module in (None, "builtins"):
@@ -237,6 +241,17 @@ def describe_callable(fn) -> str:
             break
         public.append(part)
     return f"{'.'.join(public) or module}.{name}"
+
+
+def scipy_distribution_name(obj) -> str | None:
+    """The name scipy.stats gives the distribution `obj` ('norm' for
+    `stats.norm`, 'multivariate_normal'), or None for anything else. (Its
+    objects have no `__name__`; their repr names a private class.)"""
+    kind = type(obj)
+    if not kind.__module__.startswith("scipy.stats") or not kind.__name__.endswith("_gen"):
+        return None
+    name = getattr(obj, "name", None)
+    return name if isinstance(name, str) else kind.__name__[:-len("_gen")]
 
 
 def _read_source(target):

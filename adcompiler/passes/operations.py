@@ -26,7 +26,7 @@ from ..context import Context
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
 from ..rules import definition, registry
-from ..source import describe_callable
+from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
 from .anf import bind_arguments, index_expression, primitive_of
 from .specialise_varargs import PackedTail
@@ -170,6 +170,15 @@ def describe_operation(rhs: gast.AST) -> str:
     return type(rhs).__name__
 
 
+# Methods of a frozen scipy.stats distribution that passes/frozen_distributions.py
+# rewrites into the unfrozen ones when it sees the distribution frozen.
+_DISTRIBUTION_METHODS = frozenset({"pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf",
+                                   "isf", "pmf", "logpmf"})
+_FROZEN_HELP = ("freeze it inside the function that calls its methods, on a name bound "
+                "once there (rv = stats.norm(loc, scale); rv.logpdf(x)), or call the "
+                "unfrozen method with its parameters: stats.norm.logpdf(x, loc, scale).")
+
+
 def _is_data(value) -> bool:
     """A value resolve.py found that is neither a function nor a module."""
     return not callable(value) and not isinstance(value, types.ModuleType)
@@ -238,6 +247,13 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             location, help=f"Instead: take a list of it, list({view}), and use that "
             f"(np.stack(list({view})), vals = list({view})).")
     if rule is None and primitive is None and isinstance(rhs, gast.Call):
+        if isinstance(rhs.func, gast.Attribute) and rhs.func.attr in _DISTRIBUTION_METHODS:
+            raise NoDerivativeRuleError(
+                f"no derivative rule for {describe_operation(rhs)}: the class of the object "
+                "it is called on is not known when compiling (a frozen scipy.stats "
+                "distribution is known only in the function that freezes it)", location,
+                help=f"If it is a frozen distribution: {_FROZEN_HELP} For another object, "
+                "call a module-level function that takes the object.")
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}: the class of the object it "
             "is called on is not known when compiling", location,
@@ -245,6 +261,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "differentiate a bound method, ad.grad(model.loss)) and on module-level "
             "objects. For another object (self.layer.forward(x)), call a module-level "
             "function that takes the object, or a NumPy function.")
+    if rule is None and scipy_distribution_name(primitive) is not None:
+        name = scipy_distribution_name(primitive)
+        raise NoDerivativeRuleError(
+            f"a frozen distribution, scipy.stats.{name}(...) of differentiated parameters, "
+            "is differentiated only where the function that freezes it calls a method "
+            "with a rule on it (pdf, logpdf, cdf, logcdf, sf, logsf, ppf, ...), not passed "
+            "to or returned by a helper, kept in a list or dict, or another method",
+            location, help="Instead: " + _FROZEN_HELP.replace("stats.norm", f"stats.{name}"))
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
