@@ -151,8 +151,22 @@ def write_into_a_raveled_transpose_twin(a):
     return torch.sum(a ** 2) + torch.sum(flat)
 
 
+def write_into_a_flattened_copy(a):
+    b = a * 1.0
+    flat = b.flatten()               # always a copy, unlike ravel
+    flat[0] = 5.0 * a[1, 1]
+    return np.sum(b * a) + np.sum(flat)
+
+
+def write_into_a_flattened_copy_twin(a):
+    flat = a.reshape(-1)
+    return torch.sum(a * a) + 5.0 * a[1, 1] + torch.sum(flat[1:])
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("element write into x.flatten() (a copy)", write_into_a_flattened_copy,
+     write_into_a_flattened_copy_twin, (np.array([[0.5, 1.2], [0.3, -0.7]]),), (0,)),
     ("element write into a raveled transpose (a copy)", write_into_a_raveled_transpose,
      write_into_a_raveled_transpose_twin, (np.array([[0.5, 1.0], [2.0, 3.0]]),), (0,)),
     ("a module-level object's attributes read and copied", step_with_optimiser_settings,
@@ -337,8 +351,17 @@ def multiply_with_a_local_partial(x):
     return np.sum(twice(2.0))
 
 
+def write_through_np_array_without_copy(x):
+    b = x * 1.0
+    same = np.array(b, copy=False)   # b itself
+    same[0] = 5.0 * x[1]
+    return np.sum(b * x)
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("element write through np.array(b, copy=False)", write_through_np_array_without_copy,
+     (np.array([0.5, 1.2]),), (0,), ad.SharedMemoryError),
     ("a closure over a differentiated value, returned by a helper",
      scale_with_a_returned_closure, (np.array([0.5, 1.2]),), (0,), ad.AdError),
     ("functools.partial over a differentiated value, made in the function",

@@ -82,6 +82,13 @@ _EMPTY = (frozenset(), frozenset())
 _MODULE_LEVEL_MUTABLES = (np.ndarray, list, dict, set)
 
 
+def _may_not_copy(primitive, call: gast.Call) -> bool:
+    """np.array(x, copy=False) or copy=None: x itself when it is an array."""
+    return primitive is np.array and any(
+        k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
+        for k in call.keywords)
+
+
 def _identity_in(obj, group) -> bool:
     return any(obj is member for member in group)
 
@@ -291,7 +298,8 @@ class _Sharing:
             return held, held  # an element, taken out of the list
         primitive = primitive_of(rhs)
         arguments = nodes.call_arguments(rhs)
-        if _identity_in(primitive, VIEW_FUNCTIONS) and rhs.args:
+        if (_identity_in(primitive, VIEW_FUNCTIONS) or _may_not_copy(primitive, rhs)) and \
+                rhs.args:
             return self.element(rhs.args[0], state)
         if primitive is runtime_core.loop_sequence and rhs.args:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys

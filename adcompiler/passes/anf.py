@@ -41,6 +41,7 @@ import inspect
 import operator
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..context import Context
@@ -344,6 +345,15 @@ class _Normaliser:
         if out_keyword is not None and not nodes.is_none(out_keyword.value):
             return effects.call_with_out(self, expr, out_keyword, out)
         func = expr.func
+        if isinstance(func, gast.Attribute) and func.attr == "flatten" and \
+                not is_global_reference(func):
+            # x.flatten() is always a copy, where np.ravel may give a view of x.
+            raveled = gast.Call(func=gast.Attribute(value=func.value, attr="ravel",
+                                                    ctx=gast.Load()),
+                                args=expr.args, keywords=expr.keywords)
+            copied = gast.Call(func=self.helper_function("np", np.copy),
+                               args=[nodes.copy_location(raveled, expr)], keywords=[])
+            return self.call(nodes.copy_location(copied, expr), out)
         args = self.spelled_out(expr.args)
         if isinstance(func, gast.Attribute) and not is_global_reference(func):
             receiver = self.atom(func.value, out)
