@@ -101,6 +101,14 @@ def lookup_repeated_rows(table):
     return np.sum(rows ** 2)
 
 
+def take_repeated_columns(x):
+    return np.sum(np.sin(np.take(x, np.array([2, 0, 2, 2]), axis=1)) ** 2)
+
+
+def repeat_rows(x):
+    return np.sum(np.cos(np.repeat(x, 3, axis=0)) * x[0, 0])
+
+
 def add_at_repeated_pairs(x):
     y = x * 1.0
     np.add.at(y, (np.array([0, 0]), np.array([1, 1])), 1.0)

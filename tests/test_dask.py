@@ -159,10 +159,11 @@ def test_while_on_a_norm_computes_its_condition_and_matches_numpy(client, data):
     np.testing.assert_allclose(value, expected, rtol=1e-12)
 
 
-def test_element_writes_and_repeated_rows_match_numpy(client):
+def test_element_writes_and_repeated_rows_columns_and_copies_match_numpy(client):
     x = np.random.default_rng(2).normal(size=(40, 3))
     lazy_x = da.from_array(x, chunks=(10, 3))
-    for function in (programs.write_into_a_copy, programs.lookup_repeated_rows):
+    for function in (programs.write_into_a_copy, programs.lookup_repeated_rows,
+                     programs.take_repeated_columns, programs.repeat_rows):
         (value,) = computed_on(client, lazy_gradient(function, lazy_x))
         np.testing.assert_allclose(value, ad.grad(function)(x), rtol=1e-12)
 

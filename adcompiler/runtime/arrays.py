@@ -555,6 +555,14 @@ def take_adjoint(g, a, indices, axis, mode):
         index = index % n
     elif mode == "clip":
         index = np.clip(index, 0, n - 1)
+    if is_foreign_array(g) and index.ndim == 1:
+        # dask has no np.add.at: the taken positions are rows of `out` with
+        # `axis` first, added in rounds (foreign_add_at).
+        ax = 0 if axis is None else axis % len(shape)
+        rows = foreign_add_at(np.moveaxis(np.zeros(out.shape, dtype=out.dtype, like=g), ax, 0),
+                              index, np.moveaxis(g, ax, 0))
+        moved = np.moveaxis(rows, 0, ax)
+        return moved.reshape(shape) if axis is None else moved
     if axis is None:
         np.add.at(out, index, g)
         return out.reshape(shape)
@@ -762,8 +770,12 @@ def repeat_adjoint(g, a, repeats, axis):
         axis = axis % len(shape)
         n, moved = shape[axis], np.moveaxis(as_array(g), axis, 0)
     source = np.repeat(np.arange(n), repeats)
-    out = np.zeros((n,) + moved.shape[1:], dtype=float_dtype(g))
-    np.add.at(out, source, moved)
+    out = np.zeros((n,) + moved.shape[1:], dtype=float_dtype(g),
+                   **({"like": g} if is_foreign_array(g) else {}))
+    if is_foreign_array(g):
+        out = foreign_add_at(out, source, moved)  # dask has no np.add.at
+    else:
+        np.add.at(out, source, moved)
     return out.reshape(shape) if axis is None else np.moveaxis(out, 0, axis)
 
 
