@@ -125,7 +125,9 @@ class Context:
         """The name generated code uses for a Python function that a rule's
         template calls (a custom gradient's vjp): its own name when free."""
         if id(function) not in self.rule_helpers:
-            name = self.namer.fresh(getattr(function, "__name__", "rule_helper"))
+            own = getattr(function, "__name__", "")
+            # A lambda's name, '<lambda>', is no Python name.
+            name = self.namer.fresh(own if own.isidentifier() else "rule_helper")
             self.namer.pin(name)
             self.cells[name] = types.CellType(function)
             self.rule_helpers[id(function)] = name

@@ -129,6 +129,24 @@ def test_the_generated_code_calls_the_functions_given_by_name():
     assert "softplus_jvp(" in ad.source(ad.jvp(loop_of_softplus))
 
 
+@ad.custom_gradient(vjp=lambda g, result, x: (g * 3.0 * x ** 2,),
+                    jvp=lambda tangents, result, x: 3.0 * x ** 2 * tangents[0])
+def cube_by_lambdas(x):
+    return x ** 3
+
+
+def loss_of_cube_by_lambdas(x):
+    return np.sum(np.sin(cube_by_lambdas(x)))
+
+
+def test_a_vjp_and_jvp_written_as_lambdas_are_called_under_a_name_of_their_own():
+    expected = np.cos(X ** 3) * 3.0 * X ** 2
+    np.testing.assert_allclose(ad.grad(loss_of_cube_by_lambdas)(X), expected, rtol=1e-14)
+    np.testing.assert_allclose(ad.grad(loss_of_cube_by_lambdas, mode="forward")(X), expected,
+                               rtol=1e-14)
+    assert "rule_helper(" in ad.source(ad.grad(loss_of_cube_by_lambdas))
+
+
 def test_calling_a_custom_gradient_function_calls_it():
     assert softplus(0.0) == pytest.approx(np.log(2.0))
     assert softplus.__name__ == "softplus" and "custom_gradient" in repr(softplus)
