@@ -227,6 +227,7 @@ def compare_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: fl
         gradients = problem.reverse(report, order)
     if "forward" in requested:
         problem.forward(report, order, gradients)
+        problem.forward_by_leaf(report, order)
     return report
 
 
@@ -503,6 +504,31 @@ class _Problem:
                 if torch_second is not None:
                     self._compare(report, "forward", 2, name, "torch.autograd", second,
                                   torch_second[index], own)
+
+    def forward_by_leaf(self, report, order):
+        """When a forward-mode check failed and several leaves are checked, J·v
+        moves them all: the same checks again with v in one leaf at a time
+        ('J·v along params['W']'), so that the report names the leaf."""
+        failed = any(c.mode == "forward" and not c.passed and c.reference != "reverse mode "
+                     "⟨Jᵀu, v⟩" for c in report.comparisons)
+        if not failed or len(self.slots) < 2:
+            return
+        direction = self.v
+        try:
+            for s, slot in enumerate(self.slots):
+                self.v = [v if t == s else _like(v, np.zeros(np.shape(v)))
+                          for t, v in enumerate(direction)]
+                along = Report(report.function)
+                self.forward(along, order, None)
+                for c in along.comparisons:
+                    base = next((b for b in ("d(J·v)·v", "J·v") if c.derivative.startswith(b)),
+                                None)
+                    if base is not None:
+                        c.derivative = f"{base} along {slot.name[len('d/d'):]}" + \
+                            c.derivative[len(base):]
+                        report.comparisons.append(c)
+        finally:
+            self.v = direction
 
     # -- torch ---------------------------------------------------------------
     def _torch(self, mode, order):
