@@ -50,7 +50,9 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     if isinstance(returned, gast.Name) and activity.is_active(returned) and \
             returned.id not in zero_at_end:
         result_tangent = nodes.name(ctx.namer.tangent(returned.id))
-    elif numbers:
+    elif numbers and elementwise_variants(tree):
+        # (A variant for numbers that is not elementwise, a generated gradient,
+        # may return a tuple: its zero is zeros_like's.)
         result_tangent = nodes.const(0.0)
     else:
         result_tangent = nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.clone(returned)])

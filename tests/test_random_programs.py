@@ -899,6 +899,10 @@ REGRESSIONS_ORDER_TWO = {
     "filtered-sum-selecting-nothing": regression(
         True, "v0 = sum([c1 * y for c1 in [x, (x * 2.0)] if np.sum(c1) > 100.0], (x * 0.5))",
         "return np.sum(v0 * y)"),
+    # The hvp of a function of floats is the jvp of its gradient's variant for
+    # numbers; a zero tangent of that gradient (a tuple) was a plain 0.0.
+    "hvp-of-floats-with-a-zero-gradient": regression(
+        False, "for i0 in range(0):", "    y = x", "return y"),
 }
 
 
