@@ -168,6 +168,32 @@ def test_call_through_an_expression_asks_for_a_named_function():
     assert "constant" in info.value.help
 
 
+def inner_loss(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+def differentiates_inside(x):
+    return ad.grad(inner_loss)(x)[0]
+
+
+INNER_GRADIENT = ad.grad(inner_loss)
+
+
+def differentiates_outside(x):
+    return INNER_GRADIENT(x)[0]
+
+
+def test_a_derivative_built_inside_the_function_says_to_build_it_outside():
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(differentiates_inside)
+    assert "_t1" not in str(info.value)
+    assert "return ad.grad(inner_loss)(x)[0]" in str(info.value)
+    assert "df = ad.grad(f) at module level" in info.value.help
+    x = np.array([0.3, -0.8])
+    # what the help suggests: d/dx of 2 sin(x0) cos(x0) = 2 cos(2 x0)
+    np.testing.assert_allclose(ad.grad(differentiates_outside)(x), [2 * np.cos(2 * x[0]), 0.0])
+
+
 @pytest.mark.parametrize("function, fragment, marker", [
     (cases.pads_with_an_unsupported_mode, "not 'mean'", "np.pad"),
     (cases.asks_linspace_for_its_step, "retstep=True", "np.linspace"),

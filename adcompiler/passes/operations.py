@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -220,10 +221,20 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if rule is None and primitive is None and isinstance(rhs, gast.Call) and not (
             isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name)):
         spelled = to_source(rhs.func).strip()
+        what, computed = f"which function `{spelled}` calls", ""
+        if re.fullmatch(r"_t\d+", spelled):
+            # The normaliser's temporary: the function is computed by the
+            # expression itself, as in ad.grad(f)(x) or make_layer()(x).
+            what = "which function is called here (the expression computes the function)"
+            computed = ("A derivative built inside the function, ad.grad(f)(x), is not "
+                        "differentiated again: build it once outside, df = ad.grad(f) at "
+                        "module level, and call df(x), or differentiate it directly: "
+                        "ad.grad(ad.grad(f)). ")
         raise NoDerivativeRuleError(
-            f"cannot tell, when compiling, which function `{spelled}` calls", location,
-            help="Call the function by its name (a module-level function, an imported one, "
-            "or a NumPy/math function), so adcompiler can find its derivative. A function "
+            f"cannot tell, when compiling, {what}", location,
+            help=computed + "Call the function by its name (a module-level function, an "
+            "imported one, or a NumPy/math function), so adcompiler can find its derivative. "
+            "A function "
             "picked out of a dict is found when the key is a constant (ACT['tanh'](x)); "
             "for a key known only when it runs, branch: `y = relu(x) if name == 'relu' "
             "else np.tanh(x)`.")
