@@ -358,8 +358,19 @@ def write_through_np_array_without_copy(x):
     return np.sum(b * x)
 
 
+def rescale_entries_then_shift_the_old_ones(x):
+    layers = [x * 1.0, x * 2.0]
+    for i, layer in enumerate(layers):
+        layers[i] = layer * (i + 1.0)    # a new entry
+        layer += 1.0                     # changes the old array only
+    return np.sum(layers[0] * layers[1])
+
+
 # name, function, arguments, wrt, the error
 REFUSED = [
+    ("in-place update of a list entry's old value after the entry was replaced",
+     rescale_entries_then_shift_the_old_ones, (np.array([0.5, 1.2]),), (0,),
+     ad.SharedMemoryError),
     ("element write through np.array(b, copy=False)", write_through_np_array_without_copy,
      (np.array([0.5, 1.2]),), (0,), ad.SharedMemoryError),
     ("a closure over a differentiated value, returned by a helper",

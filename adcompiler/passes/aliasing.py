@@ -746,8 +746,16 @@ class _Checker:
             base = derivation.base
             olds[base] = self.ctx.namer.fresh(f"_{base}_before")
             out.append(nodes.assign(olds[base], nodes.name(base)))
-            out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
-                                 self.store(node, derivation)))
+            store = self.store(node, derivation)
+            if derivation.how == "item" and node in olds:
+                # A container's entry replaced since `node` was read from it
+                # (L[i] = w, then v += 1 for v = L[i]) no longer holds it.
+                store.insert(len(store) - 1, nodes.expr_stmt(self.helper(
+                    "check_entry_held", [nodes.name(base), nodes.clone(store[-1].value.args[1]),
+                                         nodes.name(olds[node]),
+                                         nodes.const(str(self.ctx.parsed.location(
+                                             self.current)))])))
+            out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)), store))
         # Then each changed name is read again out of its new base, outermost
         # first, so that it is a view of (or an element in) that base once more,
         # as in Python: later updates and checks see the sharing at run time.

@@ -86,7 +86,8 @@ TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
 # In-place effects, rewritten as updated copies (effects.py).
 TEMPLATE_HELPERS.update({name: getattr(runtime_effects, name) for name in (
     "add_at", "sort_in_place", "check_unshared", "check_distinct", "diagonal_positions",
-    "cycle_positions", "check_not_held", "writes_through", "is_view_of", "reads_change")})
+    "cycle_positions", "check_not_held", "check_entry_held", "writes_through", "is_view_of",
+    "reads_change")})
 
 # The adjoint and tangent of a for loop's sequence (core.loop_sequence).
 TEMPLATE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,

@@ -154,6 +154,29 @@ def reads_change(base, derived, is_view, changed, element, element_in_place) -> 
     return False
 
 
+def check_entry_held(container, index, old, where):
+    """Raise `SharedMemoryError` if `container` (a list, tuple or dict) no
+    longer holds `old` at `index`: the value read from it was changed in place
+    after the entry was replaced (L[i] = w; v += 1 for v = L[i]), which Python
+    does to the old object only, and the derivative would write into L.
+
+    Example:
+        >>> check_entry_held([1.0, 2.0], 0, 1.0, "f.py:3")
+    """
+    if not isinstance(container, (list, tuple, dict)):
+        return
+    try:
+        held = container[index]
+    except (KeyError, IndexError, TypeError):
+        held = None
+    if held is not old:
+        raise SharedMemoryError(
+            f"{where}: this in-place update changes an object read out of a list or dict "
+            "whose entry has since been replaced; Python changes the old object only, "
+            "which adcompiler does not follow.\nInstead: update the new entry "
+            "(L[i] += ...), or copy the value read (v = L[i].copy()).")
+
+
 def check_distinct(updated, others, names, call, where):
     """Raise `SharedMemoryError` if the argument `updated` (`call` shows which),
     which the function changes in place, shares an object with another
