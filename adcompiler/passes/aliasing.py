@@ -189,11 +189,28 @@ class _Sharing:
         # Names appended to or popped from: lists for certain, whose elements
         # are objects of their own (an array's element or row is a view of it).
         self.lists = lists
+        # The names each enclosing branch or loop body has given new facts to,
+        # innermost last: where paths join, only those need joining (the
+        # others hold the same facts on both paths, by reference).
+        self.touched: list = []
 
     def block(self, stmts, state: dict) -> dict:
         for stmt in stmts:
             state = self.statement(stmt, state)
         return state
+
+    def touch(self, name: str) -> None:
+        if self.touched:
+            self.touched[-1].add(name)
+
+    def branch(self, stmts, state: dict) -> tuple[dict, set]:
+        """The state after `stmts`, and the names they gave new facts to."""
+        self.touched.append(set())
+        state = self.block(stmts, state)
+        touched = self.touched.pop()
+        if self.touched:
+            self.touched[-1] |= touched
+        return state, touched
 
     def statement(self, stmt, state: dict) -> dict:
         """The state after `stmt`; `state` is the caller's to give (it is
@@ -214,6 +231,7 @@ class _Sharing:
                 old = state.get(target, _EMPTY)
                 value = (old[0] | value[0], old[1] | value[1])
             state[target] = value
+            self.touch(target)
             return state
         if isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
             store = state.get(stmt.value.func.value.id, _EMPTY)[0]
@@ -224,16 +242,23 @@ class _Sharing:
                 for name, (is_, contains) in list(state.items()):
                     if not is_.isdisjoint(store) and not held <= contains:
                         state[name] = (is_, contains | held)
+                        self.touch(name)
             return state
         if isinstance(stmt, gast.If):
-            return _join(self.block(stmt.body, dict(state)), self.block(stmt.orelse, state))
+            body, touched = self.branch(stmt.body, dict(state))
+            orelse, touched_else = self.branch(stmt.orelse, state)
+            return _join_touched(body, orelse, touched | touched_else)
         if isinstance(stmt, (gast.While, gast.For)):
             head = state
             while True:
                 entry = dict(head)
                 if isinstance(stmt, gast.For):
                     entry[stmt.target.id] = self.element(stmt.iter, head)
-                new = _join(head, self.block(stmt.body, entry))
+                    self.touch(stmt.target.id)
+                out, touched = self.branch(stmt.body, entry)
+                if isinstance(stmt, gast.For):
+                    touched.add(stmt.target.id)
+                new = _join_touched(dict(head), out, touched)
                 if new == head:
                     return head
                 head = new
@@ -349,6 +374,18 @@ def _meets(facts: tuple, tokens: frozenset) -> bool:
     """Whether `_whole(facts) & tokens` is not empty, without building the union
     (asked of every live name at every list append of a long gradient)."""
     return not (facts[0].isdisjoint(tokens) and facts[1].isdisjoint(tokens))
+
+
+def _join_touched(a: dict, b: dict, touched: set) -> dict:
+    """`_join(a, b)` (as `b`, updated in place) of two states that differ in
+    the names `touched` only, holding the same facts by reference elsewhere."""
+    for name in touched:
+        old, facts = a.get(name), b.get(name)
+        if facts is None:
+            b[name] = old
+        elif old is not None and old is not facts:
+            b[name] = (old[0] | facts[0], old[1] | facts[1])
+    return b
 
 
 def _join(a: dict, b: dict) -> dict:
@@ -1098,7 +1135,7 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
 def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     params = nodes.parameters(function)
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
-    lists = {n.func.value.id for n in gast.walk(function)
+    lists = {n.func.value.id for n in nodes.walk(function)
              if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
     wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
     sharing = _Sharing(wanted, frozenset(lists))
