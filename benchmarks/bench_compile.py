@@ -20,8 +20,9 @@ dominate.
 
 A kind whose compilation exceeds --budget seconds at one size is not run at
 larger ones, and `ad.hessian` is not run above --hessian-max lines (1,000):
-at 2,000 lines the aliasing pass's sharing states, one copy per statement of
-the gradient's code, take more memory than the machine has (docs/performance.md).
+at 2,000 lines it takes over a minute of CPU and 5.7 GB, most of it for the
+checks the gradient's code gets at every push onto its stack
+(docs/performance.md, "Compile time").
 """
 
 from __future__ import annotations
