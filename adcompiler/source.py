@@ -433,6 +433,19 @@ def parse_function(fn) -> ParsedFunction:
             help="adcompiler reads a function's Python source. Builtins, C extensions and "
             "callable objects have none; wrap the computation in a `def` of your own.",
         )
+    if getattr(target, "__adcompiler__", None) is not None and \
+            target.__code__.co_filename == _API_FILE:
+        # Jacobians, Hessians, forward-mode and holomorphic gradients assemble
+        # sweeps of generated code in the API's own Python, not compiler input.
+        raise SourceUnavailableError(
+            f"cannot differentiate {target.__qualname__}: adcompiler assembles it in Python "
+            "from several derivative sweeps (a Jacobian, a Hessian, a forward-mode or "
+            "holomorphic gradient, the derivative of a function taking **kwargs), and does "
+            "not differentiate it again",
+            help="Differentiate generated derivative code instead: what ad.grad (reverse "
+            "mode), ad.vjp, ad.jvp, ad.hvp and ad.derivative return differentiates again. "
+            "ad.jacobian(ad.grad(f)) is the Hessian; ad.jacobian(ad.hvp(f)), or ad.grad of "
+            "a function that calls hvp_f = ad.hvp(f), gives third derivatives.")
     if target.__name__ == "<lambda>":
         tree, filename, all_lines = _parse_lambda(target)
         return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
@@ -503,6 +516,8 @@ def parse_function(fn) -> ParsedFunction:
 # it. The entry serves only while the text read from the file is the same
 # (the file rewritten, the function moved, its defaults rebound: parsed anew).
 _PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# The file of the API's wrappers (Jacobians, Hessians), which are not compiler input.
+_API_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "api.py")
 
 
 def _plain_parameters(tree: gast.FunctionDef, function, filename: str) -> None:

@@ -157,3 +157,33 @@ def test_third_derivative_through_three_transformations():
     h = 1e-4
     second = ad.derivative(ad.grad(looped_sine))
     assert third == pytest.approx((second(0.7 + h) - second(0.7 - h)) / (2 * h), rel=1e-6)
+
+
+def cubed_sines(x):
+    return np.sum(np.sin(x) ** 3)
+
+
+def t_cubed_sines(x):
+    return torch.sum(torch.sin(x) ** 3)
+
+
+@pytest.mark.parametrize("assembled", [
+    lambda: ad.hessian(cubed_sines),
+    lambda: ad.jacobian(ad.grad(cubed_sines)),
+    lambda: ad.grad(cubed_sines, mode="forward"),
+], ids=["hessian", "jacobian", "forward-mode grad"])
+def test_a_derivative_assembled_in_python_is_refused_with_what_differentiates_again(assembled):
+    with pytest.raises(ad.SourceUnavailableError) as info:
+        ad.jacobian(assembled())
+    assert "assembles it in Python from several derivative sweeps" in str(info.value)
+    assert "api.py" not in str(info.value)
+    assert "ad.jacobian(ad.hvp(f))" in info.value.help
+
+
+def test_third_derivatives_through_the_jacobian_of_an_hvp_match_torch():
+    # what the refusal above suggests: d/dx (H(x) v), the third derivative along v
+    x, v = np.array([0.3, -0.5, 1.1]), np.array([1.0, 0.5, -2.0])
+    third = ad.jacobian(ad.hvp(cubed_sines))((x,), (v,))[0]
+    expected = torch.func.jacfwd(lambda t: torch.func.jvp(
+        torch.func.grad(t_cubed_sines), (t,), (torch.tensor(v),))[1])(torch.tensor(x))
+    assert_close(third, expected.numpy(), label="d(H v)/dx")
