@@ -389,6 +389,21 @@ def stacked_view_snapshot(x):
     return np.sum(np.stack(list(d.values()))) * x[2]
 
 
+def merged_with_a_bar(x):
+    d = {"a": x[0]}
+    d |= {"b": x[1] * 2.0}
+    return d["a"] * d["b"]
+
+
+def merged_key_by_key(x):
+    d = {"a": x[0]}
+    e = {"b": x[1] * 2.0}
+    merged = dict(d)
+    for k in e:
+        merged[k] = e[k]
+    return merged["a"] * merged["b"]
+
+
 def stacked_generator(x):
     return np.sum(np.stack(v * 2.0 for v in x))
 
@@ -473,6 +488,8 @@ SUGGESTIONS = [
     (None, None, "list(obj.values())", values_snapshot, lambda x: (x[0] + x[1]) * x[2]),
     (stacked_view, ad.NoDerivativeRuleError, "list(d.values())", stacked_view_snapshot,
      lambda x: (x[0] + x[1]) * x[2]),
+    (merged_with_a_bar, ad.NoDerivativeRuleError, "merged = dict(d)", merged_key_by_key,
+     lambda x: x[0] * x[1] * 2.0),
     (stacked_generator, ad.UnsupportedSyntaxError, "list comprehension", stacked_list,
      lambda x: torch.sum(x * 2.0)),
     (values_rebinding, ad.UnsupportedSyntaxError, "for k in d: v = d[k]", keys_rebinding,

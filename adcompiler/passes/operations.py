@@ -280,6 +280,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "with a rule on it (pdf, logpdf, cdf, logcdf, sf, logsf, ppf, ...), not passed "
             "to or returned by a helper, kept in a list or dict, or another method",
             location, help="Instead: " + _FROZEN_HELP.replace("stats.norm", f"stats.{name}"))
+    if rule is None and primitive in (operator.or_, operator.ior):
+        raise NoDerivativeRuleError(
+            "`|` of differentiated values (operator.or_) is not differentiated: merging "
+            "dicts (d | e, d |= e) is not supported", location,
+            help="Instead: copy the dict and write the other's entries into it key by key: "
+            "merged = dict(d); merged['b'] = e['b'] (or for k in e: merged[k] = e[k]). A "
+            "boolean mask combined with | carries no derivative: build it from comparisons "
+            "((x > 0) | (x < -1)).")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
