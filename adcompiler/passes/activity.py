@@ -136,10 +136,6 @@ def derivative_operands(rhs: gast.AST) -> list:
             # A callable held in a variable (f = x.sum, getattr(x, "sum")): what
             # it is bound to is an operand too, so that it cannot pass unseen.
             operands.append(rhs.func)
-        elif isinstance(rhs.func, gast.Name) and primitive is None:
-            # A callable held in a variable (f = x.sum, getattr(x, "sum")): what
-            # it is bound to is an operand too, so that it cannot pass unseen.
-            operands.append(rhs.func)
     elif isinstance(rhs, gast.BinOp):
         operands = [rhs.left, rhs.right]
     elif isinstance(rhs, gast.UnaryOp):
