@@ -4,6 +4,7 @@ differentiated variable, bitwise operators on masks, and functions picked out
 of a dict: each checked against torch.autograd in both modes."""
 
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -142,6 +143,16 @@ def sums_dict_views(x):
     return sum(d.values()) * x[3] + sum(d.values(), 1.0)
 
 
+def squared(v):
+    return v * v
+
+
+def mapped(x):
+    cubes = lambda v: v ** 3  # noqa: E731 - a local function passed to map
+    return sum(map(squared, x)) + sum(map(lambda a, b: a * b, x, x[::-1])) + \
+        max(map(cubes, x)) + np.sum(np.stack(list(map(lambda v: np.sin(v) * 2.0, x))))
+
+
 def t_relu(z):
     return torch.clamp(z, min=0.0)
 
@@ -180,6 +191,9 @@ CASES = [
      lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
     ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
     ("d.get(k, default)", dict_get, lambda x: torch.sum(x * 2.0 * x) + torch.sum(x * 3.0) + 1),
+    ("map(f, xs) read at once", mapped,
+     lambda x: torch.sum(x * x) + torch.sum(x * torch.flip(x, [0])) + torch.max(x ** 3)
+     + torch.sum(torch.sin(x) * 2.0)),
     ("sum(d.values())", sums_dict_views,
      lambda x: (x[0] + x[1] * x[2]) * x[3] + x[0] + x[1] * x[2] + 1.0),
 ]
@@ -404,6 +418,18 @@ def merged_key_by_key(x):
     return merged["a"] * merged["b"]
 
 
+def reduced_with_a_lambda(x):
+    return functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
+
+
+def reduced_by_a_loop(x):
+    xs = [x[0], x[1], x[2]]
+    acc = xs[0]
+    for v in xs[1:]:
+        acc = acc * v
+    return acc
+
+
 def stacked_generator(x):
     return np.sum(np.stack(v * 2.0 for v in x))
 
@@ -490,6 +516,8 @@ SUGGESTIONS = [
      lambda x: (x[0] + x[1]) * x[2]),
     (merged_with_a_bar, ad.NoDerivativeRuleError, "merged = dict(d)", merged_key_by_key,
      lambda x: x[0] * x[1] * 2.0),
+    (reduced_with_a_lambda, ad.UnsupportedSyntaxError, "for v in xs[1:]: acc = acc * v",
+     reduced_by_a_loop, lambda x: x[0] * x[1] * x[2]),
     (stacked_generator, ad.UnsupportedSyntaxError, "list comprehension", stacked_list,
      lambda x: torch.sum(x * 2.0)),
     (values_rebinding, ad.UnsupportedSyntaxError, "for k in d: v = d[k]", keys_rebinding,

@@ -26,7 +26,7 @@ CASES_FILE = "errors_cases.py"
      "for a, b, c"),
     (cases.reverses_enumerate, "reversed() of enumerate()", "reversed(enumerate"),
     (cases.shadows_len, "the name 'len' means something else", "for row in x"),
-    (cases.uses_lambda, "lambda expressions", "lambda v"),
+    (cases.uses_lambda, "lambdas passed to a function", "lambda v"),
     (cases.joins_lists, "writing into, joining or repeating lists", "values + [x"),
     (cases.aliases_a_list, "a second name", "same = values"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)

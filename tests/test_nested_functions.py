@@ -204,7 +204,7 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.decorated_local_function, "decorators on local functions", "@staticmethod"),
     (cases.lambda_called_immediately, "lambda expressions not assigned to a name",
      "(lambda v"),
-    (cases.lambda_passed_to_a_function, "lambda expressions not assigned to a name",
+    (cases.lambda_passed_to_a_function, "lambdas passed to a function",
      "lambda v: -v, 0"),
     (cases.calls_with_kwargs, "with **kwargs", "g(x, **options)"),
     (cases.call_in_while_test, "calls to the local function 'norm' in a while loop's test",

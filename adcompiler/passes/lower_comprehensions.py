@@ -377,6 +377,9 @@ class _Lowering:
         (of `(_key, _value)` for `pairs`); a comprehension stays itself."""
         if isinstance(iterable, _COMPREHENSIONS):
             return iterable
+        mapped = self.mapped(iterable)
+        if mapped is not None:
+            return mapped
         if _dict_view(iterable):
             # d.values() as a list with a rule: the items of a dict's view carry
             # its derivative, those of another object's none.
@@ -394,6 +397,36 @@ class _Lowering:
             else nodes.name(names[0])
         generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
         return nodes.copy_location(gast.ListComp(elt=element, generators=[generator]), iterable)
+
+    def mapped(self, node):
+        """`map(f, xs)` (of the builtin, read at once by what consumes it) as
+        the comprehension `[f(x) for x in xs]`; `map(lambda v: body, xs)` as
+        `[body for v in xs]`, and several iterables through zip. Else None."""
+        if not (isinstance(node, gast.Call) and len(node.args) >= 2 and not node.keywords
+                and isinstance(node.func, gast.Name) and node.func.id == "map"
+                and self.callee(node.func) is builtins.map
+                and not any(isinstance(a, gast.Starred) for a in node.args)):
+            return None
+        func, iterables = node.args[0], node.args[1:]
+        if len(iterables) > 1 and ("zip" in self.locals or
+                                   self.callee(nodes.name("zip")) is not builtins.zip):
+            return None
+        lambda_args = func.args if isinstance(func, gast.Lambda) else None
+        if lambda_args is not None and not (
+                len(lambda_args.args) == len(iterables) and not lambda_args.defaults and
+                not lambda_args.posonlyargs and not lambda_args.kwonlyargs and
+                lambda_args.vararg is None and lambda_args.kwarg is None):
+            return None  # refused where the lambda is, as any other
+        names = [p.id for p in lambda_args.args] if lambda_args is not None else \
+            [self.namer.fresh("_item") for _ in iterables]
+        element = func.body if lambda_args is not None else nodes.call(
+            func, [nodes.name(n) for n in names])
+        targets = [nodes.name(n, "store") for n in names]
+        target = targets[0] if len(targets) == 1 else nodes.tuple_(targets, "store")
+        iterable = iterables[0] if len(iterables) == 1 else nodes.copy_location(
+            nodes.call(nodes.name("zip"), list(iterables)), node)
+        generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
+        return nodes.copy_location(gast.ListComp(elt=element, generators=[generator]), node)
 
     def consumed(self, node):
         """(kind, comprehension, None) for `list(X)`, `sorted(X)`, `min(X)`,
@@ -446,9 +479,11 @@ class _Lowering:
             consumed = self.consumed(node)
             if consumed is not None:
                 return consumed
-            if _dict_view(node.args[0]) and isinstance(node.func, gast.Name) and \
-                    node.func.id == "sum" and self.callee(node.func) is builtins.sum:
-                # sum(d.values()) reads the view once, as sum(list(d.values())) does.
+            if (_dict_view(node.args[0]) or self.mapped(node.args[0]) is not None) and \
+                    isinstance(node.func, gast.Name) and node.func.id == "sum" and \
+                    self.callee(node.func) is builtins.sum:
+                # sum(d.values()) reads the view once, as sum(list(d.values())) does;
+                # sum(map(f, xs)) is sum([f(x) for x in xs]).
                 node.args[0] = self.comprehension(node.args[0])
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and node.func.id in _REDUCTIONS and node.args
