@@ -35,6 +35,10 @@ def unbroadcast(g, x):
         return g
     if type(g) is _ndarray and type(x) is _ndarray and g.shape == x.shape:
         return g  # the common case of array code: nothing was broadcast
+    if type(g) is _ndarray and g.ndim and (type(x) is float or type(x) is np.float64):
+        # A scalar (a reduction's result, `e / np.sum(e)`) broadcast over an
+        # array: the sum, as reduce_to_shape computes it below, as a float.
+        return np.add.reduce(g, axis=0 if g.ndim == 1 else tuple(range(g.ndim))).item()
     # Attribute reads first: np.shape goes through a Python-level wrapper, and
     # this runs for every elementwise operation of every iteration.
     if isinstance(x, _SEQUENCE_ADJOINTS) or (isinstance(x, _CONTAINERS) and
