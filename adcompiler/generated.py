@@ -107,10 +107,25 @@ def packed_arguments(namer, params: list, vararg: str | None, tangents: list | N
 
 
 def finish_definition(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
+    if ctx.numbers:
+        _plain_in_place_operators(ctx, definition)
     simplify(definition)
     verify(definition, ctx)
     return compile_function(definition, header, label, ctx.parsed.function.__globals__,
                             ctx.cells, argdefs, source=_source(ctx.parsed))
+
+
+def _plain_in_place_operators(ctx, definition: gast.FunctionDef) -> None:
+    """`s += v` on Python numbers is `s = s + v`: the variant for numbers drops
+    the call that keeps a NumPy array's dtype (runtime.core.in_place_result)."""
+    name = ctx.aliases.get("in_place_result")
+    if name is None:
+        return
+    for node in nodes.walk(definition):
+        for field_name, value in gast.iter_fields(node):
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) and \
+                    value.func.id == name:
+                setattr(node, field_name, value.args[0])
 
 
 @dataclass

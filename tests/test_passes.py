@@ -14,9 +14,10 @@ GOLDEN_NORMALISED = {
             _t2 = np.sin(_t1)
             y = _t2 + x
             _t3 = y + w
-            y = _t3
-            _t4 = np.sum(y)
-            return _t4
+            _t4 = in_place_result(_t3, y)
+            y = _t4
+            _t5 = np.sum(y)
+            return _t5
         """,
     cases.short_circuit: """
         def short_circuit(x, y):

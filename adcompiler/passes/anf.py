@@ -121,6 +121,11 @@ class _Normaliser:
             target = nodes.name(stmt.target.id)
             value = gast.BinOp(left=target, op=stmt.op, right=stmt.value)
             nodes.copy_location(value, stmt)
+            # On a NumPy array the operator works in place: the value keeps the
+            # array's dtype and shape (runtime.core.in_place_result).
+            value = nodes.copy_location(nodes.call(
+                self.helper_function("in_place_result", None),
+                [value, nodes.name(stmt.target.id)]), stmt)
             update = self.assign(nodes.name(stmt.target.id, "store"), value, out, stmt)
             # In place for arrays and lists, a new binding for numbers: which one
             # is known only when it runs (see aliasing.py).

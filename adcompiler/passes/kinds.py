@@ -30,7 +30,8 @@ from .anf import primitive_of
 
 # Helpers of generated code that give each value the type of another (and so
 # keep Python numbers Python numbers): no broadcasting to undo.
-_SHAPE_KEEPING = (runtime_core.as_gradient, runtime_core.checked_seed)
+_SHAPE_KEEPING = (runtime_core.as_gradient, runtime_core.checked_seed,
+                  runtime_core.in_place_result)
 
 
 def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:

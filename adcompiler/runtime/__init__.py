@@ -30,7 +30,7 @@ from . import python_builtins as runtime_builtins
 from . import special as runtime_special
 from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
-    dot_adjoint_b, getitem_adjoint, loop_sequence_adjoint, loop_sequence_tangent, \
+    dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, real_values, scalar_seed, \
     setitem, setitem_value_adjoint, sign, sum_adjoint, sum_items_adjoint, transpose_adjoint, \
     unbroadcast, zeros_like
@@ -45,6 +45,7 @@ TEMPLATE_HELPERS = {
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
+    "in_place_result": in_place_result,
     "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }
 # Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).

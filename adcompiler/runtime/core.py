@@ -273,6 +273,25 @@ def integer_argument(x):
     return np.float64
 
 
+def in_place_result(value, target):
+    """The value `target op= v` leaves in `target`, given `value`, that of
+    `target op v`: for a NumPy array the operator works in place,
+    so the value keeps the array's dtype and shape, cast as NumPy casts it
+    ('same_kind': float64 into a float32 array; a float into an int array is a
+    TypeError) and never broadcast larger (a ValueError). Anything else (a
+    number, a list, another library's array) gets `value` itself.
+
+        >>> in_place_result(np.ones(2, np.float32) + np.ones(2), np.ones(2, np.float32)).dtype
+        dtype('float32')
+    """
+    if type(target) is not _ndarray or type(value) is not _ndarray or \
+            (value.dtype == target.dtype and value.shape == target.shape):
+        return value
+    kept = np.empty_like(target)
+    np.copyto(kept, value, casting="same_kind")
+    return kept
+
+
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""

@@ -212,6 +212,31 @@ def _add_into(total, contribution):
     return None
 
 
+def in_place_result(value, target):
+    """The value `target op= v` leaves in `target` (runtime.in_place_result):
+    an array keeps its dtype and shape, a number is the value itself."""
+
+
+@overload(in_place_result)
+def _in_place_result(value, target):
+    if _scalar(target) and _scalar(value):
+        return lambda value, target: value
+    if _array(target) and _array(value) and value.ndim == target.ndim:
+        if value.dtype == target.dtype:
+            def checked(value, target):
+                if value.shape != target.shape:
+                    raise ValueError("non-broadcastable output operand")
+                return value
+            return checked
+        if isinstance(target.dtype, types.Float) and isinstance(value.dtype, types.Float):
+            def cast(value, target):
+                if value.shape != target.shape:
+                    raise ValueError("non-broadcastable output operand")
+                return value.astype(target.dtype)
+            return cast
+    return None
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of x[index]: g at index, zeros elsewhere (runtime.getitem_adjoint)."""
 
@@ -320,6 +345,7 @@ HELPERS = {
     "reversed_range": reversed_range, "scalar_seed": scalar_seed,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
+    "in_place_result": in_place_result,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
     "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,
