@@ -189,3 +189,33 @@ def test_third_derivative_of_the_corpus_list_programs_matches_torch(name):
     spec.loader.exec_module(benchmark)
     _, _, _, results = benchmark.run(("programs", name))
     assert results == dict.fromkeys(results, "ok") and "grad∘grad∘grad" in results, results
+
+
+def pairs_in_a_list(x):
+    pairs = []
+    for i in range(2):
+        pairs.append((x * (i + 1.0), np.cos(x * i)))
+    return np.sum(pairs[1][0] * pairs[1][1]) + np.sum(pairs[0][0] ** 3)
+
+
+def t_pairs_in_a_list(x):
+    pairs = []
+    for i in range(2):
+        pairs.append((x * (i + 1.0), torch.cos(x * i)))
+    return torch.sum(pairs[1][0] * pairs[1][1]) + torch.sum(pairs[0][0] ** 3)
+
+
+def test_fourth_derivative_of_a_list_of_pairs_matches_torch():
+    # The third derivative reads an entry of a list of pairs (`d_t = dddpairs[1]`),
+    # a tuple the analysis could not see: the fourth added its adjoints with `+`,
+    # which joins tuples (a TypeError here, a wrong length elsewhere).
+    rng = np.random.default_rng(4)
+    x, v, z, y = (rng.standard_normal(3) for _ in range(4))
+    tx = torch.tensor(x, requires_grad=True)
+    (g,) = torch.autograd.grad(t_pairs_in_a_list(tx), tx, create_graph=True)
+    (hv,) = torch.autograd.grad(g @ torch.tensor(v), tx, create_graph=True)
+    (third,) = torch.autograd.grad(hv @ torch.tensor(z), tx, create_graph=True)
+    (fourth,) = torch.autograd.grad(third @ torch.tensor(y), tx)
+    third_order = ad.vjp(ad.vjp(ad.vjp(pairs_in_a_list)))
+    result = ad.vjp(third_order)(((((x,), 1.0), v), (z,)), ((y,), 0.0))[0][0][0]
+    np.testing.assert_allclose(result, fourth.numpy(), rtol=1e-8, atol=1e-10)

@@ -394,9 +394,15 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     definitions += _lists_passed_to_user_functions(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
-    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=list_variables(definitions),
+    lists = list_variables(definitions)
+    # An entry of a list may be a tuple (a list of pairs) the analysis cannot
+    # see: what is read from one is added with add_adjoints, as list_read adds
+    # into the entry.
+    entries = {target for target, rhs in definitions if isinstance(rhs, gast.Subscript)
+               and isinstance(rhs.value, gast.Name) and rhs.value.id in lists}
+    activity = Activity(varied={params[i] for i in ctx.wrt}, lists=lists,
                         stacks=mutated_lists(definitions),
-                        tuples=possible_tuples(definitions, params))
+                        tuples=possible_tuples(definitions, params) | entries)
     ranges = loop_ranges(definitions, params)
     changed = True
     while changed:
