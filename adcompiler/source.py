@@ -452,7 +452,8 @@ def parse_function(fn) -> ParsedFunction:
                               _closure_snapshot(target))
     snippet_lines, first_line, filename = _read_source(target)
     snippet = textwrap.dedent("".join(snippet_lines))
-    key = (filename, first_line, snippet, target.__defaults__, target.__kwdefaults__)
+    key = (filename, first_line, snippet, target.__code__, target.__defaults__,
+           target.__kwdefaults__)
     cached = _PARSED.get(target)
     if cached is not None and cached[0] == key and cached[1] is not None:
         return ParsedFunction(target, nodes.clone(cached[1]), filename, cached[2],
@@ -502,7 +503,8 @@ def parse_function(fn) -> ParsedFunction:
         all_lines = [""] * offset + snippet_lines
     # Every pass rewrites the tree it gets, so the cache keeps a copy of its own,
     # made the second time the function is read (most are read once).
-    key = (filename, first_line, snippet, target.__defaults__, target.__kwdefaults__)
+    key = (filename, first_line, snippet, target.__code__, target.__defaults__,
+           target.__kwdefaults__)
     _PARSED[target] = (key, nodes.clone(tree) if cached is not None and cached[0] == key
                        else None, all_lines)
     return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
