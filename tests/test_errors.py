@@ -1,6 +1,7 @@
 """Every error a user can meet: an adcompiler exception that names the file,
 the line, the construct, and what to do instead."""
 
+import functools
 import math
 
 import numpy as np
@@ -183,12 +184,35 @@ def differentiates_outside(x):
     return INNER_GRADIENT(x)[0]
 
 
+def scaled_sine(x, scale=1.0):
+    return np.sum(np.sin(x)) * scale
+
+
+def partial_built_inside(x):
+    return functools.partial(scaled_sine, scale=3.0)(x)
+
+
+SCALED_BY_THREE = functools.partial(scaled_sine, scale=3.0)
+
+
+def partial_built_outside(x):
+    return SCALED_BY_THREE(x)
+
+
+def test_a_partial_built_inside_the_function_says_to_build_it_outside():
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(partial_built_inside)
+    assert "g = functools.partial(f, b=0.5)" in info.value.help
+    x = np.array([0.3, -0.8])
+    np.testing.assert_allclose(ad.grad(partial_built_outside)(x), 3.0 * np.cos(x))
+
+
 def test_a_derivative_built_inside_the_function_says_to_build_it_outside():
     with pytest.raises(ad.NoDerivativeRuleError) as info:
         ad.grad(differentiates_inside)
     assert "_t1" not in str(info.value)
     assert "return ad.grad(inner_loss)(x)[0]" in str(info.value)
-    assert "df = ad.grad(f) at module level" in info.value.help
+    assert "df = ad.grad(f), and call it by that name" in info.value.help
     x = np.array([0.3, -0.8])
     # what the help suggests: d/dx of 2 sin(x0) cos(x0) = 2 cos(2 x0)
     np.testing.assert_allclose(ad.grad(differentiates_outside)(x), [2 * np.cos(2 * x[0]), 0.0])

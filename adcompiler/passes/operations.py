@@ -226,10 +226,11 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             # The normaliser's temporary: the function is computed by the
             # expression itself, as in ad.grad(f)(x) or make_layer()(x).
             what = "which function is called here (the expression computes the function)"
-            computed = ("A derivative built inside the function, ad.grad(f)(x), is not "
-                        "differentiated again: build it once outside, df = ad.grad(f) at "
-                        "module level, and call df(x), or differentiate it directly: "
-                        "ad.grad(ad.grad(f)). ")
+            computed = ("A function built when the code runs (functools.partial(f, b=0.5)"
+                        "(x), ad.grad(f)(x), make_layer()(x)) is not found: build it once "
+                        "at module level, g = functools.partial(f, b=0.5) or df = "
+                        "ad.grad(f), and call it by that name, g(x); a derivative may also "
+                        "be differentiated directly, ad.grad(ad.grad(f)). ")
         raise NoDerivativeRuleError(
             f"cannot tell, when compiling, {what}", location,
             help=computed + "Call the function by its name (a module-level function, an "
