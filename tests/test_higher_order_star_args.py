@@ -61,3 +61,19 @@ def test_second_derivative_in_the_values_of_star_args_matches_torch():
         for got, want in zip(result, expected):
             want = 0.0 if want is None else want.numpy()
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def scaled_by_an_array(w, x, scale=np.ones(3)):
+    return np.sum(w * x * scale)
+
+
+def passes_a_tuple_it_got_back_to_a_helper_with_an_array_default(w):
+    t = cases.pair(w, w)
+    return scaled_by_an_array(w, *t[:1])
+
+
+def test_a_default_that_is_not_a_constant_is_refused_when_a_tuple_of_unknown_length_may_fill_it():
+    # The packed helper binds a defaulted parameter under `if len(packed) > k`,
+    # writing the default as a constant: an array default cannot be written so.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="parameter scale it may fill"):
+        ad.grad(passes_a_tuple_it_got_back_to_a_helper_with_an_array_default)(np.ones(3))

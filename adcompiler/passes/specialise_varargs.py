@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import gast
 
 from .. import nodes
-from ..errors import InternalCompilerError
+from ..errors import InternalCompilerError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 
@@ -105,10 +105,12 @@ def _pack_tail(parsed: ParsedFunction, first: int) -> ParsedFunction:
             continue
         default = default_of[name]
         if default is not None and not isinstance(default, (bool, int, float, complex, str)):
-            raise InternalCompilerError(
-                f"{parsed.qualname}'s parameter {name} has a default that is not a constant, "
-                "and a tuple of unknown length fills the parameters around it",
-                parsed.location(tree))
+            raise UnsupportedSyntaxError(
+                f"a differentiated tuple of unknown length passed with * to {parsed.name}, "
+                f"whose parameter {name} it may fill has a default that is not a number, a "
+                "string or None, is not supported", parsed.location(tree),
+                help="Instead: build the tuple with a tuple display, t = (a, b), so that its "
+                "length is known when compiling, or pass the values one by one.")
         body.append(nodes.if_(_longer_than(packed, k),
                               [nodes.assign(name, value)],
                               [nodes.assign(name, nodes.const(default))]))
