@@ -261,9 +261,14 @@ def _compile_checked(function, memo: dict):
     while checker in taken:
         checker = "_" + checker
     locals_ = _local_names(inner)
-    inner.body = _with_checks(inner.body, checker, filename, locals_,
-                              _derivative_names(locals_))
     first = inner.args.args[0].arg if inner.args.args else ""
+    derivatives = _derivative_names(locals_)
+    if first.startswith("_stack") and re.search(r"_adjoint\d*$", inner.name):
+        # A helper's split adjoint returns the derivatives of its parameters,
+        # whose values it does not restore when it does not read them: `dk`
+        # with no `k` among its names.
+        derivatives |= _returned_names(inner)
+    inner.body = _with_checks(inner.body, checker, filename, locals_, derivatives)
     if not first.startswith("_stack"):
         # A run starts here (not in the split derivative of a helper it calls).
         inner.body.insert(0, ast.Expr(ast.Call(ast.Attribute(
@@ -320,6 +325,13 @@ def _local_names(function: ast.FunctionDef) -> set:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
     return names
+
+
+def _returned_names(function: ast.FunctionDef) -> set:
+    """The names a function returns (`return dy, dk`)."""
+    return {node.id for statement in ast.walk(function) if isinstance(statement, ast.Return)
+            and statement.value is not None for node in ast.walk(statement.value)
+            if isinstance(node, ast.Name)}
 
 
 _TEMPORARY = re.compile(r"_t\d+")  # naming.py's temporaries (dead code may drop one)
