@@ -222,7 +222,10 @@ GENERATOR = np.random.default_rng(0)
 
 
 def noisy_step(x):
-    return np.tanh(x) + 0.01 * GENERATOR.standard_normal(x.shape)
+    # Two statements: a one-expression helper called in a loop is inlined, and
+    # this test is about a helper's call.
+    noise = 0.01 * GENERATOR.standard_normal(x.shape)
+    return np.tanh(x) + noise
 
 
 def test_calls_of_helpers_that_may_differ_when_repeated_are_refused():

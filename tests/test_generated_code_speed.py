@@ -15,7 +15,9 @@ from adcompiler.runtime import arrays, core
 
 
 def rhs(y, k):
-    return -k * y + math.sin(y)
+    # Two statements: a one-expression helper called in a loop is inlined.
+    slope = -k * y
+    return slope + math.sin(y)
 
 
 def euler(y0, k):
@@ -36,6 +38,7 @@ def test_a_split_derivative_records_no_parameter_its_adjoint_does_not_read():
     shown = ad.source(ad.grad(euler, wrt=(0, 1)))
     primal = shown[shown.index("def rhs_primal"):shown.index("def rhs_adjoint")]
     # The adjoint of -k * y + sin(y) reads y and -k, never k itself.
+    assert "def rhs_adjoint" in shown
     assert "_stack.append(y)" in primal and "_stack.append(k)" not in primal
 
 
@@ -89,3 +92,23 @@ def test_extremum_weights_of_a_full_reduction_share_ties_as_torch_does(a, reduce
     (torch.amax(t) if reduce is np.max else torch.amin(t)).backward()
     assert weights.dtype == a.dtype
     np.testing.assert_allclose(weights, t.grad.numpy(), rtol=1e-7)
+
+
+def one_expression_rhs(y, k):
+    return -k * y + math.sin(y)
+
+
+def euler_with_a_one_expression_helper(y0, k):
+    y = y0
+    for i in range(20):
+        y = y + 0.1 * one_expression_rhs(y, k)
+    return y
+
+
+def test_a_one_expression_helper_called_in_a_loop_is_inlined_and_matches_torch():
+    gradient = ad.grad(euler_with_a_one_expression_helper, wrt=(0, 1))
+    assert "one_expression_rhs_primal" not in ad.source(gradient)
+    y0, k = torch.tensor(0.8, dtype=torch.float64, requires_grad=True), \
+        torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    expected = torch.autograd.grad(euler_torch(y0, k), (y0, k))
+    np.testing.assert_allclose(gradient(0.8, 0.5), [e.item() for e in expected], rtol=1e-12)

@@ -61,7 +61,10 @@ def while_with_branches_torch(x, y):
 
 
 def oscillator(y, v, k):
-    return v, -k * y - 0.1 * v
+    # Two statements: a one-expression helper called in a loop is inlined
+    # (passes/inline_mutating.py), and this one is here for its split derivative.
+    acceleration = -k * y - 0.1 * v
+    return v, acceleration
 
 
 def rk4(y0, v0, k):
