@@ -175,6 +175,14 @@ def pointwise(function, signature: str, label: str | None = None, **partials: st
     return Rule(function, label, sig, templates, templates, pointwise=True, defined_at=where)
 
 
+def _require_both_modes(adjoint: dict, tangent: dict, label: str, where: str) -> None:
+    if set(adjoint) != set(tangent):
+        raise RuleDefinitionError(
+            f"the rule for {label} gives adjoints for {sorted(adjoint)} but tangents for "
+            f"{sorted(tangent)}", help=f"Defined at {where}. Give both modes for every "
+            "differentiable parameter so that forward and reverse mode cannot drift apart.")
+
+
 def pointwise_split(function, signature: str, adjoint: dict, tangent: dict,
                     label: str | None = None) -> Rule:
     """An elementwise primitive whose adjoint is not its tangent's template:
@@ -188,11 +196,7 @@ def pointwise_split(function, signature: str, adjoint: dict, tangent: dict,
     where = _caller_location(2)
     label = label or describe_callable(function)
     sig = parse_signature(signature, where, label)
-    if set(adjoint) != set(tangent):
-        raise RuleDefinitionError(
-            f"the rule for {label} gives adjoints for {sorted(adjoint)} but tangents for "
-            f"{sorted(tangent)}", help=f"Defined at {where}. Give both modes for every "
-            "differentiable parameter.")
+    _require_both_modes(adjoint, tangent, label, where)
     return Rule(function, label, sig, parse_templates(adjoint, sig, where, label, "adjoint"),
                 parse_templates(tangent, sig, where, label, "tangent"), pointwise=True,
                 defined_at=where)
@@ -211,11 +215,7 @@ def linear_rule(function, signature: str, adjoint: dict, tangent: dict,
     where = _caller_location(2)
     label = label or describe_callable(function)
     sig = parse_signature(signature, where, label)
-    if set(adjoint) != set(tangent):
-        raise RuleDefinitionError(
-            f"the rule for {label} gives adjoints for {sorted(adjoint)} but tangents for "
-            f"{sorted(tangent)}", help=f"Defined at {where}. Give both modes for every "
-            "differentiable parameter so that forward and reverse mode cannot drift apart.")
+    _require_both_modes(adjoint, tangent, label, where)
     if check is not None and set(inspect.signature(check).parameters) - set(sig.parameters):
         raise RuleDefinitionError(
             f"the check of the rule for {label} takes parameters the rule does not have",
