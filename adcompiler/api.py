@@ -31,6 +31,7 @@ from .source import display_path
 from .rules import registry
 from .runtime import extra as runtime_extra
 from .runtime.checkpoint import parse_memory
+from .runtime.core import reject_complex
 from .display import derivative_html
 from .passes.activity import is_user_function
 
@@ -783,14 +784,29 @@ def _forward_blocks(pushes, in_tree, in_leaves):
     return template, blocks
 
 
-def _basis(x):
+def _forward_units(tree):
+    """`(unit, imaginary unit)` for every entry of every leaf of `tree`, as in
+    `_unit_trees`; the imaginary unit (i where the unit has 1) is None for a
+    real leaf."""
+    from .runtime.complex_numbers import is_complex
+    leaves = _leaves(tree)
+    zeros = [_zero_leaf(leaf) for leaf in leaves]
+    for k, leaf in enumerate(leaves):
+        for unit in _basis(leaf, complex_entries=True):
+            yield (_rebuild(tree, zeros[:k] + [unit] + zeros[k + 1:]),
+                   _rebuild(tree, zeros[:k] + [unit * 1j] + zeros[k + 1:])
+                   if is_complex(leaf) else None)
+
+
+def _basis(x, complex_entries: bool = False):
     """Unit tangents for every entry of x, shaped like x (real: the forms
-    built from them, Jacobians, Hessians, forward grad, take real values)."""
+    built from them, Jacobians and Hessians, take real values; forward grad
+    moves a complex entry along 1 and i, with `complex_entries`)."""
     from .runtime.arrays import is_foreign_array
-    from .runtime.core import reject_complex
-    reject_complex(x, "an argument or result", "a Jacobian, Hessian or forward-mode grad")
+    if not complex_entries:
+        reject_complex(x, "an argument or result", "a Jacobian or Hessian")
     if isinstance(x, (np.ndarray, np.generic)) or is_foreign_array(x):
-        eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind == "f" else float)
+        eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind in "fc" else float)
         for row in eye[:x.size]:
             # A dask or CuPy x gets units of its own library (CuPy refuses NumPy's).
             yield np.asarray(row.reshape(x.shape), like=x) if is_foreign_array(x) \
@@ -836,10 +852,20 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
         grads = []
         for index, position in enumerate(positions):
             x = args[position]
-            entries = []
-            for k, unit in _unit_trees(x):
+
+            def push(unit):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
-                entries.append(np.reshape(_as_array(tangent_fn(args, tuple(tangents))[1]), ()))
+                out = tangent_fn(args, tuple(tangents))[1]
+                reject_complex(out, "the result", f"the forward-mode grad of {_where(function)}")
+                return np.reshape(_as_array(out), ())
+
+            entries = []
+            for unit, imaginary in _forward_units(x):
+                # A complex entry z = a + ib moves along 1 and along i: d/da and
+                # d/db. Generated code's convention is d/da - i d/db (JAX's),
+                # which as_gradient turns into torch's, as in reverse mode.
+                entries.append(push(unit) if imaginary is None else
+                               push(unit) - 1j * push(imaginary))
             grads.append(_gradient_like(entries, x))
         return tuple(grads) if as_tuple else grads[0]
 
@@ -885,7 +911,7 @@ def _gradient_like(entries, x):
         part = entries[at:at + size]
         like = next((e for e in part if is_foreign_array(e)), None)
         if like is None:
-            values = np.array(part, dtype=float)
+            values = np.array(part, dtype=complex if np.iscomplexobj(leaf) else float)
         else:
             values = np.stack([np.asarray(e, like=like) for e in part]).astype(float)
         leaves.append(as_gradient(np.reshape(values, np.shape(leaf)), leaf))
@@ -1071,7 +1097,7 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         product = _titled(compose.hvp(function, inner, params, star, len(positions)),
                           "Hessian-vector product", function)
         check = _check_tangents(function, positions, "vector")
-        from .runtime.core import reject_complex, real_values
+        from .runtime.core import real_values
         # Named once: the check runs on every call, and naming walks the file path.
         where = f"the hvp of {_where(function)}"
 
