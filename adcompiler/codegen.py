@@ -186,9 +186,11 @@ def user_line(filename: str, lineno: int) -> tuple[str, int]:
     (generated code differentiated again maps to the code it came from);
     `(filename, lineno)` itself when it is not generated code or not mapped."""
     seen = set()
-    while filename in _registered and (filename, lineno) not in seen:
+    # One read of each entry: the garbage collector may forget a freed
+    # function's text between two (_release).
+    while (entry := _registered.get(filename)) is not None and (filename, lineno) not in seen:
         seen.add((filename, lineno))
-        mapping = _registered[filename][2] or {}
+        mapping = entry[2] or {}
         if lineno not in mapping and 0 not in mapping:
             break
         filename, lineno = mapping.get(lineno, mapping.get(0))
