@@ -27,7 +27,7 @@ from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, SeedShapeError,
                      SourceUnavailableError, WrtError)
 from .naming import readable_name
-from .source import display_path
+from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
 from .runtime import extra as runtime_extra
 from .runtime.checkpoint import parse_memory
@@ -247,7 +247,11 @@ def _decorator_or_call(function, kind, wrt, verbose):
     if function is None:
         return lambda fn: _derivative(fn, kind, wrt, verbose)
     derivative = _derivative(function, kind, wrt, verbose)
-    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(function).parameters.values()):
+    # A function taking **options, or a keyword-only parameter without a default
+    # after defaulted ones, is called through its own signature (the generated
+    # code takes the dict as one parameter, and a stand-in for the keyword).
+    if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(function).parameters.values()) \
+            or any(d is REQUIRED_KEYWORD for d in parameter_defaults(function) or ()):
         return _wrapper(function, ("keywords", kind) + _positions(function, wrt), (derivative,),
                         lambda: _keywords_collected(function, derivative, kind))
     return derivative

@@ -534,22 +534,20 @@ def _plain_parameters(tree: gast.FunctionDef, function, filename: str) -> None:
     if not (args.posonlyargs or args.kwonlyargs or args.kwarg):
         return
     params = args.posonlyargs + args.args + args.kwonlyargs
-    signature = inspect.signature(function).parameters
-    trailing = len(parameter_defaults(function) or ()) - (args.kwarg is not None)
-    lost = [p.id for p in params[:len(params) - trailing]
-            if signature[p.id].default is not inspect.Parameter.empty]
-    if lost:
-        # The compiled code has ordinary parameters, whose defaults are the trailing ones.
-        needs = next(p.id for p in params[len(params) - trailing - 1::-1]
-                     if signature[p.id].default is inspect.Parameter.empty)
-        raise UnsupportedSyntaxError(
-            f"the keyword-only parameter '{needs}' without a default after parameters with "
-            f"defaults ({', '.join(lost)})",
-            Location(filename, tree.lineno, tree.col_offset, "", function.__name__),
-            help=f"Give '{needs}' a default, or move it before the parameters with defaults.")
     args.args = params + ([args.kwarg] if args.kwarg is not None else [])
     args.posonlyargs, args.kwonlyargs, args.kw_defaults, args.kwarg = [], [], [], None
     args.defaults = []  # the compiled code takes its defaults from parameter_defaults
+
+
+class _RequiredKeyword:
+    """The default a keyword-only parameter without one gets in generated
+    code, when it follows parameters with defaults (see parameter_defaults)."""
+
+    def __repr__(self):
+        return "REQUIRED_KEYWORD"
+
+
+REQUIRED_KEYWORD = _RequiredKeyword()
 
 
 def parameter_defaults(function):
@@ -566,13 +564,21 @@ def parameter_defaults(function):
     if code is None or not (code.co_kwonlyargcount or code.co_flags & inspect.CO_VARKEYWORDS):
         return getattr(function, "__defaults__", None)
     values = []
+    defaulted = False
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind is parameter.VAR_POSITIONAL:
             continue
         if parameter.kind is parameter.VAR_KEYWORD:
             values.append({})
+        elif parameter.kind is parameter.KEYWORD_ONLY and defaulted and \
+                parameter.default is inspect.Parameter.empty:
+            # `def f(x, *, a=1.0, w)`: as ordinary parameters w would follow a
+            # default. Every call binds w by name (Python refuses one without
+            # it, and so does the compiler), so this stand-in is never read.
+            values.append(REQUIRED_KEYWORD)
         else:
             values.append(parameter.default)
+            defaulted = defaulted or parameter.default is not inspect.Parameter.empty
     trailing = []
     for value in reversed(values):
         if value is inspect.Parameter.empty:

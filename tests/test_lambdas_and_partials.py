@@ -55,6 +55,14 @@ def uses_keyword_only(x):
     return keyword_only(x, scale=3.0) + keyword_only(x, shift=1.0)
 
 
+def scaled_sine(x, *, scale=2.0, w):
+    return np.sin(x) * scale * w
+
+
+def uses_required_keyword(x):
+    return np.sum(scaled_sine(x, w=3.0) + scaled_sine(x, scale=0.5, w=x))
+
+
 def with_options(x, **options):
     return np.sum(x ** 2 * options.get("scale", 1.0))
 
@@ -97,6 +105,8 @@ CASES = [
      lambda x: torch.sum(torch.sin(2.0 * x)), (X,), (0,)),
     ("helper with keyword-only parameters", uses_keyword_only,
      lambda x: torch.sum(torch.sin(3.0 * x)) + torch.sum(torch.sin(2.0 * x) + 1.0), (X,), (0,)),
+    ("helper with a required keyword after a defaulted one", uses_required_keyword,
+     lambda x: torch.sum(torch.sin(x) * 6.0 + torch.sin(x) * 0.5 * x), (X,), (0,)),
     ("**kwargs of the differentiated function", with_options,
      lambda x: torch.sum(x ** 2), (X,), (0,)),
     ("helper taking **kwargs", uses_options,
@@ -164,12 +174,21 @@ def test_a_derivative_through_kwargs_of_a_helper_is_refused_with_the_fix():
     assert "parameter of its own" in info.value.help
 
 
-def test_keyword_only_parameter_without_default_after_defaults_is_refused():
-    def mixed(x, a=1.0, *, b):
-        return x * a * b
+def required_after_default(x, a=1.0, *, b):
+    return np.sum(np.sin(x) * a * b)
 
-    with pytest.raises(ad.UnsupportedSyntaxError, match="'b' without a default"):
-        ad.grad(mixed)
+
+def test_keyword_only_parameter_without_default_after_defaults_is_bound_as_in_a_call():
+    gradient_x, gradient_b = ad.grad(required_after_default, wrt=("x", "b"))(X, b=3.0)
+    np.testing.assert_allclose(gradient_x, np.cos(X) * 3.0, rtol=1e-12)
+    np.testing.assert_allclose(gradient_b, np.sum(np.sin(X)), rtol=1e-12)
+    value, gradient = ad.value_and_grad(required_after_default)(X, 2.0, b=0.5)
+    assert value == required_after_default(X, 2.0, b=0.5)
+    np.testing.assert_allclose(gradient, np.cos(X), rtol=1e-12)
+    np.testing.assert_allclose(ad.grad(required_after_default, mode="forward")(X, b=3.0),
+                               np.cos(X) * 3.0, rtol=1e-12)
+    with pytest.raises(TypeError, match="'b'"):
+        ad.grad(required_after_default)(X)
 
 
 def required_keyword(x, *, scale):
