@@ -747,14 +747,20 @@ def _zero_leaf(leaf):
     return 0.0
 
 
-def _unit_trees(tree):
-    """`(leaf index, unit)` for every entry of every leaf of `tree`: a pytree
-    shaped like it, zero but for a 1 at that entry."""
+def _unit_trees(tree, complex_entries: bool = False):
+    """`(leaf index, unit, imaginary unit)` for every entry of every leaf of
+    `tree`: a pytree shaped like it, zero but for a 1 (an i) at that entry.
+    The imaginary unit is None but for a complex leaf, which only forward
+    grad asks for (`complex_entries`; the other forms refuse it)."""
+    from .runtime.complex_numbers import is_complex
     leaves = _leaves(tree)
     zeros = [_zero_leaf(leaf) for leaf in leaves]
     for k, leaf in enumerate(leaves):
-        for unit in _basis(leaf):
-            yield k, _rebuild(tree, zeros[:k] + [unit] + zeros[k + 1:])
+        imaginary = complex_entries and is_complex(leaf)
+        for unit in _basis(leaf, complex_entries):
+            yield (k, _rebuild(tree, zeros[:k] + [unit] + zeros[k + 1:]),
+                   _rebuild(tree, zeros[:k] + [unit * 1j] + zeros[k + 1:]) if imaginary
+                   else None)
 
 
 def _zero_tree(tree):
@@ -774,7 +780,7 @@ def _forward_blocks(pushes, in_tree, in_leaves):
     columns = [[] for _ in in_leaves]
     template = None
     for offset, subtree, push in pushes:
-        for k, unit in _unit_trees(subtree):
+        for k, unit, _ in _unit_trees(subtree):
             out = push(unit)
             template = out
             columns[offset + k].append([_as_array(leaf) for leaf in _leaves(out)])
@@ -786,20 +792,6 @@ def _forward_blocks(pushes, in_tree, in_leaves):
         out.shape + np.shape(x)) if columns[k] else np.zeros(out.shape + np.shape(x))
         for k, x in enumerate(in_leaves)] for i, out in enumerate(out_leaves)]
     return template, blocks
-
-
-def _forward_units(tree):
-    """`(unit, imaginary unit)` for every entry of every leaf of `tree`, as in
-    `_unit_trees`; the imaginary unit (i where the unit has 1) is None for a
-    real leaf."""
-    from .runtime.complex_numbers import is_complex
-    leaves = _leaves(tree)
-    zeros = [_zero_leaf(leaf) for leaf in leaves]
-    for k, leaf in enumerate(leaves):
-        for unit in _basis(leaf, complex_entries=True):
-            yield (_rebuild(tree, zeros[:k] + [unit] + zeros[k + 1:]),
-                   _rebuild(tree, zeros[:k] + [unit * 1j] + zeros[k + 1:])
-                   if is_complex(leaf) else None)
 
 
 def _basis(x, complex_entries: bool = False):
@@ -864,7 +856,7 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
                 return np.reshape(_as_array(out), ())
 
             entries = []
-            for unit, imaginary in _forward_units(x):
+            for _, unit, imaginary in _unit_trees(x, complex_entries=True):
                 # A complex entry z = a + ib moves along 1 and along i: d/da and
                 # d/db. Generated code's convention is d/da - i d/db (JAX's),
                 # which as_gradient turns into torch's, as in reverse mode.
@@ -1023,7 +1015,7 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         out = function(*args)
         out_leaves = _leaves(out)
         rows = [[] for _ in out_leaves]
-        for i, unit in _unit_trees(out):
+        for i, unit, _ in _unit_trees(out):
             rows[i].append([_as_array(leaf) for leaf in _leaves(inner(args, unit))])
         blocks = [[np.stack([row[k] for row in rows[i]]).reshape(
             np.shape(y) + np.shape(x)) if rows[i] else np.zeros(np.shape(y) + np.shape(x))

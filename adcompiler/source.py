@@ -495,7 +495,7 @@ def parse_function(fn) -> ParsedFunction:
         )
     tree = defs[0]
     tree.decorator_list = []
-    _plain_parameters(tree, target, filename)
+    _plain_parameters(tree)
     _split_element_targets(tree)
     try:
         all_lines = open(filename, encoding="utf-8").read().splitlines(True)
@@ -522,7 +522,7 @@ _PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _API_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "api.py")
 
 
-def _plain_parameters(tree: gast.FunctionDef, function, filename: str) -> None:
+def _plain_parameters(tree: gast.FunctionDef) -> None:
     """Positional-only, keyword-only and `**kwargs` parameters become ordinary
     ones, in the order the rest of the compiler numbers parameters (that of
     `inspect.signature`, *args left out): `def f(x, /, y, *args, scale=1.0,
@@ -678,7 +678,7 @@ def _parse_lambda(target) -> tuple:
     for built in (tree, tree.body[0]):
         built.lineno, built.col_offset = node.lineno, node.col_offset
         built.end_lineno, built.end_col_offset = node.end_lineno, node.end_col_offset
-    _plain_parameters(tree, target, filename)
+    _plain_parameters(tree)
     return tree, filename, lines
 
 
