@@ -7,16 +7,7 @@ from __future__ import annotations
 
 import types
 
-from . import (adcompiler_rules, array_rules, fft_rules, linalg_rules, math_rules,
-               numpy_extra_rules, numpy_rules, python_rules, runtime_rules, scipy_rules,
-               scipy_stats_rules)
 from .definition import HasOwnRule, Rule
-
-# The shipped rule files, in the order their entries are added (a later entry
-# for the same primitive would replace an earlier one).
-RULE_FILES = (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
-              numpy_extra_rules, scipy_rules, scipy_stats_rules, runtime_rules,
-              adcompiler_rules, fft_rules)
 
 
 def primitive_key(function):
@@ -60,10 +51,21 @@ _user_rules: list[Rule] = []
 
 
 def builtin_rules() -> RuleTable:
-    """The rules shipped with adcompiler, built once on first use."""
+    """The rules shipped with adcompiler, built once on first use: the rule
+    files parse and check every template when imported (0.2 s), which
+    `import adcompiler` need not pay. They import only definition.py, so
+    this is no import circle."""
     global _builtin_table
     if _builtin_table is None:
-        _builtin_table = RuleTable(rule for module in RULE_FILES for rule in module.RULES)
+        from . import (adcompiler_rules, array_rules, fft_rules, linalg_rules, math_rules,
+                       numpy_extra_rules, numpy_rules, python_rules, runtime_rules,
+                       scipy_rules, scipy_stats_rules)
+        # In the order their entries are added (a later entry for the same
+        # primitive would replace an earlier one).
+        rule_files = (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
+                      numpy_extra_rules, scipy_rules, scipy_stats_rules, runtime_rules,
+                      adcompiler_rules, fft_rules)
+        _builtin_table = RuleTable(rule for module in rule_files for rule in module.RULES)
     return _builtin_table
 
 
