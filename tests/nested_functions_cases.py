@@ -324,6 +324,11 @@ def lambda_called_immediately(x):
     return np.sum((lambda v: v * v)(x))
 
 
+def lambda_stored_in_a_tuple(x):
+    pair = (lambda v: v * v, 2.0)
+    return np.sum(x * pair[1])
+
+
 def lambda_passed_to_a_function(x):
     # (sorted's, min's and max's key= may be a lambda: lower_comprehensions.py)
     order = np.apply_along_axis(lambda v: -v, 0, np.array([3.0, 1.0]))

@@ -202,7 +202,7 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.mutually_recursive_local_functions, "recursion among local functions ('even' calls "
      "'odd' calls 'even')", "return even(v * 0.5)"),
     (cases.decorated_local_function, "decorators on local functions", "@staticmethod"),
-    (cases.lambda_called_immediately, "lambda expressions not assigned to a name",
+    (cases.lambda_stored_in_a_tuple, "lambda expressions not assigned to a name",
      "(lambda v"),
     (cases.lambda_passed_to_a_function, "lambdas passed to a function",
      "lambda v: -v, 0"),

@@ -44,7 +44,8 @@ after the first; a local function used other than by calling it (passed,
 returned, stored) or whose name is bound again; recursion among local
 functions; decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
 tuple display; functions defined inside local
-ones, and lambdas not assigned to a name; a call where the definition may not
+ones, and lambdas neither assigned to a name nor called where they are written
+(`(lambda y: y * y)(x)` is inlined as if assigned to a name first); a call where the definition may not
 have run (before it, or after the block that holds it).
 
 Place in the pipeline: after the fence, so that errors name what the user
@@ -478,8 +479,53 @@ class _Renaming(gast.NodeTransformer):
         return nodes.clone(new)
 
 
+def _name_called_lambdas(parsed: ParsedFunction) -> None:
+    """`(lambda y: y * y)(x)`, a lambda called where it is written, becomes
+    `anonymous = lambda y: y * y` just before the statement holding it and
+    `anonymous(x)` there, which is then inlined like any local function.
+    Creating the lambda first changes nothing Python would see: it has no
+    effect but evaluating its defaults, which happens at the same point of the
+    statement as the inlined body runs."""
+    namer = None
+
+    def visit(stmts: list) -> list:
+        nonlocal namer
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, (gast.If, gast.While, gast.For)):
+                header = [getattr(stmt, "test", None), getattr(stmt, "iter", None)]
+                stmt.body = visit(stmt.body)
+                stmt.orelse = visit(stmt.orelse)
+            elif isinstance(stmt, gast.FunctionDef):
+                header = []
+            else:
+                header = [stmt]
+            for call in (n for part in header if part is not None for n in _outside_lambdas(part)
+                         if isinstance(n, gast.Call) and isinstance(n.func, gast.Lambda)):
+                if namer is None:
+                    namer = Namer(n.id for n in nodes.walk(parsed.tree)
+                                  if isinstance(n, gast.Name))
+                name = namer.fresh("anonymous")
+                out.append(nodes.located(nodes.assign(name, call.func), call.func))
+                call.func = nodes.copy_location(nodes.name(name), call.func)
+            out.append(stmt)
+        return out
+
+    parsed.tree.body = visit(parsed.tree.body)
+
+
+def _outside_lambdas(node: gast.AST):
+    """The nodes of `node`, without entering a lambda (its body has a scope of
+    its own: a lambda called inside it cannot move out of it)."""
+    yield node
+    for child in gast.iter_child_nodes(node):
+        if not isinstance(child, gast.Lambda):
+            yield from _outside_lambdas(child)
+
+
 def inline_local(parsed: ParsedFunction) -> ParsedFunction:
     """Inline every call of a function defined inside `parsed.tree`."""
+    _name_called_lambdas(parsed)
     definitions = _check(parsed)
     if not definitions:
         return parsed
