@@ -32,6 +32,7 @@ import types
 
 from . import codegen
 from .errors import ExportError
+from .runtime import extra as runtime_extra
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -111,6 +112,16 @@ class _Module:
             self.imports.append(line)
         elif _generated(obj):
             self.definitions.append(self._function_text(obj, name, _generated_source(obj)))
+        elif isinstance(obj, types.FunctionType) and obj in _COMPILE_WHEN_RUN:
+            what = _COMPILE_WHEN_RUN[obj]
+            raise ExportError(
+                f"the derivative goes through {what}, whose derivative ({obj.__name__}) "
+                f"compiles a derivative of the function passed to {what.rsplit('.', 1)[1]} "
+                "(its right-hand side) when it runs, so the exported module would need "
+                "adcompiler: it cannot be exported",
+                help="Call the derivative where adcompiler is installed (ad.grad(f) as it "
+                "is), or write the integration as a loop in your function (a fixed-step "
+                "Runge-Kutta loop): its derivative is generated code, which exports.")
         elif _is_ours(obj) and isinstance(obj, (types.FunctionType, type)):
             self.definitions.append(self._function_text(obj, name, _own_source(obj)))
         elif _is_literal(obj):
@@ -258,6 +269,11 @@ class _Module:
 
 
 _EMPTY = object()
+
+# Runtime helpers that compile a derivative of the user's function when they
+# run (the vjp and jvp of odeint's right-hand side): they need adcompiler.
+_COMPILE_WHEN_RUN = {runtime_extra.odeint_adjoint: "scipy.integrate.odeint",
+                     runtime_extra.odeint_tangent: "scipy.integrate.odeint"}
 
 # Where library objects without a usable __module__ (NumPy and SciPy ufuncs)
 # are found, besides the module they name.
