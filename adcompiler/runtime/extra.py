@@ -21,12 +21,12 @@ from ..errors import NoDerivativeRuleError
 from .arrays import entry, float_dtype, sequence_adjoint, sum_to_shape
 from .linalg import mT, pinv_adjoint, pinv_tangent, svdvals_adjoint, svdvals_tangent
 
-try:
-    from scipy import linalg as scipy_linalg
-    from scipy import signal as scipy_signal
-    from scipy import special
-except ImportError:  # SciPy is optional
-    scipy_linalg = scipy_signal = special = None
+from .optional import OptionalModule
+
+# Imported when first used: SciPy is optional, and slow to import.
+scipy_linalg = OptionalModule("scipy.linalg")
+scipy_signal = OptionalModule("scipy.signal")
+special = OptionalModule("scipy.special")
 
 
 # -- scipy.special ---------------------------------------------------------------------

@@ -11,7 +11,8 @@ runtime/extra.py).
 
 The helpers are plain NumPy and SciPy calls with rules of their own, so
 adcompiler differentiates them from their source for second derivatives.
-SciPy is optional: this module imports without it (the rules then do not exist).
+SciPy is optional: this module imports without it, and imports it when a
+helper first runs (the rules do not exist without it).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from .complex_numbers import refuse_complex
 from .arrays import sum_to_shape
 from .extra import betainc_derivative, gammainc_derivative_a
 
-try:
-    from scipy import special, stats
-except ImportError:  # SciPy is optional; no rule refers to these then
-    special = stats = None
+from .optional import OptionalModule
+
+# Imported when first used: SciPy is optional (no rule refers to these helpers
+# without it), and slow to import.
+special = OptionalModule("scipy.special")
+stats = OptionalModule("scipy.stats")
 
 
 def no_derivative(g, function, parameter):
