@@ -23,6 +23,7 @@ from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import AdError, InternalCompilerError
 from .generated import GeneratedDerivative, Variant, argument_defaults, dispatch, \
     elementwise_variants, finish_definition, derivative_header, packed_arguments, function_label
+from .passes.aliasing import STACK_FIRST
 from .passes.reverse_mode import list_mirror, lists_changed_in_place, reverse
 from .passes.kinds import is_elementwise_program
 from .pipeline import front_end
@@ -308,6 +309,10 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     split.adjoint_cell.cell_contents = adjoint_fn
     # The numba back end (numba_backend.py) hands each adjoint the state its primal returns.
     adjoint_fn.__adcompiler_primal__ = primal_fn
+    # Neither returns its stack (their first parameter): the aliasing pass
+    # knows the result is not the list the caller goes on appending to.
+    setattr(primal_fn, STACK_FIRST, True)
+    setattr(adjoint_fn, STACK_FIRST, True)
     split.sources = [primal_src, adjoint_src]
     split.callees = [key for key in ctx.callees if key != (function, wrt, arity)]
 

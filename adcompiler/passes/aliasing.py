@@ -78,6 +78,9 @@ ELEMENT_SHARING = (zip, enumerate, reversed, iter, list, tuple, sorted)
 CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset)
 
 _EMPTY = (frozenset(), frozenset())
+# Marks a generated recording primal or adjoint, whose first parameter is the
+# caller's stack.
+STACK_FIRST = "__adcompiler_stack_first__"
 # What a module-level name may hold that an in-place update would change.
 _MODULE_LEVEL_MUTABLES = (np.ndarray, list, dict, set)
 
@@ -345,7 +348,12 @@ class _Sharing:
         if isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name) and \
                 nodes.annotation(rhs.func, "value", None) is None:
             given.append(rhs.func.value)
-        shared = frozenset().union(*[_whole(self.operand(a, state)) for a in given])
+        # A split derivative adcompiler generated appends to and pops from the
+        # caller's stack, its first argument, and never returns the list
+        # itself: at most an object the list holds (reverse_backend.py).
+        stack = rhs.args[0] if getattr(primitive, STACK_FIRST, False) and rhs.args else None
+        shared = frozenset().union(*[self.operand(a, state)[1] if a is stack else
+                                     _whole(self.operand(a, state)) for a in given])
         return fresh | shared, shared
 
 
