@@ -31,6 +31,7 @@ from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
 from .anf import bind_arguments, literal_names, primitive_of
+from .text_values import refuse_text_round_trips
 
 
 @dataclass
@@ -429,4 +430,5 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                         activity.useful.add(name)
                         changed = True
     _refuse_unmodelled(definitions, activity, ctx)
+    refuse_text_round_trips(definitions, operands, activity.varied, activity.useful, ctx)
     return activity

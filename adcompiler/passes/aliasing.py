@@ -82,12 +82,28 @@ _EMPTY = (frozenset(), frozenset())
 # caller's stack.
 STACK_FIRST = "__adcompiler_stack_first__"
 # What a module-level name may hold that an in-place update would change.
-_MODULE_LEVEL_MUTABLES = (np.ndarray, list, dict, set)
+_MODULE_LEVEL_MUTABLES = (np.ndarray, list, dict, set, tuple)
+# Objects with attributes that are not data: functions, classes, modules.
+_CODE_OBJECTS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                 types.ModuleType, type, np.ufunc)
+
+
+def _module_level_mutable(value) -> bool:
+    """Whether a module-level object may hold something an in-place update
+    changes: an array or container, or a user object holding them in its
+    attributes (MODEL, whose MODEL.weights() returns MODEL.w itself)."""
+    if isinstance(value, _MODULE_LEVEL_MUTABLES):
+        return True
+    return (hasattr(value, "__dict__") or hasattr(type(value), "__slots__")) and \
+        not isinstance(value, _CODE_OBJECTS) and value is not None and \
+        not getattr(type(value), "__module__", "").startswith(
+            ("numpy", "scipy", "functools", "builtins"))
 
 
 def _may_not_copy(primitive, call: gast.Call) -> bool:
-    """np.array(x, copy=False) or copy=None: x itself when it is an array."""
-    return primitive is np.array and any(
+    """np.array(x, copy=False) or copy=None, x.astype(dtype, copy=False): x
+    itself when it is an array (of that dtype)."""
+    return (primitive is np.array or primitive is np.astype) and any(
         k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
         for k in call.keywords)
 
@@ -183,7 +199,11 @@ class _Defined:
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
 
-    def __init__(self, wanted, lists=frozenset()):
+    def __init__(self, wanted, lists=frozenset(), parsed=None, local_names=frozenset()):
+        # The function's parsed source (module-level names a helper's result
+        # may be) and the names it binds, which hide module-level ones.
+        self.parsed = parsed
+        self.local_names = local_names
         # id(stmt) -> state before it (joined over visits), for the statements
         # in `wanted` only: a copy of the state at every statement of a long
         # function would take memory quadratic in its length.
@@ -269,8 +289,8 @@ class _Sharing:
 
     def operand(self, atom, state) -> tuple:
         if isinstance(atom, gast.Name):
-            if atom.id not in state and isinstance(nodes.annotation(atom, "value", None),
-                                                   _MODULE_LEVEL_MUTABLES):
+            if atom.id not in state and _module_level_mutable(
+                    nodes.annotation(atom, "value", None)):
                 # A module-level array or container: changing it in place would
                 # change the module's (see _Checker.sharers).
                 return frozenset({("global", atom.id)}), frozenset({("global", atom.id)})
@@ -279,8 +299,8 @@ class _Sharing:
             # MODEL.w: an array a module-level object holds, changed in place
             # through a second name, is the module's (checked against MODEL).
             owner = _module_level_owner(atom, state)
-            if owner is not None and isinstance(nodes.annotation(atom, "value", None),
-                                                _MODULE_LEVEL_MUTABLES):
+            if owner is not None and _module_level_mutable(nodes.annotation(atom, "value",
+                                                                            None)):
                 return frozenset({("global", owner)}), frozenset({("global", owner)})
             return _EMPTY
         if isinstance(atom, (gast.List, gast.Tuple)):
@@ -354,7 +374,22 @@ class _Sharing:
         stack = rhs.args[0] if getattr(primitive, STACK_FIRST, False) and rhs.args else None
         shared = frozenset().union(*[self.operand(a, state)[1] if a is stack else
                                      _whole(self.operand(a, state)) for a in given])
+        if is_user_function(primitive):
+            shared |= self.returned_globals(primitive)
         return fresh | shared, shared
+
+    def returned_globals(self, function) -> frozenset:
+        """Tokens of the module-level objects `function` may return (part of):
+        the caller's own name for the object where it has one, else a token
+        that has any in-place update of the result refused."""
+        out = set()
+        for name in helper_returned_globals(function):
+            theirs = getattr(function, "__globals__", {}).get(name, _EMPTY)
+            found, mine = (False, None) if self.parsed is None or name in self.local_names \
+                else self.parsed.lookup(name)
+            out.add(("global", name) if found and mine is theirs else
+                    ("foreign", name, function.__name__))
+        return frozenset(out)
 
 
 def _without_unread(pre: list, post: list, olds: set) -> tuple[list, list]:
@@ -424,7 +459,15 @@ def helper_global_writes(function) -> dict:
     return _helper_writes(function, None)[1]
 
 
-def _helper_writes(function, seen) -> tuple[dict, dict]:
+def helper_returned_globals(function) -> dict:
+    """{name: line} for the module-level (or enclosing) objects a user function
+    may return, or return part of (`return MODEL.w`, `return PARAMS[name]`,
+    `return STATE[:2]`, the result of a helper of its module that does): the
+    caller may change them in place through the result."""
+    return _helper_writes(function, None)[2]
+
+
+def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
     if seen is None and _WRITES is not None:
         # While check_aliasing runs, a helper called at many places is read once.
         if id(function) not in _WRITES:
@@ -432,12 +475,15 @@ def _helper_writes(function, seen) -> tuple[dict, dict]:
         return _WRITES[id(function)][1]
     seen = set() if seen is None else seen
     if function in seen:
-        return {}, {}
+        return {}, {}, {}
     seen.add(function)
+    # The helpers being read (this one and its callers), for the results of
+    # helpers it calls: `seen` grows with every helper read below.
+    callers = frozenset(seen)
     try:
         parsed = parse_function(function)
     except SourceUnavailableError:
-        return {}, {}
+        return {}, {}, {}
     tree = parsed.tree
     params = [a.id for a in tree.args.args]
     roots = {p: p for p in params}
@@ -461,6 +507,14 @@ def _helper_writes(function, seen) -> tuple[dict, dict]:
             elif isinstance(expr, gast.Call) and expr.args and (
                     _identity_in(_resolved(parsed, expr.func), VIEW_FUNCTIONS + ELEMENT_SHARING)):
                 expr = expr.args[0]     # np.transpose(x), zip(xs, ys), enumerate(xs)
+            elif isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
+                    isinstance(_resolved(parsed, expr.func), types.MethodType) and \
+                    _module_level_mutable(_resolved(parsed, expr.func).__self__):
+                expr = expr.func.value  # MODEL.weights() may return MODEL.w
+            elif isinstance(expr, gast.Call) and _returns_own_global(parsed, expr.func,
+                                                                     callers):
+                # weights() of a helper of this module that returns MODEL.w
+                return ("free", _returns_own_global(parsed, expr.func, callers))
             else:
                 return None
 
@@ -515,7 +569,27 @@ def _helper_writes(function, seen) -> tuple[dict, dict]:
                     note(target, effects.WRITE, None, node)
         elif isinstance(node, gast.Call):
             _note_call_effects(parsed, node, note, root, seen, free)
-    return found, free
+    returned: dict = {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Return) and node.value is not None:
+            parts = node.value.elts if isinstance(node.value, (gast.Tuple, gast.List)) \
+                else [node.value]
+            for part in parts:
+                name = root(part)
+                if isinstance(name, tuple) and _module_level_mutable(parsed.lookup(name[1])[1]):
+                    returned.setdefault(name[1], parsed.location(node))
+    return found, free, returned
+
+
+def _returns_own_global(parsed, func, seen) -> str | None:
+    """The module-level object of the caller's module that the user function
+    `func` names may return (part of), or None."""
+    resolved = _resolved(parsed, func)
+    if not is_user_function(resolved) or \
+            getattr(resolved, "__globals__", None) is not parsed.function.__globals__:
+        return None
+    returned = _helper_writes(resolved, set(seen))[2]
+    return min(returned) if returned else None
 
 
 def _note_call_effects(parsed, call, note, root, seen, free) -> None:
@@ -537,7 +611,7 @@ def _note_call_effects(parsed, call, note, root, seen, free) -> None:
                       or (effects._hashable(resolved) and resolved in effects.OPAQUE_FUNCTIONS)):
         note(call.args[0], effects.WRITE, None, call)
     if is_user_function(resolved):
-        changed, changed_free = _helper_writes(resolved, seen)
+        changed, changed_free, _ = _helper_writes(resolved, seen)
         for position, (kind, op, _) in changed.items():
             if position < len(call.args):
                 note(call.args[position], kind, op, call)
@@ -555,7 +629,7 @@ def _module_level_owner(node: gast.Attribute, state: dict) -> str | None:
     if not isinstance(root, gast.Name) or root.id in state:
         return None
     held = nodes.annotation(root, "value", None)
-    if held is None or isinstance(held, (types.ModuleType, type)) or callable(held):
+    if not _module_level_mutable(held):
         return None
     return root.id
 
@@ -955,10 +1029,27 @@ class _Checker:
         affected = before.get(name, _EMPTY)[0]
         if not affected:
             return []
+        self.refuse_foreign(name, affected)
         module_level = {token[1] for token in affected if token[0] == "global"}
         return sorted(m for m in (after & self.defined_here()) | module_level
                       if m not in exclude and (m in module_level or _meets(before.get(
                           m, _EMPTY), affected)))
+
+    def refuse_foreign(self, name: str, affected) -> None:
+        """An update of what a helper of another module (or a closure) returned,
+        which may be an object of that module: the derivative could neither
+        follow the change nor check for it."""
+        foreign = sorted(token for token in affected if token[0] == "foreign")
+        if not foreign:
+            return
+        _, held, helper = foreign[0]
+        raise UnsupportedSyntaxError(
+            f"'{name}' may be '{held}' (or part of it), an object that '{helper}' returns "
+            "from its own module or closure, and it is changed in place here; the "
+            "derivative cannot follow that change into the object",
+            self.ctx.parsed.location(self.current),
+            help=f"Instead: copy the result before changing it ('{name} = "
+                 f"{helper}(...).copy()'), or have '{helper}' return a copy.")
 
     def bound_names(self) -> set:
         """The names the function binds (parameters included)."""
@@ -1146,7 +1237,9 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     lists = {n.func.value.id for n in nodes.walk(function)
              if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
     wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
-    sharing = _Sharing(wanted, frozenset(lists))
+    local_names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)
+                   and isinstance(n.ctx, (gast.Store, gast.Param))}
+    sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
     sharing.block(function.body, state)
     liveness = _Liveness(wanted)
     liveness.block(function.body, set())

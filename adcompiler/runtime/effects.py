@@ -62,8 +62,10 @@ def _in_place_type(value, operator: str | None) -> bool:
     return hasattr(type(value), f"__i{operator}__")
 
 
-def _shares(updated, other) -> bool:
-    """Whether `other` sees a change made in place to `updated`."""
+def _shares(updated, other, seen=None) -> bool:
+    """Whether `other` sees a change made in place to `updated`: it is
+    `updated`, a view of the same memory, or holds one in an entry or an
+    attribute (MODEL.layer.w), however deep."""
     if updated is other:
         return True
     # Both NumPy's, or both another library's (CuPy, through np.shares_memory).
@@ -76,16 +78,35 @@ def _shares(updated, other) -> bool:
             return bool(np.shares_memory(updated, other, max_work=10_000))
         except np.exceptions.TooHardError:
             return True  # too costly to decide: assume the worst
-    if isinstance(other, (list, tuple)):
-        return any(_shares(updated, item) for item in other)
+    items = _held_objects(other)
+    if not items:
+        return False
+    # Objects may hold each other (a layer pointing back at its network).
+    seen = set() if seen is None else seen
+    if id(other) in seen:
+        return False
+    seen.add(id(other))
+    return any(_shares(updated, item, seen) for item in items)
+
+
+def _held_objects(other) -> list:
+    """The entries of a container, or the attributes of an object (its
+    __dict__ and __slots__), that an in-place change may reach."""
+    if isinstance(other, (list, tuple, set, frozenset)):
+        return list(other)
     if isinstance(other, dict):
-        return any(_shares(updated, item) for item in other.values())
-    if hasattr(other, "__dict__") and not isinstance(other, (type, types.ModuleType)):
-        # An object holding it in an attribute (store.items).
-        return any(updated is item or (isinstance(item, (_ndarray, list, tuple, dict)) and
-                                       _shares(updated, item))
-                   for item in vars(other).values())
-    return False
+        return list(other.values())
+    if isinstance(other, (type, types.ModuleType, types.FunctionType, types.MethodType,
+                          types.BuiltinFunctionType, str, bytes, int, float, complex)) or \
+            isinstance(other, _ndarray) or other is None:
+        return []
+    held = list(vars(other).values()) if hasattr(other, "__dict__") else []
+    for klass in type(other).__mro__:
+        for slot in getattr(klass, "__slots__", ()):
+            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__") and \
+                    hasattr(other, slot):
+                held.append(getattr(other, slot))
+    return held
 
 
 def check_unshared(updated, operator, others, names, where):

@@ -1,0 +1,233 @@
+"""Text made from differentiated values: refused where it turns back into a number.
+
+Input: a normalised function's bindings (`activity.bindings`), each binding's
+derivative operands, and its `Activity`. Output: nothing, or a
+`NoDerivativeRuleError` at compile time.
+
+`str`, `repr`, f-strings and `%` formatting carry no derivative: text is not a
+number, and logging a loss (`print(f"loss {loss:.3f}")`) must cost nothing.
+But text may hold the whole value, and a program may read it back:
+`float(str(x))`, `float(f"{x}")`, `np.float64(repr(x))`, `Decimal(str(x))`,
+`eval(repr(x))`. The derivative would then be silently zero. So text made from
+a differentiated value is followed through every later binding (whatever
+operation builds on it: slicing, `split`, concatenation, containers, loops
+over its characters), and refused where it reaches the result through an
+operation that has a derivative (activity's *useful*):
+
+    def f(x):                    NoDerivativeRuleError:
+        s = str(x)                 f.py:3: text made from the differentiated
+        return float(s) * 2.0      value 'x' (str(), line 2) is read back as a
+                                   number here ...
+
+Text that only reaches `print`, a comparison, `len`, a dict key or a branch
+is fine. `ad.stop_gradient(x)` before formatting says that dropping the
+derivative is meant.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+
+from .. import nodes
+from ..context import Context
+from ..errors import NoDerivativeRuleError
+from ..rules import registry
+from ..runtime import core as runtime_core
+from .anf import literal_names, primitive_of
+
+# Calls whose result is text that may hold their argument's whole value.
+TEXT_MAKERS = (builtins.str, builtins.repr, builtins.ascii, builtins.format)
+
+
+def _text_source(rhs: gast.AST, varied: set) -> str | None:
+    """How `rhs` makes text out of a differentiated value ('str()', 'an
+    f-string', '% formatting'), or None."""
+    if isinstance(rhs, gast.JoinedStr):
+        return "an f-string" if nodes.names_loaded(rhs) & varied else None
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mod) and \
+            isinstance(rhs.left, gast.Constant) and isinstance(rhs.left.value, (str, bytes)):
+        return "% formatting" if nodes.names_loaded(rhs.right) & varied else None
+    if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is maker for maker in TEXT_MAKERS):
+        names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
+        return f"{primitive_of(rhs).__name__}()" if names & varied else None
+    return None
+
+
+def _ends_text(rhs: gast.AST) -> bool:
+    """Whether `rhs` gives a value that holds no text read from its operands
+    and no derivative: a comparison, or a call whose rule has no derivative
+    (len, int, bool, round), unless it makes text itself."""
+    if isinstance(rhs, gast.Compare):
+        return True
+    if not isinstance(rhs, gast.Call):
+        return False
+    primitive = primitive_of(rhs)
+    if primitive is None or any(primitive is maker for maker in TEXT_MAKERS):
+        return False
+    rule = registry.lookup(primitive)
+    return rule is not None and not rule.differentiable
+
+
+# What a name holds of text: every part of it (WHOLE), or the text sits only
+# at some constant keys or positions of a container built by a display or by
+# element writes (rec = {"loss": loss, "label": f"{loss:.2f}"}).
+WHOLE = None
+# An element write's container, which keeps what it held.
+KEEP = object()
+
+
+def _join(old, new):
+    if old is WHOLE or new is WHOLE:
+        return WHOLE
+    return old | new
+
+
+def _constant_key(index) -> tuple:
+    """(True, key) for a constant dict key or list position, else (False, None)."""
+    if isinstance(index, gast.Constant) and isinstance(index.value, (int, str)) and \
+            not isinstance(index.value, bool):
+        return True, index.value
+    return False, None
+
+
+class _Text:
+    """The names that may hold text made from a differentiated value, with
+    where it was made: name -> (how, source binding, value, keys)."""
+
+    def __init__(self):
+        self.held: dict = {}
+
+    def keys(self, atom):
+        """What `atom` holds of text: WHOLE, a frozenset of keys, or False."""
+        if isinstance(atom, gast.Name) and atom.id in self.held:
+            return self.held[atom.id][3]
+        return False
+
+    def origin(self, atom) -> tuple:
+        return self.held[atom.id][:3]
+
+    def whole(self, atom) -> bool:
+        return isinstance(atom, gast.Name) and atom.id in self.held and \
+            self.held[atom.id][3] is WHOLE
+
+    def note(self, target: str, origin: tuple, keys) -> bool:
+        """Record that `target` may hold text; whether that is news."""
+        if target in self.held:
+            old = self.held[target]
+            joined = _join(old[3], keys)
+            if joined == old[3]:
+                return False
+            self.held[target] = old[:3] + (joined,)
+            return True
+        self.held[target] = origin + (keys,)
+        return True
+
+    def flow(self, target: str, rhs: gast.AST) -> bool:
+        """Follow one binding; whether `target` learnt something."""
+        if isinstance(rhs, gast.Name):
+            keys = self.keys(rhs)
+            return keys is not False and self.note(target, self.origin(rhs), keys)
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name):
+            # c[k]: text if c holds text at k (the key itself is never read back).
+            keys = self.keys(rhs.value)
+            if keys is False:
+                return False
+            constant, key = _constant_key(rhs.slice)
+            if keys is WHOLE or not constant or key in keys:
+                return self.note(target, self.origin(rhs.value), WHOLE)
+            return False
+        entries = self.entries(rhs)
+        if entries is not None:
+            changed = False
+            for key, atom in entries:
+                keys = self.keys(atom)
+                if keys is False:
+                    continue
+                if key is KEEP:
+                    pass  # an element write's container: what it held, as it held it
+                elif keys is not WHOLE or key is WHOLE:
+                    keys = WHOLE  # a container of text, or text at a position not known
+                else:
+                    keys = frozenset({key})
+                changed |= self.note(target, self.origin(atom), keys)
+            return changed
+        if _ends_text(rhs):
+            return False
+        for name in sorted(nodes.names_loaded(rhs)):
+            if name in self.held:
+                return self.note(target, self.held[name][:3], WHOLE)
+        return False
+
+    @staticmethod
+    def entries(rhs):
+        """[(key or WHOLE, atom)] for a display or an element write, else None."""
+        if isinstance(rhs, gast.Dict):
+            return [(_constant_key(k)[1] if _constant_key(k)[0] else WHOLE, v)
+                    for k, v in zip(rhs.keys, rhs.values)]
+        if isinstance(rhs, (gast.Tuple, gast.List)):
+            return list(enumerate(rhs.elts))
+        if isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_core.setitem and \
+                len(rhs.args) == 3:
+            container, index, value = rhs.args
+            constant, key = _constant_key(index)
+            # The container keeps what it held; the index is never read back.
+            return [(KEEP, container), (key if constant else WHOLE, value)]
+        return None
+
+
+def refuse_text_round_trips(definitions: list, operands: list, varied: set, useful: set,
+                            ctx: Context) -> None:
+    """Raise `NoDerivativeRuleError` where text made from a differentiated value
+    reaches the result through an operation with a derivative.
+
+    `definitions` are the (target, rhs) bindings of activity.bindings, and
+    `operands` the (target, derivative operand names) pairs in the same order.
+
+    Example:
+        >>> # def f(x): return float(str(x))   ->  NoDerivativeRuleError
+    """
+    text = _Text()
+    for target, rhs in definitions:
+        how = _text_source(rhs, varied) if target else None
+        if how is not None:
+            value = sorted(nodes.names_loaded(rhs) & varied)[0]
+            text.note(target, (how, rhs, value), WHOLE)
+    if not text.held:
+        return
+    changed = True
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            if target:
+                changed |= text.flow(target, rhs)
+    for (target, rhs), (_, names) in zip(definitions, operands):
+        if target not in useful:
+            continue
+        read = [name for name in names if _reads_text(text, rhs, name)]
+        if not read:
+            continue
+        how, source, value = text.held[read[0]][:3]
+        source_line = ctx.parsed.location(source)
+        raise NoDerivativeRuleError(
+            f"text made from the differentiated value '{value}' ({how}, line "
+            f"{source_line.lineno}) is used here to compute the result; adcompiler does not "
+            "differentiate through text, and reading a number back from it would give a "
+            "derivative of zero",
+            ctx.parsed.location(rhs),
+            help=f"Instead: compute with '{value}' itself (float({value}) or {value}.item() "
+                 "for a number), or, if its derivative is to be dropped on purpose, format "
+                 f"ad.stop_gradient({value}).")
+
+
+def _reads_text(text: _Text, rhs: gast.AST, name: str) -> bool:
+    """Whether the binding `rhs` computes with text `name` may hold (or a
+    container holding text, taken whole), rather than moving it."""
+    if name not in text.held:
+        return False
+    # Copying, storing or reading entries moves text without reading it:
+    # followed to where it is read.
+    structural = isinstance(rhs, (gast.Name, gast.Subscript, gast.Dict, gast.Tuple, gast.List)) \
+        or (isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_core.setitem)
+    return not structural

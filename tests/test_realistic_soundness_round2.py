@@ -1,0 +1,464 @@
+"""Realistic scientific-Python programs, round two: each differentiated in reverse
+mode, forward mode and value_and_grad and compared with its torch twin in
+float64, or refused with an adcompiler error when adcompiler does not model what
+it does.
+
+Each row is a program of the kind a user writes (a model object whose method
+returns its own weights, a log line formatted from the loss, ...) that gave a
+wrong derivative with no error before it was fixed, or checks that the fix
+keeps the ordinary uses of the same idiom working. Each check also asks that
+the arguments are unchanged afterwards and that the value value_and_grad
+returns is the function's own.
+"""
+
+import copy
+import decimal
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from oracles import assert_close, torch_gradients
+from realistic_helpers_round2 import parse_number, shared_offset
+
+MODES = ("reverse", "forward", "value_and_grad")
+
+
+def _unchanged(before, after):
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(_unchanged(before[k], after[k])
+                                                      for k in before)
+    if isinstance(before, (list, tuple)):
+        return len(before) == len(after) and all(map(_unchanged, before, after))
+    if hasattr(before, "__dict__"):
+        return _unchanged(vars(before), vars(after))
+    return np.array_equal(np.asarray(before), np.asarray(after))
+
+
+def _derivative(function, wrt, mode):
+    if mode == "forward":
+        return ad.grad(function, wrt=wrt, mode="forward")
+    if mode == "value_and_grad":
+        return ad.value_and_grad(function, wrt=wrt)
+    return ad.grad(function, wrt=wrt)
+
+
+def check_against_torch(name, function, twin, args, wrt, mode):
+    expected_value = function(*copy.deepcopy(args))
+    expected = torch_gradients(twin, args, wrt)
+    arguments = copy.deepcopy(args)
+    result = _derivative(function, wrt, mode)(*arguments)
+    if mode == "value_and_grad":
+        value, result = result
+        assert_close(value, expected_value, rtol=1e-12, label=f"{name}: value")
+    assert _unchanged(args, arguments), f"{name}: the derivative changed its arguments"
+    for position, got, want in zip(wrt, result, expected):
+        assert_close(got, want, label=f"{name}: d/d argument {position} ({mode})")
+
+
+# --- A model object whose method returns its own array --------------------------
+
+class Linear:
+    def __init__(self):
+        self.w = np.array([1.0, 2.0])
+        self.b = 0.5
+
+    def weights(self):
+        return self.w                   # the attribute itself, not a copy
+
+    def weights_copy(self):
+        return self.w.copy()
+
+    def predict(self, x):
+        return np.sum(self.w * x) + self.b
+
+
+MODEL = Linear()
+PARAMS = {"w": np.array([1.0, 2.0]), "lr": 0.1}
+STATE = np.array([1.0, 2.0, 3.0])
+
+
+def model_weights():
+    return MODEL.w
+
+
+def parameter(name):
+    return PARAMS[name]
+
+
+def state_head():
+    return STATE[:2]
+
+
+def weights_through_two_helpers():
+    return model_weights()
+
+
+def weights_through_a_method_of_a_module_object():
+    return MODEL.weights()
+
+
+def shift_weights_returned_by_a_method(x):
+    w = MODEL.weights()
+    w += x                              # changes MODEL.w, which predict reads
+    return MODEL.predict(x)
+
+
+def shift_weights_returned_by_a_helper(x):
+    w = model_weights()
+    w += x
+    return np.sum(MODEL.w * x)
+
+
+def shift_a_parameter_returned_by_a_lookup(x):
+    w = parameter("w")
+    w += x
+    return np.sum(PARAMS["w"] * x)
+
+
+def write_into_a_returned_view_of_a_module_array(x):
+    head = state_head()
+    head[0] = x[0] * 3.0
+    return np.sum(STATE[:2] * x)
+
+
+def scale_weights_returned_through_two_helpers(x):
+    w = weights_through_two_helpers()
+    w *= x
+    return np.sum(MODEL.w * x)
+
+
+def shift_weights_a_helper_gets_from_a_method(x):
+    w = weights_through_a_method_of_a_module_object()
+    w += x
+    return np.sum(MODEL.w * x)
+
+
+def shift_weights_returned_by_a_method_of_self(self, x):
+    w = self.weights()
+    w += x
+    return self.predict(x)
+
+
+def shift_another_modules_array(x):
+    offset = shared_offset()
+    offset += x                         # changes realistic_helpers_round2.SHARED_OFFSET
+    return np.sum(offset * x)
+
+
+class Layer:
+    def __init__(self):
+        self.w = np.array([1.0, 2.0])
+
+    def weights(self):
+        return self.w
+
+
+class Network:
+    def __init__(self):
+        self.layer = Layer()
+        self.layers = [Layer(), Layer()]
+
+
+NETWORK = Network()
+
+
+def shift_a_nested_layers_weights(x):
+    w = NETWORK.layer.weights()
+    w += x
+    return np.sum(NETWORK.layer.w * x)
+
+
+def shift_weights_of_a_layer_in_a_list(x):
+    w = NETWORK.layers[1].weights()
+    w += x
+    return np.sum(NETWORK.layers[1].w * x)
+
+
+def shift_a_nested_attribute_through_a_name(x):
+    layer = NETWORK.layer
+    w = layer.w
+    w += x
+    return np.sum(NETWORK.layer.w * x)
+
+
+# Modelled: the weights are copied, or the update makes a new array.
+def shift_a_copy_of_the_weights(x):
+    w = MODEL.weights_copy()
+    w += x
+    return np.sum(MODEL.w * w)
+
+
+def shift_a_copy_of_the_weights_twin(x):
+    w = torch.tensor([1.0, 2.0])
+    return torch.sum(w * (w + x))
+
+
+def rebind_a_returned_learning_rate(x):
+    rate = parameter("lr")
+    rate += 1.0                         # a float: `+=` binds a new number
+    return np.sum(x * rate)
+
+
+def rebind_a_returned_learning_rate_twin(x):
+    return torch.sum(x * 1.1)
+
+
+def shift_weights_times_one(x):
+    w = MODEL.weights() * 1.0
+    w += x
+    return MODEL.predict(w)
+
+
+def shift_weights_times_one_twin(x):
+    w = torch.tensor([1.0, 2.0])
+    return torch.sum(w * (w + x)) + 0.5
+
+
+# --- Text made from a differentiated value ---------------------------------------
+
+def number_from_str(x):
+    return float(str(x)) * x
+
+
+def number_from_f_string(x):
+    return float(f"{x}") * 2.0
+
+
+def number_from_repr(x):
+    return float(repr(x)) * 2.0
+
+
+def float64_from_str(x):
+    return np.float64(str(x)) * 2.0
+
+
+def number_from_percent_formatting(x):
+    return float("%.17g" % x) * 2.0
+
+
+def number_from_format(x):
+    return float(format(x, ".17g")) * 2.0
+
+
+def number_from_split_text(x):
+    text = str(x)
+    whole, fraction = text.split(".")
+    return float(whole + "." + fraction) * 2.0
+
+
+def number_from_decimal(x):
+    return float(decimal.Decimal(str(x))) * 2.0
+
+
+def number_from_eval(x):
+    return eval(repr(x)) * 2.0
+
+
+def array_from_text(x):
+    return np.array([str(x)], dtype=float)[0] * 2.0
+
+
+def number_from_text_in_a_record(x):
+    record = {"loss": x * x, "label": f"{x:.17g}"}
+    return float(record["label"]) * record["loss"]
+
+
+def number_from_text_read_by_another_modules_helper(x):
+    return parse_number(str(x)) * 2.0
+
+
+def rounded_through_text(x):
+    return float(f"{x:.3f}") + x        # the user may mean to round; the derivative is lost
+
+
+# Modelled: the text is logged, compared, measured or used as a key.
+def log_the_value(x):
+    label = f"x = {x:.3f}"
+    message = "value: " + str(x)
+    if len(label) > 100:
+        print(message)
+    return x * 2.0
+
+
+def log_the_value_twin(x):
+    return x * 2.0
+
+
+def memoise_by_text_key(x):
+    cache = {}
+    key = f"{x:.6f}"
+    if key not in cache:
+        cache[key] = x ** 2
+    return cache[key] * 3.0
+
+
+def memoise_by_text_key_twin(x):
+    return x ** 2 * 3.0
+
+
+def record_with_a_label(x):
+    record = {"loss": x ** 2, "label": f"{x:.2f}"}
+    return record["loss"] + len(record["label"])
+
+
+def record_with_a_label_twin(x):
+    return x ** 2 + 4
+
+
+def branch_on_the_sign_in_text(x):
+    if str(x).startswith("-"):
+        return -x
+    return x * len(repr(x))
+
+
+def branch_on_the_sign_in_text_twin(x):
+    return x * 3
+
+
+def round_trip_of_a_stopped_value(x):
+    return float(str(ad.stop_gradient(x))) * x
+
+
+def round_trip_of_a_stopped_value_twin(x):
+    return x.detach() * x
+
+
+def history_of_formatted_losses(x):
+    history = []
+    loss = 0.0
+    for k in range(3):
+        loss = loss + x * (k + 1)
+        history.append(f"step {k}: {loss:.4f}")
+    return loss * len(history)
+
+
+def history_of_formatted_losses_twin(x):
+    return 6.0 * x * 3
+
+
+# name, function, torch twin, arguments, wrt
+PROGRAMS = [
+    ("a copy of the weights a method returns, shifted in place", shift_a_copy_of_the_weights,
+     shift_a_copy_of_the_weights_twin, (np.array([0.5, -1.2]),), (0,)),
+    ("a learning rate returned by a lookup, rebound by +=", rebind_a_returned_learning_rate,
+     rebind_a_returned_learning_rate_twin, (np.array([0.5, -1.2]),), (0,)),
+    ("weights a method returns, multiplied by 1 then shifted", shift_weights_times_one,
+     shift_weights_times_one_twin, (np.array([0.5, -1.2]),), (0,)),
+    ("text of the value logged and measured", log_the_value, log_the_value_twin, (0.7,), (0,)),
+    ("a cache keyed by the value's text", memoise_by_text_key, memoise_by_text_key_twin,
+     (0.7,), (0,)),
+    ("a record holding the loss and its label", record_with_a_label, record_with_a_label_twin,
+     (0.7,), (0,)),
+    ("a branch on the value's text", branch_on_the_sign_in_text,
+     branch_on_the_sign_in_text_twin, (0.7,), (0,)),
+    ("text of ad.stop_gradient(x) read back", round_trip_of_a_stopped_value,
+     round_trip_of_a_stopped_value_twin, (0.7,), (0,)),
+    ("a history of formatted losses", history_of_formatted_losses,
+     history_of_formatted_losses_twin, (0.7,), (0,)),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, function, twin, args, wrt", PROGRAMS,
+                         ids=[row[0] for row in PROGRAMS])
+def test_realistic_program_matches_torch(name, function, twin, args, wrt, mode):
+    check_against_torch(name, function, twin, args, wrt, mode)
+
+
+# name, function, arguments, wrt, the error
+REFUSED = [
+    ("in-place update of the weights a module object's method returns",
+     shift_weights_returned_by_a_method, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
+    ("in-place update of a module object's array a helper returns",
+     shift_weights_returned_by_a_helper, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
+    ("in-place update of a module dict's entry a helper returns",
+     shift_a_parameter_returned_by_a_lookup, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("element write into a view of a module array a helper returns",
+     write_into_a_returned_view_of_a_module_array, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("in-place update of a module array returned through two helpers",
+     scale_weights_returned_through_two_helpers, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("in-place update of what a helper gets from a module object's method",
+     shift_weights_a_helper_gets_from_a_method, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("in-place update of another module's array its helper returns",
+     shift_another_modules_array, (np.array([0.5, -1.2]),), (0,), ad.UnsupportedSyntaxError),
+    ("in-place update of a nested object's weights", shift_a_nested_layers_weights,
+     (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
+    ("in-place update of the weights of a layer held in a list",
+     shift_weights_of_a_layer_in_a_list, (np.array([0.5, -1.2]),), (0,), ad.SharedMemoryError),
+    ("in-place update of a nested object's attribute through a name",
+     shift_a_nested_attribute_through_a_name, (np.array([0.5, -1.2]),), (0,),
+     ad.SharedMemoryError),
+    ("float(str(x))", number_from_str, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("float(f'{x}')", number_from_f_string, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("float(repr(x))", number_from_repr, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("np.float64(str(x))", float64_from_str, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("float('%.17g' % x)", number_from_percent_formatting, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("float(format(x, '.17g'))", number_from_format, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("a number rebuilt from the split text", number_from_split_text, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("Decimal(str(x))", number_from_decimal, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("eval(repr(x))", number_from_eval, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("np.array([str(x)], dtype=float)", array_from_text, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("a label read back out of a record", number_from_text_in_a_record, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("another module's helper reading a number from text",
+     number_from_text_read_by_another_modules_helper, (0.7,), (0,), ad.NoDerivativeRuleError),
+    ("rounding through an f-string", rounded_through_text, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, function, args, wrt, error", REFUSED,
+                         ids=[row[0] for row in REFUSED])
+def test_unmodelled_construct_is_refused_not_differentiated(name, function, args, wrt, error,
+                                                            mode):
+    with pytest.raises(error):
+        _derivative(function, wrt, mode)(*copy.deepcopy(args))
+
+
+@pytest.mark.parametrize("mode", ("reverse", "forward"))
+def test_in_place_update_of_weights_a_method_of_self_returns_is_refused(mode):
+    model = Linear()
+    loss = shift_weights_returned_by_a_method_of_self.__get__(model)
+    with pytest.raises(ad.SharedMemoryError):
+        ad.grad(loss, mode=mode)(np.array([0.5, -1.2]))
+    assert np.array_equal(model.w, [1.0, 2.0])
+
+
+def test_refusal_of_text_read_back_names_the_line_and_the_workaround():
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(number_from_split_text)(0.7)
+    message = str(caught.value)
+    assert "test_realistic_soundness_round2.py" in message
+    assert "str(), line" in message and "ad.stop_gradient(x)" in message
+
+
+def test_refusal_of_another_modules_array_names_the_helper_and_a_copy():
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(shift_another_modules_array)(np.array([0.5, -1.2]))
+    assert "shared_offset" in str(caught.value) and ".copy()" in str(caught.value)
+
+
+def test_module_objects_are_unchanged_by_a_refused_derivative():
+    for function in (shift_weights_returned_by_a_method, shift_a_parameter_returned_by_a_lookup):
+        with pytest.raises(ad.SharedMemoryError):
+            ad.grad(function)(np.array([0.5, -1.2]))
+    assert np.array_equal(MODEL.w, [1.0, 2.0]) and np.array_equal(PARAMS["w"], [1.0, 2.0])
+
+
+def test_math_functions_of_text_lengths_keep_their_derivative():
+    def scaled(x):
+        digits = len(f"{x:.4f}")
+        return math.sin(x) * digits
+
+    assert_close(ad.grad(scaled)(0.7), math.cos(0.7) * 6)
