@@ -188,12 +188,15 @@ def possible_tuples(definitions, params) -> set:
     return out
 
 
-def mutated_lists(definitions) -> set:
+def mutated_lists(definitions, passed=None) -> set:
     """Variables used as stacks: lists appended to, popped from, or passed to a
-    user function (which may do either)."""
+    user function (which may do either). `passed` is what
+    `_lists_passed_to_user_functions(definitions)` gives, if known."""
     out = {target for target, rhs in definitions if nodes.list_method(rhs, "append")}
     out |= {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
-    return out | {target for target, _ in _lists_passed_to_user_functions(definitions)}
+    if passed is None:
+        passed = _lists_passed_to_user_functions(definitions)
+    return out | {target for target, _ in passed}
 
 
 def _lists_made_here(definitions) -> set:
@@ -218,11 +221,13 @@ def _lists_made_here(definitions) -> set:
     return out
 
 
-def list_variables(definitions) -> set:
+def list_variables(definitions, mutated=None) -> set:
     """Variables holding lists: list literals, lists used as stacks or handed to
-    user functions, and slices of those (flow-insensitive, like the rest)."""
-    out = mutated_lists(definitions) | {target for target, rhs in definitions
-                                        if isinstance(rhs, gast.List)}
+    user functions, and slices of those (flow-insensitive, like the rest).
+    `mutated` is what `mutated_lists(definitions)` gives, if known."""
+    if mutated is None:
+        mutated = mutated_lists(definitions)
+    out = mutated | {target for target, rhs in definitions if isinstance(rhs, gast.List)}
     changed = True
     while changed:
         changed = False
@@ -241,9 +246,15 @@ def _lists_passed_to_user_functions(definitions) -> list:
     code's `helper_primal(_stack, x)` does)."""
     lists = _lists_made_here(definitions)
     out = []
+    # id(callee) -> its stack parameters: each callee's source is read once,
+    # not once per call (a long gradient calls a helper's primal many times).
+    stack_parameters = {}
     for _, rhs in definitions:
         if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
-            stacks = _stack_parameters(primitive_of(rhs))
+            callee = primitive_of(rhs)
+            if id(callee) not in stack_parameters:
+                stack_parameters[id(callee)] = _stack_parameters(callee)
+            stacks = stack_parameters[id(callee)]
             # Positions are known up to a starred argument.
             starred = next((k for k, a in enumerate(rhs.args) if isinstance(a, gast.Starred)),
                            len(rhs.args))
@@ -392,17 +403,20 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
     definitions = bindings(function.body, [])
-    definitions += _lists_passed_to_user_functions(definitions)
+    passed = _lists_passed_to_user_functions(definitions)
+    definitions += passed
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
-    lists = list_variables(definitions)
+    # The pairs `passed` added find no other list handed to a user function.
+    stacks = mutated_lists(definitions, passed)
+    lists = list_variables(definitions, stacks)
     # An entry of a list may be a tuple (a list of pairs) the analysis cannot
     # see: what is read from one is added with add_adjoints, as list_read adds
     # into the entry.
     entries = {target for target, rhs in definitions if isinstance(rhs, gast.Subscript)
                and isinstance(rhs.value, gast.Name) and rhs.value.id in lists}
     activity = Activity(varied={params[i] for i in ctx.wrt}, lists=lists,
-                        stacks=mutated_lists(definitions),
+                        stacks=stacks,
                         tuples=possible_tuples(definitions, params) | entries)
     ranges = loop_ranges(definitions, params)
     changed = True
