@@ -60,14 +60,16 @@ RULES = [
     linear_rule(runtime_core.setitem_value_adjoint, "adjoint, index, value",
                 adjoint={"adjoint": "setitem(zeros_like(adjoint), index, g)"},
                 tangent={"adjoint": "setitem_value_adjoint(g, index, value)"}),
+    # The seed of a complex result, and a complex argument's gradient, are
+    # conjugated at the border (runtime/complex_numbers.py): so are their adjoints.
     linear_rule(runtime_core.checked_seed, "seed, output, where",
-                adjoint={"seed": "g"},
+                adjoint={"seed": "conjugate_for_complex(g, output)"},
                 tangent={"seed": "checked_seed(g, output, where)"}),
     linear_rule(runtime_core.in_place_result, "value, target",
                 adjoint={"value": "g"},
                 tangent={"value": "in_place_result(g, target)"}),
     linear_rule(runtime_core.as_gradient, "adjoint, x",
-                adjoint={"adjoint": "unbroadcast(g, adjoint)"},
+                adjoint={"adjoint": "unbroadcast(conjugate_for_complex(g, x), adjoint)"},
                 tangent={"adjoint": "as_gradient(g, x)"}),
     linear_rule(runtime_core.unbroadcast, "adjoint, x",
                 adjoint={"adjoint": "broadcast_like(g, adjoint)"},
@@ -157,17 +159,21 @@ RULES += [
 ]
 
 # The adjoints and tangents of np.abs, np.angle and np.sign (runtime/complex_numbers.py)
-# are linear in the derivative they carry, each the transpose of the other; in
-# the point they are constant for real values and refused for complex ones.
+# are linear in the derivative they carry, each the transpose of the other. In
+# the point they are constant for real values; for complex ones, abs's are
+# differentiated there by the *_point_* helpers, sign's are refused.
 RULES += [
-    pointwise_split(helper, "d, x", adjoint={"d": f"{transpose}(g, x)",
-                                              "x": f"zero_for_real(g, x, {what!r})"},
-                    tangent={"d": f"{name}(g, x)", "x": f"zero_for_real(g, x, {what!r})"})
-    for helper, name, transpose, what in (
-        (runtime_complex.abs_adjoint, "abs_adjoint", "abs_tangent", "np.abs"),
-        (runtime_complex.abs_tangent, "abs_tangent", "abs_adjoint", "np.abs"),
-        (runtime_complex.sign_adjoint, "sign_adjoint", "sign_tangent", "np.sign"),
-        (runtime_complex.sign_tangent, "sign_tangent", "sign_adjoint", "np.sign"))]
+    pointwise_split(helper, "d, x", adjoint={"d": f"{transpose}(g, x)", "x": point_adjoint},
+                    tangent={"d": f"{name}(g, x)", "x": point_tangent})
+    for helper, name, transpose, point_tangent, point_adjoint in (
+        (runtime_complex.abs_adjoint, "abs_adjoint", "abs_tangent",
+         "abs_adjoint_point_tangent(g, d, x)", "abs_adjoint_point_adjoint(g, d, x)"),
+        (runtime_complex.abs_tangent, "abs_tangent", "abs_adjoint",
+         "abs_tangent_point_tangent(g, d, x)", "abs_tangent_point_adjoint(g, d, x)"),
+        (runtime_complex.sign_adjoint, "sign_adjoint", "sign_tangent",
+         "zero_for_real(g, x, 'np.sign')", "zero_for_real(g, x, 'np.sign')"),
+        (runtime_complex.sign_tangent, "sign_tangent", "sign_adjoint",
+         "zero_for_real(g, x, 'np.sign')", "zero_for_real(g, x, 'np.sign')"))]
 # angle_adjoint(d, z) = -i Re(d) / z is holomorphic in z: its derivative there is
 # -angle_adjoint(d, z) / z (written with angle_adjoint(1, z) = -i / z, 0 at 0).
 _ANGLE_ADJOINT_Z = "-1j * g * angle_adjoint(d, z, deg) * angle_adjoint(1.0, z, False)"
@@ -177,9 +183,9 @@ RULES += [
                     tangent={"d": "angle_adjoint(g, z, deg)", "z": _ANGLE_ADJOINT_Z}),
     pointwise_split(runtime_complex.angle_tangent, "d, z, deg=False",
                     adjoint={"d": "angle_adjoint(g, z, deg)",
-                             "z": "zero_for_real(g, z, 'np.angle')"},
+                             "z": "angle_tangent_point_adjoint(g, d, z, deg)"},
                     tangent={"d": "angle_tangent(g, z, deg)",
-                             "z": "zero_for_real(g, z, 'np.angle')"}),
+                             "z": "angle_tangent_point_tangent(g, d, z, deg)"}),
 ]
 RULES += nondifferentiable(runtime_complex.zero_for_real)  # a zero, or a refusal
 

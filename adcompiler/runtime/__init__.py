@@ -71,7 +71,9 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
         matrix_power_tangent"""),
     (runtime_complex, """abs_adjoint abs_tangent angle_adjoint angle_tangent sign_adjoint
-        sign_tangent zero_for_real"""),
+        sign_tangent zero_for_real abs_adjoint_point_tangent abs_adjoint_point_adjoint
+        abs_tangent_point_tangent abs_tangent_point_adjoint angle_tangent_point_tangent
+        angle_tangent_point_adjoint conjugate_for_complex"""),
     (runtime_fft, """fft_adjoint fftn_adjoint rfft_adjoint rfftn_adjoint irfft_adjoint
         irfftn_adjoint frequencies_adjoint fft_forward fftn_forward"""),
     (runtime_special, """digamma polygamma logsumexp_adjoint logsumexp_adjoint_b

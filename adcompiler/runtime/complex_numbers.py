@@ -113,6 +113,56 @@ def sign_adjoint(g, x):
     return (g - np.real(g * s) * np.conj(s)) * _safe_inverse(np.abs(x))
 
 
+def conjugate_for_complex(g, x):
+    """conj(g) if `x` is complex, else g: the adjoint (and tangent) of the
+    conjugate that runtime.as_gradient and runtime.checked_seed take of a
+    complex value at the border, for differentiating generated code again."""
+    return np.conj(g) if is_complex(x) else g
+
+
+# Second derivatives. Each helper above is a function of its point too; these
+# are its tangent along g there and the transpose of that (with no conjugate,
+# as every adjoint here: Re(g T(dz)) = Re(T^t(g) dz)), from du = sign_tangent(dz, x),
+# the change of u = x / |x|. At a real x both are 0, as |x| and sign(x) are
+# constant there (almost everywhere).
+
+def abs_adjoint_point_tangent(g, d, x):
+    """Tangent of abs_adjoint(d, x) = Re(d) conj(u) as x moves by g: Re(d) conj(du)."""
+    return np.real(d) * np.conj(sign_tangent(g, x))
+
+
+def abs_adjoint_point_adjoint(g, d, x):
+    """Transpose of abs_adjoint_point_tangent: sign_adjoint(Re(d) conj(g), x)."""
+    return sign_adjoint(np.real(d) * np.conj(g), x)
+
+
+def abs_tangent_point_tangent(g, d, x):
+    """Tangent of abs_tangent(d, x) = Re(conj(u) d) as x moves by g: Re(conj(du) d)."""
+    return np.real(np.conj(sign_tangent(g, x)) * d)
+
+
+def abs_tangent_point_adjoint(g, d, x):
+    """Transpose of abs_tangent_point_tangent (a real result: Re(g) counts):
+    sign_adjoint(Re(g) conj(d), x)."""
+    return sign_adjoint(np.real(g) * np.conj(d), x)
+
+
+def angle_tangent_point_tangent(g, d, z, deg=False):
+    """Tangent of angle_tangent(d, z) = Im(d / z) as z moves by g: Im(-d g / z^2)
+    (0 where z is 0)."""
+    scale = 180.0 / np.pi if deg else 1.0
+    inverse = _safe_inverse(z)
+    return np.imag(-d * g * inverse * inverse) * scale
+
+
+def angle_tangent_point_adjoint(g, d, z, deg=False):
+    """Transpose of angle_tangent_point_tangent: i d Re(g) / z^2. For a real z
+    and d it is imaginary, leaving a real argument's gradient unchanged."""
+    scale = 180.0 / np.pi if deg else 1.0
+    inverse = _safe_inverse(z)
+    return 1j * d * np.real(g) * inverse * inverse * scale
+
+
 def zero_for_real(g, x, what: str):
     """The derivative of a helper above with respect to its point `x`: 0 for
     real x (a sign is constant almost everywhere); refused for complex x."""
