@@ -117,6 +117,11 @@ class _Reverse:
 
     # -- adjoint sweep (walks statements backwards) -----------------------
     def adjoint_block(self, stmts, zero: set) -> tuple[list, set]:
+        """The adjoint code of `stmts`, and the adjoints zero above them;
+        `zero` (those zero below them) is left as it was."""
+        # One copy per block, which its statements update in place: a copy per
+        # statement cost time quadratic in the number of variables.
+        zero = set(zero)
         code: list = []
         for stmt in reversed(stmts):
             stmt_code, zero = self.adjoint_statement(stmt, zero)
@@ -124,7 +129,8 @@ class _Reverse:
         return code, zero
 
     def adjoint_statement(self, stmt, zero: set) -> tuple[list, set]:
-        zero = set(zero)
+        """The adjoint code of `stmt`, and the adjoints zero above it; `zero`
+        is updated in place (adjoint_block's own copy) or replaced."""
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             code = self.statements.assignment(stmt, target, stmt.value, zero)
@@ -304,6 +310,9 @@ class _Reverse:
         """Mark live slots and controls; return the primal variables read."""
         primal_names = nodes.names_stored(self.function)
         reads = set(extra_reads)
+        # id(statement) -> the names it reads: the adjoint sweep does not change
+        # while it is marked, and is marked until nothing changes.
+        self._loads: dict = {}
         while True:
             before = (len(reads), sum(s.live for s in self.slots.values()),
                       sum(c.live for c in self.controls.values()))
@@ -312,6 +321,7 @@ class _Reverse:
                      sum(c.live for c in self.controls.values()))
             if after == before:
                 break
+        del self._loads
         return reads & primal_names
 
     def _mark(self, stmts, reads: set) -> bool:
@@ -335,7 +345,10 @@ class _Reverse:
                     reads |= control.header_reads
                 live |= control.live
             else:
-                reads |= nodes.names_loaded(stmt)
+                loads = self._loads.get(id(stmt))
+                if loads is None:
+                    loads = self._loads[id(stmt)] = nodes.names_loaded(stmt)
+                reads |= loads
                 live = True
         return live
 
