@@ -25,9 +25,72 @@ REGRESSIONS = {
             y[0] = s
             return np.sum(x ** 2) + np.sum(y) + np.sum(A)
     """,
+    # The list that list(d.values()) or list(d.items()) builds, a shallow copy
+    # d.copy() or L.copy(), and the entry max(d.values(), key=...) picks hold
+    # the very arrays of d (or L). Their derivative rules made them look like
+    # new objects, so a write through them did not reach d.
+    "write_through_list_of_dict_values": """
+        def f(x, A, s, P):
+            vals = list(P.values())
+            vals[0] *= s
+            return np.sum(P["w"] ** 2) + np.sum(x) + np.sum(A)
+    """,
+    "write_into_array_of_list_of_dict_items": """
+        def f(x, A, s, P):
+            items = list(P.items())
+            items[0][1][0] = s
+            return np.sum(P["w"] ** 2) + np.sum(x) + np.sum(A)
+    """,
+    "write_through_shallow_dict_copy": """
+        def f(x, A, s, P):
+            Q = P.copy()
+            Q["w"] *= s
+            return np.sum(P["w"] ** 2) + np.sum(x) + np.sum(A)
+    """,
+    "write_into_array_of_shallow_list_copy": """
+        def f(x, A, s, P):
+            L = [x, A]
+            M = L.copy()
+            M[0][1] = s
+            return np.sum(x ** 2) + np.sum(A)
+    """,
+    "write_through_max_of_dict_values": """
+        def f(x, A, s, P):
+            m = max(P.values(), key=lambda v: v[0])
+            m[0] = s
+            return np.sum(P["w"] ** 2) + np.sum(P["b"] ** 2) + np.sum(x) + np.sum(A)
+    """,
+    # np.einsum with one operand returns a view for a transpose or a diagonal.
+    "write_through_einsum_transpose": """
+        def f(x, A, s, P):
+            y = np.einsum("ij->ji", A)
+            y[0] = s
+            return np.sum(x ** 2) + np.sum(y) + np.sum(A ** 2)
+    """,
+    "write_through_einsum_diagonal": """
+        def f(x, A, s, P):
+            y = np.einsum("ii->i", A[:, :3])
+            y += s
+            return np.sum(x ** 2) + np.sum(y) + np.sum(A ** 2)
+    """,
+    # A copy must stay a copy: these are differentiated, not refused.
+    "write_into_list_copy_of_copies": """
+        def f(x, A, s, P):
+            y = x.copy()
+            L = [y]
+            M = list(L)
+            M[0] = M[0] * s
+            return np.sum(L[0] ** 2) + np.sum(M[0]) + np.sum(A)
+    """,
+    "write_into_einsum_product": """
+        def f(x, A, s, P):
+            y = np.einsum("ij,j->i", A, P["w"])
+            y[0] = s
+            return np.sum(x ** 2) + np.sum(y ** 2) + np.sum(A)
+    """,
 }
 
-MUST_WORK: set = set()
+MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product"}
 
 
 @pytest.fixture(scope="module", autouse=True)

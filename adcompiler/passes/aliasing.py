@@ -50,6 +50,7 @@ import numpy as np
 
 from .. import nodes, runtime
 from ..runtime import core as runtime_core
+from ..runtime import python_builtins as runtime_builtins
 from ..context import Context
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
@@ -75,7 +76,11 @@ VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", 
 # Calls whose result holds the elements of their first argument.
 ELEMENT_SHARING = (zip, enumerate, reversed, iter, list, tuple, sorted)
 # Calls that build a new container holding their argument's elements.
-CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset)
+# `x.copy()` of a dict or list (copied) and `list(d.values())` (view_items)
+# are among them: their rules differentiate them, but the new list or dict
+# holds the very arrays x holds.
+CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset,
+                    runtime_builtins.copied, runtime_builtins.view_items)
 
 _EMPTY = (frozenset(), frozenset())
 # Marks a generated recording primal or adjoint, whose first parameter is the
@@ -349,6 +354,9 @@ class _Sharing:
         if (_identity_in(primitive, VIEW_FUNCTIONS) or _may_not_copy(primitive, rhs)) and \
                 rhs.args:
             return self.element(rhs.args[0], state)
+        if primitive is np.einsum and len(rhs.args) == 2:
+            # np.einsum("ij->ji", a) and "ii->i" give views of their one operand.
+            return self.element(rhs.args[1], state)
         if primitive is runtime_core.loop_sequence and rhs.args:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
         if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
