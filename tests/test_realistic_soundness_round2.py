@@ -274,7 +274,39 @@ def rounded_through_text(x):
     return float(f"{x:.3f}") + x        # the user may mean to round; the derivative is lost
 
 
+def numbers_from_an_array_cast_to_text(x):
+    return np.sum(x.astype(str).astype(float) * x)
+
+
+def numbers_from_np_asarray_with_dtype_str(x):
+    return np.sum(np.asarray(x, dtype=str).astype(float) * x)
+
+
+def numbers_from_a_unicode_array(x):
+    return np.sum(np.array(x, dtype="U32").astype(float) * x)
+
+
+def numbers_from_an_object_array(x):
+    return np.sum(x.astype(object).astype(float) * x)
+
+
+def number_from_a_format_held_in_a_variable(x):
+    fmt = "%.17g"
+    return float(fmt % x[0]) * 2.0
+
+
 # Modelled: the text is logged, compared, measured or used as a key.
+def labels_of_an_array_printed(x):
+    labels = x.astype(str)
+    if len(labels) > 10:
+        print(labels)
+    return np.sum(x.astype(int) * x)
+
+
+def labels_of_an_array_printed_twin(x):
+    return torch.sum(x.detach().to(torch.int64) * x)
+
+
 def log_the_value(x):
     label = f"x = {x:.3f}"
     message = "value: " + str(x)
@@ -358,9 +390,12 @@ PROGRAMS = [
      round_trip_of_a_stopped_value_twin, (0.7,), (0,)),
     ("a history of formatted losses", history_of_formatted_losses,
      history_of_formatted_losses_twin, (0.7,), (0,)),
+    ("an array cast to text for printing, and to int", labels_of_an_array_printed,
+     labels_of_an_array_printed_twin, (np.array([0.5, -1.2, 2.7]),), (0,)),
 ]
 
 
+@pytest.mark.filterwarnings("ignore:a cast to int64")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name, function, twin, args, wrt", PROGRAMS,
                          ids=[row[0] for row in PROGRAMS])
@@ -414,6 +449,16 @@ REFUSED = [
      number_from_text_read_by_another_modules_helper, (0.7,), (0,), ad.NoDerivativeRuleError),
     ("rounding through an f-string", rounded_through_text, (0.7,), (0,),
      ad.NoDerivativeRuleError),
+    ("x.astype(str).astype(float)", numbers_from_an_array_cast_to_text,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
+    ("np.asarray(x, dtype=str)", numbers_from_np_asarray_with_dtype_str,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
+    ("np.array(x, dtype='U32')", numbers_from_a_unicode_array, (np.array([0.5, -1.2]),), (0,),
+     ad.NoDerivativeRuleError),
+    ("x.astype(object).astype(float)", numbers_from_an_object_array, (np.array([0.5, -1.2]),),
+     (0,), ad.NoDerivativeRuleError),
+    ("fmt % x with fmt a local string", number_from_a_format_held_in_a_variable,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
 ]
 
 
@@ -462,3 +507,14 @@ def test_math_functions_of_text_lengths_keep_their_derivative():
         return math.sin(x) * digits
 
     assert_close(ad.grad(scaled)(0.7), math.cos(0.7) * 6)
+
+
+def test_a_cast_to_text_the_compiler_cannot_see_is_refused_when_the_derivative_runs():
+    from adcompiler.runtime.arrays import cast_adjoint, cast_tangent
+
+    for dtype in (str, "U8", object, "S4", "datetime64[s]"):
+        with pytest.raises(ad.NoDerivativeRuleError):
+            cast_adjoint(np.ones(2), np.ones(2), dtype)
+        with pytest.raises(ad.NoDerivativeRuleError):
+            cast_tangent(np.ones(2), dtype)
+    assert np.array_equal(cast_adjoint(np.ones(2), np.ones(2), int), np.zeros(2))

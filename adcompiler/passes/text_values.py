@@ -29,6 +29,7 @@ from __future__ import annotations
 import builtins
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..context import Context
@@ -39,20 +40,66 @@ from .anf import literal_names, primitive_of
 
 # Calls whose result is text that may hold their argument's whole value.
 TEXT_MAKERS = (builtins.str, builtins.repr, builtins.ascii, builtins.format)
+# Casts that may turn numbers into text or objects (by their dtype argument).
+CASTS = (np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.astype)
 
 
-def _text_source(rhs: gast.AST, varied: set) -> str | None:
+def _text_source(rhs: gast.AST, varied: set, formats: set) -> str | None:
     """How `rhs` makes text out of a differentiated value ('str()', 'an
-    f-string', '% formatting'), or None."""
+    f-string', '% formatting'), or None. `formats` are the local names bound
+    to text only."""
     if isinstance(rhs, gast.JoinedStr):
         return "an f-string" if nodes.names_loaded(rhs) & varied else None
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mod) and \
-            isinstance(rhs.left, gast.Constant) and isinstance(rhs.left.value, (str, bytes)):
+            _is_text(rhs.left, formats):
         return "% formatting" if nodes.names_loaded(rhs.right) & varied else None
     if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is maker for maker in TEXT_MAKERS):
         names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
         return f"{primitive_of(rhs).__name__}()" if names & varied else None
+    if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is cast for cast in CASTS) and \
+            rhs.args:
+        dtype = _text_dtype(rhs)
+        names = {name.id for _, name in literal_names(rhs.args[0])}
+        return f"a cast to dtype {dtype}" if dtype is not None and names & varied else None
     return None
+
+
+def _is_text(atom: gast.AST, formats: set) -> bool:
+    """A string constant, a module-level string, or a local name bound to text only."""
+    if isinstance(atom, gast.Constant):
+        return isinstance(atom.value, (str, bytes))
+    return isinstance(atom, gast.Name) and (
+        atom.id in formats or isinstance(nodes.annotation(atom, "value", None), (str, bytes)))
+
+
+def _text_names(definitions: list) -> set:
+    """Local names every binding of which is a string constant or an f-string
+    (fmt = "%.3f"): the left operand of `fmt % x` is text, not a number."""
+    bound: dict = {}
+    for target, rhs in definitions:
+        if target:
+            bound.setdefault(target, []).append(
+                isinstance(rhs, gast.JoinedStr) or (isinstance(rhs, gast.Constant) and
+                                                    isinstance(rhs.value, (str, bytes))))
+    return {name for name, texts in bound.items() if all(texts)}
+
+
+def _text_dtype(call: gast.Call):
+    """The dtype a cast (np.asarray(x, dtype=str), np.astype(x, object)) names
+    when that is not a number (text, bytes, objects, dates), else None."""
+    atom = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "dtype"), None)
+    if isinstance(atom, gast.Constant):
+        value = atom.value
+    elif atom is not None:
+        value = nodes.annotation(atom, "value", None)
+    else:
+        return None
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        return None
+    return None if value is None or dtype.kind in "fcbiu" else str(dtype)
 
 
 def _ends_text(rhs: gast.AST) -> bool:
@@ -189,8 +236,9 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
         >>> # def f(x): return float(str(x))   ->  NoDerivativeRuleError
     """
     text = _Text()
+    formats = _text_names(definitions)
     for target, rhs in definitions:
-        how = _text_source(rhs, varied) if target else None
+        how = _text_source(rhs, varied, formats) if target else None
         if how is not None:
             value = sorted(nodes.names_loaded(rhs) & varied)[0]
             text.note(target, (how, rhs, value), WHOLE)
@@ -210,15 +258,18 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
             continue
         how, source, value = text.held[read[0]][:3]
         source_line = ctx.parsed.location(source)
+        # A temporary of ours (`str(x[0])` made `_t1 = x[0]`) is not the user's name.
+        shown = "a differentiated value" if value.startswith("_") else \
+            f"the differentiated value '{value}'"
+        value = "value" if value.startswith("_") else value
         raise NoDerivativeRuleError(
-            f"text made from the differentiated value '{value}' ({how}, line "
-            f"{source_line.lineno}) is used here to compute the result; adcompiler does not "
-            "differentiate through text, and reading a number back from it would give a "
-            "derivative of zero",
+            f"text made from {shown} ({how}, line {source_line.lineno}) is used here to "
+            "compute the result; adcompiler does not differentiate through text, and "
+            "reading a number back from it would give a derivative of zero",
             ctx.parsed.location(rhs),
-            help=f"Instead: compute with '{value}' itself (float({value}) or {value}.item() "
-                 "for a number), or, if its derivative is to be dropped on purpose, format "
-                 f"ad.stop_gradient({value}).")
+            help=f"Instead: compute with the {value} itself (float({value}) or "
+                 f"{value}.item() for a number), or, if its derivative is to be dropped on "
+                 f"purpose, format ad.stop_gradient({value}).")
 
 
 def _reads_text(text: _Text, rhs: gast.AST, name: str) -> bool:

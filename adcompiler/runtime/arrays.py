@@ -226,10 +226,26 @@ def float_dtype(*values):
 
 def is_float_dtype(dtype) -> bool:
     """Whether a cast to `dtype` keeps derivatives (None keeps the input's
-    dtype): to a floating or complex dtype, not to integers or booleans."""
+    dtype): to a floating or complex dtype, not to integers or booleans (a
+    step function, whose derivative is zero). A cast to text, bytes, Python
+    objects or dates keeps the whole value in another form, which a later cast
+    back would turn into a number again: refused (check_cast_dtype)."""
     if dtype is None:
         return True
+    check_cast_dtype(dtype)
     return np.dtype(dtype).kind in "fc"
+
+
+def check_cast_dtype(dtype):
+    """Refuse a cast of a differentiated value to a dtype that is not a number:
+    x.astype(str).astype(float) would have a derivative of zero."""
+    if dtype is not None and np.dtype(dtype).kind not in "fcbiu":
+        raise NoDerivativeRuleError(
+            f"a cast of a differentiated value to the dtype {np.dtype(dtype)} (text, bytes, "
+            "Python objects or dates) has no derivative: the value read back from it "
+            "would have a derivative of zero",
+            help="Instead: keep the array as numbers (x.astype(float)); to drop the "
+                 "derivative on purpose, cast ad.stop_gradient(x).")
 
 
 def reduced_axes(axis, ndim: int) -> tuple:
