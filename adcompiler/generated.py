@@ -17,6 +17,7 @@ import gast
 from . import nodes
 from .codegen import compile_function
 from .passes.kinds import is_elementwise_program
+from .passes.shape_reads import drop_shape_reads
 from .passes.simplify import simplify
 from .passes.verify import verify
 from .source import display_path, parameter_defaults
@@ -109,6 +110,7 @@ def packed_arguments(namer, params: list, vararg: str | None, tangents: list | N
 def finish_definition(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
     if ctx.numbers:
         _plain_in_place_operators(ctx, definition)
+    drop_shape_reads(definition, ctx)
     simplify(definition)
     verify(definition, ctx)
     return compile_function(definition, header, label, ctx.parsed.function.__globals__,

@@ -24,6 +24,7 @@ from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
+from .passes.fuse_softmax import fuse_softmax
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
 from .passes.inline_local import inline_local
@@ -75,7 +76,7 @@ def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
     ctx = Context.create(parsed, wrt)
     normalised = split_lists(normalise(nodes.clone(parsed.tree), ctx), ctx)
     # Before hoisting: a name written back into is not loop-invariant.
-    normalised = hoist(check_aliasing(normalised, ctx))
+    normalised = fuse_softmax(hoist(check_aliasing(normalised, ctx)), ctx)
     activity = analyse(normalised, ctx)
     lint(normalised, ctx, activity)
     return FrontEnd(ctx, normalised, activity)

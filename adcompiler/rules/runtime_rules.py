@@ -17,7 +17,8 @@ from ..runtime import fft as runtime_fft
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
-    *nondifferentiable(runtime_core.scalar_seed, runtime_core.zeros_like, runtime_core.ones_like, runtime_core.sign,
+    *nondifferentiable(runtime_core.scalar_seed, runtime_core.reduction_seed,
+                       runtime_core.zeros_like, runtime_core.ones_like, runtime_core.sign,
                        runtime_core.mean_count, builtins.reversed, builtins.slice,
                        runtime_effects.check_unshared, runtime_effects.check_distinct,
                        runtime_effects.diagonal_positions, runtime_effects.cycle_positions,
@@ -106,6 +107,22 @@ RULES = [
                 adjoint={"adjoint": "np.matmul(a, g)", "a": "matmul_adjoint_a(adjoint, a, g)"},
                 tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
                          "a": "matmul_adjoint_b(adjoint, g, b)"}),
+    # A softmax written out in NumPy (passes/fuse_softmax.py): the Jacobian
+    # diag(s) - s s^T is symmetric, one formula serves both modes; the shift
+    # by a maximum has no derivative (softmax does not change under it).
+    linear_rule(runtime_core.softmax, "x, axis, shift",
+                adjoint={"x": "softmax_product(g, result, axis)"},
+                tangent={"x": "softmax_product(g, result, axis)"},
+                label="a softmax written out (exp(x - max) / sum), as softmax"),
+    # softmax_product(G, s) = s (G - sum(G s)): linear and symmetric in G; in
+    # s, the product rule.
+    linear_rule(runtime_core.softmax_product, "adjoint, s, axis",
+                adjoint={"adjoint": "softmax_product(g, s, axis)",
+                         "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
+                              "adjoint * np.sum(g * s, axis=axis, keepdims=True)"},
+                tangent={"adjoint": "softmax_product(g, s, axis)",
+                         "s": "g * (adjoint - np.sum(adjoint * s, axis=axis, keepdims=True)) - "
+                              "s * np.sum(adjoint * g, axis=axis, keepdims=True)"}),
 ]
 
 

@@ -31,9 +31,9 @@ from . import special as runtime_special
 from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
-    matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, real_values, scalar_seed, \
-    setitem, setitem_value_adjoint, sign, sum_adjoint, sum_items_adjoint, transpose_adjoint, \
-    unbroadcast, zeros_like
+    matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, real_values, reduction_seed, \
+    scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, \
+    sum_items_adjoint, transpose_adjoint, unbroadcast, zeros_like
 
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
@@ -45,7 +45,7 @@ TEMPLATE_HELPERS = {
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
-    "in_place_result": in_place_result,
+    "in_place_result": in_place_result, "softmax_product": softmax_product,
     "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }
 # Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
@@ -104,4 +104,5 @@ TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
 # seed, forward mode's check and a loop's in-place accumulation that the
 # transformer emits itself.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed,
-                          "real_values": real_values, "add_into": add_into}
+                          "real_values": real_values, "add_into": add_into,
+                          "softmax": softmax, "reduction_seed": reduction_seed}

@@ -214,6 +214,21 @@ def sum_items_adjoint(g, items):
     return sequence_adjoint((unbroadcast(g, item) for item in items), items)
 
 
+def reduction_seed(a, mean, where):
+    """`scalar_seed(np.mean(a) if mean else np.sum(a), where)`, the seed of a
+    function returning the full mean or sum of `a`, without computing the
+    reduction when its type is known: that of a nonempty float64 array is a
+    np.float64, a float, whose seed is 1.0 (passes/shape_reads.py).
+
+    Example:
+        >>> reduction_seed(np.ones(3), True, 'f (file.py:1)')
+        1.0
+    """
+    if type(a) is _ndarray and a.dtype.char == "d" and a.size:
+        return 1.0
+    return scalar_seed(np.mean(a) if mean else np.sum(a), where)
+
+
 def checked_seed(seed, result, where):
     """The seed of a vjp, checked against the result's shape: a result that is
     a tuple, list or dict takes a seed of the same structure."""
@@ -347,6 +362,45 @@ def _foreign_gradient(adjoint, x):
     if adjoint.shape != np.shape(x):
         adjoint = np.broadcast_to(adjoint, np.shape(x)).copy()
     return adjoint if adjoint.dtype == dtype else adjoint.astype(dtype)
+
+
+def softmax(x, axis, shift):
+    """A softmax the user wrote out in NumPy (passes/fuse_softmax.py), computed
+    by the same calls in the same order: exp(x - m) / sum(exp(x - m)) along
+    `axis` (all axes when None), with m the maximum over those axes when
+    `shift` is 'max', over all axes when 'max_all', and no shift when None.
+
+    Example:
+        >>> softmax(np.array([0.0, np.log(3.0)]), None, 'max')
+        array([0.25, 0.75])
+    """
+    # np.max and np.sum of an ndarray are exactly these ufunc reductions,
+    # reached through a Python-level wrapper that costs more than the reduction
+    # of a thousand numbers.
+    plain = type(x) is _ndarray
+    maximum, total = (np.maximum.reduce, np.add.reduce) if plain else (np.max, np.sum)
+    if shift == "max" and axis is not None:
+        x = x - maximum(x, axis=axis, keepdims=True)
+    elif shift is not None:
+        x = x - maximum(x, axis=None)
+    e = np.exp(x)
+    return e / (total(e, axis=None) if axis is None else total(e, axis=axis, keepdims=True))
+
+
+def softmax_product(g, s, axis):
+    """The product of softmax's Jacobian diag(s) - s sᵀ (symmetric: its vector-
+    Jacobian and Jacobian-vector products are one) with g: s (g - sum(g s)),
+    the sum along `axis` (all axes when None).
+
+    Example:
+        >>> softmax_product(np.array([1.0, 0.0]), np.array([0.25, 0.75]), None)
+        array([ 0.1875, -0.1875])
+    """
+    if type(g) is _ndarray and type(s) is _ndarray:
+        if axis is None and g.ndim == 1 and g.shape == s.shape:
+            return s * (g - g.dot(s))
+        return s * (g - np.add.reduce(g * s, axis=axis, keepdims=True))
+    return s * (g - np.sum(g * s, axis=axis, keepdims=True))
 
 
 def sum_adjoint(g, a, axis, keepdims):

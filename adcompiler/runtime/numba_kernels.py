@@ -81,6 +81,17 @@ def _scalar_seed(result, where):
     return None
 
 
+def reduction_seed(a, mean, where):
+    """The seed of a full sum or mean of `a` (runtime.reduction_seed): a number."""
+
+
+@overload(reduction_seed)
+def _reduction_seed(a, mean, where):
+    if _scalar(a) or _array(a):
+        return lambda a, mean, where: 1.0
+    return None
+
+
 def checked_seed(seed, result, where):
     """The seed of a vjp, checked against the result's shape (runtime.checked_seed)."""
 
@@ -342,7 +353,7 @@ def _sum_adjoint(g, a, axis, keepdims):
 
 # The helpers generated code may call, by the name it calls them.
 HELPERS = {
-    "reversed_range": reversed_range, "scalar_seed": scalar_seed,
+    "reversed_range": reversed_range, "scalar_seed": scalar_seed, "reduction_seed": reduction_seed,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result,
