@@ -341,7 +341,7 @@ class _Convention:
         if len(args) != 2 or not isinstance(args[0], (tuple, list)):
             self._refuse(args)
         primals = self._bind(self._prefix + tuple(args[0]), keywords)
-        _refuse_array_api_only(primals, args[1])
+        _refuse_array_api_only(primals, args[1], function=self._function)
         if self._check is not None:
             self._check(primals, args[1])
         return self.__wrapped__(primals, args[1])
@@ -868,13 +868,20 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
     return _attach(forward_grad, tangent_fn, function, "grad")
 
 
-def _refuse_array_api_only(*trees):
+def _refuse_array_api_only(*trees, function=None):
     """NoDerivativeRuleError for an array that implements only the array API
-    standard among the leaves of `trees` (runtime.arrays.refuse_array_api_only)."""
+    standard among the leaves of `trees` (runtime.arrays.refuse_array_api_only),
+    unless `function` takes its array namespace from its arguments
+    (passes/array_namespace.py)."""
     if _plain(trees):
         return  # NumPy arrays and Python numbers, checked on every call: no walk
+    from .passes.array_namespace import written_for_namespaces
     from .runtime.arrays import refuse_array_api_only
+    from .runtime.namespaces import is_array_api_only
     for leaf in _leaves(trees):
+        if is_array_api_only(leaf) and function is not None and \
+                written_for_namespaces(function):
+            return
         refuse_array_api_only(leaf, "an argument")
 
 

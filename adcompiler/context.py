@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from . import nodes, runtime
+from .runtime import namespaces as runtime_namespaces
 from .errors import InternalCompilerError
 from .naming import Namer
 from .naming import readable_name
@@ -118,7 +119,12 @@ class Context:
                 alias = name
             self.namer.pin(alias)
             self.aliases[name] = alias
-            self.cells[alias] = types.CellType(HELPER_OBJECTS[name])
+            helper = HELPER_OBJECTS[name]
+            if getattr(self.parsed, "namespaced", False):
+                # A function written against the array API standard: helpers that
+                # compute with its arrays' namespace (runtime/namespaces.py).
+                helper = runtime_namespaces.helper_for(name, helper)
+            self.cells[alias] = types.CellType(helper)
         return self.aliases[name]
 
     def rule_helper(self, function) -> str:

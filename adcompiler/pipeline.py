@@ -20,6 +20,7 @@ from . import nodes
 from .context import Context
 from .passes.activity import Activity, analyse
 from .passes.aliasing import check_aliasing
+from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.frozen_distributions import frozen_distributions
@@ -63,6 +64,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
+    array_namespace(parsed)
     bind_methods(parsed)
     frozen_distributions(parsed)
     result_fields(parsed)

@@ -336,7 +336,8 @@ def _rule_functions_in_other_tables() -> set:
     twin) cover, and those whose programs test_builtins_and_methods.py checks
     against torch (COVERED_TOO), when those files exist."""
     found = set()
-    for name in ("test_rules", "test_scipy_stats_and_special", "test_builtins_and_methods"):
+    for name in ("test_rules", "test_scipy_stats_and_special", "test_builtins_and_methods",
+                 "test_array_api"):
         try:
             module = importlib.import_module(name)
         except (ImportError, pytest.skip.Exception):

@@ -58,13 +58,13 @@ def builtin_rules() -> RuleTable:
     global _builtin_table
     if _builtin_table is None:
         from . import (adcompiler_rules, array_rules, fft_rules, linalg_rules, math_rules,
-                       numpy_extra_rules, numpy_rules, python_rules, runtime_rules,
-                       scipy_rules, scipy_stats_rules)
+                       namespace_rules, numpy_extra_rules, numpy_rules, python_rules,
+                       runtime_rules, scipy_rules, scipy_stats_rules)
         # In the order their entries are added (a later entry for the same
         # primitive would replace an earlier one).
         rule_files = (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
                       numpy_extra_rules, scipy_rules, scipy_stats_rules, runtime_rules,
-                      adcompiler_rules, fft_rules)
+                      adcompiler_rules, fft_rules, namespace_rules)
         _builtin_table = RuleTable(rule for module in rule_files for rule in module.RULES)
     return _builtin_table
 

@@ -1,0 +1,721 @@
+"""Runtime support for functions written against the array API standard:
+`xp = x.__array_namespace__()` (or `array_api_compat.array_namespace(x)`),
+then `xp.exp`, `xp.sum`, `@`, indexing.
+
+Two parts:
+
+* `FUNCTIONS`: one `NamespaceFunction` per function of the standard that has a
+  rule (rules/namespace_rules.py). passes/array_namespace.py rewrites
+  `xp.exp(x)` into `xp_exp(xp, x)`, a call of the object that calls
+  `xp.exp(x)`, so that the rule table finds it when compiling, although `xp`
+  is known only when the code runs.
+* The namespace versions of the helpers generated code calls (`unbroadcast`,
+  `zeros_like`, `as_gradient`, `getitem_adjoint`, ...): `NAMESPACE_HELPERS`,
+  which a compilation of such a function binds in place of runtime.core's.
+  Each computes with the namespace of its array arguments
+  (`type(x).__array_namespace__`) when one of them implements only the array
+  API standard (array_api_strict, JAX), and hands everything else (NumPy,
+  dask, CuPy, Python numbers) to runtime.core's version unchanged. Nothing is
+  converted to NumPy. A helper with no namespace version refuses such an
+  array (`guarded`) rather than let NumPy convert it.
+
+    >>> FUNCTIONS["exp"](np, np.zeros(2))
+    array([1., 1.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ComplexValueError, NoDerivativeRuleError, NonScalarOutputError, \
+    SeedShapeError
+from . import core
+from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
+    sequence_adjoint
+
+_NUMPY = (np.ndarray, np.generic)
+
+
+def is_array_api_only(x) -> bool:
+    """An array that implements the array API standard and no NumPy dispatch
+    (array_api_strict, JAX): NumPy's functions would convert it.
+
+        >>> is_array_api_only(np.ones(2)), is_array_api_only(2.0)
+        (False, False)
+    """
+    kind = type(x)
+    return (hasattr(kind, "__array_namespace__") and not isinstance(x, _NUMPY)
+            and not hasattr(kind, "__array_function__"))
+
+
+def namespace_of(x):
+    """The array API namespace of an array that implements only the standard."""
+    return x.__array_namespace__()
+
+
+def own_namespace(x):
+    """`x.__array_namespace__()`, as passes/array_namespace.py writes it: a
+    call the rule table knows (it has no derivative).
+
+        >>> own_namespace(np.ones(2)) is np
+        True
+    """
+    return x.__array_namespace__()
+
+
+class NamespaceFunction:
+    """The function `path` (`"exp"`, `"linalg.inv"`) of the namespace passed
+    first: `NamespaceFunction("exp")(xp, x)` is `xp.exp(x)`.
+
+        >>> NamespaceFunction("linalg.det")(np, np.eye(2))
+        np.float64(1.0)
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.parts = tuple(path.split("."))
+        self.__name__ = "xp_" + "_".join(self.parts)
+        self.__qualname__ = path  # describe_callable names it xp.<path>
+        self.__module__ = "xp"
+
+    def __call__(self, xp, *args, **keywords):
+        function = xp
+        for part in self.parts:
+            function = getattr(function, part)
+        return function(*args, **keywords)
+
+    def __repr__(self):
+        return f"xp.{self.path}"
+
+
+# The functions of the standard (and the NumPy spellings that array-api-compat's
+# and JAX's namespaces also have) that rules/namespace_rules.py covers.
+NAMES = """
+    add subtract multiply divide pow power negative positive square sqrt exp expm1 log
+    log1p log2 log10 sin cos tan asin acos atan atan2 arcsin arccos arctan arctan2 sinh
+    cosh tanh asinh acosh atanh arcsinh arccosh arctanh abs maximum minimum logaddexp
+    hypot where clip sum mean max min var std matmul vecdot
+    reshape permute_dims transpose matrix_transpose expand_dims squeeze flip
+    broadcast_to concat concatenate stack astype asarray
+    linalg.inv linalg.det linalg.solve linalg.vector_norm linalg.outer linalg.matmul
+    linalg.matrix_transpose linalg.trace linalg.vecdot
+    zeros ones empty zeros_like ones_like empty_like full arange eye
+    argmax argmin argsort equal not_equal greater greater_equal less
+    less_equal logical_and logical_or logical_not logical_xor isnan isinf isfinite
+    floor ceil round trunc sign signbit all any nonzero count_nonzero unique_values
+    isdtype result_type finfo iinfo can_cast
+""".split()
+FUNCTIONS = {name: NamespaceFunction(name) for name in NAMES}
+
+
+def function_for(path: str) -> NamespaceFunction:
+    """The one NamespaceFunction of `path` (made for a path without a rule too:
+    a call of it is refused once its result carries a derivative)."""
+    if path not in FUNCTIONS:
+        FUNCTIONS[path] = NamespaceFunction(path)
+    return FUNCTIONS[path]
+
+
+def array_T(x):
+    """`x.T`, the standard's transpose of a matrix (any array type's own)."""
+    return x.T
+
+
+def array_mT(x):
+    """`x.mT`, the standard's transpose of a stack of matrices."""
+    return x.mT
+
+
+ARRAY_ATTRIBUTES = {"T": array_T, "mT": array_mT}
+
+
+# -- helpers generated code calls ---------------------------------------------
+
+def _is_api(*values) -> bool:
+    return any(is_array_api_only(v) for v in values)
+
+
+def _float_dtype(xp, x):
+    """x's dtype if it is a floating (or complex) one, else the namespace's float64."""
+    dtype = x.dtype
+    if hasattr(xp, "isdtype") and xp.isdtype(dtype, ("real floating", "complex floating")):
+        return dtype
+    return xp.float64
+
+
+def unbroadcast(g, x):
+    """runtime.core.unbroadcast: `g` summed down to the shape of operand `x`."""
+    if not is_array_api_only(g):
+        if is_array_api_only(x):
+            return g  # a number, which broadcasts as it is
+        return core.unbroadcast(g, x)
+    if isinstance(x, (SequenceAdjoint, ListAdjoint, DictAdjoint, tuple, list, dict)):
+        return g
+    xp = namespace_of(g)
+    shape = tuple(getattr(x, "shape", ()))
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = xp.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def broadcast_like(t, result):
+    """runtime.core.broadcast_like: a tangent spread to the result's shape."""
+    if not is_array_api_only(result):
+        return core.broadcast_like(t, result)
+    xp = namespace_of(result)
+    if not is_array_api_only(t):
+        return xp.full(result.shape, t, dtype=_float_dtype(xp, result))
+    return t if t.shape == result.shape else xp.broadcast_to(t, result.shape)
+
+
+def zeros_like(x):
+    """runtime.core.zeros_like: a zero derivative of x's structure and shape."""
+    if isinstance(x, tuple):
+        return SequenceAdjoint(zeros_like(element) for element in x)
+    if isinstance(x, list):
+        return ListAdjoint(zeros_like(element) for element in x)
+    if isinstance(x, dict):
+        return DictAdjoint({key: zeros_like(value) for key, value in x.items()})
+    if is_array_api_only(x):
+        xp = namespace_of(x)
+        return xp.zeros_like(x, dtype=_float_dtype(xp, x))
+    return core.zeros_like(x)
+
+
+def add_adjoints(a, b):
+    """runtime.core.add_adjoints, where a plain zero or None meets an array."""
+    if not (is_array_api_only(a) or is_array_api_only(b)):
+        if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and \
+                len(a) == len(b) and any(_is_api(v) for v in (*a, *b)):
+            return (ListAdjoint if isinstance(a, list) else tuple)(
+                add_adjoints(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict) and isinstance(b, dict) and \
+                any(_is_api(v) for v in (*a.values(), *b.values())):
+            return {**b, **{key: add_adjoints(value, b[key]) if key in b else value
+                            for key, value in a.items()}}
+        return core.add_adjoints(a, b)
+    if b is None or is_zero_number(b):
+        return a
+    if a is None or is_zero_number(a):
+        return b
+    return a + b
+
+
+def add_into(total, contribution):
+    """runtime.core.add_into: a new sum for these arrays (a JAX array cannot
+    be changed in place)."""
+    if is_array_api_only(total) or is_array_api_only(contribution):
+        return add_adjoints(total, contribution)
+    return core.add_into(total, contribution)
+
+
+def _refuse_complex(value, what, where):
+    xp = namespace_of(value)
+    if hasattr(xp, "isdtype") and xp.isdtype(value.dtype, "complex floating"):
+        raise ComplexValueError(
+            f"{what} of {where} is complex ({value.dtype}); adcompiler takes real values "
+            "here for arrays of the array API standard",
+            help="Differentiate a real function of it (xp.real, xp.abs of the result).")
+
+
+def scalar_seed(result, where):
+    """runtime.core.scalar_seed: ones of a 0-d result's dtype (a lazy one stays lazy)."""
+    if not is_array_api_only(result):
+        return core.scalar_seed(result, where)
+    _refuse_complex(result, "the result", where)
+    if result.ndim:
+        raise NonScalarOutputError(
+            f"{where} returns an array of shape {tuple(result.shape)}; grad needs a scalar "
+            "output",
+            help="Reduce the result to a scalar (xp.sum, xp.mean, a loss), or use "
+            "adcompiler.vjp(f) and pass a seed of that shape.")
+    return namespace_of(result).ones_like(result)
+
+
+def checked_seed(seed, result, where):
+    """runtime.core.checked_seed for a result of the standard's arrays: a
+    seed of its shape, in its namespace (a Python number becomes one)."""
+    if isinstance(result, (tuple, list)) and isinstance(seed, (tuple, list)) and \
+            len(seed) == len(result) and _is_api(*result):
+        seeds = [checked_seed(s, r, where) for s, r in zip(seed, result)]
+        return tuple(seeds) if isinstance(result, tuple) else seeds
+    if not is_array_api_only(result):
+        return core.checked_seed(seed, result, where)
+    shape = tuple(getattr(seed, "shape", ()))
+    if shape != tuple(result.shape):
+        raise SeedShapeError(
+            f"the seed passed to the vjp of {where} has shape {shape}, but the function "
+            f"returns shape {tuple(result.shape)}",
+            help="Pass a seed with exactly the shape of the function's result.")
+    xp = namespace_of(result)
+    if isinstance(seed, (int, float)):
+        return xp.full(result.shape, float(seed), dtype=_float_dtype(xp, result))
+    if not is_array_api_only(seed):
+        raise NoDerivativeRuleError(
+            f"the seed passed to the vjp of {where} is a {type(seed).__name__}, the result "
+            f"a {type(result).__module__.split('.')[0]}.{type(result).__name__}",
+            help="Pass a seed of the result's array type (xp.asarray(seed)).")
+    return seed
+
+
+def as_gradient(adjoint, x):
+    """runtime.core.as_gradient: the gradient of an argument of the standard's
+    arrays is an array of its type, shape and (floating) dtype."""
+    if adjoint is None or (isinstance(x, (tuple, list, dict)) and is_zero_number(adjoint)):
+        adjoint = zeros_like(x)
+    if isinstance(x, (tuple, list)):
+        return (list if isinstance(x, list) else tuple)(
+            as_gradient(a, e) for a, e in zip(adjoint, x))
+    if isinstance(x, dict):
+        return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
+    if is_array_api_only(x):
+        xp = namespace_of(x)
+        dtype = _float_dtype(xp, x)
+        if not is_array_api_only(adjoint):
+            return xp.full(x.shape, float(adjoint), dtype=dtype)
+        if tuple(adjoint.shape) != tuple(x.shape):
+            adjoint = xp.broadcast_to(adjoint, x.shape)
+        return adjoint if adjoint.dtype == dtype else xp.astype(adjoint, dtype)
+    if is_array_api_only(adjoint):
+        if isinstance(x, (float, int)):
+            return float(adjoint)
+        return adjoint  # a NumPy argument met the data's library: its type, as for dask
+    return core.as_gradient(adjoint, x)
+
+
+def _index_parts(index):
+    return index if isinstance(index, tuple) else (index,)
+
+
+def _scatter(xp, fresh, index, value, what):
+    """fresh[index] += value for a new array `fresh`, returned. JAX arrays are
+    immutable (`.at[index].add`); the standard's `fresh[index] = v` is the same
+    where no position repeats, so repeated integer indices are refused."""
+    if hasattr(fresh, "at"):
+        return fresh.at[index].add(value)
+    integer_arrays = [p for p in _index_parts(index)
+                      if isinstance(p, list) or (is_array_api_only(p) and
+                                                 xp.isdtype(p.dtype, "integral"))]
+    if len(integer_arrays) > 1 or (integer_arrays and _repeats(xp, integer_arrays[0])):
+        raise NoDerivativeRuleError(
+            f"the derivative of {what} a {type(fresh).__module__.split('.')[0]}."
+            f"{type(fresh).__name__} with {index!r} would add values at repeated positions, "
+            "which the array API standard has no function for",
+            help="Index with slices, integers or one integer array without repeats.")
+    fresh[index] = value
+    return fresh
+
+
+def _repeats(xp, positions) -> bool:
+    positions = xp.asarray(positions)
+    return xp.unique_values(positions).shape[0] != positions.shape[0]
+
+
+def getitem_adjoint(g, x, index):
+    """runtime.core.getitem_adjoint: g put at the positions read, zeros elsewhere."""
+    if isinstance(x, (tuple, list, dict)):
+        return _sequence_piece(g, x, index)
+    if not is_array_api_only(x):
+        return core.getitem_adjoint(g, x, index)
+    xp = namespace_of(x)
+    fresh = xp.zeros(x.shape, dtype=_float_dtype(xp, x))
+    return _scatter(xp, fresh, index, g, "reading")
+
+
+def _sequence_piece(g, x, index):
+    """The adjoint of `x[index]` for a tuple or list x whose read entry got g."""
+    if isinstance(x, dict):
+        return DictAdjoint({key: g if key == index else zeros_like(value)
+                            for key, value in x.items()})
+    pieces = [zeros_like(element) for element in x]
+    if isinstance(index, slice):
+        for position, piece in zip(range(len(x))[index], g):
+            pieces[position] = piece
+    else:
+        pieces[index] = g
+    return sequence_adjoint(pieces, x)
+
+
+def setitem(x, index, value):
+    """runtime.core.setitem: a copy of x with x[index] = value (JAX: `.at[].set`)."""
+    if not is_array_api_only(x):
+        return core.setitem(x, index, value)
+    xp = namespace_of(x)
+    if hasattr(x, "at"):
+        return x.at[index].set(value)
+    dtype = _float_dtype(xp, x) if is_array_api_only(value) or isinstance(value, float) \
+        else x.dtype
+    updated = xp.asarray(x, dtype=dtype, copy=True)
+    updated[index] = value
+    return updated
+
+
+def setitem_value_adjoint(g, index, value):
+    """runtime.core.setitem_value_adjoint: g at the written positions, summed
+    to the value's shape (an integer index with repeats is refused)."""
+    if not is_array_api_only(g):
+        return core.setitem_value_adjoint(g, index, value)
+    xp = namespace_of(g)
+    integer_arrays = [p for p in _index_parts(index)
+                      if isinstance(p, list) or (is_array_api_only(p) and
+                                                 xp.isdtype(p.dtype, "integral"))]
+    if len(integer_arrays) > 1 or (integer_arrays and _repeats(xp, integer_arrays[0])):
+        raise NoDerivativeRuleError(
+            f"the derivative of writing into a {type(g).__name__} at {index!r} needs to "
+            "know which of the repeated positions' writes is kept",
+            help="Write with slices, integers or one integer array without repeats.")
+    return unbroadcast(g[index], value)
+
+
+def matmul_adjoint_a(g, a, b):
+    """runtime.core.matmul_adjoint_a: the adjoint of a @ b for a."""
+    if not _is_api(g, a, b):
+        return core.matmul_adjoint_a(g, a, b)
+    xp = namespace_of(g if is_array_api_only(g) else a if is_array_api_only(a) else b)
+    if b.ndim == 1:
+        grad = xp.expand_dims(g, axis=-1) * b if a.ndim > 1 else g * b
+    elif a.ndim == 1:
+        grad = xp.matmul(b, xp.expand_dims(g, axis=-1))[..., 0]
+    else:
+        grad = xp.matmul(g, xp.matrix_transpose(b))
+    return unbroadcast(grad, a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """runtime.core.matmul_adjoint_b: the adjoint of a @ b for b."""
+    if not _is_api(g, a, b):
+        return core.matmul_adjoint_b(g, a, b)
+    xp = namespace_of(g if is_array_api_only(g) else a if is_array_api_only(a) else b)
+    if a.ndim == 1:
+        grad = xp.expand_dims(a, axis=-1) * xp.expand_dims(g, axis=-2) if b.ndim > 1 \
+            else g * a
+    elif b.ndim == 1:
+        grad = xp.matmul(xp.matrix_transpose(a), xp.expand_dims(g, axis=-1))[..., 0]
+    else:
+        grad = xp.matmul(xp.matrix_transpose(a), g)
+    return unbroadcast(grad, b)
+
+
+def power_log(x, y, power):
+    """runtime.arrays.power_log: d(x ** y)/dy, 0 where x == 0 <= y."""
+    if not _is_api(x, y, power):
+        from .arrays import power_log as numpy_power_log
+        return numpy_power_log(x, y, power)
+    xp = namespace_of(next(v for v in (power, x, y) if is_array_api_only(v)))
+    x = xp.asarray(x) if not is_array_api_only(x) else x
+    zero_base = (x == 0) & (xp.asarray(y) >= 0) if not is_array_api_only(y) else \
+        (x == 0) & (y >= 0)
+    safe = xp.where(zero_base, xp.ones_like(x), x)
+    return xp.where(zero_base, xp.zeros_like(power), power * xp.log(safe))
+
+
+def sign(x):
+    """runtime.core.sign."""
+    if is_array_api_only(x):
+        return namespace_of(x).sign(x)
+    return core.sign(x)
+
+
+def abs_adjoint(g, x):
+    """runtime.complex_numbers.abs_adjoint for real arrays of the standard."""
+    if is_array_api_only(x):
+        _refuse_complex(x, "the argument of abs", "a derivative")
+        return g * namespace_of(x).sign(x)
+    from .complex_numbers import abs_adjoint as numpy_abs_adjoint
+    return numpy_abs_adjoint(g, x)
+
+
+def abs_tangent(g, x):
+    """runtime.complex_numbers.abs_tangent for real arrays of the standard."""
+    if is_array_api_only(x):
+        _refuse_complex(x, "the argument of abs", "a derivative")
+        return g * namespace_of(x).sign(x)
+    from .complex_numbers import abs_tangent as numpy_abs_tangent
+    return numpy_abs_tangent(g, x)
+
+
+def sum_items_adjoint(g, items):
+    """runtime.core.sum_items_adjoint: Python's sum() of a list of arrays."""
+    if is_array_api_only(items):
+        xp = namespace_of(items)
+        return xp.zeros(items.shape, dtype=_float_dtype(xp, items)) + \
+            unbroadcast(g, xp.zeros(items.shape[1:]))
+    if isinstance(items, (list, tuple)) and (is_array_api_only(g) or _is_api(*items)):
+        return sequence_adjoint((unbroadcast(g, item) for item in items), items)
+    return core.sum_items_adjoint(g, items)
+
+
+# The helpers above, by the name generated code calls them (runtime.GENERATED_CODE_HELPERS).
+NAMESPACE_HELPERS = {
+    "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
+    "add_adjoints": add_adjoints, "add_into": add_into, "scalar_seed": scalar_seed,
+    "checked_seed": checked_seed, "as_gradient": as_gradient,
+    "getitem_adjoint": getitem_adjoint, "setitem": setitem,
+    "setitem_value_adjoint": setitem_value_adjoint, "matmul_adjoint_a": matmul_adjoint_a,
+    "matmul_adjoint_b": matmul_adjoint_b, "power_log": power_log, "sign": sign,
+    "abs_adjoint": abs_adjoint, "abs_tangent": abs_tangent,
+    "sum_items_adjoint": sum_items_adjoint,
+}
+# Helpers that never compute with an array's values (they test types, or
+# return a value as it is): used as they are.
+UNGUARDED = {"np", "math", "in_place_result", "real_values", "sum", "tuple",
+             "loop_sequence", "loop_keys", "check_unshared", "check_distinct",
+             "is_view_of", "writes_through", "reads_change"}
+
+
+_GUARDED: dict = {}
+
+
+def helper_for(name: str, helper):
+    """What a function written against the array API standard calls for the
+    helper `name` (runtime.GENERATED_CODE_HELPERS[name] is `helper`): its
+    namespace version, the helper itself if it never computes with an
+    array, else the helper refusing arrays of the standard (one object per
+    name, so that generated code compiled twice is the same)."""
+    if name in NAMESPACE_HELPERS:
+        return NAMESPACE_HELPERS[name]
+    if name in UNGUARDED or not callable(helper):
+        return helper
+    if name not in _GUARDED:
+        _GUARDED[name] = guarded(name, helper)
+    return _GUARDED[name]
+
+
+def guarded(name: str, helper):
+    """`helper`, refusing arrays of the array API standard: a NumPy helper
+    that has no namespace version would convert them to NumPy arrays.
+
+        >>> guarded("unbroadcast", lambda g, x: g)(1.0, 2.0)
+        1.0
+    """
+    def guarded_helper(*args, **keywords):
+        for value in (*args, *keywords.values()):
+            if is_array_api_only(value):
+                kind = type(value)
+                raise NoDerivativeRuleError(
+                    f"the derivative code calls {name}, which adcompiler has only for NumPy "
+                    f"arrays, with a {kind.__module__.split('.')[0]}.{kind.__name__}: the "
+                    "operation it differentiates has no rule for arrays of the array API "
+                    "standard",
+                    help="Write the operation with the functions of the array's namespace "
+                    "(docs/scaling.md lists those with rules), or pass NumPy arrays.")
+        return helper(*args, **keywords)
+
+    guarded_helper.__name__ = guarded_helper.__qualname__ = name
+    guarded_helper.__wrapped_helper__ = helper
+    return guarded_helper
+
+
+# -- adjoints of the namespace's functions (rules/namespace_rules.py) ----------
+# Each takes the namespace `xp` first, as the rule's templates do.
+
+def _axes(axis, ndim: int) -> tuple:
+    """The axes a reduction over `axis` (None, an int or a tuple) removes, >= 0."""
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted(a % ndim for a in ((axis,) if isinstance(axis, int) else axis)))
+
+
+def xp_expand_reduced(xp, g, x, axis, keepdims):
+    """A reduction's derivative g, with the reduced axes of x put back (size 1)."""
+    if keepdims or x.ndim == 0:
+        return g
+    g = xp.asarray(g) if not is_array_api_only(g) else g
+    for ax in _axes(axis, x.ndim):
+        g = xp.expand_dims(g, axis=ax)
+    return g
+
+
+def xp_reduction_count(x, axis) -> float:
+    """How many elements each entry of a reduction over `axis` reads."""
+    count = 1
+    for ax in _axes(axis, x.ndim):
+        count *= x.shape[ax]
+    return float(count)
+
+
+def xp_sum_adjoint(xp, g, x, axis, keepdims):
+    """Adjoint of xp.sum: g spread back over the summed axes."""
+    return xp.broadcast_to(xp_expand_reduced(xp, g, x, axis, keepdims), x.shape)
+
+
+def xp_extremum_weights(xp, x, result, axis, keepdims):
+    """Where x attains its max (min) `result`, divided by the number of ties:
+    the adjoint of a tie is shared evenly, as torch.amax does."""
+    hit = x == xp_expand_reduced(xp, result, x, axis, keepdims)
+    mask = xp.astype(hit, _float_dtype(xp, x))
+    return mask / xp.sum(mask, axis=_axes(axis, x.ndim), keepdims=True)
+
+
+def xp_centred(xp, x, axis):
+    return x - xp.mean(x, axis=axis, keepdims=True)
+
+
+def xp_var_adjoint(xp, g, x, axis, correction, keepdims):
+    """Adjoint of xp.var: 2 (x - mean) / (N - correction), times g."""
+    scale = 2.0 / (xp_reduction_count(x, axis) - correction)
+    return xp_expand_reduced(xp, g, x, axis, keepdims) * xp_centred(xp, x, axis) * scale
+
+
+def xp_var_tangent(xp, g, x, axis, correction, keepdims):
+    scale = 2.0 / (xp_reduction_count(x, axis) - correction)
+    return xp.sum(g * xp_centred(xp, x, axis), axis=axis, keepdims=keepdims) * scale
+
+
+def xp_quotient_or_zero(xp, numerator, denominator):
+    """numerator / denominator, 0 where the denominator is 0 (std's convention)."""
+    zero = denominator == 0
+    return xp.where(zero, xp.zeros_like(numerator * denominator),
+                    numerator / xp.where(zero, xp.ones_like(denominator), denominator))
+
+
+def xp_where_part(xp, condition, g, chosen):
+    """g where `condition` chose this operand (`chosen`), 0 elsewhere."""
+    g = g if is_array_api_only(g) else xp.asarray(g)
+    keep = condition if chosen else xp.logical_not(condition)
+    return xp.where(keep, g, xp.zeros_like(g))
+
+
+def xp_tie_weights(xp, wins, ties, like):
+    """1.0 where `wins`, 0.5 where `ties`, 0.0 elsewhere: how maximum and
+    minimum share a derivative (ties evenly, as torch.maximum)."""
+    dtype = _float_dtype(xp, like)
+    return xp.astype(wins, dtype) + 0.5 * xp.astype(ties, dtype)
+
+
+def xp_clip_inside(xp, x, lower, upper):
+    """1.0 where x is within the bounds (bounds included, as torch.clamp)."""
+    inside = xp.ones_like(x) == xp.ones_like(x)
+    if lower is not None:
+        inside = inside & (x >= lower)
+    if upper is not None:
+        inside = inside & (x <= upper)
+    return xp.astype(inside, _float_dtype(xp, x))
+
+
+def xp_inverse_permutation(axes, ndim: int) -> tuple:
+    """The axes that undo permute_dims(x, axes) (None: reversed)."""
+    if axes is None:
+        return tuple(reversed(range(ndim)))
+    positive = [a % ndim for a in axes]
+    return tuple(positive.index(k) for k in range(ndim))
+
+
+def xp_axes_or_reversed(axes, ndim: int) -> tuple:
+    """The permutation xp.transpose(x, axes) applies (None: reversed)."""
+    return tuple(reversed(range(ndim))) if axes is None else tuple(axes)
+
+
+def xp_concat_adjoint(xp, g, arrays, axis):
+    """Adjoint of xp.concat: g cut into pieces of each array's extent."""
+    if axis is None:
+        pieces, start = [], 0
+        for array in arrays:
+            size = int(xp_reduction_count(array, None))
+            pieces.append(xp.reshape(g[start:start + size], array.shape))
+            start += size
+        return sequence_adjoint(pieces, arrays)
+    axis = axis % g.ndim
+    pieces, start = [], 0
+    for array in arrays:
+        width = array.shape[axis]
+        index = (slice(None),) * axis + (slice(start, start + width),)
+        pieces.append(g[index])
+        start += width
+    return sequence_adjoint(pieces, arrays)
+
+
+def xp_stack_adjoint(xp, g, arrays, axis):
+    """Adjoint of xp.stack: the slices of g along the new axis."""
+    axis = axis % g.ndim
+    return sequence_adjoint([g[(slice(None),) * axis + (k,)] for k in range(len(arrays))],
+                            arrays)
+
+
+def xp_cast_adjoint(xp, g, x):
+    """Adjoint of xp.astype: g in x's floating dtype."""
+    if not is_array_api_only(x):
+        return g
+    return xp.astype(g, _float_dtype(xp, x))
+
+
+def xp_asarray_adjoint(g, obj):
+    """Adjoint of xp.asarray(obj) for an array obj (a copy: g itself)."""
+    if isinstance(obj, (list, tuple)):
+        raise NoDerivativeRuleError(
+            "xp.asarray of a list or tuple of differentiated values has no derivative rule "
+            "for arrays of the array API standard",
+            help="Build the array with xp.stack([...]) instead.")
+    return g
+
+
+def xp_trace_adjoint(xp, g, x, offset):
+    """Adjoint of xp.linalg.trace: g on the diagonal (`offset`) of each matrix."""
+    rows, columns = x.shape[-2], x.shape[-1]
+    eye = xp.eye(rows, columns, k=offset, dtype=_float_dtype(xp, x))
+    return xp_expand_reduced(xp, g, x, (-2, -1), False) * eye
+
+
+def xp_det_adjoint(xp, g, x, result):
+    """Adjoint of xp.linalg.det: g det(x) inv(x)^T."""
+    scale = xp_expand_reduced(xp, g * result, x, (-2, -1), False)
+    return scale * xp.matrix_transpose(xp.linalg.inv(x))
+
+
+def xp_det_tangent(xp, g, x, result):
+    """Tangent of xp.linalg.det: det(x) trace(inv(x) g)."""
+    return result * xp.linalg.trace(xp.linalg.solve(x, g))
+
+
+def xp_solve_adjoint_b(xp, g, x1, x2):
+    """Adjoint of xp.linalg.solve(x1, x2) for x2: solve(x1^T, g)."""
+    return xp.linalg.solve(xp.matrix_transpose(x1), g)
+
+
+def xp_solve_adjoint_a(xp, g, x1, x2, result):
+    """Adjoint of xp.linalg.solve(x1, x2) for x1: -solve(x1^T, g) result^T."""
+    adjoint_b = xp_solve_adjoint_b(xp, g, x1, x2)
+    if x2.ndim == 1:
+        return -(xp.expand_dims(adjoint_b, axis=-1) * xp.expand_dims(result, axis=-2))
+    return -xp.matmul(adjoint_b, xp.matrix_transpose(result))
+
+
+def xp_solve_tangent_a(xp, g, x1, x2, result):
+    """Tangent of xp.linalg.solve(x1, x2) along x1: -solve(x1, g result)."""
+    if x2.ndim == 1:
+        return -xp.linalg.solve(x1, xp.matmul(g, result))
+    return -xp.linalg.solve(x1, xp.matmul(g, result))
+
+
+def xp_check_two_norm(ord=2):
+    """vector_norm's rule covers the 2-norm."""
+    if ord != 2:
+        raise NoDerivativeRuleError(
+            f"xp.linalg.vector_norm with ord={ord!r} has no derivative rule (ord=2 has)",
+            help="Write the norm with the namespace's functions (xp.sum(xp.abs(x) ** p) ** "
+                 "(1 / p)).")
+
+
+def xp_vector_norm_adjoint(xp, g, x, axis, keepdims, result):
+    """Adjoint of the 2-norm: g x / norm, 0 where the norm is 0 (as torch)."""
+    scale = xp_quotient_or_zero(xp, xp_expand_reduced(xp, g, x, axis, keepdims),
+                             xp_expand_reduced(xp, result, x, axis, keepdims))
+    return scale * x
+
+
+def xp_vector_norm_tangent(xp, g, x, axis, keepdims, result):
+    return xp_quotient_or_zero(xp, xp.sum(x * g, axis=axis, keepdims=keepdims), result)
+
+
+# Functions the namespace rules' templates call, by their names.
+RULE_HELPERS = {name: globals()[name] for name in """
+    xp_sum_adjoint xp_expand_reduced xp_reduction_count xp_extremum_weights xp_var_adjoint
+    xp_var_tangent xp_quotient_or_zero xp_where_part xp_tie_weights xp_clip_inside
+    xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
+    xp_asarray_adjoint xp_trace_adjoint xp_det_adjoint xp_det_tangent xp_solve_adjoint_a
+    xp_solve_adjoint_b xp_solve_tangent_a xp_vector_norm_adjoint
+    xp_vector_norm_tangent array_T array_mT""".split()}

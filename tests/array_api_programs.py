@@ -1,0 +1,147 @@
+"""Programs written against the array API standard, each beside its torch
+twin: the namespace comes from the arguments (`array_namespace(w, X)` of
+array-api-compat, or `x.__array_namespace__()`), so one function runs on
+array_api_strict, JAX, NumPy and dask arrays. tests/test_array_api.py
+differentiates them on each."""
+
+import torch
+from array_api_compat import array_namespace
+
+
+def logistic_loss(w, X, y):
+    xp = array_namespace(w, X, y)
+    z = X @ w
+    return xp.mean(xp.log1p(xp.exp(-z)) + (1.0 - y) * z)
+
+
+def torch_logistic_loss(w, X, y):
+    z = X @ w
+    return torch.mean(torch.log1p(torch.exp(-z)) + (1.0 - y) * z)
+
+
+def regularised_least_squares(w, b, X, y):
+    xp = array_namespace(w, X)
+    residual = X @ w + b - y
+    return 0.5 * xp.sum(residual ** 2) / X.shape[0] + 0.1 * xp.linalg.vector_norm(w) ** 2
+
+
+def torch_regularised_least_squares(w, b, X, y):
+    residual = X @ w + b - y
+    return 0.5 * torch.sum(residual ** 2) / X.shape[0] + 0.1 * torch.linalg.vector_norm(w) ** 2
+
+
+def mlp_loss(W1, b1, W2, X, y):
+    xp = array_namespace(W1, X)
+    h = xp.tanh(X @ W1 + b1)
+    h = xp.maximum(h, 0.1 * h)  # a leaky ReLU
+    out = xp.reshape(h @ W2, (-1,))
+    return xp.mean((out - y) ** 2)
+
+
+def torch_mlp_loss(W1, b1, W2, X, y):
+    h = torch.tanh(X @ W1 + b1)
+    h = torch.maximum(h, 0.1 * h)
+    out = torch.reshape(h @ W2, (-1,))
+    return torch.mean((out - y) ** 2)
+
+
+def unrolled_updates(w, X):
+    xp = X.__array_namespace__()
+    h = X
+    for k in range(3):
+        h = xp.tanh(h * w[k] + 0.1)
+    return xp.mean(h ** 2)
+
+
+def torch_unrolled_updates(w, X):
+    h = X
+    for k in range(3):
+        h = torch.tanh(h * w[k] + 0.1)
+    return torch.mean(h ** 2)
+
+
+def softmax_features(x, W):
+    xp = array_namespace(x, W)
+    scores = W @ x
+    shifted = scores - xp.max(scores)
+    p = xp.exp(shifted) / xp.sum(xp.exp(shifted))
+    features = xp.concat([p, xp.stack([xp.sum(x * x), xp.mean(x)])])
+    return xp.sum(xp.where(features > 0.2, xp.log(xp.abs(features)), features ** 2))
+
+
+def torch_softmax_features(x, W):
+    scores = W @ x
+    shifted = scores - torch.max(scores)
+    p = torch.exp(shifted) / torch.sum(torch.exp(shifted))
+    features = torch.cat([p, torch.stack([torch.sum(x * x), torch.mean(x)])])
+    return torch.sum(torch.where(features > 0.2, torch.log(torch.abs(features)), features ** 2))
+
+
+def linear_algebra(A, b):
+    xp = array_namespace(A, b)
+    S = A @ A.T + xp.eye(3)
+    x = xp.linalg.solve(S, b)
+    return xp.log(xp.linalg.det(S)) + xp.sum(x * b) + xp.sum(xp.linalg.inv(S))
+
+
+def torch_linear_algebra(A, b):
+    S = A @ A.T + torch.eye(3)
+    x = torch.linalg.solve(S, b)
+    return torch.log(torch.linalg.det(S)) + torch.sum(x * b) + torch.sum(torch.linalg.inv(S))
+
+
+def shapes_and_statistics(x):
+    xp = x.__array_namespace__()
+    m = xp.reshape(x, (2, 3))
+    t = xp.permute_dims(xp.expand_dims(m, axis=0), (0, 2, 1))
+    s = xp.squeeze(t, axis=0)
+    spread = xp.std(s, axis=0) + xp.var(xp.flip(s, axis=1), axis=1, keepdims=True)
+    clipped = xp.clip(xp.sqrt(xp.abs(m) + 1.0), min=1.05, max=1.5)
+    return xp.sum(spread) + xp.min(clipped) * xp.sum(xp.astype(m, xp.float64) ** 3)
+
+
+def torch_shapes_and_statistics(x):
+    m = torch.reshape(x, (2, 3))
+    s = torch.permute(m.unsqueeze(0), (0, 2, 1)).squeeze(0)
+    spread = torch.std(s, dim=0, correction=0) + torch.var(torch.flip(s, dims=(1,)), dim=1,
+                                                           keepdim=True, correction=0)
+    clipped = torch.clamp(torch.sqrt(torch.abs(m) + 1.0), min=1.05, max=1.5)
+    return torch.sum(spread) + torch.min(clipped) * torch.sum(m ** 3)
+
+
+def trigonometry(x, y):
+    xp = array_namespace(x, y)
+    angles = xp.atan2(xp.sin(x), xp.cos(y)) + xp.asinh(x * y) - xp.acos(xp.tanh(y) * 0.5)
+    return xp.sum(xp.logaddexp(angles, xp.expm1(x * 0.3)) / xp.hypot(x, y + 2.0)
+                  + xp.pow(xp.square(y) + 1.0, x))
+
+
+def torch_trigonometry(x, y):
+    angles = torch.atan2(torch.sin(x), torch.cos(y)) + torch.asinh(x * y) \
+        - torch.acos(torch.tanh(y) * 0.5)
+    return torch.sum(torch.logaddexp(angles, torch.expm1(x * 0.3)) / torch.hypot(x, y + 2.0)
+                     + torch.pow(torch.square(y) + 1.0, x))
+
+
+def element_writes(x):
+    xp = x.__array_namespace__()
+    y = x * 2.0
+    y[0] = y[1] * 3.0
+    y[2:4] = xp.exp(x[2:4])
+    return xp.sum(y * x[::-1])
+
+
+def torch_element_writes(x):
+    y = x * 2.0
+    y = torch.cat([(y[1] * 3.0)[None], y[1:2], torch.exp(x[2:4]), y[4:]])
+    return torch.sum(y * torch.flip(x, (0,)))
+
+
+def pairwise_products(a, b):
+    """A vector result, for vjp and jvp."""
+    xp = array_namespace(a, b)
+    return xp.linalg.outer(a, b)[:, 1] + xp.vecdot(xp.broadcast_to(a, (2, 3)), xp.ones((2, 3)))[0]
+
+
+def torch_pairwise_products(a, b):
+    return torch.outer(a, b)[:, 1] + torch.sum(a)
