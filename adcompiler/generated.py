@@ -20,7 +20,8 @@ from .passes.kinds import is_elementwise_program
 from .passes.shape_reads import drop_shape_reads
 from .passes.simplify import simplify
 from .passes.verify import verify
-from .source import display_path, parameter_defaults
+from .passes.specialise_varargs import specialised_defaults
+from .source import display_path
 
 
 @dataclass
@@ -207,5 +208,5 @@ def elementwise_variants(tree: gast.FunctionDef) -> bool:
 def argument_defaults(parsed, arity: int | None):
     """The defaults of a generated function with the user's parameters: none
     once *args is specialised, since a call that passes values to *args passes
-    every parameter before it."""
-    return parameter_defaults(parsed.function) if arity is None else None
+    every parameter before it; stand-ins once **kwargs is (specialise_varargs.py)."""
+    return specialised_defaults(parsed.function, arity)

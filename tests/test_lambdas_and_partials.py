@@ -165,13 +165,14 @@ def test_generated_names_are_readable_identifiers():
     assert "def weighted_partial_jvp(" in ad.source(ad.jvp(functools.partial(weighted, W)))
 
 
-def test_a_derivative_through_kwargs_of_a_helper_is_refused_with_the_fix():
+def test_a_derivative_through_kwargs_of_a_helper_flows_to_the_value_passed():
+    # tests/test_kwargs_helpers.py checks torch in every mode
     def passes_scale(x, s):
         return np.sum(scaled(x, scale=s))
 
-    with pytest.raises(ad.UnsupportedSyntaxError, match=r"\*\*options") as info:
-        ad.grad(passes_scale, wrt=1)
-    assert "parameter of its own" in info.value.help
+    gradient_x, gradient_s = ad.grad(passes_scale, wrt=(0, 1))(X, SCALE)
+    np.testing.assert_allclose(gradient_x, np.full(3, SCALE), rtol=1e-12)
+    np.testing.assert_allclose(gradient_s, np.sum(X), rtol=1e-12)
 
 
 def required_after_default(x, a=1.0, *, b):

@@ -30,7 +30,7 @@ from ..rules import definition, registry
 from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
 from .anf import bind_arguments, index_expression, primitive_of
-from .specialise_varargs import PackedTail
+from .specialise_varargs import Keywords, PackedTail, compiled_parameters
 
 
 @dataclass
@@ -339,11 +339,20 @@ class UserCall:
     # with a derivative, once `differentiated` found one (specialise_varargs.py).
     packed: int | None = None
     keywords_by_name: bool = False    # does the call pass any argument by name?
+    # Set by `differentiated` when a value with a derivative goes to **kwargs.
+    keywords_arity: Keywords | None = None
 
     def generated_call(self, rhs: gast.Call) -> gast.Call:
         """A copy of the call `rhs` as the callee's generated code takes it: the
         keywords its **kwargs collects passed as one dict, `h(x, options={'scale': s})`."""
         call = nodes.clone(rhs)
+        if self.keywords_arity is not None:
+            # compiled with a parameter per keyword **kwargs receives: pass all by name
+            names = compiled_parameters(self.function, self.keywords_arity)
+            call.args = []
+            call.keywords = [gast.keyword(arg=names[position], value=nodes.clone(atom))
+                             for position, atom in sorted(self.arguments.items())]
+            return call
         if self.packed is not None:
             call.args = [arg.value if isinstance(arg, gast.Starred) else arg for arg in call.args]
         if self.keywords_param is None:
@@ -386,11 +395,19 @@ class UserCall:
         positions = tuple(p for p, value in sorted(self.arguments.items()) if any(
             carries(atom) for atom in (value.values() if isinstance(value, dict) else [value])))
         if self.keywords_position in positions:
-            raise UnsupportedSyntaxError(
-                f"a differentiated value passed to {name} through its **{self.keywords_param} "
-                "is not supported", self.location,
-                help=f"Instead: give {name} a parameter of its own for the value "
-                f"(def {self.function.__name__}(..., *, scale)), and pass it by that name.")
+            return self._by_keywords(carries)
+        if self._star_before_keywords():
+            # The callee's keyword-only parameters and **kwargs are compiled as
+            # ordinary ones before its *args (source.py): values passed to *args
+            # would fill them. It is compiled with a parameter per value, and
+            # every argument is passed by name.
+            if self.unplaced:
+                raise UnsupportedSyntaxError(
+                    f"a starred argument of unknown length (*t or **d) passed to {name}, "
+                    "which takes *args and keyword-only parameters or **kwargs, in "
+                    "differentiated code is not supported", self.location,
+                    help="Instead: " + _KNOWN_LENGTH)
+            return self._by_keywords(carries)
         if self.star is None or not any(p >= self.star for p in positions):
             return positions, None
         if self.unplaced:
@@ -399,6 +416,42 @@ class UserCall:
                 "argument of unknown length are not supported", self.location,
                 help="Instead: " + _KNOWN_LENGTH)
         return positions, max(self.arguments) + 1 - self.star
+
+    def _star_before_keywords(self) -> bool:
+        """Whether the call passes values to the callee's *args, and the callee
+        takes keyword-only parameters or **kwargs."""
+        if self.star is None or not (any(p >= self.star for p in self.arguments) or any(
+                isinstance(arg, gast.Starred) for arg in self.unplaced)):
+            return False
+        return any(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)
+                   for p in inspect.signature(self.function).parameters.values())
+
+    def _by_keywords(self, carries) -> tuple[tuple, Keywords]:
+        """Values with a derivative passed by name to the callee's **kwargs:
+        it is compiled with a parameter per name (specialise_varargs.Keywords),
+        numbered where **kwargs was, and called with every argument by name."""
+        name = self.function.__qualname__
+        if self.unplaced:
+            raise UnsupportedSyntaxError(
+                f"a differentiated value passed to {name} through its **{self.keywords_param} "
+                "beside a starred argument (*t or **d) whose length or keys are not known "
+                "when compiling is not supported", self.location,
+                help="Instead: pass every value one by one, or by name "
+                "(f(x, scale=s, shift=d['shift'])).")
+        collected = {} if self.keywords_position is None else \
+            self.arguments.pop(self.keywords_position, {})
+        star = {p: atom for p, atom in self.arguments.items()
+                if self.star is not None and p >= self.star}
+        arguments = {p: atom for p, atom in self.arguments.items() if p not in star}
+        arguments.update((self.keywords_position + k, atom)
+                         for k, atom in enumerate(collected.values()))
+        # **kwargs, numbered before *args, becomes as many parameters as it receives
+        shift = len(collected) - (self.keywords_position is not None)
+        arguments.update((p + shift, atom) for p, atom in star.items())
+        self.arguments = arguments
+        self.keywords_arity = Keywords(tuple(collected), None if self.star is None else len(star))
+        positions = tuple(p for p, atom in sorted(arguments.items()) if carries(atom))
+        return positions, self.keywords_arity
 
     def atom(self, position: int):
         return self.arguments[position]
