@@ -143,6 +143,11 @@ def sums_dict_views(x):
     return sum(d.values()) * x[3] + sum(d.values(), 1.0)
 
 
+def conjugate_methods(x):
+    y = x.conj()                 # x itself for a real array
+    return np.sum(y * np.sin(x.conjugate())) + x[0].conj() * x[1]
+
+
 def squared(v):
     return v * v
 
@@ -196,13 +201,15 @@ CASES = [
      + torch.sum(torch.sin(x) * 2.0)),
     ("sum(d.values())", sums_dict_views,
      lambda x: (x[0] + x[1] * x[2]) * x[3] + x[0] + x[1] * x[2] + 1.0),
+    ("x.conj() and x.conjugate()", conjugate_methods,
+     lambda x: torch.sum(x * torch.sin(x)) + x[0] * x[1]),
 ]
 
 
 # The rules these programs check against torch (tests/test_numpy_coverage.py
-# counts them as covered): tuple(), dict(d), x.copy() and list(d.values()).
+# counts them as covered): tuple(), dict(d), x.copy(), list(d.values()) and x.conj().
 COVERED_TOO = (builtins.tuple, builtins.dict, runtime_builtins.copied,
-               runtime_builtins.view_items)
+               runtime_builtins.view_items, runtime_builtins.conjugated)
 
 
 @pytest.mark.parametrize("name, function, twin", CASES, ids=[c[0] for c in CASES])

@@ -73,6 +73,26 @@ REGRESSIONS = {
             y += s
             return np.sum(x ** 2) + np.sum(y) + np.sum(A ** 2)
     """,
+    # x.conj() of a real array is x itself (np.conjugate(x), which it was
+    # compiled to, is a copy), so a write through it changes x.
+    "write_through_conj_method_of_real_array": """
+        def f(x, A, s, P):
+            y = x.conj()
+            y[0] = s
+            return np.sum(x ** 2) + np.sum(y) + np.sum(A)
+    """,
+    "write_through_conjugate_method_of_transpose": """
+        def f(x, A, s, P):
+            y = A.T.conjugate()
+            y *= s
+            return np.sum(x ** 2) + np.sum(y) + np.sum(A ** 2)
+    """,
+    "write_into_np_conj_copy": """
+        def f(x, A, s, P):
+            y = np.conj(x)
+            y[0] = s
+            return np.sum(x ** 2) + np.sum(y ** 2) + np.sum(A)
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -90,7 +110,8 @@ REGRESSIONS = {
     """,
 }
 
-MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product"}
+MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
+             "write_into_np_conj_copy"}
 
 
 @pytest.fixture(scope="module", autouse=True)

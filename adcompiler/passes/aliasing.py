@@ -68,7 +68,7 @@ VIEW_FUNCTIONS = (
     np.fliplr, np.flipud, np.rot90, np.matrix_transpose, np.permute_dims, np.split,
     np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, np.rollaxis,
     np.lib.stride_tricks.as_strided, np.lib.stride_tricks.sliding_window_view,
-    np.broadcast_arrays, np.require,
+    np.broadcast_arrays, np.require, runtime_builtins.conjugated,
 )
 # Methods whose result may be (a view of, or an element of) their receiver.
 VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "diagonal",

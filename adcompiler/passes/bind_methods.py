@@ -14,7 +14,9 @@ The new names (`Model_predict`) refer to the functions compiled for the
 object's class, so they are differentiated like any helper, and the class's
 own overrides are the ones called. Static methods are called without the
 object. `x.copy()` of any other object is `copied(x)` (runtime/python_builtins.py:
-the same shallow copy for an array, a list or a dict), which has a rule, and
+the same shallow copy for an array, a list or a dict), which has a rule,
+`x.conj()` and `x.conjugate()` are `conjugated(x)` (the method's result: x
+itself for a real array, where np.conjugate would copy), and
 `d.get(k, default)` of a local variable is `d[k] if k in d else default`. Anything else (a property, a method of an attribute, `self.layer.f`)
 stays as written: it needs no rule if no derivative flows through it, and a
 call with differentiated arguments is reported as having no rule.
@@ -105,19 +107,26 @@ def _target(func: gast.Attribute, cls, receiver):
     return None
 
 
+# Methods of objects whose class is not known when compiling that become calls
+# of runtime functions with rules, doing what the method does.
+_METHODS_AS_FUNCTIONS = {"copy": runtime_builtins.copied, "conj": runtime_builtins.conjugated,
+                         "conjugate": runtime_builtins.conjugated}
+
+
 def _copy_as_function(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> None:
     """`x.copy()` of an object whose class is not known when compiling (an
     array, a list, a dict) is `copied(x)`: the same shallow copy for each of
-    them (copy.copy), and a function with a rule."""
-    if call.func.attr != "copy" or call.args or call.keywords:
+    them (copy.copy), and a function with a rule; `x.conj()` is `conjugated(x)`."""
+    function = _METHODS_AS_FUNCTIONS.get(call.func.attr)
+    if function is None or call.args or call.keywords:
         return
     bound = nodes.annotation(call.func, "value", None)
     if bound is not None and not isinstance(bound, types.BuiltinMethodType):
         return  # a method of a module-level object, which stays a method call
-    alias = next((n for n, f in parsed.bound.items() if f is runtime_builtins.copied),
-                 None) or namer.fresh("copied")
-    parsed.bound[alias] = runtime_builtins.copied
+    alias = next((n for n, f in parsed.bound.items() if f is function),
+                 None) or namer.fresh(function.__name__)
+    parsed.bound[alias] = function
     name = nodes.copy_location(nodes.name(alias), call.func)
-    nodes.annotate(name, "value", runtime_builtins.copied)
+    nodes.annotate(name, "value", function)
     call.args = [call.func.value]
     call.func = name

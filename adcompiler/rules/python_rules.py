@@ -45,6 +45,9 @@ RULES = [
     # x.copy(), as bind_methods.py writes it: the copy's derivative is x's.
     linear_rule(runtime_builtins.copied, "x", adjoint={"x": "copy_derivative(g, x)"},
                 tangent={"x": "copy_derivative(g, x)"}),
+    # x.conj() and x.conjugate(), as bind_methods.py writes them: np.conjugate's
+    # derivative (the method returns a real array itself, which aliasing.py knows).
+    pointwise(runtime_builtins.conjugated, "x", x="np.conjugate(g)"),
     # dict(d) of a mapping (dict(pairs) is lowered into a loop when compiling).
     linear_rule(builtins.dict, "x", adjoint={"x": "mapping_copy_derivative(g, x)"},
                 tangent={"x": "mapping_copy_derivative(g, x)"}),

@@ -50,6 +50,19 @@ def copied(x):
     return copy.copy(x)
 
 
+def conjugated(x):
+    """`x.conj()` (or `x.conjugate()`) for an object whose class is not known
+    when compiling, as the object's own method computes it: for a real NumPy
+    array that is the array itself, so a write through the result changes x
+    (np.conjugate(x) would be a copy).
+
+        >>> conjugated(1.0 + 2.0j)
+        (1-2j)
+    """
+    method = getattr(x, "conj", None) or getattr(x, "conjugate", None)
+    return method() if method is not None else np.conjugate(x)
+
+
 def copy_derivative(adjoint, x):
     """The derivative of `copied(x)` (`x.copy()`) with respect to x: the
     copy's own, for an array, a number or a dict. A list is refused: the
