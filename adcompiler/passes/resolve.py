@@ -25,6 +25,16 @@ called by its own name, so it is differentiated like any helper:
 constant and the dict a module-level one (its entry is checked again before
 compiled code is reused) or a dict display the function assigns once and
 only reads with constant keys.
+
+A call with a key known only when the code runs (a name, `cfg.act`) is a
+choice among the entries the dict holds when compiling, each called by its
+own name; `entry_is` (runtime/choices.py) checks at each call that the entry
+picked is one of them, so a dict changed since raises instead:
+
+    def f(x, name):                     def f(x, name):
+        return np.sum(ACT[name](x))         return np.sum(relu(x) if entry_is(
+                                                ACT[name], relu, (relu, tanh), 'ACT[name]')
+                                                else tanh(x))
 """
 
 from __future__ import annotations
@@ -36,7 +46,9 @@ import gast
 
 from .. import nodes, partials
 from ..naming import Namer
+from ..runtime import choices
 from ..naming import readable_name
+from ..printer import to_source
 from ..source import ParsedFunction
 
 _MISSING = object()
@@ -64,7 +76,9 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     for node in nodes.walk(tree):
         if isinstance(node, gast.Attribute):
             _resolve_attribute_chain(node)
-    _FunctionChoices(parsed).bind()
+    function_choices = _FunctionChoices(parsed)
+    function_choices.bind()
+    _KeyedCalls(function_choices).visit(tree)
     return parsed
 
 
@@ -124,12 +138,14 @@ class _FunctionChoices:
                            | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
 
     def _read_only_displays(self) -> dict:
-        """Local dict displays bound once whose every use is `d[<constant>]`."""
+        """Local dict displays bound once whose every use reads an entry,
+        `d[<constant>]` or `d[key]` with a key a name or attribute chain."""
         uses = collections.defaultdict(list)
         subscripted = set()
         for node in nodes.walk(self.parsed.tree):
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
-                    isinstance(node.slice, gast.Constant) and isinstance(node.ctx, gast.Load):
+                    (isinstance(node.slice, gast.Constant) or _plain_key(node.slice)) and \
+                    isinstance(node.ctx, gast.Load):
                 subscripted.add(id(node.value))
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 uses[node.id].append(node)
@@ -186,3 +202,95 @@ class _FunctionChoices:
             self.parsed.folded[(container, key)] = chosen
             return chosen, f"{container}[{key!r}]"
         return None, None
+
+
+class _KeyedCalls(gast.NodeTransformer):
+    """`D[key](args)` with a key known only when the code runs (a name or an
+    attribute chain, read again at each test) and D a module-level dict,
+    list or tuple of functions, or a read-only dict display: a choice among
+    D's entries (see the module docstring)."""
+
+    def __init__(self, choices_: _FunctionChoices):
+        self.choices = choices_
+        self.entry_is = None
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if not (isinstance(func, gast.Subscript) and isinstance(func.value, gast.Name)
+                and not isinstance(func.slice, gast.Constant) and _plain_key(func.slice)):
+            return node
+        functions = self._entries(func.value.id)
+        if not functions:
+            return node
+        parsed = self.choices.parsed
+        if self.entry_is is None:
+            self.entry_is = self.choices.namer.fresh("entry_is")
+            parsed.bound[self.entry_is] = choices.entry_is
+        names = []
+        for function in functions:
+            alias = readable_name(function)
+            alias = self.choices.namer.fresh(alias + "_function" if keyword.iskeyword(alias)
+                                             else alias)
+            parsed.bound[alias] = function
+            names.append(alias)
+        where = f"{func.value.id}[{to_source(func.slice).strip()}]"
+
+        def named(k):
+            name = nodes.name(names[k])
+            nodes.annotate(name, "value", functions[k])
+            return name
+
+        def call(k):
+            return gast.Call(func=named(k), args=[nodes.clone(a) for a in node.args],
+                             keywords=[nodes.clone(k_) for k_ in node.keywords])
+
+        def test(k):
+            checker = nodes.name(self.entry_is)
+            nodes.annotate(checker, "value", choices.entry_is)
+            candidates = nodes.tuple_([named(j) for j in range(len(functions))])
+            return gast.Call(func=checker, args=[nodes.clone(func), named(k), candidates,
+                                                 nodes.const(where)], keywords=[])
+
+        last = len(functions) - 1
+        # The last entry is tested too when it is the only one: a changed dict raises.
+        chosen = gast.IfExp(test=test(0), body=call(0), orelse=call(0)) if last == 0 \
+            else call(last)
+        for k in range(last - 1, -1, -1):
+            chosen = gast.IfExp(test=test(k), body=call(k), orelse=chosen)
+        return nodes.located(chosen, node)
+
+    def _entries(self, container: str) -> list | None:
+        """The distinct functions `container` holds, in order; None unless
+        every entry is one."""
+        choices_ = self.choices
+        if container in choices_.displays:
+            found = [choices_.function(value, set())[0]
+                     for value in choices_.displays[container].values]
+        elif container in choices_.parsed.local_names:
+            return None
+        else:
+            present, mapping = choices_.parsed.lookup(container)
+            if not present or not isinstance(mapping, (dict, list, tuple)) or not mapping:
+                return None
+            keys = list(mapping) if isinstance(mapping, dict) else range(len(mapping))
+            found = []
+            for key in keys:
+                entry = _callable(mapping[key])
+                # checked again before compiled code is reused (source.Stamp)
+                choices_.parsed.folded[(container, key)] = entry
+                found.append(entry)
+        if not found or any(f is None or not callable(f) for f in found):
+            return None
+        distinct = []
+        for function in found:
+            if not any(function is seen for seen in distinct):
+                distinct.append(function)
+        return distinct
+
+
+def _plain_key(node) -> bool:
+    """A name or an attribute chain on one: reading it again reads the same key."""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name)
