@@ -95,11 +95,17 @@ class _Liveness:
         self.value_dead: set = set()
 
     def block(self, stmts: list, live: set) -> set:
+        """The names live above `stmts`; `live` (below them) is left as it was."""
+        # One copy per block, which its statements update in place: a new set
+        # per statement cost time quadratic in the number of live names.
+        live = set(live)
         for stmt in reversed(stmts):
             live = self.statement(stmt, live)
         return live
 
     def statement(self, stmt, live: set) -> set:
+        """The names live above `stmt`: `live` (below it) updated in place, or
+        a new set."""
         if isinstance(stmt, gast.Assign):
             targets = nodes.names_stored(stmt.targets[0])
             if isinstance(stmt.targets[0], gast.Name) and self.purity.pure(stmt.value):
@@ -111,23 +117,26 @@ class _Liveness:
                     isinstance(stmt.targets[0].elts[0], gast.Name):
                 (self.value_dead.add if stmt.targets[0].elts[0].id not in live
                  else self.value_dead.discard)(id(stmt))
-            return (live - targets) | nodes.names_loaded(stmt.value)
+            live -= targets
+            live |= nodes.names_loaded(stmt.value)
+            return live
         if isinstance(stmt, gast.If):
-            return nodes.names_loaded(stmt.test) | self.block(stmt.body, set(live)) \
-                | self.block(stmt.orelse, set(live))
+            return nodes.names_loaded(stmt.test) | self.block(stmt.body, live) \
+                | self.block(stmt.orelse, live)
         if isinstance(stmt, (gast.While, gast.For)):
             # Live where the body starts or the loop is left: a fixed point, as
             # a value the next iteration reads is live at the end of this one.
             head = nodes.names_loaded(stmt.test if isinstance(stmt, gast.While) else stmt.iter)
             around = set(live) | head
             while True:
-                entry = self.block(stmt.body, set(around))
+                entry = self.block(stmt.body, around)
                 if isinstance(stmt, gast.For):
                     entry -= {stmt.target.id}
                 if entry <= around:
                     return around
                 around |= entry
-        return live | nodes.names_loaded(stmt)
+        live |= nodes.names_loaded(stmt)
+        return live
 
 
 def _sweep(stmts: list, liveness: _Liveness, narrow) -> list:

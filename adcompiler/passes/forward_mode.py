@@ -63,6 +63,11 @@ class _Forward:
 
     # -- statements -------------------------------------------------------
     def block(self, stmts, zero: set) -> tuple[list, set]:
+        """The tangent code of `stmts`, and the tangents zero after them;
+        `zero` (those zero before them) is left as it was."""
+        # One copy per block, which its statements update in place: a copy per
+        # statement cost time quadratic in the number of variables.
+        zero = set(zero)
         out: list = []
         for stmt in stmts:
             code, zero = self.statement(stmt, zero)
@@ -70,7 +75,8 @@ class _Forward:
         return out, zero
 
     def statement(self, stmt, zero: set) -> tuple[list, set]:
-        zero = set(zero)
+        """The tangent code of `stmt`, and the tangents zero after it: `zero`
+        updated in place (block's own copy), or a new set."""
         if isinstance(stmt, gast.Assign):
             made = self.assignment(stmt, stmt.targets[0].id, stmt.value, zero)
             # A tangent carries the line of its statement: tracebacks and
