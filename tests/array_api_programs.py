@@ -145,3 +145,42 @@ def pairwise_products(a, b):
 
 def torch_pairwise_products(a, b):
     return torch.outer(a, b)[:, 1] + torch.sum(a)
+
+
+def layer(W, h):
+    """A helper that takes the namespace from its own arguments."""
+    xp = array_namespace(W, h)
+    return xp.tanh(W @ h)
+
+
+def two_layers(W, x):
+    xp = array_namespace(W, x)
+    return xp.sum(layer(W, layer(W, x)) ** 2)
+
+
+def torch_two_layers(W, x):
+    return torch.sum(torch.tanh(W @ torch.tanh(W @ x)) ** 2)
+
+
+def write_through_a_view(x):
+    """A slice read before a write into its array sees the write, as in NumPy
+    (array_api_strict's slices are views)."""
+    xp = array_namespace(x)
+    y = x * 1.0
+    head = y[0:2]
+    y[0:2] = xp.zeros(2, dtype=xp.float64)
+    return xp.sum(head * x[0:2]) + xp.sum(y * y)
+
+
+def torch_write_through_a_view(x):
+    y = torch.cat([torch.zeros(2), x[2:]])
+    return torch.sum(y[0:2] * x[0:2]) + torch.sum(y * y)
+
+
+def affine(W, b, h):
+    return W @ h + b
+
+
+def loss_with_a_numpy_style_helper(W, b, x):
+    xp = array_namespace(W, x)
+    return xp.sum(xp.tanh(affine(W, b, x)))

@@ -40,6 +40,8 @@ def _arguments(name):
         "shapes_and_statistics": (RNG.standard_normal(6),),
         "trigonometry": (RNG.uniform(0.1, 0.9, 5), RNG.uniform(0.1, 0.9, 5)),
         "element_writes": (RNG.standard_normal(6),),
+        "two_layers": (RNG.standard_normal((3, 3)), RNG.standard_normal(3)),
+        "write_through_a_view": (RNG.standard_normal(4),),
     }[name]
 
 
@@ -47,7 +49,8 @@ def _arguments(name):
 PROGRAMS = {"logistic_loss": (0, 1), "regularised_least_squares": (0, 1, 2),
             "mlp_loss": (0, 1, 2), "unrolled_updates": (0, 1), "softmax_features": (0, 1),
             "linear_algebra": (0, 1), "shapes_and_statistics": (0,),
-            "trigonometry": (0, 1), "element_writes": (0,)}
+            "trigonometry": (0, 1), "element_writes": (0,), "two_layers": (0, 1),
+            "write_through_a_view": (0,)}
 
 
 def _strict(value):
@@ -154,6 +157,12 @@ def test_generated_code_calls_the_arguments_namespace():
 
     assert "xp = own_namespace(X)" in text
     assert "xp_tanh(xp, _t" in text and "np." not in text
+
+
+def test_a_helper_without_a_namespace_of_its_own_is_refused_when_compiling():
+    with pytest.raises(NoDerivativeRuleError, match="affine is called from a function that "
+                       "takes its array namespace from its arguments"):
+        ad.grad(programs.loss_with_a_numpy_style_helper)
 
 
 def namespace_function_without_rule(x):

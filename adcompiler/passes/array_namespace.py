@@ -26,8 +26,12 @@ runtime.namespaces, which compute with the arguments' own namespace.
 
 Refused with NoDerivativeRuleError in such a function: NumPy's functions with
 derivative rules called on its values (NumPy would convert arrays of the
-standard to NumPy arrays) and NumPy's array methods (`x.sum()`), which the
-standard's arrays do not have.
+standard to NumPy arrays), NumPy's array methods (`x.sum()`), which the
+standard's arrays do not have, and calls of user functions that do not take
+a namespace from their own arguments (compiled on their own, their
+derivatives would compute with NumPy's helpers). A copy of a namespace
+variable (`ns = xp`, what inlining a helper that takes `xp` writes) is one
+too.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def array_namespace(parsed: ParsedFunction) -> ParsedFunction:
         rewriter.namespace_calls(variables)
         rewriter.array_attributes()
         rewriter.refuse_numpy(variables)
+        rewriter.refuse_plain_helpers()
     return parsed
 
 
@@ -179,6 +184,28 @@ class _Rewriter:
                             value[position] = call
                         else:
                             setattr(parent, field, call)
+
+    def refuse_plain_helpers(self) -> None:
+        """A user function called here must take its namespace from its own
+        arguments too: compiled on its own, it would be differentiated with
+        NumPy's helpers, which would convert arrays of the standard."""
+        from .activity import is_user_function
+        for node in nodes.walk(self.parsed.tree):
+            if not isinstance(node, gast.Call):
+                continue
+            function = nodes.annotation(node.func, "value", _MISSING)
+            if function is _MISSING or not is_user_function(function) or \
+                    registry.lookup(function) is not None or written_for_namespaces(function):
+                continue
+            name = getattr(function, "__name__", "the function")
+            raise NoDerivativeRuleError(
+                f"{name} is called from a function that takes its array namespace from its "
+                f"arguments, but does not take one itself: its derivative would compute "
+                "with NumPy's functions, which convert arrays of the array API standard",
+                self.parsed.location(node),
+                help=f"Begin {name} with `xp = array_namespace(...)` of its array arguments "
+                "(array_api_compat) or `xp = x.__array_namespace__()`, and call xp's "
+                "functions in it; or write its body in this function.")
 
     def refuse_numpy(self, variables: set) -> None:
         # (The rule files are read on first use, not when adcompiler is imported.)

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ComplexValueError, NoDerivativeRuleError, NonScalarOutputError, \
     SeedShapeError
-from . import core
+from . import core, effects
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
     sequence_adjoint
 
@@ -449,6 +449,94 @@ def sum_items_adjoint(g, items):
     return core.sum_items_adjoint(g, items)
 
 
+def _shares_memory(a, b) -> bool:
+    """Whether two arrays of the standard share memory. The standard leaves
+    views to each library (array_api_strict's slices are views, JAX's arrays
+    are never written); DLPack shows the memory of a CPU array without a copy."""
+    try:
+        return bool(np.shares_memory(np.from_dlpack(a), np.from_dlpack(b)))
+    except (TypeError, ValueError, RuntimeError, BufferError, AttributeError) as err:
+        raise NoDerivativeRuleError(
+            f"a {type(a).__module__.split('.')[0]}.{type(a).__name__} is changed in place "
+            "while another name holds a part of it (a slice read before the write); "
+            "whether that part sees the change is up to the array library, and adcompiler "
+            "cannot ask this one (its memory is not readable through DLPack on the CPU)",
+            help="Copy the part you read before the write (xp.asarray(y[0:2], copy=True)), "
+            "or read it after the write.") from err
+
+
+def _numpy_view(x):
+    """The memory of a CPU array of the standard, as a NumPy array (no copy),
+    for the checks of shared memory only: nothing is computed with it."""
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, ValueError, RuntimeError, BufferError, AttributeError) as err:
+        raise NoDerivativeRuleError(
+            f"a {type(x).__module__.split('.')[0]}.{type(x).__name__} is changed in place "
+            "where adcompiler must know which other names see the change, and cannot ask "
+            "this library (its memory is not readable through DLPack on the CPU)",
+            help="Copy the array before changing it in place (y = xp.asarray(y, copy=True)), "
+            "or write y = y + v instead of y += v.") from err
+
+
+def _views(values, memo: dict) -> tuple:
+    """`values` with each array of the standard replaced by a NumPy view of its
+    memory (the same view for the same array, so identities are kept)."""
+    viewed = []
+    for value in values:
+        if is_array_api_only(value):
+            if id(value) not in memo:
+                memo[id(value)] = _numpy_view(value)
+            value = memo[id(value)]
+        viewed.append(value)
+    return tuple(viewed)
+
+
+def check_unshared(updated, operator, others, names, where):
+    """runtime.effects.check_unshared, with the memory of arrays of the standard."""
+    if not _is_api(updated, *others):
+        return effects.check_unshared(updated, operator, others, names, where)
+    if operator is not None and not hasattr(type(updated), f"__i{operator}__"):
+        return None  # `x op= v` binds a new array (JAX's are immutable)
+    memo: dict = {}
+    (updated,), others = _views((updated,), memo), _views(others, memo)
+    return effects.check_unshared(updated, operator, others, names, where)
+
+
+def check_distinct(updated, others, names, call, where):
+    """runtime.effects.check_distinct, with the memory of arrays of the standard."""
+    if not _is_api(updated, *others):
+        return effects.check_distinct(updated, others, names, call, where)
+    memo: dict = {}
+    (updated,), others = _views((updated,), memo), _views(others, memo)
+    return effects.check_distinct(updated, others, names, call, where)
+
+
+def check_not_held(olds, news, changed, holders, names, where):
+    """runtime.effects.check_not_held, with the memory of arrays of the standard."""
+    if not _is_api(*olds, *news, *holders):
+        return effects.check_not_held(olds, news, changed, holders, names, where)
+    memo: dict = {}
+    return effects.check_not_held(_views(olds, memo), _views(news, memo), changed,
+                                  _views(holders, memo), names, where)
+
+
+def is_view_of(base, derived, how) -> bool:
+    """runtime.effects.is_view_of: for arrays of the standard, whether
+    `derived` shares base's memory."""
+    if is_array_api_only(base) and derived is not base and how != "copy":
+        return is_array_api_only(derived) and _shares_memory(base, derived)
+    return effects.is_view_of(base, derived, how)
+
+
+def reads_change(base, derived, is_view, changed, element, element_in_place) -> bool:
+    """runtime.effects.reads_change: a view of a changed array of the
+    standard sees the change."""
+    if is_view and is_array_api_only(base) and derived is not base:
+        return True
+    return effects.reads_change(base, derived, is_view, changed, element, element_in_place)
+
+
 # The helpers above, by the name generated code calls them (runtime.GENERATED_CODE_HELPERS).
 NAMESPACE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
@@ -458,13 +546,14 @@ NAMESPACE_HELPERS = {
     "setitem_value_adjoint": setitem_value_adjoint, "matmul_adjoint_a": matmul_adjoint_a,
     "matmul_adjoint_b": matmul_adjoint_b, "power_log": power_log, "sign": sign,
     "abs_adjoint": abs_adjoint, "abs_tangent": abs_tangent,
-    "sum_items_adjoint": sum_items_adjoint,
+    "sum_items_adjoint": sum_items_adjoint, "is_view_of": is_view_of,
+    "reads_change": reads_change, "check_unshared": check_unshared,
+    "check_distinct": check_distinct, "check_not_held": check_not_held,
 }
 # Helpers that never compute with an array's values (they test types, or
 # return a value as it is): used as they are.
 UNGUARDED = {"np", "math", "in_place_result", "real_values", "sum", "tuple",
-             "loop_sequence", "loop_keys", "check_unshared", "check_distinct",
-             "is_view_of", "writes_through", "reads_change"}
+             "loop_sequence", "loop_keys", "check_entry_held", "writes_through"}
 
 
 _GUARDED: dict = {}
