@@ -371,8 +371,37 @@ def history_of_formatted_losses_twin(x):
     return 6.0 * x * 3
 
 
+# --- A list extended in place with += and read through a second name ------------
+
+def schedule_extended_through_a_second_name(x):
+    rates = [1.0]
+    history = rates
+    rates += [0.5, 0.25]                # extends the list history names too
+    return np.sum(x * sum(history)) + history[2] * np.sum(x ** 2)
+
+
+def schedule_extended_through_a_second_name_twin(x):
+    return torch.sum(x * 1.75) + 0.25 * torch.sum(x ** 2)
+
+
+def grid_row_extended_in_place(x):
+    row = [0.0, 1.0]
+    grid = [row]
+    row += [2.0]
+    return np.sum(x * len(grid[0])) + grid[0][2] * x[0]
+
+
+def grid_row_extended_in_place_twin(x):
+    return torch.sum(x * 3) + 2.0 * x[0]
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("a list extended by += and read through a second name",
+     schedule_extended_through_a_second_name, schedule_extended_through_a_second_name_twin,
+     (np.array([0.5, -1.2]),), (0,)),
+    ("a list extended by += and read through the list holding it", grid_row_extended_in_place,
+     grid_row_extended_in_place_twin, (np.array([0.5, -1.2]),), (0,)),
     ("a copy of the weights a method returns, shifted in place", shift_a_copy_of_the_weights,
      shift_a_copy_of_the_weights_twin, (np.array([0.5, -1.2]),), (0,)),
     ("a learning rate returned by a lookup, rebound by +=", rebind_a_returned_learning_rate,

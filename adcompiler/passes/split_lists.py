@@ -28,6 +28,7 @@ import gast
 
 from .. import nodes
 from ..context import Context
+from . import effects
 from .activity import bindings, is_user_function, list_variables
 
 _PARAMETER = "parameter"
@@ -78,8 +79,16 @@ class _Webs:
                     target.id in self.tracked:
                 self.copies[id(stmt)] = state.get(stmt.value.id, frozenset())
             if target.id in self.tracked:
+                reaching = state.get(target.id, frozenset())
                 state = dict(state, **{target.id: self.define(id(stmt), target.id, target,
                                                               stmt.value)})
+                if nodes.annotation(stmt, "mutates") in (effects.WRITE,
+                                                         effects.IN_PLACE_OPERATOR):
+                    # `L += v` (or L[i] = v) changes the object L holds: the
+                    # updated value is the same list, under the same name.
+                    for key in reaching:
+                        self.parent[self.find(key)] = self.find(id(stmt))
+                    self.copies[id(stmt)] = reaching
             return state
         if isinstance(stmt, gast.If):
             self.read(stmt.test, state)
