@@ -36,7 +36,7 @@ NOTES = [
     ("_stack.append(_trips)", "after the loop, the trip count is pushed"),
     ("_stack.append(True)", "this branch was taken: the decision is pushed"),
     ("_stack.append(False)", "...or this one"),
-    ("scalar_seed(", "the seed: d(result)/d(result) = 1 (and a check that it is a scalar)"),
+    ("sum_seed(", "the seed: d(result)/d(result) = 1, of the type np.sum(c) has (not computed)"),
     ("# line ", "each adjoint block names the line of f it differentiates, in reverse"),
     ("if _stack.pop():", "the recorded decision is replayed; the test is not re-evaluated"),
     ("for _ in range(_stack.pop()):", "the loop is undone exactly as many times as it ran"),

@@ -240,19 +240,20 @@ REDUCED = [np.ones(3), np.zeros((2, 0)), np.float64(2.0), 2.0, [1.0, 2.0],
 
 @pytest.mark.parametrize("a", REDUCED, ids=repr)
 @pytest.mark.parametrize("mean", [True, False])
-def test_reduction_seed_is_the_seed_of_the_reduction(a, mean):
+def test_sum_and_mean_seeds_are_the_seeds_of_the_reductions(a, mean):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the mean of no values
         expected = core.scalar_seed(np.mean(a) if mean else np.sum(a), "f")
-        got = core.reduction_seed(a, mean, "f")
+        got = (core.mean_seed if mean else core.sum_seed)(a, "f")
     assert type(got) is type(expected)
     np.testing.assert_array_equal(got, expected)
     assert np.asarray(got).dtype == np.asarray(expected).dtype
 
 
-def test_reduction_seed_refuses_a_complex_result_as_scalar_seed_does():
+@pytest.mark.parametrize("seed", [core.sum_seed, core.mean_seed])
+def test_sum_and_mean_seeds_refuse_a_complex_result_as_scalar_seed_does(seed):
     with pytest.raises(ComplexValueError):
-        core.reduction_seed(np.ones(2) * 1j, False, "f")
+        seed(np.ones(2) * 1j, "f")
 
 
 def compile_afresh():

@@ -12,7 +12,7 @@ another one, the helper reads that one instead, and the value, read by
 nothing else, is not computed:
 
     _t3 = np.exp(_t1 * z)                      _t3 = np.exp(_t1 * z)
-    _t4 = np.log1p(_t3)                        d_t5 = reduction_seed(_t3, True, '...')
+    _t4 = np.log1p(_t3)                        d_t5 = mean_seed(_t3, '...')
     _t5 = np.mean(_t4)                  ->     d_t4 = mean_adjoint(d_t5, _t3, None, False)
     d_t5 = scalar_seed(_t5, '...')             ...
     d_t4 = mean_adjoint(d_t5, _t4, None, False)
@@ -23,7 +23,8 @@ gradient's time, computed for nothing.)
 The rewrites, each exact (the helpers see a value of the same type, shape and
 dtype, so they return the same thing):
   * `scalar_seed(R, where)` with `R = np.sum(A)` or `np.mean(A)` (all axes)
-    read by nothing else becomes `reduction_seed(A, mean, where)`, which
+    read by nothing else (and A not bound again in between) becomes
+    `sum_seed(A, where)` or `mean_seed(A, where)`, which
     knows the seed from A's type and computes the reduction only when it does
     not (runtime/core.py);
   * a shape read of `N` with `N = u(M)` becomes a read of `M`, when u keeps
@@ -50,7 +51,7 @@ from ..context import HELPER_OBJECTS, Context
 
 # The argument each helper reads for its type and shape alone.
 SHAPE_ARGUMENTS = {"sum_adjoint": 1, "mean_adjoint": 1, "unbroadcast": 1, "broadcast_like": 1,
-                   "reduction_seed": 0}
+                   "sum_seed": 0, "mean_seed": 0}
 
 # Unary ufuncs whose result has the shape of their argument and, for an inexact
 # argument, its dtype.
@@ -168,13 +169,22 @@ class _ShapeReads:
             callee = self._callee(rhs.func) if isinstance(rhs, gast.Call) else None
             if not (callee is np.sum or callee is np.mean) or rhs.keywords or \
                     len(rhs.args) != 1 or not isinstance(rhs.args[0], gast.Name) or \
-                    rhs.args[0].id not in self.bound_once:
+                    not self._unchanged_between(rhs.args[0].id, reduced, stmt):
                 continue
-            name = self.ctx.helper("reduction_seed")
-            call.func = nodes.name(name)
-            call.args = [nodes.name(rhs.args[0].id), nodes.const(callee is np.mean),
-                         call.args[1]]
+            call.func = nodes.name(self.ctx.helper("mean_seed" if callee is np.mean
+                                                   else "sum_seed"))
+            call.args = [nodes.name(rhs.args[0].id), call.args[1]]
             self.unread.add(result)
+
+    def _unchanged_between(self, name: str, first, last) -> bool:
+        """Whether `name` holds the same value at top-level statements `first`
+        and `last`: bound once, or bound by no statement between them."""
+        if name in self.bound_once:
+            return True
+        body = self.function.body
+        start, end = body.index(first), body.index(last)
+        return start < end and not any(name in nodes.names_stored(stmt)
+                                       for stmt in body[start + 1:end])
 
     # -- what is left unread ----------------------------------------------------
     def _loads(self):

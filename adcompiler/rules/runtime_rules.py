@@ -17,7 +17,7 @@ from ..runtime import fft as runtime_fft
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
-    *nondifferentiable(runtime_core.scalar_seed, runtime_core.reduction_seed,
+    *nondifferentiable(runtime_core.scalar_seed, runtime_core.sum_seed, runtime_core.mean_seed,
                        runtime_core.zeros_like, runtime_core.ones_like, runtime_core.sign,
                        runtime_core.mean_count, builtins.reversed, builtins.slice,
                        runtime_effects.check_unshared, runtime_effects.check_distinct,

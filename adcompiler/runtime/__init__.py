@@ -31,8 +31,8 @@ from . import special as runtime_special
 from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
-    matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, real_values, reduction_seed, \
-    scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, \
+    matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
+    scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, sum_seed, \
     sum_items_adjoint, transpose_adjoint, unbroadcast, zeros_like
 
 # The helpers a rule template may call by name (checked when rules are registered).
@@ -105,4 +105,4 @@ TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
 # transformer emits itself.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed,
                           "real_values": real_values, "add_into": add_into,
-                          "softmax": softmax, "reduction_seed": reduction_seed}
+                          "softmax": softmax, "sum_seed": sum_seed, "mean_seed": mean_seed}

@@ -214,19 +214,31 @@ def sum_items_adjoint(g, items):
     return sequence_adjoint((unbroadcast(g, item) for item in items), items)
 
 
-def reduction_seed(a, mean, where):
-    """`scalar_seed(np.mean(a) if mean else np.sum(a), where)`, the seed of a
-    function returning the full mean or sum of `a`, without computing the
-    reduction when its type is known: that of a nonempty float64 array is a
-    np.float64, a float, whose seed is 1.0 (passes/shape_reads.py).
+def sum_seed(a, where):
+    """`scalar_seed(np.sum(a), where)`, the seed of a function returning the sum
+    of all of `a`, without computing the sum when its type is known: that of a
+    nonempty float64 array is a np.float64, a float, whose seed is 1.0
+    (passes/shape_reads.py).
 
     Example:
-        >>> reduction_seed(np.ones(3), True, 'f (file.py:1)')
+        >>> sum_seed(np.ones(3), 'f (file.py:1)')
         1.0
     """
     if type(a) is _ndarray and a.dtype.char == "d" and a.size:
         return 1.0
-    return scalar_seed(np.mean(a) if mean else np.sum(a), where)
+    return scalar_seed(np.sum(a), where)
+
+
+def mean_seed(a, where):
+    """`scalar_seed(np.mean(a), where)`, as sum_seed for np.sum.
+
+    Example:
+        >>> mean_seed(np.ones(3), 'f (file.py:1)')
+        1.0
+    """
+    if type(a) is _ndarray and a.dtype.char == "d" and a.size:
+        return 1.0
+    return scalar_seed(np.mean(a), where)
 
 
 def checked_seed(seed, result, where):

@@ -81,14 +81,19 @@ def _scalar_seed(result, where):
     return None
 
 
-def reduction_seed(a, mean, where):
-    """The seed of a full sum or mean of `a` (runtime.reduction_seed): a number."""
+def sum_seed(a, where):
+    """The seed of the sum of all of `a` (runtime.sum_seed): a number."""
 
 
-@overload(reduction_seed)
-def _reduction_seed(a, mean, where):
+def mean_seed(a, where):
+    """The seed of the mean of all of `a` (runtime.mean_seed): a number."""
+
+
+@overload(sum_seed)
+@overload(mean_seed)
+def _reduction_seed(a, where):
     if _scalar(a) or _array(a):
-        return lambda a, mean, where: 1.0
+        return lambda a, where: 1.0
     return None
 
 
@@ -353,7 +358,8 @@ def _sum_adjoint(g, a, axis, keepdims):
 
 # The helpers generated code may call, by the name it calls them.
 HELPERS = {
-    "reversed_range": reversed_range, "scalar_seed": scalar_seed, "reduction_seed": reduction_seed,
+    "reversed_range": reversed_range, "scalar_seed": scalar_seed, "sum_seed": sum_seed,
+    "mean_seed": mean_seed,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result,
