@@ -184,3 +184,31 @@ def affine(W, b, h):
 def loss_with_a_numpy_style_helper(W, b, x):
     xp = array_namespace(W, x)
     return xp.sum(xp.tanh(affine(W, b, x)))
+
+
+def gathers_and_masks(table, x):
+    """Rows read with repeats (an embedding lookup), a mask, a new axis."""
+    xp = array_namespace(table, x)
+    rows = table[xp.asarray([0, 2, 2, 1])]
+    positive = x[x > 0.0]
+    return xp.sum(rows ** 2) + xp.sum(positive ** 3) + xp.sum(x[None, :] * x[:, None])
+
+
+def torch_gathers_and_masks(table, x):
+    rows = table[torch.tensor([0, 2, 2, 1])]
+    return torch.sum(rows ** 2) + torch.sum(x[x > 0.0] ** 3) + torch.sum(x[None, :] * x[:, None])
+
+
+def bounds_and_casts(x, low, high):
+    """clip with differentiated bounds; casts to integers have derivative 0."""
+    xp = array_namespace(x, low)
+    clipped = xp.clip(x, min=low, max=high)
+    steps = xp.astype(xp.astype(x * 3.0, xp.int64), xp.float64)
+    truncated = xp.astype(xp.asarray(x, dtype=xp.int64), xp.float64)
+    return xp.sum(clipped ** 2) + xp.sum(steps * x) + xp.sum(truncated)
+
+
+def torch_bounds_and_casts(x, low, high):
+    clipped = torch.clamp(x, min=low, max=high)
+    steps = (x * 3.0).to(torch.int64).to(torch.float64)
+    return torch.sum(clipped ** 2) + torch.sum(steps * x)

@@ -42,6 +42,9 @@ def _arguments(name):
         "element_writes": (RNG.standard_normal(6),),
         "two_layers": (RNG.standard_normal((3, 3)), RNG.standard_normal(3)),
         "write_through_a_view": (RNG.standard_normal(4),),
+        "gathers_and_masks": (RNG.standard_normal(3), RNG.standard_normal(4)),
+        "bounds_and_casts": (RNG.uniform(-2.0, 2.0, 6), RNG.uniform(-1.0, 0.0, 6),
+                             RNG.uniform(0.0, 1.0, 6)),
     }[name]
 
 
@@ -50,7 +53,8 @@ PROGRAMS = {"logistic_loss": (0, 1), "regularised_least_squares": (0, 1, 2),
             "mlp_loss": (0, 1, 2), "unrolled_updates": (0, 1), "softmax_features": (0, 1),
             "linear_algebra": (0, 1), "shapes_and_statistics": (0,),
             "trigonometry": (0, 1), "element_writes": (0,), "two_layers": (0, 1),
-            "write_through_a_view": (0,)}
+            "write_through_a_view": (0,), "gathers_and_masks": (0, 1),
+            "bounds_and_casts": (0, 1, 2)}
 
 
 def _strict(value):

@@ -61,7 +61,10 @@ RULES = [
                 x2="g * xp_tie_weights(xp, x2 > x1, x1 == x2, x2)"),
     *_pointwise("minimum", "xp, x1, x2", x1="g * xp_tie_weights(xp, x1 < x2, x1 == x2, x1)",
                 x2="g * xp_tie_weights(xp, x2 < x1, x1 == x2, x2)"),
-    *_pointwise("clip", "xp, x, min=None, max=None", x="g * xp_clip_inside(xp, x, min, max)"),
+    # Inside the bounds (bounds included) x gets the derivative, as torch.clamp;
+    # outside, the bound that is the result there.
+    *_pointwise("clip", "xp, x, min=None, max=None", x="g * xp_clip_inside(xp, x, min, max)",
+                min="g * xp_below(xp, x, min)", max="g * xp_above(xp, x, max)"),
     *_pointwise("where", "xp, condition, x1, x2", x1="xp_where_part(xp, condition, g, True)",
                 x2="xp_where_part(xp, condition, g, False)"),
     # Exponentials and logarithms.
@@ -155,10 +158,11 @@ RULES = [
              adjoint={"arrays": "xp_stack_adjoint(xp, g, arrays, axis)"},
              tangent={"arrays": "xp.stack(g, axis=axis)"}),
     *_linear("astype", "xp, x, dtype, copy=True",
-             adjoint={"x": "xp_cast_adjoint(xp, g, x)"}, tangent={"x": "xp.astype(g, dtype)"}),
+             adjoint={"x": "xp_cast_adjoint(xp, g, x, dtype)"},
+             tangent={"x": "xp_cast_tangent(xp, g, dtype)"}),
     *_linear("asarray", "xp, obj, dtype=None, device=None, copy=None",
-             adjoint={"obj": "xp_asarray_adjoint(g, obj)"},
-             tangent={"obj": "xp_asarray_adjoint(g, obj)"}),
+             adjoint={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"},
+             tangent={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"}),
     *_linear("full", "xp, shape, fill_value, dtype=None, device=None",
              adjoint={"fill_value": "unbroadcast(g, fill_value)"},
              tangent={"fill_value": "broadcast_like(g, result)"}),

@@ -293,20 +293,42 @@ def _index_parts(index):
 
 def _scatter(xp, fresh, index, value, what):
     """fresh[index] += value for a new array `fresh`, returned. JAX arrays are
-    immutable (`.at[index].add`); the standard's `fresh[index] = v` is the same
-    where no position repeats, so repeated integer indices are refused."""
+    immutable (`.at[index].add`). One integer array indexing the first axis
+    is a product with its one-hot matrix (repeats add up); other indices are
+    the standard's `fresh[index] = v`, the same where no position repeats,
+    with `None` (a new axis) left out."""
     if hasattr(fresh, "at"):
         return fresh.at[index].add(value)
-    integer_arrays = [p for p in _index_parts(index)
-                      if isinstance(p, list) or (is_array_api_only(p) and
-                                                 xp.isdtype(p.dtype, "integral"))]
-    if len(integer_arrays) > 1 or (integer_arrays and _repeats(xp, integer_arrays[0])):
+    parts = _index_parts(index)
+    integer_arrays = [p for p in parts if isinstance(p, list) or (
+        is_array_api_only(p) and xp.isdtype(p.dtype, "integral"))]
+    if len(parts) == 1 and integer_arrays and xp.asarray(integer_arrays[0]).ndim == 1:
+        rows = xp.asarray(integer_arrays[0])
+        rows = xp.where(rows < 0, rows + fresh.shape[0], rows)
+        one_hot = xp.astype(xp.expand_dims(rows, axis=1) ==
+                            xp.expand_dims(xp.arange(fresh.shape[0], dtype=rows.dtype), axis=0),
+                            fresh.dtype)
+        flat = xp.reshape(xp.broadcast_to(value, (rows.shape[0], *fresh.shape[1:])),
+                          (rows.shape[0], -1))
+        return xp.reshape(xp.matmul(xp.matrix_transpose(one_hot), flat), fresh.shape)
+    if integer_arrays:
         raise NoDerivativeRuleError(
             f"the derivative of {what} a {type(fresh).__module__.split('.')[0]}."
-            f"{type(fresh).__name__} with {index!r} would add values at repeated positions, "
-            "which the array API standard has no function for",
-            help="Index with slices, integers or one integer array without repeats.")
-    fresh[index] = value
+            f"{type(fresh).__name__} with {index!r} has no rule for arrays of the array API "
+            "standard (integer arrays are covered alone, on the first axis)",
+            help="Index with slices, integers, masks, or one integer array on the first "
+            "axis (x[rows]).")
+    kept = tuple(p for p in parts if p is not None)
+    try:
+        fresh[kept] = xp.reshape(value, fresh[kept].shape) if len(kept) < len(parts) \
+            else value
+    except (IndexError, TypeError, ValueError) as err:
+        raise NoDerivativeRuleError(
+            f"the derivative of {what} a {type(fresh).__module__.split('.')[0]}."
+            f"{type(fresh).__name__} with {index!r} writes at those positions, which this "
+            f"library refuses ({err})",
+            help="Index with slices, integers, masks, or one integer array on the first "
+            "axis (x[rows]).") from err
     return fresh
 
 
@@ -686,6 +708,16 @@ def xp_clip_inside(xp, x, lower, upper):
     return xp.astype(inside, _float_dtype(xp, x))
 
 
+def xp_below(xp, x, bound):
+    """1.0 where x is below a lower bound of clip (the bound is the result there)."""
+    return xp.astype(x < bound, _float_dtype(xp, x))
+
+
+def xp_above(xp, x, bound):
+    """1.0 where x is above an upper bound of clip."""
+    return xp.astype(x > bound, _float_dtype(xp, x))
+
+
 def xp_inverse_permutation(axes, ndim: int) -> tuple:
     """The axes that undo permute_dims(x, axes) (None: reversed)."""
     if axes is None:
@@ -725,20 +757,37 @@ def xp_stack_adjoint(xp, g, arrays, axis):
                             arrays)
 
 
-def xp_cast_adjoint(xp, g, x):
-    """Adjoint of xp.astype: g in x's floating dtype."""
-    if not is_array_api_only(x):
-        return g
+def _is_floating(xp, dtype) -> bool:
+    return xp.isdtype(dtype, ("real floating", "complex floating"))
+
+
+def xp_cast_adjoint(xp, g, x, dtype):
+    """Adjoint of xp.astype: g in x's floating dtype; 0 through a cast to
+    integers or booleans (piecewise constant)."""
+    if not _is_floating(xp, dtype):
+        return xp.zeros_like(x, dtype=_float_dtype(xp, x))
+    if not hasattr(g, "dtype"):
+        return g  # a Python number
     return xp.astype(g, _float_dtype(xp, x))
 
 
-def xp_asarray_adjoint(g, obj):
-    """Adjoint of xp.asarray(obj) for an array obj (a copy: g itself)."""
+def xp_cast_tangent(xp, g, dtype):
+    """Tangent of xp.astype: g cast, 0 through a cast to integers or booleans."""
+    if not _is_floating(xp, dtype):
+        return xp.zeros_like(g, dtype=dtype)
+    return xp.astype(g, dtype)
+
+
+def xp_asarray_adjoint(xp, g, obj, dtype):
+    """Adjoint (and tangent) of xp.asarray(obj, dtype) for an array obj: g,
+    or 0 through a cast to integers or booleans."""
     if isinstance(obj, (list, tuple)):
         raise NoDerivativeRuleError(
             "xp.asarray of a list or tuple of differentiated values has no derivative rule "
             "for arrays of the array API standard",
             help="Build the array with xp.stack([...]) instead.")
+    if dtype is not None and not _is_floating(xp, dtype):
+        return xp.zeros_like(g) if hasattr(g, "dtype") else 0.0
     return g
 
 
@@ -805,6 +854,7 @@ RULE_HELPERS = {name: globals()[name] for name in """
     xp_sum_adjoint xp_expand_reduced xp_reduction_count xp_extremum_weights xp_var_adjoint
     xp_var_tangent xp_quotient_or_zero xp_where_part xp_tie_weights xp_clip_inside
     xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
+    xp_cast_tangent xp_below xp_above
     xp_asarray_adjoint xp_trace_adjoint xp_det_adjoint xp_det_tangent xp_solve_adjoint_a
     xp_solve_adjoint_b xp_solve_tangent_a xp_vector_norm_adjoint
     xp_vector_norm_tangent array_T array_mT""".split()}
