@@ -93,6 +93,35 @@ REGRESSIONS = {
             y[0] = s
             return np.sum(x ** 2) + np.sum(y ** 2) + np.sum(A)
     """,
+    # Writes through a view written in place, once refused at compile time
+    # (the fuzzer's commonest refusals): element writes through .T, out= and
+    # np.put/np.place/np.putmask into a part of a variable or of a dict entry.
+    "element_write_through_transpose_attribute": """
+        def f(x, A, s, P):
+            A.T[[0, 3]] = np.tanh(np.stack([P["b"], P["b"]]) * s)
+            A.T[1] += s * x[:3]
+            return np.sum(x) + np.sum(A ** 2 * np.arange(4.0))
+    """,
+    "out_into_transpose_attribute": """
+        def f(x, A, s, P):
+            r = np.multiply(A.T, s, out=A.T)
+            r[0] = 1.0
+            return np.sum(x) + np.sum(A ** 2 * np.arange(4.0))
+    """,
+    "out_into_slice_of_dict_entry": """
+        def f(x, A, s, P):
+            np.multiply(P["w"][1:3], s, out=P["w"][1:3])
+            np.sin(x[:4] * s, out=P["w"][::-1])
+            return np.sum(x) + np.sum(P["w"] ** 2 * np.arange(4.0)) + np.sum(A)
+    """,
+    "put_place_putmask_into_parts": """
+        def f(x, A, s, P):
+            np.put(P["w"], [0, 2], [s, s * s])
+            np.place(P["b"], P["b"] > 0.0, [np.cos(s), 0.25])
+            np.putmask(A.T, A.T > 0.0, x[:3] * s)
+            np.put(A[1:], [0, 5], [s, 2 * s])
+            return np.sum(x) + np.sum(P["w"] ** 2) + np.sum(P["b"] ** 2) + np.sum(A ** 2)
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -111,7 +140,9 @@ REGRESSIONS = {
 }
 
 MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
-             "write_into_np_conj_copy"}
+             "write_into_np_conj_copy", "element_write_through_transpose_attribute",
+             "out_into_transpose_attribute", "out_into_slice_of_dict_entry",
+             "put_place_putmask_into_parts"}
 
 
 @pytest.fixture(scope="module", autouse=True)

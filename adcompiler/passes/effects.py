@@ -88,7 +88,8 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
         _fill_diagonal(normaliser, stmt, out)
         return True
     if _hashable(resolved) and resolved in (np.putmask, np.place, np.put) and \
-            len(call.args) == 3 and isinstance(call.args[0], gast.Name) and not call.keywords:
+            len(call.args) == 3 and not call.keywords and \
+            (isinstance(call.args[0], gast.Name) or _is_element(call.args[0])):
         _put_values(normaliser, stmt, resolved, out)
         return True
     if resolved is not _MISSING and _hashable(resolved) and resolved in OPAQUE_FUNCTIONS:
@@ -203,7 +204,9 @@ def _put_values(normaliser, stmt, function, out: list) -> None:
         put       the same element write on np.reshape(a, -1), at the indices
     """
     call = stmt.value
-    name = call.args[0].id
+    # np.put(d["w"], ...): the part is read into a variable and written there,
+    # and aliasing.py stores it back.
+    name = normaliser.atom(call.args[0], out).id
     selector = normaliser.atom(call.args[1], out)
     values = normaliser.atom(call.args[2], out)
 
@@ -241,9 +244,24 @@ def _update_with(normaliser, stmt, target: str, rhs, out: list) -> gast.Assign:
     return final
 
 
+# Attributes of an array that are views of it: `A.T[0] = v` writes into A.
+VIEW_ATTRIBUTES = ("T", "mT", "real", "imag")
+
+
+def is_part_of_a_name(node) -> bool:
+    """`x[i]`, `d["w"][1:]`, `A.T[0]`, `A.T`: x, d or A itself or a part of it
+    reached through indices and view attributes."""
+    while isinstance(node, gast.Subscript) or (
+            isinstance(node, gast.Attribute) and node.attr in VIEW_ATTRIBUTES):
+        node = node.value
+    return isinstance(node, gast.Name)
+
+
 def _is_element(node) -> bool:
-    """`x[i]`, `x[a:b, j]`: a part of a variable, which an element write updates."""
-    return isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+    """`x[i]`, `x[a:b, j]`, `d["w"][1:]`, `A.T`: a part of a variable, which an
+    element write updates (read into a variable, written into, and stored back
+    by aliasing.py where it is a view or an entry)."""
+    return isinstance(node, (gast.Subscript, gast.Attribute)) and is_part_of_a_name(node)
 
 
 def _write_into_part(normaliser, stmt, target: gast.Subscript, value, out: list) -> None:

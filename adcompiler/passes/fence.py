@@ -28,6 +28,7 @@ from __future__ import annotations
 import gast
 
 from .. import nodes
+from . import effects
 from ..errors import UnsupportedSyntaxError
 from ..source import ParsedFunction
 
@@ -190,9 +191,8 @@ def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
 
 
 def _subscript_of_a_name(target) -> bool:
-    while isinstance(target, gast.Subscript):
-        target = target.value
-    return isinstance(target, gast.Name)
+    """x[i], grid[i][j], A.T[i]: a part of a variable (effects.py normalises it)."""
+    return effects.is_part_of_a_name(target)
 
 
 def _flatten(target) -> list:
