@@ -877,11 +877,11 @@ def _refuse_array_api_only(*trees, function=None):
         return  # NumPy arrays and Python numbers, checked on every call: no walk
     from .passes.array_namespace import written_for_namespaces
     from .runtime.arrays import refuse_array_api_only
-    from .runtime.namespaces import is_array_api_only
+    from .runtime.namespaces import is_array_api_only, refuse_complex_arguments
     for leaf in _leaves(trees):
         if is_array_api_only(leaf) and function is not None and \
                 written_for_namespaces(function):
-            return
+            return refuse_complex_arguments(_leaves(trees))
         refuse_array_api_only(leaf, "an argument")
 
 
