@@ -209,6 +209,19 @@ def test_a_namespace_function_without_rule_on_constants_needs_none():
     np.testing.assert_allclose(np.asarray(got), [1.0, 2.0, 3.0])
 
 
+def absolute_sum(z):
+    xp = z.__array_namespace__()
+    return xp.sum(xp.abs(z))
+
+
+def test_complex_arrays_of_the_standard_are_refused():
+    z = xp.asarray([1.0 + 1.0j, 2.0 - 1.0j])
+    with pytest.raises(ad.ComplexValueError, match="real arrays of the array API standard"):
+        ad.grad(absolute_sum)(z)
+    with pytest.raises(ad.ComplexValueError, match="real arrays of the array API standard"):
+        ad.jvp(absolute_sum)((z,), (z,))
+
+
 def test_higher_derivatives_and_forward_mode_grad_are_refused_clearly():
     x = xp.asarray([0.5, -1.0, 2.0])
     with pytest.raises(NoDerivativeRuleError):

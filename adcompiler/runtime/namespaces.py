@@ -136,9 +136,9 @@ def _is_api(*values) -> bool:
 
 
 def _float_dtype(xp, x):
-    """x's dtype if it is a floating (or complex) one, else the namespace's float64."""
-    dtype = x.dtype
-    if hasattr(xp, "isdtype") and xp.isdtype(dtype, ("real floating", "complex floating")):
+    """x's dtype if it is a real floating one, else the namespace's float64."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and xp.isdtype(dtype, "real floating"):
         return dtype
     return xp.float64
 
@@ -151,6 +151,7 @@ def unbroadcast(g, x):
         return core.unbroadcast(g, x)
     if isinstance(x, (SequenceAdjoint, ListAdjoint, DictAdjoint, tuple, list, dict)):
         return g
+    _refuse_complex(g, "a derivative", "a function of arrays of the array API standard")
     xp = namespace_of(g)
     shape = tuple(getattr(x, "shape", ()))
     extra = g.ndim - len(shape)
@@ -169,6 +170,7 @@ def broadcast_like(t, result):
     xp = namespace_of(result)
     if not is_array_api_only(t):
         return xp.full(result.shape, t, dtype=_float_dtype(xp, result))
+    _refuse_complex(t, "a tangent", "a function of arrays of the array API standard")
     return t if t.shape == result.shape else xp.broadcast_to(t, result.shape)
 
 
@@ -214,12 +216,29 @@ def add_into(total, contribution):
 
 
 def _refuse_complex(value, what, where):
-    xp = namespace_of(value)
-    if hasattr(xp, "isdtype") and xp.isdtype(value.dtype, "complex floating"):
+    """ComplexValueError for a complex array of the standard: the namespace
+    rules are those of real arrays (abs, vecdot and the adjoints take no
+    conjugates)."""
+    if xp_isdtype(value, "complex floating"):
         raise ComplexValueError(
-            f"{what} of {where} is complex ({value.dtype}); adcompiler takes real values "
-            "here for arrays of the array API standard",
-            help="Differentiate a real function of it (xp.real, xp.abs of the result).")
+            f"{what} of {where} is complex ({value.dtype}); adcompiler differentiates real "
+            "arrays of the array API standard only",
+            help="For complex values pass NumPy arrays (np.from_dlpack(x) shares a CPU "
+            "array's memory), whose complex derivatives adcompiler has (docs/complex.md).")
+
+
+def xp_isdtype(value, kind) -> bool:
+    """Whether an array of the standard has a dtype of `kind`."""
+    return namespace_of(value).isdtype(value.dtype, kind)
+
+
+def refuse_complex_arguments(leaves) -> None:
+    """The entry points' check of the arguments of a function written
+    against the standard: its complex arrays are refused (ComplexValueError)."""
+    for leaf in leaves:
+        if is_array_api_only(leaf):
+            _refuse_complex(leaf, "an argument", "a function of arrays of the array API "
+                            "standard")
 
 
 def scalar_seed(result, where):
@@ -273,6 +292,7 @@ def as_gradient(adjoint, x):
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
     if is_array_api_only(x):
+        _refuse_complex(x, "an argument", "a derivative")
         xp = namespace_of(x)
         dtype = _float_dtype(xp, x)
         if not is_array_api_only(adjoint):
