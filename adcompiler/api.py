@@ -800,7 +800,8 @@ def _basis(x, complex_entries: bool = False):
     moves a complex entry along 1 and i, with `complex_entries`)."""
     from .runtime.arrays import is_foreign_array
     if not complex_entries:
-        reject_complex(x, "an argument or result", "a Jacobian or Hessian")
+        reject_complex(x, "an argument or result",
+                       "a Jacobian or Hessian without holomorphic=True")
     if isinstance(x, (np.ndarray, np.generic)) or is_foreign_array(x):
         eye = np.eye(max(x.size, 1), dtype=x.dtype if x.dtype.kind in "fc" else float)
         for row in eye[:x.size]:
@@ -963,7 +964,7 @@ def _titled(compiled, what: str, function):
 
 @_methods_too
 def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
-             memory=None):
+             memory=None, holomorphic: bool = False):
     """The full Jacobian of `function`: one forward sweep per input entry
     (`mode="forward"`) or one reverse sweep per output entry
     (`mode="reverse"`). For an array argument and an array result it is
@@ -979,8 +980,14 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
         >>> J = jacobian(scale)(np.ones(2))
         >>> J["double"].shape, J["sum"].shape
         ((2, 2), (2,))
+
+    With `holomorphic=True` (JAX's option), the complex Jacobian df/dz of a
+    holomorphic function of complex arrays (docs/complex.md); without it,
+    complex arguments and results are refused, as JAX refuses them.
     """
     _check_mode(mode)
+    if holomorphic:
+        return _holomorphic_jacobian(function, wrt, mode, verbose)
     positions, as_tuple = _positions(function, wrt)
     budget = None if memory is None else parse_memory(memory)
     if mode == "forward" and memory is not None:
@@ -1032,8 +1039,129 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
     return _attach(reverse_jacobian, inner, function, "jacobian")
 
 
+def _complex_arguments(function, args, positions, what):
+    """Refuse a real argument where a holomorphic derivative is asked for."""
+    from .errors import ComplexValueError
+    params, _ = _parameters(function)
+    for position in positions:
+        if np.asarray(args[position]).dtype.kind != "c":
+            raise ComplexValueError(
+                f"{what}(holomorphic=True) of {_where(function)}: the argument "
+                f"{params[position]!r} is real; a holomorphic derivative is taken with "
+                "respect to complex arguments",
+                help="Pass it as a complex value (x.astype(complex)), or drop "
+                f"holomorphic=True for the {what} of real arguments.")
+
+
+def _complex_result(function, out, what):
+    from .errors import ComplexValueError
+    if np.asarray(out).dtype.kind != "c":
+        raise ComplexValueError(
+            f"{what}(holomorphic=True) of {_where(function)}: the result is real; a "
+            "holomorphic function has complex values",
+            help="Return the complex value (np.asarray(y, dtype=complex) if it happens "
+            f"to be real), or drop holomorphic=True for the {what} of a real function.")
+
+
+def _complex_unit(x, k):
+    unit = np.zeros(np.shape(x), dtype=complex)
+    unit.flat[k] = 1.0
+    return unit if np.ndim(x) else complex(unit)
+
+
+def _holomorphic_jacobian(function, wrt, mode, verbose):
+    """df/dz of a holomorphic f: in forward mode its jvp along each real unit
+    (f'(z) dz); in reverse mode the conjugate of its vjp for each unit seed
+    (the vjp takes torch's convention, which gives conj(f'(z)))."""
+    if function is None:
+        return lambda fn: _holomorphic_jacobian(fn, wrt, mode, verbose)
+    positions, as_tuple = _positions(function, wrt)
+    if mode == "forward":
+        product = jvp(function, wrt, verbose=verbose)
+    else:
+        product = vjp(function, wrt, verbose=verbose)
+
+    def holomorphic_jacobian(*args, **keywords):
+        args = _full_arguments(function, args, keywords)
+        for position in positions:
+            if isinstance(args[position], (tuple, list, dict)):
+                raise CallConventionError(
+                    f"jacobian(holomorphic=True) of {_where(function)} takes arrays and "
+                    f"numbers; argument {position} is a {type(args[position]).__name__}",
+                    help="Pass each array as an argument of its own.")
+        _complex_arguments(function, args, positions, "jacobian")
+        out = function(*args)
+        _complex_result(function, out, "jacobian")
+        blocks = []
+        if mode == "forward":
+            zeros = [np.zeros(np.shape(args[p]), dtype=complex) if np.ndim(args[p]) else 0j
+                     for p in positions]
+            for index, position in enumerate(positions):
+                columns = []
+                for k in range(int(np.size(args[position]))):
+                    tangents = zeros[:index] + [_complex_unit(args[position], k)] + \
+                        zeros[index + 1:]
+                    columns.append(np.asarray(product(tuple(args), tuple(tangents))[1]))
+                blocks.append(np.stack(columns, axis=-1).reshape(
+                    np.shape(out) + np.shape(args[position])))
+        else:
+            rows = []
+            for i in range(int(np.size(out))):
+                gradients = product(tuple(args), _complex_unit(out, i))
+                rows.append(gradients if as_tuple else (gradients,))
+            for index, position in enumerate(positions):
+                blocks.append(np.conj(np.stack([np.asarray(row[index]) for row in rows]))
+                              .reshape(np.shape(out) + np.shape(args[position])))
+        return tuple(blocks) if as_tuple else blocks[0]
+
+    return _attach(holomorphic_jacobian, product, function, "jacobian")
+
+
+def _holomorphic_hessian(function, wrt, verbose):
+    """d²f/dz² of a holomorphic scalar f, forward over reverse: the tangent of
+    its vjp for seed 1 (conj(f'(z))) along each real unit is conj(f''(z) e_j)."""
+    from .errors import NonScalarOutputError
+    if function is None:
+        return lambda fn: _holomorphic_hessian(fn, wrt, verbose)
+    positions, as_tuple = _positions(function, wrt)
+    pullback = vjp(function, wrt, verbose=verbose)
+    tangent = jvp(pullback, 0, verbose=verbose)
+
+    def holomorphic_hessian(*args, **keywords):
+        args = _full_arguments(function, args, keywords)
+        _complex_arguments(function, args, positions, "hessian")
+        out = function(*args)
+        _complex_result(function, out, "hessian")
+        if np.ndim(out):
+            raise NonScalarOutputError(
+                f"hessian(holomorphic=True) of {_where(function)} needs a scalar result; "
+                f"got shape {np.shape(out)}",
+                help="Sum the result, or take jacobian(holomorphic=True) of a function "
+                "returning its derivative.")
+        zeros = [derivatives_zeros(a) if i not in positions else
+                 (np.zeros(np.shape(a), dtype=complex) if np.ndim(a) else 0j)
+                 for i, a in enumerate(args)]
+        blocks = [[None] * len(positions) for _ in positions]
+        for column, position in enumerate(positions):
+            pushes = []
+            for k in range(int(np.size(args[position]))):
+                tangents = list(zeros)
+                tangents[position] = _complex_unit(args[position], k)
+                pushed = tangent((tuple(args), 1.0 + 0.0j), (tuple(tangents),))[1]
+                pushes.append(pushed if as_tuple else (pushed,))
+            for row, row_position in enumerate(positions):
+                blocks[row][column] = np.conj(np.stack(
+                    [np.asarray(p[row]) for p in pushes], axis=-1)).reshape(
+                    np.shape(args[row_position]) + np.shape(args[position]))
+        if as_tuple:
+            return tuple(tuple(row) for row in blocks)
+        return blocks[0][0]
+
+    return _attach(holomorphic_hessian, pullback, function, "hessian")
+
+
 @_methods_too
-def hessian(function=None, wrt=0, *, verbose: bool = False):
+def hessian(function=None, wrt=0, *, verbose: bool = False, holomorphic: bool = False):
     """The Hessian of a scalar function, forward-over-reverse: the forward
     transformation applied to the generated gradient code. For an array
     argument it is shaped x.shape * 2. A pytree argument (a dict of arrays,
@@ -1048,7 +1176,12 @@ def hessian(function=None, wrt=0, *, verbose: bool = False):
         >>> hxy
         array([[2., 0.],
                [0., 2.]])
+
+    With `holomorphic=True`, d²f/dz² of a holomorphic scalar function of
+    complex arrays (JAX's option); complex arguments are refused without it.
     """
+    if holomorphic:
+        return _holomorphic_hessian(function, wrt, verbose)
     positions, as_tuple = _positions(function, wrt)
     gradient = grad(function, wrt=positions if as_tuple else positions[0], verbose=verbose)
     # One forward sweep of the gradient per entry of xj gives column block j
