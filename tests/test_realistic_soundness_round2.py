@@ -295,7 +295,55 @@ def number_from_a_format_held_in_a_variable(x):
     return float(fmt % x[0]) * 2.0
 
 
+def label_of(value):
+    return f"{value:.17g}"
+
+
+def loss_and_message(value):
+    loss = value ** 2
+    return loss, "loss=%.17g" % loss
+
+
+def label_through_a_local(value):
+    text = str(value)
+    return text.strip()
+
+
+def number_from_a_helpers_label(x):
+    return float(label_of(x)) * 2.0
+
+
+def number_from_a_helpers_message(x):
+    loss, message = loss_and_message(x)
+    return float(message.split("=")[1]) + loss
+
+
+def number_from_a_helpers_stripped_text(x):
+    return float(label_through_a_local(x)) * 2.0
+
+
 # Modelled: the text is logged, compared, measured or used as a key.
+def loss_from_a_helper_that_also_formats_it(x):
+    loss, message = loss_and_message(x)
+    if len(message) > 100:
+        print(message)
+    return loss * 3.0
+
+
+def loss_from_a_helper_that_also_formats_it_twin(x):
+    return x ** 2 * 3.0
+
+
+def record_with_a_percent_formatted_label(x):
+    message = "x = %.3f" % x
+    record = {"message": message, "loss": x ** 2}
+    return record["loss"] * 2.0
+
+
+def record_with_a_percent_formatted_label_twin(x):
+    return x ** 2 * 2.0
+
+
 def labels_of_an_array_printed(x):
     labels = x.astype(str)
     if len(labels) > 10:
@@ -419,6 +467,11 @@ PROGRAMS = [
      round_trip_of_a_stopped_value_twin, (0.7,), (0,)),
     ("a history of formatted losses", history_of_formatted_losses,
      history_of_formatted_losses_twin, (0.7,), (0,)),
+    ("a helper returning the loss and its % formatted message",
+     loss_from_a_helper_that_also_formats_it, loss_from_a_helper_that_also_formats_it_twin,
+     (0.7,), (0,)),
+    ("a record holding a % formatted label", record_with_a_percent_formatted_label,
+     record_with_a_percent_formatted_label_twin, (0.7,), (0,)),
     ("an array cast to text for printing, and to int", labels_of_an_array_printed,
      labels_of_an_array_printed_twin, (np.array([0.5, -1.2, 2.7]),), (0,)),
 ]
@@ -486,6 +539,12 @@ REFUSED = [
      ad.NoDerivativeRuleError),
     ("x.astype(object).astype(float)", numbers_from_an_object_array, (np.array([0.5, -1.2]),),
      (0,), ad.NoDerivativeRuleError),
+    ("a helper's f-string read back", number_from_a_helpers_label, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("a helper's (loss, message) message read back", number_from_a_helpers_message, (0.7,),
+     (0,), ad.NoDerivativeRuleError),
+    ("a helper's str(), stripped, read back", number_from_a_helpers_stripped_text, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
     ("fmt % x with fmt a local string", number_from_a_format_held_in_a_variable,
      (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
 ]

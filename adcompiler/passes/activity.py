@@ -31,7 +31,7 @@ from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
 from .anf import bind_arguments, literal_names, primitive_of
-from .text_values import refuse_text_round_trips
+from .text_values import mark_text_formatting, refuse_text_round_trips
 
 
 @dataclass
@@ -103,8 +103,9 @@ def derivative_operands(rhs: gast.AST) -> list:
     """The atoms of `rhs` through which a derivative can flow."""
     if isinstance(rhs, gast.Name):
         return [rhs]
-    if isinstance(rhs, (gast.Constant, gast.Compare, gast.JoinedStr)):
-        return []
+    if isinstance(rhs, (gast.Constant, gast.Compare, gast.JoinedStr)) or \
+            nodes.annotation(rhs, "formats_text", False):
+        return []  # text ('%.3f' % v: see text_values.mark_text_formatting)
     if isinstance(rhs, gast.Attribute):
         if nodes.annotation(rhs, "value", None) is not None or \
                 rhs.attr in numpy_rules.NONDIFFERENTIABLE_ATTRIBUTES:
@@ -405,6 +406,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     definitions = bindings(function.body, [])
     passed = _lists_passed_to_user_functions(definitions)
     definitions += passed
+    mark_text_formatting(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
     # The pairs `passed` added find no other list handed to a user function.

@@ -33,9 +33,10 @@ import numpy as np
 
 from .. import nodes
 from ..context import Context
-from ..errors import NoDerivativeRuleError
+from ..errors import AdError, NoDerivativeRuleError
 from ..rules import registry
 from ..runtime import core as runtime_core
+from ..source import parse_function
 from .anf import literal_names, primitive_of
 
 # Calls whose result is text that may hold their argument's whole value.
@@ -56,6 +57,10 @@ def _text_source(rhs: gast.AST, varied: set, formats: set) -> str | None:
     if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is maker for maker in TEXT_MAKERS):
         names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
         return f"{primitive_of(rhs).__name__}()" if names & varied else None
+    if isinstance(rhs, gast.Call) and _is_user_function(primitive_of(rhs)):
+        names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
+        if names & varied and returned_text(primitive_of(rhs)) is not False:
+            return f"text {primitive_of(rhs).__name__}() returns"
     if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is cast for cast in CASTS) and \
             rhs.args:
         dtype = _text_dtype(rhs)
@@ -82,6 +87,91 @@ def _text_names(definitions: list) -> set:
                 isinstance(rhs, gast.JoinedStr) or (isinstance(rhs, gast.Constant) and
                                                     isinstance(rhs.value, (str, bytes))))
     return {name for name, texts in bound.items() if all(texts)}
+
+
+def returned_text(function, seen=None):
+    """What a user function returns of text made from its values (read from
+    its source): WHOLE when its result is text (`return f"{v:.3f}"`), the
+    positions of a returned tuple that are (`return loss, f"{loss:.3f}"`), or
+    False. Text is an f-string, str/repr/format/ascii of a value, `%`
+    formatting, a str method or `+` of text, a name bound to text, or the
+    result of a helper that returns text."""
+    seen = set() if seen is None else seen
+    if function in seen:
+        return False
+    seen.add(function)
+    try:
+        parsed = parse_function(function)
+    except AdError:
+        return False
+    tree = parsed.tree
+    texts: set = set()
+
+    def resolved(node):
+        if isinstance(node, gast.Name) and node.id not in local:
+            found, value = parsed.lookup(node.id)
+            return value if found else None
+        return None
+
+    def is_text(expr) -> bool:
+        if isinstance(expr, gast.JoinedStr):
+            return any(isinstance(v, gast.FormattedValue) for v in expr.values)
+        if isinstance(expr, gast.Name):
+            return expr.id in texts
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mod):
+            return isinstance(expr.left, gast.Constant) and isinstance(expr.left.value, str) \
+                or is_text(expr.left)
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add):
+            return is_text(expr.left) or is_text(expr.right)
+        if isinstance(expr, gast.Call):
+            function_called = resolved(expr.func)
+            if any(function_called is maker for maker in TEXT_MAKERS):
+                return bool(expr.args) and not isinstance(expr.args[0], gast.Constant)
+            if isinstance(expr.func, gast.Attribute) and is_text(expr.func.value):
+                return True  # s.strip(), s.upper(), ...
+            if _is_user_function(function_called):
+                return returned_text(function_called, seen) is WHOLE
+        return False
+
+    local = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    changed = True
+    while changed:
+        changed = False
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], gast.Name) and \
+                    node.targets[0].id not in texts and is_text(node.value):
+                texts.add(node.targets[0].id)
+                changed = True
+    out = False
+    for node in gast.walk(tree):
+        if not isinstance(node, gast.Return) or node.value is None:
+            continue
+        if is_text(node.value):
+            return WHOLE
+        if isinstance(node.value, gast.Tuple):
+            positions = frozenset(k for k, e in enumerate(node.value.elts) if is_text(e))
+            if positions:
+                out = positions if out is False else out | positions
+    return out
+
+
+def mark_text_formatting(definitions: list) -> None:
+    """Annotate each `fmt % v` whose left operand is text ("%.3f", a module-level
+    string, a local name bound to text only) as `formats_text`: text formatting,
+    through which no derivative flows (activity.derivative_operands), not the
+    remainder operator.mod differentiates."""
+    formats = _text_names(definitions)
+    for _, rhs in definitions:
+        if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mod) and \
+                _is_text(rhs.left, formats):
+            nodes.annotate(rhs, "formats_text", True)
+
+
+def _is_user_function(obj) -> bool:
+    from .activity import is_user_function  # activity imports this module
+    return is_user_function(obj)
 
 
 def _text_dtype(call: gast.Call):
@@ -241,7 +331,8 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
         how = _text_source(rhs, varied, formats) if target else None
         if how is not None:
             value = sorted(nodes.names_loaded(rhs) & varied)[0]
-            text.note(target, (how, rhs, value), WHOLE)
+            keys = returned_text(primitive_of(rhs)) if how.startswith("text ") else WHOLE
+            text.note(target, (how, rhs, value), keys)
     if not text.held:
         return
     changed = True
