@@ -122,6 +122,30 @@ REGRESSIONS = {
             np.put(A[1:], [0, 5], [s, 2 * s])
             return np.sum(x) + np.sum(P["w"] ** 2) + np.sum(P["b"] ** 2) + np.sum(A ** 2)
     """,
+    # NumPy's positional out (np.add(a, b, a), np.clip(x, lo, hi, x)) writes
+    # into the array like out=; it was taken for an ordinary argument: the
+    # derivative wrote into the caller's x and returned wrong values.
+    "positional_out_of_ufunc_into_argument": """
+        def f(x, A, s, P):
+            np.add(x, s, x)
+            np.exp(x * s, x)
+            return np.sum(x ** 2) + np.sum(A)
+    """,
+    "positional_out_into_local_array": """
+        def f(x, A, s, P):
+            y = x * 1.0
+            np.multiply(y, s, y)
+            np.clip(y, -0.3, 0.3, y)
+            return np.sum(y ** 2) + np.sum(A) + np.sum(x) * s
+    """,
+    "positional_out_of_reductions_and_products": """
+        def f(x, A, s, P):
+            w = np.zeros(4)
+            np.sum(A * s, 0, None, w)
+            v = np.zeros(3)
+            np.dot(A, P["w"] * s, v)
+            return np.sum(w ** 2) + np.sum(v ** 2) + np.sum(x)
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -142,7 +166,8 @@ REGRESSIONS = {
 MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
              "write_into_np_conj_copy", "element_write_through_transpose_attribute",
              "out_into_transpose_attribute", "out_into_slice_of_dict_entry",
-             "put_place_putmask_into_parts"}
+             "put_place_putmask_into_parts", "positional_out_of_ufunc_into_argument",
+             "positional_out_into_local_array", "positional_out_of_reductions_and_products"}
 
 
 @pytest.fixture(scope="module", autouse=True)

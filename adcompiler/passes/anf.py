@@ -346,6 +346,7 @@ class _Normaliser:
         return nodes.name(result)
 
     def call(self, expr: gast.Call, out: list) -> gast.AST:
+        expr = effects.with_positional_out(expr)   # np.add(a, b, a) is out=a
         out_keyword = next((k for k in expr.keywords if k.arg == "out"), None)
         if out_keyword is not None and not nodes.is_none(out_keyword.value):
             return effects.call_with_out(self, expr, out_keyword, out)

@@ -25,6 +25,9 @@ OPAQUE. Whether other names see the change is aliasing.py's question.
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import numpy as np
 import gast
 
@@ -134,6 +137,39 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
         _write_into_part(normaliser, stmt, call.func.value, call.args[0], out)
         return True
     return False
+
+
+def with_positional_out(expr: gast.Call) -> gast.Call:
+    """`np.add(a, b, a)`, `np.clip(x, lo, hi, x)`, `np.sum(A, 0, None, s)`: an
+    argument in NumPy's positional `out` slot is written into, exactly as
+    `out=a`; the call is returned with it moved to the keyword (the caller
+    handles `out=`), or unchanged."""
+    function = nodes.annotation(expr.func, "value", None)
+    numpy_function = isinstance(function, np.ufunc) or \
+        (getattr(function, "__module__", None) or "").startswith("numpy")
+    if not numpy_function or not _hashable(function) or \
+            any(isinstance(a, gast.Starred) for a in expr.args) or \
+            any(k.arg == "out" for k in expr.keywords):
+        return expr
+    at = _out_position(function)
+    if at is None or len(expr.args) <= at:
+        return expr
+    moved = gast.Call(func=expr.func, args=expr.args[:at] + expr.args[at + 1:],
+                      keywords=expr.keywords + [gast.keyword(arg="out", value=expr.args[at])])
+    return nodes.copy_location(moved, expr)
+
+
+@functools.lru_cache(maxsize=None)
+def _out_position(function) -> int | None:
+    """The position of a NumPy function's `out` parameter among those that can
+    be passed by position, or None."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = [p.name for p in parameters if p.kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    return positional.index("out") if "out" in positional else None
 
 
 def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list) -> gast.AST:
