@@ -115,6 +115,14 @@ def quantiles_in_shapes(q, a, b):
         stats.chi2.ppf(q, 2.0 * a) + stats.lognorm.ppf(q, b)
 
 
+def mvn_cdf_in_x_and_mean(x, mean):
+    return np.sum(stats.multivariate_normal.cdf(x, mean, np.array([[1.0, 0.3], [0.3, 2.0]])))
+
+
+def mvn_logcdf_in_x_and_mean(x, mean):
+    return stats.multivariate_normal.logcdf(x, mean, np.array([[1.0, 0.3], [0.3, 2.0]]))
+
+
 def dirichlet_logpdf_in_x(u, alpha):
     return stats.dirichlet.logpdf(special.softmax(u), alpha)
 
@@ -189,6 +197,12 @@ SPECS = [
     FdSpec("bessel-i", special.iv, bessel_i, (POSITIVE,)),
     FdSpec("bessel-k", special.kv, bessel_k, (POSITIVE,)),
     FdSpec("diff-empty-result", np.diff, empty_difference, (np.array([0.3, -1.1]),)),
+    # torch has no multivariate normal cdf; tests/test_multivariate_normal_cdf.py
+    # checks d = 3 against a closed form
+    FdSpec("multivariate_normal.cdf", stats.multivariate_normal.cdf, mvn_cdf_in_x_and_mean,
+           (np.array([[0.3, -0.2], [-1.0, 0.4]]), np.array([0.1, 0.05]))),
+    FdSpec("multivariate_normal.logcdf", stats.multivariate_normal.logcdf,
+           mvn_logcdf_in_x_and_mean, (np.array([0.3, -0.2]), np.array([0.1, 0.05]))),
 ]
 # Also covered by the programs above (one rule each), the a-derivative of
 # gammainc/gammaincc and those of betainc by tests/test_gammainc_in_a.py (against

@@ -1,8 +1,8 @@
 """Derivatives of scipy.stats distributions: pdf, logpdf, cdf, logcdf, sf, logsf
 and ppf of the continuous ones, pmf, logpmf, cdf, logcdf, sf and logsf of poisson
 (its ppf, an integer, has a zero derivative), pmf and logpmf of binom and
-bernoulli, pdf and logpdf of multivariate_normal and dirichlet (an empty table
-without SciPy).
+bernoulli, pdf, logpdf, cdf and logcdf of multivariate_normal (the cdf in x and
+mean), pdf and logpdf of dirichlet (an empty table without SciPy).
 
 `scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
 table keys such methods on the object and the function together, so every
@@ -142,6 +142,21 @@ def _binomial():
     return rules
 
 
+_MVN_CDF_SIGNATURE = ("x, mean=None, cov=1, allow_singular=False, maxpts=None, abseps=1e-05, "
+                      "releps=1e-05, *, lower_limit=None, rng=None")
+
+
+def _mvn_cdf(kind: str, method: str, wrt: str) -> str:
+    """The template of multivariate_normal.cdf (method 'pdf') or logcdf
+    ('logpdf', the cdf's divided by the cdf, exp(result)) in `wrt`."""
+    arguments = "x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit"
+    if kind == "adjoint":
+        seed = "g" if method == "pdf" else "g / np.exp(result)"
+        return f"mvn_cdf_adjoint({seed}, {arguments}, '{wrt}')"
+    tangent = f"mvn_cdf_tangent(g, {arguments}, result, '{wrt}')"
+    return tangent if method == "pdf" else f"{tangent} / np.exp(result)"
+
+
 def _multivariate():
     mvn, dirichlet = stats.multivariate_normal, stats.dirichlet
     mvn_signature = "x, mean=None, cov=1, allow_singular=False"
@@ -154,6 +169,15 @@ def _multivariate():
                      for p in ("x", "mean", "cov")},
             tangent={p: f"{scale}mvn_logpdf_tangent(g, x, mean, cov, result, '{p}')"
                      for p in ("x", "mean", "cov")}))
+        rules.append(linear_rule(
+            getattr(mvn, method.replace("pdf", "cdf")), _MVN_CDF_SIGNATURE,
+            label=f"scipy.stats.multivariate_normal.{method.replace('pdf', 'cdf')}",
+            adjoint={"x": _mvn_cdf("adjoint", method, "x"),
+                     "mean": _mvn_cdf("adjoint", method, "mean"),
+                     "cov": "no_derivative(g, 'scipy.stats.multivariate_normal.cdf', 'cov')"},
+            tangent={"x": _mvn_cdf("tangent", method, "x"),
+                     "mean": _mvn_cdf("tangent", method, "mean"),
+                     "cov": "no_derivative(g, 'scipy.stats.multivariate_normal.cdf', 'cov')"}))
         rules.append(linear_rule(
             getattr(dirichlet, method), "x, alpha",
             label=f"scipy.stats.dirichlet.{method}",
@@ -191,6 +215,10 @@ NOTES = {} if stats is None else {
     stats.multivariate_normal.logpdf: "x of shape (..., d); mean (d,); cov a matrix (the "
                                       "symmetric gradient, as torch), vector or number",
     stats.multivariate_normal.pdf: "as logpdf",
+    stats.multivariate_normal.cdf: "in x and mean (x of shape (..., d)): exact for d <= 2, "
+                                   "for d > 2 as accurate as SciPy's cdf (abseps, releps); "
+                                   "not in cov, nor with lower_limit (refused)",
+    stats.multivariate_normal.logcdf: "as cdf",
     stats.dirichlet.logpdf: "x with all K components on axis 0, (K,) or (K, N); the "
                             "unconstrained gradient in x, as torch",
     stats.dirichlet.pdf: "as logpdf",

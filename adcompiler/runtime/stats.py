@@ -252,6 +252,76 @@ def mvn_logpdf_tangent(g, x, mean, cov, result, wrt):
     return np.reshape(value, np.shape(result))
 
 
+# -- multivariate_normal.cdf ------------------------------------------------------------
+# F(x) = P(X <= x) for X ~ N(mean, c). Moving x_i moves the face X_i = x_i of the
+# orthant, so dF/dx_i = φ(x_i; mean_i, c_ii) F_i, with F_i the cdf at x_{-i} of
+# the other coordinates given X_i = x_i: mean m_{-i} + c_{-i,i} (x_i - m_i) / c_ii,
+# covariance c_{-i,-i} - c_{-i,i} c_{i,-i} / c_ii. dF/dmean = -dF/dx. F_i is a
+# normal cdf for d = 2 (exact) and SciPy's integration for d > 2, as accurate as
+# SciPy's cdf itself (abseps, releps).
+
+def _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit):
+    """dF/dx of scipy.stats.multivariate_normal.cdf, shaped like x (..., d)."""
+    refuse_complex("scipy.stats.multivariate_normal.cdf", x, mean, cov)
+    if lower_limit is not None:
+        raise NoDerivativeRuleError(
+            "scipy.stats.multivariate_normal.cdf is not differentiated with a lower_limit",
+            help="Differentiate the cdf from -inf (lower_limit=None), and combine cdfs for "
+            "a box (in two dimensions, F(b) - F(a1, b2) - F(b1, a2) + F(a)).")
+    dimension = _mvn_dimension(x, mean, cov)
+    if np.ndim(x) == 0 or np.shape(x)[-1] != dimension or np.ndim(cov) > 2:
+        raise NoDerivativeRuleError(
+            "scipy.stats.multivariate_normal.cdf is differentiated for x with the dimension "
+            f"{dimension} as its last axis and a covariance matrix, vector or number",
+            help="Give x the shape (..., d) (for d = 1 too) and cov the shape (d, d).")
+    matrix = 0.5 * (cov + np.transpose(cov)) if np.ndim(cov) == 2 else \
+        np.eye(dimension) * cov
+    center = np.zeros(dimension) if mean is None else \
+        np.broadcast_to(np.asarray(mean, dtype=float), (dimension,))
+    points = np.reshape(np.asarray(x, dtype=float), (-1, dimension))
+    gradient = np.empty(np.shape(points))
+    for n, point in enumerate(points):
+        for i in range(dimension):
+            variance = matrix[i, i]
+            density = math.exp(-0.5 * (point[i] - center[i]) ** 2 / variance) / \
+                math.sqrt(2.0 * math.pi * variance)
+            others = np.arange(dimension) != i
+            if not others.any():
+                gradient[n, i] = density
+                continue
+            coupling = matrix[others, i] / variance
+            given_mean = center[others] + coupling * (point[i] - center[i])
+            given_cov = matrix[np.ix_(others, others)] - np.outer(coupling, matrix[i, others])
+            if dimension == 2:
+                rest = stats.norm.cdf(point[others][0], given_mean[0],
+                                      math.sqrt(given_cov[0, 0]))
+            else:
+                rest = stats.multivariate_normal.cdf(
+                    point[others], given_mean, given_cov, allow_singular=allow_singular,
+                    maxpts=maxpts, abseps=abseps, releps=releps)
+            gradient[n, i] = density * rest
+    return np.reshape(gradient, np.shape(x))
+
+
+def mvn_cdf_adjoint(g, x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
+                    wrt):
+    """Adjoint of scipy.stats.multivariate_normal.cdf in x or mean: g dF/dx, and
+    its negated sum over the points."""
+    gradient = _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps,
+                                 lower_limit)
+    weighted = np.reshape(g, np.shape(gradient)[:-1])[..., None] * gradient
+    return weighted if wrt == "x" else sum_to_shape(-weighted, np.shape(mean))
+
+
+def mvn_cdf_tangent(g, x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
+                    result, wrt):
+    """Tangent of scipy.stats.multivariate_normal.cdf along g in x or mean."""
+    gradient = _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps,
+                                 lower_limit)
+    value = np.sum(gradient * g, axis=-1)
+    return np.reshape(value if wrt == "x" else -value, np.shape(result))
+
+
 # -- Dirichlet ------------------------------------------------------------------------
 
 def _dirichlet_check(x, alpha):
@@ -294,7 +364,8 @@ TEMPLATE_HELPERS = {
     "no_derivative": no_derivative, "stats_logpdf": stats_logpdf, "stats_score": stats_score,
     "stats_logpdf_shape": stats_logpdf_shape, "stats_cdf_shape": stats_cdf_shape,
     "stats_poisson_pmf": stats_poisson_pmf, "mvn_logpdf_adjoint": mvn_logpdf_adjoint,
-    "mvn_logpdf_tangent": mvn_logpdf_tangent,
+    "mvn_logpdf_tangent": mvn_logpdf_tangent, "mvn_cdf_adjoint": mvn_cdf_adjoint,
+    "mvn_cdf_tangent": mvn_cdf_tangent,
     "dirichlet_logpdf_adjoint": dirichlet_logpdf_adjoint,
     "dirichlet_logpdf_tangent": dirichlet_logpdf_tangent,
 }
