@@ -419,6 +419,66 @@ def history_of_formatted_losses_twin(x):
     return 6.0 * x * 3
 
 
+# --- Differentiated values as dict keys ------------------------------------------
+
+def weighted_sum_over_keys(x):
+    weights = {x[0]: 1.0, x[1]: 2.0}
+    total = 0.0
+    for value in weights:
+        total = total + value * weights[value]
+    return total
+
+
+def histogram_of_scaled_values(x):
+    counts = {}
+    for v in x:
+        counts[v * 2.0] = 1              # one entry per distinct scaled value
+    return sum(k * c for k, c in counts.items())
+
+
+def best_by_score(x):
+    scores = {x[0]: 0.5, x[1]: 0.9}
+    best = max(scores, key=scores.get)
+    return best * 3.0
+
+
+def smallest_key(x):
+    table = {x[0]: "a", x[1]: "b"}
+    return sorted(table)[0] * 2.0
+
+
+def pairs_into_a_dict(x):
+    table = dict(zip([x[0], x[1]], [1.0, 2.0]))
+    return sum(k * v for k, v in table.items())
+
+
+# Modelled: the keys are only looked up, counted or tested.
+def memo_keyed_by_a_differentiated_value(x):
+    cache = {}
+    v = x[0] * 2.0
+    if v not in cache:
+        cache[v] = v ** 2
+    return cache[v] + len(cache) * x[1]
+
+
+def memo_keyed_by_a_differentiated_value_twin(x):
+    return (x[0] * 2.0) ** 2 + x[1]
+
+
+def values_of_a_dict_keyed_by_values(x):
+    table = {x[0]: x[1] * 2.0, x[2]: x[1] ** 2}
+    total = 0.0
+    for w in table.values():
+        total = total + w
+    for _, w in table.items():
+        total = total + w
+    return total
+
+
+def values_of_a_dict_keyed_by_values_twin(x):
+    return 2.0 * (x[1] * 2.0 + x[1] ** 2)
+
+
 # --- A list extended in place with += and read through a second name ------------
 
 def schedule_extended_through_a_second_name(x):
@@ -445,6 +505,10 @@ def grid_row_extended_in_place_twin(x):
 
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("a memo keyed by a differentiated value", memo_keyed_by_a_differentiated_value,
+     memo_keyed_by_a_differentiated_value_twin, (np.array([0.5, -1.2]),), (0,)),
+    ("the values of a dict keyed by differentiated values", values_of_a_dict_keyed_by_values,
+     values_of_a_dict_keyed_by_values_twin, (np.array([0.5, -1.2, 0.3]),), (0,)),
     ("a list extended by += and read through a second name",
      schedule_extended_through_a_second_name, schedule_extended_through_a_second_name_twin,
      (np.array([0.5, -1.2]),), (0,)),
@@ -545,6 +609,16 @@ REFUSED = [
      (0,), ad.NoDerivativeRuleError),
     ("a helper's str(), stripped, read back", number_from_a_helpers_stripped_text, (0.7,), (0,),
      ad.NoDerivativeRuleError),
+    ("a loop over a dict keyed by differentiated values", weighted_sum_over_keys,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
+    ("items() of a dict keyed by differentiated values", histogram_of_scaled_values,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
+    ("max(d, key=d.get) over differentiated keys", best_by_score, (np.array([0.5, -1.2]),),
+     (0,), ad.NoDerivativeRuleError),
+    ("sorted(d) of differentiated keys", smallest_key, (np.array([0.5, -1.2]),), (0,),
+     ad.NoDerivativeRuleError),
+    ("dict(zip(values, weights)) read back by items()", pairs_into_a_dict,
+     (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
     ("fmt % x with fmt a local string", number_from_a_format_held_in_a_variable,
      (np.array([0.5, -1.2]),), (0,), ad.NoDerivativeRuleError),
 ]

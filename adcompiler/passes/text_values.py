@@ -36,6 +36,7 @@ from ..context import Context
 from ..errors import AdError, NoDerivativeRuleError
 from ..rules import registry
 from ..runtime import core as runtime_core
+from ..runtime import python_builtins as runtime_builtins
 from ..source import parse_function
 from .anf import literal_names, primitive_of
 
@@ -333,6 +334,12 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
             value = sorted(nodes.names_loaded(rhs) & varied)[0]
             keys = returned_text(primitive_of(rhs)) if how.startswith("text ") else WHOLE
             text.note(target, (how, rhs, value), keys)
+    keyed = _keyed_dicts(definitions, varied)
+    for target, rhs in definitions:
+        read = [atom.id for atom in _key_readers(rhs) if atom.id in keyed] if target else []
+        if read:
+            source, value = keyed[read[0]]
+            text.note(target, (f"{KEYS_OF}'{read[0]}'", source, value), WHOLE)
     if not text.held:
         return
     changed = True
@@ -353,6 +360,15 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
         shown = "a differentiated value" if value.startswith("_") else \
             f"the differentiated value '{value}'"
         value = "value" if value.startswith("_") else value
+        if how.startswith(KEYS_OF):
+            raise NoDerivativeRuleError(
+                f"{how[len(KEYS_OF):]} is a dict that holds {shown} as a key (line "
+                f"{source_line.lineno}), and its keys are used here to compute the result; "
+                "dict keys carry no derivative, so the derivative through them would be zero",
+                ctx.parsed.location(rhs),
+                help="Instead: keep the values in a list (or the values of a dict keyed by "
+                     "name or position), or, if the derivative is to be dropped on purpose, "
+                     f"key by ad.stop_gradient({value}).")
         raise NoDerivativeRuleError(
             f"text made from {shown} ({how}, line {source_line.lineno}) is used here to "
             "compute the result; adcompiler does not differentiate through text, and "
@@ -361,6 +377,64 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
             help=f"Instead: compute with the {value} itself (float({value}) or "
                  f"{value}.item() for a number), or, if its derivative is to be dropped on "
                  f"purpose, format ad.stop_gradient({value}).")
+
+
+# How a dict whose keys are differentiated values is named in _Text's origins.
+KEYS_OF = "the keys of "
+
+
+def _keyed_dicts(definitions: list, varied: set) -> dict:
+    """{name: (binding, value)} for the names that may hold a dict with a
+    differentiated value among its keys: {x[0]: 1.0}, d[v] = w with v
+    differentiated (an array's index never is: it would be an error), and
+    copies and updates of those."""
+    keyed: dict = {}
+    for target, rhs in definitions:
+        key_atoms = []
+        if isinstance(rhs, gast.Dict):
+            key_atoms = [k for k in rhs.keys if k is not None]
+        elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_core.setitem and \
+                len(rhs.args) == 3:
+            key_atoms = [rhs.args[1]]
+        names = sorted({name.id for atom in key_atoms for _, name in literal_names(atom)}
+                       & varied)
+        if target and names:
+            keyed.setdefault(target, (rhs, names[0]))
+    changed = bool(keyed)
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            if not target or target in keyed:
+                continue
+            source = rhs.id if isinstance(rhs, gast.Name) else \
+                rhs.args[0].id if isinstance(rhs, gast.Call) and rhs.args and \
+                primitive_of(rhs) is runtime_core.setitem and \
+                isinstance(rhs.args[0], gast.Name) else None
+            if source in keyed:
+                keyed[target] = keyed[source]
+                changed = True
+    return keyed
+
+
+# Calls that read a dict without reading its keys.
+_KEYLESS_READS = (builtins.len, runtime_core.setitem)
+
+
+def _key_readers(rhs: gast.AST) -> list:
+    """The names whose keys a binding may read: every dict it hands to a call
+    (a loop over it, list(d), sorted(d), a helper), but for len(d) and
+    d[k] = v, and the dict a method is read from (d.get, d.keys)."""
+    if isinstance(rhs, gast.Attribute) and isinstance(rhs.value, gast.Name):
+        return [rhs.value]
+    if not isinstance(rhs, gast.Call) or any(primitive_of(rhs) is f for f in _KEYLESS_READS):
+        return []
+    if primitive_of(rhs) is runtime_builtins.view_items and len(rhs.args) == 2 and \
+            isinstance(rhs.args[1], gast.Constant) and rhs.args[1].value == "values":
+        return []  # list(d.values())
+    found = [name for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)]
+    if isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name):
+        found.append(rhs.func.value)
+    return found
 
 
 def _reads_text(text: _Text, rhs: gast.AST, name: str) -> bool:
