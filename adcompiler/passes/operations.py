@@ -236,9 +236,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             help=computed + "Call the function by its name (a module-level function, an "
             "imported one, or a NumPy/math function), so adcompiler can find its derivative. "
             "A function "
-            "picked out of a dict is found when the key is a constant (ACT['tanh'](x)); "
-            "for a key known only when it runs, branch: `y = relu(x) if name == 'relu' "
-            "else np.tanh(x)`.")
+            "picked out of a dict is found when the key is a constant (ACT['tanh'](x)), "
+            "and when it is a name or attribute read where the dict is called "
+            "(ACT[name](x), ACT[cfg.act](x), not act = ACT[name]; act(x)); otherwise "
+            "branch: `y = relu(x) if name == 'relu' else np.tanh(x)`.")
     if primitive is None and isinstance(rhs, gast.Call) and \
             isinstance(rhs.func, gast.Attribute) and rhs.func.attr == "pop":
         # The list machinery's pop is L.pop() (nodes.list_method): L.pop(i) and
