@@ -753,7 +753,9 @@ def _unit_trees(tree, complex_entries: bool = False):
     The imaginary unit is None but for a complex leaf, which only forward
     grad asks for (`complex_entries`; the other forms refuse it)."""
     from .runtime.complex_numbers import is_complex
+    from .runtime.namespaces import refuse_unit_vectors
     leaves = _leaves(tree)
+    refuse_unit_vectors(leaves)  # arrays of the array API standard: NumPy units
     zeros = [_zero_leaf(leaf) for leaf in leaves]
     for k, leaf in enumerate(leaves):
         imaginary = complex_entries and is_complex(leaf)
@@ -844,7 +846,7 @@ def _forward_grad(function, wrt, verbose):
 def _make_forward_grad(function, tangent_fn, positions, as_tuple):
     def forward_grad(*args, **keywords):
         args = _full_arguments(function, args, keywords)
-        _refuse_array_api_only(args)
+        _refuse_array_api_only(args, function=function)
         zeros = [derivatives_zeros(args[p]) for p in positions]
         grads = []
         for index, position in enumerate(positions):

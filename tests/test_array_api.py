@@ -222,12 +222,43 @@ def test_complex_arrays_of_the_standard_are_refused():
         ad.jvp(absolute_sum)((z,), (z,))
 
 
-def test_higher_derivatives_and_forward_mode_grad_are_refused_clearly():
-    x = xp.asarray([0.5, -1.0, 2.0])
-    with pytest.raises(NoDerivativeRuleError):
-        ad.hessian(programs.shapes_and_statistics)(xp.asarray(RNG.standard_normal(6)))
-    with pytest.raises(NoDerivativeRuleError, match="implements only the array API standard"):
-        ad.grad(namespace_function_on_constants_only, mode="forward")(x)
+# The programs whose second derivatives have rules (not yet: vector_norm, det,
+# solve, and x ** y with both differentiated).
+HVP_PROGRAMS = ["logistic_loss", "mlp_loss", "unrolled_updates", "softmax_features",
+                "shapes_and_statistics", "element_writes", "two_layers",
+                "write_through_a_view", "gathers_and_masks", "bounds_and_casts"]
+
+
+@pytest.mark.parametrize("name", HVP_PROGRAMS)
+def test_hessian_vector_product_on_array_api_strict_arrays_matches_torch(name):
+    args = _arguments(name)
+    direction = RNG.standard_normal(np.shape(args[0]))
+    strict = tuple(map(_strict, args))
+
+    got = ad.hvp(getattr(programs, name))(strict, (xp.asarray(direction),))
+
+    twin = getattr(programs, f"torch_{name}")
+    rest = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args[1:]]
+    _, expected = torch.autograd.functional.hvp(lambda first: twin(first, *rest),
+                                                torch.tensor(args[0]), torch.tensor(direction))
+    assert isinstance(got, type(X))
+    np.testing.assert_allclose(np.asarray(got), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_second_derivative_without_rules_is_refused_when_compiling():
+    args = tuple(map(_strict, _arguments("linear_algebra")))
+    with pytest.raises(NoDerivativeRuleError, match="xp_det_adjoint"):
+        ad.hvp(programs.linear_algebra)(args, (xp.ones((3, 3)),))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: ad.hessian(programs.shapes_and_statistics)(x),
+    lambda x: ad.jacobian(programs.shapes_and_statistics)(x),
+    lambda x: ad.grad(programs.shapes_and_statistics, mode="forward")(x),
+], ids=["hessian", "jacobian", "forward-mode grad"])
+def test_forms_built_from_numpy_unit_vectors_are_refused(call):
+    with pytest.raises(NoDerivativeRuleError, match="built from NumPy unit vectors"):
+        call(xp.asarray(RNG.standard_normal(6)))
 
 
 # -- functions written with NumPy's functions refuse arrays of the standard ---
@@ -260,7 +291,7 @@ CALLS = {
 
 @pytest.mark.parametrize("entry_point", list(CALLS))
 def test_an_array_api_only_array_is_refused_by_a_numpy_function(entry_point):
-    with pytest.raises(NoDerivativeRuleError, match="implements only the array API standard"):
+    with pytest.raises(NoDerivativeRuleError, match="implements? only the array API standard"):
         CALLS[entry_point]()
 
 
@@ -416,10 +447,15 @@ def test_every_namespace_rule_matches_torch_in_both_modes(rule_module, index):
 
 
 def test_every_differentiable_namespace_rule_has_a_row():
+    """(The rules of the helpers derivative code calls, for second derivatives,
+    are checked end to end by the hvp tests above.)"""
     from adcompiler.rules import namespace_rules
+    from adcompiler.runtime import namespaces
     named = {f"xp.{spec[0]}" if not spec[0].startswith(".") else spec[0] for spec in RULE_SPECS}
+    user_facing = (*namespaces.FUNCTIONS.values(), *namespaces.ARRAY_ATTRIBUTES.values())
     missing = [rule.name for rule in namespace_rules.RULES
-               if rule.differentiable and rule.name not in named]
+               if rule.differentiable and any(rule.function is f for f in user_facing)
+               and rule.name not in named]
     assert not missing, f"namespace rules without a row in RULE_SPECS: {missing}"
 
 

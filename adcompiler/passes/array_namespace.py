@@ -62,7 +62,7 @@ def array_namespace(parsed: ParsedFunction) -> ParsedFunction:
     rewriter = _Rewriter(parsed)
     rewriter.own_namespace_calls()
     variables = rewriter.namespace_variables()
-    parsed.namespaced = bool(variables) or rewriter.acquires
+    parsed.namespaced = bool(variables) or rewriter.acquires or _calls_namespace_objects(parsed)
     if parsed.namespaced:
         rewriter.namespace_calls(variables)
         rewriter.array_attributes()
@@ -86,6 +86,24 @@ def written_for_namespaces(function) -> bool:
     return acquires_namespace(parsed)
 
 
+def _is_namespace_object(value) -> bool:
+    """A function of runtime/namespaces.py that only derivative code of a
+    function written against the standard calls (its namespace's functions,
+    the namespace versions of the helpers)."""
+    return isinstance(value, namespaces.NamespaceFunction) or any(
+        value is helper for helper in (*namespaces.NAMESPACE_HELPERS.values(),
+                                       *namespaces.RULE_HELPERS.values()))
+
+
+def _calls_namespace_objects(parsed: ParsedFunction) -> bool:
+    """Derivative code of a function written against the standard, compiled
+    again (a second derivative): a split adjoint, whose namespace comes from
+    the stack, calls the namespace's functions as objects."""
+    return any(isinstance(node, gast.Name) and
+               _is_namespace_object(nodes.annotation(node, "value", None))
+               for node in nodes.walk(parsed.tree))
+
+
 def acquires_namespace(parsed: ParsedFunction) -> bool:
     """Whether the function takes an array namespace from its arguments (a
     parsed function before or after this pass).
@@ -103,7 +121,8 @@ def acquires_namespace(parsed: ParsedFunction) -> bool:
             if isinstance(node.func, gast.Name) and \
                     node.func.id not in getattr(parsed, "local_names", ()):
                 found, value = parsed.lookup(node.func.id)
-                if found and any(value is a for a in acquirers):
+                if found and (any(value is a for a in acquirers) or
+                              _is_namespace_object(value)):
                     return True
             if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name):
                 found, value = parsed.lookup(node.func.value.id)

@@ -15,24 +15,51 @@ indexing are runtime.namespaces' versions of runtime.core's helpers, which a
 function that takes its namespace from its arguments is compiled with.
 """
 
+import re
+
 from ..runtime import namespaces
 from ..runtime.namespaces import FUNCTIONS as XP
-from .definition import Rule, _caller_location, nondifferentiable, parse_signature, \
-    parse_templates
+from .definition import Rule, _caller_location, linear_rule, nondifferentiable, \
+    parse_signature, parse_templates
 
-_HELPERS = namespaces.RULE_HELPERS
+# What the templates may call besides runtime's helpers: the namespace helpers,
+# and the namespace's functions as objects (`xp.cos(x)` in a template is
+# written `xp_cos(xp, x)`, so that the derivative code is differentiated again
+# by the same rules, wherever its `xp` comes from).
+_HELPERS = {**namespaces.RULE_HELPERS,
+            **{function.__name__: function for function in XP.values()}}
+_NAMESPACE_CALL = re.compile(r"\bxp\.([a-z_][a-z_0-9.]*)\(")
+
+
+def _namespace_calls(text: str) -> str:
+    """`xp.linalg.inv(a)` -> `xp_linalg_inv(xp, a)` in a template."""
+    def call(match):
+        function = XP[match.group(1)]  # a KeyError here is a template's typo
+        return f"{function.__name__}(xp, "
+    return _NAMESPACE_CALL.sub(call, text)
+
+
+def _templates(texts: dict, signature, where: str, label: str, mode: str) -> dict:
+    return parse_templates({parameter: _namespace_calls(text) for parameter, text in
+                            texts.items()}, signature, where, label, mode, _HELPERS)
+
+
+def _helper_rule(function, signature: str, adjoint: dict, tangent: dict, label=None,
+                 pointwise=False, check=None, depth: int = 2) -> Rule:
+    """A rule whose templates may call the namespace's functions and helpers."""
+    where = _caller_location(depth)
+    label = label or getattr(function, "__name__", repr(function))
+    sig = parse_signature(signature, where, label)
+    return Rule(function, label, sig, _templates(adjoint, sig, where, label, "adjoint"),
+                _templates(tangent, sig, where, label, "tangent"), pointwise=pointwise,
+                defined_at=where, check=check, helpers=_HELPERS)
 
 
 def _rule(name: str, signature: str, adjoint: dict, tangent: dict, pointwise=False,
           check=None) -> Rule:
-    """The rule of `xp.<name>`, whose templates may call the namespace helpers."""
-    where = _caller_location(2)
-    label = f"xp.{name}"
-    sig = parse_signature(signature, where, label)
-    return Rule(XP[name], label, sig,
-                parse_templates(adjoint, sig, where, label, "adjoint", _HELPERS),
-                parse_templates(tangent, sig, where, label, "tangent", _HELPERS),
-                pointwise=pointwise, defined_at=where, check=check, helpers=_HELPERS)
+    """The rule of `xp.<name>`."""
+    return _helper_rule(XP[name], signature, adjoint, tangent, f"xp.{name}", pointwise,
+                        check, depth=3)
 
 
 def _pointwise(names: str, signature: str, **partials: str) -> list:
@@ -186,11 +213,8 @@ RULES = [
              adjoint={"x": "xp_vector_norm_adjoint(xp, g, x, axis, keepdims, result)"},
              tangent={"x": "xp_vector_norm_tangent(xp, g, x, axis, keepdims, result)"}),
     # The standard's array attributes a.T and a.mT (passes/array_namespace.py).
-    *[Rule(function, f".{attribute}", parse_signature("x", _caller_location(1), attribute),
-           *[parse_templates({"x": f"array_{attribute}(g)"}, parse_signature("x", "", ""),
-                             _caller_location(1), f".{attribute}", mode, _HELPERS)
-             for mode in ("adjoint", "tangent")], helpers=_HELPERS)
-      for attribute, function in namespaces.ARRAY_ATTRIBUTES.items()],
+    *[_helper_rule(function, "x", {"x": f"array_{attribute}(g)"}, {"x": f"array_{attribute}(g)"},
+                   f".{attribute}") for attribute, function in namespaces.ARRAY_ATTRIBUTES.items()],
     # Zero derivative almost everywhere, or integer, boolean, shape or dtype results.
     *nondifferentiable(*(XP[name] for name in """
         zeros ones empty zeros_like ones_like empty_like arange eye argmax argmin argsort
@@ -198,6 +222,99 @@ RULES = [
         logical_not logical_xor isnan isinf isfinite floor ceil round trunc sign signbit all
         any nonzero count_nonzero unique_values isdtype result_type finfo iinfo
         can_cast""".split())),
+]
+
+# Second derivatives: the helpers the derivative code of such a function calls
+# (runtime/namespaces.py), as runtime_rules.py has them for runtime.core's.
+# Most are linear in the derivative they carry, each the transpose of another.
+_NS = namespaces
+RULES += [
+    *nondifferentiable(_NS.scalar_seed, _NS.zeros_like, _NS.sign, _NS.is_view_of,
+                       _NS.reads_change, _NS.check_unshared, _NS.check_distinct,
+                       _NS.check_not_held, _NS.xp_reduction_count, _NS.xp_extremum_weights,
+                       _NS.xp_tie_weights, _NS.xp_clip_inside, _NS.xp_below, _NS.xp_above,
+                       _NS.xp_inverse_permutation, _NS.xp_axes_or_reversed),
+    linear_rule(_NS.add_adjoints, "a, b", adjoint={"a": "g", "b": "g"},
+                tangent={"a": "g", "b": "g"}),
+    linear_rule(_NS.add_into, "total, contribution",
+                adjoint={"total": "g", "contribution": "unbroadcast(g, contribution)"},
+                tangent={"total": "g", "contribution": "broadcast_like(g, result)"}),
+    linear_rule(_NS.unbroadcast, "adjoint, x", adjoint={"adjoint": "broadcast_like(g, adjoint)"},
+                tangent={"adjoint": "unbroadcast(g, x)"}),
+    linear_rule(_NS.broadcast_like, "t, like", adjoint={"t": "unbroadcast(g, t)"},
+                tangent={"t": "broadcast_like(g, like)"}),
+    linear_rule(_NS.as_gradient, "adjoint, x", adjoint={"adjoint": "unbroadcast(g, adjoint)"},
+                tangent={"adjoint": "as_gradient(g, x)"}),
+    linear_rule(_NS.checked_seed, "seed, output, where", adjoint={"seed": "g"},
+                tangent={"seed": "checked_seed(g, output, where)"}),
+    linear_rule(_NS.getitem_adjoint, "adjoint, x, index", adjoint={"adjoint": "g[index]"},
+                tangent={"adjoint": "getitem_adjoint(g, x, index)"}),
+    linear_rule(_NS.setitem, "x, index, value",
+                adjoint={"x": "setitem(g, index, 0.0)",
+                         "value": "setitem_value_adjoint(g, index, value)"},
+                tangent={"x": "setitem(g, index, 0.0)",
+                         "value": "setitem(zeros_like(result), index, g)"}),
+    linear_rule(_NS.setitem_value_adjoint, "adjoint, index, value",
+                adjoint={"adjoint": "setitem(zeros_like(adjoint), index, g)"},
+                tangent={"adjoint": "setitem_value_adjoint(g, index, value)"}),
+    linear_rule(_NS.matmul_adjoint_a, "adjoint, a, b",
+                adjoint={"adjoint": "g @ b", "b": "matmul_adjoint_b(adjoint, g, b)"},
+                tangent={"adjoint": "matmul_adjoint_a(g, a, b)",
+                         "b": "matmul_adjoint_a(adjoint, a, g)"}),
+    linear_rule(_NS.matmul_adjoint_b, "adjoint, a, b",
+                adjoint={"adjoint": "a @ g", "a": "matmul_adjoint_a(adjoint, g, b)"},
+                tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
+                         "a": "matmul_adjoint_b(adjoint, g, b)"}),
+    linear_rule(_NS.sum_items_adjoint, "adjoint, items",
+                adjoint={"adjoint": "broadcast_like(sum(g), adjoint)"},
+                tangent={"adjoint": "sum_items_adjoint(g, items)"}),
+    linear_rule(_NS.abs_adjoint, "d, x", adjoint={"d": "abs_tangent(g, x)"},
+                tangent={"d": "abs_adjoint(g, x)"}),
+    linear_rule(_NS.abs_tangent, "d, x", adjoint={"d": "abs_adjoint(g, x)"},
+                tangent={"d": "abs_tangent(g, x)"}),
+    _helper_rule(_NS.xp_sum_adjoint, "xp, adjoint, x, axis, keepdims",
+                 adjoint={"adjoint": "xp.sum(g, axis=axis, keepdims=keepdims)"},
+                 tangent={"adjoint": "xp_sum_adjoint(xp, g, x, axis, keepdims)"}),
+    _helper_rule(_NS.xp_cast_adjoint, "xp, adjoint, x, dtype",
+                 adjoint={"adjoint": "xp_cast_tangent(xp, g, dtype)"},
+                 tangent={"adjoint": "xp_cast_adjoint(xp, g, x, dtype)"}),
+    _helper_rule(_NS.xp_cast_tangent, "xp, t, dtype",
+                 adjoint={"t": "xp_cast_adjoint(xp, g, t, dtype)"},
+                 tangent={"t": "xp_cast_tangent(xp, g, dtype)"}),
+    _helper_rule(_NS.xp_concat_adjoint, "xp, adjoint, arrays, axis",
+                 adjoint={"adjoint": "xp_joined(xp, g, arrays, axis, 'concat')"},
+                 tangent={"adjoint": "xp_concat_adjoint(xp, g, arrays, axis)"}),
+    _helper_rule(_NS.xp_stack_adjoint, "xp, adjoint, arrays, axis",
+                 adjoint={"adjoint": "xp_joined(xp, g, arrays, axis, 'stack')"},
+                 tangent={"adjoint": "xp_stack_adjoint(xp, g, arrays, axis)"}),
+    _helper_rule(_NS.xp_joined, "xp, pieces, arrays, axis, join",
+                 adjoint={"pieces": "xp_concat_adjoint(xp, g, arrays, axis) if join == 'concat' "
+                                    "else xp_stack_adjoint(xp, g, arrays, axis)"},
+                 tangent={"pieces": "xp_joined(xp, g, arrays, axis, join)"}),
+    # xp.var's adjoint and tangent are bilinear: in the derivative they carry
+    # and in x (through x - mean(x)); std's divides by its result, masked at 0.
+    _helper_rule(_NS.xp_var_adjoint, "xp, adjoint, x, axis, correction, keepdims",
+                 adjoint={"adjoint": "xp_var_tangent(xp, g, x, axis, correction, keepdims)",
+                          "x": "xp_var_adjoint_x(xp, g, adjoint, x, axis, correction, "
+                               "keepdims)"},
+                 tangent={"adjoint": "xp_var_adjoint(xp, g, x, axis, correction, keepdims)",
+                          "x": "xp_var_adjoint(xp, adjoint, g, axis, correction, keepdims)"}),
+    _helper_rule(_NS.xp_var_tangent, "xp, t, x, axis, correction, keepdims",
+                 adjoint={"t": "xp_var_adjoint(xp, g, x, axis, correction, keepdims)",
+                          "x": "xp_var_adjoint_x(xp, t, g, x, axis, correction, keepdims)"},
+                 tangent={"t": "xp_var_tangent(xp, g, x, axis, correction, keepdims)",
+                          "x": "xp_var_tangent(xp, t, g, axis, correction, keepdims)"}),
+    _helper_rule(_NS.xp_quotient_or_zero, "xp, numerator, denominator", pointwise=True,
+                 adjoint={"numerator": "xp_quotient_or_zero(xp, g, denominator)",
+                          "denominator": "-xp_quotient_or_zero(xp, g * result, denominator)"},
+                 tangent={"numerator": "xp_quotient_or_zero(xp, g, denominator)",
+                          "denominator": "-xp_quotient_or_zero(xp, g * result, denominator)"}),
+    _helper_rule(_NS.xp_where_part, "xp, condition, adjoint, chosen",
+                 adjoint={"adjoint": "xp_where_part(xp, condition, g, chosen)"},
+                 tangent={"adjoint": "xp_where_part(xp, condition, g, chosen)"}),
+    _helper_rule(_NS.xp_asarray_adjoint, "xp, adjoint, obj, dtype",
+                 adjoint={"adjoint": "xp_asarray_adjoint(xp, g, obj, dtype)"},
+                 tangent={"adjoint": "xp_asarray_adjoint(xp, g, obj, dtype)"}),
 ]
 
 # The functions array-api-compat gives a namespace with: they have no

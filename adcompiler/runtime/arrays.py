@@ -40,9 +40,11 @@ def is_foreign_array(x) -> bool:
 def refuse_array_api_only(x, what: str) -> None:
     """Raise NoDerivativeRuleError if `x` is an array of a library that
     implements only the array API standard (`__array_namespace__`, no NumPy
-    dispatch: array_api_strict, JAX): NumPy's functions, which the rules are
-    written for, would convert it to a NumPy array or refuse it, and its own
-    namespace's functions (`xp.exp`) have no rules (docs/scaling.md).
+    dispatch: array_api_strict, JAX) reaching a function written with NumPy's
+    functions, which would convert it to a NumPy array or refuse it. A
+    function that takes its namespace from its arguments (`xp =
+    x.__array_namespace__()`) is differentiated on such arrays instead
+    (runtime/namespaces.py, docs/scaling.md).
 
         >>> refuse_array_api_only(np.ones(2), "the argument")
     """
@@ -52,12 +54,12 @@ def refuse_array_api_only(x, what: str) -> None:
         return
     raise NoDerivativeRuleError(
         f"{what} is of type {kind.__module__.split('.')[0]}.{kind.__name__}, an array that "
-        "implements only the array API standard: adcompiler differentiates NumPy arrays and "
-        "the arrays NumPy's functions hand on to their own library (dask, CuPy, through "
-        "__array_function__); NumPy would convert this one to a NumPy array, and the "
-        "functions of its namespace (xp.exp, xp.sum) have no derivative rules",
-        help="Pass NumPy arrays (np.asarray(x), or np.from_dlpack(x) to share the memory "
-             "of a CPU array) and convert the gradient back (xp.asarray(gradient)).")
+        "implements only the array API standard, and the function is written with NumPy's "
+        "functions (or operators only): NumPy would convert this array to a NumPy array",
+        help="Write the function against the array's namespace (xp = "
+             "x.__array_namespace__(), then xp.exp, xp.sum: docs/scaling.md), or pass NumPy "
+             "arrays (np.from_dlpack(x) shares the memory of a CPU array) and convert the "
+             "gradient back (xp.asarray(gradient)).")
 
 
 def as_array(x, dtype=None):

@@ -697,6 +697,25 @@ def xp_var_tangent(xp, g, x, axis, correction, keepdims):
     return xp.sum(g * xp_centred(xp, x, axis), axis=axis, keepdims=keepdims) * scale
 
 
+def xp_var_adjoint_x(xp, full, reduced, x, axis, correction, keepdims):
+    """The transpose, in x, of xp_var_adjoint and xp_var_tangent (both linear in
+    x through x - mean(x)): centred(expand(reduced) * full) * 2 / (N - correction)."""
+    scale = 2.0 / (xp_reduction_count(x, axis) - correction)
+    return xp_centred(xp, xp_expand_reduced(xp, reduced, x, axis, keepdims) * full, axis) * scale
+
+
+def xp_joined(xp, pieces, arrays, axis, join):
+    """The transpose of xp_concat_adjoint / xp_stack_adjoint: the pieces'
+    derivatives joined again, zeros for pieces that got none."""
+    filled = [zeros_like(array) if piece is None or is_zero_number(piece) else piece
+              for piece, array in zip(pieces, arrays)]
+    if join == "stack":
+        return xp.stack(filled, axis=axis)
+    if axis is None:
+        return xp.concat([xp.reshape(piece, (-1,)) for piece in filled], axis=0)
+    return xp.concat(filled, axis=axis)
+
+
 def xp_quotient_or_zero(xp, numerator, denominator):
     """numerator / denominator, 0 where the denominator is 0 (std's convention)."""
     zero = denominator == 0
@@ -874,7 +893,22 @@ RULE_HELPERS = {name: globals()[name] for name in """
     xp_sum_adjoint xp_expand_reduced xp_reduction_count xp_extremum_weights xp_var_adjoint
     xp_var_tangent xp_quotient_or_zero xp_where_part xp_tie_weights xp_clip_inside
     xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
-    xp_cast_tangent xp_below xp_above
+    xp_cast_tangent xp_below xp_above xp_var_adjoint_x xp_joined
     xp_asarray_adjoint xp_trace_adjoint xp_det_adjoint xp_det_tangent xp_solve_adjoint_a
     xp_solve_adjoint_b xp_solve_tangent_a xp_vector_norm_adjoint
     xp_vector_norm_tangent array_T array_mT""".split()}
+
+
+def refuse_unit_vectors(leaves) -> None:
+    """NoDerivativeRuleError for `jacobian`, `hessian` and forward-mode `grad`
+    of arrays of the standard: they build NumPy unit vectors and stack NumPy
+    results (api.py), which would convert them."""
+    for leaf in leaves:
+        if is_array_api_only(leaf):
+            kind = type(leaf)
+            raise NoDerivativeRuleError(
+                f"jacobian, hessian and forward-mode grad are not available for arrays of type "
+                f"{kind.__module__.split('.')[0]}.{kind.__name__}, which implement only the "
+                "array API standard: they are built from NumPy unit vectors",
+                help="Use grad, vjp, jvp or hvp (along the directions you need: the rows of "
+                     "xp.eye(n) give the Jacobian's columns), or pass NumPy arrays.")
