@@ -127,7 +127,7 @@ HELPERS = {
     "head": ["def head(u):", "    return u[:2]"],
     "ends": ["def ends(u):", "    return u[0], u[-1]"],
     "squash_or_pin": ["def squash_or_pin(u, c):", "    if np.sum(u) > c:",
-                      "        return np.clip(u, -0.5, 0.5)", "    u[0] = c", "    return u"],
+                      "        return np.clip(u, -0.5123, 0.5077)", "    u[0] = c", "    return u"],
     "push": ["def push(L, v):", "    L.append(np.tanh(v))"],
     "bump_entry": ["def bump_entry(D, k, c):", "    D[k] += c"],
     "rebind_entry": ["def rebind_entry(D, k, c):", "    D[k] = D[k] * np.cos(c)"],
@@ -231,8 +231,8 @@ class Writer:
         if form == "clip":
             if shape != () and self.c.flip():
                 self.features.add("method clip")
-                return f"({self.expr(scope, shape, d, True)}).clip(-0.5, 0.75)"
-            return f"np.clip({e()}, -0.5, 0.75)"
+                return f"({self.expr(scope, shape, d, True)}).clip(-0.5123, 0.7541)"
+            return f"np.clip({e()}, -0.5123, 0.7541)"
         if form == "divide":
             return f"({e()} / (1.5 + np.sin({self.expr(scope, shape, d)})))"
         if form == "scale":
@@ -393,12 +393,12 @@ class Writer:
         self.emit(indent, f"{target} {op} {value}")
 
     def index_write(self, scope: Scope, indent: int, target: str, shape) -> None:
-        if shape == ():
+        if shape == () or len(shape) > 2:
             return self.in_place(scope, indent, target, shape)
         form = self.c.choice(["basic", "basic", "fancy", "boolean"])
         if form == "boolean":
             self.features.add("boolean index write")
-            mask = self.c.choice([f"{target} > 0.0", f"np.abs({target}) > 0.5"])
+            mask = self.c.choice([f"{target} > 0.0", f"np.abs({target}) > 0.5077"])
             if len(shape) == 2 and self.c.flip():
                 mask = f"{target}[:, 0] > 0.0"
                 value = self.c.choice([self.scalar_leaf(scope), f"np.tanh({self.expr(scope, shape[1:])})"])
@@ -429,7 +429,8 @@ class Writer:
 
     def out_call(self, scope: Scope, indent: int, target: str, shape) -> None:
         forms = ["add", "multiply", "subtract", "sin", "tanh_self", "negative", "clip",
-                 "maximum", "copyto", "exp"]
+                 "maximum", "copyto", "exp", "positional_add", "positional_sin",
+                 "positional_clip", "value_of_copyto"]
         if shape == (3,):
             forms.append("matmul")
         if shape == (4,):
@@ -444,10 +445,14 @@ class Writer:
             "sin": lambda: f"np.sin({e()}, out={target})",
             "tanh_self": lambda: f"np.tanh({target}, out={target})",
             "negative": lambda: f"np.negative({target}, out={target})",
-            "clip": lambda: f"np.clip({target}, -0.5, 0.75, out={target})",
+            "clip": lambda: f"np.clip({target}, -0.5123, 0.7541, out={target})",
             "maximum": lambda: f"np.maximum({target}, np.tanh({e()}), out={target})",
             "copyto": lambda: f"np.copyto({target}, np.tanh({e()}))",
             "exp": lambda: f"np.exp(np.tanh({e()}), out={target})",
+            "positional_add": lambda: f"np.add({target}, 0.5 * np.tanh({e()}), {target})",
+            "positional_sin": lambda: f"np.sin({e()}, {target})",
+            "positional_clip": lambda: f"np.clip({target}, -0.5123, 0.7541, {target})",
+            "value_of_copyto": lambda: f"_ = (np.copyto({target}, np.tanh({e()})), 0)",
             "matmul": lambda: f"np.matmul({self.c.choice(self.named(scope, (3, 4)))}, np.tanh({self.expr(scope, (4,))}), out={target})",
             "sum_axis": lambda: f"np.sum(np.tanh({self.expr(scope, (3, 4))}), axis=0, out={target})",
         }[form]()
@@ -758,14 +763,15 @@ class Writer:
     def statement(self, scope: Scope, indent: int, nested: bool = False) -> None:
         kinds = ["new", "copy", "view", "view", "mutation", "mutation", "mutation", "mutation",
                  "container", "unpack", "helper", "helper", "data_index", "attribute", "shift",
-                 "shift", "rows", "effect_call", "closure", "maybe_alias"]
+                 "shift", "rows", "effect_call", "closure", "maybe_alias", "shared_entries",
+                 "shared_entries", "method_view"]
         if scope.containers:
             kinds += ["container_loop", "container_mutation", "container_mutation"]
         if not nested:
             kinds += ["for", "if", "while", "early_return", "history", "loop_return"]
         kind = self.c.choice(kinds)
         if kind in ("shift", "rows", "effect_call", "closure", "maybe_alias", "history",
-                    "loop_return"):
+                    "loop_return", "shared_entries", "method_view"):
             return getattr(self, kind)(scope, indent)
         if nested and kind in ("new", "copy", "view", "container", "unpack"):
             kind = "mutation"     # no new names inside blocks
@@ -874,7 +880,8 @@ class Writer:
         v = self.c.choice(sorted(names))
         n = scope.arrays[v][0]
         c = self.scalar_leaf(scope)
-        form = self.c.choice(["put", "place", "sort", "fill", "astype"])
+        form = self.c.choice(["put", "place", "sort", "fill", "astype", "sort_value",
+                              "fill_lambda"])
         self.features.add(f"effect {form}")
         if form == "put":
             self.emit(indent, f"np.put({v}, [{self.c.integer(0, n - 1)}, {self.c.integer(-n, n - 1)}], "
@@ -883,6 +890,12 @@ class Writer:
             self.emit(indent, f"np.place({v}, {v} > 0.0, [np.cos({c}), 0.25])")
         elif form == "sort":
             self.emit(indent, f"{v}.sort()")
+        elif form == "sort_value":
+            self.emit(indent, f"{self.fresh('r')} = {v}.sort()")
+        elif form == "fill_lambda":
+            g = self.fresh("g")
+            self.emit(indent, f"{g} = lambda u: u.fill({c})")
+            self.emit(indent, f"{g}({v})")
         elif form == "fill":
             self.emit(indent, f"{v}.fill({c})")
         else:
@@ -933,6 +946,92 @@ class Writer:
         self.emit(indent + 1, f"{H}.append({name}.copy())" if snapshot else f"{H}.append({name})")
         scope.arrays[f"{H}[0]"] = shape
         scope.arrays[f"{H}[-1]"] = shape
+
+    def shared_entries(self, scope: Scope, indent: int) -> None:
+        """A new container or name holding (or picking) the arrays of a dict or
+        list: Python shares the arrays, so a write through it changes the original."""
+        dicts = ["P"] + [n for k, n in scope.containers if k == "dict"]
+        lists = [n for k, n in scope.containers if k == "list"]
+        source = self.c.choice(dicts + lists)
+        is_dict = source in dicts
+        shape = scope.arrays.get(f'{source}["w"]' if source == "P" else
+                                 f'{source}["a"]' if is_dict else f"{source}[0]")
+        if not shape:
+            return self.mutation(scope, indent)
+        name = self.fresh("e")
+        forms = ["copy", "list", "sorted", "max"] + (["values", "items", "next", "get"]
+                                                     if is_dict else ["slice"])
+        form = self.c.choice(forms)
+        self.features.add(f"shared entries {form}")
+        first = f'{name}["w"]' if source == "P" else f'{name}["a"]' if is_dict else f"{name}[0]"
+        if form == "copy":
+            self.emit(indent, f"{name} = {source}.copy()")
+        elif form == "list":
+            self.emit(indent, f"{name} = {'list(' + source + '.values())' if is_dict else 'list(' + source + ')'}")
+            first = f"{name}[0]"
+        elif form == "values":
+            self.emit(indent, f"{name} = list({source}.values())")
+            first = f"{name}[0]"
+        elif form == "items":
+            self.emit(indent, f"{name} = list({source}.items())")
+            first = f"{name}[0][1]"
+        elif form == "sorted":
+            items = f"{source}.values()" if is_dict else source
+            self.emit(indent, f"{name} = sorted({items}, key=lambda v: float(np.sum(v)))")
+            first = f"{name}[0]"
+            shape = None
+        elif form == "max":
+            items = f"{source}.values()" if is_dict else source
+            self.emit(indent, f"{name} = max({items}, key=lambda v: float(np.sum(v)))")
+            first, shape = name, None
+        elif form == "next":
+            self.emit(indent, f"{name} = next(iter({source}.values()))")
+            first = name
+        elif form == "get":
+            self.emit(indent, f'{name} = {source}.get("{"w" if source == "P" else "a"}")')
+            first = name
+        else:
+            self.emit(indent, f"{name} = {source}[:1]")
+            first = f"{name}[0]"
+        if shape is None:       # which entry is picked depends on the data: shape-generic
+            self.generic(scope, indent, first)
+            return
+        scope.arrays[first] = shape
+        if self.c.flip():
+            self.index_write(scope, indent, first, shape)
+        else:
+            self.in_place(scope, indent, first, shape)
+
+    def method_view(self, scope: Scope, indent: int) -> None:
+        """Methods and functions whose result may be their argument itself or a view."""
+        name = self.c.choice(sorted(n for n, sh in scope.arrays.items() if sh))
+        shape = scope.arrays[name]
+        y = self.fresh("y")
+        forms = ["conj", "conjugate", "astype", "asarray", "einsum", "reshape", "flatten",
+                 "squeeze", "atleast_2d", "expand"]
+        if len(shape) == 2:
+            forms += ["einsum_T", "einsum_diag", "moveaxis"]
+        form = self.c.choice(forms)
+        self.features.add(f"method view {form}")
+        text, new_shape = {
+            "conj": (f"{name}.conj()", shape),
+            "conjugate": (f"{name}.conjugate()", shape),
+            "astype": (f"{name}.astype(np.float64, copy=False)", shape),
+            "asarray": (f"np.asarray({name}, dtype=np.float64)", shape),
+            "einsum": (f'np.einsum("...->...", {name})', shape),
+            "reshape": (f"np.reshape({name}, -1)", (int(np.prod(shape)),)),
+            "flatten": (f"{name}.flatten()", (int(np.prod(shape)),)),
+            "squeeze": (f"{name}.squeeze()", shape),
+            "atleast_2d": (f"np.atleast_2d({name})", shape if len(shape) == 2 else (1,) + shape),
+            "expand": (f"{name}[None]", (1,) + shape),
+            "einsum_T": (f'np.einsum("ij->ji", {name})', shape[::-1]),
+            "einsum_diag": (f'np.einsum("ii->i", {name}[:{min(shape)}, :{min(shape)}])',
+                            (min(shape),)),
+            "moveaxis": (f"np.moveaxis({name}, 0, 1)", shape[::-1]),
+        }[form]
+        self.emit(indent, f"{y} = {text}")
+        scope.arrays[y] = new_shape
+        self.index_write(scope, indent, y, new_shape)
 
     def loop_return(self, scope: Scope, indent: int) -> None:
         i = self.fresh("i")
@@ -1075,22 +1174,27 @@ def central(function, point, direction, like, step) -> float:
             - evaluate(function, point - step * direction, like)) / (2 * step)
 
 
-def robust_difference(function, point, direction, like) -> float:
-    """The directional derivative, or Skip when two steps disagree (a kink, a
-    branch or a mask that changes within the step)."""
+def robust_difference(function, point, direction, like, value) -> float:
+    """The directional derivative, or Skip when two steps disagree (a branch or a
+    mask that changes within the step) or the one-sided differences do (a kink
+    right at the point, say a clip bound equal to an input: any one-sided
+    derivative is then as right as the other)."""
     fine = central(function, point, direction, like, STEP)
     coarse = central(function, point, direction, like, 10 * STEP)
     if not (np.isfinite(fine) and abs(fine) < LIMIT):
         raise Skip("a difference is not finite or too large")
     if abs(fine - coarse) > 1e-5 * max(1.0, abs(fine)):
         raise Skip("finite differences disagree between steps (not smooth here)")
+    ahead = (evaluate(function, point + 10 * STEP * direction, like) - value) / (10 * STEP)
+    if abs(ahead - fine) > 1e-3 * max(1.0, abs(fine)):
+        raise Skip("one-sided differences disagree (a kink at the point)")
     return fine
 
 
-def expected_gradient(function, args) -> np.ndarray:
+def expected_gradient(function, args, value) -> np.ndarray:
     point = flatten(args)
     basis = np.eye(point.size)
-    return np.array([robust_difference(function, point, basis[k], args)
+    return np.array([robust_difference(function, point, basis[k], args, value)
                      for k in range(point.size)])
 
 
@@ -1145,7 +1249,7 @@ def oracle(program: Program):
         raise Skip(f"the program itself raised {type(err).__name__}: {err}") from err
     if not (np.isfinite(value) and abs(value) < LIMIT):
         raise Skip("the value is not finite or too large")
-    return value, expected_gradient(program.function, args)
+    return value, expected_gradient(program.function, args, value)
 
 
 def check_reverse(program: Program, value, gradient) -> Outcome:

@@ -146,6 +146,36 @@ REGRESSIONS = {
             np.dot(A, P["w"] * s, v)
             return np.sum(w ** 2) + np.sum(v ** 2) + np.sum(x)
     """,
+    # A call that changes its argument, used as a value (its value is None):
+    # only the statement form was modelled; as a value it ran on the caller's
+    # array (x sorted, filled) and the derivative missed the change.
+    "sort_and_fill_used_as_values": """
+        def f(x, A, s, P):
+            r = x.sort()
+            t = (A[0].fill(s), 1)
+            return np.sum(x * np.arange(6.0)) + np.sum(A * A) + s
+    """,
+    "copyto_used_as_a_value": """
+        def f(x, A, s, P):
+            y = x * 1.0
+            r = np.copyto(y, s)
+            print(y.sort())
+            return np.sum(y * np.arange(6.0)) + np.sum(A) + np.sum(x)
+    """,
+    "lambda_whose_body_changes_its_argument": """
+        def f(x, A, s, P):
+            g = lambda u: u.fill(s)
+            h = lambda u: np.copyto(u, np.sin(u))
+            g(x)
+            h(A)
+            return np.sum(x * np.arange(6.0)) + np.sum(A ** 2) + s
+    """,
+    "change_inside_assert_is_refused": """
+        def f(x, A, s, P):
+            y = x * s
+            assert np.copyto(y, 1.0) is None
+            return np.sum(y * np.arange(6.0)) + np.sum(A) + s
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -167,7 +197,9 @@ MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
              "write_into_np_conj_copy", "element_write_through_transpose_attribute",
              "out_into_transpose_attribute", "out_into_slice_of_dict_entry",
              "put_place_putmask_into_parts", "positional_out_of_ufunc_into_argument",
-             "positional_out_into_local_array", "positional_out_of_reductions_and_products"}
+             "positional_out_into_local_array", "positional_out_of_reductions_and_products",
+             "sort_and_fill_used_as_values", "copyto_used_as_a_value",
+             "lambda_whose_body_changes_its_argument"}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -161,6 +161,7 @@ class _Normaliser:
             value = self.atom(stmt.value, out)
             out.append(nodes.copy_location(nodes.return_(value), stmt))
         elif isinstance(stmt, (gast.Pass, gast.Assert, gast.Raise)):
+            effects.refuse_effects_kept_as_written(self, stmt)
             out.append(stmt)
         else:
             raise InternalCompilerError(f"normalisation met an unfenced statement "
@@ -347,6 +348,9 @@ class _Normaliser:
 
     def call(self, expr: gast.Call, out: list) -> gast.AST:
         expr = effects.with_positional_out(expr)   # np.add(a, b, a) is out=a
+        effect = effects.effect_in_expression(self, expr, out)   # r = x.sort()
+        if effect is not None:
+            return effect
         out_keyword = next((k for k in expr.keywords if k.arg == "out"), None)
         if out_keyword is not None and not nodes.is_none(out_keyword.value):
             return effects.call_with_out(self, expr, out_keyword, out)

@@ -66,6 +66,9 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
     """Normalise a call statement that changes an argument; False if the call
     is not one (it is then normalised as an ordinary call)."""
     call = stmt.value
+    # Handled here: normalising the call again (_opaque keeps it) must not
+    # take it for an effect used as a value (effect_in_expression).
+    nodes.annotate(call, "effect_in_expression", True)
     resolved = nodes.annotation(call.func, "value", None)
     if resolved is None:
         resolved = _MISSING  # a method of a local value
@@ -137,6 +140,51 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
         _write_into_part(normaliser, stmt, call.func.value, call.args[0], out)
         return True
     return False
+
+
+# Methods that change their receiver and return None, whatever the receiver's
+# class (array, list, set); only these are rewritten where their value is used.
+_NONE_RETURNING_METHODS = {"sort", "fill", "resize", "extend", "insert", "remove", "reverse",
+                           "clear", "partition", "shuffle", "put", "itemset"}
+
+
+def effect_in_expression(normaliser, expr: gast.Call, out: list) -> gast.AST | None:
+    """`r = x.sort()`, `print(y.fill(0.0))`, `lambda u: np.copyto(u, v)`: a call
+    that changes an argument, used as a value. The change is made as the
+    statement `x.sort()` makes it (rewrite_effect), and the value is None, which
+    these calls return; None when `expr` is not such a call."""
+    if nodes.annotation(expr, "effect_in_expression", False):
+        return None     # rewrite_effect has it (_opaque normalises the call again)
+    if any(k.arg == "out" for k in expr.keywords) or not _changes_an_argument(expr):
+        return None
+    if rewrite_effect(normaliser, nodes.copy_location(gast.Expr(value=expr), expr), out):
+        return nodes.const(None)
+    return None
+
+
+def _changes_an_argument(call: gast.Call) -> bool:
+    """Whether `call` is one of the calls effect_in_expression rewrites, or has out=."""
+    resolved = nodes.annotation(call.func, "value", None)
+    owner = getattr(resolved, "__self__", None)
+    return any(k.arg == "out" for k in call.keywords) or (
+        resolved is not None and _hashable(resolved) and (
+            resolved in (np.copyto, np.fill_diagonal, np.putmask, np.place, np.put)
+            or resolved in OPAQUE_FUNCTIONS
+            or (isinstance(owner, np.ufunc) and getattr(resolved, "__name__", "") == "at"))) \
+        or (resolved is None and isinstance(call.func, gast.Attribute)
+            and call.func.attr in _NONE_RETURNING_METHODS)
+
+
+def refuse_effects_kept_as_written(normaliser, stmt) -> None:
+    """An assert or raise is kept as written (its values are not normalised), so
+    a call in it that changes an argument would change the caller's object:
+    refused."""
+    for node in gast.walk(stmt):
+        if isinstance(node, gast.Call) and _changes_an_argument(node):
+            raise UnsupportedSyntaxError(
+                "a call that changes its argument in place inside an assert or raise "
+                "statement is not supported", normaliser.ctx.parsed.location(node),
+                help="Instead: make the call in a statement of its own before the assert.")
 
 
 def with_positional_out(expr: gast.Call) -> gast.Call:
