@@ -13,6 +13,7 @@ returns is the function's own.
 
 import copy
 import decimal
+import itertools
 import math
 
 import numpy as np
@@ -680,3 +681,23 @@ def test_a_cast_to_text_the_compiler_cannot_see_is_refused_when_the_derivative_r
         with pytest.raises(ad.NoDerivativeRuleError):
             cast_tangent(np.ones(2), dtype)
     assert np.array_equal(cast_adjoint(np.ones(2), np.ones(2), int), np.zeros(2))
+
+
+def _numbered_sum(x):
+    total = 0.0
+    for i, v in zip(itertools.count(1), [x[0], x[1]]):
+        total = total + i * v
+    return total
+
+
+def _first_cycled(x):
+    total = 0.0
+    for k, w in zip(range(2), itertools.cycle([1.0, 2.0])):
+        total = total + w * x[k]
+    return total
+
+
+@pytest.mark.parametrize("function", [_numbered_sum, _first_cycled])
+def test_a_loop_over_an_endless_iterator_is_refused_not_run_forever(function):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="never ends"):
+        ad.grad(function)(np.array([0.5, -1.2]))

@@ -636,6 +636,8 @@ def matmul_adjoint_b(g, a, b):
 # lower_control.py rewrites `for x in X` into `for _k in range(len(s)): x = s[_k]`
 # with `s = loop_sequence(X, where)`: what X is becomes known only here, and
 # indexing a dict would read values by key where Python iterates the keys.
+import itertools  # noqa: E402  (kept beside their only users)
+import operator  # noqa: E402
 from collections.abc import Mapping  # noqa: E402  (kept beside its only users)
 
 from ..errors import UnsupportedSyntaxError  # noqa: E402
@@ -677,8 +679,22 @@ def loop_sequence(iterable, where):
     if isinstance(iterable, _ITERATED_AS_IS) and not (
             isinstance(iterable, _ndarray) and iterable.ndim == 0):
         return iterable
+    _refuse_endless(iterable, where)
     # Python's own TypeError for what is not iterable (a number, a 0-d array).
     return list(iterable)
+
+
+def _refuse_endless(iterable, where):
+    """A lowered loop reads its iterator whole before it starts: one that never
+    ends (itertools.count(), cycle(), repeat(v)) would fill memory forever,
+    where Python's loop stops at a break or at zip's shortest sequence."""
+    if isinstance(iterable, (itertools.count, itertools.cycle)) or (
+            isinstance(iterable, itertools.repeat) and operator.length_hint(iterable, -1) < 0):
+        raise UnsupportedSyntaxError(
+            f"{where}: a loop over itertools.{type(iterable).__name__}(...), which never "
+            "ends; adcompiler reads what a loop iterates before the loop runs",
+            help="Instead: loop over a range of known length (for i in range(n), "
+                 "zip(range(1, n + 1), xs), [v] * n).")
 
 
 def loop_sequence_adjoint(adjoint, iterable, where):
