@@ -22,20 +22,30 @@ class Namer:
     """
 
     def __init__(self, taken=()):
+        # Names are added through reserve/fresh/temp/pin, which log them so
+        # that `restore` can take back those handed out since a snapshot.
         self.taken: set[str] = set(taken)
         self._derived: dict[tuple[str, str], str] = {}
         self._temp_count = 0
         self._pinned: set[str] = set()
+        # What was added, in order: ("name", n) to taken, ("derived", key).
+        self._log: list = []
+
+    def _take(self, name: str) -> None:
+        if name not in self.taken:
+            self.taken.add(name)
+            self._log.append(("name", name))
 
     def reserve(self, *names: str) -> None:
-        self.taken.update(names)
+        for name in names:
+            self._take(name)
 
     def fresh(self, base: str) -> str:
         candidate, suffix = base, 1
         while candidate in self.taken:
             suffix += 1
             candidate = f"{base}{suffix}"
-        self.taken.add(candidate)
+        self._take(candidate)
         return candidate
 
     def temp(self) -> str:
@@ -43,7 +53,7 @@ class Namer:
             self._temp_count += 1
             candidate = f"_t{self._temp_count}"
             if candidate not in self.taken:
-                self.taken.add(candidate)
+                self._take(candidate)
                 return candidate
 
     def _derive(self, kind: str, prefix: str, variable: str) -> str:
@@ -53,21 +63,33 @@ class Namer:
             if preferred in self.taken:
                 preferred = prefix + "_" + variable.lstrip("_")
             self._derived[key] = self.fresh(preferred)
+            self._log.append(("derived", key))
         return self._derived[key]
 
     def snapshot(self):
-        """The namer's state, to undo names handed out by a trial generation."""
-        return set(self.taken), dict(self._derived), self._temp_count
+        """The namer's state, to undo names handed out by a trial generation.
+        A position in the log of additions: loops are generated in trial
+        rounds, and copying every name taken at each round took time
+        quadratic in the length of the function."""
+        return len(self._log), self._temp_count
 
     def restore(self, state) -> None:
-        taken, derived, count = state
-        self.taken = set(taken) | self._pinned
-        self._derived, self._temp_count = dict(derived), count
+        """Take back the names handed out since `snapshot` gave `state`
+        (pinned ones stay taken)."""
+        position, count = state
+        for kind, item in reversed(self._log[position:]):
+            if kind == "name":
+                if item not in self._pinned:
+                    self.taken.discard(item)
+            else:
+                del self._derived[item]
+        del self._log[position:]
+        self._temp_count = count
 
     def pin(self, name: str) -> None:
         """Keep `name` taken even across `restore` (names bound outside the code)."""
         self._pinned.add(name)
-        self.taken.add(name)
+        self._take(name)
 
     def adjoint(self, variable: str) -> str:
         """`dx` for `x`: the adjoint (reverse mode) of a variable."""

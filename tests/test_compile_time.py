@@ -1,0 +1,68 @@
+"""Compile time grows linearly with the function (issue #13): what the
+generated code of a long function holds is checked here, deterministically;
+benchmarks/bench_compile.py measures the time itself."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+
+HEADER = '''import numpy as np
+
+
+def helper(v, c):
+    return np.tanh(v * c) + 0.1 * v
+
+
+'''
+
+
+def chain_of_helper_calls(steps: int) -> str:
+    """`f(x, c)`: `steps` calls of a helper, each followed by an update that
+    the gradient records on its stack (the value of `s` it overwrites)."""
+    body = ["    v = x", "    s = 0.0"]
+    for _ in range(steps):
+        body += ["    v = helper(v, c) - 0.5 * v",
+                 "    s = s + np.sum(v * v) * c"]
+    return "def f(x, c):\n" + "\n".join(body) + "\n    return s\n"
+
+
+def load(tmp_path, steps: int):
+    path = tmp_path / f"chain_{steps}.py"
+    path.write_text(HEADER + chain_of_helper_calls(steps))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.f
+
+
+def t_chain(x, c, steps):
+    v, s = x, 0.0
+    for _ in range(steps):
+        v = torch.tanh(v * c) + 0.1 * v - 0.5 * v
+        s = s + torch.sum(v * v) * c
+    return s
+
+
+def test_hessian_of_helper_calls_checks_no_stack_sharing_and_matches_torch(tmp_path):
+    # The gradient's recording primal and adjoint of `helper` take its stack;
+    # they never return it, so the stack pushes that follow need no run-time
+    # check that their results are not the stack (there were one per push).
+    f = load(tmp_path, 6)
+    hessian = ad.hessian(f)
+    assert "check_unshared" not in ad.source(hessian)
+    x, c = np.array([0.3, -0.2, 0.5]), 0.7
+    expected = torch.autograd.functional.hessian(
+        lambda t: t_chain(t, c, 6), torch.tensor(x, dtype=torch.float64))
+    np.testing.assert_allclose(hessian(x, c), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["grad", "jvp", "hessian"])
+def test_generated_code_doubles_when_the_function_doubles(tmp_path, kind):
+    # Code whose size grows faster than the function (a check naming every
+    # live value at every push) makes compiling it grow faster too.
+    short, long = (ad.source(getattr(ad, kind)(load(tmp_path, steps))) for steps in (10, 20))
+    assert len(long) / len(short) < 2.1
