@@ -176,6 +176,51 @@ REGRESSIONS = {
             assert np.copyto(y, 1.0) is None
             return np.sum(y * np.arange(6.0)) + np.sum(A) + s
     """,
+    # A helper that changes what it receives through *args was taken for one
+    # that changes nothing: it ran on the caller's arrays, the derivative
+    # missed the change. Refused now (it cannot be inlined).
+    "helper_changing_its_star_args": """
+        def scale_all(*arrays):
+            for a in arrays:
+                a *= 2.0
+
+        def f(x, A, s, P):
+            y = x * s
+            B = A * s
+            scale_all(y, B)
+            return np.sum(y ** 2) + np.sum(B ** 2)
+    """,
+    "helper_changing_its_star_args_given_an_argument": """
+        def scale_all(c, *arrays):
+            for a in arrays:
+                a *= c
+
+        def f(x, A, s, P):
+            scale_all(s, x)
+            return np.sum(x ** 2) + np.sum(A)
+    """,
+    # A recursive helper (never inlined) that changes an argument passed by
+    # keyword: only positional arguments were checked.
+    "recursive_helper_changing_a_keyword_argument": """
+        def scale(u, c):
+            if c > 100:
+                return scale(u, c - 1)
+            u *= c
+            return 0.0
+
+        def f(x, A, s, P):
+            y = x * 1.0
+            scale(c=s, u=y)
+            return np.sum(y ** 2) + np.sum(A) + np.sum(x)
+    """,
+    "x_sort_with_keywords": """
+        def f(x, A, s, P):
+            B = A * s
+            B.sort(axis=0)
+            B[0].sort(kind="stable")
+            r = B.sort(axis=1)
+            return np.sum(B * np.arange(4.0)) + np.sum(x)
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -199,7 +244,7 @@ MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
              "put_place_putmask_into_parts", "positional_out_of_ufunc_into_argument",
              "positional_out_into_local_array", "positional_out_of_reductions_and_products",
              "sort_and_fill_used_as_values", "copyto_used_as_a_value",
-             "lambda_whose_body_changes_its_argument"}
+             "lambda_whose_body_changes_its_argument", "x_sort_with_keywords"}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -43,6 +43,7 @@ fixed point. Liveness is the usual backward analysis.
 from __future__ import annotations
 
 import copy as copy_module
+import inspect
 import types
 
 import gast
@@ -453,11 +454,35 @@ def _join(a: dict, b: dict) -> dict:
 
 
 # -- effects of the user's helpers ----------------------------------------------
+# The key of helper_effects for a change made through a parameter that has no
+# position: a *args element, a keyword-only parameter or a **kwargs entry.
+UNPLACED = "*"
+
+
 def helper_effects(function, seen=None) -> dict:
     """{parameter position: (kind, operator, line)} for the parameters a user
     function may change in place (effects.WRITE / IN_PLACE_OPERATOR), found in
-    its source; {} when the source cannot be read (compiling it fails later)."""
+    its source, with the key UNPLACED for a change through *args, a
+    keyword-only parameter or **kwargs; {} when the source cannot be read
+    (compiling it fails later)."""
     return _helper_writes(function, seen)[0]
+
+
+def arguments_by_position(function, call: gast.Call) -> list:
+    """The argument nodes of `call` by the position of the parameter of
+    `function` they bind, keyword arguments included (None where none does)."""
+    found = list(call.args)
+    try:
+        names = [p.name for p in inspect.signature(function).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return found
+    for keyword in call.keywords:
+        if keyword.arg in names:
+            position = names.index(keyword.arg)
+            found += [None] * (position + 1 - len(found))
+            found[position] = keyword.value
+    return found
 
 
 def helper_global_writes(function) -> dict:
@@ -495,6 +520,11 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
     tree = parsed.tree
     params = [a.id for a in tree.args.args]
     roots = {p: p for p in params}
+    # *args, keyword-only parameters and **kwargs: a change through them is
+    # noted under UNPLACED.
+    for unplaced in [tree.args.vararg, tree.args.kwarg] + list(tree.args.kwonlyargs):
+        if unplaced is not None:
+            roots[unplaced.id] = ("unplaced", unplaced.id)
     # Free names (module globals, closure cells) are roots too, marked as such.
     local = {n.id for n in gast.walk(tree)
              if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
@@ -555,7 +585,9 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
 
     def note(expr, kind, op, node):
         name = root(expr)
-        if isinstance(name, tuple):
+        if isinstance(name, tuple) and name[0] == "unplaced":
+            found.setdefault(UNPLACED, (kind, op, parsed.location(node)))
+        elif isinstance(name, tuple):
             _, value = parsed.lookup(name[1])
             # `n += 1` of a global number binds a new number: read_global sees it.
             if not (kind == effects.IN_PLACE_OPERATOR and
@@ -620,9 +652,13 @@ def _note_call_effects(parsed, call, note, root, seen, free) -> None:
         note(call.args[0], effects.WRITE, None, call)
     if is_user_function(resolved):
         changed, changed_free, _ = _helper_writes(resolved, seen)
+        arguments = arguments_by_position(resolved, call)
         for position, (kind, op, _) in changed.items():
-            if position < len(call.args):
-                note(call.args[position], kind, op, call)
+            if position == UNPLACED:    # any argument may be the one changed
+                for value in call.args + [k.value for k in call.keywords]:
+                    note(value, kind, op, call)
+            elif position < len(arguments) and arguments[position] is not None:
+                note(arguments[position], kind, op, call)
         if getattr(resolved, "__globals__", None) is parsed.function.__globals__:
             for name, line in changed_free.items():
                 free.setdefault(name, line)
@@ -1106,6 +1142,15 @@ class _Checker:
         changed = helper_effects(function)
         if not changed:
             return []
+        if UNPLACED in changed:
+            raise UnsupportedSyntaxError(
+                f"'{function.__name__}' changes in place an argument it receives through "
+                f"*args, a keyword-only parameter or **kwargs ({changed[UNPLACED][2]}), which "
+                "the derivative does not follow",
+                self.ctx.parsed.location(stmt),
+                help=f"Instead: give '{function.__name__}' an ordinary parameter for each "
+                     "array it changes, or have it return the new values and assign them.")
+        arguments = arguments_by_position(function, call)
         guards = []
         for position, (kind, op, line) in sorted(changed.items()):
             if any(isinstance(a, gast.Starred) for a in call.args[:position + 1]):
@@ -1115,9 +1160,9 @@ class _Checker:
                     self.ctx.parsed.location(stmt),
                     help=f"Instead: have '{function.__name__}' return the new value, and "
                     "assign it.")
-            if position >= len(call.args) or not isinstance(call.args[position], gast.Name):
+            if position >= len(arguments) or not isinstance(arguments[position], gast.Name):
                 continue
-            name = call.args[position].id
+            name = arguments[position].id
             self.note_parameters(before.get(name, _EMPTY)[0])
             sharers = self.sharers(name, before, after, exclude=(target,))
             if not sharers:

@@ -377,9 +377,10 @@ def _ufunc_at(normaliser, stmt, ufunc, out: list, where) -> bool:
 
 def _update(normaliser, stmt, target: str, helper: str, args: list, out: list,
             keywords=()) -> gast.Assign:
-    """Emit `target = helper(target, *args)`, marked as a WRITE of target."""
+    """Emit `target = helper(target, *args, **keywords)`, marked as a WRITE of
+    target; `keywords` are gast keywords (x.sort(axis=0))."""
     update = nodes.call(normaliser.helper_function(helper, None),
-                        [nodes.name(target)] + list(args), list(keywords))
+                        [nodes.name(target)] + list(args), {k.arg: k.value for k in keywords})
     return _update_with(normaliser, stmt, target, update, out)
 
 
