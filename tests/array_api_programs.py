@@ -4,6 +4,7 @@ array-api-compat, or `x.__array_namespace__()`), so one function runs on
 array_api_strict, JAX, NumPy and dask arrays. tests/test_array_api.py
 differentiates them on each."""
 
+import array_api_strict as xps
 import torch
 from array_api_compat import array_namespace
 
@@ -212,3 +213,12 @@ def torch_bounds_and_casts(x, low, high):
     clipped = torch.clamp(x, min=low, max=high)
     steps = (x * 3.0).to(torch.int64).to(torch.float64)
     return torch.sum(clipped ** 2) + torch.sum(steps * x)
+
+
+def module_namespace_loss(w, X):
+    """The namespace imported at module level (`import array_api_strict as xps`)."""
+    return xps.mean(xps.tanh(X @ w) ** 2) + xps.sum(xps.exp(w))
+
+
+def torch_module_namespace_loss(w, X):
+    return torch.mean(torch.tanh(X @ w) ** 2) + torch.sum(torch.exp(w))

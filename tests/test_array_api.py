@@ -139,6 +139,35 @@ def test_gradient_on_jax_arrays_matches_torch(name):
         _assert_gradients(got, _expected(name, args, wrt), [arrays[i] for i in wrt])
 
 
+TORCH_PROGRAMS = ["logistic_loss", "regularised_least_squares", "mlp_loss", "softmax_features",
+                  "linear_algebra", "two_layers", "gathers_and_masks", "bounds_and_casts"]
+
+
+@pytest.mark.parametrize("name", TORCH_PROGRAMS)
+def test_gradient_on_torch_tensors_through_array_api_compat_matches_torch(name):
+    """array-api-compat gives torch tensors a namespace: the gradients are tensors."""
+    args, wrt = _arguments(name), PROGRAMS[name]
+    tensors = tuple(torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args)
+
+    got = ad.grad(getattr(programs, name), wrt=wrt)(*tensors)
+
+    _assert_gradients(got, _expected(name, args, wrt), [tensors[i] for i in wrt])
+
+
+def test_a_namespace_imported_at_module_level_matches_torch():
+    args = (RNG.standard_normal(3), _X)
+    strict = tuple(map(_strict, args))
+
+    got = ad.grad(programs.module_namespace_loss, wrt=(0, 1))(*strict)
+    _, tangent = ad.jvp(programs.module_namespace_loss)(strict, (xp.ones(3),))
+
+    _assert_gradients(got, torch_gradients(programs.torch_module_namespace_loss, args, (0, 1)),
+                      strict)
+    _, expected_tangent = torch_directional(programs.torch_module_namespace_loss, args, (0,),
+                                            (np.ones(3),))
+    np.testing.assert_allclose(np.asarray(tangent), expected_tangent, rtol=1e-12)
+
+
 DASK_PROGRAMS = ["logistic_loss", "regularised_least_squares", "mlp_loss", "softmax_features"]
 
 

@@ -10,7 +10,9 @@ same function where
 * `x.__array_namespace__()` is `own_namespace(x)` (a function with no
   derivative; a method of an argument is otherwise refused);
 * `xp.exp(x)`, `xp.linalg.inv(a)` on a namespace variable `xp` are
-  `xp_exp(xp, x)`, `xp_linalg_inv(xp, a)`: calls of the objects of
+  `xp_exp(xp, x)`, `xp_linalg_inv(xp, a)` (and so are the calls of a
+  namespace module imported at module level, `import jax.numpy as jnp`,
+  other than NumPy's): calls of the objects of
   `runtime.namespaces` that call the namespace, found by the rule table
   (rules/namespace_rules.py) like any function, so that a call without a
   rule is refused when compiling once its result carries a derivative;
@@ -35,6 +37,8 @@ too.
 """
 
 from __future__ import annotations
+
+import types
 
 import gast
 
@@ -62,13 +66,35 @@ def array_namespace(parsed: ParsedFunction) -> ParsedFunction:
     rewriter = _Rewriter(parsed)
     rewriter.own_namespace_calls()
     variables = rewriter.namespace_variables()
-    parsed.namespaced = bool(variables) or rewriter.acquires or _calls_namespace_objects(parsed)
+    parsed.namespaced = bool(variables) or rewriter.acquires or \
+        _calls_namespace_objects(parsed) or _uses_namespace_module(parsed)
     if parsed.namespaced:
         rewriter.namespace_calls(variables)
         rewriter.array_attributes()
         rewriter.refuse_numpy(variables)
         rewriter.refuse_plain_helpers()
     return parsed
+
+
+def is_namespace_module(value) -> bool:
+    """A module that is an array API namespace of its own, imported at module
+    level (`import array_api_strict as xp`, `import jax.numpy as jnp`): its
+    calls are a namespace's. NumPy's namespace is not: `np.exp` keeps NumPy's
+    rules (and NumPy's dispatch to dask and CuPy)."""
+    return isinstance(value, types.ModuleType) and \
+        hasattr(value, "__array_api_version__") and \
+        value.__name__.split(".")[0] not in ("numpy", "dask", "cupy")
+
+
+def _uses_namespace_module(parsed: ParsedFunction) -> bool:
+    for node in nodes.walk(parsed.tree):
+        if isinstance(node, gast.Call):
+            path, base = _chain(node.func)
+            if base is not None and base.id not in getattr(parsed, "local_names", ()):
+                found, value = parsed.lookup(base.id)
+                if found and is_namespace_module(value):
+                    return True
+    return False
 
 
 def written_for_namespaces(function) -> bool:
@@ -111,6 +137,8 @@ def acquires_namespace(parsed: ParsedFunction) -> bool:
         >>> acquires_namespace(parse_function(loss))   # doctest: +SKIP
         True
     """
+    if _uses_namespace_module(parsed):
+        return True
     acquirers = _acquirers()
     for node in nodes.walk(parsed.tree):
         if isinstance(node, gast.Call):
@@ -181,10 +209,15 @@ class _Rewriter:
             if not isinstance(node, gast.Call):
                 continue
             path, base = _chain(node.func)
-            if base is None or base.id not in variables or not path:
+            if base is None or not path:
+                continue
+            module = nodes.annotation(base, "value", None)
+            if base.id not in variables and not is_namespace_module(module):
                 continue
             function = namespaces.function_for(".".join(path))
             namespace = nodes.copy_location(nodes.name(base.id), base)
+            if base.id not in variables:
+                nodes.annotate(namespace, "value", module)
             node.func = self.reference(function, node.func)
             node.args = [namespace, *node.args]
 

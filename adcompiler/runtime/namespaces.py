@@ -38,19 +38,47 @@ _NUMPY = (np.ndarray, np.generic)
 
 def is_array_api_only(x) -> bool:
     """An array that implements the array API standard and no NumPy dispatch
-    (array_api_strict, JAX): NumPy's functions would convert it.
+    (array_api_strict, JAX), or that array-api-compat gives a namespace to
+    (a torch tensor): NumPy's functions would convert it.
 
         >>> is_array_api_only(np.ones(2)), is_array_api_only(2.0)
         (False, False)
     """
     kind = type(x)
-    return (hasattr(kind, "__array_namespace__") and not isinstance(x, _NUMPY)
-            and not hasattr(kind, "__array_function__"))
+    if kind in _KNOWN:
+        return _KNOWN[kind]
+    if isinstance(x, _NUMPY) or hasattr(kind, "__array_function__"):
+        answer = False  # NumPy's, dask's, CuPy's: runtime.core's helpers take them
+    elif hasattr(kind, "__array_namespace__"):
+        answer = True
+    else:
+        answer = _compat_namespace(x) is not None
+    _KNOWN[kind] = answer
+    return answer
+
+
+_KNOWN: dict = {}  # type -> is_array_api_only
+
+
+def _compat_namespace(x):
+    """array-api-compat's namespace for an array without __array_namespace__
+    of its own (torch's), or None (without array-api-compat, or for a number)."""
+    if isinstance(x, (int, float, complex, bool)) or x is None:
+        return None
+    try:
+        import array_api_compat
+    except ImportError:
+        return None
+    if not array_api_compat.is_array_api_obj(x):
+        return None
+    return array_api_compat.array_namespace(x)
 
 
 def namespace_of(x):
     """The array API namespace of an array that implements only the standard."""
-    return x.__array_namespace__()
+    if hasattr(type(x), "__array_namespace__"):
+        return x.__array_namespace__()
+    return _compat_namespace(x)
 
 
 def own_namespace(x):
