@@ -13,6 +13,7 @@ returns is the function's own.
 
 import copy
 import decimal
+import io
 import itertools
 import math
 
@@ -323,7 +324,31 @@ def number_from_a_helpers_stripped_text(x):
     return float(label_through_a_local(x)) * 2.0
 
 
+def number_printed_into_a_buffer(x):
+    buffer = io.StringIO()
+    print(x, file=buffer)
+    return float(buffer.getvalue()) * 2.0
+
+
+def number_written_into_a_buffer(x):
+    buffer = io.StringIO()
+    buffer.write(f"{x:.17g}")
+    return float(buffer.getvalue()) * 2.0
+
+
 # Modelled: the text is logged, compared, measured or used as a key.
+def printed_beside_the_loss(x):
+    loss = x ** 2
+    message = f"loss {loss:.3f}"
+    if len(message) > 100:
+        print(message, loss)
+    return loss * 2.0
+
+
+def printed_beside_the_loss_twin(x):
+    return x ** 2 * 2.0
+
+
 def loss_from_a_helper_that_also_formats_it(x):
     loss, message = loss_and_message(x)
     if len(message) > 100:
@@ -535,6 +560,8 @@ PROGRAMS = [
     ("a helper returning the loss and its % formatted message",
      loss_from_a_helper_that_also_formats_it, loss_from_a_helper_that_also_formats_it_twin,
      (0.7,), (0,)),
+    ("a message printed with the loss beside it", printed_beside_the_loss,
+     printed_beside_the_loss_twin, (0.7,), (0,)),
     ("a record holding a % formatted label", record_with_a_percent_formatted_label,
      record_with_a_percent_formatted_label_twin, (0.7,), (0,)),
     ("an array cast to text for printing, and to int", labels_of_an_array_printed,
@@ -604,6 +631,10 @@ REFUSED = [
      ad.NoDerivativeRuleError),
     ("x.astype(object).astype(float)", numbers_from_an_object_array, (np.array([0.5, -1.2]),),
      (0,), ad.NoDerivativeRuleError),
+    ("print(x, file=buffer) read back", number_printed_into_a_buffer, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
+    ("buffer.write(f'{x}') read back", number_written_into_a_buffer, (0.7,), (0,),
+     ad.NoDerivativeRuleError),
     ("a helper's f-string read back", number_from_a_helpers_label, (0.7,), (0,),
      ad.NoDerivativeRuleError),
     ("a helper's (loss, message) message read back", number_from_a_helpers_message, (0.7,),

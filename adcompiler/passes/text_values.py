@@ -262,6 +262,20 @@ class _Text:
         self.held[target] = origin + (keys,)
         return True
 
+    def written(self, call: gast.Call) -> bool:
+        """A call made for its effect that receives text (buf.write(s),
+        print(s, file=buf)) stores it in its receiver or file, which holds text
+        after it."""
+        found = sorted(nodes.names_loaded(call) & self.held.keys())
+        if not found:
+            return False
+        origin = self.held[found[0]][:3]
+        changed = False
+        for atom in _effect_objects(call):
+            if atom.id not in self.held:
+                changed |= self.note(atom.id, origin, WHOLE)
+        return changed
+
     def flow(self, target: str, rhs: gast.AST) -> bool:
         """Follow one binding; whether `target` learnt something."""
         if isinstance(rhs, gast.Name):
@@ -334,6 +348,10 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
             value = sorted(nodes.names_loaded(rhs) & varied)[0]
             keys = returned_text(primitive_of(rhs)) if how.startswith("text ") else WHOLE
             text.note(target, (how, rhs, value), keys)
+    for target, rhs in definitions:
+        printed = _printed_into(rhs, varied) if not target else None
+        if printed is not None:
+            text.note(printed[0], ("print(..., file=...)", rhs, printed[1]), WHOLE)
     keyed = _keyed_dicts(definitions, varied)
     for target, rhs in definitions:
         read = [atom.id for atom in _key_readers(rhs) if atom.id in keyed] if target else []
@@ -348,6 +366,8 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
         for target, rhs in definitions:
             if target:
                 changed |= text.flow(target, rhs)
+            elif isinstance(rhs, gast.Call):
+                changed |= text.written(rhs)
     for (target, rhs), (_, names) in zip(definitions, operands):
         if target not in useful:
             continue
@@ -435,6 +455,31 @@ def _key_readers(rhs: gast.AST) -> list:
     if isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name):
         found.append(rhs.func.value)
     return found
+
+
+def _effect_objects(call: gast.Call) -> list:
+    """The local objects a call made for its effect writes text into: its
+    receiver (buf.write(s), lines.extend(words)), the file of print(...,
+    file=buf)."""
+    if primitive_of(call) is builtins.print:
+        atoms = [k.value for k in call.keywords if k.arg == "file"]
+    elif isinstance(call.func, gast.Attribute) and primitive_of(call) is None:
+        atoms = [call.func.value]
+    else:
+        atoms = []
+    return [atom for atom in atoms if isinstance(atom, gast.Name)]
+
+
+def _printed_into(rhs: gast.AST, varied: set):
+    """(file, value) for print(..., file=buf) of a differentiated value, else None."""
+    if not (isinstance(rhs, gast.Call) and primitive_of(rhs) is builtins.print):
+        return None
+    file = next((k.value for k in rhs.keywords if k.arg == "file"), None)
+    names = sorted({name.id for arg in nodes.call_arguments(rhs)
+                    for _, name in literal_names(arg)} & varied)
+    if isinstance(file, gast.Name) and names:
+        return file.id, names[0]
+    return None
 
 
 def _reads_text(text: _Text, rhs: gast.AST, name: str) -> bool:
