@@ -23,6 +23,9 @@ def _prob(rng, *shape):
     return rng.uniform(0.2, 0.8, size=shape)
 
 
+_MVN_COV = np.array([[1.0, 0.3], [0.3, 2.0]])
+
+
 def _real_spectrum(rng):
     basis = rng.normal(size=(3, 3)) * 0.3 + np.eye(3)
     return basis @ np.diag([-1.1, 0.4, 1.7]) @ np.linalg.inv(basis)
@@ -76,6 +79,12 @@ def source_samples() -> dict:
                                (0, 1, 2, 3)),
         "mvn_logpdf_tangent": (lambda r: [_n(r, 4, 3), _n(r, 4, 3), _n(r, 3), _spd(r),
                                           np.zeros(4), "x"], (0, 1, 2, 3)),
+        # two dimensions: the cdf given one coordinate is a normal cdf, exact
+        "mvn_cdf_adjoint": (lambda r: [_n(r, 3), _n(r, 3, 2), _n(r, 2) * 0.3, _MVN_COV, False,
+                                       None, 1e-5, 1e-5, None, "mean"], (0, 1, 2)),
+        "mvn_cdf_tangent": (lambda r: [_n(r, 3, 2), _n(r, 3, 2), _n(r, 2) * 0.3, _MVN_COV,
+                                       False, None, 1e-5, 1e-5, None, np.zeros(3), "x"],
+                            (0, 1, 2)),
         "dirichlet_logpdf_adjoint": (lambda r: [_n(r, 2), _prob(r, 3, 2), _positive(r, 3) + 1.0,
                                                 "alpha"], (0, 1, 2)),
         "dirichlet_logpdf_tangent": (lambda r: [_n(r, 3, 2), _prob(r, 3, 2),
@@ -150,6 +159,13 @@ def rule_samples() -> dict:
     """Samples of the helpers that have rules of their own (helper_rules.py)."""
     conditions = [np.array([True, False, False, True]), np.array([False, True, False, True])]
     return {
+        # abs's and angle's second derivatives in their point, at real points (complex
+        # ones: tests/test_complex_second_derivatives.py against torch)
+        **{name: (lambda r: [_n(r, 3), _n(r, 3), _n(r, 3)]) for name in (
+            "abs_adjoint_point_tangent", "abs_adjoint_point_adjoint",
+            "abs_tangent_point_tangent", "abs_tangent_point_adjoint",
+            "angle_tangent_point_tangent", "angle_tangent_point_adjoint")},
+        "conjugate_for_complex": lambda r: [_n(r, 3), _n(r, 3)],
         "select_adjoint": lambda r: [_n(r, 4), conditions, [_n(r, 4), _n(r, 4)], 0.0,
                                      "choicelist"],
         # a in (1.2, 3.2), x in (0.6, 4.8): both of the helper's expansions

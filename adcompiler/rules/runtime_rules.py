@@ -205,6 +205,57 @@ RULES += [
                              "z": "angle_tangent_point_tangent(g, d, z, deg)"}),
 ]
 RULES += nondifferentiable(runtime_complex.zero_for_real)  # a zero, or a refusal
+# The second derivatives of abs and angle in their point (runtime/complex_numbers.py)
+# are real-linear in t (the helpers' g) and in d, each pair the transpose of the
+# other; in the point, abs's are 0 for real values and refused for complex ones
+# (a third derivative through abs of complex values).
+_THIRD_ABS = "zero_for_real(g, x, 'a third derivative of np.abs')"
+RULES += [
+    pointwise_split(runtime_complex.abs_adjoint_point_tangent, "t, d, x",
+                    adjoint={"t": "abs_adjoint_point_adjoint(g, d, x)",
+                             "d": "np.real(g * np.conj(sign_tangent(t, x)))", "x": _THIRD_ABS},
+                    tangent={"t": "abs_adjoint_point_tangent(g, d, x)",
+                             "d": "abs_adjoint_point_tangent(t, g, x)", "x": _THIRD_ABS}),
+    pointwise_split(runtime_complex.abs_adjoint_point_adjoint, "t, d, x",
+                    adjoint={"t": "abs_adjoint_point_tangent(g, d, x)",
+                             "d": "np.real(g * sign_adjoint(np.conj(t), x))", "x": _THIRD_ABS},
+                    tangent={"t": "abs_adjoint_point_adjoint(g, d, x)",
+                             "d": "abs_adjoint_point_adjoint(t, g, x)", "x": _THIRD_ABS}),
+    pointwise_split(runtime_complex.abs_tangent_point_tangent, "t, d, x",
+                    adjoint={"t": "abs_tangent_point_adjoint(g, d, x)",
+                             "d": "np.real(g) * np.conj(sign_tangent(t, x))", "x": _THIRD_ABS},
+                    tangent={"t": "abs_tangent_point_tangent(g, d, x)",
+                             "d": "abs_tangent_point_tangent(t, g, x)", "x": _THIRD_ABS}),
+    pointwise_split(runtime_complex.abs_tangent_point_adjoint, "t, d, x",
+                    adjoint={"t": "abs_tangent_point_tangent(g, d, x)",
+                             "d": "np.real(t) * np.conj(sign_tangent(g, x))", "x": _THIRD_ABS},
+                    tangent={"t": "abs_tangent_point_adjoint(g, d, x)",
+                             "d": "abs_tangent_point_adjoint(t, g, x)", "x": _THIRD_ABS}),
+    # angle's are symmetric in t and d, Im(-d t / z^2) and i d Re(t) / z^2, and the
+    # part in z is holomorphic there (1 / z = i angle_adjoint(1, z), 0 at 0)
+    pointwise_split(runtime_complex.angle_tangent_point_tangent, "t, d, z, deg=False",
+                    adjoint={"t": "angle_tangent_point_adjoint(g, d, z, deg)",
+                             "d": "angle_tangent_point_adjoint(g, t, z, deg)",
+                             "z": "-2j * t * angle_adjoint(1.0, z, False) * "
+                                  "angle_tangent_point_adjoint(g, d, z, deg)"},
+                    tangent={"t": "angle_tangent_point_tangent(g, d, z, deg)",
+                             "d": "angle_tangent_point_tangent(t, g, z, deg)",
+                             "z": "angle_tangent_point_tangent(-2j * g * t * "
+                                  "angle_adjoint(1.0, z, False), d, z, deg)"}),
+    pointwise_split(runtime_complex.angle_tangent_point_adjoint, "t, d, z, deg=False",
+                    adjoint={"t": "angle_tangent_point_tangent(g, d, z, deg)",
+                             "d": "angle_tangent_point_adjoint(t, g, z, deg)",
+                             "z": "-2j * g * angle_adjoint(1.0, z, False) * "
+                                  "angle_tangent_point_adjoint(t, d, z, deg)"},
+                    tangent={"t": "angle_tangent_point_adjoint(g, d, z, deg)",
+                             "d": "angle_tangent_point_adjoint(t, g, z, deg)",
+                             "z": "-2j * g * angle_adjoint(1.0, z, False) * "
+                                  "angle_tangent_point_adjoint(t, d, z, deg)"}),
+    # conj(g) for a complex x: its own transpose
+    linear_rule(runtime_complex.conjugate_for_complex, "t, x",
+                adjoint={"t": "conjugate_for_complex(g, x)"},
+                tangent={"t": "conjugate_for_complex(g, x)"}),
+]
 
 # numpy.fft's adjoints (runtime/fft.py) are linear in the derivative they carry
 # and depend on the input only through its shape; each one's transpose is the
