@@ -15,6 +15,7 @@ import copy
 import decimal
 import io
 import itertools
+import logging
 import math
 
 import numpy as np
@@ -732,3 +733,20 @@ def _first_cycled(x):
 def test_a_loop_over_an_endless_iterator_is_refused_not_run_forever(function):
     with pytest.raises(ad.UnsupportedSyntaxError, match="never ends"):
         ad.grad(function)(np.array([0.5, -1.2]))
+
+
+def test_check_unshared_finds_an_array_however_deep_a_module_object_holds_it():
+    from collections import deque
+    from adcompiler.runtime.effects import check_unshared
+
+    class Holder:
+        pass
+
+    weights = np.ones(3)
+    inner, outer, slotted = Holder(), Holder(), Linear()
+    inner.history = deque([np.zeros(2), weights[1:]])     # a view, in a deque
+    outer.inner, outer.log = inner, logging.getLogger("adcompiler.test")
+    for holder in (outer, {"layers": [outer]}):
+        with pytest.raises(ad.SharedMemoryError):
+            check_unshared(weights, "add", (holder,), ("holder",), "{shared}")
+    check_unshared(np.ones(3), "add", (outer, slotted), ("outer", "slotted"), "{shared}")

@@ -11,6 +11,8 @@ refuses rather than compute a different function.
 
 from __future__ import annotations
 
+import collections
+import sys
 import types
 
 import numpy as np
@@ -89,16 +91,29 @@ def _shares(updated, other, seen=None) -> bool:
     return any(_shares(updated, item, seen) for item in items)
 
 
+# Packages whose objects hold no array of the user's model, but may hold a
+# large graph of other objects (a logger holds every logger): not searched.
+_LIBRARY_PACKAGES = frozenset(getattr(sys, "stdlib_module_names", ())) | {
+    "numpy", "scipy", "pandas", "torch", "jax", "matplotlib", "sklearn", "adcompiler"}
+
+
+def _library_object(obj) -> bool:
+    """An object of the standard library or of a scientific library (not a
+    container, which is searched as one)."""
+    module = getattr(type(obj), "__module__", "") or ""
+    return module.split(".")[0] in _LIBRARY_PACKAGES
+
+
 def _held_objects(other) -> list:
     """The entries of a container, or the attributes of an object (its
     __dict__ and __slots__), that an in-place change may reach."""
-    if isinstance(other, (list, tuple, set, frozenset)):
+    if isinstance(other, (list, tuple, set, frozenset, collections.deque)):
         return list(other)
     if isinstance(other, dict):
         return list(other.values())
     if isinstance(other, (type, types.ModuleType, types.FunctionType, types.MethodType,
                           types.BuiltinFunctionType, str, bytes, int, float, complex)) or \
-            isinstance(other, _ndarray) or other is None:
+            isinstance(other, _ndarray) or other is None or _library_object(other):
         return []
     held = list(vars(other).values()) if hasattr(other, "__dict__") else []
     for klass in type(other).__mro__:
