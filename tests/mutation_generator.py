@@ -138,6 +138,10 @@ HELPERS = {
     "shifted": ["def shifted(u, c):", "    v = u[1:]", "    v -= c * u[:-1]", "    return v"],
     "split_pair": ["def split_pair(u):", "    n = u.shape[0] // 2", "    return u[:n], u[n:]"],
     "reset": ["def reset(u, c):", "    u[...] = np.tanh(u) + c", "    return u.sum()"],
+    "scale_all": ["def scale_all(c, *arrays):", "    for a in arrays:", "        a *= np.cos(c)"],
+    "scale_recursive": ["def scale_recursive(u, c, n=1):", "    if n > 1:",
+                        "        return scale_recursive(u, c, n - 1)", "    u *= np.cos(c)",
+                        "    return 0.0"],
 }
 
 BOX = ["class Box:", "    def __init__(self, v):", "        self.v = v"]
@@ -660,7 +664,19 @@ class Writer:
         r = self.fresh("r")
         form = self.c.choice(["scale", "bump_first", "head", "ends", "squash_or_pin", "bump_entry",
                               "rebind_entry", "normalise", "smooth_rows", "shifted", "split_pair",
-                              "reset"])
+                              "reset", "scale_all", "scale_recursive", "scale_by_keyword"])
+        if form == "scale_by_keyword":
+            self.use_helper("scale")
+            self.emit(indent, f"scale(c={self.scalar_leaf(scope)}, u={u})")
+            return
+        if form in ("scale_all", "scale_recursive"):
+            self.use_helper(form)
+            others = [n for n in sorted(scope.arrays) if scope.arrays[n] and n != u]
+            extra = f", {self.c.choice(others)}" if others and form == "scale_all" and \
+                self.c.flip() else ""
+            self.emit(indent, f"scale_all({self.scalar_leaf(scope)}, {u}{extra})"
+                      if form == "scale_all" else f"scale_recursive({u}, {self.scalar_leaf(scope)})")
+            return
         self.use_helper(form)
         c = self.scalar_leaf(scope)
         if form == "scale":
