@@ -91,5 +91,6 @@ def test_a_lambda_called_inside_a_lambda_body_is_refused_with_the_fix():
     def calls_inside_lambda(x):
         return np.sum((lambda y: (lambda z: z + y)(1.0))(x))
 
-    with pytest.raises(ad.UnsupportedSyntaxError, match="functions defined inside"):
+    with pytest.raises(ad.UnsupportedSyntaxError, match="functions defined inside") as info:
         ad.grad(calls_inside_lambda)
+    assert "beside the lambda called there" in info.value.help  # not a generated name

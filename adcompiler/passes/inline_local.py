@@ -152,9 +152,11 @@ def _check(parsed: ParsedFunction) -> dict:
                     "does inside the function.", plural=True)
         for inner in (n for part in _body(stmt) for n in nodes.walk(part)):
             if isinstance(inner, (gast.FunctionDef, gast.Lambda)):
+                beside = "the lambda called there" if nodes.annotation(
+                    stmt, "called_in_place", False) else f"'{name}'"
                 _reject(parsed, inner, "functions defined inside a local function",
-                        f"define them beside '{name}', in '{parsed.name}': a local "
-                        "function can call another one.", plural=True)
+                        f"define them beside {beside}, in '{parsed.name}', under names of "
+                        "their own: a local function can call another one.", plural=True)
     lambdas = {id(stmt.value) for stmt in definitions.values() if isinstance(stmt, gast.Assign)}
     parents = _parents(tree)
     for node in nodes.walk(tree):
@@ -506,7 +508,9 @@ def _name_called_lambdas(parsed: ParsedFunction) -> None:
                     namer = Namer(n.id for n in nodes.walk(parsed.tree)
                                   if isinstance(n, gast.Name))
                 name = namer.fresh("anonymous")
-                out.append(nodes.located(nodes.assign(name, call.func), call.func))
+                definition = nodes.located(nodes.assign(name, call.func), call.func)
+                nodes.annotate(definition, "called_in_place", True)
+                out.append(definition)
                 call.func = nodes.copy_location(nodes.name(name), call.func)
             out.append(stmt)
         return out
