@@ -222,3 +222,27 @@ def module_namespace_loss(w, X):
 
 def torch_module_namespace_loss(w, X):
     return torch.mean(torch.tanh(X @ w) ** 2) + torch.sum(torch.exp(w))
+
+
+class TwoLayerModel:
+    """Methods that take the namespace from their arguments, called on self."""
+
+    def __init__(self, W):
+        self.W = W
+
+    def layer(self, h):
+        xp = array_namespace(h)
+        return xp.tanh(h @ self.W)
+
+    def loss(self, x):
+        xp = array_namespace(x)
+        return xp.sum(self.layer(self.layer(x)) ** 2)
+
+
+def torch_two_layer_model_loss(W, x):
+    return torch.sum(torch.tanh(torch.tanh(x @ W) @ W) ** 2)
+
+
+def norm_of_order(x, order):
+    xp = array_namespace(x)
+    return xp.linalg.vector_norm(x, ord=order)

@@ -192,6 +192,21 @@ def test_generated_code_calls_the_arguments_namespace():
     assert "xp_tanh(xp, _t" in text and "np." not in text
 
 
+def test_methods_that_take_their_namespace_called_on_self_match_torch():
+    W, x = RNG.standard_normal((3, 3)), RNG.standard_normal(3)
+    model = programs.TwoLayerModel(xp.asarray(W))
+
+    got = ad.grad(model.loss)(xp.asarray(x))
+
+    expected = torch_gradients(programs.torch_two_layer_model_loss, (W, x), (1,))
+    _assert_gradients((got,), expected, (xp.asarray(x),))
+
+
+def test_a_vector_norm_of_another_order_is_refused_when_it_runs():
+    with pytest.raises(NoDerivativeRuleError, match="ord=1 has no derivative rule"):
+        ad.grad(programs.norm_of_order)(xp.asarray([1.0, -2.0]), 1)
+
+
 def test_a_helper_without_a_namespace_of_its_own_is_refused_when_compiling():
     with pytest.raises(NoDerivativeRuleError, match="affine is called from a function that "
                        "takes its array namespace from its arguments"):

@@ -63,6 +63,9 @@ def _acquirers() -> tuple:
 
 
 def array_namespace(parsed: ParsedFunction) -> ParsedFunction:
+    if not _mentions_namespaces(parsed):
+        parsed.namespaced = False  # (most functions: one walk, nothing rewritten)
+        return parsed
     rewriter = _Rewriter(parsed)
     rewriter.own_namespace_calls()
     variables = rewriter.namespace_variables()
@@ -110,6 +113,21 @@ def written_for_namespaces(function) -> bool:
     except (AdError, TypeError):
         return False
     return acquires_namespace(parsed)
+
+
+def _mentions_namespaces(parsed: ParsedFunction) -> bool:
+    """Whether anything in the function may take or call an array namespace."""
+    acquirers = _acquirers()
+    for node in nodes.walk(parsed.tree):
+        if isinstance(node, gast.Attribute) and node.attr == "__array_namespace__":
+            return True
+        if isinstance(node, (gast.Name, gast.Attribute)):
+            value = nodes.annotation(node, "value", None)
+            if value is not None and (any(value is a for a in acquirers) or
+                                      _is_namespace_object(value) or
+                                      is_namespace_module(value)):
+                return True
+    return False
 
 
 def _is_namespace_object(value) -> bool:

@@ -210,8 +210,8 @@ RULES = [
              tangent={"x": "xp.linalg.trace(g, offset=offset)"}),
     *_linear("linalg.vector_norm", "xp, x, axis=None, keepdims=False, ord=2",
              check=namespaces.xp_check_two_norm,
-             adjoint={"x": "xp_vector_norm_adjoint(xp, g, x, axis, keepdims, result)"},
-             tangent={"x": "xp_vector_norm_tangent(xp, g, x, axis, keepdims, result)"}),
+             adjoint={"x": "xp_vector_norm_adjoint(xp, g, x, axis, keepdims, ord, result)"},
+             tangent={"x": "xp_vector_norm_tangent(xp, g, x, axis, keepdims, ord, result)"}),
     # The standard's array attributes a.T and a.mT (passes/array_namespace.py).
     *[_helper_rule(function, "x", {"x": f"array_{attribute}(g)"}, {"x": f"array_{attribute}(g)"},
                    f".{attribute}") for attribute, function in namespaces.ARRAY_ATTRIBUTES.items()],

@@ -905,14 +905,17 @@ def xp_check_two_norm(ord=2):
                  "(1 / p)).")
 
 
-def xp_vector_norm_adjoint(xp, g, x, axis, keepdims, result):
-    """Adjoint of the 2-norm: g x / norm, 0 where the norm is 0 (as torch)."""
+def xp_vector_norm_adjoint(xp, g, x, axis, keepdims, ord, result):
+    """Adjoint of the 2-norm: g x / norm, 0 where the norm is 0 (as torch);
+    another `ord` is refused here too, where it is not known when compiling."""
+    xp_check_two_norm(ord)
     scale = xp_quotient_or_zero(xp, xp_expand_reduced(xp, g, x, axis, keepdims),
                              xp_expand_reduced(xp, result, x, axis, keepdims))
     return scale * x
 
 
-def xp_vector_norm_tangent(xp, g, x, axis, keepdims, result):
+def xp_vector_norm_tangent(xp, g, x, axis, keepdims, ord, result):
+    xp_check_two_norm(ord)
     return xp_quotient_or_zero(xp, xp.sum(x * g, axis=axis, keepdims=keepdims), result)
 
 
