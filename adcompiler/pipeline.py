@@ -64,8 +64,8 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     inline_local(parsed)
     lower_control(parsed)
     resolve(parsed)
-    array_namespace(parsed)
     bind_methods(parsed)
+    array_namespace(parsed)
     frozen_distributions(parsed)
     result_fields(parsed)
     return parsed
