@@ -18,6 +18,7 @@ from . import nodes
 from .codegen import compile_function
 from .passes.kinds import is_elementwise_program
 from .passes.shape_reads import drop_shape_reads
+from .passes.uniform_adjoints import uniform_adjoints
 from .passes.simplify import simplify
 from .passes.verify import verify
 from .passes.specialise_varargs import specialised_defaults
@@ -111,7 +112,7 @@ def packed_arguments(namer, params: list, vararg: str | None, tangents: list | N
 def finish_definition(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
     if ctx.numbers:
         _plain_in_place_operators(ctx, definition)
-    drop_shape_reads(definition, ctx)
+    uniform_adjoints(drop_shape_reads(definition, ctx), ctx)
     simplify(definition)
     verify(definition, ctx)
     return compile_function(definition, header, label, ctx.parsed.function.__globals__,

@@ -209,7 +209,16 @@ def scaled_sum_of_quotients(x, w):
     return np.sum(-(q * 3.0)) + np.mean(np.exp(q))
 
 
+def mean_of_softplus_of_exp(x):
+    return np.mean(np.log1p(np.exp(x * 0.5)))
+
+
+def sum_of_sines_of_exp(x):
+    return np.sum(np.sin(np.exp(x)))
+
+
 @pytest.mark.filterwarnings("ignore:differentiating with respect to an array of dtype int")
+@pytest.mark.parametrize("skipped", ["drop_shape_reads", "uniform_adjoints"])
 @pytest.mark.parametrize("function, args", [
     (mean_of_tanh_of_exp, (RNG.standard_normal(5),)),
     (mean_of_tanh_of_exp, (RNG.standard_normal(5).astype(np.float32),)),
@@ -219,12 +228,16 @@ def scaled_sum_of_quotients(x, w):
     (sum_of_negated_input, (RNG.standard_normal((2, 3)).astype(np.float32),)),
     (scaled_sum_of_quotients, (RNG.standard_normal(6), 1.5)),
     (scaled_sum_of_quotients, (RNG.standard_normal(6).astype(np.float32), np.float32(2.0))),
+    (mean_of_softplus_of_exp, (RNG.standard_normal((3, 4)),)),
+    (mean_of_softplus_of_exp, (RNG.standard_normal(3).astype(np.float32),)),
+    (mean_of_softplus_of_exp, (np.float64(0.2),)),
+    (sum_of_sines_of_exp, (RNG.standard_normal(7),)),
 ])
-def test_dropping_shape_reads_changes_no_bit_of_the_gradient(function, args, monkeypatch):
+def test_each_pass_changes_no_bit_of_the_gradient(function, args, skipped, monkeypatch):
     fast = ad.grad(function)(*args)
     try:
         with monkeypatch.context() as patched:
-            patched.setattr(generated, "drop_shape_reads", lambda definition, ctx: definition)
+            patched.setattr(generated, skipped, lambda definition, ctx: definition)
             compile_afresh()
             slow = ad.grad(function)(*args)
     finally:
@@ -232,6 +245,24 @@ def test_dropping_shape_reads_changes_no_bit_of_the_gradient(function, args, mon
     assert type(fast) is type(slow)
     assert np.asarray(fast).dtype == np.asarray(slow).dtype
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_the_adjoint_of_a_mean_stays_one_number_where_it_is_broadcast():
+    shown = ad.source(ad.grad(logistic_loss))
+    assert "uniform_mean_adjoint(" in shown
+    assert "uniform_" in ad.source(ad.grad(mean_of_softplus_of_exp))
+    assert "uniform_sum_adjoint(" in ad.source(ad.grad(sum_of_sines_of_exp))
+
+
+@pytest.mark.parametrize("a", [np.ones(3), np.ones((2, 2)).T, np.float64(2.0), np.ones(()),
+                               np.ones(3, dtype=np.float32), np.arange(3)], ids=repr)
+@pytest.mark.parametrize("g", [0.5, np.float64(0.5)], ids=repr)
+def test_uniform_adjoints_broadcast_to_the_filled_adjoints(a, g):
+    for uniform, general in ((core.uniform_sum_adjoint, core.sum_adjoint),
+                             (core.uniform_mean_adjoint, core.mean_adjoint)):
+        filled = general(g, a, None, False)
+        used = uniform(g, a) * np.ones_like(a, dtype=float) if np.ndim(a) else uniform(g, a)
+        np.testing.assert_array_equal(np.broadcast_to(used, np.shape(filled)), filled)
 
 
 REDUCED = [np.ones(3), np.zeros((2, 0)), np.float64(2.0), 2.0, [1.0, 2.0],

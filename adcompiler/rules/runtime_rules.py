@@ -107,6 +107,13 @@ RULES = [
                 adjoint={"adjoint": "np.matmul(a, g)", "a": "matmul_adjoint_a(adjoint, a, g)"},
                 tangent={"adjoint": "matmul_adjoint_b(g, a, b)",
                          "a": "matmul_adjoint_b(adjoint, g, b)"}),
+    # The adjoint of a full sum or mean as one number (passes/uniform_adjoints.py).
+    linear_rule(runtime_core.uniform_sum_adjoint, "adjoint, a",
+                adjoint={"adjoint": "np.sum(g)"},
+                tangent={"adjoint": "uniform_sum_adjoint(g, a)"}),
+    linear_rule(runtime_core.uniform_mean_adjoint, "adjoint, a",
+                adjoint={"adjoint": "np.sum(g) / mean_count(a, None)"},
+                tangent={"adjoint": "uniform_mean_adjoint(g, a)"}),
     # A softmax written out in NumPy (passes/fuse_softmax.py): the Jacobian
     # diag(s) - s s^T is symmetric, one formula serves both modes; the shift
     # by a maximum has no derivative (softmax does not change under it).

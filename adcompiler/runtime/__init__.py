@@ -33,7 +33,8 @@ from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_s
     dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
     scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, sum_seed, \
-    sum_items_adjoint, transpose_adjoint, unbroadcast, zeros_like
+    sum_items_adjoint, transpose_adjoint, unbroadcast, uniform_mean_adjoint, uniform_sum_adjoint, \
+    zeros_like
 
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
@@ -46,6 +47,7 @@ TEMPLATE_HELPERS = {
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
     "in_place_result": in_place_result, "softmax_product": softmax_product,
+    "uniform_sum_adjoint": uniform_sum_adjoint, "uniform_mean_adjoint": uniform_mean_adjoint,
     "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }
 # Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).

@@ -461,6 +461,33 @@ def mean_adjoint(g, a, axis, keepdims):
     return sum_adjoint(g / mean_count(a, axis), a, axis, keepdims)
 
 
+def uniform_sum_adjoint(g, a):
+    """sum_adjoint(g, a, None, False), the adjoint of np.sum(a), for a caller
+    that only combines it elementwise with an array of a's shape and dtype
+    (passes/uniform_adjoints.py): as the number g itself when a is a float64
+    array and g a float, since the array would hold g everywhere.
+
+    Example:
+        >>> uniform_sum_adjoint(2.0, np.ones(3))
+        2.0
+    """
+    if type(g) is float and type(a) is _ndarray and a.dtype.char == "d":
+        return g
+    return sum_adjoint(g, a, None, False)
+
+
+def uniform_mean_adjoint(g, a):
+    """mean_adjoint(g, a, None, False) as uniform_sum_adjoint gives sum_adjoint's.
+
+    Example:
+        >>> uniform_mean_adjoint(2.0, np.ones(4))
+        0.5
+    """
+    if type(g) is float and type(a) is _ndarray and a.dtype.char == "d" and a.ndim:
+        return g / float(a.size)
+    return mean_adjoint(g, a, None, False)
+
+
 def getitem_adjoint(g, x, index):
     """Adjoint of x[index]: g scattered into zeros of x's shape (repeats add up).
     For a tuple or list x (a tuple the function built, the result of np.split or

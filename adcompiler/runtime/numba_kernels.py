@@ -97,6 +97,30 @@ def _reduction_seed(a, where):
     return None
 
 
+def uniform_sum_adjoint(g, a):
+    """The adjoint of the sum of all of `a` as one number (runtime.uniform_sum_adjoint)."""
+
+
+def uniform_mean_adjoint(g, a):
+    """The adjoint of the mean of all of `a` as one number (runtime.uniform_mean_adjoint)."""
+
+
+@overload(uniform_sum_adjoint)
+def _uniform_sum_adjoint(g, a):
+    if _scalar(g) and (_scalar(a) or _array(a)):
+        return lambda g, a: g
+    return None
+
+
+@overload(uniform_mean_adjoint)
+def _uniform_mean_adjoint(g, a):
+    if _scalar(g) and _array(a):
+        return lambda g, a: g / a.size
+    if _scalar(g) and _scalar(a):
+        return lambda g, a: g
+    return None
+
+
 def checked_seed(seed, result, where):
     """The seed of a vjp, checked against the result's shape (runtime.checked_seed)."""
 
@@ -359,7 +383,8 @@ def _sum_adjoint(g, a, axis, keepdims):
 # The helpers generated code may call, by the name it calls them.
 HELPERS = {
     "reversed_range": reversed_range, "scalar_seed": scalar_seed, "sum_seed": sum_seed,
-    "mean_seed": mean_seed,
+    "mean_seed": mean_seed, "uniform_sum_adjoint": uniform_sum_adjoint,
+    "uniform_mean_adjoint": uniform_mean_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result,
