@@ -1,8 +1,8 @@
 """Derivatives of scipy.stats distributions: pdf, logpdf, cdf, logcdf, sf, logsf
 and ppf of the continuous ones, pmf, logpmf, cdf, logcdf, sf and logsf of poisson
 (its ppf, an integer, has a zero derivative), pmf and logpmf of binom and
-bernoulli, pdf, logpdf, cdf and logcdf of multivariate_normal (the cdf in x and
-mean), pdf and logpdf of dirichlet (an empty table without SciPy).
+bernoulli, pdf, logpdf, cdf and logcdf of multivariate_normal, pdf and logpdf
+of dirichlet (an empty table without SciPy).
 
 `scipy.stats.norm.pdf` is a method bound to the distribution object; the rule
 table keys such methods on the object and the function together, so every
@@ -172,12 +172,8 @@ def _multivariate():
         rules.append(linear_rule(
             getattr(mvn, method.replace("pdf", "cdf")), _MVN_CDF_SIGNATURE,
             label=f"scipy.stats.multivariate_normal.{method.replace('pdf', 'cdf')}",
-            adjoint={"x": _mvn_cdf("adjoint", method, "x"),
-                     "mean": _mvn_cdf("adjoint", method, "mean"),
-                     "cov": "no_derivative(g, 'scipy.stats.multivariate_normal.cdf', 'cov')"},
-            tangent={"x": _mvn_cdf("tangent", method, "x"),
-                     "mean": _mvn_cdf("tangent", method, "mean"),
-                     "cov": "no_derivative(g, 'scipy.stats.multivariate_normal.cdf', 'cov')"}))
+            adjoint={p: _mvn_cdf("adjoint", method, p) for p in ("x", "mean", "cov")},
+            tangent={p: _mvn_cdf("tangent", method, p) for p in ("x", "mean", "cov")}))
         rules.append(linear_rule(
             getattr(dirichlet, method), "x, alpha",
             label=f"scipy.stats.dirichlet.{method}",
@@ -215,9 +211,10 @@ NOTES = {} if stats is None else {
     stats.multivariate_normal.logpdf: "x of shape (..., d); mean (d,); cov a matrix (the "
                                       "symmetric gradient, as torch), vector or number",
     stats.multivariate_normal.pdf: "as logpdf",
-    stats.multivariate_normal.cdf: "in x and mean (x of shape (..., d)): exact for d <= 2, "
-                                   "for d > 2 as accurate as SciPy's cdf (abseps, releps); "
-                                   "not in cov, nor with lower_limit (refused)",
+    stats.multivariate_normal.cdf: "x of shape (..., d); cov a matrix (the symmetric "
+                                   "gradient), vector or number; exact for d <= 2 (cov: d <= 3), "
+                                   "else as accurate as SciPy's cdf (abseps, releps); not with "
+                                   "lower_limit (refused)",
     stats.multivariate_normal.logcdf: "as cdf",
     stats.dirichlet.logpdf: "x with all K components on axis 0, (K,) or (K, N); the "
                             "unconstrained gradient in x, as torch",

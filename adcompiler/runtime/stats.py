@@ -303,21 +303,81 @@ def _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps, lowe
     return np.reshape(gradient, np.shape(x))
 
 
-def mvn_cdf_adjoint(g, x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
-                    wrt):
-    """Adjoint of scipy.stats.multivariate_normal.cdf in x or mean: g dF/dx, and
-    its negated sum over the points."""
+# In cov (Plackett): dF/dc = ½ d²F/dx dxᵀ, the symmetric gradient, with
+#     d²F/dx_i dx_j = φ₂(x_i, x_j) F_ij    (i ≠ j; F_ij the cdf of the others given both)
+#     d²F/dx_i² = -(x_i - m_i) / c_ii dF/dx_i - Σ_j≠i c_ij / c_ii d²F/dx_i dx_j
+
+def _mvn_cdf_curvature(x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit):
+    """d²F/dx dxᵀ of scipy.stats.multivariate_normal.cdf, shaped (..., d, d)."""
     gradient = _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps,
                                  lower_limit)
+    dimension = np.shape(gradient)[-1]
+    matrix = 0.5 * (cov + np.transpose(cov)) if np.ndim(cov) == 2 else \
+        np.eye(dimension) * cov
+    center = np.zeros(dimension) if mean is None else \
+        np.broadcast_to(np.asarray(mean, dtype=float), (dimension,))
+    points = np.reshape(np.asarray(x, dtype=float), (-1, dimension))
+    slopes = np.reshape(gradient, (-1, dimension))
+    curvature = np.zeros((len(points), dimension, dimension))
+    for n, point in enumerate(points):
+        for i in range(dimension):
+            for j in range(i + 1, dimension):
+                pair = [i, j]
+                block = matrix[np.ix_(pair, pair)]
+                offset = point[pair] - center[pair]
+                density = math.exp(-0.5 * offset @ np.linalg.solve(block, offset)) / (
+                    2.0 * math.pi * math.sqrt(np.linalg.det(block)))
+                others = np.ones(dimension, dtype=bool)
+                others[pair] = False
+                rest = 1.0
+                if others.any():
+                    coupling = np.linalg.solve(block, matrix[np.ix_(pair, others)]).T
+                    given_mean = center[others] + coupling @ offset
+                    given_cov = matrix[np.ix_(others, others)] - coupling @ matrix[
+                        np.ix_(pair, others)]
+                    if others.sum() == 1:
+                        rest = stats.norm.cdf(point[others][0], given_mean[0],
+                                              math.sqrt(given_cov[0, 0]))
+                    else:
+                        rest = stats.multivariate_normal.cdf(
+                            point[others], given_mean, given_cov, allow_singular=allow_singular,
+                            maxpts=maxpts, abseps=abseps, releps=releps)
+                curvature[n, i, j] = density * rest
+                curvature[n, j, i] = density * rest
+        for i in range(dimension):
+            cross = sum(matrix[i, j] * curvature[n, i, j] for j in range(dimension) if j != i)
+            curvature[n, i, i] = -((point[i] - center[i]) * slopes[n, i] + cross) / matrix[i, i]
+    return np.reshape(curvature, np.shape(gradient) + (dimension,))
+
+
+def mvn_cdf_adjoint(g, x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
+                    wrt):
+    """Adjoint of scipy.stats.multivariate_normal.cdf in x, mean or cov: g dF/dx,
+    its negated sum over the points, and ½ Σ g d²F/dx dxᵀ (for cov as given)."""
+    options = (allow_singular, maxpts, abseps, releps, lower_limit)
+    if wrt == "cov":
+        curvature = _mvn_cdf_curvature(x, mean, cov, *options)
+        weights = np.reshape(g, np.shape(curvature)[:-2])
+        matrix = 0.5 * np.sum(np.reshape(weights[..., None, None] * curvature,
+                                         (-1,) + np.shape(curvature)[-2:]), axis=0)
+        return _covariance_like(matrix, cov)
+    gradient = _mvn_cdf_gradient(x, mean, cov, *options)
     weighted = np.reshape(g, np.shape(gradient)[:-1])[..., None] * gradient
     return weighted if wrt == "x" else sum_to_shape(-weighted, np.shape(mean))
 
 
 def mvn_cdf_tangent(g, x, mean, cov, allow_singular, maxpts, abseps, releps, lower_limit,
                     result, wrt):
-    """Tangent of scipy.stats.multivariate_normal.cdf along g in x or mean."""
-    gradient = _mvn_cdf_gradient(x, mean, cov, allow_singular, maxpts, abseps, releps,
-                                 lower_limit)
+    """Tangent of scipy.stats.multivariate_normal.cdf along g in x, mean or cov."""
+    options = (allow_singular, maxpts, abseps, releps, lower_limit)
+    if wrt == "cov":
+        curvature = _mvn_cdf_curvature(x, mean, cov, *options)
+        dimension = np.shape(curvature)[-1]
+        change = g if np.ndim(g) == 2 else np.diag(g) if np.ndim(g) == 1 else \
+            np.eye(dimension) * g
+        value = 0.5 * np.sum(curvature * change, axis=(-2, -1))
+        return np.reshape(value, np.shape(result))
+    gradient = _mvn_cdf_gradient(x, mean, cov, *options)
     value = np.sum(gradient * g, axis=-1)
     return np.reshape(value if wrt == "x" else -value, np.shape(result))
 
