@@ -221,6 +221,25 @@ REGRESSIONS = {
             r = B.sort(axis=1)
             return np.sum(B * np.arange(4.0)) + np.sum(x)
     """,
+    # q, p = x[:3], x[3:] binds views, as two assignments would; the packed
+    # tuple hid that and the in-place update was refused (SharedMemoryError).
+    "unpacked_views_updated_in_place": """
+        def f(x, A, s, P):
+            q, p = x[:3], x[3:]
+            p += s * np.sin(q)
+            q += s * p
+            a, b = A[0], A[1]
+            b[::-1] = np.tanh(x[:4] * s)
+            return np.sum(x ** 2) + np.sum(A ** 2) + np.sum(a)
+    """,
+    "swap_of_views_then_update": """
+        def f(x, A, s, P):
+            y = x * 1.0
+            a, b = y[:3], y[3:]
+            a, b = b, a
+            a *= s
+            return np.sum(y ** 2 * np.arange(6.0)) + np.sum(A)
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):
@@ -244,7 +263,8 @@ MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
              "put_place_putmask_into_parts", "positional_out_of_ufunc_into_argument",
              "positional_out_into_local_array", "positional_out_of_reductions_and_products",
              "sort_and_fill_used_as_values", "copyto_used_as_a_value",
-             "lambda_whose_body_changes_its_argument", "x_sort_with_keywords"}
+             "lambda_whose_body_changes_its_argument", "x_sort_with_keywords",
+             "unpacked_views_updated_in_place"}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -171,6 +171,12 @@ class _Normaliser:
     def assign(self, target, value, out: list, origin):
         """Emit `target = value` in normal form; return the final assignment
         (None for a tuple target)."""
+        if effects.assigns_one_by_one(target, value):
+            # q, p = x[:3], x[3:]: each name is bound to its part, as a view
+            # of x where it is one (a packed tuple would hide that).
+            for elt, part in zip(target.elts, value.elts):
+                self.assign(elt, part, out, origin)
+            return
         if isinstance(target, gast.Tuple):
             packed = self.atom(value, out)
             for index, elt in enumerate(target.elts):

@@ -187,6 +187,18 @@ def refuse_effects_kept_as_written(normaliser, stmt) -> None:
                 help="Instead: make the call in a statement of its own before the assert.")
 
 
+def assigns_one_by_one(target, value) -> bool:
+    """`a, b = u, v` that means `a = u` then `b = v`: names, none repeated or
+    read on the right (`a, b = b, a` needs both values first)."""
+    if not (isinstance(target, gast.Tuple) and isinstance(value, (gast.Tuple, gast.List))
+            and len(target.elts) == len(value.elts)
+            and all(isinstance(e, gast.Name) for e in target.elts)
+            and not any(isinstance(e, gast.Starred) for e in value.elts)):
+        return False
+    names = [e.id for e in target.elts]
+    return len(set(names)) == len(names) and not set(names) & nodes.names_loaded(value)
+
+
 def with_positional_out(expr: gast.Call) -> gast.Call:
     """`np.add(a, b, a)`, `np.clip(x, lo, hi, x)`, `np.sum(A, 0, None, s)`: an
     argument in NumPy's positional `out` slot is written into, exactly as
