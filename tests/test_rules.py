@@ -496,12 +496,12 @@ def _differentiable_builtin_rules():
     of generated code; tests/test_higher_order.py checks them end to end)."""
     from adcompiler.rules import runtime_rules
     helpers = {id(rule.function) for rule in runtime_rules.RULES}
-    return [rule for rule in registry.builtin_rules()
+    return [rule for rule in registry.builtin_rules(with_scipy=True)
             if rule.differentiable and id(rule.function) not in helpers]
 
 
 def test_every_registered_rule_gives_both_modes_for_the_same_parameters():
-    for rule in registry.builtin_rules():
+    for rule in registry.builtin_rules(with_scipy=True):
         if rule.differentiable:
             assert set(rule.adjoint) == set(rule.tangent) and rule.adjoint, rule.name
 

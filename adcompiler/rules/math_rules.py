@@ -1,8 +1,13 @@
 """Derivatives of the `math` module's functions (Python floats in, floats out)."""
 
+import importlib.util
 import math
 
 from .definition import nondifferentiable, pointwise
+
+# ψ, the derivative of log Γ, comes from SciPy (imported when a derivative
+# first needs it): without SciPy, lgamma and gamma have no rule.
+_HAS_SCIPY = importlib.util.find_spec("scipy") is not None
 
 RULES = [
     pointwise(math.sin, "x", x="g * math.cos(x)"),
@@ -36,6 +41,8 @@ RULES = [
     pointwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)"),
     pointwise(math.remainder, "x, y", x="g", y="-g * ((x - result) / y)"),
     pointwise(math.copysign, "x, y", x="g * sign(x) * sign(result)"),
+    *([pointwise(math.lgamma, "x", x="g * digamma(x)"),
+       pointwise(math.gamma, "x", x="g * result * digamma(x)")] if _HAS_SCIPY else []),
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                        math.isfinite, math.isclose),
 ]
@@ -43,4 +50,6 @@ RULES = [
 NOTES = {
     math.copysign: "differentiable in x",
     math.fabs: "derivative 0 at 0",
+    math.lgamma: "needs SciPy (for ψ, scipy.special.digamma)",
+    math.gamma: "needs SciPy (for ψ, scipy.special.digamma)",
 }

@@ -1,7 +1,5 @@
 """Derivatives of more NumPy functions (lstsq, eig, gradient, select, partition,
-rollaxis, interp, polyval, trapezoid) and of scipy.linalg.expm and
-scipy.signal.convolve (only when SciPy is installed). Helpers are in
-runtime/extra.py.
+rollaxis, interp, polyval, trapezoid). Helpers are in runtime/extra.py.
 
 np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 (docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
@@ -12,12 +10,6 @@ import numpy as np
 
 from ..runtime import extra as runtime_extra
 from .definition import linear_rule
-
-try:
-    from scipy import linalg as scipy_linalg
-    from scipy import signal as scipy_signal
-except ImportError:  # SciPy is optional
-    scipy_linalg = scipy_signal = None
 
 
 def _refused(function, parameter):
@@ -76,18 +68,6 @@ RULES = [
       for trapezoid in (np.trapezoid, getattr(np, "trapz", None)) if trapezoid is not None],
 ]
 
-if scipy_linalg is not None:
-    RULES += [
-        linear_rule(scipy_linalg.expm, "A",
-                    adjoint={"A": "expm_frechet_block(mT(A), g)"},
-                    tangent={"A": "expm_frechet_block(A, g)"}),
-        linear_rule(scipy_signal.convolve, "in1, in2, mode='full', method='auto'",
-                    adjoint={p: f"signal_convolve_adjoint(g, in1, in2, mode, '{p}')"
-                             for p in ("in1", "in2")},
-                    tangent={"in1": "signal_convolve(g, in2, mode)",
-                             "in2": "signal_convolve(in1, g, mode)"}),
-    ]
-
 NOTES = {
     np.linalg.lstsq: "full-rank a; x, the residuals and the singular values are "
                      "differentiated (rank is an integer)",
@@ -104,7 +84,3 @@ NOTES = {
     np.polyval: "1-d coefficients p",
     np.trapezoid: "in y, 1-d x and dx (also `np.trapz` where NumPy has it)",
 }
-if scipy_linalg is not None:
-    NOTES[scipy_linalg.expm] = "the Fréchet derivative (a block-matrix expm), a stack of " \
-                               "matrices too"
-    NOTES[scipy_signal.convolve] = "real N-d arrays; modes full, same, valid"

@@ -5,6 +5,7 @@ custom gradients carry with them (custom.py).
 
 from __future__ import annotations
 
+import sys
 import types
 
 from .definition import HasOwnRule, Rule
@@ -45,27 +46,47 @@ class RuleTable:
 
 
 _builtin_table: RuleTable | None = None
+_scipy_rules_added = False
 
 
 _user_rules: list[Rule] = []
 
 
-def builtin_rules() -> RuleTable:
+def builtin_rules(with_scipy: bool = False) -> RuleTable:
     """The rules shipped with adcompiler, built once on first use: the rule
     files parse and check every template when imported (0.2 s), which
     `import adcompiler` need not pay. They import only definition.py, so
-    this is no import circle."""
-    global _builtin_table
+    this is no import circle.
+
+    SciPy's rules join the table once SciPy is imported, by the user's code
+    (a function calling scipy.special.expit cannot exist before), or when
+    `with_scipy` asks for every rule (to list them): importing SciPy takes
+    most of a second, which a first derivative of NumPy code need not pay.
+    No SciPy rule names a primitive of another file, so the order in which
+    they join does not matter.
+
+    Example:
+        >>> import numpy as np
+        >>> builtin_rules().lookup(np.sin).name
+        'numpy.sin'
+    """
+    global _builtin_table, _scipy_rules_added
     if _builtin_table is None:
         from . import (adcompiler_rules, array_rules, fft_rules, linalg_rules, math_rules,
                        namespace_rules, numpy_extra_rules, numpy_rules, python_rules,
-                       runtime_rules, scipy_rules, scipy_stats_rules)
+                       runtime_rules)
         # In the order their entries are added (a later entry for the same
         # primitive would replace an earlier one).
         rule_files = (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
-                      numpy_extra_rules, scipy_rules, scipy_stats_rules, runtime_rules,
-                      adcompiler_rules, fft_rules, namespace_rules)
+                      numpy_extra_rules, runtime_rules, adcompiler_rules, fft_rules,
+                      namespace_rules)
         _builtin_table = RuleTable(rule for module in rule_files for rule in module.RULES)
+    if not _scipy_rules_added and (with_scipy or "scipy" in sys.modules):
+        _scipy_rules_added = True
+        from . import scipy_rules, scipy_stats_rules
+        for module in (scipy_rules, scipy_stats_rules):
+            for rule in module.RULES:
+                _builtin_table.add(rule)
     return _builtin_table
 
 

@@ -1,8 +1,9 @@
-"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular,
-scipy.integrate.odeint (of a user's func, by the adjoint method), and
-math.lgamma and math.gamma (whose derivatives need scipy.special.digamma) (an
-empty table when SciPy is not installed: calls to them then get the usual
-"no derivative rule" error)."""
+"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular and
+expm, scipy.signal.convolve and scipy.integrate.odeint (of a user's func, by
+the adjoint method) (an empty table when SciPy is not installed: calls to them
+then get the usual "no derivative rule" error). The registry reads this file
+only once SciPy is imported (by the user's code), so that adcompiler's first
+derivative need not import SciPy."""
 
 import math
 
@@ -11,9 +12,9 @@ from ..runtime import special as runtime_special
 from .definition import linear_rule, pointwise
 
 try:
-    from scipy import integrate, linalg, special
+    from scipy import integrate, linalg, signal, special
 except ImportError:  # SciPy is optional
-    integrate = linalg = special = None
+    integrate = linalg = signal = special = None
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -141,9 +142,21 @@ def _more_special():
         pointwise(special.kve, "v, z",
                   z="g * (result - 0.5 * (bessel('ke', v - 1.0, z) + bessel('ke', v + 1.0, z)))",
                   v="no_derivative(g, 'scipy.special.kve', 'v')"),
-        # math's log-gamma and gamma need ψ, which SciPy provides.
-        pointwise(math.lgamma, "x", x="g * digamma(x)"),
-        pointwise(math.gamma, "x", x="g * result * digamma(x)"),
+    ]
+
+
+def _linalg_and_signal():
+    if linalg is None:
+        return []
+    return [
+        linear_rule(linalg.expm, "A",
+                    adjoint={"A": "expm_frechet_block(mT(A), g)"},
+                    tangent={"A": "expm_frechet_block(A, g)"}),
+        linear_rule(signal.convolve, "in1, in2, mode='full', method='auto'",
+                    adjoint={p: f"signal_convolve_adjoint(g, in1, in2, mode, '{p}')"
+                             for p in ("in1", "in2")},
+                    tangent={"in1": "signal_convolve(g, in2, mode)",
+                             "in2": "signal_convolve(in1, g, mode)"}),
     ]
 
 
@@ -180,7 +193,7 @@ def _odeint():
     ]
 
 
-RULES = _rules() + _more_special() + _odeint()
+RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint()
 
 NOTES = {} if special is None else {
     **({} if integrate is None else {
@@ -209,8 +222,8 @@ NOTES = {} if special is None else {
     special.ive: "in real z; not in the order v (refused)",
     special.kv: "in z; not in the order v (refused)",
     special.kve: "in z; not in the order v (refused)",
-    math.lgamma: "listed here because its derivative needs scipy.special.digamma",
-    math.gamma: "listed here because its derivative needs scipy.special.digamma",
+    linalg.expm: "the Fréchet derivative (a block-matrix expm), a stack of matrices too",
+    signal.convolve: "real N-d arrays; modes full, same, valid",
     linalg.solve_triangular: "only the triangle `lower` names is read (and differentiated); "
                              "`trans` and `unit_diagonal` not supported",
 }

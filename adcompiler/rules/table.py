@@ -17,10 +17,10 @@ GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("NumPy: elementwise functions and reductions", numpy_rules),
           ("NumPy: shapes, joining, construction and gathers", array_rules),
           ("NumPy: products and numpy.linalg", linalg_rules),
-          ("NumPy: more functions; scipy.linalg.expm, scipy.signal.convolve",
-           numpy_extra_rules),
+          ("NumPy: more functions", numpy_extra_rules),
           ("numpy.fft", fft_rules),
-          ("scipy.special (when SciPy is installed)", scipy_rules),
+          ("scipy.special, scipy.linalg, scipy.signal, scipy.integrate (when SciPy is "
+           "installed)", scipy_rules),
           ("scipy.stats (when SciPy is installed)", scipy_stats_rules)]
 
 
