@@ -14,7 +14,7 @@ from .errors import (AdError, ComplexValueError, InternalCompilerError,
                      NonScalarOutputError, NotAFunctionError, RuleDefinitionError,
                      SeedShapeError, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError, WrtError)
-from .errors import CallConventionError, SharedMemoryError
+from .errors import CallConventionError, SharedMemoryError, StatefulFunctionError
 from .errors import MemoryBudgetError
 from .memory import memory_report
 from .rules.definition import linear_rule, nondifferentiable, pointwise
@@ -32,7 +32,7 @@ __all__ = [
     "AdError", "UnsupportedSyntaxError", "NoDerivativeRuleError", "NonScalarOutputError",
     "WrtError", "SourceUnavailableError", "SeedShapeError", "RuleDefinitionError",
     "InternalCompilerError", "SourceChangedError", "WrappedFunctionError", "NotAFunctionError",
-    "SharedMemoryError", "CallConventionError", "ComplexValueError",
+    "SharedMemoryError", "CallConventionError", "ComplexValueError", "StatefulFunctionError",
     "MemoryBudgetError", "memory_report",
     "show",
     "stop_gradient", "custom_gradient", "NonFiniteError", "AdWarning",

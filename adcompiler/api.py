@@ -848,13 +848,15 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
         args = _full_arguments(function, args, keywords)
         _refuse_array_api_only(args, function=function)
         zeros = [derivatives_zeros(args[p]) for p in positions]
-        grads = []
+        grads, values = [], []
         for index, position in enumerate(positions):
             x = args[position]
 
             def push(unit):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
-                out = tangent_fn(args, tuple(tangents))[1]
+                value, out = tangent_fn(args, tuple(tangents))
+                values.append(value)
+                _refuse_changed_value(values, function, "forward-mode grad")
                 reject_complex(out, "the result", f"the forward-mode grad of {_where(function)}")
                 return np.reshape(_as_array(out), ())
 
@@ -869,6 +871,33 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
         return tuple(grads) if as_tuple else grads[0]
 
     return _attach(forward_grad, tangent_fn, function, "grad")
+
+
+def _refuse_changed_value(values: list, function, what: str) -> None:
+    """StatefulFunctionError when the last of `values`, the function's value
+    on one of the runs a derivative makes with the same arguments, is not the
+    first: the function changes module-level state it reads, or draws random
+    numbers, and the runs would differentiate different functions."""
+    first, last = values[0], values[-1]
+    if len(values) < 2 or first is last:
+        return
+    numbers = (np.ndarray, np.generic, int, float, complex)
+    if not all(isinstance(leaf, numbers) for leaf in _leaves(first) + _leaves(last)):
+        return  # a dask or CuPy value: comparing would compute or copy it
+    same = len(_leaves(first)) == len(_leaves(last)) and all(
+        np.shape(a) == np.shape(b) and np.array_equal(np.asarray(a), np.asarray(b),
+                                                      equal_nan=True)
+        for a, b in zip(_leaves(first), _leaves(last)))
+    if not same:
+        from .errors import StatefulFunctionError
+        raise StatefulFunctionError(
+            f"the {what} of {_where(function)} runs it once per entry, and it returned "
+            "different values for the same arguments: it changes module-level state it "
+            "reads (a counter, a global array, an object's attribute) or draws random "
+            "numbers, so each run would differentiate another function",
+            help="Instead: make the function depend on its arguments only (pass the state "
+                 "in, draw random numbers with a generator seeded inside, or pass them in), "
+                 "or use reverse mode (ad.grad(f)), which runs it once.")
 
 
 def _refuse_array_api_only(*trees, function=None):
@@ -1008,11 +1037,14 @@ def _make_forward_jacobian(function, inner, positions, as_tuple):
         args = _full_arguments(function, args, keywords)
         in_tree = _wrt_tree(args, positions, as_tuple)
         zeros = [derivatives_zeros(args[p]) for p in positions]
-        pushes = []
+        pushes, values = [], []
         for index, position in enumerate(positions):
             def push(unit, index=index):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
-                return inner(args, tuple(tangents))[1]
+                value, tangent = inner(args, tuple(tangents))
+                values.append(value)
+                _refuse_changed_value(values, function, "forward-mode Jacobian")
+                return tangent
             offset = len(_leaves(in_tree[:index])) if as_tuple else 0
             pushes.append((offset, args[position], push))
         template, blocks = _forward_blocks(pushes, in_tree, _leaves(in_tree))
@@ -1033,6 +1065,9 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         rows = [[] for _ in out_leaves]
         for i, unit, _ in _unit_trees(out):
             rows[i].append([_as_array(leaf) for leaf in _leaves(inner(args, unit))])
+        if sum(len(row) for row in rows) > 1:
+            # Each row's vjp ran the function again: the same function?
+            _refuse_changed_value([out, function(*args)], function, "reverse-mode Jacobian")
         blocks = [[np.stack([row[k] for row in rows[i]]).reshape(
             np.shape(y) + np.shape(x)) if rows[i] else np.zeros(np.shape(y) + np.shape(x))
             for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]

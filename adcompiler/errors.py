@@ -123,6 +123,14 @@ class SharedMemoryError(AdError, ValueError):
     derivative does not follow: refused when the function runs."""
 
 
+class StatefulFunctionError(AdError, RuntimeError):
+    """A derivative that runs the function more than once (a forward-mode
+    grad runs it once per entry, a Jacobian once per row or column) got
+    different values for the same arguments: the function changes
+    module-level state it reads (a counter, a global array), or draws random
+    numbers, and each run would differentiate another function."""
+
+
 class ComplexValueError(AdError, TypeError):
     """A differentiated argument, result or seed is complex; only real values are
     differentiated for now."""

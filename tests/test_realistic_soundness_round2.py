@@ -750,3 +750,61 @@ def test_check_unshared_finds_an_array_however_deep_a_module_object_holds_it():
         with pytest.raises(ad.SharedMemoryError):
             check_unshared(weights, "add", (holder,), ("holder",), "{shared}")
     check_unshared(np.ones(3), "add", (outer, slotted), ("outer", "slotted"), "{shared}")
+
+
+# --- A function whose value changes from run to run -----------------------------
+
+STEPS_TAKEN = [0]
+EVALUATIONS = 0
+
+
+def loss_annealed_by_a_call_counter(x):
+    global EVALUATIONS
+    EVALUATIONS += 1
+    return np.sum(x ** 2) / EVALUATIONS
+
+
+def loss_counting_its_calls(x):
+    global EVALUATIONS
+    EVALUATIONS += 1                    # counted, not read: every run is the same function
+    return np.sum(x ** 2)
+
+
+def _advance():
+    STEPS_TAKEN[0] += 1
+    return STEPS_TAKEN[0]
+
+
+def loss_with_a_schedule_a_helper_advances(x):
+    rate = 1.0 / _advance()
+    return np.sum(x ** 2) * rate
+
+
+def loss_with_fresh_noise(x):
+    return np.sum(x * np.random.normal(size=2))
+
+
+def features_annealed_by_a_call_counter(x):
+    return x * loss_annealed_by_a_call_counter(x)
+
+
+@pytest.mark.parametrize("function", [loss_annealed_by_a_call_counter,
+                                      loss_with_a_schedule_a_helper_advances,
+                                      loss_with_fresh_noise])
+def test_forward_grad_of_a_function_that_changes_between_runs_is_refused(function):
+    with pytest.raises(ad.StatefulFunctionError, match="different values"):
+        ad.grad(function, mode="forward")(np.array([0.5, -1.2]))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_a_function_that_changes_between_runs_is_refused(mode):
+    with pytest.raises(ad.StatefulFunctionError):
+        ad.jacobian(features_annealed_by_a_call_counter, mode=mode)(np.array([0.5, -1.2]))
+
+
+def test_a_call_counter_the_value_does_not_read_keeps_forward_grad_working():
+    x = np.array([0.5, -1.2])
+    assert_close(ad.grad(loss_counting_its_calls, mode="forward")(x), 2 * x)
+    global EVALUATIONS
+    EVALUATIONS = 0
+    assert_close(ad.grad(loss_annealed_by_a_call_counter)(x), 2 * x)   # one run: exact

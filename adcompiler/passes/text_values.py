@@ -409,12 +409,14 @@ def _keyed_dicts(definitions: list, varied: set) -> dict:
     differentiated (an array's index never is: it would be an error), and
     copies and updates of those."""
     keyed: dict = {}
+    dicts = _dict_names(definitions)
     for target, rhs in definitions:
         key_atoms = []
         if isinstance(rhs, gast.Dict):
             key_atoms = [k for k in rhs.keys if k is not None]
         elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_core.setitem and \
-                len(rhs.args) == 3:
+                len(rhs.args) == 3 and isinstance(rhs.args[0], gast.Name) and \
+                rhs.args[0].id in dicts:
             key_atoms = [rhs.args[1]]
         names = sorted({name.id for atom in key_atoms for _, name in literal_names(atom)}
                        & varied)
@@ -434,6 +436,27 @@ def _keyed_dicts(definitions: list, varied: set) -> dict:
                 keyed[target] = keyed[source]
                 changed = True
     return keyed
+
+
+def _dict_names(definitions: list) -> set:
+    """Names bound to a dict display or dict(...), and copies and element
+    writes of those: the containers whose index is a key (in generated
+    derivative code, an index popped from the stack may look differentiated)."""
+    dicts = {target for target, rhs in definitions if target and (
+        isinstance(rhs, gast.Dict) or (isinstance(rhs, gast.Call) and
+                                       primitive_of(rhs) is builtins.dict))}
+    changed = bool(dicts)
+    while changed:
+        changed = False
+        for target, rhs in definitions:
+            source = rhs if isinstance(rhs, gast.Name) else rhs.args[0] if \
+                isinstance(rhs, gast.Call) and rhs.args and \
+                primitive_of(rhs) is runtime_core.setitem else None
+            if target and target not in dicts and isinstance(source, gast.Name) and \
+                    source.id in dicts:
+                dicts.add(target)
+                changed = True
+    return dicts
 
 
 # Calls that read a dict without reading its keys.
