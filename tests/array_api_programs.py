@@ -212,7 +212,8 @@ def bounds_and_casts(x, low, high):
 def torch_bounds_and_casts(x, low, high):
     clipped = torch.clamp(x, min=low, max=high)
     steps = (x * 3.0).to(torch.int64).to(torch.float64)
-    return torch.sum(clipped ** 2) + torch.sum(steps * x)
+    truncated = x.to(torch.int64).to(torch.float64)
+    return torch.sum(clipped ** 2) + torch.sum(steps * x) + torch.sum(truncated)
 
 
 def module_namespace_loss(w, X):
@@ -246,3 +247,16 @@ def torch_two_layer_model_loss(W, x):
 def norm_of_order(x, order):
     xp = array_namespace(x)
     return xp.linalg.vector_norm(x, ord=order)
+
+
+def running_totals(x, W):
+    """Cumulative sums and a gather by xp.take (repeated indices)."""
+    xp = array_namespace(x, W)
+    totals = xp.cumulative_sum(xp.tanh(W * x), axis=1)
+    picked = xp.take(totals, xp.asarray([2, 0, 2]), axis=1)
+    return xp.sum(picked ** 2) + xp.sum(xp.cumulative_sum(x) * x)
+
+
+def torch_running_totals(x, W):
+    totals = torch.cumsum(torch.tanh(W * x), 1)
+    return torch.sum(totals[:, [2, 0, 2]] ** 2) + torch.sum(torch.cumsum(x, 0) * x)

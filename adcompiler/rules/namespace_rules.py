@@ -143,6 +143,13 @@ RULES = [
                            "axis, correction, keepdims)"},
              tangent={"x": "xp_quotient_or_zero(xp, xp_var_tangent(xp, g, x, axis, "
                            "correction, keepdims), 2.0 * result)"}),
+    *_linear("cumulative_sum", "xp, x, axis=None, dtype=None, include_initial=False",
+             adjoint={"x": "xp_cumulative_sum_adjoint(xp, g, x, axis, include_initial)"},
+             tangent={"x": "xp.cumulative_sum(g, axis=axis, include_initial=include_initial)"}),
+    # A gather: the adjoint adds back at the indices (repeats add up).
+    *_linear("take", "xp, x, indices, axis=None",
+             adjoint={"x": "xp_take_adjoint(xp, g, x, indices, axis)"},
+             tangent={"x": "xp.take(g, indices, axis=axis)"}),
     # Products.
     *_linear("matmul linalg.matmul", "xp, x1, x2",
              adjoint={"x1": "matmul_adjoint_a(g, x1, x2)", "x2": "matmul_adjoint_b(g, x1, x2)"},
@@ -309,6 +316,14 @@ RULES += [
                           "denominator": "-xp_quotient_or_zero(xp, g * result, denominator)"},
                  tangent={"numerator": "xp_quotient_or_zero(xp, g, denominator)",
                           "denominator": "-xp_quotient_or_zero(xp, g * result, denominator)"}),
+    _helper_rule(_NS.xp_cumulative_sum_adjoint, "xp, adjoint, x, axis, include_initial",
+                 adjoint={"adjoint": "xp_cumulative_sum_transpose(xp, g, x, axis, "
+                                     "include_initial)"},
+                 tangent={"adjoint": "xp_cumulative_sum_adjoint(xp, g, x, axis, "
+                                     "include_initial)"}),
+    _helper_rule(_NS.xp_take_adjoint, "xp, adjoint, x, indices, axis",
+                 adjoint={"adjoint": "xp.take(g, indices, axis=axis)"},
+                 tangent={"adjoint": "xp_take_adjoint(xp, g, x, indices, axis)"}),
     _helper_rule(_NS.xp_where_part, "xp, condition, adjoint, chosen",
                  adjoint={"adjoint": "xp_where_part(xp, condition, g, chosen)"},
                  tangent={"adjoint": "xp_where_part(xp, condition, g, chosen)"}),

@@ -122,7 +122,7 @@ NAMES = """
     add subtract multiply divide pow power negative positive square sqrt exp expm1 log
     log1p log2 log10 sin cos tan asin acos atan atan2 arcsin arccos arctan arctan2 sinh
     cosh tanh asinh acosh atanh arcsinh arccosh arctanh abs maximum minimum logaddexp
-    hypot where clip sum mean max min var std matmul vecdot
+    hypot where clip sum mean max min var std cumulative_sum matmul vecdot take
     reshape permute_dims transpose matrix_transpose expand_dims squeeze flip
     broadcast_to concat concatenate stack astype asarray
     linalg.inv linalg.det linalg.solve linalg.vector_norm linalg.outer linalg.matmul
@@ -348,8 +348,9 @@ def _scatter(xp, fresh, index, value, what):
     if hasattr(fresh, "at"):
         return fresh.at[index].add(value)
     parts = _index_parts(index)
+    # (Any library's: xp.take of NumPy arrays comes here too.)
     integer_arrays = [p for p in parts if isinstance(p, list) or (
-        is_array_api_only(p) and xp.isdtype(p.dtype, "integral"))]
+        hasattr(p, "dtype") and getattr(p, "ndim", 0) > 0 and xp.isdtype(p.dtype, "integral"))]
     if len(parts) == 1 and integer_arrays and xp.asarray(integer_arrays[0]).ndim == 1:
         rows = xp.asarray(integer_arrays[0])
         rows = xp.where(rows < 0, rows + fresh.shape[0], rows)
@@ -793,6 +794,34 @@ def xp_inverse_permutation(axes, ndim: int) -> tuple:
     return tuple(positive.index(k) for k in range(ndim))
 
 
+def xp_cumulative_sum_adjoint(xp, adjoint, x, axis, include_initial):
+    """Adjoint of xp.cumulative_sum: the cumulative sum of the adjoint taken
+    from the end (without the initial zero's entry)."""
+    axis = 0 if axis is None else axis % adjoint.ndim
+    if include_initial:
+        adjoint = adjoint[(slice(None),) * axis + (slice(1, None),)]
+    flipped = xp.flip(adjoint, axis=axis)
+    return xp.flip(xp.cumulative_sum(flipped, axis=axis), axis=axis)
+
+
+def xp_cumulative_sum_transpose(xp, g, x, axis, include_initial):
+    """The transpose of xp_cumulative_sum_adjoint (for second derivatives):
+    the cumulative sum itself."""
+    return xp.cumulative_sum(g, axis=axis, include_initial=include_initial)
+
+
+def xp_take_adjoint(xp, adjoint, x, indices, axis):
+    """Adjoint of xp.take(x, indices, axis): the adjoint's slices added back at
+    their indices (repeats add up), as a product with a one-hot matrix."""
+    axis = 0 if axis is None else axis % x.ndim
+    moved = xp.moveaxis(adjoint, axis, 0) if hasattr(xp, "moveaxis") else \
+        xp.permute_dims(adjoint, (axis, *[a for a in range(adjoint.ndim) if a != axis]))
+    fresh = xp.zeros((x.shape[axis], *moved.shape[1:]), dtype=_float_dtype(xp, x))
+    gathered = _scatter(xp, fresh, (indices,), moved, "xp.take of")
+    order = (*range(1, axis + 1), 0, *range(axis + 1, x.ndim))
+    return xp.permute_dims(gathered, order)
+
+
 def xp_axes_or_reversed(axes, ndim: int) -> tuple:
     """The permutation xp.transpose(x, axes) applies (None: reversed)."""
     return tuple(reversed(range(ndim))) if axes is None else tuple(axes)
@@ -924,7 +953,8 @@ RULE_HELPERS = {name: globals()[name] for name in """
     xp_sum_adjoint xp_expand_reduced xp_reduction_count xp_extremum_weights xp_var_adjoint
     xp_var_tangent xp_quotient_or_zero xp_where_part xp_tie_weights xp_clip_inside
     xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
-    xp_cast_tangent xp_below xp_above xp_var_adjoint_x xp_joined
+    xp_cast_tangent xp_below xp_above xp_var_adjoint_x xp_joined xp_cumulative_sum_adjoint
+    xp_cumulative_sum_transpose xp_take_adjoint
     xp_asarray_adjoint xp_trace_adjoint xp_det_adjoint xp_det_tangent xp_solve_adjoint_a
     xp_solve_adjoint_b xp_solve_tangent_a xp_vector_norm_adjoint
     xp_vector_norm_tangent array_T array_mT""".split()}
