@@ -808,3 +808,8 @@ def test_a_call_counter_the_value_does_not_read_keeps_forward_grad_working():
     global EVALUATIONS
     EVALUATIONS = 0
     assert_close(ad.grad(loss_annealed_by_a_call_counter)(x), 2 * x)   # one run: exact
+
+
+def test_hessian_of_a_function_that_changes_between_runs_is_refused():
+    with pytest.raises(ad.StatefulFunctionError):
+        ad.hessian(loss_with_a_schedule_a_helper_advances)(np.array([0.5, -1.2]))
