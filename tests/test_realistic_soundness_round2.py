@@ -506,6 +506,30 @@ def values_of_a_dict_keyed_by_values_twin(x):
     return 2.0 * (x[1] * 2.0 + x[1] ** 2)
 
 
+# --- An array built from a list, changed in place --------------------------------
+
+def shift_an_array_built_from_a_list(x):
+    values = [x[0], x[1]]
+    shifted = np.asarray(values)        # a new array: the list keeps its numbers
+    shifted += 1.0
+    return values[0] * shifted[1]
+
+
+def shift_an_array_built_from_a_list_twin(x):
+    return x[0] * (x[1] + 1.0)
+
+
+def scale_a_matrix_built_from_rows(x):
+    rows = [[x[0], x[1]], [x[1], x[0]]]
+    matrix = np.reshape(rows, (2, 2))   # a new array too
+    matrix *= 3.0
+    return rows[0][1] * np.sum(matrix)
+
+
+def scale_a_matrix_built_from_rows_twin(x):
+    return x[1] * 3.0 * 2.0 * (x[0] + x[1])
+
+
 # --- A list extended in place with += and read through a second name ------------
 
 def schedule_extended_through_a_second_name(x):
@@ -532,6 +556,12 @@ def grid_row_extended_in_place_twin(x):
 
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
+    ("an array built from a list by np.asarray, shifted in place",
+     shift_an_array_built_from_a_list, shift_an_array_built_from_a_list_twin,
+     (np.array([0.5, -1.2]),), (0,)),
+    ("a matrix built from a list of rows by np.reshape, scaled in place",
+     scale_a_matrix_built_from_rows, scale_a_matrix_built_from_rows_twin,
+     (np.array([0.5, -1.2]),), (0,)),
     ("a memo keyed by a differentiated value", memo_keyed_by_a_differentiated_value,
      memo_keyed_by_a_differentiated_value_twin, (np.array([0.5, -1.2]),), (0,)),
     ("the values of a dict keyed by differentiated values", values_of_a_dict_keyed_by_values,

@@ -160,6 +160,8 @@ def is_view_of(base, derived, how) -> bool:
         return _has_views(derived) and _shares(derived, base)
     if not isinstance(base, (list, tuple, dict)):
         return False
+    if how != "item":
+        return False  # np.asarray(L), np.ravel(L), np.transpose(L) build a new array
     if isinstance(derived, (list, tuple, dict)):
         # An element, or a slice of the list (a new list: changing it changes nothing).
         items = base.values() if isinstance(base, dict) else base
