@@ -843,3 +843,32 @@ def test_a_call_counter_the_value_does_not_read_keeps_forward_grad_working():
 def test_hessian_of_a_function_that_changes_between_runs_is_refused():
     with pytest.raises(ad.StatefulFunctionError):
         ad.hessian(loss_with_a_schedule_a_helper_advances)(np.array([0.5, -1.2]))
+
+
+def _weights_of(model):
+    return model.w
+
+
+def shift_the_weights_of_a_model_argument(model, x):
+    w = _weights_of(model)
+    w += x                              # changes MODEL.w when MODEL is passed
+    return np.sum(MODEL.w * x)
+
+
+def shift_an_offset_argument(offset, x):
+    offset += x                         # changes STATE when STATE is passed
+    return np.sum(STATE[:2] * x) + np.sum(offset)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_argument_changed_in_place_that_is_a_module_object_the_function_reads_is_refused(
+        mode):
+    x = np.array([0.5, -1.2])
+    with pytest.raises(ad.SharedMemoryError, match="module-level MODEL"):
+        ad.grad(shift_the_weights_of_a_model_argument, wrt=1, mode=mode)(MODEL, x)
+    with pytest.raises(ad.SharedMemoryError, match="module-level STATE"):
+        ad.grad(shift_an_offset_argument, wrt=1, mode=mode)(STATE[:2], x)
+    # Another object of the same kind is changed in the function only, as Python does.
+    got = ad.grad(shift_the_weights_of_a_model_argument, wrt=1, mode=mode)(Linear(), x)
+    assert_close(got, MODEL.w)
+    assert np.array_equal(MODEL.w, [1.0, 2.0]) and np.array_equal(STATE, [1.0, 2.0, 3.0])

@@ -838,16 +838,25 @@ class _Checker:
         """Checks, at entry, that no argument the function changes in place is
         also passed (or held) in another argument."""
         out = []
+        # Module-level objects the function reads: an argument changed in place
+        # that is one of them (f(MODEL, x)) changes what the function reads.
+        module_level = sorted({n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
+                               and isinstance(n.ctx, gast.Load) and n.id not in
+                               self.bound_names() and _module_level_mutable(
+                                   nodes.annotation(n, "value", None))})
         for name in params:
             if name not in self.changed_parameters:
                 continue
             others = [p for p in params if p != name]
-            if not others:
+            if not others and not module_level:
                 continue
             where = str(self.ctx.parsed.location(self.ctx.parsed.tree))
             out.append(nodes.located(nodes.expr_stmt(self.helper("check_distinct", [
-                nodes.name(name), nodes.tuple_([nodes.name(p) for p in others]),
-                nodes.tuple_([nodes.const(p) for p in others]),
+                nodes.name(name),
+                nodes.tuple_([nodes.name(p) for p in others + module_level]),
+                nodes.tuple_([nodes.const(p) for p in others] +
+                             [nodes.const(f"the module-level {g}, which it reads")
+                              for g in module_level]),
                 nodes.const(f"{self.ctx.parsed.name}({name}=...)"), nodes.const(where)])),
                 self.ctx.parsed.tree))
         return out
