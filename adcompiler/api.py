@@ -741,10 +741,13 @@ def _rebuild(tree, values):
 
 def _zero_leaf(leaf):
     from .runtime.arrays import is_foreign_array
+    from .runtime.namespaces import is_array_api_only, zeros_of
     if isinstance(leaf, (np.ndarray, np.generic)):
         return np.zeros(np.shape(leaf), dtype=leaf.dtype if leaf.dtype.kind == "f" else float)
     if is_foreign_array(leaf):  # dask (lazily, with its chunks) or CuPy zeros
         return np.zeros_like(leaf, dtype=leaf.dtype if leaf.dtype.kind == "f" else float)
+    if is_array_api_only(leaf):
+        return zeros_of(tuple(leaf.shape), leaf)
     return 0.0
 
 
@@ -754,9 +757,7 @@ def _unit_trees(tree, complex_entries: bool = False):
     The imaginary unit is None but for a complex leaf, which only forward
     grad asks for (`complex_entries`; the other forms refuse it)."""
     from .runtime.complex_numbers import is_complex
-    from .runtime.namespaces import refuse_unit_vectors
     leaves = _leaves(tree)
-    refuse_unit_vectors(leaves)  # arrays of the array API standard: NumPy units
     zeros = [_zero_leaf(leaf) for leaf in leaves]
     for k, leaf in enumerate(leaves):
         imaginary = complex_entries and is_complex(leaf)
@@ -780,7 +781,7 @@ def _forward_blocks(pushes, in_tree, in_leaves):
     """The Jacobian by columns: `pushes` are `(leaf offset, subtree, push)`,
     push(unit of subtree) giving the output tangent; returns
     (output template, blocks) with blocks[i][k] shaped out_i.shape + in_k.shape."""
-    columns = [[] for _ in in_leaves]
+    columns: list = [[] for _ in in_leaves]
     template = None
     for offset, subtree, push in pushes:
         for k, unit, _ in _unit_trees(subtree):
@@ -791,10 +792,24 @@ def _forward_blocks(pushes, in_tree, in_leaves):
         offset, subtree, push = pushes[0]
         template = push(_zero_tree(subtree))
     out_leaves = [_as_array(leaf) for leaf in _leaves(template)]
-    blocks = [[np.stack([column[i] for column in columns[k]], axis=-1).reshape(
-        out.shape + np.shape(x)) if columns[k] else np.zeros(out.shape + np.shape(x))
-        for k, x in enumerate(in_leaves)] for i, out in enumerate(out_leaves)]
+    blocks = [[_block([column[i] for column in columns[k]], -1, out, x)
+               for k, x in enumerate(in_leaves)] for i, out in enumerate(out_leaves)]
     return template, blocks
+
+
+def _block(pieces: list, axis: int, out, x):
+    """The Jacobian block of output leaf `out` and input leaf `x`: `pieces`
+    (one per entry of x, or of out) stacked along `axis` and shaped
+    out.shape + x.shape, zeros when there are none. Arrays of the array API
+    standard stay in their namespace (runtime/namespaces.py)."""
+    from .runtime.namespaces import is_array_api_only, stacked, zeros_of
+    shape = tuple(np.shape(out)) + tuple(np.shape(x))
+    if any(is_array_api_only(piece) for piece in pieces):
+        return stacked(pieces, axis, shape)
+    if not pieces:
+        like = next((leaf for leaf in (out, x) if is_array_api_only(leaf)), None)
+        return np.zeros(shape) if like is None else zeros_of(shape, like)
+    return np.stack(pieces, axis=axis).reshape(shape)
 
 
 def _basis(x, complex_entries: bool = False):
@@ -802,6 +817,10 @@ def _basis(x, complex_entries: bool = False):
     built from them, Jacobians and Hessians, take real values; forward grad
     moves a complex entry along 1 and i, with `complex_entries`)."""
     from .runtime.arrays import is_foreign_array
+    from .runtime.namespaces import is_array_api_only, unit_vectors
+    if is_array_api_only(x):  # units of its namespace, dtype and device
+        yield from unit_vectors(x)
+        return
     if not complex_entries:
         reject_complex(x, "an argument or result",
                        "a Jacobian or Hessian without holomorphic=True")
@@ -859,7 +878,8 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
                 values.append(value)
                 _refuse_changed_value(values, function, "forward-mode grad")
                 reject_complex(out, "the result", f"the forward-mode grad of {_where(function)}")
-                return np.reshape(_as_array(out), ())
+                out = _as_array(out)
+                return out if out.shape == () else np.reshape(out, ())
 
             entries = []
             for _, unit, imaginary in _unit_trees(x, complex_entries=True):
@@ -882,10 +902,13 @@ def _refuse_changed_value(values: list, function, what: str) -> None:
     first, last = values[0], values[-1]
     if len(values) < 2 or first is last:
         return
+    from .runtime.namespaces import is_array_api_only, same_values
     numbers = (np.ndarray, np.generic, int, float, complex)
-    if not all(isinstance(leaf, numbers) for leaf in _leaves(first) + _leaves(last)):
+    leaves = _leaves(first) + _leaves(last)
+    if not all(isinstance(leaf, numbers) or is_array_api_only(leaf) for leaf in leaves):
         return  # a dask or CuPy value: comparing would compute or copy it
     same = len(_leaves(first)) == len(_leaves(last)) and all(
+        same_values(a, b) if is_array_api_only(a) else
         np.shape(a) == np.shape(b) and np.array_equal(np.asarray(a), np.asarray(b),
                                                       equal_nan=True)
         for a, b in zip(_leaves(first), _leaves(last)))
@@ -930,9 +953,11 @@ def _plain(trees: tuple) -> bool:
 
 
 def _as_array(value):
-    """np.asarray(value), except that a dask or CuPy array stays one."""
+    """np.asarray(value), except that a dask or CuPy array, or an array of
+    the array API standard, stays one."""
     from .runtime.arrays import as_array
-    return as_array(value)
+    from .runtime.namespaces import is_array_api_only
+    return value if is_array_api_only(value) else as_array(value)
 
 
 def _gradient_like(entries, x):
@@ -941,11 +966,18 @@ def _gradient_like(entries, x):
     dask gradient stays lazy, a CuPy one on the device."""
     from .runtime.arrays import is_foreign_array
     from .runtime.core import as_gradient
+    from .runtime import namespaces
     leaves, at = [], 0
     for leaf in _leaves(x):
         size = int(np.prod(getattr(leaf, "shape", ())))  # np.size would compute a dask array
         part = entries[at:at + size]
         like = next((e for e in part if is_foreign_array(e)), None)
+        if namespaces.is_array_api_only(leaf):
+            leaves.append(namespaces.as_gradient(
+                namespaces.stacked(part, 0, tuple(leaf.shape), like=leaf) if part else None,
+                leaf))
+            at += size
+            continue
         if like is None:
             values = np.array(part, dtype=complex if np.iscomplexobj(leaf) else float)
         else:
@@ -958,9 +990,11 @@ def _gradient_like(entries, x):
 def derivatives_zeros(x):
     from .runtime.arrays import is_foreign_array
     from .runtime.core import zeros_like
-    # A zero tangent shaped like a dask or CuPy argument (zeros_like's 0.0 is
-    # an adjoint's zero, which a tangent of X in X @ w cannot be).
-    return _zero_leaf(x) if is_foreign_array(x) else zeros_like(x)
+    from .runtime.namespaces import is_array_api_only
+    # A zero tangent shaped like a dask or CuPy argument, or one of the array
+    # API standard (zeros_like's 0.0 is an adjoint's zero, which a tangent of
+    # X in X @ w cannot be).
+    return _zero_leaf(x) if is_foreign_array(x) or is_array_api_only(x) else zeros_like(x)
 
 
 @_methods_too
@@ -1036,6 +1070,7 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
 def _make_forward_jacobian(function, inner, positions, as_tuple):
     def forward_jacobian(*args, **keywords):
         args = _full_arguments(function, args, keywords)
+        _refuse_array_api_only(args, function=function)
         in_tree = _wrt_tree(args, positions, as_tuple)
         zeros = [derivatives_zeros(args[p]) for p in positions]
         pushes, values = [], []
@@ -1057,6 +1092,7 @@ def _make_forward_jacobian(function, inner, positions, as_tuple):
 def _make_reverse_jacobian(function, inner, positions, as_tuple):
     def reverse_jacobian(*args, **keywords):
         args = _full_arguments(function, args, keywords)
+        _refuse_array_api_only(args, function=function)
         in_tree = _wrt_tree(args, positions, as_tuple)
         in_leaves = _leaves(in_tree)
         for leaf in in_leaves:
@@ -1069,9 +1105,8 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         if sum(len(row) for row in rows) > 1:
             # Each row's vjp ran the function again: the same function?
             _refuse_changed_value([out, function(*args)], function, "reverse-mode Jacobian")
-        blocks = [[np.stack([row[k] for row in rows[i]]).reshape(
-            np.shape(y) + np.shape(x)) if rows[i] else np.zeros(np.shape(y) + np.shape(x))
-            for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]
+        blocks = [[_block([row[k] for row in rows[i]], 0, y, x)
+                   for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]
         return _nest(out, in_tree, blocks)
 
     return _attach(reverse_jacobian, inner, function, "jacobian")
@@ -1232,6 +1267,7 @@ def hessian(function=None, wrt=0, *, verbose: bool = False, holomorphic: bool = 
 def _make_hessian(function, tangents, positions, as_tuple):
     def hessian_of(*args, **keywords):
         args = _full_arguments(function, args, keywords)
+        _refuse_array_api_only(args, function=function)
         in_tree = _wrt_tree(args, positions, as_tuple)
         pushes, offset = [], 0
         for position, tangent_fn in zip(positions, tangents):

@@ -297,14 +297,94 @@ def test_a_second_derivative_without_rules_is_refused_when_compiling():
         ad.hvp(programs.linear_algebra)(args, (xp.ones((3, 3)),))
 
 
-@pytest.mark.parametrize("call", [
-    lambda x: ad.hessian(programs.shapes_and_statistics)(x),
-    lambda x: ad.jacobian(programs.shapes_and_statistics)(x),
-    lambda x: ad.grad(programs.shapes_and_statistics, mode="forward")(x),
-], ids=["hessian", "jacobian", "forward-mode grad"])
-def test_forms_built_from_numpy_unit_vectors_are_refused(call):
-    with pytest.raises(NoDerivativeRuleError, match="built from NumPy unit vectors"):
-        call(xp.asarray(RNG.standard_normal(6)))
+def _torch_twin(name, args, wrt):
+    """torch's twin of program `name` as a function of its differentiated
+    arguments (float64 tensors), the others fixed."""
+    twin = getattr(programs, f"torch_{name}")
+    fixed = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+
+    def of_wrt(*differentiated):
+        values = list(fixed)
+        for position, value in zip(wrt, differentiated):
+            values[position] = value
+        return twin(*values)
+    return of_wrt
+
+
+def _torch_inputs(args, wrt):
+    return tuple(torch.tensor(np.asarray(args[p], dtype=float)) for p in wrt)
+
+
+@pytest.mark.parametrize("name", ["logistic_loss", "mlp_loss", "softmax_features",
+                                  "element_writes", "bounds_and_casts"])
+def test_hessian_on_array_api_strict_arrays_matches_torch(name):
+    args = _arguments(name)
+    wrt = PROGRAMS[name][:2]
+
+    got = ad.hessian(getattr(programs, name), wrt=wrt)(*map(_strict, args))
+
+    expected = torch.autograd.functional.hessian(_torch_twin(name, args, wrt),
+                                                 _torch_inputs(args, wrt))
+    for row_got, row_expected in zip(got, expected):
+        for block, want in zip(row_got, row_expected):
+            assert isinstance(block, type(X))
+            np.testing.assert_allclose(np.asarray(block), want.numpy(), rtol=1e-10,
+                                       atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", ["shapes_and_statistics", "softmax_features",
+                                  "running_totals", "gathers_and_masks"])
+def test_gradient_and_jacobian_built_from_unit_vectors_match_torch(name, mode):
+    # Forward-mode grad and both Jacobians build unit vectors of the
+    # argument's namespace, and stack what they push or pull back in it.
+    args = _arguments(name)
+    wrt = PROGRAMS[name]
+    expected = torch_gradients(getattr(programs, f"torch_{name}"), args, wrt)
+
+    if mode == "forward":
+        gradients = ad.grad(getattr(programs, name), wrt=wrt, mode="forward")(
+            *map(_strict, args))
+        _assert_gradients(gradients, expected, [_strict(args[p]) for p in wrt])
+    jacobian = ad.jacobian(getattr(programs, name), wrt=wrt, mode=mode)(*map(_strict, args))
+    for block, want in zip(jacobian, expected):
+        assert isinstance(block, type(X))
+        np.testing.assert_allclose(np.asarray(block), np.asarray(want), rtol=1e-10, atol=1e-12)
+
+
+def vector_of_features(x, W):
+    xp = x.__array_namespace__()
+    return xp.tanh(W @ x) * xp.sum(x * x)
+
+
+def test_jacobian_of_an_array_result_matches_torch_in_both_modes():
+    x, W = RNG.standard_normal(3), RNG.standard_normal((4, 3))
+    expected = torch.autograd.functional.jacobian(
+        lambda xt, Wt: torch.tanh(Wt @ xt) * torch.sum(xt * xt),
+        (torch.tensor(x), torch.tensor(W)))
+
+    for mode in ("forward", "reverse"):
+        got = ad.jacobian(vector_of_features, wrt=(0, 1), mode=mode)(xp.asarray(x),
+                                                                     xp.asarray(W))
+        assert [tuple(block.shape) for block in got] == [(4, 3), (4, 4, 3)]
+        for block, want in zip(got, expected):
+            assert isinstance(block, type(X))
+            np.testing.assert_allclose(np.asarray(block), want.numpy(), rtol=1e-10,
+                                       atol=1e-12)
+
+
+def counted_loss(x):
+    xp = x.__array_namespace__()
+    COUNTER.append(1)
+    return xp.sum(x * x) * float(len(COUNTER))
+
+
+COUNTER: list = []
+
+
+def test_a_function_that_changes_between_runs_is_refused_on_arrays_of_the_standard():
+    with pytest.raises(ad.StatefulFunctionError):
+        ad.hessian(counted_loss)(xp.asarray([1.0, 2.0]))
 
 
 # -- functions written with NumPy's functions refuse arrays of the standard ---

@@ -25,6 +25,8 @@ Two parts:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ComplexValueError, NoDerivativeRuleError, NonScalarOutputError, \
@@ -960,16 +962,58 @@ RULE_HELPERS = {name: globals()[name] for name in """
     xp_vector_norm_tangent array_T array_mT""".split()}
 
 
-def refuse_unit_vectors(leaves) -> None:
-    """NoDerivativeRuleError for `jacobian`, `hessian` and forward-mode `grad`
-    of arrays of the standard: they build NumPy unit vectors and stack NumPy
-    results (api.py), which would convert them."""
-    for leaf in leaves:
-        if is_array_api_only(leaf):
-            kind = type(leaf)
-            raise NoDerivativeRuleError(
-                f"jacobian, hessian and forward-mode grad are not available for arrays of type "
-                f"{kind.__module__.split('.')[0]}.{kind.__name__}, which implement only the "
-                "array API standard: they are built from NumPy unit vectors",
-                help="Use grad, vjp, jvp or hvp (along the directions you need: the rows of "
-                     "xp.eye(n) give the Jacobian's columns), or pass NumPy arrays.")
+def unit_vectors(x):
+    """The unit tangents of every entry of `x`, an array of the standard:
+    arrays of its namespace, floating dtype and device, shaped like it, with
+    a 1 at one entry (the rows of the identity, in C order), for the
+    Jacobians, Hessians and forward-mode gradients api.py builds from them.
+
+        >>> import array_api_strict as xp
+        >>> [list(map(float, unit)) for unit in unit_vectors(xp.asarray([3.0, 4.0]))]
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    _refuse_complex(x, "an argument or result", "a Jacobian, Hessian or forward-mode grad")
+    xp = namespace_of(x)
+    size = math.prod(x.shape)
+    identity = xp.eye(max(size, 1), dtype=_float_dtype(xp, x), device=x.device)
+    for row in range(size):
+        yield xp.reshape(identity[row, :], x.shape)
+
+
+def zeros_of(shape: tuple, like):
+    """Zeros of `shape`, of the namespace, floating dtype and device of
+    `like`, an array of the standard."""
+    xp = namespace_of(like)
+    return xp.zeros(shape, dtype=_float_dtype(xp, like), device=like.device)
+
+
+def stacked(pieces: list, axis: int, shape: tuple, like=None):
+    """`pieces` stacked along a new `axis` and reshaped to `shape`, in the
+    namespace of the first of them that is an array of the standard, else of
+    `like`; a number among them (a zero derivative) becomes an array of the
+    others' shape.
+
+        >>> import array_api_strict as xp
+        >>> stacked([xp.asarray(1.0), 0.0], 0, (2,)).shape
+        (2,)
+    """
+    first = next((piece for piece in pieces if is_array_api_only(piece)), None)
+    like = first if first is not None else like
+    xp = namespace_of(like)
+    dtype = _float_dtype(xp, like)
+    piece_shape = () if first is None else tuple(first.shape)
+    arrays = [piece if is_array_api_only(piece) else
+              xp.full(piece_shape, float(piece), dtype=dtype, device=like.device)
+              for piece in pieces]
+    return xp.reshape(xp.stack(arrays, axis=axis), shape)
+
+
+def same_values(a, b) -> bool:
+    """Whether two results of the standard's arrays hold the same values
+    (NaN equal to NaN), to catch a function that changes between runs."""
+    if not (is_array_api_only(a) and is_array_api_only(b)):
+        return False
+    if tuple(a.shape) != tuple(b.shape):
+        return False
+    xp = namespace_of(a)
+    return bool(xp.all((a == b) | (xp.isnan(a) & xp.isnan(b))))
