@@ -240,6 +240,26 @@ REGRESSIONS = {
             a *= s
             return np.sum(y ** 2 * np.arange(6.0)) + np.sum(A)
     """,
+    # A helper returning its (changed) argument on one path and a new array on
+    # the other: after the write through u = w0 was stored back into B and w0
+    # read again as B's view, u still named the stored copy, so the run-time
+    # check of a later write through the result compared against a copy and
+    # let it pass (the derivative missed the write into B). Found by the
+    # generator (seeds 31083, 31291).
+    "write_through_result_of_helper_returning_its_changed_view": """
+        def pin(u, c):
+            if np.sum(u) > c:
+                return np.clip(u, -0.5, 0.5)
+            u[0] = c
+            return u
+
+        def f(x, A, s, P):
+            B = A * 1.0
+            w0 = B[::-1]
+            r1 = pin(w0, 100.0)
+            r1[...] = np.sin(r1)
+            return np.sum(B ** 2) + s
+    """,
     # A copy must stay a copy: these are differentiated, not refused.
     "write_into_list_copy_of_copies": """
         def f(x, A, s, P):

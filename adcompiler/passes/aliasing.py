@@ -931,8 +931,14 @@ class _Checker:
         # Then each changed name is read again out of its new base, outermost
         # first, so that it is a view of (or an element in) that base once more,
         # as in Python: later updates and checks see the sharing at run time.
+        # A second name for the object (how == "copy", u = w0) is the stored
+        # object already, unless a base outside it was read again (w0 = B[::-1]
+        # after u = w0 was written back): then it names that new view too, or
+        # a later update through it would be checked against a copy.
+        rederived = False
         for node, derivation in reversed(chain):
-            if derivation.how != "copy":
+            if derivation.how != "copy" or rederived:
+                rederived = True
                 out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
                                      [nodes.assign(node, nodes.clone(derivation.rhs))]))
         return out
