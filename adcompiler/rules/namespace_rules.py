@@ -341,3 +341,7 @@ except ImportError:  # pragma: no cover - the optional extra is not installed
 if _compat is not None:
     RULES += nondifferentiable(_compat.array_namespace, _compat.get_namespace)
 RULES += nondifferentiable(namespaces.own_namespace)
+
+# What docs/derivatives.md lists: the namespaces' own functions (the other
+# entries are helpers that derivative code calls).
+DOCUMENTED_RULES = [rule for rule in RULES if isinstance(rule.function, namespaces.NamespaceFunction)]

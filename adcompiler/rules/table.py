@@ -8,8 +8,8 @@ documentation cannot drift from the rules.
 
 from __future__ import annotations
 
-from . import (array_rules, fft_rules, linalg_rules, math_rules, numpy_extra_rules, numpy_rules,
-               python_rules, scipy_rules, scipy_stats_rules)
+from . import (array_rules, fft_rules, linalg_rules, math_rules, namespace_rules,
+               numpy_extra_rules, numpy_rules, python_rules, scipy_rules, scipy_stats_rules)
 from .. import nodes
 from .definition import Rule
 
@@ -21,11 +21,20 @@ GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("numpy.fft", fft_rules),
           ("scipy.special, scipy.linalg, scipy.signal, scipy.integrate (when SciPy is "
            "installed)", scipy_rules),
-          ("scipy.stats (when SciPy is installed)", scipy_stats_rules)]
+          ("scipy.stats (when SciPy is installed)", scipy_stats_rules),
+          ("Array API standard namespaces (`xp = x.__array_namespace__()`; "
+           "[scaling.md](scaling.md))", namespace_rules)]
+
+
+def _documented(module) -> list:
+    return getattr(module, "DOCUMENTED_RULES", module.RULES)
 
 
 def _row(rule: Rule, notes: dict) -> str:
-    params = ", ".join(rule.signature.parameters)
+    # A namespace function's first parameter, the namespace, is how it is
+    # called in derivative code, not how the user writes it (xp.exp(x)).
+    params = ", ".join(p for p in rule.signature.parameters
+                       if not (p == "xp" and rule.name.startswith("xp.")))
     # Parameters whose derivative is refused when it runs (no_derivative) are not listed.
     differentiable = ", ".join(p for p in rule.differentiable_params()
                                if "no_derivative" not in nodes.names_loaded(rule.adjoint[p]))
@@ -68,7 +77,7 @@ def render() -> str:
              "float32 inputs get float32 "
              "derivatives.", ""]
     for title, module in GROUPS:
-        rules = [r for r in module.RULES if r.differentiable]
+        rules = [r for r in _documented(module) if r.differentiable]
         if not rules:
             continue
         lines += [f"## {title}", "",
@@ -79,7 +88,7 @@ def render() -> str:
     lines += ["## Allowed on differentiated values, contributing no derivative", "",
               "Integer-, boolean- or piecewise-constant-valued functions (zero derivative "
               "almost everywhere, declared as such):", ""]
-    names = [r.name for _, m in GROUPS for r in m.RULES if not r.differentiable]
+    names = [r.name for _, m in GROUPS for r in _documented(m) if not r.differentiable]
     lines.append(", ".join(f"`{n}`" for n in names))
     lines.append("")
     return "\n".join(lines)
