@@ -47,19 +47,25 @@ RULES = [
     pointwise_split(np.sign, "x", adjoint={"x": "sign_adjoint(g, x)"},
                     tangent={"x": "sign_tangent(g, x)"}),
     # Comparisons that select: ties share the derivative evenly, like torch.maximum.
-    # fmax/fmin pass the derivative to the operand that is not NaN.
-    pointwise(np.maximum, "x, y", x="g * ((x > y) + 0.5 * (x == y))",
-              y="g * ((y > x) + 0.5 * (x == y))"),
-    pointwise(np.minimum, "x, y", x="g * ((x < y) + 0.5 * (x == y))",
-              y="g * ((y < x) + 0.5 * (x == y))"),
+    # fmax/fmin pass the derivative to the operand that is not NaN. (g times
+    # each mask, not g times a sum of masks: 0.5 * mask is float64, and would
+    # make a float32 tangent float64.)
+    pointwise(np.maximum, "x, y", x="g * (x > y) + 0.5 * g * (x == y)",
+              y="g * (y > x) + 0.5 * g * (x == y)"),
+    pointwise(np.minimum, "x, y", x="g * (x < y) + 0.5 * g * (x == y)",
+              y="g * (y < x) + 0.5 * g * (x == y)"),
     # (np.logical_not, not `~`: templates become generated code, which the
     # compiler reads again for higher derivatives, and it has no `~`.)
     pointwise(np.fmax, "x, y",
-              x="g * ((x > y) + 0.5 * (x == y) + np.isnan(y) * np.logical_not(np.isnan(x)))",
-              y="g * ((y > x) + 0.5 * (x == y) + np.isnan(x) * np.logical_not(np.isnan(y)))"),
+              x="g * (x > y) + 0.5 * g * (x == y)"
+                " + g * (np.isnan(y) * np.logical_not(np.isnan(x)))",
+              y="g * (y > x) + 0.5 * g * (x == y)"
+                " + g * (np.isnan(x) * np.logical_not(np.isnan(y)))"),
     pointwise(np.fmin, "x, y",
-              x="g * ((x < y) + 0.5 * (x == y) + np.isnan(y) * np.logical_not(np.isnan(x)))",
-              y="g * ((y < x) + 0.5 * (x == y) + np.isnan(x) * np.logical_not(np.isnan(y)))"),
+              x="g * (x < y) + 0.5 * g * (x == y)"
+                " + g * (np.isnan(y) * np.logical_not(np.isnan(x)))",
+              y="g * (y < x) + 0.5 * g * (x == y)"
+                " + g * (np.isnan(x) * np.logical_not(np.isnan(y)))"),
     pointwise(np.clip, "a, a_min=None, a_max=None, *, min=None, max=None",
               a="g * clip_inside(a, a_min, a_max, min, max)", a_min="g * (a < a_min)",
               a_max="g * (a > a_max)", min="g * (a < min)", max="g * (a > max)"),

@@ -374,7 +374,8 @@ def _var_scale(a, axis, ddof):
     """2 / (N - ddof); with ddof >= N NumPy's variance is nan or inf, and so is
     its derivative (torch's too), instead of a ZeroDivisionError."""
     with np.errstate(divide="ignore"):
-        return np.float64(2.0) / np.float64(_count(a, axis) - ddof)
+        # A Python float (weak under NEP 50): a float32 tangent stays float32.
+        return float(np.float64(2.0) / np.float64(_count(a, axis) - ddof))
 
 
 def var_adjoint(g, a, axis, ddof, keepdims):

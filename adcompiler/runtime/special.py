@@ -37,7 +37,10 @@ def logsumexp_weights(a, b, result, axis, keepdims, return_sign):
     """b·exp(a - logsumexp): d logsumexp / d a (shape of a)."""
     check_return_sign(return_sign)
     a = np.asarray(a)
-    weights = np.exp(a - expand_reduced(np.asarray(result), a, axis, keepdims))
+    result = np.asarray(result)
+    if a.ndim == 0:  # SciPy's result is then 1-d with keepdims or axis=()
+        result = np.reshape(result, ())
+    weights = np.exp(a - expand_reduced(result, a, axis, keepdims))
     return weights if b is None else weights * b
 
 
@@ -63,7 +66,10 @@ def logsumexp_tangent(g, a, b, result, axis, keepdims, return_sign, wrt):
         weights = logsumexp_weights(a, None, result, axis, keepdims, return_sign)
     shape = np.broadcast(np.asarray(a), np.asarray(0.0 if b is None else b)).shape
     axes = reduced_axes(axis, len(shape))
-    return np.sum(np.broadcast_to(weights * g, shape), axis=axes, keepdims=keepdims)
+    tangent = np.sum(np.broadcast_to(weights * g, shape), axis=axes, keepdims=keepdims)
+    # SciPy returns shape (1,) for a 0-d `a` with keepdims or axis=().
+    return tangent if np.ndim(tangent) == np.ndim(result) else np.reshape(tangent,
+                                                                           np.shape(result))
 
 
 def softmax_adjoint(g, result, axis):
