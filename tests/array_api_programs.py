@@ -82,13 +82,15 @@ def linear_algebra(A, b):
     xp = array_namespace(A, b)
     S = A @ A.T + xp.eye(3)
     x = xp.linalg.solve(S, b)
-    return xp.log(xp.linalg.det(S)) + xp.sum(x * b) + xp.sum(xp.linalg.inv(S))
+    return xp.log(xp.linalg.det(S)) + xp.sum(x * b) + xp.sum(xp.linalg.inv(S)) \
+        + xp.linalg.trace(S @ S, offset=1)
 
 
 def torch_linear_algebra(A, b):
     S = A @ A.T + torch.eye(3)
     x = torch.linalg.solve(S, b)
-    return torch.log(torch.linalg.det(S)) + torch.sum(x * b) + torch.sum(torch.linalg.inv(S))
+    return torch.log(torch.linalg.det(S)) + torch.sum(x * b) + torch.sum(torch.linalg.inv(S)) \
+        + torch.sum(torch.diagonal(S @ S, offset=1))
 
 
 def shapes_and_statistics(x):
@@ -260,3 +262,31 @@ def running_totals(x, W):
 def torch_running_totals(x, W):
     totals = torch.cumsum(torch.tanh(W * x), 1)
     return torch.sum(totals[:, [2, 0, 2]] ** 2) + torch.sum(torch.cumsum(x, 0) * x)
+
+
+def vector_norms(x, W):
+    """2-norms: of a vector, and of a matrix's rows (kept as a column)."""
+    xp = array_namespace(x, W)
+    rows = xp.linalg.vector_norm(W * x, axis=1, keepdims=True)
+    return xp.linalg.vector_norm(W @ x) * xp.sum(rows * W) + xp.linalg.vector_norm(x) ** 3
+
+
+def torch_vector_norms(x, W):
+    rows = torch.linalg.vector_norm(W * x, dim=1, keepdim=True)
+    return torch.linalg.vector_norm(W @ x) * torch.sum(rows * W) \
+        + torch.linalg.vector_norm(x) ** 3
+
+
+def powers(x, y):
+    """x ** y with both sides differentiated, by the operator and by xp.pow."""
+    xp = array_namespace(x, y)
+    return xp.sum((y * y + 0.5) ** x + xp.pow(x * x + 1.0, y * x))
+
+
+def torch_powers(x, y):
+    return torch.sum((y * y + 0.5) ** x + torch.pow(x * x + 1.0, y * x))
+
+
+def variance_of_squares(x):
+    xp = array_namespace(x)
+    return xp.var(x * x)

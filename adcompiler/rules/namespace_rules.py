@@ -205,20 +205,35 @@ RULES = [
              adjoint={"x": "-xp.matmul(xp.matmul(xp.matrix_transpose(result), g), "
                            "xp.matrix_transpose(result))"},
              tangent={"x": "-xp.matmul(xp.matmul(result, g), result)"}),
-    *_linear("linalg.det", "xp, x", adjoint={"x": "xp_det_adjoint(xp, g, x, result)"},
-             tangent={"x": "xp_det_tangent(xp, g, x, result)"}),
+    # det, solve and vector_norm's templates call only functions with rules
+    # (their second derivatives are these templates differentiated).
+    # d det(x) = det(x) <inv(x)^T, dx>.
+    *_linear("linalg.det", "xp, x",
+             adjoint={"x": "xp.expand_dims(xp.expand_dims(g * result, axis=-1), axis=-1) * "
+                           "xp.matrix_transpose(xp.linalg.inv(x))"},
+             tangent={"x": "result * xp.sum(xp.matrix_transpose(xp.linalg.inv(x)) * g, "
+                           "axis=(-2, -1))"}),
+    # With Y = solve(x1^T, g): x2's adjoint is Y, x1's -Y result^T (an outer
+    # product for a vector x2); the tangent along x1 is -solve(x1, dx1 result).
     *_linear("linalg.solve", "xp, x1, x2",
-             adjoint={"x1": "xp_solve_adjoint_a(xp, g, x1, x2, result)",
-                      "x2": "xp_solve_adjoint_b(xp, g, x1, x2)"},
-             tangent={"x1": "xp_solve_tangent_a(xp, g, x1, x2, result)",
+             adjoint={"x1": "-(xp.expand_dims(xp.linalg.solve(xp.matrix_transpose(x1), g), "
+                            "axis=-1) * xp.expand_dims(result, axis=-2)) if x2.ndim == 1 else "
+                            "-xp.matmul(xp.linalg.solve(xp.matrix_transpose(x1), g), "
+                            "xp.matrix_transpose(result))",
+                      "x2": "xp.linalg.solve(xp.matrix_transpose(x1), g)"},
+             tangent={"x1": "-xp.linalg.solve(x1, xp.matmul(g, result))",
                       "x2": "xp.linalg.solve(x1, g)"}),
     *_linear("linalg.trace", "xp, x, offset=0, dtype=None",
              adjoint={"x": "xp_trace_adjoint(xp, g, x, offset)"},
              tangent={"x": "xp.linalg.trace(g, offset=offset)"}),
     *_linear("linalg.vector_norm", "xp, x, axis=None, keepdims=False, ord=2",
              check=namespaces.xp_check_two_norm,
-             adjoint={"x": "xp_vector_norm_adjoint(xp, g, x, axis, keepdims, ord, result)"},
-             tangent={"x": "xp_vector_norm_tangent(xp, g, x, axis, keepdims, ord, result)"}),
+             # g x / norm, 0 where the norm is 0 (as torch); another `ord` not
+             # known when compiling is refused when the derivative runs.
+             adjoint={"x": "xp_sum_adjoint(xp, xp_quotient_or_zero(xp, g, xp_checked_two_norm("
+                           "result, ord)), x, axis, keepdims) * x"},
+             tangent={"x": "xp_quotient_or_zero(xp, xp.sum(x * g, axis=axis, keepdims=keepdims), "
+                           "xp_checked_two_norm(result, ord))"}),
     # The standard's array attributes a.T and a.mT (passes/array_namespace.py).
     *[_helper_rule(function, "x", {"x": f"array_{attribute}(g)"}, {"x": f"array_{attribute}(g)"},
                    f".{attribute}") for attribute, function in namespaces.ARRAY_ATTRIBUTES.items()],
@@ -327,6 +342,24 @@ RULES += [
     _helper_rule(_NS.xp_where_part, "xp, condition, adjoint, chosen",
                  adjoint={"adjoint": "xp_where_part(xp, condition, g, chosen)"},
                  tangent={"adjoint": "xp_where_part(xp, condition, g, chosen)"}),
+    # x ** y's derivative in y, power_log(x, y, x ** y) = x ** y log(x), with
+    # its partials masked where x == 0 <= y as it is (runtime_rules.py's).
+    _helper_rule(_NS.power_log, "x, y, power", pointwise=True,
+                 adjoint={"x": "g * zero_base_masked(power / x, x, y)",
+                          "power": "g * base_log(x, y)"},
+                 tangent={"x": "g * zero_base_masked(power / x, x, y)",
+                          "power": "g * base_log(x, y)"}),
+    _helper_rule(_NS.base_log, "x, y", pointwise=True,
+                 adjoint={"x": "g * zero_base_masked(1.0 / x, x, y)"},
+                 tangent={"x": "g * zero_base_masked(1.0 / x, x, y)"}),
+    _helper_rule(_NS.zero_base_masked, "value, base, exponent", pointwise=True,
+                 adjoint={"value": "zero_base_masked(g, base, exponent)"},
+                 tangent={"value": "zero_base_masked(g, base, exponent)"}),
+    linear_rule(_NS.xp_checked_two_norm, "norm, ord", adjoint={"norm": "g"},
+                tangent={"norm": "g"}),
+    _helper_rule(_NS.xp_trace_adjoint, "xp, adjoint, x, offset",
+                 adjoint={"adjoint": "xp.linalg.trace(g, offset=offset)"},
+                 tangent={"adjoint": "xp_trace_adjoint(xp, g, x, offset)"}),
     _helper_rule(_NS.xp_asarray_adjoint, "xp, adjoint, obj, dtype",
                  adjoint={"adjoint": "xp_asarray_adjoint(xp, g, obj, dtype)"},
                  tangent={"adjoint": "xp_asarray_adjoint(xp, g, obj, dtype)"}),

@@ -473,17 +473,43 @@ def matmul_adjoint_b(g, a, b):
     return unbroadcast(grad, b)
 
 
+def _zero_base(x, y):
+    """The namespace of x, y (one an array of the standard), x as one of its
+    arrays, and where x == 0 <= y: there x ** y is constant in y."""
+    xp = namespace_of(next(v for v in (x, y) if is_array_api_only(v)))
+    x = xp.asarray(x) if not is_array_api_only(x) else x
+    y = xp.asarray(y) if not is_array_api_only(y) else y
+    return xp, x, (x == 0) & (y >= 0)
+
+
 def power_log(x, y, power):
     """runtime.arrays.power_log: d(x ** y)/dy, 0 where x == 0 <= y."""
     if not _is_api(x, y, power):
         from .arrays import power_log as numpy_power_log
         return numpy_power_log(x, y, power)
-    xp = namespace_of(next(v for v in (power, x, y) if is_array_api_only(v)))
-    x = xp.asarray(x) if not is_array_api_only(x) else x
-    zero_base = (x == 0) & (xp.asarray(y) >= 0) if not is_array_api_only(y) else \
-        (x == 0) & (y >= 0)
-    safe = xp.where(zero_base, xp.ones_like(x), x)
-    return xp.where(zero_base, xp.zeros_like(power), power * xp.log(safe))
+    return power * base_log(x, y)
+
+
+def zero_base_masked(value, base, exponent):
+    """runtime.arrays.zero_at_zero_base: `value`, 0 where base == 0 <= exponent
+    (power_log's partial derivatives are masked there as it is)."""
+    if not _is_api(value, base, exponent):
+        from .arrays import zero_at_zero_base
+        return zero_at_zero_base(value, base, exponent)
+    xp, _, zero_base = _zero_base(base, exponent)
+    value = xp.asarray(value) if not is_array_api_only(value) else value
+    return xp.where(zero_base, xp.zeros_like(value), value)
+
+
+def base_log(x, y):
+    """log(x), 0 where x == 0 <= y (the factor of power_log's derivative in
+    x ** y, which is masked there)."""
+    if not _is_api(x, y):
+        from .arrays import zero_at_zero_base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return zero_at_zero_base(np.log(x), x, y)
+    xp, x, zero_base = _zero_base(x, y)
+    return xp.where(zero_base, xp.zeros_like(x), xp.log(xp.where(zero_base, xp.ones_like(x), x)))
 
 
 def sign(x):
@@ -896,37 +922,6 @@ def xp_trace_adjoint(xp, g, x, offset):
     return xp_expand_reduced(xp, g, x, (-2, -1), False) * eye
 
 
-def xp_det_adjoint(xp, g, x, result):
-    """Adjoint of xp.linalg.det: g det(x) inv(x)^T."""
-    scale = xp_expand_reduced(xp, g * result, x, (-2, -1), False)
-    return scale * xp.matrix_transpose(xp.linalg.inv(x))
-
-
-def xp_det_tangent(xp, g, x, result):
-    """Tangent of xp.linalg.det: det(x) trace(inv(x) g)."""
-    return result * xp.linalg.trace(xp.linalg.solve(x, g))
-
-
-def xp_solve_adjoint_b(xp, g, x1, x2):
-    """Adjoint of xp.linalg.solve(x1, x2) for x2: solve(x1^T, g)."""
-    return xp.linalg.solve(xp.matrix_transpose(x1), g)
-
-
-def xp_solve_adjoint_a(xp, g, x1, x2, result):
-    """Adjoint of xp.linalg.solve(x1, x2) for x1: -solve(x1^T, g) result^T."""
-    adjoint_b = xp_solve_adjoint_b(xp, g, x1, x2)
-    if x2.ndim == 1:
-        return -(xp.expand_dims(adjoint_b, axis=-1) * xp.expand_dims(result, axis=-2))
-    return -xp.matmul(adjoint_b, xp.matrix_transpose(result))
-
-
-def xp_solve_tangent_a(xp, g, x1, x2, result):
-    """Tangent of xp.linalg.solve(x1, x2) along x1: -solve(x1, g result)."""
-    if x2.ndim == 1:
-        return -xp.linalg.solve(x1, xp.matmul(g, result))
-    return -xp.linalg.solve(x1, xp.matmul(g, result))
-
-
 def xp_check_two_norm(ord=2):
     """vector_norm's rule covers the 2-norm."""
     if ord != 2:
@@ -936,18 +931,11 @@ def xp_check_two_norm(ord=2):
                  "(1 / p)).")
 
 
-def xp_vector_norm_adjoint(xp, g, x, axis, keepdims, ord, result):
-    """Adjoint of the 2-norm: g x / norm, 0 where the norm is 0 (as torch);
-    another `ord` is refused here too, where it is not known when compiling."""
+def xp_checked_two_norm(norm, ord):
+    """`norm`, the 2-norm vector_norm returned, after refusing another `ord`
+    where it was not known when compiling (the derivative code divides by it)."""
     xp_check_two_norm(ord)
-    scale = xp_quotient_or_zero(xp, xp_expand_reduced(xp, g, x, axis, keepdims),
-                             xp_expand_reduced(xp, result, x, axis, keepdims))
-    return scale * x
-
-
-def xp_vector_norm_tangent(xp, g, x, axis, keepdims, ord, result):
-    xp_check_two_norm(ord)
-    return xp_quotient_or_zero(xp, xp.sum(x * g, axis=axis, keepdims=keepdims), result)
+    return norm
 
 
 # Functions the namespace rules' templates call, by their names.
@@ -957,9 +945,8 @@ RULE_HELPERS = {name: globals()[name] for name in """
     xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
     xp_cast_tangent xp_below xp_above xp_var_adjoint_x xp_joined xp_cumulative_sum_adjoint
     xp_cumulative_sum_transpose xp_take_adjoint
-    xp_asarray_adjoint xp_trace_adjoint xp_det_adjoint xp_det_tangent xp_solve_adjoint_a
-    xp_solve_adjoint_b xp_solve_tangent_a xp_vector_norm_adjoint
-    xp_vector_norm_tangent array_T array_mT""".split()}
+    xp_asarray_adjoint xp_trace_adjoint xp_checked_two_norm zero_base_masked base_log
+    array_T array_mT""".split()}
 
 
 def unit_vectors(x):
