@@ -166,6 +166,12 @@ def rule_samples() -> dict:
             "abs_tangent_point_tangent", "abs_tangent_point_adjoint",
             "angle_tangent_point_tangent", "angle_tangent_point_adjoint")},
         "conjugate_for_complex": lambda r: [_n(r, 3), _n(r, 3)],
+        # a softmax written out (passes/fuse_softmax.py), along an axis and along all
+        "softmax": lambda r: [_n(r, 2, 3), -1, "max"],
+        "softmax_product": lambda r: [_n(r, 2, 3), _prob(r, 2, 3), None],
+        # a full sum's and mean's adjoint kept one number (passes/uniform_adjoints.py)
+        "uniform_sum_adjoint": lambda r: [float(_n(r)), _n(r, 3)],
+        "uniform_mean_adjoint": lambda r: [float(_n(r)), _n(r, 4)],
         "select_adjoint": lambda r: [_n(r, 4), conditions, [_n(r, 4), _n(r, 4)], 0.0,
                                      "choicelist"],
         # a in (1.2, 3.2), x in (0.6, 4.8): both of the helper's expansions

@@ -483,7 +483,7 @@ def uniform_mean_adjoint(g, a):
         >>> uniform_mean_adjoint(2.0, np.ones(4))
         0.5
     """
-    if type(g) is float and type(a) is _ndarray and a.dtype.char == "d" and a.ndim:
+    if type(g) is float and type(a) is _ndarray and a.dtype.char == "d" and a.size:
         return g / float(a.size)
     return mean_adjoint(g, a, None, False)
 
