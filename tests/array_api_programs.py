@@ -287,6 +287,12 @@ def torch_powers(x, y):
     return torch.sum((y * y + 0.5) ** x + torch.pow(x * x + 1.0, y * x))
 
 
-def variance_of_squares(x):
+def moments_and_totals(x):
+    """var, std and cumulative_sum, for third derivatives."""
     xp = array_namespace(x)
-    return xp.var(x * x)
+    return xp.var(x * x) + xp.std(x) * xp.sum(xp.cumulative_sum(x) * x * x)
+
+
+def torch_moments_and_totals(x):
+    return torch.var(x * x, correction=0) \
+        + torch.std(x, correction=0) * torch.sum(torch.cumsum(x, 0) * x * x)

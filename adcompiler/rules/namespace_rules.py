@@ -326,6 +326,16 @@ RULES += [
                           "x": "xp_var_adjoint_x(xp, t, g, x, axis, correction, keepdims)"},
                  tangent={"t": "xp_var_tangent(xp, g, x, axis, correction, keepdims)",
                           "x": "xp_var_tangent(xp, t, g, axis, correction, keepdims)"}),
+    # xp_var_adjoint_x(F, R) = s P(E(R) F), P the centring (a symmetric
+    # projection), E the spread over the reduced axes: bilinear in F and R,
+    # and x sets only shapes (third derivatives of var and std).
+    _helper_rule(_NS.xp_var_adjoint_x, "xp, full, reduced, x, axis, correction, keepdims",
+                 adjoint={"full": "xp_var_adjoint(xp, reduced, g, axis, correction, keepdims)",
+                          "reduced": "xp_var_tangent(xp, full, g, axis, correction, keepdims)"},
+                 tangent={"full": "xp_var_adjoint_x(xp, g, reduced, x, axis, correction, "
+                                  "keepdims)",
+                          "reduced": "xp_var_adjoint_x(xp, full, g, x, axis, correction, "
+                                     "keepdims)"}),
     _helper_rule(_NS.xp_quotient_or_zero, "xp, numerator, denominator", pointwise=True,
                  adjoint={"numerator": "xp_quotient_or_zero(xp, g, denominator)",
                           "denominator": "-xp_quotient_or_zero(xp, g * result, denominator)"},
@@ -336,6 +346,9 @@ RULES += [
                                      "include_initial)"},
                  tangent={"adjoint": "xp_cumulative_sum_adjoint(xp, g, x, axis, "
                                      "include_initial)"}),
+    _helper_rule(_NS.xp_cumulative_sum_transpose, "xp, t, x, axis, include_initial",
+                 adjoint={"t": "xp_cumulative_sum_adjoint(xp, g, x, axis, include_initial)"},
+                 tangent={"t": "xp_cumulative_sum_transpose(xp, g, x, axis, include_initial)"}),
     _helper_rule(_NS.xp_take_adjoint, "xp, adjoint, x, indices, axis",
                  adjoint={"adjoint": "xp.take(g, indices, axis=axis)"},
                  tangent={"adjoint": "xp_take_adjoint(xp, g, x, indices, axis)"}),

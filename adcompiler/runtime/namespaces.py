@@ -832,10 +832,10 @@ def xp_cumulative_sum_adjoint(xp, adjoint, x, axis, include_initial):
     return xp.flip(xp.cumulative_sum(flipped, axis=axis), axis=axis)
 
 
-def xp_cumulative_sum_transpose(xp, g, x, axis, include_initial):
+def xp_cumulative_sum_transpose(xp, t, x, axis, include_initial):
     """The transpose of xp_cumulative_sum_adjoint (for second derivatives):
     the cumulative sum itself."""
-    return xp.cumulative_sum(g, axis=axis, include_initial=include_initial)
+    return xp.cumulative_sum(t, axis=axis, include_initial=include_initial)
 
 
 def xp_take_adjoint(xp, adjoint, x, indices, axis):
@@ -940,7 +940,7 @@ def xp_checked_two_norm(norm, ord):
 
 # Functions the namespace rules' templates call, by their names.
 RULE_HELPERS = {name: globals()[name] for name in """
-    xp_sum_adjoint xp_expand_reduced xp_reduction_count xp_extremum_weights xp_var_adjoint
+    xp_sum_adjoint xp_reduction_count xp_extremum_weights xp_var_adjoint
     xp_var_tangent xp_quotient_or_zero xp_where_part xp_tie_weights xp_clip_inside
     xp_inverse_permutation xp_axes_or_reversed xp_concat_adjoint xp_stack_adjoint xp_cast_adjoint
     xp_cast_tangent xp_below xp_above xp_var_adjoint_x xp_joined xp_cumulative_sum_adjoint
