@@ -136,8 +136,13 @@ RULES = [
           "np.linalg.diagonal(g, offset=offset)"),
     _same(np.triu, "m, k=0", "np.triu(g, k)", "np.triu(g, k)"),
     _same(np.tril, "m, k=0", "np.tril(g, k)", "np.tril(g, k)"),
-    _same(np.diff, "a, n=1, axis=-1", "diff_adjoint(g, n, axis, np.shape(a))",
-          "np.diff(g, n, axis)"),
+    # prepend/append are joined to a along axis before differencing: each
+    # gets its slice of the joined adjoint (a 0-d one summed: it was broadcast).
+    linear_rule(np.diff, "a, n=1, axis=-1, prepend=None, append=None",
+                adjoint={part: f"diff_joined_adjoint(g, n, axis, a, prepend, append, '{part}')"
+                         for part in ("a", "prepend", "append")},
+                tangent={part: f"np.diff(diff_joined(g, a, prepend, append, axis, '{part}'), n, "
+                               "axis)" for part in ("a", "prepend", "append")}),
     # Gathers: the adjoint scatters back, repeated indices adding up.
     _same(np.take, "a, indices, axis=None, out=None, mode='raise'",
           "take_adjoint(g, a, indices, axis, mode)",
@@ -159,6 +164,7 @@ NOTES = {
     np.concatenate: "a list of differentiated arrays",
     np.stack: "a list of differentiated arrays",
     np.split: "read the pieces by index or unpacking",
+    np.diff: "`prepend`/`append` (arrays, or numbers broadcast along axis) differentiable too",
     np.pad: "modes constant, edge, reflect, symmetric, wrap; constant_values differentiable "
             "when a scalar",
     np.take: "repeated indices accumulate; modes raise, wrap, clip",

@@ -121,9 +121,10 @@ RULES = [
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
                               " / np.sum(np.logical_not(np.isnan(a)), axis=axis, "
                               "keepdims=True)"},
+                # (the count in g's float dtype: an int64 count makes float32 float64)
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
                               "keepdims=keepdims) / np.sum(np.logical_not(np.isnan(a)), "
-                              "axis=axis, keepdims=keepdims)"}),
+                              "axis=axis, keepdims=keepdims, dtype=np.result_type(g, 0.0))"}),
     linear_rule(np.average, "a, axis=None, weights=None, *, keepdims=False",
                 adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims)",
                          "weights": "average_adjoint_weights(g, a, weights, result, axis, "

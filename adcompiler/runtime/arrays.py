@@ -850,6 +850,60 @@ def diff_adjoint(g, n, axis, shape=None):
     return g
 
 
+def _diff_pieces(a, prepend, append, axis):
+    """(name, array) of what np.diff joins along axis: prepend, a, append,
+    those not given (None) left out, a 0-d one broadcast to length 1 along axis."""
+    pieces = []
+    for name, value in (("prepend", prepend), ("a", a), ("append", append)):
+        if value is None:
+            continue
+        value = as_array(value)
+        if value.ndim == 0 and name != "a":
+            shape = list(np.shape(a))
+            shape[axis] = 1
+            value = np.broadcast_to(value, shape)
+        pieces.append((name, value))
+    return pieces
+
+
+def diff_joined(t, a, prepend, append, axis, part):
+    """The tangent of np.diff(a, n, axis, prepend, append) in `part` ('a',
+    'prepend' or 'append') is np.diff of this: the joined operand with g as
+    `part` (t, its tangent) and zeros as the others.
+
+    >>> diff_joined(np.ones(2), np.ones(2), 0.0, None, -1, "a")
+    array([0., 1., 1.])
+    """
+    pieces = _diff_pieces(a, prepend, append, axis)
+    if len(pieces) == 1:
+        return t
+    dtype = np.result_type(t, 0.0)
+    return np.concatenate(
+        [np.broadcast_to(np.asarray(t, dtype=dtype), np.shape(value)) if name == part
+         else np.zeros(np.shape(value), dtype) for name, value in pieces], axis=axis)
+
+
+def diff_joined_adjoint(adjoint, n, axis, a, prepend, append, part):
+    """Adjoint of np.diff(a, n, axis, prepend, append) in `part`: the adjoint
+    of the joined operand (diff_adjoint), its slice of `part`, summed down to
+    part's shape (a 0-d prepend was broadcast)."""
+    pieces = _diff_pieces(a, prepend, append, axis)
+    if len(pieces) == 1:
+        return diff_adjoint(adjoint, n, axis, np.shape(a))
+    shape = list(np.shape(a))
+    shape[axis] = sum(np.shape(value)[axis] for _, value in pieces)
+    joined = diff_adjoint(adjoint, n, axis, tuple(shape))
+    start = 0
+    for name, value in pieces:
+        stop = start + np.shape(value)[axis]
+        if name == part:
+            index = (slice(None),) * (axis % len(shape)) + (slice(start, stop),)
+            original = {"prepend": prepend, "a": a, "append": append}[part]
+            return sum_to_shape(joined[index], np.shape(original))
+        start = stop
+    raise ValueError(f"np.diff has no {part} here")
+
+
 def _linspace_fraction(num, endpoint, axis, ndim, dtype):
     """The fractions t with linspace = start + t (stop - start), shaped for the result."""
     if num == 1:
