@@ -312,6 +312,50 @@ KEYWORD_VARIANTS = [
             "torch.where(MASK34, a, b)", {"a": (3, 1), "b": (4,)}),
 ]
 
+# Products, contractions and linear algebra over broadcast batches and special values.
+ZEROS2 = np.array([[0.0, 1.5, -0.7], [2.0, 0.0, 0.0]])  # one and two zeros in a row
+
+PRODUCT_VARIANTS = [
+    Variant("prod-two-zeros-in-a-row", "np.prod(a * ZEROS2, axis=1)",
+            "torch.prod(a * ZEROS2, 1)", {"a": ((2, 3), "pos")}),
+    Variant("prod-zeros-all", "np.prod(a * ZEROS2)", "torch.prod(a * ZEROS2)",
+            {"a": ((2, 3), "pos")}),
+    Variant("cumprod-zeros-flat", "np.cumprod(a * ZEROS2)",
+            "torch.cumprod((a * ZEROS2).reshape(-1), 0)", {"a": ((2, 3), "pos")}),
+    Variant("power-zero-base-int-exponent", "(a * ZEROS2) ** 3", "(a * ZEROS2) ** 3",
+            {"a": (2, 3)}),
+    Variant("power-zero-base-2", "np.power(a * ZEROS2, 2)", "torch.pow(a * ZEROS2, 2)",
+            {"a": (2, 3)}),
+    Variant("matmul-broadcast-batches", "a @ b", "a @ b", {"a": (1, 2, 3), "b": (4, 3, 2)}),
+    Variant("matmul-vector-batch", "np.matmul(a, b)", "torch.matmul(a, b)",
+            {"a": (3,), "b": (2, 3, 4)}),
+    Variant("solve-broadcast-batch", "np.linalg.solve(a, b)", "torch.linalg.solve(a, b)",
+            {"a": ((2, 3, 3), "well"), "b": (3, 2)}),
+    Variant("inv-0-batch", "np.linalg.inv(a)", "torch.linalg.inv(a)", {"a": ((1, 2, 2), "well")}),
+    Variant("det-1x1", "np.linalg.det(a)", "torch.linalg.det(a)", {"a": ((1, 1), "well")}),
+    Variant("einsum-trace", "np.einsum('ii', a)", "torch.einsum('ii', a)", {"a": (3, 3)}),
+    Variant("einsum-diagonal", "np.einsum('ii->i', a)", "torch.einsum('ii->i', a)",
+            {"a": (3, 3)}),
+    Variant("einsum-ellipsis-broadcast", "np.einsum('...ij,...jk->...ik', a, b)",
+            "torch.einsum('...ij,...jk->...ik', a, b)", {"a": (2, 2, 3), "b": (3, 4)}),
+    Variant("einsum-implicit-outer", "np.einsum('i,j', a, b)", "torch.einsum('i,j', a, b)",
+            {"a": (2,), "b": (3,)}),
+    Variant("einsum-three-operands", "np.einsum('ij,jk,k->i', a, b, c)",
+            "torch.einsum('ij,jk,k->i', a, b, c)", {"a": (2, 3), "b": (3, 4), "c": (4,)}),
+    Variant("einsum-0d-operand", "np.einsum(',ij->ij', a, b)", "a * b",
+            {"a": (), "b": (2, 3)}),
+    Variant("take_along_axis-negative-axis", "np.take_along_axis(a, np.argsort(a, -1), -1)",
+            "torch.sort(a, -1)[0]", {"a": ((2, 4), "distinct")}),
+    Variant("sort-descending-by-slice", "np.sort(a)[::-1]", "torch.sort(a, descending=True)[0]",
+            {"a": ((5,), "distinct")}),
+    Variant("sqrt-of-sum-of-squares", "np.sqrt(np.sum(a * a, axis=-1, keepdims=True))",
+            "torch.linalg.vector_norm(a, dim=-1, keepdim=True)", {"a": (2, 3)}),
+    Variant("softmax-0d", "special.softmax(a)", "torch.softmax(a.reshape(1), 0).reshape(())",
+            {"a": ()}),
+    Variant("logsumexp-b-negative-sign-free", "special.logsumexp(a, b=b)",
+            "torch.logsumexp(a + torch.log(b), (0, 1))", {"a": (2, 3), "b": ((2, 3), "pos")}),
+]
+
 # -- binary elementwise rules over broadcasting pairs (autograd's binary_ufunc_check) --
 
 BINARY = [
@@ -420,7 +464,8 @@ TIE_VARIANTS = [
     Variant("abs-at-zero", "np.abs(a)", "torch.abs(a)", {"a": ((6,), "zeros")}, ties=True),
 ]
 
-VARIANTS = (_reduction_variants() + METHOD_VARIANTS + KEYWORD_VARIANTS + _binary_variants()
+VARIANTS = (_reduction_variants() + METHOD_VARIANTS + KEYWORD_VARIANTS + PRODUCT_VARIANTS
+            + _binary_variants()
             + _unary_variants() + EMPTY_VARIANTS + TIE_VARIANTS)
 
 # -- float32 and integer operands ------------------------------------------------------
@@ -428,6 +473,8 @@ VARIANTS = (_reduction_variants() + METHOD_VARIANTS + KEYWORD_VARIANTS + _binary
 
 FLOAT32_OF = ["sum[2x3,axis=(1,0),keep=True]", "mean[2x3x4,axis=(0,2),keep=False]",
               "prod[2x3,axis=1,keep=True]", "max[2x3,axis=-1,keep=False]",
+              "nanmean[2x3x4,axis=(-1,0),keep=True]", "einsum-ellipsis-broadcast",
+              "solve-broadcast-batch", "prod-two-zeros-in-a-row",
               "var[2x3,axis=None,keep=False]", "std[2x3x4,axis=1,keep=True]",
               "logsumexp[2x3,axis=1,keep=False]", "cumsum-3d-flat", "diff-prepend-append-n2",
               "norm-ord3", "norm-matrix-2", "norm-matrix-nuc-keep", "clip-broadcast-bounds",
@@ -440,3 +487,8 @@ INTEGER_OF = ["sum[2x3,axis=1,keep=False]", "mean[3,axis=None,keep=False]",
               "prod[2x3,axis=None,keep=False]", "var[2x3,axis=1,keep=True]",
               "multiply[3x1,4]", "subtract-op[py,2x3]", "cumsum-3d-flat", "norm-ord3",
               "roll-negative-tuple", "where-broadcast-column-row"]
+
+# float32 first operand, float64 others: each derivative in its operand's dtype.
+MIXED_OF = ["multiply[3x1,4]", "power[2x1x4,3x1]", "maximum[1,2x3]", "where-broadcast-column-row",
+            "solve-broadcast-batch", "einsum-three-operands", "diff-prepend-append-n2",
+            "average-weights-2d", "clip-broadcast-bounds"]

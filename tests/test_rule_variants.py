@@ -36,8 +36,8 @@ import adcompiler as ad
 from adcompiler.errors import AdError
 from coverage_specs import DOMAINS
 from oracles import assert_close, finite_difference_gradient
-from rule_variant_specs import (FLOAT32_OF, INTEGER_OF, TIES, TORCH_HELPERS, VARIANTS,
-                                MASK34, ROWS4)
+from rule_variant_specs import (FLOAT32_OF, INTEGER_OF, MASK34, MIXED_OF, ROWS4, TIES, TORCH_HELPERS,
+                                VARIANTS, ZEROS2)
 
 special = pytest.importorskip("scipy.special")
 
@@ -57,7 +57,7 @@ def generated():
     if _module is None:
         directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_variants_"))
         lines = ["import math", "import numpy as np", "from scipy import special",
-                 "from rule_variant_specs import MASK34, ROWS4", "", ""]
+                 "from rule_variant_specs import MASK34, ROWS4, ZEROS2", "", ""]
         for index, variant in enumerate(VARIANTS):
             lines += [f"def variant_{index}({', '.join(variant.args)}):",
                       f"    return {variant.call}", "", ""]
@@ -75,6 +75,7 @@ def _function(variant):
 
 
 TORCH_NS = {"torch": torch, "math": math, "MASK34": torch.as_tensor(MASK34),
+            "ZEROS2": torch.as_tensor(ZEROS2),
             "ROWS4": torch.as_tensor(ROWS4), **TORCH_HELPERS}
 
 
@@ -238,3 +239,23 @@ def test_integer_operands_give_float64_derivatives_at_the_same_values(variant_id
         assert np.asarray(grad).dtype == np.float64, f"{variant_id}: d{name} dtype"
         assert_close(grad, want, label=f"{variant_id}: d{name}")
     assert_close(tangent, _torch_forward(variant, floats, tangents), label=f"{variant_id}: jvp")
+
+
+@pytest.mark.parametrize("variant_id", MIXED_OF)
+def test_mixed_float32_and_float64_operands_keep_each_derivative_in_its_dtype(variant_id):
+    variant = BY_ID[variant_id]
+    fn = _function(variant)
+    values, rng = _inputs(variant)
+    mixed = [values[0].astype(np.float32)] + values[1:]
+    out = fn(*mixed)
+    seed = _seed_like(out, rng)
+    positions = tuple(range(len(mixed)))
+    grads = ad.vjp(fn, wrt=positions)(tuple(mixed), seed)
+    assert [np.asarray(g).dtype for g in grads] == [v.dtype for v in mixed], variant_id
+    _, expected = _torch_reverse(variant, [v.astype(np.float64) for v in mixed], seed)
+    for name, grad, want in zip(variant.args, grads, expected):
+        assert_close(grad, want, rtol=2e-4, atol=2e-4, label=f"{variant_id}: d{name}")
+    tangents = [_direction(v, rng).astype(v.dtype) for v in mixed]
+    _, tangent = ad.jvp(fn, wrt=positions)(tuple(mixed), tuple(tangents))
+    assert np.asarray(tangent).dtype == np.asarray(out).dtype == np.float64, variant_id
+
