@@ -280,6 +280,8 @@ KEYWORD_VARIANTS = [
             {"a": (2, 3), "b": ((3,), "gt1")}),
     Variant("cross-axis", "np.cross(a, b, axis=0)", "torch.linalg.cross(a, b, dim=0)",
             {"a": (3, 2), "b": (3, 2)}, refused="axis (only the last axis is modelled)"),
+    Variant("cross-2-vectors", "np.cross(a, b)", None, {"a": (2, 2), "b": (2,)},
+            refused="2-vectors (refused when the derivative runs)"),
     Variant("cross-broadcast", "np.cross(a, b)", "torch.linalg.cross(a, b.expand(2, 3))",
             {"a": (2, 3), "b": (3,)}),
     Variant("pad-reflect-1d-tuple", "np.pad(a, (2, 1), mode='reflect')",

@@ -242,6 +242,23 @@ def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
     return total
 
 
+def cross_of_3_vectors(a, b):
+    """1.0 when a and b hold 3-vectors along their last axis, the case np.cross's
+    rule models (its templates multiply by this); 2-vectors are refused when the
+    derivative runs (their cross product is a number, and the 3-vector templates
+    would give a wrong one).
+
+    >>> cross_of_3_vectors(np.ones(3), np.ones((2, 3)))
+    1.0
+    """
+    if np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
+        raise NoDerivativeRuleError(
+            f"np.cross is differentiated for 3-vectors along the last axis, not operands "
+            f"of shapes {np.shape(a)} and {np.shape(b)}",
+            help="Write the 2-d cross product out: a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0].")
+    return 1.0
+
+
 def kron_adjoint(g, a, b, wrt):
     """Adjoint of np.kron: g viewed as (a0, b0, a1, b1, ...), contracted with the other."""
     a, b = np.asarray(a), np.asarray(b)
