@@ -24,6 +24,7 @@ call with differentiated arguments is reported as having no rule.
 
 from __future__ import annotations
 
+import copy as copy_module
 import inspect
 import types
 
@@ -43,9 +44,15 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
     for call in [n for n in nodes.walk(tree) if isinstance(n, gast.Call)]:
+        if _copy_module_call(parsed, call, namer):
+            continue
+        if isinstance(call.func, gast.Name):
+            _call_as_method(parsed, call, namer)
+            continue
         if not isinstance(call.func, gast.Attribute):
             continue
-        target = _target(call.func, cls, receiver)
+        target = _super_target(call.func, parsed.function, cls, receiver) or \
+            _target(call.func, cls, receiver)
         if target is None:
             _copy_as_function(parsed, call, namer)
             continue
@@ -55,7 +62,10 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
         name = nodes.copy_location(nodes.name(alias), call.func)
         nodes.annotate(name, "value", function)
         if with_object:
-            call.args = [call.func.value] + call.args
+            obj = call.func.value
+            if isinstance(obj, gast.Call):  # super(): the method's own object
+                obj = nodes.copy_location(nodes.name(receiver), obj)
+            call.args = [obj] + call.args
         call.func = name
     _DictGet().visit(tree)
     return parsed
@@ -107,10 +117,86 @@ def _target(func: gast.Attribute, cls, receiver):
     return None
 
 
+def _super_target(func: gast.Attribute, function, cls, receiver):
+    """`super().method` inside a method compiled for `cls`: the method the
+    class after the one defining `function` in cls's MRO has, as Python's
+    zero-argument super() finds it (from the function's `__class__` cell)."""
+    if receiver is None or not (isinstance(func.value, gast.Call)
+                                and isinstance(func.value.func, gast.Name)
+                                and func.value.func.id == "super"
+                                and not func.value.args and not func.value.keywords):
+        return None
+    names = function.__code__.co_freevars
+    if "__class__" not in names or function.__closure__ is None:
+        return None
+    defining = function.__closure__[names.index("__class__")].cell_contents
+    mro = cls.__mro__
+    if defining not in mro:
+        return None
+    for base in mro[mro.index(defining) + 1:]:
+        if func.attr in vars(base):
+            found = vars(base)[func.attr]
+            if isinstance(found, staticmethod) and is_user_function(found.__func__):
+                return found.__func__, base, False
+            if isinstance(found, types.FunctionType) and is_user_function(found):
+                return methods.for_class(found, cls), base, True
+            return None
+    return None
+
+
+def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> None:
+    """`layer(x)` of a module-level (or closure) object whose class defines
+    `__call__` in Python is `Dense___call__(layer, x)`, as `layer.forward(x)`
+    is `Dense_forward(layer, x)`: Python calls type(layer).__call__."""
+    obj = nodes.annotation(call.func, "value", None)
+    if obj is None or isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType,
+                                       types.MethodType, types.ModuleType)):
+        return
+    owner = type(obj)
+    found = inspect.getattr_static(owner, "__call__", None)
+    if not (isinstance(found, types.FunctionType) and is_user_function(found)):
+        return
+    function = methods.for_class(found, owner)
+    alias = namer.fresh(f"{owner.__name__}_call")
+    parsed.bound[alias] = function
+    name = nodes.copy_location(nodes.name(alias), call.func)
+    nodes.annotate(name, "value", function)
+    call.args = [call.func] + call.args
+    call.func = name
+
+
 # Methods of objects whose class is not known when compiling that become calls
 # of runtime functions with rules, doing what the method does.
-_METHODS_AS_FUNCTIONS = {"copy": runtime_builtins.copied, "conj": runtime_builtins.conjugated,
+_METHODS_AS_FUNCTIONS = {"copy": runtime_builtins.copied, "item": runtime_builtins.item_of,
+                         "conj": runtime_builtins.conjugated,
                          "conjugate": runtime_builtins.conjugated}
+
+
+# copy.copy(x) and copy.deepcopy(x) become runtime functions with rules
+# (aliasing.py knows copied's result holds x's items; deep_copied's holds none).
+_COPY_MODULE_FUNCTIONS = {copy_module.copy: runtime_builtins.copied,
+                          copy_module.deepcopy: runtime_builtins.deep_copied}
+
+
+def _copy_module_call(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> bool:
+    """`copy.copy(x)` is `copied(x)` (what `x.copy()` is) and
+    `copy.deepcopy(x)` is `deep_copied(x)`; a memo argument stays as written."""
+    called = nodes.annotation(call.func, "value", None)
+    function = next((f for c, f in _COPY_MODULE_FUNCTIONS.items() if called is c), None)
+    if function is None or len(call.args) != 1 or call.keywords:
+        return False
+    _call_runtime(parsed, call, namer, function, call.args[0])
+    return True
+
+
+def _call_runtime(parsed, call, namer, function, argument) -> None:
+    alias = next((n for n, f in parsed.bound.items() if f is function),
+                 None) or namer.fresh(function.__name__)
+    parsed.bound[alias] = function
+    name = nodes.copy_location(nodes.name(alias), call.func)
+    nodes.annotate(name, "value", function)
+    call.args = [argument]
+    call.func = name
 
 
 def _copy_as_function(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> None:

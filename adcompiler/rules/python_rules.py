@@ -45,6 +45,22 @@ RULES = [
     # x.copy(), as bind_methods.py writes it: the copy's derivative is x's.
     linear_rule(runtime_builtins.copied, "x", adjoint={"x": "copy_derivative(g, x)"},
                 tangent={"x": "copy_derivative(g, x)"}),
+    # copy.deepcopy(x), as bind_methods.py writes it: the copy's derivative is x's.
+    linear_rule(runtime_builtins.deep_copied, "x",
+                adjoint={"x": "deep_copy_derivative(g, x)"},
+                tangent={"x": "deep_copy_derivative(g, x)"}),
+    # x.item(), as bind_methods.py writes it: the one element, as a number.
+    linear_rule(runtime_builtins.item_of, "x", adjoint={"x": "item_adjoint(g, x)"},
+                tangent={"x": "item_tangent(g)"}),
+    # Their derivative helpers, linear in their first argument.
+    linear_rule(runtime_builtins.deep_copy_derivative, "derivative, x",
+                adjoint={"derivative": "deep_copy_derivative(g, x)"},
+                tangent={"derivative": "deep_copy_derivative(g, x)"}),
+    linear_rule(runtime_builtins.item_adjoint, "adjoint, x",
+                adjoint={"adjoint": "np.sum(g)"}, tangent={"adjoint": "item_adjoint(g, x)"}),
+    linear_rule(runtime_builtins.item_tangent, "tangent",
+                adjoint={"tangent": "item_adjoint(g, tangent)"},
+                tangent={"tangent": "item_tangent(g)"}),
     # x.conj() and x.conjugate(), as bind_methods.py writes them: np.conjugate's
     # derivative (the method returns a real array itself, which aliasing.py knows).
     pointwise(runtime_builtins.conjugated, "x", x="np.conjugate(g)"),

@@ -50,6 +50,73 @@ def copied(x):
     return copy.copy(x)
 
 
+def deep_copied(x):
+    """`copy.deepcopy(x)`: independent copies of the arrays, lists, dicts and
+    tuples x holds, as bind_methods.py writes the call (a function with a rule,
+    whose result shares nothing with x).
+
+        >>> deep_copied({"w": [1.0]})
+        {'w': [1.0]}
+    """
+    return copy.deepcopy(x)
+
+
+def deep_copy_derivative(derivative, x):
+    """The derivative of `deep_copied(x)` with respect to x: the copy's own,
+    for arrays and numbers and dicts and tuples of them. A list anywhere in x
+    is refused: the copy's lists may grow and shrink apart from x's.
+
+        >>> deep_copy_derivative({"w": 1.0}, {"w": 2.0})
+        {'w': 1.0}
+    """
+    stack = [x]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            raise UnsupportedSyntaxError(
+                "copy.deepcopy of a list of differentiated values is not supported",
+                help="Instead: copy the list with [copy.deepcopy(v) for v in L], "
+                "or hold the values in a tuple or a dict.")
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, tuple):
+            stack.extend(item)
+    return derivative
+
+
+def item_of(x):
+    """`x.item()` of an array or NumPy scalar with one element: that element
+    as a Python number, as bind_methods.py writes the call.
+
+        >>> item_of(np.array([2.5]))
+        2.5
+    """
+    return x.item()
+
+
+def item_adjoint(adjoint, x):
+    """Adjoint of `item_of(x)`: the number's adjoint, in x's shape and type."""
+    _require_numeric(x)
+    if isinstance(x, np.ndarray):
+        return np.full(x.shape, adjoint, dtype=np.result_type(x.dtype, np.asarray(adjoint).dtype))
+    return adjoint
+
+
+def _require_numeric(x) -> None:
+    """x.item() carries a derivative only for a NumPy array or number."""
+    if not isinstance(x, (np.ndarray, np.generic, int, float, complex)):
+        raise UnsupportedSyntaxError(
+            f".item() of a differentiated {type(x).__name__} is not supported",
+            help="Instead: call .item() on a NumPy array or number.")
+
+
+def item_tangent(tangent):
+    """Tangent of `item_of(x)`: the one element of x's tangent, as a number
+    (a zero tangent may already be one)."""
+    _require_numeric(tangent)
+    return tangent.item() if hasattr(tangent, "item") else tangent
+
+
 def conjugated(x):
     """`x.conj()` (or `x.conjugate()`) for an object whose class is not known
     when compiling, as the object's own method computes it: for a real NumPy
@@ -152,6 +219,8 @@ def write_global(namespace: dict, name: str, value) -> None:
 # The tangent of tuple(items) is the tuple of their tangents.
 TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "copy_derivative": copy_derivative,
+                    "deep_copy_derivative": deep_copy_derivative,
+                    "item_tangent": item_tangent, "item_adjoint": item_adjoint,
                     "mapping_copy_derivative": mapping_copy_derivative,
                     "view_items_adjoint": view_items_adjoint,
                     "view_items_tangent": view_items_tangent}

@@ -1,0 +1,167 @@
+"""Ordinary Python idioms that adcompiler differentiates exactly: callable
+objects used as layers (`layer(x)` calls `type(layer).__call__`),
+`super().method(...)` inside methods, `copy.copy` and `copy.deepcopy`, and
+`x.item()`. Each program is checked against its torch twin in float64, in
+reverse mode (grad) and forward mode (jvp), with the primal value equal to the
+program's and the inputs unchanged."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from oracles import assert_close, torch_directional, torch_gradients
+
+X = np.array([0.3, -0.7, 1.1])
+W = np.array([[0.5, -0.2, 0.1], [0.3, 0.8, -0.4], [-0.6, 0.2, 0.9]])
+
+
+class Dense:
+    def __init__(self, W, scale):
+        self.W = W
+        self.scale = scale
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x) * self.scale
+
+
+class Residual(Dense):
+    def __call__(self, x):
+        return x + super().__call__(x)
+
+
+class Scaled:
+    def __init__(self, s):
+        self.s = s
+
+    def apply(self, x):
+        return self.s * np.sin(x)
+
+
+class Shifted(Scaled):
+    def __init__(self, s, shift):
+        super().__init__(s)
+        self.shift = shift
+
+    def apply(self, x):
+        return super().apply(x) + self.shift * x
+
+
+LAYER = Dense(W, 2.0)
+BLOCK = Residual(W, 0.5)
+SHIFTED = Shifted(1.5, 0.25)
+
+
+def call_of_a_module_level_layer(x):
+    return np.sum(LAYER(x) ** 2)
+
+
+def torch_call_of_a_module_level_layer(x):
+    return torch.sum((torch.tanh(torch.as_tensor(W) @ x) * 2.0) ** 2)
+
+
+def callable_layers_chained(x):
+    h = BLOCK(LAYER(x))
+    return np.sum(np.sin(h))
+
+
+def torch_callable_layers_chained(x):
+    h = torch.tanh(torch.as_tensor(W) @ x) * 2.0
+    h = h + torch.tanh(torch.as_tensor(W) @ h) * 0.5
+    return torch.sum(torch.sin(h))
+
+
+def super_method_call(x):
+    return np.sum(SHIFTED.apply(x) ** 2)
+
+
+def torch_super_method_call(x):
+    return torch.sum((1.5 * torch.sin(x) + 0.25 * x) ** 2)
+
+
+def copy_copy_of_an_array(x):
+    y = copy.copy(x)
+    y[0] = y[0] * 3.0
+    return np.sum(y * x)
+
+
+def torch_copy_copy_of_an_array(x):
+    y = torch.cat([x[:1] * 3.0, x[1:]])
+    return torch.sum(y * x)
+
+
+def copy_copy_of_a_dict_shares_its_arrays(x):
+    params = {"w": x * 1.0, "b": x[:2] * 2.0}
+    shallow = copy.copy(params)
+    shallow["w"] = shallow["w"] + 1.0  # rebinds the entry in the copy only
+    return np.sum(shallow["w"] * params["w"]) + np.sum(shallow["b"] ** 2)
+
+
+def torch_copy_copy_of_a_dict_shares_its_arrays(x):
+    w, b = x * 1.0, x[:2] * 2.0
+    return torch.sum((w + 1.0) * w) + torch.sum(b ** 2)
+
+
+def deepcopy_of_parameters_is_independent(x):
+    params = {"w": x * 1.0, "pair": (x[0], x[1:] * 2.0)}
+    saved = copy.deepcopy(params)
+    params["w"][0] = 10.0  # a write into the original's array: the copy keeps x[0]
+    first, rest = saved["pair"]
+    return np.sum(saved["w"] * params["w"]) + first * np.sum(rest)
+
+
+def torch_deepcopy_of_parameters_is_independent(x):
+    w = torch.cat([torch.tensor([10.0]), x[1:]])
+    return torch.sum(x * w) + x[0] * torch.sum(x[1:] * 2.0)
+
+
+def item_of_a_reduction(x):
+    total = np.sum(x ** 2).item()
+    return total * np.sum(np.sin(x)) + x[1:2].item()
+
+
+def torch_item_of_a_reduction(x):
+    return torch.sum(x ** 2) * torch.sum(torch.sin(x)) + x[1]
+
+
+PROGRAMS = [
+    (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
+    (callable_layers_chained, torch_callable_layers_chained),
+    (super_method_call, torch_super_method_call),
+    (copy_copy_of_an_array, torch_copy_copy_of_an_array),
+    (copy_copy_of_a_dict_shares_its_arrays, torch_copy_copy_of_a_dict_shares_its_arrays),
+    (deepcopy_of_parameters_is_independent, torch_deepcopy_of_parameters_is_independent),
+    (item_of_a_reduction, torch_item_of_a_reduction),
+]
+
+
+@pytest.mark.parametrize("program, twin", PROGRAMS, ids=[p.__name__ for p, _ in PROGRAMS])
+def test_idiom_gradient_matches_torch(program, twin):
+    x = X.copy()
+    gradient = ad.grad(program)(x)
+    np.testing.assert_array_equal(x, X)
+    assert_close(gradient, torch_gradients(twin, (X,), (0,))[0])
+
+
+@pytest.mark.parametrize("program, twin", PROGRAMS, ids=[p.__name__ for p, _ in PROGRAMS])
+def test_idiom_jvp_matches_torch(program, twin):
+    x, tangent = X.copy(), np.array([0.4, -1.3, 0.7])
+    value, directional = ad.jvp(program)((x,), (tangent,))
+    np.testing.assert_array_equal(x, X)
+    want_value, want_directional = torch_directional(twin, (X,), (0,), (tangent,))
+    assert_close(value, program(X.copy()))
+    assert_close(value, want_value)
+    assert_close(directional, want_directional)
+
+
+def deepcopy_of_a_list_argument(xs):
+    copied = copy.deepcopy(xs)
+    copied.append(xs[0])
+    return copied[0] * copied[-1]
+
+
+def test_deepcopy_of_a_list_of_differentiated_values_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="deepcopy of a list"):
+        ad.grad(deepcopy_of_a_list_argument)([np.float64(0.5), np.float64(2.0)])
