@@ -27,6 +27,7 @@ import torch
 MASK34 = np.array([[True, False, True, True], [False, False, True, False],
                    [True, True, False, True]])
 ROWS4 = np.array([0.5, -1.0, 2.0, 0.25])
+ROWS4_SORTED = np.sort(ROWS4)
 
 
 @dataclass
@@ -358,6 +359,38 @@ PRODUCT_VARIANTS = [
             "torch.logsumexp(a + torch.log(b), (0, 1))", {"a": (2, 3), "b": ((2, 3), "pos")}),
 ]
 
+# SciPy functions of several arguments over broadcasting pairs, Python scalars, keywords.
+SCIPY_VARIANTS = [
+    Variant("norm.logpdf-broadcast-keywords", "scipy.stats.norm.logpdf(a, loc=b, scale=c)",
+            "-0.5 * ((a - b) / c) ** 2 - torch.log(c) - 0.5 * math.log(2 * math.pi)",
+            {"a": (3, 1), "b": (4,), "c": ((), "pos")}),
+    Variant("norm.logpdf-py-loc", "scipy.stats.norm.logpdf(a, b, 2.0)",
+            "-0.5 * ((a - b) / 2.0) ** 2 - math.log(2.0) - 0.5 * math.log(2 * math.pi)",
+            {"a": (2, 3), "b": "py"}),
+    Variant("norm.cdf-0d-scale", "scipy.stats.norm.cdf(a, 0.5, c)",
+            "torch.special.ndtr((a - 0.5) / c)", {"a": (3,), "c": ((), "pos")}),
+    Variant("expon.logpdf-scale-array", "scipy.stats.expon.logpdf(a, scale=c)",
+            "-a / c - torch.log(c)", {"a": ((2, 3), "pos"), "c": ((3,), "pos")}),
+    Variant("xlog1py-broadcast", "special.xlog1py(a, b)", "torch.special.xlog1py(a, b)",
+            {"a": (3, 1), "b": ((4,), "pos")}),
+    Variant("xlogy-0d-array", "special.xlogy(a, b)", "torch.xlogy(a, b)",
+            {"a": (), "b": ((2, 3), "pos")}),
+    Variant("logit-empty", "special.logit(a)", "torch.logit(a)", {"a": ((0, 2), "prob")}),
+    Variant("erf-py", "special.erf(a)", "torch.erf(a)", {"a": "py"}),
+    Variant("softmax-keyword-axis-none-3d", "special.softmax(a, axis=None)",
+            "torch.softmax(a.reshape(-1), 0).reshape(2, 3, 4)", {"a": (2, 3, 4)}),
+    Variant("logsumexp-b-py", "special.logsumexp(a, b=2.0)",
+            "torch.logsumexp(a, (0, 1)) + math.log(2.0)", {"a": (2, 3)}),
+    Variant("interp-py-x", "np.interp(a, ROWS4_SORTED, b)", None,
+            {"a": "py", "b": (4,)}),
+    Variant("polyval-py-x", "np.polyval(a, b)", "b * b * a[0] + b * a[1] + a[2]",
+            {"a": (3,), "b": "py"}),
+    Variant("clip-method-keywords", "a.clip(min=b, max=2.5)", "torch.clamp(a, b, torch.tensor(2.5))",
+            {"a": (2, 3), "b": ((3,), "real")}),
+    Variant("where-one-argument-branch-0d", "np.where(a > 0.0, a, 0.0)", "torch.relu(a)",
+            {"a": ()}),
+]
+
 # -- binary elementwise rules over broadcasting pairs (autograd's binary_ufunc_check) --
 
 BINARY = [
@@ -466,7 +499,7 @@ TIE_VARIANTS = [
     Variant("abs-at-zero", "np.abs(a)", "torch.abs(a)", {"a": ((6,), "zeros")}, ties=True),
 ]
 
-VARIANTS = (_reduction_variants() + METHOD_VARIANTS + KEYWORD_VARIANTS + PRODUCT_VARIANTS
+VARIANTS = (_reduction_variants() + METHOD_VARIANTS + KEYWORD_VARIANTS + PRODUCT_VARIANTS + SCIPY_VARIANTS
             + _binary_variants()
             + _unary_variants() + EMPTY_VARIANTS + TIE_VARIANTS)
 

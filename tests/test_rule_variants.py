@@ -56,8 +56,9 @@ def generated():
     global _module
     if _module is None:
         directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_variants_"))
-        lines = ["import math", "import numpy as np", "from scipy import special",
-                 "from rule_variant_specs import MASK34, ROWS4, ZEROS2", "", ""]
+        lines = ["import math", "import numpy as np", "import scipy.stats",
+                 "from scipy import special",
+                 "from rule_variant_specs import MASK34, ROWS4, ROWS4_SORTED, ZEROS2", "", ""]
         for index, variant in enumerate(VARIANTS):
             lines += [f"def variant_{index}({', '.join(variant.args)}):",
                       f"    return {variant.call}", "", ""]
