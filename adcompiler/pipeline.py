@@ -1,6 +1,7 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> specialise *args -> lower comprehensions -> inline mutating helpers
+    source -> fence -> specialise *args -> lower reduce -> lower comprehensions
+           -> inline mutating helpers
            -> inline local functions
            -> lower control -> resolve -> bind methods -> normalise -> split lists
            -> aliasing -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
@@ -28,6 +29,7 @@ from .passes.fence import fence
 from .passes.fuse_softmax import fuse_softmax
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
+from .passes.lower_reduce import lower_reduce
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
@@ -59,6 +61,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant
     module_globals(parsed)
     specialise_varargs(parsed, arity)
+    lower_reduce(parsed)
     lower_comprehensions(parsed)
     inline_mutating(parsed)
     inline_local(parsed)

@@ -1,11 +1,13 @@
 """Ordinary Python idioms that adcompiler differentiates exactly: callable
 objects used as layers (`layer(x)` calls `type(layer).__call__`),
-`super().method(...)` inside methods, `copy.copy` and `copy.deepcopy`, and
-`x.item()`. Each program is checked against its torch twin in float64, in
+`super().method(...)` inside methods, `copy.copy` and `copy.deepcopy`,
+`x.item()`, and `functools.reduce(f, xs, init)`. Each program is checked against its torch twin in float64, in
 reverse mode (grad) and forward mode (jvp), with the primal value equal to the
 program's and the inputs unchanged."""
 
 import copy
+import functools
+from functools import reduce
 
 import numpy as np
 import pytest
@@ -126,6 +128,70 @@ def torch_item_of_a_reduction(x):
     return torch.sum(x ** 2) * torch.sum(torch.sin(x)) + x[1]
 
 
+class Affine(Dense):
+    def __init__(self, W, scale, shift):
+        super().__init__(W, scale)
+        self.shift = shift
+
+    def __call__(self, x):
+        return super().__call__(x) + self.shift
+
+
+def layer_built_inside_the_function(x):
+    layer = Dense(W, 1.5)
+    head = Affine(W.T, 0.5, 0.1)  # its __init__ calls super().__init__
+    return np.sum(head(layer(x)) ** 2)
+
+
+def torch_layer_built_inside_the_function(x):
+    h = torch.tanh(torch.as_tensor(W) @ x) * 1.5
+    return torch.sum((torch.tanh(torch.as_tensor(W.T) @ h) * 0.5 + 0.1) ** 2)
+
+
+def reduce_with_a_lambda(x):
+    return functools.reduce(lambda acc, v: acc * v + np.sin(v), x, 1.0)
+
+
+def torch_reduce_with_a_lambda(x):
+    acc = 1.0
+    for v in x:
+        acc = acc * v + torch.sin(v)
+    return acc
+
+
+def weighted_step(acc, v):
+    return 0.5 * acc + v ** 2
+
+
+def reduce_with_a_module_function_over_rows(x):
+    rows = np.stack([x, 2.0 * x])
+    total = reduce(weighted_step, rows, np.zeros(3))
+    return np.sum(np.cos(total))
+
+
+def torch_reduce_with_a_module_function_over_rows(x):
+    total = torch.zeros(3)
+    for v in (x, 2.0 * x):
+        total = 0.5 * total + v ** 2
+    return torch.sum(torch.cos(total))
+
+
+def reduce_with_a_local_function(x):
+    scale = x[0]
+
+    def step(acc, v):
+        return acc + scale * v
+
+    acc = 0.0
+    for _ in range(2):
+        acc += functools.reduce(step, [x[1], x[2]], x[0])
+    return acc
+
+
+def torch_reduce_with_a_local_function(x):
+    return 2.0 * (x[0] + x[0] * x[1] + x[0] * x[2])
+
+
 PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
@@ -134,6 +200,10 @@ PROGRAMS = [
     (copy_copy_of_a_dict_shares_its_arrays, torch_copy_copy_of_a_dict_shares_its_arrays),
     (deepcopy_of_parameters_is_independent, torch_deepcopy_of_parameters_is_independent),
     (item_of_a_reduction, torch_item_of_a_reduction),
+    (layer_built_inside_the_function, torch_layer_built_inside_the_function),
+    (reduce_with_a_lambda, torch_reduce_with_a_lambda),
+    (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),
+    (reduce_with_a_local_function, torch_reduce_with_a_local_function),
 ]
 
 
@@ -165,3 +235,23 @@ def deepcopy_of_a_list_argument(xs):
 def test_deepcopy_of_a_list_of_differentiated_values_is_refused():
     with pytest.raises(ad.UnsupportedSyntaxError, match="deepcopy of a list"):
         ad.grad(deepcopy_of_a_list_argument)([np.float64(0.5), np.float64(2.0)])
+
+
+def layer_built_from_differentiated_weights(w, x):
+    layer = Dense(w, 1.0)
+    return np.sum(layer(x))
+
+
+def test_a_layer_holding_differentiated_weights_is_refused_when_compiling():
+    # Its attributes carry no derivative: reading self.W inside __call__ is refused.
+    with pytest.raises(ad.NoDerivativeRuleError, match="no derivative rule for the attribute"):
+        ad.grad(layer_built_from_differentiated_weights)(W, X)
+
+
+def reduce_without_an_initial_value(x):
+    return functools.reduce(lambda a, b: a * b, [x[0], x[1]])
+
+
+def test_reduce_without_an_initial_value_stays_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="lambdas passed to a function"):
+        ad.grad(reduce_without_an_initial_value)(X)

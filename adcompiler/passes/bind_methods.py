@@ -43,11 +43,12 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     receiver = tree.args.args[0].id if cls is not None and tree.args.args else None
     namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
+    constructed = _constructed_objects(tree)
     for call in [n for n in nodes.walk(tree) if isinstance(n, gast.Call)]:
         if _copy_module_call(parsed, call, namer):
             continue
         if isinstance(call.func, gast.Name):
-            _call_as_method(parsed, call, namer)
+            _call_as_method(parsed, call, namer, constructed)
             continue
         if not isinstance(call.func, gast.Attribute):
             continue
@@ -144,15 +145,45 @@ def _super_target(func: gast.Attribute, function, cls, receiver):
     return None
 
 
-def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer) -> None:
+def _constructed_objects(tree: gast.FunctionDef) -> dict:
+    """{local name: class} for each variable the function binds in one place
+    only, `layer = Dense(W)`, with Dense a user class whose instances
+    `Dense(...)` certainly makes (no `__new__` or metaclass of its own): the
+    variable holds an instance of that class wherever it is read."""
+    stores: dict = {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param,
+                                                                 gast.Del)):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    constructed = {}
+    for node in nodes.walk(tree):
+        if not (isinstance(node, gast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call)
+                and stores.get(node.targets[0].id) == 1):
+            continue
+        cls = nodes.annotation(node.value.func, "value", None)
+        if isinstance(cls, type) and type(cls) is type and \
+                inspect.getattr_static(cls, "__new__") is object.__new__:
+            constructed[node.targets[0].id] = cls
+    return constructed
+
+
+def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
+                    constructed: dict) -> None:
     """`layer(x)` of a module-level (or closure) object whose class defines
-    `__call__` in Python is `Dense___call__(layer, x)`, as `layer.forward(x)`
-    is `Dense_forward(layer, x)`: Python calls type(layer).__call__."""
+    `__call__` in Python is `Dense_call(layer, x)`, as `layer.forward(x)`
+    is `Dense_forward(layer, x)`: Python calls type(layer).__call__. So is
+    a local variable only ever bound to `Dense(...)` (`constructed`)."""
     obj = nodes.annotation(call.func, "value", None)
-    if obj is None or isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType,
-                                       types.MethodType, types.ModuleType)):
+    if obj is None:
+        owner = constructed.get(call.func.id)
+        if owner is None:
+            return
+    elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType,
+                          types.MethodType, types.ModuleType)):
         return
-    owner = type(obj)
+    else:
+        owner = type(obj)
     found = inspect.getattr_static(owner, "__call__", None)
     if not (isinstance(found, types.FunctionType) and is_user_function(found)):
         return
