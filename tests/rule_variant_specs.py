@@ -28,6 +28,7 @@ MASK34 = np.array([[True, False, True, True], [False, False, True, False],
                    [True, True, False, True]])
 ROWS4 = np.array([0.5, -1.0, 2.0, 0.25])
 ROWS4_SORTED = np.sort(ROWS4)
+INTS3 = np.array([2, -1, 0])
 
 
 @dataclass
@@ -387,6 +388,12 @@ SCIPY_VARIANTS = [
             {"a": (3,), "b": "py"}),
     Variant("clip-method-keywords", "a.clip(min=b, max=2.5)", "torch.clamp(a, b, torch.tensor(2.5))",
             {"a": (2, 3), "b": ((3,), "real")}),
+    Variant("ldexp-int-array", "np.ldexp(a, INTS3)", "a * 2.0 ** INTS3", {"a": (2, 3)}),
+    Variant("append-axis-2d", "np.append(a, b, axis=1)", "torch.cat([a, b], 1)",
+            {"a": (2, 3), "b": (2, 1)}),
+    Variant("digamma-2d", "special.digamma(a)", "torch.digamma(a)", {"a": ((2, 3), "pos")}),
+    Variant("polyval-2d-x", "np.polyval(a, b)", "(b * a[0] + a[1]) * b + a[2]",
+            {"a": (3,), "b": (2, 3)}),
     Variant("where-one-argument-branch-0d", "np.where(a > 0.0, a, 0.0)", "torch.relu(a)",
             {"a": ()}),
 ]
@@ -516,7 +523,8 @@ FLOAT32_OF = ["sum[2x3,axis=(1,0),keep=True]", "mean[2x3x4,axis=(0,2),keep=False
               "sort-negative-axis-3d", "roll-negative-tuple",
               "power[3x1,4]", "arctan2[1,2x3]", "multiply[py,2x3]", "divide-op[2x3,py]",
               "maximum[3x1,4]", "hypot[2x1x4,3x1]", "exp[1x1x1]", "average-weights-2d",
-              "pad-edge-3d", "where-broadcast-column-row"]
+              "pad-edge-3d", "where-broadcast-column-row",
+              "ldexp-int-array", "append-axis-2d", "digamma-2d", "polyval-2d-x"]
 
 INTEGER_OF = ["sum[2x3,axis=1,keep=False]", "mean[3,axis=None,keep=False]",
               "prod[2x3,axis=None,keep=False]", "var[2x3,axis=1,keep=True]",

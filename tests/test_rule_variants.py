@@ -36,7 +36,7 @@ import adcompiler as ad
 from adcompiler.errors import AdError
 from coverage_specs import DOMAINS
 from oracles import assert_close, finite_difference_gradient
-from rule_variant_specs import (FLOAT32_OF, INTEGER_OF, MASK34, MIXED_OF, ROWS4, TIES, TORCH_HELPERS,
+from rule_variant_specs import (FLOAT32_OF, INTEGER_OF, INTS3, MASK34, MIXED_OF, ROWS4, TIES, TORCH_HELPERS,
                                 VARIANTS, ZEROS2)
 
 special = pytest.importorskip("scipy.special")
@@ -58,7 +58,7 @@ def generated():
         directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_variants_"))
         lines = ["import math", "import numpy as np", "import scipy.stats",
                  "from scipy import special",
-                 "from rule_variant_specs import MASK34, ROWS4, ROWS4_SORTED, ZEROS2", "", ""]
+                 "from rule_variant_specs import INTS3, MASK34, ROWS4, ROWS4_SORTED, ZEROS2", "", ""]
         for index, variant in enumerate(VARIANTS):
             lines += [f"def variant_{index}({', '.join(variant.args)}):",
                       f"    return {variant.call}", "", ""]
@@ -76,7 +76,7 @@ def _function(variant):
 
 
 TORCH_NS = {"torch": torch, "math": math, "MASK34": torch.as_tensor(MASK34),
-            "ZEROS2": torch.as_tensor(ZEROS2),
+            "ZEROS2": torch.as_tensor(ZEROS2), "INTS3": torch.as_tensor(INTS3),
             "ROWS4": torch.as_tensor(ROWS4), **TORCH_HELPERS}
 
 

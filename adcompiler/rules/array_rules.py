@@ -100,8 +100,11 @@ RULES = [
     linear_rule(np.append, "arr, values, axis=None",
                 adjoint={"arr": "append_adjoint(g, arr, values, axis)[0]",
                          "values": "append_adjoint(g, arr, values, axis)[1]"},
-                tangent={"arr": "np.append(g, np.zeros(np.shape(values)), axis)",
-                         "values": "np.append(np.zeros(np.shape(arr)), g, axis)"}),
+                # (zeros in the other operand's float dtype: float32 stays float32)
+                tangent={"arr": "np.append(g, np.zeros(np.shape(values), "
+                                "np.result_type(values, 0.0)), axis)",
+                         "values": "np.append(np.zeros(np.shape(arr), np.result_type(arr, 0.0)), "
+                                   "g, axis)"}),
     _same(np.split, "ary, indices_or_sections, axis=0", "split_adjoint(g, ary, result, axis)",
           "np.split(g, indices_or_sections, axis)"),
     _same(np.array_split, "ary, indices_or_sections, axis=0",

@@ -571,7 +571,8 @@ def polyval_slope(p, x):
     degree = np.shape(p)[0] - 1
     if degree < 1:
         return np.zeros(np.shape(x))
-    return np.polyval(p[:-1] * np.arange(degree, 0, -1), x)
+    # (the powers in p's float dtype: int64 ones would make float32 float64)
+    return np.polyval(p[:-1] * np.arange(degree, 0, -1, dtype=np.result_type(p, 0.0)), x)
 
 
 def polyval_adjoint_p(g, p, x):

@@ -23,7 +23,10 @@ def digamma(x):
 def polygamma(n, x):
     """ψ⁽ⁿ⁾(x), the n-th derivative of ψ (of real x: SciPy has no complex one)."""
     refuse_complex("scipy.special.digamma (its derivative polygamma)", x)
-    return _special().polygamma(n, x)
+    value = _special().polygamma(n, x)
+    # SciPy computes it in float64 whatever x is; a float32 x keeps float32.
+    dtype = getattr(x, "dtype", None)
+    return value.astype(dtype) if dtype is not None and dtype.kind == "f" else value
 
 
 def check_return_sign(return_sign):
