@@ -215,6 +215,8 @@ def _samples():
                                            {"a": n(r, 2), "b": (n(r), n(r, 3))}],
         "item_adjoint": lambda r: [n(r), n(r, 1, 1)],
         "item_tangent": lambda r: [n(r, 1)],
+        "tolist_adjoint": lambda r: [[[n(r), n(r)], [n(r), n(r)]], n(r, 2, 2)],
+        "tolist_tangent": lambda r: [n(r, 2, 2), n(r, 2, 2)],
         "mapping_copy_derivative": lambda r: [{"a": n(r, 2), "b": n(r)},
                                               {"a": n(r, 2), "b": n(r)}],
         "view_items_adjoint": lambda r: [[n(r, 2), n(r)], {"a": n(r, 2), "b": n(r)}, "values"],

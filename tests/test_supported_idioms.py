@@ -1,7 +1,8 @@
 """Ordinary Python idioms that adcompiler differentiates exactly: callable
 objects used as layers (`layer(x)` calls `type(layer).__call__`),
 `super().method(...)` inside methods, `copy.copy` and `copy.deepcopy`,
-`x.item()`, and `functools.reduce(f, xs, init)`. Each program is checked against its torch twin in float64, in
+`x.item()`, `float(x)` and `x.tolist()`, and
+`functools.reduce(f, xs, init)`. Each program is checked against its torch twin in float64, in
 reverse mode (grad) and forward mode (jvp), with the primal value equal to the
 program's and the inputs unchanged."""
 
@@ -192,6 +193,20 @@ def torch_reduce_with_a_local_function(x):
     return 2.0 * (x[0] + x[0] * x[1] + x[0] * x[2])
 
 
+def tolist_and_float_of_array_elements(x):
+    pairs = np.outer(x, x).tolist()  # nested lists of Python floats
+    total = float(x[2]) ** 2
+    for row in pairs:
+        for v in row:
+            total = total + v * v
+    values = (x * 2.0).tolist()
+    return total + values[0] * values[1] + np.sum(x).tolist()
+
+
+def torch_tolist_and_float_of_array_elements(x):
+    return x[2] ** 2 + torch.sum(torch.outer(x, x) ** 2) + 4.0 * x[0] * x[1] + torch.sum(x)
+
+
 PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
@@ -200,6 +215,7 @@ PROGRAMS = [
     (copy_copy_of_a_dict_shares_its_arrays, torch_copy_copy_of_a_dict_shares_its_arrays),
     (deepcopy_of_parameters_is_independent, torch_deepcopy_of_parameters_is_independent),
     (item_of_a_reduction, torch_item_of_a_reduction),
+    (tolist_and_float_of_array_elements, torch_tolist_and_float_of_array_elements),
     (layer_built_inside_the_function, torch_layer_built_inside_the_function),
     (reduce_with_a_lambda, torch_reduce_with_a_lambda),
     (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),

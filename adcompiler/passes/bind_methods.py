@@ -199,6 +199,7 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
 # Methods of objects whose class is not known when compiling that become calls
 # of runtime functions with rules, doing what the method does.
 _METHODS_AS_FUNCTIONS = {"copy": runtime_builtins.copied, "item": runtime_builtins.item_of,
+                         "tolist": runtime_builtins.as_list,
                          "conj": runtime_builtins.conjugated,
                          "conjugate": runtime_builtins.conjugated}
 

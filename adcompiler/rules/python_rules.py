@@ -52,7 +52,16 @@ RULES = [
     # x.item(), as bind_methods.py writes it: the one element, as a number.
     linear_rule(runtime_builtins.item_of, "x", adjoint={"x": "item_adjoint(g, x)"},
                 tangent={"x": "item_tangent(g)"}),
+    # x.tolist(), as bind_methods.py writes it: nested lists of the elements.
+    linear_rule(runtime_builtins.as_list, "x", adjoint={"x": "tolist_adjoint(g, x)"},
+                tangent={"x": "tolist_tangent(g, x)"}),
     # Their derivative helpers, linear in their first argument.
+    linear_rule(runtime_builtins.tolist_adjoint, "adjoint, x",
+                adjoint={"adjoint": "tolist_tangent(g, x)"},
+                tangent={"adjoint": "tolist_adjoint(g, x)"}),
+    linear_rule(runtime_builtins.tolist_tangent, "tangent, x",
+                adjoint={"tangent": "tolist_adjoint(g, x)"},
+                tangent={"tangent": "tolist_tangent(g, x)"}),
     linear_rule(runtime_builtins.deep_copy_derivative, "derivative, x",
                 adjoint={"derivative": "deep_copy_derivative(g, x)"},
                 tangent={"derivative": "deep_copy_derivative(g, x)"}),

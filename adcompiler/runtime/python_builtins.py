@@ -117,6 +117,41 @@ def item_tangent(tangent):
     return tangent.item() if hasattr(tangent, "item") else tangent
 
 
+def as_list(x):
+    """`x.tolist()` of an array or NumPy number: nested lists of Python
+    numbers (a number for a 0-d array), as bind_methods.py writes the call.
+
+        >>> as_list(np.array([[1.0, 2.0]]))
+        [[1.0, 2.0]]
+    """
+    return x.tolist()
+
+
+def tolist_adjoint(adjoint, x):
+    """Adjoint of `as_list(x)`: the entries' adjoints (None or a zero for
+    an entry that received none) as an array shaped like x. A list whose
+    length changed since it was made is refused."""
+    _require_numeric(x)
+    shape, dtype = np.shape(x), np.result_type(x, float)
+    if adjoint is None or arrays.is_zero_number(adjoint) and len(shape) > 0:
+        return np.zeros(shape, dtype)
+    if not shape:
+        return np.asarray(adjoint, dtype)
+    if len(adjoint) != shape[0]:
+        raise UnsupportedSyntaxError(
+            "a list made by .tolist() whose length changes is not supported",
+            help="Instead: build a new list from it, list(values) + [v].")
+    rows = np.asarray(x)
+    return np.stack([tolist_adjoint(entry, row) for entry, row in zip(adjoint, rows)]) \
+        .astype(dtype, copy=False)
+
+
+def tolist_tangent(tangent, x):
+    """Tangent of `as_list(x)`: x's tangent as nested lists, like x's."""
+    _require_numeric(x)
+    return np.broadcast_to(tangent, np.shape(x)).tolist()
+
+
 def conjugated(x):
     """`x.conj()` (or `x.conjugate()`) for an object whose class is not known
     when compiling, as the object's own method computes it: for a real NumPy
@@ -221,6 +256,7 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "copy_derivative": copy_derivative,
                     "deep_copy_derivative": deep_copy_derivative,
                     "item_tangent": item_tangent, "item_adjoint": item_adjoint,
+                    "tolist_adjoint": tolist_adjoint, "tolist_tangent": tolist_tangent,
                     "mapping_copy_derivative": mapping_copy_derivative,
                     "view_items_adjoint": view_items_adjoint,
                     "view_items_tangent": view_items_tangent}
