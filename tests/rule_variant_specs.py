@@ -391,6 +391,7 @@ SCIPY_VARIANTS = [
     Variant("ldexp-int-array", "np.ldexp(a, INTS3)", "a * 2.0 ** INTS3", {"a": (2, 3)}),
     Variant("append-axis-2d", "np.append(a, b, axis=1)", "torch.cat([a, b], 1)",
             {"a": (2, 3), "b": (2, 1)}),
+    Variant("sign-2d", "np.sign(a)", "torch.sign(a)", {"a": ((2, 3), "nonzero")}),
     Variant("digamma-2d", "special.digamma(a)", "torch.digamma(a)", {"a": ((2, 3), "pos")}),
     Variant("polyval-2d-x", "np.polyval(a, b)", "(b * a[0] + a[1]) * b + a[2]",
             {"a": (3,), "b": (2, 3)}),
@@ -524,7 +525,8 @@ FLOAT32_OF = ["sum[2x3,axis=(1,0),keep=True]", "mean[2x3x4,axis=(0,2),keep=False
               "power[3x1,4]", "arctan2[1,2x3]", "multiply[py,2x3]", "divide-op[2x3,py]",
               "maximum[3x1,4]", "hypot[2x1x4,3x1]", "exp[1x1x1]", "average-weights-2d",
               "pad-edge-3d", "where-broadcast-column-row",
-              "ldexp-int-array", "append-axis-2d", "digamma-2d", "polyval-2d-x"]
+              "ldexp-int-array", "append-axis-2d", "digamma-2d", "polyval-2d-x",
+              "sign-2d"]
 
 INTEGER_OF = ["sum[2x3,axis=1,keep=False]", "mean[3,axis=None,keep=False]",
               "prod[2x3,axis=None,keep=False]", "var[2x3,axis=1,keep=True]",

@@ -99,7 +99,7 @@ def sign_tangent(g, x):
     """Tangent of np.sign: 0 for real x; for complex x, s = x / |x| changes by
     (dx - s Re(conj(s) dx)) / |x| (0 where x is 0)."""
     if not is_complex(x):
-        return np.zeros(np.shape(x)) * g
+        return np.zeros(np.shape(x), np.result_type(x, 0.0)) * g  # float32 stays float32
     s = _unit(x)
     return (g - s * np.real(np.conj(s) * g)) * _safe_inverse(np.abs(x))
 
