@@ -85,6 +85,7 @@ def _methods_too(entry):
             function = partials.as_function(function)
         if isinstance(function, custom.CustomGradient):
             function = function.as_function()  # differentiated with its own vjp/jvp
+        function = methods.as_bound_call(function)  # ad.grad(layer): its __call__
         if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
                 and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)

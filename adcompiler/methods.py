@@ -18,6 +18,7 @@ A subclass gets its own compilation, so its overrides are the ones called.
 
 from __future__ import annotations
 
+import inspect
 import types
 
 from . import store
@@ -46,6 +47,20 @@ def for_class(function: types.FunctionType, cls: type) -> types.FunctionType:
         method.__adcompiler_self_type__ = cls
         specialised[cls] = method
     return specialised[cls]
+
+
+def as_bound_call(obj):
+    """`obj.__call__` as a bound method when obj is an instance of a class
+    defining `__call__` in Python (a layer, a model), else obj itself: what
+    `ad.grad(layer)` differentiates, as Python calls type(layer).__call__.
+
+        >>> as_bound_call(layer)   # doctest: +SKIP
+        <bound method Dense.__call__ of <Dense object>>
+    """
+    if isinstance(obj, (type, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+        return obj
+    found = inspect.getattr_static(type(obj), "__call__", None)
+    return types.MethodType(found, obj) if isinstance(found, types.FunctionType) else obj
 
 
 def self_type(function) -> type | None:

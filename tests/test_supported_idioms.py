@@ -271,3 +271,74 @@ def reduce_without_an_initial_value(x):
 def test_reduce_without_an_initial_value_stays_refused():
     with pytest.raises(ad.UnsupportedSyntaxError, match="lambdas passed to a function"):
         ad.grad(reduce_without_an_initial_value)(X)
+
+
+class SquaredLoss:
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, x):
+        return np.sum((LAYER(x) - self.target) ** 2)
+
+
+def test_a_callable_object_is_differentiated_as_its_call_method():
+    loss, target = SquaredLoss(np.array([0.1, 0.2, -0.3])), np.array([0.1, 0.2, -0.3])
+
+    def twin(x):
+        return torch.sum((torch.tanh(torch.as_tensor(W) @ x) * 2.0 - torch.as_tensor(target)) ** 2)
+
+    x = X.copy()
+    assert_close(ad.grad(loss)(x), torch_gradients(twin, (X,), (0,))[0])
+    tangent = np.array([0.4, -1.3, 0.7])
+    value, directional = ad.jvp(loss)((x,), (tangent,))
+    want_value, want_directional = torch_directional(twin, (X,), (0,), (tangent,))
+    assert_close(value, want_value)
+    assert_close(directional, want_directional)
+    np.testing.assert_array_equal(x, X)
+
+
+def deepcopy_of_a_parameter_dict(params):
+    saved = copy.deepcopy(params)
+    saved["w"][0] = 5.0  # the copy's array: params["w"] keeps its value
+    first, second = saved["pair"]
+    return np.sum(saved["w"] * params["w"]) + np.sum(first * np.sin(params["pair"][1])) \
+        + np.sum(second)
+
+
+def torch_deepcopy_of_a_parameter_dict(w, a, b):
+    saved_w = torch.cat([torch.tensor([5.0]), w[1:]])
+    return torch.sum(saved_w * w) + torch.sum(a * torch.sin(b)) + torch.sum(b)
+
+
+def test_deepcopy_of_a_differentiated_dict_matches_torch_in_both_modes():
+    params = {"w": X.copy(), "pair": (X[:2] * 0.5, X[1:] + 0.2)}
+    before = copy.deepcopy(params)
+    flat = (params["w"], params["pair"][0], params["pair"][1])
+    want = torch_gradients(torch_deepcopy_of_a_parameter_dict, flat, (0, 1, 2))
+    gradient = ad.grad(deepcopy_of_a_parameter_dict)(params)
+    assert_close(gradient["w"], want[0])
+    assert_close(gradient["pair"][0], want[1])
+    assert_close(gradient["pair"][1], want[2])
+    tangents = {"w": np.array([0.4, -1.3, 0.7]), "pair": (np.array([1.0, 2.0]),
+                                                           np.array([-0.5, 0.3]))}
+    value, directional = ad.jvp(deepcopy_of_a_parameter_dict)((params,), (tangents,))
+    want_value, want_directional = torch_directional(
+        torch_deepcopy_of_a_parameter_dict, flat, (0, 1, 2),
+        (tangents["w"], *tangents["pair"]))
+    assert_close(value, deepcopy_of_a_parameter_dict(copy.deepcopy(params)))
+    assert_close(value, want_value)
+    assert_close(directional, want_directional)
+    for now, then in zip((params["w"], *params["pair"]), (before["w"], *before["pair"])):
+        np.testing.assert_array_equal(now, then)
+
+
+def write_through_a_shallow_copy(x):
+    params = {"w": x * 1.0}
+    shallow = copy.copy(params)
+    shallow["w"][0] = 5.0  # also changes params["w"]: the arrays are shared
+    return np.sum(params["w"] * x)
+
+
+def test_a_write_through_a_shallow_copy_of_a_dict_is_refused_as_for_dict_copy():
+    with pytest.raises(ad.SharedMemoryError, match="would also change params"):
+        ad.grad(write_through_a_shallow_copy)(X)
