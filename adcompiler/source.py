@@ -498,7 +498,8 @@ def parse_function(fn) -> ParsedFunction:
     _plain_parameters(tree)
     _split_element_targets(tree)
     try:
-        all_lines = open(filename, encoding="utf-8").read().splitlines(True)
+        with open(filename, encoding="utf-8") as source_file:
+            all_lines = source_file.read().splitlines(True)
     except OSError:
         all_lines = [""] * offset + snippet_lines
     # Every pass rewrites the tree it gets, so the cache keeps a copy of its own,
