@@ -242,6 +242,12 @@ def test_idiom_jvp_matches_torch(program, twin):
     assert_close(directional, want_directional)
 
 
+@pytest.mark.parametrize("program, twin", PROGRAMS, ids=[p.__name__ for p, _ in PROGRAMS])
+def test_idiom_hessian_matches_torch(program, twin):
+    hessian = ad.hessian(program)(X.copy())
+    assert_close(hessian, torch.autograd.functional.hessian(twin, torch.tensor(X)).numpy())
+
+
 def deepcopy_of_a_list_argument(xs):
     copied = copy.deepcopy(xs)
     copied.append(xs[0])
