@@ -52,6 +52,11 @@ class Shifted(Scaled):
         return super().apply(x) + self.shift * x
 
 
+class Squashed(Shifted):
+    def apply(self, x):
+        return np.tanh(super(Shifted, self).apply(x)) + super().apply(x)
+
+
 LAYER = Dense(W, 2.0)
 BLOCK = Residual(W, 0.5)
 SHIFTED = Shifted(1.5, 0.25)
@@ -82,6 +87,17 @@ def super_method_call(x):
 
 def torch_super_method_call(x):
     return torch.sum((1.5 * torch.sin(x) + 0.25 * x) ** 2)
+
+
+SQUASHED = Squashed(1.5, 0.25)
+
+
+def super_with_a_class_named_skips_to_the_next_class(x):
+    return np.sum(SQUASHED.apply(x) ** 2)
+
+
+def torch_super_with_a_class_named_skips_to_the_next_class(x):
+    return torch.sum((torch.tanh(1.5 * torch.sin(x)) + 1.5 * torch.sin(x) + 0.25 * x) ** 2)
 
 
 def copy_copy_of_an_array(x):
@@ -211,6 +227,8 @@ PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
     (super_method_call, torch_super_method_call),
+    (super_with_a_class_named_skips_to_the_next_class,
+     torch_super_with_a_class_named_skips_to_the_next_class),
     (copy_copy_of_an_array, torch_copy_copy_of_an_array),
     (copy_copy_of_a_dict_shares_its_arrays, torch_copy_copy_of_a_dict_shares_its_arrays),
     (deepcopy_of_parameters_is_independent, torch_deepcopy_of_parameters_is_independent),

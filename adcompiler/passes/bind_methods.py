@@ -122,15 +122,21 @@ def _super_target(func: gast.Attribute, function, cls, receiver):
     """`super().method` inside a method compiled for `cls`: the method the
     class after the one defining `function` in cls's MRO has, as Python's
     zero-argument super() finds it (from the function's `__class__` cell)."""
-    if receiver is None or not (isinstance(func.value, gast.Call)
-                                and isinstance(func.value.func, gast.Name)
-                                and func.value.func.id == "super"
-                                and not func.value.args and not func.value.keywords):
+    made = func.value
+    if receiver is None or not (isinstance(made, gast.Call) and isinstance(made.func, gast.Name)
+                                and nodes.annotation(made.func, "value", None) is super
+                                and not made.keywords):
         return None
-    names = function.__code__.co_freevars
-    if "__class__" not in names or function.__closure__ is None:
-        return None
-    defining = function.__closure__[names.index("__class__")].cell_contents
+    if len(made.args) == 2:  # super(Sub, self): Sub named, self the method's object
+        defining = nodes.annotation(made.args[0], "value", None)
+        if not (isinstance(made.args[1], gast.Name) and made.args[1].id == receiver
+                and isinstance(defining, type)):
+            return None
+    else:
+        names = function.__code__.co_freevars
+        if made.args or "__class__" not in names or function.__closure__ is None:
+            return None
+        defining = function.__closure__[names.index("__class__")].cell_contents
     mro = cls.__mro__
     if defining not in mro:
         return None
