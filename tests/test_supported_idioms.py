@@ -366,3 +366,22 @@ def write_through_a_shallow_copy(x):
 def test_a_write_through_a_shallow_copy_of_a_dict_is_refused_as_for_dict_copy():
     with pytest.raises(ad.SharedMemoryError, match="would also change params"):
         ad.grad(write_through_a_shallow_copy)(X)
+
+
+class StraightThroughRound:
+    def __call__(self, x):
+        return np.round(x)
+
+
+ROUND = StraightThroughRound()
+ad.register_rule(ad.pointwise(ROUND, "x", x="g"))  # the straight-through estimator
+
+
+def rounded_layer(x):
+    return np.sum(ROUND(x * 3.0) * x)
+
+
+def test_a_callable_object_with_a_registered_rule_is_called_through_its_rule():
+    # The rule (derivative 1) is used, not __call__'s source (np.round: derivative 0).
+    want = np.round(X * 3.0) + 3.0 * X
+    assert_close(ad.grad(rounded_layer)(X.copy()), want)

@@ -33,6 +33,7 @@ import gast
 from .. import methods, nodes
 from ..runtime import python_builtins as runtime_builtins
 from ..naming import Namer
+from ..rules import registry
 from ..source import ParsedFunction
 from .activity import is_user_function
 
@@ -191,8 +192,9 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     else:
         owner = type(obj)
     found = inspect.getattr_static(owner, "__call__", None)
-    if not (isinstance(found, types.FunctionType) and is_user_function(found)):
-        return
+    if not (isinstance(found, types.FunctionType) and is_user_function(found)) or \
+            (obj is not None and registry.lookup(obj) is not None):
+        return  # an object with a rule of its own (register_rule) is called as it is
     function = methods.for_class(found, owner)
     alias = namer.fresh(f"{owner.__name__}_call")
     parsed.bound[alias] = function
