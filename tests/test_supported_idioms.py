@@ -223,6 +223,22 @@ def torch_tolist_and_float_of_array_elements(x):
     return x[2] ** 2 + torch.sum(torch.outer(x, x) ** 2) + 4.0 * x[0] * x[1] + torch.sum(x)
 
 
+LAYERS = [Dense(W, 1.0), Dense(W.T * 0.5, 2.0)]
+
+
+def loop_over_a_module_level_list_of_layers(x):
+    h = x
+    for layer in LAYERS:
+        h = layer(h)
+    return np.sum(h ** 2)
+
+
+def torch_loop_over_a_module_level_list_of_layers(x):
+    h = torch.tanh(torch.as_tensor(W) @ x)
+    h = torch.tanh(torch.as_tensor(W.T * 0.5) @ h) * 2.0
+    return torch.sum(h ** 2)
+
+
 PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
@@ -235,6 +251,7 @@ PROGRAMS = [
     (item_of_a_reduction, torch_item_of_a_reduction),
     (tolist_and_float_of_array_elements, torch_tolist_and_float_of_array_elements),
     (layer_built_inside_the_function, torch_layer_built_inside_the_function),
+    (loop_over_a_module_level_list_of_layers, torch_loop_over_a_module_level_list_of_layers),
     (reduce_with_a_lambda, torch_reduce_with_a_lambda),
     (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),
     (reduce_with_a_local_function, torch_reduce_with_a_local_function),
@@ -385,3 +402,14 @@ def test_a_callable_object_with_a_registered_rule_is_called_through_its_rule():
     # The rule (derivative 1) is used, not __call__'s source (np.round: derivative 0).
     want = np.round(X * 3.0) + 3.0 * X
     assert_close(ad.grad(rounded_layer)(X.copy()), want)
+
+
+def test_a_layer_list_holding_another_class_since_compiling_raises():
+    gradient = ad.grad(loop_over_a_module_level_list_of_layers)
+    gradient(X.copy())
+    LAYERS.append(Residual(W, 0.5))  # Residual.__call__ is not the one compiled
+    try:
+        with pytest.raises(ad.SourceChangedError, match="Dense.__call__"):
+            gradient(X.copy())
+    finally:
+        LAYERS.pop()

@@ -31,6 +31,7 @@ import types
 import gast
 
 from .. import methods, nodes
+from ..runtime import core as runtime_core
 from ..runtime import python_builtins as runtime_builtins
 from ..naming import Namer
 from ..rules import registry
@@ -171,7 +172,25 @@ def _constructed_objects(tree: gast.FunctionDef) -> dict:
         cls = nodes.annotation(node.value.func, "value", None)
         if isinstance(cls, type) and type(cls) is type and \
                 inspect.getattr_static(cls, "__new__") is object.__new__:
-            constructed[node.targets[0].id] = cls
+            constructed[node.targets[0].id] = (cls, False)
+    single = {node.targets[0].id: node.value for node in nodes.walk(tree)
+              if isinstance(node, gast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], gast.Name) and stores.get(node.targets[0].id) == 1}
+    for variable, value in single.items():
+        # for layer in LAYERS (lowered to `_seq = loop_sequence(LAYERS, ...)`,
+        # `layer = _seq[_k]`): a module-level list or tuple of objects of one
+        # class, which is checked where it is called (the list may change).
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)):
+            continue
+        sequence = single.get(value.value.id)
+        if not (isinstance(sequence, gast.Call) and sequence.args and nodes.annotation(
+                sequence.func, "value", None) is runtime_core.loop_sequence):
+            continue
+        items = nodes.annotation(sequence.args[0], "value", None)
+        if isinstance(items, (list, tuple)) and items and \
+                len({type(item) for item in items}) == 1 and \
+                not any(registry.lookup(item) is not None for item in items):
+            constructed[variable] = (type(items[0]), True)
     return constructed
 
 
@@ -182,8 +201,9 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     is `Dense_forward(layer, x)`: Python calls type(layer).__call__. So is
     a local variable only ever bound to `Dense(...)` (`constructed`)."""
     obj = nodes.annotation(call.func, "value", None)
+    checked = False
     if obj is None:
-        owner = constructed.get(call.func.id)
+        owner, checked = constructed.get(call.func.id, (None, False))
         if owner is None:
             return
     elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType,
@@ -200,8 +220,25 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     parsed.bound[alias] = function
     name = nodes.copy_location(nodes.name(alias), call.func)
     nodes.annotate(name, "value", function)
-    call.args = [call.func] + call.args
+    receiver = call.func
+    if checked:
+        receiver = _checked_instance(parsed, receiver, owner, namer)
+    call.args = [receiver] + call.args
     call.func = name
+
+
+def _checked_instance(parsed: ParsedFunction, obj: gast.Name, cls: type, namer: Namer):
+    """`exact_instance(layer, Dense)`: layer, once checked to be a Dense."""
+    names = []
+    for value, hint in ((runtime_builtins.exact_instance, "exact_instance"),
+                        (cls, cls.__name__)):
+        alias = next((n for n, f in parsed.bound.items() if f is value), None) or \
+            namer.fresh(hint)
+        parsed.bound[alias] = value
+        name = nodes.copy_location(nodes.name(alias), obj)
+        nodes.annotate(name, "value", value)
+        names.append(name)
+    return nodes.copy_location(nodes.call(names[0], [obj, names[1]]), obj)
 
 
 # Methods of objects whose class is not known when compiling that become calls

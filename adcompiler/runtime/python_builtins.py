@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import core, arrays  # runtime: read when called (it imports this module)
-from ..errors import UnsupportedSyntaxError
+from ..errors import SourceChangedError, UnsupportedSyntaxError
 from .arrays import sequence_adjoint
 
 
@@ -150,6 +150,23 @@ def tolist_tangent(tangent, x):
     """Tangent of `as_list(x)`: x's tangent as nested lists, like x's."""
     _require_numeric(x)
     return np.broadcast_to(tangent, np.shape(x)).tolist()
+
+
+def exact_instance(obj, cls: type):
+    """obj, checked to be an instance of exactly `cls`: a `layer(x)` whose
+    `__call__` was chosen when compiling from the class of the items of a
+    module-level list (`for layer in LAYERS`), which may hold others now.
+
+        >>> exact_instance(1.0, float)
+        1.0
+    """
+    if type(obj) is not cls:
+        raise SourceChangedError(
+            f"a {type(obj).__name__} is called where adcompiler compiled a call of "
+            f"{cls.__name__}.__call__ (the list it is taken from held only "
+            f"{cls.__name__} objects when compiling)",
+            help="Ask for the derivative again (ad.grad(f)) after changing the list.")
+    return obj
 
 
 def conjugated(x):
