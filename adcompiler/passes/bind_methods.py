@@ -13,7 +13,14 @@ closure, calls the method's function with the object as first argument:
 The new names (`Model_predict`) refer to the functions compiled for the
 object's class, so they are differentiated like any helper, and the class's
 own overrides are the ones called. Static methods are called without the
-object. `x.copy()` of any other object is `copied(x)` (runtime/python_builtins.py:
+object. `super().f(x)` (and `super(Cls, self).f(x)`) in a method compiled for
+a class calls the next class's `f` in its MRO with the same object. A call
+`layer(x)` of an object whose class defines `__call__` in Python is
+`Dense_call(layer, x)`: for a module-level or closure object, a local
+variable bound only to `Dense(...)`, and the items of a module-level list
+iterated by a for loop (checked to be of that class where called,
+`exact_instance`). `copy.copy(x)` is `copied(x)`, `copy.deepcopy(x)` is
+`deep_copied(x)`, `x.item()` is `item_of(x)`, `x.tolist()` is `as_list(x)`. `x.copy()` of any other object is `copied(x)` (runtime/python_builtins.py:
 the same shallow copy for an array, a list or a dict), which has a rule,
 `x.conj()` and `x.conjugate()` are `conjugated(x)` (the method's result: x
 itself for a real array, where np.conjugate would copy), and
