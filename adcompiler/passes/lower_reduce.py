@@ -1,7 +1,7 @@
 """Lower `functools.reduce(f, xs, init)` into the loop it stands for.
 
 Input: a fenced FunctionDef. A statement `y = functools.reduce(f, xs, init)`
-(or `return functools.reduce(...)`, `y += ...`), at any depth of the body, with
+(or `return functools.reduce(...)`, `y += ...` of a name), at any depth of the body, with
 `f` a lambda of two parameters or a function named by a name or an attribute
 chain (a module-level function, an imported one, a local `def`), becomes:
 
@@ -55,7 +55,10 @@ def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
                         not isinstance(stmt, gast.FunctionDef):
                     setattr(stmt, field, block(getattr(stmt, field)))
             call = getattr(stmt, "value", None)
+            # y[i] += reduce(...) reads y[i] before the reduce runs: it stays.
             if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return)) and \
+                    not (isinstance(stmt, gast.AugAssign) and
+                         not isinstance(stmt.target, gast.Name)) and \
                     any(call is c for c in calls) and _lowerable(call):
                 out += _loop(call, stmt, namer)
             out.append(stmt)
