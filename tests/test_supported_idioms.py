@@ -216,11 +216,14 @@ def tolist_and_float_of_array_elements(x):
         for v in row:
             total = total + v * v
     values = (x * 2.0).tolist()
-    return total + values[0] * values[1] + np.sum(x).tolist()
+    zero_d = np.reshape(x[1:2], ())  # a 0-d array
+    return total + values[0] * values[1] + np.sum(x).tolist() + float(zero_d) * \
+        zero_d.item() + np.reshape(x[:2], (1, 2)).tolist()[0][1]
 
 
 def torch_tolist_and_float_of_array_elements(x):
-    return x[2] ** 2 + torch.sum(torch.outer(x, x) ** 2) + 4.0 * x[0] * x[1] + torch.sum(x)
+    return x[2] ** 2 + torch.sum(torch.outer(x, x) ** 2) + 4.0 * x[0] * x[1] + torch.sum(x) \
+        + x[1] ** 2 + x[1]
 
 
 LAYERS = [Dense(W, 1.0), Dense(W.T * 0.5, 2.0)]
