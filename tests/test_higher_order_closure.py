@@ -58,7 +58,7 @@ def test_every_referenced_helper_has_a_rule_or_is_differentiated_from_source():
         f"helpers generated code can call with no derivative: {missing}. Give each a rule "
         "(adcompiler/rules/helper_rules.py: linear_rule, pointwise, or nondifferentiable "
         "for flags, checks and shapes), or define it in a module listed in "
-        "passes/activity.py's SOURCE_DIFFERENTIATED_MODULES.")
+        "passes/user_functions.py's SOURCE_DIFFERENTIATED_MODULES.")
 
 
 def test_pending_helpers_really_fail_to_differentiate():

@@ -20,7 +20,6 @@ conservative: it can only make more variables active, never fewer.
 from __future__ import annotations
 
 import builtins
-import types
 from dataclasses import dataclass, field
 
 import gast
@@ -32,6 +31,7 @@ from ..context import Context
 from ..rules import numpy_rules, registry
 from .anf import bind_arguments, literal_names, primitive_of
 from .text_values import mark_text_formatting, refuse_text_round_trips
+from .user_functions import RULE_ONLY_PACKAGES, SOURCE_DIFFERENTIATED_MODULES, is_user_function  # noqa: F401
 
 
 @dataclass
@@ -72,31 +72,6 @@ class Activity:
         return (f"varied: {', '.join(sorted(self.varied))}\n"
                 f"useful: {', '.join(sorted(self.useful))}\n"
                 f"active: {', '.join(sorted(self.active))}")
-
-
-# Libraries whose functions are differentiated only through rules, never by
-# reading their source (numpy.cumsum is a Python function, but not ours to open).
-RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch", "jax"}
-
-
-# adcompiler's runtime helpers are written in the subset it differentiates, so
-# a helper with no hand-written rule is differentiated from its source, as a
-# user's helper is: the derivative of a derivative never stops at one of them.
-SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime.arrays", "adcompiler.runtime.linalg",
-                                 "adcompiler.runtime.special", "adcompiler.runtime.stats",
-                                 "adcompiler.runtime.extra"}
-
-
-def is_user_function(obj) -> bool:
-    """A Python function adcompiler differentiates by reading its source: the
-    user's own, one it generated itself (derivatives of derivatives), or one of
-    its runtime helpers that has no rule of its own."""
-    if not isinstance(obj, types.FunctionType):
-        return False
-    module = obj.__module__ or ""
-    if module in SOURCE_DIFFERENTIATED_MODULES:
-        return registry.lookup(obj) is None
-    return module.split(".")[0] not in RULE_ONLY_PACKAGES
 
 
 def derivative_operands(rhs: gast.AST) -> list:

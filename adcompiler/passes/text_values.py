@@ -39,6 +39,7 @@ from ..runtime import core as runtime_core
 from ..runtime import python_builtins as runtime_builtins
 from ..source import parse_function
 from .anf import literal_names, primitive_of
+from .user_functions import is_user_function
 
 # Calls whose result is text that may hold their argument's whole value.
 TEXT_MAKERS = (builtins.str, builtins.repr, builtins.ascii, builtins.format)
@@ -171,7 +172,6 @@ def mark_text_formatting(definitions: list) -> None:
 
 
 def _is_user_function(obj) -> bool:
-    from .activity import is_user_function  # activity imports this module
     return is_user_function(obj)
 
 

@@ -1,0 +1,42 @@
+"""Which callables adcompiler differentiates by reading their source (the
+user's functions, the derivatives it generated, its runtime helpers without a
+rule of their own) and which only through derivative rules (NumPy's, SciPy's,
+the standard library's). Every pass that meets a call asks this module; it
+imports nothing of the passes, so any of them can.
+"""
+
+from __future__ import annotations
+
+import types
+
+from ..rules import registry
+
+# Libraries whose functions are differentiated only through rules, never by
+# reading their source (numpy.cumsum is a Python function, but not ours to open).
+RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch", "jax"}
+
+
+# adcompiler's runtime helpers are written in the subset it differentiates, so
+# a helper with no hand-written rule is differentiated from its source, as a
+# user's helper is: the derivative of a derivative never stops at one of them.
+SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime.arrays", "adcompiler.runtime.linalg",
+                                 "adcompiler.runtime.special", "adcompiler.runtime.stats",
+                                 "adcompiler.runtime.extra"}
+
+
+def is_user_function(obj) -> bool:
+    """A Python function adcompiler differentiates by reading its source: the
+    user's own, one it generated itself (derivatives of derivatives), or one of
+    its runtime helpers that has no rule of its own.
+
+    Example:
+        >>> import numpy as np
+        >>> is_user_function(np.cumsum), is_user_function(lambda x: x)
+        (False, True)
+    """
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = obj.__module__ or ""
+    if module in SOURCE_DIFFERENTIATED_MODULES:
+        return registry.lookup(obj) is None
+    return module.split(".")[0] not in RULE_ONLY_PACKAGES
