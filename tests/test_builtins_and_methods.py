@@ -426,7 +426,8 @@ def merged_key_by_key(x):
 
 
 def reduced_with_a_lambda(x):
-    return functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
+    # Inside a larger expression (a statement of its own, y = reduce(...), is lowered).
+    return 1.0 * functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
 
 
 def reduced_by_a_loop(x):

@@ -242,6 +242,15 @@ def torch_loop_over_a_module_level_list_of_layers(x):
     return torch.sum(h ** 2)
 
 
+def reduce_without_an_initial_value(x):
+    total = functools.reduce(lambda acc, v: acc * v + np.sin(v), [x[0], x[1], x[2]])
+    return total
+
+
+def torch_reduce_without_an_initial_value(x):
+    return (x[0] * x[1] + torch.sin(x[1])) * x[2] + torch.sin(x[2])
+
+
 PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
@@ -256,6 +265,7 @@ PROGRAMS = [
     (layer_built_inside_the_function, torch_layer_built_inside_the_function),
     (loop_over_a_module_level_list_of_layers, torch_loop_over_a_module_level_list_of_layers),
     (reduce_with_a_lambda, torch_reduce_with_a_lambda),
+    (reduce_without_an_initial_value, torch_reduce_without_an_initial_value),
     (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),
     (reduce_with_a_local_function, torch_reduce_with_a_local_function),
 ]
@@ -308,13 +318,23 @@ def test_a_layer_holding_differentiated_weights_is_refused_when_compiling():
         ad.grad(layer_built_from_differentiated_weights)(W, X)
 
 
-def reduce_without_an_initial_value(x):
-    return functools.reduce(lambda a, b: a * b, [x[0], x[1]])
+def reduce_inside_an_expression(x):
+    return 2.0 * functools.reduce(lambda a, b: a * b, [x[0], x[1]])
 
 
-def test_reduce_without_an_initial_value_stays_refused():
+def test_reduce_inside_a_larger_expression_stays_refused():
     with pytest.raises(ad.UnsupportedSyntaxError, match="lambdas passed to a function"):
-        ad.grad(reduce_without_an_initial_value)(X)
+        ad.grad(reduce_inside_an_expression)(X)
+
+
+def reduce_of_a_list_argument(xs):
+    product = functools.reduce(lambda a, b: a * b, xs)
+    return product
+
+
+def test_reduce_without_an_initial_value_of_an_empty_list_raises_as_python_does():
+    with pytest.raises(TypeError, match="empty iterable with no initial value"):
+        ad.grad(reduce_of_a_list_argument)([])
 
 
 class SquaredLoss:

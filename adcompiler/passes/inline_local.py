@@ -163,16 +163,16 @@ def _check(parsed: ParsedFunction) -> dict:
         if isinstance(node, gast.Lambda) and id(node) not in lambdas:
             parent, field, _ = parents.get(id(node), (None, None, None))
             if isinstance(parent, gast.Call) and field == "args":
-                # functools.reduce(lambda a, b: ..., xs) (without init: lower_reduce.py
-                # lowers the rest), np.apply_along_axis(...):
+                # functools.reduce(lambda a, b: ..., xs) inside an expression (a
+                # statement's value is lowered by lower_reduce.py), np.apply_along_axis(...):
                 # a function passed on is not differentiated (map(...) is, when read at once).
                 _reject(parsed, node, "lambdas passed to a function (other than map(...) "
                         "read at once, or key= of sorted, min and max)",
                         "write the loop the call stands for: a list comprehension "
                         "[f(v) for v in xs] for map or apply_along_axis, a for loop "
                         "(acc = xs[0]; for v in xs[1:]: acc = acc * v) for "
-                        "functools.reduce, or give reduce its initial value, "
-                        "y = functools.reduce(f, xs, init), which is lowered so.", plural=True)
+                        "functools.reduce, or write the reduce as a statement of its "
+                        "own, y = functools.reduce(f, xs), which is lowered so.", plural=True)
             _reject(parsed, node, "lambda expressions not assigned to a name",
                     "assign the lambda to a name and call it by that name "
                     "(h = lambda y: ...; h(x)), or define a function with 'def'.", plural=True)

@@ -16,10 +16,11 @@ as Python's reduce computes it: `xs` and `init` evaluated once, in order,
 then `f` applied left to right over what iterating `xs` gives (an array's
 rows, a dict's keys). Later passes differentiate the loop (the lambda called
 in place is inlined by inline_local.py, a named function called as any
-helper). Other forms stay as written and are refused where they are: reduce
-without an initial value (its first item would take the place of `init`, and
-an empty iterable raises), a reduce inside a larger expression (evaluating
-it before the rest of the statement could reorder effects), keywords.
+helper). Without `init`, the first item takes its place (a flag tells the
+first iteration) and an empty iterable raises TypeError, as in Python. Other
+forms stay as written and are refused where they are: a reduce inside a
+larger expression (evaluating it before the rest of the statement could
+reorder effects), keywords.
 
 Place in the pipeline: before lower_comprehensions and inline_local, which
 lower what the loop holds.
@@ -82,7 +83,7 @@ def _is_reduce(parsed: ParsedFunction, func, local: set) -> bool:
 
 
 def _lowerable(call: gast.Call) -> bool:
-    if len(call.args) != 3 or call.keywords or \
+    if len(call.args) not in (2, 3) or call.keywords or \
             any(isinstance(a, gast.Starred) for a in call.args):
         return False
     function = call.args[0]
@@ -98,13 +99,23 @@ def _lowerable(call: gast.Call) -> bool:
 def _loop(call: gast.Call, stmt, namer: Namer) -> list:
     """The statements computing the reduce before `stmt`, whose value becomes
     the variable holding the result."""
-    function, iterable, initial = call.args
+    function, iterable = call.args[:2]
     items, value, item = (namer.fresh(n) for n in ("reduce_items", "reduce_value",
                                                   "reduce_item"))
-    step = nodes.call(nodes.clone(function), [nodes.name(value), nodes.name(item)])
-    body = [nodes.located(nodes.assign(value, step), call)]
-    stmts = [nodes.located(nodes.assign(items, iterable), call),
-             nodes.located(nodes.assign(value, initial), call),
-             nodes.located(nodes.for_(item, nodes.name(items), body), call)]
+    step = nodes.assign(value, nodes.call(nodes.clone(function),
+                                          [nodes.name(value), nodes.name(item)]))
+    stmts = [nodes.assign(items, iterable)]
+    if len(call.args) == 3:
+        stmts += [nodes.assign(value, call.args[2]), nodes.for_(item, nodes.name(items), [step])]
+    else:
+        # No initial value: the first item is, and an empty iterable raises.
+        started = namer.fresh("reduce_started")
+        first = [nodes.assign(value, nodes.name(item)), nodes.assign(started, nodes.const(True))]
+        stmts += [nodes.assign(started, nodes.const(False)),
+                  nodes.for_(item, nodes.name(items),
+                             [nodes.if_(nodes.name(started), [step], first)]),
+                  nodes.if_(nodes.unary_not(nodes.name(started)), [nodes.raise_(nodes.call(
+                      nodes.name("TypeError"),
+                      [nodes.const("reduce() of empty iterable with no initial value")]))])]
     stmt.value = nodes.copy_location(nodes.name(value), call)
-    return stmts
+    return [nodes.located(s, call) for s in stmts]
