@@ -23,6 +23,7 @@ import types
 
 from . import store
 from .errors import WrtError
+from .passes.user_functions import is_user_function
 
 # store.table(function, _SPECIALISED): {class: the function marked for it}, on
 # the function itself, so that dropping it (or its class) frees them.
@@ -60,7 +61,9 @@ def as_bound_call(obj):
     if isinstance(obj, (type, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
         return obj
     found = inspect.getattr_static(type(obj), "__call__", None)
-    return types.MethodType(found, obj) if isinstance(found, types.FunctionType) else obj
+    # adcompiler's own callables (a derivative, a vjp) are not differentiated
+    # through their __call__'s source: they are generated code already.
+    return types.MethodType(found, obj) if is_user_function(found) else obj
 
 
 def self_type(function) -> type | None:
