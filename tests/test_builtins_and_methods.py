@@ -426,8 +426,8 @@ def merged_key_by_key(x):
 
 
 def reduced_with_a_lambda(x):
-    # Inside a larger expression (a statement of its own, y = reduce(...), is lowered).
-    return 1.0 * functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
+    # In a branch of a conditional expression (y = reduce(...) is lowered).
+    return functools.reduce(lambda a, b: a * b, [x[0], x[1], x[2]]) if x[0] > -9.0 else 0.0
 
 
 def reduced_by_a_loop(x):

@@ -1,9 +1,10 @@
 """Lower `functools.reduce(f, xs, init)` into the loop it stands for.
 
 Input: a fenced FunctionDef. A statement `y = functools.reduce(f, xs, init)`
-(or `return functools.reduce(...)`, `y += ...` of a name), at any depth of the body, with
-`f` a lambda of two parameters or a function named by a name or an attribute
-chain (a module-level function, an imported one, a local `def`), becomes:
+(or `return np.sum(functools.reduce(...))`, `y += ...` of a name), at any depth
+of the body, with `f` a lambda of two parameters or a function named by a name
+or an attribute chain (a module-level function, an imported one, a local
+`def`), becomes:
 
     y = functools.reduce(                 reduce_items = xs
         lambda a, b: a * b + c, xs, 1.0)  reduce_value = 1.0
@@ -18,9 +19,11 @@ rows, a dict's keys). Later passes differentiate the loop (the lambda called
 in place is inlined by inline_local.py, a named function called as any
 helper). Without `init`, the first item takes its place (a flag tells the
 first iteration) and an empty iterable raises TypeError, as in Python. Other
-forms stay as written and are refused where they are: a reduce inside a
-larger expression (evaluating it before the rest of the statement could
-reorder effects), keywords.
+forms stay as written and are refused where they are: a reduce in a
+statement that evaluates more than names, constants and attributes besides
+the calls and arithmetic holding it (`x[0] * reduce(...)`, a branch of
+`a if c else b`: running the reduce first could reorder effects or run it
+when Python would not), keywords.
 
 Place in the pipeline: before lower_comprehensions and inline_local, which
 lower what the loop holds.
@@ -55,13 +58,14 @@ def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
                 if isinstance(getattr(stmt, field, None), list) and \
                         not isinstance(stmt, gast.FunctionDef):
                     setattr(stmt, field, block(getattr(stmt, field)))
-            call = getattr(stmt, "value", None)
             # y[i] += reduce(...) reads y[i] before the reduce runs: it stays.
-            if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return)) and \
+            if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return, gast.Expr)) and \
                     not (isinstance(stmt, gast.AugAssign) and
                          not isinstance(stmt.target, gast.Name)) and \
-                    any(call is c for c in calls) and _lowerable(call):
-                out += _loop(call, stmt, namer)
+                    getattr(stmt, "value", None) is not None:
+                found = _first_evaluated(stmt, calls)
+                if found is not None and _lowerable(found[0]):
+                    out += _loop(*found, namer)
             out.append(stmt)
         return out
 
@@ -82,6 +86,41 @@ def _is_reduce(parsed: ParsedFunction, func, local: set) -> bool:
     return found and value is functools.reduce
 
 
+def _first_evaluated(stmt, calls: list):
+    """(reduce call, parent, field, index) when the statement's value holds one
+    reduce, reached through calls (as an argument), arithmetic and indexing
+    only, and everything else in the value is a name, a constant or an
+    attribute of one: then running the reduce before the statement changes
+    nothing Python would see (`return np.sum(reduce(...)) / n`). Else None."""
+    found = [c for c in nodes.walk(stmt.value) if any(c is r for r in calls)]
+    if len(found) != 1:
+        return None
+    call, path = found[0], []
+    node, parent, field, index = stmt.value, stmt, "value", None
+    while node is not call:
+        path.append(node)
+        step = None
+        for name, value in gast.iter_fields(node):
+            children = value if isinstance(value, list) else [value]
+            for position, child in enumerate(children):
+                if isinstance(child, gast.AST) and any(
+                        n is call for n in nodes.walk(child)):
+                    step = (child, name, position if isinstance(value, list) else None)
+        if step is None or not (isinstance(node, (gast.BinOp, gast.UnaryOp)) or
+                                isinstance(node, gast.Call) and step[1] == "args" or
+                                isinstance(node, gast.Subscript) and step[1] == "value"):
+            return None
+        parent, (node, field, index) = node, step
+    on_path = {id(n) for n in path} | {id(n) for n in nodes.walk(call)}
+    for node in nodes.walk(stmt.value):
+        if id(node) in on_path or isinstance(node, (
+                gast.Name, gast.Constant, gast.Attribute, gast.operator, gast.unaryop,
+                gast.expr_context, gast.Slice, gast.Tuple)):
+            continue
+        return None
+    return call, parent, field, index
+
+
 def _lowerable(call: gast.Call) -> bool:
     if len(call.args) not in (2, 3) or call.keywords or \
             any(isinstance(a, gast.Starred) for a in call.args):
@@ -96,9 +135,9 @@ def _lowerable(call: gast.Call) -> bool:
     return isinstance(function, gast.Name)
 
 
-def _loop(call: gast.Call, stmt, namer: Namer) -> list:
-    """The statements computing the reduce before `stmt`, whose value becomes
-    the variable holding the result."""
+def _loop(call: gast.Call, parent, field: str, index, namer: Namer) -> list:
+    """The statements computing the reduce before its statement; the call
+    (in `parent.field[index]`) becomes the variable holding the result."""
     function, iterable = call.args[:2]
     items, value, item = (namer.fresh(n) for n in ("reduce_items", "reduce_value",
                                                   "reduce_item"))
@@ -117,5 +156,9 @@ def _loop(call: gast.Call, stmt, namer: Namer) -> list:
                   nodes.if_(nodes.unary_not(nodes.name(started)), [nodes.raise_(nodes.call(
                       nodes.name("TypeError"),
                       [nodes.const("reduce() of empty iterable with no initial value")]))])]
-    stmt.value = nodes.copy_location(nodes.name(value), call)
+    result = nodes.copy_location(nodes.name(value), call)
+    if index is None:
+        setattr(parent, field, result)
+    else:
+        getattr(parent, field)[index] = result
     return [nodes.located(s, call) for s in stmts]
