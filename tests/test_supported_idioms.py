@@ -244,7 +244,8 @@ def torch_loop_over_a_module_level_list_of_layers(x):
 
 def reduce_without_an_initial_value(x):
     total = functools.reduce(lambda acc, v: acc * v + np.sin(v), [x[0], x[1], x[2]])
-    return total + 2.0 * np.sum(functools.reduce(np.maximum, np.stack([x, x[::-1] * 0.9])))
+    return total + 2.0 * np.sum(functools.reduce(np.maximum, np.stack([x, x[::-1] * 0.9])),
+                                axis=0)
 
 
 def torch_reduce_without_an_initial_value(x):

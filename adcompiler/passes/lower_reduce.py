@@ -115,7 +115,7 @@ def _first_evaluated(stmt, calls: list):
     for node in nodes.walk(stmt.value):
         if id(node) in on_path or isinstance(node, (
                 gast.Name, gast.Constant, gast.Attribute, gast.operator, gast.unaryop,
-                gast.expr_context, gast.Slice, gast.Tuple)):
+                gast.expr_context, gast.Slice, gast.Tuple, gast.keyword)):
             continue
         return None
     return call, parent, field, index
