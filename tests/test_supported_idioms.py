@@ -253,6 +253,13 @@ def torch_reduce_without_an_initial_value(x):
         2.0 * torch.sum(torch.maximum(x, torch.flip(x, [0]) * 0.9))
 
 
+NAMED_LAYERS = {"first": Dense(W, 1.0)}
+
+
+def layers_picked_by_index_and_key(x):
+    return np.sum(LAYERS[1](NAMED_LAYERS["first"](x)) ** 2)
+
+
 PROGRAMS = [
     (call_of_a_module_level_layer, torch_call_of_a_module_level_layer),
     (callable_layers_chained, torch_callable_layers_chained),
@@ -266,6 +273,7 @@ PROGRAMS = [
     (tolist_and_float_of_array_elements, torch_tolist_and_float_of_array_elements),
     (layer_built_inside_the_function, torch_layer_built_inside_the_function),
     (loop_over_a_module_level_list_of_layers, torch_loop_over_a_module_level_list_of_layers),
+    (layers_picked_by_index_and_key, torch_loop_over_a_module_level_list_of_layers),
     (reduce_with_a_lambda, torch_reduce_with_a_lambda),
     (reduce_without_an_initial_value, torch_reduce_without_an_initial_value),
     (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),
@@ -438,3 +446,29 @@ def test_a_layer_list_holding_another_class_since_compiling_raises():
             gradient(X.copy())
     finally:
         LAYERS.pop()
+
+
+def test_a_layer_entry_replaced_by_another_class_is_followed_when_asked_again():
+    ad.grad(layers_picked_by_index_and_key)(X.copy())
+    NAMED_LAYERS["first"] = Residual(W, 1.0)  # the entry read when compiling changed
+
+    def twin(x):
+        h = x + torch.tanh(torch.as_tensor(W) @ x)
+        return torch.sum((torch.tanh(torch.as_tensor(W.T * 0.5) @ h) * 2.0) ** 2)
+
+    try:
+        assert_close(ad.grad(layers_picked_by_index_and_key)(X.copy()),
+                     torch_gradients(twin, (X,), (0,))[0])
+    finally:
+        NAMED_LAYERS["first"] = Dense(W, 1.0)
+
+
+def test_a_module_level_layer_rebound_to_another_class_raises_in_a_derivative_made_before(
+        monkeypatch):
+    gradient = ad.grad(call_of_a_module_level_layer)
+    gradient(X.copy())
+    # Residual.__call__ is not the one compiled (no `global` statement here: it
+    # would make LAYER a global the module's functions write).
+    monkeypatch.setitem(globals(), "LAYER", Residual(W, 2.0))
+    with pytest.raises(ad.SourceChangedError, match="Dense.__call__"):
+        gradient(X.copy())

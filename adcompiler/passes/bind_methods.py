@@ -56,7 +56,7 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     for call in [n for n in nodes.walk(tree) if isinstance(n, gast.Call)]:
         if _copy_module_call(parsed, call, namer):
             continue
-        if isinstance(call.func, gast.Name):
+        if isinstance(call.func, (gast.Name, gast.Subscript)):
             _call_as_method(parsed, call, namer, constructed)
             continue
         if not isinstance(call.func, gast.Attribute):
@@ -208,7 +208,11 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     is `Dense_forward(layer, x)`: Python calls type(layer).__call__. So is
     a local variable only ever bound to `Dense(...)` (`constructed`)."""
     obj = nodes.annotation(call.func, "value", None)
-    checked = False
+    # A module-level object is read again when the function runs (it may have
+    # been rebound since compiling), so its class is checked where it is called.
+    checked = obj is not None
+    if obj is None and isinstance(call.func, gast.Subscript):
+        return
     if obj is None:
         owner, checked = constructed.get(call.func.id, (None, False))
         if owner is None:
