@@ -135,6 +135,12 @@ class _Forward:
             # the function that pops it may see the value as active.
             tangent = self._tangent_of(value, zero) if isinstance(value, gast.Name) \
                 else nodes.const(0.0)
+            if isinstance(value, gast.Name) and not self.activity.is_active(value):
+                # zeros_like even among Python numbers: an inactive value may be
+                # a loop's range, whose popper iterates `_range[::-1]` and
+                # slices this zero alongside.
+                tangent = nodes.call(nodes.name(self.ctx.helper("zeros_like")),
+                                     [nodes.name(value.id)])
             push = nodes.expr_stmt(nodes.call(
                 nodes.attribute(nodes.name(self.tangent(store)), "append"), [tangent]))
             return before + [stmt, push]

@@ -76,6 +76,11 @@ def zeros_like(x):
     # Sequence adjoints that add element by element, wherever `+` meets them.
     if isinstance(x, tuple):
         return SequenceAdjoint(zeros_like(element) for element in x)
+    if isinstance(x, range):
+        # A zero per item, as for a tuple: a helper's adjoint pops its loop's
+        # range and iterates `_range[::-1]`, which its forward mode (an hvp)
+        # may take for active, slicing this zero in step with it.
+        return SequenceAdjoint((0.0,) * len(x))
     if isinstance(x, list):
         return ListAdjoint(zeros_like(element) for element in x)
     if isinstance(x, dict):
