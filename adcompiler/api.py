@@ -10,6 +10,7 @@ derivatives.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import gc
@@ -895,6 +896,18 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
     return _attach(forward_grad, tangent_fn, function, "grad")
 
 
+def _called_on_copies(function, args: tuple):
+    """function(*args) on copies of the arguments: a function that changes an
+    argument in place (`x[x > 0] = 0.0`) must not change the caller's, which
+    the derivative's sweeps read afterwards (a Hessian's columns would be taken
+    at another point). Arguments that cannot be copied are passed as they are."""
+    try:
+        args = copy.deepcopy(args)
+    except Exception:  # an object without deepcopy (a lock, a module): as it is
+        pass
+    return function(*args)
+
+
 def _refuse_changed_value(values: list, function, what: str) -> None:
     """StatefulFunctionError when the last of `values`, the function's value
     on one of the runs a derivative makes with the same arguments, is not the
@@ -1098,14 +1111,15 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         in_leaves = _leaves(in_tree)
         for leaf in in_leaves:
             next(_basis(leaf), None)  # refuses complex arguments
-        out = function(*args)
+        out = _called_on_copies(function, args)
         out_leaves = _leaves(out)
         rows = [[] for _ in out_leaves]
         for i, unit, _ in _unit_trees(out):
             rows[i].append([_as_array(leaf) for leaf in _leaves(inner(args, unit))])
         if sum(len(row) for row in rows) > 1:
             # Each row's vjp ran the function again: the same function?
-            _refuse_changed_value([out, function(*args)], function, "reverse-mode Jacobian")
+            _refuse_changed_value([out, _called_on_copies(function, args)], function,
+                                  "reverse-mode Jacobian")
         blocks = [[_block([row[k] for row in rows[i]], 0, y, x)
                    for k, x in enumerate(in_leaves)] for i, y in enumerate(out_leaves)]
         return _nest(out, in_tree, blocks)
@@ -1277,11 +1291,12 @@ def _make_hessian(function, tangents, positions, as_tuple):
             offset += len(_leaves(args[position]))
         leaves = _leaves(in_tree)
         several = len(leaves) > 1 or math.prod(getattr(leaves[0], "shape", ())) > 1
-        before = function(*args) if several else None
+        before = _called_on_copies(function, args) if several else None
         template, blocks = _forward_blocks(pushes, in_tree, _leaves(in_tree))
         if several:
             # Each column ran the function again: the same function?
-            _refuse_changed_value([before, function(*args)], function, "Hessian")
+            _refuse_changed_value([before, _called_on_copies(function, args)], function,
+                                  "Hessian")
         return _nest(in_tree, in_tree, blocks)
 
     return _attach(hessian_of, tangents[0], function, "hessian")

@@ -215,6 +215,31 @@ def test_second_order_regressions_match_torch(program, program_dir):
     assert check_second_order_against_torch(program, program_dir) == "checked"
 
 
+def writes_into_its_argument(x):
+    x[x > 0.0] = 0.25
+    return np.sum(x * x * x)
+
+
+def test_hessian_of_a_function_writing_into_its_argument_matches_torch():
+    """Found by the second-order sweep over tests/mutation_generator.py's
+    programs: ad.hessian (and the reverse-mode jacobian) ran the function on
+    the caller's arguments, to check it is not stateful, so the columns after
+    it were taken at the changed point (a wrong Hessian) or the check refused."""
+    x = np.array([1.5, -0.5, 0.25, -2.0])
+    given = x.copy()
+
+    def twin(t):
+        t = t.clone()
+        t[t > 0.0] = 0.25
+        return (t * t * t).sum()
+    expected = torch_functional.hessian(twin, torch.tensor(x)).numpy()
+    assert mismatch(ad.hessian(writes_into_its_argument)(x), expected) is None
+    assert np.array_equal(x, given), "the caller's argument was changed"
+    gradient = torch.func.grad(twin)(torch.tensor(x)).numpy()
+    assert mismatch(ad.jacobian(writes_into_its_argument)(x), gradient) is None
+    assert np.array_equal(x, given), "the caller's argument was changed"
+
+
 # -- the sweep ------------------------------------------------------------------
 
 def sweep(examples: int, directory, control_flow: bool = True, seed: int | None = None) -> dict:
