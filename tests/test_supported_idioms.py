@@ -442,7 +442,7 @@ def test_a_layer_list_holding_another_class_since_compiling_raises():
     gradient(X.copy())
     LAYERS.append(Residual(W, 0.5))  # Residual.__call__ is not the one compiled
     try:
-        with pytest.raises(ad.SourceChangedError, match="Dense.__call__"):
+        with pytest.raises(ad.SourceChangedError, match="compiled the methods of a Dense"):
             gradient(X.copy())
     finally:
         LAYERS.pop()
@@ -470,5 +470,31 @@ def test_a_module_level_layer_rebound_to_another_class_raises_in_a_derivative_ma
     # Residual.__call__ is not the one compiled (no `global` statement here: it
     # would make LAYER a global the module's functions write).
     monkeypatch.setitem(globals(), "LAYER", Residual(W, 2.0))
-    with pytest.raises(ad.SourceChangedError, match="Dense.__call__"):
+    with pytest.raises(ad.SourceChangedError, match="compiled the methods of a Dense"):
         gradient(X.copy())
+
+
+class Sine:
+    def apply(self, x):
+        return np.sin(x)
+
+
+class Cube:
+    def apply(self, x):
+        return x ** 3
+
+
+MODEL = Sine()
+
+
+def method_of_a_module_level_object(x):
+    return np.sum(MODEL.apply(x))
+
+
+def test_a_method_of_a_module_level_object_rebound_to_another_class_raises(monkeypatch):
+    gradient = ad.grad(method_of_a_module_level_object)
+    assert_close(gradient(X.copy()), np.cos(X))
+    monkeypatch.setitem(globals(), "MODEL", Cube())
+    with pytest.raises(ad.SourceChangedError, match="compiled the methods of a Sine"):
+        gradient(X.copy())
+    assert_close(ad.grad(method_of_a_module_level_object)(X.copy()), 3.0 * X ** 2)

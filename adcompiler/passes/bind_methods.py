@@ -75,6 +75,10 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
             obj = call.func.value
             if isinstance(obj, gast.Call):  # super(): the method's own object
                 obj = nodes.copy_location(nodes.name(receiver), obj)
+            elif not (isinstance(obj, gast.Name) and obj.id == receiver):
+                # A module-level object, read when the function runs: still of
+                # the class whose method was compiled?
+                obj = _checked_instance(parsed, obj, owner, namer)
             call.args = [obj] + call.args
         call.func = name
     _DictGet().visit(tree)

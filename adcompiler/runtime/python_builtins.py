@@ -153,19 +153,20 @@ def tolist_tangent(tangent, x):
 
 
 def exact_instance(obj, cls: type):
-    """obj, checked to be an instance of exactly `cls`: a `layer(x)` whose
-    `__call__` was chosen when compiling from the class of the items of a
-    module-level list (`for layer in LAYERS`), which may hold others now.
+    """obj, checked to be an instance of exactly `cls`: the object of a
+    `layer(x)` or `model.predict(x)` whose method was chosen when compiling
+    from the class of a module-level object (or of the items of a module-level
+    list, `for layer in LAYERS`), which may have been rebound since.
 
         >>> exact_instance(1.0, float)
         1.0
     """
     if type(obj) is not cls:
         raise SourceChangedError(
-            f"a {type(obj).__name__} is called where adcompiler compiled a call of "
-            f"{cls.__name__}.__call__ (the list it is taken from held only "
-            f"{cls.__name__} objects when compiling)",
-            help="Ask for the derivative again (ad.grad(f)) after changing the list.")
+            f"a {type(obj).__name__} object is used where adcompiler compiled the "
+            f"methods of a {cls.__name__} object (a module-level object rebound, or a "
+            "list or dict entry replaced, since the derivative was made)",
+            help="Ask for the derivative again (ad.grad(f)) after changing it.")
     return obj
 
 
