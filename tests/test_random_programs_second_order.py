@@ -171,7 +171,7 @@ OUTCOMES: collections.Counter = collections.Counter()
 REFUSALS: collections.Counter = collections.Counter()
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=30, **SETTINGS)
 @given(program=programs(control_flow=True))
 def test_second_derivatives_of_random_programs_match_torch(program, program_dir):
     note(program[1])
