@@ -64,7 +64,6 @@ import copy
 import hashlib
 import importlib.util
 import itertools
-import random
 import re
 import sys
 import tempfile
@@ -75,43 +74,15 @@ from pathlib import Path
 import numpy as np
 
 import adcompiler as ad
+# Choices from hypothesis (shrinkable) or from a seeded random.Random, shared
+# with the aliasing grammar; the test module draws through HypothesisChoices.
+from aliasing_generator import HypothesisChoices, RandomChoices  # noqa: F401
 
 RTOL = 1e-5          # finite differences are good to about 1e-8 here; a wrong rule is off by O(1)
 ATOL = 1e-6          # scaled by max(1, largest |expected|)
 STEP = 1e-6
 LIMIT = 1e4          # larger values or differences: the example is skipped
 WRT = (0, 1, 2, 3)
-
-
-# -- choices: from hypothesis (shrinkable) or from a seeded random.Random -----------
-
-class RandomChoices:
-    def __init__(self, seed: int):
-        self.rng = random.Random(seed)
-
-    def choice(self, options):
-        return self.rng.choice(list(options))
-
-    def integer(self, low: int, high: int) -> int:
-        return self.rng.randint(low, high)
-
-    def flip(self) -> bool:
-        return self.rng.random() < 0.5
-
-
-class HypothesisChoices:
-    def __init__(self, draw):
-        from hypothesis import strategies as st
-        self.draw, self.st = draw, st
-
-    def choice(self, options):
-        return self.draw(self.st.sampled_from(list(options)))
-
-    def integer(self, low: int, high: int) -> int:
-        return self.draw(self.st.integers(low, high))
-
-    def flip(self) -> bool:
-        return self.draw(self.st.booleans())
 
 
 # -- the program writer ----------------------------------------------------------------

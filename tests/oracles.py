@@ -71,3 +71,46 @@ def assert_close(actual, expected, rtol=1e-7, atol=1e-9, label=""):
     assert actual.shape == expected.shape, f"{label}: shape {actual.shape} != {expected.shape}"
     scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * scale, err_msg=label)
+
+
+# The entry points a realistic program is checked through.
+DERIVATIVE_MODES = ("reverse", "forward", "value_and_grad")
+
+
+def unchanged(before, after) -> bool:
+    """Whether `after`, arguments a derivative was called with, still equal
+    their copies `before` (arrays, containers and plain objects' attributes)."""
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(unchanged(before[k], after[k])
+                                                      for k in before)
+    if isinstance(before, (list, tuple)):
+        return len(before) == len(after) and all(map(unchanged, before, after))
+    if hasattr(before, "__dict__"):
+        return unchanged(vars(before), vars(after))
+    return np.array_equal(np.asarray(before), np.asarray(after))
+
+
+def derivative_in_mode(function, wrt, mode):
+    """ad.grad (reverse), forward-mode ad.grad, or ad.value_and_grad of `function`."""
+    import adcompiler as ad
+    if mode == "forward":
+        return ad.grad(function, wrt=wrt, mode="forward")
+    if mode == "value_and_grad":
+        return ad.value_and_grad(function, wrt=wrt)
+    return ad.grad(function, wrt=wrt)
+
+
+def check_program_against_torch(name, function, twin, args, wrt, mode):
+    """adcompiler's gradient of `function` (in `mode`) equals torch's of its
+    twin, value_and_grad's value is the function's own, and the arguments are
+    unchanged afterwards."""
+    expected_value = function(*copy.deepcopy(args))
+    expected = torch_gradients(twin, args, wrt)
+    arguments = copy.deepcopy(args)
+    result = derivative_in_mode(function, wrt, mode)(*arguments)
+    if mode == "value_and_grad":
+        value, result = result
+        assert_close(value, expected_value, rtol=1e-12, label=f"{name}: value")
+    assert unchanged(args, arguments), f"{name}: the derivative changed its arguments"
+    for position, got, want in zip(wrt, result, expected):
+        assert_close(got, want, label=f"{name}: d/d argument {position} ({mode})")
