@@ -15,7 +15,16 @@ import pytest
 import torch
 
 import adcompiler as ad
+from adcompiler.runtime import python_builtins as runtime_builtins
 from oracles import assert_close, torch_directional, torch_gradients
+
+# The rules these programs check against torch in grad, jvp and hessian
+# (tests/test_numpy_coverage.py counts them as covered): copy.deepcopy, x.item()
+# and x.tolist(), with the helpers their derivatives call at second order.
+COVERED_TOO = (runtime_builtins.deep_copied, runtime_builtins.deep_copy_derivative,
+               runtime_builtins.item_of, runtime_builtins.item_adjoint,
+               runtime_builtins.item_tangent, runtime_builtins.as_list,
+               runtime_builtins.tolist_adjoint, runtime_builtins.tolist_tangent)
 
 X = np.array([0.3, -0.7, 1.1])
 W = np.array([[0.5, -0.2, 0.1], [0.3, 0.8, -0.4], [-0.6, 0.2, 0.9]])
