@@ -9,7 +9,8 @@ documentation cannot drift from the rules.
 from __future__ import annotations
 
 from . import (array_rules, fft_rules, linalg_rules, math_rules, namespace_rules,
-               numpy_extra_rules, numpy_rules, python_rules, scipy_rules, scipy_stats_rules)
+               numpy_extra_rules, numpy_rules, python_rules, scipy_rules, scipy_stats_rules,
+               statistics_rules)
 from .. import nodes
 from .definition import Rule
 
@@ -18,6 +19,7 @@ GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
           ("NumPy: shapes, joining, construction and gathers", array_rules),
           ("NumPy: products and numpy.linalg", linalg_rules),
           ("NumPy: more functions", numpy_extra_rules),
+          ("NumPy: order statistics and NaN-ignoring reductions", statistics_rules),
           ("numpy.fft", fft_rules),
           ("scipy.special, scipy.linalg, scipy.signal, scipy.integrate (when SciPy is "
            "installed)", scipy_rules),

@@ -2,9 +2,9 @@
 
 * core.py: broadcasting, zero adjoints, seeds, the adjoints of indexing,
   sums, products and loops over containers;
-* arrays.py, linalg.py, fft.py, special.py, stats.py, extra.py: the helpers
-  of the NumPy, numpy.linalg, numpy.fft, scipy.special, scipy.stats and other
-  rules (rules/*.py names them in templates);
+* arrays.py, linalg.py, fft.py, special.py, stats.py, extra.py,
+  statistics.py: the helpers of the NumPy, numpy.linalg, numpy.fft,
+  scipy.special, scipy.stats, other NumPy and NumPy order-statistics rules (rules/*.py names them in templates);
 * complex_numbers.py: the conventions for complex values;
 * python_builtins.py: tuple(), sorted(), dict views, globals;
 * effects.py: in-place effects rewritten as updated copies;
@@ -28,6 +28,7 @@ from . import fft as runtime_fft
 from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
 from . import special as runtime_special
+from . import statistics as runtime_statistics
 from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
@@ -86,6 +87,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
 # rules for Python's sequence builtins (each module lists its own).
 TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
+TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
 
 # In-place effects, rewritten as updated copies (effects.py).
