@@ -840,8 +840,8 @@ class _Checker:
         out = []
         # Module-level objects the function reads: an argument changed in place
         # that is one of them (f(MODEL, x)) changes what the function reads.
-        module_level = sorted({n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
-                               and isinstance(n.ctx, gast.Load) and n.id not in
+        module_level = sorted({n.id for n in nodes.name_nodes(self.tree)
+                               if isinstance(n.ctx, gast.Load) and n.id not in
                                self.bound_names() and _module_level_mutable(
                                    nodes.annotation(n, "value", None))})
         for name in params:
@@ -1113,8 +1113,7 @@ class _Checker:
     def bound_names(self) -> set:
         """The names the function binds (parameters included)."""
         if getattr(self, "_bound", None) is None:
-            self._bound = {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)
-                           and isinstance(n.ctx, (gast.Store, gast.Param))}
+            self._bound = nodes.names_stored(self.tree)
         return self._bound
 
     def defined_here(self) -> frozenset:
@@ -1305,8 +1304,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     lists = {n.func.value.id for n in nodes.walk(function)
              if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
     wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
-    local_names = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)
-                   and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local_names = nodes.names_stored(function)
     sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
     sharing.block(function.body, state)
     liveness = _Liveness(wanted)

@@ -531,6 +531,11 @@ def _outside_lambdas(node: gast.AST):
 
 def inline_local(parsed: ParsedFunction) -> ParsedFunction:
     """Inline every call of a function defined inside `parsed.tree`."""
+    # Most functions (and all generated code, differentiated again) define
+    # none: one walk finds that, instead of the checks' several.
+    if not any(isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not parsed.tree
+               for n in nodes.walk(parsed.tree)):
+        return parsed
     _name_called_lambdas(parsed)
     definitions = _check(parsed)
     if not definitions:

@@ -635,16 +635,7 @@ class _Lowering:
     # -- what a name refers to --------------------------------------------
     def callee(self, func):
         """The object a call's function refers to, if it is a global or builtin."""
-        path = []
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.locals:
-            return None
-        found, value = self.parsed.lookup(func.id)
-        for attr in reversed(path):
-            value = getattr(value, attr, None)
-        return value if found else None
+        return _callee(self.parsed, self.locals, func)
 
     def consumes(self, func) -> bool:
         callee = self.callee(func)
@@ -653,5 +644,44 @@ class _Lowering:
 
 def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite the comprehensions of `parsed.tree` into loops (see the module docstring)."""
+    if not _lowers_something(parsed):
+        return parsed
     parsed.tree.body = _Lowering(parsed).block(parsed.tree.body)
     return parsed
+
+
+# Every callable whose calls this pass may rewrite (displays, reductions,
+# consumers, map), found by identity as `_Lowering.callee` finds them.
+_REWRITTEN_CALLEES = (dict, tuple, list, sorted, min, max, builtins.sum, builtins.any,
+                      builtins.all, builtins.map, math.fsum, math.prod)
+
+
+def _lowers_something(parsed: ParsedFunction) -> bool:
+    """Whether the function holds a comprehension, or a call of a callable
+    this pass rewrites: most do not (and no generated code differentiated
+    again does), and one walk tells, instead of the lowering's several."""
+    calls, stored = [], set()
+    for node in nodes.walk(parsed.tree):
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
+            return True
+        if isinstance(node, gast.Call):
+            calls.append(node.func)
+        elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+            stored.add(node.id)
+    # Without comprehensions every name is free, as in `_Lowering.locals`.
+    return any(any(callee is f for f in _REWRITTEN_CALLEES)
+               for callee in (_callee(parsed, stored, func) for func in calls))
+
+
+def _callee(parsed: ParsedFunction, local: set, func):
+    """The object a call's function refers to, if it is a global or builtin."""
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id in local:
+        return None
+    found, value = parsed.lookup(func.id)
+    for attr in reversed(path):
+        value = getattr(value, attr, None)
+    return value if found else None

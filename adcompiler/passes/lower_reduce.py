@@ -43,10 +43,13 @@ from ..source import ParsedFunction
 def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite the `functools.reduce(f, xs, init)` statements of `parsed.tree`."""
     tree = parsed.tree
-    local = {n.id for n in nodes.walk(tree)
-             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    calls = [n for n in nodes.walk(tree) if isinstance(n, gast.Call)
-             and _is_reduce(parsed, n.func, local)]
+    local, every_call = set(), []   # one walk: this runs on every function
+    for n in nodes.walk(tree):
+        if isinstance(n, gast.Call):
+            every_call.append(n)
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+            local.add(n.id)
+    calls = [n for n in every_call if _is_reduce(parsed, n.func, local)]
     if not calls:
         return parsed
     namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))

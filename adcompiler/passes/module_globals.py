@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dis
 import types
+import weakref
 
 import gast
 
@@ -43,8 +44,18 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     declared = [name for stmt in tree.body if isinstance(stmt, gast.Global)
                 for name in stmt.names]
-    _refuse_element_writes_into_free_names(parsed, set(declared))
-    declared = set(declared) | _changed_by_the_modules_functions(parsed)
+    # One walk for both checks below: this pass runs on every function.
+    stored, loaded, assignments = set(), set(), []
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name):
+            if isinstance(node.ctx, (gast.Store, gast.Param)):
+                stored.add(node.id)
+            elif isinstance(node.ctx, gast.Load):
+                loaded.add(node.id)
+        elif isinstance(node, (gast.Assign, gast.AugAssign)):
+            assignments.append(node)
+    _refuse_element_writes_into_free_names(parsed, set(declared), stored, assignments)
+    declared = set(declared) | _changed_by_the_modules_functions(parsed, stored, loaded)
     if not declared:
         return parsed
     tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
@@ -59,16 +70,12 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     return parsed
 
 
-def _changed_by_the_modules_functions(parsed: ParsedFunction) -> set:
-    """Module globals this function reads that a function of its module assigns
-    (`global n; n = ...` in a helper): read where Python reads them, like the
-    names it declares itself, since a helper called in between may change them.
-    Taken for constants, such a read would be moved or kept across the call."""
-    tree = parsed.tree
-    local = {n.id for n in nodes.walk(tree)
-             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    read = {n.id for n in nodes.walk(tree)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+def _changed_by_the_modules_functions(parsed: ParsedFunction, local: set, read: set) -> set:
+    """Module globals this function reads (`read`, its names read; `local`,
+    those it binds) that a function of its module assigns (`global n; n =
+    ...` in a helper): read where Python reads them, like the names it
+    declares itself, since a helper called in between may change them. Taken
+    for constants, such a read would be moved or kept across the call."""
     candidates = {name for name in read - local - set(parsed.closure)
                   if name in parsed.globals}
     if not candidates:
@@ -86,11 +93,24 @@ def _assigned_globals(module: dict) -> set:
             if isinstance(value, type) else []
         codes += [f.__code__ for f in functions if f.__globals__ is module]
     names: set = set()
-    while codes:
-        code = codes.pop()
-        names |= {ins.argval for ins in dis.get_instructions(code)
-                  if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")}
-        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    for code in codes:
+        names |= _globals_assigned_by(code)
+    return names
+
+
+# code object -> the globals it (or a function defined in it) assigns or
+# deletes: every compilation asks this of every function of the module, and
+# disassembling them all again took a tenth of compiling a short function.
+_ASSIGNED_BY_CODE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _globals_assigned_by(code: types.CodeType) -> frozenset:
+    names = _ASSIGNED_BY_CODE.get(code)
+    if names is None:
+        names = frozenset({ins.argval for ins in dis.get_instructions(code)
+                           if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")}).union(
+            *(_globals_assigned_by(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+        _ASSIGNED_BY_CODE[code] = names
     return names
 
 
@@ -156,18 +176,15 @@ class _Rewrite(gast.NodeTransformer):
         return node
 
 
-def _refuse_element_writes_into_free_names(parsed: ParsedFunction, declared: set) -> None:
+def _refuse_element_writes_into_free_names(parsed: ParsedFunction, declared: set, own: set,
+                                           assignments: list) -> None:
     """`STATS["calls"] += 1` where STATS is a module-level (or enclosing)
     object: the compiler models element writes as updated copies bound to the
     name, which would make STATS a local variable; writing into the object
     itself would change values the derivative code may read later. Refused,
-    with the rewrite that works."""
-    tree = parsed.tree
-    own = {n.id for n in nodes.walk(tree)
-           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    for node in nodes.walk(tree):
-        if not isinstance(node, (gast.Assign, gast.AugAssign)):
-            continue
+    with the rewrite that works. `own`: the names the function binds;
+    `assignments`: its Assign and AugAssign statements, in walk order."""
+    for node in assignments:
         for target in (node.targets if isinstance(node, gast.Assign) else [node.target]):
             base = target
             while isinstance(base, gast.Subscript):

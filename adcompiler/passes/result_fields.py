@@ -45,6 +45,10 @@ def result_fields(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     if not _NAMED:
         return parsed
+    # Without a call returning a named tuple there is nothing to rewrite (the
+    # common case, and all generated code): one walk instead of three.
+    if not any(isinstance(n, gast.Call) and _fields(n) is not None for n in nodes.walk(tree)):
+        return parsed
     fields_of_name = _names_holding_named_results(tree)
     for node in gast.walk(tree):
         for field, value in gast.iter_fields(node):
