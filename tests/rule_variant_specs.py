@@ -397,6 +397,8 @@ SCIPY_VARIANTS = [
             {"a": (3,), "b": (2, 3)}),
     Variant("where-one-argument-branch-0d", "np.where(a > 0.0, a, 0.0)", "torch.relu(a)",
             {"a": ()}),
+    Variant("builtin-max-0d", "max(a, b)", "torch.maximum(a, b)", {"a": (), "b": ()}),
+    Variant("builtin-min-0d", "min(a, b)", "torch.minimum(a, b)", {"a": (), "b": ()}),
 ]
 
 # -- binary elementwise rules over broadcasting pairs (autograd's binary_ufunc_check) --
@@ -526,7 +528,7 @@ FLOAT32_OF = ["sum[2x3,axis=(1,0),keep=True]", "mean[2x3x4,axis=(0,2),keep=False
               "maximum[3x1,4]", "hypot[2x1x4,3x1]", "exp[1x1x1]", "average-weights-2d",
               "pad-edge-3d", "where-broadcast-column-row",
               "ldexp-int-array", "append-axis-2d", "digamma-2d", "polyval-2d-x",
-              "sign-2d"]
+              "sign-2d", "builtin-max-0d", "builtin-min-0d"]
 
 INTEGER_OF = ["sum[2x3,axis=1,keep=False]", "mean[3,axis=None,keep=False]",
               "prod[2x3,axis=None,keep=False]", "var[2x3,axis=1,keep=True]",
