@@ -81,7 +81,17 @@ class _ShapeReads:
         self.ctx = ctx
         aliases = self.aliases = ctx.aliases
         self.np_names = {alias for name, alias in aliases.items() if name == "np"}
-        stores = nodes.assignment_counts(function)
+        # One walk finds the calls, the bindings and the reads of each name;
+        # the rewrites keep the reads counted (`_reads_instead`).
+        stores, self.loads, self.calls = collections.Counter(), collections.Counter(), []
+        for n in nodes.walk(function):
+            if isinstance(n, gast.Call):
+                self.calls.append(n)
+            elif isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    self.loads[n.id] += 1
+                elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                    stores[n.id] += 1
         # name -> the statement binding it, for names bound once, at the top level.
         self.definitions = {
             stmt.targets[0].id: stmt for stmt in function.body
@@ -93,11 +103,15 @@ class _ShapeReads:
     def run(self) -> None:
         self._reduction_seeds()
         helpers = {self.aliases[name]: name for name in SHAPE_ARGUMENTS if name in self.aliases}
-        for call in [n for n in nodes.walk(self.function) if isinstance(n, gast.Call)]:
+        # The calls as they stand: the seeds' rewrite above changed no call's place.
+        for call in self.calls:
             if isinstance(call.func, gast.Name) and call.func.id in helpers:
                 position = SHAPE_ARGUMENTS[helpers[call.func.id]]
                 if position < len(call.args) and isinstance(call.args[position], gast.Name):
-                    call.args[position] = nodes.name(self._witness(call.args[position].id))
+                    read = call.args[position].id
+                    witness = self._witness(read)
+                    self._reads_instead(read, witness)
+                    call.args[position] = nodes.name(witness)
         self._remove_unread()
 
     # -- what a call applies --------------------------------------------------
@@ -154,7 +168,7 @@ class _ShapeReads:
     # -- the seed -------------------------------------------------------------
     def _reduction_seeds(self) -> None:
         seed = self.aliases.get("scalar_seed")
-        loads = self._loads()
+        loads = collections.Counter(self.loads)  # as they were before these rewrites
         for stmt in self.function.body:
             call = stmt.value if isinstance(stmt, gast.Assign) else None
             if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and
@@ -171,8 +185,10 @@ class _ShapeReads:
                     len(rhs.args) != 1 or not isinstance(rhs.args[0], gast.Name) or \
                     not self._unchanged_between(rhs.args[0].id, reduced, stmt):
                 continue
-            call.func = nodes.name(self.ctx.helper("mean_seed" if callee is np.mean
-                                                   else "sum_seed"))
+            helper = self.ctx.helper("mean_seed" if callee is np.mean else "sum_seed")
+            self._reads_instead(call.func.id, helper)
+            call.func = nodes.name(helper)
+            self._reads_instead(result, rhs.args[0].id)
             call.args = [nodes.name(rhs.args[0].id), call.args[1]]
             self.unread.add(result)
 
@@ -187,12 +203,13 @@ class _ShapeReads:
                                        for stmt in body[start + 1:end])
 
     # -- what is left unread ----------------------------------------------------
-    def _loads(self):
-        return collections.Counter(n.id for n in nodes.name_nodes(self.function)
-                                   if isinstance(n.ctx, gast.Load))
+    def _reads_instead(self, old: str, new: str) -> None:
+        """A read of `old` became a read of `new`: keep `self.loads` counting."""
+        self.loads[old] -= 1
+        self.loads[new] += 1
 
     def _remove_unread(self) -> None:
-        loads = self._loads()
+        loads = self.loads
         removed = set()
         pending = set(self.unread)
         while pending:

@@ -49,9 +49,7 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
     if not helpers:
         return function
     np_names = {alias for name, alias in ctx.aliases.items() if name == "np"}
-    stores = nodes.assignment_counts(function)
-    loads = collections.Counter(n.id for n in nodes.name_nodes(function)
-                                if isinstance(n.ctx, gast.Load))
+    stores = loads = None  # counted at the first candidate, before any rewrite
     body = function.body
     for position, stmt in enumerate(body):
         call = stmt.value if _assigns_name(stmt) else None
@@ -61,6 +59,8 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
                 isinstance(call.args[3], gast.Constant) and call.args[3].value is False):
             continue
         adjoint, array = stmt.targets[0].id, call.args[1].id
+        if stores is None:
+            stores, loads = _bindings_and_reads(function)
         if stores[adjoint] != 1 or loads[adjoint] != 1:
             continue
         use = _single_use(body, position, adjoint)
@@ -75,6 +75,17 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
         call.func = nodes.name(ctx.helper(_UNIFORM[helpers[call.func.id]]))
         call.args = call.args[:2]
     return function
+
+
+def _bindings_and_reads(function: gast.FunctionDef) -> tuple:
+    """How often each name is bound (parameters included) and read, in one walk."""
+    stores, loads = collections.Counter(), collections.Counter()
+    for n in nodes.name_nodes(function):
+        if isinstance(n.ctx, gast.Load):
+            loads[n.id] += 1
+        elif isinstance(n.ctx, (gast.Store, gast.Param)):
+            stores[n.id] += 1
+    return stores, loads
 
 
 def _assigns_name(stmt) -> bool:
