@@ -188,3 +188,77 @@ def test_args_values_without_a_derivative_do_not_fill_a_keyword_only_parameter()
     assert gradient == pytest.approx(3.0 * np.sum(X))
     _, tangent = ad.jvp(uses, wrt=1)((X, W), (1.0,))
     assert tangent == pytest.approx(3.0 * np.sum(X))
+
+
+# -- helpers that change, in place, what they receive by name -----------------------
+
+def clamps_first_keyword_only(*, a):
+    square = lambda v: v * v  # noqa: E731 (a nested function: the helper is not inlined)
+    a[0] = 5.0
+    return square(a)
+
+
+def clamps_first_through_kwargs(**kw):
+    square = lambda v: v * v  # noqa: E731
+    kw["a"][0] = 5.0
+    return square(kw["a"])
+
+
+def clamps_first_through_plain_kwargs(**kw):
+    kw["a"][0] = 5.0
+    return kw["a"]
+
+
+def clamps_first_beside_kwargs(a, **kw):
+    a[0] = 5.0 * kw["scale"]
+
+
+def uses_keyword_only_clamp(x):
+    y = x * 1.0
+    return np.sum(clamps_first_keyword_only(a=y) * y)
+
+
+def uses_kwargs_clamp(x):
+    y = x * 1.0
+    return np.sum(clamps_first_through_kwargs(a=y) * y)
+
+
+def uses_plain_kwargs_clamp(x):
+    y = x * 1.0
+    return np.sum(clamps_first_through_plain_kwargs(a=y) * y)
+
+
+def uses_clamp_beside_kwargs(x):
+    y = x * 1.0
+    clamps_first_beside_kwargs(y, scale=2.0)
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("function", [uses_keyword_only_clamp, uses_kwargs_clamp,
+                                      uses_plain_kwargs_clamp, uses_clamp_beside_kwargs])
+def test_a_helper_changing_in_place_what_it_receives_by_name_is_refused(function):
+    # Each gave d/dx[0] = 5 or 25 (the array before the change) where the
+    # function's derivative is 0: the effect analysis read the helper's
+    # parameters as source.py lists them, keyword-only and **kwargs as plain.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="in place") as caught:
+        ad.grad(function)(X)
+    assert "test_kwargs_helpers.py" in str(caught.value)
+
+
+def keyword_only_clamp_inlined(*, a):
+    a[0] = 5.0
+    return a
+
+
+def uses_inlined_keyword_only_clamp(x):
+    y = x * 1.0
+    return np.sum(keyword_only_clamp_inlined(a=y) * y)
+
+
+def test_a_keyword_only_helper_changing_its_argument_is_inlined_and_exact():
+    def twin(x):
+        y = torch.cat([torch.full((1,), 5.0, dtype=x.dtype), x[1:]])
+        return torch.sum(y * y)
+    check_gradient("keyword-only clamp", uses_inlined_keyword_only_clamp, twin, (X,), (0,))
+    check_jvp("keyword-only clamp", uses_inlined_keyword_only_clamp, twin, (X,), (0,),
+              np.random.default_rng(3))

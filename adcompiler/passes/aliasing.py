@@ -485,6 +485,15 @@ def arguments_by_position(function, call: gast.Call) -> list:
     return found
 
 
+def _keyword_parameters(function) -> set:
+    """The names of `function`'s keyword-only and **kwargs parameters."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    return {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)}
+
+
 def helper_global_writes(function) -> dict:
     """{name: line} for the module-level (or enclosing) objects a user function,
     or a helper of its module it calls, changes in place (`W[0] = v`,
@@ -518,13 +527,15 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
     except SourceUnavailableError:
         return {}, {}, {}
     tree = parsed.tree
-    params = [a.id for a in tree.args.args]
-    roots = {p: p for p in params}
     # *args, keyword-only parameters and **kwargs: a change through them is
-    # noted under UNPLACED.
-    for unplaced in [tree.args.vararg, tree.args.kwarg] + list(tree.args.kwonlyargs):
-        if unplaced is not None:
-            roots[unplaced.id] = ("unplaced", unplaced.id)
+    # noted under UNPLACED. The parsed tree lists keyword-only parameters and
+    # **kwargs as plain ones after the positional ones (source.py), so they
+    # are told apart by the function's own signature.
+    unplaced = _keyword_parameters(function)
+    params = [a.id for a in tree.args.args if a.id not in unplaced]
+    roots = {p: p for p in params}
+    for name in unplaced | ({tree.args.vararg.id} if tree.args.vararg is not None else set()):
+        roots[name] = ("unplaced", name)
     # Free names (module globals, closure cells) are roots too, marked as such.
     local = {n.id for n in gast.walk(tree)
              if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}

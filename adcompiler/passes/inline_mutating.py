@@ -98,7 +98,7 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         fence(dataclasses.replace(helper, tree=tree))
     except AdError:
         return None  # the call stays; compiling it reports the problem
-    if tree.args.vararg is not None or any(
+    if tree.args.vararg is not None or _has_var_keyword(function) or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(tree) if n is not tree):
         return None
     own = local_names(tree)
@@ -107,6 +107,14 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         return None  # a name that would mean something else in the caller, or recursion
     tree.decorator_list = []
     return tree
+
+
+def _has_var_keyword(function) -> bool:
+    """A **kwargs parameter, which the parsed tree lists as a plain one
+    (source.py) but the inliner cannot bind from keyword arguments: such a
+    helper keeps its call (aliasing.py then checks what it changes)."""
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD
+               for p in inspect.signature(function).parameters.values())
 
 
 def _looped_calls(tree) -> frozenset:
