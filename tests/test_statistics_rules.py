@@ -107,7 +107,7 @@ def _virtual_index(n, q, method):
 def quantile_by_sort(x, q, axis=None, keepdims=False, method="linear", nan=False):
     """The quantile as NumPy defines it, by torch.sort and a lerp at the virtual
     index (differentiable in q too)."""
-    x = tie_shared(x, axis)
+    x = tie_shared(_nan_entries_constant(x) if nan else x, axis)
     flat, dims = _slices(x, axis)
     q = torch.as_tensor(q)
     ordered = torch.sort(flat, dim=-1).values   # NaN last
@@ -119,16 +119,22 @@ def quantile_by_sort(x, q, axis=None, keepdims=False, method="linear", nan=False
     lo = torch.floor(v).detach()
     hi = torch.minimum(lo + 1, last)
     gamma = v - lo
-    expanded = ordered.expand(q.shape + ordered.shape)
+    # (0 for NaN: only all-NaN slices of nan* quantiles gather them, masked below)
+    expanded = torch.nan_to_num(ordered).expand(q.shape + ordered.shape)
     at = lambda i: torch.gather(expanded, -1, i.long().unsqueeze(-1)).squeeze(-1)  # noqa: E731
     low = at(lo)
     out = low + gamma * (at(hi) - low)
+    # An all-NaN slice of a nan* quantile: NaN, reached by nothing (derivative 0).
+    out = torch.where(n == 0, torch.nan, out)
     return _restore(out, x, dims, q.ndim, keepdims)
 
 
 def quantile(x, q, axis=None, keepdims=False, method="linear", nan=False):
     """torch.quantile (torch.nanquantile) over NumPy's axis, ties shared."""
-    if method not in METHODS_IN_TORCH or (isinstance(q, torch.Tensor) and q.requires_grad):
+    differentiated_q = isinstance(q, torch.Tensor) and q.requires_grad
+    # (torch.nanquantile's forward mode gives an all-NaN slice a NaN derivative)
+    empty_slice = nan and bool(torch.isnan(_slices(x, axis)[0]).all(-1).any())
+    if method not in METHODS_IN_TORCH or differentiated_q or empty_slice:
         return quantile_by_sort(x, q, axis, keepdims, method, nan)
     x = tie_shared(_nan_entries_constant(x) if nan else x, axis)
     flat, dims = _slices(x, axis)
@@ -294,6 +300,9 @@ CASES = [
       for domain in ("nans", "nan-ties")],
     _case("nanquantile", "a, [0.3, 0.5], axis=1", "quantile(a, torch.tensor([0.3, 0.5]), "
           "axis=1, nan=True)", (3, 5), "nan-row"),
+    Case("nanquantile-in-q[nan-row]", "np.nanquantile(a, q, axis=1, keepdims=True)",
+         "quantile(a, q, axis=1, keepdims=True, nan=True)",
+         {"a": ((3, 5), "nan-row"), "q": ((2,), "q")}),
     # q differentiated (the continuous methods), with a.
     *[Case(f"{function}-in-q[{method},{domain}]",
            f"np.{function}(a, q, axis={axis!r}, method={method!r})",
@@ -401,7 +410,9 @@ def test_statistics_rule_matches_torch_in_both_modes(case):
     seed = rng.normal(size=np.shape(value))
     gradients = ad.vjp(function, wrt=wrt)(tuple(values), seed)
     gradients = gradients if isinstance(gradients, tuple) else (gradients,)
-    for name, got, want in zip(case.args, gradients, torch_gradients(twin, values, wrt, seed)):
+    for name, argument, got, want in zip(case.args, values, gradients,
+                                         torch_gradients(twin, values, wrt, seed)):
+        assert type(got) is type(argument), f"{case.id}: d{name} is a {type(got).__name__}"
         assert_close(got, want, label=f"{case.id}: d{name} (reverse)")
 
     tangents = [float(rng.normal()) if isinstance(v, float) else rng.normal(size=np.shape(v))
@@ -469,7 +480,10 @@ def test_hessian_matches_torch(function, twin, args):
         got, want = ((got,),), ((want[0][0],),)
     for i in wrt:
         for j in wrt:
-            assert_close(got[i][j], want[i][j].numpy(), label=f"d2/d{i}d{j}")
+            assert_close(got[i][j], want[i][j].numpy(), label=f"d2/d{i}d{j} (forward over reverse)")
+            reverse_over_reverse = ad.jacobian(ad.grad(function, wrt=i), wrt=j, mode="reverse")
+            assert_close(reverse_over_reverse(*values), want[i][j].numpy(),
+                         label=f"d2/d{i}d{j} (reverse over reverse)")
 
 
 # -- float32 ----------------------------------------------------------------------------
@@ -520,6 +534,14 @@ def median_overwriting_input(a):
     return np.median(a, overwrite_input=True)
 
 
+def unknown_method(a):
+    return np.quantile(a, 0.5, method="bogus")
+
+
+def nanmax_with_initial(a):
+    return np.nanmax(a, initial=0.0)
+
+
 def complex_nanvar(z):
     return np.real(np.nanvar(z * (1 + 1j)))
 
@@ -536,6 +558,8 @@ REFUSED = [
     ("a discrete method in q", lower_quantile_in_q, (np.arange(5.0), np.array(0.4)), (0, 1),
      "step function of q"),
     ("weights", weighted_quantile, (np.arange(5.0), np.ones(5)), (0,), "weight"),
+    ("an unknown method", unknown_method, (np.arange(5.0),), (0,), "bogus"),
+    ("initial", nanmax_with_initial, (np.arange(5.0),), (0,), "does not cover"),
     ("overwrite_input", median_overwriting_input, (np.arange(5.0),), (0,), "overwrite_input"),
     ("complex nanvar", complex_nanvar, (np.arange(4.0),), (0,), "complex"),
     ("complex median", complex_median, (np.arange(4.0),), (0,), "complex"),
