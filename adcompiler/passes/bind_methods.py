@@ -50,10 +50,11 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     cls = methods.self_type(parsed.function)
     receiver = tree.args.args[0].id if cls is not None and tree.args.args else None
-    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
+    everything = list(nodes.walk(tree))  # one walk, before anything is rewritten
+    namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
-    constructed = _constructed_objects(tree)
-    for call in [n for n in nodes.walk(tree) if isinstance(n, gast.Call)]:
+    constructed = _constructed_objects(everything)
+    for call in [n for n in everything if isinstance(n, gast.Call)]:
         if _copy_module_call(parsed, call, namer):
             continue
         if isinstance(call.func, (gast.Name, gast.Subscript)):
@@ -81,7 +82,10 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
                 obj = _checked_instance(parsed, obj, owner, namer)
             call.args = [obj] + call.args
         call.func = name
-    _DictGet().visit(tree)
+    # The transformer visits every node; most functions call no `.get`.
+    if any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
+           n.func.attr == "get" for n in nodes.walk(tree)):
+        _DictGet().visit(tree)
     return parsed
 
 
@@ -164,18 +168,19 @@ def _super_target(func: gast.Attribute, function, cls, receiver):
     return None
 
 
-def _constructed_objects(tree: gast.FunctionDef) -> dict:
+def _constructed_objects(everything: list) -> dict:
     """{local name: class} for each variable the function binds in one place
     only, `layer = Dense(W)`, with Dense a user class whose instances
     `Dense(...)` certainly makes (no `__new__` or metaclass of its own): the
-    variable holds an instance of that class wherever it is read."""
+    variable holds an instance of that class wherever it is read.
+    `everything`: the nodes of the function, in walk order."""
     stores: dict = {}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param,
                                                                  gast.Del)):
             stores[node.id] = stores.get(node.id, 0) + 1
     constructed = {}
-    for node in nodes.walk(tree):
+    for node in everything:
         if not (isinstance(node, gast.Assign) and len(node.targets) == 1
                 and isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call)
                 and stores.get(node.targets[0].id) == 1):
@@ -184,7 +189,7 @@ def _constructed_objects(tree: gast.FunctionDef) -> dict:
         if isinstance(cls, type) and type(cls) is type and \
                 inspect.getattr_static(cls, "__new__") is object.__new__:
             constructed[node.targets[0].id] = (cls, False)
-    single = {node.targets[0].id: node.value for node in nodes.walk(tree)
+    single = {node.targets[0].id: node.value for node in everything
               if isinstance(node, gast.Assign) and len(node.targets) == 1
               and isinstance(node.targets[0], gast.Name) and stores.get(node.targets[0].id) == 1}
     for variable, value in single.items():

@@ -93,8 +93,8 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
                                  parsed.location(node), help=help)
 
 
-def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in nodes.walk(tree):
+def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef, everything: list) -> None:
+    for node in everything:
         kind = type(node)
         if kind in ALLOWED or (kind is gast.Global and node in tree.body):
             continue  # a global of the function's own (passes/module_globals.py)
@@ -118,8 +118,8 @@ def _placed(tree: gast.FunctionDef, node):
     return node
 
 
-def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for function in _functions(tree, gast.Lambda):
+def _check_signature(parsed: ParsedFunction, everything: list) -> None:
+    for function in _functions(everything, gast.Lambda):
         args = function.args
         if args.kwarg is not None:
             _reject(parsed, function, "functions taking **kwargs",
@@ -129,13 +129,13 @@ def _check_signature(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
                     "use ordinary positional parameters.")
 
 
-def _check_starred(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+def _check_starred(parsed: ParsedFunction, everything: list) -> None:
     """`*t` may pass a tuple's values to a call; everywhere else (a tuple or
     list display, an assignment target, an index) it builds or takes apart a
     sequence of a length only known when the function runs."""
-    in_calls = {id(arg) for node in nodes.walk(tree) if isinstance(node, gast.Call)
+    in_calls = {id(arg) for node in everything if isinstance(node, gast.Call)
                 for arg in node.args}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Starred) and id(node) not in in_calls:
             _reject(parsed, node, "starred expressions ((*a, b), first, *rest = t) outside "
                     "a call's arguments",
@@ -143,13 +143,14 @@ def _check_starred(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
                     "f(x, *t) passes a tuple's values to a call.")
 
 
-def _functions(tree: gast.FunctionDef, *kinds) -> list:
-    """`tree` and the functions defined inside it (of `kinds` too: lambdas)."""
-    return [node for node in nodes.walk(tree) if isinstance(node, (gast.FunctionDef, *kinds))]
+def _functions(everything: list, *kinds) -> list:
+    """The function and the functions defined inside it (of `kinds` too:
+    lambdas), among `everything`, the nodes of its tree."""
+    return [node for node in everything if isinstance(node, (gast.FunctionDef, *kinds))]
 
 
-def _check_targets(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in nodes.walk(tree):
+def _check_targets(parsed: ParsedFunction, everything: list) -> None:
+    for node in everything:
         targets = []
         if isinstance(node, gast.Assign):
             targets = node.targets
@@ -201,13 +202,14 @@ def _flatten(target) -> list:
     return [target]
 
 
-def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
-    for node in nodes.walk(tree):
+def _check_returns(parsed: ParsedFunction, tree: gast.FunctionDef, everything: list) -> None:
+    for node in everything:
         if isinstance(node, gast.Return) and node.value is None:
             _reject(parsed, node, "a 'return' without a value",
                     "return the value to differentiate.")
-    for function in _functions(tree):
-        returns = any(isinstance(node, gast.Return) for node in nodes.walk(function))
+    for function in _functions(everything):
+        returns = any(isinstance(node, gast.Return) for node in (
+            everything if function is tree else nodes.walk(function)))
         if falls_through(function.body) or not returns:
             _reject(parsed, function,
                     f"a function without a final 'return <value>' ({function.name})",
@@ -258,9 +260,12 @@ def falls_through(stmts) -> bool:
 def fence(parsed: ParsedFunction) -> ParsedFunction:
     """Raise `UnsupportedSyntaxError` for anything outside the supported language."""
     tree = parsed.tree
-    _check_node_types(parsed, tree)
-    _check_signature(parsed, tree)
-    _check_starred(parsed, tree)
-    _check_targets(parsed, tree)
-    _check_returns(parsed, tree)
+    # The checks read the nodes in walk order; one walk, not one per check
+    # (the fence reads every function compiled, generated code included).
+    everything = list(nodes.walk(tree))
+    _check_node_types(parsed, tree, everything)
+    _check_signature(parsed, everything)
+    _check_starred(parsed, everything)
+    _check_targets(parsed, everything)
+    _check_returns(parsed, tree, everything)
     return parsed

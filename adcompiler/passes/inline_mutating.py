@@ -121,22 +121,23 @@ def _looped_calls(tree) -> frozenset:
     """Names called inside a loop of `tree`, and only ever with plain positional
     arguments (a call with `*t` or keywords keeps its split derivative)."""
     looped, other = set(), set()
-
-    def visit(node, in_loop):
-        for child in gast.iter_child_nodes(node):
-            if isinstance(child, gast.Call) and isinstance(child.func, gast.Name):
-                plain = not child.keywords and not any(isinstance(a, gast.Starred)
-                                                        for a in child.args)
-                (looped if in_loop and plain else other).add(child.func.id)
-                if not plain:
-                    other.add(child.func.id)
-            if isinstance(child, gast.For):  # its iterable is evaluated once
-                visit(gast.Module(body=[child.target, child.iter], type_ignores=[]), in_loop)
-                for stmt in child.body + child.orelse:
-                    visit(gast.Module(body=[stmt], type_ignores=[]), True)
-            else:
-                visit(child, in_loop or isinstance(child, gast.While))
-    visit(tree, False)
+    # (node, whether it runs in a loop), without recursion: generated code
+    # differentiated again is long, and this runs on every function.
+    todo = [(tree, False)]
+    while todo:
+        node, in_loop = todo.pop()
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+            plain = not node.keywords and not any(isinstance(a, gast.Starred)
+                                                   for a in node.args)
+            (looped if in_loop and plain else other).add(node.func.id)
+            if not plain:
+                other.add(node.func.id)
+        if isinstance(node, gast.For):  # its iterable is evaluated once
+            todo += [(node.target, in_loop), (node.iter, in_loop)]
+            todo += [(stmt, True) for stmt in node.body + node.orelse]
+        else:
+            inner = in_loop or isinstance(node, gast.While)
+            todo += [(child, inner) for child in gast.iter_child_nodes(node)]
     return frozenset(looped - other)
 
 

@@ -79,6 +79,7 @@ of the same lookup resolve uses; the runtime helpers it calls are bound in
 from __future__ import annotations
 
 import builtins
+import collections
 import os
 from dataclasses import dataclass, field
 
@@ -89,7 +90,6 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
-from .resolve import local_names
 
 # Calls whose result is an iterator: no len(), no indexing. Each has a loop
 # that compiles in its place (the rewrite the error suggests).
@@ -158,24 +158,31 @@ class _Lowering:
         # Names are fresh, and builtins shadowed (by functions defined inside
         # too), in the whole of `parsed`: the body of a function defined in it
         # is inlined into it (inline_local.py).
-        self.namer = Namer(n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name))
-        self.locals = local_names(parsed.tree) | {
-            n.name for n in nodes.walk(parsed.tree)
+        # One walk of the function serves all the questions below (this runs on
+        # every function compiled, generated code differentiated again too).
+        everything = list(nodes.walk(parsed.tree))
+        names = [n for n in everything if isinstance(n, gast.Name)]
+        stored = [n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param))]
+        self.namer = Namer(n.id for n in names)
+        # What resolve.local_names gives: the parameters and every name bound.
+        self.locals = {arg.id for arg in parsed.tree.args.args} | set(stored) | {
+            n.name for n in everything
             if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
         final = tree.body[-1]
-        early = any(isinstance(n, gast.Return) and n is not final for n in nodes.walk(tree))
+        early = any(isinstance(n, gast.Return) and n is not final for n in (
+            everything if tree is parsed.tree else nodes.walk(tree)))
         self.result = self.namer.fresh("_result") if early else None
         self.returned = None  # named when a return first needs the flag
         self.kinds = {"break", "continue"} | ({"return"} if early else set())
-        counts = nodes.assignment_counts(parsed.tree)
+        counts = collections.Counter(stored)
         self.ranges: set = set()
         # Bound once to a range, or to a variable so bound (reversed, `r[::-1]`):
         # generated gradient code holds `_range` and `_iter = _range[::-1]`.
-        for n in nodes.walk(parsed.tree):
+        for n in everything:
             if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
                     counts[n.targets[0].id] == 1 and self.is_range(n.value):
                 self.ranges.add(n.targets[0].id)
-        self.displays = _sequence_displays(parsed.tree, self.is_range)
+        self.displays = _sequence_displays(everything, self.is_range)
 
     # -- statements -------------------------------------------------------
     def function(self, tree: gast.FunctionDef) -> None:
@@ -580,14 +587,15 @@ def _leaves(view) -> list:
     return [view]
 
 
-def _sequence_displays(tree: gast.FunctionDef, is_range) -> set[str]:
+def _sequence_displays(everything: list, is_range) -> set[str]:
     """Variables bound only by assignments of list or tuple displays (`hs = []`)
-    or of ranges: the compiler knows what iterating them means."""
-    by_display = {id(node.targets[0]) for node in nodes.walk(tree)
+    or of ranges: the compiler knows what iterating them means. `everything`:
+    the nodes of the function, in walk order."""
+    by_display = {id(node.targets[0]) for node in everything
                   if isinstance(node, gast.Assign) and len(node.targets) == 1
                   and isinstance(node.targets[0], gast.Name)
                   and (isinstance(node.value, (gast.List, gast.Tuple)) or is_range(node.value))}
-    stores = [node for node in nodes.walk(tree) if isinstance(node, gast.Name)
+    stores = [node for node in everything if isinstance(node, gast.Name)
               and isinstance(node.ctx, (gast.Store, gast.Param))]
     return {node.id for node in stores} - {node.id for node in stores
                                             if id(node) not in by_display}
