@@ -118,13 +118,16 @@ RULES = [
                 adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
     linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
+                # (a count of at least 1: an all-NaN slice's entries get 0, not 0 / 0,
+                # as in the other nan* rules, rules/statistics_rules.py)
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
-                              " / np.sum(np.logical_not(np.isnan(a)), axis=axis, "
-                              "keepdims=True)"},
+                              " / np.maximum(np.sum(np.logical_not(np.isnan(a)), axis=axis, "
+                              "keepdims=True), 1)"},
                 # (the count in g's float dtype: an int64 count makes float32 float64)
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
-                              "keepdims=keepdims) / np.sum(np.logical_not(np.isnan(a)), "
-                              "axis=axis, keepdims=keepdims, dtype=np.result_type(g, 0.0))"}),
+                              "keepdims=keepdims) / np.maximum(np.sum(np.logical_not("
+                              "np.isnan(a)), axis=axis, keepdims=keepdims, "
+                              "dtype=np.result_type(g, 0.0)), 1.0)"}),
     linear_rule(np.average, "a, axis=None, weights=None, *, keepdims=False",
                 adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims)",
                          "weights": "average_adjoint_weights(g, a, weights, result, axis, "
