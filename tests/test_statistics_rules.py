@@ -596,3 +596,23 @@ def nanargmax_picks(a):
 def test_nanargmax_and_nanargmin_are_integer_valued_and_carry_no_derivative():
     a = np.array([0.5, np.nan, 2.0, -1.0])
     assert_close(ad.grad(nanargmax_picks)(a), [0.0, 0.0, 3.0, 0.0])
+
+
+# -- complex values: the nan* sums and products are their plain counterparts ------------
+
+def nan_sums_and_products_of_complex(z):
+    w = z * (1.0 + 2.0j)
+    return np.real(np.nanprod(w) + np.sum(np.nancumsum(w * 1j) * np.nancumprod(w * 0.5)))
+
+
+def sums_and_products_of_complex(z):
+    w = z * (1.0 + 2.0j)
+    return np.real(np.prod(w) + np.sum(np.cumsum(w * 1j) * np.cumprod(w * 0.5)))
+
+
+def test_complex_nanprod_nancumsum_nancumprod_follow_prod_cumsum_cumprod_in_both_modes():
+    # Without NaNs the functions are the same, and so are their rules' formulas.
+    z = np.array([0.5, -1.2, 0.7])
+    for mode in ("reverse", "forward"):
+        assert_close(ad.grad(nan_sums_and_products_of_complex, mode=mode)(z),
+                     ad.grad(sums_and_products_of_complex, mode=mode)(z), label=mode)

@@ -127,14 +127,14 @@ _TIES = ("ties share an order statistic's derivative evenly (as np.max's: q = 1 
          "rule)")
 _Q = ("in a and in q (continuous methods: linear, hazen, weibull, median_unbiased, "
       "normal_unbiased, interpolated_inverted_cdf; q is refused for the discrete ones, a "
-      "step function of it); every method in a; `weights` and `overwrite_input=True` "
-      "refused; " + _TIES)
+      "step function of it); every method in a (real a); `weights` and "
+      "`overwrite_input=True` refused; " + _TIES)
 NOTES = {
     np.quantile: _Q + "; NaN in a slice: NaN derivative (its value is NaN)",
     np.percentile: _Q + "; NaN in a slice: NaN derivative",
     np.nanquantile: _Q + "; NaN entries get 0",
     np.nanpercentile: _Q + "; NaN entries get 0",
-    np.median: "the mean of the two middle values for an even count; " + _TIES,
+    np.median: "the mean of the two middle values for an even count (real a); " + _TIES,
     np.nanmedian: "NaN entries get 0; " + _TIES,
     np.nanmax: "ties share evenly (as np.max); NaN entries and all-NaN slices get 0; "
                "`initial`/`where` not supported",

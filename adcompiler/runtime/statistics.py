@@ -18,8 +18,13 @@ Every helper here is piecewise constant in the differentiated values (masks,
 counts, weights, shapes), declared non-differentiable in the rule file; the
 derivatives flow through the NumPy calls of the templates around them.
 
-    >>> quantile_weights_offset(np.array([3.0, 1.0, 2.0]), 0.5, None, 'linear', False, 1.0)
-    array([0., 0., 1.])
+    >>> a, q = np.array([3.0, 1.0, 2.0, 5.0]), 0.5
+    >>> offset = quantile_weights_offset(a, q, None, 'linear', False, 1.0)
+    >>> slope = quantile_weights_slope(a, q, None, 'linear', False, 1.0)
+    >>> offset + q * slope          # the median, (3 + 2) / 2
+    array([0.5, 0. , 0.5, 0. ])
+    >>> slope                       # it moves from 2 towards 3 at 3 per unit of q
+    array([ 3.,  0., -3.,  0.])
 """
 
 from __future__ import annotations
@@ -166,7 +171,11 @@ def quantile_weights_slope(a, q, axis, method, ignore_nan, scale, weights=None,
     """d W / d q (shape q.shape + a.shape): (high - low weights) times how fast
     the virtual index moves with q; 0 for the discrete methods, whose quantile
     is a step function of q. `for_q` (the derivative in q itself) refuses
-    those rather than give that zero."""
+    those rather than give that zero.
+
+        >>> quantile_weights_slope(np.array([1.0, 2.0, 4.0]), 0.25, 0, 'linear', False, 1.0)
+        array([-2.,  2.,  0.])
+    """
     check_quantile_arguments(method, overwrite_input, weights)
     if for_q and method not in CONTINUOUS_METHODS:
         raise NoDerivativeRuleError(
@@ -182,35 +191,62 @@ def quantile_weights_slope(a, q, axis, method, ignore_nan, scale, weights=None,
 
 def quantile_spread_shape(a, q, axis):
     """The shape a quantile's output takes to broadcast against its weights:
-    q.shape + a.shape with 1 on the reduced axes."""
+    q.shape + a.shape with 1 on the reduced axes.
+
+        >>> quantile_spread_shape(np.ones((2, 3)), [0.1, 0.9], -1)
+        (2, 2, 1)
+    """
     shape = np.shape(a)
     axes = reduced_axes(axis, len(shape))
     return np.shape(q) + tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def quantile_q_shape(a, q):
-    """q.shape + (1,) * a.ndim: q set to broadcast against the weights."""
+    """q.shape + (1,) * a.ndim: q set to broadcast against the weights.
+
+        >>> quantile_q_shape(np.ones((2, 3)), [0.1, 0.9])
+        (2, 1, 1)
+    """
     return np.shape(q) + (1,) * np.ndim(a)
 
 
 def quantile_q_axes(q):
-    """The leading axes of the weights, q's own."""
+    """The leading axes of the weights, q's own.
+
+        >>> quantile_q_axes([0.1, 0.9]), quantile_q_axes(0.5)
+        ((0,), ())
+    """
     return tuple(range(np.ndim(q)))
 
 
 def quantile_a_axes(a, q, axis=None):
-    """The axes of the weights that a's reduced axes (all of a's for axis=None) became."""
+    """The axes of the weights that a's reduced axes (all of a's for axis=None) became.
+
+        >>> quantile_a_axes(np.ones((2, 3)), [0.1, 0.9], -1), quantile_a_axes(np.ones(3), 0.5)
+        ((2,), (0,))
+    """
     return tuple(np.ndim(q) + ax for ax in reduced_axes(axis, np.ndim(a)))
 
 
 def dtype_of(value):
-    """The dtype of a result (its derivatives are cast to it)."""
+    """The dtype of a result, which q is cast to in the weights (a float32
+    quantile keeps float32 derivatives).
+
+        >>> dtype_of(np.float32(1.0))
+        dtype('float32')
+    """
     return np.asarray(value).dtype
 
 
 def nan_extremum_weights(a, result, axis, keepdims):
     """extremum_weights of np.nanmax/np.nanmin: NaN entries never attain the
-    extremum, and an all-NaN slice (whose result is NaN) has weights 0."""
+    extremum, and an all-NaN slice (whose result is NaN) has weights 0.
+
+        >>> a = np.array([[2.0, np.nan, 2.0], [np.nan, np.nan, np.nan]])
+        >>> nan_extremum_weights(a, np.nanmax(a, axis=1), 1, False)
+        array([[0.5, 0. , 0.5],
+               [0. , 0. , 0. ]])
+    """
     refuse_complex("np.nanmax or np.nanmin", a)
     with np.errstate(invalid="ignore", divide="ignore"):
         weights = extremum_weights(a, result, axis, keepdims)
@@ -220,7 +256,12 @@ def nan_extremum_weights(a, result, axis, keepdims):
 def nan_var_scale(a, axis, ddof):
     """2 / (n - ddof) for np.nanvar, n counting the entries that are not NaN
     (keepdims shape); 0 for an all-NaN slice (no entry reaches its NaN), and
-    NaN where 0 < n <= ddof (np.nanvar's value is NaN there)."""
+    NaN where 0 < n <= ddof (np.nanvar's value is NaN there).
+
+        >>> nan_var_scale(np.array([[1.0, np.nan, 3.0], [np.nan] * 3]), 1, 1)
+        array([[2.],
+               [0.]])
+    """
     refuse_complex("np.nanvar or np.nanstd", a)
     counts = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -231,13 +272,21 @@ def nan_var_scale(a, axis, ddof):
 
 def all_nan_slices(a, axis, keepdims):
     """Where np.nan* reduced only NaN entries (its result is NaN there, and no
-    entry reaches it: the derivative is 0)."""
+    entry reaches it: the derivative is 0).
+
+        >>> all_nan_slices(np.array([[np.nan, 1.0], [np.nan, np.nan]]), 1, False)
+        array([False,  True])
+    """
     return np.all(np.isnan(a), axis=axis, keepdims=keepdims)
 
 
 def finite_entries(x):
     """1 where np.nan_to_num passes x through, 0 where it replaces NaN or ±inf;
-    real x only (for complex x it replaces the parts separately)."""
+    real x only (for complex x it replaces the parts separately).
+
+        >>> finite_entries(np.array([1.0, np.nan, np.inf]))
+        array([ True, False, False])
+    """
     refuse_complex("np.nan_to_num", x)
     return np.isfinite(x)
 
