@@ -61,7 +61,10 @@ def inline_mutating(parsed: ParsedFunction) -> ParsedFunction:
 
 
 def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visiting: set,
-             looped: frozenset = frozenset()):
+             looped: frozenset = frozenset(), rejected: set | None = None):
+    # (id of a helper, called in a loop?) found not inlinable: a helper called
+    # at a hundred places is read once, not a hundred times.
+    rejected = set() if rejected is None else rejected
     for node in nodes.walk(tree):
         if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Name):
             continue
@@ -71,12 +74,16 @@ def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visit
         present, function = owner.lookup(name)
         if not present or not is_user_function(function) or function in visiting:
             continue
+        key = (id(function), name in looped)
+        if key in rejected:
+            continue
         definition = _inlinable(function, owner, caller_locals, name in looped)
         if definition is None:
+            rejected.add(key)
             continue
         found[name] = definition
         visiting.add(function)
-        _collect(owner, definition, caller_locals, found, visiting)
+        _collect(owner, definition, caller_locals, found, visiting, rejected=rejected)
 
 
 def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool = False):

@@ -47,10 +47,12 @@ TEXT_MAKERS = (builtins.str, builtins.repr, builtins.ascii, builtins.format)
 CASTS = (np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.astype)
 
 
-def _text_source(rhs: gast.AST, varied: set, formats: set) -> str | None:
+def _text_source(rhs: gast.AST, varied: set, formats: set,
+                 text_returned_by=None) -> str | None:
     """How `rhs` makes text out of a differentiated value ('str()', 'an
     f-string', '% formatting'), or None. `formats` are the local names bound
-    to text only."""
+    to text only; `text_returned_by` is `returned_text` (or a memo of it)."""
+    text_returned_by = text_returned_by or returned_text
     if isinstance(rhs, gast.JoinedStr):
         return "an f-string" if nodes.names_loaded(rhs) & varied else None
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mod) and \
@@ -61,7 +63,7 @@ def _text_source(rhs: gast.AST, varied: set, formats: set) -> str | None:
         return f"{primitive_of(rhs).__name__}()" if names & varied else None
     if isinstance(rhs, gast.Call) and _is_user_function(primitive_of(rhs)):
         names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
-        if names & varied and returned_text(primitive_of(rhs)) is not False:
+        if names & varied and text_returned_by(primitive_of(rhs)) is not False:
             return f"text {primitive_of(rhs).__name__}() returns"
     if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is cast for cast in CASTS) and \
             rhs.args:
@@ -135,8 +137,7 @@ def returned_text(function, seen=None):
                 return returned_text(function_called, seen) is WHOLE
         return False
 
-    local = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
-             and isinstance(n.ctx, (gast.Store, gast.Param))}
+    local = nodes.names_stored(tree)
     changed = True
     while changed:
         changed = False
@@ -342,11 +343,19 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
     """
     text = _Text()
     formats = _text_names(definitions)
+    # A helper called at many places is read once (it returns what it did).
+    returned: dict = {}
+
+    def text_returned_by(function):
+        if id(function) not in returned:
+            returned[id(function)] = returned_text(function)
+        return returned[id(function)]
+
     for target, rhs in definitions:
-        how = _text_source(rhs, varied, formats) if target else None
+        how = _text_source(rhs, varied, formats, text_returned_by) if target else None
         if how is not None:
             value = sorted(nodes.names_loaded(rhs) & varied)[0]
-            keys = returned_text(primitive_of(rhs)) if how.startswith("text ") else WHOLE
+            keys = text_returned_by(primitive_of(rhs)) if how.startswith("text ") else WHOLE
             text.note(target, (how, rhs, value), keys)
     for target, rhs in definitions:
         printed = _printed_into(rhs, varied) if not target else None
