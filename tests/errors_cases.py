@@ -77,8 +77,8 @@ def sets_an_attribute(x):
     return np.sum(y)
 
 
-def calls_tensorinv(x):
-    y = np.linalg.tensorinv(np.reshape(x, (2, 2)))
+def calls_roots(x):
+    y = np.roots(x)
     return np.sum(np.abs(y))
 
 

@@ -66,10 +66,10 @@ def test_function_without_return_is_rejected():
 
 def test_call_without_derivative_rule_names_the_function_and_how_to_register_one():
     with pytest.raises(ad.NoDerivativeRuleError) as info:
-        ad.grad(cases.calls_tensorinv)
+        ad.grad(cases.calls_roots)
     message = str(info.value)
-    assert "no derivative rule for numpy.linalg.tensorinv" in message
-    assert f"{CASES_FILE}:{line_of(cases.calls_tensorinv, 'np.linalg.tensorinv')}:" in message
+    assert "no derivative rule for numpy.roots" in message
+    assert f"{CASES_FILE}:{line_of(cases.calls_roots, 'np.roots')}:" in message
     assert "register_rule" in message
     assert isinstance(info.value, NotImplementedError)
 

@@ -87,7 +87,6 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     "counts_calls_in_module_dict": (UnsupportedSyntaxError, CHECKS),
     # NumPy functions without a rule
     "insert_into_array": (NoDerivativeRuleError, CHECKS),
-    "delete_from_array": (NoDerivativeRuleError, CHECKS),
 }
 
 

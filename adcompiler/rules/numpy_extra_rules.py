@@ -1,5 +1,6 @@
 """Derivatives of more NumPy functions (lstsq, eig, gradient, select, partition,
-rollaxis, interp, polyval, trapezoid). Helpers are in runtime/extra.py.
+rollaxis, interp, polyval, trapezoid, cov, corrcoef, i0, unwrap, ediff1d, vander,
+linalg.cond, ...). Helpers are in runtime/extra.py.
 
 np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 (docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
@@ -9,7 +10,7 @@ np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 import numpy as np
 
 from ..runtime import extra as runtime_extra
-from .definition import linear_rule
+from .definition import linear_rule, nondifferentiable, pointwise
 
 
 def _refused(function, parameter):
@@ -66,6 +67,147 @@ RULES = [
                            "x": "trapezoid_tangent_x(g, y, x, axis)",
                            "dx": "g * np.trapezoid(y, dx=1.0, axis=axis)"})
       for trapezoid in (np.trapezoid, getattr(np, "trapz", None)) if trapezoid is not None],
+    # Covariance and correlation: the data are differentiated, the weights are not.
+    linear_rule(np.cov, "m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, "
+                "aweights=None, *, dtype=None",
+                adjoint={"m": "cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, 'm')",
+                         "y": "cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, 'y')",
+                         "fweights": _refused("numpy.cov", "fweights"),
+                         "aweights": _refused("numpy.cov", "aweights")},
+                tangent={"m": "cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights, "
+                              "result, 'm')",
+                         "y": "cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights, "
+                              "result, 'y')",
+                         "fweights": _refused("numpy.cov", "fweights"),
+                         "aweights": _refused("numpy.cov", "aweights")}),
+    linear_rule(np.corrcoef, "x, y=None, rowvar=True, *, dtype=None",
+                adjoint={"x": "corrcoef_adjoint(g, x, y, rowvar, result, 'm')",
+                         "y": "corrcoef_adjoint(g, x, y, rowvar, result, 'y')"},
+                tangent={"x": "corrcoef_tangent(g, x, y, rowvar, result, 'm')",
+                         "y": "corrcoef_tangent(g, x, y, rowvar, result, 'y')"}),
+    pointwise(np.i0, "x", x="g * bessel_i1(x)"),
+    # (np.i0's derivative, and its own, for higher derivatives)
+    pointwise(runtime_extra.bessel_i1, "x", x="g * bessel_i1_slope(x)"),
+    # unwrap adds whole periods, piecewise constant in p and discont.
+    linear_rule(np.unwrap, "p, discont=None, axis=-1, *, period=6.283185307179586",
+                adjoint={"p": "g",
+                         "period": "sum_to_shape(g * unwrap_period_slope(p, period, result), "
+                                   "np.shape(period))"},
+                tangent={"p": "g", "period": "g * unwrap_period_slope(p, period, result)"}),
+    linear_rule(np.ediff1d, "ary, to_end=None, to_begin=None",
+                adjoint={p: f"ediff1d_adjoint(g, ary, to_end, to_begin, '{p}')"
+                         for p in ("ary", "to_end", "to_begin")},
+                tangent={p: f"ediff1d_tangent(g, ary, to_end, to_begin, '{p}')"
+                         for p in ("ary", "to_end", "to_begin")}),
+    linear_rule(np.vander, "x, N=None, increasing=False",
+                adjoint={"x": "np.sum(g * vander_slope(x, N, increasing), axis=1)"},
+                tangent={"x": "np.expand_dims(g, 1) * vander_slope(x, N, increasing)"}),
+    linear_rule(np.linalg.cond, "x, p=None", check=runtime_extra.check_cond_p,
+                adjoint={"x": "cond_adjoint(g, x, p, result)"},
+                tangent={"x": "cond_tangent(g, x, p, result)"}),
+    # Cumulative sums and products (the initial entry include_initial adds is constant).
+    linear_rule(np.cumulative_sum, "x, *, axis=None, dtype=None, out=None, include_initial=False",
+                adjoint={"x": "cumulative_sum_adjoint(g, x, axis, include_initial)"},
+                tangent={"x": "np.cumulative_sum(g, axis=axis, include_initial=include_initial)"}),
+    linear_rule(np.cumulative_prod, "x, *, axis=None, dtype=None, out=None, "
+                "include_initial=False",
+                adjoint={"x": "cumulative_prod_adjoint(g, x, axis, include_initial, result)"},
+                tangent={"x": "cumulative_prod_tangent(g, x, axis, include_initial, result)"}),
+    # Products.
+    linear_rule(np.matvec, "x1, x2",
+                adjoint={"x1": "matvec_adjoint(g, x1, x2, 'x1')",
+                         "x2": "matvec_adjoint(g, x1, x2, 'x2')"},
+                tangent={"x1": "np.matvec(g, x2)", "x2": "np.matvec(x1, g)"}),
+    linear_rule(np.vecmat, "x1, x2",
+                adjoint={"x1": "vecmat_adjoint(g, x1, x2, 'x1')",
+                         "x2": "vecmat_adjoint(g, x1, x2, 'x2')"},
+                tangent={"x1": "np.vecmat(g, x2)", "x2": "np.vecmat(x1, g)"}),
+    linear_rule(np.linalg.tensordot, "x1, x2, *, axes=2",
+                adjoint={"x1": "tensordot_adjoint(g, x1, x2, axes, 'a')",
+                         "x2": "tensordot_adjoint(g, x1, x2, axes, 'b')"},
+                tangent={"x1": "np.linalg.tensordot(g, x2, axes=axes)",
+                         "x2": "np.linalg.tensordot(x1, g, axes=axes)"}),
+    linear_rule(np.linalg.tensorinv, "a, ind=2",
+                adjoint={"a": "tensorinv_adjoint(g, a, ind, result)"},
+                tangent={"a": "tensorinv_tangent(g, a, ind, result)"}),
+    linear_rule(np.linalg.tensorsolve, "a, b, axes=None",
+                check=runtime_extra.check_tensorsolve_axes,
+                adjoint={p: f"tensorsolve_adjoint(g, a, b, result, '{p}')" for p in "ab"},
+                tangent={p: f"tensorsolve_tangent(g, a, b, result, '{p}')" for p in "ab"}),
+    # Selections and reshapes.
+    linear_rule(np.diagflat, "v, k=0",
+                adjoint={"v": "np.reshape(np.diagonal(g, k), np.shape(v))"},
+                tangent={"v": "np.diagflat(g, k)"}),
+    linear_rule(np.delete, "arr, obj, axis=None",
+                adjoint={"arr": "selection_adjoint(g, arr, delete_kept(arr, obj, axis), axis)"},
+                tangent={"arr": "np.delete(g, obj, axis)"}),
+    linear_rule(np.compress, "condition, a, axis=None, out=None",
+                adjoint={"a": "selection_adjoint(g, a, compress_kept(condition, a, axis), axis)"},
+                tangent={"a": "np.compress(condition, g, axis)"}),
+    linear_rule(np.extract, "condition, arr",
+                adjoint={"arr": "selection_adjoint(g, arr, compress_kept(condition, arr, None), "
+                                "None)"},
+                tangent={"arr": "np.extract(condition, g)"}),
+    linear_rule(np.resize, "a, new_shape",
+                adjoint={"a": "resize_adjoint(g, a)"},
+                tangent={"a": "np.resize(g, new_shape)"}),
+    linear_rule(np.trim_zeros, "filt, trim='fb', axis=None",
+                adjoint={"filt": "trim_zeros_adjoint(g, filt, trim)"},
+                tangent={"filt": "trim_zeros_tangent(g, filt, trim, result)"}),
+    linear_rule(np.bincount, "x, weights=None, minlength=0",
+                adjoint={"weights": "np.asarray(g)[x]"},
+                tangent={"weights": "np.bincount(x, g, minlength)"}),
+    # Polynomials (1-d coefficient arrays).
+    linear_rule(np.polyadd, "a1, a2",
+                adjoint={"a1": "polyadd_adjoint(g, a1, 1.0)", "a2": "polyadd_adjoint(g, a2, 1.0)"},
+                tangent={"a1": "polyadd_tangent(g, np.shape(result)[0], 1.0)",
+                         "a2": "polyadd_tangent(g, np.shape(result)[0], 1.0)"}),
+    linear_rule(np.polysub, "a1, a2",
+                adjoint={"a1": "polyadd_adjoint(g, a1, 1.0)",
+                         "a2": "polyadd_adjoint(g, a2, -1.0)"},
+                tangent={"a1": "polyadd_tangent(g, np.shape(result)[0], 1.0)",
+                         "a2": "polyadd_tangent(g, np.shape(result)[0], -1.0)"}),
+    linear_rule(np.polymul, "a1, a2",
+                adjoint={"a1": "convolve_adjoint(g, a1, a2, 'full', 'a')",
+                         "a2": "convolve_adjoint(g, a1, a2, 'full', 'v')"},
+                tangent={"a1": "np.polymul(g, a2)", "a2": "np.polymul(a1, g)"}),
+    linear_rule(np.polyder, "p, m=1",
+                adjoint={"p": "polynomial_map_adjoint(g, p, m, 'polyder')"},
+                tangent={"p": "np.polyder(g, m)"}),
+    linear_rule(np.polyint, "p, m=1, k=None",
+                adjoint={"p": "polynomial_map_adjoint(g, p, m, 'polyint')",
+                         "k": _refused("numpy.polyint", "k")},
+                tangent={"p": "np.polyint(g, m)", "k": _refused("numpy.polyint", "k")}),
+    linear_rule(np.poly, "seq_of_zeros",
+                adjoint={"seq_of_zeros": "poly_adjoint(g, seq_of_zeros)"},
+                tangent={"seq_of_zeros": "poly_tangent(g, seq_of_zeros)"}),
+    # Geometric sequences.
+    linear_rule(np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0",
+                adjoint={p: f"space_adjoint(g, logspace_slope(start, stop, num, endpoint, base, "
+                            f"axis, result, '{p}'), {p}, axis)"
+                         for p in ("start", "stop", "base")},
+                tangent={p: f"space_tangent(g, logspace_slope(start, stop, num, endpoint, base, "
+                            f"axis, result, '{p}'), axis)"
+                         for p in ("start", "stop", "base")}),
+    linear_rule(np.geomspace, "start, stop, num=50, endpoint=True, dtype=None, axis=0",
+                adjoint={p: f"space_adjoint(g, geomspace_slope(start, stop, num, endpoint, axis, "
+                            f"result, '{p}'), {p}, axis)" for p in ("start", "stop")},
+                tangent={p: f"space_tangent(g, geomspace_slope(start, stop, num, endpoint, axis, "
+                            f"result, '{p}'), axis)" for p in ("start", "stop")}),
+    # Tuple results: the integer parts are piecewise constant.
+    linear_rule(np.modf, "x", adjoint={"x": "modf_adjoint(g, x)"},
+                tangent={"x": "modf_tangent(g, x)"}),
+    linear_rule(np.frexp, "x", adjoint={"x": "frexp_adjoint(g, x)"},
+                tangent={"x": "frexp_tangent(g, x)"}),
+    linear_rule(np.divmod, "x1, x2",
+                adjoint={p: f"divmod_adjoint(g, x1, x2, '{p}')" for p in ("x1", "x2")},
+                tangent={p: f"divmod_tangent(g, x1, x2, '{p}')" for p in ("x1", "x2")}),
+    linear_rule(np.from_dlpack, "x, *, device=None, copy=None",
+                adjoint={"x": "g"}, tangent={"x": "g"}),
+    # Integer results.
+    *nondifferentiable(np.argpartition, np.lexsort, np.isin, np.spacing),
+    # (the helpers that list the positions a selection keeps)
+    *nondifferentiable(runtime_extra.delete_kept, runtime_extra.compress_kept),
 ]
 
 NOTES = {
@@ -83,4 +225,38 @@ NOTES = {
                "not in xp (refused) nor with `period`",
     np.polyval: "1-d coefficients p",
     np.trapezoid: "in y, 1-d x and dx (also `np.trapz` where NumPy has it)",
+    np.cov: "in m and y (`rowvar`, `bias`, `ddof`); `fweights` and `aweights` as constants "
+            "(a differentiated weight is refused); real values",
+    np.corrcoef: "in x and y (`rowvar`); real values; 0 for a single variable (R = 1)",
+    np.i0: "derivative I₁(x), from its power series",
+    np.unwrap: "derivative 1 in p (the added periods are piecewise constant), "
+               "(result - p) / period in `period`; `discont` as a constant",
+    np.ediff1d: "in ary, `to_end` and `to_begin`",
+    np.vander: "`N`, `increasing`",
+    np.linalg.cond: "p None, ±2 from the extreme singular values (distinct from the others); "
+                    "'fro', 'nuc', ±1, ±inf from the norms of x and its inverse (square, "
+                    "invertible); real matrices",
+    np.cumulative_sum: "`axis`, `include_initial`",
+    np.cumulative_prod: "`axis`, `include_initial`; exact with zeros (as np.cumprod)",
+    np.matvec: "real values",
+    np.vecmat: "real values",
+    np.linalg.tensorinv: "invertible as a matrix",
+    np.linalg.tensorsolve: "`axes=None`; invertible as a matrix",
+    np.delete: "the kept entries get the derivative",
+    np.compress: "the kept entries get the derivative",
+    np.extract: "the kept entries get the derivative",
+    np.resize: "an entry repeated by the resize gathers every copy's derivative",
+    np.trim_zeros: "1-d arrays; the trimmed zeros get none",
+    np.bincount: "in `weights` (the counted integers are not differentiable)",
+    np.polyadd: "1-d coefficient arrays (not np.poly1d)",
+    np.polysub: "1-d coefficient arrays (not np.poly1d)",
+    np.polymul: "1-d coefficient arrays (not np.poly1d)",
+    np.polyder: "1-d coefficient arrays",
+    np.polyint: "1-d coefficient arrays; not in the constants `k` (refused)",
+    np.poly: "a 1-d sequence of real roots (not a matrix)",
+    np.logspace: "in start, stop and base; real values",
+    np.geomspace: "in start and stop; real values",
+    np.modf: "the fractional part has derivative 1, the integral part 0",
+    np.frexp: "the mantissa x·2⁻ᵉ; the exponent is an integer",
+    np.divmod: "the remainder as np.remainder; the quotient is piecewise constant",
 }

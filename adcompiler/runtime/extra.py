@@ -18,8 +18,11 @@ import threading
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
-from .arrays import entry, float_dtype, sequence_adjoint, sum_to_shape
-from .linalg import mT, pinv_adjoint, pinv_tangent, svdvals_adjoint, svdvals_tangent
+from .arrays import cumprod_adjoint, cumprod_tangent, cumsum_adjoint, entry, float_dtype, \
+    sequence_adjoint, sum_to_shape
+from .complex_numbers import refuse_complex
+from .linalg import matrix_norm_adjoint, matrix_norm_tangent, mT, pinv_adjoint, pinv_tangent, \
+    svdvals_adjoint, svdvals_tangent
 
 from .optional import OptionalModule
 
@@ -630,6 +633,595 @@ def trapezoid_tangent_x(g, y, x, axis):
     return np.sum(np.diff(g) * _trapezoid_midpoints(y, axis), axis=-1)
 
 
+# -- np.cov, np.corrcoef ----------------------------------------------------------------------
+# cov stacks its operands into X (variables x observations), centres each row on its
+# weighted mean and returns C = Xc W Xcᵀ / f (W the product of the weights, f the
+# normalisation); the weights are not differentiated. With S = G + Gᵀ,
+#     dC = (dXc W Xcᵀ + Xc W dXcᵀ) / f,      X̄c = S Xc W / f,    X̄ = X̄c - (X̄c 1) wᵀ / Σw.
+
+def _cov_rows(m, y, rowvar):
+    """The variables of np.cov(m, y, rowvar) as rows, as np.cov stacks them."""
+    rows = np.reshape(m, (1, -1)) if np.ndim(m) < 2 else m
+    if not rowvar and np.ndim(m) != 1:
+        rows = np.transpose(rows)
+    if y is None:
+        return rows
+    other = np.reshape(y, (1, -1)) if np.ndim(y) < 2 else y
+    if not rowvar and np.shape(other)[0] != 1:
+        other = np.transpose(other)
+    return np.concatenate([rows, other], axis=0)
+
+
+def _cov_weights(count, bias, ddof, fweights, aweights):
+    """(w, Σw, f): the observations' weights and the normalisation np.cov divides by."""
+    if ddof is None:
+        ddof = 1 if bias == 0 else 0
+    weights = None
+    if fweights is not None:
+        weights = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        weights = np.asarray(aweights, dtype=float) if weights is None else \
+            weights * np.asarray(aweights, dtype=float)
+    if weights is None:
+        return np.ones(count), float(count), float(max(count - ddof, 0))
+    total = float(np.sum(weights))
+    if ddof == 0:
+        factor = total
+    elif aweights is None:
+        factor = total - ddof
+    else:
+        factor = total - ddof * float(np.sum(weights * np.asarray(aweights, dtype=float))) / total
+    return weights, total, float(max(factor, 0.0))
+
+
+def _cov_centred(rows, weights, total):
+    return rows - np.sum(rows * weights, axis=1, keepdims=True) / total
+
+
+def _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights):
+    refuse_complex("np.cov", m, y)
+    rows = _cov_rows(m, y, rowvar)
+    weights, total, factor = _cov_weights(np.shape(rows)[1], bias, ddof, fweights, aweights)
+    return rows, weights, total, factor
+
+
+def _cov_operand_rows(t, m, y, rowvar, wrt):
+    """The rows' tangent for a tangent t of the operand `wrt` ('m' or 'y'), zeros elsewhere."""
+    if wrt == "m":
+        return _cov_rows(t, None if y is None else np.zeros(np.shape(y), dtype=float_dtype(t)),
+                         rowvar)
+    return _cov_rows(np.zeros(np.shape(m), dtype=float_dtype(t)), t, rowvar)
+
+
+def cov_tangent(g, m, y, rowvar, bias, ddof, fweights, aweights, result, wrt):
+    """Tangent of np.cov in its operand `wrt` ('m' or 'y')."""
+    rows, weights, total, factor = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    centred = _cov_centred(rows, weights, total)
+    moved = _cov_centred(_cov_operand_rows(g, m, y, rowvar, wrt), weights, total)
+    half = (moved * weights) @ np.transpose(centred) / factor
+    return np.reshape(half + np.transpose(half), np.shape(result))
+
+
+def cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, wrt):
+    """Adjoint of np.cov in its operand `wrt` ('m' or 'y')."""
+    rows, weights, total, factor = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    centred = _cov_centred(rows, weights, total)
+    size = np.shape(rows)[0]
+    square = np.reshape(g, (size, size))
+    spread = (square + np.transpose(square)) @ (centred * weights) / factor
+    spread = spread - np.sum(spread, axis=1, keepdims=True) * weights / total
+    rows_m = 1 if np.ndim(m) < 2 else np.shape(_cov_rows(m, None, rowvar))[0]
+    part = spread[:rows_m] if wrt == "m" else spread[rows_m:]
+    operand = m if wrt == "m" else y
+    if np.ndim(operand) < 2:
+        return np.reshape(part, np.shape(operand))
+    transposed = not rowvar and (wrt == "m" or np.shape(operand)[0] != 1)
+    return np.transpose(part) if transposed else part
+
+
+def _correlation_scale(covariance):
+    """1 / sqrt(d_i d_j), d the variances (the diagonal of the covariance)."""
+    deviation = np.sqrt(np.diagonal(covariance))
+    return 1.0 / (deviation[:, None] * deviation[None, :]), np.diagonal(covariance)
+
+
+def corrcoef_tangent(g, x, y, rowvar, result, wrt):
+    """Tangent of np.corrcoef: dR = dC / (s sᵀ) - R (dd_i / d_i + dd_j / d_j) / 2."""
+    if np.ndim(result) == 0:
+        return np.zeros((), dtype=float_dtype(g))   # a single variable: R = 1
+    covariance = np.cov(x, y, rowvar)
+    moved = cov_tangent(g, x, y, rowvar, 0, None, None, None, covariance, wrt)
+    scale, variances = _correlation_scale(covariance)
+    relative = np.diagonal(moved) / variances
+    return moved * scale - 0.5 * result * (relative[:, None] + relative[None, :])
+
+
+def corrcoef_adjoint(g, x, y, rowvar, result, wrt):
+    """Adjoint of np.corrcoef, through the covariance's adjoint."""
+    if np.ndim(result) == 0:
+        operand = x if wrt == "m" else y
+        return np.zeros(np.shape(operand), dtype=float_dtype(g, operand))
+    covariance = np.cov(x, y, rowvar)
+    scale, variances = _correlation_scale(covariance)
+    weighted = g * result
+    on_diagonal = -0.5 * (np.sum(weighted, axis=1) + np.sum(weighted, axis=0)) / variances
+    spread = g * scale + np.diag(on_diagonal)
+    return cov_adjoint(spread, x, y, rowvar, 0, None, None, None, wrt)
+
+
+# -- np.i0, np.unwrap, np.ediff1d, np.vander, np.linalg.cond -----------------------------------
+
+def bessel_i1(x):
+    """The modified Bessel function I₁(x), np.i0's derivative, from its power series
+    Σ (x/2)^(2k+1) / (k! (k+1)!) (terms of one sign: no cancellation; a term
+    count that grows with |x|, overflowing where np.i0 does).
+
+        >>> round(float(bessel_i1(1.0)), 12)
+        0.565159103992
+    """
+    x = np.asarray(x)
+    dtype = float_dtype(x)
+    half = np.asarray(x, dtype=dtype) / 2.0
+    quarter = half * half
+    term = half
+    total = half
+    k = 0
+    while True:
+        k += 1
+        term = term * quarter / (k * (k + 1.0))
+        total = total + term
+        if not np.any(np.abs(term) > 1e-17 * np.abs(total)) or k > 100000:
+            break
+    return total
+
+
+def bessel_i1_slope(x):
+    """d I₁(x) / dx = I₀(x) - I₁(x) / x, and 1/2 at 0."""
+    zero = np.equal(x, 0)
+    safe = np.where(zero, 1.0, x)
+    return np.where(zero, 0.5, np.i0(x) - bessel_i1(x) / safe)
+
+
+def ediff1d_adjoint(g, ary, to_end, to_begin, wrt):
+    """Adjoint of np.ediff1d in `wrt` ('ary', 'to_end' or 'to_begin'): its slice of g."""
+    begin = 0 if to_begin is None else np.size(to_begin)
+    end = 0 if to_end is None else np.size(to_end)
+    stop = np.shape(g)[0] - end
+    if wrt == "to_begin":
+        return np.reshape(g[:begin], np.shape(to_begin))
+    if wrt == "to_end":
+        return np.reshape(g[stop:], np.shape(to_end))
+    steps = g[begin:stop]
+    zero = np.zeros(1, dtype=float_dtype(g))
+    flat = np.concatenate([zero, steps]) - np.concatenate([steps, zero])
+    if np.size(ary) == 0:
+        flat = np.zeros(0, dtype=float_dtype(g))
+    return np.reshape(flat, np.shape(ary))
+
+
+def ediff1d_tangent(g, ary, to_end, to_begin, wrt):
+    """Tangent of np.ediff1d in `wrt`: g in its place, zeros in the others'."""
+    dtype = float_dtype(g, ary)
+    pieces = []
+    if to_begin is not None:
+        pieces.append(np.ravel(g) if wrt == "to_begin" else np.zeros(np.size(to_begin), dtype))
+    pieces.append(np.diff(np.ravel(g)) if wrt == "ary" else np.zeros(max(np.size(ary) - 1, 0),
+                                                                      dtype))
+    if to_end is not None:
+        pieces.append(np.ravel(g) if wrt == "to_end" else np.zeros(np.size(to_end), dtype))
+    return np.concatenate(pieces).astype(dtype)
+
+
+def unwrap_period_slope(p, period, result):
+    """d np.unwrap(p, period=period) / d period: the whole periods it added, (result - p) / period."""
+    return (result - p) / period
+
+
+def vander_slope(x, N, increasing):
+    """∂V[i, j] / ∂x[i] of V = np.vander(x, N, increasing): p_j x_i^(p_j - 1), 0 for p_j = 0."""
+    count = np.shape(x)[0] if N is None else N
+    dtype = float_dtype(x)
+    if count < 2:
+        return np.zeros((np.shape(x)[0], count), dtype=dtype)
+    lower = np.vander(x, count - 1, increasing) if count > 1 else None
+    zero = np.zeros((np.shape(x)[0], 1), dtype=dtype)
+    if increasing:
+        return np.concatenate([zero, lower * np.arange(1, count, dtype=dtype)], axis=1)
+    return np.concatenate([lower * np.arange(count - 1, 0, -1, dtype=dtype), zero], axis=1)
+
+
+def check_cond_p(p):
+    """Refuse the orders np.linalg.cond has no derivative for here (when compiling)."""
+    known = p in ("fro", "nuc") if isinstance(p, str) else \
+        p is None or p in (1, -1, 2, -2, np.inf, -np.inf)
+    if not known:
+        raise NoDerivativeRuleError(
+            f"np.linalg.cond is differentiated for p None, 2, -2, 1, -1, inf, -inf, 'fro' "
+            f"and 'nuc', not p={p!r}", help="Pass one of those orders.")
+
+
+def _cond_by_singular_values(p):
+    return p is None or (not isinstance(p, str) and p in (2, -2))
+
+
+def cond_tangent(g, x, p, result):
+    """Tangent of np.linalg.cond: from the extreme singular values (p None, ±2), or
+    from the norms of x and of its inverse (the other orders)."""
+    refuse_complex("np.linalg.cond", x)
+    if _cond_by_singular_values(p):
+        values = np.linalg.svd(x, compute_uv=False)
+        moved = svdvals_tangent(g, x)
+        largest, smallest = values[..., 0], values[..., -1]
+        relative = moved[..., 0] / largest - moved[..., -1] / smallest
+        return result * relative if p != -2 else -result * relative
+    inverse = np.linalg.inv(x)
+    norm_x = np.linalg.norm(x, p, axis=(-2, -1))
+    norm_inverse = np.linalg.norm(inverse, p, axis=(-2, -1))
+    moved_inverse = -(inverse @ g @ inverse)
+    return matrix_norm_tangent(g, x, norm_x, p, False) * norm_inverse + \
+        norm_x * matrix_norm_tangent(moved_inverse, inverse, norm_inverse, p, False)
+
+
+def cond_adjoint(g, x, p, result):
+    """Adjoint of np.linalg.cond (the transpose of cond_tangent)."""
+    refuse_complex("np.linalg.cond", x)
+    if _cond_by_singular_values(p):
+        values = np.linalg.svd(x, compute_uv=False)
+        largest, smallest = values[..., 0], values[..., -1]
+        sign = -1.0 if p == -2 else 1.0
+        scaled = sign * np.asarray(g) * result
+        seed = np.zeros(np.shape(values), dtype=float_dtype(g, x))
+        first = np.zeros(np.shape(values)[-1], dtype=seed.dtype)
+        first[0] = 1.0
+        last = np.zeros(np.shape(values)[-1], dtype=seed.dtype)
+        last[-1] = 1.0
+        seed = seed + (scaled / largest)[..., None] * first - (scaled / smallest)[..., None] * last
+        return svdvals_adjoint(seed, x)
+    inverse = np.linalg.inv(x)
+    norm_x = np.linalg.norm(x, p, axis=(-2, -1))
+    norm_inverse = np.linalg.norm(inverse, p, axis=(-2, -1))
+    by_x = matrix_norm_adjoint(g * norm_inverse, x, norm_x, p, False)
+    by_inverse = matrix_norm_adjoint(g * norm_x, inverse, norm_inverse, p, False)
+    return by_x - mT(inverse) @ by_inverse @ mT(inverse)
+
+
+# -- cumulative_sum/prod, matvec, vecmat, selections, resize --------------------------------
+
+def _without_initial(g, axis, include_initial):
+    """g without the leading entry include_initial=True adds along axis (a constant)."""
+    if not include_initial:
+        return g
+    moved = np.moveaxis(np.asarray(g), 0 if axis is None else axis, -1)[..., 1:]
+    return np.moveaxis(moved, -1, 0 if axis is None else axis)
+
+
+def _with_initial(t, axis, include_initial):
+    """t with a zero entry first along axis, where include_initial=True puts one."""
+    if not include_initial:
+        return t
+    moved = np.moveaxis(np.asarray(t), 0 if axis is None else axis, -1)
+    zero = np.zeros(np.shape(moved)[:-1] + (1,), dtype=float_dtype(t))
+    return np.moveaxis(np.concatenate([zero, moved], axis=-1), -1, 0 if axis is None else axis)
+
+
+def cumulative_sum_adjoint(g, x, axis, include_initial):
+    """Adjoint of np.cumulative_sum: the sum of g from the end (the initial 0 is constant)."""
+    return cumsum_adjoint(_without_initial(g, axis, include_initial), x, axis)
+
+
+def cumulative_prod_adjoint(g, x, axis, include_initial, result):
+    """Adjoint of np.cumulative_prod (np.cumprod's, the initial 1 is constant)."""
+    products = _without_initial(result, axis, include_initial)
+    return cumprod_adjoint(_without_initial(g, axis, include_initial), x, products, axis)
+
+
+def cumulative_prod_tangent(g, x, axis, include_initial, result):
+    """Tangent of np.cumulative_prod."""
+    products = _without_initial(result, axis, include_initial)
+    return _with_initial(cumprod_tangent(g, x, products, axis), axis, include_initial)
+
+
+def matvec_adjoint(g, x1, x2, wrt):
+    """Adjoint of np.matvec (x1 @ x2 over the last axes, real values)."""
+    refuse_complex("np.matvec", x1, x2)
+    if wrt == "x1":
+        return sum_to_shape(np.expand_dims(g, -1) * np.expand_dims(x2, -2), np.shape(x1))
+    return sum_to_shape(np.matvec(mT(x1), g), np.shape(x2))
+
+
+def vecmat_adjoint(g, x1, x2, wrt):
+    """Adjoint of np.vecmat (x1 @ x2 over the last axes, real values)."""
+    refuse_complex("np.vecmat", x1, x2)
+    if wrt == "x1":
+        return sum_to_shape(np.matvec(x2, g), np.shape(x1))
+    return sum_to_shape(np.expand_dims(x1, -1) * np.expand_dims(g, -2), np.shape(x2))
+
+
+def _selection(kept, size, dtype):
+    """The matrix S (len(kept) x size) with S @ v = v[kept]."""
+    return np.eye(size, dtype=dtype)[kept]
+
+
+def selection_adjoint(g, a, kept, axis):
+    """Adjoint of taking the entries `kept` of a along axis (of ravel(a) when axis is None):
+    g put back in their places, zeros elsewhere (np.delete, np.compress, np.extract)."""
+    dtype = float_dtype(g, a)
+    if axis is None:
+        return np.reshape(np.matmul(g, _selection(kept, np.size(a), dtype)), np.shape(a))
+    moved = np.moveaxis(g, axis, -1)
+    spread = np.matmul(moved, _selection(kept, np.shape(a)[axis], dtype))
+    return np.moveaxis(spread, -1, axis)
+
+
+def delete_kept(a, obj, axis):
+    """The positions along axis (of ravel(a) for None) that np.delete(a, obj, axis) keeps."""
+    size = np.size(a) if axis is None else np.shape(a)[axis]
+    return np.delete(np.arange(size), obj)
+
+
+def compress_kept(condition, a, axis):
+    """The positions np.compress(condition, a, axis) keeps."""
+    size = np.size(a) if axis is None else np.shape(a)[axis]
+    return np.flatnonzero(np.ravel(condition)[:size])
+
+
+def resize_adjoint(g, a):
+    """Adjoint of np.resize(a, new_shape): a's entries repeat cyclically, so each
+    gathers g at every position it was copied to."""
+    size = np.size(a)
+    flat = np.ravel(g)
+    if size == 0 or np.size(flat) == 0:
+        return np.zeros(np.shape(a), dtype=float_dtype(g, a))
+    rows = -(-np.size(flat) // size)
+    padding = np.zeros(rows * size - np.size(flat), dtype=flat.dtype)
+    whole = np.reshape(np.concatenate([flat, padding]), (rows, size))
+    return np.reshape(np.sum(whole, axis=0), np.shape(a))
+
+
+def trim_zeros_start(filt, trim):
+    """Where np.trim_zeros(filt, trim) starts in a 1-d filt."""
+    if np.ndim(filt) != 1:
+        raise NoDerivativeRuleError("np.trim_zeros is differentiated for 1-d arrays",
+                                    help="Pass a 1-d array.")
+    nonzero = np.flatnonzero(filt)
+    if "f" not in trim.lower() or np.size(nonzero) == 0:
+        return 0
+    return int(nonzero[0])
+
+
+def trim_zeros_adjoint(g, filt, trim):
+    """Adjoint of np.trim_zeros (1-d): g where the kept entries were, 0 at the trimmed zeros."""
+    start = trim_zeros_start(filt, trim)
+    kept = np.arange(start, start + np.shape(g)[0])
+    return selection_adjoint(g, filt, kept, 0)
+
+
+def trim_zeros_tangent(g, filt, trim, result):
+    """Tangent of np.trim_zeros (1-d): g's entries where filt's were kept."""
+    start = trim_zeros_start(filt, trim)
+    return g[start:start + np.shape(result)[0]]
+
+
+# -- polynomials, logspace, geomspace ---------------------------------------------------------
+
+def _leading_zeros(t, size):
+    """A 1-d t with zeros put before it up to length size (how polyadd aligns operands)."""
+    t = np.ravel(t)
+    return np.concatenate([np.zeros(size - np.shape(t)[0], dtype=float_dtype(t)), t])
+
+
+def polyadd_adjoint(g, a, sign):
+    """Adjoint of np.polyadd / np.polysub in operand a (sign -1.0 for polysub's a2): the
+    last len(a) entries of g (the operands are aligned at their constant terms)."""
+    _check_polynomial(a)
+    return sign * g[np.shape(g)[0] - np.shape(a)[0]:]
+
+
+def polyadd_tangent(g, size, sign):
+    """Tangent of np.polyadd / np.polysub: g aligned to the result's length `size`."""
+    _check_polynomial(g)
+    return sign * _leading_zeros(g, size)
+
+
+def _check_polynomial(p):
+    if np.ndim(p) != 1:
+        raise NoDerivativeRuleError(
+            "NumPy's polynomial functions are differentiated for 1-d coefficient arrays "
+            "(not np.poly1d objects nor 0-d values)", help="Pass 1-d arrays of coefficients.")
+
+
+def polynomial_map_matrix(kind, m, size, dtype):
+    """The matrix J of np.polyder(·, m) or np.polyint(·, m) (`kind`) on 1-d coefficients
+    of length size, column by column (J @ p is the map of p)."""
+    columns = []
+    for row in np.eye(size, dtype=dtype):
+        image = np.polyder(row, m) if kind == "polyder" else np.polyint(row, m)
+        columns.append(np.asarray(image, dtype=dtype))
+    return np.transpose(np.array(columns))
+
+
+def polynomial_map_adjoint(g, p, m, kind):
+    """Adjoint of np.polyder(p, m) or np.polyint(p, m, k) in p (k enters additively)."""
+    _check_polynomial(p)
+    return np.matmul(g, polynomial_map_matrix(kind, m, np.shape(p)[0], float_dtype(g, p)))
+
+
+def poly_others(seq_of_zeros):
+    """Row i: the coefficients of the polynomial with all the roots but root i
+    (∂ np.poly(r) / ∂ r_i = -[0, row i])."""
+    if np.ndim(seq_of_zeros) != 1:
+        raise NoDerivativeRuleError(
+            "np.poly is differentiated for a 1-d sequence of roots (not a matrix, whose "
+            "characteristic polynomial it would be)", help="Pass the roots as a 1-d array.")
+    refuse_complex("np.poly", seq_of_zeros)
+    size = np.shape(seq_of_zeros)[0]
+    rows = [np.poly(np.delete(seq_of_zeros, i)) for i in range(size)]
+    return np.reshape(np.concatenate(rows), (size, size))
+
+
+def poly_adjoint(g, seq_of_zeros):
+    """Adjoint of np.poly(roots): -Σ_k g[k+1] others[i, k]."""
+    return -np.matmul(poly_others(seq_of_zeros), g[1:])
+
+
+def poly_tangent(g, seq_of_zeros):
+    """Tangent of np.poly(roots): -[0, Σ_i g_i others[i]]."""
+    moved = np.matmul(g, poly_others(seq_of_zeros))
+    return -np.concatenate([np.zeros(1, dtype=moved.dtype), moved])
+
+
+def _space_fraction(start, stop, num, endpoint, axis):
+    """Each sample's fraction of the way from start to stop (0 to 1), shaped like the result."""
+    shape = np.shape(np.asarray(start) + np.asarray(stop))
+    return np.linspace(np.zeros(shape), np.ones(shape), num, endpoint=endpoint, axis=axis)
+
+
+def _expand_at(value, axis, ndim):
+    """A start, stop or base broadcast against a result with the sample axis at `axis`."""
+    value = np.asarray(value)
+    if ndim == 0 or np.ndim(value) == 0:
+        return value
+    return np.expand_dims(value, axis % ndim)
+
+
+def logspace_slope(start, stop, num, endpoint, base, axis, result, wrt):
+    """∂ np.logspace(start, stop, num, endpoint, base) / ∂ wrt, shaped like the result."""
+    refuse_complex("np.logspace", start, stop, base)
+    fraction = _space_fraction(start, stop, num, endpoint, axis)
+    ndim = np.ndim(result)
+    first, last = _expand_at(start, axis, ndim), _expand_at(stop, axis, ndim)
+    base_at = _expand_at(base, axis, ndim)
+    if wrt == "base":
+        return result * (first + fraction * (last - first)) / base_at
+    weight = 1.0 - fraction if wrt == "start" else fraction
+    return result * np.log(base_at) * weight
+
+
+def geomspace_slope(start, stop, num, endpoint, axis, result, wrt):
+    """∂ np.geomspace(start, stop, num, endpoint) / ∂ wrt, shaped like the result:
+    result = start^(1-f) stop^f, so result (1-f) / start and result f / stop."""
+    refuse_complex("np.geomspace", start, stop)
+    fraction = _space_fraction(start, stop, num, endpoint, axis)
+    ndim = np.ndim(result)
+    if wrt == "start":
+        return result * (1.0 - fraction) / _expand_at(start, axis, ndim)
+    return result * fraction / _expand_at(stop, axis, ndim)
+
+
+def space_adjoint(g, slope, like, axis):
+    """Adjoint of logspace/geomspace in an endpoint or base: the samples' sum, put back
+    to that parameter's shape."""
+    total = np.sum(g * slope, axis=axis % max(np.ndim(slope), 1)) if np.ndim(slope) else \
+        g * slope
+    return sum_to_shape(total, np.shape(like))
+
+
+def space_tangent(g, slope, axis):
+    """Tangent of logspace/geomspace along a start, stop or base tangent g."""
+    return _expand_at(g, axis, np.ndim(slope)) * slope
+
+
+# -- tuple results: modf, frexp, divmod ---------------------------------------------------------
+
+def modf_adjoint(g, x):
+    """Adjoint of np.modf(x) = (fraction, integral part): the fraction's derivative is 1."""
+    fraction = entry(g, 0)
+    if fraction is None:
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return sum_to_shape(fraction, np.shape(x))
+
+
+def modf_tangent(g, x):
+    """Tangent of np.modf: (g, 0)."""
+    return (g * np.ones(np.shape(x), dtype=float_dtype(g, x)),
+            np.zeros(np.shape(x), dtype=float_dtype(g, x)))
+
+
+def frexp_adjoint(g, x):
+    """Adjoint of np.frexp(x) = (mantissa, exponent): mantissa = x 2^-exponent."""
+    mantissa = entry(g, 0)
+    if mantissa is None:
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return np.ldexp(mantissa, -np.frexp(x)[1])
+
+
+def frexp_tangent(g, x):
+    """Tangent of np.frexp: (g 2^-exponent, 0) (the exponent is an integer)."""
+    exponent = np.frexp(x)[1]
+    return (np.ldexp(g, -exponent), np.zeros(np.shape(exponent), dtype=float_dtype(g, x)))
+
+
+def divmod_adjoint(g, x1, x2, wrt):
+    """Adjoint of np.divmod(x1, x2) = (x1 // x2, x1 % x2): the quotient is piecewise
+    constant; the remainder's derivatives are 1 in x1 and -(x1 // x2) in x2."""
+    remainder = entry(g, 1)
+    operand = x1 if wrt == "x1" else x2
+    if remainder is None:
+        return np.zeros(np.shape(operand), dtype=float_dtype(operand))
+    if wrt == "x1":
+        return sum_to_shape(remainder * np.ones(np.shape(np.floor_divide(x1, x2))), np.shape(x1))
+    return sum_to_shape(-remainder * np.floor_divide(x1, x2), np.shape(x2))
+
+
+def divmod_tangent(g, x1, x2, wrt):
+    """Tangent of np.divmod: (0, g) in x1, (0, -g (x1 // x2)) in x2."""
+    quotient = np.floor_divide(x1, x2)
+    moved = g * np.ones(np.shape(quotient)) if wrt == "x1" else -g * quotient
+    return (np.zeros(np.shape(moved), dtype=float_dtype(moved)), moved)
+
+
+# -- tensorinv, tensorsolve -------------------------------------------------------------------
+
+def _tensorinv_matrix(a, ind):
+    rows = int(np.prod(np.shape(a)[:ind]))
+    return np.reshape(a, (rows, -1))
+
+
+def tensorinv_adjoint(g, a, ind, result):
+    """Adjoint of np.linalg.tensorinv(a, ind): the inverse's, -A⁻ᵀ G A⁻ᵀ, in a's shape."""
+    inverse = np.reshape(result, np.shape(np.transpose(_tensorinv_matrix(a, ind))))
+    square = np.reshape(g, np.shape(inverse))
+    return np.reshape(-(np.transpose(inverse) @ square @ np.transpose(inverse)), np.shape(a))
+
+
+def tensorinv_tangent(g, a, ind, result):
+    """Tangent of np.linalg.tensorinv: -A⁻¹ dA A⁻¹ in the result's shape."""
+    inverse = np.reshape(result, np.shape(np.transpose(_tensorinv_matrix(a, ind))))
+    moved = _tensorinv_matrix(g, ind)
+    return np.reshape(-(inverse @ moved @ inverse), np.shape(result))
+
+
+def check_tensorsolve_axes(axes):
+    if axes is not None:
+        raise NoDerivativeRuleError(
+            "np.linalg.tensorsolve is differentiated with axes=None",
+            help="Move the axes yourself (np.moveaxis) and call it without axes.")
+
+
+def _tensorsolve_matrix(a, b):
+    return np.reshape(a, (int(np.prod(np.shape(b))), -1))
+
+
+def tensorsolve_adjoint(g, a, b, result, wrt):
+    """Adjoint of np.linalg.tensorsolve(a, b) (x with tensordot(a, x, x.ndim) = b):
+    b̄ = A⁻ᵀ ḡ, Ā = -b̄ xᵀ, reshaped."""
+    matrix = _tensorsolve_matrix(a, b)
+    by_b = np.linalg.solve(np.transpose(matrix), np.ravel(g))
+    if wrt == "b":
+        return np.reshape(by_b, np.shape(b))
+    return np.reshape(-np.outer(by_b, np.ravel(result)), np.shape(a))
+
+
+def tensorsolve_tangent(g, a, b, result, wrt):
+    """Tangent of np.linalg.tensorsolve: A⁻¹ (db - dA x), reshaped like x."""
+    matrix = _tensorsolve_matrix(a, b)
+    if wrt == "b":
+        moved = np.ravel(g)
+    else:
+        moved = -np.matmul(_tensorsolve_matrix(g, b), np.ravel(result))
+    return np.reshape(np.linalg.solve(matrix, moved), np.shape(result))
+
+
 # -- scipy.linalg.expm, scipy.signal.convolve ----------------------------------------------------
 
 def expm_frechet_block(a, e):
@@ -837,4 +1429,40 @@ TEMPLATE_HELPERS = {
     "trapezoid_adjoint_y": trapezoid_adjoint_y, "trapezoid_adjoint_x": trapezoid_adjoint_x,
     "trapezoid_tangent_x": trapezoid_tangent_x, "expm_frechet_block": expm_frechet_block,
     "signal_convolve": signal_convolve, "signal_convolve_adjoint": signal_convolve_adjoint,
+    "cov_adjoint": cov_adjoint, "cov_tangent": cov_tangent,
+    "corrcoef_adjoint": corrcoef_adjoint, "corrcoef_tangent": corrcoef_tangent,
+    "bessel_i1": bessel_i1, "bessel_i1_slope": bessel_i1_slope,
+    "ediff1d_adjoint": ediff1d_adjoint, "ediff1d_tangent": ediff1d_tangent,
+    "unwrap_period_slope": unwrap_period_slope, "vander_slope": vander_slope,
+    "cond_adjoint": cond_adjoint, "cond_tangent": cond_tangent,
+    "cumulative_sum_adjoint": cumulative_sum_adjoint,
+    "cumulative_prod_adjoint": cumulative_prod_adjoint,
+    "cumulative_prod_tangent": cumulative_prod_tangent,
+    "matvec_adjoint": matvec_adjoint,
+    "vecmat_adjoint": vecmat_adjoint,
+    "selection_adjoint": selection_adjoint,
+    "delete_kept": delete_kept,
+    "compress_kept": compress_kept,
+    "resize_adjoint": resize_adjoint,
+    "trim_zeros_adjoint": trim_zeros_adjoint,
+    "trim_zeros_tangent": trim_zeros_tangent,
+    "polyadd_adjoint": polyadd_adjoint,
+    "polyadd_tangent": polyadd_tangent,
+    "polynomial_map_adjoint": polynomial_map_adjoint,
+    "poly_adjoint": poly_adjoint,
+    "poly_tangent": poly_tangent,
+    "logspace_slope": logspace_slope,
+    "geomspace_slope": geomspace_slope,
+    "space_adjoint": space_adjoint,
+    "space_tangent": space_tangent,
+    "modf_adjoint": modf_adjoint,
+    "modf_tangent": modf_tangent,
+    "frexp_adjoint": frexp_adjoint,
+    "frexp_tangent": frexp_tangent,
+    "divmod_adjoint": divmod_adjoint,
+    "divmod_tangent": divmod_tangent,
+    "tensorinv_adjoint": tensorinv_adjoint,
+    "tensorinv_tangent": tensorinv_tangent,
+    "tensorsolve_adjoint": tensorsolve_adjoint,
+    "tensorsolve_tangent": tensorsolve_tangent,
 }

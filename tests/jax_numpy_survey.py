@@ -1,0 +1,174 @@
+"""Which NumPy functions that JAX differentiates does adcompiler refuse?
+
+For every public function of `jax.numpy` and `jax.numpy.linalg` that has a NumPy
+twin of the same name (np.<name>, np.linalg.<name>), find a one-line call of
+the NumPy function on a differentiated float array that NumPy runs (trying a
+few argument forms in turn: a 3x4 array, a 4-vector, a 3x3 matrix, alone, twice,
+with an integer or a shape), then ask `adcompiler.grad` for the gradient of
+np.sum of its (first) result. Each function is reported as
+
+    ok          a gradient came back (nondifferentiable functions give zeros)
+    no rule     NoDerivativeRuleError "no derivative rule for numpy.<name>"
+    refused     another adcompiler error (an argument form a rule refuses...)
+    error       anything else (a bug to look at)
+    not called  no argument form ran in NumPy itself
+
+Run:  python tests/jax_numpy_survey.py [--verbose]
+
+It needs jax (not a test dependency: this is a survey, not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pathlib
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+import adcompiler as ad
+from adcompiler.errors import AdError, NoDerivativeRuleError
+
+# Helper A's issue (order statistics and NaN-ignoring reductions): reported apart.
+ORDER_STATISTICS = {"median", "quantile", "percentile", "nan_to_num"}
+
+# Not functions of an array (I/O, printing, types, dtype queries).
+NOT_ARRAY_FUNCTIONS = {
+    "save", "savez", "load", "fromfile", "frombuffer", "fromstring", "fromiter",
+    "fromfunction", "set_printoptions", "get_printoptions", "printoptions",
+    "iterable", "isdtype", "issubdtype", "result_type", "promote_types", "can_cast",
+    "finfo", "iinfo", "dtype", "array_repr", "array_str", "vectorize", "frompyfunc",
+    "piecewise", "apply_along_axis", "apply_over_axes", "einsum_path", "broadcast_shapes",
+    "ndim", "shape", "size", "isscalar", "isrealobj", "iscomplexobj", "issubsctype",
+    "show_config", "unravel_index", "ravel_multi_index", "indices", "ix_", "mask_indices",
+    "diag_indices", "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
+    "triu_indices_from", "meshgrid",
+}
+
+# Argument forms tried in turn; the first NumPy runs (on float arrays) is used.
+CALL_FORMS = ["np.{f}(x)", "np.{f}(x, x)", "np.{f}(x, 1)", "np.{f}(x, 2)", "np.{f}(x, 0.5)",
+              "np.{f}([x, x])", "np.{f}(x, (2, -1))", "np.{f}(x, x, x)",
+              "np.{f}(x > 0.5, x)", "np.{f}(x > 0.5, x, x)", "np.{f}(x, [1, 2])",
+              "np.{f}(x, x, 1)"]
+ARRAYS = {"matrix": np.array([[0.9, 0.2, 0.1, 0.4], [0.3, 0.8, 0.25, 0.6],
+                              [0.15, 0.35, 0.7, 0.55]]),
+          "vector": np.array([0.9, 0.2, 0.6, 0.45]),
+          "square": np.array([[2.0, 0.3, 0.1], [0.4, 1.5, 0.2], [0.1, 0.25, 1.8]])}
+
+
+def surveyed_names():
+    """(qualified NumPy name, NumPy function) of jax.numpy's public functions with a twin."""
+    import jax.numpy as jnp
+    names = []
+    for namespace, jax_namespace, prefix in ((np, jnp, ""), (np.linalg, jnp.linalg, "linalg.")):
+        for name in sorted(dir(jax_namespace)):
+            if name.startswith("_") or not hasattr(namespace, name):
+                continue
+            if not callable(getattr(jax_namespace, name)) or name in NOT_ARRAY_FUNCTIONS:
+                continue
+            function = getattr(namespace, name)
+            if isinstance(function, type) or not callable(function):
+                continue
+            names.append((prefix + name, function))
+    return names
+
+
+def _first_call(qualified):
+    """(call text, array name) of the first argument form NumPy runs, or None."""
+    order = ("square", "matrix", "vector") if qualified.startswith("linalg.") else \
+        ("matrix", "vector", "square")
+    for array_name in order:
+        for form in CALL_FORMS:
+            call = form.format(f=qualified)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = eval(call, {"np": np, "x": ARRAYS[array_name].copy()})
+            except Exception:
+                continue
+            if isinstance(value, (tuple, list)) and value and not isinstance(value[0], str):
+                value = value[0]
+            try:
+                if np.asarray(value).dtype.kind not in "biufc" or np.size(value) == 0:
+                    continue
+            except Exception:
+                continue
+            return call, array_name
+    return None
+
+
+def _module_of(calls):
+    """A module with one function per call (adcompiler reads source from files)."""
+    lines = ["import numpy as np", "", ""]
+    for index, (call, _) in enumerate(calls):
+        lines += [f"def survey_{index}(x):", f"    r = {call}",
+                  "    if isinstance(r, (tuple, list)):", "        r = r[0]",
+                  "    return np.sum(r)", "", ""]
+    directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_survey_"))
+    (directory / "jax_survey_generated.py").write_text("\n".join(lines))
+    sys.path.insert(0, str(directory))
+    try:
+        return importlib.import_module("jax_survey_generated")
+    finally:
+        sys.path.remove(str(directory))
+
+
+def classify(function, array):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ad.grad(function)(array.copy())
+    except NoDerivativeRuleError as err:
+        if "no derivative rule for" in str(err):
+            return "no rule", str(err).splitlines()[0].split(": ", 1)[-1]
+        return "refused", str(err).splitlines()[0].split(": ", 1)[-1]
+    except AdError as err:
+        return "refused", f"{type(err).__name__}: {str(err).splitlines()[0].split(': ', 1)[-1]}"
+    except Exception as err:
+        return "error", f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    return "ok", ""
+
+
+def survey():
+    """{name: (status, call, detail)} over the surveyed names."""
+    names = surveyed_names()
+    found = {qualified: _first_call(qualified) for qualified, _ in names}
+    calls = [found[q] for q, _ in names if found[q] is not None]
+    module = _module_of(calls)
+    results, index = {}, 0
+    for qualified, _ in names:
+        if found[qualified] is None:
+            results[qualified] = ("not called", "", "")
+            continue
+        call, array_name = found[qualified]
+        status, detail = classify(getattr(module, f"survey_{index}"), ARRAYS[array_name])
+        results[qualified] = (status, call, detail)
+        index += 1
+    return results
+
+
+def _helper_a(qualified):
+    return qualified in ORDER_STATISTICS or qualified.startswith("nan")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="list every function")
+    options = parser.parse_args(argv)
+    results = survey()
+    counts = {}
+    for qualified, (status, call, detail) in results.items():
+        group = "order statistics/NaN (other issue)" if _helper_a(qualified) else status
+        counts[group] = counts.get(group, 0) + 1
+        if options.verbose or (status not in ("ok", "not called") and not _helper_a(qualified)):
+            print(f"{status:10} {qualified:24} {call:40} {detail[:110]}")
+    print(f"\n{len(results)} functions surveyed: " +
+          ", ".join(f"{count} {group}" for group, count in sorted(counts.items())))
+    return results
+
+
+if __name__ == "__main__":
+    main()
