@@ -101,7 +101,21 @@ def _virtual_index(n, q, method):
     v = (n - 1) * q
     return {"linear": v, "lower": torch.floor(v), "higher": torch.ceil(v),
             "nearest": torch.round(v), "midpoint": (torch.floor(v) + torch.ceil(v)) / 2,
-            "inverted_cdf": torch.ceil(n * q) - 1}[method]
+            "inverted_cdf": torch.ceil(n * q) - 1,
+            # The average of two neighbours where n q is a whole number.
+            "averaged_inverted_cdf": _averaged_inverted_cdf(n * q - 1),
+            # The nearest order statistic, the even one (1-based) on a tie.
+            "closest_observation": _closest_observation(n * q - 1.5)}[method]
+
+
+def _averaged_inverted_cdf(index):
+    below = torch.floor(index)
+    return torch.where(index == below, below + 0.5, below + 1)
+
+
+def _closest_observation(index):
+    below = torch.floor(index)
+    return torch.where((index == below) & (below % 2 == 1), below, below + 1)
 
 
 def quantile_by_sort(x, q, axis=None, keepdims=False, method="linear", nan=False):
@@ -274,6 +288,7 @@ def _reduction_cases(function, twin_of, domains, shapes_axes):
     return cases
 
 
+QS_FOR_9 = [0.05, 0.3, 1 / 3, 0.5, 0.62, 2 / 3, 0.99]
 SHAPES_AXES = [((7,), None, False), ((4, 5), 1, False), ((4, 5), -2, True),
                ((3, 4, 5), (0, 2), False), ((3, 4, 5), None, True), ((2, 3, 4), (-1, 1), True)]
 SOME_SHAPES_AXES = [((6,), None, False), ((4, 5), 1, True), ((3, 4, 5), (0, -1), False)]
@@ -293,10 +308,12 @@ CASES = [
                                    ([[0.25], [0.8]], (3, 4, 5), (0, 2), ", keepdims=True"))
       for domain in ("real", "ties")],
     # The methods torch lacks, against the virtual index NumPy documents.
-    *[_case("quantile", f"a, [0.05, 0.3, 0.62, 0.99], axis=-1, method={method!r}",
-            f"quantile(a, torch.tensor([0.05, 0.3, 0.62, 0.99]), axis=-1, method={method!r})",
+    # (n q whole for q = 1/3 and 2/3 at n = 9, between order statistics for the others)
+    *[_case("quantile", f"a, {QS_FOR_9}, axis=-1, method={method!r}",
+            f"quantile(a, torch.tensor({QS_FOR_9}), axis=-1, method={method!r})",
             (3, 9), domain)
-      for method in (*ALPHA_BETA, "inverted_cdf") for domain in ("real", "ties")],
+      for method in (*ALPHA_BETA, "inverted_cdf", "averaged_inverted_cdf", "closest_observation")
+      for domain in ("real", "ties")],
     *[_case("percentile", f"a, {p}, axis={axis!r}, method={method!r}",
             f"percentile(a, torch.tensor({p}), axis={axis!r}, method={method!r})",
             (4, 5), domain)
@@ -468,6 +485,18 @@ def hessian_nanpercentile(a, q):
     return np.sum(np.nanpercentile(a, q, axis=0, method="hazen") ** 3)
 
 
+def hessian_nancumprod(a):
+    return np.sum(np.nancumprod(a, axis=1) ** 2)
+
+
+def hessian_nanmedian(a):
+    return np.sum(np.nanmedian(a, axis=0) ** 2)
+
+
+def hessian_nan_to_num(a, b):
+    return np.sum(np.nan_to_num(a, nan=b) ** 3)
+
+
 SECOND_ORDER = [
     (hessian_nanvar, lambda a: torch.sum(nanvar(a, axis=1, ddof=1) ** 2), [((3, 5), "nans")]),
     (hessian_nanstd, lambda a: torch.sum(torch.sin(nanstd(a, axis=0))), [((5, 3), "nans")]),
@@ -477,6 +506,12 @@ SECOND_ORDER = [
     (hessian_nanpercentile, lambda a, q: torch.sum(percentile(a, q, axis=0, method="hazen",
                                                               nan=True) ** 3),
      [((6, 2), "nans"), ((2,), "percent")]),
+    (hessian_nancumprod, lambda a: torch.sum(nancumulative(torch.cumprod, a, axis=1) ** 2),
+     [((2, 4), "zeros-nans")]),
+    (hessian_nanmedian, lambda a: torch.sum(quantile(a, 0.5, axis=0, nan=True) ** 2),
+     [((5, 3), "nan-ties")]),
+    (hessian_nan_to_num, lambda a, b: torch.sum(nan_to_num(a, b) ** 3),
+     [((3, 4), "nonfinite"), ((), "real")]),
 ]
 
 
