@@ -110,6 +110,12 @@ HELPERS = {
     "split_pair": ["def split_pair(u):", "    n = u.shape[0] // 2", "    return u[:n], u[n:]"],
     "reset": ["def reset(u, c):", "    u[...] = np.tanh(u) + c", "    return u.sum()"],
     "scale_all": ["def scale_all(c, *arrays):", "    for a in arrays:", "        a *= np.cos(c)"],
+    # Arrays received by name: a keyword-only parameter and **kwargs, plain
+    # and beside a nested function (which keeps the helper from being inlined).
+    "bump_keyword": ["def bump_keyword(c, *, u):", "    u[0] += c", "    return u"],
+    "bump_kwargs": ["def bump_kwargs(c, **kw):", "    kw['u'][0] += c", "    return kw['u']"],
+    "bump_keyword_nested": ["def bump_keyword_nested(c, *, u):", "    grow = lambda v: v * 1.5",
+                            "    u[0] += c", "    return grow(u)"],
     "scale_recursive": ["def scale_recursive(u, c, n=1):", "    if n > 1:",
                         "        return scale_recursive(u, c, n - 1)", "    u *= np.cos(c)",
                         "    return 0.0"],
@@ -635,7 +641,8 @@ class Writer:
         r = self.fresh("r")
         form = self.c.choice(["scale", "bump_first", "head", "ends", "squash_or_pin", "bump_entry",
                               "rebind_entry", "normalise", "smooth_rows", "shifted", "split_pair",
-                              "reset", "scale_all", "scale_recursive", "scale_by_keyword"])
+                              "reset", "scale_all", "scale_recursive", "scale_by_keyword",
+                              "bump_keyword", "bump_kwargs", "bump_keyword_nested"])
         if form == "scale_by_keyword":
             self.use_helper("scale")
             self.emit(indent, f"scale(c={self.scalar_leaf(scope)}, u={u})")
@@ -652,8 +659,10 @@ class Writer:
         c = self.scalar_leaf(scope)
         if form == "scale":
             self.emit(indent, f"scale({u}, {c})")
-        elif form in ("bump_first", "squash_or_pin"):
-            self.emit(indent, f"{r} = {form}({u}, {c})")
+        elif form in ("bump_first", "squash_or_pin", "bump_keyword", "bump_kwargs",
+                      "bump_keyword_nested"):
+            self.emit(indent, f"{r} = {form}({u}, {c})" if form in ("bump_first", "squash_or_pin")
+                      else f"{r} = {form}({c}, u={u})")
             scope.arrays[r] = shape
             if self.c.flip():
                 self.generic(scope, indent, r)
