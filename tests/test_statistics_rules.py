@@ -244,7 +244,6 @@ def _with_nans(rng, shape):
 
 DOMAINS = {
     "real": lambda rng, shape: rng.normal(size=shape),
-    "positive": lambda rng, shape: rng.uniform(0.5, 1.5, size=shape),
     "ties": lambda rng, shape: rng.choice([-1.0, 0.5, 2.0], shape),
     "nans": _with_nans,
     "nan-ties": lambda rng, shape: np.where(rng.random(shape) < 0.25, np.nan,
@@ -590,6 +589,10 @@ def nanmax_with_initial(a):
     return np.nanmax(a, initial=0.0)
 
 
+def nan_to_num_in_place(a):
+    return np.nan_to_num(a, copy=False)
+
+
 def complex_nanvar(z):
     return np.real(np.nanvar(z * (1 + 1j)))
 
@@ -608,6 +611,7 @@ REFUSED = [
     ("weights", weighted_quantile, (np.arange(5.0), np.ones(5)), (0,), "weight"),
     ("an unknown method", unknown_method, (np.arange(5.0),), (0,), "bogus"),
     ("initial", nanmax_with_initial, (np.arange(5.0),), (0,), "does not cover"),
+    ("copy=False", nan_to_num_in_place, (np.array([1.0, np.nan]),), (0,), "copy=False"),
     ("overwrite_input", median_overwriting_input, (np.arange(5.0),), (0,), "overwrite_input"),
     ("complex nanvar", complex_nanvar, (np.arange(4.0),), (0,), "complex"),
     ("complex median", complex_median, (np.arange(4.0),), (0,), "complex"),

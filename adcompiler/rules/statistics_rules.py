@@ -105,16 +105,13 @@ RULES = [
                 tangent={"a": "cumprod_tangent(np.where(np.isnan(a), 0.0, g), "
                               f"{_NAN_AS_ONE}, result, axis)"}),
     linear_rule(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
-                adjoint={"x": "g * finite_entries(x)",
-                         "nan": "sum_to_shape(np.where(np.isnan(x), g, 0.0), np.shape(nan))",
-                         "posinf": "sum_to_shape(np.where(np.isposinf(x), g, 0.0), "
-                                   "np.shape(posinf))",
-                         "neginf": "sum_to_shape(np.where(np.isneginf(x), g, 0.0), "
-                                   "np.shape(neginf))"},
-                tangent={"x": "g * finite_entries(x)",
-                         "nan": "np.where(np.isnan(x), g, 0.0)",
-                         "posinf": "np.where(np.isposinf(x), g, 0.0)",
-                         "neginf": "np.where(np.isneginf(x), g, 0.0)"}),
+                check=runtime_statistics.check_nan_to_num_copy,
+                adjoint={"x": "g * nan_to_num_entries(x, copy, 'finite')",
+                         **{p: f"sum_to_shape(np.where(nan_to_num_entries(x, copy, '{p}'), g, "
+                               f"0.0), np.shape({p}))" for p in ("nan", "posinf", "neginf")}},
+                tangent={"x": "g * nan_to_num_entries(x, copy, 'finite')",
+                         **{p: f"np.where(nan_to_num_entries(x, copy, '{p}'), g, 0.0)"
+                            for p in ("nan", "posinf", "neginf")}}),
     *nondifferentiable(np.nanargmax, np.nanargmin),
 ]
 # What docs/derivatives.md lists (not the helpers below, which only generated code calls).
@@ -145,5 +142,6 @@ NOTES = {
     np.nancumsum: "NaN entries get 0",
     np.nancumprod: "exact with zeros; NaN entries get 0",
     np.nan_to_num: "1 where x is finite, 0 at the replaced entries; `nan`, `posinf`, "
-                   "`neginf` get the derivative of the entries they replace; real x only",
+                   "`neginf` get the derivative of the entries they replace; real x only; "
+                   "`copy=False` refused",
 }

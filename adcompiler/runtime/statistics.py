@@ -280,19 +280,33 @@ def all_nan_slices(a, axis, keepdims):
     return np.all(np.isnan(a), axis=axis, keepdims=keepdims)
 
 
-def finite_entries(x):
-    """1 where np.nan_to_num passes x through, 0 where it replaces NaN or ±inf;
-    real x only (for complex x it replaces the parts separately).
+def check_nan_to_num_copy(copy=True):
+    """Refuse np.nan_to_num(x, copy=False): it replaces the entries of x in
+    place, so that the derivative would no longer see which were NaN or inf."""
+    if not copy:
+        raise NoDerivativeRuleError(
+            "np.nan_to_num(..., copy=False) is not differentiated: it overwrites the "
+            "entries whose derivative it replaces",
+            help="Leave copy at True (and assign the result: x = np.nan_to_num(x)).")
 
-        >>> finite_entries(np.array([1.0, np.nan, np.inf]))
+
+def nan_to_num_entries(x, copy, which):
+    """Where np.nan_to_num passes x through (`which` = 'finite') or puts in
+    its `nan`, `posinf` or `neginf`; real x only (for complex x it replaces the
+    parts separately).
+
+        >>> nan_to_num_entries(np.array([1.0, np.nan, np.inf]), True, 'finite')
         array([ True, False, False])
     """
+    check_nan_to_num_copy(copy)
     refuse_complex("np.nan_to_num", x)
-    return np.isfinite(x)
+    test = {"finite": np.isfinite, "nan": np.isnan, "posinf": np.isposinf,
+            "neginf": np.isneginf}[which]
+    return test(x)
 
 
 # The names rule templates may call (runtime/__init__.py adds them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
     quantile_weights_offset, quantile_weights_slope, quantile_spread_shape, quantile_q_shape,
     quantile_q_axes, quantile_a_axes, dtype_of, nan_extremum_weights, nan_var_scale,
-    all_nan_slices, finite_entries)}
+    all_nan_slices, nan_to_num_entries)}
