@@ -26,14 +26,16 @@ _NAN_AS_ONE = "np.where(np.isnan(a), 1.0, a)"
 def _quantile_rule(function, signature, q, method, ignore_nan, scale, check):
     """The rule of one quantile-like function: `q`, `method` are template text
     (a parameter's name, or a constant for np.median), `scale` 100 for percentiles."""
-    where = "weights" if "weights" in signature else "None"
-    options = f"axis, {method}, {ignore_nan}, {scale}, {where}, overwrite_input"
-    weights = (f"(quantile_weights_offset(a, {q}, {options}) + "
-               f"np.reshape(np.asarray({q}, dtype=dtype_of(result)), quantile_q_shape(a, {q}))"
-               f" * quantile_weights_slope(a, {q}, {options}))")
-    adjoint = {"a": f"np.sum(np.reshape(g, quantile_spread_shape(a, {q}, axis)) * {weights}, "
+    has_weights = "weights" in signature
+    options = (f"axis, {method}, {ignore_nan}, {scale}, {'weights' if has_weights else None}, "
+               "overwrite_input")
+    # W = offset + q * slope, shaped q.shape + a.shape: q enters by arithmetic.
+    gather = (f"(quantile_weights_offset(a, {q}, {options}) + "
+              f"np.reshape(np.asarray({q}, dtype=dtype_of(result)), quantile_q_shape(a, {q}))"
+              f" * quantile_weights_slope(a, {q}, {options}))")
+    adjoint = {"a": f"np.sum(np.reshape(g, quantile_spread_shape(a, {q}, axis)) * {gather}, "
                     f"axis=quantile_q_axes({q}))"}
-    tangent = {"a": f"np.reshape(np.sum({weights} * g, axis=quantile_a_axes(a, {q}, axis)), "
+    tangent = {"a": f"np.reshape(np.sum({gather} * g, axis=quantile_a_axes(a, {q}, axis)), "
                     "np.shape(result))"}
     if q == "q":
         slope = f"quantile_weights_slope(a, q, {options}, True)"
@@ -42,7 +44,7 @@ def _quantile_rule(function, signature, q, method, ignore_nan, scale, check):
         tangent["q"] = (f"np.reshape(np.sum({_NAN_AS_ZERO} * {slope} * "
                         "np.reshape(g, quantile_q_shape(a, q)), "
                         "axis=quantile_a_axes(a, q, axis)), np.shape(result))")
-    if where == "weights":
+    if has_weights:
         refused = f"no_derivative(g, 'numpy.{function.__name__}', 'weights')"
         adjoint["weights"] = tangent["weights"] = refused
     return linear_rule(function, signature, adjoint=adjoint, tangent=tangent, check=check)
@@ -53,17 +55,16 @@ _QUANTILE = "a, q, axis=None, out=None, overwrite_input=False, method='linear', 
 _MEDIAN = "a, axis=None, out=None, overwrite_input=False, keepdims=False"
 
 
-def _centred(a="a"):
-    """a minus its nanmean, 0 at the NaN entries."""
-    return f"np.where(np.isnan({a}), 0.0, {a} - np.nanmean({a}, axis=axis, keepdims=True))"
+# a minus its nanmean, 0 at the NaN entries.
+_CENTRED = "np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))"
 
 
 def _nanvar_adjoint(g):
     return (f"np.where(np.isnan(a), 0.0, expand_reduced({g}, a, axis, keepdims) * "
-            f"{_centred()} * nan_var_scale(a, axis, ddof))")
+            f"{_CENTRED} * nan_var_scale(a, axis, ddof))")
 
 
-_NANVAR_TANGENT = (f"np.sum({_centred()} * np.where(np.isnan(a), 0.0, g), axis=axis, "
+_NANVAR_TANGENT = (f"np.sum({_CENTRED} * np.where(np.isnan(a), 0.0, g), axis=axis, "
                    "keepdims=keepdims) * np.reshape(nan_var_scale(a, axis, ddof), "
                    "np.shape(result))")
 _NANVAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
