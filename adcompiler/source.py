@@ -53,6 +53,9 @@ class ParsedFunction:
     # (global container, constant key) -> the function resolve.py found there
     # (`ACT["tanh"](x)`): an entry rebound later makes the compilation stale.
     folded: dict = field(default_factory=dict)
+    # (name, attribute path) -> the function found there, for calls resolve.py
+    # pinned to that function (`CFG.act(x)`): no longer chains in the tree.
+    pinned_chains: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -93,7 +96,8 @@ class ParsedFunction:
         # `resolved` is shared, not copied: later passes look more names up.
         return Stamp(weakref.ref(self.function), self.function.__code__, self.function.__defaults__,
                      self.function.__kwdefaults__, self.resolved,
-                     _attribute_chains(self.tree, self.resolved), self.folded)
+                     {**_attribute_chains(self.tree, self.resolved), **self.pinned_chains},
+                     self.folded)
 
 
 def _attribute_chains(tree, resolved: dict) -> dict:

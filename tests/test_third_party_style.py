@@ -12,7 +12,8 @@ autograd's and JAX's own test suites), each checked five ways:
 
 Every call also asks that the arguments are unchanged afterwards. A program
 adcompiler refuses with one of its own errors is allowed only where REFUSED
-lists it: a new refusal, a wrong number or any other exception fails.
+lists it (a listed program may also pass, once supported): a new refusal, a
+wrong number or any other exception fails.
 
 For a tally of the outcomes (pass / refused / wrong) of every program:
 
@@ -352,7 +353,9 @@ def test_third_party_style_program_matches_oracle_or_is_refused(program, check):
     result, detail = outcome(program, check)
     error, checks = REFUSED.get(program.name, (None, ()))
     if check in checks:
-        assert result == "refused" and detail.startswith(error.__name__ + ":"), \
+        # Refused as listed, or, once adcompiler supports it, right.
+        assert result == "pass" or (result == "refused" and
+                                    detail.startswith(error.__name__ + ":")), \
             f"{program.name} ({check}): expected {error.__name__}, got {result} {detail}"
     else:
         assert result == "pass", f"{program.name} ({check}): {result} {detail}"

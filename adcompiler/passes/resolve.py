@@ -13,6 +13,12 @@ was imported from.
 
 Also records `parsed.local_names`: the parameters and every assigned name.
 
+A function with a derivative rule reached through a module global or an
+attribute of a module-level object (`ACT = np.tanh`, `CFG.act`) is called by
+the generated code from a cell holding it (`parsed.bound`), never read from
+the module again: the derivative is that function's rule, so a derivative
+already held must not call another function after `ACT = np.sin`.
+
 A function chosen when compiling by a constant key or a name bound once is
 called by its own name, so it is differentiated like any helper:
 
@@ -41,6 +47,7 @@ from __future__ import annotations
 
 import collections
 import keyword
+import types
 
 import gast
 
@@ -49,6 +56,7 @@ from ..naming import Namer
 from ..runtime import choices
 from ..naming import readable_name
 from ..printer import to_source
+from ..rules import registry
 from ..source import ParsedFunction
 
 _MISSING = object()
@@ -66,12 +74,16 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
     locals_ = local_names(tree)
     parsed.local_names = locals_
+    declared_global = {name for node in nodes.walk(tree) if isinstance(node, gast.Global)
+                       for name in node.names}
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
                 if found:
                     nodes.annotate(node, "value", _callable(value))
+                    if node.id not in declared_global:
+                        _pin_primitive(parsed, node.id, value)
     # Second sweep: every chain's base name is annotated by now.
     for node in nodes.walk(tree):
         if isinstance(node, gast.Attribute):
@@ -80,6 +92,22 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     function_choices.bind()
     _KeyedCalls(function_choices).visit(tree)
     return parsed
+
+
+def _pin_primitive(parsed: ParsedFunction, name: str, value) -> None:
+    """A module global naming a function with a derivative rule (`ACT =
+    np.tanh`) is read by the generated code from a cell holding that function,
+    not from the module: the derivative was compiled from its rule, and a
+    derivative function already held must not compute one function's value
+    with another's derivative after `ACT = np.sin`. (Asking for the
+    derivative again compiles it anew: the Stamp sees the rebinding.)"""
+    module_globals = parsed.function.__globals__
+    if name in parsed.bound or name in parsed.closure or name not in module_globals \
+            or module_globals[name] is not value or isinstance(value, (type, types.ModuleType)):
+        return
+    if not callable(value) or registry.lookup(value) is None:
+        return
+    parsed.bound[name] = value
 
 
 def _resolve_attribute_chain(node: gast.Attribute) -> None:
@@ -156,18 +184,51 @@ class _FunctionChoices:
 
     def bind(self) -> None:
         for call in [n for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Call)]:
+            if isinstance(call.func, gast.Attribute) and self._attribute_of_an_object(call.func):
+                path, base = [], call.func
+                while isinstance(base, gast.Attribute):
+                    path.append(base.attr)
+                    base = base.value
+                function = nodes.annotation(call.func, "value")
+                self.parsed.pinned_chains[(base.id, tuple(reversed(path)))] = function
+                self._pin(call, function)
+                continue
             if isinstance(call.func, gast.Attribute) or (
                     isinstance(call.func, gast.Name) and call.func.id not in self.once):
                 continue  # found by resolve itself
             function, spelled = self.function(call.func, set())
             if function is None or not callable(function):
                 continue
-            alias = readable_name(function)
-            alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
-            self.parsed.bound[alias] = function
-            name = nodes.copy_location(nodes.name(alias), call.func)
-            nodes.annotate(name, "value", function)
-            call.func = name
+            self._pin(call, function)
+
+    def _pin(self, call, function) -> None:
+        """Call `function` itself, by a name of its own in `parsed.bound`."""
+        alias = readable_name(function)
+        alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
+        self.parsed.bound[alias] = function
+        name = nodes.copy_location(nodes.name(alias), call.func)
+        nodes.annotate(name, "value", function)
+        call.func = name
+
+    def _attribute_of_an_object(self, func: gast.Attribute) -> bool:
+        """Whether `func` is `CFG.act` or `Layer.act`: a function with a
+        derivative rule read from an attribute of a module-level object (not a
+        module). The derivative is compiled from that function's rule; the
+        call is pinned to it, so that a derivative function already held does
+        not compute another function's value with this one's derivative after
+        `CFG.act = np.sin` (asking again compiles anew: the Stamp's chains)."""
+        base = func
+        while isinstance(base, gast.Attribute):
+            base = base.value
+        if not isinstance(base, gast.Name) or base.id in self.parsed.local_names:
+            return False
+        value = nodes.annotation(func, "value", _MISSING)
+        owner = nodes.annotation(func.value, "value", _MISSING)
+        if value is _MISSING or owner is _MISSING or isinstance(owner, types.ModuleType) \
+                or isinstance(value, (type, types.ModuleType, types.MethodType,
+                                      types.BuiltinMethodType)):
+            return False
+        return callable(value) and registry.lookup(value) is not None
 
     def function(self, node, seen: set):
         """(the object `node` certainly refers to when compiling, its spelling)."""
