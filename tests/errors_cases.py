@@ -1,5 +1,7 @@
 """User functions that the compiler must reject, each with a clear error."""
 
+import typing
+
 import numpy as np
 
 
@@ -138,3 +140,12 @@ def aliases_a_list(x):
     same = values
     same.append(x * 2.0)
     return np.sum(values[1])
+
+
+class Affine(typing.NamedTuple):
+    w: np.ndarray
+    b: float
+
+
+def reads_a_namedtuple_field(params, x):
+    return np.sum((x * params.w + params.b) ** 2)

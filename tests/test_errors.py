@@ -236,3 +236,14 @@ def test_argument_values_a_rule_does_not_cover_fail_when_compiling(function, fra
 def test_the_same_values_on_data_that_carries_no_derivative_are_fine():
     grad = ad.grad(cases.pads_data_that_carries_no_derivative)(np.ones(2), np.arange(3.0))
     np.testing.assert_allclose(grad, [5.0, 5.0])  # sum of [1, 0, 1, 2, 1]
+
+
+def test_a_field_of_a_namedtuple_of_differentiated_arrays_points_to_dicts_and_tuples():
+    params = cases.Affine(w=np.array([0.5, -1.0]), b=0.25)
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(cases.reads_a_namedtuple_field)(params, np.array([1.0, 2.0]))
+    message = str(info.value)
+    assert "no derivative rule for the attribute ." in message
+    assert "of a differentiated value" in message and "NamedTuple" in message
+    assert f"{CASES_FILE}:{line_of(cases.reads_a_namedtuple_field, 'params.w')}:" in message
+    assert "p['w'] or p[0]" in message and "register_rule" not in message

@@ -290,6 +290,17 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "merged = dict(d); merged['b'] = e['b'] (or for k in e: merged[k] = e[k]). A "
             "boolean mask combined with | carries no derivative: build it from comparisons "
             "((x > 0) | (x < -1)).")
+    if rule is None and isinstance(rhs, gast.Attribute):
+        # Most often a NamedTuple, dataclass or other object holding arrays that
+        # carry derivatives: register_rule is not the way out, containers are.
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_operation(rhs)} of a differentiated value: "
+            "the attributes of arrays listed in docs/derivatives.md (.T, .real, .imag, "
+            "...) are differentiated, but not those of your own objects (a class, "
+            "NamedTuple or dataclass instance holding differentiated arrays)", location,
+            help="Instead: pass the arrays themselves (loss(w, b, x)), or keep them in a "
+            "dict, list or tuple, p['w'] or p[0], which are differentiated (the gradient "
+            "has the same structure); see docs/supported-python.md.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
