@@ -111,12 +111,22 @@ class _Fuser:
         self.stores = nodes.assignment_counts(function)
         self.loads = collections.Counter(
             n.id for n in nodes.name_nodes(function) if isinstance(n.ctx, gast.Load))
+        # name -> the statement `name = ...` binding it, for the names bound once
+        # (where `_definition` looks), and the current block's positions by
+        # statement: looking a binding up is then not a search of the block
+        # back from every division (quadratic in a Hessian's gradient code).
+        self.bindings = {stmt.targets[0].id: stmt for stmt in nodes.walk(function)
+                         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                         isinstance(stmt.targets[0], gast.Name) and
+                         self.stores[stmt.targets[0].id] == 1}
+        self.positions: dict = {}
 
     def block(self, stmts: list) -> None:
         for stmt in stmts:
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
                     self.block(getattr(stmt, field))
+        self.positions = {id(stmt): position for position, stmt in enumerate(stmts)}
         index = 0
         while index < len(stmts):
             match = self._match(stmts, index)
@@ -125,6 +135,8 @@ class _Fuser:
                 continue
             first, replacement = match
             stmts[first:index + 1] = [replacement]
+            self.bindings[replacement.targets[0].id] = replacement
+            self.positions = {id(stmt): position for position, stmt in enumerate(stmts)}
             index = first + 1
 
     def _definition(self, stmts: list, end: int, name: str):
@@ -132,12 +144,11 @@ class _Fuser:
         assignment in this block before position `end`."""
         if self.stores[name] != 1:
             return None
-        for position in range(end - 1, -1, -1):
-            stmt = stmts[position]
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-                    isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
-                return position, stmt.value
-        return None
+        stmt = self.bindings.get(name)
+        position = self.positions.get(id(stmt)) if stmt is not None else None
+        if position is None or position >= end or stmts[position] is not stmt:
+            return None
+        return position, stmt.value
 
     def _match(self, stmts: list, index: int):
         stmt = stmts[index]
