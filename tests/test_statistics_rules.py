@@ -462,6 +462,19 @@ def test_ties_share_an_order_statistic_evenly_so_q_1_is_np_max():
                  [[0.5, 0.25, 0.25, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
 
 
+def quantile_of(a, q):
+    return np.quantile(a, q)
+
+
+def test_derivative_in_q_is_the_slope_between_the_order_statistics_read():
+    # Sorted [1, 2, 4, inf]: q = 0.2 reads 1 and 2 at (n - 1) q = 0.6, whatever lies beyond.
+    a = np.array([1.0, np.inf, 2.0, 4.0])
+    for mode in ("reverse", "forward"):
+        da, dq = ad.grad(quantile_of, wrt=(0, 1), mode=mode)(a, 0.2)
+        assert_close(da, [0.4, 0.0, 0.6, 0.0], label=mode)
+        assert dq == 3 * (2.0 - 1.0), mode
+
+
 # -- second derivatives ---------------------------------------------------------------
 
 def hessian_nanvar(a):

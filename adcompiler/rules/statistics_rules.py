@@ -18,8 +18,7 @@ import numpy as np
 from ..runtime import statistics as runtime_statistics
 from .definition import linear_rule, nondifferentiable
 
-# The non-NaN entries of `a`, with 0 at the NaN ones; filled with 1 for products.
-_NAN_AS_ZERO = "np.where(np.isnan(a), 0.0, a)"
+# The entries of `a`, with 1 at the NaN ones (products ignore them).
 _NAN_AS_ONE = "np.where(np.isnan(a), 1.0, a)"
 
 
@@ -38,11 +37,13 @@ def _quantile_rule(function, signature, q, method, ignore_nan, scale, check):
     tangent = {"a": f"np.reshape(np.sum({gather} * g, axis=quantile_a_axes(a, {q}, axis)), "
                     "np.shape(result))"}
     if q == "q":
+        # d quantile / dq = sum(a * slope): a set to 0 where the slope is 0, so that
+        # NaN (nan* functions) and inf entries the quantile does not read add 0.
         slope = f"quantile_weights_slope(a, q, {options}, True)"
-        adjoint["q"] = (f"np.sum(np.reshape(g, quantile_spread_shape(a, q, axis)) * "
-                        f"{_NAN_AS_ZERO} * {slope}, axis=quantile_a_axes(a, q))")
-        tangent["q"] = (f"np.reshape(np.sum({_NAN_AS_ZERO} * {slope} * "
-                        "np.reshape(g, quantile_q_shape(a, q)), "
+        read = f"np.where({slope} == 0, 0.0, a) * {slope}"
+        adjoint["q"] = (f"np.sum(np.reshape(g, quantile_spread_shape(a, q, axis)) * {read}, "
+                        "axis=quantile_a_axes(a, q))")
+        tangent["q"] = (f"np.reshape(np.sum({read} * np.reshape(g, quantile_q_shape(a, q)), "
                         "axis=quantile_a_axes(a, q, axis)), np.shape(result))")
     if has_weights:
         refused = f"no_derivative(g, 'numpy.{function.__name__}', 'weights')"
