@@ -42,6 +42,16 @@ def _lstsq(rng, columns_b=None):
     return a, b, tuple(np.linalg.lstsq(a, b, rcond=None))
 
 
+def _polydiv_sample(adjoint):
+    """(g, u, v, np.polydiv(u, v), 'v'): g a (quotient, remainder) pair or a tangent of v."""
+    def make(r):
+        u, v = _n(r, 5), _n(r, 3) + np.array([2.0, 0.0, 0.0])
+        result = np.polydiv(u, v)
+        g = (_n(r, 3), _n(r, 2)) if adjoint else _n(r, 3)
+        return [g, u, v, result, "v"]
+    return make
+
+
 def source_samples() -> dict:
     """Samples of the helpers differentiated from their source."""
     xp = np.array([-1.0, -0.2, 0.5, 1.4])
@@ -190,6 +200,12 @@ def source_samples() -> dict:
         "tensorsolve_tangent": (lambda r: [_n(r, 2, 3, 6), np.reshape(2.0 * np.eye(6) + 0.3 *
                                                                       _n(r, 6, 6), (2, 3, 6)),
                                            _n(r, 2, 3), _n(r, 6), "a"], (0, 1, 3)),
+        "bincount_adjoint": (lambda r: [_n(r, 6), np.array([0, 2, 2, 1, 4])], (0,)),
+        "polyfit_adjoint": (lambda r: [_n(r, 3), _n(r, 6), _n(r, 6), 2, None, "x"], (0, 1, 2)),
+        "polyfit_tangent": (lambda r: [_n(r, 6), _n(r, 6), _n(r, 6, 2), 1, _positive(r, 6), "x"],
+                            (0, 1, 2)),
+        "polydiv_adjoint": (_polydiv_sample(True), (0, 1, 2)),
+        "polydiv_tangent": (_polydiv_sample(False), (0, 1, 2)),
     }
 
 
@@ -240,4 +256,13 @@ def rule_samples() -> dict:
         "odeint_adjoint": lambda r: _odeint_sample(r, True),
         "odeint_tangent": lambda r: _odeint_sample(r, False),
         "bessel_i1": lambda r: [3.0 * _n(r, 4)],
+        "block_adjoint": lambda r: [_n(r, 3, 5), [[_n(r, 2, 2), _n(r, 2, 3)],
+                                                  [_n(r, 2), _n(r, 1, 3)]]],
+        "block_from_pieces": lambda r: [[[_n(r, 2, 2), _n(r, 2, 3)], [_n(r, 2), _n(r, 1, 3)]],
+                                        [[_n(r, 2, 2), _n(r, 2, 3)], [_n(r, 2), _n(r, 1, 3)]]],
+        "choose_adjoint": lambda r: [_n(r, 2, 3), np.array([[0, 2, 1], [1, 1, 0]]),
+                                     [_n(r, 2, 3), _n(r, 3), _n(r, 2, 3)], "raise"],
+        "choose_from_pieces": lambda r: [[_n(r, 2, 3), _n(r, 3), _n(r, 2, 3)],
+                                         np.array([[0, 2, 1], [1, 1, 0]]),
+                                         [_n(r, 2, 3), _n(r, 3), _n(r, 2, 3)], "raise"],
     }

@@ -43,7 +43,10 @@ FWEIGHTS = np.array([1, 2, 1, 3, 1, 2])
 AWEIGHTS = np.array([0.5, 1.0, 2.0, 1.0, 0.3, 1.2])
 MASK = np.array([[True, False, True, True], [False, True, False, True]])
 INDICES = np.array([0, 2, 2, 1, 4])
-CONSTANTS = {"FWEIGHTS": FWEIGHTS, "AWEIGHTS": AWEIGHTS, "MASK": MASK, "INDICES": INDICES}
+W6 = np.linspace(0.5, 2.0, 6)
+CHOICE = np.array([[0, 2, 1], [1, 1, 0]])
+CHOICE_WRAP = np.array([[3, 2, 4], [1, 5, 0]])
+CONSTANTS = {"W6": W6, "CHOICE": CHOICE, "CHOICE_WRAP": CHOICE_WRAP, "FWEIGHTS": FWEIGHTS, "AWEIGHTS": AWEIGHTS, "MASK": MASK, "INDICES": INDICES}
 
 
 def _unwrap_twin(p, period=2 * math.pi, axis=-1):
@@ -155,7 +158,27 @@ def _geomspace_twin(start, stop, num, endpoint=True):
     return start * (stop / start) ** _fraction(num, endpoint)
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "delete": _delete_twin,
+def _polydiv_twin(u, v):
+    """Long division in torch: (quotient, remainder)."""
+    remainder, quotient = u, []
+    for k in range(u.shape[0] - v.shape[0] + 1):
+        factor = remainder[k] / v[0]
+        quotient.append(factor)
+        remainder = torch.cat([remainder[:k], remainder[k:k + v.shape[0]] - factor * v,
+                               remainder[k + v.shape[0]:]])
+    return torch.stack(quotient), remainder[u.shape[0] - v.shape[0] + 1:]
+
+
+def _choose_twin(index, choices):
+    chosen = choices[-1]
+    for k in range(len(choices) - 2, -1, -1):
+        chosen = torch.where(torch.as_tensor(index) == k, choices[k], chosen)
+    return chosen
+
+
+TORCH_NS = {"torch": torch, "cond": _cond_twin, "polydiv": _polydiv_twin, "choose": _choose_twin,
+            "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
+            "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
             "bincount": _bincount_twin, "polyadd": _polyadd_twin, "polymul": _polymul_twin,
             "polyder": _polyder_twin, "polyint": _polyint_twin, "poly": _poly_twin,
@@ -348,13 +371,46 @@ SPECS = [
          np.divmod),
     spec("from_dlpack", {"x": ("normal", (3,))}, "np.from_dlpack(x) * 2.0", "x * 2.0",
          np.from_dlpack),
+    # block, choose, nextafter
+    spec("block", {"a": ("normal", (2, 2)), "b": ("normal", (2, 3)), "c": ("normal", (1, 2)),
+                   "d": ("normal", (1, 3))}, "np.block([[a, b], [c, d]])",
+         "torch.cat([torch.cat([a, b], 1), torch.cat([c, d], 1)], 0)", np.block, single=True),
+    spec("block_promoted", {"x": ("normal", (3,)), "y": ("normal", (2, 3))}, "np.block([[x], [y]])",
+         "torch.cat([x[None], y], 0)", np.block),
+    spec("block_vectors", {"x": ("normal", (3,)), "y": ("normal", (2,))}, "np.block([x, y])",
+         "torch.cat([x, y])", np.block),
+    spec("choose", {"a": ("normal", (2, 3)), "b": ("normal", (3,)), "c": ("normal", (2, 3))},
+         "np.choose(CHOICE, [a, b, c])", "choose(CHOICE, [a, b.expand(2, 3), c])", np.choose,
+         single=True),
+    spec("choose_wrap", {"a": ("normal", (2, 3)), "b": ("normal", (2, 3)), "c": ("normal", (2, 3))},
+         "np.choose(CHOICE_WRAP, [a, b, c], mode='wrap')", "choose(CHOICE_WRAP % 3, [a, b, c])",
+         np.choose),
+    spec("choose_array", {"s": ("normal", (3, 2, 3))}, "np.choose(CHOICE, s)",
+         "choose(CHOICE, [s[0], s[1], s[2]])", np.choose),
+    spec("nextafter", {"x": ("normal", (4,)), "y": ("normal", (4,))}, "np.nextafter(x, y)",
+         "x + 0.0 * y", np.nextafter),
+    # polyfit, polydiv
+    spec("polyfit", {"x": ("normal", (6,)), "y": ("normal", (6,))}, "np.polyfit(x, y, 2)",
+         "torch.linalg.pinv(vander(x, 3)) @ y", np.polyfit, rtol=1e-6),
+    spec("polyfit_weighted_columns", {"x": ("normal", (6,)), "y": ("normal", (6, 2))},
+         "np.polyfit(x, y, 1, w=W6)",
+         "torch.linalg.pinv(W6[:, None] * vander(x, 2)) @ (W6[:, None] * y)", np.polyfit,
+         rtol=1e-6),
+    spec("polydiv_quotient", {"u": ("normal", (5,)), "v": ("normal", (3,))},
+         "np.polydiv(u, v)[0]", "polydiv(u, v)[0]", np.polydiv, rtol=1e-6),
+    spec("polydiv_remainder", {"u": ("normal", (5,)), "v": ("normal", (3,))},
+         "np.polydiv(u, v)[1]", "polydiv(u, v)[1]", np.polydiv, rtol=1e-6),
 ]
 BY_ID = {s.id: s for s in SPECS}
 assert len(BY_ID) == len(SPECS), "spec ids must be unique"
 # The rules whose rows above check them against torch (tests/test_numpy_coverage.py
 # counts these as covered).
-# The i0 rows' Hessians check bessel_i1's rule (np.i0's derivative).
-COVERED_TOO = sorted({f for s in SPECS for f in s.functions}, key=repr) + [runtime_extra.bessel_i1]
+# The i0 rows' Hessians check bessel_i1's rule (np.i0's derivative); the block and
+# choose rows' Hessians (forward over reverse) and the reverse-over-reverse Hessians
+# below check the rules of their adjoints' helpers.
+COVERED_TOO = sorted({f for s in SPECS for f in s.functions}, key=repr) + [
+    runtime_extra.bessel_i1, runtime_extra.block_adjoint, runtime_extra.block_from_pieces,
+    runtime_extra.choose_adjoint, runtime_extra.choose_from_pieces]
 
 _module = None
 
@@ -517,3 +573,35 @@ def test_integer_valued_functions_contribute_no_derivative():
         torch.sum(torch.as_tensor(np.spacing(x)) * t)
     (expected,) = torch.autograd.grad(value, [t])
     assert_close(ad.grad(nondifferentiable_calls)(x), expected.numpy())
+
+
+# -- reverse over reverse: the transposes of the adjoints of block and choose ----------------
+
+def block_cubes(a, b, c):
+    return np.sum(np.block([[a, b], [c]]) ** 3)
+
+
+def choose_cubes(a, b, c):
+    return np.sum(np.choose(CHOICE, [a, b, c]) ** 3)
+
+
+REVERSE_TWICE = [
+    (block_cubes, lambda a, b, c: torch.sum(torch.cat([torch.cat([a, b], 1), c], 0) ** 3),
+     [(2, 2), (2, 1), (1, 3)]),
+    (choose_cubes, lambda a, b, c: torch.sum(_choose_twin(CHOICE, [a, b.expand(2, 3), c]) ** 3),
+     [(2, 3), (3,), (2, 3)]),
+]
+
+
+@pytest.mark.parametrize("function, twin, shapes", REVERSE_TWICE,
+                         ids=[f.__name__ for f, _, _ in REVERSE_TWICE])
+def test_reverse_over_reverse_hessian_matches_torch(function, twin, shapes):
+    # ad.jacobian in reverse mode of the generated gradient: the adjoint of its
+    # block_adjoint / choose_adjoint is block_from_pieces / choose_from_pieces.
+    rng = np.random.default_rng(7)
+    values = [rng.normal(size=shape) for shape in shapes]
+    hessian = ad.jacobian(ad.grad(function, wrt=1), wrt=1, mode="reverse")(*values)
+    others = [torch.as_tensor(v) for v in values]
+    expected = torch.autograd.functional.hessian(
+        lambda middle: twin(others[0], middle, others[2]), others[1])
+    assert_close(hessian, expected.numpy(), label=f"{function.__name__}: hessian")

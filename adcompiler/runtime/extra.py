@@ -19,9 +19,9 @@ import numpy as np
 
 from ..errors import NoDerivativeRuleError
 from .arrays import cumprod_adjoint, cumprod_tangent, cumsum_adjoint, entry, float_dtype, \
-    sequence_adjoint, sum_to_shape
+    is_zero_number, sequence_adjoint, sum_to_shape
 from .complex_numbers import refuse_complex
-from .linalg import matrix_norm_adjoint, matrix_norm_tangent, mT, pinv_adjoint, pinv_tangent, \
+from .linalg import convolve_adjoint, matrix_norm_adjoint, matrix_norm_tangent, mT, pinv_adjoint, pinv_tangent, \
     svdvals_adjoint, svdvals_tangent
 
 from .optional import OptionalModule
@@ -571,6 +571,7 @@ def interp_bound_tangent(g, x, xp, side):
 
 def polyval_slope(p, x):
     """d np.polyval(p, x) / dx: the derivative polynomial at x."""
+    _check_polynomial(p)
     degree = np.shape(p)[0] - 1
     if degree < 1:
         return np.zeros(np.shape(x))
@@ -580,6 +581,7 @@ def polyval_slope(p, x):
 
 def polyval_adjoint_p(g, p, x):
     """Adjoint of np.polyval in the coefficients: Σ g x^(n-1-k)."""
+    _check_polynomial(p)
     size = np.shape(p)[0]
     powers = np.asarray(x)[..., None] ** np.arange(size - 1, -1, -1)
     spread = np.asarray(g)[..., None] * powers
@@ -1222,6 +1224,202 @@ def tensorsolve_tangent(g, a, b, result, wrt):
     return np.reshape(np.linalg.solve(matrix, moved), np.shape(result))
 
 
+# -- np.block, np.choose, np.bincount ----------------------------------------------------------
+# np.block joins nested lists: the innermost along the last axis, each level out one axis
+# earlier, its pieces first made as many-dimensional as the result (leading 1s).
+
+def _block_depth(arrays):
+    return 1 + _block_depth(arrays[0]) if isinstance(arrays, list) and arrays else 0
+
+
+def _block_size(item, ndim, axis):
+    shape = np.shape(np.block(item)) if isinstance(item, list) else np.shape(item)
+    return ((1,) * (ndim - len(shape)) + tuple(shape))[axis]
+
+
+def _block_split(g, arrays, depth, ndim):
+    if not isinstance(arrays, list):
+        return np.reshape(g, np.shape(arrays))
+    axis = ndim - depth
+    pieces, start = [], 0
+    for item in arrays:
+        size = _block_size(item, ndim, axis)
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(_block_split(g[index], item, depth - 1, ndim))
+        start += size
+    return sequence_adjoint(pieces, arrays)
+
+
+def block_adjoint(g, arrays):
+    """Adjoint of np.block(arrays): g cut back into the (nested) pieces, one adjoint
+    per piece nested like them."""
+    if not isinstance(arrays, list):
+        return np.reshape(g, np.shape(arrays))
+    return _block_split(np.asarray(g), arrays, _block_depth(arrays), np.ndim(g))
+
+
+def _block_filled(pieces, arrays):
+    if not isinstance(arrays, list):
+        if pieces is None or is_zero_number(pieces):
+            return np.zeros(np.shape(arrays), dtype=float_dtype(arrays))
+        return pieces
+    return [_block_filled(None if pieces is None else entry(pieces, i), item)
+            for i, item in enumerate(arrays)]
+
+
+def block_from_pieces(pieces, arrays):
+    """np.block of one value per piece of `arrays` (zeros for a missing one): the
+    transpose of block_adjoint."""
+    if not isinstance(arrays, list):
+        return np.reshape(pieces, np.shape(arrays))
+    return np.block(_block_filled(pieces, arrays))
+
+
+def _choice_index(a, count, mode):
+    if mode == "wrap":
+        return np.mod(a, count)
+    if mode == "clip":
+        return np.clip(a, 0, count - 1)
+    return np.asarray(a)
+
+
+def choose_adjoint(g, a, choices, mode):
+    """Adjoint of np.choose(a, choices, mode=mode): g where each choice was taken,
+    one adjoint per choice (an array for an array of choices)."""
+    count = len(choices)
+    index = _choice_index(a, count, mode)
+    pieces = [sum_to_shape(np.where(index == k, g, 0.0), np.shape(choices[k]))
+              for k in range(count)]
+    if isinstance(choices, np.ndarray):
+        return np.stack(pieces)
+    return sequence_adjoint(pieces, choices)
+
+
+def choose_from_pieces(pieces, a, choices, mode):
+    """The transpose of choose_adjoint: np.choose of one value per choice (zeros for a
+    missing one), broadcast like the result."""
+    if isinstance(choices, np.ndarray):
+        filled = pieces
+    else:
+        filled = [np.zeros(np.shape(choices[k]), dtype=float_dtype(choices[k]))
+                  if entry(pieces, k) is None else entry(pieces, k) for k in range(len(choices))]
+    shape = np.shape(np.choose(a, choices, mode=mode))
+    return np.broadcast_to(np.choose(a, filled, mode=mode), shape)
+
+
+def bincount_adjoint(g, x):
+    """Adjoint of np.bincount(x, weights) in the weights: g at each weight's bin."""
+    return np.asarray(g)[np.asarray(x, dtype=np.intp)]
+
+
+# -- np.polyfit, np.polydiv -----------------------------------------------------------------
+
+def check_polyfit_options(full, cov):
+    if full or cov:
+        raise NoDerivativeRuleError(
+            "np.polyfit is differentiated for its coefficients alone (full=False, cov=False)",
+            help="Call np.polyfit without full= and cov=; compute the residuals from the "
+                 "coefficients (np.polyval) if you need them.")
+
+
+def _polyfit_system(x, y, deg, w):
+    """(A, b, lstsq(A, b)) of the weighted least-squares problem np.polyfit solves."""
+    _check_polynomial(x)
+    matrix = np.vander(x, deg + 1)
+    target = y
+    if w is not None:
+        matrix = matrix * np.expand_dims(w, 1)
+        target = target * (w if np.ndim(y) == 1 else np.expand_dims(w, 1))
+    return matrix, target, np.linalg.lstsq(matrix, target, rcond=None)
+
+
+def polyfit_adjoint(g, x, y, deg, w, wrt):
+    """Adjoint of np.polyfit(x, y, deg, w=w) in x or y (the fit is lstsq's, for a
+    Vandermonde matrix of full rank)."""
+    matrix, target, solved = _polyfit_system(x, y, deg, w)
+    seed = (g, None, None, None)
+    weights = 1.0 if w is None else w
+    if wrt == "y":
+        by_target = lstsq_adjoint(seed, matrix, target, solved, "b")
+        return by_target * (weights if np.ndim(y) == 1 else np.expand_dims(weights, 1))
+    by_matrix = lstsq_adjoint(seed, matrix, target, solved, "a")
+    return np.sum(by_matrix * vander_slope(x, deg + 1, False), axis=1) * weights
+
+
+def polyfit_tangent(g, x, y, deg, w, wrt):
+    """Tangent of np.polyfit in x or y."""
+    matrix, target, solved = _polyfit_system(x, y, deg, w)
+    weights = 1.0 if w is None else w
+    if wrt == "y":
+        moved = g * (weights if np.ndim(y) == 1 else np.expand_dims(weights, 1))
+        return lstsq_tangent(moved, matrix, target, solved, "b")[0]
+    moved = np.expand_dims(g * weights, 1) * vander_slope(x, deg + 1, False)
+    return lstsq_tangent(moved, matrix, target, solved, "a")[0]
+
+
+def _polydiv_matrix(size_u, v, shapes, dtype):
+    """The matrix of u -> np.polydiv(u, v) (u of length size_u), the quotient's and the
+    remainder's coefficients stacked (np.polydiv is linear in u for a fixed v); the
+    remainder is cut to the primal's length (NumPy drops its leading zeros)."""
+    quotient_size, remainder_size = shapes
+    columns = []
+    for row in np.eye(size_u, dtype=dtype):
+        quotient, remainder = _polydiv_linear(row, v)
+        columns.append(np.concatenate([quotient[np.shape(quotient)[0] - quotient_size:],
+                                       remainder[np.shape(remainder)[0] - remainder_size:]]))
+    return np.transpose(np.array(columns))
+
+
+def _polydiv_linear(u, v):
+    """Long division of u by v (quotient, remainder of length len(v) - 1, or 1), with no
+    trimming: linear in u."""
+    size_u, size_v = np.shape(u)[0], np.shape(v)[0]
+    remainder = np.array(u, dtype=np.result_type(u, v, 0.0))
+    quotient = np.zeros(max(size_u - size_v + 1, 1), dtype=remainder.dtype)
+    for k in range(size_u - size_v + 1):
+        factor = remainder[k] / v[0]
+        quotient[k] = factor
+        remainder[k:k + size_v] = remainder[k:k + size_v] - factor * v
+    tail = remainder[max(size_u - size_v + 1, 0):] if size_v > 1 else remainder[-1:] * 0.0
+    return quotient, tail
+
+
+def _polydiv_parts(g, result):
+    """(quotient part, remainder part) of a derivative of np.polydiv's (q, r)."""
+    quotient, remainder = result
+    gq, gr = entry(g, 0), entry(g, 1)
+    dtype = float_dtype(quotient, remainder)
+    gq = np.zeros(np.shape(quotient), dtype=dtype) if gq is None else gq
+    gr = np.zeros(np.shape(remainder), dtype=dtype) if gr is None else gr
+    return np.concatenate([gq, gr])
+
+
+def polydiv_adjoint(g, u, v, result, wrt):
+    """Adjoint of np.polydiv(u, v) = (q, r), u = q v + r: through the linear map
+    u -> (q, r) for u, and through -polymul(q, ·) for v."""
+    _check_polynomial(u)
+    _check_polynomial(v)
+    refuse_complex("np.polydiv", u, v)
+    shapes = (np.shape(result[0])[0], np.shape(result[1])[0])
+    matrix = _polydiv_matrix(np.shape(u)[0], v, shapes, float_dtype(u, v))
+    by_u = np.matmul(_polydiv_parts(g, result), matrix)
+    if wrt == "u":
+        return by_u
+    return -convolve_adjoint(by_u, result[0], v, "full", "v")[:np.shape(v)[0]]
+
+
+def polydiv_tangent(g, u, v, result, wrt):
+    """Tangent of np.polydiv: the division of du - polymul(q, dv) by v."""
+    _check_polynomial(u)
+    _check_polynomial(v)
+    refuse_complex("np.polydiv", u, v)
+    shapes = (np.shape(result[0])[0], np.shape(result[1])[0])
+    matrix = _polydiv_matrix(np.shape(u)[0], v, shapes, float_dtype(u, v))
+    moved = g if wrt == "u" else -_leading_zeros(np.polymul(result[0], g), np.shape(u)[0])
+    both = np.matmul(matrix, moved)
+    return (both[:shapes[0]], both[shapes[0]:])
+
+
 # -- scipy.linalg.expm, scipy.signal.convolve ----------------------------------------------------
 
 def expm_frechet_block(a, e):
@@ -1465,4 +1663,13 @@ TEMPLATE_HELPERS = {
     "tensorinv_tangent": tensorinv_tangent,
     "tensorsolve_adjoint": tensorsolve_adjoint,
     "tensorsolve_tangent": tensorsolve_tangent,
+    "block_adjoint": block_adjoint,
+    "block_from_pieces": block_from_pieces,
+    "choose_adjoint": choose_adjoint,
+    "choose_from_pieces": choose_from_pieces,
+    "bincount_adjoint": bincount_adjoint,
+    "polyfit_adjoint": polyfit_adjoint,
+    "polyfit_tangent": polyfit_tangent,
+    "polydiv_adjoint": polydiv_adjoint,
+    "polydiv_tangent": polydiv_tangent,
 }
