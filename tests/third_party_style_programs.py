@@ -21,6 +21,7 @@ import math
 from typing import Callable
 
 import numpy as np
+import scipy.special
 import torch
 
 import adcompiler as ad
@@ -2312,3 +2313,200 @@ def loop_bound_argument_rebound_inside(x, n):
         x = x * n
         n = n + 0
     return x
+
+
+# ======================================================================
+# Batched and less common array calls (autograd test_linalg / test_numpy)
+# ======================================================================
+
+_RNG = np.random.default_rng(7)
+BATCH = _RNG.standard_normal((2, 3, 3)) + 3.0 * np.eye(3)
+BATCH_SPD = BATCH @ np.swapaxes(BATCH, -1, -2) + np.eye(3)
+CUBE = _RNG.standard_normal((2, 3, 4))
+
+
+@program(BATCH, twin=lambda a: torch.sum(torch.linalg.inv(a) * torch.arange(18.0).reshape(2, 3, 3)))
+def batched_inverse(a):
+    return np.sum(np.linalg.inv(a) * np.arange(18.0).reshape(2, 3, 3))
+
+
+@program(BATCH, twin=lambda a: torch.sum(torch.linalg.det(a) * torch.tensor([1.0, -2.0])))
+def batched_determinant(a):
+    return np.sum(np.linalg.det(a) * np.array([1.0, -2.0]))
+
+
+@program(BATCH_SPD, twin=lambda a: torch.sum(torch.linalg.slogdet(a)[1] ** 2))
+def batched_log_determinant(a):
+    return np.sum(np.linalg.slogdet(a)[1] ** 2)
+
+
+@program(BATCH, _RNG.standard_normal((2, 3, 2)), wrt=(0, 1),
+         twin=lambda a, b: torch.sum(torch.linalg.solve(a, b) ** 2))
+def batched_solve(a, b):
+    return np.sum(np.linalg.solve(a, b) ** 2)
+
+
+@program(BATCH, CUBE, wrt=(0, 1), twin=lambda a, b: torch.sum(torch.matmul(a, b) ** 2))
+def batched_matmul(a, b):
+    return np.sum(np.matmul(a, b) ** 2)
+
+
+@program(CUBE, VECTOR, wrt=(0, 1), twin=lambda a, v: torch.sum((a @ v) ** 2) + torch.sum(v @ torch.swapaxes(a, 1, 2)))
+def matmul_with_vector_both_sides(a, v):
+    return np.sum((a @ v) ** 2) + np.sum(v @ np.swapaxes(a, 1, 2))
+
+
+@program(MATRIX, twin=lambda a: torch.linalg.norm(a, "fro") + torch.linalg.norm(a, 2) + torch.linalg.norm(a, "nuc"))
+def matrix_norm_orders(a):
+    return np.linalg.norm(a, "fro") + np.linalg.norm(a, 2) + np.linalg.norm(a, "nuc")
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.linalg.vector_norm(a, dim=(1, 2))) + torch.sum(torch.linalg.vector_norm(a, ord=3, dim=-1, keepdim=True) * a))
+def vector_norm_over_axes(a):
+    return np.sum(np.linalg.norm(a, axis=(1, 2))) + np.sum(np.linalg.norm(a, ord=3, axis=-1, keepdims=True) * a)
+
+
+@program(CUBE, _RNG.standard_normal((3, 4, 2)), wrt=(0, 1),
+         twin=lambda a, b: torch.sum(torch.tensordot(a, b, dims=2) ** 2))
+def tensordot_two_axes(a, b):
+    return np.sum(np.tensordot(a, b, axes=2) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.einsum("...ij,...ij->...i", a, a) ** 2) + torch.sum(torch.einsum("bij->jb", a) * torch.arange(8.0).reshape(4, 2)))
+def einsum_with_ellipsis_and_transpose(a):
+    return np.sum(np.einsum("...ij,...ij->...i", a, a) ** 2) + np.sum(np.einsum("bij->jb", a) * np.arange(8.0).reshape(4, 2))
+
+
+@program(CUBE, np.arange(4.0) / 3.0, wrt=(0, 1), twin=lambda a, v: torch.sum(torch.einsum("bij,j->bi", a, v) ** 2))
+def einsum_contract_with_vector(a, v):
+    return np.sum(np.einsum("bij,j->bi", a, v) ** 2)
+
+
+@program(CUBE, MATRIX[:, :2].copy(), wrt=(0, 1), twin=lambda a, m: torch.sum(torch.einsum("bij,ik->bkj", a, m) * a[:, :2, :]))
+def einsum_three_index(a, m):
+    return np.sum(np.einsum("bij,ik->bkj", a, m) * a[:, :2, :])
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.diagonal(a, 0, 1, 2) ** 2) + torch.sum(torch.diagonal(a, 1, 1, 2)))
+def diagonal_of_stack(a):
+    return np.sum(np.diagonal(a, axis1=1, axis2=2) ** 2) + np.sum(np.diagonal(a, offset=1, axis1=1, axis2=2))
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.diagonal(a, 0, 1, 2).sum(-1) ** 2))
+def trace_of_stack(a):
+    return np.sum(np.trace(a, axis1=1, axis2=2) ** 2)
+
+
+@program(_RNG.standard_normal((4, 3)), _RNG.standard_normal((4, 3)), wrt=(0, 1),
+         twin=lambda a, b: torch.sum(torch.linalg.cross(a, b) ** 2))
+def cross_products(a, b):
+    return np.sum(np.cross(a, b) ** 2)
+
+
+@program(MATRIX, VECTOR[:3], wrt=(0, 1), twin=lambda a, v: torch.sum(torch.outer(a.reshape(-1), v) ** 2) + torch.sum(torch.inner(a, v) ** 2))
+def outer_and_inner_of_matrix(a, v):
+    return np.sum(np.outer(a, v) ** 2) + np.sum(np.inner(a, v) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.var(a, (0, 2), keepdim=True, correction=0) * a) + torch.sum(torch.std(a, -1, correction=1)))
+def variance_over_two_axes(a):
+    return np.sum(np.var(a, axis=(0, 2), keepdims=True) * a) + np.sum(np.std(a, axis=-1, ddof=1))
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.logsumexp(a, 1) ** 2))
+def logsumexp_over_middle_axis(a):
+    m = np.max(a, axis=1, keepdims=True)
+    return np.sum((np.log(np.sum(np.exp(a - m), axis=1)) + m[:, 0, :]) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.prod(a, 2)) + torch.sum(torch.cumprod(a, 1)))
+def product_along_axes(a):
+    return np.sum(np.prod(a, axis=2)) + np.sum(np.cumprod(a, axis=1))
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.amax(a, (0, 2)) ** 2), smooth=False)
+def max_over_two_axes(a):
+    return np.sum(np.max(a, axis=(0, 2)) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(a.reshape(6, 4).T @ a.reshape(6, 4)))
+def reshape_then_gram(a):
+    flat = a.reshape(-1, 4)
+    return np.sum(flat.T @ flat)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.cat([a[:, :1], a[:, 2:]], 1) * 2.0) + torch.sum(a[..., 1:3] ** 2))
+def ellipsis_and_mixed_slices(a):
+    return np.sum(np.concatenate([a[:, :1], a[:, 2:]], axis=1) * 2.0) + np.sum(a[..., 1:3] ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(a[1, :, [0, 3]] ** 2) + torch.sum(a[:, [2, 0]][:, :, 1]))
+def mixed_basic_and_fancy_index(a):
+    return np.sum(a[1, :, [0, 3]] ** 2) + np.sum(a[:, [2, 0]][:, :, 1])
+
+
+@program(CUBE, twin=lambda a: torch.sum(a[torch.tensor([0, 1]), torch.tensor([2, 0]), torch.tensor([1, 3])] ** 3))
+def fancy_index_in_every_axis(a):
+    return np.sum(a[[0, 1], [2, 0], [1, 3]] ** 3)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.where(a > 0, a, 0.1 * a) ** 2), smooth=False)
+def leaky_relu_where(a):
+    return np.sum(np.where(a > 0, a, 0.1 * a) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(a * (a > 0)) + torch.sum(torch.maximum(a, torch.tensor(0.0)) ** 2), smooth=False)
+def relu_by_mask_and_maximum(a):
+    return np.sum(a * (a > 0)) + np.sum(np.maximum(a, 0.0) ** 2)
+
+
+@program(CUBE, twin=lambda a: torch.sum(torch.stack(torch.split(a, [1, 3], dim=2)[1:] * 2, 0)))
+def array_split_sections(a):
+    left, right = np.split(a, [1], axis=2)
+    return np.sum(np.stack([right, right]))
+
+
+@program(CUBE, twin=lambda a: torch.sum(a.mean(dim=(0, 1)) * torch.arange(4.0)) + torch.sum(a.sum(dim=-1, keepdim=True) ** 2))
+def mean_over_tuple_axes_method(a):
+    return np.sum(a.mean(axis=(0, 1)) * np.arange(4.0)) + np.sum(a.sum(axis=-1, keepdims=True) ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.linspace(0.0, 1.0, 4) * x) + torch.sum(torch.meshgrid(x, x, indexing="ij")[0] * torch.arange(16.0).reshape(4, 4)))
+def linspace_and_meshgrid(x):
+    a, b = np.meshgrid(x, x, indexing="ij")
+    return np.sum(np.linspace(0.0, 1.0, 4) * x) + np.sum(a * np.arange(16.0).reshape(4, 4))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.cumsum(torch.flip(x, [0]), 0) * x))
+def reverse_cumulative_sum(x):
+    return np.sum(np.cumsum(x[::-1]) * x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.tensor([[1.0, 0.5], [0.5, 1.0]]) @ torch.stack([x[:2], x[2:]]) ** 2))
+def stacked_halves_matmul(x):
+    return np.sum(np.array([[1.0, 0.5], [0.5, 1.0]]) @ np.array([x[:2], x[2:]]) ** 2)
+
+
+@program(np.array([0.5, 2.0, 1.2]), twin=lambda x: torch.sum(torch.special.erf(x) + torch.special.gammaln(x) + torch.special.expit(x)))
+def scipy_special_functions(x):
+    return np.sum(scipy.special.erf(x) + scipy.special.gammaln(x) + scipy.special.expit(x))
+
+
+@program(POSITIVE, twin=lambda x: torch.sum(3.0 * x ** 2 + 2.0 * x + 1.0))
+def polynomial_value(x):
+    return np.sum(np.polyval([3.0, 2.0, 1.0], x))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x[:3] * torch.tensor([1.0, 2.0, 3.0])) + torch.sum(torch.nn.functional.conv1d(x.reshape(1, 1, 4), torch.tensor([[[3.0, 2.0, 1.0]]]))))
+def convolve_valid(x):
+    return np.sum(x[:3] * np.array([1.0, 2.0, 3.0])) + np.sum(np.convolve(x, [1.0, 2.0, 3.0], mode="valid"))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.trapezoid(x ** 2, dx=0.5)))
+def trapezoid_rule(x):
+    return np.trapezoid(x ** 2, dx=0.5)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * x) / torch.sqrt(torch.sum(x * x)) + torch.sum(torch.nan_to_num(x)))
+def normalised_dot_and_nan_to_num(x):
+    return np.vdot(x, x) / np.sqrt(np.dot(x, x)) + np.sum(np.nan_to_num(x))
