@@ -28,10 +28,12 @@ def _quantile_rule(function, signature, q, method, ignore_nan, scale, check):
     has_weights = "weights" in signature
     options = (f"axis, {method}, {ignore_nan}, {scale}, {'weights' if has_weights else None}, "
                "overwrite_input")
-    # W = offset + q * slope, shaped q.shape + a.shape: q enters by arithmetic.
+    # The weights W, shaped q.shape + a.shape: offset + q * slope for a parameter q
+    # (so that q enters by arithmetic, which a derivative in q then follows).
     gather = (f"(quantile_weights_offset(a, {q}, {options}) + "
               f"np.reshape(np.asarray({q}, dtype=dtype_of(result)), quantile_q_shape(a, {q}))"
-              f" * quantile_weights_slope(a, {q}, {options}))")
+              f" * quantile_weights_slope(a, {q}, {options}))" if q == "q" else
+              f"quantile_weights(a, {q}, {options})")
     adjoint = {"a": f"np.sum(np.reshape(g, quantile_spread_shape(a, {q}, axis)) * {gather}, "
                     f"axis=quantile_q_axes({q}))"}
     tangent = {"a": f"np.reshape(np.sum({gather} * g, axis=quantile_a_axes(a, {q}, axis)), "

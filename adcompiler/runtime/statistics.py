@@ -149,6 +149,20 @@ def _as_array(a):
     return a.reshape(1) if a.ndim == 0 else a
 
 
+def quantile_weights(a, q, axis, method, ignore_nan, scale, weights=None,
+                     overwrite_input=False):
+    """The quantile's weights W at a constant q (np.median's 0.5), shape
+    q.shape + a.shape: a's derivative is the sum of W times its own.
+
+        >>> quantile_weights(np.array([3.0, 1.0, 2.0, 5.0]), 0.5, None, 'linear', False, 1.0)
+        array([0.5, 0. , 0.5, 0. ])
+    """
+    check_quantile_arguments(method, overwrite_input, weights)
+    refuse_complex("a quantile", a)
+    low, high, gamma, _ = _order_statistics(_as_array(a), q, axis, method, ignore_nan, scale)
+    return (low + gamma * (high - low)).reshape(np.shape(q) + np.shape(a))
+
+
 def quantile_weights_offset(a, q, axis, method, ignore_nan, scale, weights=None,
                             overwrite_input=False):
     """The part of the quantile's weights W = offset + q * slope that does not
@@ -184,6 +198,8 @@ def quantile_weights_slope(a, q, axis, method, ignore_nan, scale, weights=None,
             help="Pass q as a value that does not depend on the differentiated arguments, "
                  "or use a continuous method (" + ", ".join(CONTINUOUS_METHODS) + ").")
     refuse_complex("a quantile", a)
+    if method not in CONTINUOUS_METHODS:
+        return np.zeros(np.shape(q) + np.shape(a), dtype=float_dtype(a))
     array = _as_array(a)
     low, high, _, slope = _order_statistics(array, q, axis, method, ignore_nan, scale)
     return (slope * (high - low)).reshape(np.shape(q) + np.shape(a))
@@ -307,6 +323,6 @@ def nan_to_num_entries(x, copy, which):
 
 # The names rule templates may call (runtime/__init__.py adds them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
-    quantile_weights_offset, quantile_weights_slope, quantile_spread_shape, quantile_q_shape,
+    quantile_weights, quantile_weights_offset, quantile_weights_slope, quantile_spread_shape, quantile_q_shape,
     quantile_q_axes, quantile_a_axes, dtype_of, nan_extremum_weights, nan_var_scale,
     all_nan_slices, nan_to_num_entries)}
