@@ -26,11 +26,7 @@ ones, float32 operands, and the refusals.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pathlib
-import sys
-import tempfile
+import functools
 import zlib
 from dataclasses import dataclass
 
@@ -40,6 +36,7 @@ import torch
 
 import adcompiler as ad
 from adcompiler.errors import AdError
+from aliasing_generator import load_numpy_function
 from oracles import assert_close, torch_directional, torch_gradients
 
 # -- torch twins ------------------------------------------------------------------------
@@ -386,29 +383,12 @@ COVERED_TOO = (np.median, np.nanmedian, np.quantile, np.percentile, np.nanquanti
 BY_ID = {case.id: case for case in CASES}
 assert len(BY_ID) == len(CASES), "case ids must be unique"
 
-_module = None
-
-
-def generated():
-    """A module with one function per case (adcompiler reads source from files)."""
-    global _module
-    if _module is None:
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_statistics_"))
-        lines = ["import numpy as np", "", ""]
-        for index, case in enumerate(CASES):
-            lines += [f"def case_{index}({', '.join(case.args)}):", f"    return {case.call}",
-                      "", ""]
-        (directory / "statistics_cases_generated.py").write_text("\n".join(lines))
-        sys.path.insert(0, str(directory))
-        try:
-            _module = importlib.import_module("statistics_cases_generated")
-        finally:
-            sys.path.remove(str(directory))
-    return _module
-
-
-def _function(case):
-    return getattr(generated(), f"case_{CASES.index(case)}")
+@functools.cache
+def _function(case_id):
+    """The case's call as a function of its arguments, in a module file of its
+    own (adcompiler reads source with inspect)."""
+    case = BY_ID[case_id]
+    return load_numpy_function(f"def f({', '.join(case.args)}):\n    return {case.call}\n")
 
 
 def _twin(case):
@@ -429,7 +409,7 @@ def _inputs(case):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_statistics_rule_matches_torch_in_both_modes(case):
-    function, twin = _function(case), _twin(case)
+    function, twin = _function(case.id), _twin(case)
     values, rng = _inputs(case)
     wrt = tuple(range(len(values)))
     value = function(*values)
@@ -560,23 +540,17 @@ FLOAT32_CALLS = [
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("call, domain", FLOAT32_CALLS, ids=[c for c, _ in FLOAT32_CALLS])
 def test_float32_operands_give_float32_derivatives(call, domain):
-    directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_statistics32_"))
-    source = directory / "statistics_float32_case.py"
-    source.write_text(f"import numpy as np\n\n\ndef f(a):\n    return {call}\n")
-    spec = importlib.util.spec_from_file_location(f"statistics_float32_{zlib.crc32(call.encode())}",
-                                                  source)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    function = load_numpy_function(f"def f(a):\n    return {call}\n")
     rng = np.random.default_rng(3)
     a = DOMAINS[domain](rng, (4, 5)).astype(np.float32)
-    out = module.f(a)
+    out = function(a)
     assert np.asarray(out).dtype == np.float32
     seed = rng.normal(size=np.shape(out)).astype(np.float32)
-    gradient = ad.vjp(module.f)((a,), seed)
+    gradient = ad.vjp(function)((a,), seed)
     assert gradient.dtype == np.float32, f"{call}: gradient {gradient.dtype}"
-    want = ad.vjp(module.f)((a.astype(np.float64),), seed.astype(np.float64))
+    want = ad.vjp(function)((a.astype(np.float64),), seed.astype(np.float64))
     assert_close(gradient, want, rtol=1e-4, atol=1e-4, label=call)
-    _, tangent = ad.jvp(module.f)((a,), (rng.normal(size=a.shape).astype(np.float32),))
+    _, tangent = ad.jvp(function)((a,), (rng.normal(size=a.shape).astype(np.float32),))
     assert np.asarray(tangent).dtype == np.float32, f"{call}: tangent {np.asarray(tangent).dtype}"
 
 
