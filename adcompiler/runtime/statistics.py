@@ -121,6 +121,8 @@ def _order_statistics(a, q, axis, method, ignore_nan, scale):
     dtype = float_dtype(a)
 
     def shared(index):
+        if n_total == 0:  # np.median of an empty array: NaN, reached by nothing
+            return np.zeros(index.shape + (0,))
         value = np.take_along_axis(np.broadcast_to(ordered, low.shape + (n_total,)),
                                    index[..., None], axis=-1)
         mask = flat == value
