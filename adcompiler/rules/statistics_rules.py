@@ -127,8 +127,9 @@ RULES += nondifferentiable(*runtime_statistics.TEMPLATE_HELPERS.values())
 _TIES = ("ties share an order statistic's derivative evenly (as np.max's: q = 1 is np.max's "
          "rule)")
 _Q = ("in a and in q (continuous methods: linear, hazen, weibull, median_unbiased, "
-      "normal_unbiased, interpolated_inverted_cdf; q is refused for the discrete ones, a "
-      "step function of it); every method in a (real a); `weights` and "
+      "normal_unbiased, interpolated_inverted_cdf: at a whole virtual index, the slope "
+      "of the segment above it, 0 at the last order statistic; q is refused for the "
+      "discrete methods, a step function of it); every method in a (real a); `weights` and "
       "`overwrite_input=True` refused; " + _TIES)
 NOTES = {
     np.quantile: _Q + "; NaN in a slice: NaN derivative (its value is NaN)",
