@@ -108,7 +108,7 @@ def _resize_twin(a, shape):
 
 def _bincount_twin(x, weights, minlength=0):
     size = max(int(np.max(x)) + 1, minlength)
-    return torch.zeros(size).index_add(0, torch.as_tensor(x), weights)
+    return torch.zeros(size).index_add(0, torch.as_tensor(np.asarray(x, dtype=np.int64)), weights)
 
 
 def _aligned(p, size):
@@ -183,7 +183,7 @@ TORCH_NS = {"torch": torch, "cond": _cond_twin, "polydiv": _polydiv_twin, "choos
             "bincount": _bincount_twin, "polyadd": _polyadd_twin, "polymul": _polymul_twin,
             "polyder": _polyder_twin, "polyint": _polyint_twin, "poly": _poly_twin,
             "logspace": _logspace_twin, "geomspace": _geomspace_twin,
-            "MASK": torch.as_tensor(np.array([[True, False, True, True], [False, True, False, True]])),
+            "MASK": np.array([[True, False, True, True], [False, True, False, True]]),
             "INDICES": np.array([0, 2, 2, 1, 4]), "math": math, "unwrap": _unwrap_twin, "ediff1d": _ediff1d_twin,
             "vander": _vander_twin,
             "FWEIGHTS": torch.as_tensor(FWEIGHTS), "AWEIGHTS": torch.as_tensor(AWEIGHTS)}
@@ -325,6 +325,16 @@ SPECS = [
     spec("delete", {"a": ("normal", (3, 4))}, "np.delete(a, [0, 2], axis=1)",
          "delete(a, [0, 2], 1)", np.delete, single=True),
     spec("delete_flat", {"a": ("normal", (2, 3))}, "np.delete(a, 4)", "delete(a, 4)", np.delete),
+    spec("insert", {"a": ("normal", (5,)), "v": ("normal", ())}, "np.insert(a, 1, v)",
+         "torch.cat([a[:1], v[None], a[1:]])", np.insert, single=True),
+    spec("insert_column", {"a": ("normal", (2, 3)), "v": ("normal", (2,))},
+         "np.insert(a, 2, v, axis=1)", "torch.cat([a[:, :2], v[:, None], a[:, 2:]], 1)",
+         np.insert),
+    spec("insert_positions", {"a": ("normal", (4,)), "v": ("normal", (2,))},
+         "np.insert(a, [1, 3], v)", "torch.cat([a[:1], v[:1], a[1:3], v[1:], a[3:]])",
+         np.insert),
+    spec("insert_broadcast_row", {"a": ("normal", (2, 3)), "v": ("normal", ())},
+         "np.insert(a, 1, v, axis=0)", "torch.cat([a[:1], v.expand(1, 3), a[1:]])", np.insert),
     spec("compress", {"a": ("normal", (3, 4))}, "np.compress([True, False, True], a, axis=0)",
          "compress([True, False, True], a, 0)", np.compress),
     spec("extract", {"a": ("normal", (2, 4))}, "np.extract(MASK, a)", "a[MASK]", np.extract),
@@ -334,6 +344,8 @@ SPECS = [
          np.trim_zeros),
     spec("bincount_weights", {"w": ("normal", (5,))}, "np.bincount(INDICES, w, minlength=6)",
          "bincount(INDICES, w, 6)", np.bincount),
+    spec("bincount_boolean", {"w": ("normal", (4,))}, "np.bincount(MASK[0], w)",
+         "bincount(MASK[0], w)", np.bincount),
     # polynomials
     spec("polyadd", {"a": ("normal", (4,)), "b": ("normal", (2,))}, "np.polyadd(a, b)",
          "polyadd(a, b)", np.polyadd, single=True),
@@ -605,3 +617,12 @@ def test_reverse_over_reverse_hessian_matches_torch(function, twin, shapes):
     expected = torch.autograd.functional.hessian(
         lambda middle: twin(others[0], middle, others[2]), others[1])
     assert_close(hessian, expected.numpy(), label=f"{function.__name__}: hessian")
+
+
+def polyval_of_a_matrix(p, x):
+    return np.sum(np.polyval(p, x))
+
+
+def test_polynomials_of_two_dimensional_coefficients_are_refused():
+    with pytest.raises(NoDerivativeRuleError, match="1-d coefficient arrays"):
+        ad.grad(polyval_of_a_matrix)(np.ones((3, 4)), np.ones((3, 4)))

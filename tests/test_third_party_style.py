@@ -87,7 +87,6 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     "object_attribute_augmented": (UnsupportedSyntaxError, CHECKS),
     "counts_calls_in_module_dict": (UnsupportedSyntaxError, CHECKS),
     # NumPy functions without a rule
-    "insert_into_array": (NoDerivativeRuleError, CHECKS),
     "linspace_and_meshgrid": (NoDerivativeRuleError, CHECKS),
 }
 

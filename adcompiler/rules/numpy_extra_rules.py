@@ -141,6 +141,11 @@ RULES = [
     linear_rule(np.delete, "arr, obj, axis=None",
                 adjoint={"arr": "selection_adjoint(g, arr, delete_kept(arr, obj, axis), axis)"},
                 tangent={"arr": "np.delete(g, obj, axis)"}),
+    linear_rule(np.insert, "arr, obj, values, axis=None",
+                adjoint={p: f"insert_adjoint(g, arr, obj, values, axis, '{p}')"
+                         for p in ("arr", "values")},
+                tangent={p: f"insert_tangent(g, arr, obj, values, axis, '{p}')"
+                         for p in ("arr", "values")}),
     linear_rule(np.compress, "condition, a, axis=None, out=None",
                 adjoint={"a": "selection_adjoint(g, a, compress_kept(condition, a, axis), axis)"},
                 tangent={"a": "np.compress(condition, g, axis)"}),
@@ -298,4 +303,6 @@ NOTES = {
                 "`w` as a constant (refused when differentiated); not `full=True` nor `cov=True`",
     np.polydiv: "1-d real coefficients; the remainder keeps NumPy's length (its dropped "
                 "leading zeros get no derivative)",
+    np.insert: "in arr and values (an inserted value repeated by broadcasting gathers "
+                "every copy's derivative)",
 }

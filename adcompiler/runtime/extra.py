@@ -1312,6 +1312,38 @@ def bincount_adjoint(g, x):
     return np.asarray(g)[np.asarray(x, dtype=np.intp)]
 
 
+def _insert_sources(arr, obj, values, axis):
+    """Where each entry of np.insert(arr, obj, values, axis) comes from: k + 1 for arr's
+    k-th entry (flat), -(k + 1) for values' k-th (broadcast as NumPy does)."""
+    arr_ids = np.reshape(np.arange(1.0, np.size(arr) + 1.0), np.shape(arr))
+    value_ids = -np.reshape(np.arange(1.0, np.size(values) + 1.0), np.shape(values))
+    return np.insert(arr_ids, obj, value_ids, axis=axis)
+
+
+def insert_adjoint(g, arr, obj, values, axis, wrt):
+    """Adjoint of np.insert(arr, obj, values, axis) in arr or values: the sum of g over
+    the entries that came from each of theirs."""
+    sources = np.ravel(_insert_sources(arr, obj, values, axis))
+    flat = np.ravel(g)
+    if wrt == "arr":
+        taken = sources > 0
+        counts = np.bincount(np.asarray(sources[taken], dtype=np.intp) - 1, flat[taken],
+                             np.size(arr))
+        return np.reshape(counts, np.shape(arr)).astype(float_dtype(g, arr))
+    taken = sources < 0
+    counts = np.bincount(np.asarray(-sources[taken], dtype=np.intp) - 1, flat[taken],
+                         np.size(values))
+    return np.reshape(counts, np.shape(values)).astype(float_dtype(g, values))
+
+
+def insert_tangent(g, arr, obj, values, axis, wrt):
+    """Tangent of np.insert in arr or values: g in their places, zeros in the others'."""
+    dtype = float_dtype(g)
+    if wrt == "arr":
+        return np.insert(g, obj, np.zeros(np.shape(values), dtype=dtype), axis=axis)
+    return np.insert(np.zeros(np.shape(arr), dtype=dtype), obj, g, axis=axis)
+
+
 # -- np.polyfit, np.polydiv -----------------------------------------------------------------
 
 def check_polyfit_options(full, cov):
@@ -1668,6 +1700,7 @@ TEMPLATE_HELPERS = {
     "choose_adjoint": choose_adjoint,
     "choose_from_pieces": choose_from_pieces,
     "bincount_adjoint": bincount_adjoint,
+    "insert_adjoint": insert_adjoint, "insert_tangent": insert_tangent,
     "polyfit_adjoint": polyfit_adjoint,
     "polyfit_tangent": polyfit_tangent,
     "polydiv_adjoint": polydiv_adjoint,
