@@ -344,7 +344,13 @@ def _source_matches(target: types.FunctionType, snippet: str) -> bool:
     if any(p.startswith("<") and p != "<locals>" for p in parts[:-1]) or \
             parts[-1] != code.co_name:
         return True
-    lines, depth, qualname = [], 0, []
+    # Modules the function reads, imported at the top as in its file: Python
+    # reads `np.sin` with LOAD_ATTR after `import numpy as np` and with
+    # LOAD_METHOD otherwise, and identical bytecode is compared quickly
+    # (`_identical_code`). (The name imported does not matter, only that it is.)
+    lines = [f"import sys as {name}" for name in code.co_names
+             if isinstance(target.__globals__.get(name), types.ModuleType)]
+    depth, qualname = 0, []
     scopes = [(p, i + 1 < len(parts) - 1 and parts[i + 1] == "<locals>")
               for i, p in enumerate(parts[:-1]) if p != "<locals>"]
     free = [v for v in code.co_freevars if v != "__class__"]
@@ -415,7 +421,27 @@ def _operations(code: types.CodeType) -> list:
 
 
 def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
-    return _operations(a) == _operations(b)
+    return _identical_code(a, b) or _operations(a) == _operations(b)
+
+
+def _identical_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """The same bytecode over the same names and constants (the usual case: a
+    module-level function compiled from its own text): what `_operations`
+    reads of each is then the same, and disassembling both (a third of the
+    time of reading a long function) is not needed. False says nothing."""
+    if not (a.co_code == b.co_code and a.co_names == b.co_names and
+            a.co_varnames == b.co_varnames and a.co_cellvars == b.co_cellvars and
+            a.co_freevars == b.co_freevars and a.co_argcount == b.co_argcount and
+            a.co_kwonlyargcount == b.co_kwonlyargcount and
+            len(a.co_consts) == len(b.co_consts)):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or repr(x) != repr(y):
+            return False
+    return True
 
 
 def parse_function(fn) -> ParsedFunction:

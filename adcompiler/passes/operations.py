@@ -58,6 +58,10 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
     return _fold(_Substitute(bindings, ctx).copy(template, {}))
 
 
+# Names templates may use that stay as they are (not helpers generated code binds).
+_CONSTANT_NAMES = frozenset({"True", "False", "None"})
+
+
 class _Substitute:
     """Copies a template as `nodes.clone` does, putting in each name's
     replacement on the way (every rule application instantiates a template
@@ -65,7 +69,6 @@ class _Substitute:
 
     def __init__(self, bindings: dict, ctx: Context):
         self.bindings, self.ctx = bindings, ctx
-        self.helpers = definition.helper_names() - {"True", "False", "None"}
 
     def copy(self, node: gast.AST, memo: dict) -> gast.AST:
         if isinstance(node, gast.Name):
@@ -74,7 +77,7 @@ class _Substitute:
                 if helper is not None:  # a function the rule calls (Rule.helpers)
                     return nodes.name(self.ctx.rule_helper(helper))
                 return nodes.clone(self.bindings[node.id])
-            if node.id in self.helpers:
+            if node.id not in _CONSTANT_NAMES and definition.is_helper_name(node.id):
                 return nodes.name(self.ctx.helper(node.id))
             return nodes.clone(node)
         copied = node.__class__.__new__(node.__class__)

@@ -66,6 +66,12 @@ def helper_names() -> set[str]:
     return _BASE_GLOBALS | set(runtime.TEMPLATE_HELPERS)
 
 
+def is_helper_name(name: str) -> bool:
+    """`name in helper_names()`, without building the set (asked for every
+    name of every template instantiated)."""
+    return name in _BASE_GLOBALS or name in runtime.TEMPLATE_HELPERS
+
+
 @dataclass(frozen=True)
 class Rule:
     """The derivative of one primitive."""
