@@ -1,7 +1,5 @@
 """User functions that the compiler must reject, each with a clear error."""
 
-import typing
-
 import numpy as np
 
 
@@ -142,10 +140,16 @@ def aliases_a_list(x):
     return np.sum(values[1])
 
 
-class Affine(typing.NamedTuple):
-    w: np.ndarray
-    b: float
+class PlainAffine:
+    """Neither a NamedTuple nor a dataclass: its attributes take no derivative."""
+
+    def __init__(self, w, b):
+        self.w, self.b = w, b
 
 
-def reads_a_namedtuple_field(params, x):
+def reads_an_attribute_of_a_plain_object(params, x):
     return np.sum((x * params.w + params.b) ** 2)
+
+
+def reads_an_array_attribute_without_rule(x):
+    return np.sum(x.flat)

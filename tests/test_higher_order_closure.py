@@ -23,6 +23,7 @@ against finite differences; the programs are checked against torch.
 from __future__ import annotations
 
 import ast
+import collections
 
 import gast
 import numpy as np
@@ -104,6 +105,9 @@ def _distinct(rng, shape):
     return ((rng.permutation(size) - size / 2) * 0.37).reshape(shape) + 0.01
 
 
+_Record = collections.namedtuple("_Record", "w b")
+
+
 def _samples():
     """helper name -> function(rng) returning its arguments, in the rule's order."""
     n = lambda rng, *shape: rng.normal(size=shape)  # noqa: E731
@@ -163,6 +167,10 @@ def _samples():
         "einsum_tangent": lambda r: [n(r, 2, 3), "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
         "expand_reduced": lambda r: [n(r, 2), n(r, 2, 3), 1, False],
         "getitem_adjoint": lambda r: [n(r, 2), n(r, 4), np.array([1, 3])],
+        # a field read of a NamedTuple (runtime/records.py): the record, the field
+        "field_adjoint": lambda r: [n(r, 3), _Record(n(r, 2), n(r, 3)), "b", "f.py:1"],
+        "field_tangent": lambda r: [(n(r, 2), n(r, 3)), _Record(n(r, 2), n(r, 3)), "b",
+                                    "f.py:1"],
         "hstack_adjoint": lambda r: [n(r, 5), [n(r, 2), n(r, 3)]],
         "inner_adjoint": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3), "b"],
         "kron_adjoint": lambda r: [n(r, 6), n(r, 2), n(r, 3), "a"],

@@ -27,6 +27,7 @@ from ..context import Context
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
 from ..rules import definition, registry
+from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
 from .anf import bind_arguments, index_expression, primitive_of
@@ -294,16 +295,7 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "boolean mask combined with | carries no derivative: build it from comparisons "
             "((x > 0) | (x < -1)).")
     if rule is None and isinstance(rhs, gast.Attribute):
-        # Most often a NamedTuple, dataclass or other object holding arrays that
-        # carry derivatives: register_rule is not the way out, containers are.
-        raise NoDerivativeRuleError(
-            f"no derivative rule for {describe_operation(rhs)} of a differentiated value: "
-            "the attributes of arrays listed in docs/derivatives.md (.T, .real, .imag, "
-            "...) are differentiated, but not those of your own objects (a class, "
-            "NamedTuple or dataclass instance holding differentiated arrays)", location,
-            help="Instead: pass the arrays themselves (loss(w, b, x)), or keep them in a "
-            "dict, list or tuple, p['w'] or p[0], which are differentiated (the gradient "
-            "has the same structure); see docs/supported-python.md.")
+        return _field_read(rhs, location)
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
@@ -329,6 +321,26 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         bindings[name] = nodes.name(name)
         nodes.annotate(bindings[name], "rule_helper", helper)
     return Operation("rule", rule, primitive, bound, bindings)
+
+
+def _field_read(rhs: gast.Attribute, location) -> Operation:
+    """`p.w` of a value with a derivative that no array attribute's rule covers:
+    a field of a NamedTuple (or dataclass instance), whose class is known only
+    when the code runs. It is the rule of `records.field(p, 'w', where)`, whose
+    helpers refuse, when they run, an object that is not a record. A name that
+    arrays have (x.flat, x.base) is refused now: on an array it has no rule."""
+    if hasattr(np.ndarray, rhs.attr):
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_operation(rhs)} of a differentiated value: "
+            "arrays have this attribute, and only those listed in docs/derivatives.md "
+            "(.T, .real, .imag, ...) are differentiated", location,
+            help="Instead: use the NumPy function that computes it (np.ravel(x) for x.flat). "
+            "If it is a field of a NamedTuple or dataclass, read it by position (p[1]) or "
+            "give the field a name that arrays do not have as an attribute.")
+    rule = registry.lookup(records.field)
+    where = nodes.const(f"{location.filename}:{location.lineno}")
+    bound = {"record": rhs.value, "name": nodes.const(rhs.attr), "where": where}
+    return Operation("rule", rule, records.field, bound, dict(bound))
 
 
 _KNOWN_LENGTH = ("build the tuple with a tuple display in this function, t = (a, b), so "

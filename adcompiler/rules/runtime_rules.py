@@ -14,6 +14,7 @@ from ..runtime import arrays as runtime_arrays
 from ..runtime import complex_numbers as runtime_complex
 from ..runtime import effects as runtime_effects
 from ..runtime import fft as runtime_fft
+from ..runtime import records as runtime_records
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 RULES = [
@@ -147,6 +148,23 @@ RULES += [
     linear_rule(runtime_core.loop_sequence_tangent, "tangent, iterable, where",
                 adjoint={"tangent": "loop_sequence_adjoint(g, iterable, where)"},
                 tangent={"tangent": "loop_sequence_tangent(g, iterable, where)"}),
+]
+
+# A field read of a record (`p.w` of a NamedTuple, as operations.py classifies
+# it): the adjoint puts g at that field, the tangent reads the field of the
+# record's tangent; each is the other's transpose. The record itself only
+# gives the structure.
+RULES += [
+    linear_rule(runtime_records.field, "record, name, where",
+                adjoint={"record": "field_adjoint(g, record, name, where)"},
+                tangent={"record": "field_tangent(g, record, name, where)"},
+                label="a field read of a NamedTuple, record.name"),
+    linear_rule(runtime_records.field_adjoint, "adjoint, record, name, where",
+                adjoint={"adjoint": "field_tangent(g, record, name, where)"},
+                tangent={"adjoint": "field_adjoint(g, record, name, where)"}),
+    linear_rule(runtime_records.field_tangent, "tangent, record, name, where",
+                adjoint={"tangent": "field_adjoint(g, record, name, where)"},
+                tangent={"tangent": "field_tangent(g, record, name, where)"}),
 ]
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.

@@ -7,6 +7,7 @@
   scipy.special, scipy.stats, other NumPy and NumPy order-statistics rules (rules/*.py names them in templates);
 * complex_numbers.py: the conventions for complex values;
 * python_builtins.py: tuple(), sorted(), dict views, globals;
+* records.py: fields of NamedTuples and dataclass instances;
 * effects.py: in-place effects rewritten as updated copies;
 * checkpoint.py: the memory budget's loop checkpoints;
 * numba_kernels.py: numba versions of core's helpers (backend="numba").
@@ -27,6 +28,7 @@ from . import extra as runtime_extra
 from . import fft as runtime_fft
 from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
+from . import records as runtime_records
 from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
@@ -89,6 +91,7 @@ TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
+TEMPLATE_HELPERS.update(runtime_records.TEMPLATE_HELPERS)  # fields of NamedTuples
 
 # In-place effects, rewritten as updated copies (effects.py).
 TEMPLATE_HELPERS.update({name: getattr(runtime_effects, name) for name in (

@@ -340,8 +340,10 @@ def as_gradient(adjoint, x):
         if len(adjoint) != len(x):
             raise InternalCompilerError(f"a derivative of length {len(adjoint)} for an "
                                         f"argument of length {len(x)}")
-        return (list if isinstance(x, list) else tuple)(
-            as_gradient(a, e) for a, e in zip(adjoint, x))
+        parts = [as_gradient(a, e) for a, e in zip(adjoint, x)]
+        if isinstance(getattr(type(x), "_fields", None), tuple):
+            return type(x)(*parts)  # a NamedTuple's gradient is one of its class
+        return list(parts) if isinstance(x, list) else tuple(parts)
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
     # Inside generated code a complex derivative follows JAX's convention

@@ -1,0 +1,99 @@
+"""Records: NamedTuples (and dataclass instances) whose fields hold values
+that carry a derivative, as JAX users keep parameters.
+
+A field read `p.w` of a record with a derivative is the primitive
+`field(p, 'w', where)` for the rules (passes/operations.py classifies the
+attribute read so; the generated code keeps `p.w`). A record's adjoint holds
+one entry per field, in the record's order (a `SequenceAdjoint`, as a tuple's
+does, so that adjoints add entry by entry and a NamedTuple argument's
+gradient is rebuilt from it); its tangent is a record of the same class or
+such a sequence, read by position:
+
+    >>> from typing import NamedTuple
+    >>> class Affine(NamedTuple):
+    ...     w: float
+    ...     b: float
+    >>> field_adjoint(2.0, Affine(1.0, 0.5), "b", "f.py:3")
+    SequenceAdjoint((0.0, 2.0))
+    >>> field_tangent(Affine(0.1, 0.2), Affine(1.0, 0.5), "w", "f.py:3")
+    0.1
+
+`where` ("file:line") names the read in the error raised for an object that
+is no record: a derivative cannot be sent back into the attribute of an
+arbitrary object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import NoDerivativeRuleError
+from .arrays import is_zero_number, sequence_adjoint
+from .core import zeros_like
+
+
+def is_namedtuple(value) -> bool:
+    """A tuple with named fields (typing.NamedTuple, collections.namedtuple)."""
+    return isinstance(value, tuple) and isinstance(getattr(type(value), "_fields", None), tuple)
+
+
+def is_record(value) -> bool:
+    """A NamedTuple, or an instance of a dataclass."""
+    return is_namedtuple(value) or (dataclasses.is_dataclass(value)
+                                    and not isinstance(value, type))
+
+
+def field_names(record) -> tuple:
+    """The fields of a record, in the order its adjoint holds their adjoints."""
+    if is_namedtuple(record):
+        return type(record)._fields
+    return tuple(f.name for f in dataclasses.fields(record))
+
+
+def field(record, name, where):
+    """`record.<name>`: the primitive a field read stands for in the rules."""
+    return getattr(record, name)
+
+
+def _position(record, name, where) -> int:
+    if not is_record(record):
+        raise NoDerivativeRuleError(
+            f"{where}: the attribute .{name} of a {type(record).__name__} that carries a "
+            "derivative is not differentiated: adcompiler sends derivatives into the fields "
+            "of NamedTuples and dataclass instances, not into the attributes of other "
+            "objects", help="Instead: keep the values in a NamedTuple, a dataclass, a "
+            "dict or a tuple (p.w, p['w'], p[0]), or pass the arrays themselves.")
+    names = field_names(record)
+    if name not in names:
+        raise NoDerivativeRuleError(
+            f"{where}: .{name} of a {type(record).__name__} is not one of its fields "
+            f"({', '.join(names)}), so no derivative flows through it",
+            help="Read a field (a property or method of a record is not differentiated), "
+            "or compute the value from its fields in the function.")
+    return names.index(name)
+
+
+def field_adjoint(g, record, name, where):
+    """Adjoint of `record.<name>` with respect to the record: g at that field,
+    zeros at the others."""
+    position = _position(record, name, where)
+    entries = [zeros_like(getattr(record, other)) for other in field_names(record)]
+    entries[position] = g
+    return sequence_adjoint(entries, ())
+
+
+def field_tangent(g, record, name, where):
+    """Tangent of `record.<name>`: the same field of the record's tangent `g`
+    (a record of the same class, or one entry per field)."""
+    position = _position(record, name, where)
+    if g is None or is_zero_number(g):
+        return zeros_like(getattr(record, name))
+    if is_record(g) and not isinstance(g, tuple):
+        return getattr(g, name)  # a dataclass tangent
+    entry = g[position]
+    if entry is None:  # a SequenceAdjoint's zero
+        return zeros_like(getattr(record, name))
+    return entry
+
+
+TEMPLATE_HELPERS = {"field_adjoint": field_adjoint, "field_tangent": field_tangent}

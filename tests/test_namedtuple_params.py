@@ -1,0 +1,282 @@
+"""Parameters kept in NamedTuples, as JAX users keep them: fields read with
+`params.w` carry derivatives in both modes and to second order, and the
+gradient is a NamedTuple of the same class; checked against torch.autograd
+in float64."""
+
+from __future__ import annotations
+
+import collections
+import typing
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from oracles import assert_close
+
+torch.set_default_dtype(torch.float64)
+
+
+# --- the programs, each beside its torch twin --------------------------------
+
+class Affine(typing.NamedTuple):
+    w: np.ndarray
+    b: float
+
+
+def linear_model(params, x, y):
+    return np.mean((x @ params.w + params.b - y) ** 2)
+
+
+def t_linear_model(params, x, y):
+    return torch.mean((x @ params.w + params.b - y) ** 2)
+
+
+class Layer(typing.NamedTuple):
+    weight: np.ndarray
+    bias: np.ndarray
+
+
+class MLP(typing.NamedTuple):
+    hidden: tuple  # of Layers
+    out: Layer
+    temperature: float
+
+
+def dense(layer, h):
+    return h @ layer.weight + layer.bias
+
+
+def mlp(params, x, labels):
+    h = x
+    for layer in params.hidden:  # a loop over a field holding NamedTuples
+        h = np.tanh(dense(layer, h))
+    logits = dense(params.out, h) / params.temperature
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.mean(np.sum(labels * log_probs, axis=1))
+
+
+def t_mlp(params, x, labels):
+    h = x
+    for layer in params.hidden:
+        h = torch.tanh(h @ layer.weight + layer.bias)
+    logits = (h @ params.out.weight + params.out.bias) / params.temperature
+    return -torch.mean(torch.sum(labels * torch.log_softmax(logits, dim=1), dim=1))
+
+
+RNNCell = collections.namedtuple("RNNCell", "w_in w_rec bias")
+
+
+def rnn_step(cell, h, x_t):
+    return np.tanh(x_t @ cell.w_in + h @ cell.w_rec + cell.bias)
+
+
+def rnn(cell, xs, target):
+    h = np.zeros(cell.w_rec.shape[0])
+    for t in range(xs.shape[0]):
+        h = rnn_step(cell, h, xs[t])
+    return np.sum((h - target) ** 2)
+
+
+def t_rnn(cell, xs, target):
+    h = torch.zeros(cell.w_rec.shape[0])
+    for t in range(xs.shape[0]):
+        h = torch.tanh(xs[t] @ cell.w_in + h @ cell.w_rec + cell.bias)
+    return torch.sum((h - target) ** 2)
+
+
+class Encoder(typing.NamedTuple):
+    proj: Affine
+    gain: np.ndarray
+
+
+class Model(typing.NamedTuple):
+    encoder: Encoder
+    decoder: Affine
+    log_scale: float
+
+
+def encode(encoder, x):
+    return encoder.gain * np.sin(x @ encoder.proj.w + encoder.proj.b)
+
+
+def nested(model, x, y):
+    z = encode(model.encoder, x)
+    prediction = np.exp(model.log_scale) * (z @ model.decoder.w) + model.decoder.b
+    return np.sum((prediction - y) ** 2) + 0.1 * np.sum(model.encoder.gain ** 2)
+
+
+def t_nested(model, x, y):
+    encoder = model.encoder
+    z = encoder.gain * torch.sin(x @ encoder.proj.w + encoder.proj.b)
+    prediction = torch.exp(model.log_scale) * (z @ model.decoder.w) + model.decoder.b
+    return torch.sum((prediction - y) ** 2) + 0.1 * torch.sum(encoder.gain ** 2)
+
+
+def programs():
+    rng = np.random.default_rng(7)
+    return {
+        "linear model": (linear_model, t_linear_model, (
+            Affine(rng.standard_normal(3), 0.25), rng.standard_normal((6, 3)),
+            rng.standard_normal(6))),
+        "MLP of layers": (mlp, t_mlp, (
+            MLP(hidden=(Layer(rng.standard_normal((4, 5)) * 0.5, rng.standard_normal(5) * 0.1),
+                        Layer(rng.standard_normal((5, 5)) * 0.5, rng.standard_normal(5) * 0.1)),
+                out=Layer(rng.standard_normal((5, 3)) * 0.5, np.zeros(3)), temperature=1.5),
+            rng.standard_normal((6, 4)), np.eye(3)[rng.integers(0, 3, 6)])),
+        "RNN cell": (rnn, t_rnn, (
+            RNNCell(rng.standard_normal((2, 4)) * 0.5, rng.standard_normal((4, 4)) * 0.5,
+                    rng.standard_normal(4) * 0.1),
+            rng.standard_normal((5, 2)), rng.standard_normal(4))),
+        "nested NamedTuples": (nested, t_nested, (
+            Model(Encoder(Affine(rng.standard_normal((3, 4)), 0.1), rng.standard_normal(4)),
+                  Affine(rng.standard_normal(4), -0.3), 0.2),
+            rng.standard_normal((5, 3)), rng.standard_normal(5))),
+    }
+
+
+# --- pytree helpers for the oracle --------------------------------------------
+
+def leaves(tree) -> list:
+    if isinstance(tree, tuple):
+        return [leaf for part in tree for leaf in leaves(part)]
+    return [tree]
+
+
+def rebuild(tree, values):
+    """A tree shaped like `tree` (NamedTuples and tuples) with `values` as leaves."""
+    values = iter(values)
+
+    def build(node):
+        if isinstance(node, tuple):
+            parts = [build(part) for part in node]
+            return type(node)(*parts) if hasattr(node, "_fields") else tuple(parts)
+        return next(values)
+    return build(tree)
+
+
+def as_tensor(value, grad=False):
+    return torch.tensor(np.asarray(value, dtype=np.float64), requires_grad=grad)
+
+
+def torch_gradient(twin, params, *data):
+    """torch's gradient of twin(params, *data) w.r.t. every leaf of params."""
+    tensors = [as_tensor(leaf, grad=True) for leaf in leaves(params)]
+    loss = twin(rebuild(params, tensors), *[as_tensor(d) for d in data])
+    return [g.numpy() for g in torch.autograd.grad(loss, tensors)]
+
+
+def torch_hvp(twin, params, direction, *data):
+    """torch's Hessian (w.r.t. params) times `direction`, leaf by leaf."""
+    tensors = [as_tensor(leaf, grad=True) for leaf in leaves(params)]
+    loss = twin(rebuild(params, tensors), *[as_tensor(d) for d in data])
+    grads = torch.autograd.grad(loss, tensors, create_graph=True)
+    dot = sum(torch.sum(g * as_tensor(v)) for g, v in zip(grads, leaves(direction)))
+    return [g.numpy() for g in torch.autograd.grad(dot, tensors)]
+
+
+def assert_same_structure(got, like):
+    """`got` is a tree of the same NamedTuple classes as `like`, with leaves of
+    the same shapes."""
+    if isinstance(like, tuple):
+        assert type(got) is type(like), f"{type(got).__name__} is not {type(like).__name__}"
+        for part, like_part in zip(got, like):
+            assert_same_structure(part, like_part)
+    else:
+        assert np.shape(got) == np.shape(like)
+
+
+def random_direction(params, seed=3):
+    rng = np.random.default_rng(seed)
+    return rebuild(params, [rng.standard_normal(np.shape(leaf)) if np.shape(leaf)
+                            else float(rng.standard_normal()) for leaf in leaves(params)])
+
+
+PROGRAMS = programs()
+
+
+# --- the specifications ------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_gradient_wrt_namedtuple_params_is_that_namedtuple_and_matches_torch(name, mode):
+    function, twin, args = PROGRAMS[name]
+    grads = ad.grad(function, mode=mode)(*args)
+    assert_same_structure(grads, args[0])
+    for k, (got, want) in enumerate(zip(leaves(grads), torch_gradient(twin, *args))):
+        assert_close(got, want, label=f"{name}, leaf {k}")
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_value_and_grad_gives_the_functions_value_and_torchs_gradient(name):
+    function, twin, args = PROGRAMS[name]
+    value, grads = ad.value_and_grad(function)(*args)
+    assert value == pytest.approx(function(*args), rel=1e-12)
+    assert_same_structure(grads, args[0])
+    for got, want in zip(leaves(grads), torch_gradient(twin, *args)):
+        assert_close(got, want, label=name)
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_vjp_wrt_namedtuple_params_matches_torch(name):
+    function, twin, args = PROGRAMS[name]
+    grads = ad.vjp(function)(args, 2.0)
+    assert_same_structure(grads, args[0])
+    for got, want in zip(leaves(grads), torch_gradient(twin, *args)):
+        assert_close(got, 2.0 * want, label=name)
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_jvp_along_a_namedtuple_tangent_matches_torch(name):
+    function, twin, args = PROGRAMS[name]
+    direction = random_direction(args[0])
+    value, directional = ad.jvp(function)(args, (direction,))
+    expected = sum(np.sum(g * v) for g, v in zip(torch_gradient(twin, *args),
+                                                  leaves(direction)))
+    assert value == pytest.approx(function(*args), rel=1e-12)
+    assert directional == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["linear model", "RNN cell", "nested NamedTuples"])
+def test_hessian_vector_product_wrt_namedtuple_params_matches_torch(name):
+    function, twin, args = PROGRAMS[name]
+    direction = random_direction(args[0])
+    product = ad.hvp(function)(args, (direction,))
+    assert_same_structure(product, args[0])
+    for got, want in zip(leaves(product), torch_hvp(twin, args[0], direction, *args[1:])):
+        assert_close(got, want, label=name)
+
+
+def test_hessian_wrt_a_namedtuple_nests_its_blocks_like_the_namedtuple():
+    function, twin, (params, x, y) = PROGRAMS["linear model"]
+    hessian = ad.hessian(function)(params, x, y)
+    assert type(hessian) is Affine and type(hessian.w) is Affine
+    # The loss is quadratic: d2/dw2 = 2 X^T X / n, d2/dw db = 2 sum(X) / n, d2/db2 = 2.
+    n = len(y)
+    assert_close(hessian.w.w, 2 * x.T @ x / n)
+    assert_close(hessian.w.b, 2 * x.sum(axis=0) / n)
+    assert_close(hessian.b.w, 2 * x.sum(axis=0) / n)
+    assert_close(hessian.b.b, 2.0)
+
+
+def unused_field(params, x):
+    return np.sum(params.w * x) + np.sum(params.w ** 2)
+
+
+def test_a_field_the_function_never_reads_gets_a_zero_gradient_of_its_shape():
+    params = Affine(np.array([1.0, -2.0]), 3.0)
+    for mode in ("reverse", "forward"):
+        grads = ad.grad(unused_field, mode=mode)(params, np.array([0.5, 4.0]))
+        assert type(grads) is Affine and grads.b == 0.0
+        assert_close(grads.w, [0.5 + 2.0, 4.0 - 4.0])
+
+
+def test_the_namedtuple_argument_is_not_modified():
+    function, _, args = PROGRAMS["MLP of layers"]
+    before = [np.copy(leaf) for leaf in leaves(args[0])]
+    ad.grad(function)(*args)
+    ad.grad(function, mode="forward")(*args)
+    for leaf, kept in zip(leaves(args[0]), before):
+        np.testing.assert_array_equal(leaf, kept)
