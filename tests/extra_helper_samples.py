@@ -42,6 +42,16 @@ def _lstsq(rng, columns_b=None):
     return a, b, tuple(np.linalg.lstsq(a, b, rcond=None))
 
 
+def _histogram_sample(adjoint, wrt):
+    """(g, a, 3, None, True, w, np.histogram(a, 3, density=True, weights=w), wrt)."""
+    def make(r):
+        a, w = _n(r, 6), _positive(r, 6)
+        result = np.histogram(a, 3, density=True, weights=w)
+        g = (_n(r, 3), _n(r, 4)) if adjoint else _n(r, 6)
+        return [g, a, 3, None, True, w, result, wrt]
+    return make
+
+
 def _polydiv_sample(adjoint):
     """(g, u, v, np.polydiv(u, v), 'v'): g a (quotient, remainder) pair or a tangent of v."""
     def make(r):
@@ -204,6 +214,10 @@ def source_samples() -> dict:
         "insert_adjoint": (lambda r: [_n(r, 2, 4), _n(r, 2, 3), 1, _n(r, 2), 1, "values"], (0,)),
         "insert_tangent": (lambda r: [_n(r, 2, 3), _n(r, 2, 3), [0, 2], _n(r, 2), None, "arr"],
                            (0,)),
+        "histogram_adjoint": (_histogram_sample(True, "a"), (0, 1)),
+        "histogram_tangent": (_histogram_sample(False, "weights"), (0, 5)),
+        "histogram_bin_edges_adjoint": (lambda r: [_n(r, 4), _n(r, 6), 3, None, None], (0, 1)),
+        "histogram_bin_edges_tangent": (lambda r: [_n(r, 6), _n(r, 6), 3, None, None], (0, 1)),
         "polyfit_adjoint": (lambda r: [_n(r, 3), _n(r, 6), _n(r, 6), 2, None, "x"], (0, 1, 2)),
         "polyfit_tangent": (lambda r: [_n(r, 6), _n(r, 6), _n(r, 6, 2), 1, _positive(r, 6), "x"],
                             (0, 1, 2)),

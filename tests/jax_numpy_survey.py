@@ -6,7 +6,7 @@ the NumPy function on a differentiated float array that NumPy runs (trying a
 few argument forms in turn: a 3x4 array, a 4-vector, a 3x3 matrix, alone, twice,
 with an integer or a shape; a function that changes its argument in place on a
 copy), then ask `adcompiler.grad` for the gradient of np.sum of its (first)
-result. Each function gets the best status over the array kinds it ran on
+result, and `adcompiler.jvp` for its derivative in forward mode. Each function gets the best status over the array kinds it ran on
 (and a 'crash' line for any kind that crashed):
 
     ok          a gradient came back (nondifferentiable functions give zeros)
@@ -141,19 +141,31 @@ def _module_of(calls):
         sys.path.remove(str(directory))
 
 
+def _derivative(function, array, mode):
+    if mode == "reverse":
+        return ad.grad(function)(array.copy())
+    return ad.jvp(function)((array.copy(),), (np.ones_like(array),))
+
+
 def classify(function, array):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ad.grad(function)(array.copy())
-    except NoDerivativeRuleError as err:
-        if "no derivative rule for" in str(err):
-            return "no rule", str(err).splitlines()[0].split(": ", 1)[-1]
-        return "refused", str(err).splitlines()[0].split(": ", 1)[-1]
-    except AdError as err:
-        return "refused", f"{type(err).__name__}: {str(err).splitlines()[0].split(': ', 1)[-1]}"
-    except Exception as err:
-        return "error", f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    """(status, detail) of the function's derivative in reverse mode and, if that
+    works, in forward mode (a forward-only failure is named as such)."""
+    for mode in ("reverse", "forward"):
+        prefix = "" if mode == "reverse" else "forward mode: "
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _derivative(function, array, mode)
+        except NoDerivativeRuleError as err:
+            first = str(err).splitlines()[0].split(": ", 1)[-1]
+            return ("no rule" if "no derivative rule for" in str(err) else "refused"), \
+                prefix + first
+        except AdError as err:
+            first = str(err).splitlines()[0].split(": ", 1)[-1]
+            return "refused", f"{prefix}{type(err).__name__}: {first}"
+        except Exception as err:
+            first = str(err).splitlines()[0] if str(err) else ""
+            return "error", f"{prefix}{type(err).__name__}: {first}"
     return "ok", ""
 
 

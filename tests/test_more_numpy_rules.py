@@ -44,9 +44,10 @@ AWEIGHTS = np.array([0.5, 1.0, 2.0, 1.0, 0.3, 1.2])
 MASK = np.array([[True, False, True, True], [False, True, False, True]])
 INDICES = np.array([0, 2, 2, 1, 4])
 W6 = np.linspace(0.5, 2.0, 6)
+EDGES = np.array([-1.0, -0.2, 0.3, 1.5])
 CHOICE = np.array([[0, 2, 1], [1, 1, 0]])
 CHOICE_WRAP = np.array([[3, 2, 4], [1, 5, 0]])
-CONSTANTS = {"W6": W6, "CHOICE": CHOICE, "CHOICE_WRAP": CHOICE_WRAP, "FWEIGHTS": FWEIGHTS, "AWEIGHTS": AWEIGHTS, "MASK": MASK, "INDICES": INDICES}
+CONSTANTS = {"EDGES": EDGES, "W6": W6, "CHOICE": CHOICE, "CHOICE_WRAP": CHOICE_WRAP, "FWEIGHTS": FWEIGHTS, "AWEIGHTS": AWEIGHTS, "MASK": MASK, "INDICES": INDICES}
 
 
 def _unwrap_twin(p, period=2 * math.pi, axis=-1):
@@ -169,6 +170,25 @@ def _polydiv_twin(u, v):
     return torch.stack(quotient), remainder[u.shape[0] - v.shape[0] + 1:]
 
 
+def _histogram_twin(a, bins=None, weights=None, density=False, edges=None):
+    """np.histogram in torch: (hist, edges), each entry's bin found on detached values."""
+    if edges is None:
+        lowest, highest = torch.min(a), torch.max(a)
+        edges = lowest + (highest - lowest) * torch.linspace(0.0, 1.0, bins + 1)
+    else:
+        edges = torch.as_tensor(edges)
+    flat, fixed = a.reshape(-1).detach(), edges.detach()
+    index = torch.searchsorted(fixed, flat, right=True) - 1
+    index = torch.where(flat == fixed[-1], fixed.shape[0] - 2, index)
+    inside = (flat >= fixed[0]) & (flat <= fixed[-1])
+    mass = torch.ones_like(flat) if weights is None else weights.reshape(-1)
+    mass = torch.where(inside, mass, torch.zeros_like(mass))
+    hist = torch.zeros(fixed.shape[0] - 1).index_add(0, torch.where(inside, index, 0), mass)
+    if density:
+        hist = hist / (torch.sum(hist) * torch.diff(edges))
+    return hist, edges
+
+
 def _choose_twin(index, choices):
     chosen = choices[-1]
     for k in range(len(choices) - 2, -1, -1):
@@ -176,7 +196,7 @@ def _choose_twin(index, choices):
     return chosen
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "polydiv": _polydiv_twin, "choose": _choose_twin,
+TORCH_NS = {"torch": torch, "cond": _cond_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
             "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
             "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
@@ -346,6 +366,21 @@ SPECS = [
          "bincount(INDICES, w, 6)", np.bincount),
     spec("bincount_boolean", {"w": ("normal", (4,))}, "np.bincount(MASK[0], w)",
          "bincount(MASK[0], w)", np.bincount),
+    # histograms
+    spec("histogram_edges", {"a": ("normal", (2, 4))}, "np.histogram(a, 4)[1]",
+         "histogram(a, 4)[1]", np.histogram, single=True),
+    spec("histogram_weights", {"a": ("normal", (7,)), "w": ("positive", (7,))},
+         "np.histogram(a, 4, weights=w)[0]", "histogram(a, 4, w)[0]", np.histogram),
+    spec("histogram_density", {"a": ("normal", (7,))}, "np.histogram(a, 3, density=True)[0]",
+         "histogram(a, 3, density=True)[0]", np.histogram),
+    spec("histogram_density_weights", {"a": ("normal", (7,)), "w": ("positive", (7,))},
+         "np.histogram(a, 3, density=True, weights=w)[0]",
+         "histogram(a, 3, w, density=True)[0]", np.histogram),
+    spec("histogram_given_edges", {"a": ("normal", (9,)), "w": ("positive", (9,))},
+         "np.histogram(a, EDGES, density=True, weights=w)[0]",
+         "histogram(a, None, w, True, EDGES)[0]", np.histogram),
+    spec("histogram_bin_edges", {"a": ("normal", (6,))}, "np.histogram_bin_edges(a, 5)",
+         "histogram(a, 5)[1]", np.histogram_bin_edges),
     # polynomials
     spec("polyadd", {"a": ("normal", (4,)), "b": ("normal", (2,))}, "np.polyadd(a, b)",
          "polyadd(a, b)", np.polyadd, single=True),
@@ -626,3 +661,12 @@ def polyval_of_a_matrix(p, x):
 def test_polynomials_of_two_dimensional_coefficients_are_refused():
     with pytest.raises(NoDerivativeRuleError, match="1-d coefficient arrays"):
         ad.grad(polyval_of_a_matrix)(np.ones((3, 4)), np.ones((3, 4)))
+
+
+def histogram_with_differentiated_edges(a, edges):
+    return np.sum(np.histogram(a, edges)[1])
+
+
+def test_histogram_edges_given_as_differentiated_values_are_refused_not_zero():
+    with pytest.raises(NoDerivativeRuleError, match="bins"):
+        ad.grad(histogram_with_differentiated_edges, wrt=1)(np.ones(3), EDGES)

@@ -183,6 +183,22 @@ RULES = [
                 tangent={"pieces": "choose_from_pieces(g, a, choices, mode)"}),
     # nextafter(x1, x2) is x1 moved by one unit in the last place towards x2.
     pointwise(np.nextafter, "x1, x2", x1="g"),
+    # Histograms: the counts are piecewise constant in a; the edges move with min(a) and
+    # max(a) when bins is a number and range is not given; weights are differentiated.
+    linear_rule(np.histogram, "a, bins=10, range=None, density=None, weights=None",
+                adjoint={**{p: f"histogram_adjoint(g, a, bins, range, density, weights, "
+                               f"result, '{p}')" for p in ("a", "weights")},
+                         **{p: _refused("numpy.histogram", p) for p in ("bins", "range")}},
+                tangent={**{p: f"histogram_tangent(g, a, bins, range, density, weights, "
+                               f"result, '{p}')" for p in ("a", "weights")},
+                         **{p: _refused("numpy.histogram", p) for p in ("bins", "range")}}),
+    linear_rule(np.histogram_bin_edges, "a, bins=10, range=None, weights=None",
+                adjoint={"a": "histogram_bin_edges_adjoint(g, a, bins, range, weights)",
+                         **{p: _refused("numpy.histogram_bin_edges", p)
+                            for p in ("bins", "range")}},
+                tangent={"a": "histogram_bin_edges_tangent(g, a, bins, range, weights)",
+                         **{p: _refused("numpy.histogram_bin_edges", p)
+                            for p in ("bins", "range")}}),
     # Polynomials (1-d coefficient arrays).
     linear_rule(np.polyadd, "a1, a2",
                 adjoint={"a1": "polyadd_adjoint(g, a1, 1.0)", "a2": "polyadd_adjoint(g, a2, 1.0)"},
@@ -305,4 +321,9 @@ NOTES = {
                 "leading zeros get no derivative)",
     np.insert: "in arr and values (an inserted value repeated by broadcasting gathers "
                 "every copy's derivative)",
+    np.histogram: "in a through the edges (bins a number, no range: they run from min(a) to "
+                    "max(a), ties sharing evenly; the counts are piecewise constant) and in "
+                    "the weights; `density`; not in bins or range given as differentiated "
+                    "values, nor in a with bins chosen by an estimator (a string)",
+    np.histogram_bin_edges: "in a, for bins a number and no range (from min(a) to max(a))",
 }
