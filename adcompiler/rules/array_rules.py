@@ -153,8 +153,10 @@ RULES = [
     _same(np.take_along_axis, "arr, indices, axis=-1",
           "take_along_axis_adjoint(g, arr, indices, axis)",
           "np.take_along_axis(g, indices, axis)"),
-    _same(np.sort, "a, axis=-1, kind=None, order=None", "sort_adjoint(g, a, axis)",
-          "sort_tangent(g, a, axis)"),
+    # The adjoint always follows the stable order among ties, so `stable=True`
+    # (NumPy 2) is exactly what the templates do.
+    _same(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None",
+          "sort_adjoint(g, a, axis)", "sort_tangent(g, a, axis)"),
 ]
 
 NOTES = {
@@ -172,6 +174,6 @@ NOTES = {
             "when a scalar",
     np.take: "repeated indices accumulate; modes raise, wrap, clip",
     np.take_along_axis: "repeated indices accumulate",
-    np.sort: "the adjoint follows the stable sort order among ties",
+    np.sort: "the adjoint follows the stable sort order among ties (so `stable=True` too)",
     np.broadcast_to: "the adjoint sums over the broadcast axes",
 }

@@ -11,7 +11,96 @@ so that float32 derivatives stay float32.
 
 import numpy as np
 
+from ..runtime import arrays as runtime_arrays
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
+
+# The derivative of an `initial` added to every sum (np.sum, np.add.reduce).
+_INITIAL_ADDED = {"adjoint": {"initial": "unbroadcast(g, initial)"},
+                  "tangent": {"initial": "broadcast_like(g, result)"}}
+
+
+def _sum_rule(function, signature: str, label: str | None = None, a: str = "a"):
+    """np.sum and np.add.reduce: `where` a 0/1 factor, `initial` added."""
+    return linear_rule(
+        function, signature, label=label,
+        adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * where",
+                 **_INITIAL_ADDED["adjoint"]},
+        tangent={a: "np.sum(g * where, axis=axis, keepdims=keepdims)",
+                 **_INITIAL_ADDED["tangent"]})
+
+
+def _prod_rule(function, signature: str, label: str | None = None, a: str = "a"):
+    """np.prod and np.multiply.reduce: `initial` multiplies each product."""
+    return linear_rule(
+        function, signature, label=label,
+        adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * prod_others({a}, axis) * initial",
+                 "initial": f"unbroadcast(g * np.prod({a}, axis=axis, keepdims=keepdims), "
+                            "initial)"},
+        tangent={a: f"np.sum(g * prod_others({a}, axis), axis=axis, keepdims=keepdims) "
+                    "* initial",
+                 "initial": f"g * np.prod({a}, axis=axis, keepdims=keepdims)"})
+
+
+def _extremum_rule(function, signature: str, label: str | None = None, a: str = "a"):
+    """np.max, np.min and np.maximum/minimum.reduce: ties share the derivative
+    evenly, among the elements `where` selects and `initial` (when it ties)."""
+    weights = f"extremum_weights({a}, result, axis, keepdims, where, initial)"
+    initial_share = f"extremum_initial_weight({a}, result, axis, keepdims, where, initial)"
+    return linear_rule(
+        function, signature, label=label,
+        adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * {weights}",
+                 "initial": f"unbroadcast(g * {initial_share}, initial)"},
+        tangent={a: f"np.sum(g * {weights}, axis=axis, keepdims=keepdims)",
+                 "initial": f"g * {initial_share}"})
+
+
+# Methods of ufuncs (np.add.reduce, ...: keyed by ufunc and method name,
+# rules/registry.py). Their reductions default to axis=0, unlike np.sum.
+_REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
+_UFUNC_METHODS = [
+    _sum_rule(np.add.reduce, _REDUCE + ", initial=None, where=1", "numpy.add.reduce", "array"),
+    # (where= of a product is refused: not in the signature)
+    _prod_rule(np.multiply.reduce, _REDUCE + ", initial=1", "numpy.multiply.reduce", "array"),
+    _extremum_rule(np.maximum.reduce, _REDUCE + ", initial=None, where=True",
+                   "numpy.maximum.reduce", "array"),
+    _extremum_rule(np.minimum.reduce, _REDUCE + ", initial=None, where=True",
+                   "numpy.minimum.reduce", "array"),
+    # log(sum(exp(array))): the weights exp(array - result) (a softmax).
+    linear_rule(np.logaddexp.reduce, _REDUCE, label="numpy.logaddexp.reduce",
+                adjoint={"array": "sum_adjoint(g, array, axis, keepdims) * np.exp(array - "
+                                  "expand_reduced(result, array, axis, keepdims))"},
+                tangent={"array": "np.sum(g * np.exp(array - expand_reduced(result, array, "
+                                  "axis, keepdims)), axis=axis, keepdims=keepdims)"}),
+    linear_rule(np.add.accumulate, "array, axis=0, dtype=None, out=None",
+                label="numpy.add.accumulate",
+                adjoint={"array": "cumsum_adjoint(g, array, axis)"},
+                tangent={"array": "np.cumsum(g, axis=axis)"}),
+    linear_rule(np.multiply.accumulate, "array, axis=0, dtype=None, out=None",
+                label="numpy.multiply.accumulate",
+                adjoint={"array": "cumprod_adjoint(g, array, result, axis)"},
+                tangent={"array": "cumprod_tangent(g, array, result, axis)"}),
+    # result[i..., j...] = A[i...] op B[j...]: the adjoints sum over the other's axes.
+    linear_rule(np.add.outer, "A, B", label="numpy.add.outer",
+                adjoint={"A": "np.reshape(np.sum(np.reshape(g, (np.size(A), -1)), axis=1), "
+                              "np.shape(A))",
+                         "B": "np.reshape(np.sum(np.reshape(g, (np.size(A), -1)), axis=0), "
+                              "np.shape(B))"},
+                tangent={"A": "np.add.outer(g, np.zeros_like(B))",
+                         "B": "np.add.outer(np.zeros_like(A), g)"}),
+    linear_rule(np.subtract.outer, "A, B", label="numpy.subtract.outer",
+                adjoint={"A": "np.reshape(np.sum(np.reshape(g, (np.size(A), -1)), axis=1), "
+                              "np.shape(A))",
+                         "B": "np.reshape(-np.sum(np.reshape(g, (np.size(A), -1)), axis=0), "
+                              "np.shape(B))"},
+                tangent={"A": "np.subtract.outer(g, np.zeros_like(B))",
+                         "B": "np.subtract.outer(np.zeros_like(A), g)"}),
+    linear_rule(np.multiply.outer, "A, B", label="numpy.multiply.outer",
+                adjoint={"A": "np.reshape(np.dot(np.reshape(g, (np.size(A), -1)), np.ravel(B)), "
+                              "np.shape(A))",
+                         "B": "np.reshape(np.dot(np.ravel(A), np.reshape(g, (np.size(A), -1))), "
+                              "np.shape(B))"},
+                tangent={"A": "np.multiply.outer(g, B)", "B": "np.multiply.outer(A, g)"}),
+]
 
 RULES = [
     # Arithmetic ufuncs (np.true_divide is np.divide, np.mod is np.remainder).
@@ -106,14 +195,18 @@ RULES = [
     pointwise(np.rad2deg, "x", x="g * (180.0 / math.pi)"),
     pointwise(np.degrees, "x", x="g * (180.0 / math.pi)"),
     pointwise(np.sinc, "x", x="g * sinc_derivative(x)"),
-    # Reductions.
-    linear_rule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims)"},
-                tangent={"a": "np.sum(g, axis=axis, keepdims=keepdims)"}),
-    linear_rule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"},
-                tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
-                              "keepdims=keepdims)"}),
+    # Reductions. `where` masks the elements summed (a 0/1 factor; its default
+    # is written 1, NumPy's True, so that `g * where` folds to `g` when the
+    # call does not pass it) and `initial` is added to every sum (None stands
+    # for NumPy's "not given").
+    _sum_rule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False, initial=None, "
+                      "where=1"),
+    linear_rule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False, initial=None, "
+                           "where=1",
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
+                              " * where", **_INITIAL_ADDED["adjoint"]},
+                tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g) * where, axis=axis, "
+                              "keepdims=keepdims)", **_INITIAL_ADDED["tangent"]}),
     linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
                 adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
@@ -128,22 +221,19 @@ RULES = [
                               "keepdims=keepdims) / np.maximum(np.sum(np.logical_not("
                               "np.isnan(a)), axis=axis, keepdims=keepdims, "
                               "dtype=np.result_type(g, 0.0)), 1.0)"}),
-    linear_rule(np.average, "a, axis=None, weights=None, *, keepdims=False",
-                adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims)",
+    # returned=True: the pair (average, sum of weights).
+    linear_rule(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
+                adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims, returned)",
                          "weights": "average_adjoint_weights(g, a, weights, result, axis, "
-                                    "keepdims)"},
-                tangent={"a": "average_tangent(g, a, weights, result, axis, keepdims, 'a')",
+                                    "keepdims, returned)"},
+                tangent={"a": "average_tangent(g, a, weights, result, axis, keepdims, 'a', "
+                              "returned)",
                          "weights": "average_tangent(g, a, weights, result, axis, keepdims, "
-                                    "'weights')"}),
-    linear_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False",
-                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * prod_others(a, axis)"},
-                tangent={"a": "np.sum(g * prod_others(a, axis), axis=axis, "
-                              "keepdims=keepdims)"}),
-    *[linear_rule(extremum, "a, axis=None, out=None, keepdims=False",
-                  adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * "
-                                "extremum_weights(a, result, axis, keepdims)"},
-                  tangent={"a": "np.sum(g * extremum_weights(a, result, axis, keepdims), "
-                                "axis=axis, keepdims=keepdims)"})
+                                    "'weights', returned)"}),
+    # `initial` multiplies every product (its default written 1, which folds away).
+    _prod_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False, initial=1"),
+    *[_extremum_rule(extremum, "a, axis=None, out=None, keepdims=False, initial=None, "
+                               "where=True")
       for extremum in (np.max, np.amax, np.min, np.amin)],
     linear_rule(np.ptp, "a, axis=None, out=None, keepdims=False",
                 adjoint={"a": "expand_reduced(g, a, axis, keepdims) * "
@@ -153,16 +243,19 @@ RULES = [
                 tangent={"a": "np.sum(g * (extremum_weights(a, np.max(a, axis, keepdims=True),"
                               " axis, True) - extremum_weights(a, np.min(a, axis, "
                               "keepdims=True), axis, True)), axis=axis, keepdims=keepdims)"}),
-    linear_rule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
-                adjoint={"a": "var_adjoint(g, a, axis, ddof, keepdims)"},
-                tangent={"a": "var_tangent(g, a, axis, ddof, keepdims)"}),
-    linear_rule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False",
+    # NumPy 2's `correction` is another name for ddof (NumPy refuses both at once).
+    linear_rule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, "
+                        "correction=0",
+                adjoint={"a": "var_adjoint(g, a, axis, ddof + correction, keepdims)"},
+                tangent={"a": "var_tangent(g, a, axis, ddof + correction, keepdims)"}),
+    linear_rule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, "
+                        "correction=0",
                 # 0 where the spread is 0 (torch's convention): std is not
                 # differentiable there, and constant along an axis of length 1.
-                adjoint={"a": "var_adjoint(quotient_or_zero(g, 2.0 * result), a, axis, ddof, "
-                              "keepdims)"},
-                tangent={"a": "quotient_or_zero(var_tangent(g, a, axis, ddof, keepdims), "
-                              "2.0 * result)"}),
+                adjoint={"a": "var_adjoint(quotient_or_zero(g, 2.0 * result), a, axis, "
+                              "ddof + correction, keepdims)"},
+                tangent={"a": "quotient_or_zero(var_tangent(g, a, axis, ddof + correction, "
+                              "keepdims), 2.0 * result)"}),
     linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None",
                 adjoint={"a": "cumsum_adjoint(g, a, axis)"},
                 tangent={"a": "np.cumsum(g, axis=axis)"}),
@@ -173,10 +266,11 @@ RULES = [
                 adjoint={"a": "trace_adjoint(g, a, offset, axis1, axis2)"},
                 tangent={"a": "np.trace(g, offset, axis1, axis2)"}),
     # Products (more in linalg_rules.py).
-    linear_rule(np.dot, "a, b",
+    # (out= other than None is rewritten before rules apply: passes/effects.py)
+    linear_rule(np.dot, "a, b, out=None",
                 adjoint={"a": "dot_adjoint_a(g, a, b)", "b": "dot_adjoint_b(g, a, b)"},
                 tangent={"a": "np.dot(g, b)", "b": "np.dot(a, g)"}),
-    linear_rule(np.matmul, "a, b",
+    linear_rule(np.matmul, "a, b, out=None",
                 adjoint={"a": "matmul_adjoint_a(g, a, b)", "b": "matmul_adjoint_b(g, a, b)"},
                 tangent={"a": "np.matmul(g, b)", "b": "np.matmul(a, g)"}),
     # Shapes (more in array_rules.py).
@@ -199,6 +293,10 @@ RULES = [
         np.count_nonzero,
         np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty, np.arange,
         np.eye, np.identity, np.tri),
+    *_UFUNC_METHODS,
+    # initial's share of a max or min: piecewise constant, like extremum_weights
+    # (rules/helper_rules.py), so that second derivatives compile.
+    *nondifferentiable(runtime_arrays.extremum_initial_weight),
 ]
 
 # Notes shown in docs/derivatives.md next to a rule.
@@ -216,16 +314,21 @@ NOTES = {
     np.clip: "derivative 1 inside the bounds, bounds included (as torch.clamp); the "
              "bounds get it where they are active",
     np.max: "ties share the adjoint evenly (as torch.amax and torch.max() without dim); "
-            "`initial`/`where` not supported",
+            "`where`; `initial` differentiable too (it takes its share where it ties or wins)",
+    np.sum: "`where` (a mask), `initial` (differentiable)",
+    np.nansum: "`where`, `initial` (differentiable); NaNs get derivative 0",
     np.amax: "ties share the adjoint evenly",
     np.min: "ties share the adjoint evenly (as torch.amin)",
     np.amin: "ties share the adjoint evenly",
-    np.prod: "exact when elements are zero (products of the others, no division)",
+    np.prod: "exact when elements are zero (products of the others, no division); "
+             "`initial` differentiable; `where` not supported",
     np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
-    np.var: "`ddof`; `mean`/`correction`/`where` not supported",
-    np.std: "`ddof`; derivative 0 where the spread is 0 (as torch)",
+    np.var: "`ddof` or `correction`; `mean`/`where` not supported",
+    np.std: "`ddof` or `correction`; derivative 0 where the spread is 0 (as torch); "
+            "`mean`/`where` not supported",
+    np.mean: "`where` not supported",
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
-                "`returned=True` not supported",
+                "`returned=True` (the sum of weights differentiable too)",
     np.real: "also `.real`",
     np.imag: "also `.imag`; 0 for real inputs",
     np.conjugate: "also `np.conj`, `.conj()`",

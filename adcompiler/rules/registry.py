@@ -14,10 +14,18 @@ from .definition import HasOwnRule, Rule
 def primitive_key(function):
     """What identifies a primitive: the object itself, or for a method bound to
     an object (`scipy.stats.norm.pdf`, a new bound method at every attribute
-    read) the object and the function together."""
+    read) the object and the function together, or for a method of a NumPy
+    ufunc (`np.add.reduce`) the ufunc and the method's name."""
     if isinstance(function, types.MethodType) and not isinstance(function.__self__, type):
         return id(function.__self__), id(function.__func__)
+    if isinstance(function, types.BuiltinMethodType) and _is_ufunc(function.__self__):
+        # np.add.reduce: a new builtin method at every read, bound to the ufunc
+        return id(function.__self__), function.__name__
     return id(function)
+
+
+def _is_ufunc(value) -> bool:
+    return type(value).__name__ == "ufunc" and type(value).__module__ == "numpy"
 
 
 class RuleTable:

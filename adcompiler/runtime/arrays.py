@@ -343,10 +343,18 @@ def prod_others(a, axis):
     return np.moveaxis(others, tuple(range(kept, a.ndim)), axes)
 
 
-def extremum_weights(a, result, axis, keepdims):
+def extremum_weights(a, result, axis, keepdims, where=True, initial=None):
     """Where each element of `a` attains its group's max (or min) `result`,
     divided by the number of elements that tie there: the adjoint of a tie is
-    shared evenly, as torch.amax/amin and torch.max() without dim do."""
+    shared evenly, as torch.amax/amin and torch.max() without dim do. With
+    `where`, only the elements it selects count; an `initial` that ties with
+    them counts as one more (it takes its share: extremum_initial_weight).
+
+        >>> extremum_weights(np.array([2.0, 5.0, 5.0]), 5.0, None, False)
+        array([0. , 0.5, 0.5])
+    """
+    if where is not True or initial is not None:
+        return _extremum_shares(a, result, axis, keepdims, where, initial)[0]
     if axis is None and type(a) is np.ndarray and a.dtype.kind == "f":
         # A full reduction of a real array: one count (the general path below
         # gives the same values, through np.sum's dispatch and shape helpers).
@@ -358,6 +366,38 @@ def extremum_weights(a, result, axis, keepdims):
     mask = (a == expand_reduced(as_array(result), a, axis, keepdims)).astype(dtype)
     count = np.sum(mask, axis=reduced_axes(axis, a.ndim), keepdims=True)
     return mask / count
+
+
+def _extremum_shares(a, result, axis, keepdims, where, initial):
+    """The weights of `a`'s elements and of `initial` in a max or min taken
+    with `where` and `initial`: ties with the result share it evenly."""
+    a = as_array(a)
+    dtype = float_dtype(a)
+    expanded = expand_reduced(as_array(result), a, axis, keepdims)
+    mask = np.logical_and(a == expanded, where).astype(dtype)
+    count = np.sum(mask, axis=reduced_axes(axis, a.ndim), keepdims=True)
+    # (initial compared in the result's dtype, to which NumPy casts it: a
+    # float32 max of 0.3 is float32(0.3), not 0.3)
+    initial_ties = np.zeros_like(count) if initial is None else \
+        (as_array(initial).astype(expanded.dtype) == expanded).astype(dtype)
+    count = count + initial_ties
+    # (a group with no element selected and no initial has no maximum: NumPy
+    # raises before this runs)
+    initial_share = initial_ties / count
+    if not keepdims:
+        initial_share = np.reshape(initial_share, np.shape(result))
+    return mask / count, initial_share
+
+
+def extremum_initial_weight(a, result, axis, keepdims, where, initial):
+    """The share of np.max(a, axis, initial=initial, where=where)'s derivative
+    that goes to `initial`: 1 where it alone attains the result, 1 / k where it
+    ties with k - 1 selected elements, else 0 (shaped like the result).
+
+        >>> extremum_initial_weight(np.array([1.0, 3.0]), 3.0, None, False, True, 3.0)
+        array(0.5)
+    """
+    return _extremum_shares(a, result, axis, keepdims, where, initial)[1]
 
 
 def _centred(a, axis):
@@ -527,8 +567,21 @@ def average_weights(a, weights, axis):
     return np.reshape(w, shape)
 
 
-def average_adjoint_a(g, a, weights, axis, keepdims):
-    """Adjoint of np.average with respect to a: g w / sum(w), spread back."""
+def _average_parts(g, result, returned):
+    """The adjoints of np.average's average and of its sum of weights (that
+    `returned=True` adds; None when it has none), and the average itself."""
+    if not returned:
+        return g, None, result
+    g_average, g_total = (None, None) if type(g) is float else g
+    return g_average, g_total, None if result is None else result[0]
+
+
+def average_adjoint_a(g, a, weights, axis, keepdims, returned=False):
+    """Adjoint of np.average with respect to a: g w / sum(w), spread back
+    (with `returned`, g is a pair; the sum of weights does not depend on a)."""
+    g = _average_parts(g, None, returned)[0]
+    if g is None:
+        return np.zeros(np.shape(a), dtype=float_dtype(a))
     spread = expand_reduced(g, a, axis, keepdims)
     if weights is None:
         return np.broadcast_to(spread, np.shape(a)) * (1.0 / _count(a, axis))
@@ -537,19 +590,33 @@ def average_adjoint_a(g, a, weights, axis, keepdims):
     return np.broadcast_to(spread * w / total, np.shape(a))
 
 
-def average_adjoint_weights(g, a, weights, result, axis, keepdims):
-    """Adjoint of np.average with respect to the weights: g (a - average) / sum(w)."""
+def average_adjoint_weights(g, a, weights, result, axis, keepdims, returned=False):
+    """Adjoint of np.average with respect to the weights: g (a - average) / sum(w),
+    plus, with `returned`, the adjoint of the sum of weights spread back."""
+    g, g_total, result = _average_parts(g, result, returned)
     w = average_weights(a, weights, axis)
     full_w = np.broadcast_to(w, np.shape(a))
     total = np.sum(full_w, axis=axis, keepdims=True)
-    spread = expand_reduced(g, a, axis, keepdims) * \
-        (as_array(a) - expand_reduced(result, a, axis, keepdims)) / total
+    spread = np.zeros(np.shape(a), dtype=float_dtype(a, w))
+    if g is not None:
+        spread = spread + expand_reduced(g, a, axis, keepdims) * \
+            (as_array(a) - expand_reduced(result, a, axis, keepdims)) / total
+    if g_total is not None:
+        spread = spread + expand_reduced(g_total, a, axis, keepdims)
     return sum_to_shape(np.broadcast_to(spread, np.shape(a)), np.shape(w)).reshape(
         np.shape(weights))
 
 
-def average_tangent(g, a, weights, result, axis, keepdims, wrt):
-    """Tangent of np.average with respect to a (`wrt="a"`) or the weights."""
+def average_tangent(g, a, weights, result, axis, keepdims, wrt, returned=False):
+    """Tangent of np.average with respect to a (`wrt="a"`) or the weights;
+    with `returned`, the pair of the average's and the sum of weights' tangents."""
+    if returned:
+        average = average_tangent(g, a, weights, result[0], axis, keepdims, wrt)
+        if wrt == "a" or weights is None:
+            return average, np.zeros(np.shape(result[1]), dtype=float_dtype(average))
+        dw = np.broadcast_to(average_weights(a, g, axis), np.shape(a))
+        total = np.sum(dw, axis=axis, keepdims=keepdims)
+        return average, np.broadcast_to(total, np.shape(result[1]))
     if weights is None:
         return np.mean(g, axis=axis, keepdims=keepdims)
     w = average_weights(a, weights, axis)
