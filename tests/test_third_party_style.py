@@ -88,6 +88,16 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     "counts_calls_in_module_dict": (UnsupportedSyntaxError, CHECKS),
     # NumPy functions without a rule
     "linspace_and_meshgrid": (NoDerivativeRuleError, CHECKS),
+    # A loop over a list its body resizes (Python's loop sees the new length;
+    # these gave the value and derivative of too few iterations, or crashed)
+    "append_to_the_list_being_iterated": (UnsupportedSyntaxError, CHECKS),
+    "pop_from_the_list_being_iterated": (UnsupportedSyntaxError, CHECKS),
+    "enumerate_the_list_being_extended": (UnsupportedSyntaxError, CHECKS),
+    "helper_appends_to_the_list_being_iterated": (UnsupportedSyntaxError, CHECKS),
+    # A list slice assigned more or fewer items, or an array (these crashed in
+    # the adjoint, or wrote the array as each item)
+    "list_slice_assignment_growing": (UnsupportedSyntaxError, CHECKS),
+    "list_slice_assignment_from_array": (UnsupportedSyntaxError, CHECKS),
 }
 
 # Programs that still fail, with why: each a bug to fix, kept visible as a

@@ -2510,3 +2510,98 @@ def trapezoid_rule(x):
 @program(VECTOR, twin=lambda x: torch.sum(x * x) / torch.sqrt(torch.sum(x * x)) + torch.sum(torch.nan_to_num(x)))
 def normalised_dot_and_nan_to_num(x):
     return np.vdot(x, x) / np.sqrt(np.dot(x, x)) + np.sum(np.nan_to_num(x))
+
+
+# ======================================================================
+# Lists resized while a loop iterates them, list slice assignment
+# ======================================================================
+
+@program(0.7, twin=lambda x: x + 2.0 * x + 4.0 * x)
+def append_to_the_list_being_iterated(x):
+    items = [x]
+    for v in items:           # Python's loop visits the items appended too
+        if len(items) < 3:
+            items.append(v * 2.0)
+    return sum(items)
+
+
+@program(0.7, twin=lambda x: x + 2.0 * x)
+def pop_from_the_list_being_iterated(x):
+    items = [x, 2.0 * x, 3.0 * x, 4.0 * x]
+    total = 0.0
+    for v in items:           # two iterations: each pops one item off the end
+        total = total + v
+        items.pop()
+    return total
+
+
+@program(0.7, twin=lambda x: x + 3.0 * x + 9.0 * x)
+def enumerate_the_list_being_extended(x):
+    items = [x]
+    for k, v in enumerate(items):
+        if k < 2:
+            items.extend([v * 3.0])
+    return sum(items)
+
+
+def _push_and_count(store, value):
+    store.append(value)
+    return len(store)
+
+
+@program(0.7, twin=lambda x: x + 2.0 * x + 4.0 * x)
+def helper_appends_to_the_list_being_iterated(x):
+    items = [x]
+    for v in items:
+        if len(items) < 3:
+            _push_and_count(items, v * 2.0)
+    return sum(items)
+
+
+@program(0.7, twin=lambda x: x + 2.0 * x + 4.0 * x)
+def index_loop_over_a_growing_list(x):
+    items = [x]
+    i = 0
+    while i < len(items):     # what the refusal above suggests
+        v = items[i]
+        if len(items) < 3:
+            items.append(v * 2.0)
+        i += 1
+    return sum(items)
+
+
+@program(0.7, twin=lambda x: x + 2.0 * x)
+def loop_over_a_copy_taken_before(x):
+    items = [x]
+    start = list(items)
+    for v in start:
+        items.append(v * 2.0)
+    return sum(items)
+
+
+@program(0.7, twin=lambda x: 1.0 + 2.0 * x + 3.0 * x)
+def list_slice_assignment_growing(x):
+    items = [1.0, x]
+    items[1:] = [2.0 * x, 3.0 * x]
+    return sum(items)
+
+
+@program(0.7, twin=lambda x: (x + x * x + 3.0) * x)
+def list_slice_assignment_from_tuple(x):
+    items = [1.0, 2.0, 3.0]
+    items[:2] = (x, x * x)
+    return sum(items) * items[0]
+
+
+@program(np.array([0.5, 1.5]), twin=lambda x: (1.0 + torch.sum(x * 2.0)) * x[0] * 2.0)
+def list_slice_assignment_from_array(x):
+    items = [1.0, 2.0, 3.0]
+    items[1:] = x * 2.0
+    return sum(items) * items[1]
+
+
+@program(np.array([0.5, 1.5]), twin=lambda x: (1.0 + torch.sum(x * 2.0)) * x[0] * 2.0)
+def list_slice_assignment_from_list_of_array(x):
+    items = [1.0, 2.0, 3.0]
+    items[1:] = list(x * 2.0)
+    return sum(items) * items[1]

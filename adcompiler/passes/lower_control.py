@@ -78,9 +78,12 @@ of the same lookup resolve uses; the runtime helpers it calls are bound in
 
 from __future__ import annotations
 
+import ast
 import builtins
 import collections
+import inspect
 import os
+import textwrap
 from dataclasses import dataclass, field
 
 import gast
@@ -99,6 +102,8 @@ _ITERATORS = {
     "iter": "loop over the sequence itself: `for x in xs`",
 }
 _DICT_VIEWS = ("items", "keys", "values")
+# List methods that change how many items the list holds.
+_RESIZING_METHODS = ("append", "extend", "insert", "pop", "remove", "clear")
 
 
 @dataclass
@@ -302,6 +307,7 @@ class _Lowering:
         if not stops and isinstance(target, gast.Name) and self.is_builtin_call(stmt.iter, "range"):
             return stmt, []
         view = self.view(stmt.iter, stmt)
+        self.refuse_resizing(view, stmt)
         if not stops and isinstance(view, _Sequence) and view.is_range and \
                 isinstance(target, gast.Name):
             stmt.iter = view.expr  # a reversed range
@@ -322,6 +328,61 @@ class _Lowering:
         indices = nodes.call(self.builtin("range", stmt), [self.length(view)])
         loop = nodes.located(nodes.for_(counter, indices, []), stmt)
         return loop, self.bind(target, self.element(view, counter), stmt)
+
+    def refuse_resizing(self, view, stmt: gast.For) -> None:
+        """A loop over a list whose body appends to it (or inserts, pops,
+        removes, extends, clears): Python's iterator sees the new length at
+        every step, while the lowered loop counts the items once, before it, and
+        reads them by index (also for `list(items)`, read as `items` itself)."""
+        for leaf in _leaves(view):
+            if not isinstance(leaf, _Sequence) or not isinstance(leaf.expr, gast.Name):
+                continue
+            name = leaf.expr.id
+            for node in nodes.walk(stmt):
+                if not isinstance(node, gast.Call):
+                    continue
+                if isinstance(node.func, gast.Attribute) and \
+                        isinstance(node.func.value, gast.Name) and node.func.value.id == name \
+                        and node.func.attr in _RESIZING_METHODS:
+                    how = f"{name}.{node.func.attr}(...)"
+                else:
+                    how = self.helper_resizing(node, name)
+                if how:
+                    raise UnsupportedSyntaxError(
+                        f"this loop iterates over {name} while its body changes how many "
+                        f"items {name} holds ({how}); adcompiler counts the items once, "
+                        f"when the loop starts, and Python's loop would not",
+                        self.parsed.location(node),
+                        help=f"Instead: to visit the items added too, loop over an index: "
+                        f"`i = 0`, `while i < len({name}):` reading `{name}[i]` and ending with "
+                        f"`i += 1`; to visit only the items there at the start, copy them on "
+                        f"a line of its own before the loop, `start = list({name})`, and loop "
+                        f"over `start`.")
+
+    def helper_resizing(self, call: gast.Call, name: str) -> str | None:
+        """How a call of a Python function of the user's, passed the list
+        `name`, changes its length (`helper(...) calls store.append`), as far as
+        the helper's own body shows; None if it does not."""
+        if not isinstance(call.func, gast.Name):
+            return None
+        found, function = self.parsed.lookup(call.func.id)
+        code = getattr(function, "__code__", None) if found else None
+        positions = [i for i, arg in enumerate(call.args)
+                     if isinstance(arg, gast.Name) and arg.id == name]
+        if code is None or not positions:
+            return None
+        parameters = code.co_varnames[:code.co_argcount]
+        receivers = {parameters[i] for i in positions if i < len(parameters)}
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id in receivers \
+                    and node.func.attr in _RESIZING_METHODS:
+                return f"{call.func.id}(...) calls {node.func.value.id}.{node.func.attr}(...)"
+        return None
 
     def view(self, expr, stmt):
         """What `for ... in expr` iterates, as a tree of sequences."""

@@ -527,15 +527,27 @@ def setitem(x, index, value):
     """A copy of x with x[index] = value: what `x[index] = value` means in
     differentiated code (the caller's arrays are never written)."""
     if isinstance(x, list) and isinstance(index, slice) and not isinstance(value, list):
-        # Zeroing a slice of a list of adjoints (a derivative of `dL[a:b] = ...`).
-        updated = list(x)
-        updated[index] = [value] * len(updated[index])
-        return updated
+        if isinstance(value, tuple):
+            # `items[a:b] = (u, v)`: Python writes the items the tuple holds.
+            value = list(value)
+        elif np.ndim(value):
+            raise UnsupportedSyntaxError(
+                "a slice of a list is assigned an array: its derivative would come back "
+                "as a list, not shaped like the array",
+                help="Instead: assign a list of the array's items, items[a:b] = list(values) "
+                     "(or values.tolist()).")
+        else:
+            # Zeroing a slice of a list of adjoints (a derivative of `dL[a:b] = ...`).
+            updated = list(x)
+            updated[index] = [value] * len(updated[index])
+            return updated
     if isinstance(x, tuple):
         # A tuple holding an array changed in place (aliasing.py writes it back).
         updated = list(x)
         updated[index] = value
         return tuple(updated)
+    if isinstance(x, list) and isinstance(index, slice):
+        _refuse_resizing(x, index, value)
     if isinstance(x, (dict, list)):
         updated = type(x)(x)
     elif is_foreign_array(x):
@@ -557,6 +569,24 @@ def setitem(x, index, value):
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(x, value, float))
     updated[index] = value
     return updated
+
+
+def _refuse_resizing(x, index, value):
+    """`items[a:b] = values` with as many values as the slice replaces is an
+    element write; with more or fewer it grows or shrinks the list, which the
+    derivative's bookkeeping (one adjoint per position) does not follow.
+
+        >>> _refuse_resizing([1.0, 2.0], slice(0, 1), [3.0])
+    """
+    given = len(value) if hasattr(value, "__len__") else None
+    replaced = len(x[index])
+    if given is not None and given != replaced:
+        raise UnsupportedSyntaxError(
+            f"a slice assignment replaces {replaced} item(s) of a list with {given}, "
+            f"changing its length: adcompiler differentiates list slice assignments that "
+            f"keep the length only",
+            help="Instead: collect the items in a new list (new_items = [], then "
+                 "new_items.append(v) for each), or write one item at a time, items[i] = v.")
 
 
 def _refuse_truncation(x, value):
