@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import adcompiler as ad
-from oracles import assert_close
+from oracles import assert_close, torch_gradients
 
 torch.set_default_dtype(torch.float64)
 
@@ -280,3 +280,167 @@ def test_the_namedtuple_argument_is_not_modified():
     ad.grad(function, mode="forward")(*args)
     for leaf, kept in zip(leaves(args[0]), before):
         np.testing.assert_array_equal(leaf, kept)
+
+
+# --- NamedTuples built in the function --------------------------------------
+
+def built_and_passed_on(w, b, x):
+    p = Affine(w=w * 2.0, b=b)          # by name
+    q = Affine(np.tanh(x @ w), b ** 2)  # by position
+    return np.sum(dense_affine(p, x) ** 2) + q.b * np.sum(q.w)
+
+
+def dense_affine(params, x):
+    return x @ params.w + params.b
+
+
+def t_built_and_passed_on(w, b, x):
+    p = Affine(w=w * 2.0, b=b)
+    q = Affine(torch.tanh(x @ w), b ** 2)
+    return torch.sum((x @ p.w + p.b) ** 2) + q.b * torch.sum(q.w)
+
+
+def layers_built_in_a_loop(weights, biases, x):
+    layers = []
+    for k in range(len(weights)):
+        layers.append(Layer(weight=weights[k], bias=biases[k]))
+    h = x
+    for layer in layers:
+        h = np.tanh(h @ layer.weight + layer.bias)
+    return np.sum(h ** 2)
+
+
+def t_layers_built_in_a_loop(weights, biases, x):
+    h = x
+    for k in range(weights.shape[0]):
+        h = torch.tanh(h @ weights[k] + biases[k])
+    return torch.sum(h ** 2)
+
+
+def with_replaced_field(params, x):
+    scaled = params._replace(w=params.w * np.exp(params.b))
+    return np.sum(dense_affine(scaled, x) ** 2) + np.sum(params.w)
+
+
+def t_with_replaced_field(params, x):
+    scaled = params._replace(w=params.w * torch.exp(params.b))
+    return torch.sum((x @ scaled.w + scaled.b) ** 2) + torch.sum(params.w)
+
+
+def built_programs():
+    rng = np.random.default_rng(11)
+    return {
+        "built and passed to a helper": (built_and_passed_on, t_built_and_passed_on, (
+            rng.standard_normal(3), 0.7, rng.standard_normal((4, 3))), (0, 1)),
+        "layers built in a loop": (layers_built_in_a_loop, t_layers_built_in_a_loop, (
+            rng.standard_normal((2, 3, 3)) * 0.5, rng.standard_normal((2, 3)) * 0.1,
+            rng.standard_normal((4, 3))), (0, 1)),
+    }
+
+
+BUILT = built_programs()
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", BUILT)
+def test_namedtuples_built_in_the_function_carry_derivatives_like_torch(name, mode):
+    function, twin, args, wrt = BUILT[name]
+    grads = ad.grad(function, wrt=wrt, mode=mode)(*args)
+    for got, want in zip(grads, torch_gradients(twin, args, wrt)):
+        assert_close(got, want, label=name)
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_jvp_through_namedtuples_built_in_the_function_matches_torch(name):
+    function, twin, args, wrt = BUILT[name]
+    rng = np.random.default_rng(5)
+    tangents = tuple(rng.standard_normal(np.shape(args[i])) if np.shape(args[i])
+                     else float(rng.standard_normal()) for i in wrt)
+    value, directional = ad.jvp(function, wrt=wrt)(args, tangents)
+    expected = sum(np.sum(g * t) for g, t in zip(torch_gradients(twin, args, wrt), tangents))
+    assert value == pytest.approx(function(*args), rel=1e-12)
+    assert directional == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_replace_on_a_namedtuple_argument_matches_torch(mode):
+    rng = np.random.default_rng(2)
+    params, x = Affine(rng.standard_normal(3), 0.3), rng.standard_normal((5, 3))
+    grads = ad.grad(with_replaced_field, mode=mode)(params, x)
+    assert type(grads) is Affine
+    for got, want in zip(grads, torch_gradient(t_with_replaced_field, params, x)):
+        assert_close(got, want)
+
+
+def test_hvp_through_a_replaced_field_matches_torch():
+    rng = np.random.default_rng(4)
+    params, x = Affine(rng.standard_normal(3), 0.3), rng.standard_normal((5, 3))
+    direction = random_direction(params)
+    product = ad.hvp(with_replaced_field)((params, x), (direction,))
+    assert type(product) is Affine
+    for got, want in zip(product, torch_hvp(t_with_replaced_field, params, direction, x)):
+        assert_close(got, want)
+
+
+# --- what is refused ---------------------------------------------------------
+
+class Positive(Affine):
+    """A NamedTuple whose own __new__ changes the values it is given."""
+
+    def __new__(cls, w, b):
+        return super().__new__(cls, np.abs(w), b)
+
+
+def builds_a_namedtuple_with_its_own_new(w):
+    p = Positive(w, 1.0)
+    return np.sum(p.w)
+
+
+def builds_a_namedtuple_from_a_dict(w):
+    fields = {"w": w, "b": 1.0}
+    p = Affine(**fields)
+    return np.sum(p.w)
+
+
+class NotARecord:
+    def __init__(self, w):
+        self.w = w
+
+    def _replace(self, w):
+        return Affine(w + self.w, 0.0)
+
+
+def replaces_in_an_object_that_is_not_a_namedtuple(params, v):
+    q = params._replace(w=v)
+    return np.sum(q.w)
+
+
+def line_of(function, text):
+    import inspect
+    lines, first = inspect.getsourcelines(function)
+    return first + next(k for k, line in enumerate(lines) if text in line)
+
+
+@pytest.mark.parametrize("function, error, marker, words", [
+    (builds_a_namedtuple_with_its_own_new, ad.NoDerivativeRuleError, "Positive(w",
+     "whose __new__ is its own"),
+    (builds_a_namedtuple_from_a_dict, ad.UnsupportedSyntaxError, "Affine(**fields)",
+     "starred argument"),
+])
+def test_namedtuples_built_in_ways_no_rule_describes_are_refused_when_compiling(
+        function, error, marker, words):
+    with pytest.raises(error) as info:
+        ad.grad(function)
+    message = str(info.value)
+    assert words in message and "Instead:" in message
+    assert f"test_namedtuple_params.py:{line_of(function, marker)}:" in message
+
+
+def test_replace_on_an_object_that_is_not_a_namedtuple_is_refused_when_it_runs():
+    with pytest.raises(ad.NoDerivativeRuleError) as info:
+        ad.grad(replaces_in_an_object_that_is_not_a_namedtuple)(NotARecord(np.ones(2)),
+                                                                 np.ones(2))
+    message = str(info.value)
+    assert "._replace() of a NotARecord that carries a derivative" in message
+    line = line_of(replaces_in_an_object_that_is_not_a_namedtuple, "params._replace")
+    assert f"test_namedtuple_params.py:{line}:" in message

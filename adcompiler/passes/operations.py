@@ -26,7 +26,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
-from ..rules import definition, registry
+from ..rules import definition, record_rules, registry
 from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
@@ -218,6 +218,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "tuple displays in this function, so that their lengths are known.")
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None
+    if rule is None and isinstance(rhs, gast.Call) and (
+            records.is_namedtuple_class(primitive) or _calls_replace(rhs, primitive)):
+        return _record_built(rhs, primitive, location)
     if rule is None and is_user_function(primitive):
         return Operation("user", primitive=primitive)
     if rule is not None and not rule.differentiable:
@@ -341,6 +344,53 @@ def _field_read(rhs: gast.Attribute, location) -> Operation:
     where = nodes.const(f"{location.filename}:{location.lineno}")
     bound = {"record": rhs.value, "name": nodes.const(rhs.attr), "where": where}
     return Operation("rule", rule, records.field, bound, dict(bound))
+
+
+def _calls_replace(rhs: gast.Call, primitive) -> bool:
+    """`p._replace(w=v)` on a local value (a NamedTuple, checked when it runs)."""
+    return primitive is None and isinstance(rhs.func, gast.Attribute) and \
+        rhs.func.attr == "_replace"
+
+
+def _record_built(rhs: gast.Call, cls, location) -> Operation:
+    """`Affine(w, b=v)` of a NamedTuple class, or `p._replace(w=v)`: the rule
+    record_rules.py makes for the class (the names), its values bound by field."""
+    where = nodes.const(f"{location.filename}:{location.lineno}")
+    spelled = to_source(rhs).strip()
+    if any(isinstance(arg, gast.Starred) for arg in rhs.args) or \
+            any(k.arg is None for k in rhs.keywords):
+        raise UnsupportedSyntaxError(
+            f"{spelled}: building a NamedTuple of differentiated values from a starred "
+            "argument (*t or **d) is not supported", location,
+            help="Instead: pass the fields one by one, Affine(w, b) or Affine(w=w, b=b).")
+    if cls is None:  # p._replace(w=v)
+        if rhs.args:
+            raise UnsupportedSyntaxError(
+                f"{spelled}: ._replace() takes the fields by name", location,
+                help="Instead: p._replace(w=v).")
+        names = tuple(k.arg for k in rhs.keywords)
+        rule = record_rules.replacement_rule(names)
+        bound = {"record": rhs.func.value, "where": where,
+                 **{f"value_{k}": keyword.value for k, keyword in enumerate(rhs.keywords)}}
+        return Operation("rule", rule, records.replaced, bound, dict(bound))
+    if not records.has_namedtuple_constructor(cls):
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_callable(cls)}: it is a NamedTuple class "
+            "whose __new__ is its own, which may change the values it is given", location,
+            help="Instead: build the NamedTuple with the class that defines its fields, or "
+            "compute the values before building it.")
+    try:
+        arguments = inspect.signature(cls).bind(
+            *rhs.args, **{k.arg: k.value for k in rhs.keywords}).arguments
+    except TypeError as err:
+        raise NoDerivativeRuleError(
+            f"cannot match {spelled} to the fields of {cls.__qualname__}: {err}", location,
+            help=f"Pass its fields ({', '.join(cls._fields)}) by position or name.") from err
+    rule = record_rules.construction_rule(cls)
+    bound = {f"value_{k}": arguments.get(name, nodes.const(None))
+             for k, name in enumerate(cls._fields)}
+    bound["where"] = where
+    return Operation("rule", rule, cls, bound, dict(bound))
 
 
 _KNOWN_LENGTH = ("build the tuple with a tuple display in this function, t = (a, b), so "

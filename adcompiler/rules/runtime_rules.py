@@ -165,6 +165,11 @@ RULES += [
     linear_rule(runtime_records.field_tangent, "tangent, record, name, where",
                 adjoint={"tangent": "field_adjoint(g, record, name, where)"},
                 tangent={"tangent": "field_tangent(g, record, name, where)"}),
+    # p._replace(w=v) passes on p's derivative but at the fields it replaces:
+    # a projection, its own transpose.
+    linear_rule(runtime_records.fields_cleared, "adjoint, record, names, where",
+                adjoint={"adjoint": "fields_cleared(g, record, names, where)"},
+                tangent={"adjoint": "fields_cleared(g, record, names, where)"}),
 ]
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.

@@ -96,4 +96,39 @@ def field_tangent(g, record, name, where):
     return entry
 
 
-TEMPLATE_HELPERS = {"field_adjoint": field_adjoint, "field_tangent": field_tangent}
+def is_namedtuple_class(value) -> bool:
+    """A NamedTuple class (what `Affine(w, b)` calls)."""
+    return isinstance(value, type) and issubclass(value, tuple) and \
+        isinstance(getattr(value, "_fields", None), tuple)
+
+
+def has_namedtuple_constructor(cls) -> bool:
+    """Whether `cls(...)` is the NamedTuple's own constructor (the class that
+    namedtuple made defines both __new__ and _make), which keeps its values:
+    a subclass's own __new__ may change them."""
+    maker = next(c for c in cls.__mro__ if "__new__" in vars(c))
+    return "_make" in vars(maker)
+
+
+def replaced(record, where, **changes):
+    """`record._replace(**changes)`: the primitive that call stands for in the rules."""
+    return record._replace(**changes)
+
+
+def fields_cleared(g, record, names, where):
+    """A record's derivative `g` with the fields `names` zero (None): what
+    `record._replace(name=...)` passes on from the record it replaces them in."""
+    if not is_namedtuple(record):
+        raise NoDerivativeRuleError(
+            f"{where}: ._replace() of a {type(record).__name__} that carries a derivative "
+            "is differentiated only for NamedTuples",
+            help="Instead: build the new object from its parts, or keep the values in a "
+            "NamedTuple.")
+    if g is None or is_zero_number(g):
+        return g
+    cleared = {type(record)._fields.index(name) for name in names}
+    return sequence_adjoint([None if k in cleared else entry for k, entry in enumerate(g)], ())
+
+
+TEMPLATE_HELPERS = {"field_adjoint": field_adjoint, "field_tangent": field_tangent,
+                    "fields_cleared": fields_cleared}
