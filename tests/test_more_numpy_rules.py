@@ -189,6 +189,21 @@ def _histogram_twin(a, bins=None, weights=None, density=False, edges=None):
     return hist, edges
 
 
+def _set_twin(kind, *arrays):
+    """np.unique and the set functions in torch: each kept value is the mean of the entries
+    equal to it (the groups found on detached values)."""
+    joined = torch.cat([a.reshape(-1) for a in arrays])
+    values, inverse = torch.unique(joined.detach(), return_inverse=True)
+    counts = torch.bincount(inverse).to(joined.dtype)
+    means = torch.zeros(values.shape[0], dtype=joined.dtype).index_add(0, inverse, joined) / counts
+    if kind == "all":
+        return means
+    first, second = (torch.isin(values, a.detach()) for a in arrays)
+    keep = {"intersect": first & second, "difference": first & ~second,
+            "exclusive": first ^ second}[kind]
+    return means[keep]
+
+
 def _choose_twin(index, choices):
     chosen = choices[-1]
     for k in range(len(choices) - 2, -1, -1):
@@ -196,7 +211,7 @@ def _choose_twin(index, choices):
     return chosen
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
+TORCH_NS = {"torch": torch, "cond": _cond_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
             "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
             "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
@@ -227,6 +242,7 @@ def _padded(rng, shape):
 
 
 DOMAINS = {
+    "repeats": lambda rng, shape: rng.choice([0.3, -1.2, 2.0, 0.7, -0.4], size=shape),
     "tensor_matrix": _tensor_matrix,
     "padded": _padded,
     "with_zero": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 2, 0.0,
@@ -381,6 +397,21 @@ SPECS = [
          "histogram(a, None, w, True, EDGES)[0]", np.histogram),
     spec("histogram_bin_edges", {"a": ("normal", (6,))}, "np.histogram_bin_edges(a, 5)",
          "histogram(a, 5)[1]", np.histogram_bin_edges),
+    # np.unique and the set functions (repeated values share their derivative evenly)
+    spec("unique", {"x": ("repeats", (3, 4))}, "np.unique(x)", "sets('all', x)", np.unique,
+         single=True),
+    spec("unique_with_counts", {"x": ("repeats", (7,))}, "np.unique(x, return_counts=True)[0]",
+         "sets('all', x)", np.unique),
+    spec("unique_values", {"x": ("repeats", (6,))}, "np.unique_values(x)", "sets('all', x)",
+         np.unique_values),
+    spec("union1d", {"a": ("repeats", (4,)), "b": ("repeats", (3,))}, "np.union1d(a, b)",
+         "sets('all', a, b)", np.union1d),
+    spec("intersect1d", {"a": ("repeats", (6,)), "b": ("repeats", (5,))}, "np.intersect1d(a, b)",
+         "sets('intersect', a, b)", np.intersect1d),
+    spec("setdiff1d", {"a": ("repeats", (6,)), "b": ("repeats", (2,))}, "np.setdiff1d(a, b)",
+         "sets('difference', a, b)", np.setdiff1d),
+    spec("setxor1d", {"a": ("repeats", (4,)), "b": ("repeats", (4,))}, "np.setxor1d(a, b)",
+         "sets('exclusive', a, b)", np.setxor1d),
     # polynomials
     spec("polyadd", {"a": ("normal", (4,)), "b": ("normal", (2,))}, "np.polyadd(a, b)",
          "polyadd(a, b)", np.polyadd, single=True),
@@ -670,3 +701,18 @@ def histogram_with_differentiated_edges(a, edges):
 def test_histogram_edges_given_as_differentiated_values_are_refused_not_zero():
     with pytest.raises(NoDerivativeRuleError, match="bins"):
         ad.grad(histogram_with_differentiated_edges, wrt=1)(np.ones(3), EDGES)
+
+
+def unique_rows(x):
+    return np.sum(np.unique(x, axis=0))
+
+
+def intersection_with_indices(a, b):
+    return np.sum(np.intersect1d(a, b, return_indices=True)[0])
+
+
+def test_unique_rows_and_intersection_indices_are_refused():
+    with pytest.raises(NoDerivativeRuleError, match="axis=None"):
+        ad.grad(unique_rows)(np.ones((2, 2)))
+    with pytest.raises(NoDerivativeRuleError, match="return_indices"):
+        ad.grad(intersection_with_indices)(np.ones(2), np.ones(2))

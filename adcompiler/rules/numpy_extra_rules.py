@@ -199,6 +199,30 @@ RULES = [
                 tangent={"a": "histogram_bin_edges_tangent(g, a, bins, range, weights)",
                          **{p: _refused("numpy.histogram_bin_edges", p)
                             for p in ("bins", "range")}}),
+    # np.unique and the set functions: a value that several entries equal shares its
+    # derivative evenly among them (as ties of np.max).
+    linear_rule(np.unique, "ar, return_index=False, return_inverse=False, return_counts=False, "
+                "axis=None, *, equal_nan=True, sorted=True",
+                check=runtime_extra.check_unique_form,
+                adjoint={"ar": "set_adjoint(g, (ar,), result, 0)"},
+                tangent={"ar": "set_tangent(g, (ar,), result, 0)"}),
+    linear_rule(np.unique_values, "x",
+                adjoint={"x": "set_adjoint(g, (x,), result, 0)"},
+                tangent={"x": "set_tangent(g, (x,), result, 0)"}),
+    linear_rule(np.union1d, "ar1, ar2",
+                adjoint={p: f"set_adjoint(g, (ar1, ar2), result, {i})"
+                         for i, p in enumerate(("ar1", "ar2"))},
+                tangent={p: f"set_tangent(g, (ar1, ar2), result, {i})"
+                         for i, p in enumerate(("ar1", "ar2"))}),
+    *[linear_rule(function, "ar1, ar2, assume_unique=False" + extra, check=check,
+                  adjoint={p: f"set_adjoint(g, (ar1, ar2), result, {i})"
+                           for i, p in enumerate(("ar1", "ar2"))},
+                  tangent={p: f"set_tangent(g, (ar1, ar2), result, {i})"
+                           for i, p in enumerate(("ar1", "ar2"))})
+      for function, extra, check in (
+          (np.intersect1d, ", return_indices=False", runtime_extra.check_intersect_options),
+          (np.setdiff1d, "", runtime_extra.check_assume_unique),
+          (np.setxor1d, "", runtime_extra.check_assume_unique))],
     # Polynomials (1-d coefficient arrays).
     linear_rule(np.polyadd, "a1, a2",
                 adjoint={"a1": "polyadd_adjoint(g, a1, 1.0)", "a2": "polyadd_adjoint(g, a2, 1.0)"},
@@ -326,4 +350,13 @@ NOTES = {
                     "the weights; `density`; not in bins or range given as differentiated "
                     "values, nor in a with bins chosen by an estimator (a string)",
     np.histogram_bin_edges: "in a, for bins a number and no range (from min(a) to max(a))",
+    np.unique: "the values (indices, inverse and counts are integers); a value several "
+               "entries equal shares its derivative evenly among them; axis=None, sorted",
+    np.unique_values: "a value several entries equal shares its derivative evenly",
+    np.union1d: "a value several entries equal shares its derivative evenly",
+    np.intersect1d: "a value's derivative is shared evenly by its entries in both arrays; "
+                    "assume_unique=False, return_indices=False",
+    np.setdiff1d: "in ar1 (ar2 only removes values); assume_unique=False",
+    np.setxor1d: "a value several entries equal shares its derivative evenly; "
+                 "assume_unique=False",
 }
