@@ -222,6 +222,41 @@ class _Sharing:
         # innermost last: where paths join, only those need joining (the
         # others hold the same facts on both paths, by reference).
         self.touched: list = []
+        # token -> every name whose facts held it at some point, on any path:
+        # those that may share an object with a name holding the token are
+        # among them, so a list's append and _Checker.sharers look at them
+        # only, not at every name (thousands in a Hessian's gradient code, at
+        # every _stack.append and pop). `noted` keeps the fact sets entered
+        # per name (alive, so that their ids stay theirs).
+        self.sets_with: dict = {}   # token -> ids of the fact sets holding it
+        self.names_of: dict = {}    # id of a fact set -> the names it was given to
+        self.kept: list = []        # those fact sets, alive so that their ids stay theirs
+
+    def note(self, name: str, facts) -> None:
+        """Enter `name` as a holder of the tokens of `facts` (sets of tokens).
+        A fact set is shared by reference (a list's contents by every value
+        popped from it), so its tokens are entered once, not once per name."""
+        for part in facts:
+            names = self.names_of.get(id(part))
+            if names is not None:
+                names.add(name)
+                continue
+            self.names_of[id(part)] = {name}
+            self.kept.append(part)
+            for token in part:
+                sets = self.sets_with.get(token)
+                if sets is None:
+                    sets = self.sets_with[token] = []
+                sets.append(id(part))
+
+    def holding(self, tokens) -> set:
+        """The names whose facts may hold one of `tokens` (a superset)."""
+        out: set = set()
+        names_of = self.names_of
+        for token in tokens:
+            for part in self.sets_with.get(token, ()):
+                out |= names_of[part]
+        return out
 
     def block(self, stmts, state: dict) -> dict:
         for stmt in stmts:
@@ -260,6 +295,7 @@ class _Sharing:
                 old = state.get(target, _EMPTY)
                 value = (old[0] | value[0], old[1] | value[1])
             state[target] = value
+            self.note(target, value)
             self.touch(target)
             return state
         if isinstance(stmt, gast.Expr) and nodes.list_method(stmt.value, "append"):
@@ -268,9 +304,13 @@ class _Sharing:
                 else frozenset()
             # Only the names that may be the list change.
             if held and store:
-                for name, (is_, contains) in list(state.items()):
+                for name in self.holding(store):
+                    if name not in state:
+                        continue
+                    is_, contains = state[name]
                     if not is_.isdisjoint(store) and not held <= contains:
                         state[name] = (is_, contains | held)
+                        self.note(name, (held,))
                         self.touch(name)
             return state
         if isinstance(stmt, gast.If):
@@ -283,6 +323,7 @@ class _Sharing:
                 entry = dict(head)
                 if isinstance(stmt, gast.For):
                     entry[stmt.target.id] = self.element(stmt.iter, head)
+                    self.note(stmt.target.id, entry[stmt.target.id])
                     self.touch(stmt.target.id)
                 out, touched = self.branch(stmt.body, entry)
                 if isinstance(stmt, gast.For):
@@ -1101,7 +1142,10 @@ class _Checker:
             return []
         self.refuse_foreign(name, affected)
         module_level = {token[1] for token in affected if token[0] == "global"}
-        return sorted(m for m in (after & self.defined_here()) | module_level
+        # Only names that ever held one of the tokens can meet them (see
+        # _Sharing.holders): the others need not be looked at.
+        candidates = (after & self.sharing.holding(affected)) & self.defined_here()
+        return sorted(m for m in candidates | module_level
                       if m not in exclude and (m in module_level or _meets(before.get(
                           m, _EMPTY), affected)))
 
@@ -1317,6 +1361,8 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
     local_names = nodes.names_stored(function)
     sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
+    for name, facts in state.items():
+        sharing.note(name, facts)
     sharing.block(function.body, state)
     liveness = _Liveness(wanted)
     liveness.block(function.body, set())
