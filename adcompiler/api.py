@@ -32,6 +32,8 @@ from .naming import readable_name
 from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
 from .runtime import extra as runtime_extra
+from .runtime.records import field_names as _field_names, is_dataclass_record as \
+    _is_dataclass_record, rebuilt as _rebuilt
 from .runtime.checkpoint import parse_memory
 from .runtime.core import reject_complex
 from .display import derivative_html
@@ -710,6 +712,8 @@ def _leaves(tree) -> list:
     """The leaves of a pytree, depth first (dicts in their key order)."""
     if isinstance(tree, (tuple, list)):
         return [leaf for part in tree for leaf in _leaves(part)]
+    if _is_dataclass_record(tree):
+        return [leaf for name in _field_names(tree) for leaf in _leaves(getattr(tree, name))]
     if isinstance(tree, dict):
         return [leaf for key in tree for leaf in _leaves(tree[key])]
     return [] if tree is None else [tree]
@@ -721,6 +725,9 @@ def _leaf_paths(tree, prefix: str = "") -> list:
         return [path for i, part in enumerate(tree) for path in _leaf_paths(part, f"{prefix}[{i}]")]
     if isinstance(tree, dict):
         return [path for key in tree for path in _leaf_paths(tree[key], f"{prefix}[{key!r}]")]
+    if _is_dataclass_record(tree):
+        return [path for name in _field_names(tree)
+                for path in _leaf_paths(getattr(tree, name), f"{prefix}.{name}")]
     return [] if tree is None else [prefix]
 
 
@@ -737,6 +744,8 @@ def _rebuild(tree, values):
                 tuple(parts) if isinstance(node, tuple) else list(parts))
         if isinstance(node, dict):
             return {key: build(node[key]) for key in node}
+        if _is_dataclass_record(node):  # a dataclass instance: one of its class
+            return _rebuilt(node, [build(getattr(node, name)) for name in _field_names(node)])
         return None if node is None else next(values)
     return build(tree)
 

@@ -1,11 +1,12 @@
-"""Parameters kept in NamedTuples, as JAX users keep them: fields read with
-`params.w` carry derivatives in both modes and to second order, and the
-gradient is a NamedTuple of the same class; checked against torch.autograd
-in float64."""
+"""Parameters kept in NamedTuples and dataclasses, as JAX and flax users keep
+them: fields read with `params.w` carry derivatives in both modes and to
+second order, and the gradient is of the parameters' class; checked against
+torch.autograd in float64."""
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import typing
 
 import numpy as np
@@ -115,6 +116,39 @@ def t_nested(model, x, y):
     return torch.sum((prediction - y) ** 2) + 0.1 * torch.sum(encoder.gain ** 2)
 
 
+@dataclasses.dataclass
+class Regression:
+    """Parameters as a (flax-style) dataclass."""
+    weights: np.ndarray
+    intercept: float
+
+
+def dataclass_model(params, x, y):
+    residual = np.tanh(x @ params.weights) + params.intercept - y
+    return np.sum(residual ** 2)
+
+
+def t_dataclass_model(params, x, y):
+    residual = torch.tanh(x @ params.weights) + params.intercept - y
+    return torch.sum(residual ** 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenModel:
+    layer: Layer           # a NamedTuple inside a frozen dataclass
+    scale: np.ndarray
+
+
+def frozen_model(params, x, y):
+    h = np.sin(dense(params.layer, x)) * params.scale
+    return np.mean((np.sum(h, axis=1) - y) ** 2)
+
+
+def t_frozen_model(params, x, y):
+    h = torch.sin(x @ params.layer.weight + params.layer.bias) * params.scale
+    return torch.mean((torch.sum(h, dim=1) - y) ** 2)
+
+
 def programs():
     rng = np.random.default_rng(7)
     return {
@@ -134,14 +168,30 @@ def programs():
             Model(Encoder(Affine(rng.standard_normal((3, 4)), 0.1), rng.standard_normal(4)),
                   Affine(rng.standard_normal(4), -0.3), 0.2),
             rng.standard_normal((5, 3)), rng.standard_normal(5))),
+        "dataclass": (dataclass_model, t_dataclass_model, (
+            Regression(rng.standard_normal(3), 0.4), rng.standard_normal((6, 3)),
+            rng.standard_normal(6))),
+        "frozen dataclass": (frozen_model, t_frozen_model, (
+            FrozenModel(Layer(rng.standard_normal((3, 4)), rng.standard_normal(4)),
+                        rng.standard_normal(4)),
+            rng.standard_normal((5, 3)), rng.standard_normal(5))),
     }
 
 
 # --- pytree helpers for the oracle --------------------------------------------
 
-def leaves(tree) -> list:
+def parts(tree) -> list | None:
+    """The parts of a NamedTuple, tuple or dataclass instance; None for a leaf."""
     if isinstance(tree, tuple):
-        return [leaf for part in tree for leaf in leaves(part)]
+        return list(tree)
+    if dataclasses.is_dataclass(tree):
+        return [getattr(tree, f.name) for f in dataclasses.fields(tree)]
+    return None
+
+
+def leaves(tree) -> list:
+    if parts(tree) is not None:
+        return [leaf for part in parts(tree) for leaf in leaves(part)]
     return [tree]
 
 
@@ -151,8 +201,10 @@ def rebuild(tree, values):
 
     def build(node):
         if isinstance(node, tuple):
-            parts = [build(part) for part in node]
-            return type(node)(*parts) if hasattr(node, "_fields") else tuple(parts)
+            built = [build(part) for part in node]
+            return type(node)(*built) if hasattr(node, "_fields") else tuple(built)
+        if dataclasses.is_dataclass(node):
+            return type(node)(*[build(part) for part in parts(node)])
         return next(values)
     return build(tree)
 
@@ -180,9 +232,9 @@ def torch_hvp(twin, params, direction, *data):
 def assert_same_structure(got, like):
     """`got` is a tree of the same NamedTuple classes as `like`, with leaves of
     the same shapes."""
-    if isinstance(like, tuple):
+    if parts(like) is not None:
         assert type(got) is type(like), f"{type(got).__name__} is not {type(like).__name__}"
-        for part, like_part in zip(got, like):
+        for part, like_part in zip(parts(got), parts(like)):
             assert_same_structure(part, like_part)
     else:
         assert np.shape(got) == np.shape(like)
@@ -239,7 +291,8 @@ def test_jvp_along_a_namedtuple_tangent_matches_torch(name):
     assert directional == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", ["linear model", "RNN cell", "nested NamedTuples"])
+@pytest.mark.parametrize("name", ["linear model", "RNN cell", "nested NamedTuples",
+                                  "frozen dataclass"])
 def test_hessian_vector_product_wrt_namedtuple_params_matches_torch(name):
     function, twin, args = PROGRAMS[name]
     direction = random_direction(args[0])

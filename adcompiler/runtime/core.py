@@ -8,6 +8,7 @@ Python float, or arrays whose shapes already agree) returns at the first test.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -346,6 +347,12 @@ def as_gradient(adjoint, x):
         return list(parts) if isinstance(x, list) else tuple(parts)
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        # A dataclass instance's gradient is one of its class.
+        from . import records  # (records imports this module)
+        fields = [getattr(x, name) for name in records.field_names(x)]
+        return records.rebuilt(x, [as_gradient(a, e) for a, e in
+                                   zip(records.entries(adjoint, x), fields)])
     # Inside generated code a complex derivative follows JAX's convention
     # (runtime_complex): torch's gradient of a complex argument is its
     # conjugate, and a real argument's gradient is the real part.

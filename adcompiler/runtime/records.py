@@ -25,6 +25,7 @@ arbitrary object.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 from ..errors import NoDerivativeRuleError
@@ -48,6 +49,41 @@ def field_names(record) -> tuple:
     if is_namedtuple(record):
         return type(record)._fields
     return tuple(f.name for f in dataclasses.fields(record))
+
+
+def is_dataclass_record(value) -> bool:
+    """An instance of a dataclass (a record whose derivative is not a tuple)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type) and \
+        not isinstance(value, tuple)
+
+
+def rebuilt(record, parts):
+    """A record of `record`'s class holding `parts`, one per field: a gradient
+    of the record's structure. A dataclass instance is copied and its fields
+    set as `object.__setattr__` sets them (frozen ones too), without running
+    __init__ or __post_init__, which might change the values.
+
+        >>> from typing import NamedTuple
+        >>> class P(NamedTuple):
+        ...     w: float
+        >>> rebuilt(P(1.0), [2.0])
+        P(w=2.0)
+    """
+    if is_namedtuple(record):
+        return type(record)(*parts)
+    out = copy.copy(record)
+    for name, part in zip(field_names(record), parts):
+        object.__setattr__(out, name, part)
+    return out
+
+
+def entries(derivative, record) -> list:
+    """The derivative of a record as one entry per field (None for a zero)."""
+    if derivative is None or is_zero_number(derivative):
+        return [None] * len(field_names(record))
+    if is_dataclass_record(derivative):
+        return [getattr(derivative, name) for name in field_names(record)]
+    return list(derivative)
 
 
 def field(record, name, where):
