@@ -24,6 +24,8 @@ def _prob(rng, *shape):
 
 
 _MVN_COV = np.array([[1.0, 0.3], [0.3, 2.0]])
+_VAR_WHERE = np.array([[True, False, True, True], [True, True, True, False],
+                       [False, True, True, True]])
 
 
 def _real_spectrum(rng):
@@ -211,6 +213,15 @@ def source_samples() -> dict:
                                                                       _n(r, 6, 6), (2, 3, 6)),
                                            _n(r, 2, 3), _n(r, 6), "a"], (0, 1, 3)),
         "bincount_adjoint": (lambda r: [_n(r, 6), np.array([0, 2, 2, 1, 4])], (0,)),
+        # np.var/np.std with where= and mean= (runtime/arrays.py)
+        "var_given_adjoint": (lambda r: [_n(r, 3), _n(r, 3, 4), 1, 1, False, _VAR_WHERE, None],
+                              (0, 1)),
+        "var_given_tangent": (lambda r: [_n(r, 3, 4), _n(r, 3, 4), 1, 1, False, _VAR_WHERE, None],
+                              (0, 1)),
+        "var_mean_adjoint": (lambda r: [_n(r, 3), _n(r, 3, 4), 1, 0, False, _VAR_WHERE,
+                                        _n(r, 3, 1)], (0, 1, 6)),
+        "var_mean_tangent": (lambda r: [_n(r, 3, 1), _n(r, 3, 4), 1, 0, False, True, _n(r, 3, 1)],
+                             (0, 1, 6)),
         "insert_adjoint": (lambda r: [_n(r, 2, 4), _n(r, 2, 3), 1, _n(r, 2), 1, "values"], (0,)),
         "insert_tangent": (lambda r: [_n(r, 2, 3), _n(r, 2, 3), [0, 2], _n(r, 2), None, "arr"],
                            (0,)),

@@ -1,6 +1,6 @@
 """The call forms of NumPy reductions that autograd and JAX users write
 (issue #12): `where=` and `initial=` of sums and extrema, NumPy 2's
-`correction=` and `stable=`, `np.average(..., returned=True)`, `out=None`
+`correction=`, `mean=` and `stable=`, `np.average(..., returned=True)`, `out=None`
 spelled out, and the reductions, accumulations and outer products of the
 ufuncs themselves (`np.add.reduce`, `np.maximum.reduce`, `np.add.outer`, ...).
 
@@ -148,6 +148,53 @@ def std_correction_twin(x):
     return torch.std(x, correction=2) + torch.sum(torch.std(x, 0, correction=1, keepdim=True))
 
 
+SPREAD = np.array([[True, False, True, True],
+                   [True, True, True, False],
+                   [False, True, True, True]])  # at least two elements in every row
+
+
+def _masked_var(x, mask, dim=None, ddof=0, mean=None, keepdim=False):
+    m = _t(mask).to(x.dtype)
+    dims = tuple(range(x.dim())) if dim is None else dim
+    count = torch.sum(m, dims, keepdim=True)
+    centre = torch.sum(m * x, dims, keepdim=True) / count if mean is None else mean
+    total = torch.sum(m * (x - centre) ** 2, dims, keepdim=True) / (count - ddof)
+    return total if keepdim else total.squeeze() if dim is None else total.squeeze(dim)
+
+
+def var_where(x):
+    return np.sum(np.var(x, axis=1, where=SPREAD, ddof=1) ** 2)
+
+
+def var_where_twin(x):
+    return torch.sum(_masked_var(x, SPREAD, 1, ddof=1) ** 2)
+
+
+def std_where_all(x):
+    return np.std(x, where=SPREAD, correction=1)
+
+
+def std_where_all_twin(x):
+    return torch.sqrt(_masked_var(x, SPREAD, ddof=1))
+
+
+def std_given_mean(x, m):
+    return np.sum(np.std(x, axis=0, mean=m, keepdims=True))
+
+
+def std_given_mean_twin(x, m):
+    return torch.sum(torch.sqrt(torch.mean((x - m) ** 2, 0, keepdim=True)))
+
+
+def var_mean_of_all_where(x):
+    return np.sum(np.var(x, axis=1, where=SPREAD, mean=np.mean(x, keepdims=True)) ** 2)
+
+
+def var_mean_of_all_where_twin(x):
+    mean = torch.mean(x).reshape(1, 1)
+    return torch.sum(_masked_var(x, SPREAD, 1, mean=mean) ** 2)
+
+
 def sort_stable(x):
     return np.sum(np.sort(x, axis=1, stable=True) * np.arange(4.0))
 
@@ -288,6 +335,10 @@ FORMS = [
     ("min-where-keepdims", min_where_keepdims, min_where_keepdims_twin, (X,), (0,)),
     ("var-correction", var_correction, var_correction_twin, (X,), (0,)),
     ("std-correction", std_correction, std_correction_twin, (X,), (0,)),
+    ("var-where", var_where, var_where_twin, (X,), (0,)),
+    ("std-where-all", std_where_all, std_where_all_twin, (X,), (0,)),
+    ("std-given-mean", std_given_mean, std_given_mean_twin, (X, V.reshape(1, 4)), (0, 1)),
+    ("var-mean-of-all-where", var_mean_of_all_where, var_mean_of_all_where_twin, (X,), (0,)),
     ("sort-stable", sort_stable, sort_stable_twin, (X,), (0,)),
     ("average-returned", average_returned, average_returned_twin, (X, W), (0, 1)),
     ("dot-out-none", dot_out_none, dot_out_none_twin, (X, V), (0, 1)),
@@ -353,7 +404,7 @@ def test_ties_with_initial_share_the_derivative_evenly_as_torch_amax(mode):
 # -- float32 stays float32 ----------------------------------------------------------
 
 FLOAT32_FORMS = ["sum-where-axis", "nansum-where", "max-where-initial", "min-where-keepdims",
-                 "var-correction", "add-reduce-keywords", "multiply-reduce",
+                 "var-correction", "var-where", "std-given-mean", "add-reduce-keywords", "multiply-reduce",
                  "minimum-reduce-where", "logaddexp-reduce", "ufunc-outers", "average-returned"]
 
 
@@ -377,7 +428,8 @@ def test_float32_arguments_get_float32_derivatives_in_both_modes(name):
 # -- second derivatives --------------------------------------------------------------
 
 SECOND_ORDER = ["sum-where-axis", "sum-initial-where-keepdims", "prod-initial",
-                "max-where-initial", "var-correction", "average-returned", "add-reduce-keywords",
+                "max-where-initial", "var-correction", "var-where", "std-given-mean",
+                "var-mean-of-all-where", "average-returned", "add-reduce-keywords",
                 "multiply-reduce", "logaddexp-reduce", "multiply-accumulate", "ufunc-outers"]
 
 
@@ -401,14 +453,6 @@ def prod_where(x):
     return np.prod(x, where=MASK)
 
 
-def var_where(x):
-    return np.var(x, ddof=1, where=MASK)
-
-
-def std_given_mean(x):
-    return np.std(x, mean=np.mean(x, axis=None, keepdims=True))
-
-
 def multiply_reduce_where(x):
     return np.multiply.reduce(x, axis=None, where=MASK, initial=1.0)
 
@@ -421,7 +465,11 @@ def sin_float32(x):
     return np.sum(np.sin(x, dtype=np.float32))
 
 
-REFUSED = [mean_where, prod_where, var_where, std_given_mean, multiply_reduce_where,
+def complex_var_where(x):
+    return np.var(x * (1.0 + 2.0j), where=MASK)
+
+
+REFUSED = [mean_where, prod_where, multiply_reduce_where,
            logaddexp_reduce_initial, sin_float32]
 
 
@@ -430,3 +478,9 @@ REFUSED = [mean_where, prod_where, var_where, std_given_mean, multiply_reduce_wh
 def test_unmodelled_keywords_are_refused_when_compiling(function, mode):
     with pytest.raises(ad.AdError, match="derivative rule does not cover"):
         ad.grad(function, mode=mode)(X)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_where_of_a_complex_variance_is_refused_when_the_derivative_runs(mode):
+    with pytest.raises(ad.AdError, match="complex"):
+        ad.grad(complex_var_where, mode=mode)(X)

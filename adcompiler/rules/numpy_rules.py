@@ -54,6 +54,12 @@ def _extremum_rule(function, signature: str, label: str | None = None, a: str = 
                  "initial": f"g * {initial_share}"})
 
 
+# np.var and np.std, and what their templates pass to the helpers.
+_VAR = ("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, "
+        "correction=0")
+_VAR_ARGS = "axis, ddof + correction, keepdims, where, mean"
+
+
 # Methods of ufuncs (np.add.reduce, ...: keyed by ufunc and method name,
 # rules/registry.py). Their reductions default to axis=0, unlike np.sum.
 _REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
@@ -243,19 +249,25 @@ RULES = [
                 tangent={"a": "np.sum(g * (extremum_weights(a, np.max(a, axis, keepdims=True),"
                               " axis, True) - extremum_weights(a, np.min(a, axis, "
                               "keepdims=True), axis, True)), axis=axis, keepdims=keepdims)"}),
-    # NumPy 2's `correction` is another name for ddof (NumPy refuses both at once).
-    linear_rule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, "
-                        "correction=0",
-                adjoint={"a": "var_adjoint(g, a, axis, ddof + correction, keepdims)"},
-                tangent={"a": "var_tangent(g, a, axis, ddof + correction, keepdims)"}),
-    linear_rule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, "
-                        "correction=0",
+    # NumPy 2's `correction` is another name for ddof (NumPy refuses both at
+    # once); `where` selects the elements; `mean` is subtracted as given, and
+    # differentiated too.
+    linear_rule(np.var, _VAR,
+                adjoint={"a": f"var_given_adjoint(g, a, {_VAR_ARGS})",
+                         "mean": f"var_mean_adjoint(g, a, {_VAR_ARGS})"},
+                tangent={"a": f"var_given_tangent(g, a, {_VAR_ARGS})",
+                         "mean": f"var_mean_tangent(g, a, {_VAR_ARGS})"}),
+    linear_rule(np.std, _VAR,
                 # 0 where the spread is 0 (torch's convention): std is not
                 # differentiable there, and constant along an axis of length 1.
-                adjoint={"a": "var_adjoint(quotient_or_zero(g, 2.0 * result), a, axis, "
-                              "ddof + correction, keepdims)"},
-                tangent={"a": "quotient_or_zero(var_tangent(g, a, axis, ddof + correction, "
-                              "keepdims), 2.0 * result)"}),
+                adjoint={"a": f"var_given_adjoint(quotient_or_zero(g, 2.0 * result), a, "
+                              f"{_VAR_ARGS})",
+                         "mean": f"var_mean_adjoint(quotient_or_zero(g, 2.0 * result), a, "
+                                 f"{_VAR_ARGS})"},
+                tangent={"a": f"quotient_or_zero(var_given_tangent(g, a, {_VAR_ARGS}), "
+                              "2.0 * result)",
+                         "mean": f"quotient_or_zero(var_mean_tangent(g, a, {_VAR_ARGS}), "
+                                 "2.0 * result)"}),
     linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None",
                 adjoint={"a": "cumsum_adjoint(g, a, axis)"},
                 tangent={"a": "np.cumsum(g, axis=axis)"}),
@@ -323,9 +335,9 @@ NOTES = {
     np.prod: "exact when elements are zero (products of the others, no division); "
              "`initial` differentiable; `where` not supported",
     np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
-    np.var: "`ddof` or `correction`; `mean`/`where` not supported",
-    np.std: "`ddof` or `correction`; derivative 0 where the spread is 0 (as torch); "
-            "`mean`/`where` not supported",
+    np.var: "`ddof` or `correction`; `where`; `mean` (differentiable too, used as given)",
+    np.std: "`ddof` or `correction`; `where`; `mean` (differentiable too); derivative 0 "
+            "where the spread is 0 (as torch)",
     np.mean: "`where` not supported",
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
                 "`returned=True` (the sum of weights differentiable too)",

@@ -440,6 +440,64 @@ def var_tangent(g, a, axis, ddof, keepdims):
         return np.sum(_centred(a, axis) * g, axis=axis, keepdims=keepdims) * scale
 
 
+def _var_given_parts(a, axis, ddof, where, mean):
+    """For np.var(a, axis, ddof=ddof, where=where, mean=mean): the 0/1 selection
+    of a's elements, a minus the mean it subtracts (`mean` if given, else the
+    mean of the selected elements), and 2 / (n - ddof) per group (n the number
+    selected), all broadcasting against a, in a's float dtype."""
+    refuse_complex("np.var or np.std with where= or mean=", a, mean)
+    a = as_array(a)
+    dtype = float_dtype(a)
+    axes = reduced_axes(axis, a.ndim)
+    selected = np.broadcast_to(as_array(where), a.shape).astype(dtype)
+    count = np.sum(selected, axis=axes, keepdims=True)
+    # (no np.errstate: adcompiler differentiates this from its source for second
+    # derivatives; a group with n <= ddof has a nan or inf variance, and derivative)
+    if mean is None:
+        mean = np.sum(selected * a, axis=axes, keepdims=True) / count
+    scale = (2.0 / (count - ddof)).astype(dtype)
+    return selected, a - mean, scale
+
+
+def var_given_adjoint(g, a, axis, ddof, keepdims, where=True, mean=None):
+    """Adjoint of np.var in `a`, with NumPy 2's where= (only the selected
+    elements count) and mean= (the mean subtracted, as given): g spread back
+    times 2 (a - mean) / (n - ddof) where selected, 0 elsewhere. Without them,
+    var_adjoint.
+
+        >>> var_given_adjoint(1.0, np.array([1.0, 2.0, 9.0]), None, 0, False,
+        ...                   np.array([True, True, False]))
+        array([-0.5,  0.5,  0. ])
+    """
+    if where is True and mean is None:
+        return var_adjoint(g, a, axis, ddof, keepdims)
+    selected, centred, scale = _var_given_parts(a, axis, ddof, where, mean)
+    return expand_reduced(g, a, axis, keepdims) * selected * centred * scale
+
+
+def var_given_tangent(g, a, axis, ddof, keepdims, where=True, mean=None):
+    """Tangent of np.var in `a`, with where= and mean= (var_given_adjoint's transpose)."""
+    if where is True and mean is None:
+        return var_tangent(g, a, axis, ddof, keepdims)
+    selected, centred, scale = _var_given_parts(a, axis, ddof, where, mean)
+    return np.sum(g * selected * centred * scale, axis=axis, keepdims=keepdims)
+
+
+def var_mean_adjoint(g, a, axis, ddof, keepdims, where, mean):
+    """Adjoint of np.var(a, ..., mean=mean) in `mean`: -sum(2 (a - mean)) / (n - ddof)
+    over each group's selected elements, times g, in mean's shape."""
+    selected, centred, scale = _var_given_parts(a, axis, ddof, where, mean)
+    spread = expand_reduced(g, a, axis, keepdims) * selected * centred * scale
+    return sum_to_shape(-np.sum(spread, axis=reduced_axes(axis, np.ndim(a)), keepdims=True),
+                        np.shape(mean))
+
+
+def var_mean_tangent(g, a, axis, ddof, keepdims, where, mean):
+    """Tangent of np.var(a, ..., mean=mean) in `mean` (var_mean_adjoint's transpose)."""
+    selected, centred, scale = _var_given_parts(a, axis, ddof, where, mean)
+    return -np.sum(g * selected * centred * scale, axis=axis, keepdims=keepdims)
+
+
 def var_adjoint_a(g, adjoint, a, axis, ddof, keepdims):
     """Adjoint of var_adjoint(adjoint, a) with respect to `a` (it is linear in
     `a`, through a - mean(a), a symmetric projection): the projection of
