@@ -380,6 +380,18 @@ def t_with_replaced_field(params, x):
     return torch.sum((x @ scaled.w + scaled.b) ** 2) + torch.sum(params.w)
 
 
+def dataclasses_built(w, x):
+    model = Regression(weights=w * 0.5, intercept=np.sum(w))
+    frozen = FrozenModel(Layer(np.outer(w, w), w), scale=np.cos(w))
+    return dataclass_model(model, x, x[:, 0]) + frozen_model(frozen, x, x[:, 1])
+
+
+def t_dataclasses_built(w, x):
+    model = Regression(weights=w * 0.5, intercept=torch.sum(w))
+    frozen = FrozenModel(Layer(torch.outer(w, w), w), scale=torch.cos(w))
+    return t_dataclass_model(model, x, x[:, 0]) + t_frozen_model(frozen, x, x[:, 1])
+
+
 def built_programs():
     rng = np.random.default_rng(11)
     return {
@@ -388,6 +400,8 @@ def built_programs():
         "layers built in a loop": (layers_built_in_a_loop, t_layers_built_in_a_loop, (
             rng.standard_normal((2, 3, 3)) * 0.5, rng.standard_normal((2, 3)) * 0.1,
             rng.standard_normal((4, 3))), (0, 1)),
+        "dataclasses built in the function": (dataclasses_built, t_dataclasses_built, (
+            rng.standard_normal(3), rng.standard_normal((4, 3))), (0,)),
     }
 
 
@@ -468,6 +482,20 @@ def replaces_in_an_object_that_is_not_a_namedtuple(params, v):
     return np.sum(q.w)
 
 
+@dataclasses.dataclass
+class Normalised:
+    """A dataclass whose __post_init__ changes the values it is given."""
+    w: np.ndarray
+
+    def __post_init__(self):
+        self.w = self.w / np.sum(self.w)
+
+
+def builds_a_dataclass_with_a_post_init(w):
+    p = Normalised(w)
+    return np.sum(p.w ** 2)
+
+
 def line_of(function, text):
     import inspect
     lines, first = inspect.getsourcelines(function)
@@ -479,6 +507,8 @@ def line_of(function, text):
      "whose __new__ is its own"),
     (builds_a_namedtuple_from_a_dict, ad.UnsupportedSyntaxError, "Affine(**fields)",
      "starred argument"),
+    (builds_a_dataclass_with_a_post_init, ad.NoDerivativeRuleError, "Normalised(w)",
+     "__post_init__ is its own"),
 ])
 def test_namedtuples_built_in_ways_no_rule_describes_are_refused_when_compiling(
         function, error, marker, words):

@@ -219,7 +219,8 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     primitive = primitive_of(rhs)
     rule = registry.lookup(primitive) if primitive is not None else None
     if rule is None and isinstance(rhs, gast.Call) and (
-            records.is_namedtuple_class(primitive) or _calls_replace(rhs, primitive)):
+            records.is_namedtuple_class(primitive) or records.is_dataclass_class(primitive)
+            or _calls_replace(rhs, primitive)):
         return _record_built(rhs, primitive, location)
     if rule is None and is_user_function(primitive):
         return Operation("user", primitive=primitive)
@@ -353,8 +354,9 @@ def _calls_replace(rhs: gast.Call, primitive) -> bool:
 
 
 def _record_built(rhs: gast.Call, cls, location) -> Operation:
-    """`Affine(w, b=v)` of a NamedTuple class, or `p._replace(w=v)`: the rule
-    record_rules.py makes for the class (the names), its values bound by field."""
+    """`Affine(w, b=v)` of a NamedTuple class or a dataclass, or `p._replace(w=v)`:
+    the rule record_rules.py makes for the class (the names), its values bound
+    by field."""
     where = nodes.const(f"{location.filename}:{location.lineno}")
     spelled = to_source(rhs).strip()
     if any(isinstance(arg, gast.Starred) for arg in rhs.args) or \
@@ -373,7 +375,14 @@ def _record_built(rhs: gast.Call, cls, location) -> Operation:
         bound = {"record": rhs.func.value, "where": where,
                  **{f"value_{k}": keyword.value for k, keyword in enumerate(rhs.keywords)}}
         return Operation("rule", rule, records.replaced, bound, dict(bound))
-    if not records.has_namedtuple_constructor(cls):
+    if records.is_dataclass_class(cls) and not records.has_plain_init(cls):
+        raise NoDerivativeRuleError(
+            f"no derivative rule for {describe_callable(cls)}: a dataclass whose __init__ "
+            "or __post_init__ is its own, or with fields __init__ does not take, may do "
+            "more with the values it is given than store them", location,
+            help="Instead: build it outside the differentiated function and pass it in "
+            "(its fields are differentiated), or use a plain dataclass or a NamedTuple.")
+    if records.is_namedtuple_class(cls) and not records.has_namedtuple_constructor(cls):
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_callable(cls)}: it is a NamedTuple class "
             "whose __new__ is its own, which may change the values it is given", location,
@@ -385,10 +394,11 @@ def _record_built(rhs: gast.Call, cls, location) -> Operation:
     except TypeError as err:
         raise NoDerivativeRuleError(
             f"cannot match {spelled} to the fields of {cls.__qualname__}: {err}", location,
-            help=f"Pass its fields ({', '.join(cls._fields)}) by position or name.") from err
+            help=f"Pass its fields ({', '.join(records.class_fields(cls))}) by position or "
+            "name.") from err
     rule = record_rules.construction_rule(cls)
     bound = {f"value_{k}": arguments.get(name, nodes.const(None))
-             for k, name in enumerate(cls._fields)}
+             for k, name in enumerate(records.class_fields(cls))}
     bound["where"] = where
     return Operation("rule", rule, cls, bound, dict(bound))
 

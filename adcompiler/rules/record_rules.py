@@ -1,4 +1,5 @@
-"""Rules for building NamedTuples: `Affine(w, b=0.5)` and `p._replace(w=v)`.
+"""Rules for building records: `Affine(w, b=0.5)` of a NamedTuple class or a
+dataclass, and `p._replace(w=v)`.
 
 The class is the user's, so its rule cannot be in a table keyed by function:
 passes/operations.py asks here for the rule of the class it finds called (or
@@ -28,15 +29,16 @@ from .definition import Rule, linear_rule
 
 @functools.lru_cache(maxsize=None)
 def construction_rule(cls) -> Rule:
-    """The rule of `cls(...)` for a NamedTuple class `cls`."""
-    parameters = [f"value_{k}" for k in range(len(cls._fields))]
+    """The rule of `cls(...)` for a NamedTuple class or a dataclass `cls`."""
+    fields = records.class_fields(cls)
+    parameters = [f"value_{k}" for k in range(len(fields))]
     return linear_rule(
         cls, ", ".join(parameters + ["where"]),
         adjoint={p: f"field_tangent(g, result, {name!r}, where)"
-                 for p, name in zip(parameters, cls._fields)},
+                 for p, name in zip(parameters, fields)},
         tangent={p: f"field_adjoint(g, result, {name!r}, where)"
-                 for p, name in zip(parameters, cls._fields)},
-        label=f"the NamedTuple {cls.__qualname__}(...)")
+                 for p, name in zip(parameters, fields)},
+        label=f"{cls.__qualname__}(...)")
 
 
 @functools.lru_cache(maxsize=None)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 
 from ..errors import NoDerivativeRuleError
 from .arrays import is_zero_number, sequence_adjoint
@@ -144,6 +145,30 @@ def has_namedtuple_constructor(cls) -> bool:
     a subclass's own __new__ may change them."""
     maker = next(c for c in cls.__mro__ if "__new__" in vars(c))
     return "_make" in vars(maker)
+
+
+def is_dataclass_class(value) -> bool:
+    """A dataclass (what `Params(w, b)` calls)."""
+    return isinstance(value, type) and dataclasses.is_dataclass(value)
+
+
+def class_fields(cls) -> tuple:
+    """The fields of a NamedTuple class or a dataclass, in their order."""
+    if is_namedtuple_class(cls):
+        return cls._fields
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def has_plain_init(cls) -> bool:
+    """Whether `cls(...)` of a dataclass only stores the values it is given:
+    the __init__ dataclass wrote (compiled from text, so its code has no
+    file), no __post_init__, and one parameter per field."""
+    init = getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    if code is None or code.co_filename != "<string>" or hasattr(cls, "__post_init__"):
+        return False
+    parameters = list(inspect.signature(cls).parameters)
+    return tuple(parameters) == class_fields(cls)
 
 
 def replaced(record, where, **changes):
