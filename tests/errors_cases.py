@@ -77,8 +77,8 @@ def sets_an_attribute(x):
     return np.sum(y)
 
 
-def calls_roots(x):
-    y = np.roots(x)
+def calls_histogram2d(x):
+    y = np.histogram2d(x, x)[0]
     return np.sum(np.abs(y))
 
 

@@ -204,6 +204,13 @@ def _set_twin(kind, *arrays):
     return means[keep]
 
 
+def _roots_twin(p):
+    """np.roots in torch: the eigenvalues of the companion matrix (real here), sorted."""
+    size = p.shape[0] - 1
+    companion = torch.cat([(-p[1:] / p[0])[None], torch.eye(size - 1, size)], 0)
+    return torch.sort(torch.linalg.eigvals(companion).real).values
+
+
 def _choose_twin(index, choices):
     chosen = choices[-1]
     for k in range(len(choices) - 2, -1, -1):
@@ -211,7 +218,7 @@ def _choose_twin(index, choices):
     return chosen
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
+TORCH_NS = {"torch": torch, "cond": _cond_twin, "roots": _roots_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
             "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
             "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
@@ -241,7 +248,14 @@ def _padded(rng, shape):
     return np.concatenate([[0.0, 0.0], inside, [0.0]])
 
 
+def _real_roots(rng, shape):
+    """The coefficients of a polynomial with distinct real roots (2 apart at least)."""
+    roots = np.cumsum(rng.uniform(0.5, 1.5, size=shape[0] - 1)) - 1.0
+    return rng.uniform(0.5, 2.0) * np.poly(roots)
+
+
 DOMAINS = {
+    "real_roots": _real_roots,
     "repeats": lambda rng, shape: rng.choice([0.3, -1.2, 2.0, 0.7, -0.4], size=shape),
     "tensor_matrix": _tensor_matrix,
     "padded": _padded,
@@ -404,6 +418,13 @@ SPECS = [
          "sets('all', x)", np.unique),
     spec("unique_values", {"x": ("repeats", (6,))}, "np.unique_values(x)", "sets('all', x)",
          np.unique_values),
+    spec("unique_counts", {"x": ("repeats", (2, 4))},
+         "np.unique_counts(x)[0] * np.unique_counts(x).counts",
+         "sets('all', x) * torch.unique(x.detach(), return_counts=True)[1]", np.unique_counts),
+    spec("unique_inverse", {"x": ("repeats", (6,))}, "np.unique_inverse(x).values",
+         "sets('all', x)", np.unique_inverse),
+    spec("unique_all", {"x": ("repeats", (6,))}, "np.unique_all(x)[0]", "sets('all', x)",
+         np.unique_all),
     spec("union1d", {"a": ("repeats", (4,)), "b": ("repeats", (3,))}, "np.union1d(a, b)",
          "sets('all', a, b)", np.union1d),
     spec("intersect1d", {"a": ("repeats", (6,)), "b": ("repeats", (5,))}, "np.intersect1d(a, b)",
@@ -427,6 +448,10 @@ SPECS = [
     spec("polyint_twice_constant", {"p": ("normal", (3,))}, "np.polyint(p, 2, k=[1.5, -2.0])",
          "polyint(polyint(p, 1, 1.5), 1, -2.0)", np.polyint),
     spec("poly", {"r": ("normal", (4,))}, "np.poly(r)", "poly(r)", np.poly),
+    spec("roots", {"p": ("real_roots", (4,))}, "np.sort(np.roots(p))", "roots(p)", np.roots,
+         rtol=1e-6, single=True),
+    spec("roots_quintic", {"p": ("real_roots", (6,))}, "np.sort(np.roots(p))", "roots(p)",
+         np.roots, rtol=1e-6),
     # logspace, geomspace
     spec("logspace", {"a": ("normal", ()), "b": ("normal", ())}, "np.logspace(a, b, 5)",
          "logspace(a, b, 5)", np.logspace),
@@ -716,3 +741,12 @@ def test_unique_rows_and_intersection_indices_are_refused():
         ad.grad(unique_rows)(np.ones((2, 2)))
     with pytest.raises(NoDerivativeRuleError, match="return_indices"):
         ad.grad(intersection_with_indices)(np.ones(2), np.ones(2))
+
+
+def roots_of(p):
+    return np.sum(np.real(np.roots(p)))
+
+
+def test_complex_roots_are_refused():
+    with pytest.raises(NoDerivativeRuleError, match="complex"):
+        ad.grad(roots_of)(np.array([1.0, 0.0, 1.0]))

@@ -206,9 +206,10 @@ RULES = [
                 check=runtime_extra.check_unique_form,
                 adjoint={"ar": "set_adjoint(g, (ar,), result, 0)"},
                 tangent={"ar": "set_tangent(g, (ar,), result, 0)"}),
-    linear_rule(np.unique_values, "x",
-                adjoint={"x": "set_adjoint(g, (x,), result, 0)"},
-                tangent={"x": "set_tangent(g, (x,), result, 0)"}),
+    *[linear_rule(function, "x",
+                  adjoint={"x": "set_adjoint(g, (x,), result, 0)"},
+                  tangent={"x": "set_tangent(g, (x,), result, 0)"})
+      for function in (np.unique_values, np.unique_counts, np.unique_inverse, np.unique_all)],
     linear_rule(np.union1d, "ar1, ar2",
                 adjoint={p: f"set_adjoint(g, (ar1, ar2), result, {i})"
                          for i, p in enumerate(("ar1", "ar2"))},
@@ -255,6 +256,9 @@ RULES = [
     linear_rule(np.polydiv, "u, v",
                 adjoint={p: f"polydiv_adjoint(g, u, v, result, '{p}')" for p in "uv"},
                 tangent={p: f"polydiv_tangent(g, u, v, result, '{p}')" for p in "uv"}),
+    linear_rule(np.roots, "p",
+                adjoint={"p": "roots_adjoint(g, p, result)"},
+                tangent={"p": "roots_tangent(g, p, result)"}),
     linear_rule(np.poly, "seq_of_zeros",
                 adjoint={"seq_of_zeros": "poly_adjoint(g, seq_of_zeros)"},
                 tangent={"seq_of_zeros": "poly_tangent(g, seq_of_zeros)"}),
@@ -353,10 +357,14 @@ NOTES = {
     np.unique: "the values (indices, inverse and counts are integers); a value several "
                "entries equal shares its derivative evenly among them; axis=None, sorted",
     np.unique_values: "a value several entries equal shares its derivative evenly",
+    np.unique_counts: "the values (as np.unique); the counts are integers",
+    np.unique_inverse: "the values (as np.unique); the inverse indices are integers",
+    np.unique_all: "the values (as np.unique); the indices and counts are integers",
     np.union1d: "a value several entries equal shares its derivative evenly",
     np.intersect1d: "a value's derivative is shared evenly by its entries in both arrays; "
                     "assume_unique=False, return_indices=False",
     np.setdiff1d: "in ar1 (ar2 only removes values); assume_unique=False",
     np.setxor1d: "a value several entries equal shares its derivative evenly; "
                  "assume_unique=False",
+    np.roots: "real, simple roots (complex roots and a leading zero are refused)",
 }

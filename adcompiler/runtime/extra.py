@@ -1504,7 +1504,7 @@ def set_adjoint(g, arrays, result, wrt):
                      0.0)
     start = sum(np.size(a) for a in arrays[:wrt])
     return np.reshape(share[start:start + np.size(operand)], np.shape(operand)).astype(
-        float_dtype(g, operand))
+        float_dtype(by_values, operand))
 
 
 def set_tangent(g, arrays, result, wrt):
@@ -1530,6 +1530,39 @@ def set_tangent(g, arrays, result, wrt):
 
 def _zero_part(part, g):
     return np.zeros(np.shape(part), dtype=float_dtype(g))
+
+
+# -- np.roots ----------------------------------------------------------------------------------
+# p(r) = 0 moves with the coefficients as dr = -Σ dp_k r^(n-1-k) / p'(r) (a simple root).
+
+def _roots_slope(p, result):
+    """p'(r) at each root, after refusing what the rule does not cover."""
+    _check_polynomial(p)
+    refuse_complex("np.roots", p)
+    if np.iscomplexobj(result):
+        raise NoDerivativeRuleError(
+            "np.roots is differentiated where all the roots are real (these are complex)",
+            help="Differentiate a polynomial whose roots are real, or split it into real "
+                 "factors yourself.")
+    if np.shape(p)[0] and p[0] == 0:
+        raise NoDerivativeRuleError(
+            "np.roots is not differentiable where the leading coefficient is 0 (a root "
+            "leaves for infinity)", help="Drop the leading zeros before the call.")
+    # (the powers np.polyder multiplies by are int64: keep p's float dtype)
+    return np.polyval(np.polyder(p), result).astype(float_dtype(p, result))
+
+
+def roots_adjoint(g, p, result):
+    """Adjoint of np.roots(p) (real, simple roots): -Σ_i g_i r_i^(n-1-k) / p'(r_i)."""
+    slope = _roots_slope(p, result)
+    size = np.shape(p)[0]
+    powers = np.expand_dims(result, 1) ** np.arange(size - 1, -1, -1, dtype=float_dtype(p))
+    return -np.sum(np.expand_dims(g / slope, 1) * powers, axis=0)
+
+
+def roots_tangent(g, p, result):
+    """Tangent of np.roots: -polyval(dp, r) / p'(r)."""
+    return -np.polyval(g, result) / _roots_slope(p, result)
 
 
 # -- np.polyfit, np.polydiv -----------------------------------------------------------------
@@ -1890,6 +1923,7 @@ TEMPLATE_HELPERS = {
     "bincount_adjoint": bincount_adjoint,
     "insert_adjoint": insert_adjoint, "insert_tangent": insert_tangent,
     "set_adjoint": set_adjoint, "set_tangent": set_tangent,
+    "roots_adjoint": roots_adjoint, "roots_tangent": roots_tangent,
     "histogram_adjoint": histogram_adjoint, "histogram_tangent": histogram_tangent,
     "histogram_bin_edges_adjoint": histogram_bin_edges_adjoint,
     "histogram_bin_edges_tangent": histogram_bin_edges_tangent,
