@@ -222,6 +222,7 @@ def source_samples() -> dict:
                                         _n(r, 3, 1)], (0, 1, 6)),
         "var_mean_tangent": (lambda r: [_n(r, 3, 1), _n(r, 3, 4), 1, 0, False, True, _n(r, 3, 1)],
                              (0, 1, 6)),
+        "prod_others_where": (lambda r: [_n(r, 3, 4), 1, _VAR_WHERE], (0,)),
         "insert_adjoint": (lambda r: [_n(r, 2, 4), _n(r, 2, 3), 1, _n(r, 2), 1, "values"], (0,)),
         "insert_tangent": (lambda r: [_n(r, 2, 3), _n(r, 2, 3), [0, 2], _n(r, 2), None, "arr"],
                            (0,)),

@@ -686,10 +686,10 @@ def test_a_list_literal_passed_to_an_elementwise_rule_is_differentiated_elementw
     assert ad.derivative(list_into_elementwise_rule)(0.5, -1.5) == 3.0
 
 
-def prod_of_a_list_with_where(a, b):
-    return np.prod([a, b], where=[True, False])
+def mean_of_a_list_with_where(a, b):
+    return np.mean([a, b], where=[True, False])
 
 
 def test_a_list_argument_of_a_call_its_rule_does_not_cover_is_an_error_not_a_zero():
-    with pytest.raises(ad.NoDerivativeRuleError, match="numpy.prod is called with arguments"):
-        ad.grad(prod_of_a_list_with_where)
+    with pytest.raises(ad.NoDerivativeRuleError, match="numpy.mean is called with arguments"):
+        ad.grad(mean_of_a_list_with_where)

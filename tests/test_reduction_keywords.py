@@ -98,6 +98,22 @@ def prod_initial_twin(x, c):
     return torch.sum((torch.prod(x, 1) * c) ** 2)
 
 
+def prod_where(x, c):
+    return np.sum(np.prod(x, axis=1, where=MASK, initial=c, keepdims=True) ** 2)
+
+
+def prod_where_twin(x, c):
+    return torch.sum((torch.prod(_masked(x, MASK, 1.0), 1, keepdim=True) * c) ** 2)
+
+
+def multiply_reduce_where(x):
+    return np.multiply.reduce(x, axis=None, where=MASK)
+
+
+def multiply_reduce_where_twin(x):
+    return torch.prod(_masked(x, MASK, 1.0))
+
+
 def max_initial(x):
     return np.sum(np.cos(np.max(x, axis=1, initial=0.2)))
 
@@ -328,6 +344,8 @@ FORMS = [
     ("sum-initial-where-true", sum_initial_where_true, sum_initial_where_true_twin, (X,), (0,)),
     ("nansum-where", nansum_where, nansum_where_twin, (X,), (0,)),
     ("prod-initial", prod_initial, prod_initial_twin, (POSITIVE, 1.7), (0, 1)),
+    ("prod-where", prod_where, prod_where_twin, (X, 1.7), (0, 1)),
+    ("multiply-reduce-where", multiply_reduce_where, multiply_reduce_where_twin, (X,), (0,)),
     ("max-initial", max_initial, max_initial_twin, (X,), (0,)),
     ("max-where-initial", max_where_initial, max_where_initial_twin, (X, C), (0, 1)),
     ("amin-where-initial-all", amin_where_initial_all, amin_where_initial_all_twin,
@@ -404,7 +422,7 @@ def test_ties_with_initial_share_the_derivative_evenly_as_torch_amax(mode):
 # -- float32 stays float32 ----------------------------------------------------------
 
 FLOAT32_FORMS = ["sum-where-axis", "nansum-where", "max-where-initial", "min-where-keepdims",
-                 "var-correction", "var-where", "std-given-mean", "add-reduce-keywords", "multiply-reduce",
+                 "prod-where", "var-correction", "var-where", "std-given-mean", "add-reduce-keywords", "multiply-reduce",
                  "minimum-reduce-where", "logaddexp-reduce", "ufunc-outers", "average-returned"]
 
 
@@ -427,7 +445,7 @@ def test_float32_arguments_get_float32_derivatives_in_both_modes(name):
 
 # -- second derivatives --------------------------------------------------------------
 
-SECOND_ORDER = ["sum-where-axis", "sum-initial-where-keepdims", "prod-initial",
+SECOND_ORDER = ["sum-where-axis", "sum-initial-where-keepdims", "prod-initial", "prod-where",
                 "max-where-initial", "var-correction", "var-where", "std-given-mean",
                 "var-mean-of-all-where", "average-returned", "add-reduce-keywords",
                 "multiply-reduce", "logaddexp-reduce", "multiply-accumulate", "ufunc-outers"]
@@ -449,14 +467,6 @@ def mean_where(x):
     return np.mean(x, where=MASK)
 
 
-def prod_where(x):
-    return np.prod(x, where=MASK)
-
-
-def multiply_reduce_where(x):
-    return np.multiply.reduce(x, axis=None, where=MASK, initial=1.0)
-
-
 def logaddexp_reduce_initial(x):
     return np.logaddexp.reduce(x, axis=1, initial=0.0)[0]
 
@@ -469,7 +479,7 @@ def complex_var_where(x):
     return np.var(x * (1.0 + 2.0j), where=MASK)
 
 
-REFUSED = [mean_where, prod_where, multiply_reduce_where,
+REFUSED = [mean_where,
            logaddexp_reduce_initial, sin_float32]
 
 

@@ -30,15 +30,16 @@ def _sum_rule(function, signature: str, label: str | None = None, a: str = "a"):
 
 
 def _prod_rule(function, signature: str, label: str | None = None, a: str = "a"):
-    """np.prod and np.multiply.reduce: `initial` multiplies each product."""
+    """np.prod and np.multiply.reduce: `initial` multiplies each product, `where`
+    selects the elements multiplied."""
+    others = f"prod_others_where({a}, axis, where)"
+    product = f"np.prod({a}, axis=axis, keepdims=keepdims, where=where)"
     return linear_rule(
         function, signature, label=label,
-        adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * prod_others({a}, axis) * initial",
-                 "initial": f"unbroadcast(g * np.prod({a}, axis=axis, keepdims=keepdims), "
-                            "initial)"},
-        tangent={a: f"np.sum(g * prod_others({a}, axis), axis=axis, keepdims=keepdims) "
-                    "* initial",
-                 "initial": f"g * np.prod({a}, axis=axis, keepdims=keepdims)"})
+        adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * {others} * initial",
+                 "initial": f"unbroadcast(g * {product}, initial)"},
+        tangent={a: f"np.sum(g * {others}, axis=axis, keepdims=keepdims) * initial",
+                 "initial": f"g * {product}"})
 
 
 def _extremum_rule(function, signature: str, label: str | None = None, a: str = "a"):
@@ -65,8 +66,8 @@ _VAR_ARGS = "axis, ddof + correction, keepdims, where, mean"
 _REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
 _UFUNC_METHODS = [
     _sum_rule(np.add.reduce, _REDUCE + ", initial=None, where=1", "numpy.add.reduce", "array"),
-    # (where= of a product is refused: not in the signature)
-    _prod_rule(np.multiply.reduce, _REDUCE + ", initial=1", "numpy.multiply.reduce", "array"),
+    _prod_rule(np.multiply.reduce, _REDUCE + ", initial=1, where=True", "numpy.multiply.reduce",
+               "array"),
     _extremum_rule(np.maximum.reduce, _REDUCE + ", initial=None, where=True",
                    "numpy.maximum.reduce", "array"),
     _extremum_rule(np.minimum.reduce, _REDUCE + ", initial=None, where=True",
@@ -237,7 +238,8 @@ RULES = [
                          "weights": "average_tangent(g, a, weights, result, axis, keepdims, "
                                     "'weights', returned)"}),
     # `initial` multiplies every product (its default written 1, which folds away).
-    _prod_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False, initial=1"),
+    _prod_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False, initial=1, "
+                        "where=True"),
     *[_extremum_rule(extremum, "a, axis=None, out=None, keepdims=False, initial=None, "
                                "where=True")
       for extremum in (np.max, np.amax, np.min, np.amin)],
@@ -333,7 +335,7 @@ NOTES = {
     np.min: "ties share the adjoint evenly (as torch.amin)",
     np.amin: "ties share the adjoint evenly",
     np.prod: "exact when elements are zero (products of the others, no division); "
-             "`initial` differentiable; `where` not supported",
+             "`where`; `initial` differentiable",
     np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
     np.var: "`ddof` or `correction`; `where`; `mean` (differentiable too, used as given)",
     np.std: "`ddof` or `correction`; `where`; `mean` (differentiable too); derivative 0 "

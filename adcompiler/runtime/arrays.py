@@ -368,6 +368,21 @@ def extremum_weights(a, result, axis, keepdims, where=True, initial=None):
     return mask / count
 
 
+def prod_others_where(a, axis, where=True):
+    """prod_others for np.prod(a, axis, where=where): the product of the other
+    selected elements for a selected element, 0 for the others. Without
+    `where`, prod_others.
+
+        >>> prod_others_where(np.array([2.0, 3.0, 5.0]), None, np.array([True, False, True]))
+        array([5., 0., 2.])
+    """
+    if where is True:
+        return prod_others(a, axis)
+    a = as_array(a)
+    selected = np.broadcast_to(as_array(where), a.shape)
+    return selected * prod_others(np.where(selected, a, 1.0), axis)
+
+
 def _extremum_shares(a, result, axis, keepdims, where, initial):
     """The weights of `a`'s elements and of `initial` in a max or min taken
     with `where` and `initial`: ties with the result share it evenly."""
