@@ -36,7 +36,9 @@ from .context import COMPILE_LOCK, Dependencies, recording
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
              arity: int | None = None, tangent_only: bool = False) -> Variant:
-    front = front_end(function, wrt, arity)
+    # The public jvp's function is the user's own; a callee's (tangents first)
+    # may mean to change its caller's lists.
+    front = front_end(function, wrt, arity, entry=not tangents_first)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
     ctx.callee_compiler = JVP_CALLEES

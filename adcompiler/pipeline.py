@@ -3,7 +3,8 @@
     source -> fence -> specialise *args -> lower reduce -> lower comprehensions
            -> inline mutating helpers
            -> inline local functions
-           -> lower control -> resolve -> bind methods -> normalise -> split lists
+           -> lower control -> resolve -> bind methods
+           -> own arguments (the differentiated function only) -> normalise -> split lists
            -> aliasing -> hoist -> activity -> reverse -> simplify -> verify -> print -> compile
 
 `front_end` runs the stages every derivative shares (up to activity); the
@@ -34,6 +35,7 @@ from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
+from .passes.own_arguments import own_arguments
 from .passes.resolve import resolve
 from .passes.result_fields import result_fields
 from .passes.specialise_varargs import specialise_varargs
@@ -74,10 +76,14 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     return parsed
 
 
-def front_end(function, wrt: tuple, arity: int | None = None) -> FrontEnd:
+def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = False) -> FrontEnd:
     """Parse, fence, lower, resolve, normalise and analyse `function`; `wrt`
-    counts the parameters that replace `*args` when `arity` is given."""
+    counts the parameters that replace `*args` when `arity` is given. `entry`:
+    `function` is the one the user differentiates, not a helper it calls (it
+    copies the lists it resizes, own_arguments.py)."""
     parsed = lowered(function, arity)
+    if entry:
+        own_arguments(parsed, wrt)
     ctx = Context.create(parsed, wrt)
     normalised = split_lists(normalise(nodes.clone(parsed.tree), ctx), ctx)
     # Before hoisting: a name written back into is not loop-invariant.

@@ -50,7 +50,7 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool = False,
 
 def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: bool,
                    memory: int | None = None) -> Variant:
-    front = front_end(function, wrt)
+    front = front_end(function, wrt, entry=True)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
     ctx.callee_compiler = SPLIT_CALLEES

@@ -2605,3 +2605,51 @@ def list_slice_assignment_from_list_of_array(x):
     items = [1.0, 2.0, 3.0]
     items[1:] = list(x * 2.0)
     return sum(items) * items[1]
+
+
+# ======================================================================
+# Containers the caller passes in and the function resizes
+# ======================================================================
+
+@program(0.7, [1.0])
+def append_to_a_list_argument(x, log):
+    log.append(x * 2.0)       # the caller's list grows; the derivative's must not
+    return sum(log) * x
+
+
+@program(0.7, [1.0, 2.0])
+def pop_from_a_list_argument(x, stack):
+    last = stack.pop()
+    return last * x + len(stack)
+
+
+@program(0.7, {"scale": 2.0, "shift": 1.0})
+def pop_from_a_dict_argument(x, options):
+    scale = options.pop("scale")
+    return x * scale + options["shift"] * len(options)
+
+
+def _collect_twice(value, store):
+    store.append(value)
+    store.append(value * value)
+    return sum(store)
+
+
+@program(0.7, [1.0])
+def helper_appends_to_a_list_argument(x, log):
+    return _collect_twice(x * 2.0, log) * x
+
+
+@program(0.7, [1.0], wrt=(0, 1))
+def append_to_a_differentiated_list_argument(x, log):
+    log.append(x * 2.0)
+    return sum(log) * x
+
+
+@program(0.7, [1.0], wrt=(0, 1))
+def new_list_built_from_a_list_argument(x, log):
+    items = []
+    for v in log:
+        items.append(v)
+    items.append(x * 2.0)
+    return sum(items) * x

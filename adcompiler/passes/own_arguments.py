@@ -1,0 +1,124 @@
+"""Own arguments: the function being differentiated works on its own copy of
+a list or dict parameter it resizes in place.
+
+Input: a lowered and resolved FunctionDef, the function the user asked the
+derivative of (not a helper it calls: a helper that appends to its argument
+means to change its caller's list). Output: the same tree, starting with
+`log = copied(log)` for each parameter `log` whose body changes how many
+items it holds: `log.append(v)`, `.pop`, `.insert`, `.extend`, `.remove`,
+`.clear`, a dict's `.update`, `.setdefault`, `.popitem`, directly or in a
+helper of the user's the parameter is passed to. A differentiated parameter
+that is resized is refused (its derivative would change length with it).
+
+    def f(x, log):                   def f(x, log):
+        log.append(x * 2.0)              log = copied(log)
+        return sum(log) * x              log.append(x * 2.0)
+                                         return sum(log) * x
+
+Element writes (`log[0] = v`) already update a copy; an append happened in
+place, so the derivative changed the caller's list (a second call saw it
+longer) and a differentiated list's gradient came out shorter than the
+argument. `copied` (runtime/python_builtins.py) is the shallow copy that
+`x.copy()` compiles to, with its rule, so a differentiated parameter keeps
+its derivative.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..printer import to_source
+from ..runtime import python_builtins
+from ..source import ParsedFunction
+from .user_functions import is_user_function
+
+# Methods that change how many items a list or dict holds.
+RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear",
+                              "update", "setdefault", "popitem"})
+
+
+def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
+    tree = parsed.tree
+    parameters = [arg.id for arg in tree.args.args]
+    resized = {name: how for name in parameters if (how := _resizing_call(tree, name))}
+    for position in wrt:
+        if position < len(parameters) and parameters[position] in resized:
+            name = parameters[position]
+            call = resized[name]
+            raise UnsupportedSyntaxError(
+                f"{parsed.name} changes how many items its differentiated parameter "
+                f"{name!r} holds ({to_source(call).strip()}): adcompiler does not "
+                f"differentiate a list or dict argument that grows or shrinks",
+                parsed.location(call),
+                help=f"Instead: build a new list from it, `items = []`, `for v in {name}: "
+                f"items.append(v)`, and append to `items`.")
+    if not resized:
+        return parsed
+    alias = _bind_copied(parsed)
+    copies = []
+    for name in resized:
+        function = nodes.name(alias)
+        nodes.annotate(function, "value", python_builtins.copied)
+        copies.append(nodes.located(nodes.assign(name, nodes.call(function, [nodes.name(name)])),
+                                    tree.body[0]))
+    tree.body[:0] = copies
+    return parsed
+
+
+def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
+    """The first call that resizes the parameter `name`, if any."""
+    for node in nodes.walk(tree):
+        if not isinstance(node, gast.Call):
+            continue
+        func = node.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                func.value.id == name and func.attr in RESIZING_METHODS:
+            return node
+        if any(isinstance(arg, gast.Name) and arg.id == name for arg in node.args) and \
+                _helper_resizes(nodes.annotation(func, "value", None), node, name):
+            return node
+    return None
+
+
+def _helper_resizes(function, call: gast.Call, name: str) -> bool:
+    """Whether `function`, a Python function of the user's called with `name`
+    among its positional arguments, calls a resizing method on that parameter."""
+    code = getattr(function, "__code__", None)
+    if code is None or not is_user_function(function) or \
+            (function.__module__ or "").startswith("adcompiler"):
+        return False
+    parameters = code.co_varnames[:code.co_argcount]
+    receivers = {parameters[i] for i, arg in enumerate(call.args)
+                 if i < len(parameters) and isinstance(arg, gast.Name) and arg.id == name}
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+                node.func.value.id in receivers and node.func.attr in RESIZING_METHODS:
+            return True
+    return False
+
+
+def _bind_copied(parsed: ParsedFunction) -> str:
+    """The name generated code calls `copied` by, in `parsed.bound`."""
+    for alias, value in parsed.bound.items():
+        if value is python_builtins.copied:
+            return alias
+    taken = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)} | \
+        set(parsed.globals) | set(parsed.closure) | set(parsed.bound)
+    alias, suffix = "copied", 1
+    while alias in taken:
+        suffix += 1
+        alias = f"copied{suffix}"
+    parsed.bound[alias] = python_builtins.copied
+    return alias
