@@ -211,6 +211,11 @@ def _roots_twin(p):
     return torch.sort(torch.linalg.eigvals(companion).real).values
 
 
+def _sorted_twin(a):
+    """a sorted along its last axis in torch (the twin of np.sort_complex's real part)."""
+    return torch.sort(a, dim=-1, stable=True).values
+
+
 def _choose_twin(index, choices):
     chosen = choices[-1]
     for k in range(len(choices) - 2, -1, -1):
@@ -218,7 +223,7 @@ def _choose_twin(index, choices):
     return chosen
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "roots": _roots_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
+TORCH_NS = {"torch": torch, "cond": _cond_twin, "sorted": _sorted_twin, "roots": _roots_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
             "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
             "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
@@ -433,6 +438,11 @@ SPECS = [
          "sets('difference', a, b)", np.setdiff1d),
     spec("setxor1d", {"a": ("repeats", (4,)), "b": ("repeats", (4,))}, "np.setxor1d(a, b)",
          "sets('exclusive', a, b)", np.setxor1d),
+    spec("sort_complex", {"a": ("normal", (2, 5))},
+         "np.real(np.sort_complex(a)) + 3.0 * np.imag(np.sort_complex(a))", "sorted(a)",
+         np.sort_complex, single=True),
+    spec("sort_complex_ties", {"a": ("repeats", (6,))}, "np.real(np.sort_complex(a))",
+         "sorted(a)", np.sort_complex),
     # polynomials
     spec("polyadd", {"a": ("normal", (4,)), "b": ("normal", (2,))}, "np.polyadd(a, b)",
          "polyadd(a, b)", np.polyadd, single=True),
@@ -747,6 +757,12 @@ def roots_of(p):
     return np.sum(np.real(np.roots(p)))
 
 
-def test_complex_roots_are_refused():
+def sorted_complex_values(z):
+    return np.sum(np.abs(np.sort_complex(z)))
+
+
+def test_complex_roots_and_sorting_complex_values_are_refused():
+    with pytest.raises(ComplexValueError, match="np.sort_complex"):
+        ad.grad(sorted_complex_values)(np.array([1.0 + 1j, 0.5, 2j]))
     with pytest.raises(NoDerivativeRuleError, match="complex"):
         ad.grad(roots_of)(np.array([1.0, 0.0, 1.0]))

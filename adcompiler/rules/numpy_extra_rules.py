@@ -224,6 +224,9 @@ RULES = [
           (np.intersect1d, ", return_indices=False", runtime_extra.check_intersect_options),
           (np.setdiff1d, "", runtime_extra.check_assume_unique),
           (np.setxor1d, "", runtime_extra.check_assume_unique))],
+    linear_rule(np.sort_complex, "a",
+                adjoint={"a": "sort_complex_adjoint(g, a)"},
+                tangent={"a": "sort_complex_tangent(g, a, result)"}),
     # Polynomials (1-d coefficient arrays).
     linear_rule(np.polyadd, "a1, a2",
                 adjoint={"a1": "polyadd_adjoint(g, a1, 1.0)", "a2": "polyadd_adjoint(g, a2, 1.0)"},
@@ -367,4 +370,6 @@ NOTES = {
     np.setxor1d: "a value several entries equal shares its derivative evenly; "
                  "assume_unique=False",
     np.roots: "real, simple roots (complex roots and a leading zero are refused)",
+    np.sort_complex: "real a (a permutation along the last axis, ties in their order; the "
+                     "adjoint is the real part); complex a refused",
 }

@@ -1565,6 +1565,26 @@ def roots_tangent(g, p, result):
     return -np.polyval(g, result) / _roots_slope(p, result)
 
 
+def _sort_complex_order(a):
+    """The order np.sort_complex puts a real `a` in along its last axis (by value, ties
+    in their order)."""
+    refuse_complex("np.sort_complex", a)
+    return np.argsort(a, axis=-1, kind="stable")
+
+
+def sort_complex_adjoint(g, a):
+    """Adjoint of np.sort_complex(a) for real a: the real part of g put back in a's order."""
+    order = _sort_complex_order(a)
+    inverse = np.argsort(order, axis=-1, kind="stable")
+    return np.take_along_axis(np.real(g), inverse, -1).astype(float_dtype(a))
+
+
+def sort_complex_tangent(g, a, result):
+    """Tangent of np.sort_complex(a) for real a: g in the sorted order, as complex values."""
+    order = _sort_complex_order(a)
+    return np.take_along_axis(np.asarray(g), order, -1).astype(np.result_type(result))
+
+
 # -- np.polyfit, np.polydiv -----------------------------------------------------------------
 
 def check_polyfit_options(full, cov):
@@ -1924,6 +1944,7 @@ TEMPLATE_HELPERS = {
     "insert_adjoint": insert_adjoint, "insert_tangent": insert_tangent,
     "set_adjoint": set_adjoint, "set_tangent": set_tangent,
     "roots_adjoint": roots_adjoint, "roots_tangent": roots_tangent,
+    "sort_complex_adjoint": sort_complex_adjoint, "sort_complex_tangent": sort_complex_tangent,
     "histogram_adjoint": histogram_adjoint, "histogram_tangent": histogram_tangent,
     "histogram_bin_edges_adjoint": histogram_bin_edges_adjoint,
     "histogram_bin_edges_tangent": histogram_bin_edges_tangent,
