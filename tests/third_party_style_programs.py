@@ -2653,3 +2653,10 @@ def new_list_built_from_a_list_argument(x, log):
         items.append(v)
     items.append(x * 2.0)
     return sum(items) * x
+
+
+@program(0.7, [1.0])
+def append_to_a_list_argument_through_a_second_name(x, log):
+    items = log
+    items.append(x * 2.0)
+    return sum(items) * x

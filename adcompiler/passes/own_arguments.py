@@ -72,18 +72,37 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
 
 
 def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
-    """The first call that resizes the parameter `name`, if any."""
+    """The first call that resizes the parameter `name` (or a second name
+    for it, `items = log`), if any."""
+    names = _second_names(tree, name)
     for node in nodes.walk(tree):
         if not isinstance(node, gast.Call):
             continue
         func = node.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
-                func.value.id == name and func.attr in RESIZING_METHODS:
+                func.value.id in names and func.attr in RESIZING_METHODS:
             return node
-        if any(isinstance(arg, gast.Name) and arg.id == name for arg in node.args) and \
-                _helper_resizes(nodes.annotation(func, "value", None), node, name):
-            return node
+        for arg in node.args:
+            if isinstance(arg, gast.Name) and arg.id in names and \
+                    _helper_resizes(nodes.annotation(func, "value", None), node, arg.id):
+                return node
     return None
+
+
+def _second_names(tree: gast.FunctionDef, name: str) -> set:
+    """`name` and the names bound to it, `items = log`, transitively."""
+    names = {name}
+    assignments = [(stmt.targets[0].id, stmt.value.id) for stmt in nodes.walk(tree)
+                   if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                   and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name)]
+    grown = True
+    while grown:
+        grown = False
+        for target, source in assignments:
+            if source in names and target not in names:
+                names.add(target)
+                grown = True
+    return names
 
 
 def _helper_resizes(function, call: gast.Call, name: str) -> bool:
