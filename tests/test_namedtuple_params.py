@@ -527,3 +527,62 @@ def test_replace_on_an_object_that_is_not_a_namedtuple_is_refused_when_it_runs()
     assert "._replace() of a NotARecord that carries a derivative" in message
     line = line_of(replaces_in_an_object_that_is_not_a_namedtuple, "params._replace")
     assert f"test_namedtuple_params.py:{line}:" in message
+
+
+@dataclasses.dataclass
+class DenseLayer:
+    """A dataclass layer called as a function."""
+    weight: np.ndarray
+
+    def __call__(self, x):
+        return np.tanh(self.weight @ x)
+
+
+def calls_a_dataclass_layer_built_from_weights(x, weight):
+    layer = DenseLayer(weight)
+    return np.sum(layer(x) ** 2)
+
+
+def t_calls_a_dataclass_layer_built_from_weights(x, weight):
+    return torch.sum(torch.tanh(weight @ x) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_dataclass_layer_built_from_differentiated_weights_matches_torch(mode):
+    args = (np.array([0.5, -1.0]), np.array([[1.0, 0.3], [0.2, 0.7]]))
+    grads = ad.grad(calls_a_dataclass_layer_built_from_weights, wrt=(0, 1), mode=mode)(*args)
+    expected = torch_gradients(t_calls_a_dataclass_layer_built_from_weights, args, (0, 1))
+    for got, want in zip(grads, expected):
+        assert_close(got, want)
+
+
+class Window(typing.NamedTuple):
+    centre: np.ndarray
+    size: float      # named like the array attribute .size, which carries no derivative
+
+
+def reads_a_field_named_like_an_array_attribute(window, x):
+    return np.sum(np.exp(-((x - window.centre) / window.size) ** 2))
+
+
+def builds_a_namedtuple_with_a_field_named_size(x):
+    window = Window(x, np.sum(x))
+    return np.sum(window.centre)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_field_named_like_an_array_attribute_is_refused_not_lost(mode):
+    # `.size` of an array carries no derivative, so window.size would be read as
+    # a constant: refused when the derivative runs (the class is known then).
+    with pytest.raises(ad.NoDerivativeRuleError, match="has a field named .size"):
+        ad.grad(reads_a_field_named_like_an_array_attribute, mode=mode)(
+            Window(np.zeros(2), 1.5), np.array([0.5, -1.0]))
+    with pytest.raises(ad.NoDerivativeRuleError, match="has a field named .size"):
+        ad.grad(builds_a_namedtuple_with_a_field_named_size, mode=mode)
+
+
+def test_the_attributes_records_refuse_are_those_the_compiler_reads_as_an_arrays():
+    from adcompiler.rules import numpy_rules
+    from adcompiler.runtime import records
+    assert records.ARRAY_ATTRIBUTES == set(numpy_rules.ATTRIBUTES) | \
+        numpy_rules.NONDIFFERENTIABLE_ATTRIBUTES

@@ -388,6 +388,11 @@ def _record_built(rhs: gast.Call, cls, location) -> Operation:
             "whose __new__ is its own, which may change the values it is given", location,
             help="Instead: build the NamedTuple with the class that defines its fields, or "
             "compute the values before building it.")
+    if records.clashing_fields(cls):
+        raise NoDerivativeRuleError(
+            f"{describe_callable(cls)} has a field named .{records.clashing_fields(cls)[0]}, "
+            "which adcompiler reads as the array attribute of that name, so its derivative "
+            "would be lost", location, help="Instead: rename the field.")
     try:
         arguments = inspect.signature(cls).bind(
             *rhs.args, **{k.arg: k.value for k in rhs.keywords}).arguments

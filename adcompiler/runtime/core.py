@@ -343,16 +343,16 @@ def as_gradient(adjoint, x):
                                         f"argument of length {len(x)}")
         parts = [as_gradient(a, e) for a, e in zip(adjoint, x)]
         if isinstance(getattr(type(x), "_fields", None), tuple):
+            refuse_clashing_fields(x, "a differentiated argument")
             return type(x)(*parts)  # a NamedTuple's gradient is one of its class
         return list(parts) if isinstance(x, list) else tuple(parts)
     if isinstance(x, dict):
         return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         # A dataclass instance's gradient is one of its class.
-        from . import records  # (records imports this module)
-        fields = [getattr(x, name) for name in records.field_names(x)]
-        return records.rebuilt(x, [as_gradient(a, e) for a, e in
-                                   zip(records.entries(adjoint, x), fields)])
+        refuse_clashing_fields(x, "a differentiated argument")
+        fields = [getattr(x, name) for name in field_names(x)]
+        return rebuilt(x, [as_gradient(a, e) for a, e in zip(entries(adjoint, x), fields)])
     # Inside generated code a complex derivative follows JAX's convention
     # (runtime_complex): torch's gradient of a complex argument is its
     # conjugate, and a real argument's gradient is the real part.
@@ -819,3 +819,8 @@ def real_values(what, where, *values):
             real_values(what, where, *value.values(), *(tangent[k] for k in value))
         elif not complex_numbers.is_complex(value):
             reject_complex(tangent, f"a tangent of a real value ({what})", where)
+
+
+# Records (NamedTuples, dataclass instances) for as_gradient; imported last,
+# since records.py takes zeros_like from this module.
+from .records import entries, field_names, rebuilt, refuse_clashing_fields  # noqa: E402

@@ -92,7 +92,36 @@ def field(record, name, where):
     return getattr(record, name)
 
 
+# Attributes the compiler reads as an array's, whatever holds them (the keys of
+# rules/numpy_rules.py's ATTRIBUTES and NONDIFFERENTIABLE_ATTRIBUTES: `.T` is
+# np.transpose, `.shape` carries no derivative). A record field of one of
+# these names would be read so too, its derivative lost.
+ARRAY_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "shape", "ndim", "size", "dtype",
+                              "itemsize", "nbytes"})
+
+
+def clashing_fields(cls_or_record) -> list:
+    """The fields of a record (class) named like an array attribute the
+    compiler reads as the array's."""
+    cls = cls_or_record if isinstance(cls_or_record, type) else type(cls_or_record)
+    return [name for name in class_fields(cls) if name in ARRAY_ATTRIBUTES]
+
+
+def refuse_clashing_fields(cls_or_record, where) -> None:
+    clashing = clashing_fields(cls_or_record)
+    if clashing:
+        cls = cls_or_record if isinstance(cls_or_record, type) else type(cls_or_record)
+        raise NoDerivativeRuleError(
+            f"{where}: {cls.__qualname__} has a field named .{clashing[0]}, which adcompiler "
+            "reads as the array attribute of that name (.T and .real as np.transpose and "
+            "np.real, .shape and .size as carrying no derivative), so its derivative would be "
+            "lost", help=f"Instead: rename the field (.{clashing[0]}_), or read it by "
+            "position (p[1]) in a NamedTuple.")
+
+
 def _position(record, name, where) -> int:
+    if is_record(record):
+        refuse_clashing_fields(record, where)
     if not is_record(record):
         raise NoDerivativeRuleError(
             f"{where}: the attribute .{name} of a {type(record).__name__} that carries a "
