@@ -475,12 +475,21 @@ def sin_float32(x):
     return np.sum(np.sin(x, dtype=np.float32))
 
 
+def add_reduce_to_integers(x):
+    # every element truncated: the derivative would be 0, not 1
+    return np.sum(np.add.reduce(x, dtype=np.int64)) * 1.0
+
+
+def add_accumulate_dtype_by_position(x):
+    return np.sum(np.add.accumulate(x, 0, int)) * 1.0
+
+
 def complex_var_where(x):
     return np.var(x * (1.0 + 2.0j), where=MASK)
 
 
-REFUSED = [mean_where,
-           logaddexp_reduce_initial, sin_float32]
+REFUSED = [mean_where, logaddexp_reduce_initial, sin_float32, add_reduce_to_integers,
+           add_accumulate_dtype_by_position]
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])

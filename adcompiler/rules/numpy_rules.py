@@ -63,7 +63,11 @@ _VAR_ARGS = "axis, ddof + correction, keepdims, where, mean"
 
 # Methods of ufuncs (np.add.reduce, ...: keyed by ufunc and method name,
 # rules/registry.py). Their reductions default to axis=0, unlike np.sum.
-_REDUCE = "array, axis=0, dtype=None, out=None, keepdims=False"
+# (No `dtype`: an integer dtype truncates every element, whose derivative is
+# then 0, and a rule cannot tell np.int64 from np.float32 when compiling, so
+# the keyword is refused rather than ignored; the parameters after it are
+# keyword-only here, so that a dtype passed by position is refused too.)
+_REDUCE = "array, axis=0, *, out=None, keepdims=False"
 _UFUNC_METHODS = [
     _sum_rule(np.add.reduce, _REDUCE + ", initial=None, where=1", "numpy.add.reduce", "array"),
     _prod_rule(np.multiply.reduce, _REDUCE + ", initial=1, where=True", "numpy.multiply.reduce",
@@ -78,11 +82,11 @@ _UFUNC_METHODS = [
                                   "expand_reduced(result, array, axis, keepdims))"},
                 tangent={"array": "np.sum(g * np.exp(array - expand_reduced(result, array, "
                                   "axis, keepdims)), axis=axis, keepdims=keepdims)"}),
-    linear_rule(np.add.accumulate, "array, axis=0, dtype=None, out=None",
+    linear_rule(np.add.accumulate, "array, axis=0, *, out=None",
                 label="numpy.add.accumulate",
                 adjoint={"array": "cumsum_adjoint(g, array, axis)"},
                 tangent={"array": "np.cumsum(g, axis=axis)"}),
-    linear_rule(np.multiply.accumulate, "array, axis=0, dtype=None, out=None",
+    linear_rule(np.multiply.accumulate, "array, axis=0, *, out=None",
                 label="numpy.multiply.accumulate",
                 adjoint={"array": "cumprod_adjoint(g, array, result, axis)"},
                 tangent={"array": "cumprod_tangent(g, array, result, axis)"}),
