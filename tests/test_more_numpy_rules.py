@@ -457,6 +457,8 @@ SPECS = [
     spec("polyint", {"p": ("normal", (4,))}, "np.polyint(p)", "polyint(p)", np.polyint),
     spec("polyint_twice_constant", {"p": ("normal", (3,))}, "np.polyint(p, 2, k=[1.5, -2.0])",
          "polyint(polyint(p, 1, 1.5), 1, -2.0)", np.polyint),
+    spec("polyval_list_of_coefficients", {"x": ("normal", (3,))}, "np.polyval([3.0, 2.0, 1.0], x)",
+         "3.0 * x ** 2 + 2.0 * x + 1.0", np.polyval, single=True),
     spec("poly", {"r": ("normal", (4,))}, "np.poly(r)", "poly(r)", np.poly),
     spec("roots", {"p": ("real_roots", (4,))}, "np.sort(np.roots(p))", "roots(p)", np.roots,
          rtol=1e-6, single=True),

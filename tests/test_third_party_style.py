@@ -105,12 +105,7 @@ REFUSED: dict[str, tuple[type, tuple]] = {
 
 # Programs that still fail, with why: each a bug to fix, kept visible as a
 # non-strict xfail (it passes on its own once fixed).
-KNOWN_WRONG: dict[str, str] = {
-    # np.polyval's derivative helper (runtime/extra.py, polyval_slope and
-    # polyval_adjoint_p) asks np.result_type of the coefficients: a Python
-    # list of them is read as a dtype spec and raises TypeError.
-    "polynomial_value": "np.polyval with a list of coefficients: TypeError in runtime/extra.py",
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 class WrongResult(AssertionError):

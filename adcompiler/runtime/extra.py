@@ -572,11 +572,13 @@ def interp_bound_tangent(g, x, xp, side):
 def polyval_slope(p, x):
     """d np.polyval(p, x) / dx: the derivative polynomial at x."""
     _check_polynomial(p)
-    degree = np.shape(p)[0] - 1
+    coefficients = np.asarray(p)   # (a list of coefficients too)
+    degree = np.shape(coefficients)[0] - 1
     if degree < 1:
         return np.zeros(np.shape(x))
     # (the powers in p's float dtype: int64 ones would make float32 float64)
-    return np.polyval(p[:-1] * np.arange(degree, 0, -1, dtype=np.result_type(p, 0.0)), x)
+    powers = np.arange(degree, 0, -1, dtype=np.result_type(coefficients, 0.0))
+    return np.polyval(coefficients[:-1] * powers, x)
 
 
 def polyval_adjoint_p(g, p, x):
