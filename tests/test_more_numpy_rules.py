@@ -768,3 +768,18 @@ def test_complex_roots_and_sorting_complex_values_are_refused():
         ad.grad(sorted_complex_values)(np.array([1.0 + 1j, 0.5, 2j]))
     with pytest.raises(NoDerivativeRuleError, match="complex"):
         ad.grad(roots_of)(np.array([1.0, 0.0, 1.0]))
+
+
+def integer_cumulative_sum(x):
+    return np.sum(np.cumulative_sum(x, dtype=np.int64) * x)
+
+
+def integer_logspace(a):
+    return np.sum(np.logspace(a, 2.0, 4, dtype=int))
+
+
+def test_results_cast_to_integers_are_refused_not_differentiated():
+    with pytest.raises(NoDerivativeRuleError, match="dtype=int64"):
+        ad.grad(integer_cumulative_sum)(np.array([0.5, 1.5]))
+    with pytest.raises(NoDerivativeRuleError, match="dtype=int64"):
+        ad.grad(integer_logspace)(0.5)

@@ -28,7 +28,7 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, check_list_alias, classify, instantiate, \
+from .operations import bind_user_call, check_list_alias, classify, instantiate, runtime_check, \
     operates_on_lists
 
 
@@ -170,6 +170,11 @@ class StatementAdjoints:
             return [], []
         bindings = dict(operation.bindings, g=g, result=nodes.name(target))
         code, out = [], []
+        check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
+        if check is not None and any(
+                isinstance(operation.bound[p], (gast.List, gast.Tuple)) or
+                self._active(operation.bound[p]) for p in operation.rule.adjoint):
+            code.append(check)
         for param, template in operation.rule.adjoint.items():
             atom = operation.bound[param]
             if isinstance(atom, (gast.List, gast.Tuple)):

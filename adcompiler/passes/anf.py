@@ -512,6 +512,20 @@ def index_expression(index: gast.AST) -> gast.AST:
     return nodes.clone(index)
 
 
+def constant_value(atom) -> tuple[bool, object]:
+    """(True, value) for an atom whose value is known when compiling: a
+    literal, a tuple or list of literals, or a name or attribute for a dtype
+    (`int`, `np.float32`, `np.dtype('int8')` read into a module variable);
+    (False, None) otherwise."""
+    if isinstance(atom, (gast.Name, gast.Attribute)):
+        value = nodes.annotation(atom, "value", None)
+        if isinstance(value, np.dtype) or (isinstance(value, type) and (
+                issubclass(value, np.generic) or value in (int, float, complex, bool))):
+            return True, value
+        return False, None
+    return _constant(atom)
+
+
 def _constant(atom):
     if isinstance(atom, gast.Constant):
         return True, atom.value
@@ -527,7 +541,7 @@ def check_constant_arguments(rule, bound: dict, location) -> None:
     constants (otherwise the same check runs when the derivative does)."""
     values = {}
     for name in inspect.signature(rule.check).parameters:
-        known, value = _constant(bound.get(name))
+        known, value = constant_value(bound.get(name))
         if not known:
             return
         values[name] = value

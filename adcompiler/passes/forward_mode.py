@@ -32,7 +32,7 @@ from ..errors import UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, check_list_alias, classify, instantiate, \
+from .operations import bind_user_call, check_list_alias, classify, instantiate, runtime_check, \
     loop_fixpoint, operates_on_lists, zero_of
 
 
@@ -248,6 +248,8 @@ class _Forward:
         if not terms:
             zero.add(target)
             return [primal]
+        check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
+        primal = [primal] if check is None else [check, primal]
         total = terms[0]
         for term in terms[1:]:
             total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [total, term]) \
@@ -269,7 +271,7 @@ class _Forward:
                 nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(target)]),
                 total])
         zero.discard(target)
-        return [primal, nodes.assign(self.tangent(target), total)]
+        return [*primal, nodes.assign(self.tangent(target), total)]
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, zero: set) -> list:
         location = self.ctx.parsed.location(stmt)

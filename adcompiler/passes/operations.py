@@ -30,7 +30,7 @@ from ..rules import definition, record_rules, registry
 from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
-from .anf import bind_arguments, index_expression, primitive_of
+from .anf import bind_arguments, constant_value, index_expression, primitive_of
 from .specialise_varargs import Keywords, PackedTail, compiled_parameters
 
 
@@ -51,6 +51,27 @@ class Operation:
         result (only if another operand is a variable)."""
         return any(isinstance(atom, gast.Name) for name, atom in self.bound.items()
                    if name != param and name in self.rule.signature.parameters)
+
+
+def runtime_check(operation: Operation, ctx: Context, location) -> gast.stmt | None:
+    """The call of the rule's check (Rule.check) that generated code makes
+    before the derivative, when the arguments the check looks at are not all
+    constants (constants were checked when compiling, anf.py): a value the
+    rule does not cover (np.interp's `period=p`, `np.sum(x, dtype=kind)`)
+    raises there, naming the line, instead of going through the rule unnoticed."""
+    check = operation.rule.check
+    if check is None:
+        return None
+    names = list(inspect.signature(check).parameters)
+    if all(constant_value(operation.bound.get(name))[0] for name in names):
+        return None
+    where = f"{location.filename}:{location.lineno}" if location is not None else "?"
+    call = gast.Call(
+        func=nodes.name(ctx.helper("checked")),
+        args=[nodes.name(ctx.rule_helper(check)), nodes.const(where)],
+        keywords=[gast.keyword(arg=name, value=nodes.clone(operation.bound[name]))
+                  for name in names])
+    return nodes.expr_stmt(call)
 
 
 def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:

@@ -20,10 +20,15 @@ from ..runtime import arrays as runtime_arrays
 from .definition import linear_rule
 
 
-def _same(function, signature, adjoint, tangent):
+def _same(function, signature, adjoint, tangent, check=None):
     """A one-parameter rule: `adjoint`/`tangent` for the first parameter."""
     first = signature.split(",")[0].strip()
-    return linear_rule(function, signature, adjoint={first: adjoint}, tangent={first: tangent})
+    return linear_rule(function, signature, adjoint={first: adjoint}, tangent={first: tangent},
+                       check=check)
+
+
+# An integer or boolean `dtype=` rounds the values: refused (runtime/arrays.py).
+_FLOAT_DTYPE = runtime_arrays.check_float_dtype
 
 
 RULES = [
@@ -68,14 +73,15 @@ RULES = [
     _same(np.astype, "x, dtype, *, copy=True", "cast_adjoint(g, x, dtype)",
           "cast_tangent(g, dtype)"),
     # Filled arrays: the fill value is differentiable, the template array is not.
-    linear_rule(np.full, "shape, fill_value, dtype=None, order='C'",
+    linear_rule(np.full, "shape, fill_value, dtype=None, order='C'", check=_FLOAT_DTYPE,
                 adjoint={"fill_value": "unbroadcast(g, fill_value)"},
                 tangent={"fill_value": "np.broadcast_to(g, np.shape(result))"}),
     linear_rule(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
+                check=_FLOAT_DTYPE,
                 adjoint={"fill_value": "unbroadcast(g, fill_value)"},
                 tangent={"fill_value": "np.broadcast_to(g, np.shape(result))"}),
     linear_rule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, "
-                "axis=0", check=runtime_arrays.check_retstep,
+                "axis=0", check=runtime_arrays.check_linspace_arguments,
                 adjoint={"start": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
                                   "axis, 'start')",
                          "stop": "linspace_adjoint(g, start, stop, num, endpoint, retstep, "
@@ -86,15 +92,15 @@ RULES = [
                                  "axis, 'stop')"}),
     # Joining (list arguments: one adjoint per element) and splitting.
     _same(np.concatenate, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
-          "concatenate_adjoint(g, arrays, axis)", "np.concatenate(g, axis=axis)"),
+          "concatenate_adjoint(g, arrays, axis)", "np.concatenate(g, axis=axis)", _FLOAT_DTYPE),
     _same(np.concat, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
-          "concatenate_adjoint(g, arrays, axis)", "np.concat(g, axis=axis)"),
+          "concatenate_adjoint(g, arrays, axis)", "np.concat(g, axis=axis)", _FLOAT_DTYPE),
     _same(np.stack, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
-          "stack_adjoint(g, arrays, axis)", "np.stack(g, axis=axis)"),
+          "stack_adjoint(g, arrays, axis)", "np.stack(g, axis=axis)", _FLOAT_DTYPE),
     _same(np.hstack, "tup, *, dtype=None, casting='same_kind'", "hstack_adjoint(g, tup)",
-          "np.hstack(g)"),
+          "np.hstack(g)", _FLOAT_DTYPE),
     _same(np.vstack, "tup, *, dtype=None, casting='same_kind'", "vstack_adjoint(g, tup)",
-          "np.vstack(g)"),
+          "np.vstack(g)", _FLOAT_DTYPE),
     _same(np.dstack, "tup", "dstack_adjoint(g, tup)", "np.dstack(g)"),
     _same(np.column_stack, "tup", "column_stack_adjoint(g, tup)", "np.column_stack(g)"),
     linear_rule(np.append, "arr, values, axis=None",

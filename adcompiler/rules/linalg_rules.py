@@ -12,6 +12,7 @@ adjoint `g` is then a sequence with None for the parts nobody used.
 
 import numpy as np
 
+from ..runtime import arrays as runtime_arrays
 from ..runtime import linalg as runtime_linalg
 from .definition import linear_rule, nondifferentiable
 
@@ -86,6 +87,7 @@ RULES = [
                 tangent={"x": "matrix_norm_tangent(g, x, result, ord, keepdims)"}),
     # Matrix functions.
     linear_rule(np.linalg.trace, "x, *, offset=0, dtype=None",
+                check=runtime_arrays.check_float_dtype,
                 adjoint={"x": "trace_adjoint(g, x, offset, -2, -1)"},
                 tangent={"x": "np.linalg.trace(g, offset=offset)"}),
     linear_rule(np.linalg.inv, "a",

@@ -19,23 +19,23 @@ _INITIAL_ADDED = {"adjoint": {"initial": "unbroadcast(g, initial)"},
                   "tangent": {"initial": "broadcast_like(g, result)"}}
 
 
-def _sum_rule(function, signature: str, label: str | None = None, a: str = "a"):
+def _sum_rule(function, signature: str, label: str | None = None, a: str = "a", check=None):
     """np.sum and np.add.reduce: `where` a 0/1 factor, `initial` added."""
     return linear_rule(
-        function, signature, label=label,
+        function, signature, label=label, check=check,
         adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * where",
                  **_INITIAL_ADDED["adjoint"]},
         tangent={a: "np.sum(g * where, axis=axis, keepdims=keepdims)",
                  **_INITIAL_ADDED["tangent"]})
 
 
-def _prod_rule(function, signature: str, label: str | None = None, a: str = "a"):
+def _prod_rule(function, signature: str, label: str | None = None, a: str = "a", check=None):
     """np.prod and np.multiply.reduce: `initial` multiplies each product, `where`
     selects the elements multiplied."""
     others = f"prod_others_where({a}, axis, where)"
     product = f"np.prod({a}, axis=axis, keepdims=keepdims, where=where)"
     return linear_rule(
-        function, signature, label=label,
+        function, signature, label=label, check=check,
         adjoint={a: f"sum_adjoint(g, {a}, axis, keepdims) * {others} * initial",
                  "initial": f"unbroadcast(g * {product}, initial)"},
         tangent={a: f"np.sum(g * {others}, axis=axis, keepdims=keepdims) * initial",
@@ -54,6 +54,10 @@ def _extremum_rule(function, signature: str, label: str | None = None, a: str = 
         tangent={a: f"np.sum(g * {weights}, axis=axis, keepdims=keepdims)",
                  "initial": f"g * {initial_share}"})
 
+
+# An integer or boolean `dtype=` rounds what a reduction returns: refused (its
+# derivative would be zero), when compiling or when the derivative runs.
+_FLOAT_DTYPE = runtime_arrays.check_float_dtype
 
 # np.var and np.std, and what their templates pass to the helpers.
 _VAR = ("a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None, "
@@ -211,17 +215,18 @@ RULES = [
     # call does not pass it) and `initial` is added to every sum (None stands
     # for NumPy's "not given").
     _sum_rule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False, initial=None, "
-                      "where=1"),
+                      "where=1", check=_FLOAT_DTYPE),
     linear_rule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False, initial=None, "
-                           "where=1",
+                           "where=1", check=_FLOAT_DTYPE,
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
                               " * where", **_INITIAL_ADDED["adjoint"]},
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g) * where, axis=axis, "
                               "keepdims=keepdims)", **_INITIAL_ADDED["tangent"]}),
-    linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False",
+    linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False", check=_FLOAT_DTYPE,
                 adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
     linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
+                check=_FLOAT_DTYPE,
                 # (a count of at least 1: an all-NaN slice's entries get 0, not 0 / 0,
                 # as in the other nan* rules, rules/statistics_rules.py)
                 adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * np.logical_not(np.isnan(a))"
@@ -243,7 +248,7 @@ RULES = [
                                     "'weights', returned)"}),
     # `initial` multiplies every product (its default written 1, which folds away).
     _prod_rule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False, initial=1, "
-                        "where=True"),
+                        "where=True", check=_FLOAT_DTYPE),
     *[_extremum_rule(extremum, "a, axis=None, out=None, keepdims=False, initial=None, "
                                "where=True")
       for extremum in (np.max, np.amax, np.min, np.amin)],
@@ -258,12 +263,12 @@ RULES = [
     # NumPy 2's `correction` is another name for ddof (NumPy refuses both at
     # once); `where` selects the elements; `mean` is subtracted as given, and
     # differentiated too.
-    linear_rule(np.var, _VAR,
+    linear_rule(np.var, _VAR, check=_FLOAT_DTYPE,
                 adjoint={"a": f"var_given_adjoint(g, a, {_VAR_ARGS})",
                          "mean": f"var_mean_adjoint(g, a, {_VAR_ARGS})"},
                 tangent={"a": f"var_given_tangent(g, a, {_VAR_ARGS})",
                          "mean": f"var_mean_tangent(g, a, {_VAR_ARGS})"}),
-    linear_rule(np.std, _VAR,
+    linear_rule(np.std, _VAR, check=_FLOAT_DTYPE,
                 # 0 where the spread is 0 (torch's convention): std is not
                 # differentiable there, and constant along an axis of length 1.
                 adjoint={"a": f"var_given_adjoint(quotient_or_zero(g, 2.0 * result), a, "
@@ -274,13 +279,14 @@ RULES = [
                               "2.0 * result)",
                          "mean": f"quotient_or_zero(var_mean_tangent(g, a, {_VAR_ARGS}), "
                                  "2.0 * result)"}),
-    linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None",
+    linear_rule(np.cumsum, "a, axis=None, dtype=None, out=None", check=_FLOAT_DTYPE,
                 adjoint={"a": "cumsum_adjoint(g, a, axis)"},
                 tangent={"a": "np.cumsum(g, axis=axis)"}),
-    linear_rule(np.cumprod, "a, axis=None, dtype=None, out=None",
+    linear_rule(np.cumprod, "a, axis=None, dtype=None, out=None", check=_FLOAT_DTYPE,
                 adjoint={"a": "cumprod_adjoint(g, a, result, axis)"},
                 tangent={"a": "cumprod_tangent(g, a, result, axis)"}),
     linear_rule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+                check=_FLOAT_DTYPE,
                 adjoint={"a": "trace_adjoint(g, a, offset, axis1, axis2)"},
                 tangent={"a": "np.trace(g, offset, axis1, axis2)"}),
     # Products (more in linalg_rules.py).

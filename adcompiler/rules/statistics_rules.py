@@ -15,6 +15,7 @@ Constants in templates are Python floats, so that float32 derivatives stay float
 
 import numpy as np
 
+from ..runtime import arrays as runtime_arrays
 from ..runtime import statistics as runtime_statistics
 from .definition import linear_rule, nondifferentiable
 
@@ -71,6 +72,8 @@ _NANVAR_TANGENT = (f"np.sum({_CENTRED} * np.where(np.isnan(a), 0.0, g), axis=axi
                    "keepdims=keepdims) * np.reshape(nan_var_scale(a, axis, ddof), "
                    "np.shape(result))")
 _NANVAR = "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
+# An integer or boolean `dtype=` rounds the values: refused (runtime/arrays.py).
+_FLOAT_DTYPE = runtime_arrays.check_float_dtype
 
 RULES = [
     *[_quantile_rule(function, _QUANTILE, "q", "method", ignore_nan, scale,
@@ -88,22 +91,23 @@ RULES = [
                                 "nan_extremum_weights(a, result, axis, keepdims), axis=axis, "
                                 "keepdims=keepdims)"})
       for extremum in (np.nanmax, np.nanmin)],
-    linear_rule(np.nanvar, _NANVAR, adjoint={"a": _nanvar_adjoint("g")},
+    linear_rule(np.nanvar, _NANVAR, check=_FLOAT_DTYPE, adjoint={"a": _nanvar_adjoint("g")},
                 tangent={"a": _NANVAR_TANGENT}),
     # d std = d var / (2 std), 0 where the spread is 0 (as np.std's rule).
-    linear_rule(np.nanstd, _NANVAR, adjoint={"a": _nanvar_adjoint("quotient_or_zero(g, 2.0 * "
-                                                                  "result)")},
+    linear_rule(np.nanstd, _NANVAR, check=_FLOAT_DTYPE,
+                adjoint={"a": _nanvar_adjoint("quotient_or_zero(g, 2.0 * result)")},
                 tangent={"a": f"np.where(all_nan_slices(a, axis, keepdims), 0.0, "
                               f"quotient_or_zero({_NANVAR_TANGENT}, 2.0 * result))"}),
     linear_rule(np.nanprod, "a, axis=None, dtype=None, out=None, keepdims=False",
+                check=_FLOAT_DTYPE,
                 adjoint={"a": "np.where(np.isnan(a), 0.0, sum_adjoint(g, a, axis, keepdims) * "
                               f"prod_others({_NAN_AS_ONE}, axis))"},
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g) * "
                               f"prod_others({_NAN_AS_ONE}, axis), axis=axis, keepdims=keepdims)"}),
-    linear_rule(np.nancumsum, "a, axis=None, dtype=None, out=None",
+    linear_rule(np.nancumsum, "a, axis=None, dtype=None, out=None", check=_FLOAT_DTYPE,
                 adjoint={"a": "np.where(np.isnan(a), 0.0, cumsum_adjoint(g, a, axis))"},
                 tangent={"a": "np.cumsum(np.where(np.isnan(a), 0.0, g), axis=axis)"}),
-    linear_rule(np.nancumprod, "a, axis=None, dtype=None, out=None",
+    linear_rule(np.nancumprod, "a, axis=None, dtype=None, out=None", check=_FLOAT_DTYPE,
                 adjoint={"a": f"np.where(np.isnan(a), 0.0, cumprod_adjoint(g, {_NAN_AS_ONE}, "
                               "result, axis))"},
                 tangent={"a": "cumprod_tangent(np.where(np.isnan(a), 0.0, g), "

@@ -32,7 +32,7 @@ from . import records as runtime_records
 from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
-from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked_seed, dot_adjoint_a, \
+from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
     scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, sum_seed, \
@@ -113,4 +113,5 @@ TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
 # transformer emits itself.
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed,
                           "real_values": real_values, "add_into": add_into,
-                          "softmax": softmax, "sum_seed": sum_seed, "mean_seed": mean_seed}
+                          "softmax": softmax, "sum_seed": sum_seed, "mean_seed": mean_seed,
+                          "checked": checked}

@@ -1055,6 +1055,30 @@ def _linspace_fraction(num, endpoint, axis, ndim, dtype):
     return fraction.reshape(shape)
 
 
+def check_float_dtype(dtype):
+    """Refuse an integer or boolean `dtype=` of a differentiated call
+    (`np.sum(x, dtype=int)`): NumPy then rounds the values, and the result's
+    derivative is zero almost everywhere, which the rule does not compute.
+
+    Example:
+        >>> check_float_dtype(np.float32)   # floating and complex dtypes pass
+    """
+    if dtype is None or np.dtype(dtype).kind in "fc":
+        return
+    raise NoDerivativeRuleError(
+        f"dtype={np.dtype(dtype).name} makes the result of a differentiated call "
+        "integer-valued (NumPy rounds or truncates the values); its derivative is zero "
+        "almost everywhere, and the rule differentiates floating and complex results only",
+        help="Instead: compute in floating point (no dtype, or dtype=float) and round the "
+        "result yourself (np.floor(...)), in ad.stop_gradient(...) if it carries no "
+        "derivative.")
+
+
+def check_linspace_arguments(retstep, dtype):
+    check_retstep(retstep)
+    check_float_dtype(dtype)
+
+
 def check_retstep(retstep):
     if retstep:
         raise NoDerivativeRuleError(

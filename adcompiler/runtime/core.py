@@ -125,6 +125,20 @@ def reject_complex(value, what, where):
             "(docs/complex.md).")
 
 
+def checked(check, where: str, **arguments) -> None:
+    """Run a rule's check (Rule.check) on arguments known only when the code
+    runs, and say where the call is in the user's file if it refuses them.
+
+    Example:
+        >>> from adcompiler.runtime.arrays import check_float_dtype
+        >>> checked(check_float_dtype, "model.py:3", dtype=np.float32)
+    """
+    try:
+        check(**arguments)
+    except NoDerivativeRuleError as err:
+        raise NoDerivativeRuleError(f"{where}: {err.what}", help=err.help) from None
+
+
 def scalar_seed(result, where):
     """The seed 1.0 of a scalar result; a clear error for anything else."""
     if isinstance(result, float):

@@ -49,7 +49,9 @@ def is_array_api_only(x) -> bool:
     kind = type(x)
     if kind in _KNOWN:
         return _KNOWN[kind]
-    if isinstance(x, _NUMPY) or hasattr(kind, "__array_function__"):
+    if isinstance(x, type):
+        answer = False  # a class (a dtype passed as np.int64), whose methods are unbound
+    elif isinstance(x, _NUMPY) or hasattr(kind, "__array_function__"):
         answer = False  # NumPy's, dask's, CuPy's: runtime.core's helpers take them
     elif hasattr(kind, "__array_namespace__"):
         answer = True
