@@ -783,3 +783,5 @@ def test_results_cast_to_integers_are_refused_not_differentiated():
         ad.grad(integer_cumulative_sum)(np.array([0.5, 1.5]))
     with pytest.raises(NoDerivativeRuleError, match="dtype=int64"):
         ad.grad(integer_logspace)(0.5)
+    with pytest.raises(NoDerivativeRuleError, match="dtype=int64"):
+        ad.jvp(integer_logspace)((0.5,), (1.0,))

@@ -9,6 +9,7 @@ np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 
 import numpy as np
 
+from ..runtime import arrays as runtime_arrays
 from ..runtime import extra as runtime_extra
 from .definition import linear_rule, nondifferentiable, pointwise
 
@@ -69,7 +70,7 @@ RULES = [
       for trapezoid in (np.trapezoid, getattr(np, "trapz", None)) if trapezoid is not None],
     # Covariance and correlation: the data are differentiated, the weights are not.
     linear_rule(np.cov, "m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, "
-                "aweights=None, *, dtype=None", check=runtime_extra.check_float_dtype,
+                "aweights=None, *, dtype=None", check=runtime_arrays.check_float_dtype,
                 adjoint={"m": "cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, 'm')",
                          "y": "cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, 'y')",
                          "fweights": _refused("numpy.cov", "fweights"),
@@ -81,7 +82,7 @@ RULES = [
                          "fweights": _refused("numpy.cov", "fweights"),
                          "aweights": _refused("numpy.cov", "aweights")}),
     linear_rule(np.corrcoef, "x, y=None, rowvar=True, *, dtype=None",
-                check=runtime_extra.check_float_dtype,
+                check=runtime_arrays.check_float_dtype,
                 adjoint={"x": "corrcoef_adjoint(g, x, y, rowvar, result, 'm')",
                          "y": "corrcoef_adjoint(g, x, y, rowvar, result, 'y')"},
                 tangent={"x": "corrcoef_tangent(g, x, y, rowvar, result, 'm')",
@@ -108,11 +109,11 @@ RULES = [
                 tangent={"x": "cond_tangent(g, x, p, result)"}),
     # Cumulative sums and products (the initial entry include_initial adds is constant).
     linear_rule(np.cumulative_sum, "x, *, axis=None, dtype=None, out=None, include_initial=False",
-                check=runtime_extra.check_float_dtype,
+                check=runtime_arrays.check_float_dtype,
                 adjoint={"x": "cumulative_sum_adjoint(g, x, axis, include_initial)"},
                 tangent={"x": "np.cumulative_sum(g, axis=axis, include_initial=include_initial)"}),
     linear_rule(np.cumulative_prod, "x, *, axis=None, dtype=None, out=None, "
-                "include_initial=False", check=runtime_extra.check_float_dtype,
+                "include_initial=False", check=runtime_arrays.check_float_dtype,
                 adjoint={"x": "cumulative_prod_adjoint(g, x, axis, include_initial, result)"},
                 tangent={"x": "cumulative_prod_tangent(g, x, axis, include_initial, result)"}),
     # Products.
@@ -269,7 +270,7 @@ RULES = [
                 tangent={"seq_of_zeros": "poly_tangent(g, seq_of_zeros)"}),
     # Geometric sequences.
     linear_rule(np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0",
-                check=runtime_extra.check_float_dtype,
+                check=runtime_arrays.check_float_dtype,
                 adjoint={p: f"space_adjoint(g, logspace_slope(start, stop, num, endpoint, base, "
                             f"axis, result, '{p}'), {p}, axis)"
                          for p in ("start", "stop", "base")},
@@ -277,7 +278,7 @@ RULES = [
                             f"axis, result, '{p}'), axis)"
                          for p in ("start", "stop", "base")}),
     linear_rule(np.geomspace, "start, stop, num=50, endpoint=True, dtype=None, axis=0",
-                check=runtime_extra.check_float_dtype,
+                check=runtime_arrays.check_float_dtype,
                 adjoint={p: f"space_adjoint(g, geomspace_slope(start, stop, num, endpoint, axis, "
                             f"result, '{p}'), {p}, axis)" for p in ("start", "stop")},
                 tangent={p: f"space_tangent(g, geomspace_slope(start, stop, num, endpoint, axis, "

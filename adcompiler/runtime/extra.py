@@ -637,17 +637,6 @@ def trapezoid_tangent_x(g, y, x, axis):
     return np.sum(np.diff(g) * _trapezoid_midpoints(y, axis), axis=-1)
 
 
-def check_float_dtype(dtype=None):
-    """Refuse a dtype= that makes the result integers (np.cumulative_sum(x, dtype=int),
-    np.logspace(..., dtype=int)): their derivative is 0, not the rule's."""
-    if dtype is not None and np.dtype(dtype).kind not in "fc":
-        raise NoDerivativeRuleError(
-            f"a result cast to dtype={np.dtype(dtype)} (integers or booleans) is not "
-            "differentiated here", help="Leave dtype= out (or make it a float dtype) and cast "
-            "the result afterwards; cast ad.stop_gradient(...) to drop the derivative on "
-            "purpose.")
-
-
 # -- np.cov, np.corrcoef ----------------------------------------------------------------------
 # cov stacks its operands into X (variables x observations), centres each row on its
 # weighted mean and returns C = Xc W Xcᵀ / f (W the product of the weights, f the
