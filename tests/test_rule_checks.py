@@ -86,3 +86,17 @@ def test_the_run_time_check_is_in_the_generated_code_only_where_needed():
     shown = ad.source(ad.grad(_function("np.sum(np.sin(x), dtype=kind)", parameters="x, kind")))
     assert "checked(check_float_dtype" in shown
     assert "checked(" not in ad.source(ad.grad(_function("np.sum(np.sin(x), dtype=float)")))
+
+
+def test_an_integer_dtype_of_an_array_api_reduction_is_refused_and_a_float_one_differentiated():
+    xp = pytest.importorskip("array_api_strict")
+    refused = load_numpy_function(
+        "import array_api_strict as xp\n\n\ndef f(x):\n"
+        "    return xp.astype(xp.sum(xp.cumulative_sum(x, dtype=xp.int64)), xp.float64)\n")
+    x = xp.asarray(X)
+    with pytest.raises(ad.NoDerivativeRuleError, match="integer-valued") as caught:
+        ad.grad(refused)(x)
+    assert ".py:8: " in str(caught.value)
+    kept = load_numpy_function("import array_api_strict as xp\n\n\ndef f(x):\n"
+                               "    return xp.sum(xp.sin(x), dtype=xp.float64)\n")
+    assert_close(np.asarray(ad.grad(kept)(x)), np.cos(X), label="float dtype")

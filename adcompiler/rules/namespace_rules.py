@@ -122,6 +122,7 @@ RULES = [
     *_pointwise("atanh arctanh", "xp, x", x="g / (1.0 - x * x)"),
     # Reductions (the standard's `correction` is NumPy's ddof).
     *_linear("sum", "xp, x, axis=None, dtype=None, keepdims=False",
+             check=namespaces.xp_check_float_dtype,
              adjoint={"x": "xp_sum_adjoint(xp, g, x, axis, keepdims)"},
              tangent={"x": "xp.sum(g, axis=axis, keepdims=keepdims)"}),
     *_linear("mean", "xp, x, axis=None, keepdims=False",
@@ -144,6 +145,7 @@ RULES = [
              tangent={"x": "xp_quotient_or_zero(xp, xp_var_tangent(xp, g, x, axis, "
                            "correction, keepdims), 2.0 * result)"}),
     *_linear("cumulative_sum", "xp, x, axis=None, dtype=None, include_initial=False",
+             check=namespaces.xp_check_float_dtype,
              adjoint={"x": "xp_cumulative_sum_adjoint(xp, g, x, axis, include_initial)"},
              tangent={"x": "xp.cumulative_sum(g, axis=axis, include_initial=include_initial)"}),
     # A gather: the adjoint adds back at the indices (repeats add up).
@@ -198,6 +200,7 @@ RULES = [
              adjoint={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"},
              tangent={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"}),
     *_linear("full", "xp, shape, fill_value, dtype=None, device=None",
+             check=namespaces.xp_check_float_dtype,
              adjoint={"fill_value": "unbroadcast(g, fill_value)"},
              tangent={"fill_value": "broadcast_like(g, result)"}),
     # Linear algebra (the standard's linalg extension).
@@ -224,6 +227,7 @@ RULES = [
              tangent={"x1": "-xp.linalg.solve(x1, xp.matmul(g, result))",
                       "x2": "xp.linalg.solve(x1, g)"}),
     *_linear("linalg.trace", "xp, x, offset=0, dtype=None",
+             check=namespaces.xp_check_float_dtype,
              adjoint={"x": "xp_trace_adjoint(xp, g, x, offset)"},
              tangent={"x": "xp.linalg.trace(g, offset=offset)"}),
     *_linear("linalg.vector_norm", "xp, x, axis=None, keepdims=False, ord=2",

@@ -924,6 +924,19 @@ def xp_trace_adjoint(xp, g, x, offset):
     return xp_expand_reduced(xp, g, x, (-2, -1), False) * eye
 
 
+def xp_check_float_dtype(xp, dtype=None):
+    """An integer or boolean `dtype=` rounds the values, whose derivative is
+    then zero almost everywhere: refused (runtime.arrays.check_float_dtype)."""
+    if dtype is None or xp.isdtype(dtype, ("real floating", "complex floating")):
+        return
+    raise NoDerivativeRuleError(
+        f"dtype={dtype} makes the result of a differentiated call integer-valued (the "
+        "values are rounded); its derivative is zero almost everywhere, and the rule "
+        "differentiates floating and complex results only",
+        help="Instead: compute in floating point (no dtype) and round the result yourself, "
+        "in ad.stop_gradient(...) if it carries no derivative.")
+
+
 def xp_check_two_norm(ord=2):
     """vector_norm's rule covers the 2-norm."""
     if ord != 2:
