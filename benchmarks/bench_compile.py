@@ -20,7 +20,7 @@ dominate.
 
 A kind whose compilation exceeds --budget seconds at one size is not run at
 larger ones, and `ad.hessian` is not run above --hessian-max lines (1,000):
-at 2,000 lines it takes about 45 s of CPU and 1.9 GB, differentiating a
+at 2,000 lines it takes about 27 s of CPU and 1.9 GB, differentiating a
 gradient of some 19,000 lines (docs/performance.md, "Compile time").
 """
 
