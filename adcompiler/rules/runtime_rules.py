@@ -25,7 +25,9 @@ RULES = [
                        runtime_effects.diagonal_positions, runtime_effects.cycle_positions,
                        runtime_effects.check_not_held, runtime_effects.check_entry_held,
                        runtime_effects.writes_through, runtime_effects.is_view_of,
-                       runtime_effects.reads_change),
+                       runtime_effects.reads_change,
+                       # a rule's check on values known only when the code runs
+                       runtime_core.checked),
     # a.sort(axis), as a = sort_in_place(a, axis): np.sort's derivative.
     linear_rule(runtime_effects.sort_in_place, "a, axis=-1, kind=None, order=None",
                 adjoint={"a": "sort_adjoint(g, a, axis)"},
