@@ -687,6 +687,10 @@ def _shapes():
         Case("triu", "np.triu(a)", "torch.triu(a)", a34),
         Case("triu-k", "np.triu(a, -1)", "torch.triu(a, -1)", a34),
         Case("tril", "np.tril(a, 1)", "torch.tril(a, 1)", a34),
+        # a vector is the row of every row of the square result
+        Case("tril-vector", "np.tril(a)", "torch.tril(a.expand(a.shape[0], -1))", {"a": (4,)}),
+        Case("triu-vector-k", "np.triu(a, 1)", "torch.triu(a.expand(a.shape[0], -1), 1)",
+             {"a": (4,)}),
         Case("diag-vector", "np.diag(a)", "torch.diag(a)", {"a": (3,)}),
         Case("diag-vector-k", "np.diag(a, -1)", "torch.diag(a, -1)", {"a": (3,)}),
         Case("diag-matrix", "np.diag(a, 1)", "torch.diag(a, 1)", a34),

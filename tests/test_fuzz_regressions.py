@@ -277,7 +277,19 @@ REGRESSIONS = {
     """,
 }
 
-MUST_WORK = {"write_into_list_copy_of_copies", "write_into_einsum_product",
+REGRESSIONS.update({
+    # np.put takes indices: a boolean array is the indices 0 and 1, not a mask
+    # (it was lowered as np.place's mask: value and gradient both wrong).
+    "put_with_boolean_indices": """
+        def f(x, A, s, P):
+            y = x * 1.0
+            np.put(y, y > 0.5, s)
+            np.put(A, [1.0, 2.0], x[:2])
+            return np.sum(y * x) + np.sum(A * A)
+    """,
+})
+
+MUST_WORK = {"put_with_boolean_indices", "write_into_list_copy_of_copies", "write_into_einsum_product",
              "write_into_np_conj_copy", "element_write_through_transpose_attribute",
              "out_into_transpose_attribute", "out_into_slice_of_dict_entry",
              "put_place_putmask_into_parts", "positional_out_of_ufunc_into_argument",

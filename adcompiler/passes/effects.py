@@ -321,6 +321,9 @@ def _put_values(normaliser, stmt, function, out: list) -> None:
         _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(
             "np", np.where), [selector, spread, nodes.name(name)]), out)
         return
+    if function is np.put:
+        # np.put takes indices, never a mask: booleans are the indices 0 and 1.
+        selector = helper("put_indices", selector)
     picked = numpy(np.take, flat_values, helper("cycle_positions", values, selector))
     if function is np.place:
         _update_with(normaliser, stmt, name, nodes.call(normaliser.helper_function(

@@ -143,8 +143,9 @@ RULES = [
           "np.diagonal(g, offset, axis1, axis2)"),
     _same(np.linalg.diagonal, "x, *, offset=0", "diagonal_adjoint(g, np.shape(x), offset, -2, -1)",
           "np.linalg.diagonal(g, offset=offset)"),
-    _same(np.triu, "m, k=0", "np.triu(g, k)", "np.triu(g, k)"),
-    _same(np.tril, "m, k=0", "np.tril(g, k)", "np.tril(g, k)"),
+    # (a 1-d m is the row of every row of the square result NumPy builds)
+    _same(np.triu, "m, k=0", "unbroadcast(np.triu(g, k), m)", "np.triu(g, k)"),
+    _same(np.tril, "m, k=0", "unbroadcast(np.tril(g, k), m)", "np.tril(g, k)"),
     # prepend/append are joined to a along axis before differencing: each
     # gets its slice of the joined adjoint (a 0-d one summed: it was broadcast).
     linear_rule(np.diff, "a, n=1, axis=-1, prepend=None, append=None",

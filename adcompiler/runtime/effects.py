@@ -251,6 +251,19 @@ def diagonal_positions(a, value, wrap):
     return positions
 
 
+def put_indices(indices):
+    """The flat positions np.put(a, indices, v) writes at, converted as NumPy
+    converts them: booleans are the indices 0 and 1 (not a mask), a list of
+    floats is truncated, an array of floats is refused (TypeError).
+
+        >>> put_indices(np.array([True, False, True]))
+        array([1, 0, 1])
+    """
+    if isinstance(indices, (np.ndarray, np.generic)):
+        return np.asarray(indices).astype(np.intp, casting="safe")
+    return np.asarray(indices).astype(np.intp)
+
+
 def cycle_positions(values, selector):
     """Which of `values` (flattened) NumPy's np.put, np.place and np.putmask
     write at each selected position: they repeat `values` when it is shorter.
