@@ -2660,3 +2660,31 @@ def append_to_a_list_argument_through_a_second_name(x, log):
     items = log
     items.append(x * 2.0)
     return sum(items) * x
+
+
+# ======================================================================
+# Powers at zero: x ** 0 is 1 for every x (polynomials evaluated at 0)
+# ======================================================================
+
+@program(0.0, twin=lambda x: 1.0 + 2.0 * x + 3.0 * x ** 2)
+def polynomial_by_powers_at_zero(x):
+    total = 0.0
+    for k in range(3):
+        total = total + (k + 1.0) * x ** k     # x ** 0 at x == 0
+    return total
+
+
+# (torch's own second derivative of x ** arange(3) is nan at 0: the twin is the polynomial)
+@program(np.array([0.0, 0.5]), twin=lambda x: torch.sum(1.0 + 2.0 * x + 3.0 * x ** 2))
+def polynomial_features_at_zero(x):
+    return np.sum(np.array([1.0, 2.0, 3.0]) * x[:, None] ** np.arange(3))
+
+
+@program(np.array([0.0, 1.5]), twin=lambda x: torch.sum(x ** 0 + x ** 1 + torch.pow(x, 2)))
+def zeroth_first_and_second_powers(x):
+    return np.sum(x ** 0 + x ** 1 + np.power(x, 2))
+
+
+@program(0.0, 2.0, wrt=(0, 1), twin=lambda x, y: x ** y + x ** (y - 2.0))
+def power_with_differentiated_exponent_at_zero(x, y):
+    return x ** y + x ** (y - 2.0)

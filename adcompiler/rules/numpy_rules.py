@@ -124,7 +124,8 @@ RULES = [
     pointwise(np.multiply, "x, y", x="g * y", y="g * x"),
     pointwise(np.divide, "x, y", x="g / y", y="-g * result / y"),
     # d/dy is 0 where x == 0 <= y (0 ** y is constant there), as torch has it.
-    pointwise(np.power, "x, y", x="g * y * x ** (y - 1)",
+    # d/dx is 0 where y == 0 (x ** 0 is 1, also at x == 0), as torch has it.
+    pointwise(np.power, "x, y", x="g * power_slope(x, y, 1)",
               y="g * power_log(x, y, result)"),
     pointwise(np.float_power, "x, y", x="g * y * np.float_power(x, y - 1)",
               y="g * power_log(x, y, result)"),

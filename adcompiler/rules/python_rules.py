@@ -20,7 +20,8 @@ RULES = [
     pointwise(operator.mul, "x, y", x="g * y", y="g * x"),
     pointwise(operator.truediv, "x, y", x="g / y", y="-g * result / y"),
     # d/dy is 0 where x == 0 <= y (0 ** y is constant there), as torch has it.
-    pointwise(operator.pow, "x, y", x="g * y * x ** (y - 1)",
+    # d/dx is 0 where y == 0 (x ** 0 is 1, also at x == 0), as torch has it.
+    pointwise(operator.pow, "x, y", x="g * power_slope(x, y, 1)",
               y="g * power_log(x, y, result)"),
     pointwise(operator.mod, "x, y", x="g", y="-g * (x // y)"),
     pointwise(operator.neg, "x", x="-g"),
@@ -28,7 +29,7 @@ RULES = [
     pointwise_split(builtins.abs, "x", adjoint={"x": "abs_adjoint(g, x)"},
                     tangent={"x": "abs_tangent(g, x)"}),
     pointwise(builtins.float, "x", x="g"),
-    pointwise(builtins.pow, "base, exp", base="g * exp * base ** (exp - 1)",
+    pointwise(builtins.pow, "base, exp", base="g * power_slope(base, exp, 1)",
               exp="g * power_log(base, exp, result)"),
     # As np.maximum's: g times a bool keeps g's dtype (float32 stays float32).
     pointwise(builtins.max, "x, y", x="g * (x > y) + 0.5 * g * (x == y)",

@@ -188,6 +188,13 @@ RULES += [
               value="zero_at_zero_base(g, base, exponent)"),
     # The partials come masked, so that a masked (zero) adjoint never meets
     # log(0) = -inf in a product (0 * inf = nan in second derivatives).
+    # d^order (x ** y) / dx^order, 0 where its factor y (y - 1) ... is: its
+    # slope in x is the next order, so x ** 0 and x ** 1 keep zero second
+    # derivatives at x == 0.
+    pointwise(runtime_arrays.power_slope, "x, y, order",
+              x="g * power_slope(x, y, order + 1)", y="g * power_partial(x, y, order, 1)"),
+    pointwise(runtime_arrays.power_partial, "x, y, m, n",
+              x="g * power_partial(x, y, m + 1, n)", y="g * power_partial(x, y, m, n + 1)"),
     pointwise(runtime_arrays.power_log, "x, y, power",
               x="g * zero_at_zero_base(power / x, x, y)",
               power="g * zero_at_zero_base(np.log(x), x, y)"),

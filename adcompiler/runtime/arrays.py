@@ -14,6 +14,8 @@ per element, `None` for an element whose derivative is zero.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
@@ -543,6 +545,69 @@ def power_log(x, y, power):
     and y >= 0 (zero_at_zero_base), and nan, not an error, where x < 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return zero_at_zero_base(power * np.log(x), x, y)
+
+
+def power_slope(x, y, order=1):
+    """d^order(x ** y)/dx^order = y (y - 1) ... (y - order + 1) x ** (y -
+    order), and 0 where that factor is 0 (y an integer below order): x ** 0
+    is 1 for every x, while the formula gives 0 * 0 ** -1 at x == 0
+    (ZeroDivisionError for Python numbers, nan for arrays). torch has it 0
+    there too.
+
+        >>> power_slope(0.0, 0), power_slope(0.0, 1), power_slope(0.0, 1, 2)
+        (0.0, 1.0, 0.0)
+    """
+    if type(y) in (int, float):
+        # The common x ** 2, x ** k: the formula itself, but for the zero factor.
+        factor = 1
+        for i in range(order):
+            factor = factor * (y - i)
+        return 0.0 * x if factor == 0 else factor * x ** (y - order)
+    return power_partial(x, y, order, 0)
+
+
+def power_partial(x, y, m, n):
+    """d^m/dx^m d^n/dy^n of x ** y: the sum over k of C(n, k) F^(n-k)(y)
+    x ** (y - m) log(x) ** k, with F(y) = y (y - 1) ... (y - m + 1); a term is
+    0 where its factor F^(n-k)(y) is 0, and a term with log(x) is 0 where x ==
+    0 <= y - m (as power_log has it). Its derivatives are the next partials,
+    so every order of x ** y is exact at x == 0.
+
+        >>> float(power_partial(2.0, 3.0, 1, 1))  # d/dy (3 x ** 2) at x = 2
+        9.545177444479561
+    """
+    numbers = type(x) in (int, float) and type(y) in (int, float)
+    falling = np.poly1d([1.0])
+    for i in range(m):
+        falling = falling * np.poly1d([1.0, -float(i)])
+    total = 0.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        power = np.power(x, y - m) if not numbers else np.power(float(x), float(y - m))
+        for k in range(n + 1):
+            factor = falling
+            for _ in range(n - k):
+                factor = factor.deriv()
+            coefficient = math.comb(n, k) * factor(y)
+            if np.ndim(coefficient) == 0:
+                # A Python number, so that it keeps power's dtype (float32).
+                coefficient = np.asarray(coefficient).item()
+                if coefficient == 0:
+                    continue
+                term = coefficient * power
+            else:
+                # poly1d computes in float64: back to y's and power's dtype.
+                coefficient = coefficient.astype(np.result_type(power, y))
+                term = np.where(coefficient == 0, 0.0, coefficient * power)
+            if k:
+                term = np.where((as_array(x) == 0) & (as_array(y - m) >= 0), 0.0,
+                                term * np.log(x) ** k)
+            total = total + term
+    if numbers:
+        return float(total)
+    if np.ndim(total) == 0 and np.ndim(x) == 0 and np.ndim(y) == 0:
+        return total
+    return total if np.shape(total) == np.broadcast_shapes(np.shape(x), np.shape(y)) \
+        else total + np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y)))
 
 
 def zero_at_zero_base(value, base, exponent):

@@ -484,6 +484,42 @@ def _zero_base(x, y):
     return xp, x, (x == 0) & (y >= 0)
 
 
+def power_slope(x, y, order=1):
+    """runtime.arrays.power_slope: d^order(x ** y)/dx^order, 0 where its factor
+    y (y - 1) ... is 0."""
+    return power_partial(x, y, order, 0)
+
+
+def power_partial(x, y, m, n):
+    """runtime.arrays.power_partial: d^m/dx^m d^n/dy^n of x ** y, its terms
+    masked where their factor is 0 and, with log(x), where x == 0 <= y - m."""
+    if not _is_api(x, y):
+        from .arrays import power_partial as numpy_power_partial
+        return numpy_power_partial(x, y, m, n)
+    xp, base, _ = _zero_base(x, y)
+    exponent = xp.asarray(y, dtype=base.dtype) if not is_array_api_only(y) else y
+    falling = np.poly1d([1.0])
+    for i in range(m):
+        falling = falling * np.poly1d([1.0, -float(i)])
+    power = base ** (exponent - m)
+    total = xp.zeros_like(power)
+    for k in range(n + 1):
+        factor = falling
+        for _ in range(n - k):
+            factor = factor.deriv()
+        coefficient = 0.0 * exponent
+        for c in factor.coeffs:          # Horner, in the namespace
+            coefficient = coefficient * exponent + float(c)
+        coefficient = math.comb(n, k) * coefficient
+        term = xp.where(coefficient == 0, xp.zeros_like(power), coefficient * power)
+        if k:
+            masked = (base == 0) & (exponent - m >= 0)
+            safe = xp.where(masked, xp.ones_like(base), base)
+            term = xp.where(masked, xp.zeros_like(power), term * xp.log(safe) ** k)
+        total = total + term
+    return total
+
+
 def power_log(x, y, power):
     """runtime.arrays.power_log: d(x ** y)/dy, 0 where x == 0 <= y."""
     if not _is_api(x, y, power):
@@ -646,6 +682,7 @@ NAMESPACE_HELPERS = {
     "getitem_adjoint": getitem_adjoint, "setitem": setitem,
     "setitem_value_adjoint": setitem_value_adjoint, "matmul_adjoint_a": matmul_adjoint_a,
     "matmul_adjoint_b": matmul_adjoint_b, "power_log": power_log, "sign": sign,
+    "power_slope": power_slope, "power_partial": power_partial,
     "abs_adjoint": abs_adjoint, "abs_tangent": abs_tangent,
     "sum_items_adjoint": sum_items_adjoint, "is_view_of": is_view_of,
     "reads_change": reads_change, "check_unshared": check_unshared,
