@@ -101,6 +101,8 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     # A differentiated list argument the function appends to (this raised
     # InternalCompilerError, after appending to the caller's list)
     "append_to_a_differentiated_list_argument": (UnsupportedSyntaxError, CHECKS),
+    "a_name_holding_the_list_argument_in_a_loop_then_appended_to": (UnsupportedSyntaxError,
+                                                                    CHECKS),
 }
 
 # Programs that still fail, with why: each a bug to fix, kept visible as a

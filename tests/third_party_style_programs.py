@@ -2662,6 +2662,25 @@ def append_to_a_list_argument_through_a_second_name(x, log):
     return sum(items) * x
 
 
+@program(0.7, [1.0, 2.0], wrt=(0, 1))
+def a_name_appended_to_before_it_holds_the_list_argument(x, log):
+    # (the name holds a list of its own when it is appended to: log is not resized)
+    items = [x * 2.0]
+    items.append(x)
+    total = sum(items)
+    items = log
+    return total * x + sum(items) * x
+
+
+@program(0.7, [1.0], wrt=(0, 1))
+def a_name_holding_the_list_argument_in_a_loop_then_appended_to(x, log):
+    items = []
+    for _ in range(2):
+        items.append(x)
+        items = log
+    return sum(items) * x
+
+
 # ======================================================================
 # Powers at zero: x ** 0 is 1 for every x (polynomials evaluated at 0)
 # ======================================================================

@@ -72,37 +72,55 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
 
 
 def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
-    """The first call that resizes the parameter `name` (or a second name
-    for it, `items = log`), if any."""
-    names = _second_names(tree, name)
-    for node in nodes.walk(tree):
-        if not isinstance(node, gast.Call):
-            continue
-        func = node.func
+    """The first call that resizes the parameter `name`, or a name that may
+    hold it where the call runs (`items = log`, transitively; a name bound to
+    something else since no longer counts, so `v = []; v.append(1); v = log`
+    resizes nothing of log's), if any."""
+    found: list = []
+
+    def resizes(call: gast.Call, holders: set) -> bool:
+        func = call.func
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
-                func.value.id in names and func.attr in RESIZING_METHODS:
-            return node
-        for arg in node.args:
-            if isinstance(arg, gast.Name) and arg.id in names and \
-                    _helper_resizes(nodes.annotation(func, "value", None), node, arg.id):
-                return node
-    return None
+                func.value.id in holders and func.attr in RESIZING_METHODS:
+            return True
+        return any(isinstance(arg, gast.Name) and arg.id in holders and
+                   _helper_resizes(nodes.annotation(func, "value", None), call, arg.id)
+                   for arg in call.args)
 
+    def check(parts, holders: set) -> None:
+        for part in parts:
+            for node in nodes.walk(part):
+                if isinstance(node, gast.Call) and not found and resizes(node, holders):
+                    found.append(node)
 
-def _second_names(tree: gast.FunctionDef, name: str) -> set:
-    """`name` and the names bound to it, `items = log`, transitively."""
-    names = {name}
-    assignments = [(stmt.targets[0].id, stmt.value.id) for stmt in nodes.walk(tree)
-                   if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                   and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name)]
-    grown = True
-    while grown:
-        grown = False
-        for target, source in assignments:
-            if source in names and target not in names:
-                names.add(target)
-                grown = True
-    return names
+    def block(stmts, holders: set) -> set:
+        for stmt in stmts:
+            holders = statement(stmt, holders)
+        return holders
+
+    def statement(stmt, holders: set) -> set:
+        if isinstance(stmt, gast.If):
+            check([stmt.test], holders)
+            return block(stmt.body, set(holders)) | block(stmt.orelse, set(holders))
+        if isinstance(stmt, (gast.For, gast.While)):
+            check([stmt.iter if isinstance(stmt, gast.For) else stmt.test], holders)
+            # A later round sees what the body left: run it twice from the union.
+            target = nodes.names_stored(stmt.target) if isinstance(stmt, gast.For) else set()
+            entered = set(holders)
+            for _ in range(2):
+                entered = entered | block(stmt.body, entered - target)
+            return block(stmt.orelse, entered) | holders
+        if isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+            return holders
+        check([stmt], holders)
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name):
+            target = stmt.targets[0].id
+            return (holders | {target}) if stmt.value.id in holders else holders - {target}
+        return holders - nodes.names_stored(stmt)
+
+    block(tree.body, {name})
+    return found[0] if found else None
 
 
 def _helper_resizes(function, call: gast.Call, name: str) -> bool:
