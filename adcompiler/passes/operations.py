@@ -321,6 +321,18 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "((x > 0) | (x < -1)).")
     if rule is None and isinstance(rhs, gast.Attribute):
         return _field_read(rhs, location)
+    if rule is None and isinstance(primitive, type) and \
+            is_user_function(getattr(primitive, "__init__", None)):
+        # An object of the user's class built from differentiated values: its
+        # attributes carry no derivative (records do, rules/record_rules.py).
+        name = primitive.__qualname__
+        raise NoDerivativeRuleError(
+            f"building an object of your class {name} from differentiated values: the "
+            "attributes of such objects carry no derivative (those of NamedTuples and "
+            "dataclasses do)", location,
+            help=f"Instead: make {name} a dataclass or a typing.NamedTuple holding the "
+            "arrays, or keep the arrays in a dict or tuple, or pass them to its methods "
+            "as arguments (layer.forward(W, x)); see docs/supported-python.md.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
