@@ -206,6 +206,29 @@ class DictAdjoint(dict):
         return self.__add__(other)
 
 
+def zeros_like(x):
+    """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise,
+    and the same structure of zeros for a tuple, a list or a dict (here, beside
+    the sequence adjoints, so that runtime/records.py need not import core)."""
+    # Sequence adjoints that add element by element, wherever `+` meets them.
+    if isinstance(x, tuple):
+        return SequenceAdjoint(zeros_like(element) for element in x)
+    if isinstance(x, range):
+        # A zero per item, as for a tuple: a helper's adjoint pops its loop's
+        # range and iterates `_range[::-1]`, which its forward mode (an hvp)
+        # may take for active, slicing this zero in step with it.
+        return SequenceAdjoint((0.0,) * len(x))
+    if isinstance(x, list):
+        return ListAdjoint(zeros_like(element) for element in x)
+    if isinstance(x, dict):
+        return DictAdjoint({key: zeros_like(value) for key, value in x.items()})
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
+    if isinstance(x, np.generic):
+        return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
+    return 0.0
+
+
 def entry(g, index):
     """Entry `index` of a sequence derivative, None when it is zero (a zero
     derivative may also arrive as a plain 0.0, from a branch that never used it)."""

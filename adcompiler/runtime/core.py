@@ -17,7 +17,8 @@ from . import arrays, complex_numbers, linalg
 from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleError, \
     NonScalarOutputError, SeedShapeError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
-    is_zero_number, sequence_adjoint
+    is_zero_number, sequence_adjoint, zeros_like
+from .records import entries, field_names, rebuilt, refuse_clashing_fields
 
 _ndarray = np.ndarray
 _SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
@@ -69,28 +70,6 @@ def broadcast_like(t, result):
         return t
     shape = np.shape(result)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
-
-
-def zeros_like(x):
-    """A zero adjoint for `x`: 0.0 for a Python number, zeros of x's shape otherwise,
-    and the same structure of zeros for a tuple, a list or a dict."""
-    # Sequence adjoints that add element by element, wherever `+` meets them.
-    if isinstance(x, tuple):
-        return SequenceAdjoint(zeros_like(element) for element in x)
-    if isinstance(x, range):
-        # A zero per item, as for a tuple: a helper's adjoint pops its loop's
-        # range and iterates `_range[::-1]`, which its forward mode (an hvp)
-        # may take for active, slicing this zero in step with it.
-        return SequenceAdjoint((0.0,) * len(x))
-    if isinstance(x, list):
-        return ListAdjoint(zeros_like(element) for element in x)
-    if isinstance(x, dict):
-        return DictAdjoint({key: zeros_like(value) for key, value in x.items()})
-    if isinstance(x, _ndarray):
-        return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else float)
-    if isinstance(x, np.generic):
-        return x.dtype.type(0) if x.dtype.kind in "fc" else 0.0
-    return 0.0
 
 
 def ones_like(x):
@@ -834,7 +813,3 @@ def real_values(what, where, *values):
         elif not complex_numbers.is_complex(value):
             reject_complex(tangent, f"a tangent of a real value ({what})", where)
 
-
-# Records (NamedTuples, dataclass instances) for as_gradient; imported last,
-# since records.py takes zeros_like from this module.
-from .records import entries, field_names, rebuilt, refuse_clashing_fields  # noqa: E402

@@ -30,8 +30,7 @@ import dataclasses
 import inspect
 
 from ..errors import NoDerivativeRuleError
-from .arrays import is_zero_number, sequence_adjoint
-from .core import zeros_like
+from .arrays import is_zero_number, sequence_adjoint, zeros_like
 
 
 def is_namedtuple(value) -> bool:
