@@ -196,6 +196,9 @@ def _samples():
         "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
         "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],
         "power_log": lambda r: (lambda x, y: [x, y, x ** y])(r.uniform(0.5, 2.0, 3), n(r, 3)),
+        # x ** y's derivatives in x (order 2) and their partials in y
+        "power_slope": lambda r: [r.uniform(0.5, 2.0, 3), n(r, 3), 2],
+        "power_partial": lambda r: [r.uniform(0.5, 2.0, 3), n(r, 3), 1, 1],
         "prod_others": lambda r: [n(r, 2, 3), 1],
         "quotient_or_zero": lambda r: [n(r, 3), r.uniform(0.5, 2.0, 3)],
         "repeat_adjoint": lambda r: [n(r, 6), n(r, 3), 2, 0],

@@ -100,7 +100,9 @@ class _Substitute:
                     return nodes.name(self.ctx.rule_helper(helper))
                 return nodes.clone(self.bindings[node.id])
             if node.id not in _CONSTANT_NAMES and definition.is_helper_name(node.id):
-                return nodes.name(self.ctx.helper(node.id))
+                helper = nodes.name(self.ctx.helper(node.id))
+                nodes.annotate(helper, "template_helper", node.id)  # for _fold
+                return helper
             return nodes.clone(node)
         copied = node.__class__.__new__(node.__class__)
         fields = node._fields
@@ -141,6 +143,9 @@ def _fold(node: gast.AST) -> gast.AST:
     if isinstance(node, gast.Call):
         if node.keywords:
             node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
+        slope = _constant_power_slope(node)
+        if slope is not None:
+            return _fold(slope)
     elif isinstance(node, gast.BinOp):
         left, right = node.left, node.right
         constant = (int, float)
@@ -153,6 +158,27 @@ def _fold(node: gast.AST) -> gast.AST:
                 not isinstance(right.value, bool):
             return left
     return node
+
+
+def _constant_power_slope(call: gast.Call) -> gast.AST | None:
+    """`power_slope(x, c, k)` (the derivative of x ** y, rules/python_rules.py)
+    with numbers c and k is the formula itself when its factor c (c - 1) ...
+    is not 0: `power_slope(x, 2, 1)` reads `2 * x`, as written by hand, and
+    costs no call."""
+    if nodes.annotation(call.func, "template_helper", None) != "power_slope" or \
+            len(call.args) != 3 or call.keywords:
+        return None
+    x, exponent, order = call.args
+    if not (isinstance(exponent, gast.Constant) and isinstance(order, gast.Constant)) or \
+            type(exponent.value) not in (int, float) or type(order.value) is not int:
+        return None
+    factor = 1
+    for i in range(order.value):
+        factor = factor * (exponent.value - i)
+    if factor == 0:
+        return None
+    power = gast.BinOp(left=x, op=gast.Pow(), right=nodes.const(exponent.value - order.value))
+    return gast.BinOp(left=nodes.const(factor), op=gast.Mult(), right=power)
 
 
 def _numpy_parameter(function: str, name: str):
