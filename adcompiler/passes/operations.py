@@ -148,6 +148,12 @@ def _fold(node: gast.AST) -> gast.AST:
             return _fold(slope)
     elif isinstance(node, gast.BinOp):
         left, right = node.left, node.right
+        if isinstance(node.op, gast.Mult) and \
+                nodes.annotation(right, "constant_power_slope", False):
+            # g * (2 * x) as g * 2 * x, the formula's own order: a zero g stays
+            # 0 where 2 * x overflows (an entry np.nan_to_num made the largest float).
+            return _fold(gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
+                                    op=gast.Mult(), right=right.right))
         constant = (int, float)
         if isinstance(left, gast.Constant) and isinstance(right, gast.Constant) and \
                 type(node.op) in _FOLDABLE and isinstance(left.value, constant) and \
@@ -178,7 +184,9 @@ def _constant_power_slope(call: gast.Call) -> gast.AST | None:
     if factor == 0:
         return None
     power = gast.BinOp(left=x, op=gast.Pow(), right=nodes.const(exponent.value - order.value))
-    return gast.BinOp(left=nodes.const(factor), op=gast.Mult(), right=power)
+    slope = gast.BinOp(left=nodes.const(factor), op=gast.Mult(), right=power)
+    nodes.annotate(slope, "constant_power_slope", True)
+    return slope
 
 
 def _numpy_parameter(function: str, name: str):
