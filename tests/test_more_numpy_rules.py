@@ -19,11 +19,7 @@ tests/jax_numpy_survey.py lists what is still refused.
 
 from __future__ import annotations
 
-import importlib
 import math
-import pathlib
-import sys
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 
@@ -35,6 +31,7 @@ import adcompiler as ad
 from adcompiler.runtime import extra as runtime_extra
 from adcompiler.errors import AdError, ComplexValueError, NoDerivativeRuleError
 from oracles import assert_close, torch_directional, torch_gradients
+from written_modules import import_written
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
 
@@ -542,13 +539,7 @@ def generated():
             lines += [f"def spec_{index}({params}):", f"    return {row.call}", "", "",
                       f"def scalar_{index}({params}, seed):",
                       f"    return np.sum({row.call} * seed)", "", ""]
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_more_numpy_"))
-        (directory / "more_numpy_generated.py").write_text("\n".join(lines))
-        sys.path.insert(0, str(directory))
-        try:
-            _module = importlib.import_module("more_numpy_generated")
-        finally:
-            sys.path.remove(str(directory))
+        _module = import_written("more_numpy_generated", "\n".join(lines))
     return _module
 
 

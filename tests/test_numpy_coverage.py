@@ -22,9 +22,6 @@ import builtins
 import importlib
 import math
 import operator
-import pathlib
-import sys
-import tempfile
 import zlib
 
 import gast
@@ -39,6 +36,7 @@ from adcompiler.errors import ComplexValueError
 from adcompiler.rules import numpy_rules, registry
 from coverage_specs import CASES, CONSTANTS, TORCH_HELPERS, sample, special, torch_constants
 from oracles import assert_close, finite_difference_gradient, to_torch
+from written_modules import import_written
 
 try:
     import scipy.linalg
@@ -69,15 +67,9 @@ def generated():
     from files, so the table is written out as one)."""
     global _module
     if _module is None:
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_coverage_"))
         source = "import math\nimport numpy as np\nfrom coverage_specs import *\n\n\n"
         source += "\n".join(_function_source(i, case) for i, case in enumerate(CASES))
-        (directory / "coverage_generated.py").write_text(source)
-        sys.path.insert(0, str(directory))
-        try:
-            _module = importlib.import_module("coverage_generated")
-        finally:
-            sys.path.remove(str(directory))
+        _module = import_written("coverage_generated", source)
     return _module
 
 

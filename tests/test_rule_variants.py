@@ -19,11 +19,7 @@ follows the stable order).
 
 from __future__ import annotations
 
-import importlib
 import math
-import pathlib
-import sys
-import tempfile
 import warnings
 import zlib
 
@@ -38,6 +34,7 @@ from coverage_specs import DOMAINS
 from oracles import assert_close, finite_difference_gradient
 from rule_variant_specs import (FLOAT32_OF, INTEGER_OF, INTS3, MASK34, MIXED_OF, ROWS4, TIES, TORCH_HELPERS,
                                 VARIANTS, ZEROS2)
+from written_modules import import_written
 
 special = pytest.importorskip("scipy.special")
 
@@ -55,19 +52,13 @@ def generated():
     """A module with one function per variant (adcompiler reads source from files)."""
     global _module
     if _module is None:
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="adcompiler_variants_"))
         lines = ["import math", "import numpy as np", "import scipy.stats",
                  "from scipy import special",
                  "from rule_variant_specs import INTS3, MASK34, ROWS4, ROWS4_SORTED, ZEROS2", "", ""]
         for index, variant in enumerate(VARIANTS):
             lines += [f"def variant_{index}({', '.join(variant.args)}):",
                       f"    return {variant.call}", "", ""]
-        (directory / "rule_variants_generated.py").write_text("\n".join(lines))
-        sys.path.insert(0, str(directory))
-        try:
-            _module = importlib.import_module("rule_variants_generated")
-        finally:
-            sys.path.remove(str(directory))
+        _module = import_written("rule_variants_generated", "\n".join(lines))
     return _module
 
 
