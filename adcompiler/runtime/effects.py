@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 
-from ..errors import SharedMemoryError
+from ..errors import SharedMemoryError, UnsupportedSyntaxError
 from .arrays import foreign_add_at, is_foreign_array
 
 _ndarray = np.ndarray
@@ -249,6 +249,22 @@ def diagonal_positions(a, value, wrap):
             "repeats them, which adcompiler does not differentiate.\nInstead: pass one "
             "value, or one per diagonal entry.")
     return positions
+
+
+def check_out_buffer(buffer, where: str) -> None:
+    """`f(x, out=buffer)` with a buffer that is None when the code runs: the
+    derivative wrote the result into it as into an array (out= given through a
+    variable is compiled as a write), so None is refused here, naming the line.
+
+        >>> check_out_buffer(np.zeros(3), "model.py:4")
+    """
+    if buffer is None:
+        raise UnsupportedSyntaxError(
+            f"{where}: out= is given a variable that holds None when the code runs; "
+            "adcompiler compiles out=<variable> as a write into that array",
+            help="Instead: call the function without out= where there is no buffer "
+            "(y = np.cumsum(x) if buf is None else np.cumsum(x, out=buf)), or write "
+            "out=None literally.")
 
 
 def put_indices(indices):
