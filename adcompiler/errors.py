@@ -32,6 +32,11 @@ class Location:
     def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col + 1}"
 
+    @property
+    def file_line(self) -> str:
+        """`file:line`, as messages raised by generated code when it runs say where."""
+        return f"{self.filename}:{self.lineno}"
+
 
 class AdError(Exception):
     """Base class of every error adcompiler raises on purpose.

@@ -257,7 +257,7 @@ def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list)
             help="Instead: assign the result, y = np.sin(x), or use np.where(mask, f(x), y).")
     location = normaliser.ctx.parsed.location(expr)
     check = nodes.call(normaliser.helper_function("check_out_buffer", None),
-                       [nodes.name(target.id), nodes.const(f"{location.filename}:{location.lineno}")])
+                       [nodes.name(target.id), nodes.const(location.file_line)])
     out.append(nodes.copy_location(gast.Expr(value=check), expr))
     plain = nodes.copy_location(gast.Call(func=expr.func, args=expr.args, keywords=others),
                                 expr)

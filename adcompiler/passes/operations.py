@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import nodes
 from ..context import Context
-from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
 from ..rules import definition, record_rules, registry
 from ..runtime import records
@@ -53,7 +53,7 @@ class Operation:
                    if name != param and name in self.rule.signature.parameters)
 
 
-def runtime_check(operation: Operation, ctx: Context, location) -> gast.stmt | None:
+def runtime_check(operation: Operation, ctx: Context, location: Location) -> gast.stmt | None:
     """The call of the rule's check (Rule.check) that generated code makes
     before the derivative, when the arguments the check looks at are not all
     constants (constants were checked when compiling, anf.py): a value the
@@ -65,10 +65,9 @@ def runtime_check(operation: Operation, ctx: Context, location) -> gast.stmt | N
     names = list(inspect.signature(check).parameters)
     if all(constant_value(operation.bound.get(name))[0] for name in names):
         return None
-    where = f"{location.filename}:{location.lineno}" if location is not None else "?"
     call = gast.Call(
         func=nodes.name(ctx.helper("checked")),
-        args=[nodes.name(ctx.rule_helper(check)), nodes.const(where)],
+        args=[nodes.name(ctx.rule_helper(check)), nodes.const(location.file_line)],
         keywords=[gast.keyword(arg=name, value=nodes.clone(operation.bound[name]))
                   for name in names])
     return nodes.expr_stmt(call)
@@ -409,7 +408,7 @@ def _field_read(rhs: gast.Attribute, location) -> Operation:
             "If it is a field of a NamedTuple or dataclass, read it by position (p[1]) or "
             "give the field a name that arrays do not have as an attribute.")
     rule = registry.lookup(records.field)
-    where = nodes.const(f"{location.filename}:{location.lineno}")
+    where = nodes.const(location.file_line)
     bound = {"record": rhs.value, "name": nodes.const(rhs.attr), "where": where}
     return Operation("rule", rule, records.field, bound, dict(bound))
 
@@ -424,7 +423,7 @@ def _record_built(rhs: gast.Call, cls, location) -> Operation:
     """`Affine(w, b=v)` of a NamedTuple class or a dataclass, or `p._replace(w=v)`:
     the rule record_rules.py makes for the class (the names), its values bound
     by field."""
-    where = nodes.const(f"{location.filename}:{location.lineno}")
+    where = nodes.const(location.file_line)
     spelled = to_source(rhs).strip()
     if any(isinstance(arg, gast.Starred) for arg in rhs.args) or \
             any(k.arg is None for k in rhs.keywords):
