@@ -1153,10 +1153,16 @@ def check_float_dtype(dtype):
     """
     if dtype is None or np.dtype(dtype).kind in "fc":
         return
+    refuse_integer_dtype(np.dtype(dtype).name)
+
+
+def refuse_integer_dtype(name: str):
+    """The refusal of check_float_dtype, also for the array API's dtypes
+    (runtime/namespaces.py's xp_check_float_dtype)."""
     raise NoDerivativeRuleError(
-        f"dtype={np.dtype(dtype).name} makes the result of a differentiated call "
-        "integer-valued (NumPy rounds or truncates the values); its derivative is zero "
-        "almost everywhere, and the rule differentiates floating and complex results only",
+        f"dtype={name} makes the result of a differentiated call integer-valued (the "
+        "values are rounded or truncated); its derivative is zero almost everywhere, and "
+        "the rule differentiates floating and complex results only",
         help="Instead: compute in floating point (no dtype, or dtype=float) and round the "
         "result yourself (np.floor(...)), in ad.stop_gradient(...) if it carries no "
         "derivative.")

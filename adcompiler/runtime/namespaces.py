@@ -33,7 +33,7 @@ from ..errors import ComplexValueError, NoDerivativeRuleError, NonScalarOutputEr
     SeedShapeError
 from . import core, effects
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
-    sequence_adjoint
+    refuse_integer_dtype, sequence_adjoint
 
 _NUMPY = (np.ndarray, np.generic)
 
@@ -966,12 +966,7 @@ def xp_check_float_dtype(xp, dtype=None):
     then zero almost everywhere: refused (runtime.arrays.check_float_dtype)."""
     if dtype is None or xp.isdtype(dtype, ("real floating", "complex floating")):
         return
-    raise NoDerivativeRuleError(
-        f"dtype={dtype} makes the result of a differentiated call integer-valued (the "
-        "values are rounded); its derivative is zero almost everywhere, and the rule "
-        "differentiates floating and complex results only",
-        help="Instead: compute in floating point (no dtype) and round the result yourself, "
-        "in ad.stop_gradient(...) if it carries no derivative.")
+    refuse_integer_dtype(str(dtype))
 
 
 def xp_check_two_norm(ord=2):
