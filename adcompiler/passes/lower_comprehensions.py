@@ -635,7 +635,7 @@ class _Lowering:
     # -- what a name refers to --------------------------------------------
     def callee(self, func):
         """The object a call's function refers to, if it is a global or builtin."""
-        return _callee(self.parsed, self.locals, func)
+        return called_object(self.parsed, self.locals, func)
 
     def consumes(self, func) -> bool:
         callee = self.callee(func)
@@ -669,11 +669,11 @@ def _lowers_something(parsed: ParsedFunction) -> bool:
         elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             stored.add(node.id)
     # Without comprehensions every name is free, as in `_Lowering.locals`.
-    return any(any(callee is f for f in _REWRITTEN_CALLEES)
-               for callee in (_callee(parsed, stored, func) for func in calls))
+    return any(any(function is f for f in _REWRITTEN_CALLEES)
+               for function in (called_object(parsed, stored, func) for func in calls))
 
 
-def _callee(parsed: ParsedFunction, local: set, func):
+def called_object(parsed: ParsedFunction, local: set, func):
     """The object a call's function refers to, if it is a global or builtin."""
     path = []
     while isinstance(func, gast.Attribute):

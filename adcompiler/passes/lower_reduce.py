@@ -38,6 +38,7 @@ import gast
 from .. import nodes
 from ..naming import Namer
 from ..source import ParsedFunction
+from .lower_comprehensions import called_object
 
 
 def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
@@ -77,16 +78,7 @@ def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
 
 
 def _is_reduce(parsed: ParsedFunction, func, local: set) -> bool:
-    path = []
-    while isinstance(func, gast.Attribute):
-        path.append(func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name) or func.id in local:
-        return False
-    found, value = parsed.lookup(func.id)
-    for attr in reversed(path):
-        value = getattr(value, attr, None)
-    return found and value is functools.reduce
+    return called_object(parsed, local, func) is functools.reduce
 
 
 def _first_evaluated(stmt, calls: list):
