@@ -79,6 +79,17 @@ def sample(domain: str, shape, rng):
 
 # -- rows -----------------------------------------------------------------------
 
+def split_domains(row) -> None:
+    """A row's `args` map names to shapes, or to (shape, domain) pairs: keep the
+    shapes there and each argument's domain in `arg_domains` (`row.domain` by
+    default). Shared by Case here and tests/rule_variant_specs.py's Variant."""
+    for name, spec in list(row.args.items()):
+        if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], str):
+            row.args[name], row.arg_domains[name] = spec
+        else:
+            row.arg_domains[name] = row.domain
+
+
 @dataclass
 class Case:
     """One call form of one primitive, checked in both modes."""
@@ -98,11 +109,7 @@ class Case:
     arg_domains: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for name, spec in list(self.args.items()):
-            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], str):
-                self.args[name], self.arg_domains[name] = spec
-            else:
-                self.arg_domains[name] = self.domain
+        split_domains(self)
 
 
 SHAPES = ((), (3,), (2, 3), "py")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from coverage_specs import split_domains
+
 # -- constants the calls use (spelt the same on the torch side) --------------------
 
 MASK34 = np.array([[True, False, True, True], [False, False, True, False],
@@ -48,11 +50,7 @@ class Variant:
     arg_domains: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for name, spec in list(self.args.items()):
-            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], str):
-                self.args[name], self.arg_domains[name] = spec
-            else:
-                self.arg_domains[name] = self.domain
+        split_domains(self)
 
 
 def _sid(shape) -> str:
