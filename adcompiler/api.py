@@ -86,6 +86,8 @@ def _methods_too(entry):
         _require_function(function, entry.__name__)
         if partials.is_partial(function):
             function = partials.as_function(function)
+        elif partials.is_primitive_with_rule(function, registry.lookup(function)):
+            function = partials.primitive_as_function(function)  # ad.grad(np.tanh)
         if isinstance(function, custom.CustomGradient):
             function = function.as_function()  # differentiated with its own vjp/jvp
         function = methods.as_bound_call(function)  # ad.grad(layer): its __call__

@@ -1,4 +1,5 @@
-"""`functools.partial` objects as Python functions with source.
+"""`functools.partial` objects, and functions with a derivative rule, as
+Python functions with source.
 
 A partial has no source of its own, but what it computes is one call:
 `partial(f, 3.0, a=1.0)` called with `x` is `f(3.0, x, a=1.0)`. `as_function`
@@ -14,6 +15,18 @@ so the compiler reads it like any function of the user's:
 
 `f` itself is then differentiated as the helper it is (a lambda, a NumPy
 function with a rule, another partial: whatever a call may reach).
+
+A function that has a derivative rule but no Python source of its own
+(`np.tanh`, `math.exp`, `np.linalg.det`) is written the same way, as one call
+of itself, so `ad.grad(np.tanh)` is the derivative of that call:
+
+    >>> print(primitive_source(np.sum))
+    def sum_call(a, axis=axis_default):
+        return sum(a, axis)
+
+Only the parameters that choose what is computed are written: `out=`,
+`where=`, `dtype=` and the ufunc machinery are left at NumPy's defaults, and
+so is a parameter without a default NumPy can spell (`keepdims=<no value>`).
 """
 
 from __future__ import annotations
@@ -23,7 +36,10 @@ import hashlib
 import inspect
 import keyword
 import linecache
+import types
 import weakref
+
+import numpy as np
 
 from .naming import readable_name
 
@@ -31,6 +47,8 @@ from .naming import readable_name
 _FUNCTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # module name of the functions made here: not a package whose functions only rules cover
 _MODULE = "adcompiler_partials"
+# id(primitive) -> the function calling it (kept alive: NumPy's functions are)
+_PRIMITIVES: dict = {}
 
 
 def is_partial(obj) -> bool:
@@ -41,24 +59,88 @@ def as_function(p: functools.partial):
     """A Python function computing what `p` computes, with readable source."""
     function = _FUNCTIONS.get(p)
     if function is None:
-        text, namespace, name = _text(p)
-        # Named by the text, which is all linecache holds: two partials whose
-        # texts differ (of two functions named alike) never share an entry.
-        digest = hashlib.sha1(text.encode()).hexdigest()[:8]
-        filename = f"<adcompiler: {name} {digest}>"
-        namespace.update(__name__=_MODULE, __file__=filename)
-        exec(compile(text, filename, "exec"), namespace)
-        function = namespace[name]
+        function = _compiled(*_text(p.func, p.args, list(inspect.signature(p).parameters
+                                                          .values()), "partial"))
         function.__qualname__ = f"partial({readable_name(p.func)}, ...)"
-        function.__adcompiler_partial_text__ = text
         _FUNCTIONS[p] = function
     _register(function)
     return function
 
 
+def is_primitive_with_rule(obj, rule) -> bool:
+    """`obj` has a derivative rule but is no Python function adcompiler could
+    read (a ufunc, a builtin, a NumPy function behind its dispatcher). A rule
+    without a derivative (`np.floor`) counts: its call then gives zero with
+    the warning a call in a function of the user's gives."""
+    return rule is not None and not (
+        isinstance(obj, types.FunctionType) and not hasattr(obj, "__wrapped__")) and \
+        _chosen_parameters(obj) is not None
+
+
+def primitive_as_function(primitive):
+    """A Python function calling `primitive` with its chosen parameters.
+
+    Example:
+        >>> primitive_as_function(np.tanh)(0.0)
+        np.float64(0.0)
+    """
+    function = _PRIMITIVES.get(id(primitive))
+    if function is None or function.__adcompiler_primitive__ is not primitive:
+        function = _compiled(*_text(primitive, (), _chosen_parameters(primitive), "call"))
+        function.__qualname__ = readable_name(primitive)
+        function.__adcompiler_primitive__ = primitive
+        _PRIMITIVES[id(primitive)] = function
+    _register(function)
+    return function
+
+
+def primitive_source(primitive) -> str:
+    """The text `primitive_as_function` writes for `primitive`."""
+    return _text(primitive, (), _chosen_parameters(primitive), "call")[0].rstrip("\n")
+
+
+# Parameters a rule-backed NumPy function takes that say where or how to store
+# the result, not what it is: left at their defaults.
+_MACHINERY = frozenset({"out", "where", "casting", "order", "dtype", "subok", "signature",
+                        "axes", "extobj", "like"})
+
+
+def _chosen_parameters(primitive) -> list | None:
+    try:
+        params = list(inspect.signature(primitive).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    if isinstance(primitive, np.ufunc):
+        # A ufunc's keywords are all machinery (matmul's keepdims, too: its
+        # rule is the product's); its operands are what it computes from.
+        nin = primitive.nin
+        positional = inspect.Parameter.POSITIONAL_ONLY
+        return [inspect.Parameter("x" if nin == 1 else f"x{k + 1}", positional)
+                for k in range(nin)]
+    if params is None:
+        return None  # `max`: how many arguments it takes is not written down
+    return [q for q in params
+            if q.default is q.empty and q.kind not in (q.VAR_POSITIONAL, q.VAR_KEYWORD)
+            or q.default is not q.empty and q.name not in _MACHINERY
+            and repr(q.default) != "<no value>"]
+
+
+def _compiled(text: str, namespace: dict, name: str):
+    # Named by the text, which is all linecache holds: two functions whose
+    # texts differ (of two callees named alike) never share an entry.
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    filename = f"<adcompiler: {name} {digest}>"
+    namespace.update(__name__=_MODULE, __file__=filename)
+    exec(compile(text, filename, "exec"), namespace)
+    function = namespace[name]
+    function.__adcompiler_partial_text__ = text
+    return function
+
+
 def source_of(p: functools.partial) -> str:
     """The text `as_function` writes for `p`."""
-    return _text(p)[0].rstrip("\n")
+    return _text(p.func, p.args, list(inspect.signature(p).parameters.values()),
+                 "partial")[0].rstrip("\n")
 
 
 def _register(function) -> None:
@@ -68,9 +150,9 @@ def _register(function) -> None:
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
-def _text(p: functools.partial) -> tuple[str, dict, str]:
-    signature = inspect.signature(p)
-    params = list(signature.parameters.values())
+def _text(func, bound: tuple, params: list, suffix: str) -> tuple[str, dict, str]:
+    """`def <func>_<suffix>(params): return func(*bound, params...)`, and the
+    namespace holding what the text names."""
     taken = {q.name for q in params}
 
     def fresh(base: str) -> str:
@@ -81,12 +163,12 @@ def _text(p: functools.partial) -> tuple[str, dict, str]:
         taken.add(candidate)
         return candidate
 
-    callee = readable_name(p.func)
+    callee = readable_name(func).rsplit(".", 1)[-1]
     callee = fresh(callee + "_function" if keyword.iskeyword(callee) else callee)
-    name = fresh(f"{callee}_partial")
-    namespace = {callee: p.func}
+    name = fresh(f"{callee}_{suffix}")
+    namespace = {callee: func}
     written, passed, star_seen = [], [], False
-    for k, value in enumerate(p.args):
+    for k, value in enumerate(bound):
         bound = fresh(f"{callee}_arg{k}")
         namespace[bound] = value
         passed.append(bound)
