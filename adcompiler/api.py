@@ -31,7 +31,7 @@ from .errors import (AdError, CallConventionError, Location, NotAFunctionError, 
 from .naming import readable_name
 from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
-from .runtime import extra as runtime_extra
+from .runtime import odeint as runtime_odeint
 from .runtime.records import field_names as _field_names, is_dataclass_record as \
     _is_dataclass_record, rebuilt as _rebuilt
 from .runtime.checkpoint import parse_memory
@@ -1358,7 +1358,7 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)
 
 
-# The derivative of scipy.integrate.odeint (runtime/extra.py) differentiates the
+# The derivative of scipy.integrate.odeint (runtime/odeint.py) differentiates the
 # user's func at run time with these; runtime imports nothing of the compiler.
-runtime_extra.use_user_derivatives(
+runtime_odeint.use_user_derivatives(
     lambda kind, function, wrt: (vjp if kind == "vjp" else jvp)(function, wrt=wrt))

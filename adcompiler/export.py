@@ -32,7 +32,7 @@ import types
 
 from . import codegen
 from .errors import ExportError
-from .runtime import extra as runtime_extra
+from .runtime import odeint as runtime_odeint
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -272,8 +272,8 @@ _EMPTY = object()
 
 # Runtime helpers that compile a derivative of the user's function when they
 # run (the vjp and jvp of odeint's right-hand side): they need adcompiler.
-_COMPILE_WHEN_RUN = {runtime_extra.odeint_adjoint: "scipy.integrate.odeint",
-                     runtime_extra.odeint_tangent: "scipy.integrate.odeint"}
+_COMPILE_WHEN_RUN = {runtime_odeint.odeint_adjoint: "scipy.integrate.odeint",
+                     runtime_odeint.odeint_tangent: "scipy.integrate.odeint"}
 
 # Where library objects without a usable __module__ (NumPy and SciPy ufuncs)
 # are found, besides the module they name.

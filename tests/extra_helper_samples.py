@@ -1,5 +1,6 @@
 """Sample calls of the helpers of the scipy.stats and extra NumPy/SciPy rules
-(adcompiler/runtime/stats.py, runtime/extra.py), for the closure checks of
+(adcompiler/runtime/stats.py and the modules of the further NumPy/SciPy
+rules: runtime/matrices.py, calculus.py, ...), for the closure checks of
 tests/test_higher_order_closure.py: each helper is differentiated from its
 source in both modes and compared with finite differences at these arguments.
 

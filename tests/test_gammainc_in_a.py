@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import adcompiler as ad
-from adcompiler.runtime.extra import betainc_derivative, gammainc_derivative_a
+from adcompiler.runtime.special_series import betainc_derivative, gammainc_derivative_a
 from oracles import assert_close, finite_difference_gradient
 
 pytest.importorskip("scipy")

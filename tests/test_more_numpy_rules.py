@@ -28,7 +28,8 @@ import pytest
 import torch
 
 import adcompiler as ad
-from adcompiler.runtime import extra as runtime_extra
+from adcompiler.runtime import elementwise as runtime_elementwise
+from adcompiler.runtime import selections as runtime_selections
 from adcompiler.errors import AdError, ComplexValueError, NoDerivativeRuleError
 from oracles import assert_close, torch_directional, torch_gradients
 from written_modules import import_written
@@ -521,8 +522,9 @@ assert len(BY_ID) == len(SPECS), "spec ids must be unique"
 # choose rows' Hessians (forward over reverse) and the reverse-over-reverse Hessians
 # below check the rules of their adjoints' helpers.
 COVERED_TOO = sorted({f for s in SPECS for f in s.functions}, key=repr) + [
-    runtime_extra.bessel_i1, runtime_extra.block_adjoint, runtime_extra.block_from_pieces,
-    runtime_extra.choose_adjoint, runtime_extra.choose_from_pieces]
+    runtime_elementwise.bessel_i1, runtime_selections.block_adjoint,
+    runtime_selections.block_from_pieces, runtime_selections.choose_adjoint,
+    runtime_selections.choose_from_pieces]
 
 _module = None
 

@@ -1,6 +1,6 @@
 """scipy.integrate.odeint(func, y0, t, args=...) with func a user function,
 differentiated in y0, the args and the times: reverse mode by the adjoint method, forward
-mode by forward sensitivities (runtime/extra.py), both with adcompiler's own vjp
+mode by forward sensitivities (runtime/odeint.py), both with adcompiler's own vjp
 and jvp of func.
 
 Checked against central finite differences of odeint (at tight tolerances) and
@@ -179,10 +179,10 @@ def test_gradient_matches_the_derivative_of_an_explicit_rk4_integrator(case):
 
 
 def test_one_backward_solve_serves_y0_and_the_args(monkeypatch):
-    from adcompiler.runtime import extra
+    from adcompiler.runtime import odeint as runtime_odeint
     calls = []
-    solve = extra._solve_adjoint
-    monkeypatch.setattr(extra, "_solve_adjoint", lambda *a: calls.append(1) or solve(*a))
+    solve = runtime_odeint._solve_adjoint
+    monkeypatch.setattr(runtime_odeint, "_solve_adjoint", lambda *a: calls.append(1) or solve(*a))
     ad.grad(oscillator_energy, wrt=(0, 1))(np.array([1.0, -0.3]), np.array([2.0, 0.4]))
     assert len(calls) == 1
 

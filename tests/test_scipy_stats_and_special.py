@@ -18,8 +18,8 @@ import torch
 
 import adcompiler as ad
 from adcompiler.passes import activity
-from adcompiler.runtime.extra import (betainc_derivative, gammainc_derivative_a, odeint_adjoint,
-                                     odeint_tangent)
+from adcompiler.runtime.odeint import odeint_adjoint, odeint_tangent
+from adcompiler.runtime.special_series import betainc_derivative, gammainc_derivative_a
 from oracles import assert_close, finite_difference_gradient
 
 pytest.importorskip("scipy")

@@ -19,9 +19,9 @@ RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch
 # adcompiler's runtime helpers are written in the subset it differentiates, so
 # a helper with no hand-written rule is differentiated from its source, as a
 # user's helper is: the derivative of a derivative never stops at one of them.
-SOURCE_DIFFERENTIATED_MODULES = {"adcompiler.runtime.arrays", "adcompiler.runtime.linalg",
-                                 "adcompiler.runtime.special", "adcompiler.runtime.stats",
-                                 "adcompiler.runtime.extra"}
+SOURCE_DIFFERENTIATED_MODULES = {f"adcompiler.runtime.{module}" for module in (
+    "arrays", "linalg", "special", "stats", "special_series", "matrices", "signals", "selections",
+    "calculus", "polynomials", "covariance", "elementwise", "histograms", "sets", "odeint")}
 
 
 def is_user_function(obj) -> bool:

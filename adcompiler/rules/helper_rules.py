@@ -21,7 +21,7 @@ against finite differences, and lists the helpers that have no rule yet.
 from ..runtime import arrays as ra
 from ..runtime import python_builtins as runtime_builtins
 from ..runtime import complex_numbers as runtime_complex
-from ..runtime import extra as rx
+from ..runtime import selections as runtime_selections
 from ..runtime import stats as rst
 from ..runtime import linalg as rl
 from ..runtime import special as rs
@@ -248,7 +248,7 @@ RULES = [
     *nondifferentiable(rst.no_derivative),
     # np.select's adjoint is a sequence (ListAdjoint), which is not differentiated
     # from source: its transpose is given here.
-    linear_rule(rx.select_adjoint, "adjoint, condlist, choicelist, default, wrt",
+    linear_rule(runtime_selections.select_adjoint, "adjoint, condlist, choicelist, default, wrt",
                 adjoint={"adjoint": "select_adjoint_transpose(g, adjoint, condlist, wrt)"},
                 tangent={"adjoint": "select_adjoint(g, condlist, choicelist, default, wrt)"}),
 ]

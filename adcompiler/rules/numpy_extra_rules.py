@@ -1,6 +1,8 @@
 """Derivatives of more NumPy functions (lstsq, eig, gradient, select, partition,
 rollaxis, interp, polyval, trapezoid, cov, corrcoef, i0, unwrap, ediff1d, vander,
-linalg.cond, ...). Helpers are in runtime/extra.py.
+linalg.cond, ...). Helpers are in runtime/matrices.py,
+calculus.py, selections.py, polynomials.py, covariance.py, elementwise.py,
+histograms.py and sets.py.
 
 np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 (docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
@@ -10,7 +12,12 @@ np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 import numpy as np
 
 from ..runtime import arrays as runtime_arrays
-from ..runtime import extra as runtime_extra
+from ..runtime import calculus as runtime_calculus
+from ..runtime import elementwise as runtime_elementwise
+from ..runtime import matrices as runtime_matrices
+from ..runtime import polynomials as runtime_polynomials
+from ..runtime import selections as runtime_selections
+from ..runtime import sets as runtime_sets
 from .definition import linear_rule, nondifferentiable, pointwise
 
 
@@ -45,7 +52,7 @@ RULES = [
                 adjoint={"a": "rollaxis_adjoint(g, a, axis, start)"},
                 tangent={"a": "np.rollaxis(g, axis, start)"}),
     linear_rule(np.interp, "x, xp, fp, left=None, right=None, period=None",
-                check=runtime_extra.check_interp_period,
+                check=runtime_calculus.check_interp_period,
                 adjoint={"x": "g * interp_slope(x, xp, fp)",
                          "fp": "interp_fp_adjoint(g, x, xp, fp, left, right)",
                          "left": "interp_bound_adjoint(g, x, xp, left, 'left')",
@@ -89,7 +96,7 @@ RULES = [
                          "y": "corrcoef_tangent(g, x, y, rowvar, result, 'y')"}),
     pointwise(np.i0, "x", x="g * bessel_i1(x)"),
     # (np.i0's derivative, and its own, for higher derivatives)
-    pointwise(runtime_extra.bessel_i1, "x", x="g * bessel_i1_slope(x)"),
+    pointwise(runtime_elementwise.bessel_i1, "x", x="g * bessel_i1_slope(x)"),
     # unwrap adds whole periods, piecewise constant in p and discont.
     linear_rule(np.unwrap, "p, discont=None, axis=-1, *, period=6.283185307179586",
                 adjoint={"p": "g",
@@ -104,7 +111,7 @@ RULES = [
     linear_rule(np.vander, "x, N=None, increasing=False",
                 adjoint={"x": "np.sum(g * vander_slope(x, N, increasing), axis=1)"},
                 tangent={"x": "np.expand_dims(g, 1) * vander_slope(x, N, increasing)"}),
-    linear_rule(np.linalg.cond, "x, p=None", check=runtime_extra.check_cond_p,
+    linear_rule(np.linalg.cond, "x, p=None", check=runtime_matrices.check_cond_p,
                 adjoint={"x": "cond_adjoint(g, x, p, result)"},
                 tangent={"x": "cond_tangent(g, x, p, result)"}),
     # Cumulative sums and products (the initial entry include_initial adds is constant).
@@ -134,7 +141,7 @@ RULES = [
                 adjoint={"a": "tensorinv_adjoint(g, a, ind, result)"},
                 tangent={"a": "tensorinv_tangent(g, a, ind, result)"}),
     linear_rule(np.linalg.tensorsolve, "a, b, axes=None",
-                check=runtime_extra.check_tensorsolve_axes,
+                check=runtime_matrices.check_tensorsolve_axes,
                 adjoint={p: f"tensorsolve_adjoint(g, a, b, result, '{p}')" for p in "ab"},
                 tangent={p: f"tensorsolve_tangent(g, a, b, result, '{p}')" for p in "ab"}),
     # Selections and reshapes.
@@ -169,19 +176,19 @@ RULES = [
     linear_rule(np.block, "arrays",
                 adjoint={"arrays": "block_adjoint(g, arrays)"},
                 tangent={"arrays": "np.block(g)"}),
-    linear_rule(runtime_extra.block_adjoint, "adjoint, arrays",
+    linear_rule(runtime_selections.block_adjoint, "adjoint, arrays",
                 adjoint={"adjoint": "block_from_pieces(g, arrays)"},
                 tangent={"adjoint": "block_adjoint(g, arrays)"}),
-    linear_rule(runtime_extra.block_from_pieces, "pieces, arrays",
+    linear_rule(runtime_selections.block_from_pieces, "pieces, arrays",
                 adjoint={"pieces": "block_adjoint(g, arrays)"},
                 tangent={"pieces": "block_from_pieces(g, arrays)"}),
     linear_rule(np.choose, "a, choices, out=None, mode='raise'",
                 adjoint={"choices": "choose_adjoint(g, a, choices, mode)"},
                 tangent={"choices": "np.choose(a, g, mode=mode)"}),
-    linear_rule(runtime_extra.choose_adjoint, "adjoint, a, choices, mode",
+    linear_rule(runtime_selections.choose_adjoint, "adjoint, a, choices, mode",
                 adjoint={"adjoint": "choose_from_pieces(g, a, choices, mode)"},
                 tangent={"adjoint": "choose_adjoint(g, a, choices, mode)"}),
-    linear_rule(runtime_extra.choose_from_pieces, "pieces, a, choices, mode",
+    linear_rule(runtime_selections.choose_from_pieces, "pieces, a, choices, mode",
                 adjoint={"pieces": "choose_adjoint(g, a, choices, mode)"},
                 tangent={"pieces": "choose_from_pieces(g, a, choices, mode)"}),
     # nextafter(x1, x2) is x1 moved by one unit in the last place towards x2.
@@ -206,7 +213,7 @@ RULES = [
     # derivative evenly among them (as ties of np.max).
     linear_rule(np.unique, "ar, return_index=False, return_inverse=False, return_counts=False, "
                 "axis=None, *, equal_nan=True, sorted=True",
-                check=runtime_extra.check_unique_form,
+                check=runtime_sets.check_unique_form,
                 adjoint={"ar": "set_adjoint(g, (ar,), result, 0)"},
                 tangent={"ar": "set_tangent(g, (ar,), result, 0)"}),
     *[linear_rule(function, "x",
@@ -224,9 +231,9 @@ RULES = [
                   tangent={p: f"set_tangent(g, (ar1, ar2), result, {i})"
                            for i, p in enumerate(("ar1", "ar2"))})
       for function, extra, check in (
-          (np.intersect1d, ", return_indices=False", runtime_extra.check_intersect_options),
-          (np.setdiff1d, "", runtime_extra.check_assume_unique),
-          (np.setxor1d, "", runtime_extra.check_assume_unique))],
+          (np.intersect1d, ", return_indices=False", runtime_sets.check_intersect_options),
+          (np.setdiff1d, "", runtime_sets.check_assume_unique),
+          (np.setxor1d, "", runtime_sets.check_assume_unique))],
     linear_rule(np.sort_complex, "a",
                 adjoint={"a": "sort_complex_adjoint(g, a)"},
                 tangent={"a": "sort_complex_tangent(g, a, result)"}),
@@ -252,7 +259,7 @@ RULES = [
                          "k": _refused("numpy.polyint", "k")},
                 tangent={"p": "np.polyint(g, m)", "k": _refused("numpy.polyint", "k")}),
     linear_rule(np.polyfit, "x, y, deg, rcond=None, full=False, w=None, cov=False",
-                check=runtime_extra.check_polyfit_options,
+                check=runtime_polynomials.check_polyfit_options,
                 adjoint={"x": "polyfit_adjoint(g, x, y, deg, w, 'x')",
                          "y": "polyfit_adjoint(g, x, y, deg, w, 'y')",
                          "w": _refused("numpy.polyfit", "w")},
@@ -296,7 +303,7 @@ RULES = [
     # Integer results.
     *nondifferentiable(np.argpartition, np.lexsort, np.isin, np.spacing),
     # (the helpers that list the positions a selection keeps)
-    *nondifferentiable(runtime_extra.delete_kept, runtime_extra.compress_kept),
+    *nondifferentiable(runtime_selections.delete_kept, runtime_selections.compress_kept),
 ]
 
 NOTES = {

@@ -7,7 +7,8 @@ derivative need not import SciPy."""
 
 import math
 
-from ..runtime import extra as runtime_extra
+from ..runtime import odeint as runtime_odeint
+from ..runtime import special_series as runtime_special_series
 from ..runtime import special as runtime_special
 from .definition import linear_rule, pointwise
 
@@ -88,7 +89,7 @@ def _more_special():
                   a="g * gammainc_derivative_a(a, x, True)"),
         # The a-derivatives' own derivatives: in a the next order (the helper refuses a
         # third), in x the a-derivatives of dP/dx = x^(a-1) e^-x / Γ(a).
-        pointwise(runtime_extra.gammainc_derivative_a, "a, x, upper, order=1",
+        pointwise(runtime_special_series.gammainc_derivative_a, "a, x, upper, order=1",
                   a="g * gammainc_derivative_a(a, x, upper, order + 1)",
                   x="g * (1.0 - 2.0 * upper) * np.exp((a - 1.0) * np.log(x) - x - gammaln(a)) "
                     "* ((np.log(x) - digamma(a)) ** order - (order - 1) * polygamma(1, a))"),
@@ -98,7 +99,7 @@ def _more_special():
                   b="g * betainc_derivative(a, b, x, 'b')"),
         # Its a- and b-derivatives' derivative in x: those of dI/dx = x^(a-1)(1-x)^(b-1)/B(a, b);
         # a second derivative in a or b is refused.
-        pointwise(runtime_extra.betainc_derivative, "a, b, x, wrt",
+        pointwise(runtime_special_series.betainc_derivative, "a, b, x, wrt",
                   x="g * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - betaln(a, b)) "
                     "* ((wrt == 'a') * (np.log(x) - digamma(a)) + (wrt == 'b') * "
                     "(np.log1p(-x) - digamma(b)) + digamma(a + b))",
@@ -162,7 +163,7 @@ def _linalg_and_signal():
 
 def _odeint():
     """scipy.integrate.odeint in y0, the args it passes on to func and t, by the adjoint
-    method and forward sensitivities (runtime/extra.py; api.py hands the helpers
+    method and forward sensitivities (runtime/odeint.py; api.py hands the helpers
     its vjp and jvp of func)."""
     if integrate is None:
         return []
@@ -184,10 +185,10 @@ def _odeint():
                      "t": "odeint_tangent" + call.format("t")}),
         # The adjoint is linear in its seed, whose transpose is the tangent (and the
         # other way round); a second derivative in y0, args or t is refused.
-        linear_rule(runtime_extra.odeint_adjoint, helper_signature,
+        linear_rule(runtime_odeint.odeint_adjoint, helper_signature,
                     adjoint={"seed": "odeint_tangent" + helper_call, **refused},
                     tangent={"seed": "odeint_adjoint" + helper_call, **refused}),
-        linear_rule(runtime_extra.odeint_tangent, helper_signature,
+        linear_rule(runtime_odeint.odeint_tangent, helper_signature,
                     adjoint={"seed": "odeint_adjoint" + helper_call, **refused},
                     tangent={"seed": "odeint_tangent" + helper_call, **refused}),
     ]
@@ -201,8 +202,8 @@ NOTES = {} if special is None else {
                           "the float args and the times, by the adjoint method (reverse) and "
                           "forward sensitivities (forward), solved by odeint at the call's "
                           "rtol/atol; no second derivative",
-        runtime_extra.odeint_adjoint: "in the seed only (a second derivative is refused)",
-        runtime_extra.odeint_tangent: "in the seed only (a second derivative is refused)"}),
+        runtime_odeint.odeint_adjoint: "in the seed only (a second derivative is refused)",
+        runtime_odeint.odeint_tangent: "in the seed only (a second derivative is refused)"}),
     special.digamma: "also `scipy.special.psi`",
     special.polygamma: "differentiable in x (n is an integer order)",
     special.logsumexp: "the scale factors `b` are differentiable too; `return_sign=True` "

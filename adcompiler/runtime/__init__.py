@@ -2,9 +2,13 @@
 
 * core.py: broadcasting, zero adjoints, seeds, the adjoints of indexing,
   sums, products and loops over containers;
-* arrays.py, linalg.py, fft.py, special.py, stats.py, extra.py,
-  statistics.py: the helpers of the NumPy, numpy.linalg, numpy.fft,
-  scipy.special, scipy.stats, other NumPy and NumPy order-statistics rules (rules/*.py names them in templates);
+* arrays.py, linalg.py, fft.py, special.py, stats.py, statistics.py: the
+  helpers of the NumPy, numpy.linalg, numpy.fft, scipy.special, scipy.stats
+  and NumPy order-statistics rules (rules/*.py names them in templates);
+* matrices.py, calculus.py, selections.py, polynomials.py, covariance.py,
+  elementwise.py, histograms.py, sets.py: those of the further NumPy rules
+  (rules/numpy_extra_rules.py), one module per kind of function;
+  special_series.py, signals.py, odeint.py: of the further SciPy rules;
 * complex_numbers.py: the conventions for complex values;
 * python_builtins.py: tuple(), sorted(), dict views, globals;
 * records.py: fields of NamedTuples and dataclass instances;
@@ -24,11 +28,12 @@ import builtins
 from . import arrays as runtime_arrays
 from . import complex_numbers as runtime_complex
 from . import effects as runtime_effects
-from . import extra as runtime_extra
 from . import fft as runtime_fft
 from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
 from . import records as runtime_records
+from . import calculus, covariance, elementwise, histograms, matrices, odeint, polynomials, \
+    selections, sets, signals, special_series
 from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
@@ -86,10 +91,12 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         logsumexp_tangent softmax_adjoint solve_triangular_adjoint solve_triangular_tangent"""),
 ) for name in names.split()})
 
-# Helpers of the scipy.stats rules, of the extra NumPy/SciPy rules and of the
+# Helpers of the scipy.stats rules, of the further NumPy/SciPy rules and of the
 # rules for Python's sequence builtins (each module lists its own).
 TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
-TEMPLATE_HELPERS.update(runtime_extra.TEMPLATE_HELPERS)
+for _module in (matrices, calculus, selections, polynomials, covariance, elementwise, histograms,
+                sets, special_series, signals, odeint):
+    TEMPLATE_HELPERS.update(_module.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_records.TEMPLATE_HELPERS)  # fields of NamedTuples

@@ -7,7 +7,7 @@ x, loc and scale follows from two things: the log-density itself
 parameters (t's df, gamma's a, beta's a and b) enter pdf and logpdf through
 `stats_logpdf_shape`, and the cdf-like methods and ppf through
 `stats_cdf_shape` (the incomplete gamma and beta functions' shape derivatives,
-runtime/extra.py).
+runtime/special_series.py).
 
 The helpers are plain NumPy and SciPy calls with rules of their own, so
 adcompiler differentiates them from their source for second derivatives.
@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import NoDerivativeRuleError
 from .complex_numbers import refuse_complex
 from .arrays import sum_to_shape
-from .extra import betainc_derivative, gammainc_derivative_a
+from .special_series import betainc_derivative, gammainc_derivative_a
 
 from .optional import OptionalModule
 

@@ -1,0 +1,98 @@
+"""Runtime helpers for elementwise NumPy rules of rules/numpy_extra_rules.py
+that are more than one expression: np.i0's derivative I₁ (NumPy has none),
+and the tuple results of np.modf, np.frexp and np.divmod.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import entry, float_dtype, sum_to_shape
+
+
+# -- np.i0 ------------------------------------------------------------------------------------
+
+def bessel_i1(x):
+    """The modified Bessel function I₁(x), np.i0's derivative, from its power series
+    Σ (x/2)^(2k+1) / (k! (k+1)!) (terms of one sign: no cancellation; a term
+    count that grows with |x|, overflowing where np.i0 does).
+
+        >>> round(float(bessel_i1(1.0)), 12)
+        0.565159103992
+    """
+    x = np.asarray(x)
+    dtype = float_dtype(x)
+    half = np.asarray(x, dtype=dtype) / 2.0
+    quarter = half * half
+    term = half
+    total = half
+    k = 0
+    while True:
+        k += 1
+        term = term * quarter / (k * (k + 1.0))
+        total = total + term
+        if not np.any(np.abs(term) > 1e-17 * np.abs(total)) or k > 100000:
+            break
+    return total
+
+
+def bessel_i1_slope(x):
+    """d I₁(x) / dx = I₀(x) - I₁(x) / x, and 1/2 at 0."""
+    zero = np.equal(x, 0)
+    safe = np.where(zero, 1.0, x)
+    return np.where(zero, 0.5, np.i0(x) - bessel_i1(x) / safe)
+
+
+# -- tuple results: np.modf, np.frexp, np.divmod ----------------------------------------------
+
+def modf_adjoint(g, x):
+    """Adjoint of np.modf(x) = (fraction, integral part): the fraction's derivative is 1."""
+    fraction = entry(g, 0)
+    if fraction is None:
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return sum_to_shape(fraction, np.shape(x))
+
+
+def modf_tangent(g, x):
+    """Tangent of np.modf: (g, 0)."""
+    return (g * np.ones(np.shape(x), dtype=float_dtype(g, x)),
+            np.zeros(np.shape(x), dtype=float_dtype(g, x)))
+
+
+def frexp_adjoint(g, x):
+    """Adjoint of np.frexp(x) = (mantissa, exponent): mantissa = x 2^-exponent."""
+    mantissa = entry(g, 0)
+    if mantissa is None:
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
+    return np.ldexp(mantissa, -np.frexp(x)[1])
+
+
+def frexp_tangent(g, x):
+    """Tangent of np.frexp: (g 2^-exponent, 0) (the exponent is an integer)."""
+    exponent = np.frexp(x)[1]
+    return (np.ldexp(g, -exponent), np.zeros(np.shape(exponent), dtype=float_dtype(g, x)))
+
+
+def divmod_adjoint(g, x1, x2, wrt):
+    """Adjoint of np.divmod(x1, x2) = (x1 // x2, x1 % x2): the quotient is piecewise
+    constant; the remainder's derivatives are 1 in x1 and -(x1 // x2) in x2."""
+    remainder = entry(g, 1)
+    operand = x1 if wrt == "x1" else x2
+    if remainder is None:
+        return np.zeros(np.shape(operand), dtype=float_dtype(operand))
+    if wrt == "x1":
+        return sum_to_shape(remainder * np.ones(np.shape(np.floor_divide(x1, x2))), np.shape(x1))
+    return sum_to_shape(-remainder * np.floor_divide(x1, x2), np.shape(x2))
+
+
+def divmod_tangent(g, x1, x2, wrt):
+    """Tangent of np.divmod: (0, g) in x1, (0, -g (x1 // x2)) in x2."""
+    quotient = np.floor_divide(x1, x2)
+    moved = g * np.ones(np.shape(quotient)) if wrt == "x1" else -g * quotient
+    return (np.zeros(np.shape(moved), dtype=float_dtype(moved)), moved)
+
+
+# The helpers rule templates call by name (runtime/__init__.py gathers them).
+TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
+    bessel_i1, bessel_i1_slope, modf_adjoint, modf_tangent, frexp_adjoint, frexp_tangent,
+    divmod_adjoint, divmod_tangent)}
