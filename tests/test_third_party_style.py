@@ -107,12 +107,7 @@ REFUSED: dict[str, tuple[type, tuple]] = {
 
 # Programs that still fail, with why: each a bug to fix, kept visible as a
 # non-strict xfail (it passes on its own once fixed).
-KNOWN_WRONG: dict[str, str] = {
-    # Second order only: power_log's rule (runtime_rules.py) computes power / x
-    # before masking x == 0, a ZeroDivisionError for Python numbers.
-    "power_with_differentiated_exponent_at_zero":
-        "d2(x ** y)/dx dy at x == 0 for Python numbers: ZeroDivisionError in power_log's rule",
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 class WrongResult(AssertionError):

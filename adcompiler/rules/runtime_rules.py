@@ -184,8 +184,8 @@ RULES += [
     pointwise(runtime_arrays.quotient_or_zero, "numerator, denominator",
               numerator="quotient_or_zero(g, denominator)",
               denominator="-quotient_or_zero(g * result, denominator)"),
-    pointwise(runtime_arrays.zero_at_zero_base, "value, base, exponent",
-              value="zero_at_zero_base(g, base, exponent)"),
+    pointwise(runtime_arrays.zero_at_zero_base, "value, base, exponent, above=None",
+              value="zero_at_zero_base(g, base, exponent, above)"),
     # The partials come masked, so that a masked (zero) adjoint never meets
     # log(0) = -inf in a product (0 * inf = nan in second derivatives).
     # d^order (x ** y) / dx^order, 0 where its factor y (y - 1) ... is: its
@@ -195,9 +195,15 @@ RULES += [
               x="g * power_slope(x, y, order + 1)", y="g * power_partial(x, y, order, 1)"),
     pointwise(runtime_arrays.power_partial, "x, y, m, n",
               x="g * power_partial(x, y, m + 1, n)", y="g * power_partial(x, y, m, n + 1)"),
+    # power_log(x, y, x ** y) = x ** y log(x). At x == 0 its partials are the
+    # limits of the second derivatives of x ** y (0 where they are finite, nan
+    # where not: zero_at_zero_base with `above`), never a division by x (a
+    # ZeroDivisionError for Python numbers), and agree with power_partial's, so
+    # d2/dx dy is the same in both orders: together, d/dx of power_log is
+    # (power / x + log(x) y x ** (y - 1)), 0 at x == 0 exactly where y > 1.
     pointwise(runtime_arrays.power_log, "x, y, power",
-              x="g * zero_at_zero_base(power / x, x, y)",
-              power="g * zero_at_zero_base(np.log(x), x, y)"),
+              x="g * zero_at_zero_base(quotient_or_zero(power, x), x, y, 1)",
+              power="g * zero_at_zero_base(np.log(x), x, y, 0)"),
 ]
 
 # np.var's adjoint and tangent are bilinear: in the derivative they carry and in

@@ -585,6 +585,11 @@ def power_slope(x, y, order=1):
         factor = 1
         for i in range(order):
             factor = factor * (y - i)
+        if factor != 0 and type(x) in (int, float) and x == 0 and y < order:
+            # Python raises ZeroDivisionError for 0.0 ** -1.5; the limit is
+            # infinite, as NumPy and torch have it.
+            with np.errstate(divide="ignore"):
+                return factor * float(np.power(float(x), float(y - order)))
         return 0.0 * x if factor == 0 else factor * x ** (y - order)
     return power_partial(x, y, order, 0)
 
@@ -592,9 +597,10 @@ def power_slope(x, y, order=1):
 def power_partial(x, y, m, n):
     """d^m/dx^m d^n/dy^n of x ** y: the sum over k of C(n, k) F^(n-k)(y)
     x ** (y - m) log(x) ** k, with F(y) = y (y - 1) ... (y - m + 1); a term is
-    0 where its factor F^(n-k)(y) is 0, and a term with log(x) is 0 where x ==
-    0 <= y - m (as power_log has it). Its derivatives are the next partials,
-    so every order of x ** y is exact at x == 0.
+    0 where its factor F^(n-k)(y) is 0. With n > 0, at x == 0 it is the
+    limit, 0, where y > m, and nan where y <= m (zero_at_zero_base with
+    `above`; torch is nan there too). Its derivatives are the next partials,
+    so every order of x ** y is exact at x == 0 where it exists.
 
         >>> float(power_partial(2.0, 3.0, 1, 1))  # d/dy (3 x ** 2) at x = 2
         9.545177444479561
@@ -625,6 +631,11 @@ def power_partial(x, y, m, n):
                 term = np.where((as_array(x) == 0) & (as_array(y - m) >= 0), 0.0,
                                 term * np.log(x) ** k)
             total = total + term
+    if n:
+        # At x == 0, the limit where it is finite, nan where not (as
+        # zero_at_zero_base has it for power_log's partials: both orders of a
+        # mixed derivative agree).
+        total = zero_at_zero_base(total, x, y, m)
     if numbers:
         return float(total)
     if np.ndim(total) == 0 and np.ndim(x) == 0 and np.ndim(y) == 0:
@@ -633,17 +644,35 @@ def power_partial(x, y, m, n):
         else total + np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y)))
 
 
-def zero_at_zero_base(value, base, exponent):
+def zero_at_zero_base(value, base, exponent, above=None):
     """`value`, with 0 where base == 0 and exponent >= 0: d(x ** y)/dy there is 0
     (0 ** y is constant in y: 0, or 1 at y == 0), as torch has it, where the
     formula x ** y * log(x) gives 0 * -inf = nan.
 
+    With `above` (a number), for the derivatives of x ** y of order two and
+    more in which y takes part: where base == 0, their limit, 0, where
+    exponent > above (each term holds a positive power of x, which beats any
+    power of log(x)), and nan where exponent <= above, where the limit is
+    infinite or x ** y itself is not continuous (y == 0). The partials stated
+    this way never divide by a zero base, and both orders of a mixed
+    derivative agree (power_partial has the same values).
+
         >>> zero_at_zero_base(np.array([np.nan, 2.0]), np.array([0.0, 3.0]), 2.0)
         array([0., 2.])
+        >>> zero_at_zero_base(np.array([7.0, 7.0]), 0.0, np.array([2.0, 1.0]), 1)
+        array([ 0., nan])
     """
-    if type(base) in (float, int) and type(exponent) in (float, int):
-        return 0.0 if base == 0 and exponent >= 0 else value
-    return np.where((as_array(base) == 0) & (as_array(exponent) >= 0), 0.0, value)
+    numbers = type(base) in (float, int) and type(exponent) in (float, int)
+    if above is None:
+        if numbers:
+            return 0.0 if base == 0 and exponent >= 0 else value
+        return np.where((as_array(base) == 0) & (as_array(exponent) >= 0), 0.0, value)
+    if numbers:
+        return value if base != 0 else 0.0 if exponent > above else math.nan
+    at_zero = as_array(base) == 0
+    # nan and 0.0 as Python numbers, so that the result keeps value's dtype.
+    return np.where(at_zero & (as_array(exponent) > above), 0.0,
+                    np.where(at_zero, math.nan, value))
 
 
 def cumsum_adjoint(g, a, axis):
