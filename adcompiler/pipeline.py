@@ -25,6 +25,7 @@ from .passes.aliasing import check_aliasing
 from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
+from .passes.broadcast_arrays import lower_broadcast_arrays
 from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
 from .passes.fuse_softmax import fuse_softmax
@@ -85,7 +86,8 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     if entry:
         own_arguments(parsed, wrt)
     ctx = Context.create(parsed, wrt)
-    normalised = split_lists(normalise(nodes.clone(parsed.tree), ctx), ctx)
+    normalised = split_lists(lower_broadcast_arrays(normalise(nodes.clone(parsed.tree), ctx), ctx),
+                             ctx)
     # Before hoisting: a name written back into is not loop-invariant.
     normalised = fuse_softmax(hoist(check_aliasing(normalised, ctx)), ctx)
     activity = analyse(normalised, ctx)
@@ -115,7 +117,8 @@ def dump(function, stage: str = "normalise", wrt: tuple = (0,),
         return to_source(lowered(function, arity).tree)
     if stage == "normalise":
         parsed = lowered(function, arity)
-        return to_source(normalise(nodes.clone(parsed.tree), Context.create(parsed, wrt)))
+        ctx = Context.create(parsed, wrt)
+        return to_source(lower_broadcast_arrays(normalise(nodes.clone(parsed.tree), ctx), ctx))
     result = front_end(function, wrt, arity)
     if stage == "hoist":
         return to_source(result.normalised)

@@ -160,7 +160,13 @@ def clear_cache() -> None:
         store.clear(_SPLITS)
 
 
-def _callee_sources(key) -> list:
+def _callee_sources(key, seen=None) -> list:
+    # `seen` holds the callees already walked: mutually recursive helpers
+    # (even calls odd, odd calls even) call each other in a cycle.
+    seen = set() if seen is None else seen
+    if key in seen:
+        return []
+    seen.add(key)
     function, rest = key[0], key[1:]
     cached = store.existing(function, _SPLITS)
     split = cached.get(rest + (False,)) or cached.get(rest + (True,))
@@ -168,8 +174,7 @@ def _callee_sources(key) -> list:
         return []
     out = list(split.sources)
     for inner in split.callees:
-        if inner != key:
-            out += [s for s in _callee_sources(inner) if s not in out]
+        out += [s for s in _callee_sources(inner, seen) if s not in out]
     return out
 
 

@@ -71,6 +71,11 @@ VIEW_FUNCTIONS = (
     np.lib.stride_tricks.as_strided, np.lib.stride_tricks.sliding_window_view,
     np.broadcast_arrays, np.require, runtime_builtins.conjugated,
 )
+# Calls whose result is a read-only view of their first argument, one value
+# shared by many positions: a write into it NumPy refuses (or, for
+# np.broadcast_arrays' results, deprecates, and it changes every position),
+# and the derivative's updated copy could not follow. Refused (_Checker.mutation).
+READ_ONLY_VIEWS = (np.broadcast_to, np.lib.stride_tricks.sliding_window_view)
 # Methods whose result may be (a view of, or an element of) their receiver.
 VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "diagonal",
                 "values", "items", "get", "setdefault"}
@@ -393,6 +398,15 @@ class _Sharing:
             return held, held  # an element, taken out of the list
         primitive = primitive_of(rhs)
         arguments = nodes.call_arguments(rhs)
+        read_only = frozenset({("read-only", id(rhs))})
+        if primitive is np.broadcast_arrays:
+            # A tuple holding a read-only view of each argument (`*arrays`
+            # included), where other view functions view their first only.
+            held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
+            return fresh, held | read_only
+        if _identity_in(primitive, READ_ONLY_VIEWS) and rhs.args:
+            is_, contains = self.element(rhs.args[0], state)
+            return is_ | read_only, contains
         if (_identity_in(primitive, VIEW_FUNCTIONS) or _may_not_copy(primitive, rhs)) and \
                 rhs.args:
             return self.element(rhs.args[0], state)
@@ -825,6 +839,7 @@ class _Checker:
         op = nodes.annotation(stmt, "operator")
         facts = self.derivations.before.get(id(stmt), {})
         element, container = nodes.annotation(stmt, "mutated", (None, None))
+        self.refuse_read_only(element if element is not None else target, kind, op, before)
         if element is not None:
             # x[i] op= v: the element changes (in place if it is an array), and
             # the next statement stores it back into x, whose WRITE follows it.
@@ -863,6 +878,26 @@ class _Checker:
                 nodes.name(target), nodes.const(op)])))
             post = [nodes.if_(nodes.name(flag), post)] if post else []
         return _without_unread(pre, post, set(olds.values()))
+
+    def refuse_read_only(self, name: str, kind, op, before) -> None:
+        """An in-place update of what may be a broadcast view (READ_ONLY_VIEWS,
+        np.broadcast_arrays), or a view of one, is refused: NumPy raises
+        (read-only) or writes the value into every position sharing it."""
+        if not any(token[0] == "read-only" for token in before.get(name, _EMPTY)[0]):
+            return
+        shown = "an element of it" if name.startswith("_") else f"'{name}'"
+        change = f"'{name} {_SYMBOLS.get(op, '?')}= ...'" if \
+            kind == effects.IN_PLACE_OPERATOR and not name.startswith("_") else \
+            f"the in-place update of {shown}"
+        raise UnsupportedSyntaxError(
+            f"{change} writes into what may be a result of np.broadcast_to, "
+            "np.broadcast_arrays or sliding_window_view (or a view of one), where many "
+            "positions share one value: NumPy refuses it as read-only (for "
+            "np.broadcast_arrays it is deprecated and changes every position sharing the "
+            "value), and the derivative cannot follow it",
+            self.ctx.parsed.location(self.current),
+            help="Instead: write into a copy, 'a = np.broadcast_to(x, shape).copy()' or "
+                 "'a = np.array(a)'; for a number read out of it, rebind it, 's = s + v'.")
 
     def stale_entries(self, container: str, pending) -> list:
         """For x[i] op= v, whose element changed in place and was stored back

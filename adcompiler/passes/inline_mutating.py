@@ -43,10 +43,11 @@ import gast
 from .. import nodes
 from ..errors import AdError
 from ..rules import registry
-from ..source import ParsedFunction, parse_function
+from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
 from .aliasing import helper_effects
 from .fence import fence
+from .own_arguments import refuse_changed_mutable_defaults
 from .resolve import local_names
 
 
@@ -112,8 +113,49 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
     free = nodes.names_loaded(tree) - own
     if free & caller_locals or tree.name in free:
         return None  # a name that would mean something else in the caller, or recursion
+    refuse_changed_mutable_defaults(helper)
+    if not _bind_defaults(function, tree, owner):
+        return None
     tree.decorator_list = []
     return tree
+
+
+def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> bool:
+    """Make the copied `def`'s defaults the helper's own default objects.
+
+    Python evaluated them once, when the helper's `def` ran; the copy in the
+    caller would evaluate the expressions at every call (a fresh np.zeros, a
+    global rebound since, another random draw). A default that is not a
+    literal becomes a name bound to the object the helper holds
+    (`parsed.bound`, as bind_methods binds methods). False if the defaults
+    cannot be matched to the tree's (the helper keeps its call)."""
+    values = parameter_defaults(function) or ()
+    if len(values) != len(tree.args.defaults):
+        return False
+    taken = {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
+        {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} | \
+        set(owner.globals) | set(owner.closure) | set(owner.bound)
+    for index, (node, value) in enumerate(zip(tree.args.defaults, values)):
+        if _literal(node):
+            continue
+        parameter = tree.args.args[len(tree.args.args) - len(values) + index].id
+        alias, suffix = f"{tree.name}_{parameter}_default", 1
+        while alias in taken:
+            suffix += 1
+            alias = f"{tree.name}_{parameter}_default{suffix}"
+        taken.add(alias)
+        owner.bound[alias] = value
+        tree.args.defaults[index] = nodes.copy_location(nodes.name(alias), node)
+    return True
+
+
+def _literal(node) -> bool:
+    """Whether `node` is a constant, a signed one, or a tuple of such."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    if isinstance(node, gast.Tuple):
+        return all(_literal(item) for item in node.elts)
+    return isinstance(node, gast.Constant)
 
 
 def _has_var_keyword(function) -> bool:

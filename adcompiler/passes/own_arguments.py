@@ -30,12 +30,14 @@ import inspect
 import textwrap
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..printer import to_source
 from ..runtime import python_builtins
 from ..source import ParsedFunction
+from .aliasing import UNPLACED, helper_effects
 from .user_functions import is_user_function
 
 # Methods that change how many items a list or dict holds.
@@ -69,6 +71,58 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
                                     tree.body[0]))
     tree.body[:0] = copies
     return parsed
+
+
+def refuse_changed_mutable_defaults(parsed: ParsedFunction) -> None:
+    """Refuse a function (the differentiated one or a helper) that changes in
+    place a parameter whose default is a mutable object: `def f(x, buf=np.zeros(3)):
+    buf += x` or `def h(v, log=[]): log.append(v)`.
+
+    Python evaluates a default once, when the `def` runs, so such a change
+    stays in the default and the next call starts from it; generated code
+    updates a copy (it never changes an object in place), so the derivative
+    would compute every call from the first call's state: a wrong value and
+    derivative from the second call on, with no error."""
+    try:
+        signature = inspect.signature(parsed.function)
+    except (TypeError, ValueError):
+        return
+    parameters = list(signature.parameters.values())
+    mutable = {p.name for p in parameters
+               if p.default is not p.empty and _holds_mutable(p.default)}
+    if not mutable:
+        return
+    positional = [p.name for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keyword = {p.name for p in parameters if p.kind is p.KEYWORD_ONLY}
+    for position, (_, _, location) in helper_effects(parsed.function).items():
+        names = keyword if position == UNPLACED else {positional[position]}
+        for name in sorted(names & mutable):
+            _refuse_default_change(parsed, name, location)
+    for name in sorted(mutable):
+        call = _resizing_call(parsed.tree, name)
+        if call is not None:
+            _refuse_default_change(parsed, name, parsed.location(call))
+
+
+def _refuse_default_change(parsed: ParsedFunction, name: str, location) -> None:
+    raise UnsupportedSyntaxError(
+        f"{parsed.name} changes in place its parameter {name!r}, whose default is a "
+        f"mutable object: Python keeps the change in the default for the next call, "
+        f"which the derivative (working on a copy) would not see",
+        location,
+        help=f"Instead: default {name!r} to None and create the object in the body "
+        f"(`if {name} is None: {name} = ...`), or pass it at every call.")
+
+
+def _holds_mutable(value) -> bool:
+    """Whether `value` is, or a tuple or frozenset holds, an object that can be
+    changed in place (an array, a list, a dict, a user object, ...)."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        return False
+    if isinstance(value, (tuple, frozenset)):
+        return any(_holds_mutable(item) for item in value)
+    return True
 
 
 def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:

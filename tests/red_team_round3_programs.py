@@ -1,0 +1,1063 @@
+"""Red-team corpus, round 3: programs written to find silently wrong
+derivatives, values or changed arguments in constructs the earlier corpora
+did not probe hard: values that could be taken for constants (attributes of
+user objects, module-level arrays, `and`/`or` operands, conversions to
+Python numbers), iteration helpers (`enumerate`, `zip`, `map`, `sorted(key=)`,
+`iter`/`next`, `x.flat`), NumPy views written through (`.real`, `.T`,
+`reshape`, `np.asarray`, chained indexing, duplicate fancy indices), Python
+containers changed in place (`+=` on lists, `|=` on dicts, `setdefault`,
+`deque`, `copy.copy`), recursion, helper defaults, unusual dtypes and
+non-finite inputs.
+
+Each entry of PROGRAMS is a third_party_style_programs.Program, checked by
+tests/test_red_team_round3.py five ways (reverse, value_and_grad, forward,
+jvp, hvp) against torch or central finite differences, with the arguments
+required unchanged. SCENARIOS are checks that need more than one call: a
+function compiled, then its closure cell, default, global, module attribute,
+helper code or instance attributes changed, or compiled from eight threads
+at once; each returns (label, got, want) triples.
+
+Programs whose name starts with `finding_` were wrong (or crashed) before
+the commit that added them; their docstrings say how.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import functools
+import math
+import operator
+import sys
+import threading
+import types
+
+import numpy as np
+import torch
+
+import adcompiler as ad
+from third_party_style_programs import Program
+
+PROGRAMS: list[Program] = []
+
+
+def program(*args, wrt=(0,), twin=None, smooth=True):
+    """Record the decorated function with the arguments it is checked at."""
+    def record(function):
+        PROGRAMS.append(Program(function.__name__, function, args, wrt, twin, smooth))
+        return function
+    return record
+
+
+VECTOR = np.array([0.6, -1.3, 0.9, 2.1])
+MATRIX = np.array([[1.2, -0.4, 0.3], [0.5, 0.9, -1.1], [-0.7, 0.2, 1.6]])
+WEIGHTS = np.array([1.0, 2.0, 3.0, 4.0])
+
+
+# ======================================================================
+# Values that could be taken for constants
+# ======================================================================
+
+class Holder:
+    def __init__(self):
+        self.w = WEIGHTS.copy()
+        self.s = 2.0
+
+
+HOLDER = Holder()
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.tensor(WEIGHTS) * x) * 2.0)
+def attribute_of_a_module_level_object(x):
+    return np.sum(HOLDER.w * x) * HOLDER.s
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.tensor(WEIGHTS) * x ** 2))
+def getattr_of_a_module_level_object(x):
+    return np.sum(getattr(HOLDER, "w") * x ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2))
+def sum_of_a_generator_expression(x):
+    return sum(v * v for v in x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2) if 0 < torch.sum(x) < 10 else torch.sum(x))
+def chained_comparison_of_an_array_sum(x):
+    if 0 < np.sum(x) < 10:
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum((x * 2) ** 2))
+def conditional_expression_choosing_arrays(x):
+    y = x * 2 if np.sum(x) > 0 else x * 3
+    return np.sum(y ** 2)
+
+
+@program(0.7, 1.5, wrt=(0, 1), twin=lambda a, b: a * 3.0)
+def or_of_two_nonzero_floats_is_the_first(a, b):
+    return (a or b) * 3.0
+
+
+@program(0.7, 1.5, wrt=(0, 1), twin=lambda a, b: b * 3.0)
+def and_of_two_nonzero_floats_is_the_second(a, b):
+    return (a and b) * 3.0
+
+
+@program(VECTOR, twin=lambda x: x[3] * 2)
+def max_with_key_abs(x):
+    return max(x, key=abs) * 2
+
+
+@program(VECTOR, twin=lambda x: x[0] + x[3] * 3)
+def sorted_with_key_abs(x):
+    ordered = sorted(x, key=abs)
+    return ordered[0] * 1 + ordered[-1] * 3
+
+
+@program(VECTOR, twin=lambda x: x[3] + x[2] * 3)
+def sorted_with_a_key_lambda(x):
+    ordered = sorted(x, key=lambda v: -v)
+    return ordered[0] + ordered[1] * 3
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.arange(4.0) * x ** 2))
+def enumerate_over_an_array(x):
+    total = 0.0
+    for i, v in enumerate(x):
+        total = total + i * v ** 2
+    return total
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * torch.flip(x, [0])))
+def zip_of_an_array_with_its_reverse(x):
+    total = 0.0
+    for a, b in zip(x, x[::-1]):
+        total = total + a * b
+    return total
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.flip(x, [0]) * torch.tensor([1.0, 2, 4, 8])))
+def reversed_over_an_array(x):
+    total = 0.0
+    weight = 1.0
+    for v in reversed(x):
+        total = total + weight * v
+        weight = weight * 2
+    return total
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.sin(x)))
+def map_of_a_numpy_function(x):
+    return sum(map(np.sin, x))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * x))
+def map_of_a_lambda(x):
+    return sum(list(map(lambda v: v * v, x)))
+
+
+@program(VECTOR, smooth=False)
+def filter_with_a_lambda(x):
+    return sum(filter(lambda v: v > 0, x))
+
+
+@program(VECTOR)
+def iter_and_next(x):
+    items = iter(x)
+    first = next(items)
+    second = next(items)
+    return first * second
+
+
+@program(VECTOR)
+def loop_over_flat(x):
+    total = 0.0
+    for v in x.flat:
+        total = total + v * v
+    return total
+
+
+@program(VECTOR)
+def item_with_an_index(x):
+    return x.item(2) * x[1]
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2) * 2)
+def item_of_a_sum(x):
+    return np.sum(x ** 2).item() * 2
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2) * 2)
+def float_of_a_sum(x):
+    return float(np.sum(x ** 2)) * 2
+
+
+@program(VECTOR, twin=lambda x: 7 * x[0], smooth=False)
+def int_truncation_has_zero_derivative(x):
+    return int(np.sum(x ** 2)) * x[0]
+
+
+@program(2.7, twin=lambda a: 3 * a + 2.7, smooth=False)
+def round_has_zero_derivative(a):
+    return round(a) * a + round(a, 1)
+
+
+@program(VECTOR, twin=lambda x: x[0] ** 2 + x[2] ** 2)
+def tolist_then_index(x):
+    items = (x ** 2).tolist()
+    return items[0] + items[2]
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 3))
+def loop_over_tolist(x):
+    total = 0.0
+    for v in x.tolist():
+        total = total + v ** 3
+    return total
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.sin(x)))
+def with_block_around_the_computation(x):
+    with np.errstate(all="ignore"):
+        y = np.sum(np.sin(x))
+    return y
+
+
+@program(VECTOR)
+def walrus_in_a_test(x):
+    if (s := np.sum(x ** 2)) > 1:
+        return s * 2
+    return s
+
+
+@program(VECTOR)
+def try_finally_around_a_value(x):
+    y = x * 2
+    try:
+        z = np.sum(y ** 2)
+    finally:
+        y = y + 1
+    return z + np.sum(y)
+
+
+@program(VECTOR)
+def match_on_a_constant(x):
+    n = 2
+    match n:
+        case 1:
+            return np.sum(x)
+        case 2:
+            return np.sum(x ** 2)
+    return 0.0
+
+
+def _squares(x):
+    for v in x:
+        yield v * v
+
+
+@program(VECTOR)
+def sum_of_a_generator_function(x):
+    return sum(_squares(x))
+
+
+@program(VECTOR)
+def nonlocal_accumulator(x):
+    total = 0.0
+
+    def add(v):
+        nonlocal total
+        total = total + v
+    for v in x:
+        add(v * v)
+    return total
+
+
+LAST_NORM = 0.0
+
+
+@program(VECTOR)
+def global_written_with_a_differentiated_value(x):
+    global LAST_NORM
+    LAST_NORM = np.sum(x ** 2)
+    return LAST_NORM * 2
+
+
+# ======================================================================
+# NumPy views and aliases written through
+# ======================================================================
+
+@program(VECTOR)
+def write_through_view_method(x):
+    y = x * 1.0
+    v = y.view()
+    v[0] = 5.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def write_through_real_of_a_complex_array(x):
+    z = x * (1 + 1j)
+    r = z.real
+    r[1] = 2.0
+    return np.sum(np.abs(z) ** 2)
+
+
+@program(VECTOR)
+def write_through_imag_slice(x):
+    z = x * (1 + 1j)
+    z.imag[:] = x ** 2
+    return np.sum(np.abs(z) ** 2)
+
+
+@program(VECTOR)
+def shape_attribute_assigned(x):
+    y = x * 2
+    y.shape = (2, 2)
+    return np.sum(y[0] * y[1])
+
+
+@program(VECTOR)
+def resize_method_in_place(x):
+    y = x * 2
+    y.resize((2, 2), refcheck=False)
+    return np.sum(y[0] * y[1])
+
+
+@program(MATRIX, twin=lambda x: torch.sum(x ** 2) - torch.sum(torch.diagonal(x) ** 2))
+def fill_diagonal_of_a_copy(x):
+    y = x * 1.0
+    np.fill_diagonal(y, 0.0)
+    return np.sum(y ** 2)
+
+
+@program(MATRIX)
+def fill_diagonal_of_a_view(x):
+    y = x * 1.0
+    corner = y[:2, :2]
+    np.fill_diagonal(corner, 2.0)
+    return np.sum(y ** 2)
+
+
+@program(VECTOR, twin=lambda x: (x[0] + x[1]) ** 2 + x[3] ** 2 + x[2] ** 2)
+def add_at_with_repeated_indices(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0, 2, 1], x)
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def add_at_into_a_view(x):
+    y = np.zeros(6)
+    middle = y[1:4]
+    np.add.at(middle, [0, 0, 2, 1], x)
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def as_strided_windows(x):
+    windows = np.lib.stride_tricks.as_strided(x, shape=(3, 2), strides=(8, 8))
+    return np.sum(windows[:, 0] * windows[:, 1])
+
+
+@program(VECTOR)
+def sliding_window_view_pairs(x):
+    windows = np.lib.stride_tricks.sliding_window_view(x, 2)
+    return np.sum(windows[:, 0] * windows[:, 1])
+
+
+@program(VECTOR)
+def write_through_base(x):
+    y = x * 2
+    tail = y[1:]
+    base = tail.base
+    base[0] = 7.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def write_through_asarray(x):
+    y = x * 2
+    z = np.asarray(y)
+    z[0] = 1.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2))
+def asarray_of_the_argument(x):
+    z = np.asarray(x)
+    return np.sum((z * 1.0) ** 2)
+
+
+@program(VECTOR)
+def write_through_array_copy_false(x):
+    y = x * 2
+    z = np.array(y, copy=False)
+    z[0] = 1.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 3))
+def ellipsis_write_through_a_second_name(x):
+    y = x * 2
+    z = y
+    z[...] = x ** 2
+    return np.sum(y * x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 4))
+def colon_write_through_a_second_name(x):
+    y = x * 2
+    z = y
+    z[:] = x ** 3
+    return np.sum(y * x)
+
+
+@program(VECTOR)
+def repeated_fancy_index_plus_equals_adds_once(x):
+    y = np.zeros(3)
+    y[[0, 0, 1]] += x[:3]
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+@program(VECTOR)
+def repeated_fancy_index_assignment_last_wins(x):
+    y = np.zeros(3)
+    y[[0, 0, 1]] = x[:3] ** 2
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+@program(VECTOR)
+def repeated_fancy_index_times_equals(x):
+    y = x * 1.0
+    y[[0, 0]] *= x[2:]
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def chained_slice_write_changes_the_array(x):
+    y = x * 1.0
+    y[1:3][0] = 5.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2))
+def chained_fancy_write_changes_a_copy(x):
+    y = x * 1.0
+    y[[1, 2]][0] = 5.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2) + x[1] + 10.0)
+def fancy_index_copy_written(x):
+    y = x * 1.0
+    z = y[[0, 1]]
+    z[0] = 10.0
+    return np.sum(y ** 2) + np.sum(z)
+
+
+@program(MATRIX)
+def row_read_before_an_element_write(x):
+    y = x * 1.0
+    row = y[1]
+    y[1, 1] = 0.0
+    return np.sum(row ** 2) + np.sum(y)
+
+
+@program(MATRIX)
+def write_through_transpose(x):
+    y = x * 1.0
+    t = y.T
+    t[0, 1] = 7.0
+    return np.sum(y * x)
+
+
+@program(MATRIX)
+def write_through_ravel_of_transpose_copy(x):
+    y = x * 1.0
+    t = y.T.ravel()
+    t[1] = 7.0
+    return np.sum(y * x) + np.sum(t * t)
+
+
+@program(MATRIX)
+def write_through_swapaxes(x):
+    y = x * 1.0
+    t = np.swapaxes(y, 0, 1)
+    t[0] *= 3.0
+    return np.sum(y * x)
+
+
+@program(MATRIX)
+def diagonal_read_before_a_write(x):
+    y = x * 1.0
+    d = np.diagonal(y)
+    y[0, 0] = 9.0
+    return np.sum(d * x[0])
+
+
+@program(VECTOR)
+def write_through_negative_step_slice(x):
+    y = x * 1.0
+    r = y[::-1]
+    r[0] = 3.0
+    r += x
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def write_through_squeeze(x):
+    y = (x * 1.0).reshape(1, 4)
+    z = np.squeeze(y)
+    z[1] = 5.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def write_through_atleast_2d(x):
+    y = x * 1.0
+    z = np.atleast_2d(y)
+    z[0, 1] = 5.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def write_through_astype_copy_false(x):
+    y = x * 1.0
+    z = y.astype(np.float64, copy=False)
+    z[0] = 1.0
+    return np.sum(y ** 2)
+
+
+@program(VECTOR)
+def matrix_power_in_place(x):
+    y = np.outer(x, x)
+    y @= np.eye(4) * 2
+    return np.sum(y)
+
+
+# ======================================================================
+# Python containers changed in place
+# ======================================================================
+
+@program(VECTOR)
+def list_plus_equals_extends_a_shared_list(x):
+    a = [x[0]]
+    b = a
+    a += [x[1] * 2]
+    return sum(b)
+
+
+@program(VECTOR)
+def list_times_equals_repeats_a_shared_list(x):
+    a = [x[0], x[1]]
+    b = a
+    a *= 2
+    return sum(b) + len(b)
+
+
+@program(VECTOR)
+def tuple_plus_equals_rebinds(x):
+    a = (x[0],)
+    b = a
+    a += (x[1] * 2,)
+    return sum(b) * 3 + sum(a)
+
+
+@program(VECTOR)
+def dict_or_equals_merges_a_shared_dict(x):
+    d = {"a": x[0]}
+    e = d
+    d |= {"b": x[1] * 2}
+    return e["a"] + e["b"]
+
+
+@program(VECTOR)
+def dict_setdefault(x):
+    d = {"a": x[0]}
+    added = d.setdefault("b", x[1] * 3)
+    kept = d.setdefault("a", x[2])
+    return added + kept * 2
+
+
+@program(VECTOR)
+def deque_of_values(x):
+    queue = collections.deque()
+    queue.append(x[0])
+    queue.append(x[1] * 2)
+    return queue[0] * queue[1]
+
+
+@program(VECTOR)
+def shallow_copy_shares_the_arrays(x):
+    a = [x * 1.0, x * 2.0]
+    b = copy.copy(a)
+    b[0][0] = 9.0
+    return np.sum(a[0] ** 2)
+
+
+@program(VECTOR)
+def deep_copy_does_not_share(x):
+    a = [x * 1.0, x * 2.0]
+    b = copy.deepcopy(a)
+    b[0][0] = 9.0
+    return np.sum(a[0] ** 2) + np.sum(b[0])
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x[1:] ** 2) + torch.sum(x))
+def np_copy_then_written(x):
+    y = np.copy(x)
+    y[0] = 0.0
+    return np.sum(y ** 2) + np.sum(x)
+
+
+@program(VECTOR)
+def math_fsum_of_a_list(x):
+    return math.fsum([x[0] ** 2, x[1], x[2] * x[3]])
+
+
+@program(VECTOR, twin=lambda x: torch.prod(x))
+def reduce_with_a_lambda(x):
+    return functools.reduce(lambda a, b: a * b, x)
+
+
+@program(VECTOR, twin=lambda x: x[0] * x[1] * x[2])
+def reduce_with_operator_mul(x):
+    return functools.reduce(operator.mul, [x[0], x[1], x[2]], 1.0)
+
+
+# ======================================================================
+# Recursion and helper defaults
+# ======================================================================
+
+def _nested_sine(x, n):
+    if n == 0:
+        return x
+    return np.sin(_nested_sine(x, n - 1))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.sin(torch.sin(torch.sin(x)))))
+def recursion_three_deep(x):
+    return np.sum(_nested_sine(x, 3))
+
+
+def _even_step(x, n):
+    if n == 0:
+        return x
+    return _odd_step(x * 1.5, n - 1)
+
+
+def _odd_step(x, n):
+    if n == 0:
+        return x * x
+    return _even_step(np.sin(x), n - 1)
+
+
+@program(VECTOR, twin=lambda x: torch.sum((1.5 * torch.sin(1.5 * x)) ** 2))
+def finding_mutual_recursion(x):
+    """RecursionError while compiling: reverse_backend._callee_sources walked
+    the callees of even -> odd -> even ... without remembering those seen."""
+    return np.sum(_even_step(x, 3))
+
+
+OFFSETS = np.array([1.0, 2.0, 3.0, 4.0])
+
+
+def _zero_first_and_weigh(x, y, w=OFFSETS):
+    y[0] = 0.0
+    return np.sum(w * y * x)
+
+
+OFFSETS = np.array([5.0, 5.0, 5.0, 5.0])   # the helper's default stays the first array
+
+
+def _weighted_by_first_offsets(x):
+    y = x * 1.0
+    y[0] = 0.0
+    return torch.sum(torch.tensor([1.0, 2.0, 3.0, 4.0]) * y * x) + torch.sum(y)
+
+
+@program(VECTOR, twin=_weighted_by_first_offsets)
+def finding_helper_default_bound_when_defined(x):
+    """Value and derivative wrong: a helper that changes an argument is
+    inlined, and its `def` copied into the caller evaluated the default
+    `w=OFFSETS` at every call, reading the array the global was rebound to
+    since, not the one Python bound when the `def` ran."""
+    y = x * 1.0
+    return _zero_first_and_weigh(x, y) + np.sum(y)
+
+
+NOISE_GENERATOR = np.random.default_rng(5)
+
+
+def _add_drawn_noise(y, noise=NOISE_GENERATOR.normal(size=4)):
+    y += noise
+    return None
+
+
+DRAWN = _add_drawn_noise.__defaults__[0].copy()
+
+
+@program(VECTOR, twin=lambda x: torch.sum((x + torch.tensor(DRAWN)) ** 2))
+def finding_helper_default_drawn_once(x):
+    """Value and derivative wrong: the inlined helper drew a new default from
+    the generator at every call; Python drew it once, when the `def` ran."""
+    y = x * 1.0
+    _add_drawn_noise(y)
+    return np.sum(y ** 2)
+
+
+def _accumulate_into_default(x, total=np.zeros(4)):
+    total += x
+    return np.sum(total * x)
+
+
+@program(VECTOR)
+def finding_helper_changes_its_default_array(x):
+    """Wrong from the second call on: Python keeps `total += x` in the
+    default, the derivative (which updates a copy) started from zeros at
+    every call. Now refused, naming the line."""
+    return _accumulate_into_default(x)
+
+
+def _remember(x, seen=[]):
+    seen.append(x)
+    return len(seen) * np.sum(x ** 2)
+
+
+@program(VECTOR)
+def finding_helper_appends_to_its_default_list(x):
+    """As above, with a default list appended to: len(seen) grows in Python."""
+    return _remember(x)
+
+
+@program(VECTOR)
+def finding_function_changes_its_own_default(x, buffer=np.zeros(4)):
+    """The differentiated function itself changes its default in place."""
+    buffer[0] = x[0]
+    buffer += x
+    return np.sum(buffer * x)
+
+
+def _scale_by(x, factor=2.0, shift=(1.0, -1.0)):
+    x[0] = x[0] * factor + shift[0]
+    return None
+
+
+@program(VECTOR, twin=lambda x: (x[0] * 2.0 + 1.0) ** 2 + torch.sum(x[1:] ** 2))
+def mutating_helper_with_literal_defaults(x):
+    y = x * 1.0
+    _scale_by(y)
+    return np.sum(y ** 2)
+
+
+# ======================================================================
+# dtypes, shapes and values at the edges
+# ======================================================================
+
+@program(VECTOR.astype(np.float16), smooth=False)
+def float16_argument(x):
+    return np.sum(x ** 2)
+
+
+@program(np.array(1.3), twin=lambda x: x ** 2 * torch.sin(x))
+def zero_dimensional_argument(x):
+    return x ** 2 * np.sin(x)
+
+
+@program(np.zeros(0), twin=lambda x: torch.sum(x ** 2) + 1.0)
+def empty_argument(x):
+    return np.sum(x ** 2) + 1.0
+
+
+def _masked_squares(x):
+    finite = torch.isfinite(x)
+    safe = torch.where(finite, x, 0.0)
+    return torch.sum(torch.where(finite, safe ** 2, 0.0))
+
+
+@program(np.array([1.0, np.inf, 2.0]), twin=_masked_squares, smooth=False)
+def infinite_entry_masked_by_a_double_where(x):
+    finite = np.isfinite(x)
+    safe = np.where(finite, x, 0.0)
+    return np.sum(np.where(finite, safe ** 2, 0.0))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(((x * 3) - torch.floor(x * 3)) * x), smooth=False)
+def modulo_by_one(x):
+    return np.sum((x * 3) % 1.0 * x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.floor(x * 3) * x), smooth=False)
+def floor_division_by_one(x):
+    return np.sum((x * 3) // 1 * x)
+
+
+@program(VECTOR, smooth=False)
+def astype_int_has_zero_derivative(x):
+    return np.sum(x.astype(int) * x)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** -2))
+def negative_integer_power(x):
+    return np.sum(x ** -2)
+
+
+@program(VECTOR)
+def divmod_of_a_value(x):
+    q, r = divmod(x[3] * 3, 1.0)
+    return r * x[0] + q
+
+
+@program(VECTOR, twin=lambda x: x[0] * x[1] * 2.0 + torch.sqrt(x[2] ** 2 + x[3] ** 2))
+def math_prod_and_hypot(x):
+    return math.prod([x[0], x[1], 2.0]) + math.hypot(x[2], x[3])
+
+
+@program(VECTOR, twin=lambda x: 5 * x[1])
+def length_of_a_formatted_value(x):
+    text = f"{x[0]:.3f}"
+    return x[1] * len(text)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * torch.sum(torch.outer(x, x), 1, keepdim=True).T))
+def sum_with_keepdims(x):
+    m = np.outer(x, x)
+    return np.sum(x * m.sum(axis=1, keepdims=True).T)
+
+
+# ======================================================================
+# Scenarios: compile, change what the function reads, compile again
+# ======================================================================
+
+def _central_gradient(function, x, step=1e-6):
+    gradient = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e.reshape(-1)[k] = step
+        gradient.reshape(-1)[k] = (function(x + e) - function(x - e)) / (2 * step)
+    return gradient
+
+
+def _fresh(label, function, x=VECTOR, **options):
+    """(label, ad.grad's gradient, central differences) at x."""
+    return (label, ad.grad(function, **options)(x.copy()), _central_gradient(function, x))
+
+
+SCENARIOS = []
+
+
+def scenario(function):
+    SCENARIOS.append(function)
+    return function
+
+
+@scenario
+def closure_cell_rebound():
+    def make():
+        k = 2.0
+        act = np.sin
+
+        def f(x):
+            return np.sum(act(x) * k)
+
+        def rebind(new_k, new_act):
+            nonlocal k, act
+            k, act = new_k, new_act
+        return f, rebind
+    f, rebind = make()
+    found = [_fresh("before", f)]
+    held = ad.grad(f)
+    rebind(5.0, np.cos)
+    found.append(_fresh("after rebinding the cells", f))
+    # A number read live: the held derivative follows it; the function it
+    # calls was compiled in (docs/supported-python.md): it stays sine.
+    found.append(("held derivative", held(VECTOR), 5.0 * np.cos(VECTOR)))
+    return found
+
+
+@scenario
+def default_argument_replaced():
+    def f(x, s=2.0):
+        return np.sum(x ** 2) * s
+    found = [_fresh("before", f)]
+    f.__defaults__ = (7.0,)
+    found.append(_fresh("after", f))
+    return found
+
+
+SETTINGS = types.ModuleType("red_team_round3_settings")
+SETTINGS.act = np.sin
+SETTINGS.scale = 2.0
+sys.modules[SETTINGS.__name__] = SETTINGS
+
+
+def _uses_settings(x):
+    return np.sum(SETTINGS.act(x)) * SETTINGS.scale
+
+
+@scenario
+def module_attributes_rebound():
+    found = [_fresh("before", _uses_settings)]
+    SETTINGS.act, SETTINGS.scale = np.cos, 4.0
+    try:
+        found.append(_fresh("after rebinding the attributes", _uses_settings))
+    finally:
+        SETTINGS.act, SETTINGS.scale = np.sin, 2.0
+    return found
+
+
+ACTIVATION = np.sin
+
+
+def _uses_activation(x):
+    return np.sum(ACTIVATION(x))
+
+
+def _helper(x):
+    return np.sin(x)
+
+
+def _calls_helper(x):
+    return np.sum(_helper(x))
+
+
+def _cube(x):
+    return x ** 3
+
+
+@scenario
+def global_function_and_helper_code_replaced():
+    # Rebound from outside, as another module would (`settings.ACTIVATION = ...`):
+    # a `global` statement here would make the name one a function rebinds.
+    module = sys.modules[__name__]
+    found = [_fresh("global before", _uses_activation)]
+    module.ACTIVATION = np.tanh
+    try:
+        found.append(_fresh("global after", _uses_activation))
+    finally:
+        module.ACTIVATION = np.sin
+    found.append(_fresh("helper before", _calls_helper))
+    original = _helper.__code__
+    _helper.__code__ = _cube.__code__
+    try:
+        found.append(_fresh("helper after __code__ swapped", _calls_helper))
+    finally:
+        _helper.__code__ = original
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _squared_constant(n):
+    return float(n) ** 2
+
+
+def _uses_cached_constant(x):
+    return np.sum(x ** 2) * _squared_constant(3)
+
+
+@scenario
+def lru_cache_helper_of_a_constant():
+    return [_fresh("lru_cache helper", _uses_cached_constant)]
+
+
+class Quadratic:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x):
+        return np.sum(self.w * x ** 2)
+
+
+class SineLoss(Quadratic):
+    def loss(self, x):
+        return np.sum(self.w * np.sin(x))
+
+
+@scenario
+def bound_methods_and_changed_attributes():
+    model = Quadratic(WEIGHTS.copy())
+    found = [_fresh("bound method", model.loss)]
+    held = ad.grad(model.loss)
+    model.w = np.full(4, 5.0)
+    found.append(_fresh("after the attribute changed", model.loss))
+    found.append(("held derivative reads the attribute live", held(VECTOR), 10.0 * VECTOR))
+    found.append(_fresh("another instance", Quadratic(np.ones(4)).loss))
+    found.append(_fresh("a subclass's override", SineLoss(np.ones(4)).loss))
+    return found
+
+
+@scenario
+def functions_redefined_in_a_loop():
+    found = []
+    for k in range(3):
+        def power(x, k=k):
+            return np.sum(x ** (k + 1))
+        found.append(_fresh(f"def in a loop, k={k}", power))
+    for p, f in enumerate([(lambda p: (lambda x: np.sum(x ** p)))(p) for p in (1, 2, 3)]):
+        found.append(_fresh(f"closure over p={p + 1}", f))
+    return found
+
+
+def _two_arguments(x, y, s=2.0):
+    return np.sum(np.sin(x) * y ** 2) * s
+
+
+@scenario
+def wrt_variations_share_no_entry():
+    x, y = VECTOR, WEIGHTS * 0.3
+    dx = np.cos(x) * y ** 2 * 2.0
+    dy = np.sin(x) * 2 * y * 2.0
+    ds = np.sum(np.sin(x) * y ** 2)
+    found = []
+    for wrt, want in [((0,), [dx]), ((1,), [dy]), ((0, 1), [dx, dy]), ((1, 0), [dy, dx]),
+                      (("y", "x"), [dy, dx]), ((0, 2), [dx, ds]), ("s", [ds])]:
+        got = ad.grad(_two_arguments, wrt=wrt)(x, y, 2.0)
+        got = list(got) if isinstance(got, tuple) else [got]
+        found += [(f"wrt={wrt}[{i}]", g, w) for i, (g, w) in enumerate(zip(got, want))]
+    return found
+
+
+def _thread_helper(x):
+    return np.sin(x) * x
+
+
+def _thread_a(x):
+    return np.sum(_thread_helper(x))
+
+
+def _thread_b(x):
+    return np.sum(np.cos(x) ** 2 + _thread_helper(x))
+
+
+def _thread_shared(x):
+    total = 0.0
+    for v in x:
+        total = total + _thread_helper(v) * np.tanh(v)
+    return total
+
+
+@scenario
+def eight_threads_compile_at_once():
+    functions = [_thread_a, _thread_b, _thread_shared, _thread_shared]
+    wanted = {f: _central_gradient(f, VECTOR) for f in functions}
+    barrier = threading.Barrier(8)
+    found = []
+
+    def work(i):
+        f = functions[i % 4]
+        mode = ("reverse", "forward")[i % 2]
+        barrier.wait()
+        try:
+            found.append((f"thread {i} {f.__name__} {mode}",
+                          ad.grad(f, mode=mode)(VECTOR), wanted[f]))
+        except Exception as failure:  # noqa: BLE001 - reported as a finding
+            found.append((f"thread {i} raised {failure!r}", np.nan, 0.0))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found

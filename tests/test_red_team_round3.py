@@ -1,0 +1,132 @@
+"""The red-team programs of tests/red_team_round3_programs.py, each checked
+the five ways tests/test_third_party_style.py checks its corpus (reverse,
+value_and_grad, forward, jvp, hvp against torch float64 or central finite
+differences; the value against the function's own; the arguments unchanged),
+and the scenarios (a function compiled, then what it reads changed; eight
+threads compiling at once), whose every gradient must match.
+
+A program adcompiler refuses with one of its own errors is fine only where
+REFUSED lists it (once supported and right, it passes too): a wrong number,
+a crash or an unlisted refusal fails.
+
+For a tally (programs passed / refused / wrong):
+
+    cd tests && python test_red_team_round3.py [--verbose] [name ...]
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+
+import numpy as np
+import pytest
+
+from adcompiler.errors import NoDerivativeRuleError, SharedMemoryError, UnsupportedSyntaxError
+from oracles import assert_close
+from red_team_round3_programs import PROGRAMS, SCENARIOS
+from test_third_party_style import CHECKS, outcome
+
+pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
+
+UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, SharedMemoryError
+
+# Refused at compile time (or, for a sharing it cannot follow, when the
+# derivative runs), naming the user's line: never differentiated wrongly.
+REFUSED: dict[str, type] = {
+    "filter_with_a_lambda": UNSUPPORTED,
+    "iter_and_next": NO_RULE,
+    "loop_over_flat": NO_RULE,
+    "item_with_an_index": NO_RULE,
+    "with_block_around_the_computation": UNSUPPORTED,
+    "walrus_in_a_test": UNSUPPORTED,
+    "try_finally_around_a_value": UNSUPPORTED,
+    "match_on_a_constant": UNSUPPORTED,
+    "sum_of_a_generator_function": UNSUPPORTED,
+    "nonlocal_accumulator": UNSUPPORTED,
+    "global_written_with_a_differentiated_value": NO_RULE,
+    "write_through_view_method": SHARED,
+    "write_through_real_of_a_complex_array": SHARED,
+    "write_through_imag_slice": SHARED,
+    "shape_attribute_assigned": UNSUPPORTED,
+    "resize_method_in_place": NO_RULE,
+    "as_strided_windows": NO_RULE,
+    "sliding_window_view_pairs": NO_RULE,
+    "write_through_base": SHARED,
+    "write_through_array_copy_false": SHARED,
+    "write_through_astype_copy_false": SHARED,
+    "diagonal_read_before_a_write": SHARED,
+    "list_plus_equals_extends_a_shared_list": UNSUPPORTED,
+    "list_times_equals_repeats_a_shared_list": UNSUPPORTED,
+    "tuple_plus_equals_rebinds": UNSUPPORTED,
+    "dict_or_equals_merges_a_shared_dict": NO_RULE,
+    "dict_setdefault": NO_RULE,
+    "deque_of_values": NO_RULE,
+    "shallow_copy_shares_the_arrays": SHARED,
+    "deep_copy_does_not_share": UNSUPPORTED,
+    "math_fsum_of_a_list": NO_RULE,
+    "finding_helper_changes_its_default_array": UNSUPPORTED,
+    "finding_helper_appends_to_its_default_list": UNSUPPORTED,
+    "finding_function_changes_its_own_default": UNSUPPORTED,
+    "divmod_of_a_value": NO_RULE,
+    "math_prod_and_hypot": NO_RULE,
+}
+
+
+def cases():
+    for program in PROGRAMS:
+        for check in CHECKS:
+            if check == "hvp" and not program.smooth:
+                continue
+            yield pytest.param(program, check, id=f"{program.name}-{check}")
+
+
+@pytest.mark.parametrize("program, check", cases())
+def test_red_team_program_matches_oracle_or_is_refused(program, check):
+    result, detail = outcome(program, check)
+    error = REFUSED.get(program.name)
+    if error is not None and result == "refused":
+        assert detail.startswith(error.__name__ + ":"), \
+            f"{program.name} ({check}): expected {error.__name__}, got {detail}"
+    else:
+        assert result == "pass", f"{program.name} ({check}): {result} {detail}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_red_team_scenario_gradients_match_finite_differences(scenario):
+    for label, got, want in scenario():
+        assert_close(got, want, rtol=1e-5, atol=1e-6, label=f"{scenario.__name__}: {label}")
+
+
+def main(argv):
+    verbose = "--verbose" in argv
+    only = [a for a in argv if not a.startswith("--")]
+    tally = collections.Counter()
+    for program in PROGRAMS:
+        if only and not any(o in program.name for o in only):
+            continue
+        results = {check: outcome(program, check) for check in CHECKS
+                   if check != "hvp" or program.smooth}
+        kinds = {result for result, _ in results.values()}
+        worst = next(k for k in ("table", "wrong", "refused", "pass") if k in kinds or k == "pass")
+        tally[worst] += 1
+        if verbose or worst != "pass":
+            for check, (result, detail) in results.items():
+                if result != "pass":
+                    print(f"{result:8s} {program.name} [{check}] {detail[:200]}")
+    for scenario in SCENARIOS:
+        if only and not any(o in scenario.__name__ for o in only):
+            continue
+        try:
+            wrong = [label for label, got, want in scenario()
+                     if not np.allclose(got, want, rtol=1e-5, atol=1e-6)]
+        except Exception as failure:  # noqa: BLE001 - any exception is a finding
+            wrong = [f"raised {type(failure).__name__}: {failure}"]
+        tally["scenario " + ("wrong" if wrong else "pass")] += 1
+        for label in wrong:
+            print(f"wrong    scenario {scenario.__name__}: {label}")
+    print("programs:", dict(tally))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
