@@ -36,7 +36,7 @@ from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
-from .passes.own_arguments import own_arguments
+from .passes.own_arguments import own_arguments, refuse_changed_mutable_defaults
 from .passes.resolve import resolve
 from .passes.result_fields import result_fields
 from .passes.specialise_varargs import specialise_varargs
@@ -74,6 +74,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     array_namespace(parsed)
     frozen_distributions(parsed)
     result_fields(parsed)
+    refuse_changed_mutable_defaults(parsed)
     return parsed
 
 
