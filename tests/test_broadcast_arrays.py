@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import adcompiler as ad
+from adcompiler import pipeline
 from oracles import assert_close, torch_directional, torch_gradients
 
 X = np.array([0.3, -1.2])
@@ -263,3 +264,55 @@ def test_writing_into_a_copy_of_a_broadcast_view_matches_torch():
     want = torch_gradients(write_into_a_copy_of_a_broadcast_view_twin, [X, Y], (0, 1))
     for g, w in zip(got, want):
         assert_close(g, w)
+
+
+def spread_list_with_subok(x, y):
+    arrays = [x, y]
+    a, b = np.broadcast_arrays(*arrays, subok=True)
+    return np.sum(a * b)
+
+
+def test_broadcast_arrays_is_lowered_to_broadcast_to_of_each_argument():
+    assert pipeline.dump(spread_list_with_subok, "normalise", wrt=(0, 1)) == '''\
+def spread_list_with_subok(x, y):
+    arrays = [x, y]
+    _t1_item_0 = arrays[0]
+    _t1_item_1 = arrays[1]
+    _t1_shape_0 = np.shape(_t1_item_0)
+    _t1_shape_1 = np.shape(_t1_item_1)
+    _t1_shape = np.broadcast_shapes(_t1_shape_0, _t1_shape_1)
+    _t1_0 = np.broadcast_to(_t1_item_0, _t1_shape, subok=True)
+    _t1_1 = np.broadcast_to(_t1_item_1, _t1_shape, subok=True)
+    _t1 = _t1_0, _t1_1
+    a = _t1[0]
+    b = _t1[1]
+    _t2 = a * b
+    _t3 = np.sum(_t2)
+    return _t3
+'''
+
+
+def mismatched_shapes(x, y):
+    a, b = np.broadcast_arrays(x, y)
+    return np.sum(a * b)
+
+
+def test_shapes_that_do_not_broadcast_raise_numpys_error():
+    with pytest.raises(ValueError, match="shape mismatch") as ours:
+        ad.grad(mismatched_shapes)(X, np.ones(3))
+    with pytest.raises(ValueError, match="shape mismatch") as numpys:
+        mismatched_shapes(X, np.ones(3))
+    assert str(ours.value) == str(numpys.value)
+
+
+def base_written_after_broadcasting(x, y):
+    x = x * 1.0
+    a, b = np.broadcast_arrays(x, y)
+    x[0] = 5.0
+    return np.sum(a * b)
+
+
+def test_writing_into_an_argument_its_broadcast_view_still_reads_is_refused_when_it_runs():
+    # NumPy's view sees the change; the derivative's does not: refused, never wrong.
+    with pytest.raises(ad.SharedMemoryError, match="would also change a"):
+        ad.grad(base_written_after_broadcasting, wrt=(0, 1))(X, Y)

@@ -182,5 +182,7 @@ NOTES = {
     np.take: "repeated indices accumulate; modes raise, wrap, clip",
     np.take_along_axis: "repeated indices accumulate",
     np.sort: "the adjoint follows the stable sort order among ties (so `stable=True` too)",
-    np.broadcast_to: "the adjoint sums over the broadcast axes",
+    np.broadcast_to: "the adjoint sums over the broadcast axes; np.broadcast_arrays(x, y, "
+                     "...) is differentiated as one broadcast_to per argument; writing into "
+                     "the result of either is refused (NumPy: read-only)",
 }
