@@ -586,3 +586,120 @@ def test_the_attributes_records_refuse_are_those_the_compiler_reads_as_an_arrays
     from adcompiler.runtime import records
     assert records.ARRAY_ATTRIBUTES == set(numpy_rules.ATTRIBUTES) | \
         numpy_rules.NONDIFFERENTIABLE_ATTRIBUTES
+
+
+# --- records as results: every API function returns the user's structure ----
+# (as JAX returns pytrees: a tangent, a Jacobian's outer level, a seed of the
+# result's class).
+
+class Prediction(typing.NamedTuple):
+    mean: np.ndarray
+    energy: float
+
+
+@dataclasses.dataclass
+class Summary:
+    mean: np.ndarray
+    energy: float
+
+
+def predicts_a_namedtuple(x, w):
+    return Prediction(np.tanh(x * w), np.sum(x ** 2) * w[0])
+
+
+def predicts_a_dataclass(x, w):
+    return Summary(np.tanh(x * w), np.sum(x ** 2) * w[0])
+
+
+def predicts_a_namedtuple_with_a_constant_field(x, w):
+    return Prediction(np.tanh(x * w), 2.0)
+
+
+def t_prediction(x, w):
+    return torch.tanh(x * w), torch.sum(x ** 2) * w[0]
+
+
+RESULT_ARGS = (np.array([0.5, -1.0, 0.3]), np.array([1.5, 0.7, -0.4]))
+RESULT_TANGENTS = (np.array([0.2, -0.1, 0.4]), np.array([1.0, 0.5, -0.3]))
+RECORD_RESULTS = [(predicts_a_namedtuple, Prediction), (predicts_a_dataclass, Summary)]
+
+
+def torch_parts(twin, args, tangents):
+    """The tangent of each part of twin's result, in order."""
+    primals = tuple(torch.tensor(a) for a in args)
+    directions = tuple(torch.tensor(t) for t in tangents)
+    _, tangent = torch.autograd.functional.jvp(twin, primals, directions)
+    return [t.numpy() for t in tangent]
+
+
+@pytest.mark.parametrize("program, cls", RECORD_RESULTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_jvp_of_a_record_result_is_a_record_of_its_class_matching_torch(program, cls):
+    value, tangent = ad.jvp(program, wrt=(0, 1))(RESULT_ARGS, RESULT_TANGENTS)
+    assert type(value) is cls and type(tangent) is cls
+    want = torch_parts(t_prediction, RESULT_ARGS, RESULT_TANGENTS)
+    assert_close(tangent.mean, want[0])
+    assert_close(tangent.energy, want[1])
+
+
+def test_jvp_of_a_namedtuple_field_no_derivative_reaches_is_zero():
+    _, tangent = ad.jvp(predicts_a_namedtuple_with_a_constant_field, wrt=(0, 1))(
+        RESULT_ARGS, RESULT_TANGENTS)
+    assert type(tangent) is Prediction and tangent.energy == 0.0
+
+
+@pytest.mark.parametrize("program, cls", RECORD_RESULTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_vjp_of_a_record_result_takes_a_seed_of_its_class_and_matches_torch(program, cls):
+    seed = cls(np.array([1.0, -2.0, 0.5]), 3.0)
+    got = ad.vjp(program, wrt=(0, 1))(RESULT_ARGS, seed)
+    want = torch_gradients(
+        lambda x, w: torch.sum(torch.tanh(x * w) * torch.tensor(seed.mean)) +
+        torch.sum(x ** 2) * w[0] * 3.0, RESULT_ARGS, (0, 1))
+    for g, w in zip(got, want):
+        assert_close(g, w)
+
+
+def test_vjp_of_a_dataclass_result_refuses_a_seed_of_another_structure():
+    with pytest.raises(ad.SeedShapeError, match="returns a Summary; the seed must be a Summary"):
+        ad.vjp(predicts_a_dataclass, wrt=(0, 1))(RESULT_ARGS, (np.ones(3), 1.0))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("program, cls", RECORD_RESULTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_jacobian_of_a_record_result_is_a_record_of_blocks_matching_torch(program, cls, mode):
+    jacobian = ad.jacobian(program, wrt=(0, 1), mode=mode)(*RESULT_ARGS)
+    assert type(jacobian) is cls
+    want = torch.autograd.functional.jacobian(t_prediction,
+                                              tuple(torch.tensor(a) for a in RESULT_ARGS))
+    for got, expected in zip((jacobian.mean, jacobian.energy), want):
+        assert isinstance(got, tuple) and len(got) == 2   # one block per argument
+        for block, block_want in zip(got, expected):
+            assert_close(block, block_want.numpy())
+
+
+FIXED_X = np.array([[0.5, -1.0], [0.2, 0.4], [1.0, 0.1]])
+FIXED_Y = np.array([0.3, -0.2, 0.6])
+
+
+def regression_at_fixed_data(params):
+    return dataclass_model(params, FIXED_X, FIXED_Y)
+
+
+def t_regression_at_fixed_data(weights, intercept):
+    return t_dataclass_model(Regression(weights, intercept), torch.tensor(FIXED_X),
+                             torch.tensor(FIXED_Y))
+
+
+def test_jacobian_and_hessian_of_a_function_of_a_dataclass_nest_its_class_and_match_torch():
+    params = Regression(np.array([0.3, -0.2]), 0.1)
+    jacobian = ad.jacobian(regression_at_fixed_data)(params)
+    hessian = ad.hessian(regression_at_fixed_data)(params)
+    assert type(jacobian) is Regression
+    assert type(hessian) is Regression and type(hessian.weights) is Regression
+    primals = (torch.tensor(params.weights), torch.tensor(params.intercept))
+    want_gradient = torch.autograd.functional.jacobian(t_regression_at_fixed_data, primals)
+    want_hessian = torch.autograd.functional.hessian(t_regression_at_fixed_data, primals)
+    assert_close(jacobian.weights, want_gradient[0].numpy())
+    assert_close(jacobian.intercept, want_gradient[1].numpy())
+    for i, row in enumerate((hessian.weights, hessian.intercept)):
+        for j, block in enumerate((row.weights, row.intercept)):
+            assert_close(block, want_hessian[i][j].numpy(), label=f"block {i}{j}")

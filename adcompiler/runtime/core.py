@@ -18,7 +18,7 @@ from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleE
     NonScalarOutputError, SeedShapeError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint, zeros_like
-from .records import entries, field_names, rebuilt, refuse_clashing_fields
+from .records import entries, field_names, is_dataclass_record, rebuilt, refuse_clashing_fields
 
 _ndarray = np.ndarray
 _SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
@@ -263,6 +263,18 @@ def checked_seed(seed, result, where):
                 f"be a dict with the same keys, got {got}",
                 help="Pass one seed per returned value, each shaped like it.")
         return {key: checked_seed(seed[key], result[key], where) for key in result}
+    if is_dataclass_record(result):
+        # A dataclass result takes a seed of its class; generated code holds
+        # its derivative as one entry per field (runtime/records.py).
+        if type(seed) is not type(result):
+            kind = type(result).__name__
+            raise SeedShapeError(
+                f"{where} returns a {kind}; the seed must be a {kind} too, got "
+                f"{type(seed).__name__}",
+                help="Pass one seed per field, each shaped like it, in an object of the "
+                     "result's class.")
+        return tuple(checked_seed(getattr(seed, name), getattr(result, name), where)
+                     for name in field_names(result))
     if not complex_numbers.is_complex(result):
         reject_complex(seed, "the seed passed to the vjp (the result is real)", where)
     if np.shape(seed) != np.shape(result):

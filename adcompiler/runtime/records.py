@@ -86,6 +86,38 @@ def entries(derivative, record) -> list:
     return list(derivative)
 
 
+def structured_like(derivative, value):
+    """`derivative`, a derivative of `value` as generated code holds it (a
+    record's as one entry per field, a zero as None or 0.0), with `value`'s
+    structure, as JAX gives a pytree's: a record of its class, a tuple,
+    list or dict of its type, zeros where no derivative reached. What the
+    public API returns; generated code keeps its own form, whose entries add.
+
+        >>> from typing import NamedTuple
+        >>> class Affine(NamedTuple):
+        ...     w: float
+        ...     b: float
+        >>> structured_like(sequence_adjoint([2.0, None], ()), Affine(1.0, 0.5))
+        Affine(w=2.0, b=0.0)
+    """
+    if not isinstance(value, (tuple, list, dict)) and not is_dataclass_record(value):
+        return zeros_like(value) if derivative is None else derivative
+    if derivative is None or is_zero_number(derivative):
+        derivative = None
+    if isinstance(value, dict):
+        return {key: structured_like(None if derivative is None else derivative.get(key), part)
+                for key, part in value.items()}
+    if is_record(value):
+        fields = [getattr(value, name) for name in field_names(value)]
+        return rebuilt(value, [structured_like(entry, part)
+                               for entry, part in zip(entries(derivative, value), fields)])
+    parts = [structured_like(None if derivative is None else entry, part)
+             for entry, part in zip(derivative or [None] * len(value), value)]
+    if type(value) in (tuple, list):
+        return type(value)(parts)
+    return list(parts) if isinstance(value, list) else tuple(parts)
+
+
 def field(record, name, where):
     """`record.<name>`: the primitive a field read stands for in the rules."""
     return getattr(record, name)
