@@ -2,10 +2,11 @@
 
 Input and output: a normalised FunctionDef (anf.py). `np.broadcast_arrays`
 takes its arrays as `*args`, which no rule can state, and each of its results
-is a view of its own argument. Written as what it computes (NumPy 2: a
-tuple), the shape they broadcast to and one `np.broadcast_to` per argument,
-every later pass knows it: broadcast_to has a rule, and aliasing.py knows its
-result for a read-only view of its argument.
+is a view of its own argument. Written as what it computes, the shape they
+broadcast to, one `np.broadcast_to` per argument and the tuple of them (a
+list under NumPy 1, which returns one), every later pass knows it:
+broadcast_to has a rule, and aliasing.py knows its result for a read-only
+view of its argument.
 
     a, b = np.broadcast_arrays(x, 2.0)         _t1_shape_0 = np.shape(x)
                                                _t1_shape_1 = np.shape(2.0)
@@ -38,6 +39,9 @@ from .. import nodes
 from ..context import Context
 from ..errors import NoDerivativeRuleError
 from .anf import primitive_of
+
+# NumPy 2 returns a tuple, NumPy 1 a list: the lowering builds what this NumPy does.
+_RESULT_IS_TUPLE = isinstance(np.broadcast_arrays(np.zeros(1)), tuple)
 
 
 def lower_broadcast_arrays(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
@@ -103,7 +107,9 @@ class _Lowering:
             out.append(nodes.assign(views[-1], nodes.call(
                 self.numpy(np.broadcast_to), [nodes.clone(argument), nodes.name(shape)],
                 keywords)))
-        out.append(nodes.assign(target, nodes.tuple_([nodes.name(v) for v in views])))
+        parts = [nodes.name(v) for v in views]
+        out.append(nodes.assign(target, nodes.tuple_(parts) if _RESULT_IS_TUPLE
+                                else nodes.list_(parts)))
         return [nodes.located(nodes.copy_location(s, stmt), stmt) for s in out]
 
     def arguments(self, call: gast.Call) -> list | None:
