@@ -316,3 +316,25 @@ def test_writing_into_an_argument_its_broadcast_view_still_reads_is_refused_when
     # NumPy's view sees the change; the derivative's does not: refused, never wrong.
     with pytest.raises(ad.SharedMemoryError, match="would also change a"):
         ad.grad(base_written_after_broadcasting, wrt=(0, 1))(X, Y)
+
+
+def returns_the_broadcast_arrays(x, y):
+    return np.broadcast_arrays(x, y)
+
+
+def test_broadcast_arrays_returned_as_the_result_has_tuple_tangents_and_seeds_like_torch():
+    tangents = (np.array([0.5, -1.0]), np.array([[2.0], [1.0], [-0.5]]))
+    value, tangent = ad.jvp(returns_the_broadcast_arrays, wrt=(0, 1))((X, Y), tangents)
+    assert type(value) is tuple and type(tangent) is tuple
+    _, want = torch.autograd.functional.jvp(
+        torch.broadcast_tensors, tuple(torch.tensor(a) for a in (X, Y)),
+        tuple(torch.tensor(t) for t in tangents))
+    for got, expected in zip(tangent, want):
+        assert_close(got, expected.numpy())
+    seeds = (np.arange(6.0).reshape(3, 2), np.ones((3, 2)))
+    got = ad.vjp(returns_the_broadcast_arrays, wrt=(0, 1))((X, Y), seeds)
+    _, want = torch.autograd.functional.vjp(
+        torch.broadcast_tensors, tuple(torch.tensor(a) for a in (X, Y)),
+        tuple(torch.tensor(s) for s in seeds))
+    for g, w in zip(got, want):
+        assert_close(g, w.numpy())
