@@ -800,6 +800,18 @@ def astype_int_has_zero_derivative(x):
     return np.sum(x.astype(int) * x)
 
 
+@program(np.array([0.63, -1.27, 0.94, 2.16]),
+         twin=lambda x: torch.sum((torch.tensor([1.0, 2, 3, 4]) + torch.tensor([6.0, -12, 9, 21])) * x),
+         smooth=False)
+def finding_integer_array_plus_equals_a_cast(x):
+    """Forward mode crashed (TypeError from NumPy's copyto): the tangent of
+    `counts += (x * 10).astype(int)` was cast into the integer array like the
+    value; it stays floating-point (runtime/core.in_place_tangent)."""
+    counts = np.array([1, 2, 3, 4])
+    counts += (x * 10).astype(int)
+    return np.sum(counts * x)
+
+
 @program(VECTOR, twin=lambda x: torch.sum(x ** -2))
 def negative_integer_power(x):
     return np.sum(x ** -2)
@@ -826,6 +838,327 @@ def length_of_a_formatted_value(x):
 def sum_with_keepdims(x):
     m = np.outer(x, x)
     return np.sum(x * m.sum(axis=1, keepdims=True).T)
+
+# ======================================================================
+# Arguments, containers and views changed in place; closures and defaults
+# ======================================================================
+
+@program(VECTOR)
+def late_binding_local_def(x):
+    for k in range(3):
+        def g(v):
+            return v * k
+    return np.sum(g(x))
+
+@program(VECTOR)
+def closure_sees_rebinding(x):
+    s = 2.0
+    def g(v):
+        return v * s
+    s = x[0]
+    return np.sum(g(x))
+
+@program(VECTOR)
+def default_captures_at_def(x):
+    s = 2.0
+    def g(v, s=s):
+        return v * s
+    s = x[0]
+    return np.sum(g(x)) + s
+
+@program(VECTOR)
+def default_captures_differentiated(x):
+    s = x[1]
+    def g(v, s=s):
+        return v * s
+    s = 3.0
+    return np.sum(g(x)) * s
+
+@program(VECTOR)
+def lambda_default_in_loop(x):
+    total = 0.0
+    for k in range(3):
+        g = lambda v, k=k: v * k
+        total = total + np.sum(g(x))
+    return total
+
+@program([0.5, -1.2, 2.0])
+def list_arg_element_write(xs):
+    xs[0] = xs[0] * 2
+    return xs[0] * xs[1] + xs[2]
+
+@program({'a': 0.5, 'b': -1.2})
+def dict_arg_write(d):
+    d['a'] = d['a'] * 3
+    return d['a'] * d['b']
+
+@program(VECTOR)
+def array_arg_loop_write(x):
+    for i in range(len(x)):
+        x[i] = x[i] ** 2
+    return np.sum(x)
+
+@program(VECTOR)
+def array_arg_sort(x):
+    x.sort()
+    return x[0] * 2 + x[3]
+
+@program(VECTOR)
+def array_arg_iadd_via_alias(x):
+    y = x
+    y += 1.0
+    return np.sum(x ** 2)
+
+@program(VECTOR)
+def argument_view_write(x):
+    v = x[1:3]
+    v *= 2
+    return np.sum(x ** 2)
+
+@program([np.array([0.5, 1.0]), np.array([2.0, -1.0])])
+def list_of_arrays_arg_inplace(ws):
+    for w in ws:
+        w *= 2.0
+    return np.sum(ws[0] * ws[1])
+
+@program([np.array([0.5, 1.0]), np.array([2.0, -1.0])])
+def list_of_arrays_arg_element(ws):
+    ws[0][1] = 3.0
+    return np.sum(ws[0] * ws[1])
+
+@program(VECTOR)
+def argsort_index(x):
+    order = np.argsort(x)
+    return x[order[0]] * 2 + x[order[-1]]
+
+@program(VECTOR)
+def np_sort_then_write(x):
+    s = np.sort(x)
+    s[0] = 0.0
+    return np.sum(s * x)
+
+@program(VECTOR)
+def sort_of_a_copy(x):
+    y = x * 1.0
+    y.sort()
+    return np.sum(y * np.arange(4.0))
+
+@program(VECTOR)
+def dict_of_arrays_loop(x):
+    d = {'a': x * 1.0, 'b': x * 2.0}
+    for k in d:
+        d[k] += 1.0
+    return np.sum(d['a'] * d['b'])
+
+@program(VECTOR)
+def dict_values_inplace(x):
+    d = {'a': x * 1.0, 'b': x * 2.0}
+    for v in d.values():
+        v *= 3.0
+    return np.sum(d['a'] * d['b'])
+
+@program(VECTOR)
+def dict_items_inplace(x):
+    d = {'a': x * 1.0, 'b': x * 2.0}
+    for k, v in d.items():
+        v[0] = 0.0
+    return np.sum(d['a'] * d['b'])
+
+@program(VECTOR)
+def list_of_rows_inplace(x):
+    m = np.outer(x, x)
+    for row in m:
+        row *= 2.0
+    return np.sum(m)
+
+@program(VECTOR)
+def enumerate_rows_inplace(x):
+    m = np.outer(x, x)
+    for i, row in enumerate(m):
+        row[i] = 0.0
+    return np.sum(m * m)
+
+@program(VECTOR)
+def zip_rows_inplace(x):
+    m = np.outer(x, x)
+    n = m * 2
+    for a, b in zip(m, n):
+        a += b
+    return np.sum(m * m)
+
+@program(VECTOR)
+def nested_list_alias(x):
+    a = [x * 1.0]
+    b = [a, a]
+    b[0][0][1] = 5.0
+    return np.sum(a[0] ** 2)
+
+@program(VECTOR)
+def tuple_of_arrays_inplace(x):
+    t = (x * 1.0, x * 2.0)
+    t[0][0] = 9.0
+    return np.sum(t[0] * t[1])
+
+@program(VECTOR)
+def swap_names(x):
+    a = x * 1.0
+    b = x * 2.0
+    a, b = b, a
+    a[0] = 0.0
+    return np.sum(a * x) + np.sum(b)
+
+@program(VECTOR)
+def rebind_inside_loop_alias(x):
+    y = x * 1.0
+    z = y
+    for i in range(2):
+        y = y * 2
+        z[0] = y[0]
+    return np.sum(z * y)
+
+@program(VECTOR)
+def while_alias(x):
+    y = x * 1.0
+    k = 0
+    w = y[1:]
+    while k < 3:
+        w *= 1.5
+        k += 1
+    return np.sum(y ** 2)
+
+@program(VECTOR)
+def conditional_alias(x):
+    y = x * 1.0
+    if x[0] > 0:
+        z = y
+    else:
+        z = y.copy()
+    z[1] = 0.0
+    return np.sum(y ** 2) + np.sum(z)
+
+@program(VECTOR)
+def conditional_alias_neg(x):
+    y = x * 1.0
+    if x[0] < 0:
+        z = y
+    else:
+        z = y.copy()
+    z[1] = 0.0
+    return np.sum(y ** 2) + np.sum(z)
+
+@program(VECTOR)
+def where_out_param(x):
+    y = x * 1.0
+    np.sin(x, out=y, where=x > 0)
+    return np.sum(y ** 2)
+
+@program(VECTOR)
+def clip_out_inplace(x):
+    y = x * 2.0
+    np.clip(y, -1.0, 1.0, out=y)
+    return np.sum(y * x)
+
+@program(VECTOR)
+def matmul_out(x):
+    m = np.outer(x, x)
+    r = np.empty(4)
+    np.matmul(m, x, out=r)
+    return np.sum(r)
+
+@program(VECTOR)
+def cumsum_out_view(x):
+    y = np.zeros(6)
+    np.cumsum(x, out=y[1:5])
+    return np.sum(y ** 2)
+
+
+# ======================================================================
+# Floating-point values written into integer arrays (NumPy truncates)
+# ======================================================================
+
+# No entry times ten is an integer: away from the truncation's steps.
+INTEGRAL_FREE = np.array([0.63, -1.27, 0.94, 2.16])
+
+
+@program(INTEGRAL_FREE, smooth=False)
+def write_into_int_array(x):
+    y = np.zeros(3, dtype=int)
+    y[0] = x[0] * 10
+    return np.sum(y * x[:3]) + y[0] * x[1]
+
+@program(INTEGRAL_FREE, smooth=False)
+def write_into_arange(x):
+    y = np.arange(4)
+    y[1] = x[3] * 3
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def slice_write_into_int_array(x):
+    y = np.zeros(4, dtype=np.int64)
+    y[:] = x * 10
+    return np.sum(y * 1.0) + np.sum(x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def iadd_int_array(x):
+    y = np.ones(4, dtype=int)
+    y[1] += x[1] * 10
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def write_into_bool_array(x):
+    y = np.zeros(4, dtype=bool)
+    y[0] = x[0]
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def fill_int(x):
+    y = np.zeros(4, dtype=int)
+    y.fill(x[3] * 10)
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def put_int(x):
+    y = np.zeros(4, dtype=int)
+    np.put(y, [0, 1], x[:2] * 10)
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def int_like_write(x):
+    ints = np.array([1, 2, 3, 4])
+    y = np.zeros_like(ints)
+    y[2] = x[2] * 10
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def list_int_then_array(x):
+    y = np.array([0, 0, 0, 0])
+    y[3] = x[0] * 7
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def complex_buffer(x):
+    y = np.zeros(4, dtype=complex)
+    y[:] = x * 2
+    return np.sum(np.abs(y) ** 2)
+
+@program(INTEGRAL_FREE, smooth=False)
+def int_array_out(x):
+    y = np.zeros(4, dtype=int)
+    np.multiply(x, 10, out=y, casting='unsafe')
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def int_param_local(x):
+    n = 3
+    y = np.full(4, n)
+    y[0] = x[0] * 10
+    return np.sum(y * x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def int_matrix_row_write(x):
+    y = np.zeros((2, 4), dtype=int)
+    y[1] = x * 10
+    return np.sum(y[1] * x)
 
 
 # ======================================================================

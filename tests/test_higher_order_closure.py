@@ -118,6 +118,7 @@ def _samples():
         "add_into": lambda r: [float(r.normal()), n(r, 3)],
         "add_at": lambda r: [n(r, 4), np.array([0, 2, 0]), n(r, 3)],
         "in_place_result": lambda r: [n(r, 2, 3), n(r, 2, 3)],
+        "in_place_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3)],
         "append_adjoint": lambda r: [n(r, 5), n(r, 2), n(r, 3), 0],
         "array_adjoint": lambda r: [n(r, 2, 3), [n(r, 3), n(r, 3)], None],
         "array_from_adjoints": lambda r: [[n(r, 3), n(r, 3)], [n(r, 3), n(r, 3)], None,

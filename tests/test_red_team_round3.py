@@ -70,6 +70,21 @@ REFUSED: dict[str, type] = {
     "finding_function_changes_its_own_default": UNSUPPORTED,
     "divmod_of_a_value": NO_RULE,
     "math_prod_and_hypot": NO_RULE,
+    "late_binding_local_def": UNSUPPORTED,
+    "nested_list_alias": SHARED,
+    "conditional_alias": SHARED,
+    "where_out_param": UNSUPPORTED,
+    # second order only: the gradient's stack holds the dict's keys (as in
+    # test_third_party_style's dict_comprehension)
+    "dict_of_arrays_loop": NO_RULE,
+    "dict_values_inplace": NO_RULE,
+    "dict_items_inplace": NO_RULE,
+    # a float that is not an integer written into an integer or boolean array:
+    # refused when the derivative runs (runtime/core._refuse_truncation)
+    **{name: NO_RULE for name in (
+        "write_into_int_array", "write_into_arange", "slice_write_into_int_array",
+        "iadd_int_array", "write_into_bool_array", "fill_int", "put_int", "int_like_write",
+        "list_int_then_array", "int_array_out", "int_param_local", "int_matrix_row_write")},
 }
 
 

@@ -38,7 +38,7 @@ from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
-    dot_adjoint_b, getitem_adjoint, in_place_result, loop_sequence_adjoint, loop_sequence_tangent, \
+    dot_adjoint_b, getitem_adjoint, in_place_result, in_place_tangent, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
     scalar_seed, setitem, setitem_value_adjoint, sign, softmax, softmax_product, sum_adjoint, sum_seed, \
     sum_items_adjoint, transpose_adjoint, unbroadcast, uniform_mean_adjoint, uniform_sum_adjoint, \
@@ -54,7 +54,8 @@ TEMPLATE_HELPERS = {
     "dot_adjoint_a": dot_adjoint_a, "dot_adjoint_b": dot_adjoint_b,
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
-    "in_place_result": in_place_result, "softmax_product": softmax_product,
+    "in_place_result": in_place_result, "in_place_tangent": in_place_tangent,
+    "softmax_product": softmax_product,
     "uniform_sum_adjoint": uniform_sum_adjoint, "uniform_mean_adjoint": uniform_mean_adjoint,
     "sum": builtins.sum,  # the tangent of sum(items) is the sum of their tangents
 }

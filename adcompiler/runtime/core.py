@@ -330,6 +330,21 @@ def in_place_result(value, target):
     return kept
 
 
+def in_place_tangent(tangent, target):
+    """The tangent of in_place_result(value, target). An integer or boolean
+    array keeps its dtype (`counts += (x * 10).astype(int)`): the value only
+    reached it through a cast, whose tangent is zero but floating-point, so
+    it stays as it is (in_place_result would refuse casting it, as NumPy does
+    a float added in place to an integer array). Otherwise as the value.
+
+        >>> in_place_tangent(np.zeros(2), np.ones(2, dtype=int)).dtype
+        dtype('float64')
+    """
+    if type(target) is _ndarray and target.dtype.kind in "biu":
+        return tangent
+    return in_place_result(tangent, target)
+
+
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
