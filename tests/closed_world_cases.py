@@ -24,10 +24,10 @@ def resizes_a_differentiated_array(x):
     return np.sum(y)
 
 
-def extends_a_list_of_differentiated_values(x):
-    values = [x]
-    values.extend([x * 2.0])
-    return np.sum(values[1])
+def removes_from_a_list_of_differentiated_values(x):
+    values = [x, x * 2.0]
+    values.remove(values[0])
+    return np.sum(values[0])
 
 
 def multiplies_at_indices(x):

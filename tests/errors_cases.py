@@ -127,12 +127,6 @@ def writes_into_a_list(x):
     return np.sum(values[0] * values[1])
 
 
-def joins_lists(x):
-    values = [x]
-    longer = values + [x * 2.0]
-    return np.sum(longer[1])
-
-
 def aliases_a_list(x):
     values = [x]
     same = values

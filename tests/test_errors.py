@@ -28,7 +28,6 @@ CASES_FILE = "errors_cases.py"
     (cases.reverses_enumerate, "reversed() of enumerate()", "reversed(enumerate"),
     (cases.shadows_len, "the name 'len' means something else", "for row in x"),
     (cases.uses_lambda, "lambdas passed to a function", "lambda v"),
-    (cases.joins_lists, "writing into, joining or repeating lists", "values + [x"),
     (cases.aliases_a_list, "a second name", "same = values"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_unsupported_syntax_names_construct_file_and_line(function, construct, marker):
@@ -36,7 +35,6 @@ def test_unsupported_syntax_names_construct_file_and_line(function, construct, m
 
 
 @pytest.mark.parametrize("function, construct, marker", [
-    (cases.joins_lists, "joining or repeating lists", "values + [x"),
     (cases.aliases_a_list, "a second name", "same = values"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_list_operations_forward_mode_cannot_follow_are_refused(function, construct, marker):

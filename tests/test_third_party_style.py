@@ -53,7 +53,6 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     # dict and list methods that change the container in place
     "dict_update_then_read": (NoDerivativeRuleError, CHECKS),
     "dict_get_with_default": (NoDerivativeRuleError, CHECKS),
-    "list_extend_and_index": (NoDerivativeRuleError, CHECKS),
     "list_pop_first": (NoDerivativeRuleError, CHECKS),
     "list_insert_and_negative_index": (NoDerivativeRuleError, CHECKS),
     # Second order: the gradient's stack holds the comprehension's keys next

@@ -208,12 +208,29 @@ def list_variables(definitions, mutated=None) -> set:
     while changed:
         changed = False
         for target, rhs in definitions:
-            if target not in out and isinstance(rhs, gast.Subscript) and \
-                    isinstance(rhs.slice, gast.Slice) and isinstance(rhs.value, gast.Name) \
-                    and rhs.value.id in out:
+            if target not in out and (isinstance(rhs, gast.Subscript) and isinstance(
+                    rhs.slice, gast.Slice) and isinstance(rhs.value, gast.Name) and
+                    rhs.value.id in out or joins_lists(rhs, out)):
                 out.add(target)
                 changed = True
     return out
+
+
+def joins_lists(rhs, lists: set) -> bool:
+    """Whether `rhs` makes a list from the list variables among `lists` (or
+    a list display): `L + M`, `L * n`, `n * L`, `extended(L, M)` (L.extend(M))
+    and `in_place_result(L + M, L)` (L += M), each a list whenever an operand is."""
+    from ..runtime import core as runtime_core
+    from ..runtime import python_builtins as runtime_builtins
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
+        operands = [rhs.left, rhs.right]
+    elif isinstance(rhs, gast.Call) and rhs.args and any(primitive_of(rhs) is f for f in (
+            runtime_builtins.extended, runtime_core.in_place_result)):
+        operands = rhs.args[:1]
+    else:
+        return False
+    return any(isinstance(a, gast.List) or isinstance(a, gast.Name) and a.id in lists
+               for a in operands)
 
 
 def _lists_passed_to_user_functions(definitions) -> list:

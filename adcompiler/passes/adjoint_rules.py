@@ -28,8 +28,8 @@ from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, check_list_alias, classify, instantiate, runtime_check, \
-    operates_on_lists
+from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
+    runtime_check, operates_on_lists
 
 
 class StatementAdjoints:
@@ -38,6 +38,9 @@ class StatementAdjoints:
         self.activity = activity
         self.stack = stack
         self.recorded_calls = recorded_calls
+        # id(statement) -> the list whose length the primal sweep pushes just
+        # before it, for the join's adjoint to pop (see list_join).
+        self.recorded_lengths: dict = {}
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)
@@ -85,6 +88,7 @@ class StatementAdjoints:
 
     def assignment(self, stmt, target: str, rhs: gast.AST, zero: set) -> list:
         """Adjoint statements of `target = rhs`; updates `zero` in place."""
+        self.recorded_lengths.pop(id(stmt), None)  # decided again on every walk
         if nodes.list_method(rhs, "pop") and self.activity.is_active_list(rhs.func.value):
             # v = L.pop() is undone by pushing v's adjoint (zeros when v carries
             # none), so that pops and pushes stay paired.
@@ -110,6 +114,9 @@ class StatementAdjoints:
         if primitive_of(rhs) is runtime_core.setitem and len(rhs.args) == 3 and \
                 self.activity.is_active_list(rhs.args[0]):
             return self._comment(stmt) + self.list_write(target, rhs, zero)
+        join = list_join(rhs, self.activity, target)
+        if join is not None:
+            return self._comment(stmt) + self.list_join(stmt, target, join, zero)
         code, contributions = self.contributions(stmt, target, rhs)
         own = []
         for variable, expr in contributions:
@@ -150,8 +157,9 @@ class StatementAdjoints:
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "rule" and (
                 operates_on_lists(operation, self.activity, runtime_core.setitem)):
-            self._refuse_list_update(stmt, "writing into, joining or repeating lists of "
-                                           "differentiated values")
+            # Joins and repetitions went to list_join, L[i] = v to list_write.
+            self._refuse_list_update(stmt, "writing into lists of differentiated values "
+                                           "this way")
         if operation.kind == "copy":
             return [], ([(rhs.id, g)] if self._active(rhs) else [])
         if operation.kind == "dict":
@@ -211,6 +219,78 @@ class StatementAdjoints:
             code.append(nodes.assign(self.ctx.namer.adjoint(target), rest))
         else:
             code.append(self.accumulate(store.id, rest, zero))
+        return code
+
+    def list_join(self, stmt, target: str, join, zero: set) -> list:
+        """`T = L + M` (or `T = extended(L, M)`, L.extend(M)) and `T = L * n`:
+        T's adjoint list mirrors T entry by entry, so its first len(L) entries
+        are L's and the rest M's (for a repetition, every len(L) entries are
+        L's again, added up by list_repeat_adjoint):
+
+            dL = add_adjoints(dL, dT[:_n])
+            dM = add_adjoints(dM, dT[_n:])
+
+        The split _n is len(L) when the join ran. Where L has an adjoint list
+        of its own (and is not T), that list mirrors L as L was at the join
+        (the sweep's invariant), so _n = len(dL); else, from M's mirror,
+        _n = len(dT) - len(dM). Nothing else in the sweep knows it: L's value
+        there may have grown or been rebound since (`xs = xs + [v]` rebinds
+        xs; `xs = xs * 2` too), so then the primal sweep pushes len(L) before
+        the join and the adjoint pops it. An operand that is not a list the
+        analysis follows (a list parameter, the array whose rows L.extend(M)
+        appends) gets its part in its own form (items_adjoint)."""
+        first, second = join.first, join.second
+        adjoint = nodes.name(self.ctx.namer.adjoint(target))
+        code = []
+
+        def mirrored(atom) -> bool:
+            return self.activity.is_active_list(atom) and atom.id != target
+
+        def length(atom) -> gast.AST:
+            return nodes.call(nodes.name("len"), [nodes.name(self.ctx.namer.adjoint(atom.id))])
+
+        if mirrored(first):
+            split = length(first)
+        elif join.kind == "join" and mirrored(second):
+            split = gast.BinOp(left=nodes.call(nodes.name("len"), [nodes.clone(adjoint)]),
+                               op=gast.Sub(), right=length(second))
+        elif isinstance(first, gast.List) and not any(
+                isinstance(e, gast.Starred) for e in first.elts):
+            split = nodes.const(len(first.elts))  # a display: [0.5] + xs
+        elif join.kind == "join" and isinstance(first, gast.Name) and \
+                isinstance(second, gast.Name) and first.id == second.id == target:
+            split = gast.BinOp(left=nodes.call(nodes.name("len"), [nodes.clone(adjoint)]),
+                               op=gast.FloorDiv(), right=nodes.const(2))
+        else:
+            self.recorded_lengths[id(stmt)] = first
+            split = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
+        count = self.ctx.namer.temp()
+        code.append(nodes.assign(count, split))
+        if join.kind == "repeat":
+            parts = [(first, nodes.call(nodes.name(self.ctx.helper("list_repeat_adjoint")),
+                                        [nodes.clone(adjoint), nodes.name(count)]))]
+        else:
+            parts = [(first, gast.Subscript(value=nodes.clone(adjoint), slice=gast.Slice(
+                lower=None, upper=nodes.name(count), step=None), ctx=gast.Load())),
+                (second, gast.Subscript(value=nodes.clone(adjoint), slice=gast.Slice(
+                    lower=nodes.name(count), upper=None, step=None), ctx=gast.Load()))]
+        own = []
+        for atom, part in parts:
+            if not self._active(atom):
+                continue
+            if atom.id not in self.activity.lists:
+                part = nodes.call(nodes.name(self.ctx.helper("items_adjoint")),
+                                  [part, nodes.clone(atom)])
+            if atom.id == target:
+                own.append(part)
+            else:
+                code.append(self.accumulate(atom.id, part, zero))
+        if own:
+            # Above the join, T's name held L (`xs = xs + [v]`): its adjoint
+            # becomes L's, after everything else read T's.
+            total = own[0] if len(own) == 1 else nodes.call(
+                nodes.name(self.ctx.helper("add_adjoints")), own)
+            code.append(nodes.assign(adjoint.id, total))
         return code
 
     def _refuse_list_update(self, stmt, what: str):

@@ -15,7 +15,8 @@ reaches it, see activity.py and aliasing.py):
     np.copyto(a[:3], v)          a[:3] = v                 (and out=a[i], a[i].fill(v))
     np.fill_diagonal(a, v)       the element write on a flattened copy of a
     np.put/place/putmask(a, ...) element writes (or np.where), values repeated as NumPy does
-    a.resize(...), L.extend(...) kept, marked OPAQUE
+    L.extend(M)                  L = extended(L, M)
+    a.resize(...), L.insert(...) kept, marked OPAQUE
 
 The mark (`mutates` on the statement) says how the object changes: WRITE
 (always in place: element writes and the calls above), IN_PLACE_OPERATOR
@@ -115,6 +116,13 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
             keywords = [gast.keyword(arg=k.arg, value=normaliser.atom(k.value, out))
                         for k in call.keywords]
             _update(normaliser, stmt, receiver, "sort_in_place", args, out, keywords)
+            return True
+        if method == "extend" and len(call.args) == 1 and not call.keywords:
+            # L.extend(M) is L += M for any iterable M: an updated copy, in place
+            # as an element write is (runtime extended(); passes/adjoint_rules.py
+            # differentiates it as the join L + M).
+            _update(normaliser, stmt, receiver, "extended",
+                    [normaliser.atom(call.args[0], out)], out)
             return True
         if method in OPAQUE_METHODS:
             return _opaque(normaliser, stmt, call.func.value, out,

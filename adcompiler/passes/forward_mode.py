@@ -32,8 +32,8 @@ from ..errors import UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
 from .activity import Activity
 from .anf import literal_names, primitive_of
-from .operations import bind_user_call, check_list_alias, classify, instantiate, runtime_check, \
-    loop_fixpoint, operates_on_lists, zero_of
+from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
+    runtime_check, loop_fixpoint, zero_of
 
 
 class _Forward:
@@ -202,6 +202,9 @@ class _Forward:
                                  values=[self._tangent_of(v, zero) for v in rhs.values])
             zero.discard(target)
             return [primal, nodes.assign(self.tangent(target), tangents)]
+        join = list_join(rhs, self.activity, target)
+        if join is not None:
+            return self.list_join(primal, target, join, zero)
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             if self.activity.is_active(rhs) and rhs.id not in zero:
@@ -215,12 +218,6 @@ class _Forward:
         if operation.kind != "rule":
             zero.add(target)
             return [primal]
-        if operates_on_lists(operation, self.activity):
-            raise UnsupportedSyntaxError(
-                "joining or repeating lists of differentiated values (`+`, `*`) is not "
-                "supported", self.ctx.parsed.location(stmt),
-                help="Instead: build the list with append, or stack the values into an "
-                "array (np.stack) and work on the array.")
         bindings = dict(operation.bindings, result=nodes.name(target))
         terms, contributors = [], set()
         for param in operation.rule.adjoint:
@@ -272,6 +269,29 @@ class _Forward:
                 total])
         zero.discard(target)
         return [*primal, nodes.assign(self.tangent(target), total)]
+
+    def list_join(self, primal, target: str, join, zero: set) -> list:
+        """`T = L + M` (or L.extend(M)): T's tangent list is L's joined to M's,
+        `dT = joined(dL, dM)`; `T = L * n`: L's repeated, `dT = repeated(dL, n)`.
+        An operand without a tangent joins zeros, one per entry."""
+        operands = [join.first] if join.kind == "repeat" else [join.first, join.second]
+        if not any(self.activity.is_active(a) and a.id not in zero for a in operands):
+            zero.add(target)
+            return [primal]
+
+        def tangent(atom) -> gast.AST:
+            if isinstance(atom, gast.Name):
+                return self._tangent_of(atom, zero)
+            return nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.clone(atom)])
+
+        if join.kind == "repeat":
+            total = nodes.call(nodes.name(self.ctx.helper("repeated")),
+                               [tangent(join.first), nodes.clone(join.second)])
+        else:
+            total = nodes.call(nodes.name(self.ctx.helper("joined")),
+                               [tangent(join.first), tangent(join.second)])
+        zero.discard(target)
+        return [primal, nodes.assign(self.tangent(target), total)]
 
     def user_call(self, stmt, target: str, rhs: gast.Call, function, zero: set) -> list:
         location = self.ctx.parsed.location(stmt)

@@ -339,9 +339,15 @@ class _Lowering:
                 continue
             name = leaf.expr.id
             for node in nodes.walk(stmt):
-                if not isinstance(node, gast.Call):
+                if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
+                        node.target.id == name and isinstance(node.op, (gast.Add, gast.Mult)):
+                    # `items += [v]` extends a list in place (as `*=` repeats it);
+                    # the type is not known here, so an array's `+=` is refused too.
+                    operator = "+=" if isinstance(node.op, gast.Add) else "*="
+                    how = f"{name} {operator} ..., which extends a list in place"
+                elif not isinstance(node, gast.Call):
                     continue
-                if isinstance(node.func, gast.Attribute) and \
+                elif isinstance(node.func, gast.Attribute) and \
                         isinstance(node.func.value, gast.Name) and node.func.value.id == name \
                         and node.func.attr in _RESIZING_METHODS:
                     how = f"{name}.{node.func.attr}(...)"

@@ -696,6 +696,47 @@ def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
         ctx.namer.restore(state)
 
 
+@dataclass
+class ListJoin:
+    """`T = L + M` (also `L.extend(M)`, normalised to `T = extended(L, M)`), or
+    `T = L * n` (`n * L`): a list made of the entries of others. `first` is L;
+    `second` is M for a join, the count n for a repetition."""
+
+    kind: str            # "join" | "repeat"
+    first: gast.AST
+    second: gast.AST
+
+
+def list_join(rhs: gast.AST, activity: Activity, target: str) -> ListJoin | None:
+    """The join or repetition `rhs` computes when it carries a derivative and
+    is known to make a list (an operand is a list of differentiated values
+    or a list display, or `target` is a list variable), else None. Both modes
+    differentiate it entry by entry (adjoint_rules.list_join, forward_mode's
+    tangent lists)."""
+    from ..runtime import python_builtins as runtime_builtins
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
+        first, second = rhs.left, rhs.right
+    elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_builtins.extended and \
+            len(rhs.args) == 2 and not rhs.keywords:
+        first, second = rhs.args
+    else:
+        return None
+    operands = (first, second)
+    if not any(activity.is_active(a) for a in operands):
+        return None
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mult):
+        # The list is the active operand: a count carries no derivative.
+        if not any(activity.is_active_list(a) for a in operands):
+            return None
+        if activity.is_active_list(second):  # n * L
+            first, second = second, first
+        return ListJoin("repeat", first, second)
+    if any(activity.is_active_list(a) or isinstance(a, gast.List) for a in operands) or \
+            target in activity.lists:
+        return ListJoin("join", first, second)
+    return None
+
+
 def operates_on_lists(operation: Operation, activity: Activity, *also) -> bool:
     """A Python operator (or one of `also`) applied to an active list: `L + M`
     joins and `L * 2` repeats, which no elementwise rule describes. NumPy

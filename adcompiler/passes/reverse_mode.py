@@ -249,6 +249,11 @@ class _Reverse:
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             out = self._save(stmt, target, defined, maybe)
+            joined = self.statements.recorded_lengths.get(id(stmt))
+            if joined is not None:
+                # The length a list had when joined, which its adjoint pops
+                # (adjoint_rules.list_join); after the save, as it pops first.
+                out.append(self._push(nodes.call(nodes.name("len"), [nodes.clone(joined)])))
             value = self.recorded_calls.get(id(stmt), stmt.value)
             assign = nodes.copy_location(nodes.assign(target, value), stmt)
             if value is not stmt.value:
@@ -528,5 +533,6 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
                      {v for c in walker.checkpointed.values() for v in c.state
                       if v not in c.defined})
     uses_stack = any(s.live for s in walker.slots.values()) or any(
-        c.live for c in walker.controls.values()) or bool(walker.recorded_calls)
+        c.live for c in walker.controls.values()) or bool(walker.recorded_calls) or \
+        bool(walker.statements.recorded_lengths)
     return ReverseCode(primal, adjoint, uses_stack, prebind, reads, zero_at_start, defined)

@@ -29,7 +29,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from . import effects
-from .activity import bindings, is_user_function, list_variables
+from .activity import bindings, is_user_function, joins_lists, list_variables
 
 _PARAMETER = "parameter"
 
@@ -78,6 +78,11 @@ class _Webs:
             if isinstance(stmt.value, gast.Name) and stmt.value.id in self.tracked and \
                     target.id in self.tracked:
                 self.copies[id(stmt)] = state.get(stmt.value.id, frozenset())
+            elif target.id in self.tracked and joins_lists(stmt.value, self.tracked):
+                # L + M, L * n: a list if the bindings reaching a list operand are.
+                self.copies[id(stmt)] = frozenset().union(*(
+                    state.get(name, frozenset()) for name in nodes.names_loaded(stmt.value)
+                    if name in self.tracked))
             if target.id in self.tracked:
                 reaching = state.get(target.id, frozenset())
                 state = dict(state, **{target.id: self.define(id(stmt), target.id, target,
@@ -117,7 +122,10 @@ def _may_give_a_list(rhs: gast.AST) -> bool:
     anything but arithmetic, a comparison, a constant, a copy of a variable it
     does not treat as a list, or a call of a library function other than the
     generated code's helpers (which copy and zero lists of adjoints). Copies of
-    list variables are decided from the bindings that reach them."""
+    list variables, and joins of them (`L + M`, `L * n`), are decided from the
+    bindings that reach them; a join with a list display is a list."""
+    if joins_lists(rhs, set()):
+        return True
     if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant, gast.Name)):
         return False
     if isinstance(rhs, gast.Call):

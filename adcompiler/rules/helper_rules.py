@@ -86,6 +86,31 @@ RULES = [
                 adjoint={"tangent": "view_items_adjoint(g, mapping, view)"},
                 tangent={"tangent": "view_items_tangent(g, mapping, view)"}),
 
+    # Lists joined (L + M, L.extend(M)) and repeated (L * n): the derivative
+    # lists of passes/adjoint_rules.py's list_join and forward_mode's.
+    linear_rule(runtime_builtins.extended, "items, more",
+                adjoint={"items": "part_of(g, 0, None, items)",
+                         "more": "part_of(g, None, None, more)"},
+                tangent={"items": "joined(g, zeros_like(more))",
+                         "more": "joined(zeros_like(items), g)"}),
+    linear_rule(runtime_builtins.joined, "first, second",
+                adjoint={"first": "part_of(g, 0, None, first)",
+                         "second": "part_of(g, None, None, second)"},
+                tangent={"first": "joined(g, zeros_like(second))",
+                         "second": "joined(zeros_like(first), g)"}),
+    linear_rule(runtime_builtins.part_of, "adjoint, start, stop, like",
+                adjoint={"adjoint": "placed_in(g, adjoint, start, stop, like)"},
+                tangent={"adjoint": "part_of(g, start, stop, like)"}),
+    linear_rule(runtime_builtins.placed_in, "entries, adjoint, start, stop, like",
+                adjoint={"entries": "part_of(g, start, stop, entries)"},
+                tangent={"entries": "placed_in(g, adjoint, start, stop, like)"}),
+    linear_rule(runtime_builtins.repeated, "items, count",
+                adjoint={"items": "list_repeat_adjoint(g, items)"},
+                tangent={"items": "repeated(g, count)"}),
+    linear_rule(runtime_builtins.list_repeat_adjoint, "adjoint, length",
+                adjoint={"adjoint": "repeated(g, adjoint)"},
+                tangent={"adjoint": "list_repeat_adjoint(g, length)"}),
+
     # Reshaping the derivative a reduction carries.
     _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),
     _linear(ra.expand_reduced, "adjoint, a, axis, keepdims", "np.reshape(g, np.shape(adjoint))"),

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import core, arrays  # runtime: read when called (it imports this module)
 from ..errors import SourceChangedError, UnsupportedSyntaxError
-from .arrays import sequence_adjoint
+from .arrays import ListAdjoint, sequence_adjoint
 
 
 def sorted_order(items, reverse=False) -> list:
@@ -170,6 +170,25 @@ def exact_instance(obj, cls: type):
     return obj
 
 
+def methods_not_shadowed(obj, names: tuple, where: str = "") -> None:
+    """Raise if `obj` holds an attribute of its own named like one of the
+    methods `names` of its class that a method compiled for that class calls
+    on `self` (`self.act(x)`): Python calls the object's own attribute
+    (`model.act = np.tanh`), the compiled code the class's function.
+
+        >>> methods_not_shadowed(1.0, ("real",), "model.py:12")
+    """
+    own = getattr(obj, "__dict__", None) or {}
+    shadowed = [name for name in names if name in own]
+    if shadowed:
+        raise UnsupportedSyntaxError(
+            f"{where}: the {type(obj).__name__} object has an attribute of its own named "
+            f"{shadowed[0]!r}, which hides its class's method {shadowed[0]!r}: Python calls "
+            f"the attribute, the derivative was compiled with the class's method",
+            help=f"Give the attribute another name, or call it explicitly "
+                 f"(`fn = self.{shadowed[0]}` is not followed either: keep one definition).")
+
+
 def conjugated(x):
     """`x.conj()` (or `x.conjugate()`) for an object whose class is not known
     when compiling, as the object's own method computes it: for a real NumPy
@@ -255,6 +274,94 @@ def view_items_tangent(tangent, mapping, view: str) -> list:
     return [0.0 for _ in mapping]
 
 
+def extended(items, more):
+    """`items.extend(more)` as an updated copy (passes/effects.py rewrites the
+    call into `items = extended(items, more)`, and aliasing.py makes every
+    other name for the list see it, as Python's in-place change does): the
+    receiver's own extend, on a shallow copy, so any iterable is taken as
+    Python takes it.
+
+        >>> extended([1.0], (2.0, 3.0))
+        [1.0, 2.0, 3.0]
+    """
+    result = copy.copy(items)
+    result.extend(more)
+    return result
+
+
+def joined(first, second):
+    """The derivative of a joined list `L + M` (or `L.extend(M)`): the entries
+    of both derivatives in order, as a list derivative that adds entry by
+    entry (a plain list would join again under `+`).
+
+        >>> joined([1.0], (2.0, 3.0))
+        ListAdjoint([1.0, 2.0, 3.0])
+    """
+    return ListAdjoint([*first, *second])
+
+
+def _span(length: int, start, stop, like) -> tuple:
+    """Positions start:stop within a sequence of `length`; start None means
+    the last len(like) entries, stop None len(like) entries from start."""
+    start = length - len(like) if start is None else start
+    return start, start + len(like) if stop is None else stop
+
+
+def part_of(adjoint, start, stop, like):
+    """Entries start:stop of a list's derivative, in the form of `like` (the
+    part of a joined list that came from `like`; start None: the last
+    len(like) entries, stop None: len(like) entries from start).
+
+        >>> part_of([1.0, 2.0, 3.0], None, None, [0.0, 0.0])
+        ListAdjoint([2.0, 3.0])
+    """
+    start, stop = _span(len(adjoint), start, stop, like)
+    return items_adjoint(list(adjoint[start:stop]), like)
+
+
+def placed_in(entries, adjoint, start, stop, like):
+    """The transpose of `part_of`: a list derivative as long as `adjoint`,
+    zero but for `entries` at the positions part_of reads.
+
+        >>> placed_in([5.0], [1.0, 2.0], None, None, [0.0])
+        ListAdjoint([0.0, 5.0])
+    """
+    start, stop = _span(len(adjoint), start, stop, like)
+    out = ListAdjoint(core.zeros_like(entry) for entry in adjoint)
+    out[start:stop] = list(entries)
+    return out
+
+
+def repeated(items, count):
+    """The derivative of `L * count`, a list repeated: `items`' entries
+    `count` times (a sequence for `count` repeats them to its length).
+
+        >>> repeated([1.0, 2.0], 2)
+        ListAdjoint([1.0, 2.0, 1.0, 2.0])
+    """
+    if not isinstance(count, int):
+        count = len(count) // len(items) if len(items) else 0
+    return ListAdjoint(list(items) * count)
+
+
+def list_repeat_adjoint(adjoint, length):
+    """The derivative of L in `T = L * count` given T's (`adjoint`): the
+    entries of each repetition added up, one per entry of L; `length` is
+    len(L) then (or a sequence that long). A count of 0 or less made T empty:
+    every entry of L gets a zero.
+
+        >>> list_repeat_adjoint([1.0, 2.0, 3.0, 4.0], 2)
+        ListAdjoint([4.0, 6.0])
+    """
+    if not isinstance(length, int):
+        length = len(length)
+    out = ListAdjoint([0.0] * length)
+    for start in range(0, len(adjoint) if length else 0, length):
+        out = ListAdjoint(core.add_adjoints(total, entry)
+                          for total, entry in zip(out, adjoint[start:start + length]))
+    return out
+
+
 def read_global(namespace: dict, name: str):
     """The module variable `name`, for a function that declares it `global`
     (passes/module_globals.py): read when the code runs, as Python does."""
@@ -277,4 +384,8 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "tolist_adjoint": tolist_adjoint, "tolist_tangent": tolist_tangent,
                     "mapping_copy_derivative": mapping_copy_derivative,
                     "view_items_adjoint": view_items_adjoint,
-                    "view_items_tangent": view_items_tangent}
+                    "view_items_tangent": view_items_tangent,
+                    # lists joined (L + M, L.extend(M)) and repeated (L * n)
+                    "extended": extended, "joined": joined, "part_of": part_of,
+                    "placed_in": placed_in, "repeated": repeated,
+                    "list_repeat_adjoint": list_repeat_adjoint}

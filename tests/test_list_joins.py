@@ -1,0 +1,384 @@
+"""Lists of differentiated values joined (`L + M`, `L += M`, `L.extend(M)`) and
+repeated (`L * n`, `n * L`, `L *= n`): exact derivatives in reverse mode,
+forward mode and to second order, in loops and branches, for lists of arrays,
+of Python floats and of tuples, mixed with lists that carry no derivative.
+
+Each program runs twice: compiled by adcompiler with NumPy, and as plain
+Python on torch tensors in float64, with its `np` bound to the torch
+functions of the same name (TorchAsNumpy): list joins and repetitions mean the
+same on lists of tensors, so torch.autograd is the oracle for the very same
+source. Gradients are also checked against central finite differences.
+
+In place means in place: `ys = xs; xs += [v]` (or xs.extend([v])) changes the
+list ys names too, as Python does. The adjoint of `T = L + M` splits T's
+adjoint list at len(L) as it was when the join ran: taken from L's own adjoint
+list (which mirrors L at that point of the sweep), or from M's, or recorded
+on the stack where no adjoint list knows it (`xs = xs + [1.0]`, `xs = xs * 2`).
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+
+torch.set_default_dtype(torch.float64)
+
+
+class TorchAsNumpy:
+    """The NumPy functions the programs call, as torch functions."""
+
+    sin, cos, tanh, exp, sum, stack, outer = (torch.sin, torch.cos, torch.tanh, torch.exp,
+                                              torch.sum, torch.stack, torch.outer)
+
+
+def on_torch(function):
+    """`function` with its `np` bound to torch's functions."""
+    namespace = dict(function.__globals__, np=TorchAsNumpy)
+    return types.FunctionType(function.__code__, namespace, function.__name__)
+
+
+# --- joins ----------------------------------------------------------------
+
+def joins_into_a_new_name(x):
+    xs = [x, np.sin(x)]
+    ys = xs + [x * 2.0]
+    return np.sum(ys[0] * ys[2] + ys[1] ** 2)
+
+
+def extends_in_place_with_plus_equals(x):
+    xs = [x, x * 2.0]
+    xs += [np.exp(x * 0.3)]
+    return np.sum(xs[2] * xs[0] + xs[1])
+
+
+def extends_with_the_method(x):
+    xs = [x]
+    xs.extend([x * 2.0, np.sin(x)])
+    return np.sum(xs[0] * xs[1] * xs[2])
+
+
+def extends_with_a_tuple(x):
+    xs = [np.cos(x)]
+    xs.extend((x * x, x * 3.0))
+    return np.sum(xs[0] * xs[2] - xs[1])
+
+
+def extends_with_the_rows_of_an_array(x):
+    rows = [x * 2.0]
+    rows.extend(np.outer(x, x))
+    return np.sum(rows[0] * rows[3]) + np.sum(rows[1] ** 2)
+
+
+def joins_a_list_to_itself(x):
+    xs = [x, x * 3.0]
+    xs = xs + xs
+    return np.sum(xs[0] * xs[3] + xs[1] * xs[2] ** 2)
+
+
+def joins_then_both_lists_grow(x):
+    xs = [x]
+    ys = xs + [np.sin(x)]
+    xs.append(x * 5.0)
+    ys.append(x * 7.0)
+    return np.sum(ys[1] * ys[2] + xs[1] * ys[0])
+
+
+def joins_lists_without_a_derivative(x):
+    xs = [x * x]
+    xs = xs + [1.0]
+    xs = [2.0, 0.5] + xs
+    return np.sum(xs[0] * xs[2] + xs[3] * xs[1] * xs[2])
+
+
+def pads_in_front_with_zeros(x):
+    n = 2
+    xs = [x, np.sin(x)]
+    xs = [0.0] * n + xs
+    return np.sum(xs[2] * xs[3]) + xs[0] + len(xs)
+
+
+def joins_lists_of_tuples(x):
+    pairs = [(x, 1.0)]
+    pairs = pairs + [(x * 2.0, np.sin(x))]
+    pairs += [(x * x, x)]
+    a, b = pairs[1]
+    return np.sum(a * b + pairs[0][0] * pairs[2][1] + pairs[2][0])
+
+
+# --- repetitions ----------------------------------------------------------
+
+def repeats_a_display(x):
+    xs = [x] * 3
+    return np.sum(xs[2] * xs[0] + xs[1])
+
+
+def repeats_itself(x):
+    xs = [x, x * 2.0]
+    xs = xs * 2
+    return np.sum(xs[0] * xs[3] + xs[2] ** 2)
+
+
+def repeats_in_place(x):
+    xs = [np.sin(x), x]
+    xs *= 2
+    return np.sum(xs[0] * xs[3] + xs[2] * xs[1])
+
+
+def repeats_by_a_count_on_the_left(x):
+    xs = [x * 2.0, np.cos(x)]
+    ys = 2 * xs
+    return np.sum(ys[0] * ys[3] + ys[2])
+
+
+def repeats_by_a_variable_count(x):
+    xs = [x * 2.0]
+    k = len(xs) + 2
+    ys = xs * k
+    return np.sum(ys[0] * ys[k - 1]) + len(ys)
+
+
+def repeats_zero_and_negative_times(x):
+    xs = [x * 2.0]
+    empty = xs * 0
+    xs = xs * -1
+    xs = xs + [x] + empty
+    return np.sum(xs[0] * 3.0) + len(empty)
+
+
+# --- loops and branches ---------------------------------------------------
+
+def accumulates_states_by_joining(x):
+    # The RNN idiom: hs = hs + [h].
+    h = x
+    hs = [h]
+    for i in range(4):
+        h = np.tanh(h * 0.5 + i * 0.1)
+        hs = hs + [h]
+    return np.sum(hs[-1] * hs[1] + hs[0])
+
+
+def accumulates_states_with_plus_equals(x):
+    h = x
+    hs = []
+    for i in range(4):
+        h = np.sin(h) + x * 0.5
+        hs += [h]
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[-1] * hs[1])
+
+
+def extends_in_a_loop(x):
+    hs = [x]
+    for _ in range(3):
+        hs.extend([hs[-1] * 0.5, np.sin(hs[-1])])
+    return np.sum(hs[-1] * hs[2] + hs[5])
+
+
+def joins_until_long_enough(x):
+    xs = [x]
+    while len(xs) < 4:
+        xs = xs + [np.sin(xs[-1]) * x]
+    return np.sum(xs[-1] + xs[1] * xs[2])
+
+
+def joins_in_either_branch(x):
+    xs = [x]
+    if np.sum(x) > 0.0:
+        xs = xs + [x * 2.0]
+    else:
+        xs += [np.sin(x)]
+    return np.sum(xs[-1] * xs[0])
+
+
+def repeats_in_a_loop(x):
+    xs = [x]
+    for _ in range(2):
+        xs = xs * 2
+        xs[0] = xs[0] * 0.5
+    return np.sum(xs[0] * xs[1] + xs[3] ** 2) + len(xs)
+
+
+# --- a second name for the list ------------------------------------------
+
+def plus_equals_changes_the_list_a_second_name_holds(x):
+    xs = [x]
+    ys = xs
+    xs += [x * 2.0]
+    return np.sum(ys[1] * ys[0]) + len(ys)
+
+
+def extend_changes_the_list_a_second_name_holds(x):
+    xs = [x]
+    ys = xs
+    xs.extend([np.sin(x)])
+    return np.sum(ys[1] * ys[0]) + len(ys)
+
+
+def joining_leaves_the_list_a_second_name_holds(x):
+    xs = [x]
+    ys = xs
+    xs = xs + [x * 2.0]
+    return np.sum(ys[0] * xs[1]) + len(ys)
+
+
+def plus_equals_changes_the_list_a_list_holds(x):
+    xs = [x]
+    outer = [xs]
+    xs += [x * 2.0]
+    return np.sum(outer[0][1] * x)
+
+
+PROGRAMS = [
+    joins_into_a_new_name, extends_in_place_with_plus_equals, extends_with_the_method,
+    extends_with_a_tuple, extends_with_the_rows_of_an_array, joins_a_list_to_itself,
+    joins_then_both_lists_grow, joins_lists_without_a_derivative, pads_in_front_with_zeros,
+    joins_lists_of_tuples, repeats_a_display, repeats_itself, repeats_in_place,
+    repeats_by_a_count_on_the_left, repeats_by_a_variable_count,
+    repeats_zero_and_negative_times, accumulates_states_by_joining,
+    accumulates_states_with_plus_equals, extends_in_a_loop, joins_until_long_enough,
+    joins_in_either_branch, repeats_in_a_loop,
+    plus_equals_changes_the_list_a_second_name_holds,
+    extend_changes_the_list_a_second_name_holds, joining_leaves_the_list_a_second_name_holds,
+    plus_equals_changes_the_list_a_list_holds,
+]
+# Rows of an array need an array; the rest also run on a Python float.
+ARRAY_ONLY = {extends_with_the_rows_of_an_array}
+INPUTS = {"array": np.array([0.4, -0.9, 1.3]), "float": 0.7}
+CASES = [(program, kind) for program in PROGRAMS for kind in INPUTS
+         if kind == "array" or program not in ARRAY_ONLY]
+IDS = [f"{program.__name__}-{kind}" for program, kind in CASES]
+
+
+def torch_derivatives(program, x):
+    """Value, gradient and Hessian of the program run on torch tensors."""
+    function = on_torch(program)
+    point = torch.tensor(x, requires_grad=True)
+    value = function(point)
+    gradient, = torch.autograd.grad(value, point)
+    hessian = torch.autograd.functional.hessian(function, torch.tensor(x))
+    return value.detach().numpy(), gradient.numpy(), hessian.numpy()
+
+
+def central_differences(program, x, step=1e-6):
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        shift = np.zeros(x.shape)
+        shift[index] = step
+        out[index] = (program(x + shift) - program(x - shift)) / (2 * step)
+    return out
+
+
+@pytest.mark.parametrize("program, kind", CASES, ids=IDS)
+def test_gradient_matches_torch_and_finite_differences(program, kind):
+    x = INPUTS[kind]
+    _, expected, _ = torch_derivatives(program, x)
+    gradient = ad.grad(program)(x)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gradient, central_differences(program, x), rtol=1e-6, atol=1e-7)
+    assert type(gradient) is type(x)
+
+
+@pytest.mark.parametrize("program, kind", CASES, ids=IDS)
+def test_forward_mode_matches_torch(program, kind):
+    x = INPUTS[kind]
+    value, gradient, _ = torch_derivatives(program, x)
+    direction = np.array([0.3, -1.1, 0.8]) if kind == "array" else 1.7
+    primal, tangent = ad.jvp(program)((x,), (direction,))
+    np.testing.assert_allclose(primal, value, rtol=1e-12)
+    np.testing.assert_allclose(tangent, np.sum(gradient * direction), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("program, kind", CASES, ids=IDS)
+def test_hessian_matches_torch(program, kind):
+    x = INPUTS[kind]
+    _, _, expected = torch_derivatives(program, x)
+    np.testing.assert_allclose(ad.hessian(program)(x), expected, rtol=1e-9, atol=1e-10)
+
+
+def test_python_values_are_what_the_programs_compute():
+    # The programs' own Python semantics, spelled out once, so the derivative
+    # tests above are about the lists these programs really build.
+    assert extends_with_the_method(1.0) == 1.0 * 2.0 * np.sin(1.0)
+    assert plus_equals_changes_the_list_a_second_name_holds(1.0) == 2.0 + 2
+    assert joining_leaves_the_list_a_second_name_holds(1.0) == 2.0 + 1
+    assert repeats_zero_and_negative_times(1.0) == 3.0 + 0
+
+
+# --- where the split point comes from ---------------------------------------
+
+def joins_a_list_argument(xs):
+    ys = [0.5] + xs
+    ys = ys + [ys[1] * ys[2]]
+    zs = ys * 2
+    return zs[0] * zs[1] + zs[2] ** 2 + zs[7] * zs[3]
+
+
+def test_joining_and_repeating_a_list_argument_matches_torch():
+    # xs is a list only the caller knows of: its part of the adjoint comes
+    # back in its own form, a list of gradients.
+    xs = [1.3, -0.4]
+    points = [torch.tensor(v, requires_grad=True) for v in xs]
+    expected = torch.autograd.grad(on_torch(joins_a_list_argument)(points), points)
+    gradient = ad.grad(joins_a_list_argument)(xs)
+    np.testing.assert_allclose(gradient, [e.item() for e in expected], rtol=1e-12)
+    assert type(gradient) is list
+    _, tangent = ad.jvp(joins_a_list_argument)((xs,), ([1.0, 0.0],))
+    np.testing.assert_allclose(tangent, expected[0].item(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("program, recorded", [
+    (joins_into_a_new_name, False),           # len(dxs): xs's own adjoint list
+    (joins_lists_without_a_derivative, False),  # [2.0, 0.5] + xs: len(dT) - len(dxs)
+    (accumulates_states_by_joining, False),   # hs = hs + [h]: the old hs's adjoint list
+    (repeats_a_display, False),               # [x] * 3: the display's adjoint list
+    (repeats_itself, True),                   # xs = xs * 2: xs's adjoint list is T's now
+    (joins_a_list_argument, True),            # [0.5] + xs: no adjoint list mirrors either
+])
+def test_split_point_is_recorded_only_where_no_adjoint_list_knows_it(program, recorded):
+    source = ad.source(ad.grad(program))
+    assert ("_stack.append(len(" in source) == recorded
+
+
+# --- what stays refused ---------------------------------------------------
+
+def appends_through_a_second_name_after_plus_equals(x):
+    xs = [x]
+    ys = xs
+    xs += [x * 2.0]
+    ys.append(x * 3.0)
+    return np.sum(xs[2] * xs[0])
+
+
+def extends_the_list_it_iterates(x):
+    items = [x]
+    for v in items:
+        if len(items) < 3:
+            items += [v * 3.0]
+    return sum(items)
+
+
+def removes_an_entry(x):
+    xs = [x, x * 2.0]
+    xs.remove(xs[0])
+    return np.sum(xs[0])
+
+
+@pytest.mark.parametrize("program, error, message", [
+    (appends_through_a_second_name_after_plus_equals, ad.UnsupportedSyntaxError,
+     "giving a list of differentiated values a second name and appending or popping"),
+    # Python's loop sees the items += adds; a loop counted once would not.
+    (extends_the_list_it_iterates, ad.UnsupportedSyntaxError,
+     "items += ..., which extends a list in place"),
+    (removes_an_entry, ad.NoDerivativeRuleError, "xs.remove(...) changes xs in place"),
+])
+@pytest.mark.parametrize("mode", [ad.grad, ad.jvp])
+def test_list_changes_not_modelled_are_refused_naming_the_line(mode, program, error, message):
+    with pytest.raises(error) as info:
+        mode(program)
+    assert message in str(info.value)
+    assert f"{__file__}:" in str(info.value) and "Instead:" in str(info.value)
