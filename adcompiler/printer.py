@@ -2,20 +2,29 @@
 
 ASTs carry no comments, so passes insert `nodes.comment(text)` marker
 statements; the printer turns each into a `# text` line.
+
+The statements generated code is mostly made of (names bound to operations
+on names and numbers, calls, branches, loops) are written by _Printer below,
+as the text astor writes for them; astor prints everything else. Either way
+the text is astor's, character for character (tests/test_printer.py).
 """
 
 from __future__ import annotations
 
+import ast
+import math
 import re
 
-import ast
-
 import astor
+import astor.code_gen
+import astor.op_util
+import astor.source_repr
 import gast
 
 from . import nodes
 
 _MARKER = re.compile(r"^(\s*)(['\"])\\x00adcomment:(\d+)\2\s*$")
+_INDENT = "    "
 
 
 def to_source(tree: gast.AST) -> str:
@@ -28,9 +37,27 @@ def to_source(tree: gast.AST) -> str:
         <BLANKLINE>
     """
     comments: list[str] = []
+    text = None
+    if isinstance(tree, (gast.Module, gast.FunctionDef)):
+        text = _Printer(comments).source(tree)
+    if text is None:
+        text = _astor_source(tree, comments)
+    return _with_comments(text, comments)
+
+
+def astor_source(tree: gast.AST) -> str:
+    """`to_source(tree)` printed by astor alone, for tests/test_printer.py to
+    compare with."""
+    comments: list[str] = []
+    return _with_comments(_astor_source(tree, comments), comments)
+
+
+def _astor_source(tree: gast.AST, comments: list) -> str:
     # A new tree, so the rewrites it makes leave `tree` as it was.
-    printed = _printable(tree, comments)
-    text = astor.to_source(printed, indent_with="    ")
+    return astor.to_source(_printable(tree, comments), indent_with=_INDENT)
+
+
+def _with_comments(text: str, comments: list) -> str:
     lines = []
     for line in text.splitlines():
         match = _MARKER.match(line)
@@ -137,3 +164,319 @@ _SPECIAL = {
     gast.Assign: lambda node, comments: ast.Assign(
         targets=_printable(node.targets, comments), value=_printable(node.value, comments)),
 }
+
+
+# -- printing the common statements without astor ------------------------------------
+# Generated code is long (a Hessian's gradient code has tens of thousands of
+# statements) and nearly all of it is a few kinds of statement: a name bound
+# to an operation on names and numbers, a call, a branch, a loop. _Printer
+# writes those itself, as the text astor writes for them: it parenthesises by
+# astor's precedence table (astor.op_util) and by astor's rules for which
+# child gets which precedence (astor/code_gen.py), and it hands to astor,
+# at the same indentation, every line astor would wrap (longer than 79
+# characters), every statement holding a string (whose quotes astor chooses
+# by the line around it) and every kind of node it does not write. Building
+# astor's `ast` copy of the whole tree and running its visitor took four
+# times as long as writing the common statements directly.
+
+_MAX_LINE = 79  # astor.source_repr.split_lines's default: longer lines are wrapped
+
+
+class _Unsupported(Exception):
+    """A node _Printer leaves to astor."""
+
+
+def _precedence_of(name: str) -> int:
+    return getattr(astor.op_util.Precedence, name)
+
+
+_HIGHEST = astor.op_util.Precedence.highest
+_COMMA = _precedence_of("Comma")
+_ONE_ARGUMENT = _precedence_of("call_one_arg")
+_CONSTANT = _precedence_of("Constant")
+_POW = _precedence_of("Pow")
+_POW_RIGHT = _precedence_of("PowRHS")
+_OPERATORS = {}  # gast operator class -> (symbol, precedence), as astor.op_util has them
+for _kind in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Mod, gast.FloorDiv, gast.MatMult,
+              gast.Pow, gast.LShift, gast.RShift, gast.BitOr, gast.BitXor, gast.BitAnd,
+              gast.USub, gast.UAdd, gast.Not, gast.Invert, gast.And, gast.Or,
+              gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot,
+              gast.In, gast.NotIn):
+    _standard = getattr(ast, _kind.__name__)
+    _OPERATORS[_kind] = (astor.op_util.symbol_data[_standard],
+                         astor.op_util.precedence_data[_standard])
+_STATEMENT_PRECEDENCE = {kind: _precedence_of(kind.__name__) for kind in (
+    gast.Assign, gast.AugAssign, gast.Expr, gast.If, gast.For, gast.While, gast.Return)}
+_SUBSCRIPT = _precedence_of("Subscript")
+_SLICE = _precedence_of("Slice")
+_TUPLE = _precedence_of("Tuple")
+_IF_EXPRESSION = _precedence_of("IfExp")
+
+
+class _Printer:
+    """Source text for a Module or FunctionDef, as astor.to_source gives it
+    (before the comment markers are replaced), sharing `comments` with the
+    markers of the statements astor prints."""
+
+    def __init__(self, comments: list):
+        self.comments = comments
+        self.out: list = []
+        self.new_lines = 0  # line breaks owed before the next statement (astor's)
+
+    def source(self, tree) -> str | None:
+        """The text, or None for a tree to_source leaves to astor whole."""
+        body = tree.body if isinstance(tree, gast.Module) else [tree]
+        try:
+            self.block(body, 0)
+        except _Unsupported:
+            return None
+        out = self.out
+        if out and not out[0].strip("\n"):
+            out[0] = ""  # astor drops the line breaks before the first statement
+        return "".join(out) + "\n"
+
+    def emit(self, text: str) -> None:
+        if self.new_lines:
+            self.out.append("\n" * self.new_lines)
+            self.new_lines = 0
+        self.out.append(text)
+
+    def block(self, stmts: list, depth: int) -> None:
+        for stmt in stmts:
+            if stmt.__class__ is gast.FunctionDef:
+                self.function_def(stmt, depth)
+            else:
+                self.new_lines = max(self.new_lines, 1)
+                if not self.compound(stmt, depth):
+                    self.line(stmt, depth)
+
+    def line(self, stmt, depth: int) -> None:
+        """Print a statement other than a branch, a loop or a def."""
+        indent = _INDENT * depth
+        try:
+            text = indent + self.simple(stmt)
+        except _Unsupported:
+            text = None
+        if text is None or len(text) > _MAX_LINE:
+            self.astor_statement(stmt, depth)
+        else:
+            self.emit(text)
+
+    def function_def(self, stmt, depth: int) -> None:
+        """astor's `def` line (it wraps a long one: the scope function of
+        codegen.py takes every helper as a parameter), then the body."""
+        if stmt.decorator_list:
+            self.astor_statement(stmt, depth)
+            return
+        # astor.code_gen's decorators(): a blank line before a nested def, two
+        # at the top level.
+        self.new_lines = max(self.new_lines, 2 if depth else 3)
+        header = gast.FunctionDef(name=stmt.name, args=stmt.args, body=[], decorator_list=[],
+                                  returns=stmt.returns, type_comment=None, type_params=[])
+        self.emit(self.by_astor(header, depth)[1])
+        self.block(stmt.body, depth + 1)
+        if not depth:
+            self.new_lines = max(self.new_lines, 3)
+
+    def compound(self, stmt, depth: int) -> bool:
+        """Print `stmt` if it is a branch or loop; False if it is not."""
+        kind = stmt.__class__
+        if kind not in (gast.If, gast.For, gast.While):
+            return False
+        indent = _INDENT * depth
+        # Every line of its own (`if`, each `elif`, `else`) is checked before
+        # any is written: astor prints the statement whole if one is not ours.
+        try:
+            if kind is gast.For:
+                headers = [f"{indent}for {self.expression(stmt.target, _FOR)} in "
+                           f"{self.expression(stmt.iter, _HIGHEST)}:"]
+            else:
+                word = "if" if kind is gast.If else "while"
+                headers = [f"{indent}{word} "
+                           f"{self.expression(stmt.test, _STATEMENT_PRECEDENCE[kind])}:"]
+            bodies = [stmt.body]
+            orelse = stmt.orelse
+            while kind is gast.If and len(orelse) == 1 and orelse[0].__class__ is gast.If:
+                headers.append(f"{indent}elif {self.expression(orelse[0].test, _IF)}:")
+                bodies.append(orelse[0].body)
+                orelse = orelse[0].orelse
+        except _Unsupported:
+            headers = None
+        if headers is None or any(len(header) > _MAX_LINE for header in headers):
+            self.astor_statement(stmt, depth)
+            return True
+        for header, body in zip(headers, bodies):
+            self.new_lines = max(self.new_lines, 1)
+            self.emit(header)
+            self.block(body, depth + 1)
+        if orelse:
+            self.new_lines = max(self.new_lines, 1)
+            self.emit(indent + "else:")
+            self.block(orelse, depth + 1)
+        return True
+
+    def astor_statement(self, stmt, depth: int) -> None:
+        """Print `stmt` as astor does, with the blank lines it puts around it
+        (around a class, say)."""
+        before, text, after = self.by_astor(stmt, depth)
+        self.new_lines = max(self.new_lines, before)
+        self.emit(text)
+        self.new_lines = after
+
+    def by_astor(self, stmt, depth: int) -> tuple[int, str, int]:
+        """(line breaks astor puts before `stmt`, astor's text for it at `depth`,
+        wrapped as astor wraps it, line breaks astor owes after it)."""
+        generator = astor.code_gen.SourceGenerator(_INDENT)
+        generator.indentation = depth
+        generator.visit(_printable(stmt, self.comments))
+        fragments = generator.result
+        before = 0
+        if fragments and not fragments[0].strip("\n"):
+            before = len(fragments[0])
+            fragments = fragments[1:]
+        # The closing line break makes split_lines take the last line too.
+        text = "".join(astor.source_repr.split_lines(fragments + ["\n"]))[:-1]
+        return before, text, generator.new_lines
+
+    # -- statements and expressions: astor's text, or _Unsupported ----------------
+    def simple(self, stmt) -> str:
+        kind = stmt.__class__
+        if kind is gast.Assign:
+            targets = "".join(self.expression(t, _ASSIGN) + " = " for t in stmt.targets)
+            return targets + self.expression(stmt.value, _ASSIGN)
+        if kind is gast.Expr:
+            value = stmt.value
+            if value.__class__ is gast.Constant and isinstance(value.value, str) and \
+                    value.value.startswith(nodes.COMMENT_MARK):
+                # What astor prints for _expr's marker: the text is put back
+                # by to_source, as for the markers astor prints.
+                self.comments.append(value.value[len(nodes.COMMENT_MARK):])
+                return f"'\\x00adcomment:{len(self.comments) - 1}'"
+            return self.expression(value, _EXPR)
+        if kind is gast.Return:
+            return "return" if stmt.value is None else \
+                "return " + self.expression(stmt.value, _RETURN)
+        if kind is gast.AugAssign:
+            symbol = _OPERATORS[stmt.op.__class__][0]
+            return f"{self.expression(stmt.target, _AUG_ASSIGN)} {symbol}= " \
+                f"{self.expression(stmt.value, _AUG_ASSIGN)}"
+        if kind is gast.Pass:
+            return "pass"
+        if kind is gast.Break:
+            return "break"
+        if kind is gast.Continue:
+            return "continue"
+        raise _Unsupported
+
+    def expression(self, node, parent: int) -> str:
+        """`node`'s text where its parent gives it precedence `parent` (astor's
+        set_precedence; Precedence.highest where the parent sets none)."""
+        kind = node.__class__
+        if kind is gast.Name:
+            return node.id
+        if kind is gast.Constant:
+            return self.constant(node.value, parent)
+        if kind is gast.Attribute:
+            return f"{self.expression(node.value, _HIGHEST)}.{node.attr}"
+        if kind is gast.Call:
+            return self.call(node)
+        if kind is gast.BinOp:
+            symbol, own = _OPERATORS[node.op.__class__]
+            if node.op.__class__ is gast.Pow:
+                text = f"{self.expression(node.left, _POW + 1)} ** " \
+                    f"{self.expression(node.right, _POW_RIGHT)}"
+            else:
+                text = f"{self.expression(node.left, own)} {symbol} " \
+                    f"{self.expression(node.right, own + 1)}"
+            return text if own >= parent else f"({text})"
+        if kind is gast.Subscript:
+            return f"{self.expression(node.value, _HIGHEST)}[" \
+                f"{self.expression(node.slice, _SUBSCRIPT)}]"
+        if kind is gast.UnaryOp:
+            symbol, own = _OPERATORS[node.op.__class__]
+            operand = self.expression(node.operand, own)
+            text = f"{symbol} {operand}" if symbol.isalpha() else symbol + operand
+            return text if own >= parent else f"({text})"
+        if kind is gast.Tuple:
+            elements = node.elts
+            text = ", ".join(self.expression(e, _COMMA) for e in elements)
+            if len(elements) == 1:
+                text += ","
+            return text if elements and _TUPLE >= parent else f"({text})"
+        if kind is gast.List:
+            return "[" + ", ".join(self.expression(e, _COMMA) for e in node.elts) + "]"
+        if kind is gast.Slice:
+            text = "" if node.lower is None else self.expression(node.lower, _SLICE)
+            text += ":"
+            if node.upper is not None:
+                text += self.expression(node.upper, _SLICE)
+            if node.step is not None:
+                text += ":"
+                if not (node.step.__class__ is gast.Name and node.step.id == "None"):
+                    text += self.expression(node.step, _SLICE)
+            return text
+        if kind is gast.Compare:
+            symbol, own = _OPERATORS[node.ops[0].__class__]
+            text = self.expression(node.left, own + 1)
+            for op, right in zip(node.ops, node.comparators):
+                text += f" {_OPERATORS[op.__class__][0]} {self.expression(right, own + 1)}"
+            return text if own >= parent else f"({text})"
+        if kind is gast.BoolOp:
+            symbol, own = _OPERATORS[node.op.__class__]
+            text = f" {symbol} ".join(self.expression(v, own + 1) for v in node.values)
+            return text if own >= parent else f"({text})"
+        if kind is gast.IfExp:
+            text = f"{self.expression(node.body, _IF_EXPRESSION + 1)} if " \
+                f"{self.expression(node.test, _IF_EXPRESSION + 1)} else " \
+                f"{self.expression(node.orelse, _IF_EXPRESSION)}"
+            return text if _IF_EXPRESSION >= parent else f"({text})"
+        if kind is gast.Starred:
+            return "*" + self.expression(node.value, _HIGHEST)
+        raise _Unsupported
+
+    def call(self, node) -> str:
+        args, keywords = node.args, node.keywords
+        own = _COMMA if len(args) + len(keywords) > 1 else _ONE_ARGUMENT
+        parts = [self.expression(a, own) for a in args]
+        for keyword in keywords:
+            value = self.expression(keyword.value, _COMMA)
+            parts.append(f"{keyword.arg}={value}" if keyword.arg else "**" + value)
+        return f"{self.expression(node.func, _HIGHEST)}({', '.join(parts)})"
+
+    @staticmethod
+    def constant(value, parent: int) -> str:
+        """Numbers, booleans and None; a string is astor's (its quotes depend
+        on the line), and so are complex numbers and NumPy scalars."""
+        kind = value.__class__
+        if value is None:
+            return "None"
+        if kind is bool:
+            text = repr(value)
+        elif kind is int:
+            if value < 0:
+                # _printable writes a negative number as a unary minus.
+                return _Printer.negative(repr(-value), parent)
+            text = repr(value)
+        elif kind is float:
+            if math.isnan(value):
+                text = "(1e1000-1e1000)"
+            elif value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+                return _Printer.negative(_Printer.constant(-value, _USUB), parent)
+            else:
+                text = "1e1000" if math.isinf(value) else repr(value)
+        else:
+            raise _Unsupported
+        return text if _CONSTANT >= parent else f"({text})"
+
+    @staticmethod
+    def negative(operand: str, parent: int) -> str:
+        return "-" + operand if _USUB >= parent else f"(-{operand})"
+
+
+_ASSIGN = _STATEMENT_PRECEDENCE[gast.Assign]
+_AUG_ASSIGN = _STATEMENT_PRECEDENCE[gast.AugAssign]
+_EXPR = _STATEMENT_PRECEDENCE[gast.Expr]
+_RETURN = _STATEMENT_PRECEDENCE[gast.Return]
+_IF = _STATEMENT_PRECEDENCE[gast.If]
+_FOR = _STATEMENT_PRECEDENCE[gast.For]
+_USUB = _OPERATORS[gast.USub][1]
