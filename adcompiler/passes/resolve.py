@@ -62,9 +62,11 @@ from ..source import ParsedFunction
 _MISSING = object()
 
 
-def local_names(tree: gast.FunctionDef) -> set[str]:
+def local_names(tree: gast.FunctionDef, everything=None) -> set[str]:
+    """The parameters and every name bound; `everything` is the list of
+    `tree`'s nodes when the caller has it."""
     names = {arg.id for arg in tree.args.args}
-    for node in nodes.walk(tree):
+    for node in nodes.walk(tree) if everything is None else everything:
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             names.add(node.id)
     return names
@@ -72,11 +74,15 @@ def local_names(tree: gast.FunctionDef) -> set[str]:
 
 def resolve(parsed: ParsedFunction) -> ParsedFunction:
     tree = parsed.tree
-    locals_ = local_names(tree)
+    # One walk, read by every step below until bind() changes the tree
+    # (annotating does not): on a Hessian's gradient code, walking it again
+    # for each step cost more than the steps.
+    everything = list(nodes.walk(tree))
+    locals_ = local_names(tree, everything)
     parsed.local_names = locals_
-    declared_global = {name for node in nodes.walk(tree) if isinstance(node, gast.Global)
+    declared_global = {name for node in everything if isinstance(node, gast.Global)
                        for name in node.names}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
@@ -85,12 +91,16 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
                     if node.id not in declared_global:
                         _pin_primitive(parsed, node.id, value)
     # Second sweep: every chain's base name is annotated by now.
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Attribute):
             _resolve_attribute_chain(node)
-    function_choices = _FunctionChoices(parsed)
+    function_choices = _FunctionChoices(parsed, everything)
     function_choices.bind()
-    _KeyedCalls(function_choices).visit(tree)
+    # The rewrite visits every node (a fifth of resolving a Hessian's
+    # gradient code) and changes only the calls it finds: when there is none,
+    # one walk shows it.
+    if any(isinstance(node, gast.Call) and _keyed(node.func) for node in nodes.walk(tree)):
+        _KeyedCalls(function_choices).visit(tree)
     return parsed
 
 
@@ -141,11 +151,13 @@ class _FunctionChoices:
     through a local name bound once to a function: `ACT["tanh"](x)`, `act =
     ACT["tanh"]; act(x)`, `act = np.tanh; act(x)` (see the module docstring)."""
 
-    def __init__(self, parsed: ParsedFunction):
+    def __init__(self, parsed: ParsedFunction, everything: list):
+        """`everything`: the nodes of parsed.tree, in walk order."""
         self.parsed = parsed
+        self.everything = everything
         tree = parsed.tree
         stores = collections.Counter(
-            n.id for n in nodes.walk(tree)
+            n.id for n in everything
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)))
         # Names bound once, by a statement of the function's own body (not in
         # a branch or loop), to what they are bound to.
@@ -162,7 +174,7 @@ class _FunctionChoices:
                          if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                          and isinstance(stmt.targets[0], gast.Name)}
         self.displays = self._read_only_displays()
-        self.namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
+        self.namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
                            | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
 
     def _read_only_displays(self) -> dict:
@@ -170,7 +182,7 @@ class _FunctionChoices:
         `d[<constant>]` or `d[key]` with a key a name or attribute chain."""
         uses = collections.defaultdict(list)
         subscripted = set()
-        for node in nodes.walk(self.parsed.tree):
+        for node in self.everything:
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
                     (isinstance(node.slice, gast.Constant) or _plain_key(node.slice)) and \
                     isinstance(node.ctx, gast.Load):
@@ -183,7 +195,7 @@ class _FunctionChoices:
                 and all(id(use) in subscripted for use in uses[name])}
 
     def bind(self) -> None:
-        for call in [n for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Call)]:
+        for call in [n for n in self.everything if isinstance(n, gast.Call)]:
             if isinstance(call.func, gast.Attribute) and self._attribute_of_an_object(call.func):
                 path, base = [], call.func
                 while isinstance(base, gast.Attribute):
@@ -278,8 +290,7 @@ class _KeyedCalls(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
-        if not (isinstance(func, gast.Subscript) and isinstance(func.value, gast.Name)
-                and not isinstance(func.slice, gast.Constant) and _plain_key(func.slice)):
+        if not _keyed(func):
             return node
         functions = self._entries(func.value.id)
         if not functions:
@@ -348,6 +359,13 @@ class _KeyedCalls(gast.NodeTransformer):
             if not any(function is seen for seen in distinct):
                 distinct.append(function)
         return distinct
+
+
+def _keyed(func) -> bool:
+    """Whether a call's function is `D[key]` with D a name and the key a name
+    or an attribute chain (what _KeyedCalls rewrites, if D holds functions)."""
+    return isinstance(func, gast.Subscript) and isinstance(func.value, gast.Name) and \
+        not isinstance(func.slice, gast.Constant) and _plain_key(func.slice)
 
 
 def _plain_key(node) -> bool:
