@@ -49,10 +49,12 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     returned = tree.body[-1].value
     zero_at_start = activity.active - {params[i] for i in wrt}
     body, zero_at_end = forward(tree, ctx, activity, zero_at_start)
+    # Asked once: it reads every node of the tree, which nothing below changes.
+    elementwise = elementwise_variants(tree)
     if isinstance(returned, gast.Name) and activity.is_active(returned) and \
             returned.id not in zero_at_end:
         result_tangent = nodes.name(ctx.namer.tangent(returned.id))
-    elif numbers and elementwise_variants(tree):
+    elif numbers and elementwise:
         # (A variant for numbers that is not elementwise, a generated gradient,
         # may return a tuple: its zero is zeros_like's.)
         result_tangent = nodes.const(0.0)
@@ -99,7 +101,7 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
     header = derivative_header(parsed, what, [params[i] for i in wrt])
     argdefs = argument_defaults(parsed, arity) if tangents_first else None
     return Variant(ctx, definition, header, f"{what} of {parsed.qualname}", argdefs, "jvp",
-                    wrt, elementwise_variants(tree), packed)
+                    wrt, elementwise, packed)
 
 
 def _real_values(ctx, what: str, names: list) -> list:
