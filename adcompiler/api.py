@@ -33,7 +33,7 @@ from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
 from .runtime import odeint as runtime_odeint
 from .runtime.records import field_names as _field_names, is_dataclass_record as \
-    _is_dataclass_record, rebuilt as _rebuilt, structured_like as _structured_like
+    _is_dataclass_record, rebuilt as _rebuilt
 from .runtime.checkpoint import parse_memory
 from .runtime.core import reject_complex
 from .display import derivative_html
@@ -351,8 +351,6 @@ class _Convention:
         _refuse_array_api_only(primals, args[1], function=self._function)
         if self._check is not None:
             self._check(primals, args[1])
-        if self._kind == "jvp":
-            return _structured_jvp(self.__wrapped__(primals, args[1]))
         return self.__wrapped__(primals, args[1])
 
     def _refuse(self, args):
@@ -399,14 +397,6 @@ class _Convention:
 
     def __repr__(self) -> str:
         return repr(self.__wrapped__)
-
-
-def _structured_jvp(result):
-    """A jvp's (value, tangent) with the tangent shaped like the value: a
-    NamedTuple's or dataclass's of its class (generated code holds one entry
-    per field, runtime/records.py)."""
-    value, tangent = result
-    return value, _structured_like(tangent, value)
 
 
 class _BoundConvention(_Convention):
@@ -1112,7 +1102,7 @@ def _make_forward_jacobian(function, inner, positions, as_tuple):
         for index, position in enumerate(positions):
             def push(unit, index=index):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
-                value, tangent = _structured_jvp(inner(args, tuple(tangents)))
+                value, tangent = inner(args, tuple(tangents))
                 values.append(value)
                 _refuse_changed_value(values, function, "forward-mode Jacobian")
                 return tangent

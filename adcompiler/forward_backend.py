@@ -78,6 +78,12 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
             if jvp_name not in called:
                 del ctx.jvp_callees[key]  # every call of it went to its tangent-only form
     else:
+        if not tangents_first:
+            # The public jvp's tangent has the result's structure (a NamedTuple's
+            # or dataclass's of its class), as reverse mode's gradient has the
+            # argument's (as_gradient); inside, one entry per field.
+            result_tangent = nodes.call(nodes.name(ctx.helper("structured_like")),
+                                        [result_tangent, nodes.clone(returned)])
         body.append(nodes.return_(nodes.tuple_([nodes.clone(returned), result_tangent])))
     signature = tangents + params if tangents_first else params + tangents
     name = ctx.namer.fresh(f"{parsed.name}_{'tangent' if tangent_only else 'jvp'}")

@@ -174,6 +174,8 @@ def _samples():
                                     "f.py:1"],
         "fields_cleared": lambda r: [(n(r, 2), n(r, 3)), _Record(n(r, 2), n(r, 3)), ("w",),
                                      "f.py:1"],
+        # a public jvp's tangent, one entry per field, as a record of its class
+        "structured_like": lambda r: [(n(r, 2), n(r, 3)), _Record(n(r, 2), n(r, 3))],
         "hstack_adjoint": lambda r: [n(r, 5), [n(r, 2), n(r, 3)]],
         "inner_adjoint": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3), "b"],
         "kron_adjoint": lambda r: [n(r, 6), n(r, 2), n(r, 3), "a"],

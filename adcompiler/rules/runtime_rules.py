@@ -176,6 +176,11 @@ RULES += [
     linear_rule(runtime_records.fields_cleared, "adjoint, record, names, where",
                 adjoint={"adjoint": "fields_cleared(g, record, names, where)"},
                 tangent={"adjoint": "fields_cleared(g, record, names, where)"}),
+    # A public jvp's tangent in the result's structure (a record of its class):
+    # the same entries, so its adjoint is g as it comes (entries, by position).
+    linear_rule(runtime_records.structured_like, "derivative, value",
+                adjoint={"derivative": "g"},
+                tangent={"derivative": "structured_like(g, value)"}),
 ]
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.

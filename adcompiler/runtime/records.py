@@ -90,8 +90,10 @@ def structured_like(derivative, value):
     """`derivative`, a derivative of `value` as generated code holds it (a
     record's as one entry per field, a zero as None or 0.0), with `value`'s
     structure, as JAX gives a pytree's: a record of its class, a tuple,
-    list or dict of its type, zeros where no derivative reached. What the
-    public API returns; generated code keeps its own form, whose entries add.
+    list or dict of its type, zeros where no derivative reached. A public
+    jvp returns its tangent so (forward_backend.py), as a gradient is
+    as_gradient's; inside, generated code keeps its own form, whose entries
+    add (two NamedTuples would concatenate).
 
         >>> from typing import NamedTuple
         >>> class Affine(NamedTuple):
@@ -101,7 +103,7 @@ def structured_like(derivative, value):
         Affine(w=2.0, b=0.0)
     """
     if not isinstance(value, (tuple, list, dict)) and not is_dataclass_record(value):
-        return zeros_like(value) if derivative is None else derivative
+        return _zeros_of(value) if derivative is None else derivative
     if derivative is None or is_zero_number(derivative):
         derivative = None
     if isinstance(value, dict):
@@ -116,6 +118,15 @@ def structured_like(derivative, value):
     if type(value) in (tuple, list):
         return type(value)(parts)
     return list(parts) if isinstance(value, list) else tuple(parts)
+
+
+def _zeros_of(value):
+    """Zeros like a leaf: zeros_like's, or of its own namespace for an array
+    of the array API standard (so structured_like is unguarded there)."""
+    from .namespaces import is_array_api_only, zeros_of
+    if is_array_api_only(value):
+        return zeros_of(tuple(value.shape), value)
+    return zeros_like(value)
 
 
 def field(record, name, where):
@@ -252,4 +263,4 @@ def fields_cleared(g, record, names, where):
 
 
 TEMPLATE_HELPERS = {"field_adjoint": field_adjoint, "field_tangent": field_tangent,
-                    "fields_cleared": fields_cleared}
+                    "fields_cleared": fields_cleared, "structured_like": structured_like}
