@@ -382,3 +382,17 @@ def test_list_changes_not_modelled_are_refused_naming_the_line(mode, program, er
         mode(program)
     assert message in str(info.value)
     assert f"{__file__}:" in str(info.value) and "Instead:" in str(info.value)
+
+
+# --- within a memory budget ------------------------------------------------
+
+@pytest.mark.parametrize("program", [
+    accumulates_states_by_joining, accumulates_states_with_plus_equals, extends_in_a_loop,
+    joins_until_long_enough, repeats_in_a_loop])
+@pytest.mark.parametrize("budget", [1_000, 3_000])
+def test_checkpointed_loops_that_join_lists_give_the_unbudgeted_gradient(program, budget):
+    # Recomputing from a snapshot restores the lists each join replaced, whose
+    # adjoint lists are re-made from them: they are snapshotted every time.
+    x = INPUTS["array"]
+    np.testing.assert_allclose(ad.grad(program, memory=budget)(x), ad.grad(program)(x),
+                               rtol=1e-14, atol=1e-15)

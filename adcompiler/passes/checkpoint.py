@@ -73,6 +73,9 @@ class CheckpointedLoop:
     defined: set = field(default_factory=set)   # names certainly bound at entry
     state: list = field(default_factory=list)   # the loop-carried names (snapshots)
     entry_only: list = field(default_factory=list)  # of them, those kept at entry only
+    # Lists whose popped value the adjoint sweep reads at once, to re-create
+    # their adjoint lists (reverse_mode's remirror): never kept at entry only.
+    mirrored: set = field(default_factory=set)
     recording: list = field(default_factory=list)
     plain: list = field(default_factory=list)
 
@@ -310,6 +313,7 @@ def primal_code(ctx: Context, checkpointed: CheckpointedLoop, recording_loop: ga
     # recomputation runs, is popped back when that iteration is reversed, and
     # recomputed before anything reads it, but after the first iteration of
     # all: that one restores the value the variable had before the loop.
+    exposed |= pushed & checkpointed.mirrored
     entry_only = sorted((pushed - exposed) & changed - {stack})
     checkpointed.state = sorted((exposed & changed) - {stack}) + entry_only
     checkpointed.entry_only = entry_only

@@ -101,6 +101,7 @@ class _Reverse:
         self.slots: dict[int, Slot] = {}
         self.controls: dict[int, Control] = {}
         self.recorded_calls: dict[int, gast.AST] = {}
+        self.mirrored: set = set()   # lists whose adjoint is re-made from the restored list
         self.statements = adjoint_rules.StatementAdjoints(ctx, activity, stack,
                                                           self.recorded_calls)
 
@@ -141,6 +142,7 @@ class _Reverse:
                 # Above this point the variable held another list (restored just
                 # now), whose adjoint mirrors it as it was when it was replaced.
                 code.append(self._placeholder(remirror=slot))
+                self.mirrored.add(target)
             return code, zero
         if isinstance(stmt, gast.If):
             body, zero_body = self.adjoint_block(stmt.body, zero)
@@ -404,6 +406,7 @@ class _Reverse:
             stmt.body = self.materialise(stmt.body) or [gast.Pass()]
             counters = {c.counter for c in self.controls.values() if c.counter}
             checkpointed = self.checkpointed[id(anno["checkpoint_primal"][0])]
+            checkpointed.mirrored = self.mirrored
             checkpoint.refuse_unrepeatable(checkpointed.loop, self.ctx)
             return checkpoint.primal_code(self.ctx, checkpointed, stmt, self.stack, counters,
                                           self.budget, self.checkpoint_helpers)
