@@ -56,6 +56,10 @@ class ParsedFunction:
     # (name, attribute path) -> the function found there, for calls resolve.py
     # pinned to that function (`CFG.act(x)`): no longer chains in the tree.
     pinned_chains: dict = field(default_factory=dict)
+    # (class, attribute) -> what the class held there when bind_methods bound
+    # `self.attribute(...)` to it: a method replaced on the class since
+    # (`Model.act = other`) makes the compilation stale.
+    class_attributes: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -97,7 +101,7 @@ class ParsedFunction:
         return Stamp(weakref.ref(self.function), self.function.__code__, self.function.__defaults__,
                      self.function.__kwdefaults__, self.resolved,
                      {**_attribute_chains(self.tree, self.resolved), **self.pinned_chains},
-                     self.folded)
+                     self.folded, self.class_attributes)
 
 
 def _attribute_chains(tree, resolved: dict) -> dict:
@@ -170,6 +174,7 @@ class Stamp:
     resolved: dict
     chains: dict = field(default_factory=dict)
     folded: dict = field(default_factory=dict)
+    class_attributes: dict = field(default_factory=dict)
 
     def current(self) -> bool:
         function = self.function()
@@ -203,6 +208,9 @@ class Stamp:
                 return False
             if now is not value and not (type(now).__name__ == "partial"
                                          and _partial_function(now) is value):
+                return False
+        for (cls, attribute), value in self.class_attributes.items():
+            if inspect.getattr_static(cls, attribute, None) is not value:
                 return False
         return True
 

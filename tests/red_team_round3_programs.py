@@ -1322,6 +1322,99 @@ def bound_methods_and_changed_attributes():
     return found
 
 
+def _fresh_or_refused(label, function, x=VECTOR):
+    """As _fresh, or no triple when adcompiler refuses with its own error."""
+    try:
+        return [_fresh(label, function, x)]
+    except ad.AdError:
+        return []
+
+
+class Activated:
+    scale = 2.0
+
+    def __init__(self):
+        self.w = np.ones(4)
+
+    def act(self, x):
+        return np.sin(x)
+
+    def loss(self, x):
+        return np.sum(self.act(x) * self.w) * self.scale
+
+
+@scenario
+def finding_instance_attribute_hides_a_method():
+    """Silently wrong: `self.act(x)` was bound to the class's `act` when
+    compiling, while Python calls the instance's own attribute `model.act =
+    np.tanh`. Now refused when the derivative runs (methods_not_shadowed)."""
+    model = Activated()
+    found = [_fresh("the class's method", model.loss)]
+    Activated.scale = 5.0
+    Activated.act = lambda self, x: np.cos(x)
+    try:
+        found.append(_fresh("class attribute and method replaced", model.loss))
+        model.act = np.tanh
+        found += _fresh_or_refused("an instance attribute hides the method", model.loss)
+        held = ad.grad(Activated().loss)
+        found.append(("held derivative, another instance", held(VECTOR),
+                      _central_gradient(Activated().loss, VECTOR)))
+    finally:
+        Activated.scale = 2.0
+        del Activated.act
+    return found
+
+
+class Replaced:
+    def act(self, x):
+        return np.sin(x)
+
+    def loss(self, x):
+        return np.sum(self.act(x))
+
+
+def _squares_as_method(self, x):
+    return x ** 2
+
+
+@scenario
+def finding_class_method_replaced():
+    """Silently stale: after `Replaced.act = other`, ad.grad(model.loss) served
+    the derivative compiled with the first `act` (the stamp recorded the free
+    names and attribute chains, not what `self.act` found on the class)."""
+    model = Replaced()
+    original = Replaced.act
+    found = [_fresh("the class's own act", model.loss)]
+    try:
+        Replaced.act = lambda self, x: np.cos(x)
+        found.append(_fresh("act replaced by a lambda", model.loss))
+        Replaced.act = _squares_as_method
+        found.append(_fresh("act replaced by a function", model.loss))
+    finally:
+        Replaced.act = original
+    found.append(_fresh("act restored", model.loss))
+    return found
+
+
+@scenario
+def partials_with_other_bound_values():
+    found = []
+    for s in (2.0, 3.0, 5):
+        found.append(_fresh(f"partial(s={s})", functools.partial(_two_arguments, y=VECTOR, s=s)))
+        found.append(_fresh(f"partial({s}) positional", functools.partial(_scaled_sine, s)))
+    weights = np.ones(4)
+    bound = functools.partial(_two_arguments, y=weights)
+    held = ad.grad(bound)
+    weights *= 3.0     # the partial holds this array: changed in place, it is read live
+    found.append(("held derivative after the bound array changed", held(VECTOR),
+                  _central_gradient(bound, VECTOR)))
+    return found
+
+
+def _scaled_sine(s, x):
+    return np.sum(np.sin(x) * s)
+
+
 @scenario
 def functions_redefined_in_a_loop():
     found = []

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy as copy_module
 import inspect
+import os
 import types
 
 import gast
@@ -54,6 +55,8 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
     namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
     constructed = _constructed_objects(everything)
+    called_on_receiver: list = []
+    first_call = None
     for call in [n for n in everything if isinstance(n, gast.Call)]:
         if _copy_module_call(parsed, call, namer):
             continue
@@ -62,6 +65,11 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
             continue
         if not isinstance(call.func, gast.Attribute):
             continue
+        if receiver is not None and isinstance(call.func.value, gast.Name) and \
+                call.func.value.id == receiver:
+            # What the class holds there is part of this compilation's identity.
+            parsed.class_attributes[(cls, call.func.attr)] = \
+                inspect.getattr_static(cls, call.func.attr, None)
         target = _super_target(call.func, parsed.function, cls, receiver) or \
             _target(call.func, cls, receiver)
         if target is None:
@@ -80,8 +88,13 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
                 # A module-level object, read when the function runs: still of
                 # the class whose method was compiled?
                 obj = _checked_instance(parsed, obj, owner, namer)
+            elif call.func.attr not in called_on_receiver:
+                called_on_receiver.append(call.func.attr)
+                first_call = first_call or call
             call.args = [obj] + call.args
         call.func = name
+    if called_on_receiver:
+        _check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
     # The transformer visits every node; most functions call no `.get`.
     if any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
            n.func.attr == "get" for n in nodes.walk(tree)):
@@ -245,6 +258,29 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
         receiver = _checked_instance(parsed, receiver, owner, namer)
     call.args = [receiver] + call.args
     call.func = name
+
+
+def _check_not_shadowed(parsed: ParsedFunction, receiver: str, names: list,
+                        namer: Namer, first_call: gast.Call) -> None:
+    """Start the body with `methods_not_shadowed(self, ('act', ...))`: the
+    calls `self.act(x)` were bound to the class's functions, which an
+    attribute of the object's own (`model.act = np.tanh`) would hide when
+    the derivative runs."""
+    check = runtime_builtins.methods_not_shadowed
+    alias = next((n for n, f in parsed.bound.items() if f is check), None) or \
+        namer.fresh("methods_not_shadowed")
+    parsed.bound[alias] = check
+    first = parsed.tree.body[0]
+    function = nodes.copy_location(nodes.name(alias), first)
+    nodes.annotate(function, "value", check)
+    listed = gast.Tuple(elts=[nodes.const(name) for name in names], ctx=gast.Load())
+    location = parsed.location(first_call)
+    where = nodes.const(f"{os.path.basename(location.filename)}:{location.lineno}")
+    call = nodes.call(function, [nodes.name(receiver), listed, where])
+    statement = gast.Expr(value=call)
+    for node in nodes.walk(statement):
+        nodes.copy_location(node, first)
+    parsed.tree.body.insert(0, statement)
 
 
 def _checked_instance(parsed: ParsedFunction, obj: gast.Name, cls: type, namer: Namer):
