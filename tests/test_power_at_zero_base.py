@@ -10,11 +10,14 @@ arrays, and the same in both orders of a mixed derivative:
   limit is finite (y above the order in x), and nan where it is not; torch's
   own second derivatives are nan there too (and where it gives a number, we
   give the same).
+
+The same for arrays of the array API standard (runtime/namespaces.py).
 """
 
 import math
 import warnings
 
+import array_api_strict
 import numpy as np
 import pytest
 import torch
@@ -42,17 +45,25 @@ def torch_hessian_of_power(x, y):
     return np.array([[float(v) for v in row_x], [float(v) for v in row_y]])
 
 
+def namespace_power(x, y):
+    xp = x.__array_namespace__()
+    return xp.sum(x ** y)
+
+
 def hessians(x, y):
     """The Hessian of x ** y at (x, y) for Python numbers, for 0-d arrays
-    through operator.pow and for 1-element arrays through np.power."""
+    through operator.pow, for 1-element arrays through np.power, and for
+    arrays of the array API standard (array_api_strict)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         numbers = ad.hessian(power, wrt=(0, 1))(x, y)
         zero_d = ad.hessian(power, wrt=(0, 1))(np.array(x), np.array(y))
         vectors = ad.hessian(numpy_power, wrt=(0, 1))(np.array([x]), np.array([y]))
-    as_matrix = lambda h: np.array([[float(np.ravel(h[i][j])[0]) for j in range(2)]  # noqa: E731
-                                    for i in range(2)])
-    return as_matrix(numbers), as_matrix(zero_d), as_matrix(vectors)
+        standard = ad.hessian(namespace_power, wrt=(0, 1))(array_api_strict.asarray([x]),
+                                                          array_api_strict.asarray([y]))
+    as_matrix = lambda h: np.array([[float(np.ravel(np.asarray(h[i][j]))[0])  # noqa: E731
+                                     for j in range(2)] for i in range(2)])
+    return as_matrix(numbers), as_matrix(zero_d), as_matrix(vectors), as_matrix(standard)
 
 
 # y, the Hessian of x ** y at x == 0 ([[xx, xy], [yx, yy]])

@@ -359,13 +359,14 @@ RULES += [
     _helper_rule(_NS.xp_where_part, "xp, condition, adjoint, chosen",
                  adjoint={"adjoint": "xp_where_part(xp, condition, g, chosen)"},
                  tangent={"adjoint": "xp_where_part(xp, condition, g, chosen)"}),
-    # x ** y's derivative in y, power_log(x, y, x ** y) = x ** y log(x), with
-    # its partials masked where x == 0 <= y as it is (runtime_rules.py's).
+    # x ** y's derivative in y, power_log(x, y, x ** y) = x ** y log(x); at
+    # x == 0 its partials are the limits of the second derivatives, 0 or nan
+    # (runtime_rules.py's).
     _helper_rule(_NS.power_log, "x, y, power", pointwise=True,
-                 adjoint={"x": "g * zero_base_masked(power / x, x, y)",
-                          "power": "g * base_log(x, y)"},
-                 tangent={"x": "g * zero_base_masked(power / x, x, y)",
-                          "power": "g * base_log(x, y)"}),
+                 adjoint={"x": "g * zero_base_masked(power / x, x, y, 1)",
+                          "power": "g * zero_base_masked(base_log(x, y), x, y, 0)"},
+                 tangent={"x": "g * zero_base_masked(power / x, x, y, 1)",
+                          "power": "g * zero_base_masked(base_log(x, y), x, y, 0)"}),
     # x ** y's derivative in x (runtime_rules.py's power_slope, order by order).
     _helper_rule(_NS.power_slope, "x, y, order", pointwise=True,
                  adjoint={"x": "g * power_slope(x, y, order + 1)",
@@ -380,9 +381,9 @@ RULES += [
     _helper_rule(_NS.base_log, "x, y", pointwise=True,
                  adjoint={"x": "g * zero_base_masked(1.0 / x, x, y)"},
                  tangent={"x": "g * zero_base_masked(1.0 / x, x, y)"}),
-    _helper_rule(_NS.zero_base_masked, "value, base, exponent", pointwise=True,
-                 adjoint={"value": "zero_base_masked(g, base, exponent)"},
-                 tangent={"value": "zero_base_masked(g, base, exponent)"}),
+    _helper_rule(_NS.zero_base_masked, "value, base, exponent, above=None", pointwise=True,
+                 adjoint={"value": "zero_base_masked(g, base, exponent, above)"},
+                 tangent={"value": "zero_base_masked(g, base, exponent, above)"}),
     linear_rule(_NS.xp_checked_two_norm, "norm, ord", adjoint={"norm": "g"},
                 tangent={"norm": "g"}),
     _helper_rule(_NS.xp_trace_adjoint, "xp, adjoint, x, offset",

@@ -492,7 +492,8 @@ def power_slope(x, y, order=1):
 
 def power_partial(x, y, m, n):
     """runtime.arrays.power_partial: d^m/dx^m d^n/dy^n of x ** y, its terms
-    masked where their factor is 0 and, with log(x), where x == 0 <= y - m."""
+    masked where their factor is 0 and, with log(x), where x == 0 <= y - m;
+    with n > 0, at x == 0 the limit 0 where y > m, nan where y <= m."""
     if not _is_api(x, y):
         from .arrays import power_partial as numpy_power_partial
         return numpy_power_partial(x, y, m, n)
@@ -517,6 +518,8 @@ def power_partial(x, y, m, n):
             safe = xp.where(masked, xp.ones_like(base), base)
             term = xp.where(masked, xp.zeros_like(power), term * xp.log(safe) ** k)
         total = total + term
+    if n:
+        total = zero_base_masked(total, base, exponent, m)
     return total
 
 
@@ -528,15 +531,21 @@ def power_log(x, y, power):
     return power * base_log(x, y)
 
 
-def zero_base_masked(value, base, exponent):
+def zero_base_masked(value, base, exponent, above=None):
     """runtime.arrays.zero_at_zero_base: `value`, 0 where base == 0 <= exponent
-    (power_log's partial derivatives are masked there as it is)."""
+    (power_log's partial derivatives are masked there as it is); with
+    `above`, where base == 0: 0 where exponent > above, nan elsewhere."""
     if not _is_api(value, base, exponent):
         from .arrays import zero_at_zero_base
-        return zero_at_zero_base(value, base, exponent)
-    xp, _, zero_base = _zero_base(base, exponent)
+        return zero_at_zero_base(value, base, exponent, above)
+    xp, base, zero_base = _zero_base(base, exponent)
     value = xp.asarray(value) if not is_array_api_only(value) else value
-    return xp.where(zero_base, xp.zeros_like(value), value)
+    if above is None:
+        return xp.where(zero_base, xp.zeros_like(value), value)
+    exponent = xp.asarray(exponent) if not is_array_api_only(exponent) else exponent
+    at_zero = base == 0
+    return xp.where(at_zero & (exponent > above), xp.zeros_like(value),
+                    xp.where(at_zero, xp.full_like(value, math.nan), value))
 
 
 def base_log(x, y):
