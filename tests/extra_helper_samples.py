@@ -1,6 +1,6 @@
 """Sample calls of the helpers of the scipy.stats and extra NumPy/SciPy rules
 (adcompiler/runtime/stats.py and the modules of the further NumPy/SciPy
-rules: runtime/matrices.py, calculus.py, ...), for the closure checks of
+rules: runtime/matrices.py, calculus.py, keyword_forms.py, ...), for the closure checks of
 tests/test_higher_order_closure.py: each helper is differentiated from its
 source in both modes and compared with finite differences at these arguments.
 
@@ -52,6 +52,29 @@ def _histogram_sample(adjoint, wrt):
         result = np.histogram(a, 3, density=True, weights=w)
         g = (_n(r, 3), _n(r, 4)) if adjoint else _n(r, 6)
         return [g, a, 3, None, True, w, result, wrt]
+    return make
+
+
+def _histogramdd_sample(adjoint, wrt):
+    """(g, sample, 3, None, True, w, np.histogramdd(sample, 3, density=True, weights=w), wrt),
+    the result split into hist and edges for the tangent."""
+    def make(r):
+        sample, w = _n(r, 6, 2), _positive(r, 6)
+        hist, edges = np.histogramdd(sample, 3, density=True, weights=w)
+        if adjoint:
+            return [(_n(r, 3, 3), (_n(r, 4), _n(r, 4))), sample, 3, None, True, w,
+                    (hist, edges), wrt]
+        return [_n(r, 6), sample, 3, None, True, w, hist, edges, wrt]
+    return make
+
+
+def _histogram2d_sample(adjoint, wrt):
+    """(g, x, y, 3, None, True, w, np.histogram2d(x, y, 3, density=True, weights=w), wrt)."""
+    def make(r):
+        x, y, w = _n(r, 6), _n(r, 6), _positive(r, 6)
+        result = np.histogram2d(x, y, 3, density=True, weights=w)
+        g = (_n(r, 3, 3), _n(r, 4), _n(r, 4)) if adjoint else _n(r, 6)
+        return [g, x, y, 3, None, True, w, result, wrt]
     return make
 
 
@@ -230,6 +253,11 @@ def source_samples() -> dict:
         "histogram_adjoint": (_histogram_sample(True, "a"), (0, 1)),
         "histogram_tangent": (_histogram_sample(False, "weights"), (0, 5)),
         "histogram_bin_edges_adjoint": (lambda r: [_n(r, 4), _n(r, 6), 3, None, None], (0, 1)),
+        "histogramdd_rule_adjoint": (_histogramdd_sample(True, "sample"), (0, 1)),
+        "histogramdd_tangent": (_histogramdd_sample(False, "weights"), (0, 5)),
+        "histogram2d_adjoint": (_histogram2d_sample(True, "x"), (0, 1)),
+        "histogram2d_tangent": (_histogram2d_sample(False, "weights"), (0, 6)),
+        "kaiser_slope": (lambda r: [6, 1.0 + _positive(r), np.kaiser(6, 1.3)], (1, 2)),
         "histogram_bin_edges_tangent": (lambda r: [_n(r, 6), _n(r, 6), 3, None, None], (0, 1)),
         "set_adjoint": (lambda r: [_n(r, 3), (np.array([0.5, 2.0, 0.5]), np.array([2.0, -1.0])),
                                    np.array([-1.0, 0.5, 2.0]), 1], (0,)),
@@ -306,4 +334,10 @@ def rule_samples() -> dict:
         "choose_from_pieces": lambda r: [[_n(r, 2, 3), _n(r, 3), _n(r, 2, 3)],
                                          np.array([[0, 2, 1], [1, 1, 0]]),
                                          [_n(r, 2, 3), _n(r, 3), _n(r, 2, 3)], "raise"],
+        # np.mean(where=), a ufunc's operand cast to its dtype= (runtime/keyword_forms.py)
+        "mean_where": lambda r: [_n(r, 3, 4), 1, None, None, True, _VAR_WHERE],
+        "ufunc_operand": lambda r: [_n(r, 3), np.float64, "same_kind"],
+        # a histogramdd sample of coordinate arrays (runtime/histograms.py)
+        "sample_pieces": lambda r: [_n(r, 4, 2), [_n(r, 4), _n(r, 4)]],
+        "sample_columns": lambda r: [[_n(r, 4), _n(r, 4)], [_n(r, 4), _n(r, 4)]],
     }

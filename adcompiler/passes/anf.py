@@ -47,7 +47,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
-from . import effects
+from . import effects, keyword_forms
 from .tuples import elements, is_tuple, tuple_lengths
 
 BINARY_OPERATORS = {
@@ -394,6 +394,8 @@ class _Normaliser:
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
         call = nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+        if call.keywords:  # np.sin(x, dtype=...), np.mean(x, where=...)
+            call, rule = keyword_forms.rewritten(self, primitive, rule, call, out)
         if rule is not None and rule.check is not None:
             self._check_rule_arguments(rule, call)
         return call

@@ -53,8 +53,10 @@ import sys
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import nodes, runtime
+from ..runtime import arrays as runtime_arrays
 from ..errors import RuleDefinitionError
 from ..source import describe_callable
 
@@ -167,18 +169,38 @@ def parse_templates(templates: dict, signature, where: str, label: str, mode: st
     return parsed
 
 
+# The keywords every NumPy ufunc takes that an elementwise rule models: `dtype`
+# computes in that dtype (the normaliser casts the operands first,
+# passes/keyword_forms.py, so the rule sees them as the ufunc does; an integer
+# or boolean dtype is refused); `casting` decides which of those casts raise;
+# `order` and `subok` change the result's memory layout and class, not its values.
+_UFUNC_KEYWORDS = "dtype=None, casting='same_kind', order='K', subok=True"
+
+
+def _with_ufunc_keywords(function, signature: str) -> tuple[str, object]:
+    """A ufunc's rule signature with the ufunc keywords after its operands, and
+    the check that refuses an integer dtype; other functions' as they are."""
+    if not isinstance(function, np.ufunc):
+        return signature, None
+    separator = ", " if "*" in signature else ", *, "
+    return signature + separator + _UFUNC_KEYWORDS, runtime_arrays.check_float_dtype
+
+
 def pointwise(function, signature: str, label: str | None = None, **partials: str) -> Rule:
     """An elementwise primitive: `partials` maps each differentiable parameter to
-    ``g * (its partial derivative)``.
+    ``g * (its partial derivative)``. A NumPy ufunc's rule takes the ufunc's
+    keywords too (`dtype=`, `casting=`, `order=`, `subok=`).
 
     Example:
         >>> rule = pointwise(np.tanh, "x", x="g * (1 - result ** 2)")
     """
     where = _caller_location(2)
     label = label or describe_callable(function)
+    signature, check = _with_ufunc_keywords(function, signature)
     sig = parse_signature(signature, where, label)
     templates = parse_templates(partials, sig, where, label, "pointwise")
-    return Rule(function, label, sig, templates, templates, pointwise=True, defined_at=where)
+    return Rule(function, label, sig, templates, templates, pointwise=True, defined_at=where,
+                check=check)
 
 
 def _require_both_modes(adjoint: dict, tangent: dict, label: str, where: str) -> None:
@@ -201,11 +223,12 @@ def pointwise_split(function, signature: str, adjoint: dict, tangent: dict,
     """
     where = _caller_location(2)
     label = label or describe_callable(function)
+    signature, check = _with_ufunc_keywords(function, signature)
     sig = parse_signature(signature, where, label)
     _require_both_modes(adjoint, tangent, label, where)
     return Rule(function, label, sig, parse_templates(adjoint, sig, where, label, "adjoint"),
                 parse_templates(tangent, sig, where, label, "tangent"), pointwise=True,
-                defined_at=where)
+                defined_at=where, check=check)
 
 
 def linear_rule(function, signature: str, adjoint: dict, tangent: dict,

@@ -14,6 +14,7 @@ import numpy as np
 from ..runtime import arrays as runtime_arrays
 from ..runtime import calculus as runtime_calculus
 from ..runtime import elementwise as runtime_elementwise
+from ..runtime import histograms as runtime_histograms
 from ..runtime import matrices as runtime_matrices
 from ..runtime import polynomials as runtime_polynomials
 from ..runtime import selections as runtime_selections
@@ -95,6 +96,10 @@ RULES = [
                 tangent={"x": "corrcoef_tangent(g, x, y, rowvar, result, 'm')",
                          "y": "corrcoef_tangent(g, x, y, rowvar, result, 'y')"}),
     pointwise(np.i0, "x", x="g * bessel_i1(x)"),
+    # np.kaiser(M, beta) = I₀(β s_n) / I₀(β): differentiable in beta (M is a length).
+    linear_rule(np.kaiser, "M, beta",
+                adjoint={"beta": "unbroadcast(np.sum(g * kaiser_slope(M, beta, result)), beta)"},
+                tangent={"beta": "g * kaiser_slope(M, beta, result)"}),
     # (np.i0's derivative, and its own, for higher derivatives)
     pointwise(runtime_elementwise.bessel_i1, "x", x="g * bessel_i1_slope(x)"),
     # unwrap adds whole periods, piecewise constant in p and discont.
@@ -202,6 +207,28 @@ RULES = [
                 tangent={**{p: f"histogram_tangent(g, a, bins, range, density, weights, "
                                f"result, '{p}')" for p in ("a", "weights")},
                          **{p: _refused("numpy.histogram", p) for p in ("bins", "range")}}),
+    # np.histogramdd and np.histogram2d: np.histogram in each dimension at once.
+    linear_rule(np.histogramdd, "sample, bins=10, range=None, density=None, weights=None",
+                adjoint={**{p: f"histogramdd_rule_adjoint(g, sample, bins, range, density, "
+                               f"weights, result, '{p}')" for p in ("sample", "weights")},
+                         **{p: _refused("numpy.histogramdd", p) for p in ("bins", "range")}},
+                tangent={**{p: f"histogramdd_tangent(g, sample, bins, range, density, weights, "
+                               f"result[0], result[1], '{p}')" for p in ("sample", "weights")},
+                         **{p: _refused("numpy.histogramdd", p) for p in ("bins", "range")}}),
+    linear_rule(np.histogram2d, "x, y, bins=10, range=None, density=None, weights=None",
+                adjoint={**{p: f"histogram2d_adjoint(g, x, y, bins, range, density, weights, "
+                               f"result, '{p}')" for p in ("x", "y", "weights")},
+                         **{p: _refused("numpy.histogram2d", p) for p in ("bins", "range")}},
+                tangent={**{p: f"histogram2d_tangent(g, x, y, bins, range, density, weights, "
+                               f"result, '{p}')" for p in ("x", "y", "weights")},
+                         **{p: _refused("numpy.histogram2d", p) for p in ("bins", "range")}}),
+    # A sample given as coordinate arrays ([x, y]): its adjoint's pieces and their transpose.
+    linear_rule(runtime_histograms.sample_pieces, "columns, sample",
+                adjoint={"columns": "sample_columns(g, sample)"},
+                tangent={"columns": "sample_pieces(g, sample)"}),
+    linear_rule(runtime_histograms.sample_columns, "pieces, sample",
+                adjoint={"pieces": "sample_pieces(g, sample)"},
+                tangent={"pieces": "sample_columns(g, sample)"}),
     linear_rule(np.histogram_bin_edges, "a, bins=10, range=None, weights=None",
                 adjoint={"a": "histogram_bin_edges_adjoint(g, a, bins, range, weights)",
                          **{p: _refused("numpy.histogram_bin_edges", p)
@@ -369,6 +396,12 @@ NOTES = {
                     "the weights; `density`; not in bins or range given as differentiated "
                     "values, nor in a with bins chosen by an estimator (a string)",
     np.histogram_bin_edges: "in a, for bins a number and no range (from min(a) to max(a))",
+    np.histogramdd: "as np.histogram in each dimension: in the sample through the edges of "
+                    "the dimensions whose bins are a number and range not given, in the "
+                    "weights; `density`",
+    np.histogram2d: "as np.histogramdd([x, y], ...): in x and y through the moving edges, "
+                    "in the weights; `density`",
+    np.kaiser: "in beta (M is an integer length)",
     np.unique: "the values (indices, inverse and counts are integers); a value several "
                "entries equal shares its derivative evenly among them; axis=None, sorted",
     np.unique_values: "a value several entries equal shares its derivative evenly",

@@ -12,6 +12,7 @@ so that float32 derivatives stay float32.
 import numpy as np
 
 from ..runtime import arrays as runtime_arrays
+from ..runtime import keyword_forms as runtime_keyword_forms
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
 # The derivative of an `initial` added to every sum (np.sum, np.add.reduce).
@@ -174,8 +175,14 @@ RULES = [
     pointwise(np.clip, "a, a_min=None, a_max=None, *, min=None, max=None",
               a="g * clip_inside(a, a_min, a_max, min, max)", a_min="g * (a < a_min)",
               a_max="g * (a > a_max)", min="g * (a < min)", max="g * (a > max)"),
-    pointwise(np.where, "condition, x, y", x="np.where(condition, g, 0.0)",
+    # One argument, np.where(condition) is np.nonzero(condition): integer indices,
+    # no derivative (x and y are then not given; None stands for that).
+    pointwise(np.where, "condition, x=None, y=None", x="np.where(condition, g, 0.0)",
               y="np.where(condition, 0.0, g)"),
+    # An operand of a ufunc called with dtype= (passes/keyword_forms.py): a cast.
+    linear_rule(runtime_keyword_forms.ufunc_operand, "x, dtype, casting",
+                adjoint={"x": "cast_adjoint(g, x, dtype)"},
+                tangent={"x": "cast_tangent(g, dtype)"}),
     # Exponentials and logarithms.
     pointwise(np.exp, "x", x="g * result"),
     pointwise(np.exp2, "x", x="g * result * math.log(2.0)"),
@@ -226,6 +233,16 @@ RULES = [
     linear_rule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False", check=_FLOAT_DTYPE,
                 adjoint={"a": "mean_adjoint(g, a, axis, keepdims)"},
                 tangent={"a": "np.mean(g, axis=axis, keepdims=keepdims)"}),
+    # np.mean(a, where=m) is mean_where(a, where=m) (KEYWORD_FORMS below): each selected
+    # element gets g over its slice's count (at least 1: an empty slice's mean is NaN).
+    linear_rule(runtime_keyword_forms.mean_where,
+                "a, axis=None, dtype=None, out=None, keepdims=False, where=True",
+                check=_FLOAT_DTYPE,
+                adjoint={"a": "sum_adjoint(g, a, axis, keepdims) * where / "
+                              "mean_where_count(a, axis, True, where, g)"},
+                tangent={"a": "np.sum(g * where, axis=axis, keepdims=keepdims) / "
+                              "mean_where_count(a, axis, keepdims, where, g)"}),
+    *nondifferentiable(runtime_keyword_forms.mean_where_count),
     linear_rule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
                 check=_FLOAT_DTYPE,
                 # (a count of at least 1: an all-NaN slice's entries get 0, not 0 / 0,
@@ -351,7 +368,9 @@ NOTES = {
     np.var: "`ddof` or `correction`; `where`; `mean` (differentiable too, used as given)",
     np.std: "`ddof` or `correction`; `where`; `mean` (differentiable too); derivative 0 "
             "where the spread is 0 (as torch)",
-    np.mean: "`where` not supported",
+    np.mean: "`where` too (differentiated as `mean_where`)",
+    runtime_keyword_forms.mean_where: "np.mean(..., where=m): each selected element gets g over "
+                                      "its slice's count; 0 in a slice that selects none",
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
                 "`returned=True` (the sum of weights differentiable too)",
     np.real: "also `.real`",
@@ -360,8 +379,18 @@ NOTES = {
     np.angle: "Im(dz / z); 0 at 0 and for real inputs",
     np.sign: "0 for real inputs; for complex x, the derivative of x / |x| (0 at 0)",
     np.sinc: "normalised sinc; derivative 0 at 0",
+    np.where: "one argument, `np.where(condition)`: the indices np.nonzero gives, no "
+              "derivative",
+    runtime_keyword_forms.ufunc_operand: "an operand of a ufunc called with `dtype=`, cast to it",
     np.copysign: "differentiable in x1",
     np.ldexp: "differentiable in x1 (x2 is an integer)",
+}
+
+# Calls passing a keyword that another function's rule models, which the
+# normalisation pass calls instead (passes/keyword_forms.py): (function, keyword)
+# -> the function called. It computes the same value (it calls the original).
+KEYWORD_FORMS = {
+    (np.mean, "where"): runtime_keyword_forms.mean_where,
 }
 
 # Array methods and attributes the normalisation pass rewrites into calls:

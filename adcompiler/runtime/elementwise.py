@@ -1,6 +1,6 @@
 """Runtime helpers for elementwise NumPy rules of rules/numpy_extra_rules.py
 that are more than one expression: np.i0's derivative I₁ (NumPy has none),
-and the tuple results of np.modf, np.frexp and np.divmod.
+np.kaiser's derivative in beta, and the tuple results of np.modf, np.frexp and np.divmod.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 from .arrays import entry, float_dtype, sum_to_shape
 
 
-# -- np.i0 ------------------------------------------------------------------------------------
+# -- np.i0, np.kaiser ------------------------------------------------------------------------
 
 def bessel_i1(x):
     """The modified Bessel function I₁(x), np.i0's derivative, from its power series
@@ -41,6 +41,22 @@ def bessel_i1_slope(x):
     zero = np.equal(x, 0)
     safe = np.where(zero, 1.0, x)
     return np.where(zero, 0.5, np.i0(x) - bessel_i1(x) / safe)
+
+
+def kaiser_slope(M, beta, result):
+    """d np.kaiser(M, beta) / d beta, from w = I₀(β s) / I₀(β), s = sqrt(1 - (2n/(M-1) - 1)²):
+    (s I₁(β s) - w I₁(β)) / I₀(β). np.kaiser(1, beta) is [1.0] whatever beta is.
+
+    Example:
+        >>> kaiser_slope(1, 2.0, np.ones(1))
+        array([0.])
+    """
+    if M == 1:
+        return np.zeros(1)
+    n = np.arange(0, M)
+    alpha = (M - 1) / 2.0
+    s = np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)
+    return (s * bessel_i1(beta * s) - result * bessel_i1(beta)) / np.i0(beta)
 
 
 # -- tuple results: np.modf, np.frexp, np.divmod ----------------------------------------------
@@ -94,5 +110,5 @@ def divmod_tangent(g, x1, x2, wrt):
 
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
-    bessel_i1, bessel_i1_slope, modf_adjoint, modf_tangent, frexp_adjoint, frexp_tangent,
-    divmod_adjoint, divmod_tangent)}
+    bessel_i1, bessel_i1_slope, kaiser_slope, modf_adjoint, modf_tangent, frexp_adjoint,
+    frexp_tangent, divmod_adjoint, divmod_tangent)}
