@@ -71,11 +71,13 @@ VIEW_FUNCTIONS = (
     np.lib.stride_tricks.as_strided, np.lib.stride_tricks.sliding_window_view,
     np.broadcast_arrays, np.require, runtime_builtins.conjugated,
 )
-# Calls whose result is a read-only view of their first argument, one value
-# shared by many positions: a write into it NumPy refuses (or, for
-# np.broadcast_arrays' results, deprecates, and it changes every position),
-# and the derivative's updated copy could not follow. Refused (_Checker.mutation).
-READ_ONLY_VIEWS = (np.broadcast_to, np.lib.stride_tricks.sliding_window_view)
+# Calls whose result is a view of their first argument in which positions
+# may share one value: a write into it NumPy refuses as read-only
+# (broadcast_to, sliding_window_view), or makes at every position sharing the
+# value (np.broadcast_arrays' results, deprecated; as_strided's), which the
+# derivative's updated copy could not follow. Refused (_Checker.mutation).
+READ_ONLY_VIEWS = (np.broadcast_to, np.lib.stride_tricks.sliding_window_view,
+                   np.lib.stride_tricks.as_strided)
 # Methods whose result may be (a view of, or an element of) their receiver.
 VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", "diagonal",
                 "values", "items", "get", "setdefault"}
@@ -880,9 +882,10 @@ class _Checker:
         return _without_unread(pre, post, set(olds.values()))
 
     def refuse_read_only(self, name: str, kind, op, before) -> None:
-        """An in-place update of what may be a broadcast view (READ_ONLY_VIEWS,
-        np.broadcast_arrays), or a view of one, is refused: NumPy raises
-        (read-only) or writes the value into every position sharing it."""
+        """An in-place update of what may be a broadcast or strided view
+        (READ_ONLY_VIEWS, np.broadcast_arrays), or a view of one, is refused:
+        NumPy raises (read-only) or writes the value into every position
+        sharing it."""
         if not any(token[0] == "read-only" for token in before.get(name, _EMPTY)[0]):
             return
         shown = "an element of it" if name.startswith("_") else f"'{name}'"
@@ -891,10 +894,10 @@ class _Checker:
             f"the in-place update of {shown}"
         raise UnsupportedSyntaxError(
             f"{change} writes into what may be a result of np.broadcast_to, "
-            "np.broadcast_arrays or sliding_window_view (or a view of one), where many "
-            "positions share one value: NumPy refuses it as read-only (for "
-            "np.broadcast_arrays it is deprecated and changes every position sharing the "
-            "value), and the derivative cannot follow it",
+            "np.broadcast_arrays, sliding_window_view or as_strided (or a view of one), "
+            "where many positions may share one value: NumPy refuses it as read-only, or "
+            "changes every position sharing the value (deprecated for np.broadcast_arrays), "
+            "and the derivative cannot follow it",
             self.ctx.parsed.location(self.current),
             help="Instead: write into a copy, 'a = np.broadcast_to(x, shape).copy()' or "
                  "'a = np.array(a)'; for a number read out of it, rebind it, 's = s + v'.")
