@@ -35,7 +35,10 @@ def rewritten(normaliser, function, rule, call: gast.Call, out: list) -> tuple:
     then calls), for a call of `function` whose rule is `rule`; statements it
     needs first are appended to `out`."""
     for keyword in call.keywords:
-        replacement = numpy_rules.KEYWORD_FORMS.get((function, keyword.arg))
+        # (compared by identity: the function may be an object that cannot be hashed,
+        # a dataclass instance called as a layer)
+        replacement = next((helper for (owner, name), helper in numpy_rules.KEYWORD_FORMS.items()
+                            if owner is function and name == keyword.arg), None)
         if replacement is not None and not nodes.is_none(keyword.value):
             func = nodes.copy_location(normaliser.helper_function(replacement.__name__, None),
                                        call.func)
