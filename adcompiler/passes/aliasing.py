@@ -928,6 +928,8 @@ class _Checker:
         """Checks, at entry, that no argument the function changes in place is
         also passed (or held) in another argument."""
         out = []
+        if not self.changed_parameters.intersection(params):
+            return out  # (without reading every name of the function for module_level)
         # Module-level objects the function reads: an argument changed in place
         # that is one of them (f(MODEL, x)) changes what the function reads.
         module_level = sorted({n.id for n in nodes.name_nodes(self.tree)
