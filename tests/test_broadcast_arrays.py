@@ -352,3 +352,32 @@ def test_writing_into_an_as_strided_view_is_refused_when_compiling():
     # gradient with respect to w (x is not differentiated).
     with pytest.raises(ad.UnsupportedSyntaxError, match="as_strided"):
         ad.grad(write_into_an_overlapping_strided_view, wrt=1)
+
+
+def spread_list_also_stacked(x, y):
+    arrays = [x, y]
+    stacked = np.stack([np.sum(a) for a in arrays])
+    a, b = np.broadcast_arrays(*arrays)
+    return np.sum(a * b) + np.sum(stacked * np.stack(arrays[:1]))
+
+
+def spread_list_also_stacked_twin(x, y):
+    a, b = torch.broadcast_tensors(x, y)
+    stacked = torch.stack([torch.sum(x), torch.sum(y)])
+    return torch.sum(a * b) + torch.sum(stacked * torch.stack([x]))
+
+
+def spread_list_after_a_pop(x, y):
+    arrays = [x, y]
+    arrays.pop()
+    return np.sum(np.broadcast_arrays(*arrays)[0])
+
+
+def test_a_list_only_read_is_spread_with_its_known_length_and_one_resized_is_refused():
+    got = ad.grad(spread_list_also_stacked, wrt=(0, 1))(X, Y[:2, :1] * np.ones((2, 2)))
+    want = torch_gradients(spread_list_also_stacked_twin, [X, Y[:2, :1] * np.ones((2, 2))],
+                           (0, 1))
+    for g, w in zip(got, want):
+        assert_close(g, w)
+    with pytest.raises(ad.NoDerivativeRuleError, match="known only when the code runs"):
+        ad.grad(spread_list_after_a_pop)(X, Y)

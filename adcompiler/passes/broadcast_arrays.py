@@ -20,8 +20,8 @@ view of its argument.
 
 `subok=` is passed on to each np.broadcast_to. A starred argument whose
 length the normaliser knew is written out already; `*arrays` of a list
-bound once to a list display and only read by indexing (`arrays[i]`,
-`len(arrays)`) is written out here. Any other starred argument has a length
+bound once to a list display and only read (`arrays[i]`, `len(arrays)`,
+`np.stack(arrays)`) is written out here. Any other starred argument has a length
 known only when the code runs: the call stays, and is refused if a
 differentiated value reaches it.
 
@@ -38,6 +38,8 @@ import numpy as np
 from .. import nodes
 from ..context import Context
 from ..errors import NoDerivativeRuleError
+from ..rules import registry
+from .activity import is_user_function
 from .anf import primitive_of
 
 # NumPy 2 returns a tuple, NumPy 1 a list: the lowering builds what this NumPy does.
@@ -141,10 +143,18 @@ class _Lowering:
         return reference
 
 
+def _keeps_its_arguments(primitive) -> bool:
+    """A call that certainly leaves its arguments' lengths alone: a function
+    with a derivative rule that is not the user's."""
+    return primitive is not None and not is_user_function(primitive) and \
+        registry.lookup(primitive) is not None
+
+
 def _fixed_length_lists(function: gast.FunctionDef) -> dict:
     """name -> length, for the lists bound once to a list display whose every
-    other use reads an element (`L[i]`), its length (`len(L)`) or spreads it
-    into a call (`f(*L)`): nothing can change how many items they hold."""
+    other use reads an element (`L[i]`), spreads it into a call (`f(*L)`) or
+    passes it to a function with a rule (`len(L)`, `np.stack(L)`): nothing
+    can change how many items they hold."""
     displays = {}
     for node in nodes.walk(function):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) and \
@@ -158,9 +168,12 @@ def _fixed_length_lists(function: gast.FunctionDef) -> dict:
             harmless.add(id(node.value))
         elif isinstance(node, gast.Starred) and isinstance(node.value, gast.Name):
             harmless.add(id(node.value))
-        elif isinstance(node, gast.Call) and primitive_of(node) is len and \
-                len(node.args) == 1 and isinstance(node.args[0], gast.Name):
-            harmless.add(id(node.args[0]))
+        elif isinstance(node, gast.Call) and _keeps_its_arguments(primitive_of(node)):
+            # len(L), np.stack(L): a function with a rule reads a list, never
+            # resizes it (one that writes into its argument, out= or copyto,
+            # was rewritten into a new binding of L by the normaliser).
+            harmless.update(id(a) for a in nodes.call_arguments(node)
+                            if isinstance(a, gast.Name))
     for name in nodes.name_nodes(function):
         if name.id in displays and isinstance(name.ctx, gast.Load) and \
                 id(name) not in harmless:
