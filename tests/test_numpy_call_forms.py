@@ -296,6 +296,20 @@ def test_a_ufunc_dtype_is_differentiated_in_that_dtype_as_torch(name, function, 
     assert_close(tangent, expected, label=name, **FLOAT32)
 
 
+def exp_in(x, dtype):
+    return np.sum(np.exp(x, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64])
+def test_a_dtype_held_by_a_variable_is_the_ufuncs_dtype_none_included(dtype):
+    x32 = X.astype(np.float32)
+    value, gradient = ad.value_and_grad(exp_in)(x32, dtype)
+    expected = exp_in(x32, dtype)
+    assert value.dtype == expected.dtype and value == expected
+    assert gradient.dtype == np.float32
+    assert_close(gradient, np.exp(x32.astype(dtype or np.float32)), **FLOAT32)
+
+
 def test_a_float32_dtype_gives_the_float32_derivative_not_the_float64_one():
     float64 = np.sum(np.cos(X) * 3.0)   # what ignoring dtype= would give
     got = np.sum(ad.grad(sin_float32)(X))

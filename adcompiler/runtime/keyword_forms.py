@@ -24,7 +24,8 @@ def ufunc_operand(x, dtype, casting):
     with the check NumPy makes (complex to float is no 'same_kind' cast: a
     TypeError, as the ufunc itself raises); an integer or boolean x as it is
     (a loop such as np.ldexp's takes it so, and where the loop casts it, the
-    ufunc does that itself).
+    ufunc does that itself). A dtype of None (held by a variable) leaves x as
+    it is, as the ufunc does.
 
     Example:
         >>> ufunc_operand(np.array([0.1]), np.float32, "same_kind").dtype
@@ -32,6 +33,8 @@ def ufunc_operand(x, dtype, casting):
         >>> ufunc_operand(3, np.float32, "same_kind")
         3
     """
+    if dtype is None:   # a variable holding None: the ufunc's own dtype
+        return x
     array = np.asarray(x)
     if array.dtype.kind not in "fc":
         return x
