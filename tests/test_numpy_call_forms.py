@@ -431,6 +431,12 @@ def histogram2d_in_a_range(x, y, w):
     return np.sum(hist ** 2) + np.sum(y_edges ** 3)
 
 
+def histogram2d_count_and_edges(x, y, w):
+    hist, x_edges, y_edges = np.histogram2d(x, y, bins=[3, np.array([-2.0, 0.0, 0.5, 2.0])],
+                                            weights=w, density=True)
+    return np.sum(hist * SCORES[:, :3]) + np.sum(x_edges ** 2) + np.sum(y_edges ** 2)
+
+
 def histogramdd_density(sample, w):
     hist, edges = np.histogramdd(sample, bins=(2, 3), weights=w, density=True)
     return np.sum(hist ** 2) + np.sum(edges[0] ** 2) + np.sum(edges[1] * 2.0)
@@ -451,6 +457,8 @@ HISTOGRAMS = [
     ("histogram2d-density", histogram2d_density, (SAMPLE_X, SAMPLE_Y, WEIGHTS), (0, 1, 2)),
     ("histogram2d-counts", histogram2d_counts, (SAMPLE_X, SAMPLE_Y, WEIGHTS), (0, 1, 2)),
     ("histogram2d-in-a-range", histogram2d_in_a_range, (SAMPLE_X, SAMPLE_Y, WEIGHTS),
+     (0, 1, 2)),
+    ("histogram2d-count-and-edges", histogram2d_count_and_edges, (SAMPLE_X, SAMPLE_Y, WEIGHTS),
      (0, 1, 2)),
     ("histogramdd-density", histogramdd_density, (POINTS, WEIGHTS), (0, 1)),
     ("histogramdd-of-a-list", histogramdd_of_a_list, (SAMPLE_X, SAMPLE_Y, WEIGHTS), (0, 1, 2)),

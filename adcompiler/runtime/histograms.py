@@ -160,7 +160,9 @@ def sample_columns(pieces, sample):
 def _moving_dimensions(bins, bounds, count):
     """Per dimension, whether its edges run from the column's min to its max (its bins a
     number, its bounds not given)."""
-    per_bins = [bins] * count if np.ndim(bins) == 0 else list(bins)
+    # (a list of a count and an array of edges is ragged: np.ndim would refuse it)
+    per_bins = list(bins) if isinstance(bins, (list, tuple)) or np.ndim(bins) > 0 else \
+        [bins] * count
     ranges = [None] * count if bounds is None else list(bounds)
     return [np.ndim(b) == 0 and r is None for b, r in zip(per_bins, ranges)]
 
