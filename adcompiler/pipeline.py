@@ -36,7 +36,8 @@ from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
-from .passes.own_arguments import own_arguments, refuse_changed_mutable_defaults
+from .passes.own_arguments import (copy_lists_read_before_resizing, own_arguments,
+                                   refuse_changed_mutable_defaults)
 from .passes.resolve import resolve
 from .passes.result_fields import result_fields
 from .passes.specialise_varargs import specialise_varargs
@@ -86,6 +87,7 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     parsed = lowered(function, arity)
     if entry:
         own_arguments(parsed, wrt)
+    copy_lists_read_before_resizing(parsed)
     ctx = Context.create(parsed, wrt)
     normalised = split_lists(lower_broadcast_arrays(normalise(nodes.clone(parsed.tree), ctx), ctx),
                              ctx)

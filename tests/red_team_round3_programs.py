@@ -628,6 +628,62 @@ def reduce_with_operator_mul(x):
     return functools.reduce(operator.mul, [x[0], x[1], x[2]], 1.0)
 
 
+def _running_mean_twin(x):
+    history, loss = [], 0.0
+    for t in range(4):
+        history.append(x[t] ** 2)
+        loss = loss + torch.mean(torch.stack(history)) * x[t]
+    return loss
+
+
+@program(VECTOR, twin=_running_mean_twin)
+def finding_running_mean_of_a_growing_list(x):
+    """InternalCompilerError in reverse mode ('adding derivatives of sequences
+    of lengths 3 and 4'): np.mean's adjoint read `history` when the adjoint
+    sweep ran, by then holding every round's item. A list resized later is
+    now passed to a primitive as a copy (own_arguments.copy_lists_read_before_resizing)."""
+    history = []
+    loss = 0.0
+    for t in range(4):
+        history.append(x[t] ** 2)
+        loss = loss + np.mean(history) * x[t]
+    return loss
+
+
+@program(VECTOR, twin=lambda x: x[0] * x[2] + x[0] + x[1])
+def finding_sum_of_a_list_before_an_append(x):
+    """The same in straight-line code: sum(items) read before items.append."""
+    items = [x[0]]
+    before = sum(items)
+    items.append(x[1])
+    return before * x[2] + sum(items)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * torch.tensor([0.3, -0.2, 0.5, 0.7]))
+         + torch.sum(x[:2] ** 2))
+def finding_concatenate_before_a_pop(x):
+    """np.concatenate's adjoint split its gradient by the list as popped since."""
+    parts = [x[:2], x[2:]]
+    joined = np.concatenate(parts)
+    parts.pop()
+    return np.sum(joined * np.array([0.3, -0.2, 0.5, 0.7])) + np.sum(np.concatenate(parts) ** 2)
+
+
+def _stacked_rows_twin(x):
+    first = torch.stack([x * 1.0])
+    both = torch.stack([x * 1.0, x * 2.0])
+    return torch.sum(first * torch.tensor([0.3, -0.2, 0.5, 0.7])) + torch.sum(both ** 2)
+
+
+@program(VECTOR, twin=_stacked_rows_twin)
+def finding_vstack_before_an_append(x):
+    """np.vstack's adjoint: a ValueError (reshape of size 0) after the append."""
+    rows = [x * 1.0]
+    first = np.vstack(rows)
+    rows.append(x * 2.0)
+    return np.sum(first * np.array([0.3, -0.2, 0.5, 0.7])) + np.sum(np.vstack(rows) ** 2)
+
+
 # ======================================================================
 # Recursion and helper defaults
 # ======================================================================

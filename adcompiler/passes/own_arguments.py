@@ -35,6 +35,7 @@ import numpy as np
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..printer import to_source
+from ..rules import registry
 from ..runtime import python_builtins
 from ..source import ParsedFunction
 from .aliasing import UNPLACED, helper_effects
@@ -73,6 +74,87 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
     return parsed
 
 
+def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
+    """Pass a shallow copy, `copied(history)`, of a list variable the function
+    resizes in place (`history.append(v)`) wherever a differentiated primitive
+    reads it whole (`np.mean(history)`, `sum(history)`, `np.concatenate(parts)`).
+
+    The primitive's adjoint reads its argument again when the adjoint sweep
+    runs, and by then the list holds the items appended since (in a loop, the
+    later iterations'): its derivative had as many entries as the final list
+    (an InternalCompilerError adding adjoints of 3 and 4 items in a running
+    mean, or each item's shape taken from another). The copy is what the
+    primitive saw; reading it costs no more than the primitive does.
+    For every function compiled, after resolve (the calls' rules are known)."""
+    tree = parsed.tree
+    # Each call with the loops around it, in the order the source runs them.
+    calls: list = []
+    _calls_in_loops(tree.body, (), calls)
+    resizes: dict = {}      # list name -> [(order, loops)] of its resizing calls
+    for order, (call, loops) in enumerate(calls):
+        func = call.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                func.attr in RESIZING_METHODS and \
+                nodes.annotation(func.value, "value", None) is None:
+            resizes.setdefault(func.value.id, []).append((order, loops))
+
+    def resized_later(name: str, order: int, loops: tuple) -> bool:
+        # After this call, or anywhere in a loop around it (a later round).
+        return any(later > order or set(map(id, around)) & set(map(id, loops))
+                   for later, around in resizes.get(name, ()))
+
+    arguments = []
+    for order, (call, loops) in enumerate(calls):
+        if not resizes or not _reads_whole_lists(call):
+            continue
+        arguments += [(call.args, i) for i, a in enumerate(call.args)
+                      if isinstance(a, gast.Name) and resized_later(a.id, order, loops)]
+        arguments += [(k, "value") for k in call.keywords if isinstance(k.value, gast.Name)
+                      and resized_later(k.value.id, order, loops)]
+    for holder, key in arguments:
+        alias = _bind_copied(parsed)
+        function = nodes.name(alias)
+        nodes.annotate(function, "value", python_builtins.copied)
+        original = holder[key] if isinstance(holder, list) else getattr(holder, key)
+        copy = nodes.copy_location(nodes.call(function, [original]), original)
+        nodes.copy_location(function, original)
+        if isinstance(holder, list):
+            holder[key] = copy
+        else:
+            setattr(holder, key, copy)
+    return parsed
+
+
+def _calls_in_loops(stmts, loops: tuple, found: list) -> None:
+    """(call, enclosing loop statements) for every call in `stmts`, in source order."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            found += [(n, loops) for n in nodes.walk(head) if isinstance(n, gast.Call)]
+            _calls_in_loops(stmt.body, loops + (stmt,), found)
+            _calls_in_loops(stmt.orelse, loops, found)
+        elif isinstance(stmt, gast.If):
+            found += [(n, loops) for n in nodes.walk(stmt.test) if isinstance(n, gast.Call)]
+            _calls_in_loops(stmt.body, loops, found)
+            _calls_in_loops(stmt.orelse, loops, found)
+        elif not isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+            found += [(n, loops) for n in nodes.walk(stmt) if isinstance(n, gast.Call)]
+
+
+def _reads_whole_lists(call: gast.Call) -> bool:
+    """Whether `call` is a differentiated primitive of a library (not one of
+    adcompiler's helpers, nor an iterator that would see later appends)."""
+    function = nodes.annotation(call.func, "value", None)
+    if function is None or function in (zip, enumerate, reversed, iter, map, filter) or \
+            (getattr(function, "__module__", None) or "").startswith("adcompiler"):
+        return False
+    try:
+        rule = registry.lookup(function)
+    except TypeError:   # an unhashable object called
+        return False
+    return rule is not None and bool(rule.adjoint)
+
+
 def refuse_changed_mutable_defaults(parsed: ParsedFunction) -> None:
     """Refuse a function (the differentiated one or a helper) that changes in
     place a parameter whose default is a mutable object: `def f(x, buf=np.zeros(3)):
@@ -99,10 +181,13 @@ def refuse_changed_mutable_defaults(parsed: ParsedFunction) -> None:
         names = keyword if position == UNPLACED else {positional[position]}
         for name in sorted(names & mutable):
             _refuse_default_change(parsed, name, location)
-    for name in sorted(mutable):
-        call = _resizing_call(parsed.tree, name)
-        if call is not None:
-            _refuse_default_change(parsed, name, parsed.location(call))
+    for call in nodes.walk(parsed.tree):
+        # `log.append(v)` (helper_effects leaves a list's own resizing to the
+        # list machinery, which follows it in the caller but not into a default).
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                isinstance(call.func.value, gast.Name) and call.func.value.id in mutable and \
+                call.func.attr in RESIZING_METHODS:
+            _refuse_default_change(parsed, call.func.value.id, parsed.location(call))
 
 
 def _refuse_default_change(parsed: ParsedFunction, name: str, location) -> None:
