@@ -49,7 +49,11 @@ RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "cl
 def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
     tree = parsed.tree
     parameters = [arg.id for arg in tree.args.args]
-    resized = {name: how for name in parameters if (how := _resizing_call(tree, name))}
+    # The calls in each statement, found once for every parameter and every
+    # visit of a loop body (a Hessian's gradient code is long, its loops nested).
+    calls_in, helper_answers = {}, {}
+    resized = {name: how for name in parameters
+               if (how := _resizing_call(tree, name, calls_in, helper_answers))}
     for position in wrt:
         if position < len(parameters) and parameters[position] in resized:
             name = parameters[position]
@@ -210,11 +214,16 @@ def _holds_mutable(value) -> bool:
     return True
 
 
-def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
+def _resizing_call(tree: gast.FunctionDef, name: str, calls_in: dict | None = None,
+                   helper_answers: dict | None = None) -> gast.Call | None:
     """The first call that resizes the parameter `name`, or a name that may
     hold it where the call runs (`items = log`, transitively; a name bound to
     something else since no longer counts, so `v = []; v.append(1); v = log`
-    resizes nothing of log's), if any."""
+    resizes nothing of log's), if any. `calls_in`: id(part) -> the calls in
+    it, in walk order, filled as parts are met, and `helper_answers` those of
+    _helper_resizes (both shared by the parameters)."""
+    calls_in = {} if calls_in is None else calls_in
+    helper_answers = {} if helper_answers is None else helper_answers
     found: list = []
 
     def resizes(call: gast.Call, holders: set) -> bool:
@@ -223,13 +232,18 @@ def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
                 func.value.id in holders and func.attr in RESIZING_METHODS:
             return True
         return any(isinstance(arg, gast.Name) and arg.id in holders and
-                   _helper_resizes(nodes.annotation(func, "value", None), call, arg.id)
+                   _helper_resizes(nodes.annotation(func, "value", None), call, arg.id,
+                                   helper_answers)
                    for arg in call.args)
 
     def check(parts, holders: set) -> None:
         for part in parts:
-            for node in nodes.walk(part):
-                if isinstance(node, gast.Call) and not found and resizes(node, holders):
+            calls = calls_in.get(id(part))
+            if calls is None:
+                calls = calls_in[id(part)] = [node for node in nodes.walk(part)
+                                              if isinstance(node, gast.Call)]
+            for node in calls:
+                if not found and resizes(node, holders):
                     found.append(node)
 
     def block(stmts, holders: set) -> set:
@@ -262,16 +276,26 @@ def _resizing_call(tree: gast.FunctionDef, name: str) -> gast.Call | None:
     return found[0] if found else None
 
 
-def _helper_resizes(function, call: gast.Call, name: str) -> bool:
+def _helper_resizes(function, call: gast.Call, name: str, known: dict) -> bool:
     """Whether `function`, a Python function of the user's called with `name`
-    among its positional arguments, calls a resizing method on that parameter."""
+    among its positional arguments, calls a resizing method on that parameter.
+    `known` keeps the answers by (function, parameters): a helper called at
+    a hundred places has its source read once."""
     code = getattr(function, "__code__", None)
     if code is None or not is_user_function(function) or \
             (function.__module__ or "").startswith("adcompiler"):
         return False
     parameters = code.co_varnames[:code.co_argcount]
-    receivers = {parameters[i] for i, arg in enumerate(call.args)
-                 if i < len(parameters) and isinstance(arg, gast.Name) and arg.id == name}
+    receivers = frozenset(parameters[i] for i, arg in enumerate(call.args)
+                          if i < len(parameters) and isinstance(arg, gast.Name)
+                          and arg.id == name)
+    key = (function, receivers)
+    if key not in known:
+        known[key] = _resizes_parameters(function, receivers)
+    return known[key]
+
+
+def _resizes_parameters(function, receivers: frozenset) -> bool:
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError, SyntaxError):
