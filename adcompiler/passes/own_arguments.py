@@ -79,7 +79,7 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
 
 
 def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
-    """Pass a shallow copy, `copied(history)`, of a list variable the function
+    """Pass a shallow copy, `history[:]`, of a list variable the function
     resizes in place (`history.append(v)`) wherever a differentiated primitive
     reads it whole (`np.mean(history)`, `sum(history)`, `np.concatenate(parts)`).
 
@@ -116,12 +116,13 @@ def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
         arguments += [(k, "value") for k in call.keywords if isinstance(k.value, gast.Name)
                       and resized_later(k.value.id, order, loops)]
     for holder, key in arguments:
-        alias = _bind_copied(parsed)
-        function = nodes.name(alias)
-        nodes.annotate(function, "value", python_builtins.copied)
+        # history[:], the copy list(history) also is, which both modes
+        # differentiate (copied() of a list of differentiated values is refused).
         original = holder[key] if isinstance(holder, list) else getattr(holder, key)
-        copy = nodes.copy_location(nodes.call(function, [original]), original)
-        nodes.copy_location(function, original)
+        whole = gast.Slice(lower=None, upper=None, step=None)
+        copy = gast.Subscript(value=original, slice=whole, ctx=gast.Load())
+        for node in nodes.walk(copy):
+            nodes.copy_location(node, original)
         if isinstance(holder, list):
             holder[key] = copy
         else:
