@@ -238,14 +238,11 @@ def test_sorted_keeps_equal_items_in_order_as_python_does():
     assert ad.grad(first_of_sorted, wrt=(0, 1))(1.0, 1.0) == (2.0, 1.0)
 
 
-def test_copying_a_differentiated_list_is_refused_with_the_fix():
-    def copies_list(x):
-        items = [x[0], x[1]]
-        again = items.copy()
-        return again[0] * again[1]
-
+def test_copying_a_list_argument_is_refused_with_the_fix():
+    # A list the function builds is copied exactly (tests/test_list_joins.py);
+    # of a list it is given, adcompiler does not know that it is a list.
     with pytest.raises(ad.UnsupportedSyntaxError, match="list"):
-        ad.grad(copies_list)(X)
+        ad.grad(copied_list)(X)
     fixed = ad.grad(lambda x: list([x[0], x[1]])[0] * x[1])(X)
     np.testing.assert_allclose(fixed, [X[1], X[0], 0.0, 0.0])
 
@@ -463,16 +460,22 @@ def keys_rebinding(x):
     return d["a"]
 
 
-def copied_list(x):
-    items = [x[0], x[1]]
+def product_of_a_copy(items):
     again = items.copy()
     return again[0] * again[1]
 
 
-def listed_list(x):
-    items = [x[0], x[1]]
+def product_of_a_list(items):
     again = list(items)
     return again[0] * again[1]
+
+
+def copied_list(x):
+    return product_of_a_copy([x[0], x[1]])
+
+
+def listed_list(x):
+    return product_of_a_list([x[0], x[1]])
 
 
 def joined_tuples(x):

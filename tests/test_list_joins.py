@@ -1,5 +1,6 @@
-"""Lists of differentiated values joined (`L + M`, `L += M`, `L.extend(M)`) and
-repeated (`L * n`, `n * L`, `L *= n`): exact derivatives in reverse mode,
+"""Lists of differentiated values joined (`L + M`, `L += M`, `L.extend(M)`),
+repeated (`L * n`, `n * L`, `L *= n`), changed by `L.insert(i, v)` and
+`L.reverse()`, and copied (`L.copy()`): exact derivatives in reverse mode,
 forward mode and to second order, in loops and branches, for lists of arrays,
 of Python floats and of tuples, mixed with lists that carry no derivative.
 
@@ -86,6 +87,23 @@ def joins_then_both_lists_grow(x):
     xs.append(x * 5.0)
     ys.append(x * 7.0)
     return np.sum(ys[1] * ys[2] + xs[1] * ys[0])
+
+
+def appends_to_the_joined_list(x):
+    # xs = xs + [v] names the new list xs alone: appending to it is no alias.
+    xs = [x]
+    xs = xs + [x * 2.0]
+    xs.append(np.sin(x))
+    xs += [x * 4.0]
+    xs.append(x * x)
+    return np.sum(xs[0] * xs[2] + xs[1] * xs[4] + xs[3])
+
+
+def pops_from_a_copy(x):
+    xs = [x, x * 2.0]
+    ys = xs.copy()
+    v = ys.pop()
+    return np.sum(v * ys[0]) + len(xs)
 
 
 def joins_lists_without_a_derivative(x):
@@ -232,10 +250,91 @@ def plus_equals_changes_the_list_a_list_holds(x):
     return np.sum(outer[0][1] * x)
 
 
+# --- insert, reverse, copy --------------------------------------------------
+
+def inserts_at_the_front(x):
+    xs = [x, x * 2.0]
+    xs.insert(0, np.sin(x))
+    return np.sum(xs[0] * xs[1] + xs[2])
+
+
+def inserts_past_either_end(x):
+    # Python clips the position: 10 appends, -10 puts in front.
+    xs = [x, x * 2.0]
+    xs.insert(10, x * x)
+    xs.insert(-10, x * 3.0)
+    xs.insert(-1, np.cos(x))
+    return np.sum(xs[0] * xs[1] + xs[2] * xs[3] + xs[4])
+
+
+def inserts_at_positions_computed_in_a_loop(x):
+    xs = [x, x * 2.0, x * 3.0]
+    for k in range(3):
+        xs.insert(k - 1, xs[k] * 0.5)
+    return np.sum(xs[0] * xs[5] + xs[2] * xs[3])
+
+
+def reverses_in_place(x):
+    xs = [x, x * 2.0, np.sin(x)]
+    xs.reverse()
+    return np.sum(xs[0] * xs[1] + xs[2] * 2.0)
+
+
+def reverses_in_a_loop(x):
+    hs = [x]
+    for i in range(3):
+        hs.insert(0, np.tanh(hs[0] * 0.5 + i))
+        hs.reverse()
+    return np.sum(hs[0] * hs[-1] + hs[1])
+
+
+def reverses_the_list_it_iterates(x):
+    # Python's loop reads xs[0], xs[1], xs[2] of the list as it is then.
+    xs = [x, x * 2.0, x * 3.0]
+    total = 0.0
+    for v in xs:
+        total = total + v * np.sin(v)
+        xs.reverse()
+    return np.sum(total)
+
+
+def a_copy_grows_apart_from_its_list(x):
+    xs = [x, x * 2.0]
+    ys = xs.copy()
+    ys.append(x * 3.0)
+    xs.append(np.sin(x))
+    ys[0] = ys[0] * 4.0
+    return np.sum(ys[0] * ys[2] + xs[2] * xs[0]) + len(xs) + len(ys)
+
+
+def reverse_changes_the_list_a_second_name_holds(x):
+    xs = [x, x * 2.0, np.sin(x)]
+    ys = xs
+    xs.reverse()
+    return np.sum(ys[0] * ys[1])
+
+
+def removes_an_entry_by_joining_slices(x):
+    # What docs/supported-python.md suggests for L.pop(i) and del L[i].
+    xs = [x, np.sin(x), x * 3.0]
+    i = 1
+    v = xs[i]
+    xs = xs[:i] + xs[i + 1:]
+    return np.sum(xs[0] * xs[1] + v * xs[-1])
+
+
+def insert_changes_the_list_a_second_name_holds(x):
+    xs = [x, x * 2.0]
+    ys = xs
+    xs.insert(1, x * x)
+    return np.sum(ys[1] * ys[2]) + len(ys)
+
+
 PROGRAMS = [
     joins_into_a_new_name, extends_in_place_with_plus_equals, extends_with_the_method,
     extends_with_a_tuple, extends_with_the_rows_of_an_array, joins_a_list_to_itself,
-    joins_then_both_lists_grow, joins_lists_without_a_derivative, pads_in_front_with_zeros,
+    joins_then_both_lists_grow, appends_to_the_joined_list, pops_from_a_copy,
+    joins_lists_without_a_derivative, pads_in_front_with_zeros,
     joins_lists_of_tuples, repeats_a_display, repeats_itself, repeats_in_place,
     repeats_by_a_count_on_the_left, repeats_by_a_variable_count,
     repeats_zero_and_negative_times, accumulates_states_by_joining,
@@ -244,6 +343,10 @@ PROGRAMS = [
     plus_equals_changes_the_list_a_second_name_holds,
     extend_changes_the_list_a_second_name_holds, joining_leaves_the_list_a_second_name_holds,
     plus_equals_changes_the_list_a_list_holds,
+    inserts_at_the_front, inserts_past_either_end, inserts_at_positions_computed_in_a_loop,
+    reverses_in_place, reverses_in_a_loop, reverses_the_list_it_iterates,
+    a_copy_grows_apart_from_its_list, reverse_changes_the_list_a_second_name_holds,
+    insert_changes_the_list_a_second_name_holds, removes_an_entry_by_joining_slices,
 ]
 # Rows of an array need an array; the rest also run on a Python float.
 ARRAY_ONLY = {extends_with_the_rows_of_an_array}
@@ -307,6 +410,8 @@ def test_python_values_are_what_the_programs_compute():
     assert plus_equals_changes_the_list_a_second_name_holds(1.0) == 2.0 + 2
     assert joining_leaves_the_list_a_second_name_holds(1.0) == 2.0 + 1
     assert repeats_zero_and_negative_times(1.0) == 3.0 + 0
+    assert reverses_the_list_it_iterates(1.0) == sum(v * np.sin(v) for v in (1.0, 2.0, 3.0))
+    assert insert_changes_the_list_a_second_name_holds(1.0) == 2.0 + 3
 
 
 # --- where the split point comes from ---------------------------------------

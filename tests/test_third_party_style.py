@@ -54,7 +54,6 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     "dict_update_then_read": (NoDerivativeRuleError, CHECKS),
     "dict_get_with_default": (NoDerivativeRuleError, CHECKS),
     "list_pop_first": (NoDerivativeRuleError, CHECKS),
-    "list_insert_and_negative_index": (NoDerivativeRuleError, CHECKS),
     # Second order: the gradient's stack holds the comprehension's keys next
     # to differentiated values, so the keys are taken as differentiated.
     "dict_comprehension": (NoDerivativeRuleError, ("hvp",)),

@@ -20,6 +20,7 @@ conservative: it can only make more variables active, never fewer.
 from __future__ import annotations
 
 import builtins
+import collections
 from dataclasses import dataclass, field
 
 import gast
@@ -218,19 +219,56 @@ def list_variables(definitions, mutated=None) -> set:
 
 def joins_lists(rhs, lists: set) -> bool:
     """Whether `rhs` makes a list from the list variables among `lists` (or
-    a list display): `L + M`, `L * n`, `n * L`, `extended(L, M)` (L.extend(M))
-    and `in_place_result(L + M, L)` (L += M), each a list whenever an operand is."""
+    a list display): `L + M`, `L * n`, `n * L`, `extended(L, M)` (L.extend(M)),
+    `in_place_result(L + M, L)` (L += M), `copied(L)` (L.copy()), `inserted(L, i,
+    v)` and `reverse_in_place(L)`, each a list whenever its list operand is."""
     from ..runtime import core as runtime_core
     from ..runtime import python_builtins as runtime_builtins
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
         operands = [rhs.left, rhs.right]
     elif isinstance(rhs, gast.Call) and rhs.args and any(primitive_of(rhs) is f for f in (
-            runtime_builtins.extended, runtime_core.in_place_result)):
+            runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
+            runtime_builtins.inserted, runtime_builtins.reverse_in_place)):
         operands = rhs.args[:1]
     else:
         return False
     return any(isinstance(a, gast.List) or isinstance(a, gast.Name) and a.id in lists
                for a in operands)
+
+
+def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> set:
+    """The temporaries of `_t = xs + [v]; xs = _t` (how normalisation writes
+    `xs = xs + [v]`, `xs.extend(...)`, `ys = xs.copy()`, and with `_t2 =
+    in_place_result(_t, xs)` between, `xs += [v]`; a recording primal pushes
+    in between): a new list, bound once and read once, by a later statement
+    of its block that hands it to its only other name. Not counted among the
+    lists: no second name sees it, and its derivative needs no list of its own
+    kept in step (xs's goes on changing, as xs does, after the handover)."""
+    loads = collections.Counter(node.id for node in gast.walk(function)
+                                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load))
+    bound = nodes.assignment_counts(function)
+    from ..runtime import core as runtime_core
+    out = set()
+    for node in gast.walk(function):
+        for block in (getattr(node, "body", None), getattr(node, "orelse", None)):
+            if not isinstance(block, list):
+                continue
+            made = set()
+            for stmt in block:
+                if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                    continue
+                value = stmt.value
+                if isinstance(value, gast.Call) and primitive_of(value) is \
+                        runtime_core.in_place_result and value.args:
+                    value = value.args[0]  # `xs += v`: its value, L + M, itself
+                if isinstance(value, gast.Name) and value.id in made:
+                    out.add(value.id)
+                temporary = stmt.targets[0].id
+                if bound[temporary] == 1 and loads[temporary] == 1 and \
+                        temporary not in stacks and (isinstance(stmt.value, gast.List) or
+                                                     joins_lists(stmt.value, lists)):
+                    made.add(temporary)
+    return out
 
 
 def _lists_passed_to_user_functions(definitions) -> list:
@@ -404,6 +442,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     # The pairs `passed` added find no other list handed to a user function.
     stacks = mutated_lists(definitions, passed)
     lists = list_variables(definitions, stacks)
+    lists -= handed_over_lists(function, lists, stacks)
     # An entry of a list may be a tuple (a list of pairs) the analysis cannot
     # see: what is read from one is added with add_adjoints, as list_read adds
     # into the entry.

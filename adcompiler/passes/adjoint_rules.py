@@ -291,6 +291,8 @@ class StatementAdjoints:
             total = own[0] if len(own) == 1 else nodes.call(
                 nodes.name(self.ctx.helper("add_adjoints")), own)
             code.append(nodes.assign(adjoint.id, total))
+        if target not in self.activity.lists:
+            zero.add(target)  # a temporary handed over (activity.handed_over_lists)
         return code
 
     def _refuse_list_update(self, stmt, what: str):

@@ -16,7 +16,8 @@ reaches it, see activity.py and aliasing.py):
     np.fill_diagonal(a, v)       the element write on a flattened copy of a
     np.put/place/putmask(a, ...) element writes (or np.where), values repeated as NumPy does
     L.extend(M)                  L = extended(L, M)
-    a.resize(...), L.insert(...) kept, marked OPAQUE
+    L.insert(i, v), L.reverse()  L = inserted(L, i, v), L = reverse_in_place(L)
+    a.resize(...), L.remove(...) kept, marked OPAQUE
 
 The mark (`mutates` on the statement) says how the object changes: WRITE
 (always in place: element writes and the calls above), IN_PLACE_OPERATOR
@@ -123,6 +124,13 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
             # differentiates it as the join L + M).
             _update(normaliser, stmt, receiver, "extended",
                     [normaliser.atom(call.args[0], out)], out)
+            return True
+        if method == "insert" and len(call.args) == 2 and not call.keywords:
+            _update(normaliser, stmt, receiver, "inserted",
+                    [normaliser.atom(a, out) for a in call.args], out)
+            return True
+        if method == "reverse" and not call.args and not call.keywords:
+            _update(normaliser, stmt, receiver, "reverse_in_place", [], out)
             return True
         if method in OPAQUE_METHODS:
             return _opaque(normaliser, stmt, call.func.value, out,

@@ -719,6 +719,11 @@ def list_join(rhs: gast.AST, activity: Activity, target: str) -> ListJoin | None
     elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_builtins.extended and \
             len(rhs.args) == 2 and not rhs.keywords:
         first, second = rhs.args
+    elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_builtins.copied and \
+            len(rhs.args) == 1 and activity.is_active_list(rhs.args[0]):
+        # L.copy() of a list: the join L + [] (copied's own rule refuses lists,
+        # whose copies may then grow apart from them).
+        first, second = rhs.args[0], gast.List(elts=[], ctx=gast.Load())
     else:
         return None
     operands = (first, second)
@@ -750,7 +755,9 @@ def check_list_alias(target: str, rhs, activity: Activity, location) -> None:
     """`M = L` for a list of differentiated values that is then appended to or
     popped through either name: the list changes under both names, but the
     derivative lists (one per name) would not. Checked whatever the activity of
-    `M`: an alias only ever appended to is exactly where it would go wrong silently."""
+    `M`: an alias only ever appended to is exactly where it would go wrong
+    silently. (`_t = xs + [v]; xs = _t` gives no second name: activity.py does
+    not count such a _t among the lists, see handed_over_lists.)"""
     if isinstance(rhs, gast.Name) and rhs.id in activity.lists and \
             rhs.id in activity.varied and {rhs.id, target} & activity.stacks:
         raise UnsupportedSyntaxError(

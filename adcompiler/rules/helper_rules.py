@@ -110,6 +110,26 @@ RULES = [
     linear_rule(runtime_builtins.list_repeat_adjoint, "adjoint, length",
                 adjoint={"adjoint": "repeated(g, adjoint)"},
                 tangent={"adjoint": "list_repeat_adjoint(g, length)"}),
+    # L.reverse() and L.insert(i, v) (passes/effects.py), and what their
+    # derivatives take apart and put together.
+    linear_rule(runtime_builtins.reverse_in_place, "items",
+                adjoint={"items": "reverse_in_place(g)"},
+                tangent={"items": "reverse_in_place(g)"}),
+    linear_rule(runtime_builtins.inserted, "items, index, value",
+                adjoint={"items": "without_entry(g, index)", "value": "entry_at(g, index)"},
+                tangent={"items": "with_entry(g, index, zeros_like(value))",
+                         "value": "with_entry(zeros_like(items), index, g)"}),
+    linear_rule(runtime_builtins.with_entry, "adjoint, index, entry",
+                adjoint={"adjoint": "without_entry(g, index)", "entry": "entry_at(g, index)"},
+                tangent={"adjoint": "with_entry(g, index, zeros_like(entry))",
+                         "entry": "with_entry(zeros_like(adjoint), index, g)"}),
+    linear_rule(runtime_builtins.without_entry, "adjoint, index",
+                adjoint={"adjoint": "with_entry(g, index, zeros_like(entry_at(adjoint, index)))"},
+                tangent={"adjoint": "without_entry(g, index)"}),
+    linear_rule(runtime_builtins.entry_at, "adjoint, index",
+                adjoint={"adjoint": "with_entry(without_entry(zeros_like(adjoint), index), "
+                                    "index, g)"},
+                tangent={"adjoint": "entry_at(g, index)"}),
 
     # Reshaping the derivative a reduction carries.
     _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),

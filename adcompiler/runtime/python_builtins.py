@@ -5,6 +5,7 @@ of rules/python_rules.py call in their templates."""
 from __future__ import annotations
 
 import copy
+import operator
 from collections.abc import Mapping
 
 import numpy as np
@@ -381,6 +382,77 @@ def list_repeat_adjoint(adjoint, length):
     return out
 
 
+def reverse_in_place(items):
+    """`items.reverse()` as an updated copy (passes/effects.py rewrites the
+    call into `items = reverse_in_place(items)`; aliasing.py makes every
+    other name for the list see it). Linear: the derivative of the reversed
+    list is the reversed derivative.
+
+        >>> reverse_in_place([1.0, 2.0, 3.0])
+        [3.0, 2.0, 1.0]
+    """
+    if arrays.is_zero_number(items):
+        return items  # a zero derivative, of any length
+    result = copy.copy(items)
+    result.reverse()
+    return result
+
+
+def _inserted_at(length: int, index) -> int:
+    """Where `L.insert(index, v)` puts v in a list of `length`: Python clips
+    the index to 0..length, counting a negative one from the end."""
+    index = operator.index(index)
+    if index < 0:
+        return max(length + index, 0)
+    return min(index, length)
+
+
+def inserted(items, index, value):
+    """`items.insert(index, value)` as an updated copy (passes/effects.py
+    rewrites the call into `items = inserted(items, index, value)`).
+
+        >>> inserted([1.0, 2.0], -1, 5.0)
+        [1.0, 5.0, 2.0]
+    """
+    result = copy.copy(items)
+    result.insert(index, value)
+    return result
+
+
+def with_entry(adjoint, index, entry):
+    """The derivative of `inserted(items, index, value)`: `entry` (value's)
+    put into `adjoint` (items') where the insert put the value.
+
+        >>> with_entry([1.0, 2.0], -1, 5.0)
+        ListAdjoint([1.0, 5.0, 2.0])
+    """
+    entries = list(adjoint)
+    entries.insert(_inserted_at(len(entries), index), entry)
+    return ListAdjoint(entries)
+
+
+def without_entry(adjoint, index):
+    """The part of a derivative of `inserted(items, index, value)` that is
+    items': every entry but the one the insert put in.
+
+        >>> without_entry([1.0, 5.0, 2.0], -1)
+        ListAdjoint([1.0, 2.0])
+    """
+    entries = list(adjoint)
+    del entries[_inserted_at(len(entries) - 1, index)]
+    return ListAdjoint(entries)
+
+
+def entry_at(adjoint, index):
+    """The part of a derivative of `inserted(items, index, value)` that is
+    value's: the entry the insert put in.
+
+        >>> entry_at([1.0, 5.0, 2.0], -1)
+        5.0
+    """
+    return adjoint[_inserted_at(len(adjoint) - 1, index)]
+
+
 def read_global(namespace: dict, name: str):
     """The module variable `name`, for a function that declares it `global`
     (passes/module_globals.py): read when the code runs, as Python does."""
@@ -407,4 +479,8 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     # lists joined (L + M, L.extend(M)) and repeated (L * n)
                     "extended": extended, "joined": joined, "part_of": part_of,
                     "placed_in": placed_in, "repeated": repeated,
-                    "list_repeat_adjoint": list_repeat_adjoint}
+                    "list_repeat_adjoint": list_repeat_adjoint,
+                    # L.reverse() and L.insert(i, v), as updated copies
+                    "reverse_in_place": reverse_in_place, "inserted": inserted,
+                    "with_entry": with_entry, "without_entry": without_entry,
+                    "entry_at": entry_at}
