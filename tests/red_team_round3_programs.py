@@ -26,6 +26,7 @@ from __future__ import annotations
 import collections
 import copy
 import functools
+import itertools
 import math
 import operator
 import sys
@@ -33,6 +34,7 @@ import threading
 import types
 
 import numpy as np
+import numpy as numpy_module
 import torch
 
 import adcompiler as ad
@@ -1215,6 +1217,293 @@ def int_matrix_row_write(x):
     y = np.zeros((2, 4), dtype=int)
     y[1] = x * 10
     return np.sum(y[1] * x)
+
+# ======================================================================
+# Loops whose bodies change what they read (hoisting), names like the
+# generated code's, comprehensions, generators and iteration helpers
+# ======================================================================
+
+@program(INTEGRAL_FREE)
+def hoist_view_write(x):
+    a = x * 1.0
+    total = 0.0
+    for i in range(3):
+        b = a * 2
+        v = a[1:]
+        v += 1.0
+        total = total + np.sum(b * x)
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_list_append(x):
+    items = [x[0]]
+    total = 0.0
+    for i in range(3):
+        s = sum(items)
+        items.append(x[i + 1])
+        total = total + s * x[i]
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_dict_update(x):
+    d = {'a': x[0]}
+    total = 0.0
+    for i in range(3):
+        s = d['a'] * 2
+        d['a'] = d['a'] + x[i]
+        total = total + s
+    return total
+
+BUF = np.zeros(4)
+def bump(v):
+    BUF[0] += 1.0
+    return v
+
+@program(INTEGRAL_FREE)
+def hoist_global_changed_by_helper(x):
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(BUF * x) + bump(x[i])
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_while_alias(x):
+    a = x * 1.0
+    k = 0
+    total = 0.0
+    while k < 3:
+        c = np.sin(a)
+        a[k] = a[k] * 2
+        total = total + np.sum(c)
+        k += 1
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_in_branch(x):
+    a = x * 1.0
+    total = 0.0
+    for i in range(4):
+        if i % 2 == 0:
+            m = np.exp(a)
+        else:
+            a = a * 0.5
+            m = a
+        total = total + np.sum(m)
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_swap(x):
+    a = x * 1.0
+    b = x * 2.0
+    total = 0.0
+    for i in range(3):
+        total = total + np.sum(a * b)
+        a, b = b, a + b * 0.1
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_rows_inplace(x):
+    m = np.outer(x, x)
+    total = 0.0
+    for i in range(4):
+        r = m[i]
+        s = np.sum(m)
+        r *= 0.5
+        total = total + s
+    return total
+
+@program(INTEGRAL_FREE)
+def hoist_sort_in_loop(x):
+    a = x * 1.0
+    total = 0.0
+    for i in range(2):
+        first = a[0]
+        a.sort()
+        a[0] = a[0] + 1.0
+        total = total + first * x[1]
+    return total
+
+
+def unbroadcast(a, b):
+    return a * 3.0
+def zeros_like(a):
+    return a + 1.0
+as_gradient = 2.5
+def sum_adjoint(x):
+    return x * 7.0
+
+@program(INTEGRAL_FREE)
+def helper_names_shadowed(x):
+    return np.sum(unbroadcast(x, x) * zeros_like(x)) * as_gradient + np.sum(sum_adjoint(x))
+
+@program(INTEGRAL_FREE)
+def local_names_like_generated(x):
+    _stack = [1.0]
+    _t1 = x * 2
+    dx = _t1 ** 2
+    d_t1 = dx * 3
+    _result = np.sum(d_t1) + _stack[0]
+    return _result
+
+@program(INTEGRAL_FREE)
+def local_np_shadow(x):
+    total = np.sum(x ** 2)
+    np_ = 3.0
+    return total * np_
+
+@program(INTEGRAL_FREE)
+def parameter_named_g(x, g=2.0):
+    return np.sum(x ** 2) * g
+
+@program(INTEGRAL_FREE)
+def numpy_full_name(x):
+    return numpy_module.sum(numpy_module.sin(x))
+
+@program(INTEGRAL_FREE)
+def variable_named_like_builtin(x):
+    sum_ = 0.0
+    max = 2.0
+    len = 3
+    return np.sum(x) * max + len + sum_
+
+@program(INTEGRAL_FREE)
+def variable_named_range(x):
+    range_ = 2
+    total = 0.0
+    for i in range(range_):
+        total = total + np.sum(x * i)
+    return total
+
+@program(INTEGRAL_FREE)
+def variable_called_result(x):
+    result = x * 2
+    _returned = np.sum(result)
+    return _returned
+
+@program(INTEGRAL_FREE)
+def tuple_unpack_swap_arrays(x):
+    a, b = x[:2], x[2:]
+    b, a = a * 2, b * 3
+    return np.sum(a * b)
+
+@program(INTEGRAL_FREE)
+def augmented_on_subscript_with_call_index(x):
+    y = x * 1.0
+    idx = [0, 1]
+    y[idx.pop()] += 5.0 * x[2]
+    return np.sum(y ** 2)
+
+@program(INTEGRAL_FREE)
+def subscript_target_evaluated_once(x):
+    y = x * 1.0
+    counter = [0]
+    def nxt():
+        counter[0] = counter[0] + 1
+        return counter[0]
+    y[nxt()] *= 3.0
+    return np.sum(y ** 2) + counter[0]
+
+
+@program(INTEGRAL_FREE, smooth=False)
+def sum_gen_with_condition(x):
+    return sum(v ** 2 for v in x if v > 0)
+
+@program(INTEGRAL_FREE)
+def nested_gen(x):
+    return sum(a * b for a in x for b in x[:2])
+
+@program(INTEGRAL_FREE, smooth=False)
+def any_all_branch(x):
+    if any(v > 2 for v in x) and all(v > -2 for v in x):
+        return np.sum(x ** 2)
+    return np.sum(x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def min_gen_default(x):
+    return min((v * v for v in x if v > 5), default=x[0]) + max(x * 2)
+
+@program(INTEGRAL_FREE)
+def dict_comp_values(x):
+    d = {i: x[i] ** 2 for i in range(4)}
+    return sum(d.values()) + d[2]
+
+@program(INTEGRAL_FREE)
+def itertools_product(x):
+    total = 0.0
+    for a, b in itertools.product(x[:2], x[2:]):
+        total = total + a * b
+    return total
+
+@program(INTEGRAL_FREE)
+def itertools_accumulate(x):
+    return sum(itertools.accumulate(x))
+
+@program(INTEGRAL_FREE)
+def zip_strict_like(x):
+    return sum(a * b for a, b in zip(x, x[1:]))
+
+@program(INTEGRAL_FREE)
+def enumerate_start(x):
+    return sum(i * v for i, v in enumerate(x, start=1))
+
+@program(INTEGRAL_FREE)
+def list_comp_of_rows(x):
+    m = np.outer(x, x)
+    return np.sum(np.array([r * i for i, r in enumerate(m)]))
+
+@program(INTEGRAL_FREE)
+def comprehension_shadowing(x):
+    v = x[0]
+    s = sum(v * 2 for v in x)
+    return s * v
+
+@program(INTEGRAL_FREE)
+def while_with_array_test(x):
+    y = x * 1.0
+    while np.max(np.abs(y)) > 1.0:
+        y = y * 0.5
+    return np.sum(y ** 2)
+
+@program(INTEGRAL_FREE, smooth=False)
+def sorted_reverse_key(x):
+    s = sorted(x, key=lambda v: v * v, reverse=True)
+    return s[0] * 3 + s[1]
+
+@program(INTEGRAL_FREE)
+def math_functions_mix(x):
+    return math.exp(x[0]) * math.log1p(abs(x[1])) + math.atan2(x[2], x[3]) + math.erf(x[0])
+
+@program(INTEGRAL_FREE)
+def np_scalar_methods(x):
+    s = np.sum(x)
+    return s.real * 2 + np.float64(s) * x[0]
+
+@program(INTEGRAL_FREE)
+def chained_methods(x):
+    return x.reshape(2, 2).T.sum(axis=0).prod() + x.clip(-1, 1).mean()
+
+@program(INTEGRAL_FREE)
+def complex_roundtrip(x):
+    z = np.fft.fft(x)
+    return np.sum(np.abs(z) ** 2) + np.real(np.fft.ifft(z))[1]
+
+@program(INTEGRAL_FREE)
+def einsum_trace(x):
+    m = np.outer(x, x)
+    return np.einsum('ii', m) + np.einsum('ij,j->', m, x)
+
+@program(INTEGRAL_FREE, smooth=False)
+def where_three_args_inplace(x):
+    y = x * 1.0
+    y[y < 0] = np.sqrt(-y[y < 0])
+    return np.sum(y ** 2)
+
+@program(INTEGRAL_FREE)
+def boolean_mask_assign_from_other(x):
+    y = np.zeros(4)
+    mask = np.array([True, False, True, False])
+    y[mask] = x[:2] * 3
+    return np.sum(y * x)
 
 
 # ======================================================================

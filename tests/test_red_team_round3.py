@@ -79,6 +79,11 @@ REFUSED: dict[str, type] = {
     "dict_of_arrays_loop": NO_RULE,
     "dict_values_inplace": NO_RULE,
     "dict_items_inplace": NO_RULE,
+    "hoist_global_changed_by_helper": UNSUPPORTED,
+    "any_all_branch": UNSUPPORTED,
+    "itertools_product": NO_RULE,
+    "itertools_accumulate": NO_RULE,
+    "np_scalar_methods": NO_RULE,
     # a float that is not an integer written into an integer or boolean array:
     # refused when the derivative runs (runtime/core._refuse_truncation)
     **{name: NO_RULE for name in (
