@@ -1505,6 +1505,40 @@ def boolean_mask_assign_from_other(x):
     y[mask] = x[:2] * 3
     return np.sum(y * x)
 
+# ======================================================================
+# A NaN among the arguments (masked, skipped by the nan-reductions)
+# ======================================================================
+
+WITH_NAN = np.array([0.63, np.nan, 0.94, 2.16])
+
+
+@program(WITH_NAN, twin=lambda x: torch.sum(torch.where(torch.isnan(x), 0.0, x) ** 2), smooth=False)
+def nan_masked_where(x):
+    return np.sum(np.where(np.isnan(x), 0.0, x) ** 2)
+
+@program(WITH_NAN, twin=lambda x: torch.nanmean(x * 3), smooth=False)
+def nanmean_scaled(x):
+    return np.nanmean(x * 3)
+
+@program(WITH_NAN, smooth=False)
+def nan_to_num_then_sum(x):
+    return np.sum(np.nan_to_num(x) ** 2)
+
+@program(WITH_NAN, smooth=False)
+def nanmax_value(x):
+    return np.nanmax(x) * 2 + np.nanmin(x)
+
+@program(WITH_NAN, smooth=False)
+def isnan_filter_index(x):
+    keep = ~np.isnan(x)
+    return np.sum(x[keep] ** 2)
+
+@program(WITH_NAN, smooth=False)
+def nan_comparison_branch(x):
+    if x[1] > 0:
+        return x[0] * 2
+    return x[0] * 3
+
 
 # ======================================================================
 # Scenarios: compile, change what the function reads, compile again
