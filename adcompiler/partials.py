@@ -117,10 +117,10 @@ def _chosen_parameters(primitive) -> list | None:
         positional = inspect.Parameter.POSITIONAL_ONLY
         return [inspect.Parameter("x" if nin == 1 else f"x{k + 1}", positional)
                 for k in range(nin)]
-    if params is None:
-        return None  # `max`: how many arguments it takes is not written down
+    if params is None or any(q.kind is q.VAR_POSITIONAL for q in params):
+        return None  # `max`, `print`: how many values it takes is the caller's choice
     return [q for q in params
-            if q.default is q.empty and q.kind not in (q.VAR_POSITIONAL, q.VAR_KEYWORD)
+            if q.default is q.empty and q.kind is not q.VAR_KEYWORD
             or q.default is not q.empty and q.name not in _MACHINERY
             and repr(q.default) != "<no value>"]
 

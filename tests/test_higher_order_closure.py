@@ -119,6 +119,8 @@ def _samples():
         "add_at": lambda r: [n(r, 4), np.array([0, 2, 0]), n(r, 3)],
         "in_place_result": lambda r: [n(r, 2, 3), n(r, 2, 3)],
         "in_place_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3)],
+        "sequence_entries": lambda r: [n(r, 2, 3), 2, "model.py:3"],
+        "sequence_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3), "model.py:3"],
         "append_adjoint": lambda r: [n(r, 5), n(r, 2), n(r, 3), 0],
         "array_adjoint": lambda r: [n(r, 2, 3), [n(r, 3), n(r, 3)], None],
         "array_from_adjoints": lambda r: [[n(r, 3), n(r, 3)], [n(r, 3), n(r, 3)], None,

@@ -169,9 +169,16 @@ class StatementAdjoints:
                         for key, value in zip(rhs.keys, rhs.values) if self._active(value)]
         if operation.kind in ("tuple", "list"):
             # The adjoint of a tuple (a list) is a tuple (a list) of adjoints.
-            return [], [(element.id, gast.Subscript(value=g, slice=nodes.const(k),
-                                                    ctx=gast.Load()))
-                        for k, element in enumerate(rhs.elts) if self._active(element)]
+            entries = [(element.id, gast.Subscript(value=g, slice=nodes.const(k),
+                                                   ctx=gast.Load()))
+                       for k, element in enumerate(rhs.elts) if self._active(element)]
+            # Read by position only once known to have the display's length: a
+            # join or repetition of the value where its type was not known
+            # (a helper's result) hands back a longer sequence's adjoint.
+            checked = nodes.call(nodes.name(self.ctx.helper("sequence_entries")),
+                                 [nodes.clone(g), nodes.const(len(rhs.elts)),
+                                  nodes.const(self.ctx.parsed.location(stmt).file_line)])
+            return [nodes.assign(g.id, checked)] if entries else [], entries
         if operation.kind == "user":
             return self.user_call(stmt, target, rhs, operation.primitive, g)
         if operation.kind != "rule":

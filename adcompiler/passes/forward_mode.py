@@ -24,6 +24,8 @@ mode run over the generated reverse-mode code and its `_stack`.
 
 from __future__ import annotations
 
+import operator
+
 import gast
 
 from .. import nodes
@@ -251,6 +253,13 @@ class _Forward:
         for term in terms[1:]:
             total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [total, term]) \
                 if target in self.activity.tuples else nodes.add(total, term)
+        if operation.primitive is operator.add and len(terms) > 1 and \
+                target in self.activity.tuples:
+            # `t + s` may join tuples (a helper's results, arguments), whose
+            # tangent is not add_adjoints' entry-by-entry sum: refused then.
+            total = nodes.call(nodes.name(self.ctx.helper("sequence_tangent")), [
+                total, nodes.name(target),
+                nodes.const(self.ctx.parsed.location(stmt).file_line)])
         # The terms of an elementwise rule span the result's shape once every
         # variable operand has contributed; otherwise spread the sum to it.
         rule = operation.rule

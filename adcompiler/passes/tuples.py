@@ -58,6 +58,15 @@ def elements(expr: gast.AST, lengths: dict) -> list | None:
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add):
         left, right = elements(expr.left, lengths), elements(expr.right, lengths)
         return None if left is None or right is None else left + right
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+        # `t * 2`, `2 * t`: repeated, when each element is read, not computed
+        # (writing `(f(x), y) * 2` out would call f twice).
+        for sequence, count in ((expr.left, expr.right), (expr.right, expr.left)):
+            items, times = elements(sequence, lengths), _constant_int(count)
+            if items is not None and isinstance(times, int) and all(
+                    _read_only(item) for item in items):
+                return [nodes.clone(item) for _ in range(max(times, 0)) for item in items]
+        return None
     indices = _sliced(expr, lengths)
     return None if indices is None else [_item(expr.value, k) for k in indices]
 
@@ -73,6 +82,14 @@ def is_tuple(expr: gast.AST, tuples: set) -> bool:
     if isinstance(expr, gast.Subscript) and isinstance(expr.slice, gast.Slice):
         expr = expr.value
     return isinstance(expr, gast.Tuple) or (isinstance(expr, gast.Name) and expr.id in tuples)
+
+
+def _read_only(item: gast.AST) -> bool:
+    """A name, a constant or an element of a named tuple: evaluating it twice
+    is evaluating it once."""
+    if isinstance(item, gast.Subscript):
+        return isinstance(item.value, gast.Name) and isinstance(item.slice, gast.Constant)
+    return isinstance(item, (gast.Name, gast.Constant))
 
 
 def _item(tuple_: gast.Name, index: int) -> gast.Subscript:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import NoDerivativeRuleError
+from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from .complex_numbers import refuse_complex
 
 
@@ -134,9 +134,28 @@ def _entry_sums(entries, other):
     if is_zero_number(other):
         return list(entries)
     if len(other) != len(entries):
-        raise ValueError(f"adding derivatives of sequences of lengths {len(entries)} "
-                         f"and {len(other)}")
+        # Two derivatives of one tuple or list always have its length: one of
+        # them is a longer sequence's, which a join (+) or repetition (*) the
+        # compiler took for arithmetic made.
+        raise UnsupportedSyntaxError(
+            f"adding derivatives of sequences of {len(entries)} and {len(other)} values: a "
+            f"tuple or list of differentiated values was joined (+) or repeated (*) where "
+            f"adcompiler did not know it to be one when compiling, which is not supported",
+            help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or "
+            "write the result out ((t[0], t[1], s[0])), or use an array (np.concatenate).")
     return [b if a is None else a if b is None else a + b for a, b in zip(entries, other)]
+
+
+def _refuse_repetition(adjoint, count):
+    """A derivative of a sequence is never scaled: generated code multiplies
+    one only where a tuple or list was repeated (`t * 2`) and the compiler,
+    not knowing it for one, differentiated a product instead."""
+    raise UnsupportedSyntaxError(
+        f"a tuple or list of {len(adjoint)} differentiated values was repeated (* "
+        f"{count!r}) or joined where adcompiler did not know it to be one when compiling "
+        "(a helper's or a function's result), which is not supported",
+        help="Repeat tuples where they are built (t = (a, b); t * 2), or write the result "
+        "out ((t[0], t[1], t[0], t[1])), or use an array (np.tile).")
 
 
 class SequenceAdjoint(tuple):
@@ -154,6 +173,11 @@ class SequenceAdjoint(tuple):
 
     def __radd__(self, other):
         return self.__add__(other)
+
+    def __mul__(self, other):
+        _refuse_repetition(self, other)
+
+    __rmul__ = __mul__
 
     def __repr__(self):
         return f"SequenceAdjoint({tuple(self)!r})"
@@ -177,6 +201,11 @@ class ListAdjoint(list):
 
     def __iadd__(self, other):
         return self.__add__(other)
+
+    def __mul__(self, other):
+        _refuse_repetition(self, other)
+
+    __rmul__ = __imul__ = __mul__
 
     def __repr__(self):
         return f"ListAdjoint({list(self)!r})"

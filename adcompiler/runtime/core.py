@@ -15,7 +15,7 @@ import numpy as np
 
 from . import arrays, complex_numbers, linalg
 from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleError, \
-    NonScalarOutputError, SeedShapeError
+    NonScalarOutputError, SeedShapeError, UnsupportedSyntaxError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint, zeros_like
 from .records import entries, field_names, is_dataclass_record, rebuilt, refuse_clashing_fields
@@ -47,6 +47,8 @@ def unbroadcast(g, x):
                                               isinstance(g, _CONTAINERS)):
         # `dL + ...` on a sequence's adjoint (a derivative of derivative code) adds
         # entry by entry: nothing was broadcast.
+        if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)) and len(g) != len(x):
+            raise _joined_sequence(len(x), len(g))
         return g
     # NumPy scalars (np.float64, what a reduction returns) have a shape too.
     shape = x.shape if isinstance(x, _NUMPY) else np.shape(x)
@@ -67,6 +69,9 @@ def broadcast_like(t, result):
         return t  # as in unbroadcast: skip np.shape's Python-level dispatch
     if isinstance(result, _SEQUENCE_ADJOINTS) or (isinstance(result, _CONTAINERS) and
                                                    isinstance(t, _CONTAINERS)):
+        if isinstance(result, (tuple, list)) and isinstance(t, (tuple, list)) and \
+                len(t) != len(result):
+            raise _joined_sequence(len(t), len(result))  # `t + s`, s carrying none
         return t
     shape = np.shape(result)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
@@ -345,6 +350,55 @@ def in_place_tangent(tangent, target):
     return in_place_result(tangent, target)
 
 
+def _joined_sequence(length: int, entries: int, where: str = "") -> UnsupportedSyntaxError:
+    """The refusal of a tuple or list joined (+) or repeated (*) where the
+    compiler took the operator for arithmetic: its derivative, `entries`
+    long, then meets a sequence of `length` values."""
+    return UnsupportedSyntaxError(
+        f"{where + ': ' if where else ''}a tuple or list of {length} values was joined "
+        f"with another (+) or repeated (*) where adcompiler did not know it to be one when "
+        f"compiling (a helper's or a function's result; its derivative has {entries} "
+        "entries): joining or repeating tuples of differentiated values is not supported "
+        "there",
+        help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or write "
+        "the result out ((t[0], t[1], s[0])), or use an array (np.concatenate, np.tile).")
+
+
+def sequence_entries(adjoint, length: int, where: str):
+    """The adjoint of a tuple or list display of `length` elements, before
+    its entries are read one by one: it has as many entries, unless the value
+    built by the display was joined (`t + s`) or repeated (`t * 2`) somewhere
+    its type was not known when compiling (a helper's result, an argument):
+    the adjoint reaching the display then belongs to the longer sequence, and
+    reading it entry by entry would give the wrong entries. Refused instead.
+
+    Example:
+        >>> sequence_entries(SequenceAdjoint([1.0, None]), 2, "model.py:3")
+        SequenceAdjoint((1.0, None))
+    """
+    if isinstance(adjoint, (tuple, list)) and len(adjoint) != length:
+        raise _joined_sequence(length, len(adjoint), where)
+    return adjoint
+
+
+def sequence_tangent(tangent, value, where: str):
+    """The tangent of `value = a + b` (or `a * b`) where a or b may be a
+    tuple the compiler did not know for one (a helper's result): the sum of
+    the operands' tangents, right for numbers and arrays, and for a tuple
+    repeated by a number (the tangent repeats too). A tuple or list value
+    whose tangent has another length was joined: refused.
+
+    Example:
+        >>> sequence_tangent((1.0, 2.0, 1.0, 2.0), (5.0, 6.0, 5.0, 6.0), "model.py:3")
+        (1.0, 2.0, 1.0, 2.0)
+    """
+    if isinstance(value, (tuple, list)) and not (
+            isinstance(tangent, (tuple, list)) and len(tangent) == len(value)):
+        raise _joined_sequence(len(value), len(tangent) if isinstance(
+            tangent, (tuple, list)) else 1, where)
+    return tangent
+
+
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
@@ -359,8 +413,9 @@ def as_gradient(adjoint, x):
         adjoint = zeros_like(x)  # a part no derivative reached
     if isinstance(x, (tuple, list)):
         if len(adjoint) != len(x):
-            raise InternalCompilerError(f"a derivative of length {len(adjoint)} for an "
-                                        f"argument of length {len(x)}")
+            # The argument was joined (+) or repeated (*) as the tuple or list
+            # it is: what operators do to arrays was differentiated instead.
+            raise _joined_sequence(len(x), len(adjoint), "a differentiated argument")
         parts = [as_gradient(a, e) for a, e in zip(adjoint, x)]
         if isinstance(getattr(type(x), "_fields", None), tuple):
             refuse_clashing_fields(x, "a differentiated argument")
@@ -731,7 +786,6 @@ import itertools  # noqa: E402  (kept beside their only users)
 import operator  # noqa: E402
 from collections.abc import Mapping  # noqa: E402  (kept beside its only users)
 
-from ..errors import UnsupportedSyntaxError  # noqa: E402
 
 _ITERATED_AS_IS = (_ndarray, list, tuple, range, str, bytes)
 

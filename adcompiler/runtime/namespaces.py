@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import ComplexValueError, NoDerivativeRuleError, NonScalarOutputError, \
     SeedShapeError
-from . import core, effects
+from . import core, effects, records
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_zero_number, \
     refuse_integer_dtype, sequence_adjoint
 
@@ -1024,6 +1024,12 @@ def unit_vectors(x):
         yield xp.reshape(identity[row, :], x.shape)
 
 
+def _leaf_zeros(value):
+    if is_array_api_only(value):
+        return zeros_of(tuple(value.shape), value)
+    return core.zeros_like(value)
+
+
 def zeros_of(shape: tuple, like):
     """Zeros of `shape`, of the namespace, floating dtype and device of
     `like`, an array of the standard."""
@@ -1061,3 +1067,8 @@ def same_values(a, b) -> bool:
         return False
     xp = namespace_of(a)
     return bool(xp.all((a == b) | (xp.isnan(a) & xp.isnan(b))))
+
+
+# A record's fields, zeroed where no derivative reaches them (records.py's
+# structured_like), are zeros of their own namespace.
+records.use_leaf_zeros(_leaf_zeros)

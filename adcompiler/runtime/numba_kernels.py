@@ -252,6 +252,23 @@ def _add_into(total, contribution):
     return None
 
 
+def sequence_entries(adjoint, length, where):
+    """The adjoint of a tuple display, checked to have its length
+    (runtime.sequence_entries)."""
+
+
+@overload(sequence_entries)
+def _sequence_entries(adjoint, length, where):
+    if isinstance(adjoint, types.BaseTuple):
+        def checked(adjoint, length, where):
+            if len(adjoint) != length:
+                raise ValueError("adcompiler (numba): a tuple was joined (+) or repeated "
+                                 "(*) where it was not known to be one when compiling")
+            return adjoint
+        return checked
+    return lambda adjoint, length, where: adjoint
+
+
 def in_place_result(value, target):
     """The value `target op= v` leaves in `target` (runtime.in_place_result):
     an array keeps its dtype and shape, a number is the value itself."""
@@ -387,7 +404,7 @@ HELPERS = {
     "uniform_mean_adjoint": uniform_mean_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
-    "in_place_result": in_place_result,
+    "in_place_result": in_place_result, "sequence_entries": sequence_entries,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
     "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,

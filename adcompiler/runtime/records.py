@@ -121,12 +121,19 @@ def structured_like(derivative, value):
 
 
 def _zeros_of(value):
-    """Zeros like a leaf: zeros_like's, or of its own namespace for an array
-    of the array API standard (so structured_like is unguarded there)."""
-    from .namespaces import is_array_api_only, zeros_of
-    if is_array_api_only(value):
-        return zeros_of(tuple(value.shape), value)
-    return zeros_like(value)
+    """Zeros like a leaf: zeros_like's, or what runtime/namespaces.py hands
+    in for an array of the array API standard (so structured_like is
+    unguarded there; namespaces.py imports this module, not the reverse)."""
+    return _leaf_zeros[0](value)
+
+
+_leaf_zeros = [zeros_like]
+
+
+def use_leaf_zeros(zeros) -> None:
+    """Make `zeros(value)` the zeros of a record's field (namespaces.py's,
+    which knows arrays of every namespace)."""
+    _leaf_zeros[0] = zeros
 
 
 def field(record, name, where):
