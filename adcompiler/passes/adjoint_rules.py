@@ -99,7 +99,11 @@ class StatementAdjoints:
             if target in self.activity.active:
                 adjoint = zeros if target in zero \
                     else nodes.name(self.ctx.namer.adjoint(target))
-                zero.add(target)
+                if target not in self.activity.lists:
+                    # A list popped (`xs = _stack.pop()` in a gradient) gets its
+                    # adjoint list re-made from the restored list (reverse_mode's
+                    # remirror), which the reads above it add into: never zero.
+                    zero.add(target)
             else:
                 adjoint = zeros
             return self._comment(stmt) + [nodes.expr_stmt(self._list_op(store, "append",
