@@ -15,6 +15,9 @@ functions. The protocol between the sweeps is the one a reader sees:
     if t: ...; _stack.append(True)     if _stack.pop(): <adjoint of body>
     else: ...; _stack.append(False)    else: <adjoint of orelse>
     for i in _range1: ...              for i in _range1[::-1]: <adjoint>
+    _stack.append(len(xs))             dxs = list_repeat_adjoint(dxs, _stack.pop())
+    xs = xs * 2    # a join or repeat whose split no adjoint list knows
+                   # (adjoint_rules.list_join)
 
 Two analyses keep this as short as hand-written code:
   * zero tracking: the set of variables whose adjoint is known to be zero is
