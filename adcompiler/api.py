@@ -1127,8 +1127,11 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         rows = [[] for _ in out_leaves]
         for i, unit, _ in _unit_trees(out):
             rows[i].append([_as_array(leaf) for leaf in _leaves(inner(args, unit))])
-        if sum(len(row) for row in rows) > 1:
-            # Each row's vjp ran the function again: the same function?
+        if rows:
+            # Each row's vjp ran the function again, after the run that gave
+            # `out` its structure: the same function? (With one row too: a
+            # counter read by the function made the vjp differentiate its
+            # second run, a derivative twice what one call has.)
             _refuse_changed_value([out, _called_on_copies(function, args)], function,
                                   "reverse-mode Jacobian")
         blocks = [[_block([row[k] for row in rows[i]], 0, y, x)

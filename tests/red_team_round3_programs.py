@@ -1806,6 +1806,36 @@ def functions_redefined_in_a_loop():
     return found
 
 
+CALLS = 0
+
+
+def _counts_its_calls(x):
+    global CALLS
+    CALLS += 1
+    return np.sum(x ** 2) * CALLS
+
+
+@scenario
+def finding_jacobian_of_a_function_counting_its_calls():
+    """Silently wrong: the reverse-mode Jacobian of a scalar function ran it
+    once for the result's structure, then differentiated a second run (the
+    counter at 2: twice the derivative of one call); it compared runs only
+    for two rows or more. Now every Jacobian compares (StatefulFunctionError),
+    as forward-mode grad and the Hessian already did."""
+    global CALLS
+    found = []
+    for mode in ("reverse", "forward"):
+        CALLS = 0
+        try:
+            got = ad.jacobian(_counts_its_calls, mode=mode)(VECTOR)
+        except ad.AdError:
+            continue
+        found.append((f"{mode}-mode Jacobian, one call's derivative", got, 2 * VECTOR * 1))
+    CALLS = 0
+    found.append(("grad", ad.grad(_counts_its_calls)(VECTOR), 2 * VECTOR * 1))
+    return found
+
+
 def _two_arguments(x, y, s=2.0):
     return np.sum(np.sin(x) * y ** 2) * s
 
