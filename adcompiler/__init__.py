@@ -23,7 +23,7 @@ from .custom import custom_gradient, stop_gradient
 from .errors import AdWarning, NonFiniteError
 from .errors import ExportError
 from .export import export
-from .errors import NumbaBackendError
+from .errors import NumbaBackendError, OptionError
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "derivative", "jacobian", "hessian", "hvp",
@@ -37,7 +37,7 @@ __all__ = [
     "show",
     "stop_gradient", "custom_gradient", "NonFiniteError", "AdWarning",
     "export", "ExportError",
-    "NumbaBackendError",
+    "NumbaBackendError", "OptionError",
 ]
 
 __version__ = "0.1.0"

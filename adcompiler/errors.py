@@ -111,6 +111,11 @@ class NotAFunctionError(AdError, TypeError):
     function to differentiate goes."""
 
 
+class OptionError(AdError, ValueError):
+    """An entry point was given an option value it does not take, or options
+    that do not go together (`mode="forward"` with `has_aux=True`)."""
+
+
 class SeedShapeError(AdError, ValueError):
     """The seed passed to a vjp does not have the shape of the function's result,
     or a tangent (jvp) or vector (hvp) not the shape of its argument."""
