@@ -186,25 +186,6 @@ def methods_not_shadowed(obj, names: tuple, where: str = "") -> None:
             f"{where}: the {type(obj).__name__} object has an attribute of its own named "
             f"{shadowed[0]!r}, which hides its class's method {shadowed[0]!r}: Python calls "
             f"the attribute, the derivative was compiled with the class's method",
-            help=f"Give the attribute another name, or call it explicitly "
-                 f"(`fn = self.{shadowed[0]}` is not followed either: keep one definition).")
-
-
-def methods_not_shadowed(obj, names: tuple, where: str = "") -> None:
-    """Raise if `obj` holds an attribute of its own named like one of the
-    methods `names` of its class that a method compiled for that class calls
-    on `self` (`self.act(x)`): Python calls the object's own attribute
-    (`model.act = np.tanh`), the compiled code the class's function.
-
-        >>> methods_not_shadowed(1.0, ("real",), "model.py:12")
-    """
-    own = getattr(obj, "__dict__", None) or {}
-    shadowed = [name for name in names if name in own]
-    if shadowed:
-        raise UnsupportedSyntaxError(
-            f"{where}: the {type(obj).__name__} object has an attribute of its own named "
-            f"{shadowed[0]!r}, which hides its class's method {shadowed[0]!r}: Python calls "
-            f"the attribute, the derivative was compiled with the class's method",
             help=f"Give the attribute a name of its own (self.{shadowed[0]}_fn = ...), or "
                  f"remove the method {shadowed[0]!r} from the class.")
 
