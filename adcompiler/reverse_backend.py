@@ -269,8 +269,15 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
         # Pushed one by one (no tuples), so that this code is itself differentiable.
         primal_body.append(nodes.comment("State the adjoint needs, for the caller's stack."))
         for v in state:
+            pushed = nodes.name(v)
+            if v in lists and isinstance(returned, gast.Name) and v == returned.id:
+                # The caller may append to the list returned before the
+                # adjoint reads it back: a copy keeps its length at return
+                # (a full slice, which has a derivative to differentiate again).
+                pushed = gast.Subscript(value=pushed, slice=gast.Slice(
+                    lower=None, upper=None, step=None), ctx=gast.Load())
             primal_body.append(nodes.expr_stmt(nodes.call(
-                nodes.attribute(nodes.name(stack), "append"), [nodes.name(v)])))
+                nodes.attribute(nodes.name(stack), "append"), [pushed])))
         for v in reversed(state):
             adjoint_body.append(nodes.assign(v, nodes.call(
                 nodes.attribute(nodes.name(stack), "pop"))))

@@ -362,7 +362,10 @@ class StatementAdjoints:
         else:
             g = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [nodes.name(target)])
         code, contributions = self.user_call(stmt, target, rhs, primitive_of(rhs), g)
-        if target in self.activity.active:
+        if target in self.activity.active and target not in self.activity.lists:
+            # A list result is never zero-tracked (see assignment): the list the
+            # name held before the call gets its adjoint list re-made, and the
+            # reads above add into it.
             zero.add(target)
         for variable, expr in contributions:
             code.append(self.accumulate(variable, expr, zero))

@@ -84,6 +84,7 @@ import collections
 import inspect
 import os
 import textwrap
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -281,8 +282,10 @@ class _Lowering:
         before: list = []
         header: list = []
         loop = stmt
+        self.after_loop = []
         if isinstance(stmt, gast.For):
             loop, header = self.for_header(stmt, bool(kinds - {"continue"}), before)
+        after_loop = self.after_loop
         body = self.block(stmt.body, frame, tail=True)
         if frame.continue_flag:
             header.append(nodes.located(nodes.assign(frame.continue_flag, nodes.const(False)), stmt))
@@ -298,7 +301,7 @@ class _Lowering:
         if after and frame.break_flag:
             after = [nodes.located(nodes.if_(nodes.unary_not(nodes.name(frame.break_flag)), after),
                               after[0])]
-        return before + [loop], after
+        return before + [loop] + after_loop, after
 
     def for_header(self, stmt: gast.For, stops: bool, before: list):
         """The loop replacing `stmt` and the statements binding its target. A
@@ -325,9 +328,73 @@ class _Lowering:
             header = self.bind(target, self.element(view, counter), stmt)
             return loop, header + [nodes.located(step, stmt)]
         counter = self.enumerate_index(view, target) or self.namer.fresh("_k")
+        checks = self.length_checks(view, stmt, before)
         indices = nodes.call(self.builtin("range", stmt), [self.length(view)])
         loop = nodes.located(nodes.for_(counter, indices, []), stmt)
-        return loop, self.bind(target, self.element(view, counter), stmt)
+        # After the loop too: the last step may have resized the list, and
+        # Python's loop would then go on.
+        self.after_loop = [nodes.clone(check) for check in checks]
+        return loop, self.bind(target, self.element(view, counter), stmt) + checks
+
+    def length_checks(self, view, stmt: gast.For, before: list) -> list:
+        """Checks, one per list the loop iterates, that its length is still the
+        one it had when the loop started (runtime_core.loop_length_kept), for a
+        loop whose body may resize a list through a name refuse_resizing does
+        not see (`ys = xs; for v in xs: ys += [v]`, `d["a"].append(v)`, a
+        helper's `store.append`). The lowered `for` counts the items once, where
+        Python's loop sees every change; while the length holds, they agree."""
+        if not self.may_resize(stmt):
+            return []
+        checks = []
+        for leaf in _leaves(view):
+            if not isinstance(leaf, _Sequence) or leaf.is_range or \
+                    isinstance(leaf.held, gast.Constant):
+                continue
+            start = self.namer.fresh("_length")
+            before.append(nodes.located(nodes.assign(start, nodes.call(
+                self.builtin("len", leaf.expr), [nodes.clone(leaf.held)])), stmt))
+            check = nodes.call(self.runtime_helper("loop_length_kept"), [
+                nodes.clone(leaf.held), nodes.name(start), nodes.const(self.where(leaf.expr))])
+            checks.append(nodes.located(nodes.expr_stmt(check), stmt))
+        return checks
+
+    def may_resize(self, stmt: gast.For) -> bool:
+        """Whether the body of `stmt` has a statement that can change a list's
+        length, whatever name it goes through: `+=`/`*=`, `del`, a slice
+        assignment, a resizing method, a call of a Python function (a helper
+        can append to a list it is passed or closes over) or of a method of an
+        object the compiler does not know."""
+        for node in nodes.walk(stmt):
+            if isinstance(node, gast.AugAssign) and isinstance(node.op, (gast.Add, gast.Mult)) \
+                    or isinstance(node, gast.Delete) or (
+                        isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store)
+                        and isinstance(node.slice, gast.Slice)):
+                return True
+            if isinstance(node, gast.Call) and self.call_may_resize(node):
+                return True
+        return False
+
+    def call_may_resize(self, call: gast.Call) -> bool:
+        func = call.func
+        if isinstance(func, gast.Attribute):
+            if func.attr in _RESIZING_METHODS:
+                return True
+            root = func.value
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            found, value = self.parsed.lookup(root.id) if isinstance(root, gast.Name) and \
+                root.id not in self.locals else (False, None)
+            if found and isinstance(value, types.ModuleType):
+                return _is_python_function(_attribute_value(func, value))
+            # A method of a local object: an array's or a number's has no say
+            # over a list; one passed something else might.
+            return any(not isinstance(arg, gast.Constant) for arg in call.args)
+        if isinstance(func, gast.Name):
+            if func.id in self.locals:
+                return True
+            found, value = self.parsed.lookup(func.id)
+            return not found or _is_python_function(value)
+        return True
 
     def refuse_resizing(self, view, stmt: gast.For) -> None:
         """A loop over a list whose body appends to it (or inserts, pops,
@@ -643,6 +710,31 @@ class _Lowering:
         reference = nodes.name(alias)
         nodes.annotate(reference, "value", value)
         return reference
+
+
+# Modules whose functions never resize a list they are passed.
+_NUMERIC_MODULES = {"numpy", "scipy", "math", "cmath", "adcompiler", "builtins", "operator",
+                    "functools", "itertools"}
+
+
+def _is_python_function(value) -> bool:
+    """A function written in Python outside the numeric libraries: it may
+    append to a list (a helper of the user's)."""
+    module = (getattr(value, "__module__", None) or "").partition(".")[0]
+    return hasattr(value, "__code__") and module not in _NUMERIC_MODULES
+
+
+def _attribute_value(func: gast.Attribute, module):
+    """What `module.a.b` (func, rooted at the name bound to module) names, or
+    None."""
+    chain = []
+    while isinstance(func, gast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    value = module
+    for attr in reversed(chain):
+        value = getattr(value, attr, None)
+    return value
 
 
 def _leaves(view) -> list:

@@ -150,7 +150,7 @@ RULES = [
 # as it is, a zero for a dict's keys. Its adjoint and tangent are linear, each
 # the other's transpose.
 RULES += [
-    *nondifferentiable(runtime_core.loop_keys),
+    *nondifferentiable(runtime_core.loop_keys, runtime_core.loop_length_kept),
     linear_rule(runtime_core.loop_sequence, "iterable, where",
                 adjoint={"iterable": "loop_sequence_adjoint(g, iterable, where)"},
                 tangent={"iterable": "loop_sequence_tangent(g, iterable, where)"}),

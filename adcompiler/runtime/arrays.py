@@ -908,8 +908,23 @@ def sort_permutation(a, axis):
                       kind="stable")
 
 
+def _list_sort_order(g, a):
+    """For `a.sort()` of a list (runtime effects.sort_in_place): the stable
+    order sorted() takes, None for anything else or a zero derivative."""
+    if not isinstance(a, list) or is_zero_number(g):
+        return None
+    return sorted(range(len(a)), key=a.__getitem__)
+
+
 def sort_adjoint(g, a, axis):
-    """Adjoint of np.sort: g put back where each sorted element came from."""
+    """Adjoint of np.sort: g put back where each sorted element came from (a
+    list's derivative stays a list, entry by entry)."""
+    order = _list_sort_order(g, a)
+    if order is not None:
+        out = [None] * len(order)
+        for position, source in enumerate(order):
+            out[source] = g[position]
+        return ListAdjoint(out)
     order = sort_permutation(a, axis)
     if axis is None:
         out = np.zeros(np.size(a), dtype=float_dtype(g))
@@ -922,6 +937,9 @@ def sort_adjoint(g, a, axis):
 
 def sort_tangent(g, a, axis):
     """Tangent of np.sort: g permuted like a."""
+    order = _list_sort_order(g, a)
+    if order is not None:
+        return ListAdjoint(g[source] for source in order)
     order = sort_permutation(a, axis)
     if axis is None:
         return np.ravel(g)[order]

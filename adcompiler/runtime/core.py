@@ -864,6 +864,28 @@ def loop_sequence_tangent(tangent, iterable, where):
     return ListAdjoint(0.0 for _ in range(len(iterable)))
 
 
+def loop_length_kept(sequence, length, where):
+    """Raise UnsupportedSyntaxError if the list a lowered loop iterates no
+    longer holds `length` items: its body resized it through another name
+    (`ys = xs; for v in xs: ys.append(...)`, a dict or list holding it, a
+    helper), which Python's loop would see and the lowered loop, counting the
+    items once, would not. Checked at every step, so a length kept throughout
+    means both loops visit the same items.
+
+        >>> loop_length_kept([1.0, 2.0], 2, "f.py:3")
+    """
+    if isinstance(sequence, list) and len(sequence) != length:
+        raise UnsupportedSyntaxError(
+            f"{where}: this for loop's list changed length from {length} to "
+            f"{len(sequence)} while the loop ran (through another name for the list, a "
+            "dict or list holding it, or a function it was passed to); Python's loop "
+            "visits the items added, adcompiler counts the items once, when the loop starts",
+            help="Instead: to visit the items added too, loop over an index, `i = 0`, "
+                 "`while i < len(xs):` reading `xs[i]` and ending with `i += 1`; to visit "
+                 "only the items there at the start, copy them before the loop, "
+                 "`start = list(xs)`, and loop over `start`.")
+
+
 def loop_keys(mapping, view, where):
     """The keys of `mapping`, for a loop over `mapping.keys()`, `.values()` or
     `.items()` (`view`), which reads value number k as mapping[keys[k]]."""
@@ -893,4 +915,3 @@ def real_values(what, where, *values):
             real_values(what, where, *value.values(), *(tangent[k] for k in value))
         elif not complex_numbers.is_complex(value):
             reject_complex(tangent, f"a tangent of a real value ({what})", where)
-
