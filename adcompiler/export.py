@@ -32,6 +32,7 @@ import types
 
 from . import codegen
 from .errors import ExportError
+from .runtime import namespaces as runtime_namespaces
 from .runtime import odeint as runtime_odeint
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +127,8 @@ class _Module:
             self.definitions.append(self._function_text(obj, name, _own_source(obj)))
         elif _is_literal(obj):
             self.definitions.append(f"{name} = {obj!r}\n")
+        elif isinstance(obj, runtime_namespaces.MemoCache):
+            self.definitions.append(f"{name} = {{}}\n")  # refilled where it runs
         elif type(obj) in (tuple, list, frozenset):
             parts = ", ".join(self.name_for(part, getattr(part, "__name__", "_part"))
                               for part in obj)

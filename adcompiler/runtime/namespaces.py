@@ -61,7 +61,13 @@ def is_array_api_only(x) -> bool:
     return answer
 
 
-_KNOWN: dict = {}  # type -> is_array_api_only
+class MemoCache(dict):
+    """Results remembered by their argument (here a type). A module that
+    `ad.export` writes starts with its own empty one: the entries are facts
+    about this process's classes, which an export cannot spell."""
+
+
+_KNOWN = MemoCache()  # type -> is_array_api_only
 
 
 def _compat_namespace(x):
