@@ -1,6 +1,7 @@
 """Follow-ups to the list joins (test_list_joins.py): a loop over a list
 that another name resizes, a helper appending to a list argument whose
-returned list is rebound, and `L.sort()` of a list of differentiated values.
+returned list is rebound, `L.sort()` of a list of differentiated values, and
+`L += M` with M a tuple (or any iterable), as Python's list takes it.
 
 Every program runs as plain Python on torch tensors in float64 too (the same
 source, see test_list_joins.on_torch): torch.autograd is the oracle for
@@ -67,8 +68,39 @@ def sorts_in_a_loop(x):
     return xs[0] * xs[1] + xs[3] * xs[2]
 
 
+# --- L += M with M not a list: list.__iadd__ takes any iterable ---------------
+
+def extends_with_a_tuple_display(x):
+    xs = [x]
+    xs += (x * 2.0, x * 3.0)
+    return xs[0] * xs[2] + xs[1]
+
+
+def extends_with_a_tuple_variable(x):
+    xs = [x]
+    pair = (x * 2.0, np.sin(x))
+    xs += pair
+    return xs[0] * xs[2] + xs[1]
+
+
+def extends_with_tuples_in_a_loop(x):
+    xs = []
+    for k in range(3):
+        xs += (x * k, x * x)
+    return xs[1] * xs[4] + xs[5]
+
+
+def extends_with_a_tuple_through_a_second_name(x):
+    xs = [x]
+    ys = xs
+    xs += (x * 2.0,)
+    return ys[1] * ys[0] + len(ys)
+
+
 PROGRAMS = [rebinds_a_helpers_list_then_appends, rebinds_a_helpers_list,
-            sorts_in_place_then_appends, sorts_through_a_second_name, sorts_in_a_loop]
+            sorts_in_place_then_appends, sorts_through_a_second_name, sorts_in_a_loop,
+            extends_with_a_tuple_display, extends_with_a_tuple_variable,
+            extends_with_tuples_in_a_loop, extends_with_a_tuple_through_a_second_name]
 IDS = [program.__name__ for program in PROGRAMS]
 POINT = 0.7
 

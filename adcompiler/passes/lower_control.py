@@ -775,9 +775,41 @@ def _packed(element) -> gast.AST:
     return element
 
 
+def _plus_equals_on_lists_as_extend(tree: gast.FunctionDef) -> None:
+    """`L += M` of a name only ever bound to list displays, with M not a list
+    display (`xs += (a, b)`, `xs += t`, `xs += range(3)`): `L.extend(M)`, which
+    is what list.__iadd__ does (it takes any iterable). Normalisation writes
+    `+=` as `L = L + M` kept in place, and `L + M` of a list and a tuple is a
+    TypeError; extend is rewritten into a join that takes any iterable
+    (effects.py, runtime extended)."""
+    everything = list(nodes.walk(tree))
+    list_bindings = {id(node.targets[0]) for node in everything
+                     if isinstance(node, gast.Assign) and len(node.targets) == 1
+                     and isinstance(node.targets[0], gast.Name)
+                     and isinstance(node.value, gast.List)}
+    augmented = {id(node.target) for node in everything if isinstance(node, gast.AugAssign)}
+    stores = [node for node in everything
+              if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))]
+    lists = {node.id for node in stores if id(node) in list_bindings} - {
+        node.id for node in stores if id(node) not in list_bindings | augmented}
+    for node in everything:
+        for field_name in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field_name, None)
+            if not isinstance(stmts, list):
+                continue
+            for position, stmt in enumerate(stmts):
+                if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and \
+                        isinstance(stmt.target, gast.Name) and stmt.target.id in lists and \
+                        not isinstance(stmt.value, gast.List):
+                    extend = nodes.call(nodes.attribute(nodes.name(stmt.target.id), "extend"),
+                                        [stmt.value])
+                    stmts[position] = nodes.located(nodes.expr_stmt(extend), stmt)
+
+
 def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     """Rewrite `tree`, the function of `parsed` or one defined inside it, into
     the language described in the module docstring."""
+    _plus_equals_on_lists_as_extend(tree)
     _Lowering(parsed, tree).function(tree)
 
 
