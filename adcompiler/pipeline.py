@@ -55,6 +55,12 @@ class FrontEnd:
     activity: Activity
 
 
+# Whether the front end leaves out, on code adcompiler generated, the passes
+# that find nothing to do there (see `lowered`). False only in the test that
+# compares the derivatives compiled both ways (tests/test_generated_front_end.py).
+SKIP_NO_OPS_ON_GENERATED = True
+
+
 def lowered(function, arity: int | None = None) -> ParsedFunction:
     """Parse and fence `function`, give it `arity` parameters in place of its
     `*args` (unless None), lower its comprehensions, inline the functions it
@@ -63,6 +69,36 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     fence(parsed)
     if getattr(function, AUX_MARK, False):
         constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant
+    if parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None:
+        # Derivative code read back (a Hessian's gradient, ten times the
+        # function's length, and the split helpers it calls) is the output of
+        # these very passes and of the back ends, which emit none of what the
+        # passes below rewrite (issue #13; each compared on 508 generated
+        # functions, and the derivatives compiled with and without this in
+        # tests/test_generated_front_end.py):
+        # - module_globals: `global` statements were rewritten into
+        #   read_global/write_global calls the first time; no back end emits one.
+        # - lower_reduce, lower_comprehensions: functools.reduce and
+        #   comprehensions were lowered the first time; the back ends call
+        #   runtime helpers and the user's functions, never those.
+        # - inline_mutating, inline_local: mutating helpers and local functions
+        #   were inlined the first time; what generated code calls is a rule's
+        #   runtime helper or a generated split derivative (defined in
+        #   codegen's scope, not in the caller's module, so never inlined).
+        # - bind_methods, frozen_distributions, result_fields: method calls,
+        #   frozen scipy distributions and named-tuple fields were bound and
+        #   lowered the first time; the back ends write plain calls.
+        # What stays: the fence (a check), lower_control (generated loops
+        # and branches are lowered again: their form differs from the
+        # user's), resolve (it annotates every name with its value and
+        # records what the compilation depends on), array_namespace (it marks
+        # a function written against the array API standard) and the refusal
+        # of changed mutable defaults (a check, a few microseconds).
+        lower_control(parsed)
+        resolve(parsed)
+        array_namespace(parsed)
+        refuse_changed_mutable_defaults(parsed)
+        return parsed
     module_globals(parsed)
     specialise_varargs(parsed, arity)
     lower_reduce(parsed)
@@ -85,7 +121,10 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     `function` is the one the user differentiates, not a helper it calls (it
     copies the lists it resizes, own_arguments.py)."""
     parsed = lowered(function, arity)
-    if entry:
+    if entry and not (parsed.generated and SKIP_NO_OPS_ON_GENERATED):
+        # Generated code never resizes its parameters (it would change the
+        # caller's lists: derivative code never mutates its inputs), and the
+        # first compilation copied the lists the user's function resizes.
         own_arguments(parsed, wrt)
     copy_lists_read_before_resizing(parsed)
     ctx = Context.create(parsed, wrt)

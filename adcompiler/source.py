@@ -75,6 +75,13 @@ class ParsedFunction:
     def first_line(self) -> int:
         return self.tree.lineno
 
+    @property
+    def generated(self) -> bool:
+        """Whether this is derivative code adcompiler generated (the gradient a
+        Hessian differentiates, a split helper's primal or adjoint), read back
+        from the very text codegen compiled it from."""
+        return _generated(self.filename)
+
     def line_text(self, lineno: int) -> str:
         if 1 <= lineno <= len(self.lines):
             return self.lines[lineno - 1]

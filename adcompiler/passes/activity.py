@@ -226,14 +226,19 @@ def joins_lists(rhs, lists: set) -> bool:
     from ..runtime import python_builtins as runtime_builtins
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
         operands = [rhs.left, rhs.right]
-    elif isinstance(rhs, gast.Call) and rhs.args and any(primitive_of(rhs) is f for f in (
-            runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
-            runtime_builtins.inserted, runtime_builtins.reverse_in_place)):
+    elif isinstance(rhs, gast.Call) and rhs.args:
         operands = rhs.args[:1]
     else:
         return False
-    return any(isinstance(a, gast.List) or isinstance(a, gast.Name) and a.id in lists
-               for a in operands)
+    if not any(isinstance(a, gast.List) or isinstance(a, gast.Name) and a.id in lists
+               for a in operands):
+        return False
+    # The callee is asked last: most calls take no list first (a fixed point
+    # over a Hessian's gradient code asks this of every call, again per round).
+    return isinstance(rhs, gast.BinOp) or any(primitive_of(rhs) is f for f in (
+        runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
+        runtime_builtins.inserted, runtime_builtins.reverse_in_place,
+        runtime_builtins.removed_at))
 
 
 def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> set:
@@ -244,12 +249,21 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
     of its block that hands it to its only other name. Not counted among the
     lists: no second name sees it, and its derivative needs no list of its own
     kept in step (xs's goes on changing, as xs does, after the handover)."""
-    loads = collections.Counter(node.id for node in gast.walk(function)
-                                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load))
-    bound = nodes.assignment_counts(function)
+    # Each name's reads and bindings, counted only when a statement makes a
+    # list (most functions make none: a Hessian's gradient code is long).
+    counts: list = []
+
+    def once(name: str) -> bool:
+        if not counts:
+            counts.append(collections.Counter(
+                node.id for node in nodes.walk(function)
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)))
+            counts.append(nodes.assignment_counts(function))
+        return counts[1][name] == 1 and counts[0][name] == 1
+
     from ..runtime import core as runtime_core
     out = set()
-    for node in gast.walk(function):
+    for node in nodes.walk(function):
         for block in (getattr(node, "body", None), getattr(node, "orelse", None)):
             if not isinstance(block, list):
                 continue
@@ -264,9 +278,9 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
                 if isinstance(value, gast.Name) and value.id in made:
                     out.add(value.id)
                 temporary = stmt.targets[0].id
-                if bound[temporary] == 1 and loads[temporary] == 1 and \
-                        temporary not in stacks and (isinstance(stmt.value, gast.List) or
-                                                     joins_lists(stmt.value, lists)):
+                if temporary not in stacks and (isinstance(stmt.value, gast.List) or
+                                                joins_lists(stmt.value, lists)) and \
+                        once(temporary):
                     made.add(temporary)
     return out
 

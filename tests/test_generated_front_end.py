@@ -1,0 +1,160 @@
+"""The front end leaves out, on code adcompiler generated (the gradient a
+Hessian differentiates, the split primal and adjoint helpers it calls), the
+passes that find nothing to do there (pipeline.lowered, issue #13). These
+tests are what that rests on: run on generated code, each left-out pass
+changes nothing (neither the tree, its annotations, nor what the compilation
+records), and the Hessians compiled with and without leaving them out are
+the same text."""
+
+import importlib
+import importlib.util
+
+
+import adcompiler as ad
+from adcompiler import api, forward_backend, nodes, pipeline, reverse_backend, store
+from adcompiler.printer import to_source
+
+import programs
+
+source_module = importlib.import_module("adcompiler.source")
+
+# The passes pipeline.lowered and front_end leave out on generated code.
+LEFT_OUT = ("module_globals", "lower_reduce", "lower_comprehensions", "inline_mutating",
+            "inline_local", "bind_methods", "frozen_distributions", "result_fields",
+            "own_arguments")
+
+# Programs whose gradient code holds what the left-out passes would rewrite
+# in a user's function: helpers (split, recursive, closing over values,
+# called for their effect), lists, dicts, star-args, loops and branches.
+PROGRAM_NAMES = ("user-function-calls", "recursive-user-function", "list-as-a-stack",
+                 "nested-loops-with-branches", "dict-state-in-a-loop",
+                 "writes-into-an-argument", "rnn-collecting-hidden-states",
+                 "a-list-handed-to-a-helper-that-reads-it",
+                 "helper-closing-over-a-differentiated-value",
+                 "helper-called-for-its-effect-on-a-list", "star-args-forwarded-to-a-helper",
+                 "a-list-a-helper-returns", "return-inside-loop-taken", "for-enumerate")
+
+BENCH_FUNCTION = '''import numpy as np
+
+
+def helper(v, c):
+    return np.tanh(v * c) + 0.1 * v
+
+
+def f(x, w, c):
+    v0 = x * w
+    v1 = np.tanh(x) + c
+    s = 0.0
+    v2 = np.sin(v1) * w + 0.5 * v0
+    s = s + np.sum(v2 * v1) * c
+    v3 = v2 * 0.5
+    for i in range(3):
+        v3 = v3 * 0.9 + np.cos(v1) * c
+    if np.sum(v3) > 0:
+        v4 = v3 * c + x
+    else:
+        v4 = np.exp(-v3 * v3) - v2
+    v5 = helper(v4, c) - v3 / (1.0 + v4 * v4)
+    return s + np.sum(v5 * v5)
+'''
+
+
+def _clear_caches():
+    store.clear(api._CACHE)
+    reverse_backend.clear_cache()
+    forward_backend.clear_cache()
+
+
+def _cases(tmp_path):
+    path = tmp_path / "bench_like.py"
+    path.write_text(BENCH_FUNCTION)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield "bench-like", module.f, 0
+    for name in PROGRAM_NAMES:
+        function, _, _, wrt = programs.PROGRAMS[name]
+        yield name, function, wrt if len(wrt) > 1 else wrt[0]
+
+
+def _hessian_source(function, wrt) -> str:
+    _clear_caches()
+    try:
+        return ad.source(ad.hessian(function, wrt=wrt))
+    except ad.AdError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _state(parsed) -> tuple:
+    """What a pass could change: the printed tree, every node's annotations,
+    and what the compilation records (bound names, names looked up, ...)."""
+    annotations = [sorted((key, id(value)) for key, value in
+                          getattr(node, "ad_anno", {}).items())
+                   for node in nodes.walk(parsed.tree)]
+    recorded = {key: sorted(map(repr, value)) if isinstance(value, dict) else id(value)
+                for key, value in vars(parsed).items() if key != "tree"}
+    return to_source(parsed.tree), annotations, recorded
+
+
+def test_left_out_passes_change_nothing_on_generated_code(tmp_path, monkeypatch):
+    """Run on generated code (with the shortcut off), each left-out pass
+    leaves the function as it found it and raises nothing."""
+    monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", False)
+    changed, seen = [], set()
+    for name in LEFT_OUT:
+        original = getattr(pipeline, name)
+
+        def checked(parsed, *args, original=original, name=name):
+            if not parsed.generated:
+                return original(parsed, *args)
+            seen.add(name)
+            before = _state(parsed)
+            result = original(parsed, *args)
+            after = _state(parsed)
+            # Names looked up may be recorded again (resolve looks up every
+            # free name anyway): only what is recorded differently counts.
+            if before[:2] != after[:2] or any(
+                    key != "resolved" and before[2].get(key) != value
+                    for key, value in after[2].items()):
+                changed.append((name, parsed.name))
+            return result
+
+        monkeypatch.setattr(pipeline, name, checked)
+    for case, function, wrt in _cases(tmp_path):
+        _hessian_source(function, wrt)
+    assert seen == set(LEFT_OUT)
+    assert changed == []
+
+
+def test_generated_code_lowered_records_the_same_either_way(tmp_path, monkeypatch):
+    """After lowering, generated code holds the same tree and the compilation
+    has recorded the same names looked up (what the derivative depends on,
+    which makes it stale when one is rebound), bound and pinned, whether the
+    left-out passes ran or not."""
+    lowered, states = pipeline.lowered, {}
+
+    def recording(function, arity=None):
+        parsed = lowered(function, arity)
+        if parsed.generated:
+            states[skip].append((parsed.name, to_source(parsed.tree), {
+                key: sorted(value) if isinstance(value, dict) else None
+                for key, value in vars(parsed).items()
+                if isinstance(value, dict) and key not in ("globals", "closure")}))
+        return parsed
+
+    monkeypatch.setattr(pipeline, "lowered", recording)
+    for skip in (False, True):
+        monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", skip)
+        states[skip] = []
+        for case, function, wrt in _cases(tmp_path):
+            _hessian_source(function, wrt)
+    assert len(states[True]) > len(PROGRAM_NAMES)
+    assert states[True] == states[False]
+
+
+def test_hessians_are_the_same_with_and_without_leaving_passes_out(tmp_path, monkeypatch):
+    for case, function, wrt in _cases(tmp_path):
+        monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", False)
+        every_pass = _hessian_source(function, wrt)
+        monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", True)
+        assert _hessian_source(function, wrt) == every_pass, case
