@@ -163,6 +163,9 @@ def _samples():
         "diff_joined_adjoint": lambda r: [n(r, 2, 3), 2, 1, n(r, 2, 3), n(r, 2, 2), None,
                                           "prepend"],
         "digamma": lambda r: [r.uniform(0.5, 2.0, 3)],
+        # a rule template's `/` and `**` (runtime.core): a positive base for **
+        "divide": lambda r: [n(r, 3), r.uniform(0.5, 2.0, 3)],
+        "power": lambda r: [r.uniform(0.5, 2.0, 3), n(r, 3)],
         "dot_adjoint_a": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3)],
         "dot_adjoint_b": lambda r: [n(r, 2), n(r, 2, 3), n(r, 3)],
         "dstack_adjoint": lambda r: [n(r, 1, 3, 2), [n(r, 3), n(r, 3)]],

@@ -180,7 +180,9 @@ def _constant_power_slope(call: gast.Call) -> gast.AST | None:
     factor = 1
     for i in range(order.value):
         factor = factor * (exponent.value - i)
-    if factor == 0:
+    # (a negative power stays power_slope's: 0.0 ** -0.5 raises ZeroDivisionError
+    # for Python floats, where power_slope gives NumPy's inf)
+    if factor == 0 or exponent.value - order.value < 0:
         return None
     power = gast.BinOp(left=x, op=gast.Pow(), right=nodes.const(exponent.value - order.value))
     slope = gast.BinOp(left=nodes.const(factor), op=gast.Mult(), right=power)

@@ -129,6 +129,43 @@ def parse_signature(text: str, where: str, label: str) -> inspect.Signature:
 
 RESERVED = {"g", "result"}
 
+# A template's `/` and `**` (and math.pow) become these runtime helpers: the
+# operator itself, but NumPy's inf or nan where Python raises for Python numbers
+# (ZeroDivisionError at 0, OverflowError, math.pow's domain error) or turns
+# complex. grad(np.log)(0.0) is then inf, as for np.float64(0.0) and torch,
+# the derivative's arithmetic being NumPy's whatever the numbers it is given.
+# The other math functions templates call accept every value their rules
+# give them (math.sqrt(1.0 - x * x) for |x| <= 1, where math.asin succeeded).
+_NUMPY_OPERATORS = {gast.Div: "divide", gast.Pow: "power"}
+
+
+def with_numpy_arithmetic(tree: gast.AST) -> gast.AST:
+    """`tree` with `a / b`, `a ** b` and `math.pow(a, b)` as `divide(a, b)`
+    and `power(a, b)` (runtime/core.py), and `x ** 2` as `x * x`."""
+    for name in tree._fields:
+        value = getattr(tree, name, None)
+        if isinstance(value, gast.AST):
+            setattr(tree, name, with_numpy_arithmetic(value))
+        elif type(value) is list:
+            value[:] = [with_numpy_arithmetic(v) if isinstance(v, gast.AST) else v
+                        for v in value]
+    return _numpy_operation(tree)
+
+
+def _numpy_operation(node: gast.AST) -> gast.AST:
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) and \
+            isinstance(node.left, gast.Name) and isinstance(node.right, gast.Constant) and \
+            node.right.value == 2 and type(node.right.value) is int:
+        # x ** 2 as x * x: as read by hand, and inf, not OverflowError, for 1e200
+        return gast.BinOp(left=node.left, op=gast.Mult(), right=nodes.clone(node.left))
+    if isinstance(node, gast.BinOp) and type(node.op) in _NUMPY_OPERATORS:
+        return nodes.call(_NUMPY_OPERATORS[type(node.op)], [node.left, node.right])
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr == "pow" and isinstance(node.func.value, gast.Name) and \
+            node.func.value.id == "math":
+        return nodes.call("power", node.args)
+    return node
+
 
 def parse_templates(templates: dict, signature, where: str, label: str, mode: str,
                      helpers=()) -> dict:
@@ -152,6 +189,7 @@ def parse_templates(templates: dict, signature, where: str, label: str, mode: st
             raise RuleDefinitionError(
                 f"the {mode} template for {label}, parameter {param!r}, is not a Python "
                 f"expression: {text!r}", help=f"Defined at {where}.") from err
+        tree = with_numpy_arithmetic(tree)
         unknown = nodes.names_loaded(tree) - allowed
         if unknown:
             raise RuleDefinitionError(

@@ -38,7 +38,7 @@ RULES = [
     pointwise(math.radians, "x", x="g * (math.pi / 180.0)"),
     pointwise(math.erf, "x", x="g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)"),
     pointwise(math.erfc, "x", x="-g * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)"),
-    pointwise(math.fmod, "x, y", x="g", y="-g * math.trunc(x / y)"),
+    pointwise(math.fmod, "x, y", x="g", y="-g * np.trunc(x / y)"),
     pointwise(math.remainder, "x, y", x="g", y="-g * ((x - result) / y)"),
     pointwise(math.copysign, "x, y", x="g * sign(x) * sign(result)"),
     *([pointwise(math.lgamma, "x", x="g * digamma(x)"),

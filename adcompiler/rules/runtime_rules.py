@@ -205,6 +205,12 @@ RULES += [
     # d^order (x ** y) / dx^order, 0 where its factor y (y - 1) ... is: its
     # slope in x is the next order, so x ** 0 and x ** 1 keep zero second
     # derivatives at x == 0.
+    # A template's `/` and `**` (rules/definition.py): the operators' rules,
+    # whose own templates divide and raise to powers with these helpers too.
+    pointwise(runtime_core.divide, "numerator, denominator", numerator="g / denominator",
+              denominator="-g * result / denominator"),
+    pointwise(runtime_core.power, "base, exponent", base="g * power_slope(base, exponent, 1)",
+              exponent="g * power_log(base, exponent, result)"),
     pointwise(runtime_arrays.power_slope, "x, y, order",
               x="g * power_slope(x, y, order + 1)", y="g * power_partial(x, y, order, 1)"),
     pointwise(runtime_arrays.power_partial, "x, y, m, n",

@@ -90,7 +90,53 @@ def sign(x):
     """The derivative of abs: np.sign for arrays, an int for Python numbers."""
     if isinstance(x, (_ndarray, np.generic)):
         return np.sign(x)
+    if x != x:
+        return x  # nan, as np.sign(np.float64(nan))
     return (x > 0) - (x < 0)
+
+
+# Rule templates' `/` and `**` are these two (rules/definition.py rewrites
+# them): derivative arithmetic the user's code did not write follows NumPy's
+# semantics also for Python numbers, so that grad(np.log)(0.0) is inf, as for
+# np.float64(0.0), and not a ZeroDivisionError from generated code. The user's
+# own `1.0 / x` stays Python's. On the common path each is the operator itself.
+
+def divide(numerator, denominator):
+    """numerator / denominator; where Python raises ZeroDivisionError (a
+    Python number divided by 0), NumPy's inf or nan, with its RuntimeWarning.
+
+        >>> divide(3.0, 2.0), float(divide(-0.0, 0.0))
+        (1.5, nan)
+    """
+    try:
+        return numerator / denominator
+    except ZeroDivisionError:
+        return np.divide(numerator, denominator)
+
+
+def power(base, exponent):
+    """base ** exponent; where Python raises (0.0 ** -1, an overflowing
+    1e200 ** 2) or turns complex ((-8.0) ** 0.5), NumPy's inf or nan, with its
+    RuntimeWarning.
+
+        >>> power(3.0, 2), float(power(0.0, -1.0)), float(power(-8.0, 0.5))
+        (9.0, inf, nan)
+    """
+    try:
+        result = base ** exponent
+    except (ZeroDivisionError, OverflowError):
+        return _numpy_power(base, exponent)
+    if type(result) is complex and type(base) is not complex and \
+            type(exponent) is not complex:
+        return _numpy_power(base, exponent)
+    return result
+
+
+def _numpy_power(base, exponent):
+    # In floating point, as NumPy computes np.float64(0.0) ** -1 (not
+    # integers, which NumPy refuses to raise to negative powers).
+    dtype = np.result_type(base, exponent, 1.0)
+    return np.power(np.asarray(base, dtype=dtype)[()], exponent)
 
 
 def reject_complex(value, what, where):

@@ -708,6 +708,9 @@ NAMESPACE_HELPERS = {
 UNGUARDED = {"np", "math", "in_place_result", "real_values", "sum", "tuple",
              "loop_sequence", "loop_keys", "loop_length_kept", "check_entry_held", "writes_through",
              "structured_like"}
+# A rule template's `/` and `**` (runtime.core.divide and power) compute with
+# an array's own operators, NumPy only for Python numbers: used as they are.
+UNGUARDED |= {"divide", "power"}
 
 
 _GUARDED: dict = {}

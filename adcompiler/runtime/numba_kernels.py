@@ -18,6 +18,8 @@ as `_range[::-1]`, which numba cannot slice.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
@@ -382,6 +384,34 @@ def _sign(x):
     return None
 
 
+def divide(numerator, denominator):
+    """A rule template's `/` (runtime.divide): NumPy's inf or nan at 0."""
+
+
+@overload(divide)
+def _divide(numerator, denominator):
+    if _scalar(numerator) and _scalar(denominator):
+        def impl(numerator, denominator):
+            if denominator != 0:
+                return numerator / denominator
+            if numerator == 0 or numerator != numerator:
+                return np.nan
+            return math.copysign(np.inf, numerator) * math.copysign(1.0, denominator)
+        return impl
+    return lambda numerator, denominator: numerator / denominator
+
+
+def power(base, exponent):
+    """A rule template's `**` (runtime.power): NumPy's inf or nan where Python raises."""
+
+
+@overload(power)
+def _power(base, exponent):
+    if _scalar(base) and _scalar(exponent):
+        return lambda base, exponent: np.power(np.float64(base), np.float64(exponent))
+    return lambda base, exponent: np.power(base, exponent)
+
+
 def sum_adjoint(g, a, axis, keepdims):
     """Adjoint of np.sum over all axes (runtime.sum_adjoint)."""
 
@@ -406,6 +436,7 @@ HELPERS = {
     "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result, "sequence_entries": sequence_entries,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
+    "divide": divide, "power": power,
     "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,
 }
