@@ -274,6 +274,9 @@ def scipy_distribution_name(obj) -> str | None:
 
 
 def _read_source(target):
+    generated = _generated_lines(target)
+    if generated is not None:
+        return generated
     try:
         snippet_lines, first_line = inspect.getsourcelines(target)
         filename = inspect.getsourcefile(target) or target.__code__.co_filename
@@ -344,6 +347,27 @@ def _generated(filename: str) -> bool:
     entry = codegen._registered.get(filename)
     cached = linecache.cache.get(filename)
     return entry is not None and cached is not None and cached[2] is entry[0]
+
+
+def _generated_lines(target) -> tuple | None:
+    """(lines, first line, file name) of a function of generated code, as
+    inspect.getsourcelines finds them, without tokenizing the text to find
+    where the `def` ends (a tenth of reading back a long gradient). codegen's
+    text is a scope function holding this function's `def` and then
+    `return <its name>` (codegen.compile_function): the function's lines run
+    from its `def` to the line before that return. None for any other text,
+    which inspect reads."""
+    code = target.__code__
+    filename = code.co_filename
+    if not _generated(filename):
+        return None
+    lines = linecache.cache[filename][2]
+    last = len(lines) - 1
+    first = code.co_firstlineno
+    if not 1 <= first <= last or lines[last].strip() != f"return {code.co_name}" or \
+            not lines[first - 1].lstrip().startswith(f"def {code.co_name}("):
+        return None
+    return lines[first - 1:last], first, filename
 
 
 def _source_matches(target: types.FunctionType, snippet: str) -> bool:

@@ -7,6 +7,7 @@ records), and the Hessians compiled with and without leaving them out are
 the same text."""
 
 import importlib
+import inspect
 import importlib.util
 
 
@@ -158,3 +159,24 @@ def test_hessians_are_the_same_with_and_without_leaving_passes_out(tmp_path, mon
         every_pass = _hessian_source(function, wrt)
         monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", True)
         assert _hessian_source(function, wrt) == every_pass, case
+
+
+def test_generated_code_is_read_back_as_inspect_reads_it(tmp_path, monkeypatch):
+    """Reading a generated function back takes its lines from codegen's text
+    (the `def` to the scope's `return`) instead of tokenizing it: the same
+    lines, first line and file name inspect.getsourcelines gives."""
+    read_source, compared = source_module._read_source, []
+
+    def checked(target):
+        fast = source_module._generated_lines(target)
+        if fast is not None:
+            lines, first = inspect.getsourcelines(target)
+            compared.append((target.__qualname__, fast == (lines, first,
+                                                           target.__code__.co_filename)))
+        return read_source(target)
+
+    monkeypatch.setattr(source_module, "_read_source", checked)
+    for case, function, wrt in _cases(tmp_path):
+        _hessian_source(function, wrt)
+    assert len(compared) > len(PROGRAM_NAMES)
+    assert [name for name, same in compared if not same] == []
