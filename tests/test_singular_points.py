@@ -115,6 +115,7 @@ def test_gradient_of_python_float_at_singular_point_matches_torch(function, twin
 
 
 def _power(x, y): return x ** y
+def _numpy_power(x, y): return np.power(x, y)
 def _divide(x, y): return np.divide(x, y)
 def _fmod(x, y): return np.fmod(x, y)
 def _arctan2(y, x): return np.arctan2(y, x)
@@ -128,6 +129,8 @@ def _math_fmod(x, y): return math.fmod(x, y)
     (_divide, (1.0, 0.0)), (_divide, (0.0, 0.0)), (_fmod, (1.0, 0.0)),
     (_arctan2, (0.0, 0.0)), (_hypot, (0.0, 0.0)), (_math_atan2, (0.0, 0.0)),
     (_math_fmod, (NAN, 2.0)),
+    (_power, (1.0, INF)), (_power, (2.0, INF)), (_power, (INF, 0.0)), (_power, (NAN, 0.0)),
+    (_power, (INF, 1.0)), (_numpy_power, (-1.0, 0.5)), (_numpy_power, (1.0, INF)),
 ], ids=lambda value: getattr(value, "__name__", str(value)))
 @pytest.mark.parametrize("kind", ["grad", "hessian"])
 def test_two_argument_derivative_at_singular_point_equals_np_float64(function, point, kind):
@@ -138,6 +141,17 @@ def test_two_argument_derivative_at_singular_point_equals_np_float64(function, p
         expected = _value(derivative(function, tuple(np.float64(v) for v in point)))
         actual = _value(derivative(function, point))
     np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("point", [(1.0, INF), (2.0, INF), (INF, 0.0), (NAN, 0.0)])
+def test_gradient_of_power_at_infinite_or_nan_operand_matches_torch(point):
+    x, y = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point)
+    (x ** y).backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for inputs in (point, tuple(np.float64(v) for v in point)):
+            actual = _value(ad.grad(_power, (0, 1))(*inputs))
+            np.testing.assert_array_equal(actual, [x.grad.item(), y.grad.item()])
 
 
 def test_third_derivative_of_power_at_zero_base_is_infinite_as_for_np_float64():

@@ -619,8 +619,26 @@ def power_slope(x, y, order=1):
             # infinite, as NumPy and torch have it.
             with np.errstate(divide="ignore"):
                 return factor * float(np.power(float(x), float(y - order)))
-        return 0.0 * x if factor == 0 else factor * x ** (y - order)
+        if factor == 0:
+            # 0, also where x is inf or nan (torch's too): x ** 0 is 1 for every x
+            return 0.0 if type(x) in (int, float) else 0.0 * x
+        slope = x ** (y - order)
+        if type(slope) is complex and type(x) is not complex:
+            # (-1.0) ** -0.5 is complex in Python, nan in NumPy (np.power's rule)
+            with np.errstate(invalid="ignore"):
+                slope = float(np.power(float(x), float(y - order)))
+        return factor * slope
     return power_partial(x, y, order, 0)
+
+
+def _horner(coefficients, y):
+    """The polynomial with these coefficients (highest power first) at y,
+    from the leading coefficient on: np.polyval starts from 0 and multiplies
+    it by y, nan at y = inf where the falling factorial y (y - 1) is inf."""
+    value = coefficients[0]
+    for coefficient in coefficients[1:]:
+        value = value * y + coefficient
+    return value
 
 
 def power_partial(x, y, m, n):
@@ -645,7 +663,7 @@ def power_partial(x, y, m, n):
             factor = falling
             for _ in range(n - k):
                 factor = factor.deriv()
-            coefficient = math.comb(n, k) * factor(y)
+            coefficient = math.comb(n, k) * _horner(factor.coeffs, y)
             if np.ndim(coefficient) == 0:
                 # A Python number, so that it keeps power's dtype (float32).
                 coefficient = np.asarray(coefficient).item()
