@@ -24,9 +24,10 @@ def resizes_a_differentiated_array(x):
     return np.sum(y)
 
 
-def removes_from_a_list_of_differentiated_values(x):
+def clears_a_list_of_differentiated_values(x):
     values = [x, x * 2.0]
-    values.remove(values[0])
+    values.clear()
+    values.append(x * 3.0)
     return np.sum(values[0])
 
 

@@ -1,7 +1,8 @@
 """Follow-ups to the list joins (test_list_joins.py): a loop over a list
 that another name resizes, a helper appending to a list argument whose
-returned list is rebound, `L.sort()` of a list of differentiated values, and
-`L += M` with M a tuple (or any iterable), as Python's list takes it.
+returned list is rebound, `L.sort()` of a list of differentiated values,
+`L += M` with M a tuple (or any iterable), as Python's list takes it, and
+`L.pop(i)`, `L.remove(v)`.
 
 Every program runs as plain Python on torch tensors in float64 too (the same
 source, see test_list_joins.on_torch): torch.autograd is the oracle for
@@ -97,10 +98,76 @@ def extends_with_a_tuple_through_a_second_name(x):
     return ys[1] * ys[0] + len(ys)
 
 
+# --- L.pop(i) and L.remove(v): the entry taken out, in place ------------------
+
+def pops_at_positions(x):
+    xs = [x, x * 2.0, x * 3.0, np.sin(x)]
+    v = xs.pop(-2)
+    xs.pop(0)
+    return v * xs[0] + xs[1]
+
+
+def pops_the_second_entry_until_one_is_left(x):
+    xs = [x, x * 2.0, x * 3.0, x * 4.0, x * 5.0]
+    total = 0.0
+    while len(xs) > 1:
+        v = xs.pop(1)
+        total = total + v * xs[0]
+    return total
+
+
+def rotates_with_pop_and_insert(x):
+    xs = [x, x * 2.0, x * 3.0]
+    for _ in range(2):
+        xs.insert(0, xs.pop() * 1.5)
+    return xs[0] * xs[1] + xs[2]
+
+
+def removes_a_value_then_appends(x):
+    xs = [x, x * 2.0, x * 3.0]
+    xs.remove(xs[2])
+    xs.append(x * x)
+    return xs[0] * xs[2] + xs[1]
+
+
+def removes_in_a_loop_over_another_list(x):
+    xs = [x, x * 2.0, x * 3.0]
+    for v in [x, x]:
+        xs.remove(xs[0])
+        v = v * xs[0]
+        xs.append(v)
+    return xs[0] * xs[1] + xs[2]
+
+
+def pops_through_the_list_another_name_holds(x):
+    xs = [x, x * 2.0, x * 3.0]
+    ys = xs
+    v = xs.pop(1)
+    return ys[1] * v + len(ys)
+
+
+def removes_from_a_list_held_in_a_list(x):
+    xs = [x, x * 2.0, x * 3.0]
+    held = [xs]
+    xs.remove(xs[0])
+    return held[0][0] * x + len(held[0])
+
+
+def pops_the_first_of_a_queue(x):
+    queue = [x * 2.0, x, x ** 2]
+    first = queue.pop(0)             # not the last entry, which L.pop() takes
+    queue.pop(0)
+    return first * queue[0] + 3.0
+
+
 PROGRAMS = [rebinds_a_helpers_list_then_appends, rebinds_a_helpers_list,
             sorts_in_place_then_appends, sorts_through_a_second_name, sorts_in_a_loop,
             extends_with_a_tuple_display, extends_with_a_tuple_variable,
-            extends_with_tuples_in_a_loop, extends_with_a_tuple_through_a_second_name]
+            extends_with_tuples_in_a_loop, extends_with_a_tuple_through_a_second_name,
+            pops_at_positions, pops_the_second_entry_until_one_is_left,
+            rotates_with_pop_and_insert, removes_a_value_then_appends,
+            removes_in_a_loop_over_another_list, pops_through_the_list_another_name_holds,
+            removes_from_a_list_held_in_a_list, pops_the_first_of_a_queue]
 IDS = [program.__name__ for program in PROGRAMS]
 POINT = 0.7
 
@@ -240,3 +307,52 @@ def test_loops_whose_list_keeps_its_length_or_is_read_by_index_match_torch(progr
     np.testing.assert_allclose(ad.hessian(program)(POINT), hessian, rtol=1e-9)
     np.testing.assert_allclose(ad.grad(program)(POINT), central_differences(program, POINT),
                                rtol=1e-6)
+
+
+def pops_from_the_list_it_iterates(x):
+    xs = [x, x * 2.0, x * 3.0]
+    total = 0.0
+    for v in xs:
+        xs.pop(0)
+        total = total + v
+    return total
+
+
+def pops_through_a_second_name(x):
+    # ys is bound to a name, not a list display: which class it has is not
+    # known when compiling (a dict's pop takes a key).
+    xs = [x, x * 2.0, x * 3.0]
+    ys = xs
+    v = ys.pop(0)
+    return v * xs[0]
+
+
+@pytest.mark.parametrize("program, error, message", [
+    (pops_from_the_list_it_iterates, ad.UnsupportedSyntaxError,
+     "changes how many items xs holds (xs.pop(i) or xs.remove(...))"),
+    (pops_through_a_second_name, ad.NoDerivativeRuleError,
+     "ys.pop(0) on a list or dict of differentiated values is not supported"),
+])
+@pytest.mark.parametrize("mode", [ad.grad, ad.jvp])
+def test_pops_not_modelled_are_refused_naming_the_line(mode, program, error, message):
+    with pytest.raises(error) as info:
+        mode(program)
+    assert message in str(info.value)
+    assert f"{__file__}:" in str(info.value) and "Instead:" in str(info.value)
+
+
+def test_pop_and_remove_keep_pythons_errors():
+    def pops_past_the_end(x):
+        xs = [x, x * 2.0]
+        v = xs.pop(5)
+        return v
+
+    def removes_a_missing_value(x):
+        xs = [x, x * 2.0]
+        xs.remove(7.0)
+        return xs[0]
+
+    with pytest.raises(IndexError):
+        ad.grad(pops_past_the_end)(0.7)
+    with pytest.raises(ValueError):
+        ad.grad(removes_a_missing_value, mode="forward")(0.7)

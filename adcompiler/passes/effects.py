@@ -17,6 +17,7 @@ reaches it, see activity.py and aliasing.py):
     np.put/place/putmask(a, ...) element writes (or np.where), values repeated as NumPy does
     L.extend(M)                  L = extended(L, M)
     L.insert(i, v), L.reverse()  L = inserted(L, i, v), L = reverse_in_place(L)
+    L.pop(i), L.remove(v)        L = removed_at(L, i)     (as lower_control writes them)
     a.resize(...), L.remove(...) kept, marked OPAQUE
 
 The mark (`mutates` on the statement) says how the object changes: WRITE
@@ -35,6 +36,7 @@ import gast
 
 from .. import nodes
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..runtime import python_builtins as runtime_builtins
 
 WRITE = "write"
 # The in-place operators, by the name of their special method (`__iadd__`).
@@ -75,6 +77,12 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
     if resolved is None:
         resolved = _MISSING  # a method of a local value
     where = normaliser.ctx.parsed.location(stmt)
+    if resolved is runtime_builtins.removed_at and len(call.args) == 2 and \
+            isinstance(call.args[0], gast.Name):
+        # L.pop(i) or L.remove(v) of a list (lower_control writes them so).
+        _update(normaliser, stmt, call.args[0].id, "removed_at",
+                [normaliser.atom(call.args[1], out)], out)
+        return True
     owner = getattr(resolved, "__self__", None)
     if isinstance(owner, np.ufunc) and getattr(resolved, "__name__", "") == "at":
         return _ufunc_at(normaliser, stmt, owner, out, where)

@@ -376,6 +376,8 @@ class _Lowering:
 
     def call_may_resize(self, call: gast.Call) -> bool:
         func = call.func
+        if _is_removal(call):
+            return True
         if isinstance(func, gast.Attribute):
             if func.attr in _RESIZING_METHODS:
                 return True
@@ -418,6 +420,9 @@ class _Lowering:
                         isinstance(node.func.value, gast.Name) and node.func.value.id == name \
                         and node.func.attr in _RESIZING_METHODS:
                     how = f"{name}.{node.func.attr}(...)"
+                elif _is_removal(node) and isinstance(node.args[0], gast.Name) and \
+                        node.args[0].id == name:
+                    how = f"{name}.pop(i) or {name}.remove(...)"   # _rewrite_list_updates'
                 else:
                     how = self.helper_resizing(node, name)
                 if how:
@@ -775,13 +780,22 @@ def _packed(element) -> gast.AST:
     return element
 
 
-def _plus_equals_on_lists_as_extend(tree: gast.FunctionDef) -> None:
-    """`L += M` of a name only ever bound to list displays, with M not a list
-    display (`xs += (a, b)`, `xs += t`, `xs += range(3)`): `L.extend(M)`, which
-    is what list.__iadd__ does (it takes any iterable). Normalisation writes
-    `+=` as `L = L + M` kept in place, and `L + M` of a list and a tuple is a
-    TypeError; extend is rewritten into a join that takes any iterable
-    (effects.py, runtime extended)."""
+def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+    """Updates of a name only ever bound to list displays (and `+=`), which
+    the receiver being a list makes exact:
+
+        L += M      (M not a list display)   L.extend(M)
+        L.pop(i)                             removed_at(L, i)
+        v = L.pop(i)                         v = L[i]; removed_at(L, i)
+        L.remove(v)                          removed_at(L, position_of(L, v))
+
+    `L += M` is what list.__iadd__ does with any iterable (normalisation
+    writes `+=` as `L = L + M` kept in place, and list + tuple is a
+    TypeError; extend becomes a join taking any iterable). A statement
+    `removed_at(L, i)` (Python would drop its value) is effects.py's mark for
+    the in-place update `L = removed_at(L, i)`; a dict's `d.pop(k)` is not a
+    list's, hence the restriction to names known to hold lists. `i` is a name
+    or a constant (read twice for `v = L.pop(i)`), not bound by the statement."""
     everything = list(nodes.walk(tree))
     list_bindings = {id(node.targets[0]) for node in everything
                      if isinstance(node, gast.Assign) and len(node.targets) == 1
@@ -792,24 +806,96 @@ def _plus_equals_on_lists_as_extend(tree: gast.FunctionDef) -> None:
               if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))]
     lists = {node.id for node in stores if id(node) in list_bindings} - {
         node.id for node in stores if id(node) not in list_bindings | augmented}
+    if not lists:
+        return
     for node in everything:
         for field_name in ("body", "orelse", "finalbody"):
             stmts = getattr(node, field_name, None)
-            if not isinstance(stmts, list):
-                continue
-            for position, stmt in enumerate(stmts):
-                if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and \
-                        isinstance(stmt.target, gast.Name) and stmt.target.id in lists and \
-                        not isinstance(stmt.value, gast.List):
-                    extend = nodes.call(nodes.attribute(nodes.name(stmt.target.id), "extend"),
-                                        [stmt.value])
-                    stmts[position] = nodes.located(nodes.expr_stmt(extend), stmt)
+            if isinstance(stmts, list):
+                setattr(node, field_name, [new for stmt in stmts
+                                           for new in _list_update(parsed, stmt, lists)])
+
+
+def _list_method_call(expr, lists: set, method: str):
+    """`L.method(arg)` of a list name: (L, arg), else None."""
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
+            expr.func.attr == method and isinstance(expr.func.value, gast.Name) and \
+            expr.func.value.id in lists and len(expr.args) == 1 and not expr.keywords and \
+            not isinstance(expr.args[0], gast.Starred):
+        return expr.func.value.id, expr.args[0]
+    return None
+
+
+def _removed_at(parsed: ParsedFunction, name: str, index, stmt) -> gast.AST:
+    helper = _builtins_helper(parsed, "removed_at")
+    return nodes.located(nodes.expr_stmt(nodes.call(helper, [nodes.name(name), index])), stmt)
+
+
+def _builtins_helper(parsed: ParsedFunction, name: str) -> gast.Name:
+    """A reference to runtime.python_builtins' `name`."""
+    from ..runtime import python_builtins as runtime_builtins
+    value = getattr(runtime_builtins, name)
+    # Under a name the function's code and module do not use otherwise (as
+    # _Lowering.runtime_helper binds its helpers).
+    taken = {node.id for node in nodes.walk(parsed.tree) if isinstance(node, gast.Name)}
+    alias, suffix = name, 1
+    while True:
+        found, existing = parsed.lookup(alias)
+        if (found and existing is value) or (not found and alias not in taken):
+            break
+        suffix += 1
+        alias = f"{name}{suffix}"
+    parsed.bound[alias] = value
+    helper = nodes.name(alias)
+    nodes.annotate(helper, "value", value)
+    return helper
+
+
+def _is_removal(call: gast.Call) -> bool:
+    """`removed_at(L, i)`, as _rewrite_list_updates writes L.pop(i)."""
+    from ..runtime import python_builtins as runtime_builtins
+    return isinstance(call.func, gast.Name) and len(call.args) == 2 and \
+        nodes.annotation(call.func, "value", None) is runtime_builtins.removed_at
+
+
+def _is_plain_index(node) -> bool:
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node = node.operand
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and \
+            isinstance(stmt.target, gast.Name) and stmt.target.id in lists and \
+            not isinstance(stmt.value, gast.List):
+        extend = nodes.call(nodes.attribute(nodes.name(stmt.target.id), "extend"), [stmt.value])
+        return [nodes.located(nodes.expr_stmt(extend), stmt)]
+    if isinstance(stmt, gast.Expr):
+        popped = _list_method_call(stmt.value, lists, "pop")
+        if popped is not None:
+            return [_removed_at(parsed, popped[0], popped[1], stmt)]
+        removed = _list_method_call(stmt.value, lists, "remove")
+        if removed is not None:
+            name, value = removed
+            index = nodes.call(_builtins_helper(parsed, "position_of"), [nodes.name(name), value])
+            return [_removed_at(parsed, name, nodes.located(index, stmt), stmt)]
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], gast.Name):
+        popped = _list_method_call(stmt.value, lists, "pop")
+        if popped is not None and _is_plain_index(popped[1]) and \
+                stmt.targets[0].id not in {popped[0]} | nodes.names_loaded(popped[1]):
+            name, index = popped
+            read = gast.Subscript(value=nodes.name(name), slice=nodes.clone(index),
+                                  ctx=gast.Load())
+            stmt.value = nodes.located(read, stmt.value)
+            return [stmt, _removed_at(parsed, name, index, stmt)]
+    return [stmt]
 
 
 def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     """Rewrite `tree`, the function of `parsed` or one defined inside it, into
     the language described in the module docstring."""
-    _plus_equals_on_lists_as_extend(tree)
+    _rewrite_list_updates(parsed, tree)
     _Lowering(parsed, tree).function(tree)
 
 

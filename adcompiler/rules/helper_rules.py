@@ -130,6 +130,19 @@ RULES = [
                 adjoint={"adjoint": "with_entry(without_entry(zeros_like(adjoint), index), "
                                     "index, g)"},
                 tangent={"adjoint": "entry_at(g, index)"}),
+    # L.pop(i) and L.remove(v) (passes/lower_control.py, effects.py).
+    *nondifferentiable(runtime_builtins.position_of),
+    linear_rule(runtime_builtins.removed_at, "items, index",
+                adjoint={"items": "restored_at(g, index, zeros_like(entry_of(items, index)))"},
+                tangent={"items": "removed_at(g, index)"}),
+    linear_rule(runtime_builtins.restored_at, "adjoint, index, entry",
+                adjoint={"adjoint": "removed_at(g, index)", "entry": "entry_of(g, index)"},
+                tangent={"adjoint": "restored_at(g, index, zeros_like(entry))",
+                         "entry": "restored_at(zeros_like(adjoint), index, g)"}),
+    linear_rule(runtime_builtins.entry_of, "adjoint, index",
+                adjoint={"adjoint": "restored_at(removed_at(zeros_like(adjoint), index), "
+                                    "index, g)"},
+                tangent={"adjoint": "entry_of(g, index)"}),
 
     # Reshaping the derivative a reduction carries.
     _linear(ra.sum_to_shape, "adjoint, shape", "broadcast_like(g, adjoint)"),

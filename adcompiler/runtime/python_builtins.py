@@ -434,6 +434,60 @@ def entry_at(adjoint, index):
     return adjoint[_inserted_at(len(adjoint) - 1, index)]
 
 
+def removed_at(items, index):
+    """`items.pop(index)` (its value read first as items[index]), and
+    `items.remove(v)` at `items.index(v)`, as an updated copy
+    (passes/lower_control.py and effects.py rewrite them into
+    `items = removed_at(items, index)`, in place as insert is). Linear: the
+    derivative loses the same entry.
+
+        >>> removed_at([1.0, 2.0, 3.0], -2)
+        [1.0, 3.0]
+    """
+    if arrays.is_zero_number(items):
+        return items  # a zero derivative, of any length
+    result = copy.copy(items)
+    result.pop(index)  # Python's IndexError for a position out of range
+    return result
+
+
+def position_of(items, value) -> int:
+    """Where `items.remove(value)` removes: `items.index(value)`, Python's
+    ValueError if no entry equals it (no derivative: it compares values).
+
+        >>> position_of([1.0, 2.0, 2.0], 2.0)
+        1
+    """
+    return items.index(value)
+
+
+def restored_at(adjoint, index, entry):
+    """The derivative of `removed_at(items, index)` put back into items'
+    shape: `entry` where the removal took an entry out, `index` counting in
+    the list before the removal (a negative one from its end).
+
+        >>> restored_at([1.0, 3.0], -2, 0.0)
+        ListAdjoint([1.0, 0.0, 3.0])
+    """
+    if arrays.is_zero_number(adjoint) and arrays.is_zero_number(entry):
+        return adjoint  # a zero derivative, of any length
+    entries = list(adjoint)
+    position = operator.index(index)
+    if position < 0:
+        position += len(entries) + 1
+    entries.insert(position, entry)
+    return ListAdjoint(entries)
+
+
+def entry_of(adjoint, index):
+    """Entry `index` of a list derivative: what restored_at put there.
+
+        >>> entry_of([1.0, 0.0, 3.0], -2)
+        0.0
+    """
+    return adjoint[index]
+
+
 def read_global(namespace: dict, name: str):
     """The module variable `name`, for a function that declares it `global`
     (passes/module_globals.py): read when the code runs, as Python does."""
@@ -464,4 +518,8 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     # L.reverse() and L.insert(i, v), as updated copies
                     "reverse_in_place": reverse_in_place, "inserted": inserted,
                     "with_entry": with_entry, "without_entry": without_entry,
-                    "entry_at": entry_at}
+                    "entry_at": entry_at,
+                    # L.pop(i) and L.remove(v), as updated copies
+                    "removed_at": removed_at, "restored_at": restored_at,
+                    "position_of": position_of,
+                    "entry_of": entry_of}
