@@ -848,6 +848,15 @@ class _Checker:
             sharers = self.sharers(element, before, after - {target, container},
                                    exclude=(element,))
             if not sharers:
+                if container in after and before.get(container, _EMPTY)[1]:
+                    # No other name holds the element, but the container, read
+                    # again, may hold it at another entry too (L = [v, v],
+                    # {"a": v, "b": v}): stale_entries checks, once it is
+                    # stored back, that no other entry is the changed object.
+                    flag = self.ctx.namer.fresh("_in_place")
+                    self.pending[container] = (element, flag)
+                    return [nodes.assign(flag, self.helper("writes_through", [
+                        nodes.name(element), nodes.const(op)]))], []
                 return [], []
             self.note_parameters(before.get(element, _EMPTY)[0])
             flag = self.ctx.namer.fresh("_in_place")
