@@ -46,6 +46,17 @@ other (they are never differentiated):
                    `v = d[_keys[_k]]`: values are read by key, so they carry
                    derivatives through the dict read's rule (`.keys()`,
                    `.values()` alike)
+    for x in L     whose body may resize some list (`ys += ...`, `ys.append`,
+                   a helper's call): `_length = len(L)` before the loop and
+                   `loop_length_kept(L, _length, 'file.py:12')` at every step
+                   and after it, since the loop counts the items once and
+                   Python's would see another name's change; resizing L by its
+                   own name is refused when compiling (refuse_resizing)
+
+Before lowering, updates of a name bound only to list displays are written
+as the list's own (`L += (a, b)` is `L.extend((a, b))`; `L.pop(i)` and
+`L.remove(v)` are marked `removed_at(L, i)` for effects.py): see
+_rewrite_list_updates.
 
 A function with none of these constructs comes out unchanged. A flag is set
 only where code that runs later reads it (a `continue` ending the body, or a
