@@ -166,16 +166,41 @@ class _FunctionChoices:
                      and isinstance(stmt.targets[0], gast.Name)
                      and stores[stmt.targets[0].id] == 1}
         self.first_use = {}
-        for index, stmt in enumerate(tree.body):
-            for n in nodes.walk(stmt):
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                    self.first_use.setdefault(n.id, index)
+        # Where each name is first read is asked only of a call through a
+        # name bound once, or through anything but a name or attribute
+        # (`ACT["tanh"](x)`), and by the keyed calls' rewrite; it is read off
+        # the tree before bind() changes it. Most functions have no such call
+        # (a Hessian's gradient code none): the walk is left out for them.
+        if any(isinstance(n, gast.Call) and (
+                not isinstance(n.func, (gast.Name, gast.Attribute)) or
+                isinstance(n.func, gast.Name) and n.func.id in self.once or _keyed(n.func))
+               for n in everything):
+            for index, stmt in enumerate(tree.body):
+                for n in nodes.walk(stmt):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                        self.first_use.setdefault(n.id, index)
         self.bound_at = {stmt.targets[0].id: index for index, stmt in enumerate(tree.body)
                          if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                          and isinstance(stmt.targets[0], gast.Name)}
-        self.displays = self._read_only_displays()
-        self.namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
-                           | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+        self._displays = None
+        self._namer = None
+
+    @property
+    def displays(self) -> dict:
+        """Read from `everything` and `once`, which bind() does not change:
+        the same whenever first asked."""
+        if self._displays is None:
+            self._displays = self._read_only_displays()
+        return self._displays
+
+    @property
+    def namer(self) -> Namer:
+        """Made at the first pin, before which nothing adds to parsed.bound."""
+        if self._namer is None:
+            parsed = self.parsed
+            self._namer = Namer({n.id for n in self.everything if isinstance(n, gast.Name)}
+                                | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+        return self._namer
 
     def _read_only_displays(self) -> dict:
         """Local dict displays bound once whose every use reads an entry,
