@@ -10,7 +10,7 @@ a's shape and dtype (`a` itself, `1 + a`, `np.exp(a)`, ...), the number alone
 gives the same array:
 
     d_t4 = mean_adjoint(d_t5, _t3, None, False)      d_t4 = uniform_mean_adjoint(d_t5, _t3)
-    d_t3 = d_t4 / (1 + _t3)                    ->    d_t3 = d_t4 / (1 + _t3)
+    d_t3 = divide(d_t4, 1 + _t3)               ->    d_t3 = divide(d_t4, 1 + _t3)
 
 `uniform_mean_adjoint` and `uniform_sum_adjoint` (runtime/core.py) return
 the number only for a float adjoint and a float64 array, where the operand
@@ -20,7 +20,7 @@ the array as before. (Logistic regression's gradient: one array of N values
 less to fill.)
 
 Rewritten only when the adjoint is bound once, at the function's top level,
-and read once, as an operand of `+ - * /` in a top-level assignment whose
+and read once, as an operand of `+ - * /` (or `divide`) in a top-level assignment whose
 other operand is built from the same array by numbers and dtype-preserving
 ufuncs (shape_reads.NUMPY_SAME_DTYPE), the array not being bound again in
 between.
@@ -39,6 +39,7 @@ from .shape_reads import NUMPY_SAME_DTYPE
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _UNIFORM = {"sum_adjoint": "uniform_sum_adjoint", "mean_adjoint": "uniform_mean_adjoint"}
+_OPERATOR_HELPERS = {"divide": gast.Div(), "power": gast.Pow()}
 
 
 def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
@@ -49,6 +50,10 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
     if not helpers:
         return function
     np_names = {alias for name, alias in ctx.aliases.items() if name == "np"}
+    # Rule templates write `/` and `**` as divide(a, b) and power(a, b): the
+    # operators, with NumPy's inf and nan for Python numbers.
+    operators = {ctx.aliases[name]: op for name, op in _OPERATOR_HELPERS.items()
+                 if name in ctx.aliases}
     stores = loads = None  # counted at the first candidate, before any rewrite
     body = function.body
     for position, stmt in enumerate(body):
@@ -63,14 +68,14 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
             stores, loads = _bindings_and_reads(function)
         if stores[adjoint] != 1 or loads[adjoint] != 1:
             continue
-        use = _single_use(body, position, adjoint)
+        use = _single_use(body, position, adjoint, operators)
         if use is None or any(array in nodes.names_stored(between)
                               for between in body[position + 1:use]):
             continue
-        rhs = body[use].value
+        rhs = _operation(body[use].value, operators)
         other = rhs.right if isinstance(rhs.left, gast.Name) and rhs.left.id == adjoint \
             else rhs.left
-        if not _built_from(other, array, np_names):
+        if not _built_from(other, array, np_names, operators):
             continue
         call.func = nodes.name(ctx.helper(_UNIFORM[helpers[call.func.id]]))
         call.args = call.args[:2]
@@ -93,14 +98,22 @@ def _assigns_name(stmt) -> bool:
         isinstance(stmt.targets[0], gast.Name)
 
 
-def _single_use(body: list, start: int, name: str):
+def _operation(node, operators: dict):
+    """`node` as a BinOp when it is one, or divide(a, b) / power(a, b)."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in operators and len(node.args) == 2 and not node.keywords:
+        return gast.BinOp(left=node.args[0], op=operators[node.func.id], right=node.args[1])
+    return node
+
+
+def _single_use(body: list, start: int, name: str, operators: dict):
     """The position of the top-level assignment after `start` whose value is
     `name op x` or `x op name` (op elementwise); None if the read is elsewhere."""
     for position in range(start + 1, len(body)):
         stmt = body[position]
         if name not in nodes.names_loaded(stmt):
             continue
-        rhs = stmt.value if _assigns_name(stmt) else None
+        rhs = _operation(stmt.value, operators) if _assigns_name(stmt) else None
         if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, _ELEMENTWISE) and any(
                 isinstance(side, gast.Name) and side.id == name
                 for side in (rhs.left, rhs.right)):
@@ -109,9 +122,10 @@ def _single_use(body: list, start: int, name: str):
     return None
 
 
-def _built_from(node, array: str, np_names: set) -> bool:
+def _built_from(node, array: str, np_names: set, operators: dict) -> bool:
     """Whether `node` has the shape and dtype of `array` (a float64 array) by
     construction: the array, numbers combined with it, dtype-preserving ufuncs."""
+    node = _operation(node, operators)
     if isinstance(node, gast.Name):
         return node.id == array
     if isinstance(node, gast.BinOp) and isinstance(node.op, _ELEMENTWISE + (gast.Pow,)):
@@ -119,10 +133,11 @@ def _built_from(node, array: str, np_names: set) -> bool:
         numbers = [s for s in sides if isinstance(s, gast.Constant) and
                    type(s.value) in (int, float)]
         rest = [s for s in sides if s not in numbers]
-        return bool(numbers) and len(rest) == 1 and _built_from(rest[0], array, np_names) \
-            or (not numbers and all(_built_from(s, array, np_names) for s in sides))
+        return bool(numbers) and len(rest) == 1 and \
+            _built_from(rest[0], array, np_names, operators) or \
+            (not numbers and all(_built_from(s, array, np_names, operators) for s in sides))
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        return _built_from(node.operand, array, np_names)
+        return _built_from(node.operand, array, np_names, operators)
     if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords:
         func = node.func
         value = nodes.annotation(func, "value", None)
@@ -130,5 +145,5 @@ def _built_from(node, array: str, np_names: set) -> bool:
                 isinstance(func.value, gast.Name) and func.value.id in np_names:
             value = getattr(HELPER_OBJECTS["np"], func.attr, None)
         return id(value) in NUMPY_SAME_DTYPE and value is not np.reciprocal and \
-            _built_from(node.args[0], array, np_names)
+            _built_from(node.args[0], array, np_names, operators)
     return False
