@@ -1,8 +1,10 @@
 """What a whole-program test checks of a function and its torch twin: the
 gradient against torch.autograd and finite differences, the value
-value_and_grad returns, and the jvp against torch.func.jvp."""
+value_and_grad returns, the jvp against torch.func.jvp, and the Hessian in
+the first argument against torch.autograd.functional.hessian."""
 
 import numpy as np
+import torch
 
 import adcompiler as ad
 from oracles import assert_close, finite_difference_gradient, torch_directional, torch_gradients
@@ -29,3 +31,12 @@ def check_jvp(name, function, twin, args, wrt, generator):
     expected_value, expected_tangent = torch_directional(twin, args, wrt, tangents)
     assert_close(value, expected_value, label=f"{name}: value")
     assert_close(tangent, expected_tangent, label=f"{name}: tangent")
+
+
+def check_hessian(name, function, twin, args):
+    """The Hessian in the first argument; the others held fixed."""
+    got = ad.hessian(function, wrt=0)(*args)
+    rest = [torch.tensor(np.asarray(a, dtype=np.float64)) for a in args[1:]]
+    want = torch.autograd.functional.hessian(
+        lambda x: twin(x, *rest), torch.tensor(np.asarray(args[0], dtype=np.float64)))
+    assert_close(got, want.numpy(), rtol=1e-6, atol=1e-8, label=name)

@@ -24,7 +24,7 @@ import adcompiler as ad
 from adcompiler.runtime import histograms as runtime_histograms
 from adcompiler.runtime import keyword_forms as runtime_keyword_forms
 from oracles import assert_close, finite_difference_gradient, torch_directional, torch_gradients
-from program_checks import check_gradient, check_jvp, check_value
+from program_checks import check_gradient, check_hessian, check_jvp, check_value
 
 RNG = np.random.default_rng(12)
 X = RNG.normal(size=(3, 4))
@@ -176,11 +176,7 @@ SECOND_ORDER = ["where-indices", "where-indices-unpacked", "mean-where-axis", "m
 @pytest.mark.parametrize("name", SECOND_ORDER)
 def test_hessian_matches_torch(name):
     _, function, twin, args, _ = FORMS[_IDS.index(name)]
-    got = ad.hessian(function, wrt=0)(*args)
-    rest = [torch.tensor(np.asarray(a, dtype=np.float64)) for a in args[1:]]
-    want = torch.autograd.functional.hessian(
-        lambda x: twin(x, *rest), torch.tensor(np.asarray(args[0], dtype=np.float64)))
-    assert_close(got, want.numpy(), rtol=1e-6, atol=1e-8, label=name)
+    check_hessian(name, function, twin, args)
 
 
 # -- np.where(condition) is integer-valued, as np.nonzero ----------------------------------
