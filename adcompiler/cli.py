@@ -75,10 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="adcompiler", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Source-to-source automatic differentiation for Python and NumPy: "
-        "print, check and tour the derivative code adcompiler generates.")
+        "print, check, measure, export and tour the derivative code adcompiler generates.")
     from . import __version__
     parser.add_argument("--version", action="version", version=f"adcompiler {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="{show,check,demo}")
+    commands = parser.add_subparsers(title="commands", metavar="{show,check,memory,export,demo}")
 
     def add(name, run, help):
         sub = commands.add_parser(name, help=help, description=help, epilog=_EPILOG,

@@ -147,3 +147,12 @@ def reads_an_attribute_of_a_plain_object(params, x):
 
 def reads_an_array_attribute_without_rule(x):
     return np.sum(x.flat)
+
+
+LAST_FIRST_ENTRY = 0.0
+
+
+def stores_a_derivative_in_a_global(x):
+    global LAST_FIRST_ENTRY
+    LAST_FIRST_ENTRY = x[0]
+    return np.sum(x ** 2)

@@ -269,7 +269,7 @@ def test_help_lists_the_commands_and_exit_codes(capsys):
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0
-    assert "{show,check,demo}" in out and "exit codes:" in out
+    assert "{show,check,memory,export,demo}" in out and "exit codes:" in out
 
 
 def test_parse_wrt_reads_positions_and_names():

@@ -435,6 +435,17 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
                 not nodes.list_method(rhs, "pop") and primitive not in HARMLESS_EFFECTS and \
                 not is_user_function(primitive) and \
                 (primitive is None or registry.lookup(primitive) is None):
+            from ..runtime import python_builtins as runtime_builtins
+            if primitive is runtime_builtins.write_global and len(rhs.args) == 3 and \
+                    isinstance(rhs.args[1], gast.Constant):
+                # `global n; n = x[0]`, which module_globals wrote as this call.
+                name = rhs.args[1].value
+                raise NoDerivativeRuleError(
+                    f"storing a differentiated value in the module-level variable {name!r} "
+                    f"(global {name}) is not supported: the derivative does not follow "
+                    "values out of the function", ctx.parsed.location(rhs),
+                    help=f"Instead: return it, or store a value without a derivative: "
+                         f"{name} = float(ad.stop_gradient(value)).")
             raise NoDerivativeRuleError(
                 f"a call made for its effect receives the differentiated value "
                 f"'{varied[0]}', and adcompiler cannot tell what it does with it (it may "
