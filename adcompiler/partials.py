@@ -106,10 +106,6 @@ _MACHINERY = frozenset({"out", "where", "casting", "order", "dtype", "subok", "s
 
 
 def _chosen_parameters(primitive) -> list | None:
-    try:
-        params = list(inspect.signature(primitive).parameters.values())
-    except (TypeError, ValueError):
-        params = None
     if isinstance(primitive, np.ufunc):
         # A ufunc's keywords are all machinery (matmul's keepdims, too: its
         # rule is the product's); its operands are what it computes from.
@@ -117,7 +113,11 @@ def _chosen_parameters(primitive) -> list | None:
         positional = inspect.Parameter.POSITIONAL_ONLY
         return [inspect.Parameter("x" if nin == 1 else f"x{k + 1}", positional)
                 for k in range(nin)]
-    if params is None or any(q.kind is q.VAR_POSITIONAL for q in params):
+    try:
+        params = list(inspect.signature(primitive).parameters.values())
+    except (TypeError, ValueError):
+        return None  # no signature recorded
+    if any(q.kind is q.VAR_POSITIONAL for q in params):
         return None  # `max`, `print`: how many values it takes is the caller's choice
     return [q for q in params
             if q.default is q.empty and q.kind is not q.VAR_KEYWORD
@@ -150,9 +150,9 @@ def _register(function) -> None:
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
 
 
-def _text(func, bound: tuple, params: list, suffix: str) -> tuple[str, dict, str]:
-    """`def <func>_<suffix>(params): return func(*bound, params...)`, and the
-    namespace holding what the text names."""
+def _text(func, bound_args: tuple, params: list, suffix: str) -> tuple[str, dict, str]:
+    """`def <func>_<suffix>(params): return func(*bound_args, params...)`, and
+    the namespace holding what the text names."""
     taken = {q.name for q in params}
 
     def fresh(base: str) -> str:
@@ -163,12 +163,12 @@ def _text(func, bound: tuple, params: list, suffix: str) -> tuple[str, dict, str
         taken.add(candidate)
         return candidate
 
-    callee = readable_name(func).rsplit(".", 1)[-1]
+    callee = readable_name(func)
     callee = fresh(callee + "_function" if keyword.iskeyword(callee) else callee)
     name = fresh(f"{callee}_{suffix}")
     namespace = {callee: func}
     written, passed, star_seen = [], [], False
-    for k, value in enumerate(bound):
+    for k, value in enumerate(bound_args):
         bound = fresh(f"{callee}_arg{k}")
         namespace[bound] = value
         passed.append(bound)

@@ -12,6 +12,7 @@ import torch
 
 import adcompiler as ad
 from adcompiler import partials
+from oracles import torch_directional, torch_gradients
 
 VECTOR = np.array([0.3, -1.1, 0.7])
 MATRIX = np.array([[2.0, 0.5, -0.3], [0.1, 1.5, 0.4], [-0.2, 0.3, 1.2]])
@@ -40,20 +41,11 @@ SCALAR_RESULTS = [
 IDS = [getattr(p, "__name__", str(p)) for p, _, _ in SCALAR_RESULTS]
 
 
-def _tensors(args):
-    return [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
-
-
-def _torch_gradient(twin, args):
-    tensors = _tensors(args)
-    return [g.numpy() for g in torch.autograd.grad(twin(*tensors), tensors)]
-
-
 @pytest.mark.parametrize("primitive, args, twin", SCALAR_RESULTS, ids=IDS)
 def test_gradient_of_a_rule_backed_function_matches_torch(primitive, args, twin):
     every = tuple(range(len(args)))
     gradient = ad.grad(primitive, wrt=every)(*args)
-    for ours, theirs in zip(gradient, _torch_gradient(twin, args)):
+    for ours, theirs in zip(gradient, torch_gradients(twin, args, every)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
@@ -61,13 +53,11 @@ def test_gradient_of_a_rule_backed_function_matches_torch(primitive, args, twin)
 def test_jvp_of_a_rule_backed_function_matches_torch(primitive, args, twin):
     directions = tuple(np.full_like(np.asarray(a, dtype=float), 0.5 + k)
                        if np.ndim(a) else 0.5 + k for k, a in enumerate(args))
-    value, tangent = ad.jvp(primitive, wrt=tuple(range(len(args))))(args, directions)
-    _, expected = torch.func.jvp(twin, tuple(torch.tensor(a, dtype=torch.float64)
-                                             for a in args),
-                                 tuple(torch.tensor(d, dtype=torch.float64)
-                                       for d in directions))
+    every = tuple(range(len(args)))
+    value, tangent = ad.jvp(primitive, wrt=every)(args, directions)
+    _, expected = torch_directional(twin, args, every, directions)
     np.testing.assert_allclose(value, primitive(*args), rtol=1e-14)
-    np.testing.assert_allclose(tangent, expected.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("primitive, args, twin", [

@@ -137,25 +137,31 @@ def _entry_sums(entries, other):
         # Two derivatives of one tuple or list always have its length: one of
         # them is a longer sequence's, which a join (+) or repetition (*) the
         # compiler took for arithmetic made.
-        raise UnsupportedSyntaxError(
-            f"adding derivatives of sequences of {len(entries)} and {len(other)} values: a "
-            f"tuple or list of differentiated values was joined (+) or repeated (*) where "
-            f"adcompiler did not know it to be one when compiling, which is not supported",
-            help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or "
-            "write the result out ((t[0], t[1], s[0])), or use an array (np.concatenate).")
+        raise joined_sequence_error(f"derivatives of {len(entries)} and {len(other)} "
+                                    "entries were added")
     return [b if a is None else a if b is None else a + b for a, b in zip(entries, other)]
 
 
+def joined_sequence_error(what: str, where: str = "") -> UnsupportedSyntaxError:
+    """The refusal of a tuple or list joined (+) or repeated (*) where the
+    compiler did not know it for one and differentiated the arithmetic the
+    operators do on numbers: `what` says how the derivative showed it (one
+    of a length that is not the sequence's), `where` the line if known."""
+    return UnsupportedSyntaxError(
+        f"{where + ': ' if where else ''}{what}: a tuple or list of differentiated values "
+        "was joined with another (+) or repeated (*) where adcompiler did not know it to "
+        "be one when compiling (a helper's or a function's result, an argument), which "
+        "is not supported",
+        help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or write "
+        "the result out ((t[0], t[1], s[0])), or use an array (np.concatenate, np.tile).")
+
+
 def _refuse_repetition(adjoint, count):
-    """A derivative of a sequence is never scaled: generated code multiplies
-    one only where a tuple or list was repeated (`t * 2`) and the compiler,
-    not knowing it for one, differentiated a product instead."""
-    raise UnsupportedSyntaxError(
-        f"a tuple or list of {len(adjoint)} differentiated values was repeated (* "
-        f"{count!r}) or joined where adcompiler did not know it to be one when compiling "
-        "(a helper's or a function's result), which is not supported",
-        help="Repeat tuples where they are built (t = (a, b); t * 2), or write the result "
-        "out ((t[0], t[1], t[0], t[1])), or use an array (np.tile).")
+    # A derivative of a sequence is never scaled: generated code multiplies
+    # one only where a tuple or list was repeated (`t * 2`) and the compiler,
+    # not knowing it for one, differentiated a product instead.
+    raise joined_sequence_error(f"a derivative of {len(adjoint)} entries was multiplied "
+                                f"by {count!r}")
 
 
 class SequenceAdjoint(tuple):

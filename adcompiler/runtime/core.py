@@ -397,17 +397,9 @@ def in_place_tangent(tangent, target):
 
 
 def _joined_sequence(length: int, entries: int, where: str = "") -> UnsupportedSyntaxError:
-    """The refusal of a tuple or list joined (+) or repeated (*) where the
-    compiler took the operator for arithmetic: its derivative, `entries`
-    long, then meets a sequence of `length` values."""
-    return UnsupportedSyntaxError(
-        f"{where + ': ' if where else ''}a tuple or list of {length} values was joined "
-        f"with another (+) or repeated (*) where adcompiler did not know it to be one when "
-        f"compiling (a helper's or a function's result; its derivative has {entries} "
-        "entries): joining or repeating tuples of differentiated values is not supported "
-        "there",
-        help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or write "
-        "the result out ((t[0], t[1], s[0])), or use an array (np.concatenate, np.tile).")
+    """A derivative of `entries` entries met a sequence of `length` values."""
+    return arrays.joined_sequence_error(
+        f"a tuple or list of {length} values met a derivative of {entries} entries", where)
 
 
 def sequence_entries(adjoint, length: int, where: str):
