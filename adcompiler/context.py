@@ -8,7 +8,7 @@ import contextlib
 import math
 import threading
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import gast
 import numpy as np
@@ -104,6 +104,16 @@ class Context:
         if stack:
             stack[-1].stamps.append(parsed.stamp())
         return ctx
+
+    def fork(self) -> "Context":
+        """An independent copy, for a second derivative generated from the same
+        front end: what the back ends add (names, helper cells, callees) goes
+        to one copy only. The parsed function is shared: only the front end
+        changes it."""
+        return replace(
+            self, namer=self.namer.copy(), aliases=dict(self.aliases), cells=dict(self.cells),
+            callees=dict(self.callees), jvp_callees=dict(self.jvp_callees),
+            rule_helpers=dict(self.rule_helpers))
 
     def helper(self, name: str) -> str:
         """The name generated code uses for helper `name` (np, unbroadcast, ...):

@@ -30,15 +30,17 @@ from .generated import GeneratedDerivative, Variant, argument_defaults, dispatch
 from .errors import AdError, InternalCompilerError
 from .passes.dead_code import remove_dead_code
 from .passes.forward_mode import forward
-from .pipeline import front_end
+from .pipeline import FrontEnd, front_end
 from .context import COMPILE_LOCK, Dependencies, recording
 
 
 def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
-             arity: int | None = None, tangent_only: bool = False) -> Variant:
-    # The public jvp's function is the user's own; a callee's (tangents first)
-    # may mean to change its caller's lists.
-    front = front_end(function, wrt, arity, entry=not tangents_first)
+             arity: int | None = None, tangent_only: bool = False,
+             front: FrontEnd | None = None) -> Variant:
+    if front is None:
+        # The public jvp's function is the user's own; a callee's (tangents
+        # first) may mean to change its caller's lists.
+        front = front_end(function, wrt, arity, entry=not tangents_first)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
     ctx.callee_compiler = JVP_CALLEES
@@ -123,12 +125,15 @@ def _real_values(ctx, what: str, names: list) -> list:
 def build_jvp(function, wrt: tuple, tangent_only: bool = False) -> GeneratedDerivative:
     """The public jvp of `function`: `(primals, tangents) -> (value, tangent)`;
     or, `tangent_only`, the internal `(*args, *tangents) -> tangent`."""
+    front = front_end(function, wrt, entry=True)
+    # Both variants come from one front end, most of the compilation's time.
+    numbers_front = front.fork() if elementwise_variants(front.normalised) else None
     general = _variant(function, wrt, tangents_first=False, numbers=False,
-                       tangent_only=tangent_only)
+                       tangent_only=tangent_only, front=front)
     if not general.elementwise:
         return general.finish(None)
     numbers = _variant(function, wrt, tangents_first=False, numbers=True,
-                       tangent_only=tangent_only)
+                       tangent_only=tangent_only, front=numbers_front)
     return dispatch(function, "jvp", wrt, general, numbers)
 
 
@@ -181,8 +186,11 @@ def callee_jvp(function, wrt: tuple, call_location, numbers: bool = False,
         entry = table[key] = (cell, [], dependencies)
         try:
             with recording(dependencies):
+                front = front_end(function, wrt, arity)
+                if numbers and not numbers_only and not elementwise_variants(front.normalised):
+                    numbers = False  # (a variant for numbers is for elementwise programs)
                 variant = _variant(function, wrt, tangents_first=True, numbers=numbers,
-                                   arity=arity, tangent_only=tangent_only)
+                                   arity=arity, tangent_only=tangent_only, front=front)
                 if numbers and not variant.elementwise and not numbers_only:
                     variant = _variant(function, wrt, tangents_first=True, numbers=False,
                                        arity=arity, tangent_only=tangent_only)

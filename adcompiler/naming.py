@@ -86,6 +86,15 @@ class Namer:
         del self._log[position:]
         self._temp_count = count
 
+    def copy(self) -> "Namer":
+        """An independent namer in this one's state: two derivatives generated
+        from one front end (a function's two variants) name alike."""
+        other = Namer.__new__(Namer)
+        other.taken, other._derived = set(self.taken), dict(self._derived)
+        other._temp_count, other._pinned = self._temp_count, set(self._pinned)
+        other._log = list(self._log)
+        return other
+
     def pin(self, name: str) -> None:
         """Keep `name` taken even across `restore` (names bound outside the code)."""
         self._pinned.add(name)

@@ -26,7 +26,7 @@ from .generated import GeneratedDerivative, Variant, argument_defaults, dispatch
 from .passes.aliasing import STACK_FIRST
 from .passes.reverse_mode import list_mirror, lists_changed_in_place, reverse
 from .passes.kinds import is_elementwise_program
-from .pipeline import front_end
+from .pipeline import FrontEnd, front_end
 from .source import parameter_defaults
 
 KINDS = ("grad", "value_and_grad", "vjp")
@@ -41,16 +41,19 @@ def build(function, kind: str, wrt: tuple, as_tuple: bool = False,
     An elementwise program (see passes/kinds.py) gets two variants behind a
     dispatcher: one for Python numbers, free of broadcasting, and the general one.
     """
-    general = _build_variant(function, kind, wrt, as_tuple, numbers=False, memory=memory)
+    front = front_end(function, wrt, entry=True)
+    # Both variants come from one front end, most of the compilation's time.
+    numbers_front = front.fork() if elementwise_variants(front.normalised) else None
+    general = _build_variant(front, kind, wrt, as_tuple, numbers=False, memory=memory)
     if not general.elementwise:
         return general.finish(None)
-    numbers = _build_variant(function, kind, wrt, as_tuple, numbers=True, memory=memory)
+    numbers = _build_variant(numbers_front or front_end(function, wrt, entry=True), kind, wrt,
+                             as_tuple, numbers=True, memory=memory)
     return dispatch(function, kind, wrt, general, numbers)
 
 
-def _build_variant(function, kind: str, wrt: tuple, as_tuple: bool, numbers: bool,
+def _build_variant(front: FrontEnd, kind: str, wrt: tuple, as_tuple: bool, numbers: bool,
                    memory: int | None = None) -> Variant:
-    front = front_end(function, wrt, entry=True)
     ctx, tree, activity = front.ctx, front.normalised, front.activity
     ctx.numbers = numbers
     ctx.callee_compiler = SPLIT_CALLEES
