@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import NoDerivativeRuleError
 from .complex_numbers import refuse_complex
 from .arrays import sum_to_shape
+from .core import divide
 from .special_series import betainc_derivative, gammainc_derivative_a
 
 from .optional import OptionalModule
@@ -83,7 +84,7 @@ def stats_score(name, z, shape_a, shape_b):
     if name == "norm":
         return -z
     if name == "t":
-        return -(shape_a + 1.0) * z / (shape_a + z * z)
+        return divide(-(shape_a + 1.0) * z, shape_a + z * z)
     if name == "gamma":
         positive = np.where(z > 0.0, z, 1.0)
         return _inside(z > 0.0, (shape_a - 1.0) / positive - 1.0)
@@ -100,7 +101,7 @@ def stats_score(name, z, shape_a, shape_b):
         return -np.tanh(0.5 * z)
     if name == "lognorm":
         positive = np.where(z > 0.0, z, 1.0)
-        return _inside(z > 0.0, -(1.0 + np.log(positive) / (shape_a * shape_a)) / positive)
+        return _inside(z > 0.0, -(1.0 + divide(np.log(positive), shape_a * shape_a)) / positive)
     if name == "chi2":
         positive = np.where(z > 0.0, z, 1.0)
         return _inside(z > 0.0, (0.5 * shape_a - 1.0) / positive - 0.5)
@@ -117,9 +118,10 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     z = (x - loc) / scale
     if name == "t":
         nu = shape_a
+        # divide: at nu == 0 (a Python float) NumPy's inf/nan, not ZeroDivisionError.
         return (0.5 * special.digamma(0.5 * (nu + 1.0)) - 0.5 * special.digamma(0.5 * nu)
-                - 0.5 / nu - 0.5 * np.log1p(z * z / nu)
-                + 0.5 * (nu + 1.0) * z * z / (nu * (nu + z * z)))
+                - divide(0.5, nu) - 0.5 * np.log1p(divide(z * z, nu))
+                + divide(0.5 * (nu + 1.0) * z * z, nu * (nu + z * z)))
     if name == "gamma":
         positive = np.where(z > 0.0, z, 1.0)
         return _inside(z > 0.0, np.log(positive) - special.digamma(shape_a))
@@ -129,8 +131,8 @@ def stats_logpdf_shape(name, which, x, shape_a, shape_b, loc, scale):
     if name == "lognorm":
         positive = np.where(z > 0.0, z, 1.0)
         logarithm = np.log(positive)
-        return _inside(z > 0.0, logarithm * logarithm / (shape_a * shape_a * shape_a)
-                       - 1.0 / shape_a)
+        return _inside(z > 0.0, divide(logarithm * logarithm, shape_a * shape_a * shape_a)
+                       - divide(1.0, shape_a))
     supported = np.logical_and(z > 0.0, z < 1.0)
     inner = np.where(supported, z, 0.5)
     both = special.digamma(shape_a + shape_b)
@@ -154,14 +156,15 @@ def stats_cdf_shape(name, which, x, shape_a, shape_b, loc, scale):
         return betainc_derivative(shape_a, shape_b, np.clip(z, 0.0, 1.0), which)
     if name == "lognorm":
         positive = np.where(z > 0.0, z, 1.0)
-        u = np.log(positive) / shape_a
-        return _inside(z > 0.0, -np.exp(-0.5 * u * u) * u / (shape_a * math.sqrt(2.0 * math.pi)))
+        u = divide(np.log(positive), shape_a)
+        return _inside(z > 0.0, divide(-np.exp(-0.5 * u * u) * u,
+                                       shape_a * math.sqrt(2.0 * math.pi)))
     if name == "t":
         # F = 1/2 I_w(df/2, 1/2) for z < 0 and 1 - that for z > 0, w = df / (df + z^2):
         # d F / d df = -sign(z) / 2 (I_a / 2 + I_x dw/ddf), 0 at z = 0 (F = 1/2 for every df)
         nu = shape_a
         squared = np.where(z != 0.0, z * z, 1.0)
-        w = nu / (nu + squared)
+        w = divide(nu, nu + squared)
         by_shape = 0.5 * betainc_derivative(0.5 * nu, 0.5, w, "a")
         by_point = np.exp((0.5 * nu - 1.0) * np.log(w) - 0.5 * np.log1p(-w)
                           - special.betaln(0.5 * nu, 0.5)) * squared / (nu + squared) ** 2
