@@ -16,6 +16,7 @@ import dis
 import inspect
 import linecache
 import os
+import sys
 import textwrap
 import types
 import weakref
@@ -255,6 +256,11 @@ def describe_callable(fn) -> str:
     public = []
     if module in ("_operator", "operator"):
         return f"operator.{name}"
+    # A C accelerator (_functools.reduce, _heapq.heappush) is documented and
+    # imported under its public module's name.
+    facade = sys.modules.get(module.lstrip("_").split(".")[0])
+    if module.startswith("_") and getattr(facade, name, None) is fn:
+        return f"{facade.__name__}.{name}"
     for part in module.split("."):
         if part.startswith("_"):
             break

@@ -53,3 +53,62 @@ def test_stats_shape_derivative_at_zero_is_numpys_value_not_zero_division(functi
         with_python_float = derivative(0.0)
         with_numpy_float = derivative(np.float64(0.0))
     np.testing.assert_array_equal(with_python_float, with_numpy_float)
+
+
+# -- functools.reduce inside an expression ---------------------------------
+import functools  # noqa: E402
+import operator  # noqa: E402
+
+import torch  # noqa: E402
+
+from oracles import assert_close, torch_directional, torch_gradients  # noqa: E402
+
+X = np.array([1.5, -2.0, 0.7])
+
+
+def product_of_a_list_times_an_element(x):
+    xs = [x[0], x[1], x[2]]
+    return x[0] * functools.reduce(operator.mul, xs)
+
+
+def product_of_an_array_inside_a_call(x):
+    return np.sin(x[1]) + np.exp(functools.reduce(operator.mul, x, 1.0))
+
+
+def product_inside_a_list_display(x):
+    parts = [x[2] * 2.0, functools.reduce(lambda a, b: a + b * b, x)]
+    return parts[0] * parts[1]
+
+
+REDUCE_PROGRAMS = [
+    (product_of_a_list_times_an_element, lambda x: x[0] * (x[0] * x[1] * x[2])),
+    (product_of_an_array_inside_a_call,
+     lambda x: torch.sin(x[1]) + torch.exp(x[0] * x[1] * x[2])),
+    (product_inside_a_list_display,
+     lambda x: (x[2] * 2.0) * (x[0] + x[1] * x[1] + x[2] * x[2])),
+]
+
+
+@pytest.mark.parametrize("program, twin", REDUCE_PROGRAMS,
+                         ids=[p.__name__ for p, _ in REDUCE_PROGRAMS])
+def test_reduce_inside_an_expression_matches_torch(program, twin):
+    assert_close(ad.grad(program)(X.copy()), torch_gradients(twin, (X,), (0,))[0])
+    tangent = np.array([0.3, 1.0, -0.4])
+    value, directional = ad.jvp(program)((X.copy(),), (tangent,))
+    assert_close(directional, torch_directional(twin, (X,), (0,), (tangent,))[1])
+    assert_close(ad.hessian(program)(X.copy()),
+                 torch.autograd.functional.hessian(twin, torch.tensor(X)).numpy())
+
+
+def reduce_in_a_branch(x, flag):
+    xs = [x[0], x[1]]
+    return functools.reduce(operator.mul, xs) if flag else x[0]
+
+
+def test_reduce_where_python_may_not_run_it_is_refused_naming_functools_reduce():
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(reduce_in_a_branch)(X, True)
+    _assert_names_line(caught.value, reduce_in_a_branch, "if flag")
+    message = str(caught.value)
+    assert "functools.reduce" in message and "_functools" not in message
+    assert "on a line of its own" in message

@@ -19,11 +19,12 @@ rows, a dict's keys). Later passes differentiate the loop (the lambda called
 in place is inlined by inline_local.py, a named function called as any
 helper). Without `init`, the first item takes its place (a flag tells the
 first iteration) and an empty iterable raises TypeError, as in Python. Other
-forms stay as written and are refused where they are: a reduce in a
-statement that evaluates more than names, constants and attributes besides
-the calls and arithmetic holding it (`x[0] * reduce(...)`, a branch of
-`a if c else b`: running the reduce first could reorder effects or run it
-when Python would not), keywords.
+forms stay as written and are refused where they are: a reduce Python may not
+evaluate (a branch of `a if c else b`, a later operand of `and`), or reached
+through anything but calls, arithmetic, indexing and displays; keywords. A reduce inside
+arithmetic (`x[0] * reduce(...)`) runs before its statement, after what Python
+evaluates before it there, which goes into a temporary first
+(`reduce_operand = x[0]`), so effects keep their order.
 
 Place in the pipeline: before lower_comprehensions and inline_local, which
 lower what the loop holds.
@@ -69,7 +70,9 @@ def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
                     getattr(stmt, "value", None) is not None:
                 found = _first_evaluated(stmt, calls)
                 if found is not None and _lowerable(found[0]):
-                    out += _loop(*found, namer)
+                    call, parent, field, index, earlier = found
+                    out += _spilled(earlier, namer)
+                    out += _loop(call, parent, field, index, namer)
             out.append(stmt)
         return out
 
@@ -82,18 +85,19 @@ def _is_reduce(parsed: ParsedFunction, func, local: set) -> bool:
 
 
 def _first_evaluated(stmt, calls: list):
-    """(reduce call, parent, field, index) when the statement's value holds one
-    reduce, reached through calls (as an argument), arithmetic and indexing
-    only, and everything else in the value is a name, a constant or an
-    attribute of one: then running the reduce before the statement changes
-    nothing Python would see (`return np.sum(reduce(...)) / n`). Else None."""
+    """(reduce call, parent, field, index, earlier) when the statement's value
+    holds one reduce, reached through calls (as an argument), arithmetic,
+    indexing and list or tuple displays only: Python then evaluates it every time the statement runs.
+    `earlier` are the slots (parent, field, index) of the operands Python
+    evaluates before it on that path (`x[0]` in `x[0] * reduce(...)`), which go
+    into temporaries first so that effects keep their order; what Python
+    evaluates after the reduce stays in the statement. Else None."""
     found = [c for c in nodes.walk(stmt.value) if any(c is r for r in calls)]
     if len(found) != 1:
         return None
-    call, path = found[0], []
+    call, earlier = found[0], []
     node, parent, field, index = stmt.value, stmt, "value", None
     while node is not call:
-        path.append(node)
         step = None
         for name, value in gast.iter_fields(node):
             children = value if isinstance(value, list) else [value]
@@ -101,19 +105,48 @@ def _first_evaluated(stmt, calls: list):
                 if isinstance(child, gast.AST) and any(
                         n is call for n in nodes.walk(child)):
                     step = (child, name, position if isinstance(value, list) else None)
-        if step is None or not (isinstance(node, (gast.BinOp, gast.UnaryOp)) or
-                                isinstance(node, gast.Call) and step[1] == "args" or
-                                isinstance(node, gast.Subscript) and step[1] == "value"):
+        if step is None:
+            return None
+        if isinstance(node, gast.BinOp):
+            if step[1] == "right":
+                earlier.append((node, "left", None))
+        elif isinstance(node, gast.Call) and step[1] == "args":
+            # The callee stays as written (rules are found by its spelling):
+            # only one whose evaluation cannot have effects.
+            if not all(isinstance(n, (gast.Name, gast.Attribute, gast.expr_context))
+                       for n in nodes.walk(node.func)):
+                return None
+            if any(isinstance(a, gast.Starred) for a in node.args[:step[2]]):
+                return None
+            earlier += [(node, "args", i) for i in range(step[2])]
+        elif isinstance(node, (gast.List, gast.Tuple)) and step[1] == "elts":
+            if any(isinstance(e, gast.Starred) for e in node.elts[:step[2]]):
+                return None
+            earlier += [(node, "elts", i) for i in range(step[2])]
+        elif not (isinstance(node, gast.UnaryOp) or
+                  isinstance(node, gast.Subscript) and step[1] == "value"):
             return None
         parent, (node, field, index) = node, step
-    on_path = {id(n) for n in path} | {id(n) for n in nodes.walk(call)}
-    for node in nodes.walk(stmt.value):
-        if id(node) in on_path or isinstance(node, (
-                gast.Name, gast.Constant, gast.Attribute, gast.operator, gast.unaryop,
-                gast.expr_context, gast.Slice, gast.Tuple, gast.keyword)):
+    return call, parent, field, index, earlier
+
+
+def _spilled(earlier: list, namer: Namer) -> list:
+    """Assignments evaluating the `earlier` operands into temporaries, in
+    order, each operand replaced by its temporary. Names and constants cannot
+    change before the reduce runs and stay."""
+    stmts = []
+    for parent, field, index in earlier:
+        node = getattr(parent, field) if index is None else getattr(parent, field)[index]
+        if not any(isinstance(n, (gast.Call, gast.Subscript)) for n in nodes.walk(node)):
             continue
-        return None
-    return call, parent, field, index
+        temp = namer.fresh("reduce_operand")
+        stmts.append(nodes.located(nodes.assign(temp, node), node))
+        name = nodes.copy_location(nodes.name(temp), node)
+        if index is None:
+            setattr(parent, field, name)
+        else:
+            getattr(parent, field)[index] = name
+    return stmts
 
 
 def _lowerable(call: gast.Call) -> bool:

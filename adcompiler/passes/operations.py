@@ -13,6 +13,7 @@ and raises `NoDerivativeRuleError` for an active call nothing covers.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import re
@@ -354,6 +355,19 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "merged = dict(d); merged['b'] = e['b'] (or for k in e: merged[k] = e[k]). A "
             "boolean mask combined with | carries no derivative: build it from comparisons "
             "((x > 0) | (x < -1)).")
+    if rule is None and primitive is functools.reduce:
+        # passes/lower_reduce.py writes the loop only where Python surely runs
+        # the reduce once, in the statement's own order.
+        raise NoDerivativeRuleError(
+            "functools.reduce of differentiated values is differentiated as the loop it "
+            "stands for only where it is a statement's value or sits inside calls, "
+            "arithmetic, indexing and list displays there, called with (function, "
+            "iterable[, initial]) positionally, the function a lambda of two parameters "
+            "or a named function", location,
+            help="Instead: compute it on a line of its own, "
+            "product = functools.reduce(operator.mul, xs), and use product in the "
+            "expression (or write the loop: product = xs[0]; for v in xs[1:]: "
+            "product = product * v).")
     if rule is None and isinstance(rhs, gast.Attribute):
         return _field_read(rhs, location)
     if rule is None and isinstance(primitive, type) and \
