@@ -112,3 +112,27 @@ def test_reduce_where_python_may_not_run_it_is_refused_naming_functools_reduce()
     message = str(caught.value)
     assert "functools.reduce" in message and "_functools" not in message
     assert "on a line of its own" in message
+
+
+# -- the advice for an in-place method fits the object that has the method --
+
+def dict_updated_in_place(x):
+    d = {'a': x[0]}
+    d.update({'b': x[1]})
+    return d['a'] * d['b']
+
+
+def dict_entries_written_one_by_one(x):
+    # What the refusal of d.update advises, differentiated.
+    d = {'a': x[0]}
+    d['b'] = x[1]
+    return d['a'] * d['b']
+
+
+def test_dict_update_is_refused_advising_entry_writes_not_a_list_join():
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(dict_updated_in_place)(X)
+    _assert_names_line(caught.value, dict_updated_in_place, "d.update")
+    message = str(caught.value)
+    assert "d['b'] = value" in message and "d + [" not in message
+    assert_close(ad.grad(dict_entries_written_one_by_one)(X), [X[1], X[0], 0.0])

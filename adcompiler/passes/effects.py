@@ -63,6 +63,28 @@ _WORKAROUNDS = {
     "np.put_along_axis": "an element write a[index_arrays] = values",
     "np.random.shuffle": "a = a[np.random.permutation(len(a))]",
 }
+# What to write instead of an in-place method the compiler does not model, by
+# the kinds of object that have the method ({r} is the receiver's name).
+_BUILD_A_NEW_VALUE = ("build a new value and assign it (for a list, {r} = {r} + [...] or a "
+                      "comprehension; for an array, {r} = np.concatenate(...) or an element "
+                      "write)")
+_METHOD_WORKAROUNDS = {
+    "update": "for a dict, write the entries one by one, which is differentiated: "
+              "{r}['b'] = value, {r}['c'] = other['c']; for a set, {r} = {r} | other",
+    "setdefault": "write the entry when it is missing, then read it: "
+                  "if key not in {r}: {r}[key] = default",
+    "popitem": "read the entry by its key ({r}['b']) and stop using it, or build the "
+               "dict of the entries you keep: {r} = {{'a': {r}['a']}}",
+    "clear": "bind a new empty container: {r} = [] (or {r} = {{}})",
+    "add": "build a new set: {r} = {r} | {{value}}",
+    "discard": "build a new set: {r} = {r} - {{value}}",
+    "resize": "{r} = np.resize({r}, shape) (which repeats the entries) or "
+              "np.concatenate([{r}, np.zeros(n)]) (which pads with zeros)",
+    "partition": "{r} = np.partition({r}, k)",
+    "shuffle": "{r} = {r}[np.random.permutation(len({r}))]",
+    "put": "an element write {r}[indices] = values",
+    "itemset": "an element write {r}[index] = value",
+}
 _MISSING = object()
 
 
@@ -143,9 +165,8 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
         if method in OPAQUE_METHODS:
             return _opaque(normaliser, stmt, call.func.value, out,
                            f"{receiver}.{method}(...) changes {receiver} in place",
-                           "Instead: build a new value and assign it (for a list, "
-                           f"{receiver} = {receiver} + [...] or a comprehension; for an "
-                           f"array, {receiver} = np.concatenate(...) or an element write).")
+                           "Instead: " + _METHOD_WORKAROUNDS.get(
+                               method, _BUILD_A_NEW_VALUE).format(r=receiver) + ".")
     if resolved is _MISSING and isinstance(call.func, gast.Attribute) and \
             call.func.attr == "sort" and _is_element(call.func.value):
         # M[1].sort() sorts the row in place (a list slice, a copy, in vain):
