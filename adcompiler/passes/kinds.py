@@ -34,11 +34,11 @@ _SHAPE_KEEPING = (runtime_core.as_gradient, runtime_core.checked_seed,
                   runtime_core.in_place_result)
 
 
-def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
+def _elementwise_rhs(rhs: gast.AST, ranges) -> bool:
     if isinstance(rhs, (gast.Name, gast.Constant, gast.Compare)):
         return True
     if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
-            rhs.value.id in ranges:
+            rhs.value.id in ranges():
         return True  # an index read from a range (a lowered loop's counter)
     if nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop") or (
             isinstance(rhs, gast.List) and not rhs.elts):
@@ -52,15 +52,31 @@ def _elementwise_rhs(rhs: gast.AST, ranges: set) -> bool:
     return False
 
 
-def is_elementwise_program(function: gast.FunctionDef) -> bool:
+def _ranges(function: gast.FunctionDef) -> set:
+    """The names bound to a range, or to a slice of one (generated adjoint
+    loops run over `_range[::-1]`)."""
     ranges = {node.targets[0].id for node in nodes.walk(function)
               if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call)
               and primitive_of(node.value) is range}
-    # A slice of a range is a range: generated adjoint loops run over `_range[::-1]`.
     ranges |= {node.targets[0].id for node in nodes.walk(function)
                if isinstance(node, gast.Assign) and isinstance(node.value, gast.Subscript)
                and isinstance(node.value.slice, gast.Slice)
                and isinstance(node.value.value, gast.Name) and node.value.value.id in ranges}
+    return ranges
+
+
+def is_elementwise_program(function: gast.FunctionDef) -> bool:
+    # The ranges are looked for only when a subscript asks: most programs that
+    # are not elementwise show it within their first few statements, and each
+    # back end asks this of the whole function, generated code ten times the
+    # function's length included (issue #13).
+    found = []
+
+    def ranges() -> set:
+        if not found:
+            found.append(_ranges(function))
+        return found[0]
+
     for node in nodes.walk(function):
         # A module-level array (x * W) makes arrays of numbers: broadcasting again.
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(
