@@ -32,8 +32,8 @@ SCOPE = "_adcompiler_scope"
 
 
 def compile_function(function: gast.FunctionDef, header: str, label: str, user_globals: dict,
-                     cells: dict, argdefs=None,
-                     source: tuple | None = None) -> tuple[types.FunctionType, str]:
+                     cells: dict, argdefs=None, source: tuple | None = None,
+                     names: set | None = None) -> tuple[types.FunctionType, str]:
     """Compile one generated FunctionDef.
 
     `cells` maps every free name the function may use to a `types.CellType`
@@ -41,9 +41,10 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     function and the source text a user is shown. `source` is `(file, line
     of the def)` of the function differentiated, whose lines the statements'
     line numbers are (the user's file, or generated code differentiated
-    again): `user_line` maps the generated text back to it.
+    again): `user_line` maps the generated text back to it. `names`: every
+    name the function mentions, when the caller knows them (verify.py's walk).
     """
-    loaded = _loaded_names(function)
+    loaded = _loaded_names(function) if names is None else names
     free = sorted(name for name in cells if name in loaded)
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
     text = to_source(nodes.module([scope]))

@@ -20,7 +20,7 @@ from .passes.kinds import is_elementwise_program
 from .passes.shape_reads import drop_shape_reads
 from .passes.uniform_adjoints import uniform_adjoints
 from .passes.simplify import simplify
-from .passes.verify import verify
+from .passes.verify import verified_names
 from .passes.specialise_varargs import specialised_defaults
 from .source import display_path
 
@@ -112,11 +112,29 @@ def packed_arguments(namer, params: list, vararg: str | None, tangents: list | N
 def finish_definition(ctx, definition: gast.FunctionDef, header: str, label: str, argdefs=None):
     if ctx.numbers:
         _plain_in_place_operators(ctx, definition)
-    uniform_adjoints(drop_shape_reads(definition, ctx), ctx)
-    simplify(definition)
-    verify(definition, ctx)
+    # One walk counts every name's reads and bindings; each pass keeps the
+    # counts exact for the next (issue #13: each counted them itself).
+    counts = nodes.NameCounts(definition)
+    for rewrite in (drop_shape_reads, uniform_adjoints):
+        rewrite(definition, ctx, counts)
+        _check_counts(counts, definition, rewrite)
+    simplify(definition, counts)
+    _check_counts(counts, definition, simplify)
+    # verify walks the finished function itself: a check, it relies on no
+    # count the passes it checks kept.
+    names = verified_names(definition, ctx)
     return compile_function(definition, header, label, ctx.parsed.function.__globals__,
-                            ctx.cells, argdefs, source=_source(ctx.parsed))
+                            ctx.cells, argdefs, source=_source(ctx.parsed), names=names)
+
+
+# Whether finish_definition checks, after each pass that shares them, that
+# the name counts are still those of the tree (tests/test_compile_time.py).
+CHECK_NAME_COUNTS = False
+
+
+def _check_counts(counts, definition: gast.FunctionDef, rewrite) -> None:
+    if CHECK_NAME_COUNTS and not counts.matches(definition):
+        raise AssertionError(f"{rewrite.__name__} miscounted the names of {definition.name}")
 
 
 def _plain_in_place_operators(ctx, definition: gast.FunctionDef) -> None:

@@ -336,6 +336,67 @@ def assignment_counts(tree: gast.AST) -> "collections.Counter":
                                if isinstance(n.ctx, (gast.Store, gast.Param)))
 
 
+class NameCounts:
+    """How many times each name is read (`loads`) and bound (`stores`,
+    parameters included) in a tree, and its calls, from one walk.
+
+    The passes that finish a generated function (shape_reads.py,
+    uniform_adjoints.py, simplify.py) each counted these over the whole
+    function (issue #13); the first counts and each keeps the counts exact
+    as it rewrites, for the next. `matches(tree)` says whether they still
+    are (the tests check every pass with it).
+
+        >>> counts = NameCounts(parse_expr("f(a, a)"))
+        >>> counts.loads["a"], counts.loads["f"], len(counts.calls)
+        (2, 1, 1)
+    """
+
+    __slots__ = ("loads", "stores", "calls")
+
+    def __init__(self, tree: gast.AST):
+        loads, stores, calls = collections.Counter(), collections.Counter(), []
+        stack = [tree]
+        pop, append = stack.pop, stack.append
+        node_type, name_type, call_type, fields_of = gast.AST, gast.Name, gast.Call, _NAME_FIELDS
+        load, bound = gast.Load, (gast.Store, gast.Param)
+        while stack:
+            node = pop()
+            kind = node.__class__
+            if kind is name_type:
+                if node.ctx.__class__ is load:
+                    loads[node.id] += 1
+                elif isinstance(node.ctx, bound):
+                    stores[node.id] += 1
+            elif kind is call_type:
+                calls.append(node)
+            fields = fields_of.get(kind)
+            if fields is None:
+                fields = fields_of[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
+            for field in fields:
+                value = getattr(node, field, None)
+                if value is None:
+                    continue
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            append(item)
+                elif isinstance(value, node_type) and not isinstance(value, gast.expr_context):
+                    append(value)
+        self.loads, self.stores, self.calls = loads, stores, calls
+
+    def read_instead(self, old: str, new: str) -> None:
+        """A read of `old` became a read of `new`."""
+        self.loads[old] -= 1
+        self.loads[new] += 1
+
+    def matches(self, tree: gast.AST) -> bool:
+        """Whether the counts are those of `tree` (names counted zero times
+        aside); for tests."""
+        fresh = NameCounts(tree)
+        return all({k: v for k, v in mine.items() if v} == {k: v for k, v in theirs.items() if v}
+                   for mine, theirs in ((self.loads, fresh.loads), (self.stores, fresh.stores)))
+
+
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:
     for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
         if hasattr(old, attr):

@@ -66,32 +66,27 @@ NUMPY_INEXACT = NUMPY_SAME_DTYPE - {id(f) for f in (
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def drop_shape_reads(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+def drop_shape_reads(function: gast.FunctionDef, ctx: Context,
+                     counts: nodes.NameCounts | None = None) -> gast.FunctionDef:
     """Rewrite `function`, generated in `ctx`, in place (see the module docstring).
+    `counts`, the function's NameCounts, are kept exact (counted here when None).
 
     Example: `_t2 = np.tanh(_t1); dx = unbroadcast(g, _t2)` -> `dx = unbroadcast(g, _t1)`
     when `_t1 = np.exp(x)`."""
-    _ShapeReads(function, ctx).run()
+    _ShapeReads(function, ctx, counts if counts is not None else nodes.NameCounts(function)).run()
     return function
 
 
 class _ShapeReads:
-    def __init__(self, function: gast.FunctionDef, ctx: Context):
+    def __init__(self, function: gast.FunctionDef, ctx: Context, counts: nodes.NameCounts):
         self.function = function
         self.ctx = ctx
         aliases = self.aliases = ctx.aliases
         self.np_names = {alias for name, alias in aliases.items() if name == "np"}
-        # One walk finds the calls, the bindings and the reads of each name;
-        # the rewrites keep the reads counted (`_reads_instead`).
-        stores, self.loads, self.calls = collections.Counter(), collections.Counter(), []
-        for n in nodes.walk(function):
-            if isinstance(n, gast.Call):
-                self.calls.append(n)
-            elif isinstance(n, gast.Name):
-                if isinstance(n.ctx, gast.Load):
-                    self.loads[n.id] += 1
-                elif isinstance(n.ctx, (gast.Store, gast.Param)):
-                    stores[n.id] += 1
+        # One walk found the calls, the bindings and the reads of each name;
+        # the rewrites keep them counted (`_reads_instead`, `_remove_unread`).
+        self.counts = counts
+        stores, self.loads, self.calls = counts.stores, counts.loads, list(counts.calls)
         # name -> the statement binding it, for names bound once, at the top level.
         self.definitions = {
             stmt.targets[0].id: stmt for stmt in function.body
@@ -228,6 +223,8 @@ class _ShapeReads:
             for read in nodes.names_loaded(rhs):
                 loads[read] -= 1
                 pending.add(read)
+        for name in removed:
+            self.counts.stores[name] -= 1  # bound once, by the statement removed
         if removed:
             self.function.body = [
                 stmt for stmt in self.function.body

@@ -61,17 +61,11 @@ class _Propagate:
     and writes of every statement of a block are collected once, as the Name
     nodes of each name, and kept up to date as reads are renamed."""
 
-    def __init__(self, function: gast.FunctionDef):
+    def __init__(self, counts: nodes.NameCounts):
         # Bindings (parameters included) and reads of each name in the
-        # function's tree as it stands: a block's statements leave the tree
-        # when the block is done with. One walk counts both.
-        loads, stores = [], []
-        for n in nodes.name_nodes(function):
-            if isinstance(n.ctx, gast.Load):
-                loads.append(n.id)
-            elif isinstance(n.ctx, (gast.Store, gast.Param)):
-                stores.append(n.id)
-        self.assignments, self.reads = collections.Counter(stores), collections.Counter(loads)
+        # function's tree as it stands, kept so by every rewrite below: a
+        # block's statements leave the tree when the block is done with.
+        self.assignments, self.reads = counts.stores, counts.loads
 
     def block(self, stmts: list) -> list:
         for stmt in stmts:
@@ -260,6 +254,8 @@ class _Substitute(_Rewrite):
             setattr(parent, field, definition.value)
         else:
             getattr(parent, field)[position] = definition.value
+        self.assignments[temporary] -= 1
+        self.reads[temporary] -= 1
         return True
 
 
@@ -300,8 +296,11 @@ def _find(node, name: str):
     return isinstance(node, _READS)
 
 
-def simplify(function: gast.FunctionDef) -> gast.FunctionDef:
-    counts = _Propagate(function)
+def simplify(function: gast.FunctionDef,
+             names: nodes.NameCounts | None = None) -> gast.FunctionDef:
+    """Simplify `function` in place (see the module docstring). `names`, the
+    function's NameCounts if known (counted here when None), are kept exact."""
+    counts = _Propagate(names if names is not None else nodes.NameCounts(function))
     function.body = counts.block(function.body)
     function.body = _Merge(counts).block(function.body)
     function.body = _Substitute(counts).block(function.body)

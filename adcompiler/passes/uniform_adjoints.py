@@ -28,8 +28,6 @@ between.
 
 from __future__ import annotations
 
-import collections
-
 import gast
 import numpy as np
 
@@ -42,8 +40,10 @@ _UNIFORM = {"sum_adjoint": "uniform_sum_adjoint", "mean_adjoint": "uniform_mean_
 _OPERATOR_HELPERS = {"divide": gast.Div(), "power": gast.Pow()}
 
 
-def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+def uniform_adjoints(function: gast.FunctionDef, ctx: Context,
+                     counts: nodes.NameCounts | None = None) -> gast.FunctionDef:
     """Rewrite `function`, generated in `ctx`, in place (see the module docstring).
+    `counts`, the function's NameCounts if known, are kept exact.
 
     Example: `d = sum_adjoint(g, a, None, False); e = d * a` -> `d = uniform_sum_adjoint(g, a)`."""
     helpers = {ctx.aliases[name]: name for name in _UNIFORM if name in ctx.aliases}
@@ -54,7 +54,7 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
     # operators, with NumPy's inf and nan for Python numbers.
     operators = {ctx.aliases[name]: op for name, op in _OPERATOR_HELPERS.items()
                  if name in ctx.aliases}
-    stores = loads = None  # counted at the first candidate, before any rewrite
+    stores = loads = None  # read at the first candidate
     body = function.body
     for position, stmt in enumerate(body):
         call = stmt.value if _assigns_name(stmt) else None
@@ -65,7 +65,9 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
             continue
         adjoint, array = stmt.targets[0].id, call.args[1].id
         if stores is None:
-            stores, loads = _bindings_and_reads(function)
+            if counts is None:
+                counts = nodes.NameCounts(function)
+            stores, loads = counts.stores, counts.loads
         if stores[adjoint] != 1 or loads[adjoint] != 1:
             continue
         use = _single_use(body, position, adjoint, operators)
@@ -77,20 +79,11 @@ def uniform_adjoints(function: gast.FunctionDef, ctx: Context) -> gast.FunctionD
             else rhs.left
         if not _built_from(other, array, np_names, operators):
             continue
-        call.func = nodes.name(ctx.helper(_UNIFORM[helpers[call.func.id]]))
+        uniform = ctx.helper(_UNIFORM[helpers[call.func.id]])
+        counts.read_instead(call.func.id, uniform)
+        call.func = nodes.name(uniform)
         call.args = call.args[:2]
     return function
-
-
-def _bindings_and_reads(function: gast.FunctionDef) -> tuple:
-    """How often each name is bound (parameters included) and read, in one walk."""
-    stores, loads = collections.Counter(), collections.Counter()
-    for n in nodes.name_nodes(function):
-        if isinstance(n.ctx, gast.Load):
-            loads[n.id] += 1
-        elif isinstance(n.ctx, (gast.Store, gast.Param)):
-            stores[n.id] += 1
-    return stores, loads
 
 
 def _assigns_name(stmt) -> bool:

@@ -18,19 +18,33 @@ from ..errors import InternalCompilerError
 
 
 def verify(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    defined, loaded = set(nodes.parameters(function)), set()
+    verified_names(function, ctx)
+    return function
+
+
+def verified_names(function: gast.FunctionDef, ctx: Context) -> set[str]:
+    """`verify`, and every name the function mentions, from the same walk:
+    codegen's scope takes the helpers among them as parameters (issue #13:
+    one walk of the finished function instead of two).
+
+        >>> sorted(verified_names(tree, ctx))   # doctest: +SKIP
+        ['dx', 'dy', 'np', 'x', 'y']
+    """
+    defined, loaded, other = set(nodes.parameters(function)), set(), set()
     for node in nodes.name_nodes(function):
         if isinstance(node.ctx, gast.Load):
             loaded.add(node.id)
         elif isinstance(node.ctx, (gast.Store, gast.Param)):
             defined.add(node.id)
+        else:
+            other.add(node.id)
     free = set(ctx.cells) | set(ctx.parsed.function.__globals__) | set(dir(builtins))
     if loaded <= defined | free:
-        return function
+        return loaded | defined | other
     for node in nodes.walk(function):  # the first undefined name, as before
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             if node.id not in defined and node.id not in free:
                 raise InternalCompilerError(
                     f"generated code for {ctx.parsed.qualname} reads the undefined name "
                     f"{node.id!r}", ctx.parsed.location(None))
-    return function
+    raise AssertionError("unreachable: some name read is undefined")
