@@ -25,6 +25,7 @@ from . import codegen, compose, forward_backend, methods, partials, reverse_back
 from . import auxiliary
 from . import custom
 from . import finite_checks
+from . import running_lines  # noqa: F401  (errors raised while derivatives run name lines)
 from .context import COMPILE_LOCK, Dependencies, recording
 from .errors import (AdError, CallConventionError, Location, NotAFunctionError, OptionError,
                      SeedShapeError,

@@ -16,6 +16,9 @@ Each class also derives from the matching builtin exception so that ordinary
 
 from __future__ import annotations
 
+import linecache
+import os
+import sys
 from dataclasses import dataclass
 
 
@@ -38,6 +41,39 @@ class Location:
         return f"{self.filename}:{self.lineno}"
 
 
+# How an error raised while a derivative runs finds the line of the user's code
+# it runs for: (generated file, line) -> (user's file, line), installed by
+# running_lines.py, since this module, which the runtime imports, imports
+# nothing of the compiler.
+generated_line_map = None
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_RUNTIME = os.path.join(_PACKAGE, "runtime") + os.sep
+
+
+def _where_derivative_runs(what: str) -> Location | None:
+    """The user's line whose derivative code is running when an error is made
+    without a location (a runtime helper's refusal, a derivative meeting a
+    value the compiler could not know): the innermost generated frame on the
+    stack, reached through runtime helpers and libraries only (an error the
+    compiler makes while compiling is not one). None when there is none, or
+    when `what` already names that file."""
+    if generated_line_map is None:
+        return None
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith("<adcompiler"):
+            user_file, line = generated_line_map(filename, frame.f_lineno or 0)
+            if user_file == filename or os.path.basename(user_file) in what:
+                return None
+            return Location(user_file, line, 0, linecache.getline(user_file, line))
+        if filename.startswith(_PACKAGE) and not filename.startswith(_RUNTIME) and \
+                os.path.basename(filename) != "errors.py":
+            return None
+        frame = frame.f_back
+    return None
+
+
 class AdError(Exception):
     """Base class of every error adcompiler raises on purpose.
 
@@ -51,7 +87,7 @@ class AdError(Exception):
 
     def __init__(self, what: str, location: Location | None = None, help: str = ""):
         self.what = what
-        self.location = location
+        self.location = location if location is not None else _where_derivative_runs(what)
         self.help = help
         super().__init__(self._format())
 

@@ -136,3 +136,49 @@ def test_dict_update_is_refused_advising_entry_writes_not_a_list_join():
     message = str(caught.value)
     assert "d['b'] = value" in message and "d + [" not in message
     assert_close(ad.grad(dict_entries_written_one_by_one)(X), [X[1], X[0], 0.0])
+
+
+# -- refusals made while a derivative runs name the user's line -------------
+# A join of tuples or lists the compiler could not know for one (arguments, a
+# helper's result) is found when the derivative runs; the refusal names the
+# line of the join, in every entry point and order (running_lines.py).
+import re  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+import test_tuple_joins_of_unknown_type as tuple_joins  # noqa: E402
+
+
+def list_arguments_joined(xs, ws):
+    return sum(xs + ws)
+
+
+def _each_entry_point(function, args):
+    yield "grad", lambda: ad.grad(function)(*args)
+    yield "value_and_grad", lambda: ad.value_and_grad(function)(*args)
+    yield "forward grad", lambda: ad.grad(function, mode="forward")(*args)
+    yield "vjp", lambda: ad.vjp(function)(args, 1.0)
+    yield "hessian", lambda: ad.hessian(function)(*args)
+
+
+def _join_line(function):
+    return line_of(function, " + " if " + " in inspect.getsource(function) else " * ")
+
+
+import inspect  # noqa: E402
+
+JOINED = [(list_arguments_joined, ([1.0, 2.0], [3.0]))] + [
+    (f, a) for f, a in tuple_joins.REFUSED]
+
+
+@pytest.mark.parametrize("function, args", JOINED,
+                         ids=[f.__name__ + "-" + type(a[0]).__name__ for f, a in JOINED])
+def test_a_join_refused_when_the_derivative_runs_names_the_line_of_the_join(function, args):
+    filename = os.path.basename(inspect.getsourcefile(function))
+    for entry, run in _each_entry_point(function, args):
+        if entry == "forward grad" and "repeated" in function.__name__:
+            continue  # forward mode repeats the tangents, as Python the values
+        with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+            run()
+        lines = re.findall(re.escape(filename) + r":(\d+)", str(caught.value))
+        assert lines and int(lines[0]) == _join_line(function), (entry, str(caught.value))
