@@ -456,8 +456,10 @@ def _source_samples():
         "average_adjoint_weights": with_result(
             lambda r: n(r, 2, 3), None, None, (0, 1, 2, 3)),
         "average_tangent": with_result(lambda r: n(r, 2, 3), None, None, (0, 1, 2, 3)),
-        "cholesky_adjoint": (lambda r: [n(r, 3, 3), np.linalg.cholesky(_spd(r))], (0, 1)),
-        "cholesky_tangent": (lambda r: [n(r, 3, 3), np.linalg.cholesky(_spd(r))], (0, 1)),
+        "cholesky_adjoint": with_result(_spd, np.linalg.cholesky,
+                                        lambda r, a, y: [n(r, 3, 3), y, a], (0, 1)),
+        "cholesky_tangent": with_result(_spd, np.linalg.cholesky,
+                                        lambda r, a, y: [n(r, 3, 3), y, a], (0, 1)),
         "cumprod_adjoint": with_result(lambda r: positive(r, 2, 3),
                                        lambda a: np.cumprod(a, axis=1),
                                        lambda r, a, y: [n(r, 2, 3), a, y, 1], (0, 1, 2)),

@@ -66,6 +66,8 @@ RULES = [
     # A check that raises for complex values and returns nothing: helpers
     # differentiated from their source call it on differentiated values.
     *nondifferentiable(runtime_complex.refuse_complex),
+    # A check of the input's symmetry: raises or returns None.
+    *nondifferentiable(rl.refuse_unsymmetric),
     # Dtypes: what helpers differentiated from their source ask of their operands.
     *nondifferentiable(ra.float_dtype),
 

@@ -110,8 +110,8 @@ RULES = [
                 tangent={"a": "pinv_tangent(g, a, result)"}),
     # Decompositions.
     linear_rule(np.linalg.cholesky, "a",
-                adjoint={"a": "cholesky_adjoint(g, result)"},
-                tangent={"a": "cholesky_tangent(g, result)"}),
+                adjoint={"a": "cholesky_adjoint(g, result, a)"},
+                tangent={"a": "cholesky_tangent(g, result, a)"}),
     linear_rule(np.linalg.qr, "a, mode='reduced'", check=runtime_linalg.check_qr_mode,
                 adjoint={"a": "qr_adjoint(g, a, result, mode)"},
                 tangent={"a": "qr_tangent(g, a, result, mode)"}),
@@ -142,11 +142,13 @@ NOTES = {
     np.linalg.det: "invertible matrices",
     np.linalg.slogdet: "index the result: `np.linalg.slogdet(a)[1]` or unpack it",
     np.linalg.solve: "b a vector (1-d) or matrices",
-    np.linalg.cholesky: "symmetric adjoint, as torch (the input is taken as symmetric)",
+    np.linalg.cholesky: "symmetric adjoint, as torch (the input is taken as symmetric; an "
+                        "unsymmetric one, of which NumPy reads one triangle, is refused)",
     np.linalg.qr: "rows ≥ columns, mode 'reduced' (or 'r')",
-    np.linalg.eigh: "distinct eigenvalues; symmetric adjoint, as torch; eigenvectors are "
+    np.linalg.eigh: "distinct eigenvalues; symmetric adjoint, as torch (an unsymmetric input, "
+                    "of which NumPy reads one triangle, is refused); eigenvectors are "
                     "defined up to sign, so differentiate sign-invariant functions of them",
-    np.linalg.eigvalsh: "distinct eigenvalues",
+    np.linalg.eigvalsh: "distinct eigenvalues; symmetric input (as eigh)",
     np.linalg.svd: "distinct non-zero singular values; `full_matrices=False` unless square; "
                    "sign-invariant functions of the vectors",
     np.linalg.svdvals: "distinct non-zero singular values",

@@ -571,20 +571,42 @@ def _refuse_upper_factor(factor):
             "or write the computation with a solve (np.linalg.solve) instead.")
 
 
-def cholesky_adjoint(g, result):
+def refuse_unsymmetric(what: str, a) -> None:
+    """The symmetric convention (torch's) is the derivative of NumPy's function
+    only where its input is symmetric. NumPy reads one triangle of `a` (UPLO)
+    and ignores the other, so at an unsymmetric matrix the true derivative is
+    zero in the ignored triangle and the symmetric one is wrong: refused there
+    (autograd's test suite differentiates eigh of random square matrices)."""
+    if is_foreign_array(a) or np.ndim(a) < 2:
+        return
+    values = np.asarray(a)
+    gap = np.max(np.abs(values - mT(values)), initial=0.0)
+    if not gap <= 1e-8 * max(1.0, np.max(np.abs(values), initial=0.0)):
+        raise NoDerivativeRuleError(
+            f"{what} of an unsymmetric matrix (largest |a - a.T| = {gap:.3g}): NumPy reads "
+            "one triangle of it and ignores the other, and adcompiler differentiates it "
+            "as a function of a symmetric matrix (torch's convention)",
+            help="Pass a symmetric matrix: symmetrize it in the function, (a + a.T) / 2 "
+            "(then every entry is differentiated), or np.tril(a) + np.tril(a, -1).T to "
+            "keep NumPy's reading of the lower triangle.")
+
+
+def cholesky_adjoint(g, result, a):
     """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
     _refuse_upper_factor(result)
     refuse_complex('np.linalg.cholesky', result)
+    refuse_unsymmetric('np.linalg.cholesky', a)
     lower = result
     middle = _phi(mT(lower) @ g)
     left = np.linalg.solve(mT(lower), middle)
     return _sym(_right_solve(left, lower))
 
 
-def cholesky_tangent(g, result):
+def cholesky_tangent(g, result, a):
     """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ)."""
     _refuse_upper_factor(result)
     refuse_complex('np.linalg.cholesky', result)
+    refuse_unsymmetric('np.linalg.cholesky', a)
     lower = result
     inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
     return lower @ _phi(inner)
@@ -646,6 +668,7 @@ def qr_tangent(g, a, result, mode):
 def eigh_adjoint(g, a, result):
     """Adjoint of np.linalg.eigh: V (diag(w̄) + F ∘ skew(Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i)."""
     refuse_complex('np.linalg.eigh', a)
+    refuse_unsymmetric('np.linalg.eigh', a)
     w, v = result
     inner = _diag_embed(part(g, 0, w))
     gv = entry(g, 1)
@@ -658,6 +681,7 @@ def eigh_adjoint(g, a, result):
 def eigh_tangent(g, a, result):
     """Tangent of np.linalg.eigh: with P = Vᵀ sym(g) V, dw = diag(P), dV = V (F ∘ P)."""
     refuse_complex('np.linalg.eigh', a)
+    refuse_unsymmetric('np.linalg.eigh', a)
     w, v = result
     p = mT(v) @ _sym(g) @ v
     return (np.diagonal(p, axis1=-2, axis2=-1), v @ (_reciprocal_gaps(w) * p))
@@ -666,6 +690,7 @@ def eigh_tangent(g, a, result):
 def eigvalsh_adjoint(g, a):
     """Adjoint of np.linalg.eigvalsh: V diag(g) Vᵀ."""
     refuse_complex('np.linalg.eigvalsh', a)
+    refuse_unsymmetric('np.linalg.eigvalsh', a)
     _, v = np.linalg.eigh(a)
     return v @ _diag_embed(g) @ mT(v)
 
@@ -673,6 +698,7 @@ def eigvalsh_adjoint(g, a):
 def eigvalsh_tangent(g, a):
     """Tangent of np.linalg.eigvalsh: diag(Vᵀ sym(g) V)."""
     refuse_complex('np.linalg.eigvalsh', a)
+    refuse_unsymmetric('np.linalg.eigvalsh', a)
     _, v = np.linalg.eigh(a)
     return np.diagonal(mT(v) @ _sym(g) @ v, axis1=-2, axis2=-1)
 
