@@ -9,6 +9,7 @@ import torch
 
 import adcompiler as ad
 from adcompiler.errors import NoDerivativeRuleError
+from oracles import assert_close, torch_directional, torch_gradients
 from program_checks import check_gradient, check_jvp
 
 RNG = np.random.default_rng(20261206)
@@ -80,3 +81,71 @@ def test_decomposition_of_a_symmetrized_matrix_matches_torch(function, twin):
     a = _positive_definite_unsymmetric()
     check_gradient(function.__name__, function, twin, [a], (0,))
     check_jvp(function.__name__, function, twin, [a], (0,), RNG)
+
+
+# -- a Python list where NumPy takes an array, in forward mode -----------------
+# np.append(A, b) with A = [1.0, 2.0, 3.0] (autograd's test_simple_append_list) raised
+# TypeError from the generated jvp: its tangent computed np.result_type(A, 0.0),
+# and np.result_type reads a list as a structured-dtype description. The same in
+# np.nanmean's and np.pad's tangents and np.sign's.
+
+def append_to_list(a, b):
+    return np.append(a, b) * np.array([1.0, 2.0, 3.0, 4.0])
+
+
+def torch_append_to_list(a, b):
+    return torch.cat([a.reshape(-1), b.reshape(-1)]) * torch.tensor([1.0, 2.0, 3.0, 4.0])
+
+
+def nanmean_of_list(a, b):
+    return np.nanmean(a) * b
+
+
+def torch_nanmean_of_list(a, b):
+    return torch.nanmean(a) * b
+
+
+def padded_list(a, b):
+    return np.pad(a, 1, constant_values=b) ** 2
+
+
+def torch_padded_list(a, b):
+    return torch.nn.functional.pad(a, (1, 1), value=0.0) ** 2 + \
+        torch.tensor([1.0, 0.0, 0.0, 1.0]) * b ** 2
+
+
+def sign_times_list(a, b):
+    return np.sign(a) * b + np.sum(a)
+
+
+def torch_sign_times_list(a, b):
+    return torch.sign(a) * b + torch.sum(a)
+
+
+LIST_ARGUMENTS = [(append_to_list, torch_append_to_list, ([1.0, 2.0, 3.0], 4.0)),
+                  (nanmean_of_list, torch_nanmean_of_list, ([1.0, 2.5, -3.0], 1.5)),
+                  (padded_list, torch_padded_list, ([1.0, -2.0], 0.5)),
+                  (sign_times_list, torch_sign_times_list, ([1.0, -2.0], 0.5))]
+
+
+@pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")  # np.sign's zero derivative
+@pytest.mark.parametrize("function, twin, args", LIST_ARGUMENTS,
+                         ids=[case[0].__name__ for case in LIST_ARGUMENTS])
+def test_list_argument_in_forward_mode_matches_torch(function, twin, args):
+    tangents = ([0.3, -0.2, 0.7][:len(args[0])], 0.9)
+    value, tangent = ad.jvp(function, wrt=(0, 1))(args, tangents)
+    arrays = [np.asarray(a, dtype=float) for a in args]
+    expected_value, expected = torch_directional(twin, arrays, (0, 1),
+                                                 [np.asarray(t) for t in tangents])
+    assert_close(value, expected_value, label="value")
+    assert_close(tangent, expected, label="tangent")
+    step = 1e-6
+    shifted = [function([x + step * t for x, t in zip(args[0], tangents[0])],
+                        args[1] + step * tangents[1]),
+               function([x - step * t for x, t in zip(args[0], tangents[0])],
+                        args[1] - step * tangents[1])]
+    assert_close(tangent, (shifted[0] - shifted[1]) / (2 * step), rtol=1e-6, atol=1e-8,
+                 label="finite differences")
+    gradient = ad.vjp(function, wrt=(0, 1))(args, np.ones_like(value))
+    assert_close(gradient[0], torch_gradients(twin, arrays, (0, 1),
+                                              seed=np.ones_like(value))[0], label="vjp")

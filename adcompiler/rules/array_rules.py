@@ -107,9 +107,10 @@ RULES = [
                 adjoint={"arr": "append_adjoint(g, arr, values, axis)[0]",
                          "values": "append_adjoint(g, arr, values, axis)[1]"},
                 # (zeros in the other operand's float dtype: float32 stays float32)
+                # (float_dtype, not np.result_type, which reads a list as a dtype)
                 tangent={"arr": "np.append(g, np.zeros(np.shape(values), "
-                                "np.result_type(values, 0.0)), axis)",
-                         "values": "np.append(np.zeros(np.shape(arr), np.result_type(arr, 0.0)), "
+                                "float_dtype(values)), axis)",
+                         "values": "np.append(np.zeros(np.shape(arr), float_dtype(arr)), "
                                    "g, axis)"}),
     _same(np.split, "ary, indices_or_sections, axis=0", "split_adjoint(g, ary, result, axis)",
           "np.split(g, indices_or_sections, axis)"),
@@ -134,7 +135,7 @@ RULES = [
                          "constant_values": "pad_constant_adjoint(g, array, pad_width)"},
                 tangent={"array": "pad_tangent(g, pad_width, mode)",
                          "constant_values": "np.pad(np.zeros(np.shape(array), "
-                                            "dtype=np.result_type(g, 0.0)), pad_width, "
+                                            "dtype=float_dtype(g)), pad_width, "
                                             "constant_values=g)"}),
     # Diagonals and triangles.
     _same(np.diag, "v, k=0", "diag_adjoint(g, v, k)", "np.diag(g, k)"),

@@ -254,7 +254,7 @@ RULES = [
                 tangent={"a": "np.sum(np.where(np.isnan(a), 0.0, g), axis=axis, "
                               "keepdims=keepdims) / np.maximum(np.sum(np.logical_not("
                               "np.isnan(a)), axis=axis, keepdims=keepdims, "
-                              "dtype=np.result_type(g, 0.0)), 1.0)"}),
+                              "dtype=float_dtype(g)), 1.0)"}),
     # returned=True: the pair (average, sum of weights).
     linear_rule(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
                 adjoint={"a": "average_adjoint_a(g, a, weights, axis, keepdims, returned)",

@@ -99,7 +99,9 @@ def sign_tangent(g, x):
     """Tangent of np.sign: 0 for real x; for complex x, s = x / |x| changes by
     (dx - s Re(conj(s) dx)) / |x| (0 where x is 0)."""
     if not is_complex(x):
-        return np.zeros(np.shape(x), np.result_type(x, 0.0)) * g  # float32 stays float32
+        # float32 stays float32; a list is an array here, not a dtype description
+        values = np.asarray(x) if isinstance(x, (list, tuple)) else x
+        return np.zeros(np.shape(x), np.result_type(values, 0.0)) * g
     s = _unit(x)
     return (g - s * np.real(np.conj(s) * g)) * _safe_inverse(np.abs(x))
 
