@@ -182,3 +182,102 @@ def test_a_join_refused_when_the_derivative_runs_names_the_line_of_the_join(func
             run()
         lines = re.findall(re.escape(filename) + r":(\d+)", str(caught.value))
         assert lines and int(lines[0]) == _join_line(function), (entry, str(caught.value))
+
+
+# -- a record field named like an array attribute ---------------------------
+# `.T` of a value the function also reads as an object (`p.w`) is that object's
+# own attribute, as Python reads it; one that carries a derivative is refused
+# at its line, never np.transpose of the record (a wrong value, a NumPy
+# ValueError for fields of different shapes, a TypeError for a dataclass).
+import dataclasses  # noqa: E402
+import typing  # noqa: E402
+
+
+class Tempered(typing.NamedTuple):
+    T: np.ndarray
+    w: np.ndarray
+
+
+@dataclasses.dataclass
+class TemperedData:
+    T: float
+    w: float
+
+
+class Settings(typing.NamedTuple):
+    T: float
+    scale: float
+
+
+class Sized(typing.NamedTuple):
+    shape: np.ndarray
+    size: float
+
+
+class Annealer:
+    def __init__(self, temperature, scale):
+        self.T = temperature
+        self.scale = scale
+
+    def energy(self, x):
+        return np.sum(x * x) / self.T * self.scale
+
+
+ANNEALER = Annealer(2.0, 3.0)
+
+
+def reads_the_field_named_t(p):
+    return np.sum(p.T) * np.sum(p.w)
+
+
+def scaled_by_settings(x, settings):
+    return np.sum(x * x) * settings.T * settings.scale
+
+
+def annealed_energy(x):
+    return ANNEALER.energy(x)
+
+
+def reads_fields_named_shape_and_size(q):
+    return np.sum(q.shape) * q.size
+
+
+RECORDS_WITH_A_FIELD_T = [Tempered(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])),
+                          Tempered(np.array(2.0), np.array(3.0)), TemperedData(2.0, 3.0)]
+
+
+@pytest.mark.parametrize("record", RECORDS_WITH_A_FIELD_T,
+                         ids=["arrays", "scalars", "dataclass"])
+@pytest.mark.parametrize("entry", ["grad", "jvp", "hessian"])
+def test_a_differentiated_field_named_t_is_refused_at_its_line(record, entry):
+    run = {"grad": lambda: ad.grad(reads_the_field_named_t)(record),
+           "jvp": lambda: ad.jvp(reads_the_field_named_t)((record,), (record,)),
+           "hessian": lambda: ad.hessian(reads_the_field_named_t)(record)}[entry]
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        run()
+    _assert_names_line(caught.value, reads_the_field_named_t, "p.T")
+    assert "rename the field" in str(caught.value)
+
+
+def test_a_field_named_t_of_an_undifferentiated_record_is_read_as_python_reads_it():
+    x, settings = np.array([0.5, -1.5]), Settings(2.0, 3.0)
+    gradient = ad.grad(scaled_by_settings)(x, settings)
+    assert_close(gradient, 2.0 * x * 2.0 * 3.0)
+    assert_close(ad.jvp(scaled_by_settings, wrt=0)((x, settings), (np.ones(2),))[1],
+                 np.sum(2.0 * x) * 6.0)
+
+
+def test_an_attribute_t_of_an_object_read_in_its_method_is_its_own():
+    x = np.array([0.5, -1.5])
+    assert_close(ad.grad(annealed_energy)(x), 2.0 * x / 2.0 * 3.0)
+    assert_close(ad.hessian(annealed_energy)(x), np.eye(2) * 3.0)
+
+
+def test_fields_named_shape_and_size_are_refused_in_forward_mode_too_never_a_zero():
+    q = Sized(np.array([1.0, 2.0]), 3.0)
+    for run in (lambda: ad.grad(reads_fields_named_shape_and_size)(q),
+                lambda: ad.jvp(reads_fields_named_shape_and_size)((q,), (q,)),
+                lambda: ad.grad(reads_fields_named_shape_and_size, mode="forward")(q)):
+        with pytest.raises(ad.NoDerivativeRuleError, match="field named .shape") as caught:
+            run()
+        assert FILE in str(caught.value)

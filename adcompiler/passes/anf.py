@@ -90,6 +90,8 @@ class _Normaliser:
         self.namer = ctx.namer
         self.locals = ctx.parsed.local_names
         self.lengths = tuple_lengths(function)
+        self.function = function
+        self._objects: set | None = None  # see read_as_object
         # Tuples for certain, whose joins (+) and repetitions (*) no rule describes.
         self.tuples = set(self.lengths)
         vararg = function.args.vararg
@@ -460,12 +462,28 @@ class _Normaliser:
     def attribute(self, expr: gast.Attribute, out: list) -> gast.AST:
         receiver = self.atom(expr.value, out)
         function = numpy_rules.ATTRIBUTES.get(expr.attr)
-        if function is not None:
+        if function is not None and not self.read_as_object(expr.value):
             call = gast.Call(func=self.helper_function("np", function), args=[receiver],
                              keywords=[])
             return nodes.copy_location(call, expr)
         return nodes.copy_location(gast.Attribute(value=receiver, attr=expr.attr,
                                                   ctx=gast.Load()), expr)
+
+    def read_as_object(self, receiver) -> bool:
+        """Whether `receiver` is a name the function also reads an attribute of
+        that arrays do not have (`p.w`, not called): an object, a NamedTuple,
+        a dataclass. Its `.T` (`.real`, ...) is then its own attribute, read as
+        Python reads it, not np.transpose (a field named T, a temperature);
+        one that carries a derivative is refused where it is classified."""
+        if not isinstance(receiver, gast.Name):
+            return False
+        if self._objects is None:
+            walked = list(nodes.walk(self.function))
+            callees = {id(n.func) for n in walked if isinstance(n, gast.Call)}
+            self._objects = {n.value.id for n in walked if isinstance(n, gast.Attribute) and
+                             isinstance(n.value, gast.Name) and id(n) not in callees and
+                             not hasattr(np.ndarray, n.attr)}
+        return receiver.id in self._objects
 
     def helper_function(self, module: str, function) -> gast.AST:
         """A reference to `module.function` (np.sum), or with `function` None to

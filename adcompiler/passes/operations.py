@@ -415,6 +415,14 @@ def _field_read(rhs: gast.Attribute, location) -> Operation:
     when the code runs. It is the rule of `records.field(p, 'w', where)`, whose
     helpers refuse, when they run, an object that is not a record. A name that
     arrays have (x.flat, x.base) is refused now: on an array it has no rule."""
+    if rhs.attr in records.ARRAY_ATTRIBUTES:
+        # anf.py left p.T an attribute read: p is read as a record (p.w) too.
+        raise NoDerivativeRuleError(
+            f"the field .{rhs.attr} of a NamedTuple or dataclass that carries a derivative: "
+            f"adcompiler reads .{rhs.attr} of a differentiated value as the array attribute "
+            "of that name (np.transpose for .T), so a field named so is not differentiated",
+            location, help=f"Instead: rename the field (.{rhs.attr}_), or read it by position "
+            "in a NamedTuple (p[0]).")
     if hasattr(np.ndarray, rhs.attr):
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)} of a differentiated value: "

@@ -18,7 +18,8 @@ from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleE
     NonScalarOutputError, SeedShapeError, UnsupportedSyntaxError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint, zeros_like
-from .records import entries, field_names, is_dataclass_record, rebuilt, refuse_clashing_fields
+from .records import entries, field_names, is_dataclass_record, is_record, rebuilt, \
+    refuse_clashing_fields
 
 _ndarray = np.ndarray
 _SEQUENCE_ADJOINTS = (SequenceAdjoint, ListAdjoint, DictAdjoint)
@@ -947,6 +948,10 @@ def real_values(what, where, *values):
         return
     half = len(values) // 2
     for value, tangent in zip(values[:half], values[half:]):
+        if is_record(value) and what.startswith("an input"):
+            # As as_gradient in reverse mode: a field named .shape would be read
+            # as the array attribute, its tangent lost.
+            refuse_clashing_fields(value, f"a differentiated argument of {where}")
         if isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
             real_values(what, where, *value, *tangent)
         elif isinstance(value, dict) and isinstance(tangent, dict):
