@@ -149,3 +149,26 @@ def test_list_argument_in_forward_mode_matches_torch(function, twin, args):
     gradient = ad.vjp(function, wrt=(0, 1))(args, np.ones_like(value))
     assert_close(gradient[0], torch_gradients(twin, arrays, (0, 1),
                                               seed=np.ones_like(value))[0], label="vjp")
+
+
+# -- np.dot of an N-d array with a vector or a matrix --------------------------
+# np.dot(a, b) with a 3-d and b 1-d or 2-d (autograd's systematic test of np.dot)
+# raised ValueError from as_gradient: b's adjoint was np.dot(a.swapaxes(-1, -2), g),
+# right only for a 2-d a; it now contracts all of a's leading axes with g's.
+
+def stacked_dot(a, b):
+    return np.sum(np.dot(a, b) * np.cos(np.arange(np.dot(a, b).size)).reshape(
+        np.shape(np.dot(a, b))))
+
+
+def torch_stacked_dot(a, b):
+    product = torch.tensordot(a, b, dims=([a.ndim - 1], [0]))
+    return torch.sum(product * torch.cos(torch.arange(product.numel(),
+                                                      dtype=torch.float64)).reshape(product.shape))
+
+
+@pytest.mark.parametrize("b_shape", [(3,), (3, 4)], ids=["vector", "matrix"])
+def test_dot_of_a_stack_with_a_vector_or_matrix_matches_torch(b_shape):
+    args = [RNG.standard_normal((2, 2, 3)), RNG.standard_normal(b_shape)]
+    check_gradient("stacked_dot", stacked_dot, torch_stacked_dot, args, (0, 1))
+    check_jvp("stacked_dot", stacked_dot, torch_stacked_dot, args, (0, 1), RNG)

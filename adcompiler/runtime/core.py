@@ -783,6 +783,10 @@ def dot_adjoint_b(g, a, b):
         return linalg.tensordot_adjoint(g, a, b, ([a_nd - 1], [b_nd - 2]), "b")
     if a_nd == 1:
         return np.multiply.outer(a, g) if b_nd > 1 else g * a
+    if a_nd > 2:
+        # g is a.shape[:-1] + b.shape[1:]: contract a's leading axes with g's.
+        leading = list(range(a_nd - 1))
+        return np.tensordot(a, g, axes=(leading, leading))
     return np.dot(np.swapaxes(a, -1, -2), g)
 
 
