@@ -26,6 +26,7 @@ from .. import nodes
 from ..runtime import core as runtime_core
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
+from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
@@ -41,6 +42,10 @@ class StatementAdjoints:
         # id(statement) -> the list whose length the primal sweep pushes just
         # before it, for the join's adjoint to pop (see list_join).
         self.recorded_lengths: dict = {}
+        # Names that may hold a tuple or list, and the parameters (set by
+        # reverse_mode.py; see sequence_operands.py).
+        self.sequence_names: set = set()
+        self.parameters: set = set()
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)
@@ -187,7 +192,10 @@ class StatementAdjoints:
             return self.user_call(stmt, target, rhs, operation.primitive, g)
         if operation.kind != "rule":
             return [], []
-        bindings = dict(operation.bindings, g=g, result=nodes.name(target))
+        # A tuple or list operand of a NumPy function is read as an array.
+        bindings = dict(sequence_operands.array_bindings(
+            operation, self.activity, self.sequence_names, self.parameters, self.ctx),
+            g=g, result=nodes.name(target))
         code, out = [], []
         check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
         if check is not None and any(

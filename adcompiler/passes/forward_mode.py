@@ -32,6 +32,7 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
+from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
@@ -43,6 +44,8 @@ class _Forward:
         self.function = function
         self.ctx = ctx
         self.activity = activity
+        self.sequence_names = sequence_operands.sequence_names(function, activity)
+        self.parameters = sequence_operands.parameter_names(function)
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)
@@ -220,7 +223,11 @@ class _Forward:
         if operation.kind != "rule":
             zero.add(target)
             return [primal]
-        bindings = dict(operation.bindings, result=nodes.name(target))
+        # A tuple or list operand of a NumPy function is read as an array,
+        # its tangent too (sequence_operands.py: `[da, db] * 2` would repeat).
+        bindings = dict(sequence_operands.array_bindings(
+            operation, self.activity, self.sequence_names, self.parameters, self.ctx),
+            result=nodes.name(target))
         terms, contributors = [], set()
         for param in operation.rule.adjoint:
             atom = operation.bound[param]
@@ -231,8 +238,13 @@ class _Forward:
                            for _, n in literal_names(atom)):
                     continue
                 bindings["g"] = self._literal_tangent(atom, zero)
+                if sequence_operands.reads_sequences_as_arrays(operation):
+                    bindings["g"] = nodes.call(nodes.name(self.ctx.helper("array_tangent")),
+                                               [bindings["g"], nodes.clone(atom)])
             elif self.activity.is_active(atom) and atom.id not in zero:
-                bindings["g"] = nodes.name(self.tangent(atom.id))
+                bindings["g"] = sequence_operands.array_tangent(
+                    operation, atom, nodes.name(self.tangent(atom.id)), self.activity,
+                    self.sequence_names, self.ctx)
             else:
                 continue
             if param not in operation.rule.tangent:

@@ -49,7 +49,7 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
-from . import adjoint_rules, checkpoint
+from . import adjoint_rules, checkpoint, sequence_operands
 from ..rules import registry
 from .activity import Activity
 from .anf import primitive_of
@@ -107,6 +107,8 @@ class _Reverse:
         self.mirrored: set = set()   # lists whose adjoint is re-made from the restored list
         self.statements = adjoint_rules.StatementAdjoints(ctx, activity, stack,
                                                           self.recorded_calls)
+        self.statements.sequence_names = sequence_operands.sequence_names(function, activity)
+        self.statements.parameters = sequence_operands.parameter_names(function)
 
     # -- placeholders -----------------------------------------------------
     @staticmethod

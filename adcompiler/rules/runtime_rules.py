@@ -40,6 +40,14 @@ RULES = [
                 adjoint={"a": "g", "value": "unbroadcast(g[index], value)"},
                 tangent={"a": "g", "value": "add_at(zeros_like(result), index, g)"},
                 label="np.add.at(a, index, value), as add_at"),
+    # A tuple or list operand of a NumPy function, read as the array NumPy
+    # makes of it (forward_mode.py, adjoint_rules.py): both are linear, and
+    # the adjoint of an array made of a list's entries goes back entry by entry
+    # where the list's adjoint is accumulated (add_adjoints).
+    linear_rule(runtime_core.sequence_as_array, "value",
+                adjoint={"value": "g"}, tangent={"value": "array_tangent(g, value)"}),
+    linear_rule(runtime_core.array_tangent, "tangent, value",
+                adjoint={"tangent": "g"}, tangent={"tangent": "array_tangent(g, value)"}),
     linear_rule(runtime_core.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "g"},
                 tangent={"a": "g", "b": "g"}),

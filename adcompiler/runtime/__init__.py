@@ -40,7 +40,7 @@ from . import stats as runtime_stats
 from .core import add_adjoints, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, in_place_tangent, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
-    scalar_seed, sequence_entries, sequence_tangent, setitem, setitem_value_adjoint, sign, divide, power, softmax, softmax_product, sum_adjoint, sum_seed, \
+    scalar_seed, sequence_as_array, array_tangent, sequence_entries, sequence_tangent, setitem, setitem_value_adjoint, sign, divide, power, softmax, softmax_product, sum_adjoint, sum_seed, \
     sum_items_adjoint, transpose_adjoint, unbroadcast, uniform_mean_adjoint, uniform_sum_adjoint, \
     zeros_like
 
@@ -55,6 +55,7 @@ TEMPLATE_HELPERS = {
     "matmul_adjoint_a": matmul_adjoint_a, "matmul_adjoint_b": matmul_adjoint_b,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
     "sequence_entries": sequence_entries, "sequence_tangent": sequence_tangent,
+    "sequence_as_array": sequence_as_array, "array_tangent": array_tangent,
     "in_place_result": in_place_result, "in_place_tangent": in_place_tangent,
     "softmax_product": softmax_product,
     "uniform_sum_adjoint": uniform_sum_adjoint, "uniform_mean_adjoint": uniform_mean_adjoint,

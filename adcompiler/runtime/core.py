@@ -403,6 +403,45 @@ def _joined_sequence(length: int, entries: int, where: str = "") -> UnsupportedS
         f"a tuple or list of {length} values met a derivative of {entries} entries", where)
 
 
+def sequence_as_array(value):
+    """A tuple or list operand of a NumPy function as the array NumPy reads
+    it as (np.asarray); anything else (an array, a number, a dask or CuPy
+    array) unchanged. Rule templates do arithmetic on their operands, which
+    on a list would be Python's (`[a, b] >= 0` raises, `[a, b] * 2` repeats).
+
+        >>> sequence_as_array([1.0, 2.0]) * 2
+        array([2., 4.])
+    """
+    if isinstance(value, (tuple, list)):
+        return np.asarray(value)
+    return value
+
+
+def array_tangent(tangent, value):
+    """The tangent of a tuple or list `value` that a NumPy function reads as
+    np.asarray(value): the array of its entries' tangents (a zero entry
+    spread to its value's shape). A rule's tangent template multiplies or
+    negates it as an array; a Python list would repeat (`[da, db] * 2`) or
+    raise. A tangent that is no tuple or list is returned as it is.
+
+        >>> array_tangent([1.0, 0.0], [5.0, 6.0]) * 2
+        array([2., 0.])
+    """
+    if not isinstance(tangent, (tuple, list)):
+        return tangent
+    return np.asarray(_entries_like(tangent, value))
+
+
+def _entries_like(tangent, value):
+    if isinstance(value, (tuple, list)):
+        if not isinstance(tangent, (tuple, list)):
+            return np.broadcast_to(tangent, np.shape(np.asarray(value)))
+        if len(tangent) != len(value):
+            raise _joined_sequence(len(value), len(tangent))
+        return [_entries_like(t, v) for t, v in zip(tangent, value)]
+    return np.broadcast_to(0.0 if tangent is None else tangent, np.shape(value))
+
+
 def sequence_entries(adjoint, length: int, where: str):
     """The adjoint of a tuple or list display of `length` elements, before
     its entries are read one by one: it has as many entries, unless the value

@@ -1,0 +1,107 @@
+"""Tuple and list operands of NumPy functions, read as arrays by their rules.
+
+NumPy reads a tuple or list operand as `np.asarray(operand)`: `np.multiply([a,
+b], 2)` is `[2a, 2b]`. A rule's templates do arithmetic on their operands and
+tangents, which on a Python list is Python's: the tangent `[da, db] * 2`
+repeats the list (`[da, db, da, db]`, whose entry 1 is db, not 2 db: a wrong
+derivative with no error), `-[da, db]` and `[a, b] >= lo` raise. So both
+modes bind such an operand, in the rule's templates only, to the array NumPy
+makes of it, and forward mode binds its tangent to the array of the entries'
+tangents:
+
+    y = np.multiply(t, 2)   ->   dy = array_tangent(d_t, t) * 2
+    y = np.clip(t, lo, hi)  ->   dt = g * clip_inside(sequence_as_array(t), lo, hi)
+
+Both helpers return anything that is not a tuple or list as it is; the call
+itself, and the operators of Python (`t * 2` repeats a tuple), are untouched.
+An operand gets them only where it may hold a tuple or list: a list or tuple
+the function builds or is handed (activity's lists and tuples), or a
+parameter.
+"""
+
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from .. import nodes
+from .anf import primitive_of
+from .user_functions import is_user_function
+
+
+def reads_sequences_as_arrays(operation) -> bool:
+    """Whether the rule's primitive reads every operand as np.asarray would:
+    a ufunc (NumPy's, scipy.special's), or an elementwise NumPy or SciPy
+    function (np.clip)."""
+    primitive = operation.primitive
+    if isinstance(primitive, np.ufunc):
+        return True
+    module = getattr(primitive, "__module__", None) or ""
+    return operation.rule.pointwise and module.split(".")[0] in ("numpy", "scipy")
+
+
+def may_hold_sequence(atom, activity, names) -> bool:
+    """A name that may hold a tuple or list when the code runs (`names` is
+    what sequence_names gives)."""
+    return isinstance(atom, gast.Name) and atom.id in names
+
+
+def sequence_names(function: gast.FunctionDef, activity) -> set:
+    """The parameters, activity's lists, the names bound to a tuple or list
+    display, to list(...), tuple(...), sorted(...) or a user function's result
+    (which may be a tuple), and to a copy or slice of one of those (`u = t`).
+    (activity.tuples also holds every name read by a constant index, arrays
+    mostly, whose code stays as it was.)"""
+    out = parameter_names(function) | activity.lists
+    bindings = [(stmt.targets[0].id, stmt.value) for stmt in gast.walk(function)
+                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name)]
+    # Displays, and lists a builtin makes (activity's lists leave out those
+    # handed whole to a primitive, which is where NumPy reads them).
+    out |= {target for target, value in bindings if isinstance(value, (gast.List, gast.Tuple))
+            or (isinstance(value, gast.Call) and (primitive_of(value) in SEQUENCE_MAKERS
+                                                  or is_user_function(primitive_of(value))))}
+    changed = True
+    while changed:
+        changed = False
+        for target, value in bindings:
+            source = value.value if isinstance(value, gast.Subscript) and isinstance(
+                value.slice, gast.Slice) else value
+            if isinstance(source, gast.Name) and source.id in out and target not in out:
+                out.add(target)
+                changed = True
+    return out
+
+
+SEQUENCE_MAKERS = (list, tuple, sorted)
+
+
+def parameter_names(function: gast.FunctionDef) -> set:
+    return {arg.id for arg in function.args.args}
+
+
+def array_bindings(operation, activity, names, parameters, ctx) -> dict:
+    """operation.bindings with each operand that may be a tuple or list read
+    through sequence_as_array (unchanged when the rule's primitive does not
+    read sequences as arrays). The function's `parameters` are left out: a
+    list argument meets a template that compares or raises it as a crash
+    (TypeError), never a wrong number, and parameters are mostly arrays, whose
+    code stays as it was."""
+    if not reads_sequences_as_arrays(operation):
+        return operation.bindings
+    bindings = dict(operation.bindings)
+    for param, atom in operation.bound.items():
+        if may_hold_sequence(atom, activity, names - parameters) and \
+                atom.id not in parameters and bindings.get(param) is atom:
+            bindings[param] = nodes.call(nodes.name(ctx.helper("sequence_as_array")),
+                                         [nodes.clone(atom)])
+    return bindings
+
+
+def array_tangent(operation, atom, tangent, activity, parameters, ctx):
+    """The tangent expression a rule's tangent template reads as `g` for
+    operand `atom`: `array_tangent(d_atom, atom)` where atom may hold a tuple
+    or list that the primitive reads as an array, else `tangent` itself."""
+    if reads_sequences_as_arrays(operation) and may_hold_sequence(atom, activity, parameters):
+        return nodes.call(nodes.name(ctx.helper("array_tangent")), [tangent, nodes.clone(atom)])
+    return tangent
