@@ -259,6 +259,13 @@ def with_positional_out(expr: gast.Call) -> gast.Call:
     at = _out_position(function)
     if at is None or len(expr.args) <= at:
         return expr
+    if isinstance(function, np.ufunc) and function.nout > 1:
+        # np.modf(x, f, i): every argument after the inputs is an output,
+        # together the tuple out=(f, i) (which call_with_out refuses).
+        outputs = gast.Tuple(elts=expr.args[at:], ctx=gast.Load())
+        moved = gast.Call(func=expr.func, args=expr.args[:at],
+                          keywords=expr.keywords + [gast.keyword(arg="out", value=outputs)])
+        return nodes.copy_location(moved, expr)
     moved = gast.Call(func=expr.func, args=expr.args[:at] + expr.args[at + 1:],
                       keywords=expr.keywords + [gast.keyword(arg="out", value=expr.args[at])])
     return nodes.copy_location(moved, expr)
@@ -281,6 +288,14 @@ def call_with_out(normaliser, expr: gast.Call, keyword: gast.keyword, out: list)
     """`f(x, out=buf)`: compute f(x), then write it into buf as `buf[...] = ...`
     does; the call's value is buf itself."""
     target = keyword.value
+    function = nodes.annotation(expr.func, "value", None)
+    if isinstance(function, np.ufunc) and function.nout > 1:
+        # Its value is a tuple of nout arrays, each written into its own
+        # buffer: writing the tuple into one buffer would be wrong.
+        raise UnsupportedSyntaxError(
+            f"out= of np.{function.__name__}, which has {function.nout} results, is not "
+            "supported", normaliser.ctx.parsed.location(expr),
+            help=f"Instead: assign the results, a, b = np.{function.__name__}(...).")
     if isinstance(target, gast.Tuple) and len(target.elts) == 1:
         target = target.elts[0]
     others = [k for k in expr.keywords if k is not keyword]
@@ -433,8 +448,10 @@ def _ufunc_at(normaliser, stmt, ufunc, out: list, where) -> bool:
     index = normaliser.atom(call.args[1], out)
     value = normaliser.atom(call.args[2], out)
     if ufunc is np.subtract:
-        value = normaliser.atom(nodes.copy_location(
-            gast.UnaryOp(op=gast.USub(), operand=value), stmt), out)
+        # np.negative, not unary minus: the values may be a list
+        # (np.subtract.at(y, [0, 0], [a, b])), which `-` refuses.
+        value = normaliser.atom(nodes.copy_location(nodes.call(
+            normaliser.helper_function("np", np.negative), [value]), stmt), out)
     _update(normaliser, stmt, call.args[0].id, "add_at", [index, value], out)
     return True
 
