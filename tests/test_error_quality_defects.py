@@ -281,3 +281,84 @@ def test_fields_named_shape_and_size_are_refused_in_forward_mode_too_never_a_zer
         with pytest.raises(ad.NoDerivativeRuleError, match="field named .shape") as caught:
             run()
         assert FILE in str(caught.value)
+
+
+# -- del L[i] of a list the function builds: L.pop(i), in every mode --------
+from test_list_joins import central_differences, torch_derivatives  # noqa: E402
+
+
+def deletes_an_entry(x):
+    L = [x[0] * 2.0, x[1], x[2] * x[0]]
+    del L[1]
+    return L[0] * L[1]
+
+
+def deletes_from_both_ends_then_appends(x):
+    L = [x[0], x[1], x[2], x[0] * x[1]]
+    del L[-1], L[0]
+    L.append(x[2] * 3.0)
+    return L[0] * L[1] * L[2]
+
+
+def deletes_in_a_loop_until_one_is_left(x):
+    L = [x[0], x[1] * x[2], x[2]]
+    while len(L) > 1:
+        del L[0]
+        L[0] = L[0] * 2.0
+    return L[0] * x[1]
+
+
+DELETIONS = [deletes_an_entry, deletes_from_both_ends_then_appends,
+             deletes_in_a_loop_until_one_is_left]
+
+
+@pytest.mark.parametrize("program", DELETIONS, ids=[p.__name__ for p in DELETIONS])
+def test_del_of_a_list_entry_matches_torch_in_every_mode(program):
+    x = np.array([0.7, -1.3, 2.1])
+    value, gradient, hessian = torch_derivatives(program, x)
+    assert_close(ad.grad(program)(x), gradient)
+    assert_close(ad.grad(program)(x), central_differences(program, x), rtol=1e-6, atol=1e-7)
+    tangent = np.array([0.3, 1.0, -0.4])
+    assert_close(ad.jvp(program)((x,), (tangent,))[1], gradient @ tangent)
+    assert_close(ad.hessian(program)(x), hessian)
+    assert_close(ad.grad(program, mode="forward")(x), gradient)
+
+
+def deletes_an_entry_of_an_argument(xs):
+    del xs[0]
+    return xs[0]
+
+
+def deletes_a_dict_entry(x):
+    d = {'a': x[0], 'b': x[1]}
+    del d['a']
+    return d['b']
+
+
+def deletes_a_slice(x):
+    L = [x[0], x[1], x[2]]
+    del L[0:2]
+    return L[0]
+
+
+@pytest.mark.parametrize("program, args, advice", [
+    (deletes_an_entry_of_an_argument, ([1.0, 2.0],), "kept = list(xs); del kept[i]"),
+    (deletes_a_dict_entry, (X,), "d = {'a': d['a']}"),
+    (deletes_a_slice, (X,), "np.delete(x, np.s_[i:j])"),
+], ids=["argument", "dict", "slice"])
+def test_other_deletions_are_refused_at_their_line_with_what_works(program, args, advice):
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(program)(*args)
+    _assert_names_line(caught.value, program, "del ")
+    assert advice in str(caught.value)
+    assert list(args[0]) == [1.0, 2.0] or args[0] is X  # the argument is not changed
+
+
+def keeps_a_copy_then_deletes(xs):
+    kept = list(xs)
+    del kept[0]
+    return kept[0] * kept[1]
+
+
+def test_the_advised_copy_of_a_list_argument_is_differentiated():
+    assert_close(ad.grad(keeps_a_copy_then_deletes)([1.0, 2.0, 3.0]), [0.0, 3.0, 2.0])

@@ -71,7 +71,8 @@ _REJECTED_BY_NAME = {
     "Nonlocal": ("'nonlocal' statements", "pass the value in as an argument and return "
                     "the new value."),
     "ClassDef": ("class definitions inside the function", "define the class at module level."),
-    "Delete": ("'del' statements", "let the variable go out of scope instead."),
+    "Delete": ("'del' of a variable", "let the variable go out of scope (del L[i] of a list "
+               "is supported)."),
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
     "SetComp": ("set comprehensions", "use a for loop."),
@@ -98,6 +99,8 @@ def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef, everything
         kind = type(node)
         if kind in ALLOWED or (kind is gast.Global and node in tree.body):
             continue  # a global of the function's own (passes/module_globals.py)
+        if kind is gast.Delete and all(isinstance(t, gast.Subscript) for t in node.targets):
+            continue  # del L[i]: lower_control.py removes the entry or refuses it
         node = _placed(tree, node)
         if kind in REJECTED:
             what, help = REJECTED[kind]

@@ -103,6 +103,7 @@ import gast
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
+from ..printer import to_source
 from ..source import ParsedFunction
 from .fence import always_true, falls_through, jumps
 
@@ -817,6 +818,9 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> Non
               if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))]
     lists = {node.id for node in stores if id(node) in list_bindings} - {
         node.id for node in stores if id(node) not in list_bindings | augmented}
+    for node in everything:
+        if isinstance(node, gast.Delete):
+            _check_deletion(parsed, node, lists)
     if not lists:
         return
     for node in everything:
@@ -875,7 +879,34 @@ def _is_plain_index(node) -> bool:
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+def _check_deletion(parsed: ParsedFunction, stmt: gast.Delete, lists: set) -> None:
+    """`del L[i]` (the fence let through only deletions of entries) is L.pop(i)
+    for a name only ever bound to list displays; any other is refused here."""
+    for target in stmt.targets:
+        receiver = target.value
+        spelled = to_source(target).strip()
+        if isinstance(target.slice, gast.Slice):
+            raise UnsupportedSyntaxError(
+                f"'del {spelled}', deleting a slice, is not supported by adcompiler",
+                parsed.location(stmt), help="Instead: delete the entries one by one "
+                "(del L[i] as many times; each is L.pop(i)), or for an array, "
+                "x = np.delete(x, np.s_[i:j]).")
+        if not (isinstance(receiver, gast.Name) and receiver.id in lists):
+            raise UnsupportedSyntaxError(
+                f"'del {spelled}' is supported only for a list the function builds and binds "
+                "to its name with list displays (L = [a, b]; L.append(c); del L[0])",
+                parsed.location(stmt), help="Instead: for a list you did not build so (an "
+                "argument, a helper's result), copy it into a new name first: "
+                "kept = list(xs); del kept[i]; for a dict, build the dict of the entries you "
+                "keep: d = {'a': d['a']}; for an array, x = np.delete(x, i).")
+
+
 def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:
+    if isinstance(stmt, gast.Delete):
+        # del L[i] removes the entry as L.pop(i) does (checked by _check_deletion);
+        # `del L[i], L[j]` deletes from left to right.
+        return [_removed_at(parsed, target.value.id, target.slice, stmt)
+                for target in stmt.targets]
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and \
             isinstance(stmt.target, gast.Name) and stmt.target.id in lists and \
             not isinstance(stmt.value, gast.List):

@@ -153,7 +153,8 @@ def joined_sequence_error(what: str, where: str = "") -> UnsupportedSyntaxError:
         "be one when compiling (a helper's or a function's result, an argument), which "
         "is not supported",
         help="Join or repeat tuples where they are built (t = (a, b); t + (c,)), or write "
-        "the result out ((t[0], t[1], s[0])), or use an array (np.concatenate, np.tile).")
+        "the result out ((t[0], t[1], s[0])), or use an array (np.concatenate, np.tile). "
+        "Lists passed in as arguments: build one of them in the function, list(xs) + ws.")
 
 
 def _refuse_repetition(adjoint, count):
