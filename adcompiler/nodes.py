@@ -14,9 +14,10 @@ import gast
 
 
 def name(id: str, ctx: str = "load") -> gast.Name:
-    context = {"load": gast.Load, "store": gast.Store, "param": gast.Param,
-               "del": gast.Del}[ctx]()
-    return gast.Name(id=id, ctx=context, annotation=None, type_comment=None)
+    return gast.Name(id=id, ctx=_CONTEXTS[ctx](), annotation=None, type_comment=None)
+
+
+_CONTEXTS = {"load": gast.Load, "store": gast.Store, "param": gast.Param, "del": gast.Del}
 
 
 def const(value) -> gast.Constant:
@@ -161,7 +162,10 @@ def annotate(node: gast.AST, key: str, value) -> None:
 
 
 def annotation(node: gast.AST, key: str, default=None):
-    return getattr(node, "ad_anno", {}).get(key, default)
+    return getattr(node, "ad_anno", _NO_ANNOTATIONS).get(key, default)
+
+
+_NO_ANNOTATIONS: dict = {}  # read only
 
 
 def is_atom(node: gast.AST) -> bool:
@@ -186,26 +190,48 @@ def clone_value(value, memo: dict):
     return _clone(value, memo)
 
 
-_IMMUTABLE = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+_IMMUTABLE_TYPES = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
+_IMMUTABLE = frozenset(_IMMUTABLE_TYPES)  # the types themselves: a set lookup
 
 
 def _clone(value, memo: dict):
-    if isinstance(value, _IMMUTABLE):
+    kind = value.__class__
+    if kind in _IMMUTABLE:
         return value
     known = memo.get(id(value))
     if known is not None:
         return known
     if isinstance(value, gast.AST):
-        copied = value.__class__.__new__(value.__class__)
+        copied = kind.__new__(kind)
         memo[id(value)] = copied
-        copied.__dict__.update({key: _clone(item, memo) for key, item in value.__dict__.items()})
-    elif type(value) is list:
+        # The fields and positions of a node are mostly names, numbers and
+        # lists of nodes: copied here rather than by a call each (a
+        # Hessian's front end clones the gradient's tree, tens of thousands
+        # of nodes).
+        attributes = {}
+        for key, item in value.__dict__.items():
+            item_kind = item.__class__
+            if item_kind in _IMMUTABLE:
+                attributes[key] = item
+            elif item_kind is list:
+                items = memo.get(id(item))
+                if items is None:
+                    items = memo[id(item)] = []
+                    items.extend([x if x.__class__ in _IMMUTABLE else _clone(x, memo)
+                                  for x in item])
+                attributes[key] = items
+            else:
+                attributes[key] = _clone(item, memo)
+        copied.__dict__.update(attributes)
+    elif kind is list:
         copied = []
         memo[id(value)] = copied
         copied.extend(_clone(item, memo) for item in value)
     elif isinstance(value, _Annotations):
         copied = _Annotations(value)
         memo[id(value)] = copied
+    elif isinstance(value, _IMMUTABLE_TYPES):
+        return value  # a subclass of one (np.float64, an IntEnum)
     else:
         copied = copy.deepcopy(value, memo)
     return copied
