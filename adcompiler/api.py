@@ -126,7 +126,11 @@ def _positions(function, wrt) -> tuple[tuple, bool]:
     location = Location(code.co_filename, code.co_firstlineno, 0, "",
                         function.__qualname__) if code else None
     listing = ", ".join(f"{i}: {p}" for i, p in enumerate(params))
-    if star:
+    if star and not params:
+        # lambda *args: ... (autograd's tests wrap functions so): say what to write.
+        listing = (f"none but *{star}, whose values are not differentiated: give each value "
+                   f"to differentiate a parameter of its own (lambda x, *{star}: ... for wrt=0)")
+    elif star:
         listing += f" (and *{star}, whose values are not differentiated)"
     if not items:
         raise WrtError("wrt is empty", location,

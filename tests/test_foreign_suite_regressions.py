@@ -172,3 +172,16 @@ def test_dot_of_a_stack_with_a_vector_or_matrix_matches_torch(b_shape):
     args = [RNG.standard_normal((2, 2, 3)), RNG.standard_normal(b_shape)]
     check_gradient("stacked_dot", stacked_dot, torch_stacked_dot, args, (0, 1))
     check_jvp("stacked_dot", stacked_dot, torch_stacked_dot, args, (0, 1), RNG)
+
+
+# -- wrt of a function taking only *args -----------------------------------------
+# autograd's linalg tests differentiate `lambda *args: fun(symmetrize(args[0]), ...)`.
+# adcompiler does not differentiate *args values; the refusal's advice read
+# "The parameters are  (and *args, ...)", listing nothing. It now says what to write.
+
+def test_wrt_of_a_function_of_only_star_args_says_what_to_write():
+    only_star_args = lambda *args: np.sum(args[0] ** 2)  # noqa: E731
+    with pytest.raises(ad.WrtError) as info:
+        ad.grad(only_star_args)(np.ones(2))
+    assert "none but *args" in str(info.value)
+    assert "lambda x, *args: ..." in str(info.value)
