@@ -31,10 +31,10 @@ from .user_functions import is_user_function
 
 def reads_sequences_as_arrays(operation) -> bool:
     """Whether the rule's primitive reads every operand as np.asarray would:
-    a ufunc (NumPy's, scipy.special's), or an elementwise NumPy or SciPy
-    function (np.clip)."""
+    a ufunc (NumPy's, scipy.special's), an elementwise NumPy or SciPy
+    function (np.clip), or one of NumPy's PRODUCTS."""
     primitive = operation.primitive
-    if isinstance(primitive, np.ufunc):
+    if isinstance(primitive, np.ufunc) or any(primitive is p for p in PRODUCTS):
         return True
     module = getattr(primitive, "__module__", None) or ""
     return operation.rule.pointwise and module.split(".")[0] in ("numpy", "scipy")
@@ -74,6 +74,10 @@ def sequence_names(function: gast.FunctionDef, activity) -> set:
 
 
 SEQUENCE_MAKERS = (list, tuple, sorted)
+
+# Products whose templates multiply an operand by the adjoint (`g * b`,
+# TypeError for a list and a float).
+PRODUCTS = (np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.kron)
 
 
 def parameter_names(function: gast.FunctionDef) -> set:

@@ -801,6 +801,7 @@ def transpose_adjoint(g, axes):
 def dot_adjoint_a(g, a, b):
     """Adjoint of np.dot(a, b) with respect to a (N-d operands contract a's last
     axis with b's second to last, as np.tensordot)."""
+    a, b = sequence_as_array(a), sequence_as_array(b)  # np.dot([p, q], ...): lists
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
@@ -815,6 +816,7 @@ def dot_adjoint_a(g, a, b):
 
 def dot_adjoint_b(g, a, b):
     """Adjoint of np.dot(a, b) with respect to b."""
+    a, b = sequence_as_array(a), sequence_as_array(b)  # np.dot([p, q], ...): lists
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
