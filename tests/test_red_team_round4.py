@@ -1,0 +1,195 @@
+"""The red-team programs of tests/red_team_round4_programs.py, each checked
+the five ways tests/test_third_party_style.py checks its corpus (reverse,
+value_and_grad, forward, jvp, hvp against torch float64 or central finite
+differences; the value against the function's own; the arguments unchanged),
+and the scenarios (a function compiled, then what it reads changed; threads
+sharing one derivative), whose every gradient must match.
+
+A program adcompiler refuses with one of its own errors is fine only where
+REFUSED lists it (once supported and right, it passes too): a wrong number,
+a crash (an exception that is not adcompiler's) or an unlisted refusal fails.
+
+For a tally (programs passed / refused / wrong / crash):
+
+    cd tests && python test_red_team_round4.py [--verbose] [name ...]
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import traceback
+
+import numpy as np
+import pytest
+
+from adcompiler.errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
+                               RuleDefinitionError, SharedMemoryError, UnsupportedSyntaxError)
+from oracles import assert_close
+from red_team_round4_programs import PROGRAMS, SCENARIOS
+from test_third_party_style import CHECKS, TwinError, WrongResult, run_check
+
+pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
+
+UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, SharedMemoryError
+
+# Refused at compile time (or, for a sharing it cannot follow, when the
+# derivative runs), naming the user's line: never differentiated wrongly.
+REFUSED: dict[str, type | tuple] = {
+    # attribute assignments (obj.attr = v, z.real += v): refused by the fence
+    **{name: UNSUPPORTED for name in (
+        "instance_attribute_shadows_class_attribute", "real_part_plus_equals_on_a_complex_copy",
+        "imag_assignment_on_a_complex_array")},
+    "finding_modf_with_positional_out_arrays": UNSUPPORTED,
+    "method_mutating_self_state": NO_RULE,
+    "method_writing_an_element_of_self_buffer": (NO_RULE, UNSUPPORTED),
+    "helper_rebinding_an_attribute_of_its_argument": UNSUPPORTED,
+    "property_of_a_local_object": NO_RULE,
+    "user_getitem_and_len": NO_RULE,
+    "user_setitem": NO_RULE,
+    "user_iter": NO_RULE,
+    "operator_overloading_vector": NO_RULE,
+    "operator_overloading_sub_via_neg": NO_RULE,
+    "user_iadd_returning_self": NO_RULE,
+    "dataclass_with_default_factory": SHARED,
+    "classmethod_staticmethod_and_call": NO_RULE,
+    "inheritance_with_super": NO_RULE,
+    "class_attribute_list_shared_between_instances": UNSUPPORTED,
+    "object_with_a_log_list_and_rebinding": NO_RULE,
+    "two_objects_share_one_array": UNSUPPORTED,
+    "setattr_and_getattr_by_string": NO_RULE,
+    "slots_class": NO_RULE,
+    "integrator_object_stepping_itself": NO_RULE,
+    "method_changing_self_array_in_place": (NO_RULE, UNSUPPORTED),
+    "memoised_attribute_with_is_none": NO_RULE,
+    "user_stack_push_pop": NO_RULE,
+    "dunder_getattr_fallback": NO_RULE,
+    "matmul_and_rmatmul_on_a_user_class": NO_RULE,
+    "object_attribute_changed_through_alias_in_list": UNSUPPORTED,
+    "generator_consumed_by_a_loop": UNSUPPORTED,
+    "exception_handler_not_taken": UNSUPPORTED,
+    "exception_used_for_control_flow": UNSUPPORTED,
+    "try_finally_counter": UNSUPPORTED,
+    "dict_lookup_with_key_error": UNSUPPORTED,
+    "errstate_block": UNSUPPORTED,
+    "walrus_in_assignment": UNSUPPORTED,
+    "walrus_in_a_comprehension_filter": UNSUPPORTED,
+    "match_statement_on_an_int": UNSUPPORTED,
+    "nonlocal_counter_not_differentiated": UNSUPPORTED,
+    "lambdas_capturing_a_loop_variable_late_binding": UNSUPPORTED,
+    "lambdas_in_a_comprehension_late_binding": UNSUPPORTED,
+    "lambdas_with_default_binding_early": UNSUPPORTED,
+    "partial_defined_locally": NO_RULE,
+    "iter_next_with_default": NO_RULE,
+    "conditional_expression_with_a_side_effect": (UNSUPPORTED, NO_RULE),
+    "starred_assignment_target": UNSUPPORTED,
+    "del_of_a_temporary": UNSUPPORTED,
+    "itertools_chain": NO_RULE,
+    "itertools_islice": NO_RULE,
+    "zip_star_transposes_rows": UNSUPPORTED,
+    "nested_function_with_nonlocal_value": UNSUPPORTED,
+    "recursion_with_a_list_index": UNSUPPORTED,
+    "filter_with_none": UNSUPPORTED,
+    "multiply_at_with_repeated_indices": UNSUPPORTED,
+    "maximum_at": UNSUPPORTED,
+    "maximum_accumulate": NO_RULE,
+    "add_reduceat": NO_RULE,
+    "np_put_with_mode_wrap": NO_RULE,
+    "np_copyto_with_where": UNSUPPORTED,
+    "flat_slice_assignment": UNSUPPORTED,
+    "flat_element_assignment": UNSUPPORTED,
+    "in_place_partition": NO_RULE,
+    "np_add_with_out_and_where": UNSUPPORTED,
+    "np_nditer_readwrite": UNSUPPORTED,
+    "np_ndenumerate": NO_RULE,
+    "write_through_moveaxis": SHARED,
+    "np_take_then_put_along_axis": NO_RULE,
+    "diagonal_via_flat_step": UNSUPPORTED,
+    "helper_sorts_its_argument_in_place": UNSUPPORTED,
+    "helper_writes_through_out_parameter": UNSUPPORTED,
+    "matrix_column_view_in_a_list": SHARED,
+    "tuple_repeated_by_python_stays_a_repetition": UNSUPPORTED,
+}
+
+
+def outcome(program, check):
+    """("pass" | "refused" | "wrong" | "crash" | "table", detail): a crash is
+    an exception that is not an adcompiler error (or is its internal one)."""
+    try:
+        run_check(program, check)
+    except TwinError as failure:
+        return "table", str(failure)
+    except WrongResult as failure:
+        return "wrong", str(failure).strip().splitlines()[0][:300]
+    except (InternalCompilerError, RuleDefinitionError) as failure:
+        return "crash", f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}"
+    except AdError as refusal:
+        return "refused", f"{type(refusal).__name__}: {str(refusal).splitlines()[0][:300]}"
+    except Exception as failure:  # noqa: BLE001 - any other exception is a bug
+        where = traceback.extract_tb(failure.__traceback__)[-1]
+        return "crash", (f"{type(failure).__name__}: {str(failure)[:200]} "
+                         f"({where.filename.split('/')[-1]}:{where.lineno})")
+    return "pass", ""
+
+
+def cases():
+    for program in PROGRAMS:
+        for check in CHECKS:
+            if check == "hvp" and not program.smooth:
+                continue
+            yield pytest.param(program, check, id=f"{program.name}-{check}")
+
+
+@pytest.mark.parametrize("program, check", cases())
+def test_red_team_program_matches_oracle_or_is_refused(program, check):
+    result, detail = outcome(program, check)
+    errors = REFUSED.get(program.name)
+    if errors is not None and result == "refused":
+        names = [e.__name__ for e in (errors if isinstance(errors, tuple) else (errors,))]
+        assert detail.split(":")[0] in names, \
+            f"{program.name} ({check}): expected {' or '.join(names)}, got {detail}"
+    else:
+        assert result == "pass", f"{program.name} ({check}): {result} {detail}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_red_team_scenario_gradients_match_finite_differences(scenario):
+    for label, got, want in scenario():
+        assert_close(got, want, rtol=1e-5, atol=1e-6, label=f"{scenario.__name__}: {label}")
+
+
+def main(argv):
+    verbose = "--verbose" in argv
+    only = [a for a in argv if not a.startswith("--")]
+    tally = collections.Counter()
+    for program in PROGRAMS:
+        if only and not any(o in program.name for o in only):
+            continue
+        results = {check: outcome(program, check) for check in CHECKS
+                   if check != "hvp" or program.smooth}
+        kinds = {result for result, _ in results.values()}
+        worst = next(k for k in ("table", "wrong", "crash", "refused", "pass")
+                     if k in kinds or k == "pass")
+        tally[worst] += 1
+        if verbose or worst != "pass":
+            for check, (result, detail) in results.items():
+                if result != "pass":
+                    print(f"{result:8s} {program.name} [{check}] {detail[:200]}")
+    for scenario in SCENARIOS:
+        if only and not any(o in scenario.__name__ for o in only):
+            continue
+        try:
+            wrong = [label for label, got, want in scenario()
+                     if not np.allclose(got, want, rtol=1e-5, atol=1e-6)]
+        except AdError as refusal:
+            wrong = [f"refused {type(refusal).__name__}: {str(refusal).splitlines()[0][:200]}"]
+        except Exception as failure:  # noqa: BLE001 - any exception is a finding
+            wrong = [f"raised {type(failure).__name__}: {failure}"]
+        tally["scenario " + ("wrong" if wrong else "pass")] += 1
+        for label in wrong:
+            print(f"wrong    scenario {scenario.__name__}: {label}")
+    print("programs:", dict(tally))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
