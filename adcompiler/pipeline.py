@@ -34,6 +34,7 @@ from .passes.lower_comprehensions import lower_comprehensions
 from .passes.lower_reduce import lower_reduce
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
+from .passes.local_objects import local_objects
 from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
 from .passes.own_arguments import (copy_lists_read_before_resizing, own_arguments,
@@ -113,6 +114,11 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     specialise_varargs(parsed, arity)
     lower_reduce(parsed)
     lower_comprehensions(parsed)
+    # After lowering comprehensions (a method called in one is then called in a
+    # loop), before inlining helpers: the methods of the objects the function
+    # creates become local functions, whose mutating helpers and bodies those
+    # two passes inline (passes/local_objects.py).
+    local_objects(parsed)
     inline_mutating(parsed)
     inline_local(parsed)
     lower_control(parsed)

@@ -328,15 +328,30 @@ def test_deepcopy_of_a_list_of_differentiated_values_is_refused():
 
 def layer_built_from_differentiated_weights(w, x):
     layer = Dense(w, 1.0)
-    return np.sum(layer(x))
+    return np.sum(layer(x)) + np.sum(layer.W)
 
 
-def test_a_layer_holding_differentiated_weights_is_refused_when_compiling():
-    # The attributes of a plain class's objects carry no derivative (a dataclass's
-    # do, tests/test_namedtuple_params.py): building one is refused, saying so.
+def test_a_layer_built_and_used_in_the_function_carries_derivatives():
+    # Its attributes become variables (passes/local_objects.py, tests/test_local_objects.py).
+    assert_close(ad.grad(layer_built_from_differentiated_weights)(W, X), torch_gradients(
+        lambda w, x: torch.sum(torch.tanh(w @ x)) + torch.sum(w), (W, X), (0,))[0])
+
+
+def apply_layer(layer, x):
+    return np.tanh(layer.W @ x)
+
+
+def layer_passed_to_a_helper(w, x):
+    layer = Dense(w, 1.0)
+    return np.sum(apply_layer(layer, x))
+
+
+def test_a_layer_holding_differentiated_weights_passed_on_is_refused_when_compiling():
+    # The attributes of a plain class's objects passed around carry no derivative
+    # (a dataclass's do, tests/test_namedtuple_params.py): building one is refused.
     with pytest.raises(ad.NoDerivativeRuleError,
                        match="building an object of your class Dense") as caught:
-        ad.grad(layer_built_from_differentiated_weights)(W, X)
+        ad.grad(layer_passed_to_a_helper)(W, X)
     assert "dataclass" in str(caught.value) and "register_rule" not in str(caught.value)
 
 

@@ -152,7 +152,36 @@ def _functions(everything: list, *kinds) -> list:
     return [node for node in everything if isinstance(node, (gast.FunctionDef, *kinds))]
 
 
-def _check_targets(parsed: ParsedFunction, everything: list) -> None:
+ATTRIBUTE_WRITE = ("assignments to attributes of objects the function does not create "
+                   "(an argument such as self, a module-level object: obj.attr = ...)")
+ATTRIBUTE_WRITE_ADVICE = (
+    "keep the value in a local variable and return it. Attributes may be assigned "
+    "only on an object the function creates from a module-level class, "
+    "s = State(w); s.h = ... (see 'Objects created in the function' in "
+    "docs/supported-python.md).")
+
+
+def _created_names(everything: list) -> set:
+    """Names some statement binds to a call's result (`s = State(w)`): the
+    objects whose attributes local_objects.py may rewrite into variables."""
+    return {node.targets[0].id for node in everything
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
+            and isinstance(node.value, gast.Call)}
+
+
+def _attribute_of_a_local(elt, node, target, created: set, writable: frozenset) -> bool:
+    """`s.attr = v`, `s.attr += v` or `s.a, s.b = u, v` on a name `s` bound to
+    a call in the function (or `self` of a method local_objects.py inlines)."""
+    if not isinstance(elt.value, gast.Name) or isinstance(elt.ctx, gast.Del):
+        return False
+    if not isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+        return False  # a for loop's target
+    return elt.value.id in created or elt.value.id in writable
+
+
+def _check_targets(parsed: ParsedFunction, everything: list,
+                   writable: frozenset = frozenset()) -> None:
+    created = _created_names(everything) - set(nodes.parameters(parsed.tree))
     for node in everything:
         targets = []
         if isinstance(node, gast.Assign):
@@ -184,8 +213,9 @@ def _check_targets(parsed: ParsedFunction, everything: list) -> None:
                             "assign into an element of a plain variable, one target per "
                             "statement: x[i] = v or x[i] += v.")
                 if isinstance(elt, gast.Attribute):
-                    _reject(parsed, elt, "assignments to attributes (obj.attr = ...)",
-                            "keep the value in a local variable and return it.")
+                    if _attribute_of_a_local(elt, node, target, created, writable):
+                        continue  # local_objects.py rewrites it, or refuses it
+                    _reject(parsed, elt, ATTRIBUTE_WRITE, ATTRIBUTE_WRITE_ADVICE)
                 if not isinstance(elt, gast.Name):
                     _reject(parsed, elt, "this assignment target",
                             "assign to plain variable names.")
@@ -260,8 +290,10 @@ def falls_through(stmts) -> bool:
     return True
 
 
-def fence(parsed: ParsedFunction) -> ParsedFunction:
-    """Raise `UnsupportedSyntaxError` for anything outside the supported language."""
+def fence(parsed: ParsedFunction, writable: frozenset = frozenset()) -> ParsedFunction:
+    """Raise `UnsupportedSyntaxError` for anything outside the supported language.
+    `writable`: parameters whose attributes may be assigned (the `self` of a
+    method local_objects.py inlines for an object the caller creates)."""
     tree = parsed.tree
     # The checks read the nodes in walk order; one walk, not one per check
     # (the fence reads every function compiled, generated code included).
@@ -269,6 +301,6 @@ def fence(parsed: ParsedFunction) -> ParsedFunction:
     _check_node_types(parsed, tree, everything)
     _check_signature(parsed, everything)
     _check_starred(parsed, everything)
-    _check_targets(parsed, everything)
+    _check_targets(parsed, everything, writable)
     _check_returns(parsed, tree, everything)
     return parsed

@@ -82,6 +82,10 @@ class _Local:
     body: list        # control flow lowered: it ends in its only `return`
     own: list         # the parameters, then the names the body assigns
     written: set      # the parameters the body assigns or writes into
+    # The caller's variables the body assigns (the attributes of an object
+    # local_objects.py replaced by variables): never renamed, and an argument
+    # or a result naming one is copied, since the body may change it.
+    shared: frozenset = frozenset()
 
 
 def _defined_name(stmt) -> str | None:
@@ -392,8 +396,9 @@ class _Inliner:
         self.namer.reserve(*(n.id for s in body for n in nodes.walk(s) if isinstance(n, gast.Name)))
         # The user's names are renamed first, so they keep the plain `g_result`
         # when the lowering's `_result` would want it too.
-        own = list(dict.fromkeys(params + star + users + assigned))
-        return _Local(params, defaults, body, own, written & set(params + star))
+        shared = nodes.annotation(stmt, "shared_names", frozenset())
+        own = [n for n in dict.fromkeys(params + star + users + assigned) if n not in shared]
+        return _Local(params, defaults, body, own, written & set(params + star), shared)
 
     def inline(self, call: gast.Call, visible: dict, before: list) -> gast.AST:
         """The statements of one call, appended to `before`, and its value."""
@@ -410,7 +415,7 @@ class _Inliner:
                          if p not in arguments)
         renamed: dict = {}
         for param, value in arguments.items():
-            if param in local.written or not _plain(value):
+            if param in local.written or not _plain(value) or _names_shared(value, local):
                 copy = self.namer.fresh(f"{name}_{param.lstrip('_')}")
                 before.append(nodes.located(nodes.assign(copy, value), call))
                 value = nodes.name(copy)
@@ -421,11 +426,16 @@ class _Inliner:
         *stmts, final = [_Renaming(renamed).visit(nodes.clone(s)) for s in local.body]
         before += self.block(stmts, visible)
         value = self.expand(final.value, visible, before)
-        if _plain(value):
+        if _plain(value) and not _names_shared(value, local):
             return value
         result = self.namer.fresh(f"{name}_result")
         before.append(nodes.located(nodes.assign(result, value), final))
         return nodes.name(result)
+
+
+def _names_shared(value, local: _Local) -> bool:
+    """`value` is a variable a later call may change (see `_Local.shared`)."""
+    return isinstance(value, gast.Name) and value.id in local.shared
 
 
 def _is_docstring(stmt) -> bool:

@@ -106,6 +106,10 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         fence(dataclasses.replace(helper, tree=tree))
     except AdError:
         return None  # the call stays; compiling it reports the problem
+    if any(isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Store) for n in nodes.walk(tree)):
+        # Objects it creates and changes (local_objects.py, which has run on the
+        # caller) are rewritten when the helper is compiled on its own.
+        return None
     if tree.args.vararg is not None or _has_var_keyword(function) or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(tree) if n is not tree):
         return None

@@ -1,0 +1,852 @@
+"""Local objects: an object the function creates from a module-level class
+becomes one variable per attribute (scalar replacement).
+
+Input: a fenced FunctionDef whose comprehensions are lowered. The fence let
+through attribute assignments on names bound to a call (`s.h = v`,
+`s.h += v`, `s.a, s.b = u, v`); this pass rewrites them, or refuses them.
+Output: the same function where every such object is gone: its attributes are
+variables (`s_h`), its construction calls its `__init__` and each method
+called on it is a local function of the caller (defined at the top of the
+body, with `self` replaced by the variables), which inline_local.py then puts
+in place of each call:
+
+    class State:                           def f(x):
+        def __init__(self, w):                 def s_init(w):
+            self.w = w                             s_w = w
+            self.h = 0.0                           s_h = 0.0
+        def step(self, x):                         return None
+            self.h = np.tanh(             ->   def s_step(x):
+                self.w * x + self.h)               s_h = np.tanh(s_w * x + s_h)
+            return self.h                          return s_h
+                                               s_init(2.0)
+    def f(x):                                  y = s_step(x)
+        s = State(2.0)                         return y * s_h
+        y = s.step(x)
+        return y * s.h
+
+The local functions write the caller's variables `s_w`, `s_h`, which Python
+could not do; they carry the annotation "shared_names", which tells
+inline_local.py not to rename them and to copy an argument or a result that
+names one. After inlining this is ordinary local code, so every mode and
+order differentiates it (reverse, forward, Hessians, checkpointing).
+
+The model is exact because the object never escapes, which this pass checks
+before rewriting anything. An object is rewritten when the function assigns
+one of its attributes or calls one of its methods, and every binding of its
+name is `name = C(...)` of one class C, found when compiling: a module-level
+class written in Python, in the module of the function (its methods read
+that module's globals), without a metaclass, `__slots__`, `__new__`,
+`__getattr__`, `__getattribute__`, `__setattr__` or `__delattr__`, not a
+dataclass or NamedTuple (those carry derivatives as records already). Each
+use of the name must then be `name.attr` (read or assigned), `name.m(...)` or
+`name(...)` (`__call__`); the methods called are read from their source and
+checked the same way for `self`, and `super().m(...)` in them calls the next
+class's method in the object's MRO. Refused with an `UnsupportedSyntaxError`
+naming the line: the object returned, stored in a container or another
+object, bound to a second name, passed to a function, read through
+`getattr`/`vars`/`__dict__`, captured by a function defined in the function;
+a recursive method; a property or other descriptor named like an attribute
+assigned; a method of a class in another module; an attribute read where
+it may not have been assigned yet on some path (Python would read the class
+attribute there, or raise AttributeError). An attribute the code never
+assigns is the class's (`State.scale`), read where the code reads it, as
+Python's lookup does (the instance's own attributes first, then the class's).
+Attribute assignments this pass does not rewrite (an object of another
+kind, one created inside a method or a local function) are refused.
+
+Place in the pipeline: after lower_comprehensions (a method call in a
+comprehension is then a call in a loop body, and the methods' own
+comprehensions are lowered the same way before they are inlined); before
+inline_mutating, which then finds the mutating helpers the methods call, and
+before inline_local, which inlines the methods' local functions.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import inspect
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction, parse_function
+from .fence import always_true, falls_through, fence
+from .inline_local import _deferred, _parents
+from .inline_mutating import _bind_defaults
+from .lower_comprehensions import lower_comprehensions
+from .lower_reduce import lower_reduce
+from .resolve import local_names
+
+_NOT_SUPPORTED = "not supported by adcompiler"
+# Special methods that change what reading or assigning an attribute does.
+_ATTRIBUTE_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
+_INSPECTING = {"getattr", "setattr", "hasattr", "delattr", "vars", "dir", "id", "type",
+               "isinstance"}
+_ESCAPE_ADVICE = ("use the object only through its attributes (s.h, s.h = v) and its "
+                  "method calls (s.step(x)); return, store or pass the values of its "
+                  "attributes instead (return s.h).")
+
+
+def _refuse(parsed: ParsedFunction, node, what: str, instead: str):
+    raise UnsupportedSyntaxError(f"{what}: {_NOT_SUPPORTED}", parsed.location(node),
+                                 help="Instead: " + instead)
+
+
+# -- what a name's uses are ---------------------------------------------------------
+
+@dataclass
+class _Use:
+    """One use of an object's name: `kind` is 'read', 'write' (also the
+    target of `s.h += v`), 'method' (`s.m(...)`), 'call' (`s(...)`) or 'super'
+    (`super().m(...)` in a method); `node` is what the rewrite replaces."""
+
+    kind: str
+    attr: str
+    node: gast.AST
+
+
+def _scope_nodes(tree: gast.FunctionDef):
+    """The nodes of `tree` in its own scope, and the functions defined in it."""
+    own, nested, todo = [], [], list(gast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            nested.append(node)
+            continue
+        own.append(node)
+        todo.extend(gast.iter_child_nodes(node))
+    return own, nested
+
+
+def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str) -> _Use:
+    """What the use `name` of an object does, or a refusal where it escapes."""
+    parent, field_name, _ = parents[id(name)]
+    if isinstance(parent, gast.Attribute) and field_name == "value":
+        attr = parent.attr
+        if attr.startswith("__") and attr.endswith("__") and attr != "__call__":
+            _refuse(parsed, parent, f"reading '{label}.{attr}' of an object the function "
+                    "creates", _ESCAPE_ADVICE)
+        if isinstance(parent.ctx, gast.Store):
+            return _Use("write", attr, parent)
+        holder, holder_field, _ = parents[id(parent)]
+        if isinstance(holder, gast.Call) and holder_field == "func":
+            return _Use("method", attr, holder)
+        return _Use("read", attr, parent)
+    if isinstance(parent, gast.Call) and field_name == "func":
+        return _Use("call", "__call__", parent)
+    if isinstance(parent, gast.Return):
+        what = f"returning the object '{label}' the function creates"
+    elif isinstance(parent, (gast.List, gast.Tuple, gast.Dict, gast.Set)):
+        what = f"storing the object '{label}' in a container"
+    elif isinstance(parent, gast.Call) and isinstance(parent.func, gast.Name) and \
+            parent.func.id in _INSPECTING:
+        what = f"{parent.func.id}() of the object '{label}' the function creates"
+    elif isinstance(parent, (gast.Call, gast.keyword)):
+        what = (f"passing the object '{label}' the function creates to a function (only "
+                "its own methods are inlined)")
+    elif isinstance(parent, (gast.Assign, gast.AnnAssign)):
+        what = f"binding the object '{label}' to another name or attribute"
+    else:
+        what = f"this use of the object '{label}' the function creates"
+    _refuse(parsed, name, what, _ESCAPE_ADVICE)
+
+
+def _construction(parsed: ParsedFunction, stmt, caller_locals: set):
+    """The class `stmt` (`name = C(...)`) instantiates, if C is a class
+    found when compiling, else None."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)):
+        return None
+    func, path = stmt.value.func, []
+    while isinstance(func, gast.Attribute):
+        path.insert(0, func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id in caller_locals:
+        return None
+    found, value = parsed.lookup(func.id)
+    for attr in path if found else ():
+        value = getattr(value, attr, None)
+    return value if found and isinstance(value, type) else None
+
+
+def _class_problem(cls: type) -> str | None:
+    """Why instances of `cls` cannot be replaced by variables, or None."""
+    if dataclasses.is_dataclass(cls) or issubclass(cls, tuple):
+        return ("a dataclass or NamedTuple: its fields carry derivatives as a record's; "
+                "build a new one instead of assigning (p = dataclasses.replace(p, w=v), "
+                "p = p._replace(w=v))")
+    if type(cls) not in (type, abc.ABCMeta):
+        return f"a class with the metaclass {type(cls).__name__}"
+    heap_type = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class statement made it
+    for base in cls.__mro__[:-1]:
+        if not base.__flags__ & heap_type:
+            return f"a class derived from the built-in {base.__name__}"
+        if "__slots__" in vars(base):
+            return "a class with __slots__"
+        for hook in _ATTRIBUTE_HOOKS + ("__new__",):
+            if hook in vars(base):
+                return f"a class defining {hook}"
+    return None
+
+
+def _class_lookup(cls: type, attr: str, after: type | None = None):
+    """(the class whose dict holds `attr`, the value), in `cls`'s MRO after
+    `after` (for super()), or (None, None)."""
+    mro = cls.__mro__
+    start = mro.index(after) + 1 if after is not None else 0
+    for owner in mro[start:]:
+        if attr in vars(owner):
+            return owner, vars(owner)[attr]
+    return None, None
+
+
+# -- methods ------------------------------------------------------------------------
+
+@dataclass
+class _Method:
+    """A method read from its source, ready to inline for an object."""
+
+    function: object
+    owner: type              # the class whose dict holds it (super() starts after it)
+    parsed: ParsedFunction   # fenced, comprehensions lowered; the tree not yet rewritten
+    receiver: str            # its first parameter, `self`
+    label: str               # `init`, `step`, `Base_init`: the local function's suffix
+    callees: dict = field(default_factory=dict)   # id(call node) -> _Method
+    needs: frozenset = frozenset()     # attributes read before it surely assigns them
+    assigns: frozenset = frozenset()   # attributes assigned on every path through it
+    writes: frozenset = frozenset()    # attributes it (or a method it calls) may assign
+
+
+class _Objects:
+    """The pass over one function: its objects and the methods they call."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+        self.methods: dict = {}   # (function, owner) -> _Method
+        self.in_progress: list = []
+
+    def method(self, cls: type, attr: str, site_parsed: ParsedFunction, site,
+               after: type | None = None) -> _Method | None:
+        """The method `attr` of instances of `cls` (None for object's __init__)."""
+        owner, value = _class_lookup(cls, attr, after)
+        if owner is object and attr == "__init__":
+            return None
+        if isinstance(value, staticmethod):
+            return value  # called through the class (see _rewrite)
+        if owner is None or not inspect.isfunction(value):
+            kind = "no method" if owner is None else f"a {type(value).__name__}, not a method,"
+            _refuse(site_parsed, site, f"calling '{attr}' of an instance of {cls.__name__}, "
+                    f"which has {kind} of that name,", "call a method the class defines "
+                    "with def (a class method or other callable: call it through the class).")
+        key = (value, owner)
+        if key in self.methods:
+            return self.methods[key]
+        if key in self.in_progress:
+            _refuse(site_parsed, site, f"recursive methods ({cls.__name__}.{attr} calls "
+                    "itself on the same object)", "write the recursion as a loop in the "
+                    "method, or make it a module-level function of the attributes' values.")
+        self.in_progress.append(key)
+        method = self._prepare(value, owner, cls, site_parsed, site, attr, after)
+        self.in_progress.pop()
+        self.methods[key] = method
+        return method
+
+    def _prepare(self, function, owner, cls, site_parsed, site, attr, after) -> _Method:
+        caller = self.parsed
+        if function.__globals__ is not caller.function.__globals__:
+            _refuse(site_parsed, site, f"methods of {cls.__name__}, a class defined in "
+                    f"another module ({function.__module__}), on an object the function "
+                    "creates", "define the class in the module of the function that "
+                    "creates the object, or create it outside and pass the values of "
+                    "its attributes in.")
+        method = parse_function(function)
+        tree = nodes.clone(method.tree)
+        if tree.decorator_list or not tree.args.args:
+            _refuse(method, tree, f"the method {owner.__name__}.{attr} (decorated, or "
+                    "without a self parameter) of an object the function creates",
+                    "define it as a plain method, def m(self, ...).")
+        for node in nodes.walk(tree):
+            if isinstance(node, gast.Return) and node.value is None:
+                node.value = nodes.copy_location(nodes.const(None), node)
+        if falls_through(tree.body):
+            # Python returns None there; the fence wants it said.
+            tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
+        method = dataclasses.replace(method, tree=tree)
+        receiver = tree.args.args[0].id
+        fence(method, writable=frozenset({receiver}))
+        for node in nodes.walk(tree):
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)) and node is not tree or \
+                    isinstance(node, gast.Global):
+                _refuse(method, node, "functions, lambdas or 'global' statements inside a "
+                        "method of an object the function creates", "define the function "
+                        "at module level, or pass the global's value in.")
+        lower_reduce(method)
+        lower_comprehensions(method)
+        label = attr.strip("_") if owner is cls else f"{owner.__name__}_{attr.strip('_')}"
+        result = _Method(function, owner, method, receiver, label)
+        self._analyse_method(result, cls)
+        return result
+
+    def _analyse_method(self, method: _Method, cls: type) -> None:
+        parsed, tree = method.parsed, method.parsed.tree
+        parents = _parents(tree)
+        uses = self.receiver_uses(method, parents)
+        events: dict = {}
+        writes = set()
+        for use in uses:
+            if use.kind == "write":
+                writes.add(use.attr)
+                events[id(use.node)] = ("write", "self", use.attr)
+            elif use.kind == "read":
+                events[id(use.node)] = ("read", "self", use.attr)
+            elif use.kind in ("method", "call", "super"):
+                where = _deferred(use.node, parents)
+                if where:
+                    _refuse(parsed, use.node, f"calling a method of an object the function "
+                            f"creates {where}", "call it in a statement of its own.")
+                callee = self.method(cls, use.attr, parsed, use.node,
+                                     after=method.owner if use.kind == "super" else None)
+                if isinstance(callee, _Method):
+                    method.callees[id(use.node)] = callee
+                    writes |= callee.writes
+                    events[id(use.node)] = ("call", "self", callee)
+        needs: set = set()
+        flow = _Flow(events, lambda obj, attr, node: needs.add(attr), None)
+        end = flow.block(tree.body, {"self": frozenset()}, None)
+        assert end is None  # every path ends in a return (the fence checked)
+        assigns = _meet_all(flow.returns)
+        method.needs = frozenset(needs)
+        method.assigns = frozenset() if assigns is None else assigns.get("self", frozenset())
+        method.writes = frozenset(writes)
+
+    def receiver_uses(self, method: _Method, parents: dict) -> list:
+        """The uses of `self` in a method (the tree given by `parents`)."""
+        parsed, tree, receiver = method.parsed, method.parsed.tree, method.receiver
+        uses, consumed = [], set()
+        for node in nodes.walk(tree):
+            if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)):
+                continue
+            inner = node.func.value
+            if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and \
+                    inner.func.id == "super" and parsed.lookup("super") == (True, super):
+                if inner.args and not (len(inner.args) == 2 and isinstance(
+                        inner.args[1], gast.Name) and inner.args[1].id == receiver):
+                    _refuse(parsed, inner, "super() with other arguments than (Class, self) "
+                            "in a method of an object the function creates",
+                            "write super().method(...).")
+                consumed |= {id(a) for a in inner.args} | {id(inner.func)}
+                uses.append(_Use("super", node.func.attr, node))
+        for node in nodes.walk(tree):
+            if isinstance(node, gast.Name) and node.id == receiver and node is not \
+                    tree.args.args[0] and id(node) not in consumed:
+                if not isinstance(node.ctx, gast.Load):
+                    _refuse(parsed, node, f"binding '{receiver}' again in a method of an "
+                            "object the function creates", "use another name.")
+                uses.append(_use_of(parsed, node, parents, receiver))
+        return uses
+
+
+def _meet(a, b):
+    """What surely holds after two paths join: the attributes assigned on both."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return {key: a.get(key, frozenset()) & b.get(key, frozenset()) for key in a.keys() | b.keys()}
+
+
+def _meet_all(states):
+    result = None
+    for state in states:
+        result = _meet(result, state)
+    return result
+
+
+class _Flow:
+    """Which attributes of each object are surely assigned at each point.
+
+    A state maps an object's name to the attributes assigned since it was
+    created on every path (an object not yet created has none); None is a
+    point no path reaches. `events` maps nodes to what they do: ('read', obj,
+    attr), ('write', obj, attr), ('call', obj, method) (a method reads its
+    `needs` and then surely assigns its `assigns`), ('create', obj, method or
+    None). A read of an attribute not surely assigned calls `missing`."""
+
+    def __init__(self, events: dict, missing, instance: dict | None):
+        self.events = events
+        self.missing = missing
+        self.instance = instance  # obj -> the attributes that are its own; None: all
+        self.returns: list = []
+        self.reporting = True
+
+    def read(self, obj, attr, node, state):
+        own = self.instance is None or attr in self.instance[obj]
+        if own and attr not in state.get(obj, frozenset()) and self.reporting:
+            self.missing(obj, attr, node)
+
+    def apply(self, event, node, state):
+        kind, obj, payload = event
+        if kind == "call":
+            for attr in sorted(payload.needs):
+                self.read(obj, attr, node, state)
+            return {**state, obj: state.get(obj, frozenset()) | payload.assigns}
+        if kind == "create":
+            fresh = frozenset() if payload is None else payload.assigns
+            if payload is not None:
+                for attr in sorted(payload.needs):
+                    self.read(obj, attr, node, {**state, obj: frozenset()})
+            return {**state, obj: fresh}
+        return state
+
+    def expr(self, node, state):
+        event = self.events.get(id(node))
+        if event is not None and event[0] in ("call", "create"):
+            for arg in node.args:
+                state = self.expr(arg, state)
+            for keyword in node.keywords:
+                state = self.expr(keyword.value, state)
+            return self.apply(event, node, state)
+        if event is not None and event[0] == "read":
+            self.read(event[1], event[2], node, state)
+            return state
+        for child in gast.iter_child_nodes(node):
+            state = self.expr(child, state)
+        return state
+
+    def target(self, node, state, augmented=False):
+        event = self.events.get(id(node))
+        if event is not None and event[0] == "write":
+            if augmented:
+                self.read(event[1], event[2], node, state)
+            return {**state, event[1]: state.get(event[1], frozenset()) | {event[2]}}
+        if isinstance(node, (gast.Tuple, gast.List)):
+            for elt in node.elts:
+                state = self.target(elt, state)
+            return state
+        if isinstance(node, gast.Subscript):
+            return self.expr(node.slice, self.expr(node.value, state))
+        return state
+
+    def block(self, stmts, state, loop):
+        for stmt in stmts:
+            if state is None:
+                return None
+            state = self.stmt(stmt, state, loop)
+        return state
+
+    def stmt(self, stmt, state, loop):
+        if isinstance(stmt, gast.Assign):
+            state = self.expr(stmt.value, state)
+            return self.target(stmt.targets[0], state)
+        if isinstance(stmt, gast.AugAssign):
+            if isinstance(stmt.target, gast.Attribute):
+                event = self.events.get(id(stmt.target))
+                if event is not None:
+                    self.read(event[1], event[2], stmt.target, state)
+                state = self.expr(stmt.value, state)
+                return self.target(stmt.target, state)
+            state = self.expr(stmt.value, state)
+            return self.target(stmt.target, state)
+        if isinstance(stmt, gast.AnnAssign):
+            return self.target(stmt.target, self.expr(stmt.value, state))
+        if isinstance(stmt, gast.If):
+            state = self.expr(stmt.test, state)
+            return _meet(self.block(stmt.body, state, loop), self.block(stmt.orelse, state, loop))
+        if isinstance(stmt, (gast.While, gast.For)):
+            return self.loop(stmt, state)
+        if isinstance(stmt, gast.Return):
+            if stmt.value is not None:
+                state = self.expr(stmt.value, state)
+            self.returns.append(state)
+            return None
+        if isinstance(stmt, gast.Raise):
+            return None
+        if isinstance(stmt, (gast.Break, gast.Continue)):
+            key = "break" if isinstance(stmt, gast.Break) else "continue"
+            loop[key] = _meet(loop[key], state)
+            return None
+        if isinstance(stmt, gast.FunctionDef):
+            return state
+        return self.expr(stmt, state)
+
+    def loop(self, stmt, entry):
+        if isinstance(stmt, gast.For):
+            entry = self.expr(stmt.iter, entry)
+        reporting, self.reporting = self.reporting, False
+        head = entry
+        for final in (False, True):
+            while True:
+                if final:
+                    self.reporting = reporting
+                top = head if isinstance(stmt, gast.For) else self.expr(stmt.test, head)
+                jumps = {"break": None, "continue": None}
+                end = self.block(stmt.body, top, jumps)
+                after = _meet(entry, _meet(end, jumps["continue"]))
+                if final or after == head:
+                    break
+                head = after
+        exits = None if isinstance(stmt, gast.While) and always_true(stmt.test) else \
+            self.block(stmt.orelse, top, None)
+        return _meet(exits, jumps["break"])
+
+
+# -- the pass -----------------------------------------------------------------------
+
+@dataclass
+class _Object:
+    name: str
+    cls: type
+    creations: list            # the `name = C(...)` statements
+    uses: list                 # _Use in the caller
+    attributes: dict = field(default_factory=dict)   # its own attribute -> variable
+    methods: dict = field(default_factory=dict)      # id(function) -> local function's name
+    instance: set = field(default_factory=set)       # the attributes the code assigns
+    alias: str | None = None   # the name the class is read under (its attributes)
+    namer: Namer | None = None
+
+
+def local_objects(parsed: ParsedFunction) -> ParsedFunction:
+    """Replace the objects `parsed` creates by variables (see the module docstring)."""
+    tree = parsed.tree
+    everything = list(nodes.walk(tree))
+    stores = [n for n in everything
+              if isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Store)]
+    created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
+               isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Call)}
+    called = {n.func.value.id if isinstance(n.func, gast.Attribute) else n.func.id
+              for n in everything if isinstance(n, gast.Call) and (
+                  isinstance(n.func, gast.Name) or isinstance(n.func, gast.Attribute)
+                  and isinstance(n.func.value, gast.Name))}
+    if not stores and not created & called:
+        return parsed  # most functions: one walk finds nothing to do
+    own, nested = _scope_nodes(tree)
+    caller_locals = local_names(tree)
+    parameters = set(nodes.parameters(tree))
+    parents = _parents(tree)
+    objects: dict = {}
+    for name in sorted(created - parameters):
+        found = _object(parsed, name, own, nested, parents, caller_locals)
+        if found is not None:
+            objects[name] = found
+    rewritten = {id(use.node) for obj in objects.values() for use in obj.uses}
+    for store in stores:
+        if id(store) not in rewritten:
+            _refuse_store(parsed, store, own, caller_locals)
+    if objects:
+        _Rewrite(parsed, objects, parents).run()
+    return parsed
+
+
+def _object(parsed, name, own, nested, parents, caller_locals) -> _Object | None:
+    """The object `name` stands for, if the function assigns its attributes or
+    calls its methods; refusals where that cannot be modelled exactly."""
+    bindings = [n for n in own if isinstance(n, gast.Name) and n.id == name
+                and not isinstance(n.ctx, gast.Load)]
+    loads = sorted((n for n in own if isinstance(n, gast.Name) and n.id == name
+                    and isinstance(n.ctx, gast.Load)), key=lambda n: (n.lineno, n.col_offset))
+    writes = [n for n in loads if isinstance(parents[id(n)][0], gast.Attribute) and
+              isinstance(parents[id(n)][0].ctx, gast.Store)]
+    methods = [n for n in loads if isinstance(parents[id(n)][0], gast.Attribute) and
+               isinstance(parents[id(parents[id(n)][0])][0], gast.Call) and
+               parents[id(parents[id(n)][0])][1] == "func"]
+    calls = [n for n in loads if isinstance(parents[id(n)][0], gast.Call) and
+             parents[id(n)][1] == "func"]
+    methods += calls  # `layer(x)` calls __call__, which may assign attributes
+    if not writes and not methods and not _only_read(loads, parents):
+        return None  # passed on or returned: a record of constants (operations.py)
+    if not writes and not _same_module(parsed, bindings, parents, caller_locals):
+        return None  # its methods run as they are, and are refused if a derivative meets them
+    statements = [parents[id(n)][0] for n in bindings]
+    classes = {_construction(parsed, stmt, caller_locals) for stmt in statements}
+    first = (writes or methods or loads)[0]
+    if len(classes) != 1 or None in classes or \
+            not all(isinstance(s, gast.Assign) and s.targets[0] is n
+                    for s, n in zip(statements, bindings)):
+        if not writes:
+            return None  # a method call on something else: bind_methods.py's to handle
+        _refuse(parsed, parents[id(first)][0], f"assignments to attributes of '{name}', "
+                "which is not bound to a new object of a module-level class (name = "
+                "Class(...)) wherever it is bound",
+                "assign attributes only on an object the function creates from a "
+                "module-level class, bound once (s = State(w)), or keep the value in "
+                "a local variable.")
+    cls = classes.pop()
+    problem = _class_problem(cls)
+    if problem is not None:
+        if not writes:
+            return None
+        _refuse(parsed, parents[id(first)][0], f"assignments to attributes of an "
+                f"instance of {cls.__name__}, {problem}",
+                "keep the values in local variables, or use a plain class.")
+    for function in nested:
+        for node in nodes.walk(function):
+            if isinstance(node, gast.Name) and node.id == name:
+                _refuse(parsed, node, f"the object '{name}' the function creates, "
+                        "captured by a function defined in the function",
+                        "pass the values of its attributes to the function as arguments, "
+                        "or call the object's methods in the function itself.")
+    uses = [_use_of(parsed, n, parents, name) for n in loads]
+    return _Object(name, cls, statements, uses)
+
+
+def _only_read(loads: list, parents: dict) -> bool:
+    """`layer.W @ x`: every use reads a plain attribute (then replacing the
+    object by variables lets its attributes carry derivatives)."""
+    return bool(loads) and all(
+        isinstance(parents[id(n)][0], gast.Attribute) and parents[id(n)][1] == "value"
+        and not parents[id(n)][0].attr.startswith("__") for n in loads)
+
+
+def _same_module(parsed, bindings, parents, caller_locals) -> bool:
+    """Whether every binding builds an instance of a class of the function's module."""
+    for name in bindings:
+        cls = _construction(parsed, parents[id(name)][0], caller_locals)
+        if cls is None or cls.__module__ != parsed.function.__module__:
+            return False
+    return True
+
+
+def _refuse_store(parsed, store, own, caller_locals):
+    base = store.value.id if isinstance(store.value, gast.Name) else None
+    if store not in own:
+        _refuse(parsed, store, "assignments to attributes of an object created inside a "
+                "function defined in the function", "create the object in the differentiated "
+                "function itself, or make the inner function a module-level one.")
+    _refuse(parsed, store, f"assignments to attributes of '{base}', which is not an "
+            "object the function creates from a module-level class (name = Class(...))",
+            "keep the value in a local variable; "
+            "attributes may be assigned on objects the function creates from a "
+            "module-level class (s = State(w); s.h = v).")
+
+
+class _Rewrite:
+    """Check every object's uses and methods, then rewrite them all."""
+
+    def __init__(self, parsed: ParsedFunction, objects: dict, parents: dict):
+        self.parsed = parsed
+        self.objects = objects
+        self.parents = parents
+        self.pass_ = _Objects(parsed)
+        self.definitions: list = []
+
+    def run(self) -> None:
+        parsed, tree = self.parsed, self.parsed.tree
+        events: dict = {}
+        called: dict = {}   # name -> [(_Method, site)]
+        for obj in self.objects.values():
+            inits = []
+            for stmt in obj.creations:
+                init = self.pass_.method(obj.cls, "__init__", parsed, stmt.value)
+                if init is None and (stmt.value.args or stmt.value.keywords):
+                    _refuse(parsed, stmt.value, f"arguments to {obj.cls.__name__}(), which "
+                            "defines no __init__ (Python raises TypeError)",
+                            "call it without arguments, or define __init__.")
+                events[id(stmt.value)] = ("create", obj.name, init)
+                inits.append(init)
+            reached = [m for m in inits if m is not None]
+            for use in obj.uses:
+                if use.kind in ("method", "call"):
+                    where = _deferred(use.node, self.parents)
+                    if where:
+                        _refuse(parsed, use.node, f"calling a method of the object "
+                                f"'{obj.name}' {where}", "call it in a statement of its own, "
+                                "where the value is needed (before the loop and at the end "
+                                "of its body for a while test).")
+            writes = {u.attr for u in obj.uses if u.kind == "write"}
+            for use in obj.uses:
+                if use.kind in ("method", "call") and use.attr not in writes:
+                    method = self.pass_.method(obj.cls, use.attr, parsed, use.node)
+                    if isinstance(method, _Method):
+                        reached.append(method)
+                        events[id(use.node)] = ("call", obj.name, method)
+            instance = writes.union(*(m.writes for m in reached))
+            self._check_descriptors(obj, instance)
+            for use in obj.uses:
+                if use.kind == "write":
+                    events[id(use.node)] = ("write", obj.name, use.attr)
+                elif use.kind == "read" or (use.kind == "method" and use.attr in instance):
+                    node = use.node.func if use.kind == "method" else use.node
+                    events[id(node)] = ("read", obj.name, use.attr)
+            obj.instance = instance
+            called[obj.name] = reached
+        instance = {obj.name: obj.instance for obj in self.objects.values()}
+
+        def missing(name, attr, node):
+            if isinstance(node, gast.Call):
+                _refuse(parsed, node, f"calling this method of '{name}', which reads "
+                        f"'{name}.{attr}' where it may not have been assigned yet",
+                        f"assign {name}.{attr} in __init__ or on every path before this call "
+                        "(Python reads the class attribute, or raises AttributeError, "
+                        "where the object has none of its own).")
+            _refuse(parsed, node, f"reading '{name}.{attr}' where it may not have been "
+                    "assigned yet", f"assign {name}.{attr} in __init__ or on every path before "
+                    "this read (Python reads the class attribute, or raises AttributeError, "
+                    "where the object has none of its own).")
+
+        _Flow(events, missing, instance).block(tree.body, {}, None)
+        self._rename(called)
+
+    def _check_descriptors(self, obj: _Object, instance: set) -> None:
+        for use in obj.uses:
+            owner, value = _class_lookup(obj.cls, use.attr)
+            if owner is None or use.kind in ("method", "call"):
+                continue
+            descriptor = type(value)
+            if hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__"):
+                _refuse(self.parsed, use.node, f"the attribute '{use.attr}' of "
+                        f"'{obj.name}', a {descriptor.__name__} of {owner.__name__} "
+                        "(Python calls its methods to read or assign it)",
+                        "read and assign plain attributes, or compute the property's "
+                        "value with a method.")
+            if use.attr not in instance and hasattr(descriptor, "__get__"):
+                _refuse(self.parsed, use.node, f"reading the method '{use.attr}' of "
+                        f"'{obj.name}' without calling it", "call it, "
+                        f"{obj.name}.{use.attr}(...).")
+
+    # -- the rewrite --
+
+    def _rename(self, called: dict) -> None:
+        parsed, tree = self.parsed, self.parsed.tree
+        taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
+        for method in self.pass_.methods.values():
+            taken |= {n.id for n in nodes.walk(method.parsed.tree) if isinstance(n, gast.Name)}
+        namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+        caller_locals = local_names(tree) | set(parsed.closure)
+        for obj in self.objects.values():
+            for attr in sorted(obj.instance):
+                obj.attributes[attr] = namer.fresh(f"{obj.name}_{attr.strip('_') or 'attr'}")
+            obj.namer = namer
+            for method in self._closure(called[obj.name]):
+                obj.methods[id(method.function)] = namer.fresh(f"{obj.name}_{method.label}")
+            for method in self._closure(called[obj.name]):
+                self.definitions.append(self._definition(obj, method, namer, caller_locals))
+        replacements = {}
+        for obj in self.objects.values():
+            self._replacements(obj, obj.uses, replacements, self.parsed, None)
+            for stmt in obj.creations:
+                replacements[id(stmt)] = self._creation(obj, stmt)
+        tree.body = self.definitions + _Replace(replacements).visit_block(tree.body)
+
+    def _closure(self, methods: list) -> list:
+        """The methods and those they call on the object, each once, in order."""
+        out, todo = [], list(methods)
+        while todo:
+            method = todo.pop(0)
+            if all(m is not method for m in out):
+                out.append(method)
+                todo += list(method.callees.values())
+        return out
+
+    def _creation(self, obj: _Object, stmt):
+        init = self.pass_.methods.get(_init_key(obj.cls))
+        if init is None:
+            return lambda node: nodes.copy_location(gast.Pass(), node)
+        name = obj.methods[id(init.function)]
+        return lambda node: nodes.located(nodes.expr_stmt(gast.Call(
+            func=nodes.name(name), args=node.value.args, keywords=node.value.keywords)), node)
+
+    def _class_read(self, obj: _Object, node, parsed):
+        owner, value = _class_lookup(obj.cls, node.attr)
+        if owner is None:
+            _refuse(parsed, node, f"reading '{obj.name}.{node.attr}', an attribute the "
+                    f"code never assigns and {obj.cls.__name__} does not define "
+                    "(Python raises AttributeError)", f"assign {obj.name}.{node.attr} "
+                    "first, in __init__ or before the read.")
+        if obj.alias is None:
+            obj.alias = obj.namer.fresh(obj.cls.__name__)
+            self.parsed.bound[obj.alias] = obj.cls
+        return nodes.copy_location(nodes.attribute(nodes.name(obj.alias), node.attr), node)
+
+    def _replacements(self, obj: _Object, uses: list, table: dict, parsed, method):
+        for use in uses:
+            attr = use.attr
+            if use.kind == "write":
+                variable = obj.attributes[attr]
+                table[id(use.node)] = lambda n, v=variable: nodes.copy_location(
+                    nodes.name(v, "store"), n)
+            elif use.kind == "read" or (use.kind == "method" and attr in obj.instance):
+                target = use.node.func if use.kind == "method" else use.node
+                if attr in obj.instance:
+                    variable = obj.attributes[attr]
+                    table[id(target)] = lambda n, v=variable: nodes.copy_location(
+                        nodes.name(v), n)
+                else:
+                    table[id(target)] = lambda n, p=parsed: self._class_read(obj, n, p)
+            else:
+                callee = method.callees.get(id(use.node)) if method is not None else None
+                if callee is None:
+                    after = method.owner if use.kind == "super" else None
+                    callee = self.pass_.method(obj.cls, attr, parsed, use.node, after=after)
+                if isinstance(callee, staticmethod):
+                    table[id(use.node)] = lambda n, a=attr: self._static_call(obj, n, a)
+                    continue
+                if callee is None:  # super().__init__() reaching object's: does nothing
+                    if use.node.args or use.node.keywords:
+                        _refuse(parsed, use.node, "arguments to object.__init__ (Python "
+                                "raises TypeError)", "call super().__init__() without them.")
+                    table[id(use.node)] = lambda n: nodes.copy_location(nodes.const(None), n)
+                    continue
+                name = obj.methods[id(callee.function)]
+                table[id(use.node)] = lambda n, f=name: nodes.copy_location(gast.Call(
+                    func=nodes.copy_location(nodes.name(f), n), args=n.args,
+                    keywords=n.keywords), n)
+
+    def _static_call(self, obj: _Object, call, attr):
+        if obj.alias is None:
+            obj.alias = obj.namer.fresh(obj.cls.__name__)
+            self.parsed.bound[obj.alias] = obj.cls
+        call.func = nodes.copy_location(nodes.attribute(nodes.name(obj.alias), attr), call)
+        return call
+
+    def _definition(self, obj: _Object, method: _Method, namer: Namer, caller_locals: set):
+        """The local function standing for `method` called on `obj`."""
+        parsed = method.parsed
+        copies: dict = {}  # id(an original node) -> its copy
+        tree = nodes.clone_value(parsed.tree, copies)
+        own = local_names(tree)
+        free = nodes.names_loaded(tree) - own - {"super"}
+        clash = sorted(free & caller_locals)
+        if clash:
+            _refuse(self.parsed, obj.creations[0], f"the method {method.owner.__name__}."
+                    f"{method.function.__name__} reads the global '{clash[0]}', which "
+                    f"'{self.parsed.name}' binds as a variable of its own",
+                    "give the variable another name.")
+        parents = _parents(tree)
+        # The callees were found on the method's own tree: follow them to the copy.
+        local = dataclasses.replace(method, parsed=dataclasses.replace(parsed, tree=tree),
+                                    callees={id(copies[key]): callee for key, callee
+                                             in method.callees.items()})
+        uses = self.pass_.receiver_uses(local, parents)
+        table: dict = {}
+        self._replacements(obj, uses, table, parsed, local)
+        tree = _Replace(table).visit(tree)
+        if not _bind_defaults(method.function, tree, self.parsed):
+            _refuse(self.parsed, tree, "this method's defaults", "pass every argument.")
+        tree.args.args = tree.args.args[1:]
+        tree.name = obj.methods[id(method.function)]
+        tree.decorator_list = []
+        nodes.annotate(tree, "shared_names", frozenset(obj.attributes.values()))
+        return tree
+
+
+def _init_key(cls):
+    owner, value = _class_lookup(cls, "__init__")
+    return (value, owner)
+
+
+class _Replace(gast.NodeTransformer):
+    """Replace nodes by id, children first: table[id(node)](node) -> new node."""
+
+    def __init__(self, table: dict):
+        self.table = table
+
+    def visit(self, node):
+        make = self.table.get(id(node))
+        node = self.generic_visit(node)
+        return make(node) if make is not None else node
+
+    def visit_block(self, stmts: list) -> list:
+        return [self.visit(stmt) for stmt in stmts]

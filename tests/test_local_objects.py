@@ -1,0 +1,620 @@
+"""Objects the function creates from a module-level class, whose attributes it
+assigns and whose methods it calls, are differentiated exactly: each becomes
+one variable per attribute (passes/local_objects.py), in every mode.
+
+Every program has a torch twin: the same classes written over torch tensors
+(float64), whose torch.autograd derivatives are the oracle. What the model
+cannot hold exactly is refused when compiling, naming the line and the way out.
+"""
+
+import copy
+import os
+
+import numpy as np
+import pytest
+import torch
+from torch.func import jvp as torch_jvp
+
+import adcompiler as ad
+from adcompiler import pipeline
+
+from error_checks import line_of
+from oracles import assert_close, torch_gradients
+
+FILE = os.path.basename(__file__)
+
+
+# -- the programs, each beside its torch twin ---------------------------------------
+
+class State:
+    def __init__(self, w):
+        self.w = w
+        self.h = 0.0
+
+    def step(self, x):
+        self.h = np.tanh(self.w * x + self.h)
+        return self.h
+
+
+def recurrent_state(x):
+    s = State(2.0)
+    for i in range(3):
+        y = s.step(x)
+    s.count = 3
+    return y * s.h
+
+
+class TorchState:
+    def __init__(self, w):
+        self.w = w
+        self.h = 0.0
+
+    def step(self, x):
+        self.h = torch.tanh(self.w * x + self.h)
+        return self.h
+
+
+def recurrent_state_torch(x):
+    s = TorchState(2.0)
+    for i in range(3):
+        y = s.step(x)
+    s.count = 3
+    return y * s.h
+
+
+class Particle:
+    def __init__(self, x, v):
+        self.x = x
+        self.v = v
+
+
+def particle_energy(k, x0, v0):
+    p = Particle(x0, v0)
+    dt = 0.1
+    for i in range(20):
+        p.x += dt * p.v
+        p.v -= dt * k * p.x
+    return np.sum(p.x ** 2 + np.sin(p.v) * p.v)
+
+
+def particle_energy_torch(k, x0, v0):
+    p = Particle(x0, v0)
+    dt = 0.1
+    for i in range(20):
+        p.x = p.x + dt * p.v
+        p.v = p.v - dt * k * p.x
+    return torch.sum(p.x ** 2 + torch.sin(p.v) * p.v)
+
+
+class Momentum:
+    def __init__(self, lr, beta, like):
+        self.lr = lr
+        self.beta = beta
+        self.buffer = np.zeros_like(like)
+
+    def step(self, w, g):
+        self.buffer = self.beta * self.buffer + g
+        return w - self.lr * self.buffer
+
+
+def trained_loss(lr, beta, w0, target):
+    optimiser = Momentum(lr, beta, w0)
+    w = w0
+    for i in range(6):
+        t = np.tanh(w)
+        g = 2.0 * (t - target) * (1.0 - t * t)
+        w = optimiser.step(w, g)
+    return np.sum((np.tanh(w) - target) ** 2)
+
+
+class TorchMomentum:
+    def __init__(self, lr, beta, like):
+        self.lr = lr
+        self.beta = beta
+        self.buffer = torch.zeros_like(like)
+
+    def step(self, w, g):
+        self.buffer = self.beta * self.buffer + g
+        return w - self.lr * self.buffer
+
+
+def trained_loss_torch(lr, beta, w0, target):
+    optimiser = TorchMomentum(lr, beta, w0)
+    w = w0
+    for i in range(6):
+        t = torch.tanh(w)
+        g = 2.0 * (t - target) * (1.0 - t * t)
+        w = optimiser.step(w, g)
+    return torch.sum((torch.tanh(w) - target) ** 2)
+
+
+class Accumulator:
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, v):
+        self.total = self.total + v
+        self.count += 1
+
+    def mean(self):
+        return self.total / self.count
+
+
+def running_mean(x):
+    acc = Accumulator()
+    for v in x:
+        acc.add(np.sin(v) * v)
+    acc.add(x[0] ** 3)
+    return acc.mean()
+
+
+def running_mean_torch(x):
+    acc = Accumulator()
+    for v in x:
+        acc.add(torch.sin(v) * v)
+    acc.add(x[0] ** 3)
+    return acc.mean()
+
+
+class Layer:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def pre_activation(self, x):
+        return self.W @ x + self.b
+
+    def forward(self, x):
+        return np.tanh(self.pre_activation(x))
+
+
+def two_passes(W, b, x):
+    layer = Layer(W, b)
+    h = layer.forward(x)
+    return np.sum(layer.forward(h) ** 2)
+
+
+class TorchLayer(Layer):
+    def forward(self, x):
+        return torch.tanh(self.pre_activation(x))
+
+
+def two_passes_torch(W, b, x):
+    layer = TorchLayer(W, b)
+    h = layer.forward(x)
+    return torch.sum(layer.forward(h) ** 2)
+
+
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+
+def assigned_in_both_branches(x):
+    box = Box(x)
+    if x[0] > 0.0:
+        box.scale = np.exp(x[1])
+    else:
+        box.scale = x[1] ** 2
+    return np.sum(box.v * box.scale)
+
+
+def assigned_in_both_branches_torch(x):
+    box = Box(x)
+    if x[0] > 0.0:
+        box.scale = torch.exp(x[1])
+    else:
+        box.scale = x[1] ** 2
+    return torch.sum(box.v * box.scale)
+
+
+def created_in_a_loop(x):
+    total = 0.0
+    for i in range(3):
+        p = Particle(x * (i + 1), np.cos(x))
+        p.x = p.x + p.v
+        total = total + np.sum(p.x * p.v)
+    return total
+
+
+def created_in_a_loop_torch(x):
+    total = 0.0
+    for i in range(3):
+        p = Particle(x * (i + 1), torch.cos(x))
+        p.x = p.x + p.v
+        total = total + torch.sum(p.x * p.v)
+    return total
+
+
+class Base:
+    def __init__(self, w):
+        self.w = w
+
+    def scale(self, x):
+        return self.w * x
+
+
+class Shifted(Base):
+    offset = 0.25  # a class attribute: read where no instance attribute hides it
+
+    def __init__(self, w, c):
+        super().__init__(w)
+        self.c = c
+
+    def scale(self, x):
+        return super().scale(x) + self.c * self.offset
+
+
+def inherited(w, x):
+    s = Shifted(w, 1.5)
+    s.c = s.c * w
+    return np.sum(s.scale(x) ** 2)
+
+
+def inherited_torch(w, x):
+    s = Shifted(w, 1.5)
+    s.c = s.c * w
+    return torch.sum(s.scale(x) ** 2)
+
+
+class Clip:
+    def __init__(self, low=0.0):
+        self.low = low
+        self.hits = 0
+
+    def __call__(self, v, scale=2.0):
+        if v < self.low:
+            self.hits += 1
+            return self.low * scale
+        return v * scale
+
+
+def clipped_sum(x):
+    clip = Clip(low=-0.5)
+    total = 0.0
+    for v in x:
+        total = total + clip(v) * v
+    return total + clip.hits * x[0]
+
+
+def clipped_sum_torch(x):
+    clip = Clip(low=-0.5)
+    total = 0.0
+    for v in x:
+        total = total + clip(v) * v
+    return total + clip.hits * x[0]
+
+
+class Swap:
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def swap(self):
+        self.a, self.b = self.b, self.a
+
+
+def swapped(x):
+    pair = Swap(x[0], np.sin(x[1]))
+    pair.swap()
+    pair.swap()
+    pair.swap()
+    pair.a = pair.a * pair.b
+    return pair.a * x[2]
+
+
+def swapped_torch(x):
+    pair = Swap(x[0], torch.sin(x[1]))
+    pair.swap()
+    pair.swap()
+    pair.swap()
+    pair.a = pair.a * pair.b
+    return pair.a * x[2]
+
+
+RNG = np.random.default_rng(7)
+VECTOR = np.array([0.4, -0.7, 1.1])
+PROGRAMS = [
+    # (function, torch twin, arguments, the positions differentiated)
+    (recurrent_state, recurrent_state_torch, (0.3,), (0,)),
+    (particle_energy, particle_energy_torch, (1.3, VECTOR, np.array([0.2, 0.5, -0.1])), (0, 1, 2)),
+    (trained_loss, trained_loss_torch, (0.3, 0.8, VECTOR, np.array([0.1, 0.2, -0.3])), (0, 1)),
+    (running_mean, running_mean_torch, (VECTOR,), (0,)),
+    (two_passes, two_passes_torch, (RNG.normal(size=(3, 3)), VECTOR * 0.5, VECTOR), (0, 1, 2)),
+    (assigned_in_both_branches, assigned_in_both_branches_torch, (VECTOR,), (0,)),
+    (assigned_in_both_branches, assigned_in_both_branches_torch, (-VECTOR,), (0,)),
+    (created_in_a_loop, created_in_a_loop_torch, (VECTOR,), (0,)),
+    (inherited, inherited_torch, (0.7, VECTOR), (0, 1)),
+    (clipped_sum, clipped_sum_torch, (np.array([0.3, -0.9, 0.6, -1.2]),), (0,)),
+    (swapped, swapped_torch, (VECTOR,), (0,)),
+]
+
+
+def _id(case):
+    return f"{case[0].__name__}{'_negative' if case[0] is assigned_in_both_branches and case[2][0][0] < 0 else ''}"
+
+
+def _torch_args(args):
+    return [torch.tensor(np.asarray(a, dtype=np.float64)) for a in args]
+
+
+@pytest.mark.parametrize("case", PROGRAMS, ids=_id)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_gradient_matches_torch(case, mode):
+    function, twin, args, wrt = case
+    arguments = copy.deepcopy(args)
+    got = ad.grad(function, wrt=wrt, mode=mode)(*arguments)
+    want = torch_gradients(twin, args, wrt)
+    for position, g, w in zip(wrt, got, want):
+        assert_close(g, w, label=f"d/d argument {position}")
+    for before, after in zip(args, arguments):  # the caller's arrays are never changed
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("case", PROGRAMS, ids=_id)
+def test_jvp_matches_torch(case):
+    function, twin, args, wrt = case
+    tangents = tuple(np.cos(np.arange(np.size(args[i])) + i).reshape(np.shape(args[i]))
+                     for i in wrt)
+    tangents = tuple(float(t) if np.ndim(t) == 0 else t for t in tangents)
+    value, tangent = ad.jvp(function, wrt=wrt)(copy.deepcopy(args), tangents)
+
+    def restricted(*selected):
+        full = _torch_args(args)
+        for position, chosen in zip(wrt, selected):
+            full[position] = chosen
+        return twin(*full)
+
+    want_value, want_tangent = torch_jvp(
+        restricted, tuple(_torch_args([args[i] for i in wrt])),
+        tuple(torch.tensor(np.asarray(t, dtype=np.float64)) for t in tangents))
+    assert_close(value, want_value.numpy(), rtol=1e-12, label="value")
+    assert_close(tangent, want_tangent.numpy(), label="tangent")
+
+
+@pytest.mark.parametrize("case", PROGRAMS, ids=_id)
+def test_hessian_matches_torch(case):
+    function, twin, args, wrt = case
+    position = wrt[0]
+    got = ad.hessian(function, wrt=position)(*copy.deepcopy(args))
+
+    def of_one(chosen):
+        full = _torch_args(args)
+        full[position] = chosen
+        return twin(*full)
+
+    want = torch.autograd.functional.hessian(of_one, _torch_args([args[position]])[0])
+    assert_close(got, want.numpy(), label="hessian")
+
+
+@pytest.mark.parametrize("case", PROGRAMS[:3], ids=_id)
+def test_checkpointed_gradient_is_the_gradient(case):
+    function, _, args, wrt = case
+    plain = ad.grad(function, wrt=wrt)(*copy.deepcopy(args))
+    budgeted = ad.grad(function, wrt=wrt, memory=2_000)(*copy.deepcopy(args))
+    for got, want in zip(budgeted, plain):
+        assert_close(got, want, rtol=1e-14)
+
+
+def test_attributes_become_readable_variables():
+    lowered = pipeline.dump(recurrent_state, "lower")
+    assert "s_h = np.tanh(s_w * x + s_h)" in lowered
+    assert "s_count = 3" in lowered
+    assert "self" not in lowered and "s.h" not in lowered
+
+
+def test_values_are_pythons():
+    for function, _, args, _ in PROGRAMS:
+        value, _ = ad.value_and_grad(function)(*copy.deepcopy(args))
+        assert_close(value, function(*copy.deepcopy(args)), rtol=1e-13, label=function.__name__)
+
+
+# -- what is refused ---------------------------------------------------------------
+
+class Holder:
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+    def itself(self):
+        return self
+
+    def count_down(self, n):
+        if n > 0:
+            return self.count_down(n - 1)
+        return self.value
+
+
+def returns_the_object(x):
+    h = Holder(x)
+    h.value = h.value * 2.0
+    return h
+
+
+def stores_the_object(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    pair = [h, x]
+    return pair[1]
+
+
+def passes_the_object(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return np.sum(describe(h))
+
+
+def describe(obj):
+    return obj.value
+
+
+def reads_through_getattr(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return getattr(h, "value")
+
+
+def reads_the_dict(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return h.__dict__["value"]
+
+
+def captured_by_a_closure(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    inner = lambda v: v * h.value
+    return inner(x)
+
+
+def calls_a_recursive_method(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return h.count_down(2)
+
+
+def method_returns_self(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    other = h.itself()
+    return other.value
+
+
+def read_before_assigned(x):
+    h = Holder(x)
+    if x > 0.0:
+        h.extra = x
+    return h.value + h.extra
+
+
+class Shadowed:
+    scale = 2.0
+
+    def __init__(self, x):
+        self.x = x
+
+    def scaled(self):
+        return self.x * self.scale
+
+
+def class_attribute_then_instance_attribute(x):
+    d = Shadowed(x)
+    y = d.scaled()
+    d.scale = 3.0
+    return y + d.scaled()
+
+
+class WithProperty:
+    def __init__(self, x):
+        self._x = x
+
+    @property
+    def x(self):
+        return self._x
+
+    @x.setter
+    def x(self, value):
+        self._x = value * 2.0
+
+
+def assigns_a_property(x):
+    p = WithProperty(x)
+    p.x = x * 3.0
+    return p.x
+
+
+class Hooked:
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value * 2.0)
+
+
+def assigns_through_setattr(x):
+    o = Hooked()
+    o.v = x
+    return o.v
+
+
+def assigns_an_argument(model, x):
+    model.h = x
+    return x * 2.0
+
+
+def assigns_an_array_attribute(x):
+    y = np.zeros(3)
+    y.shape = (3, 1)
+    return np.sum(y * x)
+
+
+def never_assigned_anywhere(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return h.value * h.missing
+
+
+REFUSALS = [
+    (returns_the_object, "returning the object 'h'", "return h", "return s.h"),
+    (stores_the_object, "storing the object 'h' in a container", "pair = [h, x]", "return s.h"),
+    (passes_the_object, "passing the object 'h'", "describe(h)", "method calls"),
+    (reads_through_getattr, "getattr() of the object 'h'", "getattr(h", "attributes"),
+    (reads_the_dict, "reading 'h.__dict__'", "h.__dict__", "attributes"),
+    (captured_by_a_closure, "captured by a function defined in the function",
+     "inner = lambda", "pass the values of its attributes"),
+    (calls_a_recursive_method, "recursive methods", "return self.count_down(n - 1)",
+     "loop"),
+    (method_returns_self, "returning the object 'self'", "return self\n", "return s.h"),
+    (read_before_assigned, "reading 'h.extra' where it may not have been assigned yet",
+     "h.value + h.extra", "assign h.extra in __init__"),
+    (class_attribute_then_instance_attribute, "reads 'd.scale' where it may not have been",
+     "y = d.scaled()", "assign d.scale in __init__"),
+    (assigns_a_property, "a property of WithProperty", "p.x = x * 3.0", "plain attributes"),
+    (assigns_through_setattr, "a class defining __setattr__", "o.v = x", "plain class"),
+    (assigns_an_argument, "objects the function does not create", "model.h = x",
+     "s = State(w)"),
+    (assigns_an_array_attribute, "attributes of 'y', which is not bound to a new object",
+     "y.shape = (3, 1)", "s = State(w)"),
+    (never_assigned_anywhere, "Holder does not define (Python raises AttributeError)",
+     "h.value * h.missing", "assign h.missing first"),
+]
+
+
+@pytest.mark.parametrize("function, construct, marker, advice", REFUSALS,
+                         ids=[case[0].__name__ for case in REFUSALS])
+def test_what_the_model_cannot_hold_is_refused_naming_line_and_advice(
+        function, construct, marker, advice):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(function, wrt=len(ad_parameters(function)) - 1)
+    message = str(info.value)
+    assert isinstance(info.value, ad.AdError)
+    assert construct in message, message
+    assert f"{FILE}:{line_of(_where(function, marker), marker)}:" in message, message
+    assert "Instead:" in message and advice in message, message
+
+
+def ad_parameters(function):
+    return function.__code__.co_varnames[:function.__code__.co_argcount]
+
+
+def _where(function, marker):
+    """The function whose source holds `marker`: the program, or a method it calls."""
+    for candidate in (function, Holder.count_down, Holder.itself):
+        try:
+            line_of(candidate, marker)
+            return candidate
+        except AssertionError:
+            continue
+    raise AssertionError(marker)
+
+
+def test_module_level_objects_keep_their_attributes_unassigned():
+    # The user's own objects are never changed: assigning to one stays refused.
+    holder = Holder(1.0)
+
+    def sets_module_object(x):
+        holder.value = x
+        return x
+
+    with pytest.raises(ad.UnsupportedSyntaxError, match="objects the function does not create"):
+        ad.grad(sets_module_object)(1.0)
+    assert holder.value == 1.0
