@@ -70,7 +70,7 @@ def lint(function: gast.FunctionDef, ctx, activity) -> None:
     if filename in codegen._registered or os.path.abspath(filename).startswith(_PACKAGE):
         return
     definitions: dict = {}
-    assignments = [node for node in nodes.walk(function) if isinstance(node, gast.Assign)
+    assignments = [node for node in nodes.statements(function) if isinstance(node, gast.Assign)
                    and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)]
     for node in assignments:
         definitions.setdefault(node.targets[0].id, []).append(node.value)

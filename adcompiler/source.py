@@ -670,7 +670,7 @@ def _split_element_targets(tree: gast.FunctionDef) -> None:
     effects of a helper, inlining) sees one element write per statement."""
     from . import naming, nodes
     namer = None
-    for node in nodes.walk(tree):
+    for node in nodes.statements(tree):
         for field_name in ("body", "orelse"):
             block = getattr(node, field_name, None)
             if not isinstance(block, list) or not any(_element_targets(s) for s in block):

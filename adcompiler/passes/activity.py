@@ -263,7 +263,7 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
 
     from ..runtime import core as runtime_core
     out = set()
-    for node in nodes.walk(function):
+    for node in nodes.statements(function):
         for block in (getattr(node, "body", None), getattr(node, "orelse", None)):
             if not isinstance(block, list):
                 continue

@@ -1405,8 +1405,8 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
 def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     params = nodes.parameters(function)
     state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
-    lists = {n.func.value.id for n in nodes.walk(function)
-             if nodes.list_method(n, "append") or nodes.list_method(n, "pop")}
+    lists = {n.func.value.id for n in nodes.walk(function) if isinstance(n, gast.Call) and
+             (nodes.list_method(n, "append") or nodes.list_method(n, "pop"))}
     wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
     local_names = nodes.names_stored(function)
     sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
@@ -1425,4 +1425,3 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     body = _with_view_flags(checker.block(function.body), checker)
     function.body = checker.distinct_arguments(params) + body
     return function
-

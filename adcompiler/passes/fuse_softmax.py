@@ -115,7 +115,7 @@ class _Fuser:
         # (where `_definition` looks), and the current block's positions by
         # statement: looking a binding up is then not a search of the block
         # back from every division (quadratic in a Hessian's gradient code).
-        self.bindings = {stmt.targets[0].id: stmt for stmt in nodes.walk(function)
+        self.bindings = {stmt.targets[0].id: stmt for stmt in nodes.statements(function)
                          if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
                          isinstance(stmt.targets[0], gast.Name) and
                          self.stores[stmt.targets[0].id] == 1}

@@ -27,7 +27,7 @@ _NOT_CONSTANT = object()
 def tuple_lengths(function: gast.FunctionDef) -> dict:
     """The variables holding tuples of a known length, and that length."""
     bound: dict = {}
-    for node in nodes.walk(function):
+    for node in nodes.statements(function):
         if isinstance(node, (gast.Assign, gast.AnnAssign)):
             target = node.targets[0] if isinstance(node, gast.Assign) else node.target
             if isinstance(target, gast.Name):
