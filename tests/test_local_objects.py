@@ -18,6 +18,8 @@ from torch.func import jvp as torch_jvp
 import adcompiler as ad
 from adcompiler import pipeline
 
+import method_cases
+
 from error_checks import line_of
 from oracles import assert_close, torch_gradients
 
@@ -312,6 +314,104 @@ def swapped_torch(x):
     return pair.a * x[2]
 
 
+class Tracker:
+    def __init__(self, decay):
+        self.decay = decay
+        self.history = []
+        self.level = 0.0
+
+    @staticmethod
+    def squash(v):
+        return v / (1.0 + v * v)
+
+    def update(self, v):
+        self.level = self.decay * self.level + self.squash(v)
+        self.history.append(self.level)
+        return self.level
+
+
+def two_objects_of_one_class(x):
+    fast = Tracker(0.5)
+    slow = Tracker(0.9)
+    for v in x:
+        fast.update(v)
+        slow.update(v * v)
+    return np.sum(np.stack(fast.history) * slow.level) + slow.history[-1]
+
+
+def two_objects_of_one_class_torch(x):
+    fast = Tracker(0.5)
+    slow = Tracker(0.9)
+    for v in x:
+        fast.update(v)
+        slow.update(v * v)
+    return torch.sum(torch.stack(fast.history) * slow.level) + slow.history[-1]
+
+
+class Grid:
+    def __init__(self, n):
+        self.values = np.zeros(n)
+
+    def set(self, i, v):
+        self.values[i] = v
+
+
+def element_writes_into_an_attribute(x):
+    grid = Grid(3)
+    for i in range(3):
+        grid.set(i, np.sin(x[i]) * x[(i + 1) % 3])
+    grid.values[0] += x[2]
+    return np.sum(grid.values ** 2)
+
+
+class TorchGrid:
+    def __init__(self, n):
+        self.values = torch.zeros(n)
+
+    def set(self, i, v):
+        self.values = self.values.index_put((torch.tensor(i),), v)
+
+
+def element_writes_into_an_attribute_torch(x):
+    grid = TorchGrid(3)
+    for i in range(3):
+        grid.set(i, torch.sin(x[i]) * x[(i + 1) % 3])
+    grid.values = grid.values + torch.nn.functional.one_hot(torch.tensor(0), 3) * x[2]
+    return torch.sum(grid.values ** 2)
+
+
+class Left:
+    def __init__(self, w):
+        self.w = w
+        super().__init__(w)
+
+    def value(self, x):
+        return self.w * x + super().value(x)
+
+
+class Right:
+    def __init__(self, w):
+        self.r = w * w
+
+    def value(self, x):
+        return self.r * x
+
+
+class Diamond(Left, Right):
+    def value(self, x):
+        return super().value(x) * 2.0
+
+
+def multiple_inheritance(w, x):
+    d = Diamond(w)
+    d.w = d.w + 1.0
+    return np.sum(d.value(x))
+
+
+def multiple_inheritance_torch(w, x):
+    return torch.sum(((w + 1.0) * x + w * w * x) * 2.0)
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -327,6 +427,10 @@ PROGRAMS = [
     (inherited, inherited_torch, (0.7, VECTOR), (0, 1)),
     (clipped_sum, clipped_sum_torch, (np.array([0.3, -0.9, 0.6, -1.2]),), (0,)),
     (swapped, swapped_torch, (VECTOR,), (0,)),
+    (two_objects_of_one_class, two_objects_of_one_class_torch, (VECTOR,), (0,)),
+    (element_writes_into_an_attribute, element_writes_into_an_attribute_torch, (VECTOR,),
+     (0,)),
+    (multiple_inheritance, multiple_inheritance_torch, (0.7, VECTOR), (0, 1)),
 ]
 
 
@@ -394,6 +498,24 @@ def test_checkpointed_gradient_is_the_gradient(case):
     budgeted = ad.grad(function, wrt=wrt, memory=2_000)(*copy.deepcopy(args))
     for got, want in zip(budgeted, plain):
         assert_close(got, want, rtol=1e-14)
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w):
+        acc = Accumulator()
+        for v in w:
+            acc.add(np.tanh(v) * self.scale)
+        return acc.mean()
+
+
+def test_a_method_differentiated_with_its_object_may_create_objects():
+    model = Model(1.5)
+    got = ad.grad(model.loss)(VECTOR)
+    want = torch_gradients(lambda w: torch.mean(torch.tanh(w) * 1.5), (VECTOR,), (0,))[0]
+    assert_close(got, want)
 
 
 def test_attributes_become_readable_variables():
@@ -553,6 +675,73 @@ def never_assigned_anywhere(x):
     return h.value * h.missing
 
 
+def checks_its_class(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    return x if isinstance(h, Holder) else 0.0
+
+
+def binds_a_second_name(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    same = h
+    return same.value
+
+
+def stored_in_another_objects_attribute(x):
+    h = Holder(x)
+    h.value = x * 2.0
+    outer = Holder(x)
+    outer.value = h
+    return x
+
+
+def created_in_a_local_function(x):
+    def make(v):
+        inner = Holder(v)
+        inner.value = v * 2.0
+        return inner.value
+    return make(x)
+
+
+class Builder:
+    def __init__(self, x):
+        self.x = x
+
+    def build(self):
+        made = Holder(self.x)
+        made.value = 1.0
+        return self.x
+
+
+def creates_an_object_in_a_method(x):
+    b = Builder(x)
+    b.x = x * 2.0
+    return b.build()
+
+
+class WithClassMethod:
+    def __init__(self, x):
+        self.x = x
+
+    @classmethod
+    def make(cls, x):
+        return cls(x)
+
+
+def calls_a_class_method(x):
+    o = WithClassMethod(x)
+    o.x = x * 2.0
+    o.make(x)
+    return o.x
+
+
+def object_of_a_class_from_another_module(x):
+    r = method_cases.Regressor(2.0, 0.5)
+    r.scale = x
+    return x
+
+
 REFUSALS = [
     (returns_the_object, "returning the object 'h'", "return h", "return s.h"),
     (stores_the_object, "storing the object 'h' in a container", "pair = [h, x]", "return s.h"),
@@ -576,6 +765,18 @@ REFUSALS = [
      "y.shape = (3, 1)", "s = State(w)"),
     (never_assigned_anywhere, "Holder does not define (Python raises AttributeError)",
      "h.value * h.missing", "assign h.missing first"),
+    (checks_its_class, "isinstance() of the object 'h'", "isinstance(h", "attributes"),
+    (binds_a_second_name, "binding the object 'h' to another name", "same = h",
+     "return s.h"),
+    (stored_in_another_objects_attribute, "binding the object 'h' to another name or "
+     "attribute", "outer.value = h", "return s.h"),
+    (created_in_a_local_function, "an object created inside a function defined in the "
+     "function", "inner.value = v * 2.0", "create the object in the differentiated function"),
+    (creates_an_object_in_a_method, "an object created inside a method", "made.value = 1.0",
+     "create it in the function"),
+    (calls_a_class_method, "a classmethod, not a method", "o.make(x)", "through the class"),
+    (object_of_a_class_from_another_module, "Regressor, a class defined in another module",
+     "r = method_cases.Regressor", "define the class in the module"),
 ]
 
 
@@ -598,7 +799,7 @@ def ad_parameters(function):
 
 def _where(function, marker):
     """The function whose source holds `marker`: the program, or a method it calls."""
-    for candidate in (function, Holder.count_down, Holder.itself):
+    for candidate in (function, Holder.count_down, Holder.itself, Builder.build):
         try:
             line_of(candidate, marker)
             return candidate

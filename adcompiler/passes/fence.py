@@ -169,10 +169,17 @@ def _created_names(everything: list) -> set:
             and isinstance(node.value, gast.Call)}
 
 
+def written_attribute(target):
+    """The attribute `s.buf` an element write `s.buf[i][j] = v` writes into, or None."""
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return target if isinstance(target, gast.Attribute) else None
+
+
 def _attribute_of_a_local(elt, node, target, created: set, writable: frozenset) -> bool:
     """`s.attr = v`, `s.attr += v` or `s.a, s.b = u, v` on a name `s` bound to
     a call in the function (or `self` of a method local_objects.py inlines)."""
-    if not isinstance(elt.value, gast.Name) or isinstance(elt.ctx, gast.Del):
+    if elt is None or not isinstance(elt.value, gast.Name) or isinstance(elt.ctx, gast.Del):
         return False
     if not isinstance(node, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
         return False  # a for loop's target
@@ -207,8 +214,10 @@ def _check_targets(parsed: ParsedFunction, everything: list,
                     # x[i] = v and x[i] += v on a variable, or on an element of one
                     # (grid[i][j] = v): normalised into updates.
                     if elt is target and isinstance(node, (gast.Assign, gast.AugAssign)) \
-                            and _subscript_of_a_name(elt):
-                        continue
+                            and (_subscript_of_a_name(elt) or
+                                 _attribute_of_a_local(written_attribute(elt), node,
+                                                       target, created, writable)):
+                        continue  # s.buf[i] = v: local_objects.py makes s.buf a variable
                     _reject(parsed, elt, "this assignment into an element",
                             "assign into an element of a plain variable, one target per "
                             "statement: x[i] = v or x[i] += v.")

@@ -74,7 +74,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
-from .fence import always_true, falls_through, fence
+from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents
 from .inline_mutating import _bind_defaults
 from .lower_comprehensions import lower_comprehensions
@@ -89,6 +89,18 @@ _INSPECTING = {"getattr", "setattr", "hasattr", "delattr", "vars", "dir", "id", 
 _ESCAPE_ADVICE = ("use the object only through its attributes (s.h, s.h = v) and its "
                   "method calls (s.step(x)); return, store or pass the values of its "
                   "attributes instead (return s.h).")
+
+
+def _assigned_attributes(everything) -> list:
+    """The attributes assigned (`s.h = v`) or written into (`s.buf[i] = v`)."""
+    found = []
+    for node in everything:
+        if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
+            found.append(node)
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
+                written_attribute(node) is not None:
+            found.append(written_attribute(node))
+    return found
 
 
 def _refuse(parsed: ParsedFunction, node, what: str, instead: str):
@@ -249,12 +261,12 @@ class _Objects:
                     "itself on the same object)", "write the recursion as a loop in the "
                     "method, or make it a module-level function of the attributes' values.")
         self.in_progress.append(key)
-        method = self._prepare(value, owner, cls, site_parsed, site, attr, after)
+        method = self._prepare(value, owner, cls, site_parsed, site, attr)
         self.in_progress.pop()
         self.methods[key] = method
         return method
 
-    def _prepare(self, function, owner, cls, site_parsed, site, attr, after) -> _Method:
+    def _prepare(self, function, owner, cls, site_parsed, site, attr) -> _Method:
         caller = self.parsed
         if function.__globals__ is not caller.function.__globals__:
             _refuse(site_parsed, site, f"methods of {cls.__name__}, a class defined in "
@@ -283,6 +295,12 @@ class _Objects:
                 _refuse(method, node, "functions, lambdas or 'global' statements inside a "
                         "method of an object the function creates", "define the function "
                         "at module level, or pass the global's value in.")
+        for node in _assigned_attributes(nodes.walk(tree)):
+            if not (isinstance(node.value, gast.Name) and node.value.id == receiver):
+                _refuse(method, node, "assignments to attributes of an object created inside "
+                        "a method of an object the function creates", "create it in the "
+                        "function that differentiates, or make the method a module-level "
+                        "function of the values it needs.")
         lower_reduce(method)
         lower_comprehensions(method)
         label = attr.strip("_") if owner is cls else f"{owner.__name__}_{attr.strip('_')}"
@@ -504,7 +522,6 @@ class _Object:
     attributes: dict = field(default_factory=dict)   # its own attribute -> variable
     methods: dict = field(default_factory=dict)      # id(function) -> local function's name
     instance: set = field(default_factory=set)       # the attributes the code assigns
-    alias: str | None = None   # the name the class is read under (its attributes)
     namer: Namer | None = None
 
 
@@ -512,8 +529,7 @@ def local_objects(parsed: ParsedFunction) -> ParsedFunction:
     """Replace the objects `parsed` creates by variables (see the module docstring)."""
     tree = parsed.tree
     everything = list(nodes.walk(tree))
-    stores = [n for n in everything
-              if isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Store)]
+    stores = _assigned_attributes(everything)
     created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
                isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Call)}
     called = {n.func.value.id if isinstance(n.func, gast.Attribute) else n.func.id
@@ -631,6 +647,7 @@ class _Rewrite:
         self.parents = parents
         self.pass_ = _Objects(parsed)
         self.definitions: list = []
+        self.class_names: dict = {}  # class -> the name the generated code reads it by
 
     def run(self) -> None:
         parsed, tree = self.parsed, self.parsed.tree
@@ -755,10 +772,8 @@ class _Rewrite:
                     f"code never assigns and {obj.cls.__name__} does not define "
                     "(Python raises AttributeError)", f"assign {obj.name}.{node.attr} "
                     "first, in __init__ or before the read.")
-        if obj.alias is None:
-            obj.alias = obj.namer.fresh(obj.cls.__name__)
-            self.parsed.bound[obj.alias] = obj.cls
-        return nodes.copy_location(nodes.attribute(nodes.name(obj.alias), node.attr), node)
+        return nodes.copy_location(nodes.attribute(nodes.name(self._class_name(obj)),
+                                                   node.attr), node)
 
     def _replacements(self, obj: _Object, uses: list, table: dict, parsed, method):
         for use in uses:
@@ -794,11 +809,21 @@ class _Rewrite:
                     func=nodes.copy_location(nodes.name(f), n), args=n.args,
                     keywords=n.keywords), n)
 
+    def _class_name(self, obj: _Object) -> str:
+        """The class's own global name where the function reads it so, else a
+        name bound to it for this compilation (as bind_methods binds methods)."""
+        cls = obj.cls
+        if cls not in self.class_names:
+            name = cls.__name__
+            if name in local_names(self.parsed.tree) or self.parsed.lookup(name) != (True, cls):
+                name = obj.namer.fresh(cls.__name__)
+                self.parsed.bound[name] = cls
+            self.class_names[cls] = name
+        return self.class_names[cls]
+
     def _static_call(self, obj: _Object, call, attr):
-        if obj.alias is None:
-            obj.alias = obj.namer.fresh(obj.cls.__name__)
-            self.parsed.bound[obj.alias] = obj.cls
-        call.func = nodes.copy_location(nodes.attribute(nodes.name(obj.alias), attr), call)
+        call.func = nodes.copy_location(nodes.attribute(nodes.name(self._class_name(obj)),
+                                                        attr), call)
         return call
 
     def _definition(self, obj: _Object, method: _Method, namer: Namer, caller_locals: set):
