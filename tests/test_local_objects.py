@@ -412,6 +412,72 @@ def multiple_inheritance_torch(w, x):
     return torch.sum(((w + 1.0) * x + w * w * x) * 2.0)
 
 
+class Buffer:
+    """Only operators: the same class serves the torch twins."""
+
+    def __init__(self, x):
+        self.buf = x * 1.0
+
+    def bump(self, g):
+        self.buf += g
+        return self.buf
+
+
+def aliases_of_an_attribute_see_in_place_changes(x):
+    b = Buffer(x)
+    a = b.buf          # the same array as b.buf
+    b.bump(np.sin(x))  # changed in place: `a` sees the change, as in Python
+    y = b.bump(x * x)
+    y += 1.0           # y is b.buf too
+    return np.sum(a * x) + np.sum(b.buf ** 2)
+
+
+def aliases_of_an_attribute_see_in_place_changes_torch(x):
+    b = Buffer(x)
+    a = b.buf
+    b.bump(torch.sin(x))
+    y = b.bump(x * x)
+    y += 1.0
+    return torch.sum(a * x) + torch.sum(b.buf ** 2)
+
+
+def argument_is_the_attribute_the_method_changes(x):
+    s = Buffer(x)
+    r = s.bump(s.buf)  # self.buf += self.buf: the argument is the changed array
+    return np.sum(r * s.buf)
+
+
+def argument_is_the_attribute_the_method_changes_torch(x):
+    s = Buffer(x)
+    r = s.bump(s.buf)
+    return torch.sum(r * s.buf)
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+        self.total = 0.0
+
+    def add(self, v):
+        if v > 0:
+            self.total = self.total + v
+            self.n += 1
+            return True
+        return False
+
+    def average(self):
+        return self.total / max(self.n, 1)
+
+
+def attribute_in_a_while_test(x):
+    c = Counter()
+    i = 0
+    while c.n < 2:
+        c.add(x[i] * x[i] - 0.1)
+        i += 1
+    return c.average() * x[0]
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -431,6 +497,11 @@ PROGRAMS = [
     (element_writes_into_an_attribute, element_writes_into_an_attribute_torch, (VECTOR,),
      (0,)),
     (multiple_inheritance, multiple_inheritance_torch, (0.7, VECTOR), (0, 1)),
+    (aliases_of_an_attribute_see_in_place_changes,
+     aliases_of_an_attribute_see_in_place_changes_torch, (VECTOR,), (0,)),
+    (argument_is_the_attribute_the_method_changes,
+     argument_is_the_attribute_the_method_changes_torch, (VECTOR,), (0,)),
+    (attribute_in_a_while_test, attribute_in_a_while_test, (VECTOR,), (0,)),
 ]
 
 
@@ -736,6 +807,35 @@ def calls_a_class_method(x):
     return o.x
 
 
+class Hides:
+    def __init__(self, x):
+        self.x = x
+
+    def act(self, v):
+        return v * self.x
+
+    def rebind(self):
+        self.act = np.tanh
+
+
+def calls_a_method_an_attribute_hides(x):
+    o = Hides(x)
+    o.rebind()
+    return o.act(x)
+
+
+class ReturnsFromInit:
+    def __init__(self, x):
+        self.x = x
+        return self.x * 1.0
+
+
+def init_returns_a_value(x):
+    o = ReturnsFromInit(x)
+    o.x = o.x * 2.0
+    return o.x
+
+
 def object_of_a_class_from_another_module(x):
     r = method_cases.Regressor(2.0, 0.5)
     r.scale = x
@@ -775,6 +875,10 @@ REFUSALS = [
     (creates_an_object_in_a_method, "an object created inside a method", "made.value = 1.0",
      "create it in the function"),
     (calls_a_class_method, "a classmethod, not a method", "o.make(x)", "through the class"),
+    (calls_a_method_an_attribute_hides, "a method of Hides that an attribute assigned",
+     "return o.act(x)", "different names"),
+    (init_returns_a_value, "__init__ returning a value", "return self.x * 1.0",
+     "return nothing"),
     (object_of_a_class_from_another_module, "Regressor, a class defined in another module",
      "r = method_cases.Regressor", "define the class in the module"),
 ]
@@ -799,7 +903,8 @@ def ad_parameters(function):
 
 def _where(function, marker):
     """The function whose source holds `marker`: the program, or a method it calls."""
-    for candidate in (function, Holder.count_down, Holder.itself, Builder.build):
+    for candidate in (function, Holder.count_down, Holder.itself, Builder.build,
+                      ReturnsFromInit.__init__):
         try:
             line_of(candidate, marker)
             return candidate

@@ -663,6 +663,12 @@ class _Rewrite:
                             "call it without arguments, or define __init__.")
                 events[id(stmt.value)] = ("create", obj.name, init)
                 inits.append(init)
+                returned = None if init is None else next(
+                    (n for n in nodes.walk(init.parsed.tree) if isinstance(n, gast.Return)
+                     and not nodes.is_none(n.value)), None)
+                if returned is not None:
+                    _refuse(init.parsed, returned, f"{obj.cls.__name__}.__init__ returning a "
+                            "value (Python raises TypeError)", "return nothing from __init__.")
             reached = [m for m in inits if m is not None]
             for use in obj.uses:
                 if use.kind in ("method", "call"):
@@ -681,6 +687,13 @@ class _Rewrite:
                         events[id(use.node)] = ("call", obj.name, method)
             instance = writes.union(*(m.writes for m in reached))
             self._check_descriptors(obj, instance)
+            hidden = next((u for u in obj.uses if u.kind == "method" and id(u.node) in events
+                           and u.attr in instance), None)
+            if hidden is not None:
+                # Python would call the object's own attribute, assigned in a method.
+                _refuse(parsed, hidden.node, f"calling '{obj.name}.{hidden.attr}', a method "
+                        f"of {obj.cls.__name__} that an attribute assigned on the object "
+                        "hides", "give the attribute and the method different names.")
             for use in obj.uses:
                 if use.kind == "write":
                     events[id(use.node)] = ("write", obj.name, use.attr)
