@@ -42,10 +42,11 @@ class Location:
 
 
 # How an error raised while a derivative runs finds the line of the user's code
-# it runs for: (generated file, line) -> (user's file, line), installed by
-# running_lines.py, since this module, which the runtime imports, imports
-# nothing of the compiler.
-generated_line_map = None
+# it runs for: running_lines.py maps (generated file, line) to (user's file,
+# line). This module, which the runtime imports, imports nothing of the
+# compiler, and looks that module up only when it is loaded: an exported
+# derivative (export.py copies these functions) runs without it.
+_RUNNING_LINES = "adcompiler.running_lines"
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _RUNTIME = os.path.join(_PACKAGE, "runtime") + os.sep
 
@@ -57,13 +58,15 @@ def _where_derivative_runs(what: str) -> Location | None:
     stack, reached through runtime helpers and libraries only (an error the
     compiler makes while compiling is not one). None when there is none, or
     when `what` already names that file."""
-    if generated_line_map is None:
+    running_lines = sys.modules.get(_RUNNING_LINES)
+    if running_lines is None:
         return None
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename.startswith("<adcompiler"):
-            user_file, line = generated_line_map(filename, frame.f_lineno or 0)
+            user_file, line = running_lines.user_line_of_running_code(filename,
+                                                                      frame.f_lineno or 0)
             if user_file == filename or os.path.basename(user_file) in what:
                 return None
             return Location(user_file, line, 0, linecache.getline(user_file, line))

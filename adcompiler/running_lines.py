@@ -11,14 +11,14 @@ statement is not, but follows the comment naming the line it differentiates:
     # line 12: u = t + s                    <- line 12 of the file differentiated
     dt = unbroadcast(du, t)                 <- the frame's line
 
-Installed when imported (api.py imports it).
+Used once imported (api.py imports it; errors.py looks it up).
 """
 
 from __future__ import annotations
 
 import linecache
 
-from . import codegen, errors
+from . import codegen
 
 
 def user_line_of_running_code(filename: str, lineno: int) -> tuple[str, int]:
@@ -64,5 +64,3 @@ def _commented_line(generated: str, lineno: int, differentiated: str) -> int | N
             return None
     return None
 
-
-errors.generated_line_map = user_line_of_running_code
