@@ -10,7 +10,6 @@ import threading
 import types
 from dataclasses import dataclass, field, replace
 
-import gast
 import numpy as np
 
 from . import nodes, runtime
@@ -93,7 +92,7 @@ class Context:
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
-        used = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
+        used = {n.id for n in nodes.name_nodes(parsed.tree)}
         ctx = cls(parsed, Namer(used), tuple(wrt))
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)
