@@ -478,6 +478,31 @@ def attribute_in_a_while_test(x):
     return c.average() * x[0]
 
 
+class Body:
+    """Only operators: the same class serves the torch twin."""
+
+    def __init__(self, x, v=0.0):
+        self.x = x
+        self.v = v
+
+    def kick(self, *forces):
+        for force in forces:
+            self.v = self.v + force
+        return self  # a fluent interface, called for its effect
+
+    def drift(self, dt):
+        self.x = self.x + dt * self.v
+        return self
+
+
+def fluent_methods_and_star_args(x):
+    body = Body(x)
+    for i in range(4):
+        body.kick(-x * body.x, 0.1 * body.v)
+        body.drift(0.5)
+    return body.x * body.v
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -502,6 +527,7 @@ PROGRAMS = [
     (argument_is_the_attribute_the_method_changes,
      argument_is_the_attribute_the_method_changes_torch, (VECTOR,), (0,)),
     (attribute_in_a_while_test, attribute_in_a_while_test, (VECTOR,), (0,)),
+    (fluent_methods_and_star_args, fluent_methods_and_star_args, (0.8,), (0,)),
 ]
 
 
@@ -852,7 +878,8 @@ REFUSALS = [
      "inner = lambda", "pass the values of its attributes"),
     (calls_a_recursive_method, "recursive methods", "return self.count_down(n - 1)",
      "loop"),
-    (method_returns_self, "returning the object 'self'", "return self\n", "return s.h"),
+    (method_returns_self, "which returns the object itself (return self)",
+     "other = h.itself()", "call it in a statement of its own"),
     (read_before_assigned, "reading 'h.extra' where it may not have been assigned yet",
      "h.value + h.extra", "assign h.extra in __init__"),
     (class_attribute_then_instance_attribute, "reads 'd.scale' where it may not have been",

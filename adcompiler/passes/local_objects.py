@@ -134,9 +134,14 @@ def _scope_nodes(tree: gast.FunctionDef):
     return own, nested
 
 
-def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str) -> _Use:
-    """What the use `name` of an object does, or a refusal where it escapes."""
+def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
+            in_method: bool = False) -> _Use:
+    """What the use `name` of an object does, or a refusal where it escapes.
+    `in_method`: `name` is a method's `self`, which it may return (a fluent
+    `return self`) to callers that discard it."""
     parent, field_name, _ = parents[id(name)]
+    if in_method and isinstance(parent, gast.Return):
+        return _Use("self", "", parent)
     if isinstance(parent, gast.Attribute) and field_name == "value":
         attr = parent.attr
         if attr.startswith("__") and attr.endswith("__") and attr != "__call__":
@@ -227,6 +232,7 @@ class _Method:
     receiver: str            # its first parameter, `self`
     label: str               # `init`, `step`, `Base_init`: the local function's suffix
     callees: dict = field(default_factory=dict)   # id(call node) -> _Method
+    returns_self: bool = False         # `return self` somewhere: its callers must discard it
     needs: frozenset = frozenset()     # attributes read before it surely assigns them
     assigns: frozenset = frozenset()   # attributes assigned on every path through it
     writes: frozenset = frozenset()    # attributes it (or a method it calls) may assign
@@ -312,6 +318,7 @@ class _Objects:
         parsed, tree = method.parsed, method.parsed.tree
         parents = _parents(tree)
         uses = self.receiver_uses(method, parents)
+        method.returns_self = any(use.kind == "self" for use in uses)
         events: dict = {}
         writes = set()
         for use in uses:
@@ -328,6 +335,7 @@ class _Objects:
                 callee = self.method(cls, use.attr, parsed, use.node,
                                      after=method.owner if use.kind == "super" else None)
                 if isinstance(callee, _Method):
+                    _check_result_discarded(parsed, use.node, callee, parents)
                     method.callees[id(use.node)] = callee
                     writes |= callee.writes
                     events[id(use.node)] = ("call", "self", callee)
@@ -363,8 +371,18 @@ class _Objects:
                 if not isinstance(node.ctx, gast.Load):
                     _refuse(parsed, node, f"binding '{receiver}' again in a method of an "
                             "object the function creates", "use another name.")
-                uses.append(_use_of(parsed, node, parents, receiver))
+                uses.append(_use_of(parsed, node, parents, receiver, in_method=True))
         return uses
+
+
+def _check_result_discarded(parsed, call, method: _Method, parents: dict) -> None:
+    """A method that returns `self` is called for its effect only: the object
+    it returns would escape."""
+    if method.returns_self and not isinstance(parents[id(call)][0], gast.Expr):
+        _refuse(parsed, call, f"using the result of {method.function.__qualname__}, which "
+                "returns the object itself (return self)", "call it in a statement of its "
+                "own, s.m(x), and use the object's name afterwards; chained calls "
+                "s.m(x).m(y) are not modelled.")
 
 
 def _meet(a, b):
@@ -683,6 +701,7 @@ class _Rewrite:
                 if use.kind in ("method", "call") and use.attr not in writes:
                     method = self.pass_.method(obj.cls, use.attr, parsed, use.node)
                     if isinstance(method, _Method):
+                        _check_result_discarded(parsed, use.node, method, self.parents)
                         reached.append(method)
                         events[id(use.node)] = ("call", obj.name, method)
             instance = writes.union(*(m.writes for m in reached))
@@ -791,7 +810,10 @@ class _Rewrite:
     def _replacements(self, obj: _Object, uses: list, table: dict, parsed, method):
         for use in uses:
             attr = use.attr
-            if use.kind == "write":
+            if use.kind == "self":  # `return self` to a caller that discards it
+                table[id(use.node)] = lambda n: setattr(
+                    n, "value", nodes.copy_location(nodes.const(None), n)) or n
+            elif use.kind == "write":
                 variable = obj.attributes[attr]
                 table[id(use.node)] = lambda n, v=variable: nodes.copy_location(
                     nodes.name(v, "store"), n)
