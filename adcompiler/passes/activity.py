@@ -255,13 +255,21 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
 
     def once(name: str) -> bool:
         if not counts:
+            # A join's own check (python_builtins.check_joined) reads the
+            # joined list without handing it anywhere: not counted.
+            checked = {id(node) for stmt in nodes.walk(function)
+                       if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+                       and primitive_of(stmt.value) is runtime_builtins.check_joined
+                       for node in nodes.walk(stmt)}
             counts.append(collections.Counter(
                 node.id for node in nodes.walk(function)
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)))
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
+                and id(node) not in checked))
             counts.append(nodes.assignment_counts(function))
         return counts[1][name] == 1 and counts[0][name] == 1
 
     from ..runtime import core as runtime_core
+    from ..runtime import python_builtins as runtime_builtins
     out = set()
     for node in nodes.statements(function):
         for block in (getattr(node, "body", None), getattr(node, "orelse", None)):

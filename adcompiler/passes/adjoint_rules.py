@@ -46,6 +46,9 @@ class StatementAdjoints:
         # reverse_mode.py; see sequence_operands.py).
         self.sequence_names: set = set()
         self.parameters: set = set()
+        # id(statement) -> (target, file:line) of each `T = L + M` or `L * n`
+        # differentiated as a join, which the primal sweep checks was one.
+        self.joined_checks: dict = {}
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)
@@ -261,6 +264,8 @@ class StatementAdjoints:
         first, second = join.first, join.second
         adjoint = nodes.name(self.ctx.namer.adjoint(target))
         code = []
+        if isinstance(stmt.value, gast.BinOp):
+            self.joined_checks[id(stmt)] = (target, self.ctx.parsed.location(stmt).file_line)
 
         def mirrored(atom) -> bool:
             return self.activity.is_active_list(atom) and atom.id != target

@@ -209,7 +209,14 @@ class _Forward:
             return [primal, nodes.assign(self.tangent(target), tangents)]
         join = list_join(rhs, self.activity, target)
         if join is not None:
-            return self.list_join(primal, target, join, zero)
+            code = self.list_join(primal, target, join, zero)
+            if isinstance(rhs, gast.BinOp):
+                # `[a, b] + array` is NumPy's sum, not a join: checked when it runs.
+                code.insert(1, nodes.copy_location(nodes.expr_stmt(nodes.call(
+                    nodes.name(self.ctx.helper("check_joined")),
+                    [nodes.name(target), nodes.const(self.ctx.parsed.location(stmt).file_line)])),
+                    stmt))
+            return code
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "copy":
             if self.activity.is_active(rhs) and rhs.id not in zero:

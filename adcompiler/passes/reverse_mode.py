@@ -268,6 +268,12 @@ class _Reverse:
                 # the user's function itself.
                 nodes.annotate(assign, "plain_value", stmt.value)
             out.append(assign)
+            checked = self.statements.joined_checks.get(id(stmt))
+            if checked is not None:
+                # `[a, b] + array` is NumPy's sum, not the join differentiated.
+                out.append(nodes.copy_location(nodes.expr_stmt(nodes.call(
+                    nodes.name(self.ctx.helper("check_joined")),
+                    [nodes.name(checked[0]), nodes.const(checked[1])])), stmt))
             defined.add(target)
             maybe.add(target)
             return out

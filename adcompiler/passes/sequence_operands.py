@@ -21,6 +21,8 @@ parameter.
 
 from __future__ import annotations
 
+import operator
+
 import gast
 import numpy as np
 
@@ -32,9 +34,10 @@ from .user_functions import is_user_function
 def reads_sequences_as_arrays(operation) -> bool:
     """Whether the rule's primitive reads every operand as np.asarray would:
     a ufunc (NumPy's, scipy.special's), an elementwise NumPy or SciPy
-    function (np.clip), or one of NumPy's PRODUCTS."""
+    function (np.clip), one of NumPy's PRODUCTS, or a Python operator that
+    only NumPy gives a sequence (ELEMENTWISE_ONLY)."""
     primitive = operation.primitive
-    if isinstance(primitive, np.ufunc) or any(primitive is p for p in PRODUCTS):
+    if isinstance(primitive, np.ufunc) or any(primitive is p for p in PRODUCTS + ELEMENTWISE_ONLY):
         return True
     module = getattr(primitive, "__module__", None) or ""
     return operation.rule.pointwise and module.split(".")[0] in ("numpy", "scipy")
@@ -78,6 +81,13 @@ SEQUENCE_MAKERS = (list, tuple, sorted)
 # Products whose templates multiply an operand by the adjoint (`g * b`,
 # TypeError for a list and a float).
 PRODUCTS = (np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.kron)
+
+# Python operators a list or tuple has not: with one, `[a, b] - array` or
+# `-t` is NumPy's (the other operand an array), elementwise. (+ and *, which
+# join and repeat sequences, are differentiated as such and checked to have
+# been: python_builtins.check_joined.)
+ELEMENTWISE_ONLY = (operator.sub, operator.truediv, operator.floordiv, operator.mod,
+                    operator.pow, operator.matmul, operator.neg, operator.pos)
 
 
 def parameter_names(function: gast.FunctionDef) -> set:

@@ -70,6 +70,8 @@ RULES = [
     *nondifferentiable(rl.refuse_unsymmetric),
     # Dtypes: what helpers differentiated from their source ask of their operands.
     *nondifferentiable(ra.float_dtype),
+    # a join's check that Python did join (python_builtins.check_joined)
+    *nondifferentiable(runtime_builtins.check_joined),
 
     # The helpers of tuple(), x.copy(), dict(d) and list(d.values()) (python_rules.py),
     # each linear in the derivative it carries.

@@ -74,6 +74,10 @@ def broadcast_like(t, result):
                 len(t) != len(result):
             raise _joined_sequence(len(t), len(result))  # `t + s`, s carrying none
         return t
+    if isinstance(t, (tuple, list)) and not isinstance(result, (tuple, list)):
+        # The tangent of a tuple or list a NumPy operator read as an array
+        # (`pair(x) + w`): an array too, else `dy * 2` would repeat it.
+        t = np.asarray([0.0 if entry is None else entry for entry in t])
     shape = np.shape(result)
     return t if np.shape(t) == shape else np.broadcast_to(t, shape)
 

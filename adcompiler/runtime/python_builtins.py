@@ -333,6 +333,24 @@ def placed_in(entries, adjoint, start, stop, like):
     return out
 
 
+def check_joined(value, where: str):
+    """After `T = L + M` or `T = L * n`, which the compiler differentiates as
+    a list join or repetition because L is a list: that T is a list or tuple.
+    An array T means NumPy's arithmetic ran instead (`[a, b] + np.ones(2)`,
+    `[a, b] * np.float64(2)`: list.__add__ declines an array, whose own
+    operator adds elementwise), which the join's derivative does not describe.
+
+        >>> check_joined([1.0, 2.0], "model.py:3")
+    """
+    if not isinstance(value, (list, tuple)):
+        raise UnsupportedSyntaxError(
+            f"{where}: a list of differentiated values was combined with a NumPy value "
+            f"by + or *, which NumPy computes elementwise (giving a {type(value).__name__}), "
+            "where adcompiler differentiated a list join or repetition; this is not supported",
+            help="Make the list an array first: np.asarray(values) + other (or np.stack for "
+            "a list of arrays).")
+
+
 def repeated(items, count):
     """The derivative of `L * count`, a list repeated: `items`' entries
     `count` times (a sequence for `count` repeats them to its length).
@@ -341,7 +359,10 @@ def repeated(items, count):
         ListAdjoint([1.0, 2.0, 1.0, 2.0])
     """
     if not isinstance(count, int):
-        count = len(count) // len(items) if len(items) else 0
+        try:
+            count = operator.index(count)   # np.int64(2): Python repeats by it too
+        except TypeError:
+            count = len(count) // len(items) if len(items) else 0
     return ListAdjoint(list(items) * count)
 
 
@@ -515,6 +536,7 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "extended": extended, "joined": joined, "part_of": part_of,
                     "placed_in": placed_in, "repeated": repeated,
                     "list_repeat_adjoint": list_repeat_adjoint,
+                    "check_joined": check_joined,
                     # L.reverse() and L.insert(i, v), as updated copies
                     "reverse_in_place": reverse_in_place, "inserted": inserted,
                     "with_entry": with_entry, "without_entry": without_entry,
