@@ -1992,3 +1992,134 @@ def finding_dot_of_list_displays(x):
     display by the adjoint. The adjoint helpers read lists as arrays."""
     t = [x[0], x[1]]
     return np.dot(t, [x[2], 2]) + np.dot([x[0], x[1]], (x[2], x[3]))
+
+
+# ======================================================================
+# Python operators mixing a list or tuple with a NumPy value
+# ======================================================================
+
+ONES2 = np.ones(2)
+
+
+@program(VECTOR)
+def finding_list_display_plus_an_array(x):
+    """Silently wrong in every mode (reverse 3, 1 where 6, 2): `t + ones`
+    with t a list display is NumPy's elementwise sum (list.__add__ declines
+    an array), but was differentiated as a list join, and `y * 2` then as a
+    repetition. A join now checks when it runs that Python did join
+    (python_builtins.check_joined), refusing otherwise."""
+    t = [x[0], x[1]]
+    y = t + np.ones(2)
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR)
+def finding_array_plus_a_list_display(x):
+    """As finding_list_display_plus_an_array, the array first (forward mode
+    gave a zero tangent)."""
+    t = [x[0], x[1]]
+    y = np.ones(2) + t
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR)
+def finding_list_display_plus_a_numpy_scalar(x):
+    """As finding_list_display_plus_an_array, with np.float64(0.5)."""
+    t = [x[0], x[1]]
+    y = t + np.float64(0.5)
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR)
+def array_plus_equals_a_list_display(x):
+    y = np.zeros(2)
+    t = [x[0], x[1]]
+    y += t
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: -(x[0] - 1) * 3 - (x[1] - 1))
+def finding_list_display_minus_an_array(x):
+    """Crashed in forward mode (TypeError: bad operand type for unary -:
+    'list'): the tangent of `t - ones` was t's list of tangents. Python's
+    operators that no list has (-, /, //, %, **, @, unary -) read a list
+    operand as NumPy does (sequence_operands.ELEMENTWISE_ONLY)."""
+    t = [x[0], x[1]]
+    y = t - ONES2
+    z = -y
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: (x[0] - 1) * 6 + (x[1] - 1) * 2)
+def finding_list_display_minus_an_array_then_scaled(x):
+    """Silently wrong in forward mode before: `(t - ones) * 2`'s tangent
+    repeated t's list of tangents."""
+    t = [x[0], x[1]]
+    y = t - ONES2
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: (1 - x[0]) * 6 + (1 - x[1]) * 2)
+def array_minus_a_list_display_then_scaled(x):
+    t = [x[0], x[1]]
+    y = ONES2 - t
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 3 + x[1])
+def list_display_divided_by_an_array(x):
+    t = [x[0], x[1]]
+    y = t / np.full(2, 2.0)
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] ** 2 * 6 + x[1] ** 2 * 2)
+def list_display_to_an_array_power(x):
+    t = [x[0], x[1]]
+    y = t ** np.full(2, 2.0)
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[1] * 2 + 8)
+def finding_helpers_tuple_plus_an_array(x):
+    """Silently wrong in forward mode (3, 1 where 6, 2): the tangent of
+    `pair(x) + ones` was the helper's tuple of tangents (broadcast_like kept a
+    tuple whose length matched the array's shape), repeated by `* 2`."""
+    t = _pair(x)
+    y = t + ONES2
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 9 + x[1] * 3)
+def helpers_tuple_times_an_array(x):
+    t = _pair(x)
+    y = t * np.full(2, 1.5)
+    z = y * 2
+    return z[0] * 3 + z[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 3 + x[1] + x[0] * 3 + x[1])
+def list_display_joined_then_repeated_stays_a_join(x):
+    t = [x[0], x[1]]
+    u = t + [x[2]]
+    v = t * 2
+    return u[0] * 3 + u[1] + v[2] * 3 + v[3] + 0 * u[2]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 3 + x[1] * 2)
+def finding_list_repeated_by_a_numpy_int(x):
+    """Crashed in forward mode (TypeError: object of type 'numpy.int64' has
+    no len(), in python_builtins.repeated): Python repeats a list by any
+    integer with __index__, and so does the tangent now."""
+    t = [x[0], x[1]]
+    v = t * np.int64(2)
+    return v[0] + v[1] + v[2] * 2 + v[3]

@@ -36,6 +36,11 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
+    # a list display combined with a NumPy value by + (NumPy's elementwise
+    # sum, which the compiler takes for a join): refused when it runs
+    **{name: UNSUPPORTED for name in (
+        "finding_list_display_plus_an_array", "finding_array_plus_a_list_display",
+        "finding_list_display_plus_a_numpy_scalar", "array_plus_equals_a_list_display")},
     # attribute assignments (obj.attr = v, z.real += v): refused by the fence
     **{name: UNSUPPORTED for name in (
         "instance_attribute_shadows_class_attribute", "real_part_plus_equals_on_a_complex_copy",
