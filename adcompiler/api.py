@@ -27,7 +27,8 @@ from . import custom
 from . import finite_checks
 from . import running_lines  # noqa: F401  (errors raised while derivatives run name lines)
 from .context import COMPILE_LOCK, Dependencies, recording
-from .errors import (AdError, CallConventionError, Location, NotAFunctionError, OptionError,
+from .errors import (AdError, CallConventionError, Location, NonScalarOutputError,
+                     NotAFunctionError, OptionError,
                      SeedShapeError,
                      SourceUnavailableError, WrtError)
 from .naming import readable_name
@@ -37,7 +38,8 @@ from .runtime import odeint as runtime_odeint
 from .runtime.records import field_names as _field_names, is_dataclass_record as \
     _is_dataclass_record, rebuilt as _rebuilt
 from .runtime.checkpoint import parse_memory
-from .runtime.core import reject_complex
+from .runtime.core import refuse_argument_without_derivative, reject_complex, scalar_seed, \
+    without_derivative
 from .display import derivative_html
 from .passes.activity import is_user_function
 
@@ -96,12 +98,24 @@ def _methods_too(entry):
         if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
                 and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)
-            result = entry(unbound, wrt, **options)
+            result = _naming_the_function(entry, unbound, wrt, options)
             if isinstance(result, _Convention):
                 return result._bound(function.__self__)
             return types.MethodType(result, function.__self__)
-        return entry(function, wrt, **options)
+        return _naming_the_function(entry, function, wrt, options)
     return entry_point
+
+
+def _naming_the_function(entry, function, wrt, options):
+    """entry(function, wrt, **options); an option refused (mode='sideways')
+    names the function it was given for, and where it is defined."""
+    try:
+        return entry(function, wrt, **options)
+    except OptionError as err:
+        if _where(function) not in err.what:
+            err.what = f"{err.what} (differentiating {_where(function)})"
+            err.args = (err._format(),)
+        raise err.with_traceback(None) from err.__cause__
 
 
 def _parameters(function) -> tuple[list, str | None]:
@@ -431,6 +445,8 @@ def _check_tangents(function, positions: tuple, what: str = "tangent"):
                 "has the structure and shape of its argument.")
         for position, tangent in zip(positions, tangents):
             primal = primals[position]
+            refuse_argument_without_derivative(
+                primal, f"the argument {params[position]!r} of {where}")
             if type(tangent) is np.ndarray and type(primal) is np.ndarray and \
                     tangent.shape == primal.shape:
                 continue  # the common case, before the message is formatted
@@ -892,6 +908,10 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
     def forward_grad(*args, **keywords):
         args = _full_arguments(function, args, keywords)
         _refuse_array_api_only(args, function=function)
+        params, _ = _parameters(function)
+        for position in positions:
+            refuse_argument_without_derivative(
+                args[position], f"the argument {params[position]!r} of {_where(function)}")
         zeros = [derivatives_zeros(args[p]) for p in positions]
         grads, values = [], []
         for index, position in enumerate(positions):
@@ -903,6 +923,7 @@ def _make_forward_grad(function, tangent_fn, positions, as_tuple):
                 values.append(value)
                 _refuse_changed_value(values, function, "forward-mode grad")
                 reject_complex(out, "the result", f"the forward-mode grad of {_where(function)}")
+                scalar_seed(value, _where(function))  # refuses what grad cannot take
                 out = _as_array(out)
                 return out if out.shape == () else np.reshape(out, ())
 
@@ -1117,6 +1138,7 @@ def _make_forward_jacobian(function, inner, positions, as_tuple):
                 tangents = zeros[:index] + [unit] + zeros[index + 1:]
                 value, tangent = inner(args, tuple(tangents))
                 values.append(value)
+                _refuse_result_without_derivative(value, function, "Jacobian")
                 _refuse_changed_value(values, function, "forward-mode Jacobian")
                 return tangent
             offset = len(_leaves(in_tree[:index])) if as_tuple else 0
@@ -1136,6 +1158,7 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         for leaf in in_leaves:
             next(_basis(leaf), None)  # refuses complex arguments
         out = _called_on_copies(function, args)
+        _refuse_result_without_derivative(out, function, "Jacobian")
         out_leaves = _leaves(out)
         rows = [[] for _ in out_leaves]
         for i, unit, _ in _unit_trees(out):
@@ -1152,6 +1175,20 @@ def _make_reverse_jacobian(function, inner, positions, as_tuple):
         return _nest(out, in_tree, blocks)
 
     return _attach(reverse_jacobian, inner, function, "jacobian")
+
+
+def _refuse_result_without_derivative(out, function, what: str) -> None:
+    """A NonScalarOutputError for a result of None, text or a date, whose
+    derivative would come out empty or zero."""
+    kind = without_derivative(out)
+    if kind is None and isinstance(out, (bool, np.bool_)) or \
+            isinstance(out, np.ndarray) and out.dtype.kind == "b":
+        kind = "a boolean value"
+    if kind is not None:
+        raise NonScalarOutputError(
+            f"{_where(function)} returns {kind}, which has no derivative; the {what} takes "
+            "the derivative of numbers (floats, arrays, or tuples, lists, dicts of them)",
+            help="Return the numbers the result is computed from.")
 
 
 def _complex_arguments(function, args, positions, what):

@@ -50,8 +50,11 @@ def user_line_of_running_code(filename: str, lineno: int) -> tuple[str, int]:
 def _commented_line(generated: str, lineno: int, differentiated: str) -> int | None:
     """The line named by the comment (`# line 12: u = t + s`) heading the
     adjoint block that line `lineno` of `generated` belongs to, when the file
-    `differentiated` holds that text there."""
+    `differentiated` holds that text there; None for the final `return`,
+    which belongs to no block (its def line is meant)."""
     lines = linecache.getlines(generated)
+    if 0 < lineno <= len(lines) and lines[lineno - 1].lstrip().startswith("return "):
+        return None  # the generated function's result: its arguments' gradients
     for text in reversed(lines[:max(lineno - 1, 0)]):
         stripped = text.strip()
         if stripped.startswith("def "):

@@ -45,6 +45,7 @@ picked is one of them, so a dict changed since raises instead:
 
 from __future__ import annotations
 
+import builtins
 import collections
 import keyword
 import types
@@ -52,6 +53,7 @@ import types
 import gast
 
 from .. import nodes, partials
+from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..runtime import choices
 from ..naming import readable_name
@@ -87,6 +89,8 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
                 if found:
+                    if node.id in _UNSEEN_CODE and value is getattr(builtins, node.id):
+                        _refuse_unseen_code(parsed, node)
                     nodes.annotate(node, "value", _callable(value))
                     if node.id not in declared_global:
                         _pin_primitive(parsed, node.id, value)
@@ -102,6 +106,21 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     if any(isinstance(node, gast.Call) and _keyed(node.func) for node in nodes.walk(tree)):
         _KeyedCalls(function_choices).visit(tree)
     return parsed
+
+
+# Builtins that run code the compiler never sees, or read the function's
+# variables by name: their reads and writes of differentiated values would
+# carry no derivative (eval("x * x") differentiated as a constant).
+_UNSEEN_CODE = frozenset({"eval", "exec", "locals", "vars"})
+
+
+def _refuse_unseen_code(parsed: ParsedFunction, node: gast.Name):
+    raise UnsupportedSyntaxError(
+        f"{node.id}() is not supported by adcompiler: it runs code, or reads the function's "
+        "variables by name, where the compiler cannot see which values it uses, so their "
+        "derivatives would be lost", parsed.location(node),
+        help="Instead: write the expression in the function itself (eval('x * x') is x * x), "
+        "and read variables by their names (for a dict of them, build it: {'x': x}).")
 
 
 def _pin_primitive(parsed: ParsedFunction, name: str, value) -> None:

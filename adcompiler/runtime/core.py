@@ -15,7 +15,7 @@ import numpy as np
 
 from . import arrays, complex_numbers, linalg
 from ..errors import ComplexValueError, InternalCompilerError, NoDerivativeRuleError, \
-    NonScalarOutputError, SeedShapeError, UnsupportedSyntaxError
+    NonScalarOutputError, SeedShapeError, UnsupportedSyntaxError, WrtError
 from .arrays import DictAdjoint, ListAdjoint, SequenceAdjoint, is_foreign_array, \
     is_zero_number, sequence_adjoint, zeros_like
 from .records import entries, field_names, is_dataclass_record, is_record, rebuilt, \
@@ -182,8 +182,14 @@ def scalar_seed(result, where):
     reject_complex(result, "the result", where)
     if isinstance(result, (_ndarray, np.generic)) or is_foreign_array(result):
         # A 0-d dask array (a lazy scalar) seeds a lazy one: nothing is computed.
-        if result.ndim == 0:
+        if result.ndim == 0 and result.dtype.kind not in "bMmSUV":
             return np.ones_like(result)
+        if result.ndim == 0:  # a comparison's np.bool_, a date
+            raise NonScalarOutputError(
+                f"{where} returns a value of dtype {result.dtype}, which has no derivative; "
+                "grad needs a float or a 0-d float array",
+                help="Return the number the result is computed from (a loss), not a "
+                "comparison or a conversion of it.")
         raise NonScalarOutputError(
             f"{where} returns an array of shape {result.shape}; grad needs a scalar output",
             help="Reduce the result to a scalar (np.sum, np.mean, a loss), or use "
@@ -331,6 +337,12 @@ def checked_seed(seed, result, where):
                      "result's class.")
         return tuple(checked_seed(getattr(seed, name), getattr(result, name), where)
                      for name in field_names(result))
+    kind = without_derivative(result)
+    if kind is not None:
+        raise NonScalarOutputError(
+            f"{where} returns {kind}, which has no derivative; a vjp takes the derivative "
+            "of numbers (floats, arrays, or tuples, lists, dicts of them)",
+            help="Return the numbers the result is computed from.")
     if not complex_numbers.is_complex(result):
         reject_complex(seed, "the seed passed to the vjp (the result is real)", where)
     if np.shape(seed) != np.shape(result):
@@ -481,11 +493,52 @@ def sequence_tangent(tangent, value, where: str):
     return tangent
 
 
+def without_derivative(value) -> str | None:
+    """What `value` is when it is a value no derivative is taken with respect
+    to, or of (None, text, a date, a boolean array), else None. Inside a
+    tuple, list or dict such entries are allowed (a configuration dict's
+    name): only a value itself is asked.
+
+        >>> without_derivative("relu"), without_derivative(2.0)
+        ('a str', None)
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, (str, bytes)):
+        return f"a {type(value).__name__}"
+    if isinstance(value, (_ndarray, np.generic)) and value.dtype.kind in "MmSUV":
+        return f"a value of dtype {value.dtype}"
+    return None
+
+
+def refuse_argument_without_derivative(value, what: str) -> None:
+    """A WrtError for differentiating with respect to None, text or a date;
+    `what` says which argument (and of which function, where)."""
+    kind = without_derivative(value)
+    if kind is not None:
+        raise WrtError(
+            f"{what} is {kind}, which has no derivative",
+            help="Differentiate with respect to the arguments that hold numbers (floats, "
+            "arrays, or tuples, lists, dicts of them): pass wrt= their positions or names "
+            "(wrt=0, wrt=(0, 2), wrt='x').")
+
+
 def as_gradient(adjoint, x):
     """Give a gradient the type, shape and dtype of its argument `x` (for a tuple
     list or dict of arrays, the same structure: like JAX's pytrees)."""
     # The common cases first, what the general path below returns for them: a
     # float for a float, a real array of the argument's shape and dtype.
+    if type(x) is float and type(adjoint) is float:
+        return adjoint
+    if type(x) is _ndarray and type(adjoint) is _ndarray and adjoint.dtype == x.dtype and \
+            x.dtype.kind == "f" and adjoint.shape == x.shape:
+        return adjoint
+    refuse_argument_without_derivative(x, "a differentiated argument")
+    return _gradient_like(adjoint, x)
+
+
+def _gradient_like(adjoint, x):
+    """as_gradient of an argument or of an entry of one."""
     if type(x) is float and type(adjoint) is float:
         return adjoint
     if type(x) is _ndarray and type(adjoint) is _ndarray and adjoint.dtype == x.dtype and \
@@ -498,18 +551,18 @@ def as_gradient(adjoint, x):
             # The argument was joined (+) or repeated (*) as the tuple or list
             # it is: what operators do to arrays was differentiated instead.
             raise _joined_sequence(len(x), len(adjoint), "a differentiated argument")
-        parts = [as_gradient(a, e) for a, e in zip(adjoint, x)]
+        parts = [_gradient_like(a, e) for a, e in zip(adjoint, x)]
         if isinstance(getattr(type(x), "_fields", None), tuple):
             refuse_clashing_fields(x, "a differentiated argument")
             return type(x)(*parts)  # a NamedTuple's gradient is one of its class
         return list(parts) if isinstance(x, list) else tuple(parts)
     if isinstance(x, dict):
-        return {key: as_gradient(adjoint[key], value) for key, value in x.items()}
+        return {key: _gradient_like(adjoint[key], value) for key, value in x.items()}
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         # A dataclass instance's gradient is one of its class.
         refuse_clashing_fields(x, "a differentiated argument")
         fields = [getattr(x, name) for name in field_names(x)]
-        return rebuilt(x, [as_gradient(a, e) for a, e in zip(entries(adjoint, x), fields)])
+        return rebuilt(x, [_gradient_like(a, e) for a, e in zip(entries(adjoint, x), fields)])
     # Inside generated code a complex derivative follows JAX's convention
     # (runtime_complex): torch's gradient of a complex argument is its
     # conjugate, and a real argument's gradient is the real part.
