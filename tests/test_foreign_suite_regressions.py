@@ -9,7 +9,7 @@ import torch
 
 import adcompiler as ad
 from adcompiler.errors import NoDerivativeRuleError
-from oracles import assert_close, torch_directional, torch_gradients
+from oracles import assert_close, finite_difference_gradient, torch_directional, torch_gradients
 from program_checks import check_gradient, check_jvp
 
 RNG = np.random.default_rng(20261206)
@@ -185,3 +185,82 @@ def test_wrt_of_a_function_of_only_star_args_says_what_to_write():
         ad.grad(only_star_args)(np.ones(2))
     assert "none but *args" in str(info.value)
     assert "lambda x, *args: ..." in str(info.value)
+
+
+# -- Python lists handed to the function, then to NumPy --------------------------
+# Running autograd's systematic tests with each array argument passed as the list
+# NumPy takes in its place: np.maximum(xs, ys) of two list arguments gave a wrong
+# gradient with no error (its template's `xs > ys` compared the lists as sequences,
+# one bool), and np.log10, np.power, np.clip, np.arctan2, np.log1p and 1.0 / xs
+# raised TypeError from the generated code (`xs * np.log(10)`, `xs - 1`, ...). A
+# parameter is now read as an array where a template does more with it than call
+# NumPy on it (sequence_operands.array_bindings). (The programs multiply by the list
+# ys with np.multiply: `array * ys` of a list argument is refused in forward mode,
+# which cannot tell it from a list repeated.)
+
+LIST_PARAMETER_PROGRAMS = {
+    "maximum": (lambda xs, ys: np.sum(np.maximum(xs, ys) * [1.0, 2.0, 3.0]),
+                lambda xs, ys: torch.sum(torch.maximum(xs, ys) * torch.tensor([1.0, 2.0, 3.0]))),
+    "minimum": (lambda xs, ys: np.sum(np.minimum(xs, ys) * [1.0, 2.0, 3.0]),
+                lambda xs, ys: torch.sum(torch.minimum(xs, ys) * torch.tensor([1.0, 2.0, 3.0]))),
+    "fmax": (lambda xs, ys: np.sum(np.fmax(xs, ys) * [1.0, 2.0, 3.0]),
+             lambda xs, ys: torch.sum(torch.fmax(xs, ys) * torch.tensor([1.0, 2.0, 3.0]))),
+    "fmin": (lambda xs, ys: np.sum(np.fmin(xs, ys) * [1.0, 2.0, 3.0]),
+             lambda xs, ys: torch.sum(torch.fmin(xs, ys) * torch.tensor([1.0, 2.0, 3.0]))),
+    "log10": (lambda xs, ys: np.sum(np.multiply(np.log10(xs), ys)),
+              lambda xs, ys: torch.sum(torch.log10(xs) * ys)),
+    "power": (lambda xs, ys: np.sum(np.power(xs, 2.5) + np.power(ys, xs)),
+              lambda xs, ys: torch.sum(torch.pow(xs, 2.5) + torch.pow(ys, xs))),
+    "clip": (lambda xs, ys: np.sum(np.multiply(np.clip(xs, 0.5, 1.0), ys)),
+             lambda xs, ys: torch.sum(torch.clamp(xs, 0.5, 1.0) * ys)),
+    "arctan2": (lambda xs, ys: np.sum(np.arctan2(xs, ys)),
+                lambda xs, ys: torch.sum(torch.atan2(xs, ys))),
+    "log1p": (lambda xs, ys: np.sum(np.multiply(np.log1p(xs), ys)),
+              lambda xs, ys: torch.sum(torch.log1p(xs) * ys)),
+    "true_divide": (lambda xs, ys: np.sum(np.multiply(np.true_divide(1.0, xs), ys)),
+                    lambda xs, ys: torch.sum(1.0 / xs * ys)),
+}
+# xs[0] < ys[0] but xs > ys as sequences would say otherwise: the lexicographic
+# comparison picks one operand for every entry.
+LIST_ARGUMENTS_AT = ([0.8, 1.3, 0.6], [1.1, 0.5, 0.9])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", sorted(LIST_PARAMETER_PROGRAMS))
+def test_list_arguments_to_numpy_match_torch(name, mode):
+    function, twin = LIST_PARAMETER_PROGRAMS[name]
+    xs, ys = LIST_ARGUMENTS_AT
+    got = ad.grad(function, wrt=(0, 1), mode=mode)(list(xs), list(ys))
+    arrays = [np.array(xs), np.array(ys)]
+    want = torch_gradients(twin, arrays, (0, 1))
+    for index in (0, 1):
+        assert isinstance(got[index], list)
+        assert_close(np.asarray(got[index]), want[index], label=f"{name}: arg {index}")
+        assert_close(np.asarray(got[index]),
+                     finite_difference_gradient(lambda a, b: function(list(a), list(b)),
+                                                arrays, index),
+                     rtol=1e-5, atol=1e-6, label=f"{name}: finite differences, arg {index}")
+
+
+def test_hessian_of_list_arguments_to_numpy_matches_torch():
+    function, twin = LIST_PARAMETER_PROGRAMS["log10"]
+    xs, ys = LIST_ARGUMENTS_AT
+    got = ad.hessian(lambda a: function(a, ys))(list(xs))
+    want = torch.autograd.functional.hessian(
+        lambda a: twin(a, torch.tensor(ys)), torch.tensor(xs)).numpy()
+    assert_close(np.asarray(got), want, label="hessian")
+
+
+def float_parameters_through_numpy(x, y):
+    total = 0.0
+    for step in range(3):
+        total = total + np.log10(x) * np.maximum(x, y) + np.power(x, 2.5) * step
+    return total
+
+
+def test_numba_backend_reads_a_number_parameter_unchanged():
+    """A parameter a template reads as an array has a numba version of the read."""
+    pytest.importorskip("numba")
+    native = ad.grad(float_parameters_through_numpy, wrt=(0, 1), backend="numba")(1.3, 0.7)
+    python = ad.grad(float_parameters_through_numpy, wrt=(0, 1))(1.3, 0.7)
+    assert_close(np.array(native), np.array(python), label="numba")

@@ -16,7 +16,7 @@ Both helpers return anything that is not a tuple or list as it is; the call
 itself, and the operators of Python (`t * 2` repeats a tuple), are untouched.
 An operand gets them only where it may hold a tuple or list: a list or tuple
 the function builds or is handed (activity's lists and tuples), or a
-parameter.
+parameter where a template does more with it than call NumPy on it.
 """
 
 from __future__ import annotations
@@ -97,19 +97,43 @@ def parameter_names(function: gast.FunctionDef) -> set:
 def array_bindings(operation, activity, names, parameters, ctx) -> dict:
     """operation.bindings with each operand that may be a tuple or list read
     through sequence_as_array (unchanged when the rule's primitive does not
-    read sequences as arrays). The function's `parameters` are left out: a
-    list argument meets a template that compares or raises it as a crash
-    (TypeError), never a wrong number, and parameters are mostly arrays, whose
-    code stays as it was."""
+    read sequences as arrays). One of the function's `parameters`, mostly
+    arrays, is read so only where a template does more with it than hand it to
+    a NumPy function (np.cos(x) reads a list as an array itself): a list
+    argument met by `x > y` is compared as a sequence, a wrong number with no
+    error (np.maximum(xs, ys) of two list arguments, found by running
+    autograd's systematic tests with lists), and `x * x` raises."""
     if not reads_sequences_as_arrays(operation):
         return operation.bindings
     bindings = dict(operation.bindings)
     for param, atom in operation.bound.items():
-        if may_hold_sequence(atom, activity, names - parameters) and \
-                atom.id not in parameters and bindings.get(param) is atom:
+        if not may_hold_sequence(atom, activity, names) or bindings.get(param) is not atom:
+            continue
+        if atom.id not in parameters or _meets_python_operators(operation.rule, param):
             bindings[param] = nodes.call(nodes.name(ctx.helper("sequence_as_array")),
                                          [nodes.clone(atom)])
     return bindings
+
+
+def _meets_python_operators(rule, param: str) -> bool:
+    """Whether some template of `rule` reads `param` other than as an argument
+    of a NumPy function: an operand of `*` or `>`, or a runtime helper's."""
+    for template in (*rule.adjoint.values(), *rule.tangent.values()):
+        parents = {id(child): node for node in gast.walk(template)
+                   for child in gast.iter_child_nodes(node)}
+        for node in gast.walk(template):
+            if isinstance(node, gast.Name) and node.id == param:
+                parent = parents.get(id(node))
+                if not (isinstance(parent, gast.Call) and node in parent.args
+                        and _is_numpy_function(parent.func)):
+                    return True
+    return False
+
+
+def _is_numpy_function(func) -> bool:
+    while isinstance(func, gast.Attribute):
+        func = func.value
+    return isinstance(func, gast.Name) and func.id == "np"
 
 
 def array_tangent(operation, atom, tangent, activity, parameters, ctx):

@@ -177,6 +177,18 @@ def _zeros_like(x):
     return None
 
 
+def sequence_as_array(value):
+    """A tuple or list operand as the array NumPy reads it as (core.sequence_as_array):
+    numba's numbers and arrays are returned as they are."""
+
+
+@overload(sequence_as_array)
+def _sequence_as_array(value):
+    if _scalar(value) or _array(value):
+        return lambda value: value
+    return None
+
+
 def unbroadcast(g, x):
     """Sum the adjoint g of a broadcast result down to the shape of x (runtime.unbroadcast)."""
 
@@ -433,7 +445,8 @@ HELPERS = {
     "mean_seed": mean_seed, "uniform_sum_adjoint": uniform_sum_adjoint,
     "uniform_mean_adjoint": uniform_mean_adjoint,
     "checked_seed": checked_seed, "as_gradient": as_gradient, "zeros_like": zeros_like,
-    "unbroadcast": unbroadcast, "add_adjoints": add_adjoints, "add_into": add_into,
+    "sequence_as_array": sequence_as_array, "unbroadcast": unbroadcast,
+    "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result, "sequence_entries": sequence_entries,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
     "divide": divide, "power": power,
