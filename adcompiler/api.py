@@ -95,8 +95,9 @@ def _methods_too(entry):
         if isinstance(function, custom.CustomGradient):
             function = function.as_function()  # differentiated with its own vjp/jvp
         function = methods.as_bound_call(function)  # ad.grad(layer): its __call__
-        if isinstance(function, types.MethodType) and not isinstance(function.__self__, type) \
-                and is_user_function(function.__func__):
+        # A method bound to an object, or a classmethod bound to its class
+        # (whose `cls` is then the object, of type `type`).
+        if isinstance(function, types.MethodType) and is_user_function(function.__func__):
             unbound, wrt = methods.unbind(function, wrt)
             result = _naming_the_function(entry, unbound, wrt, options)
             if isinstance(result, _Convention):

@@ -767,6 +767,142 @@ TYPES = [
 ]
 
 # ---------------------------------------------------------------------------
+# Library calls that take the user's functions, and other calling forms
+
+INTEGRATE = pytest.importorskip("scipy.integrate")
+OPTIMIZE = pytest.importorskip("scipy.optimize")
+
+
+def integrand(t, x):
+    return x * t * t
+
+
+def integrates_with_quad(x):
+    value, _ = INTEGRATE.quad(integrand, 0.0, 1.0, args=(x,))
+    return value
+
+
+def minimises(x):
+    found = OPTIMIZE.minimize_scalar(lambda t: (t - x) ** 2)
+    return found.x
+
+
+def applies_along_an_axis(x):
+    return np.sum(np.apply_along_axis(np.sin, 0, x))
+
+
+def piecewise(x):
+    return np.sum(np.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v * v]))
+
+
+def item_of_many(x):
+    return x.item() * 2.0
+
+
+def float_of_many(x):
+    return float(x) * 2.0
+
+
+def accumulates(x):
+    return list(ITERTOOLS.accumulate([x[0], x[1], x[2]]))[-1]
+
+
+def itemgetter_call(x):
+    return OPERATOR.itemgetter(0)(x) * 2.0
+
+
+def dunder_getitem(x):
+    return x.__getitem__(0) * 3.0
+
+
+def reduce_with_a_keyword(x):
+    return functools.reduce(lambda a, b: a * b, [x[0], x[1]], initial=1.0) * x[2]
+
+
+def sum_of_a_generator_to_numpy(x):
+    return np.sum(v * v for v in x)
+
+
+def map_of_a_ufunc(x):
+    return sum(map(np.sin, x))
+
+
+def divides_by_zero(x):
+    return x[0] / 0.0
+
+
+def singular_inverse(x):
+    return np.sum(np.linalg.inv(np.outer(x, x)))
+
+
+class Affine:
+    @staticmethod
+    def apply(x):
+        return np.sum(3.0 * x)
+
+    @classmethod
+    def scaled(cls, x):
+        return np.sum(2.0 * x)
+
+
+import itertools as ITERTOOLS  # noqa: E402
+import operator as OPERATOR  # noqa: E402
+
+MORE = [
+    Case("scipy.integrate.quad of a function", integrates_with_quad, grad(1.5),
+         "INTEGRATE.quad("),
+    Case("scipy.optimize of a lambda", minimises, grad(1.5), "lambda t:"),
+    Case("np.apply_along_axis", applies_along_an_axis, grad(X), "np.apply_along_axis(",
+         fd(lambda x: np.sum(np.sin(x)), X)),
+    Case("np.piecewise", piecewise, grad(X), "np.piecewise("),
+    Case("x.item() of many", item_of_many, grad(X), None, like_python=lambda f: f(X)),
+    Case("float() of many", float_of_many, grad(X), None, like_python=lambda f: f(X)),
+    Case("itertools.accumulate", accumulates, grad(X), "ITERTOOLS.accumulate(",
+         fd(lambda x: x[0] + x[1] + x[2], X)),
+    Case("operator.itemgetter", itemgetter_call, grad(X), "itemgetter(0)",
+         fd(lambda x: x[0] * 2.0, X)),
+    Case("x.__getitem__", dunder_getitem, grad(X), "__getitem__",
+         fd(lambda x: x[0] * 3.0, X)),
+    Case("functools.reduce with a keyword", reduce_with_a_keyword, grad(X), "initial=",
+         like_python=lambda f: f(X)),
+    Case("np.sum of a generator", sum_of_a_generator_to_numpy, grad(X), "v * v for v",
+         fd(lambda x: np.sum(x * x), X)),
+    Case("map of a ufunc", map_of_a_ufunc, grad(X), "map(np.sin",
+         fd(lambda x: np.sum(np.sin(x)), X)),
+    Case("division by zero", divides_by_zero, grad(X), None,
+         lambda: [np.inf, 0.0, 0.0]),
+    Case("inverse of a singular matrix", singular_inverse, grad(X), None,
+         like_python=lambda f: f(X)),
+    Case("a staticmethod", Affine.apply, grad(X), None, lambda: np.full(3, 3.0)),
+    Case("a classmethod", Affine.scaled, grad(X), None, lambda: np.full(3, 2.0)),
+    Case("wrt a list", loss, grad(X, W, wrt=[0, 1]), None,
+         lambda: (np.cos(X) * W, np.sin(X))),
+    Case("keyword arguments", loss, lambda f: ad.grad(f)(x=X, w=W), None, fd(loss, X, W)),
+    Case("a torch tensor argument", loss, lambda f: ad.grad(f)(TORCH.tensor(X), W), None,
+         like_python=lambda f: f(TORCH.tensor(X), W)),
+    Case("an np.matrix argument", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(np.matrix([[0.3, -0.7]])), None,
+         like_python=lambda f: f(np.matrix([[0.3, -0.7]]))),
+    Case("a masked array argument", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(np.ma.masked_array(X, [False, True, False])).filled(np.nan),
+         None, lambda: [0.6, np.nan, 2.2]),  # the masked entry's gradient is masked
+    Case("a Fraction argument", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(FRACTIONS.Fraction(1, 3)), None, lambda: 2.0 / 3.0),
+    Case("a float32 argument", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(X.astype(np.float32)), None, lambda: 2.0 * X),
+    Case("an int array argument", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(np.array([1, 2, 3])), None, lambda: [2.0, 4.0, 6.0]),
+    Case("a complex argument to grad", returns_a_scalar_for_aux,
+         lambda f: ad.grad(f)(np.array([1 + 1j, 2.0])), None),
+    Case("a one-entry array result", returns_an_array, grad(np.array([0.5])), None),
+]
+
+import fractions as FRACTIONS  # noqa: E402
+
+TORCH = pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------------------
 # The same refusals through every entry point and option
 
 def _with_aux(f):
@@ -842,7 +978,7 @@ MISTAKES_EVERYWHERE = [
     }.items()
 ]
 
-CASES = SYNTAX + API + LIBRARIES + TYPES + EVERY_ENTRY_POINT + MISTAKES_EVERYWHERE
+CASES = SYNTAX + API + LIBRARIES + TYPES + MORE + EVERY_ENTRY_POINT + MISTAKES_EVERYWHERE
 if NUMBA_SQUARE is None:
     CASES = [case for case in CASES if case.id != "a numba-jitted helper"]
 
