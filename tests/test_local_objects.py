@@ -503,6 +503,64 @@ def fluent_methods_and_star_args(x):
     return body.x * body.v
 
 
+# Python evaluates a statement's operands left to right: an operand read before
+# a method call holds what it held then, though the call changes the attribute.
+
+class Cell:
+    def __init__(self, w):
+        self.w = w
+        self.h = 0.5
+        self.buf = np.ones(2) * w
+
+    def step(self, x):
+        self.h = np.tanh(self.w * x + self.h)
+        return self.h
+
+    def bump(self, g):
+        self.buf += g
+        return np.sum(self.buf)
+
+    def around(self, x):
+        return self.h * self.step(x) + self.h
+
+
+class TorchCell(Cell):
+    def __init__(self, w):
+        self.w = w
+        self.h = 0.5
+        self.buf = torch.ones(2) * w
+
+    def step(self, x):
+        self.h = torch.tanh(self.w * x + self.h)
+        return self.h
+
+    def bump(self, g):
+        self.buf += g
+        return torch.sum(self.buf)
+
+
+def operands_before_a_call(x):
+    c = Cell(x)
+    y = c.h * c.step(x)                   # the old c.h times the new one
+    y = y + c.step(x) + c.h * c.step(2.0 * x)
+    c.h += c.step(x)                      # the old c.h plus the call's value
+    a = c.buf
+    y = y + a[0] * c.bump(x)              # a[0] read before bump changes a in place
+    return y + c.around(x) * c.h
+
+
+def operands_before_a_call_torch(x):
+    # NumPy's scalars are immutable, torch's 0-d tensors are not: the twin
+    # copies where NumPy gives a new scalar (c.h += v, a[0]).
+    c = TorchCell(x)
+    y = c.h * c.step(x)
+    y = y + c.step(x) + c.h * c.step(2.0 * x)
+    c.h = c.h + c.step(x)
+    a = c.buf
+    y = y + a[0].clone() * c.bump(x)
+    return y + c.around(x) * c.h
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -528,6 +586,7 @@ PROGRAMS = [
      argument_is_the_attribute_the_method_changes_torch, (VECTOR,), (0,)),
     (attribute_in_a_while_test, attribute_in_a_while_test, (VECTOR,), (0,)),
     (fluent_methods_and_star_args, fluent_methods_and_star_args, (0.8,), (0,)),
+    (operands_before_a_call, operands_before_a_call_torch, (0.6,), (0,)),
 ]
 
 
