@@ -264,3 +264,26 @@ def test_numba_backend_reads_a_number_parameter_unchanged():
     native = ad.grad(float_parameters_through_numpy, wrt=(0, 1), backend="numba")(1.3, 0.7)
     python = ad.grad(float_parameters_through_numpy, wrt=(0, 1))(1.3, 0.7)
     assert_close(np.array(native), np.array(python), label="numba")
+
+
+# -- np.partition of a list argument in forward mode ----------------------------
+# Its tangent rearranged the list tangent with np.take_along_axis, which takes
+# arrays only (AttributeError: 'list' object has no attribute 'ndim'; autograd's
+# systematic test of np.partition, with lists). torch has no partition: finite
+# differences are the oracle.
+
+def weighted_partition(a):
+    return np.sum(np.partition(a, 2) * np.arange(5.0) ** 2)
+
+
+def test_partition_of_a_list_in_forward_mode_matches_finite_differences():
+    values = [0.3, -1.2, 2.5, 0.9, -0.4]
+    tangent = [1.0, -2.0, 0.5, 3.0, 0.25]
+    _, got = ad.jvp(weighted_partition)((values,), (tangent,))
+    step = 1e-6
+    ahead = weighted_partition([v + step * t for v, t in zip(values, tangent)])
+    behind = weighted_partition([v - step * t for v, t in zip(values, tangent)])
+    assert_close(got, (ahead - behind) / (2 * step), rtol=1e-6, atol=1e-8)
+    gradient = ad.grad(weighted_partition)(values)
+    assert_close(np.asarray(gradient), finite_difference_gradient(
+        lambda a: weighted_partition(list(a)), [np.array(values)], 0), rtol=1e-6, atol=1e-8)

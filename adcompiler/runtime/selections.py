@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
-from .arrays import entry, float_dtype, is_zero_number, sequence_adjoint, sum_to_shape
+from .arrays import as_array, entry, float_dtype, is_zero_number, sequence_adjoint, \
+    sum_to_shape
 
 
 # -- np.select, np.partition, np.rollaxis -----------------------------------------------------
@@ -74,11 +75,12 @@ def partition_adjoint(g, a, kth, axis):
 
 
 def partition_tangent(g, a, kth, axis):
-    """Tangent of np.partition: g rearranged like a."""
+    """Tangent of np.partition: g rearranged like a (g, like a, may be a list:
+    NumPy reads both as arrays)."""
     order = _partition_order(a, kth, axis)
     if axis is None:
         return np.ravel(g)[order]
-    return np.take_along_axis(g, order, axis)
+    return np.take_along_axis(as_array(g), order, axis)
 
 
 def rollaxis_adjoint(g, a, axis, start):
