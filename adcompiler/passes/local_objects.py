@@ -32,7 +32,8 @@ order differentiates it (reverse, forward, Hessians, checkpointing).
 
 The model is exact because the object never escapes, which this pass checks
 before rewriting anything. An object is rewritten when the function assigns
-one of its attributes or calls one of its methods, and every binding of its
+one of its attributes or calls one of its methods (or only reads its
+attributes, of a class of its own module), and every binding of its
 name is `name = C(...)` of one class C, found when compiling: a module-level
 class written in Python, in the module of the function (its methods read
 that module's globals), without a metaclass, `__slots__`, `__new__`,
@@ -40,8 +41,11 @@ that module's globals), without a metaclass, `__slots__`, `__new__`,
 dataclass or NamedTuple (those carry derivatives as records already). Each
 use of the name must then be `name.attr` (read or assigned), `name.m(...)` or
 `name(...)` (`__call__`); the methods called are read from their source and
-checked the same way for `self`, and `super().m(...)` in them calls the next
-class's method in the object's MRO. Refused with an `UnsupportedSyntaxError`
+checked the same way for `self` (which a method may `return` to callers that
+discard it), and `super().m(...)` in them calls the next class's method in
+the object's MRO. Python evaluates a statement's operands left to right, but
+inline_local runs a method's body before the statement: operands evaluated
+before a method call go into variables first (`_Spill`). Refused with an `UnsupportedSyntaxError`
 naming the line: the object returned, stored in a container or another
 object, bound to a second name, passed to a function, read through
 `getattr`/`vars`/`__dict__`, captured by a function defined in the function;
@@ -74,6 +78,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
+from . import effects
 from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents, _plain
 from .inline_mutating import _bind_defaults
@@ -98,8 +103,8 @@ def _assigned_attributes(everything) -> list:
         if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store):
             found.append(node)
         elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
-                written_attribute(node) is not None:
-            found.append(written_attribute(node))
+                written_attribute(node) is not None and not effects.is_part_of_a_name(node):
+            found.append(written_attribute(node))  # not a view of a name's: A.T[0] = v
     return found
 
 
@@ -113,8 +118,9 @@ def _refuse(parsed: ParsedFunction, node, what: str, instead: str):
 @dataclass
 class _Use:
     """One use of an object's name: `kind` is 'read', 'write' (also the
-    target of `s.h += v`), 'method' (`s.m(...)`), 'call' (`s(...)`) or 'super'
-    (`super().m(...)` in a method); `node` is what the rewrite replaces."""
+    target of `s.h += v`), 'method' (`s.m(...)`), 'call' (`s(...)`), 'super'
+    (`super().m(...)` in a method) or 'self' (`return self` in a method);
+    `node` is what the rewrite replaces."""
 
     kind: str
     attr: str
