@@ -38,7 +38,7 @@ import numpy as np
 
 from . import codegen
 from .context import COMPILE_LOCK
-from .errors import Location, NonFiniteError
+from .errors import Location, NonFiniteError, OptionError
 
 _MARK = "__adcompiler_finite__"
 _COUNT = -1  # the memo's entry counting the generated functions met (ids are >= 0)
@@ -183,9 +183,10 @@ def checked(obj, memo: dict | None = None):
         with COMPILE_LOCK:  # sites are numbered in one list, versions cached
             made = checked(obj, memo)
         if not memo[_COUNT]:
-            raise ValueError(
+            raise OptionError(
                 f"check_finite=True found no generated Python code to check in {obj!r}: "
-                "it checks the Python derivative; drop backend= (or check_finite)")
+                "it checks the Python derivative",
+                help="Drop backend= (or check_finite).")
         return made
     if id(obj) in memo:
         return memo[id(obj)]

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import modes as _modes
+from .errors import OptionError, WrtError
 
 __all__ = ["check_grads", "compare_grads", "Comparison", "Report"]
 
@@ -209,7 +210,8 @@ def compare_grads(function, args, wrt=None, modes=None, order: int = 1, rtol: fl
         >>> print(report.table())                                       # doctest: +SKIP
     """
     if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
+        raise OptionError(f"order must be 1 or 2, got {order!r}",
+                          help="order=1 checks first derivatives, order=2 second ones too.")
     if modes is None:
         requested = _modes.MODES
     else:
@@ -251,9 +253,11 @@ def _wrt_positions(function, args, wrt) -> tuple:
                       if any(_is_floating(leaf) for leaf in _leaves(a)))
     if not positions:
         params = list(inspect.signature(function).parameters)
-        raise ValueError(f"none of the arguments of {_describe(function)} is a float, a "
-                         f"floating-point array or a tuple, list or dict holding one; name "
-                         f"the ones to check with wrt= (parameters: {', '.join(params)})")
+        raise WrtError(f"none of the arguments of {_describe(function)} is a float, a "
+                       "floating-point array or a tuple, list or dict holding one; name the "
+                       "ones to check with wrt=",
+                       help=f"Pass wrt= their positions or names (parameters: "
+                       f"{', '.join(params)}).")
     return positions
 
 

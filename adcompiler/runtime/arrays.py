@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from .complex_numbers import refuse_complex
 
 
@@ -1230,7 +1230,7 @@ def diff_joined_adjoint(adjoint, n, axis, a, prepend, append, part):
             original = {"prepend": prepend, "a": a, "append": append}[part]
             return sum_to_shape(joined[index], np.shape(original))
         start = stop
-    raise ValueError(f"np.diff has no {part} here")
+    raise InternalCompilerError(f"np.diff's adjoint was asked for a part it has no: {part}")
 
 
 def _linspace_fraction(num, endpoint, axis, ndim, dtype):

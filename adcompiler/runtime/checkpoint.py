@@ -44,7 +44,7 @@ import threading
 
 import numpy as np
 
-from ..errors import MemoryBudgetError
+from ..errors import MemoryBudgetError, OptionError
 
 LOAD, SAVE, ADVANCE, RECORD, REVERSE = "load", "save", "advance", "record", "reverse"
 EXIT = -1   # the snapshot of the lists as the adjoint sweep found them
@@ -324,7 +324,8 @@ def parse_memory(memory) -> int:
         (64000000, 1610612736, 4096)
     """
     if isinstance(memory, bool):
-        raise TypeError(f"memory must be bytes or a string such as '256MB', got {memory!r}")
+        raise OptionError(f"memory must be bytes or a string such as '256MB', got {memory!r}",
+                          help="Pass the budget as a number of bytes or a string: memory='256MB'.")
     if isinstance(memory, (int, np.integer)):
         value = int(memory)
     elif isinstance(memory, float) and memory.is_integer():
@@ -334,17 +335,21 @@ def parse_memory(memory) -> int:
         digits = text.rstrip("abcdefghijklmnopqrstuvwxyz")
         unit = text[len(digits):]
         if unit not in _UNITS or not digits:
-            raise ValueError(f"memory={memory!r} is not a size: write bytes or a number "
-                             "with a unit, such as '256MB', '1.5GB' or '512MiB'")
+            raise OptionError(f"memory={memory!r} is not a size",
+                              help="Write bytes or a number with a unit, such as '256MB', "
+                              "'1.5GB' or '512MiB'.")
         try:
             value = int(float(digits) * _UNITS[unit])
         except ValueError:
-            raise ValueError(f"memory={memory!r} is not a size: write bytes or a number "
-                             "with a unit, such as '256MB'") from None
+            raise OptionError(f"memory={memory!r} is not a size",
+                              help="Write bytes or a number with a unit, such as '256MB'.") \
+                from None
     else:
-        raise TypeError(f"memory must be bytes or a string such as '256MB', got {memory!r}")
+        raise OptionError(f"memory must be bytes or a string such as '256MB', got {memory!r}",
+                          help="Pass the budget as a number of bytes or a string: memory='256MB'.")
     if value <= 0:
-        raise ValueError(f"memory={memory!r} must be a positive size")
+        raise OptionError(f"memory={memory!r} must be a positive size",
+                          help="Pass the most memory the recording may take, such as '256MB'.")
     return value
 
 
