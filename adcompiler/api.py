@@ -950,7 +950,29 @@ def _called_on_copies(function, args: tuple):
         args = copy.deepcopy(args)
     except Exception:  # an object without deepcopy (a lock, a module): as it is
         pass
-    return function(*args)
+    return _called_with_full_arguments(function, args)
+
+
+def _called_with_full_arguments(function, args: tuple):
+    """function called with what _full_arguments gave: a value per parameter
+    in order (keyword-only ones by name, the **options dict spread), then the
+    values of its *args."""
+    parameters = list(inspect.signature(function).parameters.values())
+    if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        return function(*args)
+    params, star = _parameters(function)
+    named = dict(zip(params, args))
+    positional, keywords = [], {}
+    for parameter in parameters:
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            positional.append(named[parameter.name])
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            positional.extend(args[len(params):])
+        elif parameter.kind is parameter.KEYWORD_ONLY:
+            keywords[parameter.name] = named[parameter.name]
+        else:
+            keywords.update(named[parameter.name])
+    return function(*positional, **keywords)
 
 
 def _refuse_changed_value(values: list, function, what: str) -> None:
@@ -1336,7 +1358,9 @@ def hessian(function=None, wrt=0, *, verbose: bool = False, holomorphic: bool = 
     if holomorphic:
         return _holomorphic_hessian(function, wrt, verbose)
     positions, as_tuple = _positions(function, wrt)
-    gradient = grad(function, wrt=positions if as_tuple else positions[0], verbose=verbose)
+    # The generated gradient itself, which takes f's **options as one dict: grad()
+    # would wrap it for keyword calls, and a wrapper has no code to differentiate.
+    gradient = _derivative(function, "grad", positions if as_tuple else positions[0], verbose)
     # One forward sweep of the gradient per entry of xj gives column block j
     # of every row block at once.
     tangents = [_derivative(gradient, "tangent", position, verbose) for position in positions]
@@ -1385,7 +1409,8 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
     if function is None:
         return lambda fn: hvp(fn, wrt, verbose=verbose)
     positions, as_tuple = _positions(function, wrt)
-    gradient = grad(function, wrt=positions if as_tuple else positions[0], verbose=verbose)
+    # The generated gradient itself (as hessian's: not grad()'s keyword wrapper).
+    gradient = _derivative(function, "grad", positions if as_tuple else positions[0], verbose)
     # The jvp of the gradient without the gradient itself, which hvp discards.
     inner = _derivative(gradient, "tangent", positions if as_tuple else positions[0], verbose)
     params, star = _parameters(function)
