@@ -361,7 +361,11 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
         printed = _printed_into(rhs, varied) if not target else None
         if printed is not None:
             text.note(printed[0], ("print(..., file=...)", rhs, printed[1]), WHOLE)
-    keyed = _keyed_dicts(definitions, varied)
+    # Generated derivative code (a Hessian's gradient) keys its dicts by the
+    # keys of the user's: the first compilation checked those. Its keys pop
+    # off the one stack that also holds differentiated values, which a
+    # flow-insensitive analysis takes for differentiated keys.
+    keyed = {} if ctx.parsed.generated else _keyed_dicts(definitions, varied)
     for target, rhs in definitions:
         read = [atom.id for atom in _key_readers(rhs) if atom.id in keyed] if target else []
         if read:
