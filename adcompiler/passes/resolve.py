@@ -53,7 +53,7 @@ import types
 import gast
 
 from .. import nodes, partials
-from ..errors import UnsupportedSyntaxError
+from ..errors import NoDerivativeRuleError
 from ..naming import Namer
 from ..runtime import choices
 from ..naming import readable_name
@@ -115,8 +115,8 @@ _UNSEEN_CODE = frozenset({"eval", "exec", "locals", "vars"})
 
 
 def _refuse_unseen_code(parsed: ParsedFunction, node: gast.Name):
-    raise UnsupportedSyntaxError(
-        f"{node.id}() is not supported by adcompiler: it runs code, or reads the function's "
+    raise NoDerivativeRuleError(
+        f"{node.id}() is not differentiated by adcompiler: it runs code, or reads the function's "
         "variables by name, where the compiler cannot see which values it uses, so their "
         "derivatives would be lost", parsed.location(node),
         help="Instead: write the expression in the function itself (eval('x * x') is x * x), "
