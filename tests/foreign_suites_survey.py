@@ -415,6 +415,66 @@ def check_function(fn, args, kwargs=None, positions=None, order=2, modes=("rev",
     if order > 1 and real_scalar and all_real and "rev" in modes:
         if outcomes and outcomes[0].status == "passed":
             guarded("hessian", check_hessian)
+    elif (order > 1 and all_real and "rev" in modes and SCALARIZERS is not None and
+          outcomes and all(o.status == "passed" for o in outcomes) and
+          all(np.asarray(leaf).dtype.kind == "f" for leaf in out_leaves)):
+        # Second order of a function with a non-scalar result, as autograd's
+        # check_grads does it: the Hessian of <w, f(x)> for a fixed random w,
+        # written as a function that calls f (a user function, so its own
+        # derivative code is what is differentiated twice).
+        weights = rebuild(value, [random_like(leaf, rng) for leaf in out_leaves])
+        scalarized = SCALARIZERS.make(fn, len(args), weights)
+        outcomes.extend(check_function(scalarized, args, kwargs, positions, order=2,
+                                       modes=("rev",), seed=seed + 1)[1:])
+    return outcomes
+
+
+class Scalarizers:
+    """`def scalarized_N(x0, x1): return weighted_sum(WEIGHTS, TARGET(x0, x1))`
+    in a module file of its own per function, weighted_sum a sum of products
+    of the result's leaves with fixed weights."""
+
+    def __init__(self, directory: pathlib.Path):
+        self.directory, self.count = directory, 0
+
+    def make(self, target, nargs: int, weights):
+        self.count += 1
+        name = f"scalarized_{self.count}"
+        params = ", ".join(f"x{i}" for i in range(nargs))
+        n_leaves = len(leaves(weights))
+        if isinstance(weights, (tuple, list)) and n_leaves == len(weights):
+            terms = " + ".join(f"np.sum(WEIGHTS[{i}] * out[{i}])" for i in range(n_leaves))
+        elif isinstance(weights, dict):
+            terms = " + ".join(f"np.sum(WEIGHTS[{k!r}] * out[{k!r}])" for k in weights)
+        else:
+            terms = "np.sum(WEIGHTS * out)"
+        text = (f"import numpy as np\n\nTARGET = WEIGHTS = None\n\n\ndef {name}({params}, **keywords):\n"
+                f"    out = TARGET({params}, **keywords)\n    return {terms}\n")
+        (self.directory / f"{name}.py").write_text(text)
+        module = importlib.import_module(name)
+        module.TARGET, module.WEIGHTS = target, weights
+        return getattr(module, name)
+
+
+SCALARIZERS = None   # a Scalarizers, set by main
+
+
+LIST_VARIANTS = False   # --list-arguments: also pass each float array as a Python list
+
+
+def check_with_list_variants(fn, args, kwargs=None, positions=None, **options) -> list:
+    """check_function, and with --list-arguments again with each 1-d or 2-d float
+    array argument as the nested Python list NumPy takes in its place."""
+    outcomes = check_function(fn, args, kwargs, positions, **options)
+    if not LIST_VARIANTS:
+        return outcomes
+    listed = tuple(a.tolist() if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                   and 1 <= a.ndim <= 2 and a.size > 1 else a for a in args)
+    if all(a is b for a, b in zip(listed, args)):
+        return outcomes
+    for outcome in check_function(fn, listed, kwargs, positions, **options):
+        outcome.detail = f"(lists) {outcome.detail}"
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -570,7 +630,7 @@ def survey_tangent(mirror: str, workdir: pathlib.Path, only: str | None, verbose
             continue
         outcomes = []
         for args in arguments:
-            for outcome in check_function(fn, args, seed=len(outcomes)):
+            for outcome in check_with_list_variants(fn, args, seed=len(outcomes)):
                 outcome.detail = f"{outcome.detail} at {_short(args)}"
                 outcomes.append(outcome)
         results[name] = outcomes
@@ -629,7 +689,7 @@ def autograd_stub(forms: CallForms) -> dict[str, types.ModuleType]:
         def checked(*args, **kwargs):
             positions = argnum if isinstance(argnum, (tuple, list)) else (argnum,)
             target, keywords = _source_function(fun, args, kwargs, forms)
-            RECORDER.outcomes.extend(check_function(
+            RECORDER.outcomes.extend(check_with_list_variants(
                 target, args, keywords, positions=tuple(positions), order=order,
                 modes=tuple(modes or ("fwd", "rev")), seed=len(RECORDER.outcomes)))
         return checked
@@ -928,7 +988,11 @@ def main(argv=None) -> int:
                         help="autograd test modules to run (default: %(default)s)")
     parser.add_argument("--only", help="only functions/tests whose name contains this")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--list-arguments", action="store_true",
+                        help="also check each call with its float arrays as Python lists")
     options = parser.parse_args(argv)
+    global LIST_VARIANTS
+    LIST_VARIANTS = options.list_arguments
     if not options.tangent and not options.autograd:
         parser.error("pass --tangent PATH and/or --autograd PATH (mirrors of those projects)")
     if options.tangent:
@@ -938,6 +1002,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="foreign_suites_") as directory:
         workdir = pathlib.Path(directory)
         sys.path.insert(0, directory)
+        global SCALARIZERS
+        SCALARIZERS = Scalarizers(workdir)
         tallies = {}
         if options.tangent:
             results = survey_tangent(options.tangent, workdir, options.only, options.verbose)
