@@ -2123,3 +2123,119 @@ def finding_list_repeated_by_a_numpy_int(x):
     t = [x[0], x[1]]
     v = t * np.int64(2)
     return v[0] + v[1] + v[2] * 2 + v[3]
+
+
+# ======================================================================
+# Lists inside containers handed to NumPy functions
+# ======================================================================
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[1] * 2)
+def finding_ufunc_of_a_list_in_a_dict(x):
+    """Silently wrong in forward mode (3, 1 where 6, 2): d["k"]'s tangent,
+    a list, was repeated by the tangent template of np.multiply(d["k"], 2).
+    An entry of a container the function builds may be a list too
+    (sequence_operands.sequence_names)."""
+    d = {"k": [x[0], x[1]]}
+    y = np.multiply(d["k"], 2)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR, twin=lambda x: x[2] * 6 + x[3] * 2)
+def finding_ufunc_of_a_row_of_a_list_of_lists(x):
+    """As finding_ufunc_of_a_list_in_a_dict, for rows[1] of a list of lists."""
+    rows = [[x[0], x[1]], [x[2], x[3]]]
+    y = np.multiply(rows[1], 2)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[1] * 2 + x[2] * 6 + x[3] * 2)
+def finding_ufunc_in_a_loop_over_a_list_of_lists(x):
+    """As finding_ufunc_of_a_list_in_a_dict, for a loop's row."""
+    rows = [[x[0], x[1]], [x[2], x[3]]]
+    total = 0.0
+    for r in rows:
+        y = np.multiply(r, 2)
+        total = total + y[0] * 3 + y[1]
+    return total
+
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[2] * 2)
+def finding_ufunc_of_a_pair_from_zip(x):
+    """As finding_ufunc_of_a_list_in_a_dict, for a tuple zip made."""
+    t = list(zip(x[:2], x[2:]))
+    y = np.multiply(t[0], 2)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[1] * 2)
+def ufunc_of_a_list_a_helper_made(x):
+    t = _list_of_two(x)
+    y = np.multiply(t, 2)
+    return y[0] * 3 + y[1]
+
+
+def _list_of_two(x):
+    return [x[0], x[1]]
+
+
+def _scaled_pair(t):
+    y = np.multiply(t, 2)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 6 + x[1] * 2)
+def helper_given_a_list_calls_a_ufunc(x):
+    return _scaled_pair([x[0], x[1]])
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.tensor([[0.0, 3.0], [1.0, 0.0]]) * torch.exp(
+    x.reshape(2, 2))))
+def ufunc_of_a_list_of_lists(x):
+    y = np.exp([[x[0], x[1]], [x[2], x[3]]])
+    return y[0, 1] * 3 + y[1, 0]
+
+
+@program(VECTOR, twin=lambda x: torch.sum(torch.outer(x[:2], x[2:]) * torch.tensor(
+    [[0.0, 3.0], [1.0, 0.0]])))
+def outer_of_two_list_displays(x):
+    y = np.outer([x[0], x[1]], [x[2], x[3]])
+    return y[0, 1] * 3 + y[1, 0]
+
+
+@program(VECTOR)
+def interp_with_list_arguments(x):
+    y = np.interp([0.25, 0.75], [0.0, 1.0], [x[0], x[1]])
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def minimum_of_two_list_displays(x):
+    y = np.minimum([x[0], x[1]], [x[2], x[3]]) * 2
+    return y[0] * 3 + y[1]
+
+
+@program([[0.6, -1.3], [0.9, 2.1]])
+def finding_ufunc_of_a_row_of_a_list_argument(rows):
+    """Silently wrong in forward mode (3 where 6 along the first entry of
+    rows[1]): as finding_ufunc_of_a_row_of_a_list_of_lists, for an argument's
+    entry (sequence_operands.parameter_like_names)."""
+    y = np.multiply(rows[1], 2)
+    return y[0] * 3 + y[1]
+
+
+@program([[0.6, -1.3], [0.9, 2.1]])
+def finding_ufunc_in_a_loop_over_a_list_argument(rows):
+    """As finding_ufunc_of_a_row_of_a_list_argument, for a loop's row (the
+    loop goes through loop_sequence(rows))."""
+    total = 0.0
+    for r in rows:
+        y = np.multiply(r, 2)
+        total = total + y[0] * 3 + y[1]
+    return total
+
+
+@program({"k": [0.6, -1.3], "s": 0.5})
+def finding_ufunc_of_a_list_in_a_dict_argument(d):
+    """As finding_ufunc_of_a_row_of_a_list_argument, for a dict argument's entry."""
+    y = np.multiply(d["k"], 2)
+    return y[0] * 3 + y[1] * d["s"]

@@ -36,6 +36,9 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
+    # second order: the gradient's constant list xp is taken for differentiated
+    # (its stack is), and np.interp has no derivative in xp
+    "interp_with_list_arguments": NO_RULE,
     # a list display combined with a NumPy value by + (NumPy's elementwise
     # sum, which the compiler takes for a join): refused when it runs
     **{name: UNSUPPORTED for name in (

@@ -45,7 +45,7 @@ class _Forward:
         self.ctx = ctx
         self.activity = activity
         self.sequence_names = sequence_operands.sequence_names(function, activity)
-        self.parameters = sequence_operands.parameter_names(function)
+        self.parameters = sequence_operands.parameter_like_names(function)
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)

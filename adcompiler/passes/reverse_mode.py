@@ -108,7 +108,7 @@ class _Reverse:
         self.statements = adjoint_rules.StatementAdjoints(ctx, activity, stack,
                                                           self.recorded_calls)
         self.statements.sequence_names = sequence_operands.sequence_names(function, activity)
-        self.statements.parameters = sequence_operands.parameter_names(function)
+        self.statements.parameters = sequence_operands.parameter_like_names(function)
 
     # -- placeholders -----------------------------------------------------
     @staticmethod

@@ -50,33 +50,57 @@ def may_hold_sequence(atom, activity, names) -> bool:
 
 
 def sequence_names(function: gast.FunctionDef, activity) -> set:
-    """The parameters, activity's lists, the names bound to a tuple or list
-    display, to list(...), tuple(...), sorted(...) or a user function's result
-    (which may be a tuple), and to a copy or slice of one of those (`u = t`).
-    (activity.tuples also holds every name read by a constant index, arrays
-    mostly, whose code stays as it was.)"""
-    out = parameter_names(function) | activity.lists
-    bindings = [(stmt.targets[0].id, stmt.value) for stmt in gast.walk(function)
-                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
-                isinstance(stmt.targets[0], gast.Name)]
-    # Displays, and lists a builtin makes (activity's lists leave out those
-    # handed whole to a primitive, which is where NumPy reads them).
-    out |= {target for target, value in bindings if isinstance(value, (gast.List, gast.Tuple))
-            or (isinstance(value, gast.Call) and (primitive_of(value) in SEQUENCE_MAKERS
-                                                  or is_user_function(primitive_of(value))))}
+    """The names that may hold a tuple or list: those parameter_like_names
+    gives, activity's lists, the names bound to a tuple, list or dict display,
+    to list(...), tuple(...), sorted(...), zip(...) or a user function's
+    result (which may be a tuple), and to a copy, slice or entry of one of
+    those (`u = t`, `rows[1]`, `d["k"]`, a loop's `r` over a list of lists: an
+    entry may be a list too). (activity.tuples also holds every name read by
+    a constant index, arrays mostly, whose code stays as it was.)"""
+    bindings = _name_bindings(function)
+    built = activity.lists | {
+        target for target, value in bindings
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict))
+        or (isinstance(value, gast.Call) and (
+            any(primitive_of(value) is maker for maker in SEQUENCE_MAKERS)
+            or is_user_function(primitive_of(value))))}
+    return _closed(built, bindings) | parameter_like_names(function)
+
+
+def parameter_like_names(function: gast.FunctionDef) -> set:
+    """The parameters and the names bound to a copy, slice or entry of one
+    (`r = rows[1]`, a loop's `r` over a list argument): an argument is mostly
+    an array, whose code keeps its form where it can (array_bindings), but
+    may be a list of lists or a dict of lists."""
+    return _closed(parameter_names(function), _name_bindings(function))
+
+
+def _name_bindings(function: gast.FunctionDef) -> list:
+    return [(stmt.targets[0].id, stmt.value) for stmt in gast.walk(function)
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+            isinstance(stmt.targets[0], gast.Name)]
+
+
+def _closed(names: set, bindings: list) -> set:
+    """`names` and every name bound to a copy, slice or entry of one (or to
+    the sequence a loop over one goes through, `_seq = loop_sequence(rows)`)."""
+    from ..runtime import core as runtime_core
+    out = set(names)
     changed = True
     while changed:
         changed = False
         for target, value in bindings:
-            source = value.value if isinstance(value, gast.Subscript) and isinstance(
-                value.slice, gast.Slice) else value
+            source = value.value if isinstance(value, gast.Subscript) else value
+            if isinstance(value, gast.Call) and value.args and \
+                    primitive_of(value) is runtime_core.loop_sequence:
+                source = value.args[0]
             if isinstance(source, gast.Name) and source.id in out and target not in out:
                 out.add(target)
                 changed = True
     return out
 
 
-SEQUENCE_MAKERS = (list, tuple, sorted)
+SEQUENCE_MAKERS = (list, tuple, sorted, zip)
 
 # Products whose templates multiply an operand by the adjoint (`g * b`,
 # TypeError for a list and a float).

@@ -63,6 +63,7 @@ def check_interp_period(period):
 
 def interp_slope(x, xp, fp):
     """d np.interp(x, xp, fp) / dx: the slope of the segment holding x (0 outside)."""
+    xp, fp = np.asarray(xp), np.asarray(fp)   # lists (np.interp(x, [0.0, 1.0], ...)) too
     last = np.shape(xp)[0] - 1
     segment = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, last - 1)
     slope = (fp[segment + 1] - fp[segment]) / (xp[segment + 1] - xp[segment])
