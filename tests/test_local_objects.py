@@ -561,6 +561,37 @@ def operands_before_a_call_torch(x):
     return y + c.around(x) * c.h
 
 
+class Shadowed:
+    """Only operators: the same class serves the torch twin."""
+
+    scale = 2.0  # read until an object has a scale of its own, as Python does
+
+    def __init__(self, x):
+        self.x = x
+
+    def scaled(self):
+        return self.x * self.scale
+
+
+def class_attribute_then_instance_attribute(x):
+    d = Shadowed(x)
+    y = d.scaled()      # Shadowed.scale
+    d.scale = x * 3.0
+    return y + d.scaled()
+
+
+def class_attribute_in_some_objects(x):
+    total = 0.0
+    d = Shadowed(x[2])
+    for i in range(3):
+        d = Shadowed(x[i])
+        if x[i] > 0.0:
+            d.scale = x[i] * x[i]   # in some objects only
+        total = total + d.scaled()
+    d = Shadowed(d.scale)           # the last object's scale, read before the new one
+    return total + d.scaled()
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -587,6 +618,9 @@ PROGRAMS = [
     (attribute_in_a_while_test, attribute_in_a_while_test, (VECTOR,), (0,)),
     (fluent_methods_and_star_args, fluent_methods_and_star_args, (0.8,), (0,)),
     (operands_before_a_call, operands_before_a_call_torch, (0.6,), (0,)),
+    (class_attribute_then_instance_attribute, class_attribute_then_instance_attribute,
+     (0.6,), (0,)),
+    (class_attribute_in_some_objects, class_attribute_in_some_objects, (VECTOR,), (0,)),
 ]
 
 
@@ -767,23 +801,6 @@ def read_before_assigned(x):
     return h.value + h.extra
 
 
-class Shadowed:
-    scale = 2.0
-
-    def __init__(self, x):
-        self.x = x
-
-    def scaled(self):
-        return self.x * self.scale
-
-
-def class_attribute_then_instance_attribute(x):
-    d = Shadowed(x)
-    y = d.scaled()
-    d.scale = 3.0
-    return y + d.scaled()
-
-
 class WithProperty:
     def __init__(self, x):
         self._x = x
@@ -941,8 +958,6 @@ REFUSALS = [
      "other = h.itself()", "call it in a statement of its own"),
     (read_before_assigned, "reading 'h.extra' where it may not have been assigned yet",
      "h.value + h.extra", "assign h.extra in __init__"),
-    (class_attribute_then_instance_attribute, "reads 'd.scale' where it may not have been",
-     "y = d.scaled()", "assign d.scale in __init__"),
     (assigns_a_property, "a property of WithProperty", "p.x = x * 3.0", "plain attributes"),
     (assigns_through_setattr, "a class defining __setattr__", "o.v = x", "plain class"),
     (assigns_an_argument, "objects the function does not create", "model.h = x",

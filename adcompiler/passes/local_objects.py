@@ -51,10 +51,12 @@ object, bound to a second name, passed to a function, read through
 `getattr`/`vars`/`__dict__`, captured by a function defined in the function;
 a recursive method; a property or other descriptor named like an attribute
 assigned; a method of a class in another module; an attribute read where
-it may not have been assigned yet on some path (Python would read the class
-attribute there, or raise AttributeError). An attribute the code never
-assigns is the class's (`State.scale`), read where the code reads it, as
-Python's lookup does (the instance's own attributes first, then the class's).
+it may not have been assigned yet on some path, where the class defines none (Python
+raises AttributeError there). An attribute the code never assigns is the
+class's (`State.scale`), read where the code reads it; one it assigns that the
+class defines starts as the class's value when the object is created
+(`s_scale = State.scale`): Python's lookup, the object's own attribute first,
+then the class's, given that the function cannot rebind a class attribute.
 Attribute assignments this pass does not rewrite (an object of another
 kind, one created inside a method or a local function) are refused.
 
@@ -419,8 +421,10 @@ class _Flow:
     created on every path (an object not yet created has none); None is a
     point no path reaches. `events` maps nodes to what they do: ('read', obj,
     attr), ('write', obj, attr), ('call', obj, method) (a method reads its
-    `needs` and then surely assigns its `assigns`), ('create', obj, method or
-    None). A read of an attribute not surely assigned calls `missing`."""
+    `needs` and then surely assigns its `assigns`), ('create', obj, (its
+    __init__ or None, the attributes it starts with: the class's values of
+    those the code assigns)). A read of an attribute not surely assigned
+    calls `missing`."""
 
     def __init__(self, events: dict, missing, instance: dict | None):
         self.events = events
@@ -441,11 +445,11 @@ class _Flow:
                 self.read(obj, attr, node, state)
             return {**state, obj: state.get(obj, frozenset()) | payload.assigns}
         if kind == "create":
-            fresh = frozenset() if payload is None else payload.assigns
-            if payload is not None:
-                for attr in sorted(payload.needs):
-                    self.read(obj, attr, node, {**state, obj: frozenset()})
-            return {**state, obj: fresh}
+            init, defaults = payload
+            if init is not None:
+                for attr in sorted(init.needs):
+                    self.read(obj, attr, node, {**state, obj: defaults})
+            return {**state, obj: defaults | (frozenset() if init is None else init.assigns)}
         return state
 
     def expr(self, node, state):
@@ -697,6 +701,7 @@ class _Object:
     attributes: dict = field(default_factory=dict)   # its own attribute -> variable
     methods: dict = field(default_factory=dict)      # id(function) -> local function's name
     instance: set = field(default_factory=set)       # the attributes the code assigns
+    defaults: frozenset = frozenset()  # those of them the class defines: read first there
     namer: Namer | None = None
 
 
@@ -863,6 +868,9 @@ class _Rewrite:
                         events[id(use.node)] = ("call", obj.name, method)
             instance = writes.union(*(m.writes for m in reached))
             self._check_descriptors(obj, instance)
+            obj.defaults = frozenset(a for a in instance if _class_default(obj.cls, a))
+            for stmt, init in zip(obj.creations, inits):
+                events[id(stmt.value)] = ("create", obj.name, (init, obj.defaults))
             hidden = next((u for u in obj.uses if u.kind == "method" and id(u.node) in events
                            and u.attr in instance), None)
             if hidden is not None:
@@ -884,13 +892,13 @@ class _Rewrite:
             if isinstance(node, gast.Call):
                 _refuse(parsed, node, f"calling this method of '{name}', which reads "
                         f"'{name}.{attr}' where it may not have been assigned yet",
-                        f"assign {name}.{attr} in __init__ or on every path before this call "
-                        "(Python reads the class attribute, or raises AttributeError, "
-                        "where the object has none of its own).")
+                        f"assign {name}.{attr} in __init__ or on every path before this call, "
+                        "or give the class a default (Python raises AttributeError where "
+                        "neither the object nor its class has one).")
             _refuse(parsed, node, f"reading '{name}.{attr}' where it may not have been "
                     "assigned yet", f"assign {name}.{attr} in __init__ or on every path before "
-                    "this read (Python reads the class attribute, or raises AttributeError, "
-                    "where the object has none of its own).")
+                    "this read, or give the class a default (Python raises AttributeError "
+                    "where neither the object nor its class has one).")
 
         calls = {key for key, event in events.items() if event[0] == "call"}
         if calls:
@@ -959,12 +967,34 @@ class _Rewrite:
         return out
 
     def _creation(self, obj: _Object, stmt):
+        """`s = C(a)` becomes `s_init(a)`, after `s_scale = C.scale` for each
+        attribute the code assigns that the class defines: until the object
+        has its own, Python reads the class's (the function cannot rebind a
+        class attribute: that assignment is refused)."""
         init = self.pass_.methods.get(_init_key(obj.cls))
-        if init is None:
-            return lambda node: nodes.copy_location(gast.Pass(), node)
-        name = obj.methods[id(init.function)]
-        return lambda node: nodes.located(nodes.expr_stmt(gast.Call(
-            func=nodes.name(name), args=node.value.args, keywords=node.value.keywords)), node)
+
+        def make(node):
+            # The arguments first, as Python evaluates them before __init__ runs.
+            out, arguments = [], []
+            for arg in node.value.args + [k.value for k in node.value.keywords]:
+                # (a name too: `s.scale` of the object made before is `s_scale` now)
+                if obj.defaults and not isinstance(arg, (gast.Constant, gast.Starred)):
+                    name = obj.namer.fresh(f"{obj.name}_argument")
+                    out.append(nodes.located(nodes.assign(name, arg), node))
+                    arg = nodes.name(name)
+                arguments.append(arg)
+            args = arguments[:len(node.value.args)]
+            keywords = [gast.keyword(arg=k.arg, value=v) for k, v in
+                        zip(node.value.keywords, arguments[len(node.value.args):])]
+            for attr in sorted(obj.defaults):
+                read = nodes.attribute(nodes.name(self._class_name(obj)), attr)
+                out.append(nodes.located(nodes.assign(obj.attributes[attr], read), node))
+            if init is not None:
+                name = obj.methods[id(init.function)]
+                out.append(nodes.located(nodes.expr_stmt(gast.Call(
+                    func=nodes.name(name), args=args, keywords=keywords)), node))
+            return out or [nodes.copy_location(gast.Pass(), node)]
+        return make
 
     def _class_read(self, obj: _Object, node, parsed):
         owner, value = _class_lookup(obj.cls, node.attr)
@@ -1061,6 +1091,14 @@ class _Rewrite:
         return tree
 
 
+def _class_default(cls: type, attr: str) -> bool:
+    """Whether the class holds a plain value under `attr` (a class attribute,
+    not a method or other descriptor), which Python reads until the object
+    has an attribute of its own."""
+    owner, value = _class_lookup(cls, attr)
+    return owner is not None and owner is not object and not hasattr(type(value), "__get__")
+
+
 def _init_key(cls):
     owner, value = _class_lookup(cls, "__init__")
     return (value, owner)
@@ -1078,4 +1116,8 @@ class _Replace(gast.NodeTransformer):
         return make(node) if make is not None else node
 
     def visit_block(self, stmts: list) -> list:
-        return [self.visit(stmt) for stmt in stmts]
+        out = []
+        for stmt in stmts:
+            new = self.visit(stmt)
+            out += new if isinstance(new, list) else [new]
+        return out
