@@ -2239,3 +2239,64 @@ def finding_ufunc_of_a_list_in_a_dict_argument(d):
     """As finding_ufunc_of_a_row_of_a_list_argument, for a dict argument's entry."""
     y = np.multiply(d["k"], 2)
     return y[0] * 3 + y[1] * d["s"]
+
+
+# ======================================================================
+# Builtins given sequences where they usually get numbers
+# ======================================================================
+
+@program(VECTOR)
+def finding_max_of_two_lists(x):
+    """Crashed in forward mode (TypeError: can't multiply sequence by
+    non-int of type 'numpy.bool'): max() of two lists compares them
+    lexicographically and returns one whole, which max's rule (g * (x > y))
+    does not describe. Refused now (python_builtins.check_numbers_compared)."""
+    m = max([x[0], x[1]], [x[2], x[3]])
+    return m[0] * 3 + m[1]
+
+
+@program(VECTOR)
+def finding_min_of_two_tuples(x):
+    """As finding_max_of_two_lists (crashed in every mode)."""
+    m = min((x[0], x[1]), (x[2], x[3]))
+    return m[0] * 3 + m[1]
+
+
+@program(VECTOR)
+def finding_sum_of_lists_with_an_empty_list_start(x):
+    """Crashed in forward mode (TypeError: unsupported operand type(s) for +:
+    'int' and 'list'): sum(rows, []) joins the rows. Refused now
+    (python_builtins.check_numeric_start)."""
+    s = sum([[x[0], x[1]], [x[2]]], [])
+    return s[0] * 3 + s[2] * 2 + s[1]
+
+
+@program(VECTOR, twin=lambda x: torch.maximum(x[0], x[1]) * 3 + torch.minimum(x[2], x[3]))
+def max_and_min_of_two_numbers_still_differentiated(x):
+    return max(x[0], x[1]) * 3 + min(x[2], x[3])
+
+
+@program(VECTOR, twin=lambda x: x[2] * 3 + x[3])
+def max_with_a_key_over_pairs(x):
+    pairs = [(x[0], x[1]), (x[2], x[3])]
+    best = max(pairs, key=lambda p: p[1])
+    return best[0] * 3 + best[1]
+
+
+@program(VECTOR, twin=lambda x: x[0] * 3 + x[1] + x[3] * 5)
+def sorted_pairs_lexicographically(x):
+    s = sorted([(x[0], x[1]), (x[2], x[3])])
+    return s[0][0] * 3 + s[0][1] + s[1][1] * 5
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x[:3] * x[1:]))
+def sum_of_products_of_neighbours(x):
+    return sum(a * b for a, b in zip(x, x[1:]))
+
+
+@program(VECTOR, twin=lambda x: x[0] * 2 * 3 + (x[0] * 2 + x[1]) * 3)
+def list_of_zeros_then_written(x):
+    vals = [0.0] * 3
+    vals[1] = x[0] * 2
+    vals[2] = vals[1] + x[1]
+    return vals[2] * 3 + vals[0] + vals[1] * 3

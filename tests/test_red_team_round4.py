@@ -36,6 +36,10 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
+    # max()/min() of two sequences, sum(rows, []): refused by their rules' checks
+    **{name: NO_RULE for name in (
+        "finding_max_of_two_lists", "finding_min_of_two_tuples",
+        "finding_sum_of_lists_with_an_empty_list_start")},
     # second order: the gradient's constant list xp is taken for differentiated
     # (its stack is), and np.interp has no derivative in xp
     "interp_with_list_arguments": NO_RULE,

@@ -7,6 +7,7 @@ float code stays float code.
 """
 
 import builtins
+import dataclasses
 import operator
 
 from ..runtime import core as runtime_core
@@ -32,14 +33,19 @@ RULES = [
     pointwise(builtins.pow, "base, exp", base="g * power_slope(base, exp, 1)",
               exp="g * power_log(base, exp, result)"),
     # As np.maximum's: g times a bool keeps g's dtype (float32 stays float32).
-    pointwise(builtins.max, "x, y", x="g * (x > y) + 0.5 * g * (x == y)",
-              y="g * (y > x) + 0.5 * g * (x == y)", label="max"),
-    pointwise(builtins.min, "x, y", x="g * (x < y) + 0.5 * g * (x == y)",
-              y="g * (y < x) + 0.5 * g * (x == y)", label="min"),
+    # Two tuples or lists compare lexicographically: refused (the check).
+    dataclasses.replace(pointwise(builtins.max, "x, y", x="g * (x > y) + 0.5 * g * (x == y)",
+                                  y="g * (y > x) + 0.5 * g * (x == y)", label="max"),
+                        check=runtime_builtins.check_numbers_compared),
+    dataclasses.replace(pointwise(builtins.min, "x, y", x="g * (x < y) + 0.5 * g * (x == y)",
+                                  y="g * (y < x) + 0.5 * g * (x == y)", label="min"),
+                        check=runtime_builtins.check_numbers_compared),
+    # sum(rows, []) joins lists: refused (the check).
     linear_rule(builtins.sum, "iterable, start=0",
                 adjoint={"iterable": "sum_items_adjoint(g, iterable)",
                          "start": "unbroadcast(g, start)"},
-                tangent={"iterable": "sum(g)", "start": "g"}),
+                tangent={"iterable": "sum(g)", "start": "g"},
+                check=runtime_builtins.check_numeric_start),
     # tuple(items) of a list (lower_comprehensions.py turns any other iterable
     # into one) or of an array's rows: one entry per item.
     linear_rule(builtins.tuple, "iterable", adjoint={"iterable": "items_adjoint(g, iterable)"},

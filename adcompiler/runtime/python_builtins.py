@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import core, arrays  # runtime: read when called (it imports this module)
-from ..errors import SourceChangedError, UnsupportedSyntaxError
+from ..errors import NoDerivativeRuleError, SourceChangedError, UnsupportedSyntaxError
 from .arrays import ListAdjoint, sequence_adjoint
 
 
@@ -331,6 +331,36 @@ def placed_in(entries, adjoint, start, stop, like):
     out = ListAdjoint(core.zeros_like(entry) for entry in adjoint)
     out[start:stop] = list(entries)
     return out
+
+
+def check_numbers_compared(x, y):
+    """The check of the rules of max(x, y) and min(x, y), which compare
+    numbers or arrays elementwise: two tuples or lists are compared
+    lexicographically and one of them is returned whole, which the rules'
+    templates (g * (x > y)) do not describe.
+
+        >>> check_numbers_compared(1.0, 2.0)
+    """
+    if isinstance(x, (tuple, list)) or isinstance(y, (tuple, list)):
+        raise NoDerivativeRuleError(
+            "max() or min() of two tuples or lists (compared lexicographically, one "
+            "returned whole) is not differentiated",
+            help="Choose between them with an explicit comparison: a if (a[0], a[1]) > "
+            "(b[0], b[1]) else b; or np.maximum(a, b) for the elementwise maximum.")
+
+
+def check_numeric_start(start=0):
+    """The check of the rule of sum(iterable, start): a tuple or list `start`
+    makes sum join sequences (sum(rows, [])), not add numbers.
+
+        >>> check_numeric_start(0.0)
+    """
+    if isinstance(start, (tuple, list)):
+        raise NoDerivativeRuleError(
+            "sum(items, start) with a tuple or list start (which joins the items) is not "
+            "differentiated",
+            help="Join the lists with a loop of L = L + item, or with "
+            "list(itertools.chain.from_iterable(items)) written as a loop of extend.")
 
 
 def check_joined(value, where: str):
