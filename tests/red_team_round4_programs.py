@@ -2300,3 +2300,190 @@ def list_of_zeros_then_written(x):
     vals[1] = x[0] * 2
     vals[2] = vals[1] + x[1]
     return vals[2] * 3 + vals[0] + vals[1] * 3
+
+
+# ======================================================================
+# In-place updates whose operand is a view of the array updated
+# ======================================================================
+
+NINE = np.array([0.6, -1.3, 0.9, 2.1, 0.35, -0.75, 1.4, 0.05, -1.9])
+W33 = np.arange(9.0).reshape(3, 3) - 3.5
+
+
+@program(NINE)
+def inplace_plus_own_transpose(x):
+    a = x.reshape(3, 3) * 1.0
+    a += a.T
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_plus_own_row_broadcast(x):
+    a = x.reshape(3, 3) * 1.0
+    a += a[0]
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_col_plus_other_col(x):
+    a = x.reshape(3, 3) * 1.0
+    a[:, 0] += a[:, 1]
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_row_plus_col(x):
+    a = x.reshape(3, 3) * 1.0
+    a[0] += a[:, 0]
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_reversed_assign(x):
+    a = x * 1.0
+    a[:] = a[::-1]
+    return np.sum(a * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_times_own_transpose(x):
+    a = x.reshape(3, 3) * 1.0
+    a *= a.T
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_subtract_mean(x):
+    y = x * 1.0
+    y -= y.mean()
+    y /= np.linalg.norm(y)
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_zero_argmax(x):
+    y = x * 1.0
+    y[y.argmax()] = 0.0
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_bool_list_index(x):
+    y = x * 1.0
+    y[[True, False, True, False, False, False, False, False, True]] += x[0] ** 2
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_ellipsis_index_times(x):
+    a = x.reshape(3, 3) * 1.0
+    a[..., 0] *= 3.0
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_newaxis_write(x):
+    y = x * 1.0
+    y[None, 2] = x[0] * 4
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_negative_out_self(x):
+    y = x * 1.0
+    np.negative(y, out=y)
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_reshape_minus_one_write(x):
+    a = x.reshape(3, 3) * 1.0
+    a.reshape(-1)[4] = x[0] ** 2
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_swap_rows_tuple(x):
+    a = x.reshape(3, 3) * 1.0
+    a[0], a[1] = a[1], a[0].copy()
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_swap_rows_no_copy(x):
+    a = x.reshape(3, 3) * 1.0
+    a[0], a[1] = a[1], a[0]
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_swap_elements(x):
+    y = x * 1.0
+    y[0], y[1] = y[1], y[0]
+    return np.sum(y * np.arange(9.0))
+
+
+@program(NINE)
+def inplace_diag_plus_equals_via_indices(x):
+    a = x.reshape(3, 3) * 1.0
+    i = np.arange(3)
+    a[i, i] += 10 * x[0]
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_triu_write(x):
+    a = x.reshape(3, 3) * 1.0
+    a[np.triu_indices(3, 1)] = 0.0
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_tril_indices_plus(x):
+    a = x.reshape(3, 3) * 1.0
+    a[np.tril_indices(3)] *= 2
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_row_view_alias_written_then_base_read(x):
+    a = x.reshape(3, 3) * 1.0
+    r = a[1]
+    a[1, 1] = 100.0 * x[0]
+    return np.sum(r * np.arange(3.0)) + np.sum(a)
+
+
+@program(NINE)
+def inplace_transpose_view_written_then_base(x):
+    a = x.reshape(3, 3) * 1.0
+    t = a.T
+    a *= 2
+    return np.sum(t * W33)
+
+
+@program(NINE)
+def inplace_column_view_cumsum_out(x):
+    a = x.reshape(3, 3) * 1.0
+    np.cumsum(a[:, 0], out=a[:, 1])
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_sort_view_in_place(x):
+    a = x.reshape(3, 3) * 1.0
+    a[1].sort()
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_sort_axis_none(x):
+    a = x.reshape(3, 3) * 1.0
+    a[:, 1].sort()
+    return np.sum(a * W33)
+
+
+@program(NINE)
+def inplace_fill_view(x):
+    a = x.reshape(3, 3) * 1.0
+    a[2].fill(x[0])
+    return np.sum(a * W33)

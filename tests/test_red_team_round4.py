@@ -36,6 +36,7 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
+    "inplace_reshape_minus_one_write": UNSUPPORTED,
     # max()/min() of two sequences, sum(rows, []): refused by their rules' checks
     **{name: NO_RULE for name in (
         "finding_max_of_two_lists", "finding_min_of_two_tuples",
