@@ -326,6 +326,12 @@ def _check_like(value, primal, what: str, where: str) -> None:
                 help="Pass a dict with one value per key of the argument, shaped like it.")
         for key in primal:
             _check_like(value[key], primal[key], f"{what}[{key!r}]", where)
+    elif without_derivative(value) is not None:
+        raise SeedShapeError(
+            f"{what} of {where} is {without_derivative(value)}, where a number or an array "
+            f"shaped like its argument, {np.shape(primal)}, goes",
+            help="Pass a value shaped exactly like the argument it goes with "
+            "(np.zeros_like(x) with the direction filled in).")
     elif np.shape(value) != np.shape(primal):
         raise SeedShapeError(
             f"{what} of {where} has shape {np.shape(value)}, but its argument has shape "

@@ -337,6 +337,12 @@ def checked_seed(seed, result, where):
                      "result's class.")
         return tuple(checked_seed(getattr(seed, name), getattr(result, name), where)
                      for name in field_names(result))
+    if without_derivative(seed) is not None:
+        raise SeedShapeError(
+            f"the seed passed to the vjp of {where} is {without_derivative(seed)}, where a "
+            f"number or an array shaped like the function's result, {np.shape(result)}, "
+            "goes", help="Pass a seed with exactly the shape of the function's result "
+            "(1.0 for a scalar result).")
     kind = without_derivative(result)
     if kind is not None:
         raise NonScalarOutputError(
