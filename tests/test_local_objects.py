@@ -681,6 +681,24 @@ def test_hessian_matches_torch(case):
     assert_close(got, want.numpy(), label="hessian")
 
 
+@pytest.mark.parametrize("case", PROGRAMS[:5], ids=_id)
+def test_hessian_vector_product_matches_torch(case):
+    function, twin, args, wrt = case
+    position = wrt[0]
+    direction = np.cos(np.arange(np.size(args[position]))).reshape(np.shape(args[position]))
+    direction = float(direction) if np.ndim(direction) == 0 else direction
+    got = ad.hvp(function, wrt=position)(copy.deepcopy(args), (direction,))
+
+    def of_one(chosen):
+        full = _torch_args(args)
+        full[position] = chosen
+        return twin(*full)
+
+    _, want = torch.autograd.functional.hvp(
+        of_one, _torch_args([args[position]])[0], torch.tensor(direction))
+    assert_close(got, want.numpy(), label="hvp")
+
+
 @pytest.mark.parametrize("case", PROGRAMS[:3], ids=_id)
 def test_checkpointed_gradient_is_the_gradient(case):
     function, _, args, wrt = case
