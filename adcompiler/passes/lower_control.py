@@ -54,9 +54,10 @@ other (they are never differentiated):
                    own name is refused when compiling (refuse_resizing)
 
 Before lowering, updates of a name bound only to list displays are written
-as the list's own (`L += (a, b)` is `L.extend((a, b))`; `L.pop(i)` and
-`L.remove(v)` are marked `removed_at(L, i)` for effects.py): see
-_rewrite_list_updates.
+as the list's own (`L += (a, b)` is `L.extend((a, b))`; `L.pop(i)`,
+`del L[i]` and `L.remove(v)` are marked `removed_at(L, i)` for effects.py): see
+_rewrite_list_updates. Any other `del` of an entry (the fence lets no other
+`del` through) is refused there, with what to write instead.
 
 A function with none of these constructs comes out unchanged. A flag is set
 only where code that runs later reads it (a `continue` ending the body, or a
@@ -798,6 +799,7 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> Non
 
         L += M      (M not a list display)   L.extend(M)
         L.pop(i)                             removed_at(L, i)
+        del L[i]                             removed_at(L, i)
         v = L.pop(i)                         v = L[i]; removed_at(L, i)
         L.remove(v)                          removed_at(L, position_of(L, v))
 
