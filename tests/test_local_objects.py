@@ -940,6 +940,7 @@ class Hides:
 
 def calls_a_method_an_attribute_hides(x):
     o = Hides(x)
+    o.x = o.x * 2.0
     o.rebind()
     return o.act(x)
 
@@ -1030,6 +1031,35 @@ def _where(function, marker):
         except AssertionError:
             continue
     raise AssertionError(marker)
+
+
+class Timer:
+    def __init__(self):
+        self.ticks = 0
+
+    def tick(self):
+        self.ticks += 1
+        return self
+
+    def report(self):
+        return self.ticks
+
+
+def log_ticks(timer):
+    return timer.ticks
+
+
+def a_method_called_on_an_object_passed_on(x):
+    # The function assigns no attribute: an object the pass cannot replace
+    # (it escapes to log_ticks) is left to run as it did before this pass.
+    timer = Timer()
+    timer.tick()
+    log_ticks(timer)
+    return x * 2.0
+
+
+def test_an_object_that_cannot_be_replaced_and_is_not_assigned_runs_as_before():
+    assert ad.grad(a_method_called_on_an_object_passed_on)(1.5) == 2.0
 
 
 def test_module_level_objects_keep_their_attributes_unassigned():

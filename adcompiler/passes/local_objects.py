@@ -32,8 +32,9 @@ order differentiates it (reverse, forward, Hessians, checkpointing).
 
 The model is exact because the object never escapes, which this pass checks
 before rewriting anything. An object is rewritten when the function assigns
-one of its attributes or calls one of its methods (or only reads its
-attributes, of a class of its own module), and every binding of its
+one of its attributes, or calls one of its methods and can be replaced (tried
+on a copy: otherwise it is left to bind_methods.py, as before), and every
+binding of its
 name is `name = C(...)` of one class C, found when compiling: a module-level
 class written in Python, in the module of the function (its methods read
 that module's globals), without a metaclass, `__slots__`, `__new__`,
@@ -77,7 +78,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import nodes
-from ..errors import UnsupportedSyntaxError
+from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
 from . import effects
@@ -705,8 +706,9 @@ class _Object:
     namer: Namer | None = None
 
 
-def local_objects(parsed: ParsedFunction) -> ParsedFunction:
-    """Replace the objects `parsed` creates by variables (see the module docstring)."""
+def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunction:
+    """Replace the objects `parsed` creates by variables (see the module docstring).
+    `only`: the one object to replace (a trial run, see `_models`)."""
     tree = parsed.tree
     everything = list(nodes.walk(tree))
     stores = _assigned_attributes(everything)
@@ -723,12 +725,18 @@ def local_objects(parsed: ParsedFunction) -> ParsedFunction:
     parameters = set(nodes.parameters(tree))
     parents = _parents(tree)
     objects: dict = {}
+    assigned = {id(store) for store in stores}
     for name in sorted(created - parameters):
-        found = _object(parsed, name, own, nested, parents, caller_locals)
+        if only is not None and name != only:
+            continue
+        if only is None and not _assigns_attributes(name, own, parents, assigned) and \
+                not _models(parsed, name):
+            continue  # `m.f(x)`, `layer(x)` as before this pass: bind_methods.py's to handle
+        found = _object(parsed, name, own, nested, parents, caller_locals, assigned)
         if found is not None:
             objects[name] = found
     rewritten = {id(use.node) for obj in objects.values() for use in obj.uses}
-    for store in stores:
+    for store in stores if only is None else ():
         if id(store) not in rewritten:
             _refuse_store(parsed, store, own, caller_locals)
     if objects:
@@ -736,23 +744,41 @@ def local_objects(parsed: ParsedFunction) -> ParsedFunction:
     return parsed
 
 
-def _object(parsed, name, own, nested, parents, caller_locals) -> _Object | None:
+def _assigns_attributes(name: str, own: list, parents: dict, assigned: set) -> bool:
+    return any(isinstance(n, gast.Name) and n.id == name and id(parents[id(n)][0]) in assigned
+               for n in own)
+
+
+def _models(parsed: ParsedFunction, name: str) -> bool:
+    """Whether the object `name`, whose attributes the function does not
+    assign, can be replaced by variables: tried on a copy. One that cannot is
+    left as it was before this pass (its methods bound by bind_methods.py, or
+    refused where a derivative meets them)."""
+    trial = dataclasses.replace(parsed, tree=nodes.clone(parsed.tree), bound=dict(parsed.bound))
+    try:
+        local_objects(trial, only=name)
+    except AdError:
+        return False
+    return True
+
+
+def _object(parsed, name, own, nested, parents, caller_locals,
+            assigned: set) -> _Object | None:
     """The object `name` stands for, if the function assigns its attributes or
     calls its methods; refusals where that cannot be modelled exactly."""
     bindings = [n for n in own if isinstance(n, gast.Name) and n.id == name
                 and not isinstance(n.ctx, gast.Load)]
     loads = sorted((n for n in own if isinstance(n, gast.Name) and n.id == name
                     and isinstance(n.ctx, gast.Load)), key=lambda n: (n.lineno, n.col_offset))
-    writes = [n for n in loads if isinstance(parents[id(n)][0], gast.Attribute) and
-              isinstance(parents[id(n)][0].ctx, gast.Store)]
+    writes = [n for n in loads if id(parents[id(n)][0]) in assigned]
     methods = [n for n in loads if isinstance(parents[id(n)][0], gast.Attribute) and
                isinstance(parents[id(parents[id(n)][0])][0], gast.Call) and
                parents[id(parents[id(n)][0])][1] == "func"]
     calls = [n for n in loads if isinstance(parents[id(n)][0], gast.Call) and
              parents[id(n)][1] == "func"]
     methods += calls  # `layer(x)` calls __call__, which may assign attributes
-    if not writes and not methods and not _only_read(loads, parents):
-        return None  # passed on or returned: a record of constants (operations.py)
+    if not writes and not methods:
+        return None  # read, passed on or returned: a record of constants (operations.py)
     if not writes and not _same_module(parsed, bindings, parents, caller_locals):
         return None  # its methods run as they are, and are refused if a derivative meets them
     statements = [parents[id(n)][0] for n in bindings]
@@ -786,14 +812,6 @@ def _object(parsed, name, own, nested, parents, caller_locals) -> _Object | None
                         "or call the object's methods in the function itself.")
     uses = [_use_of(parsed, n, parents, name) for n in loads]
     return _Object(name, cls, statements, uses)
-
-
-def _only_read(loads: list, parents: dict) -> bool:
-    """`layer.W @ x`: every use reads a plain attribute (then replacing the
-    object by variables lets its attributes carry derivatives)."""
-    return bool(loads) and all(
-        isinstance(parents[id(n)][0], gast.Attribute) and parents[id(n)][1] == "value"
-        and not parents[id(n)][0].attr.startswith("__") for n in loads)
 
 
 def _same_module(parsed, bindings, parents, caller_locals) -> bool:
