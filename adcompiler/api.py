@@ -532,6 +532,15 @@ def _native(function, kind: str, wrt, verbose: bool, backend: str, mode: str,
                 generated = numba_backend.build(function, kind, positions, as_tuple)
         except AdError as err:
             _point_at_user_code(err)
+            if err.location is None and hasattr(function, "__code__"):
+                # What numba refuses is in the derivative as a whole: the
+                # function's def is where the user chose backend='numba' for.
+                code = function.__code__
+                err.location = Location(code.co_filename, code.co_firstlineno, 0,
+                                        linecache.getline(code.co_filename,
+                                                          code.co_firstlineno),
+                                        function.__qualname__)
+                err.args = (err._format(),)
             raise err.with_traceback(None) from err.__cause__
     compiled = generated.function
     compiled.__adcompiler__ = generated

@@ -59,7 +59,7 @@ import gast
 import numpy as np
 
 from . import nodes, reverse_backend, runtime
-from .errors import NumbaBackendError
+from .errors import Location, NumbaBackendError
 from .generated import GeneratedDerivative
 from .numba_stacks import StackRewrite, element_kinds, is_generated
 from .printer import to_source
@@ -439,9 +439,13 @@ def _refusal(translation: _Translation, function):
                  and not line.startswith("Failed in nopython mode pipeline")]
         first = lines[0].strip() if lines else message
         detail = "\n".join("    " + line for line in lines[1:12])
+        code = getattr(function, "__code__", None)
+        where = code and Location(code.co_filename, code.co_firstlineno, 0,
+                                  linecache.getline(code.co_filename, code.co_firstlineno),
+                                  function.__qualname__)
         return NumbaBackendError(
             f"numba cannot compile the derivative of {function.__qualname__}: {first}\n"
-            f"{detail}",
+            f"{detail}", where,
             help="Use the default backend='python' (it supports everything adcompiler "
             "differentiates), or change the function to what numba compiles: Python numbers, "
             "NumPy arrays and the NumPy functions numba supports. adcompiler.source(...) shows "

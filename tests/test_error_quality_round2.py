@@ -988,9 +988,29 @@ MISTAKES_EVERYWHERE = [
     }.items()
 ]
 
+def fft_of_values(x):
+    return np.sum(np.fft.fft(x).real)
+
+
+def dict_of_values(x):
+    d = {"a": x[0]}
+    return d["a"] * 2.0
+
+
+# What backend="numba" cannot compile names the function's def (numba compiles
+# the derivative as a whole, some of it only when first called).
+NUMBA = [
+    Case("numba backend: a helper without a numba version", fft_of_values,
+         grad(X, backend="numba"), None),
+    Case("numba backend: a dict numba does not compile", dict_of_values,
+         grad(X, backend="numba"), None),
+]
+
 CASES = SYNTAX + API + LIBRARIES + TYPES + MORE + EVERY_ENTRY_POINT + MISTAKES_EVERYWHERE
 if NUMBA_SQUARE is None:
     CASES = [case for case in CASES if case.id != "a numba-jitted helper"]
+else:
+    CASES += NUMBA
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
