@@ -7,6 +7,7 @@ Every program has a torch twin: the same classes written over torch tensors
 cannot hold exactly is refused when compiling, naming the line and the way out.
 """
 
+import abc
 import copy
 import os
 
@@ -957,6 +958,19 @@ def init_returns_a_value(x):
     return o.x
 
 
+class Slotted:
+    __slots__ = ("a",)
+
+    def __init__(self, a):
+        self.a = a
+
+
+def assigns_a_slot(x):
+    s = Slotted(x)
+    s.a = s.a * 2.0
+    return s.a
+
+
 def object_of_a_class_from_another_module(x):
     r = method_cases.Regressor(2.0, 0.5)
     r.scale = x
@@ -999,6 +1013,7 @@ REFUSALS = [
      "return o.act(x)", "different names"),
     (init_returns_a_value, "__init__ returning a value", "return self.x * 1.0",
      "return nothing"),
+    (assigns_a_slot, "a class with __slots__", "s.a = s.a * 2.0", "plain class"),
     (object_of_a_class_from_another_module, "Regressor, a class defined in another module",
      "r = method_cases.Regressor", "define the class in the module"),
 ]
@@ -1031,6 +1046,33 @@ def _where(function, marker):
         except AssertionError:
             continue
     raise AssertionError(marker)
+
+
+class Stepper(abc.ABC):
+    @abc.abstractmethod
+    def step(self, x):
+        ...
+
+
+class Doubling(Stepper):
+    def __init__(self, w):
+        self.w = w
+
+    def step(self, x):
+        self.w = self.w * x
+        return self.w
+
+
+def steps_of_an_abstract_class(x):
+    d = Doubling(2.0)
+    d.step(x)
+    return d.step(np.sin(x))
+
+
+def test_a_subclass_of_an_abstract_base_class_is_replaced():
+    # abc.ABC's own empty __slots__ leaves its subclasses' objects a __dict__.
+    want = torch_gradients(lambda x: 2.0 * x * torch.sin(x), (0.7,), (0,))[0]
+    assert_close(ad.grad(steps_of_an_abstract_class)(0.7), want)
 
 
 class Timer:

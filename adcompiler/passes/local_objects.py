@@ -206,12 +206,14 @@ def _class_problem(cls: type) -> str | None:
                 "p = p._replace(w=v))")
     if type(cls) not in (type, abc.ABCMeta):
         return f"a class with the metaclass {type(cls).__name__}"
+    if not cls.__dictoffset__:
+        # Every class of its MRO has __slots__ (abc.ABC's alone does not
+        # count): attributes are slot descriptors, and others cannot be set.
+        return "a class with __slots__ (its objects have no __dict__)"
     heap_type = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class statement made it
     for base in cls.__mro__[:-1]:
         if not base.__flags__ & heap_type:
             return f"a class derived from the built-in {base.__name__}"
-        if "__slots__" in vars(base):
-            return "a class with __slots__"
         for hook in _ATTRIBUTE_HOOKS + ("__new__",):
             if hook in vars(base):
                 return f"a class defining {hook}"
