@@ -731,9 +731,13 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
     for name in sorted(created - parameters):
         if only is not None and name != only:
             continue
-        if only is None and not _assigns_attributes(name, own, parents, assigned) and \
-                not _models(parsed, name):
-            continue  # `m.f(x)`, `layer(x)` as before this pass: bind_methods.py's to handle
+        if only is None and not _assigns_attributes(name, own, parents, assigned):
+            bindings = [n for n in own if isinstance(n, gast.Name) and n.id == name and
+                        not isinstance(n.ctx, gast.Load)]
+            # (the trial copies the function: only for a class it could replace)
+            if not _same_module(parsed, bindings, parents, caller_locals) or \
+                    not _models(parsed, name):
+                continue  # `m.f(x)`, `layer(x)` as before this pass: bind_methods.py's
         found = _object(parsed, name, own, nested, parents, caller_locals, assigned)
         if found is not None:
             objects[name] = found
