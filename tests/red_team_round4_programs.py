@@ -2487,3 +2487,206 @@ def inplace_fill_view(x):
     a = x.reshape(3, 3) * 1.0
     a[2].fill(x[0])
     return np.sum(a * W33)
+
+
+# ======================================================================
+# Second names for one object, then an in-place update
+# ======================================================================
+
+
+@program(VECTOR)
+def alias_chained_assign_array(x):
+    a = b = np.zeros(4)
+    a += x
+    return np.sum(b * x) + np.sum(a)
+
+
+@program(VECTOR)
+def alias_chained_assign_list(x):
+    a = b = []
+    a.append(x[0] * 2)
+    return b[0] * 3
+
+
+@program(VECTOR)
+def alias_tuple_unpack_same_object(x):
+    y = x * 1.0
+    a, b = y, y
+    a += 1.0
+    return np.sum(b * x)
+
+
+@program(VECTOR)
+def alias_swap_then_inplace(x):
+    a = x * 1.0
+    b = x * 2.0
+    a, b = b, a
+    a += 1.0
+    return np.sum(a * b)
+
+
+@program(VECTOR)
+def alias_list_of_same_array(x):
+    y = x * 1.0
+    items = [y, y]
+    items[0] += 1.0
+    return np.sum(items[1] * x)
+
+
+@program(VECTOR)
+def alias_dict_values_same(x):
+    y = x * 1.0
+    d = {"a": y, "b": y}
+    d["a"] *= 2.0
+    return np.sum(d["b"] * x)
+
+
+@program(VECTOR)
+def alias_return_alias_from_helper(x):
+    y = x * 1.0
+    z = _ident(y)
+    z *= 3.0
+    return np.sum(y * x)
+
+
+def _ident(v):
+    return v
+
+
+@program(VECTOR)
+def alias_augassign_in_loop_alias(x):
+    acc = np.zeros(4)
+    hist = []
+    for i in range(3):
+        acc += x * i
+        hist.append(acc)
+    return np.sum(hist[0] * x) + np.sum(hist[2])
+
+
+@program(VECTOR)
+def alias_augassign_in_loop_copy(x):
+    acc = np.zeros(4)
+    hist = []
+    for i in range(3):
+        acc = acc + x * i
+        hist.append(acc)
+    return np.sum(hist[0] * x) + np.sum(hist[2])
+
+
+@program(VECTOR)
+def alias_default_arg_array_alias(x, buf=None):
+    if buf is None:
+        buf = np.zeros(4)
+    out = buf
+    out += x ** 2
+    return np.sum(buf * x)
+
+
+@program(VECTOR)
+def alias_scalar_iadd_no_alias(x):
+    s = x[0] * 1.0
+    t = s
+    s += 1.0
+    return t * 3 + s
+
+
+@program(VECTOR)
+def alias_zero_d_array_alias(x):
+    s = np.array(x[0] * 1.0)
+    t = s
+    s += 1.0
+    return t * 3 + s
+
+
+@program(VECTOR)
+def alias_np_float_alias(x):
+    s = np.float64(2.0) * x[0]
+    t = s
+    s *= 2.0
+    return t * 3 + s
+
+
+# ======================================================================
+# Decorated helpers, np.vectorize, np.piecewise, functools.reduce
+# ======================================================================
+
+
+@functools.lru_cache(maxsize=None)
+
+
+def _cached_square(a):
+    return a ** 2
+
+
+@program(VECTOR)
+def wrapped_lru_helper(x):
+    return _cached_square(float(x[0])) * 3 + _cached_square(x[1] * 1.0)
+
+
+def _deco(fn):
+    @functools.wraps(fn)
+    def inner(*args):
+        return fn(*args) * 2
+    return inner
+
+
+@_deco
+
+
+def _doubled(a):
+    return a ** 2
+
+
+@program(VECTOR)
+def wrapped_user_decorator(x):
+    return _doubled(x[0]) + x[1]
+
+
+def _sq(v):
+    return v ** 2
+
+
+VSQ = np.vectorize(_sq)
+
+
+@program(VECTOR)
+def wrapped_vectorize(x):
+    return np.sum(VSQ(x) * np.arange(4.0))
+
+
+@program(VECTOR)
+def wrapped_vectorize_inline(x):
+    return np.sum(np.vectorize(_sq)(x))
+
+
+@program(VECTOR)
+def wrapped_apply_along_axis(x):
+    return np.sum(np.apply_along_axis(lambda r: r ** 2, 0, x))
+
+
+@program(VECTOR)
+def wrapped_piecewise(x):
+    return np.sum(np.piecewise(x, [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]))
+
+
+@program(VECTOR)
+def wrapped_frompyfunc(x):
+    return np.sum(np.frompyfunc(_sq, 1, 1)(x).astype(float))
+
+
+@program(VECTOR)
+def wrapped_map_with_none_default(x):
+    return sum(map(lambda v, w=2.0: v * w, x))
+
+
+@program(VECTOR)
+def wrapped_reduce_lambda_max(x):
+    return functools.reduce(lambda a, b: a if a > b else b, x) * 3
+
+
+@program(VECTOR)
+def wrapped_np_frompyfunc_like_loop(x):
+    out = np.empty_like(x)
+    for i, v in enumerate(x):
+        out[i] = _sq(v)
+    return np.sum(out * np.arange(4.0))
