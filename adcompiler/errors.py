@@ -69,7 +69,10 @@ def _where_derivative_runs(what: str) -> Location | None:
                                                                       frame.f_lineno or 0)
             if user_file == filename or os.path.basename(user_file) in what:
                 return None
-            return Location(user_file, line, 0, linecache.getline(user_file, line))
+            if not os.path.abspath(user_file).startswith(_PACKAGE):
+                return Location(user_file, line, 0, linecache.getline(user_file, line))
+            # The derivative of one of adcompiler's own helpers (a rule's
+            # template differentiated again): the user's line is further out.
         if filename.startswith(_PACKAGE) and not filename.startswith(_RUNTIME) and \
                 os.path.basename(filename) != "errors.py":
             return None

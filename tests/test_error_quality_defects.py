@@ -401,3 +401,21 @@ def keyed_by_a_value(x):
 def test_a_dict_keyed_by_a_differentiated_value_is_still_refused():
     with pytest.raises(ad.NoDerivativeRuleError, match="as a key"):
         ad.grad(keyed_by_a_value)(X)
+
+
+# -- a refusal inside the derivative of adcompiler's own helper ------------
+# The Hessian of t.cdf in df differentiates runtime/stats.py's helper again,
+# whose betainc has no derivative in its parameter: the refusal names the
+# user's line, not the helper's file.
+
+def t_cdf_of_df(df):
+    return stats.t.cdf(1.5, df)
+
+
+def test_a_refusal_inside_a_helpers_derivative_names_the_users_line():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ad.NoDerivativeRuleError) as caught:
+            ad.hessian(t_cdf_of_df)(2.0)
+    _assert_names_line(caught.value, t_cdf_of_df, "stats.t.cdf")
+    assert "runtime" not in str(caught.value).splitlines()[0]
