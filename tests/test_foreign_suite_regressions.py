@@ -332,3 +332,27 @@ def test_jacobian_of_a_function_with_options_matches_torch(mode):
     want = torch.autograd.functional.jacobian(
         lambda t: torch_sine_field(t, extra=2.0), torch.tensor(x)).numpy()
     assert_close(ad.jacobian(sine_field, mode=mode)(x, extra=2.0), want, label="jacobian")
+
+
+# -- np.sort of a list argument in forward mode -----------------------------------
+# np.sort(xs) of a list returns an array, but its tangent came back as a list of
+# the entries' tangents (sort_tangent keeps a list a list, for list.sort()), so the
+# jvp's tangent was a list where the value is an array, and `np.sort(xs) * w`
+# was refused as a list repeated (the survey with --list-arguments).
+
+def weighted_sort(xs):
+    return np.sort(xs) * np.arange(4.0)
+
+
+def torch_weighted_sort(xs):
+    return torch.sort(xs).values * torch.arange(4.0)
+
+
+def test_sort_of_a_list_in_forward_mode_matches_torch():
+    values, tangent = [0.3, -0.1, 0.2, 1.4], [1.0, 2.0, 3.0, -1.0]
+    value, got = ad.jvp(weighted_sort)((values,), (tangent,))
+    assert isinstance(got, np.ndarray)
+    expected_value, expected = torch_directional(torch_weighted_sort, [np.array(values)], (0,),
+                                                 [np.array(tangent)])
+    assert_close(value, expected_value, label="value")
+    assert_close(got, expected, label="tangent")

@@ -162,9 +162,11 @@ RULES = [
           "take_along_axis_adjoint(g, arr, indices, axis)",
           "np.take_along_axis(g, indices, axis)"),
     # The adjoint always follows the stable order among ties, so `stable=True`
-    # (NumPy 2) is exactly what the templates do.
+    # (NumPy 2) is exactly what the templates do. np.sort of a list returns an
+    # array, so its tangent is one too (sort_tangent keeps a list's tangent a
+    # list for list.sort(), which sorts in place).
     _same(np.sort, "a, axis=-1, kind=None, order=None, *, stable=None",
-          "sort_adjoint(g, a, axis)", "sort_tangent(g, a, axis)"),
+          "sort_adjoint(g, a, axis)", "sequence_as_array(sort_tangent(g, a, axis))"),
 ]
 
 NOTES = {
