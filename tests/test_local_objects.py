@@ -971,6 +971,13 @@ def assigns_a_slot(x):
     return s.a
 
 
+def read_after_a_loop_that_creates_it(x):
+    for i in range(3):
+        h = Holder(x * i)
+        h.value = h.value + 1.0
+    return h.value
+
+
 def object_of_a_class_from_another_module(x):
     r = method_cases.Regressor(2.0, 0.5)
     r.scale = x
@@ -1014,6 +1021,8 @@ REFUSALS = [
     (init_returns_a_value, "__init__ returning a value", "return self.x * 1.0",
      "return nothing"),
     (assigns_a_slot, "a class with __slots__", "s.a = s.a * 2.0", "plain class"),
+    (read_after_a_loop_that_creates_it, "where 'h' may not have been created yet",
+     "    return h.value", "create 'h' before the loop"),
     (object_of_a_class_from_another_module, "Regressor, a class defined in another module",
      "r = method_cases.Regressor", "define the class in the module"),
 ]

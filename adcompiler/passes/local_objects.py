@@ -356,7 +356,7 @@ class _Objects:
                                lambda read: events.__setitem__(
                                    id(read), ("read", "self", read.attr))).block(tree.body)
         needs: set = set()
-        flow = _Flow(events, lambda obj, attr, node: needs.add(attr), None)
+        flow = _Flow(events, lambda obj, attr, node, created: needs.add(attr), None)
         end = flow.block(tree.body, {"self": frozenset()}, None)
         assert end is None  # every path ends in a return (the fence checked)
         assigns = _meet_all(flow.returns)
@@ -417,6 +417,10 @@ def _meet_all(states):
     return result
 
 
+# In a state's set of an object's attributes: the object surely exists.
+_CREATED = "<created>"
+
+
 class _Flow:
     """Which attributes of each object are surely assigned at each point.
 
@@ -439,7 +443,7 @@ class _Flow:
     def read(self, obj, attr, node, state):
         own = self.instance is None or attr in self.instance[obj]
         if own and attr not in state.get(obj, frozenset()) and self.reporting:
-            self.missing(obj, attr, node)
+            self.missing(obj, attr, node, _CREATED in state.get(obj, frozenset()))
 
     def apply(self, event, node, state):
         kind, obj, payload = event
@@ -452,7 +456,8 @@ class _Flow:
             if init is not None:
                 for attr in sorted(init.needs):
                     self.read(obj, attr, node, {**state, obj: defaults})
-            return {**state, obj: defaults | (frozenset() if init is None else init.assigns)}
+            made = defaults | (frozenset() if init is None else init.assigns)
+            return {**state, obj: made | {_CREATED}}
         return state
 
     def expr(self, node, state):
@@ -912,7 +917,13 @@ class _Rewrite:
             called[obj.name] = reached
         instance = {obj.name: obj.instance for obj in self.objects.values()}
 
-        def missing(name, attr, node):
+        def missing(name, attr, node, created):
+            if not created:
+                _refuse(parsed, node, f"reading '{name}.{attr}' where '{name}' may not have "
+                        "been created yet (on some path, or before a loop that creates it "
+                        "has run)", f"create '{name}' before the loop or branch, on every "
+                        "path to this read (Python raises NameError, or reads an older "
+                        "object, where it was not).")
             if isinstance(node, gast.Call):
                 _refuse(parsed, node, f"calling this method of '{name}', which reads "
                         f"'{name}.{attr}' where it may not have been assigned yet",
