@@ -264,11 +264,11 @@ class _Objects:
         if owner is object and attr == "__init__":
             return None
         if isinstance(value, staticmethod):
-            return value  # called through the class (see _rewrite)
+            return value  # called through the class (_Rewrite._static_call)
         if owner is None or not inspect.isfunction(value):
             kind = "no method" if owner is None else f"a {type(value).__name__}, not a method,"
             _refuse(site_parsed, site, f"calling '{attr}' of an instance of {cls.__name__}, "
-                    f"which has {kind} of that name,", "call a method the class defines "
+                    f"which has {kind} of that name", "call a method the class defines "
                     "with def (a class method or other callable: call it through the class).")
         key = (value, owner)
         if key in self.methods:
@@ -861,7 +861,7 @@ class _Rewrite:
     def run(self) -> None:
         parsed, tree = self.parsed, self.parsed.tree
         events: dict = {}
-        called: dict = {}   # name -> [(_Method, site)]
+        called: dict = {}   # an object's name -> the methods called on it
         for obj in self.objects.values():
             inits = []
             for stmt in obj.creations:
