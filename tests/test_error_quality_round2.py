@@ -997,6 +997,37 @@ def dict_of_values(x):
     return d["a"] * 2.0
 
 
+LOG: list = []
+
+
+def appends_to_a_module_list(x):
+    LOG.append(x[0])
+    return np.sum(x)
+
+
+def logs_a_value(x):
+    LOGGER.debug("first %s", x[0])
+    return np.sum(x)
+
+
+def writes_a_module_dict(x):
+    SEEN["x"] = x
+    return np.sum(x)
+
+
+EFFECTS = [
+    Case("append to a module-level list", appends_to_a_module_list, grad(X), "LOG.append("),
+    Case("logging a value", logs_a_value, grad(X), "LOGGER.debug(",
+         fd(lambda x: np.sum(x), X)),
+    Case("write into a module-level dict", writes_a_module_dict, grad(X), 'SEEN["x"]'),
+]
+
+import logging  # noqa: E402
+
+LOGGER = logging.getLogger("error_quality_round2")
+SEEN: dict = {}
+
+
 # What backend="numba" cannot compile names the function's def (numba compiles
 # the derivative as a whole, some of it only when first called).
 NUMBA = [
@@ -1006,7 +1037,8 @@ NUMBA = [
          grad(X, backend="numba"), None),
 ]
 
-CASES = SYNTAX + API + LIBRARIES + TYPES + MORE + EVERY_ENTRY_POINT + MISTAKES_EVERYWHERE
+CASES = SYNTAX + API + LIBRARIES + TYPES + MORE + EFFECTS + EVERY_ENTRY_POINT + \
+    MISTAKES_EVERYWHERE
 if NUMBA_SQUARE is None:
     CASES = [case for case in CASES if case.id != "a numba-jitted helper"]
 else:

@@ -454,10 +454,13 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
                     "values out of the function", ctx.parsed.location(rhs),
                     help=f"Instead: return it, or store a value without a derivative: "
                          f"{name} = float(ad.stop_gradient(value)).")
+            # A temporary of ours (`_t1` for `x[0]`) is not a name the user knows.
+            named = [name for name in varied if not name.startswith("_")]
+            shown = f"the differentiated value '{named[0]}'" if named else \
+                "a differentiated value"
             raise NoDerivativeRuleError(
-                f"a call made for its effect receives the differentiated value "
-                f"'{varied[0]}', and adcompiler cannot tell what it does with it (it may "
-                f"store or change it)", ctx.parsed.location(rhs),
+                f"a call made for its effect receives {shown}, and adcompiler cannot tell "
+                f"what it does with it (it may store or change it)", ctx.parsed.location(rhs),
                 help="Instead: call it outside the differentiated function, or on a value "
                      "that carries no derivative: ad.stop_gradient(value) (to log or record "
                      "it, history.append(float(ad.stop_gradient(loss)))).")
