@@ -545,6 +545,7 @@ def operands_before_a_call(x):
     y = c.h * c.step(x)                   # the old c.h times the new one
     y = y + c.step(x) + c.h * c.step(2.0 * x)
     c.h += c.step(x)                      # the old c.h plus the call's value
+    assert c.h != c.step(0.5 * x), "the old c.h is compared with the new one"
     a = c.buf
     y = y + a[0] * c.bump(x)              # a[0] read before bump changes a in place
     return y + c.around(x) * c.h
@@ -557,6 +558,7 @@ def operands_before_a_call_torch(x):
     y = c.h * c.step(x)
     y = y + c.step(x) + c.h * c.step(2.0 * x)
     c.h = c.h + c.step(x)
+    assert c.h != c.step(0.5 * x)
     a = c.buf
     y = y + a[0].clone() * c.bump(x)
     return y + c.around(x) * c.h

@@ -601,6 +601,10 @@ class _Spill:
             elif isinstance(stmt, (gast.Assign, gast.AnnAssign, gast.Return, gast.Expr,
                                    gast.AugAssign)) and stmt.value is not None:
                 stmt.value = self.frozen(stmt.value, out)
+            elif isinstance(stmt, gast.Assert):
+                stmt.test = self.frozen(stmt.test, out)
+            elif isinstance(stmt, gast.Raise) and stmt.exc is not None:
+                stmt.exc = self.frozen(stmt.exc, out)
             out.append(stmt)
         return out
 
