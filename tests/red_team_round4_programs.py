@@ -2690,3 +2690,104 @@ def wrapped_np_frompyfunc_like_loop(x):
     for i, v in enumerate(x):
         out[i] = _sq(v)
     return np.sum(out * np.arange(4.0))
+
+
+# ======================================================================
+# Lists handed to NumPy's in-place API (written into arrays)
+# ======================================================================
+
+
+@program(VECTOR)
+def list_into_put_list(x):
+    y = np.zeros(4)
+    np.put(y, [0, 2], [x[0] * 2, x[1]])
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+@program(VECTOR)
+def list_into_copyto_list(x):
+    """Refused in reverse mode before ('writing into lists of differentiated
+    values this way'): the array written into is no list; NumPy writes the
+    array it makes of the list, which the setitem rule differentiates."""
+    y = np.zeros(2)
+    np.copyto(y, [x[0] * 2, x[1]])
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def list_into_setitem_list(x):
+    """Refused in reverse mode before ('writing into lists of differentiated
+    values this way'): the array written into is no list; NumPy writes the
+    array it makes of the list, which the setitem rule differentiates."""
+    y = np.zeros(3)
+    y[1:] = [x[0] * 2, x[1]]
+    return y[1] * 3 + y[2]
+
+
+@program(VECTOR)
+def list_into_fill_diagonal_list(x):
+    """Refused in reverse mode before ('writing into lists of differentiated
+    values this way'): the array written into is no list; NumPy writes the
+    array it makes of the list, which the setitem rule differentiates."""
+    a = np.zeros((2, 2))
+    np.fill_diagonal(a, [x[0] * 2, x[1]])
+    return a[0, 0] * 3 + a[1, 1]
+
+
+@program(VECTOR)
+def list_into_add_at_list(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0, 2], [x[0], x[1], x[2] * 2])
+    return y[0] * 3 + y[2]
+
+
+@program(VECTOR)
+def list_into_putmask_list(x):
+    y = np.zeros(4)
+    np.putmask(y, np.array([True, False, True, False]), [x[0] * 2, x[1]])
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+@program(VECTOR)
+def list_into_place_list(x):
+    y = np.zeros(4)
+    np.place(y, np.array([True, False, True, False]), [x[0] * 2, x[1]])
+    return np.sum(y * np.arange(1.0, 5.0))
+
+
+@program(VECTOR)
+def list_into_clip_out_list(x):
+    y = np.zeros(2)
+    np.clip([x[0] * 2, x[1]], -5, 5, out=y)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def list_into_multiply_out_list(x):
+    y = np.zeros(2)
+    np.multiply([x[0], x[1]], 2, out=y)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def list_into_where_lists_times(x):
+    y = np.where([True, False], [x[0], x[1]], [x[2], x[3]]) * 2
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def list_into_iadd_list_into_array_slice(x):
+    y = np.ones(3)
+    y[1:] += np.asarray([x[0], x[1]])
+    return y[1] * 3 + y[2]
+
+
+@program(VECTOR)
+def list_into_sum_list_times(x):
+    return np.sum([x[0], x[1]]) * 2 + np.mean((x[2], x[3])) * 3
+
+
+@program(VECTOR)
+def list_into_array_from_tuple_of_lists(x):
+    y = np.array(([x[0], x[1]], [x[2], x[3]])) * 2
+    return y[0, 1] * 3 + y[1, 0]

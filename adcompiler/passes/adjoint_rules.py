@@ -168,7 +168,11 @@ class StatementAdjoints:
             return [self.list_read(target, rhs)], []
         operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
         if operation.kind == "rule" and (
-                operates_on_lists(operation, self.activity, runtime_core.setitem)):
+                operates_on_lists(operation, self.activity) or (
+                    operation.primitive is runtime_core.setitem and
+                    self.activity.is_active_list(operation.bound.get("x")))):
+            # (A list written into an array, y[1:] = [a, b], is NumPy's write
+            # of the array it makes of the list: the setitem rule's.)
             # Joins and repetitions went to list_join, L[i] = v to list_write.
             self._refuse_list_update(stmt, "writing into lists of differentiated values "
                                            "this way")
