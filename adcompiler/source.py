@@ -551,7 +551,7 @@ def parse_function(fn) -> ParsedFunction:
     offset = first_line - 1
     try:
         # Parsed after `offset` blank lines, every node's line is its line in the file.
-        module = gast.parse("\n" * offset + snippet)
+        module = nodes.parse_module("\n" * offset + snippet)
     except SyntaxError as err:
         raise SourceUnavailableError(
             f"the source of {target.__qualname__} could not be parsed on its own",

@@ -144,3 +144,50 @@ def test_printer_writes_generated_code_as_astor_does():
         for derivative in (ad.grad(namespace["f"]), ad.hessian(namespace["f"])):
             tree = gast.parse(ad.source(derivative))
             assert to_source(tree) == astor_source(tree)
+
+
+def _same_tree(a, b, path="tree"):
+    """None when `a` and `b` are the same tree: node types, attributes in the
+    same order (fields and positions), lists and values; else where they differ."""
+    if type(a) is not type(b):
+        return f"{path}: {type(a).__name__} vs {type(b).__name__}"
+    if isinstance(a, gast.AST):
+        if list(a.__dict__) != list(b.__dict__):
+            return f"{path}: attributes {list(a.__dict__)} vs {list(b.__dict__)}"
+        for key in a.__dict__:
+            found = _same_tree(a.__dict__[key], b.__dict__[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} vs {len(b)} entries"
+        return next((found for i, (x, y) in enumerate(zip(a, b))
+                     if (found := _same_tree(x, y, f"{path}[{i}]"))), None)
+    return None if a == b or (a != a and b != b) else f"{path}: {a!r} vs {b!r}"
+
+
+PACKAGE_FILES = sorted((TESTS.parent / "adcompiler").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", PACKAGE_FILES[::8], ids=lambda p: p.name)
+def test_parse_module_gives_gasts_tree_node_for_node(path):
+    # nodes.parse_module converts Python's tree itself (a Hessian parses the
+    # gradient's code back); every node must be the one gast.parse makes,
+    # with its attributes in gast's order: positions, contexts, parameters
+    # as Names, handlers, definitions.
+    text = path.read_text(encoding="utf-8") + textwrap.dedent('''
+        try:
+            pass
+        except ValueError as err:
+            del err
+        except (TypeError, KeyError):
+            pass
+        class C(Base, metaclass=M):
+            async def f(self, a: int, /, b=1, *c, d, e=2, **f) -> "r":
+                async with g() as h:
+                    return [i async for i in h if i], {k: v for k, v in f.items()}, lambda: 0
+        ''')
+    if not nodes._FAST_PARSE:
+        pytest.skip("gast parses: not the gast and Python the conversion was written for")
+    assert _same_tree(gast.parse(text), nodes.parse_module(text)) is None
