@@ -2791,3 +2791,97 @@ def list_into_sum_list_times(x):
 def list_into_array_from_tuple_of_lists(x):
     y = np.array(([x[0], x[1]], [x[2], x[3]])) * 2
     return y[0, 1] * 3 + y[1, 0]
+
+
+# ======================================================================
+# Lists of lists handed to numpy.linalg and friends
+# ======================================================================
+
+
+@program(VECTOR)
+def linalg_solve_list(x):
+    y = np.linalg.solve([[x[0] + 3, x[1]], [x[2], x[3] + 3]], [1.0, 2.0])
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def linalg_inv_list(x):
+    y = np.linalg.inv([[x[0] + 3, x[1]], [x[2], x[3] + 3]])
+    return y[0, 1] * 3 + y[1, 0]
+
+
+@program(VECTOR)
+def linalg_det_list(x):
+    return np.linalg.det([[x[0] + 3, x[1]], [x[2], x[3] + 3]]) * 2
+
+
+@program(VECTOR)
+def linalg_matmul_list_operator(x):
+    R = [[np.cos(x[0]), -np.sin(x[0])], [np.sin(x[0]), np.cos(x[0])]]
+    v = np.array([x[1], x[2]])
+    w = R @ v
+    return w[0] * 3 + w[1]
+
+
+@program(VECTOR)
+def linalg_polyval_coeff_list(x):
+    coeffs = [x[0], x[1], x[2]]
+    return np.polyval(coeffs, 0.7) * 2
+
+
+@program(VECTOR)
+def linalg_trapezoid_list(x):
+    return np.trapezoid([x[0], x[1], x[2]], dx=0.5) * 2
+
+
+@program(VECTOR)
+def linalg_eigvalsh_list(x):
+    w = np.linalg.eigvalsh([[x[0] + 3, x[1]], [x[1], x[3] + 1]])
+    return w[0] * 3 + w[1]
+
+
+@program(VECTOR)
+def linalg_norm_list_ord(x):
+    return np.linalg.norm([x[0], x[1], x[2]], ord=1) * 2
+
+
+@program(VECTOR)
+def linalg_cholesky_list(x):
+    L = np.linalg.cholesky([[x[0] + 3, x[1]], [x[1], x[3] + 3]])
+    return L[1, 0] * 3 + L[1, 1]
+
+
+@program(VECTOR)
+def linalg_einsum_lists(x):
+    y = np.einsum("ij,j->i", [[x[0], x[1]], [x[2], x[3]]], [1.0, 2.0])
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def linalg_tensordot_lists(x):
+    y = np.tensordot([[x[0], x[1]], [x[2], x[3]]], [1.0, 2.0], axes=1)
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def linalg_cov_list(x):
+    c = np.cov([x[0], x[1], x[2], x[3]])
+    return c * 2
+
+
+@program(VECTOR)
+def linalg_sort_then_scale_list(x):
+    y = np.sort([x[0], x[1], x[2]]) * 2
+    return y[0] * 3 + y[1]
+
+
+@program(VECTOR)
+def linalg_cumsum_list_scaled(x):
+    y = np.cumsum([x[0], x[1], x[2]]) * 2
+    return y[0] * 3 + y[2]
+
+
+@program(VECTOR)
+def linalg_diff_list_scaled(x):
+    y = np.diff([x[0], x[1], x[2]]) * 2
+    return y[0] * 3 + y[1]

@@ -37,6 +37,8 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
+    # np.einsum of list operands (the message speaks of the subscripts string)
+    "linalg_einsum_lists": NO_RULE,
     # Python's object model: user objects holding differentiated values, methods
     # changing them (the refusal's class depends on which pass meets it first)
     **{name: (UNSUPPORTED, NO_RULE, SHARED) for name in (
