@@ -38,8 +38,10 @@ from .runtime import odeint as runtime_odeint
 from .runtime.records import field_names as _field_names, is_dataclass_record as \
     _is_dataclass_record, rebuilt as _rebuilt
 from .runtime.checkpoint import parse_memory
-from .runtime.core import refuse_argument_without_derivative, reject_complex, scalar_seed, \
+from .runtime.core import refuse_argument_without_derivative, reject_complex, \
     without_derivative
+# (an array of the array API standard is a result grad takes, in its namespace)
+from .runtime.namespaces import scalar_seed
 from .display import derivative_html
 from .passes.activity import is_user_function
 

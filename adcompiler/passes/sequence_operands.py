@@ -127,7 +127,7 @@ def array_bindings(operation, activity, names, parameters, ctx) -> dict:
     argument met by `x > y` is compared as a sequence, a wrong number with no
     error (np.maximum(xs, ys) of two list arguments, found by running
     autograd's systematic tests with lists), and `x * x` raises."""
-    if not reads_sequences_as_arrays(operation):
+    if not reads_sequences_as_arrays(operation) or _operator_of_a_number(operation):
         return operation.bindings
     bindings = dict(operation.bindings)
     for param, atom in operation.bound.items():
@@ -139,9 +139,34 @@ def array_bindings(operation, activity, names, parameters, ctx) -> dict:
     return bindings
 
 
+def _operator_of_a_number(operation) -> bool:
+    """A Python operator that no tuple or list reaches: unary (`-t` raises
+    for a list) or with every other operand a number (`t ** 2`, `t - 1.0`
+    raise), so the primal raised before any derivative of it ran. Its
+    templates keep their operands as written (`dx = g * 2 * x`)."""
+    if not any(operation.primitive is p for p in ELEMENTWISE_ONLY):
+        return False
+    names = [atom for atom in operation.bound.values() if isinstance(atom, gast.Name)]
+    return len(names) <= 1
+
+
+# (id(rule), parameter) -> (rule, answer): asked for every operation of a
+# parameter, the answer walks the rule's templates; the rule is kept so that
+# its id is not reused.
+_MEETS_OPERATORS: dict = {}
+
+
 def _meets_python_operators(rule, param: str) -> bool:
     """Whether some template of `rule` reads `param` other than as an argument
     of a NumPy function: an operand of `*` or `>`, or a runtime helper's."""
+    key = (id(rule), param)
+    known = _MEETS_OPERATORS.get(key)
+    if known is None or known[0] is not rule:
+        known = _MEETS_OPERATORS[key] = (rule, _reads_other_than_numpy(rule, param))
+    return known[1]
+
+
+def _reads_other_than_numpy(rule, param: str) -> bool:
     for template in (*rule.adjoint.values(), *rule.tangent.values()):
         parents = {id(child): node for node in gast.walk(template)
                    for child in gast.iter_child_nodes(node)}
@@ -164,6 +189,7 @@ def array_tangent(operation, atom, tangent, activity, parameters, ctx):
     """The tangent expression a rule's tangent template reads as `g` for
     operand `atom`: `array_tangent(d_atom, atom)` where atom may hold a tuple
     or list that the primitive reads as an array, else `tangent` itself."""
-    if reads_sequences_as_arrays(operation) and may_hold_sequence(atom, activity, parameters):
+    if reads_sequences_as_arrays(operation) and not _operator_of_a_number(operation) and \
+            may_hold_sequence(atom, activity, parameters):
         return nodes.call(nodes.name(ctx.helper("array_tangent")), [tangent, nodes.clone(atom)])
     return tangent

@@ -711,6 +711,9 @@ UNGUARDED = {"np", "math", "in_place_result", "real_values", "sum", "tuple",
 # A rule template's `/` and `**` (runtime.core.divide and power) compute with
 # an array's own operators, NumPy only for Python numbers: used as they are.
 UNGUARDED |= {"divide", "power"}
+# These read a tuple or list operand as NumPy does and return any array as it
+# is (passes/sequence_operands.py).
+UNGUARDED |= {"sequence_as_array", "array_tangent"}
 
 
 _GUARDED: dict = {}
