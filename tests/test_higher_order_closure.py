@@ -200,6 +200,12 @@ def _samples():
         "pad_constant_adjoint": lambda r: [n(r, 6), n(r, 3), ((1, 2),)],
         "pad_tangent": lambda r: [n(r, 3), ((1, 2),), "edge"],
         "part": lambda r: [[n(r, 2), n(r, 3)], 1, n(r, 3)],
+        # an array passes through both (passes/sequence_operands.py); the list a
+        # NumPy function reads as an array, whose adjoint goes back entry by
+        # entry, is checked against torch in red_team_round4_programs.py's
+        # finding_ufunc_of_* programs, in five modes
+        "sequence_as_array": lambda r: [n(r, 3)],
+        "array_tangent": lambda r: [n(r, 2), n(r, 2)],
         "part_adjoint": lambda r: [n(r, 3), [n(r, 2), n(r, 3)], 1],
         "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
         "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],

@@ -251,7 +251,7 @@ class _Forward:
             elif self.activity.is_active(atom) and atom.id not in zero:
                 bindings["g"] = sequence_operands.array_tangent(
                     operation, atom, nodes.name(self.tangent(atom.id)), self.activity,
-                    self.sequence_names, self.ctx)
+                    self.sequence_names, self.ctx, param, self.parameters)
             else:
                 continue
             if param not in operation.rule.tangent:

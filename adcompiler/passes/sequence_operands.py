@@ -185,11 +185,72 @@ def _is_numpy_function(func) -> bool:
     return isinstance(func, gast.Name) and func.id == "np"
 
 
-def array_tangent(operation, atom, tangent, activity, parameters, ctx):
+def array_tangent(operation, atom, tangent, activity, parameters, ctx, param=None,
+                  arguments=frozenset()):
     """The tangent expression a rule's tangent template reads as `g` for
-    operand `atom`: `array_tangent(d_atom, atom)` where atom may hold a tuple
-    or list that the primitive reads as an array, else `tangent` itself."""
+    operand `atom` (the rule's parameter `param`): `array_tangent(d_atom,
+    atom)` where atom may hold a tuple or list that the primitive reads as an
+    array, else `tangent` itself. Not for one of the function's `arguments`
+    (parameter_like_names: a list of them has a tangent of numbers, the
+    caller's) where the template only multiplies `g` by an array made from
+    the operand (`g * np.cos(x)`, `g * result`): a list times an array is
+    NumPy's product, so the jvp of np.sin(x) reads `dx * np.cos(x)`."""
     if reads_sequences_as_arrays(operation) and not _operator_of_a_number(operation) and \
-            may_hold_sequence(atom, activity, parameters):
+            may_hold_sequence(atom, activity, parameters) and \
+            not (atom.id in arguments and param is not None
+                 and _tangent_meets_arrays_only(operation.rule, param)):
         return nodes.call(nodes.name(ctx.helper("array_tangent")), [tangent, nodes.clone(atom)])
     return tangent
+
+
+# (id(rule), parameter) -> (rule, answer), as _MEETS_OPERATORS.
+_TANGENT_MEETS_ARRAYS: dict = {}
+
+
+def _tangent_meets_arrays_only(rule, param: str) -> bool:
+    """Whether every `g` of `rule`'s tangent template for `param` is an
+    argument of a NumPy function or a factor of a product (or a term of a
+    sum) with an array that a list `param` makes (`_makes_an_array`)."""
+    key = (id(rule), param)
+    known = _TANGENT_MEETS_ARRAYS.get(key)
+    if known is None or known[0] is not rule:
+        template = rule.tangent.get(param)
+        answer = isinstance(template, gast.AST) and _g_meets_arrays(template, param)
+        known = _TANGENT_MEETS_ARRAYS[key] = (rule, answer)
+    return known[1]
+
+
+def _g_meets_arrays(template, param: str) -> bool:
+    parents = {id(child): node for node in gast.walk(template)
+               for child in gast.iter_child_nodes(node)}
+    for node in gast.walk(template):
+        if not (isinstance(node, gast.Name) and node.id == "g"):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, gast.Call) and node in parent.args and \
+                _is_numpy_function(parent.func):
+            continue
+        if isinstance(parent, gast.BinOp) and \
+                isinstance(parent.op, (gast.Mult, gast.Add, gast.Sub)):
+            other = parent.right if parent.left is node else parent.left
+            if _makes_an_array(other, param):
+                continue
+        return False
+    return True
+
+
+def _makes_an_array(expr, param: str) -> bool:
+    """An expression that is an ndarray of at least one dimension when the
+    operand `param` is a list: the primitive's `result`, a NumPy function of
+    `param` (np.cos(x)), or arithmetic with one of those."""
+    if isinstance(expr, gast.Name):
+        return expr.id == "result"
+    if isinstance(expr, gast.Call):
+        return _is_numpy_function(expr.func) and any(
+            isinstance(arg, gast.Name) and arg.id == param or _makes_an_array(arg, param)
+            for arg in expr.args)
+    if isinstance(expr, gast.BinOp):
+        return _makes_an_array(expr.left, param) or _makes_an_array(expr.right, param)
+    if isinstance(expr, gast.UnaryOp):
+        return _makes_an_array(expr.operand, param)
+    return False
