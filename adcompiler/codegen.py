@@ -56,8 +56,8 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     start = next(i for i, line in enumerate(lines)
                  if line.lstrip().startswith(f"def {function.name}("))
     body = lines[start:-1] if lines[-1].strip().startswith("return ") else lines[start:]
-    shown = "".join(f"# {line}\n" for line in header.splitlines()) + textwrap.dedent(
-        "".join(body)).strip("\n") + "\n"
+    shown = "".join(f"# {line}\n" for line in header.splitlines()) + _dedented(
+        body).strip("\n") + "\n"
     filename = _register(label, text, source)
     try:
         if source is not None and _registered[filename][2] is None:
@@ -211,6 +211,18 @@ def _release(filename: str) -> None:
         cached = linecache.cache.get(filename)
         if cached is not None and cached[2] is entry[0]:
             linecache.cache.pop(filename, None)
+
+
+def _dedented(lines: list) -> str:
+    """`textwrap.dedent("".join(lines))` for the lines of a `def` printed inside
+    the scope function: when the `def` is indented by four spaces and every
+    other line by at least four or is empty, those four go (a regular
+    expression over a long derivative's text cost a tenth of compiling it);
+    any other text is dedented by textwrap."""
+    if lines and lines[0].startswith("    def ") and all(
+            line.startswith("    ") and not line.isspace() or line == "\n" for line in lines):
+        return "".join(line[4:] if line != "\n" else line for line in lines)
+    return textwrap.dedent("".join(lines))
 
 
 def _loaded_names(function: gast.FunctionDef) -> set[str]:
