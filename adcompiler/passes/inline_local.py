@@ -35,9 +35,14 @@ it returns takes the call's place. Python's scoping is kept:
     control flow   of a body is lowered first (lower_control.py), so that its
                    only `return` ends it: early returns, loops, break, continue
 
-Inlining is exact when the call is evaluated once, where its statement runs
-(a body with side effects, `print` or `.pop()`, runs before the rest of the
-statement: write such a call in a statement of its own). These are rejected
+Inlining is exact when the call is evaluated once, where its statement runs.
+A body that may change a value in place runs before the rest of its
+statement, so the operands Python evaluates before such a call are computed
+first, into variables of their own (evaluation_order.py):
+
+    y = L[0] + push()      ->      operand = L[0]; <push's body>; y = operand + push_result
+
+These are rejected
 with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in a
 `while` test, in a branch of `a if t else b` or in an operand of `and`/`or`
 after the first; a local function used other than by calling it (passed,
@@ -65,6 +70,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from .evaluation_order import Spill, constant as _constant, plain as _plain
 from .lower_control import lower_function
 
 # Where an expression is evaluated later, or not at all, or again and again:
@@ -117,17 +123,6 @@ def _own_statements(stmts):
         if isinstance(stmt, (gast.If, gast.While, gast.For)):
             yield from _own_statements(stmt.body)
             yield from _own_statements(stmt.orelse)
-
-
-def _plain(expr) -> bool:
-    """A name or a constant: reading it in the body gives what the call passed."""
-    return isinstance(expr, gast.Name) or _constant(expr)
-
-
-def _constant(expr) -> bool:
-    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-        expr = expr.operand
-    return nodes.is_atom(expr) and not isinstance(expr, gast.Name)
 
 
 def _reject(parsed: ParsedFunction, node, what: str, instead: str, plural: bool = False):
@@ -553,7 +548,86 @@ def inline_local(parsed: ParsedFunction) -> ParsedFunction:
     tree = nodes.clone(parsed.tree)
     namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
     namer.reserve(*definitions)
+    _keep_order_of_evaluation(parsed, tree, definitions, namer)
     # Rewritten on a copy: the body's control flow is lowered with the names
     # of the function as written, and an error leaves `parsed` untouched.
     parsed.tree.body = _Inliner(parsed, definitions, namer).block(tree.body, {})
     return parsed
+
+
+def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
+                              namer: Namer) -> None:
+    """A call's body runs before its statement, so an operand Python
+    evaluates before the call (`L[0]` in `y = L[0] + push()`) would see what
+    the call changes: such operands are computed first (evaluation_order.py),
+    before each call of a local function that may change something its
+    caller reads. Calls of the others leave the code as it is."""
+    changing = {name for name in definitions
+                if _may_change_state(parsed, definitions, name, set())}
+    if not changing:
+        return
+    scopes = [tree] + [n for n in nodes.walk(tree)
+                       if isinstance(n, gast.FunctionDef) and n is not tree]
+    for scope in scopes:
+        calls = {id(n) for n in nodes.walk(scope) if isinstance(n, gast.Call)
+                 and isinstance(n.func, gast.Name) and n.func.id in changing}
+        if calls:
+            scope.body = Spill(parsed, calls, set(), namer,
+                               callee="a local function that changes a value in place"
+                               ).block(scope.body)
+
+
+# NumPy functions that write into an argument (without out=).
+_WRITING = ("copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "at")
+
+
+def _may_change_state(parsed: ParsedFunction, definitions: dict, name: str, seen: set) -> bool:
+    """Whether local function `name` may change a value its caller can read:
+    it writes an element or an attribute, updates with `+=` (an array in
+    place), passes out=, calls a method of a value (L.append), a NumPy
+    function that writes into an argument, a Python function of the user's,
+    or a local function that may."""
+    seen.add(name)
+    for node in nodes.walk(definitions[name]):
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and \
+                isinstance(node.ctx, gast.Store) or \
+                isinstance(node, (gast.Delete, gast.AugAssign, gast.Global, gast.Nonlocal)):
+            return True
+        if not isinstance(node, gast.Call):
+            continue
+        if any(keyword.arg == "out" for keyword in node.keywords):
+            return True
+        func = node.func
+        if isinstance(func, gast.Name) and func.id in definitions:
+            if func.id not in seen and _may_change_state(parsed, definitions, func.id, seen):
+                return True
+            continue
+        root = func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        found, value = parsed.lookup(root.id) if isinstance(root, gast.Name) else (False, None)
+        if not found:
+            return True  # a method of a value the function holds, or unknown
+        if isinstance(func, gast.Attribute):
+            if not inspect.ismodule(value) or func.attr in _WRITING:
+                return True
+            value = _attribute_of(value, func)
+        if inspect.isfunction(value) and \
+                (getattr(value, "__module__", None) or "").split(".")[0] not in _LIBRARIES:
+            return True  # a Python function of the user's may write into what it is passed
+    return False
+
+
+_LIBRARIES = ("numpy", "scipy", "math")
+
+
+def _attribute_of(module, func: gast.Attribute):
+    """What `module.a.b` (func, rooted at the module's name) names, or None."""
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    value = module
+    for attr in reversed(path):
+        value = getattr(value, attr, None)
+    return value

@@ -46,7 +46,7 @@ checked the same way for `self` (which a method may `return` to callers that
 discard it), and `super().m(...)` in them calls the next class's method in
 the object's MRO. Python evaluates a statement's operands left to right, but
 inline_local runs a method's body before the statement: operands evaluated
-before a method call go into variables first (`_Spill`). Refused with an `UnsupportedSyntaxError`
+before a method call go into variables first (evaluation_order.Spill). Refused with an `UnsupportedSyntaxError`
 naming the line: the object returned, stored in a container or another
 object, bound to a second name, passed to a function, read through
 `getattr`/`vars`/`__dict__`, captured by a function defined in the function;
@@ -82,8 +82,9 @@ from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
 from . import effects
+from .evaluation_order import Spill
 from .fence import always_true, falls_through, fence, written_attribute
-from .inline_local import _deferred, _parents, _plain
+from .inline_local import _deferred, _parents
 from .inline_mutating import _bind_defaults
 from .lower_comprehensions import lower_comprehensions
 from .lower_reduce import lower_reduce
@@ -352,7 +353,7 @@ class _Objects:
                     events[id(use.node)] = ("call", "self", callee)
         if method.callees:
             namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
-            tree.body = _Spill(parsed, set(method.callees), {method.receiver}, namer,
+            tree.body = Spill(parsed, set(method.callees), {method.receiver}, namer,
                                lambda read: events.__setitem__(
                                    id(read), ("read", "self", read.attr))).block(tree.body)
         needs: set = set()
@@ -550,156 +551,6 @@ class _Flow:
         exits = None if isinstance(stmt, gast.While) and always_true(stmt.test) else \
             self.block(stmt.orelse, top, None)
         return _meet(exits, jumps["break"])
-
-
-# -- the order of evaluation --------------------------------------------------------
-
-# Expressions whose operands Python evaluates each once, left to right.
-_STRICT = (gast.BinOp, gast.UnaryOp, gast.Call, gast.Subscript, gast.Attribute, gast.Tuple,
-           gast.List, gast.Dict, gast.Starred, gast.keyword, gast.Compare, gast.JoinedStr,
-           gast.FormattedValue, gast.Slice)
-
-
-class _Spill:
-    """Python evaluates a statement's operands left to right, but inline_local
-    runs a method's body before the statement holding the call. An operand
-    Python evaluates before a method call, which the call could change (an
-    attribute it assigns, an element of an array it updates in place), is
-    first computed into a variable of its own, in order, so that it holds what
-    Python's operand holds (a name needs none: a method cannot rebind it):
-
-        y = s.h * s.step(x)     ->     s_h_before = s.h
-                                       y = s_h_before * s.step(x)
-
-    `s.h += s.step(x)` reads s.h first: `s_h_before = s.h; s_h_before +=
-    s.step(x); s.h = s_h_before`, which is Python's `__iadd__` of the old object."""
-
-    def __init__(self, parsed: ParsedFunction, calls: set, objects: set, namer: Namer,
-                 on_read=None):
-        self.parsed = parsed
-        self.calls = calls        # ids of the method calls on the objects
-        self.objects = objects    # the objects' names
-        self.namer = namer
-        self.on_read = on_read    # told of each attribute read this adds (AugAssign)
-
-    def has_call(self, node) -> bool:
-        return any(id(n) in self.calls for n in nodes.walk(node))
-
-    def block(self, stmts: list) -> list:
-        out: list = []
-        for stmt in stmts:
-            if isinstance(stmt, (gast.If, gast.While, gast.For)):
-                if isinstance(stmt, gast.If):
-                    stmt.test = self.frozen(stmt.test, out)
-                if isinstance(stmt, gast.For):
-                    stmt.iter = self.frozen(stmt.iter, out)
-                stmt.body = self.block(stmt.body)
-                stmt.orelse = self.block(stmt.orelse)
-            elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.value) and \
-                    not isinstance(stmt.target, gast.Name):
-                stmt = self.augmented(stmt, out)
-            elif isinstance(stmt, (gast.Assign, gast.AnnAssign, gast.Return, gast.Expr,
-                                   gast.AugAssign)) and stmt.value is not None:
-                stmt.value = self.frozen(stmt.value, out)
-            elif isinstance(stmt, gast.Assert):
-                stmt.test = self.frozen(stmt.test, out)
-            elif isinstance(stmt, gast.Raise) and stmt.exc is not None:
-                stmt.exc = self.frozen(stmt.exc, out)
-            out.append(stmt)
-        return out
-
-    def augmented(self, stmt, out: list):
-        target = stmt.target
-        if not (isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name)
-                and target.value.id in self.objects):
-            _refuse(self.parsed, stmt, "an augmented assignment into an element "
-                    "(x[i] += ...) or an attribute of another object whose value calls a "
-                    "method of an object the function creates", "call the method on a line "
-                    "of its own first: v = s.step(x); x[i] += v.")
-        read = nodes.copy_location(nodes.attribute(nodes.name(target.value.id), target.attr),
-                                   target)
-        if self.on_read is not None:
-            self.on_read(read)
-        before = self.namer.fresh(f"{target.value.id}_{target.attr.strip('_')}_before")
-        out.append(nodes.located(nodes.assign(before, read), stmt))
-        value = self.frozen(stmt.value, out)
-        out.append(nodes.located(gast.AugAssign(
-            target=nodes.copy_location(nodes.name(before, "store"), stmt), op=stmt.op,
-            value=value), stmt))
-        return nodes.located(nodes.assign(target, nodes.name(before)), stmt)
-
-    def frozen(self, node, out: list):
-        """`node`, its operands that Python evaluates before a method call in it
-        computed into variables first (appended to `out`)."""
-        if not isinstance(node, _STRICT) or not self.has_call(node):
-            return node
-        if isinstance(node, gast.Compare) and len(node.ops) > 1 and \
-                any(self.has_call(c) for c in node.comparators[1:]):
-            _refuse(self.parsed, node, "a method of an object the function creates called "
-                    "in a chained comparison (Python may not call it)",
-                    "call it on a line of its own first, or compare with 'and'.")
-        slots = self.slots(node)
-        with_call = [i for i, slot in enumerate(slots) if self.has_call(_get(slot))]
-        for index, slot in enumerate(slots[:with_call[-1] + 1] if with_call else ()):
-            child = self.frozen(_get(slot), out)
-            if index < with_call[-1] and not _plain(child) and \
-                    not isinstance(child, gast.Lambda):
-                child = self.spilled(child, out)
-            _set(slot, child)
-        return node
-
-    def spilled(self, child, out: list):
-        if isinstance(child, gast.Attribute) and isinstance(child.value, gast.Name) and \
-                child.value.id in self.objects:
-            base = f"{child.value.id}_{child.attr.strip('_')}_before"
-        else:
-            base = "operand"
-        name = self.namer.fresh(base)
-        out.append(nodes.located(nodes.assign(name, child), child))
-        return nodes.copy_location(nodes.name(name), child)
-
-    def slots(self, node) -> list:
-        """(node, field, index) of each operand, in the order Python evaluates them."""
-        if isinstance(node, gast.Call):
-            func = node.func
-            # A callee named by a name or a module's attribute cannot change; a
-            # method of an object is the call itself.
-            static = all(isinstance(n, (gast.Name, gast.Attribute, gast.expr_context))
-                         for n in nodes.walk(func))
-            out = [] if static or id(node) in self.calls else [(node, "func", None)]
-            out += [(node, "args", i) for i in range(len(node.args))]
-            return out + [(keyword, "value", None) for keyword in node.keywords]
-        if isinstance(node, gast.Dict):
-            return [slot for i in range(len(node.keys))
-                    for slot in ((node, "keys", i), (node, "values", i))]
-        fields = {gast.BinOp: ("left", "right"), gast.UnaryOp: ("operand",),
-                  gast.Subscript: ("value", "slice"), gast.Attribute: ("value",),
-                  gast.Tuple: ("elts",), gast.List: ("elts",), gast.Starred: ("value",),
-                  gast.keyword: ("value",), gast.Compare: ("left", "comparators"),
-                  gast.JoinedStr: ("values",), gast.FormattedValue: ("value",),
-                  gast.Slice: ("lower", "upper", "step")}[type(node)]
-        out = []
-        for field_name in fields:
-            value = getattr(node, field_name)
-            if isinstance(value, list):
-                out += [(node, field_name, i) for i in range(len(value))]
-            elif value is not None:
-                out.append((node, field_name, None))
-        return out
-
-
-def _get(slot):
-    owner, field_name, index = slot
-    value = getattr(owner, field_name)
-    return value if index is None else value[index]
-
-
-def _set(slot, child) -> None:
-    owner, field_name, index = slot
-    if index is None:
-        setattr(owner, field_name, child)
-    else:
-        getattr(owner, field_name)[index] = child
 
 
 # -- the pass -----------------------------------------------------------------------
@@ -949,7 +800,7 @@ class _Rewrite:
                 obj.uses.append(_Use("read", read.attr, read))
                 events[id(read)] = ("read", obj.name, read.attr)
 
-            tree.body = _Spill(parsed, calls, set(self.objects), namer,
+            tree.body = Spill(parsed, calls, set(self.objects), namer,
                                added_read).block(tree.body)
         _Flow(events, missing, instance).block(tree.body, {}, None)
         self._rename(called)
