@@ -25,7 +25,7 @@ import pytest
 from adcompiler.errors import NoDerivativeRuleError, SharedMemoryError, UnsupportedSyntaxError
 from oracles import assert_close
 from red_team_round3_programs import PROGRAMS, SCENARIOS
-from test_third_party_style import CHECKS, outcome
+from test_third_party_style import CHECKS, outcome, worst_outcome
 
 pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
 
@@ -127,8 +127,7 @@ def main(argv):
             continue
         results = {check: outcome(program, check) for check in CHECKS
                    if check != "hvp" or program.smooth}
-        kinds = {result for result, _ in results.values()}
-        worst = next(k for k in ("table", "wrong", "refused", "pass") if k in kinds or k == "pass")
+        worst = worst_outcome(results.values())
         tally[worst] += 1
         if verbose or worst != "pass":
             for check, (result, detail) in results.items():

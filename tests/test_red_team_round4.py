@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import collections
 import sys
-import traceback
 
 import numpy as np
 import pytest
 
-from adcompiler.errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
-                               RuleDefinitionError, SharedMemoryError, UnsupportedSyntaxError,
-                               WrappedFunctionError)
+from adcompiler.errors import (AdError, NoDerivativeRuleError, SharedMemoryError,
+                               UnsupportedSyntaxError, WrappedFunctionError)
 from oracles import assert_close
 from red_team_round4_programs import PROGRAMS, SCENARIOS
-from test_third_party_style import CHECKS, TwinError, WrongResult, run_check
+from test_third_party_style import CHECKS, outcome, worst_outcome
 
 pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
 
@@ -144,26 +142,6 @@ REFUSED: dict[str, type | tuple] = {
 }
 
 
-def outcome(program, check):
-    """("pass" | "refused" | "wrong" | "crash" | "table", detail): a crash is
-    an exception that is not an adcompiler error (or is its internal one)."""
-    try:
-        run_check(program, check)
-    except TwinError as failure:
-        return "table", str(failure)
-    except WrongResult as failure:
-        return "wrong", str(failure).strip().splitlines()[0][:300]
-    except (InternalCompilerError, RuleDefinitionError) as failure:
-        return "crash", f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}"
-    except AdError as refusal:
-        return "refused", f"{type(refusal).__name__}: {str(refusal).splitlines()[0][:300]}"
-    except Exception as failure:  # noqa: BLE001 - any other exception is a bug
-        where = traceback.extract_tb(failure.__traceback__)[-1]
-        return "crash", (f"{type(failure).__name__}: {str(failure)[:200]} "
-                         f"({where.filename.split('/')[-1]}:{where.lineno})")
-    return "pass", ""
-
-
 def cases():
     for program in PROGRAMS:
         for check in CHECKS:
@@ -199,9 +177,7 @@ def main(argv):
             continue
         results = {check: outcome(program, check) for check in CHECKS
                    if check != "hvp" or program.smooth}
-        kinds = {result for result, _ in results.values()}
-        worst = next(k for k in ("table", "wrong", "crash", "refused", "pass")
-                     if k in kinds or k == "pass")
+        worst = worst_outcome(results.values())
         tally[worst] += 1
         if verbose or worst != "pass":
             for check, (result, detail) in results.items():

@@ -339,7 +339,8 @@ def run_check(program, check):
 
 
 def outcome(program, check):
-    """("pass" | "refused" | "wrong", detail)."""
+    """("pass" | "refused" | "wrong" | "crash" | "table", detail): a crash is
+    an exception that is not an adcompiler error (or is its internal one)."""
     try:
         run_check(program, check)
     except TwinError as failure:
@@ -347,14 +348,20 @@ def outcome(program, check):
     except WrongResult as failure:
         return "wrong", str(failure).strip().splitlines()[0][:300]
     except (InternalCompilerError, RuleDefinitionError) as failure:
-        return "wrong", f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}"
+        return "crash", f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}"
     except AdError as refusal:
         return "refused", f"{type(refusal).__name__}: {str(refusal).splitlines()[0][:300]}"
     except Exception as failure:  # noqa: BLE001 - any other exception is a bug
         where = traceback.extract_tb(failure.__traceback__)[-1]
-        return "wrong", (f"{type(failure).__name__}: {str(failure)[:200]} "
+        return "crash", (f"{type(failure).__name__}: {str(failure)[:200]} "
                          f"({where.filename.split('/')[-1]}:{where.lineno})")
     return "pass", ""
+
+
+def worst_outcome(results) -> str:
+    """The worst of one program's check outcomes, for a tally."""
+    kinds = {result for result, _ in results}
+    return next((k for k in ("table", "wrong", "crash", "refused") if k in kinds), "pass")
 
 
 def cases():
@@ -397,9 +404,7 @@ def main(argv):
             tally[results[check][0]] += 1
             if results[check][0] == "refused":
                 refusals[results[check][1][:120]] += 1
-        worst = ("table" if any(r == "table" for r, _ in results.values()) else
-                 "wrong" if any(r == "wrong" for r, _ in results.values()) else
-                 "refused" if any(r == "refused" for r, _ in results.values()) else "pass")
+        worst = worst_outcome(results.values())
         per_program[program.name] = worst
         if verbose or worst != "pass":
             for check, (result, detail) in results.items():
