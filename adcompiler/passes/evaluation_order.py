@@ -82,6 +82,14 @@ class Spill:
                     stmt.iter = self.frozen(stmt.iter, out)
                 stmt.body = self.block(stmt.body)
                 stmt.orelse = self.block(stmt.orelse)
+            elif isinstance(stmt, gast.Assign) and any(map(self.has_call, stmt.targets)):
+                self.assigned(stmt, out)
+            elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.target):
+                # Python evaluates the target's operands (x[s.idx()]) before the
+                # value, and reads the element once: both after the call's body.
+                if self.has_call(stmt.value):
+                    self.augmented(stmt, out)  # refuses an element or attribute target
+                stmt.target = self.frozen(stmt.target, out)
             elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.value) and \
                     not isinstance(stmt.target, gast.Name):
                 stmt = self.augmented(stmt, out)
@@ -94,6 +102,19 @@ class Spill:
                 stmt.exc = self.frozen(stmt.exc, out)
             out.append(stmt)
         return out
+
+    def assigned(self, stmt, out: list) -> None:
+        """`x[s.idx()] = v`: Python evaluates v first, then the target's operands,
+        so v is computed into a variable before the call's body runs."""
+        target = stmt.targets[0]
+        if len(stmt.targets) > 1 or not isinstance(target, (gast.Subscript, gast.Attribute)):
+            # Python assigns each target before evaluating the next one's operands.
+            _refuse(self.parsed, stmt, f"{self.callee} called in one of several "
+                    "assignment targets (a = x[f()] = v, or x[f()], y = t)",
+                    "call it on a line of its own first: i = f(); x[i] = v.")
+        value = self.frozen(stmt.value, out)
+        stmt.value = value if plain(value) else self.spilled(value, out)
+        stmt.targets[0] = self.frozen(target, out)
 
     def augmented(self, stmt, out: list):
         target = stmt.target
@@ -118,7 +139,19 @@ class Spill:
     def frozen(self, node, out: list):
         """`node`, its operands that Python evaluates before a method call in it
         computed into variables first (appended to `out`)."""
-        if not isinstance(node, _STRICT) or not self.has_call(node):
+        if not self.has_call(node):
+            return node
+        # Python evaluates only the first operand of 'and'/'or' and the test of
+        # 'a if t else b' for sure, first: a call elsewhere in them is refused
+        # (inline_local._deferred, local_objects), so what precedes a call is
+        # inside those.
+        if isinstance(node, gast.BoolOp):
+            node.values[0] = self.frozen(node.values[0], out)
+            return node
+        if isinstance(node, gast.IfExp):
+            node.test = self.frozen(node.test, out)
+            return node
+        if not isinstance(node, _STRICT):
             return node
         if isinstance(node, gast.Compare) and len(node.ops) > 1 and \
                 any(self.has_call(c) for c in node.comparators[1:]):
