@@ -712,6 +712,7 @@ class _Rewrite:
         self.pass_ = _Objects(parsed)
         self.definitions: list = []
         self.class_names: dict = {}  # class -> the name the generated code reads it by
+        self.class_reads: dict = {}  # id(C.attr read in place of s.attr) -> (parsed, s.attr)
 
     def run(self) -> None:
         parsed, tree = self.parsed, self.parsed.tree
@@ -845,6 +846,26 @@ class _Rewrite:
             for stmt in obj.creations:
                 replacements[id(stmt)] = self._creation(obj, stmt)
         tree.body = self.definitions + _Replace(replacements).visit_block(tree.body)
+        self._check_class_values_unchanged(tree)
+
+    def _check_class_values_unchanged(self, tree) -> None:
+        """`self.log[0] = v` where only the class defines `log` writes into the
+        class's own list or array, shared by every instance and kept after the
+        call (module state, which the function must not change)."""
+        for node in nodes.walk(tree):
+            if not (isinstance(node, gast.Subscript) and
+                    isinstance(node.ctx, (gast.Store, gast.Del))):
+                continue
+            base = node.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if id(base) in self.class_reads:
+                parsed, read, obj = self.class_reads[id(base)]
+                _refuse(parsed, read, f"writing into an element of '{obj.name}."
+                        f"{read.attr}', a value of the class {obj.cls.__name__} that every "
+                        "instance shares (the function would change it for good)",
+                        f"give each object its own copy in __init__ "
+                        f"(self.{read.attr} = list(self.{read.attr}), or a new array).")
 
     def _closure(self, methods: list) -> list:
         """The methods and those they call on the object, each once, in order."""
@@ -893,8 +914,10 @@ class _Rewrite:
                     f"code never assigns and {obj.cls.__name__} does not define "
                     "(Python raises AttributeError)", f"assign {obj.name}.{node.attr} "
                     "first, in __init__ or before the read.")
-        return nodes.copy_location(nodes.attribute(nodes.name(self._class_name(obj)),
+        read = nodes.copy_location(nodes.attribute(nodes.name(self._class_name(obj)),
                                                    node.attr), node)
+        self.class_reads[id(read)] = (parsed, node, obj)
+        return read
 
     def _replacements(self, obj: _Object, uses: list, table: dict, parsed, method):
         for use in uses:
