@@ -68,17 +68,31 @@ def sequence_names(function: gast.FunctionDef, activity) -> set:
 
 
 def parameter_like_names(function: gast.FunctionDef) -> set:
-    """The parameters and the names bound to a copy, slice or entry of one
+    """The parameters, the names bound to a value popped from a list (`v =
+    _stack.pop()`), and the names bound to a copy, slice or entry of one
     (`r = rows[1]`, a loop's `r` over a list argument): an argument is mostly
     an array, whose code keeps its form where it can (array_bindings), but
-    may be a list of lists or a dict of lists."""
-    return _closed(parameter_names(function), _name_bindings(function))
+    may be a list of lists or a dict of lists. A generated adjoint restores
+    what its primal recorded by popping it, a list argument of a helper
+    (`inner_primal(_stack, xs)` pushes xs) as well as an array: forward mode
+    over that adjoint (a Hessian) reads `v` as it reads the argument it was.
+
+        >>> f = nodes.parse_module("def f(_stack): v = _stack.pop()").body[0]
+        >>> sorted(parameter_like_names(f))
+        ['_stack', 'v']
+    """
+    bindings = _name_bindings(function)
+    popped = {target for target, value in bindings if nodes.list_method(value, "pop")}
+    return _closed(parameter_names(function) | popped, bindings)
 
 
 def _name_bindings(function: gast.FunctionDef) -> list:
-    return [(stmt.targets[0].id, stmt.value) for stmt in gast.walk(function)
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
-            isinstance(stmt.targets[0], gast.Name)]
+    """(name, value) of every `name = value` in `function`, nested blocks
+    included. Only statements are walked (nodes.statements): an assignment
+    is never inside an expression, and this runs twice per function and mode."""
+    return [(stmt.targets[0].id, stmt.value) for stmt in nodes.statements(function)
+            if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and
+            stmt.targets[0].__class__ is gast.Name]
 
 
 def _closed(names: set, bindings: list) -> set:
