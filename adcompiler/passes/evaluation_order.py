@@ -162,11 +162,31 @@ class Spill:
         with_call = [i for i, slot in enumerate(slots) if self.has_call(_get(slot))]
         for index, slot in enumerate(slots[:with_call[-1] + 1] if with_call else ()):
             child = self.frozen(_get(slot), out)
-            if index < with_call[-1] and not plain(child) and \
-                    not isinstance(child, gast.Lambda):
-                child = self.spilled(child, out)
+            if index < with_call[-1]:
+                child = self.settled(child, out)
             _set(slot, child)
         return node
+
+    def settled(self, child, out: list):
+        """`child`, an operand Python evaluates before the call, as a name or
+        constant. `*(a, b)` and a slice `lo:hi` are no values: their parts are."""
+        if plain(child) or isinstance(child, gast.Lambda):
+            return child
+        if isinstance(child, gast.Starred):
+            if not isinstance(child.value, (gast.Tuple, gast.List)):
+                _refuse(self.parsed, child, f"unpacking '*' a value before a call of "
+                        f"{self.callee} in the same expression (Python unpacks it before "
+                        "the call changes it)", "make the call on a line of its own first, "
+                        "or unpack a tuple display: f(*(a, b), g()).")
+            child.value.elts = [self.settled(e, out) for e in child.value.elts]
+            return child
+        if isinstance(child, gast.Slice):
+            for field_name in ("lower", "upper", "step"):
+                part = getattr(child, field_name)
+                if part is not None:
+                    setattr(child, field_name, self.settled(part, out))
+            return child
+        return self.spilled(child, out)
 
     def spilled(self, child, out: list):
         if isinstance(child, gast.Attribute) and isinstance(child.value, gast.Name) and \
