@@ -1,0 +1,1683 @@
+"""Red team of objects the function creates (passes/local_objects.py) and of
+Python's order of evaluation around inlined calls (passes/evaluation_order.py,
+passes/inline_local.py): small adversarial programs, each pinned.
+
+Each program takes one number and returns one. The oracle is the program itself
+run by Python: its value, and its central finite differences for the first and
+second derivatives (the programs mutate lists, arrays, dicts and objects, so
+Python's own run is the specification of what they compute). Every program in
+PASSING must match it in reverse-mode grad, forward-mode grad, jvp (value and
+tangent) and hessian; every program in REFUSED must be refused when compiling
+with an adcompiler error (the model would not be exact, or the construct is not
+supported). Zero programs may be silently wrong.
+"""
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+import adcompiler as ad
+
+X0 = 0.7
+
+
+# -- the programs ---------------------------------------------------------------------
+
+
+
+# ---------------------------------------------------------------- local objects
+class Buf:
+    def __init__(self, x):
+        self.buf = x * np.ones(2)
+        self.h = x
+        self.items = [x]
+        self.d = {"a": x}
+        self.i = 0
+
+    def grow(self):
+        self.buf += self.h
+        return 1.0
+
+    def rebind(self):
+        self.buf = self.buf * 3.0
+        return 1.0
+
+    def step(self, x):
+        self.h = np.sin(self.h * x) + self.h
+        return self.h
+
+    def double(self):
+        self.h = self.h * 2.0
+        return self.h
+
+    def get_buf(self):
+        return self.buf
+
+    def pair(self):
+        return self.h, self.buf
+
+    def push(self, v):
+        self.items.append(v)
+        return len(self.items)
+
+    def set(self, key, v):
+        self.d[key] = v * self.d[key]
+        return 0.0
+
+    def idx(self):
+        self.i += 1
+        self.h = self.h * 3.0
+        return self.i
+
+    def early(self, x):
+        if x > 0:
+            self.h = self.h * x
+            return self.h
+        self.h = -self.h
+        return 0.0
+
+    def checked(self, x):
+        assert self.h > -100.0, "too small"
+        self.h = self.h + x
+        return self.h
+
+    def scale_in_place(self):
+        np.multiply(self.buf, 2.0, out=self.buf)
+        return 0.0
+
+    def helper_mutates(self):
+        mutate_first(self.buf)
+        return 0.0
+
+
+def mutate_first(a):
+    a[0] = a[0] * a[0]
+
+
+def alias_then_augmented(x):
+    s = Buf(x)
+    a = s.buf
+    a += 1.0
+    return np.sum(s.buf * s.buf)
+
+
+def attribute_set_from_array_then_array_written(x):
+    s = Buf(x)
+    v = x * np.ones(2)
+    s.buf = v
+    v[0] = 5.0 * x
+    return np.sum(s.buf ** 2)
+
+
+def list_attribute_changed_by_method_and_caller(x):
+    s = Buf(x)
+    s.push(x * x)
+    items = s.items
+    items.append(3.0 * x)
+    total = 0.0
+    for v in s.items:
+        total = total + v * v
+    return total + len(s.items)
+
+
+def dict_attribute_changed_by_method(x):
+    s = Buf(x)
+    s.set("a", x)
+    return s.d["a"] * x
+
+
+def two_methods_in_one_expression(x):
+    s = Buf(x)
+    return s.double() + s.step(x) * s.double()
+
+
+def attribute_times_method(x):
+    s = Buf(x)
+    return s.h * s.step(x)
+
+
+def comparison_before_method(x):
+    s = Buf(x)
+    if s.h < s.double():
+        return s.h * x
+    return s.h
+
+
+def subscript_by_method(x):
+    s = Buf(x)
+    arr = x * np.arange(1.0, 4.0)
+    return arr[s.idx()] * s.h + arr[s.i]
+
+
+def keyword_argument_method(x):
+    s = Buf(x)
+    return np.clip(s.h, a_min=-10.0, a_max=s.double())
+
+
+def starred_tuple_method(x):
+    s = Buf(x)
+    return np.maximum(*(s.h, s.step(x)))
+
+
+def method_in_loop_branch_while(x):
+    s = Buf(x)
+    total = 0.0
+    for k in range(3):
+        if k % 2 == 0:
+            total = total + s.step(x)
+        else:
+            total = total - s.double() * 0.1
+    n = 0
+    while n < 2:
+        total = total + s.step(0.5)
+        n += 1
+    return total
+
+
+def early_return_method(x):
+    s = Buf(x)
+    a = s.early(x)
+    b = s.early(-x)
+    return a + b + s.h
+
+
+def assert_in_method(x):
+    s = Buf(x)
+    return s.checked(x) * s.h
+
+
+def attribute_in_comprehension(x):
+    s = Buf(x)
+    s.step(x)
+    return sum([s.h * k for k in range(3)])
+
+
+def walrus_method(x):
+    s = Buf(x)
+    return (y := s.step(x)) + y * s.h
+
+
+def fstring_before_method(x):
+    s = Buf(x)
+    text = f"{s.h:.3f}|{s.double():.3f}"
+    return s.h * len(text)
+
+
+def print_attribute(x):
+    s = Buf(x)
+    s.step(x)
+    print(s.h)
+    return s.h
+
+
+def augmented_attribute_by_method(x):
+    s = Buf(x)
+    s.h += s.step(x)
+    return s.h
+
+
+def swap_attributes(x):
+    s = Buf(x)
+    s.buf, s.h = s.h, s.buf
+    return np.sum(s.h) * s.buf
+
+
+def method_argument_is_attribute_changed(x):
+    s = Buf(x)
+    return s.step(s.h) + s.h
+
+
+def nested_method_calls(x):
+    s = Buf(x)
+    return s.step(s.step(x))
+
+
+def tuple_display_around_method(x):
+    s = Buf(x)
+    t = (s.h, s.step(x), s.h)
+    return t[0] + 2.0 * t[1] + 3.0 * t[2]
+
+
+def return_statement_with_method(x):
+    s = Buf(x)
+    return s.h + s.step(x) * s.h
+
+
+def alias_then_rebinding_method(x):
+    s = Buf(x)
+    a = s.buf
+    s.rebind()
+    a[0] = 7.0 * x
+    return np.sum(s.buf) + np.sum(a)
+
+
+def in_place_method_seen_by_alias(x):
+    s = Buf(x)
+    a = s.buf
+    s.grow()
+    return np.sum(a * a)
+
+
+def returned_alias_then_mutated(x):
+    s = Buf(x)
+    b = s.get_buf()
+    b[0] = 10.0 * x
+    return np.sum(s.buf ** 2)
+
+
+def returned_alias_augmented(x):
+    s = Buf(x)
+    b = s.get_buf()
+    b += x
+    return np.sum(s.buf ** 2)
+
+
+def returned_tuple_alias(x):
+    s = Buf(x)
+    h, buf = s.pair()
+    buf *= h
+    return np.sum(s.buf) + h
+
+
+def list_attribute_extended_in_place(x):
+    s = Buf(x)
+    a = s.items
+    s.items += [x * x]
+    return len(a) * a[-1]
+
+
+def attribute_rebound_not_seen_by_alias(x):
+    s = Buf(x)
+    a = s.buf
+    s.buf = s.buf + 1.0
+    return np.sum(a) * np.sum(s.buf)
+
+
+def attribute_augmented_seen_by_alias(x):
+    s = Buf(x)
+    a = s.buf
+    s.buf += 1.0
+    return np.sum(a) * np.sum(s.buf)
+
+
+def out_argument_in_method(x):
+    s = Buf(x)
+    before = s.buf
+    total = np.sum(s.buf) + s.scale_in_place()
+    return total + np.sum(before)
+
+
+def module_helper_mutates_attribute(x):
+    s = Buf(x)
+    first = s.buf[0]
+    s.helper_mutates()
+    return first + np.sum(s.buf)
+
+
+def view_of_attribute_then_in_place(x):
+    s = Buf(x)
+    return np.sum(s.buf[:1] + s.grow())
+
+
+def index_attribute_counter(x):
+    s = Buf(x)
+    arr = x * np.arange(1.0, 5.0)
+    s.i += 1
+    s.i += 1
+    return arr[s.i] * arr[s.idx()]
+
+
+def target_subscript_calls_method(x):
+    s = Buf(x)
+    arr = np.zeros(4)
+    arr[s.idx()] = s.h
+    return np.sum(arr) + s.h
+
+
+def boolop_first_operand_method(x):
+    s = Buf(x)
+    y = (s.h + s.double()) or 1.0
+    return y
+
+
+def ifexp_test_method(x):
+    s = Buf(x)
+    y = x if s.h < s.double() else -x
+    return y * s.h
+
+
+def walrus_holding_method_sum(x):
+    s = Buf(x)
+    y = (t := s.h + s.double())
+    return y * t
+
+
+class Counter:
+    shared = [0.0]
+    scale = 1.0
+
+    def __init__(self, v):
+        self.v = v
+
+    def record(self):
+        self.shared[0] = self.v
+        return 0.0
+
+    def read(self):
+        return self.shared[0]
+
+
+def class_list_shared_between_instances(x):
+    a = Counter(x)
+    b = Counter(2.0 * x)
+    a.record()
+    return b.read() * x
+
+
+def class_attribute_after_other_instance_assigned(x):
+    a = Counter(x)
+    b = Counter(x)
+    a.scale = 3.0
+    return a.scale * x + b.scale * x
+
+
+class Appender:
+    def __init__(self, x):
+        self.x = x
+
+    def add(self, v, acc=[]):
+        acc.append(v)
+        return len(acc)
+
+
+def mutable_default_argument(x):
+    s = Appender(x)
+    n = s.add(x)
+    m = s.add(x)
+    return x * (m - n)
+
+
+class Base:
+    def __init__(self, x):
+        self.x = x
+
+    def value(self):
+        return self.x * 2.0
+
+
+class Middle(Base):
+    def __init__(self, x):
+        super().__init__(x * 3.0)
+        self.y = x
+
+    def value(self):
+        return super().value() + self.y
+
+
+class Leaf(Middle):
+    def value(self):
+        return super().value() * self.x
+
+
+def inheritance_super_chain(x):
+    s = Leaf(x)
+    return s.value()
+
+
+class Callable:
+    def __init__(self, w):
+        self.w = w
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        self.w = self.w * x
+        return self.w
+
+    @staticmethod
+    def twice(v):
+        return 2.0 * v
+
+    @classmethod
+    def make(cls, v):
+        return v + 1.0
+
+
+def call_method_object(x):
+    f = Callable(x)
+    return f(x) + f(x) * f.calls
+
+
+def static_through_instance(x):
+    f = Callable(x)
+    return f.twice(x) * f.w
+
+
+def classmethod_through_instance(x):
+    f = Callable(x)
+    return f.make(x) * f.w
+
+
+def object_replaced_in_loop(x):
+    s = Buf(x)
+    for k in range(3):
+        s = Buf(s.step(x))
+    return s.h
+
+
+class Other:
+    def __init__(self, x):
+        self.h = x
+
+    def absorb(self, other):
+        self.h = self.h + other.h
+        return self.h
+
+
+def method_takes_other_object(x):
+    a = Other(x)
+    b = Other(x * x)
+    return a.absorb(b)
+
+
+def isinstance_of_object(x):
+    s = Buf(x)
+    if isinstance(s, Buf):
+        return s.h
+    return 0.0
+
+
+def type_of_object(x):
+    s = Buf(x)
+    return s.h if type(s) is Buf else 0.0
+
+
+def lambda_reads_attribute(x):
+    s = Buf(x)
+    g = lambda t: t * s.h
+    return g(x)
+
+
+def second_name(x):
+    s = Buf(x)
+    t = s
+    t.h = 2.0 * x
+    return s.h
+
+
+def getattr_of_object(x):
+    s = Buf(x)
+    return getattr(s, "h")
+
+
+def hasattr_of_object(x):
+    s = Buf(x)
+    return x if hasattr(s, "h") else 0.0
+
+
+def attribute_in_one_branch(x):
+    s = Other(x)
+    if x > 10.0:
+        s.extra = x
+    return s.extra
+
+
+class WithProperty:
+    def __init__(self, x):
+        self.h = x
+
+    @property
+    def twice(self):
+        return self.h * 2.0
+
+
+def property_read(x):
+    s = WithProperty(x)
+    s.h = s.h * x
+    return s.twice
+
+
+def equality_of_objects(x):
+    s = Other(x)
+    t = Other(x)
+    return x if s == t else 0.0
+
+
+def object_in_list(x):
+    s = Other(x)
+    s.h = x * 2
+    return [s][0].h
+
+
+def attribute_iterated(x):
+    s = Buf(x)
+    s.push(x * x)
+    s.push(x * 3.0)
+    total = 0.0
+    for v in s.items:
+        total = total + np.sin(v)
+    return total
+
+
+def chained_compare_attribute(x):
+    s = Buf(x)
+    s.i += 1
+    return x * 2.0 if 0 < s.i < 3 else x
+
+
+def attribute_del(x):
+    s = Other(x)
+    del s.h
+    return x
+
+
+class Chained:
+    def __init__(self, x):
+        self.x = x
+
+    def kick(self, f):
+        self.x = self.x + f
+        return self
+
+
+def fluent_result_used(x):
+    c = Chained(x)
+    d = c.kick(x)
+    return d.x
+
+
+def method_changes_attribute_read_in_for_iter(x):
+    s = Buf(x)
+    total = 0.0
+    for v in (s.h, s.double(), s.h):
+        total = total + v * v
+    return total
+
+
+def dict_display_method(x):
+    s = Buf(x)
+    d = {"a": s.h, "b": s.double()}
+    return d["a"] + 3.0 * d["b"]
+
+
+def star_list_display_method(x):
+    s = Buf(x)
+    s.push(x)
+    values = [*s.items, s.push(2.0 * x)]
+    return values[0] * values[1] + values[-1]
+
+
+def method_chain_through_other_method(x):
+    s = Buf(x)
+    return s.h + s.early(x) + s.h
+
+
+def method_result_is_attribute_alias_then_method(x):
+    s = Buf(x)
+    b = s.get_buf()
+    s.grow()
+    return np.sum(b)
+
+
+def slice_of_attribute_written(x):
+    s = Buf(x)
+    s.buf[1:] = s.h * 4.0
+    return np.sum(s.buf * s.buf)
+
+
+def object_passed_to_print_attribute_fstring(x):
+    s = Buf(x)
+    print(f"{s.h}")
+    return s.step(x)
+
+
+# ---------------------------------------------------------------- local functions
+def nested_calls_with_list(x):
+    L = [x]
+
+    def h():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    def k():
+        L[0] = L[0] + 1.0
+        return L[0]
+
+    def g(a, b, c):
+        return a * b + c
+
+    return g(h(), L[0], k())
+
+
+def lambda_appends(x):
+    L = [x]
+    bump = lambda: L.append(L[-1] * x)
+    t = (L[-1], bump(), L[-1])
+    return t[0] + 2.0 * t[2] + len(L)
+
+
+def comparison_with_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 3.0
+        return L[0]
+
+    if L[0] < push():
+        return L[0]
+    return -L[0]
+
+
+def subscript_index_by_local_call(x):
+    idx = [0]
+    arr = x * np.arange(1.0, 4.0)
+
+    def advance():
+        idx[0] += 1
+        return idx[0]
+
+    return arr[idx[0]] * arr[advance()]
+
+
+def keyword_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return np.clip(L[0], a_min=-10.0, a_max=push()) + L[0]
+
+
+def binop_chain_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return 1.0
+
+    return L[0] + L[0] * push() + L[0]
+
+
+def return_dict_local_call(x):
+    d = {"h": x}
+
+    def step():
+        d["h"] = d["h"] * d["h"]
+        return 2.0
+
+    return d["h"] * step()
+
+
+def for_iter_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    total = 0.0
+    for v in (L[0], push(), L[0]):
+        total = total + v * v
+    return total
+
+
+def local_functions_calling_each_other(x):
+    L = [x]
+
+    def inner():
+        L[0] = L[0] * 3.0
+        return 0.0
+
+    def outer():
+        return inner() + L[0]
+
+    return L[0] * 2.0 + outer()
+
+
+def out_argument_in_closure(x):
+    a = x * np.ones(2)
+
+    def scale():
+        np.multiply(a, 2.0, out=a)
+        return 0.0
+
+    return a[0] + scale() + a[1]
+
+
+def dict_update_in_closure(x):
+    d = {"h": x}
+
+    def step():
+        d.update(h=d["h"] * 3.0)
+        return 0.0
+
+    return d["h"] + step() + d["h"]
+
+
+def fstring_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    text = f"{L[0]:.2f}{push():.2f}"
+    return L[0] * len(text)
+
+
+def name_then_augmented_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    total = L[0]
+    total += push()
+    return total
+
+
+def element_augmented_local_call(x):
+    L = [x, x]
+
+    def push():
+        L[1] = L[1] * 2.0
+        return L[1]
+
+    L[1] += push()
+    return L[1]
+
+
+def list_sort_in_closure(x):
+    L = [x, 2.0 * x, -x]
+
+    def order():
+        L.sort()
+        return 0.0
+
+    return L[0] + order() + L[0]
+
+
+def module_function_in_closure(x):
+    a = x * np.ones(2)
+
+    def hit():
+        mutate_first(a)
+        return 0.0
+
+    return a[0] + hit() + a[0]
+
+
+def walrus_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return (t := L[0]) + push() * t
+
+
+def called_before_read(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return push() + L[0]
+
+
+def local_call_in_comprehension(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return sum([L[0] + push() for _ in range(2)])
+
+
+def starred_display_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    def combine(a, b):
+        return a - 3.0 * b
+
+    return combine(*(L[0], push()))
+
+
+def moving_index_local_call(x):
+    L = [x, 2.0 * x, 3.0 * x]
+    idx = [0]
+
+    def advance():
+        idx[0] += 1
+        return 0.0
+
+    return L[idx[0]] + advance() + L[idx[0]]
+
+
+def view_then_in_place_local_call(x):
+    a = x * np.ones(2)
+
+    def scale():
+        a[0] = a[0] * 3.0
+        return 0.0
+
+    return np.sum(a[:1] + scale())
+
+
+def array_name_then_in_place_local_call(x):
+    a = x * np.ones(2)
+
+    def scale():
+        a[0] = a[0] * 3.0
+        return 0.0
+
+    return np.sum(a + scale())
+
+
+def nonlocal_counter(x):
+    count = x
+
+    def bump():
+        nonlocal count
+        count = count * 2.0
+        return count
+
+    return count + bump()
+
+
+def boolop_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return (L[0] + push()) or 1.0
+
+
+def ifexp_test_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return x * L[0] if L[0] < push() else -x
+
+
+def walrus_around_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    y = (t := L[0] + push())
+    return y * t
+
+
+def target_subscript_local_call(x):
+    L = [x]
+    arr = np.zeros(3)
+
+    def advance():
+        L[0] = L[0] * 5.0
+        return 1
+
+    arr[advance()] = L[0]
+    return np.sum(arr) * x
+
+
+def starred_name_then_local_call(x):
+    L = [x, 2.0 * x]
+
+    def push():
+        L.append(x * x)
+        return 0.0
+
+    return max(*L, push()) + len(L)
+
+
+def star_list_display_local_call(x):
+    L = [x]
+
+    def push():
+        L.append(3.0 * x)
+        return 1.0
+
+    values = [*L, push()]
+    return values[0] * len(values) + L[-1]
+
+
+def dict_unpack_display_local_call(x):
+    d = {"a": x}
+
+    def push():
+        d["a"] = d["a"] * 2.0
+        return 1.0
+
+    e = {**d, "b": push()}
+    return e["a"] + e["b"] * d["a"]
+
+
+def lambda_default_mutable(x):
+    L = [x]
+    add = lambda v, acc=[]: acc.append(v) or len(acc)
+    return x * add(x) + L[0]
+
+
+def method_of_list_with_local_call_arg(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    L.append(L[0] * push())
+    return L[0] + L[1]
+
+
+def attribute_of_array_then_local_call(x):
+    a = x * np.ones((2, 2))
+
+    def scale():
+        a[0, 1] = a[0, 1] * 3.0
+        return 0.0
+
+    return np.sum(a.T[1] * 1.0 + scale())
+
+
+def local_call_in_while_body(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 1.5
+        return 1.0
+
+    n = 0
+    total = 0.0
+    while n < 3:
+        total = total + L[0] * push()
+        n += 1
+    return total
+
+
+def elif_test_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    if x > 100.0:
+        return x
+    elif L[0] > push():
+        return L[0]
+    return L[0] * x
+
+
+def return_of_local_call_then_object(x):
+    s = Buf(x)
+    L = [x]
+
+    def push():
+        L[0] = L[0] * s.h
+        return L[0]
+
+    return L[0] + push() + s.step(x)
+
+
+class Rebinder:
+    def __init__(self, x):
+        self.buf = x * np.ones(3)
+        self.i = 0
+
+    def idx(self):
+        self.buf = self.buf * 2.0
+        self.i += 1
+        return self.i
+
+
+def target_base_rebound_by_method(x):
+    s = Rebinder(x)
+    s.buf[s.idx()] = x * x
+    return np.sum(s.buf * s.buf)
+
+
+def augmented_target_index_by_local_call(x):
+    arr = x * np.arange(1.0, 5.0)
+    L = [x]
+    idx = [0]
+
+    def advance():
+        idx[0] += 1
+        L[0] = L[0] * 3.0
+        return 1
+
+    arr[idx[0] + advance()] += L[0]
+    return np.sum(arr * arr)
+
+
+def several_targets_with_local_call(x):
+    arr = np.zeros(3)
+    L = [x]
+
+    def advance():
+        L[0] = L[0] * 3.0
+        return 1
+
+    a = arr[advance()] = L[0]
+    return a + np.sum(arr)
+
+
+def boolop_inside_binop_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return L[0] * (push() or 1.0) + L[0]
+
+
+def ifexp_test_inside_binop(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return L[0] * (x if L[0] * 1.5 < push() else -x)
+
+
+def try_body_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    try:
+        y = L[0] * push()
+    except ValueError:
+        y = 0.0
+    return y
+
+
+def with_body_method(x):
+    s = Buf(x)
+    with np.errstate(all="ignore"):
+        y = s.h * s.step(x)
+    return y
+
+
+def not_of_comparison_method(x):
+    s = Buf(x)
+    if not (s.h * 1.5 < s.double()):
+        return s.h
+    return s.h * x
+
+
+def method_in_list_comprehension_with_attribute(x):
+    s = Buf(x)
+    return sum([s.h + s.double() for _ in range(2)])
+
+
+def method_in_for_body_else(x):
+    s = Buf(x)
+    total = 0.0
+    for k in range(2):
+        total = total + s.h * s.step(x)
+    else:
+        total = total + s.h * s.double()
+    return total
+
+
+def unary_minus_before_method(x):
+    s = Buf(x)
+    return -s.h + s.double()
+
+
+def slice_bounds_by_method(x):
+    s = Buf(x)
+    arr = x * np.arange(1.0, 6.0)
+    return np.sum(arr[s.i:s.idx() + 1]) * s.h
+
+
+def method_in_subscript_of_attribute_list(x):
+    s = Buf(x)
+    s.push(2.0 * x)
+    return s.items[s.i] + s.items[s.idx()]
+
+
+def attribute_array_in_place_in_other_method_while_alias_in_expression(x):
+    s = Buf(x)
+    return np.sum(s.buf * s.grow() + s.buf)
+
+
+def raise_in_method_caught(x):
+    s = Buf(x)
+    try:
+        s.checked(-1000.0)
+    except AssertionError:
+        return s.h * x
+    return s.h
+
+
+def object_created_in_branch(x):
+    if x > 0:
+        s = Buf(x)
+    else:
+        s = Buf(-x)
+    return s.step(x)
+
+
+def method_result_compared_in_while_body(x):
+    s = Buf(x)
+    n = 0
+    while n < 3:
+        if s.h < s.double():
+            n += 1
+        else:
+            n += 10
+    return s.h
+
+
+def lambda_with_side_effect_in_call_args(x):
+    L = [x]
+    bump = lambda: L.__setitem__(0, L[0] * 2.0)
+    return L[0] + (bump(), L[0])[1]
+
+
+def local_call_as_dict_key_order(x):
+    d = {"a": x}
+
+    def step():
+        d["a"] = d["a"] * 3.0
+        return "b"
+
+    e = {"c": d["a"], step(): d["a"]}
+    return e["c"] + 2.0 * e["b"]
+
+
+def local_call_result_used_twice_in_args(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] + x
+        return L[0]
+
+    def g(a, b, c, d):
+        return a * b + c * d
+
+    return g(L[0], push(), L[0], push())
+
+
+def local_function_with_default_reading_list(x):
+    L = [x]
+
+    def push(scale=L[0]):
+        L[0] = L[0] * scale
+        return L[0]
+
+    return L[0] + push() + push()
+
+
+class Logger:
+    log = [0.0]
+    history = []
+
+    def __init__(self, v):
+        self.v = v
+
+    def record(self):
+        self.log[0] = self.v
+        return 0.0
+
+    def remember(self):
+        self.history.append(self.v)
+        return len(self.history)
+
+
+def class_list_element_written_object_assigned(x):
+    a = Logger(x)
+    a.v = a.v * 2.0
+    a.record()
+    return a.log[0] * x
+
+
+def class_list_appended_object_assigned(x):
+    a = Logger(x)
+    a.v = a.v * 2.0
+    return a.v * x * a.remember()
+
+
+def slice_in_tuple_index_before_local_call(x):
+    arr = x * np.ones((3, 3))
+    idx = [0]
+
+    def advance():
+        idx[0] += 1
+        return idx[0]
+
+    return np.sum(arr[0:2, advance()] * x)
+
+
+def starred_display_then_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    def combine(a, b, c):
+        return a * b - c
+
+    return combine(*(L[0], x), push())
+
+
+def method_calls_method_after_attribute(x):
+    s = Buf(x)
+    return s.sum_then_double() + s.h
+
+
+def local_function_calls_local_after_read(x):
+    L = [x]
+
+    def inner():
+        L[0] = L[0] * 3.0
+        return 1.0
+
+    def outer():
+        return L[0] * inner() + L[0]
+
+    return outer()
+
+
+def local_function_writes_into_list_parameter(x):
+    L = [x, 2.0 * x]
+
+    def fill(y):
+        y[0] = y[1] * y[1]
+        return 0.0
+
+    fill(L)
+    return L[0] + L[1]
+
+
+def local_function_writes_into_array_parameter(x):
+    a = x * np.ones(2)
+
+    def fill(y):
+        y[0] = y[1] * 3.0
+        return 0.0
+
+    fill(a)
+    return np.sum(a * a)
+
+
+def method_writes_into_array_argument(x):
+    s = Buf(x)
+    a = np.zeros(2)
+    s.fill(a)
+    return np.sum(a) * x
+
+
+def attribute_shared_between_objects(x):
+    a = Buf(x)
+    b = Buf(2.0 * x)
+    a.buf = b.buf
+    a.grow()
+    return np.sum(b.buf)
+
+
+def method_returns_list_alias_then_caller_appends(x):
+    s = Buf(x)
+    items = s.get_items()
+    items.append(x * x)
+    return s.items[-1] + len(s.items)
+
+
+def swap_inside_method(x):
+    s = Pair(x)
+    s.swap()
+    return s.a * 3.0 + s.b
+
+
+def type_of_self_in_method(x):
+    s = Pair(x)
+    s.a = s.a * 2.0
+    return s.via_type()
+
+
+def class_attribute_assigned_in_function(x):
+    s = Pair(x)
+    s.a = s.a * 2.0
+    Pair.scale = 3.0
+    r = s.scaled()
+    Pair.scale = 1.0
+    return r
+
+
+def class_attribute_set_by_module_helper(x):
+    s = Pair(x)
+    s.a = s.a * 2.0
+    set_pair_scale(3.0)
+    r = s.scaled()
+    set_pair_scale(1.0)
+    return r
+
+
+def method_arg_shares_caller_name(x):
+    s = Pair(x)
+    a = 5.0
+    s.a = s.a * a
+    return s.add(a) + a
+
+
+def attribute_list_of_arrays_written(x):
+    s = Pair(x)
+    s.rows = [x * np.ones(2), np.ones(2)]
+    s.rows[1][0] = x * x
+    return np.sum(s.rows[1]) + np.sum(s.rows[0])
+
+
+def object_created_in_loop_attribute_accumulated(x):
+    total = 0.0
+    for k in range(3):
+        p = Pair(x * k)
+        p.a = p.a + 1.0
+        total = total + p.a * p.b
+    return total
+
+
+class Pair:
+    scale = 1.0
+
+    def __init__(self, x):
+        self.a = x
+        self.b = x * x
+
+    def swap(self):
+        self.a, self.b = self.b, self.a
+
+    def via_type(self):
+        return type(self).scale * self.a
+
+    def scaled(self):
+        return self.scale * self.a
+
+    def add(self, a):
+        self.a = self.a + a
+        return self.a
+
+
+def set_pair_scale(v):
+    Pair.scale = v
+
+
+def _buf_sum_then_double(self):
+    return self.h + self.double() + self.h
+
+
+def _buf_fill(self, a):
+    a[0] = self.h
+    a[1] = self.h * self.h
+    return 0.0
+
+
+def _buf_get_items(self):
+    return self.items
+
+
+Buf.sum_then_double = _buf_sum_then_double
+Buf.fill = _buf_fill
+Buf.get_items = _buf_get_items
+
+
+def starred_display_then_local_call_with_default(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    def combine(a, b, c=0.5):
+        return a * b - c
+
+    return combine(*(L[0], x), push())
+
+
+def starred_display_into_numpy_then_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return np.sum(np.array([*(L[0], x), push()]))
+
+
+def starred_display_method(x):
+    s = Buf(x)
+    return np.hypot(*(s.h,), s.double()) + s.h
+
+
+# -- the table ------------------------------------------------------------------------
+
+PASSING = [
+    attribute_set_from_array_then_array_written,
+    dict_attribute_changed_by_method,
+    two_methods_in_one_expression,
+    attribute_times_method,
+    comparison_before_method,
+    subscript_by_method,
+    keyword_argument_method,
+    starred_tuple_method,
+    method_in_loop_branch_while,
+    early_return_method,
+    assert_in_method,
+    attribute_in_comprehension,
+    print_attribute,
+    augmented_attribute_by_method,
+    swap_attributes,
+    method_argument_is_attribute_changed,
+    nested_method_calls,
+    tuple_display_around_method,
+    return_statement_with_method,
+    alias_then_rebinding_method,
+    in_place_method_seen_by_alias,
+    returned_alias_then_mutated,
+    returned_alias_augmented,
+    returned_tuple_alias,
+    list_attribute_extended_in_place,
+    attribute_rebound_not_seen_by_alias,
+    attribute_augmented_seen_by_alias,
+    out_argument_in_method,
+    module_helper_mutates_attribute,
+    view_of_attribute_then_in_place,
+    index_attribute_counter,
+    target_subscript_calls_method,  # was wrong: d/dx 6 for 4 (3507116)
+    boolop_first_operand_method,  # was wrong: 2.8 for 2.1, d/dx 4 for 3 (3507116)
+    ifexp_test_method,  # was wrong: the other branch (3507116)
+    inheritance_super_chain,
+    call_method_object,
+    static_through_instance,
+    object_replaced_in_loop,
+    hasattr_of_object,
+    equality_of_objects,
+    attribute_iterated,
+    chained_compare_attribute,
+    method_changes_attribute_read_in_for_iter,
+    dict_display_method,
+    method_chain_through_other_method,
+    method_result_is_attribute_alias_then_method,
+    slice_of_attribute_written,
+    object_passed_to_print_attribute_fstring,
+    nested_calls_with_list,
+    comparison_with_local_call,
+    subscript_index_by_local_call,
+    keyword_local_call,
+    binop_chain_local_call,
+    return_dict_local_call,
+    for_iter_local_call,
+    local_functions_calling_each_other,
+    out_argument_in_closure,
+    name_then_augmented_local_call,
+    list_sort_in_closure,
+    module_function_in_closure,
+    called_before_read,
+    local_call_in_comprehension,
+    starred_display_local_call,
+    moving_index_local_call,
+    view_then_in_place_local_call,
+    array_name_then_in_place_local_call,
+    boolop_local_call,  # was wrong: 2.8 for 2.1 (3507116)
+    ifexp_test_local_call,  # was wrong: the other branch (3507116)
+    target_subscript_local_call,  # was wrong: d/dx 7 for 1.4 (3507116)
+    method_of_list_with_local_call_arg,
+    attribute_of_array_then_local_call,
+    local_call_in_while_body,
+    elif_test_local_call,
+    target_base_rebound_by_method,
+    augmented_target_index_by_local_call,
+    boolop_inside_binop_local_call,
+    ifexp_test_inside_binop,
+    not_of_comparison_method,
+    method_in_list_comprehension_with_attribute,
+    method_in_for_body_else,
+    unary_minus_before_method,
+    slice_bounds_by_method,
+    attribute_array_in_place_in_other_method_while_alias_in_expression,
+    object_created_in_branch,
+    method_result_compared_in_while_body,
+    local_call_as_dict_key_order,
+    local_call_result_used_twice_in_args,
+    local_function_with_default_reading_list,
+    slice_in_tuple_index_before_local_call,  # internal message (c7ca1b9)
+    starred_display_then_local_call,  # refused as a missing argument (c7ca1b9)
+    method_calls_method_after_attribute,
+    local_function_calls_local_after_read,
+    local_function_writes_into_list_parameter,
+    local_function_writes_into_array_parameter,
+    method_writes_into_array_argument,
+    swap_inside_method,
+    method_arg_shares_caller_name,
+    attribute_list_of_arrays_written,
+    object_created_in_loop_attribute_accumulated,
+    starred_display_then_local_call_with_default,  # internal message (c7ca1b9)
+    starred_display_method,  # internal message (c7ca1b9)
+]
+
+REFUSED = [
+    alias_then_augmented,
+    list_attribute_changed_by_method_and_caller,
+    walrus_method,
+    fstring_before_method,
+    walrus_holding_method_sum,
+    class_list_shared_between_instances,  # crashed in anf (e13d480)
+    class_attribute_after_other_instance_assigned,
+    mutable_default_argument,
+    classmethod_through_instance,
+    method_takes_other_object,
+    isinstance_of_object,
+    type_of_object,
+    lambda_reads_attribute,
+    second_name,
+    getattr_of_object,
+    property_read,
+    object_in_list,
+    attribute_del,
+    fluent_result_used,
+    star_list_display_method,
+    lambda_appends,
+    dict_update_in_closure,
+    fstring_local_call,
+    element_augmented_local_call,
+    walrus_local_call,
+    nonlocal_counter,
+    walrus_around_local_call,
+    starred_name_then_local_call,
+    star_list_display_local_call,
+    dict_unpack_display_local_call,
+    lambda_default_mutable,
+    return_of_local_call_then_object,
+    several_targets_with_local_call,
+    try_body_local_call,
+    with_body_method,
+    method_in_subscript_of_attribute_list,
+    raise_in_method_caught,
+    lambda_with_side_effect_in_call_args,
+    class_list_element_written_object_assigned,  # crashed in anf (e13d480)
+    class_list_appended_object_assigned,
+    attribute_shared_between_objects,
+    method_returns_list_alias_then_caller_appends,
+    type_of_self_in_method,
+    class_attribute_assigned_in_function,
+    class_attribute_set_by_module_helper,
+    starred_display_into_numpy_then_local_call,
+    attribute_in_one_branch,
+]
+
+
+def _quiet(call):
+    with contextlib.redirect_stdout(io.StringIO()):  # print_attribute prints
+        return call()
+
+
+def _python(program, x):
+    return float(_quiet(lambda: program(x)))
+
+
+def _first_derivative(program, x, step=1e-6):
+    return (_python(program, x + step) - _python(program, x - step)) / (2 * step)
+
+
+def _second_derivative(program, x, step=1e-4):
+    return (_python(program, x + step) - 2 * _python(program, x)
+            + _python(program, x - step)) / step ** 2
+
+
+def _id(program):
+    return program.__name__
+
+
+@pytest.mark.parametrize("program", PASSING, ids=_id)
+def test_gradient_matches_finite_differences(program):
+    want = _first_derivative(program, X0)
+    np.testing.assert_allclose(_quiet(lambda: ad.grad(program)(X0)), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(_quiet(lambda: ad.grad(program, mode="forward")(X0)), want,
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("program", PASSING, ids=_id)
+def test_jvp_value_is_pythons_and_tangent_matches_finite_differences(program):
+    value, tangent = _quiet(lambda: ad.jvp(program)((X0,), (1.0,)))
+    assert float(value) == pytest.approx(_python(program, X0), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(tangent, _first_derivative(program, X0), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("program", PASSING, ids=_id)
+def test_hessian_matches_finite_differences(program):
+    np.testing.assert_allclose(_quiet(lambda: ad.hessian(program)(X0)),
+                               _second_derivative(program, X0), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("program", REFUSED, ids=_id)
+def test_what_cannot_be_modelled_exactly_is_refused_when_compiling(program):
+    for differentiate in (lambda: ad.grad(program)(X0),
+                          lambda: ad.grad(program, mode="forward")(X0),
+                          lambda: ad.hessian(program)(X0)):
+        with pytest.raises(ad.AdError):
+            _quiet(differentiate)
