@@ -206,6 +206,7 @@ def _samples():
         # finding_ufunc_of_* programs, in five modes
         "sequence_as_array": lambda r: [n(r, 3)],
         "array_tangent": lambda r: [n(r, 2), n(r, 2)],
+        "added_adjoint": lambda r: [n(r, 3), n(r, 3)],
         "part_adjoint": lambda r: [n(r, 3), [n(r, 2), n(r, 3)], 1],
         "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
         "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],

@@ -48,9 +48,14 @@ RULES = [
                 adjoint={"value": "g"}, tangent={"value": "array_tangent(g, value)"}),
     linear_rule(runtime_core.array_tangent, "tangent, value",
                 adjoint={"tangent": "g"}, tangent={"tangent": "array_tangent(g, value)"}),
+    # An array b added into a list's adjoint a entry by entry takes back the
+    # array of the entries (added_adjoint; grad of a gradient). The sum has
+    # a's kind: a list for a list, an array for an array (array + list).
     linear_rule(runtime_core.add_adjoints, "a, b",
-                adjoint={"a": "g", "b": "g"},
+                adjoint={"a": "g", "b": "added_adjoint(g, b)"},
                 tangent={"a": "g", "b": "g"}),
+    linear_rule(runtime_core.added_adjoint, "adjoint, operand",
+                adjoint={"adjoint": "g"}, tangent={"adjoint": "added_adjoint(g, operand)"}),
     # total += contribution, a loop's adjoint accumulating (the normaliser
     # reads generated code's `dW = add_into(dW, c)` as `dW += c` before any
     # rule is looked up; this entry covers the helper wherever else it is met).

@@ -237,6 +237,23 @@ def add_adjoints(a, b):
     return a + b
 
 
+def added_adjoint(adjoint, operand):
+    """The adjoint that `add_adjoints(a, b)` hands back to its operand b from
+    the adjoint of its sum: the same, except where a tuple or list's adjoint
+    a met an array b (add_adjoints added the array's rows into its entries
+    one by one, `d_t = add_adjoints(d_t, d_y * 3.0)` for
+    np.multiply(t, 3.0) of a list t): the array of the entries (None a zero
+    row), so that the derivative of derivative code (grad of a gradient)
+    multiplies an array, where a list would be repeated.
+
+        >>> added_adjoint(SequenceAdjoint([1.0, None]), np.zeros(2))
+        array([1., 0.])
+    """
+    if isinstance(adjoint, (tuple, list)) and isinstance(operand, _ndarray) and operand.ndim:
+        return np.asarray(_entries_like(adjoint, list(operand)))
+    return adjoint
+
+
 def add_into(total, contribution):
     """`total += contribution`, returning the sum: what a loop's adjoint sweep
     does to the adjoint it accumulates (a fresh array generated code owns, so
