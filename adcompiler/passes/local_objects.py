@@ -294,6 +294,7 @@ class _Objects:
                     "its attributes in.")
         method = parse_function(function)
         tree = nodes.clone(method.tree)
+        _mangle_private_attributes(tree, owner)
         if tree.decorator_list or not tree.args.args:
             _refuse(method, tree, f"the method {owner.__name__}.{attr} (decorated, or "
                     "without a self parameter) of an object the function creates",
@@ -1002,6 +1003,20 @@ class _Rewrite:
         tree.decorator_list = []
         nodes.annotate(tree, "shared_names", frozenset(obj.attributes.values()))
         return tree
+
+
+def _mangle_private_attributes(tree, owner: type) -> None:
+    """`self.__h` in a method of class Secret is Python's `self._Secret__h`
+    (name mangling, done when the class body compiles): the source says
+    `__h`, the object holds `_Secret__h`, which the function may read or
+    assign as `s._Secret__h`. Written out here, both are one attribute."""
+    stem = owner.__name__.lstrip("_")
+    if not stem:
+        return  # a class named only with underscores mangles nothing
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Attribute) and node.attr.startswith("__") and \
+                not node.attr.endswith("__"):
+            node.attr = f"_{stem}{node.attr}"
 
 
 def _class_default(cls: type, attr: str) -> bool:
