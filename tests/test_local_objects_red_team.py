@@ -1474,6 +1474,648 @@ def starred_display_method(x):
     return np.hypot(*(s.h,), s.double()) + s.h
 
 
+# -- second round: operators of objects, private attributes, dispatch, views ----------
+
+class Dunder:
+    def __init__(self, x):
+        self.h = x
+
+    def __eq__(self, other):
+        return True
+
+    def __hash__(self):
+        return 1
+
+    def __add__(self, other):
+        return self.h + other
+
+    def __bool__(self):
+        return False
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        return self.h * i
+
+    def __iter__(self):
+        return iter([self.h, 2.0 * self.h])
+
+    def __neg__(self):
+        return -self.h
+
+    def scale(self):
+        self.h = self.h * 3.0
+        return 2.0
+
+
+def dunder_eq(x):
+    s = Dunder(x)
+    t = Dunder(x)
+    s.h = s.h * 2.0
+    return x if s == t else -x
+
+
+def dunder_add(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    return s + x
+
+
+def dunder_bool(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    if s:
+        return x
+    return s.h
+
+
+def dunder_bool_not(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    return x if not s else s.h
+
+
+def dunder_getitem(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    return s[2]
+
+
+def dunder_iter(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    total = 0.0
+    for v in s:
+        total = total + v
+    return total
+
+
+def dunder_neg(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    return -s
+
+
+def dunder_is(x):
+    s = Dunder(x)
+    t = Dunder(x)
+    s.h = s.h * 2.0
+    return x if s is t else s.h
+
+
+def dunder_in(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+    return x if s in [1, 2] else s.h
+
+
+def attribute_holds_function(x):
+    s = Dunder(x)
+    s.fn = np.sin
+    return s.fn(x) * s.h
+
+
+def attribute_holds_local_function(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    s = Dunder(x)
+    s.fn = push
+    return s.fn() + L[0]
+
+
+def default_of_local_function_reads_attribute(x):
+    s = Dunder(x)
+    s.h = s.h * 2.0
+
+    def g(v=s.h):
+        return v * x
+
+    s.scale()
+    return g() + s.h
+
+
+class Inplace:
+    def __init__(self, x):
+        self.buf = x * np.ones(2)
+        self.h = x
+
+    def grow(self):
+        self.buf += self.h
+        return 2.0
+
+    def rebind(self):
+        self.buf = self.buf * 5.0
+        return 2.0
+
+    def times_grow(self):
+        self.buf *= self.grow()
+        return np.sum(self.buf)
+
+    def times_rebind(self):
+        self.buf *= self.rebind()
+        return np.sum(self.buf)
+
+    def items_loop(self, t):
+        for v in self.buf:
+            if v > t:
+                return v
+        return t
+
+    def while_loop(self):
+        n = 0
+        while self.h < 10.0:
+            self.h = self.h * 2.0 + 0.1
+            n += 1
+        return n
+
+    def reverse_copy(self):
+        self.buf[:] = self.buf[::-1]
+        return 0.0
+
+
+def augmented_attribute_in_method_in_place_call(x):
+    s = Inplace(x)
+    s.buf[1] = x * x
+    return s.times_grow() + np.sum(s.buf)
+
+
+def augmented_attribute_in_method_rebinding_call(x):
+    s = Inplace(x)
+    s.buf[1] = x * x
+    return s.times_rebind() + np.sum(s.buf)
+
+
+def early_return_in_method_loop(x):
+    s = Inplace(x)
+    s.buf[1] = x * 3.0
+    return s.items_loop(x * 2.0)
+
+
+def while_loop_in_method(x):
+    s = Inplace(x)
+    n = s.while_loop()
+    return s.h * n
+
+
+def overlapping_slice_write_in_method(x):
+    s = Inplace(x)
+    s.buf[1] = x * x
+    s.reverse_copy()
+    return s.buf[0] * 3.0 + s.buf[1]
+
+
+def attribute_int_in_range(x):
+    s = Inplace(x)
+    s.n = 3
+    total = 0.0
+    for i in range(s.n):
+        total = total + s.h * i
+        s.n = 1
+    return total
+
+
+def module_helper_appends_to_attribute(x):
+    s = Inplace(x)
+    s.items = [x]
+    append_square(s.items, x)
+    return s.items[-1] + len(s.items)
+
+
+def append_square(items, v):
+    items.append(v * v)
+
+
+def local_object_and_local_function_in_one_expression(x):
+    L = [x]
+    s = Inplace(x)
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return s.h + L[0] * push() + s.grow() * s.h + L[0]
+
+
+def method_argument_is_local_call(x):
+    L = [x]
+    s = Inplace(x)
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    return L[0] + s.grow() * push() + L[0]
+
+
+def dict_attribute_augmented_by_method(x):
+    s = Inplace(x)
+    s.d = {"a": x}
+    s.d["a"] += s.h * x
+    return s.d["a"]
+
+
+def tuple_attribute_unpacked(x):
+    s = Inplace(x)
+    s.t = (x, x * x)
+    a, b = s.t
+    s.t = (b, a)
+    return s.t[0] * 3.0 + s.t[1]
+
+
+def list_attribute_pop_insert(x):
+    s = Inplace(x)
+    s.items = [x, 2.0 * x, 3.0 * x]
+    last = s.items.pop()
+    s.items.insert(0, last * x)
+    return s.items[0] + s.items[1] * 2.0 + len(s.items)
+
+
+def row_view_read_before_local_call(x):
+    a = x * np.ones((2, 2))
+
+    def scale():
+        a[0, 0] = a[0, 0] * 3.0
+        return 1.0
+
+    return np.sum(a[0] * scale() + a[0])
+
+
+def row_view_in_place_before_local_call(x):
+    a = x * np.ones((2, 2))
+
+    def scale():
+        a[0] *= a[1]
+        return 1.0
+
+    return np.sum(a[0] * scale()) + np.sum(a)
+
+
+def transpose_view_before_local_call(x):
+    a = x * np.arange(1.0, 5.0).reshape(2, 2)
+
+    def scale():
+        a[0, 1] = a[0, 1] * a[1, 0]
+        return 1.0
+
+    return np.sum(a.T * scale())
+
+
+def nested_list_before_local_call(x):
+    LL = [[x], [2.0 * x]]
+
+    def grow():
+        LL[0][0] = LL[0][0] * 3.0
+        return 1.0
+
+    row = LL[0]
+    return row[0] * grow() + LL[0][0]
+
+
+def dict_array_value_before_local_call(x):
+    d = {"a": x * np.ones(2)}
+
+    def step():
+        d["a"][0] = d["a"][0] * 3.0
+        return 1.0
+
+    return np.sum(d["a"] * step())
+
+
+def array_element_read_in_loop_with_local_call(x):
+    a = x * np.ones(3)
+
+    def step(i):
+        a[i] = a[i] * a[i - 1]
+        return a[i]
+
+    total = 0.0
+    for i in range(1, 3):
+        total = total + a[i] * step(i)
+    return total
+
+
+class Grid:
+    def __init__(self, x):
+        self.a = x * np.ones((2, 2))
+
+    def scale(self):
+        self.a[0, 0] = self.a[0, 0] * 3.0
+        return 1.0
+
+    def scale_row(self):
+        self.a[0] *= 2.0
+        return 1.0
+
+
+def attribute_row_view_before_method(x):
+    g = Grid(x)
+    return np.sum(g.a[0] * g.scale() + g.a[0])
+
+
+def attribute_row_in_place_before_method(x):
+    g = Grid(x)
+    row = g.a[0]
+    g.scale_row()
+    return np.sum(row * row) + np.sum(g.a)
+
+
+def attribute_row_view_in_expression_before_in_place(x):
+    g = Grid(x)
+    return np.sum(g.a[0] * g.scale_row()) + np.sum(g.a[0])
+
+
+class Stepper:
+    scale = 1.0
+
+    def __init__(self, x):
+        self.h = x
+        self.reset()
+
+    def reset(self):
+        self.n = 0
+
+    def step(self, x):
+        self.h = self.h + x
+        return self.h
+
+    def run(self, x):
+        self.n += 1
+        return self.step(x) * self.scale
+
+
+class Tripler(Stepper):
+    scale = 3.0
+
+    def step(self, x):
+        self.h = self.h * x
+        return super().step(x)
+
+
+def dynamic_dispatch_from_base_method(x):
+    s = Tripler(x)
+    return s.run(x) + s.run(x) * s.n
+
+
+class LeftStepper(Stepper):
+    def step(self, x):
+        self.h = self.h + 1.0
+        return super().step(x)
+
+
+class RightStepper(Stepper):
+    def step(self, x):
+        self.h = self.h * 2.0
+        return super().step(x)
+
+
+class DiamondStepper(LeftStepper, RightStepper):
+    def step(self, x):
+        self.h = self.h - 0.5
+        return super().step(x)
+
+
+def diamond_super_chain(x):
+    d = DiamondStepper(x)
+    return d.run(x)
+
+
+def explicit_base_call_with_self(x):
+    s = Tripler(x)
+    s.h = s.h * 2.0
+    return Stepper.step(s, x)
+
+
+class Secret:
+    def __init__(self, x):
+        self.__h = x
+
+    def get(self):
+        return self.__h
+
+    def bump(self):
+        self.__h = self.__h * 3.0
+        return self.__h
+
+
+def name_mangled_attribute(x):
+    s = Secret(x)
+    s.bump()
+    return s.get() * x
+
+
+def name_mangled_attribute_assigned_from_outside(x):
+    s = Secret(x)
+    s._Secret__h = x * x
+    return s.get() + s.bump()
+
+
+def name_mangled_read_from_outside(x):
+    s = Secret(x)
+    s.bump()
+    return s._Secret__h * x
+
+
+def generated_names_taken_by_user(x):
+    s = Stepper(x)
+    s_h = 5.0
+    s_step_result = 2.0
+    s_h_before = 7.0
+    y = s.h * s.step(x)
+    return y + s_h + s_step_result + s_h_before
+
+
+def attribute_named_like_builtin(x):
+    s = Stepper(x)
+    s.sum = x * 2.0
+    s.len = 3
+    return s.sum * s.len + sum([x, x])
+
+
+def method_with_star_args_and_keywords(x):
+    s = Kw(x)
+    return s.combine(x, 2.0, 3.0, scale=x) + s.combine(1.0)
+
+
+class Kw:
+    def __init__(self, x):
+        self.h = x
+
+    def combine(self, a, *rest, scale=1.0):
+        self.h = self.h + a * scale
+        for r in rest:
+            self.h = self.h * r
+        return self.h
+
+
+def instance_attribute_shadows_class_attribute_in_base_method(x):
+    s = Tripler(x)
+    first = s.run(x)
+    s.scale = x
+    return first + s.run(x)
+
+
+def object_created_twice_same_name_different_args(x):
+    s = Tripler(x)
+    a = s.run(x)
+    s = Tripler(2.0 * x)
+    return a + s.run(x) + s.n
+
+
+def method_called_on_object_in_condition_of_loop_body_if(x):
+    s = Tripler(x)
+    total = 0.0
+    for k in range(3):
+        if s.run(0.5) > 2.0:
+            total = total + s.h
+        else:
+            total = total - s.h
+    return total
+
+
+def static_called_via_self(x):
+    s = Util(x)
+    s.h = s.h * 2.0
+    return s.go()
+
+
+class Util:
+    def __init__(self, x):
+        self.h = x
+
+    @staticmethod
+    def twice(v):
+        return 2.0 * v
+
+    def go(self):
+        return self.twice(self.h) + Util.twice(self.h)
+
+
+def local_default_is_the_list(x):
+    L = [x, 2.0 * x]
+
+    def push(acc=L):
+        acc[0] = acc[0] * acc[1]
+        return acc[0]
+
+    return L[0] + push() + L[0]
+
+
+def local_returns_closure_list_then_written(x):
+    L = [x, 2.0 * x]
+
+    def get():
+        return L
+
+    M = get()
+    M[0] = x * x
+    return L[0] + M[1]
+
+
+def local_returns_closure_array_then_written(x):
+    a = x * np.ones(2)
+
+    def get():
+        return a
+
+    b = get()
+    b[0] = x * x
+    return np.sum(a * a)
+
+
+def lambda_copyto_in_tuple_display(x):
+    a = x * np.ones(2)
+    bump = lambda: np.copyto(a, a * 2.0)
+    t = (a[0], bump(), a[0])
+    return t[0] + 3.0 * t[2]
+
+
+def generator_with_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 1.5
+        return L[0]
+
+    return sum(L[0] * push() for _ in range(2))
+
+
+def list_written_ahead_while_iterated(x):
+    L = [x, x, x]
+
+    def grow(i):
+        if i + 1 < 3:
+            L[i + 1] = L[i + 1] * L[i]
+        return 0.0
+
+    total = 0.0
+    i = 0
+    for v in L:
+        total = total + v + grow(i)
+        i += 1
+    return total
+
+
+def array_written_ahead_while_iterated(x):
+    a = x * np.ones(3)
+
+    def grow(i):
+        if i + 1 < 3:
+            a[i + 1] = a[i + 1] * a[i]
+        return 0.0
+
+    total = 0.0
+    i = 0
+    for v in a:
+        total = total + v + grow(i)
+        i += 1
+    return total
+
+
+class Walker:
+    def __init__(self, x):
+        self.a = x * np.ones(3)
+        self.i = 0
+
+    def grow(self):
+        if self.i + 1 < 3:
+            self.a[self.i + 1] = self.a[self.i + 1] * self.a[self.i]
+        self.i += 1
+        return 0.0
+
+
+def attribute_written_ahead_while_iterated(x):
+    w = Walker(x)
+    total = 0.0
+    for v in w.a:
+        total = total + v + w.grow()
+    return total
+
+
+def attribute_rebound_while_iterated(x):
+    w = Walker(x)
+    total = 0.0
+    for v in w.a:
+        w.a = w.a * 2.0
+        total = total + v
+    return total + np.sum(w.a)
+
+
+def local_function_calls_method_free(x):
+    L = [x]
+
+    def push(v):
+        L[0] = L[0] * v
+        return L[0]
+
+    w = Walker(x)
+    return L[0] + push(w.grow() + 2.0) + np.sum(w.a)
+
+
 # -- the table ------------------------------------------------------------------------
 
 PASSING = [
@@ -1578,6 +2220,48 @@ PASSING = [
     object_created_in_loop_attribute_accumulated,
     starred_display_then_local_call_with_default,  # internal message (c7ca1b9)
     starred_display_method,  # internal message (c7ca1b9)
+    attribute_holds_function,
+    augmented_attribute_in_method_in_place_call,
+    augmented_attribute_in_method_rebinding_call,
+    early_return_in_method_loop,
+    while_loop_in_method,
+    overlapping_slice_write_in_method,
+    attribute_int_in_range,
+    local_object_and_local_function_in_one_expression,
+    method_argument_is_local_call,
+    dict_attribute_augmented_by_method,
+    tuple_attribute_unpacked,
+    list_attribute_pop_insert,
+    row_view_read_before_local_call,
+    row_view_in_place_before_local_call,
+    transpose_view_before_local_call,
+    nested_list_before_local_call,
+    dict_array_value_before_local_call,
+    array_element_read_in_loop_with_local_call,
+    attribute_row_view_before_method,
+    attribute_row_in_place_before_method,
+    attribute_row_view_in_expression_before_in_place,
+    dynamic_dispatch_from_base_method,
+    diamond_super_chain,
+    name_mangled_attribute,
+    name_mangled_attribute_assigned_from_outside,  # was wrong: 2.8 for 1.96, d/dx 4 for 5.6 (2949ba7)
+    name_mangled_read_from_outside,
+    generated_names_taken_by_user,
+    attribute_named_like_builtin,
+    instance_attribute_shadows_class_attribute_in_base_method,
+    object_created_twice_same_name_different_args,
+    method_called_on_object_in_condition_of_loop_body_if,
+    static_called_via_self,
+    local_default_is_the_list,
+    local_returns_closure_list_then_written,
+    local_returns_closure_array_then_written,
+    lambda_copyto_in_tuple_display,
+    generator_with_local_call,
+    list_written_ahead_while_iterated,
+    array_written_ahead_while_iterated,
+    attribute_written_ahead_while_iterated,
+    attribute_rebound_while_iterated,
+    local_function_calls_method_free,
 ]
 
 REFUSED = [
@@ -1628,6 +2312,20 @@ REFUSED = [
     class_attribute_set_by_module_helper,
     starred_display_into_numpy_then_local_call,
     attribute_in_one_branch,
+    dunder_eq,
+    dunder_add,
+    dunder_bool,
+    dunder_bool_not,
+    dunder_getitem,
+    dunder_iter,
+    dunder_neg,
+    dunder_is,
+    dunder_in,
+    attribute_holds_local_function,
+    default_of_local_function_reads_attribute,
+    module_helper_appends_to_attribute,
+    explicit_base_call_with_self,
+    method_with_star_args_and_keywords,
 ]
 
 
