@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import sys
 
 import numpy as np
 
@@ -53,6 +55,11 @@ def unbroadcast(g, x):
         return g
     # NumPy scalars (np.float64, what a reduction returns) have a shape too.
     shape = x.shape if isinstance(x, _NUMPY) else np.shape(x)
+    if isinstance(g, (tuple, list)) and isinstance(x, _ndarray) and x.ndim and len(g) == len(x):
+        # A list's adjoint reaching an array (the grad of a gradient of a list
+        # argument: as_gradient made a list of the array): the array of its
+        # entries, which the next template multiplies (a list would repeat).
+        g = added_adjoint(g, x)
     g_shape = g.shape if isinstance(g, _NUMPY) else np.shape(g)
     if g_shape == shape:
         return g
@@ -398,8 +405,24 @@ def integer_argument(x):
     warnings.warn(AdWarning(
         f"differentiating with respect to an array of dtype {x.dtype}: its gradient is "
         "computed as for the same values in float64, and returned as float64. Pass a "
-        "float array (x.astype(float)) to silence this warning."), stacklevel=4)
+        "float array (x.astype(float)) to silence this warning."),
+        stacklevel=_user_stacklevel())
     return np.float64
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """warnings.warn's stacklevel, from the function calling this one, that
+    names the user's line: the first frame outside adcompiler and its
+    generated code (as_gradient reaches an entry of a nested argument
+    through as many frames as it is deep)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or frame.f_code.co_filename.startswith("<adcompiler")):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def in_place_result(value, target):
