@@ -84,6 +84,11 @@ class Spill:
                 stmt.orelse = self.block(stmt.orelse)
             elif isinstance(stmt, gast.Assign) and any(map(self.has_call, stmt.targets)):
                 self.assigned(stmt, out)
+            elif isinstance(stmt, gast.Delete) and any(map(self.has_call, stmt.targets)):
+                if len(stmt.targets) > 1:  # Python deletes each before the next's operands
+                    _refuse(self.parsed, stmt, f"{self.callee} called in one of several "
+                            "targets of a del statement", "delete one element per statement.")
+                stmt.targets[0] = self.frozen(stmt.targets[0], out)
             elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.target):
                 # Python evaluates the target's operands (x[s.idx()]) before the
                 # value, and reads the element once: both after the call's body.
