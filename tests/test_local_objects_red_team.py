@@ -2116,6 +2116,258 @@ def local_function_calls_method_free(x):
     return L[0] + push(w.grow() + 2.0) + np.sum(w.a)
 
 
+# -- third round: defaults, objects stored in objects, arguments that are attributes, del ---
+
+class Acc:
+    def __init__(self, x, items=[]):
+        self.items = items
+        self.items.append(1.0)
+        self.h = x
+
+
+def mutable_default_in_init(x):
+    a = Acc(x)
+    b = Acc(2.0 * x)
+    a.h = a.h * 2.0
+    return a.h * len(b.items)
+
+
+class ArrDefault:
+    def __init__(self, x, buf=np.zeros(2)):
+        self.buf = buf
+        self.buf += x
+
+
+def array_default_in_init_changed_in_place(x):
+    s = ArrDefault(x)
+    s.buf[1] = s.buf[1] * x
+    return np.sum(s.buf)
+
+
+class Idx:
+    def __init__(self, x):
+        self.i = 0
+        self.h = x
+
+    def idx(self):
+        self.i += 1
+        self.h = self.h * 2.0
+        return self.h
+
+
+def target_reads_attribute_value_calls(x):
+    s = Idx(x)
+    arr = np.zeros(3)
+    arr[s.i] = s.idx()
+    return arr[1] * 3.0 + arr[0]
+
+
+def self_reference(x):
+    s = Idx(x)
+    s.me = s
+    return s.h
+
+
+def object_stored_in_other(x):
+    s = Idx(x)
+    t = Idx(x)
+    s.other = t
+    return s.h
+
+
+def object_stored_in_other_then_read(x):
+    s = Idx(x)
+    t = Idx(x * x)
+    s.other = t
+    return s.other.h * x
+
+
+def object_stored_in_other_then_assigned(x):
+    s = Idx(x)
+    t = Idx(x)
+    s.other = t
+    t.h = x * x
+    return s.h + t.h
+
+
+def object_stored_in_other_then_method(x):
+    s = Idx(x)
+    t = Idx(x)
+    s.other = t
+    return t.idx() + s.other.h
+
+
+def object_returned_from_method(x):
+    s = Maker(x)
+    s.h = s.h * 2.0
+    t = s.make()
+    return t.h
+
+
+class Maker:
+    def __init__(self, x):
+        self.h = x
+
+    def make(self):
+        return Idx(self.h)
+
+
+class Filler:
+    def __init__(self, x):
+        self.buf = x * np.ones(2)
+        self.h = x
+
+    def fill(self, a):
+        a[0] = self.h * self.h
+        return 0.0
+
+    def fill_then_rebind(self, a):
+        self.buf = self.buf * 3.0
+        a[1] = self.h
+        return np.sum(a)
+
+    def old_then_new(self, v):
+        self.h = self.h * 2.0
+        return self.h + v
+
+
+def argument_is_attribute_written_in_place(x):
+    s = Filler(x)
+    s.fill(s.buf)
+    return np.sum(s.buf * s.buf)
+
+
+def argument_is_attribute_then_attribute_rebound(x):
+    s = Filler(x)
+    total = s.fill_then_rebind(s.buf)
+    return total + np.sum(s.buf)
+
+
+def argument_is_attribute_method_rebinds(x):
+    s = Filler(x)
+    return s.old_then_new(s.h) * s.h
+
+
+def argument_is_alias_of_attribute(x):
+    s = Filler(x)
+    b = s.buf
+    s.fill(b)
+    return np.sum(s.buf) + b[0]
+
+
+def argument_is_other_objects_attribute(x):
+    s = Filler(x)
+    t = Filler(2.0 * x)
+    t.h = t.h + 1.0
+    s.fill(t.buf)
+    return np.sum(t.buf) * np.sum(s.buf)
+
+
+def delete_subscript_by_local_call(x):
+    L = [x, 2.0 * x, 3.0 * x]
+    idx = [0]
+
+    def advance():
+        idx[0] += 1
+        return idx[0]
+
+    del L[advance()]
+    return L[0] + L[1] * 2.0
+
+
+def print_with_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    print(L[0], push())
+    return L[0]
+
+
+def assert_with_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    assert L[0] < push(), "never"
+    return L[0] * x
+
+
+def while_body_if_test_with_method(x):
+    s = Filler(x)
+    n = 0
+    total = 0.0
+    while n < 3:
+        if s.h * 1.5 < s.old_then_new(0.0):
+            total = total + s.h
+        n += 1
+    return total
+
+
+def delete_subscript_operand_before_local_call(x):
+    L = [x, 2.0 * x, 3.0 * x, 4.0 * x]
+    idx = [0]
+
+    def advance():
+        idx[0] += 1
+        return idx[0]
+
+    del L[idx[0] + advance()]
+    return L[0] + L[1] * 2.0 + L[2] * 3.0
+
+
+def delete_subscript_by_method(x):
+    s = Filler(x)
+    s.items = [x, 2.0 * x, 3.0 * x, 4.0 * x]
+    s.i = 0
+    del s.items[s.i + s.bump_i()]
+    return s.items[0] + s.items[1] * 2.0 + s.items[2] * 3.0
+
+
+def _filler_bump_i(self):
+    self.i += 1
+    return self.i
+
+
+Filler.bump_i = _filler_bump_i
+
+
+def annotated_target_by_local_call(x):
+    L = [x]
+    arr = np.zeros(3)
+
+    def advance():
+        L[0] = L[0] * 5.0
+        return 1
+
+    arr[advance()]: float = L[0]
+    return np.sum(arr) * x
+
+
+def annotated_target_by_method(x):
+    s = Idx(x)
+    arr = np.zeros(3)
+    arr[s.i + 1]: float = s.h * s.idx()
+    return np.sum(arr) + s.h
+
+
+def annotated_name_with_method(x):
+    s = Idx(x)
+    y: float = s.h * s.idx()
+    return y
+
+
+def for_target_subscript(x):
+    L = [x, 2.0 * x]
+    for L[0] in (3.0 * x, 4.0 * x):
+        pass
+    return L[0] + L[1]
+
+
 # -- the table ------------------------------------------------------------------------
 
 PASSING = [
@@ -2262,6 +2514,19 @@ PASSING = [
     attribute_written_ahead_while_iterated,
     attribute_rebound_while_iterated,
     local_function_calls_method_free,
+    target_reads_attribute_value_calls,
+    object_stored_in_other,
+    argument_is_attribute_written_in_place,
+    argument_is_attribute_then_attribute_rebound,
+    argument_is_attribute_method_rebinds,
+    argument_is_alias_of_attribute,
+    argument_is_other_objects_attribute,
+    delete_subscript_by_local_call,
+    print_with_local_call,
+    assert_with_local_call,
+    while_body_if_test_with_method,
+    delete_subscript_operand_before_local_call,  # was wrong: 11.9 for 13.3, d/dx 17 for 19 (e0dae42)
+    annotated_name_with_method,
 ]
 
 REFUSED = [
@@ -2326,6 +2591,17 @@ REFUSED = [
     module_helper_appends_to_attribute,
     explicit_base_call_with_self,
     method_with_star_args_and_keywords,
+    mutable_default_in_init,
+    array_default_in_init_changed_in_place,
+    self_reference,
+    object_stored_in_other_then_read,
+    object_stored_in_other_then_assigned,
+    object_stored_in_other_then_method,
+    object_returned_from_method,
+    delete_subscript_by_method,  # was wrong: 11.9 for 13.3, d/dx 17 for 19 (e0dae42)
+    annotated_target_by_local_call,
+    annotated_target_by_method,
+    for_target_subscript,
 ]
 
 
