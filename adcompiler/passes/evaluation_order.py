@@ -9,7 +9,12 @@ see what the call changes (an attribute it assigns, an element it writes):
                                     y = operand + push()      (push inlined later)
 
 `Spill` computes such operands into variables of their own first, in order.
-A name needs none (an inlined body never rebinds the caller's names).
+A name needs none (an inlined body never rebinds the caller's names). The
+operands are those of expressions Python evaluates left to right, the first
+operand of `and`/`or` and the test of `a if t else b` (what follows them may
+not run, and a call there is refused), and the targets of an assignment or
+`del` (`x[f()] = v` evaluates v first, then the target). `*(a, b)` and a slice
+are no values: their parts are spilled.
 """
 
 from __future__ import annotations
