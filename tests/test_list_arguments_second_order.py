@@ -368,3 +368,36 @@ def test_second_derivative_through_built_lists_matches_torch(name, how):
         return
     assert (name, how) not in SCALAR_REFUSED, f"{name}: {how} is computed now"
     np.testing.assert_allclose(float(result), expected, rtol=1e-10, atol=1e-12)
+
+
+# -- a gradient's own result differentiated again, the argument a list -------
+def sin_squared(xs):
+    return np.sum(np.sin(xs) ** 2)
+
+
+SIN_SQUARED_VALUE_AND_GRAD = ad.value_and_grad(sin_squared)
+
+
+def value_through_value_and_grad(xs):
+    return SIN_SQUARED_VALUE_AND_GRAD(xs)[0]
+
+
+def gradient_entry_through_value_and_grad(xs):
+    return SIN_SQUARED_VALUE_AND_GRAD(xs)[1][0] * xs[1]
+
+
+@pytest.mark.parametrize("how", ["grad", "forward grad"])
+@pytest.mark.parametrize("function, twin", [
+    (value_through_value_and_grad, lambda x: torch.sum(torch.sin(x) ** 2)),
+    (gradient_entry_through_value_and_grad,
+     lambda x: 2.0 * torch.sin(x[0]) * torch.cos(x[0]) * x[1]),
+], ids=["value", "gradient entry"])
+def test_gradient_code_of_a_list_differentiated_again_matches_torch(function, twin, how):
+    # autograd's test_value_and_grad with a list: the gradient's as_gradient
+    # makes a list of an array, whose adjoint reached that array as a list
+    # and was then repeated by `* np.cos(x)` (refused when it ran).
+    x = t(XS).requires_grad_(True)
+    (expected,) = torch.autograd.grad(twin(x), x)
+    result = _derivative(how, function, list(XS), ())
+    np.testing.assert_allclose(np.array(result, dtype=float), expected.numpy(),
+                               rtol=1e-10, atol=1e-12)
