@@ -93,7 +93,14 @@ class Spill:
                 if len(stmt.targets) > 1:  # Python deletes each before the next's operands
                     _refuse(self.parsed, stmt, f"{self.callee} called in one of several "
                             "targets of a del statement", "delete one element per statement.")
-                stmt.targets[0] = self.frozen(stmt.targets[0], out)
+                target = stmt.targets[0]
+                if isinstance(target, gast.Subscript) and not plain(target.value) and \
+                        self.has_call(target.slice):
+                    # The list would be deleted from through a second name.
+                    _refuse(self.parsed, stmt, f"del of an element of an attribute or "
+                            f"element whose index calls {self.callee}", "compute the index "
+                            "on a line of its own first: i = s.i + s.bump(); del s.items[i].")
+                stmt.targets[0] = self.frozen(target, out)
             elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.target):
                 # Python evaluates the target's operands (x[s.idx()]) before the
                 # value, and reads the element once: both after the call's body.
