@@ -2480,6 +2480,96 @@ def _fill(self, a):
 Holder.fill = _fill
 
 
+# -- fifth round: element targets through attributes, the order inside methods --------
+
+class Ix:
+    def __init__(self, x):
+        self.buf = x * np.ones(3)
+        self.items = [x, 2.0 * x, 3.0 * x]
+        self.i = 0
+        self.h = x
+
+    def idx(self):
+        self.i += 1
+        return self.i
+
+    def idx_rebinding(self):
+        self.buf = self.buf * 2.0
+        self.i += 1
+        return self.i
+
+    def conditional(self, x):
+        return x if self.h < self.double() else -x
+
+    def double(self):
+        self.h = self.h * 2.0
+        return self.h
+
+    def first_or(self):
+        return (self.h + self.double()) or 1.0
+
+    def drop(self):
+        del self.items[self.i + self.idx()]
+        return len(self.items)
+
+
+def augmented_element_target_by_method(x):
+    s = Ix(x)
+    s.buf[s.idx()] += s.h * x
+    return np.sum(s.buf * s.buf)
+
+
+def augmented_element_target_by_rebinding_method(x):
+    s = Ix(x)
+    s.buf[s.idx_rebinding()] += s.h * x
+    return np.sum(s.buf * s.buf)
+
+
+def element_target_by_rebinding_method(x):
+    s = Ix(x)
+    s.buf[s.idx_rebinding()] = s.h * x
+    return np.sum(s.buf * s.buf)
+
+
+def conditional_in_method(x):
+    s = Ix(x)
+    return s.conditional(x) * s.h
+
+
+def boolop_in_method(x):
+    s = Ix(x)
+    return s.first_or() * s.h
+
+
+def del_in_method(x):
+    s = Ix(x)
+    n = s.drop()
+    return s.items[0] + 2.0 * s.items[1] + n
+
+
+def local_ifexp_in_local(x):
+    L = [x]
+
+    def inner():
+        L[0] = L[0] * 2.0
+        return L[0]
+
+    def outer():
+        return x if L[0] * 1.5 < inner() else -x
+
+    return outer() * L[0]
+
+
+def membership_before_local_call(x):
+    L = [x]
+
+    def push():
+        L[0] = L[0] * 2.0
+        return [L[0]]
+
+    return x * 3.0 if L[0] in push() else L[0]
+
+
 # -- the table ------------------------------------------------------------------------
 
 PASSING = [
@@ -2640,6 +2730,13 @@ PASSING = [
     delete_subscript_operand_before_local_call,  # was wrong: 11.9 for 13.3, d/dx 17 for 19 (e0dae42)
     annotated_name_with_method,
     attribute_changes_type,
+    augmented_element_target_by_method,
+    augmented_element_target_by_rebinding_method,
+    element_target_by_rebinding_method,
+    conditional_in_method,
+    boolop_in_method,
+    local_ifexp_in_local,
+    membership_before_local_call,
 ]
 
 REFUSED = [
@@ -2721,6 +2818,7 @@ REFUSED = [
     name_rebound_to_number,
     two_objects_same_methods,
     object_created_in_loop_read_after,
+    del_in_method,
 ]
 
 
