@@ -2570,6 +2570,51 @@ def membership_before_local_call(x):
     return x * 3.0 if L[0] in push() else L[0]
 
 
+# -- sixth round: receivers not named self, generated names taken, self passed on -------
+
+class This:
+    def __init__(this, x):
+        this.h = x
+
+    def step(this, x):
+        s_h = this.h * 3.0
+        this.h = s_h + x
+        return s_h
+
+    def __call__(this, x):
+        this.h = this.h * x
+        return this.h
+
+
+def receiver_not_named_self_and_local_named_like_attribute(x):
+    s = This(x)
+    s_h = 10.0
+    s_step = 2.0
+    y = s.step(x)
+    return y * s.h + s_h + s_step
+
+
+def explicit_dunder_call(x):
+    s = This(x)
+    return s.__call__(x) + s(x) * s.h
+
+
+def init_passes_self_to_helper(x):
+    s = Registered(x)
+    s.h = s.h * 2.0
+    return s.h
+
+
+class Registered:
+    def __init__(self, x):
+        self.h = x
+        register(self)
+
+
+def register(obj):
+    return None
+
+
 # -- the table ------------------------------------------------------------------------
 
 PASSING = [
@@ -2737,6 +2782,8 @@ PASSING = [
     boolop_in_method,
     local_ifexp_in_local,
     membership_before_local_call,
+    receiver_not_named_self_and_local_named_like_attribute,
+    explicit_dunder_call,
 ]
 
 REFUSED = [
@@ -2819,6 +2866,7 @@ REFUSED = [
     two_objects_same_methods,
     object_created_in_loop_read_after,
     del_in_method,
+    init_passes_self_to_helper,
 ]
 
 
