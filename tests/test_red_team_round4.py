@@ -16,17 +16,14 @@ For a tally (programs passed / refused / wrong / crash):
 
 from __future__ import annotations
 
-import collections
 import sys
 
-import numpy as np
 import pytest
 
-from adcompiler.errors import (AdError, NoDerivativeRuleError, SharedMemoryError,
+from adcompiler.errors import (NoDerivativeRuleError, SharedMemoryError,
                                UnsupportedSyntaxError, WrappedFunctionError)
-from oracles import assert_close
 from red_team_round4_programs import PROGRAMS, SCENARIOS
-from test_third_party_style import CHECKS, outcome, worst_outcome
+from red_team_checks import cases, check_program, check_scenario, tally
 
 pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
 
@@ -142,62 +139,15 @@ REFUSED: dict[str, type | tuple] = {
 }
 
 
-def cases():
-    for program in PROGRAMS:
-        for check in CHECKS:
-            if check == "hvp" and not program.smooth:
-                continue
-            yield pytest.param(program, check, id=f"{program.name}-{check}")
-
-
-@pytest.mark.parametrize("program, check", cases())
+@pytest.mark.parametrize("program, check", cases(PROGRAMS))
 def test_red_team_program_matches_oracle_or_is_refused(program, check):
-    result, detail = outcome(program, check)
-    errors = REFUSED.get(program.name)
-    if errors is not None and result == "refused":
-        names = [e.__name__ for e in (errors if isinstance(errors, tuple) else (errors,))]
-        assert detail.split(":")[0] in names, \
-            f"{program.name} ({check}): expected {' or '.join(names)}, got {detail}"
-    else:
-        assert result == "pass", f"{program.name} ({check}): {result} {detail}"
+    check_program(program, check, REFUSED)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
 def test_red_team_scenario_gradients_match_finite_differences(scenario):
-    for label, got, want in scenario():
-        assert_close(got, want, rtol=1e-5, atol=1e-6, label=f"{scenario.__name__}: {label}")
-
-
-def main(argv):
-    verbose = "--verbose" in argv
-    only = [a for a in argv if not a.startswith("--")]
-    tally = collections.Counter()
-    for program in PROGRAMS:
-        if only and not any(o in program.name for o in only):
-            continue
-        results = {check: outcome(program, check) for check in CHECKS
-                   if check != "hvp" or program.smooth}
-        worst = worst_outcome(results.values())
-        tally[worst] += 1
-        if verbose or worst != "pass":
-            for check, (result, detail) in results.items():
-                if result != "pass":
-                    print(f"{result:8s} {program.name} [{check}] {detail[:200]}")
-    for scenario in SCENARIOS:
-        if only and not any(o in scenario.__name__ for o in only):
-            continue
-        try:
-            wrong = [label for label, got, want in scenario()
-                     if not np.allclose(got, want, rtol=1e-5, atol=1e-6)]
-        except AdError as refusal:
-            wrong = [f"refused {type(refusal).__name__}: {str(refusal).splitlines()[0][:200]}"]
-        except Exception as failure:  # noqa: BLE001 - any exception is a finding
-            wrong = [f"raised {type(failure).__name__}: {failure}"]
-        tally["scenario " + ("wrong" if wrong else "pass")] += 1
-        for label in wrong:
-            print(f"wrong    scenario {scenario.__name__}: {label}")
-    print("programs:", dict(tally))
+    check_scenario(scenario)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    tally(PROGRAMS, SCENARIOS, sys.argv[1:])
