@@ -83,6 +83,28 @@ def helper_that_calls_a_changing_helper(x):
     return read_then_bump() + entries[0]
 
 
+def f_string_field_read_before_the_call(x):
+    entries = [x]
+
+    def triple_first():
+        entries[0] = entries[0] * 3
+        return 1
+
+    label = f"{entries[0] > 1.0:>6} {triple_first()}"   # ' False 1': read first
+    return entries[0] * len(label) + len(f"{entries[0]:.2f}")
+
+
+def t_f_string_field_read_before_the_call(x):
+    entries = [x]
+
+    def triple_first():
+        entries[0] = entries[0] * 3
+        return 1
+
+    label = f"{bool(entries[0] > 1.0):>6} {triple_first()}"
+    return entries[0] * len(label) + len(f"{float(entries[0]):.2f}")
+
+
 # name -> (NumPy program, torch twin or None when the same source runs on tensors)
 PROGRAMS = {
     "list_entry": (list_entry_read_before_the_call, None),
@@ -90,6 +112,7 @@ PROGRAMS = {
     "dict_value": (dict_value_read_before_the_call, None),
     "next_argument": (argument_read_before_a_call_in_the_next_argument, None),
     "nested_helpers": (helper_that_calls_a_changing_helper, None),
+    "f_string_field": (f_string_field_read_before_the_call, t_f_string_field_read_before_the_call),
 }
 
 
@@ -97,7 +120,8 @@ def _torch_derivatives(twin, x: float):
     t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     value = twin(t)
     (first,) = torch.autograd.grad(value, t, create_graph=True)
-    (second,) = torch.autograd.grad(first, t)
+    # (a first derivative that does not depend on x has no graph: 0)
+    second = torch.autograd.grad(first, t)[0] if first.requires_grad else 0.0
     return float(value), float(first), float(second)
 
 

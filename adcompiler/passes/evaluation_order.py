@@ -197,6 +197,14 @@ class Spill:
                         "or unpack a tuple display: f(*(a, b), g()).")
             child.value.elts = [self.settled(e, out) for e in child.value.elts]
             return child
+        if isinstance(child, gast.FormattedValue):
+            # `{v:.3f}` of an f-string is no value either: `v` is (its format
+            # spec is text, unless it holds a field of its own).
+            child.value = self.settled(child.value, out)
+            if child.format_spec is not None:
+                child.format_spec.values = [self.settled(part, out)
+                                            for part in child.format_spec.values]
+            return child
         if isinstance(child, gast.Slice):
             for field_name in ("lower", "upper", "step"):
                 part = getattr(child, field_name)
