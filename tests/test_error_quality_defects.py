@@ -425,3 +425,27 @@ def test_a_refusal_inside_a_helpers_derivative_names_the_users_line():
             ad.hessian(t_cdf_of_df)(2.0)
     _assert_names_line(caught.value, t_cdf_of_df, "stats.t.cdf")
     assert "runtime" not in str(caught.value).splitlines()[0]
+
+
+# -- a name holding a list in one place and a number in another -------------
+# Activity knows a variable as a list for the whole function (here the list a
+# comprehension appends to); `v + v` of the number it holds later was refused
+# as 'combined with a NumPy value', and crashed with a TypeError before.
+
+def sum_rebound_over_its_list(x, y):
+    hs = []
+    for _ in range(2):
+        v = [c for k, c in enumerate([y, x]) if k != 1]
+        v = sum(v)
+        hs.append(v + v)
+    return hs[0] * hs[1]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_list_name_rebound_to_a_number_is_refused_advising_a_name_of_its_own(mode):
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(sum_rebound_over_its_list, wrt=(0, 1), mode=mode)(0.3, 0.7)
+    message = str(caught.value)
+    assert f":{line_of(sum_rebound_over_its_list, 'hs.append(v + v)')}" in message
+    assert "holds a list of differentiated values at another point" in message
+    assert "a name of its own" in message and "NumPy value" not in message

@@ -372,6 +372,16 @@ def check_joined(value, where: str):
 
         >>> check_joined([1.0, 2.0], "model.py:3")
     """
+    if isinstance(value, (int, float, complex)):
+        # Numbers added: the operand the compiler took for a list holds one
+        # here (a name bound to a list elsewhere, v = sum(v) in a loop).
+        raise UnsupportedSyntaxError(
+            f"{where}: + or * of numbers, where an operand is a variable that holds a list "
+            "of differentiated values at another point of the function, so adcompiler "
+            "differentiated a list join or repetition; a variable holding a list in one "
+            "place and a number in another is not supported",
+            help="Give the number a name of its own: total = sum(values), then total + "
+            "total.")
     if not isinstance(value, (list, tuple)):
         raise UnsupportedSyntaxError(
             f"{where}: a list of differentiated values was combined with a NumPy value "
