@@ -449,3 +449,35 @@ def test_a_list_name_rebound_to_a_number_is_refused_advising_a_name_of_its_own(m
     assert f":{line_of(sum_rebound_over_its_list, 'hs.append(v + v)')}" in message
     assert "holds a list of differentiated values at another point" in message
     assert "a name of its own" in message and "NumPy value" not in message
+
+
+# -- np.vectorize ------------------------------------------------------------
+# Its object's name is the function's in NumPy's module: the refusal read
+# 'no derivative rule for numpy.sq'.
+
+def _square(v):
+    return v * v
+
+
+_vectorized_square = np.vectorize(_square)
+
+
+def sum_of_vectorized_squares(x):
+    return np.sum(_vectorized_square(x))
+
+
+def sum_of_mapped_squares(x):
+    return np.sum(np.array([_square(v) for v in x]))
+
+
+def test_np_vectorize_is_refused_by_name_and_the_advised_map_matches_torch():
+    x = np.array([0.5, -1.0, 2.0])
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(sum_of_vectorized_squares)(x)
+    message = str(caught.value)
+    assert "np.vectorize(_square)" in message and "numpy._square" not in message
+    assert f":{line_of(sum_of_vectorized_squares, '_vectorized_square(x)')}" in message
+    assert "np.array([_square(v) for v in x])" in message
+    (expected,) = torch_gradients(lambda t: torch.sum(t * t), (x,), (0,))
+    assert_close(ad.grad(sum_of_mapped_squares)(x), expected)
+    assert_close(ad.grad(sum_of_mapped_squares, mode="forward")(x), expected)

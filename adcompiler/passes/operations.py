@@ -382,6 +382,17 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             help=f"Instead: make {name} a dataclass or a typing.NamedTuple holding the "
             "arrays, or keep the arrays in a dict or tuple, or pass them to its methods "
             "as arguments (layer.forward(W, x)); see docs/supported-python.md.")
+    if rule is None and isinstance(primitive, np.vectorize):
+        # A vectorize object's name is its function's, in NumPy's module
+        # ('numpy.sq'): say what it is and what works instead.
+        name = getattr(primitive.pyfunc, "__name__", "")
+        name = name if name.isidentifier() else "f"   # (a lambda's is '<lambda>')
+        raise NoDerivativeRuleError(
+            f"no derivative rule for np.vectorize({name}): a Python function mapped over "
+            "the entries of its arguments by NumPy", location,
+            help=f"Instead: call {name} on the arrays themselves when its body is written "
+            f"with NumPy's operations ({name}(x)), or map it over the entries yourself, "
+            f"np.array([{name}(v) for v in x]), which is differentiated.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
