@@ -481,3 +481,27 @@ def test_np_vectorize_is_refused_by_name_and_the_advised_map_matches_torch():
     (expected,) = torch_gradients(lambda t: torch.sum(t * t), (x,), (0,))
     assert_close(ad.grad(sum_of_mapped_squares)(x), expected)
     assert_close(ad.grad(sum_of_mapped_squares, mode="forward")(x), expected)
+
+
+# -- np.einsum of a list of values -------------------------------------------
+# Refused as the interleaved form ('only when called with a subscripts string'),
+# which it is not.
+
+def einsum_of_a_list_of_values(x):
+    return np.einsum("i,i->", [x[0], x[1]], x)
+
+
+def einsum_of_stacked_values(x):
+    return np.einsum("i,i->", np.stack([x[0], x[1]]), x)
+
+
+def test_einsum_of_a_list_operand_is_refused_advising_an_array_which_matches_torch():
+    x = np.array([0.5, -1.5])
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(einsum_of_a_list_of_values)(x)
+    message = str(caught.value)
+    assert "Python list or tuple of values" in message and "subscripts string" not in message
+    assert "np.stack" in message
+    (expected,) = torch_gradients(lambda t: torch.sum(torch.stack([t[0], t[1]]) * t), (x,), (0,))
+    assert_close(ad.grad(einsum_of_stacked_values)(x), expected)
+    assert_close(ad.grad(einsum_of_stacked_values, mode="forward")(x), expected)

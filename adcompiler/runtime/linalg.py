@@ -620,6 +620,15 @@ def check_qr_mode(mode):
 
 
 def check_einsum_form(a):
+    if isinstance(a, (list, tuple)) and not all(
+            isinstance(entry, int) or entry is Ellipsis for entry in a):
+        # An operand given as a list of values, not the interleaved form's
+        # list of axis numbers.
+        raise NoDerivativeRuleError(
+            "np.einsum of an operand given as a Python list or tuple of values is not "
+            "differentiated",
+            help="Make the operand an array first: np.einsum('i,i->', np.stack([a, b]), w) "
+            "(np.stack, or np.asarray, of the values).")
     if isinstance(a, list):
         raise NoDerivativeRuleError(
             "np.einsum is differentiated only when called with a subscripts string",
