@@ -14,7 +14,7 @@ stage's output as Python source, which is what the golden tests compare.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gast
 
@@ -61,9 +61,9 @@ class FrontEnd:
         context and may change the tree, and the front end is most of a
         compilation's time (issue #13)."""
         activity = self.activity
-        return FrontEnd(self.ctx.fork(), nodes.clone(self.normalised),
-                        Activity(set(activity.varied), set(activity.useful), set(activity.lists),
-                                 set(activity.stacks), set(activity.tuples)))
+        return FrontEnd(self.ctx.fork(), nodes.clone(self.normalised), replace(
+            activity, varied=set(activity.varied), useful=set(activity.useful),
+            lists=set(activity.lists), stacks=set(activity.stacks), tuples=set(activity.tuples)))
 
 
 # Whether the front end leaves out, on code adcompiler generated, the passes

@@ -71,7 +71,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from .evaluation_order import Spill, constant as _constant, plain as _plain
-from .lower_control import lower_function
+from .lower_control import _attribute_value, _is_python_function, lower_function
 
 # Where an expression is evaluated later, or not at all, or again and again:
 # the inlined body, which runs once before the statement, cannot stand there.
@@ -611,23 +611,7 @@ def _may_change_state(parsed: ParsedFunction, definitions: dict, name: str, seen
         if isinstance(func, gast.Attribute):
             if not inspect.ismodule(value) or func.attr in _WRITING:
                 return True
-            value = _attribute_of(value, func)
-        if inspect.isfunction(value) and \
-                (getattr(value, "__module__", None) or "").split(".")[0] not in _LIBRARIES:
+            value = _attribute_value(func, value)
+        if _is_python_function(value):
             return True  # a Python function of the user's may write into what it is passed
     return False
-
-
-_LIBRARIES = ("numpy", "scipy", "math")
-
-
-def _attribute_of(module, func: gast.Attribute):
-    """What `module.a.b` (func, rooted at the module's name) names, or None."""
-    path = []
-    while isinstance(func, gast.Attribute):
-        path.append(func.attr)
-        func = func.value
-    value = module
-    for attr in reversed(path):
-        value = getattr(value, attr, None)
-    return value

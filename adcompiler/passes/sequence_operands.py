@@ -164,26 +164,36 @@ def _operator_of_a_number(operation) -> bool:
     return len(names) <= 1
 
 
-# (id(rule), parameter) -> (rule, answer): asked for every operation of a
-# parameter, the answer walks the rule's templates; the rule is kept so that
-# its id is not reused.
-_MEETS_OPERATORS: dict = {}
+# (what is asked, id(rule), parameter) -> (rule, answer): asked for every
+# operation of a parameter, the answers walk the rule's templates; the rule is
+# kept so that its id is not reused.
+_PER_RULE: dict = {}
+
+
+def _per_rule(question, rule, param: str) -> bool:
+    """question(rule, param), computed once per rule and parameter."""
+    key = (question, id(rule), param)
+    known = _PER_RULE.get(key)
+    if known is None or known[0] is not rule:
+        known = _PER_RULE[key] = (rule, question(rule, param))
+    return known[1]
 
 
 def _meets_python_operators(rule, param: str) -> bool:
     """Whether some template of `rule` reads `param` other than as an argument
     of a NumPy function: an operand of `*` or `>`, or a runtime helper's."""
-    key = (id(rule), param)
-    known = _MEETS_OPERATORS.get(key)
-    if known is None or known[0] is not rule:
-        known = _MEETS_OPERATORS[key] = (rule, _reads_other_than_numpy(rule, param))
-    return known[1]
+    return _per_rule(_reads_other_than_numpy, rule, param)
+
+
+def _parents(template) -> dict:
+    """id(node) -> the node holding it, in a rule's template."""
+    return {id(child): node for node in gast.walk(template)
+            for child in gast.iter_child_nodes(node)}
 
 
 def _reads_other_than_numpy(rule, param: str) -> bool:
     for template in (*rule.adjoint.values(), *rule.tangent.values()):
-        parents = {id(child): node for node in gast.walk(template)
-                   for child in gast.iter_child_nodes(node)}
+        parents = _parents(template)
         for node in gast.walk(template):
             if isinstance(node, gast.Name) and node.id == param:
                 parent = parents.get(id(node))
@@ -217,26 +227,20 @@ def array_tangent(operation, atom, tangent, activity, parameters, ctx, param=Non
     return tangent
 
 
-# (id(rule), parameter) -> (rule, answer), as _MEETS_OPERATORS.
-_TANGENT_MEETS_ARRAYS: dict = {}
-
-
 def _tangent_meets_arrays_only(rule, param: str) -> bool:
     """Whether every `g` of `rule`'s tangent template for `param` is an
     argument of a NumPy function or a factor of a product (or a term of a
     sum) with an array that a list `param` makes (`_makes_an_array`)."""
-    key = (id(rule), param)
-    known = _TANGENT_MEETS_ARRAYS.get(key)
-    if known is None or known[0] is not rule:
-        template = rule.tangent.get(param)
-        answer = isinstance(template, gast.AST) and _g_meets_arrays(template, param)
-        known = _TANGENT_MEETS_ARRAYS[key] = (rule, answer)
-    return known[1]
+    return _per_rule(_tangent_template_meets_arrays, rule, param)
+
+
+def _tangent_template_meets_arrays(rule, param: str) -> bool:
+    template = rule.tangent.get(param)
+    return isinstance(template, gast.AST) and _g_meets_arrays(template, param)
 
 
 def _g_meets_arrays(template, param: str) -> bool:
-    parents = {id(child): node for node in gast.walk(template)
-               for child in gast.iter_child_nodes(node)}
+    parents = _parents(template)
     for node in gast.walk(template):
         if not (isinstance(node, gast.Name) and node.id == "g"):
             continue
