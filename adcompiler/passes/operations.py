@@ -283,6 +283,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("user", primitive=primitive)
     if rule is not None and not rule.differentiable:
         return Operation("inactive")  # e.g. h = np.zeros(n) for an h active later on
+    carried = nodes.annotation(rhs, "local_object_refusal")
+    if rule is None and carried is not None:
+        # An object local_objects.py could not replace by variables: say why.
+        raise UnsupportedSyntaxError(*carried)
     if rule is None and primitive is None and isinstance(rhs, gast.Call) and not (
             isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name)):
         spelled = to_source(rhs.func).strip()
@@ -291,11 +295,16 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             # The normaliser's temporary: the function is computed by the
             # expression itself, as in ad.grad(f)(x) or make_layer()(x).
             what = "which function is called here (the expression computes the function)"
-            computed = ("A function built when the code runs (functools.partial(f, b=0.5)"
-                        "(x), ad.grad(f)(x), make_layer()(x)) is not found: build it once "
-                        "at module level, g = functools.partial(f, b=0.5) or df = "
-                        "ad.grad(f), and call it by that name, g(x); a derivative may also "
-                        "be differentiated directly, ad.grad(ad.grad(f)). ")
+            computed = ("A function computed by an expression is found when compiling only "
+                        "when it is a derivative adcompiler builds (ad.grad(g)(x), "
+                        "dg = ad.grad(g); dg(x), ad.jvp(g), ad.hvp(g), ...) of a function "
+                        "known when compiling (a module-level or imported function, a "
+                        "local def or lambda), its options written as constants (wrt=1, "
+                        "not wrt=k), or functools.partial(g, ...) called where it is built "
+                        "or through a name bound once; not make_layer()(x), nor ad.grad(fn) "
+                        "of a parameter fn. Otherwise build it once at module level, "
+                        "df = ad.grad(g) or h = functools.partial(g, b=0.5), and call it by "
+                        "that name. ")
         raise NoDerivativeRuleError(
             f"cannot tell, when compiling, {what}", location,
             help=computed + "Call the function by its name (a module-level function, an "
@@ -393,6 +402,16 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             help=f"Instead: call {name} on the arrays themselves when its body is written "
             f"with NumPy's operations ({name}(x)), or map it over the entries yourself, "
             f"np.array([{name}(v) for v in x]), which is differentiated.")
+    if rule is None and _assembled_by_the_api(primitive):
+        raise NoDerivativeRuleError(
+            f"{primitive.__qualname__}, built by adcompiler, is called with differentiated "
+            "arguments: adcompiler assembles Jacobians and Hessians (and forward-mode, "
+            "holomorphic and has_aux gradients) in Python from several derivative sweeps, "
+            "and does not differentiate them again", location,
+            help="Instead: call a derivative that is generated code, which differentiates "
+            "again: ad.grad(g), ad.vjp(g), ad.jvp(g), ad.hvp(g) or ad.derivative(g), built "
+            "here or at module level; a Hessian's rows are ad.hvp(g)((x,), (e,)) for the "
+            "rows e of np.eye(n), np.stack([...]).")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
@@ -418,6 +437,19 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         bindings[name] = nodes.name(name)
         nodes.annotate(bindings[name], "rule_helper", helper)
     return Operation("rule", rule, primitive, bound, bindings)
+
+
+def _assembled_by_the_api(primitive) -> bool:
+    """A Jacobian, Hessian, ... that api.py assembles from sweeps of generated
+    code (source.py refuses to read it as compiler input)."""
+    code = getattr(primitive, "__code__", None)
+    return getattr(primitive, "__adcompiler__", None) is not None and code is not None \
+        and code.co_filename == source_api_file()
+
+
+def source_api_file() -> str:
+    from ..source import _API_FILE
+    return _API_FILE
 
 
 def _field_read(rhs: gast.Attribute, location) -> Operation:

@@ -53,6 +53,7 @@ import types
 import gast
 
 from .. import nodes, partials
+from . import built_derivatives as derivatives
 from ..errors import NoDerivativeRuleError
 from ..naming import Namer
 from ..runtime import choices
@@ -203,6 +204,9 @@ class _FunctionChoices:
                          and isinstance(stmt.targets[0], gast.Name)}
         self._displays = None
         self._namer = None
+        # id(call) -> the derivative `ad.grad(g)` (or another builder of
+        # derivatives.py) built when compiling; one name per derivative.
+        self.built, self.built_ids, self.aliases = {}, set(), {}
 
     @property
     def displays(self) -> dict:
@@ -256,15 +260,41 @@ class _FunctionChoices:
             if function is None or not callable(function):
                 continue
             self._pin(call, function)
+        self._fold_built_bindings()
 
-    def _pin(self, call, function) -> None:
-        """Call `function` itself, by a name of its own in `parsed.bound`."""
-        alias = readable_name(function)
-        alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
-        self.parsed.bound[alias] = function
-        name = nodes.copy_location(nodes.name(alias), call.func)
+    def _fold_built_bindings(self) -> None:
+        """`dg = ad.grad(g)` whose derivative was built when compiling binds
+        `dg` to that very object (`dg = g_grad`), so the code never asks the
+        API for it again when it runs: a copy of a function, which carries
+        no derivative."""
+        for stmt in self.parsed.tree.body:
+            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Call)
+                    and id(stmt.value) in self.built):
+                continue
+            name = stmt.targets[0].id
+            if self.once.get(name) is not stmt.value:
+                continue
+            self._pin(stmt, self.built[id(stmt.value)])
+
+    def _pin(self, node, function) -> None:
+        """Call `function` itself, by a name of its own in `parsed.bound`
+        (`node` a call, or an assignment whose value becomes that name)."""
+        alias = self.aliases.get(id(function))
+        if alias is None:
+            alias = readable_name(function)
+            alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
+            self.parsed.bound[alias] = function
+            if id(function) in self.built_ids:
+                self.aliases[id(function)] = alias
+        where = node.func if isinstance(node, gast.Call) else node.value
+        name = nodes.copy_location(nodes.name(alias), where)
         nodes.annotate(name, "value", function)
-        call.func = name
+        if isinstance(node, gast.Call):
+            node.func = name
+        else:
+            node.value = name
 
     def _attribute_of_an_object(self, func: gast.Attribute) -> bool:
         """Whether `func` is `CFG.act` or `Layer.act`: a function with a
@@ -297,6 +327,8 @@ class _FunctionChoices:
         if isinstance(node, gast.Attribute):
             value = nodes.annotation(node, "value", _MISSING)
             return (None, None) if value is _MISSING else (value, node.attr)
+        if isinstance(node, gast.Call):
+            return self._built_when_compiling(node, seen)
         if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) and \
                 isinstance(node.value, gast.Name):
             key, container = node.slice.value, node.value.id
@@ -319,6 +351,33 @@ class _FunctionChoices:
             self.parsed.folded[(container, key)] = chosen
             return chosen, f"{container}[{key!r}]"
         return None, None
+
+
+    def _built_when_compiling(self, call: gast.Call, seen: set):
+        """(the derivative `call` builds, its spelling) when `call` is one of
+        adcompiler's builders of derivatives (`ad.grad(g, wrt=1)`,
+        `ad.jvp(ad.grad(g))`) applied to a function known when compiling, with
+        options written as constants: the builder is pure, so calling it now
+        gives the object the code would build when it runs."""
+        if id(call) in self.built:
+            return self.built[id(call)], to_source(call).strip()
+        builder, _ = self.function(call.func, seen)
+        if builder is None or not derivatives.is_builder(builder) or not call.args or \
+                any(isinstance(a, gast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            return None, None
+        target, _ = self.function(call.args[0], seen)
+        if target is None or not callable(target):
+            return None, None
+        options = [derivatives.constant(a) for a in call.args[1:]]
+        keywords = {k.arg: derivatives.constant(k.value) for k in call.keywords}
+        if any(o is derivatives.NOT_CONSTANT for o in [*options, *keywords.values()]):
+            return None, None
+        built = derivatives.build(builder, target, options, keywords,
+                                  self.parsed.location(call))
+        self.built[id(call)] = built
+        self.built_ids.add(id(built))
+        return built, to_source(call).strip()
 
 
 class _KeyedCalls(gast.NodeTransformer):

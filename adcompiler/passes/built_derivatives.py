@@ -1,0 +1,83 @@
+"""Derivatives built inside the differentiated function, found when compiling.
+
+`ad.grad(g)(x)`, or `dg = ad.grad(g)` then `dg(x)`, in a function being
+differentiated: the callee is computed by an expression, yet every piece of
+it is known when compiling (adcompiler's builder, a function found by
+resolve.py, options written as constants). Building a derivative is pure (the
+API caches it and compiles nothing that runs), so resolve.py calls the builder
+now and calls the derivative it returns by a name of its own, exactly as for a
+derivative built at module level:
+
+    def f(x):                              def f(x):
+        return ad.grad(g)(x) * x               return g_grad(x) * x
+
+(`g_grad` is the object `ad.grad(g)` returns, in `parsed.bound`.) The
+derivative is generated code, so differentiating f differentiates it again:
+second derivatives, in any mode.
+
+This module knows which callables are builders and which option values
+count as constants; it imports the API only when asked, since the API
+imports the compiler.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import gast
+
+from ..errors import AdError, NoDerivativeRuleError
+from ..printer import to_source
+from ..source import _seen_through
+
+# A value that is not a constant written in the source.
+NOT_CONSTANT = object()
+
+# The public entry points that build a derivative from a function (adcompiler/__init__.py).
+_BUILDER_NAMES = ("grad", "value_and_grad", "vjp", "jvp", "derivative", "hvp", "jacobian",
+                  "hessian")
+
+
+def builders() -> dict:
+    """{entry point: its public name}."""
+    from .. import api
+    return {getattr(api, name): name for name in _BUILDER_NAMES}
+
+
+def is_builder(value) -> bool:
+    """Whether `value` is one of adcompiler's builders of derivatives.
+
+    Example:
+        >>> import adcompiler as ad
+        >>> is_builder(ad.grad), is_builder(print)
+        (True, False)
+    """
+    try:
+        return value in builders()
+    except TypeError:  # unhashable
+        return False
+
+
+def constant(node: gast.AST):
+    """The value of an option written as a constant (`wrt=1`, `wrt=(0, 1)`,
+    `mode="forward"`, `has_aux=True`), else NOT_CONSTANT."""
+    try:
+        return ast.literal_eval(to_source(node).strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return NOT_CONSTANT
+
+
+def build(builder, target, options: list, keywords: dict, location):
+    """`builder(target, *options, **keywords)`, the object the code would
+    build when it runs. The API's own errors (a `wrt` out of range, a
+    function it cannot differentiate) are raised now, as they would be there."""
+    try:
+        built = builder(target, *options, **keywords)
+    except AdError:
+        raise
+    except TypeError as err:
+        name = builders()[builder]
+        raise NoDerivativeRuleError(
+            f"adcompiler.{name} is called here with options it does not take: {err}",
+            location, help=f"See help(adcompiler.{name}) for its options.") from err
+    return _seen_through(built)
