@@ -304,8 +304,6 @@ RULES = [
                 tangent={"iterable": "items_adjoint(g, iterable)"}),
     # Whether an operand's derivative is a zero (None, a plain 0): a flag.
     *nondifferentiable(rl.is_zero_entry),
-    # 1.0, or a refusal of np.cross's 2-vectors.
-    *nondifferentiable(rl.cross_of_3_vectors),
     # Raises: a derivative that has no exact formula is refused when it runs.
     *nondifferentiable(rst.no_derivative),
     # np.select's adjoint is a sequence (ListAdjoint), which is not differentiated

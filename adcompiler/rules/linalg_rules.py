@@ -58,10 +58,12 @@ RULES = [
                          for i, p in enumerate(_EINSUM_OPERANDS)}),
     _pair(np.kron, "a, b", "kron_adjoint(g, a, b, 'a')", "kron_adjoint(g, a, b, 'b')",
           "np.kron(g, b)", "np.kron(a, g)"),
-    # (times cross_of_3_vectors: 1.0, or a refusal of 2-vectors when it runs)
-    _pair(np.cross, "a, b", "unbroadcast(np.cross(b, g), a) * cross_of_3_vectors(a, b)",
-          "unbroadcast(np.cross(g, a), b) * cross_of_3_vectors(a, b)",
-          "np.cross(g, b) * cross_of_3_vectors(a, b)", "np.cross(a, g) * cross_of_3_vectors(a, b)"),
+    # Bilinear: each tangent is the product with g in the operand's place.
+    linear_rule(np.cross, "a, b, axisa=-1, axisb=-1, axisc=-1, axis=None",
+                adjoint={"a": "cross_adjoint(g, a, b, axisa, axisb, axisc, axis, 'a')",
+                         "b": "cross_adjoint(g, a, b, axisa, axisb, axisc, axis, 'b')"},
+                tangent={"a": "np.cross(g, b, axisa, axisb, axisc, axis)",
+                         "b": "np.cross(a, g, axisa, axisb, axisc, axis)"}),
     _pair(np.linalg.cross, "x1, x2", "unbroadcast(np.cross(x2, g), x1)",
           "unbroadcast(np.cross(g, x1), x2)", "np.linalg.cross(g, x2)",
           "np.linalg.cross(x1, g)"),
@@ -133,7 +135,7 @@ RULES = [
 NOTES = {
     np.einsum: "a subscripts string (explicit or implicit, repeated indices, `...`) and up "
                "to six operands",
-    np.cross: "3-vectors along the last axis (2-vectors are refused when the derivative runs)",
+    np.cross: "2- and 3-vectors along any axes (axisa, axisb, axisc, axis), broadcast",
     np.convolve: "modes full, same, valid",
     np.correlate: "real inputs; modes full, same, valid",
     np.linalg.multi_dot: "a list of differentiated arrays",

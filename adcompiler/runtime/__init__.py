@@ -77,7 +77,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
     (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
         einsum_adjoint_operands_tangent einsum_adjoint_operands_adjoint
         einsum_tangent_operands_tangent
-        cross_of_3_vectors kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
+        cross_adjoint kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
         correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
         matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint
         slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a

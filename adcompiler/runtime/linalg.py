@@ -242,21 +242,43 @@ def einsum_tangent_operands_tangent(t, g, subscripts, operands, k):
     return total
 
 
-def cross_of_3_vectors(a, b):
-    """1.0 when a and b hold 3-vectors along their last axis, the case np.cross's
-    rule models (its templates multiply by this); 2-vectors are refused when the
-    derivative runs (their cross product is a number, and the 3-vector templates
-    would give a wrong one).
+def _as_3_vectors(v):
+    """The vectors of `v` (along its last axis) with a zero z component added to
+    2-vectors, as np.cross reads them."""
+    if np.shape(v)[-1] == 2:
+        return np.concatenate([v, np.zeros(np.shape(v)[:-1] + (1,), dtype=float_dtype(v))],
+                              axis=-1)
+    return v
 
-    >>> cross_of_3_vectors(np.ones(3), np.ones((2, 3)))
-    1.0
+
+def cross_adjoint(g, a, b, axisa, axisb, axisc, axis, wrt):
+    """Adjoint of np.cross(a, b, axisa, axisb, axisc, axis) with respect to a
+    (wrt='a') or b. The cross product is bilinear: with the vectors along the
+    last axis, 2-vectors given a zero z component, ā = b × ḡ and b̄ = ḡ × a,
+    where ḡ is g's vectors, or (0, 0, g) when both operands hold 2-vectors (the
+    result is then the z component alone); summed over broadcast axes.
+
+    >>> cross_adjoint(np.array([0.0, 0.0, 1.0]), np.array([1.0, 0, 0]),
+    ...               np.array([0.0, 1, 0]), -1, -1, -1, None, 'a')
+    array([1., 0., 0.])
     """
-    if np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
-        raise NoDerivativeRuleError(
-            f"np.cross is differentiated for 3-vectors along the last axis, not operands "
-            f"of shapes {np.shape(a)} and {np.shape(b)}",
-            help="Write the 2-d cross product out: a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0].")
-    return 1.0
+    if axis is not None:
+        axisa, axisb, axisc = axis, axis, axis
+    vectors_a = np.moveaxis(a, axisa, -1)
+    vectors_b = np.moveaxis(b, axisb, -1)
+    if np.shape(vectors_a)[-1] == 2 and np.shape(vectors_b)[-1] == 2:
+        zeros = np.zeros(np.shape(g), dtype=float_dtype(g))
+        vectors_g = np.stack([zeros, zeros, g], axis=-1)
+    else:
+        vectors_g = np.moveaxis(g, axisc, -1)
+    if wrt == "a":
+        full = np.cross(_as_3_vectors(vectors_b), vectors_g)
+        own, position = vectors_a, axisa
+    else:
+        full = np.cross(vectors_g, _as_3_vectors(vectors_a))
+        own, position = vectors_b, axisb
+    vectors = sum_to_shape(full[..., :np.shape(own)[-1]], np.shape(own))
+    return np.moveaxis(vectors, -1, position)
 
 
 def kron_adjoint(g, a, b, wrt):
