@@ -663,6 +663,7 @@ def _shapes():
         Case("linalg-matrix_transpose", "np.linalg.matrix_transpose(a)", "a.mT", a234),
         Case("mT-attribute", "a.mT", "a.mT", a234),
         Case("real-attribute", "a.real", "a", a34),
+        Case("real_if_close", "np.real_if_close(a)", "a", a34),
         Case("swapaxes", "np.swapaxes(a, 0, 2)", "torch.swapaxes(a, 0, 2)", a234),
         Case("swapaxes-method", "a.swapaxes(-1, 0)", "torch.swapaxes(a, -1, 0)", a234),
         Case("moveaxis", "np.moveaxis(a, 0, -1)", "torch.moveaxis(a, 0, -1)", a234),

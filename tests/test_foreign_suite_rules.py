@@ -73,6 +73,14 @@ CASES = [
     Case("cross-2-with-3-vectors", "np.cross(a, b)", "cross(a, b)", {"a": (2,), "b": (4, 3)}),
     Case("cross-3-with-2-vectors-axisc", "np.cross(a, b, axisc=0)", "cross(a, b, axisc=0)",
          {"a": (4, 3), "b": (4, 2)}),
+    # np.real_if_close: the identity on real values; the real part where NumPy
+    # drops imaginary parts below its tolerance (b's derivative is then zero,
+    # but for the product), the identity where it keeps them.
+    Case("real-if-close-real", "np.real_if_close(a)", "a", {"a": (3, 2)}),
+    Case("real-if-close-drops-small-imaginary", "np.real_if_close(a + 1e-20j * b) * b",
+         "a * b", {"a": (3, 2), "b": (3, 2)}),
+    Case("real-if-close-keeps-complex", "np.abs(np.real_if_close(a + 0.5j * b))",
+         "torch.abs(torch.complex(a, 0.5 * b))", {"a": (3,), "b": (3,)}),
 ]
 
 _module = None

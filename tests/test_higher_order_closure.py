@@ -505,6 +505,9 @@ def _source_samples():
         "pinv_tangent": with_result(lambda r: _distinct_singular(r, (3, 2)), np.linalg.pinv,
                                     lambda r, a, y: [n(r, 3, 2), a, y], (0, 1, 2)),
         "prod_others_tangent": (lambda r: [n(r, 2, 3), n(r, 2, 3), 1], (0, 1)),
+        # np.real_if_close's derivative where NumPy dropped the imaginary parts
+        "real_if_close_derivative": (lambda r: [n(r, 3) + 1j * n(r, 3), n(r, 3) + 1e-20j,
+                                                n(r, 3)], (0,)),
         # np.cross's adjoint: a's vectors along axis 0, b's 2-vectors broadcast
         "cross_adjoint": (lambda r: [n(r, 2, 3), n(r, 3, 2), n(r, 2), 0, -1, -1, None, "a"],
                           (0, 1, 2)),

@@ -147,6 +147,10 @@ RULES = [
     pointwise(np.real, "val", val="np.real(g)"),
     pointwise_split(np.imag, "val", adjoint={"val": "-1j * np.real(g)"},
                     tangent={"val": "np.imag(g)"}),
+    # The real part's derivative where NumPy dropped the (small) imaginary parts.
+    linear_rule(np.real_if_close, "a, tol=100",
+                adjoint={"a": "real_if_close_derivative(g, a, result)"},
+                tangent={"a": "real_if_close_derivative(g, a, result)"}),
     pointwise_split(np.angle, "z, deg=False", adjoint={"z": "angle_adjoint(g, z, deg)"},
                     tangent={"z": "angle_tangent(g, z, deg)"}),
     # Piecewise constant for real x, x / |x| for complex x.
@@ -374,6 +378,7 @@ NOTES = {
     np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
                 "`returned=True` (the sum of weights differentiable too)",
     np.real: "also `.real`",
+    np.real_if_close: "as NumPy: the real part's derivative where it drops the imaginary parts",
     np.imag: "also `.imag`; 0 for real inputs",
     np.conjugate: "also `np.conj`, `.conj()`",
     np.angle: "Im(dz / z); 0 at 0 and for real inputs",

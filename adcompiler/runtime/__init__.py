@@ -64,7 +64,7 @@ TEMPLATE_HELPERS = {
 }
 # Helpers of the NumPy, numpy.linalg and scipy.special rules (one module each).
 TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
-    (runtime_arrays, """part sum_to_shape expand_reduced sinc_derivative clip_inside prod_others extremum_weights extremum_initial_weight var_adjoint var_given_adjoint
+    (runtime_arrays, """part sum_to_shape expand_reduced real_if_close_derivative sinc_derivative clip_inside prod_others extremum_weights extremum_initial_weight var_adjoint var_given_adjoint
         var_given_tangent var_mean_adjoint var_mean_tangent prod_others_where
         var_tangent cumsum_adjoint cumprod_adjoint cumprod_tangent trace_adjoint
         diagonal_adjoint diag_adjoint average_adjoint_a average_adjoint_weights

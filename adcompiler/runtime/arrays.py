@@ -357,6 +357,21 @@ def sum_to_shape(g, shape):
 
 # -- elementwise --------------------------------------------------------------
 
+def real_if_close_derivative(g, a, result):
+    """The derivative (adjoint or tangent) g of np.real_if_close(a): np.real(g),
+    the real part's, where NumPy returned the real part of a complex `a` (all
+    its imaginary parts below the tolerance, an open condition, so the function
+    is the real part near a); g itself where it returned `a` unchanged.
+
+    >>> real_if_close_derivative(np.array([1.0 + 2.0j]), np.array([1.0 + 1e-20j]),
+    ...                          np.array([1.0]))
+    array([1.])
+    """
+    if np.iscomplexobj(a) and not np.iscomplexobj(result):
+        return np.real(g)
+    return g
+
+
 def sinc_derivative(x):
     """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
     x = as_array(x)
