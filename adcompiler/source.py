@@ -521,6 +521,13 @@ def parse_function(fn) -> ParsedFunction:
             "mode), ad.vjp, ad.jvp, ad.hvp and ad.derivative return differentiates again. "
             "ad.jacobian(ad.grad(f)) is the Hessian; ad.jacobian(ad.hvp(f)), or ad.grad of "
             "a function that calls hvp_f = ad.hvp(f), gives third derivatives.")
+    lifted = getattr(target, "__adcompiler_lifted__", None)
+    if lifted is not None:
+        # A local function differentiated on its own (passes/lifted_functions.py):
+        # its tree, in the lines of the user's file it was written on.
+        tree, filename, all_lines = lifted
+        return ParsedFunction(target, nodes.clone(tree), filename, all_lines,
+                              target.__globals__, _closure_snapshot(target))
     if target.__name__ == "<lambda>":
         tree, filename, all_lines = _parse_lambda(target)
         return ParsedFunction(target, tree, filename, all_lines, target.__globals__,

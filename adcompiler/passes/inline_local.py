@@ -70,6 +70,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from . import lifted_functions
 from .evaluation_order import Spill, constant as _constant, plain as _plain
 from .lower_control import _attribute_value, _is_python_function, lower_function
 
@@ -542,6 +543,12 @@ def inline_local(parsed: ParsedFunction) -> ParsedFunction:
                for n in nodes.walk(parsed.tree)):
         return parsed
     _name_called_lambdas(parsed)
+    # ad.grad(inner) of a local function: `inner` differentiated on its own,
+    # before the checks below refuse passing it to a function.
+    defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
+               if (name := _defined_name(stmt)) is not None}
+    lifted_functions.lift(parsed, defined, lambda name: _may_change_state(
+        parsed, defined, name, set()))
     definitions = _check(parsed)
     if not definitions:
         return parsed

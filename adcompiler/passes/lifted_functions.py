@@ -1,0 +1,309 @@
+"""Local functions given to adcompiler's builders of derivatives, lifted.
+
+`ad.grad(inner)(a)` where `inner` is a def or lambda of the differentiated
+function (or a lambda written there) differentiates `inner` on its own; the
+derivative is then called like any derivative built when compiling
+(built_derivatives.py). `inner` becomes a function of its own, built from its
+tree now, whose parameters are first the enclosing function's variables its
+body reads, then its own; the builder differentiates only its own, and each
+call of the derivative passes those variables as they are when it runs (as
+a closure reads them):
+
+    def f(x):                                def f(x):
+        inner = lambda y: x * y                  return x * ad.grad(inner, wrt=1)(x, 2.0)
+        return x * ad.grad(inner)(2.0)
+                                             # inner: def inner(x, y): return x * y
+
+Differentiating f then differentiates the generated derivative of `inner`
+with respect to every argument it receives, x among them: the derivative
+with respect to y holds x fixed, as the closure's x is fixed while it is
+differentiated, and the outer derivative follows x through it. So there is
+no confusion between the two perturbations of x (d/dx of x * d/dy(x * y) is
+2x, never 3x).
+
+The lifted function is parsed from the tree (source.py reads
+`__adcompiler_lifted__`, the tree and the user's file), and also compiled, so
+that it runs, with the enclosing function's globals and the closure cells of
+the names it reads from them. Its body is the local function's as the passes
+before this one left it (comprehensions lowered).
+
+Refused, naming the line: a local function whose body calls another local
+function or itself, defines functions, has defaults other than constants or
+`*args`; one reading the enclosing function's variables when the builder is
+not called like the function (`ad.jvp`, `ad.vjp`, `ad.hvp` take tuples of
+arguments) or when the derivative is not called at once or through a name
+bound once and only called; one reading them that may change a value in
+place (its closure would see the change, the lifted function a copy).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import collections
+import types
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+from . import built_derivatives
+
+# Builders whose derivative is called with the function's own arguments.
+_CALLED_LIKE_THE_FUNCTION = ("grad", "value_and_grad", "derivative")
+
+
+def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
+    """Rewrite every builder applied to a local function (or lambda) of
+    `parsed.tree`. `definitions`: local function name -> its defining
+    statement; `may_change_state(name)` whether that function may change a
+    value in place."""
+    tree = parsed.tree
+    builder_calls = [n for n in nodes.walk(tree) if isinstance(n, gast.Call) and n.args
+                     and _builder(parsed, n.func) is not None
+                     and (isinstance(n.args[0], gast.Lambda) or
+                          isinstance(n.args[0], gast.Name) and n.args[0].id in definitions)]
+    if not builder_calls:
+        return
+    lifter = _Lifter(parsed, definitions, may_change_state)
+    for call in builder_calls:
+        lifter.rewrite(call)
+
+
+def _builder(parsed: ParsedFunction, func):
+    """The builder of derivatives `func` names (`ad.grad`, `grad`), if it names one."""
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id in _local_names(parsed):
+        return None
+    found, value = parsed.lookup(func.id)
+    if not found:
+        return None
+    for attr in reversed(path):
+        value = getattr(value, attr, None)
+    return value if built_derivatives.is_builder(value) else None
+
+
+def _local_names(parsed: ParsedFunction) -> set:
+    names = {arg.id for arg in parsed.tree.args.args}
+    if parsed.tree.args.vararg is not None:
+        names.add(parsed.tree.args.vararg.id)
+    return names | {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)
+                    and isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+class _Lifter:
+    def __init__(self, parsed: ParsedFunction, definitions: dict, may_change_state):
+        self.parsed = parsed
+        self.definitions = definitions
+        self.may_change_state = may_change_state
+        self.locals = _local_names(parsed)
+        self.lifted = {}  # id(definition) -> (alias, the enclosing variables it reads)
+        self.namer = Namer({n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
+                           | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+        self.parents = {}
+        for node in nodes.walk(parsed.tree):
+            for child in gast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+
+    def refuse(self, node, what: str, instead: str):
+        raise UnsupportedSyntaxError(what, self.parsed.location(node), help="Instead: " + instead)
+
+    def rewrite(self, call: gast.Call) -> None:
+        parsed = self.parsed
+        builder = _builder(parsed, call.func)
+        builder_name = built_derivatives.builders()[builder]
+        given = call.args[0]
+        if isinstance(given, gast.Lambda):
+            definition, name = given, "lambda"
+        else:
+            definition, name = self.definitions[given.id], given.id
+        alias, closed_over = self.lifted.get(id(definition)) or self.lift(definition, name)
+        call.args[0] = nodes.copy_location(nodes.name(alias), given)
+        if not closed_over:
+            return
+        spelled = ", ".join(closed_over)
+        if builder_name not in _CALLED_LIKE_THE_FUNCTION:
+            self.refuse(given, f"adcompiler.{builder_name} of the local function '{name}', "
+                        f"which reads the variables {spelled} of '{parsed.name}', is not "
+                        "supported", "use ad.grad, ad.value_and_grad or ad.derivative of it, "
+                        f"or pass {spelled} to it as arguments, or define it at module level.")
+        self.shift_wrt(call, len(closed_over), name)
+        for use in self.calls_of_the_derivative(call, name, spelled):
+            use.args[:0] = [nodes.copy_location(nodes.name(v), use) for v in closed_over]
+
+    def shift_wrt(self, call: gast.Call, count: int, name: str) -> None:
+        """The enclosing variables come first: positions in `wrt` move on by
+        `count` (names stay)."""
+        if len(call.args) > 2 or any(k.arg is None for k in call.keywords):
+            self.refuse(call, f"this call of adcompiler's builder on the local function "
+                        f"'{name}' is not supported", "pass the function, then wrt= by name.")
+        if len(call.args) == 2:
+            call.keywords.insert(0, gast.keyword(arg="wrt", value=call.args.pop()))
+        keyword = next((k for k in call.keywords if k.arg == "wrt"), None)
+        wrt = 0 if keyword is None else built_derivatives.constant(keyword.value)
+
+        def moved(position):
+            if isinstance(position, bool) or not isinstance(position, (int, str)) or \
+                    isinstance(position, int) and position < 0:
+                self.refuse(call, f"wrt={wrt!r} for the local function '{name}' is not supported",
+                            "give wrt= as parameter positions (0, 1) or names.")
+            return position + count if isinstance(position, int) else position
+
+        if wrt is built_derivatives.NOT_CONSTANT:
+            self.refuse(call, f"a wrt= not written as a constant, for the local function "
+                        f"'{name}' differentiated inside '{self.parsed.name}', is not "
+                        "supported",
+                        "write the positions or names themselves (wrt=1, wrt=('a', 'b')).")
+        shifted = tuple(moved(p) for p in wrt) if isinstance(wrt, (tuple, list)) else moved(wrt)
+        value = nodes.located(nodes.const(shifted) if not isinstance(shifted, tuple) else
+                              nodes.tuple_([nodes.const(p) for p in shifted]), call)
+        if keyword is None:
+            call.keywords.insert(0, gast.keyword(arg="wrt", value=value))
+        else:
+            keyword.value = value
+
+    def calls_of_the_derivative(self, call: gast.Call, name: str, spelled: str) -> list:
+        """The calls of the derivative `call` builds: `call(...)` itself, or
+        every use of a name bound once to it, each a call."""
+        parent = self.parents.get(id(call))
+        if isinstance(parent, gast.Call) and parent.func is call:
+            return [parent]
+        body = self.parsed.tree.body
+        binding = next((s for s in body if isinstance(s, gast.Assign) and s.value is call
+                        and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)), None)
+        instead = (f"call the derivative where it is built, ad.grad({name})(...), or through "
+                   f"a name bound once and only called (dg = ad.grad({name}); dg(y)), or pass "
+                   f"{spelled} to '{name}' as arguments, or define it at module level.")
+        if binding is None:
+            self.refuse(call, f"the derivative of the local function '{name}', which reads "
+                        f"the variables {spelled} of '{self.parsed.name}', is used here other "
+                        "than by calling it", instead)
+        target = binding.targets[0].id
+        stores = collections.Counter(n.id for n in nodes.walk(self.parsed.tree)
+                                     if isinstance(n, gast.Name)
+                                     and isinstance(n.ctx, (gast.Store, gast.Param)))
+        uses = [n for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Name)
+                and n.id == target and isinstance(n.ctx, gast.Load)]
+        position = body.index(binding)
+        before = {id(n) for s in body[:position + 1] for n in nodes.walk(s)}
+        for use in uses:
+            parent = self.parents.get(id(use))
+            if stores[target] != 1 or id(use) in before or \
+                    not (isinstance(parent, gast.Call) and parent.func is use):
+                self.refuse(use, f"'{target}', the derivative of the local function '{name}' "
+                            f"(which reads the variables {spelled} of '{self.parsed.name}'), "
+                            "is used here other than by calling it", instead)
+        return [self.parents[id(use)] for use in uses]
+
+    def changes_state(self, definition, name: str) -> bool:
+        """Whether the local function may change a value in place (a lambda
+        written at the call is asked under a name of its own)."""
+        if not isinstance(definition, gast.Lambda):
+            return self.may_change_state(name)
+        held = self.namer.fresh("written_lambda")
+        self.definitions[held] = nodes.assign(held, definition)
+        try:
+            return self.may_change_state(held)
+        finally:
+            del self.definitions[held]
+
+    def lift(self, definition, name: str) -> tuple:
+        """(the name the lifted function is bound to, the enclosing variables
+        its body reads, in order of first reading)."""
+        parsed = self.parsed
+        if isinstance(definition, gast.Lambda):
+            args, body, where = definition.args, [nodes.located(
+                nodes.return_(definition.body), definition)], definition
+        elif isinstance(definition, gast.Assign):  # name = lambda ...
+            args, body, where = definition.value.args, [nodes.located(
+                nodes.return_(definition.value.body), definition.value)], definition.value
+        else:
+            args, body, where = definition.args, definition.body, definition
+        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
+            self.refuse(where, f"differentiating the local function '{name}', which takes "
+                        "*args, **kwargs or keyword-only parameters, inside "
+                        f"'{parsed.name}' is not supported", "give it plain parameters, or define it at "
+                        "module level.")
+        if any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
+               for d in args.defaults):
+            self.refuse(where, f"differentiating the local function '{name}', whose "
+                        f"defaults are not constants, inside '{parsed.name}' is not "
+                        "supported",
+                        "pass those values as arguments, or define it at module level.")
+        params = [a.id for a in args.args]
+        own = set(params) | {n.id for s in body for n in nodes.walk(s)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        read = [n for s in body for n in nodes.walk(s) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and n.id not in own]
+        for node in (n for s in body for n in nodes.walk(s)):
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+                self.refuse(node, f"functions defined inside the local function '{name}', "
+                            "which adcompiler differentiates on its own here, are not "
+                            "supported",
+                            "define them at module level.")
+        for node in read:
+            if node.id in self.definitions or node.id == name:
+                self.refuse(node, f"the local function '{name}', differentiated on its own "
+                            f"here, calls the local function '{node.id}': not supported",
+                            f"define {node.id} (or both) at module level.")
+        closed_over = list(dict.fromkeys(n.id for n in read if n.id in self.locals))
+        if closed_over and self.changes_state(definition, name):
+            self.refuse(where, f"differentiating the local function '{name}', which reads the "
+                        f"variables {', '.join(closed_over)} of '{parsed.name}' and may change "
+                        "a value in place, inside it is not supported", "pass those values to it as arguments "
+                        "and return what it computes, or define it at module level.")
+        function_name = name if name != "lambda" else "lambda_function"
+        tree = gast.FunctionDef(
+            name=function_name,
+            args=gast.arguments(
+                args=[gast.Name(id=v, ctx=gast.Param(), annotation=None, type_comment=None)
+                      for v in closed_over] + [nodes.clone(a) for a in args.args],
+                posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                defaults=[nodes.clone(d) for d in args.defaults]),
+            body=[nodes.clone(s) for s in body], decorator_list=[], returns=None,
+            type_comment=None, type_params=[])
+        nodes.copy_location(tree, where)
+        for node in gast.walk(tree):
+            if not hasattr(node, "lineno") and isinstance(node, (gast.expr, gast.stmt)):
+                nodes.copy_location(node, where)
+        function = _compiled(parsed, tree)
+        function.__adcompiler_lifted__ = (tree, parsed.filename, parsed.lines)
+        alias = self.namer.fresh(function_name)
+        parsed.bound[alias] = function
+        self.lifted[id(definition)] = (alias, closed_over)
+        return alias, closed_over
+
+
+def _compiled(parsed: ParsedFunction, tree: gast.FunctionDef):
+    """The lifted function as Python runs it: compiled in a scope whose
+    variables are the enclosing function's closure cells it reads, and given
+    those cells and the enclosing function's globals."""
+    enclosing = parsed.function
+    cells = dict(zip(enclosing.__code__.co_freevars, enclosing.__closure__ or ()))
+    reads = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+    free = sorted(reads & set(cells) - {a.id for a in tree.args.args})
+    definition = gast.gast_to_ast(nodes.clone(tree))
+    scope = ast.FunctionDef(
+        name="lifted_scope", args=ast.arguments(
+            posonlyargs=[], args=[ast.arg(arg=v) for v in free], vararg=None, kwonlyargs=[],
+            kw_defaults=[], kwarg=None, defaults=[]),
+        body=[definition, ast.Return(value=ast.Name(id=tree.name, ctx=ast.Load()))],
+        decorator_list=[], returns=None, type_params=[])
+    module = ast.Module(body=[scope], type_ignores=[])
+    ast.fix_missing_locations(ast.copy_location(scope, definition))
+    ast.fix_missing_locations(module)
+    namespace = {"__builtins__": builtins}
+    exec(compile(module, parsed.filename, "exec"), namespace)
+    made = namespace["lifted_scope"](*[None] * len(free))
+    code = made.__code__
+    closure = tuple(cells[v] for v in code.co_freevars) or None
+    function = types.FunctionType(code, enclosing.__globals__, tree.name, made.__defaults__,
+                                  closure)
+    function.__qualname__ = f"{enclosing.__qualname__}.<locals>.{tree.name}"
+    function.__module__ = enclosing.__module__
+    return function
