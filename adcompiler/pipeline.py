@@ -25,6 +25,7 @@ from .passes.aliasing import check_aliasing
 from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
+from .passes.desugar import desugar
 from .passes.broadcast_arrays import lower_broadcast_arrays
 from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
@@ -77,6 +78,8 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     `*args` (unless None), lower its comprehensions, inline the functions it
     defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
+    if not parsed.generated:
+        desugar(parsed)
     fence(parsed)
     if getattr(function, AUX_MARK, False):
         constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant

@@ -192,8 +192,10 @@ def t_tuple_a_helper_returns_passed_with_a_star(w, x):
 # -- refused --------------------------------------------------------------------------
 
 def unpacks_with_a_star(w):
-    first, *rest = (w, w)
-    return np.sum(first) * len(rest)
+    total = 0.0
+    for first, *rest in [(w, w, w)]:
+        total = total + np.sum(first) * len(rest)
+    return total
 
 
 def defines_a_function_taking_kwargs(w):

@@ -76,9 +76,13 @@ _REJECTED_BY_NAME = {
     "Import": ("imports inside the function", "import at module level."),
     "ImportFrom": ("imports inside the function", "import at module level."),
     "SetComp": ("set comprehensions", "use a for loop."),
-    "NamedExpr": ("assignment expressions (':=')", "assign in a statement of its own."),
+    # desugar.py moves the ones Python evaluates first in their statement.
+    "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "
+                  "evaluated only on some paths", "assign in a statement of its own."),
     "Set": ("set literals", "use a tuple."),
-    "Match": ("'match' statements", "use if/elif/else."),
+    # desugar.py rewrites those comparing with values, capturing or matching anything.
+    "Match": ("'match' statements with sequence, mapping or class patterns",
+              "use if/elif/else with len(), isinstance() and indexing."),
     "TypeAlias": ("'type' statements", "move the alias to module level."),
     "TryStar": ("'try' statements", "move the try/except outside the differentiated function."),
 }
@@ -135,13 +139,14 @@ def _check_signature(parsed: ParsedFunction, everything: list) -> None:
 def _check_starred(parsed: ParsedFunction, everything: list) -> None:
     """`*t` may pass a tuple's values to a call; everywhere else (a tuple or
     list display, an assignment target, an index) it builds or takes apart a
-    sequence of a length only known when the function runs."""
+    sequence of a length only known when the function runs (desugar.py has
+    rewritten `first, *rest = t` of plain names)."""
     in_calls = {id(arg) for node in everything if isinstance(node, gast.Call)
                 for arg in node.args}
     for node in everything:
         if isinstance(node, gast.Starred) and id(node) not in in_calls:
-            _reject(parsed, node, "starred expressions ((*a, b), first, *rest = t) outside "
-                    "a call's arguments",
+            _reject(parsed, node, "starred expressions ((*a, b), for first, *rest in rows) "
+                    "outside a call's arguments",
                     "index the tuple (t[0], t[1:]) or write the tuple out, (a, b, c); "
                     "f(x, *t) passes a tuple's values to a call.")
 

@@ -1,0 +1,360 @@
+"""Desugar: rewrite four forms of newer or terser Python into plain statements.
+
+Input: the user's gast FunctionDef, untouched (this runs before the fence).
+Output: the same function where
+
+* a chained assignment `a = b = value` is `a = value` then `b = a` (Python
+  evaluates the value once and assigns it to the targets left to right);
+* an unpacking with one starred name, `first, *rest = t`, is
+  `_items = list(t)`, a length check raising Python's ValueError, then
+  `first = _items[0]` and `rest = _items[1:]`;
+* a `match` statement whose patterns compare the subject with values
+  (`case 1:`, `case 'relu' | 'gelu':`, `case Color.RED:`, `case None:`),
+  capture it (`case n:`, `case 0 | 1 as n:`) or match anything (`case _:`),
+  with or without guards, is an if/elif/else chain;
+* an assignment expression `(n := value)` that Python evaluates before
+  anything with an effect in its statement is an assignment before the
+  statement (`if (n := len(x)) > 2:` is `n = len(x)` then `if n > 2:`), and
+  in a `while` test, the first statement of a `while True` loop that breaks
+  when the test fails.
+
+Anything else stays as it is, for the fence to refuse with its advice; a
+`match` with sequence, mapping or class patterns is refused here, naming the
+pattern. Generated code keeps the user's names; the only new ones are
+`_items` and `_subject`, where a value must be held.
+
+    def f(x, act):                  def f(x, act):
+        match act:                      if act == 'tanh':
+            case 'tanh':                    return np.tanh(x)
+                return np.tanh(x)  ->       else:
+            case _:                             return x
+                return x
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .. import nodes
+from ..errors import UnsupportedSyntaxError
+from ..naming import Namer
+from ..source import ParsedFunction
+
+_CONDITIONAL = (gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.SetComp)
+
+
+def desugar(parsed: ParsedFunction) -> ParsedFunction:
+    """Rewrite chained assignments, starred unpacking, simple `match`
+    statements and leading assignment expressions in `parsed` (in place).
+
+    Example:
+        >>> def f(x):
+        ...     a = b = x * 2
+        ...     return a * b
+        # is compiled as a = x * 2; b = a; return a * b
+    """
+    # This runs on every function compiled: statements and the source text
+    # answer whether there is anything to do without visiting expressions.
+    tree = parsed.tree
+    found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
+                or type(node).__name__ == "Match" for node in nodes.statements(tree))
+    end = getattr(tree, "end_lineno", None) or tree.lineno + len(parsed.lines)
+    if not found and not any(":=" in parsed.line_text(line)
+                             for line in range(tree.lineno, end + 1)):
+        return parsed
+    everything = list(nodes.walk(tree))
+    namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
+    rewriter = _Desugar(parsed, namer)
+    for node in everything:
+        if isinstance(node, gast.FunctionDef):
+            node.body = rewriter.block(node.body)
+    return parsed
+
+
+def _needs_rewrite(assign: gast.Assign) -> bool:
+    return len(assign.targets) > 1 or _starred_target(assign.targets[0]) is not None
+
+
+def _starred_target(target):
+    """The index of the one starred name in a tuple or list target of plain
+    names, or None."""
+    if not isinstance(target, (gast.Tuple, gast.List)):
+        return None
+    starred = [i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred)]
+    if len(starred) != 1 or not all(
+            isinstance(elt.value if isinstance(elt, gast.Starred) else elt, gast.Name)
+            for elt in target.elts):
+        return None
+    return starred[0]
+
+
+def _located(new, old):
+    for node in gast.walk(new):
+        if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
+            gast.copy_location(node, old)
+    return new
+
+
+class _Desugar:
+    def __init__(self, parsed: ParsedFunction, namer: Namer):
+        self.parsed = parsed
+        self.namer = namer
+
+    def block(self, body: list) -> list:
+        out = []
+        for stmt in body:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list) and not isinstance(
+                        stmt, gast.FunctionDef):
+                    setattr(stmt, field, self.block(getattr(stmt, field)))
+            out.extend(_located(new, stmt) for new in self.statement(stmt))
+        return out
+
+    def statement(self, stmt) -> list:
+        if hasattr(gast, "Match") and isinstance(stmt, gast.Match):
+            return self.match(stmt)
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) > 1:
+            return self.chained(stmt)
+        if isinstance(stmt, gast.Assign) and _starred_target(stmt.targets[0]) is not None:
+            return self.unpack(stmt)
+        if isinstance(stmt, gast.While) and not stmt.orelse:
+            return self.while_test(stmt)
+        return self.hoist(stmt)
+
+    # a = b = value ------------------------------------------------------
+    def chained(self, stmt: gast.Assign) -> list:
+        first, rest = stmt.targets[0], stmt.targets[1:]
+        stored_again = any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+                           and isinstance(first, gast.Name) and n.id == first.id
+                           for target in rest for n in gast.walk(target))
+        if not isinstance(first, gast.Name) or stored_again:
+            holder = self.namer.fresh("_value")
+            out = [nodes.assign(holder, stmt.value)]
+            targets = stmt.targets
+        else:
+            holder = first.id
+            out = [gast.Assign(targets=[first], value=stmt.value, type_comment=None)]
+            targets = rest
+        for target in targets:
+            assign = gast.Assign(targets=[target], value=nodes.name(holder), type_comment=None)
+            out.extend(self.unpack(assign) if _starred_target(target) is not None
+                       else [assign])
+        return self.hoist(out[0]) + out[1:]
+
+    # first, *rest = t -----------------------------------------------------
+    def unpack(self, stmt: gast.Assign) -> list:
+        target = stmt.targets[0]
+        star = _starred_target(target)
+        before, after = star, len(target.elts) - star - 1
+        items = self.namer.fresh("_items")
+        out = self.hoist(nodes.assign(items, nodes.call("list", [stmt.value])))
+        length = nodes.call("len", [nodes.name(items)])
+        message = (f"not enough values to unpack (expected at least {before + after}, "
+                   "got {})")
+        out.append(nodes.if_(
+            nodes.compare(length, gast.Lt(), nodes.const(before + after)),
+            [nodes.raise_(nodes.call("ValueError", [nodes.call(
+                nodes.attribute(nodes.const(message), "format"), [nodes.call(
+                    "len", [nodes.name(items)])])]))]))
+        for i, elt in enumerate(target.elts):
+            if i < star:
+                index = nodes.const(i)
+            elif i > star:
+                index = nodes.const(i - len(target.elts))
+            else:
+                index = nodes.slice_(nodes.const(before) if before else None,
+                                     nodes.const(-after) if after else None)
+                elt = elt.value
+            out.append(nodes.assign(elt.id, nodes.subscript(nodes.name(items), index)))
+        return out
+
+    # match ------------------------------------------------------------------
+    def match(self, stmt) -> list:
+        out = []
+        subject = stmt.subject
+        if not isinstance(subject, gast.Name):
+            holder = self.namer.fresh("_subject")
+            out.extend(self.hoist(nodes.assign(holder, subject)))
+            subject = nodes.name(holder)
+        chain: list = []
+        tail = chain
+        for case in stmt.cases:
+            test, binds = self.pattern(case.pattern, subject)
+            bindings = [nodes.assign(name, nodes.name(subject.id)) for name in binds]
+            body = self.block(case.body)
+            if case.guard is not None:
+                if bindings:
+                    # Python binds the captures before it tries the guard,
+                    # and keeps them when the guard fails.
+                    tail.extend([nodes.if_(test, bindings)] if test is not None else bindings)
+                    bindings = []
+                test = case.guard if test is None else gast.BoolOp(
+                    op=gast.And(), values=[test, case.guard])
+            if test is None:  # irrefutable: the chain ends here
+                tail.extend(bindings + body)
+                return out + [_located(s, stmt) for s in chain]
+            branch = nodes.if_(test, bindings + body, [])
+            tail.append(branch)
+            tail = branch.orelse
+        return out + [_located(s, stmt) for s in chain]
+
+    def pattern(self, pattern, subject: gast.Name):
+        """(test or None for a pattern matching anything, names captured)."""
+        if isinstance(pattern, gast.MatchValue):
+            return nodes.compare(nodes.name(subject.id), gast.Eq(), pattern.value), []
+        if isinstance(pattern, gast.MatchSingleton):
+            return nodes.compare(nodes.name(subject.id), gast.Is(),
+                                 nodes.const(pattern.value)), []
+        if isinstance(pattern, gast.MatchAs):
+            captured = [pattern.name] if pattern.name else []
+            if pattern.pattern is None:
+                return None, captured
+            test, inner = self.pattern(pattern.pattern, subject)
+            return test, inner + captured
+        if isinstance(pattern, gast.MatchOr):
+            alternatives = [self.pattern(p, subject) for p in pattern.patterns]
+            if any(binds for _, binds in alternatives):
+                self.refuse(pattern, "a capture inside an alternative of a 'match' pattern "
+                            "(case (0 | n):)")
+            if any(test is None for test, _ in alternatives):
+                return None, []
+            return gast.BoolOp(op=gast.Or(), values=[t for t, _ in alternatives]), []
+        kind = {"MatchSequence": "sequence patterns (case [a, b]:)",
+                "MatchMapping": "mapping patterns (case {'k': v}:)",
+                "MatchClass": "class patterns (case Point(x=0):)",
+                "MatchStar": "starred patterns (case [first, *rest]:)"}
+        self.refuse(pattern, "'match' statements with "
+                    + kind.get(type(pattern).__name__, type(pattern).__name__))
+
+    def refuse(self, node, what: str):
+        raise UnsupportedSyntaxError(
+            f"{what} are not supported by adcompiler", self.parsed.location(node),
+            help="Instead: compare the subject with values (case 1:, case 'relu' | 'gelu':), "
+                 "capture it (case n:) or use if/elif/else with len(), isinstance() and "
+                 "indexing.")
+
+    # (n := value) -----------------------------------------------------------
+    def hoist(self, stmt) -> list:
+        """`stmt` after the assignment expressions Python evaluates first in
+        it, each moved into an assignment of its own."""
+        before = []
+        while True:
+            walrus = _leading_walrus(stmt)
+            if walrus is None:
+                return before + [stmt]
+            assign = gast.Assign(targets=[gast.Name(id=walrus.target.id, ctx=gast.Store(),
+                                                    annotation=None, type_comment=None)],
+                                 value=walrus.value, type_comment=None)
+            _replace(stmt, walrus, nodes.name(walrus.target.id))
+            before.extend(self.hoist(_located(assign, stmt)))
+
+    def while_test(self, loop: gast.While) -> list:
+        walrus = _leading_walrus(loop, fields=("test",))
+        if walrus is None:
+            return [loop]
+        # The test is evaluated before every iteration: it becomes the loop's
+        # first statements, and `continue` reaches it as before.
+        check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
+        loop.body = self.hoist(_located(check, loop)) + loop.body
+        loop.test = nodes.const(True)
+        return [loop]
+
+
+_EXPRESSION_FIELDS = {gast.If: ("test",), gast.While: (), gast.For: ("iter",),
+                      gast.Return: ("value",), gast.Expr: ("value",),
+                      gast.Assign: ("value",), gast.AugAssign: ("value",),
+                      gast.AnnAssign: ("value",), gast.Assert: ("test",)}
+
+
+def _leading_walrus(stmt, fields=None):
+    """The first assignment expression in `stmt` that moves before it
+    unchanged: one Python evaluates unconditionally, after nothing but
+    variables and constants (or, when its value calls nothing, after
+    operations that call nothing), none of them its target."""
+    fields = fields if fields is not None else _EXPRESSION_FIELDS.get(type(stmt), ())
+    if isinstance(stmt, gast.AugAssign) and not (
+            isinstance(stmt.target, gast.Name)):
+        return None
+    earlier: list = [stmt.target] if isinstance(stmt, gast.AugAssign) else []
+    for field in fields:
+        value = getattr(stmt, field, None)
+        if value is None:
+            continue
+        found = _first_in_order(value, earlier)
+        if found is not None:
+            walrus, evaluated = found
+            if walrus is False:
+                return None
+            calls = any(isinstance(n, gast.Call) for n in gast.walk(walrus.value))
+            for node in evaluated:
+                for part in gast.walk(node):
+                    if isinstance(part, gast.Name) and part.id == walrus.target.id:
+                        return None
+                    if isinstance(part, (gast.Call, gast.NamedExpr) + _CONDITIONAL):
+                        return None
+                    if calls and not isinstance(part, (gast.Name, gast.Constant, gast.Load)):
+                        return None
+            return walrus
+    return None
+
+
+def _first_in_order(node, evaluated: list):
+    """(the first assignment expression Python evaluates in `node`, the nodes
+    evaluated before it), (False, []) when the first one is evaluated only on
+    some paths, or None when there is none."""
+    if isinstance(node, gast.NamedExpr):
+        inner = _first_in_order(node.value, list(evaluated))
+        return inner if inner is not None else (node, evaluated)
+    if isinstance(node, _CONDITIONAL):
+        return (False, []) if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node)) \
+            else None
+    if isinstance(node, gast.BoolOp) or isinstance(node, gast.IfExp):
+        first, *rest = (node.values if isinstance(node, gast.BoolOp)
+                        else [node.test, node.body, node.orelse])
+        found = _first_in_order(first, evaluated)
+        if found is not None:
+            return found
+        evaluated.append(first)
+        if any(isinstance(n, gast.NamedExpr) for part in rest for n in gast.walk(part)):
+            return (False, [])
+        return None
+    if not isinstance(node, gast.AST):
+        return None
+    for child in _children_in_order(node):
+        found = _first_in_order(child, evaluated)
+        if found is not None:
+            return found
+        evaluated.append(child)
+    return None
+
+
+def _children_in_order(node):
+    if isinstance(node, gast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                yield key
+            yield value
+        return
+    if isinstance(node, gast.Call):
+        yield node.func
+        yield from node.args
+        for keyword in node.keywords:
+            yield keyword.value
+        return
+    for _, value in gast.iter_fields(node):
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, gast.expr):  # not an operator or a context
+                yield child
+
+
+def _replace(tree, old, new) -> None:
+    for node in gast.walk(tree):
+        for field, value in gast.iter_fields(node):
+            if value is old:
+                setattr(node, field, gast.copy_location(new, old))
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = gast.copy_location(new, old)
+                        return

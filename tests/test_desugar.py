@@ -1,0 +1,373 @@
+"""Chained assignments, starred unpacking, `match` statements and assignment
+expressions (passes/desugar.py): differentiated exactly, against torch.autograd,
+in reverse mode, forward mode and the Hessian; and what stays refused."""
+
+import enum
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from adcompiler.errors import UnsupportedSyntaxError
+from oracles import assert_close, finite_difference_gradient
+
+
+class Activation(enum.Enum):
+    TANH = 1
+    SINE = 2
+
+
+# --- chained assignment: a = b = value --------------------------------------
+def running_sums(x):
+    a = b = 0.0
+    for v in x:
+        a = a + v
+        b = b + v * v
+    return a * b
+
+
+def running_sums_twin(x):
+    return torch.sum(x) * torch.sum(x * x)
+
+
+def chained_array(x):
+    y = z = np.sin(x)
+    y = y * 2.0
+    return np.sum(y * z)
+
+
+def chained_array_twin(x):
+    return torch.sum(torch.sin(x) * 2.0 * torch.sin(x))
+
+
+def chained_into_element(x):
+    out = np.zeros(3)
+    out[0] = s = np.sum(x * x)
+    return out[0] * s + np.sum(out)
+
+
+def chained_into_element_twin(x):
+    s = torch.sum(x * x)
+    return s * s + s
+
+
+# --- first, *rest = t --------------------------------------------------------
+def head_and_tail(x):
+    first, *rest = x
+    return first * np.sum(rest)
+
+
+def head_and_tail_twin(x):
+    return x[0] * torch.sum(x[1:])
+
+
+def middle_of_three(x):
+    first, *middle, last = x * 2.0
+    return first * last + np.sum(np.array(middle) ** 2)
+
+
+def middle_of_three_twin(x):
+    y = x * 2.0
+    return y[0] * y[-1] + torch.sum(y[1:-1] ** 2)
+
+
+def star_of_list(x):
+    values = [x[0], x[1] * 3.0, x[2]]
+    *init, last = values
+    return sum(init) * last
+
+
+def star_of_list_twin(x):
+    return (x[0] + x[1] * 3.0) * x[2]
+
+
+# --- match --------------------------------------------------------------------
+def activate(x, name):
+    match name:
+        case "tanh":
+            y = np.tanh(x)
+        case "sine" | "sin":
+            y = np.sin(x)
+        case None:
+            y = x
+        case _:
+            y = x * x
+    return np.sum(y)
+
+
+def activate_twin(x, name):
+    if name == "tanh":
+        return torch.sum(torch.tanh(x))
+    if name in ("sine", "sin"):
+        return torch.sum(torch.sin(x))
+    if name is None:
+        return torch.sum(x)
+    return torch.sum(x * x)
+
+
+def activate_enum(x, kind):
+    match kind:
+        case Activation.TANH:
+            return np.sum(np.tanh(x))
+        case Activation.SINE:
+            return np.sum(np.sin(x))
+    return np.sum(x)
+
+
+def activate_enum_twin(x, kind):
+    return torch.sum(torch.tanh(x) if kind is Activation.TANH else torch.sin(x))
+
+
+def power_by_degree(x, degree):
+    match degree:
+        case 0:
+            return np.sum(np.ones_like(x))
+        case 1 | 2 as d if d < 3:
+            return np.sum(x ** d)
+        case n:
+            return np.sum(x ** n) / n
+
+
+def power_by_degree_twin(x, degree):
+    if degree == 0:
+        return torch.sum(torch.ones_like(x)) + 0.0 * torch.sum(x)  # a graph, for torch
+    if degree in (1, 2):
+        return torch.sum(x ** degree)
+    return torch.sum(x ** degree) / degree
+
+
+def match_on_expression(x):
+    match x.shape[0] % 3:
+        case 0:
+            scale = 2.0
+        case 1:
+            scale = 3.0
+        case _:
+            scale = 4.0
+    return np.sum(np.sin(x) * scale)
+
+
+def match_on_expression_twin(x):
+    return torch.sum(torch.sin(x) * (2.0, 3.0, 4.0)[x.shape[0] % 3])
+
+
+def match_in_loop(x):
+    total = 0.0
+    for i in range(4):
+        match i % 2:
+            case 0:
+                total = total + np.sum(x * i)
+            case _:
+                total = total * 0.5 + np.sum(np.cos(x))
+    return total
+
+
+def match_in_loop_twin(x):
+    total = 0.0
+    for i in range(4):
+        total = total + torch.sum(x * i) if i % 2 == 0 else total * 0.5 + torch.sum(torch.cos(x))
+    return total
+
+
+# --- (n := value) --------------------------------------------------------------
+def walrus_in_test(x):
+    if (n := x.shape[0]) > 2:
+        return np.sum(x ** 2) / n
+    return np.sum(x)
+
+
+def walrus_in_test_twin(x):
+    return torch.sum(x ** 2) / x.shape[0] if x.shape[0] > 2 else torch.sum(x)
+
+
+def walrus_of_a_call(x):
+    if (total := np.sum(np.exp(x))) > 1.0:
+        return np.log(total) * total
+    return total
+
+
+def walrus_of_a_call_twin(x):
+    total = torch.sum(torch.exp(x))
+    return torch.log(total) * total if total > 1.0 else total
+
+
+def walrus_in_while(x):
+    y = x
+    steps = 0
+    while (size := np.sum(y * y)) > 0.5:
+        y = y * 0.8
+        steps = steps + 1
+    return size * steps + np.sum(y)
+
+
+def walrus_in_while_twin(x):
+    y = x
+    steps = 0
+    while (size := torch.sum(y * y)) > 0.5:
+        y = y * 0.8
+        steps = steps + 1
+    return size * steps + torch.sum(y)
+
+
+def walrus_in_elif(x):
+    s = np.sum(x)
+    if s > 100.0:
+        return s
+    elif (m := np.max(x * x)) > 0.5:
+        return m * s
+    return s * 2.0
+
+
+def walrus_in_elif_twin(x):
+    s = torch.sum(x)
+    m = torch.max(x * x)
+    return m * s if m > 0.5 else s * 2.0
+
+
+def walrus_in_return(x):
+    return (y := np.sin(x)) @ y + np.sum(y)
+
+
+def walrus_in_return_twin(x):
+    y = torch.sin(x)
+    return y @ y + torch.sum(y)
+
+
+X = np.array([0.3, -1.2, 0.7, 1.9])
+PROGRAMS = [
+    (running_sums, running_sums_twin, (X,)),
+    (chained_array, chained_array_twin, (X,)),
+    (chained_into_element, chained_into_element_twin, (X,)),
+    (head_and_tail, head_and_tail_twin, (X,)),
+    (middle_of_three, middle_of_three_twin, (X,)),
+    (star_of_list, star_of_list_twin, (X,)),
+    (activate, activate_twin, (X, "tanh")),
+    (activate, activate_twin, (X, "sin")),
+    (activate, activate_twin, (X, None)),
+    (activate, activate_twin, (X, "relu")),
+    (activate_enum, activate_enum_twin, (X, Activation.SINE)),
+    (power_by_degree, power_by_degree_twin, (X, 0)),
+    (power_by_degree, power_by_degree_twin, (X, 2)),
+    (power_by_degree, power_by_degree_twin, (X, 3)),
+    (match_on_expression, match_on_expression_twin, (X,)),
+    (match_on_expression, match_on_expression_twin, (X[:3],)),
+    (match_in_loop, match_in_loop_twin, (X,)),
+    (walrus_in_test, walrus_in_test_twin, (X,)),
+    (walrus_in_test, walrus_in_test_twin, (X[:2],)),
+    (walrus_of_a_call, walrus_of_a_call_twin, (X,)),
+    (walrus_in_while, walrus_in_while_twin, (X,)),
+    (walrus_in_elif, walrus_in_elif_twin, (X,)),
+    (walrus_in_return, walrus_in_return_twin, (X,)),
+]
+IDS = [f"{f.__name__}-{args[1:]}" for f, _, args in PROGRAMS]
+
+
+def _torch_twin_of_first(twin, args):
+    """twin as a function of its first argument, the others (strings, enums,
+    integers) held as they are."""
+    return lambda x: twin(x, *args[1:])
+
+
+@pytest.mark.parametrize("function, twin, args", PROGRAMS, ids=IDS)
+def test_desugared_gradient_matches_torch(function, twin, args):
+    x = torch.tensor(args[0], requires_grad=True)
+    (want,) = torch.autograd.grad(twin(x, *args[1:]), x)
+    for mode in ("reverse", "forward"):
+        got = ad.grad(function, mode=mode)(*args)
+        assert_close(got, want.numpy(), label=f"{function.__name__} ({mode})")
+    assert_close(got, finite_difference_gradient(function, args, 0), rtol=1e-5, atol=1e-6,
+                 label=f"{function.__name__}: finite differences")
+    value, _ = ad.value_and_grad(function)(*args)
+    assert value == function(*args)
+
+
+# Not head_and_tail: the Hessian differentiates its gradient's
+# `d_items[1:] = add_adjoints(d_items[1:], drest)`, a slice of a list given
+# an array, which is refused (the same as for `rest = items[1:]` written out).
+SECOND_ORDER = [(f, t, a) for f, t, a in PROGRAMS if f is not head_and_tail]
+
+
+@pytest.mark.parametrize("function, twin, args", SECOND_ORDER,
+                         ids=[f"{f.__name__}-{a[1:]}" for f, _, a in SECOND_ORDER])
+def test_desugared_jvp_and_hessian_match_torch(function, twin, args):
+    tangent = np.random.default_rng(3).standard_normal(args[0].shape)
+    value, got = ad.jvp(function)(tuple(args), (tangent,))
+    restricted = _torch_twin_of_first(twin, args)
+    want_value, want = torch.func.jvp(restricted, (torch.tensor(args[0]),),
+                                      (torch.tensor(tangent),))
+    assert_close(value, want_value.numpy(), label=f"{function.__name__}: value")
+    assert_close(got, want.numpy(), label=f"{function.__name__}: tangent")
+    hessian = ad.hessian(function)(*args)
+    want = torch.autograd.functional.hessian(restricted, torch.tensor(args[0]))
+    assert_close(hessian, want.numpy(), rtol=1e-6, atol=1e-8, label=function.__name__)
+
+
+def test_captures_are_bound_even_when_the_guard_fails():
+    def keep(x, k):
+        match k:
+            case n if n > 5:
+                return np.sum(x)
+            case _:
+                return np.sum(x) * n
+    assert ad.grad(keep)(X, 2).tolist() == [2.0] * 4
+    assert ad.grad(keep, mode="forward")(X, 2).tolist() == [2.0] * 4
+
+
+def test_unpacking_too_short_raises_python_error():
+    def short(x):
+        first, second, *rest = x
+        return first * second
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        ad.grad(short)(np.array([1.0]))
+
+
+def test_desugared_code_reads_like_the_user_wrote_it():
+    source = ad.source(ad.grad(walrus_in_test))
+    assert "    n = x.shape[0]\n    _t2 = n > 2\n" in source and ":=" not in source
+
+
+@pytest.mark.parametrize("pattern, what", [
+    ("case [a, b]:", "sequence patterns"),
+    ("case {'k': v}:", "mapping patterns"),
+    ("case complex(real=r):", "class patterns"),
+    ("case (1 as k) | (2 as k):", "a capture inside an alternative"),
+])
+def test_match_with_structural_patterns_is_refused_naming_the_pattern(pattern, what, tmp_path):
+    module = tmp_path / "structural_match.py"
+    module.write_text(
+        "import numpy as np\n"
+        "def f(x, spec):\n"
+        "    match spec:\n"
+        f"        {pattern}\n"
+        "            return np.sum(x)\n"
+        "        case _:\n"
+        "            return np.sum(x * x)\n")
+    namespace = {"__file__": str(module)}
+    exec(compile(module.read_text(), str(module), "exec"), namespace)
+    import linecache
+    linecache.checkcache(str(module))
+    with pytest.raises(UnsupportedSyntaxError) as error:
+        ad.grad(namespace["f"])(X, 1)
+    message = str(error.value)
+    assert what in message and "structural_match.py:4" in message
+    assert "Instead:" in message
+
+
+def call_before_walrus(x):
+    return np.sum(np.sin(x)) + (n := np.sum(x)) * n
+
+
+def walrus_after_short_circuit(x):
+    s = np.sum(x)
+    if s > 0 and (m := np.max(x)) > 0.5:
+        return m * s
+    return s
+
+
+@pytest.mark.parametrize("function", [call_before_walrus, walrus_after_short_circuit])
+def test_walrus_that_cannot_move_first_is_refused(function):
+    # Moving it would reorder a call before it, or evaluate it when Python
+    # would not: the fence refuses it with its advice.
+    with pytest.raises(UnsupportedSyntaxError, match="assignment expressions"):
+        ad.grad(function)(X)
