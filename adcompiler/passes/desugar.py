@@ -263,7 +263,8 @@ class _Desugar:
 _EXPRESSION_FIELDS = {gast.If: ("test",), gast.While: (), gast.For: ("iter",),
                       gast.Return: ("value",), gast.Expr: ("value",),
                       gast.Assign: ("value",), gast.AugAssign: ("value",),
-                      gast.AnnAssign: ("value",), gast.Assert: ("test",)}
+                      gast.AnnAssign: ("value",)}
+# Not an assert's test: `python -O` drops the assert, and its walrus with it.
 
 
 def _leading_walrus(stmt, fields=None):
