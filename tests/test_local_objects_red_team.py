@@ -2787,15 +2787,21 @@ PASSING = [
     explicit_dunder_call,
     fstring_before_method,   # an internal error before (the spill took the whole {field})
     fstring_local_call,
+    # Refused before as 'building an object of your class ... from differentiated
+    # values': an object whose attributes the function only reads, or assigns
+    # through another object, is replaced by variables too (it was left a record
+    # of constants).
+    alias_then_augmented,
+    class_attribute_after_other_instance_assigned,
+    attribute_shared_between_objects,
+    object_recreated_alias_of_old_attribute,
 ]
 
 REFUSED = [
-    alias_then_augmented,
     list_attribute_changed_by_method_and_caller,
     walrus_method,
     walrus_holding_method_sum,
     class_list_shared_between_instances,  # crashed in anf (e13d480)
-    class_attribute_after_other_instance_assigned,
     mutable_default_argument,
     classmethod_through_instance,
     method_takes_other_object,
@@ -2828,7 +2834,6 @@ REFUSED = [
     lambda_with_side_effect_in_call_args,
     class_list_element_written_object_assigned,  # crashed in anf (e13d480)
     class_list_appended_object_assigned,
-    attribute_shared_between_objects,
     method_returns_list_alias_then_caller_appends,
     type_of_self_in_method,
     class_attribute_assigned_in_function,
@@ -2862,7 +2867,6 @@ REFUSED = [
     for_target_subscript,
     attribute_assigned_conditionally_in_init,
     attribute_assigned_in_loop_then_read,
-    object_recreated_alias_of_old_attribute,
     name_rebound_to_number,
     two_objects_same_methods,
     object_created_in_loop_read_after,

@@ -454,6 +454,9 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
                     "values out of the function", ctx.parsed.location(rhs),
                     help=f"Instead: return it, or store a value without a derivative: "
                          f"{name} = float(ad.stop_gradient(value)).")
+            carried = nodes.annotation(rhs, "local_object_refusal")
+            if carried is not None:  # why local_objects.py left the object it is called on
+                raise NoDerivativeRuleError(*carried)
             # A temporary of ours (`_t1` for `x[0]`) is not a name the user knows.
             named = [name for name in varied if not name.startswith("_")]
             shown = f"the differentiated value '{named[0]}'" if named else \

@@ -396,6 +396,9 @@ class _Normaliser:
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
         call = nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+        carried = nodes.annotation(expr, "local_object_refusal")
+        if carried is not None:  # why local_objects.py left an object (operations.py says it)
+            nodes.annotate(call, "local_object_refusal", carried)
         if call.keywords:  # np.sin(x, dtype=...), np.mean(x, where=...)
             call, rule = keyword_forms.rewritten(self, primitive, rule, call, out)
         if rule is not None and rule.check is not None:

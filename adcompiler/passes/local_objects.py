@@ -581,7 +581,9 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
               for n in everything if isinstance(n, gast.Call) and (
                   isinstance(n.func, gast.Name) or isinstance(n.func, gast.Attribute)
                   and isinstance(n.func.value, gast.Name))}
-    if not stores and not created & called:
+    read_from = {n.value.id for n in everything
+                 if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name)}
+    if not stores and not created & (called | read_from):
         return parsed  # most functions: one walk finds nothing to do
     own, nested = _scope_nodes(tree)
     caller_locals = local_names(tree)
@@ -596,9 +598,14 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
             bindings = [n for n in own if isinstance(n, gast.Name) and n.id == name and
                         not isinstance(n.ctx, gast.Load)]
             # (the trial copies the function: only for a class it could replace)
-            if not _same_module(parsed, bindings, parents, caller_locals) or \
-                    not _models(parsed, name):
+            if not bindings or not _same_module(parsed, bindings, parents, caller_locals):
                 continue  # `m.f(x)`, `layer(x)` as before this pass: bind_methods.py's
+            refusal = _models(parsed, name)
+            if refusal is not None:
+                # Left as before this pass (bind_methods.py's, or a record of
+                # constants); where a derivative meets it, the reason is this.
+                _carry_refusal(name, refusal, everything, bindings, parents)
+                continue
         found = _object(parsed, name, own, nested, parents, caller_locals, assigned)
         if found is not None:
             objects[name] = found
@@ -616,17 +623,48 @@ def _assigns_attributes(name: str, own: list, parents: dict, assigned: set) -> b
                for n in own)
 
 
-def _models(parsed: ParsedFunction, name: str) -> bool:
-    """Whether the object `name`, whose attributes the function does not
-    assign, can be replaced by variables: tried on a copy. One that cannot is
-    left as it was before this pass (its methods bound by bind_methods.py, or
-    refused where a derivative meets them)."""
+def _models(parsed: ParsedFunction, name: str) -> AdError | None:
+    """Why the object `name`, whose attributes the function does not assign,
+    cannot be replaced by variables (tried on a copy), or None where it can.
+    One that cannot is left as it was before this pass (its methods bound by
+    bind_methods.py, or refused where a derivative meets them)."""
     trial = dataclasses.replace(parsed, tree=nodes.clone(parsed.tree), bound=dict(parsed.bound))
     try:
         local_objects(trial, only=name)
-    except AdError:
-        return False
-    return True
+    except AdError as refusal:
+        return refusal
+    return None
+
+
+# The annotation of a call the object takes part in: (what, location, help)
+# of the refusal operations.py raises instead of its own when a derivative
+# meets that call.
+CARRIED_REFUSAL = "local_object_refusal"
+
+
+def _carry_refusal(name: str, refusal: AdError, everything: list, bindings: list,
+                   parents: dict) -> None:
+    """Keep why `name` could not be replaced on the calls that build it and
+    those it takes part in (`s.step(x)`, `getattr(s, 'h')`, `describe(s)`),
+    where a later pass refuses a derivative meeting it: the user sees what
+    to change (the construct the trial refused), not that the object's class
+    is unknown or that its attributes carry no derivative."""
+    line = bindings[0].lineno if bindings else None
+    help = (f"{refusal.help} (adcompiler replaces an object the function creates, "
+            f"'{name}'{f' on line {line}' if line else ''}, by one variable per attribute, "
+            "which carries derivatives, where every use of it is an attribute read or "
+            "write or a method call: this use prevents it.)")
+    carried = (refusal.what, refusal.location, help.strip())
+    for node in bindings:
+        statement = parents[id(node)][0]
+        if isinstance(getattr(statement, "value", None), gast.Call):
+            nodes.annotate(statement.value, CARRIED_REFUSAL, carried)
+    for node in everything:
+        if isinstance(node, gast.Call) and any(
+                isinstance(part, gast.Name) and part.id == name for part in
+                [node.func, getattr(node.func, "value", None), *node.args,
+                 *(k.value for k in node.keywords)]):
+            nodes.annotate(node, CARRIED_REFUSAL, carried)
 
 
 def _object(parsed, name, own, nested, parents, caller_locals,
@@ -644,13 +682,13 @@ def _object(parsed, name, own, nested, parents, caller_locals,
     calls = [n for n in loads if isinstance(parents[id(n)][0], gast.Call) and
              parents[id(n)][1] == "func"]
     methods += calls  # `layer(x)` calls __call__, which may assign attributes
-    if not writes and not methods:
-        return None  # read, passed on or returned: a record of constants (operations.py)
     if not writes and not _same_module(parsed, bindings, parents, caller_locals):
         return None  # its methods run as they are, and are refused if a derivative meets them
     statements = [parents[id(n)][0] for n in bindings]
     classes = {_construction(parsed, stmt, caller_locals) for stmt in statements}
-    first = (writes or methods or loads)[0]
+    if not bindings:
+        return None  # bound in a function defined in the function only: _refuse_store's
+    first = (writes or methods or loads or bindings)[0]
     if len(classes) != 1 or None in classes or \
             not all(isinstance(s, gast.Assign) and s.targets[0] is n
                     for s, n in zip(statements, bindings)):

@@ -287,6 +287,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if rule is None and carried is not None:
         # An object local_objects.py could not replace by variables: say why.
         raise UnsupportedSyntaxError(*carried)
+    carried = nodes.annotation(rhs, "local_object_refusal")
+    if rule is None and carried is not None:
+        # An object local_objects.py could not replace by variables: say why.
+        raise UnsupportedSyntaxError(*carried)
     if rule is None and primitive is None and isinstance(rhs, gast.Call) and not (
             isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name)):
         spelled = to_source(rhs.func).strip()
