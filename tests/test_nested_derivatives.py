@@ -12,6 +12,8 @@ the line.
 
 from __future__ import annotations
 
+import functools
+from functools import partial
 
 import numpy as np
 import pytest
@@ -228,6 +230,46 @@ def nested_local_gradients_torch(x):
     return torch.sum(torch_grad(inner)(x) * torch_grad(lambda z: torch.sum(z * x ** 2))(x))
 
 
+# -- functools.partial built inside: the call it stands for --------------------
+
+def model(w, x, b=0.0):
+    return np.sum(np.tanh(w * x + b))
+
+
+def model_torch(w, x, b=0.0):
+    return torch.sum(torch.tanh(w * x + b))
+
+
+def partial_called_where_built(x):
+    w = np.cos(x)
+    return functools.partial(model, w, b=0.5)(x) + partial(model, b=w)(x, x)
+
+
+def partial_called_where_built_torch(x):
+    w = torch.cos(x)
+    return model_torch(w, x, b=0.5) + model_torch(x, x, b=w)
+
+
+def partial_bound_to_a_name(x):
+    h = partial(model, x * 2.0, b=np.sin(x))
+    x = x + 1.0   # the partial holds what its arguments were when it was built
+    return h(x) * np.sum(x) + h(2.0 * x, b=0.1)
+
+
+def partial_bound_to_a_name_torch(x):
+    a, b = x * 2.0, torch.sin(x)
+    x = x + 1.0
+    return model_torch(a, x, b=b) * torch.sum(x) + model_torch(a, 2.0 * x, b=0.1)
+
+
+def partial_of_a_derivative_built_inside(x):
+    return np.sum(partial(ad.grad(two, wrt=1), x)(x * x))
+
+
+def partial_of_a_derivative_built_inside_torch(x):
+    return torch.sum(torch_grad(two_torch, 1)(x, x * x))
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -240,6 +282,9 @@ NESTED = [
     (local_def_bound_to_a_name, local_def_bound_to_a_name_torch),
     (local_def_reading_nothing_of_the_caller, local_def_reading_nothing_of_the_caller_torch),
     (nested_local_gradients, nested_local_gradients_torch),
+    (partial_called_where_built, partial_called_where_built_torch),
+    (partial_bound_to_a_name, partial_bound_to_a_name_torch),
+    (partial_of_a_derivative_built_inside, partial_of_a_derivative_built_inside_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]
@@ -378,6 +423,12 @@ def _refused_builder_of_a_parameter(x, fn):
     return ad.grad(fn)(x)
 
 
+def _refused_partial_keywords_computed_and_call_arguments_computed(x):
+    # partial evaluates b=np.sin(x) before the call's x * 2: the rewrite
+    # f(w, x * 2, b=np.sin(x)) would not.
+    return partial(model, x, b=np.sin(x))(x * 2.0)
+
+
 def _refused_hessian_inside(x):
     return np.sum(ad.hessian(g)(x))
 
@@ -397,6 +448,9 @@ REFUSED = [
     (_refused_builder_of_a_parameter, (1.5, g), ad.NoDerivativeRuleError,
      "cannot tell, when compiling, which function is called here",
      "not make_layer()(x), nor ad.grad(fn) of a parameter fn"),
+    (_refused_partial_keywords_computed_and_call_arguments_computed, (1.5,),
+     ad.UnsupportedSyntaxError, "with keyword values computed by expressions",
+     "functools.partial(f, w, b=b)(x)"),
     (_refused_hessian_inside, (np.ones(2),), ad.NoDerivativeRuleError,
      "does not differentiate them again", "ad.hvp(g)((x,), (e,))"),
 ]

@@ -47,13 +47,14 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 import keyword
 import types
 
 import gast
 
 from .. import nodes, partials
-from . import built_derivatives as derivatives
+from . import built_derivatives as derivatives, partial_calls
 from ..errors import NoDerivativeRuleError
 from ..naming import Namer
 from ..runtime import choices
@@ -99,6 +100,10 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     for node in everything:
         if isinstance(node, gast.Attribute):
             _resolve_attribute_chain(node)
+    if any(isinstance(node, gast.Call) and nodes.annotation(node.func, "value", None)
+           is functools.partial for node in everything) and \
+            partial_calls.rewrite(parsed, everything):
+        everything = list(nodes.walk(tree))
     function_choices = _FunctionChoices(parsed, everything)
     function_choices.bind()
     # The rewrite visits every node (a fifth of resolving a Hessian's
