@@ -717,6 +717,11 @@ def autograd_stub(forms: CallForms) -> dict[str, types.ModuleType]:
                 derivative = getattr(ad, kind)(target, wrt=as_positions(argnum), **options)
                 return derivative(*args, **keywords)
             return call
+        # Called inside a function adcompiler differentiates (grad(fun)(x) in
+        # d_fun), it stands for adcompiler's own builder, argnum for wrt, as
+        # a user porting autograd code writes ad.grad(fun, wrt=argnum): say
+        # so, or adcompiler cannot know what this wrapper builds.
+        wrapper.__adcompiler_builder__ = (kind, {"argnum": "wrt"})
         return wrapper
 
     def elementwise_grad(fun, argnum=0):

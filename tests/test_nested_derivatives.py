@@ -270,6 +270,26 @@ def partial_of_a_derivative_built_inside_torch(x):
     return torch.sum(torch_grad(two_torch, 1)(x, x * x))
 
 
+# -- a compatibility layer standing for a builder ---------------------------------
+
+def autograd_grad(fun, argnum=0):
+    """autograd's spelling of ad.grad, declared as standing for it."""
+    return ad.grad(fun, wrt=argnum)
+
+
+autograd_grad.__adcompiler_builder__ = ("grad", {"argnum": "wrt"})
+
+
+def through_a_compatibility_layer(x):
+    inner = lambda y: np.sum(np.sin(y * x))  # noqa: E731
+    return np.sum(autograd_grad(inner)(x) + autograd_grad(two, argnum=1)(x, x * x))
+
+
+def through_a_compatibility_layer_torch(x):
+    inner = lambda y: torch.sum(torch.sin(y * x))  # noqa: E731
+    return torch.sum(torch_grad(inner)(x) + torch_grad(two_torch, 1)(x, x * x))
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -285,6 +305,7 @@ NESTED = [
     (partial_called_where_built, partial_called_where_built_torch),
     (partial_bound_to_a_name, partial_bound_to_a_name_torch),
     (partial_of_a_derivative_built_inside, partial_of_a_derivative_built_inside_torch),
+    (through_a_compatibility_layer, through_a_compatibility_layer_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]

@@ -45,17 +45,36 @@ def builders() -> dict:
 
 
 def is_builder(value) -> bool:
-    """Whether `value` is one of adcompiler's builders of derivatives.
+    """Whether `value` is one of adcompiler's builders of derivatives, or a
+    compatibility wrapper standing for one (see `builder_of`).
 
     Example:
         >>> import adcompiler as ad
         >>> is_builder(ad.grad), is_builder(print)
         (True, False)
     """
+    return builder_of(value) is not None
+
+
+def builder_of(value):
+    """(adcompiler's builder, {the wrapper's option name: the builder's}) for
+    one of the API's builders, or for a wrapper that declares which one it
+    calls, as a layer translating autograd's `grad(f, argnum)` does:
+    `grad.__adcompiler_builder__ = ("grad", {"argnum": "wrt"})` promises that
+    `grad(f, 1)` and `grad(f, argnum=1)` are `ad.grad(f, 1)` and
+    `ad.grad(f, wrt=1)`. Else None."""
+    found = builders()
     try:
-        return value in builders()
+        if value in found:
+            return value, {}
     except TypeError:  # unhashable
-        return False
+        return None
+    declared = getattr(value, "__adcompiler_builder__", None)
+    if isinstance(declared, tuple) and len(declared) == 2 and declared[0] in _BUILDER_NAMES \
+            and isinstance(declared[1], dict):
+        from .. import api
+        return getattr(api, declared[0]), dict(declared[1])
+    return None
 
 
 def constant(node: gast.AST):
@@ -70,7 +89,11 @@ def constant(node: gast.AST):
 def build(builder, target, options: list, keywords: dict, location):
     """`builder(target, *options, **keywords)`, the object the code would
     build when it runs. The API's own errors (a `wrt` out of range, a
-    function it cannot differentiate) are raised now, as they would be there."""
+    function it cannot differentiate) are raised now, as they would be there.
+    A wrapper standing for a builder (`builder_of`) has its options renamed
+    and the builder called in its place."""
+    builder, renames = builder_of(builder)
+    keywords = {renames.get(name, name): value for name, value in keywords.items()}
     try:
         built = builder(target, *options, **keywords)
     except AdError:

@@ -88,6 +88,20 @@ def _builder(parsed: ParsedFunction, func):
     return value if built_derivatives.is_builder(value) else None
 
 
+def _calling_the_builder_itself(parsed: ParsedFunction, call: gast.Call, namer) -> None:
+    """A wrapper standing for a builder (`built_derivatives.builder_of`) is
+    replaced by adcompiler's builder, its options renamed."""
+    builder, renames = built_derivatives.builder_of(_builder(parsed, call.func))
+    if not renames and _builder(parsed, call.func) is builder:
+        return
+    name = built_derivatives.builders()[builder]
+    alias = namer.fresh(f"adcompiler_{name}")
+    parsed.bound[alias] = builder
+    call.func = nodes.copy_location(nodes.name(alias), call.func)
+    for keyword in call.keywords:
+        keyword.arg = renames.get(keyword.arg, keyword.arg)
+
+
 def _local_names(parsed: ParsedFunction) -> set:
     names = {arg.id for arg in parsed.tree.args.args}
     if parsed.tree.args.vararg is not None:
@@ -115,6 +129,7 @@ class _Lifter:
 
     def rewrite(self, call: gast.Call) -> None:
         parsed = self.parsed
+        _calling_the_builder_itself(parsed, call, self.namer)
         builder = _builder(parsed, call.func)
         builder_name = built_derivatives.builders()[builder]
         given = call.args[0]
