@@ -147,10 +147,32 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
         own_arguments(parsed, wrt)
     copy_lists_read_before_resizing(parsed)
     ctx = Context.create(parsed, wrt)
-    normalised = split_lists(lower_broadcast_arrays(normalise(nodes.clone(parsed.tree), ctx), ctx),
-                             ctx)
+    normalised = normalise(nodes.clone(parsed.tree), ctx)
+    # Passes that find nothing in code adcompiler generated (issue #13: a
+    # walk or two of a Hessian's gradient code each, 4% of its compilation):
+    # - lower_broadcast_arrays: the user's np.broadcast_arrays were lowered
+    #   the first time, and no rule template or back end writes one (were
+    #   one left, it has no rule: refused, never wrong).
+    # - hoist: the only loops it looks at (over a name bound once to a range
+    #   of constants) are the primal sweep's copies of the user's loops, from
+    #   which the first compilation hoisted every invariant statement; the
+    #   derivative code only adds bindings and mutations, which make fewer
+    #   statements invariant. (Adjoint loops go over `_range[::-1]`.)
+    # - fuse_softmax: a softmax written out that the first compilation did not
+    #   fuse stays unfusable (its intermediates are read and bound at least as
+    #   often in the derivative code), and no rule template writes one.
+    # hoist and fuse_softmax compute the same values either way: leaving them
+    # out could cost speed, never a wrong derivative.
+    # (tests/test_generated_front_end.py runs each on the generated code of
+    # corpus programs: it changes nothing there.)
+    leave_out = parsed.generated and SKIP_NO_OPS_ON_GENERATED
+    if not leave_out:
+        normalised = lower_broadcast_arrays(normalised, ctx)
+    normalised = split_lists(normalised, ctx)
     # Before hoisting: a name written back into is not loop-invariant.
-    normalised = fuse_softmax(hoist(check_aliasing(normalised, ctx)), ctx)
+    normalised = check_aliasing(normalised, ctx)
+    if not leave_out:
+        normalised = fuse_softmax(hoist(normalised), ctx)
     activity = analyse(normalised, ctx)
     lint(normalised, ctx, activity)
     return FrontEnd(ctx, normalised, activity)

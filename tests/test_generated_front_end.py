@@ -1,6 +1,6 @@
 """The front end leaves out, on code adcompiler generated (the gradient a
 Hessian differentiates, the split primal and adjoint helpers it calls), the
-passes that find nothing to do there (pipeline.lowered, issue #13). These
+passes that find nothing to do there (pipeline.lowered and front_end, issue #13). These
 tests are what that rests on: run on generated code, each left-out pass
 changes nothing (neither the tree, its annotations, nor what the compilation
 records), and the Hessians compiled with and without leaving them out are
@@ -57,6 +57,16 @@ def f(x, w, c):
         v4 = np.exp(-v3 * v3) - v2
     v5 = helper(v4, c) - v3 / (1.0 + v4 * v4)
     return s + np.sum(v5 * v5)
+
+
+def softmax_broadcast_loop(x, w):
+    e = np.exp(x - np.max(x))
+    p = e / np.sum(e)
+    a, b = np.broadcast_arrays(x, w)
+    s = 0.0
+    for i in range(4):
+        s = s + np.sum(p * a * np.tanh(w)) * b[0]
+    return s
 '''
 
 
@@ -73,6 +83,9 @@ def _cases(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     yield "bench-like", module.f, 0
+    # What the passes left out after normalising rewrite in the user's code
+    # (a softmax written out, np.broadcast_arrays, a loop-invariant product).
+    yield "softmax-broadcast-loop", module.softmax_broadcast_loop, 0
     for name in PROGRAM_NAMES:
         function, _, _, wrt = programs.PROGRAMS[name]
         yield name, function, wrt if len(wrt) > 1 else wrt[0]
@@ -125,6 +138,50 @@ def test_left_out_passes_change_nothing_on_generated_code(tmp_path, monkeypatch)
         _hessian_source(function, wrt)
     assert seen == set(LEFT_OUT)
     assert changed == []
+
+
+# The passes front_end leaves out on generated code after normalising it.
+LEFT_OUT_AFTER_NORMALISING = ("lower_broadcast_arrays", "hoist", "fuse_softmax")
+
+
+def test_passes_left_out_after_normalising_change_nothing_on_generated_code(tmp_path,
+                                                                             monkeypatch):
+    """Run on normalised generated code (with the shortcut off), each pass
+    front_end leaves out there returns the function as it found it: the same
+    text and the same annotations on every node."""
+    monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", False)
+    lowered, generated = pipeline.lowered, [False]
+
+    def noting(function, arity=None):
+        parsed = lowered(function, arity)
+        generated[0] = parsed.generated
+        return parsed
+
+    monkeypatch.setattr(pipeline, "lowered", noting)
+    changed, seen = [], set()
+    for name in LEFT_OUT_AFTER_NORMALISING:
+        original = getattr(pipeline, name)
+
+        def checked(function, *args, original=original, name=name):
+            if not generated[0]:
+                return original(function, *args)
+            seen.add(name)
+            before = to_source(function), _annotations(function)
+            result = original(function, *args)
+            if result is not function or (to_source(result), _annotations(result)) != before:
+                changed.append((name, function.name))
+            return result
+
+        monkeypatch.setattr(pipeline, name, checked)
+    for case, function, wrt in _cases(tmp_path):
+        _hessian_source(function, wrt)
+    assert seen == set(LEFT_OUT_AFTER_NORMALISING)
+    assert changed == []
+
+
+def _annotations(tree) -> list:
+    return [sorted((key, id(value)) for key, value in getattr(node, "ad_anno", {}).items())
+            for node in nodes.walk(tree)]
 
 
 def test_generated_code_lowered_records_the_same_either_way(tmp_path, monkeypatch):

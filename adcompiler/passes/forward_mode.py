@@ -44,8 +44,8 @@ class _Forward:
         self.function = function
         self.ctx = ctx
         self.activity = activity
-        self.sequence_names = sequence_operands.sequence_names(function, activity)
-        self.parameters = sequence_operands.parameter_like_names(function)
+        self.sequence_names, self.parameters = \
+            sequence_operands.sequence_and_parameter_names(function, activity)
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)

@@ -172,14 +172,17 @@ def _is_minus_one(node) -> bool:
 
 
 class _Lowering:
-    def __init__(self, parsed: ParsedFunction, tree: gast.FunctionDef):
+    def __init__(self, parsed: ParsedFunction, tree: gast.FunctionDef,
+                 everything: list | None = None):
         self.parsed = parsed
         # Names are fresh, and builtins shadowed (by functions defined inside
         # too), in the whole of `parsed`: the body of a function defined in it
         # is inlined into it (inline_local.py).
         # One walk of the function serves all the questions below (this runs on
-        # every function compiled, generated code differentiated again too).
-        everything = list(nodes.walk(parsed.tree))
+        # every function compiled, generated code differentiated again too);
+        # `everything`, the nodes of parsed.tree in walk order, when known.
+        if everything is None:
+            everything = list(nodes.walk(parsed.tree))
         names = [n for n in everything if isinstance(n, gast.Name)]
         stored = [n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param))]
         self.namer = Namer(n.id for n in names)
@@ -793,7 +796,7 @@ def _packed(element) -> gast.AST:
     return element
 
 
-def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> list | None:
     """Updates of a name only ever bound to list displays (and `+=`), which
     the receiver being a list makes exact:
 
@@ -809,7 +812,9 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> Non
     `removed_at(L, i)` (Python would drop its value) is effects.py's mark for
     the in-place update `L = removed_at(L, i)`; a dict's `d.pop(k)` is not a
     list's, hence the restriction to names known to hold lists. `i` is a name
-    or a constant (read twice for `v = L.pop(i)`), not bound by the statement."""
+    or a constant (read twice for `v = L.pop(i)`), not bound by the statement.
+    Returns the nodes of `tree` in walk order when it rewrote nothing (most
+    functions), for the lowering's own questions; None otherwise."""
     everything = list(nodes.walk(tree))
     list_bindings = {id(node.targets[0]) for node in everything
                      if isinstance(node, gast.Assign) and len(node.targets) == 1
@@ -818,19 +823,30 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> Non
     augmented = {id(node.target) for node in everything if isinstance(node, gast.AugAssign)}
     stores = [node for node in everything
               if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))]
+    displays_or_augmented = list_bindings | augmented
     lists = {node.id for node in stores if id(node) in list_bindings} - {
-        node.id for node in stores if id(node) not in list_bindings | augmented}
+        node.id for node in stores if id(node) not in displays_or_augmented}
     for node in everything:
         if isinstance(node, gast.Delete):
             _check_deletion(parsed, node, lists)
     if not lists:
-        return
+        return everything
+    rewritten = False
     for node in everything:
+        if not isinstance(node, (gast.stmt, gast.excepthandler)):
+            continue  # (an expression holds no statements)
         for field_name in ("body", "orelse", "finalbody"):
             stmts = getattr(node, field_name, None)
             if isinstance(stmts, list):
-                setattr(node, field_name, [new for stmt in stmts
-                                           for new in _list_update(parsed, stmt, lists)])
+                updated = [new for stmt in stmts for new in _list_update(parsed, stmt, lists)]
+                # (_list_update gives a statement it rewrote in place back
+                # with the one it adds)
+                if len(updated) != len(stmts) or any(a is not b for a, b in zip(updated, stmts)):
+                    setattr(node, field_name, updated)
+                    rewritten = True
+    # Generated code binds `_stack = []` and pops it without an index: most
+    # often nothing here is rewritten, and the walk serves the lowering too.
+    return None if rewritten else everything
 
 
 def _list_method_call(expr, lists: set, method: str):
@@ -939,8 +955,8 @@ def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:
 def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
     """Rewrite `tree`, the function of `parsed` or one defined inside it, into
     the language described in the module docstring."""
-    _rewrite_list_updates(parsed, tree)
-    _Lowering(parsed, tree).function(tree)
+    unchanged = _rewrite_list_updates(parsed, tree)
+    _Lowering(parsed, tree, unchanged if tree is parsed.tree else None).function(tree)
 
 
 def lower_control(parsed: ParsedFunction) -> ParsedFunction:

@@ -107,8 +107,8 @@ class _Reverse:
         self.mirrored: set = set()   # lists whose adjoint is re-made from the restored list
         self.statements = adjoint_rules.StatementAdjoints(ctx, activity, stack,
                                                           self.recorded_calls)
-        self.statements.sequence_names = sequence_operands.sequence_names(function, activity)
-        self.statements.parameters = sequence_operands.parameter_like_names(function)
+        self.statements.sequence_names, self.statements.parameters = \
+            sequence_operands.sequence_and_parameter_names(function, activity)
 
     # -- placeholders -----------------------------------------------------
     @staticmethod

@@ -57,14 +57,23 @@ def sequence_names(function: gast.FunctionDef, activity) -> set:
     those (`u = t`, `rows[1]`, `d["k"]`, a loop's `r` over a list of lists: an
     entry may be a list too). (activity.tuples also holds every name read by
     a constant index, arrays mostly, whose code stays as it was.)"""
+    return sequence_and_parameter_names(function, activity)[0]
+
+
+def sequence_and_parameter_names(function: gast.FunctionDef, activity) -> tuple:
+    """sequence_names and parameter_like_names of `function`, from one look at
+    its bindings (both modes ask for both: issue #13)."""
     bindings = _name_bindings(function)
+    sources = _sources(bindings)
+    popped = {target for target, value in bindings if nodes.list_method(value, "pop")}
+    parameters = _closed(parameter_names(function) | popped, sources)
     built = activity.lists | {
         target for target, value in bindings
         if isinstance(value, (gast.List, gast.Tuple, gast.Dict))
         or (isinstance(value, gast.Call) and (
             any(primitive_of(value) is maker for maker in SEQUENCE_MAKERS)
             or is_user_function(primitive_of(value))))}
-    return _closed(built, bindings) | parameter_like_names(function)
+    return _closed(built, sources) | parameters, parameters
 
 
 def parameter_like_names(function: gast.FunctionDef) -> set:
@@ -83,34 +92,45 @@ def parameter_like_names(function: gast.FunctionDef) -> set:
     """
     bindings = _name_bindings(function)
     popped = {target for target, value in bindings if nodes.list_method(value, "pop")}
-    return _closed(parameter_names(function) | popped, bindings)
+    return _closed(parameter_names(function) | popped, _sources(bindings))
 
 
 def _name_bindings(function: gast.FunctionDef) -> list:
     """(name, value) of every `name = value` in `function`, nested blocks
     included. Only statements are walked (nodes.statements): an assignment
-    is never inside an expression, and this runs twice per function and mode."""
+    is never inside an expression."""
     return [(stmt.targets[0].id, stmt.value) for stmt in nodes.statements(function)
             if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and
             stmt.targets[0].__class__ is gast.Name]
 
 
-def _closed(names: set, bindings: list) -> set:
-    """`names` and every name bound to a copy, slice or entry of one (or to
-    the sequence a loop over one goes through, `_seq = loop_sequence(rows)`)."""
+def _sources(bindings: list) -> dict:
+    """name -> the names bound to a copy, slice or entry of it (or to the
+    sequence a loop over it goes through, `_seq = loop_sequence(rows)`)."""
     from ..runtime import core as runtime_core
+    out: dict = {}
+    for target, value in bindings:
+        source = value.value if isinstance(value, gast.Subscript) else value
+        if isinstance(value, gast.Call) and value.args and \
+                primitive_of(value) is runtime_core.loop_sequence:
+            source = value.args[0]
+        if isinstance(source, gast.Name):
+            out.setdefault(source.id, []).append(target)
+    return out
+
+
+def _closed(names: set, sources: dict) -> set:
+    """`names` and every name bound to a copy, slice or entry of one, and so
+    on (what `_sources` maps each name to): one visit per name, where a
+    search to a fixed point over every binding was quadratic in a long
+    chain of them (a Hessian's gradient code, issue #13)."""
     out = set(names)
-    changed = True
-    while changed:
-        changed = False
-        for target, value in bindings:
-            source = value.value if isinstance(value, gast.Subscript) else value
-            if isinstance(value, gast.Call) and value.args and \
-                    primitive_of(value) is runtime_core.loop_sequence:
-                source = value.args[0]
-            if isinstance(source, gast.Name) and source.id in out and target not in out:
+    pending = list(out)
+    while pending:
+        for target in sources.get(pending.pop(), ()):
+            if target not in out:
                 out.add(target)
-                changed = True
+                pending.append(target)
     return out
 
 
