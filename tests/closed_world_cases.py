@@ -43,8 +43,8 @@ def writes_out_with_a_mask(x):
     return np.sum(y)
 
 
-def concatenates_with_r_(x):
-    y = np.r_[x, x * 2.0]
+def grids_from_a_differentiated_bound(x):
+    y = np.mgrid[0.0:x[0]:5j]
     return np.sum(y ** 2)
 
 

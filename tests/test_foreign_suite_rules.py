@@ -57,7 +57,10 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return c[..., 2] if planar else c.movedim(-1, axisc)
 
 
-TORCH_HELPERS = {"cross": _cross}
+_constants = np.random.default_rng(7)
+CONSTANTS = {"C3": _constants.normal(size=3), "C10": _constants.normal(size=10),
+             "C32": _constants.normal(size=(3, 2))}
+TORCH_HELPERS = {"cross": _cross, **{name: torch.tensor(value) for name, value in CONSTANTS.items()}}
 
 CASES = [
     Case("cross-3-vectors", "np.cross(a, b)", "cross(a, b)", {"a": (4, 3), "b": (3,)}),
@@ -81,6 +84,26 @@ CASES = [
          "a * b", {"a": (3, 2), "b": (3, 2)}),
     Case("real-if-close-keeps-complex", "np.abs(np.real_if_close(a + 0.5j * b))",
          "torch.abs(torch.complex(a, 0.5 * b))", {"a": (3,), "b": (3,)}),
+    # np.r_ and np.c_ (C3, C10, C32: constant arrays): arrays, scalars, lists,
+    # slices (np.arange's and np.linspace's numbers) and directives.
+    Case("r-single", "np.r_[a]", "a", {"a": (3, 2)}),
+    Case("r-rows", "np.r_[a, C32, a]", "torch.cat([a, C32, a])", {"a": (3, 2)}),
+    Case("r-slice", "np.r_[a, C10, 1:10]",
+         "torch.cat([a, C10, torch.arange(1.0, 10.0, dtype=torch.float64)])", {"a": (10,)}),
+    Case("r-scalars-and-linspace", "np.r_[a, 2.0, b, 0:1:5j]",
+         "torch.cat([a, torch.tensor([2.0], dtype=torch.float64), b.reshape(1), "
+         "torch.linspace(0, 1, 5, dtype=torch.float64)])", {"a": (3,), "b": ()}),
+    Case("r-list-item", "np.r_[[b, 2.0 * b], a]", "torch.cat([torch.stack([b, 2.0 * b]), a])",
+         {"a": (3,), "b": ()}),
+    Case("r-directive-axis", "np.r_['1', a, b]", "torch.cat([a, b], 1)",
+         {"a": (2, 3), "b": (2, 2)}),
+    Case("r-directive-ndmin", "np.r_['0,2', a, b]", "torch.cat([a[None], b])",
+         {"a": (3,), "b": (2, 3)}),
+    Case("r-directive-ndmin-trans1d", "np.r_['0,2,0', a, C3]", "torch.cat([a, C3])[:, None]",
+         {"a": (3,)}),
+    Case("c-columns", "np.c_[a, C3, a]", "torch.stack([a, C3, a], 1)", {"a": (3,)}),
+    Case("c-blocks", "np.c_[a, C32, b]", "torch.cat([a, C32, b], 1)",
+         {"a": (3, 2), "b": (3, 1)}),
 ]
 
 _module = None
@@ -90,7 +113,9 @@ def _function(case):
     """The row's call as a function of its arguments, written to a module."""
     global _module
     if _module is None:
-        lines = ["import numpy as np", "", ""]
+        lines = ["import numpy as np", ""]
+        lines += [f"{name} = np.array({value.tolist()!r})" for name, value in CONSTANTS.items()]
+        lines += ["", ""]
         for index, row in enumerate(CASES):
             params = ", ".join(row.args)
             lines += [f"def case_{index}({params}):", f"    return {row.call}", "", "",

@@ -171,6 +171,10 @@ def _samples():
         "dstack_adjoint": lambda r: [n(r, 1, 3, 2), [n(r, 3), n(r, 3)]],
         "einsum_adjoint": lambda r: [n(r, 2, 4), "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
         "einsum_tangent": lambda r: [n(r, 2, 3), "ij,jk->ik", (n(r, 2, 3), n(r, 3, 4)), 0],
+        # np.c_[a, b] and np.r_[a, 2.0, 0:3, b]: a slice's entry is ignored
+        "index_trick_adjoint": lambda r: [n(r, 3, 3), np.c_, (n(r, 3), n(r, 3, 2))],
+        "index_trick_tangent": lambda r: [(n(r, 3), 0.0, 0.0, n(r, 2)), np.r_,
+                                          (n(r, 3), 2.0, slice(0, 3, None), n(r, 2))],
         "expand_reduced": lambda r: [n(r, 2), n(r, 2, 3), 1, False],
         "getitem_adjoint": lambda r: [n(r, 2), n(r, 4), np.array([1, 3])],
         # a field read of a NamedTuple (runtime/records.py): the record, the field

@@ -414,11 +414,13 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
     for target, rhs in definitions:
         if isinstance(rhs, gast.Subscript) and not isinstance(rhs.value, gast.Name) and \
                 nodes.names_loaded(rhs.slice) & activity.varied:
+            # (np.r_[...] and np.c_[...] are calls by now: passes/index_tricks.py)
             raise NoDerivativeRuleError(
                 "indexing a module-level object with a differentiated value (such as "
-                "np.r_[x, y] or np.c_[x, y]) has no derivative rule",
+                "np.mgrid[0:x:5j] or np.s_[x]) has no derivative rule",
                 ctx.parsed.location(rhs),
-                help="Instead: np.concatenate([x, y]) or np.column_stack([x, y]).")
+                help="Instead: build the array with NumPy functions of the value "
+                     "(np.linspace(0, x, 5), np.arange, np.concatenate, np.r_[...]).")
         if not isinstance(rhs, gast.Call):
             continue
         primitive = primitive_of(rhs)

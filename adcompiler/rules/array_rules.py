@@ -17,6 +17,7 @@ sequence adjoint, with None for pieces that got no derivative.
 import numpy as np
 
 from ..runtime import arrays as runtime_arrays
+from ..runtime import index_tricks as runtime_index_tricks
 from .definition import linear_rule
 
 
@@ -91,6 +92,14 @@ RULES = [
                          "stop": "linspace_tangent(g, start, stop, num, endpoint, retstep, "
                                  "axis, 'stop')"}),
     # Joining (list arguments: one adjoint per element) and splitting.
+    # np.r_[...] and np.c_[...], which passes/index_tricks.py writes as calls:
+    # each item's elements have their positions in the result.
+    linear_rule(runtime_index_tricks.r_concatenate, "items", label="numpy.r_",
+                adjoint={"items": "index_trick_adjoint(g, np.r_, items)"},
+                tangent={"items": "index_trick_tangent(g, np.r_, items)"}),
+    linear_rule(runtime_index_tricks.c_concatenate, "items", label="numpy.c_",
+                adjoint={"items": "index_trick_adjoint(g, np.c_, items)"},
+                tangent={"items": "index_trick_tangent(g, np.c_, items)"}),
     _same(np.concatenate, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
           "concatenate_adjoint(g, arrays, axis)", "np.concatenate(g, axis=axis)", _FLOAT_DTYPE),
     _same(np.concat, "arrays, axis=0, out=None, *, dtype=None, casting='same_kind'",
@@ -176,6 +185,10 @@ NOTES = {
     np.full: "differentiable in the fill value",
     np.full_like: "differentiable in the fill value (not in the template array)",
     np.linspace: "differentiable in start and stop; `retstep=True` not supported",
+    runtime_index_tricks.r_concatenate: "indexed as NumPy does: `np.r_[x, c, 1:10]` (arrays, "
+                                        "scalars, lists, slices, directives such as '0,2,1'); "
+                                        "not the np.matrix directives 'r', 'c'",
+    runtime_index_tricks.c_concatenate: "indexed as NumPy does: `np.c_[x, c]`, as np.r_",
     np.concatenate: "a list of differentiated arrays",
     np.stack: "a list of differentiated arrays",
     np.split: "read the pieces by index or unpacking",

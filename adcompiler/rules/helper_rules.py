@@ -19,6 +19,7 @@ against finite differences, and lists the helpers that have no rule yet.
 """
 
 from ..runtime import arrays as ra
+from ..runtime import index_tricks as rit
 from ..runtime import python_builtins as runtime_builtins
 from ..runtime import complex_numbers as runtime_complex
 from ..runtime import selections as runtime_selections
@@ -302,6 +303,14 @@ RULES = [
     linear_rule(ra.SequenceAdjoint, "iterable",
                 adjoint={"iterable": "items_adjoint(g, iterable)"},
                 tangent={"iterable": "items_adjoint(g, iterable)"}),
+    # np.r_'s and np.c_'s derivatives: a gather of the items' elements from the
+    # result and a scatter into it, each the other's transpose.
+    linear_rule(rit.index_trick_adjoint, "adjoint, maker, items",
+                adjoint={"adjoint": "index_trick_tangent(g, maker, items)"},
+                tangent={"adjoint": "index_trick_adjoint(g, maker, items)"}),
+    linear_rule(rit.index_trick_tangent, "tangents, maker, items",
+                adjoint={"tangents": "index_trick_adjoint(g, maker, items)"},
+                tangent={"tangents": "index_trick_tangent(g, maker, items)"}),
     # Whether an operand's derivative is a zero (None, a plain 0): a flag.
     *nondifferentiable(rl.is_zero_entry),
     # Raises: a derivative that has no exact formula is refused when it runs.

@@ -29,6 +29,7 @@ from . import arrays as runtime_arrays
 from . import complex_numbers as runtime_complex
 from . import effects as runtime_effects
 from . import fft as runtime_fft
+from . import index_tricks as runtime_index_tricks
 from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
 from . import records as runtime_records
@@ -85,6 +86,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
         svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint
         matrix_power_tangent"""),
+    (runtime_index_tricks, "index_trick_adjoint index_trick_tangent"),
     (runtime_complex, """abs_adjoint abs_tangent angle_adjoint angle_tangent sign_adjoint
         sign_tangent zero_for_real abs_adjoint_point_tangent abs_adjoint_point_adjoint
         abs_tangent_point_tangent abs_tangent_point_adjoint angle_tangent_point_tangent

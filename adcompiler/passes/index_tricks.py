@@ -1,0 +1,101 @@
+"""Index tricks: np.r_[...] and np.c_[...] are calls.
+
+Input: a resolved FunctionDef. Output: the same tree in which every read of
+np.r_ or np.c_ indexed with items is a call of the runtime function that
+computes it (runtime/index_tricks.py), the items in a tuple in their order,
+each slice written as the slice object NumPy receives, a list or tuple display
+as the array NumPy makes of it:
+
+    def f(x, c):                              def f(x, c):
+        return np.r_[x, c, 1:10]      ->          return r_concatenate((x, c, slice(1, 10, None)))
+
+rules/array_rules.py differentiates those calls. The directive strings that
+make an np.matrix ('r', 'c') are refused here when written as constants (and
+when the code runs otherwise); a starred item stays as written, refused where
+a derivative reaches it. A function without np.r_ or np.c_ is unchanged.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import gast
+import numpy as np
+
+from .. import nodes
+from ..errors import NoDerivativeRuleError
+from ..runtime import index_tricks as runtime_index_tricks
+from ..source import ParsedFunction
+
+# What indexing each object computes, by the object's identity.
+_CALLS = {id(np.r_): runtime_index_tricks.r_concatenate,
+          id(np.c_): runtime_index_tricks.c_concatenate}
+
+
+def index_tricks(parsed: ParsedFunction) -> ParsedFunction:
+    tree = parsed.tree
+    if not any(isinstance(node, gast.Subscript) and _call_for(node) is not None
+               for node in nodes.walk(tree)):
+        return parsed
+    _Rewriter(parsed).visit(tree)
+    return parsed
+
+
+def _call_for(node: gast.Subscript):
+    """The runtime function computing `node`, np.r_[...] or np.c_[...], or None."""
+    value = nodes.annotation(node.value, "value", None)
+    return _CALLS.get(id(value)) if value is not None else None
+
+
+class _Rewriter(gast.NodeTransformer):
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+
+    def visit_Subscript(self, node: gast.Subscript):
+        self.generic_visit(node)
+        function = _call_for(node)
+        if function is None or not isinstance(node.ctx, gast.Load):
+            return node
+        items = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        if any(isinstance(item, gast.Starred) for item in items):
+            return node
+        self._refuse_matrix_directive(items, node)
+        call = nodes.call(self._bound(function), [nodes.tuple_([self._item(i) for i in items])])
+        return nodes.located(nodes.copy_location(call, node), node)
+
+    def _item(self, item: gast.AST) -> gast.AST:
+        if isinstance(item, gast.Slice):
+            bounds = [nodes.const(None) if bound is None else bound
+                      for bound in (item.lower, item.upper, item.step)]
+            return nodes.call(self._bound(builtins.slice), bounds)
+        if isinstance(item, (gast.List, gast.Tuple)):
+            # NumPy makes an array of it (np.array(item, ndmin=...)); so do we,
+            # through np.array's rule, for differentiated values in it.
+            return nodes.call(self._bound(np.array), [item])
+        return item
+
+    def _refuse_matrix_directive(self, items, node) -> None:
+        first = items[0] if items else None
+        if isinstance(first, gast.Constant) and isinstance(first.value, str):
+            try:
+                runtime_index_tricks.refuse_matrix_directive((first.value,))
+            except NoDerivativeRuleError as error:
+                raise NoDerivativeRuleError(error.what, self.parsed.location(node),
+                                            help=error.help) from None
+
+    def _bound(self, value) -> gast.Name:
+        """A name generated code reads `value` by (in `parsed.bound`), annotated
+        with it as resolve annotates names."""
+        alias = next((name for name, bound in self.parsed.bound.items() if bound is value),
+                     None)
+        if alias is None:
+            taken = {n.id for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Name)} | \
+                set(self.parsed.globals) | set(self.parsed.closure) | set(self.parsed.bound)
+            alias, suffix = value.__name__, 1
+            while alias in taken:
+                suffix += 1
+                alias = f"{value.__name__}{suffix}"
+            self.parsed.bound[alias] = value
+        name = nodes.name(alias)
+        nodes.annotate(name, "value", value)
+        return name
