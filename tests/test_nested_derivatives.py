@@ -440,6 +440,13 @@ def _refused_calling_another_local_function(x):
     return ad.grad(inner)(2.0)
 
 
+def _refused_definition_that_may_not_have_run(x):
+    if x > 0.0:
+        def inner(y):
+            return y * x
+    return ad.grad(inner)(2.0)
+
+
 def _refused_builder_of_a_parameter(x, fn):
     return ad.grad(fn)(x)
 
@@ -466,6 +473,8 @@ REFUSED = [
      "may change a value in place", "define it at module level"),
     (_refused_calling_another_local_function, (1.5,), ad.UnsupportedSyntaxError,
      "calls the local function 'helper'", "define helper (or both) at module level"),
+    (_refused_definition_that_may_not_have_run, (1.5,), ad.UnsupportedSyntaxError,
+     "where its definition may not have run", "define 'inner' in the function's own body"),
     (_refused_builder_of_a_parameter, (1.5, g), ad.NoDerivativeRuleError,
      "cannot tell, when compiling, which function is called here",
      "not make_layer()(x), nor ad.grad(fn) of a parameter fn"),

@@ -123,6 +123,9 @@ class _Lifter:
         for node in nodes.walk(parsed.tree):
             for child in gast.iter_child_nodes(node):
                 self.parents[id(child)] = node
+        # id(node) -> the position in the function's body of the statement holding it
+        self.statement = {id(n): index for index, stmt in enumerate(parsed.tree.body)
+                          for n in nodes.walk(stmt)}
 
     def refuse(self, node, what: str, instead: str):
         raise UnsupportedSyntaxError(what, self.parsed.location(node), help="Instead: " + instead)
@@ -137,6 +140,14 @@ class _Lifter:
             definition, name = given, "lambda"
         else:
             definition, name = self.definitions[given.id], given.id
+            defined_at = parsed.tree.body.index(definition) \
+                if definition in parsed.tree.body else None
+            if defined_at is None or not defined_at < self.statement[id(call)]:
+                # Python raises NameError when the definition has not run.
+                self.refuse(given, f"adcompiler.{builder_name} of the local function '{name}' "
+                            "where its definition may not have run is not supported",
+                            f"define '{name}' in the function's own body (not in a branch "
+                            "or loop), before the line that differentiates it.")
         alias, closed_over = self.lifted.get(id(definition)) or self.lift(definition, name)
         call.args[0] = nodes.copy_location(nodes.name(alias), given)
         if not closed_over:
