@@ -287,14 +287,16 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if rule is None and carried is not None:
         # An object local_objects.py could not replace by variables: say why.
         raise UnsupportedSyntaxError(*carried)
-    carried = nodes.annotation(rhs, "local_object_refusal")
-    if rule is None and carried is not None:
-        # An object local_objects.py could not replace by variables: say why.
-        raise UnsupportedSyntaxError(*carried)
     if rule is None and primitive is None and isinstance(rhs, gast.Call) and not (
             isinstance(rhs.func, gast.Attribute) and isinstance(rhs.func.value, gast.Name)):
         spelled = to_source(rhs.func).strip()
         what, computed = f"which function `{spelled}` calls", ""
+        if spelled.isidentifier():
+            computed = (f"A variable is found when it is bound once, in the function's own "
+                        f"body (not in a loop or branch), before it is called, to a function "
+                        f"known when compiling: {spelled} = ad.grad(g) (or another "
+                        f"derivative adcompiler builds), {spelled} = functools.partial(g, w), "
+                        f"{spelled} = ACT['tanh']. ")
         if re.fullmatch(r"_t\d+", spelled):
             # The normaliser's temporary: the function is computed by the
             # expression itself, as in ad.grad(f)(x) or make_layer()(x).
