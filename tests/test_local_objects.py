@@ -786,7 +786,8 @@ def describe(obj):
 def reads_through_getattr(x):
     h = Holder(x)
     h.value = x * 2.0
-    return getattr(h, "value")
+    name = "value"
+    return getattr(h, name)
 
 
 def reads_the_dict(x):
@@ -872,7 +873,8 @@ def never_assigned_anywhere(x):
 def checks_its_class(x):
     h = Holder(x)
     h.value = x * 2.0
-    return x if isinstance(h, Holder) else 0.0
+    kind = Holder
+    return x if isinstance(h, kind) else 0.0
 
 
 def binds_a_second_name(x):
@@ -990,7 +992,8 @@ REFUSALS = [
     (returns_the_object, "returning the object 'h'", "return h", "return s.h"),
     (stores_the_object, "storing the object 'h' in a container", "pair = [h, x]", "return s.h"),
     (passes_the_object, "passing the object 'h'", "describe(h)", "method calls"),
-    (reads_through_getattr, "getattr() of the object 'h'", "getattr(h", "attributes"),
+    (reads_through_getattr, "getattr() of the object 'h' the function creates with a name "
+     "that is not a string constant", "getattr(h", "branch: h.a if name == 'a'"),
     (reads_the_dict, "reading 'h.__dict__'", "h.__dict__", "attributes"),
     (captured_by_a_closure, "captured by a function defined in the function",
      "inner = lambda", "pass the values of its attributes"),
@@ -1008,7 +1011,8 @@ REFUSALS = [
      "y.shape = (3, 1)", "s = State(w)"),
     (never_assigned_anywhere, "Holder does not define (Python raises AttributeError)",
      "h.value * h.missing", "assign h.missing first"),
-    (checks_its_class, "isinstance() of the object 'h'", "isinstance(h", "attributes"),
+    (checks_its_class, "isinstance() of the object 'h' the function creates with a second "
+     "argument that is not a class", "isinstance(h", "name the class, isinstance(h, State)"),
     (binds_a_second_name, "binding the object 'h' to another name", "same = h",
      "return s.h"),
     (stored_in_another_objects_attribute, "binding the object 'h' to another name or "

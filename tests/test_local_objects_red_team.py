@@ -2795,6 +2795,13 @@ PASSING = [
     class_attribute_after_other_instance_assigned,
     attribute_shared_between_objects,
     object_recreated_alias_of_old_attribute,
+    # Refused before: type(s), isinstance(s, C) and getattr(s, 'h') of an object
+    # whose class is known when compiling, and a read-only property's getter.
+    isinstance_of_object,
+    type_of_object,
+    getattr_of_object,
+    property_read,
+    type_of_self_in_method,
 ]
 
 REFUSED = [
@@ -2805,12 +2812,8 @@ REFUSED = [
     mutable_default_argument,
     classmethod_through_instance,
     method_takes_other_object,
-    isinstance_of_object,
-    type_of_object,
     lambda_reads_attribute,
     second_name,
-    getattr_of_object,
-    property_read,
     object_in_list,
     attribute_del,
     fluent_result_used,
@@ -2835,7 +2838,6 @@ REFUSED = [
     class_list_element_written_object_assigned,  # crashed in anf (e13d480)
     class_list_appended_object_assigned,
     method_returns_list_alias_then_caller_appends,
-    type_of_self_in_method,
     class_attribute_assigned_in_function,
     class_attribute_set_by_module_helper,
     starred_display_into_numpy_then_local_call,

@@ -71,8 +71,10 @@ before inline_local, which inlines the methods' local functions.
 from __future__ import annotations
 
 import abc
+import builtins
 import dataclasses
 import inspect
+import keyword
 from dataclasses import dataclass, field
 
 import gast
@@ -95,6 +97,29 @@ _NOT_SUPPORTED = "not supported by adcompiler"
 _ATTRIBUTE_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
 _INSPECTING = {"getattr", "setattr", "hasattr", "delattr", "vars", "dir", "id", "type",
                "isinstance"}
+# What each of them is supported with, where it is (spelled out before the
+# uses are read: `_spell_out`), and what to write instead.
+_INSPECTING_FORMS = {
+    "getattr": "a name that is not a string constant, or with a default",
+    "setattr": "a name that is not a string constant, or whose result is used",
+    "hasattr": "a name that is not a string constant",
+    "isinstance": "a second argument that is not a class (or tuple of classes) named at "
+                  "module level",
+}
+_INSPECTING_ADVICE = {
+    "getattr": "read the attribute, {label}.h, or getattr({label}, 'h') with the name "
+               "written as a string constant; for a name chosen when the code runs, "
+               "branch: {label}.a if name == 'a' else {label}.b.",
+    "setattr": "assign the attribute, {label}.h = v (or setattr({label}, 'h', v) on a "
+               "line of its own, with the name written as a string constant).",
+    "hasattr": "write the name as a string constant, hasattr({label}, 'h').",
+    "isinstance": "name the class, isinstance({label}, State), or a tuple of classes, "
+                  "defined at module level.",
+    "delattr": "keep the attribute and assign it a new value.",
+    "vars": "read the attributes by name, {label}.h.",
+    "dir": "read the attributes by name, {label}.h.",
+    "id": "compare values of the attributes instead of the object's identity.",
+}
 _ESCAPE_ADVICE = ("use the object only through its attributes (s.h, s.h = v) and its "
                   "method calls (s.step(x)); return, store or pass the values of its "
                   "attributes instead (return s.h).")
@@ -165,13 +190,19 @@ def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
         return _Use("read", attr, parent)
     if isinstance(parent, gast.Call) and field_name == "func":
         return _Use("call", "__call__", parent)
+    inspected, modelled = _inspecting_call(parsed, parent, field_name, name)
+    if modelled:  # the class is known: _Rewrite._class_test
+        return _Use(inspected, parent.args[1].value if inspected == "hasattr" else "", parent)
     if isinstance(parent, gast.Return):
         what = f"returning the object '{label}' the function creates"
     elif isinstance(parent, (gast.List, gast.Tuple, gast.Dict, gast.Set)):
         what = f"storing the object '{label}' in a container"
-    elif isinstance(parent, gast.Call) and isinstance(parent.func, gast.Name) and \
-            parent.func.id in _INSPECTING:
-        what = f"{parent.func.id}() of the object '{label}' the function creates"
+    elif inspected is not None:
+        what = f"{inspected}() of the object '{label}' the function creates"
+        advice = _INSPECTING_ADVICE.get(inspected, "").format(label=label)
+        _refuse(parsed, name, what + (" with " + _INSPECTING_FORMS[inspected] if
+                                      inspected in _INSPECTING_FORMS else ""),
+                advice or _ESCAPE_ADVICE)
     elif isinstance(parent, (gast.Call, gast.keyword)):
         what = (f"passing the object '{label}' the function creates to a function (only "
                 "its own methods are inlined)")
@@ -180,6 +211,127 @@ def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
     else:
         what = f"this use of the object '{label}' the function creates"
     _refuse(parsed, name, what, _ESCAPE_ADVICE)
+
+
+def _builtin(parsed: ParsedFunction, name: str, caller_locals: set = frozenset()):
+    """The builtin `name` reads in `parsed`, or None where it is rebound."""
+    if name in caller_locals:
+        return None
+    found, value = parsed.lookup(name)
+    return value if found and value is getattr(builtins, name, None) else None
+
+
+def _inspecting_call(parsed: ParsedFunction, parent, field_name: str,
+                     name) -> tuple[str | None, bool]:
+    """(the builtin of _INSPECTING that `parent` calls with the object `name`
+    among its arguments, or None; whether the pass models that call). The
+    forms it models are `type(s)`, `isinstance(s, C)` and `hasattr(s, 'h')`
+    (`getattr` and `setattr` are spelled out before: `_SpellOut`)."""
+    if not (isinstance(parent, gast.Call) and field_name == "args" and
+            isinstance(parent.func, gast.Name) and parent.func.id in _INSPECTING):
+        return None, False
+    kind = parent.func.id
+    if _builtin(parsed, kind, local_names(parsed.tree)) is None or parent.args[0] is not name \
+            or parent.keywords:
+        return kind, False
+    if kind == "type":
+        return kind, len(parent.args) == 1
+    if kind == "isinstance":
+        return kind, len(parent.args) == 2 and _named_classes(parsed, parent.args[1])
+    if kind == "hasattr":
+        return kind, len(parent.args) == 2 and _constant_attribute(parent.args[1]) is not None
+    return kind, False
+
+
+def _named_classes(parsed: ParsedFunction, node) -> bool:
+    """Whether `node` names, at module level, a class or a tuple of classes
+    whose metaclass tests instances by their class (type, abc.ABCMeta): then
+    isinstance(s, node) is issubclass(C, node) for an object of class C."""
+    if isinstance(node, gast.Tuple):
+        return bool(node.elts) and all(_named_classes(parsed, e) for e in node.elts)
+    path = []
+    while isinstance(node, gast.Attribute):
+        path.insert(0, node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name) or node.id in local_names(parsed.tree):
+        return False
+    found, value = parsed.lookup(node.id)
+    for attr in path if found else ():
+        value = getattr(value, attr, None)
+    return found and isinstance(value, type) and type(value) in (type, abc.ABCMeta)
+
+
+def _constant_attribute(node) -> str | None:
+    """The attribute a string constant names (`'h'`), where reading it is
+    `s.h`: an identifier, not a private `__h` (which `s.__h` in a method would
+    mangle and getattr does not), or None."""
+    if isinstance(node, gast.Constant) and isinstance(node.value, str) and \
+            node.value.isidentifier() and not keyword.iskeyword(node.value) and \
+            not node.value.startswith("__"):
+        return node.value
+    return None
+
+
+class _SpellOut(gast.NodeTransformer):
+    """`getattr(s, 'h')` is `s.h`, and `setattr(s, 'h', v)` on a line of its
+    own is `s.h = v`, for any object s: written so, the uses are the
+    attribute reads and writes the pass models. `names`: the objects' names
+    (a method's receiver)."""
+
+    def __init__(self, parsed: ParsedFunction, names: set):
+        self.parsed = parsed
+        self.names = names
+        self.locals = local_names(parsed.tree)
+
+    def _call_on_object(self, node, builtin: str, arity: int):
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id == builtin and len(node.args) == arity and not node.keywords and \
+            isinstance(node.args[0], gast.Name) and node.args[0].id in self.names and \
+            _constant_attribute(node.args[1]) is not None and \
+            _builtin(self.parsed, builtin, self.locals) is not None
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        if self._call_on_object(node, "getattr", 2):
+            return nodes.copy_location(gast.Attribute(
+                value=node.args[0], attr=node.args[1].value, ctx=gast.Load()), node)
+        return node
+
+    def visit_Expr(self, node):
+        node = self.generic_visit(node)
+        if self._call_on_object(node.value, "setattr", 3):
+            call = node.value
+            target = nodes.copy_location(gast.Attribute(
+                value=call.args[0], attr=call.args[1].value, ctx=gast.Store()), call)
+            return nodes.copy_location(gast.Assign(targets=[target], value=call.args[2],
+                                                   type_comment=None), node)
+        return node
+
+
+def _getter_calls(tree, objects: dict, parents: dict | None = None) -> None:
+    """A read `s.p` of a read-only property p of s's class (objects: name ->
+    class) becomes the call `s.p()` of its getter, which the pass inlines as
+    it does a method's (`_Objects.method` reads the annotation)."""
+    parents = _parents(tree) if parents is None else parents
+    for node in list(nodes.walk(tree)):
+        if not (isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Load) and
+                isinstance(node.value, gast.Name) and node.value.id in objects):
+            continue
+        owner, value = _class_lookup(objects[node.value.id], node.attr)
+        if not (isinstance(value, property) and inspect.isfunction(value.fget)):
+            continue
+        holder, field_name, index = parents[id(node)]
+        if isinstance(holder, gast.Call) and field_name == "func":
+            continue  # s.p(x) calls what the getter returns: refused as not a method
+        call = nodes.copy_location(gast.Call(func=node, args=[], keywords=[]), node)
+        nodes.annotate(call, "property_getter", True)
+        children = getattr(holder, field_name)
+        if isinstance(children, list):
+            children[index] = call
+        else:
+            setattr(holder, field_name, call)
+        parents[id(call)] = (holder, field_name, index)
+        parents[id(node)] = (call, "func", 0)
 
 
 def _construction(parsed: ParsedFunction, stmt, caller_locals: set):
@@ -264,6 +416,8 @@ class _Objects:
         owner, value = _class_lookup(cls, attr, after)
         if owner is object and attr == "__init__":
             return None
+        if isinstance(value, property) and nodes.annotation(site, "property_getter"):
+            value = value.fget  # `s.p` of a property: its getter's body, inlined
         if isinstance(value, staticmethod):
             return value  # called through the class (_Rewrite._static_call)
         if owner is None or not inspect.isfunction(value):
@@ -271,7 +425,7 @@ class _Objects:
             _refuse(site_parsed, site, f"calling '{attr}' of an instance of {cls.__name__}, "
                     f"which has {kind} of that name", "call a method the class defines "
                     "with def (a class method or other callable: call it through the class).")
-        key = (value, owner)
+        key = (value, owner, cls)  # `self.m()` and `self.p` in it depend on cls
         if key in self.methods:
             return self.methods[key]
         if key in self.in_progress:
@@ -307,6 +461,7 @@ class _Objects:
             tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
         method = dataclasses.replace(method, tree=tree)
         receiver = tree.args.args[0].id
+        _SpellOut(method, {receiver}).visit(tree)
         fence(method, writable=frozenset({receiver}))
         for node in nodes.walk(tree):
             if isinstance(node, (gast.FunctionDef, gast.Lambda)) and node is not tree or \
@@ -330,16 +485,20 @@ class _Objects:
     def _analyse_method(self, method: _Method, cls: type) -> None:
         parsed, tree = method.parsed, method.parsed.tree
         parents = _parents(tree)
+        _getter_calls(tree, {method.receiver: cls}, parents)
         uses = self.receiver_uses(method, parents)
         method.returns_self = any(use.kind == "self" for use in uses)
         events: dict = {}
         writes = set()
         for use in uses:
             if use.kind == "write":
+                _check_plain_attribute(parsed, use.node, cls, method.receiver)
                 writes.add(use.attr)
                 events[id(use.node)] = ("write", "self", use.attr)
             elif use.kind == "read":
                 events[id(use.node)] = ("read", "self", use.attr)
+            elif use.kind == "hasattr" and _class_lookup(cls, use.attr)[0] is None:
+                events[id(use.node)] = ("read", "self", use.attr)  # surely assigned: True
             elif use.kind in ("method", "call", "super"):
                 where = _deferred(use.node, parents)
                 if where:
@@ -391,6 +550,19 @@ class _Objects:
                             "object the function creates", "use another name.")
                 uses.append(_use_of(parsed, node, parents, receiver, in_method=True))
         return uses
+
+
+def _check_plain_attribute(parsed, node, cls: type, label: str) -> None:
+    """An attribute a method assigns that the class defines as a property or
+    other data descriptor: Python calls its setter (or raises AttributeError,
+    a property without one), where the variable would just be assigned."""
+    owner, value = _class_lookup(cls, node.attr)
+    if owner is not None and (hasattr(type(value), "__set__") or
+                              hasattr(type(value), "__delete__")):
+        _refuse(parsed, node, f"assigning '{label}.{node.attr}', a {type(value).__name__} "
+                f"of {owner.__name__} (Python calls its setter, or raises AttributeError "
+                "where it has none)", "assign a plain attribute of another name, or "
+                "compute the value with a method.")
 
 
 def _check_result_discarded(parsed, call, method: _Method, parents: dict) -> None:
@@ -583,8 +755,15 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
                   and isinstance(n.func.value, gast.Name))}
     read_from = {n.value.id for n in everything
                  if isinstance(n, gast.Attribute) and isinstance(n.value, gast.Name)}
-    if not stores and not created & (called | read_from):
+    inspected = {n.args[0].id for n in everything if isinstance(n, gast.Call) and
+                 isinstance(n.func, gast.Name) and n.func.id in _INSPECTING and n.args and
+                 isinstance(n.args[0], gast.Name)}
+    if not stores and not created & (called | read_from | inspected):
         return parsed  # most functions: one walk finds nothing to do
+    if created & inspected:
+        _SpellOut(parsed, created - set(nodes.parameters(tree))).visit(tree)
+        everything = list(nodes.walk(tree))
+        stores = _assigned_attributes(everything)
     own, nested = _scope_nodes(tree)
     caller_locals = local_names(tree)
     parameters = set(nodes.parameters(tree))
@@ -708,6 +887,7 @@ def _object(parsed, name, own, nested, parents, caller_locals,
         _refuse(parsed, parents[id(first)][0], f"assignments to attributes of an "
                 f"instance of {cls.__name__}, {problem}",
                 "keep the values in local variables, or use a plain class.")
+    _getter_calls(parsed.tree, {name: cls}, parents)
     for function in nested:
         for node in nodes.walk(function):
             if isinstance(node, gast.Name) and node.id == name:
@@ -803,6 +983,8 @@ class _Rewrite:
                         f"of {obj.cls.__name__} that an attribute assigned on the object "
                         "hides", "give the attribute and the method different names.")
             for use in obj.uses:
+                if use.kind == "hasattr" and _class_lookup(obj.cls, use.attr)[0] is None:
+                    events[id(use.node)] = ("read", obj.name, use.attr)  # True if surely set
                 if use.kind == "write":
                     events[id(use.node)] = ("write", obj.name, use.attr)
                 elif use.kind == "read" or (use.kind == "method" and use.attr in instance):
@@ -819,6 +1001,12 @@ class _Rewrite:
                         "has run)", f"create '{name}' before the loop or branch, on every "
                         "path to this read (Python raises NameError, or reads an older "
                         "object, where it was not).")
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                    node.func.id == "hasattr":
+                _refuse(parsed, node, f"hasattr({name}, '{attr}') where {name}.{attr} may "
+                        "or may not have been assigned (it is on some paths only)",
+                        f"assign {name}.{attr} on every path before this test (in __init__, "
+                        "or None where there is no value), and test its value.")
             if isinstance(node, gast.Call):
                 _refuse(parsed, node, f"calling this method of '{name}', which reads "
                         f"'{name}.{attr}' where it may not have been assigned yet",
@@ -851,6 +1039,13 @@ class _Rewrite:
             if owner is None or use.kind in ("method", "call"):
                 continue
             descriptor = type(value)
+            if use.kind == "hasattr" and not hasattr(descriptor, "__set__"):
+                continue  # a method or class value: True
+            if use.kind == "hasattr":
+                _refuse(self.parsed, use.node, f"hasattr({obj.name}, '{use.attr}') of a "
+                        f"{descriptor.__name__} of {owner.__name__}, which calls it "
+                        "(and is False where it raises AttributeError)",
+                        f"read {obj.name}.{use.attr} where it has a value.")
             if hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__"):
                 _refuse(self.parsed, use.node, f"the attribute '{use.attr}' of "
                         f"'{obj.name}', a {descriptor.__name__} of {owner.__name__} "
@@ -964,6 +1159,8 @@ class _Rewrite:
             if use.kind == "self":  # `return self` to a caller that discards it
                 table[id(use.node)] = lambda n: setattr(
                     n, "value", nodes.copy_location(nodes.const(None), n)) or n
+            elif use.kind in ("type", "isinstance", "hasattr"):
+                table[id(use.node)] = lambda n, u=use: self._class_test(obj, u, n)
             elif use.kind == "write":
                 variable = obj.attributes[attr]
                 table[id(use.node)] = lambda n, v=variable: nodes.copy_location(
@@ -1006,6 +1203,28 @@ class _Rewrite:
                 self.parsed.bound[name] = cls
             self.class_names[cls] = name
         return self.class_names[cls]
+
+    def _class_test(self, obj: _Object, use: _Use, call):
+        """`type(s)` is s's class, known when compiling; `isinstance(s, X)` is
+        `issubclass(C, X)`, X read when the code runs, as Python reads it;
+        `hasattr(s, 'h')` is True where the class defines h or the flow
+        analysis found h surely assigned (it refuses a test where h may or
+        may not be), else False."""
+        if use.kind == "type":
+            return nodes.copy_location(nodes.name(self._class_name(obj)), call)
+        if use.kind == "hasattr":
+            present = _class_lookup(obj.cls, use.attr)[0] is not None or \
+                use.attr in obj.instance
+            return nodes.copy_location(nodes.const(present), call)
+        name = "issubclass"
+        if name in local_names(self.parsed.tree) or \
+                _builtin(self.parsed, name) is None:
+            name = obj.namer.fresh("issubclass")
+            self.parsed.bound[name] = issubclass
+        return nodes.copy_location(gast.Call(
+            func=nodes.copy_location(nodes.name(name), call),
+            args=[nodes.copy_location(nodes.name(self._class_name(obj)), call), call.args[1]],
+            keywords=[]), call)
 
     def _static_call(self, obj: _Object, call, attr):
         call.func = nodes.copy_location(nodes.attribute(nodes.name(self._class_name(obj)),
@@ -1067,7 +1286,7 @@ def _class_default(cls: type, attr: str) -> bool:
 
 def _init_key(cls):
     owner, value = _class_lookup(cls, "__init__")
-    return (value, owner)
+    return (value, owner, cls)
 
 
 class _Replace(gast.NodeTransformer):
