@@ -290,6 +290,33 @@ def through_a_compatibility_layer_torch(x):
     return torch.sum(torch_grad(inner)(x) + torch_grad(two_torch, 1)(x, x * x))
 
 
+def products_of_closures(x):
+    inner = lambda y: np.sum(np.sin(y * x) * y)  # noqa: E731
+    _, along = ad.jvp(inner)((x,), (np.cos(x),))
+    pulled = ad.vjp(lambda y: np.sin(y * x))((2.0 * x,), x)
+    return along * np.sum(pulled) + np.sum(ad.hvp(inner)((x,), (x * x,)))
+
+
+def products_of_closures_torch(x):
+    inner = lambda y: torch.sum(torch.sin(y * x) * y)  # noqa: E731
+    dinner = torch_grad(inner)
+    along = torch.sum(dinner(x) * torch.cos(x))
+    y = 2.0 * x * 1.0
+    (pulled,) = torch.autograd.grad(torch.sin(y * x), y, grad_outputs=x, create_graph=True)
+    z = x * 1.0
+    (hv,) = torch.autograd.grad(torch.sum(torch_grad(inner)(z) * (x * x)), z,
+                                create_graph=True)
+    return along * torch.sum(pulled) + torch.sum(hv)
+
+
+def derivative_of_a_closure(x):
+    return ad.derivative(lambda y: np.sin(y * x) * y)(0.5) * x
+
+
+def derivative_of_a_closure_torch(x):
+    return torch_grad(lambda y: torch.sin(y * x) * y)(torch.tensor(0.5)) * x
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -306,6 +333,7 @@ NESTED = [
     (partial_bound_to_a_name, partial_bound_to_a_name_torch),
     (partial_of_a_derivative_built_inside, partial_of_a_derivative_built_inside_torch),
     (through_a_compatibility_layer, through_a_compatibility_layer_torch),
+    (products_of_closures, products_of_closures_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]
@@ -366,6 +394,14 @@ def test_forward_mode_derivative_built_inside_matches_torch():
                                    rtol=1e-10)
 
 
+def test_forward_mode_derivative_of_a_closure_matches_torch():
+    for point in (1.2, -0.4):
+        (want,) = _torch_gradient(derivative_of_a_closure_torch, point)
+        assert ad.grad(derivative_of_a_closure)(point) == pytest.approx(float(want), rel=1e-12)
+        assert ad.derivative(derivative_of_a_closure)(point) == pytest.approx(float(want),
+                                                                             rel=1e-12)
+
+
 def test_the_derivative_is_built_when_compiling_not_when_running():
     # The generated code calls the derivative by a name of its own: it does
     # not ask the API for it each time it runs.
@@ -403,9 +439,10 @@ def test_closure_reads_the_variable_as_it_is_when_the_derivative_is_called():
 
 # -- what stays refused, at compile time, naming the line ------------------------
 
-def _refused_jvp_of_a_closure(x):
+def _refused_jvp_of_a_closure_without_a_tuple_display(x):
     inner = lambda y: y * x  # noqa: E731
-    return ad.jvp(inner)((2.0,), (1.0,))[1] * x
+    arguments = (2.0,)
+    return ad.jvp(inner)(arguments, (1.0,))[1] * x
 
 
 def _refused_derivative_passed_on(x):
@@ -462,9 +499,9 @@ def _refused_hessian_inside(x):
 
 
 REFUSED = [
-    (_refused_jvp_of_a_closure, (1.5,), ad.UnsupportedSyntaxError,
-     "adcompiler.jvp of the local function 'inner', which reads the variables x",
-     "use ad.grad, ad.value_and_grad or ad.derivative"),
+    (_refused_jvp_of_a_closure_without_a_tuple_display, (1.5,), ad.UnsupportedSyntaxError,
+     "called without its arguments written as a tuple display",
+     "ad.jvp(inner)((a, b), ...)"),
     (_refused_derivative_passed_on, (1.5,), ad.UnsupportedSyntaxError,
      "is used here other than by calling it", "dg = ad.grad(inner); dg(y)"),
     (_refused_wrt_not_constant, (1.5, 0), ad.UnsupportedSyntaxError,

@@ -27,13 +27,16 @@ that it runs, with the enclosing function's globals and the closure cells of
 the names it reads from them. Its body is the local function's as the passes
 before this one left it (comprehensions lowered).
 
+`ad.jvp`, `ad.vjp` and `ad.hvp` take a tuple of the function's arguments:
+the variables go first into that tuple, which must be written as a tuple
+display, `ad.jvp(inner)((a,), (t,))`.
+
 Refused, naming the line: a local function whose body calls another local
 function or itself, defines functions, has defaults other than constants or
-`*args`; one reading the enclosing function's variables when the builder is
-not called like the function (`ad.jvp`, `ad.vjp`, `ad.hvp` take tuples of
-arguments) or when the derivative is not called at once or through a name
-bound once and only called; one reading them that may change a value in
-place (its closure would see the change, the lifted function a copy).
+`*args`, or whose definition may not have run; one reading the enclosing
+function's variables whose derivative is not called at once or through a
+name bound once and only called, or that may change a value in place (its
+closure would see the change, the lifted function a copy).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from ..source import ParsedFunction
 from . import built_derivatives
 
 # Builders whose derivative is called with the function's own arguments.
-_CALLED_LIKE_THE_FUNCTION = ("grad", "value_and_grad", "derivative")
+_CALLED_LIKE_THE_FUNCTION = ("grad", "value_and_grad", "derivative", "jacobian", "hessian")
 
 
 def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
@@ -153,14 +156,22 @@ class _Lifter:
         if not closed_over:
             return
         spelled = ", ".join(closed_over)
-        if builder_name not in _CALLED_LIKE_THE_FUNCTION:
-            self.refuse(given, f"adcompiler.{builder_name} of the local function '{name}', "
-                        f"which reads the variables {spelled} of '{parsed.name}', is not "
-                        "supported", "use ad.grad, ad.value_and_grad or ad.derivative of it, "
-                        f"or pass {spelled} to it as arguments, or define it at module level.")
         self.shift_wrt(call, len(closed_over), name)
         for use in self.calls_of_the_derivative(call, name, spelled):
-            use.args[:0] = [nodes.copy_location(nodes.name(v), use) for v in closed_over]
+            passed = [nodes.copy_location(nodes.name(v), use) for v in closed_over]
+            if builder_name in _CALLED_LIKE_THE_FUNCTION:
+                use.args[:0] = passed
+            elif use.args and isinstance(use.args[0], gast.Tuple) and not any(
+                    isinstance(e, gast.Starred) for e in use.args[0].elts):
+                use.args[0].elts[:0] = passed  # jvp, vjp, hvp: the tuple of arguments
+            else:
+                self.refuse(use, f"the adcompiler.{builder_name} of the local function "
+                            f"'{name}', which reads the variables {spelled} of "
+                            f"'{parsed.name}', called without its arguments written as a "
+                            "tuple display, is not supported",
+                            f"write the arguments of '{name}' out as a tuple, "
+                            f"ad.{builder_name}({name})((a, b), ...), or pass {spelled} to "
+                            f"'{name}' as arguments.")
 
     def shift_wrt(self, call: gast.Call, count: int, name: str) -> None:
         """The enclosing variables come first: positions in `wrt` move on by
