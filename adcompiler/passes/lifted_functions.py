@@ -64,10 +64,11 @@ def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
     statement; `may_change_state(name)` whether that function may change a
     value in place."""
     tree = parsed.tree
-    builder_calls = [n for n in nodes.walk(tree) if isinstance(n, gast.Call) and n.args
-                     and _builder(parsed, n.func) is not None
-                     and (isinstance(n.args[0], gast.Lambda) or
-                          isinstance(n.args[0], gast.Name) and n.args[0].id in definitions)]
+    # A function given to a call: the only calls that may be builders here.
+    given = [n for n in nodes.walk(tree) if isinstance(n, gast.Call) and n.args
+             and (isinstance(n.args[0], gast.Lambda) or
+                  isinstance(n.args[0], gast.Name) and n.args[0].id in definitions)]
+    builder_calls = [n for n in given if _builder(parsed, n.func) is not None]
     if not builder_calls:
         return
     lifter = _Lifter(parsed, definitions, may_change_state)
