@@ -407,10 +407,13 @@ def _raise_unsupported_values(definitions, activity: Activity) -> None:
 HARMLESS_EFFECTS = (builtins.print,)
 
 
-def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
+def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
+                       user_names: dict | None = None) -> None:
     """The closed world: what a differentiated value reaches is modelled (a
     rule, a user function, the list machinery) or refused, never taken for a
-    constant because it was not recognised."""
+    constant because it was not recognised. `user_names` maps a name
+    split_lists.py gave a variable to the user's (v2 -> v)."""
+    user_names = user_names or {}
     for target, rhs in definitions:
         if isinstance(rhs, gast.Subscript) and not isinstance(rhs.value, gast.Name) and \
                 nodes.names_loaded(rhs.slice) & activity.varied:
@@ -460,7 +463,8 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context) -> None:
             if carried is not None:  # why local_objects.py left the object it is called on
                 raise NoDerivativeRuleError(*carried)
             # A temporary of ours (`_t1` for `x[0]`) is not a name the user knows.
-            named = [name for name in varied if not name.startswith("_")]
+            named = [user_names.get(name, name) for name in varied
+                     if not name.startswith("_")]
             shown = f"the differentiated value '{named[0]}'" if named else \
                 "a differentiated value"
             raise NoDerivativeRuleError(
@@ -517,6 +521,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                     if name not in activity.useful:
                         activity.useful.add(name)
                         changed = True
-    _refuse_unmodelled(definitions, activity, ctx)
+    _refuse_unmodelled(definitions, activity, ctx,
+                       nodes.annotation(function, "user_names", None))
     refuse_text_round_trips(definitions, operands, activity.varied, activity.useful, ctx)
     return activity

@@ -42,6 +42,9 @@ from .aliasing import UNPLACED, helper_effects
 from .user_functions import is_user_function
 
 # Methods that change how many items a list or dict holds.
+# The annotation of a list variable read through the copy this pass inserts.
+COPIED_FOR_A_PRIMITIVE = "copied_for_a_primitive"
+
 RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear",
                               "update", "setdefault", "popitem"})
 
@@ -119,6 +122,10 @@ def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
         # history[:], the copy list(history) also is, which both modes
         # differentiate (copied() of a list of differentiated values is refused).
         original = holder[key] if isinstance(holder, list) else getattr(holder, key)
+        # Marked on the name, which normalisation keeps (it rebuilds the
+        # subscript): where the name certainly holds no list there
+        # (v = sum(v) in a loop), split_lists.py reads it uncopied.
+        nodes.annotate(original, COPIED_FOR_A_PRIMITIVE, True)
         whole = gast.Slice(lower=None, upper=None, step=None)
         copy = gast.Subscript(value=original, slice=whole, ctx=gast.Load())
         for node in nodes.walk(copy):

@@ -1,10 +1,10 @@
-"""Split lists: a name that holds a list and, later, something else becomes two names.
+"""Split lists: a name that holds a list and, elsewhere, something else becomes two names.
 
 Input: a normalised FunctionDef (anf.py, hoist.py). Output: the same function,
 where each variable that is bound to a list somewhere is renamed, binding by
 binding, so that one name never holds a list in one part of the function and
-an array in another. Activity analysis (activity.py) gives every name one
-fact for the whole function; without this pass the common
+a number or an array in another. Activity analysis (activity.py) gives every
+name one fact for the whole function; without this pass the common
 
     hidden = []                          hidden = []
     for x in xs:                         for x in xs:
@@ -12,33 +12,77 @@ fact for the whole function; without this pass the common
     hidden = np.stack(hidden)            hidden2 = np.stack(hidden)
     return np.sum(hidden * w)            return np.sum(hidden2 * w)
 
-would make `hidden * w` look like an operation on a list.
+would make `hidden * w` look like an operation on a list (a list join), and
+
+    for i in range(3):                   for i in range(3):
+        v = []                               v = []
+        v.append(x * i)            ->        v.append(x * i)
+        v = sum(v)                           v2 = sum(v)
+        total = total + v * v                total = total + v2 * v2
+
+would make `v * v` a list repetition.
 
 Which bindings belong together is a reaching-definitions question: the
-bindings that reach a common read must keep one name (a *web*). The webs of
-such a variable that certainly hold no list (arithmetic, NumPy calls) get one
-fresh name (`hidden2`); the others keep theirs. The analysis
-walks the structured code (if, while, for) directly, iterating loops to a
-fixed point.
+bindings that reach a common read must keep one name (a *web*); a loop's
+back edge carries the bindings at the end of its body to the reads at its
+start, and an update in place (`L[i] = v`, `L += M`, which the normaliser
+writes as a binding marked `mutates`) joins the web of the bindings it changes.
+The analysis walks the structured code (if, while, for) directly, iterating
+loops to a fixed point.
+
+A web *may hold a list* when one of its bindings may give one (a list
+display, a join of lists, a call that may return one, a value popped from a
+stack, an element of a list...); the others certainly hold none (arithmetic,
+a NumPy call, `sum(v)`). A name whose webs are of both kinds is split in two:
+the kind of its first web (a parameter's, or the first binding in the code)
+keeps the name, and the webs of the other kind share one new name (`v2`),
+which never overlap, or they would be one web. The webs that may hold a list
+stay under one name, so a value the compiler cannot see is a list (a list
+restored from a stack in generated code) keeps the facts of the lists it
+shares a name with. A function whose names all have webs of one kind comes
+out unchanged.
+
+Not split: a name read or bound by a function or lambda written inside the
+function (it reads the variable when it runs), one declared `global` or
+`nonlocal`, and every name of a function that calls `locals()`, `vars()`,
+`eval` or `exec`. The new names are recorded on the function
+(`USER_NAMES`), so that a refusal names the variable as the user wrote it.
 """
 
 from __future__ import annotations
+
+import builtins
 
 import gast
 
 from .. import nodes
 from ..context import Context
 from . import effects
-from .activity import bindings, is_user_function, joins_lists, list_variables
+from .activity import bindings, is_user_function, joins_lists, list_variables, loop_ranges
+from .own_arguments import COPIED_FOR_A_PRIMITIVE
 
 _PARAMETER = "parameter"
+
+# The annotation of the function that maps each new name to the user's.
+USER_NAMES = "user_names"
+
+# Builtins that never return a list, whatever their arguments hold: their
+# result may share a name with a list (v = len(v)) and still be split off.
+# sum is among them only without a start or with a number for one (below).
+_NEVER_LISTS = (builtins.len, builtins.abs, builtins.float, builtins.int, builtins.bool,
+                builtins.round, builtins.complex)
+
+# What reads or binds variables by their names as strings: renaming would
+# change what these see.
+_READS_BY_NAME = (builtins.locals, builtins.vars, builtins.eval, builtins.exec)
 
 
 class _Webs:
     """Reaching definitions of the tracked names, and the webs they form."""
 
-    def __init__(self, tracked: set):
+    def __init__(self, tracked: set, ranges: set):
         self.tracked = tracked
+        self.ranges = ranges            # names that only hold ranges (activity.loop_ranges)
         self.parent: dict = {}          # union-find over definitions
         self.owner: dict = {}           # definition -> (name, node to rename or None)
         self.values: dict = {}          # definition -> the value bound (None: unknown)
@@ -109,7 +153,14 @@ class _Webs:
                     self.read(stmt.test, entry)
                 inner = dict(entry)
                 if isinstance(stmt, gast.For) and stmt.target.id in self.tracked:
-                    inner[stmt.target.id] = self.define(id(stmt), stmt.target.id, stmt.target)
+                    # A loop over a range binds numbers (every loop over a
+                    # sequence is one, after lower_control); over anything
+                    # else, what it holds is not known.
+                    over_a_range = isinstance(stmt.iter, gast.Name) and \
+                        stmt.iter.id in self.ranges
+                    inner[stmt.target.id] = self.define(
+                        id(stmt), stmt.target.id, stmt.target,
+                        gast.Constant(value=0, kind=None) if over_a_range else None)
                 state = _merge(entry, self.block(stmt.body, inner))
                 if state == entry:
                     return state
@@ -120,9 +171,10 @@ class _Webs:
 def _may_give_a_list(rhs: gast.AST) -> bool:
     """Whether a binding's value may be a list the compiler treats as one:
     anything but arithmetic, a comparison, a constant, a copy of a variable it
-    does not treat as a list, or a call of a library function other than the
-    generated code's helpers (which copy and zero lists of adjoints). Copies of
-    list variables, and joins of them (`L + M`, `L * n`), are decided from the
+    does not treat as a list, a call of a library function other than the
+    generated code's helpers (which copy and zero lists of adjoints), or a
+    builtin that never gives a list (`sum(v)`, `len(v)`). Copies of list
+    variables, and joins of them (`L + M`, `L * n`), are decided from the
     bindings that reach them; a join with a list display is a list."""
     if joins_lists(rhs, set()):
         return True
@@ -130,50 +182,151 @@ def _may_give_a_list(rhs: gast.AST) -> bool:
         return False
     if isinstance(rhs, gast.Call):
         function = nodes.annotation(rhs.func, "value", None)
+        if function is builtins.sum:
+            # sum(items) starts from 0, and 0 + [..] raises: a list only from
+            # a list start, sum(rows, []).
+            starts = rhs.args[1:] + [k.value for k in rhs.keywords if k.arg == "start"]
+            return not all(isinstance(s, gast.Constant) and isinstance(s.value, (int, float))
+                           for s in starts)
+        if any(function is f for f in _NEVER_LISTS):
+            return False
         module = getattr(function, "__module__", None) or ""
         return function is None or module.split(".")[0] in ("adcompiler", "builtins") \
             or is_user_function(function)
     return True
 
 
-def _merge(a: dict, b: dict) -> dict:
-    return {name: a.get(name, frozenset()) | b.get(name, frozenset()) for name in {*a, *b}}
+def _makes_a_list(rhs: gast.AST) -> bool:
+    """A new list: a display, or a join with one (`[v] + L`)."""
+    return isinstance(rhs, gast.List) or joins_lists(rhs, set())
 
 
-def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    """Rename the webs of list variables after their first, in place."""
-    tracked = list_variables(bindings(function.body, []))
-    if not tracked:
-        return function
-    webs = _Webs(tracked)
-    state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
-             for arg in function.args.args if arg.id in tracked}
-    webs.block(function.body, state)
-    # Only a web that certainly holds no list is renamed: the others keep the
-    # facts the analyses attach to the name (a list, a tuple of adjoints...).
-    may_be_list = {webs.find(key) for key, value in webs.values.items()
-                   if key not in webs.copies and (value is None or _may_give_a_list(value))}
-    # A copy of a tracked variable holds what the bindings reaching it hold.
+def _is_parameter(key) -> bool:
+    return isinstance(key, tuple) and key[0] == _PARAMETER
+
+
+def _closed(webs: _Webs, roots: set) -> set:
+    """`roots` and the webs of the copies of tracked variables (`v = L`,
+    `L + M`) reached by one of them: a copy holds what it copies."""
+    roots = set(roots)
     changed = True
     while changed:
         changed = False
         for key, reaching in webs.copies.items():
             root = webs.find(key)
-            if root not in may_be_list and any(webs.find(r) in may_be_list for r in reaching):
-                may_be_list.add(root)
+            if root not in roots and any(webs.find(r) in roots for r in reaching):
+                roots.add(root)
                 changed = True
-    # The webs of a name that hold no list share one new name, as they shared
-    # the old one: they never overlap, or they would be one web.
-    renames: dict = {}   # web root -> new name
-    new_names: dict = {}  # name -> the new name of its webs that hold no list
-    seen: dict = {}      # name -> root of its first web
+    return roots
+
+
+def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set) -> None:
+    """`_t = v[:]`, the copy own_arguments.py passes to a primitive of a list
+    resized later, becomes `_t = v` where v certainly holds no list there:
+    slicing a number raises, and an array needs no copy (the user wrote v)."""
+    roots = {id(node): {webs.find(key) for key in reaching} for node, reaching in webs.reads}
+    for stmt in nodes.walk(function):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Subscript) and \
+                isinstance(stmt.value.value, gast.Name) and \
+                nodes.annotation(stmt.value.value, COPIED_FOR_A_PRIMITIVE, False) and \
+                roots.get(id(stmt.value.value)) and \
+                not roots[id(stmt.value.value)] & may_be_list:
+            stmt.value = stmt.value.value
+
+
+def _merge(a: dict, b: dict) -> dict:
+    return {name: a.get(name, frozenset()) | b.get(name, frozenset()) for name in {*a, *b}}
+
+
+def _unsplittable(function: gast.FunctionDef) -> set | None:
+    """The names whose webs must keep one name (see the module docstring), or
+    None when no name may be split."""
+    kept = set()
+    for node in nodes.walk(function):
+        if node is not function and isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            kept |= {n.id for n in nodes.name_nodes(node)}
+        elif isinstance(node, (gast.Global, gast.Nonlocal)):
+            kept.update(node.names)
+        elif isinstance(node, (gast.Name, gast.Attribute)) and any(
+                nodes.annotation(node, "value", None) is f for f in _READS_BY_NAME):
+            return None
+        elif isinstance(node, gast.Assign):
+            # `_t = x[i]` of `x[i] += v` names its container as a string
+            # (anf.py): aliasing.py looks the name up.
+            mutated = nodes.annotation(node, "mutated")
+            if isinstance(mutated, tuple):
+                kept.update(m for m in mutated if isinstance(m, str))
+    return kept
+
+
+def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
+    """Rename the webs of a list variable that are not of its first web's
+    kind (a list or not) to one new name, in place."""
+    definitions = bindings(function.body, [])
+    tracked = list_variables(definitions)
+    if not tracked:
+        return function
+    kept = _unsplittable(function)
+    if kept is None:
+        return function
+    tracked -= kept
+    if not tracked:
+        return function
+    webs = _Webs(tracked, loop_ranges(definitions, [arg.id for arg in function.args.args]))
+    state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
+             for arg in function.args.args if arg.id in tracked}
+    webs.block(function.body, state)
+    # A web may hold a list when a binding of it may give one; it is *known*
+    # when each such binding certainly makes a new list (a display, a join
+    # with one, a copy of such a list). What the caller passes is unknown,
+    # and so are copies of it.
+    unknown = _closed(webs, {webs.find(key) for key, value in webs.values.items()
+                             if key not in webs.copies and (
+                                 _is_parameter(key) or value is None or
+                                 _may_give_a_list(value) and not _makes_a_list(value))})
+    bound_lists = {webs.find(key) for key, value in webs.values.items()
+                   if key not in webs.copies and not _is_parameter(key)
+                   and (value is None or _may_give_a_list(value))}
+    # A parameter holds what the caller passes: its web, split off from lists
+    # the function makes, is what it is in a function that never binds the
+    # parameter again. It stays with its name's lists when one of them may be
+    # a value the compiler cannot see is a list (a list restored from a stack
+    # in generated code, a helper's result, a copy of the parameter), whose
+    # facts come from sharing the name.
+    made_lists = _closed(webs, bound_lists)
+    listy_parameters = set()
+    for key, (name, node) in webs.owner.items():
+        if not _is_parameter(key):
+            continue
+        others = {webs.find(other) for other, (other_name, _) in webs.owner.items()
+                  if other_name == name} - {webs.find(key)}
+        if others & unknown or not others & made_lists:
+            listy_parameters.add(webs.find(key))
+    may_be_list = _closed(webs, listy_parameters | bound_lists)
+    # Each name's webs are of two kinds: those of its first web's kind keep the
+    # name, the others share one new name. Where a web may be a list the
+    # compiler cannot see is one, the lists keep the name, and so does the
+    # first web: which kind that web holds is known only when the code runs,
+    # and a number there is refused then (python_builtins.check_joined), as
+    # it was before the split, rather than read as a list under a new name.
+    first: dict = {}      # name -> root of its first web
+    for key, (name, node) in webs.owner.items():
+        first.setdefault(name, webs.find(key))
+    unseen = {name for key, (name, node) in webs.owner.items()
+              if not _is_parameter(key) and webs.find(key) in unknown}
+    renames: dict = {}    # web root -> new name
+    new_names: dict = {}  # name -> the new name of its webs of the other kind
     for key, (name, node) in webs.owner.items():
         root = webs.find(key)
-        if seen.setdefault(name, root) != root and root not in renames \
-                and root not in may_be_list:
+        if name in unseen:
+            moved = root != first[name] and root not in may_be_list
+        else:
+            moved = (root in may_be_list) != (first[name] in may_be_list)
+        if moved and root not in renames:
             if name not in new_names:
                 new_names[name] = ctx.namer.fresh(name)
             renames[root] = new_names[name]
+    _uncopy_numbers(function, webs, may_be_list)
     if not renames:
         return function
     for key, (name, node) in webs.owner.items():
@@ -184,4 +337,7 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
         roots = {webs.find(key) for key in reaching}
         if len(roots) == 1 and roots.pop() in renames:
             node.id = renames[webs.find(next(iter(reaching)))]
+    user_names = dict(nodes.annotation(function, USER_NAMES, None) or {})
+    user_names.update({new: user_names.get(name, name) for name, new in new_names.items()})
+    nodes.annotate(function, USER_NAMES, user_names)
     return function
