@@ -494,6 +494,12 @@ def _refused_partial_keywords_computed_and_call_arguments_computed(x):
     return partial(model, x, b=np.sin(x))(x * 2.0)
 
 
+def _refused_recursion_through_derivatives(x, n=1):
+    if n == 0:
+        return np.sin(x)
+    return ad.grad(_refused_recursion_through_derivatives)(x, n - 1) * x
+
+
 def _refused_hessian_inside(x):
     return np.sum(ad.hessian(g)(x))
 
@@ -518,6 +524,8 @@ REFUSED = [
     (_refused_partial_keywords_computed_and_call_arguments_computed, (1.5,),
      ad.UnsupportedSyntaxError, "with keyword values computed by expressions",
      "functools.partial(f, w, b=b)(x)"),
+    (_refused_recursion_through_derivatives, (1.5,), ad.NoDerivativeRuleError,
+     "a recursion through derivatives", "d2 = ad.grad(d1)"),
     (_refused_hessian_inside, (np.ones(2),), ad.NoDerivativeRuleError,
      "does not differentiate them again", "ad.hvp(g)((x,), (e,))"),
 ]

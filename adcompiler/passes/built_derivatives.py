@@ -23,6 +23,7 @@ imports the compiler.
 from __future__ import annotations
 
 import ast
+import threading
 
 import gast
 
@@ -94,13 +95,34 @@ def build(builder, target, options: list, keywords: dict, location):
     and the builder called in its place."""
     builder, renames = builder_of(builder)
     keywords = {renames.get(name, name): value for name, value in keywords.items()}
+    name = builders()[builder]
+    if any(target is building for building in _BUILDING.targets):
+        # f building ad.grad(f) inside itself: compiling it would build it again.
+        raise NoDerivativeRuleError(
+            f"adcompiler.{name} of {getattr(target, '__qualname__', target)} built inside the "
+            "function it differentiates, or inside a function that one calls (a recursion "
+            "through derivatives), is not supported", location,
+            help="Instead: build the derivatives of each order from module-level functions "
+            "(d1 = ad.grad(f0), d2 = ad.grad(d1), ...), and call the one of the order wanted.")
+    _BUILDING.targets.append(target)
     try:
         built = builder(target, *options, **keywords)
     except AdError:
         raise
     except TypeError as err:
-        name = builders()[builder]
         raise NoDerivativeRuleError(
             f"adcompiler.{name} is called here with options it does not take: {err}",
             location, help=f"See help(adcompiler.{name}) for its options.") from err
+    finally:
+        _BUILDING.targets.pop()
     return _seen_through(built)
+
+
+class _Building(threading.local):
+    """The functions whose derivatives are being built when compiling, innermost last."""
+
+    def __init__(self):
+        self.targets = []
+
+
+_BUILDING = _Building()
