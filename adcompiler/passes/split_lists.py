@@ -116,7 +116,8 @@ class _Webs:
         return state
 
     def statement(self, stmt, state: dict) -> dict:
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name):
             self.read(stmt.value, state)
             target = stmt.targets[0]
             if isinstance(stmt.value, gast.Name) and stmt.value.id in self.tracked and \
@@ -152,7 +153,8 @@ class _Webs:
                 if isinstance(stmt, gast.While):
                     self.read(stmt.test, entry)
                 inner = dict(entry)
-                if isinstance(stmt, gast.For) and stmt.target.id in self.tracked:
+                if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
+                        stmt.target.id in self.tracked:
                     # A loop over a range binds numbers (every loop over a
                     # sequence is one, after lower_control); over anything
                     # else, what it holds is not known.
@@ -163,7 +165,7 @@ class _Webs:
                         gast.Constant(value=0, kind=None) if over_a_range else None)
                 state = _merge(entry, self.block(stmt.body, inner))
                 if state == entry:
-                    return state
+                    return self.block(stmt.orelse, state)
         self.read(stmt, state)
         return state
 
@@ -218,6 +220,16 @@ def _closed(webs: _Webs, roots: set) -> set:
                 roots.add(root)
                 changed = True
     return roots
+
+
+def _uses_not_walked(function: gast.FunctionDef, webs: _Webs) -> set:
+    """The tracked names with a binding, read or deletion the walk did not see."""
+    walked = {id(node) for node, _ in webs.reads} | \
+        {id(node) for _, node in webs.owner.values() if node is not None}
+    parameters = {id(arg) for arg in function.args.args}
+    return {node.id for node in nodes.name_nodes(function)
+            if node.id in webs.tracked and id(node) not in walked and
+            id(node) not in parameters}
 
 
 def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set) -> None:
@@ -276,6 +288,11 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
              for arg in function.args.args if arg.id in tracked}
     webs.block(function.body, state)
+    # What the walk above does not know as a binding or a read of a name (a
+    # statement of a form normalisation does not produce) keeps that name's
+    # webs together: a read renamed to a web that does not reach it would
+    # read another variable.
+    unseen_uses = _uses_not_walked(function, webs)
     # A web may hold a list when a binding of it may give one; it is *known*
     # when each such binding certainly makes a new list (a display, a join
     # with one, a copy of such a list). What the caller passes is unknown,
@@ -322,7 +339,7 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
             moved = root != first[name] and root not in may_be_list
         else:
             moved = (root in may_be_list) != (first[name] in may_be_list)
-        if moved and root not in renames:
+        if moved and root not in renames and name not in unseen_uses:
             if name not in new_names:
                 new_names[name] = ctx.namer.fresh(name)
             renames[root] = new_names[name]
