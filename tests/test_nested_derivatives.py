@@ -317,6 +317,22 @@ def derivative_of_a_closure_torch(x):
     return torch_grad(lambda y: torch.sin(y * x) * y)(torch.tensor(0.5)) * x
 
 
+def grad_of_a_partial_built_inside(x):
+    return np.sum(ad.grad(functools.partial(scaled, scale=0.5))(x) * x)
+
+
+def grad_of_a_partial_built_inside_torch(x):
+    return torch.sum(torch_grad(lambda t: scaled_torch(t, scale=0.5))(x) * x)
+
+
+def grad_of_a_numpy_function_inside(x):
+    return ad.grad(np.tanh)(x) * x
+
+
+def grad_of_a_numpy_function_inside_torch(x):
+    return torch_grad(torch.tanh)(x) * x
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -334,6 +350,7 @@ NESTED = [
     (partial_of_a_derivative_built_inside, partial_of_a_derivative_built_inside_torch),
     (through_a_compatibility_layer, through_a_compatibility_layer_torch),
     (products_of_closures, products_of_closures_torch),
+    (grad_of_a_partial_built_inside, grad_of_a_partial_built_inside_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]
@@ -392,6 +409,15 @@ def test_forward_mode_derivative_built_inside_matches_torch():
                                    rtol=1e-10)
         np.testing.assert_allclose(ad.derivative(forward_mode_derivative_inside)(point), want,
                                    rtol=1e-10)
+
+
+def test_derivative_of_a_numpy_function_built_inside_matches_torch():
+    for point in (0.7, -1.1):
+        (want,) = _torch_gradient(grad_of_a_numpy_function_inside_torch, point)
+        assert ad.grad(grad_of_a_numpy_function_inside)(point) == pytest.approx(
+            float(want), rel=1e-12)
+        assert ad.derivative(grad_of_a_numpy_function_inside)(point) == pytest.approx(
+            float(want), rel=1e-12)
 
 
 def test_forward_mode_derivative_of_a_closure_matches_torch():

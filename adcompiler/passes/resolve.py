@@ -367,6 +367,8 @@ class _FunctionChoices:
         if id(call) in self.built:
             return self.built[id(call)], to_source(call).strip()
         builder, _ = self.function(call.func, seen)
+        if builder is functools.partial:
+            return self._partial_when_compiling(call, seen)
         if builder is None or not derivatives.is_builder(builder) or not call.args or \
                 any(isinstance(a, gast.Starred) for a in call.args) or \
                 any(k.arg is None for k in call.keywords):
@@ -380,6 +382,26 @@ class _FunctionChoices:
             return None, None
         built = derivatives.build(builder, target, options, keywords,
                                   self.parsed.location(call))
+        self.built[id(call)] = built
+        self.built_ids.add(id(built))
+        return built, to_source(call).strip()
+
+
+    def _partial_when_compiling(self, call: gast.Call, seen: set):
+        """`functools.partial(g, b=2.0)` of a function known when compiling and
+        constants, where it is not called at once (given to a builder,
+        `ad.grad(functools.partial(g, b=2.0))`): the partial itself, called as
+        the function written for it (partials.py)."""
+        if not call.args or any(isinstance(a, gast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            return None, None
+        function, _ = self.function(call.args[0], seen)
+        values = [derivatives.constant(a) for a in call.args[1:]]
+        keywords = {k.arg: derivatives.constant(k.value) for k in call.keywords}
+        if function is None or not callable(function) or \
+                any(v is derivatives.NOT_CONSTANT for v in [*values, *keywords.values()]):
+            return None, None
+        built = _callable(functools.partial(function, *values, **keywords))
         self.built[id(call)] = built
         self.built_ids.add(id(built))
         return built, to_source(call).strip()
