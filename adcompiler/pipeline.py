@@ -43,6 +43,7 @@ from .passes.own_arguments import (copy_lists_read_before_resizing, own_argument
 from .passes.resolve import resolve
 from .passes.result_fields import result_fields
 from .passes.index_tricks import index_tricks
+from .passes.einsum_forms import einsum_forms
 from .passes.specialise_varargs import specialise_varargs
 from .passes.split_lists import split_lists
 from .auxiliary import AUX_MARK, constant_aux
@@ -132,6 +133,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     frozen_distributions(parsed)
     result_fields(parsed)
     index_tricks(parsed)
+    einsum_forms(parsed)
     refuse_changed_mutable_defaults(parsed)
     return parsed
 

@@ -48,9 +48,8 @@ def grids_from_a_differentiated_bound(x):
     return np.sum(y ** 2)
 
 
-def einsum_with_sublists(x):
-    spec = [0]
-    return np.einsum(x, spec, [])
+def einsum_of_computed_subscripts(x):
+    return np.einsum("".join(["i", ",i"]), x, x)
 
 
 def records_a_differentiated_value(x):

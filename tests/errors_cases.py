@@ -112,8 +112,8 @@ def matrix_norm_of_an_unsupported_order(x):
     return np.linalg.matrix_norm(x, ord=3)
 
 
-def einsum_in_the_interleaved_form(a, b):
-    return np.sum(np.einsum(a, [0, 1], b, [1, 2]))
+def einsum_of_computed_subscripts(a, b):
+    return np.sum(np.einsum(",".join(["ij", "jk"]), a, b))
 
 
 def pads_data_that_carries_no_derivative(x, data):

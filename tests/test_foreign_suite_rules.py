@@ -24,6 +24,7 @@ import torch
 from torch.func import jvp as torch_jvp
 
 import adcompiler as ad
+from adcompiler.runtime import index_tricks, linalg
 from oracles import assert_close
 from written_modules import import_written
 
@@ -104,7 +105,25 @@ CASES = [
     Case("c-columns", "np.c_[a, C3, a]", "torch.stack([a, C3, a], 1)", {"a": (3,)}),
     Case("c-blocks", "np.c_[a, C32, b]", "torch.cat([a, C32, b], 1)",
          {"a": (3, 2), "b": (3, 1)}),
+    # np.einsum with subscripts known when the code runs: a module constant
+    # (SPEC = 'ij,jk->ik'), an f-string, the interleaved form (sublists).
+    Case("einsum-subscripts-in-a-constant", "np.einsum(SPEC, a, b)",
+         "torch.einsum('ij,jk->ik', a, b)", {"a": (2, 3), "b": (3, 4)}),
+    Case("einsum-f-string", "np.einsum(f'{ROW}j,jk->{ROW}k', a, b)",
+         "torch.einsum('ij,jk->ik', a, b)", {"a": (2, 3), "b": (3, 4)}),
+    Case("einsum-interleaved", "np.einsum(a, [0, 1], b, [1, 2], [0, 2])",
+         "torch.einsum('ij,jk->ik', a, b)", {"a": (2, 3), "b": (3, 4)}),
+    Case("einsum-interleaved-implicit-ellipsis", "np.einsum(a, [Ellipsis, 0, 1], b, [1, 2])",
+         "torch.einsum('...ij,jk->...ik', a, b)", {"a": (2, 2, 3), "b": (3, 4)}),
+    Case("einsum-interleaved-three-operands",
+         "np.einsum(a, [0, 1, 2], b, [3, 1, 0], c, [3, 3, 0], [3, 2, 0])",
+         "torch.einsum('ijk,lji,lli->lki', a, b, c)",
+         {"a": (3, 4, 4), "b": (4, 4, 3), "c": (4, 4, 3)}),
 ]
+
+# The rules of the calls np.r_[...], np.c_[...] and np.einsum's run-time forms
+# become (tests/test_numpy_coverage.py counts them as covered by this table).
+COVERED_TOO = (index_tricks.r_concatenate, index_tricks.c_concatenate, linalg.einsum_with)
 
 _module = None
 
@@ -115,6 +134,7 @@ def _function(case):
     if _module is None:
         lines = ["import numpy as np", ""]
         lines += [f"{name} = np.array({value.tolist()!r})" for name, value in CONSTANTS.items()]
+        lines += ["SPEC = 'ij,jk->ik'", "ROW = 'i'"]
         lines += ["", ""]
         for index, row in enumerate(CASES):
             params = ", ".join(row.args)

@@ -435,11 +435,15 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
             continue
         if primitive is np.einsum and not (rhs.args and isinstance(rhs.args[0], gast.Constant)
                                            and isinstance(rhs.args[0].value, str)):
+            # (a name, an f-string or sublists of names and constants are
+            # einsum_with calls by now: passes/einsum_forms.py)
             raise NoDerivativeRuleError(
-                "np.einsum of a differentiated value is supported with its subscripts "
-                "written as a string literal", ctx.parsed.location(rhs),
-                help="Instead: np.einsum('ij,jk->ik', a, b) rather than sublists or a "
-                     "variable holding the subscripts.")
+                "np.einsum of a differentiated value is supported with its subscripts a "
+                "string (written out, an f-string or a name holding one) or sublists "
+                "(np.einsum(a, [0, 1], b, [1, 2])) of names and constants, not computed in "
+                "the call", ctx.parsed.location(rhs),
+                help="Instead: name the subscripts or the operands first (spec = ...; "
+                     "np.einsum(spec, a, b)), or write np.einsum('ij,jk->ik', a, b).")
         mutated = nodes.annotation(rhs, "mutated")
         if mutated is not None and (mutated.id in activity.varied or
                                     mutated.id in activity.useful):

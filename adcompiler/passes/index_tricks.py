@@ -84,18 +84,22 @@ class _Rewriter(gast.NodeTransformer):
                                             help=error.help) from None
 
     def _bound(self, value) -> gast.Name:
-        """A name generated code reads `value` by (in `parsed.bound`), annotated
-        with it as resolve annotates names."""
-        alias = next((name for name, bound in self.parsed.bound.items() if bound is value),
-                     None)
-        if alias is None:
-            taken = {n.id for n in nodes.walk(self.parsed.tree) if isinstance(n, gast.Name)} | \
-                set(self.parsed.globals) | set(self.parsed.closure) | set(self.parsed.bound)
-            alias, suffix = value.__name__, 1
-            while alias in taken:
-                suffix += 1
-                alias = f"{value.__name__}{suffix}"
-            self.parsed.bound[alias] = value
-        name = nodes.name(alias)
-        nodes.annotate(name, "value", value)
-        return name
+        return bound_name(self.parsed, value)
+
+
+def bound_name(parsed: ParsedFunction, value) -> gast.Name:
+    """A name generated code reads `value` by (bound in `parsed.bound`: its own
+    name unless the function's code means something else by it), annotated
+    with it as resolve annotates names."""
+    alias = next((name for name, bound in parsed.bound.items() if bound is value), None)
+    if alias is None:
+        taken = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)} | \
+            set(parsed.globals) | set(parsed.closure) | set(parsed.bound)
+        alias, suffix = value.__name__, 1
+        while alias in taken:
+            suffix += 1
+            alias = f"{value.__name__}{suffix}"
+        parsed.bound[alias] = value
+    name = nodes.name(alias)
+    nodes.annotate(name, "value", value)
+    return name

@@ -56,6 +56,16 @@ RULES = [
                          for i, p in enumerate(_EINSUM_OPERANDS)},
                 tangent={p: f"einsum_tangent(g, subscripts, (a, b, c, d, e, f), {i})"
                          for i, p in enumerate(_EINSUM_OPERANDS)}),
+    # np.einsum with subscripts known when the code runs (passes/einsum_forms.py):
+    # its rule, the subscripts checked to be a string then.
+    linear_rule(runtime_linalg.einsum_with, "subscripts, a, b=None, c=None, d=None, e=None, "
+                "f=None, *, optimize=False", check=runtime_linalg.check_einsum_operand,
+                label="numpy.einsum",
+                adjoint={p: f"einsum_adjoint(g, subscripts, (a, b, c, d, e, f), {i})"
+                         for i, p in enumerate(_EINSUM_OPERANDS)},
+                tangent={p: f"einsum_tangent(g, subscripts, (a, b, c, d, e, f), {i})"
+                         for i, p in enumerate(_EINSUM_OPERANDS)}),
+    *nondifferentiable(runtime_linalg.einsum_sublist_subscripts),
     _pair(np.kron, "a, b", "kron_adjoint(g, a, b, 'a')", "kron_adjoint(g, a, b, 'b')",
           "np.kron(g, b)", "np.kron(a, g)"),
     # Bilinear: each tangent is the product with g in the operand's place.
@@ -135,6 +145,9 @@ RULES = [
 NOTES = {
     np.einsum: "a subscripts string (explicit or implicit, repeated indices, `...`) and up "
                "to six operands",
+    runtime_linalg.einsum_with: "the subscripts held in a name or an f-string, or sublists "
+                                "(np.einsum(a, [0, 1], b, [1, 2], [0, 2])), of names and "
+                                "constants",
     np.cross: "2- and 3-vectors along any axes (axisa, axisb, axisc, axis), broadcast",
     np.convolve: "modes full, same, valid",
     np.correlate: "real inputs; modes full, same, valid",

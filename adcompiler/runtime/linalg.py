@@ -14,6 +14,7 @@ full-rank input), qr a matrix with at least as many rows as columns.
 
 from __future__ import annotations
 
+import operator
 import string
 
 import numpy as np
@@ -94,6 +95,46 @@ def tensordot_adjoint(g, a, b, axes, wrt):
         product = np.tensordot(a, g, axes=(free_a, list(range(n_a))))
         order = [contracted_b[contracted_a.index(ax)] for ax in sorted(contracted_a)] + free_b
     return np.transpose(product, np.argsort(order).tolist())  # a list for dask's transpose
+
+
+def einsum_with(subscripts, a, b=None, c=None, d=None, e=None, f=None, *, optimize=False):
+    """np.einsum(subscripts, a, b, ...) for subscripts known only when the code
+    runs (held in a name, an f-string, made from sublists by
+    einsum_sublist_subscripts: passes/einsum_forms.py), which must be a string.
+
+    >>> einsum_with("ij->j", np.ones((2, 3)))
+    array([2., 2., 2.])
+    """
+    if not isinstance(subscripts, str):
+        raise NoDerivativeRuleError(
+            f"np.einsum's subscripts are a {type(subscripts).__name__}, not a string",
+            help="Write np.einsum('ij,jk->ik', a, b), or the interleaved form "
+                 "np.einsum(a, [0, 1], b, [1, 2], [0, 2]).")
+    return np.einsum(subscripts, *_einsum_operands((a, b, c, d, e, f)), optimize=optimize)
+
+
+def _einsum_label(label) -> str:
+    """A sublist's axis label as NumPy spells it: 0-25 as A-Z, 26-51 as a-z (so
+    that their order is the labels' order, which implicit output follows)."""
+    if label is Ellipsis:
+        return "..."
+    number = operator.index(label)
+    if not 0 <= number < 52:
+        raise ValueError(f"einsum(): subscript {number} is not within the valid range [0, 52)")
+    return chr(ord("A") + number) if number < 26 else chr(ord("a") + number - 26)
+
+
+def einsum_sublist_subscripts(sublists, output=None):
+    """The subscripts string of np.einsum's interleaved form
+    np.einsum(a, sublist_a, b, sublist_b, [output]).
+
+    >>> einsum_sublist_subscripts(([0, 1], [1, 2]), [0, 2])
+    'AB,BC->AC'
+    """
+    inputs = ",".join("".join(_einsum_label(label) for label in sublist) for sublist in sublists)
+    if output is None:
+        return inputs
+    return inputs + "->" + "".join(_einsum_label(label) for label in output)
 
 
 def _einsum_subscripts(subscripts, operands):
@@ -641,7 +682,7 @@ def check_qr_mode(mode):
             help="Call np.linalg.qr(a) or np.linalg.qr(a, mode='r').")
 
 
-def check_einsum_form(a):
+def check_einsum_operand(a):
     if isinstance(a, (list, tuple)) and not all(
             isinstance(entry, int) or entry is Ellipsis for entry in a):
         # An operand given as a list of values, not the interleaved form's
@@ -651,6 +692,10 @@ def check_einsum_form(a):
             "differentiated",
             help="Make the operand an array first: np.einsum('i,i->', np.stack([a, b]), w) "
             "(np.stack, or np.asarray, of the values).")
+
+
+def check_einsum_form(a):
+    check_einsum_operand(a)
     if isinstance(a, list):
         raise NoDerivativeRuleError(
             "np.einsum is differentiated only when called with a subscripts string",
