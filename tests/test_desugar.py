@@ -282,14 +282,7 @@ def test_desugared_gradient_matches_torch(function, twin, args):
     assert value == function(*args)
 
 
-# Not head_and_tail: the Hessian differentiates its gradient's
-# `d_items[1:] = add_adjoints(d_items[1:], drest)`, a slice of a list given
-# an array, which is refused (the same as for `rest = items[1:]` written out).
-SECOND_ORDER = [(f, t, a) for f, t, a in PROGRAMS if f is not head_and_tail]
-
-
-@pytest.mark.parametrize("function, twin, args", SECOND_ORDER,
-                         ids=[f"{f.__name__}-{a[1:]}" for f, _, a in SECOND_ORDER])
+@pytest.mark.parametrize("function, twin, args", PROGRAMS, ids=IDS)
 def test_desugared_jvp_and_hessian_match_torch(function, twin, args):
     tangent = np.random.default_rng(3).standard_normal(args[0].shape)
     value, got = ad.jvp(function)(tuple(args), (tangent,))

@@ -211,6 +211,7 @@ def _samples():
         "sequence_as_array": lambda r: [n(r, 3)],
         "array_tangent": lambda r: [n(r, 2), n(r, 2)],
         "added_adjoint": lambda r: [n(r, 3), n(r, 3)],
+        "added_tangent": lambda r: [n(r, 3), [0.0, 0.0, 0.0]],
         "part_adjoint": lambda r: [n(r, 3), [n(r, 2), n(r, 3)], 1],
         "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
         "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],

@@ -50,12 +50,17 @@ RULES = [
                 adjoint={"tangent": "g"}, tangent={"tangent": "array_tangent(g, value)"}),
     # An array b added into a list's adjoint a entry by entry takes back the
     # array of the entries (added_adjoint; grad of a gradient). The sum has
-    # a's kind: a list for a list, an array for an array (array + list).
+    # a's kind: a list for a list, an array for an array (array + list), and
+    # so has the tangent b gives it (added_tangent; a Hessian).
     linear_rule(runtime_core.add_adjoints, "a, b",
                 adjoint={"a": "g", "b": "added_adjoint(g, b)"},
-                tangent={"a": "g", "b": "g"}),
+                tangent={"a": "g", "b": "added_tangent(g, a)"}),
     linear_rule(runtime_core.added_adjoint, "adjoint, operand",
                 adjoint={"adjoint": "g"}, tangent={"adjoint": "added_adjoint(g, operand)"}),
+    # Rows of an array handed to a list: the transpose gives the array back.
+    linear_rule(runtime_core.added_tangent, "tangent, like",
+                adjoint={"tangent": "added_adjoint(g, tangent)"},
+                tangent={"tangent": "added_tangent(g, like)"}),
     # total += contribution, a loop's adjoint accumulating (the normaliser
     # reads generated code's `dW = add_into(dW, c)` as `dW += c` before any
     # rule is looked up; this entry covers the helper wherever else it is met).

@@ -38,7 +38,7 @@ from . import calculus, covariance, elementwise, histograms, matrices, odeint, p
 from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
-from .core import add_adjoints, added_adjoint, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
+from .core import add_adjoints, added_adjoint, added_tangent, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, in_place_tangent, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
     scalar_seed, sequence_as_array, array_tangent, sequence_entries, sequence_tangent, setitem, setitem_value_adjoint, sign, divide, power, softmax, softmax_product, sum_adjoint, sum_seed, \
@@ -48,7 +48,7 @@ from .core import add_adjoints, added_adjoint, add_into, as_gradient, broadcast_
 # The helpers a rule template may call by name (checked when rules are registered).
 TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
-    "add_adjoints": add_adjoints, "added_adjoint": added_adjoint,
+    "add_adjoints": add_adjoints, "added_adjoint": added_adjoint, "added_tangent": added_tangent,
     "sum_items_adjoint": sum_items_adjoint, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
     "sign": sign, "divide": divide, "power": power,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count, "mean_adjoint": mean_adjoint,

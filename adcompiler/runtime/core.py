@@ -261,6 +261,22 @@ def added_adjoint(adjoint, operand):
     return adjoint
 
 
+def added_tangent(tangent, like):
+    """The tangent that `add_adjoints(a, b)` takes from its operand b: b's own,
+    except where an array b is added into a tuple or list a entry by entry:
+    then the sum is a's kind, and so is this, the array's rows (a Hessian
+    writes the tangent of `dL[1:] = add_adjoints(dL[1:], d_rest)` into a
+    list, where an array would be refused).
+
+        >>> added_tangent(np.ones(2), [0.0, 0.0]) == [1.0, 1.0]
+        True
+    """
+    if isinstance(like, (tuple, list)) and isinstance(tangent, _ndarray) and tangent.ndim:
+        rows = list(tangent)
+        return ListAdjoint(rows) if isinstance(like, list) else tuple(rows)
+    return tangent
+
+
 def add_into(total, contribution):
     """`total += contribution`, returning the sum: what a loop's adjoint sweep
     does to the adjoint it accumulates (a fresh array generated code owns, so
