@@ -120,6 +120,10 @@ _INSPECTING_ADVICE = {
     "dir": "read the attributes by name, {label}.h.",
     "id": "compare values of the attributes instead of the object's identity.",
 }
+# Methods of lists, dicts, sets and arrays that change the object in place.
+_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add",
+                     "discard", "setdefault", "popitem", "sort", "reverse", "fill", "put",
+                     "resize", "itemset", "__setitem__", "__delitem__", "__iadd__"}
 _ESCAPE_ADVICE = ("use the object only through its attributes (s.h, s.h = v) and its "
                   "method calls (s.step(x)); return, store or pass the values of its "
                   "attributes instead (return s.h).")
@@ -249,16 +253,22 @@ def _named_classes(parsed: ParsedFunction, node) -> bool:
     isinstance(s, node) is issubclass(C, node) for an object of class C."""
     if isinstance(node, gast.Tuple):
         return bool(node.elts) and all(_named_classes(parsed, e) for e in node.elts)
+    value = _named_class(parsed, node)
+    return value is not None and type(value) in (type, abc.ABCMeta)
+
+
+def _named_class(parsed: ParsedFunction, node):
+    """The class a module-level name (or `module.Name`) refers to, or None."""
     path = []
     while isinstance(node, gast.Attribute):
         path.insert(0, node.attr)
         node = node.value
     if not isinstance(node, gast.Name) or node.id in local_names(parsed.tree):
-        return False
+        return None
     found, value = parsed.lookup(node.id)
     for attr in path if found else ():
         value = getattr(value, attr, None)
-    return found and isinstance(value, type) and type(value) in (type, abc.ABCMeta)
+    return value if found and isinstance(value, type) else None
 
 
 def _constant_attribute(node) -> str | None:
@@ -446,6 +456,11 @@ class _Objects:
                     "creates", "define the class in the module of the function that "
                     "creates the object, or create it outside and pass the values of "
                     "its attributes in.")
+        if hasattr(function, "__wrapped__"):  # functools.wraps: the wrapper's source is not it
+            _refuse(site_parsed, site, f"calling {owner.__name__}.{attr}, a method wrapped by "
+                    f"a decorator ({function.__qualname__} is the wrapper), on an object the "
+                    "function creates", "define it as a plain method, def m(self, ...), and "
+                    "do what the decorator does in its body.")
         method = parse_function(function)
         tree = nodes.clone(method.tree)
         _mangle_private_attributes(tree, owner)
@@ -502,8 +517,8 @@ class _Objects:
             elif use.kind in ("method", "call", "super"):
                 where = _deferred(use.node, parents)
                 if where:
-                    _refuse(parsed, use.node, f"calling a method of an object the function "
-                            f"creates {where}", "call it in a statement of its own.")
+                    _refuse(parsed, use.node, f"{_calling(use, method.receiver)} {where}",
+                            "call it in a statement of its own.")
                 callee = self.method(cls, use.attr, parsed, use.node,
                                      after=method.owner if use.kind == "super" else None)
                 if isinstance(callee, _Method):
@@ -535,11 +550,16 @@ class _Objects:
             inner = node.func.value
             if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and \
                     inner.func.id == "super" and parsed.lookup("super") == (True, super):
+                # super(C, self) starts after C in the object's MRO: the same as
+                # super() where C is the method's own class, the one form modelled.
                 if inner.args and not (len(inner.args) == 2 and isinstance(
-                        inner.args[1], gast.Name) and inner.args[1].id == receiver):
-                    _refuse(parsed, inner, "super() with other arguments than (Class, self) "
-                            "in a method of an object the function creates",
-                            "write super().method(...).")
+                        inner.args[1], gast.Name) and inner.args[1].id == receiver and
+                        _named_class(parsed, inner.args[0]) is method.owner):
+                    _refuse(parsed, inner, "super() with other arguments than (the "
+                            f"method's own class, self), super({method.owner.__name__}, "
+                            f"{receiver}), in a method of an object the function creates",
+                            "write super().method(...), which calls the next class's method "
+                            "in the object's MRO.")
                 consumed |= {id(a) for a in inner.args} | {id(inner.func)}
                 uses.append(_Use("super", node.func.attr, node))
         for node in nodes.walk(tree):
@@ -550,6 +570,18 @@ class _Objects:
                             "object the function creates", "use another name.")
                 uses.append(_use_of(parsed, node, parents, receiver, in_method=True))
         return uses
+
+
+def _calling(use: _Use, label: str) -> str:
+    """What the user wrote that calls a method: `s.step(...)`, `s(...)`, or
+    `s.area` of a property (its getter runs there)."""
+    if nodes.annotation(use.node, "property_getter"):
+        return f"reading the property '{label}.{use.attr}' (its getter runs there)"
+    if use.kind == "call":
+        return f"calling the object '{label}' ({label}(...) runs __call__)"
+    if use.kind == "super":
+        return f"calling super().{use.attr}(...)"
+    return f"calling the method '{label}.{use.attr}(...)'"
 
 
 def _check_plain_attribute(parsed, node, cls: type, label: str) -> None:
@@ -958,10 +990,10 @@ class _Rewrite:
                 if use.kind in ("method", "call"):
                     where = _deferred(use.node, self.parents)
                     if where:
-                        _refuse(parsed, use.node, f"calling a method of the object "
-                                f"'{obj.name}' {where}", "call it in a statement of its own, "
-                                "where the value is needed (before the loop and at the end "
-                                "of its body for a while test).")
+                        _refuse(parsed, use.node, f"{_calling(use, obj.name)} {where}",
+                                "call it in a statement of its own, where the value is "
+                                "needed (before the loop and at the end of its body for a "
+                                "while test).")
             writes = {u.attr for u in obj.uses if u.kind == "write"}
             for use in obj.uses:
                 if use.kind in ("method", "call") and use.attr not in writes:
@@ -1083,20 +1115,26 @@ class _Rewrite:
         self._check_class_values_unchanged(tree)
 
     def _check_class_values_unchanged(self, tree) -> None:
-        """`self.log[0] = v` where only the class defines `log` writes into the
+        """`self.log[0] = v` (or `self.log.append(v)`) where only the class
+        defines `log` writes into the
         class's own list or array, shared by every instance and kept after the
         call (module state, which the function must not change)."""
         for node in nodes.walk(tree):
-            if not (isinstance(node, gast.Subscript) and
-                    isinstance(node.ctx, (gast.Store, gast.Del))):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                    node.func.attr in _CHANGING_METHODS:
+                base = node.func.value   # self.history.append(v)
+            elif isinstance(node, gast.Subscript) and \
+                    isinstance(node.ctx, (gast.Store, gast.Del)):
+                base = node.value
+            else:
                 continue
-            base = node.value
             while isinstance(base, gast.Subscript):
                 base = base.value
             if id(base) in self.class_reads:
                 parsed, read, obj = self.class_reads[id(base)]
-                _refuse(parsed, read, f"writing into an element of '{obj.name}."
-                        f"{read.attr}', a value of the class {obj.cls.__name__} that every "
+                _refuse(parsed, read, f"changing '{obj.name}.{read.attr}' in place (an "
+                        "element written or deleted, or a method such as append), a value "
+                        f"of the class {obj.cls.__name__} that every "
                         "instance shares (the function would change it for good)",
                         f"give each object its own copy in __init__ "
                         f"(self.{read.attr} = list(self.{read.attr}), or a new array).")
@@ -1254,7 +1292,11 @@ class _Rewrite:
         self._replacements(obj, uses, table, parsed, local)
         tree = _Replace(table).visit(tree)
         if not _bind_defaults(method.function, tree, self.parsed):
-            _refuse(self.parsed, tree, "this method's defaults", "pass every argument.")
+            _refuse(parsed, tree, f"the defaults of {method.owner.__name__}."
+                    f"{method.function.__name__}, a method of an object the function "
+                    "creates, after its *args (keyword-only parameters with defaults)",
+                    "give the method no *args, or its keyword-only parameters no defaults "
+                    "and pass them at every call.")
         tree.args.args = tree.args.args[1:]
         tree.name = obj.methods[id(method.function)]
         tree.decorator_list = []
