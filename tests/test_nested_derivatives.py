@@ -333,6 +333,20 @@ def grad_of_a_numpy_function_inside_torch(x):
     return torch_grad(torch.tanh)(x) * x
 
 
+def lambda_inside_a_local_function(x):
+    # The lambda reads y, the local function's parameter, and x: each function
+    # is differentiated on its own, the variables it reads held fixed.
+    def outer(y):
+        return np.sum(y * ad.grad(lambda z: np.sum(np.sin(z * x * y)))(x))
+    return np.sum(ad.grad(outer)(x * x) * x)
+
+
+def lambda_inside_a_local_function_torch(x):
+    def outer(y):
+        return torch.sum(y * torch_grad(lambda z: torch.sum(torch.sin(z * x * y)))(x))
+    return torch.sum(torch_grad(outer)(x * x) * x)
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -351,6 +365,7 @@ NESTED = [
     (through_a_compatibility_layer, through_a_compatibility_layer_torch),
     (products_of_closures, products_of_closures_torch),
     (grad_of_a_partial_built_inside, grad_of_a_partial_built_inside_torch),
+    (lambda_inside_a_local_function, lambda_inside_a_local_function_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]

@@ -31,8 +31,11 @@ before this one left it (comprehensions lowered).
 the variables go first into that tuple, which must be written as a tuple
 display, `ad.jvp(inner)((a,), (t,))`.
 
+Functions defined in its body are its own when it is compiled (a lambda it
+gives to ad.grad is lifted in turn, reading its parameters as variables).
+
 Refused, naming the line: a local function whose body calls another local
-function or itself, defines functions, has defaults other than constants or
+function or itself, has defaults other than constants or
 `*args`, or whose definition may not have run; one reading the enclosing
 function's variables whose derivative is not called at once or through a
 name bound once and only called, or that may change a value in place (its
@@ -239,12 +242,15 @@ class _Lifter:
         return [self.parents[id(use)] for use in uses]
 
     def changes_state(self, definition, name: str) -> bool:
-        """Whether the local function may change a value in place (a lambda
-        written at the call is asked under a name of its own)."""
-        if not isinstance(definition, gast.Lambda):
-            return self.may_change_state(name)
+        """Whether the local function may change a value in place, asked of a
+        copy under a name of its own in which the derivatives it builds and
+        calls (`ad.grad(h)(y)`) are constants: generated code never changes
+        its arguments."""
+        copy = nodes.clone(definition if not isinstance(definition, gast.Lambda)
+                           else nodes.assign("written_lambda", definition))
+        _Derivatives(self.parsed).visit(copy)
         held = self.namer.fresh("written_lambda")
-        self.definitions[held] = nodes.assign(held, definition)
+        self.definitions[held] = copy
         try:
             return self.may_change_state(held)
         finally:
@@ -274,16 +280,9 @@ class _Lifter:
                         "supported",
                         "pass those values as arguments, or define it at module level.")
         params = [a.id for a in args.args]
-        own = set(params) | {n.id for s in body for n in nodes.walk(s)
-                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        read = [n for s in body for n in nodes.walk(s) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and n.id not in own]
-        for node in (n for s in body for n in nodes.walk(s)):
-            if isinstance(node, (gast.FunctionDef, gast.Lambda)):
-                self.refuse(node, f"functions defined inside the local function '{name}', "
-                            "which adcompiler differentiates on its own here, are not "
-                            "supported",
-                            "define them at module level.")
+        # Functions defined inside it are its own local functions when it is
+        # compiled (a lambda given to ad.grad there is lifted in turn).
+        read = _free_reads(params, body)
         for node in read:
             if node.id in self.definitions or node.id == name:
                 self.refuse(node, f"the local function '{name}', differentiated on its own "
@@ -293,8 +292,9 @@ class _Lifter:
         if closed_over and self.changes_state(definition, name):
             self.refuse(where, f"differentiating the local function '{name}', which reads the "
                         f"variables {', '.join(closed_over)} of '{parsed.name}' and may change "
-                        "a value in place, inside it is not supported", "pass those values to it as arguments "
-                        "and return what it computes, or define it at module level.")
+                        "a value in place, inside it is not supported",
+                        "pass those values to it as arguments and return what it computes, "
+                        "or define it at module level.")
         function_name = name if name != "lambda" else "lambda_function"
         tree = gast.FunctionDef(
             name=function_name,
@@ -315,6 +315,57 @@ class _Lifter:
         parsed.bound[alias] = function
         self.lifted[id(definition)] = (alias, closed_over)
         return alias, closed_over
+
+
+class _Derivatives(gast.NodeTransformer):
+    """Replaces `B(...)` and `B(...)(...)`, B a builder of derivatives, by a constant."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+
+    def visit_Call(self, node):
+        builds = _builder(self.parsed, node.func) is not None or \
+            isinstance(node.func, gast.Call) and _builder(self.parsed, node.func.func) is not None
+        if builds:
+            return nodes.copy_location(nodes.const(0.0), node)
+        return self.generic_visit(node)
+
+
+def _free_reads(params: list, body: list) -> list:
+    """The reads (Name loads) of `body` that its own scope does not bind (its
+    parameters, the names it assigns, the functions it defines), through the
+    functions defined in it, as Python's scoping finds free variables."""
+    nested = []
+    own = set(params)
+    for node in _in_scope(body):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            own.add(node.id)
+        elif isinstance(node, gast.FunctionDef):
+            own.add(node.name)
+            nested.append(([a.id for a in node.args.args], node.body))
+        elif isinstance(node, gast.Lambda):
+            nested.append(([a.id for a in node.args.args], [node.body]))
+    reads = [n for n in _in_scope(body) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, gast.Load) and n.id not in own]
+    for inner_params, inner_body in nested:
+        reads += [n for n in _free_reads(inner_params, inner_body) if n.id not in own]
+    return reads
+
+
+def _in_scope(body: list):
+    """The nodes of `body`, a function defined in it included but not its body
+    (its defaults and decorators are evaluated in this scope)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, gast.FunctionDef):
+            children = node.args.defaults + node.decorator_list
+        elif isinstance(node, gast.Lambda):
+            children = node.args.defaults
+        else:
+            children = list(gast.iter_child_nodes(node))
+        stack.extend(reversed(children))
 
 
 def _compiled(parsed: ParsedFunction, tree: gast.FunctionDef):
