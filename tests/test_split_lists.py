@@ -36,7 +36,8 @@ torch.set_default_dtype(torch.float64)
 class TorchAsNumpy:
     """The NumPy functions the programs call, as torch functions."""
 
-    sin, cos, tanh, exp, sum = torch.sin, torch.cos, torch.tanh, torch.exp, torch.sum
+    sin, cos, tanh, exp, sum, stack = (torch.sin, torch.cos, torch.tanh, torch.exp, torch.sum,
+                                       torch.stack)
 
 
 def on_torch(function):
@@ -256,14 +257,16 @@ def test_a_refusal_names_the_variable_as_the_user_wrote_it():
 
 
 # --- random programs ----------------------------------------------------------
-# A program is a loop (for or while) or a branch around a body that builds a
-# list in `v` and rebinds `v` to its sum or to an entry, with numbers bound to
-# `v` before, between or after; `total` accumulates what each part reads.
+# A program wraps, in up to two levels of loops (for or while) and branches, a
+# body that builds a list in `v` and rebinds `v` to a number or an array made
+# from it, with numbers bound to `v` before the list and read after it;
+# `total` accumulates what each part reads.
 
 _LIST_STARTS = ["v = []", "v = [x * {c}]", "v = [np.sin(x), x]"]
 _LIST_GROWTHS = ["v.append(x * {c})", "v.append(np.tanh(x * {c}))", "v[0] = v[0] * {c}",
-                 "v += [x * x]"]
-_TO_NUMBER = ["v = sum(v)", "v = v[0] + v[-1]", "v = sum(v, 1.5)", "v = v[-1]"]
+                 "v += [x * x]", "total = total + v[-1] * {c}"]
+_TO_NUMBER = ["v = sum(v)", "v = v[0] + v[-1]", "v = sum(v, 1.5)", "v = v[-1]",
+              "v = np.sum(np.stack(v), 0)"]
 _NUMBER_USES = ["total = total + v * v", "total = total + v * {c}", "v = v * {c}",
                 "total = total + np.cos(v)"]
 _WRAPPERS = ["for", "while", "if", "straight"]
@@ -271,7 +274,7 @@ _WRAPPERS = ["for", "while", "if", "straight"]
 
 @st.composite
 def programs(draw):
-    """Source lines of a function f(x) that binds `v` to lists and numbers."""
+    """The source of a function f(x) that binds `v` to lists and numbers."""
     def constant():
         return draw(st.sampled_from(["0.5", "1.5", "2.0", "-1.0"]))
     body = []
@@ -288,20 +291,23 @@ def programs(draw):
     for use in draw(st.lists(st.sampled_from(_NUMBER_USES), min_size=1, max_size=3)):
         body.append(use.format(c=constant()))
     body.append("total = total + v")
-    wrapper = draw(st.sampled_from(_WRAPPERS))
-    lines = ["def f(x):", "    total = 0.0"]
+    for depth in range(draw(st.integers(1, 2))):
+        body = _wrapped(body, draw(st.sampled_from(_WRAPPERS)), f"k{depth}")
+    return "\n".join(["def f(x):", "    total = 0.0"] + ["    " + line for line in body] +
+                     ["    return np.sum(total * v)"]) + "\n"
+
+
+def _wrapped(body: list, wrapper: str, counter: str) -> list:
+    indented = ["    " + line for line in body]
     if wrapper == "for":
-        lines += ["    for i in range(2):"] + ["        " + line for line in body]
-    elif wrapper == "while":
-        lines += ["    k = 0", "    while k < 2:"] + ["        " + line for line in body]
-        lines += ["        k = k + 1"]
-    elif wrapper == "if":
-        lines += ["    if np.sum(x) > 0.0:"] + ["        " + line for line in body]
-        lines += ["    else:", "        v = x * 3.0", "        total = total + v * v"]
-    else:
-        lines += ["    " + line for line in body]
-    lines += ["    return np.sum(total * v)"]
-    return "\n".join(lines) + "\n"
+        return [f"for {counter} in range(2):"] + indented
+    if wrapper == "while":
+        return [f"{counter} = 0", f"while {counter} < 2:"] + indented + \
+            [f"    {counter} = {counter} + 1"]
+    if wrapper == "if":
+        return ["if np.sum(x) > 0.0:"] + indented + \
+            ["else:", "    v = x * 3.0", "    total = total + v * v"]
+    return body
 
 
 _module_numbers = itertools.count()
@@ -330,12 +336,15 @@ def without_the_split(function, x):
         pipeline.split_lists = original
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=programs(), kind=st.sampled_from(sorted(INPUTS)))
 def test_random_programs_match_torch_with_and_without_the_split(source, kind, tmp_path_factory):
     function = load(source, tmp_path_factory.mktemp("programs"))
     x = INPUTS[kind] * (1.0 if kind == "float" else np.array([1.0, 0.5, 0.8]))
-    value, gradient, _ = torch_derivatives(function, x)
+    value, gradient, hessian = torch_derivatives(function, x)
+    if kind == "float":
+        np.testing.assert_allclose(ad.hessian(function)(x), hessian, rtol=1e-8, atol=1e-10,
+                                   err_msg=source)
     np.testing.assert_allclose(function(x), value, rtol=1e-12, err_msg=source)
     np.testing.assert_allclose(ad.grad(function)(x), gradient, rtol=1e-9, atol=1e-11,
                                err_msg=source)

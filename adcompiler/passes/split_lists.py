@@ -88,6 +88,7 @@ class _Webs:
         self.values: dict = {}          # definition -> the value bound (None: unknown)
         self.copies: dict = {}          # definition `a = b` of a tracked b -> b's definitions
         self.reads: list = []           # (Name node, definitions reaching it)
+        self.updates: set = set()       # definitions that change the object in place
 
     def define(self, key, name: str, node, value=None) -> frozenset:
         self.parent.setdefault(key, key)
@@ -139,6 +140,7 @@ class _Webs:
                     for key in reaching:
                         self.parent[self.find(key)] = self.find(id(stmt))
                     self.copies[id(stmt)] = reaching
+                    self.updates.add(id(stmt))
             return state
         if isinstance(stmt, gast.If):
             self.read(stmt.test, state)
@@ -235,14 +237,22 @@ def _uses_not_walked(function: gast.FunctionDef, webs: _Webs) -> set:
 def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set) -> None:
     """`_t = v[:]`, the copy own_arguments.py passes to a primitive of a list
     resized later, becomes `_t = v` where v certainly holds no list there:
-    slicing a number raises, and an array needs no copy (the user wrote v)."""
+    slicing a number raises, and an array needs no copy (the user wrote v).
+    Not where that web of v is resized or changed in place (a method called
+    on it, an update), which only a list (or an array) would be: the copy
+    stays."""
     roots = {id(node): {webs.find(key) for key in reaching} for node, reaching in webs.reads}
+    changed = {webs.find(key) for key in webs.updates}
+    for node in nodes.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                isinstance(node.func.value, gast.Name):
+            changed |= roots.get(id(node.func.value), set())
     for stmt in nodes.walk(function):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Subscript) and \
                 isinstance(stmt.value.value, gast.Name) and \
                 nodes.annotation(stmt.value.value, COPIED_FOR_A_PRIMITIVE, False) and \
                 roots.get(id(stmt.value.value)) and \
-                not roots[id(stmt.value.value)] & may_be_list:
+                not roots[id(stmt.value.value)] & (may_be_list | changed):
             stmt.value = stmt.value.value
 
 
