@@ -159,7 +159,43 @@ def returns_the_number_the_list_became(x):
     return np.sum(v)
 
 
+def reads_both_kinds_in_local_functions(x):
+    # Local functions read the variable when they are called, as Python's
+    # closures do: the list in the first, the number in the second.
+    v = []
+    v.append(x)
+    v.append(x * x)
+
+    def first_doubled():
+        return v[0] * 2.0
+    a = first_doubled()
+    v = sum(v)
+
+    def squared():
+        return v * v
+    return np.sum(a + squared())
+
+
+def calls_a_lambda_made_while_it_held_the_list(x):
+    # Late binding: the lambda reads the number v holds when it is called.
+    v = []
+    v.append(x)
+    v.append(np.sin(x))
+    times_three = lambda: v * 3.0  # noqa: E731
+    v = sum(v)
+    return np.sum(times_three() * v)
+
+
+def rebinds_a_comprehension_to_its_sum(x):
+    v = [x * k for k in range(3)]
+    v = sum(v)
+    w = [v * k for k in range(2)]
+    return np.sum(sum(w) * v)
+
+
 PROGRAMS = [
+    reads_both_kinds_in_local_functions, calls_a_lambda_made_while_it_held_the_list,
+    rebinds_a_comprehension_to_its_sum,
     sums_a_fresh_list_each_iteration, sums_a_fresh_list_in_a_while_loop, sums_in_nested_loops,
     sums_the_list_in_one_branch, binds_a_number_before_the_list,
     binds_a_number_before_the_list_in_a_loop, rebinds_a_parameter_to_a_list,
@@ -205,6 +241,18 @@ def test_hessian_matches_torch(program, kind):
     x = INPUTS[kind]
     _, _, expected = torch_derivatives(program, x)
     np.testing.assert_allclose(ad.hessian(program)(x), expected, rtol=1e-9, atol=1e-10)
+
+
+FLOAT_PROGRAMS = [program for program, kind in CASES if kind == "float"]
+
+
+@pytest.mark.parametrize("program", FLOAT_PROGRAMS, ids=[p.__name__ for p in FLOAT_PROGRAMS])
+def test_gradient_of_the_gradient_matches_torch(program):
+    # Reverse over reverse: the gradient's code, which records and restores
+    # both names, differentiated again.
+    _, _, expected = torch_derivatives(program, INPUTS["float"])
+    np.testing.assert_allclose(ad.grad(ad.grad(program))(INPUTS["float"]), expected,
+                               rtol=1e-9, atol=1e-10)
 
 
 def test_the_number_gets_a_name_of_its_own_and_the_list_keeps_the_users():
