@@ -135,9 +135,18 @@ def dataclass_built_in_the_function(x):
     return p.a * q.a + q.b / p.b
 
 
+def dataclass_replaced_in_a_loop(x):
+    # dataclasses.replace(p, b=v) is Point(b=v, a=p.a): a new record, each pass
+    p = Point(a=x, b=2.0 * x)
+    for i in range(3):
+        p = dataclasses.replace(p, b=p.b * p.a - 0.5)
+    q = dataclasses.replace(p, a=p.a * p.b)
+    return p.a * q.b + q.a
+
+
 PROGRAMS = [class_known_when_compiling, attributes_named_by_constant_strings,
             read_only_properties, subclasses_sharing_a_base_method,
-            dataclass_built_in_the_function]
+            dataclass_built_in_the_function, dataclass_replaced_in_a_loop]
 X = 0.7
 
 
@@ -179,6 +188,8 @@ def test_the_class_is_read_when_compiling_and_the_getter_inlined():
     lowered = ad.pipeline.dump(class_known_when_compiling, "lower")
     assert "issubclass(Disc, (Square, int))" in lowered
     assert "type(" not in lowered
+    lowered = ad.pipeline.dump(dataclass_replaced_in_a_loop, "lower")
+    assert "p = Point(b=p.b * p.a - 0.5, a=p.a)" in lowered
     lowered = ad.pipeline.dump(attributes_named_by_constant_strings, "lower")
     assert "getattr" not in lowered and "setattr" not in lowered
     assert "hasattr" not in lowered

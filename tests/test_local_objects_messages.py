@@ -13,6 +13,7 @@ reason the pass found (not 'the class of the object is not known').
 
 import abc
 import ast
+import dataclasses
 import functools
 import inspect
 import os
@@ -554,6 +555,29 @@ def calls_a_method_with_keyword_only_defaults(x):
     return k.combine(x, 2.0)
 
 
+@dataclasses.dataclass
+class Point:
+    a: float
+    b: float
+
+
+@dataclasses.dataclass
+class Tagged:
+    a: float
+    tag: str = dataclasses.field(init=False, default="t")
+
+
+def replaces_a_dataclass_argument(p, x):
+    q = dataclasses.replace(p, b=x)
+    return q.a * q.b
+
+
+def replaces_a_dataclass_with_a_field_outside_init(x):
+    t = Tagged(x)
+    u = dataclasses.replace(t, a=2.0 * x)
+    return u.a
+
+
 # -- Python's order of evaluation around a method call -------------------------------------
 
 class Counter:
@@ -713,6 +737,10 @@ REFUSALS = [
     (calls_a_method_with_keyword_only_defaults, "the defaults of KeywordsAfterStar.combine, "
      "a method of an object the function creates, after its *args",
      "def combine(self, a, *rest, scale=1.0)", "no *args"),
+    (replaces_a_dataclass_argument, "dataclasses.replace of a value whose class is not "
+     "known when compiling", "dataclasses.replace(p, b=x)", "Point(a=p.a, b=v)"),
+    (replaces_a_dataclass_with_a_field_outside_init, "of a dataclass with fields outside "
+     "__init__", "dataclasses.replace(t, a=2.0 * x)", "naming each field"),
     (deletes_with_an_index_calling_a_method, "del of an element of an attribute or element "
      "whose index calls a method", "del c.items[c.i + c.bump()]", "on a line of its own"),
     (deletes_two_targets_with_a_method_call, "called in one of several targets of a del",
