@@ -203,3 +203,24 @@ def test_hessian_matches_torch(case):
     for i, row in enumerate(expected):
         for j, block in enumerate(row):
             assert_close(blocks[i][j], block.numpy(), label=f"{case.id}: H[{i}][{j}]")
+
+
+# -- np.real_if_close of complex arguments (torch's convention for complex values) --
+
+def _real_if_close_energy(z):
+    return np.sum(np.abs(np.real_if_close(z)) ** 2)
+
+
+@pytest.mark.parametrize("imaginary", [1e-20, 0.5], ids=["dropped", "kept"])
+def test_real_if_close_of_complex_arguments_matches_torch(imaginary):
+    rng = np.random.default_rng(11)
+    z = rng.normal(size=3) + 1j * imaginary * rng.normal(size=3)
+    tensor = torch.tensor(z, requires_grad=True)
+    # NumPy's choice, which the torch twin makes by hand: the real part, or z.
+    kept = torch.real(tensor) if imaginary < 1e-10 else tensor
+    expected = torch.autograd.grad(torch.sum(torch.abs(kept) ** 2), tensor)[0].numpy()
+    # (complex values: assert_close compares float64 values)
+    np.testing.assert_allclose(ad.grad(_real_if_close_energy)(z), expected, rtol=1e-12)
+    direction = rng.normal(size=3) + 1j * rng.normal(size=3)
+    _, tangent = ad.jvp(_real_if_close_energy)((z,), (direction,))
+    assert_close(tangent, np.sum(np.real(np.conj(expected) * direction)))
