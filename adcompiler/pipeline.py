@@ -82,10 +82,15 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     parsed = parse_function(function)
     if not parsed.generated:
         desugar(parsed)
-    fence(parsed)
+    generated = parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None
+    if not generated:
+        # (Generated code is written by the back ends in the language the
+        # fence lets through, from code it let through: a check that finds
+        # nothing there, a walk of a Hessian's gradient code.)
+        fence(parsed)
     if getattr(function, AUX_MARK, False):
         constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant
-    if parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None:
+    if generated:
         # Derivative code read back (a Hessian's gradient, ten times the
         # function's length, and the split helpers it calls) is the output of
         # these very passes and of the back ends, which emit none of what the
@@ -104,7 +109,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         # - bind_methods, frozen_distributions, result_fields: method calls,
         #   frozen scipy distributions and named-tuple fields were bound and
         #   lowered the first time; the back ends write plain calls.
-        # What stays: the fence (a check), lower_control (generated loops
+        # What stays: lower_control (generated loops
         # and branches are lowered again: their form differs from the
         # user's), resolve (it annotates every name with its value and
         # records what the compilation depends on), array_namespace (it marks

@@ -20,9 +20,9 @@ import programs
 source_module = importlib.import_module("adcompiler.source")
 
 # The passes pipeline.lowered and front_end leave out on generated code.
-LEFT_OUT = ("module_globals", "lower_reduce", "lower_comprehensions", "inline_mutating",
-            "inline_local", "bind_methods", "frozen_distributions", "result_fields",
-            "own_arguments")
+LEFT_OUT = ("fence", "module_globals", "lower_reduce", "lower_comprehensions",
+            "inline_mutating", "inline_local", "bind_methods", "frozen_distributions",
+            "result_fields", "own_arguments")
 
 # Programs whose gradient code holds what the left-out passes would rewrite
 # in a user's function: helpers (split, recursive, closing over values,

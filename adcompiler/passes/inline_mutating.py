@@ -179,12 +179,16 @@ def _looped_calls(tree) -> frozenset:
     todo = [(tree, False)]
     while todo:
         node, in_loop = todo.pop()
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
-            plain = not node.keywords and not any(isinstance(a, gast.Starred)
-                                                   for a in node.args)
-            (looped if in_loop and plain else other).add(node.func.id)
-            if not plain:
-                other.add(node.func.id)
+        if isinstance(node, gast.expr):
+            # No loop inside an expression (comprehensions are not `for`
+            # statements): its calls are all in a loop or none is. One fast
+            # walk (issue #13: most nodes are expressions).
+            for inner in nodes.walk(node):
+                if isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name):
+                    plain = not inner.keywords and not any(isinstance(a, gast.Starred)
+                                                           for a in inner.args)
+                    (looped if in_loop and plain else other).add(inner.func.id)
+            continue
         if isinstance(node, gast.For):  # its iterable is evaluated once
             todo += [(node.target, in_loop), (node.iter, in_loop)]
             todo += [(stmt, True) for stmt in node.body + node.orelse]

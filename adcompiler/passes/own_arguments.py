@@ -56,7 +56,8 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
     # visit of a loop body (a Hessian's gradient code is long, its loops nested).
     calls_in, helper_answers = {}, {}
     resized = {name: how for name in parameters
-               if (how := _resizing_call(tree, name, calls_in, helper_answers))}
+               if (how := _resizing_call(tree, name, calls_in, helper_answers))} \
+        if _may_resize(tree, helper_answers) else {}
     for position in wrt:
         if position < len(parameters) and parameters[position] in resized:
             name = parameters[position]
@@ -220,6 +221,26 @@ def _holds_mutable(value) -> bool:
     if isinstance(value, (tuple, frozenset)):
         return any(_holds_mutable(item) for item in value)
     return True
+
+
+def _may_resize(tree: gast.FunctionDef, helper_answers: dict) -> bool:
+    """Whether a call in `tree` may resize a list or dict it is handed (a
+    resizing method of a name, or a user function resizing a parameter it
+    passes a name to), whatever names hold a parameter: when none may, no
+    parameter is resized and _resizing_call need not follow the names (for
+    each parameter, each loop body twice: most functions, issue #13)."""
+    for node in nodes.walk(tree):
+        if not isinstance(node, gast.Call):
+            continue
+        func = node.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                func.attr in RESIZING_METHODS:
+            return True
+        if any(isinstance(arg, gast.Name) and
+               _helper_resizes(nodes.annotation(func, "value", None), node, arg.id,
+                               helper_answers) for arg in node.args):
+            return True
+    return False
 
 
 def _resizing_call(tree: gast.FunctionDef, name: str, calls_in: dict | None = None,

@@ -366,7 +366,7 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
     # off the one stack that also holds differentiated values, which a
     # flow-insensitive analysis takes for differentiated keys.
     keyed = {} if ctx.parsed.generated else _keyed_dicts(definitions, varied)
-    for target, rhs in definitions:
+    for target, rhs in definitions if keyed else ():
         read = [atom.id for atom in _key_readers(rhs) if atom.id in keyed] if target else []
         if read:
             source, value = keyed[read[0]]
