@@ -13,6 +13,7 @@ supported). Zero programs may be silently wrong.
 """
 
 import contextlib
+import dataclasses
 import io
 
 import numpy as np
@@ -2618,6 +2619,175 @@ def register(obj):
 
 # -- the table ------------------------------------------------------------------------
 
+# -- seventh round: what the pass now models (type, isinstance, hasattr, getattr,
+# setattr, read-only properties, dataclasses.replace), each under aliasing, a
+# container, a loop, a branch and Python's order of evaluation ------------------------
+
+class Gauge:
+    scale = 1.5
+
+    def __init__(self, x):
+        self.h = x
+
+    @property
+    def double(self):
+        return 2.0 * self.h
+
+    @property
+    def quad(self):
+        return self.double * self.double
+
+    def step(self, x):
+        self.h = np.sin(self.h * x) + self.h
+        return self.h
+
+    def reset(self):
+        self.double = 0.0   # a property without a setter: Python raises AttributeError
+        return self.h
+
+
+class GaugeChild(Gauge):
+    def step(self, x):
+        return super(Gauge, self).step(x)   # Gauge's base has no step: AttributeError
+
+
+@dataclasses.dataclass
+class Pair2:
+    a: float
+    b: float
+
+
+@dataclasses.dataclass
+class Single:
+    a: float
+
+
+def getattr_setattr_in_loop_with_method(x):
+    s = Gauge(x)
+    for i in range(3):
+        setattr(s, "h", getattr(s, "h") * x + s.step(x))   # old h read before step
+    return s.h
+
+
+def property_before_and_after_method(x):
+    s = Gauge(x)
+    return s.double * s.step(x) + s.double
+
+
+def property_reading_property_in_branch(x):
+    s = Gauge(x)
+    if x > 0.5:
+        s.step(x)
+        y = s.quad
+    else:
+        y = s.double
+    return y
+
+
+def property_in_loop_after_setattr(x):
+    s = Gauge(x)
+    total = 0.0
+    for i in range(3):
+        total = total + s.quad
+        setattr(s, "h", s.h * x)
+    return total
+
+
+def hasattr_of_attribute_never_assigned(x):
+    s = Gauge(x)
+    return x if hasattr(s, "missing") else 2.0 * s.h
+
+
+def hasattr_of_method_and_class_value(x):
+    s = Gauge(x)
+    return s.h * (hasattr(s, "step") + hasattr(s, "scale"))
+
+
+def isinstance_in_loop_recreated(x):
+    t = 0.0
+    for i in range(3):
+        s = GaugeChild(x + i)
+        if isinstance(s, Gauge) and not isinstance(s, (int, Single)):
+            t = t + s.double
+    return t
+
+
+def type_of_object_reads_class_value(x):
+    s = Gauge(x)
+    s.step(x)
+    return type(s).scale * s.h + (type(s) is Gauge)
+
+
+def replace_in_branch_then_loop(x):
+    p = Pair2(x, 2.0 * x)
+    if x > 0.5:
+        p = dataclasses.replace(p, a=p.b * x)
+    for i in range(2):
+        p = dataclasses.replace(p, b=p.a * p.b)
+    return p.a + p.b
+
+
+def getattr_through_second_name(x):
+    s = Gauge(x)
+    t = s
+    return getattr(t, "h") * s.step(x)
+
+
+def isinstance_of_object_in_list(x):
+    s = Gauge(x)
+    held = [s]
+    return s.step(x) if isinstance(held[0], Gauge) else x
+
+
+def hasattr_after_assignment_in_branch(x):
+    s = Gauge(x)
+    if x > 0.5:
+        s.extra = x
+    return s.step(x) if hasattr(s, "extra") else x
+
+
+def hasattr_before_assignment_in_loop(x):
+    s = Gauge(x)
+    t = 0.0
+    for i in range(3):
+        if hasattr(s, "extra"):   # False on the first pass only
+            t = t + s.extra
+        s.extra = s.step(x)
+    return t
+
+
+def setattr_result_used(x):
+    s = Gauge(x)
+    r = setattr(s, "h", 2.0 * x)
+    return s.step(x) if r is None else x
+
+
+def property_assigned_in_method(x):
+    s = Gauge(x)
+    s.reset()
+    return s.step(x)
+
+
+def super_of_another_class(x):
+    s = GaugeChild(x)
+    s.h = s.h * x
+    return s.step(x)
+
+
+def type_of_object_builds_another(x):
+    s = Gauge(x)
+    u = type(s)(2.0 * x)
+    return u.step(x) + s.step(x)
+
+
+def replace_of_two_classes(x):
+    p = Pair2(x, x)
+    if x > 0.5:
+        p = Single(x)
+    q = dataclasses.replace(p, a=2.0 * x)
+    return q.a
+
+
 PASSING = [
     attribute_set_from_array_then_array_written,
     dict_attribute_changed_by_method,
@@ -2795,6 +2965,16 @@ PASSING = [
     class_attribute_after_other_instance_assigned,
     attribute_shared_between_objects,
     object_recreated_alias_of_old_attribute,
+    # Seventh round (what the pass now models, adversarially)
+    getattr_setattr_in_loop_with_method,
+    property_before_and_after_method,
+    property_reading_property_in_branch,
+    property_in_loop_after_setattr,
+    hasattr_of_attribute_never_assigned,
+    hasattr_of_method_and_class_value,
+    isinstance_in_loop_recreated,
+    type_of_object_reads_class_value,
+    replace_in_branch_then_loop,
     # Refused before: type(s), isinstance(s, C) and getattr(s, 'h') of an object
     # whose class is known when compiling, and a read-only property's getter.
     isinstance_of_object,
@@ -2876,6 +3056,16 @@ REFUSED = [
     object_created_in_loop_read_after,
     del_in_method,
     init_passes_self_to_helper,
+    # Seventh round
+    getattr_through_second_name,
+    isinstance_of_object_in_list,
+    hasattr_after_assignment_in_branch,
+    hasattr_before_assignment_in_loop,
+    setattr_result_used,
+    property_assigned_in_method,  # was a value where Python raises
+    super_of_another_class,  # was a value where Python raises
+    type_of_object_builds_another,
+    replace_of_two_classes,
 ]
 
 
