@@ -109,6 +109,9 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         # - bind_methods, frozen_distributions, result_fields: method calls,
         #   frozen scipy distributions and named-tuple fields were bound and
         #   lowered the first time; the back ends write plain calls.
+        # - index_tricks, einsum_forms: np.r_[...], np.c_[...] and np.einsum
+        #   with subscripts known when the code runs became calls of runtime
+        #   functions the first time; the back ends never index np.r_.
         # What stays: lower_control (generated loops
         # and branches are lowered again: their form differs from the
         # user's), resolve (it annotates every name with its value and
