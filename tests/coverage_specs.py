@@ -154,6 +154,8 @@ N3 = np.array([1, -2, 3])                  # integer exponents of ldexp
 Z23 = np.zeros((2, 3))
 T5 = np.linspace(0.0, 1.0, 5)
 T5F = np.linspace(0.0, 1.0, 5, endpoint=False)
+STEP5 = np.arange(5.0)                     # the positions of np.arange's five values
+H3 = np.array([0.0, 1.0, -1.0])            # np.heaviside's steps, one at 0
 W2, W3, W4 = (_fixed.normal(size=n) for n in (2, 3, 4))
 W33, W43, W34, W22 = (_fixed.normal(size=s) for s in ((3, 3), (4, 3), (3, 4), (2, 2)))
 CONSTANTS = {name: value for name, value in dict(globals()).items()
@@ -767,6 +769,13 @@ def _construction():
              {"a": (3,), "b": (3,)}),
         Case("linspace-axis", "np.linspace(a, b, 5, axis=1)", "a[:, None] + (b - a)[:, None] * T5",
              {"a": (3,), "b": ()}),
+        # (2.4 / step is in (4, 5) for |b| < 3: five values whatever a and b)
+        Case("arange", "np.arange(a, a + 2.4, 0.5 + 0.01 * b * b)",
+             "a + (0.5 + 0.01 * b * b) * STEP5", {"a": "py", "b": "py"}),
+        Case("heaviside", "np.heaviside(H3, a)", "torch.where(H3 == 0, a, (H3 > 0).double())",
+             {"a": (3,)}),
+        Case("heaviside-scalar", "np.heaviside(H3, a)",
+             "torch.where(H3 == 0, a, (H3 > 0).double())", {"a": ()}),
     ]
     rows += [
         Case("concatenate", "np.concatenate([a, b])", "torch.cat([a, b])",

@@ -1265,6 +1265,73 @@ def reshape_method_in_fortran_order(x):
     return np.sum(x.reshape(2, 3, order="F") * np.arange(6.0).reshape(2, 3))
 
 
+ORDER_WEIGHTS = np.arange(6.0)
+_ORDER_TWIN = lambda x: torch.sum(x * torch.arange(6.0, dtype=torch.float64))  # noqa: E731
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def finding_ravel_in_order_a_of_a_transpose(x):
+    """Silently wrong in reverse mode (gradient [0, 2, 4, 1, 3, 5] for [0, 1, ..., 5]):
+    a transpose is Fortran-contiguous, so order='A' reads it column by column,
+    and the adjoint reshaped the derivative in that order without looking at
+    the array's layout."""
+    return np.sum(x.reshape(2, 3).T.ravel(order="A") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def finding_flatten_in_order_a_of_a_transpose(x):
+    """As above, through the method x.flatten('A')."""
+    return np.sum(x.reshape(2, 3).T.flatten("A") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def finding_reshape_in_order_a_of_a_transpose(x):
+    """As above, np.reshape(..., order='A')."""
+    return np.sum(np.reshape(x.reshape(2, 3).T, (6,), order="A") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def finding_ravel_in_order_a_of_a_permuted_array(x):
+    """As above, a transpose of three axes."""
+    return np.sum(x.reshape(1, 2, 3).transpose(2, 0, 1).ravel("A") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def finding_ravel_in_order_k_of_a_transpose(x):
+    """Crashed (ValueError: order 'K' is not permitted for reshaping, from the
+    adjoint): order='K' reads a transpose in its memory order, Fortran's."""
+    return np.sum(np.ravel(x.reshape(2, 3).T, "K") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=lambda x: torch.sum(x.reshape(2, 3)[:, ::2] * torch.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=torch.float64)))
+def ravel_in_order_k_of_a_strided_slice(x):
+    return np.sum(x.reshape(2, 3)[:, ::2].ravel(order="K") * ORDER_WEIGHTS[:4])
+
+
+@program(SIX, twin=_ORDER_TWIN)
+def ravel_in_order_a_of_a_c_array(x):
+    return np.sum(x.reshape(2, 3).ravel(order="A") * ORDER_WEIGHTS)
+
+
+@program(SIX, twin=None)
+def ravel_in_order_k_of_reversed_columns(x):
+    # NumPy reads reversed axes forwards in order 'K': refused when it runs
+    return np.sum(x.reshape(2, 3)[:, ::-1].ravel(order="K") * ORDER_WEIGHTS)
+
+
+@program(np.array([1.7, -2.4, 0.9]), twin=None)
+def finding_array_api_arange_with_a_differentiated_start(x):
+    """Silently wrong (derivative 0), as np.arange: xp.arange was nondifferentiable."""
+    xp = x.__array_namespace__()
+    return xp.sum(xp.arange(x[0], 4.5))
+
+
+@program(np.array([1.7, -2.4, 0.9]), twin=lambda x: 3 * x[0] + 3 * x[1])
+def array_api_arange_of_constants_times_values(x):
+    xp = x.__array_namespace__()
+    return xp.sum(xp.arange(3) * x[0]) + xp.sum(xp.arange(0.0, 2.0, 0.5) * x[1])
+
+
 @program(VECTOR, twin=lambda x: torch.sum(torch.nn.functional.pad(x[None, None], (2, 2), mode="reflect")[0, 0] * torch.arange(8.0, dtype=torch.float64)))
 def pad_reflect(x):
     return np.sum(np.pad(x, 2, mode="reflect") * np.arange(8.0))

@@ -531,6 +531,10 @@ RULE_SPECS = [
     ("astype", "xp.astype(x * y, xp.float64)", "x * y", "any"),
     ("asarray", "xp.asarray(x * y)", "x * y", "any"),
     ("full", "xp.full((2, 3), xp.sum(x))", "torch.sum(x).expand(2, 3)", "any", "numpy"),
+    ("arange", "xp.arange(xp.sum(x) * 0.1, 5.0, 1.0 + 0.05 * xp.sum(y))",
+     "torch.sum(x) * 0.1 + torch.arange(int(torch.ceil((5.0 - torch.sum(x) * 0.1) / (1.0 + 0.05 "
+     "* torch.sum(y))).item()), dtype=torch.float64) * (1.0 + 0.05 * torch.sum(y))", "any",
+     "numpy"),
     ("linalg.inv", f"xp.linalg.inv(x + {EYE})", "torch.linalg.inv(x + 3.0 * torch.eye(3))",
      "square"),
     ("linalg.det", f"xp.linalg.det(x + {EYE})", "torch.linalg.det(x + 3.0 * torch.eye(3))",

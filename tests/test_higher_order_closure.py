@@ -190,6 +190,8 @@ def _samples():
         "kron_adjoint": lambda r: [n(r, 6), n(r, 2), n(r, 3), "a"],
         "linspace_adjoint": lambda r: [n(r, 5), 0.3, 1.2, 5, True, False, 0, "stop"],
         "linspace_tangent": lambda r: [n(r), 0.3, 1.2, 5, True, False, 0, "start"],
+        "arange_adjoint": lambda r: [n(r, 5), 4.5, "step"],
+        "arange_tangent": lambda r: [n(r), 4.5, n(r, 5), "start"],
         "loop_sequence_adjoint": lambda r: [n(r, 3, 2), n(r, 3, 2), "f"],
         "loop_sequence_tangent": lambda r: [n(r, 3, 2), n(r, 3, 2), "f"],
         "mT": lambda r: [n(r, 2, 3)],

@@ -141,6 +141,9 @@ def _fold(node: gast.AST) -> gast.AST:
         elif isinstance(value, gast.AST):
             setattr(node, name, _fold(value))
     if isinstance(node, gast.Call):
+        order = _constant_layout_order(node)
+        if order is not None:
+            return order
         if node.keywords:
             node.keywords = [k for k in node.keywords if not _is_default(node.func, k)]
         slope = _constant_power_slope(node)
@@ -164,6 +167,19 @@ def _fold(node: gast.AST) -> gast.AST:
                 not isinstance(right.value, bool):
             return left
     return node
+
+
+def _constant_layout_order(call: gast.Call) -> gast.AST | None:
+    """`layout_order(a, 'C')` (np.ravel's and np.reshape's rules) is the order
+    itself for any order but 'A' and 'K', which depend on a's memory layout:
+    `np.reshape(g, np.shape(a))`, as written by hand."""
+    if nodes.annotation(call.func, "template_helper", None) != "layout_order" or \
+            len(call.args) != 2 or call.keywords:
+        return None
+    order = call.args[1]
+    if isinstance(order, gast.Constant) and order.value not in ("A", "K", "a", "k"):
+        return order
+    return None
 
 
 def _constant_power_slope(call: gast.Call) -> gast.AST | None:

@@ -34,8 +34,9 @@ _FLOAT_DTYPE = runtime_arrays.check_float_dtype
 
 RULES = [
     # Reshaping and reordering axes.
-    _same(np.ravel, "a, order='C'", "np.reshape(g, np.shape(a), order=order)",
-          "np.ravel(g, order)"),
+    # (order 'A' and 'K' depend on a's memory layout, not on the derivative's)
+    _same(np.ravel, "a, order='C'", "np.reshape(g, np.shape(a), order=layout_order(a, order))",
+          "np.ravel(g, layout_order(a, order))"),
     _same(np.squeeze, "a, axis=None", "np.reshape(g, np.shape(a))", "np.squeeze(g, axis)"),
     _same(np.expand_dims, "a, axis", "np.reshape(g, np.shape(a))", "np.expand_dims(g, axis)"),
     _same(np.atleast_1d, "a", "np.reshape(g, np.shape(a))", "np.atleast_1d(g)"),
@@ -91,6 +92,12 @@ RULES = [
                                   "axis, 'start')",
                          "stop": "linspace_tangent(g, start, stop, num, endpoint, retstep, "
                                  "axis, 'stop')"}),
+    # start + i * step: the stop only decides how many values there are
+    linear_rule(np.arange, "start, stop=None, step=None, dtype=None, *, device=None, like=None",
+                check=_FLOAT_DTYPE,
+                adjoint={p: f"arange_adjoint(g, stop, '{p}')" for p in ("start", "stop", "step")},
+                tangent={p: f"arange_tangent(g, stop, result, '{p}')"
+                         for p in ("start", "stop", "step")}),
     # Joining (list arguments: one adjoint per element) and splitting.
     # np.r_[...] and np.c_[...], which passes/index_tricks.py writes as calls:
     # each item's elements have their positions in the result.
@@ -185,6 +192,8 @@ NOTES = {
     np.full: "differentiable in the fill value",
     np.full_like: "differentiable in the fill value (not in the template array)",
     np.linspace: "differentiable in start and stop; `retstep=True` not supported",
+    np.arange: "start + i * step: differentiable in start and step; the stop (which only "
+               "counts the values) has derivative 0",
     runtime_index_tricks.r_concatenate: "indexed as NumPy does: `np.r_[x, c, 1:10]` (arrays, "
                                         "scalars, lists, slices, directives such as '0,2,1'); "
                                         "not the np.matrix directives 'r', 'c'",

@@ -191,6 +191,10 @@ RULES = [
             "linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt)"),
     _linear(ra.linspace_tangent, "t, start, stop, num, endpoint, retstep, axis, wrt",
             "linspace_adjoint(g, start, stop, num, endpoint, retstep, axis, wrt)"),
+    _linear(ra.arange_adjoint, "adjoint, stop, wrt", "arange_tangent(g, stop, adjoint, wrt)"),
+    _linear(ra.arange_tangent, "t, stop, like, wrt", "arange_adjoint(g, stop, wrt)"),
+    # the index order np.ravel and np.reshape read an array in ('A', 'K' resolved)
+    *nondifferentiable(ra.layout_order),
     _linear(ra.hstack_adjoint, "adjoint, tup", "np.reshape(np.hstack(pieces(g, tup)), "
                                                "np.shape(adjoint))"),
     _linear(ra.vstack_adjoint, "adjoint, tup", "np.reshape(np.vstack(pieces(g, tup)), "

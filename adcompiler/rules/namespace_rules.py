@@ -199,6 +199,16 @@ RULES = [
     *_linear("asarray", "xp, obj, dtype=None, device=None, copy=None",
              adjoint={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"},
              tangent={"obj": "xp_asarray_adjoint(xp, g, obj, dtype)"}),
+    # start + i * step; the stop only decides how many values there are, and
+    # with one argument (stop None) that argument is the stop (`!=`: a literal
+    # stop with `is not` would be a SyntaxWarning in the generated code)
+    *_linear("arange", "xp, start, stop=None, step=1, dtype=None, device=None",
+             adjoint={"start": "xp.sum(g) * (stop != None)",
+                      "stop": "0.0 * xp.sum(g)",
+                      "step": "xp.sum(g * xp.arange(g.shape[0], dtype=g.dtype))"},
+             tangent={"start": "broadcast_like(g, result) * (stop != None)",
+                      "stop": "0.0 * broadcast_like(g, result)",
+                      "step": "g * xp.arange(result.shape[0], dtype=result.dtype)"}),
     *_linear("full", "xp, shape, fill_value, dtype=None, device=None",
              check=namespaces.xp_check_float_dtype,
              adjoint={"fill_value": "unbroadcast(g, fill_value)"},
@@ -243,7 +253,7 @@ RULES = [
                    f".{attribute}") for attribute, function in namespaces.ARRAY_ATTRIBUTES.items()],
     # Zero derivative almost everywhere, or integer, boolean, shape or dtype results.
     *nondifferentiable(*(XP[name] for name in """
-        zeros ones empty zeros_like ones_like empty_like arange eye argmax argmin argsort
+        zeros ones empty zeros_like ones_like empty_like eye argmax argmin argsort
         equal not_equal greater greater_equal less less_equal logical_and logical_or
         logical_not logical_xor isnan isinf isfinite floor ceil round trunc sign signbit all
         any nonzero count_nonzero unique_values isdtype result_type finfo iinfo

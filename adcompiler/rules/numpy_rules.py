@@ -142,6 +142,8 @@ RULES = [
                     tangent={"x": "abs_tangent(g, x)"}),
     pointwise(np.fabs, "x", x="g * np.sign(x)"),
     pointwise(np.copysign, "x1, x2", x1="g * np.sign(x1) * np.sign(result)"),
+    # x2 is the value where x1 is 0 (the step itself has derivative 0 elsewhere)
+    pointwise(np.heaviside, "x1, x2", x2="g * (x1 == 0)"),
     pointwise(np.ldexp, "x1, x2", x1="np.ldexp(g, x2)"),  # (exp2 of ints is float64)
     pointwise(np.conjugate, "x", x="np.conjugate(g)"),
     pointwise(np.real, "val", val="np.real(g)"),
@@ -321,15 +323,15 @@ RULES = [
                 tangent={"a": "np.matmul(g, b)", "b": "np.matmul(a, g)"}),
     # Shapes (more in array_rules.py).
     linear_rule(np.reshape, "a, shape, order='C'",
-                adjoint={"a": "np.reshape(g, np.shape(a), order=order)"},
-                tangent={"a": "np.reshape(g, shape, order=order)"}),
+                adjoint={"a": "np.reshape(g, np.shape(a), order=layout_order(a, order))"},
+                tangent={"a": "np.reshape(g, shape, order=layout_order(a, order))"}),
     linear_rule(np.transpose, "a, axes=None",
                 adjoint={"a": "transpose_adjoint(g, axes)"},
                 tangent={"a": "np.transpose(g, axes)"}),
     # Zero derivative almost everywhere, or integer, boolean or shape results.
     *nondifferentiable(
         np.shape, np.ndim, np.size, np.floor, np.ceil, np.round, np.around, np.rint,
-        np.trunc, np.fix, np.floor_divide, np.heaviside, np.signbit,
+        np.trunc, np.fix, np.floor_divide, np.signbit,
         np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
         np.searchsorted, np.digitize,
         np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
@@ -337,7 +339,7 @@ RULES = [
         np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
         np.array_equal, np.array_equiv, np.allclose, np.isclose, np.all, np.any,
         np.count_nonzero,
-        np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty, np.arange,
+        np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty,
         np.eye, np.identity, np.tri),
     *_UFUNC_METHODS,
     # initial's share of a max or min: piecewise constant, like extremum_weights
@@ -388,6 +390,7 @@ NOTES = {
               "derivative",
     runtime_keyword_forms.ufunc_operand: "an operand of a ufunc called with `dtype=`, cast to it",
     np.copysign: "differentiable in x1",
+    np.heaviside: "differentiable in x2 (the value where x1 is 0); 0 in x1",
     np.ldexp: "differentiable in x1 (x2 is an integer)",
 }
 

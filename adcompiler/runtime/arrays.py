@@ -1318,6 +1318,60 @@ def linspace_tangent(g, start, stop, num, endpoint, retstep, axis, wrt):
     return spread * weight
 
 
+def _arange_weights(stop, count, wrt, dtype):
+    """d np.arange(start, stop, step)[i] / d wrt: its values are start + i * step,
+    and their number is piecewise constant in every argument. With one
+    positional argument (`stop` None) that argument is the stop: no weight."""
+    if wrt == "step":
+        return np.arange(count, dtype=dtype)
+    if wrt == "start" and stop is not None:
+        return np.ones(count, dtype=dtype)
+    return np.zeros(count, dtype=dtype)
+
+
+def arange_adjoint(g, stop, wrt):
+    """Adjoint of np.arange with respect to `start`, `stop` or `step` (wrt names
+    it), a scalar:
+
+        >>> float(arange_adjoint(np.array([1.0, 2.0, 3.0]), 4.5, "step"))
+        8.0
+    """
+    g = np.asarray(g)
+    return np.sum(g * _arange_weights(stop, g.size, wrt, float_dtype(g)))
+
+
+def arange_tangent(g, stop, like, wrt):
+    """Tangent of np.arange with respect to `start`, `stop` or `step`: shaped like
+    `like` (the result, or for a second derivative the adjoint it transposes)."""
+    return g * _arange_weights(stop, np.size(like), wrt, float_dtype(g))
+
+
+def layout_order(a, order):
+    """The index order, 'C' or 'F', in which np.ravel(a, order) and np.reshape(a,
+    shape, order) read `a`: 'A' is 'F' for a Fortran-contiguous array and 'C'
+    otherwise, 'K' is the order of `a`'s strides. Their derivatives reshape in
+    that order, whatever the memory layout of the derivative itself.
+
+        >>> layout_order(np.ones((2, 3)).T, "A"), layout_order(np.ones((2, 3)), "K")
+        ('F', 'C')
+    """
+    if order not in ("A", "K", "a", "k"):
+        return order
+    a = np.asarray(a)
+    if order in ("A", "a"):
+        return "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    strides = [stride for stride, length in zip(a.strides, a.shape) if length > 1]
+    if all(stride > 0 for stride in strides):
+        if strides == sorted(strides, reverse=True):
+            return "C"
+        if strides == sorted(strides):
+            return "F"
+    raise NoDerivativeRuleError(
+        "order='K' reads this array in the order of its strides, which is neither C's "
+        "nor Fortran's (axes permuted or reversed), and is not differentiated",
+        help="Name the order: order='C' (rows first) or order='F' (columns first).")
+
+
 # -- transposes of the helpers above, for derivatives of derivatives ----------------
 
 def pieces(g, like):
