@@ -323,7 +323,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
                         "known when compiling (a module-level or imported function, a "
                         "local def or lambda), its options written as constants (wrt=1, "
                         "not wrt=k), or functools.partial(g, ...) called where it is built "
-                        "or through a name bound once; not make_layer()(x), nor ad.grad(fn) "
+                        "(its keyword values names or constants, b=b not b=np.sin(w), when "
+                        "the call's arguments are computed: Python computes the partial's "
+                        "first) or through a name bound once; not make_layer()(x), nor "
+                        "ad.grad(fn) "
                         "of a parameter fn. Otherwise build it once at module level, "
                         "df = ad.grad(g) or h = functools.partial(g, b=0.5), and call it by "
                         "that name. ")

@@ -17,7 +17,8 @@ partial, before the call's; the rewrite keeps that order where it matters:
 * at the call (`partial(f, a, k=c)(b)`), `k`'s value moves after `b`, so
   either every keyword value of the partial or every argument of the call is
   a name or a constant (reading a name has no effect, and nothing in the
-  call's arguments can rebind it: the fence refuses `:=`);
+  call's arguments can rebind it: the fence refuses `:=`); else the call is
+  left as it is;
 * through a name bound once in the function's own body and only called
   (`h = partial(f, a * 2)`), the partial's values are computed where it is
   built, in order, into variables of their own (`h_arg0 = a * 2`), which each
@@ -37,7 +38,6 @@ import functools
 import gast
 
 from .. import nodes
-from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from . import built_derivatives
@@ -63,42 +63,38 @@ def rewrite(parsed: ParsedFunction, everything: list) -> bool:
     """Rewrite the partials of `parsed.tree` (see the module docstring);
     whether anything changed. `everything`: the tree's nodes."""
     calls = [n for n in everything if isinstance(n, gast.Call) and _is_partial(n.func)]
-    for call in calls:
-        _called_where_built(parsed, call)
+    rewritten = [_called_where_built(parsed, call) for call in calls]
     bound = _bound_once(parsed, everything)
     namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
     for name, (stmt, partial) in bound.items():
         _spill(parsed, stmt, partial, namer)
         for use in [n for n in nodes.walk(parsed.tree) if isinstance(n, gast.Call)
                     and isinstance(n.func, gast.Name) and n.func.id == name]:
-            _merge(parsed, use, partial)
+            _merge(use, partial)
         parsed.tree.body.remove(stmt)
-    return bool(calls or bound)
+    return any(rewritten) or bool(bound)
 
 
-def _called_where_built(parsed: ParsedFunction, call: gast.Call) -> None:
+def _called_where_built(parsed: ParsedFunction, call: gast.Call) -> bool:
+    """Whether `call`, of a partial built there, became the call it stands for.
+    One whose rewrite would change Python's order of evaluation is left as it
+    is: it runs as written where it carries no derivative, and is refused
+    (operations.py) where it does."""
     partial = call.func
     call_plain = all(plain(a) for a in call.args) and all(plain(k.value) for k in call.keywords)
-    if not call_plain and not all(plain(k.value) for k in partial.keywords):
-        raise UnsupportedSyntaxError(
-            "functools.partial(...) with keyword values computed by expressions, called at "
-            "once with arguments computed by expressions, is not supported by adcompiler",
-            parsed.location(call), help="Instead: compute the partial's keyword values into "
-            "variables first (b = ...; functools.partial(f, w, b=b)(x)), or call the function "
-            "itself, f(w, x, b=...).")
-    _merge(parsed, call, partial)
-
-
-def _merge(parsed: ParsedFunction, call: gast.Call, partial: gast.Call) -> None:
-    """`call` becomes the call of the partial's function with its arguments."""
     overridden = {k.arg for k in call.keywords}
-    for k in partial.keywords:
-        if k.arg in overridden and not plain(k.value):
-            raise UnsupportedSyntaxError(
-                f"a keyword of functools.partial ({k.arg}=) computed by an expression and "
-                "given again where the partial is called is not supported by adcompiler",
-                parsed.location(k.value), help=f"Instead: compute it into a variable first, "
-                f"or leave {k.arg}= out of the partial.")
+    if not call_plain and not all(plain(k.value) for k in partial.keywords) or \
+            any(k.arg in overridden and not plain(k.value) for k in partial.keywords):
+        return False
+    _merge(call, partial)
+    return True
+
+
+def _merge(call: gast.Call, partial: gast.Call) -> None:
+    """`call` becomes the call of the partial's function with its arguments
+    (a keyword given again where it is called replaces the partial's, whose
+    value is then a name or a constant: reading it had no effect)."""
+    overridden = {k.arg for k in call.keywords}
     call.func = nodes.clone(partial.args[0])
     call.args = [nodes.clone(a) for a in partial.args[1:]] + call.args
     call.keywords = [gast.keyword(arg=k.arg, value=nodes.clone(k.value))
