@@ -55,9 +55,24 @@ _NOT_LITERAL = object()
 def fuse_softmax(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rewrite every softmax written out in `function`'s body (see the module
     docstring). Example: `e = np.exp(x); p = e / np.sum(e)` -> `p = softmax(x, None, None)`."""
+    if not _divides_an_exponential(function):
+        return function  # most functions: a look at the statements, not three walks
     fuser = _Fuser(function, ctx)
     fuser.block(function.body)
     return function
+
+
+def _divides_an_exponential(function: gast.FunctionDef) -> bool:
+    """Whether a statement divides a name bound to `np.exp(name)` by a name:
+    the division every softmax _Fuser._match recognises ends with."""
+    assignments = [stmt for stmt in nodes.statements(function)
+                   if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                   isinstance(stmt.targets[0], gast.Name)]
+    exponentials = {stmt.targets[0].id for stmt in assignments if _exp_of(stmt.value)}
+    return bool(exponentials) and any(
+        isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Div) and
+        isinstance(stmt.value.left, gast.Name) and stmt.value.left.id in exponentials and
+        isinstance(stmt.value.right, gast.Name) for stmt in assignments)
 
 
 def _literal(node):
