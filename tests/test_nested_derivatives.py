@@ -347,6 +347,30 @@ def lambda_inside_a_local_function_torch(x):
     return torch.sum(torch_grad(outer)(x * x) * x)
 
 
+def local_functions_calling_each_other(x):
+    # `objective` calls `predict`, which reads w: both are copied into the
+    # function differentiated on its own, w passed to it when it runs.
+    w = np.cos(x)
+
+    def predict(v):
+        return np.tanh(v * w)
+
+    def objective(v):
+        return np.sum(predict(v) ** 2 + v * x)
+    return np.sum(ad.grad(objective)(x * 2.0) * w)
+
+
+def local_functions_calling_each_other_torch(x):
+    w = torch.cos(x)
+
+    def predict(v):
+        return torch.tanh(v * w)
+
+    def objective(v):
+        return torch.sum(predict(v) ** 2 + v * x)
+    return torch.sum(torch_grad(objective)(x * 2.0) * w)
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),
@@ -366,6 +390,7 @@ NESTED = [
     (products_of_closures, products_of_closures_torch),
     (grad_of_a_partial_built_inside, grad_of_a_partial_built_inside_torch),
     (lambda_inside_a_local_function, lambda_inside_a_local_function_torch),
+    (local_functions_calling_each_other, local_functions_calling_each_other_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]
@@ -509,13 +534,13 @@ def _refused_closure_changing_a_list(x):
     return ad.grad(inner)(2.0) + len(seen)
 
 
-def _refused_calling_another_local_function(x):
-    def helper(y):
-        return y * 2.0
+def _refused_local_functions_calling_each_other_in_a_cycle(x):
+    def there(y):
+        return back(y * 0.5) if y > 1.0 else y * x
 
-    def inner(y):
-        return helper(y) * x
-    return ad.grad(inner)(2.0)
+    def back(y):
+        return there(y)
+    return ad.grad(there)(2.0)
 
 
 def _refused_definition_that_may_not_have_run(x):
@@ -568,8 +593,9 @@ REFUSED = [
      "a wrt= not written as a constant", "wrt=1"),
     (_refused_closure_changing_a_list, (1.5,), ad.UnsupportedSyntaxError,
      "may change a value in place", "define it at module level"),
-    (_refused_calling_another_local_function, (1.5,), ad.UnsupportedSyntaxError,
-     "calls the local function 'helper'", "define helper (or both) at module level"),
+    (_refused_local_functions_calling_each_other_in_a_cycle, (1.5,),
+     ad.UnsupportedSyntaxError, "calls itself (through the local functions it calls)",
+     "define there at module level"),
     (_refused_definition_that_may_not_have_run, (1.5,), ad.UnsupportedSyntaxError,
      "where its definition may not have run", "define 'inner' in the function's own body"),
     (_refused_builder_of_a_parameter, (1.5, g), ad.NoDerivativeRuleError,

@@ -34,8 +34,10 @@ display, `ad.jvp(inner)((a,), (t,))`.
 Functions defined in its body are its own when it is compiled (a lambda it
 gives to ad.grad is lifted in turn, reading its parameters as variables).
 
-Refused, naming the line: a local function whose body calls another local
-function or itself, has defaults other than constants or
+The caller's local functions it calls are copied into it, defined first.
+
+Refused, naming the line: a local function that calls itself (through
+others too), has defaults other than constants or
 `*args`, or whose definition may not have run; one reading the enclosing
 function's variables whose derivative is not called at once or through a
 name bound once and only called, or that may change a value in place (its
@@ -155,7 +157,17 @@ class _Lifter:
                             "where its definition may not have run is not supported",
                             f"define '{name}' in the function's own body (not in a branch "
                             "or loop), before the line that differentiates it.")
-        alias, closed_over = self.lifted.get(id(definition)) or self.lift(definition, name)
+        alias, closed_over, helpers = self.lifted.get(id(definition)) or \
+            self.lift(definition, name)
+        for helper in helpers:
+            stmt = self.definitions[helper]
+            if stmt not in parsed.tree.body or \
+                    not parsed.tree.body.index(stmt) < self.statement[id(call)]:
+                self.refuse(given, f"adcompiler.{builder_name} of the local function '{name}', "
+                            f"which calls the local function '{helper}' defined where it may "
+                            "not have run, is not supported",
+                            f"define '{helper}' in the function's own body (not in a branch "
+                            f"or loop), before the line that differentiates '{name}'.")
         call.args[0] = nodes.copy_location(nodes.name(alias), given)
         if not closed_over:
             return
@@ -271,8 +283,8 @@ class _Lifter:
         if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
             self.refuse(where, f"differentiating the local function '{name}', which takes "
                         "*args, **kwargs or keyword-only parameters, inside "
-                        f"'{parsed.name}' is not supported", "give it plain parameters, or define it at "
-                        "module level.")
+                        f"'{parsed.name}' is not supported",
+                        "give it plain parameters, or define it at module level.")
         if any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
                for d in args.defaults):
             self.refuse(where, f"differentiating the local function '{name}', whose "
@@ -281,13 +293,13 @@ class _Lifter:
                         "pass those values as arguments, or define it at module level.")
         params = [a.id for a in args.args]
         # Functions defined inside it are its own local functions when it is
-        # compiled (a lambda given to ad.grad there is lifted in turn).
+        # compiled (a lambda given to ad.grad there is lifted in turn), and
+        # so are copies of the caller's local functions it calls: they read
+        # the caller's variables when called, that is while the derivative
+        # runs, which receives them as arguments.
+        helpers = self.helpers(params, body, name)
+        body = [nodes.clone(self.definitions[h]) for h in helpers] + body
         read = _free_reads(params, body)
-        for node in read:
-            if node.id in self.definitions or node.id == name:
-                self.refuse(node, f"the local function '{name}', differentiated on its own "
-                            f"here, calls the local function '{node.id}': not supported",
-                            f"define {node.id} (or both) at module level.")
         closed_over = list(dict.fromkeys(n.id for n in read if n.id in self.locals))
         if closed_over and self.changes_state(definition, name):
             self.refuse(where, f"differentiating the local function '{name}', which reads the "
@@ -313,8 +325,29 @@ class _Lifter:
         function.__adcompiler_lifted__ = (tree, parsed.filename, parsed.lines)
         alias = self.namer.fresh(function_name)
         parsed.bound[alias] = function
-        self.lifted[id(definition)] = (alias, closed_over)
-        return alias, closed_over
+        self.lifted[id(definition)] = (alias, closed_over, helpers)
+        return alias, closed_over, helpers
+
+    def helpers(self, params: list, body: list, name: str) -> list:
+        """The caller's local functions `body` calls, directly or through
+        each other, in the order the caller defines them."""
+        found, pending = set(), [(params, body)]
+        while pending:
+            own_params, own_body = pending.pop()
+            for node in _free_reads(own_params, own_body):
+                if node.id == name:
+                    self.refuse(node, f"the local function '{name}', differentiated on its "
+                                "own here, calls itself (through the local functions it "
+                                "calls): not supported", f"define {name} at module level, "
+                                "where recursion is differentiated.")
+                if node.id in self.definitions and node.id not in found:
+                    found.add(node.id)
+                    helper = self.definitions[node.id]
+                    lambda_ = helper.value if isinstance(helper, gast.Assign) else None
+                    pending.append(([a.id for a in (lambda_ or helper).args.args],
+                                    [lambda_.body] if lambda_ else helper.body))
+        order = {id(stmt): k for k, stmt in enumerate(nodes.walk(self.parsed.tree))}
+        return sorted(found, key=lambda h: order.get(id(self.definitions[h]), 0))
 
 
 class _Derivatives(gast.NodeTransformer):
