@@ -18,8 +18,8 @@ Differentiating f then differentiates the generated derivative of `inner`
 with respect to every argument it receives, x among them: the derivative
 with respect to y holds x fixed, as the closure's x is fixed while it is
 differentiated, and the outer derivative follows x through it. So there is
-no confusion between the two perturbations of x (d/dx of x * d/dy(x * y) is
-2x, never 3x).
+no confusion between the two perturbations of x: d/dx of x * d/dy(x * y) is
+d/dx of x * x, 2x.
 
 The lifted function is parsed from the tree (source.py reads
 `__adcompiler_lifted__`, the tree and the user's file), and also compiled, so
@@ -32,16 +32,16 @@ the variables go first into that tuple, which must be written as a tuple
 display, `ad.jvp(inner)((a,), (t,))`.
 
 Functions defined in its body are its own when it is compiled (a lambda it
-gives to ad.grad is lifted in turn, reading its parameters as variables).
+gives to ad.grad is lifted in turn, reading its parameters as variables), and
+so are copies of the caller's local functions it calls, defined first.
 
-The caller's local functions it calls are copied into it, defined first.
-
-Refused, naming the line: a local function that calls itself (through
-others too), has defaults other than constants or
-`*args`, or whose definition may not have run; one reading the enclosing
-function's variables whose derivative is not called at once or through a
-name bound once and only called, or that may change a value in place (its
-closure would see the change, the lifted function a copy).
+Refused, naming the line: a local function that calls itself (through others
+too), has defaults other than constants, `*args`, `**kwargs` or keyword-only
+parameters, or whose definition (or that of a local function it calls) may
+not have run; one reading the enclosing function's variables whose
+derivative is not called at once or through a name bound once and only
+called, or that may change a value in place (its closure would see the
+change, the lifted function a copy).
 """
 
 from __future__ import annotations
