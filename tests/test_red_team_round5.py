@@ -59,10 +59,6 @@ REFUSED: dict[str, type | tuple] = {
 # checks that fail)). The programs named finding_* were fixed in the commits
 # that moved them out of here.
 KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
-    # passed on 774b631; crashes since f5d0791 (the tangent of add_adjoints(d_list,
-    # ...) became a SequenceAdjoint, and the Hessian's code pops from it)
-    "list_comprehension_with_a_filter_on_values": (
-        "AttributeError: 'SequenceAdjoint' object has no attribute 'pop'", ("hvp",)),
 }
 
 

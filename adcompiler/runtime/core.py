@@ -274,6 +274,10 @@ def added_tangent(tangent, like):
     if isinstance(like, (tuple, list)) and isinstance(tangent, _ndarray) and tangent.ndim:
         rows = list(tangent)
         return ListAdjoint(rows) if isinstance(like, list) else tuple(rows)
+    if isinstance(like, list) and isinstance(tangent, tuple):
+        # a tuple of entries (array_adjoint of a list) added into a list: the
+        # list the sum is, which the Hessian's code pops in step with it
+        return add_adjoints(zeros_like(like), tangent)
     return tangent
 
 
