@@ -271,13 +271,13 @@ def added_tangent(tangent, like):
         >>> added_tangent(np.ones(2), [0.0, 0.0]) == [1.0, 1.0]
         True
     """
-    if isinstance(like, (tuple, list)) and isinstance(tangent, _ndarray) and tangent.ndim:
-        rows = list(tangent)
-        return ListAdjoint(rows) if isinstance(like, list) else tuple(rows)
-    if isinstance(like, list) and isinstance(tangent, tuple):
-        # a tuple of entries (array_adjoint of a list) added into a list: the
-        # list the sum is, which the Hessian's code pops in step with it
+    if isinstance(like, list):
+        # A new list of the sum's length in every case (an array's rows, a
+        # tuple of entries from array_adjoint, a list): the Hessian's code
+        # pops it in step with the sum, and must not pop b's tangent with it.
         return add_adjoints(zeros_like(like), tangent)
+    if isinstance(like, tuple) and isinstance(tangent, _ndarray) and tangent.ndim:
+        return tuple(tangent)
     return tangent
 
 
