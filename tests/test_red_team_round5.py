@@ -48,6 +48,9 @@ REFUSED: dict[str, type | tuple] = {
     # is taken for differentiated, as round 4's interp_with_list_arguments)
     "numpy_gradient_with_differentiated_coordinates": NO_RULE,
     "interp_with_differentiated_values": NO_RULE,
+    # second order of K[np.ix_(dofs, dofs)] += ...: the index, kept on the
+    # gradient's stack next to differentiated values, is taken for one
+    "finite_element_assembly_with_ix": NO_RULE,
     # order='K' of an array whose strides are neither C's nor Fortran's:
     # refused when the derivative runs
     "ravel_in_order_k_of_reversed_columns": NO_RULE,
