@@ -80,9 +80,9 @@ _READS_BY_NAME = (builtins.locals, builtins.vars, builtins.eval, builtins.exec)
 class _Webs:
     """Reaching definitions of the tracked names, and the webs they form."""
 
-    def __init__(self, tracked: set, ranges: set):
+    def __init__(self, tracked: set):
         self.tracked = tracked
-        self.ranges = ranges            # names that only hold ranges (activity.loop_ranges)
+        self.loops: dict = {}           # definition by a for loop -> the loop's iterable
         self.parent: dict = {}          # union-find over definitions
         self.owner: dict = {}           # definition -> (name, node to rename or None)
         self.values: dict = {}          # definition -> the value bound (None: unknown)
@@ -157,14 +157,9 @@ class _Webs:
                 inner = dict(entry)
                 if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
                         stmt.target.id in self.tracked:
-                    # A loop over a range binds numbers (every loop over a
-                    # sequence is one, after lower_control); over anything
-                    # else, what it holds is not known.
-                    over_a_range = isinstance(stmt.iter, gast.Name) and \
-                        stmt.iter.id in self.ranges
-                    inner[stmt.target.id] = self.define(
-                        id(stmt), stmt.target.id, stmt.target,
-                        gast.Constant(value=0, kind=None) if over_a_range else None)
+                    inner[stmt.target.id] = self.define(id(stmt), stmt.target.id,
+                                                        stmt.target)
+                    self.loops[id(stmt)] = stmt.iter
                 state = _merge(entry, self.block(stmt.body, inner))
                 if state == entry:
                     return self.block(stmt.orelse, state)
@@ -288,21 +283,31 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     tracked = list_variables(definitions)
     if not tracked:
         return function
-    kept = _unsplittable(function)
-    if kept is None:
-        return function
-    tracked -= kept
-    if not tracked:
-        return function
-    webs = _Webs(tracked, loop_ranges(definitions, [arg.id for arg in function.args.args]))
+    webs = _Webs(tracked)
     state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
              for arg in function.args.args if arg.id in tracked}
     webs.block(function.body, state)
+    # Most functions (generated code's `_stack` among them) have one web per
+    # list variable: nothing to split, and a list that is one web is a list.
+    webs_of: dict = {}
+    for key, (name, node) in webs.owner.items():
+        webs_of.setdefault(name, set()).add(webs.find(key))
+    if all(len(roots) == 1 for roots in webs_of.values()):
+        return function
+    kept = _unsplittable(function)
+    if kept is None:
+        return function
+    # A loop over a range binds numbers (every loop over a sequence is one,
+    # after lower_control); over anything else, what it holds is not known.
+    ranges = loop_ranges(definitions, [arg.id for arg in function.args.args])
+    for key, iterable in webs.loops.items():
+        if isinstance(iterable, gast.Name) and iterable.id in ranges:
+            webs.values[key] = gast.Constant(value=0, kind=None)
     # What the walk above does not know as a binding or a read of a name (a
     # statement of a form normalisation does not produce) keeps that name's
     # webs together: a read renamed to a web that does not reach it would
     # read another variable.
-    unseen_uses = _uses_not_walked(function, webs)
+    unseen_uses = _uses_not_walked(function, webs) | kept
     # A web may hold a list when a binding of it may give one; it is *known*
     # when each such binding certainly makes a new list (a display, a join
     # with one, a copy of such a list). What the caller passes is unknown,
