@@ -1375,6 +1375,26 @@ def _with_view_flags(stmts, checker) -> list:
     return out
 
 
+def _asks_no_facts(stmt) -> bool:
+    """Whether the checker reads no fact of the analyses for `stmt` (one of
+    those reads_facts accepts): a call of a user function that changes none of
+    its arguments in place and returns no module-level object (helper_call
+    returns after helper_effects; the sharing analysis would only look up the
+    objects it returns). A function whose every such statement is one (no
+    in-place update, no list append or pop: most user functions, which call
+    pure helpers) needs none of the four analyses, each a walk of the whole
+    function (issue #13)."""
+    if nodes.annotation(stmt, "mutates") in (effects.WRITE, effects.IN_PLACE_OPERATOR,
+                                             effects.OPAQUE):
+        return False
+    rhs = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+    if nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop") or \
+            not isinstance(rhs, gast.Call):
+        return False
+    function = primitive_of(rhs)
+    return not helper_effects(function) and not helper_returned_globals(function)
+
+
 def _statements(stmts):
     """Every statement of a normalised body, those inside blocks included."""
     for stmt in stmts:
@@ -1404,21 +1424,23 @@ def check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef
 
 def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     params = nodes.parameters(function)
-    state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)})) for p in params}
-    lists = {n.func.value.id for n in nodes.walk(function) if isinstance(n, gast.Call) and
-             (nodes.list_method(n, "append") or nodes.list_method(n, "pop"))}
-    wanted = {id(stmt) for stmt in _statements(function.body) if _Checker.reads_facts(stmt)}
-    local_names = nodes.names_stored(function)
-    sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
-    for name, facts in state.items():
-        sharing.note(name, facts)
-    sharing.block(function.body, state)
-    liveness = _Liveness(wanted)
-    liveness.block(function.body, set())
-    derivations = Derivations(wanted)
-    derivations.block(function.body, {})
-    defined = _Defined(wanted)
-    defined.block(function.body, set(params))
+    asked = [stmt for stmt in _statements(function.body) if _Checker.reads_facts(stmt)]
+    wanted = {id(stmt) for stmt in asked}
+    sharing = _Sharing(wanted, frozenset(), ctx.parsed)
+    liveness, derivations, defined = _Liveness(wanted), Derivations(wanted), _Defined(wanted)
+    if not all(_asks_no_facts(stmt) for stmt in asked):
+        state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)}))
+                 for p in params}
+        lists = {n.func.value.id for n in nodes.walk(function) if isinstance(n, gast.Call) and
+                 (nodes.list_method(n, "append") or nodes.list_method(n, "pop"))}
+        local_names = nodes.names_stored(function)
+        sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
+        for name, facts in state.items():
+            sharing.note(name, facts)
+        sharing.block(function.body, state)
+        liveness.block(function.body, set())
+        derivations.block(function.body, {})
+        defined.block(function.body, set(params))
     checker = _Checker(ctx, sharing, liveness, derivations)
     checker.defined = defined
     checker.tree = function
