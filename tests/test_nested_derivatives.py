@@ -371,6 +371,42 @@ def local_functions_calling_each_other_torch(x):
     return torch.sum(torch_grad(objective)(x * 2.0) * w)
 
 
+# -- a derivative of a method of self, built inside another method --------------
+
+class Spring:
+    def __init__(self, stiffness):
+        self.stiffness = stiffness
+
+    def energy(self, x, scale=1.0):
+        return self.stiffness * np.sum(np.sin(x) ** 2 * x ** 2) * scale
+
+    def work(self, x):
+        force = ad.grad(self.energy)
+        return np.sum(force(x) * x) + ad.value_and_grad(self.energy, wrt="scale")(x, 2.0)[1]
+
+
+def spring_energy_torch(x, scale=1.0):
+    return 0.7 * torch.sum(torch.sin(x) ** 2 * x ** 2) * scale
+
+
+def spring_work_torch(x):
+    scale = torch.tensor(2.0, requires_grad=True)
+    (dscale,) = torch.autograd.grad(spring_energy_torch(x, scale), scale, create_graph=True)
+    return torch.sum(torch_grad(spring_energy_torch)(x) * x) + dscale
+
+
+SPRING = Spring(0.7)
+
+
+@pytest.mark.parametrize("point", [np.array([0.3, -1.2, 0.7]), 0.8], ids=["array", "float"])
+def test_derivative_of_a_method_of_self_built_inside_a_method_matches_torch(point):
+    (want,) = _torch_gradient(spring_work_torch, point)
+    np.testing.assert_allclose(ad.grad(SPRING.work)(point), want, rtol=1e-10, atol=1e-12)
+    tangent = 0.5 if np.ndim(point) == 0 else np.full(np.shape(point), 0.5)
+    _, along = ad.jvp(SPRING.work)((point,), (tangent,))
+    np.testing.assert_allclose(along, np.sum(want * tangent), rtol=1e-10, atol=1e-12)
+
+
 NESTED = [
     (grad_called_at_once, grad_called_at_once_torch),
     (grad_bound_to_a_name, grad_bound_to_a_name_torch),

@@ -48,12 +48,13 @@ from __future__ import annotations
 import builtins
 import collections
 import functools
+import inspect
 import keyword
 import types
 
 import gast
 
-from .. import nodes, partials
+from .. import methods, nodes, partials
 from . import built_derivatives as derivatives, partial_calls
 from ..errors import NoDerivativeRuleError
 from ..naming import Namer
@@ -62,6 +63,7 @@ from ..naming import readable_name
 from ..printer import to_source
 from ..rules import registry
 from ..source import ParsedFunction
+from .user_functions import is_user_function
 
 _MISSING = object()
 
@@ -212,6 +214,8 @@ class _FunctionChoices:
         # id(call) -> the derivative `ad.grad(g)` (or another builder of
         # derivatives.py) built when compiling; one name per derivative.
         self.built, self.built_ids, self.aliases = {}, set(), {}
+        # id(derivative of a method of self) -> its builder's name (_receiver_passed)
+        self.receivers = {}
 
     @property
     def displays(self) -> dict:
@@ -262,7 +266,8 @@ class _FunctionChoices:
                     isinstance(call.func, gast.Name) and call.func.id not in self.once):
                 continue  # found by resolve itself
             function, spelled = self.function(call.func, set())
-            if function is None or not callable(function):
+            if function is None or not callable(function) or \
+                    not self._receiver_passed(call, function):
                 continue
             self._pin(call, function)
         self._fold_built_bindings()
@@ -279,7 +284,11 @@ class _FunctionChoices:
                     and id(stmt.value) in self.built):
                 continue
             name = stmt.targets[0].id
-            if self.once.get(name) is not stmt.value:
+            if self.once.get(name) is not stmt.value or \
+                    id(self.built[id(stmt.value)]) in self.receivers:
+                # (dg = ad.grad(self.e) is left as written: calls of dg pass
+                # self to the class's function, any other use needs the
+                # derivative bound to self, which it builds when it runs.)
                 continue
             self._pin(stmt, self.built[id(stmt.value)])
 
@@ -374,17 +383,67 @@ class _FunctionChoices:
                 any(k.arg is None for k in call.keywords):
             return None, None
         target, _ = self.function(call.args[0], seen)
+        method = self._method_of_self(call.args[0]) if target is None else None
+        if method is not None:
+            target = method
         if target is None or not callable(target):
             return None, None
         options = [derivatives.constant(a) for a in call.args[1:]]
         keywords = {k.arg: derivatives.constant(k.value) for k in call.keywords}
         if any(o is derivatives.NOT_CONSTANT for o in [*options, *keywords.values()]):
             return None, None
+        if method is not None:
+            # ad.grad(self.energy): the class's function, self its first
+            # argument, which each call passes (_receiver_passed).
+            builder, renames = derivatives.builder_of(builder)
+            keywords = {renames.get(k, k): v for k, v in keywords.items()}
+            wrt = options.pop(0) if options else keywords.get("wrt", 0)
+            keywords["wrt"] = _shifted(wrt)
+            if keywords["wrt"] is None:
+                return None, None
         built = derivatives.build(builder, target, options, keywords,
                                   self.parsed.location(call))
         self.built[id(call)] = built
         self.built_ids.add(id(built))
+        if method is not None:
+            self.receivers[id(built)] = derivatives.builders()[builder]
         return built, to_source(call).strip()
+
+    def _method_of_self(self, node):
+        """The function of the class this method is compiled for that
+        `self.name` names (methods.for_class of it), when `node` is that
+        attribute of the method's first parameter, never rebound."""
+        tree = self.parsed.tree
+        cls = methods.self_type(self.parsed.function)
+        if cls is None or not tree.args.args or not isinstance(node, gast.Attribute) or \
+                not isinstance(node.value, gast.Name) or \
+                node.value.id != tree.args.args[0].id:
+            return None
+        receiver = node.value.id
+        if any(isinstance(n, gast.Name) and n.id == receiver and isinstance(n.ctx, gast.Store)
+               for n in self.everything):
+            return None
+        found = inspect.getattr_static(cls, node.attr, None)
+        if not isinstance(found, types.FunctionType) or not is_user_function(found):
+            return None  # a staticmethod, classmethod, property or data
+        return methods.for_class(found, cls)
+
+    def _receiver_passed(self, call: gast.Call, function) -> bool:
+        """`call` of a derivative of a method of self built when compiling
+        gets self as its first argument (into its tuple of arguments for
+        jvp, vjp and hvp, written as a tuple display); False if it cannot."""
+        builder_name = self.receivers.get(id(function))
+        if builder_name is None:
+            return True
+        receiver = nodes.copy_location(nodes.name(self.parsed.tree.args.args[0].id), call)
+        if builder_name not in ("jvp", "vjp", "hvp"):
+            call.args.insert(0, receiver)
+            return True
+        if call.args and isinstance(call.args[0], gast.Tuple) and not any(
+                isinstance(e, gast.Starred) for e in call.args[0].elts):
+            call.args[0].elts.insert(0, receiver)
+            return True
+        return False
 
 
     def _partial_when_compiling(self, call: gast.Call, seen: set):
@@ -405,6 +464,20 @@ class _FunctionChoices:
         self.built[id(call)] = built
         self.built_ids.add(id(built))
         return built, to_source(call).strip()
+
+
+def _shifted(wrt):
+    """`wrt` of a method's explicit parameters, counted on its function, whose
+    first parameter is self; None for what cannot be shifted."""
+    def one(position):
+        if isinstance(position, bool) or not isinstance(position, (int, str)) or \
+                isinstance(position, int) and position < 0:
+            return None
+        return position + 1 if isinstance(position, int) else position
+    if isinstance(wrt, (tuple, list)):
+        moved = tuple(one(p) for p in wrt)
+        return None if None in moved else moved
+    return one(wrt)
 
 
 class _KeyedCalls(gast.NodeTransformer):
