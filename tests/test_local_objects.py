@@ -776,7 +776,7 @@ def stores_the_object(x):
 def passes_the_object(x):
     h = Holder(x)
     h.value = x * 2.0
-    return np.sum(describe(h))
+    return np.sum(copy.copy(h).value)   # (a function of another module)
 
 
 def describe(obj):
@@ -991,7 +991,7 @@ def object_of_a_class_from_another_module(x):
 REFUSALS = [
     (returns_the_object, "returning the object 'h'", "return h", "return s.h"),
     (stores_the_object, "storing the object 'h' in a container", "pair = [h, x]", "return s.h"),
-    (passes_the_object, "passing the object 'h'", "describe(h)", "method calls"),
+    (passes_the_object, "passing the object 'h'", "copy.copy(h)", "method calls"),
     (reads_through_getattr, "getattr() of the object 'h' the function creates with a name "
      "that is not a string constant", "getattr(h", "branch: h.a if name == 'a'"),
     (reads_the_dict, "reading 'h.__dict__'", "h.__dict__", "attributes"),

@@ -1,7 +1,9 @@
 """An object the function creates may be inspected as Python allows, since its
 class is known when compiling: `type(s)`, `isinstance(s, C)`, `hasattr(s, 'h')`,
 `getattr(s, 'h')` and `setattr(s, 'h', v)` with the name written as a string,
-and read-only properties (`s.area` runs the getter's body where it is read).
+and read-only properties (`s.area` runs the getter's body where it is read);
+`dataclasses.replace` of a dataclass it builds is a new record; a function of
+its module given the object (`kick(dt, p, k)`) is inlined as a method is.
 passes/local_objects.py models each exactly; every program here is checked
 against torch.autograd in float64 in reverse mode, forward mode, jvp and the
 Hessian.
@@ -144,9 +146,43 @@ def dataclass_replaced_in_a_loop(x):
     return p.a * q.b + q.a
 
 
+class Particle:
+    def __init__(self, x, v):
+        self.x = x
+        self.v = v
+
+    def drift(self, dt):
+        advance(self, dt)           # a helper given self, from a method
+
+
+def kick(dt, p, k):                 # a module-level helper given the object
+    p.v = p.v - dt * k * p.x
+    return p.v
+
+
+def advance(p, dt):
+    p.x = p.x + dt * p.v
+
+
+def energy(p):
+    return p.x * p.x + p.v * p.v * p.x
+
+
+def helpers_given_the_object(x):
+    p = Particle(x, 0.5)
+    for i in range(4):
+        kick(0.1, p, x)
+        if i % 2 == 0:
+            p.drift(0.1)
+        else:
+            advance(p, 0.2)
+    return energy(p) * kick(0.0, p, x)   # energy first, as Python reads it
+
+
 PROGRAMS = [class_known_when_compiling, attributes_named_by_constant_strings,
             read_only_properties, subclasses_sharing_a_base_method,
-            dataclass_built_in_the_function, dataclass_replaced_in_a_loop]
+            dataclass_built_in_the_function, dataclass_replaced_in_a_loop,
+            helpers_given_the_object]
 X = 0.7
 
 
@@ -188,6 +224,8 @@ def test_the_class_is_read_when_compiling_and_the_getter_inlined():
     lowered = ad.pipeline.dump(class_known_when_compiling, "lower")
     assert "issubclass(Disc, (Square, int))" in lowered
     assert "type(" not in lowered
+    lowered = ad.pipeline.dump(helpers_given_the_object, "lower")
+    assert "p_x = p_x + 0.2 * p_v" in lowered and "kick(" not in lowered
     lowered = ad.pipeline.dump(dataclass_replaced_in_a_loop, "lower")
     assert "p = Point(b=p.b * p.a - 0.5, a=p.a)" in lowered
     lowered = ad.pipeline.dump(attributes_named_by_constant_strings, "lower")

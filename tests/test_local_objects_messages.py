@@ -13,6 +13,7 @@ reason the pass found (not 'the class of the object is not known').
 
 import abc
 import ast
+import copy
 import dataclasses
 import functools
 import inspect
@@ -135,7 +136,7 @@ def stores_the_object(x):
 
 def passes_the_object(x):
     s = State(x)
-    describe(s)
+    copy.copy(s)   # (a function of another module)
     return s.step(x)
 
 
@@ -655,7 +656,7 @@ REFUSALS = [
     (stores_the_object, "storing the object 's' in a container", "pair = [s, x]",
      "return s.h"),
     (passes_the_object, "passing the object 's' the function creates to a function",
-     "describe(s)", "method calls"),
+     "copy.copy(s)", "method calls"),
     (binds_a_second_name, "binding the object 's' to another name", "t = s", "attributes"),
     (adds_to_the_object, "this use of the object 's'", "(s + 1.0)", "attributes"),
     (captured_by_a_lambda, "captured by a function defined in the function",

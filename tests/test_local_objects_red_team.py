@@ -2788,6 +2788,92 @@ def replace_of_two_classes(x):
     return q.a
 
 
+# -- eighth round: module-level helpers given the object (inlined as methods) ----------
+
+def scale_h(g, by):
+    g.h = g.h * by
+    return g.h
+
+
+def keep(g, store):
+    store.append(g)       # the object escapes into a list
+    return 0.0
+
+
+def same_twice(a, b):
+    a.h = a.h + b.h
+    return a.h
+
+
+def self_returning(g):
+    g.h = g.h * 2.0
+    return g
+
+
+def halve_until(g, n):
+    if n > 0:
+        g.h = g.h * 0.5
+        return halve_until(g, n - 1)
+    return g.h
+
+
+def helper_in_loop_and_branch(x):
+    s = Gauge(x)
+    for i in range(3):
+        if s.h > 0.9:
+            scale_h(s, 0.5)
+        else:
+            scale_h(s, x)
+    return s.h
+
+
+def helper_after_attribute_read_in_expression(x):
+    s = Gauge(x)
+    return s.h * scale_h(s, x) + s.h     # the old h, then the helper, then the new h
+
+
+def helper_result_discarded_returning_object(x):
+    s = Gauge(x)
+    self_returning(s)
+    return s.h * x
+
+
+def helper_from_method_and_caller(x):
+    s = Gauge(x)
+    s.step(x)
+    scale_h(s, s.double)
+    return s.quad
+
+
+def helper_stores_object_in_list(x):
+    s = Gauge(x)
+    L = []
+    keep(s, L)
+    return s.step(x) + len(L)
+
+
+def helper_given_object_twice(x):
+    s = Gauge(x)
+    return same_twice(s, s) * s.step(x)
+
+
+def helper_given_object_by_keyword(x):
+    s = Gauge(x)
+    return scale_h(by=x, g=s) * s.step(x)
+
+
+def helper_result_object_used(x):
+    s = Gauge(x)
+    t = self_returning(s)
+    return t.h * s.step(x)
+
+
+def helper_recursive_on_object(x):
+    s = Gauge(x)
+    s.h = s.h * x
+    return halve_until(s, 2)
+
+
 PASSING = [
     attribute_set_from_array_then_array_written,
     dict_attribute_changed_by_method,
@@ -2975,6 +3061,12 @@ PASSING = [
     isinstance_in_loop_recreated,
     type_of_object_reads_class_value,
     replace_in_branch_then_loop,
+    init_passes_self_to_helper,  # refused before: register(self) is inlined now
+    # Eighth round
+    helper_in_loop_and_branch,
+    helper_after_attribute_read_in_expression,
+    helper_result_discarded_returning_object,
+    helper_from_method_and_caller,
     # Refused before: type(s), isinstance(s, C) and getattr(s, 'h') of an object
     # whose class is known when compiling, and a read-only property's getter.
     isinstance_of_object,
@@ -3055,7 +3147,6 @@ REFUSED = [
     two_objects_same_methods,
     object_created_in_loop_read_after,
     del_in_method,
-    init_passes_self_to_helper,
     # Seventh round
     getattr_through_second_name,
     isinstance_of_object_in_list,
@@ -3066,6 +3157,12 @@ REFUSED = [
     super_of_another_class,  # was a value where Python raises
     type_of_object_builds_another,
     replace_of_two_classes,
+    # Eighth round
+    helper_stores_object_in_list,
+    helper_given_object_twice,
+    helper_given_object_by_keyword,
+    helper_result_object_used,
+    helper_recursive_on_object,
 ]
 
 

@@ -152,12 +152,15 @@ def _refuse(parsed: ParsedFunction, node, what: str, instead: str):
 class _Use:
     """One use of an object's name: `kind` is 'read', 'write' (also the
     target of `s.h += v`), 'method' (`s.m(...)`), 'call' (`s(...)`), 'super'
-    (`super().m(...)` in a method) or 'self' (`return self` in a method);
+    (`super().m(...)` in a method), 'self' (`return self` in a method) or
+    'helper' (`advance(s, dt)`, a module-level function of the module given
+    the object, inlined as a method is: `_helper_call`);
     `node` is what the rewrite replaces."""
 
     kind: str
     attr: str
     node: gast.AST
+    helper: object = None   # 'helper' (`advance(s, dt)`): (the function, s's position)
 
 
 def _scope_nodes(tree: gast.FunctionDef):
@@ -194,6 +197,9 @@ def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
         return _Use("read", attr, parent)
     if isinstance(parent, gast.Call) and field_name == "func":
         return _Use("call", "__call__", parent)
+    helper = _helper_call(parsed, parent, field_name, name)
+    if helper is not None:
+        return _Use("helper", helper[0].__name__, parent, helper)
     inspected, modelled = _inspecting_call(parsed, parent, field_name, name)
     if modelled:  # the class is known: _Rewrite._class_test
         return _Use(inspected, parent.args[1].value if inspected == "hasattr" else "", parent)
@@ -208,8 +214,9 @@ def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
                                       inspected in _INSPECTING_FORMS else ""),
                 advice or _ESCAPE_ADVICE)
     elif isinstance(parent, (gast.Call, gast.keyword)):
-        what = (f"passing the object '{label}' the function creates to a function (only "
-                "its own methods are inlined)")
+        what = (f"passing the object '{label}' the function creates to a function (its "
+                "own methods, and functions defined in its module that receive it as a "
+                "positional argument, are the ones inlined)")
     elif isinstance(parent, (gast.Assign, gast.AnnAssign)):
         what = f"binding the object '{label}' to another name or attribute"
     else:
@@ -223,6 +230,28 @@ def _builtin(parsed: ParsedFunction, name: str, caller_locals: set = frozenset()
         return None
     found, value = parsed.lookup(name)
     return value if found and value is getattr(builtins, name, None) else None
+
+
+def _helper_call(parsed: ParsedFunction, parent, field_name: str, name):
+    """(the function, the object's position) where `parent` passes the object
+    `name` to a plain function defined at module level in the function's own
+    module, as one positional argument, or None: such a helper is inlined as
+    a method would be, its parameter standing for the object."""
+    if not (isinstance(parent, gast.Call) and field_name == "args"):
+        return None
+    function = _named_value(parsed, parent.func, local_names(parsed.tree))
+    if not inspect.isfunction(function) or hasattr(function, "__wrapped__") or \
+            function.__qualname__ != function.__name__ or \
+            function.__globals__ is not parsed.function.__globals__:
+        return None
+    given = [i for i, arg in enumerate(parent.args) if arg is name]
+    # (f(s, s) would give the helper two names for it; s.h among the others is a read)
+    others = [arg for arg in parent.args + [k.value for k in parent.keywords]
+              if isinstance(arg, gast.Name) and arg.id == name.id]
+    if len(given) != 1 or len(others) != 1 or \
+            any(isinstance(arg, gast.Starred) for arg in parent.args[:given[0] + 1]):
+        return None
+    return function, given[0]
 
 
 def _inspecting_call(parsed: ParsedFunction, parent, field_name: str,
@@ -448,7 +477,27 @@ class _Objects:
         self.methods[key] = method
         return method
 
-    def _prepare(self, function, owner, cls, site_parsed, site, attr) -> _Method:
+    def helper(self, cls: type, function, position: int, site_parsed, site) -> _Method:
+        """The module-level function `function` given an instance of `cls` as
+        its argument at `position`, read as a method whose receiver is that
+        parameter."""
+        key = (function, position, cls)
+        if key in self.methods:
+            return self.methods[key]
+        if key in self.in_progress:
+            _refuse(site_parsed, site, f"recursive calls of {function.__name__} passing it "
+                    "the same object", "write the recursion as a loop.")
+        self.in_progress.append(key)
+        method = self._prepare(function, None, cls, site_parsed, site, function.__name__,
+                               position)
+        self.in_progress.pop()
+        self.methods[key] = method
+        return method
+
+    def _prepare(self, function, owner, cls, site_parsed, site, attr,
+                 position: int | None = None) -> _Method:
+        """A method `attr` of `owner` read for instances of `cls`, or (owner
+        None) a module-level helper given the object at `position`."""
         caller = self.parsed
         if function.__globals__ is not caller.function.__globals__:
             _refuse(site_parsed, site, f"methods of {cls.__name__}, a class defined in "
@@ -463,7 +512,25 @@ class _Objects:
                     "do what the decorator does in its body.")
         method = parse_function(function)
         tree = nodes.clone(method.tree)
-        _mangle_private_attributes(tree, owner)
+        if owner is None:  # a helper: its parameter for the object becomes the first
+            parameters = tree.args
+            if position >= len(parameters.args) - len(parameters.defaults) or \
+                    tree.decorator_list:  # (into *args, a defaulted parameter)
+                _refuse(site_parsed, site, f"passing the object to {function.__name__} as "
+                        "an argument its signature does not bind to a parameter of its "
+                        "own without a default (or a decorated helper)",
+                        f"pass it to a plain parameter of {function.__name__}, "
+                        "positionally.")
+            parameters.args.insert(0, parameters.args.pop(position))
+            for node in nodes.walk(tree):
+                if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                        node.func.id == "super":
+                    _refuse(method, node, f"super() in {function.__name__}, a function "
+                            "given an object the function creates (Python raises "
+                            "RuntimeError)", "call the method on the object, "
+                            f"{parameters.args[0].id}.m(...).")
+        else:
+            _mangle_private_attributes(tree, owner)
         if tree.decorator_list or not tree.args.args:
             _refuse(method, tree, f"the method {owner.__name__}.{attr} (decorated, or "
                     "without a self parameter) of an object the function creates",
@@ -492,7 +559,8 @@ class _Objects:
                         "function of the values it needs.")
         lower_reduce(method)
         lower_comprehensions(method)
-        label = attr.strip("_") if owner is cls else f"{owner.__name__}_{attr.strip('_')}"
+        label = attr.strip("_") if owner is cls or owner is None else \
+            f"{owner.__name__}_{attr.strip('_')}"
         result = _Method(function, owner, method, receiver, label)
         self._analyse_method(result, cls)
         return result
@@ -514,13 +582,15 @@ class _Objects:
                 events[id(use.node)] = ("read", "self", use.attr)
             elif use.kind == "hasattr" and _class_lookup(cls, use.attr)[0] is None:
                 events[id(use.node)] = ("read", "self", use.attr)  # surely assigned: True
-            elif use.kind in ("method", "call", "super"):
+            elif use.kind in ("method", "call", "super", "helper"):
                 where = _deferred(use.node, parents)
                 if where:
                     _refuse(parsed, use.node, f"{_calling(use, method.receiver)} {where}",
                             "call it in a statement of its own.")
-                callee = self.method(cls, use.attr, parsed, use.node,
-                                     after=method.owner if use.kind == "super" else None)
+                callee = self.helper(cls, *use.helper, parsed, use.node) \
+                    if use.kind == "helper" else \
+                    self.method(cls, use.attr, parsed, use.node,
+                                after=method.owner if use.kind == "super" else None)
                 if isinstance(callee, _Method):
                     _check_result_discarded(parsed, use.node, callee, parents)
                     method.callees[id(use.node)] = callee
@@ -581,6 +651,8 @@ def _calling(use: _Use, label: str) -> str:
         return f"calling the object '{label}' ({label}(...) runs __call__)"
     if use.kind == "super":
         return f"calling super().{use.attr}(...)"
+    if use.kind == "helper":
+        return f"calling {use.attr}(...), which is given the object '{label}',"
     return f"calling the method '{label}.{use.attr}(...)'"
 
 
@@ -792,7 +864,9 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
     inspected = {n.args[0].id for n in everything if isinstance(n, gast.Call) and
                  isinstance(n.func, gast.Name) and n.func.id in _INSPECTING and n.args and
                  isinstance(n.args[0], gast.Name)}
-    if not stores and not created & (called | read_from | inspected):
+    passed = {a.id for n in everything if isinstance(n, gast.Call) for a in n.args
+              if isinstance(a, gast.Name)}   # (inspected, or given to a helper)
+    if not stores and not created & (called | read_from | passed):
         return parsed  # most functions: one walk finds nothing to do
     if created & inspected:
         _SpellOut(parsed, created - set(nodes.parameters(tree))).visit(tree)
@@ -1098,7 +1172,7 @@ class _Rewrite:
                             "value (Python raises TypeError)", "return nothing from __init__.")
             reached = [m for m in inits if m is not None]
             for use in obj.uses:
-                if use.kind in ("method", "call"):
+                if use.kind in ("method", "call", "helper"):
                     where = _deferred(use.node, self.parents)
                     if where:
                         _refuse(parsed, use.node, f"{_calling(use, obj.name)} {where}",
@@ -1107,7 +1181,12 @@ class _Rewrite:
                                 "while test).")
             writes = {u.attr for u in obj.uses if u.kind == "write"}
             for use in obj.uses:
-                if use.kind in ("method", "call") and use.attr not in writes:
+                if use.kind == "helper":
+                    method = self.pass_.helper(obj.cls, *use.helper, parsed, use.node)
+                    _check_result_discarded(parsed, use.node, method, self.parents)
+                    reached.append(method)
+                    events[id(use.node)] = ("call", obj.name, method)
+                elif use.kind in ("method", "call") and use.attr not in writes:
                     method = self.pass_.method(obj.cls, use.attr, parsed, use.node)
                     if isinstance(method, _Method):
                         _check_result_discarded(parsed, use.node, method, self.parents)
@@ -1179,7 +1258,7 @@ class _Rewrite:
     def _check_descriptors(self, obj: _Object, instance: set) -> None:
         for use in obj.uses:
             owner, value = _class_lookup(obj.cls, use.attr)
-            if owner is None or use.kind in ("method", "call"):
+            if owner is None or use.kind in ("method", "call", "helper"):
                 continue
             descriptor = type(value)
             if use.kind == "hasattr" and not hasattr(descriptor, "__set__"):
@@ -1214,7 +1293,7 @@ class _Rewrite:
                 obj.attributes[attr] = namer.fresh(f"{obj.name}_{attr.strip('_') or 'attr'}")
             obj.namer = namer
             for method in self._closure(called[obj.name]):
-                obj.methods[id(method.function)] = namer.fresh(f"{obj.name}_{method.label}")
+                obj.methods[id(method)] = namer.fresh(f"{obj.name}_{method.label}")
             for method in self._closure(called[obj.name]):
                 self.definitions.append(self._definition(obj, method, namer, caller_locals))
         replacements = {}
@@ -1284,7 +1363,7 @@ class _Rewrite:
                 read = nodes.attribute(nodes.name(self._class_name(obj)), attr)
                 out.append(nodes.located(nodes.assign(obj.attributes[attr], read), node))
             if init is not None:
-                name = obj.methods[id(init.function)]
+                name = obj.methods[id(init)]
                 out.append(nodes.located(nodes.expr_stmt(gast.Call(
                     func=nodes.name(name), args=args, keywords=keywords)), node))
             return out or [nodes.copy_location(gast.Pass(), node)]
@@ -1322,6 +1401,15 @@ class _Rewrite:
                         nodes.name(v), n)
                 else:
                     table[id(target)] = lambda n, p=parsed: self._class_read(obj, n, p)
+            elif use.kind == "helper":
+                callee = method.callees.get(id(use.node)) if method is not None else None
+                if callee is None:
+                    callee = self.pass_.helper(obj.cls, *use.helper, parsed, use.node)
+                table[id(use.node)] = lambda n, f=obj.methods[id(callee)], k=use.helper[1]: \
+                    nodes.copy_location(gast.Call(
+                        func=nodes.copy_location(nodes.name(f), n),
+                        args=[a for i, a in enumerate(n.args) if i != k],
+                        keywords=n.keywords), n)
             else:
                 callee = method.callees.get(id(use.node)) if method is not None else None
                 if callee is None:
@@ -1336,7 +1424,7 @@ class _Rewrite:
                                 "raises TypeError)", "call super().__init__() without them.")
                     table[id(use.node)] = lambda n: nodes.copy_location(nodes.const(None), n)
                     continue
-                name = obj.methods[id(callee.function)]
+                name = obj.methods[id(callee)]
                 table[id(use.node)] = lambda n, f=name: nodes.copy_location(gast.Call(
                     func=nodes.copy_location(nodes.name(f), n), args=n.args,
                     keywords=n.keywords), n)
@@ -1409,7 +1497,7 @@ class _Rewrite:
                     "give the method no *args, or its keyword-only parameters no defaults "
                     "and pass them at every call.")
         tree.args.args = tree.args.args[1:]
-        tree.name = obj.methods[id(method.function)]
+        tree.name = obj.methods[id(method)]
         tree.decorator_list = []
         nodes.annotate(tree, "shared_names", frozenset(obj.attributes.values()))
         return tree
