@@ -424,6 +424,9 @@ class _FunctionChoices:
                for n in self.everything):
             return None
         found = inspect.getattr_static(cls, node.attr, None)
+        # What the class holds there is part of this compilation's identity
+        # (as for the calls on self that bind_methods.py binds).
+        self.parsed.class_attributes[(cls, node.attr)] = found
         if not isinstance(found, types.FunctionType) or not is_user_function(found):
             return None  # a staticmethod, classmethod, property or data
         return methods.for_class(found, cls)
