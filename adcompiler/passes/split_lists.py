@@ -229,13 +229,14 @@ def _uses_not_walked(function: gast.FunctionDef, webs: _Webs) -> set:
             id(node) not in parameters}
 
 
-def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set) -> None:
+def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set,
+                    left_alone: set) -> None:
     """`_t = v[:]`, the copy own_arguments.py passes to a primitive of a list
     resized later, becomes `_t = v` where v certainly holds no list there:
     slicing a number raises, and an array needs no copy (the user wrote v).
     Not where that web of v is resized or changed in place (a method called
     on it, an update), which only a list (or an array) would be: the copy
-    stays."""
+    stays. Nor for the names in `left_alone`, whose webs may be incomplete."""
     roots = {id(node): {webs.find(key) for key in reaching} for node, reaching in webs.reads}
     changed = {webs.find(key) for key in webs.updates}
     for node in nodes.walk(function):
@@ -245,6 +246,9 @@ def _uncopy_numbers(function: gast.FunctionDef, webs: _Webs, may_be_list: set) -
     for stmt in nodes.walk(function):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Subscript) and \
                 isinstance(stmt.value.value, gast.Name) and \
+                isinstance(stmt.value.slice, gast.Slice) and \
+                stmt.value.slice.lower is stmt.value.slice.upper is stmt.value.slice.step \
+                is None and stmt.value.value.id not in left_alone and \
                 nodes.annotation(stmt.value.value, COPIED_FOR_A_PRIMITIVE, False) and \
                 roots.get(id(stmt.value.value)) and \
                 not roots[id(stmt.value.value)] & (may_be_list | changed):
@@ -344,13 +348,13 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     first: dict = {}      # name -> root of its first web
     for key, (name, node) in webs.owner.items():
         first.setdefault(name, webs.find(key))
-    unseen = {name for key, (name, node) in webs.owner.items()
-              if not _is_parameter(key) and webs.find(key) in unknown}
+    with_unknown = {name for key, (name, node) in webs.owner.items()
+                    if not _is_parameter(key) and webs.find(key) in unknown}
     renames: dict = {}    # web root -> new name
     new_names: dict = {}  # name -> the new name of its webs of the other kind
     for key, (name, node) in webs.owner.items():
         root = webs.find(key)
-        if name in unseen:
+        if name in with_unknown:
             moved = root != first[name] and root not in may_be_list
         else:
             moved = (root in may_be_list) != (first[name] in may_be_list)
@@ -358,7 +362,7 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
             if name not in new_names:
                 new_names[name] = ctx.namer.fresh(name)
             renames[root] = new_names[name]
-    _uncopy_numbers(function, webs, may_be_list)
+    _uncopy_numbers(function, webs, may_be_list, unseen_uses)
     if not renames:
         return function
     for key, (name, node) in webs.owner.items():
