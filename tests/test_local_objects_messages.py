@@ -579,6 +579,96 @@ def replaces_a_dataclass_with_a_field_outside_init(x):
     return u.a
 
 
+# -- helpers given the object, and defaults shared between calls ----------------------
+
+def grow(c, by):
+    c.h = c.h * by
+    return c.h
+
+
+def grow_by_default(by, c=None):
+    return by
+
+
+def grow_with_super(c):
+    return super().step(c)   # super in a helper marker
+
+
+def grow_until(c, n):
+    if n > 0:
+        c.h = c.h * 2.0
+        return grow_until(c, n - 1)   # recursive helper marker
+    return c.h
+
+
+def gives_a_helper_the_object_twice(x):
+    s = State(x)
+    s.h = x
+    return grow(s, 2.0) + grow(s, s) * x
+
+
+def gives_a_helper_the_object_by_keyword(x):
+    s = State(x)
+    s.h = x
+    return grow(by=x, c=s)
+
+
+def gives_the_object_to_a_defaulted_parameter(x):
+    s = State(x)
+    s.h = x
+    return grow_by_default(x, s)
+
+
+def gives_the_object_to_a_helper_calling_super(x):
+    s = State(x)
+    s.h = x
+    return grow_with_super(s)
+
+
+def gives_the_object_to_a_recursive_helper(x):
+    s = State(x)
+    s.h = x
+    return grow_until(s, 2)
+
+
+def gives_a_helper_an_object_it_cannot_replace(x):
+    s = State(x)
+    grow(s, x)
+    kept = [s]
+    return len(kept) * x
+
+
+class KeepsItsDefault:
+    def __init__(self, h, items=[]):   # kept default marker
+        self.h = h
+        self.items = items
+
+    def push(self, v):
+        self.items.append(v)
+        return len(self.items)
+
+
+def changes_a_default_kept_by_the_object(x):
+    k = KeepsItsDefault(x)
+    k.h = k.h * k.push(x)
+    return k.h
+
+
+class ChangesItsDefault:
+    def __init__(self, h):
+        self.h = h
+
+    def total(self, v, seen=[]):   # changed default marker
+        seen.append(v)
+        return self.h * len(seen)
+
+
+def changes_a_default_in_a_method(x):
+    c = ChangesItsDefault(x)
+    c.h = c.h * x
+    return c.total(x)
+
+
 # -- Python's order of evaluation around a method call -------------------------------------
 
 class Counter:
@@ -742,6 +832,25 @@ REFUSALS = [
      "known when compiling", "dataclasses.replace(p, b=x)", "Point(a=p.a, b=v)"),
     (replaces_a_dataclass_with_a_field_outside_init, "of a dataclass with fields outside "
      "__init__", "dataclasses.replace(t, a=2.0 * x)", "naming each field"),
+    (gives_a_helper_the_object_twice, "passing the object 's' the function creates to a "
+     "function", "grow(s, s)", "attributes"),
+    (gives_a_helper_the_object_by_keyword, "passing the object 's' the function creates to "
+     "a function", "grow(by=x, c=s)", "attributes"),
+    (gives_the_object_to_a_defaulted_parameter, "passing the object to grow_by_default as "
+     "an argument its signature does not bind to a parameter of its own without a default",
+     "grow_by_default(x, s)", "positionally"),
+    (gives_the_object_to_a_helper_calling_super, "super() in grow_with_super",
+     "# super in a helper marker", "c.m(...)"),
+    (gives_the_object_to_a_recursive_helper, "recursive calls of grow_until",
+     "# recursive helper marker", "loop"),
+    (gives_a_helper_an_object_it_cannot_replace, "storing the object 's' in a container",
+     "kept = [s]", "return s.h"),
+    (changes_a_default_kept_by_the_object, "the default value of 'items' of "
+     "KeepsItsDefault.__init__, a list Python makes once", "# kept default marker",
+     "items=None"),
+    (changes_a_default_in_a_method, "the default value of 'seen' of "
+     "ChangesItsDefault.total, a list Python makes once", "# changed default marker",
+     "seen=None"),
     (deletes_with_an_index_calling_a_method, "del of an element of an attribute or element "
      "whose index calls a method", "del c.items[c.i + c.bump()]", "on a line of its own"),
     (deletes_two_targets_with_a_method_call, "called in one of several targets of a del",

@@ -78,11 +78,12 @@ import keyword
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
-from ..source import ParsedFunction, parse_function
+from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .evaluation_order import Spill
 from .fence import always_true, falls_through, fence, written_attribute
@@ -656,6 +657,22 @@ def _calling(use: _Use, label: str) -> str:
     return f"calling the method '{label}.{use.attr}(...)'"
 
 
+def _changed_in_place(node):
+    """What `node` changes in place (`L` of `L.append(v)`, `L[i] = v`,
+    `del L[i]`, `L += v`; `s.items` of `s.items.append(v)`), or None."""
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr in _CHANGING_METHODS:
+        return node.func.value
+    if isinstance(node, gast.Subscript) and isinstance(node.ctx, (gast.Store, gast.Del)):
+        base = node.value
+        while isinstance(base, gast.Subscript):
+            base = base.value
+        return base
+    if isinstance(node, gast.AugAssign):
+        return node.target
+    return None
+
+
 def _check_plain_attribute(parsed, node, cls: type, label: str) -> None:
     """An attribute a method assigns that the class defines as a property or
     other data descriptor: Python calls its setter (or raises AttributeError,
@@ -892,6 +909,11 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
                 # Left as before this pass (bind_methods.py's, or a record of
                 # constants); where a derivative meets it, the reason is this.
                 _carry_refusal(name, refusal, everything, bindings, parents)
+                if _given_to_a_helper_assigning_it(parsed, name, everything, caller_locals):
+                    # inline_mutating would refuse that call whatever reaches it,
+                    # naming the helper's parameter: the reason is this one.
+                    raise UnsupportedSyntaxError(*nodes.annotation(
+                        parents[id(bindings[0])][0].value, CARRIED_REFUSAL))
                 continue
         found = _object(parsed, name, own, nested, parents, caller_locals, assigned)
         if found is not None:
@@ -1012,6 +1034,30 @@ def _record_class(parsed, value, classes: dict, caller_locals: set):
 
 
 _PENDING = "<not known yet>"
+
+
+def _given_to_a_helper_assigning_it(parsed, name: str, everything: list,
+                                     caller_locals: set) -> bool:
+    """Whether the object `name` is passed to a function of the module that
+    assigns attributes of the parameter receiving it (`kick(dt, p)` with
+    `p.v = ...` in kick)."""
+    for call in everything:
+        if not isinstance(call, gast.Call):
+            continue
+        function = _named_value(parsed, call.func, caller_locals)
+        if not inspect.isfunction(function) or \
+                function.__globals__ is not parsed.function.__globals__:
+            continue
+        positions = [i for i, arg in enumerate(call.args)
+                     if isinstance(arg, gast.Name) and arg.id == name]
+        parameters = function.__code__.co_varnames[:function.__code__.co_argcount]
+        for position in positions:
+            if position < len(parameters) and any(
+                    isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Store) and
+                    isinstance(node.value, gast.Name) and node.value.id == parameters[position]
+                    for node in nodes.walk(parse_function(function).tree)):
+                return True
+    return False
 
 
 def _assigns_attributes(name: str, own: list, parents: dict, assigned: set) -> bool:
@@ -1294,6 +1340,7 @@ class _Rewrite:
             obj.namer = namer
             for method in self._closure(called[obj.name]):
                 obj.methods[id(method)] = namer.fresh(f"{obj.name}_{method.label}")
+            self._check_shared_defaults(obj, self._closure(called[obj.name]))
             for method in self._closure(called[obj.name]):
                 self.definitions.append(self._definition(obj, method, namer, caller_locals))
         replacements = {}
@@ -1303,6 +1350,41 @@ class _Rewrite:
                 replacements[id(stmt)] = self._creation(obj, stmt)
         tree.body = self.definitions + _Replace(replacements).visit_block(tree.body)
         self._check_class_values_unchanged(tree)
+
+    def _check_shared_defaults(self, obj: _Object, methods: list) -> None:
+        """A method's default list, dict, set or array is one object Python
+        made when the def ran, shared by every call: changed in place, in the
+        method or through the attribute that keeps it (`self.items = items`;
+        `s.items.append(v)`), the next call sees the change, which the
+        variables standing for it would hide (and the message naming them
+        would be ours)."""
+        changed = {target.attr for tree in [self.parsed.tree] + [m.parsed.tree for m in methods]
+                   for target in map(_changed_in_place, nodes.walk(tree))
+                   if isinstance(target, gast.Attribute)}
+        for method in methods:
+            values = parameter_defaults(method.function) or ()
+            tree = method.parsed.tree
+            if not values or len(values) != len(tree.args.defaults):
+                continue
+            names = [a.id for a in tree.args.args[len(tree.args.args) - len(values):]]
+            for name, value, node in zip(names, values, tree.args.defaults):
+                if not isinstance(value, (list, dict, set, bytearray, np.ndarray)):
+                    continue
+                direct = any(isinstance(t, gast.Name) and t.id == name
+                             for t in map(_changed_in_place, nodes.walk(tree)))
+                kept = {t.attr for n in nodes.walk(tree) if isinstance(n, gast.Assign) and
+                        isinstance(n.value, gast.Name) and n.value.id == name
+                        for t in n.targets if isinstance(t, gast.Attribute)}
+                if direct or kept & changed:
+                    how = "in place" if direct else \
+                        f"in place through {obj.name}.{sorted(kept & changed)[0]}, which keeps it"
+                    _refuse(method.parsed, node, f"the default value of '{name}' of "
+                            f"{method.function.__qualname__}, a {type(value).__name__} Python "
+                            "makes once, when the def runs, and shares between calls, "
+                            f"changed {how} (the next call would see the change)",
+                            f"default to None and make a new one at each call: {name}=None, "
+                            f"then {name} = [] if {name} is None else {name} (or copy it, "
+                            f"list({name})).")
 
     def _check_class_values_unchanged(self, tree) -> None:
         """`self.log[0] = v` (or `self.log.append(v)`) where only the class
