@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import textwrap
 import types
+
+import gast
 
 import numpy as np
 import pytest
@@ -28,7 +31,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import adcompiler as ad
-from adcompiler import pipeline
+from adcompiler import nodes, pipeline
+from adcompiler.naming import Namer
+from adcompiler.passes.split_lists import split_lists
+from adcompiler.printer import to_source
 
 torch.set_default_dtype(torch.float64)
 
@@ -302,6 +308,43 @@ def test_a_refusal_names_the_variable_as_the_user_wrote_it():
     with pytest.raises(ad.NoDerivativeRuleError) as caught:
         ad.grad(saves_the_number_the_list_became)(0.7)
     assert "the differentiated value 'v'" in str(caught.value)
+
+
+# --- what is left alone --------------------------------------------------------
+# The pass on normalised code written out, as the front end hands it over.
+
+def split(source: str, resolved: dict | None = None) -> str:
+    """split_lists applied to the function in `source`; `resolved` gives the
+    object a name refers to, as resolve.py annotates it."""
+    function = nodes.parse_module(textwrap.dedent(source)).body[0]
+    for node in gast.walk(function):
+        if isinstance(node, gast.Name) and node.id in (resolved or {}):
+            nodes.annotate(node, "value", resolved[node.id])
+    ctx = types.SimpleNamespace(namer=Namer({n.id for n in nodes.name_nodes(function)}))
+    return to_source(split_lists(function, ctx)).strip()
+
+
+LIST_THEN_NUMBER = """
+    def f(x):
+        v = []
+        v.append(x)
+        {between}
+        v = x * 2.0
+        return v
+"""
+
+
+def test_the_number_bound_after_a_list_is_split_off():
+    assert "v2 = x * 2.0" in split(LIST_THEN_NUMBER.format(between="pass"))
+
+
+@pytest.mark.parametrize("between, resolved", [
+    ("g = lambda: v", None),       # a lambda reads v when it is called
+    ("print(locals())", {"locals": locals}),  # locals() sees the names
+    ("v: list = v", None),         # a binding the walk does not know
+], ids=["lambda", "locals", "annotated-assignment"])
+def test_names_another_scope_or_a_string_may_read_are_left_alone(between, resolved):
+    assert "v2" not in split(LIST_THEN_NUMBER.format(between=between), resolved)
 
 
 # --- random programs ----------------------------------------------------------
