@@ -164,6 +164,15 @@ def write_into_a_flattened_copy_twin(a):
     return torch.sum(a * a) + 5.0 * a[1, 1] + torch.sum(flat[1:])
 
 
+def multiply_with_a_local_partial(x):
+    twice = functools.partial(np.multiply, x)   # the call it stands for: np.multiply(x, 2.0)
+    return np.sum(twice(2.0))
+
+
+def multiply_with_a_local_partial_twin(x):
+    return torch.sum(x * 2.0)
+
+
 # name, function, torch twin, arguments, wrt
 PROGRAMS = [
     ("element write into x.flatten() (a copy)", write_into_a_flattened_copy,
@@ -186,6 +195,9 @@ PROGRAMS = [
      collect_into_default_twin, (0.7,), (0,)),
     ("helper list parameter given a list of constants", collect_into_constants,
      collect_into_constants_twin, (np.array([0.7, -0.2]),), (0,)),
+    ("functools.partial over a differentiated value, made in the function",
+     multiply_with_a_local_partial, multiply_with_a_local_partial_twin,
+     (np.array([0.5, 1.2]),), (0,)),
 ]
 
 @pytest.mark.filterwarnings("ignore:np.floor of the differentiated value")
@@ -306,11 +318,6 @@ def scale_with_a_returned_closure(x):
     return by_first(3.0)
 
 
-def multiply_with_a_local_partial(x):
-    twice = functools.partial(np.multiply, x)
-    return np.sum(twice(2.0))
-
-
 def write_through_np_array_without_copy(x):
     b = x * 1.0
     same = np.array(b, copy=False)   # b itself
@@ -335,8 +342,6 @@ REFUSED = [
      (np.array([0.5, 1.2]),), (0,), ad.SharedMemoryError),
     ("a closure over a differentiated value, returned by a helper",
      scale_with_a_returned_closure, (np.array([0.5, 1.2]),), (0,), ad.AdError),
-    ("functools.partial over a differentiated value, made in the function",
-     multiply_with_a_local_partial, (np.array([0.5, 1.2]),), (0,), ad.NoDerivativeRuleError),
     ("a bound method of a differentiated array, called later", total_through_a_bound_method,
      (np.array([0.5, 1.0]),), (0,), ad.NoDerivativeRuleError),
     ("getattr(x, name)() of a differentiated array", total_through_getattr,
