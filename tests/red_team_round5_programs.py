@@ -27,6 +27,7 @@ the commit that fixed them; their docstrings say how.
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 import scipy.special
@@ -2044,3 +2045,53 @@ def counter_in_an_argument_array(w, state):
 def row_of_a_matrix_argument_written(w, m):
     m[0, :] = w
     return np.sum(m @ m.T)
+
+
+class _Settings:
+    weights = np.array([1.0, 2.0])
+
+
+SETTINGS_NAMESPACE = types.SimpleNamespace(weights=np.array([1.0, 2.0]))
+
+
+def _writes_then_reads_class_weights(x):
+    x[0] = 3.0 * x[1]
+    return np.sum(x * _Settings.weights)
+
+
+def _writes_then_reads_namespace_weights(x):
+    x[0] = 3.0 * x[1]
+    return np.sum(x * SETTINGS_NAMESPACE.weights)
+
+
+@scenario
+def finding_argument_that_is_an_attribute_of_a_module_level_object():
+    """Silently wrong value (10.0 for Python's 40.0): the function changes its
+    argument in place and reads a class attribute (or a SimpleNamespace's) that
+    is the very array the caller passed. Python changes both; the derivative
+    changed a copy and read the attribute unchanged. The entry check that
+    refuses this for module-level arrays, containers and instances did not
+    search attributes of classes or of the standard library's objects: it now
+    checks the attributes the function reads too (SharedMemoryError)."""
+    results = []
+    for function, owner in ((_writes_then_reads_class_weights, _Settings),
+                            (_writes_then_reads_namespace_weights, SETTINGS_NAMESPACE)):
+        original = owner.weights.copy()
+        python_value = function(owner.weights)   # 40.0: x is the attribute
+        owner.weights[:] = original
+        jvp = ad.jvp(function)
+        for entry in (ad.value_and_grad(function), ad.value_and_grad(function, memory="1KB"),
+                      lambda w: jvp((w,), (np.ones(2),))):
+            try:
+                value, _ = entry(owner.weights)
+                results.append((f"{function.__name__} value", value, python_value))
+            except ad.SharedMemoryError:
+                results.append((f"{function.__name__} refused", 1.0, 1.0))
+            finally:
+                owner.weights[:] = original
+        # a copy is fine: the derivative of Python's function on it
+        copy_ = owner.weights.copy()
+        results.append((f"{function.__name__} on a copy",
+                        ad.grad(function)(copy_), np.array([0.0, 3.0 + 2.0])))
+        results.append((f"{function.__name__} copy unchanged", copy_, owner.weights))
+    return results

@@ -113,6 +113,25 @@ def _module_level_mutable(value) -> bool:
             ("numpy", "scipy", "functools", "builtins"))
 
 
+def _module_level_attributes(tree: gast.AST, bound: set) -> list:
+    """'Config.w' for each attribute chain the function reads off a
+    module-level name whose value (resolve.py's annotation) is an array or a
+    container, in a fixed order."""
+    found = set()
+    for node in nodes.walk(tree):
+        if not (isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Load) and
+                isinstance(nodes.annotation(node, "value", None), _MODULE_LEVEL_MUTABLES)):
+            continue
+        path, base = [node.attr], node.value
+        while isinstance(base, gast.Attribute):
+            path.append(base.attr)
+            base = base.value
+        if isinstance(base, gast.Name) and base.id not in bound and \
+                nodes.annotation(base, "value", None) is not None:
+            found.add(".".join([base.id, *reversed(path)]))
+    return sorted(found)
+
+
 def _may_not_copy(primitive, call: gast.Call) -> bool:
     """np.array(x, copy=False) or copy=None, x.astype(dtype, copy=False): x
     itself when it is an array (of that dtype)."""
@@ -945,19 +964,24 @@ class _Checker:
                                if isinstance(n.ctx, gast.Load) and n.id not in
                                self.bound_names() and _module_level_mutable(
                                    nodes.annotation(n, "value", None))})
+        # ... and the arrays and containers it reads as their attributes
+        # (Config.w of a class, NS.w of a SimpleNamespace), which the objects'
+        # own check does not search: the attributes themselves.
+        attributes = _module_level_attributes(self.tree, self.bound_names())
         for name in params:
             if name not in self.changed_parameters:
                 continue
             others = [p for p in params if p != name]
-            if not others and not module_level:
+            if not others and not module_level and not attributes:
                 continue
             where = str(self.ctx.parsed.location(self.ctx.parsed.tree))
             out.append(nodes.located(nodes.expr_stmt(self.helper("check_distinct", [
                 nodes.name(name),
-                nodes.tuple_([nodes.name(p) for p in others + module_level]),
+                nodes.tuple_([nodes.name(p) for p in others + module_level] +
+                             [nodes.dotted(path) for path in attributes]),
                 nodes.tuple_([nodes.const(p) for p in others] +
                              [nodes.const(f"the module-level {g}, which it reads")
-                              for g in module_level]),
+                              for g in module_level + attributes]),
                 nodes.const(f"{self.ctx.parsed.name}({name}=...)"), nodes.const(where)])),
                 self.ctx.parsed.tree))
         return out
