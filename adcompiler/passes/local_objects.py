@@ -32,26 +32,37 @@ order differentiates it (reverse, forward, Hessians, checkpointing).
 
 The model is exact because the object never escapes, which this pass checks
 before rewriting anything. An object is rewritten when the function assigns
-one of its attributes, or calls one of its methods and can be replaced (tried
-on a copy: otherwise it is left to bind_methods.py, as before), and every
+one of its attributes, or uses it otherwise (reads, method calls, passes it
+on) and it can be replaced (tried on a copy: otherwise it is left as before,
+to bind_methods.py or as a record of constants, and the trial's refusal is
+annotated on the calls it takes part in, "local_object_refusal", which
+operations.py and activity.py raise where a derivative meets one), and every
 binding of its
 name is `name = C(...)` of one class C, found when compiling: a module-level
 class written in Python, in the module of the function (its methods read
 that module's globals), without a metaclass, `__slots__`, `__new__`,
 `__getattr__`, `__getattribute__`, `__setattr__` or `__delattr__`, not a
 dataclass or NamedTuple (those carry derivatives as records already). Each
-use of the name must then be `name.attr` (read or assigned), `name.m(...)` or
-`name(...)` (`__call__`); the methods called are read from their source and
+use of the name must then be `name.attr` (read or assigned), `name.m(...)`,
+`name(...)` (`__call__`), `type(name)` (the class), `isinstance(name, K)`
+(`issubclass(C, K)`), `hasattr(name, 'h')` (a constant: the class defines h,
+or the must-assignment analysis finds it assigned), or an argument of a
+function defined in the module (`kick(dt, name)`, inlined as a method with
+its parameter as receiver); `getattr(name, 'h')` and `setattr(name, 'h', v)`
+are spelled out as `name.h` first, a read `name.p` of a property becomes a
+call of its getter, and `dataclasses.replace(p, b=v)` of a dataclass object
+the function builds becomes `Point(b=v, a=p.a)`. The methods called are read from their source and
 checked the same way for `self` (which a method may `return` to callers that
 discard it), and `super().m(...)` in them calls the next class's method in
 the object's MRO. Python evaluates a statement's operands left to right, but
 inline_local runs a method's body before the statement: operands evaluated
 before a method call go into variables first (evaluation_order.Spill). Refused with an `UnsupportedSyntaxError`
 naming the line: the object returned, stored in a container or another
-object, bound to a second name, passed to a function, read through
-`getattr`/`vars`/`__dict__`, captured by a function defined in the function;
-a recursive method; a property or other descriptor named like an attribute
-assigned; a method of a class in another module; an attribute read where
+object, bound to a second name, passed to a function of another module,
+read through `vars`/`__dict__` or getattr with a name chosen when the code
+runs, captured by a function defined in the function; a recursive method; a
+property or other descriptor assigned; a method's default list changed in
+place (shared between calls); a method of a class in another module; an attribute read where
 it may not have been assigned yet on some path, where the class defines none (Python
 raises AttributeError there). An attribute the code never assigns is the
 class's (`State.scale`), read where the code reads it; one it assigns that the
@@ -85,6 +96,7 @@ from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
+from .dataclass_replace import dataclass_replace, module_value
 from .evaluation_order import Spill
 from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents
@@ -240,7 +252,7 @@ def _helper_call(parsed: ParsedFunction, parent, field_name: str, name):
     a method would be, its parameter standing for the object."""
     if not (isinstance(parent, gast.Call) and field_name == "args"):
         return None
-    function = _named_value(parsed, parent.func, local_names(parsed.tree))
+    function = module_value(parsed, parent.func, local_names(parsed.tree))
     if not inspect.isfunction(function) or hasattr(function, "__wrapped__") or \
             function.__qualname__ != function.__name__ or \
             function.__globals__ is not parsed.function.__globals__:
@@ -289,16 +301,8 @@ def _named_classes(parsed: ParsedFunction, node) -> bool:
 
 def _named_class(parsed: ParsedFunction, node):
     """The class a module-level name (or `module.Name`) refers to, or None."""
-    path = []
-    while isinstance(node, gast.Attribute):
-        path.insert(0, node.attr)
-        node = node.value
-    if not isinstance(node, gast.Name) or node.id in local_names(parsed.tree):
-        return None
-    found, value = parsed.lookup(node.id)
-    for attr in path if found else ():
-        value = getattr(value, attr, None)
-    return value if found and isinstance(value, type) else None
+    value = module_value(parsed, node, local_names(parsed.tree))
+    return value if isinstance(value, type) else None
 
 
 def _constant_attribute(node) -> str | None:
@@ -867,7 +871,7 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
     `only`: the one object to replace (a trial run, see `_models`)."""
     tree = parsed.tree
     if only is None:
-        _replaced_records(parsed)
+        dataclass_replace(parsed)
     everything = list(nodes.walk(tree))
     stores = _assigned_attributes(everything)
     created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
@@ -927,115 +931,6 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
     return parsed
 
 
-def _replaced_records(parsed: ParsedFunction) -> None:
-    """`dataclasses.replace(p, b=v)` of a dataclass the function builds is
-    `Point(b=v, a=p.a)`: what replace does (a new object of p's class, from
-    the changes and p's other fields), which records carry derivatives
-    through (rules/record_rules.py). p's class must be known when compiling:
-    every binding of p is `p = Point(...)` or `p = dataclasses.replace(q, ...)`
-    of such a q. A class with a field left out of __init__ (field(init=False),
-    which replace refuses to change, InitVar) keeps the call."""
-    tree = parsed.tree
-    caller_locals = local_names(tree)
-    calls = [n for n in nodes.walk(tree) if isinstance(n, gast.Call) and
-             _named_value(parsed, n.func, caller_locals) is dataclasses.replace]
-    if not calls:
-        return
-    values: dict = {}   # name -> what each binding assigns (None: another kind of binding)
-    for node in nodes.walk(tree):
-        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
-            values.setdefault(node.id, [])
-    for node in nodes.walk(tree):
-        if isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign, gast.With)) or \
-                isinstance(node, gast.Assign) and not (
-                    len(node.targets) == 1 and isinstance(node.targets[0], gast.Name)):
-            for name in nodes.walk(node.target if hasattr(node, "target") else node):
-                if isinstance(name, gast.Name) and name.id in values:
-                    values[name.id].append(None)
-        elif isinstance(node, gast.Assign):
-            values[node.targets[0].id].append(node.value)
-    for name in nodes.parameters(tree):
-        values.setdefault(name, []).append(None)
-    # Optimistic, then checked: p = replace(p, ...) in a loop has p's class
-    # if its other bindings give it; a name any binding of which gives another
-    # class, or none, is dropped, until every class left is consistent.
-    classes: dict = {}
-    changed = True
-    while changed:
-        changed = False
-        for name, bound in values.items():
-            found = {_record_class(parsed, value, classes, caller_locals) for value in bound}
-            known = found - {_PENDING}
-            if name not in classes and len(known) == 1 and None not in known:
-                classes[name] = known.pop()
-                changed = True
-    consistent = False
-    while not consistent:
-        consistent = True
-        for name in list(classes):
-            if {_record_class(parsed, value, classes, caller_locals)
-                    for value in values[name]} != {classes[name]}:
-                del classes[name]
-                consistent = False
-    for call in calls:
-        target = call.args[0] if len(call.args) == 1 else None
-        cls = classes.get(target.id) if isinstance(target, gast.Name) else None
-        if cls is None or any(k.arg is None for k in call.keywords) or \
-                len(dataclasses.fields(cls)) != len(cls.__dataclass_fields__) or \
-                not all(f.init for f in dataclasses.fields(cls)):
-            # (the call itself would be refused later, as a helper changing its
-            # own **changes: say here what to write)
-            why = ("whose class is not known when compiling (an argument, or a name "
-                   "bound to other values too)" if cls is None else
-                   "with changes given as **d" if any(k.arg is None for k in call.keywords)
-                   else "of a dataclass with fields outside __init__ (field(init=False), "
-                   "InitVar)")
-            _refuse(parsed, call, f"dataclasses.replace of a value {why}",
-                    "build the new object with its class, naming each field: "
-                    "Point(a=p.a, b=v); replace is modelled for a dataclass object the "
-                    "function creates (p = Point(...)).")
-        given = {k.arg for k in call.keywords}
-        kept = [gast.keyword(arg=f.name, value=nodes.located(nodes.attribute(
-            nodes.name(target.id), f.name), call)) for f in dataclasses.fields(cls)
-            if f.name not in given]
-        name = cls.__name__
-        if name in caller_locals or parsed.lookup(name) != (True, cls):
-            name = Namer(set(parsed.globals) | caller_locals | set(parsed.bound)).fresh(name)
-            parsed.bound[name] = cls
-        call.func = nodes.copy_location(nodes.name(name), call)
-        call.args = []
-        call.keywords = call.keywords + kept
-
-
-def _named_value(parsed: ParsedFunction, func, caller_locals: set):
-    """The object a module-level name or attribute chain refers to, or None."""
-    path = []
-    while isinstance(func, gast.Attribute):
-        path.insert(0, func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name) or func.id in caller_locals:
-        return None
-    found, value = parsed.lookup(func.id)
-    for attr in path if found else ():
-        value = getattr(value, attr, None)
-    return value if found else None
-
-
-def _record_class(parsed, value, classes: dict, caller_locals: set):
-    """The dataclass `value` (a binding's right-hand side) builds, or None."""
-    if not isinstance(value, gast.Call):
-        return None
-    called = _named_value(parsed, value.func, caller_locals)
-    if isinstance(called, type) and dataclasses.is_dataclass(called):
-        return called
-    if called is dataclasses.replace and value.args and isinstance(value.args[0], gast.Name):
-        return classes.get(value.args[0].id, _PENDING)
-    return None
-
-
-_PENDING = "<not known yet>"
-
-
 def _given_to_a_helper_assigning_it(parsed, name: str, everything: list,
                                      caller_locals: set) -> bool:
     """Whether the object `name` is passed to a function of the module that
@@ -1044,7 +939,7 @@ def _given_to_a_helper_assigning_it(parsed, name: str, everything: list,
     for call in everything:
         if not isinstance(call, gast.Call):
             continue
-        function = _named_value(parsed, call.func, caller_locals)
+        function = module_value(parsed, call.func, caller_locals)
         if not inspect.isfunction(function) or \
                 function.__globals__ is not parsed.function.__globals__:
             continue
