@@ -44,6 +44,7 @@ from .runtime.core import refuse_argument_without_derivative, reject_complex, \
 from .runtime.namespaces import scalar_seed
 from .display import derivative_html
 from .passes.activity import is_user_function
+from .passes.built_derivatives import register_builders
 
 # store.table(function, _CACHE): {(kind, wrt positions, as tuple):
 # (GeneratedDerivative, Dependencies)}. An entry is served only while its
@@ -1453,6 +1454,12 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         return _Convention(product, function, "hvp", real_check)
     return _wrapper(function, ("hvp", positions, as_tuple), (gradient, inner), build)
 
+
+# Derivatives built inside differentiated code (ad.grad(g)(x)) are found by
+# these (passes/built_derivatives.py), which cannot import this module.
+register_builders({grad: "grad", value_and_grad: "value_and_grad", vjp: "vjp", jvp: "jvp",
+                   derivative: "derivative", hvp: "hvp", jacobian: "jacobian",
+                   hessian: "hessian"})
 
 # The derivative of scipy.integrate.odeint (runtime/odeint.py) differentiates the
 # user's func at run time with these; runtime imports nothing of the compiler.

@@ -22,6 +22,7 @@ import torch
 import adcompiler as ad
 from adcompiler import grad as imported_grad
 from adcompiler import value_and_grad as imported_value_and_grad
+from adcompiler.errors import UnsupportedSyntaxError
 
 torch.set_default_dtype(torch.float64)
 
@@ -405,6 +406,20 @@ def test_derivative_of_a_method_of_self_built_inside_a_method_matches_torch(poin
     tangent = 0.5 if np.ndim(point) == 0 else np.full(np.shape(point), 0.5)
     _, along = ad.jvp(SPRING.work)((point,), (tangent,))
     np.testing.assert_allclose(along, np.sum(want * tangent), rtol=1e-10, atol=1e-12)
+
+
+def stiffer_energy(x, scale=1.0):
+    return np.sum(x ** 4) * scale
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_derivative_of_a_method_hidden_by_an_attribute_of_the_object_is_refused(mode):
+    # Python calls the object's own attribute; the derivative was built from
+    # the class's function, so using it would be silently wrong.
+    spring = Spring(0.7)
+    spring.energy = stiffer_energy
+    with pytest.raises(UnsupportedSyntaxError, match="hides its class's method 'energy'"):
+        ad.grad(spring.work, mode=mode)(np.array([0.3, -1.2, 0.7]))
 
 
 NESTED = [

@@ -94,7 +94,7 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
             call.args = [obj] + call.args
         call.func = name
     if called_on_receiver:
-        _check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
+        check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
     # The transformer visits every node; most functions call no `.get`.
     if any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
            n.func.attr == "get" for n in nodes.walk(tree)):
@@ -260,12 +260,12 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     call.func = name
 
 
-def _check_not_shadowed(parsed: ParsedFunction, receiver: str, names: list,
-                        namer: Namer, first_call: gast.Call) -> None:
+def check_not_shadowed(parsed: ParsedFunction, receiver: str, names: list,
+                       namer: Namer, first_call: gast.Call) -> None:
     """Start the body with `methods_not_shadowed(self, ('act', ...))`: the
-    calls `self.act(x)` were bound to the class's functions, which an
-    attribute of the object's own (`model.act = np.tanh`) would hide when
-    the derivative runs."""
+    calls `self.act(x)` (or derivatives `ad.grad(self.act)`, resolve.py) were
+    bound to the class's functions, which an attribute of the object's own
+    (`model.act = np.tanh`) would hide when the derivative runs."""
     check = runtime_builtins.methods_not_shadowed
     alias = next((n for n, f in parsed.bound.items() if f is check), None) or \
         namer.fresh("methods_not_shadowed")

@@ -39,10 +39,24 @@ _BUILDER_NAMES = ("grad", "value_and_grad", "vjp", "jvp", "derivative", "hvp", "
                   "hessian")
 
 
+# {entry point: its public name}, filled by api.py when it is imported: the
+# API imports the compiler that runs this pass, so this module cannot import
+# the API back (imports flow one way).
+_BUILDERS: dict = {}
+
+
+def register_builders(functions: dict) -> None:
+    """Record adcompiler's builders of derivatives, {function: public name}
+    (api.py, once)."""
+    unknown = set(functions.values()) - set(_BUILDER_NAMES)
+    if unknown:
+        raise ValueError(f"not builders of derivatives: {sorted(unknown)}")
+    _BUILDERS.update(functions)
+
+
 def builders() -> dict:
     """{entry point: its public name}."""
-    from .. import api
-    return {getattr(api, name): name for name in _BUILDER_NAMES}
+    return _BUILDERS
 
 
 def is_builder(value) -> bool:
@@ -73,8 +87,8 @@ def builder_of(value):
     declared = getattr(value, "__adcompiler_builder__", None)
     if isinstance(declared, tuple) and len(declared) == 2 and declared[0] in _BUILDER_NAMES \
             and isinstance(declared[1], dict):
-        from .. import api
-        return getattr(api, declared[0]), dict(declared[1])
+        named = {name: function for function, name in found.items()}
+        return named[declared[0]], dict(declared[1])
     return None
 
 

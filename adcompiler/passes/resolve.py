@@ -63,6 +63,7 @@ from ..naming import readable_name
 from ..printer import to_source
 from ..rules import registry
 from ..source import ParsedFunction
+from .bind_methods import check_not_shadowed
 from .user_functions import is_user_function
 
 _MISSING = object()
@@ -216,6 +217,8 @@ class _FunctionChoices:
         self.built, self.built_ids, self.aliases = {}, set(), {}
         # id(derivative of a method of self) -> its builder's name (_receiver_passed)
         self.receivers = {}
+        # (attribute, call) of each ad.grad(self.attribute) built from the class's function
+        self.methods_of_self = []
 
     @property
     def displays(self) -> dict:
@@ -271,6 +274,12 @@ class _FunctionChoices:
                 continue
             self._pin(call, function)
         self._fold_built_bindings()
+        if self.methods_of_self:
+            # The derivative was built from the class's function: an attribute
+            # of the object's own by that name would be what Python calls.
+            names = list(dict.fromkeys(attr for attr, _ in self.methods_of_self))
+            check_not_shadowed(self.parsed, self.parsed.tree.args.args[0].id, names,
+                               self.namer, self.methods_of_self[0][1])
 
     def _fold_built_bindings(self) -> None:
         """`dg = ad.grad(g)` whose derivative was built when compiling binds
@@ -407,6 +416,7 @@ class _FunctionChoices:
         self.built_ids.add(id(built))
         if method is not None:
             self.receivers[id(built)] = derivatives.builders()[builder]
+            self.methods_of_self.append((call.args[0].attr, call))
         return built, to_source(call).strip()
 
     def _method_of_self(self, node):
