@@ -94,6 +94,7 @@ import numpy as np
 from .. import nodes
 from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
+from ..rules import registry
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .dataclass_replace import dataclass_replace, module_value
@@ -255,7 +256,8 @@ def _helper_call(parsed: ParsedFunction, parent, field_name: str, name):
     function = module_value(parsed, parent.func, local_names(parsed.tree))
     if not inspect.isfunction(function) or hasattr(function, "__wrapped__") or \
             function.__qualname__ != function.__name__ or \
-            function.__globals__ is not parsed.function.__globals__:
+            function.__globals__ is not parsed.function.__globals__ or \
+            registry.lookup(function) is not None:   # (a rule of the user's own wins)
         return None
     given = [i for i, arg in enumerate(parent.args) if arg is name]
     # (f(s, s) would give the helper two names for it; s.h among the others is a read)
