@@ -2064,6 +2064,51 @@ def _writes_then_reads_namespace_weights(x):
     return np.sum(x * SETTINGS_NAMESPACE.weights)
 
 
+def _reads_the_weights(v):
+    return np.sum(v * _Settings.weights)
+
+
+def _reads_its_default(v, w=_Settings.weights):
+    return np.sum(v * w)
+
+
+def _changes_then_calls_a_reader(x):
+    x *= 2.0
+    return _reads_the_weights(x)
+
+
+def _changes_then_calls_a_reader_of_its_default(x):
+    x *= 2.0
+    return _reads_its_default(x)
+
+
+@scenario
+def finding_argument_read_again_by_a_helper_through_a_global():
+    """Silently wrong value (10.0 for Python's 20.0): the function doubles its
+    argument in place, then calls a helper that reads the module-level array
+    the caller passed (as a class attribute, or as the helper's default). The
+    entry check looked only at what the function itself reads; it now also
+    looks at what the helpers of its module it calls read (their globals,
+    attribute chains and default arrays), transitively."""
+    results = []
+    for function in (_changes_then_calls_a_reader, _changes_then_calls_a_reader_of_its_default):
+        original = _Settings.weights.copy()
+        python_value = function(_Settings.weights)   # 20.0
+        _Settings.weights[:] = original
+        for entry in (ad.value_and_grad(function), ad.value_and_grad(function, memory="1KB")):
+            try:
+                value, _ = entry(_Settings.weights)
+                results.append((f"{function.__name__} value", value, python_value))
+            except ad.SharedMemoryError:
+                results.append((f"{function.__name__} refused", 1.0, 1.0))
+            finally:
+                _Settings.weights[:] = original
+        copy_ = _Settings.weights.copy()
+        results.append((f"{function.__name__} on a copy", ad.grad(function)(copy_),
+                        2.0 * _Settings.weights))
+    return results
+
+
 @scenario
 def finding_argument_that_is_an_attribute_of_a_module_level_object():
     """Silently wrong value (10.0 for Python's 40.0): the function changes its

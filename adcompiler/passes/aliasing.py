@@ -132,6 +132,51 @@ def _module_level_attributes(tree: gast.AST, bound: set) -> list:
     return sorted(found)
 
 
+def _read_in_helpers(tree: gast.AST, module_globals: dict) -> list:
+    """'W', 'Config.w' and 'helper.__defaults__[0]' for the module-level arrays
+    and containers that the user functions `tree` calls read (their globals,
+    attribute chains of them, their default values), transitively, where those
+    functions share the caller's module and so can be named by its code."""
+    found, seen = set(), set()
+    pending = [(nodes.annotation(node.func, "value", None), getattr(node.func, "id", None))
+               for node in nodes.walk(tree) if isinstance(node, gast.Call)]
+    while pending:
+        helper, name = pending.pop()
+        if not is_user_function(helper) or id(helper) in seen or \
+                getattr(helper, "__globals__", None) is not module_globals:
+            continue
+        seen.add(id(helper))
+        if name is not None and module_globals.get(name) is helper:
+            found.update(f"{name}.__defaults__[{i}]" for i, value in
+                         enumerate(getattr(helper, "__defaults__", None) or ())
+                         if isinstance(value, _MODULE_LEVEL_MUTABLES))
+        try:
+            parsed = parse_function(helper)
+        except SourceUnavailableError:
+            continue
+        local = nodes.names_stored(parsed.tree) | set(parsed.closure)
+        for node in nodes.walk(parsed.tree):
+            path, base = [], node
+            while isinstance(base, gast.Attribute):
+                path.append(base.attr)
+                base = base.value
+            if not (isinstance(base, gast.Name) and isinstance(base.ctx, gast.Load) and
+                    base.id not in local and base.id in module_globals):
+                continue
+            value = module_globals[base.id]
+            try:
+                for attribute in reversed(path):
+                    value = getattr(value, attribute)
+            except Exception:  # noqa: BLE001 - an attribute the helper may never read
+                continue
+            if not path and is_user_function(value):
+                pending.append((value, base.id))
+            elif isinstance(value, _MODULE_LEVEL_MUTABLES) or \
+                    (not path and _module_level_mutable(value)):
+                found.add(".".join([base.id, *reversed(path)]))
+    return sorted(found)
+
+
 def _may_not_copy(primitive, call: gast.Call) -> bool:
     """np.array(x, copy=False) or copy=None, x.astype(dtype, copy=False): x
     itself when it is an array (of that dtype)."""
@@ -968,6 +1013,11 @@ class _Checker:
         # (Config.w of a class, NS.w of a SimpleNamespace), which the objects'
         # own check does not search: the attributes themselves.
         attributes = _module_level_attributes(self.tree, self.bound_names())
+        # ... and those the helpers it calls read (a helper of the same module
+        # reading W or Config.w, or its default array, after the change).
+        attributes += [path for path in _read_in_helpers(
+            self.tree, self.ctx.parsed.function.__globals__)
+            if path not in module_level and path not in attributes]
         for name in params:
             if name not in self.changed_parameters:
                 continue
@@ -978,7 +1028,7 @@ class _Checker:
             out.append(nodes.located(nodes.expr_stmt(self.helper("check_distinct", [
                 nodes.name(name),
                 nodes.tuple_([nodes.name(p) for p in others + module_level] +
-                             [nodes.dotted(path) for path in attributes]),
+                             [nodes.parse_expr(path) for path in attributes]),
                 nodes.tuple_([nodes.const(p) for p in others] +
                              [nodes.const(f"the module-level {g}, which it reads")
                               for g in module_level + attributes]),
