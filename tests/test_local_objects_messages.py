@@ -437,6 +437,20 @@ def reads_before_a_loop_creates_it(x):
     return s.h
 
 
+def writes_where_it_may_not_have_been_created(x):
+    if x > 0:
+        s = State(x)
+    s.h = x * 2.0
+    return s.h * x
+
+
+def calls_where_it_may_not_have_been_created(x):
+    if x > 0:
+        s = State(x)
+    s.itself()
+    return x * x
+
+
 def hasattr_of_an_attribute_assigned_in_one_branch(x):
     s = State(x)
     if x > 0:
@@ -804,6 +818,10 @@ REFUSALS = [
      "return o.act(x)", "different names"),
     (reads_before_a_loop_creates_it, "where 's' may not have been created yet",
      "    return s.h\n", "create 's' before the loop"),
+    (writes_where_it_may_not_have_been_created, "using the object 's' where 's' may not "
+     "have been created yet", "    s.h = x * 2.0\n", "create 's' before the loop or branch"),
+    (calls_where_it_may_not_have_been_created, "using the object 's' where 's' may not "
+     "have been created yet", "    s.itself()\n", "create 's' before the loop or branch"),
     (hasattr_of_an_attribute_assigned_in_one_branch, "hasattr(s, 'extra') where s.extra "
      "may or may not have been assigned", 'hasattr(s, "extra")', "on every path"),
     (calls_a_method_reading_an_unassigned_attribute, "calling this method of 'r', which "

@@ -2874,6 +2874,41 @@ def helper_recursive_on_object(x):
     return halve_until(s, 2)
 
 
+# -- ninth round: the object used where a path may not have created it ------------------
+# (Python raises UnboundLocalError on that path; a method call reading nothing, an
+# attribute write and type(s) did not show it: values were returned)
+
+class Maybe:
+    def __init__(self, x):
+        self.h = x
+
+    def mark(self):
+        self.k = 1.0
+        return 2.0
+
+
+def write_where_maybe_not_created(x):
+    if x > 0.5:
+        s = Maybe(x)
+    s.h = x * 2.0
+    return s.h * x
+
+
+def call_where_maybe_not_created(x):
+    if x > 0.5:
+        s = Maybe(x)
+    s.mark()
+    return x * x
+
+
+def type_where_maybe_not_created(x):
+    # left as it is (the trial refuses): Python's own type(s) runs, and raises
+    # where Python does
+    if x > 0.5:
+        s = Maybe(x)
+    return x * (type(s) is Maybe)
+
+
 PASSING = [
     attribute_set_from_array_then_array_written,
     dict_attribute_changed_by_method,
@@ -3067,6 +3102,8 @@ PASSING = [
     helper_after_attribute_read_in_expression,
     helper_result_discarded_returning_object,
     helper_from_method_and_caller,
+    # Ninth round
+    type_where_maybe_not_created,
     # Refused before: type(s), isinstance(s, C) and getattr(s, 'h') of an object
     # whose class is known when compiling, and a read-only property's getter.
     isinstance_of_object,
@@ -3163,6 +3200,9 @@ REFUSED = [
     helper_given_object_by_keyword,
     helper_result_object_used,
     helper_recursive_on_object,
+    # Ninth round (each gave a value where Python raises)
+    write_where_maybe_not_created,
+    call_where_maybe_not_created,
 ]
 
 

@@ -746,9 +746,19 @@ class _Flow:
         if own and attr not in state.get(obj, frozenset()) and self.reporting:
             self.missing(obj, attr, node, _CREATED in state.get(obj, frozenset()))
 
+    def exists(self, obj, node, state):
+        """The caller's object `obj` is used at `node`: Python raises
+        NameError (UnboundLocalError) where no path created it yet, which a
+        method call reading nothing, an attribute write or `type(s)` would not
+        show (a method's own `self` always exists)."""
+        if self.instance is not None and self.reporting and \
+                _CREATED not in state.get(obj, frozenset()):
+            self.missing(obj, None, node, False)
+
     def apply(self, event, node, state):
         kind, obj, payload = event
         if kind == "call":
+            self.exists(obj, node, state)
             for attr in sorted(payload.needs):
                 self.read(obj, attr, node, state)
             return {**state, obj: state.get(obj, frozenset()) | payload.assigns}
@@ -772,6 +782,9 @@ class _Flow:
         if event is not None and event[0] == "read":
             self.read(event[1], event[2], node, state)
             return state
+        if event is not None and event[0] == "exists":
+            self.exists(event[1], node, state)
+            return state
         for child in gast.iter_child_nodes(node):
             state = self.expr(child, state)
         return state
@@ -779,6 +792,7 @@ class _Flow:
     def target(self, node, state, augmented=False):
         event = self.events.get(id(node))
         if event is not None and event[0] == "write":
+            self.exists(event[1], node, state)
             if augmented:
                 self.read(event[1], event[2], node, state)
             return {**state, event[1]: state.get(event[1], frozenset()) | {event[2]}}
@@ -1150,6 +1164,8 @@ class _Rewrite:
             for use in obj.uses:
                 if use.kind == "hasattr" and _class_lookup(obj.cls, use.attr)[0] is None:
                     events[id(use.node)] = ("read", obj.name, use.attr)  # True if surely set
+                elif use.kind in ("type", "isinstance", "hasattr"):
+                    events[id(use.node)] = ("exists", obj.name, None)
                 if use.kind == "write":
                     events[id(use.node)] = ("write", obj.name, use.attr)
                 elif use.kind == "read" or (use.kind == "method" and use.attr in instance):
@@ -1161,7 +1177,9 @@ class _Rewrite:
 
         def missing(name, attr, node, created):
             if not created:
-                _refuse(parsed, node, f"reading '{name}.{attr}' where '{name}' may not have "
+                used = f"using the object '{name}'" if attr is None else \
+                    f"reading '{name}.{attr}'"
+                _refuse(parsed, node, f"{used} where '{name}' may not have "
                         "been created yet (on some path, or before a loop that creates it "
                         "has run)", f"create '{name}' before the loop or branch, on every "
                         "path to this read (Python raises NameError, or reads an older "
