@@ -5,6 +5,7 @@ Usage (from the repository root):
     python benchmarks/bench_compile.py                      # 20 ... 2,000 lines
     python benchmarks/bench_compile.py --sizes 20 50 130    # a few sizes
     python benchmarks/bench_compile.py --kinds grad --show  # also print a function
+    python benchmarks/bench_compile.py --stages hessian:500 # CPU time of each pass
 
 For each size the script writes a function of about that many lines to a
 module of its own (adcompiler reads source with `inspect`), mixing what real
@@ -139,6 +140,93 @@ def check_gradient(function, gradient) -> float:
     return float(np.max(np.abs(g - fd)) / max(1.0, float(np.max(np.abs(fd)))))
 
 
+# The passes `--stages` times, by the module whose namespace calls them.
+STAGES = {
+    "pipeline": ("parse_function", "desugar", "fence", "module_globals", "specialise_varargs",
+                 "lower_reduce", "lower_comprehensions", "local_objects", "inline_mutating",
+                 "inline_local", "lower_control", "resolve", "bind_methods", "array_namespace",
+                 "frozen_distributions", "result_fields", "refuse_changed_mutable_defaults",
+                 "own_arguments", "copy_lists_read_before_resizing", "normalise",
+                 "lower_broadcast_arrays", "split_lists", "check_aliasing", "hoist",
+                 "fuse_softmax", "analyse", "lint"),
+    "forward_backend": ("forward", "remove_dead_code"),
+    "reverse_backend": ("reverse",),
+    "generated": ("drop_shape_reads", "uniform_adjoints", "simplify", "verified_names",
+                  "compile_function"),
+}
+
+
+def stage_times(kind: str, function, repeats: int = 3) -> dict:
+    """CPU seconds of each pass of STAGES (its own time: a pass timed inside
+    another counts for itself only) over one compilation of `function`,
+    summed over every function the compilation reads (a Hessian's gradient
+    code and the helpers' split derivatives too), as `(pass, generated)`:
+    generated is True for code adcompiler generated and reads back. From the
+    fastest of `repeats` compilations; under "(other)" what no pass took."""
+    import functools
+    from adcompiler import generated, pipeline
+
+    modules = {"pipeline": pipeline, "forward_backend": forward_backend,
+               "reverse_backend": reverse_backend, "generated": generated}
+    totals: dict = {}
+    inside: list = []     # time taken by timed passes inside the current one
+    reading: list = [False]  # whether the function being lowered is generated code
+
+    def timed(function, name):
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            start = time.process_time()
+            inside.append(0.0)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.process_time() - start
+                key = (name, reading[-1])
+                totals[key] = totals.get(key, 0.0) + spent - inside.pop()
+                if inside:
+                    inside[-1] += spent
+        return run
+
+    def lowering(function):
+        @functools.wraps(function)
+        def run(target, *args, **kwargs):
+            reading.append(getattr(target, "__adcompiler__", None) is not None or
+                           getattr(target, "__adcompiler_numbers_only__", False))
+            try:
+                return function(target, *args, **kwargs)
+            finally:
+                reading.pop()
+        return run
+
+    saved = []
+    for module_name, names in STAGES.items():
+        module = modules[module_name]
+        for name in names:
+            if hasattr(module, name):
+                saved.append((module, name, getattr(module, name)))
+                setattr(module, name, timed(getattr(module, name), name))
+    for module in (pipeline, forward_backend, reverse_backend):
+        if hasattr(module, "front_end"):
+            saved.append((module, "front_end", module.front_end))
+            module.front_end = lowering(module.front_end)
+    saved.append((pipeline, "lowered", pipeline.lowered))
+    pipeline.lowered = lowering(pipeline.lowered)
+    try:
+        best = None
+        for _ in range(repeats):
+            totals.clear()
+            seconds, cpu, _ = compile_time(kind, function)
+            if best is None or cpu < best[0]:
+                best = (cpu, dict(totals))
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+    cpu, found = best
+    found[("(other)", False)] = cpu - sum(found.values())
+    found[("total", False)] = cpu
+    return found
+
+
 def fit_exponent(sizes, times) -> float | None:
     points = [(math.log(n), math.log(t)) for n, t in zip(sizes, times) if n >= 130 and t]
     if len(points) < 2:
@@ -159,6 +247,9 @@ def main(argv=None) -> int:
     parser.add_argument("--show", action="store_true", help="print the smallest function")
     parser.add_argument("--profile", metavar="KIND:SIZE",
                         help="run cProfile on one compilation and print the top functions")
+    parser.add_argument("--stages", metavar="KIND:SIZE",
+                        help="print the CPU time of each pass over one compilation (the "
+                        "fastest of three), on the user's code and on generated code read back")
     options = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="adcompiler_bench_compile_"))
@@ -172,6 +263,16 @@ def main(argv=None) -> int:
         profiler.runcall(getattr(ad, kind), function)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return 0
+    if options.stages:
+        kind, size = options.stages.split(":")
+        compile_time(kind, load(function_source(20), folder))  # imports, rule tables
+        found = stage_times(kind, load(function_source(int(size)), folder))
+        print(f"| pass ({kind}, {size} lines) | CPU ms |\n|------|------:|")
+        for (name, generated), seconds in sorted(found.items(), key=lambda item: -item[1]):
+            if seconds >= 0.0005 or name in ("total", "(other)"):
+                shown = f"{name}, generated code" if generated else name
+                print(f"| {shown} | {seconds * 1e3:,.0f} |")
         return 0
 
     print("# adcompiler compile-time benchmark\n")
