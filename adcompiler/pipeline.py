@@ -32,6 +32,7 @@ from .passes.fence import fence
 from .passes.fuse_softmax import fuse_softmax
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
+from .passes.lower_mapping import lower_mapping
 from .passes.lower_reduce import lower_reduce
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
@@ -127,6 +128,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     specialise_varargs(parsed, arity)
     lower_reduce(parsed)
     lower_comprehensions(parsed)
+    lower_mapping(parsed)  # np.apply_along_axis, np.vectorize: loops
     # After lowering comprehensions (a method called in one is then called in a
     # loop), before inlining helpers: the methods of the objects the function
     # creates become local functions, whose mutating helpers and bodies those

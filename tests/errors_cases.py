@@ -96,7 +96,7 @@ def three_params(w, x, y):
 
 
 def uses_lambda(x):
-    return np.sum(np.apply_along_axis(lambda v: v * v, 0, x))
+    return np.sum(np.frompyfunc(lambda v: v * v, 1, 1)(x))
 
 
 def pads_with_an_unsupported_mode(x):

@@ -266,7 +266,7 @@ def t_helper_called_for_its_effect_on_a_list(x):
 def passes_local_function(x):
     def g(v):
         return v * 2.0
-    return np.sum(np.apply_along_axis(g, 0, x))
+    return np.sum(np.frompyfunc(g, 1, 1)(x))
 
 
 def returns_local_function(x):
@@ -331,7 +331,7 @@ def lambda_stored_in_a_tuple(x):
 
 def lambda_passed_to_a_function(x):
     # (sorted's, min's and max's key= may be a lambda: lower_comprehensions.py)
-    order = np.apply_along_axis(lambda v: -v, 0, np.array([3.0, 1.0]))
+    order = np.frompyfunc(lambda v: -v, 1, 1)(np.array([3.0, 1.0]))
     return np.sum(x * order[0])
 
 

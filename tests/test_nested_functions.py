@@ -191,7 +191,7 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
 
 @pytest.mark.parametrize("function, construct, marker", [
     (cases.passes_local_function, "using the local function 'g' other than by calling it",
-     "apply_along_axis(g"),
+     "frompyfunc(g"),
     (cases.returns_local_function, "other than by calling it", "return g\n"),
     (cases.stores_local_function, "other than by calling it", "fs = (g, g)"),
     (cases.rebinds_local_function_name, "binding the name of the local function 'g' again",
@@ -205,7 +205,7 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.lambda_stored_in_a_tuple, "lambda expressions not assigned to a name",
      "(lambda v"),
     (cases.lambda_passed_to_a_function, "lambdas passed to a function",
-     "lambda v: -v, 0"),
+     "lambda v: -v, 1"),
     (cases.calls_with_kwargs, "with **kwargs", "g(x, **options)"),
     (cases.call_in_while_test, "calls to the local function 'norm' in a while loop's test",
      "while norm(x)"),

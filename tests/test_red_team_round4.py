@@ -70,11 +70,11 @@ REFUSED: dict[str, type | tuple] = {
     "alias_augassign_in_loop_alias": SHARED, "alias_dict_values_same": SHARED,
     "alias_list_of_same_array": SHARED, "alias_return_alias_from_helper": SHARED,
     "alias_chained_assign_array": UNSUPPORTED, "alias_chained_assign_list": UNSUPPORTED,
-    # decorated helpers, np.vectorize / frompyfunc / piecewise / apply_along_axis
-    "wrapped_apply_along_axis": UNSUPPORTED, "wrapped_frompyfunc": NO_RULE,
+    # decorated helpers, np.frompyfunc / piecewise (np.vectorize and
+    # np.apply_along_axis are differentiated: passes/lower_mapping.py)
+    "wrapped_frompyfunc": NO_RULE,
     "wrapped_lru_helper": NO_RULE, "wrapped_map_with_none_default": UNSUPPORTED,
     "wrapped_piecewise": UNSUPPORTED, "wrapped_user_decorator": WrappedFunctionError,
-    "wrapped_vectorize": NO_RULE, "wrapped_vectorize_inline": NO_RULE,
     "inplace_reshape_minus_one_write": UNSUPPORTED,
     # max()/min() of two sequences, sum(rows, []): refused by their rules' checks
     **{name: NO_RULE for name in (

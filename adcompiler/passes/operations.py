@@ -421,12 +421,26 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         # ('numpy.sq'): say what it is and what works instead.
         name = getattr(primitive.pyfunc, "__name__", "")
         name = name if name.isidentifier() else "f"   # (a lambda's is '<lambda>')
+        # (np.vectorize(f)(x) is written as NumPy's loop by lower_mapping.py,
+        # except with the options below or where Python may not evaluate it.)
         raise NoDerivativeRuleError(
-            f"no derivative rule for np.vectorize({name}): a Python function mapped over "
-            "the entries of its arguments by NumPy", location,
-            help=f"Instead: call {name} on the arrays themselves when its body is written "
+            f"no derivative rule for np.vectorize({name}) called here: a Python function "
+            "mapped over the entries of its arguments by NumPy, which adcompiler writes as "
+            "NumPy's loop only without excluded=, signature= or cache=True, with one otype, "
+            "and called where Python surely evaluates it (not in a branch of 'a if c else "
+            "b', after 'and'/'or', in a while test)", location,
+            help=f"Instead: drop those options and call it in an assignment of its own "
+            f"(y = vf(x)), or call {name} on the arrays themselves when its body is written "
             f"with NumPy's operations ({name}(x)), or map it over the entries yourself, "
             f"np.array([{name}(v) for v in x]), which is differentiated.")
+    if rule is None and primitive is np.apply_along_axis:
+        raise NoDerivativeRuleError(
+            "no derivative rule for np.apply_along_axis called here: adcompiler writes it as "
+            "the loop NumPy runs only with func1d, axis and arr given by position and where "
+            "Python surely evaluates the call (not in a branch of 'a if c else b', after "
+            "'and'/'or', in a while test)", location,
+            help="Instead: call it in an assignment of its own, y = np.apply_along_axis(f, "
+            "axis, a), and use y there.")
     if rule is None and _assembled_by_the_api(primitive):
         raise NoDerivativeRuleError(
             f"{primitive.__qualname__}, built by adcompiler, is called with differentiated "

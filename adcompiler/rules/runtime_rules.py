@@ -14,6 +14,7 @@ from ..runtime import arrays as runtime_arrays
 from ..runtime import complex_numbers as runtime_complex
 from ..runtime import effects as runtime_effects
 from ..runtime import fft as runtime_fft
+from ..runtime import mapping as runtime_mapping
 from ..runtime import records as runtime_records
 from .definition import linear_rule, nondifferentiable, pointwise, pointwise_split
 
@@ -384,3 +385,11 @@ RULES += [
 from .helper_rules import RULES as _HELPER_RULES  # noqa: E402
 
 RULES += _HELPER_RULES
+
+# The shapes, axes and dtypes of the loops np.apply_along_axis and np.vectorize
+# are written as (passes/lower_mapping.py), and NumPy's errors there.
+RULES += nondifferentiable(
+    runtime_mapping.along_axis_rows_shape, runtime_mapping.along_axis_dtype,
+    runtime_mapping.along_axis_result_shape, runtime_mapping.along_axis_result_axes,
+    runtime_mapping.vectorize_first_entries, runtime_mapping.vectorize_output_dtype,
+    runtime_mapping.vectorize_broadcast_shape, runtime_mapping.vectorize_results_dtype)
