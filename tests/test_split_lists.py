@@ -199,8 +199,18 @@ def rebinds_a_comprehension_to_its_sum(x):
     return np.sum(sum(w) * v)
 
 
+def rebinds_to_a_list_in_a_loop_that_runs(x):
+    # range(2) runs its body: after the loop v holds the list, never x * 2.0.
+    v = x * 2.0
+    total = v * v
+    for i in range(2):
+        v = [x, x * i]
+        v.append(np.sin(x))
+    return np.sum(total + v[0] * v[2] + v[1])
+
+
 PROGRAMS = [
-    reads_both_kinds_in_local_functions, calls_a_lambda_made_while_it_held_the_list,
+    rebinds_to_a_list_in_a_loop_that_runs, reads_both_kinds_in_local_functions, calls_a_lambda_made_while_it_held_the_list,
     rebinds_a_comprehension_to_its_sum,
     sums_a_fresh_list_each_iteration, sums_a_fresh_list_in_a_while_loop, sums_in_nested_loops,
     sums_the_list_in_one_branch, binds_a_number_before_the_list,
@@ -293,6 +303,21 @@ def test_a_name_whose_other_binding_may_be_a_list_is_not_split():
     assert "v2" not in pipeline.dump(takes_a_helpers_result_for_its_list, "hoist")
     with pytest.raises(ad.UnsupportedSyntaxError, match="holds a list of differentiated"):
         ad.grad(takes_a_helpers_result_for_its_list)(0.7)
+
+
+def rebinds_to_a_list_in_a_loop_that_may_not_run(x, n):
+    v = x * 2.0
+    total = v * v
+    for i in range(n):
+        v = [x, x * i]
+    return total + v[0]
+
+
+def test_a_read_either_kind_may_reach_is_refused_when_the_derivative_runs():
+    # With n = 0 the read after the loop would see x * 2.0: one variable for
+    # both, and the number, taken for a list, is refused, never differentiated.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="holds a list of differentiated"):
+        ad.grad(rebinds_to_a_list_in_a_loop_that_may_not_run)(0.7, 2)
 
 
 def saves_the_number_the_list_became(x):

@@ -52,6 +52,7 @@ function (it reads the variable when it runs), one declared `global` or
 from __future__ import annotations
 
 import builtins
+import collections
 
 import gast
 
@@ -80,8 +81,9 @@ _READS_BY_NAME = (builtins.locals, builtins.vars, builtins.eval, builtins.exec)
 class _Webs:
     """Reaching definitions of the tracked names, and the webs they form."""
 
-    def __init__(self, tracked: set):
+    def __init__(self, tracked: set, nonempty: set = frozenset()):
         self.tracked = tracked
+        self.nonempty = nonempty        # names of ranges known not to be empty
         self.loops: dict = {}           # definition by a for loop -> the loop's iterable
         self.parent: dict = {}          # union-find over definitions
         self.owner: dict = {}           # definition -> (name, node to rename or None)
@@ -150,6 +152,11 @@ class _Webs:
         if isinstance(stmt, (gast.While, gast.For)):
             if isinstance(stmt, gast.For):
                 self.read(stmt.iter, state)
+            # A for loop over a range that is not empty runs its body at least
+            # once (lower_control leaves no break in a for loop): what reaches
+            # the code after it comes through the body.
+            runs = isinstance(stmt, gast.For) and isinstance(stmt.iter, gast.Name) and \
+                stmt.iter.id in self.nonempty
             while True:
                 entry = state
                 if isinstance(stmt, gast.While):
@@ -160,9 +167,10 @@ class _Webs:
                     inner[stmt.target.id] = self.define(id(stmt), stmt.target.id,
                                                         stmt.target)
                     self.loops[id(stmt)] = stmt.iter
-                state = _merge(entry, self.block(stmt.body, inner))
+                out = self.block(stmt.body, inner)
+                state = _merge(entry, out)
                 if state == entry:
-                    return self.block(stmt.orelse, state)
+                    return self.block(stmt.orelse, out if runs else state)
         self.read(stmt, state)
         return state
 
@@ -217,6 +225,22 @@ def _closed(webs: _Webs, roots: set) -> set:
                 roots.add(root)
                 changed = True
     return roots
+
+
+def _nonempty_ranges(definitions) -> set:
+    """The names bound once, to a range of constant bounds that is not empty
+    (`_range = range(3)`, as lower_control and normalisation write a loop)."""
+    counts = collections.Counter(target for target, _ in definitions)
+    out = set()
+    for target, rhs in definitions:
+        if counts[target] == 1 and isinstance(rhs, gast.Call) and not rhs.keywords and \
+                1 <= len(rhs.args) <= 3 and nodes.annotation(rhs.func, "value", None) is range \
+                and all(isinstance(a, gast.Constant) and type(a.value) is int for a in rhs.args):
+            bounds = [a.value for a in rhs.args]
+            if bounds[-1] != 0 or len(bounds) < 3:
+                if len(range(*bounds)) > 0:
+                    out.add(target)
+    return out
 
 
 def _uses_not_walked(function: gast.FunctionDef, webs: _Webs) -> set:
@@ -287,7 +311,7 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     tracked = list_variables(definitions)
     if not tracked:
         return function
-    webs = _Webs(tracked)
+    webs = _Webs(tracked, _nonempty_ranges(definitions))
     state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
              for arg in function.args.args if arg.id in tracked}
     webs.block(function.body, state)
