@@ -303,9 +303,15 @@ def vectorized_pairs(x):
     return np.sum(np.vectorize(lambda v: (v, v * v))(x)[0])
 
 
+def vectorized_list_of_numpy_scalars(x):
+    # NumPy hands the function x[0] itself, a NumPy scalar, not a Python float
+    return np.sum(np.vectorize(smooth)([x[0, 0], x[1, 1]]))
+
+
 @pytest.mark.parametrize("function, what", [
     (applied_rows_of_two_shapes, "NumPy broadcasts the later results"),
     (vectorized_pairs, "returning several results (a tuple)"),
+    (vectorized_list_of_numpy_scalars, "hands to the function as they are"),
 ])
 def test_what_numpy_would_compute_otherwise_is_refused_when_it_runs(function, what):
     x = np.array([[1.0, 2.0], [-1.0, 3.0]])

@@ -121,7 +121,7 @@ def vectorize_broadcast_shape(arguments: tuple) -> tuple:
     not), after checking that each one's entries reach the function as the
     Python values `.tolist()` gives, as NumPy hands them over (through an
     object array): a list or tuple mixing ints and floats (`[1, 2.5]`) keeps
-    its ints there, and is refused.
+    its ints there, one of NumPy scalars its scalars, and is refused.
 
     >>> vectorize_broadcast_shape((np.ones((2, 1)), np.ones(3)))
     (2, 3)
@@ -132,9 +132,9 @@ def vectorize_broadcast_shape(arguments: tuple) -> tuple:
             read = np.ravel(argument).tolist()
             if any(type(a) is not type(b) for a, b in zip(held, read)):
                 raise UnsupportedSyntaxError(
-                    "np.vectorize called with a list or tuple whose entries are of several "
-                    "types (ints and floats): NumPy hands each entry to the function as it "
-                    "is, which adcompiler does not model",
+                    "np.vectorize called with a list or tuple whose entries NumPy hands to "
+                    "the function as they are (ints among floats, NumPy scalars), not as the "
+                    "Python numbers of the array they make, which adcompiler reads",
                     help="Instead: pass an array, np.asarray(values, dtype=float).")
     return np.broadcast_shapes(*(np.shape(a) for a in arguments))
 
