@@ -797,15 +797,17 @@ def _note_call_effects(parsed, call, note, root, seen, free) -> None:
 
 
 def _module_level_owner(node: gast.Attribute, state: dict) -> str | None:
-    """The module-level object (not a module) that an attribute chain starts
-    at, `MODEL` in `MODEL.w` or `MODEL.weights`, or None."""
+    """The module-level object that an attribute chain starts at, `MODEL` in
+    `MODEL.w` or `MODEL.weights`, or None. A class or a module counts too:
+    `t = Acc.total; t *= x` changes the array the class holds (and what
+    `Acc.total` reads afterwards), as `b = BUF; b *= x` changes BUF."""
     root = node
     while isinstance(root, gast.Attribute):
         root = root.value
     if not isinstance(root, gast.Name) or root.id in state:
         return None
     held = nodes.annotation(root, "value", None)
-    if not _module_level_mutable(held):
+    if not (_module_level_mutable(held) or isinstance(held, (type, types.ModuleType))):
         return None
     return root.id
 

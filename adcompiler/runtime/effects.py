@@ -104,6 +104,11 @@ def _library_object(obj) -> bool:
     return module.split(".")[0] in _LIBRARY_PACKAGES
 
 
+# What a class or module holds that is code, not data an update could reach.
+_CODE = (type, types.ModuleType, types.FunctionType, types.MethodType,
+         types.BuiltinFunctionType, staticmethod, classmethod, property)
+
+
 def _held_objects(other) -> list:
     """The entries of a container, or the attributes of an object (its
     __dict__ and __slots__), that an in-place change may reach."""
@@ -111,6 +116,15 @@ def _held_objects(other) -> list:
         return list(other)
     if isinstance(other, dict):
         return list(other.values())
+    if isinstance(other, (type, types.ModuleType)):
+        # The data a user's class or module holds (`t = Acc.total; t *= x`
+        # changes the class's array), not its code, nor a library's.
+        home = other.__module__ if isinstance(other, type) else other.__name__
+        if (home or "").split(".")[0] in _LIBRARY_PACKAGES:
+            return []
+        return [value for name, value in vars(other).items()
+                if not (name.startswith("__") and name.endswith("__"))
+                and not isinstance(value, _CODE)]
     if isinstance(other, (type, types.ModuleType, types.FunctionType, types.MethodType,
                           types.BuiltinFunctionType, str, bytes, int, float, complex)) or \
             isinstance(other, _ndarray) or other is None or _library_object(other):
