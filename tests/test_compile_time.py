@@ -102,3 +102,45 @@ def test_finishing_passes_keep_the_shared_name_counts_exact(monkeypatch):
                 getattr(ad, kind)(function, wrt=wrt)
             except ad.AdError:
                 pass  # refused as before; a miscount is an AssertionError
+
+
+def test_aliasing_analyses_left_out_change_no_derivative(monkeypatch):
+    # The aliasing pass runs its four analyses (each a walk of the whole
+    # function) only when the checker reads their facts: not when every
+    # statement it asks about calls a helper that changes nothing it is given
+    # (most user functions). Every derivative of the corpus is the same text,
+    # or the same refusal, with the analyses left out or forced to run.
+    import programs
+    from adcompiler import api, forward_backend, reverse_backend, store
+    from adcompiler.passes import aliasing
+
+    functions = [(logistic_loss, 0), (sum_of_sines_of_exp, 0)] + \
+        [(entry[0], entry[3]) for entry in programs.PROGRAMS.values()]
+    runs = []
+    sharing_block = aliasing._Sharing.block
+
+    def counted(self, stmts, state):
+        runs.append(1)
+        return sharing_block(self, stmts, state)
+
+    monkeypatch.setattr(aliasing._Sharing, "block", counted)
+
+    def derivatives() -> list:
+        store.clear(api._CACHE)
+        reverse_backend.clear_cache()
+        forward_backend.clear_cache()
+        runs.clear()
+        shown = []
+        for function, wrt in functions:
+            for kind in ("grad", "jvp"):
+                try:
+                    shown.append(ad.source(getattr(ad, kind)(function, wrt=wrt)))
+                except ad.AdError as error:
+                    shown.append(f"{type(error).__name__}: {error}")
+        return shown, len(runs)
+
+    left_out, runs_left_out = derivatives()
+    monkeypatch.setattr(aliasing, "_asks_no_facts", lambda stmt: False)
+    forced, runs_forced = derivatives()
+    assert forced == left_out
+    assert runs_left_out < runs_forced, (runs_left_out, runs_forced)
