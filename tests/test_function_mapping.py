@@ -350,3 +350,72 @@ def test_the_lowered_loop_reads_like_the_one_numpy_runs():
     assert "along_axis_rows_shape(np.shape(x), axis)" in text
     assert "np.reshape(np.moveaxis(x, axis, -1), along_shape)" in text
     assert "along_results.append(" in text
+
+
+# -- dict(X, k=v) and dict(X, **kw) -------------------------------------------
+# (passes/lower_comprehensions.py; autograd's test_dict builds dict([("a", x)], b=x))
+def weighted_by_position(d):
+    """Each entry's sum times its position (1, 2, ...): the dict's order counts."""
+    total = 0.0
+    for position, key in enumerate(d):
+        total = total + (position + 1.0) * np.sum(d[key])
+    return total
+
+
+def dict_of_pairs_and_a_keyword(x):
+    return weighted_by_position(dict([("a", x), ("b", 2.0)], b=x * x))
+
+
+def dict_of_a_display_and_keywords(x):
+    return weighted_by_position(dict({"a": np.sin(x), "c": x}, b=x * 3.0, a=x ** 3))
+
+
+def dict_copied_and_updated(x):
+    base = {"b": x, "a": 2.0 * x}
+    return weighted_by_position(dict(base, b=np.exp(x), c=x))
+
+
+def dict_updated_from_a_dict(x, options):
+    return weighted_by_position(dict({"a": x}, **options))
+
+
+DICTS = {
+    "dict_of_pairs_and_a_keyword": (dict_of_pairs_and_a_keyword, lambda t: t + 2.0 * t * t),
+    "dict_of_a_display_and_keywords": (dict_of_a_display_and_keywords,
+                                       lambda t: t ** 3 + 2.0 * t + 3.0 * 3.0 * t),
+    "dict_copied_and_updated": (dict_copied_and_updated,
+                                lambda t: torch.exp(t) + 2.0 * 2.0 * t + 3.0 * t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DICTS))
+def test_dict_with_keywords_matches_python_and_torch(name):
+    function, twin = DICTS[name]
+    x = np.array([0.3, -1.2])
+    value, _ = ad.jvp(function)((x,), (np.ones(2),))
+    assert value == function(x)
+    _check_gradients_and_hessian(function, lambda t: torch.sum(twin(t)), (x,))
+    assert_close(ad.grad(function)(0.7), torch_gradients(
+        lambda t: torch.sum(twin(t)), (0.7,), (0,))[0], label="Python float")
+
+
+def test_dict_updated_from_a_dict_keeps_pythons_order_and_errors():
+    x, options = np.array([0.5, 2.0]), {"b": 1.5, "c": -2.0}
+    (expected,) = torch_gradients(lambda t: torch.sum(t), (x,), (0,))
+    for mode in ("reverse", "forward"):
+        assert_close(ad.grad(dict_updated_from_a_dict, mode=mode)(x, options), expected)
+    assert ad.value_and_grad(dict_updated_from_a_dict)(x, options)[0] == \
+        dict_updated_from_a_dict(x, options)
+    with pytest.raises(TypeError, match="keywords must be strings"):
+        ad.grad(dict_updated_from_a_dict)(x, {1: 2.0})
+
+
+def autograds_make_dict(x):
+    return dict([("a", x)], b=x)
+
+
+def test_autograds_make_dict_returns_the_dict_and_its_vjp():
+    assert ad.vjp(autograds_make_dict)((1.0,), {"a": 1.0, "b": 2.0}) == 3.0
+    value, tangent = ad.jvp(autograds_make_dict)((1.5,), (1.0,))
+    assert value == {"a": 1.5, "b": 1.5} and list(value) == ["a", "b"]
+    assert tangent == {"a": 1.0, "b": 1.0}

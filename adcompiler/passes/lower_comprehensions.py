@@ -26,6 +26,9 @@ placed right before the statement holding it, and a name in its place:
     list(X), sorted(X),      the loop that builds the result, over any
     min(X), max(X),          iterable X (see `consumed`); `tuple(X)` takes
     dict(pairs)              the list `[_item for _item in X]`
+    dict(X, k=v, **kw)       a dict display where X is one with constant
+                             keys, else `_dict = dict(X)` and the keywords
+                             written into it (see `dict_with_keywords`)
 
 `y = [...]` (or `y = sum(...)`, ...) builds `y` itself when the comprehension
 does not read `y`, which is how the loop would be written by hand.
@@ -199,6 +202,25 @@ def _order_matters(node) -> bool:
     return any(isinstance(n, (gast.Call, gast.Subscript)) for n in nodes.walk(node))
 
 
+def _display_pairs(node):
+    """[(key, value)] of a dict display without `**`, or of a list or tuple
+    display of two-item tuple displays; else None."""
+    if isinstance(node, gast.Dict):
+        return None if any(k is None for k in node.keys) else list(zip(node.keys, node.values))
+    if isinstance(node, (gast.List, gast.Tuple)) and all(
+            isinstance(e, gast.Tuple) and len(e.elts) == 2 and
+            not any(isinstance(i, gast.Starred) for i in e.elts) for e in node.elts):
+        return [(e.elts[0], e.elts[1]) for e in node.elts]
+    return None
+
+
+def _display_value_slots(node) -> list:
+    """The slots of the values of what `_display_pairs` reads pairs from."""
+    if isinstance(node, gast.Dict):
+        return [_Slot(node, "values", i) for i in range(len(node.values))]
+    return [_Slot(e, "elts", 1) for e in node.elts]
+
+
 def _targets(comp) -> list:
     names = [n.id for g in comp.generators for n in nodes.walk(g.target)
              if isinstance(n, gast.Name)]
@@ -295,6 +317,8 @@ class _Lowering:
                 self.visit(slot, state)
 
     def visit(self, slot: _Slot, state: _Statement, result: str | None = None) -> None:
+        if self.dict_with_keywords(slot, state):
+            return
         self.displays(slot)
         node = slot.get()
         reduction = self.reduction(node)
@@ -345,6 +369,98 @@ class _Lowering:
                     self.parsed.location(inner),
                     help=f"A comprehension is computed once, before the statement holding "
                     f"it, but {why}. Instead: {instead}.")
+
+    def dict_with_keywords(self, slot: _Slot, state: _Statement) -> bool:
+        """`dict(X, k=v, **kw)`, X's entries updated by the keywords (autograd's
+        `dict([("a", x)], b=x)`): a list or tuple display of pairs, or a dict
+        display, with constant keys joins the display (`{"a": x, "b": x}`:
+        the same evaluation order and result; a repeated key is written once,
+        where it first stands, with its last value, as Python's dict
+        keeps it, when dropping the earlier value changes no evaluation order);
+        any other X
+        is copied, `_dict = dict(X)`, and each keyword written into the copy
+        in order, after X and the values are evaluated, as Python does. A
+        `**kw` is read key by key (TypeError for a key that is not a string or
+        that is also named, as Python's). True when the call was written so."""
+        node = slot.get()
+        if not (isinstance(node, gast.Call) and len(node.args) == 1 and node.keywords and
+                not isinstance(node.args[0], gast.Starred) and self.callee(node.func) is dict):
+            return False
+        unpacked = [k for k in node.keywords if k.arg is None]
+        arg = node.args[0]
+        pairs = _display_pairs(arg)
+        if pairs is not None and not unpacked:
+            entries = pairs + [(nodes.const(k.arg), k.value) for k in node.keywords]
+            if not all(isinstance(k, gast.Constant) for k, _ in entries):
+                return False
+            kept = {}   # key -> (first key node, last value): Python's dict
+            for key, value in entries:
+                kept[key.value] = (kept.get(key.value, (key,))[0], value)
+            display = nodes.parse_expr("{}")
+            if len(kept) == len(entries) or not any(_order_matters(v) for _, v in entries):
+                display.keys = [key for key, _ in kept.values()]
+                display.values = [value for _, value in kept.values()]
+                slot.set(nodes.copy_location(display, node))
+                return False  # the display is visited as any
+            # A repeated key's earlier value is evaluated, then replaced: every
+            # value is evaluated first, in order, into a temporary.
+            values = _display_value_slots(arg) + [_Slot(k, "value") for k in node.keywords]
+            for value in values:
+                self.visit(value, state)
+            self.spill(state)
+            if _order_matters(values[-1].get()):
+                temp = self.namer.temp()
+                state.before.append(nodes.located(nodes.assign(temp, values[-1].get()), node))
+                values[-1].set(nodes.copy_location(nodes.name(temp), node))
+            kept = {}
+            for key, value in zip([k for k, _ in entries], values):
+                kept[key.value] = (kept.get(key.value, (key,))[0], value.get())
+            display.keys = [key for key, _ in kept.values()]
+            display.values = [value for _, value in kept.values()]
+            slot.set(nodes.copy_location(display, node))
+            state.done.append(slot)
+            return True
+        if len(unpacked) > 1 or isinstance(arg, _COMPREHENSIONS) or \
+                (not unpacked and self.pairs(arg)):
+            return False  # (dict(zip(k, v), b=w) stays: refused by dict's rule)
+        self.operands(node, state)   # X and the values, in Python's order
+        self.spill(state)
+        last = node.keywords[-1]
+        if _order_matters(last.value):
+            temp = self.namer.temp()
+            state.before.append(nodes.located(nodes.assign(temp, last.value), last.value))
+            last.value = nodes.copy_location(nodes.name(temp), last.value)
+        variable = self.namer.fresh("_dict")
+        stmts = [nodes.assign(variable, nodes.call(node.func, [arg]))]
+        named = [k.arg for k in node.keywords if k.arg is not None]
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                stmts.append(self.entry_write(variable, nodes.const(keyword.arg), keyword.value))
+                continue
+            key = self.namer.fresh("_key")
+            checks = [nodes.if_(nodes.unary_not(nodes.call(
+                nodes.name("isinstance"), [nodes.name(key), nodes.name("str")])),
+                [nodes.raise_(nodes.call(nodes.name("TypeError"),
+                                         [nodes.const("keywords must be strings")]))])]
+            if named:
+                checks.append(nodes.if_(
+                    nodes.compare(nodes.name(key), gast.In(),
+                                  nodes.tuple_([nodes.const(n) for n in named])),
+                    [nodes.raise_(nodes.call(nodes.name("TypeError"), [nodes.const(
+                        "dict() got multiple values for a keyword argument")]))]))
+            stmts.append(nodes.for_(key, keyword.value, checks + [self.entry_write(
+                variable, nodes.name(key),
+                nodes.subscript(nodes.clone(keyword.value), nodes.name(key)))]))
+        state.before += [nodes.located(s, node) for s in stmts]
+        slot.set(nodes.copy_location(nodes.name(variable), node))
+        state.done.append(slot)
+        return True
+
+    @staticmethod
+    def entry_write(variable: str, key, value) -> gast.Assign:
+        write = nodes.assign(nodes.subscript(nodes.name(variable), key), value)
+        write.targets[0].ctx = gast.Store()
+        return write
 
     # -- comprehensions ---------------------------------------------------
     def displays(self, slot: _Slot) -> None:
