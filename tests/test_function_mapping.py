@@ -419,3 +419,16 @@ def test_autograds_make_dict_returns_the_dict_and_its_vjp():
     value, tangent = ad.jvp(autograds_make_dict)((1.5,), (1.0,))
     assert value == {"a": 1.5, "b": 1.5} and list(value) == ["a", "b"]
     assert tangent == {"a": 1.0, "b": 1.0}
+
+
+def display_repeating_a_key(x):
+    # Python keeps 'a' first with its last value; np.sin(x) is evaluated, then dropped.
+    return weighted_by_position({"a": np.sin(x), "b": x, "a": x ** 3})
+
+
+def test_a_dict_display_repeating_a_key_keeps_pythons_entry():
+    # (the adjoint of the display went to both entries of 'a': 1.2253 for 0.27)
+    x = np.array([0.3, -0.8])
+    assert ad.jvp(display_repeating_a_key)((x,), (np.ones(2),))[0] == display_repeating_a_key(x)
+    _check_gradients_and_hessian(display_repeating_a_key,
+                                 lambda t: torch.sum(t ** 3 + 2.0 * t), (x,))

@@ -214,6 +214,14 @@ def _display_pairs(node):
     return None
 
 
+def _repeats_a_key(node) -> bool:
+    """Whether `node` is a dict display of constant keys, one of them repeated."""
+    if not isinstance(node, gast.Dict) or not all(
+            isinstance(k, gast.Constant) for k in node.keys):
+        return False
+    return len({k.value for k in node.keys}) < len(node.keys)
+
+
 def _display_value_slots(node) -> list:
     """The slots of the values of what `_display_pairs` reads pairs from."""
     if isinstance(node, gast.Dict):
@@ -319,6 +327,10 @@ class _Lowering:
     def visit(self, slot: _Slot, state: _Statement, result: str | None = None) -> None:
         if self.dict_with_keywords(slot, state):
             return
+        node = slot.get()
+        if _repeats_a_key(node) and self.joined_display(
+                slot, state, node.keys, _display_value_slots(node)):
+            return
         self.displays(slot)
         node = slot.get()
         reduction = self.reduction(node)
@@ -390,36 +402,11 @@ class _Lowering:
         arg = node.args[0]
         pairs = _display_pairs(arg)
         if pairs is not None and not unpacked:
-            entries = pairs + [(nodes.const(k.arg), k.value) for k in node.keywords]
-            if not all(isinstance(k, gast.Constant) for k, _ in entries):
-                return False
-            kept = {}   # key -> (first key node, last value): Python's dict
-            for key, value in entries:
-                kept[key.value] = (kept.get(key.value, (key,))[0], value)
-            display = nodes.parse_expr("{}")
-            if len(kept) == len(entries) or not any(_order_matters(v) for _, v in entries):
-                display.keys = [key for key, _ in kept.values()]
-                display.values = [value for _, value in kept.values()]
-                slot.set(nodes.copy_location(display, node))
-                return False  # the display is visited as any
-            # A repeated key's earlier value is evaluated, then replaced: every
-            # value is evaluated first, in order, into a temporary.
+            keys = [k for k, _ in pairs] + [nodes.const(k.arg) for k in node.keywords]
             values = _display_value_slots(arg) + [_Slot(k, "value") for k in node.keywords]
-            for value in values:
-                self.visit(value, state)
-            self.spill(state)
-            if _order_matters(values[-1].get()):
-                temp = self.namer.temp()
-                state.before.append(nodes.located(nodes.assign(temp, values[-1].get()), node))
-                values[-1].set(nodes.copy_location(nodes.name(temp), node))
-            kept = {}
-            for key, value in zip([k for k, _ in entries], values):
-                kept[key.value] = (kept.get(key.value, (key,))[0], value.get())
-            display.keys = [key for key, _ in kept.values()]
-            display.values = [value for _, value in kept.values()]
-            slot.set(nodes.copy_location(display, node))
-            state.done.append(slot)
-            return True
+            if not all(isinstance(k, gast.Constant) for k in keys):
+                return False
+            return self.joined_display(slot, state, keys, values)
         if len(unpacked) > 1 or isinstance(arg, _COMPREHENSIONS) or \
                 (not unpacked and self.pairs(arg)):
             return False  # (dict(zip(k, v), b=w) stays: refused by dict's rule)
@@ -455,6 +442,34 @@ class _Lowering:
         slot.set(nodes.copy_location(nodes.name(variable), node))
         state.done.append(slot)
         return True
+
+    def joined_display(self, slot: _Slot, state: _Statement, keys: list, values: list) -> bool:
+        """The dict display of constant `keys` and the values in `values`
+        (slots) in `slot`, a repeated key written once, where it first
+        stands, with its last value, as Python's dict keeps it (the adjoint
+        of a display goes to every entry of a key). True when its values were
+        evaluated here (into temporaries, in order: dropping a repeated key's
+        earlier value would otherwise change the order of evaluation)."""
+        node = slot.get()
+        display = nodes.parse_expr("{}")
+        kept = {}   # key -> (first key node, last value slot)
+        for key, value in zip(keys, values):
+            kept[key.value] = (kept.get(key.value, (key,))[0], value)
+        evaluated = len(kept) < len(keys) and any(_order_matters(v.get()) for v in values)
+        if evaluated:
+            for value in values:
+                self.visit(value, state)
+            self.spill(state)
+            if _order_matters(values[-1].get()):
+                temp = self.namer.temp()
+                state.before.append(nodes.located(nodes.assign(temp, values[-1].get()), node))
+                values[-1].set(nodes.copy_location(nodes.name(temp), node))
+        display.keys = [key for key, _ in kept.values()]
+        display.values = [value.get() for _, value in kept.values()]
+        slot.set(nodes.copy_location(display, node))
+        if evaluated:
+            state.done.append(slot)
+        return evaluated
 
     @staticmethod
     def entry_write(variable: str, key, value) -> gast.Assign:
@@ -778,7 +793,8 @@ def _lowers_something(parsed: ParsedFunction) -> bool:
     again does), and one walk tells, instead of the lowering's several."""
     calls, stored = [], set()
     for node in nodes.walk(parsed.tree):
-        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)) or \
+                _repeats_a_key(node):
             return True
         if isinstance(node, gast.Call):
             calls.append(node.func)
