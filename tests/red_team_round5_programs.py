@@ -2140,3 +2140,55 @@ def finding_argument_that_is_an_attribute_of_a_module_level_object():
                         ad.grad(function)(copy_), np.array([0.0, 3.0 + 2.0])))
         results.append((f"{function.__name__} copy unchanged", copy_, owner.weights))
     return results
+
+
+# ----------------------------------------------------------------------
+# A variable bound with no derivative where it may not be bound, then
+# carrying one in a loop (found by a random-program generator)
+# ----------------------------------------------------------------------
+
+@program(VECTOR, twin=lambda x: 2.0 * 0.125 + x[0] * 1.75)
+def finding_loop_over_a_value_first_bound_in_an_earlier_loop(x):
+    """Forward mode crashed (UnboundLocalError: dv): v's tangent is zero where
+    the first loop binds it, and the second loop, which makes it non-zero,
+    could not start it at zero because v is not surely bound there (the first
+    loop might not run). Now written where v is bound."""
+    for c in [1.0, 2.0]:
+        v = c
+    for _ in range(3):
+        v = v * 0.5 + x[0]
+    return v
+
+
+@program(VECTOR, twin=lambda x: 2.0 * 0.125 + x[0] * 1.75)
+def finding_loop_over_the_max_of_a_constant_list(x):
+    """As above: max(list) is written as a loop that binds v."""
+    v = max([1.0, 2.0])
+    for _ in range(3):
+        v = v * 0.5 + x[0]
+    return v
+
+
+@program(VECTOR, twin=lambda x: x[1] ** 3)
+def finding_while_loop_over_a_value_bound_in_an_earlier_while(x):
+    """As above, with while loops."""
+    n = 0
+    while n < 2:
+        v = float(n)
+        n += 1
+    while n < 5:
+        v = v * x[1]
+        n += 1
+    return v
+
+
+@program(VECTOR, twin=lambda x: 1.0 + 2 * x[2])
+def finding_loop_over_a_value_bound_in_a_branch(x):
+    """As above: v is bound in one branch only."""
+    if x[0] > 0:
+        v = 1.0
+    if x[0] > 0:
+        for _ in range(2):
+            v = v + x[2]
+        return v
+    return x[0]

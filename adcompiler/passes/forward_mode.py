@@ -46,6 +46,12 @@ class _Forward:
         self.activity = activity
         self.sequence_names, self.parameters = \
             sequence_operands.sequence_and_parameter_names(function, activity)
+        # Variables a loop makes non-zero that it cannot start at zero, not being
+        # surely bound where it starts (bound only in a branch or an earlier
+        # loop: `for c in cs: v = c`, then `for ...: v = v * x`), and those whose
+        # zero tangent is therefore written where they are bound (forward()).
+        self.unstarted: set = set()
+        self.zero_where_bound: set = set()
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)
@@ -84,6 +90,8 @@ class _Forward:
         updated in place (block's own copy), or a new set."""
         if isinstance(stmt, gast.Assign):
             made = self.assignment(stmt, stmt.targets[0].id, stmt.value, zero)
+            if stmt.targets[0].id in self.zero_where_bound and stmt.targets[0].id in zero:
+                made = made + [self._init(stmt.targets[0].id)]
             # A tangent carries the line of its statement: tracebacks and
             # check_finite name the user's line for it too.
             return [s if getattr(s, "lineno", None) else nodes.copy_location(s, stmt)
@@ -120,6 +128,7 @@ class _Forward:
         # variable exists before the loop (otherwise the body assigns it first).
         defined = self.defined_at_entry.get(id(stmt), set())
         before = [self._init(v) for v in sorted((zero - loop_zero) & defined)]
+        self.unstarted |= (zero - loop_zero) - defined
         if isinstance(stmt, gast.While):
             node = nodes.while_(stmt.test, body)
         else:
@@ -351,7 +360,16 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     """The function's body with tangents; returns it and the zero set at the end."""
     walker = _Forward(function, ctx, activity)
     walker.defined_at_entry, walker.defined_at_branch_ends = _definitely_defined(function)
-    return walker.block(function.body, set(zero_at_start))
+    body, zero = walker.block(function.body, set(zero_at_start))
+    if not walker.unstarted:
+        return body, zero
+    # Again, writing those variables' zero tangents where they are bound, so
+    # that the loop finds them wherever Python finds the variable bound.
+    again = _Forward(function, ctx, activity)
+    again.defined_at_entry, again.defined_at_branch_ends = \
+        walker.defined_at_entry, walker.defined_at_branch_ends
+    again.zero_where_bound = set(walker.unstarted)
+    return again.block(function.body, set(zero_at_start))
 
 
 def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
