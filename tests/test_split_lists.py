@@ -320,6 +320,30 @@ def test_a_read_either_kind_may_reach_is_refused_when_the_derivative_runs():
         ad.grad(rebinds_to_a_list_in_a_loop_that_may_not_run)(0.7, 2)
 
 
+def rebinds_to_a_list_in_a_while_loop(x):
+    total = 0.0
+    for i in range(2):
+        v = total * 0.5 + x
+        total = total + v
+    k = 0
+    while k < 2:
+        v = [np.sin(x), x]
+        total = total + v[0]
+        k = k + 1
+    v = sum(v)
+    return total * v
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_number_taken_for_a_list_is_refused_in_both_modes(mode):
+    # The read after the while loop may see the number bound before it: one
+    # variable. Reverse mode recorded len(total) of the join `total + v` it
+    # took total for, and raised TypeError: object of type 'float' has no
+    # len(), before the join's check could refuse it.
+    with pytest.raises(ad.UnsupportedSyntaxError, match="holds a list of differentiated"):
+        ad.grad(rebinds_to_a_list_in_a_while_loop, mode=mode)(0.7)
+
+
 def saves_the_number_the_list_became(x):
     v = []
     v.append(x)

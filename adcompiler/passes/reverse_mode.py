@@ -258,6 +258,14 @@ class _Reverse:
             out = self._save(stmt, target, defined, maybe)
             joined = self.statements.recorded_lengths.get(id(stmt))
             if joined is not None:
+                checked = self.statements.joined_checks.get(id(stmt))
+                if checked is not None:
+                    # A name taken for a list that holds a number here (it is
+                    # a list at another point): refused as the join's own
+                    # check below refuses it, before len() raises TypeError.
+                    out.append(nodes.copy_location(nodes.expr_stmt(nodes.call(
+                        nodes.name(self.ctx.helper("check_joined")),
+                        [nodes.clone(joined), nodes.const(checked[1])])), stmt))
                 # The length a list had when joined, which its adjoint pops
                 # (adjoint_rules.list_join); after the save, as it pops first.
                 out.append(self._push(nodes.call(nodes.name("len"), [nodes.clone(joined)])))
