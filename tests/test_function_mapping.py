@@ -118,7 +118,29 @@ def loss_of_scalar_rows(x):
     return np.sum(np.sin(np.apply_along_axis(lambda r: r[0] * r[1] + r[-1] ** 2, 1, x)))
 
 
+def applied_inside_a_local_function_in_a_loop(x):
+    def scaled_columns(z):
+        return np.apply_along_axis(lambda r: r * z[0, 0], 0, z)
+    total = 0.0
+    for k in range(2):
+        if np.sum(np.apply_along_axis(np.sum, 1, x)) > 0:
+            total = total + np.sum(scaled_columns(x * (k + 1.0)))
+    return total
+
+
+def applied_to_what_another_applied(x):
+    return np.sum(np.apply_along_axis(lambda r: r ** 2, 0,
+                                      np.apply_along_axis(np.sin, 1, x)))
+
+
 DERIVATIVES = {
+    "applied_inside_a_local_function_in_a_loop": (
+        applied_inside_a_local_function_in_a_loop,
+        lambda x: sum(torch.sum(x * (k + 1.0) * x[0, 0] * (k + 1.0)) for k in range(2)),
+        (RNG.uniform(0.2, 1.0, size=(2, 3)),)),
+    "applied_to_what_another_applied": (applied_to_what_another_applied,
+                                        lambda x: torch.sum(torch.sin(x) ** 2),
+                                        (RNG.normal(size=(3, 2)),)),
     "loss_of_rows": (loss_of_rows, lambda x: torch.sum(torch.tanh(
         torch_apply_along_axis(lambda r: torch.outer(r, r), -1, x))), (RNG.normal(size=(2, 3, 3)),)),
     "loss_of_row_norms": (loss_of_row_norms, lambda x, w: torch.sum(torch_apply_along_axis(
@@ -423,7 +445,7 @@ def test_autograds_make_dict_returns_the_dict_and_its_vjp():
 
 def display_repeating_a_key(x):
     # Python keeps 'a' first with its last value; np.sin(x) is evaluated, then dropped.
-    return weighted_by_position({"a": np.sin(x), "b": x, "a": x ** 3})
+    return weighted_by_position({"a": np.sin(x), "b": x, "a": x ** 3})  # noqa: F601
 
 
 def test_a_dict_display_repeating_a_key_keeps_pythons_entry():

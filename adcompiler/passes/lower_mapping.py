@@ -10,10 +10,9 @@ statement runs, so the loop runs once, where the call would have:
 
     y = np.apply_along_axis(                along_shape = along_axis_rows_shape(np.shape(x), 1)
         lambda r: r * w, 1, x)              along_rows = np.reshape(np.moveaxis(x, 1, -1), along_shape)
-                                            along_function = lambda r: r * w
                                             along_results = []
                                             for along_row in along_rows:
-                                                along_results.append(along_function(along_row))
+                                                along_results.append(along_row * w)
                                             along_dtype = along_axis_dtype(along_results)
                                             along_stacked = np.stack(along_results).astype(along_dtype, copy=False)
                                             y = np.transpose(np.reshape(along_stacked, ...), ...)
@@ -45,11 +44,14 @@ values of an object array (`.tolist()`'s, or the NumPy scalar argument
 itself); keyword arguments are mapped too. `otypes` (written as constants)
 gives the dtype instead. The vectorized function is `np.vectorize(f, ...)`
 called where it is built, a name bound once to one at the top of the
-function (`vf = np.vectorize(f)`; the binding becomes `vf = f` for a
-lambda), or a module-level vectorize object (also `@np.vectorize`).
+function (`vf = np.vectorize(f)`, the binding then left out), or a
+module-level vectorize object (also `@np.vectorize`).
 
-f may be a lambda (inline_local.py inlines it, as a local function), a local
-`def`, or a function named by a name or an attribute chain. What is not
+f may be a lambda (its body, the parameters replaced by the call's
+arguments, is put at the call: it reads the enclosing variables when each
+call runs, as the lambda would; one with defaults or `*args` is bound to a
+name, which inline_local.py inlines), a local `def`, or a function named by
+a name or an attribute chain. What is not
 lowered stays as written, refused by operations.py or inline_local.py once a
 derivative reaches it: `excluded=`, `signature=`, `cache=True`, otypes
 computed when the code runs, starred arguments, a call Python may not
@@ -223,7 +225,8 @@ class _Lowering:
             return True
         fresh = self.namer.fresh
         stmts = []
-        function = self.function(args[0], "along_function", stmts)
+        function = self.function(args[0], "along_function", stmts,
+                                 1 + len(args) - 3, [k.arg for k in keywords])
         axis, array = (self.evaluated(a, "along_argument", stmts) for a in args[1:3])
         extra = [self.evaluated(a, "along_argument", stmts) for a in args[3:]]
         options = {k.arg: self.evaluated(k.value, "along_argument", stmts) for k in keywords}
@@ -241,8 +244,8 @@ class _Lowering:
         def shape_of(name):
             return np_call("shape", nodes.clone(name))
 
-        applied = nodes.call(function(), [nodes.name(row)] + [nodes.clone(e) for e in extra],
-                             {k: nodes.clone(v) for k, v in options.items()})
+        applied = function([nodes.name(row)] + [nodes.clone(e) for e in extra],
+                           {k: nodes.clone(v) for k, v in options.items()})
         stmts += [
             # NumPy's AxisError or empty-iteration ValueError, before any call.
             nodes.assign(shape, helper(runtime_mapping.along_axis_rows_shape, shape_of(array),
@@ -269,8 +272,8 @@ class _Lowering:
     # -- np.vectorize ------------------------------------------------------------
     def vectorize_binding(self, stmt, function, out: list) -> bool:
         """`vf = np.vectorize(f, ...)` at the top of a function, vf bound nowhere
-        else and only called after it: remembered, and written as `vf = f`
-        for an f that is computed (a lambda), left out for a named one."""
+        else and only called after it: remembered, and left out for a named f
+        or a lambda put at the calls, else written as `vf = f` (a computed f)."""
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
                 isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call) and
                 self.callee(stmt.value.func) is np.vectorize):
@@ -281,7 +284,9 @@ class _Lowering:
             return False
         pyfunc, dtype = options
         self.bindings.append((name, stmt))
-        if _named(pyfunc) and not self.rebound(pyfunc):
+        if _named(pyfunc) and not self.rebound(pyfunc) or isinstance(pyfunc, gast.Lambda) and \
+                _inlined(pyfunc, len(pyfunc.args.args), []):
+            # (a lambda's body is put at each call: its free names are read then)
             self.vectorized[name] = (pyfunc, dtype)
             return True
         binding = nodes.assign(name, pyfunc)
@@ -366,7 +371,8 @@ class _Lowering:
             return True
         stmts = []
         pyfunc, dtype = options
-        function = self.function(pyfunc, "vectorize_function", stmts)
+        function = self.function(pyfunc, "vectorize_function", stmts, len(call.args),
+                                 [k.arg for k in call.keywords])
         return self.vectorize(call, function, dtype, stmts, target)
 
     def vectorize_named(self, call: gast.Call, dry_run: bool = False, target=None):
@@ -375,11 +381,17 @@ class _Lowering:
         if dry_run:
             return True
         pyfunc, dtype = self.vectorized[call.func.id]
+        if isinstance(pyfunc, gast.Lambda):
+            if not _inlined(pyfunc, len(call.args), [k.arg for k in call.keywords]):
+                return False
+            function = self.function(pyfunc, "", [], len(call.args),
+                                     [k.arg for k in call.keywords])
+            return self.vectorize(call, function, dtype, [], target)
 
-        def function():
+        def function(positional, keywords):
             name = nodes.clone(pyfunc)
             nodes.annotate(name, "mapped", True)   # the loop's call, not the user's
-            return name
+            return nodes.call(name, positional, keywords)
         return self.vectorize(call, function, dtype, [], target)
 
     def vectorize_global(self, call: gast.Call, dry_run: bool = False, target=None):
@@ -397,7 +409,8 @@ class _Lowering:
         pyfunc = vectorized.pyfunc
         own = getattr(pyfunc, "__name__", "")
         name = self.bound(pyfunc, own if own.isidentifier() else "vectorized_function")
-        return self.vectorize(call, lambda: nodes.clone(name), dtype, [], target)
+        return self.vectorize(call, lambda positional, keywords: nodes.call(
+            nodes.clone(name), positional, keywords), dtype, [], target)
 
     @staticmethod
     def mappable(call: gast.Call) -> bool:
@@ -416,7 +429,7 @@ class _Lowering:
         def mapped(values):
             positional = [nodes.clone(v) for v, n in zip(values, names) if n is None]
             keywords = {n: nodes.clone(v) for v, n in zip(values, names) if n is not None}
-            return nodes.call(function(), positional, keywords)
+            return function(positional, keywords)
 
         def helper(value, *args):
             return nodes.call(self.bound(value), list(args))
@@ -482,14 +495,25 @@ class _Lowering:
         return stmts, result
 
     # -- shared ------------------------------------------------------------------
-    def function(self, func, base: str, stmts: list):
-        """A maker of the node calling `func`: its name or attribute chain as
-        written (rules are found by spelling), else a name bound to it first."""
+    def function(self, func, base: str, stmts: list, positional: int, keywords: list):
+        """A maker of the expression calling `func` with the given (atomic)
+        arguments: a lambda's body, its parameters replaced by the arguments,
+        when the call binds each parameter once (it reads the enclosing
+        variables when each call runs, as the lambda would); a name or
+        attribute chain as written (rules are found by spelling); else a name
+        bound to `func` first (a lambda too, which inline_local.py inlines)."""
+        if isinstance(func, gast.Lambda) and _inlined(func, positional, keywords):
+            params = [p.id for p in func.args.args]
+
+            def inline(args, named):
+                values = dict(zip(params, args), **named)
+                return _Substituted(values).visit(nodes.clone(func.body))
+            return inline
         if not _named(func):
             name = self.namer.fresh(base)
             stmts.append(nodes.assign(name, func))
             func = nodes.name(name)
-        return lambda: nodes.clone(func)
+        return lambda args, named: nodes.call(nodes.clone(func), args, named)
 
     def evaluated(self, node, base: str, stmts: list):
         """`node` itself if reading it again has no effect and gives the same
@@ -529,6 +553,30 @@ class _Lowering:
         name = nodes.name(alias)
         nodes.annotate(name, "value", value)
         return name
+
+
+def _inlined(function: gast.Lambda, positional: int, keywords: list) -> bool:
+    """Whether a call with `positional` arguments and `keywords` binds each
+    of the lambda's plain parameters once, and its body defines no function."""
+    args = function.args
+    if args.defaults or args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or \
+            any(isinstance(n, (gast.Lambda, gast.FunctionDef)) for n in nodes.walk(function.body)):
+        return False
+    params = [p.id for p in args.args]
+    return positional + len(keywords) == len(params) and \
+        sorted(keywords) == sorted(params[positional:])
+
+
+class _Substituted(gast.NodeTransformer):
+    """A lambda's body with its parameters replaced by the call's arguments."""
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.values:
+            return nodes.copy_location(nodes.clone(self.values[node.id]), node)
+        return node
 
 
 def _first_otype(otypes):
