@@ -495,3 +495,55 @@ def test_random_programs_match_torch_with_and_without_the_split(source, kind, tm
     unsplit = without_the_split(function, x)
     if unsplit is not None:
         np.testing.assert_allclose(unsplit, gradient, rtol=1e-9, atol=1e-11, err_msg=source)
+
+
+# --- random programs where either kind may reach a read ------------------------
+# Segments that each start by binding `v` (a list, a number, or one made from
+# what v holds: sum(v), [v, x]) follow each other, some inside for loops,
+# while loops or the branches of an if, so that a read after a loop or branch
+# may see the list or the number. Whatever the pass cannot split is refused:
+# a program either matches torch or raises an adcompiler error, in both modes.
+
+_STARTS = {
+    None: ["v = []", "v = [np.sin(x), x]", "v = x * 1.5", "v = np.tanh(x)"],
+    "list": ["v = sum(v)", "v = v[0] + v[-1]", "v = [x * 2.0]"],
+    "number": ["v = [v, x]", "v = v * 2.0", "v = [x, x * x]"],
+}
+_USES = {"list": ["v.append(x * x)", "total = total + v[-1]", "total = total + sum(v)"],
+         "number": ["total = total + v * v", "total = total + np.cos(v)"]}
+
+
+@st.composite
+def mixed_programs(draw):
+    """The source of a function f(x) whose `v` holds either kind along the way."""
+    kind, body = None, []
+    for part in range(draw(st.integers(1, 3))):
+        wrapper = draw(st.sampled_from(_WRAPPERS))
+        # A loop runs its segment again from what the segment leaves: it
+        # starts from a value of its own.
+        start = draw(st.sampled_from(_STARTS[None if wrapper in ("for", "while") else kind]))
+        kind = "list" if start.startswith("v = [") or start == "v = []" else "number"
+        segment = [start] + (["v.append(x * 0.5)"] if start == "v = []" else []) + \
+            draw(st.lists(st.sampled_from(_USES[kind]), max_size=2))
+        segment.append("total = total + v[0]" if kind == "list" else "total = total + v")
+        if wrapper == "if":  # the other branch leaves what v held before, if anything
+            body += ["if np.sum(x) > 0.0:"] + ["    " + line for line in segment] + \
+                ["else:", "    total = total + x"]
+            break
+        body += _wrapped(segment, wrapper, f"k{part}")
+    body.append("v = v * 1.0" if kind == "number" and wrapper != "if" else "v = x * 1.0")
+    return "\n".join(["def f(x):", "    total = 0.0"] + ["    " + line for line in body] +
+                     ["    return np.sum(total * v)"]) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=mixed_programs(), mode=st.sampled_from(["reverse", "forward"]))
+def test_random_programs_of_either_kind_match_torch_or_are_refused(source, mode,
+                                                                   tmp_path_factory):
+    function = load(source, tmp_path_factory.mktemp("programs"))
+    _, gradient, _ = torch_derivatives(function, 0.7)
+    try:
+        derivative = ad.grad(function, mode=mode)(0.7)
+    except ad.AdError:
+        return
+    np.testing.assert_allclose(derivative, gradient, rtol=1e-9, atol=1e-11, err_msg=source)
