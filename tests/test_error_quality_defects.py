@@ -453,8 +453,8 @@ def test_a_list_name_rebound_to_a_number_matches_torch(mode):
 # -- np.vectorize ------------------------------------------------------------
 # Its object's name is the function's in NumPy's module: the refusal read
 # 'no derivative rule for numpy.sq'. Since passes/lower_mapping.py, the map
-# is differentiated (the loop NumPy runs); with signature=, excluded= or
-# cache=True it is still refused, by name.
+# is differentiated (the loop NumPy runs); with signature= or cache=True it
+# is still refused, by name.
 
 def _square(v):
     return v * v

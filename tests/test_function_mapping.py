@@ -454,3 +454,28 @@ def test_a_dict_display_repeating_a_key_keeps_pythons_entry():
     assert ad.jvp(display_repeating_a_key)((x,), (np.ones(2),))[0] == display_repeating_a_key(x)
     _check_gradients_and_hessian(display_repeating_a_key,
                                  lambda t: torch.sum(t ** 3 + 2.0 * t), (x,))
+
+
+def weighted_entry(v, w, scale=2.0):
+    return np.sum(w) * v * v * scale
+
+
+WEIGHTED_ENTRY = np.vectorize(weighted_entry, excluded={1, "scale"})
+
+
+def vectorized_excluding_an_argument(x, w):
+    # (set displays are refused by the fence: a tuple or list of the positions)
+    inline = np.vectorize(lambda v, w: np.sum(w * w) * v, excluded=(1,))(x, w)
+    return np.sum(inline + WEIGHTED_ENTRY(x, w, scale=3.0))
+
+
+def test_vectorize_excluded_arguments_are_passed_on_whole_matching_torch():
+    x, w = RNG.normal(size=(2, 3)), RNG.normal(size=4)
+    value, _ = ad.jvp(vectorized_excluding_an_argument, wrt=(0, 1))(
+        (x, w), (np.ones_like(x), np.ones_like(w)))
+    assert value == vectorized_excluding_an_argument(x, w)
+
+    def twin(x, w):
+        return torch.sum(torch.sum(w * w) * x + torch.sum(w) * x * x * 3.0)
+
+    _check_gradients_and_hessian(vectorized_excluding_an_argument, twin, (x, w))

@@ -42,7 +42,8 @@ arguments' first entries (NumPy scalars) for the result's dtype; then on
 every entry of the broadcast arguments, which it receives as the Python
 values of an object array (`.tolist()`'s, or the NumPy scalar argument
 itself); keyword arguments are mapped too. `otypes` (written as constants)
-gives the dtype instead. The vectorized function is `np.vectorize(f, ...)`
+gives the dtype instead; `excluded=` (constant positions and keyword names)
+passes those arguments on as they are. The vectorized function is `np.vectorize(f, ...)`
 called where it is built, a name bound once to one at the top of the
 function (`vf = np.vectorize(f)`, the binding then left out), or a
 module-level vectorize object (also `@np.vectorize`).
@@ -53,7 +54,7 @@ call runs, as the lambda would; one with defaults or `*args` is bound to a
 name, which inline_local.py inlines), a local `def`, or a function named by
 a name or an attribute chain. What is not
 lowered stays as written, refused by operations.py or inline_local.py once a
-derivative reaches it: `excluded=`, `signature=`, `cache=True`, otypes
+derivative reaches it: `signature=`, `cache=True`, `excluded=` or otypes
 computed when the code runs, starred arguments, a call Python may not
 evaluate (a branch of `a if c else b`, after `and`).
 
@@ -282,16 +283,16 @@ class _Lowering:
         options = self.vectorize_options(stmt.value)
         if options is None or not self.only_called_after(name, stmt, function):
             return False
-        pyfunc, dtype = options
+        pyfunc, dtype, excluded = options
         self.bindings.append((name, stmt))
         if _named(pyfunc) and not self.rebound(pyfunc) or isinstance(pyfunc, gast.Lambda) and \
                 _inlined(pyfunc, len(pyfunc.args.args), []):
             # (a lambda's body is put at each call: its free names are read then)
-            self.vectorized[name] = (pyfunc, dtype)
+            self.vectorized[name] = (pyfunc, dtype, excluded)
             return True
         binding = nodes.assign(name, pyfunc)
         out.append(nodes.located(nodes.copy_location(binding, stmt), stmt))
-        self.vectorized[name] = (nodes.name(name), dtype)
+        self.vectorized[name] = (nodes.name(name), dtype, excluded)
         return True
 
     def only_called_after(self, name: str, binding, function) -> bool:
@@ -319,8 +320,9 @@ class _Lowering:
         return func.id in self.stored or len(defs) > 1
 
     def vectorize_options(self, built: gast.Call):
-        """(function, dtype) of `np.vectorize(f, ...)`: dtype a constant
-        (from otypes), or None (the first call decides it); None when the
+        """(function, dtype, excluded) of `np.vectorize(f, ...)`: dtype a
+        constant (from otypes), or None (the first call decides it); excluded
+        the positions and keyword names passed on unmapped; None when the
         call cannot be lowered exactly."""
         if len(built.args) != 1 or isinstance(built.args[0], gast.Starred):
             return None
@@ -329,8 +331,10 @@ class _Lowering:
             if keyword.arg not in _VECTORIZE_OPTIONS:
                 return None
             given[keyword.arg] = keyword.value
-        if not all(nodes.is_none(given.get(k, nodes.const(None))) for k in ("excluded",
-                                                                            "signature")):
+        if not nodes.is_none(given.get("signature", nodes.const(None))):
+            return None
+        excluded = _constant_set(given.get("excluded", nodes.const(None)))
+        if excluded is None:
             return None
         cache = given.get("cache", nodes.const(False))
         if not (isinstance(cache, gast.Constant) and cache.value is False):
@@ -338,9 +342,9 @@ class _Lowering:
         if "doc" in given and not isinstance(given["doc"], (gast.Constant, gast.Name)):
             return None
         if "otypes" not in given or nodes.is_none(given["otypes"]):
-            return built.args[0], None
+            return built.args[0], None, excluded
         dtype = self.constant_otype(given["otypes"])
-        return None if dtype is None else (built.args[0], dtype)
+        return None if dtype is None else (built.args[0], dtype, excluded)
 
     def constant_otype(self, otypes):
         """The dtype name of otypes written as constants (`[float]`, `'d'`,
@@ -365,39 +369,42 @@ class _Lowering:
 
     def vectorize_inline(self, call: gast.Call, dry_run: bool = False, target=None):
         options = self.vectorize_options(call.func)
-        if options is None or not self.mappable(call):
+        if options is None or not self.mappable(call, options[2]):
             return False
         if dry_run:
             return True
         stmts = []
-        pyfunc, dtype = options
+        pyfunc, dtype, excluded = options
         function = self.function(pyfunc, "vectorize_function", stmts, len(call.args),
                                  [k.arg for k in call.keywords])
-        return self.vectorize(call, function, dtype, stmts, target)
+        return self.vectorize(call, function, dtype, stmts, target, excluded)
 
     def vectorize_named(self, call: gast.Call, dry_run: bool = False, target=None):
-        if not self.mappable(call):
+        pyfunc, dtype, excluded = self.vectorized[call.func.id]
+        if not self.mappable(call, excluded):
             return False
-        if dry_run:
-            return True
-        pyfunc, dtype = self.vectorized[call.func.id]
         if isinstance(pyfunc, gast.Lambda):
             if not _inlined(pyfunc, len(call.args), [k.arg for k in call.keywords]):
                 return False
+            if dry_run:
+                return True
             function = self.function(pyfunc, "", [], len(call.args),
                                      [k.arg for k in call.keywords])
-            return self.vectorize(call, function, dtype, [], target)
+            return self.vectorize(call, function, dtype, [], target, excluded)
+        if dry_run:
+            return True
 
         def function(positional, keywords):
             name = nodes.clone(pyfunc)
             nodes.annotate(name, "mapped", True)   # the loop's call, not the user's
             return nodes.call(name, positional, keywords)
-        return self.vectorize(call, function, dtype, [], target)
+        return self.vectorize(call, function, dtype, [], target, excluded)
 
     def vectorize_global(self, call: gast.Call, dry_run: bool = False, target=None):
         vectorized = self.callee(call.func)
-        if vectorized.excluded or vectorized.signature is not None or vectorized.cache or \
-                not self.mappable(call) or not callable(vectorized.pyfunc):
+        excluded = frozenset(vectorized.excluded)
+        if vectorized.signature is not None or vectorized.cache or \
+                not self.mappable(call, excluded) or not callable(vectorized.pyfunc):
             return False
         dtype = None
         if vectorized.otypes is not None:
@@ -410,25 +417,33 @@ class _Lowering:
         own = getattr(pyfunc, "__name__", "")
         name = self.bound(pyfunc, own if own.isidentifier() else "vectorized_function")
         return self.vectorize(call, lambda positional, keywords: nodes.call(
-            nodes.clone(name), positional, keywords), dtype, [], target)
+            nodes.clone(name), positional, keywords), dtype, [], target, excluded)
 
     @staticmethod
-    def mappable(call: gast.Call) -> bool:
-        return bool(call.args or call.keywords) and \
-            not any(isinstance(a, gast.Starred) for a in call.args) and \
-            all(k.arg is not None for k in call.keywords)
+    def mappable(call: gast.Call, excluded) -> bool:
+        """Whether the call's arguments are known and one of them is mapped
+        (NumPy calls the function once, unmapped, when none is)."""
+        return not any(isinstance(a, gast.Starred) for a in call.args) and \
+            all(k.arg is not None for k in call.keywords) and (
+                any(i not in excluded for i in range(len(call.args))) or
+                any(k.arg not in excluded for k in call.keywords))
 
-    def vectorize(self, call: gast.Call, function, dtype, stmts: list, target):
+    def vectorize(self, call: gast.Call, function, dtype, stmts: list, target, excluded):
         """The statements mapping `function()` over the entries of the call's
-        broadcast arguments (after `stmts`, which evaluate the function)."""
+        broadcast arguments, those in `excluded` (positions, keyword names)
+        passed on as they are (after `stmts`, which evaluate the function)."""
         fresh = self.namer.fresh
         names = [None] * len(call.args) + [k.arg for k in call.keywords]
-        arguments = [self.evaluated(a, "vectorize_argument", stmts)
-                     for a in call.args + [k.value for k in call.keywords]]
+        every = [self.evaluated(a, "vectorize_argument", stmts)
+                 for a in call.args + [k.value for k in call.keywords]]
+        kept = [(i if n is None else n) in excluded for i, n in enumerate(names)]
+        arguments = [a for a, k in zip(every, kept) if not k]
 
         def mapped(values):
-            positional = [nodes.clone(v) for v, n in zip(values, names) if n is None]
-            keywords = {n: nodes.clone(v) for v, n in zip(values, names) if n is not None}
+            values = iter(values)
+            given = [nodes.clone(a) if k else next(values) for a, k in zip(every, kept)]
+            positional = [nodes.clone(v) for v, n in zip(given, names) if n is None]
+            keywords = {n: nodes.clone(v) for v, n in zip(given, names) if n is not None}
             return function(positional, keywords)
 
         def helper(value, *args):
@@ -577,6 +592,19 @@ class _Substituted(gast.NodeTransformer):
         if isinstance(node.ctx, gast.Load) and node.id in self.values:
             return nodes.copy_location(nodes.clone(self.values[node.id]), node)
         return node
+
+
+def _constant_set(node):
+    """The frozenset of constants written (`{1}`, `['w']`, None, `set()`), or None."""
+    if nodes.is_none(node):
+        return frozenset()
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in ("set", "frozenset") and not node.args and not node.keywords:
+        return frozenset()
+    if isinstance(node, (gast.Set, gast.List, gast.Tuple)) and all(
+            isinstance(e, gast.Constant) and isinstance(e.value, (int, str)) for e in node.elts):
+        return frozenset(e.value for e in node.elts)
+    return None
 
 
 def _first_otype(otypes):

@@ -426,8 +426,8 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         raise NoDerivativeRuleError(
             f"no derivative rule for np.vectorize({name}) called here: a Python function "
             "mapped over the entries of its arguments by NumPy, which adcompiler writes as "
-            "NumPy's loop only without excluded=, signature= or cache=True, with one otype, "
-            "and called where Python surely evaluates it (not in a branch of 'a if c else "
+            "NumPy's loop only without signature= or cache=True, with one otype and the "
+            "excluded arguments written as constants, and called where Python surely evaluates it (not in a branch of 'a if c else "
             "b', after 'and'/'or', in a while test)", location,
             help=f"Instead: drop those options and call it in an assignment of its own "
             f"(y = vf(x)), or call {name} on the arrays themselves when its body is written "
