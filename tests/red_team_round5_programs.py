@@ -2192,3 +2192,13 @@ def finding_loop_over_a_value_bound_in_a_branch(x):
             v = v + x[2]
         return v
     return x[0]
+
+
+@program(3.5, twin=None)
+def finding_interp_with_a_differentiated_period(p):
+    """Silently wrong (derivative 0 for -1): the period was np.interp's only
+    differentiated argument, and a parameter without a derivative template
+    leaves the call inactive, so the check refusing period= never ran. Refused
+    now (its template refuses)."""
+    return np.sum(np.interp(np.array([0.5, 2.5, 3.7]), np.array([0.0, 1.0, 2.0, 3.0]),
+                            np.array([0.0, 1.0, 0.5, 2.0]), period=p))

@@ -54,6 +54,8 @@ REFUSED: dict[str, type | tuple] = {
     # order='K' of an array whose strides are neither C's nor Fortran's:
     # refused when the derivative runs
     "ravel_in_order_k_of_reversed_columns": NO_RULE,
+    # np.interp's period (differentiated or not)
+    "finding_interp_with_a_differentiated_period": NO_RULE,
     # a nested tuple as an assignment target
     "first_unpacked_from_a_nested_tuple": UNSUPPORTED,
 }

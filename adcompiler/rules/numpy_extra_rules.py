@@ -58,12 +58,16 @@ RULES = [
                          "fp": "interp_fp_adjoint(g, x, xp, fp, left, right)",
                          "left": "interp_bound_adjoint(g, x, xp, left, 'left')",
                          "right": "interp_bound_adjoint(g, x, xp, right, 'right')",
-                         "xp": _refused("numpy.interp", "xp")},
+                         "xp": _refused("numpy.interp", "xp"),
+                         # (a differentiated period alone would leave the call
+                         # inactive, its derivative silently 0: refused instead)
+                         "period": _refused("numpy.interp", "period")},
                 tangent={"x": "g * interp_slope(x, xp, fp)",
                          "fp": "interp_fp_tangent(g, x, xp, left, right)",
                          "left": "interp_bound_tangent(g, x, xp, 'left')",
                          "right": "interp_bound_tangent(g, x, xp, 'right')",
-                         "xp": _refused("numpy.interp", "xp")}),
+                         "xp": _refused("numpy.interp", "xp"),
+                         "period": _refused("numpy.interp", "period")}),
     linear_rule(np.polyval, "p, x",
                 adjoint={"p": "polyval_adjoint_p(g, p, x)", "x": "g * polyval_slope(p, x)"},
                 tangent={"p": "np.polyval(g, x)", "x": "g * polyval_slope(p, x)"}),
