@@ -61,6 +61,9 @@ class ParsedFunction:
     # `self.attribute(...)` to it: a method replaced on the class since
     # (`Model.act = other`) makes the compilation stale.
     class_attributes: dict = field(default_factory=dict)
+    # A variable a pass made for an expression of the user's -> that
+    # expression as written (local_objects.py: `s_h` for `s.h`), for messages.
+    spelled: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:

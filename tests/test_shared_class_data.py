@@ -56,3 +56,10 @@ def test_reading_or_copying_class_data_matches_torch(function, twin, mode):
     (want,) = torch.autograd.grad(twin(x), x)
     assert_close(ad.grad(function, mode=mode)(X.copy()), want.numpy())
     assert np.array_equal(cases.Totals.running, np.ones(2))
+
+
+def test_the_refusal_names_the_attribute_as_written():
+    # (local_objects.py made a variable of acc.total; the message shows acc.total)
+    with pytest.raises(SharedMemoryError) as error:
+        ad.grad(cases.adds_into_a_class_level_array_of_an_object)(X.copy())
+    assert "'acc.total += ...'" in str(error.value) and "acc_total" not in str(error.value)

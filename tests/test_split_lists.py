@@ -369,7 +369,8 @@ def split(source: str, resolved: dict | None = None) -> str:
     for node in gast.walk(function):
         if isinstance(node, gast.Name) and node.id in (resolved or {}):
             nodes.annotate(node, "value", resolved[node.id])
-    ctx = types.SimpleNamespace(namer=Namer({n.id for n in nodes.name_nodes(function)}))
+    ctx = types.SimpleNamespace(namer=Namer({n.id for n in nodes.name_nodes(function)}),
+                                parsed=types.SimpleNamespace(spelled={}))
     return to_source(split_lists(function, ctx)).strip()
 
 

@@ -525,7 +525,6 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                     if name not in activity.useful:
                         activity.useful.add(name)
                         changed = True
-    _refuse_unmodelled(definitions, activity, ctx,
-                       nodes.annotation(function, "user_names", None))
+    _refuse_unmodelled(definitions, activity, ctx, ctx.parsed.spelled)
     refuse_text_round_trips(definitions, operands, activity.varied, activity.useful, ctx)
     return activity

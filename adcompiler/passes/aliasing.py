@@ -963,7 +963,7 @@ class _Checker:
         sharing it."""
         if not any(token[0] == "read-only" for token in before.get(name, _EMPTY)[0]):
             return
-        shown = "an element of it" if name.startswith("_") else f"'{name}'"
+        shown = "an element of it" if name.startswith("_") else f"'{self.spelled(name)}'"
         change = f"'{name} {_SYMBOLS.get(op, '?')}= ...'" if \
             kind == effects.IN_PLACE_OPERATOR and not name.startswith("_") else \
             f"the in-place update of {shown}"
@@ -1290,6 +1290,14 @@ class _Checker:
             help=f"Instead: copy the result before changing it ('{name} = "
                  f"{helper}(...).copy()'), or have '{helper}' return a copy.")
 
+    def spelled(self, shown: str) -> str:
+        """`shown` as the user wrote it: `s.h` for the variable `s_h` that
+        local_objects.py made of an object's attribute (also before `[...]`
+        or `.append(...)`)."""
+        cut = min((i for i in (shown.find("."), shown.find("[")) if i >= 0), default=len(shown))
+        head = shown[:cut]
+        return self.ctx.parsed.spelled.get(head, head) + shown[cut:]
+
     def bound_names(self) -> set:
         """The names the function binds (parameters included)."""
         if getattr(self, "_bound", None) is None:
@@ -1304,6 +1312,7 @@ class _Checker:
         if not sharers:
             return []
         where = self.ctx.parsed.location(stmt)
+        shown = self.spelled(shown)
         if shown.startswith("_") and not shown.startswith("the "):
             shown = "the " + ("element" if "[" in shown else "value")  # a temporary of ours
         change = f"'{shown} {_SYMBOLS.get(op, '?')}= ...'" if kind == effects.IN_PLACE_OPERATOR \
@@ -1314,7 +1323,7 @@ class _Checker:
                    "list element or a second name for the same object), in a way "
                    "adcompiler cannot follow. Instead: update the value where it is "
                    "stored" + (f", or copy it first ('{shown} = {shown}.copy()')."
-                               if shown == name else "."))
+                               if shown == self.spelled(name) else "."))
         check = self.helper("check_unshared", [
             nodes.name(name), nodes.const(op),
             nodes.tuple_([nodes.name(m) for m in sharers]),

@@ -1252,6 +1252,7 @@ class _Rewrite:
         for obj in self.objects.values():
             for attr in sorted(obj.instance):
                 obj.attributes[attr] = namer.fresh(f"{obj.name}_{attr.strip('_') or 'attr'}")
+                parsed.spelled[obj.attributes[attr]] = f"{obj.name}.{attr}"
             obj.namer = namer
             for method in self._closure(called[obj.name]):
                 obj.methods[id(method)] = namer.fresh(f"{obj.name}_{method.label}")

@@ -45,8 +45,8 @@ out unchanged.
 Not split: a name read or bound by a function or lambda written inside the
 function (it reads the variable when it runs), one declared `global` or
 `nonlocal`, and every name of a function that calls `locals()`, `vars()`,
-`eval` or `exec`. The new names are recorded on the function
-(`USER_NAMES`), so that a refusal names the variable as the user wrote it.
+`eval` or `exec`. The new names are recorded in `parsed.spelled`, so that
+a refusal names the variable as the user wrote it.
 """
 
 from __future__ import annotations
@@ -63,9 +63,6 @@ from .activity import bindings, is_user_function, joins_lists, list_variables, l
 from .own_arguments import COPIED_FOR_A_PRIMITIVE
 
 _PARAMETER = "parameter"
-
-# The annotation of the function that maps each new name to the user's.
-USER_NAMES = "user_names"
 
 # Builtins that never return a list, whatever their arguments hold: their
 # result may share a name with a list (v = len(v)) and still be split off.
@@ -397,7 +394,7 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
         roots = {webs.find(key) for key in reaching}
         if len(roots) == 1 and roots.pop() in renames:
             node.id = renames[webs.find(next(iter(reaching)))]
-    user_names = dict(nodes.annotation(function, USER_NAMES, None) or {})
-    user_names.update({new: user_names.get(name, name) for name, new in new_names.items()})
-    nodes.annotate(function, USER_NAMES, user_names)
+    # Messages name the variable as the user wrote it (activity.py, aliasing.py).
+    spelled = ctx.parsed.spelled
+    spelled.update({new: spelled.get(name, name) for name, new in new_names.items()})
     return function
