@@ -234,8 +234,19 @@ def walrus_in_return_twin(x):
     return y @ y + torch.sum(y)
 
 
+# --- next(iter(X)) ---------------------------------------------------------------
+def first_item(x):
+    first = next(iter(x * 2.0))
+    return first * np.sum(x)
+
+
+def first_item_twin(x):
+    return x[0] * 2.0 * torch.sum(x)
+
+
 X = np.array([0.3, -1.2, 0.7, 1.9])
 PROGRAMS = [
+    (first_item, first_item_twin, (X,)),
     (running_sums, running_sums_twin, (X,)),
     (chained_array, chained_array_twin, (X,)),
     (chained_into_element, chained_into_element_twin, (X,)),
@@ -364,3 +375,18 @@ def test_walrus_that_cannot_move_first_is_refused(function):
     # would not: the fence refuses it with its advice.
     with pytest.raises(UnsupportedSyntaxError, match="assignment expressions"):
         ad.grad(function)(X)
+
+
+def first_weights(params):
+    w = next(iter(params.values()))
+    return np.sum(w ** 2) * np.sum(params["b"])
+
+
+def test_first_value_of_a_dict_matches_torch():
+    params = {"w": np.array([0.5, -1.5]), "b": np.array([2.0, 1.0, 0.5])}
+    w, b = (torch.tensor(params[k], requires_grad=True) for k in ("w", "b"))
+    want = torch.autograd.grad(torch.sum(w ** 2) * torch.sum(b), (w, b))
+    for mode in ("reverse", "forward"):
+        got = ad.grad(first_weights, mode=mode)(params)
+        assert_close(got["w"], want[0].numpy(), label=f"dw ({mode})")
+        assert_close(got["b"], want[1].numpy(), label=f"db ({mode})")

@@ -12,6 +12,9 @@ Output: the same function where
   (`case 1:`, `case 'relu' | 'gelu':`, `case Color.RED:`, `case None:`),
   capture it (`case n:`, `case 0 | 1 as n:`) or match anything (`case _:`),
   with or without guards, is an if/elif/else chain;
+* `next(iter(X))`, the first item of an iterable, is `list(X)[0]`, which
+  lower_comprehensions.py writes as the loop that builds the list (an empty X
+  raises IndexError where Python raises StopIteration; both end the call);
 * an assignment expression `(n := value)` that Python evaluates before
   anything with an effect in its statement is an assignment before the
   statement (`if (n := len(x)) > 2:` is `n = len(x)` then `if n > 2:`), and
@@ -59,8 +62,8 @@ def desugar(parsed: ParsedFunction) -> ParsedFunction:
     found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
                 or type(node).__name__ == "Match" for node in nodes.statements(tree))
     end = getattr(tree, "end_lineno", None) or tree.lineno + len(parsed.lines)
-    if not found and not any(":=" in parsed.line_text(line)
-                             for line in range(tree.lineno, end + 1)):
+    text = [parsed.line_text(line) for line in range(tree.lineno, end + 1)]
+    if not found and not any(":=" in line or "next(" in line for line in text):
         return parsed
     everything = list(nodes.walk(tree))
     namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
@@ -68,7 +71,36 @@ def desugar(parsed: ParsedFunction) -> ParsedFunction:
     for node in everything:
         if isinstance(node, gast.FunctionDef):
             node.body = rewriter.block(node.body)
+    builtins_used = {"next", "iter", "list"}
+    if not (builtins_used & (namer.taken - _loaded_only(everything))
+            or builtins_used & (set(parsed.globals) | set(parsed.closure))):
+        _FirstItem().visit(tree)
     return parsed
+
+
+def _loaded_only(everything: list) -> set:
+    """Names the function reads but never binds (the builtins among them)."""
+    stored = {n.id for n in everything if isinstance(n, gast.Name)
+              and not isinstance(n.ctx, gast.Load)}
+    stored |= {n.name for n in everything if isinstance(n, gast.FunctionDef)}
+    return {n.id for n in everything if isinstance(n, gast.Name)} - stored
+
+
+class _FirstItem(gast.NodeTransformer):
+    """`next(iter(X))` -> `list(X)[0]` (the builtins, not shadowed)."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _is_builtin_call(node, "next", 1) and _is_builtin_call(node.args[0], "iter", 1):
+            items = gast.copy_location(nodes.call("list", [node.args[0].args[0]]), node)
+            return gast.copy_location(nodes.subscript(items, nodes.const(0)), node)
+        return node
+
+
+def _is_builtin_call(node, name: str, arity: int) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+        node.func.id == name and len(node.args) == arity and not node.keywords and \
+        not isinstance(node.args[0], gast.Starred)
 
 
 def _needs_rewrite(assign: gast.Assign) -> bool:
