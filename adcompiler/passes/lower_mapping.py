@@ -84,6 +84,8 @@ _VECTORIZE_OPTIONS = ("otypes", "doc", "excluded", "cache", "signature")
 
 def lower_mapping(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite the apply_along_axis and vectorize calls of `parsed.tree`."""
+    if not _may_map(parsed):
+        return parsed
     tree = parsed.tree
     stored, calls = set(), []
     for node in nodes.walk(tree):   # one walk: this runs on every function
@@ -91,7 +93,8 @@ def lower_mapping(parsed: ParsedFunction) -> ParsedFunction:
             calls.append(node)
         elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             stored.add(node.id)
-    if not any(_maps(parsed, stored, call.func) for call in calls):
+    seen: dict = {}   # a callee's spelling -> whether it maps (np.sum is called often)
+    if not any(_maps(parsed, stored, call.func, seen) for call in calls):
         return parsed
     lowering = _Lowering(parsed, stored)
     tree.body = lowering.scope(tree)
@@ -101,15 +104,52 @@ def lower_mapping(parsed: ParsedFunction) -> ParsedFunction:
     return parsed
 
 
-def _maps(parsed: ParsedFunction, stored: set, func) -> bool:
+_MAPPERS = ("apply_along_axis", "vectorize")
+
+
+def _may_map(parsed: ParsedFunction) -> bool:
+    """Whether the function's code names np.apply_along_axis or np.vectorize
+    (as an attribute or a name: every spelling of a call of them names one of
+    them, or a global bound to one or to a vectorize object). Its code
+    object's names tell without walking the tree (a walk is 16 ms at 2,000
+    lines, issue #13); the module's dict is read directly, so that nothing is
+    added to what the compilation depends on."""
+    code = getattr(parsed.function, "__code__", None)
+    namespace = getattr(parsed.function, "__globals__", None)
+    if code is None or namespace is None:
+        return True
+    pending, closure = [code], bool(code.co_freevars)
+    while pending:
+        code = pending.pop()
+        for name in code.co_names:
+            if name in _MAPPERS:
+                return True
+            value = namespace.get(name)
+            if value is np.apply_along_axis or value is np.vectorize or \
+                    isinstance(value, np.vectorize):
+                return True
+        pending += [c for c in code.co_consts if hasattr(c, "co_names")]
+    return closure   # (a closure cell may hold one)
+
+
+def _maps(parsed: ParsedFunction, stored: set, func, seen: dict) -> bool:
     """Whether a call of `func` may be one this pass lowers (a cheap test)."""
     if isinstance(func, gast.Call):
         func = func.func
     if isinstance(func, gast.Name) and func.id in stored:
         return True   # maybe a name bound to np.vectorize(...)
-    found = called_object(parsed, stored, func)
-    return found is np.apply_along_axis or found is np.vectorize or \
-        isinstance(found, np.vectorize)
+    path, root = [], func
+    while isinstance(root, gast.Attribute):
+        path.append(root.attr)
+        root = root.value
+    if not isinstance(root, gast.Name):
+        return False
+    spelling = (root.id, *path)
+    if spelling not in seen:
+        found = called_object(parsed, stored, func)
+        seen[spelling] = found is np.apply_along_axis or found is np.vectorize or \
+            isinstance(found, np.vectorize)
+    return seen[spelling]
 
 
 class _Lowering:
