@@ -2202,3 +2202,17 @@ def finding_interp_with_a_differentiated_period(p):
     now (its template refuses)."""
     return np.sum(np.interp(np.array([0.5, 2.5, 3.7]), np.array([0.0, 1.0, 2.0, 3.0]),
                             np.array([0.0, 1.0, 0.5, 2.0]), period=p))
+
+
+@program(VECTOR, twin=lambda x: x[0] + 1.0 + 0.0 * x[1])
+def finding_min_of_a_constant_list_with_a_differentiated_default(x):
+    """Forward mode crashed (UnboundLocalError: d_min): min(list, default=v) is
+    written as a loop binding _min, then `if _first: _min = v`; the branch not
+    taken left d_min unwritten, as _min is not surely bound there."""
+    return min([1.0, 2.0], default=x[1]) + x[0]
+
+
+@program(VECTOR, twin=lambda x: 2.0 * x[0] + 1.0 + 0.0 * x[1])
+def finding_max_and_min_with_differentiated_defaults(x):
+    """As above (the min's default is the one that crashed)."""
+    return max([], default=x[0]) * 2 + min([1.0, 2.0], default=x[1])

@@ -46,10 +46,11 @@ class _Forward:
         self.activity = activity
         self.sequence_names, self.parameters = \
             sequence_operands.sequence_and_parameter_names(function, activity)
-        # Variables a loop makes non-zero that it cannot start at zero, not being
-        # surely bound where it starts (bound only in a branch or an earlier
-        # loop: `for c in cs: v = c`, then `for ...: v = v * x`), and those whose
-        # zero tangent is therefore written where they are bound (forward()).
+        # Variables a loop (or the other branch of an if) makes non-zero whose
+        # tangent cannot be started at zero there, not being surely bound
+        # (bound only in a branch or an earlier loop: `for c in cs: v = c`,
+        # then `for ...: v = v * x`), and those whose zero tangent is therefore
+        # written where they are bound (forward()).
         self.unstarted: set = set()
         self.zero_where_bound: set = set()
 
@@ -108,6 +109,10 @@ class _Forward:
             after_body, after_orelse = self.defined_at_branch_ends[id(stmt)]
             body += [self._init(v) for v in sorted((zero_body - merged) & after_body)]
             orelse += [self._init(v) for v in sorted((zero_orelse - merged) & after_orelse)]
+            # (one not surely bound at a branch's end may be bound still, by an
+            # earlier loop or branch: its zero tangent is written there, forward())
+            self.unstarted |= ((zero_body - merged) - after_body) | \
+                ((zero_orelse - merged) - after_orelse)
             return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], merged
         if isinstance(stmt, (gast.While, gast.For)):
             return self.loop(stmt, zero)
