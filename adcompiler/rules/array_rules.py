@@ -192,6 +192,8 @@ NOTES = {
     np.full: "differentiable in the fill value",
     np.full_like: "differentiable in the fill value (not in the template array)",
     np.linspace: "differentiable in start and stop; `retstep=True` not supported",
+    np.ravel: "order 'C', 'F', and 'A' or 'K' as the array's memory layout gives them (also "
+              "`.flatten()`); 'K' of an array with permuted or reversed axes is refused",
     np.arange: "start + i * step: differentiable in start and step; the stop (which only "
                "counts the values) has derivative 0",
     runtime_index_tricks.r_concatenate: "indexed as NumPy does: `np.r_[x, c, 1:10]` (arrays, "

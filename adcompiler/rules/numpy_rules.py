@@ -389,6 +389,8 @@ NOTES = {
     np.where: "one argument, `np.where(condition)`: the indices np.nonzero gives, no "
               "derivative",
     runtime_keyword_forms.ufunc_operand: "an operand of a ufunc called with `dtype=`, cast to it",
+    np.reshape: "order 'C', 'F', and 'A' as the array's memory layout gives it (also the "
+                "method `.reshape()`)",
     np.copysign: "differentiable in x1",
     np.heaviside: "differentiable in x2 (the value where x1 is 0); 0 in x1",
     np.ldexp: "differentiable in x1 (x2 is an integer)",
