@@ -12,7 +12,13 @@ conventions (keyword-only parameters, `*args`, `**kwargs`, defaults), the
 public entry points agreeing on one program (grad, value_and_grad, jvp, vjp,
 jacobian, hessian, memory=), and one compiled derivative called with a float,
 then an array, then an int, and with arrays of other shapes (the variant
-caches).
+caches); then memory layouts (order='A' and 'K'), programs in the manner of
+scientific code (assembly, stencils, in-place time stepping, GP likelihoods),
+lists and dicts by Python's rules, softmax written out in forms the fusing
+pass must leave alone, arguments that are (or hold) arrays the function also
+reads through module-level names, and variables bound without a derivative
+where they may not be bound, then carrying one (found with a random-program
+generator).
 
 Each entry of PROGRAMS is a third_party_style_programs.Program, checked by
 tests/test_red_team_round5.py (reverse, value_and_grad, forward, jvp, hvp)

@@ -9,6 +9,8 @@ defaults changed between calls), whose every gradient must match.
 A program adcompiler refuses with one of its own errors is fine only where
 REFUSED lists it (once supported and right, it passes too): a wrong number,
 a crash (an exception that is not adcompiler's) or an unlisted refusal fails.
+A program KNOWN_WRONG lists is a strict xfail in the checks it names (none
+now), so that its fix fails the suite until the entry goes.
 
 For a tally (programs passed / refused / wrong / crash):
 
