@@ -30,11 +30,11 @@ differs from the first's (NumPy broadcasts it) is refused when it runs.
     y = np.vectorize(f)(a, b)               vectorize_firsts = vectorize_first_entries((a, b))
                                             vectorize_first = f(vectorize_firsts[0], vectorize_firsts[1])
                                             vectorize_dtype = vectorize_output_dtype(vectorize_first)
-                                            vectorize_shape = vectorize_shape((a, b))
-                                            vectorize_a = <the entries of a, broadcast, as Python values>
+                                            vectorize_shape = vectorize_broadcast_shape((a, b))
+                                            a_entries = <a's entries, broadcast, as Python values>
                                             ...
-                                            for vectorize_a_item, vectorize_b_item in zip(...):
-                                                vectorize_results.append(f(vectorize_a_item, vectorize_b_item))
+                                            for a_item, b_item in zip(a_entries, b_entries):
+                                                vectorize_results.append(f(a_item, b_item))
                                             y = np.reshape(np.array(vectorize_results, dtype=...), vectorize_shape)
 
 as NumPy's vectorize runs it: without `otypes`, f is called once on the
