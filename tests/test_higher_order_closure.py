@@ -214,6 +214,7 @@ def _samples():
         "array_tangent": lambda r: [n(r, 2), n(r, 2)],
         "added_adjoint": lambda r: [n(r, 3), n(r, 3)],
         "added_tangent": lambda r: [n(r, 3), [0.0, 0.0, 0.0]],
+        "exponent_term": lambda r: [n(r, 3), n(r, 3)],
         "part_adjoint": lambda r: [n(r, 3), [n(r, 2), n(r, 3)], 1],
         "pieces": lambda r: [[n(r, 2), n(r, 3)], [n(r, 2), n(r, 3)]],
         "polygamma": lambda r: [1, r.uniform(0.5, 2.0, 3)],

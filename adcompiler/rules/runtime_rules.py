@@ -230,10 +230,18 @@ RULES += [
               denominator="-g * result / denominator"),
     pointwise(runtime_core.power, "base, exponent", base="g * power_slope(base, exponent, 1)",
               exponent="g * power_log(base, exponent, result)"),
+    # The exponent's share is 0 where its tangent is (exponent_term): its
+    # partial holds log(x), nan where x < 0, and a Hessian's code gives a
+    # constant exponent read back from a stack a zero tangent.
     pointwise(runtime_arrays.power_slope, "x, y, order",
-              x="g * power_slope(x, y, order + 1)", y="g * power_partial(x, y, order, 1)"),
+              x="g * power_slope(x, y, order + 1)",
+              y="exponent_term(g, power_partial(x, y, order, 1))"),
     pointwise(runtime_arrays.power_partial, "x, y, m, n",
-              x="g * power_partial(x, y, m + 1, n)", y="g * power_partial(x, y, m, n + 1)"),
+              x="g * power_partial(x, y, m + 1, n)",
+              y="exponent_term(g, power_partial(x, y, m, n + 1))"),
+    # Masked by the side that moves, so a zero tangent stays no term at all.
+    pointwise(runtime_arrays.exponent_term, "scale, partial",
+              scale="exponent_term(g, partial)", partial="exponent_term(scale, g)"),
     # power_log(x, y, x ** y) = x ** y log(x). At x == 0 its partials are the
     # limits of the second derivatives of x ** y (0 where they are finite, nan
     # where not: zero_at_zero_base with `above`), never a division by x (a

@@ -120,7 +120,7 @@ TEMPLATE_HELPERS.update(loop_sequence_adjoint=loop_sequence_adjoint,
 # Derivatives at points where a formula divides by zero (arrays.py).
 TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
     "quotient_or_zero", "zero_at_zero_base", "power_log", "power_slope", "power_partial",
-    "var_adjoint_a")})
+    "exponent_term", "var_adjoint_a")})
 
 # Everything generated code may reference: the templates' helpers, and the
 # seed, forward mode's check and a loop's in-place accumulation that the

@@ -621,6 +621,21 @@ def power_log(x, y, power):
         return zero_at_zero_base(power * np.log(x), x, y)
 
 
+def exponent_term(scale, partial):
+    """scale * partial, and 0 where scale is 0: the exponent's share of a derivative
+    of x ** y, whose partial in y holds log(x), nan where x < 0. Where the
+    exponent does not move (a constant exponent a Hessian's code reads back
+    from a stack, with a zero tangent), it adds nothing, not nan.
+
+        >>> float(exponent_term(0.0, float("nan")))
+        0.0
+    """
+    product = scale * partial
+    if np.ndim(product) or np.ndim(scale) or isinstance(product, np.ndarray):
+        return np.where(scale == 0, 0, product)
+    return product if scale != 0 else 0.0 * np.nan_to_num(product)
+
+
 def power_slope(x, y, order=1):
     """d^order(x ** y)/dx^order = y (y - 1) ... (y - order + 1) x ** (y -
     order), and 0 where that factor is 0 (y an integer below order): x ** 0
