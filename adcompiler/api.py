@@ -34,6 +34,7 @@ from .errors import (AdError, CallConventionError, Location, NonScalarOutputErro
 from .naming import readable_name
 from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
+from .rules.definition import parse_templates
 from .runtime import odeint as runtime_odeint
 from .runtime.records import field_names as _field_names, is_dataclass_record as \
     _is_dataclass_record, rebuilt as _rebuilt
@@ -700,6 +701,7 @@ def register_rule(rule):
         >>> register_rule(pointwise(softplus, "x", x="g / (1 + np.exp(-x))"))  # doctest: +SKIP
     """
     for existing in (rule if isinstance(rule, list) else [rule]):
+        _refuse_parameters_without_templates(existing)
         registry.register(existing)
     # Derivatives compiled before may have differentiated the function's body
     # (or raised for it): compile afresh from now on.
@@ -708,6 +710,25 @@ def register_rule(rule):
         reverse_backend.clear_cache()
         forward_backend.clear_cache()
     return rule
+
+
+def _refuse_parameters_without_templates(rule) -> None:
+    """Give each parameter of a user's rule that has no template one that
+    refuses when the derivative runs: a differentiated value passed there
+    would otherwise get derivative 0 silently. Integers, flags and axes carry
+    no derivative, so for them it never runs."""
+    if not rule.differentiable or not rule.adjoint:
+        return
+    missing = [name for name, parameter in rule.signature.parameters.items()
+               if name not in rule.adjoint and parameter.kind in (
+                   parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD,
+                   parameter.KEYWORD_ONLY)]
+    owner = f"the rule registered for {rule.name}"
+    refusals = {name: f"no_derivative(g, {owner!r}, {name!r})" for name in missing}
+    for mode, templates in (("adjoint", rule.adjoint), ("tangent", rule.tangent)):
+        if templates:
+            templates.update(parse_templates(refusals, rule.signature, rule.defined_at,
+                                             rule.name, mode))
 
 
 @_methods_too

@@ -256,3 +256,27 @@ def test_a_global_array_rules_out_the_variant_for_python_numbers():
     # x * WEIGHTS is an array even for a float x: its adjoint must be summed.
     assert ad.grad(cases.scales_a_global_array)(2.0) == pytest.approx(6.0)
     assert "numbers" not in ad.source(ad.grad(cases.scales_a_global_array))
+
+
+def soft_clip(x, limit):
+    return limit * np.tanh(x / limit)
+
+
+def clipped_with_a_constant_limit(x):
+    return np.sum(soft_clip(x, 2.0))
+
+
+def clipped_with_a_limit_that_moves(x):
+    return np.sum(soft_clip(x, 1.0 + x[0] ** 2))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_registered_rule_refuses_a_derivative_into_a_parameter_without_a_template(mode):
+    # The rule gives x's derivative only: a differentiated limit would get 0.
+    ad.register_rule(ad.pointwise(soft_clip, "x, limit",
+                                  x="g * (1 - np.tanh(x / limit) ** 2)"))
+    x = np.array([0.3, -1.2])
+    expected = 1 - np.tanh(x / 2.0) ** 2
+    np.testing.assert_allclose(ad.grad(clipped_with_a_constant_limit, mode=mode)(x), expected)
+    with pytest.raises(ad.NoDerivativeRuleError, match="in its parameter 'limit'"):
+        ad.grad(clipped_with_a_limit_that_moves, mode=mode)(x)
