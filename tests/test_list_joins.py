@@ -19,28 +19,16 @@ on the stack where no adjoint list knows it (`xs = xs + [1.0]`, `xs = xs * 2`).
 
 from __future__ import annotations
 
-import types
 
 import numpy as np
 import pytest
 import torch
 
 import adcompiler as ad
+from torch_twin_checks import (INPUTS, check_forward_mode, check_gradient,
+                               check_gradient_of_gradient, check_hessian, on_torch,
+                               torch_derivatives)
 
-torch.set_default_dtype(torch.float64)
-
-
-class TorchAsNumpy:
-    """The NumPy functions the programs call, as torch functions."""
-
-    sin, cos, tanh, exp, sum, stack, outer = (torch.sin, torch.cos, torch.tanh, torch.exp,
-                                              torch.sum, torch.stack, torch.outer)
-
-
-def on_torch(function):
-    """`function` with its `np` bound to torch's functions."""
-    namespace = dict(function.__globals__, np=TorchAsNumpy)
-    return types.FunctionType(function.__code__, namespace, function.__name__)
 
 
 # --- joins ----------------------------------------------------------------
@@ -350,20 +338,11 @@ PROGRAMS = [
 ]
 # Rows of an array need an array; the rest also run on a Python float.
 ARRAY_ONLY = {extends_with_the_rows_of_an_array}
-INPUTS = {"array": np.array([0.4, -0.9, 1.3]), "float": 0.7}
 CASES = [(program, kind) for program in PROGRAMS for kind in INPUTS
          if kind == "array" or program not in ARRAY_ONLY]
 IDS = [f"{program.__name__}-{kind}" for program, kind in CASES]
 
 
-def torch_derivatives(program, x):
-    """Value, gradient and Hessian of the program run on torch tensors."""
-    function = on_torch(program)
-    point = torch.tensor(x, requires_grad=True)
-    value = function(point)
-    gradient, = torch.autograd.grad(value, point)
-    hessian = torch.autograd.functional.hessian(function, torch.tensor(x))
-    return value.detach().numpy(), gradient.numpy(), hessian.numpy()
 
 
 def central_differences(program, x, step=1e-6):
@@ -378,29 +357,19 @@ def central_differences(program, x, step=1e-6):
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_gradient_matches_torch_and_finite_differences(program, kind):
-    x = INPUTS[kind]
-    _, expected, _ = torch_derivatives(program, x)
-    gradient = ad.grad(program)(x)
-    np.testing.assert_allclose(gradient, expected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gradient, central_differences(program, x), rtol=1e-6, atol=1e-7)
-    assert type(gradient) is type(x)
+    gradient = check_gradient(program, kind)
+    np.testing.assert_allclose(gradient, central_differences(program, INPUTS[kind]), rtol=1e-6,
+                               atol=1e-7)
 
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_forward_mode_matches_torch(program, kind):
-    x = INPUTS[kind]
-    value, gradient, _ = torch_derivatives(program, x)
-    direction = np.array([0.3, -1.1, 0.8]) if kind == "array" else 1.7
-    primal, tangent = ad.jvp(program)((x,), (direction,))
-    np.testing.assert_allclose(primal, value, rtol=1e-12)
-    np.testing.assert_allclose(tangent, np.sum(gradient * direction), rtol=1e-10, atol=1e-12)
+    check_forward_mode(program, kind)
 
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_hessian_matches_torch(program, kind):
-    x = INPUTS[kind]
-    _, _, expected = torch_derivatives(program, x)
-    np.testing.assert_allclose(ad.hessian(program)(x), expected, rtol=1e-9, atol=1e-10)
+    check_hessian(program, kind)
 
 
 FLOAT_CASES = [program for program, kind in CASES if kind == "float"]
@@ -410,9 +379,7 @@ FLOAT_CASES = [program for program, kind in CASES if kind == "float"]
 def test_gradient_of_the_gradient_matches_torch(program):
     # Reverse over reverse: the gradient's own lists (rebound, pushed on its
     # stack and popped back) differentiated again.
-    _, _, expected = torch_derivatives(program, INPUTS["float"])
-    np.testing.assert_allclose(ad.grad(ad.grad(program))(INPUTS["float"]), expected,
-                               rtol=1e-9, atol=1e-10)
+    check_gradient_of_gradient(program)
 
 
 def rebinds_a_list_display(x):

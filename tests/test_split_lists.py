@@ -26,7 +26,6 @@ import gast
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,21 +34,9 @@ from adcompiler import nodes, pipeline
 from adcompiler.naming import Namer
 from adcompiler.passes.split_lists import split_lists
 from adcompiler.printer import to_source
+from torch_twin_checks import (INPUTS, check_forward_mode, check_gradient,
+                               check_gradient_of_gradient, check_hessian, torch_derivatives)
 
-torch.set_default_dtype(torch.float64)
-
-
-class TorchAsNumpy:
-    """The NumPy functions the programs call, as torch functions."""
-
-    sin, cos, tanh, exp, sum, stack = (torch.sin, torch.cos, torch.tanh, torch.exp, torch.sum,
-                                       torch.stack)
-
-
-def on_torch(function):
-    """`function` with its `np` bound to torch's functions."""
-    namespace = dict(function.__globals__, np=TorchAsNumpy)
-    return types.FunctionType(function.__code__, namespace, function.__name__)
 
 
 # --- the idiom --------------------------------------------------------------
@@ -218,45 +205,25 @@ PROGRAMS = [
     writes_an_element_then_sums, reuses_a_loop_variable_as_a_list,
     returns_the_number_the_list_became,
 ]
-INPUTS = {"array": np.array([0.4, -0.9, 1.3]), "float": 0.7}
 CASES = [(program, kind) for program in PROGRAMS for kind in INPUTS]
 IDS = [f"{program.__name__}-{kind}" for program, kind in CASES]
 
 
-def torch_derivatives(program, x):
-    """Value, gradient and Hessian of the program run on torch tensors."""
-    function = on_torch(program)
-    point = torch.tensor(x, requires_grad=True)
-    value = function(point)
-    gradient, = torch.autograd.grad(value, point)
-    hessian = torch.autograd.functional.hessian(function, torch.tensor(x))
-    return value.detach().numpy(), gradient.numpy(), hessian.numpy()
 
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_gradient_matches_torch(program, kind):
-    x = INPUTS[kind]
-    _, expected, _ = torch_derivatives(program, x)
-    gradient = ad.grad(program)(x)
-    np.testing.assert_allclose(gradient, expected, rtol=1e-10, atol=1e-12)
-    assert type(gradient) is type(x)
+    check_gradient(program, kind)
 
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_forward_mode_matches_torch(program, kind):
-    x = INPUTS[kind]
-    value, gradient, _ = torch_derivatives(program, x)
-    direction = np.array([0.3, -1.1, 0.8]) if kind == "array" else 1.7
-    primal, tangent = ad.jvp(program)((x,), (direction,))
-    np.testing.assert_allclose(primal, value, rtol=1e-12)
-    np.testing.assert_allclose(tangent, np.sum(gradient * direction), rtol=1e-10, atol=1e-12)
+    check_forward_mode(program, kind)
 
 
 @pytest.mark.parametrize("program, kind", CASES, ids=IDS)
 def test_hessian_matches_torch(program, kind):
-    x = INPUTS[kind]
-    _, _, expected = torch_derivatives(program, x)
-    np.testing.assert_allclose(ad.hessian(program)(x), expected, rtol=1e-9, atol=1e-10)
+    check_hessian(program, kind)
 
 
 FLOAT_PROGRAMS = [program for program, kind in CASES if kind == "float"]
@@ -266,9 +233,7 @@ FLOAT_PROGRAMS = [program for program, kind in CASES if kind == "float"]
 def test_gradient_of_the_gradient_matches_torch(program):
     # Reverse over reverse: the gradient's code, which records and restores
     # both names, differentiated again.
-    _, _, expected = torch_derivatives(program, INPUTS["float"])
-    np.testing.assert_allclose(ad.grad(ad.grad(program))(INPUTS["float"]), expected,
-                               rtol=1e-9, atol=1e-10)
+    check_gradient_of_gradient(program)
 
 
 def test_the_number_gets_a_name_of_its_own_and_the_list_keeps_the_users():
