@@ -176,12 +176,12 @@ class Spill:
                     "(Python may not call it)",
                     "call it on a line of its own first, or compare with 'and'.")
         slots = self.slots(node)
-        with_call = [i for i, slot in enumerate(slots) if self.has_call(_get(slot))]
+        with_call = [i for i, slot in enumerate(slots) if self.has_call(slot_value(slot))]
         for index, slot in enumerate(slots[:with_call[-1] + 1] if with_call else ()):
-            child = self.frozen(_get(slot), out)
+            child = self.frozen(slot_value(slot), out)
             if index < with_call[-1]:
                 child = self.settled(child, out)
-            _set(slot, child)
+            set_slot(slot, child)
         return node
 
     def settled(self, child, out: list):
@@ -253,13 +253,16 @@ class Spill:
         return out
 
 
-def _get(slot):
+def slot_value(slot):
+    """The node in a slot `(parent, field, index)`: `parent.field`, or
+    `parent.field[index]` (lower_mapping.py uses these slots too)."""
     owner, field_name, index = slot
     value = getattr(owner, field_name)
     return value if index is None else value[index]
 
 
-def _set(slot, child) -> None:
+def set_slot(slot, child) -> None:
+    """Put `child` in the slot `(parent, field, index)`."""
     owner, field_name, index = slot
     if index is None:
         setattr(owner, field_name, child)

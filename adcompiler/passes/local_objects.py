@@ -385,16 +385,8 @@ def _construction(parsed: ParsedFunction, stmt, caller_locals: set):
     found when compiling, else None."""
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)):
         return None
-    func, path = stmt.value.func, []
-    while isinstance(func, gast.Attribute):
-        path.insert(0, func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name) or func.id in caller_locals:
-        return None
-    found, value = parsed.lookup(func.id)
-    for attr in path if found else ():
-        value = getattr(value, attr, None)
-    return value if found and isinstance(value, type) else None
+    value = module_value(parsed, stmt.value.func, caller_locals)
+    return value if isinstance(value, type) else None
 
 
 def _class_problem(cls: type) -> str | None:
@@ -586,6 +578,7 @@ class _Objects:
                 writes.add(use.attr)
                 events[id(use.node)] = ("write", "self", use.attr)
             elif use.kind == "read":
+                _check_method_read(parsed, use, cls, method.receiver)
                 events[id(use.node)] = ("read", "self", use.attr)
             elif use.kind == "hasattr" and _class_lookup(cls, use.attr)[0] is None:
                 events[id(use.node)] = ("read", "self", use.attr)  # surely assigned: True
@@ -690,6 +683,21 @@ def _check_plain_attribute(parsed, node, cls: type, label: str) -> None:
                 f"of {owner.__name__} (Python calls its setter, or raises AttributeError "
                 "where it has none)", "assign a plain attribute of another name, or "
                 "compute the value with a method.")
+
+
+def _check_method_read(parsed, use: _Use, cls: type, label: str) -> None:
+    """`self.energy` read in a method without calling it, where the class
+    defines a method (or other descriptor) by that name: Python reads the
+    method bound to the object, while the rewrite would read the class's
+    function, which takes the object first (`ad.grad(self.energy)(v)` then
+    differentiated energy(v) with v taken for self). As in the function's own
+    body (`_check_descriptors`), refused."""
+    owner, value = _class_lookup(cls, use.attr)
+    if owner is not None and owner is not object and hasattr(type(value), "__get__"):
+        _refuse(parsed, use.node, f"reading the method '{use.attr}' of '{label}' without "
+                "calling it, in a method of an object the function creates",
+                f"call it, {label}.{use.attr}(...), or define the function to differentiate "
+                "at module level and pass it the attributes it reads.")
 
 
 def _check_result_discarded(parsed, call, method: _Method, parents: dict) -> None:

@@ -76,6 +76,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..runtime import mapping as runtime_mapping
 from ..source import ParsedFunction
+from .evaluation_order import set_slot, slot_value
 from .lower_comprehensions import called_object, lower_comprehensions
 
 # Keywords of np.vectorize(...) that keep the map exact, with the values they may have.
@@ -220,7 +221,7 @@ class _Lowering:
             self.lowered = True
             if target is not None:
                 return before   # the loops assign the statement's variable
-            _set(path[-1], nodes.copy_location(nodes.name(result), call))
+            set_slot(path[-1], nodes.copy_location(nodes.name(result), call))
         return before + [stmt]
 
     def spilled(self, path: list) -> list:
@@ -230,13 +231,13 @@ class _Lowering:
         stmts = []
         for parent, field, index in path[:-1]:
             for earlier in _evaluated_before(parent, field, index):
-                if isinstance(_get(earlier), gast.keyword):
-                    earlier = (_get(earlier), "value", None)
-                node = _get(earlier)
+                if isinstance(slot_value(earlier), gast.keyword):
+                    earlier = (slot_value(earlier), "value", None)
+                node = slot_value(earlier)
                 if any(isinstance(n, (gast.Call, gast.Subscript)) for n in nodes.walk(node)):
                     temp = self.namer.fresh("mapping_operand")
                     stmts.append(nodes.located(nodes.assign(temp, node), node))
-                    _set(earlier, nodes.copy_location(nodes.name(temp), node))
+                    set_slot(earlier, nodes.copy_location(nodes.name(temp), node))
         return stmts
 
     def kind(self, call: gast.Call):
@@ -666,19 +667,8 @@ def _named(node) -> bool:
 
 
 # -- where a call is evaluated ----------------------------------------------------
-# A slot is (parent, field, index): `parent.field`, or `parent.field[index]`.
-def _get(slot):
-    parent, field, index = slot
-    value = getattr(parent, field)
-    return value if index is None else value[index]
-
-
-def _set(slot, node) -> None:
-    parent, field, index = slot
-    if index is None:
-        setattr(parent, field, node)
-    else:
-        getattr(parent, field)[index] = node
+# A slot is (parent, field, index): `parent.field`, or `parent.field[index]`
+# (evaluation_order.py's slot_value and set_slot).
 
 
 class _Root:
@@ -688,7 +678,7 @@ class _Root:
         self.slot = (stmt, field, None)
 
     def get(self):
-        return _get(self.slot)
+        return slot_value(self.slot)
 
 
 def _root_slot(stmt):
@@ -711,7 +701,7 @@ def _children(node):
         return [(node.args, "defaults", i) for i in range(len(node.args.defaults))]
     if isinstance(node, gast.Dict):
         return [s for i in range(len(node.keys)) for s in ((node, "keys", i), (node, "values", i))
-                if _get(s) is not None]
+                if slot_value(s) is not None]
     slots = []
     for field, value in gast.iter_fields(node):
         if isinstance(value, list):
@@ -725,7 +715,7 @@ def _in_evaluation_order(node):
     """`node` and what it holds, each after its operands, in the order Python
     finishes evaluating them: the first call yielded is the first made."""
     for slot in _children(node):
-        yield from _in_evaluation_order(_get(slot))
+        yield from _in_evaluation_order(slot_value(slot))
     yield node
 
 
@@ -735,12 +725,12 @@ def _path(root: _Root, call):
     other operands can be evaluated before it into temporaries; else None."""
     path, node = [root.slot], root.get()
     while node is not call:
-        step = next((s for s in _children(node) if any(n is call for n in nodes.walk(_get(s)))),
+        step = next((s for s in _children(node) if any(n is call for n in nodes.walk(slot_value(s)))),
                     None)
         if step is None or not _eager(node, step):
             return None
         path.append(step)
-        node = _get(step)
+        node = slot_value(step)
     return path
 
 
