@@ -3,8 +3,10 @@
 Input: a resolved FunctionDef. Output: the same tree in which every read of
 np.r_ or np.c_ indexed with items is a call of the runtime function that
 computes it (runtime/index_tricks.py), the items in a tuple in their order,
-each slice written as the slice object NumPy receives, a list or tuple display
-as the array NumPy makes of it:
+each slice of constants written as the slice object NumPy receives (a slice
+with a computed bound as the np.linspace or np.arange call NumPy makes of it,
+whose rules differentiate the bounds), a list or tuple display as the array
+NumPy makes of it:
 
     def f(x, c):                              def f(x, c):
         return np.r_[x, c, 1:10]      ->          return r_concatenate((x, c, slice(1, 10, None)))
@@ -67,12 +69,33 @@ class _Rewriter(gast.NodeTransformer):
         if isinstance(item, gast.Slice):
             bounds = [nodes.const(None) if bound is None else bound
                       for bound in (item.lower, item.upper, item.step)]
-            return nodes.call(self._bound(builtins.slice), bounds)
+            if all(_constant(bound) is not _NOT_CONSTANT for bound in bounds):
+                return nodes.call(self._bound(builtins.slice), bounds)
+            return self._slice_numbers(*bounds)
         if isinstance(item, (gast.List, gast.Tuple)):
             # NumPy makes an array of it (np.array(item, ndmin=...)); so do we,
             # through np.array's rule, for differentiated values in it.
             return nodes.call(self._bound(np.array), [item])
         return item
+
+    def _slice_numbers(self, start, stop, step) -> gast.AST:
+        """The numbers NumPy makes of a slice whose bounds are computed (they
+        may carry a derivative, which a slice object would drop): with a
+        constant step, the call NumPy makes, np.linspace(start, stop,
+        int(abs(step))) for a complex step and np.arange(start, stop, step)
+        otherwise (start 0 and step 1 where not given), whose rules
+        differentiate the bounds; with a computed step, slice_numbers, whose
+        rule refuses their derivative."""
+        step_value = _constant(step)
+        start = nodes.const(0) if _constant(start) is None else start
+        if step_value is _NOT_CONSTANT:
+            return nodes.call(self._bound(runtime_index_tricks.slice_numbers),
+                              [start, stop, step])
+        if isinstance(step_value, complex):
+            return nodes.call(self._bound(np.linspace),
+                              [start, stop, nodes.const(int(abs(step_value)))])
+        step = nodes.const(1) if step_value is None else step
+        return nodes.call(self._bound(np.arange), [start, stop, step])
 
     def _refuse_matrix_directive(self, items, node) -> None:
         first = items[0] if items else None
@@ -85,6 +108,23 @@ class _Rewriter(gast.NodeTransformer):
 
     def _bound(self, value) -> gast.Name:
         return bound_name(self.parsed, value)
+
+
+# The value of a bound that is not a constant written in the source.
+_NOT_CONSTANT = object()
+
+
+def _constant(node: gast.AST):
+    """The value of a slice bound written as a constant (`None`, `5j`, `-0.5`)."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)) and \
+            isinstance(node.operand, gast.Constant) and \
+            isinstance(node.operand.value, (int, float, complex)) and \
+            not isinstance(node.operand.value, bool):
+        value = node.operand.value
+        return -value if isinstance(node.op, gast.USub) else value
+    return _NOT_CONSTANT
 
 
 def bound_name(parsed: ParsedFunction, value) -> gast.Name:

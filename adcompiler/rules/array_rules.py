@@ -104,6 +104,14 @@ RULES = [
     linear_rule(runtime_index_tricks.r_concatenate, "items", label="numpy.r_",
                 adjoint={"items": "index_trick_adjoint(g, np.r_, items)"},
                 tangent={"items": "index_trick_tangent(g, np.r_, items)"}),
+    # a slice with a step written as a variable (np.r_[a:b:n]): linspace or
+    # arange by the step's type, known only when it runs
+    linear_rule(runtime_index_tricks.slice_numbers, "start, stop, step",
+                label="numpy.r_ slice",
+                adjoint={p: f"no_derivative(g, 'a slice in numpy.r_', '{p}')"
+                         for p in ("start", "stop", "step")},
+                tangent={p: f"no_derivative(g, 'a slice in numpy.r_', '{p}')"
+                         for p in ("start", "stop", "step")}),
     linear_rule(runtime_index_tricks.c_concatenate, "items", label="numpy.c_",
                 adjoint={"items": "index_trick_adjoint(g, np.c_, items)"},
                 tangent={"items": "index_trick_tangent(g, np.c_, items)"}),
@@ -200,6 +208,9 @@ NOTES = {
                                         "scalars, lists, slices, directives such as '0,2,1'); "
                                         "not the np.matrix directives 'r', 'c'",
     runtime_index_tricks.c_concatenate: "indexed as NumPy does: `np.c_[x, c]`, as np.r_",
+    runtime_index_tricks.slice_numbers: "a slice `a:b:s` in np.r_ or np.c_ whose step is not "
+                                        "a constant: not differentiated in a, b or s (with a "
+                                        "constant step it is np.linspace's or np.arange's)",
     np.concatenate: "a list of differentiated arrays",
     np.stack: "a list of differentiated arrays",
     np.split: "read the pieces by index or unpacking",

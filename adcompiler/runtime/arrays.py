@@ -282,8 +282,11 @@ def part(g, index, like):
 def float_dtype(*values):
     """The floating dtype derivatives of `values` have (float64 for integers,
     complex for complex values)."""
-    dtype = np.result_type(*[as_array(v).dtype if not isinstance(v, float) else np.float64
-                             for v in values if v is not None]) if values else np.float64
+    given = [as_array(v).dtype if not isinstance(v, float) else np.float64
+             for v in values if v is not None]
+    # (none given: the derivatives are all zero, as for a tangent that reaches
+    # none of np.r_'s items)
+    dtype = np.result_type(*given) if given else np.dtype(np.float64)
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 

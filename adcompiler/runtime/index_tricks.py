@@ -48,6 +48,19 @@ def r_concatenate(items):
     return np.r_[tuple(items)]
 
 
+def slice_numbers(start, stop, step):
+    """The numbers np.r_ makes of the slice `start:stop:step`, whose step is not
+    a constant in the source (passes/index_tricks.py writes a constant step's
+    slice as the np.linspace or np.arange call NumPy makes). Its rule refuses a
+    derivative with respect to any of the three: NumPy's choice between the
+    two calls depends on whether the step is complex.
+
+        >>> slice_numbers(0.0, 1.0, 3j)
+        array([0. , 0.5, 1. ])
+    """
+    return np.r_[slice(start, stop, step)]
+
+
 def c_concatenate(items):
     """np.c_[items] (items a tuple: arrays, scalars, slices, a directive first)."""
     refuse_matrix_directive(items)
