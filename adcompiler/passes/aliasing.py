@@ -506,6 +506,8 @@ class _Sharing:
                                      _whole(self.operand(a, state)) for a in given])
         if is_user_function(primitive):
             shared |= self.returned_globals(primitive)
+        if isinstance(primitive, type):
+            shared |= _class_data(primitive)
         return fresh | shared, shared
 
     def returned_globals(self, function) -> frozenset:
@@ -520,6 +522,24 @@ class _Sharing:
             out.add(("global", name) if found and mine is theirs else
                     ("foreign", name, function.__name__))
         return frozenset(out)
+
+
+def _class_data(cls: type) -> frozenset:
+    """Tokens of the arrays and containers a class holds at class level
+    (`arr = np.ones(4)` in its body), which every instance reads as its
+    attribute until it assigns its own: `t = k.arr; t -= x` of `k = K()`
+    changes the class's array in Python, for every later reader. An object of
+    a class of the function's own module is rewritten by local_objects.py
+    (whose reads of class data are checked as `K.arr`); this covers the
+    others, whose instances stay objects."""
+    if cls.__module__.startswith(("numpy", "scipy", "builtins", "collections")):
+        return frozenset()
+    found = set()
+    for owner in cls.__mro__[:-1]:
+        for name, value in vars(owner).items():
+            if not name.startswith("__") and isinstance(value, _MODULE_LEVEL_MUTABLES):
+                found.add(("foreign", f"{owner.__name__}.{name}", cls.__name__))
+    return frozenset(found)
 
 
 def _without_unread(pre: list, post: list, olds: set) -> tuple[list, list]:
@@ -1282,6 +1302,17 @@ class _Checker:
         if not foreign:
             return
         _, held, helper = foreign[0]
+        if "." in held:
+            # (_class_data: an attribute the class holds, read through an instance)
+            raise UnsupportedSyntaxError(
+                f"'{name}' may be '{held}' (or part of it), an array or container the class "
+                f"holds, which an object of {helper} reads as its own attribute until it "
+                "assigns one, and it is changed in place here: Python changes the class's "
+                "data for every later reader, which the derivative cannot follow",
+                self.ctx.parsed.location(self.current),
+                help=f"Instead: copy it before changing it ('{name} = <object>."
+                     f"{held.split('.')[-1]}.copy()'), or give each object its own in "
+                     "__init__.")
         raise UnsupportedSyntaxError(
             f"'{name}' may be '{held}' (or part of it), an object that '{helper}' returns "
             "from its own module or closure, and it is changed in place here; the "

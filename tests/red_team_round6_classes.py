@@ -1,0 +1,10 @@
+"""A class of another module than the red-team programs' (local_objects.py
+rewrites only objects of the function's own module's classes), holding an
+array at class level that its instances read as their own attribute
+(tests/red_team_round6_programs.py)."""
+
+import numpy as np
+
+
+class SharedTotals:
+    running = np.ones(4)  # every instance reads this array until it assigns its own

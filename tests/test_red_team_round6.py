@@ -1,0 +1,101 @@
+"""The red-team programs of tests/red_team_round6_programs.py, checked the
+five ways tests/test_red_team_round5.py checks round 5's (reverse,
+value_and_grad, forward, jvp, hvp against torch float64 or central finite
+differences; the value against the function's own; the arguments
+unchanged), and its scenarios.
+
+A program adcompiler refuses with one of its own errors is fine only where
+REFUSED lists it; a wrong number, a crash or an unlisted refusal fails. A
+program KNOWN_WRONG lists is a strict xfail in the checks it names, so that
+its fix fails the suite until the entry goes.
+
+For a tally (programs passed / refused / wrong / crash):
+
+    cd tests && python test_red_team_round6.py [--verbose] [name ...]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from adcompiler.errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from red_team_round6_programs import PROGRAMS, SCENARIOS
+from red_team_checks import cases, check_program, check_scenario, tally
+
+pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
+
+UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
+
+# Refused at compile time (or, for a derivative with no formula, when it
+# runs), naming the user's line: never differentiated wrongly.
+REFUSED: dict[str, type | tuple] = {
+    # a list given a second name, then appended to
+    "chained_assignment_of_a_list": UNSUPPORTED,
+    # sequence patterns (case (n, k):)
+    "match_on_a_differentiated_arrays_shape": UNSUPPORTED,
+    "match_shape_guard_fails_falls_through": UNSUPPORTED,
+    # ad.grad of a functools.partial built inside
+    "grad_of_partial_built_inside": NO_RULE,
+    # ad.grad(self.energy) in a method of an object the function creates
+    "grad_of_a_method_of_self": UNSUPPORTED,
+    "grad_of_a_method_with_differentiated_state": UNSUPPORTED,
+    # excluded= given as a set display; signature= with a lambda
+    "vectorize_with_excluded_argument": UNSUPPORTED,
+    "vectorize_with_signature": UNSUPPORTED,
+    # dataclass properties, setattr on a dataclass, a helper's result bound
+    # to another name and changed, getattr with a default
+    "property_of_an_object_built_inside": NO_RULE,
+    "dataclasses_replace_keeps_the_rest": NO_RULE,
+    "getattr_and_setattr_by_name": UNSUPPORTED,
+    "helper_mutates_a_local_object": UNSUPPORTED,
+    "getattr_with_a_default": NO_RULE,
+    # np.r_ slice with a differentiated bound and a step held in a variable
+    "finding_r_slice_with_a_computed_step": NO_RULE,
+    # class data changed in place through an object of another module's class
+    "finding_class_array_changed_through_an_object": UNSUPPORTED,
+}
+
+KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
+}
+
+
+def _marked(params):
+    """The parameters, a KNOWN_WRONG program's marked as a strict xfail (so that
+    its fix makes the test fail until the entry is removed)."""
+    for param in params:
+        program, check = param.values
+        reason, checks = KNOWN_WRONG.get(program.name, ("", ()))
+        if check in checks:
+            param = pytest.param(*param.values, id=param.id, marks=pytest.mark.xfail(
+                reason=reason, strict=True))
+        yield param
+
+
+@pytest.mark.parametrize("program, check", _marked(cases(PROGRAMS)))
+def test_red_team_program_matches_oracle_or_is_refused(program, check):
+    check_program(program, check, REFUSED)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_red_team_scenario_gradients_match_finite_differences(scenario):
+    check_scenario(scenario)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_class_array_changed_through_an_object_is_refused_naming_it(mode):
+    # (REFUSED checks the error's class; this checks that it is refused for
+    # the class's array, and that nothing was changed on the way)
+    import numpy as np
+    from adcompiler import grad
+    from red_team_round6_classes import SharedTotals
+    from red_team_round6_programs import finding_class_array_changed_through_an_object
+    before = SharedTotals.running.copy()
+    with pytest.raises(UNSUPPORTED, match="SharedTotals.running"):
+        grad(finding_class_array_changed_through_an_object, mode=mode)(np.ones(4) * 0.5)
+    assert np.array_equal(SharedTotals.running, before)
+
+
+if __name__ == "__main__":
+    tally(PROGRAMS, SCENARIOS, sys.argv[1:])
