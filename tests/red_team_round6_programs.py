@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 import adcompiler as ad
-from red_team_round6_classes import SharedTotals
+from red_team_round6_classes import BufferHolder, SharedTotals
 from third_party_style_programs import Program
 
 PROGRAMS: list[Program] = []
@@ -679,5 +679,25 @@ def finding_class_array_changed_through_an_object(x):
     it (later calls then differ): refused now."""
     k = SharedTotals()
     t = k.running
+    t *= x
+    return np.sum(t ** 2)
+
+
+@program(VECTOR)
+def finding_module_array_an_object_holds_changed_through_it(x):
+    """`self.data = BUFFER` in another module's __init__: `t = h.data; t *= x`
+    changes that module's array in Python; the derivative did not: refused now."""
+    h = BufferHolder()
+    t = h.data
+    t *= x
+    return np.sum(t ** 2)
+
+
+@program(VECTOR)
+def finding_class_array_changed_through_type_of_an_object(x):
+    """`t = type(k).running; t *= x` changes the class's array (as
+    `t = SharedTotals.running` would): refused now, was computed without it."""
+    k = SharedTotals()
+    t = type(k).running
     t *= x
     return np.sum(t ** 2)

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
 import pytest
 
+import red_team_round6_classes as classes
+import red_team_round6_programs as programs
+from adcompiler import grad
 from adcompiler.errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from red_team_round6_programs import PROGRAMS, SCENARIOS
 from red_team_checks import cases, check_program, check_scenario, tally
@@ -55,6 +59,8 @@ REFUSED: dict[str, type | tuple] = {
     "finding_r_slice_with_a_computed_step": NO_RULE,
     # class data changed in place through an object of another module's class
     "finding_class_array_changed_through_an_object": UNSUPPORTED,
+    "finding_module_array_an_object_holds_changed_through_it": UNSUPPORTED,
+    "finding_class_array_changed_through_type_of_an_object": UNSUPPORTED,
 }
 
 KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
@@ -83,18 +89,22 @@ def test_red_team_scenario_gradients_match_finite_differences(scenario):
     check_scenario(scenario)
 
 
+@pytest.mark.parametrize("program, shared", [
+    (programs.finding_class_array_changed_through_an_object, "SharedTotals.running"),
+    (programs.finding_class_array_changed_through_type_of_an_object, "SharedTotals.running"),
+    (programs.finding_module_array_an_object_holds_changed_through_it,
+     "red_team_round6_classes.BUFFER"),
+])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_class_array_changed_through_an_object_is_refused_naming_it(mode):
+def test_class_or_module_array_changed_through_an_object_is_refused_naming_it(
+        program, shared, mode):
     # (REFUSED checks the error's class; this checks that it is refused for
-    # the class's array, and that nothing was changed on the way)
-    import numpy as np
-    from adcompiler import grad
-    from red_team_round6_classes import SharedTotals
-    from red_team_round6_programs import finding_class_array_changed_through_an_object
-    before = SharedTotals.running.copy()
-    with pytest.raises(UNSUPPORTED, match="SharedTotals.running"):
-        grad(finding_class_array_changed_through_an_object, mode=mode)(np.ones(4) * 0.5)
-    assert np.array_equal(SharedTotals.running, before)
+    # the array the object shares, and that nothing was changed on the way)
+    before = (classes.SharedTotals.running.copy(), classes.BUFFER.copy())
+    with pytest.raises(UNSUPPORTED, match=shared):
+        grad(program, mode=mode)(np.ones(4) * 0.5)
+    assert np.array_equal(classes.SharedTotals.running, before[0])
+    assert np.array_equal(classes.BUFFER, before[1])
 
 
 if __name__ == "__main__":

@@ -465,6 +465,11 @@ class _Sharing:
         primitive = primitive_of(rhs)
         arguments = nodes.call_arguments(rhs)
         read_only = frozenset({("read-only", id(rhs))})
+        if primitive is type and len(rhs.args) == 1 and not rhs.keywords:
+            # type(k): the class, holding the data an object of it reads as its
+            # own (_class_data), `type(k).arr` the class's array itself.
+            held = _whole(self.operand(rhs.args[0], state))
+            return fresh | held, held
         if primitive is np.broadcast_arrays:
             # A tuple holding a read-only view of each argument (`*arrays`
             # included), where other view functions view their first only.
@@ -528,10 +533,12 @@ def _class_data(cls: type) -> frozenset:
     """Tokens of the arrays and containers a class holds at class level
     (`arr = np.ones(4)` in its body), which every instance reads as its
     attribute until it assigns its own: `t = k.arr; t -= x` of `k = K()`
-    changes the class's array in Python, for every later reader. An object of
-    a class of the function's own module is rewritten by local_objects.py
-    (whose reads of class data are checked as `K.arr`); this covers the
-    others, whose instances stay objects."""
+    changes the class's array in Python, for every later reader; so do the
+    module-level arrays and containers its __init__ reads, which it may store
+    in the object (`self.arr = BUFFER`). An object of a class of the
+    function's own module is rewritten by local_objects.py (whose reads of
+    class data are checked as `K.arr`); this covers the others, whose
+    instances stay objects."""
     if cls.__module__.startswith(("numpy", "scipy", "builtins", "collections")):
         return frozenset()
     found = set()
@@ -539,6 +546,13 @@ def _class_data(cls: type) -> frozenset:
         for name, value in vars(owner).items():
             if not name.startswith("__") and isinstance(value, _MODULE_LEVEL_MUTABLES):
                 found.add(("foreign", f"{owner.__name__}.{name}", cls.__name__))
+        # `self.arr = BUFFER` in __init__: the object's attribute is the
+        # module's array (a global __init__ reads may be one it stores).
+        init = vars(owner).get("__init__")
+        module_globals = getattr(init, "__globals__", {})
+        for name in getattr(getattr(init, "__code__", None), "co_names", ()):
+            if isinstance(module_globals.get(name), _MODULE_LEVEL_MUTABLES):
+                found.add(("foreign", f"{owner.__module__}.{name}", cls.__name__))
     return frozenset(found)
 
 
@@ -1305,10 +1319,11 @@ class _Checker:
         if "." in held:
             # (_class_data: an attribute the class holds, read through an instance)
             raise UnsupportedSyntaxError(
-                f"'{name}' may be '{held}' (or part of it), an array or container the class "
-                f"holds, which an object of {helper} reads as its own attribute until it "
-                "assigns one, and it is changed in place here: Python changes the class's "
-                "data for every later reader, which the derivative cannot follow",
+                f"'{name}' may be '{held}' (or part of it), an array or container an "
+                f"object of {helper} may read as its own attribute (its class holds it, or "
+                "its __init__ reads it from its module), and it is changed in place here: "
+                "Python changes it for every later reader, which the derivative cannot "
+                "follow",
                 self.ctx.parsed.location(self.current),
                 help=f"Instead: copy it before changing it ('{name} = <object>."
                      f"{held.split('.')[-1]}.copy()'), or give each object its own in "
