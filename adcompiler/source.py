@@ -453,11 +453,26 @@ _JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
 
 def _operations(code: types.CodeType) -> list:
     out = [code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]]
+    closure_tuple = False
     for instruction in dis.get_instructions(code):
         if instruction.opname in _LAYOUT_ONLY:
             continue
+        # A nested function's closure (LOAD_CLOSURE ... BUILD_TUPLE, the flag
+        # 8 of MAKE_FUNCTION) holds the enclosing function's variables where
+        # it runs, and none of them where a lambda's text is compiled alone
+        # (they are globals there): the same text either way.
+        if instruction.opname == "LOAD_CLOSURE":
+            closure_tuple = True
+            continue
+        if closure_tuple and instruction.opname == "BUILD_TUPLE":
+            closure_tuple = False
+            continue
+        if instruction.opname == "SET_FUNCTION_ATTRIBUTE" and instruction.argval == 8:
+            continue
         operation = _SAME_OPERATION.get(instruction.opname, instruction.opname)
         value = instruction.argval
+        if instruction.opname == "MAKE_FUNCTION" and isinstance(value, int):
+            value = value & ~8
         if instruction.opcode in _JUMPS:
             value = None
         elif isinstance(value, types.CodeType):

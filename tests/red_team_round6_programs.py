@@ -701,3 +701,137 @@ def finding_class_array_changed_through_type_of_an_object(x):
     t = type(k).running
     t *= x
     return np.sum(t ** 2)
+
+
+@program(0.7, twin=lambda x: 8 * x ** 2 / 2 * 1.0)
+def finding_grad_of_a_lambda_holding_a_lambda(x):
+    """A lambda holding a lambda that reads both enclosing variables was
+    refused as 'the file changed after the lambda was defined': compiled
+    alone, the inner lambda's closure (LOAD_CLOSURE, BUILD_TUPLE, MAKE_FUNCTION's
+    flag 8) differs from the one Python runs, so no text matched its code."""
+    # d/dz (x y z^2) at z = y is 2 x y^2; d/dy of that at y = x is 4 x^2
+    return ad.grad(lambda y: ad.grad(lambda z: x * y * z ** 2)(y))(x)
+
+
+@program(0.7, twin=lambda x: 36 * x ** 2 / 2)
+def lambda_holding_a_lambda_over_a_computed_value(x):
+    k = x * 3
+    # d/dz (k z^3) at y is 3 k y^2; d/dy at x: 6 k x = 18 x^2
+    return ad.grad(lambda y: ad.grad(lambda z: k * z ** 3)(y))(x)
+
+
+@program(VECTOR)
+def chained_assignment_of_a_row_view(x):
+    m = x.reshape(2, 2) * 1.0
+    a = b = m[0]
+    a *= x[2]
+    return np.sum(m) + np.sum(b)
+
+
+@program(VECTOR)
+def starred_target_of_a_generator(x):
+    a, *rest = (v * 2 for v in x)
+    return a * sum(rest)
+
+
+@program(VECTOR, twin=lambda x: x[0] * 2 + x[1] * 10 + x[2] * 100 + x[3] * 1000)
+def match_tells_true_from_one_and_false_from_zero(x):
+    # True, False and None match by identity: 1 and 1.0 do not match True
+    total = 0.0
+    for v in [0, 1, True, False, 1.0]:
+        match v:
+            case True:
+                total = total + x[0] * 2
+            case 1:
+                total = total + x[1] * 5
+            case False:
+                total = total + x[2] * 100
+            case 0:
+                total = total + x[3] * 1000
+    return total
+
+
+@program(VECTOR, twin=lambda x: x[0] * 33)
+def match_guards_run_in_order_with_their_effects(x):
+    seen = []
+    n = 3
+    match n:
+        case a if seen.append(a) or False:
+            pass
+        case b if seen.append(b * 10) or True:
+            pass
+    return x[0] * sum(seen)
+
+
+@program(VECTOR, twin=lambda x: x[1] * 1 + x[3] * 3 + x[0] * 4)
+def walrus_in_a_while_test_with_continue(x):
+    i = 0
+    total = 0.0
+    while (i := i + 1) < 5:
+        if i == 2:
+            continue
+        total = total + x[i % 4] * i
+    return total
+
+
+@program(VECTOR, twin=lambda x: x[0] * x[3])
+def next_of_iter_of_zip(x):
+    a, b = next(iter(zip(x, x[::-1])))
+    return a * b
+
+
+class _Base:
+    kind = "base"
+
+    def __init__(self, w):
+        self.w = w
+
+    @property
+    def norm2(self):
+        return np.sum(self.w ** 2)
+
+    def scaled(self, k):
+        return self.w * k
+
+
+class _Child(_Base):
+    kind = "child"
+
+    def scaled(self, k):
+        return super().scaled(k) * 2
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x * 6.0))
+def isinstance_of_a_base_class_and_super(x):
+    c = _Child(x)
+    k = 3.0 if isinstance(c, _Base) and type(c) is not _Base else 1.0
+    return np.sum(c.scaled(k))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x ** 2) * (1 + 0.25 + 0.0625))
+def read_only_property_read_in_a_loop_after_writes(x):
+    b = _Base(x)
+    total = 0.0
+    for i in range(3):
+        total = total + b.norm2
+        b.w = b.w * 0.5
+    return total
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x) * 5)
+def getattr_of_a_class_attribute_through_an_object(x):
+    b = _Child(x)
+    return np.sum(getattr(b, "w")) * len(getattr(b, "kind"))
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x) * x[0] * x[1] * x[2])
+def dataclasses_replace_in_a_loop(x):
+    p = _Params(x, 1.0)
+    for i in range(3):
+        p = dataclasses.replace(p, b=p.b * x[i])
+    return p.b * np.sum(p.w)
+
+
+@program(np.array([0.6, -1.3, 0.9, 2.1, 0.3, -0.7]))
+def r_slice_and_lists_and_scalars_together(x):
+    return np.sum(np.r_[[x[0], x[1]], 3.0, x[2:4], x[4]:x[5]:3j] * np.arange(8.0))
