@@ -835,3 +835,29 @@ def dataclasses_replace_in_a_loop(x):
 @program(np.array([0.6, -1.3, 0.9, 2.1, 0.3, -0.7]))
 def r_slice_and_lists_and_scalars_together(x):
     return np.sum(np.r_[[x[0], x[1]], 3.0, x[2:4], x[4]:x[5]:3j] * np.arange(8.0))
+
+
+def _weighted(w, v, s=1.0):
+    return s * np.sum(w * v)
+
+
+@program(VECTOR, twin=lambda x: (x[0] + 2.0) * torch.sum(x[:2] * x[2:]))
+def partial_built_inside_with_its_keyword_overridden(x):
+    h = functools.partial(_weighted, x[:2], s=x[0])
+    return h(x[2:]) + h(x[2:], s=2.0)
+
+
+@program(VECTOR, twin=lambda x: torch.sum(x[:2] * x[2:]))
+def partial_keeps_the_value_bound_when_built(x):
+    w = x[:2]
+    h = functools.partial(_weighted, w)
+    w = x[2:]  # h still holds x[:2]
+    return h(w)
+
+
+@program(VECTOR, twin=lambda x: 10.0 * x[2] + x[1] * x[3])
+def partial_sees_its_array_changed_in_place(x):
+    w = x[:2] * 1.0
+    h = functools.partial(_weighted, w)
+    w[0] = 10.0  # the same array: h reads 10.0
+    return h(x[2:])
