@@ -40,18 +40,13 @@ import scipy.special
 import torch
 
 import adcompiler as ad
+from red_team_checks import recorder
 from third_party_style_programs import Program
 
 PROGRAMS: list[Program] = []
 
 
-def program(*args, wrt=(0,), twin=None, smooth=True):
-    """Record the decorated function with the arguments it is checked at
-    (twin=None: central finite differences are the oracle)."""
-    def record(function):
-        PROGRAMS.append(Program(function.__name__, function, args, wrt, twin, smooth))
-        return function
-    return record
+program = recorder(PROGRAMS)
 
 
 VECTOR = np.array([0.6, -1.3, 0.9, 2.1])

@@ -69,19 +69,7 @@ KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
 }
 
 
-def _marked(params):
-    """The parameters, a KNOWN_WRONG program's marked as a strict xfail (so that
-    its fix makes the test fail until the entry is removed)."""
-    for param in params:
-        program, check = param.values
-        reason, checks = KNOWN_WRONG.get(program.name, ("", ()))
-        if check in checks:
-            param = pytest.param(*param.values, id=param.id, marks=pytest.mark.xfail(
-                reason=reason, strict=True))
-        yield param
-
-
-@pytest.mark.parametrize("program, check", _marked(cases(PROGRAMS)))
+@pytest.mark.parametrize("program, check", cases(PROGRAMS, KNOWN_WRONG))
 def test_red_team_program_matches_oracle_or_is_refused(program, check):
     check_program(program, check, REFUSED)
 
