@@ -122,8 +122,11 @@ CASES = [
 ]
 
 # The rules of the calls np.r_[...], np.c_[...] and np.einsum's run-time forms
-# become (tests/test_numpy_coverage.py counts them as covered by this table).
-COVERED_TOO = (index_tricks.r_concatenate, index_tricks.c_concatenate, linalg.einsum_with)
+# become (tests/test_numpy_coverage.py counts them as covered by this table),
+# and the rule of a slice in np.r_ whose step is held in a variable, which only
+# refuses (tests/test_red_team_round6.py, finding_r_slice_with_a_computed_step).
+COVERED_TOO = (index_tricks.r_concatenate, index_tricks.c_concatenate, linalg.einsum_with,
+               index_tricks.slice_numbers)
 
 _module = None
 
