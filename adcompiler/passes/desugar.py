@@ -1,4 +1,4 @@
-"""Desugar: rewrite four forms of newer or terser Python into plain statements.
+"""Desugar: rewrite five forms of newer or terser Python into plain statements.
 
 Input: the user's gast FunctionDef, untouched (this runs before the fence).
 Output: the same function where
@@ -24,7 +24,8 @@ Output: the same function where
 Anything else stays as it is, for the fence to refuse with its advice; a
 `match` with sequence, mapping or class patterns is refused here, naming the
 pattern. Generated code keeps the user's names; the only new ones are
-`_items` and `_subject`, where a value must be held.
+`_items`, `_subject` and `_value` (a chained assignment whose first target
+is not a plain name), where a value must be held.
 
     def f(x, act):                  def f(x, act):
         match act:                      if act == 'tanh':
@@ -48,13 +49,11 @@ _CONDITIONAL = (gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.DictComp, ga
 
 def desugar(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite chained assignments, starred unpacking, simple `match`
-    statements and leading assignment expressions in `parsed` (in place).
+    statements, `next(iter(X))` and leading assignment expressions in
+    `parsed` (in place).
 
-    Example:
-        >>> def f(x):
-        ...     a = b = x * 2
-        ...     return a * b
-        # is compiled as a = x * 2; b = a; return a * b
+    Example: in `def f(x): a = b = x * 2; return a * b`, the body becomes
+    `a = x * 2`, `b = a`, `return a * b`.
     """
     # This runs on every function compiled: statements and the source text
     # answer whether there is anything to do without visiting expressions.
