@@ -106,6 +106,33 @@ class ParsedFunction:
         self.resolved[name] = found
         return found
 
+    def reference(self, value, name: str | None = None, taken=None):
+        """A name generated code reads `value` by, bound in `bound`: `name`
+        (`value.__name__` by default), or the name already meaning `value`,
+        with a numeric suffix where the function's code (or `taken`, every
+        name it uses) or its module means something else by it; annotated
+        with `value` as resolve annotates names.
+        Passes call runtime helpers through it (`loop_sequence(x, ...)`)."""
+        alias = next((a for a, bound in self.bound.items() if bound is value), None)
+        if alias is None:
+            base, local = name or value.__name__, set()
+            if taken is None:
+                names = list(nodes.name_nodes(self.tree))
+                taken = {n.id for n in names}
+                local = {n.id for n in names if not isinstance(n.ctx, gast.Load)}
+            alias, suffix = base, 1
+            while True:
+                found, existing = self.lookup(alias)
+                if (found and existing is value and alias not in local) or \
+                        (not found and alias not in taken):
+                    break
+                suffix += 1
+                alias = f"{base}{suffix}"
+            self.bound[alias] = value
+        reference = nodes.name(alias)
+        nodes.annotate(reference, "value", value)
+        return reference
+
     def stamp(self) -> "Stamp":
         """What this compilation read, to tell later whether it is still current."""
         # `resolved` is shared, not copied: later passes look more names up.

@@ -28,22 +28,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
-from .resolve import local_names
-
-
-def module_value(parsed: ParsedFunction, expr, caller_locals: set):
-    """The object a module-level name or attribute chain (`dataclasses.replace`)
-    refers to, or None (a local name, another expression)."""
-    path = []
-    while isinstance(expr, gast.Attribute):
-        path.insert(0, expr.attr)
-        expr = expr.value
-    if not isinstance(expr, gast.Name) or expr.id in caller_locals:
-        return None
-    found, value = parsed.lookup(expr.id)
-    for attr in path if found else ():
-        value = getattr(value, attr, None)
-    return value if found else None
+from .resolve import local_names, module_value
 
 
 def dataclass_replace(parsed: ParsedFunction) -> None:

@@ -33,7 +33,6 @@ import numpy as np
 from .. import nodes
 from ..runtime import linalg as runtime_linalg
 from ..source import ParsedFunction
-from .index_tricks import bound_name
 
 
 def einsum_forms(parsed: ParsedFunction) -> ParsedFunction:
@@ -82,8 +81,8 @@ class _Rewriter(gast.NodeTransformer):
         interleaved = self._interleaved(node)
         if interleaved is None:
             return node
-        test = nodes.call(bound_name(self.parsed, builtins.isinstance),
-                          [nodes.clone(first), bound_name(self.parsed, builtins.str)])
+        test = nodes.call(self.parsed.reference(builtins.isinstance),
+                          [nodes.clone(first), self.parsed.reference(builtins.str)])
         written = gast.IfExp(test=test, body=self._einsum_with(node, node.args),
                              orelse=interleaved)
         return nodes.located(nodes.copy_location(written, node), node)
@@ -104,12 +103,12 @@ class _Rewriter(gast.NodeTransformer):
         text_args = [nodes.tuple_([nodes.clone(s) for s in sublists])]
         if output is not None:
             text_args.append(nodes.clone(output))
-        text = nodes.call(bound_name(self.parsed, runtime_linalg.einsum_sublist_subscripts),
+        text = nodes.call(self.parsed.reference(runtime_linalg.einsum_sublist_subscripts),
                           text_args)
         return self._einsum_with(node, [text] + operands)
 
     def _einsum_with(self, node: gast.Call, args) -> gast.Call:
-        call = gast.Call(func=bound_name(self.parsed, runtime_linalg.einsum_with),
+        call = gast.Call(func=self.parsed.reference(runtime_linalg.einsum_with),
                          args=[nodes.clone(a) for a in args],
                          keywords=[gast.keyword(arg=k.arg, value=nodes.clone(k.value))
                                    for k in node.keywords])

@@ -107,7 +107,7 @@ class _Rewriter(gast.NodeTransformer):
                                             help=error.help) from None
 
     def _bound(self, value) -> gast.Name:
-        return bound_name(self.parsed, value)
+        return self.parsed.reference(value)
 
 
 # The value of a bound that is not a constant written in the source.
@@ -125,21 +125,3 @@ def _constant(node: gast.AST):
         value = node.operand.value
         return -value if isinstance(node.op, gast.USub) else value
     return _NOT_CONSTANT
-
-
-def bound_name(parsed: ParsedFunction, value) -> gast.Name:
-    """A name generated code reads `value` by (bound in `parsed.bound`: its own
-    name unless the function's code means something else by it), annotated
-    with it as resolve annotates names."""
-    alias = next((name for name, bound in parsed.bound.items() if bound is value), None)
-    if alias is None:
-        taken = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)} | \
-            set(parsed.globals) | set(parsed.closure) | set(parsed.bound)
-        alias, suffix = value.__name__, 1
-        while alias in taken:
-            suffix += 1
-            alias = f"{value.__name__}{suffix}"
-        parsed.bound[alias] = value
-    name = nodes.name(alias)
-    nodes.annotate(name, "value", value)
-    return name

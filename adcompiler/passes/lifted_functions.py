@@ -58,6 +58,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from . import built_derivatives
+from .resolve import local_names, module_value
 
 # Builders whose derivative is called with the function's own arguments.
 _CALLED_LIKE_THE_FUNCTION = ("grad", "value_and_grad", "derivative", "jacobian", "hessian")
@@ -83,17 +84,7 @@ def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
 
 def _builder(parsed: ParsedFunction, func):
     """The builder of derivatives `func` names (`ad.grad`, `grad`), if it names one."""
-    path = []
-    while isinstance(func, gast.Attribute):
-        path.append(func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name) or func.id in _local_names(parsed):
-        return None
-    found, value = parsed.lookup(func.id)
-    if not found:
-        return None
-    for attr in reversed(path):
-        value = getattr(value, attr, None)
+    value = module_value(parsed, func, local_names(parsed.tree))
     return value if built_derivatives.is_builder(value) else None
 
 
@@ -111,20 +102,12 @@ def _calling_the_builder_itself(parsed: ParsedFunction, call: gast.Call, namer) 
         keyword.arg = renames.get(keyword.arg, keyword.arg)
 
 
-def _local_names(parsed: ParsedFunction) -> set:
-    names = {arg.id for arg in parsed.tree.args.args}
-    if parsed.tree.args.vararg is not None:
-        names.add(parsed.tree.args.vararg.id)
-    return names | {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)
-                    and isinstance(n.ctx, (gast.Store, gast.Param))}
-
-
 class _Lifter:
     def __init__(self, parsed: ParsedFunction, definitions: dict, may_change_state):
         self.parsed = parsed
         self.definitions = definitions
         self.may_change_state = may_change_state
-        self.locals = _local_names(parsed)
+        self.locals = local_names(parsed.tree)
         self.lifted = {}  # id(definition) -> (alias, the enclosing variables it reads)
         self.namer = Namer({n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
                            | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))

@@ -97,14 +97,14 @@ from ..naming import Namer
 from ..rules import registry
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
-from .dataclass_replace import dataclass_replace, module_value
+from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
 from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents
 from .inline_mutating import _bind_defaults
 from .lower_comprehensions import lower_comprehensions
 from .lower_reduce import lower_reduce
-from .resolve import local_names
+from .resolve import local_names, module_value
 
 _NOT_SUPPORTED = "not supported by adcompiler"
 # Special methods that change what reading or assigning an attribute does.

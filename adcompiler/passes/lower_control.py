@@ -716,20 +716,8 @@ class _Lowering:
         bind_methods binds (`parsed.bound`), under a name the function's code
         and module do not use otherwise."""
         from ..runtime import core as runtime_core
-        value = getattr(runtime_core, name)
-        alias, suffix = name, 1
-        while True:
-            found, existing = self.parsed.lookup(alias)
-            if found and existing is value:
-                break
-            if not found and alias not in self.namer.taken:
-                break
-            suffix += 1
-            alias = f"{name}{suffix}"
-        self.namer.taken.add(alias)
-        self.parsed.bound[alias] = value
-        reference = nodes.name(alias)
-        nodes.annotate(reference, "value", value)
+        reference = self.parsed.reference(getattr(runtime_core, name), name, self.namer.taken)
+        self.namer.taken.add(reference.id)
         return reference
 
 
@@ -867,21 +855,7 @@ def _removed_at(parsed: ParsedFunction, name: str, index, stmt) -> gast.AST:
 def _builtins_helper(parsed: ParsedFunction, name: str) -> gast.Name:
     """A reference to runtime.python_builtins' `name`."""
     from ..runtime import python_builtins as runtime_builtins
-    value = getattr(runtime_builtins, name)
-    # Under a name the function's code and module do not use otherwise (as
-    # _Lowering.runtime_helper binds its helpers).
-    taken = {node.id for node in nodes.walk(parsed.tree) if isinstance(node, gast.Name)}
-    alias, suffix = name, 1
-    while True:
-        found, existing = parsed.lookup(alias)
-        if (found and existing is value) or (not found and alias not in taken):
-            break
-        suffix += 1
-        alias = f"{name}{suffix}"
-    parsed.bound[alias] = value
-    helper = nodes.name(alias)
-    nodes.annotate(helper, "value", value)
-    return helper
+    return parsed.reference(getattr(runtime_builtins, name), name)
 
 
 def _is_removal(call: gast.Call) -> bool:

@@ -69,6 +69,21 @@ from .user_functions import is_user_function
 _MISSING = object()
 
 
+def module_value(parsed: ParsedFunction, expr, caller_locals: set):
+    """The object a module-level name or attribute chain (`dataclasses.replace`, `ad.grad`)
+    refers to, or None (a local name, another expression)."""
+    path = []
+    while isinstance(expr, gast.Attribute):
+        path.insert(0, expr.attr)
+        expr = expr.value
+    if not isinstance(expr, gast.Name) or expr.id in caller_locals:
+        return None
+    found, value = parsed.lookup(expr.id)
+    for attr in path if found else ():
+        value = getattr(value, attr, None)
+    return value if found else None
+
+
 def local_names(tree: gast.FunctionDef, everything=None) -> set[str]:
     """The parameters and every name bound; `everything` is the list of
     `tree`'s nodes when the caller has it."""
