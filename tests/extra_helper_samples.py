@@ -113,6 +113,13 @@ def source_samples() -> dict:
         return make
 
     return {
+        # np.linalg.det's tangent, and the products of solve's second-order rules,
+        # for a stack of matrices against one vector b (x then a stack of vectors).
+        "det_tangent": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
+                                   _n(r, 2)], (0, 1)),
+        "solve_transposed": (lambda r: [_n(r, 2, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
+                                        _n(r, 3)], (0, 1)),
+        "solution_product": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3), _n(r, 3)], (0, 1)),
         "stats_logpdf": (lambda r: ["t", _n(r, 3), 2.5, None, 0.2, 1.3], (1, 2, 4, 5)),
         "stats_score": (lambda r: ["beta", _prob(r, 3), 1.7, 2.4], (1, 2, 3)),
         "stats_logpdf_shape": (lambda r: ["t", "a", _n(r, 3), 2.5, None, 0.2, 1.3],

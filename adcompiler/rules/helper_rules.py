@@ -266,24 +266,28 @@ RULES = [
                          "det": "det_adjoint(adjoint, a, g)",
                          "a": "-(det_adjoint(adjoint, a, det) @ mT(g) @ "
                               "mT(np.linalg.inv(a)))"}),
-    # solve: with Y = a⁻ᵀ G and x the solution, solve_adjoint_b = Y,
-    # solve_adjoint_a = -Y xᵀ, solve_tangent_a(D) = -a⁻¹ D x.
+    # solve: with Y = a⁻ᵀ G (solve_transposed: over the whole batch, before
+    # solve_adjoint_b sums it to b's shape) and x the solution,
+    # solve_adjoint_b = Y, solve_adjoint_a = -Y xᵀ, solve_tangent_a(D) = -a⁻¹ D x;
+    # products with x or Y are solution_product's, which keeps a 1-d b's
+    # batch of solutions vectors.
     linear_rule(rl.solve_adjoint_b, "adjoint, a, b",
                 adjoint={"adjoint": "np.linalg.solve(a, g)",
                          "a": "solve_adjoint_a(adjoint, a, b, np.linalg.solve(a, g))"},
                 tangent={"adjoint": "solve_adjoint_b(g, a, b)",
-                         "a": "-solve_adjoint_b(mT(g) @ solve_adjoint_b(adjoint, a, b), a, b)"}),
+                         "a": "-solve_adjoint_b(solution_product(mT(g), "
+                              "solve_transposed(adjoint, a, b), b), a, b)"}),
     linear_rule(rl.solve_adjoint_a, "adjoint, a, b, x",
-                adjoint={"adjoint": "-np.linalg.solve(a, g @ x)",
-                         "x": "-(mT(g) @ solve_adjoint_b(adjoint, a, b))",
-                         "a": "-solve_adjoint_a(adjoint, a, b, np.linalg.solve(a, g @ x))"},
+                adjoint={"adjoint": "solve_tangent_a(g, a, b, x)",
+                         "x": "-solution_product(mT(g), solve_transposed(adjoint, a, b), b)",
+                         "a": "solve_adjoint_a(adjoint, a, b, solve_tangent_a(g, a, b, x))"},
                 tangent={"adjoint": "solve_adjoint_a(g, a, b, x)",
                          "x": "solve_adjoint_a(adjoint, a, b, g)",
-                         "a": "-solve_adjoint_a(mT(g) @ solve_adjoint_b(adjoint, a, b), a, b, "
-                              "x)"}),
+                         "a": "-solve_adjoint_a(solution_product(mT(g), "
+                              "solve_transposed(adjoint, a, b), b), a, b, x)"}),
     linear_rule(rl.solve_tangent_a, "t, a, b, x",
                 adjoint={"t": "solve_adjoint_a(g, a, b, x)",
-                         "x": "-(mT(t) @ solve_adjoint_b(g, a, b))",
+                         "x": "-solution_product(mT(t), solve_transposed(g, a, b), b)",
                          "a": "solve_adjoint_a(g, a, b, solve_tangent_a(t, a, b, x))"},
                 tangent={"t": "solve_tangent_a(g, a, b, x)",
                          "x": "solve_tangent_a(t, a, b, g)",

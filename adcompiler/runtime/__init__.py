@@ -80,8 +80,9 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         einsum_tangent_operands_tangent
         cross_adjoint kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
         correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
-        matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint
+        matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint det_tangent
         slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a
+        solve_transposed solution_product
         cholesky_adjoint cholesky_tangent qr_adjoint qr_tangent eigh_adjoint
         eigh_tangent eigvalsh_adjoint eigvalsh_tangent svd_adjoint svd_tangent
         svdvals_adjoint svdvals_tangent pinv_adjoint pinv_tangent matrix_power_adjoint

@@ -565,9 +565,42 @@ def vector_norm_tangent(g, x, result, ord, axis, keepdims):
 # -- matrix functions and decompositions ----------------------------------------
 
 def det_adjoint(g, a, result):
-    """Adjoint of np.linalg.det: g det(a) a⁻ᵀ (a must be invertible)."""
-    scale = np.asarray(g) * result
-    return scale[..., None, None] * mT(np.linalg.inv(a))
+    """Adjoint of np.linalg.det: g times the cofactor matrix, det(a) a⁻ᵀ where a
+    is invertible; at a singular matrix, where a⁻ᵀ is not, the cofactor matrix
+    from an SVD (as torch: the derivative of det at a matrix of rank n - 1 is
+    not zero)."""
+    scale = np.asarray(g)[..., None, None]
+    if _nearly_singular(a):
+        return scale * _cofactors_from_svd(a)
+    return scale * np.asarray(result)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def det_tangent(g, a, result):
+    """Tangent of np.linalg.det: the sum of the cofactor matrix times g,
+    det(a) trace(a⁻¹ g) where a is invertible."""
+    ones = np.ones(np.shape(result), dtype=float_dtype(result))
+    return np.sum(det_adjoint(ones, a, result) * g, axis=(-2, -1))
+
+
+def _nearly_singular(a) -> bool:
+    """Whether some matrix of the stack a is too close to singular for a⁻¹ to
+    give its cofactors (det(a) a⁻ᵀ loses them to cancellation)."""
+    if np.size(a) == 0:
+        return False
+    s = np.linalg.svd(a, compute_uv=False)
+    return bool(np.any(s[..., -1] <= 1e-8 * s[..., 0]))
+
+
+def _cofactors_from_svd(a):
+    """det(a) a⁻ᵀ at any a: with a = U diag(s) Vh, det(U) det(Vh) conj(U)
+    diag(products of the other singular values) conj(Vh), which needs no division."""
+    u, s, vh = np.linalg.svd(a)
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], axis=-1)], axis=-1),
+                               axis=-1), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * ((np.conj(u) * (before * after)[..., None, :]) @ np.conj(vh))
 
 
 def slogdet_adjoint(g, a):
@@ -591,22 +624,34 @@ def _solve_vector(a, b):
     return np.ndim(b) == 1
 
 
+def solve_transposed(g, a, b):
+    """a⁻ᵀ g, g the adjoint of x = np.linalg.solve(a, b): shaped like x, over
+    the whole batch a and b broadcast to (solve_adjoint_b sums it to b's
+    shape), a batch of vectors where b is 1-d."""
+    if _solve_vector(a, b):
+        return np.linalg.solve(mT(a), as_array(g)[..., None])[..., 0]
+    return np.linalg.solve(mT(a), g)
+
+
+def solution_product(m, x, b):
+    """m x for x shaped like the solution of np.linalg.solve(a, b): a batch of
+    vectors where b is 1-d (m @ x would take the batch for a matrix)."""
+    if np.ndim(b) == 1:
+        return (m @ as_array(x)[..., None])[..., 0]
+    return m @ x
+
+
 def solve_adjoint_b(g, a, b):
     """Adjoint of np.linalg.solve(a, b) with respect to b: a⁻ᵀ g."""
-    if _solve_vector(a, b):
-        grad = np.linalg.solve(mT(a), as_array(g)[..., None])[..., 0]
-    else:
-        grad = np.linalg.solve(mT(a), g)
-    return sum_to_shape(grad, np.shape(b))
+    return sum_to_shape(solve_transposed(g, a, b), np.shape(b))
 
 
 def solve_adjoint_a(g, a, b, result):
     """Adjoint of np.linalg.solve(a, b) with respect to a: -(a⁻ᵀ g) xᵀ."""
     if _solve_vector(a, b):
-        gb = np.linalg.solve(mT(a), as_array(g)[..., None])
-        grad = -gb * as_array(result)[..., None, :]
+        grad = -solve_transposed(g, a, b)[..., :, None] * as_array(result)[..., None, :]
     else:
-        grad = -(np.linalg.solve(mT(a), g) @ mT(result))
+        grad = -(solve_transposed(g, a, b) @ mT(result))
     return sum_to_shape(grad, np.shape(a))
 
 
