@@ -86,6 +86,11 @@ def numpy_namespace() -> types.ModuleType:
     under ``jnp.scipy``-like paths are not needed: tests spell them jsp)."""
     twin = types.ModuleType("jnp_as_numpy")
     twin.__dict__.update({k: v for k, v in vars(np).items() if not k.startswith("__")})
+    try:   # the tests compare dtypes with jnp.bfloat16
+        import ml_dtypes
+        twin.bfloat16 = ml_dtypes.bfloat16
+    except ImportError:
+        pass
     return twin
 
 
@@ -114,9 +119,12 @@ def numpy_twin(fn, module_twins: dict):
         # which jnp (and friends) name NumPy's functions.
         cells = None
         if fn.__closure__:
-            cells = tuple(types.CellType(as_numpy(c.cell_contents)) for c in fn.__closure__)
+            cells = tuple(types.CellType(_numpy_cell(c.cell_contents, module_twins))
+                          for c in fn.__closure__)
+        defaults = fn.__defaults__ and tuple(_numpy_cell(d, module_twins)
+                                             for d in fn.__defaults__)
         return types.FunctionType(fn.__code__, module_twins[fn.__module__], fn.__name__,
-                                  fn.__defaults__, cells)
+                                  defaults, cells)
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__name__", None)
     if not name or not module.startswith("jax"):
@@ -136,6 +144,30 @@ def numpy_twin(fn, module_twins: dict):
                 twin = getattr(np.linalg, name, None)
             return twin
     return None
+
+
+def _numpy_cell(value, module_twins):
+    """A closure's value for the NumPy twin: arrays as NumPy's, JAX's functions
+    as their twins (np_fun calling jnp_op held in the closure)."""
+    if callable(value) and not isinstance(value, type) and (
+            getattr(value, "__module__", None) or "").startswith("jax"):
+        return numpy_twin(value, module_twins) or value
+    return as_numpy(promoted_dtype(value))
+
+
+def promoted_dtype(value):
+    """A floating dtype (or type) of lower precision as float64 (complex128), as
+    the arguments are promoted; anything else as it is."""
+    try:
+        if isinstance(value, (np.dtype, type)) and not isinstance(value, bool):
+            dtype = np.dtype(value)
+            if dtype.kind == "f" and dtype.itemsize < 8 or dtype.name == "bfloat16":
+                return np.float64 if isinstance(value, type) else np.dtype(np.float64)
+            if dtype.kind == "c" and dtype.itemsize < 16:
+                return np.complex128 if isinstance(value, type) else np.dtype(np.complex128)
+    except TypeError:
+        pass
+    return value
 
 
 def twin_globals(module: types.ModuleType) -> dict:
@@ -233,6 +265,8 @@ class Survey:
         positions = float_positions(args)
         if not positions:
             return [Outcome("n/a", "no floating-point argument")]
+        if all(np.size(leaf) == 0 for p in positions for leaf in leaves(args[p])):
+            return [Outcome("n/a", "the floating-point arguments are empty")]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -244,6 +278,12 @@ class Survey:
         if any(isinstance(v, np.ndarray) and v.dtype.kind in "fc" and v.dtype.itemsize <
                (8 if v.dtype.kind == "f" else 16) for v in value_leaves):
             return [Outcome("n/a", "the NumPy function computes in lower precision")]
+        floats = [np.asarray(v) for v in value_leaves
+                  if isinstance(v, (float, complex, np.ndarray, np.generic))
+                  and np.asarray(v).dtype.kind in "fc"]
+        if any(np.any(~np.isfinite(v)) or np.any(np.abs(v) > 1e200) for v in floats):
+            return [Outcome("n/a", "the result is not finite, or near overflow (finite "
+                            "differences cannot check it)")]
         if not any(np.asarray(v).dtype.kind in "fc" for v in value_leaves
                    if isinstance(v, (float, complex, np.ndarray, np.generic))):
             return [Outcome("n/a", "the result is not floating point")]
@@ -315,8 +355,15 @@ CURRENT: list[Outcome] = []
 
 
 def intercepted_against_numpy(self, numpy_reference_op, lax_op, args_maker, *rest, **options):
+    """The NumPy reference differentiated; one written in the test module (which
+    may read dtypes or helpers through jnp) over globals where jnp is NumPy."""
     args = args_maker()
-    CURRENT.extend(SURVEY.check(numpy_reference_op, lax_op, args))
+    reference = unwrap_test_helper(inspect.unwrap(numpy_reference_op)) \
+        if isinstance(numpy_reference_op, types.FunctionType) else numpy_reference_op
+    if isinstance(reference, types.FunctionType) and \
+            reference.__module__ in SURVEY.module_twins:
+        reference = numpy_twin(reference, SURVEY.module_twins)
+    CURRENT.extend(SURVEY.check(reference, lax_op, args))
 
 
 def intercepted_check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None,
@@ -380,6 +427,10 @@ def survey_file(module, only, verbose) -> dict:
             warnings.simplefilter("ignore")
             test.run(unittest.TestResult())
         results[label] = list(CURRENT) or [Outcome("n/a", "no check reached")]
+        parameters = getattr(getattr(test, test._testMethodName), "__x_params_repr__", "")
+        for outcome in results[label]:
+            if outcome.status in ("WRONG", "crash", "jax-differs") and parameters:
+                outcome.detail = f"{outcome.detail} {parameters}"
         if verbose:
             print(f"{label}: {worst_of(results[label])}", flush=True)
     return results

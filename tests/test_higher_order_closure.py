@@ -162,6 +162,7 @@ def _samples():
         "diff_joined": lambda r: [n(r), n(r, 2, 3), n(r), n(r, 2, 1), -1, "prepend"],
         "diff_joined_adjoint": lambda r: [n(r, 2, 3), 2, 1, n(r, 2, 3), n(r, 2, 2), None,
                                           "prepend"],
+        "joined_part": lambda r: [n(r, 2, 5), n(r, 2, 3), n(r, 2, 2), None, 1, "prepend"],
         "digamma": lambda r: [r.uniform(0.5, 2.0, 3)],
         # a rule template's `/` and `**` (runtime.core): a positive base for **
         "divide": lambda r: [n(r, 3), r.uniform(0.5, 2.0, 3)],

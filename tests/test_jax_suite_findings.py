@@ -107,3 +107,198 @@ def test_det_of_a_stack_matches_torch_to_second_order_in_both_modes():
     along = np.tensordot(hessian.numpy(), direction, axes=3)
     second = ad.derivative(ad.derivative(lambda t: squared_determinants(a + t * direction)))
     np.testing.assert_allclose(second(0.0), np.sum(along * direction), rtol=1e-9)
+
+
+def difference_prepended(x, n, axis, prepend):
+    return np.diff(x, n=n, axis=axis, prepend=prepend)
+
+
+def difference_appended(x, n, axis, append):
+    return np.diff(x, n=n, axis=axis, append=append)
+
+
+def difference_with_both_ends(x, n, axis, prepend, append):
+    return np.diff(x, n=n, axis=axis, prepend=prepend, append=append)
+
+
+# np.diff(x, n=0, ...) is x itself: NumPy joins prepend and append only to
+# difference (JAX's testDiff). The derivatives joined them anyway: tangents of
+# the wrong shape, adjoints off by a slice.
+DIFF_CASES = [(0, -1, 1.0, None), (0, 0, np.zeros((3, 4)), 1.0), (0, -2, None, np.zeros((3, 4))),
+              (1, 0, 1.0, np.zeros((3, 4))), (2, -1, np.zeros((3, 4)), None)]
+
+
+@pytest.mark.parametrize("n, axis, prepend, append", DIFF_CASES)
+def test_diff_with_prepend_and_append_matches_its_jacobian_in_both_modes(n, axis, prepend,
+                                                                         append):
+    # np.diff is linear in x: its Jacobian is its values at the unit arrays.
+    rng = np.random.default_rng(n + 3 * abs(axis))
+    x = rng.normal(size=(3, 4))
+    ends = tuple(end for end in (prepend, append) if end is not None)
+    function = (difference_with_both_ends if len(ends) == 2 else
+                difference_prepended if prepend is not None else difference_appended)
+    zeros = tuple(np.zeros_like(np.asarray(end)) for end in ends)
+    jacobian = np.stack([function(unit.reshape(3, 4), n, axis, *zeros)
+                         for unit in np.eye(12)], axis=-1)
+    value = function(x, n, axis, *ends)
+    seed = rng.normal(size=value.shape)
+    gradient = ad.vjp(function)((x, n, axis, *ends), seed)
+    np.testing.assert_allclose(gradient.ravel(), np.tensordot(seed, jacobian, axes=seed.ndim),
+                               atol=1e-12)
+    direction = rng.normal(size=(3, 4))
+    primal, tangent = ad.jvp(function)((x, n, axis, *ends), (direction,))
+    np.testing.assert_array_equal(primal, value)
+    np.testing.assert_allclose(tangent, jacobian @ direction.ravel(), atol=1e-12)
+
+
+def weighted_average_and_total(x, w, axis):
+    average, total = np.average(x, axis, w, returned=True)
+    return np.sum(average * average) + np.sum(total ** 2)
+
+
+def torch_weighted_average_and_total(x, w, axis):
+    """NumPy's N-d weights: a's lengths along `axis`, in axis's order."""
+    axes = tuple(ax % x.ndim for ax in ((axis,) if isinstance(axis, int) else axis))
+    order = sorted(range(len(axes)), key=lambda k: axes[k])
+    shape = tuple(s if ax in axes else 1 for ax, s in enumerate(x.shape))
+    weights = w.permute(order).reshape(shape).expand(x.shape)
+    average = (x * weights).sum(axes) / weights.sum(axes)
+    return (average * average).sum() + (weights.sum(axes) ** 2).sum()
+
+
+# JAX's testAverageNDWeights: weights shaped like a along a tuple of axes,
+# in the tuple's order (it crashed: the weights were broadcast as they came).
+AVERAGE_AXES = [((2, 3, 4), (2, 0, 1)), ((2, 3, 4), (2, 0)), ((2, 3, 4, 5), (3, 0, 2, 1)),
+                ((2, 3, 4), (1,)), ((2, 3, 4), (-1, 0))]
+
+
+@pytest.mark.parametrize("shape, axis", AVERAGE_AXES)
+def test_average_with_weights_along_a_tuple_of_axes_matches_torch(shape, axis):
+    rng = np.random.default_rng(len(shape) + len(axis))
+    x = rng.normal(size=shape)
+    w = rng.uniform(0.5, 1.5, size=tuple(shape[ax] for ax in axis))
+    point = (torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True))
+    expected = torch.autograd.grad(torch_weighted_average_and_total(*point, axis), point)
+    gradient = ad.grad(weighted_average_and_total, wrt=(0, 1))(x, w, axis)
+    for got, want in zip(gradient, expected):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-10, atol=1e-12)
+    directions = (rng.normal(size=x.shape), rng.normal(size=w.shape))
+    _, tangent = ad.jvp(weighted_average_and_total, wrt=(0, 1))((x, w, axis), directions)
+    np.testing.assert_allclose(tangent, sum(np.sum(e.numpy() * d) for e, d in
+                                            zip(expected, directions)), rtol=1e-10)
+    hessian = torch.autograd.functional.hessian(
+        lambda weights: torch_weighted_average_and_total(torch.tensor(x), weights, axis),
+        torch.tensor(w))
+    np.testing.assert_allclose(ad.hessian(weighted_average_and_total, wrt=1)(x, w, axis),
+                               hessian.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def least_squares(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)
+
+
+def weighted_average_returned(x, w):
+    return np.average(x, 0, w, returned=True)
+
+
+def polynomial_division(u, v):
+    return np.polydiv(u, v)
+
+
+def quotient_and_remainder(x, y):
+    return np.divmod(x, y)
+
+
+def weighted_histogram(a, w):
+    return np.histogram(a, bins=np.array([-5.0, 0.0, 3.0]), weights=np.abs(w))
+
+
+def weighted_histogram2d(x, y, w):
+    return np.histogram2d(x, y, bins=3, weights=w)
+
+
+_rng = np.random.default_rng(11)
+# Functions returning a tuple, of two or three differentiated arguments
+# (JAX's testLstsq, testHistogram): forward mode added the tangents of the
+# arguments with `+`, which joined the tuples, so the result read the first
+# argument's share only.
+TUPLE_RESULTS = [
+    (least_squares, (_rng.normal(size=(3, 2)), _rng.normal(size=3))),
+    (weighted_average_returned, (_rng.normal(size=(3, 2)), _rng.uniform(1, 2, (3, 2)))),
+    (polynomial_division, (_rng.normal(size=4), np.array([2.0, 0.3]))),
+    # a divisor of higher degree (JAX's testPolyDiv): forward mode crashed
+    (polynomial_division, (_rng.normal(size=1), _rng.normal(size=6))),
+    (quotient_and_remainder, (_rng.uniform(5, 10, 3), _rng.uniform(1, 2, 3))),
+    (weighted_histogram, (_rng.normal(size=(4, 5)), _rng.normal(size=(4, 5)))),
+    (weighted_histogram2d, (_rng.normal(size=6), _rng.normal(size=6), _rng.normal(size=6))),
+]
+
+
+@pytest.mark.parametrize("function, args", TUPLE_RESULTS, ids=lambda p: getattr(p, "__name__", ""))
+def test_tuple_result_of_several_arguments_matches_finite_differences_in_both_modes(
+        function, args):
+    rng = np.random.default_rng(5)
+    directions = tuple(rng.normal(size=np.shape(a)) if np.ndim(a) else 0.9 for a in args)
+    step = 1e-5
+
+    def at(sign):
+        return function(*[a + sign * step * d for a, d in zip(args, directions)])
+    expected = [(np.asarray(p) - np.asarray(m)) / (2 * step) for p, m in zip(at(1), at(-1))]
+    wrt = tuple(range(len(args)))
+    _, tangent = ad.jvp(function, wrt=wrt)(args, directions)
+    assert len(tangent) == len(expected)
+    for got, want in zip(tangent, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    seed = tuple(rng.normal(size=np.shape(part)) for part in function(*args))
+    gradient = ad.vjp(function, wrt=wrt)(args, seed)
+    np.testing.assert_allclose(sum(np.sum(g * d) for g, d in zip(gradient, directions)),
+                               sum(np.sum(s * e) for s, e in zip(seed, expected)), rtol=1e-6)
+
+
+def grid_energy(x, y, indexing):
+    a, b = np.meshgrid(x, y, indexing=indexing)
+    return np.sum(np.sin(a) * b ** 2)
+
+
+def torch_grid_energy(x, y, indexing):
+    a, b = torch.meshgrid(x, y, indexing=indexing)
+    return (torch.sin(a) * b ** 2).sum()
+
+
+def sparse_grid_energy(x, y, z):
+    a, b, c = np.meshgrid(x, y, z, indexing="ij", sparse=True)
+    return np.sum(np.cos(a * b + c))
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+def test_meshgrid_matches_torch_to_second_order(indexing):
+    # np.meshgrid had no rule (JAX's testMeshGrid).
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=3), rng.normal(size=2)
+    point = (torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True))
+    expected = torch.autograd.grad(torch_grid_energy(*point, indexing), point)
+    gradient = ad.grad(grid_energy, wrt=(0, 1))(x, y, indexing)
+    for got, want in zip(gradient, expected):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-12, atol=1e-12)
+    directions = (rng.normal(size=3), rng.normal(size=2))
+    _, tangent = ad.jvp(grid_energy, wrt=(0, 1))((x, y, indexing), directions)
+    np.testing.assert_allclose(tangent, sum(np.dot(e.numpy(), d) for e, d in
+                                            zip(expected, directions)), rtol=1e-12)
+    hessian = torch.autograd.functional.hessian(
+        lambda a: torch_grid_energy(a, torch.tensor(y), indexing), torch.tensor(x))
+    np.testing.assert_allclose(ad.hessian(grid_energy)(x, y, indexing), hessian.numpy(),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_meshgrid_of_three_matches_finite_differences_in_both_modes():
+    rng = np.random.default_rng(4)
+    args = (rng.normal(size=3), rng.normal(size=2), rng.normal(size=4))
+    directions = tuple(rng.normal(size=a.shape) for a in args)
+    step = 1e-6
+    expected = (sparse_grid_energy(*[a + step * d for a, d in zip(args, directions)]) -
+                sparse_grid_energy(*[a - step * d for a, d in zip(args, directions)])) / (2 * step)
+    _, tangent = ad.jvp(sparse_grid_energy, wrt=(0, 1, 2))(args, directions)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7)
+    gradient = ad.grad(sparse_grid_energy, wrt=(0, 1, 2))(*args)
+    np.testing.assert_allclose(sum(np.dot(g, d) for g, d in zip(gradient, directions)),
+                               expected, rtol=1e-7)

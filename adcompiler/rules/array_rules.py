@@ -40,6 +40,13 @@ RULES = [
     _same(np.squeeze, "a, axis=None", "np.reshape(g, np.shape(a))", "np.squeeze(g, axis)"),
     _same(np.expand_dims, "a, axis", "np.reshape(g, np.shape(a))", "np.expand_dims(g, axis)"),
     _same(np.atleast_1d, "a", "np.reshape(g, np.shape(a))", "np.atleast_1d(g)"),
+    # A grid per argument (up to four), each the argument broadcast along one axis.
+    linear_rule(np.meshgrid, "x1, x2=None, x3=None, x4=None, *, copy=True, sparse=False, "
+                "indexing='xy'",
+                adjoint={x: f"meshgrid_adjoint(g, (x1, x2, x3, x4), {k}, indexing, sparse)"
+                         for k, x in enumerate(("x1", "x2", "x3", "x4"))},
+                tangent={x: f"meshgrid_tangent(g, (x1, x2, x3, x4), {k}, indexing, sparse)"
+                         for k, x in enumerate(("x1", "x2", "x3", "x4"))}),
     _same(np.atleast_2d, "a", "np.reshape(g, np.shape(a))", "np.atleast_2d(g)"),
     _same(np.atleast_3d, "a", "np.reshape(g, np.shape(a))", "np.atleast_3d(g)"),
     _same(np.broadcast_to, "array, shape, subok=False", "unbroadcast(g, array)",
@@ -172,12 +179,13 @@ RULES = [
     _same(np.triu, "m, k=0", "unbroadcast(np.triu(g, k), m)", "np.triu(g, k)"),
     _same(np.tril, "m, k=0", "unbroadcast(np.tril(g, k), m)", "np.tril(g, k)"),
     # prepend/append are joined to a along axis before differencing: each
-    # gets its slice of the joined adjoint (a 0-d one summed: it was broadcast).
+    # gets its slice of the joined adjoint (a 0-d one summed: it was broadcast);
+    # n = 0 returns a, joining nothing.
     linear_rule(np.diff, "a, n=1, axis=-1, prepend=None, append=None",
                 adjoint={part: f"diff_joined_adjoint(g, n, axis, a, prepend, append, '{part}')"
                          for part in ("a", "prepend", "append")},
-                tangent={part: f"np.diff(diff_joined(g, a, prepend, append, axis, '{part}'), n, "
-                               "axis)" for part in ("a", "prepend", "append")}),
+                tangent={part: f"np.diff(diff_joined(g, a, prepend, append, axis, '{part}', n), "
+                               "n, axis)" for part in ("a", "prepend", "append")}),
     # Gathers: the adjoint scatters back, repeated indices adding up.
     _same(np.take, "a, indices, axis=None, out=None, mode='raise'",
           "take_adjoint(g, a, indices, axis, mode)",
@@ -220,6 +228,8 @@ NOTES = {
     np.take: "repeated indices accumulate; modes raise, wrap, clip",
     np.take_along_axis: "repeated indices accumulate",
     np.sort: "the adjoint follows the stable sort order among ties (so `stable=True` too)",
+    np.meshgrid: "up to four arrays (any shape, raveled as NumPy does), `indexing` 'xy' or "
+                 "'ij', `sparse`",
     np.broadcast_to: "the adjoint sums over the broadcast axes; np.broadcast_arrays(x, y, "
                      "...) is differentiated as one broadcast_to per argument; writing into "
                      "the result of either is refused (NumPy: read-only)",

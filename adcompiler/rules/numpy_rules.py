@@ -377,7 +377,8 @@ NOTES = {
     np.mean: "`where` too (differentiated as `mean_where`)",
     runtime_keyword_forms.mean_where: "np.mean(..., where=m): each selected element gets g over "
                                       "its slice's count; 0 in a slice that selects none",
-    np.average: "`weights` (same shape as a, or 1-d along one axis) differentiable too; "
+    np.average: "`weights` (a's shape, or a's lengths along `axis`, in its order) "
+                "differentiable too; "
                 "`returned=True` (the sum of weights differentiable too)",
     np.real: "also `.real`",
     np.real_if_close: "as NumPy: the real part's derivative where it drops the imaginary parts",

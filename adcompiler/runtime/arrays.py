@@ -831,17 +831,31 @@ def diag_adjoint(g, v, k):
 
 
 def average_weights(a, weights, axis):
-    """`weights` of np.average shaped to broadcast against `a`."""
+    """`weights` of np.average shaped to broadcast against `a`: as NumPy
+    reads them, the shape of a, or a's lengths along `axis` in axis's order
+    (1-d weights along one axis, (4, 2) weights along axis=(2, 0))."""
     w = as_array(weights)
-    if w.ndim == np.ndim(a) or axis is None:
+    if axis is None or np.shape(w) == np.shape(a):
         return w
-    if w.ndim != 1 or not isinstance(axis, (int, np.integer)):
-        raise NoDerivativeRuleError(
-            "np.average with weights of a different shape is differentiated only for 1-d "
-            "weights along one axis", help="Broadcast the weights to a's shape first.")
-    shape = [1] * np.ndim(a)
-    shape[axis] = w.size
-    return np.reshape(w, shape)
+    axes = _weight_axes(a, axis)
+    return np.reshape(np.transpose(w, np.argsort(axes)),
+                      tuple(s if ax in axes else 1 for ax, s in enumerate(np.shape(a))))
+
+
+def _weight_axes(a, axis):
+    """np.average's axis as a tuple of non-negative axes of a."""
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(int(ax) % np.ndim(a) for ax in axes)
+
+
+def average_weights_back(adjoint, a, weights, axis):
+    """The inverse of average_weights: an array shaped like the broadcast
+    weights, as `weights` is shaped."""
+    if axis is None or np.shape(weights) == np.shape(a):
+        return np.reshape(adjoint, np.shape(weights))
+    order = np.argsort(_weight_axes(a, axis))
+    in_axis_order = np.reshape(adjoint, tuple(np.shape(weights)[i] for i in order))
+    return np.transpose(in_axis_order, np.argsort(order))
 
 
 def _average_parts(g, result, returned):
@@ -880,8 +894,8 @@ def average_adjoint_weights(g, a, weights, result, axis, keepdims, returned=Fals
             (as_array(a) - expand_reduced(result, a, axis, keepdims)) / total
     if g_total is not None:
         spread = spread + expand_reduced(g_total, a, axis, keepdims)
-    return sum_to_shape(np.broadcast_to(spread, np.shape(a)), np.shape(w)).reshape(
-        np.shape(weights))
+    return average_weights_back(sum_to_shape(np.broadcast_to(spread, np.shape(a)), np.shape(w)),
+                                a, weights, axis)
 
 
 def average_tangent(g, a, weights, result, axis, keepdims, wrt, returned=False):
@@ -1228,14 +1242,17 @@ def _diff_pieces(a, prepend, append, axis):
     return pieces
 
 
-def diff_joined(t, a, prepend, append, axis, part):
+def diff_joined(t, a, prepend, append, axis, part, n=1):
     """The tangent of np.diff(a, n, axis, prepend, append) in `part` ('a',
     'prepend' or 'append') is np.diff of this: the joined operand with g as
-    `part` (t, its tangent) and zeros as the others.
+    `part` (t, its tangent) and zeros as the others. For n = 0 NumPy returns
+    `a` itself, joining nothing.
 
     >>> diff_joined(np.ones(2), np.ones(2), 0.0, None, -1, "a")
     array([0., 1., 1.])
     """
+    if n == 0:
+        return t if part == "a" else np.zeros(np.shape(a), dtype=np.result_type(t, 0.0))
     pieces = _diff_pieces(a, prepend, append, axis)
     if len(pieces) == 1:
         return t
@@ -1245,25 +1262,60 @@ def diff_joined(t, a, prepend, append, axis, part):
          else np.zeros(np.shape(value), dtype) for name, value in pieces], axis=axis)
 
 
-def diff_joined_adjoint(adjoint, n, axis, a, prepend, append, part):
-    """Adjoint of np.diff(a, n, axis, prepend, append) in `part`: the adjoint
-    of the joined operand (diff_adjoint), its slice of `part`, summed down to
-    part's shape (a 0-d prepend was broadcast)."""
+def joined_part(adjoint, a, prepend, append, axis, part, n=1):
+    """The transpose of diff_joined: `part`'s slice of the adjoint of the
+    joined operand, summed down to part's shape (a 0-d prepend was broadcast);
+    for n = 0, where NumPy joins nothing, the adjoint itself for 'a' and zeros
+    for the others."""
+    original = {"prepend": prepend, "a": a, "append": append}[part]
+    if n == 0:
+        return adjoint if part == "a" else np.zeros(np.shape(original), float_dtype(adjoint))
     pieces = _diff_pieces(a, prepend, append, axis)
     if len(pieces) == 1:
-        return diff_adjoint(adjoint, n, axis, np.shape(a))
-    shape = list(np.shape(a))
-    shape[axis] = sum(np.shape(value)[axis] for _, value in pieces)
-    joined = diff_adjoint(adjoint, n, axis, tuple(shape))
+        return adjoint
     start = 0
     for name, value in pieces:
         stop = start + np.shape(value)[axis]
         if name == part:
-            index = (slice(None),) * (axis % len(shape)) + (slice(start, stop),)
-            original = {"prepend": prepend, "a": a, "append": append}[part]
-            return sum_to_shape(joined[index], np.shape(original))
+            index = (slice(None),) * (axis % np.ndim(a)) + (slice(start, stop),)
+            return sum_to_shape(adjoint[index], np.shape(original))
         start = stop
     raise InternalCompilerError(f"np.diff's adjoint was asked for a part it has no: {part}")
+
+
+def diff_joined_adjoint(adjoint, n, axis, a, prepend, append, part):
+    """Adjoint of np.diff(a, n, axis, prepend, append) in `part`: the adjoint
+    of the joined operand (diff_adjoint), its slice of `part` (joined_part)."""
+    shape = list(np.shape(a))
+    if n:
+        shape[axis] = sum(np.shape(value)[axis]
+                          for _, value in _diff_pieces(a, prepend, append, axis))
+    return joined_part(diff_adjoint(adjoint, n, axis, tuple(shape)), a, prepend, append, axis,
+                       part, n)
+
+
+def meshgrid_adjoint(g, xs, k, indexing, sparse):
+    """Adjoint of np.meshgrid(*xs) in xs[k]: the k-th grid's adjoint summed over
+    every axis but the one xs[k] runs along (the first two trade places for
+    indexing='xy'), shaped as xs[k] (NumPy ravels each input)."""
+    given = [x for x in xs if x is not None]
+    grid = entry(g, k)
+    if grid is None:
+        return np.zeros(np.shape(xs[k]), dtype=float_dtype(xs[k]))
+    along = k
+    if indexing == "xy" and len(given) > 1 and k < 2:
+        along = 1 - k
+    others = tuple(axis for axis in range(np.ndim(grid)) if axis != along)
+    return np.reshape(np.sum(grid, axis=others), np.shape(xs[k]))
+
+
+def meshgrid_tangent(t, xs, k, indexing, sparse):
+    """Tangent of np.meshgrid(*xs) in xs[k]: the grids of t in xs[k]'s place and
+    zeros in the others'."""
+    dtype = float_dtype(t)
+    moved = [t if i == k else np.zeros(np.shape(x), dtype=dtype)
+             for i, x in enumerate(xs) if x is not None]
+    return np.meshgrid(*moved, indexing=indexing, sparse=sparse)
 
 
 def _linspace_fraction(num, endpoint, axis, ndim, dtype):

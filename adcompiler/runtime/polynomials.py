@@ -265,6 +265,9 @@ def polydiv_adjoint(g, u, v, result, wrt):
     by_u = np.matmul(_polydiv_parts(g, result), matrix)
     if wrt == "u":
         return by_u
+    if np.shape(u)[0] < np.shape(v)[0]:
+        # A divisor of higher degree: q = 0 and r = u whatever v is.
+        return np.zeros(np.shape(v), dtype=float_dtype(u, v))
     return -convolve_adjoint(by_u, result[0], v, "full", "v")[:np.shape(v)[0]]
 
 
@@ -275,6 +278,9 @@ def polydiv_tangent(g, u, v, result, wrt):
     refuse_complex("np.polydiv", u, v)
     shapes = (np.shape(result[0])[0], np.shape(result[1])[0])
     matrix = _polydiv_matrix(np.shape(u)[0], v, shapes, float_dtype(u, v))
+    if wrt == "v" and np.shape(u)[0] < np.shape(v)[0]:
+        # A divisor of higher degree: q = 0 and r = u whatever v is.
+        return tuple(np.zeros(size, dtype=float_dtype(u, v)) for size in shapes)
     moved = g if wrt == "u" else -_leading_zeros(np.polymul(result[0], g), np.shape(u)[0])
     both = np.matmul(matrix, moved)
     return (both[:shapes[0]], both[shapes[0]:])
