@@ -437,6 +437,17 @@ def _reductions():
         Case("average-keepdims", "np.average(a, axis=0, weights=b, keepdims=True)",
              "torch.sum(a * b, 0, keepdim=True) / torch.sum(b, 0, keepdim=True)",
              {"a": (2, 3), "b": ((2, 3), "pos")}),
+        # weights with a's lengths along the axes, in the axes' order
+        Case("average-weights-axes", "np.average(a, axis=(2, 0), weights=b)",
+             "torch.sum(a * b.T[:, None, :], (2, 0)) / torch.sum(b)",
+             {"a": (2, 3, 4), "b": ((4, 2), "pos")}),
+        Case("meshgrid-xy", "np.meshgrid(a, b)", "torch.meshgrid(a, b, indexing='xy')",
+             {"a": (4,), "b": (3,)}, post="np.sum(r[0] * W34) + np.sum(r[1] ** 2 * W34)",
+             twin_post="torch.sum(r[0] * W34) + torch.sum(r[1] ** 2 * W34)"),
+        Case("meshgrid-ij", "np.meshgrid(a, b, indexing='ij')",
+             "torch.meshgrid(a, b, indexing='ij')",
+             {"a": (3,), "b": (4,)}, post="np.sum(r[0] * W34) + np.sum(r[1] ** 2 * W34)",
+             twin_post="torch.sum(r[0] * W34) + torch.sum(r[1] ** 2 * W34)"),
     ]
     return rows
 
