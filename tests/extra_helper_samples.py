@@ -115,11 +115,6 @@ def source_samples() -> dict:
     return {
         # np.linalg.det's tangent, and the products of solve's second-order rules,
         # for a stack of matrices against one vector b (x then a stack of vectors).
-        "meshgrid_adjoint": (lambda r: [(_n(r, 2, 3), _n(r, 2, 3)), (_n(r, 3), _n(r, 2), None,
-                                                                     None), 1, "xy", False],
-                             (0,)),
-        "meshgrid_tangent": (lambda r: [_n(r, 2), (_n(r, 3), _n(r, 2), None, None), 1, "ij",
-                                        True], (0,)),
         "det_tangent": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
                                    _n(r, 2)], (0, 1)),
         "solve_transposed": (lambda r: [_n(r, 2, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),

@@ -109,8 +109,39 @@ TWIN_MODULES = {
 }
 
 
+# jax.lax's elementwise ops (lax_autodiff_test's LAX_GRAD_OPS) and their NumPy or
+# SciPy twins, where one computes the same function.
+LAX_TWINS = {
+    "abs": "numpy.abs", "acos": "numpy.arccos", "add": "numpy.add", "asin": "numpy.arcsin",
+    "atan": "numpy.arctan", "atan2": "numpy.arctan2", "bessel_i0e": "scipy.special.i0e",
+    "bessel_i1e": "scipy.special.i1e", "cbrt": "numpy.cbrt", "ceil": "numpy.ceil",
+    "conj": "numpy.conj", "cos": "numpy.cos", "cosh": "numpy.cosh", "div": "numpy.divide",
+    "erf": "scipy.special.erf", "erf_inv": "scipy.special.erfinv", "erfc": "scipy.special.erfc",
+    "exp": "numpy.exp", "exp2": "numpy.exp2", "expm1": "numpy.expm1", "floor": "numpy.floor",
+    "imag": "numpy.imag", "lgamma": "scipy.special.gammaln", "log": "numpy.log",
+    "log1p": "numpy.log1p", "logistic": "scipy.special.expit", "max": "numpy.maximum",
+    "min": "numpy.minimum", "mul": "numpy.multiply", "neg": "numpy.negative",
+    "pow": "numpy.power", "real": "numpy.real", "sin": "numpy.sin", "sinh": "numpy.sinh",
+    "sqrt": "numpy.sqrt", "sub": "numpy.subtract", "tan": "numpy.tan", "tanh": "numpy.tanh",
+    "square": "numpy.square", "sign": "numpy.sign", "digamma": "scipy.special.digamma",
+}
+
+
+def lax_twin(fn):
+    """The NumPy (or SciPy) twin of a jax.lax elementwise op, or None."""
+    from jax import lax
+    name = getattr(fn, "__name__", None)
+    if name not in LAX_TWINS or getattr(lax, name, None) is not fn:
+        return None
+    module, attribute = LAX_TWINS[name].rsplit(".", 1)
+    found = _scipy_module(module) if module.startswith("scipy") else np
+    return getattr(found, attribute, None) if found is not None else None
+
+
 def numpy_twin(fn, module_twins: dict):
     """The NumPy function standing for JAX's `fn`, or None."""
+    if lax_twin(fn) is not None:
+        return lax_twin(fn)
     if isinstance(fn, functools.partial):
         inner = numpy_twin(fn.func, module_twins)
         return None if inner is None else functools.partial(inner, *fn.args, **fn.keywords)

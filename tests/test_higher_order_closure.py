@@ -162,6 +162,9 @@ def _samples():
         "diff_joined": lambda r: [n(r), n(r, 2, 3), n(r), n(r, 2, 1), -1, "prepend"],
         "diff_joined_adjoint": lambda r: [n(r, 2, 3), 2, 1, n(r, 2, 3), n(r, 2, 2), None,
                                           "prepend"],
+        "meshgrid_adjoint": lambda r: [(n(r, 2, 3), n(r, 2, 3)), (n(r, 3), n(r, 2), None, None),
+                                       1, "xy", False],
+        "meshgrid_tangent": lambda r: [n(r, 2), (n(r, 3), n(r, 2), None, None), 1, "ij", True],
         "joined_part": lambda r: [n(r, 2, 5), n(r, 2, 3), n(r, 2, 2), None, 1, "prepend"],
         "digamma": lambda r: [r.uniform(0.5, 2.0, 3)],
         # a rule template's `/` and `**` (runtime.core): a positive base for **

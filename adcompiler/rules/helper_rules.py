@@ -182,6 +182,12 @@ RULES = [
     _linear(ra.pad_tangent, "t, pad_width, mode", "pad_adjoint(g, t, pad_width, mode)"),
     _linear(ra.pad_constant_adjoint, "adjoint, array, pad_width",
             "np.pad(np.zeros(np.shape(array)), pad_width, constant_values=g)"),
+    # np.meshgrid's: summing grid k over the other axes, and spreading t as grid
+    # k beside zero grids, are each other's transposes.
+    _linear(ra.meshgrid_adjoint, "adjoint, xs, k, indexing, sparse",
+            "meshgrid_tangent(g, xs, k, indexing, sparse)"),
+    _linear(ra.meshgrid_tangent, "t, xs, k, indexing, sparse",
+            "meshgrid_adjoint(g, xs, k, indexing, sparse)"),
     _linear(ra.diff_adjoint, "adjoint, n, axis, shape=None", "np.diff(g, n, axis)"),
     _linear(ra.diff_joined, "t, a, prepend, append, axis, part, n=1",
             "joined_part(g, a, prepend, append, axis, part, n)"),
