@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import operator
 from dataclasses import dataclass, field
 
 import gast
@@ -140,17 +141,33 @@ def bindings(stmts, out: list) -> list:
     return out
 
 
+# Functions with derivative rules, not elementwise, whose result is surely an
+# array: the adjoints and tangents of their results are added with `+`. Any
+# other rule's result may be a tuple (np.linalg.qr, np.histogram, np.meshgrid,
+# np.average(..., returned=True)), whose adjoints `+` would join: added entry
+# by entry (add_adjoints), as a tuple a user function returns.
+ARRAY_RESULTS = frozenset({
+    operator.matmul, np.dot, np.matmul, np.inner, np.outer, np.vdot, np.tensordot, np.einsum,
+    np.kron, np.cross, np.convolve, np.correlate, np.linalg.solve, np.linalg.inv,
+    np.linalg.det, np.linalg.norm, np.concatenate, np.stack, np.sum, np.mean, np.prod,
+    np.max, np.min, np.amax, np.amin, np.var, np.std, np.cumsum, np.cumprod, np.diff,
+    np.trace, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
+    np.broadcast_to, np.take, np.sort, np.dot})
+
+
 def possible_tuples(definitions, params) -> set:
     """Variables that may hold tuples or dicts: built from such literals, returned by
-    user functions or by the runtime helpers that build tuple adjoints, read
-    element by element, and copies of those. Their adjoints (and tangents) are
-    added with `add_adjoints`: `+` would concatenate tuples."""
+    user functions, by rules that are not elementwise (but ARRAY_RESULTS) or by
+    the runtime helpers that build tuple adjoints, read element by element, and
+    copies of those. Their adjoints (and tangents) are added with `add_adjoints`:
+    `+` would concatenate tuples."""
     from ..runtime import core as runtime_core
     tuple_makers = (runtime_core.add_adjoints, runtime_core.getitem_adjoint, runtime_core.zeros_like)
     out = set()
     for target, rhs in definitions:
         if isinstance(rhs, (gast.Tuple, gast.Dict)) or (isinstance(rhs, gast.Call) and (
-                is_user_function(primitive_of(rhs)) or primitive_of(rhs) in tuple_makers)):
+                is_user_function(primitive_of(rhs)) or primitive_of(rhs) in tuple_makers or
+                _may_return_a_tuple(primitive_of(rhs)))):
             out.add(target)
         if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
                 isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, (int, str)):
@@ -163,6 +180,13 @@ def possible_tuples(definitions, params) -> set:
                 out |= {rhs.id, target}
                 changed = True
     return out
+
+
+def _may_return_a_tuple(primitive) -> bool:
+    if primitive is None or primitive in ARRAY_RESULTS:
+        return False
+    rule = registry.lookup(primitive)
+    return rule is not None and rule.differentiable and not rule.pointwise
 
 
 def mutated_lists(definitions, passed=None) -> set:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import operator
 
 import gast
-import numpy as np
 
 from .. import nodes
 from ..context import Context
@@ -38,14 +37,6 @@ from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
     runtime_check, loop_fixpoint, zero_of
-
-
-# Products of several differentiated operands whose result is an array: their
-# tangents' terms are added with `+` (any other rule that is not elementwise
-# may return a tuple, and adds them entry by entry).
-ARRAY_RESULTS = frozenset({operator.matmul, np.dot, np.matmul, np.inner, np.outer, np.vdot,
-                           np.tensordot, np.einsum, np.kron, np.cross, np.linalg.solve,
-                           np.convolve, np.correlate, np.concatenate, np.stack})
 
 
 class _Forward:
@@ -292,14 +283,9 @@ class _Forward:
         check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
         primal = [primal] if check is None else [check, primal]
         total = terms[0]
-        # A rule that is not elementwise may return a tuple (np.linalg.lstsq(a, b),
-        # np.histogram(a, weights=w)): its tangents are added entry by entry,
-        # where `+` would join them, unless the result is surely an array.
-        by_entry = target in self.activity.tuples or not (
-            operation.rule.pointwise or operation.primitive in ARRAY_RESULTS)
         for term in terms[1:]:
             total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [total, term]) \
-                if by_entry else nodes.add(total, term)
+                if target in self.activity.tuples else nodes.add(total, term)
         if operation.primitive is operator.add and len(terms) > 1 and \
                 target in self.activity.tuples:
             # `t + s` may join tuples (a helper's results, arguments), whose
