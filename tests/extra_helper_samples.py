@@ -176,6 +176,8 @@ def source_samples() -> dict:
         "polyval_adjoint_p": (lambda r: [_n(r, 3), _n(r, 4), _n(r, 3)], (0, 2)),
         "trapezoid_adjoint_y": (lambda r: [_n(r, 2), _n(r, 2, 5), np.sort(_n(r, 5)), 1.0, -1],
                                 (0, 2)),
+        # an array of steps dx, broadcast against the segments along axis 1
+        "trapezoid_adjoint_dx": (lambda r: [_n(r, 3, 5), _n(r, 3, 4, 5), _n(r, 3, 5), 1], (0, 1, 2)),
         "trapezoid_adjoint_x": (lambda r: [_n(r, 2), _n(r, 2, 5), np.sort(_n(r, 5)), -1],
                                 (0, 1)),
         "trapezoid_tangent_x": (lambda r: [_n(r, 5), _n(r, 2, 5), np.sort(_n(r, 5)), -1],

@@ -351,3 +351,33 @@ def test_tuple_result_handed_to_a_helper_twice_matches_finite_differences(functi
                                expected, rtol=1e-6)
     _, tangent = ad.jvp(function, wrt=wrt)(args, directions)
     np.testing.assert_allclose(tangent, expected, rtol=1e-6)
+
+
+def trapezoid_with_steps(y, dx, axis):
+    return np.trapezoid(y, dx=dx, axis=axis)
+
+
+# np.trapezoid(y, dx=array) (JAX's test_trapezoid_array_dx): the steps, broadcast
+# against the segments along axis, were taken for a number (crashes, and a
+# tangent in dx of the wrong shape).
+TRAPEZOID_STEPS = [((3, 10), (3, 1), 1), ((3, 4, 5), (3, 5), 1), ((3, 4, 5), (2, 4, 5), 0),
+                   ((2, 3, 4, 5), (2, 1, 3, 5), 2), ((5,), (), 0)]
+
+
+@pytest.mark.parametrize("y_shape, dx_shape, axis", TRAPEZOID_STEPS)
+def test_trapezoid_with_an_array_of_steps_matches_finite_differences(y_shape, dx_shape, axis):
+    rng = np.random.default_rng(len(y_shape) + axis)
+    y, dx = rng.normal(size=y_shape), rng.normal(size=dx_shape)
+    directions = (rng.normal(size=y_shape), rng.normal(size=dx_shape))
+    step = 1e-6
+    expected = (trapezoid_with_steps(y + step * directions[0], dx + step * directions[1], axis) -
+                trapezoid_with_steps(y - step * directions[0], dx - step * directions[1], axis)
+                ) / (2 * step)
+    _, tangent = ad.jvp(trapezoid_with_steps, wrt=(0, 1))((y, dx, axis), directions)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7, atol=1e-8)
+    seed = rng.normal(size=np.shape(expected))
+    gradient = ad.vjp(trapezoid_with_steps, wrt=(0, 1))((y, dx, axis), seed)
+    assert np.shape(gradient[1]) == dx_shape
+    np.testing.assert_allclose(np.sum(gradient[0] * directions[0]) +
+                               np.sum(gradient[1] * directions[1]), np.sum(seed * expected),
+                               rtol=1e-7)

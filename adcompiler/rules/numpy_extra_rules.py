@@ -74,11 +74,10 @@ RULES = [
     *[linear_rule(trapezoid, "y, x=None, dx=1.0, axis=-1",
                   adjoint={"y": "trapezoid_adjoint_y(g, y, x, dx, axis)",
                            "x": "trapezoid_adjoint_x(g, y, x, axis)",
-                           "dx": "sum_to_shape(g * np.trapezoid(y, dx=1.0, axis=axis), "
-                                 "np.shape(dx))"},
+                           "dx": "trapezoid_adjoint_dx(g, y, dx, axis)"},
                   tangent={"y": "np.trapezoid(g, x, dx, axis)",
                            "x": "trapezoid_tangent_x(g, y, x, axis)",
-                           "dx": "g * np.trapezoid(y, dx=1.0, axis=axis)"})
+                           "dx": "np.trapezoid(y, dx=g, axis=axis)"})
       for trapezoid in (np.trapezoid, getattr(np, "trapz", None)) if trapezoid is not None],
     # Covariance and correlation: the data are differentiated, the weights are not.
     linear_rule(np.cov, "m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, "

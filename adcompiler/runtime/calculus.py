@@ -127,11 +127,33 @@ def _along(vector, ndim, axis):
 
 
 def trapezoid_adjoint_y(g, y, x, dx, axis):
-    """Adjoint of np.trapezoid in y: g times each sample's weight."""
+    """Adjoint of np.trapezoid in y: g times each sample's weight (with an
+    array of steps dx, each sample gets half of the two steps beside it)."""
     ndim = np.ndim(y)
     axis = axis % ndim
+    if x is None and np.ndim(dx) > 0:
+        steps = np.moveaxis(_trapezoid_step_adjoint(g, y, dx, axis), axis, -1)
+        zero = np.zeros(np.shape(steps)[:-1] + (1,), dtype=float_dtype(steps))
+        spread = 0.5 * (np.concatenate([zero, steps], axis=-1) +
+                        np.concatenate([steps, zero], axis=-1))
+        return np.moveaxis(spread, -1, axis)
     weights = _trapezoid_weights(np.shape(y)[axis], x, dx)
     return np.expand_dims(g, axis) * _along(weights, ndim, axis)
+
+
+def _trapezoid_step_adjoint(g, y, dx, axis):
+    """g spread over the segments along axis, times an array of steps dx (which
+    NumPy broadcasts against the segments)."""
+    segments = list(np.shape(y))
+    segments[axis] = max(segments[axis] - 1, 0)
+    return np.broadcast_to(np.expand_dims(g, axis) * dx, tuple(segments))
+
+
+def trapezoid_adjoint_dx(g, y, dx, axis):
+    """Adjoint of np.trapezoid(y, dx=dx) in dx (a number or an array NumPy
+    broadcasts against the segments): g times each segment's midpoint."""
+    middle = np.moveaxis(_trapezoid_midpoints(y, axis % np.ndim(y)), -1, axis % np.ndim(y))
+    return sum_to_shape(np.expand_dims(g, axis % np.ndim(y)) * middle, np.shape(dx))
 
 
 def _trapezoid_midpoints(y, axis):
@@ -284,7 +306,8 @@ def space_tangent(g, slope, axis):
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
     gradient_adjoint, gradient_tangent, interp_slope, interp_fp_adjoint, interp_fp_tangent,
-    interp_bound_adjoint, interp_bound_tangent, trapezoid_adjoint_y, trapezoid_adjoint_x,
+    interp_bound_adjoint, interp_bound_tangent, trapezoid_adjoint_y, trapezoid_adjoint_dx,
+    trapezoid_adjoint_x,
     trapezoid_tangent_x, ediff1d_adjoint, ediff1d_tangent, unwrap_period_slope,
     cumulative_sum_adjoint, cumulative_prod_adjoint, cumulative_prod_tangent,
     logspace_slope, geomspace_slope, space_adjoint, space_tangent)}
