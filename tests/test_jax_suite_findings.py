@@ -381,3 +381,29 @@ def test_trapezoid_with_an_array_of_steps_matches_finite_differences(y_shape, dx
     np.testing.assert_allclose(np.sum(gradient[0] * directions[0]) +
                                np.sum(gradient[1] * directions[1]), np.sum(seed * expected),
                                rtol=1e-7)
+
+
+def powers_of_integers(x, y):
+    return np.sum(np.power(x, y) * np.array([1.0, 0.5, -0.7]))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32])
+def test_power_of_small_integers_in_the_exponent_matches_torch(dtype):
+    # NumPy takes the log of uint8 and int16 in float16 (of int32 in float64):
+    # the derivative in y, x ** y log(x), was off in the fourth digit (JAX's
+    # testOp on np.power with an unsigned base).
+    x = np.array([1, 2, 3], dtype=dtype)
+    y = np.array([0.5, 1.5, 2.0])
+    weights = torch.tensor([1.0, 0.5, -0.7], dtype=torch.float64)
+
+    def twin(exponent):
+        return (torch.pow(torch.tensor(x.astype(np.int64)), exponent) * weights).sum()
+    point = torch.tensor(y, requires_grad=True)
+    expected, = torch.autograd.grad(twin(point), point)
+    np.testing.assert_allclose(ad.grad(powers_of_integers, wrt=1)(x, y), expected.numpy(),
+                               rtol=1e-13)
+    _, tangent = ad.jvp(powers_of_integers, wrt=1)((x, y), (np.ones(3),))
+    np.testing.assert_allclose(tangent, expected.numpy().sum(), rtol=1e-13)
+    hessian = torch.autograd.functional.hessian(twin, torch.tensor(y))
+    np.testing.assert_allclose(ad.hessian(powers_of_integers, wrt=1)(x, y), hessian.numpy(),
+                               rtol=1e-13, atol=1e-15)

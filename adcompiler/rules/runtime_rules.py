@@ -250,7 +250,8 @@ RULES += [
     # (power / x + log(x) y x ** (y - 1)), 0 at x == 0 exactly where y > 1.
     pointwise(runtime_arrays.power_log, "x, y, power",
               x="g * zero_at_zero_base(quotient_or_zero(power, x), x, y, 1)",
-              power="g * zero_at_zero_base(np.log(x), x, y, 0)"),
+              # (log of x in power's dtype: NumPy takes the log of uint8 in float16)
+              power="g * zero_at_zero_base(np.log(x * np.ones_like(power)), x, y, 0)"),
 ]
 
 # np.var's adjoint and tangent are bilinear: in the derivative they carry and in

@@ -621,7 +621,16 @@ def power_log(x, y, power):
     """d(x ** y)/dy = x ** y * log(x), where `power` is x ** y; 0 where x == 0
     and y >= 0 (zero_at_zero_base), and nan, not an error, where x < 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return zero_at_zero_base(power * np.log(x), x, y)
+        return zero_at_zero_base(power * np.log(_as_float(x, power)), x, y)
+
+
+def _as_float(x, like):
+    """Integers x in `like`'s floating dtype: NumPy takes the log of small ones
+    (uint8, int16) in float16 or float32, which a float64 derivative would
+    carry (2 ** 1.5 log 2 off in the fourth digit)."""
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biu":
+        return x.astype(float_dtype(like))
+    return x
 
 
 def exponent_term(scale, partial):
@@ -716,7 +725,7 @@ def power_partial(x, y, m, n):
                 term = np.where(coefficient == 0, 0.0, coefficient * power)
             if k:
                 term = np.where((as_array(x) == 0) & (as_array(y - m) >= 0), 0.0,
-                                term * np.log(x) ** k)
+                                term * np.log(_as_float(x, power)) ** k)
             total = total + term
     if n:
         # At x == 0, the limit where it is finite, nan where not (as
