@@ -482,10 +482,10 @@ def check_with_list_variants(fn, args, kwargs=None, positions=None, **options) -
     return outcomes
 
 
-def worst(outcomes) -> Outcome:
+def worst(outcomes, order=STATUS_ORDER) -> Outcome:
     if not outcomes:
         return Outcome("n/a", "nothing differentiated")
-    return min(outcomes, key=lambda o: STATUS_ORDER.index(o.status))
+    return min(outcomes, key=lambda o: order.index(o.status))
 
 
 # --------------------------------------------------------------------------
@@ -965,27 +965,31 @@ def refusal_kind(detail: str) -> str:
     return text[:150]
 
 
-def report(suite: str, results: dict, verbose: bool) -> collections.Counter:
+def report(suite: str, results: dict, verbose: bool, order=STATUS_ORDER,
+           shown=("WRONG", "crash", "convention"), unit=None) -> collections.Counter:
+    """Print the outcomes of a suite: those whose status is in `shown` one by
+    one, the refusals by kind, the tally by status (in `order`)."""
     tally = collections.Counter()
     refusals = collections.Counter()
     print(f"\n=== {suite} ===")
     for name, outcomes in results.items():
-        status = worst(outcomes).status
+        status = worst(outcomes, order).status
         tally[status] += 1
         for outcome in outcomes:
             if outcome.status == "refused":
                 refusals[refusal_kind(outcome.detail)] += 1
-        if status in ("WRONG", "crash", "convention"):
+        if status in shown:
             for outcome in outcomes:
                 if outcome.status == status:
                     print(f"  {status:7s} {name}: {outcome.detail}")
         elif verbose and status != "passed":
-            print(f"  {status:7s} {name}: {worst(outcomes).detail}")
+            print(f"  {status:7s} {name}: {worst(outcomes, order).detail}")
     print(f"  refusals by kind ({sum(refusals.values())} checks):")
     for kind, count in refusals.most_common():
         print(f"    {count:4d}  {kind}")
-    print(f"  tally ({len(results)} {'functions' if suite == 'tangent' else 'tests'}): " +
-          ", ".join(f"{s} {tally[s]}" for s in STATUS_ORDER))
+    unit = unit or ("functions" if suite == "tangent" else "tests")
+    print(f"  tally ({len(results)} {unit}): " +
+          ", ".join(f"{s} {tally[s]}" for s in order))
     return tally
 
 

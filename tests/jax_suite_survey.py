@@ -468,28 +468,12 @@ def survey_file(module, only, verbose) -> dict:
 
 
 def worst_of(outcomes) -> Outcome:
-    if not outcomes:
-        return Outcome("n/a", "nothing differentiated")
-    return min(outcomes, key=lambda o: STATUS_ORDER.index(o.status))
+    return foreign.worst(outcomes, STATUS_ORDER)
 
 
 def report(suite: str, results: dict, verbose: bool) -> collections.Counter:
-    tally, refusals = collections.Counter(), collections.Counter()
-    print(f"\n=== {suite} ===")
-    for name, outcomes in results.items():
-        status = worst_of(outcomes).status
-        tally[status] += 1
-        for outcome in outcomes:
-            if outcome.status == "refused":
-                refusals[foreign.refusal_kind(outcome.detail)] += 1
-        if status in ("WRONG", "crash", "jax-differs") or verbose and status != "passed":
-            print(f"  {status:11s} {name}: {worst_of(outcomes).detail[:300]}")
-    print(f"  refusals by kind ({sum(refusals.values())} checks):")
-    for kind, count in refusals.most_common():
-        print(f"    {count:4d}  {kind}")
-    print(f"  tally ({len(results)} test cases): " +
-          ", ".join(f"{s} {tally[s]}" for s in STATUS_ORDER))
-    return tally
+    return foreign.report(suite, results, verbose, order=STATUS_ORDER,
+                          shown=("WRONG", "crash", "jax-differs"), unit="test cases")
 
 
 def main(argv=None) -> int:
