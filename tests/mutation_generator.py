@@ -77,6 +77,7 @@ import adcompiler as ad
 # Choices from hypothesis (shrinkable) or from a seeded random.Random, shared
 # with the aliasing grammar; the test module draws through HypothesisChoices.
 from aliasing_generator import HypothesisChoices, RandomChoices  # noqa: F401
+from widened_mutations import PAIR, WIDE_HELPERS, WideStatements
 
 RTOL = 1e-5          # finite differences are good to about 1e-8 here; a wrong rule is off by O(1)
 ATOL = 1e-6          # scaled by max(1, largest |expected|)
@@ -134,8 +135,9 @@ class Scope:
         return Scope(dict(self.arrays), self.indices, list(self.containers))
 
 
-class Writer:
-    """Draws one program, line by line, from `choices`."""
+class Writer(WideStatements):
+    """Draws one program, line by line, from `choices` (the widened statements
+    of tests/widened_mutations.py included)."""
 
     def __init__(self, choices):
         self.c = choices
@@ -145,6 +147,10 @@ class Writer:
         self.features: set[str] = set()
         self.scalars: list[str] = []
         self.box = False
+        self.pair = False                        # the Pair dataclass is used
+        self.imports: set[str] = set()
+        self.wide_helpers: list[str] = []
+        self.lists: dict = {}                    # list name -> ListModel (shared by aliases)
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}"
@@ -763,11 +769,16 @@ class Writer:
                  "shared_entries", "method_view"]
         if scope.containers:
             kinds += ["container_loop", "container_mutation", "container_mutation"]
+        kinds += ["wide_write", "wide_write"]
         if not nested:
-            kinds += ["for", "if", "while", "early_return", "history", "loop_return"]
+            kinds += ["for", "if", "while", "early_return", "history", "loop_return",
+                      "wide_view", "readonly_view", "list_ops", "nested_list", "namespace",
+                      "dict_ops", "wide_helper"]
         kind = self.c.choice(kinds)
         if kind in ("shift", "rows", "effect_call", "closure", "maybe_alias", "history",
-                    "loop_return", "shared_entries", "method_view"):
+                    "loop_return", "shared_entries", "method_view", "wide_write", "wide_view",
+                    "readonly_view", "list_ops", "nested_list", "namespace", "dict_ops",
+                    "wide_helper"):
             return getattr(self, kind)(scope, indent)
         if nested and kind in ("new", "copy", "view", "container", "unpack"):
             kind = "mutation"     # no new names inside blocks
@@ -1059,7 +1070,11 @@ class Writer:
         for _ in range(self.c.integer(2, 7)):
             self.statement(scope, 1)
         self.result(scope, 1)
-        header = []
+        header = sorted(self.imports) + ([""] if self.imports else [])
+        if self.pair:
+            header += PAIR + ["", ""]
+        for name in self.wide_helpers:
+            header += WIDE_HELPERS[name] + ["", ""]
         if self.box:
             header += BOX + ["", ""]
         for name in self.helpers:
@@ -1307,16 +1322,69 @@ def check_forward(program: Program, value, gradient) -> Outcome:
     return Outcome("passed")
 
 
+def check_second_order(program: Program, value, gradient) -> Outcome:
+    """H·v from ad.hvp against central differences of ad.grad along v (ad.grad
+    itself is held to the program's finite differences by check_reverse), on
+    on the programs `second_order_drawn` picks."""
+    args = program.make_args()
+    direction = np.random.default_rng(12).standard_normal(flatten(args).size)
+    vector = unflatten(direction, args)
+    snapshot, vector_snapshot = copy.deepcopy(args), copy.deepcopy(vector)
+    try:
+        product = ad.hvp(program.function, wrt=WRT)
+        gradient_of = ad.grad(program.function, wrt=WRT)
+    except Exception as err:  # noqa: BLE001
+        return classify(err, "compile hvp")
+    try:
+        got = flatten(list(product(tuple(args), tuple(vector))))
+    except Exception as err:  # noqa: BLE001
+        return classify(err, "run hvp")
+    if not (same_values(snapshot, args) and same_values(vector_snapshot, vector)):
+        return Outcome("failed", "run hvp", "the caller's arguments or vectors were modified")
+    point = flatten(args)
+
+    def difference(step):
+        ahead = flatten(list(gradient_of(*unflatten(point + step * direction, args))))
+        behind = flatten(list(gradient_of(*unflatten(point - step * direction, args))))
+        return (ahead - behind) / (2 * step)
+    try:
+        fine, coarse = difference(1e-5), difference(1e-4)
+    except Exception as err:  # noqa: BLE001 - ad.grad refused or failed at a moved point
+        return Outcome("skipped", "hvp", f"the gradient near the point raised {err!r}")
+    if not (np.all(np.isfinite(fine)) and np.max(np.abs(fine), initial=0.0) < LIMIT):
+        return Outcome("skipped", "hvp", "a difference of gradients is not finite or too large")
+    if not np.allclose(fine, coarse, rtol=1e-4, atol=1e-4 * max(1.0, np.max(np.abs(fine)))):
+        return Outcome("skipped", "hvp", "differences of the gradient disagree between steps")
+    if not np.allclose(got, fine, rtol=1e-4, atol=1e-5 * max(1.0, np.max(np.abs(fine)))):
+        wrong = np.flatnonzero(~np.isclose(got, fine, rtol=1e-4,
+                                           atol=1e-5 * max(1.0, np.max(np.abs(fine)))))[:6]
+        return Outcome("failed", "hvp", "; ".join(
+            f"entry {k}: got {got[k]:.10g}, differences of grad {fine[k]:.10g}" for k in wrong))
+    return Outcome("passed")
+
+
 CHECKS = {"reverse": check_reverse, "forward": check_forward}
+MODES = list(CHECKS) + ["hvp"]
 
 
-def check(program: Program) -> dict:
-    """mode -> Outcome; every mode 'skipped' when the oracle cannot judge the example."""
+def second_order_drawn(program: Program) -> bool:
+    """One program in three gets the second-order check (drawn from its
+    source, so a seed always gets it or never)."""
+    return int(hashlib.sha1(program.source.encode()).hexdigest(), 16) % 3 == 0
+
+
+def check(program: Program, second_order: bool | None = None) -> dict:
+    """mode -> Outcome; every mode 'skipped' when the oracle cannot judge the
+    example. 'hvp' is among the modes where `second_order` says so (by
+    default, second_order_drawn)."""
+    modes = dict(CHECKS)
+    if second_order_drawn(program) if second_order is None else second_order:
+        modes["hvp"] = check_second_order
     try:
         value, gradient = oracle(program)
     except Skip as why:
-        return {mode: Outcome("skipped", "oracle", str(why)) for mode in CHECKS}
-    return {mode: run(program, value, gradient) for mode, run in CHECKS.items()}
+        return {mode: Outcome("skipped", "oracle", str(why)) for mode in modes}
+    return {mode: run(program, value, gradient) for mode, run in modes.items()}
 
 
 # -- script mode -------------------------------------------------------------------------
@@ -1359,7 +1427,7 @@ def main(argv=None) -> int:
             used[feature] += 1
             broken[feature] += failed
     print(f"{options.seeds} programs (seeds {options.start}..{options.start + options.seeds - 1})")
-    for mode in CHECKS:
+    for mode in MODES:
         print(f"  {mode:8s} " + ", ".join(f"{status} {counts[mode, status]}" for status in
                                          ("passed", "refused", "failed", "skipped")))
     print("\nnot passed, by reason:")

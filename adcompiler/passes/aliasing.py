@@ -51,6 +51,7 @@ import numpy as np
 
 from .. import nodes, runtime
 from ..runtime import core as runtime_core
+from ..runtime import effects as runtime_effects
 from ..runtime import python_builtins as runtime_builtins
 from ..context import Context
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
@@ -83,12 +84,22 @@ VIEW_METHODS = {"reshape", "view", "ravel", "transpose", "swapaxes", "squeeze", 
                 "values", "items", "get", "setdefault"}
 # Calls whose result holds the elements of their first argument.
 ELEMENT_SHARING = (zip, enumerate, reversed, iter, list, tuple, sorted)
+# Calls and methods whose result may be an element of their first argument
+# or receiver: a helper changing it in place changes what the caller's
+# container holds (t = L.pop(); t *= 0.5).
+ELEMENT_PICKS = (max, min, next)
+ELEMENT_METHODS = {"pop", "popitem"}
 # Calls that build a new container holding their argument's elements.
 # `x.copy()` of a dict or list (copied) and `list(d.values())` (view_items)
 # are among them: their rules differentiate them, but the new list or dict
 # holds the very arrays x holds.
 CONTAINER_COPIES = (list, tuple, dict, sorted, copy_module.copy, set, frozenset,
                     runtime_builtins.copied, runtime_builtins.view_items)
+# A list's in-place methods, written as calls returning the updated copy
+# (effects.py): the copy holds the list's entries, and what was added.
+LIST_UPDATES = (runtime_builtins.extended, runtime_builtins.inserted,
+                runtime_builtins.reverse_in_place, runtime_builtins.removed_at,
+                runtime_builtins.repeated, runtime_effects.sort_in_place)
 
 _EMPTY = (frozenset(), frozenset())
 # Marks a generated recording primal or adjoint, whose first parameter is the
@@ -365,6 +376,9 @@ class _Sharing:
                 # rebound by `x += v` is a new one: both, to be safe).
                 old = state.get(target, _EMPTY)
                 value = (old[0] | value[0], old[1] | value[1])
+                # Every other name for the object holds what it holds now
+                # (M = L; L += [A[0]]: M[1] is A's row).
+                self.hold(old[0], value[1] - old[1], state)
             state[target] = value
             self.note(target, value)
             self.touch(target)
@@ -373,16 +387,7 @@ class _Sharing:
             store = state.get(stmt.value.func.value.id, _EMPTY)[0]
             held = _whole(self.operand(stmt.value.args[0], state)) if stmt.value.args \
                 else frozenset()
-            # Only the names that may be the list change.
-            if held and store:
-                for name in self.holding(store):
-                    if name not in state:
-                        continue
-                    is_, contains = state[name]
-                    if not is_.isdisjoint(store) and not held <= contains:
-                        state[name] = (is_, contains | held)
-                        self.note(name, (held,))
-                        self.touch(name)
+            self.hold(store, held, state)
             return state
         if isinstance(stmt, gast.If):
             body, touched = self.branch(stmt.body, dict(state))
@@ -405,6 +410,20 @@ class _Sharing:
                 head = new
         return state
 
+    def hold(self, store: frozenset, held: frozenset, state: dict) -> None:
+        """The names that may be the object of tokens `store` (a list appended
+        to, a container changed in place) hold the tokens `held` too."""
+        if not (held and store):
+            return
+        for name in self.holding(store):
+            if name not in state:
+                continue
+            is_, contains = state[name]
+            if not is_.isdisjoint(store) and not held <= contains:
+                state[name] = (is_, contains | held)
+                self.note(name, (held,))
+                self.touch(name)
+
     def operand(self, atom, state) -> tuple:
         if isinstance(atom, gast.Name):
             if atom.id not in state and _module_level_mutable(
@@ -424,6 +443,9 @@ class _Sharing:
         if isinstance(atom, (gast.List, gast.Tuple)):
             held = frozenset().union(*[_whole(self.operand(e, state)) for e in atom.elts])
             return frozenset(), held
+        if isinstance(atom, gast.Subscript):
+            # An entry written in a display, [A[0]] (L += [A[0]]): a view or element.
+            return self.value(atom, state, None)
         return _EMPTY
 
     def element(self, atom, state) -> tuple:
@@ -488,6 +510,22 @@ class _Sharing:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
         if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
+            return fresh, held
+        if primitive is runtime_core.in_place_result and rhs.args:
+            # L += M: the joined list itself, L + M written in place or bound before.
+            joined = rhs.args[0]
+            if isinstance(joined, gast.BinOp):
+                return fresh, self.operand(joined.left, state)[1] | \
+                    self.operand(joined.right, state)[1]
+            return self.operand(joined, state)
+        if _identity_in(primitive, LIST_UPDATES) and rhs.args:
+            # L.extend(M), L.insert(i, v), L.reverse(), del L[i] as updated copies:
+            # a new list holding L's entries and the values added.
+            held = self.operand(rhs.args[0], state)[1]
+            if primitive is runtime_builtins.inserted and len(rhs.args) == 3:
+                held |= _whole(self.operand(rhs.args[2], state))
+            elif primitive is runtime_builtins.extended and len(rhs.args) == 2:
+                held |= self.element(rhs.args[1], state)[0]
             return fresh, held
         rule = registry.lookup(primitive) if primitive is not None else None
         if rule is not None and not is_user_function(primitive):
@@ -706,11 +744,13 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
             if isinstance(expr, (gast.Subscript, gast.Attribute, gast.Starred)):
                 expr = expr.value
             elif isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
-                    not _resolves(parsed, expr.func) and expr.func.attr in VIEW_METHODS:
-                expr = expr.func.value  # x.reshape(...), d.values(), ...
+                    not _resolves(parsed, expr.func) and \
+                    expr.func.attr in VIEW_METHODS | ELEMENT_METHODS:
+                expr = expr.func.value  # x.reshape(...), d.values(), L.pop(), ...
             elif isinstance(expr, gast.Call) and expr.args and (
-                    _identity_in(_resolved(parsed, expr.func), VIEW_FUNCTIONS + ELEMENT_SHARING)):
-                expr = expr.args[0]     # np.transpose(x), zip(xs, ys), enumerate(xs)
+                    _identity_in(_resolved(parsed, expr.func),
+                                 VIEW_FUNCTIONS + ELEMENT_SHARING + ELEMENT_PICKS)):
+                expr = expr.args[0]     # np.transpose(x), zip(xs, ys), max(xs, key=...)
             elif isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
                     isinstance(_resolved(parsed, expr.func), types.MethodType) and \
                     _module_level_mutable(_resolved(parsed, expr.func).__self__):
@@ -1218,10 +1258,19 @@ class _Checker:
                     nodes.name(root), nodes.name(name),
                     nodes.name(self.view_flag(name, derivation)), changed, element,
                     in_place])))
+                again = [nodes.assign(name, nodes.clone(derivation.rhs))]
+                if derivation.how == "item":
+                    # An entry of a list or dict replaced since `name` was read
+                    # from it (L[0], L[1] = L[1], L[0]; L[0] *= 2 for x = L[1])
+                    # holds another object: reading it again would bind `name`
+                    # to that object.
+                    code, index = self.index_atom(derivation.rhs.slice)
+                    again[:0] = code + [nodes.expr_stmt(self.helper("check_entry_held", [
+                        nodes.name(replaced[root]), index, nodes.name(name),
+                        nodes.const(str(self.ctx.parsed.location(self.current)))]))]
                 replaced[name] = self.ctx.namer.fresh(f"_{name}_before")
                 out.append(nodes.assign(replaced[name], nodes.name(name)))
-                out.append(nodes.if_(nodes.name(seen),
-                                     [nodes.assign(name, nodes.clone(derivation.rhs))]))
+                out.append(nodes.if_(nodes.name(seen), again))
                 olds.setdefault(name, olds[target])
                 done.add(name)
                 frontier.append(name)

@@ -224,9 +224,10 @@ def check_entry_held(container, index, old, where):
     if held is not old:
         raise SharedMemoryError(
             f"{where}: this in-place update changes an object read out of a list or dict "
-            "whose entry has since been replaced; Python changes the old object only, "
-            "which adcompiler does not follow.\nInstead: update the new entry "
-            "(L[i] += ...), or copy the value read (v = L[i].copy()).")
+            "whose entry has since been replaced (L[i] = w, or the entries swapped); Python "
+            "changes the object itself wherever it now is, which adcompiler does not "
+            "follow.\nInstead: update the new entry (L[i] += ...), or copy the value read "
+            "(v = L[i].copy()).")
 
 
 def check_distinct(updated, others, names, call, where):
