@@ -6,13 +6,19 @@ of smooth functions of several live arrays (x and A included, since writes
 through views and helpers may have changed them). Between, it draws from:
 
     statement ::= NEW = fresh                     x * 1.0, np.sin(A), np.zeros((3, 4)), np.copy(v)
-                | NEW = view of VAR               v[a:b], v[::2], M[i], M[:, j], M.T, M[a:b], M[:, a:b]
+                | NEW = view of VAR               v[a:b], v[::2], v[1::2], v[None, :], M[i], M[:, j],
+                                                  M.T, M[a:b], M[:, a:b], M[:, 1::2],
+                                                  np.moveaxis(M, 1, 0), M.swapaxes(0, 1)
                 | VAR op= expr                    op in + - * /  (factors bounded, divisors >= 0.5)
                 | VAR[idx] = expr | VAR[idx] += expr
                 | effect                          np.tanh(e, out=VAR), np.add(VAR, e, out=VAR),
                                                   np.multiply(VAR, e, out=VAR), np.copyto(VAR, e),
                                                   VAR.fill(c), np.add.at(v, [i, j, i], e),
-                                                  np.fill_diagonal(M, c), np.putmask(VAR, VAR > 0, e)
+                                                  np.fill_diagonal(M, c), np.putmask(VAR, VAR > 0, e),
+                                                  np.put(VAR, [i, j], e), VAR.sort(),
+                                                  np.cumsum(e, axis=0, out=VAR) (e may be VAR),
+                                                  np.add(VAR, 0.5 * VAR[::-1], out=VAR),
+                                                  np.negative(VAR, out=VAR)
                 | helper call                     h(VAR, c) or NEW = h(VAR, c), h a module-level
                                                   function mutating its first argument
                 | container                       L = [VAR, VAR] or D = {"a": VAR, "b": VAR}, then a
@@ -236,14 +242,38 @@ class Writer:
                       f"{target}[{index}] = _c({target}[{index}] + {value.render('T')})")
 
     def effect(self, indent, target, shape, indices=()) -> None:
-        forms = ["out", "add_out", "multiply_out", "copyto", "fill", "putmask"]
+        forms = ["out", "add_out", "multiply_out", "copyto", "fill", "putmask", "put", "cumsum_out",
+                 "cumsum_self", "sort", "add_flipped", "negative_self"]
         if len(shape) == 1:
             forms.append("add_at")
         else:
             forms.append("fill_diagonal")
         form = self.c.choice(forms)
         self.features.add(f"effect {form}")
-        if form == "out":
+        size = int(np.prod(shape))
+        if form == "put":
+            i = self.c.integer(0, size - 1)
+            j = (i + self.c.integer(1, size - 1)) % size if size > 1 else i
+            e = self.bounded((2,) if i != j else (1,), indices)
+            where = f"[{i}, {j}]" if i != j else f"[{i}]"
+            self.emit(indent, f"np.put({target}, {where}, {e.render('np')})",
+                      f"_put({target}, {where}, {e.render('T')})")
+        elif form in ("cumsum_out", "cumsum_self"):
+            # Of the target's shape exactly (a bounded expression may be a number).
+            e = binary("+", binary("*", text("0.5"), text(target)), self.bounded(shape, indices)) \
+                if form == "cumsum_out" else text(target)
+            self.emit(indent, f"np.cumsum({e.render('np')}, axis=0, out={target})",
+                      f"_update({target}, torch.cumsum({_c_text(e.render('T'))}, 0))")
+        elif form == "sort":
+            self.emit(indent, f"{target}.sort()",
+                      f"_update({target}, torch.sort(_c({target}), dim=-1).values)")
+        elif form == "add_flipped":
+            self.emit(indent, f"np.add({target}, 0.5 * {target}[::-1], out={target})",
+                      f"_update({target}, {target} + 0.5 * torch.flip({target}, [0]))")
+        elif form == "negative_self":
+            self.emit(indent, f"np.negative({target}, out={target})",
+                      f"_update({target}, -{target})")
+        elif form == "out":
             fn = self.c.choice(["sin", "tanh", "cos"])
             e = self.expr(shape, 2, indices)
             self.emit(indent, f"np.{fn}({e.render('np')}, out={target})",
@@ -421,9 +451,16 @@ class Writer:
         name = self.fresh("w")
         if len(shape) == 1:
             n = shape[0]
-            forms = ["slice", "step"] if n >= 2 else ["slice"]
-            self.features.add("view 1-d")
-            if self.c.choice(forms) == "step":
+            forms = ["slice", "step", "step_from_1", "row"] if n >= 2 else ["slice", "row"]
+            form = self.c.choice(forms)
+            self.features.add("view 1-d" if form in ("slice", "step") else f"view {form}")
+            if form == "row":          # v[None, :], a 1 x n view
+                self.emit(indent, f"{name} = {base}[None, :]")
+                self.arrays[name] = (1, n)
+                return
+            if form == "step_from_1":
+                index = "1::2"
+            elif form == "step":
                 index = "::2"
             else:
                 a = self.c.integer(0, n - 1)
@@ -432,11 +469,23 @@ class Writer:
             new_shape = view_shape(shape, eval(f"np.s_[{index}]"))
         else:
             r, c = shape
-            form = self.c.choice(["row", "column", "T", "rows", "columns"])
+            form = self.c.choice(["row", "column", "T", "rows", "columns", "moveaxis",
+                                  "swapaxes", "column_step"])
             self.features.add(f"view {form}")
             if form == "T":
                 self.emit(indent, f"{name} = {base}.T")
                 new_shape = (c, r)
+            elif form == "moveaxis":
+                self.emit(indent, f"{name} = np.moveaxis({base}, 1, 0)",
+                          f"{name} = {base}.movedim(1, 0)")
+                new_shape = (c, r)
+            elif form == "swapaxes":
+                self.emit(indent, f"{name} = {base}.swapaxes(0, 1)",
+                          f"{name} = {base}.transpose(0, 1)")
+                new_shape = (c, r)
+            elif form == "column_step":
+                self.emit(indent, f"{name} = {base}[:, 1::2]")
+                new_shape = (r, len(range(1, c, 2)))
             else:
                 if form == "row":
                     index = str(self.c.integer(0, r - 1))
@@ -519,6 +568,17 @@ def _add_at(target, index, value):
                       accumulate=True)
 
 
+def _c_text(expression: str) -> str:
+    return f"_c({expression})"
+
+
+def _put(target, flat_indices, value):
+    """np.put: entries by their index into the flattened array (row-major)."""
+    where = np.unravel_index(flat_indices, tuple(target.shape))
+    target[tuple(torch.as_tensor(w) for w in where)] = _tensor(value).clone().expand(
+        len(flat_indices))
+
+
 def _putmask(target, value):
     mask = target > 0.0
     target[mask] = _tensor(value).clone().expand_as(target)[mask]
@@ -530,7 +590,7 @@ TORCH_SHIM = SimpleNamespace(**{name: (lambda fn: lambda a: fn(_tensor(a)))(geta
 
 def torch_twin(source: str):
     namespace = {"T": TORCH_SHIM, "torch": torch, "_update": _update, "_c": _c,
-                 "_add_at": _add_at, "_putmask": _putmask}
+                 "_add_at": _add_at, "_putmask": _putmask, "_put": _put}
     exec(compile(source, "<torch twin>", "exec"), namespace)
     return namespace["f"]
 

@@ -370,6 +370,9 @@ class Writer(WideStatements):
 
     def in_place(self, scope: Scope, indent: int, target: str, shape) -> None:
         op = self.c.choice(["+=", "-=", "*=", "/="])
+        if shape and any(target.startswith(f"{name}[") for kind, name in scope.containers
+                         if kind == "tuple"):
+            target += "[...]"        # T[0] op= e would assign into the tuple
         self.features.add("in-place operator")
         if op in ("+=", "-="):
             value = f"0.5 * {self.bounded(scope, shape)}"

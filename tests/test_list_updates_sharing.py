@@ -96,10 +96,44 @@ def helper_joins_a_row_to_its_list(x, A):
     return np.sum(A * A) + n
 
 
+def push(v, store):
+    store.append(v)
+
+
+def helper_appends_a_row_to_its_list_argument(x, A):
+    L = [x]
+    push(A[0], L)
+    L[1] *= 2.0
+    return np.sum(A * A)
+
+
+def push_or_start(v, store=None):
+    if store is None:
+        store = []
+    store.append(v)
+    return len(store)
+
+
+def helper_with_a_default_list_appends_a_row(x, A):
+    L = [x]
+    n = push_or_start(A[0], L)
+    L[1] *= 2.0
+    return np.sum(A * A) + n
+
+
+def lambda_appends_a_row(x, A):
+    L = [x]
+    add = lambda v: L.append(v)  # noqa: E731
+    add(A[0])
+    L[1] *= 2.0
+    return np.sum(A * A)
+
+
 SHARED = [row_joined_with_plus_equals, rows_extended_into_a_list, row_inserted_in_front,
           entries_swapped_then_updated, entry_written_through_a_second_name,
           dict_entry_written_through_a_second_name, helper_pops_an_entry_and_changes_it,
-          helper_joins_a_row_to_its_list]
+          helper_joins_a_row_to_its_list, helper_appends_a_row_to_its_list_argument,
+          helper_with_a_default_list_appends_a_row]
 
 
 @pytest.mark.parametrize("function", SHARED, ids=lambda f: f.__name__)
@@ -146,8 +180,26 @@ def helper_joins_a_copy_to_its_list(x, A):
     return np.sum(L[1] * L[1]) + n
 
 
+def lambda_appends_new_arrays(x, A):
+    L = [x]
+    add = lambda v: L.append(v * 2.0)  # noqa: E731
+    add(A[0])
+    add(x[:4] ** 2)
+    return np.sum(L[1] * L[1]) + np.sum(L[2] * A[1])
+
+
 EXACT = [fresh_row_joined_with_plus_equals, fresh_rows_extended_and_inserted,
          entries_swapped_then_read, helper_joins_a_copy_to_its_list]
+
+
+@pytest.mark.parametrize("function", [lambda_appends_a_row, lambda_appends_new_arrays],
+                         ids=lambda f: f.__name__)
+def test_an_append_used_as_a_value_is_refused_naming_the_line(function):
+    """`lambda v: L.append(v)` kept the append as a value the sharing analysis
+    did not see (A's row in L, doubled through L[1], left A as it was)."""
+    with pytest.raises(ad.UnsupportedSyntaxError, match=r"test_list_updates_sharing\.py:\d+"
+                                                        r":\d+: L\.append\(\.\.\.\) used as a value"):
+        ad.grad(function, wrt=(0, 1))(*arguments())
 
 
 @pytest.mark.parametrize("function", EXACT, ids=lambda f: f.__name__)
@@ -165,3 +217,56 @@ def test_list_updates_of_owned_arrays_match_finite_differences(function):
     assert_close(got_value, value, rtol=1e-12, label="jvp value")
     assert_close(tangent, sum(np.sum(e * t) for e, t in zip(expected, tangents)),
                  rtol=1e-6, atol=1e-7, label="jvp")
+
+
+# -- a lambda's in-place special method; a helper returning the list it fills ------------
+
+def lambda_sets_an_entry_of_a_row(x, A):
+    put_first = lambda u: u.__setitem__(0, x[0])  # noqa: E731
+    put_first(A[1])
+    return np.sum(A * A)
+
+
+def lambda_adds_into_a_row(x, A):
+    bump = lambda u: u.__iadd__(x[0])  # noqa: E731
+    bump(A[1])
+    return np.sum(A * A)
+
+
+@pytest.mark.parametrize("function", [lambda_sets_an_entry_of_a_row, lambda_adds_into_a_row],
+                         ids=lambda f: f.__name__)
+def test_a_lambda_changing_its_argument_through_a_special_method_is_refused(function):
+    """It ran as written on the caller's own row (A changed by ad.grad) and
+    the derivative missed the change."""
+    args = arguments()
+    kept = copy.deepcopy(args)
+    with pytest.raises(ad.AdError, match="differentiated value"):
+        ad.grad(function, wrt=(0, 1))(*args)
+    assert unchanged(kept, args)
+
+
+def push_and_return(v, store):
+    store.append(v)
+    return store
+
+
+def helper_returns_the_list_it_fills(x):
+    L = [x]
+    s = push_and_return(x * 2.0, L)
+    return np.sum(L[1] * L[1]) + np.sum(s[0])
+
+
+def test_a_helper_returning_the_list_argument_it_fills_is_refused_in_reverse_mode():
+    """Its split derivative had the result's adjoint and the list's under
+    one name (InternalCompilerError: duplicate argument 'dstore')."""
+    with pytest.raises(ad.UnsupportedSyntaxError, match=r"test_list_updates_sharing\.py:\d+:\d+: "
+                       r"push_and_return returns its argument 'store'"):
+        ad.grad(helper_returns_the_list_it_fills)(np.array([1.0, 2.0]))
+
+
+def test_a_helper_returning_the_list_argument_it_fills_is_exact_in_forward_mode():
+    x = np.array([1.0, 2.0])
+    expected = finite_difference_gradient(helper_returns_the_list_it_fills, [x], 0)
+    value, tangent = ad.jvp(helper_returns_the_list_it_fills)((x,), (np.array([0.5, -1.0]),))
+    assert_close(value, helper_returns_the_list_it_fills(x.copy()), rtol=1e-12)
+    assert_close(tangent, expected @ np.array([0.5, -1.0]), rtol=1e-6, atol=1e-7)

@@ -62,6 +62,11 @@ WIDE_HELPERS = {
                    "    return w"],
 }
 
+# Forms adcompiler refuses today (each refusal hides the rest of its program
+# from the oracle): drawn one time in four that they come up.
+SELDOM = {"flat_item", "flat_add", "flat_fancy", "copyto_where", "multiply_at",
+          "sliding_window", "splat", "SimpleNamespace", "dataclass"}
+
 PAIR = ["@dataclass", "class Pair:", "    a: np.ndarray", "    b: np.ndarray"]
 
 
@@ -150,6 +155,8 @@ class WideStatements:
         if len(shape) == 2:
             forms += ["fill_diagonal", "sort_axis0", "out_transposed", "cumsum_axis1"]
         form = self.c.choice(forms)
+        if form in SELDOM and self.c.integer(0, 3):
+            form = self.c.choice([f for f in forms if f not in SELDOM])
         self.features.add(f"wide write {form}")
         n = shape[0]
         i, j = self.c.integer(0, size - 1), self.c.integer(-size, size - 1)
@@ -204,6 +211,8 @@ class WideStatements:
         else:
             form = self.c.choice(["broadcast_to", "sliding_window"] if shape[0] >= 3
                                  else ["broadcast_to"])
+            if form in SELDOM and self.c.integer(0, 3):
+                form = "broadcast_to"
         self.features.add(f"read-only view {form}")
         self.emit(indent, {
             "diagonal": f"{d} = np.diagonal({name})",
@@ -356,6 +365,8 @@ class WideStatements:
     # -- attributes and dicts ----------------------------------------------------------------
 
     def namespace(self, scope, indent: int) -> None:
+        if self.c.integer(0, 3):        # SELDOM: attribute writes are refused
+            return self.wide_write(scope, indent)
         names = sorted(n for n, sh in scope.arrays.items() if sh)
         a, b = self.c.choice(names), self.c.choice(names)
         ns = self.fresh("ns")
@@ -399,6 +410,8 @@ class WideStatements:
         if not shape:
             return self.mutation(scope, indent)
         form = self.c.choice(["dict", "splat", "copy", "deepcopy", "update", "setdefault", "pop"])
+        if form in SELDOM and self.c.integer(0, 3):
+            form = "dict"
         self.features.add(f"dict {form}")
         E = self.fresh("E")
         if form in ("dict", "splat", "copy", "deepcopy"):
@@ -479,7 +492,8 @@ class WideStatements:
             self.emit(indent, f"swap_ends({u})")
         elif form == "sort_rows":
             self.emit(indent, f"{r} = sort_rows({u})")
-            scope.arrays[r] = shape[1:]
+            if len(shape) == 2:      # of a vector: its least entry, a number
+                scope.arrays[r] = shape[1:]
         elif form == "bag_of":
             self.emit(indent, f"{r} = bag_of({u})")
             self.emit(indent, f"{r}[0] *= np.cos({c})")

@@ -389,6 +389,11 @@ class _Sharing:
                 else frozenset()
             self.hold(store, held, state)
             return state
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) and \
+                is_user_function(primitive_of(stmt.value)):
+            # push(A[0], L) for its effect: what the helper stores (see call).
+            self.call(stmt.value, state, frozenset({("new", id(stmt))}))
+            return state
         if isinstance(stmt, gast.If):
             body, touched = self.branch(stmt.body, dict(state))
             orelse, touched_else = self.branch(stmt.orelse, state)
@@ -549,6 +554,15 @@ class _Sharing:
                                      _whole(self.operand(a, state)) for a in given])
         if is_user_function(primitive):
             shared |= self.returned_globals(primitive)
+            # A list or dict the helper appends to or writes into may hold, from
+            # now on, any object it was given (push(A[0], L): L[1] is A's row).
+            stores = _helper_writes(primitive, None)[3]
+            arguments = arguments_by_position(primitive, rhs)
+            # Through *args or **kwargs (UNPLACED): any argument may be the one.
+            receivers = given if UNPLACED in stores else [
+                arguments[p] for p in stores if p < len(arguments) and arguments[p] is not None]
+            for receiver in receivers:
+                self.hold(self.operand(receiver, state)[0], shared, state)
         if isinstance(primitive, type):
             shared |= _class_data(primitive)
         return fresh | shared, shared
@@ -702,7 +716,7 @@ def helper_returned_globals(function) -> dict:
     return _helper_writes(function, None)[2]
 
 
-def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
+def _helper_writes(function, seen) -> tuple[dict, dict, dict, frozenset]:
     if seen is None and _WRITES is not None:
         # While check_aliasing runs, a helper called at many places is read once.
         if id(function) not in _WRITES:
@@ -710,7 +724,7 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
         return _WRITES[id(function)][1]
     seen = set() if seen is None else seen
     if function in seen:
-        return {}, {}, {}
+        return {}, {}, {}, frozenset()
     seen.add(function)
     # The helpers being read (this one and its callers), for the results of
     # helpers it calls: `seen` grows with every helper read below.
@@ -718,7 +732,7 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
     try:
         parsed = parse_function(function)
     except SourceUnavailableError:
-        return {}, {}, {}
+        return {}, {}, {}, frozenset()
     tree = parsed.tree
     # *args, keyword-only parameters and **kwargs: a change through them is
     # noted under UNPLACED. The parsed tree lists keyword-only parameters and
@@ -815,6 +829,15 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
                     note(target, effects.WRITE, None, node)
         elif isinstance(node, gast.Call):
             _note_call_effects(parsed, node, note, root, seen, free)
+    # The parameters the helper may store an object into: those it changes,
+    # and the lists it appends to, extends or inserts into (which `found`
+    # leaves to the list machinery).
+    stores = set(found)
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in ("append", "extend", "insert") and \
+                root(node.func.value) in params:
+            stores.add(params.index(root(node.func.value)))
     returned: dict = {}
     for node in gast.walk(tree):
         if isinstance(node, gast.Return) and node.value is not None:
@@ -824,7 +847,7 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict]:
                 name = root(part)
                 if isinstance(name, tuple) and _module_level_mutable(parsed.lookup(name[1])[1]):
                     returned.setdefault(name[1], parsed.location(node))
-    return found, free, returned
+    return found, free, returned, frozenset(stores)
 
 
 def _returns_own_global(parsed, func, seen) -> str | None:
@@ -857,7 +880,7 @@ def _note_call_effects(parsed, call, note, root, seen, free) -> None:
                       or (effects._hashable(resolved) and resolved in effects.OPAQUE_FUNCTIONS)):
         note(call.args[0], effects.WRITE, None, call)
     if is_user_function(resolved):
-        changed, changed_free, _ = _helper_writes(resolved, seen)
+        changed, changed_free, _, _ = _helper_writes(resolved, seen)
         arguments = arguments_by_position(resolved, call)
         for position, (kind, op, _) in changed.items():
             if position == UNPLACED:    # any argument may be the one changed

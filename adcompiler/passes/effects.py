@@ -200,11 +200,40 @@ def effect_in_expression(normaliser, expr: gast.Call, out: list) -> gast.AST | N
     these calls return; None when `expr` is not such a call."""
     if nodes.annotation(expr, "effect_in_expression", False):
         return None     # rewrite_effect has it (_opaque normalises the call again)
+    if _changes_its_receiver(expr):
+        if expr.func.attr == "append":
+            # g = lambda v: L.append(v): kept as a value, the list's new entry
+            # went unseen by the sharing analysis (L[1] *= 2 left A[0] alone).
+            raise UnsupportedSyntaxError(
+                "L.append(...) used as a value (in a lambda or an expression) is not "
+                "supported", normaliser.ctx.parsed.location(expr),
+                help="Instead: call it as a statement of its own, L.append(v), or in a "
+                     "function defined with def.")
+        # `lambda u: u.__setitem__(0, v)`, `u.__iadd__(v)`: made as the statement,
+        # a change of an object that is refused where a derivative meets it; the
+        # value is None, or the receiver itself for an in-place operator's method.
+        nodes.annotate(expr, "effect_in_expression", True)
+        out.extend(normaliser.statement(nodes.copy_location(gast.Expr(value=expr), expr)))
+        if expr.func.attr in ("__setitem__", "__delitem__"):
+            return nodes.const(None)
+        return normaliser.atom(expr.func.value, out)
     if any(k.arg == "out" for k in expr.keywords) or not _changes_an_argument(expr):
         return None
     if rewrite_effect(normaliser, nodes.copy_location(gast.Expr(value=expr), expr), out):
         return nodes.const(None)
     return None
+
+
+def _changes_its_receiver(call: gast.Call) -> bool:
+    """`L.append(v)`, `x.__setitem__(i, v)`, `x.__iadd__(v)`... of a local
+    value, used as a value: the statements change the receiver."""
+    if nodes.annotation(call.func, "value", None) is not None or \
+            not isinstance(call.func, gast.Attribute):
+        return False
+    name = call.func.attr
+    return name in ("append", "__setitem__", "__delitem__") or (
+        name.startswith("__i") and name.endswith("__") and
+        name[3:-2] in OPERATOR_NAMES.values())
 
 
 def _changes_an_argument(call: gast.Call) -> bool:
