@@ -44,12 +44,21 @@ may have changed them). tests/aliasing_generator.py covers plain views,
                   np.vstack, reshape, .T, v[[i, j, k]], v[::2], M[:, j], x.cumsum(), v.dot(v),
                   M.max(axis=k), np.prod(np.cos(e)), v[v > 0].sum(), reductions to scalars
 
+                | WIDENED                       tests/widened_mutations.py: more views (negative
+                                                steps, [:, None], expand_dims, .real, .view(),
+                                                moveaxis, squeeze), writes (.flat, np.put, ufunc.at,
+                                                cumsum out=, overlapping out=), read-only views read
+                                                after a write, list and dict methods and second
+                                                names, nested lists, attributes, helpers
+
 The oracle is the NumPy program itself: its value on copies of the inputs,
 and central differences of it (step 1e-6, checked against step 1e-5 so that
 an example whose branches, masks or clips change within the step is skipped,
 never failed). The gradient (grad and value_and_grad) is compared entry by
 entry, jvp's tangent against the directional difference along a random
-direction, and the caller's arguments (and tangents) must be unchanged.
+direction, and the caller's arguments (and tangents) must be unchanged. On
+one program in three (second_order_drawn), ad.hvp's H·v is compared with
+central differences of ad.grad (itself held to the program) along a direction.
 
 Run as a script for many more programs than the test suite runs:
 

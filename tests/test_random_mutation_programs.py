@@ -1,6 +1,7 @@
 """Random programs that mutate arrays through views, containers and helpers
-(tests/mutation_generator.py): adcompiler's value, gradient and jvp against
-the NumPy program itself and its central differences.
+(tests/mutation_generator.py, with tests/widened_mutations.py): adcompiler's
+value, gradient and jvp against the NumPy program itself and its central
+differences, and on one program in three ad.hvp against differences of ad.grad.
 
 For every program and both modes, adcompiler either refuses it with an
 AdError naming the program's file, or returns f(*args), the gradient that
