@@ -134,6 +134,14 @@ def binary(op: str, left: Expr, right: Expr) -> Expr:
 ROW_SHAPE = (3, 4)
 
 
+# Effects of an array on itself: (the NumPy statement, torch's new value), {t} the target.
+SELF_UPDATES = {
+    "sort": ("{t}.sort()", "torch.sort(_c({t}), dim=-1).values"),
+    "add_flipped": ("np.add({t}, 0.5 * {t}[::-1], out={t})", "{t} + 0.5 * torch.flip({t}, [0])"),
+    "negative_self": ("np.negative({t}, out={t})", "-{t}"),
+}
+
+
 def view_shape(shape, index):
     """The shape NumPy gives `array[index]` for the basic indices used here."""
     return np.empty(shape)[index].shape
@@ -264,15 +272,10 @@ class Writer:
                 if form == "cumsum_out" else text(target)
             self.emit(indent, f"np.cumsum({e.render('np')}, axis=0, out={target})",
                       f"_update({target}, torch.cumsum({_c_text(e.render('T'))}, 0))")
-        elif form == "sort":
-            self.emit(indent, f"{target}.sort()",
-                      f"_update({target}, torch.sort(_c({target}), dim=-1).values)")
-        elif form == "add_flipped":
-            self.emit(indent, f"np.add({target}, 0.5 * {target}[::-1], out={target})",
-                      f"_update({target}, {target} + 0.5 * torch.flip({target}, [0]))")
-        elif form == "negative_self":
-            self.emit(indent, f"np.negative({target}, out={target})",
-                      f"_update({target}, -{target})")
+        elif form in SELF_UPDATES:
+            np_line, torch_value = SELF_UPDATES[form]
+            self.emit(indent, np_line.format(t=target),
+                      f"_update({target}, {torch_value.format(t=target)})")
         elif form == "out":
             fn = self.c.choice(["sin", "tanh", "cos"])
             e = self.expr(shape, 2, indices)
