@@ -46,6 +46,7 @@ from .runtime.namespaces import scalar_seed
 from .display import derivative_html
 from .passes.activity import is_user_function
 from .passes.built_derivatives import register_builders
+from .passes.derivative_calls import ARGUMENTS_OF, PRIMALS_OF
 
 # store.table(function, _CACHE): {(kind, wrt positions, as tuple):
 # (GeneratedDerivative, Dependencies)}. An entry is served only while its
@@ -278,13 +279,18 @@ def _wrapper(function, key: tuple, inners: tuple, build):
 def _decorator_or_call(function, kind, wrt, verbose):
     if function is None:
         return lambda fn: _derivative(fn, kind, wrt, verbose)
-    derivative = _derivative(function, kind, wrt, verbose)
-    # A function taking **options, or a keyword-only parameter without a default
-    # after defaulted ones, is called through its own signature (the generated
-    # code takes the dict as one parameter, and a stand-in for the keyword).
+    return _called_by_keywords(function, _derivative(function, kind, wrt, verbose), kind,
+                               _positions(function, wrt))
+
+
+def _called_by_keywords(function, derivative, kind: str, key: tuple):
+    """`derivative`, or for a function taking **options, or a keyword-only
+    parameter without a default after defaulted ones, a wrapper calling it
+    through f's own signature (the generated code takes the dict as one
+    parameter, and a stand-in for the keyword)."""
     if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(function).parameters.values()) \
             or any(d is REQUIRED_KEYWORD for d in parameter_defaults(function) or ()):
-        return _wrapper(function, ("keywords", kind) + _positions(function, wrt), (derivative,),
+        return _wrapper(function, ("keywords", kind) + key, (derivative,),
                         lambda: _keywords_collected(function, derivative, kind))
     return derivative
 
@@ -294,7 +300,11 @@ def _keywords_collected(function, derivative, what: str):
     `g(x, scale=2.0)`: the generated code takes `options` as one dict."""
     def with_keywords(*args, **keywords):
         return derivative(*_full_arguments(function, args, keywords))
-    return _attach(with_keywords, derivative, function, what)
+    # Called from differentiated code, the binding is done when compiling
+    # (passes/derivative_calls.py) and the derivative called.
+    setattr(with_keywords, ARGUMENTS_OF, (function, derivative, what))
+    return _attach(with_keywords, derivative, function, what,
+                   _KIND_NAMES.get(what, what.replace("_", " ")))
 
 
 def _where(function) -> str:
@@ -372,6 +382,11 @@ class _Convention:
         self.__wrapped__ = inner
         functools.update_wrapper(self, inner)
         self._function, self._kind, self._check, self._prefix = function, kind, check, prefix
+        if type(self).__adcompiler_transparent__:
+            # Called from differentiated code, the compiler calls `inner`
+            # itself and binds the primals to f's signature when compiling
+            # (passes/derivative_calls.py): it reads f here.
+            setattr(inner, PRIMALS_OF, (function, kind))
         self._signature = inspect.signature(function)
         self._params, self._star = _parameters(function)
 
@@ -759,8 +774,8 @@ _WRAPPER_TITLES = {"hessian": "Hessian", "jacobian": "Jacobian",
                    "grad": "gradient (forward mode)"}
 
 
-def _attach(wrapper, inner, function, what):
-    title = f"{_WRAPPER_TITLES.get(what, what)} of {_where(function)}"
+def _attach(wrapper, inner, function, what, title=None):
+    title = f"{title or _WRAPPER_TITLES.get(what, what)} of {_where(function)}"
     generated = inner.__adcompiler__
     # What the user asked for heads the code computing it (a Hessian is the
     # forward-mode derivative of the gradient, one sweep per entry): in
@@ -1136,9 +1151,10 @@ def derivative(function=None, wrt=0, *, verbose: bool = False):
     position = positions[0]
     tangent_fn = _derivative(function, "tangent", position, verbose)
     params, star = _parameters(function)
-    return _wrapper(function, ("derivative", position), (tangent_fn,), lambda: _titled(
+    composed = _wrapper(function, ("derivative", position), (tangent_fn,), lambda: _titled(
         compose.derivative(function, tangent_fn, params, position, star), "derivative",
         function))
+    return _called_by_keywords(function, composed, "derivative", (position,))
 
 
 def _titled(compiled, what: str, function):

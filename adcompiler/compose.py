@@ -27,13 +27,13 @@ from .display import derivative_html
 from .naming import Namer
 from .runtime.core import ones_like
 from .naming import readable_name
-from .source import display_path
+from .source import display_path, parameter_defaults
 
 
 def _wrap(function, inner, name: str, params: list, body_builder, what: str, vararg=None,
-          taken=()):
-    """`params` and `vararg` are the generated function's own parameters;
-    `taken` are other names its body uses."""
+          taken=(), argdefs=None):
+    """`params` and `vararg` are the generated function's own parameters,
+    `argdefs` the defaults of the last ones; `taken` are other names its body uses."""
     namer = Namer(set(params) | {vararg} | set(taken))
     inner_name = namer.fresh(inner.__name__)
     helper = namer.fresh("ones_like")
@@ -46,7 +46,7 @@ def _wrap(function, inner, name: str, params: list, body_builder, what: str, var
               f"({display_path(code.co_filename)}:{code.co_firstlineno}).")
     cells = {inner_name: types.CellType(inner), helper: types.CellType(ones_like)}
     compiled, shown = compile_function(definition, header, f"{what} of {function.__qualname__}",
-                                       function.__globals__, cells)
+                                       function.__globals__, cells, argdefs)
     inner_generated = inner.__adcompiler__
     compiled.__adcompiler__ = GeneratedDerivative(
         compiled, what, inner_generated.wrt, shown, [inner_generated.full_source()])
@@ -69,8 +69,10 @@ def derivative(function, tangent_fn, params: list, position: int, vararg=None):
         return [nodes.assign(one, nodes.call(nodes.name(helper), [nodes.name(params[position])])),
                 nodes.assign(tangent, call),
                 nodes.return_(nodes.name(tangent))]
+    # f's own defaults, as its generated gradient has them: `f_derivative(x)`
+    # of `def f(x, scale=2.0)` is taken at scale=2.0.
     return _wrap(function, tangent_fn, f"{readable_name(function)}_derivative", params, body,
-                 "derivative", vararg)
+                 "derivative", vararg, argdefs=parameter_defaults(function))
 
 
 def hvp(function, gradient_tangent, params: list, vararg, count: int):

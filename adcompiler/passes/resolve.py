@@ -55,7 +55,7 @@ import types
 import gast
 
 from .. import methods, nodes, partials
-from . import built_derivatives as derivatives, partial_calls
+from . import built_derivatives as derivatives, derivative_calls, partial_calls
 from ..errors import NoDerivativeRuleError
 from ..naming import Namer
 from ..runtime import choices
@@ -127,8 +127,11 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
     # The rewrite visits every node (a fifth of resolving a Hessian's
     # gradient code) and changes only the calls it finds: when there is none,
     # one walk shows it.
-    if any(isinstance(node, gast.Call) and _keyed(node.func) for node in nodes.walk(tree)):
+    calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)]
+    if any(_keyed(call.func) for call in calls):
         _KeyedCalls(function_choices).visit(tree)
+        calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)]
+    derivative_calls.bind_calls(parsed, calls)
     return parsed
 
 
