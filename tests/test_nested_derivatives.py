@@ -372,6 +372,62 @@ def local_functions_calling_each_other_torch(x):
     return torch.sum(torch_grad(objective)(x * 2.0) * w)
 
 
+# -- a derivative bound in branches or a loop: the call is the choice among the
+# derivatives the name may hold ----------------------------------------------------
+
+def derivative_bound_in_both_branches(x):
+    if np.sum(x) > 0.0:
+        dg = ad.grad(g)
+    else:
+        dg = ad.grad(cubes)
+    return np.sum(dg(x) * x)
+
+
+def derivative_bound_in_both_branches_torch(x):
+    dg = torch_grad(g_torch) if torch.sum(x) > 0.0 else torch_grad(cubes_torch)
+    return torch.sum(dg(x) * x)
+
+
+def derivative_rebound_in_one_branch(x):
+    dg = ad.grad(cubes)
+    if np.sum(x) < 0.0:
+        dg = ad.grad(g)
+    return np.sum(dg(x) * np.cos(x))
+
+
+def derivative_rebound_in_one_branch_torch(x):
+    dg = torch_grad(g_torch) if torch.sum(x) < 0.0 else torch_grad(cubes_torch)
+    return torch.sum(dg(x) * torch.cos(x))
+
+
+def derivative_bound_inside_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        dg = ad.grad(g)
+        total = total + np.sum(dg(x * (k + 1.0)))
+    return total
+
+
+def derivative_bound_inside_a_loop_torch(x):
+    total = 0.0
+    for k in range(3):
+        total = total + torch.sum(torch_grad(g_torch)(x * (k + 1.0)))
+    return total
+
+
+def jvp_bound_in_branches_with_a_default_left_out(x):
+    if np.sum(x) > 0.0:
+        along = ad.jvp(scaled)   # scale left out: 2.0
+    else:
+        along = ad.jvp(g)
+    return along((x,), (x * x,))[1] * np.sum(x)
+
+
+def jvp_bound_in_branches_with_a_default_left_out_torch(x):
+    inner = scaled_torch if torch.sum(x) > 0.0 else g_torch
+    return torch.sum(torch_grad(inner)(x) * x * x) * torch.sum(x)
+
+
 # -- a derivative of a method of self, built inside another method --------------
 
 class Spring:
@@ -442,6 +498,11 @@ NESTED = [
     (grad_of_a_partial_built_inside, grad_of_a_partial_built_inside_torch),
     (lambda_inside_a_local_function, lambda_inside_a_local_function_torch),
     (local_functions_calling_each_other, local_functions_calling_each_other_torch),
+    (derivative_bound_in_both_branches, derivative_bound_in_both_branches_torch),
+    (derivative_rebound_in_one_branch, derivative_rebound_in_one_branch_torch),
+    (derivative_bound_inside_a_loop, derivative_bound_inside_a_loop_torch),
+    (jvp_bound_in_branches_with_a_default_left_out,
+     jvp_bound_in_branches_with_a_default_left_out_torch),
 ]
 
 POINTS = [np.array([0.3, -1.2, 0.7]), 0.8]
@@ -630,6 +691,14 @@ def test_a_partial_left_as_written_runs_where_it_carries_no_derivative():
                                2 * x * round(2 / 3, 3), rtol=1e-14)
 
 
+def _refused_bound_in_a_branch_to_a_function_known_only_when_it_runs(x, fn):
+    if x > 0.0:
+        dg = ad.grad(g)
+    else:
+        dg = fn
+    return dg(x)
+
+
 def _refused_hessian_inside(x):
     return np.sum(ad.hessian(g)(x))
 
@@ -657,6 +726,9 @@ REFUSED = [
      "its keyword values names or constants, b=b not b=np.sin(w)"),
     (_refused_recursion_through_derivatives, (1.5,), ad.NoDerivativeRuleError,
      "a recursion through derivatives", "d2 = ad.grad(d1)"),
+    (_refused_bound_in_a_branch_to_a_function_known_only_when_it_runs, (1.5, g),
+     ad.NoDerivativeRuleError, "cannot tell, when compiling, which function `dg` calls",
+     "every binding of it (in loops and branches too) binds a function known when compiling"),
     (_refused_hessian_inside, (np.ones(2),), ad.NoDerivativeRuleError,
      "does not differentiate them again", "ad.hvp(g)((x,), (e,))"),
 ]

@@ -308,9 +308,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         spelled = to_source(rhs.func).strip()
         what, computed = f"which function `{spelled}` calls", ""
         if spelled.isidentifier():
-            computed = (f"A variable is found when it is bound once, in the function's own "
-                        f"body (not in a loop or branch), before it is called, to a function "
-                        f"known when compiling: {spelled} = ad.grad(g) (or another "
+            computed = (f"A variable is found when every binding of it (in loops and "
+                        f"branches too) binds a function known when compiling, and it is "
+                        f"only called: {spelled} = ad.grad(g) (or another "
                         f"derivative adcompiler builds), {spelled} = functools.partial(g, w), "
                         f"{spelled} = ACT['tanh']. ")
         if re.fullmatch(r"_t\d+", spelled):

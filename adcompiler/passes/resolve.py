@@ -55,7 +55,8 @@ import types
 import gast
 
 from .. import methods, nodes, partials
-from . import built_derivatives as derivatives, derivative_calls, partial_calls
+from . import built_derivatives as derivatives, derivative_calls, partial_calls, \
+    rebound_functions
 from ..errors import NoDerivativeRuleError
 from ..naming import Namer
 from ..runtime import choices
@@ -124,6 +125,7 @@ def resolve(parsed: ParsedFunction) -> ParsedFunction:
         everything = list(nodes.walk(tree))
     function_choices = _FunctionChoices(parsed, everything)
     function_choices.bind()
+    rebound_functions.choose(function_choices, everything)
     # The rewrite visits every node (a fifth of resolving a Hessian's
     # gradient code) and changes only the calls it finds: when there is none,
     # one walk shows it.
@@ -324,9 +326,7 @@ class _FunctionChoices:
         (`node` a call, or an assignment whose value becomes that name)."""
         alias = self.aliases.get(id(function))
         if alias is None:
-            alias = readable_name(function)
-            alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
-            self.parsed.bound[alias] = function
+            alias = self.alias(function)
             if id(function) in self.built_ids:
                 self.aliases[id(function)] = alias
         where = node.func if isinstance(node, gast.Call) else node.value
@@ -336,6 +336,13 @@ class _FunctionChoices:
             node.func = name
         else:
             node.value = name
+
+    def alias(self, function) -> str:
+        """A new name in `parsed.bound` for `function`, readable."""
+        alias = readable_name(function)
+        alias = self.namer.fresh(alias + "_function" if keyword.iskeyword(alias) else alias)
+        self.parsed.bound[alias] = function
+        return alias
 
     def _attribute_of_an_object(self, func: gast.Attribute) -> bool:
         """Whether `func` is `CFG.act` or `Layer.act`: a function with a
