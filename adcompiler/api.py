@@ -32,7 +32,7 @@ from .errors import (AdError, CallConventionError, Location, NonScalarOutputErro
                      SeedShapeError,
                      SourceUnavailableError, WrtError)
 from .naming import readable_name
-from .source import REQUIRED_KEYWORD, display_path, parameter_defaults
+from .source import INSIDE, REQUIRED_KEYWORD, display_path, parameter_defaults
 from .rules import registry
 from .rules.definition import parse_templates
 from .runtime import odeint as runtime_odeint
@@ -1197,11 +1197,43 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
                           help="Drop memory= or mode='forward'.")
     if mode == "forward":
         inner = _derivative(function, "jvp", wrt, verbose)
-        return _wrapper(function, ("forward jacobian", positions, as_tuple), (inner,),
-                        lambda: _make_forward_jacobian(function, inner, positions, as_tuple))
-    inner = _derivative(function, "vjp", wrt, verbose, budget)
-    return _wrapper(function, ("reverse jacobian", positions, as_tuple, budget), (inner,),
-                    lambda: _make_reverse_jacobian(function, inner, positions, as_tuple))
+        assembled = _wrapper(function, ("forward jacobian", positions, as_tuple), (inner,),
+                             lambda: _make_forward_jacobian(function, inner, positions,
+                                                            as_tuple))
+    else:
+        inner = _derivative(function, "vjp", wrt, verbose, budget)
+        assembled = _wrapper(function, ("reverse jacobian", positions, as_tuple, budget),
+                             (inner,), lambda: _make_reverse_jacobian(function, inner,
+                                                                      positions, as_tuple))
+    if not as_tuple:
+        _computed_inside(assembled, function, lambda: _derivative(
+            function, "tangent", positions[0], verbose), positions[0], "Jacobian")
+    return assembled
+
+
+def _computed_inside(assembled, function, tangent_fn, position: int, what: str) -> None:
+    """Give the Jacobian or Hessian `assembled` (a Python function over
+    several sweeps) the generated code computing it for one real array
+    argument (compose.inside), built when first asked (source.INSIDE): what
+    differentiated code calls in its place, which differentiates again.
+    `tangent_fn()`: the tangent-only jvp of f (of f's gradient, for a Hessian)."""
+    if INSIDE in assembled.__dict__:
+        return
+    made = []
+
+    def generated():
+        if not made:
+            params, star = _parameters(function)
+            form = _titled(compose.inside(function, tangent_fn(), params, position, star, what),
+                           what, function)
+            if any(p.kind is p.VAR_KEYWORD for p in
+                   inspect.signature(function).parameters.values()) or \
+                    any(d is REQUIRED_KEYWORD for d in parameter_defaults(function) or ()):
+                # It takes **options as one dict: a call by keyword is bound when compiling.
+                setattr(form, ARGUMENTS_OF, (function, form, what.lower()))
+            made.append(form)
+        return made[0]
+    setattr(assembled, INSIDE, generated)
 
 
 def _make_forward_jacobian(function, inner, positions, as_tuple):
@@ -1419,8 +1451,11 @@ def hessian(function=None, wrt=0, *, verbose: bool = False, holomorphic: bool = 
     # One forward sweep of the gradient per entry of xj gives column block j
     # of every row block at once.
     tangents = [_derivative(gradient, "tangent", position, verbose) for position in positions]
-    return _wrapper(function, ("hessian", positions, as_tuple), (gradient, *tangents),
-                    lambda: _make_hessian(function, tangents, positions, as_tuple))
+    assembled = _wrapper(function, ("hessian", positions, as_tuple), (gradient, *tangents),
+                         lambda: _make_hessian(function, tangents, positions, as_tuple))
+    if not as_tuple:
+        _computed_inside(assembled, function, lambda: tangents[0], positions[0], "Hessian")
+    return assembled
 
 
 def _make_hessian(function, tangents, positions, as_tuple):

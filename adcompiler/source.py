@@ -188,12 +188,21 @@ def _live_lookup(function, name: str, closure: dict | None = None):
     return False, None
 
 
+# The attribute of a Jacobian or Hessian the API assembles in Python that
+# gives the generated code computing it (compose.inside), built when first asked.
+INSIDE = "__adcompiler_inside__"
+
+
 def _seen_through(value):
     """A derivative behind adcompiler's own argument check (`ad.jvp(g)`), seen
-    as the generated function it checks: called from differentiated code, it
-    is differentiated like any generated code."""
+    as the generated function it checks, and a Jacobian or Hessian the API
+    assembles in Python (`ad.hessian(g)`) as the generated code computing it:
+    called from differentiated code, it is differentiated like any generated
+    code."""
     while getattr(type(value), "__adcompiler_transparent__", False):
         value = value.__wrapped__
+    if isinstance(value, types.FunctionType) and INSIDE in value.__dict__:
+        return value.__dict__[INSIDE]()
     return value
 
 

@@ -444,13 +444,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
     if rule is None and _assembled_by_the_api(primitive):
         raise NoDerivativeRuleError(
             f"{primitive.__qualname__}, built by adcompiler, is called with differentiated "
-            "arguments: adcompiler assembles Jacobians and Hessians (and forward-mode, "
-            "holomorphic and has_aux gradients) in Python from several derivative sweeps, "
-            "and does not differentiate them again", location,
+            "arguments: adcompiler assembles Jacobians and Hessians of a tuple of wrt (and "
+            "holomorphic ones, forward-mode, holomorphic and has_aux gradients) in Python "
+            "from several derivative sweeps, and does not differentiate them again", location,
             help="Instead: call a derivative that is generated code, which differentiates "
-            "again: ad.grad(g), ad.vjp(g), ad.jvp(g), ad.hvp(g) or ad.derivative(g), built "
-            "here or at module level; a Hessian's rows are ad.hvp(g)((x,), (e,)) for the "
-            "rows e of np.eye(n), np.stack([...]).")
+            "again: ad.grad(g), ad.vjp(g), ad.jvp(g), ad.hvp(g), ad.derivative(g), or "
+            "ad.jacobian(g) and ad.hessian(g) of one argument (wrt=1, not wrt=(0, 1)), built "
+            "here or at module level; a Hessian's block of two arguments is "
+            "ad.jacobian(ad.grad(g, wrt=0), wrt=1).")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,

@@ -210,6 +210,8 @@ RULES += [
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.
 RULES += nondifferentiable(runtime_core.real_values)
+# The check of a Jacobian's or Hessian's argument and result, built inside: no derivative.
+RULES += nondifferentiable(runtime_core.real_array_operand)
 
 # Masks of derivatives at points where their formula divides by zero: linear in
 # the value masked; the mask is piecewise constant in the rest.

@@ -1105,6 +1105,30 @@ def loop_keys(mapping, view, where):
         "loop over `items` (an object that is not a dict carries no derivative).")
 
 
+# -- a Jacobian or Hessian built inside differentiated code (compose.py) ---------
+
+def real_array_operand(value, what: str, where: str) -> None:
+    """Refuse what a Jacobian or Hessian written as generated code (one
+    forward sweep per entry of its argument, compose.py) does not take: a
+    value other than a real number or a real, non-empty NumPy array (a
+    pytree, a complex value), which the API's own takes in other ways.
+
+        >>> real_array_operand(np.ones(2), "the argument", "Hessian of f")
+    """
+    if isinstance(value, (float, int, np.floating, np.integer)) and \
+            not isinstance(value, bool) or type(value) is _ndarray and \
+            value.dtype.kind in "fiu" and value.size:
+        return
+    got = ("an empty array" if type(value) is _ndarray and not value.size else
+           "a complex value" if complex_numbers.is_complex(value) else
+           f"a {type(value).__name__}")
+    raise NoDerivativeRuleError(
+        f"{where}, built inside a differentiated function, takes {what} as a real number "
+        f"or a real, non-empty NumPy array; got {got}",
+        help="Instead: build the Jacobian or Hessian of a function of one array, or call "
+        "ad.jvp or ad.hvp of it once per direction you need.")
+
+
 # -- forward mode's checks -----------------------------------------------------
 
 def real_values(what, where, *values):
