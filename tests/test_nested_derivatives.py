@@ -506,6 +506,25 @@ def spring_work_torch(x):
 SPRING = Spring(0.7)
 
 
+# -- a derivative of a method of a module-level object: the class's function,
+# the object passed first (its attributes constants), checked to be of that class
+
+def derivatives_of_a_method_of_a_module_level_object(x):
+    force = ad.grad(SPRING.energy)
+    along = ad.jvp(lambda y: SPRING.energy(y, 0.5))((x,), (np.cos(x),))[1]
+    return np.sum(force(x) * x) + ad.value_and_grad(SPRING.energy, wrt="scale")(x, 2.0)[1] \
+        + along * np.sum(ad.hessian(SPRING.energy)(x, 1.5) * x) \
+        + ad.derivative(SPRING.energy, wrt="scale")(x, 0.5)
+
+
+def derivatives_of_a_method_of_a_module_level_object_torch(x):
+    along = torch.sum(torch_grad(lambda y: spring_energy_torch(y, 0.5))(x) * torch.cos(x))
+    hessian = torch.autograd.functional.hessian(lambda y: spring_energy_torch(y, 1.5), x,
+                                                create_graph=True)
+    # energy is linear in scale: its derivative there is the energy at scale 1
+    return spring_work_torch(x) + along * torch.sum(hessian * x) + spring_energy_torch(x)
+
+
 @pytest.mark.parametrize("point", [np.array([0.3, -1.2, 0.7]), 0.8], ids=["array", "float"])
 def test_derivative_of_a_method_of_self_built_inside_a_method_matches_torch(point):
     (want,) = _torch_gradient(spring_work_torch, point)
@@ -555,6 +574,8 @@ NESTED = [
     (jvp_bound_in_branches_with_a_default_left_out,
      jvp_bound_in_branches_with_a_default_left_out_torch),
     (hessian_inside, hessian_inside_torch),
+    (derivatives_of_a_method_of_a_module_level_object,
+     derivatives_of_a_method_of_a_module_level_object_torch),
     (jacobian_inside_by_keyword_and_in_forward_mode,
      jacobian_inside_by_keyword_and_in_forward_mode_torch),
     (hessian_of_a_second_argument_and_a_mixed_block,
@@ -755,6 +776,10 @@ def _refused_bound_in_a_branch_to_a_function_known_only_when_it_runs(x, fn):
     return dg(x)
 
 
+def _refused_jvp_of_a_method_of_a_module_level_object(x):
+    return ad.jvp(SPRING.energy)((x,), (x,))[1]
+
+
 def _refused_hessian_of_a_tuple_of_wrt_inside(x):
     return np.sum(ad.hessian(two, wrt=(0, 1))(x, x)[0][1])
 
@@ -785,6 +810,9 @@ REFUSED = [
     (_refused_bound_in_a_branch_to_a_function_known_only_when_it_runs, (1.5, g),
      ad.NoDerivativeRuleError, "cannot tell, when compiling, which function `dg` calls",
      "every binding of it (in loops and branches too) binds a function known when compiling"),
+    (_refused_jvp_of_a_method_of_a_module_level_object, (1.5,), ad.NoDerivativeRuleError,
+     "adcompiler.jvp of SPRING.energy, a method of a module-level object",
+     "ad.jvp(lambda x: SPRING.energy(x))"),
     (_refused_hessian_of_a_tuple_of_wrt_inside, (np.ones(2),), ad.NoDerivativeRuleError,
      "does not differentiate them again", "ad.jacobian(ad.grad(g, wrt=0), wrt=1)"),
 ]
@@ -823,3 +851,37 @@ def test_a_hessian_built_inside_of_a_dict_argument_is_refused_when_it_runs(mode)
                        "function, takes its argument p as a real number or a real, non-empty "
                        "NumPy array; got a dict"):
         ad.grad(hessian_of_a_dict_inside, mode=mode)(x)
+
+
+HELD_SPRING = Spring(0.7)
+
+
+def force_of_a_held_object(x):
+    return np.sum(ad.grad(HELD_SPRING.energy)(x) * x)
+
+
+class OtherSpring(Spring):
+    def energy(self, x, scale=1.0):
+        return np.sum(x ** 4) * scale
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_derivative_held_after_its_object_changes_refuses_to_run(mode, monkeypatch):
+    # Compiled for a Spring's energy: the object rebound to another class, or
+    # given an attribute hiding the method, would make Python differentiate
+    # another function.
+    x = np.array([0.3, -1.2, 0.7])
+    held = ad.grad(force_of_a_held_object, mode=mode)
+    (want,) = _torch_gradient(lambda t: torch.sum(torch_grad(spring_energy_torch)(t) * t), x)
+    np.testing.assert_allclose(held(x), want, rtol=1e-10)
+    HELD_SPRING.energy = stiffer_energy
+    try:
+        with pytest.raises(ad.UnsupportedSyntaxError,
+                           match="hides its class's method 'energy'"):
+            held(x)
+    finally:
+        del HELD_SPRING.energy
+    monkeypatch.setitem(globals(), "HELD_SPRING", OtherSpring(0.7))
+    with pytest.raises(ad.SourceChangedError, match="OtherSpring object is used where "
+                       "adcompiler compiled the methods of a Spring object"):
+        held(x)

@@ -87,7 +87,7 @@ def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
             elif not (isinstance(obj, gast.Name) and obj.id == receiver):
                 # A module-level object, read when the function runs: still of
                 # the class whose method was compiled?
-                obj = _checked_instance(parsed, obj, owner, namer)
+                obj = checked_instance(parsed, obj, owner, namer)
             elif call.func.attr not in called_on_receiver:
                 called_on_receiver.append(call.func.attr)
                 first_call = first_call or call
@@ -255,15 +255,17 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     nodes.annotate(name, "value", function)
     receiver = call.func
     if checked:
-        receiver = _checked_instance(parsed, receiver, owner, namer)
+        receiver = checked_instance(parsed, receiver, owner, namer)
     call.args = [receiver] + call.args
     call.func = name
 
 
-def check_not_shadowed(parsed: ParsedFunction, receiver: str, names: list,
+def check_not_shadowed(parsed: ParsedFunction, receiver: str | gast.AST, names: list,
                        namer: Namer, first_call: gast.Call) -> None:
     """Start the body with `methods_not_shadowed(self, ('act', ...))`: the
-    calls `self.act(x)` (or derivatives `ad.grad(self.act)`, resolve.py) were
+    calls `self.act(x)` (or derivatives `ad.grad(self.act)`, or
+    `ad.grad(OBJ.act)` of a module-level object, resolve.py; `receiver` a
+    name or the expression reading the object) were
     bound to the class's functions, which an attribute of the object's own
     (`model.act = np.tanh`) would hide when the derivative runs."""
     check = runtime_builtins.methods_not_shadowed
@@ -276,14 +278,15 @@ def check_not_shadowed(parsed: ParsedFunction, receiver: str, names: list,
     listed = gast.Tuple(elts=[nodes.const(name) for name in names], ctx=gast.Load())
     location = parsed.location(first_call)
     where = nodes.const(f"{os.path.basename(location.filename)}:{location.lineno}")
-    call = nodes.call(function, [nodes.name(receiver), listed, where])
+    obj = nodes.name(receiver) if isinstance(receiver, str) else nodes.clone(receiver)
+    call = nodes.call(function, [obj, listed, where])
     statement = gast.Expr(value=call)
     for node in nodes.walk(statement):
         nodes.copy_location(node, first)
     parsed.tree.body.insert(0, statement)
 
 
-def _checked_instance(parsed: ParsedFunction, obj: gast.Name, cls: type, namer: Namer):
+def checked_instance(parsed: ParsedFunction, obj: gast.AST, cls: type, namer: Namer):
     """`exact_instance(layer, Dense)`: layer, once checked to be a Dense."""
     names = []
     for value, hint in ((runtime_builtins.exact_instance, "exact_instance"),

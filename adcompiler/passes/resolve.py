@@ -64,7 +64,7 @@ from ..naming import readable_name
 from ..printer import to_source
 from ..rules import registry
 from ..source import ParsedFunction
-from .bind_methods import check_not_shadowed
+from .bind_methods import check_not_shadowed, checked_instance
 from .user_functions import is_user_function
 
 _MISSING = object()
@@ -239,6 +239,11 @@ class _FunctionChoices:
         self.receivers = {}
         # (attribute, call) of each ad.grad(self.attribute) built from the class's function
         self.methods_of_self = []
+        # id(derivative of a method of a module-level object) -> (the
+        # expression reading the object, its class) (_receiver_passed)
+        self.objects = {}
+        # (the expression reading the object, call) of each ad.grad(OBJ.attribute)
+        self.methods_of_objects = []
 
     @property
     def displays(self) -> dict:
@@ -300,6 +305,10 @@ class _FunctionChoices:
             names = list(dict.fromkeys(attr for attr, _ in self.methods_of_self))
             check_not_shadowed(self.parsed, self.parsed.tree.args.args[0].id, names,
                                self.namer, self.methods_of_self[0][1])
+        for expr, call in self.methods_of_objects:
+            # Python's ad.grad(OBJ.energy) would differentiate an attribute
+            # of the object's own set since.
+            check_not_shadowed(self.parsed, expr, [call.args[0].attr], self.namer, call)
 
     def _fold_built_bindings(self) -> None:
         """`dg = ad.grad(g)` whose derivative was built when compiling binds
@@ -418,6 +427,12 @@ class _FunctionChoices:
             return None, None
         target, _ = self.function(call.args[0], seen)
         method = self._method_of_self(call.args[0]) if target is None else None
+        receiver = _object_of(target, call.args[0])
+        if receiver is not None:
+            # ad.grad(OBJ.energy) of a module-level (or closure) object: the
+            # class's function, the object passed first, read where it is
+            # called and checked to be of that class (bind_methods.py's rule).
+            method = methods.for_class(target.__func__, receiver[1])
         if method is not None:
             target = method
         if target is None or not callable(target):
@@ -430,6 +445,17 @@ class _FunctionChoices:
             # ad.grad(self.energy): the class's function, self its first
             # argument, which each call passes (_receiver_passed).
             builder, renames = derivatives.builder_of(builder)
+            name = derivatives.builders()[builder]
+            if receiver is not None and name in ("jvp", "vjp", "hvp"):
+                # The object would travel in the tuple of primals, where the
+                # outer derivative takes it for a differentiated value.
+                spelled = to_source(call.args[0]).strip()
+                raise NoDerivativeRuleError(
+                    f"adcompiler.{name} of {spelled}, a method of a module-level object, "
+                    "built in a differentiated function, is not supported",
+                    self.parsed.location(call),
+                    help=f"Instead: give ad.{name} a function calling it, ad.{name}(lambda "
+                    f"x: {spelled}(x)), or use ad.grad({spelled}), which is supported.")
             keywords = {renames.get(k, k): v for k, v in keywords.items()}
             wrt = options.pop(0) if options else keywords.get("wrt", 0)
             keywords["wrt"] = _shifted(wrt)
@@ -441,7 +467,11 @@ class _FunctionChoices:
         self.built_ids.add(id(built))
         if method is not None:
             self.receivers[id(built)] = derivatives.builders()[builder]
-            self.methods_of_self.append((call.args[0].attr, call))
+            if receiver is None:
+                self.methods_of_self.append((call.args[0].attr, call))
+            else:
+                self.objects[id(built)] = receiver
+                self.methods_of_objects.append((receiver[0], call))
         return built, to_source(call).strip()
 
     def _method_of_self(self, node):
@@ -473,7 +503,11 @@ class _FunctionChoices:
         builder_name = self.receivers.get(id(function))
         if builder_name is None:
             return True
-        receiver = nodes.copy_location(nodes.name(self.parsed.tree.args.args[0].id), call)
+        if id(function) in self.objects:
+            expr, cls = self.objects[id(function)]
+            receiver = checked_instance(self.parsed, nodes.clone(expr), cls, self.namer)
+        else:
+            receiver = nodes.copy_location(nodes.name(self.parsed.tree.args.args[0].id), call)
         if builder_name not in ("jvp", "vjp", "hvp"):
             call.args.insert(0, receiver)
             return True
@@ -502,6 +536,22 @@ class _FunctionChoices:
         self.built[id(call)] = built
         self.built_ids.add(id(built))
         return built, to_source(call).strip()
+
+
+def _object_of(target, given):
+    """(the expression reading the object, its class) when `given`, an
+    attribute chain on a name that is not a local variable (`OBJ.energy`),
+    resolved to `target`, a method of a user class bound to an instance."""
+    if not (isinstance(target, types.MethodType) and is_user_function(target.__func__)
+            and not isinstance(target.__self__, type) and isinstance(given, gast.Attribute)
+            and given.attr == target.__func__.__name__):
+        return None
+    base = given.value
+    while isinstance(base, gast.Attribute):
+        base = base.value
+    if not isinstance(base, gast.Name) or nodes.annotation(base, "value", _MISSING) is _MISSING:
+        return None
+    return given.value, type(target.__self__)
 
 
 def _shifted(wrt):
