@@ -4,7 +4,8 @@ Each seed writes a small function that builds a derivative inside itself, in
 one of the forms tests/test_nested_derivatives.py specifies one by one (a
 lambda or local def reading the differentiated variable, bound to a name or
 called at once, value_and_grad, a local helper it calls, a lambda inside it
-given to ad.grad again), with random elementwise expressions. Its gradient
+given to ad.grad again, a parameter with a default left out or given by
+keyword), with random elementwise expressions. Its gradient
 and its jvp must match torch's double backward of the same text read with
 torch's functions, the inner derivative built with create_graph=True.
 """
@@ -23,7 +24,8 @@ import adcompiler as ad
 
 torch.set_default_dtype(torch.float64)
 
-FORMS = ("bound", "called_at_once", "local_def", "value_and_grad", "helper", "nested")
+FORMS = ("bound", "called_at_once", "local_def", "value_and_grad", "helper", "nested",
+         "default_left_out", "keyword")
 
 
 def _expression(names: list, depth: int, rng: random.Random) -> str:
@@ -44,6 +46,8 @@ def program(seed: int) -> str:
     body = _expression(["y", "a", "x"], 3, rng)
     if form == "local_def":
         lines += ["    def inner(y):", f"        return np.sum({body} * y)"]
+    elif form in ("default_left_out", "keyword"):
+        lines += ["    def inner(y, c=1.3):", f"        return np.sum({body} * y * c)"]
     elif form == "helper":
         lines += ["    def helper(v):", f"        return {_expression(['v', 'a', 'x'], 2, rng)}",
                   "", "    def inner(y):", f"        return np.sum(helper({body}) * y)"]
@@ -57,6 +61,9 @@ def program(seed: int) -> str:
     point, weight = _expression(["x", "a"], 2, rng), _expression(["x", "a"], 1, rng)
     if form == "bound":
         lines += ["    dg = ad.grad(inner)", f"    return np.sum(dg({point}) * {weight})"]
+    elif form == "keyword":
+        lines += [f"    c = {_expression(['x', 'a'], 1, rng)}",
+                  f"    return np.sum(ad.grad(inner)({point}, c=c) * {weight})"]
     elif form == "value_and_grad":
         lines += [f"    value, slope = ad.value_and_grad(inner)({point})",
                   f"    return value * np.sum(slope * {weight})"]
@@ -80,9 +87,9 @@ def _torch_builders():
         return a * 1.0 if a.requires_grad else a.detach().clone().requires_grad_(True)
 
     def grad(fn):
-        def gradient(a):
+        def gradient(a, **keywords):
             y = argument(a)
-            return torch.autograd.grad(fn(y), y, create_graph=True)[0]
+            return torch.autograd.grad(fn(y, **keywords), y, create_graph=True)[0]
         return gradient
 
     def value_and_grad(fn):
