@@ -27,7 +27,8 @@ from . import custom
 from . import finite_checks
 from . import running_lines  # noqa: F401  (errors raised while derivatives run name lines)
 from .context import COMPILE_LOCK, Dependencies, recording
-from .errors import (AdError, CallConventionError, Location, NonScalarOutputError,
+from .errors import (AdError, CallConventionError, Location, NoDerivativeRuleError,
+                     NonScalarOutputError,
                      NotAFunctionError, OptionError,
                      SeedShapeError,
                      SourceUnavailableError, WrtError)
@@ -1211,6 +1212,19 @@ def jacobian(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = Fal
     return assembled
 
 
+def _refusing_other_values(function, what: str):
+    """What a Jacobian or Hessian built inside calls for a value its generated
+    code does not take, when the API's cannot be called in its place."""
+    def refuse(*arguments):
+        raise NoDerivativeRuleError(
+            f"the {what} of {_where(function)}, which takes keyword-only parameters or "
+            "**options, built inside a differentiated function, takes a real number or a "
+            "real, non-empty NumPy array and gives one",
+            help=f"Instead: build the {what} of a function of arrays, or call ad.jvp or "
+            "ad.hvp of it once per direction you need.")
+    return refuse
+
+
 def _computed_inside(assembled, function, tangent_fn, position: int, what: str) -> None:
     """Give the Jacobian or Hessian `assembled` (a Python function over
     several sweeps) the generated code computing it for one real array
@@ -1224,8 +1238,13 @@ def _computed_inside(assembled, function, tangent_fn, position: int, what: str) 
     def generated():
         if not made:
             params, star = _parameters(function)
-            form = _titled(compose.inside(function, tangent_fn(), params, position, star, what),
-                           what, function)
+            keywords = any(p.kind in (p.VAR_KEYWORD, p.KEYWORD_ONLY)
+                           for p in inspect.signature(function).parameters.values())
+            # With keyword-only parameters or **options, assembled takes them by
+            # name, not as the generated code passes them: the fallback is the check.
+            fallback = _refusing_other_values(function, what) if keywords else assembled
+            form = _titled(compose.inside(function, fallback, tangent_fn(), params, position,
+                                          star, what), what, function)
             if any(p.kind is p.VAR_KEYWORD for p in
                    inspect.signature(function).parameters.values()) or \
                     any(d is REQUIRED_KEYWORD for d in parameter_defaults(function) or ()):

@@ -32,7 +32,7 @@ from .codegen import compile_function
 from .generated import GeneratedDerivative, packed_arguments
 from .display import derivative_html
 from .naming import Namer
-from .runtime.core import ones_like, real_array_operand
+from .runtime.core import assembled_by_the_api, ones_like, real_array_operand
 from .naming import readable_name
 from .source import display_path, parameter_defaults
 
@@ -112,44 +112,46 @@ def hvp(function, gradient_tangent, params: list, vararg, count: int):
                  [primals, tangents], body, "Hessian-vector product", taken=outer.taken)
 
 
-def inside(function, tangent_fn, params: list, position: int, vararg, what: str):
+def inside(function, assembled, tangent_fn, params: list, position: int, vararg, what: str):
     """`f_jacobian(*params)` (`what` "Jacobian") or `f_hessian(*params)`
     ("Hessian") for a call from differentiated code: the column of each
     entry of argument `position` from `tangent_fn`, f's tangent-only jvp (of
     f's gradient, for a Hessian), which takes its arguments flat; shaped
-    `out.shape + x.shape` as the API's. The argument and the result are
-    checked to be real numbers or real arrays (the API also takes pytrees):
+    `out.shape + x.shape` as the API's. For an argument or a result other
+    than a real number or a real array (a dict of arrays), the API's own,
+    `assembled`, whose derivative is refused when it runs:
 
         def f_hessian(x, w=2.0):
-            real_array_operand(x, 'its argument x', 'Hessian of f')
+            if not real_array_operand(x):
+                return assembled_by_the_api(f_hessian_assembled, (x, w))
             n = np.size(x)
             basis = np.reshape(np.eye(n), (n,) + np.shape(x))
             columns = []
             for k in range(n):
                 columns.append(f_grad_tangent(x, w, basis[k]))
-            result = np.reshape(np.stack(columns, axis=-1), np.shape(columns[0]) + np.shape(x))
-            real_array_operand(result, 'a result', 'Hessian of f')
-            return result
+            if not real_array_operand(columns[0]):
+                return assembled_by_the_api(f_hessian_assembled, (x, w))
+            return np.reshape(np.stack(columns, axis=-1), np.shape(columns[0]) + np.shape(x))
     """
-    title = f"{what} of {function.__qualname__}"
     x = params[position]
 
     def body(inner, helper, namer):
-        np_, check = namer.fresh("np"), namer.fresh("real_array_operand")
-        n, basis, columns, k, result = (namer.fresh(v) for v in
-                                        ("n", "basis", "columns", "k", "result"))
+        np_, check, api, fallback = (namer.fresh(v) for v in (
+            "np", "real_array_operand", "assembled_by_the_api", f"{inner}_assembled"))
+        n, basis, columns, k = (namer.fresh(v) for v in ("n", "basis", "columns", "k"))
         passed = ", ".join(params + ([f"*{vararg}"] if vararg else []))
+        other = f"return {api}({fallback}, ({passed},))\n"
         text = (
-            f"{check}({x}, {f'its argument {x}'!r}, {title!r})\n"
+            f"if not {check}({x}):\n    {other}"
             f"{n} = {np_}.size({x})\n"
             f"{basis} = {np_}.reshape({np_}.eye({n}), ({n},) + {np_}.shape({x}))\n"
             f"{columns} = []\n"
             f"for {k} in range({n}):\n"
             f"    {columns}.append({inner}({passed}, {basis}[{k}]))\n"
-            f"{result} = {np_}.reshape({np_}.stack({columns}, axis=-1), "
-            f"{np_}.shape({columns}[0]) + {np_}.shape({x}))\n"
-            f"{check}({result}, 'a result', {title!r})\n"
-            f"return {result}\n")
-        return nodes.parse_module(text).body, {np_: np, check: real_array_operand}
+            f"if not {check}({columns}[0]):\n    {other}"
+            f"return {np_}.reshape({np_}.stack({columns}, axis=-1), "
+            f"{np_}.shape({columns}[0]) + {np_}.shape({x}))\n")
+        return nodes.parse_module(text).body, {np_: np, check: real_array_operand,
+                                               api: assembled_by_the_api, fallback: assembled}
     return _wrap(function, tangent_fn, f"{readable_name(function)}_{what.lower()}", params,
                  body, what, vararg, argdefs=parameter_defaults(function))

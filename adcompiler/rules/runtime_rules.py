@@ -210,8 +210,15 @@ RULES += [
 
 # Forward mode's check that arguments, tangents and results are real: no derivative.
 RULES += nondifferentiable(runtime_core.real_values)
-# The check of a Jacobian's or Hessian's argument and result, built inside: no derivative.
+# A Jacobian or Hessian built inside, of what its generated code does not take
+# (compose.inside): the API's, computed; a derivative through it refused when it runs.
 RULES += nondifferentiable(runtime_core.real_array_operand)
+_ASSEMBLED = ("no_derivative(g, 'a Jacobian or Hessian built inside a differentiated "
+              "function, of a function of a dict, list or tuple of arrays or of complex "
+              "values,', 'arguments')")
+RULES += [linear_rule(runtime_core.assembled_by_the_api, "assembled, arguments",
+                      label="Jacobian or Hessian assembled by the API",
+                      adjoint={"arguments": _ASSEMBLED}, tangent={"arguments": _ASSEMBLED})]
 
 # Masks of derivatives at points where their formula divides by zero: linear in
 # the value masked; the mask is piecewise constant in the rest.

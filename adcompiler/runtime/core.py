@@ -1107,26 +1107,30 @@ def loop_keys(mapping, view, where):
 
 # -- a Jacobian or Hessian built inside differentiated code (compose.py) ---------
 
-def real_array_operand(value, what: str, where: str) -> None:
-    """Refuse what a Jacobian or Hessian written as generated code (one
-    forward sweep per entry of its argument, compose.py) does not take: a
-    value other than a real number or a real, non-empty NumPy array (a
-    pytree, a complex value), which the API's own takes in other ways.
+def real_array_operand(value) -> bool:
+    """Whether `value` is what a Jacobian or Hessian written as generated code
+    (one forward sweep per entry of its argument, compose.py) takes and
+    gives: a real number or a real, non-empty NumPy array (not a pytree, a
+    complex value), for which the API's own is called instead.
 
-        >>> real_array_operand(np.ones(2), "the argument", "Hessian of f")
+        >>> real_array_operand(np.ones(2)), real_array_operand({"w": 1.0})
+        (True, False)
     """
-    if isinstance(value, (float, int, np.floating, np.integer)) and \
-            not isinstance(value, bool) or type(value) is _ndarray and \
-            value.dtype.kind in "fiu" and value.size:
-        return
-    got = ("an empty array" if type(value) is _ndarray and not value.size else
-           "a complex value" if complex_numbers.is_complex(value) else
-           f"a {type(value).__name__}")
-    raise NoDerivativeRuleError(
-        f"{where}, built inside a differentiated function, takes {what} as a real number "
-        f"or a real, non-empty NumPy array; got {got}",
-        help="Instead: build the Jacobian or Hessian of a function of one array, or call "
-        "ad.jvp or ad.hvp of it once per direction you need.")
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (float, int, np.floating, np.integer)) or \
+        type(value) is _ndarray and value.dtype.kind in "fiu" and value.size > 0
+
+
+def assembled_by_the_api(assembled, arguments: tuple):
+    """`assembled(*arguments)`: the API's Jacobian or Hessian, assembled in
+    Python, where the generated one takes other values than it does (a dict
+    of arrays). Its rule refuses a derivative through it when that runs.
+
+        >>> assembled_by_the_api(max, (1.0, 2.0))
+        2.0
+    """
+    return assembled(*arguments)
 
 
 # -- forward mode's checks -----------------------------------------------------
