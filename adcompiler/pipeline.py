@@ -1,6 +1,6 @@
 """The compilation pipeline, as an explicit list of stages.
 
-    source -> fence -> specialise *args -> lower reduce -> lower comprehensions
+    source -> lower with -> desugar -> fence -> specialise *args -> lower reduce -> lower comprehensions
            -> inline mutating helpers
            -> inline local functions
            -> lower control -> resolve -> bind methods
@@ -26,6 +26,7 @@ from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
+from .passes.lower_with import lower_with
 from .passes.broadcast_arrays import lower_broadcast_arrays
 from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
@@ -82,6 +83,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     defines, lower its control flow, resolve its names and bind its method calls."""
     parsed = parse_function(function)
     if not parsed.generated:
+        lower_with(parsed)
         desugar(parsed)
     generated = parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None
     if not generated:

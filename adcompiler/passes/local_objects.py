@@ -99,11 +99,13 @@ from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
+from .desugar import desugar
 from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents
 from .inline_mutating import _bind_defaults
 from .lower_comprehensions import lower_comprehensions
 from .lower_reduce import lower_reduce
+from .lower_with import lower_with
 from .resolve import local_names, module_value
 
 _NOT_SUPPORTED = "not supported by adcompiler"
@@ -541,6 +543,10 @@ class _Objects:
             # Python returns None there; the fence wants it said.
             tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
         method = dataclasses.replace(method, tree=tree)
+        # (The pipeline runs these two on every function it compiles; a method
+        # inlined here is not compiled on its own.)
+        lower_with(method, bind_in=caller)
+        desugar(method)
         receiver = tree.args.args[0].id
         _SpellOut(method, {receiver}).visit(tree)
         fence(method, writable=frozenset({receiver}))

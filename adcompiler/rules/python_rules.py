@@ -107,7 +107,8 @@ RULES = [
         operator.not_, operator.floordiv, operator.is_, operator.is_not,
         operator.contains, builtins.len, builtins.range, builtins.int, builtins.bool,
         builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
-        builtins.repr, builtins.hash, builtins.id, runtime_builtins.sorted_order),
+        builtins.repr, builtins.hash, builtins.id, runtime_builtins.sorted_order,
+        runtime_builtins.text_under_printoptions),
 ]
 
 NOTES = {

@@ -585,3 +585,17 @@ TEMPLATE_HELPERS = {"items_adjoint": items_adjoint, "tuple": tuple,
                     "removed_at": removed_at, "restored_at": restored_at,
                     "position_of": position_of,
                     "entry_of": entry_of}
+
+
+def text_under_printoptions(value, conversion: str, spec: str, **options) -> str:
+    """The text an f-string, str(), repr() or print makes of `value` inside
+    `with np.printoptions(**options):` (passes/lower_with.py): conversion
+    's', 'r' or 'a' as `!s`, `!r`, `!a`, or '' for none, then `spec`.
+
+        >>> text_under_printoptions(np.array([1 / 3]), "s", "", precision=2)
+        '[0.33]'
+    """
+    with np.printoptions(**options):
+        if conversion:
+            value = {"s": str, "r": repr, "a": ascii}[conversion](value)
+        return format(value, spec)
