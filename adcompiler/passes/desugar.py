@@ -8,10 +8,15 @@ Output: the same function where
 * an unpacking with one starred name, `first, *rest = t`, is
   `_items = list(t)`, a length check raising Python's ValueError, then
   `first = _items[0]` and `rest = _items[1:]`;
-* a `match` statement whose patterns compare the subject with values
-  (`case 1:`, `case 'relu' | 'gelu':`, `case Color.RED:`, `case None:`),
-  capture it (`case n:`, `case 0 | 1 as n:`) or match anything (`case _:`),
-  with or without guards, is an if/elif/else chain;
+* a `match` statement is an if/elif/else chain: its patterns compare the
+  subject with values (`case 1:`, `case 'relu' | 'gelu':`, `case None:`),
+  capture it (`case n:`, `case 0 | 1 as n:`), match anything (`case _:`),
+  take apart a sequence (`case [a, *rest]:`, a list or tuple but not text
+  or an array: `matches_sequence(s) and len(s) >= 1`, then `a = s[0]`,
+  `rest = list(s[1:])`), a mapping (`case {'k': v, **rest}:`), a dataclass
+  or named tuple (`case Point(0, y=y):`, its fields) or match a builtin type
+  (`case float(v):`), with or without guards; an alternative's captures
+  take the value of the first alternative that matches;
 * `next(iter(X))`, the first item of an iterable, is `list(X)[0]`, which
   lower_comprehensions.py writes as the loop that builds the list (an empty X
   raises IndexError where Python raises StopIteration; both end the call);
@@ -22,10 +27,12 @@ Output: the same function where
   when the test fails.
 
 Anything else stays as it is, for the fence to refuse with its advice; a
-`match` with sequence, mapping or class patterns is refused here, naming the
-pattern. Generated code keeps the user's names; the only new ones are
-`_items`, `_subject` and `_value` (a chained assignment whose first target
-is not a plain name), where a value must be held.
+class pattern of another class (whose instance may lack the attribute) is
+refused here, naming the pattern. Generated code keeps the user's names; the
+only new ones are `_items`, `_subject` (a subject that is not a name, or is
+captured under its own name), `_value` (a chained assignment whose first
+target is not a plain name) and the variables of `**rest`'s dict
+comprehension, where a value must be held.
 
     def f(x, act):                  def f(x, act):
         match act:                      if act == 'tanh':
@@ -42,12 +49,14 @@ import gast
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
+from ..runtime import python_builtins as runtime_builtins
 from ..source import ParsedFunction
+from .resolve import local_names, module_value
 
 _CONDITIONAL = (gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.SetComp)
 
 
-def desugar(parsed: ParsedFunction) -> ParsedFunction:
+def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> ParsedFunction:
     """Rewrite chained assignments, starred unpacking, simple `match`
     statements, `next(iter(X))` and leading assignment expressions in
     `parsed` (in place).
@@ -66,7 +75,7 @@ def desugar(parsed: ParsedFunction) -> ParsedFunction:
         return parsed
     everything = list(nodes.walk(tree))
     namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
-    rewriter = _Desugar(parsed, namer)
+    rewriter = _Desugar(parsed, namer, local_names(tree, everything), bind_in)
     for node in everything:
         if isinstance(node, gast.FunctionDef):
             node.body = rewriter.block(node.body)
@@ -119,6 +128,19 @@ def _starred_target(target):
     return starred[0]
 
 
+def _all(tests: list):
+    """`tests` joined by `and` (None for none: a match of anything)."""
+    tests = [t for t in tests if t is not None]
+    if len(tests) > 1:
+        return gast.BoolOp(op=gast.And(), values=tests)
+    return tests[0] if tests else None
+
+
+# Builtin types whose class pattern's one positional pattern matches the
+# subject itself (case float(v):), as Python's match statement has it.
+_MATCHES_ITSELF = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
+
+
 def _located(new, old):
     for node in gast.walk(new):
         if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
@@ -127,9 +149,12 @@ def _located(new, old):
 
 
 class _Desugar:
-    def __init__(self, parsed: ParsedFunction, namer: Namer):
+    def __init__(self, parsed: ParsedFunction, namer: Namer, local: set,
+                 bind_in: ParsedFunction | None):
         self.parsed = parsed
         self.namer = namer
+        self.local = local
+        self.bind_in = bind_in
 
     def block(self, body: list) -> list:
         out = []
@@ -203,7 +228,11 @@ class _Desugar:
     def match(self, stmt) -> list:
         out = []
         subject = stmt.subject
-        if not isinstance(subject, gast.Name):
+        captured = {name for case in stmt.cases for node in gast.walk(case.pattern)
+                    for name in (getattr(node, "name", None), getattr(node, "rest", None))}
+        if not isinstance(subject, gast.Name) or subject.id in captured:
+            # (a capture of the subject's own name would change what the
+            # captures after it read)
             holder = self.namer.fresh("_subject")
             out.extend(self.hoist(nodes.assign(holder, subject)))
             subject = nodes.name(holder)
@@ -211,16 +240,16 @@ class _Desugar:
         tail = chain
         for case in stmt.cases:
             test, binds = self.pattern(case.pattern, subject)
-            bindings = [nodes.assign(name, nodes.name(subject.id)) for name in binds]
+            bindings = [nodes.assign(name, value) for name, value in binds]
             body = self.block(case.body)
             if case.guard is not None:
                 if bindings:
                     # Python binds the captures before it tries the guard,
                     # and keeps them when the guard fails.
-                    tail.extend([nodes.if_(test, bindings)] if test is not None else bindings)
+                    tail.extend([nodes.if_(nodes.clone(test), bindings)] if test is not None
+                                else bindings)
                     bindings = []
-                test = case.guard if test is None else gast.BoolOp(
-                    op=gast.And(), values=[test, case.guard])
+                test = case.guard if test is None else _all([test, case.guard])
             if test is None:  # irrefutable: the chain ends here
                 tail.extend(bindings + body)
                 return out + [_located(s, stmt) for s in chain]
@@ -229,40 +258,139 @@ class _Desugar:
             tail = branch.orelse
         return out + [_located(s, stmt) for s in chain]
 
-    def pattern(self, pattern, subject: gast.Name):
-        """(test or None for a pattern matching anything, names captured)."""
+    def pattern(self, pattern, subject):
+        """(the test, or None for a pattern matching anything; the (name,
+        value) pairs it binds). `subject` is read afresh wherever it is used:
+        the subject's name, or a part of it (s[0], s['k'], s.x)."""
         if isinstance(pattern, gast.MatchValue):
-            return nodes.compare(nodes.name(subject.id), gast.Eq(), pattern.value), []
+            return nodes.compare(nodes.clone(subject), gast.Eq(), pattern.value), []
         if isinstance(pattern, gast.MatchSingleton):
-            return nodes.compare(nodes.name(subject.id), gast.Is(),
+            return nodes.compare(nodes.clone(subject), gast.Is(),
                                  nodes.const(pattern.value)), []
         if isinstance(pattern, gast.MatchAs):
-            captured = [pattern.name] if pattern.name else []
+            captured = [(pattern.name, nodes.clone(subject))] if pattern.name else []
             if pattern.pattern is None:
                 return None, captured
             test, inner = self.pattern(pattern.pattern, subject)
             return test, inner + captured
         if isinstance(pattern, gast.MatchOr):
             alternatives = [self.pattern(p, subject) for p in pattern.patterns]
-            if any(binds for _, binds in alternatives):
-                self.refuse(pattern, "a capture inside an alternative of a 'match' pattern "
-                            "(case (0 | n):)")
-            if any(test is None for test, _ in alternatives):
-                return None, []
-            return gast.BoolOp(op=gast.Or(), values=[t for t, _ in alternatives]), []
-        kind = {"MatchSequence": "sequence patterns (case [a, b]:)",
-                "MatchMapping": "mapping patterns (case {'k': v}:)",
-                "MatchClass": "class patterns (case Point(x=0):)",
-                "MatchStar": "starred patterns (case [first, *rest]:)"}
-        self.refuse(pattern, "'match' statements with "
-                    + kind.get(type(pattern).__name__, type(pattern).__name__))
+            first_total = next((i for i, (test, _) in enumerate(alternatives) if test is None),
+                               None)
+            if first_total is not None:  # the alternatives after it are never tried
+                alternatives = alternatives[:first_total + 1]
+            # Every alternative binds the same names (Python checks): each takes
+            # the value of the first alternative that matches.
+            binds = []
+            for name, _ in alternatives[0][1]:
+                values = [dict(inner)[name] for _, inner in alternatives]
+                value = values[-1]
+                for (test, _), earlier in zip(alternatives[-2::-1], values[-2::-1]):
+                    value = gast.IfExp(test=nodes.clone(test), body=earlier, orelse=value)
+                binds.append((name, value))
+            if first_total is not None:
+                return None, binds
+            return gast.BoolOp(op=gast.Or(), values=[t for t, _ in alternatives]), binds
+        if isinstance(pattern, gast.MatchSequence):
+            return self.sequence(pattern, subject)
+        if isinstance(pattern, gast.MatchMapping):
+            return self.mapping(pattern, subject)
+        if isinstance(pattern, gast.MatchClass):
+            return self.class_pattern(pattern, subject)
+        self.refuse(pattern, f"'match' statements with {type(pattern).__name__} patterns")
+
+    def parts(self, patterns: list, subjects: list, tests: list):
+        """`tests` and the patterns' own tests, in Python's order, and their captures."""
+        binds = []
+        for pattern, part in zip(patterns, subjects):
+            test, inner = self.pattern(pattern, part)
+            tests.append(test)
+            binds.extend(inner)
+        return _all(tests), binds
+
+    def sequence(self, pattern, subject):
+        """`case [a, 0, *rest]:`: a sequence (not text, not an array) of that
+        length, then each item, from the end after the star."""
+        items = pattern.patterns
+        star = next((i for i, p in enumerate(items) if isinstance(p, gast.MatchStar)), None)
+        fixed = len(items) - (star is not None)
+        length = nodes.compare(nodes.call("len", [nodes.clone(subject)]),
+                               gast.Eq() if star is None else gast.GtE(), nodes.const(fixed))
+        tests = [nodes.call(self.reference(runtime_builtins.matches_sequence),
+                            [nodes.clone(subject)]), length]
+        patterns, subjects, rest = [], [], []
+        for i, item in enumerate(items):
+            if i == star:
+                after = len(items) - i - 1
+                if item.name:
+                    taken = nodes.subscript(nodes.clone(subject), nodes.slice_(
+                        nodes.const(i) if i else None, nodes.const(-after) if after else None))
+                    rest = [(item.name, nodes.call("list", [taken]))]
+                continue
+            index = i if star is None or i < star else i - len(items)
+            patterns.append(item)
+            subjects.append(nodes.subscript(nodes.clone(subject), nodes.const(index)))
+        test, binds = self.parts(patterns, subjects, tests)
+        return test, binds + rest
+
+    def mapping(self, pattern, subject):
+        """`case {'k': v, **rest}:`: a mapping holding every key, then each value."""
+        tests = [nodes.call(self.reference(runtime_builtins.matches_mapping),
+                            [nodes.clone(subject)])]
+        tests += [nodes.compare(nodes.clone(key), gast.In(), nodes.clone(subject))
+                  for key in pattern.keys]
+        subjects = [nodes.subscript(nodes.clone(subject), nodes.clone(key))
+                    for key in pattern.keys]
+        test, binds = self.parts(pattern.patterns, subjects, tests)
+        if pattern.rest:
+            key, value = self.namer.fresh("_key"), self.namer.fresh("_value")
+            rest = nodes.parse_expr(f"{{{key}: {value} for {key}, {value} in _.items() "
+                                    f"if {key} not in ()}}")
+            rest.generators[0].iter.func.value = nodes.clone(subject)
+            rest.generators[0].ifs[0].comparators[0].elts = [nodes.clone(k)
+                                                              for k in pattern.keys]
+            binds.append((pattern.rest, rest))
+        return test, binds
+
+    def class_pattern(self, pattern, subject):
+        """`case Point(0, y=y):` of a dataclass or named tuple (attributes
+        every instance has), or `case float(v):` of a builtin type matching
+        the subject itself."""
+        cls = module_value(self.parsed, pattern.cls, self.local)
+        if not isinstance(cls, type):
+            self.refuse(pattern, "class patterns whose class is not a module-level class "
+                        "(case Point(x=0):)")
+        tests = [nodes.call("isinstance", [nodes.clone(subject), nodes.clone(pattern.cls)])]
+        if cls in _MATCHES_ITSELF and not pattern.kwd_patterns:
+            if len(pattern.patterns) > 1:
+                self.refuse(pattern, f"class patterns {cls.__name__}(a, b) (Python raises "
+                            "TypeError: it takes one positional pattern)")
+            return self.parts(pattern.patterns, [subject] * len(pattern.patterns), tests)
+        fields = tuple(getattr(cls, "_fields", ())) + tuple(
+            f.name for f in getattr(cls, "__dataclass_fields__", {}).values())
+        positional = getattr(cls, "__match_args__", ())
+        if len(pattern.patterns) > len(positional):
+            self.refuse(pattern, f"class patterns with more positional patterns than "
+                        f"{cls.__name__}.__match_args__ names (Python raises TypeError)")
+        attributes = list(positional[:len(pattern.patterns)]) + list(pattern.kwd_attrs)
+        missing = [a for a in attributes if a not in fields]
+        if missing:
+            self.refuse(pattern, f"class patterns reading {missing[0]!r} of {cls.__name__}, "
+                        "which is not a field of a dataclass or named tuple (an instance "
+                        "may not have it, and the pattern would fail where adcompiler "
+                        "raises)")
+        subjects = [nodes.attribute(nodes.clone(subject), a) for a in attributes]
+        return self.parts(pattern.patterns + pattern.kwd_patterns, subjects, tests)
+
+    def reference(self, helper):
+        return (self.bind_in or self.parsed).reference(helper)
 
     def refuse(self, node, what: str):
         raise UnsupportedSyntaxError(
             f"{what} are not supported by adcompiler", self.parsed.location(node),
-            help="Instead: compare the subject with values (case 1:, case 'relu' | 'gelu':), "
-                 "capture it (case n:) or use if/elif/else with len(), isinstance() and "
-                 "indexing.")
+            help="Instead: use patterns adcompiler models (values, captures, sequences "
+                 "[a, *rest], mappings {'k': v}, dataclasses and named tuples Point(x=0)), or "
+                 "if/elif/else with len(), isinstance() and indexing.")
 
     # (n := value) -----------------------------------------------------------
     def hoist(self, stmt) -> list:

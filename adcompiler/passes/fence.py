@@ -58,6 +58,8 @@ ALLOWED = {
 
 _REJECTED_BY_NAME = {
     "Try": ("'try' statements", "move the try/except outside the differentiated function."),
+    # lower_with.py lowers those of np.errstate, warnings.catch_warnings,
+    # np.printoptions and contextlib.nullcontext, and refuses the others.
     "With": ("'with' statements", "move the with block outside the differentiated function."),
     "AsyncWith": ("'async with' statements", "differentiate a synchronous function."),
     "AsyncFor": ("'async for' loops", "differentiate a synchronous function."),
@@ -80,8 +82,8 @@ _REJECTED_BY_NAME = {
     "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "
                   "evaluated only on some paths", "assign in a statement of its own."),
     "Set": ("set literals", "use a tuple."),
-    # desugar.py rewrites those comparing with values, capturing or matching anything.
-    "Match": ("'match' statements with sequence, mapping or class patterns",
+    # desugar.py rewrites every pattern it models exactly and refuses the others.
+    "Match": ("'match' statements with patterns adcompiler does not model",
               "use if/elif/else with len(), isinstance() and indexing."),
     "TypeAlias": ("'type' statements", "move the alias to module level."),
     "TryStar": ("'try' statements", "move the try/except outside the differentiated function."),

@@ -546,7 +546,7 @@ class _Objects:
         # (The pipeline runs these two on every function it compiles; a method
         # inlined here is not compiled on its own.)
         lower_with(method, bind_in=caller)
-        desugar(method)
+        desugar(method, bind_in=caller)
         receiver = tree.args.args[0].id
         _SpellOut(method, {receiver}).visit(tree)
         fence(method, writable=frozenset({receiver}))

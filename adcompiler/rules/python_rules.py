@@ -108,7 +108,8 @@ RULES = [
         operator.contains, builtins.len, builtins.range, builtins.int, builtins.bool,
         builtins.round, builtins.isinstance, builtins.print, builtins.type, builtins.str,
         builtins.repr, builtins.hash, builtins.id, runtime_builtins.sorted_order,
-        runtime_builtins.text_under_printoptions),
+        runtime_builtins.text_under_printoptions, runtime_builtins.matches_sequence,
+        runtime_builtins.matches_mapping),
 ]
 
 NOTES = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -599,3 +599,20 @@ def text_under_printoptions(value, conversion: str, spec: str, **options) -> str
         if conversion:
             value = {"s": str, "r": repr, "a": ascii}[conversion](value)
         return format(value, spec)
+
+
+def matches_sequence(subject) -> bool:
+    """Whether a `match` sequence pattern (`case [a, b]:`) may match `subject`:
+    a collections.abc.Sequence other than text (passes/desugar.py). A NumPy
+    array is not one, as in Python.
+
+        >>> matches_sequence((1, 2)), matches_sequence("ab"), matches_sequence(np.ones(2))
+        (True, False, False)
+    """
+    return isinstance(subject, Sequence) and not isinstance(subject, (str, bytes, bytearray))
+
+
+def matches_mapping(subject) -> bool:
+    """Whether a `match` mapping pattern (`case {'k': v}:`) may match
+    `subject`: a collections.abc.Mapping (passes/desugar.py)."""
+    return isinstance(subject, Mapping)
