@@ -309,6 +309,60 @@ def walrus_in_return_twin(x):
     return y @ y + torch.sum(y)
 
 
+def walrus_after_and(x):
+    s = np.sum(x)
+    if s > 0 and (m := np.max(x * x)) > 0.5:
+        return m * s
+    return s
+
+
+def walrus_after_and_twin(x):
+    s = torch.sum(x)
+    m = torch.max(x * x)
+    return m * s if s > 0 and m > 0.5 else s
+
+
+def walrus_after_or(x):
+    n = 0
+    if x.shape[0] < 2 or (n := np.sum(x ** 2)) > 100.0:
+        return np.sum(x) + n
+    return n * np.sum(np.sin(x))
+
+
+def walrus_after_or_twin(x):
+    return torch.sum(x ** 2) * torch.sum(torch.sin(x))
+
+
+def walrus_in_conditional_expression(x):
+    s = np.sum(x)
+    y = (t := np.tanh(s)) * s if s > 0 else (t := np.cos(s)) + 1.0
+    return y * t
+
+
+def walrus_in_conditional_expression_twin(x):
+    s = torch.sum(x)
+    t = torch.tanh(s) if s > 0 else torch.cos(s)
+    return (t * s if s > 0 else t + 1.0) * t
+
+
+def walrus_in_while_after_and(x):
+    y = x
+    steps = 0
+    while steps < 10 and (size := np.sum(y * y)) > 0.5:
+        y = y * 0.8
+        steps = steps + 1
+    return size * steps + np.sum(y)
+
+
+def walrus_in_while_after_and_twin(x):
+    y = x
+    steps = 0
+    while steps < 10 and (size := torch.sum(y * y)) > 0.5:
+        y = y * 0.8
+        steps = steps + 1
+    return size * steps + torch.sum(y)
+
+
 # --- next(iter(X)) ---------------------------------------------------------------
 def first_item(x):
     first = next(iter(x * 2.0))
@@ -356,6 +410,12 @@ PROGRAMS = [
     (walrus_in_while, walrus_in_while_twin, (X,)),
     (walrus_in_elif, walrus_in_elif_twin, (X,)),
     (walrus_in_return, walrus_in_return_twin, (X,)),
+    (walrus_after_and, walrus_after_and_twin, (X,)),
+    (walrus_after_and, walrus_after_and_twin, (-X,)),
+    (walrus_after_or, walrus_after_or_twin, (X,)),
+    (walrus_in_conditional_expression, walrus_in_conditional_expression_twin, (X,)),
+    (walrus_in_conditional_expression, walrus_in_conditional_expression_twin, (-X,)),
+    (walrus_in_while_after_and, walrus_in_while_after_and_twin, (X,)),
 ]
 IDS = [f"{f.__name__}-{args[1:]}" for f, _, args in PROGRAMS]
 
@@ -447,17 +507,19 @@ def call_before_walrus(x):
     return np.sum(np.sin(x)) + (n := np.sum(x)) * n
 
 
-def walrus_after_short_circuit(x):
-    s = np.sum(x)
-    if s > 0 and (m := np.max(x)) > 0.5:
-        return m * s
-    return s
+def call_before_short_circuit_walrus(x):
+    return np.sum(np.sin(x)) + (x[0] > 0 and (n := np.sum(x)) > 1.0) * n
 
 
-@pytest.mark.parametrize("function", [call_before_walrus, walrus_after_short_circuit])
+def walrus_in_comprehension_condition(x):
+    return sum(y for v in x if (y := v * v) > 0.1)
+
+
+@pytest.mark.parametrize("function", [call_before_walrus, call_before_short_circuit_walrus,
+                                      walrus_in_comprehension_condition])
 def test_walrus_that_cannot_move_first_is_refused(function):
-    # Moving it would reorder a call before it, or evaluate it when Python
-    # would not: the fence refuses it with its advice.
+    # Moving it would reorder a call before it: the fence refuses it with its
+    # advice.
     with pytest.raises(UnsupportedSyntaxError, match="assignment expressions"):
         ad.grad(function)(X)
 

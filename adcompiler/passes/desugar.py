@@ -24,7 +24,9 @@ Output: the same function where
   anything with an effect in its statement is an assignment before the
   statement (`if (n := len(x)) > 2:` is `n = len(x)` then `if n > 2:`), and
   in a `while` test, the first statement of a `while True` loop that breaks
-  when the test fails.
+  when the test fails; one after `and`/`or` or in a branch of `a if c else
+  b` moves with that whole expression, written as `if` statements that
+  evaluate its operands as Python does (`_cond = a`, `if _cond:`, ...).
 
 Anything else stays as it is, for the fence to refuse with its advice; a
 class pattern of another class (whose instance may lack the attribute) is
@@ -401,11 +403,33 @@ class _Desugar:
             walrus = _leading_walrus(stmt)
             if walrus is None:
                 return before + [stmt]
+            if not isinstance(walrus, gast.NamedExpr):
+                holder = self.namer.fresh("_cond")
+                _replace(stmt, walrus, nodes.name(holder))
+                before.extend(self.conditional(walrus, holder, stmt))
+                continue
             assign = gast.Assign(targets=[gast.Name(id=walrus.target.id, ctx=gast.Store(),
                                                     annotation=None, type_comment=None)],
                                  value=walrus.value, type_comment=None)
             _replace(stmt, walrus, nodes.name(walrus.target.id))
             before.extend(self.hoist(_located(assign, stmt)))
+
+    def conditional(self, expr, holder: str, stmt) -> list:
+        """Statements leaving in `holder` the value of `expr`, an `and`/`or`
+        or conditional expression, evaluating its operands (and calling bool()
+        on them) as Python does: `a and (n := f(x)) > 0` is `_cond = a`, then
+        `if _cond:` `n = f(x)`, `_cond = n > 0`."""
+        def assigned(value) -> list:
+            return self.hoist(_located(nodes.assign(holder, value), stmt))
+        if isinstance(expr, gast.IfExp):
+            branch = nodes.if_(expr.test, assigned(expr.body), assigned(expr.orelse))
+            return self.hoist(_located(branch, stmt))
+        rest: list = []
+        for value in reversed(expr.values[1:]):
+            test = nodes.name(holder) if isinstance(expr.op, gast.And) else \
+                nodes.unary_not(nodes.name(holder))
+            rest = [_located(nodes.if_(test, assigned(value) + rest), stmt)]
+        return assigned(expr.values[0]) + rest
 
     def while_test(self, loop: gast.While) -> list:
         walrus = _leading_walrus(loop, fields=("test",))
@@ -428,9 +452,11 @@ _EXPRESSION_FIELDS = {gast.If: ("test",), gast.While: (), gast.For: ("iter",),
 
 def _leading_walrus(stmt, fields=None):
     """The first assignment expression in `stmt` that moves before it
-    unchanged: one Python evaluates unconditionally, after nothing but
-    variables and constants (or, when its value calls nothing, after
-    operations that call nothing), none of them its target."""
+    unchanged (or the `and`/`or` or conditional expression holding it, where
+    Python evaluates it only on some paths): one Python evaluates
+    unconditionally, after nothing but variables and constants (or, when its
+    value calls nothing, after operations that call nothing), none of them
+    its target."""
     fields = fields if fields is not None else _EXPRESSION_FIELDS.get(type(stmt), ())
     if isinstance(stmt, gast.AugAssign) and not (
             isinstance(stmt.target, gast.Name)):
@@ -445,10 +471,12 @@ def _leading_walrus(stmt, fields=None):
             walrus, evaluated = found
             if walrus is False:
                 return None
-            calls = any(isinstance(n, gast.Call) for n in gast.walk(walrus.value))
+            value = walrus.value if isinstance(walrus, gast.NamedExpr) else walrus
+            targets = {n.target.id for n in gast.walk(walrus) if isinstance(n, gast.NamedExpr)}
+            calls = any(isinstance(n, gast.Call) for n in gast.walk(value))
             for node in evaluated:
                 for part in gast.walk(node):
-                    if isinstance(part, gast.Name) and part.id == walrus.target.id:
+                    if isinstance(part, gast.Name) and part.id in targets:
                         return None
                     if isinstance(part, (gast.Call, gast.NamedExpr) + _CONDITIONAL):
                         return None
@@ -459,9 +487,10 @@ def _leading_walrus(stmt, fields=None):
 
 
 def _first_in_order(node, evaluated: list):
-    """(the first assignment expression Python evaluates in `node`, the nodes
-    evaluated before it), (False, []) when the first one is evaluated only on
-    some paths, or None when there is none."""
+    """(the first assignment expression Python evaluates in `node`, or the
+    `and`/`or` or conditional expression holding it when it is evaluated only
+    on some paths; the nodes evaluated before it), (False, []) when it is in
+    a comprehension or lambda, or None when there is none."""
     if isinstance(node, gast.NamedExpr):
         inner = _first_in_order(node.value, list(evaluated))
         return inner if inner is not None else (node, evaluated)
@@ -469,6 +498,7 @@ def _first_in_order(node, evaluated: list):
         return (False, []) if any(isinstance(n, gast.NamedExpr) for n in gast.walk(node)) \
             else None
     if isinstance(node, gast.BoolOp) or isinstance(node, gast.IfExp):
+        before = list(evaluated)
         first, *rest = (node.values if isinstance(node, gast.BoolOp)
                         else [node.test, node.body, node.orelse])
         found = _first_in_order(first, evaluated)
@@ -476,7 +506,7 @@ def _first_in_order(node, evaluated: list):
             return found
         evaluated.append(first)
         if any(isinstance(n, gast.NamedExpr) for part in rest for n in gast.walk(part)):
-            return (False, [])
+            return node, before  # evaluated on some paths: the whole expression moves
         return None
     if not isinstance(node, gast.AST):
         return None

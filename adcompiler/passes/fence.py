@@ -80,7 +80,7 @@ _REJECTED_BY_NAME = {
     "SetComp": ("set comprehensions", "use a for loop."),
     # desugar.py moves the ones Python evaluates first in their statement.
     "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "
-                  "evaluated only on some paths", "assign in a statement of its own."),
+                  "in a comprehension or lambda", "assign in a statement of its own."),
     "Set": ("set literals", "use a tuple."),
     # desugar.py rewrites every pattern it models exactly and refuses the others.
     "Match": ("'match' statements with patterns adcompiler does not model",
