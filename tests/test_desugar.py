@@ -363,6 +363,19 @@ def walrus_in_while_after_and_twin(x):
     return size * steps + torch.sum(y)
 
 
+def walrus_in_comprehension_conditions(x):
+    total = sum(y for v in x if (y := v * v) > 0.1)
+    big = [z for v in x if v > 0 and (z := np.sin(v)) > 0.5]
+    return total * y + sum(big)
+
+
+def walrus_in_comprehension_conditions_twin(x):
+    squares = x * x
+    sines = torch.sin(x)
+    big = [sines[i] for i in range(len(x)) if x[i] > 0 and sines[i] > 0.5]
+    return torch.sum(squares[squares > 0.1]) * squares[-1] + sum(big)
+
+
 # --- next(iter(X)) ---------------------------------------------------------------
 def first_item(x):
     first = next(iter(x * 2.0))
@@ -416,6 +429,7 @@ PROGRAMS = [
     (walrus_in_conditional_expression, walrus_in_conditional_expression_twin, (X,)),
     (walrus_in_conditional_expression, walrus_in_conditional_expression_twin, (-X,)),
     (walrus_in_while_after_and, walrus_in_while_after_and_twin, (X,)),
+    (walrus_in_comprehension_conditions, walrus_in_comprehension_conditions_twin, (X,)),
 ]
 IDS = [f"{f.__name__}-{args[1:]}" for f, _, args in PROGRAMS]
 
@@ -511,12 +525,17 @@ def call_before_short_circuit_walrus(x):
     return np.sum(np.sin(x)) + (x[0] > 0 and (n := np.sum(x)) > 1.0) * n
 
 
-def walrus_in_comprehension_condition(x):
-    return sum(y for v in x if (y := v * v) > 0.1)
+def call_before_walrus_in_comprehension(x):
+    return sum(y for v in x if np.sin(v) + (y := v * v) > 0.1)
+
+
+def walrus_in_lambda(x):
+    g = lambda v: (w := v * 2.0) * w  # noqa: E731
+    return np.sum(g(x))
 
 
 @pytest.mark.parametrize("function", [call_before_walrus, call_before_short_circuit_walrus,
-                                      walrus_in_comprehension_condition])
+                                      call_before_walrus_in_comprehension, walrus_in_lambda])
 def test_walrus_that_cannot_move_first_is_refused(function):
     # Moving it would reorder a call before it: the fence refuses it with its
     # advice.

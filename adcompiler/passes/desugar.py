@@ -88,6 +88,15 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     return parsed
 
 
+def assignment_expressions_first(parsed: ParsedFunction, stmts: list, namer: Namer) -> list:
+    """`stmts` with their assignment expressions moved before the statements
+    holding them, where Python's order allows (as `desugar` does):
+    lower_comprehensions.py calls it on the loops a comprehension becomes,
+    whose `if (y := f(v)) > 0:` Python evaluates item by item.
+    """
+    return _Desugar(parsed, namer, set(), None).block(stmts)
+
+
 def _loaded_only(everything: list) -> set:
     """Names the function reads but never binds (the builtins among them)."""
     stored = {n.id for n in everything if isinstance(n, gast.Name)

@@ -80,7 +80,7 @@ _REJECTED_BY_NAME = {
     "SetComp": ("set comprehensions", "use a for loop."),
     # desugar.py moves the ones Python evaluates first in their statement.
     "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "
-                  "in a comprehension or lambda", "assign in a statement of its own."),
+                  "in a lambda", "assign in a statement of its own."),
     "Set": ("set literals", "use a tuple."),
     # desugar.py rewrites every pattern it models exactly and refuses the others.
     "Match": ("'match' statements with patterns adcompiler does not model",
@@ -100,11 +100,33 @@ def _reject(parsed: ParsedFunction, node, what: str, help: str):
                                  parsed.location(node), help=help)
 
 
+def _in_comprehensions(everything: list) -> set:
+    """The ids of the assignment expressions in comprehensions (outside
+    lambdas there), which lower_comprehensions.py moves or refuses."""
+    found = set()
+    for comp in everything:
+        if isinstance(comp, (gast.ListComp, gast.GeneratorExp, gast.DictComp)):
+            todo = [comp]
+            while todo:
+                node = todo.pop()
+                if isinstance(node, gast.NamedExpr):
+                    found.add(id(node))
+                if not isinstance(node, gast.Lambda):
+                    todo.extend(gast.iter_child_nodes(node))
+    return found
+
+
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef, everything: list) -> None:
+    in_comprehensions = None
     for node in everything:
         kind = type(node)
         if kind in ALLOWED or (kind is gast.Global and node in tree.body):
             continue  # a global of the function's own (passes/module_globals.py)
+        if kind is gast.NamedExpr:
+            if in_comprehensions is None:
+                in_comprehensions = _in_comprehensions(everything)
+            if id(node) in in_comprehensions:
+                continue
         if kind is gast.Delete and all(isinstance(t, gast.Subscript) for t in node.targets):
             continue  # del L[i]: lower_control.py removes the entry or refuses it
         node = _placed(tree, node)

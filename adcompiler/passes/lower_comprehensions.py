@@ -48,6 +48,9 @@ What stays as in Python:
                  an assert's message -- is refused with a workaround. An `elif`
                  test is a nested `if`: its comprehension goes before that `if`.
     positions    new statements carry the comprehension's file position
+    (n := v)     an assignment expression binds the function's `n`, item by
+                 item: moved before its statement in the loop (desugar.py's
+                 rule), or refused where it cannot move
 
     def f(w, xs):                       def f(w, xs):
         ys = [w * x for x in xs             ys = []
@@ -81,6 +84,8 @@ from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from .desugar import assignment_expressions_first
+from .fence import REJECTED
 
 _COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp)
 _WHAT = {gast.ListComp: "list comprehensions", gast.GeneratorExp: "generator expressions"}
@@ -644,6 +649,8 @@ class _Lowering:
         kept = self.scope(comp)
         variable = result or self.namer.fresh("_" + kind)
         stmts = [nodes.located(s, comp) for s in self.loops(kind, comp, variable, start)]
+        # (n := v) in the comprehension binds the function's n, item by item
+        stmts = assignment_expressions_first(self.parsed, stmts, self.namer)
         outer, self.enclosing = self.enclosing, self.enclosing | kept
         state.before += self.block(stmts)  # comprehensions inside this one
         self.enclosing = outer
@@ -778,6 +785,11 @@ def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
     if not _lowers_something(parsed):
         return parsed
     parsed.tree.body = _Lowering(parsed).block(parsed.tree.body)
+    left = next((n for n in nodes.walk(parsed.tree) if isinstance(n, gast.NamedExpr)), None)
+    if left is not None:  # the fence let it through for this pass to move
+        what, help = REJECTED[gast.NamedExpr]
+        raise UnsupportedSyntaxError(f"{what} are not supported by adcompiler",
+                                     parsed.location(left), help="Instead: " + help)
     return parsed
 
 
