@@ -16,7 +16,7 @@ CASES_FILE = "errors_cases.py"
 
 @pytest.mark.parametrize("function, construct, marker", [
     (cases.uses_try, "'try' statements", "try:"),
-    (cases.uses_with, "'with' statements", "with open"),
+    (cases.uses_with, "the context manager of 'with open('f')'", "with open"),
     (cases.uses_global, "'global' statements inside a nested block", "global COUNTER"),
     (cases.uses_yield, "generators", "yield x"),
     (cases.sets_an_attribute, "assignments to attributes", "y.shape = (3,)"),
@@ -31,6 +31,15 @@ CASES_FILE = "errors_cases.py"
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_unsupported_syntax_names_construct_file_and_line(function, construct, marker):
     assert_unsupported_syntax(function, construct, marker)
+
+
+def test_try_refusal_says_what_to_write_instead():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(cases.uses_try)
+    message = str(info.value)
+    for advice in ("around the call to the derivative", "test before the operation",
+                   "import at module level"):
+        assert advice in message
 
 
 @pytest.mark.parametrize("function, construct, marker", [

@@ -56,8 +56,17 @@ ALLOWED = {
     gast.NotIn,
 }
 
+_TRY_ADVICE = (
+    "move the try/except outside the differentiated function, around the call to "
+    "the derivative; to avoid an error, test before the operation instead (if "
+    "np.all(x > 0): y = np.log(x) else: ...; np.where(x > 0, x, 1.0) keeps np.log's "
+    "argument valid); for cleanup in 'finally', do it after the call; for an "
+    "optional import (try: import scipy except ImportError:), import at module level.")
+
 _REJECTED_BY_NAME = {
-    "Try": ("'try' statements", "move the try/except outside the differentiated function."),
+    # Python's exceptions are not modelled: which values exist after an except
+    # depends on where the body raised.
+    "Try": ("'try' statements", _TRY_ADVICE),
     # lower_with.py lowers those of np.errstate, warnings.catch_warnings,
     # np.printoptions and contextlib.nullcontext, and refuses the others.
     "With": ("'with' statements", "move the with block outside the differentiated function."),
@@ -86,7 +95,7 @@ _REJECTED_BY_NAME = {
     "Match": ("'match' statements with patterns adcompiler does not model",
               "use if/elif/else with len(), isinstance() and indexing."),
     "TypeAlias": ("'type' statements", "move the alias to module level."),
-    "TryStar": ("'try' statements", "move the try/except outside the differentiated function."),
+    "TryStar": ("'try' statements", _TRY_ADVICE),
 }
 # Keyed by class: node types this gast release does not have are simply absent.
 REJECTED = {getattr(gast, name): row for name, row in _REJECTED_BY_NAME.items()
