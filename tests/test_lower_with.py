@@ -246,7 +246,22 @@ def printoptions_and_array2string(x):
     return np.sum(x) + len(text)
 
 
+def seterr_inside_errstate(x):
+    with np.errstate(divide="ignore"):
+        np.seterr(over="raise")
+        y = np.log(x)
+    return np.sum(y)
+
+
+def starred_print_in_printoptions(x):
+    with np.printoptions(precision=2):
+        print(*[x, x * 2.0])
+    return np.sum(x)
+
+
 @pytest.mark.parametrize("function, construct, marker", [
+    (seterr_inside_errstate, "np.seterr(...) inside np.errstate(...)", "np.seterr"),
+    (starred_print_in_printoptions, "print(*values) inside np.printoptions", "print(*"),
     (raise_on_divide, "np.errstate(divide='raise')", "with np.errstate"),
     (call_on_invalid, "np.errstate(invalid='call')", "with np.errstate"),
     (warnings_become_errors, "the warnings filter 'error'", "simplefilter"),

@@ -48,6 +48,10 @@ from .resolve import local_names, module_value
 
 _FILTERS = (warnings.simplefilter, warnings.filterwarnings, warnings.resetwarnings)
 _ERRSTATE_KINDS = ("all", "divide", "over", "under", "invalid")
+# What each manager restores when its block ends, and the calls changing it
+# (catch_warnings' filter changes are dropped with it: see _without_filters).
+_RESTORED = {np.errstate: ("np.errstate", (np.seterr, np.seterrcall)),
+             np.printoptions: ("np.printoptions", (np.set_printoptions,))}
 _BLOCKS = ("body", "orelse", "finalbody")
 # NumPy functions that format arrays with the print options.
 _NUMPY_TEXT = ("array2string", "array_str", "array_repr", "savetxt", "format_float_positional",
@@ -122,6 +126,7 @@ class _LowerWith:
         if manager.args:
             self.refuse(stmt, f"positional arguments of {self.text(manager.func)}",
                         "pass its settings by keyword.")
+        self.nothing_to_restore(value, body)
         if value is np.errstate:
             self.errstate(manager, stmt)
             return body
@@ -129,6 +134,19 @@ class _LowerWith:
             self.catch_warnings(manager, stmt)
             return _without_filters(body, self)
         return self.printoptions(manager, body, stmt)
+
+    def nothing_to_restore(self, manager, body: list) -> None:
+        """Refuse a call in `body` changing the state `manager` restores when
+        the block ends (np.seterr inside np.errstate): without the manager,
+        the change would outlive the call."""
+        name, restored = _RESTORED.get(manager, ("", ()))
+        for call in (n for stmt in body for n in gast.walk(stmt) if isinstance(n, gast.Call)):
+            if _is_one_of(self.resolved(call.func), restored):
+                self.refuse(call, f"{self.text(call.func)}(...) inside {name}(...)",
+                            "pass the setting to the with statement itself, or make the "
+                            "change outside the differentiated function: the with block "
+                            "undoes it when it ends, and adcompiler does not run the "
+                            "manager.")
 
     # contextlib.nullcontext(value) ------------------------------------------
     def nullcontext(self, manager: gast.Call, target) -> list:
@@ -286,6 +304,8 @@ class _Formatting(gast.NodeTransformer):
             self.refuse(node, f"calls of the local function {node.func.id} (which may "
                         "print)")
         if func is print:
+            if any(isinstance(a, gast.Starred) for a in node.args):
+                self.refuse(node, "print(*values)")
             # (print writes str() of each argument; an f-string is text already)
             node.args = [a if isinstance(a, (gast.Starred, gast.JoinedStr, gast.Constant))
                          else self.formatted(a, "s") for a in node.args]
