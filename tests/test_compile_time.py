@@ -144,3 +144,30 @@ def test_aliasing_analyses_left_out_change_no_derivative(monkeypatch):
     forced, runs_forced = derivatives()
     assert forced == left_out
     assert runs_left_out < runs_forced, (runs_left_out, runs_forced)
+
+
+def test_logged_set_reads_and_takes_back_what_changed_as_copies_would():
+    # The back ends carry their zero, bound and maybe-bound sets through a
+    # function in place and take a branch's or trial round's changes back,
+    # instead of copying a set per block: each step here is checked against
+    # the copy it replaces.
+    import random
+
+    from adcompiler.logged_set import LoggedSet
+
+    rng = random.Random(3)
+    names = [f"v{k}" for k in range(12)]
+    logged = LoggedSet(rng.sample(names, 6))
+    for _ in range(200):
+        before, mark = set(logged), logged.mark()
+        for _ in range(rng.randrange(6)):
+            (logged.add if rng.random() < 0.5 else logged.discard)(rng.choice(names))
+        after = set(logged)
+        assert {n for n, now in logged.changes(mark).items() if now != (n in before)} == \
+            after ^ before
+        assert logged.left_since(mark) == before - after
+        if rng.random() < 0.5:
+            logged.undo(mark)
+            assert set(logged) == before
+    with pytest.raises(TypeError):
+        logged |= {"v1"}

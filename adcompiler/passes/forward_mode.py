@@ -32,11 +32,12 @@ from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
+from ..logged_set import LoggedSet
 from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
-    runtime_check, loop_fixpoint, zero_of
+    runtime_check, branch_zero, loop_fixpoint, zero_of
 
 
 class _Forward:
@@ -74,21 +75,19 @@ class _Forward:
         return nodes.const(0.0)
 
     # -- statements -------------------------------------------------------
-    def block(self, stmts, zero: set) -> tuple[list, set]:
-        """The tangent code of `stmts`, and the tangents zero after them;
-        `zero` (those zero before them) is left as it was."""
-        # One copy per block, which its statements update in place: a copy per
-        # statement cost time quadratic in the number of variables.
-        zero = set(zero)
+    def block(self, stmts, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        """The tangent code of `stmts`, and the tangents zero after them:
+        `zero` (those zero before them), changed in place (LoggedSet: a branch
+        or loop takes back its body's changes)."""
         out: list = []
         for stmt in stmts:
             code, zero = self.statement(stmt, zero)
             out.extend(code)
         return out, zero
 
-    def statement(self, stmt, zero: set) -> tuple[list, set]:
-        """The tangent code of `stmt`, and the tangents zero after it: `zero`
-        updated in place (block's own copy), or a new set."""
+    def statement(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        """The tangent code of `stmt`, and the tangents zero after it: `zero`,
+        updated in place."""
         if isinstance(stmt, gast.Assign):
             made = self.assignment(stmt, stmt.targets[0].id, stmt.value, zero)
             if stmt.targets[0].id in self.zero_where_bound and stmt.targets[0].id in zero:
@@ -100,20 +99,18 @@ class _Forward:
         if isinstance(stmt, gast.Expr):
             return self.expression(stmt, zero), zero
         if isinstance(stmt, gast.If):
-            body, zero_body = self.block(stmt.body, zero)
-            orelse, zero_orelse = self.block(stmt.orelse, zero)
-            merged = zero_body & zero_orelse
+            body, orelse, only_body, only_orelse = branch_zero(self.block, stmt.body,
+                                                               stmt.orelse, zero)
             # A variable the other branch made non-zero gets a zero tangent at the
             # end of this one, if this branch leaves it bound (otherwise only the
             # other branch binds it, and nothing after the branch can read it here).
             after_body, after_orelse = self.defined_at_branch_ends[id(stmt)]
-            body += [self._init(v) for v in sorted((zero_body - merged) & after_body)]
-            orelse += [self._init(v) for v in sorted((zero_orelse - merged) & after_orelse)]
+            body += [self._init(v) for v in sorted(only_body & after_body)]
+            orelse += [self._init(v) for v in sorted(only_orelse & after_orelse)]
             # (one not surely bound at a branch's end may be bound still, by an
             # earlier loop or branch: its zero tangent is written there, forward())
-            self.unstarted |= ((zero_body - merged) - after_body) | \
-                ((zero_orelse - merged) - after_orelse)
-            return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], merged
+            self.unstarted |= (only_body - after_body) | (only_orelse - after_orelse)
+            return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], zero
         if isinstance(stmt, (gast.While, gast.For)):
             return self.loop(stmt, zero)
         if isinstance(stmt, (gast.Pass, gast.Assert, gast.Raise, gast.Return)):
@@ -125,20 +122,20 @@ class _Forward:
     def _init(self, variable: str) -> gast.AST:
         return nodes.assign(self.tangent(variable), self._zero(variable))
 
-    def loop(self, stmt, zero: set) -> tuple[list, set]:
-        body, loop_zero, zero_out = loop_fixpoint(stmt, self.block, zero, self.ctx,
-                                                  self.activity)
-        body += [self._init(v) for v in sorted(zero_out - loop_zero)]
+    def loop(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        body, not_zero_in_loop, zero_at_body_end = loop_fixpoint(
+            stmt, self.block, zero, self.ctx, self.activity)
+        body += [self._init(v) for v in sorted(zero_at_body_end)]
         # Tangents that become non-zero inside the loop start at zero, if their
         # variable exists before the loop (otherwise the body assigns it first).
         defined = self.defined_at_entry.get(id(stmt), set())
-        before = [self._init(v) for v in sorted((zero - loop_zero) & defined)]
-        self.unstarted |= (zero - loop_zero) - defined
+        before = [self._init(v) for v in sorted(not_zero_in_loop & defined)]
+        self.unstarted |= not_zero_in_loop - defined
         if isinstance(stmt, gast.While):
             node = nodes.while_(stmt.test, body)
         else:
             node = nodes.for_(stmt.target.id, stmt.iter, body)
-        return before + [nodes.copy_location(node, stmt)], loop_zero
+        return before + [nodes.copy_location(node, stmt)], zero
 
     def expression(self, stmt: gast.Expr, zero: set) -> list:
         call = stmt.value
@@ -365,7 +362,7 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     """The function's body with tangents; returns it and the zero set at the end."""
     walker = _Forward(function, ctx, activity)
     walker.defined_at_entry, walker.defined_at_branch_ends = _definitely_defined(function)
-    body, zero = walker.block(function.body, set(zero_at_start))
+    body, zero = walker.block(function.body, LoggedSet(zero_at_start))
     if not walker.unstarted:
         return body, zero
     # Again, writing those variables' zero tangents where they are bound, so
@@ -374,7 +371,7 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     again.defined_at_entry, again.defined_at_branch_ends = \
         walker.defined_at_entry, walker.defined_at_branch_ends
     again.zero_where_bound = set(walker.unstarted)
-    return again.block(function.body, set(zero_at_start))
+    return again.block(function.body, LoggedSet(zero_at_start))
 
 
 def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:

@@ -24,6 +24,7 @@ import gast
 import numpy as np
 
 from .. import nodes
+from ..logged_set import LoggedSet
 from ..context import Context
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
@@ -781,25 +782,63 @@ def zero_of(ctx: Context, variable: str) -> gast.AST:
     return nodes.call(nodes.name(ctx.helper("zeros_like")), [nodes.name(variable)])
 
 
-def loop_fixpoint(stmt, walk_body, zero: set, ctx: Context, activity: Activity):
+def branch_zero(walk_block, body: list, orelse: list, zero: LoggedSet):
+    """Zero tracking through an `if`, for both modes: the code of both
+    branches, each walked from `zero`, and the variables zero at the end of
+    one branch only, (body's, orelse's); `zero` becomes the set zero at the
+    end of both (the merge, where the others need a zero derivative written).
+    `walk_block(stmts, zero) -> (code, zero)` changes `zero` in place."""
+    mark = zero.mark()
+    body_code, _ = walk_block(body, zero)
+    after_body = zero.changes(mark)
+    zero.undo(mark)
+    orelse_code, _ = walk_block(orelse, zero)
+    after_orelse = zero.changes(mark)
+    zero.undo(mark)
+    only_body, only_orelse = set(), set()
+    for name in after_body.keys() | after_orelse.keys():
+        in_body = after_body.get(name, name in zero)
+        in_orelse = after_orelse.get(name, name in zero)
+        if in_body and not in_orelse:
+            only_body.add(name)
+        elif in_orelse and not in_body:
+            only_orelse.add(name)
+        if in_body and in_orelse:
+            zero.add(name)
+        else:
+            zero.discard(name)
+    return body_code, orelse_code, only_body, only_orelse
+
+
+def loop_fixpoint(stmt, walk_body, zero: LoggedSet, ctx: Context, activity: Activity):
     """Zero tracking through a loop, for both modes: the derivative code of a
     loop body must be valid for every iteration, so find the variables whose
-    derivative is zero at *every* iteration boundary. Returns the body's code
-    (generated for that set), the set, and the zero set where the body ends.
-    `walk_body(stmts, zero) -> (code, zero)` generates code; names it hands out
-    in trial rounds are taken back."""
+    derivative is zero at *every* iteration boundary. `zero` (the set before
+    the loop) becomes that set; returns the body's code (generated for it),
+    the variables zero before the loop but not in it, and those zero where
+    the body ends but not where it starts. `walk_body(stmts, zero) -> (code,
+    zero)` generates code, changing `zero` in place; names it hands out in
+    trial rounds are taken back."""
     if isinstance(stmt, gast.For) and activity.is_active(stmt.iter):
         raise UnsupportedSyntaxError(
             "iterating directly over a differentiated array is not supported yet",
             ctx.parsed.location(stmt),
             help="Instead: loop over indices, `for i in range(len(x)):` and read x[i].")
-    loop_zero = set(zero)
+    entry = zero.mark()
     while True:
         state = ctx.namer.snapshot()
-        body, zero_out = walk_body(stmt.body, loop_zero)
-        if loop_zero <= zero_out:
-            return body, loop_zero, zero_out
-        loop_zero &= zero_out
+        start = zero.mark()
+        body, _ = walk_body(stmt.body, zero)
+        after = zero.changes(start)
+        zero.undo(start)
+        # Only the names the body added or discarded can differ between the
+        # set where it starts and where it ends.
+        lost = [name for name, now in after.items() if not now and name in zero]
+        if not lost:
+            became_zero = {name for name, now in after.items() if now and name not in zero}
+            return body, zero.left_since(entry), became_zero
+        for name in lost:
+            zero.discard(name)
         ctx.namer.restore(state)
 
 

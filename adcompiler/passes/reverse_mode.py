@@ -49,11 +49,12 @@ import gast
 from .. import nodes
 from ..context import Context
 from ..errors import UnsupportedSyntaxError
+from ..logged_set import LoggedSet
 from . import adjoint_rules, checkpoint, sequence_operands
 from ..rules import registry
 from .activity import Activity
 from .anf import primitive_of
-from .operations import loop_fixpoint, zero_of
+from .operations import branch_zero, loop_fixpoint, zero_of
 
 
 @dataclass(eq=False)
@@ -122,21 +123,19 @@ class _Reverse:
         return nodes.assign(self.ctx.namer.adjoint(variable), zero_of(self.ctx, variable))
 
     # -- adjoint sweep (walks statements backwards) -----------------------
-    def adjoint_block(self, stmts, zero: set) -> tuple[list, set]:
-        """The adjoint code of `stmts`, and the adjoints zero above them;
-        `zero` (those zero below them) is left as it was."""
-        # One copy per block, which its statements update in place: a copy per
-        # statement cost time quadratic in the number of variables.
-        zero = set(zero)
+    def adjoint_block(self, stmts, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        """The adjoint code of `stmts`, and the adjoints zero above them:
+        `zero` (those zero below them), changed in place (LoggedSet: a branch
+        or loop takes back its body's changes)."""
         code: list = []
         for stmt in reversed(stmts):
             stmt_code, zero = self.adjoint_statement(stmt, zero)
             code.extend(stmt_code)
         return code, zero
 
-    def adjoint_statement(self, stmt, zero: set) -> tuple[list, set]:
-        """The adjoint code of `stmt`, and the adjoints zero above it; `zero`
-        is updated in place (adjoint_block's own copy) or replaced."""
+    def adjoint_statement(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        """The adjoint code of `stmt`, and the adjoints zero above it: `zero`,
+        updated in place."""
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             code = self.statements.assignment(stmt, target, stmt.value, zero)
@@ -150,17 +149,16 @@ class _Reverse:
                 self.mirrored.add(target)
             return code, zero
         if isinstance(stmt, gast.If):
-            body, zero_body = self.adjoint_block(stmt.body, zero)
-            orelse, zero_orelse = self.adjoint_block(stmt.orelse, zero)
-            merged = zero_body & zero_orelse
-            body += [self._zero_init(v) for v in sorted(zero_body - merged)]
-            orelse += [self._zero_init(v) for v in sorted(zero_orelse - merged)]
+            body, orelse, only_body, only_orelse = branch_zero(
+                self.adjoint_block, stmt.body, stmt.orelse, zero)
+            body += [self._zero_init(v) for v in sorted(only_body)]
+            orelse += [self._zero_init(v) for v in sorted(only_orelse)]
             control = Control("if")
             self.controls[id(stmt)] = control
             pop = nodes.call(nodes.attribute(nodes.name(self.stack), "pop"))
             node = nodes.if_(pop, body, orelse)
             nodes.annotate(node, "control", control)
-            return [nodes.copy_location(node, stmt)], merged
+            return [nodes.copy_location(node, stmt)], zero
         if isinstance(stmt, (gast.While, gast.For)):
             return self.adjoint_loop(stmt, zero)
         if isinstance(stmt, gast.Expr):
@@ -171,15 +169,15 @@ class _Reverse:
             f"'{type(stmt).__name__}' statements cannot be differentiated",
             self.ctx.parsed.location(stmt))
 
-    def adjoint_loop(self, stmt, zero: set) -> tuple[list, set]:
-        body, loop_zero, zero_out = loop_fixpoint(stmt, self.adjoint_block, zero, self.ctx,
-                                                  self.activity)
-        body += [self._zero_init(v) for v in sorted(zero_out - loop_zero)]
-        before = [self._zero_init(v) for v in sorted(zero - loop_zero)]
+    def adjoint_loop(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
+        body, not_zero_in_loop, zero_at_body_end = loop_fixpoint(
+            stmt, self.adjoint_block, zero, self.ctx, self.activity)
+        body += [self._zero_init(v) for v in sorted(zero_at_body_end)]
+        before = [self._zero_init(v) for v in sorted(not_zero_in_loop)]
         # Adjoints zeroed just above, of variables the loop never assigns, are
         # fresh arrays the body only adds to: accumulate into them in place.
         stored = nodes.names_stored(stmt)
-        owned = {self.ctx.namer.adjoint(v) for v in zero - loop_zero if v not in stored}
+        owned = {self.ctx.namer.adjoint(v) for v in not_zero_in_loop if v not in stored}
         # In the variant for Python numbers `+=` rebinds a float; elsewhere
         # add_into adds in place unless a dask or CuPy value is involved.
         add_into = None if self.ctx.numbers else self.ctx.helper("add_into")
@@ -208,10 +206,13 @@ class _Reverse:
             slot = Slot(stmt.target.id)
             self.slots[id(stmt)] = slot
             code.append(self._placeholder(restore=slot))
-        return code, loop_zero
+        return code, zero
 
     # -- primal sweep (walks statements forwards) -------------------------
-    def primal_block(self, stmts, defined: set, maybe: set) -> list:
+    def primal_block(self, stmts, defined: LoggedSet, maybe: LoggedSet) -> list:
+        """The primal sweep of `stmts`; `defined` (the variables certainly
+        bound before them) and `maybe` (those bound on some path) become
+        those after them, changed in place."""
         out: list = []
         for stmt in stmts:
             out.extend(self.primal_statement(stmt, defined, maybe))
@@ -287,14 +288,24 @@ class _Reverse:
             return out
         if isinstance(stmt, gast.If):
             control = self.controls[id(stmt)]
-            body_defined, orelse_defined = set(defined), set(defined)
-            body_maybe, orelse_maybe = set(maybe), set(maybe)
-            body = self.primal_block(stmt.body, body_defined, body_maybe)
-            orelse = self.primal_block(stmt.orelse, orelse_defined, orelse_maybe)
+            # Each branch from the sets as they are here (the walk only adds).
+            defined_mark, maybe_mark = defined.mark(), maybe.mark()
+            body = self.primal_block(stmt.body, defined, maybe)
+            body_defined = defined.changes(defined_mark)
+            body_maybe = maybe.changes(maybe_mark)
+            defined.undo(defined_mark)
+            maybe.undo(maybe_mark)
+            orelse = self.primal_block(stmt.orelse, defined, maybe)
+            orelse_defined = defined.changes(defined_mark)
+            defined.undo(defined_mark)
             body.append(self._placeholder(branch=control, taken=True))
             orelse.append(self._placeholder(branch=control, taken=False))
-            defined |= body_defined & orelse_defined
-            maybe |= body_maybe | orelse_maybe
+            for name, bound in body_defined.items():
+                if bound and orelse_defined.get(name, False):
+                    defined.add(name)
+            for name, bound in body_maybe.items():
+                if bound:
+                    maybe.add(name)
             return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)]
         if isinstance(stmt, (gast.While, gast.For)):
             control = self.controls[id(stmt)]
@@ -302,16 +313,23 @@ class _Reverse:
             out = []
             if isinstance(stmt, gast.For):
                 out += self._save(stmt, stmt.target.id, defined, maybe)
-            body_defined = set(defined)
+            # The body from the sets as they are here, with the loop's variable
+            # bound and every variable it binds maybe bound (by an earlier
+            # iteration); after it, what the body binds is maybe bound only.
+            defined_mark, maybe_mark = defined.mark(), maybe.mark()
             if isinstance(stmt, gast.For):
-                body_defined.add(stmt.target.id)
-            body_maybe = maybe | assigned
+                defined.add(stmt.target.id)
+            for name in assigned:
+                maybe.add(name)
             outer, outer_invariant = self.enclosing_stored, self.invariant
             self.enclosing_stored = outer | nodes.names_mutated(stmt)
             self.invariant = self._invariants(stmt)
-            body = self.primal_block(stmt.body, body_defined, body_maybe)
+            body = self.primal_block(stmt.body, defined, maybe)
             self.enclosing_stored, self.invariant = outer, outer_invariant
-            maybe |= assigned
+            defined.undo(defined_mark)
+            maybe.undo(maybe_mark)
+            for name in assigned:
+                maybe.add(name)
             if id(stmt) in self.to_checkpoint:
                 loop = nodes.for_(stmt.target.id, stmt.iter, body) \
                     if isinstance(stmt, gast.For) else nodes.while_(stmt.test, body)
@@ -539,9 +557,9 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     walker.enclosing_stored, walker.invariant = set(), set()
     # Parameters count: a parameter overwritten in a loop had a value before it.
     walker.assignment_counts = nodes.assignment_counts(function)
-    adjoint, zero_at_start = walker.adjoint_block(function.body, zero_at_end)
-    defined = set(nodes.parameters(function))
-    primal = walker.primal_block(function.body, defined, set(defined))
+    adjoint, zero_at_start = walker.adjoint_block(function.body, LoggedSet(zero_at_end))
+    defined = LoggedSet(nodes.parameters(function))
+    primal = walker.primal_block(function.body, defined, LoggedSet(defined))
     reads = walker.decide(adjoint, final_reads)
     walker._reads = reads
     # With a budget, what the adjoint reads only for its shape is recorded so.
@@ -557,4 +575,5 @@ def reverse(function: gast.FunctionDef, ctx: Context, activity: Activity, stack:
     uses_stack = any(s.live for s in walker.slots.values()) or any(
         c.live for c in walker.controls.values()) or bool(walker.recorded_calls) or \
         bool(walker.statements.recorded_lengths)
-    return ReverseCode(primal, adjoint, uses_stack, prebind, reads, zero_at_start, defined)
+    return ReverseCode(primal, adjoint, uses_stack, prebind, reads, set(zero_at_start),
+                       set(defined))
