@@ -31,19 +31,24 @@ from ..source import ParsedFunction
 from .resolve import local_names, module_value
 
 
-def dataclass_replace(parsed: ParsedFunction) -> None:
+def dataclass_replace(parsed: ParsedFunction, everything: list | None = None) -> bool:
     """`dataclasses.replace(p, b=v)` of a dataclass the function builds is
     `Point(b=v, a=p.a)`: what replace does (a new object of p's class, from
     the changes and p's other fields), which records carry derivatives
     through (rules/record_rules.py). p's class must be known when compiling:
     every binding of p is `p = Point(...)` or `p = dataclasses.replace(q, ...)`
-    of such a q. Otherwise the call is refused (see the module docstring)."""
+    of such a q. Otherwise the call is refused (see the module docstring).
+    `everything` is the list of the tree's nodes when the caller has it
+    (local_objects: two walks fewer of every function); returns whether
+    the tree changed."""
     tree = parsed.tree
-    caller_locals = local_names(tree)
-    calls = [n for n in nodes.walk(tree) if isinstance(n, gast.Call) and
+    if everything is None:
+        everything = list(nodes.walk(tree))
+    caller_locals = local_names(tree, everything)
+    calls = [n for n in everything if isinstance(n, gast.Call) and
              module_value(parsed, n.func, caller_locals) is dataclasses.replace]
     if not calls:
-        return
+        return False
     values: dict = {}   # name -> what each binding assigns (None: another kind of binding)
     for node in nodes.walk(tree):
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
@@ -108,6 +113,7 @@ def dataclass_replace(parsed: ParsedFunction) -> None:
         call.func = nodes.copy_location(nodes.name(name), call)
         call.args = []
         call.keywords = call.keywords + kept
+    return True
 
 
 def _record_class(parsed, value, classes: dict, caller_locals: set):

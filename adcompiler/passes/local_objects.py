@@ -900,9 +900,9 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
     """Replace the objects `parsed` creates by variables (see the module docstring).
     `only`: the one object to replace (a trial run, see `_models`)."""
     tree = parsed.tree
-    if only is None:
-        dataclass_replace(parsed)
     everything = list(nodes.walk(tree))
+    if only is None and dataclass_replace(parsed, everything):
+        everything = list(nodes.walk(tree))
     stores = _assigned_attributes(everything)
     created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
                isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Call)}
