@@ -115,6 +115,9 @@ def source_samples() -> dict:
     return {
         # np.linalg.det's tangent, and the products of solve's second-order rules,
         # for a stack of matrices against one vector b (x then a stack of vectors).
+        # vector axis 1 of each operand, the others broadcast: (2, 3, 2) against (2, 3)
+        "vecdot_adjoint": (lambda r: [_n(r, 2, 2), _n(r, 2, 3, 2), _n(r, 2, 3), 1, "x1"],
+                           (0, 1, 2)),
         "det_tangent": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
                                    _n(r, 2)], (0, 1)),
         "solve_transposed": (lambda r: [_n(r, 2, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),

@@ -407,3 +407,37 @@ def test_power_of_small_integers_in_the_exponent_matches_torch(dtype):
     hessian = torch.autograd.functional.hessian(twin, torch.tensor(y))
     np.testing.assert_allclose(ad.hessian(powers_of_integers, wrt=1)(x, y), hessian.numpy(),
                                rtol=1e-13, atol=1e-15)
+
+
+def vector_products(a, b, axis):
+    return np.sum(np.sin(np.vecdot(a, b, axis=axis)))
+
+
+def linalg_vector_products(a, b, axis):
+    return np.sum(np.sin(np.linalg.vecdot(a, b, axis=axis)))
+
+
+# np.vecdot's axis is each operand's own (JAX's testVecdot: (2, 2, 2) against
+# (2, 2) along axis 1): the adjoint put g's new axis at `axis` of the
+# broadcast result, which is not b's vector axis when b has fewer dimensions.
+VECDOT_AXES = [((2, 2, 2), (2, 2), 1), ((2, 3, 4), (4, 3), 1), ((3, 2, 4), (3, 4), 0),
+               ((2, 3, 4), (4,), -1)]
+
+
+@pytest.mark.parametrize("function", [vector_products, linalg_vector_products])
+@pytest.mark.parametrize("a_shape, b_shape, axis", VECDOT_AXES)
+def test_vecdot_along_an_axis_of_operands_of_different_ranks_matches_finite_differences(
+        function, a_shape, b_shape, axis):
+    rng = np.random.default_rng(len(a_shape) + len(b_shape))
+    a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+    directions = (rng.normal(size=a_shape), rng.normal(size=b_shape))
+    step = 1e-6
+
+    def along(sign):
+        return function(a + sign * step * directions[0], b + sign * step * directions[1], axis)
+    expected = (along(1) - along(-1)) / (2 * step)
+    gradient = ad.grad(function, wrt=(0, 1))(a, b, axis)
+    np.testing.assert_allclose(np.sum(gradient[0] * directions[0]) +
+                               np.sum(gradient[1] * directions[1]), expected, rtol=1e-7)
+    _, tangent = ad.jvp(function, wrt=(0, 1))((a, b, axis), directions)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-7)

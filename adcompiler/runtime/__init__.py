@@ -75,7 +75,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
         pad_tangent meshgrid_adjoint meshgrid_tangent diff_adjoint diff_joined joined_part diff_joined_adjoint linspace_adjoint linspace_tangent arange_adjoint arange_tangent layout_order pieces part_adjoint
         uncast array_from_adjoints prod_others_tangent sinc_second_derivative float_dtype"""),
-    (runtime_linalg, """mT inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
+    (runtime_linalg, """mT vecdot_adjoint inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent
         einsum_adjoint_operands_tangent einsum_adjoint_operands_adjoint
         einsum_tangent_operands_tangent
         cross_adjoint kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint

@@ -564,6 +564,23 @@ def vector_norm_tangent(g, x, result, ord, axis, keepdims):
 
 # -- matrix functions and decompositions ----------------------------------------
 
+def vecdot_adjoint(g, x1, x2, axis, wrt):
+    """Adjoint of np.vecdot(x1, x2, axis=axis) in x1 (wrt 'x1') or x2: `axis`
+    is each operand's own axis, the others broadcast as the result's, so the
+    product is formed with the vector axes last and moved back after.
+
+        >>> vecdot_adjoint(np.ones(2), np.ones((2, 3)), np.arange(3.0), -1, "x1")
+        array([[0., 1., 2.],
+               [0., 1., 2.]])
+    """
+    other = np.moveaxis(as_array(x2 if wrt == "x1" else x1), axis, -1)
+    mine = np.moveaxis(as_array(x1 if wrt == "x1" else x2), axis, -1)
+    product = np.asarray(g)[..., None] * (np.conj(other) if wrt == "x2" else other)
+    if wrt == "x1":
+        product = np.conj(product)
+    return np.moveaxis(sum_to_shape(product, np.shape(mine)), -1, axis)
+
+
 def det_adjoint(g, a, result):
     """Adjoint of np.linalg.det: g times the cofactor matrix, det(a) a⁻ᵀ where a
     is invertible; at a singular matrix, where a⁻ᵀ is not, the cofactor matrix
