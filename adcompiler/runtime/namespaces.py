@@ -714,6 +714,11 @@ UNGUARDED |= {"divide", "power"}
 # These read a tuple or list operand as NumPy does and return any array as it
 # is (passes/sequence_operands.py).
 UNGUARDED |= {"sequence_as_array", "array_tangent"}
+# These check a tuple's length and hand the tangent back as it is: the forward
+# sweep of add_adjoints, which reverse mode writes for any rule's result that
+# may be a tuple (activity.possible_tuples), so an hvp on arrays of the
+# standard meets them.
+UNGUARDED |= {"sequence_tangent", "sequence_entries"}
 
 
 _GUARDED: dict = {}
