@@ -67,8 +67,10 @@ RULES = [
     # A check that raises for complex values and returns nothing: helpers
     # differentiated from their source call it on differentiated values.
     *nondifferentiable(runtime_complex.refuse_complex),
-    # A check of the input's symmetry: raises or returns None.
-    *nondifferentiable(rl.refuse_unsymmetric),
+    # Checks of the input's symmetry, and of a loss's dependence on the phases
+    # of complex eigenvectors: each raises or returns None.
+    *nondifferentiable(rl.refuse_unsymmetric, rl.refuse_phase_dependent,
+                       rl.refuse_unknown_phase),
     # Dtypes: what helpers differentiated from their source ask of their operands.
     *nondifferentiable(ra.float_dtype),
     # a join's check that Python did join (python_builtins.check_joined)

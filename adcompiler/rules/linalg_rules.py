@@ -5,9 +5,11 @@ Matrix functions work on stacks of matrices like numpy.linalg does. The
 decompositions follow torch's conventions (see runtime/linalg.py): cholesky
 and eigh are differentiated as functions of a symmetric matrix; eigh and svd
 need distinct eigen/singular values, svd a full-rank input, and a non-square
-svd `full_matrices=False`; qr needs at least as many rows as columns. Tuple
-results (slogdet, qr, eigh, svd) are read by index or unpacking; their
-adjoint `g` is then a sequence with None for the parts nobody used.
+svd `full_matrices=False`; qr needs at least as many rows as columns.
+Complex eigenvectors and singular vectors are differentiated in the phase
+LAPACK gives them (runtime/linalg.py). Tuple results (slogdet, qr, eigh, svd)
+are read by index or unpacking; their adjoint `g` is then a sequence with None
+for the parts nobody used.
 """
 
 import numpy as np
@@ -127,14 +129,16 @@ RULES = [
                 adjoint={"a": "qr_adjoint(g, a, result, mode)"},
                 tangent={"a": "qr_tangent(g, a, result, mode)"}),
     linear_rule(np.linalg.eigh, "a, UPLO='L'",
-                adjoint={"a": "eigh_adjoint(g, a, result)"},
-                tangent={"a": "eigh_tangent(g, a, result)"}),
+                adjoint={"a": "eigh_adjoint(g, a, result, UPLO)"},
+                tangent={"a": "eigh_tangent(g, a, result, UPLO)"}),
     linear_rule(np.linalg.eigvalsh, "a, UPLO='L'",
                 adjoint={"a": "eigvalsh_adjoint(g, a)"},
                 tangent={"a": "eigvalsh_tangent(g, a)"}),
     linear_rule(np.linalg.svd, "a, full_matrices=True, compute_uv=True, hermitian=False",
-                adjoint={"a": "svd_adjoint(g, a, result, full_matrices, compute_uv)"},
-                tangent={"a": "svd_tangent(g, a, result, full_matrices, compute_uv)"}),
+                adjoint={"a": "svd_adjoint(g, a, result, full_matrices, compute_uv, "
+                              "hermitian)"},
+                tangent={"a": "svd_tangent(g, a, result, full_matrices, compute_uv, "
+                              "hermitian)"}),
     linear_rule(np.linalg.svdvals, "x",
                 adjoint={"x": "svdvals_adjoint(g, x)"},
                 tangent={"x": "svdvals_tangent(g, x)"}),
@@ -160,13 +164,16 @@ NOTES = {
     np.linalg.cholesky: "symmetric adjoint, as torch (the input is taken as symmetric; an "
                         "unsymmetric one, of which NumPy reads one triangle, is refused)",
     np.linalg.qr: "rows ≥ columns, mode 'reduced' (or 'r')",
-    np.linalg.eigh: "distinct eigenvalues; symmetric adjoint, as torch (an unsymmetric input, "
-                    "of which NumPy reads one triangle, is refused); eigenvectors are "
-                    "defined up to sign, so differentiate sign-invariant functions of them",
-    np.linalg.eigvalsh: "distinct eigenvalues; symmetric input (as eigh)",
+    np.linalg.eigh: "distinct eigenvalues; symmetric (Hermitian) adjoint, as torch (an "
+                    "unsymmetric input, of which NumPy reads one triangle, is refused); "
+                    "eigenvectors are defined up to sign, so differentiate sign-invariant "
+                    "functions of them; complex: the phase LAPACK fixes (docs/complex.md)",
+    np.linalg.eigvalsh: "distinct eigenvalues; symmetric (Hermitian) input (as eigh)",
     np.linalg.svd: "distinct non-zero singular values; `full_matrices=False` unless square; "
-                   "sign-invariant functions of the vectors",
-    np.linalg.svdvals: "distinct non-zero singular values",
+                   "sign-invariant functions of the vectors; complex: the phase LAPACK "
+                   "fixes, or phase-invariant functions of a wide matrix's (docs/complex.md); "
+                   "`hermitian=True`: a symmetric (Hermitian) input and adjoint, as eigh",
+    np.linalg.svdvals: "distinct non-zero singular values; real or complex",
     np.linalg.pinv: "full-rank matrices",
     np.linalg.matrix_power: "negative powers through the inverse",
 }

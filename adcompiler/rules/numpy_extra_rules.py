@@ -340,8 +340,8 @@ NOTES = {
     np.linalg.lstsq: "full-rank a; x, the residuals and the singular values are "
                      "differentiated (rank is an integer)",
     np.linalg.eig: "distinct eigenvalues, real or complex (as torch.linalg.eig); unit "
-                   "eigenvectors of arbitrary phase: differentiate phase-invariant "
-                   "functions of them",
+                   "eigenvectors in the phase LAPACK fixes (largest entry real), so any "
+                   "function of them (docs/complex.md)",
     np.linalg.eigvals: "distinct eigenvalues, real or complex",
     np.gradient: "one spacing (a number, or coordinates for 1-d f); `edge_order` 1 or 2; "
                  "not in the spacing (refused)",

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
-from .arrays import entry, float_dtype, sum_to_shape
+from .arrays import entry, float_dtype, is_foreign_array, sum_to_shape
 from .complex_numbers import refuse_complex
 from .linalg import matrix_norm_adjoint, matrix_norm_tangent, mT, pinv_adjoint, pinv_tangent, \
-    svdvals_adjoint, svdvals_tangent
+    refuse_phase_dependent, refuse_unknown_phase, svdvals_adjoint, svdvals_tangent
 from .optional import OptionalModule
 
 # Imported when first used: SciPy is optional, and slow to import.
@@ -51,14 +51,15 @@ def lstsq_adjoint(g, a, b, result, wrt):
         if gx is not None:
             out = out + np.dot(pseudo.T, gx)
         if gres is not None and np.size(result[1]):
-            out = out + 2.0 * residual * (gres[0] if vector else gres)
+            # |r|² moves by 2 Re(conj(r) dr): its transpose conjugates r
+            out = out + 2.0 * np.conj(residual) * np.real(gres[0] if vector else gres)
         return out
     out = np.zeros(np.shape(a), dtype=float_dtype(a, b))
     if gx is not None:
         g_pinv = np.outer(gx, b) if vector else np.dot(gx, b.T)
         out = out + pinv_adjoint(g_pinv, a, pseudo)
     if gres is not None and np.size(result[1]):
-        weighted = residual * (gres[0] if vector else gres)
+        weighted = np.conj(residual) * np.real(gres[0] if vector else gres)
         out = out - 2.0 * (np.outer(weighted, x) if vector else np.dot(weighted, x.T))
     if gs is not None:
         out = out + svdvals_adjoint(gs, a)
@@ -79,7 +80,7 @@ def lstsq_tangent(g, a, b, result, wrt):
         change = -np.dot(g, x)
         ds = svdvals_tangent(g, a)
     if np.size(result[1]):
-        dres = 2.0 * np.sum(residual * change, axis=0)
+        dres = 2.0 * np.real(np.sum(np.conj(residual) * change, axis=0))
         dres = np.reshape(dres, np.shape(result[1]))
     else:
         dres = np.zeros(np.shape(result[1]), dtype=float_dtype(a, b))
@@ -90,8 +91,11 @@ def lstsq_tangent(g, a, b, result, wrt):
 # The tangent is torch's linalg_eig_jvp; the adjoint torch's linalg_eig_backward,
 # conjugated on the way in and out: inside generated code a complex adjoint is
 # the transpose of the tangent map, without conjugation (complex_numbers.py).
-# Eigenvectors are unit vectors of arbitrary phase (sign, for real ones):
-# differentiate functions that do not depend on it (|V|², eigenvalues).
+# Eigenvectors are unit vectors of a phase torch leaves free; LAPACK's geev makes
+# each one's largest entry real, and the derivatives add the turn of each phase
+# that keeps it so (linalg.py's eigh and svd do the same for their rows): they
+# are NumPy's own for every function of V, and torch's for those that do not
+# depend on the phases (|V|², the eigenvalues).
 
 def _mH(x):
     """The conjugate transpose of a stack of matrices."""
@@ -110,16 +114,31 @@ def _diagonal_matrix(v):
     return v[..., :, None] * np.eye(np.shape(v)[-1], dtype=float_dtype(v))
 
 
+def _largest_entries(v):
+    """Each column's entry of largest modulus, which geev makes real, as real
+    numbers, and the rows it is in (a mask shaped like v); None where an entry
+    found so is not real (a tie LAPACK broke the other way, another LAPACK)."""
+    rows = np.argmax(np.abs(v), axis=-2)
+    mask = np.arange(np.shape(v)[-2])[:, None] == rows[..., None, :]
+    values = np.sum(np.where(mask, v, 0.0), axis=-2)
+    if is_foreign_array(v) or np.any(np.imag(values) != 0):
+        return None, mask
+    return np.real(values), mask
+
+
 def eig_adjoint(g, a, result):
     """Adjoint of np.linalg.eig (distinct eigenvalues, unit eigenvectors), in
     torch's convention (between the conjugations):
-    V⁻ᴴ (diag(w̄) + F̄ ∘ (Vᴴ V̄ - VᴴV Re diag(Vᴴ V̄))) Vᴴ, F_ij = 1/(w_j - w_i)."""
+    V⁻ᴴ (diag(w̄) + F̄ ∘ (Vᴴ V̄ - VᴴV Re diag(Vᴴ V̄))) Vᴴ, F_ij = 1/(w_j - w_i),
+    with V̄ given the adjoint of the phases that keep the largest entries real."""
     w, v = result[0], result[1]
     inner = np.zeros(np.shape(v), dtype=float_dtype(a, v))
     gw, gv = entry(g, 0), entry(g, 1)
     if gw is not None:
         inner = inner + _diagonal_matrix(np.conj(gw))
     if gv is not None:
+        if np.iscomplexobj(v):
+            gv = _phase_fixed_adjoint(gv, v)
         k = _mH(v) @ np.conj(gv)
         gram = _mH(v) @ v
         k_diagonal = np.real(np.diagonal(k, axis1=-2, axis2=-1))
@@ -127,13 +146,31 @@ def eig_adjoint(g, a, result):
     return np.conj(np.linalg.solve(_mH(v), inner @ _mH(v)))
 
 
+def _phase_fixed_adjoint(gv, v):
+    """V̄ plus the adjoint of the turn of each phase that keeps column j's
+    largest entry ρ_j real: -i c_j at that entry, c_j = Im(Σ_a V_aj V̄_aj) / ρ_j
+    (the loss moves by -Im(Σ_a V_aj V̄_aj) per radian of column j)."""
+    largest, mask = _largest_entries(v)
+    dependence = np.imag(np.sum(v * gv, axis=-2))
+    if largest is None:
+        refuse_phase_dependent("eig", dependence, gv)
+        return gv
+    return gv + mask * (-1j * dependence / largest)[..., None, :]
+
+
 def eig_tangent(g, a, result):
     """Tangent of np.linalg.eig: C = V⁻¹ dA V, dw = diag(C), dV = V (F ∘ C) with
-    each column kept of unit length (Re vᴴ dv = 0)."""
+    each column kept of unit length (Re vᴴ dv = 0) and its largest entry real."""
     w, v = result[0], result[1]
     c = np.linalg.solve(v, g @ v)
     dv = v @ (_inverse_gaps(w) * c)
     dv = dv - v * np.real(np.sum(np.conj(v) * dv, axis=-2, keepdims=True))
+    if np.iscomplexobj(v):
+        largest, mask = _largest_entries(v)
+        if largest is None:
+            refuse_unknown_phase("eig")
+        theta = -np.imag(np.sum(np.where(mask, dv, 0.0), axis=-2)) / largest
+        dv = dv + 1j * v * theta[..., None, :]
     return (np.diagonal(c, axis1=-2, axis2=-1), dv)
 
 
