@@ -940,13 +940,21 @@ def _general_svd_tangent(g, a, result, full_matrices, compute_uv):
     ds = np.diagonal(p, axis1=-2, axis2=-1)
     if not compute_uv:
         return ds
+    du, dv = _singular_vector_tangents(g, u, s, v, p)
+    return (du, ds, mT(dv))
+
+
+def _singular_vector_tangents(g, u, s, v, p):
+    """dU and dV of svd with no turn of the phases (conjugates are no-ops for
+    real values): U (F ∘ (P S + S Pᴴ)) + (I - UUᴴ) g V S⁻¹ and
+    V (F ∘ (S P + Pᴴ S)) + (I - VVᴴ) gᴴ U S⁻¹."""
     gaps = _reciprocal_gaps(s * s)
     s_col, s_row = s[..., None, :], s[..., :, None]
     gv = g @ v
-    du = u @ (gaps * (p * s_col + s_row * mT(p))) + (gv - u @ (mT(u) @ gv)) / s_col
-    gtu = mT(g) @ u
-    dv = v @ (gaps * (s_row * p + mT(p) * s_col)) + (gtu - v @ (mT(v) @ gtu)) / s_col
-    return (du, ds, mT(dv))
+    du = u @ (gaps * (p * s_col + s_row * _mH(p))) + (gv - u @ (_mH(u) @ gv)) / s_col
+    ghu = _mH(g) @ u
+    dv = v @ (gaps * (s_row * p + _mH(p) * s_col)) + (ghu - v @ (_mH(v) @ ghu)) / s_col
+    return du, dv
 
 
 # -- eigh and svd of complex matrices --------------------------------------------
@@ -1112,12 +1120,7 @@ def _complex_svd_tangent(g, a, result, compute_uv):
     phase = _phase_row(v, 0) if m >= n else None
     if phase is None:
         refuse_unknown_phase("svd")
-    gaps = _reciprocal_gaps(s * s)
-    s_col, s_row = s[..., None, :], s[..., :, None]
-    gv = g @ v
-    du = u @ (gaps * (p * s_col + s_row * _mH(p))) + (gv - u @ (_mH(u) @ gv)) / s_col
-    ghu = _mH(g) @ u
-    y = v @ (gaps * (s_row * p + _mH(p) * s_col)) + (ghu - v @ (_mH(v) @ ghu)) / s_col
+    du, y = _singular_vector_tangents(g, u, s, v, p)
     theta = -np.imag(y[..., 0, :]) / phase
     dv = y + 1j * v * theta[..., None, :]
     du = du + 1j * u * (theta + np.imag(np.diagonal(p, axis1=-2, axis2=-1)) / s)[..., None, :]
