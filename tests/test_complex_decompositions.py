@@ -1,5 +1,6 @@
-"""np.linalg.svd, svdvals, eigh, eigvalsh and eig of complex matrices, against
-torch and finite differences, in both modes and to second order.
+"""np.linalg.svd, svdvals, eigh, eigvalsh and eig (and slogdet, lstsq's
+residuals) of complex matrices, against torch and finite differences, in both
+modes and to second order.
 
 A complex singular vector or eigenvector is defined up to a phase per column.
 adcompiler differentiates the phase NumPy's LAPACK fixes (a row of V made
@@ -131,6 +132,16 @@ def t_eig_magnitudes(a):
     return torch.sum(torch.abs(v) ** 2 * T_W4[:3, :3]) + torch.sum(w.real * T_W3 + w.imag ** 2)
 
 
+def slogdet_both(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.sum(logdet * W3[:2]) + np.sum(np.real(sign) * 0.3 + np.imag(sign))
+
+
+def t_slogdet_both(a):
+    sign, logdet = torch.linalg.slogdet(a)
+    return torch.sum(logdet * T_W3[:2]) + torch.sum(sign.real * 0.3 + sign.imag)
+
+
 INVARIANT = [
     # (function, torch twin, shape, forward mode too)
     (svd_magnitudes, t_svd_magnitudes, (4, 3), True),
@@ -148,6 +159,7 @@ INVARIANT = [
     (eigh_upper_projector, t_eigh_upper_projector, (3, 3), True),
     (eigvalsh_both, t_eigvalsh_both, (2, 3, 3), True),
     (eig_magnitudes, t_eig_magnitudes, (3, 3), True),
+    (slogdet_both, t_slogdet_both, (2, 3, 3), True),
 ]
 INVARIANT_IDS = [f"{f.__name__}-{'x'.join(map(str, shape))}" for f, _, shape, _ in INVARIANT]
 

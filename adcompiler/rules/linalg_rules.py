@@ -159,7 +159,8 @@ NOTES = {
                     "'fro', 'nuc', ±1, ±2, ±inf; 0 at a zero vector for the 2-norm",
     np.linalg.det: "any square matrices (singular ones through an SVD, as torch); second "
                    "derivatives at invertible ones",
-    np.linalg.slogdet: "index the result: `np.linalg.slogdet(a)[1]` or unpack it",
+    np.linalg.slogdet: "index the result: `np.linalg.slogdet(a)[1]` or unpack it; complex: "
+                       "the sign moves too",
     np.linalg.solve: "b a vector (1-d) or matrices",
     np.linalg.cholesky: "symmetric adjoint, as torch (the input is taken as symmetric; an "
                         "unsymmetric one, of which NumPy reads one triangle, is refused)",

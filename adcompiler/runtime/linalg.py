@@ -630,19 +630,21 @@ def _cofactors_from_svd(a):
 
 
 def slogdet_adjoint(g, a):
-    """Adjoint of np.linalg.slogdet (sign, logabsdet): only logabsdet varies; a⁻ᵀ g."""
-    refuse_complex('np.linalg.slogdet', a)
-    logdet = entry(g, 1)
-    if logdet is None:
-        return np.zeros(np.shape(a), dtype=float_dtype(a))
-    return np.asarray(logdet)[..., None, None] * mT(np.linalg.inv(a))
+    """Adjoint of np.linalg.slogdet (sign, logabsdet): with t = trace(a⁻¹ da),
+    logabsdet moves by Re t and sign by i Im(t) sign (0 for real a), so
+    (Re l̄ + i Im(s̄ sign)) a⁻ᵀ."""
+    weight = np.real(part(g, 1, np.zeros(np.shape(a)[:-2])))
+    if np.iscomplexobj(a) and entry(g, 0) is not None:
+        weight = weight + 1j * np.imag(entry(g, 0) * np.linalg.slogdet(a)[0])
+    return np.asarray(weight)[..., None, None] * mT(np.linalg.inv(a))
 
 
 def slogdet_tangent(g, a, result):
-    """Tangent of np.linalg.slogdet: (0, trace(a⁻¹ g))."""
-    refuse_complex('np.linalg.slogdet', a)
-    logdet = np.trace(np.linalg.solve(a, g), axis1=-2, axis2=-1)
-    return (np.zeros_like(np.asarray(result[0], dtype=float_dtype(a))), logdet)
+    """Tangent of np.linalg.slogdet: (i Im(t) sign, Re t), t = trace(a⁻¹ g)."""
+    change = np.trace(np.linalg.solve(a, g), axis1=-2, axis2=-1)
+    if np.iscomplexobj(a):
+        return (1j * np.imag(change) * result[0], np.real(change))
+    return (np.zeros_like(np.asarray(result[0], dtype=float_dtype(a))), change)
 
 
 def _solve_vector(a, b):
