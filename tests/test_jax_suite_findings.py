@@ -441,3 +441,23 @@ def test_vecdot_along_an_axis_of_operands_of_different_ranks_matches_finite_diff
                                np.sum(gradient[1] * directions[1]), expected, rtol=1e-7)
     _, tangent = ad.jvp(function, wrt=(0, 1))((a, b, axis), directions)
     np.testing.assert_allclose(tangent, expected, rtol=1e-7)
+
+
+def difference_with_numpy_default_prepend(x):
+    return np.diff(x, n=1, axis=0, prepend=np._NoValue, append=1.0)
+
+
+def test_diff_with_numpys_own_default_for_prepend_matches_its_jacobian():
+    # np._NoValue, NumPy's default (which wrappers pass on, as JAX's testDiff
+    # does), means no prepend: it was joined as an array, and the adjoint's
+    # slices were off by one (the gradient had the wrong sign).
+    x = np.random.default_rng(8).normal(size=(3, 4))
+    seed = np.random.default_rng(9).normal(size=(3, 4))
+    expected = np.zeros((3, 4))
+    expected[1:] += seed[:-1]
+    expected[:-1] -= seed[:-1]
+    expected -= np.concatenate([np.zeros((2, 4)), seed[-1:]])
+    gradient = ad.vjp(difference_with_numpy_default_prepend)((x,), seed)
+    np.testing.assert_allclose(gradient, expected, atol=1e-12)
+    _, tangent = ad.jvp(difference_with_numpy_default_prepend)((x,), (seed,))
+    np.testing.assert_allclose(tangent, np.diff(seed, axis=0, append=0.0), atol=1e-12)

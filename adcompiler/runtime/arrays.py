@@ -1240,7 +1240,7 @@ def _diff_pieces(a, prepend, append, axis):
     those not given (None) left out, a 0-d one broadcast to length 1 along axis."""
     pieces = []
     for name, value in (("prepend", prepend), ("a", a), ("append", append)):
-        if value is None:
+        if value is None or value is np._NoValue:   # (NumPy's own default: not given)
             continue
         value = as_array(value)
         if value.ndim == 0 and name != "a":
