@@ -247,6 +247,16 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     # the caller passes in; the adjoint of a list it replaces first is returned.
     changed_in_place = lists_changed_in_place(tree, [params[i] for i in wrt], lists)
     split.list_params = {i for i in wrt if params[i] in changed_in_place}
+    if isinstance(returned, gast.Name) and returned.id in changed_in_place:
+        # The caller's list would have two adjoints, the one it passes for the
+        # argument and the seed of the result, which the adjoint does not join.
+        raise UnsupportedSyntaxError(
+            f"{parsed.name} changes the list {returned.id!r} it is given in place and "
+            f"also returns it, and adcompiler does not differentiate such a helper in "
+            f"reverse mode", parsed.location(tree.body[-1]),
+            help=f"Instead: return nothing and go on using the caller's list (the helper "
+            f"changes it), or return a new list (new = list({returned.id}); new.append(...); "
+            f"return new).")
     # A list parameter the caller passes no adjoint for (not in wrt: its default,
     # `store=[]`, or a list of constants) gets a local one, as a list made here.
     wrt_params = {params[i] for i in wrt}

@@ -288,6 +288,11 @@ def describe_callable(fn) -> str:
         return f"scipy.stats.{scipy_distribution_name(fn.__self__)}.{fn.__name__}"
     if name is None:
         return repr(fn)
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        # np.logaddexp.accumulate: a method of one ufunc, whose qualname is
+        # the class's (ufunc.accumulate).
+        return f"numpy.{owner.__name__}.{fn.__name__}"
     if module in (None, "builtins"):
         return name
     # Private implementation modules (numpy._core.fromnumeric) are not where

@@ -1,4 +1,4 @@
-"""Desugar: rewrite five forms of newer or terser Python into plain statements.
+"""Desugar: rewrite six forms of newer or terser Python into plain statements.
 
 Input: the user's gast FunctionDef, untouched (this runs before the fence).
 Output: the same function where
@@ -20,6 +20,12 @@ Output: the same function where
 * `next(iter(X))`, the first item of an iterable, is `list(X)[0]`, which
   lower_comprehensions.py writes as the loop that builds the list (an empty X
   raises IndexError where Python raises StopIteration; both end the call);
+* a read through an array's flat iterator, `a.flat[i]`, is `np.take(a, p)`,
+  a write, `a.flat[i] = v`, is `np.put(a, p, v)` (NumPy's own definition of
+  put), and `a.flat[i] += v` is `_positions = p` then
+  `np.put(a, _positions, np.take(a, _positions) + v)`, which effects.py
+  models, where p is `flat_positions(a, 'f.py:3')[i]`, the positions
+  np.arange(a.size)[i], refused when `a` is not an array (a record's field);
 * an assignment expression `(n := value)` that Python evaluates before
   anything with an effect in its statement is an assignment before the
   statement (`if (n := len(x)) > 2:` is `n = len(x)` then `if n > 2:`), and
@@ -33,8 +39,9 @@ class pattern of another class (whose instance may lack the attribute) is
 refused here, naming the pattern. Generated code keeps the user's names; the
 only new ones are `_items`, `_subject` (a subject that is not a name, or is
 captured under its own name), `_value` (a chained assignment whose first
-target is not a plain name) and the variables of `**rest`'s dict
-comprehension, where a value must be held.
+target is not a plain name, or a flat write's value), `_positions` (a flat
+write's positions) and the variables of `**rest`'s dict comprehension, where a
+value must be held.
 
     def f(x, act):                  def f(x, act):
         match act:                      if act == 'tanh':
@@ -47,6 +54,7 @@ comprehension, where a value must be held.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
@@ -70,10 +78,12 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     # answer whether there is anything to do without visiting expressions.
     tree = parsed.tree
     found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
+                or (isinstance(node, gast.AugAssign) and _flat_of(node.target) is not None)
                 or type(node).__name__ == "Match" for node in nodes.statements(tree))
     end = getattr(tree, "end_lineno", None) or tree.lineno + len(parsed.lines)
     text = [parsed.line_text(line) for line in range(tree.lineno, end + 1)]
-    if not found and not any(":=" in line or "next(" in line for line in text):
+    if not found and not any(":=" in line or "next(" in line or ".flat[" in line
+                             for line in text):
         return parsed
     everything = list(nodes.walk(tree))
     namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
@@ -85,6 +95,8 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     if not (builtins_used & (namer.taken - _loaded_only(everything))
             or builtins_used & (set(parsed.globals) | set(parsed.closure))):
         _FirstItem().visit(tree)
+    if any(".flat[" in line for line in text):
+        _FlatRead(parsed, bind_in or parsed).visit(tree)
     return parsed
 
 
@@ -116,6 +128,41 @@ class _FirstItem(gast.NodeTransformer):
         return node
 
 
+class _FlatRead(gast.NodeTransformer):
+    """`a.flat[i]` read -> `np.take(a, flat_positions(a, ...))`, a copy as
+    the flat iterator gives, for `a` a name or its attributes (a.T, s.grid),
+    which reading twice reads the same."""
+
+    def __init__(self, parsed: ParsedFunction, bound: ParsedFunction):
+        self.parsed, self.bound = parsed, bound
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        value = node.value
+        if not (isinstance(node.ctx, gast.Load) and isinstance(value, gast.Attribute)
+                and value.attr == "flat" and _names_and_attributes(value.value)):
+            return node
+        positions = _flat_positions(self.parsed, self.bound, value.value, node.slice, node)
+        read = nodes.call(nodes.attribute(self.bound.reference(np, "np"), "take"),
+                          [nodes.clone(value.value), positions])
+        return _located(read, node)
+
+
+def _flat_positions(parsed: ParsedFunction, bound: ParsedFunction, array, index,
+                    where) -> gast.AST:
+    """`flat_positions(a, 'f.py:3')[i]`: the flat positions `a.flat[i]` reads
+    or writes, checked to be an array's."""
+    from ..runtime.effects import flat_positions
+    return nodes.subscript(nodes.call(bound.reference(flat_positions), [
+        nodes.clone(array), nodes.const(parsed.location(where).file_line)]), index)
+
+
+def _names_and_attributes(node) -> bool:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name)
+
+
 def _is_builtin_call(node, name: str, arity: int) -> bool:
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
         node.func.id == name and len(node.args) == arity and not node.keywords and \
@@ -123,7 +170,16 @@ def _is_builtin_call(node, name: str, arity: int) -> bool:
 
 
 def _needs_rewrite(assign: gast.Assign) -> bool:
-    return len(assign.targets) > 1 or _starred_target(assign.targets[0]) is not None
+    return len(assign.targets) > 1 or _starred_target(assign.targets[0]) is not None \
+        or _flat_of(assign.targets[0]) is not None
+
+
+def _flat_of(target):
+    """The name `a` of a target `a.flat[i]`, or None."""
+    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Attribute) and \
+            target.value.attr == "flat" and isinstance(target.value.value, gast.Name):
+        return target.value.value.id
+    return None
 
 
 def _starred_target(target):
@@ -184,6 +240,9 @@ class _Desugar:
             return self.chained(stmt)
         if isinstance(stmt, gast.Assign) and _starred_target(stmt.targets[0]) is not None:
             return self.unpack(stmt)
+        if isinstance(stmt, (gast.Assign, gast.AugAssign)) and _flat_of(
+                stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target) is not None:
+            return self.flat_write(stmt)
         if isinstance(stmt, gast.While) and not stmt.orelse:
             return self.while_test(stmt)
         return self.hoist(stmt)
@@ -234,6 +293,31 @@ class _Desugar:
                 elt = elt.value
             out.append(nodes.assign(elt.id, nodes.subscript(nodes.name(items), index)))
         return out
+
+    # a.flat[i] = v, a.flat[i] += v --------------------------------------------
+    def flat_write(self, stmt) -> list:
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+        array = _flat_of(target)
+        np_ = (self.bind_in or self.parsed).reference(np, "np")
+        out = []
+        value = stmt.value
+        if isinstance(stmt, gast.Assign) and not nodes.is_atom(value):
+            # Python evaluates the value before the target's index.
+            holder = self.namer.fresh("_value")
+            out.extend(self.hoist(nodes.assign(holder, value)))
+            value = nodes.name(holder)
+        positions = _flat_positions(self.parsed, self.bind_in or self.parsed,
+                                    nodes.name(array), target.slice, stmt)
+        if isinstance(stmt, gast.AugAssign):
+            held = self.namer.fresh("_positions")
+            out.extend(self.hoist(nodes.assign(held, positions)))
+            positions = nodes.name(held)
+            current = nodes.call(nodes.attribute(nodes.clone(np_), "take"),
+                                 [nodes.name(array), nodes.name(held)])
+            value = gast.BinOp(left=current, op=stmt.op, right=value)
+        put = nodes.call(nodes.attribute(nodes.clone(np_), "put"),
+                         [nodes.name(array), positions, value])
+        return out + self.hoist(nodes.expr_stmt(put))
 
     # match ------------------------------------------------------------------
     def match(self, stmt) -> list:

@@ -10,6 +10,7 @@ reaches it, see activity.py and aliasing.py):
     np.sin(x, out=buf)           _t1 = np.sin(x); buf = setitem(buf, ..., _t1)
     np.add.at(a, idx, v)         a = add_at(a, idx, v)
     np.copyto(dst, src)          dst = setitem(dst, ..., src)
+    np.copyto(dst, src, where=m) dst = setitem(dst, ..., np.where(m, src, dst))
     a.fill(v)                    a = setitem(a, ..., v)
     a.sort()                     a = sort_in_place(a)
     np.copyto(a[:3], v)          a[:3] = v                 (and out=a[i], a[i].fill(v))
@@ -112,11 +113,22 @@ def rewrite_effect(normaliser, stmt: gast.Expr, out: list) -> bool:
             _is_element(call.args[0]):
         _write_into_part(normaliser, stmt, call.args[0], call.args[1], out)
         return True
+    if resolved is np.copyto and len(call.args) == 2 and isinstance(call.args[0], gast.Name) \
+            and [k.arg for k in call.keywords] == ["where"]:
+        # Where the mask holds, src; elsewhere what dst holds.
+        destination = call.args[0].id
+        source = normaliser.atom(call.args[1], out)  # evaluated in Python's order
+        mask = normaliser.atom(call.keywords[0].value, out)
+        kept = nodes.copy_location(nodes.call(normaliser.helper_function("np", np.where), [
+            mask, source, nodes.name(destination)]), stmt)
+        _update(normaliser, stmt, destination, "setitem",
+                [nodes.const(Ellipsis), normaliser.atom(kept, out)], out)
+        return True
     if resolved is np.copyto:
         if len(call.args) != 2 or call.keywords or not isinstance(call.args[0], gast.Name):
             raise UnsupportedSyntaxError(
-                "np.copyto with casting=, where= or a destination that is not a variable "
-                "is not supported", where,
+                "np.copyto with casting=, or with where= into a destination that is not a "
+                "variable, is not supported", where,
                 help="Instead: dst[...] = src, or dst = np.where(mask, src, dst).")
         _update(normaliser, stmt, call.args[0].id, "setitem",
                 [nodes.const(Ellipsis), normaliser.atom(call.args[1], out)], out)

@@ -30,6 +30,7 @@ import gast
 from .. import nodes
 from . import effects
 from ..errors import UnsupportedSyntaxError
+from ..printer import to_source
 from ..source import ParsedFunction
 
 ALLOWED = {
@@ -256,9 +257,7 @@ def _check_targets(parsed: ParsedFunction, everything: list,
                                  _attribute_of_a_local(written_attribute(elt), node,
                                                        target, created, writable)):
                         continue  # s.buf[i] = v: local_objects.py makes s.buf a variable
-                    _reject(parsed, elt, "this assignment into an element",
-                            "assign into an element of a plain variable, one target per "
-                            "statement: x[i] = v or x[i] += v.")
+                    _reject_element_write(parsed, elt)
                 if isinstance(elt, gast.Attribute):
                     if _attribute_of_a_local(elt, node, target, created, writable):
                         continue  # local_objects.py rewrites it, or refuses it
@@ -269,6 +268,23 @@ def _check_targets(parsed: ParsedFunction, everything: list,
         if isinstance(node, gast.Dict) and any(key is None for key in node.keys):
             _reject(parsed, node, "dict unpacking ({**d})",
                     "build the dict key by key.")
+
+
+def _reject_element_write(parsed: ParsedFunction, target) -> None:
+    """Refuse `expr[i] = v` where expr is not a variable (a call's result, an
+    attribute of an object the function did not create), naming expr."""
+    base = target
+    while isinstance(base, gast.Subscript):
+        base = base.value
+    if isinstance(base, gast.Name):  # a target inside a tuple: (x[0], y) = ...
+        _reject(parsed, target, "this assignment into an element",
+                "assign into an element of a plain variable, one target per "
+                "statement: x[i] = v or x[i] += v.")
+    spelled = to_source(base).strip()
+    _reject(parsed, target, f"writing into an element of `{spelled}`, which is not a "
+            "variable,", f"bind it to a name first and write through the name (a view "
+            f"stays a view, so the write reaches what it shows): view = {spelled}, then "
+            "view[i] = v.")
 
 
 def _subscript_of_a_name(target) -> bool:

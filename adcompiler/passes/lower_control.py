@@ -163,6 +163,14 @@ class _Zipped:
     parts: list = field(default_factory=list)
 
 
+def _origin(view) -> gast.AST:
+    """The iterable a view reads first, for the location of what is written
+    for it (zip's first part may itself be an enumerate or a zip)."""
+    while not hasattr(view, "expr"):
+        view = view.inner if isinstance(view, _Enumerated) else view.parts[0]
+    return view.expr
+
+
 def _is_minus_one(node) -> bool:
     """`-1`, as written (a negated constant) or as built here (a constant)."""
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
@@ -622,7 +630,7 @@ class _Lowering:
             return self.length(view.inner)
         lengths = [self.length(part) for part in view.parts]
         return lengths[0] if len(lengths) == 1 else \
-            nodes.call(self.builtin("min", view.parts[0].expr), lengths)
+            nodes.call(self.builtin("min", _origin(view)), lengths)
 
     def element(self, view, counter: str):
         """Item number `counter` of the view: an expression, or a list of them

@@ -284,6 +284,13 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         return Operation("list")
     if isinstance(rhs, (gast.Tuple, gast.List)):
         return Operation("constant")
+    if isinstance(rhs, gast.JoinedStr) or (
+            isinstance(rhs, gast.Call) and isinstance(rhs.func, gast.Attribute)
+            and isinstance(rhs.func.value, gast.Constant) and isinstance(rhs.func.value.value, str)):
+        # A string (or what a method of one gives: a string, a count), active
+        # only by its name: the derivative code's stack holds the key f"W{i}"
+        # or "W{}".format(i) next to differentiated values.
+        return Operation("inactive")
     if nodes.annotation(rhs, "joins_tuples", False):
         raise UnsupportedSyntaxError(
             "joining or repeating tuples of differentiated values (+, *) is not supported "
@@ -903,9 +910,12 @@ def check_list_alias(target: str, rhs, activity: Activity, location) -> None:
     derivative lists (one per name) would not. Checked whatever the activity of
     `M`: an alias only ever appended to is exactly where it would go wrong
     silently. (`_t = xs + [v]; xs = _t` gives no second name: activity.py does
-    not count such a _t among the lists, see handed_over_lists.)"""
+    not count such a _t among the lists, see handed_over_lists. Nor does a name
+    never appended to whose value no derivative reads: aliasing.py's
+    `_layers_before = layers`, which only its run-time checks read.)"""
     if isinstance(rhs, gast.Name) and rhs.id in activity.lists and \
-            rhs.id in activity.varied and {rhs.id, target} & activity.stacks:
+            rhs.id in activity.varied and {rhs.id, target} & activity.stacks and \
+            (target in activity.active or target in activity.stacks):
         raise UnsupportedSyntaxError(
             "giving a list of differentiated values a second name and appending or popping "
             "through either is not supported", location,

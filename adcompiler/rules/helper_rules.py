@@ -64,6 +64,8 @@ RULES = [
     pointwise(ra.sinc_derivative, "x", x="g * sinc_second_derivative(x)"),
     # Masks and tie weights: piecewise constant.
     *nondifferentiable(ra.extremum_weights, ra.clip_inside),
+    # The positions a running maximum or minimum takes its entries from.
+    *nondifferentiable(runtime_selections.running_extremum_source),
     # A check that raises for complex values and returns nothing: helpers
     # differentiated from their source call it on differentiated values.
     *nondifferentiable(runtime_complex.refuse_complex),

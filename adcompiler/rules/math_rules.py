@@ -3,7 +3,7 @@
 import importlib.util
 import math
 
-from .definition import nondifferentiable, pointwise
+from .definition import linear_rule, nondifferentiable, pointwise
 
 # ψ, the derivative of log Γ, comes from SciPy (imported when a derivative
 # first needs it): without SciPy, lgamma and gamma have no rule.
@@ -43,6 +43,10 @@ RULES = [
     pointwise(math.copysign, "x, y", x="g * sign(x) * sign(result)"),
     *([pointwise(math.lgamma, "x", x="g * digamma(x)"),
        pointwise(math.gamma, "x", x="g * result * digamma(x)")] if _HAS_SCIPY else []),
+    # A sum of the items, as Python's sum() (exactly rounded, which the
+    # derivative, a sum of the items' derivatives, needs not be).
+    linear_rule(math.fsum, "seq", adjoint={"seq": "sum_items_adjoint(g, seq)"},
+                tangent={"seq": "sum(g)"}),
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                        math.isfinite, math.isclose),
 ]
@@ -50,6 +54,7 @@ RULES = [
 NOTES = {
     math.copysign: "differentiable in x",
     math.fabs: "derivative 0 at 0",
+    math.fsum: "of a list, a tuple, an array or `fsum(v * v for v in xs)`",
     math.lgamma: "needs SciPy (for ψ, scipy.special.digamma)",
     math.gamma: "needs SciPy (for ψ, scipy.special.digamma)",
 }

@@ -91,6 +91,13 @@ _UFUNC_METHODS = [
                 label="numpy.add.accumulate",
                 adjoint={"array": "cumsum_adjoint(g, array, axis)"},
                 tangent={"array": "np.cumsum(g, axis=axis)"}),
+    *[linear_rule(extremum.accumulate, "array, axis=0, dtype=None, *, out=None",
+                  label=f"numpy.{extremum.__name__}.accumulate",
+                  adjoint={"array": "take_along_axis_adjoint(g, array, "
+                                    "running_extremum_source(array, result, axis), axis)"},
+                  tangent={"array": "np.take_along_axis(g, running_extremum_source(array, "
+                                    "result, axis), axis)"})
+      for extremum in (np.maximum, np.minimum)],
     linear_rule(np.multiply.accumulate, "array, axis=0, *, out=None",
                 label="numpy.multiply.accumulate",
                 adjoint={"array": "cumprod_adjoint(g, array, result, axis)"},
@@ -147,6 +154,8 @@ RULES = [
     pointwise(np.ldexp, "x1, x2", x1="np.ldexp(g, x2)"),  # (exp2 of ints is float64)
     pointwise(np.conjugate, "x", x="np.conjugate(g)"),
     pointwise(np.real, "val", val="np.real(g)"),
+    # np.float64(v): v as a float64 scalar (an array for an array).
+    pointwise(np.float64, "x", x="np.real(g)"),
     pointwise_split(np.imag, "val", adjoint={"val": "-1j * np.real(g)"},
                     tangent={"val": "np.imag(g)"}),
     # The real part's derivative where NumPy dropped the (small) imaginary parts.
@@ -371,6 +380,9 @@ NOTES = {
     np.prod: "exact when elements are zero (products of the others, no division); "
              "`where`; `initial` differentiable",
     np.cumprod: "exact with zeros (falls back to the Jacobian along the axis)",
+    np.maximum.accumulate: "the derivative of the entry each running maximum is; a tie "
+                           "goes to the later entry, as torch.cummax",
+    np.minimum.accumulate: "a tie goes to the later entry, as torch.cummin",
     np.var: "`ddof` or `correction`; `where`; `mean` (differentiable too, used as given)",
     np.std: "`ddof` or `correction`; `where`; `mean` (differentiable too); derivative 0 "
             "where the spread is 0 (as torch)",

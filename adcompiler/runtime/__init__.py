@@ -111,7 +111,7 @@ TEMPLATE_HELPERS.update(runtime_records.TEMPLATE_HELPERS)  # fields of NamedTupl
 # In-place effects, rewritten as updated copies (effects.py).
 TEMPLATE_HELPERS.update({name: getattr(runtime_effects, name) for name in (
     "add_at", "sort_in_place", "check_unshared", "check_distinct", "diagonal_positions",
-    "cycle_positions", "put_indices", "check_out_buffer", "check_not_held", "check_entry_held", "writes_through", "is_view_of",
+    "cycle_positions", "put_indices", "flat_positions", "check_out_buffer", "check_not_held", "check_entry_held", "writes_through", "is_view_of",
     "reads_change")})
 
 # The adjoint and tangent of a for loop's sequence (core.loop_sequence).

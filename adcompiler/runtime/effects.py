@@ -290,9 +290,28 @@ def put_indices(indices):
         >>> put_indices(np.array([True, False, True]))
         array([1, 0, 1])
     """
+    # Flattened, as NumPy reads them: np.put(a, 3, v) writes one position.
     if isinstance(indices, (np.ndarray, np.generic)):
-        return np.asarray(indices).astype(np.intp, casting="safe")
-    return np.asarray(indices).astype(np.intp)
+        return np.asarray(indices).astype(np.intp, casting="safe").reshape(-1)
+    return np.asarray(indices).astype(np.intp).reshape(-1)
+
+
+def flat_positions(a, where: str):
+    """np.arange(a.size): the flat positions of `a`, which `a.flat[i]` reads
+    or writes at as flat_positions(a)[i] (desugar.py), for `a` a NumPy array;
+    anything else that has a `.flat` (a record's field) is refused, not read as
+    an array.
+
+        >>> flat_positions(np.zeros((2, 2)), 'f.py:3')[::3]
+        array([0, 3])
+    """
+    if not isinstance(a, (_ndarray, np.generic)):
+        raise UnsupportedSyntaxError(
+            f"{where}: .flat[...] is read as a NumPy array's flat iterator, but here it "
+            f"belongs to a {type(a).__name__}",
+            help="Instead: rename the attribute, or read it into a variable first "
+            "(v = obj.flat; v[i]).")
+    return np.arange(a.size)
 
 
 def cycle_positions(values, selector):

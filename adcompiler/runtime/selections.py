@@ -1,7 +1,8 @@
 """Runtime helpers for the NumPy rules that pick, move or assemble entries
 (rules/numpy_extra_rules.py, rules/helper_rules.py): np.select, np.choose,
 np.partition, np.rollaxis, np.delete and np.compress, np.resize,
-np.trim_zeros, np.block, np.bincount's weights, np.insert. Each adjoint puts
+np.trim_zeros, np.block, np.bincount's weights, np.insert, the running
+extrema np.maximum.accumulate and np.minimum.accumulate. Each adjoint puts
 the seed back where its entries came from.
 """
 
@@ -285,7 +286,28 @@ def insert_tangent(g, arr, obj, values, axis, wrt):
 
 
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
+# -- np.maximum.accumulate, np.minimum.accumulate ---------------------------------------------
+
+def running_extremum_source(array, result, axis):
+    """For each entry of a running maximum (or minimum) along `axis`, the
+    position it was taken from: the last position so far whose value it is
+    (a tie goes to the later entry, as torch.cummax gives it).
+
+        >>> running_extremum_source(np.array([1.0, 3.0, 3.0, 2.0]),
+        ...                         np.array([1.0, 3.0, 3.0, 3.0]), 0)
+        array([0, 1, 2, 2])
+    """
+    array = as_array(array)
+    axis = axis % array.ndim
+    positions = np.arange(array.shape[axis]).reshape(
+        [-1 if k == axis else 1 for k in range(array.ndim)])
+    # Where the entry is the running extremum it starts (or ties) a run, which
+    # lasts up to the next such entry.
+    return np.maximum.accumulate(np.where(array == result, positions, 0), axis=axis)
+
+
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
+    running_extremum_source,
     select_adjoint, select_default_tangent, select_adjoint_transpose, partition_adjoint,
     partition_tangent, rollaxis_adjoint, selection_adjoint, delete_kept, compress_kept,
     resize_adjoint, trim_zeros_adjoint, trim_zeros_tangent, block_adjoint,
