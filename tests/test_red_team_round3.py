@@ -61,7 +61,6 @@ REFUSED: dict[str, type] = {
     "deque_of_values": NO_RULE,
     "shallow_copy_shares_the_arrays": SHARED,
     "deep_copy_does_not_share": UNSUPPORTED,
-    "math_fsum_of_a_list": NO_RULE,
     "finding_helper_changes_its_default_array": UNSUPPORTED,
     "finding_helper_appends_to_its_default_list": UNSUPPORTED,
     "finding_function_changes_its_own_default": UNSUPPORTED,

@@ -35,13 +35,12 @@ UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
     # calls whose rule does not cover the arguments given (math.log's base, three
-    # arguments of math.hypot) or with no rule (divmod, math.prod / fsum / dist,
-    # complex(), np.float64(), np.poly1d(p)(x))
+    # arguments of math.hypot) or with no rule (divmod, math.prod / dist,
+    # complex(), np.poly1d(p)(x))
     **{name: NO_RULE for name in (
         "divmod_of_a_negative_value", "math_log_with_a_differentiated_base",
         "math_log_with_a_constant_base", "math_hypot_of_three", "math_prod_of_an_array",
-        "math_fsum_of_squares", "math_dist_of_two_points", "complex_builtin_real_part",
-        "numpy_float64_of_elements", "poly1d_called")},
+        "math_dist_of_two_points", "complex_builtin_real_part", "poly1d_called")},
     # an integer dtype= on a differentiated reduction or fill: integer-valued, refused
     **{name: NO_RULE for name in (
         "sum_with_an_integer_dtype_truncates", "sum_with_an_integer_dtype_is_constant",
