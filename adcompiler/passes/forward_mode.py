@@ -280,14 +280,9 @@ class _Forward:
         check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
         primal = [primal] if check is None else [check, primal]
         total = terms[0]
-        # A rule whose tangent a helper computes may give a tuple or a list
-        # (np.linalg.lstsq, np.meshgrid), whatever reads the result later: `+`
-        # would join them.
-        entrywise = target in self.activity.tuples or (
-            not operation.rule.pointwise and any(_may_be_sequence(t) for t in terms))
         for term in terms[1:]:
             total = nodes.call(nodes.name(self.ctx.helper("add_adjoints")), [total, term]) \
-                if entrywise else nodes.add(total, term)
+                if target in self.activity.tuples else nodes.add(total, term)
         if operation.primitive is operator.add and len(terms) > 1 and \
                 target in self.activity.tuples:
             # `t + s` may join tuples (a helper's results, arguments), whose
@@ -360,13 +355,6 @@ class _Forward:
         unpack = nodes.tuple_([nodes.name(target, "store"),
                                nodes.name(self.tangent(target), "store")], "store")
         return before + [nodes.copy_location(nodes.assign(unpack, call), stmt)]
-
-
-def _may_be_sequence(term: gast.AST) -> bool:
-    """Whether a tangent term may be a tuple or list: a literal one, or what a
-    runtime helper returns (NumPy's own functions, operators give arrays)."""
-    return isinstance(term, (gast.Tuple, gast.List)) or (
-        isinstance(term, gast.Call) and isinstance(term.func, gast.Name))
 
 
 def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
