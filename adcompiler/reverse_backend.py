@@ -297,15 +297,6 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     primal_body.append(nodes.return_(nodes.clone(returned)))
     # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
     list_params = [params[i] for i in wrt if params[i] in changed_in_place]
-    if isinstance(returned, gast.Name) and returned.id in list_params:
-        # The caller holds the list under two names then (its argument and
-        # the result), whose adjoints the split derivative would have to join.
-        raise UnsupportedSyntaxError(
-            f"{parsed.name} returns its argument '{returned.id}', a list it changes in "
-            "place, and is differentiated: not supported by adcompiler",
-            parsed.location(tree.body[-1]),
-            help=f"Instead: return nothing from {parsed.name} (the caller's list holds "
-                 f"what it added), or return a new list ({returned.id} + [...]).")
     local_lists = sorted(lists - changed_in_place)
     returned_list = isinstance(returned, gast.Name) and returned_active
     adjoint_body += [list_mirror(ctx, v, seeded=returned_list and v == returned.id)

@@ -260,7 +260,7 @@ def test_a_helper_returning_the_list_argument_it_fills_is_refused_in_reverse_mod
     """Its split derivative had the result's adjoint and the list's under
     one name (InternalCompilerError: duplicate argument 'dstore')."""
     with pytest.raises(ad.UnsupportedSyntaxError, match=r"test_list_updates_sharing\.py:\d+:\d+: "
-                       r"push_and_return returns its argument 'store'"):
+                       r"push_and_return changes the list 'store' it is given in place and also returns it"):
         ad.grad(helper_returns_the_list_it_fills)(np.array([1.0, 2.0]))
 
 

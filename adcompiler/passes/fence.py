@@ -85,8 +85,8 @@ _REJECTED_BY_NAME = {
     "ClassDef": ("class definitions inside the function", "define the class at module level."),
     "Delete": ("'del' of a variable", "let the variable go out of scope (del L[i] of a list "
                "is supported)."),
-    "Import": ("imports inside the function", "import at module level."),
-    "ImportFrom": ("imports inside the function", "import at module level."),
+    "Import": ("an import inside the function", "import at module level."),
+    "ImportFrom": ("an import inside the function", "import at module level."),
     "SetComp": ("set comprehensions", "use a for loop."),
     # desugar.py moves the ones Python evaluates first in their statement.
     "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "
