@@ -152,7 +152,7 @@ ARRAY_RESULTS = frozenset({
     np.linalg.det, np.linalg.norm, np.concatenate, np.stack, np.sum, np.mean, np.prod,
     np.max, np.min, np.amax, np.amin, np.var, np.std, np.cumsum, np.cumprod, np.diff,
     np.trace, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
-    np.broadcast_to, np.take, np.sort, np.dot})
+    np.broadcast_to, np.take, np.sort})
 
 
 def possible_tuples(definitions, params) -> set:
@@ -165,9 +165,10 @@ def possible_tuples(definitions, params) -> set:
     tuple_makers = (runtime_core.add_adjoints, runtime_core.getitem_adjoint, runtime_core.zeros_like)
     out = set()
     for target, rhs in definitions:
-        if isinstance(rhs, (gast.Tuple, gast.Dict)) or (isinstance(rhs, gast.Call) and (
-                is_user_function(primitive_of(rhs)) or primitive_of(rhs) in tuple_makers or
-                _may_return_a_tuple(primitive_of(rhs)))):
+        primitive = primitive_of(rhs) if isinstance(rhs, gast.Call) else None
+        if isinstance(rhs, (gast.Tuple, gast.Dict)) or (primitive is not None and (
+                is_user_function(primitive) or primitive in tuple_makers or
+                _may_return_a_tuple(primitive))):
             out.add(target)
         if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
                 isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, (int, str)):
