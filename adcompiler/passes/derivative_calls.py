@@ -56,9 +56,7 @@ def primals_of(value):
     """(the user's function whose signature binds the primals `value`
     unpacks, the builder's name) when `value` is the generated function
     behind a jvp, vjp or hvp; else None."""
-    if not isinstance(value, types.FunctionType):
-        return None
-    return value.__dict__.get(PRIMALS_OF)
+    return _marked(value, PRIMALS_OF)
 
 
 def bind_calls(parsed: ParsedFunction, calls: list) -> None:
@@ -77,9 +75,14 @@ def arguments_of(value):
     """(the user's function, its generated derivative, the builder's name) when `value` is the
     API's wrapper that binds its arguments to the function's signature and
     calls the derivative with one value per parameter; else None."""
+    return _marked(value, ARGUMENTS_OF)
+
+
+def _marked(value, mark: str):
+    """What api.py set as `mark` on the plain function `value`, else None."""
     if not isinstance(value, types.FunctionType):
         return None
-    return value.__dict__.get(ARGUMENTS_OF)
+    return value.__dict__.get(mark)
 
 
 class _Slot:
