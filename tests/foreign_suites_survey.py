@@ -993,6 +993,13 @@ def report(suite: str, results: dict, verbose: bool, order=STATUS_ORDER,
     return tally
 
 
+def summary(tallies: dict, order=STATUS_ORDER, width: int = 28) -> None:
+    """Print each suite's tally (suite -> Counter by status) on a line."""
+    print("\n=== summary ===")
+    for suite, tally in tallies.items():
+        print(f"  {suite:{width}s} " + ", ".join(f"{s} {tally[s]}" for s in order))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tangent", help="path of a google/tangent mirror")
@@ -1030,9 +1037,7 @@ def main(argv=None) -> int:
             for file, file_results in per_file.items():
                 tallies[f"autograd/{file}"] = report(f"autograd/{file}", file_results,
                                                      options.verbose)
-        print("\n=== summary ===")
-        for suite, tally in tallies.items():
-            print(f"  {suite:28s} " + ", ".join(f"{s} {tally[s]}" for s in STATUS_ORDER))
+        summary(tallies)
     return 0
 
 

@@ -516,9 +516,7 @@ def main(argv=None) -> int:
             results = survey_file(module, options.only, options.verbose)
             tallies[file] = report(file, results, options.verbose)
             print(f"  ({time.time() - started:.0f} s)")
-    print("\n=== summary ===")
-    for suite, tally in tallies.items():
-        print(f"  {suite:26s} " + ", ".join(f"{s} {tally[s]}" for s in STATUS_ORDER))
+    foreign.summary(tallies, STATUS_ORDER, width=26)
     return 0
 
 
