@@ -66,6 +66,26 @@ def check_scenario(scenario) -> None:
         assert_close(got, want, rtol=1e-5, atol=1e-6, label=f"{scenario.__name__}: {label}")
 
 
+def round_tests(programs, scenarios, refused: dict, known_wrong=None):
+    """The two tests every round runs, for its module to bind at top level:
+
+        test_program, test_scenario = round_tests(PROGRAMS, SCENARIOS, REFUSED, KNOWN_WRONG)
+
+    each program in each check (cases) against its oracle or REFUSED, and
+    each scenario's gradients against theirs."""
+
+    @pytest.mark.parametrize("program, check", cases(programs, known_wrong))
+    def test_red_team_program_matches_oracle_or_is_refused(program, check):
+        check_program(program, check, refused)
+
+    @pytest.mark.parametrize("scenario", scenarios, ids=[s.__name__ for s in scenarios])
+    def test_red_team_scenario_gradients_match_finite_differences(scenario):
+        check_scenario(scenario)
+
+    return (test_red_team_program_matches_oracle_or_is_refused,
+            test_red_team_scenario_gradients_match_finite_differences)
+
+
 def tally(programs, scenarios, argv) -> None:
     """Print each program's worst outcome and the count of each: the command
     line of a round's test module (`python test_red_team_roundN.py

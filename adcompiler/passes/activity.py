@@ -180,7 +180,18 @@ def possible_tuples(definitions, params) -> set:
             if isinstance(rhs, gast.Name) and (rhs.id in out) != (target in out):
                 out |= {rhs.id, target}
                 changed = True
+            elif target not in out and _adds_to(rhs, out):
+                # dq = dq + c, c a helper's record adjoint (a tuple that adds
+                # entry by entry): the sum is one too, and so is its tangent.
+                out.add(target)
+                changed = True
     return out
+
+
+def _adds_to(rhs, names: set) -> bool:
+    """Whether `rhs` is `a + b` with an operand among `names`."""
+    return isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Add) and any(
+        isinstance(side, gast.Name) and side.id in names for side in (rhs.left, rhs.right))
 
 
 def _may_return_a_tuple(primitive) -> bool:

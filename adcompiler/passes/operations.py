@@ -460,6 +460,12 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "ad.jacobian(g) and ad.hessian(g) of one argument (wrt=1, not wrt=(0, 1)), built "
             "here or at module level; a Hessian's block of two arguments is "
             "ad.jacobian(ad.grad(g, wrt=0), wrt=1).")
+    if rule is None and isinstance(rhs, gast.Call) and not _reads_varied(rhs, activity):
+        # The target is active by its name only: h = np.hanning(n) rebound to
+        # h * x later, or, in second order, a value the gradient's stack holds
+        # next to differentiated ones. Nothing this call reads depends on the
+        # differentiated arguments, so neither does what it gives.
+        return Operation("inactive")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
@@ -485,6 +491,13 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         bindings[name] = nodes.name(name)
         nodes.annotate(bindings[name], "rule_helper", helper)
     return Operation("rule", rule, primitive, bound, bindings)
+
+
+def _reads_varied(call: gast.Call, activity: Activity) -> bool:
+    """Whether a variable `call` reads (the function it calls included) may
+    depend on the differentiated arguments."""
+    return any(isinstance(node, gast.Name) and node.id in activity.varied
+               for node in gast.walk(call))
 
 
 def _assembled_by_the_api(primitive) -> bool:
