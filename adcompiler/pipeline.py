@@ -27,6 +27,7 @@ from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
 from .passes.lower_with import lower_with
+from .passes.local_imports import local_imports
 from .passes.broadcast_arrays import lower_broadcast_arrays
 from .passes.frozen_distributions import frozen_distributions
 from .passes.fence import fence
@@ -84,6 +85,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     parsed = parse_function(function)
     if not parsed.generated:
         lower_with(parsed)
+        local_imports(parsed)
         desugar(parsed)
     generated = parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None
     if not generated:

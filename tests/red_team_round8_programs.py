@@ -27,6 +27,7 @@ the commit that fixed them; their docstrings say how.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import math
 import operator
@@ -278,7 +279,16 @@ def orbit_with_math_functions_on_numpy_scalars(s):
 # ======================================================================
 
 
-@program(np.array([0.3, 1.2, -0.5]))
+def _mixture_twin(params):
+    mu1, mu2, logit = params[0], params[1], params[2]
+    w = torch.sigmoid(logit)
+    x = torch.tensor(DATA)
+    a = torch.log(w) - 0.5 * (x - mu1) ** 2
+    b = torch.log1p(-w) - 0.5 * (x - mu2) ** 2
+    return torch.sum(torch.logaddexp(a, b))
+
+
+@program(np.array([0.3, 1.2, -0.5]), twin=_mixture_twin)
 def gaussian_mixture_log_likelihood_with_logaddexp(params):
     mu1, mu2, logit = params
     w = 1.0 / (1.0 + np.exp(-logit))
@@ -299,7 +309,19 @@ def log_sum_exp_by_hand_with_max_subtraction(logits):
     return lse(logits) - logits[1] + lse(2 * logits)
 
 
-@program(np.array([0.5, -0.2, 0.3, 0.1]))
+def _hmm_twin(theta):
+    trans = torch.tensor([[0.9, 0.1], [0.2, 0.8]], dtype=torch.float64)
+    alpha = torch.tensor([0.5, 0.5], dtype=torch.float64)
+    log_z = 0.0
+    for y in [0.1, 0.4, -0.3, 0.9, 0.2]:
+        alpha = (alpha @ trans) * torch.exp(-0.5 * (y - theta[:2]) ** 2)
+        c = alpha.sum()
+        log_z = log_z + torch.log(c)
+        alpha = alpha / c
+    return log_z + theta[2] * theta[3]
+
+
+@program(np.array([0.5, -0.2, 0.3, 0.1]), twin=_hmm_twin)
 def hmm_forward_with_per_step_normalisation(theta):
     trans = np.array([[0.9, 0.1], [0.2, 0.8]])
     means = theta[:2]
@@ -2026,6 +2048,919 @@ def kepler_equation_newton_solve_in_helper(theta):
 
 
 # ======================================================================
+# Edges ordinary code meets: exact zeros, ties of no consequence, -inf in
+# log space, objects changed in place, reversed loops
+# ======================================================================
+
+
+@program(np.array([0.5, 0.0, 1.5, -0.7]))
+def product_with_an_exact_zero_entry(x):
+    return np.prod(x) + np.prod(x[:3] + 1.0)
+
+
+@program(np.array([0.5, 0.0, 1.5, -0.7]))
+def cumulative_product_through_an_exact_zero(x):
+    return np.sum(np.cumprod(x) * np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+@program(np.array([0.5, 0.0, 1.5, -0.7]))
+def python_product_loop_through_an_exact_zero(x):
+    total = 1.0
+    for v in x:
+        total *= v
+    return total + math.prod(x[:2])
+
+
+@program(np.array([0.3, -0.5, 0.8]))
+def log_space_forward_with_forbidden_transitions(theta):
+    log_trans = np.log(np.array([[0.7, 0.3, 0.0], [0.0, 0.6, 0.4], [0.2, 0.0, 0.8]]))
+    obs = np.array([0.2, 0.9, -0.3, 0.5])
+    log_alpha = -0.5 * (obs[0] - theta) ** 2
+    for y in obs[1:]:
+        m = log_alpha.max()
+        log_alpha = m + np.log(np.exp(log_alpha - m) @ np.exp(log_trans)) - 0.5 * (y - theta) ** 2
+    m = log_alpha.max()
+    return m + np.log(np.sum(np.exp(log_alpha - m)))
+
+
+@program(np.array([0.3, -0.5, 0.8]))
+def logaddexp_reduce_with_minus_infinity_padding(theta):
+    scores = np.concatenate([theta, [-np.inf]])
+    acc = -np.inf
+    for s in scores:
+        acc = np.logaddexp(acc, s)
+    return acc
+
+
+@program(np.array([0.3, -0.5, 0.8, 0.1]))
+def masked_log_softmax_with_minus_infinity(logits):
+    mask = np.array([True, False, True, True])
+    z = np.where(mask, logits, -np.inf)
+    m = np.max(z)
+    logp = z - m - np.log(np.sum(np.exp(z - m)))
+    return logp[0] + logp[2]
+
+
+@program(SIGNAL)
+def power_spectrum_of_a_mean_removed_signal(x):
+    centred = x - x.mean()
+    spec = np.fft.rfft(centred)
+    return np.sum(np.abs(spec) ** 2)
+
+
+@program(SIGNAL)
+def amplitude_spectrum_of_a_mean_removed_signal(x):
+    spec = np.fft.fft(x - np.mean(x))
+    return np.sum(np.abs(spec[1:]))
+
+
+@program(np.array([[0.0, 0.1], [1.0, 0.2], [0.3, 1.1]]))
+def pairwise_distances_including_the_diagonal(X):
+    diff = X[:, None, :] - X[None, :, :]
+    D = np.sqrt(np.sum(diff ** 2, axis=-1))
+    return np.sum(np.exp(-D))
+
+
+@program(np.array([[0.0, 0.1], [1.0, 0.2], [0.3, 1.1]]))
+def pairwise_distances_with_linalg_norm_upper_triangle(X):
+    total = 0.0
+    for i in range(len(X)):
+        for j in range(i + 1, len(X)):
+            total += 1.0 / np.linalg.norm(X[i] - X[j])
+    return total
+
+
+@program(np.array([0.0, 0.5, -0.2]))
+def norm_of_a_vector_that_starts_at_zero(v):
+    return np.linalg.norm(v[:1]) * 0 + np.linalg.norm(v) ** 2
+
+
+@program(np.array([0.4, 0.4, -0.3, 0.9]), smooth=False)
+def relu_at_exactly_zero_times_zero(x):
+    h = np.maximum(x - 0.4, 0.0)
+    return np.sum(h * x) + np.sum(np.abs(x[2:]))
+
+
+@program(FIVE)
+def reversed_range_loop_backward_substitution(b):
+    U = np.triu(np.ones((5, 5)) * 0.3) + np.eye(5)
+    x = np.zeros(5)
+    for i in range(4, -1, -1):
+        x[i] = (b[i] - U[i, i + 1:] @ x[i + 1:]) / U[i, i]
+    return np.sum(x ** 2)
+
+
+@program(FIVE)
+def negative_step_slice_assignment_reverses(x):
+    y = np.empty_like(x)
+    y[::-1] = x
+    return np.sum(y * np.arange(5.0)) + y[0] * y[1]
+
+
+class Accumulator:
+    def __init__(self, n):
+        self.buffer = np.zeros(n)
+        self.count = 0
+
+    def add(self, v):
+        self.buffer[self.count % len(self.buffer)] += v
+        self.count += 1
+
+    def result(self):
+        return np.sum(self.buffer ** 2)
+
+
+@program(FIVE)
+def object_buffer_changed_in_place_by_a_method(x):
+    acc = Accumulator(3)
+    for v in x:
+        acc.add(v)
+    return acc.result()
+
+
+class RunningStats:
+    def __init__(self):
+        self.n = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+
+    def push(self, v):
+        self.n += 1
+        delta = v - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (v - self.mean)
+
+    @property
+    def variance(self):
+        return self.m2 / (self.n - 1)
+
+
+@program(FIVE)
+def welford_running_variance_object(x):
+    stats = RunningStats()
+    for v in x:
+        stats.push(v)
+    return stats.variance + stats.mean ** 2
+
+
+@program(FIVE)
+def dict_entry_plus_equals_in_a_loop(x):
+    totals = {"even": 0.0, "odd": 0.0}
+    for i, v in enumerate(x):
+        key = "even" if i % 2 == 0 else "odd"
+        totals[key] += v ** 2
+    return totals["even"] * totals["odd"]
+
+
+@program(FIVE)
+def dict_of_arrays_updated_with_slices(x):
+    state = {"u": x.copy(), "v": np.zeros(5)}
+    for _ in range(3):
+        state["v"][1:-1] += 0.5 * (state["u"][2:] - state["u"][:-2])
+        state["u"] = state["u"] + 0.1 * state["v"]
+    return np.sum(state["u"] ** 2)
+
+
+@program(FIVE)
+def subtract_at_and_add_at_on_two_dimensional_grid(x):
+    grid = np.zeros((2, 3))
+    rows = np.array([0, 1, 1, 0, 1])
+    cols = np.array([0, 2, 2, 1, 0])
+    np.add.at(grid, (rows, cols), x)
+    np.subtract.at(grid, (rows[:2], cols[:2]), 0.5 * x[:2] ** 2)
+    return np.sum(grid ** 2)
+
+
+@program(FIVE)
+def histogram_weights_via_bincount(x):
+    bins = np.array([0, 2, 2, 1, 0])
+    counts = np.bincount(bins, weights=x ** 2, minlength=4)
+    return np.sum(counts * np.array([1.0, -1.0, 2.0, 0.5])) + counts[2] ** 2
+
+
+@program(FIVE)
+def select_and_piecewise_by_region(x):
+    conds = [x < -0.5, x > 0.5]
+    picks = [x ** 2, np.sin(x)]
+    return np.sum(np.select(conds, picks, default=x))
+
+
+@program(np.array([[0.5, -0.2, 0.3], [0.8, 0.1, 0.4]]))
+def stacking_helpers_hstack_vstack_column_stack(M):
+    a = np.hstack([M[0], M[1]])
+    b = np.vstack([M, M ** 2])
+    c = np.column_stack([M[0], M[1] * 2])
+    return np.sum(a ** 2) + np.sum(b[2:] * b[:2]) + np.sum(c[:, 1] * c[:, 0])
+
+
+@program(np.array([[0.5, -0.2, 0.3], [0.8, 0.1, 0.4], [0.2, 0.6, -0.9]]))
+def diagonals_with_offsets_and_trace_offset(M):
+    return (np.sum(np.diag(M, k=1) ** 2) + np.trace(M, offset=-1) + np.sum(np.diagonal(M, 1) * 3)
+            + np.sum(np.tril(M, k=-1)) * np.sum(np.triu(M, k=1)))
+
+
+@program(np.array([[0.5, -0.2, 0.3], [0.8, 0.1, 0.4], [0.2, 0.6, -0.9]]))
+def batched_matmul_of_stacked_rotations(M):
+    stack = np.stack([M, M.T, M @ M])
+    out = stack @ stack.transpose(0, 2, 1)
+    return np.sum(np.einsum("bii->b", out) * np.array([1.0, 0.5, 0.25]))
+
+
+@program(np.array([[2.0, 0.3], [0.1, 1.5]]))
+def solve_with_a_matrix_right_hand_side_and_inverse(A):
+    B = np.array([[1.0, 0.5, -0.2], [0.3, -0.4, 0.8]])
+    X = np.linalg.solve(A, B)
+    return np.sum(X ** 2) + np.trace(np.linalg.inv(A) @ A.T)
+
+
+@program(np.array([0.3, -0.4, 0.9, 0.2]))
+def qr_decomposition_least_squares(theta):
+    A = np.array([[1.0, 0.2], [0.4, 1.1], [0.9, -0.3], [0.2, 0.5]]) + 0.1 * theta[:, None]
+    Q, R = np.linalg.qr(A)
+    coef = np.linalg.solve(R, Q.T @ np.array([1.0, 2.0, 0.5, -1.0]))
+    return np.sum(coef ** 2)
+
+
+@program(np.array([0.3, -0.4, 0.9, 0.2]))
+def svd_nuclear_norm_of_a_built_matrix(theta):
+    A = np.array([[1.0, 0.2, 0.3], [0.4, 1.1, -0.2], [0.9, -0.3, 0.5], [0.2, 0.5, 1.4]])
+    A = A + np.outer(theta, np.array([0.1, -0.2, 0.3]))
+    s = np.linalg.svd(A, compute_uv=False)
+    return np.sum(s) + s[0] ** 2
+
+
+@program(np.array([0.3, -0.4, 0.9]))
+def pinv_least_norm_solution(theta):
+    A = np.array([[1.0, 0.2, 0.3], [0.4, 1.1, -0.2]]) + 0.1 * theta[None, :]
+    x = np.linalg.pinv(A) @ np.array([1.0, -0.5])
+    return np.sum(x ** 2)
+
+
+@program(np.array([0.6, -0.3]))
+def star_unpacking_of_a_helper_tuple_result(x):
+    def moments(v):
+        return v, v ** 2, v ** 3, v ** 4
+
+    first, *rest = moments(x[0])
+    *init, last = moments(x[1])
+    return first + sum(rest) + last * sum(init)
+
+
+def _fib_memo(n, a, memo):
+    if n in memo:
+        return memo[n]
+    value = a if n < 2 else _fib_memo(n - 1, a, memo) * 0.5 + _fib_memo(n - 2, a, memo)
+    memo[n] = value
+    return value
+
+
+@program(np.array([0.7]))
+def memoised_recursion_with_a_dict_argument(a):
+    return _fib_memo(6, a[0], {})
+
+
+def _power_sum(x, depth=3, scale=SIGNAL[0]):
+    if depth == 0:
+        return 0.0
+    return scale * x ** depth + _power_sum(x, depth - 1, scale)
+
+
+@program(np.array([0.7, -0.2]))
+def recursion_with_defaults_taken_from_a_module_array(x):
+    return _power_sum(x[0]) + _power_sum(x[1], 2)
+
+
+@program(np.array([0.7, -0.2, 0.4]))
+def integer_argument_mixed_with_float(x):
+    def scaled(v, n):
+        return v * n + n // 2
+
+    return np.sum(scaled(x, 3)) + scaled(x[0], 5) ** 2
+
+
+@program(np.array([0.7, -0.2, 0.4]))
+def item_and_float_conversions_break_nothing(x):
+    s = x.sum()
+    return s.item() * x[0] + float(x[1]) * x[2] + np.float64(x[0]) * x[1]
+
+
+@program(np.array([0.7, -0.2, 0.4]))
+def zero_dimensional_array_state(x):
+    acc = np.array(0.0)
+    for v in x:
+        acc = acc + v * v
+        acc = acc * 0.9
+    return acc
+
+
+@program(np.array([0.7, -0.2, 0.4]))
+def zero_dimensional_array_plus_equals(x):
+    acc = np.zeros(())
+    for v in x:
+        acc += np.sin(v)
+    return acc * x[0]
+
+
+@program(np.array([[0.5, -0.2, 0.3], [0.8, 0.1, 0.4]]))
+def mean_std_keepdims_standardise_columns(M):
+    z = (M - M.mean(axis=0, keepdims=True)) / (M.std(axis=0, ddof=1, keepdims=True) + 0.1)
+    return np.sum(z ** 3) + np.sum(M.sum(axis=(0, 1), keepdims=True))
+
+
+@program(np.array([0.5, -0.2, 0.3, 0.8]))
+def np_fft_two_dimensional_energy(x):
+    img = np.outer(x, x[::-1])
+    F = np.fft.fft2(img)
+    return np.sum(np.abs(F) ** 2) / img.size + np.real(F[0, 1])
+
+
+@program(SIGNAL)
+def fftshift_and_ifftshift_roundtrip(x):
+    X = np.fft.fftshift(np.fft.fft(x))
+    back = np.fft.ifft(np.fft.ifftshift(X)).real
+    return np.sum(back ** 3) + np.sum(np.abs(X[:3]) ** 2)
+
+
+@program(SIGNAL)
+def irfft_with_explicit_length_of_a_shaped_spectrum(x):
+    X = np.fft.rfft(x)
+    gain = np.exp(-0.3 * np.arange(X.size))
+    y = np.fft.irfft(X * gain, n=len(x))
+    return np.sum(y ** 2) + y[-1]
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def kronecker_and_outer_of_small_vectors(v):
+    K = np.kron(v, np.array([1.0, -1.0]))
+    outer = np.multiply.outer(v, v)
+    return np.sum(K ** 2) + np.sum(np.triu(outer))
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def meshgrid_evaluation_of_a_field(v):
+    xs = np.linspace(-1, 1, 3)
+    X, Y = np.meshgrid(xs, xs)
+    field = v[0] * X ** 2 + v[1] * X * Y + v[2] * Y ** 2
+    return np.sum(np.exp(-field))
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def np_block_assembled_saddle_matrix(v):
+    A = np.diag(2.0 + v ** 2)
+    B = np.array([[1.0, 1.0, 1.0]])
+    K = np.block([[A, B.T], [B, np.zeros((1, 1))]])
+    rhs = np.concatenate([v, [1.0]])
+    sol = np.linalg.solve(K, rhs)
+    return np.sum(sol[:3] ** 2) + sol[3]
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def einsum_with_ellipsis_and_batch(v):
+    A = np.arange(12.0).reshape(2, 2, 3) / 10
+    return np.sum(np.einsum("...j,j->...", A, v) ** 2)
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def float32_local_computation_promoted_back(v):
+    w = np.array([0.5, 0.25, 0.125], dtype=np.float32)
+    return np.sum(w * v ** 2)
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def while_loop_over_a_shrinking_step_with_object_state(v):
+    class_state = {"x": v.copy(), "step": 1.0}
+    while class_state["step"] > 0.1:
+        class_state["x"] = class_state["x"] - class_state["step"] * 0.1 * class_state["x"] ** 3
+        class_state["step"] *= 0.5
+    return np.sum(class_state["x"] ** 2)
+
+
+class Integrator:
+    """An explicit integrator whose method is chosen by a string."""
+
+    def __init__(self, rhs, method="rk2"):
+        self.rhs = rhs
+        self.method = method
+
+    def step(self, y, h):
+        if self.method == "euler":
+            return y + h * self.rhs(y)
+        k1 = self.rhs(y)
+        k2 = self.rhs(y + h * k1)
+        return y + 0.5 * h * (k1 + k2)
+
+    def run(self, y, h, n):
+        for _ in range(n):
+            y = self.step(y, h)
+        return y
+
+
+def _decay(y):
+    return -0.5 * y + 0.1 * y ** 2
+
+
+@program(np.array([0.6, 0.2, -0.4]))
+def integrator_object_with_a_module_function_rhs(v):
+    sol = Integrator(_decay).run(v, 0.1, 10)
+    eul = Integrator(_decay, method="euler").run(v, 0.1, 10)
+    return np.sum(sol ** 2) + np.sum(sol * eul)
+
+
+class Layer:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W + self.b)
+
+    def parameters(self):
+        return [self.W, self.b]
+
+
+@program(WEIGHTS)
+def layers_built_in_a_loop_and_l2_over_their_parameters(W):
+    layers = [Layer(W * s, np.full(3, 0.1 * s)) for s in (1.0, 0.5)]
+    x = np.array([0.3, -0.5, 0.2, 0.9])
+    total = 0.0
+    for layer in layers:
+        total += np.sum(layer(x))
+    penalty = sum(np.sum(p ** 2) for layer in layers for p in layer.parameters())
+    return total + 0.01 * penalty
+
+
+@program(WEIGHTS)
+def training_loop_with_hand_written_gradient_of_least_squares(W):
+    X = np.array([[0.5, -0.2, 0.3, 0.8], [0.1, 0.4, -0.6, 0.2], [-0.3, 0.2, 0.1, 0.7]])
+    Y = np.array([[0.1, 0.2, 0.3], [0.0, -0.1, 0.5], [0.4, 0.4, -0.2]])
+    V = W.copy()
+    for _ in range(4):
+        residual = X @ V - Y
+        V -= 0.1 * X.T @ residual
+    return np.sum((X @ V - Y) ** 2)
+
+
+@program(WEIGHTS)
+def attention_with_causal_mask_minus_infinity(W):
+    x = np.array([[0.5, -0.2, 0.3, 0.8], [0.1, 0.4, -0.6, 0.2], [0.3, 0.3, 0.1, -0.4]])
+    q = x @ W
+    scores = q @ q.T
+    mask = np.triu(np.ones((3, 3), dtype=bool), k=1)
+    scores = np.where(mask, -np.inf, scores)
+    scores = scores - scores.max(axis=1, keepdims=True)
+    attn = np.exp(scores)
+    attn /= attn.sum(axis=1, keepdims=True)
+    return np.sum(attn @ q)
+
+
+@program(WEIGHTS)
+def one_hot_targets_built_with_eye_indexing(W):
+    labels = np.array([2, 0, 1, 2])
+    onehot = np.eye(3)[labels]
+    logits = W * 2.0
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -np.sum(onehot * logp)
+
+
+@program(WEIGHTS)
+def parameters_flattened_and_unflattened(W):
+    flat = np.concatenate([W.ravel(), W[0]])
+    shapes = [(4, 3), (3,)]
+    pieces, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        pieces.append(flat[start:start + size].reshape(shape))
+        start += size
+    A, b = pieces
+    return np.sum(np.tanh(np.array([0.1, 0.2, 0.3, 0.4]) @ A + b) ** 2)
+
+
+@program(np.array([0.3, 0.7, -0.2]))
+def early_stopping_on_validation_loss_with_break(w0):
+    w = w0.copy()
+    best = np.inf
+    best_w = w
+    for epoch in range(20):
+        w = w - 0.2 * (w - np.array([1.0, 0.5, 0.0]))
+        val = np.sum((w - np.array([0.9, 0.6, 0.1])) ** 2)
+        if val < best - 1e-3:
+            best, best_w = val, w
+        else:
+            break
+    return np.sum(best_w ** 2)
+
+
+@program(np.array([0.3, 0.7, -0.2]))
+def sorted_list_of_tuples_by_loss_picks_best(w):
+    candidates = [(np.sum((w - c) ** 2), i) for i, c in enumerate([0.0, 0.5, 1.0])]
+    candidates.sort()
+    loss, idx = candidates[0]
+    return loss * (idx + 1)
+
+
+@program(np.array([0.3, 0.7, -0.2]))
+def min_with_key_over_candidate_arrays(w):
+    cands = [w, w ** 2, np.sin(w)]
+    best = min(cands, key=lambda c: float(np.sum(c * 0) + len(c)))
+    worst = max(cands, key=lambda c: float(np.sum(c ** 2)))
+    return np.sum(best) + np.sum(worst)
+
+
+@program(np.array([0.3, 0.7, -0.2]))
+def chained_comparisons_and_ternaries_in_a_loop(w):
+    total = 0.0
+    for v in w:
+        total += v ** 2 if -1.0 < v < 0.5 else np.sin(v)
+    return total
+
+
+@program(np.array([0.3, 0.7, -0.2]))
+def continue_skipping_an_index(w):
+    total = 0.0
+    for i in range(len(w)):
+        if i == 1:
+            continue
+        total += np.exp(w[i]) * w[1]
+    return total
+
+
+# ======================================================================
+# Aliasing the way ordinary code does it, and the furniture around numbers:
+# annotations, docstrings, prints, guards, growing arrays, scipy helpers
+# ======================================================================
+
+
+@program(FIVE)
+def rows_normalised_in_place_by_a_for_loop_over_the_matrix(x):
+    M = np.abs(np.outer(x, np.array([1.0, 2.0, 0.5]))) + 0.5
+    for row in M:
+        row /= row.sum()
+    return np.sum(M ** 2 * np.arange(3.0))
+
+
+@program(FIVE)
+def rows_scaled_through_enumerate_and_index(x):
+    M = np.outer(x, np.array([1.0, 2.0, 0.5]))
+    for i, row in enumerate(M):
+        M[i] = row * (i + 1)
+    return np.sum(np.sin(M))
+
+
+@program(FIVE)
+def old_name_aliases_the_array_changed_in_place(x):
+    y = x.copy()
+    y_old = y
+    y += 0.1 * np.sin(y)
+    change = np.sum((y - y_old) ** 2)
+    return np.sum(y ** 2) + change
+
+
+@program(FIVE)
+def convergence_test_with_an_aliased_previous_iterate(x):
+    y = x * 1.0
+    steps = 0
+    while True:
+        previous = y
+        y = 0.5 * (y + 1.0 / (1.0 + y ** 2))
+        steps += 1
+        if np.max(np.abs(y - previous)) < 1e-12 or steps > 100:
+            break
+    return np.sum(y) * steps
+
+
+@program(FIVE)
+def convergence_with_allclose_in_a_while_test(x):
+    y = np.zeros_like(x)
+    y_new = np.ones_like(x)
+    while not np.allclose(y, y_new, rtol=0.0, atol=1e-13):
+        y = y_new
+        y_new = 0.5 * np.cos(y) + 0.2 * x
+    return np.sum(y_new ** 2)
+
+
+@program(FIVE)
+def chained_assignment_of_two_names_to_one_buffer(x):
+    a = b = np.zeros(5)
+    a += x
+    b *= 2.0
+    return np.sum(a * x) + np.sum(b)
+
+
+@program(FIVE)
+def list_of_one_array_repeated_shares_it(x):
+    rows = [np.zeros(2)] * 3
+    rows[0] += x[:2]
+    rows[1] += x[2:4]
+    return sum(np.sum(r ** 2) for r in rows)
+
+
+@program(FIVE)
+def views_of_rows_kept_in_a_list_then_written(x):
+    grid = np.zeros((3, 2))
+    rows = [grid[i] for i in range(3)]
+    for r, v in zip(rows, x[:3]):
+        r += v
+        r *= np.array([1.0, 2.0])
+    return np.sum(grid ** 2) + grid[2, 1]
+
+
+@program(FIVE)
+def slice_view_of_a_copy_changed_in_place(x):
+    y = x.copy()
+    tail = y[2:]
+    tail *= 3.0
+    tail += y[:3]
+    return np.sum(y ** 2)
+
+
+def _accumulate_defaults(v, out=None):
+    if out is None:
+        out = np.zeros(2)
+    out += v
+    return out
+
+
+@program(FIVE)
+def helper_with_none_default_buffer_called_twice(x):
+    a = _accumulate_defaults(x[:2])
+    b = _accumulate_defaults(x[2:4], a)
+    return np.sum(a * b) + np.sum(b)
+
+
+@program(FIVE)
+def growing_trajectory_with_np_append(x):
+    traj = np.array([x[0]])
+    for k in range(4):
+        traj = np.append(traj, traj[-1] * 0.9 + x[k + 1])
+    return np.sum(traj ** 2)
+
+
+@program(FIVE)
+def growing_matrix_with_vstack_in_a_loop(x):
+    states = x[None, :2]
+    for _ in range(3):
+        states = np.vstack([states, states[-1] @ np.array([[0.9, 0.1], [-0.2, 0.95]])])
+    return np.sum(states ** 2) + states[-1, 0]
+
+
+@program(FIVE)
+def insert_and_delete_entries(x):
+    y = np.insert(x, 2, x[0] * 2)
+    z = np.delete(y, [0, 4])
+    return np.sum(z ** 2 * np.arange(1, z.size + 1))
+
+
+@program(FIVE)
+def annotated_assignments_and_a_docstring(x: np.ndarray) -> float:
+    """Energy of a chain: annotations and a docstring are just furniture."""
+    total: float = 0.0
+    spring: float = 2.5
+    for i in range(len(x) - 1):
+        stretch: float = x[i + 1] - x[i]
+        total += 0.5 * spring * stretch ** 2
+    return total
+
+
+@program(FIVE)
+def printing_progress_inside_the_loop(x):
+    loss = 0.0
+    for i, v in enumerate(x):
+        loss += np.cos(v)
+        if i % 2 == 0:
+            print(f"step {i}: loss {loss:.3f}", file=_PROGRESS)
+    print("done", file=_PROGRESS)
+    return loss
+
+
+_PROGRESS = io.StringIO()
+
+
+@program(FIVE)
+def nan_guard_returning_early(x):
+    loss = np.sum(np.log1p(x ** 2))
+    if np.isnan(loss) or not np.isfinite(loss):
+        return 0.0
+    return loss
+
+
+@program(FIVE)
+def errstate_and_warnings_context_around_a_log(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.log(x ** 2 + 0.5)
+    return np.sum(r)
+
+
+@program(FIVE)
+def assert_all_finite_before_the_computation(x):
+    assert np.all(np.isfinite(x)), "inputs must be finite"
+    assert x.shape == (5,)
+    return np.sum(np.tanh(x) * x)
+
+
+@program(FIVE)
+def global_statement_reading_a_configuration(x):
+    global _CONFIG
+    scale = _CONFIG["scale"]
+    return np.sum(x ** 2) * scale + _CONFIG["shift"]
+
+
+_CONFIG = {"scale": 0.5, "shift": 1.0}
+
+
+@program(FIVE)
+def walrus_in_a_while_condition_over_residuals(x):
+    y = x.copy()
+    n = 0
+    while (r := np.max(np.abs(y))) > 0.05 and n < 50:
+        y = 0.5 * y
+        n += 1
+    return np.sum(y) + r
+
+
+@program(FIVE)
+def defaultdict_of_floats_accumulated(x):
+    from collections import defaultdict
+    totals = defaultdict(float)
+    for i, v in enumerate(x):
+        totals[i % 2] += v ** 2
+    return totals[0] * totals[1]
+
+
+@program(FIVE)
+def dict_get_with_a_default_and_setdefault(x):
+    weights = {"a": 2.0}
+    total = weights.get("a", 1.0) * x[0] + weights.get("b", 3.0) * x[1]
+    cache = {}
+    cache.setdefault("sq", x[2] ** 2)
+    return total + cache["sq"]
+
+
+@program(FIVE)
+def math_isclose_guard_in_a_scalar_loop(x):
+    total = 0.0
+    for v in x:
+        if math.isclose(v, 0.0, abs_tol=1e-12):
+            continue
+        total += math.sin(v) / v
+    return total
+
+
+def _evaluate(node, env):
+    if isinstance(node, str):
+        return env[node]
+    if isinstance(node, float):
+        return node
+    op, left, right = node
+    a, b = _evaluate(left, env), _evaluate(right, env)
+    if op == "add":
+        return a + b
+    if op == "mul":
+        return a * b
+    return np.sin(a) * b
+
+
+_EXPRESSION = ("add", ("mul", "x", ("sin", "y", 2.0)), ("mul", ("add", "x", 1.5), "y"))
+
+
+@program(np.array([0.3, 0.8]))
+def interpreter_of_a_nested_tuple_expression(v):
+    return _evaluate(_EXPRESSION, {"x": v[0], "y": v[1]})
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def scipy_special_helpers_in_a_likelihood(v):
+    import scipy.special
+    log_norm = scipy.special.logsumexp(v)
+    p = scipy.special.expit(v)
+    return log_norm + np.sum(p * (1 - p)) + np.sum(scipy.special.gammaln(2.0 + v ** 2))
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def scipy_stats_norm_logpdf_of_data(v):
+    import scipy.stats
+    return np.sum(scipy.stats.norm.logpdf(DATA[:3], loc=v, scale=1.5 + v ** 2))
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def reshape_minus_one_column_and_newaxis_broadcast(v):
+    col = v.reshape(-1, 1)
+    row = v[np.newaxis, :]
+    return np.sum(np.exp(-(col - row) ** 2)) + np.sum(np.swapaxes(col * row, 0, 1)[0])
+
+
+@program(np.array([[0.5, 0.2], [-0.3, 0.8]]))
+def matrix_power_and_moveaxis(M):
+    P = np.linalg.matrix_power(M, 3)
+    T = np.moveaxis(np.stack([M, P]), 0, -1)
+    return np.sum(T[..., 1] ** 2) + np.sum(T[:, :, 0])
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def sorted_python_list_of_array_entries(v):
+    vals = sorted(v.tolist() + [0.1])
+    return vals[0] * vals[-1] + sum(vals[1:3])
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def type_changing_accumulator_int_then_array(v):
+    acc = 0
+    for k in range(3):
+        acc = acc + v * (k + 1)
+    acc = acc / 6
+    return np.sum(acc ** 2)
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def scalar_accumulator_broadcast_into_a_vector(v):
+    h = 0.0
+    for k in range(2):
+        h = h * 0.5 + np.cos(v * k)
+    return np.sum(h * v)
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def mask_from_values_then_masked_update(v):
+    y = np.concatenate([v, v ** 2])
+    big = y > 0.2
+    y[big] = np.sqrt(y[big])
+    y[~big] *= -1.0
+    return np.sum(y * np.arange(6))
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def integer_index_arrays_from_argsort_and_argmax(v):
+    w = np.array([v[0], v[1], v[2], v[0] + v[1]])
+    top = np.argsort(w)[-2:]
+    k = np.argmax(w)
+    return np.sum(w[top] ** 2) + w[k] * 3
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def property_with_a_setter_on_a_local_object(v):
+    box = Box(v[0])
+    box.width = box.width * 2 + v[1]
+    box.width += v[2]
+    return box.area + box.width
+
+
+class Box:
+    def __init__(self, width):
+        self._width = width
+
+    @property
+    def width(self):
+        return self._width
+
+    @width.setter
+    def width(self, value):
+        self._width = value
+
+    @property
+    def area(self):
+        return self._width ** 2
+
+
+class Counter:
+    calls = 0
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, v):
+        Counter.calls += 1
+        return self.k * v ** 2
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def callable_object_counting_calls_on_its_class(v):
+    f = Counter(1.5)
+    return np.sum(f(v)) + np.sum(f(v[::-1]))
+
+
+class Vec2:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Vec2(self.x + other.x, self.y + other.y)
+
+    def __mul__(self, s):
+        return Vec2(self.x * s, self.y * s)
+
+    def norm2(self):
+        return self.x ** 2 + self.y ** 2
+
+
+@program(np.array([0.3, 0.8, -0.4]))
+def tiny_vector_class_with_operator_overloading(v):
+    a = Vec2(v[0], v[1])
+    b = Vec2(v[2], 1.0)
+    c = a + b * 2.0
+    return c.norm2()
+
+
+# ======================================================================
 # Scenarios
 # ======================================================================
 
@@ -2035,3 +2970,38 @@ SCENARIOS = []
 def scenario(function):
     SCENARIOS.append(function)
     return function
+
+
+def _central_gradient(f, x, step=1e-6):
+    x = np.asarray(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = step
+        g.flat[i] = (f(x + e) - f(x - e)) / (2 * step)
+    return g
+
+
+@scenario
+def hessian_of_a_leapfrog_with_dict_state_matches_differences_of_its_gradient():
+    grad = ad.grad(leapfrog_pendulum_state_dict)
+    H = ad.hessian(leapfrog_pendulum_state_dict)(STATE)
+    want = np.array([_central_gradient(lambda s: grad(s)[i], STATE, 1e-5)
+                     for i in range(STATE.size)])
+    return [("hessian", H, want)]
+
+
+@scenario
+def one_gradient_of_a_layer_list_network_serves_two_weight_matrices():
+    g = ad.grad(layer_list_of_weight_bias_tuples_with_zip)
+    wide = np.vstack([WEIGHTS, WEIGHTS[:1] * 0.5])[:4]
+    return [(f"weights {i}", g(w), _central_gradient(layer_list_of_weight_bias_tuples_with_zip, w))
+            for i, w in enumerate((WEIGHTS, wide * 1.1))]
+
+
+@scenario
+def value_and_grad_of_an_adaptive_integrator_keeps_its_step_count():
+    value, g = ad.value_and_grad(integrate_until_event_with_break)(np.array([0.5, 1.5]))
+    return [("value", value, integrate_until_event_with_break(np.array([0.5, 1.5]))),
+            ("gradient", g, _central_gradient(integrate_until_event_with_break,
+                                              np.array([0.5, 1.5])))]

@@ -64,6 +64,11 @@ _TRY_ADVICE = (
     "argument valid); for cleanup in 'finally', do it after the call; for an "
     "optional import (try: import scipy except ImportError:), import at module level.")
 
+_IMPORT = ("an import inside a block of the function (a branch, a loop, a local function), "
+           "a relative one, 'from m import *', or of a name the function binds again")
+_IMPORT_INSTEAD = ("import at module level, or as a statement of the function's body "
+                   "(from package.module import name).")
+
 _REJECTED_BY_NAME = {
     # Python's exceptions are not modelled: which values exist after an except
     # depends on where the body raised.
@@ -85,8 +90,10 @@ _REJECTED_BY_NAME = {
     "ClassDef": ("class definitions inside the function", "define the class at module level."),
     "Delete": ("'del' of a variable", "let the variable go out of scope (del L[i] of a list "
                "is supported)."),
-    "Import": ("an import inside the function", "import at module level."),
-    "ImportFrom": ("an import inside the function", "import at module level."),
+    # (passes/local_imports.py reads one written as a statement of the body
+    # itself as a module-level import; these are the others.)
+    "Import": (_IMPORT, _IMPORT_INSTEAD),
+    "ImportFrom": (_IMPORT, _IMPORT_INSTEAD),
     "SetComp": ("set comprehensions", "use a for loop."),
     # desugar.py moves the ones Python evaluates first in their statement.
     "NamedExpr": ("assignment expressions (':=') after a call in their statement, or "

@@ -13,6 +13,7 @@ and raises `NoDerivativeRuleError` for an active call nothing covers.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import inspect
 import operator
@@ -460,12 +461,20 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "ad.jacobian(g) and ad.hessian(g) of one argument (wrt=1, not wrt=(0, 1)), built "
             "here or at module level; a Hessian's block of two arguments is "
             "ad.jacobian(ad.grad(g, wrt=0), wrt=1).")
-    if rule is None and isinstance(rhs, gast.Call) and not _reads_varied(rhs, activity):
+    if rule is None and isinstance(rhs, gast.Call) and _makes_values(primitive) and \
+            not _reads_varied(rhs, activity):
         # The target is active by its name only: h = np.hanning(n) rebound to
         # h * x later, or, in second order, a value the gradient's stack holds
         # next to differentiated ones. Nothing this call reads depends on the
         # differentiated arguments, so neither does what it gives.
         return Operation("inactive")
+    if rule is None and _is_container_class(primitive):
+        raise NoDerivativeRuleError(
+            f"{describe_operation(rhs)} builds a container adcompiler does not model: "
+            "the derivatives of what it holds are kept in dicts, lists and tuples only",
+            location, help="Instead: use a dict or a list: for defaultdict(float), "
+            "d = {} and d[k] = d.get(k, 0.0) + v; for deque(), a list (append, pop); "
+            "for OrderedDict(), a dict, which keeps its order.")
     if rule is None:
         raise NoDerivativeRuleError(
             f"no derivative rule for {describe_operation(rhs)}", location,
@@ -491,6 +500,24 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
         bindings[name] = nodes.name(name)
         nodes.annotate(bindings[name], "rule_helper", helper)
     return Operation("rule", rule, primitive, bound, bindings)
+
+
+def _makes_values(primitive) -> bool:
+    """Whether what `primitive` returns is a value, not a container the
+    function may fill with differentiated ones afterwards (d = deque();
+    d.append(x), whose derivative would need a deque of derivatives): a
+    function, or an itertools iterator."""
+    if not isinstance(primitive, type):
+        return primitive is not None
+    return primitive.__module__ == "itertools"
+
+
+def _is_container_class(primitive) -> bool:
+    """A class of mutable containers (collections.deque, defaultdict,
+    OrderedDict, a list or dict subclass)."""
+    return isinstance(primitive, type) and issubclass(
+        primitive, (collections.abc.MutableMapping, collections.abc.MutableSequence,
+                    collections.abc.MutableSet))
 
 
 def _reads_varied(call: gast.Call, activity: Activity) -> bool:
