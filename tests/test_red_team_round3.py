@@ -22,7 +22,7 @@ import pytest
 
 from adcompiler.errors import NoDerivativeRuleError, SharedMemoryError, UnsupportedSyntaxError
 from red_team_round3_programs import PROGRAMS, SCENARIOS
-from red_team_checks import cases, check_program, check_scenario, tally
+from red_team_checks import round_tests, tally
 
 pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
 
@@ -89,14 +89,9 @@ REFUSED: dict[str, type] = {
 }
 
 
-@pytest.mark.parametrize("program, check", cases(PROGRAMS))
-def test_red_team_program_matches_oracle_or_is_refused(program, check):
-    check_program(program, check, REFUSED)
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
-def test_red_team_scenario_gradients_match_finite_differences(scenario):
-    check_scenario(scenario)
+(test_red_team_program_matches_oracle_or_is_refused,
+ test_red_team_scenario_gradients_match_finite_differences) = round_tests(
+    PROGRAMS, SCENARIOS, REFUSED)
 
 
 if __name__ == "__main__":

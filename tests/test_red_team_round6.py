@@ -26,7 +26,7 @@ import red_team_round6_programs as programs
 from adcompiler import grad
 from adcompiler.errors import NoDerivativeRuleError, UnsupportedSyntaxError
 from red_team_round6_programs import PROGRAMS, SCENARIOS
-from red_team_checks import cases, check_program, check_scenario, tally
+from red_team_checks import round_tests, tally
 
 pytestmark = pytest.mark.filterwarnings("ignore::adcompiler.AdWarning")
 
@@ -71,14 +71,9 @@ KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
 }
 
 
-@pytest.mark.parametrize("program, check", cases(PROGRAMS, KNOWN_WRONG))
-def test_red_team_program_matches_oracle_or_is_refused(program, check):
-    check_program(program, check, REFUSED)
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
-def test_red_team_scenario_gradients_match_finite_differences(scenario):
-    check_scenario(scenario)
+(test_red_team_program_matches_oracle_or_is_refused,
+ test_red_team_scenario_gradients_match_finite_differences) = round_tests(
+    PROGRAMS, SCENARIOS, REFUSED, KNOWN_WRONG)
 
 
 @pytest.mark.parametrize("program, shared", [
