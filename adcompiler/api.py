@@ -26,7 +26,9 @@ from . import auxiliary
 from . import custom
 from . import finite_checks
 from . import running_lines  # noqa: F401  (errors raised while derivatives run name lines)
-from .context import COMPILE_LOCK, Dependencies, recording
+from . import held
+from .held import HeldDerivative
+from .context import COMPILE_LOCK, Dependencies, record_callee, recording
 from .errors import (AdError, CallConventionError, Location, NoDerivativeRuleError,
                      NonScalarOutputError,
                      NotAFunctionError, OptionError,
@@ -55,6 +57,8 @@ from .passes.derivative_calls import ARGUMENTS_OF, PRIMALS_OF
 # derivative is compiled again. The wrappers that hvp, jacobian, ... build over
 # such derivatives are cached there too, under keys starting with "wrapper".
 _CACHE = "api"
+# store.table(function, _HELD): {(entry, wrt, options): the HeldDerivative}.
+_HELD = "held"
 
 
 class _Decorator:
@@ -85,12 +89,6 @@ def _methods_too(entry):
     it is a decorator; called with None or another non-callable it raises."""
     @functools.wraps(entry)
     def entry_point(function=_DECORATOR, wrt=0, **options):
-        if options.pop("check_finite", False):
-            # Every entry point: its generated code checked for NaN and infinity
-            # (finite_checks.py); without the option, no check exists in it.
-            if function is _DECORATOR:
-                return lambda fn: entry_point(fn, wrt, check_finite=True, **options)
-            return finite_checks.checked(entry_point(function, wrt, **options))
         if function is _DECORATOR:
             return lambda fn: entry_point(fn, wrt, **options)
         _require_function(function, entry.__name__)
@@ -101,6 +99,14 @@ def _methods_too(entry):
         if isinstance(function, custom.CustomGradient):
             function = function.as_function()  # differentiated with its own vjp/jvp
         function = methods.as_bound_call(function)  # ad.grad(layer): its __call__
+        return _held(function, _key(entry.__name__, wrt, options),
+                     lambda: once(function, wrt, dict(options)))
+
+    def once(function, wrt, options):
+        if options.pop("check_finite", False):
+            # Every entry point: its generated code checked for NaN and infinity
+            # (finite_checks.py); without the option, no check exists in it.
+            return finite_checks.checked(once(function, wrt, options))
         # A method bound to an object, or a classmethod bound to its class
         # (whose `cls` is then the object, of type `type`).
         if isinstance(function, types.MethodType) and is_user_function(function.__func__):
@@ -111,6 +117,36 @@ def _methods_too(entry):
             return types.MethodType(result, function.__self__)
         return _naming_the_function(entry, function, wrt, options)
     return entry_point
+
+
+def _held(function, key: tuple, build) -> HeldDerivative:
+    """The derivative `build()` makes, held so that it follows `function` and
+    its helpers when they are redefined (held.py); the same object each time
+    it is asked for with the same key."""
+    if key is None:
+        return HeldDerivative(build)
+    with COMPILE_LOCK:
+        table = store.table(function, _HELD)
+        if key not in table:
+            table[key] = HeldDerivative(build)
+        return table[key]
+
+
+def _key(*parts):
+    """`parts` as a key of the table of held derivatives, or None when they
+    cannot be one (then the derivative is held anew at each request)."""
+    def hashable(value):
+        if isinstance(value, dict):
+            return tuple(sorted((name, hashable(entry)) for name, entry in value.items()))
+        if isinstance(value, (list, tuple)):
+            return tuple(hashable(entry) for entry in value)
+        return value
+    key = hashable(parts)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _naming_the_function(entry, function, wrt, options):
@@ -233,6 +269,7 @@ def _compiled(function, kind: str, wrt, verbose: bool, memory: int | None = None
     per_function = store.table(function, _CACHE)
     entry = per_function.get(key)
     if entry is not None and entry[1].current():
+        record_callee(entry[1])
         return entry[0].function
     dependencies = Dependencies()
     with recording(dependencies):
@@ -251,6 +288,7 @@ def _compiled(function, kind: str, wrt, verbose: bool, memory: int | None = None
     # Notebooks look this up with getattr: the derivative displays as its code.
     compiled._repr_html_ = lambda: derivative_html(generated)
     per_function[key] = (generated, dependencies)
+    record_callee(dependencies)
     if verbose:
         print(generated.full_source())
     return generated.function
@@ -546,6 +584,7 @@ def _native(function, kind: str, wrt, verbose: bool, backend: str, mode: str,
             per_function = store.table(function, _CACHE)
             entry = per_function.get(key)
             if entry is not None and entry[1].current():
+                record_callee(entry[1])
                 return entry[0].function
             dependencies = Dependencies()
             with recording(dependencies):
@@ -567,6 +606,7 @@ def _native(function, kind: str, wrt, verbose: bool, backend: str, mode: str,
     compiled.__qualname__ = f"{_KIND_NAMES.get(kind, kind)} of {_where(function)} (numba)"
     compiled._repr_html_ = lambda: derivative_html(generated)
     per_function[key] = (generated, dependencies)
+    record_callee(dependencies)
     if verbose:
         print(generated.full_source())
     return compiled
@@ -582,6 +622,7 @@ def _with_aux(function, kind: str, wrt, verbose: bool, mode: str = "reverse"):
         try:
             split = reverse_backend.split_derivative(auxiliary.loss_and_constant_aux(function),
                                                  positions, None)
+            record_callee(split.dependencies)
         except AdError as err:
             _point_at_user_code(err)
             raise err.with_traceback(None) from err.__cause__
@@ -723,6 +764,8 @@ def register_rule(rule):
     # (or raised for it): compile afresh from now on.
     with COMPILE_LOCK:
         store.clear(_CACHE)
+        store.clear(_HELD)
+        held.forget_all()
         reverse_backend.clear_cache()
         forward_backend.clear_cache()
     return rule

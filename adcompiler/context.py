@@ -47,6 +47,38 @@ class Dependencies:
         return all(stamp.current() for stamp in self.stamps) and \
             all(callee.current(seen) for callee in self.callees)
 
+    def all_stamps(self) -> list:
+        """Every stamp this compilation and the callee derivatives it calls
+        depend on, each once (callees are shared, and may call each other)."""
+        stamps, seen, pending = {}, set(), [self]
+        while pending:
+            dependencies = pending.pop()
+            if id(dependencies) in seen:
+                continue
+            seen.add(id(dependencies))
+            stamps.update((id(stamp), stamp) for stamp in dependencies.stamps)
+            pending.extend(dependencies.callees)
+        return list(stamps.values())
+
+    def guard(self, epoch: list | None = None):
+        """A function of no arguments telling, as `current()` does, whether all
+        of it still holds: compiled once from the stamps' terms, so that a
+        derivative the user holds can ask at every call. With `epoch`, a
+        one-entry list, also that its entry is what it is now."""
+        namespace: dict = {}
+        terms = [term for stamp in self.all_stamps() for term in stamp.guard_terms(namespace)]
+        if epoch is not None:
+            namespace.update(_epoch=epoch, _epoch_now=epoch[0])
+            terms.append("_epoch[0] == _epoch_now")
+        # The objects are defaults, read as fast as local variables.
+        parameters = ", ".join(f"{name}={name}" for name in namespace)
+        text = (f"def current({parameters}):\n    try:\n"
+                f"        return {' and '.join(terms) or 'True'}\n"
+                "    except (KeyError, ValueError):  # a global deleted, a cell emptied\n"
+                "        return False\n")
+        exec(compile(text, "<adcompiler guard>", "exec"), namespace)  # noqa: S102
+        return namespace["current"]
+
 
 _recording = threading.local()
 

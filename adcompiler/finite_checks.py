@@ -39,6 +39,7 @@ import numpy as np
 from . import codegen
 from .context import COMPILE_LOCK
 from .errors import Location, NonFiniteError, OptionError
+from .held import HeldDerivative
 
 _MARK = "__adcompiler_finite__"
 _COUNT = -1  # the memo's entry counting the generated functions met (ids are >= 0)
@@ -194,6 +195,10 @@ def checked(obj, memo: dict | None = None):
         made = types.MethodType(checked(obj.__func__, memo), obj.__self__)
     elif isinstance(obj, types.FunctionType):
         made = _checked_function(obj, memo)
+    elif isinstance(obj, HeldDerivative):
+        # The checked version of the code it holds now: the checked derivative
+        # is itself held, and built again when what this one holds changes.
+        made = checked(obj.__wrapped__, memo)
     elif isinstance(obj, (list, tuple)) and type(obj) in (list, tuple):
         parts = [checked(part, memo) for part in obj]
         made = obj if all(a is b for a, b in zip(parts, obj)) else type(obj)(parts)

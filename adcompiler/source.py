@@ -261,6 +261,83 @@ class Stamp:
                 return False
         return True
 
+    def guard_terms(self, namespace: dict) -> list:
+        """Python expressions that are all true exactly when `current()` is,
+        with the objects they compare against put in `namespace`: what a
+        derivative the user holds tests at every call (held.py), in a fraction
+        of a microsecond per name where `current()` takes several. A name
+        whose object adcompiler sees through (a derivative, `ad.hessian(g)`),
+        and the rare folded entries and class attributes, are tested by
+        `current()` itself."""
+        function = self.function()
+        if function is None:
+            return ["False"]
+
+        def bound(value) -> str:
+            key = f"_v{len(namespace)}"
+            namespace[key] = value
+            return key
+
+        fn = bound(function)
+        terms = [f"{fn}.__code__ is {bound(self.code)}",
+                 f"{fn}.__defaults__ is {bound(self.defaults)}",
+                 f"{fn}.__kwdefaults__ is {bound(self.kwdefaults)}"]
+        if self.folded or self.class_attributes:
+            return terms + [f"{bound(self)}.current()"]
+        cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
+        scope, data = bound(function.__globals__), bound(_DATA)
+        missing, built_in = bound(_MISSING), bound(builtins.__dict__)
+        read_by_code = _names_read(function.__code__)
+        for name, (found, value) in self.resolved.items():
+            if not found and name not in read_by_code:
+                # A name the compiler looked up for its own helpers (to avoid
+                # a clash): the generated code holds those in cells.
+                continue
+            if name in cells:
+                try:
+                    now = cells[name].cell_contents
+                except ValueError:  # an empty cell
+                    return terms + [f"{bound(self)}.current()"]
+                read = f"{bound(cells[name])}.cell_contents"
+            elif name in function.__code__.co_freevars:
+                return terms + [f"{bound(self)}.current()"]
+            elif name in function.__globals__:
+                now = function.__globals__[name]
+                read = f"{scope}[{name!r}]"  # (a KeyError is caught: not current)
+            else:
+                read = f"{built_in}.get({name!r}, {missing})"
+                terms.append(f"{name!r} not in {scope}")
+                if not found:
+                    terms.append(f"{name!r} not in {built_in}")
+                    continue
+                now = builtins.__dict__.get(name, _MISSING)
+            if isinstance(value, _DATA):
+                terms.append(f"isinstance({read}, {data})")
+            elif now is value and _seen_through(now) is now:
+                terms.append(f"{read} is {bound(value)}")
+            else:  # seen through, or changed already: the full test
+                return terms + [f"{bound(self)}.current()"]
+        for (name, path), value in self.chains.items():
+            base = self.resolved.get(name, (False, None))[1]
+            read = bound(base)
+            for attribute in path:
+                read = f"getattr({read}, {attribute!r}, {missing})"
+            # A bound method is a new object at each attribute read.
+            same = "==" if isinstance(value, types.MethodType) or (
+                isinstance(value, types.BuiltinMethodType)
+                and not isinstance(getattr(value, "__self__", None), types.ModuleType)) else "is"
+            terms.append(f"{read} {same} {bound(value)}")
+        return terms
+
+
+def _names_read(code: types.CodeType) -> set:
+    """The global and free names `code` and the code nested in it read."""
+    names = set(code.co_names) | set(code.co_freevars)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names_read(constant)
+    return names
+
 
 def _partial_function(p):
     return partials.as_function(p)

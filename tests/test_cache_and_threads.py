@@ -90,9 +90,10 @@ def test_helper_redefined_after_grad_recompiles(monkeypatch):
     before = ad.grad(through_helper)
     np.testing.assert_allclose(before(X), torch_grad(lambda t: torch.sum(t * t * 2.0), X))
     monkeypatch.setattr(sys.modules[__name__], "helper", cube)
-    after = ad.grad(through_helper)
-    assert after is not before
-    np.testing.assert_allclose(after(X), torch_grad(lambda t: torch.sum(t ** 3 * 2.0), X))
+    expected = torch_grad(lambda t: torch.sum(t ** 3 * 2.0), X)
+    np.testing.assert_allclose(ad.grad(through_helper)(X), expected)
+    # The derivative held from before follows f's helper, as f does.
+    np.testing.assert_allclose(before(X), expected)
 
 
 def test_helper_of_a_helper_redefined_recompiles_the_cached_callee_in_both_modes(monkeypatch):
@@ -125,7 +126,7 @@ def test_function_code_replaced_recompiles():
     before = ad.grad(f)
     f.__code__ = g.__code__
     np.testing.assert_allclose(ad.grad(f)(X), torch_grad(lambda t: torch.sum(t ** 3), X))
-    assert ad.grad(f) is not before
+    np.testing.assert_allclose(before(X), torch_grad(lambda t: torch.sum(t ** 3), X))
 
 
 def test_helper_in_a_reloaded_module_recompiles(fresh_modules, tmp_path):
