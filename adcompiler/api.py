@@ -55,10 +55,9 @@ from .passes.derivative_calls import ARGUMENTS_OF, PRIMALS_OF
 # (GeneratedDerivative, Dependencies)}. An entry is served only while its
 # Dependencies are current (see context.py): a helper redefined since, and the
 # derivative is compiled again. The wrappers that hvp, jacobian, ... build over
-# such derivatives are cached there too, under keys starting with "wrapper".
+# such derivatives are cached there too, under keys starting with "wrapper",
+# and what the entry points return (held.py), under keys starting with "held".
 _CACHE = "api"
-# store.table(function, _HELD): {(entry, wrt, options): the HeldDerivative}.
-_HELD = "held"
 
 
 class _Decorator:
@@ -126,7 +125,7 @@ def _held(function, key: tuple, build) -> HeldDerivative:
     if key is None:
         return HeldDerivative(build)
     with COMPILE_LOCK:
-        table = store.table(function, _HELD)
+        table, key = store.table(function, _CACHE), ("held",) + key
         if key not in table:
             table[key] = HeldDerivative(build)
         return table[key]
@@ -764,7 +763,6 @@ def register_rule(rule):
     # (or raised for it): compile afresh from now on.
     with COMPILE_LOCK:
         store.clear(_CACHE)
-        store.clear(_HELD)
         held.forget_all()
         reverse_backend.clear_cache()
         forward_backend.clear_cache()

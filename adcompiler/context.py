@@ -70,11 +70,12 @@ class Dependencies:
         if epoch is not None:
             namespace.update(_epoch=epoch, _epoch_now=epoch[0])
             terms.append("_epoch[0] == _epoch_now")
-        # The objects are defaults, read as fast as local variables.
+        # The objects are defaults, read as fast as local variables. A global
+        # deleted, a cell emptied, a list of helpers shortened: not current.
         parameters = ", ".join(f"{name}={name}" for name in namespace)
         text = (f"def current({parameters}):\n    try:\n"
                 f"        return {' and '.join(terms) or 'True'}\n"
-                "    except (KeyError, ValueError):  # a global deleted, a cell emptied\n"
+                "    except (KeyError, IndexError, TypeError, ValueError):\n"
                 "        return False\n")
         exec(compile(text, "<adcompiler guard>", "exec"), namespace)  # noqa: S102
         return namespace["current"]

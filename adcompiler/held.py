@@ -18,7 +18,10 @@ compiles anew what changed.
 
 from __future__ import annotations
 
+import types
+
 from .context import COMPILE_LOCK, Dependencies, record_callee, recording
+from .errors import AdError
 
 
 # Raised by `forget_all` (a derivative rule registered): every derivative held
@@ -60,8 +63,13 @@ class HeldDerivative:
         """(guard, derivative), built afresh, with what it was built from."""
         dependencies = Dependencies()
         with COMPILE_LOCK:
-            with recording(dependencies):
-                target = self._build()
+            try:
+                with recording(dependencies):
+                    target = self._build()
+            except AdError as err:
+                # The user reads the message, not the API's own frames (the
+                # cause stays chained).
+                raise err.with_traceback(None) from err.__cause__
             self._dependencies = dependencies
             return dependencies.guard(_EPOCH), target
 
@@ -98,6 +106,8 @@ class HeldDerivative:
         if instance is None:
             return self
         target = self._current()
+        if isinstance(target, types.FunctionType):
+            return types.MethodType(self, instance)  # (still following)
         bind = getattr(type(target), "__get__", None)
         return target if bind is None else bind(target, instance, owner)
 

@@ -266,9 +266,8 @@ class Stamp:
         with the objects they compare against put in `namespace`: what a
         derivative the user holds tests at every call (held.py), in a fraction
         of a microsecond per name where `current()` takes several. A name
-        whose object adcompiler sees through (a derivative, `ad.hessian(g)`),
-        and the rare folded entries and class attributes, are tested by
-        `current()` itself."""
+        whose object adcompiler sees through (a derivative, `ad.hessian(g)`)
+        is tested by `current()` itself."""
         function = self.function()
         if function is None:
             return ["False"]
@@ -282,8 +281,6 @@ class Stamp:
         terms = [f"{fn}.__code__ is {bound(self.code)}",
                  f"{fn}.__defaults__ is {bound(self.defaults)}",
                  f"{fn}.__kwdefaults__ is {bound(self.kwdefaults)}"]
-        if self.folded or self.class_attributes:
-            return terms + [f"{bound(self)}.current()"]
         cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
         scope, data = bound(function.__globals__), bound(_DATA)
         missing, built_in = bound(_MISSING), bound(builtins.__dict__)
@@ -327,6 +324,18 @@ class Stamp:
                 isinstance(value, types.BuiltinMethodType)
                 and not isinstance(getattr(value, "__self__", None), types.ModuleType)) else "is"
             terms.append(f"{read} {same} {bound(value)}")
+        for (name, key), value in self.folded.items():
+            container = self.resolved.get(name, (False, None))[1]
+            try:
+                now = container[key]
+            except (KeyError, IndexError, TypeError):
+                now = _MISSING
+            if now is not value:  # a partial seen as its function, or changed already
+                return terms + [f"{bound(self)}.current()"]
+            terms.append(f"{bound(container)}[{bound(key)}] is {bound(value)}")
+        for (cls, attribute), value in self.class_attributes.items():
+            terms.append(f"{bound(inspect.getattr_static)}({bound(cls)}, {attribute!r}, None)"
+                         f" is {bound(value)}")
         return terms
 
 

@@ -99,18 +99,17 @@ def test_a_key_missing_from_the_dict_raises_key_error_as_python_does():
         ad.grad(by_name)(X, "sigmoid")
 
 
-def test_a_dict_changed_after_compiling_raises_and_a_new_derivative_follows_it(monkeypatch):
+def test_a_dict_changed_after_compiling_is_followed_by_the_held_derivative(monkeypatch):
     derivative = ad.grad(by_name)
     monkeypatch.setitem(ACTS, "tanh", np.sin)
-    with pytest.raises(ad.SourceChangedError, match=r"ACTS\[name\] holds sin"):
-        derivative(X, "tanh")
-    # asked again, the derivative is compiled for what the dict holds now
+    # The derivative held is compiled again for what the dict holds now (held.py).
+    assert_close(derivative(X, "tanh"), np.sin(X) + X * np.cos(X))
     assert_close(ad.grad(by_name)(X, "tanh"), np.sin(X) + X * np.cos(X))
 
 
-def test_a_key_added_for_a_new_function_after_compiling_raises(monkeypatch):
+def test_a_key_added_for_a_new_function_after_compiling_is_followed(monkeypatch):
     derivative = ad.grad(by_name)
     monkeypatch.setitem(ACTS, "sigmoid", lambda v: 1.0 / (1.0 + np.exp(-v)))
-    with pytest.raises(ad.SourceChangedError, match="did not hold when the derivative"):
-        derivative(X, "sigmoid")
+    sigmoid = 1.0 / (1.0 + np.exp(-X))
+    assert_close(derivative(X, "sigmoid"), sigmoid + X * sigmoid * (1 - sigmoid))
     assert_close(derivative(X, "relu"), relu(X) + X * (X > 0))  # the others still work

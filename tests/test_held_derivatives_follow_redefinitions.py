@@ -277,3 +277,51 @@ def test_a_helper_redefined_into_something_unsupported_is_refused_when_called(mo
     monkeypatch.setitem(globals(), "helper", unsupported)
     with pytest.raises(ad.AdError, match="try"):
         held(X)
+
+
+ACTIVATION = np.tanh
+ACTIVATIONS = {"hidden": np.tanh}
+SETTINGS = __import__("types").SimpleNamespace(activation=np.tanh)
+
+
+def through_a_name(x):
+    return np.sum(ACTIVATION(x))
+
+
+def through_a_dict_entry(x):
+    return np.sum(ACTIVATIONS["hidden"](x))
+
+
+def through_an_attribute(x):
+    return np.sum(SETTINGS.activation(x))
+
+
+@pytest.mark.parametrize("function, rebind", [
+    (through_a_name, lambda mp: mp.setitem(globals(), "ACTIVATION", np.sin)),
+    (through_a_dict_entry, lambda mp: mp.setitem(ACTIVATIONS, "hidden", np.sin)),
+    (through_an_attribute, lambda mp: mp.setattr(SETTINGS, "activation", np.sin)),
+], ids=["module-level name", "dict entry", "attribute of an object"])
+def test_a_held_derivative_follows_the_numpy_function_it_calls_rebound(function, rebind,
+                                                                      monkeypatch):
+    held, value_and_gradient = ad.grad(function), ad.value_and_grad(function)
+    np.testing.assert_allclose(held(X), 1 - np.tanh(X) ** 2)
+    rebind(monkeypatch)
+    np.testing.assert_allclose(held(X), np.cos(X))
+    value, gradient = value_and_gradient(X)
+    assert value == pytest.approx(np.sum(np.sin(X)))
+    np.testing.assert_allclose(gradient, np.cos(X))
+
+
+class Trainer:
+    gradient = ad.grad(loss)  # a held derivative stored on a class binds as a method
+
+
+def test_a_held_derivative_stored_on_a_class_binds_and_follows(monkeypatch):
+    # Bound, it takes the object first, as a function stored on a class does
+    # (here that would fill f's parameter): read from the class, it follows.
+    assert Trainer.gradient is Trainer.__dict__["gradient"]
+    np.testing.assert_allclose(Trainer.gradient(X), 4 * X)
+    monkeypatch.setitem(globals(), "helper", cube)
+    np.testing.assert_allclose(Trainer.gradient(X), 6 * X ** 2)
+    bound = Trainer().gradient
+    assert bound.__self__.__class__ is Trainer and bound.__func__ is Trainer.gradient
