@@ -23,6 +23,7 @@ import pytest
 
 import adcompiler as ad
 from adcompiler.errors import NoDerivativeRuleError, SharedMemoryError, UnsupportedSyntaxError
+import red_team_round8_programs as programs
 from red_team_round8_programs import PROGRAMS, SCENARIOS
 from red_team_checks import round_tests, tally
 
@@ -247,6 +248,49 @@ def test_an_import_read_before_it_runs_is_left_to_the_fence():
         _import_read_before_it(X)
     with pytest.raises(UnsupportedSyntaxError, match=r"an import inside a block"):
         ad.grad(_import_read_before_it)(X)
+
+
+class _Layer:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W)
+
+
+def _layers_in_a_list(W):
+    layers = [_Layer(W), _Layer(W.T)]
+    h = np.array([0.3, -0.5, 0.2, 0.9])
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h)
+
+
+def _layers_by_name(W):
+    first = _Layer(W)
+    second = _Layer(W.T)
+    return np.sum(second(first(np.array([0.3, -0.5, 0.2, 0.9]))))
+
+
+def test_layers_called_from_a_list_are_refused_saying_to_name_each_one():
+    W = np.arange(12.0).reshape(4, 3) / 20
+    with pytest.raises(NoDerivativeRuleError, match=r"which function `layer` calls") as caught:
+        ad.grad(_layers_in_a_list)(W)
+    assert "bind each object the function creates to a name of its own" in str(caught.value)
+    # what the message advises is differentiated
+    step, want = 1e-6, np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        e = np.zeros_like(W)
+        e[index] = step
+        want[index] = (_layers_by_name(W + e) - _layers_by_name(W - e)) / (2 * step)
+    assert np.allclose(ad.grad(_layers_by_name)(W), want, atol=1e-6)
+
+
+def test_method_called_on_a_constructor_call_is_refused_saying_to_name_the_object():
+    with pytest.raises(NoDerivativeRuleError, match=r"the method \.total\(\): the class of the "
+                       r"object it is called on is not known") as caught:
+        ad.grad(programs.inheritance_override_of_energy)(programs.FIVE)
+    assert "m = Model(w); m.loss(x), not Model(w).loss(x)" in str(caught.value)
 
 
 if __name__ == "__main__":

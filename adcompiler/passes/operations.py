@@ -321,7 +321,11 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
                         f"branches too) binds a function known when compiling, and it is "
                         f"only called: {spelled} = ad.grad(g) (or another "
                         f"derivative adcompiler builds), {spelled} = functools.partial(g, w), "
-                        f"{spelled} = ACT['tanh']. ")
+                        f"{spelled} = ACT['tanh']. If {spelled} is an object taken from a "
+                        f"list (for {spelled} in layers: {spelled}(x)), bind each object "
+                        f"the function creates to a name of its own and call it by that "
+                        f"name (l1 = Layer(W1); l2 = Layer(W2); l2(l1(x))), or keep the "
+                        f"layers' arrays in lists and loop over those. ")
         if re.fullmatch(r"_t\d+", spelled):
             # The normaliser's temporary: the function is computed by the
             # expression itself, as in ad.grad(f)(x) or make_layer()(x).
@@ -379,9 +383,14 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             f"no derivative rule for {describe_operation(rhs)}: the class of the object it "
             "is called on is not known when compiling", location,
             help="adcompiler differentiates methods called on `self` (when you "
-            "differentiate a bound method, ad.grad(model.loss)) and on module-level "
-            "objects. For another object (self.layer.forward(x)), call a module-level "
-            "function that takes the object, or a NumPy function.")
+            "differentiate a bound method, ad.grad(model.loss)), on module-level "
+            "objects, and on objects of a module-level class that the function creates "
+            "and binds to a name of their own (m = Model(w); m.loss(x), not "
+            "Model(w).loss(x); l1 = Layer(W1); l2 = Layer(W2); l2(l1(x)), not layers kept "
+            "in a list and called in a loop, whose arrays you can keep in lists "
+            "instead: for W, b in zip(weights, biases)). For another object "
+            "(self.layer.forward(x)), call a module-level function that takes the object, "
+            "or a NumPy function.")
     if rule is None and scipy_distribution_name(primitive) is not None:
         name = scipy_distribution_name(primitive)
         raise NoDerivativeRuleError(
