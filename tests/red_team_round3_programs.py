@@ -1580,9 +1580,9 @@ def closure_cell_rebound():
     held = ad.grad(f)
     rebind(5.0, np.cos)
     found.append(_fresh("after rebinding the cells", f))
-    # A number read live: the held derivative follows it; the function it
-    # calls was compiled in (docs/supported-python.md): it stays sine.
-    found.append(("held derivative", held(VECTOR), 5.0 * np.cos(VECTOR)))
+    # The held derivative follows both: the number read live, the function
+    # it calls by compiling again (held.py), as f now computes 5 cos(x).
+    found.append(("held derivative", held(VECTOR), -5.0 * np.sin(VECTOR)))
     return found
 
 
