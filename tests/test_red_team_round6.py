@@ -61,10 +61,6 @@ REFUSED: dict[str, type | tuple] = {
     "finding_class_array_changed_through_an_object": UNSUPPORTED,
     "finding_module_array_an_object_holds_changed_through_it": UNSUPPORTED,
     "finding_class_array_changed_through_type_of_an_object": UNSUPPORTED,
-    # L.append(...) used as a value (here in a match guard, `seen.append(a) or
-    # False`): refused since 3ff7e30, because the sharing analysis sees only an
-    # append written as a statement (a lambda's append left an array's change unseen)
-    "match_guards_run_in_order_with_their_effects": UNSUPPORTED,
 }
 
 KNOWN_WRONG: dict[str, tuple[str, tuple]] = {

@@ -1242,6 +1242,11 @@ class _Checker:
             again = nodes.clone(rhs)
             again.args[0] = nodes.name(derived)
             return [nodes.assign(base, again)]
+        if derivation.how == "moveaxis":
+            # np.moveaxis(b, s, d) is undone by np.moveaxis(v, d, s).
+            source, destination = rhs.args[1:]
+            return [nodes.assign(base, self.numpy(np.moveaxis, [
+                nodes.name(derived), nodes.clone(destination), nodes.clone(source)]))]
         shape = self.ctx.namer.temp()
         return [nodes.assign(shape, self.numpy(np.shape, [nodes.name(base)])),
                 nodes.assign(base, self.numpy(np.reshape, [nodes.name(derived),
@@ -1572,9 +1577,11 @@ def _with_view_flags(stmts, checker) -> list:
         out.append(stmt)
         if id(stmt) in checker.flags:
             flag, name, derivation = checker.flags[id(stmt)]
+            where = [nodes.const(str(checker.ctx.parsed.location(stmt)))] \
+                if derivation.how == "real" else []
             out.append(nodes.located(nodes.assign(flag, checker.helper("is_view_of", [
                 nodes.name(derivation.base), nodes.name(name),
-                nodes.const(derivation.how)])), stmt))
+                nodes.const(derivation.how)] + where)), stmt))
     return out
 
 

@@ -372,6 +372,13 @@ class _Normaliser:
             copied = gast.Call(func=self.helper_function("np", np.copy),
                                args=[nodes.copy_location(raveled, expr)], keywords=[])
             return self.call(nodes.copy_location(copied, expr), out)
+        if isinstance(func, gast.Attribute) and func.attr == "view" and not expr.args and \
+                not expr.keywords and not is_global_reference(func):
+            # x.view() is a new array object viewing all of x, as x[...] is:
+            # a basic index, which derivations.py follows when it is written into.
+            whole = gast.Subscript(value=func.value, slice=nodes.const(Ellipsis),
+                                   ctx=gast.Load())
+            return self.rhs(nodes.copy_location(whole, expr), out)
         args = self.spelled_out(expr.args)
         if isinstance(func, gast.Attribute) and not is_global_reference(func):
             receiver = self.atom(func.value, out)

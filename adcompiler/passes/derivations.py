@@ -8,6 +8,8 @@ is *derived* from a base when it was bound by one of
     v = np.transpose(b)    a transposed view                (transpose)
     v = np.reshape(b, s)   a reshaped view, np.ravel too    (reshape)
     v = np.flip(b, 0)      a view that is its own inverse   (involution)
+    v = np.moveaxis(b, s, d)  axes moved, moved back by np.moveaxis(v, d, s) (moveaxis)
+    v = np.real(b)         b itself, for a real b (b.real)  (real; complex b refused)
     t = (v, w)             v is t[0] and w is t[1]          (item; lists and dicts too)
 
 and neither v, nor b, nor a name in the index has been bound to something
@@ -38,6 +40,9 @@ from . import effects
 # is written back with np.reshape(v, np.shape(b)).
 SHAPE_VIEWS = (np.ravel, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray,
                np.asanyarray)
+# Shape views that take an axis (np.squeeze(b, 1), b.squeeze(axis=0)) or a
+# second argument (np.expand_dims(b, 0)): the same write-back.
+_AXIS_SHAPE_VIEWS = {np.squeeze: "axis", np.expand_dims: "axis"}
 # Views that are their own inverse: a change is written back by the same call.
 INVOLUTIONS = (np.flip, np.fliplr, np.flipud, np.swapaxes)
 
@@ -45,7 +50,7 @@ INVOLUTIONS = (np.flip, np.fliplr, np.flipud, np.swapaxes)
 @dataclass(frozen=True)
 class Derivation:
     base: str
-    how: str          # copy, item, transpose, reshape, involution
+    how: str          # copy, item, transpose, reshape, involution, moveaxis, real
     rhs: gast.AST     # the right-hand side that derived it (read again as it is)
     binding: int      # id() of the assignment that derived it
 
@@ -75,11 +80,32 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
             return Derivation(rhs.args[0].id, "transpose", rhs, id(stmt))
         if (primitive is np.reshape and len(rhs.args) == 2 and not rhs.keywords) or \
                 (any(primitive is f for f in SHAPE_VIEWS) and len(rhs.args) == 1 and
-                 not rhs.keywords) or (primitive is np.expand_dims and len(rhs.args) == 2):
+                 not rhs.keywords) or _with_an_axis(primitive, rhs) or \
+                (primitive is np.array and len(rhs.args) == 1 and _may_not_copy(rhs)):
             return Derivation(rhs.args[0].id, "reshape", rhs, id(stmt))
         if any(primitive is f for f in INVOLUTIONS):
             return Derivation(rhs.args[0].id, "involution", rhs, id(stmt))
+        if primitive is np.moveaxis and len(rhs.args) == 3 and not rhs.keywords:
+            return Derivation(rhs.args[0].id, "moveaxis", rhs, id(stmt))
+        if primitive is np.real and len(rhs.args) == 1 and not rhs.keywords:
+            return Derivation(rhs.args[0].id, "real", rhs, id(stmt))
     return None
+
+
+def _with_an_axis(primitive, call) -> bool:
+    """np.squeeze(b, 1), np.squeeze(b, axis=1), np.expand_dims(b, 0)."""
+    for function, keyword in _AXIS_SHAPE_VIEWS.items():
+        if primitive is function:
+            given = len(call.args) - 1 + len(call.keywords)
+            return given == 1 and all(k.arg == keyword for k in call.keywords)
+    return False
+
+
+def _may_not_copy(call) -> bool:
+    """np.array(b, copy=False) or copy=None: b itself when it is an array."""
+    return len(call.keywords) == 1 and call.keywords[0].arg == "copy" and \
+        isinstance(call.keywords[0].value, gast.Constant) and \
+        call.keywords[0].value.value in (False, None)
 
 
 def _constant_axes(call) -> bool:

@@ -213,20 +213,14 @@ def effect_in_expression(normaliser, expr: gast.Call, out: list) -> gast.AST | N
     if nodes.annotation(expr, "effect_in_expression", False):
         return None     # rewrite_effect has it (_opaque normalises the call again)
     if _changes_its_receiver(expr):
-        if expr.func.attr == "append":
-            # g = lambda v: L.append(v): kept as a value, the list's new entry
-            # went unseen by the sharing analysis (L[1] *= 2 left A[0] alone).
-            raise UnsupportedSyntaxError(
-                "L.append(...) used as a value (in a lambda or an expression) is not "
-                "supported", normaliser.ctx.parsed.location(expr),
-                help="Instead: call it as a statement of its own, L.append(v), or in a "
-                     "function defined with def.")
-        # `lambda u: u.__setitem__(0, v)`, `u.__iadd__(v)`: made as the statement,
-        # a change of an object that is refused where a derivative meets it; the
-        # value is None, or the receiver itself for an in-place operator's method.
+        # `seen.append(a) or False`, `lambda v: L.append(v)`, `lambda u:
+        # u.__setitem__(0, v)`, `u.__iadd__(v)`: made as the statement, which the
+        # sharing analysis follows (an append is the list machinery's, the other
+        # changes are refused where a derivative meets them); the value is None,
+        # or the receiver itself for an in-place operator's method.
         nodes.annotate(expr, "effect_in_expression", True)
         out.extend(normaliser.statement(nodes.copy_location(gast.Expr(value=expr), expr)))
-        if expr.func.attr in ("__setitem__", "__delitem__"):
+        if expr.func.attr in ("append", "__setitem__", "__delitem__"):
             return nodes.const(None)
         return normaliser.atom(expr.func.value, out)
     if any(k.arg == "out" for k in expr.keywords) or not _changes_an_argument(expr):

@@ -163,15 +163,24 @@ def writes_through(value, operator) -> bool:
     return _in_place_type(value, operator)
 
 
-def is_view_of(base, derived, how) -> bool:
+def is_view_of(base, derived, how, where="") -> bool:
     """Whether `derived`, just read out of `base` (`how`: an "item", a
-    "transpose", a "reshape", or a "copy" of base), is part of base's object,
-    so that changing it in place changes base: base itself, a NumPy view (not a
-    copy, not a scalar), or an element object of a list, tuple or dict."""
+    "transpose", a "reshape", a "moveaxis", the "real" part, or a "copy" of
+    base), is part of base's object, so that changing it in place changes
+    base: base itself, a NumPy view (not a copy, not a scalar), or an element
+    object of a list, tuple or dict. The real part of a complex array, which
+    the derivative could not write back, raises `SharedMemoryError` naming
+    `where`."""
     if derived is base or how == "copy":
         return derived is base
     if _has_views(base):
-        return _has_views(derived) and _shares(derived, base)
+        shared = _has_views(derived) and _shares(derived, base)
+        if shared and how == "real" and np.iscomplexobj(base):
+            raise SharedMemoryError(
+                f"{where}: the real part of a complex array (z.real) is changed in place "
+                "here, or read again after z changes; adcompiler follows that only for "
+                "real arrays.\nInstead: build the new array, z = new_real + 1j * z.imag.")
+        return shared
     if not isinstance(base, (list, tuple, dict)):
         return False
     if how != "item":

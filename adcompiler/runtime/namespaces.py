@@ -673,12 +673,12 @@ def check_not_held(olds, news, changed, holders, names, where):
                                   _views(holders, memo), names, where)
 
 
-def is_view_of(base, derived, how) -> bool:
+def is_view_of(base, derived, how, where="") -> bool:
     """runtime.effects.is_view_of: for arrays of the standard, whether
     `derived` shares base's memory."""
     if is_array_api_only(base) and derived is not base and how != "copy":
         return is_array_api_only(derived) and _shares_memory(base, derived)
-    return effects.is_view_of(base, derived, how)
+    return effects.is_view_of(base, derived, how, where)
 
 
 def reads_change(base, derived, is_view, changed, element, element_in_place) -> bool:
