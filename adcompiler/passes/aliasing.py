@@ -532,6 +532,11 @@ class _Sharing:
             elif primitive is runtime_builtins.extended and len(rhs.args) == 2:
                 held |= self.element(rhs.args[1], state)[0]
             return fresh, held
+        if primitive is runtime_builtins.deep_copied:
+            # A new container of new objects, which it may hold more than once
+            # (copy.deepcopy of {"a": v, "b": v}: E["a"] is E["b"]): its own
+            # contents, so that an entry changed in place is checked for others.
+            return fresh, frozenset({("new-contents", id(rhs))})
         rule = registry.lookup(primitive) if primitive is not None else None
         if rule is not None and not is_user_function(primitive):
             # A new array or number; an updated copy of a container still holds

@@ -29,6 +29,9 @@ placed right before the statement holding it, and a name in its place:
     dict(X, k=v, **kw)       a dict display where X is one with constant
                              keys, else `_dict = dict(X)` and the keywords
                              written into it (see `dict_with_keywords`)
+    L.sort(key=k)            `L[:] = sorted(L, key=k)`, a list's own sort
+    L.sort(reverse=r)        (only lists take these keywords): the same
+                             object, in the same stable order
 
 `y = [...]` (or `y = sum(...)`, ...) builds `y` itself when the comprehension
 does not read `y`, which is how the loop would be written by hand.
@@ -782,6 +785,7 @@ class _Lowering:
 
 def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
     """Rewrite the comprehensions of `parsed.tree` into loops (see the module docstring)."""
+    _SortedInPlace(parsed).visit(parsed.tree)
     if not _lowers_something(parsed):
         return parsed
     parsed.tree.body = _Lowering(parsed).block(parsed.tree.body)
@@ -791,6 +795,32 @@ def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
         raise UnsupportedSyntaxError(f"{what} are not supported by adcompiler",
                                      parsed.location(left), help="Instead: " + help)
     return parsed
+
+
+class _SortedInPlace(gast.NodeTransformer):
+    """`L.sort(key=k, reverse=r)` as the statement `L[:] = sorted(L, key=k,
+    reverse=r)`: a list's sort (arrays take neither keyword) keeps the list
+    object and puts its items in the order sorted() gives, calling the key
+    once per item, as sorted() does. The slice write is an in-place update
+    aliasing.py follows, and sorted() is lowered as above."""
+
+    def __init__(self, parsed: ParsedFunction):
+        self.parsed = parsed
+
+    def visit_Expr(self, stmt):
+        call = stmt.value
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
+                and not call.args and call.keywords
+                and all(k.arg in ("key", "reverse") for k in call.keywords)):
+            return stmt
+        name = call.func.value.id
+        ordered = gast.Call(func=self.parsed.reference(sorted),
+                            args=[nodes.name(name)], keywords=call.keywords)
+        whole = gast.Subscript(value=nodes.name(name), slice=nodes.slice_(), ctx=gast.Store())
+        write = gast.Assign(targets=[whole], value=nodes.copy_location(ordered, call),
+                            type_comment=None)
+        return nodes.copy_location(write, stmt)
 
 
 # Every callable whose calls this pass may rewrite (displays, reductions,
