@@ -125,7 +125,6 @@ REFUSED: dict[str, type | tuple] = {
     "np_add_with_out_and_where": UNSUPPORTED,
     "np_nditer_readwrite": UNSUPPORTED,
     "np_ndenumerate": NO_RULE,
-    "write_through_moveaxis": SHARED,
     "np_take_then_put_along_axis": NO_RULE,
     "helper_sorts_its_argument_in_place": UNSUPPORTED,
     "helper_writes_through_out_parameter": UNSUPPORTED,
