@@ -1049,7 +1049,7 @@ class _Checker:
             return pre, self.stale_entries(target, pending)
         olds = {target: self.ctx.namer.fresh(f"_{target}_before")}
         pre.append(nodes.assign(olds[target], nodes.name(target)))
-        post = self.write_back(chain, olds)
+        post = self.write_back(chain, olds, pending)
         post += self.read_again(target, chain, facts, after, olds, pending, before)
         if kind == effects.IN_PLACE_OPERATOR:
             flag = self.ctx.namer.fresh("_in_place")
@@ -1175,13 +1175,16 @@ class _Checker:
         `root` or from the bases it is derived from."""
         roots = {root}
         name = root
-        while name in facts and facts[name].base not in roots:
+        while name in facts and facts[name].base not in roots and \
+                facts[name].how != "entries":
             name = facts[name].base
             roots.add(name)
         out = set()
         for candidate in after:
             seen, name = set(), candidate
-            while name in facts and name not in seen:
+            # A shallow copy of a dict (entries) is not read again out of its
+            # base: it holds entries of its own (write_back's entry_store).
+            while name in facts and name not in seen and facts[name].how != "entries":
                 seen.add(name)
                 name = facts[name].base
                 if name in roots:
@@ -1189,15 +1192,16 @@ class _Checker:
                     break
         return out - roots - set(exclude)
 
-    def write_back(self, chain: list, olds: dict) -> list:
+    def write_back(self, chain: list, olds: dict, pending=None) -> list:
         """Store the changed object back into each base it is a view or element
         of (when it was one: see `view_flag`), innermost first."""
         out = []
-        for node, derivation in chain:
+        for at, (node, derivation) in enumerate(chain):
             base = derivation.base
             olds[base] = self.ctx.namer.fresh(f"_{base}_before")
             out.append(nodes.assign(olds[base], nodes.name(base)))
-            store = self.store(node, derivation)
+            store = self.entry_store(chain[:at], node, derivation, olds, pending) \
+                if derivation.how == "entries" else self.store(node, derivation)
             if derivation.how == "item" and node in olds:
                 # A container's entry replaced since `node` was read from it
                 # (L[i] = w, then v += 1 for v = L[i]) no longer holds it.
@@ -1216,11 +1220,56 @@ class _Checker:
         # a later update through it would be checked against a copy.
         rederived = False
         for node, derivation in reversed(chain):
+            if derivation.how == "entries":
+                continue  # a dict copy keeps its own entries (entry_store)
             if derivation.how != "copy" or rederived:
                 rederived = True
                 out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)),
                                      [nodes.assign(node, nodes.clone(derivation.rhs))]))
         return out
+
+    def entry_store(self, inner: list, copy: str, derivation, olds: dict, pending) -> list:
+        """`copy` is a shallow copy of the dict `base` (dict(base), base.copy()),
+        and the object at one of its keys was just changed in place: base's
+        entry at that key is that object too where base still holds it (not
+        after `copy[k] = w` or `base[k] = w` replaced one of them):
+
+            if k in base:
+                _held = base[k]
+                if _held is <the object before the change> (and it changed in place):
+                    base = setitem(base, k, <the changed object>)
+
+        Any other change of `copy` (an entry replaced, added or removed) is
+        not base's: nothing is stored."""
+        base = derivation.base
+        if inner:
+            # ... = copy[k] changed through a view of it, written back into copy.
+            below, link = inner[-1]
+            if link.how != "item" or link.base != copy or below not in olds:
+                return []
+            code, key = self.index_atom(link.rhs.slice)
+            old, new, in_place = olds[below], nodes.name(below), None
+        else:
+            # copy[k] op= v (or copy[k][...] = v): the entry changed, then stored at k.
+            update = self.current.value if isinstance(self.current, gast.Assign) else None
+            if pending is None or not isinstance(update, gast.Call) or \
+                    primitive_of(update) is not runtime_core.setitem or len(update.args) != 3:
+                return []
+            code, key = [], nodes.clone(update.args[1])
+            old, new, in_place = pending[0], nodes.clone(update.args[2]), pending[1]
+        present, held, same = (self.ctx.namer.temp() for _ in range(3))
+        test = gast.Compare(left=nodes.name(held), ops=[gast.Is()],
+                            comparators=[nodes.name(old)])
+        replace = [nodes.assign(base, self.helper("setitem", [nodes.name(base), key, new]))]
+        if in_place is not None:
+            replace = [nodes.if_(nodes.name(in_place), replace)]
+        return code + [
+            nodes.assign(present, gast.Compare(left=nodes.clone(key), ops=[gast.In()],
+                                               comparators=[nodes.name(base)])),
+            nodes.if_(nodes.name(present), [
+                nodes.assign(held, nodes.subscript(nodes.name(base), nodes.clone(key))),
+                nodes.assign(same, test),
+                nodes.if_(nodes.name(same), replace)])]
 
     def view_flag(self, name: str, derivation) -> str:
         """The variable, set where `name` was derived, saying whether it shares

@@ -10,6 +10,7 @@ is *derived* from a base when it was bound by one of
     v = np.flip(b, 0)      a view that is its own inverse   (involution)
     v = np.moveaxis(b, s, d)  axes moved, moved back by np.moveaxis(v, d, s) (moveaxis)
     v = np.real(b)         b itself, for a real b (b.real)  (real; complex b refused)
+    v = b.copy(), dict(b)  a new dict holding b's entries   (entries)
     t = (v, w)             v is t[0] and w is t[1]          (item; lists and dicts too)
 
 and neither v, nor b, nor a name in the index has been bound to something
@@ -32,6 +33,7 @@ import numpy as np
 
 from .. import nodes
 from ..runtime import core as runtime_core
+from ..runtime import python_builtins as runtime_builtins
 from .anf import primitive_of
 from . import effects
 
@@ -50,7 +52,8 @@ INVOLUTIONS = (np.flip, np.fliplr, np.flipud, np.swapaxes)
 @dataclass(frozen=True)
 class Derivation:
     base: str
-    how: str          # copy, item, transpose, reshape, involution, moveaxis, real
+    how: str          # copy, item, transpose, reshape, involution, moveaxis, real,
+                      # entries
     rhs: gast.AST     # the right-hand side that derived it (read again as it is)
     binding: int      # id() of the assignment that derived it
 
@@ -75,6 +78,11 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
         primitive = primitive_of(rhs)
         if primitive is runtime_core.loop_sequence and len(rhs.args) == 2:
             return Derivation(rhs.args[0].id, "copy", rhs, id(stmt))
+        if (primitive is runtime_builtins.copied or primitive is dict) and \
+                len(rhs.args) == 1 and not rhs.keywords:
+            # A shallow copy: an entry of v changed in place is b's entry too,
+            # as long as b holds that object (aliasing.py checks which).
+            return Derivation(rhs.args[0].id, "entries", rhs, id(stmt))
         if primitive is np.transpose and (len(rhs.args) == 1 or _constant_axes(rhs)) and \
                 not rhs.keywords:
             return Derivation(rhs.args[0].id, "transpose", rhs, id(stmt))

@@ -165,14 +165,18 @@ def writes_through(value, operator) -> bool:
 
 def is_view_of(base, derived, how, where="") -> bool:
     """Whether `derived`, just read out of `base` (`how`: an "item", a
-    "transpose", a "reshape", a "moveaxis", the "real" part, or a "copy" of
-    base), is part of base's object, so that changing it in place changes
+    "transpose", a "reshape", a "moveaxis", the "real" part, a "copy" of base,
+    or a dict holding base's "entries"), is part of base's object, so that changing it in place changes
     base: base itself, a NumPy view (not a copy, not a scalar), or an element
     object of a list, tuple or dict. The real part of a complex array, which
     the derivative could not write back, raises `SharedMemoryError` naming
     `where`."""
     if derived is base or how == "copy":
         return derived is base
+    if how == "entries":
+        # A shallow copy of a dict holds base's entries (a list's copy is not
+        # followed so: the write-back finds an entry by its key).
+        return isinstance(base, dict) and isinstance(derived, dict)
     if _has_views(base):
         shared = _has_views(derived) and _shares(derived, base)
         if shared and how == "real" and np.iscomplexobj(base):
