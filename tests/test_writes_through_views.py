@@ -1,6 +1,7 @@
 """A view of an array written into changes the array: `x.real[...] = v`,
 `x.view()`, `np.squeeze(x, axis)`, `np.moveaxis(x, s, d)`, `x.swapaxes`,
-`np.transpose(x)` and `x.T[...] = v`, and the base written into while a view
+`np.transpose(x)`, `x.T[...] = v`, `x.astype(dtype, copy=False)` and
+`np.array(x, copy=False)`, and the base written into while a view
 of it is read later. Each program's gradient (reverse mode), its jvp (forward
 mode) and its Hessian-vector product equal torch.autograd's (float64) for a
 twin that makes the same in-place writes through torch's views, and the
@@ -107,6 +108,20 @@ def view_of_a_view_written(A):
     return np.sum(B * B)
 
 
+def astype_without_a_copy_written(A):
+    B = A * 1.0
+    C = B.astype(np.float64, copy=False)
+    C[2] = A[0] * A[1]
+    return np.sum(B * B)
+
+
+def array_without_a_copy_written(A):
+    B = A * 1.0
+    C = np.array(B, copy=False)
+    C[:, 1] *= A[:, 3]
+    return np.sum(np.sin(B))
+
+
 def twin_of(name):
     """The torch program making the same writes through torch's views."""
     def real_part_written(A):
@@ -181,6 +196,18 @@ def twin_of(name):
         m[2] = A[:, 3] * A[:, 0]
         return torch.sum(B * B)
 
+    def astype_without_a_copy_written(A):
+        B = A * 1.0
+        C = B.to(torch.float64)
+        C[2] = A[0] * A[1]
+        return torch.sum(B * B)
+
+    def array_without_a_copy_written(A):
+        B = A * 1.0
+        C = torch.as_tensor(B)
+        C[:, 1] *= A[:, 3]
+        return torch.sum(torch.sin(B))
+
     return locals()[name]
 
 
@@ -188,7 +215,8 @@ PROGRAMS = [real_part_written, real_part_bound_then_written, view_method_written
             view_read_after_the_base_is_written, squeeze_with_an_axis_written,
             squeeze_method_written, moveaxis_written, moveaxis_read_after_the_base_is_written,
             swapaxes_method_written, transpose_written, transpose_attribute_written,
-            view_of_a_view_written]
+            view_of_a_view_written, astype_without_a_copy_written,
+            array_without_a_copy_written]
 
 
 def torch_derivatives(program):

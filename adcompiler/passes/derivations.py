@@ -89,7 +89,8 @@ def derivation_of(stmt: gast.Assign) -> Derivation | None:
         if (primitive is np.reshape and len(rhs.args) == 2 and not rhs.keywords) or \
                 (any(primitive is f for f in SHAPE_VIEWS) and len(rhs.args) == 1 and
                  not rhs.keywords) or _with_an_axis(primitive, rhs) or \
-                (primitive is np.array and len(rhs.args) == 1 and _may_not_copy(rhs)):
+                (primitive is np.array and len(rhs.args) == 1 and _may_not_copy(rhs)) or \
+                (primitive is np.astype and len(rhs.args) == 2 and _may_not_copy(rhs)):
             return Derivation(rhs.args[0].id, "reshape", rhs, id(stmt))
         if any(primitive is f for f in INVOLUTIONS):
             return Derivation(rhs.args[0].id, "involution", rhs, id(stmt))
@@ -110,7 +111,8 @@ def _with_an_axis(primitive, call) -> bool:
 
 
 def _may_not_copy(call) -> bool:
-    """np.array(b, copy=False) or copy=None: b itself when it is an array."""
+    """np.array(b, copy=False) or copy=None, b.astype(dtype, copy=False): b
+    itself when it is an array (of that dtype), else a copy (is_view_of tells)."""
     return len(call.keywords) == 1 and call.keywords[0].arg == "copy" and \
         isinstance(call.keywords[0].value, gast.Constant) and \
         call.keywords[0].value.value in (False, None)
