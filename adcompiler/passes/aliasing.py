@@ -1210,7 +1210,8 @@ class _Checker:
                                          nodes.name(olds[node]),
                                          nodes.const(str(self.ctx.parsed.location(
                                              self.current)))])))
-            out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)), store))
+            if store:  # (an entries copy changed other than at an entry: base is not)
+                out.append(nodes.if_(nodes.name(self.view_flag(node, derivation)), store))
         # Then each changed name is read again out of its new base, outermost
         # first, so that it is a view of (or an element in) that base once more,
         # as in Python: later updates and checks see the sharing at run time.
