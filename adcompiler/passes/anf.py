@@ -570,7 +570,7 @@ def check_constant_arguments(rule, bound: dict, location) -> None:
     """Run the rule's check when compiling, if the arguments it looks at are
     constants (otherwise the same check runs when the derivative does)."""
     values = {}
-    for name in inspect.signature(rule.check).parameters:
+    for name in check_parameters(rule.check):
         known, value = constant_value(bound.get(name))
         if not known:
             return
@@ -579,6 +579,18 @@ def check_constant_arguments(rule, bound: dict, location) -> None:
         rule.check(**values)
     except NoDerivativeRuleError as err:
         raise NoDerivativeRuleError(err.what, location, help=err.help) from err
+
+
+def check_parameters(check) -> tuple:
+    """The parameter names of a rule's check (Rule.check), asked at every
+    operation differentiated with that rule."""
+    entry = _CHECK_PARAMETERS.get(id(check))
+    if entry is None or entry[0] is not check:
+        entry = _CHECK_PARAMETERS[id(check)] = (check, tuple(inspect.signature(check).parameters))
+    return entry[1]
+
+
+_CHECK_PARAMETERS: dict = {}   # id(check) -> (check, its parameter names)
 
 
 def bind_arguments(rule, call_or_op) -> dict | None:
@@ -597,6 +609,9 @@ def bind_arguments(rule, call_or_op) -> dict | None:
         keywords = {k.arg: k.value for k in call_or_op.keywords}
     else:
         return None
+    parameters = _simple_parameters(rule.signature)
+    if parameters is not None:
+        return _bind_simple(parameters, positional, keywords)
     try:
         bound = rule.signature.bind(*positional, **keywords)
     except TypeError:
@@ -607,6 +622,52 @@ def bind_arguments(rule, call_or_op) -> dict | None:
             arguments[name] = bound.arguments[name]
         else:
             arguments[name] = nodes.const(param.default)
+    return arguments
+
+
+# id(signature) -> (signature, its parameters, or None when one is *args or
+# **kwargs). Every differentiated operation is bound to its rule's signature
+# by the normaliser, the activity analysis and a back end: Signature.bind
+# was 3% of a compilation (issue #13).
+_SIMPLE: dict = {}
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _simple_parameters(signature: inspect.Signature) -> tuple | None:
+    entry = _SIMPLE.get(id(signature))
+    if entry is None or entry[0] is not signature:
+        params = tuple(signature.parameters.values())
+        simple = all(p.kind in _POSITIONAL or p.kind is inspect.Parameter.KEYWORD_ONLY
+                     for p in params)
+        entry = _SIMPLE[id(signature)] = (signature, params if simple else None)
+    return entry[1]
+
+
+def _bind_simple(params: tuple, positional: list, keywords: dict) -> dict | None:
+    """What `Signature.bind` gives, for a signature without *args or
+    **kwargs: None where bind raises TypeError."""
+    given = {}
+    for param, atom in zip(params, positional):
+        if param.kind not in _POSITIONAL:
+            return None   # more positional arguments than positional parameters
+        given[param.name] = atom
+    if len(positional) > len(params):
+        return None
+    if keywords:
+        by_name = {p.name: p for p in params}
+        for name, value in keywords.items():
+            param = by_name.get(name)
+            if param is None or name in given or param.kind is inspect.Parameter.POSITIONAL_ONLY:
+                return None
+            given[name] = value
+    arguments = {}
+    for param in params:
+        if param.name in given:
+            arguments[param.name] = given[param.name]
+        elif param.default is inspect.Parameter.empty:
+            return None   # a required parameter left out
+        else:
+            arguments[param.name] = nodes.const(param.default)
     return arguments
 
 

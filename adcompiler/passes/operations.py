@@ -33,7 +33,8 @@ from ..rules import definition, record_rules, registry
 from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
 from .activity import Activity, is_user_function
-from .anf import bind_arguments, constant_value, index_expression, primitive_of
+from .anf import (bind_arguments, check_parameters, constant_value, index_expression,
+                  primitive_of)
 from .specialise_varargs import Keywords, PackedTail, compiled_parameters
 
 
@@ -65,7 +66,7 @@ def runtime_check(operation: Operation, ctx: Context, location: Location) -> gas
     check = operation.rule.check
     if check is None:
         return None
-    names = list(inspect.signature(check).parameters)
+    names = check_parameters(check)
     if all(constant_value(operation.bound.get(name))[0] for name in names):
         return None
     call = gast.Call(
