@@ -22,6 +22,7 @@ from . import nodes
 from .context import Context
 from .passes.activity import Activity, analyse
 from .passes.aliasing import check_aliasing
+from .passes.census import Census
 from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
@@ -88,13 +89,19 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         local_imports(parsed)
         desugar(parsed)
     generated = parsed.generated and SKIP_NO_OPS_ON_GENERATED and arity is None
+    # The passes given `census` share one walk of the tree (issue #13: most
+    # find nothing to do, and each walked the whole function to see that);
+    # each forgets it before it changes the tree. A pass not given it may
+    # change the tree: the census is forgotten after it.
+    census = Census(parsed.tree)
     if not generated:
         # (Generated code is written by the back ends in the language the
         # fence lets through, from code it let through: a check that finds
         # nothing there, a walk of a Hessian's gradient code.)
-        fence(parsed)
+        fence(parsed, census=census)
     if getattr(function, AUX_MARK, False):
         constant_aux(parsed)  # has_aux: `return loss, aux` with aux a constant
+        census.forget()
     if generated:
         # Derivative code read back (a Hessian's gradient, ten times the
         # function's length, and the split helpers it calls) is the output of
@@ -128,26 +135,28 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         array_namespace(parsed)
         refuse_changed_mutable_defaults(parsed)
         return parsed
-    module_globals(parsed)
-    specialise_varargs(parsed, arity)
-    lower_reduce(parsed)
-    lower_comprehensions(parsed)
-    lower_mapping(parsed)  # np.apply_along_axis, np.vectorize: loops
+    module_globals(parsed, census)
+    if arity is not None:
+        specialise_varargs(parsed, arity)
+        census.forget()
+    lower_reduce(parsed, census)
+    lower_comprehensions(parsed, census)
+    lower_mapping(parsed, census)  # np.apply_along_axis, np.vectorize: loops
     # After lowering comprehensions (a method called in one is then called in a
     # loop), before inlining helpers: the methods of the objects the function
     # creates become local functions, whose mutating helpers and bodies those
     # two passes inline (passes/local_objects.py).
-    local_objects(parsed)
-    inline_mutating(parsed)
-    inline_local(parsed)
-    lower_control(parsed)
-    resolve(parsed)
-    bind_methods(parsed)
-    array_namespace(parsed)
-    frozen_distributions(parsed)
-    result_fields(parsed)
-    index_tricks(parsed)
-    einsum_forms(parsed)
+    local_objects(parsed, census=census)
+    inline_mutating(parsed, census)
+    inline_local(parsed, census)
+    lower_control(parsed, census)
+    resolve(parsed, census)
+    bind_methods(parsed, census)
+    array_namespace(parsed, census)
+    frozen_distributions(parsed, census)
+    result_fields(parsed, census)
+    index_tricks(parsed, census)
+    einsum_forms(parsed, census)
     refuse_changed_mutable_defaults(parsed)
     return parsed
 
@@ -158,12 +167,15 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     `function` is the one the user differentiates, not a helper it calls (it
     copies the lists it resizes, own_arguments.py)."""
     parsed = lowered(function, arity)
+    # (Generated code appends to its stack: copy_lists_read_before_resizing
+    # would find a resizing call in the census, and walk again.)
+    census = None if parsed.generated else Census(parsed.tree)
     if entry and not (parsed.generated and SKIP_NO_OPS_ON_GENERATED):
         # Generated code never resizes its parameters (it would change the
         # caller's lists: derivative code never mutates its inputs), and the
         # first compilation copied the lists the user's function resizes.
-        own_arguments(parsed, wrt)
-    copy_lists_read_before_resizing(parsed)
+        own_arguments(parsed, wrt, census)
+    copy_lists_read_before_resizing(parsed, census)
     ctx = Context.create(parsed, wrt)
     normalised = normalise(nodes.clone(parsed.tree), ctx)
     # Passes that find nothing in code adcompiler generated (issue #13: a

@@ -118,12 +118,12 @@ def test_left_out_passes_change_nothing_on_generated_code(tmp_path, monkeypatch)
     for name in LEFT_OUT:
         original = getattr(pipeline, name)
 
-        def checked(parsed, *args, original=original, name=name):
+        def checked(parsed, *args, original=original, name=name, **keywords):
             if not parsed.generated:
-                return original(parsed, *args)
+                return original(parsed, *args, **keywords)
             seen.add(name)
             before = _state(parsed)
-            result = original(parsed, *args)
+            result = original(parsed, *args, **keywords)
             after = _state(parsed)
             # Names looked up may be recorded again (resolve looks up every
             # free name anyway): only what is recorded differently counts.

@@ -48,6 +48,7 @@ from ..naming import Namer
 from ..rules import registry
 from ..runtime import namespaces
 from ..source import ParsedFunction, parse_function
+from .census import Census
 
 _MISSING = object()
 
@@ -62,10 +63,12 @@ def _acquirers() -> tuple:
     return (*found, array_api_compat.array_namespace, array_api_compat.get_namespace)
 
 
-def array_namespace(parsed: ParsedFunction) -> ParsedFunction:
-    if not _mentions_namespaces(parsed):
+def array_namespace(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
+    if not _mentions_namespaces(parsed, census):
         parsed.namespaced = False  # (most functions: one walk, nothing rewritten)
         return parsed
+    if census is not None:
+        census.forget()
     rewriter = _Rewriter(parsed)
     rewriter.own_namespace_calls()
     variables = rewriter.namespace_variables()
@@ -115,10 +118,10 @@ def written_for_namespaces(function) -> bool:
     return acquires_namespace(parsed)
 
 
-def _mentions_namespaces(parsed: ParsedFunction) -> bool:
+def _mentions_namespaces(parsed: ParsedFunction, census: Census | None = None) -> bool:
     """Whether anything in the function may take or call an array namespace."""
     acquirers = _acquirers()
-    for node in nodes.walk(parsed.tree):
+    for node in nodes.walk(parsed.tree) if census is None else census.everything:
         if isinstance(node, gast.Attribute) and node.attr == "__array_namespace__":
             return True
         if isinstance(node, (gast.Name, gast.Attribute)):

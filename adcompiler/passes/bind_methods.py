@@ -45,13 +45,16 @@ from ..naming import Namer
 from ..rules import registry
 from ..source import ParsedFunction
 from .activity import is_user_function
+from .census import Census, everything_of
 
 
-def bind_methods(parsed: ParsedFunction) -> ParsedFunction:
+def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     cls = methods.self_type(parsed.function)
     receiver = tree.args.args[0].id if cls is not None and tree.args.args else None
-    everything = list(nodes.walk(tree))  # one walk, before anything is rewritten
+    everything = everything_of(tree, census)  # one walk, before anything is rewritten
+    if census is not None:
+        census.forget()  # (calls are rewritten in place below)
     namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure))
     constructed = _constructed_objects(everything)

@@ -33,11 +33,13 @@ import numpy as np
 from .. import nodes
 from ..runtime import linalg as runtime_linalg
 from ..source import ParsedFunction
+from .census import Census, everything_of
 
 
-def einsum_forms(parsed: ParsedFunction) -> ParsedFunction:
-    calls = [node for node in nodes.walk(parsed.tree) if _is_einsum(node)]
-    if calls:
+def einsum_forms(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
+    if any(_is_einsum(node) for node in everything_of(parsed.tree, census)):
+        if census is not None:
+            census.forget()
         _Rewriter(parsed).visit(parsed.tree)
     return parsed
 

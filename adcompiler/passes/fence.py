@@ -29,6 +29,7 @@ import gast
 
 from .. import nodes
 from . import effects
+from .census import Census, everything_of
 from ..errors import UnsupportedSyntaxError
 from ..printer import to_source
 from ..source import ParsedFunction
@@ -360,14 +361,16 @@ def falls_through(stmts) -> bool:
     return True
 
 
-def fence(parsed: ParsedFunction, writable: frozenset = frozenset()) -> ParsedFunction:
+def fence(parsed: ParsedFunction, writable: frozenset = frozenset(),
+          census: Census | None = None) -> ParsedFunction:
     """Raise `UnsupportedSyntaxError` for anything outside the supported language.
     `writable`: parameters whose attributes may be assigned (the `self` of a
-    method local_objects.py inlines for an object the caller creates)."""
+    method local_objects.py inlines for an object the caller creates).
+    Changes nothing: `census` (census.py) stays as it was."""
     tree = parsed.tree
     # The checks read the nodes in walk order; one walk, not one per check
     # (the fence reads every function compiled, generated code included).
-    everything = list(nodes.walk(tree))
+    everything = everything_of(tree, census)
     _check_node_types(parsed, tree, everything)
     _check_signature(parsed, everything)
     _check_starred(parsed, everything)

@@ -48,6 +48,7 @@ from .. import nodes
 from ..errors import InternalCompilerError
 from ..naming import Namer
 from ..source import ParsedFunction
+from .census import Census
 
 _WITH_ONE_ARGUMENT = frozenset({"pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
                                 "pmf", "logpmf"})
@@ -59,10 +60,12 @@ _MULTIVARIATE = {"multivariate_normal": (("mean", "cov", "allow_singular"),
                  "dirichlet": (("alpha",), frozenset({"pdf", "logpdf"}))}
 
 
-def frozen_distributions(parsed: ParsedFunction) -> ParsedFunction:
+def frozen_distributions(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     stats = sys.modules.get("scipy.stats")
     if stats is None:  # the function cannot name a scipy.stats distribution
         return parsed
+    if census is not None:
+        census.forget()
     tree = parsed.tree
     namer = Namer({n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))

@@ -28,17 +28,20 @@ from .. import nodes
 from ..errors import NoDerivativeRuleError
 from ..runtime import index_tricks as runtime_index_tricks
 from ..source import ParsedFunction
+from .census import Census, everything_of
 
 # What indexing each object computes, by the object's identity.
 _CALLS = {id(np.r_): runtime_index_tricks.r_concatenate,
           id(np.c_): runtime_index_tricks.c_concatenate}
 
 
-def index_tricks(parsed: ParsedFunction) -> ParsedFunction:
+def index_tricks(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     if not any(isinstance(node, gast.Subscript) and _call_for(node) is not None
-               for node in nodes.walk(tree)):
+               for node in everything_of(tree, census)):
         return parsed
+    if census is not None:
+        census.forget()
     _Rewriter(parsed).visit(tree)
     return parsed
 

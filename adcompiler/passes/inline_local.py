@@ -71,6 +71,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from . import lifted_functions
+from .census import Census, everything_of
 from .evaluation_order import Spill, constant as _constant, plain as _plain
 from .lower_control import _attribute_value, _is_python_function, lower_function
 
@@ -535,13 +536,15 @@ def _outside_lambdas(node: gast.AST):
             yield from _outside_lambdas(child)
 
 
-def inline_local(parsed: ParsedFunction) -> ParsedFunction:
+def inline_local(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Inline every call of a function defined inside `parsed.tree`."""
     # Most functions (and all generated code, differentiated again) define
     # none: one walk finds that, instead of the checks' several.
     if not any(isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not parsed.tree
-               for n in nodes.walk(parsed.tree)):
+               for n in everything_of(parsed.tree, census)):
         return parsed
+    if census is not None:
+        census.forget()
     _name_called_lambdas(parsed)
     # ad.grad(inner) of a local function: `inner` differentiated on its own,
     # before the checks below refuse passing it to a function.

@@ -46,27 +46,34 @@ from ..rules import registry
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
 from .aliasing import helper_effects
+from .census import Census, everything_of
 from .fence import fence
 from .own_arguments import refuse_changed_mutable_defaults
 from .resolve import local_names
 
 
-def inline_mutating(parsed: ParsedFunction) -> ParsedFunction:
+def inline_mutating(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Define locally every mutating helper `parsed` calls (see the module docstring)."""
-    caller_locals = local_names(parsed.tree)
+    everything = everything_of(parsed.tree, census)
+    caller_locals = local_names(parsed.tree, everything)
     found: dict = {}
-    _collect(parsed, parsed.tree, caller_locals, found, set(), _looped_calls(parsed.tree))
+    _collect(parsed, parsed.tree, caller_locals, found, set(), _looped_calls(parsed.tree),
+             everything=everything)
     if found:
+        if census is not None:
+            census.forget()
         parsed.tree.body = list(found.values()) + parsed.tree.body
     return parsed
 
 
 def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visiting: set,
-             looped: frozenset = frozenset(), rejected: set | None = None):
+             looped: frozenset = frozenset(), rejected: set | None = None,
+             everything: list | None = None):
     # (id of a helper, called in a loop?) found not inlinable: a helper called
-    # at a hundred places is read once, not a hundred times.
+    # at a hundred places is read once, not a hundred times. `everything`:
+    # the nodes of `tree` in walk order, when the caller has them.
     rejected = set() if rejected is None else rejected
-    for node in nodes.walk(tree):
+    for node in nodes.walk(tree) if everything is None else everything:
         if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Name):
             continue
         name = node.func.id

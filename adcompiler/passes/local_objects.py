@@ -97,6 +97,7 @@ from ..naming import Namer
 from ..rules import registry
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
+from .census import Census
 from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
 from .desugar import desugar
@@ -896,13 +897,17 @@ class _Object:
     namer: Namer | None = None
 
 
-def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunction:
+def local_objects(parsed: ParsedFunction, only: str | None = None,
+                  census: Census | None = None) -> ParsedFunction:
     """Replace the objects `parsed` creates by variables (see the module docstring).
     `only`: the one object to replace (a trial run, see `_models`)."""
     tree = parsed.tree
-    everything = list(nodes.walk(tree))
+    if census is None:
+        census = Census(tree)
+    everything = census.everything
     if only is None and dataclass_replace(parsed, everything):
-        everything = list(nodes.walk(tree))
+        census.forget()
+        everything = census.everything
     stores = _assigned_attributes(everything)
     created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
                isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Call)}
@@ -919,6 +924,7 @@ def local_objects(parsed: ParsedFunction, only: str | None = None) -> ParsedFunc
               if isinstance(a, gast.Name)}   # (inspected, or given to a helper)
     if not stores and not created & (called | read_from | passed):
         return parsed  # most functions: one walk finds nothing to do
+    census.forget()
     if created & inspected:
         _SpellOut(parsed, created - set(nodes.parameters(tree))).visit(tree)
         everything = list(nodes.walk(tree))

@@ -87,6 +87,7 @@ from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from .census import Census
 from .desugar import assignment_expressions_first
 from .fence import REJECTED
 
@@ -783,11 +784,16 @@ class _Lowering:
         return any(callee is consumer for consumer in _CONSUMERS)
 
 
-def lower_comprehensions(parsed: ParsedFunction) -> ParsedFunction:
+def lower_comprehensions(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Rewrite the comprehensions of `parsed.tree` into loops (see the module docstring)."""
-    _SortedInPlace(parsed).visit(parsed.tree)
-    if not _lowers_something(parsed):
+    sorting = _SortedInPlace(parsed)
+    sorting.visit(parsed.tree)
+    if sorting.rewrote and census is not None:
+        census.forget()   # (a statement was replaced)
+    if not _lowers_something(parsed, census or Census(parsed.tree)):
         return parsed
+    if census is not None:
+        census.forget()
     parsed.tree.body = _Lowering(parsed).block(parsed.tree.body)
     left = next((n for n in nodes.walk(parsed.tree) if isinstance(n, gast.NamedExpr)), None)
     if left is not None:  # the fence let it through for this pass to move
@@ -806,6 +812,7 @@ class _SortedInPlace(gast.NodeTransformer):
 
     def __init__(self, parsed: ParsedFunction):
         self.parsed = parsed
+        self.rewrote = False   # whether a statement was replaced
 
     def visit_Expr(self, stmt):
         call = stmt.value
@@ -820,6 +827,7 @@ class _SortedInPlace(gast.NodeTransformer):
         whole = gast.Subscript(value=nodes.name(name), slice=nodes.slice_(), ctx=gast.Store())
         write = gast.Assign(targets=[whole], value=nodes.copy_location(ordered, call),
                             type_comment=None)
+        self.rewrote = True
         return nodes.copy_location(write, stmt)
 
 
@@ -829,22 +837,19 @@ _REWRITTEN_CALLEES = (dict, tuple, list, sorted, min, max, builtins.sum, builtin
                       builtins.all, builtins.map, math.fsum, math.prod)
 
 
-def _lowers_something(parsed: ParsedFunction) -> bool:
+def _lowers_something(parsed: ParsedFunction, census: Census) -> bool:
     """Whether the function holds a comprehension, or a call of a callable
     this pass rewrites: most do not (and no generated code differentiated
     again does), and one walk tells, instead of the lowering's several."""
-    calls, stored = [], set()
-    for node in nodes.walk(parsed.tree):
+    for node in census.everything:
         if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.DictComp)) or \
                 _repeats_a_key(node):
             return True
-        if isinstance(node, gast.Call):
-            calls.append(node.func)
-        elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
-            stored.add(node.id)
     # Without comprehensions every name is free, as in `_Lowering.locals`.
+    stored = census.stored
     return any(any(function is f for f in _REWRITTEN_CALLEES)
-               for function in (called_object(parsed, stored, func) for func in calls))
+               for function in (called_object(parsed, stored, call.func)
+                                for call in census.calls))
 
 
 def called_object(parsed: ParsedFunction, local: set, func):

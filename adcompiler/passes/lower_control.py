@@ -106,6 +106,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..printer import to_source
 from ..source import ParsedFunction
+from .census import Census
 from .fence import always_true, falls_through, jumps
 
 # Calls whose result is an iterator: no len(), no indexing. Each has a loop
@@ -792,7 +793,8 @@ def _packed(element) -> gast.AST:
     return element
 
 
-def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> list | None:
+def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef,
+                          everything: list | None = None) -> list | None:
     """Updates of a name only ever bound to list displays (and `+=`), which
     the receiver being a list makes exact:
 
@@ -810,8 +812,10 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef) -> lis
     list's, hence the restriction to names known to hold lists. `i` is a name
     or a constant (read twice for `v = L.pop(i)`), not bound by the statement.
     Returns the nodes of `tree` in walk order when it rewrote nothing (most
-    functions), for the lowering's own questions; None otherwise."""
-    everything = list(nodes.walk(tree))
+    functions), for the lowering's own questions; None otherwise. `everything`:
+    the nodes of `tree` in walk order, when the caller has them."""
+    if everything is None:
+        everything = list(nodes.walk(tree))
     list_bindings = {id(node.targets[0]) for node in everything
                      if isinstance(node, gast.Assign) and len(node.targets) == 1
                      and isinstance(node.targets[0], gast.Name)
@@ -934,14 +938,20 @@ def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:
     return [stmt]
 
 
-def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef) -> None:
+def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef,
+                   everything: list | None = None) -> None:
     """Rewrite `tree`, the function of `parsed` or one defined inside it, into
-    the language described in the module docstring."""
-    unchanged = _rewrite_list_updates(parsed, tree)
+    the language described in the module docstring. `everything`: the nodes
+    of `tree` in walk order, when the caller has them."""
+    unchanged = _rewrite_list_updates(parsed, tree, everything)
     _Lowering(parsed, tree, unchanged if tree is parsed.tree else None).function(tree)
 
 
-def lower_control(parsed: ParsedFunction) -> ParsedFunction:
+def lower_control(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Rewrite `parsed.tree` into the language described in the module docstring."""
-    lower_function(parsed, parsed.tree)
+    everything = None
+    if census is not None:
+        everything = census.everything
+        census.forget()  # (the lowering rebuilds the blocks it changes)
+    lower_function(parsed, parsed.tree, everything)
     return parsed

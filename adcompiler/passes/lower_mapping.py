@@ -76,6 +76,7 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..runtime import mapping as runtime_mapping
 from ..source import ParsedFunction
+from .census import Census
 from .evaluation_order import set_slot, slot_value
 from .lower_comprehensions import called_object, lower_comprehensions
 
@@ -83,20 +84,18 @@ from .lower_comprehensions import called_object, lower_comprehensions
 _VECTORIZE_OPTIONS = ("otypes", "doc", "excluded", "cache", "signature")
 
 
-def lower_mapping(parsed: ParsedFunction) -> ParsedFunction:
+def lower_mapping(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Rewrite the apply_along_axis and vectorize calls of `parsed.tree`."""
     if not _may_map(parsed):
         return parsed
     tree = parsed.tree
-    stored, calls = set(), []
-    for node in nodes.walk(tree):   # one walk: this runs on every function
-        if isinstance(node, gast.Call):
-            calls.append(node)
-        elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
-            stored.add(node.id)
+    if census is None:
+        census = Census(tree)
+    stored, calls = set(census.stored), census.calls
     seen: dict = {}   # a callee's spelling -> whether it maps (np.sum is called often)
     if not any(_maps(parsed, stored, call.func, seen) for call in calls):
         return parsed
+    census.forget()
     lowering = _Lowering(parsed, stored)
     tree.body = lowering.scope(tree)
     if lowering.lowered:

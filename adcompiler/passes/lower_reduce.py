@@ -39,21 +39,20 @@ import gast
 from .. import nodes
 from ..naming import Namer
 from ..source import ParsedFunction
+from .census import Census
 from .lower_comprehensions import called_object
 
 
-def lower_reduce(parsed: ParsedFunction) -> ParsedFunction:
+def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Rewrite the `functools.reduce(f, xs, init)` statements of `parsed.tree`."""
     tree = parsed.tree
-    local, every_call = set(), []   # one walk: this runs on every function
-    for n in nodes.walk(tree):
-        if isinstance(n, gast.Call):
-            every_call.append(n)
-        elif isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
-            local.add(n.id)
-    calls = [n for n in every_call if _is_reduce(parsed, n.func, local)]
+    if census is None:
+        census = Census(tree)
+    local = census.stored
+    calls = [n for n in census.calls if _is_reduce(parsed, n.func, local)]
     if not calls:
         return parsed
+    census.forget()
     namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
 
     def block(stmts: list) -> list:

@@ -38,15 +38,16 @@ from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from .census import Census, everything_of
 
 
-def module_globals(parsed: ParsedFunction) -> ParsedFunction:
+def module_globals(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     declared = [name for stmt in tree.body if isinstance(stmt, gast.Global)
                 for name in stmt.names]
     # One walk for both checks below: this pass runs on every function.
     stored, loaded, assignments = set(), set(), []
-    for node in nodes.walk(tree):
+    for node in everything_of(tree, census):
         if isinstance(node, gast.Name):
             if isinstance(node.ctx, (gast.Store, gast.Param)):
                 stored.add(node.id)
@@ -58,6 +59,8 @@ def module_globals(parsed: ParsedFunction) -> ParsedFunction:
     declared = set(declared) | _changed_by_the_modules_functions(parsed, stored, loaded)
     if not declared:
         return parsed
+    if census is not None:
+        census.forget()
     tree.body = [stmt for stmt in tree.body if not isinstance(stmt, gast.Global)]
     namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))

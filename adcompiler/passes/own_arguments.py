@@ -39,6 +39,7 @@ from ..rules import registry
 from ..runtime import python_builtins
 from ..source import ParsedFunction
 from .aliasing import UNPLACED, helper_effects
+from .census import Census
 from .user_functions import is_user_function
 
 # Methods that change how many items a list or dict holds.
@@ -49,7 +50,8 @@ RESIZING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "cl
                               "update", "setdefault", "popitem"})
 
 
-def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
+def own_arguments(parsed: ParsedFunction, wrt: tuple,
+                  census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     parameters = [arg.id for arg in tree.args.args]
     # The calls in each statement, found once for every parameter and every
@@ -57,7 +59,7 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
     calls_in, helper_answers = {}, {}
     resized = {name: how for name in parameters
                if (how := _resizing_call(tree, name, calls_in, helper_answers))} \
-        if _may_resize(tree, helper_answers) else {}
+        if _may_resize(tree, helper_answers, census) else {}
     for position in wrt:
         if position < len(parameters) and parameters[position] in resized:
             name = parameters[position]
@@ -71,6 +73,8 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
                 f"items.append(v)`, and append to `items`.")
     if not resized:
         return parsed
+    if census is not None:
+        census.forget()
     alias = _bind_copied(parsed)
     copies = []
     for name in resized:
@@ -82,7 +86,8 @@ def own_arguments(parsed: ParsedFunction, wrt: tuple) -> ParsedFunction:
     return parsed
 
 
-def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
+def copy_lists_read_before_resizing(parsed: ParsedFunction,
+                                    census: Census | None = None) -> ParsedFunction:
     """Pass a shallow copy, `history[:]`, of a list variable the function
     resizes in place (`history.append(v)`) wherever a differentiated primitive
     reads it whole (`np.mean(history)`, `sum(history)`, `np.concatenate(parts)`).
@@ -93,8 +98,16 @@ def copy_lists_read_before_resizing(parsed: ParsedFunction) -> ParsedFunction:
     (an InternalCompilerError adding adjoints of 3 and 4 items in a running
     mean, or each item's shape taken from another). The copy is what the
     primitive saw; reading it costs no more than the primitive does.
-    For every function compiled, after resolve (the calls' rules are known)."""
+    For every function compiled, after resolve (the calls' rules are known).
+    `census` (census.py) tells, without a walk, that most functions resize
+    no list."""
     tree = parsed.tree
+    if census is not None and not any(
+            isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name)
+            and call.func.attr in RESIZING_METHODS for call in census.calls):
+        return parsed
+    if census is not None:
+        census.forget()
     # Each call with the loops around it, in the order the source runs them.
     calls: list = []
     _calls_in_loops(tree.body, (), calls)
@@ -223,13 +236,14 @@ def _holds_mutable(value) -> bool:
     return True
 
 
-def _may_resize(tree: gast.FunctionDef, helper_answers: dict) -> bool:
+def _may_resize(tree: gast.FunctionDef, helper_answers: dict,
+                census: Census | None = None) -> bool:
     """Whether a call in `tree` may resize a list or dict it is handed (a
     resizing method of a name, or a user function resizing a parameter it
     passes a name to), whatever names hold a parameter: when none may, no
     parameter is resized and _resizing_call need not follow the names (for
     each parameter, each loop body twice: most functions, issue #13)."""
-    for node in nodes.walk(tree):
+    for node in nodes.walk(tree) if census is None else census.calls:
         if not isinstance(node, gast.Call):
             continue
         func = node.func

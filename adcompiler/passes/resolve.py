@@ -65,6 +65,7 @@ from ..printer import to_source
 from ..rules import registry
 from ..source import ParsedFunction
 from .bind_methods import check_not_shadowed, checked_instance
+from .census import Census, everything_of
 from .user_functions import is_user_function
 
 _MISSING = object()
@@ -95,12 +96,14 @@ def local_names(tree: gast.FunctionDef, everything=None) -> set[str]:
     return names
 
 
-def resolve(parsed: ParsedFunction) -> ParsedFunction:
+def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     # One walk, read by every step below until bind() changes the tree
     # (annotating does not): on a Hessian's gradient code, walking it again
     # for each step cost more than the steps.
-    everything = list(nodes.walk(tree))
+    everything = everything_of(tree, census)
+    if census is not None:
+        census.forget()  # (the steps below may rewrite calls)
     locals_ = local_names(tree, everything)
     parsed.local_names = locals_
     declared_global = {name for node in everything if isinstance(node, gast.Global)

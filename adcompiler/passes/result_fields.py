@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import nodes
 from ..source import ParsedFunction
+from .census import Census
 
 # function -> (its fields in order, the arguments for which it returns the named
 # tuple: parameter name, its position, the values allowed (the default first))
@@ -41,14 +42,18 @@ _NAMED_RESULTS = {
 _NAMED = hasattr(np.linalg.slogdet(np.eye(1)), "logabsdet")
 
 
-def result_fields(parsed: ParsedFunction) -> ParsedFunction:
+def result_fields(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     if not _NAMED:
         return parsed
     # Without a call returning a named tuple there is nothing to rewrite (the
     # common case, and all generated code): one walk instead of three.
-    if not any(isinstance(n, gast.Call) and _fields(n) is not None for n in nodes.walk(tree)):
+    calls = (n for n in nodes.walk(tree) if isinstance(n, gast.Call)) if census is None \
+        else census.calls
+    if not any(_fields(n) is not None for n in calls):
         return parsed
+    if census is not None:
+        census.forget()
     fields_of_name = _names_holding_named_results(tree)
     for node in gast.walk(tree):
         for field, value in gast.iter_fields(node):
