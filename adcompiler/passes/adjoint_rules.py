@@ -25,7 +25,7 @@ import gast
 from .. import nodes
 from ..runtime import core as runtime_core
 from ..context import Context
-from ..errors import UnsupportedSyntaxError
+from ..errors import Location, UnsupportedSyntaxError
 from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
@@ -49,6 +49,14 @@ class StatementAdjoints:
         # id(statement) -> (target, file:line) of each `T = L + M` or `L * n`
         # differentiated as a join, which the primal sweep checks was one.
         self.joined_checks: dict = {}
+        self._located: tuple | None = None   # (statement, its location)
+
+    def location(self, stmt) -> Location:
+        """Where `stmt` stands in the user's file, read once per statement
+        (several checks of an assignment name it: issue #13)."""
+        if self._located is None or self._located[0] is not stmt:
+            self._located = (stmt, self.ctx.parsed.location(stmt))
+        return self._located[1]
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)
@@ -118,7 +126,8 @@ class StatementAdjoints:
                                                                          [adjoint]))]
         if self.activity.passes_active_list(rhs):
             return self.list_passing_call(stmt, target, rhs, zero)
-        check_list_alias(target, rhs, self.activity, self.ctx.parsed.location(stmt))
+        if isinstance(rhs, gast.Name):  # (check_list_alias looks at copies only)
+            check_list_alias(target, rhs, self.activity, self.location(stmt))
         if target not in self.activity.active:
             return []
         if target in zero:
@@ -166,7 +175,7 @@ class StatementAdjoints:
         g = nodes.name(self.ctx.namer.adjoint(target))
         if isinstance(rhs, gast.Subscript) and self.activity.is_active_list(rhs.value):
             return [self.list_read(target, rhs)], []
-        operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
+        operation = classify(rhs, self.activity, self.location(stmt))
         if operation.kind == "rule" and (
                 operates_on_lists(operation, self.activity) or (
                     operation.primitive is runtime_core.setitem and
@@ -193,7 +202,7 @@ class StatementAdjoints:
             # (a helper's result) hands back a longer sequence's adjoint.
             checked = nodes.call(nodes.name(self.ctx.helper("sequence_entries")),
                                  [nodes.clone(g), nodes.const(len(rhs.elts)),
-                                  nodes.const(self.ctx.parsed.location(stmt).file_line)])
+                                  nodes.const(self.location(stmt).file_line)])
             return [nodes.assign(g.id, checked)] if entries else [], entries
         if operation.kind == "user":
             return self.user_call(stmt, target, rhs, operation.primitive, g)
@@ -204,7 +213,7 @@ class StatementAdjoints:
             operation, self.activity, self.sequence_names, self.parameters, self.ctx),
             g=g, result=nodes.name(target))
         code, out = [], []
-        check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
+        check = runtime_check(operation, self.ctx, self.location(stmt))
         if check is not None and any(
                 isinstance(operation.bound[p], (gast.List, gast.Tuple)) or
                 self._active(operation.bound[p]) for p in operation.rule.adjoint):

@@ -30,7 +30,7 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import UnsupportedSyntaxError
+from ..errors import Location, UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
 from ..logged_set import LoggedSet
 from . import sequence_operands
@@ -54,6 +54,14 @@ class _Forward:
         # written where they are bound (forward()).
         self.unstarted: set = set()
         self.zero_where_bound: set = set()
+        self._located: tuple | None = None   # (statement, its location)
+
+    def location(self, stmt) -> Location:
+        """Where `stmt` stands in the user's file, read once per statement
+        (several checks of an assignment name it: issue #13)."""
+        if self._located is None or self._located[0] is not stmt:
+            self._located = (stmt, self.ctx.parsed.location(stmt))
+        return self._located[1]
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)
@@ -179,7 +187,8 @@ class _Forward:
         primal = nodes.copy_location(nodes.assign(target, rhs), stmt)
         if self.activity.passes_active_list(rhs):
             return self.user_call(stmt, target, rhs, primitive_of(rhs), zero)
-        check_list_alias(target, rhs, self.activity, self.ctx.parsed.location(stmt))
+        if isinstance(rhs, gast.Name):  # (check_list_alias looks at copies only)
+            check_list_alias(target, rhs, self.activity, self.location(stmt))
         if target not in self.activity.active:
             if nodes.list_method(rhs, "pop") and self.activity.is_active(rhs.func.value):
                 # Keep the tangent list in step even when this value is inactive.
@@ -225,10 +234,10 @@ class _Forward:
                 # `[a, b] + array` is NumPy's sum, not a join: checked when it runs.
                 code.insert(1, nodes.copy_location(nodes.expr_stmt(nodes.call(
                     nodes.name(self.ctx.helper("check_joined")),
-                    [nodes.name(target), nodes.const(self.ctx.parsed.location(stmt).file_line)])),
+                    [nodes.name(target), nodes.const(self.location(stmt).file_line)])),
                     stmt))
             return code
-        operation = classify(rhs, self.activity, self.ctx.parsed.location(stmt))
+        operation = classify(rhs, self.activity, self.location(stmt))
         if operation.kind == "copy":
             if self.activity.is_active(rhs) and rhs.id not in zero:
                 zero.discard(target)
@@ -269,7 +278,7 @@ class _Forward:
                 raise NoDerivativeRuleError(
                     f"{operation.rule.name} has a reverse-mode derivative only (a vjp), and "
                     "forward mode needs its Jacobian-vector product",
-                    self.ctx.parsed.location(stmt),
+                    self.location(stmt),
                     help="Give it one (ad.custom_gradient(vjp=..., jvp=...)), or use reverse "
                     "mode: ad.grad, ad.vjp, and for a Hessian grad of grad.")
             terms.append(instantiate(operation.rule.tangent[param], bindings, self.ctx))
@@ -277,7 +286,7 @@ class _Forward:
         if not terms:
             zero.add(target)
             return [primal]
-        check = runtime_check(operation, self.ctx, self.ctx.parsed.location(stmt))
+        check = runtime_check(operation, self.ctx, self.location(stmt))
         primal = [primal] if check is None else [check, primal]
         total = terms[0]
         for term in terms[1:]:
@@ -289,7 +298,7 @@ class _Forward:
             # tangent is not add_adjoints' entry-by-entry sum: refused then.
             total = nodes.call(nodes.name(self.ctx.helper("sequence_tangent")), [
                 total, nodes.name(target),
-                nodes.const(self.ctx.parsed.location(stmt).file_line)])
+                nodes.const(self.location(stmt).file_line)])
         # The terms of an elementwise rule span the result's shape once every
         # variable operand has contributed; otherwise spread the sum to it.
         rule = operation.rule
