@@ -121,15 +121,21 @@ def written_for_namespaces(function) -> bool:
 def _mentions_namespaces(parsed: ParsedFunction, census: Census | None = None) -> bool:
     """Whether anything in the function may take or call an array namespace."""
     acquirers = _acquirers()
+    # The values names refer to are few (np, np.sin, ...), each read at many
+    # places: ids of those found to be none of the above, asked once each
+    # (the annotations keep them alive meanwhile).
+    plain = set()
     for node in nodes.walk(parsed.tree) if census is None else census.everything:
         if isinstance(node, gast.Attribute) and node.attr == "__array_namespace__":
             return True
         if isinstance(node, (gast.Name, gast.Attribute)):
             value = nodes.annotation(node, "value", None)
-            if value is not None and (any(value is a for a in acquirers) or
-                                      _is_namespace_object(value) or
-                                      is_namespace_module(value)):
+            if value is None or id(value) in plain:
+                continue
+            if any(value is a for a in acquirers) or _is_namespace_object(value) or \
+                    is_namespace_module(value):
                 return True
+            plain.add(id(value))
     return False
 
 
