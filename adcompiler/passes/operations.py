@@ -137,6 +137,9 @@ def _fold(node: gast.AST) -> gast.AST:
     """`fold_constants` of `node`'s children, then of `node` itself (what a
     NodeTransformer with visit_Call and visit_BinOp does, without its
     per-node dispatch)."""
+    kind = node.__class__
+    if kind is gast.Constant or (kind is gast.Name and node.annotation is None):
+        return node  # (most nodes of a template: nothing below them to fold)
     for name in node._fields:
         value = getattr(node, name, None)
         if type(value) is list:
