@@ -354,9 +354,9 @@ class _Reverse:
         """Mark live slots and controls; return the primal variables read."""
         primal_names = nodes.names_stored(self.function)
         reads = set(extra_reads)
-        # id(statement) -> the names it reads: the adjoint sweep does not change
-        # while it is marked, and is marked until nothing changes.
-        self._loads: dict = {}
+        # id(block) -> (the block, its steps, see _steps): the adjoint sweep
+        # does not change while it is marked, and is marked until nothing changes.
+        self._blocks: dict = {}
         while True:
             before = (len(reads), sum(s.live for s in self.slots.values()),
                       sum(c.live for c in self.controls.values()))
@@ -365,36 +365,57 @@ class _Reverse:
                      sum(c.live for c in self.controls.values()))
             if after == before:
                 break
-        del self._loads
+        del self._blocks
         return reads & primal_names
 
     def _mark(self, stmts, reads: set) -> bool:
         """Update liveness below `stmts`; return whether anything there is live."""
+        entry = self._blocks.get(id(stmts))
+        if entry is None:
+            entry = self._blocks[id(stmts)] = (stmts, self._steps(stmts))
         live = False
-        for stmt in stmts:
-            slot = nodes.annotation(stmt, "restore")
-            control = nodes.annotation(stmt, "control")
-            remirror = nodes.annotation(stmt, "remirror")
-            if remirror is not None:
-                if remirror.needed:
-                    reads.add(remirror.variable)
+        for kind, item in entry[1]:
+            if kind == "reads":
+                reads |= item
+                live = True
+            elif kind == "remirror":
+                if item.needed:
+                    reads.add(item.variable)
                     live = True
-            elif slot is not None:
-                slot.live = slot.needed and slot.variable in reads
-                live |= slot.live
-            elif control is not None:
+            elif kind == "restore":
+                item.live = item.needed and item.variable in reads
+                live |= item.live
+            else:
+                stmt, control = item
                 inner = self._mark(stmt.body, reads) | self._mark(stmt.orelse, reads)
                 control.live = control.live or inner
                 if control.live:
                     reads |= control.header_reads
                 live |= control.live
-            else:
-                loads = self._loads.get(id(stmt))
-                if loads is None:
-                    loads = self._loads[id(stmt)] = nodes.names_loaded(stmt)
-                reads |= loads
-                live = True
         return live
+
+    @staticmethod
+    def _steps(stmts) -> list:
+        """What _mark does for each statement of `stmts`, in order, the names
+        read by a run of plain statements joined into one step ("reads"): at
+        each round through the sweep only the restores, remirrors and
+        controls between them change anything (issue #13)."""
+        steps: list = []
+        for stmt in stmts:
+            remirror = nodes.annotation(stmt, "remirror")
+            slot = nodes.annotation(stmt, "restore")
+            control = nodes.annotation(stmt, "control")
+            if remirror is not None:
+                steps.append(("remirror", remirror))
+            elif slot is not None:
+                steps.append(("restore", slot))
+            elif control is not None:
+                steps.append(("control", (stmt, control)))
+            elif steps and steps[-1][0] == "reads":
+                steps[-1][1].update(nodes.names_loaded(stmt))
+            else:
+                steps.append(("reads", set(nodes.names_loaded(stmt))))
+        return steps
 
     # -- materialisation --------------------------------------------------
     def materialise(self, stmts) -> list:
