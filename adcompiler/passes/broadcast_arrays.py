@@ -47,10 +47,13 @@ _RESULT_IS_TUPLE = isinstance(np.broadcast_arrays(np.zeros(1)), tuple)
 
 
 def lower_broadcast_arrays(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
-    calls = [n for n in nodes.walk(function)
-             if isinstance(n, gast.Call) and primitive_of(n) is np.broadcast_arrays]
-    if not calls:
-        return function  # the common case: one walk
+    # Only an assignment of the call is lowered (a normalised call is the
+    # value of a statement): the statements tell, without visiting every
+    # expression (issue #13: this runs on every function).
+    if not any(isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) and
+               primitive_of(stmt.value) is np.broadcast_arrays
+               for stmt in nodes.statements(function)):
+        return function  # the common case
     fixed_lists = _fixed_length_lists(function)
     _Lowering(ctx, fixed_lists).block_of(function)
     return function
