@@ -25,12 +25,12 @@ import gast
 from .. import nodes
 from ..runtime import core as runtime_core
 from ..context import Context
-from ..errors import Location, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
-    runtime_check, operates_on_lists
+    runtime_check, operates_on_lists, StatementLocation
 
 
 class StatementAdjoints:
@@ -49,14 +49,7 @@ class StatementAdjoints:
         # id(statement) -> (target, file:line) of each `T = L + M` or `L * n`
         # differentiated as a join, which the primal sweep checks was one.
         self.joined_checks: dict = {}
-        self._located: tuple | None = None   # (statement, its location)
-
-    def location(self, stmt) -> Location:
-        """Where `stmt` stands in the user's file, read once per statement
-        (several checks of an assignment name it: issue #13)."""
-        if self._located is None or self._located[0] is not stmt:
-            self._located = (stmt, self.ctx.parsed.location(stmt))
-        return self._located[1]
+        self.location = StatementLocation(ctx.parsed)
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)

@@ -30,14 +30,14 @@ import gast
 
 from .. import nodes
 from ..context import Context
-from ..errors import Location, UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
 from ..errors import NoDerivativeRuleError
 from ..logged_set import LoggedSet
 from . import sequence_operands
 from .activity import Activity
 from .anf import literal_names, primitive_of
 from .operations import bind_user_call, check_list_alias, classify, instantiate, list_join, \
-    runtime_check, branch_zero, loop_fixpoint, zero_of
+    runtime_check, branch_zero, loop_fixpoint, zero_of, StatementLocation
 
 
 class _Forward:
@@ -54,14 +54,7 @@ class _Forward:
         # written where they are bound (forward()).
         self.unstarted: set = set()
         self.zero_where_bound: set = set()
-        self._located: tuple | None = None   # (statement, its location)
-
-    def location(self, stmt) -> Location:
-        """Where `stmt` stands in the user's file, read once per statement
-        (several checks of an assignment name it: issue #13)."""
-        if self._located is None or self._located[0] is not stmt:
-            self._located = (stmt, self.ctx.parsed.location(stmt))
-        return self._located[1]
+        self.location = StatementLocation(ctx.parsed)
 
     def tangent(self, variable: str) -> str:
         return self.ctx.namer.tangent(variable)

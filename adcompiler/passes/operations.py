@@ -57,6 +57,21 @@ class Operation:
                    if name != param and name in self.rule.signature.parameters)
 
 
+class StatementLocation:
+    """`location(stmt)`: where `stmt` stands in the user's file, read once
+    per statement (ParsedFunction.location reads the line's text, and
+    several checks of an assignment name it: issue #13)."""
+
+    def __init__(self, parsed):
+        self.parsed = parsed
+        self.last: tuple | None = None   # (statement, its location)
+
+    def __call__(self, stmt) -> Location:
+        if self.last is None or self.last[0] is not stmt:
+            self.last = (stmt, self.parsed.location(stmt))
+        return self.last[1]
+
+
 def runtime_check(operation: Operation, ctx: Context, location: Location) -> gast.stmt | None:
     """The call of the rule's check (Rule.check) that generated code makes
     before the derivative, when the arguments the check looks at are not all
