@@ -67,12 +67,15 @@ def sequence_and_parameter_names(function: gast.FunctionDef, activity) -> tuple:
     sources = _sources(bindings)
     popped = {target for target, value in bindings if nodes.list_method(value, "pop")}
     parameters = _closed(parameter_names(function) | popped, sources)
-    built = activity.lists | {
-        target for target, value in bindings
-        if isinstance(value, (gast.List, gast.Tuple, gast.Dict))
-        or (isinstance(value, gast.Call) and (
-            any(primitive_of(value) is maker for maker in SEQUENCE_MAKERS)
-            or is_user_function(primitive_of(value))))}
+    built = set(activity.lists)
+    for target, value in bindings:
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            built.add(target)
+        elif isinstance(value, gast.Call):
+            function = primitive_of(value)   # (once: both tests ask for it)
+            if any(function is maker for maker in SEQUENCE_MAKERS) or \
+                    is_user_function(function):
+                built.add(target)
     return _closed(built, sources) | parameters, parameters
 
 
