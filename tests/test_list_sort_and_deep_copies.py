@@ -175,3 +175,48 @@ def dataclass_attribute_written(x):
 def test_unmodelled_container_forms_are_refused_naming_the_line(program, mode):
     with pytest.raises(ad.AdError, match=r"test_list_sort_and_deep_copies\.py:\d+"):
         ad.grad(program, mode=mode)(X.copy())
+
+
+class OwnSort:
+    """Not a list: its sort method is its own (it replaces the values)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def sort(self, key=None, reverse=False):
+        self.values = [10.0, 20.0]
+
+
+def sorts_an_object_of_its_own_class(x, holder):
+    holder.sort(key=abs)
+    return x[0] * holder.values[0]
+
+
+class LocalBag:
+    def __init__(self, items):
+        self.items = list(items)
+
+    def sort(self, key=None):
+        self.items = self.items[::-1]
+
+    def total(self):
+        return self.items[0] * 2.0 + self.items[1]
+
+
+def sorts_a_local_object_of_its_own_class(x):
+    bag = LocalBag([x[0], x[1]])
+    bag.sort(key=abs)
+    return bag.total()
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_sort_by_key_of_an_object_that_is_not_a_list_is_refused_never_replaced(mode):
+    # Compiled as a list's sort; another class's own sort would silently be
+    # replaced by it: refused where it runs (an argument) or when compiling
+    # (an object the function creates), naming the line.
+    x = np.array([0.3, 0.9])
+    with pytest.raises(ad.UnsupportedSyntaxError, match=r"\.sort\(key=\.\.\., reverse=\.\.\.\) "
+                       "is called on a OwnSort object"):
+        ad.grad(sorts_an_object_of_its_own_class, mode=mode)(x, OwnSort([3.0, 1.0]))
+    with pytest.raises(ad.UnsupportedSyntaxError, match="bag.sort"):
+        ad.grad(sorts_a_local_object_of_its_own_class, mode=mode)(x)

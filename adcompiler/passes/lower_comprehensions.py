@@ -83,6 +83,7 @@ from dataclasses import dataclass, field
 import gast
 
 from .. import nodes
+from ..runtime import effects as runtime_effects
 from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
@@ -804,8 +805,8 @@ def lower_comprehensions(parsed: ParsedFunction, census: Census | None = None) -
 
 
 class _SortedInPlace(gast.NodeTransformer):
-    """`L.sort(key=k, reverse=r)` as the statement `L[:] = sorted(L, key=k,
-    reverse=r)`: a list's sort (arrays take neither keyword) keeps the list
+    """`L.sort(key=k, reverse=r)` as the statements `check_sorted_list(L, where);
+    L[:] = sorted(L, key=k, reverse=r)`: a list's sort (arrays take neither keyword) keeps the list
     object and puts its items in the order sorted() gives, calling the key
     once per item, as sorted() does. The slice write is an in-place update
     aliasing.py follows, and sorted() is lowered as above."""
@@ -822,13 +823,18 @@ class _SortedInPlace(gast.NodeTransformer):
                 and all(k.arg in ("key", "reverse") for k in call.keywords)):
             return stmt
         name = call.func.value.id
+        # Only a list sorts so: any other object's own sort (a user class's)
+        # is refused where it runs, never replaced by the list's.
+        check = gast.Expr(value=gast.Call(
+            func=self.parsed.reference(runtime_effects.check_sorted_list),
+            args=[nodes.name(name), nodes.const(self.parsed.location(stmt).file_line)],
+            keywords=[]))
         ordered = gast.Call(func=self.parsed.reference(sorted),
                             args=[nodes.name(name)], keywords=call.keywords)
         whole = gast.Subscript(value=nodes.name(name), slice=nodes.slice_(), ctx=gast.Store())
-        write = gast.Assign(targets=[whole], value=nodes.copy_location(ordered, call),
-                            type_comment=None)
+        write = gast.Assign(targets=[whole], value=ordered, type_comment=None)
         self.rewrote = True
-        return nodes.copy_location(write, stmt)
+        return [nodes.located(check, stmt), nodes.located(write, stmt)]
 
 
 # Every callable whose calls this pass may rewrite (displays, reductions,

@@ -295,6 +295,21 @@ def check_out_buffer(buffer, where: str) -> None:
             "out=None literally.")
 
 
+def check_sorted_list(items, where: str) -> None:
+    """`L.sort(key=..., reverse=...)`, compiled as `L[:] = sorted(L, ...)`, is
+    a list's sort; another object's `.sort` method is refused here, naming the
+    line, rather than replaced by the list's.
+
+        >>> check_sorted_list([3.0, 1.0], "model.py:4")
+    """
+    if type(items) is not list:
+        raise UnsupportedSyntaxError(
+            f"{where}: .sort(key=..., reverse=...) is called on a {type(items).__name__} "
+            "object; adcompiler compiles it as a list's sort",
+            help="Instead: call the sort method under another name (obj.sort_by(...)), or "
+            "sort a list: items = sorted(obj.items, key=...).")
+
+
 def put_indices(indices):
     """The flat positions np.put(a, indices, v) writes at, converted as NumPy
     converts them: booleans are the indices 0 and 1 (not a mask), a list of
