@@ -118,8 +118,10 @@ def source_samples() -> dict:
         # vector axis 1 of each operand, the others broadcast: (2, 3, 2) against (2, 3)
         "vecdot_adjoint": (lambda r: [_n(r, 2, 2), _n(r, 2, 3, 2), _n(r, 2, 3), 1, "x1"],
                            (0, 1, 2)),
-        "det_tangent": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
-                                   _n(r, 2)], (0, 1)),
+        "det_tangent": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3)],
+                        (0, 1)),
+        "det_second": (lambda r: [_n(r, 2), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
+                                  _n(r, 2, 3, 3)], (0, 1, 2)),
         "solve_transposed": (lambda r: [_n(r, 2, 3), _n(r, 2, 3, 3) * 0.3 + 2.0 * np.eye(3),
                                         _n(r, 3)], (0, 1)),
         "solution_product": (lambda r: [_n(r, 2, 3, 3), _n(r, 2, 3), _n(r, 3)], (0, 1)),
@@ -308,7 +310,8 @@ def _odeint_sample(rng, adjoint):
 # NoDerivativeRuleError.
 REFUSED_PARAMETERS = {(helper, p) for helper in ("odeint_adjoint", "odeint_tangent")
                       for p in ("y0", "t", "args", "path")} | \
-    {("betainc_derivative", "a"), ("betainc_derivative", "b")}
+    {("betainc_derivative", "a"), ("betainc_derivative", "b"),
+     ("cofactors_derivative_from_svd", "a")}
 
 
 def rule_samples() -> dict:

@@ -269,15 +269,19 @@ RULES = [
                          "operands": "einsum_tangent_operands_tangent(g, t, subscripts, "
                                      "operands, k)"}),
 
-    # det: det_adjoint(G, a, r) = G r a⁻ᵀ; d(a⁻ᵀ) = -a⁻ᵀ daᵀ a⁻ᵀ.
-    linear_rule(rl.det_adjoint, "adjoint, a, det",
-                adjoint={"adjoint": "det * np.sum(g * mT(np.linalg.inv(a)), axis=(-2, -1))",
-                         "det": "adjoint * np.sum(g * mT(np.linalg.inv(a)), axis=(-2, -1))",
-                         "a": "-(mT(np.linalg.inv(a)) @ mT(g) @ det_adjoint(adjoint, a, det))"},
-                tangent={"adjoint": "det_adjoint(g, a, det)",
-                         "det": "det_adjoint(adjoint, a, g)",
-                         "a": "-(det_adjoint(adjoint, a, det) @ mT(g) @ "
-                              "mT(np.linalg.inv(a)))"}),
+    # det: det_adjoint(G, a) = G cof(a), cof(a) = det(a) a⁻ᵀ the cofactor matrix;
+    # its derivative in a is G times det's second derivative (det_second), a
+    # symmetric bilinear form, so one helper serves both modes. Exact at
+    # singular matrices (from an SVD), where a third derivative is refused.
+    linear_rule(rl.det_adjoint, "adjoint, a",
+                adjoint={"adjoint": "det_tangent(g, a)", "a": "det_second(adjoint, a, g)"},
+                tangent={"adjoint": "det_adjoint(g, a)", "a": "det_second(adjoint, a, g)"}),
+    linear_rule(rl.cofactors_derivative_from_svd, "a, t",
+                adjoint={"a": "refuse_det_third_derivative(g)",
+                         "t": "cofactors_derivative_from_svd(a, g)"},
+                tangent={"a": "refuse_det_third_derivative(g)",
+                         "t": "cofactors_derivative_from_svd(a, g)"}),
+    *nondifferentiable(rl.refuse_det_third_derivative),
     # solve: with Y = a⁻ᵀ G (solve_transposed: over the whole batch, before
     # solve_adjoint_b sums it to b's shape) and x the solution,
     # solve_adjoint_b = Y, solve_adjoint_a = -Y xᵀ, solve_tangent_a(D) = -a⁻¹ D x;

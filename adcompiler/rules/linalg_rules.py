@@ -107,8 +107,8 @@ RULES = [
                 adjoint={"a": "-(mT(result) @ g @ mT(result))"},
                 tangent={"a": "-(result @ g @ result)"}),
     linear_rule(np.linalg.det, "a",
-                adjoint={"a": "det_adjoint(g, a, result)"},
-                tangent={"a": "det_tangent(g, a, result)"}),
+                adjoint={"a": "det_adjoint(g, a)"},
+                tangent={"a": "det_tangent(g, a)"}),
     linear_rule(np.linalg.slogdet, "a",
                 adjoint={"a": "slogdet_adjoint(g, a)"},
                 tangent={"a": "slogdet_tangent(g, a, result)"}),
@@ -157,8 +157,8 @@ NOTES = {
     np.linalg.multi_dot: "a list of differentiated arrays",
     np.linalg.norm: "vector norms of any ord (ties of ±inf share evenly), matrix norms "
                     "'fro', 'nuc', ±1, ±2, ±inf; 0 at a zero vector for the 2-norm",
-    np.linalg.det: "any square matrices (singular ones through an SVD, as torch); second "
-                   "derivatives at invertible ones",
+    np.linalg.det: "any square matrices (singular ones through an SVD, as torch), to "
+                   "second order; third derivatives at invertible ones",
     np.linalg.slogdet: "index the result: `np.linalg.slogdet(a)[1]` or unpack it; complex: "
                        "the sign moves too",
     np.linalg.solve: "b a vector (1-d) or matrices",

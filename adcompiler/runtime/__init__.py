@@ -81,6 +81,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         cross_adjoint kron_adjoint multi_dot_adjoint multi_dot_tangent convolve_adjoint
         correlate_adjoint norm_adjoint norm_tangent matrix_norm_adjoint
         matrix_norm_tangent vector_norm_adjoint vector_norm_tangent det_adjoint det_tangent
+        det_second cofactors_derivative_from_svd refuse_det_third_derivative
         slogdet_adjoint slogdet_tangent solve_adjoint_a solve_adjoint_b solve_tangent_a
         solve_transposed solution_product
         cholesky_adjoint cholesky_tangent qr_adjoint qr_tangent eigh_adjoint

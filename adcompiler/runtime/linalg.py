@@ -590,22 +590,39 @@ def vecdot_adjoint(g, x1, x2, axis, wrt):
     return np.moveaxis(sum_to_shape(product, np.shape(mine)), -1, axis)
 
 
-def det_adjoint(g, a, result):
-    """Adjoint of np.linalg.det: g times the cofactor matrix, det(a) a⁻ᵀ where a
-    is invertible; at a singular matrix, where a⁻ᵀ is not, the cofactor matrix
-    from an SVD (as torch: the derivative of det at a matrix of rank n - 1 is
-    not zero)."""
+def det_adjoint(g, a):
+    """Adjoint of np.linalg.det: g times the cofactor matrix of a, det(a) a⁻ᵀ
+    where a is invertible; at a singular matrix, where a⁻ᵀ is not, the cofactor
+    matrix from an SVD (as torch: the derivative of det at a matrix of rank
+    n - 1 is not zero). A function of a alone, so that its own derivative
+    (det_second) is det's second derivative, exact at singular matrices too."""
     scale = np.asarray(g)[..., None, None]
     if _nearly_singular(a):
         return scale * _cofactors_from_svd(a)
-    return scale * np.asarray(result)[..., None, None] * mT(np.linalg.inv(a))
+    return scale * np.linalg.det(a)[..., None, None] * mT(np.linalg.inv(a))
 
 
-def det_tangent(g, a, result):
+def det_tangent(g, a):
     """Tangent of np.linalg.det: the sum of the cofactor matrix times g,
     det(a) trace(a⁻¹ g) where a is invertible."""
-    ones = np.ones(np.shape(result), dtype=float_dtype(result))
-    return np.sum(det_adjoint(ones, a, result) * g, axis=(-2, -1))
+    ones = np.ones(np.shape(a)[:-2], dtype=float_dtype(a))
+    return np.sum(det_adjoint(ones, a) * g, axis=(-2, -1))
+
+
+def det_second(adjoint, a, t):
+    """adjoint times the derivative of a's cofactor matrix along t: the second
+    derivative of det at a, applied to t, a matrix shaped like a. The second
+    derivative is a symmetric bilinear form, so this is also the transpose of
+    t -> det_second(adjoint, a, t), and serves det_adjoint's rule in both modes.
+    Where a is invertible, det(a) (trace(a⁻¹ t) a⁻ᵀ - a⁻ᵀ tᵀ a⁻ᵀ); at a
+    singular matrix, where that divides by zero, from an SVD."""
+    scale = np.asarray(adjoint)[..., None, None]
+    if _nearly_singular(a):
+        return scale * cofactors_derivative_from_svd(a, t)
+    inverse_t = mT(np.linalg.inv(a))
+    trace = np.sum(inverse_t * t, axis=(-2, -1))[..., None, None]
+    return scale * np.linalg.det(a)[..., None, None] * (
+        trace * inverse_t - inverse_t @ mT(t) @ inverse_t)
 
 
 def _nearly_singular(a) -> bool:
@@ -617,16 +634,54 @@ def _nearly_singular(a) -> bool:
     return bool(np.any(s[..., -1] <= 1e-8 * s[..., 0]))
 
 
+def _products_of_others(s, left_out: int):
+    """For singular values s (a stack of n), the products of all but `left_out`
+    of them, without division: for 1, P[i] = prod over k != i; for 2,
+    P[i, j] = prod over k not in {i, j} (0 on the diagonal)."""
+    n = np.shape(s)[-1]
+    eye = np.eye(n, dtype=bool)
+    if left_out == 1:
+        return np.prod(np.where(eye, 1.0, s[..., None, :]), axis=-1)
+    out = np.logical_or(eye[:, None, :], eye[None, :, :])   # [i, j, k]: k in {i, j}
+    products = np.prod(np.where(out, 1.0, s[..., None, None, :]), axis=-1)
+    return np.where(eye, 0.0, products)
+
+
 def _cofactors_from_svd(a):
     """det(a) a⁻ᵀ at any a: with a = U diag(s) Vh, det(U) det(Vh) conj(U)
     diag(products of the other singular values) conj(Vh), which needs no division."""
     u, s, vh = np.linalg.svd(a)
-    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
-    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
-    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], axis=-1)], axis=-1),
-                               axis=-1), axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vh)
-    return sign[..., None, None] * ((np.conj(u) * (before * after)[..., None, :]) @ np.conj(vh))
+    return sign[..., None, None] * (
+        (np.conj(u) * _products_of_others(s, 1)[..., None, :]) @ np.conj(vh))
+
+
+def cofactors_derivative_from_svd(a, t):
+    """The derivative of a's cofactor matrix along t, at any a. With
+    a = U diag(s) Vh and a + t = U (diag(s) + x) Vh, x = Uᴴ t Vhᴴ, det(a + t)
+    = det(U) det(Vh) det(diag(s) + x), whose second-order terms are
+    sum over i != j of P_ij (x_ii y_jj - x_ij y_ji), P_ij the product of the
+    singular values other than s_i and s_j: the derivative along x is
+    m = diag(P x_diag) - P ∘ xᵀ in the SVD's basis, det(U) det(Vh) conj(U) m
+    conj(Vh) in a's (no division, so exact at singular matrices)."""
+    u, s, vh = np.linalg.svd(a)
+    x = mT(np.conj(u)) @ t @ mT(np.conj(vh))
+    pairs = _products_of_others(s, 2)
+    diagonal = np.einsum("...ij,...ii->...j", pairs, x)
+    m = -pairs * mT(x)
+    m = m + diagonal[..., None, :] * np.eye(np.shape(s)[-1])
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (np.conj(u) @ m @ np.conj(vh))
+
+
+def refuse_det_third_derivative(g):
+    """Refuse the third derivative of np.linalg.det at a (nearly) singular
+    matrix, whose second derivative comes from an SVD (cofactors_derivative_from_svd)."""
+    raise NoDerivativeRuleError(
+        "a third derivative of np.linalg.det at a singular (or nearly singular) matrix is "
+        "not supported: its second derivative there is computed from an SVD, which "
+        "adcompiler does not differentiate at repeated or zero singular values",
+        help="Differentiate det at most twice at such a matrix, or at an invertible one.")
 
 
 def slogdet_adjoint(g, a):
