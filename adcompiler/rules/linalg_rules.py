@@ -163,8 +163,10 @@ NOTES = {
                        "the sign moves too",
     np.linalg.solve: "b a vector (1-d) or matrices",
     np.linalg.cholesky: "symmetric adjoint, as torch (the input is taken as symmetric; an "
-                        "unsymmetric one, of which NumPy reads one triangle, is refused)",
-    np.linalg.qr: "rows ≥ columns, mode 'reduced' (or 'r')",
+                        "unsymmetric one, of which NumPy reads one triangle, is refused); "
+                        "complex: Hermitian input and adjoint",
+    np.linalg.qr: "rows ≥ columns, mode 'reduced' (or 'r'); real or complex (R's diagonal "
+                  "kept real, as LAPACK's)",
     np.linalg.eigh: "distinct eigenvalues; symmetric (Hermitian) adjoint, as torch (an "
                     "unsymmetric input, of which NumPy reads one triangle, is refused); "
                     "eigenvectors are defined up to sign, so differentiate sign-invariant "
@@ -175,6 +177,6 @@ NOTES = {
                    "fixes, or phase-invariant functions of a wide matrix's (docs/complex.md); "
                    "`hermitian=True`: a symmetric (Hermitian) input and adjoint, as eigh",
     np.linalg.svdvals: "distinct non-zero singular values; real or complex",
-    np.linalg.pinv: "full-rank matrices",
+    np.linalg.pinv: "full-rank matrices, real or complex",
     np.linalg.matrix_power: "negative powers through the inverse",
 }

@@ -337,8 +337,8 @@ RULES = [
 ]
 
 NOTES = {
-    np.linalg.lstsq: "full-rank a; x, the residuals and the singular values are "
-                     "differentiated (rank is an integer)",
+    np.linalg.lstsq: "full-rank a, real or complex; x, the residuals and the singular "
+                     "values are differentiated (rank is an integer)",
     np.linalg.eig: "distinct eigenvalues, real or complex (as torch.linalg.eig); unit "
                    "eigenvectors in the phase LAPACK fixes (largest entry real), so any "
                    "function of them (docs/complex.md)",

@@ -791,23 +791,30 @@ def refuse_unsymmetric(what: str, a) -> None:
 
 
 def cholesky_adjoint(g, result, a):
-    """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)."""
+    """Adjoint of np.linalg.cholesky (symmetric, as torch): sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹);
+    for a complex (Hermitian) a, the transpose of the tangent below (no
+    conjugate, runtime/complex_numbers.py), herm(L⁻ᵀ Φ(Lᵀ L̄) L̄⁻¹), Hermitian
+    as the real one is symmetric."""
     _refuse_upper_factor(result)
-    refuse_complex('np.linalg.cholesky', result)
     refuse_unsymmetric('np.linalg.cholesky', a)
     lower = result
     middle = _phi(mT(lower) @ g)
     left = np.linalg.solve(mT(lower), middle)
+    if np.iscomplexobj(lower):
+        return _hermitian_part(_right_solve(left, np.conj(lower)))
     return _sym(_right_solve(left, lower))
 
 
 def cholesky_tangent(g, result, a):
-    """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ)."""
+    """Tangent of np.linalg.cholesky: L Φ(L⁻¹ sym(g) L⁻ᵀ); for a complex
+    (Hermitian) a, L Φ(L⁻¹ herm(g) L⁻ᴴ), whose diagonal is real, as L's stays."""
     _refuse_upper_factor(result)
-    refuse_complex('np.linalg.cholesky', result)
     refuse_unsymmetric('np.linalg.cholesky', a)
     lower = result
-    inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
+    if np.iscomplexobj(lower):
+        inner = _right_solve(np.linalg.solve(lower, _hermitian_part(g)), _mH(lower))
+    else:
+        inner = _right_solve(np.linalg.solve(lower, _sym(g)), mT(lower))
     return lower @ _phi(inner)
 
 
@@ -849,8 +856,8 @@ def _check_qr(a, mode):
 
 def qr_adjoint(g, a, result, mode):
     """Adjoint of np.linalg.qr: (Q̄ + Q N) R⁻ᵀ, N = triu(M) + triu(M, 1)ᵀ,
-    M = R̄ Rᵀ - Qᵀ Q̄."""
-    refuse_complex('np.linalg.qr', a)
+    M = R̄ Rᵀ - Qᵀ Q̄. For complex a, the transpose of the tangent below (no
+    conjugate): (Q̄ + conj(Q) N) R⁻ᵀ, N = triu(M, 1) + triu(M, 1)ᴴ + diag(Re M)."""
     _check_qr(a, mode)
     if mode == "r":
         q, r = np.linalg.qr(a)
@@ -859,20 +866,32 @@ def qr_adjoint(g, a, result, mode):
         q, r = result
         gq, gr = part(g, 0, q), part(g, 1, r)
     m = gr @ mT(r) - mT(q) @ gq
+    if np.iscomplexobj(q):
+        above = np.triu(m, 1)
+        n = above + _mH(above) + _diag_embed(np.real(np.diagonal(m, axis1=-2, axis2=-1)))
+        return _right_solve(gq + np.conj(q) @ n, mT(r))
     n = np.triu(m) + mT(np.triu(m, 1))
     return _right_solve(gq + q @ n, mT(r))
 
 
 def qr_tangent(g, a, result, mode):
     """Tangent of np.linalg.qr: with C = Qᵀ g R⁻¹ and Ω its antisymmetric
-    lower part, dR = (C - Ω) R and dQ = g R⁻¹ - Q (C - Ω)."""
-    refuse_complex('np.linalg.qr', a)
+    lower part, dR = (C - Ω) R and dQ = g R⁻¹ - Q (C - Ω). For complex a,
+    C = Qᴴ g R⁻¹ and Ω = Qᴴ dQ is anti-Hermitian, with the imaginary part of
+    C's diagonal (LAPACK keeps R's diagonal real, so dR's is real)."""
     _check_qr(a, mode)
     q, r = np.linalg.qr(a) if mode == "r" else result
     x = _right_solve(g, r)
-    c = mT(q) @ x
-    lower = np.tril(c, -1)
-    upper_part = c - (lower - mT(lower))
+    if np.iscomplexobj(q):
+        c = _mH(q) @ x
+        lower = np.tril(c, -1)
+        rotation = lower - _mH(lower) + 1j * _diag_embed(np.imag(
+            np.diagonal(c, axis1=-2, axis2=-1)))
+        upper_part = c - rotation
+    else:
+        c = mT(q) @ x
+        lower = np.tril(c, -1)
+        upper_part = c - (lower - mT(lower))
     dr = upper_part @ r
     return dr if mode == "r" else (x - q @ upper_part, dr)
 
@@ -1195,20 +1214,26 @@ def svdvals_tangent(g, x):
 
 
 def pinv_adjoint(g, a, result):
-    """Adjoint of np.linalg.pinv (full rank): -Xᵀ Ḡ Xᵀ + (I - A X) Ḡᵀ X Xᵀ + Xᵀ X Ḡᵀ (I - X A)."""
-    refuse_complex('np.linalg.pinv', a)
+    """Adjoint of np.linalg.pinv (full rank): -Xᵀ Ḡ Xᵀ + (I - A X) Ḡᵀ X Xᵀ + Xᵀ X Ḡᵀ (I - X A);
+    for complex a, the transpose of the tangent below (no conjugate):
+    -Xᵀ Ḡ Xᵀ + conj(I - A X) Ḡᴴ X̄ Xᵀ + Xᵀ X̄ Ḡᴴ conj(I - X A)."""
     x = result
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
+    if np.iscomplexobj(a) or np.iscomplexobj(x):
+        return -mT(x) @ g @ mT(x) + np.conj(left) @ _mH(g) @ np.conj(x) @ mT(x) + \
+            mT(x) @ np.conj(x) @ _mH(g) @ np.conj(right)
     return -mT(x) @ g @ mT(x) + left @ mT(g) @ x @ mT(x) + mT(x) @ x @ mT(g) @ right
 
 
 def pinv_tangent(g, a, result):
-    """Tangent of np.linalg.pinv (full rank): -X g X + X Xᵀ gᵀ (I - A X) + (I - X A) gᵀ Xᵀ X."""
-    refuse_complex('np.linalg.pinv', a)
+    """Tangent of np.linalg.pinv (full rank): -X g X + X Xᵀ gᵀ (I - A X) + (I - X A) gᵀ Xᵀ X;
+    for complex a, -X g X + X Xᴴ gᴴ (I - A X) + (I - X A) gᴴ Xᴴ X."""
     x = result
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
+    if np.iscomplexobj(a) or np.iscomplexobj(x):
+        return -x @ g @ x + x @ _mH(x) @ _mH(g) @ left + right @ _mH(g) @ _mH(x) @ x
     return -x @ g @ x + x @ mT(x) @ mT(g) @ left + right @ mT(g) @ mT(x) @ x
 
 

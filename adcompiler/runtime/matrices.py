@@ -74,7 +74,8 @@ def lstsq_tangent(g, a, b, result, wrt):
     if wrt == "b":
         dx = np.dot(pseudo, g)
         change = g
-        ds = np.zeros(np.shape(result[3]), dtype=float_dtype(a, b))
+        # (singular values and residuals are real, also for complex a and b)
+        ds = np.zeros(np.shape(result[3]), dtype=np.asarray(result[3]).dtype)
     else:
         dx = _times_b(pinv_tangent(g, a, pseudo), b)
         change = -np.dot(g, x)
@@ -83,7 +84,7 @@ def lstsq_tangent(g, a, b, result, wrt):
         dres = 2.0 * np.real(np.sum(np.conj(residual) * change, axis=0))
         dres = np.reshape(dres, np.shape(result[1]))
     else:
-        dres = np.zeros(np.shape(result[1]), dtype=float_dtype(a, b))
+        dres = np.zeros(np.shape(result[1]), dtype=np.asarray(result[1]).dtype)
     return (dx, dres, 0.0, ds)
 
 
