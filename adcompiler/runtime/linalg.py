@@ -20,7 +20,6 @@ import string
 import numpy as np
 
 from ..errors import ComplexValueError, NoDerivativeRuleError
-from .complex_numbers import refuse_complex
 from .arrays import SequenceAdjoint, as_array, entry, expand_reduced, float_dtype, \
     is_foreign_array, part, reduced_axes, sum_to_shape
 
