@@ -118,9 +118,11 @@ RULES = [
     linear_rule(np.linalg.matrix_power, "a, n",
                 adjoint={"a": "matrix_power_adjoint(g, a, n)"},
                 tangent={"a": "matrix_power_tangent(g, a, n)"}),
-    linear_rule(np.linalg.pinv, "a, rcond=None, hermitian=False",
-                adjoint={"a": "pinv_adjoint(g, a, result)"},
-                tangent={"a": "pinv_tangent(g, a, result)"}),
+    # (rtol=... stands for NumPy's "not given", which differs from rtol=None)
+    linear_rule(np.linalg.pinv, "a, rcond=None, hermitian=False, *, rtol=...",
+                check=runtime_linalg.check_pinv,
+                adjoint={"a": "pinv_adjoint(g, a, result, hermitian)"},
+                tangent={"a": "pinv_tangent(g, a, result, hermitian)"}),
     # Decompositions.
     linear_rule(np.linalg.cholesky, "a",
                 adjoint={"a": "cholesky_adjoint(g, result, a)"},
@@ -177,6 +179,8 @@ NOTES = {
                    "fixes, or phase-invariant functions of a wide matrix's (docs/complex.md); "
                    "`hermitian=True`: a symmetric (Hermitian) input and adjoint, as eigh",
     np.linalg.svdvals: "distinct non-zero singular values; real or complex",
-    np.linalg.pinv: "full-rank matrices, real or complex",
+    np.linalg.pinv: "full-rank matrices (every singular value above the cutoff, else "
+                    "refused), real or complex; `hermitian=True`: a symmetric (Hermitian) "
+                    "input and adjoint",
     np.linalg.matrix_power: "negative powers through the inverse",
 }

@@ -1212,23 +1212,60 @@ def svdvals_tangent(g, x):
     return svd_tangent(g, x, None, False, False)
 
 
-def pinv_adjoint(g, a, result):
+def check_pinv(a, rcond, hermitian, rtol):
+    """Refuse np.linalg.pinv where its derivative is not the full-rank formula's:
+    where NumPy cuts a singular value (at most its cutoff, rcond or rtol times the
+    largest: the result is then the pseudo-inverse of another, lower-rank matrix,
+    and jumps where a singular value crosses the cutoff), and, with
+    hermitian=True, at a matrix that is not symmetric (Hermitian), of which
+    NumPy reads one triangle. `rtol` is ... where the call does not give it."""
+    if hermitian:
+        refuse_unsymmetric("np.linalg.pinv(a, hermitian=True)", a)
+    if is_foreign_array(a) or np.size(a) == 0:
+        return
+    values = np.asarray(a)
+    if rcond is None:
+        # NumPy's defaults: 1e-15 without rtol, max(m, n) eps with rtol=None.
+        rcond = 1e-15 if rtol is ... else (
+            max(values.shape[-2:]) * np.finfo(values.dtype).eps if rtol is None else rtol)
+    s = np.linalg.svd(values, compute_uv=False, hermitian=bool(hermitian))
+    cutoff = np.asarray(rcond)[..., None] * np.max(s, axis=-1, keepdims=True)
+    if np.any(s <= cutoff):
+        raise NoDerivativeRuleError(
+            "np.linalg.pinv is differentiated at matrices of full rank, whose singular "
+            "values all exceed its cutoff (rcond, or rtol, times the largest); here "
+            f"{int(np.sum(s <= cutoff))} singular value(s) are at most the cutoff, which "
+            "NumPy cuts: the result is the pseudo-inverse of a lower-rank matrix, and "
+            "jumps where a singular value crosses the cutoff",
+            help="Differentiate a regularised inverse instead, np.linalg.solve(a.T @ a "
+            "+ lam * np.eye(n), a.T), or leave out the directions with small singular "
+            "values yourself (with np.linalg.svd).")
+
+
+def pinv_adjoint(g, a, result, hermitian=False):
     """Adjoint of np.linalg.pinv (full rank): -Xᵀ Ḡ Xᵀ + (I - A X) Ḡᵀ X Xᵀ + Xᵀ X Ḡᵀ (I - X A);
     for complex a, the transpose of the tangent below (no conjugate):
-    -Xᵀ Ḡ Xᵀ + conj(I - A X) Ḡᴴ X̄ Xᵀ + Xᵀ X̄ Ḡᴴ conj(I - X A)."""
+    -Xᵀ Ḡ Xᵀ + conj(I - A X) Ḡᴴ X̄ Xᵀ + Xᵀ X̄ Ḡᴴ conj(I - X A). With
+    hermitian=True (NumPy reads one triangle of a), its symmetric (Hermitian)
+    part, as eigh's."""
     x = result
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
     if np.iscomplexobj(a) or np.iscomplexobj(x):
-        return -mT(x) @ g @ mT(x) + np.conj(left) @ _mH(g) @ np.conj(x) @ mT(x) + \
+        adjoint = -mT(x) @ g @ mT(x) + np.conj(left) @ _mH(g) @ np.conj(x) @ mT(x) + \
             mT(x) @ np.conj(x) @ _mH(g) @ np.conj(right)
-    return -mT(x) @ g @ mT(x) + left @ mT(g) @ x @ mT(x) + mT(x) @ x @ mT(g) @ right
+    else:
+        adjoint = -mT(x) @ g @ mT(x) + left @ mT(g) @ x @ mT(x) + mT(x) @ x @ mT(g) @ right
+    return _hermitian_part(adjoint) if hermitian else adjoint
 
 
-def pinv_tangent(g, a, result):
+def pinv_tangent(g, a, result, hermitian=False):
     """Tangent of np.linalg.pinv (full rank): -X g X + X Xᵀ gᵀ (I - A X) + (I - X A) gᵀ Xᵀ X;
-    for complex a, -X g X + X Xᴴ gᴴ (I - A X) + (I - X A) gᴴ Xᴴ X."""
+    for complex a, -X g X + X Xᴴ gᴴ (I - A X) + (I - X A) gᴴ Xᴴ X. With
+    hermitian=True, along the symmetric (Hermitian) part of g."""
     x = result
+    if hermitian:
+        g = _hermitian_part(g)
     left = np.eye(np.shape(a)[-2], dtype=float_dtype(a)) - a @ x
     right = np.eye(np.shape(a)[-1], dtype=float_dtype(a)) - x @ a
     if np.iscomplexobj(a) or np.iscomplexobj(x):
