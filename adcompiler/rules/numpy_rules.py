@@ -216,8 +216,10 @@ RULES = [
     pointwise(np.sin, "x", x="g * np.cos(x)"),
     pointwise(np.cos, "x", x="-g * np.sin(x)"),
     pointwise(np.tan, "x", x="g * (1 + result ** 2)"),
-    pointwise(np.arcsin, "x", x="g / np.sqrt(1 - x ** 2)"),
-    pointwise(np.arccos, "x", x="-g / np.sqrt(1 - x ** 2)"),
+    # (on the branch cuts of complex x, the side NumPy's value is on:
+    # runtime/elementwise.py)
+    pointwise(np.arcsin, "x", x="g * arcsin_slope(x)"),
+    pointwise(np.arccos, "x", x="-g * arcsin_slope(x)"),
     pointwise(np.arctan, "x", x="g / (1 + x ** 2)"),
     pointwise(np.arctan2, "x1, x2", x1="g * x2 / (x1 * x1 + x2 * x2)",
               x2="-g * x1 / (x1 * x1 + x2 * x2)"),
@@ -225,8 +227,12 @@ RULES = [
     pointwise(np.sinh, "x", x="g * np.cosh(x)"),
     pointwise(np.cosh, "x", x="g * np.sinh(x)"),
     pointwise(np.tanh, "x", x="g * (1 - result ** 2)"),
-    pointwise(np.arcsinh, "x", x="g / np.sqrt(x * x + 1.0)"),
-    pointwise(np.arccosh, "x", x="g / np.sqrt(x * x - 1.0)"),
+    # cosh(arcsinh(x)) is sqrt(x * x + 1) on the side of the branch cut NumPy's
+    # value is on (complex x = ±0 + 2j); arccosh's sqrt(x - 1) sqrt(x + 1) is its
+    # derivative in the whole plane, where sqrt(x * x - 1) has the wrong sign for
+    # Re x < 0 (x - -1, not x + 1, keeps the sign of a zero imaginary part).
+    pointwise(np.arcsinh, "x", x="g / np.cosh(result)"),
+    pointwise(np.arccosh, "x", x="g / (np.sqrt(x - 1.0) * np.sqrt(x - -1.0))"),
     pointwise(np.arctanh, "x", x="g / (1.0 - x * x)"),
     pointwise(np.deg2rad, "x", x="g * (math.pi / 180.0)"),
     pointwise(np.radians, "x", x="g * (math.pi / 180.0)"),

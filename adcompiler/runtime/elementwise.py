@@ -1,5 +1,6 @@
 """Runtime helpers for elementwise NumPy rules of rules/numpy_extra_rules.py
-that are more than one expression: np.i0's derivative I₁ (NumPy has none),
+that are more than one expression: np.arcsin's derivative on complex branch cuts,
+np.i0's derivative I₁ (NumPy has none),
 np.kaiser's derivative in beta, and the tuple results of np.modf, np.frexp and np.divmod.
 """
 
@@ -8,6 +9,24 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import entry, float_dtype, sum_to_shape
+
+
+# -- np.arcsin, np.arccos ----------------------------------------------------------------------
+
+def arcsin_slope(x):
+    """1 / sqrt(1 - x²), np.arcsin's derivative (and -np.arccos'). For complex x,
+    1 / (sqrt(1 - x) sqrt(1 + x)) written with -(x - 1) and x - -1: the same off
+    the branch cuts, and on them (x = ±2 ± 0j) it keeps the sign of the zero
+    imaginary part that picks the side NumPy's value is on (1 - x², 1 - x and
+    x + 1 make it +0). For real x, -(x - 1) would be -0 at 1: the real form keeps
+    torch's +inf there.
+
+        >>> [round(complex(arcsin_slope(complex(2.0, zero))).imag, 6) for zero in (0.0, -0.0)]
+        [0.57735, -0.57735]
+    """
+    if np.iscomplexobj(x):
+        return 1.0 / (np.sqrt(-(x - 1.0)) * np.sqrt(x - -1.0))
+    return 1.0 / np.sqrt(1.0 - x * x)
 
 
 # -- np.i0, np.kaiser ------------------------------------------------------------------------
@@ -110,5 +129,5 @@ def divmod_tangent(g, x1, x2, wrt):
 
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
-    bessel_i1, bessel_i1_slope, kaiser_slope, modf_adjoint, modf_tangent, frexp_adjoint,
+    arcsin_slope, bessel_i1, bessel_i1_slope, kaiser_slope, modf_adjoint, modf_tangent, frexp_adjoint,
     frexp_tangent, divmod_adjoint, divmod_tangent)}
