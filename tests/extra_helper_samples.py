@@ -193,7 +193,7 @@ def source_samples() -> dict:
                                     (0, 2)),
         # numpy_extra_rules.py's cov ... tensorsolve (tests/test_more_numpy_rules.py)
         "bessel_i1_slope": (lambda r: [_n(r, 4)], (0,)),
-        "arcsin_slope": (lambda r: [0.3 * _n(r, 4)], (0,)),
+        "arcsin_slope": (lambda r: [0.3 * _n(r, 4), None], (0,)),
         "cov_adjoint": (lambda r: [_n(r, 3, 3), _n(r, 3, 5), None, True, False, None, None,
                                    None, "m"], (0, 1)),
         "cov_tangent": (lambda r: [_n(r, 2, 5), _n(r, 2, 5), _n(r, 1, 5), True, False, 2,

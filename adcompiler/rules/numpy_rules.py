@@ -218,8 +218,8 @@ RULES = [
     pointwise(np.tan, "x", x="g * (1 + result ** 2)"),
     # (on the branch cuts of complex x, the side NumPy's value is on:
     # runtime/elementwise.py)
-    pointwise(np.arcsin, "x", x="g * arcsin_slope(x)"),
-    pointwise(np.arccos, "x", x="-g * arcsin_slope(x)"),
+    pointwise(np.arcsin, "x", x="g * arcsin_slope(x, result)"),
+    pointwise(np.arccos, "x", x="-g * arcsin_slope(x, result)"),
     pointwise(np.arctan, "x", x="g / (1 + x ** 2)"),
     pointwise(np.arctan2, "x1, x2", x1="g * x2 / (x1 * x1 + x2 * x2)",
               x2="-g * x1 / (x1 * x1 + x2 * x2)"),

@@ -80,14 +80,14 @@ def builtin_rules(with_scipy: bool = False) -> RuleTable:
     """
     global _builtin_table, _scipy_rules_added
     if _builtin_table is None:
-        from . import (adcompiler_rules, array_rules, fft_rules, linalg_rules, math_rules,
-                       namespace_rules, numpy_extra_rules, numpy_rules, python_rules,
-                       runtime_rules, statistics_rules)
+        from . import (adcompiler_rules, array_rules, cmath_rules, fft_rules, linalg_rules,
+                       math_rules, namespace_rules, numpy_extra_rules, numpy_rules,
+                       python_rules, runtime_rules, statistics_rules)
         # In the order their entries are added (a later entry for the same
         # primitive would replace an earlier one).
-        rule_files = (python_rules, math_rules, numpy_rules, array_rules, linalg_rules,
-                      numpy_extra_rules, statistics_rules, runtime_rules, adcompiler_rules,
-                      fft_rules, namespace_rules)
+        rule_files = (python_rules, math_rules, cmath_rules, numpy_rules, array_rules,
+                      linalg_rules, numpy_extra_rules, statistics_rules, runtime_rules,
+                      adcompiler_rules, fft_rules, namespace_rules)
         _builtin_table = RuleTable(rule for module in rule_files for rule in module.RULES)
     if not _scipy_rules_added and (with_scipy or "scipy" in sys.modules):
         _scipy_rules_added = True

@@ -403,7 +403,10 @@ def checked_seed(seed, result, where):
     if complex_numbers.is_complex(result):
         # torch's convention for the seed of a complex result, JAX's inside
         # generated code (runtime_complex): the conjugate, which as_gradient undoes.
-        return np.conj(np.asarray(seed, dtype=np.result_type(result, np.complex64)))
+        # (np.asarray: NumPy 2 takes a Python complex result as a weak type,
+        # which would make the seed complex64 and the whole vjp single precision)
+        return np.conj(np.asarray(seed, dtype=np.result_type(np.asarray(result),
+                                                             np.complex64)))
     if is_foreign_array(seed):  # a dask seed stays lazy, a CuPy one on the device
         return seed if seed.dtype.kind == "f" else seed.astype(float)
     if isinstance(result, (_ndarray, np.generic)):

@@ -13,19 +13,22 @@ from .arrays import entry, float_dtype, sum_to_shape
 
 # -- np.arcsin, np.arccos ----------------------------------------------------------------------
 
-def arcsin_slope(x):
-    """1 / sqrt(1 - x²), np.arcsin's derivative (and -np.arccos'). For complex x,
-    1 / (sqrt(1 - x) sqrt(1 + x)) written with -(x - 1) and x - -1: the same off
-    the branch cuts, and on them (x = ±2 ± 0j) it keeps the sign of the zero
-    imaginary part that picks the side NumPy's value is on (1 - x², 1 - x and
-    x + 1 make it +0). For real x, -(x - 1) would be -0 at 1: the real form keeps
-    torch's +inf there.
+def arcsin_slope(x, result=None):
+    """1 / sqrt(1 - x²), the derivative of arcsin (and -arccos') at x, where
+    arcsin(x) is `result`. For a complex x or result (cmath.asin, and
+    np.emath.arcsin of a real |x| > 1, which read a real x as x + 0j),
+    1 / (sqrt(1 - x) sqrt(1 + x)) written with -(x - 1) and x - -1: the same
+    off the branch cuts, and on them (x = ±2 ± 0j) it keeps the sign of the
+    zero imaginary part that picks the side the value is on (1 - x², 1 - x
+    and x + 1 make it +0). For real x and result, -(x - 1) would be -0 at 1:
+    the real form keeps torch's +inf there.
 
         >>> [round(complex(arcsin_slope(complex(2.0, zero))).imag, 6) for zero in (0.0, -0.0)]
         [0.57735, -0.57735]
     """
-    if np.iscomplexobj(x):
-        return 1.0 / (np.sqrt(-(x - 1.0)) * np.sqrt(x - -1.0))
+    if np.iscomplexobj(x) or np.iscomplexobj(result):
+        z = x if np.iscomplexobj(x) else x + 0j
+        return 1.0 / (np.sqrt(-(z - 1.0)) * np.sqrt(z - -1.0))
     return 1.0 / np.sqrt(1.0 - x * x)
 
 
