@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import nodes, runtime
+from . import nodes, runtime, source
 from .runtime import namespaces as runtime_namespaces
 from .errors import InternalCompilerError
 from .naming import Namer
@@ -38,6 +38,14 @@ class Dependencies:
     def __init__(self):
         self.stamps: list = []
         self.callees: list = []
+        self._parsed: set = set()   # the functions read, each stamped once
+
+    def parsed(self, parsed) -> None:
+        """Depend on a function read while compiling (source.on_parse)."""
+        key = (id(parsed.function), parsed.function.__code__)
+        if key not in self._parsed:
+            self._parsed.add(key)
+            self.stamps.append(parsed.parse_stamp())
 
     def current(self, seen: set | None = None) -> bool:
         seen = set() if seen is None else seen
@@ -65,8 +73,9 @@ class Dependencies:
         of it still holds: compiled once from the stamps' terms, so that a
         derivative the user holds can ask at every call. With `epoch`, a
         one-entry list, also that its entry is what it is now."""
-        namespace: dict = {}
-        terms = [term for stamp in self.all_stamps() for term in stamp.guard_terms(namespace)]
+        namespace, names = {}, {}
+        terms = list(dict.fromkeys(term for stamp in self.all_stamps()
+                                   for term in stamp.guard_terms(namespace, names)))
         if epoch is not None:
             namespace.update(_epoch=epoch, _epoch_now=epoch[0])
             terms.append("_epoch[0] == _epoch_now")
@@ -93,6 +102,15 @@ def recording(dependencies: Dependencies):
         yield dependencies
     finally:
         stack.pop()
+
+
+def _record_parse(parsed) -> None:
+    stack = getattr(_recording, "stack", None)
+    if stack:
+        stack[-1].parsed(parsed)
+
+
+source.on_parse = _record_parse
 
 
 def record_callee(dependencies) -> None:

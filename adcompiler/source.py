@@ -133,6 +133,14 @@ class ParsedFunction:
         nodes.annotate(reference, "value", value)
         return reference
 
+    def parse_stamp(self) -> "Stamp":
+        """What reading this function fixed: its code and defaults, and the
+        names looked up in it (`stamp()` without the tree's attribute chains,
+        which only the compiled function's resolved tree has)."""
+        return Stamp(weakref.ref(self.function), self.function.__code__,
+                     self.function.__defaults__, self.function.__kwdefaults__, self.resolved,
+                     parsed_only=True)
+
     def stamp(self) -> "Stamp":
         """What this compilation read, to tell later whether it is still current."""
         # `resolved` is shared, not copied: later passes look more names up.
@@ -222,11 +230,15 @@ class Stamp:
     chains: dict = field(default_factory=dict)
     folded: dict = field(default_factory=dict)
     class_attributes: dict = field(default_factory=dict)
+    # A helper whose source only shaped an analysis (parse_function's stamp):
+    # dropped, no code can call it any more, and the name that held it is
+    # in the stamp of the function that called it.
+    parsed_only: bool = False
 
     def current(self) -> bool:
         function = self.function()
         if function is None:
-            return False
+            return self.parsed_only
         if function.__code__ is not self.code or function.__defaults__ is not self.defaults \
                 or function.__kwdefaults__ is not self.kwdefaults:
             return False
@@ -261,7 +273,7 @@ class Stamp:
                 return False
         return True
 
-    def guard_terms(self, namespace: dict) -> list:
+    def guard_terms(self, namespace: dict, names: dict | None = None) -> list:
         """Python expressions that are all true exactly when `current()` is,
         with the objects they compare against put in `namespace`: what a
         derivative the user holds tests at every call (held.py), in a fraction
@@ -270,12 +282,17 @@ class Stamp:
         is tested by `current()` itself."""
         function = self.function()
         if function is None:
-            return ["False"]
+            return [] if self.parsed_only else ["False"]
+
+        names = {} if names is None else names   # id of an object -> its name
 
         def bound(value) -> str:
-            key = f"_v{len(namespace)}"
-            namespace[key] = value
-            return key
+            # One name per object, so that the same test made for two stamps
+            # (a helper read by two compilations) is the same text, kept once.
+            if id(value) not in names:
+                names[id(value)] = f"_v{len(namespace)}"
+                namespace[names[id(value)]] = value
+            return names[id(value)]
 
         fn = bound(function)
         terms = [f"{fn}.__code__ is {bound(self.code)}",
@@ -634,6 +651,13 @@ def _identical_code(a: types.CodeType, b: types.CodeType) -> bool:
     return True
 
 
+# Called with every function parse_function reads (context.py sets it to record
+# the function in the compilation under way): a helper whose source shaped an
+# analysis (whether it writes into its argument, what it returns) is part of
+# what a derivative was compiled from, as much as one it compiles.
+on_parse = None
+
+
 def parse_function(fn) -> ParsedFunction:
     """Read and parse the source of `fn`.
 
@@ -643,6 +667,13 @@ def parse_function(fn) -> ParsedFunction:
         >>> parse_function(square).tree.name   # doctest: +SKIP
         'square'
     """
+    parsed = _parsed_function(fn)
+    if on_parse is not None and not parsed.generated:
+        on_parse(parsed)
+    return parsed
+
+
+def _parsed_function(fn) -> ParsedFunction:
     target = _unwrap_transparent(fn)
     if isinstance(target, types.MethodType):
         target = target.__func__

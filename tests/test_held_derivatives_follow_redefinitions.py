@@ -325,3 +325,45 @@ def test_a_held_derivative_stored_on_a_class_binds_and_follows(monkeypatch):
     np.testing.assert_allclose(Trainer.gradient(X), 6 * X ** 2)
     bound = Trainer().gradient
     assert bound.__self__.__class__ is Trainer and bound.__func__ is Trainer.gradient
+
+
+def rhs(y, k):
+    return -k * y + math.sin(y)
+
+
+def integrate(y0, k):
+    # rhs is read to shape the derivative of this loop of Python numbers
+    y = y0
+    for _ in range(3):
+        y = y + 0.1 * rhs(y, k)
+    return y
+
+
+def test_a_held_derivative_follows_a_helpers_code_replaced():
+    # Only its code object changes: the name `rhs` still holds the same
+    # function, so only a stamp of rhs itself can tell.
+    held = ad.grad(integrate, wrt=(0, 1))
+
+    def torch_gradient(right_hand_side):
+        y0, k = (torch.tensor(v, requires_grad=True) for v in (0.8, 0.5))
+        y = y0
+        for _ in range(3):
+            y = y + 0.1 * right_hand_side(y, k)
+        y.backward()
+        return y0.grad.item(), k.grad.item()
+    np.testing.assert_allclose(held(0.8, 0.5), torch_gradient(
+        lambda y, k: -k * y + torch.sin(y)), rtol=1e-12)
+
+    def quadratic(y, k):
+        return -k * y * y
+    original = rhs.__code__
+    rhs.__code__ = quadratic.__code__
+    try:
+        np.testing.assert_allclose(held(0.8, 0.5), torch_gradient(
+            lambda y, k: -k * y * y), rtol=1e-12)
+        np.testing.assert_allclose(ad.grad(integrate, wrt=(0, 1))(0.8, 0.5), torch_gradient(
+            lambda y, k: -k * y * y), rtol=1e-12)
+    finally:
+        rhs.__code__ = original
+    np.testing.assert_allclose(held(0.8, 0.5), torch_gradient(
+        lambda y, k: -k * y + torch.sin(y)), rtol=1e-12)
