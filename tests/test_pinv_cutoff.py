@@ -108,3 +108,14 @@ def test_hermitian_pinv_of_an_unsymmetric_matrix_is_refused():
     a = np.random.default_rng(3).normal(size=(3, 3))
     with pytest.raises(ad.NoDerivativeRuleError, match="unsymmetric"):
         ad.grad(hermitian_pinv)(a)
+
+
+def rtol_not_given_spelt_out(a):
+    return np.sum(np.linalg.pinv(a, rtol=np._NoValue) * WEIGHTS)
+
+
+def test_pinv_with_numpys_own_not_given_rtol_is_differentiated():
+    # JAX's test suite passes rtol=np._NoValue; the check took it for a number (TypeError).
+    a = _with_singular_values([2.0, 0.9])
+    np.testing.assert_allclose(ad.grad(rtol_not_given_spelt_out)(a), ad.grad(default_cutoff)(a),
+                               rtol=1e-12)

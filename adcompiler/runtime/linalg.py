@@ -1226,7 +1226,8 @@ def check_pinv(a, rcond, hermitian, rtol):
     values = np.asarray(a)
     if rcond is None:
         # NumPy's defaults: 1e-15 without rtol, max(m, n) eps with rtol=None.
-        rcond = 1e-15 if rtol is ... else (
+        not_given = rtol is ... or rtol is getattr(np, "_NoValue", ...)   # NumPy's sentinel
+        rcond = 1e-15 if not_given else (
             max(values.shape[-2:]) * np.finfo(values.dtype).eps if rtol is None else rtol)
     s = np.linalg.svd(values, compute_uv=False, hermitian=bool(hermitian))
     cutoff = np.asarray(rcond)[..., None] * np.max(s, axis=-1, keepdims=True)
