@@ -544,7 +544,9 @@ def _is_literal(value) -> bool:
 def has_python_source(fn) -> bool:
     if isinstance(fn, functools.partial):
         return has_python_source(fn.func)
-    return isinstance(fn, types.FunctionType)
+    # (a derivative adcompiler returned holds the generated function it runs)
+    return isinstance(fn, types.FunctionType) or \
+        getattr(type(fn), "__adcompiler_transparent__", False)
 
 
 # --------------------------------------------------------------------------
