@@ -47,17 +47,13 @@ class Dependencies:
             self._parsed.add(key)
             self.stamps.append(parsed.parse_stamp())
 
-    def current(self, seen: set | None = None) -> bool:
-        seen = set() if seen is None else seen
-        if id(self) in seen:  # recursion among callees
-            return True
-        seen.add(id(self))
-        return all(stamp.current() for stamp in self.stamps) and \
-            all(callee.current(seen) for callee in self.callees)
+    def current(self) -> bool:
+        return all(stamp.current() for stamp in self.all_stamps())
 
     def all_stamps(self) -> list:
         """Every stamp this compilation and the callee derivatives it calls
-        depend on, each once (callees are shared, and may call each other)."""
+        depend on, each once (callees are shared, and may call each other:
+        recursion is a cycle, walked once)."""
         stamps, seen, pending = {}, set(), [self]
         while pending:
             dependencies = pending.pop()

@@ -51,7 +51,6 @@ class HeldDerivative:
 
     def __init__(self, build):
         self._build = build
-        self._state = None
         self._state = self._made()
         target = self._state[1]
         for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):

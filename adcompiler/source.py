@@ -274,10 +274,12 @@ class Stamp:
         return True
 
     def guard_terms(self, namespace: dict, names: dict | None = None) -> list:
-        """Python expressions that are all true exactly when `current()` is,
-        with the objects they compare against put in `namespace`: what a
-        derivative the user holds tests at every call (held.py), in a fraction
-        of a microsecond per name where `current()` takes several. A name
+        """Python expressions that are all true when `current()` is, with the
+        objects they compare against put in `namespace`: what a derivative the
+        user holds tests at every call (held.py), in a fraction of a
+        microsecond per name where `current()` takes several. They are false
+        whenever `current()` is, but for a name the compiler looked up only to
+        name its own helpers, which the generated code holds in cells. A name
         whose object adcompiler sees through (a derivative, `ad.hessian(g)`)
         is tested by `current()` itself."""
         function = self.function()
