@@ -121,7 +121,13 @@ def test_reduce_where_python_may_not_run_it_is_refused_naming_functools_reduce()
 
 # -- the advice for an in-place method fits the object that has the method --
 
+def dict_argument_updated_in_place(d, x):
+    d.update({'b': x[1]})
+    return d['a'] * d['b']
+
+
 def dict_updated_in_place(x):
+    # A dict the function builds: its update is differentiated.
     d = {'a': x[0]}
     d.update({'b': x[1]})
     return d['a'] * d['b']
@@ -136,11 +142,12 @@ def dict_entries_written_one_by_one(x):
 
 def test_dict_update_is_refused_advising_entry_writes_not_a_list_join():
     with pytest.raises(ad.NoDerivativeRuleError) as caught:
-        ad.grad(dict_updated_in_place)(X)
-    _assert_names_line(caught.value, dict_updated_in_place, "d.update")
+        ad.grad(dict_argument_updated_in_place, wrt=1)({'a': 2.0}, X)
+    _assert_names_line(caught.value, dict_argument_updated_in_place, "d.update")
     message = str(caught.value)
     assert "d['b'] = value" in message and "d + [" not in message
     assert_close(ad.grad(dict_entries_written_one_by_one)(X), [X[1], X[0], 0.0])
+    assert_close(ad.grad(dict_updated_in_place)(X), [X[1], X[0], 0.0])
 
 
 # -- refusals made while a derivative runs name the user's line -------------

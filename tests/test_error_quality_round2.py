@@ -741,7 +741,18 @@ def resizes_an_array(x):
 
 
 def updates_a_dict(x):
+    # A dict the function builds: lower_dict_methods.py writes the entry.
     d = {"a": x[0]}
+    d.update({"b": x[1]})
+    return d["a"] * d["b"]
+
+
+def dict_of_the_first(x):
+    return {"a": x[0]}
+
+
+def updates_a_dict_a_helper_made(x):
+    d = dict_of_the_first(x)
     d.update({"b": x[1]})
     return d["a"] * d["b"]
 
@@ -785,7 +796,8 @@ TYPES = [
     Case("einsum with a variable subscript", einsum_with_a_variable_subscript, grad(X),
          "np.einsum(", fd(lambda x: np.dot(x, x), X)),
     Case("ndarray.resize", resizes_an_array, grad(X), "y.resize("),
-    Case("dict.update", updates_a_dict, grad(X), "d.update("),
+    Case("dict.update", updates_a_dict, grad(X), None, fd(lambda x: x[0] * x[1], X)),
+    Case("dict.update of a helper's dict", updates_a_dict_a_helper_made, grad(X), "d.update("),
     Case("set.add", adds_to_a_set, grad(X), "s.add(", fd(lambda x: x[0], X)),
 ]
 
@@ -954,7 +966,7 @@ REFUSED_EVERYWHERE = [
     (set_comprehension, "{v for v in x}"),
     (calls_struve, "SPECIAL.struve("),
     (calls_frompyfunc, "np.frompyfunc("),
-    (updates_a_dict, "d.update("),
+    (updates_a_dict_a_helper_made, "d.update("),
     (reads_record_fields, "p.T"),
 ]
 

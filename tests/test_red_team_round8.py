@@ -82,11 +82,8 @@ REFUSED: dict[str, type | tuple] = {
     "views_of_rows_kept_in_a_list_then_written": SharedMemoryError,
     "helper_with_none_default_buffer_called_twice": SharedMemoryError,
     "memoised_recursion_with_a_dict_argument": UNSUPPORTED,
-    # dict.update / setdefault, collections.defaultdict, math.prod
-    "params_dict_with_string_keys_and_fstrings": NO_RULE,
-    "dict_get_with_a_default_and_setdefault": NO_RULE,
+    # collections.defaultdict
     "defaultdict_of_floats_accumulated": NO_RULE,
-    "python_product_loop_through_an_exact_zero": NO_RULE,
 }
 
 KNOWN_WRONG: dict[str, tuple[str, tuple]] = {

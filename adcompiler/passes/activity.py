@@ -463,6 +463,18 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
         if not isinstance(rhs, gast.Call):
             continue
         primitive = primitive_of(rhs)
+        if primitive is None and isinstance(rhs.func, gast.Name) and \
+                rhs.func.id in activity.varied and target not in activity.useful:
+            # `s = a.sort; s()`: what the call changes is hidden in a value
+            # computed from a differentiated one (a call whose value carries
+            # a derivative is refused where it is classified, operations.py).
+            name = user_names.get(rhs.func.id, rhs.func.id)
+            raise NoDerivativeRuleError(
+                f"calling '{name}', a value computed from a differentiated value (a method "
+                "of an array, list or dict taken as a value, such as s = a.sort): adcompiler "
+                "cannot tell what the call does", ctx.parsed.location(rhs),
+                help="Instead: call the method where you use it, a.sort(), d.update(e), "
+                     "L.append(v).")
         receiver = rhs.func.value if isinstance(rhs.func, gast.Attribute) and \
             primitive is None else None
         varied = [name.id for arg in nodes.call_arguments(rhs) + [receiver] if arg is not None

@@ -70,10 +70,15 @@ _BUILD_A_NEW_VALUE = ("build a new value and assign it (for a list, {r} = {r} + 
                       "comprehension; for an array, {r} = np.concatenate(...) or an element "
                       "write)")
 _METHOD_WORKAROUNDS = {
-    "update": "for a dict, write the entries one by one, which is differentiated: "
+    "update": "for a dict the function builds ({r} = {{...}} or dict(...)), call "
+              "{r}.update(...) as a statement of its own, or write the entries one by one, "
               "{r}['b'] = value, {r}['c'] = other['c']; for a set, {r} = {r} | other",
-    "setdefault": "write the entry when it is missing, then read it: "
+    "setdefault": "for a dict the function builds ({r} = {{...}} or dict(...)), "
+                  "{r}.setdefault(key, default) where Python always evaluates it (not after "
+                  "'and'/'or', in a branch of 'a if c else b' or a while test), or: "
                   "if key not in {r}: {r}[key] = default",
+    "pop": "read the entry by its key ({r}['b']) and stop using it, or build the "
+           "dict of the entries you keep: {r} = {{'a': {r}['a']}}",
     "popitem": "read the entry by its key ({r}['b']) and stop using it, or build the "
                "dict of the entries you keep: {r} = {{'a': {r}['a']}}",
     "clear": "bind a new empty container: {r} = [] (or {r} = {{}})",
@@ -223,11 +228,53 @@ def effect_in_expression(normaliser, expr: gast.Call, out: list) -> gast.AST | N
         if expr.func.attr in ("append", "__setitem__", "__delitem__"):
             return nodes.const(None)
         return normaliser.atom(expr.func.value, out)
+    if _changes_its_receiver_opaquely(expr):
+        return _opaque_value(normaliser, expr, out)
     if any(k.arg == "out" for k in expr.keywords) or not _changes_an_argument(expr):
         return None
     if rewrite_effect(normaliser, nodes.copy_location(gast.Expr(value=expr), expr), out):
         return nodes.const(None)
     return None
+
+
+def _changes_its_receiver_opaquely(call: gast.Call) -> bool:
+    """`d.setdefault(k, v)`, `d.update(e) or d`, `s.add(v)`, `d.pop(k)`: a
+    method that changes the receiver the compiler does not model (a dict's, a
+    set's), used as a value. As a statement, rewrite_effect marks it."""
+    if not isinstance(call.func, gast.Attribute) or \
+            nodes.annotation(call.func, "value", None) is not None:
+        return False
+    name = call.func.attr
+    return name in OPAQUE_METHODS and name not in _NONE_RETURNING_METHODS or \
+        name == "pop" and bool(call.args or call.keywords)
+
+
+def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
+    """The call made into a variable, `_t = d.setdefault(k, v)`, marked as an
+    unmodelled change of its receiver: refused once a derivative meets the
+    receiver or the arguments (activity.py), or a shared object (aliasing.py),
+    as the statement `d.update(e)` is. Never passed over because its value
+    is used only where no derivative goes (`flag = c and d.setdefault(k, x) > 0`)."""
+    nodes.annotate(call, "effect_in_expression", True)
+    rhs = normaliser.rhs(call, out)
+    receiver = rhs.func.value if isinstance(rhs, gast.Call) and \
+        isinstance(rhs.func, gast.Attribute) else None
+    if not isinstance(receiver, gast.Name):
+        return rhs   # a display's method: nothing else sees the object it changes
+    method = rhs.func.attr
+    temp = normaliser.namer.temp()
+    kept = nodes.copy_location(nodes.assign(temp, rhs), call)
+    nodes.annotate(kept, "mutates", OPAQUE)
+    nodes.annotate(kept, "mutated", receiver)
+    nodes.annotate(rhs, "mutated", receiver)
+    nodes.annotate(rhs, "unsupported", NoDerivativeRuleError(
+        f"{receiver.id}.{method}(...) changes {receiver.id} in place, where its value is "
+        "used, which adcompiler does not differentiate",
+        normaliser.ctx.parsed.location(call),
+        help="Instead: " + _METHOD_WORKAROUNDS.get(
+            method, _BUILD_A_NEW_VALUE).format(r=receiver.id) + "."))
+    out.append(kept)
+    return nodes.name(temp)
 
 
 def _changes_its_receiver(call: gast.Call) -> bool:

@@ -1,4 +1,5 @@
-"""Lower `functools.reduce(f, xs, init)` into the loop it stands for.
+"""Lower `functools.reduce(f, xs, init)` and `math.prod(xs, start=s)` into
+the loops they stand for.
 
 Input: a fenced FunctionDef. A statement `y = functools.reduce(f, xs, init)`
 (or `return np.sum(functools.reduce(...))`, `y += ...` of a name), at any depth
@@ -26,6 +27,13 @@ arithmetic (`x[0] * reduce(...)`) runs before its statement, after what Python
 evaluates before it there, which goes into a temporary first
 (`reduce_operand = x[0]`), so effects keep their order.
 
+`math.prod(xs, start=s)` is the same loop with the product as its step,
+`reduce_value = reduce_value * reduce_item` from `start` (1 when not given):
+math.prod multiplies the running product by each item in turn, by Python's
+`*` (its fast paths for ints and floats give what `*` gives), so the value
+is the same number, and the loop's derivative is exact where an item is an
+exact zero (a quotient by the item would not be).
+
 Place in the pipeline: before lower_comprehensions and inline_local, which
 lower what the loop holds.
 """
@@ -33,6 +41,7 @@ lower what the loop holds.
 from __future__ import annotations
 
 import functools
+import math
 
 import gast
 
@@ -49,7 +58,9 @@ def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     if census is None:
         census = Census(tree)
     local = census.stored
-    calls = [n for n in census.calls if _is_reduce(parsed, n.func, local)]
+    called = [(n, called_object(parsed, local, n.func)) for n in census.calls]
+    calls = [n for n, value in called if value is functools.reduce or value is math.prod]
+    products = {id(n) for n, value in called if value is math.prod}
     if not calls:
         return parsed
     census.forget()
@@ -62,39 +73,61 @@ def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> Parsed
                 if isinstance(getattr(stmt, field, None), list) and \
                         not isinstance(stmt, gast.FunctionDef):
                     setattr(stmt, field, block(getattr(stmt, field)))
-            # y[i] += reduce(...) reads y[i] before the reduce runs: it stays.
-            if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return, gast.Expr)) and \
-                    not (isinstance(stmt, gast.AugAssign) and
-                         not isinstance(stmt.target, gast.Name)) and \
-                    getattr(stmt, "value", None) is not None:
-                found = _first_evaluated(stmt, calls)
-                if found is not None and _lowerable(found[0]):
-                    call, parent, field, index, earlier = found
-                    out += _spilled(earlier, namer)
-                    out += _loop(call, parent, field, index, namer)
-            out.append(stmt)
+            out += lowered(stmt)
         return out
+
+    def lowered(stmt) -> list:
+        """`stmt`, after the statements computing its reduces. The one Python
+        evaluates last goes first: what Python evaluates before it, the other
+        reduces among it, goes into temporaries, lowered in turn."""
+        # y[i] += reduce(...) reads y[i] before the reduce runs: it stays.
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return, gast.Expr)) or \
+                isinstance(stmt, gast.AugAssign) and not isinstance(stmt.target, gast.Name) or \
+                getattr(stmt, "value", None) is None:
+            return [stmt]
+        found = _last_evaluated(stmt, calls)
+        if found is None:
+            return [stmt]
+        call, parent, field, index, earlier = found
+        product = id(call) in products
+        if not (_lowerable_product(call) if product else _lowerable(call)):
+            return [stmt]
+        out = [s for spilled in _spilled(earlier, namer) for s in lowered(spilled)]
+        out += (_product_loop if product else _loop)(call, parent, field, index, namer)
+        return out + [stmt]
 
     tree.body = block(tree.body)
     return parsed
 
 
-def _is_reduce(parsed: ParsedFunction, func, local: set) -> bool:
-    return called_object(parsed, local, func) is functools.reduce
-
-
-def _first_evaluated(stmt, calls: list):
-    """(reduce call, parent, field, index, earlier) when the statement's value
-    holds one reduce, reached through calls (as an argument), arithmetic,
-    indexing and list or tuple displays only: Python then evaluates it every time the statement runs.
+def _last_evaluated(stmt, calls: list):
+    """(reduce call, parent, field, index, earlier) for the reduce of the
+    statement's value that Python evaluates last, when each is reached
+    through calls (as an argument), arithmetic, indexing and list or tuple
+    displays only: Python then evaluates it every time the statement runs.
     `earlier` are the slots (parent, field, index) of the operands Python
     evaluates before it on that path (`x[0]` in `x[0] * reduce(...)`), which go
-    into temporaries first so that effects keep their order; what Python
-    evaluates after the reduce stays in the statement. Else None."""
+    into temporaries first so that effects keep their order; the statement's
+    other reduces must be among them. What Python evaluates after the reduce
+    stays in the statement. Else None."""
     found = [c for c in nodes.walk(stmt.value) if any(c is r for r in calls)]
-    if len(found) != 1:
-        return None
-    call, earlier = found[0], []
+    for call in found:
+        path = _path_to(stmt, call)
+        if path is None:
+            return None
+        earlier = path[-1]
+        inside = [n for parent, field, index in earlier
+                  for n in nodes.walk(getattr(parent, field) if index is None
+                                      else getattr(parent, field)[index])]
+        if all(other is call or any(other is n for n in inside) for other in found):
+            return path
+    return None
+
+
+def _path_to(stmt, call):
+    """(call, parent, field, index, earlier) on the path from the statement's
+    value to `call` (see `_last_evaluated`), or None."""
+    earlier = []
     node, parent, field, index = stmt.value, stmt, "value", None
     while node is not call:
         step = None
@@ -162,12 +195,43 @@ def _lowerable(call: gast.Call) -> bool:
     return isinstance(function, gast.Name)
 
 
+def _lowerable_product(call: gast.Call) -> bool:
+    """math.prod(xs) or math.prod(xs, start=s): its one positional parameter,
+    and `start` only by keyword, as math.prod takes them."""
+    return len(call.args) == 1 and not isinstance(call.args[0], gast.Starred) and \
+        all(k.arg == "start" for k in call.keywords)
+
+
+def _product_loop(call: gast.Call, parent, field: str, index, namer: Namer) -> list:
+    """`_loop` of math.prod: Python evaluates xs, then start, then multiplies."""
+    items, value, item = _loop_names(namer)
+    start = call.keywords[0].value if call.keywords else nodes.const(1)
+    step = nodes.assign(value, gast.BinOp(left=nodes.name(value), op=gast.Mult(),
+                                          right=nodes.name(item)))
+    stmts = [nodes.assign(items, call.args[0]), nodes.assign(value, start),
+             nodes.for_(item, nodes.name(items), [step])]
+    _replace(call, parent, field, index, value)
+    return [nodes.located(s, call) for s in stmts]
+
+
+def _loop_names(namer: Namer) -> tuple:
+    return tuple(namer.fresh(n) for n in ("reduce_items", "reduce_value", "reduce_item"))
+
+
+def _replace(call: gast.Call, parent, field: str, index, value: str) -> None:
+    """The call (in `parent.field[index]`) becomes the variable `value`."""
+    result = nodes.copy_location(nodes.name(value), call)
+    if index is None:
+        setattr(parent, field, result)
+    else:
+        getattr(parent, field)[index] = result
+
+
 def _loop(call: gast.Call, parent, field: str, index, namer: Namer) -> list:
     """The statements computing the reduce before its statement; the call
     (in `parent.field[index]`) becomes the variable holding the result."""
     function, iterable = call.args[:2]
-    items, value, item = (namer.fresh(n) for n in ("reduce_items", "reduce_value",
-                                                  "reduce_item"))
+    items, value, item = _loop_names(namer)
     step = nodes.assign(value, nodes.call(nodes.clone(function),
                                           [nodes.name(value), nodes.name(item)]))
     stmts = [nodes.assign(items, iterable)]

@@ -26,6 +26,7 @@ RULES = [
                        runtime_effects.diagonal_positions, runtime_effects.cycle_positions,
                        runtime_effects.put_indices, runtime_effects.flat_positions,
                        runtime_effects.check_out_buffer, runtime_effects.check_sorted_list,
+                       runtime_effects.update_keys,
                        runtime_effects.check_not_held, runtime_effects.check_entry_held,
                        runtime_effects.writes_through, runtime_effects.is_view_of,
                        runtime_effects.reads_change,

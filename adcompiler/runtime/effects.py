@@ -310,6 +310,23 @@ def check_sorted_list(items, where: str) -> None:
             "sort a list: items = sorted(obj.items, key=...).")
 
 
+def update_keys(items, where: str) -> list:
+    """The keys `D.update(items)` writes, in its order, for a mapping `items`
+    (passes/lower_dict_methods.py writes the entries one by one: `D[key] =
+    items[key]`, as dict.update does with a mapping); pairs are refused here,
+    naming the line.
+
+        >>> update_keys({"w": 1.0, "b": 2.0}, "model.py:4")
+        ['w', 'b']
+    """
+    if not hasattr(items, "keys"):
+        raise UnsupportedSyntaxError(
+            f"{where}: dict.update(...) is given a {type(items).__name__}, not a mapping; "
+            "adcompiler writes the entries of a mapping only",
+            help="Instead: D.update(dict(pairs)), or a loop that writes D[key] = value.")
+    return list(items.keys())
+
+
 def put_indices(indices):
     """The flat positions np.put(a, indices, v) writes at, converted as NumPy
     converts them: booleans are the indices 0 and 1 (not a mask), a list of
