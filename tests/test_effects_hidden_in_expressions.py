@@ -1,6 +1,7 @@
 """A call that changes its receiver is never passed over because of where it
 stands. `d.update(...)`, `d.setdefault(...)`, `d.pop(k)`, `d.popitem()`,
-`L.pop(i)`, `s.add(v)` used as a value (after `and`, in a condition of
+`L.pop(i)`, `s.add(v)`, `operator.iadd(a, x)`, `heapq.heapreplace(h, v)`
+used as a value (after `and`, in a condition of
 `a if c else b`, inside `... or None`), and a method taken as a value and
 called through a name (`s = a.sort; s()`), changed the object in Python but
 not in the derivative: every one of these programs had a wrong gradient and
@@ -9,6 +10,9 @@ the object or the arguments; the same calls on values without derivatives
 still run as written."""
 
 from __future__ import annotations
+
+import heapq
+import operator
 
 import numpy as np
 import pytest
@@ -68,7 +72,20 @@ def sort_method_taken_as_a_value(x):
     return a[0] * 1.0
 
 
-WRONG_BEFORE = [update_inside_or, setdefault_in_a_condition, setdefault_after_and,
+def in_place_operator_function_used_as_a_value(x):
+    a = x * 1.0
+    doubled = operator.iadd(a, x)
+    return a[0] * 1.0
+
+
+def heap_replace_used_as_a_value(x):
+    heap = [x[2], x[3]]
+    popped_large = heapq.heapreplace(heap, x[0] * x[1]) > 10.0
+    return heap[0] * 2.0 + popped_large
+
+
+WRONG_BEFORE = [in_place_operator_function_used_as_a_value, heap_replace_used_as_a_value,
+                update_inside_or, setdefault_in_a_condition, setdefault_after_and,
                 update_after_and, pop_after_and, list_pop_in_a_branch_of_a_conditional,
                 sort_method_taken_as_a_value]
 

@@ -29,8 +29,12 @@ OPAQUE. Whether other names see the change is aliasing.py's question.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 import inspect
+import operator
+import random
 
 import numpy as np
 import gast
@@ -228,7 +232,7 @@ def effect_in_expression(normaliser, expr: gast.Call, out: list) -> gast.AST | N
         if expr.func.attr in ("append", "__setitem__", "__delitem__"):
             return nodes.const(None)
         return normaliser.atom(expr.func.value, out)
-    if _changes_its_receiver_opaquely(expr):
+    if _changes_its_receiver_opaquely(expr) or _changes_its_first_argument(expr):
         return _opaque_value(normaliser, expr, out)
     if any(k.arg == "out" for k in expr.keywords) or not _changes_an_argument(expr):
         return None
@@ -249,6 +253,36 @@ def _changes_its_receiver_opaquely(call: gast.Call) -> bool:
         name == "pop" and bool(call.args or call.keywords)
 
 
+# Functions that change their first argument in place and return a value
+# (the object itself, an item), which the compiler does not model: used as a
+# value, `b = operator.iadd(a, x)` would otherwise pass for `a + x`.
+_MUTATING_FUNCTIONS = frozenset({
+    operator.iadd, operator.iand, operator.iconcat, operator.ifloordiv, operator.ilshift,
+    operator.imatmul, operator.imod, operator.imul, operator.ior, operator.ipow,
+    operator.irshift, operator.isub, operator.itruediv, operator.ixor, operator.setitem,
+    operator.delitem, heapq.heappush, heapq.heappop, heapq.heapify, heapq.heapreplace,
+    heapq.heappushpop, bisect.insort, bisect.insort_left, bisect.insort_right,
+    random.shuffle, setattr, delattr})
+# The methods of lists, dicts, sets and arrays that change the object, called
+# through the class (`list.append(L, v)`, `np.ndarray.sort(a)`).
+_MUTATING_METHOD_NAMES = OPAQUE_METHODS | {"append", "pop", "sort", "fill", "__setitem__",
+                                           "__delitem__"} | {
+    f"__i{name}__" for name in OPERATOR_NAMES.values()}
+
+
+def _changes_its_first_argument(call: gast.Call) -> bool:
+    """`operator.iadd(a, x)`, `heapq.heappush(h, v)`, `list.append(L, v)`: a
+    function that changes its first argument, used as a value."""
+    resolved = nodes.annotation(call.func, "value", None)
+    if resolved is None or not call.args or isinstance(call.args[0], gast.Starred):
+        return False
+    if _hashable(resolved) and resolved in _MUTATING_FUNCTIONS:
+        return True
+    owner = getattr(resolved, "__objclass__", None)
+    return owner in (list, dict, set, bytearray, np.ndarray) and \
+        getattr(resolved, "__name__", "") in _MUTATING_METHOD_NAMES
+
+
 def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
     """The call made into a variable, `_t = d.setdefault(k, v)`, marked as an
     unmodelled change of its receiver: refused once a derivative meets the
@@ -256,20 +290,27 @@ def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
     as the statement `d.update(e)` is. Never passed over because its value
     is used only where no derivative goes (`flag = c and d.setdefault(k, x) > 0`)."""
     nodes.annotate(call, "effect_in_expression", True)
+    function = _changes_its_first_argument(call)
     rhs = normaliser.rhs(call, out)
-    receiver = rhs.func.value if isinstance(rhs, gast.Call) and \
-        isinstance(rhs.func, gast.Attribute) else None
+    if not isinstance(rhs, gast.Call):
+        return rhs
+    if function:
+        receiver, method = (rhs.args[0] if rhs.args else None), _spelled(call.func)
+    elif isinstance(rhs.func, gast.Attribute):
+        receiver, method = rhs.func.value, rhs.func.attr
+    else:
+        return rhs
     if not isinstance(receiver, gast.Name):
-        return rhs   # a display's method: nothing else sees the object it changes
-    method = rhs.func.attr
+        return rhs   # a display: nothing else sees the object it changes
     temp = normaliser.namer.temp()
     kept = nodes.copy_location(nodes.assign(temp, rhs), call)
     nodes.annotate(kept, "mutates", OPAQUE)
     nodes.annotate(kept, "mutated", receiver)
     nodes.annotate(rhs, "mutated", receiver)
+    what = f"{method}(...) changes its first argument {receiver.id}" if function else \
+        f"{receiver.id}.{method}(...) changes {receiver.id}"
     nodes.annotate(rhs, "unsupported", NoDerivativeRuleError(
-        f"{receiver.id}.{method}(...) changes {receiver.id} in place, where its value is "
-        "used, which adcompiler does not differentiate",
+        f"{what} in place, where its value is used, which adcompiler does not differentiate",
         normaliser.ctx.parsed.location(call),
         help="Instead: " + _METHOD_WORKAROUNDS.get(
             method, _BUILD_A_NEW_VALUE).format(r=receiver.id) + "."))
@@ -563,6 +604,16 @@ def _opaque(normaliser, stmt, mutated, out: list, what: str, help: str) -> bool:
         normaliser.ctx.parsed.location(stmt), help=help))
     out.append(kept)
     return True
+
+
+def _spelled(func) -> str:
+    """`operator.iadd` as written: the dotted names of an attribute chain."""
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    parts.append(func.id if isinstance(func, gast.Name) else "...")
+    return ".".join(reversed(parts))
 
 
 def _receiver_or_first(rhs: gast.Call) -> gast.Name:
