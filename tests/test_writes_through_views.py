@@ -272,3 +272,18 @@ def real_part_of_a_complex_array_written(A):
 def test_writing_the_real_part_of_a_complex_array_is_refused_naming_the_line(mode):
     with pytest.raises(ad.AdError, match=r"test_writes_through_views\.py:\d+"):
         ad.grad(real_part_of_a_complex_array_written, mode=mode)(copy.copy(A))
+
+
+def flat_iterator_held_then_written(A):
+    B = A * 1.0
+    cells = B.flat
+    cells[0] = A[1, 1] ** 2
+    return np.sum(B * B)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_writing_through_a_flat_iterator_held_in_a_name_is_refused_naming_the_line(mode):
+    # It crashed with NumPy's TypeError inside the derivative, which wrote into
+    # a copy of the iterator: the sharing check now sees the array behind it.
+    with pytest.raises(ad.SharedMemoryError, match=r"test_writes_through_views\.py:\d+"):
+        ad.grad(flat_iterator_held_then_written, mode=mode)(copy.copy(A))

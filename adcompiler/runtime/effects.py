@@ -70,6 +70,11 @@ def _shares(updated, other, seen=None) -> bool:
     attribute (MODEL.layer.w), however deep."""
     if updated is other:
         return True
+    # `a.flat` writes into a: the iterator shares what its array holds.
+    if isinstance(updated, np.flatiter):
+        return _shares(updated.base, other, seen)
+    if isinstance(other, np.flatiter):
+        return _shares(updated, other.base, seen)
     # Both NumPy's, or both another library's (CuPy, through np.shares_memory).
     if _has_views(updated) and _has_views(other) and (
             isinstance(updated, _ndarray) == isinstance(other, _ndarray)):
