@@ -287,3 +287,74 @@ def test_writing_through_a_flat_iterator_held_in_a_name_is_refused_naming_the_li
     # a copy of the iterator: the sharing check now sees the array behind it.
     with pytest.raises(ad.SharedMemoryError, match=r"test_writes_through_views\.py:\d+"):
         ad.grad(flat_iterator_held_then_written, mode=mode)(copy.copy(A))
+
+
+# What a NumPy function with a rule is called with below, to find out whether
+# its result can be its argument or share its memory.
+PROBES = [np.linspace(0.5, 1.7, 6), np.linspace(0.5, 1.7, 6).reshape(2, 3),
+          np.linspace(0.5, 1.7, 9).reshape(3, 3), np.linspace(0.5, 1.7, 6).astype(np.float32),
+          np.linspace(0.5, 1.7, 6) + 0.5j, np.arange(6)]
+
+
+def _shares_with(result, argument) -> bool:
+    if isinstance(result, np.ndarray):
+        return result is argument or np.shares_memory(result, argument)
+    if isinstance(result, (tuple, list)):
+        return any(_shares_with(r, argument) for r in result)
+    return False
+
+
+def test_every_numpy_function_whose_result_can_share_its_argument_is_a_known_view():
+    # np.trim_zeros, np.real_if_close, np.diag, np.linalg.diagonal and
+    # np.linalg.matrix_transpose return views, and np.diff(a, 0) the array
+    # itself: a write into the result changed the argument in Python, not in
+    # the derivative, which was wrong with no error. The sharing analysis
+    # knows each function that can (aliasing.VIEW_FUNCTIONS); this finds any
+    # that a new rule adds, by calling each with arrays, alone or with 0 or 1.
+    import warnings
+
+    from adcompiler.passes.aliasing import READ_ONLY_VIEWS, VIEW_FUNCTIONS
+    from adcompiler.rules import registry
+
+    known = VIEW_FUNCTIONS + READ_ONLY_VIEWS + (np.einsum,)
+    unknown = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rule in registry.builtin_rules(with_scipy=True):
+            function = rule.function
+            if not (isinstance(function, np.ufunc) or
+                    (getattr(function, "__module__", None) or "").startswith("numpy")):
+                continue
+            for argument in PROBES:
+                for more in ((), (0,), (1,)):
+                    try:
+                        result = function(argument, *more)
+                    except Exception:
+                        continue
+                    if _shares_with(result, argument) and \
+                            not any(function is k for k in known):
+                        unknown.add(rule.name)
+    # nan_to_num(a, copy=False) changes a in place, and is refused as such.
+    assert unknown <= {"numpy.nan_to_num"}, sorted(unknown)
+
+
+def trim_zeros_written(A):
+    B = np.concatenate([[0.0], A[0] * 1.0, [0.0]])
+    inner = np.trim_zeros(B)
+    inner[1] = A[1, 1] ** 2
+    return np.sum(B * B)
+
+
+def diagonal_read_after_the_matrix_is_written(A):
+    B = A[:, :3] * 1.0
+    d = np.diag(B)
+    B[0, 0] = A[2, 3] ** 2
+    return np.sum(d * A[1, :3])
+
+
+@pytest.mark.parametrize("program", [trim_zeros_written, diagonal_read_after_the_matrix_is_written],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_views_these_functions_return_written_are_refused_naming_the_line(program, mode):
+    with pytest.raises(ad.SharedMemoryError, match=r"test_writes_through_views\.py:\d+"):
+        ad.grad(program, mode=mode)(copy.copy(A))

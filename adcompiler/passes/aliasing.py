@@ -71,6 +71,12 @@ VIEW_FUNCTIONS = (
     np.array_split, np.hsplit, np.vsplit, np.dsplit, np.unstack, np.rollaxis,
     np.lib.stride_tricks.as_strided, np.lib.stride_tricks.sliding_window_view,
     np.broadcast_arrays, np.require, runtime_builtins.conjugated,
+    # a slice of the argument, the argument itself when real, its diagonal
+    # (of a 2-D argument), its transpose; the argument itself for an order or
+    # power that changes nothing (np.diff(a, 0), matrix_power(a, 1)), a
+    # float64 array given to np.float64, what from_dlpack wraps
+    np.trim_zeros, np.real_if_close, np.diag, np.linalg.diagonal, np.linalg.matrix_transpose,
+    np.diff, np.polyder, np.polyint, np.linalg.matrix_power, np.float64, np.from_dlpack,
 )
 # Calls whose result is a view of their first argument in which positions
 # may share one value: a write into it NumPy refuses as read-only
