@@ -1,4 +1,5 @@
-"""`D.update(...)` and `D.setdefault(...)` of a dict the function builds, and
+"""`D.update(...)`, `D.setdefault(...)`, `D.pop(...)` and `del D[k]` of a dict
+the function builds, and
 `math.prod(xs, start=s)`, are differentiated exactly: each program's value
 is f's own, bit for bit, and its gradient, jvp and Hessian-vector product
 equal torch.autograd's on the same Python code run on a float64 tensor (the
@@ -95,6 +96,38 @@ def setdefault_in_a_condition_and_a_loop_iterable(x):
     return total
 
 
+def pop_and_del_of_entries(x):
+    d = {"a": x[0] * x[1], "b": x[1], "c": x[2] ** 2}
+    v = d.pop("a")
+    del d["c"]
+    return v * d["b"] + len(d)
+
+
+def pop_with_a_default_in_an_expression(x):
+    d = {"a": x[0], "b": x[1] * 2.0}
+    w = d.pop("z", x[2]) * d.pop("a", 5.0)
+    return w + sum(d.values())
+
+
+def pop_in_a_loop_then_the_rest_summed(x):
+    d = {}
+    for i in range(4):
+        d[i] = x[i] * (i + 1.0)
+    for i in (0, 2):
+        d.pop(i)
+    total = 0.0
+    for key, value in d.items():
+        total = total + value * value
+    return total
+
+
+def del_seen_through_a_second_name(x):
+    d = {"a": x[0], "b": x[1]}
+    e = d
+    del d["a"]
+    return sum(e.values()) * x[2] + len(e)
+
+
 def product_loop_through_an_exact_zero(x):
     total = 1.0
     for v in x:
@@ -116,6 +149,8 @@ PROGRAMS = [update_with_a_display_of_constant_keys, update_with_a_mapping_and_ke
             setdefault_as_a_statement_and_in_an_expression, setdefault_and_update_in_a_loop,
             setdefault_after_an_operand_python_reads_first,
             setdefault_in_a_condition_and_a_loop_iterable,
+            pop_and_del_of_entries, pop_with_a_default_in_an_expression,
+            pop_in_a_loop_then_the_rest_summed, del_seen_through_a_second_name,
             product_loop_through_an_exact_zero, product_with_a_start_and_two_in_one_statement,
             product_of_an_empty_list_is_its_start]
 

@@ -41,6 +41,7 @@ import gast
 
 from .. import nodes
 from ..errors import NoDerivativeRuleError, UnsupportedSyntaxError
+from ..printer import to_source
 from ..runtime import python_builtins as runtime_builtins
 
 WRITE = "write"
@@ -274,8 +275,9 @@ def _changes_its_first_argument(call: gast.Call) -> bool:
     """`operator.iadd(a, x)`, `heapq.heappush(h, v)`, `list.append(L, v)`: a
     function that changes its first argument, used as a value."""
     resolved = nodes.annotation(call.func, "value", None)
-    if resolved is None or not call.args or isinstance(call.args[0], gast.Starred):
-        return False
+    if resolved is None or not call.args or isinstance(call.args[0], gast.Starred) or \
+            nodes.annotation(call, "local_object_refusal") is not None:
+        return False   # (local_objects.py left its own refusal of setattr on its object)
     if _hashable(resolved) and resolved in _MUTATING_FUNCTIONS:
         return True
     owner = getattr(resolved, "__objclass__", None)
@@ -307,13 +309,24 @@ def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
     nodes.annotate(kept, "mutates", OPAQUE)
     nodes.annotate(kept, "mutated", receiver)
     nodes.annotate(rhs, "mutated", receiver)
-    what = f"{method}(...) changes its first argument {receiver.id}" if function else \
-        f"{receiver.id}.{method}(...) changes {receiver.id}"
-    nodes.annotate(rhs, "unsupported", NoDerivativeRuleError(
-        f"{what} in place, where its value is used, which adcompiler does not differentiate",
-        normaliser.ctx.parsed.location(call),
-        help="Instead: " + _METHOD_WORKAROUNDS.get(
-            method, _BUILD_A_NEW_VALUE).format(r=receiver.id) + "."))
+    if method == "pop" and not function:
+        error = NoDerivativeRuleError(
+            f"{to_source(call).strip()} on a list or dict of differentiated values is not "
+            "supported: only L.pop(), which takes the last entry, and the pop of a list or "
+            "dict the function builds, as a statement or an assignment's value, are "
+            "differentiated", normaliser.ctx.parsed.location(call),
+            help="Instead: read the entry, v = L[i] (or d[key]), and build the rest anew: "
+                 "L = [L[k] for k in range(len(L)) if k != i] (or "
+                 "d = {k: d[k] for k in d if k != key}).")
+    else:
+        what = f"{method}(...) changes its first argument {receiver.id}" if function else \
+            f"{receiver.id}.{method}(...) changes {receiver.id}"
+        error = NoDerivativeRuleError(
+            f"{what} in place, where its value is used, which adcompiler does not "
+            "differentiate", normaliser.ctx.parsed.location(call),
+            help="Instead: " + _METHOD_WORKAROUNDS.get(
+                method, _BUILD_A_NEW_VALUE).format(r=receiver.id) + ".")
+    nodes.annotate(rhs, "unsupported", error)
     out.append(kept)
     return nodes.name(temp)
 

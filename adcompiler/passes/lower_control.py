@@ -898,11 +898,12 @@ def _check_deletion(parsed: ParsedFunction, stmt: gast.Delete, lists: set) -> No
         if not (isinstance(receiver, gast.Name) and receiver.id in lists):
             raise UnsupportedSyntaxError(
                 f"'del {spelled}' is supported only for a list the function builds and binds "
-                "to its name with list displays (L = [a, b]; L.append(c); del L[0])",
-                parsed.location(stmt), help="Instead: for a list you did not build so (an "
-                "argument, a helper's result), copy it into a new name first: "
-                "kept = list(xs); del kept[i]; for a dict, build the dict of the entries you "
-                "keep: d = {'a': d['a']}; for an array, x = np.delete(x, i).")
+                "to its name with list displays (L = [a, b]; L.append(c); del L[0]), and a "
+                "dict it builds (d = {...} or dict(...); del d['a'])",
+                parsed.location(stmt), help="Instead: for a list or dict you did not build so "
+                "(an argument, a helper's result, a second name), copy it into a new name "
+                "first: kept = list(xs); del kept[i], or kept = dict(d); del kept['a']; for "
+                "an array, x = np.delete(x, i).")
 
 
 def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:

@@ -1,5 +1,5 @@
-"""Lower `D.update(...)` and `D.setdefault(...)` of a dict the function builds
-into the element writes they make.
+"""Lower `D.update(...)`, `D.setdefault(...)`, `D.pop(...)` and `del D[k]` of a
+dict the function builds into the element writes and removals they make.
 
 Input: a FunctionDef whose comprehensions, local objects and local functions
 are lowered. A dict's own methods change it in place; element writes
@@ -23,7 +23,17 @@ methods that only write entries become those writes:
                                          D[setdefault_key] = setdefault_default
                                      y = D[setdefault_key] * 2
 
-as Python runs them: the arguments evaluated once, in order (a display's
+    v = D.pop(k) + 1                 pop_key = k          (a name or constant stays)
+                                     popped = D[pop_key]
+                                     removed_at(D, pop_key)
+                                     v = popped + 1
+
+    del D[k]                         removed_at(D, k)
+
+`removed_at(D, k)` is effects.py's mark for the in-place update `D =
+removed_at(D, k)` (a list's pop is written so too), whose derivative puts
+the key back; `D.pop(k, default)` takes the entry only `if pop_key in D:`.
+All as Python runs them: the arguments evaluated once, in order (a display's
 values, then the keywords'), before any entry is written; a mapping's keys
 read with `keys()` and its values by subscript, which is what `dict.update`
 does with a mapping (a sequence of pairs is refused where it runs, by
@@ -50,6 +60,7 @@ import gast
 from .. import nodes
 from ..naming import Namer
 from ..runtime import effects as runtime_effects
+from ..runtime import python_builtins as runtime_builtins
 from ..source import ParsedFunction
 from .census import Census
 from .evaluation_order import Spill, plain
@@ -62,22 +73,32 @@ def lower_dict_methods(parsed: ParsedFunction, census: Census | None = None) -> 
     if census is None:
         census = Census(tree)
     named = [c for c in census.calls if isinstance(c.func, gast.Attribute)
-             and c.func.attr in ("update", "setdefault") and isinstance(c.func.value, gast.Name)]
-    if not named:
+             and c.func.attr in _METHODS and isinstance(c.func.value, gast.Name)]
+    deletions = [s for s in census.everything if isinstance(s, gast.Delete)]
+    if not named and not deletions:
         return parsed
     dicts = _built_dicts(parsed, census)
     calls = {id(c): c for c in named if c.func.value.id in dicts and _plain_arguments(c)}
     updates = {key for key, c in calls.items() if c.func.attr == "update" and len(c.args) <= 1}
-    defaults = {key for key, c in calls.items()
-                if c.func.attr == "setdefault" and 1 <= len(c.args) <= 2 and not c.keywords}
-    lowered = _Lowering(parsed, updates, _evaluated_surely(tree, defaults))
-    if not lowered.updates and not lowered.defaults:
+    valued = {key for key, c in calls.items()
+              if c.func.attr in ("setdefault", "pop") and 1 <= len(c.args) <= 2 and
+              not c.keywords}
+    deleted = {id(s) for s in deletions if all(
+        isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and
+        t.value.id in dicts and not isinstance(t.slice, gast.Slice) for t in s.targets)}
+    lowered = _Lowering(parsed, updates, _evaluated_surely(tree, valued), deleted)
+    if not lowered.updates and not lowered.valued and not lowered.deleted:
         return parsed
     census.forget()
-    tree.body = Spill(parsed, lowered.defaults, set(), lowered.namer,
-                      callee="dict.setdefault(...)").block(tree.body)
+    tree.body = Spill(parsed, lowered.valued, set(), lowered.namer,
+                      callee="a dict's setdefault(...) or pop(...)").block(tree.body)
     tree.body = lowered.block(tree.body)
     return parsed
+
+
+# The dict methods lowered here: update and setdefault write entries, pop
+# takes one out (as `del D[key]` does).
+_METHODS = ("update", "setdefault", "pop")
 
 
 def _built_dicts(parsed: ParsedFunction, census: Census) -> set:
@@ -109,7 +130,7 @@ def _plain_arguments(call: gast.Call) -> bool:
 
 
 def _evaluated_surely(tree, candidates: set) -> set:
-    """The ids among `candidates` of the setdefault calls Python evaluates
+    """The ids among `candidates` of the setdefault and pop calls Python evaluates
     every time their statement runs, in the statements and places Spill puts
     operands before: the value of an assignment, a `return` or an expression
     statement, an `if` test, a `for` loop's iterable; not after `and`/`or`,
@@ -146,10 +167,11 @@ def _evaluated_surely(tree, candidates: set) -> set:
 
 
 class _Lowering:
-    def __init__(self, parsed: ParsedFunction, updates: set, defaults: set):
+    def __init__(self, parsed: ParsedFunction, updates: set, valued: set, deleted: set):
         self.parsed = parsed
         self.namer = Namer(n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name))
-        self.defaults = defaults
+        self.valued = valued      # setdefault and pop calls, in places Python evaluates them
+        self.deleted = deleted    # `del D[key]` statements
         # `D.update(...)` as a statement of its own: its value, None, is not used.
         self.updates = {id(s.value) for s in nodes.statements(parsed.tree)
                         if isinstance(s, gast.Expr) and id(s.value) in updates}
@@ -165,18 +187,24 @@ class _Lowering:
             if isinstance(stmt, gast.Expr) and id(stmt.value) in self.updates:
                 out += self.update(stmt.value)
                 continue
-            if isinstance(stmt, gast.Expr) and id(stmt.value) in self.defaults:
+            if isinstance(stmt, gast.Expr) and id(stmt.value) in self.valued:
                 # Its value, the entry, is not used.
-                out += self.setdefault(stmt.value, stmt, "value", None)
+                out += self.valued_call(stmt.value, stmt, "value", None, used=False)
                 continue
-            for call, parent, field, index in self.setdefaults_in(stmt):
-                out += self.setdefault(call, parent, field, index)
+            if id(stmt) in self.deleted:
+                for target in stmt.targets:
+                    # Python deletes each before evaluating the next's key.
+                    key = self.settled(target.slice, "deleted_key", out)
+                    out.append(nodes.located(self.removal(target.value.id, key), stmt))
+                continue
+            for call, parent, field, index in self.valued_calls_in(stmt):
+                out += self.valued_call(call, parent, field, index)
             out.append(stmt)
         return out
 
-    def setdefaults_in(self, stmt) -> list:
-        """(call, parent, field, index) of each setdefault of `stmt` to lower,
-        in the order Python evaluates them (Spill left at most one)."""
+    def valued_calls_in(self, stmt) -> list:
+        """(call, parent, field, index) of each setdefault or pop of `stmt` to
+        lower, in the order Python evaluates them (Spill left at most one)."""
         if isinstance(stmt, gast.If):
             roots = [(stmt, "test")]
         elif isinstance(stmt, gast.For):
@@ -190,17 +218,58 @@ class _Lowering:
             value = getattr(owner, name)
             if value is None:
                 continue
-            if id(value) in self.defaults:
+            if id(value) in self.valued:
                 found.append((value, owner, name, None))
                 continue
             for parent in nodes.walk(value):
                 for field, child in gast.iter_fields(parent):
                     children = child if isinstance(child, list) else [child]
                     for position, item in enumerate(children):
-                        if isinstance(item, gast.Call) and id(item) in self.defaults:
+                        if isinstance(item, gast.Call) and id(item) in self.valued:
                             found.append((item, parent, field,
                                           position if isinstance(child, list) else None))
         return found
+
+    def valued_call(self, call: gast.Call, parent, field: str, index, used=True) -> list:
+        """The statements a setdefault or pop stands for, before its statement;
+        the call (in `parent.field[index]`) becomes the value it gives."""
+        if call.func.attr == "pop":
+            return self.pop(call, parent, field, index, used)
+        return self.setdefault(call, parent, field, index)
+
+    def pop(self, call: gast.Call, parent, field: str, index, used: bool) -> list:
+        receiver = call.func.value.id
+        out: list = []
+        key = self.settled(call.args[0], "pop_key", out)
+        value = self.namer.fresh("popped")
+        taken = [nodes.assign(value, gast.Subscript(value=nodes.name(receiver),
+                                                    slice=nodes.clone(key), ctx=gast.Load()))]
+        taken = (taken if used else []) + [self.removal(receiver, key)]
+        if len(call.args) == 1:
+            out += taken   # a missing key raises KeyError, as d.pop(key) does
+        else:
+            default = self.settled(call.args[1], "pop_default", out)
+            present = gast.Compare(left=nodes.clone(key), ops=[gast.In()],
+                                   comparators=[nodes.name(receiver)])
+            out.append(nodes.if_(present, taken,
+                                 [nodes.assign(value, nodes.clone(default))] if used else []))
+        if used:
+            self.replace(call, parent, field, index, nodes.name(value))
+        return [nodes.located(s, call) for s in out]
+
+    def removal(self, receiver: str, key) -> gast.Expr:
+        """`removed_at(D, key)`: effects.py makes it the in-place update
+        `D = removed_at(D, key)`, as for a list's pop."""
+        return nodes.expr_stmt(nodes.call(
+            self.parsed.reference(runtime_builtins.removed_at, "removed_at"),
+            [nodes.name(receiver), nodes.clone(key)]))
+
+    def replace(self, call, parent, field: str, index, value) -> None:
+        value = nodes.copy_location(value, call)
+        if index is None:
+            setattr(parent, field, value)
+        else:
+            getattr(parent, field)[index] = value
 
     def setdefault(self, call: gast.Call, parent, field: str, index) -> list:
         receiver = call.func.value.id
@@ -211,13 +280,8 @@ class _Lowering:
         missing = gast.Compare(left=nodes.clone(key), ops=[gast.NotIn()],
                                comparators=[nodes.name(receiver)])
         out.append(nodes.if_(missing, [self.write(receiver, key, default)], []))
-        entry = gast.Subscript(value=nodes.name(receiver), slice=nodes.clone(key),
-                               ctx=gast.Load())
-        entry = nodes.copy_location(entry, call)
-        if index is None:
-            setattr(parent, field, entry)
-        else:
-            getattr(parent, field)[index] = entry
+        self.replace(call, parent, field, index, gast.Subscript(
+            value=nodes.name(receiver), slice=nodes.clone(key), ctx=gast.Load()))
         return [nodes.located(s, call) for s in out]
 
     def update(self, call: gast.Call) -> list:

@@ -497,7 +497,8 @@ def entry_at(adjoint, index):
 
 def removed_at(items, index):
     """`items.pop(index)` (its value read first as items[index]), and
-    `items.remove(v)` at `items.index(v)`, as an updated copy
+    `items.remove(v)` at `items.index(v)`, of a list, and `del d[key]` and
+    `d.pop(key)` of a dict, as an updated copy
     (passes/lower_control.py and effects.py rewrite them into
     `items = removed_at(items, index)`, in place as insert is). Linear: the
     derivative loses the same entry.
@@ -532,6 +533,12 @@ def restored_at(adjoint, index, entry):
     """
     if arrays.is_zero_number(adjoint) and arrays.is_zero_number(entry):
         return adjoint  # a zero derivative, of any length
+    if isinstance(adjoint, dict):
+        # `del d[key]`, `d.pop(key)` of a dict (lower_dict_methods.py): its
+        # derivative holds the key again (entries are matched by key).
+        restored = dict(adjoint)
+        restored[index] = entry
+        return restored
     entries = list(adjoint)
     position = operator.index(index)
     if position < 0:
