@@ -36,6 +36,7 @@ from .passes.fuse_softmax import fuse_softmax
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
 from .passes.lower_mapping import lower_mapping
+from .passes.lower_defaultdict import lower_defaultdict
 from .passes.lower_dict_methods import lower_dict_methods
 from .passes.lower_reduce import lower_reduce
 from .passes.inline_local import inline_local
@@ -150,6 +151,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     local_objects(parsed, census=census)
     inline_mutating(parsed, census)
     inline_local(parsed, census)
+    lower_defaultdict(parsed, census)
     lower_dict_methods(parsed, census)
     lower_control(parsed, census)
     resolve(parsed, census)

@@ -1,5 +1,5 @@
 """`D.update(...)`, `D.setdefault(...)`, `D.pop(...)` and `del D[k]` of a dict
-the function builds, and
+the function builds, a `collections.defaultdict` it builds and indexes, and
 `math.prod(xs, start=s)`, are differentiated exactly: each program's value
 is f's own, bit for bit, and its gradient, jvp and Hessian-vector product
 equal torch.autograd's on the same Python code run on a float64 tensor (the
@@ -10,7 +10,9 @@ alone."""
 
 from __future__ import annotations
 
+import collections
 import math
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -128,6 +130,23 @@ def del_seen_through_a_second_name(x):
     return sum(e.values()) * x[2] + len(e)
 
 
+def defaultdict_of_floats_accumulated(x):
+    totals = defaultdict(float)
+    for i, v in enumerate(x):
+        totals[i % 2] += v ** 2
+    return totals[0] * totals[1]
+
+
+def defaultdict_read_before_written_and_counted(x):
+    d = collections.defaultdict(float)
+    y = d["a"] + x[0] * d["b"]
+    d["a"] += x[1]
+    counts = defaultdict(int)
+    for i in range(4):
+        counts[i % 3] += 1
+    return y + d["a"] * len(d) + d.get("c", 2.0) * x[2] + counts[0] * x[3] ** 2
+
+
 def product_loop_through_an_exact_zero(x):
     total = 1.0
     for v in x:
@@ -151,6 +170,7 @@ PROGRAMS = [update_with_a_display_of_constant_keys, update_with_a_mapping_and_ke
             setdefault_in_a_condition_and_a_loop_iterable,
             pop_and_del_of_entries, pop_with_a_default_in_an_expression,
             pop_in_a_loop_then_the_rest_summed, del_seen_through_a_second_name,
+            defaultdict_of_floats_accumulated, defaultdict_read_before_written_and_counted,
             product_loop_through_an_exact_zero, product_with_a_start_and_two_in_one_statement,
             product_of_an_empty_list_is_its_start]
 
@@ -279,3 +299,27 @@ def test_methods_of_these_names_no_derivative_meets_run_as_written(program):
     point = torch.tensor(X, requires_grad=True)
     expected, = torch.autograd.grad(program(point), point)
     np.testing.assert_allclose(ad.grad(program)(X), expected.numpy(), rtol=1e-13)
+
+
+def defaultdict_printed(x):
+    d = defaultdict(float)
+    d["a"] = x[0]
+    shown = str(d)
+    return d["a"] * 2.0 + len(shown)
+
+
+def defaultdict_read_after_and(x):
+    d = defaultdict(float)
+    d["a"] = x[0]
+    flag = x[1] > 0 and d["b"] > -1.0
+    return d["a"] * len(d) + flag
+
+
+@pytest.mark.parametrize("program", [defaultdict_printed, defaultdict_read_after_and],
+                         ids=lambda f: f.__name__)
+def test_a_defaultdict_used_otherwise_is_refused_naming_the_line(program):
+    # str(d) shows the class; a read Python may not make would add a key only
+    # sometimes: both stay a defaultdict, which carries no derivative.
+    with pytest.raises(AdError) as caught:
+        ad.grad(program)(X)
+    assert "test_dict_methods_and_math_prod.py:" in str(caught.value)

@@ -82,8 +82,6 @@ REFUSED: dict[str, type | tuple] = {
     "views_of_rows_kept_in_a_list_then_written": SharedMemoryError,
     "helper_with_none_default_buffer_called_twice": SharedMemoryError,
     "memoised_recursion_with_a_dict_argument": UNSUPPORTED,
-    # collections.defaultdict
-    "defaultdict_of_floats_accumulated": NO_RULE,
 }
 
 KNOWN_WRONG: dict[str, tuple[str, tuple]] = {
