@@ -84,7 +84,21 @@ def heap_replace_used_as_a_value(x):
     return heap[0] * 2.0 + popped_large
 
 
-WRONG_BEFORE = [in_place_operator_function_used_as_a_value, heap_replace_used_as_a_value,
+def sort_method_taken_with_getattr(x):
+    a = x * 1.0
+    sort = getattr(a, "sort")
+    sort()
+    return a[0] * 1.0
+
+
+def max_of_a_dict_by_its_get_method(x):
+    # `key=d.get` is a method that reads: it is called, not refused.
+    d = {"a": x[0], "b": x[1], "c": x[2]}
+    best = max(d, key=d.get)
+    return d[best] * x[3]
+
+
+WRONG_BEFORE = [sort_method_taken_with_getattr, in_place_operator_function_used_as_a_value, heap_replace_used_as_a_value,
                 update_inside_or, setdefault_in_a_condition, setdefault_after_and,
                 update_after_and, pop_after_and, list_pop_in_a_branch_of_a_conditional,
                 sort_method_taken_as_a_value]
@@ -124,7 +138,8 @@ def sort_of_a_constant_list_taken_as_a_value(x):
     return x[order[0]] * x[order[2]]
 
 
-@pytest.mark.parametrize("program", [set_added_to_where_its_value_is_used,
+@pytest.mark.parametrize("program", [max_of_a_dict_by_its_get_method,
+                                     set_added_to_where_its_value_is_used,
                                      pop_of_a_list_of_constants_in_a_condition,
                                      sort_of_a_constant_list_taken_as_a_value],
                          ids=lambda f: f.__name__)

@@ -142,10 +142,13 @@ def _filled_deque(x):
 
 
 def _filled_defaultdict(x):
+    # (a defaultdict only indexed is a dict now: passes/lower_defaultdict.py;
+    # one printed stays a defaultdict)
     totals = defaultdict(float)
     for i, v in enumerate(x):
         totals[i % 2] += v ** 2
-    return totals[0] * totals[1]
+    shown = repr(totals)
+    return totals[0] * totals[1] + len(shown)
 
 
 def _filled_ordered_dict(x):

@@ -31,6 +31,7 @@ from .. import nodes
 from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
+from . import effects
 from .anf import bind_arguments, literal_names, primitive_of
 from .text_values import mark_text_formatting, refuse_text_round_trips
 from .user_functions import RULE_ONLY_PACKAGES, SOURCE_DIFFERENTIATED_MODULES, is_user_function  # noqa: F401
@@ -450,6 +451,12 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
     constant because it was not recognised. `user_names` maps a name
     split_lists.py gave a variable to the user's (v2 -> v)."""
     user_names = user_names or {}
+    # Names bound to a method that may change its object, or to what may be
+    # one (getattr(a, "sort")); not those only ever bound to a method that
+    # reads (`key = d.get`, how lower_comprehensions writes max(d, key=d.get)).
+    changing_methods = {target for target, rhs in definitions
+                        if not isinstance(rhs, gast.Attribute) or
+                        rhs.attr in effects.MUTATING_METHOD_NAMES}
     for target, rhs in definitions:
         if isinstance(rhs, gast.Subscript) and not isinstance(rhs.value, gast.Name) and \
                 nodes.names_loaded(rhs.slice) & activity.varied:
@@ -464,10 +471,12 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
             continue
         primitive = primitive_of(rhs)
         if primitive is None and isinstance(rhs.func, gast.Name) and \
-                rhs.func.id in activity.varied and target not in activity.useful:
-            # `s = a.sort; s()`: what the call changes is hidden in a value
-            # computed from a differentiated one (a call whose value carries
-            # a derivative is refused where it is classified, operations.py).
+                rhs.func.id in activity.varied and target not in activity.useful and \
+                rhs.func.id in changing_methods:
+            # `s = a.sort; s()`: what the call changes is hidden in a method
+            # of a differentiated value taken as a value (a call whose value
+            # carries a derivative is refused where it is classified,
+            # operations.py; `key = d.get` only reads).
             name = user_names.get(rhs.func.id, rhs.func.id)
             raise NoDerivativeRuleError(
                 f"calling '{name}', a value computed from a differentiated value (a method "

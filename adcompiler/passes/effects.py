@@ -264,9 +264,10 @@ _MUTATING_FUNCTIONS = frozenset({
     operator.delitem, heapq.heappush, heapq.heappop, heapq.heapify, heapq.heapreplace,
     heapq.heappushpop, bisect.insort, bisect.insort_left, bisect.insort_right,
     random.shuffle, setattr, delattr})
-# The methods of lists, dicts, sets and arrays that change the object, called
-# through the class (`list.append(L, v)`, `np.ndarray.sort(a)`).
-_MUTATING_METHOD_NAMES = OPAQUE_METHODS | {"append", "pop", "sort", "fill", "__setitem__",
+# The methods of lists, dicts, sets and arrays that change the object: called
+# through the class (`list.append(L, v)`, `np.ndarray.sort(a)`), or taken as
+# a value and called later (`push = L.append`, activity.py).
+MUTATING_METHOD_NAMES = OPAQUE_METHODS | {"append", "pop", "sort", "fill", "__setitem__",
                                            "__delitem__"} | {
     f"__i{name}__" for name in OPERATOR_NAMES.values()}
 
@@ -282,7 +283,7 @@ def _changes_its_first_argument(call: gast.Call) -> bool:
         return True
     owner = getattr(resolved, "__objclass__", None)
     return owner in (list, dict, set, bytearray, np.ndarray) and \
-        getattr(resolved, "__name__", "") in _MUTATING_METHOD_NAMES
+        getattr(resolved, "__name__", "") in MUTATING_METHOD_NAMES
 
 
 def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
