@@ -68,7 +68,8 @@ from .lower_comprehensions import called_object
 
 
 def lower_dict_methods(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
-    """Rewrite the `update` and `setdefault` calls of the function's own dicts."""
+    """Rewrite the `update`, `setdefault` and `pop` calls and the `del D[k]`
+    statements of the function's own dicts."""
     tree = parsed.tree
     if census is None:
         census = Census(tree)
