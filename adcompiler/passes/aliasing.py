@@ -107,6 +107,19 @@ LIST_UPDATES = (runtime_builtins.extended, runtime_builtins.inserted,
                 runtime_builtins.reverse_in_place, runtime_builtins.removed_at,
                 runtime_builtins.repeated, runtime_effects.sort_in_place)
 
+
+def _ids(group: tuple) -> frozenset:
+    """The ids of a group of module-level objects (alive as long as the module),
+    for _identity_in."""
+    return frozenset(id(member) for member in group)
+
+
+_READ_ONLY_VIEW_IDS = _ids(READ_ONLY_VIEWS)
+_VIEW_FUNCTION_IDS = _ids(VIEW_FUNCTIONS)
+_COPY_OR_SHARING_IDS = _ids(CONTAINER_COPIES + ELEMENT_SHARING)
+_LIST_UPDATE_IDS = _ids(LIST_UPDATES)
+_ROOT_CALL_IDS = _ids(VIEW_FUNCTIONS + ELEMENT_SHARING + ELEMENT_PICKS)
+
 _EMPTY = (frozenset(), frozenset())
 # Marks a generated recording primal or adjoint, whose first parameter is the
 # caller's stack.
@@ -202,8 +215,12 @@ def _may_not_copy(primitive, call: gast.Call) -> bool:
         for k in call.keywords)
 
 
-def _identity_in(obj, group) -> bool:
-    return any(obj is member for member in group)
+def _identity_in(obj, ids: frozenset) -> bool:
+    """Whether `obj` is one of the objects whose ids `ids` holds (_ids):
+    asked of every call, where a scan of the group with `is` (NumPy's
+    functions compare arrays with ==) was a fifth of the pass on a Hessian's
+    gradient code (issue #13)."""
+    return id(obj) in ids
 
 
 # -- liveness -----------------------------------------------------------------
@@ -293,11 +310,12 @@ class _Defined:
 class _Sharing:
     """For each name, the tokens of the objects it may be and may hold."""
 
-    def __init__(self, wanted, lists=frozenset(), parsed=None, local_names=frozenset()):
+    def __init__(self, wanted, lists=frozenset(), parsed=None, function=None):
         # The function's parsed source (module-level names a helper's result
-        # may be) and the names it binds, which hide module-level ones.
+        # may be) and the function, whose names hide module-level ones.
         self.parsed = parsed
-        self.local_names = local_names
+        self.function = function
+        self._local_names = None
         # id(stmt) -> state before it (joined over visits), for the statements
         # in `wanted` only: a copy of the state at every statement of a long
         # function would take memory quadratic in its length.
@@ -319,6 +337,15 @@ class _Sharing:
         self.sets_with: dict = {}   # token -> ids of the fact sets holding it
         self.names_of: dict = {}    # id of a fact set -> the names it was given to
         self.kept: list = []        # those fact sets, alive so that their ids stay theirs
+
+    def local_names(self) -> frozenset:
+        """The names the function binds, which hide module-level ones: read
+        when a helper may return a module-level object, which few functions
+        call (a walk of every name of a Hessian's gradient code, issue #13)."""
+        if self._local_names is None:
+            self._local_names = frozenset(nodes.names_stored(self.function)) \
+                if self.function is not None else frozenset()
+        return self._local_names
 
     def note(self, name: str, facts) -> None:
         """Enter `name` as a holder of the tokens of `facts` (sets of tokens).
@@ -371,8 +398,13 @@ class _Sharing:
         made, so states share them by reference."""
         key = id(stmt)
         if key in self.wanted:
-            self.before[key] = dict(state) if key not in self.before \
-                else _join(self.before[key], state)
+            held = self.before.get(key)
+            if held is None:
+                self.before[key] = dict(state)
+            elif isinstance(held, _Joined):
+                held.states.append(dict(state))
+            else:
+                self.before[key] = _Joined([held, dict(state)])
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             value = self.value(stmt.value, state, stmt)
@@ -381,7 +413,7 @@ class _Sharing:
                 # Changed in place, the object stays what it was (and a number
                 # rebound by `x += v` is a new one: both, to be safe).
                 old = state.get(target, _EMPTY)
-                value = (old[0] | value[0], old[1] | value[1])
+                value = (_union(old[0], value[0]), _union(old[1], value[1]))
                 # Every other name for the object holds what it holds now
                 # (M = L; L += [A[0]]: M[1] is A's row).
                 self.hold(old[0], value[1] - old[1], state)
@@ -431,7 +463,7 @@ class _Sharing:
                 continue
             is_, contains = state[name]
             if not is_.isdisjoint(store) and not held <= contains:
-                state[name] = (is_, contains | held)
+                state[name] = (is_, _union(contains, held))
                 self.note(name, (held,))
                 self.touch(name)
 
@@ -452,7 +484,7 @@ class _Sharing:
                 return frozenset({("global", owner)}), frozenset({("global", owner)})
             return _EMPTY
         if isinstance(atom, (gast.List, gast.Tuple)):
-            held = frozenset().union(*[_whole(self.operand(e, state)) for e in atom.elts])
+            held = _union_all([_whole(self.operand(e, state)) for e in atom.elts])
             return frozenset(), held
         if isinstance(atom, gast.Subscript):
             # An entry written in a display, [A[0]] (L += [A[0]]): a view or element.
@@ -462,7 +494,7 @@ class _Sharing:
     def element(self, atom, state) -> tuple:
         """What reading an element, a row or a view of `atom` may give."""
         is_, contains = self.operand(atom, state)
-        return is_ | contains, contains
+        return _union(is_, contains), contains
 
     def value(self, rhs, state, stmt) -> tuple:
         fresh = frozenset({("new", id(stmt))})
@@ -482,11 +514,12 @@ class _Sharing:
                 return _EMPTY
             return self.element(rhs.value, state)
         if isinstance(rhs, (gast.Tuple, gast.List)):
-            return fresh, frozenset().union(*[_whole(self.operand(e, state)) for e in rhs.elts])
+            return fresh, _union_all([_whole(self.operand(e, state)) for e in rhs.elts])
         if isinstance(rhs, gast.Dict):
-            return fresh, frozenset().union(*[_whole(self.operand(v, state)) for v in rhs.values])
+            return fresh, _union_all([_whole(self.operand(v, state)) for v in rhs.values])
         if isinstance(rhs, gast.BinOp):
-            return fresh, self.operand(rhs.left, state)[1] | self.operand(rhs.right, state)[1]
+            return fresh, _union(self.operand(rhs.left, state)[1],
+                                 self.operand(rhs.right, state)[1])
         if isinstance(rhs, gast.Call):
             return self.call(rhs, state, fresh)
         return fresh, frozenset()
@@ -508,10 +541,10 @@ class _Sharing:
             # included), where other view functions view their first only.
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
             return fresh, held | read_only
-        if _identity_in(primitive, READ_ONLY_VIEWS) and rhs.args:
+        if _identity_in(primitive, _READ_ONLY_VIEW_IDS) and rhs.args:
             is_, contains = self.element(rhs.args[0], state)
             return is_ | read_only, contains
-        if (_identity_in(primitive, VIEW_FUNCTIONS) or _may_not_copy(primitive, rhs)) and \
+        if (_identity_in(primitive, _VIEW_FUNCTION_IDS) or _may_not_copy(primitive, rhs)) and \
                 rhs.args:
             return self.element(rhs.args[0], state)
         if primitive is np.einsum and len(rhs.args) == 2:
@@ -519,7 +552,7 @@ class _Sharing:
             return self.element(rhs.args[1], state)
         if primitive is runtime_core.loop_sequence and rhs.args:
             return self.operand(rhs.args[0], state)  # the iterable itself, or its keys
-        if _identity_in(primitive, CONTAINER_COPIES + ELEMENT_SHARING):
+        if _identity_in(primitive, _COPY_OR_SHARING_IDS):
             held = frozenset().union(*[self.element(a, state)[0] for a in arguments])
             return fresh, held
         if primitive is runtime_core.in_place_result and rhs.args:
@@ -529,7 +562,7 @@ class _Sharing:
                 return fresh, self.operand(joined.left, state)[1] | \
                     self.operand(joined.right, state)[1]
             return self.operand(joined, state)
-        if _identity_in(primitive, LIST_UPDATES) and rhs.args:
+        if _identity_in(primitive, _LIST_UPDATE_IDS) and rhs.args:
             # L.extend(M), L.insert(i, v), L.reverse(), del L[i] as updated copies:
             # a new list holding L's entries and the values added.
             held = self.operand(rhs.args[0], state)[1]
@@ -561,8 +594,8 @@ class _Sharing:
         # caller's stack, its first argument, and never returns the list
         # itself: at most an object the list holds (reverse_backend.py).
         stack = rhs.args[0] if getattr(primitive, STACK_FIRST, False) and rhs.args else None
-        shared = frozenset().union(*[self.operand(a, state)[1] if a is stack else
-                                     _whole(self.operand(a, state)) for a in given])
+        shared = _union_all([self.operand(a, state)[1] if a is stack else
+                             _whole(self.operand(a, state)) for a in given])
         if is_user_function(primitive):
             shared |= self.returned_globals(primitive)
             # A list or dict the helper appends to or writes into may hold, from
@@ -576,7 +609,7 @@ class _Sharing:
                 self.hold(self.operand(receiver, state)[0], shared, state)
         if isinstance(primitive, type):
             shared |= _class_data(primitive)
-        return fresh | shared, shared
+        return _union(fresh, shared), shared
 
     def returned_globals(self, function) -> frozenset:
         """Tokens of the module-level objects `function` may return (part of):
@@ -585,7 +618,7 @@ class _Sharing:
         out = set()
         for name in helper_returned_globals(function):
             theirs = getattr(function, "__globals__", {}).get(name, _EMPTY)
-            found, mine = (False, None) if self.parsed is None or name in self.local_names \
+            found, mine = (False, None) if self.parsed is None or name in self.local_names() \
                 else self.parsed.lookup(name)
             out.add(("global", name) if found and mine is theirs else
                     ("foreign", name, function.__name__))
@@ -637,7 +670,27 @@ def _without_unread(pre: list, post: list, olds: set) -> tuple[list, list]:
 
 
 def _whole(facts: tuple) -> frozenset:
-    return facts[0] | facts[1]
+    return _union(facts[0], facts[1])
+
+
+def _union(a: frozenset, b: frozenset) -> frozenset:
+    """`a | b`, but the larger set itself when it holds the other. In a
+    Hessian's gradient code every value popped from the stack holds all the
+    stack holds (thousands of tokens), and each operation on such values
+    built that union anew: quadratic in the function's length (issue #13)."""
+    if a is b:
+        return a
+    if len(a) < len(b):
+        a, b = b, a
+    return a if b <= a else a | b
+
+
+def _union_all(sets: list) -> frozenset:
+    """`frozenset().union(*sets)`, sharing the largest set when it holds the rest."""
+    out = frozenset()
+    for part in sets:
+        out = _union(out, part)
+    return out
 
 
 def _meets(facts: tuple, tokens: frozenset) -> bool:
@@ -647,28 +700,39 @@ def _meets(facts: tuple, tokens: frozenset) -> bool:
 
 
 def _join_touched(a: dict, b: dict, touched: set) -> dict:
-    """`_join(a, b)` (as `b`, updated in place) of two states that differ in
+    """The join (as `b`, updated in place) of two states that differ in
     the names `touched` only, holding the same facts by reference elsewhere."""
     for name in touched:
         old, facts = a.get(name), b.get(name)
         if facts is None:
             b[name] = old
         elif old is not None and old is not facts:
-            b[name] = (old[0] | facts[0], old[1] | facts[1])
+            b[name] = (_union(old[0], facts[0]), _union(old[1], facts[1]))
     return b
 
 
-def _join(a: dict, b: dict) -> dict:
-    if a is b:
-        return a
-    out = dict(a)
-    for name, facts in b.items():
-        old = out.get(name)
-        # Most names hold the same facts on both paths (states share them by
-        # reference): skip those, so a join costs no set unions for them.
-        if old is not facts:
-            out[name] = facts if old is None else (old[0] | facts[0], old[1] | facts[1])
-    return out
+class _Joined:
+    """The states before a statement visited more than once (in a loop, each
+    round to the fixed point), joined name by name when the checker reads a
+    name (`get`, as of a state): the checker reads a few names of a few
+    statements, where joining whole states at each visit went through
+    thousands of names per visit on a Hessian's gradient code (issue #13)."""
+
+    __slots__ = ("states",)
+
+    def __init__(self, states: list):
+        self.states = states
+
+    def get(self, name: str, default=None):
+        found = None
+        for state in self.states:
+            facts = state.get(name)
+            # Most names hold the same facts on every visit (states share
+            # them by reference): no set unions for those.
+            if facts is not None and facts is not found:
+                found = facts if found is None else (_union(found[0], facts[0]),
+                                                     _union(found[1], facts[1]))
+        return default if found is None else found
 
 
 # -- effects of the user's helpers ----------------------------------------------
@@ -773,8 +837,7 @@ def _helper_writes(function, seen) -> tuple[dict, dict, dict, frozenset]:
                     expr.func.attr in VIEW_METHODS | ELEMENT_METHODS:
                 expr = expr.func.value  # x.reshape(...), d.values(), L.pop(), ...
             elif isinstance(expr, gast.Call) and expr.args and (
-                    _identity_in(_resolved(parsed, expr.func),
-                                 VIEW_FUNCTIONS + ELEMENT_SHARING + ELEMENT_PICKS)):
+                    _identity_in(_resolved(parsed, expr.func), _ROOT_CALL_IDS)):
                 expr = expr.args[0]     # np.transpose(x), zip(xs, ys), max(xs, key=...)
             elif isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
                     isinstance(_resolved(parsed, expr.func), types.MethodType) and \
@@ -960,6 +1023,9 @@ class _Checker:
         # id(binding) -> (flag, name, derivation): see view_flag.
         self.flags: dict = {}
         self.changed_parameters: set = set()
+        # The ids of the statements reads_facts accepts, when the caller has
+        # asked it of every statement already (_check_aliasing).
+        self.asked: set | None = None
 
     def block(self, stmts) -> list:
         out = []
@@ -987,7 +1053,7 @@ class _Checker:
         if isinstance(stmt, (gast.While, gast.For)):
             stmt.body = self.block(stmt.body)
             return [stmt]
-        if not self.reads_facts(stmt):
+        if not (self.reads_facts(stmt) if self.asked is None else id(stmt) in self.asked):
             return [stmt]
         before = self.sharing.before.get(id(stmt), {})
         after = self.liveness.after.get(id(stmt), set())
@@ -1704,8 +1770,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
                  for p in params}
         lists = {n.func.value.id for n in nodes.walk(function) if isinstance(n, gast.Call) and
                  (nodes.list_method(n, "append") or nodes.list_method(n, "pop"))}
-        local_names = nodes.names_stored(function)
-        sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, frozenset(local_names))
+        sharing = _Sharing(wanted, frozenset(lists), ctx.parsed, function)
         for name, facts in state.items():
             sharing.note(name, facts)
         sharing.block(function.body, state)
@@ -1715,6 +1780,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     checker = _Checker(ctx, sharing, liveness, derivations)
     checker.defined = defined
     checker.tree = function
+    checker.asked = wanted
     body = _with_view_flags(checker.block(function.body), checker)
     function.body = checker.distinct_arguments(params) + body
     return function
