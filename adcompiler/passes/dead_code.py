@@ -107,12 +107,17 @@ class _Liveness:
         """The names live above `stmt`: `live` (below it) updated in place, or
         a new set."""
         if isinstance(stmt, gast.Assign):
-            targets = nodes.names_stored(stmt.targets[0])
-            if isinstance(stmt.targets[0], gast.Name) and self.purity.pure(stmt.value):
-                if not targets & live:
+            target = stmt.targets[0]
+            targets = {target.id} if target.__class__ is gast.Name and \
+                isinstance(target.ctx, gast.Store) else nodes.names_stored(target)
+            if isinstance(target, gast.Name):
+                # Purity is asked only of a dead target (most are live); only
+                # pure assignments are ever marked dead, so discarding is safe.
+                if targets & live:
+                    self.dead.discard(id(stmt))
+                elif self.purity.pure(stmt.value):
                     self.dead.add(id(stmt))
                     return live
-                self.dead.discard(id(stmt))
             if isinstance(stmt.targets[0], gast.Tuple) and stmt.targets[0].elts and \
                     isinstance(stmt.targets[0].elts[0], gast.Name):
                 (self.value_dead.add if stmt.targets[0].elts[0].id not in live

@@ -45,6 +45,9 @@ from .user_functions import is_user_function
 TEXT_MAKERS = (builtins.str, builtins.repr, builtins.ascii, builtins.format)
 # Casts that may turn numbers into text or objects (by their dtype argument).
 CASTS = (np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.astype)
+# Their ids (the objects live as long as the module): `is` against each.
+_TEXT_MAKER_IDS = frozenset(id(f) for f in TEXT_MAKERS)
+_CAST_IDS = frozenset(id(f) for f in CASTS)
 
 
 def _text_source(rhs: gast.AST, varied: set, formats: set,
@@ -58,15 +61,18 @@ def _text_source(rhs: gast.AST, varied: set, formats: set,
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Mod) and \
             _is_text(rhs.left, formats):
         return "% formatting" if nodes.names_loaded(rhs.right) & varied else None
-    if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is maker for maker in TEXT_MAKERS):
+    if not isinstance(rhs, gast.Call):
+        return None
+    # (Asked of every binding: the callee looked up once, its groups by id.)
+    primitive = primitive_of(rhs)
+    if id(primitive) in _TEXT_MAKER_IDS:
         names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
-        return f"{primitive_of(rhs).__name__}()" if names & varied else None
-    if isinstance(rhs, gast.Call) and _is_user_function(primitive_of(rhs)):
+        return f"{primitive.__name__}()" if names & varied else None
+    if _is_user_function(primitive):
         names = {name.id for arg in nodes.call_arguments(rhs) for _, name in literal_names(arg)}
-        if names & varied and text_returned_by(primitive_of(rhs)) is not False:
-            return f"text {primitive_of(rhs).__name__}() returns"
-    if isinstance(rhs, gast.Call) and any(primitive_of(rhs) is cast for cast in CASTS) and \
-            rhs.args:
+        if names & varied and text_returned_by(primitive) is not False:
+            return f"text {primitive.__name__}() returns"
+    if id(primitive) in _CAST_IDS and rhs.args:
         dtype = _text_dtype(rhs)
         names = {name.id for _, name in literal_names(rhs.args[0])}
         return f"a cast to dtype {dtype}" if dtype is not None and names & varied else None
