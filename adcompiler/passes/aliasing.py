@@ -216,10 +216,9 @@ def _may_not_copy(primitive, call: gast.Call) -> bool:
 
 
 def _identity_in(obj, ids: frozenset) -> bool:
-    """Whether `obj` is one of the objects whose ids `ids` holds (_ids):
-    asked of every call, where a scan of the group with `is` (NumPy's
-    functions compare arrays with ==) was a fifth of the pass on a Hessian's
-    gradient code (issue #13)."""
+    """Whether `obj` is one of the objects whose ids `ids` holds (_ids), that
+    is, `obj is` one of them: asked of every call, where a generator scanning
+    the group was a fifth of the pass on a Hessian's gradient code (issue #13)."""
     return id(obj) in ids
 
 
