@@ -15,10 +15,23 @@ import gast
 
 
 def name(id: str, ctx: str = "load") -> gast.Name:
-    return gast.Name(id=id, ctx=_CONTEXTS[ctx](), annotation=None, type_comment=None)
+    node = _NAME.__new__(_NAME)
+    fields = node.__dict__
+    context = _CONTEXTS[ctx]
+    fields["id"] = id
+    fields["ctx"] = context.__new__(context)
+    fields["annotation"] = None
+    fields["type_comment"] = None
+    return node
 
 
+# name() above and the builders below make the node gast's constructor
+# makes (its fields put in its __dict__, in the same order) without calling
+# it: gast's __init__ takes *args and **kwargs, and a compilation builds tens
+# of thousands of nodes (made so, a Name takes a third of the time: issue #13).
+_NAME = gast.Name
 _CONTEXTS = {"load": gast.Load, "store": gast.Store, "param": gast.Param, "del": gast.Del}
+_LOAD = gast.Load
 
 
 def parse_module(text: str) -> gast.Module:
@@ -175,28 +188,66 @@ _GENERIC_EXCEPT_HANDLER = _generic_converter(ast.ExceptHandler, gast.ExceptHandl
 
 
 def const(value) -> gast.Constant:
-    return gast.Constant(value=value, kind=None)
+    node = _CONSTANT.__new__(_CONSTANT)
+    fields = node.__dict__
+    fields["value"] = value
+    fields["kind"] = None
+    return node
+
+
+_CONSTANT = gast.Constant
 
 
 def assign(target: str | gast.AST, value: gast.AST) -> gast.Assign:
     if isinstance(target, str):
         target = name(target, "store")
-    return gast.Assign(targets=[target], value=value, type_comment=None)
+    node = _ASSIGN.__new__(_ASSIGN)
+    fields = node.__dict__
+    fields["targets"] = [target]
+    fields["value"] = value
+    fields["type_comment"] = None
+    return node
+
+
+_ASSIGN = gast.Assign
 
 
 def expr_stmt(value: gast.AST) -> gast.Expr:
-    return gast.Expr(value=value)
+    node = _EXPR.__new__(_EXPR)
+    node.__dict__["value"] = value
+    return node
+
+
+_EXPR = gast.Expr
 
 
 def call(func: str | gast.AST, args=(), keywords=None) -> gast.Call:
     if isinstance(func, str):
         func = dotted(func)
-    kws = [gast.keyword(arg=k, value=v) for k, v in (keywords or {}).items()]
-    return gast.Call(func=func, args=list(args), keywords=kws)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()] if keywords else []
+    node = _CALL.__new__(_CALL)
+    fields = node.__dict__
+    fields["func"] = func
+    fields["args"] = list(args)
+    fields["keywords"] = kws
+    return node
+
+
+_CALL = gast.Call
 
 
 def attribute(value: gast.AST, attr: str) -> gast.Attribute:
-    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+    return _read_from(gast.Attribute, value, "attr", attr)
+
+
+def _read_from(kind: type, value: gast.AST, field: str, item) -> gast.AST:
+    """`kind(value=value, <field>=item, ctx=Load())`: an Attribute or a Subscript."""
+    node = kind.__new__(kind)
+    fields = node.__dict__
+    fields["value"] = value
+    fields[field] = item
+    fields["ctx"] = _LOAD.__new__(_LOAD)
+    return node
 
 
 def dotted(path: str) -> gast.AST:
@@ -209,7 +260,15 @@ def dotted(path: str) -> gast.AST:
 
 
 def binop(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.BinOp:
-    return gast.BinOp(left=left, op=op, right=right)
+    node = _BINOP.__new__(_BINOP)
+    fields = node.__dict__
+    fields["left"] = left
+    fields["op"] = op
+    fields["right"] = right
+    return node
+
+
+_BINOP = gast.BinOp
 
 
 def add(left, right):
@@ -225,7 +284,7 @@ def compare(left: gast.AST, op: gast.AST, right: gast.AST) -> gast.Compare:
 
 
 def subscript(value: gast.AST, index: gast.AST) -> gast.Subscript:
-    return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+    return _read_from(gast.Subscript, value, "slice", index)
 
 
 def slice_(lower=None, upper=None, step=None) -> gast.Slice:
@@ -269,7 +328,7 @@ def raise_(exception: gast.AST) -> gast.Raise:
 
 def comment(text: str) -> gast.Expr:
     """A statement the printer turns into a `# text` line (ASTs carry no comments)."""
-    return gast.Expr(value=gast.Constant(value=COMMENT_MARK + text, kind=None))
+    return expr_stmt(const(COMMENT_MARK + text))
 
 
 COMMENT_MARK = "\x00adcomment:"
@@ -346,6 +405,9 @@ def clone_value(value, memo: dict):
 
 _IMMUTABLE_TYPES = (str, int, float, complex, bool, bytes, type(None), type(Ellipsis))
 _IMMUTABLE = frozenset(_IMMUTABLE_TYPES)  # the types themselves: a set lookup
+# The types of the values a copy shares with the original (clone_value
+# returns them as they are).
+IMMUTABLE = _IMMUTABLE
 
 
 def _clone(value, memo: dict):
@@ -501,6 +563,45 @@ def name_nodes(tree: gast.AST):
 _NAME_FIELDS: dict = {gast.Constant: ()}
 
 
+def name_fields(node: gast.AST) -> tuple:
+    """The fields of `node` that may hold a Name (all but names, numbers,
+    flags and its context), those name_nodes walks."""
+    kind = node.__class__
+    fields = _NAME_FIELDS.get(kind)
+    if fields is None:
+        fields = _NAME_FIELDS[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
+    return fields
+
+
+def name_uses(roots: list) -> tuple[dict, set]:
+    """The Name nodes read below `roots` (nodes, lists of nodes, None), by
+    name, and the names bound (parameters included): what name_nodes finds
+    of each root, sorted by context.
+
+        >>> loads, stores = name_uses([parse_expr("f(a, a)")])
+        >>> sorted((k, len(v)) for k, v in loads.items()), stores
+        ([('a', 2), ('f', 1)], set())
+    """
+    loads: dict = {}
+    stores: set = set()
+    load, store, param = gast.Load, gast.Store, gast.Param
+    for root in roots:
+        for tree in (root if root.__class__ is list else (root,)):
+            if not isinstance(tree, gast.AST):
+                continue
+            for node in name_nodes(tree):
+                role = node.ctx.__class__
+                if role is load:
+                    read = loads.get(node.id)
+                    if read is None:
+                        loads[node.id] = [node]
+                    else:
+                        read.append(node)
+                elif role is store or role is param:
+                    stores.add(node.id)
+    return loads, stores
+
+
 def names_loaded(node: gast.AST) -> set[str]:
     return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
 
@@ -561,10 +662,11 @@ class NameCounts:
         (2, 1, 1)
     """
 
-    __slots__ = ("loads", "stores", "calls")
+    __slots__ = ("loads", "stores", "calls", "other")
 
     def __init__(self, tree: gast.AST):
         loads, stores, calls = collections.Counter(), collections.Counter(), []
+        other = set()  # the names in another context (`del x`), which no pass changes
         stack = [tree]
         pop, append = stack.pop, stack.append
         node_type, name_type, call_type, fields_of = gast.AST, gast.Name, gast.Call, _NAME_FIELDS
@@ -577,6 +679,8 @@ class NameCounts:
                     loads[node.id] += 1
                 elif isinstance(node.ctx, bound):
                     stores[node.id] += 1
+                else:
+                    other.add(node.id)
             elif kind is call_type:
                 calls.append(node)
             fields = fields_of.get(kind)
@@ -592,7 +696,7 @@ class NameCounts:
                             append(item)
                 elif isinstance(value, node_type) and not isinstance(value, gast.expr_context):
                     append(value)
-        self.loads, self.stores, self.calls = loads, stores, calls
+        self.loads, self.stores, self.calls, self.other = loads, stores, calls, other
 
     def read_instead(self, old: str, new: str) -> None:
         """A read of `old` became a read of `new`."""
@@ -603,8 +707,9 @@ class NameCounts:
         """Whether the counts are those of `tree` (names counted zero times
         aside); for tests."""
         fresh = NameCounts(tree)
-        return all({k: v for k, v in mine.items() if v} == {k: v for k, v in theirs.items() if v}
-                   for mine, theirs in ((self.loads, fresh.loads), (self.stores, fresh.stores)))
+        return self.other == fresh.other and all(
+            {k: v for k, v in mine.items() if v} == {k: v for k, v in theirs.items() if v}
+            for mine, theirs in ((self.loads, fresh.loads), (self.stores, fresh.stores)))
 
 
 def copy_location(new: gast.AST, old: gast.AST) -> gast.AST:

@@ -81,7 +81,8 @@ def test_finishing_passes_keep_the_shared_name_counts_exact(monkeypatch):
     # shape_reads, uniform_adjoints and simplify share one count of every
     # name's reads and bindings (one walk of the function instead of three),
     # each keeping it exact as it rewrites: here every compilation checks the
-    # counts against the tree after each pass. The rules' own rewrites are
+    # counts against the tree after each pass, and the names verify.py reads
+    # from them against those it finds walking the tree. The rules' own rewrites are
     # exercised: the logistic loss's gradient reads the mean's seed from the
     # exponentials and keeps its adjoint one number.
     import programs

@@ -111,7 +111,8 @@ class _Substitute:
         self.bindings, self.ctx = bindings, ctx
 
     def copy(self, node: gast.AST, memo: dict) -> gast.AST:
-        if isinstance(node, gast.Name):
+        kind = node.__class__
+        if kind is gast.Name:
             if node.id in self.bindings:
                 helper = nodes.annotation(self.bindings[node.id], "rule_helper")
                 if helper is not None:  # a function the rule calls (Rule.helpers)
@@ -122,19 +123,21 @@ class _Substitute:
                 nodes.annotate(helper, "template_helper", node.id)  # for _fold
                 return helper
             return nodes.clone(node)
-        copied = node.__class__.__new__(node.__class__)
+        copied = kind.__new__(kind)
+        values = copied.__dict__
         fields = node._fields
         for key, item in node.__dict__.items():
-            if key not in fields:
-                item = nodes.clone_value(item, memo)  # positions, annotations
+            if item.__class__ in nodes.IMMUTABLE:
+                values[key] = item  # positions, names, numbers: shared, as clone_value does
+            elif key not in fields:
+                values[key] = nodes.clone_value(item, memo)  # annotations
             elif isinstance(item, gast.AST):
-                item = self.copy(item, memo)
-            elif type(item) is list:
-                item = [self.copy(i, memo) if isinstance(i, gast.AST)
-                        else nodes.clone_value(i, memo) for i in item]
+                values[key] = self.copy(item, memo)
+            elif item.__class__ is list:
+                values[key] = [self.copy(i, memo) if isinstance(i, gast.AST)
+                               else nodes.clone_value(i, memo) for i in item]
             else:
-                item = nodes.clone_value(item, memo)
-            copied.__dict__[key] = item
+                values[key] = nodes.clone_value(item, memo)
         return copied
 
 

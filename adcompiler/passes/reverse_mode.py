@@ -236,7 +236,7 @@ class _Reverse:
         """Variables of `loop`'s body whose value no iteration of the enclosing
         loops changes (assigned once, by a pure operation on such values)."""
         # A list is a new object on every iteration, whatever it is built from.
-        candidates = [n for n in gast.walk(loop) if isinstance(n, gast.Assign)
+        candidates = [n for n in nodes.walk(loop) if isinstance(n, gast.Assign)
                       and self.assignment_counts.get(n.targets[0].id) == 1
                       and n.targets[0].id not in self.activity.lists
                       and (not isinstance(n.value, gast.Call)
@@ -352,7 +352,7 @@ class _Reverse:
     # -- to-be-recorded analysis ------------------------------------------
     def decide(self, adjoint: list, extra_reads: set) -> set:
         """Mark live slots and controls; return the primal variables read."""
-        primal_names = nodes.names_stored(self.function)
+        primal_names = set(self.assignment_counts)  # (the names bound, counted once)
         reads = set(extra_reads)
         # id(block) -> (the block, its steps, see _steps): the adjoint sweep
         # does not change while it is marked, and is marked until nothing changes.

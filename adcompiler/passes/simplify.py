@@ -68,11 +68,23 @@ class _Propagate:
         self.assignments, self.reads = counts.stores, counts.loads
 
     def block(self, stmts: list) -> list:
+        return self._block(stmts)[0]
+
+    def _block(self, stmts: list) -> tuple[list, list]:
+        """The block without the copies propagated, and the facts of the
+        statements kept (those of a branch or loop are the facts of its own
+        blocks kept, joined with its header's: its statements are not
+        walked again for each block around them)."""
+        facts = []
         for stmt in stmts:
+            inner = []
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
-                    setattr(stmt, field, self.block(getattr(stmt, field)))
-        facts = [_Facts(stmt) for stmt in stmts]
+                    kept, kept_facts = self._block(getattr(stmt, field))
+                    setattr(stmt, field, kept)
+                    inner.append(field)
+                    inner.extend(kept_facts)
+            facts.append(_Facts(stmt, inner) if inner else _Facts(stmt))
         # Per name, the positions of the statements reading or writing it.
         readers, writers = collections.defaultdict(list), collections.defaultdict(list)
         for position, fact in enumerate(facts):
@@ -84,7 +96,7 @@ class _Propagate:
         for index, stmt in enumerate(stmts):
             if self._propagate(stmts, facts, readers, writers, index):
                 removed[index] = True
-        out = []
+        out, kept = [], []
         for index, stmt in enumerate(stmts):
             # `ds = ds`, left where the source was restored from its own copy.
             if removed[index] or _self_copy(stmt):
@@ -94,7 +106,8 @@ class _Propagate:
                     self.assignments[stmt.targets[0].id] -= 1
             else:
                 out.append(stmt)
-        return out
+                kept.append(facts[index])
+        return out, kept
 
     def _propagate(self, stmts, facts, readers, writers, index: int) -> bool:
         stmt = stmts[index]
@@ -131,18 +144,31 @@ class _Propagate:
 
 
 class _Facts:
-    """The Name nodes a statement reads, by name, and the names it binds."""
+    """The Name nodes a statement reads, by name, and the names it binds.
+    `inner`, for a statement whose blocks were simplified first: the names
+    of those blocks (fields of `stmt`), each followed by the facts of its
+    statements; only the rest of `stmt` is walked."""
 
     __slots__ = ("loads", "stores")
 
-    def __init__(self, stmt):
-        self.loads: dict = {}
-        self.stores: set = set()
-        for n in nodes.name_nodes(stmt):
-            if isinstance(n.ctx, gast.Load):
-                self.loads.setdefault(n.id, []).append(n)
-            elif isinstance(n.ctx, (gast.Store, gast.Param)):
-                self.stores.add(n.id)
+    def __init__(self, stmt, inner=()):
+        if not inner:
+            self.loads, self.stores = nodes.name_uses([stmt])
+            return
+        blocks = {field for field in inner if field.__class__ is str}
+        self.loads, self.stores = nodes.name_uses(
+            [getattr(stmt, field) for field in nodes.name_fields(stmt) if field not in blocks])
+        loads, stores = self.loads, self.stores
+        for facts in inner:
+            if facts.__class__ is str:
+                continue
+            for name, read in facts.loads.items():
+                known = loads.get(name)
+                if known is None:
+                    loads[name] = list(read)
+                else:
+                    known.extend(read)
+            stores |= facts.stores
 
 
 def _copies(stmt, target: str, source: str) -> bool:

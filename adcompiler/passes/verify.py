@@ -22,22 +22,31 @@ def verify(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     return function
 
 
-def verified_names(function: gast.FunctionDef, ctx: Context) -> set[str]:
+def verified_names(function: gast.FunctionDef, ctx: Context,
+                   counts: nodes.NameCounts | None = None) -> set[str]:
     """`verify`, and every name the function mentions, from the same walk:
     codegen's scope takes the helpers among them as parameters (issue #13:
-    one walk of the finished function instead of two).
+    one walk of the finished function instead of two). `counts`, the
+    function's NameCounts kept exact by the passes that finished it (the
+    tests check them against the tree after each pass), stand for the walk.
 
         >>> sorted(verified_names(tree, ctx))   # doctest: +SKIP
         ['dx', 'dy', 'np', 'x', 'y']
     """
-    defined, loaded, other = set(nodes.parameters(function)), set(), set()
-    for node in nodes.name_nodes(function):
-        if isinstance(node.ctx, gast.Load):
-            loaded.add(node.id)
-        elif isinstance(node.ctx, (gast.Store, gast.Param)):
-            defined.add(node.id)
-        else:
-            other.add(node.id)
+    defined = set(nodes.parameters(function))
+    if counts is not None:
+        loaded = {name for name, count in counts.loads.items() if count}
+        defined.update(name for name, count in counts.stores.items() if count)
+        other = counts.other
+    else:
+        loaded, other = set(), set()
+        for node in nodes.name_nodes(function):
+            if isinstance(node.ctx, gast.Load):
+                loaded.add(node.id)
+            elif isinstance(node.ctx, (gast.Store, gast.Param)):
+                defined.add(node.id)
+            else:
+                other.add(node.id)
     free = set(ctx.cells) | set(ctx.parsed.function.__globals__) | set(dir(builtins))
     if loaded <= defined | free:
         return loaded | defined | other
