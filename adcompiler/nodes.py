@@ -563,16 +563,6 @@ def name_nodes(tree: gast.AST):
 _NAME_FIELDS: dict = {gast.Constant: ()}
 
 
-def name_fields(node: gast.AST) -> tuple:
-    """The fields of `node` that may hold a Name (all but names, numbers,
-    flags and its context), those name_nodes walks."""
-    kind = node.__class__
-    fields = _NAME_FIELDS.get(kind)
-    if fields is None:
-        fields = _NAME_FIELDS[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
-    return fields
-
-
 def name_uses(roots: list) -> tuple[dict, set]:
     """The Name nodes read below `roots` (nodes, lists of nodes, None), by
     name, and the names bound (parameters included): what name_nodes finds
