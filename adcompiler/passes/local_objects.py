@@ -98,6 +98,9 @@ from ..rules import registry
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .census import Census
+from .classmethod_constructors import calls_on_classes, classmethod_constructors
+from .local_namedtuples import local_namedtuples, makes_namedtuples
+from .constructed_receivers import builds_objects, name_constructed_receivers
 from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
 from .desugar import desugar
@@ -441,6 +444,7 @@ class _Method:
     needs: frozenset = frozenset()     # attributes read before it surely assigns them
     assigns: frozenset = frozenset()   # attributes assigned on every path through it
     writes: frozenset = frozenset()    # attributes it (or a method it calls) may assign
+    called: frozenset = frozenset()    # the methods it calls by name on self (self.m(...))
 
 
 class _Objects:
@@ -589,6 +593,11 @@ class _Objects:
                 events[id(use.node)] = ("read", "self", use.attr)
             elif use.kind == "hasattr" and _class_lookup(cls, use.attr)[0] is None:
                 events[id(use.node)] = ("read", "self", use.attr)  # surely assigned: True
+            elif use.kind == "method" and _class_lookup(cls, use.attr)[0] is None:
+                # `self.rhs(y)`: no method of the class, so the object's own
+                # attribute (a function given to __init__) read, then called;
+                # one never assigned is refused where the rewrite reads it.
+                events[id(use.node.func)] = ("read", "self", use.attr)
             elif use.kind in ("method", "call", "super", "helper"):
                 where = _deferred(use.node, parents)
                 if where:
@@ -601,6 +610,8 @@ class _Objects:
                 if isinstance(callee, _Method):
                     _check_result_discarded(parsed, use.node, callee, parents)
                     method.callees[id(use.node)] = callee
+                    if use.kind == "method":
+                        method.called = method.called | {(use.attr, use.node)}
                     writes |= callee.writes
                     events[id(use.node)] = ("call", "self", callee)
         if method.callees:
@@ -908,6 +919,17 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     if only is None and dataclass_replace(parsed, everything):
         census.forget()
         everything = census.everything
+    if only is None and makes_namedtuples(census.calls) and local_namedtuples(parsed):
+        census.forget()
+        everything = census.everything
+    if only is None and builds_objects(parsed, census.calls) and name_constructed_receivers(
+            parsed, lambda cls: _class_problem(cls) is None):
+        census.forget()
+        everything = census.everything
+    if only is None and calls_on_classes(parsed, census.calls) and classmethod_constructors(
+            parsed, lambda cls: _class_problem(cls) is None):
+        census.forget()
+        everything = census.everything
     stores = _assigned_attributes(everything)
     created = {n.targets[0].id for n in everything if isinstance(n, gast.Assign) and
                isinstance(n.targets[0], gast.Name) and isinstance(n.value, gast.Call)}
@@ -1174,11 +1196,15 @@ class _Rewrite:
             obj.defaults = frozenset(a for a in instance if _class_default(obj.cls, a))
             for stmt, init in zip(obj.creations, inits):
                 events[id(stmt.value)] = ("create", obj.name, (init, obj.defaults))
-            hidden = next((u for u in obj.uses if u.kind == "method" and id(u.node) in events
-                           and u.attr in instance), None)
-            if hidden is not None:
+            hidden = [(parsed, u.attr, u.node) for u in obj.uses if u.kind == "method" and
+                      id(u.node) in events and u.attr in instance]
+            hidden += [(m.parsed, attr, node) for m in self._closure(reached)
+                       for attr, node in sorted(m.called, key=lambda c: c[0])
+                       if attr in instance]
+            if hidden:
                 # Python would call the object's own attribute, assigned in a method.
-                _refuse(parsed, hidden.node, f"calling '{obj.name}.{hidden.attr}', a method "
+                where, attr, node = hidden[0]
+                _refuse(where, node, f"calling '{obj.name}.{attr}', a method "
                         f"of {obj.cls.__name__} that an attribute assigned on the object "
                         "hides", "give the attribute and the method different names.")
             for use in obj.uses:
@@ -1508,6 +1534,7 @@ class _Rewrite:
         table: dict = {}
         self._replacements(obj, uses, table, parsed, local)
         tree = _Replace(table).visit(tree)
+        tree.name = obj.methods[id(method)]  # (names its defaults' bindings: s_init_w_default)
         if not _bind_defaults(method.function, tree, self.parsed):
             _refuse(parsed, tree, f"the defaults of {method.owner.__name__}."
                     f"{method.function.__name__}, a method of an object the function "

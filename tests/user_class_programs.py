@@ -1,0 +1,239 @@
+"""Programs written with user classes, for tests/test_user_classes_dispatch.py.
+
+Every NumPy function here is one that tests/test_user_classes_dispatch.py's
+torch stand-in for `np` also has, so that the same source, run with `np`
+bound to it, is each program's torch twin (float64, torch.autograd)."""
+
+from collections import namedtuple
+
+import numpy as np
+
+Settings = namedtuple("Settings", "gain offset")
+
+
+# -- inheritance: an override calling super(), a base method dispatching ----------
+
+class Model:
+    def potential(self, v):
+        return 0.5 * np.sum(v * v)
+
+    def hamiltonian(self, v):
+        return np.sum(np.sin(v)) + self.potential(v)
+
+
+class Anharmonic(Model):
+    def potential(self, v):
+        return super().potential(v) + np.sum(v ** 4) / 12.0
+
+
+class Damped(Anharmonic):
+    """Three levels: hamiltonian (Model) -> potential (Damped) -> super
+    (Anharmonic) -> super (Model)."""
+
+    def __init__(self, gamma):
+        self.gamma = gamma
+
+    def potential(self, v):
+        return self.gamma * super().potential(v)
+
+
+def override_called_through_a_base_method(x):
+    return Anharmonic().hamiltonian(x)
+
+
+def three_levels_of_super(x):
+    return Damped(x[0]).hamiltonian(x) + Model().hamiltonian(x)
+
+
+class Scorer:
+    """The dispatching method defined after the one it calls (another order)."""
+
+    def total(self, v):
+        return self.score(v) * self.weight(v)
+
+    def weight(self, v):
+        return 1.0 + np.sum(v) ** 2
+
+
+class SinScorer(Scorer):
+    def score(self, v):
+        return np.sum(np.sin(v))
+
+    def weight(self, v):
+        return super().weight(v) / 2.0
+
+
+def subclass_supplies_a_method_the_base_calls(x):
+    scorer = SinScorer()
+    return scorer.total(x)
+
+
+# -- objects used where they are built ---------------------------------------------
+
+class Integrator:
+    def __init__(self, rhs, scheme="midpoint"):
+        self.rhs = rhs
+        self.scheme = scheme
+        self.steps = 0
+
+    def advance(self, y, dt):
+        self.steps += 1
+        slope = self.rhs(y)
+        if self.scheme == "midpoint":
+            slope = self.rhs(y + 0.5 * dt * slope)
+        return y + dt * slope
+
+    def solve(self, y, dt, count):
+        while self.steps < count:
+            y = self.advance(y, dt)
+        return y
+
+
+def decay(y):
+    return -0.5 * y + 0.1 * y ** 2
+
+
+def integrators_built_where_they_run(x):
+    sol = Integrator(decay).solve(x, 0.1, 6)
+    eul = Integrator(decay, scheme="euler").solve(x, 0.1, 6)
+    return np.sum(sol ** 2) + np.sum(sol * eul)
+
+
+class Dense:
+    def __init__(self, W, activation=np.tanh):
+        self.W = W
+        self.activation = activation
+
+    def __call__(self, h):
+        return self.activation(h * self.W)
+
+
+def layer_called_where_it_is_built(x):
+    h = Dense(x)(x + 0.5)
+    return np.sum(Dense(x[0], activation=np.sin)(h) ** 2)
+
+
+class Quadratic:
+    def __init__(self, a):
+        self.a = a
+
+    def value(self, t):
+        return self.a * t * t
+
+    def slope(self, t):
+        return 2.0 * self.a * t
+
+
+def two_built_in_one_expression(x):
+    return np.sum(Quadratic(x).value(x[0]) + Quadratic(x[1]).slope(x))
+
+
+def built_in_a_loop_and_in_a_test(x):
+    total = 0.0
+    for k in range(3):
+        total = total + Quadratic(x * k).value(0.5)
+    if np.sum(Quadratic(x).value(1.0)) > 0.0:
+        total = total * 2.0
+    return np.sum(total)
+
+
+def operand_before_the_construction_keeps_its_value(x):
+    counter = Counter(x)
+    first = counter.bump(x) + Quadratic(counter.total).value(2.0)
+    return np.sum(first * counter.total)
+
+
+# -- attributes changed by methods, two objects of one class, helpers ---------------
+
+class Counter:
+    def __init__(self, start):
+        self.total = start
+        self.calls = 0
+
+    def bump(self, v):
+        self.total = self.total + v * self.total
+        self.calls += 1
+        return self.total
+
+
+def attribute_changed_by_a_method_in_a_loop(x):
+    c = Counter(x)
+    for _ in range(3):
+        c.bump(x[0])
+    return np.sum(c.total) * c.calls
+
+
+def two_objects_of_one_class_changed_apart(x):
+    a = Counter(x)
+    b = Counter(x * x)
+    a.bump(x[1])
+    b.bump(a.total)
+    a.bump(b.total)
+    return np.sum(a.total * b.total)
+
+
+def advance(counter, v):
+    counter.bump(v)
+    return counter.total
+
+
+def object_passed_to_a_helper(x):
+    c = Counter(x)
+    advance(c, x[2])
+    return np.sum(advance(c, x[0]) ** 2)
+
+
+# -- class methods that build the object, properties --------------------------------
+
+class Poly:
+    SCALE = 2.0
+
+    def __init__(self, coeffs, shift=0.0):
+        self.coeffs = coeffs
+        self.shift = shift
+
+    @classmethod
+    def from_roots(cls, r1, r2):
+        return cls(np.array([r1 * r2, -(r1 + r2), 1.0]))
+
+    @classmethod
+    def scaled(cls, c, shift):
+        if shift > 0.5:
+            return cls(cls.SCALE * c, shift=shift)
+        return cls(c, shift=-shift)
+
+    @property
+    def degree(self):
+        return len(self.coeffs) - 1
+
+    def __call__(self, t):
+        return np.sum(self.coeffs * (t + self.shift) ** 2)
+
+
+class WidePoly(Poly):
+    SCALE = 3.0
+
+
+def classmethod_constructor_and_property(x):
+    p = Poly.from_roots(x[0], x[1])
+    return p(x[2]) * p.degree
+
+
+def classmethod_with_keywords_on_a_subclass(x):
+    p = WidePoly.scaled(x, 0.75)
+    q = Poly.scaled(x * x, 0.25)
+    return p(x[0]) + q(x[1]) * q.degree
+
+
+# -- namedtuple classes --------------------------------------------------------------
+
+def namedtuple_made_inside_the_function(x):
+    Params = namedtuple("Params", ["amp", "freq", "phase"])
+    p = Params(x[0], x[1], phase=x[2])
+    q = Params(p.freq, p.amp, 0.5)
+    return np.sum((p.amp * np.sin(p.freq * x + p.phase)) ** 2) + q.amp * q[1]
+
+
+def namedtuple_made_at_module_level(x):
+    s = Settings(x[0] * 2.0, offset=x[1])
+    return np.sum(np.tanh(s.gain * x + s.offset)) + s[0] * s.offset
