@@ -53,10 +53,9 @@ REFUSED: dict[str, type | tuple] = {
     **{name: UNSUPPORTED for name in (
         "network_forward_with_kwargs_config", "kwargs_dict_passed_with_double_star",
         "star_args_helper_summing_squares", "staticmethod_and_class_constant")},
-    # objects: a method called on an object kept in a list, operators of a
-    # class of the user's, a property setter, a class attribute changed
+    # objects: a method called on an object kept in a list, a property
+    # setter, a class attribute changed
     "layers_built_in_a_loop_and_l2_over_their_parameters": NO_RULE,
-    "tiny_vector_class_with_operator_overloading": NO_RULE,
     "property_with_a_setter_on_a_local_object": UNSUPPORTED,
     "callable_object_counting_calls_on_its_class": UNSUPPORTED,
     # itertools over differentiated values (combinations also in second

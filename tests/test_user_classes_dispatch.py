@@ -21,6 +21,7 @@ from torch.func import jvp as torch_jvp
 import adcompiler as ad
 
 import user_class_programs as programs
+from error_checks import line_of
 from oracles import assert_close, torch_gradients
 
 
@@ -59,6 +60,8 @@ PROGRAMS = [
     "classmethod_with_keywords_on_a_subclass",
     "namedtuple_made_inside_the_function",
     "namedtuple_made_at_module_level",
+    "vector_arithmetic_with_operators",
+    "vector_state_updated_by_operators_in_a_loop",
 ]
 
 
@@ -122,3 +125,20 @@ def test_classmethod_constructor_reads_as_its_arguments_then_the_construction():
     text = ad.source(ad.grad(programs.classmethod_constructor_and_property))
     assert "poly_from_roots_r1 = x[0]" in text
     assert "p_degree_result = len(p_init_coeffs) - 1" in text
+
+
+@pytest.mark.parametrize("name, construct, marker", [
+    ("operator_that_may_return_not_implemented", "may return NotImplemented", "(a + b).v"),
+    # Python calls Euro.__rmul__ first
+    ("right_operand_of_a_subclass_with_its_own_reflected_method",
+     "subclass defining its own __rmul__", "c = a * b"),
+])
+def test_operator_python_may_dispatch_otherwise_is_refused_naming_the_line(
+        name, construct, marker):
+    function = getattr(programs, name)
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(function)(X.copy())
+    message = str(caught.value)
+    assert construct in message
+    assert f"user_class_programs.py:{line_of(function, marker)}:" in message
+    assert "Instead:" in message

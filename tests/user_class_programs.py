@@ -237,3 +237,86 @@ def namedtuple_made_inside_the_function(x):
 def namedtuple_made_at_module_level(x):
     s = Settings(x[0] * 2.0, offset=x[1])
     return np.sum(np.tanh(s.gain * x + s.offset)) + s[0] * s.offset
+
+
+# -- operators -----------------------------------------------------------------------
+
+class Vec:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Vec(self.x + other.x, self.y + other.y)
+
+    def __sub__(self, other):
+        return Vec(self.x - other.x, y=self.y - other.y)
+
+    def __mul__(self, k):
+        return Vec(self.x * k, self.y * k)
+
+    def __rmul__(self, k):
+        return Vec(k * self.x, k * self.y)
+
+    def __neg__(self):
+        return Vec(-self.x, -self.y)
+
+    def __matmul__(self, other):
+        return self.x * other.x + self.y * other.y
+
+    def dist2(self, other):
+        return (self.x - other.x) ** 2 + (self.y - other.y) ** 2
+
+
+def vector_arithmetic_with_operators(x):
+    a = Vec(x[0], x[1])
+    b = Vec(x[2], x[3])
+    c = 2.0 * a - b * x[0] + (-a)
+    return (c @ b) * a.dist2(c) + b.dist2(b) + (a - c).x
+
+
+def vector_state_updated_by_operators_in_a_loop(x):
+    p = Vec(x[0], x[1])
+    v = Vec(x[2], x[3])
+    for _ in range(4):
+        p += v * 0.1
+        v = v - 0.2 * p
+    return p @ p + np.sin(v.x) * v.y
+
+
+# -- what stays refused ---------------------------------------------------------------
+
+class Fallback:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        if isinstance(other, Fallback):
+            return Fallback(self.v + other.v)
+        return NotImplemented
+
+
+def operator_that_may_return_not_implemented(x):
+    a = Fallback(x)
+    b = Fallback(x * 2.0)
+    return np.sum((a + b).v)
+
+
+class Money:
+    def __init__(self, v):
+        self.v = v
+
+    def __mul__(self, k):
+        return Money(self.v * k)
+
+
+class Euro(Money):
+    def __rmul__(self, k):
+        return Euro(self.v * k * 2.0)
+
+
+def right_operand_of_a_subclass_with_its_own_reflected_method(x):
+    a = Money(x)
+    b = Euro(x)
+    c = a * b
+    return np.sum(c.v)

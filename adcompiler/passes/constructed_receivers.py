@@ -91,7 +91,11 @@ def name_constructed_receivers(parsed: ParsedFunction, modelled) -> bool:
     namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
     tree.body = Spill(parsed, set(built), set(), namer,
                       callee="a class's __init__").block(tree.body)
-    tree.body = _Lift(parsed, built, namer).block(tree.body)
+    bound = {id(n.value) for n in nodes.walk(tree) if isinstance(n, gast.Assign)}
+    # (one Spill computed into a variable, before a later one, is bound already)
+    bases = {key: (snake(cls.__name__), f"{cls.__name__}(...)") for key, cls in built.items()
+             if key not in bound}
+    tree.body = Lift(parsed, bases, namer).block(tree.body)
     return True
 
 
@@ -125,14 +129,17 @@ def snake(name: str) -> str:
     return words if words.isidentifier() else "built"
 
 
-class _Lift:
-    """Put each marked construction in a binding of its own before its
-    statement, in the order Python builds them (an argument's first)."""
+class Lift:
+    """Put each marked expression in a binding of its own before its
+    statement, in the order Python evaluates them (an argument's first), once
+    Spill has computed what Python evaluates before them into variables.
+    `bases`: id(expression) -> (the name's stem, how the user wrote it)."""
 
-    def __init__(self, parsed: ParsedFunction, built: dict, namer: Namer):
+    def __init__(self, parsed: ParsedFunction, bases: dict, namer: Namer):
         self.parsed = parsed
-        self.built = built
+        self.bases = bases
         self.namer = namer
+        self.names: dict = {}  # id(expression) -> the name bound to it
 
     def block(self, stmts: list) -> list:
         out: list = []
@@ -163,10 +170,11 @@ class _Lift:
                                            else v for v in value])
             elif isinstance(value, gast.AST):
                 setattr(node, field_name, self.lift(value, out, stmt))
-        cls = self.built.get(id(node))
-        if cls is None:
+        if id(node) not in self.bases:
             return node
-        name = self.namer.fresh(snake(cls.__name__))
-        self.parsed.spelled[name] = f"{cls.__name__}(...)"
+        base, written = self.bases[id(node)]
+        name = self.namer.fresh(base)
+        self.names[id(node)] = name
+        self.parsed.spelled[name] = written
         out.append(nodes.located(nodes.assign(name, node), node))
         return nodes.copy_location(nodes.name(name), node)

@@ -99,6 +99,7 @@ from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .census import Census
 from .classmethod_constructors import calls_on_classes, classmethod_constructors
+from .object_operators import FACTORY, OBJECT_ARGUMENTS, object_operators
 from .local_namedtuples import local_namedtuples, makes_namedtuples
 from .constructed_receivers import builds_objects, name_constructed_receivers
 from .dataclass_replace import dataclass_replace
@@ -206,7 +207,12 @@ def _use_of(parsed: ParsedFunction, name: gast.Name, parents: dict, label: str,
         return _Use("self", "", parent)
     if isinstance(parent, gast.Attribute) and field_name == "value":
         attr = parent.attr
-        if attr.startswith("__") and attr.endswith("__") and attr != "__call__":
+        holder, holder_field, _ = parents[id(parent)]
+        called = isinstance(holder, gast.Call) and holder_field == "func"
+        # (a special method called by name, as object_operators.py writes
+        # `a + b`: the class's, which an attribute of the object would hide)
+        if attr.startswith("__") and attr.endswith("__") and attr != "__call__" and \
+                not (called and isinstance(parent.ctx, gast.Load)):
             _refuse(parsed, parent, f"reading '{label}.{attr}' of an object the function "
                     "creates", _ESCAPE_ADVICE)
         if isinstance(parent.ctx, gast.Store):
@@ -471,6 +477,10 @@ class _Objects:
                     f"which has {kind} of that name", "call a method the class defines "
                     "with def (a class method or other callable: call it through the class).")
         key = (value, owner, cls)  # `self.m()` and `self.p` in it depend on cls
+        variant = (bool(nodes.annotation(site, FACTORY)),
+                   nodes.annotation(site, OBJECT_ARGUMENTS, ()))
+        if variant != (False, ()):
+            key += (variant,)  # (object_operators.py: returning K's arguments, ...)
         if key in self.methods:
             return self.methods[key]
         if key in self.in_progress:
@@ -478,7 +488,7 @@ class _Objects:
                     "itself on the same object)", "write the recursion as a loop in the "
                     "method, or make it a module-level function of the attributes' values.")
         self.in_progress.append(key)
-        method = self._prepare(value, owner, cls, site_parsed, site, attr)
+        method = self._prepare(value, owner, cls, site_parsed, site, attr, variant=variant)
         self.in_progress.pop()
         self.methods[key] = method
         return method
@@ -501,7 +511,7 @@ class _Objects:
         return method
 
     def _prepare(self, function, owner, cls, site_parsed, site, attr,
-                 position: int | None = None) -> _Method:
+                 position: int | None = None, variant=(False, ())) -> _Method:
         """A method `attr` of `owner` read for instances of `cls`, or (owner
         None) a module-level helper given the object at `position`."""
         caller = self.parsed
@@ -537,6 +547,7 @@ class _Objects:
                             f"{parameters.args[0].id}.m(...).")
         else:
             _mangle_private_attributes(tree, owner)
+            _variant(tree, *variant)
         if tree.decorator_list or not tree.args.args:
             _refuse(method, tree, f"the method {owner.__name__}.{attr} (decorated, or "
                     "without a self parameter) of an object the function creates",
@@ -922,12 +933,15 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     if only is None and makes_namedtuples(census.calls) and local_namedtuples(parsed):
         census.forget()
         everything = census.everything
-    if only is None and builds_objects(parsed, census.calls) and name_constructed_receivers(
-            parsed, lambda cls: _class_problem(cls) is None):
+    building = only is None and builds_objects(parsed, census.calls)
+    if building and name_constructed_receivers(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
     if only is None and calls_on_classes(parsed, census.calls) and classmethod_constructors(
             parsed, lambda cls: _class_problem(cls) is None):
+        census.forget()
+        everything = census.everything
+    if building and object_operators(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
     stores = _assigned_attributes(everything)
@@ -984,9 +998,31 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     for store in stores if only is None else ():
         if id(store) not in rewritten:
             _refuse_store(parsed, store, own, caller_locals)
+    if only is None and building:
+        _check_operators_modelled(parsed, everything, objects)
     if objects:
         _Rewrite(parsed, objects, parents).run()
     return parsed
+
+
+def _check_operators_modelled(parsed, everything: list, objects: dict) -> None:
+    """object_operators.py wrote `a + b` as `a.__add__(b.x, b.y)` returning
+    the arguments of the object it builds, which only the rewrite of a and
+    b's methods computes: where one of them is not replaced, refused (the
+    reason the trial found, where there is one)."""
+    for call in everything:
+        if not isinstance(call, gast.Call) or not (
+                nodes.annotation(call, FACTORY) or nodes.annotation(call, OBJECT_ARGUMENTS)):
+            continue
+        names = [call.func.value.id] + [a.value.id for a in call.args if isinstance(
+            a, gast.Attribute) and isinstance(a.value, gast.Name)]
+        if all(name in objects for name in names):
+            continue
+        carried = nodes.annotation(call, CARRIED_REFUSAL)
+        if carried is not None:
+            raise UnsupportedSyntaxError(*carried[:2], help=carried[2])
+        _refuse(parsed, call, "an operator (or a method given another object) on an "
+                "object adcompiler cannot replace by variables", _ESCAPE_ADVICE)
 
 
 def _given_to_a_helper_assigning_it(parsed, name: str, everything: list,
@@ -1546,6 +1582,37 @@ class _Rewrite:
         tree.decorator_list = []
         nodes.annotate(tree, "shared_names", frozenset(obj.attributes.values()))
         return tree
+
+
+def _variant(tree, factory: bool, objects: tuple) -> None:
+    """The method as object_operators.py calls it: `factory`, each `return
+    K(a, b, k=c)` returns `(a, b, c)`, from which the caller builds K;
+    `objects`, each (parameter, attributes) takes the attributes the
+    method reads of an object in place of the object (`other_x` for
+    `other.x`), which the caller reads at the call."""
+    for name, attributes in objects:
+        position = next(i for i, a in enumerate(tree.args.args) if a.id == name)
+        tree.args.args[position:position + 1] = [
+            nodes.copy_location(gast.Name(id=f"{name}_{a}", ctx=gast.Param(), annotation=None,
+                                          type_comment=None), tree.args.args[position])
+            for a in attributes]
+        for node in nodes.walk(tree):
+            for field_name, value in gast.iter_fields(node):
+                children = value if isinstance(value, list) else [value]
+                for index, child in enumerate(children):
+                    if isinstance(child, gast.Attribute) and isinstance(child.value, gast.Name) \
+                            and child.value.id == name:
+                        read = nodes.copy_location(nodes.name(f"{name}_{child.attr}"), child)
+                        if isinstance(value, list):
+                            value[index] = read
+                        else:
+                            setattr(node, field_name, read)
+    if factory:
+        for node in nodes.walk(tree):
+            if isinstance(node, gast.Return):
+                call = node.value
+                node.value = nodes.copy_location(gast.Tuple(
+                    elts=call.args + [k.value for k in call.keywords], ctx=gast.Load()), call)
 
 
 def _mangle_private_attributes(tree, owner: type) -> None:
