@@ -62,6 +62,9 @@ PROGRAMS = [
     "namedtuple_made_at_module_level",
     "vector_arithmetic_with_operators",
     "vector_state_updated_by_operators_in_a_loop",
+    "operators_returning_numbers_and_objects",
+    "classmethod_objects_added",
+    "augmented_by_a_new_object_in_a_loop",
 ]
 
 

@@ -284,6 +284,54 @@ def vector_state_updated_by_operators_in_a_loop(x):
     return p @ p + np.sin(v.x) * v.y
 
 
+class Pair:
+    SCALE = 3.0
+
+    def __init__(self, x, y=1.0):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Pair(self.x + other.x, self.y + other.y)
+
+    def __mul__(self, other):          # a number, not an object
+        return self.x * other.x + self.y * other.y
+
+    def __sub__(self, k):
+        return Pair(self.x - k, self.y - k)
+
+    def __pow__(self, k):
+        return Pair(self.x ** k, self.y ** k)
+
+    def total(self):                   # (the builtin sum, inlined into the caller)
+        return sum([self.x, self.y])
+
+    @classmethod
+    def diagonal(cls, t, k=2.0):
+        s = t * k
+        return cls(s, y=cls.SCALE * s)
+
+
+def operators_returning_numbers_and_objects(x):
+    a = Pair(x[0], x[1])
+    b = Pair(x[2], x[3])
+    return a * b + 1.0 + (a + b).total() + (a - 1).x + (a ** 2).y
+
+
+def classmethod_objects_added(x):
+    p = Pair.diagonal(x[0])
+    q = Pair.diagonal(x[1], k=0.5)
+    return (p + q) * p
+
+
+def augmented_by_a_new_object_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        a = Pair(x[k])
+        a += Pair(x[k] * x[k + 1])
+        total = total + a.total()
+    return total
+
 # -- what stays refused ---------------------------------------------------------------
 
 class Fallback:

@@ -21,6 +21,7 @@ leaves the call as written (refused where a derivative meets it, as before).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 
@@ -80,7 +81,8 @@ def classmethod_constructors(parsed: ParsedFunction, modelled) -> bool:
     if not found:
         return False
     taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
-    namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+    namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
+                  set(dir(builtins)))
     definitions, made = [], {}
     replacements = {}
     for stmt, bound, (method, positional, keywords) in found:

@@ -941,6 +941,7 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
             parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
+        building = True   # (p = C(*arguments) now)
     if building and object_operators(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything

@@ -36,6 +36,7 @@ test, a branch of `a if t else b`).
 
 from __future__ import annotations
 
+import builtins
 import inspect
 
 import gast
@@ -53,7 +54,7 @@ _BINARY = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truedi
            gast.FloorDiv: "floordiv", gast.Mod: "mod", gast.Pow: "pow",
            gast.MatMult: "matmul"}
 _UNARY = {gast.USub: "neg", gast.UAdd: "pos"}
-_WORDS = {"add": "sum", "sub": "difference", "mul": "product", "truediv": "quotient",
+_WORDS = {"add": "added", "sub": "difference", "mul": "product", "truediv": "quotient",
           "floordiv": "quotient", "mod": "remainder", "pow": "power", "matmul": "product",
           "neg": "negated", "pos": "positive"}
 FACTORY = "factory_arguments"
@@ -119,14 +120,23 @@ class _Operators:
             return False
         taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
         namer = Namer(taken | set(self.parsed.globals) | set(self.parsed.closure) |
-                      set(self.parsed.bound))
+                      set(self.parsed.bound) | set(dir(builtins)))
         # An operation building an object gets a name of its own, unless it
         # is the whole value bound to one (`c = a + b`).
-        lifted = {}
+        lifted, made = {}, {}
         for node in own:
             operation = operations.get(id(node))
-            if operation is None or operation["factory"] is None:
+            if operation is None:
                 continue
+            for side in (operation["receiver"], operation["argument"]):
+                operand = getattr(node, side) if side is not None else None
+                cls = self.class_of(operand, {}) if isinstance(operand, gast.Call) else None
+                if cls is not None:   # `a + V(t)`: the object built gets a name
+                    lifted[id(operand)] = (snake(cls.__name__), f"{cls.__name__}(...)")
+                    made[id(operand)] = cls
+            if operation["factory"] is None:
+                continue
+            made[id(node)] = operation["factory"][0]
             parent, field_name, _ = parents[id(node)]
             if not (isinstance(parent, gast.Assign) and field_name == "value" and
                     len(parent.targets) == 1 and isinstance(parent.targets[0], gast.Name)):
@@ -139,11 +149,11 @@ class _Operators:
                 # operator: that binding is the object's)
                 if isinstance(node, gast.Assign) and id(node.value) in lifted:
                     lifted.pop(id(node.value))
-                    classes[node.targets[0].id] = operations[id(node.value)]["factory"][0]
+                    classes[node.targets[0].id] = made[id(node.value)]
             lift = Lift(self.parsed, lifted, namer)
             tree.body = lift.block(tree.body)
             for key, name in lift.names.items():
-                classes[name] = operations[key]["factory"][0]
+                classes[name] = made[key]
         self.namer = namer
         self.operations = operations
         tree.body = self.block(tree.body)
