@@ -65,6 +65,7 @@ PROGRAMS = [
     "operators_returning_numbers_and_objects",
     "classmethod_objects_added",
     "augmented_by_a_new_object_in_a_loop",
+    "object_given_to_a_method_beside_a_module_setting",
 ]
 
 

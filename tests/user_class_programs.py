@@ -332,6 +332,18 @@ def augmented_by_a_new_object_in_a_loop(x):
         total = total + a.total()
     return total
 
+class Options:
+    weight = 0.5
+
+
+OPTIONS = Options()
+
+
+def object_given_to_a_method_beside_a_module_setting(x):
+    a = Vec(x[0], x[1])
+    b = Vec(x[2], x[3])
+    return a.dist2(b) * OPTIONS.weight + b.dist2(a) + a.dist2(a)
+
 # -- what stays refused ---------------------------------------------------------------
 
 class Fallback:

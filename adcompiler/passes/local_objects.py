@@ -99,7 +99,7 @@ from ..source import ParsedFunction, parameter_defaults, parse_function
 from . import effects
 from .census import Census
 from .classmethod_constructors import calls_on_classes, classmethod_constructors
-from .object_operators import FACTORY, OBJECT_ARGUMENTS, object_operators
+from .object_operators import FACTORY, OBJECT_ARGUMENTS, OBJECT_NAMES, object_operators
 from .local_namedtuples import local_namedtuples, makes_namedtuples
 from .constructed_receivers import builds_objects, name_constructed_receivers
 from .dataclass_replace import dataclass_replace
@@ -1015,8 +1015,7 @@ def _check_operators_modelled(parsed, everything: list, objects: dict) -> None:
         if not isinstance(call, gast.Call) or not (
                 nodes.annotation(call, FACTORY) or nodes.annotation(call, OBJECT_ARGUMENTS)):
             continue
-        names = [call.func.value.id] + [a.value.id for a in call.args if isinstance(
-            a, gast.Attribute) and isinstance(a.value, gast.Name)]
+        names = [call.func.value.id, *nodes.annotation(call, OBJECT_NAMES, ())]
         if all(name in objects for name in names):
             continue
         carried = nodes.annotation(call, CARRIED_REFUSAL)

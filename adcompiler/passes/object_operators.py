@@ -59,6 +59,7 @@ _WORDS = {"add": "added", "sub": "difference", "mul": "product", "truediv": "quo
           "neg": "negated", "pos": "positive"}
 FACTORY = "factory_arguments"
 OBJECT_ARGUMENTS = "object_arguments"
+OBJECT_NAMES = "object_argument_names"   # the objects given, by name
 
 
 def object_operators(parsed: ParsedFunction, modelled) -> bool:
@@ -417,6 +418,7 @@ class _Operators:
             args += [nodes.copy_location(gast.Attribute(
                 value=nodes.copy_location(nodes.name(arg.id), arg), attr=attribute,
                 ctx=gast.Load()), arg) for attribute in entry[2]]
+        nodes.annotate(call, OBJECT_NAMES, tuple(call.args[position].id for position, _, _ in spec))
         call.args = args
         nodes.annotate(call, OBJECT_ARGUMENTS, tuple((name, tuple(attributes))
                                                      for _, name, attributes in spec))
