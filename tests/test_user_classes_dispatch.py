@@ -136,6 +136,9 @@ def test_classmethod_constructor_reads_as_its_arguments_then_the_construction():
     # Python calls Euro.__rmul__ first
     ("right_operand_of_a_subclass_with_its_own_reflected_method",
      "subclass defining its own __rmul__", "c = a * b"),
+    # (b's attributes are read where gap runs: after b.bump(), not where b is given)
+    ("object_changed_by_a_later_argument_of_the_method_given_it", "passing the object 'b'",
+     "a.gap(b, b.bump())"),
 ])
 def test_operator_python_may_dispatch_otherwise_is_refused_naming_the_line(
         name, construct, marker):

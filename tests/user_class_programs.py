@@ -380,3 +380,21 @@ def right_operand_of_a_subclass_with_its_own_reflected_method(x):
     b = Euro(x)
     c = a * b
     return np.sum(c.v)
+
+
+class Bumped:
+    def __init__(self, x):
+        self.x = x
+
+    def bump(self):
+        self.x = self.x * 3.0
+        return 1.0
+
+    def gap(self, other, k):
+        return np.sum((self.x - other.x) ** 2) * k
+
+
+def object_changed_by_a_later_argument_of_the_method_given_it(x):
+    a = Bumped(x)
+    b = Bumped(x * x)
+    return a.gap(b, b.bump())    # gap reads b.x after bump has changed it

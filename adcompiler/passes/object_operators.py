@@ -330,6 +330,12 @@ class _Operators:
         for position in given:
             if position + 1 >= defaulted:
                 return []
+            if any(isinstance(n, gast.Call) and any(
+                    isinstance(m, gast.Name) and m.id == call.args[position].id
+                    for m in nodes.walk(n)) for arg in call.args[position + 1:]
+                   for n in nodes.walk(arg)):
+                # a.m(b, b.bump()): Python's method reads b after bump runs
+                return []
             name = parameters[position + 1].id
             attributes = _attributes_read(tree, name)
             taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
