@@ -407,9 +407,9 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             help="adcompiler differentiates methods called on `self` (when you "
             "differentiate a bound method, ad.grad(model.loss)), on module-level "
             "objects, and on objects of a module-level class that the function creates "
-            "and binds to a name of their own (m = Model(w); m.loss(x), not "
-            "Model(w).loss(x); l1 = Layer(W1); l2 = Layer(W2); l2(l1(x)), not layers kept "
-            "in a list and called in a loop, whose arrays you can keep in lists "
+            "(m = Model(w); m.loss(x), or Model(w).loss(x); l1 = Layer(W1); l2 = Layer(W2); "
+            "l2(l1(x)), not layers kept in a list and called in a loop, whose arrays you "
+            "can keep in lists "
             "instead: for W, b in zip(weights, biases)). For another object "
             "(self.layer.forward(x)), call a module-level function that takes the object, "
             "or a NumPy function.")
