@@ -82,8 +82,6 @@ _METHOD_WORKAROUNDS = {
                   "{r}.setdefault(key, default) where Python always evaluates it (not after "
                   "'and'/'or', in a branch of 'a if c else b' or a while test), or: "
                   "if key not in {r}: {r}[key] = default",
-    "pop": "read the entry by its key ({r}['b']) and stop using it, or build the "
-           "dict of the entries you keep: {r} = {{'a': {r}['a']}}",
     "popitem": "read the entry by its key ({r}['b']) and stop using it, or build the "
                "dict of the entries you keep: {r} = {{'a': {r}['a']}}",
     "clear": "bind a new empty container: {r} = [] (or {r} = {{}})",
@@ -298,7 +296,7 @@ def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
     if not isinstance(rhs, gast.Call):
         return rhs
     if function:
-        receiver, method = (rhs.args[0] if rhs.args else None), _spelled(call.func)
+        receiver, method = (rhs.args[0] if rhs.args else None), to_source(call.func).strip()
     elif isinstance(rhs.func, gast.Attribute):
         receiver, method = rhs.func.value, rhs.func.attr
     else:
@@ -307,18 +305,8 @@ def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
         return rhs   # a display: nothing else sees the object it changes
     temp = normaliser.namer.temp()
     kept = nodes.copy_location(nodes.assign(temp, rhs), call)
-    nodes.annotate(kept, "mutates", OPAQUE)
-    nodes.annotate(kept, "mutated", receiver)
-    nodes.annotate(rhs, "mutated", receiver)
     if method == "pop" and not function:
-        error = NoDerivativeRuleError(
-            f"{to_source(call).strip()} on a list or dict of differentiated values is not "
-            "supported: only L.pop(), which takes the last entry, and the pop of a list or "
-            "dict the function builds, as a statement or an assignment's value, are "
-            "differentiated", normaliser.ctx.parsed.location(call),
-            help="Instead: read the entry, v = L[i] (or d[key]), and build the rest anew: "
-                 "L = [L[k] for k in range(len(L)) if k != i] (or "
-                 "d = {k: d[k] for k in d if k != key}).")
+        error = pop_refusal(call, normaliser.ctx.parsed.location(call))
     else:
         what = f"{method}(...) changes its first argument {receiver.id}" if function else \
             f"{receiver.id}.{method}(...) changes {receiver.id}"
@@ -327,8 +315,7 @@ def _opaque_value(normaliser, call: gast.Call, out: list) -> gast.AST:
             "differentiate", normaliser.ctx.parsed.location(call),
             help="Instead: " + _METHOD_WORKAROUNDS.get(
                 method, _BUILD_A_NEW_VALUE).format(r=receiver.id) + ".")
-    nodes.annotate(rhs, "unsupported", error)
-    out.append(kept)
+    out.append(_marked_opaque(kept, rhs, receiver, error))
     return nodes.name(temp)
 
 
@@ -610,24 +597,35 @@ def _opaque(normaliser, stmt, mutated, out: list, what: str, help: str) -> bool:
                                      normaliser.ctx.parsed.location(stmt), help=help)
     rhs = normaliser.rhs(stmt.value, out)
     kept = nodes.copy_location(nodes.expr_stmt(rhs), stmt)
-    nodes.annotate(kept, "mutates", OPAQUE)
-    nodes.annotate(kept, "mutated", _receiver_or_first(rhs))
-    nodes.annotate(rhs, "mutated", _receiver_or_first(rhs))
-    nodes.annotate(rhs, "unsupported", NoDerivativeRuleError(
+    out.append(_marked_opaque(kept, rhs, _receiver_or_first(rhs), NoDerivativeRuleError(
         f"{what}, which adcompiler does not differentiate",
-        normaliser.ctx.parsed.location(stmt), help=help))
-    out.append(kept)
+        normaliser.ctx.parsed.location(stmt), help=help)))
     return True
 
 
-def _spelled(func) -> str:
-    """`operator.iadd` as written: the dotted names of an attribute chain."""
-    parts = []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    parts.append(func.id if isinstance(func, gast.Name) else "...")
-    return ".".join(reversed(parts))
+def _marked_opaque(kept, rhs: gast.Call, receiver: gast.Name, error) -> gast.AST:
+    """`kept`, the statement making the call `rhs`, marked as a change of
+    `receiver` the compiler does not model (aliasing.py follows the mark), and
+    `rhs` as refused with `error` once a derivative meets it (activity.py)."""
+    nodes.annotate(kept, "mutates", OPAQUE)
+    nodes.annotate(kept, "mutated", receiver)
+    nodes.annotate(rhs, "mutated", receiver)
+    nodes.annotate(rhs, "unsupported", error)
+    return kept
+
+
+def pop_refusal(call: gast.Call, location) -> NoDerivativeRuleError:
+    """The refusal of `L.pop(i)` or `d.pop(key)` of a list or dict the compiler
+    does not know for one the function builds (effects.py, where its value is
+    used in an expression; operations.py, where it carries a derivative)."""
+    return NoDerivativeRuleError(
+        f"{to_source(call).strip()} on a list or dict of differentiated values is not "
+        "supported: only L.pop(), which takes the last entry, and the pop of a list or "
+        "dict the function builds, as a statement or an assignment's value, are "
+        "differentiated", location,
+        help="Instead: read the entry, v = L[i] (or d[key]), and build the rest anew: "
+             "L = [L[k] for k in range(len(L)) if k != i] (or "
+             "d = {k: d[k] for k in d if k != key}).")
 
 
 def _receiver_or_first(rhs: gast.Call) -> gast.Name:

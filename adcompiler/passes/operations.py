@@ -32,6 +32,7 @@ from ..printer import to_source
 from ..rules import definition, record_rules, registry
 from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
+from . import effects
 from .activity import Activity, is_user_function
 from .anf import (bind_arguments, check_parameters, constant_value, index_expression,
                   primitive_of)
@@ -378,12 +379,7 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             isinstance(rhs.func, gast.Attribute) and rhs.func.attr == "pop":
         # The list machinery's pop is L.pop() (nodes.list_method): L.pop(i) and
         # d.pop(key) would take their derivative from another entry.
-        raise NoDerivativeRuleError(
-            f"{to_source(rhs).strip()} on a list or dict of differentiated values is not "
-            "supported: only L.pop(), which takes the last entry, is differentiated",
-            location, help="Instead: read the entry, v = L[i] (or d[key]), and build the "
-            "rest anew: L = [L[k] for k in range(len(L)) if k != i] (or "
-            "d = {k: d[k] for k in d if k != key}).")
+        raise effects.pop_refusal(rhs, location)
     if rule is None and primitive is None and isinstance(rhs, gast.Call) and \
             isinstance(rhs.func, gast.Attribute) and not rhs.args and not rhs.keywords and \
             rhs.func.attr in ("values", "keys", "items"):
