@@ -268,3 +268,35 @@ def set_slot(slot, child) -> None:
         setattr(owner, field_name, child)
     else:
         getattr(owner, field_name)[index] = child
+
+
+def lazily_evaluated(stmt) -> list:
+    """The nodes of `stmt`'s own expressions that Python may not evaluate every
+    time the statement runs (or evaluates again: a while test): what a pass
+    may not compute once before the statement (lower_dict_methods.py,
+    lower_defaultdict.py)."""
+    found: list = []
+    if isinstance(stmt, gast.While):
+        found += list(nodes.walk(stmt.test))
+    for expr in own_expressions(stmt):
+        for node in nodes.walk(expr):
+            if isinstance(node, gast.BoolOp):
+                for value in node.values[1:]:
+                    found += list(nodes.walk(value))
+            elif isinstance(node, gast.IfExp):
+                found += list(nodes.walk(node.body)) + list(nodes.walk(node.orelse))
+            elif isinstance(node, gast.Lambda):
+                found += list(nodes.walk(node.body))
+    return found
+
+
+def own_expressions(stmt) -> list:
+    """The expressions of `stmt` itself, not of the statements it holds."""
+    out = []
+    for field, value in gast.iter_fields(stmt):
+        if field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, gast.AST):
+                out.append(item)
+    return out

@@ -42,7 +42,9 @@ import gast
 from .. import nodes
 from ..source import ParsedFunction
 from .census import Census
+from .evaluation_order import lazily_evaluated, own_expressions
 from .lower_comprehensions import called_object
+from .lower_dict_methods import written_if_missing
 
 # What factory() gives, as a constant or an empty display, by factory.
 _DEFAULTS = {float: lambda: nodes.const(0.0), int: lambda: nodes.const(0),
@@ -58,10 +60,8 @@ def lower_defaultdict(parsed: ParsedFunction, census: Census | None = None) -> P
     tree = parsed.tree
     if census is None:
         census = Census(tree)
-    built = {}
-    for call in census.calls:
-        if called_object(parsed, census.stored, call.func) is collections.defaultdict:
-            built[id(call)] = call
+    built = {id(call) for call in census.calls
+             if called_object(parsed, census.stored, call.func) is collections.defaultdict}
     if not built:
         return parsed
     candidates = _candidates(parsed, census, built)
@@ -72,7 +72,7 @@ def lower_defaultdict(parsed: ParsedFunction, census: Census | None = None) -> P
     return parsed
 
 
-def _candidates(parsed: ParsedFunction, census: Census, built: dict) -> dict:
+def _candidates(parsed: ParsedFunction, census: Census, built: set) -> dict:
     """{name: the default's node factory} for the defaultdicts lowered here."""
     parents = {}
     for node in census.everything:
@@ -93,7 +93,7 @@ def _candidates(parsed: ParsedFunction, census: Census, built: dict) -> dict:
                not _used_as_a_dict(parsed, census, node, parents)}
     # A read Python may not make every time its statement runs, or in a while test.
     for stmt in nodes.statements(parsed.tree):
-        refused |= {node.id for node in _lazily_evaluated(stmt)
+        refused |= {node.id for node in lazily_evaluated(stmt)
                     if isinstance(node, gast.Name) and node.id in factories}
     return {name: factory for name, factory in factories.items() if name not in refused}
 
@@ -142,36 +142,6 @@ def _plain_key(key) -> bool:
     return False
 
 
-def _lazily_evaluated(stmt) -> list:
-    """The nodes of `stmt`'s own expressions that Python may not evaluate every
-    time the statement runs (or evaluates again: a while test)."""
-    found: list = []
-    if isinstance(stmt, gast.While):
-        found += list(nodes.walk(stmt.test))
-    for expr in _own_expressions(stmt):
-        for node in nodes.walk(expr):
-            if isinstance(node, gast.BoolOp):
-                for value in node.values[1:]:
-                    found += list(nodes.walk(value))
-            elif isinstance(node, gast.IfExp):
-                found += list(nodes.walk(node.body)) + list(nodes.walk(node.orelse))
-            elif isinstance(node, gast.Lambda):
-                found += list(nodes.walk(node.body))
-    return found
-
-
-def _own_expressions(stmt) -> list:
-    """The expressions of `stmt` itself, not of the statements it holds."""
-    out = []
-    for field, value in gast.iter_fields(stmt):
-        if field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, gast.AST):
-                out.append(item)
-    return out
-
-
 class _Defaults:
     """Writes `if k not in D: D[k] = <default>` before each statement that
     reads D[k], in the order Python reads them, and binds D to `{}`."""
@@ -195,14 +165,9 @@ class _Defaults:
                 out.append(stmt)
                 continue
             for read in self.reads(stmt):
-                name, key = read.value.id, read.slice
-                missing = gast.Compare(left=nodes.clone(key), ops=[gast.NotIn()],
-                                       comparators=[nodes.name(name)])
-                target = gast.Subscript(value=nodes.name(name), slice=nodes.clone(key),
-                                        ctx=gast.Store())
-                write = gast.Assign(targets=[target], value=self.factories[name](),
-                                    type_comment=None)
-                out.append(nodes.located(nodes.if_(missing, [write], []), read))
+                name = read.value.id
+                out.append(nodes.located(
+                    written_if_missing(name, read.slice, self.factories[name]()), read))
             out.append(stmt)
         stmts[:] = out
 
@@ -215,7 +180,7 @@ class _Defaults:
         elif isinstance(stmt, gast.AugAssign):
             roots = [stmt.target, stmt.value]
         else:
-            roots = _own_expressions(stmt)
+            roots = own_expressions(stmt)
         for root in roots:
             self.visit(root, found, augmented=isinstance(stmt, gast.AugAssign) and
                        root is stmt.target)

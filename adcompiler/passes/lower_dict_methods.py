@@ -63,7 +63,7 @@ from ..runtime import effects as runtime_effects
 from ..runtime import python_builtins as runtime_builtins
 from ..source import ParsedFunction
 from .census import Census
-from .evaluation_order import Spill, plain
+from .evaluation_order import Spill, lazily_evaluated, plain, set_slot
 from .lower_comprehensions import called_object
 
 
@@ -138,32 +138,24 @@ def _evaluated_surely(tree, candidates: set) -> set:
     in a branch of `a if c else b`, in a lambda, a `while` test or an
     assignment's target, and not inside the arguments of another."""
     found: set = set()
-
-    def visit(expr) -> None:
-        if isinstance(expr, gast.Lambda):
-            return
-        if isinstance(expr, gast.BoolOp):
-            visit(expr.values[0])
-            return
-        if isinstance(expr, gast.IfExp):
-            visit(expr.test)
-            return
-        if isinstance(expr, gast.Call) and id(expr) in candidates:
-            if not any(id(n) in candidates for arg in expr.args for n in nodes.walk(arg)):
-                found.add(id(expr))
-            return
-        for child in gast.iter_child_nodes(expr):
-            visit(child)
-
     for stmt in nodes.statements(tree):
         if isinstance(stmt, (gast.Assign, gast.Return, gast.Expr)) or \
                 isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
-            if stmt.value is not None:
-                visit(stmt.value)
+            root = stmt.value
         elif isinstance(stmt, gast.If):
-            visit(stmt.test)
+            root = stmt.test
         elif isinstance(stmt, gast.For):
-            visit(stmt.iter)
+            root = stmt.iter
+        else:
+            continue
+        if root is None:
+            continue
+        lazy = {id(n) for n in lazily_evaluated(stmt)}
+        calls = [n for n in nodes.walk(root) if id(n) in candidates and id(n) not in lazy]
+        arguments = {id(c): {id(n) for arg in c.args for n in nodes.walk(arg)} for c in calls}
+        inside = set().union(*arguments.values())
+        found |= {id(c) for c in calls
+                  if id(c) not in inside and not arguments[id(c)] & candidates}
     return found
 
 
@@ -243,15 +235,13 @@ class _Lowering:
         out: list = []
         key = self.settled(call.args[0], "pop_key", out)
         value = self.namer.fresh("popped")
-        taken = [nodes.assign(value, gast.Subscript(value=nodes.name(receiver),
-                                                    slice=nodes.clone(key), ctx=gast.Load()))]
+        taken = [nodes.assign(value, nodes.subscript(nodes.name(receiver), nodes.clone(key)))]
         taken = (taken if used else []) + [self.removal(receiver, key)]
         if len(call.args) == 1:
             out += taken   # a missing key raises KeyError, as d.pop(key) does
         else:
             default = self.settled(call.args[1], "pop_default", out)
-            present = gast.Compare(left=nodes.clone(key), ops=[gast.In()],
-                                   comparators=[nodes.name(receiver)])
+            present = nodes.compare(nodes.clone(key), gast.In(), nodes.name(receiver))
             out.append(nodes.if_(present, taken,
                                  [nodes.assign(value, nodes.clone(default))] if used else []))
         if used:
@@ -266,11 +256,7 @@ class _Lowering:
             [nodes.name(receiver), nodes.clone(key)]))
 
     def replace(self, call, parent, field: str, index, value) -> None:
-        value = nodes.copy_location(value, call)
-        if index is None:
-            setattr(parent, field, value)
-        else:
-            getattr(parent, field)[index] = value
+        set_slot((parent, field, index), nodes.copy_location(value, call))
 
     def setdefault(self, call: gast.Call, parent, field: str, index) -> list:
         receiver = call.func.value.id
@@ -278,11 +264,9 @@ class _Lowering:
         key = self.settled(call.args[0], "setdefault_key", out)
         default = self.settled(call.args[1] if len(call.args) > 1 else nodes.const(None),
                                "setdefault_default", out)
-        missing = gast.Compare(left=nodes.clone(key), ops=[gast.NotIn()],
-                               comparators=[nodes.name(receiver)])
-        out.append(nodes.if_(missing, [self.write(receiver, key, default)], []))
-        self.replace(call, parent, field, index, gast.Subscript(
-            value=nodes.name(receiver), slice=nodes.clone(key), ctx=gast.Load()))
+        out.append(written_if_missing(receiver, key, default))
+        self.replace(call, parent, field, index,
+                     nodes.subscript(nodes.name(receiver), nodes.clone(key)))
         return [nodes.located(s, call) for s in out]
 
     def update(self, call: gast.Call) -> list:
@@ -304,17 +288,16 @@ class _Lowering:
                            self.settled(keyword.value, f"update_{keyword.arg}", out)))
         for key, value in writes:
             if key is not None:
-                out.append(self.write(receiver, key, value))
+                out.append(_write(receiver, key, value))
                 continue
             keys = self.namer.fresh("update_source_keys")
             out.append(nodes.assign(keys, nodes.call(
                 self.parsed.reference(runtime_effects.update_keys),
                 [nodes.clone(value), nodes.const(self.parsed.location(call).file_line)])))
             key_name = self.namer.fresh("update_key")
-            read = gast.Subscript(value=nodes.clone(value), slice=nodes.name(key_name),
-                                  ctx=gast.Load())
+            read = nodes.subscript(nodes.clone(value), nodes.name(key_name))
             out.append(nodes.for_(key_name, nodes.name(keys),
-                                  [self.write(receiver, nodes.name(key_name), read)]))
+                                  [_write(receiver, nodes.name(key_name), read)]))
         return [nodes.located(s, call) for s in out]
 
     def settled(self, value, base: str, out: list):
@@ -325,7 +308,16 @@ class _Lowering:
         out.append(nodes.assign(name, value))
         return nodes.name(name)
 
-    def write(self, receiver: str, key, value) -> gast.Assign:
-        target = gast.Subscript(value=nodes.name(receiver), slice=nodes.clone(key),
-                                ctx=gast.Store())
-        return gast.Assign(targets=[target], value=nodes.clone(value), type_comment=None)
+
+def written_if_missing(receiver: str, key, value) -> gast.If:
+    """`if key not in receiver: receiver[key] = value`: a setdefault's write,
+    and a defaultdict's default (lower_defaultdict.py)."""
+    missing = nodes.compare(nodes.clone(key), gast.NotIn(), nodes.name(receiver))
+    return nodes.if_(missing, [_write(receiver, key, value)], [])
+
+
+def _write(receiver: str, key, value) -> gast.Assign:
+    """`receiver[key] = value`."""
+    target = gast.Subscript(value=nodes.name(receiver), slice=nodes.clone(key),
+                            ctx=gast.Store())
+    return nodes.assign(target, nodes.clone(value))

@@ -49,6 +49,7 @@ from .. import nodes
 from ..naming import Namer
 from ..source import ParsedFunction
 from .census import Census
+from .evaluation_order import set_slot
 from .lower_comprehensions import called_object
 
 
@@ -206,8 +207,7 @@ def _product_loop(call: gast.Call, parent, field: str, index, namer: Namer) -> l
     """`_loop` of math.prod: Python evaluates xs, then start, then multiplies."""
     items, value, item = _loop_names(namer)
     start = call.keywords[0].value if call.keywords else nodes.const(1)
-    step = nodes.assign(value, gast.BinOp(left=nodes.name(value), op=gast.Mult(),
-                                          right=nodes.name(item)))
+    step = nodes.assign(value, nodes.binop(nodes.name(value), gast.Mult(), nodes.name(item)))
     stmts = [nodes.assign(items, call.args[0]), nodes.assign(value, start),
              nodes.for_(item, nodes.name(items), [step])]
     _replace(call, parent, field, index, value)
@@ -220,11 +220,7 @@ def _loop_names(namer: Namer) -> tuple:
 
 def _replace(call: gast.Call, parent, field: str, index, value: str) -> None:
     """The call (in `parent.field[index]`) becomes the variable `value`."""
-    result = nodes.copy_location(nodes.name(value), call)
-    if index is None:
-        setattr(parent, field, result)
-    else:
-        getattr(parent, field)[index] = result
+    set_slot((parent, field, index), nodes.copy_location(nodes.name(value), call))
 
 
 def _loop(call: gast.Call, parent, field: str, index, namer: Namer) -> list:
