@@ -20,6 +20,7 @@ import torch
 
 import adcompiler as ad
 from adcompiler.errors import AdError, UnsupportedSyntaxError
+from torch_oracle import value_gradient_and_hvp
 
 torch.set_default_dtype(torch.float64)
 
@@ -185,11 +186,7 @@ def point_for(program):
 
 def torch_derivatives(program):
     """Value, gradient and H·DIRECTION of the program run on a tensor."""
-    point = torch.tensor(point_for(program), requires_grad=True)
-    value = program(point)
-    gradient, = torch.autograd.grad(value, point, create_graph=True)
-    product, = torch.autograd.grad(gradient, point, torch.tensor(DIRECTION))
-    return value.item(), gradient.detach().numpy(), product.numpy()
+    return value_gradient_and_hvp(program, point_for(program), DIRECTION)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda f: f.__name__)

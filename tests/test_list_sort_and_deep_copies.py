@@ -20,6 +20,7 @@ import pytest
 import torch
 
 import adcompiler as ad
+from torch_oracle import value_gradient_and_hvp
 
 torch.set_default_dtype(torch.float64)
 
@@ -75,11 +76,7 @@ def on_torch(program):
 
 
 def torch_derivatives(program):
-    point = torch.tensor(X, requires_grad=True)
-    value = on_torch(program)(point)
-    gradient, = torch.autograd.grad(value, point, create_graph=True)
-    product, = torch.autograd.grad(gradient, point, torch.tensor(DIRECTION))
-    return value.item(), gradient.detach().numpy(), product.numpy()
+    return value_gradient_and_hvp(on_torch(program), X, DIRECTION)
 
 
 @pytest.mark.parametrize("program", SORTS, ids=lambda f: f.__name__)

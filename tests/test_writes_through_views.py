@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import adcompiler as ad
+from torch_oracle import value_gradient_and_hvp
 
 torch.set_default_dtype(torch.float64)
 
@@ -221,12 +222,7 @@ PROGRAMS = [real_part_written, real_part_bound_then_written, view_method_written
 
 def torch_derivatives(program):
     """Value, gradient and H·DIRECTION of the program's torch twin at A."""
-    twin = twin_of(program.__name__)
-    point = torch.tensor(A, requires_grad=True)
-    value = twin(point)
-    gradient, = torch.autograd.grad(value, point, create_graph=True)
-    product, = torch.autograd.grad(gradient, point, torch.tensor(DIRECTION))
-    return value.item(), gradient.detach().numpy(), product.numpy()
+    return value_gradient_and_hvp(twin_of(program.__name__), A, DIRECTION)
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda f: f.__name__)
