@@ -451,12 +451,6 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
     constant because it was not recognised. `user_names` maps a name
     split_lists.py gave a variable to the user's (v2 -> v)."""
     user_names = user_names or {}
-    # Names bound to a method that may change its object, or to what may be
-    # one (getattr(a, "sort")); not those only ever bound to a method that
-    # reads (`key = d.get`, how lower_comprehensions writes max(d, key=d.get)).
-    changing_methods = {target for target, rhs in definitions
-                        if not isinstance(rhs, gast.Attribute) or
-                        rhs.attr in effects.MUTATING_METHOD_NAMES}
     for target, rhs in definitions:
         if isinstance(rhs, gast.Subscript) and not isinstance(rhs.value, gast.Name) and \
                 nodes.names_loaded(rhs.slice) & activity.varied:
@@ -472,7 +466,7 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
         primitive = primitive_of(rhs)
         if primitive is None and isinstance(rhs.func, gast.Name) and \
                 rhs.func.id in activity.varied and target not in activity.useful and \
-                rhs.func.id in changing_methods:
+                _may_change_its_object(rhs.func.id, definitions):
             # `s = a.sort; s()`: what the call changes is hidden in a method
             # of a differentiated value taken as a value (a call whose value
             # carries a derivative is refused where it is classified,
@@ -534,6 +528,16 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
                 help="Instead: call it outside the differentiated function, or on a value "
                      "that carries no derivative: ad.stop_gradient(value) (to log or record "
                      "it, history.append(float(ad.stop_gradient(loss)))).")
+
+
+def _may_change_its_object(name: str, definitions) -> bool:
+    """Whether `name` is bound to a method that may change its object, or to
+    what may be one (getattr(a, "sort")): not only ever to a method that reads
+    (`key = d.get`, how lower_comprehensions writes max(d, key=d.get)). Asked
+    only of a differentiated name called for its effect, which is rare."""
+    return any(target == name and (not isinstance(rhs, gast.Attribute) or
+                                   rhs.attr in effects.MUTATING_METHOD_NAMES)
+               for target, rhs in definitions)
 
 
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
