@@ -28,6 +28,7 @@ class Census:
         self._everything: list | None = None
         self._calls: list | None = None
         self._stored: set | None = None
+        self._callees: list | None = None
 
     @property
     def everything(self) -> list:
@@ -52,9 +53,33 @@ class Census:
                             and isinstance(n.ctx, (gast.Store, gast.Param))}
         return self._stored
 
+    def callees(self, parsed) -> list:
+        """(call, the global or builtin object its function names, or None)
+        for each Call node, in walk order: what lower_reduce, lower_comprehensions
+        and lower_defaultdict look for (functools.reduce, sorted, defaultdict)."""
+        if self._callees is None:
+            stored = self.stored
+            self._callees = [(call, called_object(parsed, stored, call.func))
+                             for call in self.calls]
+        return self._callees
+
     def forget(self) -> None:
         """The tree is about to change: walk it again when next asked."""
-        self._everything = self._calls = self._stored = None
+        self._everything = self._calls = self._stored = self._callees = None
+
+
+def called_object(parsed, local: set, func):
+    """The object a call's function refers to, if it is a global or builtin."""
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id in local:
+        return None
+    found, value = parsed.lookup(func.id)
+    for attr in reversed(path):
+        value = getattr(value, attr, None)
+    return value if found else None
 
 
 def everything_of(tree: gast.AST, census: Census | None) -> list:

@@ -88,7 +88,7 @@ from ..runtime import python_builtins as runtime_builtins
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
-from .census import Census
+from .census import Census, called_object
 from .desugar import assignment_expressions_first
 from .fence import REJECTED
 
@@ -852,21 +852,5 @@ def _lowers_something(parsed: ParsedFunction, census: Census) -> bool:
                 _repeats_a_key(node):
             return True
     # Without comprehensions every name is free, as in `_Lowering.locals`.
-    stored = census.stored
     return any(any(function is f for f in _REWRITTEN_CALLEES)
-               for function in (called_object(parsed, stored, call.func)
-                                for call in census.calls))
-
-
-def called_object(parsed: ParsedFunction, local: set, func):
-    """The object a call's function refers to, if it is a global or builtin."""
-    path = []
-    while isinstance(func, gast.Attribute):
-        path.append(func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name) or func.id in local:
-        return None
-    found, value = parsed.lookup(func.id)
-    for attr in reversed(path):
-        value = getattr(value, attr, None)
-    return value if found else None
+               for _, function in census.callees(parsed))

@@ -41,9 +41,8 @@ import gast
 
 from .. import nodes
 from ..source import ParsedFunction
-from .census import Census
+from .census import Census, called_object
 from .evaluation_order import lazily_evaluated, own_expressions
-from .lower_comprehensions import called_object
 from .lower_dict_methods import written_if_missing
 
 # What factory() gives, as a constant or an empty display, by factory.
@@ -60,8 +59,8 @@ def lower_defaultdict(parsed: ParsedFunction, census: Census | None = None) -> P
     tree = parsed.tree
     if census is None:
         census = Census(tree)
-    built = {id(call) for call in census.calls
-             if called_object(parsed, census.stored, call.func) is collections.defaultdict}
+    built = {id(call) for call, value in census.callees(parsed)
+             if value is collections.defaultdict}
     if not built:
         return parsed
     candidates = _candidates(parsed, census, built)

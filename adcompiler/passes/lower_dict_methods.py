@@ -62,9 +62,8 @@ from ..naming import Namer
 from ..runtime import effects as runtime_effects
 from ..runtime import python_builtins as runtime_builtins
 from ..source import ParsedFunction
-from .census import Census
+from .census import Census, called_object
 from .evaluation_order import Spill, lazily_evaluated, plain, set_slot
-from .lower_comprehensions import called_object
 
 
 def lower_dict_methods(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -75,7 +74,7 @@ def lower_dict_methods(parsed: ParsedFunction, census: Census | None = None) -> 
         census = Census(tree)
     named = [c for c in census.calls if isinstance(c.func, gast.Attribute)
              and c.func.attr in _METHODS and isinstance(c.func.value, gast.Name)]
-    deletions = [s for s in census.everything if isinstance(s, gast.Delete)]
+    deletions = [s for s in nodes.statements(tree) if isinstance(s, gast.Delete)]
     if not named and not deletions:
         return parsed
     dicts = _built_dicts(parsed, census)

@@ -76,9 +76,9 @@ from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..runtime import mapping as runtime_mapping
 from ..source import ParsedFunction
-from .census import Census
+from .census import Census, called_object
 from .evaluation_order import set_slot, slot_value
-from .lower_comprehensions import called_object, lower_comprehensions
+from .lower_comprehensions import lower_comprehensions
 
 # Keywords of np.vectorize(...) that keep the map exact, with the values they may have.
 _VECTORIZE_OPTIONS = ("otypes", "doc", "excluded", "cache", "signature")

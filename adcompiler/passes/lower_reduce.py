@@ -50,7 +50,6 @@ from ..naming import Namer
 from ..source import ParsedFunction
 from .census import Census
 from .evaluation_order import set_slot
-from .lower_comprehensions import called_object
 
 
 def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -58,8 +57,7 @@ def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     tree = parsed.tree
     if census is None:
         census = Census(tree)
-    local = census.stored
-    called = [(n, called_object(parsed, local, n.func)) for n in census.calls]
+    called = census.callees(parsed)
     calls = [n for n, value in called if value is functools.reduce or value is math.prod]
     products = {id(n) for n, value in called if value is math.prod}
     if not calls:
