@@ -50,10 +50,11 @@ class _Forward:
         # Variables a loop (or the other branch of an if) makes non-zero whose
         # tangent cannot be started at zero there, not being surely bound
         # (bound only in a branch or an earlier loop: `for c in cs: v = c`,
-        # then `for ...: v = v * x`), and those whose zero tangent is therefore
-        # written where they are bound (forward()).
+        # then `for ...: v = v * x`): their zero tangent is written where they
+        # are bound with one (forward()).
         self.unstarted: set = set()
-        self.zero_where_bound: set = set()
+        # Whether a name was handed out for an unused value (see forward()).
+        self.named_unused = False
         self.location = StatementLocation(ctx.parsed)
 
     def tangent(self, variable: str) -> str:
@@ -90,13 +91,16 @@ class _Forward:
         """The tangent code of `stmt`, and the tangents zero after it: `zero`,
         updated in place."""
         if isinstance(stmt, gast.Assign):
-            made = self.assignment(stmt, stmt.targets[0].id, stmt.value, zero)
-            if stmt.targets[0].id in self.zero_where_bound and stmt.targets[0].id in zero:
-                made = made + [self._init(stmt.targets[0].id)]
+            target = stmt.targets[0].id
+            made = self.assignment(stmt, target, stmt.value, zero)
             # A tangent carries the line of its statement: tracebacks and
             # check_finite name the user's line for it too.
-            return [s if getattr(s, "lineno", None) else nodes.copy_location(s, stmt)
-                    for s in made], zero
+            made = [s if getattr(s, "lineno", None) else nodes.copy_location(s, stmt)
+                    for s in made]
+            if target in zero:
+                # Where the zero tangent goes if `target` turns out unstarted.
+                made.append(_BoundWithZero(target, stmt))
+            return made, zero
         if isinstance(stmt, gast.Expr):
             return self.expression(stmt, zero), zero
         if isinstance(stmt, gast.If):
@@ -141,6 +145,7 @@ class _Forward:
     def expression(self, stmt: gast.Expr, zero: set) -> list:
         call = stmt.value
         if self.activity.passes_active_list(call):
+            self.named_unused = True
             return self.user_call(stmt, self.ctx.namer.fresh("_unused"), call,
                                   primitive_of(call), set(zero))
         if nodes.list_method(call, "append") and self.activity.is_active(call.func.value):
@@ -365,15 +370,49 @@ def forward(function: gast.FunctionDef, ctx: Context, activity: Activity,
     walker = _Forward(function, ctx, activity)
     walker.defined_at_entry, walker.defined_at_branch_ends = _definitely_defined(function)
     body, zero = walker.block(function.body, LoggedSet(zero_at_start))
-    if not walker.unstarted:
-        return body, zero
-    # Again, writing those variables' zero tangents where they are bound, so
-    # that the loop finds them wherever Python finds the variable bound.
-    again = _Forward(function, ctx, activity)
-    again.defined_at_entry, again.defined_at_branch_ends = \
-        walker.defined_at_entry, walker.defined_at_branch_ends
-    again.zero_where_bound = set(walker.unstarted)
-    return again.block(function.body, LoggedSet(zero_at_start))
+    if walker.unstarted and walker.named_unused:
+        # Generated again, as the code was first written, whose second walk
+        # named these values anew (`_unused2`): the same text.
+        again = _Forward(function, ctx, activity)
+        again.defined_at_entry, again.defined_at_branch_ends = \
+            walker.defined_at_entry, walker.defined_at_branch_ends
+        body, zero = again.block(function.body, LoggedSet(zero_at_start))
+    # The unstarted variables' zero tangents go where they are bound with a
+    # zero tangent, so that the loop finds them wherever Python finds the
+    # variable bound. Which those are is known at the end only; each place
+    # was marked as the code was generated (the zero sets do not depend on
+    # these statements: a second walk would only write them).
+    return _placed_zeros(body, walker), zero
+
+
+class _BoundWithZero:
+    """A mark in generated code, after `variable = ...` (statement `stmt`)
+    left its tangent zero: `_placed_zeros` writes the zero tangent there if
+    the variable is unstarted, and drops the mark otherwise."""
+
+    __slots__ = ("variable", "stmt")
+
+    def __init__(self, variable: str, stmt):
+        self.variable, self.stmt = variable, stmt
+
+
+def _placed_zeros(stmts: list, walker: _Forward) -> list:
+    """`stmts` with each _BoundWithZero mark replaced by what it stands for."""
+    out = []
+    unstarted = walker.unstarted
+    for stmt in stmts:
+        kind = stmt.__class__
+        if kind is _BoundWithZero:
+            if stmt.variable in unstarted:
+                out.append(nodes.copy_location(walker._init(stmt.variable), stmt.stmt))
+            continue
+        if kind is gast.If:
+            stmt.body = _placed_zeros(stmt.body, walker)
+            stmt.orelse = _placed_zeros(stmt.orelse, walker)
+        elif kind is gast.For or kind is gast.While:
+            stmt.body = _placed_zeros(stmt.body, walker)
+        out.append(stmt)
+    return out
 
 
 def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
@@ -385,7 +424,12 @@ def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
     def walk(stmts, defined: set) -> set:
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
-                defined |= nodes.names_stored(stmt)
+                # A normalised value binds no name (anf.py's rhs): its target does.
+                target = stmt.targets[0]
+                if target.__class__ is gast.Name:
+                    defined.add(target.id)
+                else:
+                    defined |= nodes.names_stored(target)
             elif isinstance(stmt, gast.If):
                 after_body = walk(stmt.body, set(defined))
                 after_orelse = walk(stmt.orelse, set(defined))
