@@ -102,8 +102,10 @@ class _Webs:
         return key
 
     def read(self, node: gast.AST, state: dict) -> None:
-        for name in (n for n in nodes.walk(node) if isinstance(n, gast.Name)
-                     and isinstance(n.ctx, gast.Load) and n.id in self.tracked):
+        # (name_nodes, not walk: asked of every statement, where a walk of
+        # every node was half of this pass on a Hessian's gradient code.)
+        for name in (n for n in nodes.name_nodes(node) if n.id in self.tracked
+                     and isinstance(n.ctx, gast.Load)):
             reaching = state.get(name.id, frozenset())
             self.reads.append((name, reaching))
             keys = list(reaching)
