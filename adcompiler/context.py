@@ -10,6 +10,7 @@ import threading
 import types
 from dataclasses import dataclass, field, replace
 
+import gast
 import numpy as np
 
 from . import nodes, runtime, source
@@ -138,8 +139,17 @@ class Context:
     rule_helpers: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, parsed: ParsedFunction, wrt=(0,)) -> "Context":
-        used = {n.id for n in nodes.name_nodes(parsed.tree)}
+    def create(cls, parsed: ParsedFunction, wrt=(0,), census=None) -> "Context":
+        """The context of compiling `parsed`; `census` (passes/census.py), when
+        it is of `parsed.tree`, gives the nodes the names are read from (one
+        walk of a long function less, and another for the stamp: issue #13)."""
+        everything = census.everything if census is not None and \
+            census.tree is parsed.tree else None
+        if everything is None:
+            used = {n.id for n in nodes.name_nodes(parsed.tree)}
+        else:
+            name_type = gast.Name
+            used = {n.id for n in everything if n.__class__ is name_type}
         ctx = cls(parsed, Namer(used), tuple(wrt))
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)
@@ -148,7 +158,7 @@ class Context:
             ctx.cells[name] = types.CellType(function)
         stack = getattr(_recording, "stack", None)
         if stack:
-            stack[-1].stamps.append(parsed.stamp())
+            stack[-1].stamps.append(parsed.stamp(everything))
         return ctx
 
     def fork(self) -> "Context":

@@ -52,6 +52,11 @@ def parse_module(text: str) -> gast.Module:
     return _to_gast(ast.parse(text))
 
 
+def from_ast(module: ast.Module) -> gast.Module:
+    """`parse_module(text)` given `ast.parse(text)`."""
+    return _to_gast(module) if _FAST_PARSE else gast.ast_to_gast(module)
+
+
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
@@ -546,7 +551,7 @@ def name_nodes(tree: gast.AST):
             yield node
         fields = fields_of.get(kind)
         if fields is None:
-            fields = fields_of[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
+            fields = fields_of[kind] = _name_fields(kind)
         for field in fields:
             value = getattr(node, field, None)
             if value is None:
@@ -555,12 +560,19 @@ def name_nodes(tree: gast.AST):
                 for item in value:
                     if isinstance(item, node_type):
                         append(item)
-            elif isinstance(value, node_type) and not isinstance(value, gast.expr_context):
+            elif isinstance(value, node_type):
                 append(value)
 
 
-# The fields of each node type that may hold a Name (not its context).
+# The fields of each node type that may hold a Name: not a context or an
+# operator (`op` of BinOp, UnaryOp, BoolOp and AugAssign, Compare's `ops`),
+# the only fields holding a node that holds no Name, which a walk for names
+# need not visit (issue #13: a fifth of an expression's nodes).
 _NAME_FIELDS: dict = {gast.Constant: ()}
+
+
+def _name_fields(kind: type) -> tuple:
+    return tuple(f for f in _child_fields(kind) if f not in ("ctx", "op", "ops"))
 
 
 def name_uses(roots: list) -> tuple[dict, set]:
@@ -675,7 +687,7 @@ class NameCounts:
                 calls.append(node)
             fields = fields_of.get(kind)
             if fields is None:
-                fields = fields_of[kind] = tuple(f for f in _child_fields(kind) if f != "ctx")
+                fields = fields_of[kind] = _name_fields(kind)
             for field in fields:
                 value = getattr(node, field, None)
                 if value is None:
@@ -684,7 +696,7 @@ class NameCounts:
                     for item in value:
                         if isinstance(item, node_type):
                             append(item)
-                elif isinstance(value, node_type) and not isinstance(value, gast.expr_context):
+                elif isinstance(value, node_type):
                     append(value)
         self.loads, self.stores, self.calls, self.other = loads, stores, calls, other
 

@@ -180,7 +180,7 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
         # first compilation copied the lists the user's function resizes.
         own_arguments(parsed, wrt, census)
     copy_lists_read_before_resizing(parsed, census)
-    ctx = Context.create(parsed, wrt)
+    ctx = Context.create(parsed, wrt, census)
     normalised = normalise(nodes.clone(parsed.tree), ctx)
     # Passes that find nothing in code adcompiler generated (issue #13: a
     # walk or two of a Hessian's gradient code each, 4% of its compilation):

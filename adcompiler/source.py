@@ -141,22 +141,25 @@ class ParsedFunction:
                      self.function.__defaults__, self.function.__kwdefaults__, self.resolved,
                      parsed_only=True)
 
-    def stamp(self) -> "Stamp":
-        """What this compilation read, to tell later whether it is still current."""
+    def stamp(self, everything: list | None = None) -> "Stamp":
+        """What this compilation read, to tell later whether it is still current;
+        `everything`: the nodes of the tree in `nodes.walk`'s order, if known."""
         # `resolved` is shared, not copied: later passes look more names up.
         return Stamp(weakref.ref(self.function), self.function.__code__, self.function.__defaults__,
                      self.function.__kwdefaults__, self.resolved,
-                     {**_attribute_chains(self.tree, self.resolved), **self.pinned_chains},
+                     {**_attribute_chains(self.tree, self.resolved, everything),
+                      **self.pinned_chains},
                      self.folded, self.class_attributes)
 
 
-def _attribute_chains(tree, resolved: dict) -> dict:
+def _attribute_chains(tree, resolved: dict, everything: list | None = None) -> dict:
     """`module.helper` chains the body calls, with what they resolved to: a
     module reloaded (importlib.reload, a notebook re-import) keeps its identity
-    while its functions change."""
+    while its functions change. `everything`: the nodes of `tree`, if known."""
     chains = {}
-    for node in nodes.walk(tree):
-        if not isinstance(node, gast.Attribute):
+    attribute = gast.Attribute
+    for node in nodes.walk(tree) if everything is None else everything:
+        if node.__class__ is not attribute:
             continue
         value = nodes.annotation(node, "value", _MISSING)
         if value is _MISSING or isinstance(value, _DATA) or not callable(value):
@@ -429,11 +432,13 @@ def scipy_distribution_name(obj) -> str | None:
 
 
 def _read_source(target):
+    """(the function's lines, the line of the first, its file name, and the
+    `ast` of the lines or None: see _source_lines)."""
     generated = _generated_lines(target)
     if generated is not None:
-        return generated
+        return generated + (None,)
     try:
-        snippet_lines, first_line = inspect.getsourcelines(target)
+        snippet_lines, first_line, module = _source_lines(target)
         filename = inspect.getsourcefile(target) or target.__code__.co_filename
     except (OSError, TypeError) as err:
         raise SourceUnavailableError(
@@ -443,7 +448,105 @@ def _read_source(target):
             "interactive prompt or built with exec() have none: put the function in "
             "a .py file (or a notebook cell) and import it.",
         ) from err
-    return snippet_lines, first_line, filename
+    return snippet_lines, first_line, filename, module
+
+
+def _source_lines(target):
+    """What `inspect.getsourcelines(target)` returns, for a function, and
+    Python's `ast` of the lines when they were parsed finding them (None
+    otherwise): parsed as the text they begin, after as many empty lines as
+    come before them in the file.
+
+    inspect finds where the `def` ends by tokenizing its lines in Python,
+    which took a tenth of compiling a long function (issue #13). For a plain
+    `def` (no decorator, a body below its header) this finds the same lines
+    with Python's own parser; anything else is read by inspect."""
+    target = inspect.unwrap(target)
+    lines, start = inspect.findsource(target)
+    found = _block_length(lines, start)
+    if found is None:
+        return inspect.getblock(lines[start:]), start + 1, None
+    return lines[start:start + found[0]], start + 1, found[1]
+
+
+_BLANK = ("", "\n", "\r\n", "\r")
+
+
+def _block_length(lines: list, start: int) -> tuple | None:
+    """How many lines `inspect.getblock(lines[start:])` takes, when
+    lines[start] begins a plain `def`, and the `ast` of the lines (of an
+    unindented `def`; None for another); None when unsure.
+
+    inspect's block finder takes the lines up to the last one ending a
+    statement of the body (its NEWLINE token) or holding a comment indented
+    at least as deep as the body's first statement, and stops at the first
+    line of code indented no deeper than the `def` (the DEDENT it makes, or
+    an IndentationError), or at the end of the lines. Such a line ends the
+    `def` for Python too (one inside a string or brackets leaves the lines
+    before it unparsable): the lines before it parse to the `def` alone,
+    whose last line Python's parser knows."""
+    first = lines[start]
+    depth = len(first) - len(first.lstrip(" "))
+    if not first.startswith("def ", depth) or (depth and not start):
+        return None
+    end = len(lines)
+    for index in range(start + 1, len(lines)):
+        line = lines[index]
+        text = line.lstrip(" ")
+        if text[:1] in ("\t", "\f"):
+            return None  # (columns the tokenizer counts otherwise)
+        if text in _BLANK or text.startswith("#"):
+            continue
+        if len(line) - len(text) <= depth:
+            end = index
+            break
+    chunk = lines[start:end]
+    # Each line parsed on its row of the file: an indented `def` inside an
+    # `if` on the row above.
+    text = "\n" * (start - 1) + "if 1:\n" if depth else "\n" * start
+    try:
+        # (No warnings.catch_warnings around it: leaving it resets the
+        # registries that show a warning once, and the lint's warnings would
+        # be shown again. What the parser warns of, an invalid escape, it
+        # warns of when parsing the lines again too, and _source_matches
+        # compiles them.)
+        module = ast.parse(text + "".join(chunk))
+    except Exception:  # noqa: BLE001 - a SyntaxError, a RecursionError: inspect reads it
+        return None
+    outer = module.body
+    if depth:
+        if len(outer) != 1 or not isinstance(outer[0], ast.If):
+            return None
+        outer = outer[0].body
+    if len(outer) != 1 or not isinstance(outer[0], ast.FunctionDef) or \
+            outer[0].decorator_list or outer[0].lineno != start + 1:
+        return None
+    definition = outer[0]
+    statement = definition.body[0]
+    decorators = getattr(statement, "decorator_list", ())
+    row = (decorators[0].lineno if decorators else statement.lineno) - start
+    if not 2 <= row <= len(chunk):
+        return None
+    head = chunk[row - 1]
+    body_column = len(head) - len(head.lstrip(" "))
+    # The body's first token begins its line and a logical line (not a body
+    # on the header's line, or on a line the header continues).
+    if any(line.rstrip().endswith("\\") for line in chunk[:row - 1]) or \
+            body_column <= depth or (head[body_column] != "@" if decorators
+                                     else body_column != statement.col_offset):
+        return None
+    last = definition.end_lineno - start
+    if chunk[last - 1].rstrip().endswith("\\"):
+        return None
+    for index in range(last, len(chunk)):
+        text = chunk[index].lstrip(" ")
+        if text in _BLANK:
+            continue
+        if not text.startswith("#"):
+            return None
+        if len(chunk[index]) - len(text) >= body_column:
+            last = index + 1
+    return last, None if depth else module
 
 
 def _unwrap_transparent(fn):
@@ -710,7 +813,7 @@ def _parsed_function(fn) -> ParsedFunction:
         tree, filename, all_lines = _parse_lambda(target)
         return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
                               _closure_snapshot(target))
-    snippet_lines, first_line, filename = _read_source(target)
+    snippet_lines, first_line, filename, module = _read_source(target)
     snippet = textwrap.dedent("".join(snippet_lines))
     key = (filename, first_line, snippet, target.__code__, target.__defaults__,
            target.__kwdefaults__)
@@ -721,7 +824,7 @@ def _parsed_function(fn) -> ParsedFunction:
     if not _generated(filename) and not _source_matches(target, snippet):
         # linecache may hold an older text of a file rewritten since: read anew.
         linecache.checkcache(filename)
-        snippet_lines, first_line, filename = _read_source(target)
+        snippet_lines, first_line, filename, module = _read_source(target)
         snippet = textwrap.dedent("".join(snippet_lines))
         if not _source_matches(target, snippet):
             code = target.__code__
@@ -736,7 +839,11 @@ def _parsed_function(fn) -> ParsedFunction:
     offset = first_line - 1
     try:
         # Parsed after `offset` blank lines, every node's line is its line in the file.
-        module = nodes.parse_module("\n" * offset + snippet)
+        # The lines as read were parsed so when finding them (and dedenting
+        # changed nothing): not parsed again.
+        module = nodes.parse_module("\n" * offset + snippet) \
+            if module is None or snippet != "".join(snippet_lines) \
+            else nodes.from_ast(module)
     except SyntaxError as err:
         raise SourceUnavailableError(
             f"the source of {target.__qualname__} could not be parsed on its own",

@@ -31,6 +31,8 @@ from .. import nodes
 from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
+from ..runtime import core as runtime_core
+from ..runtime import python_builtins as runtime_builtins
 from . import effects
 from .anf import bind_arguments, literal_names, primitive_of
 from .text_values import mark_text_formatting, refuse_text_round_trips
@@ -162,7 +164,6 @@ def possible_tuples(definitions, params) -> set:
     the runtime helpers that build tuple adjoints, read element by element, and
     copies of those. Their adjoints (and tangents) are added with `add_adjoints`:
     `+` would concatenate tuples."""
-    from ..runtime import core as runtime_core
     tuple_makers = (runtime_core.add_adjoints, runtime_core.getitem_adjoint, runtime_core.zeros_like)
     out = set()
     for target, rhs in definitions:
@@ -218,7 +219,6 @@ def _lists_made_here(definitions) -> set:
     appended to or popped from, and the zero adjoints of such lists
     (`d_stack = zeros_like(_stack)` in a generated adjoint, a list of zeros
     that the callees it is handed to push on and pop from)."""
-    from ..runtime import core as runtime_core
     # (For a pop, the list is the receiver: the target is the value popped.)
     out = {target for target, rhs in definitions
            if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
@@ -259,8 +259,6 @@ def joins_lists(rhs, lists: set) -> bool:
     a list display): `L + M`, `L * n`, `n * L`, `extended(L, M)` (L.extend(M)),
     `in_place_result(L + M, L)` (L += M), `copied(L)` (L.copy()), `inserted(L, i,
     v)` and `reverse_in_place(L)`, each a list whenever its list operand is."""
-    from ..runtime import core as runtime_core
-    from ..runtime import python_builtins as runtime_builtins
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
         operands = [rhs.left, rhs.right]
     elif isinstance(rhs, gast.Call) and rhs.args:
@@ -305,8 +303,6 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
             counts.append(nodes.assignment_counts(function))
         return counts[1][name] == 1 and counts[0][name] == 1
 
-    from ..runtime import core as runtime_core
-    from ..runtime import python_builtins as runtime_builtins
     out = set()
     for node in nodes.statements(function):
         for block in (getattr(node, "body", None), getattr(node, "orelse", None)):
@@ -503,7 +499,6 @@ def _refuse_unmodelled(definitions, activity: Activity, ctx: Context,
                 not nodes.list_method(rhs, "pop") and primitive not in HARMLESS_EFFECTS and \
                 not is_user_function(primitive) and \
                 (primitive is None or registry.lookup(primitive) is None):
-            from ..runtime import python_builtins as runtime_builtins
             if primitive is runtime_builtins.write_global and len(rhs.args) == 3 and \
                     isinstance(rhs.args[1], gast.Constant):
                 # `global n; n = x[0]`, which module_globals wrote as this call.

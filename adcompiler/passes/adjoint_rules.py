@@ -50,13 +50,19 @@ class StatementAdjoints:
         # differentiated as a join, which the primal sweep checks was one.
         self.joined_checks: dict = {}
         self.location = StatementLocation(ctx.parsed)
+        self._comments: dict = {}   # line number -> its comment's text ("" for none)
 
     def _active(self, atom) -> bool:
         return self.activity.is_active(atom)
 
     def _comment(self, stmt) -> list:
-        line = self.ctx.parsed.line_text(getattr(stmt, "lineno", 0) or 0).strip()
-        return [nodes.comment(f"line {stmt.lineno}: {line}")] if line else []
+        lineno = getattr(stmt, "lineno", 0) or 0
+        # (The statements normalising one line makes share its comment's text.)
+        text = self._comments.get(lineno)
+        if text is None:
+            line = self.ctx.parsed.line_text(lineno).strip()
+            text = self._comments[lineno] = f"line {stmt.lineno}: {line}" if line else ""
+        return [nodes.comment(text)] if text else []
 
     def accumulate(self, variable: str, contribution: gast.AST, zero: set) -> gast.AST:
         adjoint = self.ctx.namer.adjoint(variable)

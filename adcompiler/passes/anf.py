@@ -634,40 +634,51 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 
 def _simple_parameters(signature: inspect.Signature) -> tuple | None:
+    """(the parameters as (name, positional, positional only, default)
+    tuples, and by name) for a signature without *args or **kwargs, else
+    None: read from the Parameter objects once (their attributes are
+    properties, and a NumPy rule has many parameters)."""
     entry = _SIMPLE.get(id(signature))
     if entry is None or entry[0] is not signature:
         params = tuple(signature.parameters.values())
         simple = all(p.kind in _POSITIONAL or p.kind is inspect.Parameter.KEYWORD_ONLY
                      for p in params)
-        entry = _SIMPLE[id(signature)] = (signature, params if simple else None)
+        facts = tuple((p.name, p.kind in _POSITIONAL, p.kind is inspect.Parameter.POSITIONAL_ONLY,
+                       p.default) for p in params)
+        entry = _SIMPLE[id(signature)] = (
+            signature, (facts, {fact[0]: fact for fact in facts}) if simple else None)
     return entry[1]
 
 
-def _bind_simple(params: tuple, positional: list, keywords: dict) -> dict | None:
+_EMPTY = inspect.Parameter.empty
+
+
+def _bind_simple(parameters: tuple, positional: list, keywords: dict) -> dict | None:
     """What `Signature.bind` gives, for a signature without *args or
-    **kwargs: None where bind raises TypeError."""
-    given = {}
-    for param, atom in zip(params, positional):
-        if param.kind not in _POSITIONAL:
-            return None   # more positional arguments than positional parameters
-        given[param.name] = atom
+    **kwargs (`parameters`: what _simple_parameters gives): None where bind
+    raises TypeError."""
+    params, by_name = parameters
     if len(positional) > len(params):
-        return None
+        return None   # more positional arguments than parameters
+    given = {}
+    for (name, is_positional, _, _), atom in zip(params, positional):
+        if not is_positional:
+            return None   # more positional arguments than positional parameters
+        given[name] = atom
     if keywords:
-        by_name = {p.name: p for p in params}
         for name, value in keywords.items():
             param = by_name.get(name)
-            if param is None or name in given or param.kind is inspect.Parameter.POSITIONAL_ONLY:
+            if param is None or name in given or param[2]:
                 return None
             given[name] = value
     arguments = {}
-    for param in params:
-        if param.name in given:
-            arguments[param.name] = given[param.name]
-        elif param.default is inspect.Parameter.empty:
+    for name, _, _, default in params:
+        if name in given:
+            arguments[name] = given[name]
+        elif default is _EMPTY:
             return None   # a required parameter left out
         else:
-            arguments[param.name] = nodes.const(param.default)
+            arguments[name] = nodes.const(default)
     return arguments
 
 

@@ -787,10 +787,14 @@ class _Lowering:
 
 def lower_comprehensions(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Rewrite the comprehensions of `parsed.tree` into loops (see the module docstring)."""
-    sorting = _SortedInPlace(parsed)
-    sorting.visit(parsed.tree)
-    if sorting.rewrote and census is not None:
-        census.forget()   # (a statement was replaced)
+    # (The census tells whether a statement sorts by keyword: the rewriter
+    # walks every node, a tenth of the pass on a long function: issue #13.)
+    if census is None or any(n.__class__ is gast.Expr and _sorts_by_keyword(n.value)
+                             for n in census.everything):
+        sorting = _SortedInPlace(parsed)
+        sorting.visit(parsed.tree)
+        if sorting.rewrote and census is not None:
+            census.forget()   # (a statement was replaced)
     if not _lowers_something(parsed, census or Census(parsed.tree)):
         return parsed
     if census is not None:
@@ -817,10 +821,7 @@ class _SortedInPlace(gast.NodeTransformer):
 
     def visit_Expr(self, stmt):
         call = stmt.value
-        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
-                and call.func.attr == "sort" and isinstance(call.func.value, gast.Name)
-                and not call.args and call.keywords
-                and all(k.arg in ("key", "reverse") for k in call.keywords)):
+        if not _sorts_by_keyword(call):
             return stmt
         name = call.func.value.id
         # Only a list sorts so: any other object's own sort (a user class's)
@@ -835,6 +836,14 @@ class _SortedInPlace(gast.NodeTransformer):
         write = gast.Assign(targets=[whole], value=ordered, type_comment=None)
         self.rewrote = True
         return [nodes.located(check, stmt), nodes.located(write, stmt)]
+
+
+def _sorts_by_keyword(call) -> bool:
+    """`L.sort(key=k)`, `L.sort(reverse=r)` or both, on a name."""
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+        call.func.attr == "sort" and isinstance(call.func.value, gast.Name) and \
+        not call.args and bool(call.keywords) and \
+        all(k.arg in ("key", "reverse") for k in call.keywords)
 
 
 # Every callable whose calls this pass may rewrite (displays, reductions,
