@@ -605,11 +605,17 @@ def name_uses(roots: list) -> tuple[dict, set]:
 
 
 def names_loaded(node: gast.AST) -> set[str]:
-    return {n.id for n in name_nodes(node) if isinstance(n.ctx, gast.Load)}
+    load = _LOAD
+    return {n.id for n in name_nodes(node) if n.ctx.__class__ is load}
 
 
 def names_stored(node: gast.AST) -> set[str]:
-    return {n.id for n in name_nodes(node) if isinstance(n.ctx, (gast.Store, gast.Param))}
+    bound = _BOUND
+    return {n.id for n in name_nodes(node) if n.ctx.__class__ in bound}
+
+
+# The contexts of a name bound (no subclasses: a class test is enough).
+_BOUND = (gast.Store, gast.Param)
 
 
 def names_mutated(node: gast.AST) -> set[str]:
@@ -645,8 +651,8 @@ def list_method(rhs: gast.AST, name: str) -> bool:
 
 def assignment_counts(tree: gast.AST) -> "collections.Counter":
     """How many times each name is bound in `tree` (parameters included)."""
-    return collections.Counter(n.id for n in name_nodes(tree)
-                               if isinstance(n.ctx, (gast.Store, gast.Param)))
+    bound = _BOUND
+    return collections.Counter([n.id for n in name_nodes(tree) if n.ctx.__class__ in bound])
 
 
 class NameCounts:

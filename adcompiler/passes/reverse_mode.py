@@ -401,20 +401,25 @@ class _Reverse:
         each round through the sweep only the restores, remirrors and
         controls between them change anything (issue #13)."""
         steps: list = []
+        load = gast.Load
         for stmt in stmts:
-            remirror = nodes.annotation(stmt, "remirror")
-            slot = nodes.annotation(stmt, "restore")
-            control = nodes.annotation(stmt, "control")
+            anno = getattr(stmt, "ad_anno", None)
+            remirror = slot = control = None
+            if anno:
+                remirror, slot, control = \
+                    anno.get("remirror"), anno.get("restore"), anno.get("control")
             if remirror is not None:
                 steps.append(("remirror", remirror))
             elif slot is not None:
                 steps.append(("restore", slot))
             elif control is not None:
                 steps.append(("control", (stmt, control)))
-            elif steps and steps[-1][0] == "reads":
-                steps[-1][1].update(nodes.names_loaded(stmt))
             else:
-                steps.append(("reads", set(nodes.names_loaded(stmt))))
+                if not steps or steps[-1][0] != "reads":
+                    steps.append(("reads", set()))
+                # (names_loaded, into the run's set: no set per statement)
+                steps[-1][1].update([n.id for n in nodes.name_nodes(stmt)
+                                     if n.ctx.__class__ is load])
         return steps
 
     # -- materialisation --------------------------------------------------
