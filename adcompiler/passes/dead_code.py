@@ -93,6 +93,9 @@ class _Liveness:
         self.purity = purity
         self.dead: set = set()
         self.value_dead: set = set()
+        # id(statement) -> the names its value reads: a loop's body is walked
+        # until its live set is stable, the tree stays as it is meanwhile.
+        self.loaded: dict = {}
 
     def block(self, stmts: list, live: set) -> set:
         """The names live above `stmts`; `live` (below them) is left as it was."""
@@ -123,7 +126,10 @@ class _Liveness:
                 (self.value_dead.add if stmt.targets[0].elts[0].id not in live
                  else self.value_dead.discard)(id(stmt))
             live -= targets
-            live |= nodes.names_loaded(stmt.value)
+            loaded = self.loaded.get(id(stmt))
+            if loaded is None:
+                loaded = self.loaded[id(stmt)] = nodes.names_loaded(stmt.value)
+            live |= loaded
             return live
         if isinstance(stmt, gast.If):
             return nodes.names_loaded(stmt.test) | self.block(stmt.body, live) \

@@ -55,6 +55,8 @@ class _Forward:
         self.unstarted: set = set()
         # Whether a name was handed out for an unused value (see forward()).
         self.named_unused = False
+        # Whether the walk is a trial round through a loop body (see loop()).
+        self.dry = False
         self.location = StatementLocation(ctx.parsed)
 
     def tangent(self, variable: str) -> str:
@@ -86,6 +88,15 @@ class _Forward:
             code, zero = self.statement(stmt, zero)
             out.extend(code)
         return out, zero
+
+    def trial_block(self, stmts, zero: LoggedSet) -> None:
+        """`block`'s changes to `zero`, from a walk that leaves out the code
+        of the tangents of rule applications (what is code is thrown away)."""
+        dry, self.dry = self.dry, True
+        try:
+            self.block(stmts, zero)
+        finally:
+            self.dry = dry
 
     def statement(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
         """The tangent code of `stmt`, and the tangents zero after it: `zero`,
@@ -129,7 +140,7 @@ class _Forward:
 
     def loop(self, stmt, zero: LoggedSet) -> tuple[list, LoggedSet]:
         body, not_zero_in_loop, zero_at_body_end = loop_fixpoint(
-            stmt, self.block, zero, self.ctx, self.activity)
+            stmt, self.block, zero, self.ctx, self.activity, self.trial_block)
         body += [self._init(v) for v in sorted(zero_at_body_end)]
         # Tangents that become non-zero inside the loop start at zero, if their
         # variable exists before the loop (otherwise the body assigns it first).
@@ -250,7 +261,9 @@ class _Forward:
             return [primal]
         # A tuple or list operand of a NumPy function is read as an array,
         # its tangent too (sequence_operands.py: `[da, db] * 2` would repeat).
-        bindings = dict(sequence_operands.array_bindings(
+        # (A trial round, `dry`, writes no code: which tangents are zero is
+        # what it is for, and that depends only on which terms there are.)
+        bindings = None if self.dry else dict(sequence_operands.array_bindings(
             operation, self.activity, self.sequence_names, self.parameters, self.ctx),
             result=nodes.name(target))
         terms, contributors = [], set()
@@ -262,14 +275,16 @@ class _Forward:
                 if not any(self.activity.is_active(n) and n.id not in zero
                            for _, n in literal_names(atom)):
                     continue
-                bindings["g"] = self._literal_tangent(atom, zero)
-                if sequence_operands.reads_sequences_as_arrays(operation):
+                if not self.dry:
+                    bindings["g"] = self._literal_tangent(atom, zero)
+                if not self.dry and sequence_operands.reads_sequences_as_arrays(operation):
                     bindings["g"] = nodes.call(nodes.name(self.ctx.helper("array_tangent")),
                                                [bindings["g"], nodes.clone(atom)])
             elif self.activity.is_active(atom) and atom.id not in zero:
-                bindings["g"] = sequence_operands.array_tangent(
-                    operation, atom, nodes.name(self.tangent(atom.id)), self.activity,
-                    self.sequence_names, self.ctx, param, self.parameters)
+                if not self.dry:
+                    bindings["g"] = sequence_operands.array_tangent(
+                        operation, atom, nodes.name(self.tangent(atom.id)), self.activity,
+                        self.sequence_names, self.ctx, param, self.parameters)
             else:
                 continue
             if param not in operation.rule.tangent:
@@ -279,10 +294,14 @@ class _Forward:
                     self.location(stmt),
                     help="Give it one (ad.custom_gradient(vjp=..., jvp=...)), or use reverse "
                     "mode: ad.grad, ad.vjp, and for a Hessian grad of grad.")
-            terms.append(instantiate(operation.rule.tangent[param], bindings, self.ctx))
+            terms.append(None if self.dry else
+                         instantiate(operation.rule.tangent[param], bindings, self.ctx))
             contributors.add(param)
         if not terms:
             zero.add(target)
+            return [primal]
+        if self.dry:
+            zero.discard(target)
             return [primal]
         check = runtime_check(operation, self.ctx, self.location(stmt))
         primal = [primal] if check is None else [check, primal]

@@ -30,6 +30,7 @@ from ..context import Context
 from ..errors import Location, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..printer import to_source
 from ..rules import definition, record_rules, registry
+from ..runtime import python_builtins as runtime_builtins
 from ..runtime import records
 from ..source import describe_callable, scipy_distribution_name
 from . import effects
@@ -101,6 +102,7 @@ def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
 
 # Names templates may use that stay as they are (not helpers generated code binds).
 _CONSTANT_NAMES = frozenset({"True", "False", "None"})
+_UNBOUND = object()
 
 
 class _Substitute:
@@ -114,11 +116,21 @@ class _Substitute:
     def copy(self, node: gast.AST, memo: dict) -> gast.AST:
         kind = node.__class__
         if kind is gast.Name:
-            if node.id in self.bindings:
-                helper = nodes.annotation(self.bindings[node.id], "rule_helper")
+            bound = self.bindings.get(node.id, _UNBOUND)
+            if bound is not _UNBOUND:
+                helper = nodes.annotation(bound, "rule_helper")
                 if helper is not None:  # a function the rule calls (Rule.helpers)
                     return nodes.name(self.ctx.rule_helper(helper))
-                return nodes.clone(self.bindings[node.id])
+                if bound.__class__ is not gast.Name:
+                    return nodes.clone(bound)
+                # nodes.clone of a name (most atoms), without its generic walk:
+                # its context and annotations copied, each copy its own.
+                copied = kind.__new__(kind)
+                values, own = copied.__dict__, {}
+                for key, item in bound.__dict__.items():
+                    values[key] = item if item.__class__ in nodes.IMMUTABLE \
+                        else nodes.clone_value(item, own)
+                return copied
             if node.id not in _CONSTANT_NAMES and definition.is_helper_name(node.id):
                 helper = nodes.name(self.ctx.helper(node.id))
                 nodes.annotate(helper, "template_helper", node.id)  # for _fold
@@ -884,7 +896,8 @@ def branch_zero(walk_block, body: list, orelse: list, zero: LoggedSet):
     return body_code, orelse_code, only_body, only_orelse
 
 
-def loop_fixpoint(stmt, walk_body, zero: LoggedSet, ctx: Context, activity: Activity):
+def loop_fixpoint(stmt, walk_body, zero: LoggedSet, ctx: Context, activity: Activity,
+                  trial_body=None):
     """Zero tracking through a loop, for both modes: the derivative code of a
     loop body must be valid for every iteration, so find the variables whose
     derivative is zero at *every* iteration boundary. `zero` (the set before
@@ -892,7 +905,9 @@ def loop_fixpoint(stmt, walk_body, zero: LoggedSet, ctx: Context, activity: Acti
     the variables zero before the loop but not in it, and those zero where
     the body ends but not where it starts. `walk_body(stmts, zero) -> (code,
     zero)` generates code, changing `zero` in place; names it hands out in
-    trial rounds are taken back."""
+    trial rounds are taken back. `trial_body(stmts, zero)`, if given, changes
+    `zero` as walk_body does without generating the code: the rounds before
+    the set is found use it, and walk_body runs once."""
     if isinstance(stmt, gast.For) and activity.is_active(stmt.iter):
         raise UnsupportedSyntaxError(
             "iterating directly over a differentiated array is not supported yet",
@@ -902,13 +917,23 @@ def loop_fixpoint(stmt, walk_body, zero: LoggedSet, ctx: Context, activity: Acti
     while True:
         state = ctx.namer.snapshot()
         start = zero.mark()
-        body, _ = walk_body(stmt.body, zero)
+        body = None
+        if trial_body is None:
+            body, _ = walk_body(stmt.body, zero)
+        else:
+            trial_body(stmt.body, zero)
         after = zero.changes(start)
         zero.undo(start)
         # Only the names the body added or discarded can differ between the
         # set where it starts and where it ends.
         lost = [name for name, now in after.items() if not now and name in zero]
         if not lost:
+            if body is None:
+                # The set is found: the code, from it (the walk changes the
+                # set as the trial did, the names are those handed out anew).
+                ctx.namer.restore(state)
+                body, _ = walk_body(stmt.body, zero)
+                zero.undo(start)
             became_zero = {name for name, now in after.items() if now and name not in zero}
             return body, zero.left_since(entry), became_zero
         for name in lost:
@@ -933,13 +958,13 @@ def list_join(rhs: gast.AST, activity: Activity, target: str) -> ListJoin | None
     or a list display, or `target` is a list variable), else None. Both modes
     differentiate it entry by entry (adjoint_rules.list_join, forward_mode's
     tangent lists)."""
-    from ..runtime import python_builtins as runtime_builtins
+    # (Asked of every assignment: the function a call applies is looked up once.)
+    primitive = primitive_of(rhs) if isinstance(rhs, gast.Call) else None
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
         first, second = rhs.left, rhs.right
-    elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_builtins.extended and \
-            len(rhs.args) == 2 and not rhs.keywords:
+    elif primitive is runtime_builtins.extended and len(rhs.args) == 2 and not rhs.keywords:
         first, second = rhs.args
-    elif isinstance(rhs, gast.Call) and primitive_of(rhs) is runtime_builtins.copied and \
+    elif primitive is runtime_builtins.copied and \
             len(rhs.args) == 1 and activity.is_active_list(rhs.args[0]):
         # L.copy() of a list: the join L + [] (copied's own rule refuses lists,
         # whose copies may then grow apart from them).
