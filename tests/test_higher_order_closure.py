@@ -235,7 +235,8 @@ def _samples():
         # Away from 0, where finite differences of sinc' cancel badly; the limit
         # there is test_sinc_second_derivative_at_zero_is_the_limit.
         "sinc_derivative": lambda r: [np.array([0.3, 0.9, -1.3])],
-        "setitem_value_adjoint": lambda r: [n(r, 4), slice(1, 3), n(r, 2)],
+        "setitem_value_adjoint": lambda r: [n(r, 4), slice(1, 3), n(r, 2), n(r, 4)],
+        "setitem_value_tangent": lambda r: [n(r, 2), slice(1, 3), n(r, 4)],
         "softmax_adjoint": lambda r: (lambda a: [n(r, 2, 3), np.exp(a) / np.sum(
             np.exp(a), axis=1, keepdims=True), 1])(n(r, 2, 3)),
         "solve_adjoint_a": lambda r: [n(r, 3), _well(r), n(r, 3), n(r, 3)],

@@ -94,9 +94,9 @@ RULES = [
     # x[index] = value, normalised to x = setitem(x, index, value) (an updated copy).
     linear_rule(runtime_core.setitem, "x, index, value",
                 adjoint={"x": "setitem(g, index, 0.0)",
-                         "value": "setitem_value_adjoint(g, index, value)"},
+                         "value": "setitem_value_adjoint(g, index, value, result)"},
                 tangent={"x": "setitem(g, index, 0.0)",
-                         "value": "setitem(zeros_like(result), index, g)"},
+                         "value": "setitem_value_tangent(g, index, result)"},
                 label="element write x[index] = value, as setitem"),
     linear_rule(operator.getitem, "x, index",
                 adjoint={"x": "getitem_adjoint(g, x, index)"},

@@ -83,9 +83,12 @@ RULES = [
     linear_rule(runtime_arrays.concatenate_adjoint, "adjoint, arrays, axis",
                 adjoint={"adjoint": "np.reshape(np.concatenate(g, axis=axis), np.shape(adjoint))"},
                 tangent={"adjoint": "concatenate_adjoint(g, arrays, axis)"}),
-    linear_rule(runtime_core.setitem_value_adjoint, "adjoint, index, value",
-                adjoint={"adjoint": "setitem(zeros_like(adjoint), index, g)"},
-                tangent={"adjoint": "setitem_value_adjoint(g, index, value)"}),
+    linear_rule(runtime_core.setitem_value_adjoint, "adjoint, index, value, into",
+                adjoint={"adjoint": "setitem_value_tangent(g, index, into)"},
+                tangent={"adjoint": "setitem_value_adjoint(g, index, value, into)"}),
+    linear_rule(runtime_core.setitem_value_tangent, "tangent, index, into",
+                adjoint={"tangent": "setitem_value_adjoint(g, index, tangent, into)"},
+                tangent={"tangent": "setitem_value_tangent(g, index, into)"}),
     # The seed of a complex result, and a complex argument's gradient, are
     # conjugated at the border (runtime/complex_numbers.py): so are their adjoints.
     linear_rule(runtime_core.checked_seed, "seed, output, where",

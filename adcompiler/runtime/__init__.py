@@ -41,7 +41,7 @@ from . import stats as runtime_stats
 from .core import add_adjoints, added_adjoint, added_tangent, add_into, as_gradient, broadcast_like, checked, checked_seed, dot_adjoint_a, \
     dot_adjoint_b, getitem_adjoint, in_place_result, in_place_tangent, loop_sequence_adjoint, loop_sequence_tangent, \
     matmul_adjoint_a, matmul_adjoint_b, mean_adjoint, mean_count, mean_seed, real_values, \
-    scalar_seed, sequence_as_array, array_tangent, sequence_entries, sequence_tangent, setitem, setitem_value_adjoint, sign, divide, power, softmax, softmax_product, sum_adjoint, sum_seed, \
+    scalar_seed, sequence_as_array, array_tangent, sequence_entries, sequence_tangent, setitem, setitem_value_adjoint, setitem_value_tangent, sign, divide, power, softmax, softmax_product, sum_adjoint, sum_seed, \
     sum_items_adjoint, transpose_adjoint, unbroadcast, uniform_mean_adjoint, uniform_sum_adjoint, \
     zeros_like
 
@@ -50,6 +50,7 @@ TEMPLATE_HELPERS = {
     "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
     "add_adjoints": add_adjoints, "added_adjoint": added_adjoint, "added_tangent": added_tangent,
     "sum_items_adjoint": sum_items_adjoint, "setitem": setitem, "setitem_value_adjoint": setitem_value_adjoint,
+    "setitem_value_tangent": setitem_value_tangent,
     "sign": sign, "divide": divide, "power": power,
     "sum_adjoint": sum_adjoint, "mean_count": mean_count, "mean_adjoint": mean_adjoint,
     "getitem_adjoint": getitem_adjoint, "transpose_adjoint": transpose_adjoint,

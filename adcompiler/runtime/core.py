@@ -848,13 +848,25 @@ def setitem(x, index, value):
         _refuse_truncation(x, value)
         updated = x.copy()
     else:
-        # A complex value makes a real array complex (NumPy would drop the
-        # imaginary part, and the derivative with it).
-        keep = isinstance(x, _ndarray) and (x.dtype.kind == "c" or (
-            x.dtype.kind == "f" and not complex_numbers.is_complex(value)))
+        # A real array stays real, as in NumPy: a complex value written into
+        # it loses its imaginary part (with NumPy's ComplexWarning), and its
+        # derivative with it (setitem_value_adjoint passes the real adjoint).
+        keep = isinstance(x, _ndarray) and x.dtype.kind in "fc"
         updated = np.array(x, dtype=x.dtype if keep else np.result_type(x, value, float))
     updated[index] = value
     return updated
+
+
+def setitem_value_tangent(tangent, index, into):
+    """Tangent of `into = setitem(x, index, value)` given value's tangent:
+    zeros of into's shape holding the tangent at index, or only zeros where `into`
+    truncates what it is given (truncates_writes).
+
+        >>> setitem_value_tangent(2.0, 0, np.zeros(2, dtype=int))
+        array([0., 0.])
+    """
+    zeros = zeros_like(into)
+    return zeros if truncates_writes(into) else setitem(zeros, index, tangent)
 
 
 def _refuse_resizing(x, index, value):
@@ -898,10 +910,32 @@ def _refuse_truncation(x, value):
                      "(np.floor(v).astype(int), int(v)) if truncating is meant.")
 
 
-def setitem_value_adjoint(g, index, value):
-    """Adjoint of setitem with respect to the value written: g at the written
-    positions, summed to the value's shape; where an integer-array index repeats
-    a position, only the write that NumPy keeps (the last) receives it."""
+def truncates_writes(into) -> bool:
+    """Whether `into[index] = value` truncates a floating-point value: an
+    integer or boolean NumPy array (setitem keeps its type, and makes it
+    complex for a complex value). What it holds is a step function of the
+    value written, whose derivative is zero; setitem refuses the writes it
+    would change, so the values that reach here are written exactly, and
+    their derivative is zero too: at a whole number a step is flat on one
+    side, as `int(v)` and torch's integer tensors take it.
+
+        >>> truncates_writes(np.zeros(2, dtype=int)), truncates_writes(np.zeros(2))
+        (True, False)
+    """
+    return isinstance(into, _ndarray) and into.dtype.kind in "biu"
+
+
+def setitem_value_adjoint(g, index, value, into):
+    """Adjoint of `into = setitem(x, index, value)` with respect to the value
+    written: g at the written positions, summed to the value's shape; where an
+    integer-array index repeats a position, only the write that NumPy keeps
+    (the last) receives it. Zero where `into` truncates what it is given.
+
+        >>> setitem_value_adjoint(np.arange(3.0), 1, 5.0, np.zeros(3))
+        np.float64(1.0)
+    """
+    if truncates_writes(into):
+        return zeros_like(value)
     if isinstance(g, (dict, list, tuple)):
         return g[index]
     parts = index if isinstance(index, tuple) else (index,)

@@ -435,11 +435,22 @@ def setitem(x, index, value):
     return updated
 
 
-def setitem_value_adjoint(g, index, value):
+def _truncates_writes(into) -> bool:
+    """runtime.core.truncates_writes for any array: one of integers or booleans
+    (JAX's `.at[].set` keeps its type; setitem makes other arrays floating)."""
+    if not is_array_api_only(into):
+        return core.truncates_writes(into)
+    return namespace_of(into).isdtype(into.dtype, ("integral", "bool"))
+
+
+def setitem_value_adjoint(g, index, value, into):
     """runtime.core.setitem_value_adjoint: g at the written positions, summed
-    to the value's shape (an integer index with repeats is refused)."""
+    to the value's shape (an integer index with repeats is refused); zero
+    where `into` truncates what it is given."""
+    if _truncates_writes(into):
+        return zeros_like(value)
     if not is_array_api_only(g):
-        return core.setitem_value_adjoint(g, index, value)
+        return core.setitem_value_adjoint(g, index, value, into)
     xp = namespace_of(g)
     integer_arrays = [p for p in _index_parts(index)
                       if isinstance(p, list) or (is_array_api_only(p) and
@@ -450,6 +461,13 @@ def setitem_value_adjoint(g, index, value):
             "know which of the repeated positions' writes is kept",
             help="Write with slices, integers or one integer array without repeats.")
     return unbroadcast(g[index], value)
+
+
+def setitem_value_tangent(tangent, index, into):
+    """runtime.core.setitem_value_tangent: zeros of into's shape holding the
+    tangent at index, or only zeros where `into` truncates what it is given."""
+    zeros = zeros_like(into)
+    return zeros if _truncates_writes(into) else setitem(zeros, index, tangent)
 
 
 def matmul_adjoint_a(g, a, b):
@@ -695,7 +713,8 @@ NAMESPACE_HELPERS = {
     "add_adjoints": add_adjoints, "add_into": add_into, "scalar_seed": scalar_seed,
     "checked_seed": checked_seed, "as_gradient": as_gradient,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem,
-    "setitem_value_adjoint": setitem_value_adjoint, "matmul_adjoint_a": matmul_adjoint_a,
+    "setitem_value_adjoint": setitem_value_adjoint,
+    "setitem_value_tangent": setitem_value_tangent, "matmul_adjoint_a": matmul_adjoint_a,
     "matmul_adjoint_b": matmul_adjoint_b, "power_log": power_log, "sign": sign,
     "power_slope": power_slope, "power_partial": power_partial,
     "abs_adjoint": abs_adjoint, "abs_tangent": abs_tangent,

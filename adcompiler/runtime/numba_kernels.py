@@ -354,8 +354,10 @@ def _setitem(x, index, value):
     return None
 
 
-def setitem_value_adjoint(g, index, value):
-    """Adjoint of `x[index] = value` with respect to value (runtime.setitem_value_adjoint)."""
+def setitem_value_adjoint(g, index, value, into):
+    """Adjoint of `into = setitem(x, index, value)` with respect to value
+    (runtime.setitem_value_adjoint): zero where `into` holds integers or
+    booleans, which truncate what they are given."""
 
 
 def _basic_index(index) -> bool:
@@ -366,9 +368,11 @@ def _basic_index(index) -> bool:
 
 
 @overload(setitem_value_adjoint)
-def _setitem_value_adjoint(g, index, value):
+def _setitem_value_adjoint(g, index, value, into):
+    if _array(into) and isinstance(into.dtype, (types.Integer, types.Boolean)):
+        return lambda g, index, value, into: zeros_like(value)
     if _array(g) and _basic_index(index):
-        return lambda g, index, value: unbroadcast(g[index], value)
+        return lambda g, index, value, into: unbroadcast(g[index], value)
     return None
 
 
