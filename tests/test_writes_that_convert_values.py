@@ -187,3 +187,58 @@ def test_hessian_vector_product_through_a_converting_write_matches_torch(program
 def test_a_truncating_write_of_a_differentiated_value_is_still_refused():
     with pytest.raises(ad.NoDerivativeRuleError, match="truncates"):
         ad.grad(element_write_into_an_integer_array)(X + 0.1)
+
+
+# Record (structured) arrays: NumPy's semantics for what the function reads
+# from them; a differentiated value stored in one is refused (its fields are
+# not differentiated), where a write crashed with NumPy's DTypePromotionError
+# and a read of a field with IndexError inside the derivative.
+RECORD = [("a", float), ("b", float)]
+
+
+def record_array_of_constants_read_beside_x(x):
+    rec = np.zeros(2, dtype=RECORD)
+    rec["a"] = 1.5
+    return np.sum(rec["a"] * x[1:3]) + np.sum(rec["b"])
+
+
+def t_record_array_of_constants_read_beside_x(x):
+    return (1.5 * x[1:3]).sum()
+
+
+def field_of_a_record_array_written(x):
+    rec = np.zeros(2, dtype=RECORD)
+    rec["a"] = x[:2]
+    return np.sum(rec["a"] * x[1:3])
+
+
+def record_array_built_from_x(x):
+    rec = np.array([(x[0], x[1])], dtype=RECORD)
+    return float(rec["a"][0] * rec["b"][0])
+
+
+def record_written_whole(x):
+    rec = np.zeros(2, dtype=RECORD)
+    rec[0] = (x[0], x[1])
+    return float(rec["a"][0] * rec["b"][0])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_record_array_of_constants_is_read_as_numpy_reads_it(mode):
+    at = torch.tensor(X, requires_grad=True)
+    expected, = torch.autograd.grad(t_record_array_of_constants_read_beside_x(at), at)
+    gradient = ad.grad(record_array_of_constants_read_beside_x, mode=mode)(X.copy())
+    np.testing.assert_allclose(gradient, expected.numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("program", [field_of_a_record_array_written, record_array_built_from_x,
+                                     record_written_whole], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("kind", ["reverse", "forward", "hvp"])
+def test_differentiated_values_in_a_record_array_are_refused(program, kind):
+    if kind == "hvp":
+        run = lambda: ad.hvp(program)((X.copy(),), (DIRECTION.copy(),))
+    else:
+        run = lambda: ad.grad(program, mode=kind)(X.copy())
+    with pytest.raises(ad.NoDerivativeRuleError, match="derivative of zero") as refusal:
+        run()
+    assert __file__.split("/")[-1] in str(refusal.value)

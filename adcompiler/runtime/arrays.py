@@ -308,10 +308,11 @@ def check_cast_dtype(dtype):
     if dtype is not None and np.dtype(dtype).kind not in "fcbiu":
         raise NoDerivativeRuleError(
             f"a cast of a differentiated value to the dtype {np.dtype(dtype)} (text, bytes, "
-            "Python objects or dates) has no derivative: the value read back from it "
-            "would have a derivative of zero",
-            help="Instead: keep the array as numbers (x.astype(float)); to drop the "
-                 "derivative on purpose, cast ad.stop_gradient(x).")
+            "Python objects, dates or records) has no derivative: the value read back "
+            "from it would have a derivative of zero",
+            help="Instead: keep the array as numbers (x.astype(float)), a record's fields "
+                 "in arrays of their own; to drop the derivative on purpose, cast "
+                 "ad.stop_gradient(x).")
 
 
 def reduced_axes(axis, ndim: int) -> tuple:

@@ -798,6 +798,8 @@ def getitem_adjoint(g, x, index):
         else:
             pieces[index] = g
         return sequence_adjoint(pieces, x)
+    if isinstance(x, _ndarray) and x.dtype.names is not None:
+        arrays.check_cast_dtype(x.dtype)   # a field of a record array: refused
     dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind in "fc" \
         else complex if isinstance(g, complex) else np.float64
     if is_foreign_array(g) or is_foreign_array(x):
@@ -842,6 +844,8 @@ def setitem(x, index, value):
         # value, as the function's own write does: made a dask array, its
         # slices taken later would not be views (a wrong derivative).
         updated = x.astype(np.result_type(x.dtype, float)) if x.dtype.kind != "f" else x.copy()
+    elif isinstance(x, _ndarray) and x.dtype.names is not None:
+        updated = x.copy()   # a record array: its derivative is refused where it is read
     elif isinstance(x, _ndarray) and x.dtype.kind in "biu" and \
             not complex_numbers.is_complex(value):
         # An integer or boolean array keeps its type, as in NumPy.
@@ -865,6 +869,8 @@ def setitem_value_tangent(tangent, index, into):
         >>> setitem_value_tangent(2.0, 0, np.zeros(2, dtype=int))
         array([0., 0.])
     """
+    if isinstance(into, _ndarray) and into.dtype.names is not None:
+        arrays.check_cast_dtype(into.dtype)   # a value written into a record array
     zeros = zeros_like(into)
     return zeros if truncates_writes(into) else setitem(zeros, index, tangent)
 
@@ -936,6 +942,8 @@ def setitem_value_adjoint(g, index, value, into):
     """
     if truncates_writes(into):
         return zeros_like(value)
+    if isinstance(into, _ndarray) and into.dtype.names is not None:
+        arrays.check_cast_dtype(into.dtype)   # a value written into a record array
     if isinstance(g, (dict, list, tuple)):
         return g[index]
     parts = index if isinstance(index, tuple) else (index,)
