@@ -66,6 +66,10 @@ PROGRAMS = [
     "classmethod_objects_added",
     "augmented_by_a_new_object_in_a_loop",
     "object_given_to_a_method_beside_a_module_setting",
+    "layers_in_a_list_run_in_a_loop",
+    "objects_named_then_looped_over_with_enumerate",
+    "loops_over_a_slice_reversed_and_nested",
+    "objects_built_in_the_loop_header",
 ]
 
 
@@ -149,3 +153,13 @@ def test_operator_python_may_dispatch_otherwise_is_refused_naming_the_line(
     assert construct in message
     assert f"user_class_programs.py:{line_of(function, marker)}:" in message
     assert "Instead:" in message
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", ["sequence_loop_that_breaks",
+                                  "sequence_loop_variable_read_after_the_loop",
+                                  "sequence_appended_to", "sequence_indexed_by_a_variable"])
+def test_sequence_of_objects_not_unrolled_is_refused(name, mode):
+    # (never differentiated as if the loop ran once per object)
+    with pytest.raises(ad.AdError):
+        ad.grad(getattr(programs, name), mode=mode)(X.copy())

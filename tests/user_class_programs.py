@@ -344,6 +344,41 @@ def object_given_to_a_method_beside_a_module_setting(x):
     b = Vec(x[2], x[3])
     return a.dist2(b) * OPTIONS.weight + b.dist2(a) + a.dist2(a)
 
+
+# -- sequences of objects: loops over them unrolled (passes/object_sequences.py) --
+
+def layers_in_a_list_run_in_a_loop(x):
+    layers = [Dense(x[0]), Dense(x[1], activation=np.sin), Dense(0.5)]
+    h = x
+    for layer in layers:
+        h = layer(h) + 0.1 * h
+    return np.sum(h * h) + layers[-1].W * len(layers)
+
+
+def objects_named_then_looped_over_with_enumerate(x):
+    first = Counter(x)
+    second = Counter(x * 0.5)
+    for k, counter in enumerate((first, second, first)):
+        counter.bump(x[k])
+    return np.sum(first.total * second.total) + first.calls
+
+
+def loops_over_a_slice_reversed_and_nested(x):
+    layers = [Dense(x[2]), Dense(x[3], activation=np.sin), Dense(x[0] * x[1])]
+    h = x
+    for layer in reversed(layers[1:]):
+        for other in layers:
+            h = other(layer(h))
+    return np.sum(h)
+
+
+def objects_built_in_the_loop_header(x):
+    total = 0.0
+    for layer in [Dense(x), Dense(x * x, activation=np.exp)]:
+        total = total + np.sum(layer(x[1]))
+    return total
+
+
 # -- what stays refused ---------------------------------------------------------------
 
 class Fallback:
@@ -398,3 +433,39 @@ def object_changed_by_a_later_argument_of_the_method_given_it(x):
     a = Bumped(x)
     b = Bumped(x * x)
     return a.gap(b, b.bump())    # gap reads b.x after bump has changed it
+
+
+# Loops over sequences of objects that are not unrolled (Python would run
+# them otherwise than once per object in order, or the sequence is used as a
+# container): refused, as before, where a derivative meets the objects.
+
+def sequence_loop_that_breaks(x):
+    layers = [Dense(x[0]), Dense(x[1])]
+    h = x
+    for layer in layers:
+        h = layer(h)
+        if np.sum(h) > 10.0:
+            break
+    return np.sum(h)
+
+
+def sequence_loop_variable_read_after_the_loop(x):
+    layers = [Dense(x[0]), Dense(x[1])]
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h) + layer.W
+
+
+def sequence_appended_to(x):
+    layers = [Dense(x[0])]
+    layers.append(Dense(x[1]))
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h)
+
+
+def sequence_indexed_by_a_variable(x, k=1):
+    layers = [Dense(x[0]), Dense(x[1])]
+    return np.sum(layers[k](x))

@@ -102,6 +102,7 @@ from .classmethod_constructors import calls_on_classes, classmethod_constructors
 from .object_operators import FACTORY, OBJECT_ARGUMENTS, OBJECT_NAMES, object_operators
 from .local_namedtuples import local_namedtuples, makes_namedtuples
 from .constructed_receivers import builds_objects, name_constructed_receivers
+from .object_sequences import unroll_object_sequences
 from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
 from .desugar import desugar
@@ -935,6 +936,9 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
         everything = census.everything
     building = only is None and builds_objects(parsed, census.calls)
     if building and name_constructed_receivers(parsed, lambda cls: _class_problem(cls) is None):
+        census.forget()
+        everything = census.everything
+    if building and unroll_object_sequences(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
     if only is None and calls_on_classes(parsed, census.calls) and classmethod_constructors(
