@@ -28,6 +28,7 @@ from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
 from .passes.lower_with import lower_with
+from .passes.lower_itertools import lower_itertools
 from .passes.local_imports import local_imports
 from .passes.broadcast_arrays import lower_broadcast_arrays
 from .passes.frozen_distributions import frozen_distributions
@@ -144,6 +145,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     lower_reduce(parsed, census)
     lower_comprehensions(parsed, census)
     lower_mapping(parsed, census)  # np.apply_along_axis, np.vectorize: loops
+    lower_itertools(parsed, census)  # itertools.combinations(x, 2), ...: loops over positions
     # After lowering comprehensions (a method called in one is then called in a
     # loop), before inlining helpers: the methods of the objects the function
     # creates become local functions, whose mutating helpers and bodies those

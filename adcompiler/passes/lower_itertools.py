@@ -1,0 +1,155 @@
+"""Loops over itertools' combinatoric iterators become loops over positions:
+`for a, b in itertools.combinations(points, 2)` reads the points it pairs
+from a tuple of them, at positions the iterator gives.
+
+Input: a FunctionDef whose comprehensions are lowered (a generator over
+`itertools.product(...)` is then a `for` loop). Output: the same function
+where each `for` loop over `itertools.combinations`,
+`combinations_with_replacement`, `permutations` (with a length written as a
+whole number), `product` (also with `repeat=`) or `pairwise` of values
+iterates over the positions instead, and binds its target to the items at
+those positions:
+
+    for a, b in itertools.combinations(x, 2):   ->   pool = tuple(x)
+        e += np.sum((a - b) ** 2)                    for positions in itertools.combinations(
+                                                             range(len(pool)), 2):
+                                                         a, b = pool[positions[0]], pool[positions[1]]
+                                                         e += np.sum((a - b) ** 2)
+
+This is how Python's itertools run them: combinations, permutations and
+product first read their arguments whole into tuples (a NumPy array's rows,
+a list's items), and yield tuples of those items in the order of their
+positions; pairwise yields each item with the next. The positions carry no
+derivative, and the items are read by indexing, which every mode
+differentiates. A call with a length computed when the code runs, starred
+arguments or other keywords is left as written (refused, where a
+derivative meets it, as before).
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+
+import gast
+
+from .. import nodes
+from ..naming import Namer
+from ..source import ParsedFunction
+from .census import Census
+from .resolve import local_names, module_value
+
+# itertools' functions that read their iterables whole into tuples (or pair
+# neighbours).
+_POOLED = (itertools.combinations, itertools.combinations_with_replacement,
+           itertools.permutations, itertools.product, itertools.pairwise)
+
+
+def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
+    """Rewrite the loops over itertools' combinatoric iterators of `parsed`."""
+    code = getattr(parsed.function, "__code__", None)
+    names = set(code.co_names) if code is not None else None
+    if names is not None and not names & {f.__name__ for f in _POOLED}:
+        return parsed   # (most functions: the code object tells, without a walk)
+    tree = parsed.tree
+    if census is None:
+        census = Census(tree)
+    caller_locals = local_names(tree)
+    loops = {}
+    for node in census.everything:
+        if isinstance(node, gast.For) and isinstance(node.iter, gast.Call):
+            function = module_value(parsed, node.iter.func, caller_locals)
+            plan = _plan(function, node.iter) if function in _POOLED else None
+            if plan is not None:
+                loops[id(node)] = (function,) + plan
+    if not loops:
+        return parsed
+    census.forget()
+    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} |
+                  set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
+                  set(dir(builtins)))
+    _Rewrite(loops, namer).holder(tree)
+    return parsed
+
+
+def _plan(function, call: gast.Call):
+    """(the iterables, the length or None, the `repeat` count) of a call this
+    pass rewrites, or None."""
+    if any(isinstance(a, gast.Starred) for a in call.args):
+        return None
+    keywords = {k.arg: k.value for k in call.keywords}
+    if None in keywords:
+        return None   # (**kwargs)
+    if function is itertools.product:
+        repeat = keywords.pop("repeat", gast.Constant(value=1, kind=None))
+        if keywords or not _whole_number(repeat) or not call.args:
+            return None
+        return call.args, None, repeat.value
+    if function is itertools.pairwise:
+        return (call.args, None, 1) if len(call.args) == 1 and not keywords else None
+    args = list(call.args)
+    if "r" in keywords and len(args) == 1:
+        args.append(keywords.pop("r"))
+    if keywords or len(args) != 2 or not _whole_number(args[1]):
+        return None
+    return args[:1], args[1].value, 1
+
+
+def _whole_number(node) -> bool:
+    return isinstance(node, gast.Constant) and type(node.value) is int and node.value >= 0
+
+
+class _Rewrite:
+    """Rewrite the planned loops (id(loop) -> plan), block by block, with
+    each loop's pools bound before it."""
+
+    def __init__(self, loops: dict, namer: Namer):
+        self.loops, self.namer = loops, namer
+
+    def holder(self, node) -> None:
+        for field in ("body", "orelse", "finalbody"):
+            statements = getattr(node, field, None)
+            if isinstance(statements, list):
+                setattr(node, field, self.block(statements))
+        for handler in getattr(node, "handlers", None) or []:
+            handler.body = self.block(handler.body)
+        for case in getattr(node, "cases", None) or []:
+            case.body = self.block(case.body)
+
+    def block(self, statements: list) -> list:
+        out = []
+        for statement in statements:
+            self.holder(statement)
+            plan = self.loops.get(id(statement))
+            if plan is not None:
+                out.extend(self._lowered(statement, *plan))
+            else:
+                out.append(statement)
+        return out
+
+    def _lowered(self, loop: gast.For, function, iterables: list, length, repeat: int) -> list:
+        call = loop.iter
+        pools = [self.namer.fresh("pool") for _ in iterables]
+        before = [nodes.copy_location(nodes.assign(pool, nodes.call("tuple", [iterable])),
+                                      iterable) for pool, iterable in zip(pools, iterables)]
+        sizes = [nodes.call("len", [nodes.name(pool)]) for pool in pools]
+        if function is itertools.pairwise:
+            position = self.namer.fresh("position")
+            loop.iter = nodes.call("range", [nodes.binop(sizes[0], gast.Sub(), nodes.const(1))])
+            items = [nodes.subscript(nodes.name(pools[0]), nodes.name(position)),
+                     nodes.subscript(nodes.name(pools[0]), nodes.add(nodes.name(position),
+                                                                      nodes.const(1)))]
+            counter = position
+        else:
+            counter = self.namer.fresh("positions")
+            ranges = [nodes.call("range", [size]) for size in sizes]
+            call.args = ranges + ([nodes.const(length)] if length is not None else [])
+            call.keywords = [k for k in call.keywords if k.arg == "repeat"]
+            order = pools * repeat if length is None else pools * length
+            items = [nodes.subscript(nodes.name(pool), nodes.subscript(
+                nodes.name(counter), nodes.const(k))) for k, pool in enumerate(order)]
+        target = loop.target
+        loop.target = nodes.name(counter, "store")
+        binding = nodes.copy_location(nodes.assign(target, nodes.tuple_(items)), loop)
+        loop.body = [binding] + loop.body
+        return before + [loop]

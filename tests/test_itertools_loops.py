@@ -1,0 +1,117 @@
+"""Loops over itertools' combinatoric iterators of differentiated values
+(passes/lower_itertools.py): pair energies over `combinations`, grids of
+`product` (with `repeat=`), `permutations` with a length, neighbours by
+`pairwise`, also in generator expressions. Each program is checked against
+its torch twin (the same loops over a tensor's rows, float64) in reverse and
+forward mode, for the jvp and for the Hessian-vector product."""
+
+from __future__ import annotations
+
+import itertools
+from itertools import combinations
+
+import numpy as np
+import pytest
+import torch
+
+import adcompiler as ad
+from torch_oracle import value_gradient_and_hvp
+
+POINTS = np.array([0.3, -0.7, 1.1, 0.5, 0.2, 0.9, -0.5, -0.4])
+DIRECTION = np.linspace(-1.0, 1.0, POINTS.size)
+
+
+def pair_energy_over_combinations(x):
+    points = x.reshape(4, 2)
+    energy = 0.0
+    for a, b in combinations(points, 2):
+        energy += 1.0 / np.sqrt(np.sum((a - b) ** 2))
+    return energy
+
+
+def t_pair_energy_over_combinations(x):
+    points = x.reshape(4, 2)
+    energy = 0.0
+    for a, b in combinations(points, 2):
+        energy += 1.0 / torch.sqrt(torch.sum((a - b) ** 2))
+    return energy
+
+
+def grid_over_product_with_repeat(x):
+    total = 0.0
+    for p in itertools.product(x[:2], [1.0, 2.0], repeat=2):
+        total += p[0] * p[1] * np.sin(p[2]) * p[3]
+    return total
+
+
+def t_grid_over_product_with_repeat(x):
+    total = 0.0
+    for p in itertools.product(x[:2], [1.0, 2.0], repeat=2):
+        total += p[0] * p[1] * torch.sin(p[2]) * p[3]
+    return total
+
+
+def neighbours_by_pairwise_in_a_generator(x):
+    return sum(a * np.tanh(b) for a, b in itertools.pairwise(list(x[:5])))
+
+
+def t_neighbours_by_pairwise_in_a_generator(x):
+    return sum(a * torch.tanh(b) for a, b in itertools.pairwise(list(x[:5])))
+
+
+def ordered_pairs_by_permutations(x):
+    total = 0.0
+    for u, v in itertools.permutations(x[2:5], r=2):
+        total += u / (1.0 + v ** 2)
+    for w in itertools.combinations_with_replacement(x[:2], 2):
+        total += w[0] * w[1]
+    return total
+
+
+def t_ordered_pairs_by_permutations(x):
+    total = 0.0
+    for u, v in itertools.permutations(x[2:5], r=2):
+        total += u / (1.0 + v ** 2)
+    for w in itertools.combinations_with_replacement(x[:2], 2):
+        total += w[0] * w[1]
+    return total
+
+
+PROGRAMS = [
+    (pair_energy_over_combinations, t_pair_energy_over_combinations),
+    (grid_over_product_with_repeat, t_grid_over_product_with_repeat),
+    (neighbours_by_pairwise_in_a_generator, t_neighbours_by_pairwise_in_a_generator),
+    (ordered_pairs_by_permutations, t_ordered_pairs_by_permutations),
+]
+IDS = [program.__name__ for program, _ in PROGRAMS]
+
+
+@pytest.mark.parametrize("program, twin", PROGRAMS, ids=IDS)
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_gradient_of_an_itertools_loop_matches_torch(program, twin, mode):
+    value, expected, _ = value_gradient_and_hvp(twin, POINTS, DIRECTION)
+    point = POINTS.copy()
+    got_value, gradient = ad.value_and_grad(program)(point) if mode == "reverse" else \
+        (program(point), ad.grad(program, mode="forward")(point))
+    np.testing.assert_array_equal(point, POINTS)
+    assert got_value == program(POINTS.copy())
+    np.testing.assert_allclose(got_value, value, rtol=1e-13)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("program, twin", PROGRAMS, ids=IDS)
+def test_jvp_and_hvp_of_an_itertools_loop_match_torch(program, twin):
+    _, gradient, product = value_gradient_and_hvp(twin, POINTS, DIRECTION)
+    _, tangent = ad.jvp(program)((POINTS.copy(),), (DIRECTION.copy(),))
+    np.testing.assert_allclose(tangent, gradient @ DIRECTION, rtol=1e-12, atol=1e-13)
+    got = ad.hvp(program)((POINTS.copy(),), (DIRECTION.copy(),))
+    np.testing.assert_allclose(np.ravel(got), product, rtol=1e-11, atol=1e-12)
+
+
+def permutations_of_every_length(x):
+    return sum(t[0] * t[-1] for t in itertools.permutations(x[:3]))
+
+
+def test_a_length_known_only_when_running_is_refused():
+    with pytest.raises(ad.AdError):
+        ad.grad(permutations_of_every_length)(POINTS.copy())
