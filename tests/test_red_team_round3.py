@@ -75,7 +75,6 @@ REFUSED: dict[str, type] = {
     "dict_items_inplace": NO_RULE,
     "hoist_global_changed_by_helper": UNSUPPORTED,
     "any_all_branch": UNSUPPORTED,
-    "itertools_product": NO_RULE,
     "itertools_accumulate": NO_RULE,
     "np_scalar_methods": NO_RULE,
     # a float that is not an integer written into an integer or boolean array:
