@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import adcompiler as ad
-from torch_oracle import value_gradient_and_hvp
+from torch_oracle import CHECKS, assert_matches_twin
 
 POINTS = np.array([0.3, -0.7, 1.1, 0.5, 0.2, 0.9, -0.5, -0.4])
 DIRECTION = np.linspace(-1.0, 1.0, POINTS.size)
@@ -87,25 +87,9 @@ IDS = [program.__name__ for program, _ in PROGRAMS]
 
 
 @pytest.mark.parametrize("program, twin", PROGRAMS, ids=IDS)
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_gradient_of_an_itertools_loop_matches_torch(program, twin, mode):
-    value, expected, _ = value_gradient_and_hvp(twin, POINTS, DIRECTION)
-    point = POINTS.copy()
-    got_value, gradient = ad.value_and_grad(program)(point) if mode == "reverse" else \
-        (program(point), ad.grad(program, mode="forward")(point))
-    np.testing.assert_array_equal(point, POINTS)
-    assert got_value == program(POINTS.copy())
-    np.testing.assert_allclose(got_value, value, rtol=1e-13)
-    np.testing.assert_allclose(gradient, expected, rtol=1e-12, atol=1e-13)
-
-
-@pytest.mark.parametrize("program, twin", PROGRAMS, ids=IDS)
-def test_jvp_and_hvp_of_an_itertools_loop_match_torch(program, twin):
-    _, gradient, product = value_gradient_and_hvp(twin, POINTS, DIRECTION)
-    _, tangent = ad.jvp(program)((POINTS.copy(),), (DIRECTION.copy(),))
-    np.testing.assert_allclose(tangent, gradient @ DIRECTION, rtol=1e-12, atol=1e-13)
-    got = ad.hvp(program)((POINTS.copy(),), (DIRECTION.copy(),))
-    np.testing.assert_allclose(np.ravel(got), product, rtol=1e-11, atol=1e-12)
+@pytest.mark.parametrize("check", CHECKS)
+def test_derivatives_of_an_itertools_loop_match_torch(program, twin, check):
+    assert_matches_twin(program, twin, POINTS, DIRECTION, check)
 
 
 def permutations_of_every_length(x):
