@@ -649,6 +649,7 @@ def gives_a_helper_an_object_it_cannot_replace(x):
     s = State(x)
     grow(s, x)
     kept = [s]
+    kept.reverse()   # (a container used as one: a loop over it or len(kept) are unrolled)
     return len(kept) * x
 
 
