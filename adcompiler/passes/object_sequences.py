@@ -59,17 +59,16 @@ def unroll_object_sequences(parsed: ParsedFunction, modelled) -> bool:
     nested = _nested_scopes(tree)
     uses = _name_uses(tree)
     loops = [n for n in nodes.walk(tree) if isinstance(n, gast.For) and id(n) not in nested]
-    sequences = {}   # id(statement binding it, or loop) -> _Sequence
+    by_name = {}   # a name bound to a sequence by a statement of the body -> it
     for statement in tree.body:
         sequence = _bound_sequence(statement, built, uses)
         if sequence is not None:
-            sequences[id(statement)] = sequence
-    by_name = {s.name: s for s in sequences.values()}
+            by_name[sequence.name] = sequence
     unrolled = []
     positions = {}   # id(loop) -> the positions it visits, in order
     for loop in loops:
         found = _iterated(loop, by_name, built)
-        if found is not None and _unrollable(loop, tree):
+        if found is not None and _unrollable(loop):
             unrolled.append((loop, found[0]))
             positions[id(loop)] = found[1]
     # A sequence bound to a name is rewritten only when every use of the name is
@@ -239,7 +238,7 @@ def _loop_names(loop: gast.For) -> list:
     return list(pair) if pair is not None else [loop.target.id]
 
 
-def _unrollable(loop: gast.For, tree) -> bool:
+def _unrollable(loop: gast.For) -> bool:
     if loop.orelse or _breaks(loop.body):
         return False
     names = set(_loop_names(loop))
