@@ -70,6 +70,7 @@ PROGRAMS = [
     "objects_named_then_looped_over_with_enumerate",
     "loops_over_a_slice_reversed_and_nested",
     "objects_built_in_the_loop_header",
+    "attributes_changed_in_a_loop_over_layers",
 ]
 
 
@@ -158,7 +159,8 @@ def test_operator_python_may_dispatch_otherwise_is_refused_naming_the_line(
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("name", ["sequence_loop_that_breaks",
                                   "sequence_loop_variable_read_after_the_loop",
-                                  "sequence_appended_to", "sequence_indexed_by_a_variable"])
+                                  "sequence_appended_to", "sequence_indexed_by_a_variable",
+                                  "attribute_written_in_a_loop_that_breaks"])
 def test_sequence_of_objects_not_unrolled_is_refused(name, mode):
     # (never differentiated as if the loop ran once per object)
     with pytest.raises(ad.AdError):

@@ -372,6 +372,16 @@ def loops_over_a_slice_reversed_and_nested(x):
     return np.sum(h)
 
 
+def attributes_changed_in_a_loop_over_layers(x):
+    layers = [Dense(x[0]), Dense(x[1], activation=np.sin)]
+    for layer in layers:
+        layer.W = layer.W * 2.0 + x[2]
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h) * layers[0].W
+
+
 def objects_built_in_the_loop_header(x):
     total = 0.0
     for layer in [Dense(x), Dense(x * x, activation=np.exp)]:
@@ -469,3 +479,12 @@ def sequence_appended_to(x):
 def sequence_indexed_by_a_variable(x, k=1):
     layers = [Dense(x[0]), Dense(x[1])]
     return np.sum(layers[k](x))
+
+
+def attribute_written_in_a_loop_that_breaks(x):
+    layers = [Dense(x[0]), Dense(x[1])]
+    for layer in layers:
+        layer.W = layer.W * 2.0
+        if np.sum(x) > 10.0:
+            break
+    return np.sum(layers[0](x))

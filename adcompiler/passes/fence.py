@@ -209,11 +209,19 @@ ATTRIBUTE_WRITE_ADVICE = (
 
 
 def _created_names(everything: list) -> set:
-    """Names some statement binds to a call's result (`s = State(w)`): the
-    objects whose attributes local_objects.py may rewrite into variables."""
-    return {node.targets[0].id for node in everything
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
-            and isinstance(node.value, gast.Call)}
+    """Names some statement binds to a call's result (`s = State(w)`), and
+    the variables of `for` loops (`for layer in layers`, which
+    object_sequences.py unrolls over objects the function builds): the
+    objects whose attributes local_objects.py may rewrite into variables (it
+    refuses the attribute writes it does not rewrite)."""
+    created = set()
+    for node in everything:
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) and \
+                isinstance(node.value, gast.Call):
+            created.add(node.targets[0].id)
+        elif isinstance(node, gast.For):
+            created.update(n.id for n in _flatten(node.target) if isinstance(n, gast.Name))
+    return created
 
 
 def written_attribute(target):
