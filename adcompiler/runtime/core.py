@@ -798,8 +798,7 @@ def getitem_adjoint(g, x, index):
         else:
             pieces[index] = g
         return sequence_adjoint(pieces, x)
-    if isinstance(x, _ndarray) and x.dtype.names is not None:
-        arrays.check_cast_dtype(x.dtype)   # a field of a record array: refused
+    _refuse_records(x)   # (a field of a record array read)
     dtype = g.dtype if isinstance(g, (_ndarray, np.generic)) and g.dtype.kind in "fc" \
         else complex if isinstance(g, complex) else np.float64
     if is_foreign_array(g) or is_foreign_array(x):
@@ -869,8 +868,7 @@ def setitem_value_tangent(tangent, index, into):
         >>> setitem_value_tangent(2.0, 0, np.zeros(2, dtype=int))
         array([0., 0.])
     """
-    if isinstance(into, _ndarray) and into.dtype.names is not None:
-        arrays.check_cast_dtype(into.dtype)   # a value written into a record array
+    _refuse_records(into)
     zeros = zeros_like(into)
     return zeros if truncates_writes(into) else setitem(zeros, index, tangent)
 
@@ -916,6 +914,13 @@ def _refuse_truncation(x, value):
                      "(np.floor(v).astype(int), int(v)) if truncating is meant.")
 
 
+def _refuse_records(array) -> None:
+    """Refuse a derivative that meets a record (structured) array, whose
+    fields are not differentiated: with the cast refusal, which names records."""
+    if isinstance(array, _ndarray) and array.dtype.names is not None:
+        arrays.check_cast_dtype(array.dtype)
+
+
 def truncates_writes(into) -> bool:
     """Whether `into[index] = value` truncates a floating-point value: an
     integer or boolean NumPy array (setitem keeps its type, and makes it
@@ -942,8 +947,7 @@ def setitem_value_adjoint(g, index, value, into):
     """
     if truncates_writes(into):
         return zeros_like(value)
-    if isinstance(into, _ndarray) and into.dtype.names is not None:
-        arrays.check_cast_dtype(into.dtype)   # a value written into a record array
+    _refuse_records(into)
     if isinstance(g, (dict, list, tuple)):
         return g[index]
     parts = index if isinstance(index, tuple) else (index,)
