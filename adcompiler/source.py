@@ -28,7 +28,7 @@ import numpy as np
 from . import nodes, partials
 from .errors import (Location, SourceChangedError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrappedFunctionError)
-from .naming import readable_name, remember_lambda_name
+from .naming import Namer, readable_name, remember_lambda_name
 
 # Values generated code reads live from the user's namespaces (a learning rate,
 # a weight matrix): rebinding one changes no compiled code, so it is not part
@@ -85,6 +85,19 @@ class ParsedFunction:
         Hessian differentiates, a split helper's primal or adjoint), read back
         from the very text codegen compiled it from."""
         return _generated(self.filename)
+
+    def namer(self) -> Namer:
+        """A Namer for the names a pass adds to the function: none of the names
+        its code uses, those of its module and closure, those bound for
+        generated code, or Python's builtins (a class List must not make a
+        variable `list`).
+
+            >>> parse_function(f).namer().fresh("pool")   # doctest: +SKIP
+            'pool'
+        """
+        taken = {n.id for n in nodes.name_nodes(self.tree)}
+        return Namer(taken | set(self.globals) | set(self.closure) | set(self.bound) |
+                     set(dir(builtins)))
 
     def line_text(self, lineno: int) -> str:
         if 1 <= lineno <= len(self.lines):

@@ -21,7 +21,6 @@ leaves the call as written (refused where a derivative meets it, as before).
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import inspect
 
@@ -80,9 +79,7 @@ def classmethod_constructors(parsed: ParsedFunction, modelled) -> bool:
             found.append((stmt, bound, shape))
     if not found:
         return False
-    taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
-    namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
-                  set(dir(builtins)))
+    namer = parsed.namer()
     definitions, made = [], {}
     replacements = {}
     for stmt, bound, (method, positional, keywords) in found:

@@ -23,7 +23,6 @@ refused where a derivative meets it, as before).
 
 from __future__ import annotations
 
-import builtins
 import re
 
 import gast
@@ -88,9 +87,7 @@ def name_constructed_receivers(parsed: ParsedFunction, modelled) -> bool:
                     built.pop(id(n), None)
     if not built:
         return False
-    taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
-    namer = Namer(taken | set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
-                  set(dir(builtins)))  # (a class List must not make a variable `list`)
+    namer = parsed.namer()
     tree.body = Spill(parsed, set(built), set(), namer,
                       callee="a class's __init__").block(tree.body)
     bound = {id(n.value) for n in nodes.walk(tree) if isinstance(n, gast.Assign)}

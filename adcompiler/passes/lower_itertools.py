@@ -28,7 +28,6 @@ derivative meets it, as before).
 
 from __future__ import annotations
 
-import builtins
 import itertools
 
 import gast
@@ -65,9 +64,7 @@ def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> Par
     if not loops:
         return parsed
     census.forget()
-    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} |
-                  set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
-                  set(dir(builtins)))
+    namer = parsed.namer()
     _Rewrite(loops, namer).holder(tree)
     return parsed
 

@@ -36,14 +36,12 @@ test, a branch of `a if t else b`).
 
 from __future__ import annotations
 
-import builtins
 import inspect
 
 import gast
 
 from .. import nodes
 from ..errors import AdError, UnsupportedSyntaxError
-from ..naming import Namer
 from ..source import ParsedFunction, parse_function
 from .constructed_receivers import Lift, snake
 from .evaluation_order import Spill
@@ -119,9 +117,7 @@ class _Operators:
         calls = [n for n in own if isinstance(n, gast.Call) and self.object_arguments(n)]
         if not operations and not calls:
             return False
-        taken = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
-        namer = Namer(taken | set(self.parsed.globals) | set(self.parsed.closure) |
-                      set(self.parsed.bound) | set(dir(builtins)))
+        namer = self.parsed.namer()
         # An operation building an object gets a name of its own, unless it
         # is the whole value bound to one (`c = a + b`).
         lifted, made = {}, {}

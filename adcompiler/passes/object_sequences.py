@@ -36,7 +36,6 @@ left as written, and refused as before where a derivative meets its objects.
 
 from __future__ import annotations
 
-import builtins
 
 import gast
 
@@ -81,9 +80,7 @@ def unroll_object_sequences(parsed: ParsedFunction, modelled) -> bool:
     rewritten = [s for s in by_name.values() if id(s) not in kept]
     if not unrolled and not rewritten:
         return False
-    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} |
-                  set(parsed.globals) | set(parsed.closure) | set(parsed.bound) |
-                  set(dir(builtins)))
+    namer = parsed.namer()
     for loop, sequence in unrolled:
         sequence.name_items(namer, built)
     for sequence in rewritten:
