@@ -521,6 +521,48 @@ def statements(tree: gast.AST):
         yield node
 
 
+def replace_statements(holder: gast.AST, replacement, into_functions: bool = True) -> None:
+    r"""Put `replacement(stmt)` (a list of statements) in place of each
+    statement of every block of `holder` (bodies, `else` and `finally`
+    blocks, `except` handlers' and `case`s' bodies) for which it is not None,
+    inner blocks first: a statement replaced has its own blocks rewritten
+    already. `into_functions=False` leaves the blocks of functions and classes
+    defined inside alone.
+
+        >>> tree = parse_module("if t:\n    a = 1\nb = 2")
+        >>> replace_statements(tree, lambda s: [] if isinstance(s, gast.Assign) else None)
+        >>> len(tree.body[0].body), len(tree.body)
+        (0, 1)
+    """
+    for field in _BLOCK_FIELDS:
+        block = getattr(holder, field, None)
+        if block.__class__ is not list:
+            continue
+        if field in ("handlers", "cases"):
+            for item in block:
+                replace_statements(item, replacement, into_functions)
+            continue
+        out = []
+        for stmt in block:
+            if into_functions or not isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+                replace_statements(stmt, replacement, into_functions)
+            replaced = replacement(stmt)
+            out.extend([stmt] if replaced is None else replaced)
+        setattr(holder, field, out)
+
+
+def whole_number(node):
+    """The int a constant whole number written in the code is (`3`, `-1`), or None.
+
+        >>> whole_number(parse_expr("-2")), whole_number(parse_expr("2.0"))
+        (-2, None)
+    """
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = whole_number(node.operand)
+        return None if inner is None else -inner
+    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
+
+
 # The fields that hold lists of statements (or of handlers and cases holding
 # them), in the order of `_fields` of every node type that has several.
 _BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")

@@ -938,7 +938,8 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     if building and name_constructed_receivers(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
-    if building and unroll_object_sequences(parsed, lambda cls: _class_problem(cls) is None):
+    if building and unroll_object_sequences(parsed, lambda cls: _class_problem(cls) is None,
+                                            everything):
         census.forget()
         everything = census.everything
     if only is None and calls_on_classes(parsed, census.calls) and classmethod_constructors(

@@ -65,7 +65,7 @@ def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> Par
         return parsed
     census.forget()
     namer = parsed.namer()
-    _Rewrite(loops, namer).holder(tree)
+    nodes.replace_statements(tree, _Lowering(loops, namer).replacement)
     return parsed
 
 
@@ -79,7 +79,7 @@ def _plan(function, call: gast.Call):
         return None   # (**kwargs)
     if function is itertools.product:
         repeat = keywords.pop("repeat", gast.Constant(value=1, kind=None))
-        if keywords or not _whole_number(repeat) or not call.args:
+        if keywords or not _counts(repeat) or not call.args:
             return None
         return call.args, None, repeat.value
     if function is itertools.pairwise:
@@ -87,42 +87,27 @@ def _plan(function, call: gast.Call):
     args = list(call.args)
     if "r" in keywords and len(args) == 1:
         args.append(keywords.pop("r"))
-    if keywords or len(args) != 2 or not _whole_number(args[1]):
+    if keywords or len(args) != 2 or not _counts(args[1]):
         return None
     return args[:1], args[1].value, 1
 
 
-def _whole_number(node) -> bool:
-    return isinstance(node, gast.Constant) and type(node.value) is int and node.value >= 0
+def _counts(node) -> bool:
+    """Whether `node` is a count written in the code (a whole number, not negative)."""
+    value = nodes.whole_number(node)
+    return value is not None and value >= 0
 
 
-class _Rewrite:
-    """Rewrite the planned loops (id(loop) -> plan), block by block, with
-    each loop's pools bound before it."""
+class _Lowering:
+    """The statements each planned loop (id(loop) -> plan) becomes: its pools
+    bound, then the loop over positions."""
 
     def __init__(self, loops: dict, namer: Namer):
         self.loops, self.namer = loops, namer
 
-    def holder(self, node) -> None:
-        for field in ("body", "orelse", "finalbody"):
-            statements = getattr(node, field, None)
-            if isinstance(statements, list):
-                setattr(node, field, self.block(statements))
-        for handler in getattr(node, "handlers", None) or []:
-            handler.body = self.block(handler.body)
-        for case in getattr(node, "cases", None) or []:
-            case.body = self.block(case.body)
-
-    def block(self, statements: list) -> list:
-        out = []
-        for statement in statements:
-            self.holder(statement)
-            plan = self.loops.get(id(statement))
-            if plan is not None:
-                out.extend(self._lowered(statement, *plan))
-            else:
-                out.append(statement)
-        return out
+    def replacement(self, statement):
+        plan = self.loops.get(id(statement))
+        return None if plan is None else self._lowered(statement, *plan)
 
     def _lowered(self, loop: gast.For, function, iterables: list, length, repeat: int) -> list:
         call = loop.iter

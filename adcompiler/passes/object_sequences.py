@@ -46,14 +46,17 @@ from .constructed_receivers import snake
 from .resolve import local_names, module_value
 
 
-def unroll_object_sequences(parsed: ParsedFunction, modelled) -> bool:
+def unroll_object_sequences(parsed: ParsedFunction, modelled, everything: list) -> bool:
     """Unroll the loops over sequences of objects in `parsed` (see the module
     docstring); `modelled(cls)` says whether local_objects can model objects
-    of `cls`. Returns whether the tree changed."""
+    of `cls`; `everything` is the list of the tree's nodes (the census's).
+    Returns whether the tree changed."""
     tree = parsed.tree
-    caller_locals = local_names(tree)
-    built = _objects_built(parsed, tree, modelled, caller_locals)
-    if not built:
+    displays = [n for n in everything if isinstance(n, (gast.List, gast.Tuple)) and n.elts]
+    if not displays:
+        return False   # (most functions that build objects: nothing more to look at)
+    built = _objects_built(parsed, everything, modelled, local_names(tree, everything))
+    if not any(_display_of_objects(display, built) for display in displays):
         return False
     nested = _nested_scopes(tree)
     uses = _name_uses(tree)
@@ -85,8 +88,9 @@ def unroll_object_sequences(parsed: ParsedFunction, modelled) -> bool:
         sequence.name_items(namer, built)
     for sequence in rewritten:
         sequence.name_items(namer, built)
-    _Rewrite({id(loop): s for loop, s in unrolled}, positions,
-             {s.name: s for s in rewritten}).block_of(tree)
+    rewrite = _Rewrite({id(loop): s for loop, s in unrolled}, positions,
+                       {s.name: s for s in rewritten})
+    nodes.replace_statements(tree, rewrite.replacement, into_functions=False)
     return True
 
 
@@ -116,18 +120,18 @@ class _Sequence:
         return nodes.name(self.item_names[position])
 
 
-def _objects_built(parsed, tree, modelled, caller_locals) -> dict:
+def _objects_built(parsed, everything: list, modelled, caller_locals) -> dict:
     """id(call) -> class, for each `C(...)` of a class local_objects models;
     and name -> class for each name bound exactly once, to one of those."""
     built = {}
-    for node in nodes.walk(tree):
+    for node in everything:
         if isinstance(node, gast.Call):
             cls = module_value(parsed, node.func, caller_locals)
             if isinstance(cls, type) and cls.__module__ == parsed.function.__module__ and \
                     modelled(cls):
                 built[id(node)] = cls
-    counts = nodes.assignment_counts(tree)
-    for node in nodes.walk(tree):
+    counts = nodes.assignment_counts(parsed.tree)
+    for node in everything:
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], gast.Name) and id(node.value) in built and \
                 counts[node.targets[0].id] == 1:
@@ -194,7 +198,7 @@ def _iterated(loop: gast.For, by_name: dict, built: dict):
         return None
     visited = list(range(len(sequence.display.elts)))
     if chosen is not None:
-        bounds = [_whole_number(b) if b is not None else None
+        bounds = [nodes.whole_number(b) if b is not None else None
                   for b in (chosen.lower, chosen.upper, chosen.step)]
         if any(b is None and given is not None for b, given in
                zip(bounds, (chosen.lower, chosen.upper, chosen.step))) or bounds[2] == 0:
@@ -209,14 +213,6 @@ def _call_of(node, function: str):
             node.func.id == function and len(node.args) == 1 and not node.keywords:
         return node.args[0]
     return None
-
-
-def _whole_number(node):
-    """The int a constant (or negated constant) expression is, or None."""
-    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-        inner = _whole_number(node.operand)
-        return None if inner is None else -inner
-    return node.value if isinstance(node, gast.Constant) and type(node.value) is int else None
 
 
 def _enumerated(loop: gast.For):
@@ -299,7 +295,7 @@ def _all_uses_rewritable(sequence: _Sequence, uses: dict, unrolled: list, nested
 
 def _position(index, size: int):
     """The position a constant whole-number index reads, or None."""
-    value = _whole_number(index)
+    value = nodes.whole_number(index)
     return value % size if value is not None and -size <= value < size else None
 
 
@@ -327,38 +323,17 @@ class _Rewrite:
 
     def __init__(self, loops: dict, positions: dict, named: dict):
         self.loops, self.positions, self.named = loops, positions, named
+        self.bindings = {id(s.statement): s for s in named.values()}
 
-    def block_of(self, holder) -> None:
-        for field in ("body", "orelse", "finalbody"):
-            statements = getattr(holder, field, None)
-            if isinstance(statements, list):
-                setattr(holder, field, self.block(statements))
-        for handler in getattr(holder, "handlers", []) or []:
-            handler.body = self.block(handler.body)
-        for case in getattr(holder, "cases", []) or []:
-            case.body = self.block(case.body)
-
-    def block(self, statements: list) -> list:
-        out = []
-        for statement in statements:
-            sequence = self.loops.get(id(statement))
-            if sequence is not None:
-                out.extend(self._unrolled(statement, sequence))
-                continue
-            bound = self._binding(statement)
-            if bound is not None:
-                out.extend(bound.builders)   # (the items built; the sequence goes)
-                continue
-            self._expressions(statement)
-            if not isinstance(statement, (gast.FunctionDef, gast.ClassDef)):
-                self.block_of(statement)
-            out.append(statement)
-        return out
-
-    def _binding(self, statement):
-        for sequence in self.named.values():
-            if sequence.statement is statement:
-                return sequence
+    def replacement(self, statement):
+        """What `statement` becomes (None: itself), its blocks rewritten already."""
+        sequence = self.loops.get(id(statement))
+        if sequence is not None:
+            return self._unrolled(statement, sequence)
+        bound = self.bindings.get(id(statement))
+        if bound is not None:
+            return bound.builders   # (the items built; the sequence goes)
+        self._expressions(statement)
         return None
 
     def _unrolled(self, loop: gast.For, sequence: _Sequence) -> list:
@@ -366,13 +341,12 @@ class _Rewrite:
         out = [] if sequence.name is not None else list(sequence.builders)
         pair = _enumerated(loop)
         index_name, item_name = pair if pair is not None else (None, loop.target.id)
-        # (loops inside the body are unrolled first, once, then copied)
-        body = self.block(loop.body)
+        # (loops inside the body were unrolled first, once: they are copied)
         for count, position in enumerate(self.positions[id(loop)]):
             replacements = {item_name: sequence.item(position)}
             if index_name is not None:
                 replacements[index_name] = nodes.const(count)
-            for statement in body:
+            for statement in loop.body:
                 copied = nodes.clone(statement)
                 _substitute(copied, replacements)
                 out.append(copied)
