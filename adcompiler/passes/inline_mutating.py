@@ -47,7 +47,13 @@ from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
 from .aliasing import helper_effects
 from .census import Census, everything_of
+from .desugar import desugar
 from .fence import fence
+from .lower_comprehensions import lower_comprehensions
+from .lower_itertools import lower_itertools
+from .lower_mapping import lower_mapping
+from .lower_reduce import lower_reduce
+from .lower_with import lower_with
 from .own_arguments import refuse_changed_mutable_defaults
 from .resolve import local_names
 
@@ -109,8 +115,18 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
     if not tree.body or not isinstance(tree.body[-1], (gast.Return, gast.Raise)):
         # A helper called for its effect returns None, which the fence wants said.
         tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
+    # The copy stands in a caller the pipeline has already lowered: it gets
+    # the same lowering here (its comprehensions, reduce, with blocks,
+    # ...), binding the runtime helpers that lowering calls in the caller.
+    helper = dataclasses.replace(helper, tree=tree, bound=owner.bound)
     try:
-        fence(dataclasses.replace(helper, tree=tree))
+        lower_with(helper, bind_in=owner)
+        desugar(helper, bind_in=owner)
+        fence(helper)
+        lower_reduce(helper)
+        lower_comprehensions(helper)
+        lower_mapping(helper)
+        lower_itertools(helper)
     except AdError:
         return None  # the call stays; compiling it reports the problem
     if any(isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Store) for n in nodes.walk(tree)):

@@ -559,7 +559,9 @@ class _Objects:
         if falls_through(tree.body):
             # Python returns None there; the fence wants it said.
             tree.body.append(nodes.copy_location(nodes.return_(nodes.const(None)), tree.body[-1]))
-        method = dataclasses.replace(method, tree=tree)
+        # (What the lowering below binds, sorted_order for sorted(), ...,
+        # is read in the caller the method is inlined into.)
+        method = dataclasses.replace(method, tree=tree, bound=caller.bound)
         # (The pipeline runs these two on every function it compiles; a method
         # inlined here is not compiled on its own.)
         lower_with(method, bind_in=caller)
