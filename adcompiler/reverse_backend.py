@@ -68,7 +68,8 @@ def _build_variant(front: FrontEnd, kind: str, wrt: tuple, as_tuple: bool, numbe
         primals, seed, unpack = packed_arguments(ctx.namer, params, vararg)
     value = ctx.namer.fresh("value") if kind == "value_and_grad" else None
     active = activity.active
-    lists = activity.lists & active
+    # (A list built and handed over gets its adjoint at its handover.)
+    lists = (activity.lists & active) - activity.handovers
     rev = reverse(tree, ctx, activity, stack, {params[i] for i in wrt}, memory)
 
     # A list that only some paths create still gets an adjoint (of nothing);
@@ -297,7 +298,7 @@ def _build_split(function, wrt: tuple, split: SplitDerivative, numbers: bool,
     primal_body.append(nodes.return_(nodes.clone(returned)))
     # Lists the function fills (a caller's stack) have adjoint lists the caller passes in.
     list_params = [params[i] for i in wrt if params[i] in changed_in_place]
-    local_lists = sorted(lists - changed_in_place)
+    local_lists = sorted(lists - changed_in_place - activity.handovers)
     returned_list = isinstance(returned, gast.Name) and returned_active
     adjoint_body += [list_mirror(ctx, v, seeded=returned_list and v == returned.id)
                      for v in local_lists]

@@ -2910,6 +2910,9 @@ def type_where_maybe_not_created(x):
 
 
 PASSING = [
+    # The list s.items, evaluated before s.idx() runs, handed over to the name
+    # that keeps it (activity.handed_over_stacks; refused before).
+    method_in_subscript_of_attribute_list,
     dict_update_in_closure,  # lower_dict_methods.py: the update's entry write
     # an append used as a value, made as the statement (since the sharing
     # analysis sees it there)
@@ -3146,7 +3149,6 @@ REFUSED = [
     dict_unpack_display_local_call,
     return_of_local_call_then_object,
     try_body_local_call,
-    method_in_subscript_of_attribute_list,
     raise_in_method_caught,
     lambda_with_side_effect_in_call_args,
     class_list_element_written_object_assigned,  # crashed in anf (e13d480)

@@ -32,6 +32,8 @@ from ..errors import NoDerivativeRuleError
 from ..context import Context
 from ..rules import numpy_rules, registry
 from ..runtime import core as runtime_core
+from ..runtime import effects as runtime_effects
+from ..runtime import namespaces as runtime_namespaces
 from ..runtime import python_builtins as runtime_builtins
 from . import effects
 from .anf import bind_arguments, literal_names, primitive_of
@@ -45,6 +47,7 @@ class Activity:
     useful: set = field(default_factory=set)
     lists: set = field(default_factory=set)   # variables holding lists (see list_variables)
     stacks: set = field(default_factory=set)  # lists appended to, popped or passed on
+    handovers: set = field(default_factory=set)  # lists built, then given another name (handed_over_stacks)
     tuples: set = field(default_factory=set)  # variables that may hold tuples
     _active: tuple = field(default=(None, frozenset()), repr=False, compare=False)
 
@@ -326,6 +329,90 @@ def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> se
     return out
 
 
+# aliasing.py's run-time check that an update changes no other name's object:
+# it reads the list it is given, nothing more.
+_ALIASING_GUARDS = (runtime_effects.check_unshared, runtime_namespaces.check_unshared)
+
+
+def handed_over_stacks(function: gast.FunctionDef, definitions: list, stacks: set) -> set:
+    """The lists built by appends and then handed to another name, `T = []`,
+    appends to T, `M = T`, with T never used again: how lower_comprehensions
+    writes `xs = [f(v) for v in xs]` and how one writes a loop that builds
+    a list by hand (`new = []; for v in xs: new.append(f(v)); xs = new`).
+    After the handover only M names the list, which is then free to grow:
+    T's derivative list, kept in step with T, ends at the handover, so the
+    derivative code does not see a second name (operations.check_list_alias).
+
+    Exactly: T is bound once, to a list display, in a block that later
+    hands it over (`M = T`, the only read of T outside the statements
+    between), and between the two T is only appended to, indexed, measured
+    (len) or checked by aliasing.py's run-time guard. Each run of the block
+    binds T afresh; nothing reads it after the handover."""
+    # (From the bindings analyse has: most functions hand no list over, and
+    # this then walks nothing.)
+    candidates = {rhs.id for _, rhs in definitions if isinstance(rhs, gast.Name)} & stacks
+    if not candidates:
+        return set()
+    uses = collections.Counter(n.id for n in nodes.name_nodes(function) if n.id in candidates)
+    out = set()
+    for node in nodes.statements(function):
+        for block in (getattr(node, "body", None), getattr(node, "orelse", None)):
+            if not isinstance(block, list):
+                continue
+            made = {}   # T -> the position of `T = [...]` in the block
+            for position, stmt in enumerate(block):
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                    target, value = stmt.targets[0].id, stmt.value
+                    if isinstance(value, gast.Name) and value.id in made and _only_built_between(
+                            value.id, block[made[value.id]:position + 1], uses[value.id]):
+                        out.add(value.id)
+                    if target in candidates and isinstance(value, gast.List):
+                        made[target] = position
+    return out
+
+
+def _only_built_between(name: str, span: list, uses: int) -> bool:
+    """Whether the `uses` of `name` in the function are all in `span` (its
+    binding first, the handover last) and, between the two, each an append
+    to it, an index or len() of it, or a run-time aliasing guard given it."""
+    if _may_leave(span[1:-1], in_loop=False):
+        return False   # the handover might not run after the appends did
+    between = [n for stmt in span[1:-1] for n in nodes.walk(stmt)]
+    inside = [n for n in between if isinstance(n, gast.Name) and n.id == name]
+    if len(inside) + 2 != uses:   # (+ the binding and the handover)
+        return False
+    allowed = set()
+    for node in between:
+        if nodes.list_method(node, "append") and node.func.value.id == name:
+            allowed.add(id(node.func.value))
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and \
+                isinstance(node.ctx, gast.Load):
+            allowed.add(id(node.value))
+        elif isinstance(node, gast.Call) and (
+                (primitive_of(node) is builtins.len and len(node.args) == 1) or
+                any(primitive_of(node) is guard for guard in _ALIASING_GUARDS)):
+            allowed.update(id(a) for a in node.args if isinstance(a, gast.Name))
+    return all(id(n) in allowed for n in inside)
+
+
+def _may_leave(stmts: list, in_loop: bool) -> bool:
+    """Whether a return, or a break or continue of a loop around `stmts`,
+    may skip what follows them."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Return) or (
+                isinstance(stmt, (gast.Break, gast.Continue)) and not in_loop):
+            return True
+        looped = in_loop or isinstance(stmt, (gast.For, gast.While))
+        if _may_leave(getattr(stmt, "body", None) or [], looped):
+            return True
+        for block in ("orelse", "finalbody"):   # (a loop's else is outside it)
+            if _may_leave(getattr(stmt, block, None) or [], in_loop):
+                return True
+        if any(_may_leave(handler.body, in_loop) for handler in getattr(stmt, "handlers", ())):
+            return True
+    return False
+
+
 def _lists_passed_to_user_functions(definitions) -> list:
     """(list, call) pairs for local lists handed to a user function: the callee
     may store values derived from the other arguments in them (the generated
@@ -548,13 +635,14 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     stacks = mutated_lists(definitions, passed)
     lists = list_variables(definitions, stacks)
     lists -= handed_over_lists(function, lists, stacks)
+    handovers = handed_over_stacks(function, definitions, stacks & lists)
     # An entry of a list may be a tuple (a list of pairs) the analysis cannot
     # see: what is read from one is added with add_adjoints, as list_read adds
     # into the entry.
     entries = {target for target, rhs in definitions if isinstance(rhs, gast.Subscript)
                and isinstance(rhs.value, gast.Name) and rhs.value.id in lists}
     activity = Activity(varied={params[i] for i in ctx.wrt}, lists=lists,
-                        stacks=stacks,
+                        stacks=stacks, handovers=handovers,
                         tuples=possible_tuples(definitions, params) | entries)
     ranges = loop_ranges(definitions, params)
     changed = True

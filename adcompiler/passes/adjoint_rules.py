@@ -150,6 +150,13 @@ class StatementAdjoints:
                 zeros = nodes.call(nodes.name(self.ctx.helper("zeros_like")), [expr])
                 expr = nodes.call(nodes.name(self.ctx.helper("add_adjoints")),
                                   [zeros, nodes.clone(expr)])
+            if isinstance(rhs, gast.Name) and rhs.id in self.activity.handovers:
+                # `M = T`, T never used after (activity.handed_over_stacks):
+                # nothing later added to T's adjoint, which has none before
+                # this (reverse_backend makes it no list at the seed: one
+                # made from T's object, grown since through M, would not have
+                # the handover's length).
+                zero.add(variable)
             code.append(self.accumulate(variable, expr, zero))
         if target not in self.activity.lists:
             # A list's adjoint is never zero-tracked: it mirrors the list, entry by

@@ -1004,8 +1004,10 @@ def check_list_alias(target: str, rhs, activity: Activity, location) -> None:
     silently. (`_t = xs + [v]; xs = _t` gives no second name: activity.py does
     not count such a _t among the lists, see handed_over_lists. Nor does a name
     never appended to whose value no derivative reads: aliasing.py's
-    `_layers_before = layers`, which only its run-time checks read.)"""
+    `_layers_before = layers`, which only its run-time checks read. Nor a list
+    built and handed over, never used again: activity.handed_over_stacks.)"""
     if isinstance(rhs, gast.Name) and rhs.id in activity.lists and \
+            rhs.id not in activity.handovers and \
             rhs.id in activity.varied and {rhs.id, target} & activity.stacks and \
             (target in activity.active or target in activity.stacks):
         raise UnsupportedSyntaxError(

@@ -142,9 +142,12 @@ class _Reverse:
             slot = Slot(target)
             self.slots[id(stmt)] = slot
             code.append(self._placeholder(restore=slot))
-            if self.activity.is_active_list(stmt.targets[0]) and not _writes_own_list(stmt):
+            if self.activity.is_active_list(stmt.targets[0]) and not _writes_own_list(stmt) \
+                    and target not in self.activity.handovers:
                 # Above this point the variable held another list (restored just
                 # now), whose adjoint mirrors it as it was when it was replaced.
+                # (Not a list built and handed over: its handover, below in the
+                # primal, binds its adjoint before anything reads it.)
                 code.append(self._placeholder(remirror=slot))
                 self.mirrored.add(target)
             return code, zero
