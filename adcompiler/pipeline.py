@@ -36,6 +36,7 @@ from .passes.fence import fence
 from .passes.fuse_softmax import fuse_softmax
 from .passes.hoist import hoist
 from .passes.lower_comprehensions import lower_comprehensions
+from .passes.missing_attributes import missing_attributes
 from .passes.lower_mapping import lower_mapping
 from .passes.lower_defaultdict import lower_defaultdict
 from .passes.lower_dict_methods import lower_dict_methods
@@ -156,6 +157,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     lower_defaultdict(parsed, census)
     lower_dict_methods(parsed, census)
     lower_control(parsed, census)
+    missing_attributes(parsed, census)  # np.trapz under NumPy 2: raises, as in Python
     resolve(parsed, census)
     bind_methods(parsed, census)
     array_namespace(parsed, census)

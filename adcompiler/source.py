@@ -188,6 +188,9 @@ def _attribute_chains(tree, resolved: dict, everything: list | None = None) -> d
 
 
 _MISSING = object()
+# What a chain of attributes a module lacks resolved to (the `chains` of a
+# Stamp): passes/missing_attributes.py records those it replaces.
+ABSENT = _MISSING
 
 
 def _live_lookup(function, name: str, closure: dict | None = None):

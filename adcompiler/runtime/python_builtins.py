@@ -565,6 +565,22 @@ def read_global(namespace: dict, name: str):
         raise NameError(f"name {name!r} is not defined") from None
 
 
+def missing_attribute(module, name: str):
+    """`module.name` for an attribute the module did not have when the
+    function was compiled (passes/missing_attributes.py): read again, it
+    raises Python's own AttributeError, where Python raises it.
+
+        >>> missing_attribute(np, "no_such_function")
+        Traceback (most recent call last):
+        AttributeError: module 'numpy' has no attribute 'no_such_function'
+    """
+    getattr(module, name)
+    raise SourceChangedError(
+        f"{module.__name__}.{name} exists now but did not when this derivative was "
+        "compiled, which calls it nowhere", help="Differentiate the function again "
+        "(a derivative held by adcompiler.grad and friends recompiles by itself).")
+
+
 def write_global(namespace: dict, name: str, value) -> None:
     """Bind the module variable `name` to `value`, as `global name; name = value` does."""
     namespace[name] = value
