@@ -766,16 +766,38 @@ def _leaves(view) -> list:
 
 def _sequence_displays(everything: list, is_range) -> set[str]:
     """Variables bound only by assignments of list or tuple displays (`hs = []`)
-    or of ranges: the compiler knows what iterating them means. `everything`:
-    the nodes of the function, in walk order."""
-    by_display = {id(node.targets[0]) for node in everything
-                  if isinstance(node, gast.Assign) and len(node.targets) == 1
-                  and isinstance(node.targets[0], gast.Name)
-                  and (isinstance(node.value, (gast.List, gast.Tuple)) or is_range(node.value))}
+    or of ranges, of other such variables (`xs = new`, how a list built by hand
+    or by a comprehension over `xs` is handed over) and of joins of those
+    (`xs = xs + [v]`): the compiler knows what iterating them means.
+    `everything`: the nodes of the function, in walk order."""
+    assigned = {}   # id of an assignment's target Name -> the value assigned
+    for node in everything:
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name):
+            assigned[id(node.targets[0])] = node.value
     stores = [node for node in everything if isinstance(node, gast.Name)
               and isinstance(node.ctx, (gast.Store, gast.Param))]
-    return {node.id for node in stores} - {node.id for node in stores
-                                            if id(node) not in by_display}
+    known = {node.id for node in stores}
+
+    def sequence(value) -> bool:
+        if isinstance(value, (gast.List, gast.Tuple)) or is_range(value):
+            return True
+        if isinstance(value, gast.Name):
+            return value.id in known
+        # (A join with anything else may be NumPy's `+`: `[x] + array`.)
+        return isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
+            all(isinstance(operand, (gast.List, gast.Tuple)) or
+                (isinstance(operand, gast.Name) and operand.id in known)
+                for operand in (value.left, value.right))
+
+    # The largest set whose every binding is one of those: names leave it until
+    # none binds a value outside it.
+    while True:
+        left = {node.id for node in stores
+                if id(node) not in assigned or not sequence(assigned[id(node)])}
+        if not left & known:
+            return known
+        known -= left
 
 
 def _none_set(flags: list, test: gast.AST | None = None) -> gast.AST:
