@@ -6,11 +6,14 @@ its new name. The temporary is never used after the handover, so no second
 name sees the list (passes/activity.handed_over_stacks). Each program is
 checked against its torch twin in reverse and forward mode, for the jvp and
 for the Hessian-vector product; a list the handover does not leave alone is
-still refused. A loop over such a list indexes the list itself, so the
-list grown after the loop keeps its derivative list in step
-(passes/lower_control.py, _sequence_displays)."""
+still refused. A loop over such a list, or over any list the function
+resizes in place (a helper's result, say), indexes the list itself, so the
+list grown or shrunk after the loop keeps its derivative list in step
+(passes/lower_control.py)."""
 
 from __future__ import annotations
+
+import collections
 
 import numpy as np
 import pytest
@@ -151,7 +154,29 @@ def t_list_handed_over_iterated_then_grown(x):
     return sum(chosen) * values[-1]
 
 
+def _made_by_a_helper(v, w):
+    return [v, v * w, w]
+
+
+def list_from_a_helper_iterated_then_grown_and_shrunk(x):
+    values = _made_by_a_helper(x[0], x[1])
+    total = 0.0
+    for i, v in enumerate(values):
+        total = total + v * v * (i + 1.0)
+    values.append(x[2] * x[3])
+    last = values.pop()
+    values.pop()
+    values.append(x[3] ** 2)
+    return total + sum(values) * last
+
+
+t_list_from_a_helper_iterated_then_grown_and_shrunk = \
+    list_from_a_helper_iterated_then_grown_and_shrunk
+
+
 PROGRAMS = [
+    (list_from_a_helper_iterated_then_grown_and_shrunk,
+     t_list_from_a_helper_iterated_then_grown_and_shrunk),
     (list_joined_iterated_then_grown, t_list_joined_iterated_then_grown),
     (list_handed_over_iterated_then_grown, t_list_handed_over_iterated_then_grown),
     (parameters_updated_by_a_comprehension, t_parameters_updated_by_a_comprehension),
@@ -169,7 +194,7 @@ def test_derivatives_of_a_list_handed_over_match_torch(program, twin, check):
 
 
 def test_the_hessian_of_a_comprehension_over_the_list_it_replaces_matches_torch():
-    program, twin = PROGRAMS[2]
+    program, twin = PROGRAMS[3]
     want = torch.autograd.functional.hessian(twin, torch.tensor(POINT))
     np.testing.assert_allclose(ad.hessian(program)(POINT.copy()), want.numpy(),
                                rtol=1e-11, atol=1e-12)
@@ -215,6 +240,20 @@ def list_stored_in_a_dict_before_the_handover(x):
     values = new
     values.append(x[1])
     return held["k"][-1] * 3.0 + values[0]
+
+
+def test_a_loop_over_a_resized_object_that_is_no_sequence_is_refused_when_it_runs():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="for loop over a deque") as caught:
+        ad.grad(_loop_then_append, wrt=1)(collections.deque([1.0, 2.0]), POINT.copy())
+    assert "test_lists_handed_over.py" in str(caught.value)
+
+
+def _loop_then_append(values, x):
+    total = 0.0
+    for v in values:
+        total = total + v * x[0]
+    values.append(x[1])
+    return total
 
 
 @pytest.mark.parametrize("program", [handover_skipped_by_continue,

@@ -139,6 +139,9 @@ class _Sequence:
     # helper (runtime_core.loop_sequence) turns it into what Python iterates, a
     # dict into its keys, say, since `X[_k]` on a dict would read a value by key.
     dispatch: bool = False
+    # A name the function resizes in place, iterated as it is once
+    # runtime_core.check_iterated_as_is has seen it is a sequence.
+    checked: bool = False
     reverse: bool = False   # reversed(X) of a sequence that is not a range
 
 
@@ -214,6 +217,15 @@ class _Lowering:
                     counts[n.targets[0].id] == 1 and self.is_range(n.value):
                 self.ranges.add(n.targets[0].id)
         self.displays = _sequence_displays(everything, self.is_range)
+        # Names resized in place somewhere (`xs.append(v)`): a loop over one
+        # indexes it as it is (after a check that it is a sequence), so that
+        # its derivative list, kept in step with the resizing, serves the
+        # loop's reads (loop_sequence's object, grown or shrunk later, would
+        # give the loop's adjoint another length).
+        self.resized = {n.func.value.id for n in everything
+                        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                        and n.func.attr in _RESIZING_METHODS
+                        and isinstance(n.func.value, gast.Name)} & set(stored)
 
     # -- statements -------------------------------------------------------
     def function(self, tree: gast.FunctionDef) -> None:
@@ -535,6 +547,9 @@ class _Lowering:
                 self.unsupported_iterable(expr, f".{expr.func.attr}() with arguments")
             return _DictView(expr.func.value, expr.func.attr)
         is_range = self.is_range(expr)
+        if not is_range and isinstance(expr, gast.Name) and expr.id in self.resized and \
+                not self.is_display(expr):
+            return _Sequence(expr, False, checked=True)
         return _Sequence(expr, is_range, dispatch=not is_range and not self.is_display(expr))
 
     def is_display(self, expr) -> bool:
@@ -566,6 +581,10 @@ class _Lowering:
             if view.dispatch:
                 expr = nodes.call(self.runtime_helper("loop_sequence"),
                                   [expr, nodes.const(self.where(expr))])
+            if view.checked:
+                before.append(nodes.located(nodes.expr_stmt(nodes.call(
+                    self.runtime_helper("check_iterated_as_is"),
+                    [nodes.clone(expr), nodes.const(self.where(expr))])), stmt))
             if view.reverse:
                 expr = gast.Subscript(value=expr, slice=gast.Slice(
                     lower=None, upper=None, step=nodes.const(-1)), ctx=gast.Load())

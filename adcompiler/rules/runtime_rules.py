@@ -174,7 +174,8 @@ RULES = [
 # as it is, a zero for a dict's keys. Its adjoint and tangent are linear, each
 # the other's transpose.
 RULES += [
-    *nondifferentiable(runtime_core.loop_keys, runtime_core.loop_length_kept),
+    *nondifferentiable(runtime_core.loop_keys, runtime_core.loop_length_kept,
+                       runtime_core.check_iterated_as_is),
     linear_rule(runtime_core.loop_sequence, "iterable, where",
                 adjoint={"iterable": "loop_sequence_adjoint(g, iterable, where)"},
                 tangent={"iterable": "loop_sequence_tangent(g, iterable, where)"}),

@@ -1085,6 +1085,25 @@ def loop_sequence(iterable, where):
     return list(iterable)
 
 
+def check_iterated_as_is(iterable, where):
+    """Raise UnsupportedSyntaxError unless `iterable`, which a lowered loop
+    reads by index and the function resizes in place (`xs.append(v)`), is a
+    sequence Python iterates item by item as it is: a list, a tuple, an array
+    (its rows), a range, a string (passes/lower_control.py).
+
+        >>> check_iterated_as_is([1.0, 2.0], "f.py:3")
+    """
+    if isinstance(iterable, _ITERATED_AS_IS) and not (
+            isinstance(iterable, _ndarray) and iterable.ndim == 0):
+        return
+    raise UnsupportedSyntaxError(
+        f"{where}: a for loop over a {type(iterable).__name__} that the function also "
+        "resizes in place (append, pop, extend, ...); adcompiler follows such a loop over "
+        "a list, a tuple or an array",
+        help="Instead: loop over a list of its items, `for v in list(xs):`, or build a "
+             "list to resize.")
+
+
 def _refuse_endless(iterable, where):
     """A lowered loop reads its iterator whole before it starts: one that never
     ends (itertools.count(), cycle(), repeat(v)) would fill memory forever,

@@ -725,7 +725,8 @@ NAMESPACE_HELPERS = {
 # Helpers that never compute with an array's values (they test types, or
 # return a value as it is): used as they are.
 UNGUARDED = {"np", "math", "in_place_result", "real_values", "sum", "tuple",
-             "loop_sequence", "loop_keys", "loop_length_kept", "check_entry_held", "writes_through",
+             "loop_sequence", "loop_keys", "loop_length_kept", "check_iterated_as_is",
+             "check_entry_held", "writes_through",
              "structured_like"}
 # A rule template's `/` and `**` (runtime.core.divide and power) compute with
 # an array's own operators, NumPy only for Python numbers: used as they are.
