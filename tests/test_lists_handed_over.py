@@ -174,7 +174,35 @@ t_list_from_a_helper_iterated_then_grown_and_shrunk = \
     list_from_a_helper_iterated_then_grown_and_shrunk
 
 
+def list_from_a_helper_iterated_reversed_and_zipped_then_resized(x):
+    values = _made_by_a_helper(x[0], x[1])
+    total = 0.0
+    for i, v in enumerate(reversed(values)):
+        total = total + v * (i + 1.0) * x[2]
+    for v, w in zip(values, [1.0, 2.0, 3.0]):
+        total = total + v * w * x[3]
+    values.pop()
+    values.append(x[3] ** 2)
+    values.append(np.cos(x[2]))
+    return total * sum(values)
+
+
+def t_list_from_a_helper_iterated_reversed_and_zipped_then_resized(x):
+    values = _made_by_a_helper(x[0], x[1])
+    total = 0.0
+    for i, v in enumerate(reversed(values)):
+        total = total + v * (i + 1.0) * x[2]
+    for v, w in zip(values, [1.0, 2.0, 3.0]):
+        total = total + v * w * x[3]
+    values.pop()
+    values.append(x[3] ** 2)
+    values.append(torch.cos(x[2]))
+    return total * sum(values)
+
+
 PROGRAMS = [
+    (list_from_a_helper_iterated_reversed_and_zipped_then_resized,
+     t_list_from_a_helper_iterated_reversed_and_zipped_then_resized),
     (list_from_a_helper_iterated_then_grown_and_shrunk,
      t_list_from_a_helper_iterated_then_grown_and_shrunk),
     (list_joined_iterated_then_grown, t_list_joined_iterated_then_grown),
@@ -194,7 +222,7 @@ def test_derivatives_of_a_list_handed_over_match_torch(program, twin, check):
 
 
 def test_the_hessian_of_a_comprehension_over_the_list_it_replaces_matches_torch():
-    program, twin = PROGRAMS[3]
+    program, twin = PROGRAMS[4]
     want = torch.autograd.functional.hessian(twin, torch.tensor(POINT))
     np.testing.assert_allclose(ad.hessian(program)(POINT.copy()), want.numpy(),
                                rtol=1e-11, atol=1e-12)

@@ -548,7 +548,7 @@ class _Lowering:
             return _DictView(expr.func.value, expr.func.attr)
         is_range = self.is_range(expr)
         if not is_range and isinstance(expr, gast.Name) and expr.id in self.resized and \
-                not self.is_display(expr):
+                not self.is_display(expr) and expr.id not in nodes.names_stored(stmt):
             return _Sequence(expr, False, checked=True)
         return _Sequence(expr, is_range, dispatch=not is_range and not self.is_display(expr))
 
