@@ -71,6 +71,8 @@ PROGRAMS = [
     "loops_over_a_slice_reversed_and_nested",
     "objects_built_in_the_loop_header",
     "attributes_changed_in_a_loop_over_layers",
+    "layers_built_by_a_comprehension",
+    "layers_built_by_appends_over_weights",
 ]
 
 
@@ -160,6 +162,7 @@ def test_operator_python_may_dispatch_otherwise_is_refused_naming_the_line(
 @pytest.mark.parametrize("name", ["sequence_loop_that_breaks",
                                   "sequence_loop_variable_read_after_the_loop",
                                   "sequence_appended_to", "sequence_indexed_by_a_variable",
+                                  "sequence_appended_to_in_a_loop_of_unknown_length",
                                   "attribute_written_in_a_loop_that_breaks"])
 def test_sequence_of_objects_not_unrolled_is_refused(name, mode):
     # (never differentiated as if the loop ran once per object)

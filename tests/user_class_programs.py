@@ -389,6 +389,25 @@ def objects_built_in_the_loop_header(x):
     return total
 
 
+def layers_built_by_a_comprehension(x):
+    layers = [Dense(x[k] * 0.5, activation=np.tanh) for k in range(3)]
+    h = x
+    for layer in layers:
+        h = layer(h) + h
+    return np.sum(h * h) + layers[0].W
+
+
+def layers_built_by_appends_over_weights(x):
+    layers = []
+    for w in (x[0], 0.5, x[3]):
+        scaled = w * 2.0
+        layers.append(Dense(scaled))
+    h = x
+    for k, layer in enumerate(layers):
+        h = layer(h) * (k + 1.0)
+    return np.sum(h) * len(layers) + w
+
+
 # -- what stays refused ---------------------------------------------------------------
 
 class Fallback:
@@ -470,6 +489,16 @@ def sequence_loop_variable_read_after_the_loop(x):
 def sequence_appended_to(x):
     layers = [Dense(x[0])]
     layers.append(Dense(x[1]))
+    h = x
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h)
+
+
+def sequence_appended_to_in_a_loop_of_unknown_length(x, n=2):
+    layers = []
+    for k in range(n):
+        layers.append(Dense(x[k]))
     h = x
     for layer in layers:
         h = layer(h)

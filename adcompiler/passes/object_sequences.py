@@ -17,6 +17,11 @@ local_objects.py then models each object as it models any object the
 function names (a name bound once to `C(...)`), which it cannot do for an
 object kept in a container or met through a loop variable bound to several.
 
+A list of objects built by appends in a loop of known length, `layers =
+[Dense(w) for w in (w1, w2)]` or `[Dense(x[k]) for k in range(3)]` as
+lower_comprehensions writes them, or that loop by hand, is first written out
+as the display (`_sequences_built_by_appends`).
+
 The sequence is either the loop's iterable itself (`for layer in (l1, l2)`,
 `for layer in [Dense(a), Dense(b)]`) or a name bound once, by a statement of
 the function's body, to a list or tuple display (Python evaluates it once,
@@ -52,12 +57,15 @@ def unroll_object_sequences(parsed: ParsedFunction, modelled, everything: list) 
     of `cls`; `everything` is the list of the tree's nodes (the census's).
     Returns whether the tree changed."""
     tree = parsed.tree
+    appended = _sequences_built_by_appends(parsed, everything, modelled)
+    if appended:
+        everything = list(nodes.walk(tree))
     displays = [n for n in everything if isinstance(n, (gast.List, gast.Tuple)) and n.elts]
     if not displays:
-        return False   # (most functions that build objects: nothing more to look at)
+        return appended   # (most functions that build objects: nothing more to look at)
     built = _objects_built(parsed, everything, modelled, local_names(tree, everything))
     if not any(_display_of_objects(display, built) for display in displays):
-        return False
+        return appended
     nested = _nested_scopes(tree)
     uses = _name_uses(tree)
     loops = [n for n in nodes.walk(tree) if isinstance(n, gast.For) and id(n) not in nested]
@@ -79,10 +87,10 @@ def unroll_object_sequences(parsed: ParsedFunction, modelled, everything: list) 
             if not _all_uses_rewritable(s, uses, unrolled, nested)}
     unrolled = [(loop, s) for loop, s in unrolled if id(s) not in kept]
     if not _loop_variables_stay_inside(tree, [loop for loop, _ in unrolled]):
-        return False
+        return appended
     rewritten = [s for s in by_name.values() if id(s) not in kept]
     if not unrolled and not rewritten:
-        return False
+        return appended
     namer = parsed.namer()
     for loop, sequence in unrolled:
         sequence.name_items(namer, built)
@@ -118,6 +126,109 @@ class _Sequence:
 
     def item(self, position: int) -> gast.Name:
         return nodes.name(self.item_names[position])
+
+
+def _sequences_built_by_appends(parsed: ParsedFunction, everything: list, modelled) -> bool:
+    """Write out, as the display the rest of this pass unrolls loops over, a
+    list of objects built by appends in a loop of known length, as
+    lower_comprehensions writes `layers = [Dense(w) for w in (w1, w2)]`:
+
+        layers = []                          w = w1
+        for w in (w1, w2):           ->      dense = Dense(w)
+            layers.append(Dense(w))          w = w2
+                                             dense_2 = Dense(w)
+                                             layers = [dense, dense_2]
+
+    The loop, a statement of the function's body right after `layers = []`,
+    runs over `range` of whole numbers or a display (evaluated first, as
+    Python's loop evaluates it, unless its items are names and constants the
+    body does not rebind), has
+    no else, break, continue or return, and its body is assignments to names
+    ending in the one append of the construction of a class local_objects
+    models; the list is appended to nowhere else. Each copy of the body binds
+    the loop's variable first, as Python's loop does (it stays bound to the
+    last item after the loop, as in Python). Returns whether it wrote any."""
+    caller_locals = local_names(parsed.tree, everything)
+    counts = nodes.assignment_counts(parsed.tree)
+    appends = {}   # list name -> how many `name.append(...)` the function makes
+    for node in everything:
+        if nodes.list_method(node, "append"):
+            appends[node.func.value.id] = appends.get(node.func.value.id, 0) + 1
+    body, changed, namer = parsed.tree.body, False, None
+    for position in range(len(body) - 1, 0, -1):
+        start, loop = body[position - 1], body[position]
+        items = _known_items(loop, parsed, caller_locals) if isinstance(loop, gast.For) else None
+        if items is None or loop.orelse or not loop.body or \
+                not isinstance(loop.target, gast.Name):
+            continue
+        if not (isinstance(start, gast.Assign) and len(start.targets) == 1 and
+                isinstance(start.targets[0], gast.Name) and isinstance(start.value, gast.List)
+                and not start.value.elts):
+            continue
+        name, last = start.targets[0].id, loop.body[-1]
+        if not (isinstance(last, gast.Expr) and nodes.list_method(last.value, "append") and
+                last.value.func.value.id == name and len(last.value.args) == 1 and
+                not last.value.keywords and appends.get(name) == 1 and counts[name] == 1):
+            continue
+        built = last.value.args[0]
+        cls = module_value(parsed, built.func, caller_locals) if isinstance(built, gast.Call) \
+            else None
+        if not (isinstance(cls, type) and cls.__module__ == parsed.function.__module__ and
+                modelled(cls)):
+            continue
+        read_first = {item.id for item in items if isinstance(item, gast.Name)}
+        if not all(isinstance(stmt, gast.Assign) and all(
+                isinstance(t, gast.Name) and t.id not in read_first for t in stmt.targets)
+                   for stmt in loop.body[:-1]) or \
+                any(isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.FunctionDef,
+                                   gast.Lambda)) for n in nodes.walk(loop)):
+            continue
+        namer = namer or parsed.namer()
+        statements, names = [], []
+        if not all(isinstance(item, (gast.Name, gast.Constant)) for item in items):
+            # Python evaluates the display once, before the loop's body runs.
+            held = namer.fresh("_items")
+            statements.append(nodes.copy_location(nodes.assign(
+                held, gast.Tuple(elts=[nodes.clone(i) for i in items], ctx=gast.Load())), loop))
+            items = [nodes.subscript(nodes.name(held), nodes.const(k))
+                     for k in range(len(items))]
+        for item in items:
+            statements.append(nodes.copy_location(
+                nodes.assign(loop.target.id, nodes.clone(item)), loop))
+            statements += [nodes.clone(stmt) for stmt in loop.body[:-1]]
+            names.append(namer.fresh(snake(cls.__name__)))
+            statements.append(nodes.copy_location(nodes.assign(names[-1], nodes.clone(built)),
+                                                  last))
+        display = gast.List(elts=[nodes.name(n) for n in names], ctx=gast.Load())
+        statements.append(nodes.copy_location(nodes.assign(name, display), start))
+        body[position - 1:position + 1] = statements
+        changed = True
+    return changed
+
+
+# A longer loop stays a loop (and its list of objects a container, refused
+# where a derivative meets it): unrolled, each item is a copy of the body.
+_MOST_ITEMS = 64
+
+
+def _known_items(loop: gast.For, parsed: ParsedFunction, caller_locals) -> list | None:
+    """The items a loop visits, as expressions, when written in its header:
+    `range` of whole-number constants, a list or tuple display (held in a
+    tuple first unless its items are names and constants); else None."""
+    source = loop.iter
+    if isinstance(source, (gast.List, gast.Tuple)):
+        if len(source.elts) > _MOST_ITEMS or any(isinstance(item, gast.Starred)
+                                                 for item in source.elts):
+            return None
+        return list(source.elts)
+    if isinstance(source, gast.Call) and not source.keywords and 1 <= len(source.args) <= 3 \
+            and module_value(parsed, source.func, caller_locals) is range:
+        bounds = [nodes.whole_number(a) for a in source.args]
+        if any(b is None for b in bounds) or (len(bounds) == 3 and bounds[-1] == 0) or \
+                len(range(*bounds)) > _MOST_ITEMS:
+            return None
+        return [nodes.const(k) for k in range(*bounds)]
+    return None
 
 
 def _objects_built(parsed, everything: list, modelled, caller_locals) -> dict:
