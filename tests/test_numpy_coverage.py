@@ -331,7 +331,7 @@ def _rule_functions_in_other_tables() -> set:
     for name in ("test_rules", "test_scipy_stats_and_special", "test_builtins_and_methods",
                  "test_array_api", "test_supported_idioms", "test_statistics_rules",
                  "test_more_numpy_rules", "test_reduction_keywords", "test_numpy_call_forms",
-                 "test_foreign_suite_rules", "test_cmath_and_emath"):
+                 "test_foreign_suite_rules", "test_cmath_and_emath", "test_python_statistics"):
         try:
             module = importlib.import_module(name)
         except (ImportError, pytest.skip.Exception):

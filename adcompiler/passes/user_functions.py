@@ -7,6 +7,7 @@ imports nothing of the passes, so any of them can.
 
 from __future__ import annotations
 
+import sys
 import types
 
 from ..rules import registry
@@ -21,7 +22,8 @@ RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch
 # user's helper is: the derivative of a derivative never stops at one of them.
 SOURCE_DIFFERENTIATED_MODULES = {f"adcompiler.runtime.{module}" for module in (
     "arrays", "linalg", "special", "stats", "special_series", "matrices", "signals", "selections",
-    "calculus", "polynomials", "covariance", "elementwise", "histograms", "sets", "odeint")}
+    "calculus", "polynomials", "covariance", "elementwise", "histograms", "sets", "odeint",
+    "python_statistics")}
 
 
 def is_user_function(obj) -> bool:
@@ -39,4 +41,9 @@ def is_user_function(obj) -> bool:
     module = obj.__module__ or ""
     if module in SOURCE_DIFFERENTIATED_MODULES:
         return registry.lookup(obj) is None
-    return module.split(".")[0] not in RULE_ONLY_PACKAGES
+    package = module.split(".")[0]
+    if package in sys.stdlib_module_names:
+        # Python's own functions written in Python (statistics.mean) have a
+        # rule or are read like the user's (colorsys.rgb_to_hls).
+        return package not in RULE_ONLY_PACKAGES and registry.lookup(obj) is None
+    return package not in RULE_ONLY_PACKAGES

@@ -82,10 +82,11 @@ def builtin_rules(with_scipy: bool = False) -> RuleTable:
     if _builtin_table is None:
         from . import (adcompiler_rules, array_rules, cmath_rules, fft_rules, linalg_rules,
                        math_rules, namespace_rules, numpy_extra_rules, numpy_rules,
-                       python_rules, runtime_rules, statistics_rules)
+                       python_rules, python_statistics_rules, runtime_rules, statistics_rules)
         # In the order their entries are added (a later entry for the same
         # primitive would replace an earlier one).
-        rule_files = (python_rules, math_rules, cmath_rules, numpy_rules, array_rules,
+        rule_files = (python_rules, python_statistics_rules, math_rules, cmath_rules,
+                      numpy_rules, array_rules,
                       linalg_rules, numpy_extra_rules, statistics_rules, runtime_rules,
                       adcompiler_rules, fft_rules, namespace_rules)
         _builtin_table = RuleTable(rule for module in rule_files for rule in module.RULES)

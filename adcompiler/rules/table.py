@@ -9,12 +9,13 @@ documentation cannot drift from the rules.
 from __future__ import annotations
 
 from . import (array_rules, cmath_rules, fft_rules, linalg_rules, math_rules, namespace_rules,
-               numpy_extra_rules, numpy_rules, python_rules, scipy_rules, scipy_stats_rules,
-               statistics_rules)
+               numpy_extra_rules, numpy_rules, python_rules, python_statistics_rules, scipy_rules,
+               scipy_stats_rules, statistics_rules)
 from .. import nodes
 from .definition import Rule
 
 GROUPS = [("Python operators and builtins", python_rules), ("math", math_rules),
+          ("Python's statistics module (on a list or tuple of numbers)", python_statistics_rules),
           ("cmath and numpy.emath (complex values)", cmath_rules),
           ("NumPy: elementwise functions and reductions", numpy_rules),
           ("NumPy: shapes, joining, construction and gathers", array_rules),
