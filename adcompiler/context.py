@@ -137,6 +137,12 @@ class Context:
     callee_compiler: object = None
     # id of a Python function a rule's template calls (custom.py) -> its name
     rule_helpers: dict = field(default_factory=dict)
+    # The names the function's code reads (a Name loaded), as `create` found
+    # them in `parsed.tree`: the front end normalises that tree itself, not a
+    # copy (issue #13: copying a Hessian's gradient code took 4% of its
+    # compilation), and the aliasing pass asks this of the code as written.
+    # None for a context not made by `create`: read from `parsed.tree` then.
+    read_names: frozenset | None = None
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,), census=None) -> "Context":
@@ -145,12 +151,15 @@ class Context:
         walk of a long function less, and another for the stamp: issue #13)."""
         everything = census.everything if census is not None and \
             census.tree is parsed.tree else None
-        if everything is None:
-            used = {n.id for n in nodes.name_nodes(parsed.tree)}
-        else:
-            name_type = gast.Name
-            used = {n.id for n in everything if n.__class__ is name_type}
-        ctx = cls(parsed, Namer(used), tuple(wrt))
+        name_type, load = gast.Name, gast.Load
+        names = nodes.name_nodes(parsed.tree) if everything is None else \
+            [n for n in everything if n.__class__ is name_type]
+        used, read = set(), set()
+        for n in names:
+            used.add(n.id)
+            if n.ctx.__class__ is load:
+                read.add(n.id)
+        ctx = cls(parsed, Namer(used), tuple(wrt), read_names=frozenset(read))
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)
             ctx.cells[name] = parsed.function.__closure__[index]

@@ -185,7 +185,12 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
         own_arguments(parsed, wrt, census)
     copy_lists_read_before_resizing(parsed, census)
     ctx = Context.create(parsed, wrt, census)
-    normalised = normalise(nodes.clone(parsed.tree), ctx)
+    # The tree itself is normalised, not a copy (issue #13: copying a Hessian's
+    # gradient code took 4% of its compilation). Nothing reads parsed.tree
+    # after this but its root's position (`first_line`, `location`) and the
+    # names it reads, which Context.create kept (ctx.read_names); parse_function
+    # gives every compilation a tree of its own.
+    normalised = normalise(parsed.tree, ctx)
     # Passes that find nothing in code adcompiler generated (issue #13: a
     # walk or two of a Hessian's gradient code each, 4% of its compilation):
     # - lower_broadcast_arrays: the user's np.broadcast_arrays were lowered

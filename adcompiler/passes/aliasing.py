@@ -1669,8 +1669,12 @@ class _Checker:
         if not written:
             return  # the common case: no walk of this function's tree per call
         parsed = self.ctx.parsed
-        read = {n.id for n in gast.walk(parsed.tree)
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        # The names of the code as written: the front end normalises parsed.tree
+        # itself, and Context.create read them before (context.read_names).
+        read = self.ctx.read_names
+        if read is None:
+            read = {n.id for n in gast.walk(parsed.tree)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         for name, line in written.items():
             found, value = parsed.lookup(name)
             theirs = function.__globals__.get(name, _EMPTY) if hasattr(
