@@ -134,9 +134,12 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         # records what the compilation depends on), array_namespace (it marks
         # a function written against the array API standard) and the refusal
         # of changed mutable defaults (a check, a few microseconds).
-        lower_control(parsed)
-        resolve(parsed)
-        array_namespace(parsed)
+        # (One census serves the three: resolve gives it back when it rewrote
+        # nothing, which on generated code it never does, and array_namespace
+        # then reads it instead of walking the function again.)
+        lower_control(parsed, census)
+        resolve(parsed, census)
+        array_namespace(parsed, census)
         refuse_changed_mutable_defaults(parsed)
         return parsed
     module_globals(parsed, census)

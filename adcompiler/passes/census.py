@@ -67,6 +67,12 @@ class Census:
         """The tree is about to change: walk it again when next asked."""
         self._everything = self._calls = self._stored = self._callees = None
 
+    def restore(self, everything: list) -> None:
+        """A pass that forgot the census changed nothing after all: the tree's
+        nodes are still `everything`, in walk order (a walk less for the next)."""
+        self.forget()
+        self._everything = everything
+
 
 def called_object(parsed, local: set, func):
     """The object a call's function refers to, if it is a global or builtin."""

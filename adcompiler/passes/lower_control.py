@@ -185,26 +185,24 @@ def _is_minus_one(node) -> bool:
 
 class _Lowering:
     def __init__(self, parsed: ParsedFunction, tree: gast.FunctionDef,
-                 everything: list | None = None):
+                 kinds: "_NodeKinds | None" = None):
         self.parsed = parsed
         # Names are fresh, and builtins shadowed (by functions defined inside
         # too), in the whole of `parsed`: the body of a function defined in it
         # is inlined into it (inline_local.py).
         # One walk of the function serves all the questions below (this runs on
         # every function compiled, generated code differentiated again too);
-        # `everything`, the nodes of parsed.tree in walk order, when known.
-        if everything is None:
-            everything = list(nodes.walk(parsed.tree))
-        names = [n for n in everything if isinstance(n, gast.Name)]
-        stored = [n.id for n in names if isinstance(n.ctx, (gast.Store, gast.Param))]
-        self.namer = Namer(n.id for n in names)
+        # `kinds`, the nodes of parsed.tree sorted by kind, when known.
+        if kinds is None:
+            kinds = _NodeKinds(list(nodes.walk(parsed.tree)))
+        stored = [n.id for n in kinds.stores]
+        self.namer = Namer(n.id for n in kinds.names)
         # What resolve.local_names gives: the parameters and every name bound.
         self.locals = {arg.id for arg in parsed.tree.args.args} | set(stored) | {
-            n.name for n in everything
-            if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
+            n.name for n in kinds.function_defs if n is not parsed.tree}
         final = tree.body[-1]
-        early = any(isinstance(n, gast.Return) and n is not final for n in (
-            everything if tree is parsed.tree else nodes.walk(tree)))
+        early = any(n is not final for n in kinds.returns) if tree is parsed.tree else any(
+            isinstance(n, gast.Return) and n is not final for n in nodes.walk(tree))
         self.result = self.namer.fresh("_result") if early else None
         self.returned = None  # named when a return first needs the flag
         self.kinds = {"break", "continue"} | ({"return"} if early else set())
@@ -212,18 +210,18 @@ class _Lowering:
         self.ranges: set = set()
         # Bound once to a range, or to a variable so bound (reversed, `r[::-1]`):
         # generated gradient code holds `_range` and `_iter = _range[::-1]`.
-        for n in everything:
-            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name) and \
+        for n in kinds.assigns:
+            if n.targets[0].__class__ is gast.Name and \
                     counts[n.targets[0].id] == 1 and self.is_range(n.value):
                 self.ranges.add(n.targets[0].id)
-        self.displays = _sequence_displays(everything, self.is_range)
+        self.displays = _sequence_displays(kinds, self.is_range)
         # Names resized in place somewhere (`xs.append(v)`): a loop over one
         # indexes it as it is (after a check that it is a sequence), so that
         # its derivative list, kept in step with the resizing, serves the
         # loop's reads (loop_sequence's object, grown or shrunk later, would
         # give the loop's adjoint another length).
-        self.resized = {n.func.value.id for n in everything
-                        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+        self.resized = {n.func.value.id for n in kinds.calls
+                        if isinstance(n.func, gast.Attribute)
                         and n.func.attr in _RESIZING_METHODS
                         and isinstance(n.func.value, gast.Name)} & set(stored)
 
@@ -783,19 +781,17 @@ def _leaves(view) -> list:
     return [view]
 
 
-def _sequence_displays(everything: list, is_range) -> set[str]:
+def _sequence_displays(kinds: "_NodeKinds", is_range) -> set[str]:
     """Variables bound only by assignments of list or tuple displays (`hs = []`)
     or of ranges, of other such variables (`xs = new`, how a list built by hand
     or by a comprehension over `xs` is handed over) and of joins of those
     (`xs = xs + [v]`): the compiler knows what iterating them means.
-    `everything`: the nodes of the function, in walk order."""
+    `kinds`: the nodes of the function, sorted by kind."""
     assigned = {}   # id of an assignment's target Name -> the value assigned
-    for node in everything:
-        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
-                isinstance(node.targets[0], gast.Name):
+    for node in kinds.assigns:
+        if len(node.targets) == 1 and node.targets[0].__class__ is gast.Name:
             assigned[id(node.targets[0])] = node.value
-    stores = [node for node in everything if isinstance(node, gast.Name)
-              and isinstance(node.ctx, (gast.Store, gast.Param))]
+    stores = kinds.stores
     known = {node.id for node in stores}
 
     def sequence(value) -> bool:
@@ -819,6 +815,53 @@ def _sequence_displays(everything: list, is_range) -> set[str]:
         known -= left
 
 
+class _NodeKinds:
+    """The nodes of a function this pass asks about, sorted by kind in one
+    pass over `everything` (its nodes in walk order, kept in that order): on
+    a Hessian's gradient code, each question walking the whole function took
+    more than the lowering itself (issue #13)."""
+
+    __slots__ = ("everything", "names", "stores", "calls", "assigns", "augmented", "deletes",
+                 "returns", "function_defs", "list_updates")
+
+    def __init__(self, everything: list):
+        self.everything = everything
+        names, stores, calls, assigns, augmented, deletes, returns, function_defs = \
+            [], [], [], [], [], [], [], []
+        # Whether a call `L.pop(i)` or `L.remove(v)` (one argument) is there:
+        # with an AugAssign or a Delete, all _rewrite_list_updates may rewrite.
+        list_updates = False
+        name_type, assign_type, call_type, attribute_type = \
+            gast.Name, gast.Assign, gast.Call, gast.Attribute
+        bound = (gast.Store, gast.Param)
+        for node in everything:
+            kind = node.__class__
+            if kind is name_type:
+                names.append(node)
+                if node.ctx.__class__ in bound:
+                    stores.append(node)
+            elif kind is call_type:
+                calls.append(node)
+                func = node.func
+                if func.__class__ is attribute_type and func.attr in ("pop", "remove") and \
+                        len(node.args) == 1:
+                    list_updates = True
+            elif kind is assign_type:
+                assigns.append(node)
+            elif kind is gast.AugAssign:
+                augmented.append(node)
+            elif kind is gast.Delete:
+                deletes.append(node)
+            elif kind is gast.Return:
+                returns.append(node)
+            elif kind is gast.FunctionDef:
+                function_defs.append(node)
+        self.names, self.stores, self.calls, self.assigns = names, stores, calls, assigns
+        self.augmented = augmented
+        self.deletes, self.returns, self.function_defs = deletes, returns, function_defs
+        self.list_updates = list_updates or bool(augmented) or bool(deletes)
+
+
 def _none_set(flags: list, test: gast.AST | None = None) -> gast.AST:
     """`not f1 and not f2 [and test]`: flags first, so the test is not
     evaluated again once a flag has stopped the loop (Python would not)."""
@@ -835,7 +878,7 @@ def _packed(element) -> gast.AST:
 
 
 def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef,
-                          everything: list | None = None) -> list | None:
+                          everything: list | None = None) -> "_NodeKinds | None":
     """Updates of a name only ever bound to list displays (and `+=`), which
     the receiver being a list makes exact:
 
@@ -852,28 +895,27 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef,
     the in-place update `L = removed_at(L, i)`; a dict's `d.pop(k)` is not a
     list's, hence the restriction to names known to hold lists. `i` is a name
     or a constant (read twice for `v = L.pop(i)`), not bound by the statement.
-    Returns the nodes of `tree` in walk order when it rewrote nothing (most
-    functions), for the lowering's own questions; None otherwise. `everything`:
+    Returns the nodes of `tree` sorted by kind (_NodeKinds) when it rewrote
+    nothing (most functions), for the lowering's own questions; None otherwise. `everything`:
     the nodes of `tree` in walk order, when the caller has them."""
-    if everything is None:
-        everything = list(nodes.walk(tree))
-    list_bindings = {id(node.targets[0]) for node in everything
-                     if isinstance(node, gast.Assign) and len(node.targets) == 1
-                     and isinstance(node.targets[0], gast.Name)
-                     and isinstance(node.value, gast.List)}
-    augmented = {id(node.target) for node in everything if isinstance(node, gast.AugAssign)}
-    stores = [node for node in everything
-              if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param))]
+    kinds = _NodeKinds(list(nodes.walk(tree)) if everything is None else everything)
+    list_bindings = {id(node.targets[0]) for node in kinds.assigns
+                     if len(node.targets) == 1 and node.targets[0].__class__ is gast.Name
+                     and node.value.__class__ is gast.List}
+    augmented = {id(node.target) for node in kinds.augmented}
+    stores = kinds.stores
     displays_or_augmented = list_bindings | augmented
     lists = {node.id for node in stores if id(node) in list_bindings} - {
         node.id for node in stores if id(node) not in displays_or_augmented}
-    for node in everything:
-        if isinstance(node, gast.Delete):
-            _check_deletion(parsed, node, lists)
-    if not lists:
-        return everything
+    for node in kinds.deletes:
+        _check_deletion(parsed, node, lists)
+    if not lists or not kinds.list_updates:
+        # (Each rewrite below is of a Delete, an AugAssign, or a call of
+        # L.pop or L.remove with one argument: generated code binds `_stack =
+        # []` and pops it without an index.)
+        return kinds
     rewritten = False
-    for node in everything:
+    for node in kinds.everything:
         if not isinstance(node, (gast.stmt, gast.excepthandler)):
             continue  # (an expression holds no statements)
         for field_name in ("body", "orelse", "finalbody"):
@@ -885,9 +927,8 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef,
                 if len(updated) != len(stmts) or any(a is not b for a, b in zip(updated, stmts)):
                     setattr(node, field_name, updated)
                     rewritten = True
-    # Generated code binds `_stack = []` and pops it without an index: most
-    # often nothing here is rewritten, and the walk serves the lowering too.
-    return None if rewritten else everything
+    # Most often nothing here is rewritten, and the nodes serve the lowering too.
+    return None if rewritten else kinds
 
 
 def _list_method_call(expr, lists: set, method: str):

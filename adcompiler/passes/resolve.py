@@ -103,7 +103,8 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
     # for each step cost more than the steps.
     everything = everything_of(tree, census)
     if census is not None:
-        census.forget()  # (the steps below may rewrite calls)
+        census.forget()  # (the steps below may rewrite calls: given back if none does)
+    changed = False  # whether a step below changed the tree (annotating does not)
     locals_ = local_names(tree, everything)
     parsed.local_names = locals_
     declared_global = {name for node in everything if isinstance(node, gast.Global)
@@ -126,18 +127,49 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
            is functools.partial for node in everything) and \
             partial_calls.rewrite(parsed, everything):
         everything = list(nodes.walk(tree))
+        changed = True
     function_choices = _FunctionChoices(parsed, everything)
     function_choices.bind()
-    rebound_functions.choose(function_choices, everything)
+    changed = changed or function_choices.changed
+    if _may_choose(function_choices, everything) and \
+            rebound_functions.choose(function_choices, everything):
+        changed = True
     # The rewrite visits every node (a fifth of resolving a Hessian's
     # gradient code) and changes only the calls it finds: when there is none,
-    # one walk shows it.
-    calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)]
+    # one walk shows it (none: the tree is still what `everything` lists).
+    calls = [node for node in (nodes.walk(tree) if changed else everything)
+             if isinstance(node, gast.Call)]
     if any(_keyed(call.func) for call in calls):
         _KeyedCalls(function_choices).visit(tree)
         calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)]
+        changed = True
+    if not changed and census is not None and census.tree is tree and not any(
+            derivative_calls.primals_of(value) is not None or
+            derivative_calls.arguments_of(value) is not None
+            for value in [nodes.annotation(call.func, "value", None) for call in calls]):
+        # Nothing rewritten, nor will bind_calls rewrite (the calls it binds
+        # are those): the next pass reads the nodes from the census again.
+        census.restore(everything)
     derivative_calls.bind_calls(parsed, calls)
     return parsed
+
+
+def _may_choose(choices: "_FunctionChoices", everything: list) -> bool:
+    """False when rebound_functions.choose would find no name to rewrite: it
+    rewrites a name bound by assignments (not once, in `choices.once`) only
+    when every read of it is the function of a call, so some call's function
+    is such a name (generated code calls none: issue #13, choose took a
+    twentieth of resolving a Hessian's gradient code)."""
+    name_type = gast.Name
+    called = {node.func.id for node in everything
+              if node.__class__ is gast.Call and node.func.__class__ is name_type}
+    if not called:
+        return False
+    once = choices.once
+    return any(node.__class__ is gast.Assign and len(node.targets) == 1
+               and node.targets[0].__class__ is name_type
+               and node.targets[0].id not in once and node.targets[0].id in called
+               for node in everything)
 
 
 # Builtins that run code the compiler never sees, or read the function's
@@ -206,6 +238,7 @@ class _FunctionChoices:
         """`everything`: the nodes of parsed.tree, in walk order."""
         self.parsed = parsed
         self.everything = everything
+        self.changed = False  # whether bind() changed the tree
         tree = parsed.tree
         stores = collections.Counter(
             n.id for n in everything
@@ -306,11 +339,13 @@ class _FunctionChoices:
             # The derivative was built from the class's function: an attribute
             # of the object's own by that name would be what Python calls.
             names = list(dict.fromkeys(attr for attr, _ in self.methods_of_self))
+            self.changed = True
             check_not_shadowed(self.parsed, self.parsed.tree.args.args[0].id, names,
                                self.namer, self.methods_of_self[0][1])
         for expr, call in self.methods_of_objects:
             # Python's ad.grad(OBJ.energy) would differentiate an attribute
             # of the object's own set since.
+            self.changed = True
             check_not_shadowed(self.parsed, expr, [call.args[0].attr], self.namer, call)
 
     def _fold_built_bindings(self) -> None:
@@ -342,6 +377,7 @@ class _FunctionChoices:
             if id(function) in self.built_ids:
                 self.aliases[id(function)] = alias
         where = node.func if isinstance(node, gast.Call) else node.value
+        self.changed = True
         name = nodes.copy_location(nodes.name(alias), where)
         nodes.annotate(name, "value", function)
         if isinstance(node, gast.Call):
@@ -513,10 +549,12 @@ class _FunctionChoices:
             receiver = nodes.copy_location(nodes.name(self.parsed.tree.args.args[0].id), call)
         if builder_name not in ("jvp", "vjp", "hvp"):
             call.args.insert(0, receiver)
+            self.changed = True
             return True
         if call.args and isinstance(call.args[0], gast.Tuple) and not any(
                 isinstance(e, gast.Starred) for e in call.args[0].elts):
             call.args[0].elts.insert(0, receiver)
+            self.changed = True
             return True
         return False
 
