@@ -147,18 +147,21 @@ class Context:
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,), census=None) -> "Context":
         """The context of compiling `parsed`; `census` (passes/census.py), when
-        it is of `parsed.tree`, gives the nodes the names are read from (one
-        walk of a long function less, and another for the stamp: issue #13)."""
+        it is of `parsed.tree`, gives the nodes the names and the stamp are
+        read from (issue #13: a walk of a long function each); otherwise one
+        walk serves both."""
         everything = census.everything if census is not None and \
             census.tree is parsed.tree else None
+        if everything is None:
+            # One walk for the names and the stamp's attribute chains.
+            everything = list(nodes.walk(parsed.tree))
         name_type, load = gast.Name, gast.Load
-        names = nodes.name_nodes(parsed.tree) if everything is None else \
-            [n for n in everything if n.__class__ is name_type]
         used, read = set(), set()
-        for n in names:
-            used.add(n.id)
-            if n.ctx.__class__ is load:
-                read.add(n.id)
+        for n in everything:
+            if n.__class__ is name_type:
+                used.add(n.id)
+                if n.ctx.__class__ is load:
+                    read.add(n.id)
         ctx = cls(parsed, Namer(used), tuple(wrt), read_names=frozenset(read))
         for name in parsed.function.__code__.co_freevars:
             index = parsed.function.__code__.co_freevars.index(name)
