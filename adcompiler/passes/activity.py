@@ -622,6 +622,16 @@ def _may_change_its_object(name: str, definitions) -> bool:
                for target, rhs in definitions)
 
 
+def _closure(names: set, successors) -> None:
+    """Add to `names` every name reachable from them through `successors`."""
+    pending = list(names)
+    while pending:
+        for name in successors(pending.pop()):
+            if name not in names:
+                names.add(name)
+                pending.append(name)
+
+
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
@@ -645,14 +655,27 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                         stacks=stacks, handovers=handovers,
                         tuples=possible_tuples(definitions, params) | entries)
     ranges = loop_ranges(definitions, params)
-    changed = True
-    while changed:
-        changed = False
-        for target, names in operands:
-            if target not in activity.varied and target not in ranges and \
-                    any(n in activity.varied for n in names):
-                activity.varied.add(target)
-                changed = True
+    # Variedness flows from an operand to the target it defines (not to a
+    # range's), usefulness back from a target to its operands: each is the
+    # closure of its start under those edges, found by following them from
+    # each name once (issue #13: a fixed point over every definition took
+    # several rounds of a Hessian's gradient code).
+    readers: dict = {}   # name -> the targets of the definitions reading it
+    operands_of: dict = {}   # target -> the operands of each of its definitions
+    for target, names in operands:
+        if target not in ranges:
+            for name in names:
+                found = readers.get(name)
+                if found is None:
+                    readers[name] = [target]
+                else:
+                    found.append(target)
+        found = operands_of.get(target)
+        if found is None:
+            operands_of[target] = [names]
+        else:
+            found.append(names)
+    _closure(activity.varied, lambda name: readers.get(name, ()))
     _raise_unsupported_values(definitions, activity)
     returned = function.body[-1].value
     if isinstance(returned, gast.Name):
@@ -660,18 +683,8 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     # A list parameter the function appends to is an output too: the caller
     # sees what was stored in it (the generated code's shared `_stack`).
     activity.useful |= set(params) & activity.stacks
-    changed = True
-    while changed:
-        changed = False
-        # Backwards: usefulness flows from a statement to the earlier ones it
-        # reads, so a round reaches the whole chain (the same fixed point in a
-        # round or two instead of a dozen on a long function: issue #13).
-        for target, names in reversed(operands):
-            if target in activity.useful:
-                for name in names:
-                    if name not in activity.useful:
-                        activity.useful.add(name)
-                        changed = True
+    _closure(activity.useful, lambda name: [operand for names in operands_of.get(name, ())
+                                            for operand in names])
     _refuse_unmodelled(definitions, activity, ctx, ctx.parsed.spelled)
     refuse_text_round_trips(definitions, operands, activity.varied, activity.useful, ctx)
     return activity

@@ -37,7 +37,7 @@ def reads_sequences_as_arrays(operation) -> bool:
     function (np.clip), one of NumPy's PRODUCTS, or a Python operator that
     only NumPy gives a sequence (ELEMENTWISE_ONLY)."""
     primitive = operation.primitive
-    if isinstance(primitive, np.ufunc) or any(primitive is p for p in PRODUCTS + ELEMENTWISE_ONLY):
+    if id(primitive) in _READ_AS_ARRAYS or isinstance(primitive, np.ufunc):
         return True
     module = getattr(primitive, "__module__", None) or ""
     return operation.rule.pointwise and module.split(".")[0] in ("numpy", "scipy")
@@ -149,6 +149,10 @@ PRODUCTS = (np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.kron)
 # been: python_builtins.check_joined.)
 ELEMENTWISE_ONLY = (operator.sub, operator.truediv, operator.floordiv, operator.mod,
                     operator.pow, operator.matmul, operator.neg, operator.pos)
+# Their ids, which stay theirs (the tuples keep them alive): asked of every
+# operation forward mode differentiates (issue #13, a Hessian's gradient code).
+_ELEMENTWISE_ONLY = frozenset(map(id, ELEMENTWISE_ONLY))
+_READ_AS_ARRAYS = frozenset(map(id, PRODUCTS)) | _ELEMENTWISE_ONLY
 
 
 def parameter_names(function: gast.FunctionDef) -> set:
@@ -181,7 +185,7 @@ def _operator_of_a_number(operation) -> bool:
     for a list) or with every other operand a number (`t ** 2`, `t - 1.0`
     raise), so the primal raised before any derivative of it ran. Its
     templates keep their operands as written (`dx = g * 2 * x`)."""
-    if not any(operation.primitive is p for p in ELEMENTWISE_ONLY):
+    if id(operation.primitive) not in _ELEMENTWISE_ONLY:
         return False
     names = [atom for atom in operation.bound.values() if isinstance(atom, gast.Name)]
     return len(names) <= 1
