@@ -679,6 +679,14 @@ def test_refusal_of_text_read_back_names_the_line_and_the_workaround():
     assert "str(), line" in message and "ad.stop_gradient(x)" in message
 
 
+def test_refusal_of_an_object_array_read_back_says_object_not_text():
+    with pytest.raises(ad.NoDerivativeRuleError) as caught:
+        ad.grad(numbers_from_an_object_array)(np.array([0.5, -1.2]))
+    message = str(caught.value)
+    assert message.split(": ", 1)[1].startswith("an array of dtype object made from")
+    assert "text made from" not in message
+
+
 def test_refusal_of_another_modules_array_names_the_helper_and_a_copy():
     with pytest.raises(ad.UnsupportedSyntaxError) as caught:
         ad.grad(shift_another_modules_array)(np.array([0.5, -1.2]))

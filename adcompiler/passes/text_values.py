@@ -408,9 +408,14 @@ def refuse_text_round_trips(definitions: list, operands: list, varied: set, usef
                 help="Instead: keep the values in a list (or the values of a dict keyed by "
                      "name or position), or, if the derivative is to be dropped on purpose, "
                      f"key by ad.stop_gradient({value}).")
+        # (A cast to dtype object, str, bytes, a date or a record: not text
+        # only, but no number the derivative can follow either.)
+        made, through = ("an array of dtype " + how[len("a cast to dtype "):],
+                         "arrays of objects, text, dates or records") \
+            if how.startswith("a cast to dtype ") else ("text", "text")
         raise NoDerivativeRuleError(
-            f"text made from {shown} ({how}, line {source_line.lineno}) is used here to "
-            "compute the result; adcompiler does not differentiate through text, and "
+            f"{made} made from {shown} ({how}, line {source_line.lineno}) is used here to "
+            f"compute the result; adcompiler does not differentiate through {through}, and "
             "reading a number back from it would give a derivative of zero",
             ctx.parsed.location(rhs),
             help=f"Instead: compute with the {value} itself (float({value}) or "
