@@ -58,6 +58,9 @@ def _astor_source(tree: gast.AST, comments: list) -> str:
 
 
 def _with_comments(text: str, comments: list) -> str:
+    if "adcomment:" not in text:
+        # No marker left to replace (_Printer writes the comments it prints).
+        return "\n".join(text.splitlines()) + "\n"
     lines = []
     for line in text.splitlines():
         match = _MARKER.match(line)
@@ -207,6 +210,7 @@ for _kind in (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Mod, gast.FloorDiv, 
                          astor.op_util.precedence_data[_standard])
 _STATEMENT_PRECEDENCE = {kind: _precedence_of(kind.__name__) for kind in (
     gast.Assign, gast.AugAssign, gast.Expr, gast.If, gast.For, gast.While, gast.Return)}
+_COMPOUND = frozenset({gast.If, gast.For, gast.While})
 _SUBSCRIPT = _precedence_of("Subscript")
 _SLICE = _precedence_of("Slice")
 _TUPLE = _precedence_of("Tuple")
@@ -222,6 +226,9 @@ class _Printer:
         self.comments = comments
         self.out: list = []
         self.new_lines = 0  # line breaks owed before the next statement (astor's)
+        # The text of the comment `simple` just wrote the marker of, which
+        # the caller writes in its place when it prints the line itself.
+        self.comment: str | None = None
 
     def source(self, tree) -> str | None:
         """The text, or None for a tree to_source leaves to astor whole."""
@@ -242,25 +249,34 @@ class _Printer:
         self.out.append(text)
 
     def block(self, stmts: list, depth: int) -> None:
-        for stmt in stmts:
-            if stmt.__class__ is gast.FunctionDef:
-                self.function_def(stmt, depth)
-            else:
-                self.new_lines = max(self.new_lines, 1)
-                if not self.compound(stmt, depth):
-                    self.line(stmt, depth)
-
-    def line(self, stmt, depth: int) -> None:
-        """Print a statement other than a branch, a loop or a def."""
         indent = _INDENT * depth
-        try:
-            text = indent + self.simple(stmt)
-        except _Unsupported:
-            text = None
-        if text is None or len(text) > _MAX_LINE:
-            self.astor_statement(stmt, depth)
-        else:
-            self.emit(text)
+        out = self.out
+        for stmt in stmts:
+            kind = stmt.__class__
+            if kind is gast.FunctionDef:
+                self.function_def(stmt, depth)
+                continue
+            if self.new_lines < 1:
+                self.new_lines = 1
+            if kind in _COMPOUND:
+                self.compound(stmt, depth)
+                continue
+            # Any other statement: its line, or astor's text for it.
+            try:
+                text = indent + self.simple(stmt)
+            except _Unsupported:
+                text = None
+            comment, self.comment = self.comment, None
+            if text is None or len(text) > _MAX_LINE:
+                self.astor_statement(stmt, depth)
+                continue
+            if comment is not None:
+                # The line _with_comments would put for the marker: the
+                # marker fits, and no line break hides in the text.
+                text = f"{indent}# {comment}"
+            out.append("\n" * self.new_lines)
+            out.append(text)
+            self.new_lines = 0
 
     def function_def(self, stmt, depth: int) -> None:
         """astor's `def` line (it wraps a long one: the scope function of
@@ -271,9 +287,14 @@ class _Printer:
         # astor.code_gen's decorators(): a blank line before a nested def, two
         # at the top level.
         self.new_lines = max(self.new_lines, 2 if depth else 3)
-        header = gast.FunctionDef(name=stmt.name, args=stmt.args, body=[], decorator_list=[],
-                                  returns=stmt.returns, type_comment=None, type_params=[])
-        self.emit(self.by_astor(header, depth)[1])
+        parameters = _plain_parameters(stmt) if stmt.returns is None else None
+        text = None if parameters is None else f"{_INDENT * depth}def {stmt.name}({parameters}):"
+        if text is None or len(text) > _MAX_LINE:
+            header = gast.FunctionDef(name=stmt.name, args=stmt.args, body=[],
+                                      decorator_list=[], returns=stmt.returns,
+                                      type_comment=None, type_params=[])
+            text = self.by_astor(header, depth)[1]
+        self.emit(text)
         self.block(stmt.body, depth + 1)
         if not depth:
             self.new_lines = max(self.new_lines, 3)
@@ -342,15 +363,28 @@ class _Printer:
     def simple(self, stmt) -> str:
         kind = stmt.__class__
         if kind is gast.Assign:
-            targets = "".join(self.expression(t, _ASSIGN) + " = " for t in stmt.targets)
-            return targets + self.expression(stmt.value, _ASSIGN)
+            targets, value = stmt.targets, stmt.value
+            if len(targets) == 1:
+                target = targets[0]
+                text = target.id if target.__class__ is gast.Name \
+                    else self.expression(target, _ASSIGN)
+            else:
+                text = " = ".join(self.expression(t, _ASSIGN) for t in targets)
+            return f"{text} = " + (value.id if value.__class__ is gast.Name
+                                   else self.expression(value, _ASSIGN))
         if kind is gast.Expr:
             value = stmt.value
             if value.__class__ is gast.Constant and isinstance(value.value, str) and \
                     value.value.startswith(nodes.COMMENT_MARK):
+                text = value.value[len(nodes.COMMENT_MARK):]
+                if text.isprintable():
+                    # Written as the comment itself if the caller prints the
+                    # marker's line (_with_comments would put the text there).
+                    self.comment = text
+                    return f"'\\x00adcomment:{len(self.comments)}'"
                 # What astor prints for _expr's marker: the text is put back
                 # by to_source, as for the markers astor prints.
-                self.comments.append(value.value[len(nodes.COMMENT_MARK):])
+                self.comments.append(text)
                 return f"'\\x00adcomment:{len(self.comments) - 1}'"
             return self.expression(value, _EXPR)
         if kind is gast.Return:
@@ -381,13 +415,17 @@ class _Printer:
         if kind is gast.Call:
             return self.call(node)
         if kind is gast.BinOp:
-            symbol, own = _OPERATORS[node.op.__class__]
-            if node.op.__class__ is gast.Pow:
-                text = f"{self.expression(node.left, _POW + 1)} ** " \
-                    f"{self.expression(node.right, _POW_RIGHT)}"
+            op, left, right = node.op.__class__, node.left, node.right
+            symbol, own = _OPERATORS[op]
+            if op is gast.Pow:
+                text = f"{self.expression(left, _POW + 1)} ** " \
+                    f"{self.expression(right, _POW_RIGHT)}"
             else:
-                text = f"{self.expression(node.left, own)} {symbol} " \
-                    f"{self.expression(node.right, own + 1)}"
+                # (A name is its text at any precedence.)
+                name = gast.Name
+                text = (left.id if left.__class__ is name else self.expression(left, own)) + \
+                    f" {symbol} " + (right.id if right.__class__ is name
+                                     else self.expression(right, own + 1))
             return text if own >= parent else f"({text})"
         if kind is gast.Subscript:
             return f"{self.expression(node.value, _HIGHEST)}[" \
@@ -437,7 +475,8 @@ class _Printer:
     def call(self, node) -> str:
         args, keywords = node.args, node.keywords
         own = _COMMA if len(args) + len(keywords) > 1 else _ONE_ARGUMENT
-        parts = [self.expression(a, own) for a in args]
+        name = gast.Name
+        parts = [a.id if a.__class__ is name else self.expression(a, own) for a in args]
         for keyword in keywords:
             value = self.expression(keyword.value, _COMMA)
             parts.append(f"{keyword.arg}={value}" if keyword.arg else "**" + value)
@@ -471,6 +510,27 @@ class _Printer:
     @staticmethod
     def negative(operand: str, parent: int) -> str:
         return "-" + operand if _USUB >= parent else f"(-{operand})"
+
+
+def _plain_parameters(function: gast.FunctionDef) -> str | None:
+    """The text astor writes between a `def`'s parentheses when its
+    parameters are names without annotations or defaults, then perhaps
+    `*args` (those of generated functions); None for any other."""
+    args = function.args
+    if args.posonlyargs or args.kwonlyargs or args.kwarg is not None or args.defaults or \
+            args.kw_defaults:
+        return None
+    names = []
+    for arg in args.args:
+        if arg.__class__ is not gast.Name or arg.annotation is not None:
+            return None
+        names.append(arg.id)
+    vararg = args.vararg
+    if vararg is not None:
+        if vararg.__class__ is not gast.Name or vararg.annotation is not None:
+            return None
+        names.append("*" + vararg.id)
+    return ", ".join(names)
 
 
 _ASSIGN = _STATEMENT_PRECEDENCE[gast.Assign]

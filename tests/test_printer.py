@@ -82,6 +82,12 @@ def _function(body: list) -> gast.FunctionDef:
     return nodes.function_def("f", ["x"], body)
 
 
+def _nested_ifs(depth: int, body: list) -> gast.If:
+    for _ in range(depth):
+        body = [nodes.if_(nodes.name("x"), body, [])]
+    return body[0]
+
+
 MADE_TREES = {
     # Negative numbers are written as a unary minus, so that -1.5 ** 2 keeps its meaning.
     "negative constants under a power": _function([
@@ -99,6 +105,18 @@ MADE_TREES = {
         nodes.if_(nodes.name("x"), [nodes.comment("taken"), nodes.assign("y", nodes.const("s"))],
                   [nodes.comment("not taken"), nodes.assign("y", nodes.const(1))]),
         nodes.return_(nodes.name("y"))]),
+    # The printer writes a comment itself unless its text holds a character
+    # that splits lines (the marker is replaced once the text is split) or
+    # its marker's line is long enough for astor to print.
+    "comments with line-splitting characters, and deep ones": _function([
+        nodes.comment("a\ttab"), nodes.comment("form\x0cfeed"), nodes.comment("cr\rlf"),
+        nodes.comment("next\x85line"),
+        _nested_ifs(17, [nodes.comment("deep"), nodes.assign("y", nodes.const(1))]),
+        nodes.return_(nodes.name("x"))]),
+    "functions of plain parameters, of *args, and nested": nodes.module([
+        nodes.function_def("g", [], [_function([nodes.return_(nodes.name("x"))]),
+                                     nodes.return_(nodes.name("f"))]),
+        nodes.function_def("h", ["a", "b"], [nodes.return_(nodes.name("a"))], vararg="rest")]),
     "a scope function taking many helpers": nodes.module([nodes.function_def(
         "_adcompiler_scope", [f"helper_number_{i}" for i in range(12)],
         [_function([nodes.return_(nodes.name("x"))]), nodes.return_(nodes.name("f"))])]),
