@@ -58,13 +58,14 @@ class Namer:
 
     def _derive(self, kind: str, prefix: str, variable: str) -> str:
         key = (kind, variable)
-        if key not in self._derived:
+        derived = self._derived.get(key)
+        if derived is None:
             preferred = prefix + variable
             if preferred in self.taken:
                 preferred = prefix + "_" + variable.lstrip("_")
-            self._derived[key] = self.fresh(preferred)
+            derived = self._derived[key] = self.fresh(preferred)
             self._log.append(("derived", key))
-        return self._derived[key]
+        return derived
 
     def snapshot(self):
         """The namer's state, to undo names handed out by a trial generation.

@@ -404,7 +404,6 @@ class _Reverse:
         each round through the sweep only the restores, remirrors and
         controls between them change anything (issue #13)."""
         steps: list = []
-        load = gast.Load
         for stmt in stmts:
             anno = getattr(stmt, "ad_anno", None)
             remirror = slot = control = None
@@ -421,15 +420,19 @@ class _Reverse:
                 if not steps or steps[-1][0] != "reads":
                     steps.append(("reads", set()))
                 # (names_loaded, into the run's set: no set per statement)
-                steps[-1][1].update([n.id for n in nodes.name_nodes(stmt)
-                                     if n.ctx.__class__ is load])
+                names: list = []
+                _loads(stmt, names)
+                steps[-1][1].update(names)
         return steps
 
     # -- materialisation --------------------------------------------------
     def materialise(self, stmts) -> list:
         out = []
         for stmt in stmts:
-            out.extend(self._materialise_one(stmt))
+            if not getattr(stmt, "ad_anno", None) and not isinstance(stmt, _BLOCKS):
+                out.append(stmt)  # (what _materialise_one keeps of it)
+            else:
+                out.extend(self._materialise_one(stmt))
         return out
 
     def _push(self, value: gast.AST) -> gast.AST:
@@ -489,6 +492,54 @@ class _Reverse:
             if isinstance(stmt, gast.If) and not stmt.body and not stmt.orelse:
                 return []
         return [stmt]
+
+
+def _loads(node: gast.AST, into: list) -> None:
+    """Append to `into` the names read in `node` (an adjoint statement), as
+    `nodes.names_loaded` finds them: the statements and expressions the
+    templates write are walked here without a generator or a field table
+    (the adjoint sweep's names were a tenth of reverse mode's time: issue
+    #13); any other node by `nodes.name_nodes`."""
+    kind = node.__class__
+    if kind is _NAME and node.annotation is None:
+        if node.ctx.__class__ is _LOAD:
+            into.append(node.id)
+        return
+    if kind is _CONSTANT:
+        return
+    elif kind is _CALL:
+        _loads(node.func, into)
+        for argument in node.args:
+            _loads(argument, into)
+        for keyword in node.keywords:
+            _loads(keyword.value, into)
+        return
+    elif kind is _BINOP:
+        _loads(node.left, into)
+        _loads(node.right, into)
+        return
+    elif kind is _ATTRIBUTE:
+        _loads(node.value, into)
+        return
+    elif kind is _SUBSCRIPT:
+        _loads(node.value, into)
+        _loads(node.slice, into)
+        return
+    elif kind is _ASSIGN:
+        for target in node.targets:
+            _loads(target, into)
+        _loads(node.value, into)
+        return
+    elif kind is _EXPR:
+        _loads(node.value, into)
+        return
+    into.extend([n.id for n in nodes.name_nodes(node) if n.ctx.__class__ is _LOAD])
+
+
+_NAME, _LOAD, _CONSTANT, _CALL = gast.Name, gast.Load, gast.Constant, gast.Call
+_BINOP, _ATTRIBUTE, _SUBSCRIPT = gast.BinOp, gast.Attribute, gast.Subscript
+_ASSIGN, _EXPR = gast.Assign, gast.Expr
+_BLOCKS = (gast.If, gast.While, gast.For)
 
 
 def lists_changed_in_place(function: gast.FunctionDef, params, lists: set) -> set:
