@@ -98,9 +98,13 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         call.func = name
     if called_on_receiver:
         check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
-    # The transformer visits every node; most functions call no `.get`.
-    if any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
-           n.func.attr == "get" for n in nodes.walk(tree)):
+    # The transformer visits every node; most functions call no `.get`. The
+    # rewrites above make no attribute but copies of the function's own (they
+    # put names in place of some): a `.get` call needs an attribute `.get`
+    # that the function had before them.
+    if any(n.__class__ is gast.Attribute and n.attr == "get" for n in everything) and any(
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
+            n.func.attr == "get" for n in nodes.walk(tree)):
         _DictGet().visit(tree)
     return parsed
 

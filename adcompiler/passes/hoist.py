@@ -31,9 +31,11 @@ from .anf import primitive_of
 
 def _constant_range_length(assign) -> int:
     call = assign.value if isinstance(assign, gast.Assign) else None
-    if not (isinstance(call, gast.Call) and primitive_of(call) is range and not call.keywords
+    # (Asked of every assignment: what the call applies is looked up last.)
+    if not (isinstance(call, gast.Call) and not call.keywords
             and all(isinstance(a, gast.Constant) and isinstance(a.value, int)
-                    and not isinstance(a.value, bool) for a in call.args)):
+                    and not isinstance(a.value, bool) for a in call.args)
+            and primitive_of(call) is range):
         return 0
     try:
         return len(range(*[a.value for a in call.args]))

@@ -105,7 +105,8 @@ class _ShapeReads:
                 if position < len(call.args) and isinstance(call.args[position], gast.Name):
                     read = call.args[position].id
                     witness = self._witness(read)
-                    self._reads_instead(read, witness)
+                    if witness != read:
+                        self._reads_instead(read, witness)
                     call.args[position] = nodes.name(witness)
         self._remove_unread()
 
