@@ -112,7 +112,22 @@ def source_samples() -> dict:
             return [make_g(r), a, tuple(np.linalg.eig(a))]
         return make
 
-    return {
+    def numbers(r, count=4):
+        return [float(v) for v in r.normal(size=count)]
+
+    statistics_samples = {
+        # runtime/python_statistics.py: the derivatives of the statistics module
+        # on lists of numbers, their second order read from their source.
+        "items_mean_adjoint": (lambda r: [float(r.normal()), numbers(r)], (0, 1)),
+        "items_mean_tangent": (lambda r: [numbers(r), numbers(r)], (0, 1)),
+        "items_spread_adjoint": (lambda r: [float(r.normal()), numbers(r), 1], (0, 1)),
+        "items_spread_tangent": (lambda r: [numbers(r), numbers(r), 0], (0, 1)),
+        "items_weighted_adjoint": (lambda r: [float(r.normal()), [0.0, 0.5, 0.5, 0.0]],
+                                   (0, 1)),
+        "items_weighted_tangent": (lambda r: [numbers(r), [0.0, 1.0, 0.0, 0.0]], (0, 1)),
+    }
+
+    return statistics_samples | {
         # np.linalg.det's tangent, and the products of solve's second-order rules,
         # for a stack of matrices against one vector b (x then a stack of vectors).
         # vector axis 1 of each operand, the others broadcast: (2, 3, 2) against (2, 3)
