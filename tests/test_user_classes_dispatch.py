@@ -73,6 +73,7 @@ PROGRAMS = [
     "attributes_changed_in_a_loop_over_layers",
     "layers_built_by_a_comprehension",
     "layers_built_by_appends_over_weights",
+    "method_looping_over_itertools_pairs",
 ]
 
 

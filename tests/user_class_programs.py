@@ -4,6 +4,7 @@ Every NumPy function here is one that tests/test_user_classes_dispatch.py's
 torch stand-in for `np` also has, so that the same source, run with `np`
 bound to it, is each program's torch twin (float64, torch.autograd)."""
 
+import itertools
 from collections import namedtuple
 
 import numpy as np
@@ -406,6 +407,21 @@ def layers_built_by_appends_over_weights(x):
     for k, layer in enumerate(layers):
         h = layer(h) * (k + 1.0)
     return np.sum(h) * len(layers) + w
+
+
+class Pairs:
+    def __init__(self, points):
+        self.points = points
+
+    def energy(self):
+        total = 0.0
+        for a, b in itertools.combinations(self.points, 2):
+            total = total + a * b
+        return total
+
+
+def method_looping_over_itertools_pairs(x):
+    return Pairs([x[0], x[1] * 2.0, x[2]]).energy() * x[3]
 
 
 # -- what stays refused ---------------------------------------------------------------

@@ -120,13 +120,9 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
     # ...), binding the runtime helpers that lowering calls in the caller.
     helper = dataclasses.replace(helper, tree=tree, bound=owner.bound)
     try:
-        lower_with(helper, bind_in=owner)
-        desugar(helper, bind_in=owner)
+        lower_before_fence(helper, owner)
         fence(helper)
-        lower_reduce(helper)
-        lower_comprehensions(helper)
-        lower_mapping(helper)
-        lower_itertools(helper)
+        lower_after_fence(helper)
     except AdError:
         return None  # the call stays; compiling it reports the problem
     if any(isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Store) for n in nodes.walk(tree)):
@@ -145,6 +141,25 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         return None
     tree.decorator_list = []
     return tree
+
+
+def lower_before_fence(copy: ParsedFunction, caller: ParsedFunction) -> None:
+    """The lowering the pipeline gives a function before its fence, for a
+    copy of a helper or method put into `caller` (which the pipeline has
+    lowered already): with blocks, desugaring, their runtime helpers bound
+    in the caller."""
+    lower_with(copy, bind_in=caller)
+    desugar(copy, bind_in=caller)
+
+
+def lower_after_fence(copy: ParsedFunction) -> None:
+    """The lowering the pipeline gives a function after its fence, for such a
+    copy (whose `bound` is its caller's): reduce, comprehensions, mapping,
+    itertools' iterators."""
+    lower_reduce(copy)
+    lower_comprehensions(copy)
+    lower_mapping(copy)
+    lower_itertools(copy)
 
 
 def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> bool:

@@ -105,13 +105,9 @@ from .constructed_receivers import builds_objects, name_constructed_receivers
 from .object_sequences import unroll_object_sequences
 from .dataclass_replace import dataclass_replace
 from .evaluation_order import Spill
-from .desugar import desugar
 from .fence import always_true, falls_through, fence, written_attribute
 from .inline_local import _deferred, _parents
-from .inline_mutating import _bind_defaults
-from .lower_comprehensions import lower_comprehensions
-from .lower_reduce import lower_reduce
-from .lower_with import lower_with
+from .inline_mutating import _bind_defaults, lower_after_fence, lower_before_fence
 from .resolve import local_names, module_value
 
 _NOT_SUPPORTED = "not supported by adcompiler"
@@ -562,10 +558,9 @@ class _Objects:
         # (What the lowering below binds, sorted_order for sorted(), ...,
         # is read in the caller the method is inlined into.)
         method = dataclasses.replace(method, tree=tree, bound=caller.bound)
-        # (The pipeline runs these two on every function it compiles; a method
-        # inlined here is not compiled on its own.)
-        lower_with(method, bind_in=caller)
-        desugar(method, bind_in=caller)
+        # (The pipeline lowers every function it compiles; a method inlined
+        # here is not compiled on its own, so it gets that lowering here.)
+        lower_before_fence(method, caller)
         receiver = tree.args.args[0].id
         _SpellOut(method, {receiver}).visit(tree)
         fence(method, writable=frozenset({receiver}))
@@ -581,8 +576,7 @@ class _Objects:
                         "a method of an object the function creates", "create it in the "
                         "function that differentiates, or make the method a module-level "
                         "function of the values it needs.")
-        lower_reduce(method)
-        lower_comprehensions(method)
+        lower_after_fence(method)
         label = attr.strip("_") if owner is cls or owner is None else \
             f"{owner.__name__}_{attr.strip('_')}"
         result = _Method(function, owner, method, receiver, label)
