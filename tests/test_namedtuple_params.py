@@ -730,3 +730,109 @@ def test_code_differentiating_a_jvp_reads_the_fields_of_its_record_tangent_like_
     want = torch_gradients(t_reads_fields_of_a_jvp_tangent, RESULT_ARGS, (0, 1))
     for g, w in zip(got, want):
         assert_close(g, w)
+
+
+# --- methods of records the function builds ---------------------------------
+# `osc.energy(x)` of a local variable bound only to `Oscillator(...)` calls the
+# class's function, as Python does: a record owns no attribute but its fields.
+
+@dataclasses.dataclass
+class Oscillator:
+    stiffness: float
+    rest: np.ndarray
+
+    def energy(self, x):
+        return 0.5 * self.stiffness * np.sum(self.displacement(x) ** 2)
+
+    def displacement(self, x):
+        return x - self.rest
+
+    @staticmethod
+    def damping(v):
+        return 0.1 * np.sum(v ** 2)
+
+    def stiffened(self):
+        self.stiffness = self.stiffness * 2.0
+        return self
+
+
+def oscillator_energy(x, k):
+    osc = Oscillator(k * 2.0, np.tanh(x))
+    total = osc.energy(x ** 2) + osc.damping(x)
+    osc = Oscillator(k, np.sin(x))  # bound again, to the same class
+    return total + osc.energy(x) * osc.stiffness
+
+
+def t_oscillator_energy(x, k):
+    first = 0.5 * (k * 2.0) * torch.sum((x ** 2 - torch.tanh(x)) ** 2) + 0.1 * torch.sum(x ** 2)
+    return first + 0.5 * k * torch.sum((x - torch.sin(x)) ** 2) * k
+
+
+class Gaussian(typing.NamedTuple):
+    centre: np.ndarray
+    log_scale: float
+
+    def log_density(self, x):
+        z = (x - self.centre) / np.exp(self.log_scale)
+        return -0.5 * np.sum(z ** 2) - len(x) * self.log_scale
+
+
+def gaussian_fit(centre, log_scale, x):
+    g = Gaussian(centre * 1.0, log_scale)
+    return -g.log_density(x)
+
+
+def t_gaussian_fit(centre, log_scale, x):
+    z = (x - centre) / torch.exp(log_scale)
+    return 0.5 * torch.sum(z ** 2) + x.shape[0] * log_scale
+
+
+RECORD_METHODS = {
+    "dataclass methods, one calling another, and a staticmethod": (
+        oscillator_energy, t_oscillator_energy, (np.array([0.4, -0.7, 1.3]), 0.7), (0, 1)),
+    "NamedTuple method": (gaussian_fit, t_gaussian_fit, (
+        np.array([0.2, -0.35, 0.65]), 0.2, np.array([0.4, -0.7, 1.3])), (0, 1)),
+}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", RECORD_METHODS)
+def test_methods_of_records_built_in_the_function_match_torch(name, mode):
+    function, twin, args, wrt = RECORD_METHODS[name]
+    grads = ad.grad(function, wrt=wrt, mode=mode)(*args)
+    for got, want in zip(grads, torch_gradients(twin, args, wrt)):
+        assert_close(got, want, label=name)
+
+
+@pytest.mark.parametrize("name", RECORD_METHODS)
+def test_hessian_through_methods_of_records_built_in_the_function_matches_torch(name):
+    function, twin, args, wrt = RECORD_METHODS[name]
+    got = ad.hessian(function, wrt=wrt[0])(*args)
+    want = torch.autograd.functional.hessian(
+        lambda v: twin(v, *(torch.tensor(a) for a in args[1:])), torch.tensor(args[0]))
+    assert_close(got, want.numpy(), label=name)
+
+
+def calls_a_method_that_changes_its_record(x, k):
+    osc = Oscillator(k, np.tanh(x))
+    osc.stiffened()
+    return osc.energy(x)
+
+
+def calls_a_method_of_a_record_bound_to_two_classes(x, k):
+    g = Gaussian(x, k)
+    if k > 0:
+        g = Oscillator(k, x)
+    return g.log_density(x)
+
+
+@pytest.mark.parametrize("function, words", [
+    (calls_a_method_that_changes_its_record, "'stiffened' changes its argument 'self' in place"),
+    (calls_a_method_of_a_record_bound_to_two_classes,
+     "the class of the object it is called on is not known when compiling"),
+])
+def test_methods_of_records_that_cannot_be_followed_are_refused_naming_the_line(function, words):
+    with pytest.raises(ad.AdError) as info:
+        ad.grad(function)(np.array([0.4, -0.7, 1.3]), 0.7)
+    assert words in str(info.value)
+    assert "test_namedtuple_params.py:" in str(info.value)

@@ -3,8 +3,10 @@
 Input: a resolved FunctionDef (resolve.py has annotated `model.predict` with
 the bound method it finds). Output: the same tree, where every call of a
 method of a user class, on `self` (when the function was compiled for its
-class, see methods.py) or on an object the function reads from its globals or
-closure, calls the method's function with the object as first argument:
+class, see methods.py), on an object the function reads from its globals or
+closure, or on a dataclass or NamedTuple object the function builds
+(`g = Gaussian(mu, s)`: a record owns no attribute but its fields), calls the
+method's function with the object as first argument:
 
     def loss(self, w, x):                      def loss(self, w, x):
         y = self.predict(w, x)          ->         y = Model_predict(self, w, x)
@@ -41,6 +43,7 @@ import gast
 from .. import methods, nodes
 from ..runtime import core as runtime_core
 from ..runtime import python_builtins as runtime_builtins
+from ..runtime import records
 from ..naming import Namer
 from ..rules import registry
 from ..source import ParsedFunction
@@ -75,6 +78,8 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
                 inspect.getattr_static(cls, call.func.attr, None)
         target = _super_target(call.func, parsed.function, cls, receiver) or \
             _target(call.func, cls, receiver)
+        local_record = target is None and _record_target(call.func, constructed)
+        target = target or local_record
         if target is None:
             _copy_as_function(parsed, call, namer)
             continue
@@ -87,6 +92,8 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
             obj = call.func.value
             if isinstance(obj, gast.Call):  # super(): the method's own object
                 obj = nodes.copy_location(nodes.name(receiver), obj)
+            elif local_record:
+                pass  # of its class where it was built, with no attribute of its own
             elif not (isinstance(obj, gast.Name) and obj.id == receiver):
                 # A module-level object, read when the function runs: still of
                 # the class whose method was compiled?
@@ -96,7 +103,8 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
                 first_call = first_call or call
             call.args = [obj] + call.args
         call.func = name
-    if called_on_receiver:
+    # (A record's objects own no attribute but its fields: nothing to check.)
+    if called_on_receiver and any(name in _record_fields(cls) for name in called_on_receiver):
         check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
     # The transformer visits every node; most functions call no `.get`. The
     # rewrites above make no attribute but copies of the function's own (they
@@ -155,6 +163,50 @@ def _target(func: gast.Attribute, cls, receiver):
     return None
 
 
+def _record_target(func: gast.Attribute, constructed: dict):
+    """`p.energy(x)` of a local variable bound only to `Params(...)`, a
+    dataclass whose __init__ only stores its fields or a NamedTuple
+    (`constructed`): `Params.energy(p, x)`, as Python finds it. Such an object
+    carries derivatives as a record: nothing can give it an attribute of its
+    own but its fields (the function and its helpers are refused assigning
+    one), so a method not named like a field is the class's."""
+    if not isinstance(func.value, gast.Name):
+        return None
+    owner, checked = constructed.get(func.value.id, (None, False))
+    if owner is None or checked or func.attr in _record_fields(owner):
+        return None
+    found = inspect.getattr_static(owner, func.attr, None)
+    if isinstance(found, staticmethod) and _written_by_the_user(found.__func__):
+        return found.__func__, owner, False
+    if isinstance(found, types.FunctionType) and _written_by_the_user(found):
+        return methods.for_class(found, owner), owner, True
+    return None
+
+
+def _written_by_the_user(function) -> bool:
+    """A method the record's class defines in Python, not one collections.namedtuple
+    or dataclasses wrote (`_replace` has a rule; `__eq__` is compiled from text)."""
+    return is_user_function(function) and function.__module__ != "collections" and \
+        function.__code__.co_filename != "<string>"
+
+
+def _record_fields(cls) -> tuple:
+    """The fields of a record class whose construction only stores them, or
+    everything (a class of another kind: its objects may own any attribute)."""
+    if records.is_namedtuple_class(cls) and records.has_namedtuple_constructor(cls) or \
+            records.is_dataclass_class(cls) and records.has_plain_init(cls):
+        return records.class_fields(cls)
+    return _EVERY_NAME
+
+
+class _EveryName:
+    def __contains__(self, name) -> bool:
+        return True
+
+
+_EVERY_NAME = _EveryName()
+
+
 def _super_target(func: gast.Attribute, function, cls, receiver):
     """`super().method` inside a method compiled for `cls`: the method the
     class after the one defining `function` in cls's MRO has, as Python's
@@ -189,26 +241,30 @@ def _super_target(func: gast.Attribute, function, cls, receiver):
 
 
 def _constructed_objects(everything: list) -> dict:
-    """{local name: class} for each variable the function binds in one place
-    only, `layer = Dense(W)`, with Dense a user class whose instances
-    `Dense(...)` certainly makes (no `__new__` or metaclass of its own): the
-    variable holds an instance of that class wherever it is read.
+    """{local name: class} for each variable the function binds only as
+    `layer = Dense(W)` (once or more, always of one class), with Dense a user
+    class whose instances `Dense(...)` certainly makes (no `__new__` or
+    metaclass of its own, or a NamedTuple's constructor): the variable holds an
+    instance of that class wherever it is read.
     `everything`: the nodes of the function, in walk order."""
     stores: dict = {}
     for node in everything:
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param,
                                                                  gast.Del)):
             stores[node.id] = stores.get(node.id, 0) + 1
-    constructed = {}
+    # {name: [the class each of its bindings `name = C(...)` makes]}
+    made: dict = {}
     for node in everything:
         if not (isinstance(node, gast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call)
-                and stores.get(node.targets[0].id) == 1):
+                and isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call)):
             continue
         cls = nodes.annotation(node.value.func, "value", None)
-        if isinstance(cls, type) and type(cls) is type and \
-                inspect.getattr_static(cls, "__new__") is object.__new__:
-            constructed[node.targets[0].id] = (cls, False)
+        if isinstance(cls, type) and type(cls) is type and (
+                inspect.getattr_static(cls, "__new__") is object.__new__
+                or records.is_namedtuple_class(cls) and records.has_namedtuple_constructor(cls)):
+            made.setdefault(node.targets[0].id, []).append(cls)
+    constructed = {name: (classes[0], False) for name, classes in made.items()
+                   if len(classes) == stores[name] and len(set(classes)) == 1}
     single = {node.targets[0].id: node.value for node in everything
               if isinstance(node, gast.Assign) and len(node.targets) == 1
               and isinstance(node.targets[0], gast.Name) and stores.get(node.targets[0].id) == 1}
