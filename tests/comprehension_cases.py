@@ -196,13 +196,48 @@ def comprehension_in_while_test(w, xs):
 
 
 def comprehension_in_conditional_branch(w, xs):
-    return w if w > 0.0 else sum(x * w for x in xs)
+    return w * w if w > 0.0 else sum(x * w for x in xs)
+
+
+def t_comprehension_in_conditional_branch(w, xs):
+    return w * w if w > 0.0 else torch.sum(xs * w)
 
 
 def comprehension_after_and(w, xs):
     if w > 0.0 and sum([x for x in xs]) > 0.0:
         w = w * 2.0
-    return w
+    return w * w
+
+
+def t_comprehension_after_and(w, xs):
+    if w > 0.0 and torch.sum(xs) > 0.0:
+        w = w * 2.0
+    return w * w
+
+
+def first_list_that_is_not_empty(w, xs):
+    chosen = [x * w for x in xs if x > 5.0] or [x * w * w for x in xs]
+    return sum(chosen)
+
+
+def t_first_list_that_is_not_empty(w, xs):
+    large = xs[xs > 5.0]
+    return torch.sum(large * w) if len(large) else torch.sum(xs * w * w)
+
+
+def operands_evaluated_only_when_needed(w, xs):
+    calls = []
+
+    def noted(v):
+        calls.append(v)
+        return v
+
+    total = w * 0.0 or sum(noted(x) * w for x in xs) or max(noted(x) * w for x in xs)
+    return total * len(calls)
+
+
+def t_operands_evaluated_only_when_needed(w, xs):
+    return torch.sum(xs * w) * len(xs)
 
 
 def comprehension_in_assert_message(w, xs):

@@ -45,11 +45,14 @@ What stays as in Python:
     evaluation   Python evaluates a comprehension once, where it stands. The
                  operands it evaluates before the comprehension in the same
                  statement (calls, indexing) are computed into temporaries
-                 first, so effects keep Python's order. A comprehension Python
-                 evaluates lazily or repeatedly -- in a `while` test, a branch
-                 of `a if t else b`, an operand of `and`/`or` after the first,
-                 an assert's message -- is refused with a workaround. An `elif`
-                 test is a nested `if`: its comprehension goes before that `if`.
+                 first, so effects keep Python's order. One Python may not
+                 evaluate -- in a branch of `a if t else b`, an operand of
+                 `and`/`or` after the first -- is lowered inside an `if`
+                 statement that evaluates what Python evaluates (`_and = a`,
+                 `if _and: _and = any(...)`). One Python evaluates repeatedly
+                 or lazily elsewhere -- in a `while` test, an assert's message,
+                 a lambda -- is refused with a workaround. An `elif` test is a
+                 nested `if`: its comprehension goes before that `if`.
     positions    new statements carry the comprehension's file position
     (n := v)     an assignment expression binds the function's `n`, item by
                  item: moved before its statement in the loop (desugar.py's
@@ -192,6 +195,10 @@ def _lazy(parent, slot: _Slot) -> str | None:
     return None
 
 
+def _holds_comprehension(node) -> bool:
+    return any(isinstance(inner, _COMPREHENSIONS) for inner in nodes.walk(node))
+
+
 def _dict_view(node) -> bool:
     """Whether `node` is a call `d.values()`, `d.keys()` or `d.items()`."""
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
@@ -303,6 +310,10 @@ class _Lowering:
         if built:
             self.visit(_Slot(stmt, "value"), state, result=built)
             return state.before  # the loops assign the variable themselves
+        chosen = self.chosen_variable(stmt)
+        if chosen:
+            self.conditional(_Slot(stmt, "value"), state, result=chosen)
+            return state.before  # the branches assign the variable themselves
         self.operands(stmt, state)
         for name in ("body", "orelse"):
             if hasattr(stmt, name):
@@ -320,6 +331,25 @@ class _Lowering:
             return None
         reads = {n.id for n in nodes.walk(value) if isinstance(n, gast.Name)}
         return None if target.id in reads else target.id
+
+    def chosen_variable(self, stmt) -> str | None:
+        """`y` for `y = a or [...]` (or `y = b if t else sum(...)`) whose
+        comprehension `conditional` lowers, not reading `y`: the branches assign
+        `y` itself (a list they build is then not handed to a second name)."""
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and self.needs_branches(stmt.value)):
+            return None
+        reads = {n.id for n in nodes.walk(stmt.value) if isinstance(n, gast.Name)}
+        return None if stmt.targets[0].id in reads else stmt.targets[0].id
+
+    @staticmethod
+    def needs_branches(node) -> bool:
+        """Whether `node` is `a and b`, `a or b` or `b if t else c` with a
+        comprehension where Python may not evaluate it."""
+        return isinstance(node, (gast.BoolOp, gast.IfExp)) and any(
+            _lazy(node, inner) and _holds_comprehension(inner.get())
+            for inner in _operands(node))
 
     # -- expressions, in evaluation order ---------------------------------
     def operands(self, node, state: _Statement) -> None:
@@ -357,6 +387,8 @@ class _Lowering:
                 f"by adcompiler", self.parsed.location(node),
                 help="Instead: use a list comprehension [...] (NumPy functions such as "
                 "np.stack need a list anyway).")
+        elif self.needs_branches(node):
+            self.conditional(slot, state)
         else:
             if isinstance(node, gast.Call) and len(node.args) == 1 and isinstance(
                     node.args[0], gast.GeneratorExp) and self.consumes(node.func):
@@ -367,6 +399,39 @@ class _Lowering:
                 return  # its operands stay the values evaluated so far
             del state.done[0 if state.spills != spills else mark:]
         state.done.append(slot)
+
+    def conditional(self, slot: _Slot, state: _Statement, result: str | None = None) -> None:
+        """`a and any(...)`, `a or [...]`, `b if t else sum(...)`: a comprehension
+        Python evaluates only when the operands before it do not decide the
+        result. The expression becomes an `if` statement before its statement,
+        which evaluates the operands in Python's order and only those Python
+        evaluates, and assigns the result to a variable (`_and = a`,
+        `if _and: _and = any(...)`; `if t: _choice = b else: _choice = sum(...)`),
+        so the comprehension is lowered inside the branch that evaluates it."""
+        node = slot.get()
+        if isinstance(node, gast.IfExp):
+            variable = result or self.namer.fresh("_choice")
+            self.visit(_Slot(node, "test"), state)
+            self.spill(state)
+            decide = nodes.if_(node.test, [nodes.assign(variable, node.body)],
+                               [nodes.assign(variable, node.orelse)])
+            stmts = [decide]
+        else:
+            conjunction = isinstance(node.op, gast.And)
+            variable = result or self.namer.fresh("_and" if conjunction else "_or")
+            self.visit(_Slot(node, "values", 0), state)
+            self.spill(state)
+            body: list = []
+            for value in reversed(node.values[1:]):
+                # Python goes on to the next operand while the value so far is
+                # true (and) or false (or), and gives the last value it read.
+                undecided = nodes.name(variable) if conjunction else \
+                    nodes.unary_not(nodes.name(variable))
+                body = [nodes.if_(undecided, [nodes.assign(variable, value)] + body)]
+            stmts = [nodes.assign(variable, node.values[0])] + body
+        state.before += self.block([nodes.located(s, node) for s in stmts])
+        if result is None:
+            slot.set(nodes.copy_location(nodes.name(variable), node))
 
     def spill(self, state: _Statement) -> None:
         """Evaluate into temporaries what Python evaluates before the
