@@ -124,3 +124,19 @@ def test_a_keyword_the_rule_does_not_cover_is_refused():
 
 def weighted_fmean(x):
     return statistics.fmean([x[0], x[1]], weights=[1.0, 2.0])
+
+
+def statistics_of_a_list_argument(values):
+    return statistics.mean(values) * statistics.pvariance(values) + statistics.median(values)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_list_argument_read_by_three_statistics_gets_one_entry_per_item_like_torch(mode):
+    # Each call's adjoint has one entry per item; they add item by item (two
+    # plain lists would be joined into one of twice the length).
+    values = [0.3, 0.8, -0.4, 1.1, 0.5]
+    got = ad.grad(statistics_of_a_list_argument, mode=mode)(values)
+    x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (torch.mean(x) * torch.var(x, correction=0) + _middle(list(x))).backward()
+    assert isinstance(got, list) and len(got) == len(values)
+    np.testing.assert_allclose(got, x.grad.numpy(), rtol=1e-12)
