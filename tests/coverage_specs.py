@@ -346,6 +346,7 @@ def _math():
              Case("math-hypot", "math.hypot(a, b)", "torch.hypot(a, b)",
                   {"a": ("py", "nonzero"), "b": ("py", "nonzero")}),
              Case("math-fsum", "math.fsum(a)", "torch.sum(a)", {"a": (5,)}),
+             Case("math-dist", "math.dist(a, b)", "torch.dist(a, b)", {"a": (3,), "b": (3,)}),
              Case("math-fmod", "math.fmod(a, b)", "torch.fmod(a, b)",
                   {"a": "py", "b": ("py", "nonzero")}),
              Case("math-remainder", "math.remainder(a, b)",

@@ -125,6 +125,11 @@ def source_samples() -> dict:
         "items_weighted_adjoint": (lambda r: [float(r.normal()), [0.0, 0.5, 0.5, 0.0]],
                                    (0, 1)),
         "items_weighted_tangent": (lambda r: [numbers(r), [0.0, 1.0, 0.0, 0.0]], (0, 1)),
+        # runtime/python_math.py: math.dist's derivatives, on lists of coordinates.
+        "coordinate_differences_adjoint": (
+            lambda r: [float(r.normal()), numbers(r, 3), numbers(r, 3)], (0, 1, 2)),
+        "coordinate_differences_tangent": (
+            lambda r: [numbers(r, 3), numbers(r, 3), numbers(r, 3)], (0, 1, 2)),
     }
 
     return statistics_samples | {

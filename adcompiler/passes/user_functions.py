@@ -23,7 +23,7 @@ RULE_ONLY_PACKAGES = {"numpy", "scipy", "math", "builtins", "adcompiler", "torch
 SOURCE_DIFFERENTIATED_MODULES = {f"adcompiler.runtime.{module}" for module in (
     "arrays", "linalg", "special", "stats", "special_series", "matrices", "signals", "selections",
     "calculus", "polynomials", "covariance", "elementwise", "histograms", "sets", "odeint",
-    "python_statistics")}
+    "python_statistics", "python_math")}
 
 
 def is_user_function(obj) -> bool:

@@ -47,6 +47,13 @@ RULES = [
     # derivative, a sum of the items' derivatives, needs not be).
     linear_rule(math.fsum, "seq", adjoint={"seq": "sum_items_adjoint(g, seq)"},
                 tangent={"seq": "sum(g)"}),
+    # The distance between two points given as sequences of coordinates (a
+    # list, a tuple, an array): (p - q) / dist for p, its negative for q.
+    linear_rule(math.dist, "p, q", adjoint={
+        "p": "items_adjoint(coordinate_differences_adjoint(g / result, p, q), p)",
+        "q": "items_adjoint(coordinate_differences_adjoint(g / result, q, p), q)"},
+        tangent={"p": "coordinate_differences_tangent(g, p, q) / result",
+                 "q": "coordinate_differences_tangent(g, q, p) / result"}),
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                        math.isfinite, math.isclose),
 ]
@@ -55,6 +62,7 @@ NOTES = {
     math.copysign: "differentiable in x",
     math.fabs: "derivative 0 at 0",
     math.fsum: "of a list, a tuple, an array or `fsum(v * v for v in xs)`",
+    math.dist: "of two lists, tuples or arrays of coordinates",
     math.lgamma: "needs SciPy (for ψ, scipy.special.digamma)",
     math.gamma: "needs SciPy (for ψ, scipy.special.digamma)",
 }

@@ -32,6 +32,7 @@ from . import fft as runtime_fft
 from . import index_tricks as runtime_index_tricks
 from . import linalg as runtime_linalg
 from . import python_builtins as runtime_builtins
+from . import python_math as runtime_python_math
 from . import python_statistics as runtime_python_statistics
 from . import records as runtime_records
 from . import calculus, covariance, elementwise, histograms, matrices, odeint, polynomials, \
@@ -110,6 +111,7 @@ for _module in (matrices, calculus, selections, polynomials, covariance, element
 TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_python_statistics.TEMPLATE_HELPERS)  # Python's statistics module
+TEMPLATE_HELPERS.update(runtime_python_math.TEMPLATE_HELPERS)  # math.dist
 TEMPLATE_HELPERS.update(runtime_records.TEMPLATE_HELPERS)  # fields of NamedTuples
 
 # In-place effects, rewritten as updated copies (effects.py).
