@@ -41,6 +41,7 @@ from .passes.lower_mapping import lower_mapping
 from .passes.lower_defaultdict import lower_defaultdict
 from .passes.lower_dict_methods import lower_dict_methods
 from .passes.lower_reduce import lower_reduce
+from .passes.inline_factories import inline_factories
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.local_objects import local_objects
@@ -155,6 +156,7 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     # creates become local functions, whose mutating helpers and bodies those
     # two passes inline (passes/local_objects.py).
     local_objects(parsed, census=census)
+    inline_factories(parsed, census)  # f = make_loss(scale): the function it builds, here
     inline_mutating(parsed, census)
     inline_local(parsed, census)
     lower_defaultdict(parsed, census)

@@ -312,17 +312,6 @@ def total_through_getattr(x):
     return getattr(x, "sum")() * 2.0
 
 
-def _scaler(factor):
-    def scale(v):
-        return v * factor
-    return scale
-
-
-def scale_with_a_returned_closure(x):
-    by_first = _scaler(x[0])         # a closure over a differentiated value
-    return by_first(3.0)
-
-
 def rescale_entries_then_shift_the_old_ones(x):
     layers = [x * 1.0, x * 2.0]
     for i, layer in enumerate(layers):
@@ -336,8 +325,6 @@ REFUSED = [
     ("in-place update of a list entry's old value after the entry was replaced",
      rescale_entries_then_shift_the_old_ones, (np.array([0.5, 1.2]),), (0,),
      ad.SharedMemoryError),
-    ("a closure over a differentiated value, returned by a helper",
-     scale_with_a_returned_closure, (np.array([0.5, 1.2]),), (0,), ad.AdError),
     ("a bound method of a differentiated array, called later", total_through_a_bound_method,
      (np.array([0.5, 1.0]),), (0,), ad.NoDerivativeRuleError),
     ("getattr(x, name)() of a differentiated array", total_through_getattr,

@@ -1,0 +1,237 @@
+"""Inline function factories: `f = make_loss(scale)`, a call of a module-level
+helper that builds a function and returns it, becomes that function defined
+in the caller, which inline_local.py then inlines where `f` is called.
+
+Input: a fenced FunctionDef whose comprehensions are lowered. Output: the same
+function where each statement `f = factory(args)` whose factory qualifies is
+replaced by the factory's parameters bound to the arguments (fresh names,
+`make_loss_scale = 2.0 * w`) and the function it returns, defined as `f` and
+reading those names:
+
+    def make_loss(scale):                    def fit(w, x):
+        def loss(v):                             make_loss_scale = 2.0 * w
+            return scale * np.sum(v ** 2)  ->    def f(v):
+        return loss                                  return make_loss_scale * np.sum(v ** 2)
+                                                 return f(x)
+    def fit(w, x):
+        f = make_loss(2.0 * w)
+        return f(x)
+
+This is what Python does: the factory's frame holds its parameters, the
+function it returns reads them when called. Here they are the caller's
+variables, bound once at the factory's call (fresh names: no other statement
+rebinds them), so reading them when `f` is called reads what the closure
+would. The derivative then flows through `scale` into `w`, where a compiled
+factory could only return a function, which carries none.
+
+A factory qualifies when it is a Python function of the caller's module (its
+free names are the caller's globals), with no decorator, positional or
+keyword parameters whose defaults are literals, and a body that is only a
+`def` returned by name (or `return lambda ...`), a docstring aside; the
+function it returns must not bind a parameter of the factory (`nonlocal`
+counters stay refused), read a name the caller binds, or define functions
+of its own. The call must pass its arguments by position or by name, and
+`f` must be bound by that statement only. Anything else is left as written,
+and compiling it reports what is not supported ("cannot tell which function
+`f` calls").
+
+Place in the pipeline: after local_objects, before inline_mutating and
+inline_local (which inlines the new local function where it is called).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import gast
+
+from .. import nodes
+from ..errors import AdError
+from ..naming import Namer
+from ..source import ParsedFunction, parse_function
+from .activity import is_user_function
+from .census import Census, everything_of
+from .fence import fence
+from .inline_mutating import lower_after_fence, lower_before_fence
+from .resolve import local_names
+
+
+def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
+    """Define in the caller each function a factory call builds (see the module docstring)."""
+    everything = everything_of(parsed.tree, census)
+    candidates = [node for node in everything if _assigns_a_call(node)]
+    if not candidates:
+        return parsed
+    caller_locals = local_names(parsed.tree, everything)
+    bindings: dict = {}
+    for node in everything:
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param, gast.Del)):
+            bindings[node.id] = bindings.get(node.id, 0) + 1
+    namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
+                  | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
+    # Names holding one object wherever they are read: parameters never
+    # rebound, and variables bound once, by a statement of the body's top level.
+    steady = {a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
+              if bindings.get(a.id) == 1}
+    steady |= {stmt.targets[0].id for stmt in parsed.tree.body if isinstance(stmt, gast.Assign)
+               and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
+               and bindings.get(stmt.targets[0].id) == 1}
+    replacements = {}
+    for stmt in candidates:
+        target = stmt.targets[0].id
+        if bindings.get(target) != 1:
+            continue
+        made = _built_function(parsed, stmt.value, caller_locals, steady, namer, target)
+        if made is not None:
+            replacements[id(stmt)] = made
+    if not replacements:
+        return parsed
+    if census is not None:
+        census.forget()
+    nodes.replace_statements(parsed.tree, lambda stmt: replacements.get(id(stmt)),
+                             into_functions=False)
+    return parsed
+
+
+def _assigns_a_call(node) -> bool:
+    return isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+        isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call) and \
+        isinstance(node.value.func, gast.Name)
+
+
+def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
+                    steady: set, namer: Namer, target: str) -> list | None:
+    """The statements standing for `target = call`: the factory's parameters
+    bound, then the function it returns defined as `target`; None if the
+    call is not one of a factory this pass inlines."""
+    if call.func.id in caller_locals:
+        return None
+    present, factory = parsed.lookup(call.func.id)
+    if not present or not is_user_function(factory) or \
+            getattr(factory, "__globals__", None) is not parsed.function.__globals__:
+        return None
+    tree = _factory_tree(parsed, factory)
+    if tree is None:
+        return None
+    arguments = _bound_arguments(factory, call)
+    if arguments is None:
+        return None
+    built = _returned_function(tree)
+    if built is None:
+        return None
+    parameters = set(arguments)
+    inner_own = local_names(built)
+    if parameters & inner_own or any(isinstance(n, (gast.Nonlocal, gast.Global))
+                                     for n in nodes.walk(built)):
+        return None
+    free = nodes.names_loaded(built) - inner_own - parameters
+    if free & caller_locals or any(
+            isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not built
+            for n in nodes.walk(built)):
+        return None
+    # A constant, or a name that holds one object wherever it is read, is
+    # what the closure holds: read as it is (a list the function appends to
+    # is then the caller's, as in Python). Others are evaluated once, into a
+    # variable of their own.
+    statements, taken = [], {}
+    for name, value in arguments.items():
+        if isinstance(value, gast.Constant) or (
+                isinstance(value, gast.Name) and value.id in steady):
+            taken[name] = value
+        else:
+            variable = namer.fresh(f"{tree.name}_{name}")
+            statements.append(nodes.located(nodes.assign(variable, value), call))
+            taken[name] = nodes.name(variable)
+    for holder in nodes.walk(built):
+        for field, value in gast.iter_fields(holder):
+            if isinstance(value, gast.Name) and value.id in taken:
+                setattr(holder, field, nodes.copy_location(nodes.clone(taken[value.id]), value))
+            elif isinstance(value, list):
+                value[:] = [nodes.copy_location(nodes.clone(taken[item.id]), item)
+                            if isinstance(item, gast.Name) and item.id in taken else item
+                            for item in value]
+    built.name = target
+    return statements + [built]
+
+
+def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
+    """A copy of the factory's definition, lowered as the caller was, or None
+    if it does not qualify or its source cannot be read."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)
+           for p in signature.parameters.values()):
+        return None
+    try:
+        helper = parse_function(factory)
+        tree = nodes.clone(helper.tree)
+        if tree.decorator_list:
+            return None
+        _lambda_as_def(tree)
+        helper = dataclasses.replace(helper, tree=tree, bound=parsed.bound)
+        lower_before_fence(helper, parsed)
+        fence(helper)
+        lower_after_fence(helper)
+    except AdError:
+        return None  # the call stays; compiling it reports the problem
+    return helper.tree
+
+
+def _lambda_as_def(tree: gast.FunctionDef) -> None:
+    """`return lambda v: e` as `def <factory>_built(v): return e` and
+    `return <factory>_built`, the form the fence lets through and
+    inline_local inlines."""
+    last = tree.body[-1] if tree.body else None
+    if not (isinstance(last, gast.Return) and isinstance(last.value, gast.Lambda)):
+        return
+    built = last.value
+    name = f"{tree.name}_built"
+    definition = gast.FunctionDef(name=name, args=built.args, body=[
+        nodes.copy_location(gast.Return(value=built.body), built)], decorator_list=[],
+        returns=None, type_comment=None, type_params=[])
+    tree.body[-1:] = [nodes.copy_location(definition, built),
+                      nodes.copy_location(gast.Return(value=nodes.copy_location(
+                          nodes.name(name), built)), last)]
+
+
+def _bound_arguments(factory, call: gast.Call) -> dict | None:
+    """{parameter: the expression it takes}, in the order Python evaluates
+    the arguments (positional, then keywords, then defaults, which must be
+    numbers, strings, booleans or None), or None for a call this pass does
+    not bind (`*t`, `**kw`, a name given twice or missing)."""
+    parameters = list(inspect.signature(factory).parameters.values())
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(isinstance(a, gast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords) or len(call.args) > len(positional):
+        return None
+    bound = {p.name: value for p, value in zip(positional, call.args)}
+    named = {p.name for p in parameters if p.kind is not p.POSITIONAL_ONLY}
+    for keyword in call.keywords:
+        if keyword.arg in bound or keyword.arg not in named:
+            return None
+        bound[keyword.arg] = keyword.value
+    for parameter in parameters:
+        if parameter.name in bound:
+            continue
+        default = parameter.default
+        if default is parameter.empty or not (
+                default is None or type(default) in (bool, int, float, str)):
+            return None
+        bound[parameter.name] = nodes.const(default)
+    return bound
+
+
+def _returned_function(tree: gast.FunctionDef):
+    """The `def` the factory's body defines and returns, when that is all its
+    body does (a docstring aside); else None."""
+    body = [stmt for stmt in tree.body if not (
+        isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+        and isinstance(stmt.value.value, str))]
+    if len(body) == 2 and isinstance(body[0], gast.FunctionDef) and \
+            isinstance(body[1], gast.Return) and isinstance(body[1].value, gast.Name) and \
+            body[1].value.id == body[0].name:
+        return body[0]
+    return None
