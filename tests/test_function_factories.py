@@ -97,6 +97,36 @@ def t_closure_appending_to_the_callers_list(x):
     return (x[0] * 2.0 + x[1] ** 2 * 2.0) * (x[0] + x[1] ** 2)
 
 
+def factory_defined_in_the_function(x):
+    offset = x[4] ** 2
+
+    def make(k, power=2):
+        def g(v):
+            return k * v ** power + offset  # reads the function's own variable
+        return g
+
+    cube = make(x[0], power=3)
+    square = make(x[1])
+    return cube(x[2]) * square(x[3])
+
+
+def t_factory_defined_in_the_function(x):
+    offset = x[4] ** 2
+    return (x[0] * x[2] ** 3 + offset) * (x[1] * x[3] ** 2 + offset)
+
+
+def lambda_factory_defined_in_the_function(x):
+    def shifted_by(c):
+        return lambda v: np.tanh(v - c)
+
+    f = shifted_by(x[0] * 2.0)
+    return f(x[1]) + f(x[2])
+
+
+def t_lambda_factory_defined_in_the_function(x):
+    return torch.tanh(x[1] - x[0] * 2.0) + torch.tanh(x[2] - x[0] * 2.0)
+
+
 PROGRAMS = {
     "def returned by a factory": (loss_from_a_factory, t_loss_from_a_factory),
     "lambdas with a keyword and a default": (two_lambdas_from_one_factory,
@@ -106,6 +136,10 @@ PROGRAMS = {
                                       t_default_of_the_built_function),
     "closure appending to the caller's list": (closure_appending_to_the_callers_list,
                                                t_closure_appending_to_the_callers_list),
+    "factory defined in the function": (factory_defined_in_the_function,
+                                        t_factory_defined_in_the_function),
+    "lambda factory defined in the function": (lambda_factory_defined_in_the_function,
+                                               t_lambda_factory_defined_in_the_function),
 }
 
 
@@ -121,7 +155,7 @@ def test_function_built_by_a_factory_is_differentiated_like_torch(name, mode):
 
 
 @pytest.mark.parametrize("name", ["lambdas with a keyword and a default",
-                                  "factory called in a loop"])
+                                  "factory called in a loop", "factory defined in the function"])
 def test_hessian_through_a_factory_matches_torch(name):
     function, twin = PROGRAMS[name]
     expected = torch.autograd.functional.hessian(twin, torch.tensor(X))

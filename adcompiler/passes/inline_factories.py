@@ -25,9 +25,12 @@ would. The derivative then flows through `scale` into `w`, where a compiled
 factory could only return a function, which carries none.
 
 A factory qualifies when it is a Python function of the caller's module (its
-free names are the caller's globals), with no decorator, positional or
-keyword parameters whose defaults are literals, and a body that is only a
-`def` returned by name (or `return lambda ...`), a docstring aside; the
+free names are the caller's globals) or one the caller defines at the top
+level of its body (`def make(k): ...` inside it: a function defined inside a
+local function, which inline_local alone refuses), with no decorator,
+positional or keyword parameters whose defaults are literals, and a body
+that is only a `def` returned by name (or `return lambda ...`), a docstring
+aside; the
 function it returns must not bind a parameter of the factory (`nonlocal`
 counters stay refused), read a name the caller binds, or define functions
 of its own. The call must pass its arguments by position or by name, and
@@ -53,7 +56,7 @@ from ..source import ParsedFunction, parse_function
 from .activity import is_user_function
 from .census import Census, everything_of
 from .fence import fence
-from .inline_mutating import lower_after_fence, lower_before_fence
+from .inline_mutating import _literal, lower_after_fence, lower_before_fence
 from .resolve import local_names
 
 
@@ -77,12 +80,19 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
     steady |= {stmt.targets[0].id for stmt in parsed.tree.body if isinstance(stmt, gast.Assign)
                and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
                and bindings.get(stmt.targets[0].id) == 1}
+    # Factories the function defines itself, at the top level of its body
+    # (their free names are the function's: nothing to check).
+    local_factories = {stmt.name: stmt for stmt in parsed.tree.body
+                       if isinstance(stmt, gast.FunctionDef) and not stmt.decorator_list
+                       and _returned_function(_with_lambda_as_def(nodes.clone(stmt)))
+                       is not None}
     replacements = {}
     for stmt in candidates:
         target = stmt.targets[0].id
         if bindings.get(target) != 1:
             continue
-        made = _built_function(parsed, stmt.value, caller_locals, steady, namer, target)
+        made = _built_function(parsed, stmt.value, caller_locals, steady, namer, target,
+                               local_factories)
         if made is not None:
             replacements[id(stmt)] = made
     if not replacements:
@@ -91,6 +101,12 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
         census.forget()
     nodes.replace_statements(parsed.tree, lambda stmt: replacements.get(id(stmt)),
                              into_functions=False)
+    # A local factory no call needs any more goes (inline_local refuses the
+    # function defined inside it, where one is left).
+    used = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
+    parsed.tree.body = [stmt for stmt in parsed.tree.body if not (
+        isinstance(stmt, gast.FunctionDef) and stmt.name in local_factories
+        and stmt.name not in used)]
     return parsed
 
 
@@ -101,20 +117,27 @@ def _assigns_a_call(node) -> bool:
 
 
 def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
-                    steady: set, namer: Namer, target: str) -> list | None:
+                    steady: set, namer: Namer, target: str,
+                    local_factories: dict) -> list | None:
     """The statements standing for `target = call`: the factory's parameters
     bound, then the function it returns defined as `target`; None if the
     call is not one of a factory this pass inlines."""
-    if call.func.id in caller_locals:
-        return None
-    present, factory = parsed.lookup(call.func.id)
-    if not present or not is_user_function(factory) or \
-            getattr(factory, "__globals__", None) is not parsed.function.__globals__:
-        return None
-    tree = _factory_tree(parsed, factory)
-    if tree is None:
-        return None
-    arguments = _bound_arguments(factory, call)
+    if call.func.id in local_factories:
+        tree = _with_lambda_as_def(nodes.clone(local_factories[call.func.id]))
+        arguments = _bound_in_definition(tree, call)
+        hidden: set = set()  # its free names are the function's own
+    else:
+        if call.func.id in caller_locals:
+            return None
+        present, factory = parsed.lookup(call.func.id)
+        if not present or not is_user_function(factory) or \
+                getattr(factory, "__globals__", None) is not parsed.function.__globals__:
+            return None
+        tree = _factory_tree(parsed, factory)
+        if tree is None:
+            return None
+        arguments = _bound_arguments(factory, call)
+        hidden = caller_locals  # names that mean something else in the caller
     if arguments is None:
         return None
     built = _returned_function(tree)
@@ -126,7 +149,7 @@ def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
                                      for n in nodes.walk(built)):
         return None
     free = nodes.names_loaded(built) - inner_own - parameters
-    if free & caller_locals or any(
+    if free & hidden or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not built
             for n in nodes.walk(built)):
         return None
@@ -170,7 +193,7 @@ def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
         tree = nodes.clone(helper.tree)
         if tree.decorator_list:
             return None
-        _lambda_as_def(tree)
+        _with_lambda_as_def(tree)
         helper = dataclasses.replace(helper, tree=tree, bound=parsed.bound)
         lower_before_fence(helper, parsed)
         fence(helper)
@@ -180,13 +203,13 @@ def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
     return helper.tree
 
 
-def _lambda_as_def(tree: gast.FunctionDef) -> None:
-    """`return lambda v: e` as `def <factory>_built(v): return e` and
-    `return <factory>_built`, the form the fence lets through and
-    inline_local inlines."""
+def _with_lambda_as_def(tree: gast.FunctionDef) -> gast.FunctionDef:
+    """`tree` with `return lambda v: e` written as `def <factory>_built(v):
+    return e` and `return <factory>_built`, the form the fence lets through
+    and inline_local inlines."""
     last = tree.body[-1] if tree.body else None
     if not (isinstance(last, gast.Return) and isinstance(last.value, gast.Lambda)):
-        return
+        return tree
     built = last.value
     name = f"{tree.name}_built"
     definition = gast.FunctionDef(name=name, args=built.args, body=[
@@ -195,6 +218,7 @@ def _lambda_as_def(tree: gast.FunctionDef) -> None:
     tree.body[-1:] = [nodes.copy_location(definition, built),
                       nodes.copy_location(gast.Return(value=nodes.copy_location(
                           nodes.name(name), built)), last)]
+    return tree
 
 
 def _bound_arguments(factory, call: gast.Call) -> dict | None:
@@ -221,6 +245,34 @@ def _bound_arguments(factory, call: gast.Call) -> dict | None:
                 default is None or type(default) in (bool, int, float, str)):
             return None
         bound[parameter.name] = nodes.const(default)
+    return bound
+
+
+def _bound_in_definition(tree: gast.FunctionDef, call: gast.Call) -> dict | None:
+    """`_bound_arguments` for a factory the function defines, from its `def`
+    (whose defaults must be literals, evaluated once where it stands)."""
+    args = tree.args
+    if args.vararg is not None or args.kwarg is not None or \
+            any(isinstance(a, gast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords):
+        return None
+    positional = [a.id for a in args.posonlyargs + args.args]
+    if len(call.args) > len(positional):
+        return None
+    bound = dict(zip(positional, call.args))
+    named = {a.id for a in args.args + args.kwonlyargs}
+    for keyword in call.keywords:
+        if keyword.arg in bound or keyword.arg not in named:
+            return None
+        bound[keyword.arg] = keyword.value
+    defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    for name in positional + [a.id for a in args.kwonlyargs]:
+        if name not in bound:
+            default = defaults.get(name)
+            if default is None or not _literal(default):
+                return None
+            bound[name] = nodes.clone(default)
     return bound
 
 
