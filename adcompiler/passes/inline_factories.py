@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 
 import gast
 
@@ -188,12 +189,17 @@ def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
     if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)
            for p in signature.parameters.values()):
         return None
+    # (Most calls assigned to a name are of ordinary helpers: a function that
+    # defines none has no code object among its constants, and is not read.)
+    code = getattr(factory, "__code__", None)
+    if code is None or not any(isinstance(c, types.CodeType) for c in code.co_consts):
+        return None
     try:
         helper = parse_function(factory)
-        tree = nodes.clone(helper.tree)
-        if tree.decorator_list:
+        if helper.tree.decorator_list or _returned_function(
+                _with_lambda_as_def(nodes.clone(helper.tree))) is None:
             return None
-        _with_lambda_as_def(tree)
+        tree = _with_lambda_as_def(nodes.clone(helper.tree))
         helper = dataclasses.replace(helper, tree=tree, bound=parsed.bound)
         lower_before_fence(helper, parsed)
         fence(helper)
