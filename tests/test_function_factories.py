@@ -115,6 +115,15 @@ def t_factory_defined_in_the_function(x):
     return (x[0] * x[2] ** 3 + offset) * (x[1] * x[3] ** 2 + offset)
 
 
+def two_functions_built_in_one_statement(x):
+    f, g = make_loss(2.0), make_affine(x[0], power=3)
+    return f(x) * g(x[1])
+
+
+def t_two_functions_built_in_one_statement(x):
+    return 2.0 * torch.sum(x ** 2) * (x[0] * x[1] + 0.5) ** 3
+
+
 def lambda_factory_defined_in_the_function(x):
     def shifted_by(c):
         return lambda v: np.tanh(v - c)
@@ -140,6 +149,8 @@ PROGRAMS = {
                                         t_factory_defined_in_the_function),
     "lambda factory defined in the function": (lambda_factory_defined_in_the_function,
                                                t_lambda_factory_defined_in_the_function),
+    "two functions built in one statement": (two_functions_built_in_one_statement,
+                                             t_two_functions_built_in_one_statement),
 }
 
 

@@ -89,12 +89,20 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
                        is not None}
     replacements = {}
     for stmt in candidates:
-        target = stmt.targets[0].id
-        if bindings.get(target) != 1:
-            continue
-        made = _built_function(parsed, stmt.value, caller_locals, steady, namer, target,
-                               local_factories)
-        if made is not None:
+        # `f = make(a)`, or `f, g = make(a), make(b)` (each call built and
+        # bound in turn: building a function has no effect to reorder).
+        pairs = list(zip(stmt.targets[0].elts, stmt.value.elts)) if isinstance(
+            stmt.value, gast.Tuple) else [(stmt.targets[0], stmt.value)]
+        made = []
+        for target, call in pairs:
+            if bindings.get(target.id) != 1:
+                break
+            built = _built_function(parsed, call, caller_locals, steady, namer, target.id,
+                                    local_factories)
+            if built is None:
+                break
+            made += built
+        else:
             replacements[id(stmt)] = made
     if not replacements:
         return parsed
@@ -112,9 +120,17 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
 
 
 def _assigns_a_call(node) -> bool:
-    return isinstance(node, gast.Assign) and len(node.targets) == 1 and \
-        isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call) and \
-        isinstance(node.value.func, gast.Name)
+    """`f = g(...)`, or `f, h = g(...), k(...)`: names given calls of names."""
+    if not (isinstance(node, gast.Assign) and len(node.targets) == 1):
+        return False
+    target, value = node.targets[0], node.value
+    if isinstance(target, gast.Tuple) and isinstance(value, gast.Tuple) and \
+            len(target.elts) == len(value.elts):
+        pairs = zip(target.elts, value.elts)
+    else:
+        pairs = [(target, value)]
+    return all(isinstance(name, gast.Name) and isinstance(call, gast.Call)
+               and isinstance(call.func, gast.Name) for name, call in pairs)
 
 
 def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
