@@ -34,7 +34,8 @@ aside; the
 function it returns must not bind a parameter of the factory (`nonlocal`
 counters stay refused), read a name the caller binds, or define functions
 of its own. The call must pass its arguments by position or by name, and
-`f` must be bound by that statement only. Anything else is left as written,
+`f` must be bound by that statement only (`f, g = make(a), make(b)` binds
+each in turn). Anything else is left as written,
 and compiling it reports what is not supported ("cannot tell which function
 `f` calls").
 
