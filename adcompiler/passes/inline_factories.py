@@ -30,13 +30,12 @@ level of its body (`def make(k): ...` inside it: a function defined inside a
 local function, which inline_local alone refuses), with no decorator,
 positional or keyword parameters whose defaults are literals, and a body
 that is only a `def` returned by name (or `return lambda ...`), a docstring
-aside; the
-function it returns must not bind a parameter of the factory (`nonlocal`
-counters stay refused), read a name the caller binds, or define functions
-of its own. The call must pass its arguments by position or by name, and
-`f` must be bound by that statement only (`f, g = make(a), make(b)` binds
-each in turn). Anything else is left as written,
-and compiling it reports what is not supported ("cannot tell which function
+aside; the function it returns must not bind a parameter of the factory
+(`nonlocal` counters stay refused), read a name the caller binds, or define
+functions of its own. The call must pass its arguments by position or by
+name, and `f` must be bound by that statement only (`f, g = make(a),
+make(b)` binds each in turn). Anything else is left as written, and
+compiling it reports what is not supported ("cannot tell which function
 `f` calls").
 
 Place in the pipeline: after local_objects, before inline_mutating and
