@@ -41,6 +41,7 @@ from .passes.lower_mapping import lower_mapping
 from .passes.lower_defaultdict import lower_defaultdict
 from .passes.lower_dict_methods import lower_dict_methods
 from .passes.lower_reduce import lower_reduce
+from .passes.constructed_receivers import builds_objects
 from .passes.inline_factories import inline_factories
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
@@ -49,7 +50,7 @@ from .passes.lower_control import lower_control
 from .passes.module_globals import module_globals
 from .passes.own_arguments import (copy_lists_read_before_resizing, own_arguments,
                                    refuse_changed_mutable_defaults)
-from .passes.resolve import resolve
+from .passes.resolve import local_names, resolve
 from .passes.result_fields import result_fields
 from .passes.index_tricks import index_tricks
 from .passes.einsum_forms import einsum_forms
@@ -155,10 +156,20 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     # loop), before inlining helpers: the methods of the objects the function
     # creates become local functions, whose mutating helpers and bodies those
     # two passes inline (passes/local_objects.py).
+    building = builds_objects(parsed, census.calls)
+    named = local_names(parsed.tree, census.everything) if building else set()
     local_objects(parsed, census=census)
     inline_factories(parsed, census)  # f = make_loss(scale): the function it builds, here
     inline_mutating(parsed, census)
     inline_local(parsed, census)
+    if building and builds_objects(parsed, census.calls):
+        # Objects the inlined methods build (`self.l1 = Dense(W)` in a model's
+        # __init__) are now built in the function itself, under new names: a
+        # second round replaces those by variables too, and inlines their
+        # methods (the objects the first round left stay as they were).
+        local_objects(parsed, census=census, known=named)
+        inline_mutating(parsed, census)
+        inline_local(parsed, census)
     lower_defaultdict(parsed, census)
     lower_dict_methods(parsed, census)
     lower_control(parsed, census)

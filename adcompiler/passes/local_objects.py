@@ -917,20 +917,23 @@ class _Object:
 
 
 def local_objects(parsed: ParsedFunction, only: str | None = None,
-                  census: Census | None = None) -> ParsedFunction:
+                  census: Census | None = None, known: set | None = None) -> ParsedFunction:
     """Replace the objects `parsed` creates by variables (see the module docstring).
-    `only`: the one object to replace (a trial run, see `_models`)."""
+    `only`: the one object to replace (a trial run, see `_models`). `known`:
+    replace only objects bound to other names than these (a second round, for
+    the objects the methods inlined since build: `self.l1 = Dense(W)`)."""
     tree = parsed.tree
     if census is None:
         census = Census(tree)
     everything = census.everything
-    if only is None and dataclass_replace(parsed, everything):
+    first = only is None and known is None  # (the rewrites of whole statements)
+    if first and dataclass_replace(parsed, everything):
         census.forget()
         everything = census.everything
-    if only is None and makes_namedtuples(census.calls) and local_namedtuples(parsed):
+    if first and makes_namedtuples(census.calls) and local_namedtuples(parsed):
         census.forget()
         everything = census.everything
-    building = only is None and builds_objects(parsed, census.calls)
+    building = first and builds_objects(parsed, census.calls)
     if building and name_constructed_receivers(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
@@ -938,7 +941,7 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
                                             everything):
         census.forget()
         everything = census.everything
-    if only is None and calls_on_classes(parsed, census.calls) and classmethod_constructors(
+    if first and calls_on_classes(parsed, census.calls) and classmethod_constructors(
             parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
@@ -973,7 +976,7 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     parents = _parents(tree)
     objects: dict = {}
     assigned = {id(store) for store in stores}
-    for name in sorted(created - parameters):
+    for name in sorted(created - parameters - (known or set())):
         if only is not None and name != only:
             continue
         if only is None and not _assigns_attributes(name, own, parents, assigned):
