@@ -70,7 +70,10 @@ class defines starts as the class's value when the object is created
 (`s_scale = State.scale`): Python's lookup, the object's own attribute first,
 then the class's, given that the function cannot rebind a class attribute.
 Attribute assignments this pass does not rewrite (an object of another
-kind, one created inside a method or a local function) are refused.
+kind, one created inside a method or a local function) are refused. An
+object a method builds (`self.first = Dense(W1)`) is built in the function
+once that method is inlined: the pipeline runs this pass a second time, on
+the names that did not exist before (`known`).
 
 Place in the pipeline: after lower_comprehensions (a method call in a
 comprehension is then a call in a loop body, and the methods' own
