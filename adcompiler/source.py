@@ -64,6 +64,10 @@ class ParsedFunction:
     # A variable a pass made for an expression of the user's -> that
     # expression as written (local_objects.py: `s_h` for `s.h`), for messages.
     spelled: dict = field(default_factory=dict)
+    # (line, column) -> its Location: the statements normalising makes of one
+    # line of the user's share its position, and the reverse sweep asks each
+    # where it stands (issue #13). Not copied by dataclasses.replace.
+    _locations: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -106,10 +110,17 @@ class ParsedFunction:
 
     def location(self, node: gast.AST | None) -> Location:
         """Where `node` stands in the user's file (the function's line if unknown)."""
-        lineno = getattr(node, "lineno", None) or self.first_line
+        lineno = getattr(node, "lineno", None)
         col = getattr(node, "col_offset", 0) or 0
-        return Location(self.filename, lineno, col, self.line_text(lineno),
-                        self.function.__name__)
+        if not lineno:
+            lineno = self.first_line
+            return Location(self.filename, lineno, col, self.line_text(lineno),
+                            self.function.__name__)
+        known = self._locations.get((lineno, col))
+        if known is None:
+            known = self._locations[lineno, col] = Location(
+                self.filename, lineno, col, self.line_text(lineno), self.function.__name__)
+        return known
 
     def lookup(self, name: str):
         """The object a free name of the body refers to, as (found, value)."""

@@ -65,17 +65,25 @@ _MISSING = object()
 def primitive_of(rhs: gast.AST):
     """The callable a normalised right-hand side applies, or None for atoms,
     literals and attribute reads."""
-    if isinstance(rhs, gast.BinOp):
-        return BINARY_OPERATORS[type(rhs.op)]
-    if isinstance(rhs, gast.UnaryOp):
-        return UNARY_OPERATORS[type(rhs.op)]
-    if isinstance(rhs, gast.Subscript):
+    # By the node's class (no gast node type is subclassed): the analyses ask
+    # this of every statement, several times (issue #13).
+    kind = rhs.__class__
+    if kind is _CALL:
+        return getattr(rhs.func, "ad_anno", _NO_ANNOTATIONS).get("value")
+    if kind is _BINOP:
+        return BINARY_OPERATORS[rhs.op.__class__]
+    if kind is _UNARYOP:
+        return UNARY_OPERATORS[rhs.op.__class__]
+    if kind is _SUBSCRIPT:
         return operator.getitem
-    if isinstance(rhs, gast.Compare):
+    if kind is _COMPARE:
         return operator.lt
-    if isinstance(rhs, gast.Call):
-        return nodes.annotation(rhs.func, "value", None)
     return None
+
+
+_CALL, _BINOP, _UNARYOP, _SUBSCRIPT, _COMPARE = \
+    gast.Call, gast.BinOp, gast.UnaryOp, gast.Subscript, gast.Compare
+_NO_ANNOTATIONS: dict = {}  # read only
 
 
 def is_global_reference(node: gast.AST) -> bool:
