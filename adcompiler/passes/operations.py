@@ -97,7 +97,7 @@ def runtime_check(operation: Operation, ctx: Context, location: Location) -> gas
 def instantiate(template: gast.AST, bindings: dict, ctx: Context) -> gast.AST:
     """A copy of `template` with parameter names replaced by the call's atoms
     and helper names by the names generated code uses for them."""
-    return _fold(_Substitute(bindings, ctx).copy(template, {}))
+    return _Substitute(bindings, ctx).copy(template, {})
 
 
 # Names templates may use that stay as they are (not helpers generated code binds).
@@ -107,8 +107,10 @@ _UNBOUND = object()
 
 class _Substitute:
     """Copies a template as `nodes.clone` does, putting in each name's
-    replacement on the way (every rule application instantiates a template
-    or two: one walk instead of a copy and a NodeTransformer's walk)."""
+    replacement on the way, and folds each copy as `fold_constants` would
+    once its children are copied (every rule application instantiates a
+    template or two: one walk instead of a copy, a NodeTransformer's walk
+    and a walk to fold)."""
 
     def __init__(self, bindings: dict, ctx: Context):
         self.bindings, self.ctx = bindings, ctx
@@ -118,40 +120,48 @@ class _Substitute:
         if kind is gast.Name:
             bound = self.bindings.get(node.id, _UNBOUND)
             if bound is not _UNBOUND:
-                helper = nodes.annotation(bound, "rule_helper")
+                helper = getattr(bound, "ad_anno", _NO_ANNOTATIONS).get("rule_helper")
                 if helper is not None:  # a function the rule calls (Rule.helpers)
                     return nodes.name(self.ctx.rule_helper(helper))
                 if bound.__class__ is not gast.Name:
-                    return nodes.clone(bound)
+                    return _fold(nodes.clone(bound))
                 # nodes.clone of a name (most atoms), without its generic walk:
                 # its context and annotations copied, each copy its own.
                 copied = kind.__new__(kind)
                 values, own = copied.__dict__, {}
                 for key, item in bound.__dict__.items():
-                    values[key] = item if item.__class__ in nodes.IMMUTABLE \
+                    values[key] = item if item.__class__ in _IMMUTABLE \
                         else nodes.clone_value(item, own)
-                return copied
-            if node.id not in _CONSTANT_NAMES and definition.is_helper_name(node.id):
+            elif node.id not in _CONSTANT_NAMES and definition.is_helper_name(node.id):
                 helper = nodes.name(self.ctx.helper(node.id))
                 nodes.annotate(helper, "template_helper", node.id)  # for _fold
                 return helper
-            return nodes.clone(node)
+            else:
+                copied = nodes.clone(node)
+            # (A name is folded as it is, unless it holds an annotation.)
+            return copied if getattr(copied, "annotation", None) is None else _fold(copied)
         copied = kind.__new__(kind)
         values = copied.__dict__
         fields = node._fields
         for key, item in node.__dict__.items():
-            if item.__class__ in nodes.IMMUTABLE:
+            item_kind = item.__class__
+            if item_kind in _IMMUTABLE:
                 values[key] = item  # positions, names, numbers: shared, as clone_value does
             elif key not in fields:
                 values[key] = nodes.clone_value(item, memo)  # annotations
-            elif isinstance(item, gast.AST):
-                values[key] = self.copy(item, memo)
-            elif item.__class__ is list:
+            elif item_kind is list:
                 values[key] = [self.copy(i, memo) if isinstance(i, gast.AST)
                                else nodes.clone_value(i, memo) for i in item]
+            elif isinstance(item, gast.AST):
+                values[key] = self.copy(item, memo)
             else:
                 values[key] = nodes.clone_value(item, memo)
-        return copied
+        # Its children copied (and folded), the copy is folded itself.
+        return _fold_node(copied) if kind is gast.Call or kind is gast.BinOp else copied
+
+
+_IMMUTABLE = nodes.IMMUTABLE
+_NO_ANNOTATIONS: dict = {}  # read only
 
 
 _FOLDABLE = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
@@ -177,6 +187,11 @@ def _fold(node: gast.AST) -> gast.AST:
             value[:] = [_fold(item) if isinstance(item, gast.AST) else item for item in value]
         elif isinstance(value, gast.AST):
             setattr(node, name, _fold(value))
+    return _fold_node(node)
+
+
+def _fold_node(node: gast.AST) -> gast.AST:
+    """`_fold` of `node`, its children folded."""
     if isinstance(node, gast.Call):
         order = _constant_layout_order(node)
         if order is not None:

@@ -32,6 +32,12 @@ def tuple_lengths(function: gast.FunctionDef) -> dict:
             target = node.targets[0] if isinstance(node, gast.Assign) else node.target
             if isinstance(target, gast.Name):
                 bound.setdefault(target.id, []).append(node.value)
+    # Every length is found from a tuple display first (a variable, a slice
+    # or a repetition needs one found before): with no display among the
+    # values bound, there is none, and no need to count the bindings (most
+    # functions: issue #13).
+    if not any(_holds_display(value) for values in bound.values() for value in values):
+        return {}
     # A parameter, a loop variable or any other binding makes the length unknown.
     bindings = nodes.assignment_counts(function)
     lengths: dict = {}
@@ -46,6 +52,17 @@ def tuple_lengths(function: gast.FunctionDef) -> dict:
                 lengths[name] = found.pop()
                 changed = True
     return lengths
+
+
+def _holds_display(expr: gast.AST) -> bool:
+    """Whether `expr` is a tuple display or a join or repetition with one
+    among its operands: what `elements` needs of a value with no variable
+    of a known length yet."""
+    while isinstance(expr, gast.BinOp):
+        if _holds_display(expr.left):
+            return True
+        expr = expr.right
+    return isinstance(expr, gast.Tuple)
 
 
 def elements(expr: gast.AST, lengths: dict) -> list | None:
