@@ -131,8 +131,23 @@ def _gast_copy_location(new, old):
 
 
 def _name(node):
-    return ast.copy_location(_positional(gast.Name, node.id, _to_gast(node.ctx), None, None),
-                             node)
+    # What ast.copy_location(Name(id, ctx, None, None), node) makes (a third
+    # of the nodes parsed: issue #13): a position given, and the end
+    # positions even when None (ast.Name's class default).
+    new = _NAME.__new__(_NAME)
+    values = new.__dict__
+    values["id"] = node.id
+    values["ctx"] = _to_gast(node.ctx)
+    values["annotation"] = None
+    values["type_comment"] = None
+    lineno, col_offset = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+    if lineno is not None:
+        values["lineno"] = lineno
+    if col_offset is not None:
+        values["col_offset"] = col_offset
+    values["end_lineno"] = getattr(node, "end_lineno", None)
+    values["end_col_offset"] = getattr(node, "end_col_offset", None)
+    return new
 
 
 def _arg(node):
