@@ -64,9 +64,11 @@ from .resolve import local_names
 def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     """Define in the caller each function a factory call builds (see the module docstring)."""
     everything = everything_of(parsed.tree, census)
-    candidates = [node for node in everything if _assigns_a_call(node)]
+    local_defined = {stmt.name for stmt in parsed.tree.body if isinstance(stmt, gast.FunctionDef)}
+    candidates = [node for node in everything if _assigns_a_call(node)
+                  and _may_build(parsed, node, local_defined)]
     if not candidates:
-        return parsed
+        return parsed  # most functions: no call of a function that defines one
     caller_locals = local_names(parsed.tree, everything)
     bindings: dict = {}
     for node in everything:
@@ -117,6 +119,21 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
         isinstance(stmt, gast.FunctionDef) and stmt.name in local_factories
         and stmt.name not in used)]
     return parsed
+
+
+def _may_build(parsed: ParsedFunction, stmt: gast.Assign, local_defined: set) -> bool:
+    """Whether one of the calls `stmt` assigns is of a function defined in the
+    function, or of one whose code defines a function (a code object among its
+    constants): a cheap look before the analysis."""
+    calls = stmt.value.elts if isinstance(stmt.value, gast.Tuple) else [stmt.value]
+    for call in calls:
+        if call.func.id in local_defined:
+            return True
+        value = parsed.globals.get(call.func.id, parsed.closure.get(call.func.id))
+        code = getattr(value, "__code__", None)
+        if code is not None and any(isinstance(c, types.CodeType) for c in code.co_consts):
+            return True
+    return False
 
 
 def _assigns_a_call(node) -> bool:
