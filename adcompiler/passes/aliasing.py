@@ -233,7 +233,10 @@ class _Liveness:
         self.wanted = wanted
 
     def block(self, stmts, live_out: set) -> set:
-        live = set(live_out)
+        return self.through(stmts, set(live_out))
+
+    def through(self, stmts, live: set) -> set:
+        """`block`, with `live` updated in place (or a new set returned)."""
         for stmt in reversed(stmts):
             live = self.statement(stmt, live)
         return live
@@ -250,8 +253,13 @@ class _Liveness:
             live_out |= nodes.names_loaded(stmt.value)
             return live_out
         if isinstance(stmt, gast.If):
-            return nodes.names_loaded(stmt.test) | self.block(stmt.body, live_out) | \
-                self.block(stmt.orelse, live_out)
+            # (The else branch goes through `live_out` itself, the body through
+            # a copy: a copy less of many names in a Hessian's gradient code.)
+            body = self.block(stmt.body, live_out)
+            live = self.through(stmt.orelse, live_out)
+            live |= body
+            live |= nodes.names_loaded(stmt.test)
+            return live
         if isinstance(stmt, gast.While):
             head = live_out | nodes.names_loaded(stmt.test)
             while True:

@@ -101,7 +101,10 @@ class _Liveness:
         """The names live above `stmts`; `live` (below them) is left as it was."""
         # One copy per block, which its statements update in place: a new set
         # per statement cost time quadratic in the number of live names.
-        live = set(live)
+        return self.through(stmts, set(live))
+
+    def through(self, stmts: list, live: set) -> set:
+        """`block`, with `live` updated in place (or a new set returned)."""
         for stmt in reversed(stmts):
             live = self.statement(stmt, live)
         return live
@@ -132,13 +135,18 @@ class _Liveness:
             live |= loaded
             return live
         if isinstance(stmt, gast.If):
-            return nodes.names_loaded(stmt.test) | self.block(stmt.body, live) \
-                | self.block(stmt.orelse, live)
+            # (The else branch goes through `live` itself, the body through a
+            # copy: thousands of names are live in a Hessian's gradient code.)
+            body = self.block(stmt.body, live)
+            live = self.through(stmt.orelse, live)
+            live |= body
+            live |= nodes.names_loaded(stmt.test)
+            return live
         if isinstance(stmt, (gast.While, gast.For)):
             # Live where the body starts or the loop is left: a fixed point, as
             # a value the next iteration reads is live at the end of this one.
-            head = nodes.names_loaded(stmt.test if isinstance(stmt, gast.While) else stmt.iter)
-            around = set(live) | head
+            around = live
+            around |= nodes.names_loaded(stmt.test if isinstance(stmt, gast.While) else stmt.iter)
             while True:
                 entry = self.block(stmt.body, around)
                 if isinstance(stmt, gast.For):

@@ -101,10 +101,17 @@ class _Propagate:
         # every read of it in the function (the counts are exact: no
         # statement further on can read it).
         later, found, reads = [], 0, self.reads[copy]
+        # (The facts known are read from the list itself: a copy read at the
+        # end of a long gradient's body looks at thousands of statements, most
+        # of them looked at before, issue #13.)
+        known = facts.known
         for p in range(index + 1, len(stmts)):
             if found >= reads:
                 break
-            loads = facts[p].loads.get(copy)
+            fact = known[p]
+            if fact is None:
+                fact = facts[p]
+            loads = fact.loads.get(copy)
             if loads:
                 later.append(p)
                 found += len(loads)
@@ -115,9 +122,10 @@ class _Propagate:
         # reading it (`ds = d_t5`), unless it is a loop or branch. Before it, the
         # source may be given back its own value (`ds = d_t5` again, as reverse
         # mode writes a first adjoint contribution), which becomes `ds = ds`.
+        # (Every statement before it had its facts read above.)
         end = last if isinstance(stmts[last], gast.Assign) else last + 1
         for p in range(index + 1, end):
-            if source in facts[p].stores and not _copies(stmts[p], source, copy):
+            if source in known[p].stores and not _copies(stmts[p], source, copy):
                 return False
         for p in later:
             loads = facts[p].loads.pop(copy)
