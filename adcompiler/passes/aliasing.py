@@ -286,18 +286,31 @@ class _Defined:
     def __init__(self, wanted):
         self.before: dict = {}
         self.wanted = wanted
+        # (the set last frozen, its size then, the frozen copy): a set here
+        # only ever grows by `add`, so while it has that size it holds what
+        # the copy holds, and the next statement asked about takes the copy
+        # too (a Hessian's gradient code pushes several values in a row, each
+        # with thousands of names bound before it).
+        self._frozen = (None, 0, frozenset())
 
     def block(self, stmts, defined: set) -> set:
         for stmt in stmts:
             defined = self.statement(stmt, defined)
         return defined
 
+    def _frozen_copy(self, defined: set) -> frozenset:
+        source, size, frozen = self._frozen
+        if source is not defined or size != len(defined):
+            frozen = frozenset(defined)
+            self._frozen = (defined, len(defined), frozen)
+        return frozen
+
     def statement(self, stmt, defined: set) -> set:
         """The names bound after `stmt`; `defined` is the caller's to give
         (it is updated in place)."""
         key = id(stmt)
         if key in self.wanted:
-            self.before[key] = frozenset(defined) if key not in self.before \
+            self.before[key] = self._frozen_copy(defined) if key not in self.before \
                 else self.before[key] & defined
         if isinstance(stmt, gast.Assign):
             defined.add(stmt.targets[0].id)
