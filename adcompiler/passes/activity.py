@@ -178,25 +178,26 @@ def possible_tuples(definitions, params) -> set:
         if isinstance(rhs, gast.Subscript) and isinstance(rhs.value, gast.Name) and \
                 isinstance(rhs.slice, gast.Constant) and isinstance(rhs.slice.value, (int, str)):
             out.add(rhs.value.id)
+    # Copies (either name makes both tuples) and sums of a name (dq = dq + c,
+    # c a helper's record adjoint, a tuple that adds entry by entry: the sum
+    # is one too, and so is its tangent), looked for once for the rounds
+    # below (issue #13: every definition of a long function, in each round).
+    copies = [(target, rhs.id) for target, rhs in definitions if isinstance(rhs, gast.Name)]
+    sums = [(target, [side.id for side in (rhs.left, rhs.right) if isinstance(side, gast.Name)])
+            for target, rhs in definitions
+            if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Add)]
     changed = True
     while changed:
         changed = False
-        for target, rhs in definitions:
-            if isinstance(rhs, gast.Name) and (rhs.id in out) != (target in out):
-                out |= {rhs.id, target}
+        for target, source in copies:
+            if (source in out) != (target in out):
+                out |= {source, target}
                 changed = True
-            elif target not in out and _adds_to(rhs, out):
-                # dq = dq + c, c a helper's record adjoint (a tuple that adds
-                # entry by entry): the sum is one too, and so is its tangent.
+        for target, sides in sums:
+            if target not in out and any(side in out for side in sides):
                 out.add(target)
                 changed = True
     return out
-
-
-def _adds_to(rhs, names: set) -> bool:
-    """Whether `rhs` is `a + b` with an operand among `names`."""
-    return isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Add) and any(
-        isinstance(side, gast.Name) and side.id in names for side in (rhs.left, rhs.right))
 
 
 def _may_return_a_tuple(primitive) -> bool:
@@ -226,13 +227,18 @@ def _lists_made_here(definitions) -> set:
     out = {target for target, rhs in definitions
            if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
         {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
+    # The zero adjoints of lists, (target, the list), looked for once: the
+    # rounds below go through these only (issue #13: every definition of a
+    # Hessian's gradient code, in each round).
+    zeros = [(target, rhs.args[0].id) for target, rhs in definitions
+             if target and isinstance(rhs, gast.Call) and
+             primitive_of(rhs) is runtime_core.zeros_like and len(rhs.args) == 1 and
+             isinstance(rhs.args[0], gast.Name)]
     changed = True
     while changed:
         changed = False
-        for target, rhs in definitions:
-            if target and target not in out and isinstance(rhs, gast.Call) and \
-                    primitive_of(rhs) is runtime_core.zeros_like and len(rhs.args) == 1 and \
-                    isinstance(rhs.args[0], gast.Name) and rhs.args[0].id in out:
+        for target, source in zeros:
+            if target not in out and source in out:
                 out.add(target)
                 changed = True
     return out
@@ -245,16 +251,39 @@ def list_variables(definitions, mutated=None) -> set:
     if mutated is None:
         mutated = mutated_lists(definitions)
     out = mutated | {target for target, rhs in definitions if isinstance(rhs, gast.List)}
+    # (target, the operands whose being a list makes it one, whether a list
+    # display among them does): slices of a name, and what joins_lists
+    # accepts with its list operands to be found. Looked for once, for the
+    # rounds below (issue #13: every definition of a Hessian's gradient code,
+    # in each round).
+    candidates = []
+    for target, rhs in definitions:
+        if isinstance(rhs, gast.Subscript) and isinstance(rhs.slice, gast.Slice) and \
+                isinstance(rhs.value, gast.Name):
+            candidates.append((target, (rhs.value.id,), False))
+            continue
+        operands = _join_operands(rhs)
+        if operands is not None:
+            candidates.append((target, tuple(a.id for a in operands if isinstance(a, gast.Name)),
+                               any(isinstance(a, gast.List) for a in operands)))
     changed = True
     while changed:
         changed = False
-        for target, rhs in definitions:
-            if target not in out and (isinstance(rhs, gast.Subscript) and isinstance(
-                    rhs.slice, gast.Slice) and isinstance(rhs.value, gast.Name) and
-                    rhs.value.id in out or joins_lists(rhs, out)):
+        for target, names, display in candidates:
+            if target not in out and (display or any(name in out for name in names)):
                 out.add(target)
                 changed = True
     return out
+
+
+def _join_operands(rhs) -> list | None:
+    """The operands of `rhs` that joins_lists looks at, when it makes a list
+    of any list among them (see joins_lists); None for any other value."""
+    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
+        return [rhs.left, rhs.right]
+    if isinstance(rhs, gast.Call) and rhs.args and any(primitive_of(rhs) is f for f in _JOINS):
+        return rhs.args[:1]
+    return None
 
 
 def joins_lists(rhs, lists: set) -> bool:
@@ -273,10 +302,13 @@ def joins_lists(rhs, lists: set) -> bool:
         return False
     # The callee is asked last: most calls take no list first (a fixed point
     # over a Hessian's gradient code asks this of every call, again per round).
-    return isinstance(rhs, gast.BinOp) or any(primitive_of(rhs) is f for f in (
-        runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
-        runtime_builtins.inserted, runtime_builtins.reverse_in_place,
-        runtime_builtins.removed_at))
+    return isinstance(rhs, gast.BinOp) or any(primitive_of(rhs) is f for f in _JOINS)
+
+
+# The runtime helpers that make a list whenever their first operand is one.
+_JOINS = (runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
+          runtime_builtins.inserted, runtime_builtins.reverse_in_place,
+          runtime_builtins.removed_at)
 
 
 def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> set:
@@ -461,6 +493,10 @@ def _stack_parameters(function) -> set:
     return {k for k, p in enumerate(params) if p in changed and p not in rebound}
 
 
+# The kinds of definition loop_ranges allows besides members of ranges.
+_RANGE, _POP = object(), object()
+
+
 def loop_ranges(definitions, params) -> set:
     """Variables that only ever hold ranges or their elements: assigned from
     `range(...)`, sliced or indexed out of such a variable, or the index of a
@@ -479,30 +515,37 @@ def loop_ranges(definitions, params) -> set:
             rhs = rhs.value
         return rhs.id if isinstance(rhs, gast.Name) else None
 
-    def kind(rhs, members) -> str:
+    def kind(rhs):
+        """_RANGE, _POP, or the variable whose members it reads (None: none,
+        or an argument's value), which makes it a member when that variable
+        is one, and any other definition otherwise."""
         if rhs is not None and primitive_of(rhs) is builtins.range:
-            return "range"
+            return _RANGE
         if rhs is not None and (nodes.list_method(rhs, "pop") or nodes.is_none(rhs)):
-            return "pop"
-        return "member" if rhs is not None and source(rhs) in members else "other"
+            return _POP
+        return None if rhs is None else source(rhs)
 
+    # Each definition's kind and source, found once for the rounds below
+    # (issue #13: every definition of a Hessian's gradient code, in each).
+    kinds = {name: [kind(rhs) for rhs in rhss] for name, rhss in by_target.items()}
+    sources = {name: [source(rhs) for rhs in rhss if rhs is not None]
+               for name, rhss in by_target.items()}
     # Largest set whose every definition is allowed...
     members = set(by_target)
     changed = True
     while changed:
         changed = False
         for name in list(members):
-            if any(kind(rhs, members) == "other" for rhs in by_target[name]):
+            if any(k is not _RANGE and k is not _POP and k not in members for k in kinds[name]):
                 members.discard(name)
                 changed = True
     # ...of which the variables that some range(...) actually reaches.
-    ranges = {name for name in members if any(kind(rhs, members) == "range"
-                                              for rhs in by_target[name])}
+    ranges = {name for name in members if any(k is _RANGE for k in kinds[name])}
     changed = True
     while changed:
         changed = False
         for name in members - ranges:
-            if any(source(rhs) in ranges for rhs in by_target[name] if rhs is not None):
+            if any(found in ranges for found in sources[name]):
                 ranges.add(name)
                 changed = True
     return ranges
