@@ -281,7 +281,8 @@ def _join_operands(rhs) -> list | None:
     of any list among them (see joins_lists); None for any other value."""
     if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
         return [rhs.left, rhs.right]
-    if isinstance(rhs, gast.Call) and rhs.args and any(primitive_of(rhs) is f for f in _JOINS):
+    if isinstance(rhs, gast.Call) and rhs.args and \
+            isinstance(rhs.args[0], (gast.Name, gast.List)) and id(primitive_of(rhs)) in _JOIN_IDS:
         return rhs.args[:1]
     return None
 
@@ -309,6 +310,7 @@ def joins_lists(rhs, lists: set) -> bool:
 _JOINS = (runtime_builtins.extended, runtime_core.in_place_result, runtime_builtins.copied,
           runtime_builtins.inserted, runtime_builtins.reverse_in_place,
           runtime_builtins.removed_at)
+_JOIN_IDS = frozenset(map(id, _JOINS))   # (theirs while the tuple keeps them alive)
 
 
 def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> set:
@@ -493,8 +495,9 @@ def _stack_parameters(function) -> set:
     return {k for k, p in enumerate(params) if p in changed and p not in rebound}
 
 
-# The kinds of definition loop_ranges allows besides members of ranges.
-_RANGE, _POP = object(), object()
+# The kinds of definition loop_ranges allows besides members of ranges, and
+# a kind not asked yet.
+_RANGE, _POP, _UNSET = object(), object(), object()
 
 
 def loop_ranges(definitions, params) -> set:
@@ -515,37 +518,43 @@ def loop_ranges(definitions, params) -> set:
             rhs = rhs.value
         return rhs.id if isinstance(rhs, gast.Name) else None
 
+    known: dict = {}   # id(rhs) -> kind(rhs), each asked once (the rounds ask again)
+
     def kind(rhs):
         """_RANGE, _POP, or the variable whose members it reads (None: none,
         or an argument's value), which makes it a member when that variable
         is one, and any other definition otherwise."""
-        if rhs is not None and primitive_of(rhs) is builtins.range:
-            return _RANGE
-        if rhs is not None and (nodes.list_method(rhs, "pop") or nodes.is_none(rhs)):
-            return _POP
-        return None if rhs is None else source(rhs)
+        found = known.get(id(rhs), _UNSET)
+        if found is _UNSET:
+            if rhs is not None and primitive_of(rhs) is builtins.range:
+                found = _RANGE
+            elif rhs is not None and (nodes.list_method(rhs, "pop") or nodes.is_none(rhs)):
+                found = _POP
+            else:
+                found = None if rhs is None else source(rhs)
+            known[id(rhs)] = found
+        return found
 
-    # Each definition's kind and source, found once for the rounds below
-    # (issue #13: every definition of a Hessian's gradient code, in each).
-    kinds = {name: [kind(rhs) for rhs in rhss] for name, rhss in by_target.items()}
-    sources = {name: [source(rhs) for rhs in rhss if rhs is not None]
-               for name, rhss in by_target.items()}
+    def other(rhs, members) -> bool:
+        found = kind(rhs)
+        return found is not _RANGE and found is not _POP and found not in members
+
     # Largest set whose every definition is allowed...
     members = set(by_target)
     changed = True
     while changed:
         changed = False
         for name in list(members):
-            if any(k is not _RANGE and k is not _POP and k not in members for k in kinds[name]):
+            if any(other(rhs, members) for rhs in by_target[name]):
                 members.discard(name)
                 changed = True
     # ...of which the variables that some range(...) actually reaches.
-    ranges = {name for name in members if any(k is _RANGE for k in kinds[name])}
+    ranges = {name for name in members if any(kind(rhs) is _RANGE for rhs in by_target[name])}
     changed = True
     while changed:
         changed = False
         for name in members - ranges:
-            if any(found in ranges for found in sources[name]):
+            if any(source(rhs) in ranges for rhs in by_target[name] if rhs is not None):
                 ranges.add(name)
                 changed = True
     return ranges
