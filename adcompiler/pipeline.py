@@ -143,6 +143,10 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
         resolve(parsed, census)
         array_namespace(parsed, census)
         refuse_changed_mutable_defaults(parsed)
+        # For front_end, which reads the nodes again (Context.create, the
+        # lists resized): the census is of the tree as it stands, since every
+        # pass given it forgets it before changing the tree (census.py).
+        parsed.generated_census = census
         return parsed
     module_globals(parsed, census)
     if arity is not None:
@@ -191,9 +195,13 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     `function` is the one the user differentiates, not a helper it calls (it
     copies the lists it resizes, own_arguments.py)."""
     parsed = lowered(function, arity)
-    # (Generated code appends to its stack: copy_lists_read_before_resizing
-    # would find a resizing call in the census, and walk again.)
-    census = None if parsed.generated else Census(parsed.tree)
+    # Generated code: the census `lowered` made, its nodes still those of
+    # the tree (issue #13: Context.create and copy_lists_read_before_resizing
+    # each walked a Hessian's gradient code again). Dropped from `parsed`,
+    # which may outlive the compilation, with the nodes it lists.
+    census = vars(parsed).pop("generated_census", None)
+    if census is None and not parsed.generated:
+        census = Census(parsed.tree)
     if entry and not (parsed.generated and SKIP_NO_OPS_ON_GENERATED):
         # Generated code never resizes its parameters (it would change the
         # caller's lists: derivative code never mutates its inputs), and the

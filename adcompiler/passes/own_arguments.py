@@ -102,9 +102,7 @@ def copy_lists_read_before_resizing(parsed: ParsedFunction,
     `census` (census.py) tells, without a walk, that most functions resize
     no list."""
     tree = parsed.tree
-    if census is not None and not any(
-            isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name)
-            and call.func.attr in RESIZING_METHODS for call in census.calls):
+    if census is not None and not _may_copy(census.calls):
         return parsed
     if census is not None:
         census.forget()
@@ -149,6 +147,21 @@ def copy_lists_read_before_resizing(parsed: ParsedFunction,
         else:
             setattr(holder, key, copy)
     return parsed
+
+
+def _may_copy(calls: list) -> bool:
+    """Whether one of `calls` (every call of the function, census.py) reads
+    whole (_reads_whole_lists) a name some call resizes: the only arguments
+    copied. Generated code resizes its stack and hands it to no primitive:
+    no walk of a Hessian's gradient code for the loops around each call
+    (issue #13)."""
+    resized = {call.func.value.id for call in calls
+               if isinstance(call.func, gast.Attribute) and
+               isinstance(call.func.value, gast.Name) and call.func.attr in RESIZING_METHODS}
+    return bool(resized) and any(
+        any(isinstance(a, gast.Name) and a.id in resized
+            for a in call.args + [k.value for k in call.keywords]) and _reads_whole_lists(call)
+        for call in calls if call.args or call.keywords)
 
 
 def _calls_in_loops(stmts, loops: tuple, found: list) -> None:
