@@ -281,49 +281,67 @@ class _Liveness:
 class _Defined:
     """Names certainly bound before each statement: a check can read only those
     (a name bound on one path only would raise UnboundLocalError). Kept for
-    the statements in `wanted` (ids) only."""
+    the statements in `wanted` (ids) only, as _Bound views of the names
+    bound on the way there.
+
+    The names bound on a path are a dict, name -> the clock's time when it was
+    bound there, that only ever grows: the names bound before a statement
+    are those it held then, told by their times, and need no copy (a
+    Hessian's gradient code pushes hundreds of values, each with thousands of
+    names bound before it, and the checker asks of a few names only)."""
 
     def __init__(self, wanted):
         self.before: dict = {}
         self.wanted = wanted
-        # (the set last frozen, its size then, the frozen copy): a set here
-        # only ever grows by `add`, so while it has that size it holds what
-        # the copy holds, and the next statement asked about takes the copy
-        # too (a Hessian's gradient code pushes several values in a row, each
-        # with thousands of names bound before it).
-        self._frozen = (None, 0, frozenset())
+        self.clock = 0
 
-    def block(self, stmts, defined: set) -> set:
+    def block(self, stmts, defined: dict) -> dict:
         for stmt in stmts:
             defined = self.statement(stmt, defined)
         return defined
 
-    def _frozen_copy(self, defined: set) -> frozenset:
-        source, size, frozen = self._frozen
-        if source is not defined or size != len(defined):
-            frozen = frozenset(defined)
-            self._frozen = (defined, len(defined), frozen)
-        return frozen
-
-    def statement(self, stmt, defined: set) -> set:
+    def statement(self, stmt, defined: dict) -> dict:
         """The names bound after `stmt`; `defined` is the caller's to give
         (it is updated in place)."""
         key = id(stmt)
         if key in self.wanted:
-            self.before[key] = self._frozen_copy(defined) if key not in self.before \
-                else self.before[key] & defined
+            # Later than every name bound so far, not later than any bound after.
+            self.clock += 1
+            view = (defined, self.clock)
+            held = self.before.get(key)
+            self.before[key] = _Bound([view]) if held is None else _Bound(held.views + [view])
         if isinstance(stmt, gast.Assign):
-            defined.add(stmt.targets[0].id)
+            if stmt.targets[0].id not in defined:
+                defined[stmt.targets[0].id] = self.clock
             return defined
         if isinstance(stmt, gast.If):
-            return self.block(stmt.body, set(defined)) & self.block(stmt.orelse, defined)
+            body = self.block(stmt.body, dict(defined)).keys()
+            both = body & self.block(stmt.orelse, defined).keys()
+            # A new dict, which no view holds: bound before anything later.
+            return dict.fromkeys(both, self.clock)
         if isinstance(stmt, gast.While):
-            self.block(stmt.body, set(defined))
+            self.block(stmt.body, dict(defined))
             return defined  # the body may not run
         if isinstance(stmt, gast.For):
-            self.block(stmt.body, defined | {stmt.target.id})
+            inside = dict(defined)
+            inside.setdefault(stmt.target.id, self.clock)
+            self.block(stmt.body, inside)
             return defined
         return defined
+
+
+class _Bound:
+    """The names certainly bound before a statement (_Defined), for `in`:
+    those each view (names bound on a path, the time the statement was
+    reached there) held then."""
+
+    __slots__ = ("views",)
+
+    def __init__(self, views: list):
+        self.views = views
+
+    def __contains__(self, name: str) -> bool:
+        return all(names.get(name, time) < time for names, time in self.views)
 
 
 # -- sharing ------------------------------------------------------------------
@@ -1478,8 +1496,9 @@ class _Checker:
         # The containers written back into count too (unlike the names read
         # again): they were updated at one entry only, and may hold the
         # replaced object at another.
-        holders = sorted(m for m in (after & self.defined_here()) - read_again
-                         if before.get(m, _EMPTY)[1] & tokens)
+        here = self.defined_here()
+        holders = sorted(m for m in after - read_again
+                         if m in here and before.get(m, _EMPTY)[1] & tokens)
         if not holders and len(olds) < 2:
             return []  # nothing else may hold a replaced object (see check_not_held)
         where = f"{self.ctx.parsed.location(self.current)}"
@@ -1527,7 +1546,8 @@ class _Checker:
         module_level = {token[1] for token in affected if token[0] == "global"}
         # Only names that ever held one of the tokens can meet them (see
         # _Sharing.holders): the others need not be looked at.
-        candidates = (after & self.sharing.holding(affected)) & self.defined_here()
+        here = self.defined_here()
+        candidates = {m for m in after & self.sharing.holding(affected) if m in here}
         return sorted(m for m in candidates | module_level
                       if m not in exclude and (m in module_level or _meets(before.get(
                           m, _EMPTY), affected)))
@@ -1574,7 +1594,8 @@ class _Checker:
             self._bound = nodes.names_stored(self.tree)
         return self._bound
 
-    def defined_here(self) -> frozenset:
+    def defined_here(self):
+        """The names certainly bound before the statement checked (for `in`)."""
         return self.defined.before.get(id(self.current), frozenset())
 
     def guard(self, stmt, name, kind, op, sharers, shown) -> list:
@@ -1805,7 +1826,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
         sharing.block(function.body, state)
         liveness.block(function.body, set())
         derivations.block(function.body, {})
-        defined.block(function.body, set(params))
+        defined.block(function.body, dict.fromkeys(params, -1))
     checker = _Checker(ctx, sharing, liveness, derivations)
     checker.defined = defined
     checker.tree = function
