@@ -359,6 +359,13 @@ class _Sharing:
         # function would take memory quadratic in its length.
         self.before: dict = {}
         self.wanted = wanted
+        # (a state, the copy of it last kept) and the names given new facts
+        # since, in any state: the next statement asked about in that state
+        # keeps those names' facts over the copy (_Changed) instead of a copy
+        # of its own while they are few (a Hessian's gradient code pushes
+        # hundreds of values in a row, thousands of names known at each).
+        self._copied: tuple = (None, None)
+        self._changed: set = set()
         # Names appended to or popped from: lists for certain, whose elements
         # are objects of their own (an array's element or row is a view of it).
         self.lists = lists
@@ -417,8 +424,20 @@ class _Sharing:
         return state
 
     def touch(self, name: str) -> None:
+        """`name` was given new facts (every change of a state goes through
+        here, or joins names that did)."""
+        self._changed.add(name)
         if self.touched:
             self.touched[-1].add(name)
+
+    def _kept(self, state: dict):
+        """The facts of `state` as they are now, for the checker's `get`."""
+        source, copy = self._copied
+        if source is state and len(self._changed) * 8 <= len(state):
+            return _Changed(copy, {name: state.get(name) for name in self._changed})
+        copy = dict(state)
+        self._copied, self._changed = (state, copy), set()
+        return copy
 
     def branch(self, stmts, state: dict) -> tuple[dict, set]:
         """The state after `stmts`, and the names they gave new facts to."""
@@ -438,11 +457,11 @@ class _Sharing:
         if key in self.wanted:
             held = self.before.get(key)
             if held is None:
-                self.before[key] = dict(state)
+                self.before[key] = self._kept(state)
             elif isinstance(held, _Joined):
-                held.states.append(dict(state))
+                held.states.append(self._kept(state))
             else:
-                self.before[key] = _Joined([held, dict(state)])
+                self.before[key] = _Joined([held, self._kept(state)])
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             value = self.value(stmt.value, state, stmt)
@@ -747,6 +766,22 @@ def _join_touched(a: dict, b: dict, touched: set) -> dict:
         elif old is not None and old is not facts:
             b[name] = (_union(old[0], facts[0]), _union(old[1], facts[1]))
     return b
+
+
+class _Changed:
+    """A state as a copy of it made earlier and the facts of the names
+    changed since (None: not known), for `get` (as of a state)."""
+
+    __slots__ = ("copy", "changed")
+
+    def __init__(self, copy: dict, changed: dict):
+        self.copy, self.changed = copy, changed
+
+    def get(self, name: str, default=None):
+        if name in self.changed:
+            facts = self.changed[name]
+            return default if facts is None else facts
+        return self.copy.get(name, default)
 
 
 class _Joined:
