@@ -155,12 +155,7 @@ def _target(func: gast.Attribute, cls, receiver):
     """(function to call, class it belongs to, pass the object?) or None."""
     if receiver is not None and isinstance(func.value, gast.Name) and \
             func.value.id == receiver:
-        found = inspect.getattr_static(cls, func.attr, None)
-        if isinstance(found, staticmethod) and is_user_function(found.__func__):
-            return found.__func__, cls, False
-        if isinstance(found, types.FunctionType) and is_user_function(found):
-            return methods.for_class(found, cls), cls, True
-        return None
+        return _method_of(cls, func.attr, is_user_function)
     bound = nodes.annotation(func, "value", None)
     if isinstance(bound, types.MethodType) and is_user_function(bound.__func__) and \
             not isinstance(bound.__self__, type):
@@ -181,11 +176,18 @@ def _record_target(func: gast.Attribute, constructed: dict):
     owner, checked = constructed.get(func.value.id, (None, False))
     if owner is None or checked or func.attr in _record_fields(owner):
         return None
-    found = inspect.getattr_static(owner, func.attr, None)
-    if isinstance(found, staticmethod) and _written_by_the_user(found.__func__):
-        return found.__func__, owner, False
-    if isinstance(found, types.FunctionType) and _written_by_the_user(found):
-        return methods.for_class(found, owner), owner, True
+    return _method_of(owner, func.attr, _written_by_the_user)
+
+
+def _method_of(cls, attr: str, accepted):
+    """(function to call, cls, pass the object?) for the method `attr` that
+    Python finds on cls, a static method or a function `accepted` says is
+    differentiated from its source; else None."""
+    found = inspect.getattr_static(cls, attr, None)
+    if isinstance(found, staticmethod) and accepted(found.__func__):
+        return found.__func__, cls, False
+    if isinstance(found, types.FunctionType) and accepted(found):
+        return methods.for_class(found, cls), cls, True
     return None
 
 

@@ -77,12 +77,17 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
     namer = Namer({n.id for n in everything if isinstance(n, gast.Name)}
                   | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
     # Names holding one object wherever they are read: parameters never
-    # rebound, and variables bound once, by a statement of the body's top level.
-    steady = {a.id for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
-              if bindings.get(a.id) == 1}
-    steady |= {stmt.targets[0].id for stmt in parsed.tree.body if isinstance(stmt, gast.Assign)
-               and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
-               and bindings.get(stmt.targets[0].id) == 1}
+    # rebound, and variables bound once, by a statement of the body's top
+    # level (name -> its position there; a call before it reads no such name).
+    bound_at = {a.id: -1 for a in parsed.tree.args.args + parsed.tree.args.kwonlyargs
+                if bindings.get(a.id) == 1}
+    bound_at |= {stmt.targets[0].id: position
+                 for position, stmt in enumerate(parsed.tree.body)
+                 if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                 and isinstance(stmt.targets[0], gast.Name)
+                 and bindings.get(stmt.targets[0].id) == 1}
+    top_level = {id(node): position for position, stmt in enumerate(parsed.tree.body)
+                 for node in nodes.walk(stmt) if node.__class__ is gast.Assign}
     # Factories the function defines itself, at the top level of its body
     # (their free names are the function's: nothing to check).
     local_factories = {stmt.name: stmt for stmt in parsed.tree.body
@@ -91,6 +96,8 @@ def inline_factories(parsed: ParsedFunction, census: Census | None = None) -> Pa
                        is not None}
     replacements = {}
     for stmt in candidates:
+        steady = {name for name, position in bound_at.items()
+                  if position < top_level[id(stmt)]}
         # `f = make(a)`, or `f, g = make(a), make(b)` (each call built and
         # bound in turn: building a function has no effect to reorder).
         pairs = list(zip(stmt.targets[0].elts, stmt.value.elts)) if isinstance(
