@@ -929,7 +929,10 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     if census is None:
         census = Census(tree)
     everything = census.everything
-    first = only is None and known is None  # (the rewrites of whole statements)
+    # The rewrites that prepare the function's statements (records, named
+    # tuples, receivers named, object sequences, classmethods, operators)
+    # are the first round's: a trial or a second round only replaces objects.
+    first = only is None and known is None
     if first and dataclass_replace(parsed, everything):
         census.forget()
         everything = census.everything
