@@ -43,6 +43,15 @@ def make_recorder(history):
     return record
 
 
+def make_penalty(weight, centre):
+    """Variables computed once, when the factory runs, read by the function."""
+    scale = weight * 2.0
+    shift = np.sin(centre)
+    def penalty(v):
+        return scale * np.sum((v - shift) ** 2)
+    return penalty
+
+
 def loss_from_a_factory(x):
     f = make_loss(x[0])
     return f(x[1:3])
@@ -50,6 +59,22 @@ def loss_from_a_factory(x):
 
 def t_loss_from_a_factory(x):
     return x[0] * torch.sum(x[1:3] ** 2)
+
+
+def factory_computing_variables_first(x):
+    def make_shifted(c):
+        offset = c * c
+        return lambda v: np.tanh(v - offset) * c
+
+    shifted = make_shifted(x[3])
+    penalty = make_penalty(x[0], x[1])
+    return penalty(x[2:]) + shifted(x[4])
+
+
+def t_factory_computing_variables_first(x):
+    offset = x[3] * x[3]
+    return x[0] * 2.0 * torch.sum((x[2:] - torch.sin(x[1])) ** 2) + \
+        torch.tanh(x[4] - offset) * x[3]
 
 
 def two_lambdas_from_one_factory(x):
@@ -151,6 +176,8 @@ PROGRAMS = {
                                                t_lambda_factory_defined_in_the_function),
     "two functions built in one statement": (two_functions_built_in_one_statement,
                                              t_two_functions_built_in_one_statement),
+    "factories computing variables first": (factory_computing_variables_first,
+                                            t_factory_computing_variables_first),
 }
 
 
@@ -166,7 +193,8 @@ def test_function_built_by_a_factory_is_differentiated_like_torch(name, mode):
 
 
 @pytest.mark.parametrize("name", ["lambdas with a keyword and a default",
-                                  "factory called in a loop", "factory defined in the function"])
+                                  "factory called in a loop", "factory defined in the function",
+                                  "factories computing variables first"])
 def test_hessian_through_a_factory_matches_torch(name):
     function, twin = PROGRAMS[name]
     expected = torch.autograd.functional.hessian(twin, torch.tensor(X))

@@ -29,10 +29,11 @@ free names are the caller's globals) or one the caller defines at the top
 level of its body (`def make(k): ...` inside it: a function defined inside a
 local function, which inline_local alone refuses), with no decorator,
 positional or keyword parameters whose defaults are literals, and a body
-that is only a `def` returned by name (or `return lambda ...`), a docstring
-aside; the function it returns must not bind a parameter of the factory
-(`nonlocal` counters stay refused), read a name the caller binds, or define
-functions of its own. The call must pass its arguments by position or by
+that assigns names (`c = 2.0 * scale`: fresh names in the caller, assigned
+where the call stood), then defines a function and returns it by name (or
+returns a lambda), a docstring aside; the function it returns must not bind
+a parameter or variable of the factory (`nonlocal` counters stay refused),
+read a name the caller binds, or define functions of its own. The call must pass its arguments by position or by
 name, and `f` must be bound by that statement only (`f, g = make(a),
 make(b)` binds each in turn). Anything else is left as written, and
 compiling it reports what is not supported ("cannot tell which function
@@ -181,16 +182,19 @@ def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
         hidden = caller_locals  # names that mean something else in the caller
     if arguments is None:
         return None
-    built = _returned_function(tree)
-    if built is None:
+    found = _returned_function(tree)
+    if found is None:
         return None
+    setup, built = found
     parameters = set(arguments)
+    assigned = {stmt.targets[0].id for stmt in setup}  # the factory's own variables
     inner_own = local_names(built)
-    if parameters & inner_own or any(isinstance(n, (gast.Nonlocal, gast.Global))
-                                     for n in nodes.walk(built)):
+    if (parameters | assigned) & inner_own or parameters & assigned or any(
+            isinstance(n, (gast.Nonlocal, gast.Global)) for n in nodes.walk(built)):
         return None
-    free = nodes.names_loaded(built) - inner_own - parameters
-    if free & hidden or any(
+    free = set().union(nodes.names_loaded(built) - inner_own,
+                       *(nodes.names_loaded(stmt.value) for stmt in setup))
+    if (free - parameters - assigned) & hidden or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) and n is not built
             for n in nodes.walk(built)):
         return None
@@ -207,16 +211,29 @@ def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
             variable = namer.fresh(f"{tree.name}_{name}")
             statements.append(nodes.located(nodes.assign(variable, value), call))
             taken[name] = nodes.name(variable)
-    for holder in nodes.walk(built):
-        for field, value in gast.iter_fields(holder):
-            if isinstance(value, gast.Name) and value.id in taken:
-                setattr(holder, field, nodes.copy_location(nodes.clone(taken[value.id]), value))
-            elif isinstance(value, list):
-                value[:] = [nodes.copy_location(nodes.clone(taken[item.id]), item)
-                            if isinstance(item, gast.Name) and item.id in taken else item
-                            for item in value]
+    # The factory's own variables, assigned once per call of it: fresh names
+    # in the caller, assigned where the factory's call stood, in its order.
+    renamed = {name: namer.fresh(f"{tree.name}_{name}") for name in sorted(assigned)}
+    for part in setup + [built]:
+        for holder in nodes.walk(part):
+            for field, value in gast.iter_fields(holder):
+                if isinstance(value, gast.Name):
+                    setattr(holder, field, _substituted(value, taken, renamed))
+                elif isinstance(value, list):
+                    value[:] = [_substituted(item, taken, renamed)
+                                if isinstance(item, gast.Name) else item for item in value]
     built.name = target
-    return statements + [built]
+    return statements + setup + [built]
+
+
+def _substituted(name: gast.Name, taken: dict, renamed: dict) -> gast.AST:
+    """What a name of the factory's stands for in the caller: the argument
+    its parameter takes, or its own variable's fresh name."""
+    if name.id in taken:
+        return nodes.copy_location(nodes.clone(taken[name.id]), name)
+    if name.id in renamed:
+        name.id = renamed[name.id]
+    return name
 
 
 def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
@@ -323,13 +340,21 @@ def _bound_in_definition(tree: gast.FunctionDef, call: gast.Call) -> dict | None
 
 
 def _returned_function(tree: gast.FunctionDef):
-    """The `def` the factory's body defines and returns, when that is all its
-    body does (a docstring aside); else None."""
+    """(the assignments before it, the `def`) for a factory's body that
+    assigns names (`c = 2.0 * k`), then defines a function and returns it,
+    a docstring aside; else None."""
     body = [stmt for stmt in tree.body if not (
         isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
         and isinstance(stmt.value.value, str))]
-    if len(body) == 2 and isinstance(body[0], gast.FunctionDef) and \
-            isinstance(body[1], gast.Return) and isinstance(body[1].value, gast.Name) and \
-            body[1].value.id == body[0].name:
-        return body[0]
-    return None
+    if len(body) < 2:
+        return None
+    *setup, definition, returned = body
+    if not (isinstance(definition, gast.FunctionDef) and isinstance(returned, gast.Return)
+            and isinstance(returned.value, gast.Name) and returned.value.id == definition.name):
+        return None
+    if not all(isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+               and isinstance(stmt.targets[0], gast.Name) and not any(
+                   isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(stmt))
+               for stmt in setup):
+        return None
+    return setup, definition
