@@ -166,7 +166,7 @@ def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
     call is not one of a factory this pass inlines."""
     if call.func.id in local_factories:
         tree = _with_lambda_as_def(nodes.clone(local_factories[call.func.id]))
-        arguments = _bound_in_definition(tree, call)
+        arguments = _bound_arguments(_definition_parameters(tree), call)
         hidden: set = set()  # its free names are the function's own
     else:
         if call.func.id in caller_locals:
@@ -178,7 +178,8 @@ def _built_function(parsed: ParsedFunction, call: gast.Call, caller_locals: set,
         tree = _factory_tree(parsed, factory)
         if tree is None:
             return None
-        arguments = _bound_arguments(factory, call)
+        arguments = _bound_arguments(list(inspect.signature(factory).parameters.values()),
+                                     call)
         hidden = caller_locals  # names that mean something else in the caller
     if arguments is None:
         return None
@@ -253,10 +254,9 @@ def _factory_tree(parsed: ParsedFunction, factory) -> gast.FunctionDef | None:
         return None
     try:
         helper = parse_function(factory)
-        if helper.tree.decorator_list or _returned_function(
-                _with_lambda_as_def(nodes.clone(helper.tree))) is None:
-            return None
         tree = _with_lambda_as_def(nodes.clone(helper.tree))
+        if tree.decorator_list or _returned_function(tree) is None:
+            return None
         helper = dataclasses.replace(helper, tree=tree, bound=parsed.bound)
         lower_before_fence(helper, parsed)
         fence(helper)
@@ -284,12 +284,15 @@ def _with_lambda_as_def(tree: gast.FunctionDef) -> gast.FunctionDef:
     return tree
 
 
-def _bound_arguments(factory, call: gast.Call) -> dict | None:
+def _bound_arguments(parameters: list | None, call: gast.Call) -> dict | None:
     """{parameter: the expression it takes}, in the order Python evaluates
     the arguments (positional, then keywords, then defaults, which must be
     numbers, strings, booleans or None), or None for a call this pass does
-    not bind (`*t`, `**kw`, a name given twice or missing)."""
-    parameters = list(inspect.signature(factory).parameters.values())
+    not bind (`*t`, `**kw`, a name given twice or missing). `parameters`:
+    the factory's, as inspect.Parameter (a default a value, or the node of a
+    `def` the function holds)."""
+    if parameters is None:
+        return None
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(isinstance(a, gast.Starred) for a in call.args) or \
             any(k.arg is None for k in call.keywords) or len(call.args) > len(positional):
@@ -301,42 +304,41 @@ def _bound_arguments(factory, call: gast.Call) -> dict | None:
             return None
         bound[keyword.arg] = keyword.value
     for parameter in parameters:
-        if parameter.name in bound:
-            continue
-        default = parameter.default
-        if default is parameter.empty or not (
-                default is None or type(default) in (bool, int, float, str)):
-            return None
-        bound[parameter.name] = nodes.const(default)
-    return bound
-
-
-def _bound_in_definition(tree: gast.FunctionDef, call: gast.Call) -> dict | None:
-    """`_bound_arguments` for a factory the function defines, from its `def`
-    (whose defaults must be literals, evaluated once where it stands)."""
-    args = tree.args
-    if args.vararg is not None or args.kwarg is not None or \
-            any(isinstance(a, gast.Starred) for a in call.args) or \
-            any(k.arg is None for k in call.keywords):
-        return None
-    positional = [a.id for a in args.posonlyargs + args.args]
-    if len(call.args) > len(positional):
-        return None
-    bound = dict(zip(positional, call.args))
-    named = {a.id for a in args.args + args.kwonlyargs}
-    for keyword in call.keywords:
-        if keyword.arg in bound or keyword.arg not in named:
-            return None
-        bound[keyword.arg] = keyword.value
-    defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
-    for name in positional + [a.id for a in args.kwonlyargs]:
-        if name not in bound:
-            default = defaults.get(name)
-            if default is None or not _literal(default):
+        if parameter.name not in bound:
+            default = _default_expression(parameter)
+            if default is None:
                 return None
-            bound[name] = nodes.clone(default)
+            bound[parameter.name] = default
     return bound
+
+
+def _default_expression(parameter: inspect.Parameter) -> gast.AST | None:
+    """The expression a parameter's default stands for in the caller, when it
+    is a literal (a `def`'s is evaluated once where it stands: the same)."""
+    default = parameter.default
+    if isinstance(default, gast.AST):
+        return nodes.clone(default) if _literal(default) else None
+    if default is not parameter.empty and (
+            default is None or type(default) in (bool, int, float, str)):
+        return nodes.const(default)
+    return None
+
+
+def _definition_parameters(tree: gast.FunctionDef) -> list | None:
+    """The parameters of a `def` the function holds, as inspect.Parameter
+    with their default nodes; None with *args or **kwargs."""
+    args, Parameter = tree.args, inspect.Parameter
+    if args.vararg is not None or args.kwarg is not None:
+        return None
+    positional = args.posonlyargs + args.args
+    defaults = [Parameter.empty] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    kinds = [Parameter.POSITIONAL_ONLY] * len(args.posonlyargs) + \
+        [Parameter.POSITIONAL_OR_KEYWORD] * len(args.args)
+    return [Parameter(a.id, kind, default=default)
+            for a, kind, default in zip(positional, kinds, defaults)] + \
+        [Parameter(a.id, Parameter.KEYWORD_ONLY,
+                   default=Parameter.empty if default is None else default)
+         for a, default in zip(args.kwonlyargs, args.kw_defaults)]
 
 
 def _returned_function(tree: gast.FunctionDef):
