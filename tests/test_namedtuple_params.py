@@ -408,13 +408,19 @@ def built_programs():
 BUILT = built_programs()
 
 
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("name", BUILT)
-def test_namedtuples_built_in_the_function_carry_derivatives_like_torch(name, mode):
-    function, twin, args, wrt = BUILT[name]
+def assert_gradients_match_torch(program, mode: str, name: str) -> None:
+    """`program` (function, torch twin, arguments, wrt): its gradients in
+    `mode` are torch's."""
+    function, twin, args, wrt = program
     grads = ad.grad(function, wrt=wrt, mode=mode)(*args)
     for got, want in zip(grads, torch_gradients(twin, args, wrt)):
         assert_close(got, want, label=name)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", BUILT)
+def test_namedtuples_built_in_the_function_carry_derivatives_like_torch(name, mode):
+    assert_gradients_match_torch(BUILT[name], mode, name)
 
 
 @pytest.mark.parametrize("name", BUILT)
@@ -798,10 +804,7 @@ RECORD_METHODS = {
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 @pytest.mark.parametrize("name", RECORD_METHODS)
 def test_methods_of_records_built_in_the_function_match_torch(name, mode):
-    function, twin, args, wrt = RECORD_METHODS[name]
-    grads = ad.grad(function, wrt=wrt, mode=mode)(*args)
-    for got, want in zip(grads, torch_gradients(twin, args, wrt)):
-        assert_close(got, want, label=name)
+    assert_gradients_match_torch(RECORD_METHODS[name], mode, name)
 
 
 @pytest.mark.parametrize("name", RECORD_METHODS)
