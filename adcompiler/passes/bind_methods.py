@@ -106,9 +106,11 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
                 first_call = first_call or call
             call.args = [obj] + call.args
         call.func = name
-    # (A record's objects own no attribute but its fields: nothing to check.)
-    if called_on_receiver and any(name in _record_fields(cls) for name in called_on_receiver):
-        check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
+    if called_on_receiver:
+        # (A record's objects own no attribute but its fields: nothing to check.)
+        own = _own_attributes(cls)
+        if own is None or any(name in own for name in called_on_receiver):
+            check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
     # The transformer visits every node; most functions call no `.get`. The
     # rewrites above make no attribute but copies of the function's own (they
     # put names in place of some): a `.get` call needs an attribute `.get`
@@ -174,7 +176,8 @@ def _record_target(func: gast.Attribute, constructed: dict):
     if not isinstance(func.value, gast.Name):
         return None
     owner, checked = constructed.get(func.value.id, (None, False))
-    if owner is None or checked or func.attr in _record_fields(owner):
+    own = None if owner is None else _own_attributes(owner)
+    if own is None or checked or func.attr in own:
         return None
     return _method_of(owner, func.attr, _written_by_the_user)
 
@@ -198,21 +201,13 @@ def _written_by_the_user(function) -> bool:
         function.__code__.co_filename != "<string>"
 
 
-def _record_fields(cls) -> tuple:
-    """The fields of a record class whose construction only stores them, or
-    everything (a class of another kind: its objects may own any attribute)."""
+def _own_attributes(cls) -> tuple | None:
+    """The attributes an object of `cls` can own: the fields of a record class
+    whose construction only stores them; None (any) for another class."""
     if records.is_namedtuple_class(cls) and records.has_namedtuple_constructor(cls) or \
             records.is_dataclass_class(cls) and records.has_plain_init(cls):
         return records.class_fields(cls)
-    return _EVERY_NAME
-
-
-class _EveryName:
-    def __contains__(self, name) -> bool:
-        return True
-
-
-_EVERY_NAME = _EveryName()
+    return None
 
 
 def _super_target(func: gast.Attribute, function, cls, receiver):
