@@ -158,3 +158,31 @@ def test_an_inner_object_that_escapes_is_refused_naming_a_line():
     with pytest.raises(ad.AdError) as info:
         ad.grad(inner_object_returned_by_a_method)(X.copy())
     assert "test_nested_objects.py:" in str(info.value)
+
+
+class Polynomial:
+    def __init__(self, coefficients):
+        self.coefficients = coefficients
+
+    def __call__(self, t):
+        total = 0.0
+        for power, a in enumerate(self.coefficients):
+            total = total + a * t ** power
+        return total
+
+    def derivative(self):
+        return Polynomial([k * a for k, a in enumerate(self.coefficients)][1:])
+
+
+def polynomial_and_its_derivative(x):
+    p = Polynomial(x[:3])
+    dp = p.derivative()  # a new object, built by a method and returned
+    return p(x[3]) * dp(x[3])
+
+
+def test_an_object_a_method_returns_is_refused_not_an_internal_error():
+    # The second round met a name an inlined method put in place (no source
+    # position) and raised AttributeError from inside the compiler.
+    with pytest.raises(ad.AdError) as info:
+        ad.grad(polynomial_and_its_derivative)(X.copy())
+    assert "test_nested_objects.py:" in str(info.value)

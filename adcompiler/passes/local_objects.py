@@ -1108,6 +1108,14 @@ def _carry_refusal(name: str, refusal: AdError, everything: list, bindings: list
             nodes.annotate(node, CARRIED_REFUSAL, carried)
 
 
+def _source_position(node) -> tuple:
+    """Where `node` stands in the user's source; after those, names an
+    earlier pass wrote (an inlined method's parameter put in its place),
+    which have no position of their own, in the order they come."""
+    line = getattr(node, "lineno", None)
+    return (0, line, node.col_offset) if line is not None else (1, 0, 0)
+
+
 def _object(parsed, name, own, nested, parents, caller_locals,
             assigned: set) -> _Object | None:
     """The object `name` stands for, if the function assigns its attributes or
@@ -1115,7 +1123,7 @@ def _object(parsed, name, own, nested, parents, caller_locals,
     bindings = [n for n in own if isinstance(n, gast.Name) and n.id == name
                 and not isinstance(n.ctx, gast.Load)]
     loads = sorted((n for n in own if isinstance(n, gast.Name) and n.id == name
-                    and isinstance(n.ctx, gast.Load)), key=lambda n: (n.lineno, n.col_offset))
+                    and isinstance(n.ctx, gast.Load)), key=_source_position)
     writes = [n for n in loads if id(parents[id(n)][0]) in assigned]
     methods = [n for n in loads if isinstance(parents[id(n)][0], gast.Attribute) and
                isinstance(parents[id(parents[id(n)][0])][0], gast.Call) and
