@@ -27,6 +27,12 @@ it returns takes the call's place. Python's scoping is kept:
                    argument itself when that is a name or a constant (`h(x)`
                    reads `x`); others get a variable of their own (`g_y = x * x`),
                    so a write `y[0] = v` updates a copy, as in a module-level helper
+    functions      passed to a local function that only calls its parameter (or
+                   passes it on so), `rk4(rhs, y)` or `rk4(lambda y: -k * y, y)`,
+                   take the parameter's place: each call of it is inlined too (a
+                   lambda is first named, `anonymous = lambda y: ...`). A
+                   `*args` the body only passes on starred (`f(y, *args)`) takes
+                   the call's values themselves
     free names     are the enclosing function's, read when the call runs (late
                    binding, as in Python): a closure sees a loop variable's
                    current value, and a differentiated one is differentiated
@@ -45,8 +51,9 @@ first, into variables of their own (evaluation_order.py):
 These are rejected
 with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in a
 `while` test, in a branch of `a if t else b` or in an operand of `and`/`or`
-after the first; a local function used other than by calling it (passed,
-returned, stored) or whose name is bound again; recursion among local
+after the first; a local function used other than by calling it or passing
+it to a local function that only calls it (returned, stored, passed
+elsewhere) or whose name is bound again; recursion among local
 functions; decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
 tuple display; functions defined inside local
 ones, and lambdas neither assigned to a name nor called where they are written
@@ -94,6 +101,10 @@ class _Local:
     # local_objects.py replaced by variables): never renamed, and an argument
     # or a result naming one is copied, since the body may change it.
     shared: frozenset = frozenset()
+    # The *args parameter, when the body only passes it on starred (f(y, *args)):
+    # it takes the call's values themselves, so a call inside passing them on
+    # to a local function binds them one by one.
+    spread: str | None = None
 
 
 def _defined_name(stmt) -> str | None:
@@ -160,6 +171,7 @@ def _check(parsed: ParsedFunction) -> dict:
                         "their own: a local function can call another one.", plural=True)
     lambdas = {id(stmt.value) for stmt in definitions.values() if isinstance(stmt, gast.Assign)}
     parents = _parents(tree)
+    shadowed = _shadowed(definitions)
     for node in nodes.walk(tree):
         if isinstance(node, gast.Lambda) and id(node) not in lambdas:
             parent, field, _ = parents.get(id(node), (None, None, None))
@@ -177,10 +189,28 @@ def _check(parsed: ParsedFunction) -> dict:
             _reject(parsed, node, "lambda expressions not assigned to a name",
                     "assign the lambda to a name and call it by that name "
                     "(h = lambda y: ...; h(x)), or define a function with 'def'.", plural=True)
-        if isinstance(node, gast.Name) and node.id in definitions:
+        if isinstance(node, gast.Name) and node.id in definitions and id(node) not in shadowed:
             _check_use(parsed, node, parents, definitions)
-    _check_recursion(parsed, definitions)
+    _check_recursion(parsed, definitions, shadowed)
     return definitions
+
+
+def _shadowed(definitions: dict) -> set:
+    """The names inside local functions that are the function's own (a
+    parameter or a variable it assigns) though another local function has
+    that name: `def integrate(f, y): return f(y)` beside `def f(y): ...`.
+    Inlining renames them (_Renaming), so they never mean that function."""
+    shadowed = set()
+    for definition in definitions.values():
+        args = _arguments(definition)
+        own = {a.id for a in args.args} | ({args.vararg.id} if args.vararg else set())
+        own |= set(_assigned(_body(definition)))
+        if not own & definitions.keys():
+            continue
+        for part in [args] + _body(definition):
+            shadowed.update(id(n) for n in nodes.walk(part)
+                            if isinstance(n, gast.Name) and n.id in own)
+    return shadowed
 
 
 def _parents(tree) -> dict:
@@ -203,11 +233,14 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
         _reject(parsed, name, f"binding the name of the local function '{name.id}' again",
                 "give the function and the variable different names.")
     call, field, _ = parents[id(name)]
+    if _passed_to_local(name, call, field, parents, definitions, parsed):
+        return
     if not (isinstance(call, gast.Call) and field == "func"):
         _reject(parsed, name, f"using the local function '{name.id}' other than by calling "
                 "it by name (passing, returning or storing it)",
-                "call it, or define it at module level: module-level functions can be "
-                "passed around.")
+                "call it, pass it to a function defined in this one (or in this module) "
+                "that only calls it, or define it at module level: module-level functions "
+                "can be passed around.")
     if any(keyword.arg is None for keyword in call.keywords):
         _reject(parsed, call, f"calls to the local function '{name.id}' with **kwargs",
                 "pass the arguments by name.", plural=True)
@@ -223,6 +256,64 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
                 "(in an if statement for a conditional value, before the loop and "
                 "at the end of its body for a while test).", plural=True)
     _bind(parsed, definition, call)
+
+
+def _passed_to_local(name: gast.Name, parent, field: str, parents: dict, definitions: dict,
+                     parsed: ParsedFunction) -> bool:
+    """Whether `name` (a local function) is an argument of a call of another
+    local function whose parameter only calls it, directly or by passing it on
+    the same way: inlining that call puts the function's name in the
+    parameter's place, and each call of it is inlined in turn."""
+    if isinstance(parent, gast.keyword):
+        parent, field, _ = parents[id(parent)]
+        field = "keywords" if field == "keywords" else None
+    if not (isinstance(parent, gast.Call) and field in ("args", "keywords") and
+            isinstance(parent.func, gast.Name) and parent.func.id in definitions):
+        return False
+    bound = _bind(parsed, definitions[parent.func.id], parent)
+    param = next((p for p, value in bound.items() if value is name), None)
+    return param is not None and _only_called(definitions, parent.func.id, param, parsed, set())
+
+
+def _only_called(definitions: dict, function: str, param: str, parsed: ParsedFunction,
+                 seen: set) -> bool:
+    """Whether local function `function` uses its parameter `param` only by
+    calling it, or by passing it to a local function that only calls it, and
+    never binds it again."""
+    if (function, param) in seen:
+        return True  # (recursion among local functions is refused on its own)
+    seen.add((function, param))
+    definition = definitions[function]
+    args = _arguments(definition)
+    if args.vararg is not None and args.vararg.id == param:
+        return False
+    body = _body(definition)
+    inner_parents: dict = {}
+    for part in body:
+        inner_parents.update(_parents(part))
+    for part in body:
+        for node in nodes.walk(part):
+            if not (isinstance(node, gast.Name) and node.id == param):
+                continue
+            if not isinstance(node.ctx, gast.Load):
+                return False
+            parent, field, _ = inner_parents.get(id(node), (None, None, None))
+            if isinstance(parent, gast.Call) and field == "func":
+                continue
+            if isinstance(parent, gast.keyword):
+                parent, field, _ = inner_parents[id(parent)]
+            if not (isinstance(parent, gast.Call) and field in ("args", "keywords") and
+                    isinstance(parent.func, gast.Name) and parent.func.id in definitions):
+                return False
+            try:
+                bound = _bind(parsed, definitions[parent.func.id], parent)
+            except UnsupportedSyntaxError:
+                return False
+            passed_as = next((p for p, value in bound.items() if value is node), None)
+            if passed_as is None or not _only_called(definitions, parent.func.id, passed_as,
+                                                     parsed, seen):
+                return False
+    return True
 
 
 def _deferred(call, parents) -> str | None:
@@ -246,10 +337,10 @@ def _deferred(call, parents) -> str | None:
     return None
 
 
-def _check_recursion(parsed: ParsedFunction, definitions: dict) -> None:
+def _check_recursion(parsed: ParsedFunction, definitions: dict, shadowed: set) -> None:
     calls = {name: [n for part in _body(definition) for n in nodes.walk(part)
                     if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-                    and n.func.id in definitions]
+                    and n.func.id in definitions and id(n.func) not in shadowed]
              for name, definition in definitions.items()}
     finished: set = set()
 
@@ -284,6 +375,13 @@ def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
     if args.vararg is not None:
         parameters.append(inspect.Parameter(args.vararg.id, inspect.Parameter.VAR_POSITIONAL))
     positional = _positional(call)
+    starred = next((arg for arg in positional if isinstance(arg, gast.Starred)), None)
+    if starred is not None:
+        # (A call written in a local function's body, with its parameter's
+        # name, is checked only once inlining has put a value there.)
+        _reject(parsed, starred, f"calls to the local function '{call.func.id}' with a starred "
+                "argument (*t)", "pass the values one by one, g(t[0], t[1]), or define the "
+                "function at module level, where f(*t) is supported.", plural=True)
     written = positional + [keyword.value for keyword in call.keywords]
     try:
         bound = inspect.Signature(parameters).bind(
@@ -395,7 +493,16 @@ class _Inliner:
         # when the lowering's `_result` would want it too.
         shared = nodes.annotation(stmt, "shared_names", frozenset())
         own = [n for n in dict.fromkeys(params + star + users + assigned) if n not in shared]
-        return _Local(params, defaults, body, own, written & set(params + star), shared)
+        spread = star[0] if star and _only_spread(body, star[0]) else None
+        return _Local(params, defaults, body, own, written & set(params + star), shared, spread)
+
+    def held(self, value, function: str, param: str, local: _Local, call, before: list):
+        """`value`, or a variable holding it when it is not a name or a constant."""
+        if _plain(value) and not _names_shared(value, local):
+            return value
+        copy = self.namer.fresh(f"{function}_{param.lstrip('_')}")
+        before.append(nodes.located(nodes.assign(copy, value), call))
+        return nodes.name(copy)
 
     def inline(self, call: gast.Call, visible: dict, before: list) -> gast.AST:
         """The statements of one call, appended to `before`, and its value."""
@@ -412,6 +519,11 @@ class _Inliner:
                          if p not in arguments)
         renamed: dict = {}
         for param, value in arguments.items():
+            if param == local.spread and param not in local.written:
+                renamed[param] = nodes.located(nodes.tuple_(
+                    [self.held(elt, name, param, local, call, before) for elt in value.elts]),
+                    value)
+                continue
             if param in local.written or not _plain(value) or _names_shared(value, local):
                 copy = self.namer.fresh(f"{name}_{param.lstrip('_')}")
                 before.append(nodes.located(nodes.assign(copy, value), call))
@@ -428,6 +540,16 @@ class _Inliner:
         result = self.namer.fresh(f"{name}_result")
         before.append(nodes.located(nodes.assign(result, value), final))
         return nodes.name(result)
+
+
+def _only_spread(body: list, name: str) -> bool:
+    """Every use of `name` in `body` is `*name` in a call."""
+    parents = {}
+    for stmt in body:
+        parents.update(_parents(stmt))
+    return all(isinstance(parents.get(id(n), (None,))[0], gast.Starred)
+               for stmt in body for n in nodes.walk(stmt)
+               if isinstance(n, gast.Name) and n.id == name)
 
 
 def _names_shared(value, local: _Local) -> bool:
@@ -496,8 +618,29 @@ def _name_called_lambdas(parsed: ParsedFunction) -> None:
     `anonymous(x)` there, which is then inlined like any local function.
     Creating the lambda first changes nothing Python would see: it has no
     effect but evaluating its defaults, which happens at the same point of the
-    statement as the inlined body runs."""
+    statement as the inlined body runs. A lambda passed to a local function,
+    `rk4(lambda y: -k * y, y0)`, is named the same way, and the name is passed
+    (_passed_to_local checks that the callee only calls it)."""
     namer = None
+    local = {name for stmt in _own_statements(parsed.tree.body)
+             if (name := _defined_name(stmt)) is not None}
+
+    def passed(call) -> list:
+        """The lambdas among the arguments of a call of a local function."""
+        if not (isinstance(call.func, gast.Name) and call.func.id in local):
+            return []
+        values = call.args + [keyword.value for keyword in call.keywords]
+        return [value for value in values if isinstance(value, gast.Lambda)]
+
+    def name(function: gast.Lambda, out: list) -> gast.Name:
+        nonlocal namer
+        if namer is None:
+            namer = Namer(n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name))
+        alias = namer.fresh("anonymous")
+        definition = nodes.located(nodes.assign(alias, function), function)
+        nodes.annotate(definition, "called_in_place", True)
+        out.append(definition)
+        return nodes.copy_location(nodes.name(alias), function)
 
     def visit(stmts: list) -> list:
         nonlocal namer
@@ -511,16 +654,17 @@ def _name_called_lambdas(parsed: ParsedFunction) -> None:
                 header = []
             else:
                 header = [stmt]
-            for call in (n for part in header if part is not None for n in _outside_lambdas(part)
-                         if isinstance(n, gast.Call) and isinstance(n.func, gast.Lambda)):
-                if namer is None:
-                    namer = Namer(n.id for n in nodes.walk(parsed.tree)
-                                  if isinstance(n, gast.Name))
-                name = namer.fresh("anonymous")
-                definition = nodes.located(nodes.assign(name, call.func), call.func)
-                nodes.annotate(definition, "called_in_place", True)
-                out.append(definition)
-                call.func = nodes.copy_location(nodes.name(name), call.func)
+            calls = [n for part in header if part is not None for n in _outside_lambdas(part)
+                     if isinstance(n, gast.Call)]
+            for call in calls:
+                if isinstance(call.func, gast.Lambda):
+                    call.func = name(call.func, out)
+                for function in passed(call):
+                    alias = name(function, out)
+                    call.args = [alias if a is function else a for a in call.args]
+                    for keyword in call.keywords:
+                        if keyword.value is function:
+                            keyword.value = alias
             out.append(stmt)
         return out
 

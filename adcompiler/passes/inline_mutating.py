@@ -31,18 +31,33 @@ loop. Its split derivative would cost a recording primal and an adjoint call
 per use, with their stack traffic and tuples (issue #13: 2x the hand-written
 gradient of an RK4 integrator, 0.9x inlined). Other helpers keep their split
 derivatives, which also serve recursion.
+
+And a helper is inlined where a call hands it a function it calls (or passes
+on): a lambda, a function the caller defines, or a name or attribute bound to
+a function when compiling (`rk4(rhs, y, dt)`, `layer(x, W, act=np.sin)`, a
+default `act=np.tanh`). Compiled on its own, the helper could not tell which
+function its parameter calls; inlined, inline_local.py puts the function in
+the parameter's place, so each of its calls is differentiated (a closure
+reading the caller's differentiated variables included). So is a helper
+handed a dataclass or NamedTuple object the caller builds, whose methods it
+calls (`loss(Params(w, b), X)` calling `p.predict(X)`): in the caller, the
+object's class is known (bind_methods.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
+import types
 
 import gast
+import numpy as np
 
 from .. import nodes
 from ..errors import AdError
 from ..rules import registry
+from ..runtime import records
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
 from .aliasing import helper_effects
@@ -79,6 +94,13 @@ def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visit
     # at a hundred places is read once, not a hundred times. `everything`:
     # the nodes of `tree` in walk order, when the caller has them.
     rejected = set() if rejected is None else rejected
+    scopes: list = []
+
+    def scope() -> tuple:  # what _is_function asks of `tree`, found once if asked
+        if not scopes:
+            scopes.append(_scope_of(tree, owner, helper=tree is not owner.tree))
+        return scopes[0]
+
     for node in nodes.walk(tree) if everything is None else everything:
         if not isinstance(node, gast.Call) or not isinstance(node.func, gast.Name):
             continue
@@ -88,10 +110,11 @@ def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visit
         present, function = owner.lookup(name)
         if not present or not is_user_function(function) or function in visiting:
             continue
-        key = (id(function), name in looped)
+        hands_over = _hands_over(node, function, owner, scope)
+        key = (id(function), name in looped, hands_over)
         if key in rejected:
             continue
-        definition = _inlinable(function, owner, caller_locals, name in looped)
+        definition = _inlinable(function, owner, caller_locals, name in looped, hands_over)
         if definition is None:
             rejected.add(key)
             continue
@@ -100,11 +123,14 @@ def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visit
         _collect(owner, definition, caller_locals, found, visiting, rejected=rejected)
 
 
-def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool = False):
+def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool = False,
+               hands_over: bool = False):
     """The helper's definition, ready to stand in the caller, or None."""
-    if getattr(function, "__globals__", None) is not owner.function.__globals__:
+    if getattr(function, "__globals__", None) is not owner.function.__globals__ or \
+            function.__code__.co_freevars:
+        # (A closure's free names are its cells, which the caller cannot read.)
         return None
-    if not helper_effects(function):
+    if not hands_over and not helper_effects(function):
         if not looped or not _plain_signature(function) or registry.lookup(function) is not None:
             return None
         helper = parse_function(function)
@@ -129,18 +155,151 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         # Objects it creates and changes (local_objects.py, which has run on the
         # caller) are rewritten when the helper is compiled on its own.
         return None
-    if tree.args.vararg is not None or _has_var_keyword(function) or any(
+    # (*args: inline_local binds it to the tuple display of what a call
+    # passes; only for a helper handed a function, which cannot do without.)
+    if tree.args.vararg is not None and not hands_over or _has_var_keyword(function) or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(tree) if n is not tree):
         return None
     own = local_names(tree)
     free = nodes.names_loaded(tree) - own
-    if free & caller_locals or tree.name in free:
-        return None  # a name that would mean something else in the caller, or recursion
+    if free & caller_locals or free & set(owner.closure) or tree.name in free or any(
+            name in owner.bound and name in function.__globals__ and
+            owner.bound[name] is not function.__globals__[name] for name in free):
+        # A name that would mean something else in the caller (its variable,
+        # a variable of a function enclosing it, a name a pass bound to
+        # another object than the module's), or recursion. (The names the
+        # lowering above bound, in the caller's `bound`, mean the same there.)
+        return None
     refuse_changed_mutable_defaults(helper)
     if not _bind_defaults(function, tree, owner):
         return None
     tree.decorator_list = []
     return tree
+
+
+def _hands_over(call: gast.Call, function, owner: ParsedFunction, scope) -> bool:
+    """Whether `call` hands the helper a function it calls: a lambda, a
+    function defined in the caller, or a name or attribute bound to a function
+    when compiling (`rk4(rhs, y, dt)`, `apply(x, np.tanh)`), for a parameter
+    the helper's body calls; or a dataclass or NamedTuple object the caller
+    builds, for a parameter whose methods the helper calls. Compiled on its
+    own, the helper could not tell which function that parameter calls, nor
+    the object's class; inlined, inline_local.py puts the function or the
+    object in the parameter's place, and each call is differentiated."""
+    if any(k.arg is None for k in call.keywords) or any(
+            isinstance(a, gast.Starred) and not isinstance(a.value, (gast.Tuple, gast.List))
+            for a in call.args):
+        return False  # (which parameter gets what is known only when it runs)
+    positional = [e for a in call.args for e in (a.value.elts if isinstance(a, gast.Starred)
+                                                  else [a])]
+    try:
+        signature = inspect.signature(function)
+        bound = signature.bind(*positional, **{k.arg: k.value for k in call.keywords})
+    except (TypeError, ValueError):
+        return False
+    plain = [param for param, value in bound.arguments.items()
+             if signature.parameters[param].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    functions = [param for param in plain if _is_function(bound.arguments[param], owner, scope)]
+    # A parameter left to a default that is a function: `def mlp(x, act=np.tanh)`.
+    functions += [param for param, p in signature.parameters.items()
+                  if param not in bound.arguments and p.default is not p.empty
+                  and _function_value(p.default)]
+    objects = [param for param in plain if _is_record(bound.arguments[param], owner, scope)]
+    if not functions and not objects:
+        return False
+    # Called there, or handed on to another function (which is inlined in turn);
+    # for a record, a method called on it.
+    used, methods_called = set(), set()
+    for node in nodes.walk(parse_function(function).tree):
+        if isinstance(node, gast.Call):
+            used.update(a.id for a in [node.func] + node.args + [k.value for k in node.keywords]
+                        if isinstance(a, gast.Name))
+            if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name):
+                methods_called.add(node.func.value.id)
+    return any(param in used for param in functions) or \
+        any(param in methods_called or param in used for param in objects)
+
+
+def _is_record(value, owner: ParsedFunction, scope) -> bool:
+    """`value` (an argument) is a dataclass or NamedTuple object the caller
+    builds, `Params(w, b)` or a variable bound only to such calls of one
+    class: inlined, the helper's `p.predict(x)` is a method of an object the
+    function builds, which bind_methods.py binds to the class's function."""
+    if isinstance(value, gast.Call):
+        return _record_class(value, owner) is not None
+    return isinstance(value, gast.Name) and value.id in scope()[3]
+
+
+def _record_class(call: gast.Call, owner: ParsedFunction):
+    """The record class `call` builds, `Params(w, b)`, or None."""
+    if not isinstance(call.func, gast.Name):
+        return None
+    found, cls = owner.lookup(call.func.id)
+    if found and isinstance(cls, type) and (
+            records.is_namedtuple_class(cls) and records.has_namedtuple_constructor(cls) or
+            records.is_dataclass_class(cls) and records.has_plain_init(cls)):
+        return cls
+    return None
+
+
+def _is_function(value, owner: ParsedFunction, scope) -> bool:
+    """`value` (an argument) is a function known when compiling, or a
+    parameter of the helper `tree` being inlined (which passes on what its
+    caller gave it: inlined too, in case that is a function)."""
+    if isinstance(value, gast.Lambda):
+        return True
+    if isinstance(value, gast.Call) and value.args and \
+            _is_function(value.func, owner, scope) is functools.partial:
+        # functools.partial(rhs, k=w), which the helper's body calls through
+        # its parameter, a name bound once to a partial (partial_calls.py).
+        return _is_function(value.args[0], owner, scope) is True
+    if not isinstance(value, (gast.Name, gast.Attribute)):
+        return False
+    defined, params, local, _ = scope()
+    if isinstance(value, gast.Name) and (value.id in defined or value.id in params):
+        return True
+    path = []
+    while isinstance(value, gast.Attribute):
+        path.append(value.attr)
+        value = value.value
+    if not isinstance(value, gast.Name) or value.id in local:
+        return False
+    found, obj = owner.lookup(value.id)
+    for attr in reversed(path):
+        if not found or not inspect.ismodule(obj):
+            return False
+        obj = getattr(obj, attr, None)
+    if found and obj is functools.partial:
+        return functools.partial  # (a function, and the one a partial(...) call makes)
+    return found and _function_value(obj)
+
+
+def _function_value(obj) -> bool:
+    return is_user_function(obj) or isinstance(obj, (types.BuiltinFunctionType, np.ufunc))
+
+
+def _scope_of(tree, owner: ParsedFunction, helper: bool) -> tuple:
+    """(the functions `tree` defines, its parameters if it is a helper being
+    inlined, its local names, the variables it binds only to records of one
+    class)."""
+    everything = list(nodes.walk(tree))
+    defined = {n.name for n in everything if isinstance(n, gast.FunctionDef) and n is not tree}
+    defined |= {t.id for n in everything if isinstance(n, gast.Assign)
+                and isinstance(n.value, gast.Lambda) for t in n.targets
+                if isinstance(t, gast.Name)}
+    params = {a.id for a in tree.args.args} if helper else set()
+    stores: dict = {}
+    for node in everything:
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    made: dict = {}
+    for node in everything:
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], gast.Name) and isinstance(node.value, gast.Call):
+            made.setdefault(node.targets[0].id, []).append(_record_class(node.value, owner))
+    records_bound = {name for name, classes in made.items() if len(classes) == stores[name]
+                     and len(set(classes)) == 1 and classes[0] is not None}
+    return defined, params, local_names(tree), records_bound
 
 
 def lower_before_fence(copy: ParsedFunction, caller: ParsedFunction) -> None:
