@@ -74,7 +74,7 @@ def sort_method_taken_as_a_value(x):
 
 def in_place_operator_function_used_as_a_value(x):
     a = x * 1.0
-    doubled = operator.iadd(a, x)
+    doubled = operator.iadd(a, x)  # noqa: F841  (the call used as a value is the point)
     return a[0] * 1.0
 
 

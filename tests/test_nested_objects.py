@@ -1,6 +1,6 @@
 """Objects built inside the methods of an object the function builds (a
-model whose __init__ builds its layers, `self.l1 = Dense(W1)`; a method that
-builds a helper object): once the first object's methods are inlined, they
+model whose __init__ builds its layers, `self.l1 = Dense(W1)` or a list of
+them its `forward` loops over; a method that builds a helper object): once the first object's methods are inlined, they
 are built in the function itself, and a second round of local_objects.py
 replaces them by variables too. Checked against torch twins in reverse and
 forward mode and to second order."""
@@ -116,9 +116,69 @@ def t_method_building_a_helper_object(x):
     return torch.sum(0.5 * x[0] * 2.0 * (x[2:] - x[1:-1]) ** 2)
 
 
+class Sequential:
+    """The PyTorch-module shape: layers kept in a list, run by a loop."""
+
+    def __init__(self, W1, W2, bias):
+        self.layers = [Dense(W1, bias), Dense(W2, 0.0), Dense(W1.T, -bias)]
+
+    def forward(self, h):
+        for layer in self.layers:
+            h = layer(h)
+        return h
+
+
+def model_keeping_its_layers_in_a_list(x):
+    model = Sequential(np.outer(x[:2], x[1:3]), np.eye(2) * x[3], x[4])
+    return np.sum(model.forward(INPUT) ** 2)
+
+
+def t_model_keeping_its_layers_in_a_list(x):
+    W1 = torch.outer(x[:2], x[1:3])
+    h = torch.tensor(INPUT)
+    h = torch.tanh(h @ W1 + x[4])
+    h = torch.tanh(h @ (torch.eye(2) * x[3]))
+    h = torch.tanh(h @ W1.T - x[4])
+    return torch.sum(h ** 2)
+
+
+class FromParameters:
+    """Layers built by a comprehension over (W, b) pairs."""
+
+    def __init__(self, parameters):
+        self.layers = [Dense(W, b) for W, b in parameters]
+
+    def __call__(self, h):
+        for layer in self.layers:
+            h = layer(h)
+        return h
+
+
+def model_built_from_parameter_pairs(x):
+    parameters = [(np.outer(x[:2], x[1:3]), x[4]), (np.eye(2) * x[3], 0.0)]
+    model = FromParameters(parameters)
+    layers = [Dense(W, b) for W, b in parameters]  # the same, in the function
+    h = model(INPUT)
+    for layer in layers:
+        h = layer(h)
+    return np.sum(h ** 2)
+
+
+def t_model_built_from_parameter_pairs(x):
+    h = torch.tensor(INPUT)
+    for _ in range(2):
+        h = torch.tanh(h @ torch.outer(x[:2], x[1:3]) + x[4])
+        h = torch.tanh(h @ (torch.eye(2) * x[3]))
+    return torch.sum(h ** 2)
+
+
 PROGRAMS = {
+    "a model built from parameter pairs": (model_built_from_parameter_pairs,
+                                           t_model_built_from_parameter_pairs),
     "a model building its layers in __init__": (model_building_its_layers,
                                                 t_model_building_its_layers),
+    "a model keeping its layers in a list": (model_keeping_its_layers_in_a_list,
+                                             t_model_keeping_its_layers_in_a_list),
     "a recurrent cell with state held by another object": (recurrent_cell_with_state,
                                                            t_recurrent_cell_with_state),
     "a method building a helper object": (method_building_a_helper_object,

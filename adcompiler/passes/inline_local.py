@@ -479,7 +479,11 @@ class _Inliner:
             if _is_docstring(stmt.body[0]):
                 stmt.body = stmt.body[1:]  # documents the def, which goes away
             users = _assigned(stmt.body)
-            lower_function(self.parsed, stmt)
+            if not _loops_over_a_sequence(stmt.body):
+                lower_function(self.parsed, stmt)
+            # (Otherwise its statements are lowered with the function's: a loop
+            # over a list of objects stays a loop, which object_sequences.py
+            # unrolls in local_objects' second round.)
             body = stmt.body
         else:
             body = [nodes.located(nodes.return_(stmt.value.body), stmt.value)]
@@ -550,6 +554,17 @@ def _only_spread(body: list, name: str) -> bool:
     return all(isinstance(parents.get(id(n), (None,))[0], gast.Starred)
                for stmt in body for n in nodes.walk(stmt)
                if isinstance(n, gast.Name) and n.id == name)
+
+
+def _loops_over_a_sequence(body: list) -> bool:
+    """A body whose last statement is its one `return` (inlined as it is, its
+    value is the return's), with a `for` loop over a name (`for layer in
+    layers`, a method's loop over a model's layers) and no break or continue:
+    its control flow needs no lowering before it is inlined."""
+    inner = [n for stmt in body[:-1] for n in nodes.walk(stmt)]
+    return bool(body) and isinstance(body[-1], gast.Return) and \
+        not any(isinstance(n, (gast.Return, gast.Break, gast.Continue)) for n in inner) and \
+        any(isinstance(n, gast.For) and isinstance(n.iter, gast.Name) for n in inner)
 
 
 def _names_shared(value, local: _Local) -> bool:

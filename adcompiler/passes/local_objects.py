@@ -943,8 +943,12 @@ def local_objects(parsed: ParsedFunction, only: str | None = None,
     if building and name_constructed_receivers(parsed, lambda cls: _class_problem(cls) is None):
         census.forget()
         everything = census.everything
-    if building and unroll_object_sequences(parsed, lambda cls: _class_problem(cls) is None,
-                                            everything):
+    # A second round unrolls too: a model's __init__ inlined by the first may
+    # keep its layers in a list (`self.layers = [Dense(W1), Dense(W2)]`), which
+    # its inlined `forward` loops over.
+    unrolling = building or known is not None and builds_objects(parsed, census.calls)
+    if unrolling and unroll_object_sequences(parsed, lambda cls: _class_problem(cls) is None,
+                                             everything):
         census.forget()
         everything = census.everything
     if first and calls_on_classes(parsed, census.calls) and classmethod_constructors(
@@ -1090,7 +1094,7 @@ def _carry_refusal(name: str, refusal: AdError, everything: list, bindings: list
     where a later pass refuses a derivative meeting it: the user sees what
     to change (the construct the trial refused), not that the object's class
     is unknown or that its attributes carry no derivative."""
-    line = bindings[0].lineno if bindings else None
+    line = getattr(bindings[0], "lineno", None) if bindings else None  # (see _source_position)
     help = (f"{refusal.help} (adcompiler replaces an object the function creates, "
             f"'{name}'{f' on line {line}' if line else ''}, by one variable per attribute, "
             "which carries derivatives, where every use of it is an attribute read or "

@@ -151,15 +151,20 @@ def _sequences_built_by_appends(parsed: ParsedFunction, everything: list, modell
     caller_locals = local_names(parsed.tree, everything)
     counts = nodes.assignment_counts(parsed.tree)
     appends = {}   # list name -> how many `name.append(...)` the function makes
+    loads: dict = {}   # name -> how many times the function reads it
+    for node in everything:
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
     for node in everything:
         if nodes.list_method(node, "append"):
             appends[node.func.value.id] = appends.get(node.func.value.id, 0) + 1
     body, changed, namer = parsed.tree.body, False, None
+    displays = _displays_read_only(body, everything, counts)
     for position in range(len(body) - 1, 0, -1):
         start, loop = body[position - 1], body[position]
-        items = _known_items(loop, parsed, caller_locals) if isinstance(loop, gast.For) else None
-        if items is None or loop.orelse or not loop.body or \
-                not isinstance(loop.target, gast.Name):
+        items = _known_items(loop, parsed, caller_locals, displays) \
+            if isinstance(loop, gast.For) else None
+        if items is None or loop.orelse or not loop.body or not _plain_target(loop.target):
             continue
         if not (isinstance(start, gast.Assign) and len(start.targets) == 1 and
                 isinstance(start.targets[0], gast.Name) and isinstance(start.value, gast.List)
@@ -176,7 +181,8 @@ def _sequences_built_by_appends(parsed: ParsedFunction, everything: list, modell
         if not (isinstance(cls, type) and cls.__module__ == parsed.function.__module__ and
                 modelled(cls)):
             continue
-        read_first = {item.id for item in items if isinstance(item, gast.Name)}
+        read_first = {n.id for item in items for n in nodes.walk(item)
+                      if isinstance(n, gast.Name)}
         if not all(isinstance(stmt, gast.Assign) and all(
                 isinstance(t, gast.Name) and t.id not in read_first for t in stmt.targets)
                    for stmt in loop.body[:-1]) or \
@@ -194,14 +200,24 @@ def _sequences_built_by_appends(parsed: ParsedFunction, everything: list, modell
                      for k in range(len(items))]
         for item in items:
             statements.append(nodes.copy_location(
-                nodes.assign(loop.target.id, nodes.clone(item)), loop))
+                nodes.assign(nodes.clone(loop.target), nodes.clone(item)), loop))
             statements += [nodes.clone(stmt) for stmt in loop.body[:-1]]
             names.append(namer.fresh(snake(cls.__name__)))
             statements.append(nodes.copy_location(nodes.assign(names[-1], nodes.clone(built)),
                                                   last))
         display = gast.List(elts=[nodes.name(n) for n in names], ctx=gast.Load())
+        end = position + 1
+        following = body[end] if end < len(body) else None
+        if isinstance(following, gast.Assign) and len(following.targets) == 1 and \
+                isinstance(following.targets[0], gast.Name) and \
+                isinstance(following.value, gast.Name) and following.value.id == name and \
+                loads.get(name) == 2:
+            # `layers = list_` right after (an inlined __init__'s comprehension
+            # stored in an attribute): the display is bound to that name, the
+            # one the loops over it read.
+            name, end, start = following.targets[0].id, end + 1, following
         statements.append(nodes.copy_location(nodes.assign(name, display), start))
-        body[position - 1:position + 1] = statements
+        body[position - 1:end] = statements
         changed = True
     return changed
 
@@ -211,11 +227,56 @@ def _sequences_built_by_appends(parsed: ParsedFunction, everything: list, modell
 _MOST_ITEMS = 64
 
 
-def _known_items(loop: gast.For, parsed: ParsedFunction, caller_locals) -> list | None:
+def _plain_target(target) -> bool:
+    """A loop variable, or a tuple of them (`for W, b in params`)."""
+    return isinstance(target, gast.Name) or isinstance(target, gast.Tuple) and \
+        all(isinstance(e, gast.Name) for e in target.elts)
+
+
+def _displays_read_only(body: list, everything: list, counts) -> dict:
+    """{name: its length} for each name a statement of the body binds, once,
+    to a list or tuple display, and that is otherwise only read where Python
+    reads it without changing it: iterated by a `for`, indexed, or its len().
+    Its items are then those of the display wherever it is read."""
+    bound = {stmt.targets[0].id: len(stmt.value.elts) for stmt in body
+             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+             isinstance(stmt.targets[0], gast.Name) and
+             isinstance(stmt.value, (gast.List, gast.Tuple)) and
+             not any(isinstance(e, gast.Starred) for e in stmt.value.elts) and
+             counts[stmt.targets[0].id] == 1}
+    if not bound:
+        return bound
+    reading = set()
+    for node in everything:
+        if isinstance(node, gast.For) and isinstance(node.iter, gast.Name):
+            reading.add(id(node.iter))
+        elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) and \
+                isinstance(node.value, gast.Name):
+            reading.add(id(node.value))
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                node.func.id == "len" and len(node.args) == 1:
+            reading.add(id(node.args[0]))
+    for node in everything:
+        if isinstance(node, gast.Name) and node.id in bound and \
+                isinstance(node.ctx, gast.Load) and id(node) not in reading:
+            del bound[node.id]
+    return bound
+
+
+def _known_items(loop: gast.For, parsed: ParsedFunction, caller_locals,
+                 displays: dict | None = None) -> list | None:
     """The items a loop visits, as expressions, when written in its header:
     `range` of whole-number constants, a list or tuple display (held in a
-    tuple first unless its items are names and constants); else None."""
+    tuple first unless its items are names and constants), or a name bound to
+    a display that is only read (`displays`: its items read by position); else None."""
     source = loop.iter
+    if isinstance(source, gast.Name) and displays and source.id in displays and \
+            source.id not in {n.id for n in nodes.walk(loop) if isinstance(n, gast.Name)
+                              and not isinstance(n.ctx, gast.Load)}:
+        if displays[source.id] > _MOST_ITEMS:
+            return None
+        return [nodes.subscript(nodes.name(source.id), nodes.const(k))
+                for k in range(displays[source.id])]
     if isinstance(source, (gast.List, gast.Tuple)):
         if len(source.elts) > _MOST_ITEMS or any(isinstance(item, gast.Starred)
                                                  for item in source.elts):

@@ -431,9 +431,10 @@ def classify(rhs: gast.AST, activity: Activity, location) -> Operation:
             "differentiate a bound method, ad.grad(model.loss)), on module-level "
             "objects, and on objects of a module-level class that the function creates "
             "(m = Model(w); m.loss(x), or Model(w).loss(x); l1 = Layer(W1); l2 = Layer(W2); "
-            "l2(l1(x)), not layers kept in a list and called in a loop, whose arrays you "
-            "can keep in lists "
-            "instead: for W, b in zip(weights, biases)). For another object "
+            "l2(l1(x)), or layers = [Layer(W1), Layer(W2)] looped over; not layers kept "
+            "in a list the function is given or appends to in a loop of unknown length, "
+            "whose arrays you can keep in lists instead: for W, b in zip(weights, "
+            "biases)). For another object "
             "(self.layer.forward(x)), call a module-level function that takes the object, "
             "or a NumPy function.")
     if rule is None and scipy_distribution_name(primitive) is not None:
