@@ -43,6 +43,7 @@ from .passes.lower_dict_methods import lower_dict_methods
 from .passes.lower_reduce import lower_reduce
 from .passes.constructed_receivers import builds_objects
 from .passes.inline_factories import inline_factories
+from .passes.function_defaults import function_defaults
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.local_objects import local_objects
@@ -85,10 +86,12 @@ class FrontEnd:
 SKIP_NO_OPS_ON_GENERATED = True
 
 
-def lowered(function, arity: int | None = None) -> ParsedFunction:
+def lowered(function, arity: int | None = None, entry: bool = False) -> ParsedFunction:
     """Parse and fence `function`, give it `arity` parameters in place of its
     `*args` (unless None), lower its comprehensions, inline the functions it
-    defines, lower its control flow, resolve its names and bind its method calls."""
+    defines, lower its control flow, resolve its names and bind its method calls.
+    `entry`: `function` is the one the user differentiates (its parameters
+    defaulting to functions call those, function_defaults.py)."""
     parsed = parse_function(function)
     if not parsed.generated:
         lower_with(parsed)
@@ -156,6 +159,8 @@ def lowered(function, arity: int | None = None) -> ParsedFunction:
     lower_comprehensions(parsed, census)
     lower_mapping(parsed, census)  # np.apply_along_axis, np.vectorize: loops
     lower_itertools(parsed, census)  # itertools.combinations(x, 2), ...: loops over positions
+    if entry and function_defaults(parsed):  # def loss(w, act=np.tanh): act(h) calls np.tanh
+        census.forget()
     # After lowering comprehensions (a method called in one is then called in a
     # loop), before inlining helpers: the methods of the objects the function
     # creates become local functions, whose mutating helpers and bodies those
@@ -194,7 +199,7 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     counts the parameters that replace `*args` when `arity` is given. `entry`:
     `function` is the one the user differentiates, not a helper it calls (it
     copies the lists it resizes, own_arguments.py)."""
-    parsed = lowered(function, arity)
+    parsed = lowered(function, arity, entry)
     # Generated code: the census `lowered` made, its nodes still those of
     # the tree (issue #13: Context.create and copy_lists_read_before_resizing
     # each walked a Hessian's gradient code again). Dropped from `parsed`,

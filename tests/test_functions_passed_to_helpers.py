@@ -287,7 +287,22 @@ def t_records_handed_to_helpers(x):
     return torch.sum((torch.tensor(DATA) @ x[2:4] + x[4]) ** 2) + torch.sum(log_density)
 
 
+# -- the differentiated function's own parameters defaulting to functions ---------------
+
+def activation_by_default(x, act=np.tanh, *, reduce=np.sum):
+    W = x[:4].reshape(2, 2)
+    h = act(W @ x[3:])
+    return reduce(layer(h, W, act) ** 2) + reduce(act(x))
+
+
+def t_activation_by_default(x):
+    W = x[:4].reshape(2, 2)
+    h = torch.tanh(W @ x[3:])
+    return torch.sum(torch.tanh(W @ h) ** 2) + torch.sum(torch.tanh(x))
+
+
 PROGRAMS = {
+    "activation by default": (activation_by_default, t_activation_by_default),
     "partial integrated": (partial_integrated, t_partial_integrated),
     "records handed to helpers": (records_handed_to_helpers, t_records_handed_to_helpers),
     "rk4 of a module function with extra arguments": (
@@ -365,3 +380,10 @@ def test_a_function_not_known_when_compiling_is_refused_naming_the_line(function
         ad.grad(function, wrt=wrt)(X.copy(), *([np.sin] if function is
                                                function_given_by_the_caller else []))
     assert "test_functions_passed_to_helpers.py" in str(caught.value)
+
+
+def test_a_derivative_compiled_for_a_default_function_refuses_another():
+    gradient = ad.grad(activation_by_default)
+    gradient(X.copy())
+    with pytest.raises(ad.CallConventionError, match="'act' left at its default, 'tanh'"):
+        gradient(X.copy(), np.sin)

@@ -49,10 +49,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import types
 
 import gast
-import numpy as np
 
 from .. import nodes
 from ..errors import AdError
@@ -71,6 +69,7 @@ from .lower_reduce import lower_reduce
 from .lower_with import lower_with
 from .own_arguments import refuse_changed_mutable_defaults
 from .resolve import local_names
+from .user_functions import is_known_function
 
 
 def inline_mutating(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -203,7 +202,7 @@ def _hands_over(call: gast.Call, function, owner: ParsedFunction, scope) -> bool
     # A parameter left to a default that is a function: `def mlp(x, act=np.tanh)`.
     functions += [param for param, p in signature.parameters.items()
                   if param not in bound.arguments and p.default is not p.empty
-                  and _function_value(p.default)]
+                  and is_known_function(p.default)]
     objects = [param for param in plain if _is_record(bound.arguments[param], owner, scope)]
     if not functions and not objects:
         return False
@@ -271,11 +270,9 @@ def _is_function(value, owner: ParsedFunction, scope) -> bool:
         obj = getattr(obj, attr, None)
     if found and obj is functools.partial:
         return functools.partial  # (a function, and the one a partial(...) call makes)
-    return found and _function_value(obj)
+    return found and is_known_function(obj)
 
 
-def _function_value(obj) -> bool:
-    return is_user_function(obj) or isinstance(obj, (types.BuiltinFunctionType, np.ufunc))
 
 
 def _scope_of(tree, owner: ParsedFunction, helper: bool) -> tuple:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 import types
 
+import numpy as np
+
 from ..rules import registry
 
 # Libraries whose functions are differentiated only through rules, never by
@@ -47,3 +49,17 @@ def is_user_function(obj) -> bool:
         # rule or are read like the user's (colorsys.rgb_to_hls).
         return package not in RULE_ONLY_PACKAGES and registry.lookup(obj) is None
     return package not in RULE_ONLY_PACKAGES
+
+
+def is_known_function(obj) -> bool:
+    """A function adcompiler can find when compiling and differentiate or
+    look a rule up for: the user's own, a builtin, a NumPy ufunc, or another
+    function with a rule (np.sum).
+
+    Example:
+        >>> import numpy as np
+        >>> is_known_function(np.tanh), is_known_function(3.0)
+        (True, False)
+    """
+    return is_user_function(obj) or isinstance(obj, (types.BuiltinFunctionType, np.ufunc)) or \
+        callable(obj) and not isinstance(obj, type) and registry.lookup(obj) is not None

@@ -77,6 +77,8 @@ RULES = [
     *nondifferentiable(ra.float_dtype),
     # a join's check that Python did join (python_builtins.check_joined)
     *nondifferentiable(runtime_builtins.check_joined),
+    # the check that a function-valued parameter kept its default (function_defaults.py)
+    *nondifferentiable(runtime_builtins.default_kept),
 
     # The helpers of tuple(), x.copy(), dict(d) and list(d.values()) (python_rules.py),
     # each linear in the derivative it carries.

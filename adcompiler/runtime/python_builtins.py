@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import core, arrays  # runtime: read when called (it imports this module)
-from ..errors import NoDerivativeRuleError, SourceChangedError, UnsupportedSyntaxError
+from ..errors import (CallConventionError, NoDerivativeRuleError, SourceChangedError,
+                      UnsupportedSyntaxError)
 from .arrays import ListAdjoint, sequence_adjoint
 
 
@@ -169,6 +170,24 @@ def exact_instance(obj, cls: type):
             "list or dict entry replaced, since the derivative was made)",
             help="Ask for the derivative again (ad.grad(f)) after changing it.")
     return obj
+
+
+def default_kept(value, default, name: str, where: str) -> None:
+    """Raise unless `value`, what a parameter of the differentiated function
+    received, is its default, the function the derivative was compiled to
+    call (passes/function_defaults.py).
+
+        >>> import math
+        >>> default_kept(math.sin, math.sin, "act", "model.py:3")
+    """
+    if value is not default:
+        raise CallConventionError(
+            f"{where}: the derivative was compiled for the parameter {name!r} left at its "
+            f"default, {getattr(default, '__name__', default)!r}, which it calls; this call "
+            f"passes {getattr(value, '__name__', type(value).__name__)!r}",
+            help=f"Leave {name!r} to its default, or differentiate a function that calls "
+            f"the other one by name (def loss_sin(w): return loss(w, {name}=np.sin)), or "
+            f"make it the default of a function of its own.")
 
 
 def methods_not_shadowed(obj, names: tuple, where: str = "") -> None:
