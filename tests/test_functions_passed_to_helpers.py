@@ -301,7 +301,38 @@ def t_activation_by_default(x):
     return torch.sum(torch.tanh(W @ h) ** 2) + torch.sum(torch.tanh(x))
 
 
+# -- loops over functions (passes/function_sequences.py) -------------------------------
+
+ACTIVATIONS = (np.tanh, relu)
+
+
+def loops_over_functions(x):
+    def scaled(v):
+        return v * x[0]
+
+    total = 0.0
+    for act in ACTIVATIONS:                 # a module-level tuple
+        total = total + np.sum(act(x) * 2.0)
+    transforms = [scaled, np.exp]           # a list of functions, only looped over
+    for f in transforms:
+        for g in (np.sin, np.cos):          # nested, over a display
+            total = total + np.sum(f(g(x)))
+    return total + sum(np.sum(h(x[1:])) for h in (np.sin, lambda_free_square))
+
+
+def lambda_free_square(v):
+    return v * v
+
+
+def t_loops_over_functions(x):
+    total = torch.sum(torch.tanh(x) * 2.0) + torch.sum(torch.clamp(x, min=0.0) * 2.0)
+    for g in (torch.sin, torch.cos):
+        total = total + torch.sum(g(x) * x[0]) + torch.sum(torch.exp(g(x)))
+    return total + torch.sum(torch.sin(x[1:])) + torch.sum(x[1:] * x[1:])
+
+
 PROGRAMS = {
+    "loops over functions": (loops_over_functions, t_loops_over_functions),
     "activation by default": (activation_by_default, t_activation_by_default),
     "partial integrated": (partial_integrated, t_partial_integrated),
     "records handed to helpers": (records_handed_to_helpers, t_records_handed_to_helpers),

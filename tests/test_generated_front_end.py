@@ -159,8 +159,8 @@ def test_passes_left_out_after_normalising_change_nothing_on_generated_code(tmp_
     monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", False)
     lowered, generated = pipeline.lowered, [False]
 
-    def noting(function, arity=None):
-        parsed = lowered(function, arity)
+    def noting(function, arity=None, entry=False):
+        parsed = lowered(function, arity, entry)
         generated[0] = parsed.generated
         return parsed
 
@@ -198,8 +198,8 @@ def test_generated_code_lowered_records_the_same_either_way(tmp_path, monkeypatc
     left-out passes ran or not."""
     lowered, states = pipeline.lowered, {}
 
-    def recording(function, arity=None):
-        parsed = lowered(function, arity)
+    def recording(function, arity=None, entry=False):
+        parsed = lowered(function, arity, entry)
         if parsed.generated:
             states[skip].append((parsed.name, to_source(parsed.tree), {
                 key: sorted(value) if isinstance(value, dict) else None
