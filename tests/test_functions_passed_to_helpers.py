@@ -331,7 +331,28 @@ def t_loops_over_functions(x):
     return total + torch.sum(torch.sin(x[1:])) + torch.sum(x[1:] * x[1:])
 
 
+def repeat(f, v, *, times=2, shift=0.25):
+    for _ in range(times):
+        v = f(v) + shift
+    return v
+
+
+def keyword_only_options_of_a_helper(x):
+    return np.sum(repeat(np.sin, x)) + np.sum(repeat(np.tanh, x, times=3, shift=x[0]))
+
+
+def t_keyword_only_options_of_a_helper(x):
+    v, w = x, x
+    for _ in range(2):
+        v = torch.sin(v) + 0.25
+    for _ in range(3):
+        w = torch.tanh(w) + x[0]
+    return torch.sum(v) + torch.sum(w)
+
+
 PROGRAMS = {
+    "keyword-only options of a helper": (keyword_only_options_of_a_helper,
+                                         t_keyword_only_options_of_a_helper),
     "loops over functions": (loops_over_functions, t_loops_over_functions),
     "activation by default": (activation_by_default, t_activation_by_default),
     "partial integrated": (partial_integrated, t_partial_integrated),

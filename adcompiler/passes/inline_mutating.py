@@ -329,12 +329,17 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
     cannot be matched to the tree's (the helper keeps its call)."""
     values = parameter_defaults(function) or ()
     if len(values) != len(tree.args.defaults):
-        return False
+        # Keyword-only parameters, which the parsed tree lists as plain ones
+        # without their defaults (source.py): the defaults are the values.
+        if tree.args.defaults or len(values) > len(tree.args.args):
+            return False
+        tree.args.defaults = [nodes.const(v) if type(v) in (int, float, bool, str, type(None))
+                              else None for v in values]
     taken = {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
         {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} | \
         set(owner.globals) | set(owner.closure) | set(owner.bound)
     for index, (node, value) in enumerate(zip(tree.args.defaults, values)):
-        if _literal(node):
+        if node is not None and _literal(node):
             continue
         parameter = tree.args.args[len(tree.args.args) - len(values) + index].id
         alias, suffix = f"{tree.name}_{parameter}_default", 1
@@ -343,7 +348,7 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
             alias = f"{tree.name}_{parameter}_default{suffix}"
         taken.add(alias)
         owner.bound[alias] = value
-        tree.args.defaults[index] = nodes.copy_location(nodes.name(alias), node)
+        tree.args.defaults[index] = nodes.copy_location(nodes.name(alias), node or tree)
     return True
 
 
