@@ -750,8 +750,81 @@ def name_uses(roots: list) -> tuple[dict, set]:
 
 
 def names_loaded(node: gast.AST) -> set[str]:
-    load = _LOAD
-    return {n.id for n in name_nodes(node) if n.ctx.__class__ is load}
+    """The names `node` reads: name_nodes' Load names, collected without its
+    generator (issue #13: dead code, aliasing's liveness and simplify ask
+    this of every statement of a Hessian's gradient and tangent code, whose
+    values are mostly a name, or a call or operation of names)."""
+    kind = node.__class__
+    if kind is _NAME:
+        # (A Name's annotation, a parameter's, holds no Load name in a body.)
+        if node.ctx.__class__ is _LOAD and getattr(node, "annotation", None) is None:
+            return {node.id}
+    elif kind is _CONSTANT:
+        return set()
+    found = set()
+    add = found.add
+    stack = [node]
+    pop, append, extend = stack.pop, stack.append, stack.extend
+    node_type, name_type, load, fields_of = gast.AST, _NAME, _LOAD, _NAME_FIELDS
+    call_type, binop_type, assign_type, attribute_type, constant_type = \
+        _CALL, _BINOP, _ASSIGN, _ATTRIBUTE, _CONSTANT
+    while stack:
+        node = pop()
+        kind = node.__class__
+        if kind is name_type:
+            if node.ctx.__class__ is load:
+                add(node.id)
+            value = getattr(node, "annotation", None)
+            if value is not None and isinstance(value, node_type):
+                append(value)
+            continue
+        if kind is constant_type:
+            continue
+        # The commonest kinds' fields, as name_nodes pushes them.
+        try:
+            if kind is call_type:
+                func, args, keywords = node.func, node.args, node.keywords
+                if func is not None:
+                    append(func)
+                    extend(args)
+                    extend(keywords)
+                    continue
+            elif kind is binop_type:
+                left, right = node.left, node.right
+                if left is not None and right is not None:
+                    append(left)
+                    append(right)
+                    continue
+            elif kind is assign_type:
+                targets, value = node.targets, node.value
+                if value is not None:
+                    extend(targets)
+                    append(value)
+                    continue
+            elif kind is attribute_type:
+                value = node.value
+                if value is not None:
+                    append(value)
+                    continue
+        except AttributeError:
+            pass
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _name_fields(kind)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return found
+
+
+_NAME, _CONSTANT = gast.Name, gast.Constant
 
 
 def names_stored(node: gast.AST) -> set[str]:
