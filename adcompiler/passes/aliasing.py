@@ -260,20 +260,19 @@ class _Liveness:
             live |= body
             live |= nodes.names_loaded(stmt.test)
             return live
-        if isinstance(stmt, gast.While):
-            head = live_out | nodes.names_loaded(stmt.test)
+        if isinstance(stmt, (gast.While, gast.For)):
+            # The head's fixed point: `head | entry` is `head` when `entry`
+            # (the body's own copy) is within it, asked without building the
+            # union (thousands of names are live in a Hessian's gradient code).
+            loop_for = isinstance(stmt, gast.For)
+            head = live_out | nodes.names_loaded(stmt.iter if loop_for else stmt.test)
             while True:
-                new = head | self.block(stmt.body, head)
-                if new == head:
+                entry = self.block(stmt.body, head)
+                if loop_for:
+                    entry.discard(stmt.target.id)
+                if entry <= head:
                     return head
-                head = new
-        if isinstance(stmt, gast.For):
-            head = live_out | nodes.names_loaded(stmt.iter)
-            while True:
-                new = head | (self.block(stmt.body, head) - {stmt.target.id})
-                if new == head:
-                    return head
-                head = new
+                head = head | entry
         live_out |= nodes.names_loaded(stmt)
         return live_out
 
@@ -504,8 +503,13 @@ class _Sharing:
                 out, touched = self.branch(stmt.body, entry)
                 if isinstance(stmt, gast.For):
                     touched.add(stmt.target.id)
-                new = _join_touched(dict(head), out, touched)
-                if new == head:
+                # `out` began as a copy of `head`, and every change of a state
+                # touches the name changed: the two differ in `touched` only,
+                # where they are compared (not by a copy of `head` and a
+                # comparison of every name, thousands in a Hessian's
+                # gradient code, each round of each loop: issue #13).
+                new = _join_touched(head, out, touched)
+                if all(new.get(name) == head.get(name) for name in touched):
                     return head
                 head = new
         return state
