@@ -105,12 +105,17 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
     if census is not None:
         census.forget()  # (the steps below may rewrite calls: given back if none does)
     changed = False  # whether a step below changed the tree (annotating does not)
-    locals_ = local_names(tree, everything)
+    # The nodes of the kinds the steps below look at, sorted out in one pass
+    # (issue #13: each step went through every node of a Hessian's gradient
+    # code, 43,000 at 499 lines, for its kind).
+    kinds = _Kinds(everything)
+    locals_ = {arg.id for arg in tree.args.args}
+    bound = (gast.Store, gast.Param)
+    locals_.update(n.id for n in kinds.names if isinstance(n.ctx, bound))
     parsed.local_names = locals_
-    declared_global = {name for node in everything if isinstance(node, gast.Global)
-                       for name in node.names}
-    for node in everything:
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+    declared_global = {name for node in kinds.globals for name in node.names}
+    for node in kinds.names:
+        if isinstance(node.ctx, gast.Load):
             if node.id not in locals_:
                 found, value = parsed.lookup(node.id)
                 if found:
@@ -120,25 +125,25 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
                     if node.id not in declared_global:
                         _pin_primitive(parsed, node.id, value)
     # Second sweep: every chain's base name is annotated by now.
-    for node in everything:
-        if isinstance(node, gast.Attribute):
-            _resolve_attribute_chain(node)
-    if any(isinstance(node, gast.Call) and nodes.annotation(node.func, "value", None)
-           is functools.partial for node in everything) and \
+    for node in kinds.attributes:
+        _resolve_attribute_chain(node)
+    if any(nodes.annotation(node.func, "value", None) is functools.partial
+           for node in kinds.calls) and \
             partial_calls.rewrite(parsed, everything):
         everything = list(nodes.walk(tree))
+        kinds = _Kinds(everything)
         changed = True
-    function_choices = _FunctionChoices(parsed, everything)
+    function_choices = _FunctionChoices(parsed, everything, kinds)
     function_choices.bind()
     changed = changed or function_choices.changed
-    if _may_choose(function_choices, everything) and \
+    if _may_choose(function_choices, kinds) and \
             rebound_functions.choose(function_choices, everything):
         changed = True
     # The rewrite visits every node (a fifth of resolving a Hessian's
     # gradient code) and changes only the calls it finds: when there is none,
     # one walk shows it (none: the tree is still what `everything` lists).
-    calls = [node for node in (nodes.walk(tree) if changed else everything)
-             if isinstance(node, gast.Call)]
+    calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)] \
+        if changed else kinds.calls
     if any(_keyed(call.func) for call in calls):
         _KeyedCalls(function_choices).visit(tree)
         calls = [node for node in nodes.walk(tree) if isinstance(node, gast.Call)]
@@ -154,14 +159,14 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
     return parsed
 
 
-def _may_choose(choices: "_FunctionChoices", everything: list) -> bool:
+def _may_choose(choices: "_FunctionChoices", kinds: "_Kinds") -> bool:
     """False when rebound_functions.choose would find no name to rewrite: it
     rewrites a name bound by assignments (not once, in `choices.once`) only
     when every read of it is the function of a call, so some call's function
     is such a name (generated code calls none: issue #13, choose took a
     twentieth of resolving a Hessian's gradient code)."""
     name_type = gast.Name
-    called = {node.func.id for node in everything
+    called = {node.func.id for node in kinds.calls
               if node.__class__ is gast.Call and node.func.__class__ is name_type}
     if not called:
         return False
@@ -169,7 +174,33 @@ def _may_choose(choices: "_FunctionChoices", everything: list) -> bool:
     return any(node.__class__ is gast.Assign and len(node.targets) == 1
                and node.targets[0].__class__ is name_type
                and node.targets[0].id not in once and node.targets[0].id in called
-               for node in everything)
+               for node in kinds.assigns)
+
+
+class _Kinds:
+    """The Name, Attribute, Call, Assign and Global nodes of a list of nodes
+    (a tree's, in walk order), each in that order."""
+
+    __slots__ = ("names", "attributes", "calls", "assigns", "globals")
+
+    def __init__(self, everything: list):
+        found = ([], [], [], [], [])
+        appends = [part.append for part in found]
+        slots, unknown = _SLOTS, _UNKNOWN_SLOT
+        for node in everything:
+            kind = node.__class__
+            slot = slots.get(kind, unknown)
+            if slot is unknown:
+                slot = slots[kind] = next(
+                    (i for i, base in enumerate(_SORTED_KINDS) if issubclass(kind, base)), None)
+            if slot is not None:
+                appends[slot](node)
+        self.names, self.attributes, self.calls, self.assigns, self.globals = found
+
+
+_SORTED_KINDS = (gast.Name, gast.Attribute, gast.Call, gast.Assign, gast.Global)
+_SLOTS: dict = {}  # node class -> the position of its kind in _SORTED_KINDS, or None
+_UNKNOWN_SLOT = object()
 
 
 # Builtins that run code the compiler never sees, or read the function's
@@ -234,15 +265,16 @@ class _FunctionChoices:
     through a local name bound once to a function: `ACT["tanh"](x)`, `act =
     ACT["tanh"]; act(x)`, `act = np.tanh; act(x)` (see the module docstring)."""
 
-    def __init__(self, parsed: ParsedFunction, everything: list):
-        """`everything`: the nodes of parsed.tree, in walk order."""
+    def __init__(self, parsed: ParsedFunction, everything: list, kinds: _Kinds | None = None):
+        """`everything`: the nodes of parsed.tree, in walk order; `kinds`,
+        those sorted by kind when the caller has them."""
         self.parsed = parsed
         self.everything = everything
+        self.kinds = kinds = _Kinds(everything) if kinds is None else kinds
         self.changed = False  # whether bind() changed the tree
         tree = parsed.tree
         stores = collections.Counter(
-            n.id for n in everything
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)))
+            n.id for n in kinds.names if isinstance(n.ctx, (gast.Store, gast.Param)))
         # Names bound once, by a statement of the function's own body (not in
         # a branch or loop), to what they are bound to.
         self.once = {stmt.targets[0].id: stmt.value for stmt in tree.body
@@ -255,10 +287,9 @@ class _FunctionChoices:
         # (`ACT["tanh"](x)`), and by the keyed calls' rewrite; it is read off
         # the tree before bind() changes it. Most functions have no such call
         # (a Hessian's gradient code none): the walk is left out for them.
-        if any(isinstance(n, gast.Call) and (
-                not isinstance(n.func, (gast.Name, gast.Attribute)) or
-                isinstance(n.func, gast.Name) and n.func.id in self.once or _keyed(n.func))
-               for n in everything):
+        if any(not isinstance(n.func, (gast.Name, gast.Attribute)) or
+               isinstance(n.func, gast.Name) and n.func.id in self.once or _keyed(n.func)
+               for n in kinds.calls):
             for index, stmt in enumerate(tree.body):
                 for n in nodes.walk(stmt):
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -294,7 +325,7 @@ class _FunctionChoices:
         """Made at the first pin, before which nothing adds to parsed.bound."""
         if self._namer is None:
             parsed = self.parsed
-            self._namer = Namer({n.id for n in self.everything if isinstance(n, gast.Name)}
+            self._namer = Namer({n.id for n in self.kinds.names}
                                 | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
         return self._namer
 
@@ -316,7 +347,7 @@ class _FunctionChoices:
                 and all(id(use) in subscripted for use in uses[name])}
 
     def bind(self) -> None:
-        for call in [n for n in self.everything if isinstance(n, gast.Call)]:
+        for call in list(self.kinds.calls):
             if isinstance(call.func, gast.Attribute) and self._attribute_of_an_object(call.func):
                 path, base = [], call.func
                 while isinstance(base, gast.Attribute):
