@@ -211,11 +211,28 @@ def mutated_lists(definitions, passed=None) -> set:
     """Variables used as stacks: lists appended to, popped from, or passed to a
     user function (which may do either). `passed` is what
     `_lists_passed_to_user_functions(definitions)` gives, if known."""
-    out = {target for target, rhs in definitions if nodes.list_method(rhs, "append")}
-    out |= {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
+    appended, popped = _appends_and_pops(definitions)
+    out = appended | popped
     if passed is None:
         passed = _lists_passed_to_user_functions(definitions)
     return out | {target for target, _ in passed}
+
+
+def _appends_and_pops(definitions) -> tuple[set, set]:
+    """The lists appended to (`L.append(v)`, whose definition's target is L)
+    and those popped from (`v = L.pop()`): one pass over the definitions,
+    where each of the two was a pass asking nodes.list_method of every
+    definition (a Hessian's gradient code has thousands)."""
+    appended, popped = set(), set()
+    for target, rhs in definitions:
+        func = getattr(rhs, "func", None) if isinstance(rhs, gast.Call) else None
+        if not isinstance(func, gast.Attribute):
+            continue
+        if func.attr == "append" and nodes.list_method(rhs, "append"):
+            appended.add(target)
+        elif func.attr == "pop" and nodes.list_method(rhs, "pop"):
+            popped.add(func.value.id)
+    return appended, popped
 
 
 def _lists_made_here(definitions) -> set:
@@ -224,9 +241,9 @@ def _lists_made_here(definitions) -> set:
     (`d_stack = zeros_like(_stack)` in a generated adjoint, a list of zeros
     that the callees it is handed to push on and pop from)."""
     # (For a pop, the list is the receiver: the target is the value popped.)
-    out = {target for target, rhs in definitions
-           if isinstance(rhs, gast.List) or nodes.list_method(rhs, "append")} | \
-        {rhs.func.value.id for _, rhs in definitions if nodes.list_method(rhs, "pop")}
+    appended, popped = _appends_and_pops(definitions)
+    out = {target for target, rhs in definitions if isinstance(rhs, gast.List)} | \
+        appended | popped
     # The zero adjoints of lists, (target, the list), looked for once: the
     # rounds below go through these only (issue #13: every definition of a
     # Hessian's gradient code, in each round).
