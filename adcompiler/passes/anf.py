@@ -496,7 +496,7 @@ class _Normaliser:
         if not isinstance(receiver, gast.Name):
             return False
         if self._objects is None:
-            walked = list(nodes.walk(self.function))
+            walked = nodes.walk_list(self.function)
             callees = {id(n.func) for n in walked if isinstance(n, gast.Call)}
             self._objects = {n.value.id for n in walked if isinstance(n, gast.Attribute) and
                              isinstance(n.value, gast.Name) and id(n) not in callees and

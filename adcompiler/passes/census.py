@@ -34,7 +34,7 @@ class Census:
     def everything(self) -> list:
         """Every node of the tree, in `nodes.walk`'s order."""
         if self._everything is None:
-            self._everything = list(nodes.walk(self.tree))
+            self._everything = nodes.walk_list(self.tree)
         return self._everything
 
     @property
@@ -92,4 +92,4 @@ def everything_of(tree: gast.AST, census: Census | None) -> list:
     """The nodes of `tree` in walk order: the census's when it is `tree`'s."""
     if census is not None and census.tree is tree:
         return census.everything
-    return list(nodes.walk(tree))
+    return nodes.walk_list(tree)

@@ -194,7 +194,7 @@ class _Lowering:
         # every function compiled, generated code differentiated again too);
         # `kinds`, the nodes of parsed.tree sorted by kind, when known.
         if kinds is None:
-            kinds = _NodeKinds(list(nodes.walk(parsed.tree)))
+            kinds = _NodeKinds(nodes.walk_list(parsed.tree))
         stored = [n.id for n in kinds.stores]
         self.namer = Namer(n.id for n in kinds.names)
         # What resolve.local_names gives: the parameters and every name bound.
@@ -898,7 +898,7 @@ def _rewrite_list_updates(parsed: ParsedFunction, tree: gast.FunctionDef,
     Returns the nodes of `tree` sorted by kind (_NodeKinds) when it rewrote
     nothing (most functions), for the lowering's own questions; None otherwise. `everything`:
     the nodes of `tree` in walk order, when the caller has them."""
-    kinds = _NodeKinds(list(nodes.walk(tree)) if everything is None else everything)
+    kinds = _NodeKinds(nodes.walk_list(tree) if everything is None else everything)
     list_bindings = {id(node.targets[0]) for node in kinds.assigns
                      if len(node.targets) == 1 and node.targets[0].__class__ is gast.Name
                      and node.value.__class__ is gast.List}

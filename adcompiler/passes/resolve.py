@@ -130,7 +130,7 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
     if any(nodes.annotation(node.func, "value", None) is functools.partial
            for node in kinds.calls) and \
             partial_calls.rewrite(parsed, everything):
-        everything = list(nodes.walk(tree))
+        everything = nodes.walk_list(tree)
         kinds = _Kinds(everything)
         changed = True
     function_choices = _FunctionChoices(parsed, everything, kinds)
