@@ -788,6 +788,69 @@ def _name_fields(kind: type) -> tuple:
 _ATTRIBUTE = gast.Attribute
 
 
+def name_node_list(tree: gast.AST) -> list:
+    """`list(name_nodes(tree))`, in its order, built without the generator
+    (issue #13: simplify asks it of each statement of a Hessian's tangent
+    code, most of them a name bound to a call or an operation of names)."""
+    found = []
+    keep = found.append
+    stack = [tree]
+    pop, append, extend = stack.pop, stack.append, stack.extend
+    node_type, name_type, fields_of = gast.AST, _NAME, _NAME_FIELDS
+    call_type, binop_type, assign_type, attribute_type = _CALL, _BINOP, _ASSIGN, _ATTRIBUTE
+    while stack:
+        node = pop()
+        kind = node.__class__
+        if kind is name_type:
+            keep(node)
+            value = getattr(node, "annotation", None)
+            if value is not None and isinstance(value, node_type):
+                append(value)
+            continue
+        # The commonest kinds, their fields pushed as name_nodes pushes them.
+        try:
+            if kind is call_type:
+                func, args, keywords = node.func, node.args, node.keywords
+                if func is not None:
+                    append(func)
+                    extend(args)
+                    extend(keywords)
+                    continue
+            elif kind is binop_type:
+                left, right = node.left, node.right
+                if left is not None and right is not None:
+                    append(left)
+                    append(right)
+                    continue
+            elif kind is assign_type:
+                targets, value = node.targets, node.value
+                if value is not None:
+                    extend(targets)
+                    append(value)
+                    continue
+            elif kind is attribute_type:
+                value = node.value
+                if value is not None:
+                    append(value)
+                    continue
+        except AttributeError:
+            pass
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = _name_fields(kind)
+        for field in fields:
+            value = getattr(node, field, None)
+            if value is None:
+                continue
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return found
+
+
 def name_uses(roots: list) -> tuple[dict, set]:
     """The Name nodes read below `roots` (nodes, lists of nodes, None), by
     name, and the names bound (parameters included): what name_nodes finds
@@ -804,7 +867,7 @@ def name_uses(roots: list) -> tuple[dict, set]:
         for tree in (root if root.__class__ is list else (root,)):
             if not isinstance(tree, gast.AST):
                 continue
-            for node in name_nodes(tree):
+            for node in name_node_list(tree):
                 role = node.ctx.__class__
                 if role is load:
                     read = loads.get(node.id)
@@ -965,16 +1028,20 @@ class NameCounts:
     __slots__ = ("loads", "stores", "calls", "other")
 
     def __init__(self, tree: gast.AST):
-        loads, stores, calls = collections.Counter(), collections.Counter(), []
+        loaded, bound_names, calls = [], [], []
         other = set()  # the names in another context (`del x`), which no pass changes
         load, bound = gast.Load, (gast.Store, gast.Param)
+        read, wrote = loaded.append, bound_names.append
         for node in name_nodes(tree, calls):
             if node.ctx.__class__ is load:
-                loads[node.id] += 1
+                read(node.id)
             elif isinstance(node.ctx, bound):
-                stores[node.id] += 1
+                wrote(node.id)
             else:
                 other.add(node.id)
+        # Counted by Counter's own loop over the names (issue #13: a `+= 1`
+        # per name of a Hessian's tangent code, 80,000 names at 499 lines).
+        loads, stores = collections.Counter(loaded), collections.Counter(bound_names)
         self.loads, self.stores, self.calls, self.other = loads, stores, calls, other
 
     def read_instead(self, old: str, new: str) -> None:
