@@ -17,7 +17,6 @@ function thousands of times does not accumulate its sources.
 from __future__ import annotations
 
 import ast
-import collections
 import linecache
 import textwrap
 import types
@@ -165,20 +164,23 @@ class _LineMap(dict):
         return dict.values(self._filled())
 
 
-def _statements(tree, statement: type):
+def _statements(tree, statement: type) -> list:
     """The statements of `tree` in breadth-first order, as `ast.walk` meets
-    them, without visiting the expressions (the bulk of the nodes)."""
-    queue = collections.deque([tree])
-    while queue:
-        node = queue.popleft()
-        if isinstance(node, statement):
-            yield node
+    them, without visiting the expressions (the bulk of the nodes). (The
+    queue, read from its start and never popped, is the order of the walk.)"""
+    queue = [tree]
+    extend = queue.extend
+    position = 0
+    while position < len(queue):
+        node = queue[position]
+        position += 1
         for field in node._fields:
             value = getattr(node, field, None)
             # Lists of expressions (call arguments, targets) hold no statements.
             if isinstance(value, list) and value and isinstance(value[0], ast.AST) and \
                     not isinstance(value[0], ast.expr):
-                queue.extend(value)
+                extend(value)
+    return [node for node in queue if isinstance(node, statement)]
 
 
 def user_line(filename: str, lineno: int) -> tuple[str, int]:
