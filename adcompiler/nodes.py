@@ -788,10 +788,11 @@ def _name_fields(kind: type) -> tuple:
 _ATTRIBUTE = gast.Attribute
 
 
-def name_node_list(tree: gast.AST) -> list:
-    """`list(name_nodes(tree))`, in its order, built without the generator
-    (issue #13: simplify asks it of each statement of a Hessian's tangent
-    code, most of them a name bound to a call or an operation of names)."""
+def name_node_list(tree: gast.AST, calls: list | None = None) -> list:
+    """`list(name_nodes(tree, calls))`, in its order, built without the
+    generator (issue #13: simplify asks it of each statement of a Hessian's
+    tangent code, most of them a name bound to a call or an operation of
+    names; the name counts, of the whole of each finished function)."""
     found = []
     keep = found.append
     stack = [tree]
@@ -807,6 +808,8 @@ def name_node_list(tree: gast.AST) -> list:
             if value is not None and isinstance(value, node_type):
                 append(value)
             continue
+        if kind is call_type and calls is not None:
+            calls.append(node)
         # The commonest kinds, their fields pushed as name_nodes pushes them.
         try:
             if kind is call_type:
@@ -1032,7 +1035,7 @@ class NameCounts:
         other = set()  # the names in another context (`del x`), which no pass changes
         load, bound = gast.Load, (gast.Store, gast.Param)
         read, wrote = loaded.append, bound_names.append
-        for node in name_nodes(tree, calls):
+        for node in name_node_list(tree, calls):
             if node.ctx.__class__ is load:
                 read(node.id)
             elif isinstance(node.ctx, bound):
