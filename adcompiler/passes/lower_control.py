@@ -794,25 +794,45 @@ def _sequence_displays(kinds: "_NodeKinds", is_range) -> set[str]:
     stores = kinds.stores
     known = {node.id for node in stores}
 
-    def sequence(value) -> bool:
+    def needs(value):
+        """The names whose being such a variable makes `value` a sequence
+        (none: it is one), or None when it is never one."""
         if isinstance(value, (gast.List, gast.Tuple)) or is_range(value):
-            return True
+            return ()
         if isinstance(value, gast.Name):
-            return value.id in known
+            return (value.id,)
         # (A join with anything else may be NumPy's `+`: `[x] + array`.)
-        return isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
-            all(isinstance(operand, (gast.List, gast.Tuple)) or
-                (isinstance(operand, gast.Name) and operand.id in known)
-                for operand in (value.left, value.right))
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
+                all(isinstance(operand, (gast.List, gast.Tuple, gast.Name))
+                    for operand in (value.left, value.right)):
+            return tuple(operand.id for operand in (value.left, value.right)
+                         if isinstance(operand, gast.Name))
+        return None
 
-    # The largest set whose every binding is one of those: names leave it until
-    # none binds a value outside it.
-    while True:
-        left = {node.id for node in stores
-                if id(node) not in assigned or not sequence(assigned[id(node)])}
-        if not left & known:
-            return known
-        known -= left
+    # The largest set whose every binding is one of those: a name leaves it
+    # when one of its bindings is none of those, or reads a name that left
+    # (followed from each name that leaves to the names bound to what reads
+    # it, issue #13: sweeping every binding until none left took rounds of
+    # the thousands of a Hessian's gradient code).
+    readers: dict = {}  # name -> the names bound to a value that needs it
+    left = []
+    for node in stores:
+        value = assigned.get(id(node), _NOT_ASSIGNED)
+        found = None if value is _NOT_ASSIGNED else needs(value)
+        if found is None or not known.issuperset(found):
+            left.append(node.id)  # (a name never bound here is no such variable)
+            continue
+        for name in found:
+            readers.setdefault(name, []).append(node.id)
+    while left:
+        name = left.pop()
+        if name in known:
+            known.discard(name)
+            left.extend(readers.get(name, ()))
+    return known
+
+
+_NOT_ASSIGNED = object()
 
 
 class _NodeKinds:
