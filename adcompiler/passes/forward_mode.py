@@ -121,11 +121,12 @@ class _Forward:
             # end of this one, if this branch leaves it bound (otherwise only the
             # other branch binds it, and nothing after the branch can read it here).
             after_body, after_orelse = self.defined_at_branch_ends[id(stmt)]
-            body += [self._init(v) for v in sorted(only_body & after_body)]
-            orelse += [self._init(v) for v in sorted(only_orelse & after_orelse)]
+            body += [self._init(v) for v in sorted(v for v in only_body if v in after_body)]
+            orelse += [self._init(v) for v in sorted(v for v in only_orelse if v in after_orelse)]
             # (one not surely bound at a branch's end may be bound still, by an
             # earlier loop or branch: its zero tangent is written there, forward())
-            self.unstarted |= (only_body - after_body) | (only_orelse - after_orelse)
+            self.unstarted |= {v for v in only_body if v not in after_body} | \
+                {v for v in only_orelse if v not in after_orelse}
             return [nodes.copy_location(nodes.if_(stmt.test, body, orelse), stmt)], zero
         if isinstance(stmt, (gast.While, gast.For)):
             return self.loop(stmt, zero)
@@ -144,9 +145,9 @@ class _Forward:
         body += [self._init(v) for v in sorted(zero_at_body_end)]
         # Tangents that become non-zero inside the loop start at zero, if their
         # variable exists before the loop (otherwise the body assigns it first).
-        defined = self.defined_at_entry.get(id(stmt), set())
-        before = [self._init(v) for v in sorted(not_zero_in_loop & defined)]
-        self.unstarted |= not_zero_in_loop - defined
+        defined = self.defined_at_entry.get(id(stmt), ())
+        before = [self._init(v) for v in sorted(v for v in not_zero_in_loop if v in defined)]
+        self.unstarted |= {v for v in not_zero_in_loop if v not in defined}
         if isinstance(stmt, gast.While):
             node = nodes.while_(stmt.test, body)
         else:
@@ -436,29 +437,78 @@ def _placed_zeros(stmts: list, walker: _Forward) -> list:
 
 def _definitely_defined(function: gast.FunctionDef) -> tuple[dict, dict]:
     """The variables certainly bound where each loop starts, and at the end of
-    each branch of each `if`."""
+    each branch of each `if`, as _Bound views (`name in view`): a copy of
+    the names bound at each of those places took time quadratic in the
+    length of a Hessian's gradient code (issue #13: thousands of names, at
+    each of hundreds of loops and branches)."""
     at_entry: dict = {}
     at_branch_ends: dict = {}
+    clock = [0]
 
-    def walk(stmts, defined: set) -> set:
+    def bind(scope: _Scope, name: str) -> None:
+        if name not in scope.own:
+            scope.own[name] = clock[0]
+            clock[0] += 1
+
+    def walk(stmts, scope: _Scope) -> None:
         for stmt in stmts:
             if isinstance(stmt, gast.Assign):
                 # A normalised value binds no name (anf.py's rhs): its target does.
                 target = stmt.targets[0]
                 if target.__class__ is gast.Name:
-                    defined.add(target.id)
+                    bind(scope, target.id)
                 else:
-                    defined |= nodes.names_stored(target)
+                    for name in nodes.names_stored(target):
+                        bind(scope, name)
             elif isinstance(stmt, gast.If):
-                after_body = walk(stmt.body, set(defined))
-                after_orelse = walk(stmt.orelse, set(defined))
+                # Each branch binds in a scope of its own, seeing what was
+                # bound before the `if` (no name is bound here meanwhile).
+                body = _Scope(scope, clock[0])
+                walk(stmt.body, body)
+                orelse = _Scope(scope, clock[0])
+                walk(stmt.orelse, orelse)
+                after_body, after_orelse = _Bound(body, clock[0]), _Bound(orelse, clock[0])
                 at_branch_ends[id(stmt)] = (after_body, after_orelse)
-                defined |= after_body & after_orelse
+                # Bound after the `if`: what both branches bound.
+                for name in [n for n in body.own if n in after_orelse]:
+                    bind(scope, name)
             elif isinstance(stmt, (gast.While, gast.For)):
-                at_entry[id(stmt)] = set(defined)
-                inner = set(defined) | ({stmt.target.id} if isinstance(stmt, gast.For) else set())
+                at_entry[id(stmt)] = _Bound(scope, clock[0])
+                inner = _Scope(scope, clock[0])
+                if isinstance(stmt, gast.For):
+                    bind(inner, stmt.target.id)
                 walk(stmt.body, inner)
-        return defined
 
-    walk(function.body, set(nodes.parameters(function)))
+    root = _Scope(None, 0)
+    for name in nodes.parameters(function):
+        bind(root, name)
+    walk(function.body, root)
     return at_entry, at_branch_ends
+
+
+class _Scope:
+    """The names a block binds, each with the time it was first bound, over
+    the names bound before the block (`parent`, as of time `start`)."""
+
+    __slots__ = ("parent", "start", "own")
+
+    def __init__(self, parent: "_Scope | None", start: int):
+        self.parent, self.start, self.own = parent, start, {}
+
+
+class _Bound:
+    """The names bound in `scope` (and in the scopes around it) before `time`."""
+
+    __slots__ = ("scope", "time")
+
+    def __init__(self, scope: _Scope, time: int):
+        self.scope, self.time = scope, time
+
+    def __contains__(self, name: str) -> bool:
+        scope, time = self.scope, self.time
+        while scope is not None:
+            bound = scope.own.get(name)
+            if bound is not None and bound < time:
+                return True
+            scope, time = scope.parent, scope.start
+        return False
