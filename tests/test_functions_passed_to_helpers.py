@@ -439,3 +439,22 @@ def test_a_derivative_compiled_for_a_default_function_refuses_another():
     gradient(X.copy())
     with pytest.raises(ad.CallConventionError, match="'act' left at its default, 'tanh'"):
         gradient(X.copy(), np.sin)
+
+
+def scaled_sum(f, v, *extra, scale=1.0):
+    return scale * (f(v) + sum(extra))
+
+
+def keyword_only_after_star_args(x):
+    # Python puts 2.0 in `extra`; `scale` stays 1.0.
+    return np.sum(scaled_sum(np.sin, x, 2.0))
+
+
+def test_a_keyword_only_default_after_star_args_is_never_filled_positionally():
+    try:
+        value, gradient = ad.value_and_grad(keyword_only_after_star_args)(X.copy())
+    except ad.AdError as error:
+        assert "scaled_sum" in str(error) or "`f`" in str(error)
+        return
+    assert value == keyword_only_after_star_args(X.copy())
+    np.testing.assert_allclose(gradient, np.cos(X), rtol=1e-12)

@@ -331,7 +331,11 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
     if len(values) != len(tree.args.defaults):
         # Keyword-only parameters, which the parsed tree lists as plain ones
         # without their defaults (source.py): the defaults are the values.
-        if tree.args.defaults or len(values) > len(tree.args.args):
+        # Not after a *args, which would then give them the positional values
+        # Python puts in *args (`combine(x, 2.0)` of `def combine(a, *rest,
+        # scale=1.0)` binds 2.0 to rest).
+        if tree.args.defaults or len(values) > len(tree.args.args) or \
+                tree.args.vararg is not None:
             return False
         tree.args.defaults = [nodes.const(v) if type(v) in (int, float, bool, str, type(None))
                               else None for v in values]
