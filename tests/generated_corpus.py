@@ -13,7 +13,9 @@ case, and writes {name: source or "refused: <error class>"} as JSON.
     python generated_corpus.py --compare /tmp/before.json /tmp/after.json
 
 Paths under the repository and temporary directories are replaced by
-placeholders, so two checkouts at different paths can be compared.
+placeholders, and texts are compared with their whitespace removed (astor
+wraps a line by its length, and a runtime check's location names the file),
+so two checkouts at paths of different lengths can be compared.
 """
 
 from __future__ import annotations
@@ -85,7 +87,11 @@ def dump(path: str) -> None:
 def compare(before: str, after: str) -> int:
     old = json.loads(pathlib.Path(before).read_text())
     new = json.loads(pathlib.Path(after).read_text())
-    differ = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    def canonical(text):
+        return None if text is None else "".join(text.split())
+
+    differ = sorted(k for k in old.keys() | new.keys()
+                    if canonical(old.get(k)) != canonical(new.get(k)))
     for key in differ:
         print(f"differs: {key}")
     print(f"{len(differ)} of {len(old.keys() | new.keys())} differ")
