@@ -206,15 +206,17 @@ def _hands_over(call: gast.Call, function, owner: ParsedFunction, scope) -> bool
     objects = [param for param in plain if _is_record(bound.arguments[param], owner, scope)]
     if not functions and not objects:
         return False
-    # Called there, or handed on to another function (which is inlined in turn);
-    # for a record, a method called on it.
+    # Called there, or handed on to a call (a helper, inlined in turn, or
+    # np.vectorize(f), lowered to a loop calling it); for a record, a method
+    # called on it.
     used, methods_called = set(), set()
     for node in nodes.walk(parse_function(function).tree):
-        if isinstance(node, gast.Call):
-            used.update(a.id for a in [node.func] + node.args + [k.value for k in node.keywords]
-                        if isinstance(a, gast.Name))
-            if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name):
-                methods_called.add(node.func.value.id)
+        if not isinstance(node, gast.Call):
+            continue
+        used.update(a.id for a in [node.func] + node.args + [k.value for k in node.keywords]
+                    if isinstance(a, gast.Name))
+        if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name):
+            methods_called.add(node.func.value.id)
     return any(param in used for param in functions) or \
         any(param in methods_called or param in used for param in objects)
 
@@ -273,18 +275,25 @@ def _is_function(value, owner: ParsedFunction, scope) -> bool:
     return found and is_known_function(obj)
 
 
-
-
 def _scope_of(tree, owner: ParsedFunction, helper: bool) -> tuple:
-    """(the functions `tree` defines, its parameters if it is a helper being
-    inlined, its local names, the variables it binds only to records of one
-    class)."""
+    """(the functions `tree` defines, its parameters that may hold a function
+    if it is a helper being inlined, its local names, the variables it binds
+    only to records of one class)."""
     everything = list(nodes.walk(tree))
     defined = {n.name for n in everything if isinstance(n, gast.FunctionDef) and n is not tree}
     defined |= {t.id for n in everything if isinstance(n, gast.Assign)
                 and isinstance(n.value, gast.Lambda) for t in n.targets
                 if isinstance(t, gast.Name)}
-    params = {a.id for a in tree.args.args} if helper else set()
+    # A helper's parameters that may hold a function its caller handed it:
+    # those it calls, or passes on to a function called by name (not np.sum(v)).
+    params = set()
+    if helper:
+        own = {a.id for a in tree.args.args}
+        for node in everything:
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+                params.update(a.id for a in [node.func] + node.args +
+                              [k.value for k in node.keywords]
+                              if isinstance(a, gast.Name) and a.id in own)
     stores: dict = {}
     for node in everything:
         if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
