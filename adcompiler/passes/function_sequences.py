@@ -30,7 +30,7 @@ import gast
 
 from .. import nodes
 from ..source import ParsedFunction
-from .resolve import local_names
+from .resolve import local_names, module_value
 from .user_functions import is_known_function
 
 # A longer sequence stays a loop: unrolled, each function is a copy of the body.
@@ -53,16 +53,8 @@ def unroll_function_sequences(parsed: ParsedFunction, everything: list) -> bool:
     def function(item) -> bool:
         if isinstance(item, gast.Name) and item.id in defined:
             return True
-        path = []
-        while isinstance(item, gast.Attribute):
-            path.append(item.attr)
-            item = item.value
-        if not isinstance(item, gast.Name) or item.id in local:
-            return False
-        found, value = parsed.lookup(item.id)
-        for attr in reversed(path):
-            value = getattr(value, attr, None) if found else None
-        return found and is_known_function(value)
+        return isinstance(item, (gast.Name, gast.Attribute)) and \
+            is_known_function(module_value(parsed, item, local))
 
     def display(node) -> list | None:
         if isinstance(node, (gast.Tuple, gast.List)) and 0 < len(node.elts) <= _MOST_ITEMS \
