@@ -350,7 +350,42 @@ def t_keyword_only_options_of_a_helper(x):
     return torch.sum(v) + torch.sum(w)
 
 
+# -- a function handed over that changes what the helper read before calling it --------
+
+def read_then_call(f, v):
+    a = v[0] + f(v)  # Python reads v[0] before f changes it
+    return a * v[0]
+
+
+def handed_a_function_that_writes_its_argument(x):
+    v = x * 1.0
+
+    def triple_first(u):
+        u[0] = u[0] * 3.0
+        return u[1]
+
+    history = [x[2]]
+
+    def record(t):
+        history.append(t)
+        return t
+
+    def last_plus(f, t):
+        s = history[-1] + f(t)  # history[-1] read before record appends
+        return s * history[-1]
+
+    return read_then_call(triple_first, v) + last_plus(record, x[3] * 2.0)
+
+
+def t_handed_a_function_that_writes_its_argument(x):
+    a = x[0] + x[1]
+    return a * (3.0 * x[0]) + (x[2] + 2.0 * x[3]) * (2.0 * x[3])
+
+
 PROGRAMS = {
+    "handed a function that writes its argument": (
+        handed_a_function_that_writes_its_argument,
+        t_handed_a_function_that_writes_its_argument),
     "keyword-only options of a helper": (keyword_only_options_of_a_helper,
                                          t_keyword_only_options_of_a_helper),
     "loops over functions": (loops_over_functions, t_loops_over_functions),

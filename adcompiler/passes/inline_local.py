@@ -730,20 +730,33 @@ def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
     evaluates before the call (`L[0]` in `y = L[0] + push()`) would see what
     the call changes: such operands are computed first (evaluation_order.py),
     before each call of a local function that may change something its
-    caller reads. Calls of the others leave the code as it is."""
+    caller reads. Calls of the others leave the code as it is. A parameter
+    a local function calls may be handed a function that changes state
+    (`a = v[0] + f(v)` in a helper given `bump`, which writes v[0]): its
+    calls count as such calls."""
     changing = {name for name in definitions
                 if _may_change_state(parsed, definitions, name, set())}
-    if not changing:
-        return
     scopes = [tree] + [n for n in nodes.walk(tree)
                        if isinstance(n, gast.FunctionDef) and n is not tree]
     for scope in scopes:
+        names = changing if scope is tree else changing | _called_parameters(scope)
+        if not names:
+            continue
         calls = {id(n) for n in nodes.walk(scope) if isinstance(n, gast.Call)
-                 and isinstance(n.func, gast.Name) and n.func.id in changing}
+                 and isinstance(n.func, gast.Name) and n.func.id in names}
         if calls:
             scope.body = Spill(parsed, calls, set(), namer,
                                callee="a local function that changes a value in place"
                                ).block(scope.body)
+
+
+def _called_parameters(definition: gast.FunctionDef) -> set:
+    """The parameters `definition` calls, `f(v)`."""
+    params = {a.id for a in definition.args.args}
+    if definition.args.vararg is not None:
+        params.add(definition.args.vararg.id)
+    return {n.func.id for n in nodes.walk(definition) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Name) and n.func.id in params}
 
 
 # NumPy functions that write into an argument (without out=).
