@@ -457,7 +457,36 @@ def arguments_from_a_tuple_variable(x):
     return np.sum(rk4_step(f, x[1:], 0.0, 0.1, *extra))
 
 
+def step_until_positive(f, lo):
+    n = 0
+    while f(lo) < 0 and n < 5:   # Python calls f again at every test
+        lo = lo + 0.1
+        n += 1
+    return lo
+
+
+def lambda_in_a_while_test(x):
+    return step_until_positive(lambda t: t - x[2], x[0])
+
+
+def chosen(f, g, v, flag):
+    return f(v) if flag else g(v)   # Python calls only the chosen one
+
+
+def lambda_in_a_branch(x):
+    calls = []
+
+    def noted(t):
+        calls.append(t)
+        return t * 2.0
+
+    return np.sum(chosen(np.sin, noted, x, True)) + len(calls)
+
+
 @pytest.mark.parametrize("function, wrt, message", [
+    (lambda_in_a_while_test, 0, r"handed to a local function or helper \(a lambda\) in a "
+     "while loop's test"),
+    (lambda_in_a_branch, 0, r"\('noted'\) in a branch of a conditional expression"),
     (function_given_by_the_caller, 0, "which function `f` calls"),
     (function_kept_in_a_list, 0, "which function `h` calls"),
     (arguments_from_a_tuple_variable, 0, "local function 'f' other than by calling it"),

@@ -500,6 +500,28 @@ class _Inliner:
         spread = star[0] if star and _only_spread(body, star[0]) else None
         return _Local(params, defaults, body, own, written & set(params + star), shared, spread)
 
+    def check_handed_over(self, stmts: list) -> None:
+        """Refuse a call of a local function that a parameter was renamed to
+        (`f(v)` of a helper handed `g`) where Python evaluates it later, again,
+        or not at all (a while test, a branch of `a if t else b`): the checks
+        before inlining saw the parameter's name there, not a local function."""
+        for stmt in stmts:
+            parents = _parents(stmt)
+            for node in nodes.walk(stmt):
+                if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                        node.func.id in self.definitions:
+                    where = _deferred(node, parents)
+                    if where:
+                        handed = "a lambda" if node.func.id.startswith("anonymous") and \
+                            nodes.annotation(self.definitions[node.func.id],
+                                             "called_in_place", False) else f"'{node.func.id}'"
+                        _reject(self.parsed, node, "calls of a function handed to a local "
+                                f"function or helper ({handed}) {where}",
+                                "call it in a statement of its own, where the value is "
+                                "needed (in an if statement for a conditional value, before "
+                                "the loop and at the end of its body for a while test), or "
+                                "pass a module-level function.", plural=True)
+
     def held(self, value, function: str, param: str, local: _Local, call, before: list):
         """`value`, or a variable holding it when it is not a name or a constant."""
         if _plain(value) and not _names_shared(value, local):
@@ -537,6 +559,7 @@ class _Inliner:
             if own not in renamed:
                 renamed[own] = nodes.name(self.namer.fresh(f"{name}_{own.lstrip('_')}"))
         *stmts, final = [_Renaming(renamed).visit(nodes.clone(s)) for s in local.body]
+        self.check_handed_over(stmts + [final])
         before += self.block(stmts, visible)
         value = self.expand(final.value, visible, before)
         if _plain(value) and not _names_shared(value, local):
