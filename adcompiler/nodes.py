@@ -1086,3 +1086,26 @@ def located(node: gast.AST, origin: gast.AST) -> gast.AST:
         if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
             copy_location(child, origin)
     return node
+
+
+def loop_breaks(body: list) -> bool:
+    r"""Whether a `break` or `continue` of the loop whose body is `body` is in it
+    (not one of a loop nested in it).
+
+        >>> loop_breaks(parse_module("if t:\n    break").body)
+        True
+    """
+    for statement in body:
+        if isinstance(statement, (gast.Break, gast.Continue)):
+            return True
+        if isinstance(statement, (gast.For, gast.While, gast.FunctionDef, gast.ClassDef)):
+            continue   # (their own: a nested loop's break leaves only it)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list) and loop_breaks(
+                    [s for h in inner for s in (h.body if isinstance(h, gast.ExceptHandler)
+                                                else [h])]):
+                return True
+        if any(loop_breaks(case.body) for case in getattr(statement, "cases", ()) or ()):
+            return True   # (a match statement's cases)
+    return False

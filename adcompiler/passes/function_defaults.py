@@ -44,13 +44,13 @@ def function_defaults(parsed: ParsedFunction) -> bool:
         return False
     defaulted = dict(zip(params[len(params) - len(values):], values))
     candidates = {name: value for name, value in defaulted.items() if is_known_function(value)}
-    parents = {}
+    parents: dict = {}
+    uses: dict = {name: [] for name in candidates}
     for node in nodes.walk(tree):
         for child in gast.iter_child_nodes(node):
             parents[id(child)] = node
-    uses: dict = {name: [] for name in candidates}
-    for node in nodes.walk(tree):
-        if isinstance(node, gast.Name) and node.id in uses and node not in tree.args.args:
+        if isinstance(node, gast.Name) and node.id in uses and \
+                not isinstance(node.ctx, gast.Param):
             uses[node.id].append(node)
     checks = []
     for name, value in candidates.items():

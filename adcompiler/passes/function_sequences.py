@@ -30,7 +30,7 @@ import gast
 
 from .. import nodes
 from ..source import ParsedFunction
-from .resolve import local_names, module_value
+from .resolve import local_function_names, local_names, module_value
 from .user_functions import is_known_function
 
 # A longer sequence stays a loop: unrolled, each function is a copy of the body.
@@ -44,10 +44,7 @@ def unroll_function_sequences(parsed: ParsedFunction, everything: list) -> bool:
     tree = parsed.tree
     if not any(isinstance(n, gast.For) for n in everything):
         return False
-    defined = {n.name for n in everything if isinstance(n, gast.FunctionDef) and n is not tree}
-    defined |= {t.id for n in everything if isinstance(n, gast.Assign)
-                and isinstance(n.value, gast.Lambda) for t in n.targets
-                if isinstance(t, gast.Name)}
+    defined = local_function_names(tree, everything)
     local = local_names(tree, everything)
 
     def function(item) -> bool:
@@ -131,7 +128,7 @@ def _name_nodes(everything: list) -> tuple[dict, dict]:
 
 
 def _unrollable(loop: gast.For, stores: dict, loads: dict) -> bool:
-    if loop.orelse or not isinstance(loop.target, gast.Name) or _breaks(loop.body):
+    if loop.orelse or not isinstance(loop.target, gast.Name) or nodes.loop_breaks(loop.body):
         return False
     name = loop.target.id
     inside = {id(n) for n in nodes.walk(loop)}
@@ -151,23 +148,6 @@ def _unrollable(loop: gast.For, stores: dict, loads: dict) -> bool:
         if not isinstance(parent, gast.Call):
             return False   # only called, or handed to a call
     return True
-
-
-def _breaks(body: list) -> bool:
-    """A `break` or `continue` of the loop whose body is `body`."""
-    for statement in body:
-        if isinstance(statement, (gast.Break, gast.Continue)):
-            return True
-        if isinstance(statement, (gast.For, gast.While, gast.FunctionDef)):
-            continue   # (a nested loop's break leaves only it)
-        if isinstance(statement, gast.If) and (_breaks(statement.body) or
-                                               _breaks(statement.orelse)):
-            return True
-        if any(_breaks(getattr(statement, field, [])) for field in ("body", "orelse",
-                                                                    "finalbody")
-               if not isinstance(statement, gast.If)):
-            return True
-    return False
 
 
 class _Substitute(gast.NodeTransformer):

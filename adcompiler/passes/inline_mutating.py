@@ -68,7 +68,7 @@ from .lower_mapping import lower_mapping
 from .lower_reduce import lower_reduce
 from .lower_with import lower_with
 from .own_arguments import refuse_changed_mutable_defaults
-from .resolve import local_names
+from .resolve import local_function_names, local_names
 from .user_functions import is_known_function
 
 
@@ -280,10 +280,7 @@ def _scope_of(tree, owner: ParsedFunction, helper: bool) -> tuple:
     if it is a helper being inlined, its local names, the variables it binds
     only to records of one class)."""
     everything = list(nodes.walk(tree))
-    defined = {n.name for n in everything if isinstance(n, gast.FunctionDef) and n is not tree}
-    defined |= {t.id for n in everything if isinstance(n, gast.Assign)
-                and isinstance(n.value, gast.Lambda) for t in n.targets
-                if isinstance(t, gast.Name)}
+    defined = local_function_names(tree, everything)
     # A helper's parameters that may hold a function its caller handed it:
     # those it calls, or passes on to a function called by name (not np.sum(v)).
     params = set()

@@ -404,7 +404,7 @@ def _loop_names(loop: gast.For) -> list:
 
 
 def _unrollable(loop: gast.For) -> bool:
-    if loop.orelse or _breaks(loop.body):
+    if loop.orelse or nodes.loop_breaks(loop.body):
         return False
     names = set(_loop_names(loop))
     for node in nodes.walk(gast.Module(body=loop.body, type_ignores=[])):
@@ -415,24 +415,6 @@ def _unrollable(loop: gast.For) -> bool:
                 names & nodes.names_loaded(node):
             return False
     return True
-
-
-def _breaks(body: list) -> bool:
-    """Whether a `break` or `continue` of the loop whose body is `body` is in it."""
-    for statement in body:
-        if isinstance(statement, (gast.Break, gast.Continue)):
-            return True
-        if isinstance(statement, (gast.For, gast.While, gast.FunctionDef, gast.ClassDef)):
-            continue   # (their own: a nested loop's break leaves only it)
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and _breaks(
-                    [s for h in inner for s in (h.body if isinstance(h, gast.ExceptHandler)
-                                                else [h])]):
-                return True
-        if any(_breaks(case.body) for case in getattr(statement, "cases", ()) or ()):
-            return True   # (a match statement's cases)
-    return False
 
 
 def _nested_scopes(tree) -> set:

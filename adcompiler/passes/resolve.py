@@ -96,6 +96,16 @@ def local_names(tree: gast.FunctionDef, everything=None) -> set[str]:
     return names
 
 
+def local_function_names(tree: gast.FunctionDef, everything: list) -> set[str]:
+    """The names of the functions defined inside `tree`, by `def` or as
+    `name = lambda ...`; `everything` is the list of `tree`'s nodes."""
+    names = {n.name for n in everything if isinstance(n, gast.FunctionDef) and n is not tree}
+    names |= {t.id for n in everything if isinstance(n, gast.Assign)
+              and isinstance(n.value, gast.Lambda) for t in n.targets
+              if isinstance(t, gast.Name)}
+    return names
+
+
 def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
     tree = parsed.tree
     # One walk, read by every step below until bind() changes the tree
