@@ -152,7 +152,7 @@ def _double_where(node, rhs, definitions, ctx, activity) -> None:
         for value in definitions.get(branch.id, []):
             primitive = primitive_of(value) if isinstance(value, (gast.Call, gast.BinOp)) \
                 else None
-            if primitive not in EDGE_OF_DOMAIN:
+            if primitive not in EDGE_OF_DOMAIN or _whole_power(primitive, value):
                 continue
             operands = _domain_operands(primitive, value)
             risky = [a for a in operands if isinstance(a, gast.Name) and
@@ -181,6 +181,20 @@ def _domain_operands(primitive, value) -> list:
     if primitive is np.divide:
         return args[1:2]
     return args[:1]
+
+
+def _whole_power(primitive, value) -> bool:
+    """Whether `value` raises to a constant whole power (`y ** 2`): a
+    polynomial, whose derivatives of every order are finite everywhere."""
+    if primitive is operator.pow and isinstance(value, gast.BinOp):
+        exponent = value.right
+    elif primitive is np.power and len(value.args) == 2:
+        exponent = value.args[1]
+    else:
+        return False
+    number = exponent.value if isinstance(exponent, gast.Constant) else None
+    return isinstance(number, (int, float)) and not isinstance(number, bool) and \
+        float(number).is_integer() and number >= 0
 
 
 def _guarded(name: str, definitions: dict) -> bool:

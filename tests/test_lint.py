@@ -28,6 +28,15 @@ def single_where_division(x):
     return np.sum(np.where(x != 0, 1.0 / x, 0.0))
 
 
+def single_where_fractional_power(x):
+    return np.sum(np.where(x > 0, x ** 0.5, 0.0))
+
+
+def where_of_whole_powers(x):
+    # Polynomials have finite derivatives of every order everywhere.
+    return np.sum(np.where(x > 0.5, x ** 2, np.power(x, 3))) + np.sum(np.where(x > 0, x ** 0, x))
+
+
 def double_where(x):
     safe = np.where(x > 0, x, 1.0)
     return np.sum(np.where(x > 0, np.sqrt(safe), 0.0))
@@ -67,6 +76,7 @@ WARNED = [
     (single_where_sqrt, "np.where(x > 0, np.sqrt(x), 0.0)", "double where"),
     (single_where_log, "np.where(x > 0, np.log(x), -1.0)", "double where"),
     (single_where_division, "1.0 / x", "double where"),
+    (single_where_fractional_power, "x ** 0.5", "double where"),
     (rounding_feeds_result, "np.round(x) * x", "derivative is zero almost everywhere"),
     (cast_to_int_feeds_result, "x.astype(int)", "derivative is zero almost everywhere"),
     (floor_feeds_result, "np.floor(x[0])", "stop_gradient"),
@@ -75,7 +85,7 @@ def argmax_returned_beside_the_loss(x):
     return np.sum(x ** 2), {"largest": np.argmax(x)}
 
 
-SILENT = [double_where, argmax_as_index, floor_in_a_comparison, stopped_rounding,
+SILENT = [double_where, where_of_whole_powers, argmax_as_index, floor_in_a_comparison, stopped_rounding,
           straight_through, argmax_returned_beside_the_loss]
 
 
