@@ -341,6 +341,8 @@ def _math():
                  domain=domain) for name, twin, domain in functions]
     rows += [Case("math-pow", "math.pow(a, b)", "torch.pow(a, b)",
                   {"a": ("py", "pos"), "b": "py"}),
+             Case("math-log-base", "math.log(a, b)", "torch.log(a) / torch.log(b)",
+                  {"a": ("py", "pos"), "b": ("py", "gt1")}),
              Case("math-atan2", "math.atan2(a, b)", "torch.atan2(a, b)",
                   {"a": "py", "b": ("py", "nonzero")}),
              Case("math-hypot", "math.hypot(a, b)", "torch.hypot(a, b)",

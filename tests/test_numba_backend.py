@@ -141,6 +141,17 @@ def element_writes_torch(x, w):
     return torch.sum(y * y)
 
 
+def logarithms_in_a_base(x, base):
+    s = 0.0
+    for i in range(4):
+        s = s + math.log(x + i, base) * math.log(base + i)
+    return s
+
+
+def logarithms_in_a_base_torch(x, base):
+    return sum(torch.log(x + i) / torch.log(base) * torch.log(base + i) for i in range(4))
+
+
 CASES = {
     "scalar loop": (scalar_loop, scalar_loop_torch, (0.3, 0.7), (0, 1)),
     "while loop with branches": (while_with_branches, while_with_branches_torch,
@@ -154,6 +165,8 @@ CASES = {
     "early return from a loop": (early_return, early_return_torch, (3.0,), (0,)),
     "element writes into a small array": (element_writes, element_writes_torch,
                                           (np.array([0.1, 0.2, 0.3]), 0.7), (0, 1)),
+    "math.log with a base": (logarithms_in_a_base, logarithms_in_a_base_torch,
+                             (1.5, 3.0), (0, 1)),
 }
 
 

@@ -33,7 +33,7 @@ import adcompiler as ad
 from adcompiler import runtime
 from adcompiler.runtime import core as runtime_core
 from adcompiler.errors import ComplexValueError
-from adcompiler.rules import numpy_rules, registry
+from adcompiler.rules import math_rules, numpy_rules, registry
 from coverage_specs import CASES, CONSTANTS, TORCH_HELPERS, sample, special, torch_constants
 from oracles import assert_close, finite_difference_gradient, to_torch
 from written_modules import import_written
@@ -190,7 +190,12 @@ def _primitive(case, values: dict):
         if packs and len(args) > 1:
             args = [ast.Tuple(elts=args, ctx=ast.Load())]
         return function, [func.value] + args, keywords
-    return eval(ast.unparse(func), dict(NUMPY_NS, **vars(builtins))), list(node.args), keywords
+    function = eval(ast.unparse(func), dict(NUMPY_NS, **vars(builtins)))
+    # (a call the normaliser sends to a function of its own by its number of
+    # arguments, math.log(x, base), is checked against that function's rule)
+    if not keywords:
+        function = math_rules.POSITIONAL_FORMS.get((function, len(node.args)), function)
+    return function, list(node.args), keywords
 
 
 def _structure(node, values: dict):

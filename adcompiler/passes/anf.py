@@ -414,7 +414,7 @@ class _Normaliser:
         carried = nodes.annotation(expr, "local_object_refusal")
         if carried is not None:  # why local_objects.py left an object (operations.py says it)
             nodes.annotate(call, "local_object_refusal", carried)
-        if call.keywords:  # np.sin(x, dtype=...), np.mean(x, where=...)
+        if call.keywords or len(call.args) > 1:  # np.mean(x, where=...), math.log(x, b)
             call, rule = keyword_forms.rewritten(self, primitive, rule, call, out)
         if rule is not None and rule.check is not None:
             self._check_rule_arguments(rule, call)

@@ -1,7 +1,9 @@
 """Call forms whose keywords the normaliser (anf.py) models by rewriting the
 call: the `dtype=` of every NumPy ufunc that has an elementwise rule, and the
 calls that rules/numpy_rules.py's KEYWORD_FORMS sends to a function of their
-own (`np.mean(a, where=m)` to `mean_where`, whose rule knows `where`).
+own (`np.mean(a, where=m)` to `mean_where`, whose rule knows `where`), and
+those rules/math_rules.py's POSITIONAL_FORMS sends by their number of
+arguments (`math.log(x, b)` to `log_base`).
 
 `np.sin(x, dtype=np.float32)` casts x to float32 and computes the sine in
 float32, so its derivative is the float32 one too: cos(float32(x)), not
@@ -27,13 +29,21 @@ import gast
 import numpy as np
 
 from .. import nodes
-from ..rules import numpy_rules, registry
+from ..rules import math_rules, numpy_rules, registry
 
 
 def rewritten(normaliser, function, rule, call: gast.Call, out: list) -> tuple:
     """(`call`, rewritten if its keywords ask for it, and the rule of what it
     then calls), for a call of `function` whose rule is `rule`; statements it
     needs first are appended to `out`."""
+    positional = math_rules.POSITIONAL_FORMS.get((function, len(call.args))) \
+        if not call.keywords and not any(isinstance(a, gast.Starred) for a in call.args) \
+        else None
+    if positional is not None:
+        func = nodes.copy_location(normaliser.helper_function(positional.__name__, None),
+                                   call.func)
+        call = nodes.copy_location(gast.Call(func=func, args=call.args, keywords=[]), call)
+        return call, registry.lookup(positional)
     for keyword in call.keywords:
         # (compared by identity: the function may be an object that cannot be hashed,
         # a dataclass instance called as a layer)

@@ -3,6 +3,7 @@
 import importlib.util
 import math
 
+from ..runtime import python_math
 from .definition import linear_rule, nondifferentiable, pointwise
 
 # ψ, the derivative of log Γ, comes from SciPy (imported when a derivative
@@ -16,6 +17,9 @@ RULES = [
     pointwise(math.exp, "x", x="g * result"),
     pointwise(math.expm1, "x", x="g * (result + 1.0)"),
     pointwise(math.log, "x", x="g / x"),
+    # math.log(x, base), as log_base(x, base) (POSITIONAL_FORMS below): log(x) / log(base).
+    pointwise(python_math.log_base, "x, base", x="g / (x * math.log(base))",
+              base="-g * result / (base * math.log(base))", label="math.log"),
     pointwise(math.log1p, "x", x="g / (1.0 + x)"),
     pointwise(math.sqrt, "x", x="g / (2.0 * result)"),
     pointwise(math.tanh, "x", x="g * (1.0 - result * result)"),
@@ -57,6 +61,12 @@ RULES = [
     *nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf,
                        math.isfinite, math.isclose),
 ]
+
+# Calls the normaliser (passes/keyword_forms.py) sends to a function of their
+# own by the number of positional arguments: math.log takes its base only so.
+POSITIONAL_FORMS = {
+    (math.log, 2): python_math.log_base,
+}
 
 NOTES = {
     math.copysign: "differentiable in x",

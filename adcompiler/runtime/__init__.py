@@ -111,7 +111,7 @@ for _module in (matrices, calculus, selections, polynomials, covariance, element
 TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_python_statistics.TEMPLATE_HELPERS)  # Python's statistics module
-TEMPLATE_HELPERS.update(runtime_python_math.TEMPLATE_HELPERS)  # math.dist
+TEMPLATE_HELPERS.update(runtime_python_math.TEMPLATE_HELPERS)  # math.dist, math.log(x, b)
 TEMPLATE_HELPERS.update(runtime_records.TEMPLATE_HELPERS)  # fields of NamedTuples
 
 # In-place effects, rewritten as updated copies (effects.py).

@@ -428,6 +428,18 @@ def _power(base, exponent):
     return lambda base, exponent: np.power(base, exponent)
 
 
+def log_base(x, base):
+    """math.log(x, base) (runtime.python_math.log_base)."""
+
+
+@overload(log_base)
+def _log_base(x, base):
+    if _scalar(x) and _scalar(base):
+        # CPython's math.log(x, base) is this quotient of two logarithms.
+        return lambda x, base: math.log(x) / math.log(base)
+    return None
+
+
 def sum_adjoint(g, a, axis, keepdims):
     """Adjoint of np.sum over all axes (runtime.sum_adjoint)."""
 
@@ -453,7 +465,7 @@ HELPERS = {
     "add_adjoints": add_adjoints, "add_into": add_into,
     "in_place_result": in_place_result, "sequence_entries": sequence_entries,
     "getitem_adjoint": getitem_adjoint, "setitem": setitem, "sign": sign,
-    "divide": divide, "power": power,
+    "divide": divide, "power": power, "log_base": log_base,
     "setitem_value_adjoint": setitem_value_adjoint,
     "sum_adjoint": sum_adjoint,
 }
