@@ -524,6 +524,8 @@ def grad(function=None, wrt=0, *, mode: str = "reverse", verbose: bool = False,
          backend: str = "python",
          has_aux: bool = False, memory=None, holomorphic: bool = False):
     """The gradient of a scalar-valued function, as a new Python function.
+    A result of one element, an array of shape (1,) or (1, 1), counts as a
+    scalar (as for torch's backward() and autograd's grad).
 
     `wrt` is a parameter position or name, or a tuple of them (the gradient
     is then a tuple in that order). Each gradient has its argument's type,

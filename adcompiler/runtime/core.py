@@ -182,16 +182,19 @@ def checked(check, where: str, **arguments) -> None:
 
 
 def scalar_seed(result, where):
-    """The seed 1.0 of a scalar result; a clear error for anything else."""
+    """The seed 1.0 of a scalar result; a clear error for anything else. An
+    array of one element (`np.sum(x, keepdims=True)`, `w @ x` of shapes (1, n)
+    and (n,)) is a scalar too, as torch's backward() and autograd's grad take
+    it: the seed is ones of its shape, the gradient that of its one value."""
     if isinstance(result, float):
         return 1.0
     arrays.refuse_array_api_only(result, f"the result of {where}")
     reject_complex(result, "the result", where)
     if isinstance(result, (_ndarray, np.generic)) or is_foreign_array(result):
         # A 0-d dask array (a lazy scalar) seeds a lazy one: nothing is computed.
-        if result.ndim == 0 and result.dtype.kind not in "bMmSUV":
+        if result.size == 1 and result.dtype.kind not in "bMmSUV":
             return np.ones_like(result)
-        if result.ndim == 0:  # a comparison's np.bool_, a date
+        if result.size == 1:  # a comparison's np.bool_, a date
             raise NonScalarOutputError(
                 f"{where} returns a value of dtype {result.dtype}, which has no derivative; "
                 "grad needs a float or a 0-d float array",

@@ -284,7 +284,7 @@ def scalar_seed(result, where):
     if not is_array_api_only(result):
         return core.scalar_seed(result, where)
     _refuse_complex(result, "the result", where)
-    if result.ndim:
+    if result.ndim and math.prod(result.shape) != 1:
         raise NonScalarOutputError(
             f"{where} returns an array of shape {tuple(result.shape)}; grad needs a scalar "
             "output",
