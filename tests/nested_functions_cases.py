@@ -261,6 +261,45 @@ def t_helper_called_for_its_effect_on_a_list(x):
     return torch.sum(pushed.pop() * pushed.pop())
 
 
+def helpers_returning_nothing(x):
+    # No `return`, or a bare one: Python's helpers then return None.
+    kept = []
+    y = x.copy()
+
+    def keep(v):
+        if v[0] > 10.0:
+            return
+        kept.append(np.tanh(v))
+
+    def relax(k):
+        y[1:] = 0.5 * (y[1:] + y[:-1]) * k
+
+    for k in (1.0, 1.1, 0.9):
+        relax(k)
+        keep(y)
+    keep(x * 100.0)
+    return np.sum(kept[0] * kept[-1]) + np.sum(y ** 2) * len(kept)
+
+
+def t_helpers_returning_nothing(x):
+    kept = []
+    y = x.clone()
+
+    def keep(v):
+        if v[0] > 10.0:
+            return
+        kept.append(torch.tanh(v))
+
+    def relax(k):
+        y[1:] = 0.5 * (y[1:] + y[:-1].clone()) * k
+
+    for k in (1.0, 1.1, 0.9):
+        relax(k)
+        keep(y.clone())
+    keep(x * 100.0)
+    return torch.sum(kept[0] * kept[-1]) + torch.sum(y ** 2) * len(kept)
+
+
 # -- rejected ------------------------------------------------------------------------
 
 def passes_local_function(x):
@@ -469,6 +508,9 @@ PROGRAMS = {
         helper_called_for_its_effect_on_a_list,
         t_helper_called_for_its_effect_on_a_list,
         lambda: [rng().standard_normal(3)], (0,)),
+    "helpers-returning-nothing": (
+        helpers_returning_nothing, t_helpers_returning_nothing,
+        lambda: [rng().standard_normal(4) * 0.5], (0,)),
     "the-docstring-example": (
         inlined_example, t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
 }

@@ -57,9 +57,6 @@ REFUSED: dict[str, tuple[type, tuple]] = {
     "kwargs_helper": (UnsupportedSyntaxError, CHECKS),
     # a function defined inside a local function
     "helper_defined_twice_levels": (UnsupportedSyntaxError, CHECKS),
-    # local functions with effects only (no return value)
-    "local_function_appends_to_enclosing_list": (UnsupportedSyntaxError, CHECKS),
-    "local_function_scales_enclosing_array": (UnsupportedSyntaxError, CHECKS),
     # lists of differentiated values shared by two names, joined or repeated
     "alias_list_then_append": (UnsupportedSyntaxError, CHECKS),
     "nested_helper_with_default_list": (UnsupportedSyntaxError, CHECKS),

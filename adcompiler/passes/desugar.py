@@ -1,4 +1,4 @@
-"""Desugar: rewrite six forms of newer or terser Python into plain statements.
+"""Desugar: rewrite seven forms of newer or terser Python into plain statements.
 
 Input: the user's gast FunctionDef, untouched (this runs before the fence).
 Output: the same function where
@@ -34,6 +34,9 @@ Output: the same function where
   b` moves with that whole expression, written as `if` statements that
   evaluate its operands as Python does (`_cond = a`, `if _cond:`, ...).
 
+* a local function that returns nothing (no `return`, or a bare one)
+  returns None, written `return None`, which the passes that inline it read.
+
 Anything else stays as it is, for the fence to refuse with its advice; a
 class pattern of another class (whose instance may lack the attribute) is
 refused here, naming the pattern. Generated code keeps the user's names; the
@@ -58,6 +61,7 @@ import numpy as np
 
 from .. import nodes
 from ..errors import UnsupportedSyntaxError
+from .fence import falls_through
 from ..naming import Namer
 from ..runtime import python_builtins as runtime_builtins
 from ..source import ParsedFunction
@@ -77,6 +81,7 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     # This runs on every function compiled: statements and the source text
     # answer whether there is anything to do without visiting expressions.
     tree = parsed.tree
+    _explicit_none_returns(tree)
     found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
                 or (isinstance(node, gast.AugAssign) and _flat_of(node.target) is not None)
                 or type(node).__name__ == "Match" for node in nodes.statements(tree))
@@ -98,6 +103,22 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     if any(".flat[" in line for line in text):
         _FlatRead(parsed, bind_in or parsed).visit(tree)
     return parsed
+
+
+def _explicit_none_returns(tree: gast.FunctionDef) -> None:
+    """A local function called for its effect (`def record(v): history.append(v)`,
+    or one leaving by a bare `return`) returns None, as Python's do: said so,
+    `return None`, which is what the fence and the passes inlining local
+    functions read. The function differentiated itself must return a value."""
+    for function in nodes.statements(tree):
+        if function is tree or not isinstance(function, gast.FunctionDef):
+            continue
+        for node in nodes.walk(function):
+            if isinstance(node, gast.Return) and node.value is None:
+                node.value = nodes.copy_location(nodes.const(None), node)
+        if falls_through(function.body):
+            function.body.append(nodes.copy_location(nodes.return_(nodes.const(None)),
+                                                     function.body[-1]))
 
 
 def assignment_expressions_first(parsed: ParsedFunction, stmts: list, namer: Namer) -> list:
