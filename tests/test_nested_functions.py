@@ -221,8 +221,8 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
      "return np.sum(g(x))"),
     (cases.call_does_not_match_parameters, "does not match the parameters of the local "
      "function 'g': missing a required argument: 'w'", "g(x, scale=2.0)"),
-    (cases.local_function_without_return, "a function without a final 'return <value>' (log)",
-     "def log"),
+    (cases.function_without_return, "a function without a final 'return <value>' "
+     "(function_without_return)", "def function_without_return"),
     (cases.local_function_with_kwargs, "functions taking **kwargs", "def total"),
     (cases.uses_nonlocal, "'nonlocal' statements", "nonlocal count"),
     (cases.shadows_a_builtin_the_lowering_calls, "the name 'min' means something else",

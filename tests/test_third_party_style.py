@@ -52,8 +52,7 @@ CHECKS = ("reverse", "value_and_grad", "forward", "jvp", "hvp")
 REFUSED: dict[str, tuple[type, tuple]] = {
     # d.get(k, default) with a default computed by an expression (x ** 3)
     "dict_get_with_default": (NoDerivativeRuleError, CHECKS),
-    # *t into a local function, **kwargs
-    "star_unpack_into_helper": (UnsupportedSyntaxError, CHECKS),
+    # **kwargs
     "kwargs_helper": (UnsupportedSyntaxError, CHECKS),
     # a function defined inside a local function
     "helper_defined_twice_levels": (UnsupportedSyntaxError, CHECKS),

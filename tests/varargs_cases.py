@@ -228,12 +228,30 @@ def zips_a_starred_tuple(w, x):
 
 
 def calls_a_local_function_with_a_star(w, x):
-    t = (w, x)
+    t = tuple(x)  # (a length known only when it runs)
 
     def g(a, b):
         return np.sum(a * b)
 
     return g(*t)
+
+
+def calls_a_local_function_with_a_star_of_a_tuple_variable(w, x):
+    pair = (w * x, np.sin(x))
+
+    def g(a, b, scale=2.0):
+        return np.sum(a * b) * scale
+
+    return g(*pair) + g(*pair, 0.5)
+
+
+def t_calls_a_local_function_with_a_star_of_a_tuple_variable(w, x):
+    pair = (w * x, torch.sin(x))
+
+    def g(a, b, scale=2.0):
+        return torch.sum(a * b) * scale
+
+    return g(*pair) + g(*pair, 0.5)
 
 
 def reshapes_with_a_star_among_other_values(w, *shape):
@@ -264,6 +282,10 @@ def data(seed=0):
 
 # name -> (function, torch twin, arguments, differentiated positions)
 PROGRAMS = {
+    "a-tuple-variable-passed-with-a-star-to-a-local-function": (
+        calls_a_local_function_with_a_star_of_a_tuple_variable,
+        t_calls_a_local_function_with_a_star_of_a_tuple_variable,
+        lambda: [*data(1)][:2], (0, 1)),
     "star-args-forwarded-to-a-helper": (loss, t_loss, lambda: [*data()], (0,)),
     "star-args-forwarded-with-a-default-overridden": (
         loss, t_loss, lambda: [*data(), 2.0], (0,)),

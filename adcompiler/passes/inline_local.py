@@ -55,7 +55,7 @@ after the first; a local function used other than by calling it or passing
 it to a local function that only calls it (returned, stored, passed
 elsewhere) or whose name is bound again; recursion among local
 functions; decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
-tuple display; functions defined inside local
+tuple display or a name bound once, to one; functions defined inside local
 ones, and lambdas neither assigned to a name nor called where they are written
 (`(lambda y: y * y)(x)` is inlined as if assigned to a name first); a call where the definition may not
 have run (before it, or after the block that holds it).
@@ -730,6 +730,7 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     if census is not None:
         census.forget()
     _name_called_lambdas(parsed)
+    _spread_known_tuples(parsed.tree)
     # ad.grad(inner) of a local function: `inner` differentiated on its own,
     # before the checks below refuse passing it to a function.
     defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
@@ -747,6 +748,40 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     # of the function as written, and an error leaves `parsed` untouched.
     parsed.tree.body = _Inliner(parsed, definitions, namer).block(tree.body, {})
     return parsed
+
+
+def _spread_known_tuples(tree: gast.FunctionDef) -> None:
+    """`g(*pair)` of a local function, where `pair` is bound once, to a tuple
+    display (`pair = (np.sin(x), np.cos(x))`): `g(*(pair[0], pair[1]))`,
+    whose values the call binds one by one. A tuple cannot change, so
+    reading its items where Python unpacks it gives the same values."""
+    local = {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef)} | \
+        {s.targets[0].id for s in nodes.walk(tree) if isinstance(s, gast.Assign) and
+         isinstance(s.value, gast.Lambda) and isinstance(s.targets[0], gast.Name)}
+    starred = [arg for n in nodes.walk(tree) if isinstance(n, gast.Call) and
+               isinstance(n.func, gast.Name) and n.func.id in local
+               for arg in n.args if isinstance(arg, gast.Starred) and
+               isinstance(arg.value, gast.Name)]
+    if not starred:
+        return
+    bindings: dict = {}
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            bindings.setdefault(node.id, []).append(node)
+    displays = {}
+    for stmt in nodes.walk(tree):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Tuple) \
+                and not any(isinstance(e, gast.Starred) for e in stmt.value.elts) and \
+                bindings.get(stmt.targets[0].id) == [stmt.targets[0]]:
+            displays[stmt.targets[0].id] = len(stmt.value.elts)
+    for arg in starred:
+        length = displays.get(arg.value.id)
+        if length is not None:
+            items = [nodes.copy_location(gast.Subscript(
+                value=nodes.clone(arg.value), slice=nodes.const(k), ctx=gast.Load()), arg)
+                for k in range(length)]
+            arg.value = nodes.copy_location(nodes.tuple_(items), arg.value)
 
 
 def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
