@@ -156,13 +156,15 @@ def _double_where(node, rhs, definitions, ctx, activity) -> None:
                 continue
             operands = _domain_operands(primitive, value)
             risky = [a for a in operands if isinstance(a, gast.Name) and
-                     a.id in activity.varied and not _guarded(a.id, definitions)]
+                     a.id in activity.varied and not _guarded(a.id, definitions) and
+                     not (primitive is np.log1p and _nonnegative(a.id, definitions))]
             if not risky:
                 continue
             what = EDGE_OF_DOMAIN[primitive]
             cond = _spelled(condition, definitions)
+            operand = _spelled(risky[0], definitions)
             _warn(ctx, node,
-                  f"np.where computes both branches: {what} of {risky[0].id} is evaluated "
+                  f"np.where computes both branches: {what} of {operand} is evaluated "
                   "also where the condition does not hold, and its derivative there (NaN "
                   "or infinite) turns the gradient into NaN (0 * inf)",
                   f"Use the 'double where', so the untaken branch sees a safe value: "
@@ -183,18 +185,32 @@ def _domain_operands(primitive, value) -> list:
     return args[:1]
 
 
+def _exponent(value):
+    """The exponent of `a ** b` or `np.power(a, b)`, or None."""
+    if isinstance(value, gast.BinOp):
+        return value.right
+    return value.args[1] if isinstance(value, gast.Call) and len(value.args) == 2 else None
+
+
 def _whole_power(primitive, value) -> bool:
     """Whether `value` raises to a constant whole power (`y ** 2`): a
     polynomial, whose derivatives of every order are finite everywhere."""
-    if primitive is operator.pow and isinstance(value, gast.BinOp):
-        exponent = value.right
-    elif primitive is np.power and len(value.args) == 2:
-        exponent = value.args[1]
-    else:
-        return False
+    exponent = _exponent(value) if primitive in (operator.pow, np.power) else None
     number = exponent.value if isinstance(exponent, gast.Constant) else None
     return isinstance(number, (int, float)) and not isinstance(number, bool) and \
         float(number).is_integer() and number >= 0
+
+
+def _nonnegative(name: str, definitions: dict) -> bool:
+    """Whether `name` is never negative (`np.exp(v)`, `np.abs(v)`, `v ** 2`):
+    log1p's derivative, 1 / (1 + v), is finite there (the softplus
+    log1p(exp(v)))."""
+    values = definitions.get(name, [])
+    return bool(values) and all(
+        isinstance(value, (gast.Call, gast.BinOp)) and (
+            primitive_of(value) in (np.exp, np.abs, np.square, np.cosh, math.exp) or
+            (_whole_power(primitive_of(value), value) and _exponent(value).value % 2 == 0))
+        for value in values)
 
 
 def _guarded(name: str, definitions: dict) -> bool:

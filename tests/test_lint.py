@@ -37,6 +37,15 @@ def where_of_whole_powers(x):
     return np.sum(np.where(x > 0.5, x ** 2, np.power(x, 3))) + np.sum(np.where(x > 0, x ** 0, x))
 
 
+def softplus_with_a_cap(x):
+    # log1p of an exponential: its derivative 1 / (1 + e) is finite everywhere.
+    return np.sum(np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20)))))
+
+
+def single_where_log_of_an_expression(x):
+    return np.sum(np.where(x > 1.0, np.log(x - 1.0), 0.0))
+
+
 def double_where(x):
     safe = np.where(x > 0, x, 1.0)
     return np.sum(np.where(x > 0, np.sqrt(safe), 0.0))
@@ -77,6 +86,8 @@ WARNED = [
     (single_where_log, "np.where(x > 0, np.log(x), -1.0)", "double where"),
     (single_where_division, "1.0 / x", "double where"),
     (single_where_fractional_power, "x ** 0.5", "double where"),
+    # (a temporary of the compiler is spelled as the user wrote it)
+    (single_where_log_of_an_expression, "np.log(x - 1.0)", "np.log of x - 1.0 is evaluated"),
     (rounding_feeds_result, "np.round(x) * x", "derivative is zero almost everywhere"),
     (cast_to_int_feeds_result, "x.astype(int)", "derivative is zero almost everywhere"),
     (floor_feeds_result, "np.floor(x[0])", "stop_gradient"),
@@ -85,7 +96,7 @@ def argmax_returned_beside_the_loss(x):
     return np.sum(x ** 2), {"largest": np.argmax(x)}
 
 
-SILENT = [double_where, where_of_whole_powers, argmax_as_index, floor_in_a_comparison, stopped_rounding,
+SILENT = [double_where, where_of_whole_powers, softplus_with_a_cap, argmax_as_index, floor_in_a_comparison, stopped_rounding,
           straight_through, argmax_returned_beside_the_loss]
 
 
