@@ -382,10 +382,13 @@ def calls_with_kwargs(x):
 
 
 def call_in_while_test(x):
+    # (with an else block; without one, the test becomes the loop's first statement)
     def norm(v):
         return np.sqrt(np.sum(v * v))
     while norm(x) < 10.0:
         x = x * 2.0
+    else:
+        x = x + 1.0
     return np.sum(x)
 
 

@@ -382,7 +382,57 @@ def t_handed_a_function_that_writes_its_argument(x):
     return a * (3.0 * x[0]) + (x[2] + 2.0 * x[3]) * (2.0 * x[3])
 
 
+def step_until_positive(f, lo):
+    n = 0
+    while f(lo) < 0 and n < 5:   # Python calls f again at every test
+        lo = lo + 0.1
+        n += 1
+    return lo
+
+
+def lambda_in_a_while_test(x):
+    return step_until_positive(lambda t: t - x[2], x[0]) * x[1]
+
+
+def t_lambda_in_a_while_test(x):
+    lo, n = x[0], 0
+    while lo - x[2] < 0 and n < 5:
+        lo = lo + 0.1
+        n += 1
+    return lo * x[1]
+
+
+def backtracking_line_search(x):
+    w = np.array([1.0, -1.0])
+
+    def f(v):
+        return np.sum((v - x[:2]) ** 2) + x[2] * np.sum(v ** 4)
+
+    g = 2 * (w - x[:2]) + 4 * x[2] * w ** 3
+    step = 1.0
+    while f(w - step * g) > f(w) - 0.5 * step * np.dot(g, g):
+        step *= 0.5
+    return f(w - step * g)
+
+
+def t_backtracking_line_search(x):
+    w = torch.tensor([1.0, -1.0])
+
+    def f(v):
+        return torch.sum((v - x[:2]) ** 2) + x[2] * torch.sum(v ** 4)
+
+    g = 2 * (w - x[:2]) + 4 * x[2] * w ** 3
+    step = 1.0
+    while f(w - step * g) > f(w) - 0.5 * step * torch.dot(g, g):
+        step *= 0.5
+    return f(w - step * g)
+
+
 PROGRAMS = {
+    "a lambda handed to a helper that calls it in a while test": (
+        lambda_in_a_while_test, t_lambda_in_a_while_test),
+    "a local function called in a while test (backtracking line search)": (
+        backtracking_line_search, t_backtracking_line_search),
     "handed a function that writes its argument": (
         handed_a_function_that_writes_its_argument,
         t_handed_a_function_that_writes_its_argument),
@@ -457,18 +507,6 @@ def arguments_from_a_tuple_variable(x):
     return np.sum(rk4_step(f, x[1:], 0.0, 0.1, *extra))
 
 
-def step_until_positive(f, lo):
-    n = 0
-    while f(lo) < 0 and n < 5:   # Python calls f again at every test
-        lo = lo + 0.1
-        n += 1
-    return lo
-
-
-def lambda_in_a_while_test(x):
-    return step_until_positive(lambda t: t - x[2], x[0])
-
-
 def chosen(f, g, v, flag):
     return f(v) if flag else g(v)   # Python calls only the chosen one
 
@@ -484,8 +522,6 @@ def lambda_in_a_branch(x):
 
 
 @pytest.mark.parametrize("function, wrt, message", [
-    (lambda_in_a_while_test, 0, r"handed to a local function or helper \(a lambda\) in a "
-     "while loop's test"),
     (lambda_in_a_branch, 0, r"\('noted'\) in a branch of a conditional expression"),
     (function_given_by_the_caller, 0, "which function `f` calls"),
     (function_kept_in_a_list, 0, "which function `h` calls"),

@@ -33,9 +33,8 @@ UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
 REFUSED: dict[str, type | tuple] = {
     # a view a helper returns, changed in place (inner = _interior(u); inner *= 2)
     "helper_returns_a_view_written_through": SharedMemoryError,
-    # a local function called in a while loop's test, passed as a value, or
+    # a local function passed as a value, or
     # recursive (odeint's right-hand side); lambdas collected in a list; nonlocal
-    "gradient_descent_with_backtracking_line_search": UNSUPPORTED,
     "recursive_simpson_quadrature": UNSUPPORTED,
     "recursive_fft_power_spectrum": UNSUPPORTED,
     "recursive_cofactor_determinant": UNSUPPORTED,

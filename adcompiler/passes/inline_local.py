@@ -49,8 +49,9 @@ first, into variables of their own (evaluation_order.py):
     y = L[0] + push()      ->      operand = L[0]; <push's body>; y = operand + push_result
 
 These are rejected
-with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in a
-`while` test, in a branch of `a if t else b` or in an operand of `and`/`or`
+with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in the
+`while` test of a loop with an `else` block (without one, the test becomes
+the loop's first statement, `while True: if not test: break`), in a branch of `a if t else b` or in an operand of `and`/`or`
 after the first; a local function used other than by calling it or passing
 it to a local function that only calls it (returned, stored, passed
 elsewhere) or whose name is bound again; recursion among local
@@ -561,6 +562,7 @@ class _Inliner:
         *stmts, final = [_Renaming(renamed).visit(nodes.clone(s)) for s in local.body]
         if any(isinstance(value, gast.Name) and value.id in self.definitions
                for value in renamed.values()):
+            _tests_calling_first(stmts, set(self.definitions))
             self.check_handed_over(stmts + [final])  # (a call written here was checked)
         before += self.block(stmts, visible)
         value = self.expand(final.value, visible, before)
@@ -731,6 +733,7 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         census.forget()
     _name_called_lambdas(parsed)
     _spread_known_tuples(parsed.tree)
+    _tests_calling_first([parsed.tree], _local_function_names(parsed.tree))
     # ad.grad(inner) of a local function: `inner` differentiated on its own,
     # before the checks below refuse passing it to a function.
     defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
@@ -755,9 +758,7 @@ def _spread_known_tuples(tree: gast.FunctionDef) -> None:
     display (`pair = (np.sin(x), np.cos(x))`): `g(*(pair[0], pair[1]))`,
     whose values the call binds one by one. A tuple cannot change, so
     reading its items where Python unpacks it gives the same values."""
-    local = {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef)} | \
-        {s.targets[0].id for s in nodes.walk(tree) if isinstance(s, gast.Assign) and
-         isinstance(s.value, gast.Lambda) and isinstance(s.targets[0], gast.Name)}
+    local = _local_function_names(tree)
     starred = [arg for n in nodes.walk(tree) if isinstance(n, gast.Call) and
                isinstance(n.func, gast.Name) and n.func.id in local
                for arg in n.args if isinstance(arg, gast.Starred) and
@@ -782,6 +783,33 @@ def _spread_known_tuples(tree: gast.FunctionDef) -> None:
                 value=nodes.clone(arg.value), slice=nodes.const(k), ctx=gast.Load()), arg)
                 for k in range(length)]
             arg.value = nodes.copy_location(nodes.tuple_(items), arg.value)
+
+
+def _tests_calling_first(stmts: list, local: set) -> None:
+    """`while f(w - t * g) > bound: ...` (a backtracking line search) of a
+    local function f (a name in `local`): Python evaluates the test before
+    every iteration, so it becomes the loop's first statement, `while True:
+    if not (...): break`, where the call is inlined once per iteration and
+    `continue` still reaches it. Not with an `else` block (Python runs it when
+    the test fails, but not after a break), which stays as written and is
+    refused."""
+    loops = [n for stmt in stmts for n in nodes.walk(stmt) if isinstance(n, gast.While)]
+    for loop in loops:
+        if loop.orelse or not any(
+                isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local
+                for n in nodes.walk(loop.test)):
+            continue
+        check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
+        loop.body = [nodes.located(check, loop.test)] + loop.body
+        loop.test = nodes.copy_location(nodes.const(True), loop.test)
+
+
+def _local_function_names(tree: gast.FunctionDef) -> set:
+    """The names the function's `def`s and `name = lambda ...` bind."""
+    return {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef) and
+            n is not tree} | \
+        {s.targets[0].id for s in nodes.walk(tree) if isinstance(s, gast.Assign) and
+         isinstance(s.value, gast.Lambda) and isinstance(s.targets[0], gast.Name)}
 
 
 def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
