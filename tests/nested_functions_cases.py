@@ -300,6 +300,50 @@ def t_helpers_returning_nothing(x):
     return torch.sum(kept[0] * kept[-1]) + torch.sum(y ** 2) * len(kept)
 
 
+def recursive_helpers(x, k):
+    # Local functions calling themselves are lifted (lifted_functions.py): each
+    # call passes the enclosing variables they read, as they are then.
+    found = []
+
+    def total(a):
+        if len(a) <= 2:
+            found.append(a[0])
+            return np.sum(a ** 2)
+        mid = len(a) // 2
+        return total(a[:mid]) + total(a[mid:]) * scale
+
+    def series(t, n):
+        if n == 0:
+            return 1.0
+        return 1.0 + k * t * series(t, n - 1) / n
+
+    scale = 1.5
+    first = total(x) + series(x[0], 3)
+    scale = k * 2.0
+    return first + total(x[1:]) * series(x[1], 2) + found[0] * found[-1]
+
+
+def t_recursive_helpers(x, k):
+    found = []
+
+    def total(a):
+        if len(a) <= 2:
+            found.append(a[0])
+            return torch.sum(a ** 2)
+        mid = len(a) // 2
+        return total(a[:mid]) + total(a[mid:]) * scale
+
+    def series(t, n):
+        if n == 0:
+            return 1.0
+        return 1.0 + k * t * series(t, n - 1) / n
+
+    scale = 1.5
+    first = total(x) + series(x[0], 3)
+    scale = k * 2.0
+    return first + total(x[1:]) * series(x[1], 2) + found[0] * found[-1]
+
+
 # -- rejected ------------------------------------------------------------------------
 
 def passes_local_function(x):
@@ -336,7 +380,8 @@ def defines_twice(x):
 
 
 def recursive_local_function(x, n):
-    def power(v, k):
+    # (a default computed when the def runs: not lifted; a constant one would be)
+    def power(v, k=n):
         if k == 0:
             return v * 0.0 + 1.0
         return v * power(v, k - 1)
@@ -514,6 +559,9 @@ PROGRAMS = {
     "helpers-returning-nothing": (
         helpers_returning_nothing, t_helpers_returning_nothing,
         lambda: [rng().standard_normal(4) * 0.5], (0,)),
+    "recursive-local-functions-lifted": (
+        recursive_helpers, t_recursive_helpers,
+        lambda: [rng().standard_normal(6) * 0.5, 0.7], (0, 1)),
     "the-docstring-example": (
         inlined_example, t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
 }

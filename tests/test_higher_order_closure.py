@@ -117,6 +117,7 @@ def _samples():
         # generated code owns it), so repeated calls on one would not differ.
         "add_into": lambda r: [float(r.normal()), n(r, 3)],
         "add_at": lambda r: [n(r, 4), np.array([0, 2, 0]), n(r, 3)],
+        "log_base": lambda r: [float(abs(r.normal())) + 0.5, float(abs(r.normal())) + 2.0],
         "in_place_result": lambda r: [n(r, 2, 3), n(r, 2, 3)],
         "in_place_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3)],
         "sequence_entries": lambda r: [n(r, 2, 3), 2, "model.py:3"],

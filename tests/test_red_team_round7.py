@@ -34,11 +34,9 @@ REFUSED: dict[str, type | tuple] = {
     # a view a helper returns, changed in place (inner = _interior(u); inner *= 2)
     "helper_returns_a_view_written_through": SharedMemoryError,
     # a local function passed as a value, or
-    # recursive (odeint's right-hand side); lambdas collected in a list; nonlocal
+    # handed to a recursive helper (odeint's right-hand side); lambdas collected
+    # in a list; nonlocal
     "recursive_simpson_quadrature": UNSUPPORTED,
-    "recursive_fft_power_spectrum": UNSUPPORTED,
-    "recursive_cofactor_determinant": UNSUPPORTED,
-    "divide_and_conquer_sum_of_squares": UNSUPPORTED,
     "closures_over_loop_variables_with_defaults": UNSUPPORTED,
     "nonlocal_counter_and_accumulator": UNSUPPORTED,
     "odeint_of_a_damped_oscillator": UNSUPPORTED,

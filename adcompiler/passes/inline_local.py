@@ -55,7 +55,8 @@ the loop's first statement, `while True: if not test: break`), in a branch of `a
 after the first; a local function used other than by calling it or passing
 it to a local function that only calls it (returned, stored, passed
 elsewhere) or whose name is bound again; recursion among local
-functions; decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
+functions (a function calling only itself is lifted first, by
+lifted_functions.lift_recursive, when it can stand on its own); decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
 tuple display or a name bound once, to one; functions defined inside local
 ones, and lambdas neither assigned to a name nor called where they are written
 (`(lambda y: y * y)(x)` is inlined as if assigned to a name first); a call where the definition may not
@@ -739,6 +740,10 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
                if (name := _defined_name(stmt)) is not None}
     lifted_functions.lift(parsed, defined, lambda name: _may_change_state(
+        parsed, defined, name, set()))
+    # A local function calling itself: lifted into a function of its own,
+    # differentiated as module-level recursion is.
+    lifted_functions.lift_recursive(parsed, defined, lambda name: _may_change_state(
         parsed, defined, name, set()))
     definitions = _check(parsed)
     if not definitions:

@@ -1,4 +1,5 @@
-"""Local functions given to adcompiler's builders of derivatives, lifted.
+"""Local functions given to adcompiler's builders of derivatives, and local
+functions that call themselves, lifted (the second: `lift_recursive`).
 
 `ad.grad(inner)(a)` where `inner` is a def or lambda of the differentiated
 function (or a lambda written there) differentiates `inner` on its own; the
@@ -80,6 +81,57 @@ def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
     lifter = _Lifter(parsed, definitions, may_change_state)
     for call in builder_calls:
         lifter.rewrite(call)
+
+
+def lift_recursive(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
+    """Lift every local function that calls itself and can stand on its own:
+
+        def f(x):                              def f(x):
+            def total(a):                          return lifted(x)
+                if len(a) <= 2:
+                    return np.sum(a ** 2)      # lifted: def total(a): ... total(a[:mid]) ...
+                mid = len(a) // 2
+                return total(a[:mid]) + total(a[mid:])
+            return total(x)
+
+    The lifted function takes the enclosing function's variables its body
+    reads first (and passes them on to itself), so each call sees their
+    values when it runs, as the closure did; it is then differentiated as a
+    recursive module-level function is. Only a `def` of the function's own
+    body (not in a branch or loop), bound once, with plain parameters and
+    constant defaults, calling no other local function, and used only by
+    calls after it: anything else stays for inline_local.py to refuse as
+    recursion among local functions. A value it changes in place (an
+    enclosing list it appends to) is the same object in the lifted function,
+    handed to it as an argument.
+    `definitions` loses the functions lifted."""
+    tree = parsed.tree
+    recursive = [name for name, definition in definitions.items()
+                 if isinstance(definition, gast.FunctionDef) and _calls_itself(definition)]
+    if not recursive:
+        return
+    lifter = _Lifter(parsed, definitions, may_change_state)
+    # (how many times each name is bound: by assignments, parameters, defs)
+    bound = collections.Counter(
+        n.id if isinstance(n, gast.Name) else n.name for n in nodes.walk(tree)
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) or
+        isinstance(n, gast.FunctionDef) and n is not tree)
+    for name in recursive:
+        definition = definitions[name]
+        uses = lifter.liftable_calls(definition, name, bound)
+        if uses is None:
+            continue
+        alias, closed_over, _ = lifter.lift(definition, name, recursive=True)
+        for call in uses:
+            call.func = nodes.copy_location(nodes.name(alias), call.func)
+            call.args[:0] = [nodes.copy_location(nodes.name(v), call) for v in closed_over]
+        tree.body.remove(definition)
+        del definitions[name]
+
+
+def _calls_itself(definition: gast.FunctionDef) -> bool:
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and
+               n.func.id == definition.name for stmt in definition.body for n in nodes.walk(stmt))
 
 
 def _builder(parsed: ParsedFunction, func):
@@ -172,6 +224,36 @@ class _Lifter:
                             f"ad.{builder_name}({name})((a, b), ...), or pass {spelled} to "
                             f"'{name}' as arguments.")
 
+    def liftable_calls(self, definition: gast.FunctionDef, name: str, bound) -> list | None:
+        """The calls of the recursive local function `name` outside its
+        body, if it can be lifted (see lift_recursive), else None."""
+        tree = self.parsed.tree
+        args = definition.args
+        if definition not in tree.body or definition.decorator_list or bound[name] != 1 or \
+                args.vararg is not None or args.kwarg is not None or args.kwonlyargs or \
+                any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
+                    for d in args.defaults):
+            return None
+        params = [a.id for a in args.args]
+        if any(n.id in self.definitions and n.id != name
+               for n in _free_reads(params, definition.body)):
+            return None  # (mutual recursion, or a helper that may call it back)
+        inside = {id(n) for stmt in definition.body for n in nodes.walk(stmt)}
+        defined_at = tree.body.index(definition)
+        calls = []
+        for node in nodes.walk(tree):
+            if not (isinstance(node, gast.Name) and node.id == name and
+                    isinstance(node.ctx, gast.Load)):
+                continue
+            parent = self.parents.get(id(node))
+            if not (isinstance(parent, gast.Call) and parent.func is node):
+                return None
+            if id(node) not in inside:
+                if self.statement.get(id(node), -1) <= defined_at:
+                    return None  # (where Python would raise NameError)
+                calls.append(parent)
+        return calls
+
     def shift_wrt(self, call: gast.Call, count: int, name: str) -> None:
         """The enclosing variables come first: positions in `wrt` move on by
         `count` (names stay)."""
@@ -251,9 +333,10 @@ class _Lifter:
         finally:
             del self.definitions[held]
 
-    def lift(self, definition, name: str) -> tuple:
+    def lift(self, definition, name: str, recursive: bool = False) -> tuple:
         """(the name the lifted function is bound to, the enclosing variables
-        its body reads, in order of first reading)."""
+        its body reads, in order of first reading). `recursive`: the function
+        calls itself (lift_recursive), passing those variables on."""
         parsed = self.parsed
         if isinstance(definition, gast.Lambda):
             args, body, where = definition.args, [nodes.located(
@@ -280,11 +363,16 @@ class _Lifter:
         # so are copies of the caller's local functions it calls: they read
         # the caller's variables when called, that is while the derivative
         # runs, which receives them as arguments.
-        helpers = self.helpers(params, body, name)
+        helpers = [] if recursive else self.helpers(params, body, name)
         body = [nodes.clone(self.definitions[h]) for h in helpers] + body
         read = _free_reads(params, body)
-        closed_over = list(dict.fromkeys(n.id for n in read if n.id in self.locals))
-        if closed_over and self.changes_state(definition, name):
+        closed_over = list(dict.fromkeys(n.id for n in read if n.id in self.locals
+                                         and not (recursive and n.id == name)))
+        # (A function called, not differentiated on its own, gets the enclosing
+        # variables' objects themselves: a change it makes in place is made
+        # there, as through its closure, and is differentiated as a module-level
+        # helper's change of its arguments is.)
+        if closed_over and not recursive and self.changes_state(definition, name):
             self.refuse(where, f"differentiating the local function '{name}', which reads the "
                         f"variables {', '.join(closed_over)} of '{parsed.name}' and may change "
                         "a value in place, inside it is not supported",
@@ -304,6 +392,12 @@ class _Lifter:
         for node in gast.walk(tree):
             if not hasattr(node, "lineno") and isinstance(node, (gast.expr, gast.stmt)):
                 nodes.copy_location(node, where)
+        if recursive:  # its calls of itself pass the variables on
+            for node in gast.walk(tree):
+                if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                        node.func.id == name:
+                    node.args[:0] = [nodes.copy_location(nodes.name(v), node)
+                                     for v in closed_over]
         function = _compiled(parsed, tree)
         function.__adcompiler_lifted__ = (tree, parsed.filename, parsed.lines)
         alias = self.namer.fresh(function_name)
@@ -406,9 +500,12 @@ def _compiled(parsed: ParsedFunction, tree: gast.FunctionDef):
     exec(compile(module, parsed.filename, "exec"), namespace)
     made = namespace["lifted_scope"](*[None] * len(free))
     code = made.__code__
-    closure = tuple(cells[v] for v in code.co_freevars) or None
+    # (A function that calls itself reads its own name from a cell of its own.)
+    own = types.CellType()
+    closure = tuple(cells[v] if v != tree.name else own for v in code.co_freevars) or None
     function = types.FunctionType(code, enclosing.__globals__, tree.name, made.__defaults__,
                                   closure)
+    own.cell_contents = function
     function.__qualname__ = f"{enclosing.__qualname__}.<locals>.{tree.name}"
     function.__module__ = enclosing.__module__
     return function
