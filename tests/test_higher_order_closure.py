@@ -288,6 +288,7 @@ def _samples():
                                                                                [1, 1]]), 1],
         "tensordot_adjoint": lambda r: [n(r, 2, 4), n(r, 2, 3), n(r, 3, 4), 1, "b"],
         "tile_adjoint": lambda r: [n(r, 2, 6), n(r, 3), (2, 2)],
+        "sliding_window_adjoint": lambda r: [n(r, 3, 3, 2, 3), n(r, 4, 5), (2, 3), None],
         "trace_adjoint": lambda r: [n(r), n(r, 3, 3), 1, 0, 1],
         "transpose_adjoint": lambda r: [n(r, 2, 3, 4), (1, 2, 0)],
         "unbroadcast": lambda r: [n(r, 2, 3), n(r, 3)],

@@ -513,6 +513,20 @@ SPECS = [
          "np.polydiv(u, v)[0]", "polydiv(u, v)[0]", np.polydiv, rtol=1e-6),
     spec("polydiv_remainder", {"u": ("normal", (5,)), "v": ("normal", (3,))},
          "np.polydiv(u, v)[1]", "polydiv(u, v)[1]", np.polydiv, rtol=1e-6),
+    # sliding_window_view: torch's unfold, one axis at a time (windows appended in order)
+    spec("sliding_window_view", {"x": ("normal", (6,))},
+         "np.lib.stride_tricks.sliding_window_view(x, 3) * np.arange(3.0)",
+         "x.unfold(0, 3, 1) * torch.arange(3.0)", np.lib.stride_tricks.sliding_window_view),
+    spec("sliding_window_view_2d", {"x": ("normal", (4, 5))},
+         "np.sin(np.lib.stride_tricks.sliding_window_view(x, (2, 3)))",
+         "torch.sin(x.unfold(0, 2, 1).unfold(1, 3, 1))",
+         np.lib.stride_tricks.sliding_window_view),
+    spec("sliding_window_view_axis", {"x": ("normal", (3, 6))},
+         "np.lib.stride_tricks.sliding_window_view(x, 4, axis=-1) ** 2",
+         "x.unfold(1, 4, 1) ** 2", np.lib.stride_tricks.sliding_window_view),
+    spec("sliding_window_view_axis_twice", {"x": ("normal", (5,))},
+         "np.lib.stride_tricks.sliding_window_view(x, (2, 2), axis=(0, 0)) ** 3",
+         "x.unfold(0, 2, 1).unfold(0, 2, 1) ** 3", np.lib.stride_tricks.sliding_window_view),
 ]
 BY_ID = {s.id: s for s in SPECS}
 assert len(BY_ID) == len(SPECS), "spec ids must be unique"

@@ -158,6 +158,11 @@ RULES = [
           "np.unstack(g, axis=axis)"),
     # Repeating and padding.
     _same(np.tile, "A, reps", "tile_adjoint(g, A, reps)", "np.tile(g, reps)"),
+    # Windows of x (a read-only view: aliasing.py refuses writes through it).
+    _same(np.lib.stride_tricks.sliding_window_view,
+          "x, window_shape, axis=None, *, subok=False, writeable=False",
+          "sliding_window_adjoint(g, x, window_shape, axis)",
+          "np.lib.stride_tricks.sliding_window_view(g, window_shape, axis)"),
     _same(np.repeat, "a, repeats, axis=None", "repeat_adjoint(g, a, repeats, axis)",
           "np.repeat(g, repeats, axis)"),
     linear_rule(np.pad, "array, pad_width, mode='constant', constant_values=0",

@@ -183,6 +183,8 @@ RULES = [
     _linear(ra.sort_adjoint, "adjoint, a, axis", "sort_tangent(g, a, axis)"),
     _linear(ra.sort_tangent, "t, a, axis", "sort_adjoint(g, a, axis)"),
     _linear(ra.tile_adjoint, "adjoint, A, reps", "np.tile(g, reps)"),
+    _linear(ra.sliding_window_adjoint, "adjoint, x, window_shape, axis",
+            "np.lib.stride_tricks.sliding_window_view(g, window_shape, axis)"),
     _linear(ra.repeat_adjoint, "adjoint, a, repeats, axis", "np.repeat(g, repeats, axis)"),
     _linear(ra.pad_adjoint, "adjoint, array, pad_width, mode", "pad_tangent(g, pad_width, mode)"),
     _linear(ra.pad_tangent, "t, pad_width, mode", "pad_adjoint(g, t, pad_width, mode)"),

@@ -75,7 +75,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
         average_tangent take_adjoint take_along_axis_adjoint sort_adjoint sort_tangent
         concatenate_adjoint stack_adjoint hstack_adjoint vstack_adjoint dstack_adjoint
         column_stack_adjoint append_adjoint split_adjoint unstack_adjoint array_adjoint cast_tangent
-        cast_adjoint tile_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
+        cast_adjoint tile_adjoint sliding_window_adjoint repeat_adjoint pad_adjoint pad_constant_adjoint
         pad_tangent meshgrid_adjoint meshgrid_tangent diff_adjoint diff_joined joined_part diff_joined_adjoint linspace_adjoint linspace_tangent arange_adjoint arange_tangent layout_order pieces part_adjoint
         uncast array_from_adjoints prod_others_tangent sinc_second_derivative float_dtype"""),
     (runtime_linalg, """mT vecdot_adjoint inner_adjoint tensordot_adjoint einsum_adjoint einsum_tangent

@@ -1166,6 +1166,36 @@ def tile_adjoint(g, A, reps):
     return np.reshape(summed, shape)
 
 
+def sliding_window_adjoint(g, x, window_shape, axis=None):
+    """Adjoint of np.lib.stride_tricks.sliding_window_view(x, window_shape,
+    axis): every window's entries added back where they were read. Entry
+    (i, k) of the view is x at i shifted by the offsets k along `axis` (an
+    axis named twice takes both offsets, as NumPy's view does), so for each
+    offset in the window the slice of g holding it adds into x's trimmed
+    region starting there.
+
+    Example:
+        >>> sliding_window_adjoint(np.ones((2, 2)), np.zeros(3), 2)
+        array([1., 2., 1.])
+    """
+    shape = np.shape(x)
+    window = tuple(window_shape) if np.iterable(window_shape) else (window_shape,)
+    axes = tuple(range(len(shape))) if axis is None else \
+        tuple(axis) if np.iterable(axis) else (axis,)
+    axes = tuple(a % len(shape) for a in axes)
+    trimmed = list(shape)
+    for a, size in zip(axes, window):
+        trimmed[a] -= size - 1
+    out = np.zeros(shape, dtype=float_dtype(g))
+    for offsets in np.ndindex(*window):
+        start = [0] * len(shape)
+        for a, offset in zip(axes, offsets):
+            start[a] += offset
+        out[tuple(slice(s, s + t) for s, t in zip(start, trimmed))] += \
+            as_array(g)[(Ellipsis,) + offsets]
+    return out
+
+
 def repeat_adjoint(g, a, repeats, axis):
     """Adjoint of np.repeat: each element collects the adjoints of its copies."""
     shape = np.shape(a)
