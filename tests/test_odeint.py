@@ -72,6 +72,16 @@ def final_state_only(theta):
     return path[-1, 0] * 2.0 + path[-1, 1]
 
 
+def local_right_hand_side_returning_a_list(k):
+    # A local function that reads none of the function's variables is lifted
+    # (passes/lifted_functions.py), then called by the rule as a module-level
+    # one; odeint takes a list from it as well as an array.
+    def rhs(y, t, a, b):
+        return [y[1], -a * y[0] - b * y[1]]
+    path = odeint(rhs, [1.0, 0.0], TIMES, args=(k[0], k[1]), rtol=1e-11, atol=1e-11)
+    return np.sum(path ** 2 * WEIGHTS)
+
+
 # -- the same programs through an explicit RK4 integrator -----------------------------
 
 # (adcompiler calls functions by name, so the integrator is written out per dynamics)
@@ -136,6 +146,8 @@ CASES = [
          (np.array([1.5, 0.2]),)),
     Case("times scaled and shifted (t[0] moves too)", rescaled_times,
          (np.array([1.0, -0.3]), 1.2, 0.3)),
+    Case("a local right-hand side returning a list", local_right_hand_side_returning_a_list,
+         (np.array([2.0, 0.4]),)),
 ]
 
 
@@ -204,3 +216,15 @@ def test_second_derivative_is_refused():
     with pytest.raises(ad.NoDerivativeRuleError,
                        match="the derivative of scipy.integrate.odeint"):
         ad.hessian(final_state_only)(np.array([1.5, 0.2]))
+
+
+def closure_right_hand_side(k):
+    def rhs(y, t):
+        return [y[1], -k[0] * y[0]]   # k read through the closure, not args
+    return np.sum(odeint(rhs, [1.0, 0.0], TIMES))
+
+
+def test_a_local_right_hand_side_reading_the_function_s_variables_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError, match="local function 'rhs' other than by "
+                       "calling it"):
+        ad.grad(closure_right_hand_side)(np.array([2.0, 0.4]))

@@ -741,6 +741,9 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
                if (name := _defined_name(stmt)) is not None}
     lifted_functions.lift(parsed, defined, lambda name: _may_change_state(
         parsed, defined, name, set()))
+    # A local function reading none of the function's variables, handed to
+    # a function with a rule (odeint's right-hand side): lifted too.
+    lifted_functions.lift_handed_to_rules(parsed, defined)
     # A local function calling itself: lifted into a function of its own,
     # differentiated as module-level recursion is.
     lifted_functions.lift_recursive(parsed, defined, lambda name: _may_change_state(

@@ -58,6 +58,7 @@ from .. import nodes
 from ..errors import UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
+from ..rules import registry
 from . import built_derivatives
 from .resolve import local_names, module_value
 
@@ -125,6 +126,33 @@ def lift_recursive(parsed: ParsedFunction, definitions: dict, may_change_state) 
         for call in uses:
             call.func = nodes.copy_location(nodes.name(alias), call.func)
             call.args[:0] = [nodes.copy_location(nodes.name(v), call) for v in closed_over]
+        tree.body.remove(definition)
+        del definitions[name]
+
+
+def lift_handed_to_rules(parsed: ParsedFunction, definitions: dict) -> None:
+    """A local function handed to a function with a derivative rule of its
+    own (`odeint(rhs, y0, t, args=(k,))`), that reads none of the enclosing
+    function's variables: the module-level function it could have been. It
+    is lifted, and every reference to it reads the lifted function, which
+    the rule then calls as it would a module-level one. Only a `def` or
+    `name = lambda` of the function's own body, bound once, with plain
+    parameters and constant defaults, referred to only after it; otherwise
+    (a closure over the function's variables, whose derivative the rule
+    would not follow) it stays for inline_local.py to refuse."""
+    tree = parsed.tree
+    locals_ = local_names(tree)
+    lifter = None
+    for name, definition in list(definitions.items()):
+        uses = [n for n in nodes.walk(tree) if isinstance(n, gast.Name) and n.id == name
+                and isinstance(n.ctx, gast.Load)]
+        lifter = lifter or _Lifter(parsed, definitions, lambda _: True)
+        if not any(lifter.handed_to_a_rule(use) for use in uses) or \
+                not lifter.stands_alone(definition, name, uses, locals_):
+            continue
+        alias, _, _ = lifter.lift(definition, name)
+        for use in uses:
+            use.id = alias
         tree.body.remove(definition)
         del definitions[name]
 
@@ -253,6 +281,39 @@ class _Lifter:
                     return None  # (where Python would raise NameError)
                 calls.append(parent)
         return calls
+
+    def handed_to_a_rule(self, use: gast.Name) -> bool:
+        """Whether `use` is an argument of a call of a function with a rule."""
+        call = self.parents.get(id(use))
+        if isinstance(call, gast.keyword):
+            call = self.parents.get(id(call))
+        if not isinstance(call, gast.Call) or call.func is use:
+            return False
+        callee = module_value(self.parsed, call.func, self.locals)
+        return callee is not None and not built_derivatives.is_builder(callee) and \
+            registry.lookup(callee) is not None
+
+    def stands_alone(self, definition, name: str, uses: list, locals_: set) -> bool:
+        """Whether the local function can be lifted as it is: defined once in
+        the function's own body before every use, with plain parameters and
+        constant defaults, reading none of the function's variables."""
+        tree = self.parsed.tree
+        if definition not in tree.body or getattr(definition, "decorator_list", None):
+            return False
+        lambda_ = definition.value if isinstance(definition, gast.Assign) else None
+        args = (lambda_ or definition).args
+        body = [lambda_.body] if lambda_ else definition.body
+        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs or any(
+                built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
+                for d in args.defaults):
+            return False
+        stores = sum(1 for n in nodes.walk(tree) if isinstance(n, gast.Name) and n.id == name
+                     and not isinstance(n.ctx, gast.Load)) + \
+            sum(1 for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef) and n.name == name)
+        defined_at = tree.body.index(definition)
+        return stores == 1 and \
+            all(self.statement.get(id(use), -1) > defined_at for use in uses) and \
+            not any(n.id in locals_ for n in _free_reads([a.id for a in args.args], body))
 
     def shift_wrt(self, call: gast.Call, count: int, name: str) -> None:
         """The enclosing variables come first: positions in `wrt` move on by

@@ -94,6 +94,21 @@ def odeint_adjoint(seed, func, y0, t, args, path, wrt, rtol=None, atol=None, hma
     return solved[("y0", "args", "t").index(wrt)]
 
 
+def _shaped_like(value, flat):
+    """`flat`, the adjoint of np.ravel(value), shaped as f returned `value`:
+    an array's shape, or a list or tuple (`return [y[1], -k * y[0]]`, which
+    odeint takes as well) of pieces shaped like its items."""
+    if not isinstance(value, (list, tuple)):
+        return np.reshape(flat, np.shape(value))
+    pieces, start = [], 0
+    for item in value:
+        size = int(np.size(item))
+        piece = _shaped_like(item, flat[start:start + size])
+        pieces.append(float(piece) if np.ndim(item) == 0 and np.ndim(piece) == 0 else piece)
+        start += size
+    return type(value)(pieces)
+
+
 def _solve_adjoint(odeint, g, func, y0, t, args, result, options, tfirst):
     positions = _differentiated_args(args)
     vjp = _user_derivative("vjp", func, tfirst, positions)
@@ -107,9 +122,10 @@ def _solve_adjoint(odeint, g, func, y0, t, args, result, options, tfirst):
 
     def augmented(state, time):
         y, a = state[:n], state[n:2 * n]
-        grads = vjp(_arguments(y, time, args, tfirst), a)
+        value = f(y, time, *args)
+        grads = vjp(_arguments(y, time, args, tfirst), _shaped_like(value, a))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        pieces = [np.ravel(f(y, time, *args)), -np.ravel(grads[0])]
+        pieces = [np.ravel(value), -np.ravel(grads[0])]
         pieces += [-np.ravel(grad) for grad in grads[1:]]
         return np.concatenate(pieces)
 
