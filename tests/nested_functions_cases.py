@@ -388,6 +388,21 @@ def recursive_local_function(x, n):
     return np.sum(power(x, n))
 
 
+def recursive_local_function_called_by_another(x):
+    # Lifted, series would take k as an argument at each call; the call in g
+    # would then pass g's own k: refused instead.
+    k = x[0]
+
+    def series(t, n):
+        if n == 0:
+            return 1.0
+        return 1.0 + k * t * series(t, n - 1)
+
+    def g(k):
+        return series(x[1], 2) * k
+    return g(x[2]) + series(x[3], 1)
+
+
 def mutually_recursive_local_functions(x):
     def even(v):
         return odd(v - 1.0)

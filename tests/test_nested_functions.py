@@ -199,6 +199,8 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.defines_twice, "defining the local function 'g' twice", "g = lambda v: v * 3.0"),
     (cases.recursive_local_function, "recursion among local functions ('power' calls "
      "'power')", "return v * power"),
+    (cases.recursive_local_function_called_by_another, "recursion among local functions "
+     "('series' calls 'series')", "return 1.0 + k * t * series"),
     (cases.mutually_recursive_local_functions, "recursion among local functions ('even' calls "
      "'odd' calls 'even')", "return even(v * 0.5)"),
     (cases.decorated_local_function, "decorators on local functions", "@staticmethod"),

@@ -267,6 +267,11 @@ class _Lifter:
                for n in _free_reads(params, definition.body)):
             return None  # (mutual recursion, or a helper that may call it back)
         inside = {id(n) for stmt in definition.body for n in nodes.walk(stmt)}
+        # (A call in another local function would pass the enclosing variables
+        # by names that function may bind itself.)
+        elsewhere = {id(n) for other in nodes.walk(tree)
+                     if isinstance(other, (gast.FunctionDef, gast.Lambda)) and
+                     other is not tree and other is not definition for n in nodes.walk(other)}
         defined_at = tree.body.index(definition)
         calls = []
         for node in nodes.walk(tree):
@@ -274,7 +279,8 @@ class _Lifter:
                     isinstance(node.ctx, gast.Load)):
                 continue
             parent = self.parents.get(id(node))
-            if not (isinstance(parent, gast.Call) and parent.func is node):
+            if not (isinstance(parent, gast.Call) and parent.func is node) or \
+                    id(node) in elsewhere:
                 return None
             if id(node) not in inside:
                 if self.statement.get(id(node), -1) <= defined_at:
