@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+import torch
 
 from adcompiler import grad
 from adcompiler.errors import NoDerivativeRuleError, SharedMemoryError, UnsupportedSyntaxError
@@ -117,11 +118,29 @@ def test_helper_returning_the_list_it_appends_to_is_refused_naming_it():
                        [VECTOR[1], VECTOR[0], 0.0, 0.0])
 
 
-def test_write_into_an_element_of_a_calls_result_names_the_call_and_the_remedy():
+def test_write_into_an_element_of_a_calls_result_goes_through_a_name_like_torch():
+    # a.reshape(-1)[::2] *= 2.0: desugar.py holds the result in a name first,
+    # as Python does, and the view's write reaches `a`.
+    x = np.array([0.3, -1.2, 0.7, 1.1])
+    tensor = torch.tensor(x, requires_grad=True)
+    a = tensor.reshape(2, 2).clone()
+    a.reshape(-1)[::2] *= 2.0
+    torch.sum(a).backward()
+    assert np.allclose(grad(_writes_into_a_reshape)(x), tensor.grad.numpy())
+    assert np.allclose(grad(_writes_into_a_reshape, mode="forward")(x), tensor.grad.numpy())
+
+
+def _writes_into_an_expression(x):
+    a = x * 1.0
+    (a * 2.0)[0] = 5.0   # into a new array, lost
+    return np.sum(a)
+
+
+def test_write_into_an_element_of_an_expression_names_it_and_the_remedy():
     with pytest.raises(UnsupportedSyntaxError, match=r"writing into an element of "
-                       r"`a.reshape\(-1\)`, which is not a variable") as caught:
-        grad(_writes_into_a_reshape)(VECTOR)
-    assert "view = a.reshape(-1), then view[i] = v" in str(caught.value)
+                       r"`\(a \* 2.0\)`, which is not a variable") as caught:
+        grad(_writes_into_an_expression)(VECTOR)
+    assert "bind it to a name first" in str(caught.value)
 
 
 def test_no_rule_for_a_ufunc_method_names_the_ufunc():

@@ -1,4 +1,4 @@
-"""Desugar: rewrite seven forms of newer or terser Python into plain statements.
+"""Desugar: rewrite eight forms of newer or terser Python into plain statements.
 
 Input: the user's gast FunctionDef, untouched (this runs before the fence).
 Output: the same function where
@@ -34,6 +34,9 @@ Output: the same function where
   b` moves with that whole expression, written as `if` statements that
   evaluate its operands as Python does (`_cond = a`, `if _cond:`, ...).
 
+* a write into an element of a call's result, `A.reshape(-1)[::2] *= 2.0`,
+  is a write through a name holding it (`_view = A.reshape(-1)`), the
+  assigned value computed first;
 * a local function that returns nothing (no `return`, or a bare one)
   returns None, written `return None`, which the passes that inline it read.
 
@@ -83,7 +86,8 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     tree = parsed.tree
     _explicit_none_returns(tree)
     found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
-                or (isinstance(node, gast.AugAssign) and _flat_of(node.target) is not None)
+                or (isinstance(node, gast.AugAssign) and (
+                    _flat_of(node.target) is not None or _call_base(node.target) is not None))
                 or type(node).__name__ == "Match" for node in nodes.statements(tree))
     end = getattr(tree, "end_lineno", None) or tree.lineno + len(parsed.lines)
     text = [parsed.line_text(line) for line in range(tree.lineno, end + 1)]
@@ -192,7 +196,17 @@ def _is_builtin_call(node, name: str, arity: int) -> bool:
 
 def _needs_rewrite(assign: gast.Assign) -> bool:
     return len(assign.targets) > 1 or _starred_target(assign.targets[0]) is not None \
-        or _flat_of(assign.targets[0]) is not None
+        or _flat_of(assign.targets[0]) is not None or _call_base(assign.targets[0]) is not None
+
+
+def _call_base(target):
+    """The call `c` of a target `c[i]` (`A.reshape(-1)[::2]`, `x.T[0][1]`), or None."""
+    if not isinstance(target, gast.Subscript):
+        return None
+    base = target
+    while isinstance(base, gast.Subscript):
+        base = base.value
+    return base if isinstance(base, gast.Call) else None
 
 
 def _flat_of(target):
@@ -264,9 +278,34 @@ class _Desugar:
         if isinstance(stmt, (gast.Assign, gast.AugAssign)) and _flat_of(
                 stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target) is not None:
             return self.flat_write(stmt)
+        if isinstance(stmt, (gast.Assign, gast.AugAssign)) and _call_base(
+                stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target) is not None:
+            return self.write_into_a_result(stmt)
         if isinstance(stmt, gast.While) and not stmt.orelse:
             return self.while_test(stmt)
         return self.hoist(stmt)
+
+    # A.reshape(-1)[::2] *= 2.0 ----------------------------------------------
+    def write_into_a_result(self, stmt) -> list:
+        """A write into an element of what a call returns: the result held by
+        a name first, `_view = A.reshape(-1)` then `_view[::2] *= 2.0`, which
+        is what Python does with it (a view's write reaches its base, a copy's
+        is lost, either way). An assignment's value is computed first, as
+        Python evaluates it before the target."""
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+        call = _call_base(target)
+        holder = self.namer.fresh("_view")
+        out = []
+        if isinstance(stmt, gast.Assign) and not isinstance(stmt.value, (gast.Name, gast.Constant)):
+            value = self.namer.fresh("_value")
+            out.append(nodes.assign(value, stmt.value))
+            stmt.value = nodes.name(value)
+        out.append(nodes.assign(holder, call))
+        inner = target
+        while isinstance(inner.value, gast.Subscript):
+            inner = inner.value
+        inner.value = nodes.copy_location(nodes.name(holder), call)
+        return self.hoist(out[0]) + out[1:] + [stmt]
 
     # a = b = value ------------------------------------------------------
     def chained(self, stmt: gast.Assign) -> list:
