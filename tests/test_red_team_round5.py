@@ -34,13 +34,11 @@ UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
-    # calls whose rule does not cover the arguments given (math.log's base, three
-    # arguments of math.hypot) or with no rule (divmod, math.prod / dist,
-    # complex(), np.poly1d(p)(x))
+    # calls whose rule does not cover the arguments given (three arguments of
+    # math.hypot) or with no rule (divmod, complex(), np.poly1d(p)(x))
     **{name: NO_RULE for name in (
-        "divmod_of_a_negative_value", "math_log_with_a_differentiated_base",
-        "math_log_with_a_constant_base", "math_hypot_of_three", "math_prod_of_an_array",
-        "math_dist_of_two_points", "complex_builtin_real_part", "poly1d_called")},
+        "divmod_of_a_negative_value", "math_hypot_of_three", "complex_builtin_real_part",
+        "poly1d_called")},
     # an integer dtype= on a differentiated reduction or fill: integer-valued, refused
     **{name: NO_RULE for name in (
         "sum_with_an_integer_dtype_truncates", "sum_with_an_integer_dtype_is_constant",
@@ -49,9 +47,6 @@ REFUSED: dict[str, type | tuple] = {
     # is taken for differentiated, as round 4's interp_with_list_arguments)
     "numpy_gradient_with_differentiated_coordinates": NO_RULE,
     "interp_with_differentiated_values": NO_RULE,
-    # second order of K[np.ix_(dofs, dofs)] += ...: the index, kept on the
-    # gradient's stack next to differentiated values, is taken for one
-    "finite_element_assembly_with_ix": NO_RULE,
     # order='K' of an array whose strides are neither C's nor Fortran's:
     # refused when the derivative runs
     "ravel_in_order_k_of_reversed_columns": NO_RULE,

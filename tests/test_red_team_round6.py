@@ -38,8 +38,6 @@ REFUSED: dict[str, type | tuple] = {
     # a list given a second name, then appended to
     "chained_assignment_of_a_list": UNSUPPORTED,
     # sequence patterns (case (n, k):)
-    "match_on_a_differentiated_arrays_shape": UNSUPPORTED,
-    "match_shape_guard_fails_falls_through": UNSUPPORTED,
     # ad.grad of a functools.partial built inside
     "grad_of_partial_built_inside": NO_RULE,
     # ad.grad(self.energy) in a method of an object the function creates

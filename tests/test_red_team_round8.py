@@ -35,19 +35,18 @@ UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
 # runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
     # lambdas stored in lists and dicts, or passed to a constructor; local
-    # functions made by a factory, passed to functools.partial, recursive
+    # functions made by a factory, passed to functools.partial
     **{name: UNSUPPORTED for name in (
         "mlp_of_dense_layer_objects_with_call", "functools_reduce_composes_layers",
         "sequential_model_with_named_layer_ordered_dict",
         "stack_of_function_outputs_from_a_list_of_funcs", "string_method_dispatch_dict",
         "residual_block_class_with_skip", "make_layer_factory_closures",
-        "closure_factory_counter_with_nonlocal", "partial_applied_helper_from_functools",
-        "local_recursive_factorial_like_depth", "bezier_curve_de_casteljau_recursion")},
+        "partial_applied_helper_from_functools")},
     # generators; a generator expression given to reduce, or after 'and'
     **{name: UNSUPPORTED for name in (
         "midpoint_rule_with_generator_of_times", "itertools_islice_of_a_generator",
         "generator_yielding_pairs_with_send_free_protocol",
-        "reduce_with_operator_add_over_generator", "all_and_any_guards_over_values")},
+        "reduce_with_operator_add_over_generator")},
     # **kwargs, keyword-only parameters of a local function, a class defined
     # inside the function
     **{name: UNSUPPORTED for name in (
@@ -55,7 +54,6 @@ REFUSED: dict[str, type | tuple] = {
         "star_args_helper_summing_squares", "staticmethod_and_class_constant")},
     # objects: a method called on an object kept in a list, a property
     # setter, a class attribute changed
-    "layers_built_in_a_loop_and_l2_over_their_parameters": NO_RULE,
     "property_with_a_setter_on_a_local_object": UNSUPPORTED,
     "callable_object_counting_calls_on_its_class": UNSUPPORTED,
     # itertools' accumulate and chain over differentiated values
