@@ -344,6 +344,32 @@ def t_recursive_helpers(x, k):
     return first + total(x[1:]) * series(x[1], 2) + found[0] * found[-1]
 
 
+def lambdas_among_functions_in_displays(x, w):
+    # A lambda written in a list or tuple display is named first (desugar.py),
+    # then called where each item is (function_sequences.py).
+    def scaled(v):
+        return v * w[1]
+
+    funcs = [np.sin, lambda v: v ** 2, np.tanh]
+    rows = np.stack([f(x) for f in funcs])
+    total = np.sum(rows @ x)
+    for f in (np.cos, lambda v: v * w[0], scaled):
+        total = total + np.sum(f(x) * w)
+    return total
+
+
+def t_lambdas_among_functions_in_displays(x, w):
+    def scaled(v):
+        return v * w[1]
+
+    funcs = [torch.sin, lambda v: v ** 2, torch.tanh]
+    rows = torch.stack([f(x) for f in funcs])
+    total = torch.sum(rows @ x)
+    for f in (torch.cos, lambda v: v * w[0], scaled):
+        total = total + torch.sum(f(x) * w)
+    return total
+
+
 # -- rejected ------------------------------------------------------------------------
 
 def passes_local_function(x):
@@ -577,6 +603,9 @@ PROGRAMS = {
     "recursive-local-functions-lifted": (
         recursive_helpers, t_recursive_helpers,
         lambda: [rng().standard_normal(6) * 0.5, 0.7], (0, 1)),
+    "lambdas-among-functions-in-displays": (
+        lambdas_among_functions_in_displays, t_lambdas_among_functions_in_displays,
+        lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1)),
     "the-docstring-example": (
         inlined_example, t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
 }

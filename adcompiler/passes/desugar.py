@@ -1,4 +1,4 @@
-"""Desugar: rewrite eight forms of newer or terser Python into plain statements.
+"""Desugar: rewrite nine forms of newer or terser Python into plain statements.
 
 Input: the user's gast FunctionDef, untouched (this runs before the fence).
 Output: the same function where
@@ -37,6 +37,8 @@ Output: the same function where
 * a write into an element of a call's result, `A.reshape(-1)[::2] *= 2.0`,
   is a write through a name holding it (`_view = A.reshape(-1)`), the
   assigned value computed first;
+* a lambda written as an item of a list or tuple display, `[np.sin,
+  lambda v: v ** 2]`, is named first (`anonymous = lambda v: v ** 2`);
 * a local function that returns nothing (no `return`, or a bare one)
   returns None, written `return None`, which the passes that inline it read.
 
@@ -91,8 +93,8 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
                 or type(node).__name__ == "Match" for node in nodes.statements(tree))
     end = getattr(tree, "end_lineno", None) or tree.lineno + len(parsed.lines)
     text = [parsed.line_text(line) for line in range(tree.lineno, end + 1)]
-    if not found and not any(":=" in line or "next(" in line or ".flat[" in line
-                             for line in text):
+    if not found and not any(":=" in line or "next(" in line or ".flat[" in line or
+                             "lambda" in line for line in text):
         return parsed
     everything = list(nodes.walk(tree))
     namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
@@ -269,6 +271,45 @@ class _Desugar:
         return out
 
     def statement(self, stmt) -> list:
+        named = self.named_lambdas(stmt)
+        return named + self.rewritten(stmt) if named else self.rewritten(stmt)
+
+    # [np.sin, lambda v: v ** 2] ---------------------------------------------
+    def named_lambdas(self, stmt) -> list:
+        """A lambda written as an item of a list or tuple display (`for f in
+        (np.sin, lambda v: v * k):`, `layers = [lambda h: h @ W, np.tanh]`) is
+        named first, `anonymous = lambda v: v * k`, and the display holds the
+        name: a local function, which the passes then call where each item
+        is called. Making a lambda has no effect (nor has naming it earlier
+        in its statement) unless its defaults compute something: only
+        lambdas without defaults, or with constants, and only in the
+        statement's own scope (not inside a comprehension or another lambda,
+        where each evaluation makes a function of its own scope)."""
+        if isinstance(stmt, gast.FunctionDef):
+            return []
+        named = []
+        pending = [child for field, child in gast.iter_fields(stmt)
+                   if field not in ("body", "orelse", "finalbody", "handlers")
+                   for child in (child if isinstance(child, list) else [child])
+                   if isinstance(child, gast.AST)]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                                 gast.GeneratorExp)):
+                continue
+            if isinstance(node, (gast.List, gast.Tuple)):
+                for position, item in enumerate(node.elts):
+                    if isinstance(item, gast.Lambda) and all(
+                            isinstance(d, gast.Constant) for d in item.args.defaults):
+                        name = self.namer.fresh("anonymous")
+                        assign = _located(nodes.assign(name, item), item)
+                        nodes.annotate(assign, "display_lambda", True)
+                        named.append(assign)
+                        node.elts[position] = nodes.copy_location(nodes.name(name), item)
+            pending.extend(gast.iter_child_nodes(node))
+        return named
+
+    def rewritten(self, stmt) -> list:
         if hasattr(gast, "Match") and isinstance(stmt, gast.Match):
             return self.match(stmt)
         if isinstance(stmt, gast.Assign) and len(stmt.targets) > 1:

@@ -238,7 +238,10 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
     if _passed_to_local(name, call, field, parents, definitions, parsed):
         return
     if not (isinstance(call, gast.Call) and field == "func"):
-        _reject(parsed, name, f"using the local function '{name.id}' other than by calling "
+        # (a lambda written in a list or tuple display is named by desugar.py)
+        what = "a lambda of a list or tuple" if nodes.annotation(
+            definition, "display_lambda", False) else f"the local function '{name.id}'"
+        _reject(parsed, name, f"using {what} other than by calling "
                 "it by name (passing, returning or storing it)",
                 "call it, pass it to a function defined in this one (or in this module) "
                 "that only calls it, or define it at module level: module-level functions "
