@@ -39,7 +39,7 @@ REFUSED: dict[str, type | tuple] = {
     **{name: UNSUPPORTED for name in (
         "mlp_of_dense_layer_objects_with_call", "functools_reduce_composes_layers",
         "sequential_model_with_named_layer_ordered_dict",
-        "stack_of_function_outputs_from_a_list_of_funcs", "string_method_dispatch_dict",
+        "string_method_dispatch_dict",
         "residual_block_class_with_skip", "make_layer_factory_closures",
         "partial_applied_helper_from_functools")},
     # generators; a generator expression given to reduce, or after 'and'
