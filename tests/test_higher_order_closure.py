@@ -572,6 +572,11 @@ def _source_samples():
         a, b = lower(r), n(r, 3)
         x = np.linalg.solve(a, b)
         return [n(r, 3, 3) if tangent else n(r, 3), a, b, x, True, "a"]
+    # np.interp in xp: points inside segments (and one outside the table), away from its points
+    table = np.array([-1.0, 0.0, 0.5, 1.5])
+    points = np.array([-0.5, 0.2, 1.1, 2.0])
+    samples["interp_xp_adjoint"] = (lambda r: [n(r, 4), points, table, n(r, 4)], (0, 1, 2, 3))
+    samples["interp_xp_tangent"] = (lambda r: [n(r, 4), points, table, n(r, 4)], (0, 1, 2, 3))
     samples["solve_triangular_adjoint"] = (lambda r: triangular(r, False), (0, 1, 3))
     samples["solve_triangular_tangent"] = (lambda r: triangular(r, True), (0, 1, 3))
     for name in ("einsum_adjoint_operands_tangent", "einsum_adjoint_operands_adjoint",

@@ -221,7 +221,17 @@ def _choose_twin(index, choices):
     return chosen
 
 
-TORCH_NS = {"torch": torch, "cond": _cond_twin, "sorted": _sorted_twin, "roots": _roots_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
+def _interp_twin(x, xp, fp):
+    """np.interp in torch: the segment's line inside the table, the end values outside."""
+    last = xp.shape[0] - 1
+    segment = torch.clamp(torch.searchsorted(xp.detach(), x.detach(), right=True) - 1, 0,
+                          last - 1)
+    slope = (fp[segment + 1] - fp[segment]) / (xp[segment + 1] - xp[segment])
+    inside = fp[segment] + (x - xp[segment]) * slope
+    return torch.where(x < xp[0], fp[0], torch.where(x > xp[last], fp[last], inside))
+
+
+TORCH_NS = {"torch": torch, "interp": _interp_twin, "cond": _cond_twin, "sorted": _sorted_twin, "roots": _roots_twin, "sets": _set_twin, "histogram": _histogram_twin, "EDGES": EDGES, "polydiv": _polydiv_twin, "choose": _choose_twin,
             "W6": torch.as_tensor(np.linspace(0.5, 2.0, 6)), "CHOICE": np.array([[0, 2, 1], [1, 1, 0]]),
             "CHOICE_WRAP": np.array([[3, 2, 4], [1, 5, 0]]), "delete": _delete_twin,
             "compress": _compress_twin, "resize": _resize_twin,
@@ -265,6 +275,8 @@ DOMAINS = {
     "with_zero": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 2, 0.0,
                                              rng.normal(size=shape)),
     "normal": lambda rng, shape: rng.normal(size=shape),
+    # (strictly increasing from -1.5, steps of 0.4 to 1.2)
+    "increasing": lambda rng, shape: -1.5 + np.cumsum(rng.uniform(0.4, 1.2, size=shape)),
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
     "wide": lambda rng, shape: rng.uniform(-12.0, 12.0, size=shape),
     "phase": lambda rng, shape: np.cumsum(rng.uniform(-3.0, 3.0, size=shape), axis=-1),
@@ -513,6 +525,13 @@ SPECS = [
          "np.polydiv(u, v)[0]", "polydiv(u, v)[0]", np.polydiv, rtol=1e-6),
     spec("polydiv_remainder", {"u": ("normal", (5,)), "v": ("normal", (3,))},
          "np.polydiv(u, v)[1]", "polydiv(u, v)[1]", np.polydiv, rtol=1e-6),
+    # np.interp in its table's points xp (increasing), one x outside the table
+    spec("interp_in_xp", {"xp": ("increasing", (5,)), "fp": ("normal", (5,))},
+         "np.interp(np.array([-0.7, 0.35, 1.3, 2.2, 9.0]), xp, fp)",
+         "interp(torch.tensor([-0.7, 0.35, 1.3, 2.2, 9.0]), xp, fp)", np.interp),
+    spec("interp_in_x_and_xp", {"x": ("normal", (3,)), "xp": ("increasing", (6,))},
+         "np.interp(x, xp, np.sin(xp) * 2.0)", "interp(x, xp, torch.sin(xp) * 2.0)",
+         np.interp),
     # sliding_window_view: torch's unfold, one axis at a time (windows appended in order)
     spec("sliding_window_view", {"x": ("normal", (6,))},
          "np.lib.stride_tricks.sliding_window_view(x, 3) * np.arange(3.0)",

@@ -43,10 +43,8 @@ REFUSED: dict[str, type | tuple] = {
     **{name: NO_RULE for name in (
         "sum_with_an_integer_dtype_truncates", "sum_with_an_integer_dtype_is_constant",
         "cumsum_with_an_integer_dtype_is_constant", "full_with_an_integer_dtype_is_constant")},
-    # np.gradient's coordinates; second order of np.interp (its constant list xp
-    # is taken for differentiated, as round 4's interp_with_list_arguments)
+    # np.gradient's coordinates
     "numpy_gradient_with_differentiated_coordinates": NO_RULE,
-    "interp_with_differentiated_values": NO_RULE,
     # order='K' of an array whose strides are neither C's nor Fortran's:
     # refused when the derivative runs
     "ravel_in_order_k_of_reversed_columns": NO_RULE,

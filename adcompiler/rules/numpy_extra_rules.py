@@ -6,7 +6,7 @@ histograms.py and sets.py.
 
 np.linalg.eig follows torch's conventions for complex eigenvalues and vectors
 (docs/complex.md); lstsq is differentiated only for full-rank matrices. A derivative reaching a parameter that is not differentiated here
-(np.interp's xp, np.gradient's spacing) is refused, never taken as zero.
+(np.gradient's spacing) is refused, never taken as zero.
 """
 
 import numpy as np
@@ -58,7 +58,7 @@ RULES = [
                          "fp": "interp_fp_adjoint(g, x, xp, fp, left, right)",
                          "left": "interp_bound_adjoint(g, x, xp, left, 'left')",
                          "right": "interp_bound_adjoint(g, x, xp, right, 'right')",
-                         "xp": _refused("numpy.interp", "xp"),
+                         "xp": "interp_xp_adjoint(g, x, xp, fp)",
                          # (a differentiated period alone would leave the call
                          # inactive, its derivative silently 0: refused instead)
                          "period": _refused("numpy.interp", "period")},
@@ -66,7 +66,7 @@ RULES = [
                          "fp": "interp_fp_tangent(g, x, xp, left, right)",
                          "left": "interp_bound_tangent(g, x, xp, 'left')",
                          "right": "interp_bound_tangent(g, x, xp, 'right')",
-                         "xp": _refused("numpy.interp", "xp"),
+                         "xp": "interp_xp_tangent(g, x, xp, fp)",
                          "period": _refused("numpy.interp", "period")}),
     linear_rule(np.polyval, "p, x",
                 adjoint={"p": "polyval_adjoint_p(g, p, x)", "x": "g * polyval_slope(p, x)"},
@@ -347,8 +347,8 @@ NOTES = {
                  "not in the spacing (refused)",
     np.select: "the choices and the default; the conditions are not differentiable",
     np.partition: "distinct values (ties would make the order ambiguous)",
-    np.interp: "in x (the segment's slope, one-sided at the points), fp, left and right; "
-               "not in xp (refused) nor with `period`",
+    np.interp: "in x (the segment's slope, one-sided at the points), fp, left, right and "
+               "xp (real fp); not with `period`",
     np.polyval: "1-d coefficients p",
     np.trapezoid: "in y, 1-d x and dx (also `np.trapz` where NumPy has it)",
     np.cov: "in m and y (`rowvar`, `bias`, `ddof`); `fweights` and `aweights` as constants "

@@ -71,6 +71,52 @@ def interp_slope(x, xp, fp):
     return np.where(inside, slope, 0.0)
 
 
+def _interp_segments(x, xp, fp):
+    """(segment, slope, fraction t along it, inside the table?) of each x."""
+    last = np.shape(xp)[0] - 1
+    segment = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, last - 1)
+    width = xp[segment + 1] - xp[segment]
+    slope = (fp[segment + 1] - fp[segment]) / width
+    fraction = (x - xp[segment]) / width
+    inside = np.logical_and(np.greater_equal(x, xp[0]), np.less_equal(x, xp[last]))
+    return segment, slope, fraction, inside
+
+
+def _refuse_complex_table(fp):
+    if np.iscomplexobj(fp):
+        raise NoDerivativeRuleError(
+            "np.interp is differentiated in xp for real values fp only",
+            help="Interpolate the real and imaginary parts apart.")
+
+
+def interp_xp_adjoint(g, x, xp, fp):
+    """Adjoint of np.interp(x, xp, fp) in xp. Inside segment k the value is
+    fp[k] + (x - xp[k]) s, s its slope: it moves by -s (1 - t) with xp[k]
+    and by -s t with xp[k + 1], t = (x - xp[k]) / (xp[k + 1] - xp[k]) the
+    fraction of the segment before x; outside the table it does not move (at
+    a point of the table, the segment holding x is the one interp_slope
+    takes)."""
+    xp, fp = np.asarray(xp), np.asarray(fp)
+    _refuse_complex_table(fp)
+    segment, slope, fraction, inside = _interp_segments(x, xp, fp)
+    moved = np.where(inside, -(g * np.ones(np.shape(x))) * slope, 0.0)
+    out = np.zeros(np.shape(xp))
+    np.add.at(out, segment, moved * (1.0 - fraction))
+    np.add.at(out, segment + 1, moved * fraction)
+    return out
+
+
+def interp_xp_tangent(g, x, xp, fp):
+    """Tangent of np.interp(x, xp, fp) along a tangent g of xp (see
+    interp_xp_adjoint)."""
+    xp, fp = np.asarray(xp), np.asarray(fp)
+    _refuse_complex_table(fp)
+    segment, slope, fraction, inside = _interp_segments(x, xp, fp)
+    g = np.asarray(g)
+    return np.where(inside, -slope * ((1.0 - fraction) * g[segment] + fraction * g[segment + 1]),
+                    0.0)
+
+
 def _interp_bound(bound):
     return None if bound is None else 0.0
 
@@ -306,7 +352,7 @@ def space_tangent(g, slope, axis):
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
     gradient_adjoint, gradient_tangent, interp_slope, interp_fp_adjoint, interp_fp_tangent,
-    interp_bound_adjoint, interp_bound_tangent, trapezoid_adjoint_y, trapezoid_adjoint_dx,
+    interp_xp_adjoint, interp_xp_tangent, interp_bound_adjoint, interp_bound_tangent, trapezoid_adjoint_y, trapezoid_adjoint_dx,
     trapezoid_adjoint_x,
     trapezoid_tangent_x, ediff1d_adjoint, ediff1d_tangent, unwrap_period_slope,
     cumulative_sum_adjoint, cumulative_prod_adjoint, cumulative_prod_tangent,
