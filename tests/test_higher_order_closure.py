@@ -117,6 +117,7 @@ def _samples():
         # generated code owns it), so repeated calls on one would not differ.
         "add_into": lambda r: [float(r.normal()), n(r, 3)],
         "add_at": lambda r: [n(r, 4), np.array([0, 2, 0]), n(r, 3)],
+        "gradient_spacings": lambda r: [n(r, 4, 3), 0.5, 0.25, None, None, None, 1],
         "log_base": lambda r: [float(abs(r.normal())) + 0.5, float(abs(r.normal())) + 2.0],
         "in_place_result": lambda r: [n(r, 2, 3), n(r, 2, 3)],
         "in_place_tangent": lambda r: [n(r, 2, 3), n(r, 2, 3)],
@@ -303,6 +304,9 @@ def _samples():
 
 
 SAMPLES = _samples()
+# Parameters whose derivative the helper's rule refuses (never takes as zero).
+REFUSED_PARAMETERS = extra_helper_samples.REFUSED_PARAMETERS | {
+    ("gradient_spacings", spacing) for spacing in ("s1", "s2", "s3", "s4")}
 SAMPLES.update(extra_helper_samples.rule_samples())   # the scipy.stats and extra rules'
 
 
@@ -406,7 +410,7 @@ def test_helper_rule_matches_finite_differences_in_both_modes(name, param):
         values[extra] = rule.signature.parameters[extra].default
     result = helper(*[values[p] for p in params])
     direction = _random_like(values[param], rng)
-    if (name, param) in extra_helper_samples.REFUSED_PARAMETERS:
+    if (name, param) in REFUSED_PARAMETERS:
         for template in (rule.tangent[param], rule.adjoint[param]):
             with pytest.raises(ad.NoDerivativeRuleError):
                 _evaluate(template, dict(values, g=direction, result=result))
@@ -572,6 +576,8 @@ def _source_samples():
         a, b = lower(r), n(r, 3)
         x = np.linalg.solve(a, b)
         return [n(r, 3, 3) if tangent else n(r, 3), a, b, x, True, "a"]
+    samples["gradient_spacings_adjoint"] = (
+        lambda r: [(n(r, 4, 3), n(r, 4, 3)), n(r, 4, 3), 0.5, 0.25, None, None, None, 1], (0,))
     # np.interp in xp: points inside segments (and one outside the table), away from its points
     table = np.array([-1.0, 0.0, 0.5, 1.5])
     points = np.array([-0.5, 0.2, 1.1, 2.0])

@@ -28,6 +28,7 @@ import pytest
 import torch
 
 import adcompiler as ad
+from adcompiler.runtime import calculus as runtime_calculus
 from adcompiler.runtime import elementwise as runtime_elementwise
 from adcompiler.runtime import selections as runtime_selections
 from adcompiler.errors import AdError, ComplexValueError, NoDerivativeRuleError
@@ -525,6 +526,15 @@ SPECS = [
          "np.polydiv(u, v)[0]", "polydiv(u, v)[0]", np.polydiv, rtol=1e-6),
     spec("polydiv_remainder", {"u": ("normal", (5,)), "v": ("normal", (3,))},
          "np.polydiv(u, v)[1]", "polydiv(u, v)[1]", np.polydiv, rtol=1e-6),
+    # np.gradient with a spacing per axis (gradient_spacings), numbers or coordinates
+    spec("gradient_spacing_per_axis", {"f": ("normal", (4, 3))},
+         "np.stack(np.gradient(f, 0.5, 0.25))",
+         "torch.stack(torch.gradient(f, spacing=[0.5, 0.25]))",
+         runtime_calculus.gradient_spacings),
+    spec("gradient_coordinates_per_axis_edge_order_2", {"f": ("normal", (4, 5))},
+         "np.stack(np.gradient(f, np.array([0.0, 0.4, 1.0, 1.3]), 0.25, edge_order=2))",
+         "torch.stack(torch.gradient(f, spacing=(torch.tensor([0.0, 0.4, 1.0, 1.3]), "
+         "torch.arange(5) * 0.25), edge_order=2))", runtime_calculus.gradient_spacings),
     # np.interp in its table's points xp (increasing), one x outside the table
     spec("interp_in_xp", {"xp": ("increasing", (5,)), "fp": ("normal", (5,))},
          "np.interp(np.array([-0.7, 0.35, 1.3, 2.2, 9.0]), xp, fp)",

@@ -2,8 +2,10 @@
 call: the `dtype=` of every NumPy ufunc that has an elementwise rule, and the
 calls that rules/numpy_rules.py's KEYWORD_FORMS sends to a function of their
 own (`np.mean(a, where=m)` to `mean_where`, whose rule knows `where`), and
-those rules/math_rules.py's POSITIONAL_FORMS sends by their number of
-arguments (`math.log(x, b)` to `log_base`).
+those the POSITIONAL_FORMS of rules/math_rules.py and
+rules/numpy_extra_rules.py send by their number of positional arguments
+(`math.log(x, b)` to `log_base`, `np.gradient(u, dx, dy)` to
+`gradient_spacings`).
 
 `np.sin(x, dtype=np.float32)` casts x to float32 and computes the sine in
 float32, so its derivative is the float32 one too: cos(float32(x)), not
@@ -29,20 +31,25 @@ import gast
 import numpy as np
 
 from .. import nodes
-from ..rules import math_rules, numpy_rules, registry
+from ..rules import math_rules, numpy_extra_rules, numpy_rules, registry
+
+
+# (function, number of positional arguments) -> the function such calls become
+POSITIONAL_FORMS = {**math_rules.POSITIONAL_FORMS, **numpy_extra_rules.POSITIONAL_FORMS}
 
 
 def rewritten(normaliser, function, rule, call: gast.Call, out: list) -> tuple:
     """(`call`, rewritten if its keywords ask for it, and the rule of what it
     then calls), for a call of `function` whose rule is `rule`; statements it
     needs first are appended to `out`."""
-    positional = math_rules.POSITIONAL_FORMS.get((function, len(call.args))) \
-        if not call.keywords and not any(isinstance(a, gast.Starred) for a in call.args) \
-        else None
+    positional = POSITIONAL_FORMS.get((function, len(call.args))) \
+        if not any(isinstance(a, gast.Starred) for a in call.args) and \
+        not any(k.arg is None for k in call.keywords) else None
     if positional is not None:
         func = nodes.copy_location(normaliser.helper_function(positional.__name__, None),
                                    call.func)
-        call = nodes.copy_location(gast.Call(func=func, args=call.args, keywords=[]), call)
+        call = nodes.copy_location(gast.Call(func=func, args=call.args,
+                                             keywords=call.keywords), call)
         return call, registry.lookup(positional)
     for keyword in call.keywords:
         # (compared by identity: the function may be an object that cannot be hashed,

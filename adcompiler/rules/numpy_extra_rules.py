@@ -41,6 +41,17 @@ RULES = [
                          "spacing": _refused("numpy.gradient", "spacing")},
                 tangent={"f": "gradient_tangent(g, spacing, axis, edge_order)",
                          "spacing": _refused("numpy.gradient", "spacing")}),
+    # np.gradient(f, dx, dy), as gradient_spacings (POSITIONAL_FORMS below)
+    linear_rule(runtime_calculus.gradient_spacings,
+                "f, s1, s2, s3=None, s4=None, axis=None, edge_order=1",
+                label="np.gradient with a spacing per axis",
+                adjoint={"f": "gradient_spacings_adjoint(g, f, s1, s2, s3, s4, axis, edge_order)",
+                         **{s: _refused("numpy.gradient", "spacing") for s in
+                            ("s1", "s2", "s3", "s4")}},
+                tangent={"f": "gradient_spacings(g, s1, s2, s3, s4, axis=axis, "
+                              "edge_order=edge_order)",
+                         **{s: _refused("numpy.gradient", "spacing") for s in
+                            ("s1", "s2", "s3", "s4")}}),
     linear_rule(np.select, "condlist, choicelist, default=0",
                 adjoint={p: f"select_adjoint(g, condlist, choicelist, default, '{p}')"
                          for p in ("choicelist", "default")},
@@ -336,6 +347,11 @@ RULES = [
     *nondifferentiable(runtime_selections.delete_kept, runtime_selections.compress_kept),
 ]
 
+# Calls the normaliser (passes/keyword_forms.py) sends to a function of their
+# own by the number of positional arguments: np.gradient given a spacing per axis.
+POSITIONAL_FORMS = {(np.gradient, count): runtime_calculus.gradient_spacings
+                    for count in (3, 4, 5)}
+
 NOTES = {
     np.linalg.lstsq: "full-rank a, real or complex; x, the residuals and the singular "
                      "values are differentiated (rank is an integer)",
@@ -343,7 +359,8 @@ NOTES = {
                    "eigenvectors in the phase LAPACK fixes (largest entry real), so any "
                    "function of them (docs/complex.md)",
     np.linalg.eigvals: "distinct eigenvalues, real or complex",
-    np.gradient: "one spacing (a number, or coordinates for 1-d f); `edge_order` 1 or 2; "
+    np.gradient: "one spacing (a number, or coordinates for 1-d f), or one per axis; "
+                 "`edge_order` 1 or 2; "
                  "not in the spacing (refused)",
     np.select: "the choices and the default; the conditions are not differentiable",
     np.partition: "distinct values (ties would make the order ambiguous)",

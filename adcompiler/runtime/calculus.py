@@ -45,6 +45,39 @@ def gradient_adjoint(g, f, spacing, axis, edge_order):
     return out
 
 
+def gradient_spacings(f, s1, s2, s3=None, s4=None, axis=None, edge_order=1):
+    """np.gradient(f, s1, s2, ...) with a spacing for each axis, which the
+    normaliser writes for a call of np.gradient given two to four spacings
+    (passes/keyword_forms.py), so that its rule can name them.
+
+    Example:
+        >>> rows, columns = gradient_spacings(np.outer([1., 2.], [1., 3.]), 1.0, 0.5)
+        >>> columns
+        array([[4., 4.],
+               [8., 8.]])
+    """
+    spacings = [s for s in (s1, s2, s3, s4) if s is not None]
+    return np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
+
+
+def gradient_spacings_adjoint(g, f, s1, s2, s3, s4, axis, edge_order):
+    """Adjoint of gradient_spacings in f: gradient_adjoint's, axis by axis,
+    each axis with its own spacing."""
+    axes = _gradient_axes(f, axis)
+    spacings = [s for s in (s1, s2, s3, s4) if s is not None]
+    out = np.zeros(np.shape(f), dtype=float_dtype(f))
+    for k in range(len(axes)):
+        ax = axes[k]
+        gk = entry(g, k)
+        if gk is None:
+            continue
+        size = np.shape(f)[ax]
+        matrix = np.gradient(np.eye(size), spacings[k], axis=0, edge_order=edge_order)
+        moved = np.tensordot(matrix.T, np.moveaxis(np.asarray(gk), ax, 0), axes=1)
+        out = out + np.moveaxis(moved, 0, ax)
+    return out
+
+
 def gradient_tangent(g, spacing, axis, edge_order):
     """Tangent of np.gradient: np.gradient of the tangent (it is linear in f)."""
     if spacing is None:
@@ -351,7 +384,8 @@ def space_tangent(g, slope, axis):
 
 # The helpers rule templates call by name (runtime/__init__.py gathers them).
 TEMPLATE_HELPERS = {helper.__name__: helper for helper in (
-    gradient_adjoint, gradient_tangent, interp_slope, interp_fp_adjoint, interp_fp_tangent,
+    gradient_adjoint, gradient_tangent, gradient_spacings, gradient_spacings_adjoint,
+    interp_slope, interp_fp_adjoint, interp_fp_tangent,
     interp_xp_adjoint, interp_xp_tangent, interp_bound_adjoint, interp_bound_tangent, trapezoid_adjoint_y, trapezoid_adjoint_dx,
     trapezoid_adjoint_x,
     trapezoid_tangent_x, ediff1d_adjoint, ediff1d_tangent, unwrap_period_slope,
