@@ -5,6 +5,8 @@ uses of local functions adcompiler rejects."""
 import numpy as np
 import torch
 
+import adcompiler as ad
+
 
 def inlined_example(x, a):
     scale = a * 2.0
@@ -370,6 +372,44 @@ def t_lambdas_among_functions_in_displays(x, w):
     return total
 
 
+def nonlocal_counter_and_total(x, w):
+    # `nonlocal` names are the enclosing function's where the body is inlined
+    # (desugar.py, inline_local.py); operands Python reads before a call that
+    # rebinds them keep their values (evaluation_order.py).
+    calls = 0
+    total = 0.0
+
+    def add(v):
+        nonlocal calls, total
+        calls += 1
+        total = total + v * calls
+        return total
+
+    for v in x:
+        add(v ** 2)
+    y = total + add(w) * total
+    total += add(np.sin(w))
+    return y + total * calls
+
+
+def t_nonlocal_counter_and_total(x, w):
+    calls = 0
+    total = 0.0
+
+    def add(v):
+        nonlocal calls, total
+        calls += 1
+        total = total + v * calls
+        return total
+
+    for v in x:
+        add(v ** 2)
+    y = total + add(w) * total
+    before = total   # (+= of a tensor adds in place; Python's float rebinds)
+    total = before + add(torch.sin(w))
+    return y + total * calls
+
+
 # -- rejected ------------------------------------------------------------------------
 
 def passes_local_function(x):
@@ -534,14 +574,27 @@ def local_function_with_kwargs(x):
     return np.sum(total(a=x))
 
 
-def uses_nonlocal(x):
+def derivative_of_a_function_declaring_nonlocal(x):
     count = 0.0
 
-    def bump(v):
+    def g(v):
         nonlocal count
         count = count + 1.0
-        return v
-    return np.sum(bump(x))
+        return v * v
+    return ad.grad(g)(x[0]) + count
+
+
+def nonlocal_in_a_function_it_defines(x):
+    # (only the nonlocal names of the function's own local functions are read)
+    count = 0.0
+
+    def outer(v):
+        def bump(w):
+            nonlocal count
+            count = count + 1.0
+            return w
+        return bump(v)
+    return np.sum(outer(x))
 
 
 def shadows_a_builtin_the_lowering_calls(x, ys):
@@ -606,6 +659,9 @@ PROGRAMS = {
     "lambdas-among-functions-in-displays": (
         lambdas_among_functions_in_displays, t_lambdas_among_functions_in_displays,
         lambda: [rng().standard_normal(3), rng(1).standard_normal(3)], (0, 1)),
+    "nonlocal-names-of-a-local-function": (
+        nonlocal_counter_and_total, t_nonlocal_counter_and_total,
+        lambda: [rng().standard_normal(3), 0.7], (0, 1)),
     "the-docstring-example": (
         inlined_example, t_inlined_example, lambda: [1.3, 0.7], (0, 1)),
 }

@@ -350,7 +350,7 @@ SYNTAX = [
          fd(lambda x: np.sum(np.sin(x)), X)),
     Case("getattr constant", getattr_with_a_constant_name, grad(X), "getattr(np",
          fd(lambda x: np.sum(np.sin(x)), X)),
-    Case("nonlocal", nonlocal_statement, grad(X), "nonlocal total"),
+    Case("nonlocal", nonlocal_statement, grad(X), "nonlocal total", lambda: np.ones(3)),
     Case("import inside", imports_inside, grad(X), "import math",
          fd(lambda x: np.sin(x[0]), X)),
     Case("set comprehension", set_comprehension, grad(X), "{v for v in x}"),
@@ -926,7 +926,9 @@ MORE = [
          lambda f: ad.grad(f)(np.array([1, 2, 3])), None, lambda: [2.0, 4.0, 6.0]),
     Case("a complex argument to grad", returns_a_scalar_for_aux,
          lambda f: ad.grad(f)(np.array([1 + 1j, 2.0])), None),
-    Case("a one-entry array result", returns_an_array, grad(np.array([0.5])), None),
+    # (a scalar for grad, as for torch's backward() and autograd's grad)
+    Case("a one-entry array result", returns_an_array, grad(np.array([0.5])), None,
+         lambda: np.array([2.0])),
 ]
 
 import fractions as FRACTIONS  # noqa: E402

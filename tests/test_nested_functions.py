@@ -226,7 +226,9 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.function_without_return, "a function without a final 'return <value>' "
      "(function_without_return)", "def function_without_return"),
     (cases.local_function_with_kwargs, "functions taking **kwargs", "def total"),
-    (cases.uses_nonlocal, "'nonlocal' statements", "nonlocal count"),
+    (cases.derivative_of_a_function_declaring_nonlocal, "differentiating the local function "
+     "'g', which declares nonlocal names", "def g"),
+    (cases.nonlocal_in_a_function_it_defines, "'nonlocal' statements", "nonlocal count"),
     (cases.shadows_a_builtin_the_lowering_calls, "the name 'min' means something else",
      "for a, b in zip"),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)

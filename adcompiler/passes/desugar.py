@@ -87,6 +87,7 @@ def desugar(parsed: ParsedFunction, bind_in: ParsedFunction | None = None) -> Pa
     # answer whether there is anything to do without visiting expressions.
     tree = parsed.tree
     _explicit_none_returns(tree)
+    _nonlocal_names(tree)
     found = any((isinstance(node, gast.Assign) and _needs_rewrite(node))
                 or (isinstance(node, gast.AugAssign) and (
                     _flat_of(node.target) is not None or _call_base(node.target) is not None))
@@ -125,6 +126,46 @@ def _explicit_none_returns(tree: gast.FunctionDef) -> None:
         if falls_through(function.body):
             function.body.append(nodes.copy_location(nodes.return_(nodes.const(None)),
                                                      function.body[-1]))
+
+
+def _nonlocal_names(tree: gast.FunctionDef) -> None:
+    """`nonlocal total` in a function the differentiated one defines: the
+    statement goes, and the function carries the names it declares
+    ("nonlocal_names"), which inline_local.py then leaves unrenamed where it
+    inlines the body, so that its assignments are the enclosing function's,
+    as in Python. The passes that would lift such a function out refuse it
+    (lifted_functions.py). A nonlocal declared deeper (in a function a local
+    function defines) stays, for the fence to refuse."""
+    for function in _defined_functions(tree.body):
+        if not any(isinstance(n, gast.Nonlocal) for n in nodes.walk(function)):
+            continue
+        if any(isinstance(inner, (gast.FunctionDef, gast.Lambda)) and inner is not function
+               for inner in nodes.walk(function)):
+            continue  # (refused for its nested function)
+        declared = []
+        for block_owner in nodes.statements(function):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(block_owner, field, None)
+                if not isinstance(block, list):
+                    continue
+                kept = [stmt for stmt in block if not isinstance(stmt, gast.Nonlocal)]
+                declared += [name for stmt in block if isinstance(stmt, gast.Nonlocal)
+                             for name in stmt.names]
+                if len(kept) != len(block):
+                    block[:] = kept or [nodes.copy_location(gast.Pass(), block_owner)]
+        nodes.annotate(function, "nonlocal_names", frozenset(declared))
+
+
+def _defined_functions(block: list):
+    """The `def`s of a function's own blocks (not those inside them)."""
+    for stmt in block:
+        if isinstance(stmt, gast.FunctionDef):
+            yield stmt
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _defined_functions(inner)
 
 
 def assignment_expressions_first(parsed: ParsedFunction, stmts: list, namer: Namer) -> list:

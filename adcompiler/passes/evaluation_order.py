@@ -9,7 +9,8 @@ see what the call changes (an attribute it assigns, an element it writes):
                                     y = operand + push()      (push inlined later)
 
 `Spill` computes such operands into variables of their own first, in order.
-A name needs none (an inlined body never rebinds the caller's names). The
+A name needs none (an inlined body never rebinds the caller's names), but
+for those a local function declares `nonlocal` (`rebound`). The
 operands are those of expressions Python evaluates left to right, the first
 operand of `and`/`or` and the test of `a if t else b` (what follows them may
 not run, and a call there is refused), and the targets of an assignment or
@@ -66,13 +67,21 @@ class Spill:
     s.step(x); s.h = s_h_before`, which is Python's `__iadd__` of the old object."""
 
     def __init__(self, parsed: ParsedFunction, calls: set, objects: set, namer: Namer,
-                 on_read=None, callee: str = "a method of an object the function creates"):
+                 on_read=None, callee: str = "a method of an object the function creates",
+                 rebound: frozenset = frozenset()):
         self.parsed = parsed
+        # Names the calls' bodies may bind again (a local function's `nonlocal`
+        # names): an operand naming one is held like any other value.
+        self.rebound = rebound
         self.calls = calls        # ids of the calls whose bodies run before their statement
         self.objects = objects    # the objects' names (local_objects.py), else empty
         self.namer = namer
         self.on_read = on_read    # told of each attribute read this adds (AugAssign)
         self.callee = callee      # what the calls call, for messages
+
+    def fixed(self, expr) -> bool:
+        """`plain(expr)`, and not a name the calls bind again."""
+        return plain(expr) and not (isinstance(expr, gast.Name) and expr.id in self.rebound)
 
     def has_call(self, node) -> bool:
         return any(id(n) in self.calls for n in nodes.walk(node))
@@ -94,7 +103,7 @@ class Spill:
                     _refuse(self.parsed, stmt, f"{self.callee} called in one of several "
                             "targets of a del statement", "delete one element per statement.")
                 target = stmt.targets[0]
-                if isinstance(target, gast.Subscript) and not plain(target.value) and \
+                if isinstance(target, gast.Subscript) and not self.fixed(target.value) and \
                         self.has_call(target.slice):
                     # The list would be deleted from through a second name.
                     _refuse(self.parsed, stmt, f"del of an element of an attribute or "
@@ -108,7 +117,8 @@ class Spill:
                     self.augmented(stmt, out)  # refuses an element or attribute target
                 stmt.target = self.frozen(stmt.target, out)
             elif isinstance(stmt, gast.AugAssign) and self.has_call(stmt.value) and \
-                    not isinstance(stmt.target, gast.Name):
+                    not (isinstance(stmt.target, gast.Name) and
+                         stmt.target.id not in self.rebound):
                 stmt = self.augmented(stmt, out)
             elif isinstance(stmt, (gast.Assign, gast.AnnAssign, gast.Return, gast.Expr,
                                    gast.AugAssign)) and stmt.value is not None:
@@ -130,11 +140,20 @@ class Spill:
                     "assignment targets (a = x[f()] = v, or x[f()], y = t)",
                     "call it on a line of its own first: i = f(); x[i] = v.")
         value = self.frozen(stmt.value, out)
-        stmt.value = value if plain(value) else self.spilled(value, out)
+        stmt.value = value if self.fixed(value) else self.spilled(value, out)
         stmt.targets[0] = self.frozen(target, out)
 
     def augmented(self, stmt, out: list):
         target = stmt.target
+        if isinstance(target, gast.Name):
+            # `total += bump(v)` of a name bump rebinds: Python reads total first.
+            before = self.namer.fresh("operand")
+            out.append(nodes.located(nodes.assign(before, nodes.name(target.id)), stmt))
+            value = self.frozen(stmt.value, out)
+            out.append(nodes.located(gast.AugAssign(
+                target=nodes.copy_location(nodes.name(before, "store"), stmt), op=stmt.op,
+                value=value), stmt))
+            return nodes.located(nodes.assign(target.id, nodes.name(before)), stmt)
         if not (isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name)
                 and target.value.id in self.objects):
             _refuse(self.parsed, stmt, "an augmented assignment into an element "
@@ -187,7 +206,7 @@ class Spill:
     def settled(self, child, out: list):
         """`child`, an operand Python evaluates before the call, as a name or
         constant. `*(a, b)` and a slice `lo:hi` are no values: their parts are."""
-        if plain(child) or isinstance(child, gast.Lambda):
+        if self.fixed(child) or isinstance(child, gast.Lambda):
             return child
         if isinstance(child, gast.Starred):
             if not isinstance(child.value, (gast.Tuple, gast.List)):

@@ -500,7 +500,9 @@ class _Inliner:
         self.namer.reserve(*(n.id for s in body for n in nodes.walk(s) if isinstance(n, gast.Name)))
         # The user's names are renamed first, so they keep the plain `g_result`
         # when the lowering's `_result` would want it too.
-        shared = nodes.annotation(stmt, "shared_names", frozenset())
+        # (the names `nonlocal` declared, desugar.py, are the caller's too)
+        shared = nodes.annotation(stmt, "shared_names", frozenset()) | \
+            nodes.annotation(stmt, "nonlocal_names", frozenset())
         own = [n for n in dict.fromkeys(params + star + users + assigned) if n not in shared]
         spread = star[0] if star and _only_spread(body, star[0]) else None
         return _Local(params, defaults, body, own, written & set(params + star), shared, spread)
@@ -835,6 +837,9 @@ def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
     calls count as such calls."""
     changing = {name for name in definitions
                 if _may_change_state(parsed, definitions, name, set())}
+    # (names a local function declares nonlocal: its calls may bind them again)
+    rebound = frozenset().union(*[nodes.annotation(d, "nonlocal_names", frozenset())
+                                  for d in definitions.values()])
     scopes = [tree] + [n for n in nodes.walk(tree)
                        if isinstance(n, gast.FunctionDef) and n is not tree]
     for scope in scopes:
@@ -845,8 +850,8 @@ def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
                  and isinstance(n.func, gast.Name) and n.func.id in names}
         if calls:
             scope.body = Spill(parsed, calls, set(), namer,
-                               callee="a local function that changes a value in place"
-                               ).block(scope.body)
+                               callee="a local function that changes a value in place",
+                               rebound=rebound).block(scope.body)
 
 
 def _called_parameters(definition: gast.FunctionDef) -> set:
@@ -869,6 +874,8 @@ def _may_change_state(parsed: ParsedFunction, definitions: dict, name: str, seen
     function that writes into an argument, a Python function of the user's,
     or a local function that may."""
     seen.add(name)
+    if nodes.annotation(definitions[name], "nonlocal_names"):
+        return True  # (it assigns the caller's variables: desugar.py)
     for node in nodes.walk(definitions[name]):
         if isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, gast.Store) or \

@@ -258,6 +258,7 @@ class _Lifter:
         tree = self.parsed.tree
         args = definition.args
         if definition not in tree.body or definition.decorator_list or bound[name] != 1 or \
+                nodes.annotation(definition, "nonlocal_names") or \
                 args.vararg is not None or args.kwarg is not None or args.kwonlyargs or \
                 any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
                     for d in args.defaults):
@@ -304,7 +305,8 @@ class _Lifter:
         the function's own body before every use, with plain parameters and
         constant defaults, reading none of the function's variables."""
         tree = self.parsed.tree
-        if definition not in tree.body or getattr(definition, "decorator_list", None):
+        if definition not in tree.body or getattr(definition, "decorator_list", None) or \
+                nodes.annotation(definition, "nonlocal_names"):
             return False
         lambda_ = definition.value if isinstance(definition, gast.Assign) else None
         args = (lambda_ or definition).args
@@ -413,6 +415,10 @@ class _Lifter:
                 nodes.return_(definition.value.body), definition.value)], definition.value
         else:
             args, body, where = definition.args, definition.body, definition
+        if nodes.annotation(definition, "nonlocal_names"):
+            self.refuse(where, f"differentiating the local function '{name}', which declares "
+                        f"nonlocal names, inside '{parsed.name}' is not supported",
+                        "pass those values to it as arguments and return the new values.")
         if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
             self.refuse(where, f"differentiating the local function '{name}', which takes "
                         "*args, **kwargs or keyword-only parameters, inside "
