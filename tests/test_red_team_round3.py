@@ -37,7 +37,6 @@ REFUSED: dict[str, type] = {
     "item_with_an_index": NO_RULE,
     "try_finally_around_a_value": UNSUPPORTED,
     "sum_of_a_generator_function": UNSUPPORTED,
-    "nonlocal_accumulator": UNSUPPORTED,
     "global_written_with_a_differentiated_value": NO_RULE,
     "write_through_real_of_a_complex_array": SHARED,
     "write_through_imag_slice": SHARED,

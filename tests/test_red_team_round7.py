@@ -35,10 +35,9 @@ REFUSED: dict[str, type | tuple] = {
     # a view a helper returns, changed in place (inner = _interior(u); inner *= 2)
     "helper_returns_a_view_written_through": SharedMemoryError,
     # a local function passed as a value, or
-    # handed to a recursive helper; lambdas collected in a list; nonlocal
+    # handed to a recursive helper; lambdas collected in a list
     "recursive_simpson_quadrature": UNSUPPORTED,
     "closures_over_loop_variables_with_defaults": UNSUPPORTED,
-    "nonlocal_counter_and_accumulator": UNSUPPORTED,
     # odeint's second derivatives (its right-hand side, a local function reading
     # none of the function's variables, is lifted; it returns a list)
     "odeint_of_a_damped_oscillator": NO_RULE,
