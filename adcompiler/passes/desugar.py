@@ -334,7 +334,7 @@ class _Desugar:
                    for child in (child if isinstance(child, list) else [child])
                    if isinstance(child, gast.AST)]
         while pending:
-            node = pending.pop()
+            node = pending.pop(0)  # (in the order written: anonymous, anonymous2, ...)
             if isinstance(node, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
                                  gast.GeneratorExp)):
                 continue

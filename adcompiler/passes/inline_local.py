@@ -51,13 +51,15 @@ first, into variables of their own (evaluation_order.py):
 These are rejected
 with `UnsupportedSyntaxError`, and `parsed` is left as it was: a call in the
 `while` test of a loop with an `else` block (without one, the test becomes
-the loop's first statement, `while True: if not test: break`), in a branch of `a if t else b` or in an operand of `and`/`or`
+the loop's first statement, `while True: if not test: break`), in a branch
+of `a if t else b` or in an operand of `and`/`or`
 after the first; a local function used other than by calling it or passing
 it to a local function that only calls it (returned, stored, passed
 elsewhere) or whose name is bound again; recursion among local
 functions (a function calling only itself is lifted first, by
-lifted_functions.lift_recursive, when it can stand on its own); decorators; `**kwargs` in a call; `*t` in a call, unless `t` is a
-tuple display or a name bound once, to one; functions defined inside local
+lifted_functions.lift_recursive, when it can stand on its own); decorators;
+`**kwargs` in a call; `*t` in a call, unless `t` is a tuple display or a name
+bound once, to one; functions defined inside local
 ones, and lambdas neither assigned to a name nor called where they are written
 (`(lambda y: y * y)(x)` is inlined as if assigned to a name first); a call where the definition may not
 have run (before it, or after the block that holds it).
@@ -83,6 +85,7 @@ from . import lifted_functions
 from .census import Census, everything_of
 from .evaluation_order import Spill, constant as _constant, plain as _plain
 from .lower_control import _attribute_value, _is_python_function, lower_function
+from .resolve import local_function_names
 
 # Where an expression is evaluated later, or not at all, or again and again:
 # the inlined body, which runs once before the statement, cannot stand there.
@@ -739,7 +742,8 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         census.forget()
     _name_called_lambdas(parsed)
     _spread_known_tuples(parsed.tree)
-    _tests_calling_first([parsed.tree], _local_function_names(parsed.tree))
+    _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
+                                                            list(nodes.walk(parsed.tree))))
     # ad.grad(inner) of a local function: `inner` differentiated on its own,
     # before the checks below refuse passing it to a function.
     defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
@@ -751,8 +755,7 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     lifted_functions.lift_handed_to_rules(parsed, defined)
     # A local function calling itself: lifted into a function of its own,
     # differentiated as module-level recursion is.
-    lifted_functions.lift_recursive(parsed, defined, lambda name: _may_change_state(
-        parsed, defined, name, set()))
+    lifted_functions.lift_recursive(parsed, defined)
     definitions = _check(parsed)
     if not definitions:
         return parsed
@@ -771,7 +774,7 @@ def _spread_known_tuples(tree: gast.FunctionDef) -> None:
     display (`pair = (np.sin(x), np.cos(x))`): `g(*(pair[0], pair[1]))`,
     whose values the call binds one by one. A tuple cannot change, so
     reading its items where Python unpacks it gives the same values."""
-    local = _local_function_names(tree)
+    local = local_function_names(tree, list(nodes.walk(tree)))
     starred = [arg for n in nodes.walk(tree) if isinstance(n, gast.Call) and
                isinstance(n.func, gast.Name) and n.func.id in local
                for arg in n.args if isinstance(arg, gast.Starred) and
@@ -815,14 +818,6 @@ def _tests_calling_first(stmts: list, local: set) -> None:
         check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
         loop.body = [nodes.located(check, loop.test)] + loop.body
         loop.test = nodes.copy_location(nodes.const(True), loop.test)
-
-
-def _local_function_names(tree: gast.FunctionDef) -> set:
-    """The names the function's `def`s and `name = lambda ...` bind."""
-    return {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef) and
-            n is not tree} | \
-        {s.targets[0].id for s in nodes.walk(tree) if isinstance(s, gast.Assign) and
-         isinstance(s.value, gast.Lambda) and isinstance(s.targets[0], gast.Name)}
 
 
 def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,

@@ -84,7 +84,7 @@ def lift(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
         lifter.rewrite(call)
 
 
-def lift_recursive(parsed: ParsedFunction, definitions: dict, may_change_state) -> None:
+def lift_recursive(parsed: ParsedFunction, definitions: dict) -> None:
     """Lift every local function that calls itself and can stand on its own:
 
         def f(x):                              def f(x):
@@ -111,7 +111,9 @@ def lift_recursive(parsed: ParsedFunction, definitions: dict, may_change_state) 
                  if isinstance(definition, gast.FunctionDef) and _calls_itself(definition)]
     if not recursive:
         return
-    lifter = _Lifter(parsed, definitions, may_change_state)
+    # (A function called, not differentiated on its own, needs no answer to
+    # whether it changes state: see `lift`.)
+    lifter = _Lifter(parsed, definitions, lambda _: True)
     # (how many times each name is bound: by assignments, parameters, defs)
     bound = collections.Counter(
         n.id if isinstance(n, gast.Name) else n.name for n in nodes.walk(tree)
