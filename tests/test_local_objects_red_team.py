@@ -2910,6 +2910,9 @@ def type_where_maybe_not_created(x):
 
 
 PASSING = [
+    # `count + bump()` of a bump rebinding count (nonlocal): count read first
+    # (desugar.py, evaluation_order.py's rebound names; refused before).
+    nonlocal_counter,
     # The list s.items, evaluated before s.idx() runs, handed over to the name
     # that keeps it (activity.handed_over_stacks; refused before).
     method_in_subscript_of_attribute_list,
@@ -3143,7 +3146,6 @@ REFUSED = [
     fluent_result_used,
     star_list_display_method,
     element_augmented_local_call,
-    nonlocal_counter,
     starred_name_then_local_call,
     star_list_display_local_call,
     dict_unpack_display_local_call,
