@@ -168,8 +168,8 @@ def _double_where(node, rhs, definitions, ctx, activity) -> None:
                   "also where the condition does not hold, and its derivative there (NaN "
                   "or infinite) turns the gradient into NaN (0 * inf)",
                   f"Use the 'double where', so the untaken branch sees a safe value: "
-                  f"safe = np.where({cond}, {risky[0].id}, 1.0), then "
-                  f"np.where({cond}, {what.replace('division', '1 /')}(safe), ...). "
+                  f"safe = np.where({cond}, {operand}, 1.0), then "
+                  f"np.where({cond}, {_applied(what)}, ...). "
                   "See docs/debugging.md.")
             return
 
@@ -183,6 +183,15 @@ def _domain_operands(primitive, value) -> list:
     if primitive is np.divide:
         return args[1:2]
     return args[:1]
+
+
+def _applied(what: str) -> str:
+    """The risky operation written on `safe`, for the double where's advice."""
+    if what == "division":
+        return "... / safe"
+    if what == "a power":
+        return "safe ** ..."
+    return f"{what}(safe)"
 
 
 def _exponent(value):
@@ -221,13 +230,26 @@ def _guarded(name: str, definitions: dict) -> bool:
 
 
 def _spelled(node, definitions: dict) -> str:
-    """The condition as the user wrote it: a temporary by its definition."""
+    """An expression as the user wrote it: each temporary of the normaliser
+    (`_t3`, bound once) by its definition, inside it too."""
     from .printer import to_source
-    if isinstance(node, gast.Name) and len(definitions.get(node.id, [])) == 1 and \
-            node.id.startswith("_t"):
-        node = definitions[node.id][0]
-    text = to_source(node).strip()
+    text = to_source(_written_out(node, definitions, depth=8)).strip()
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def _written_out(node, definitions: dict, depth: int):
+    if isinstance(node, gast.Name) and node.id.startswith("_t") and depth and \
+            len(definitions.get(node.id, [])) == 1:
+        return _written_out(definitions[node.id][0], definitions, depth - 1)
+    if depth and not isinstance(node, gast.Name):
+        node = nodes.clone(node)
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field, [_written_out(v, definitions, depth - 1)
+                                      if isinstance(v, gast.expr) else v for v in value])
+            elif isinstance(value, gast.expr):
+                setattr(node, field, _written_out(value, definitions, depth - 1))
+    return node
 
 
 def _warn(ctx, node, what: str, fix: str) -> None:

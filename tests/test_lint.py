@@ -46,6 +46,10 @@ def single_where_log_of_an_expression(x):
     return np.sum(np.where(x > 1.0, np.log(x - 1.0), 0.0))
 
 
+def single_where_division_by_an_expression(x):
+    return np.sum(np.where(x > 1.0, 1.0 / (x - np.sin(x)), 0.0))
+
+
 def double_where(x):
     safe = np.where(x > 0, x, 1.0)
     return np.sum(np.where(x > 0, np.sqrt(safe), 0.0))
@@ -88,6 +92,8 @@ WARNED = [
     (single_where_fractional_power, "x ** 0.5", "double where"),
     # (a temporary of the compiler is spelled as the user wrote it)
     (single_where_log_of_an_expression, "np.log(x - 1.0)", "np.log of x - 1.0 is evaluated"),
+    (single_where_division_by_an_expression, "1.0 / (x - np.sin(x))",
+     "safe = np.where(x > 1.0, x - np.sin(x), 1.0), then np.where(x > 1.0, ... / safe"),
     (rounding_feeds_result, "np.round(x) * x", "derivative is zero almost everywhere"),
     (cast_to_int_feeds_result, "x.astype(int)", "derivative is zero almost everywhere"),
     (floor_feeds_result, "np.floor(x[0])", "stop_gradient"),
