@@ -1,5 +1,6 @@
-"""Derivatives of scipy.special functions, scipy.linalg.solve_triangular and
-expm, scipy.signal.convolve and scipy.integrate.odeint (of a user's func, by
+"""Derivatives of scipy.special functions, scipy.linalg (solve_triangular,
+expm, cholesky, cho_factor/cho_solve, solve, inv, det, eigh, svd...: see
+_scipy_linalg), scipy.signal.convolve and scipy.integrate.odeint (of a user's func, by
 the adjoint method) (an empty table when SciPy is not installed: calls to them
 then get the usual "no derivative rule" error). The registry reads this file
 only once SciPy is imported (by the user's code), so that adcompiler's first
@@ -8,6 +9,7 @@ derivative need not import SciPy."""
 import math
 
 from ..runtime import odeint as runtime_odeint
+from ..runtime import scipy_linalg as runtime_scipy_linalg
 from ..runtime import special_series as runtime_special_series
 from ..runtime import special as runtime_special
 from .definition import linear_rule, pointwise
@@ -194,7 +196,113 @@ def _odeint():
     ]
 
 
-RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint()
+def _linear_map(helper, signature: str, transpose: str):
+    """A helper linear in its first parameter (the others constant): its tangent
+    is the helper along g, its adjoint the transpose helper (same parameters)."""
+    first, rest = signature.split(",", 1)
+    rest = ", ".join(p.strip() for p in rest.split(","))
+    return linear_rule(helper, signature, adjoint={first: f"{transpose}(g, {rest})"},
+                       tangent={first: f"{helper.__name__}(g, {rest})"})
+
+
+def _scipy_linalg():
+    """scipy.linalg's factorizations and solvers (runtime/scipy_linalg.py): the
+    numpy.linalg helpers applied to the matrix SciPy really reads (one
+    triangle for cholesky, eigh, solve(assume_a='pos'), ...), so that every
+    derivative is the one of SciPy's values at any input, and matches finite
+    differences; the arguments SciPy may overwrite are not read after the call
+    where overwrite_a=True is accepted."""
+    if linalg is None:
+        return []
+    rsl = runtime_scipy_linalg
+    # cholesky: the factor L of S = symmetric_from_triangle(a, lower), or U = Lᵀ.
+    factor = "(result if lower else mT(result))"
+    along = "symmetric_from_triangle(g, lower)"
+    # cho_factor's c: the factor in the triangle `lower`, a's entries outside it.
+    c_factor = "lower_factor(result[0], lower)"
+    c_seed = "part(g, 0, result[0])"
+    # cho_solve solves with S = L Lᵀ, L read from c's triangle.
+    c, low = "c_and_lower[0]", "c_and_lower[1]"
+    c_l = f"lower_factor({c}, {low})"
+    s = f"({c_l} @ mT({c_l}))"
+    s_bar = f"solve_adjoint_a(g, {s}, b, result)"
+    dc_l = f"lower_factor(part(g, 0, {c}), {low})"
+    # solve and inv: the matrix assume_a, lower and transposed make of a.
+    m = "solve_matrix(a, assume_a, lower, transposed)"
+    eigh_options = ("b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, "
+                    "check_finite=True, subset_by_index=None, subset_by_value=None, "
+                    "driver=None")
+    return [
+        linear_rule(linalg.cholesky, "a, lower=False, overwrite_a=False, check_finite=True",
+                    adjoint={"a": f"triangle_fold(cholesky_adjoint(g if lower else mT(g), "
+                                  f"{factor}, None), lower)"},
+                    tangent={"a": f"cholesky_tangent({along}, result, None) if lower else "
+                                  f"mT(cholesky_tangent({along}, mT(result), None))"}),
+        linear_rule(linalg.cho_factor, "a, lower=False, overwrite_a=False, check_finite=True",
+                    adjoint={"a": f"triangle_fold(cholesky_adjoint(lower_factor({c_seed}, "
+                                  f"lower), {c_factor}, None), lower) + "
+                                  f"outside_triangle({c_seed}, lower)"},
+                    tangent={"a": f"(lower_factor_adjoint(cholesky_tangent({along}, "
+                                  f"{c_factor}, None), lower) + outside_triangle(g, lower), "
+                                  "0.0)"}),
+        linear_rule(linalg.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True",
+                    adjoint={"c_and_lower": f"(lower_factor_adjoint(({s_bar} + mT({s_bar})) "
+                                            f"@ {c_l}, {low}), None)",
+                             "b": f"solve_adjoint_b(g, {s}, b)"},
+                    tangent={"c_and_lower": f"solve_tangent_a({dc_l} @ mT({c_l}) + {c_l} @ "
+                                            f"mT({dc_l}), {s}, b, result)",
+                             "b": f"np.linalg.solve({s}, g)"}),
+        linear_rule(linalg.solve, "a, b, lower=False, overwrite_a=False, overwrite_b=False, "
+                    "check_finite=True, assume_a=None, transposed=False",
+                    check=rsl.check_solve,
+                    adjoint={"a": f"solve_matrix_adjoint(solve_adjoint_a(g, {m}, b, result), "
+                                  "assume_a, lower, transposed)",
+                             "b": f"solve_adjoint_b(g, {m}, b)"},
+                    tangent={"a": "solve_tangent_a(solve_matrix(g, assume_a, lower, "
+                                  f"transposed), {m}, b, result)",
+                             "b": f"np.linalg.solve({m}, g)"}),
+        linear_rule(linalg.inv, "a, overwrite_a=False, check_finite=True, *, assume_a=None, "
+                    "lower=False", check=rsl.check_assume_a,
+                    adjoint={"a": "solve_matrix_adjoint(-(mT(result) @ g @ mT(result)), "
+                                  "assume_a, lower, False)"},
+                    tangent={"a": "-(result @ solve_matrix(g, assume_a, lower, False) "
+                                  "@ result)"}),
+        linear_rule(linalg.det, "a, overwrite_a=False, check_finite=True",
+                    check=rsl.check_det,
+                    adjoint={"a": "det_adjoint(g, a)"}, tangent={"a": "det_tangent(g, a)"}),
+        linear_rule(linalg.eigh, "a, " + eigh_options.replace(
+                        "lower=True, ", "lower=True, eigvals_only=False, "),
+                    check=rsl.check_eigh,
+                    adjoint={"a": "triangle_fold(eigvalsh_adjoint(g, symmetric_from_triangle("
+                                  "a, lower)) if eigvals_only else eigh_adjoint(g, None, "
+                                  "result), lower)"},
+                    tangent={"a": f"eigvalsh_tangent({along}, symmetric_from_triangle(a, "
+                                  f"lower)) if eigvals_only else eigh_tangent({along}, None, "
+                                  "result)"}),
+        linear_rule(linalg.eigvalsh, "a, " + eigh_options, check=rsl.check_eigvalsh,
+                    adjoint={"a": "triangle_fold(eigvalsh_adjoint(g, symmetric_from_triangle("
+                                  "a, lower)), lower)"},
+                    tangent={"a": f"eigvalsh_tangent({along}, symmetric_from_triangle(a, "
+                                  "lower))"}),
+        linear_rule(linalg.svd, "a, full_matrices=True, compute_uv=True, overwrite_a=False, "
+                    "check_finite=True, lapack_driver='gesdd'", check=rsl.check_svd,
+                    adjoint={"a": "svd_adjoint(g, a, result, full_matrices, compute_uv)"},
+                    tangent={"a": "svd_tangent(g, a, result, full_matrices, compute_uv)"}),
+        linear_rule(linalg.svdvals, "a, overwrite_a=False, check_finite=True",
+                    check=rsl.check_svdvals,
+                    adjoint={"a": "svdvals_adjoint(g, a)"}, tangent={"a": "svdvals_tangent(g, a)"}),
+        # The linear maps the templates above call, each the other's transpose.
+        _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
+        _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),
+        _linear_map(rsl.lower_factor, "c, lower", "lower_factor_adjoint"),
+        _linear_map(rsl.lower_factor_adjoint, "x, lower", "lower_factor"),
+        _linear_map(rsl.outside_triangle, "x, lower", "outside_triangle"),
+        _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
+        _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
+    ]
+
+
+RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint() + _scipy_linalg()
 
 NOTES = {} if special is None else {
     **({} if integrate is None else {

@@ -36,7 +36,7 @@ from . import python_math as runtime_python_math
 from . import python_statistics as runtime_python_statistics
 from . import records as runtime_records
 from . import calculus, covariance, elementwise, histograms, matrices, odeint, polynomials, \
-    selections, sets, signals, special_series, keyword_forms
+    selections, sets, signals, special_series, keyword_forms, scipy_linalg
 from . import special as runtime_special
 from . import statistics as runtime_statistics
 from . import stats as runtime_stats
@@ -106,7 +106,7 @@ TEMPLATE_HELPERS.update({name: getattr(module, name) for module, names in (
 # rules for Python's sequence builtins (each module lists its own).
 TEMPLATE_HELPERS.update(runtime_stats.TEMPLATE_HELPERS)
 for _module in (matrices, calculus, selections, polynomials, covariance, elementwise, histograms,
-                sets, special_series, signals, odeint, keyword_forms):
+                sets, special_series, signals, odeint, keyword_forms, scipy_linalg):
     TEMPLATE_HELPERS.update(_module.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_statistics.TEMPLATE_HELPERS)
 TEMPLATE_HELPERS.update(runtime_builtins.TEMPLATE_HELPERS)

@@ -1,0 +1,180 @@
+"""Runtime helpers of the scipy.linalg rules (rules/scipy_rules.py).
+
+SciPy's factorizations read one triangle of their input and ignore the other
+(LAPACK's `uplo`): `cholesky(a)` factors the symmetric matrix made of a's
+upper triangle, whatever a's lower one holds. The rules differentiate exactly
+that function of all of a's entries, so a derivative never depends on the
+triangle SciPy does not read, and agrees with finite differences at any input:
+
+    S = symmetric_from_triangle(a, lower)     # the matrix SciPy factors
+    ā = triangle_fold(S̄, lower)               # S̄ folded onto the triangle read
+
+For a symmetric a built symmetrically (a kernel matrix K(θ)), the derivative
+in θ is torch's (whose cholesky and eigh take the symmetric part of the
+perturbation). The numpy.linalg helpers (runtime/linalg.py) do the rest, on S.
+
+Each helper here is linear in its first argument and has a rule of its own
+(rules/scipy_rules.py), so that derivatives of derivatives compile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NoDerivativeRuleError
+from .linalg import mT
+
+
+def _refuse_complex(what: str, a) -> None:
+    if np.iscomplexobj(a):
+        raise NoDerivativeRuleError(
+            f"{what} of a complex matrix is not differentiated (only real ones)",
+            help="Differentiate the real and imaginary parts as a real problem, or use "
+            "numpy.linalg's function, which takes complex Hermitian matrices.")
+
+
+def symmetric_from_triangle(a, lower):
+    """The symmetric matrix (stack of matrices) SciPy reads from one triangle
+    of a: the lower one with its mirror image when `lower`, else the upper one."""
+    _refuse_complex("a scipy.linalg function that reads one triangle", a)
+    if lower:
+        return np.tril(a) + mT(np.tril(a, -1))
+    return np.triu(a) + mT(np.triu(a, 1))
+
+
+def triangle_fold(x, lower):
+    """The transpose of symmetric_from_triangle: x's mirror entries added onto
+    the triangle read, the diagonal kept, zeros in the other triangle."""
+    if lower:
+        return np.tril(x) + mT(np.triu(x, 1))
+    return np.triu(x) + mT(np.tril(x, -1))
+
+
+def lower_factor(c, lower):
+    """The lower-triangular factor L (S = L Lᵀ) held in one triangle of c: c's
+    lower triangle, or the transpose of its upper one (U = Lᵀ). The other
+    triangle of c is not read (cho_factor leaves a's entries there)."""
+    if lower:
+        return np.tril(c)
+    return mT(np.triu(c))
+
+
+def lower_factor_adjoint(x, lower):
+    """The transpose of lower_factor: x placed in the triangle it was read from."""
+    if lower:
+        return np.tril(x)
+    return np.triu(mT(x))
+
+
+def outside_triangle(x, lower):
+    """The entries of x strictly outside the triangle `lower` names (a mask, its
+    own transpose): what cho_factor leaves of a beside the factor."""
+    if lower:
+        return np.triu(x, 1)
+    return np.tril(x, -1)
+
+
+# The values of `assume_a` (scipy.linalg.solve and inv), by what they read of a.
+_GENERAL = {None, "gen", "general", "banded"}
+_TRIANGLE_SYMMETRIC = {"sym", "symmetric", "her", "hermitian", "pos", "positive definite"}
+_MASKS = {"diagonal", "tridiagonal", "upper triangular", "lower triangular"}
+ASSUME_A = _GENERAL | _TRIANGLE_SYMMETRIC | _MASKS
+
+
+def check_assume_a(assume_a):
+    """Refuse an `assume_a` the rules do not model (when compiling, if constant)."""
+    if assume_a not in ASSUME_A:
+        raise NoDerivativeRuleError(
+            f"scipy.linalg.solve and inv are differentiated with assume_a one of "
+            f"{sorted(a for a in ASSUME_A if a)} or None, not {assume_a!r}",
+            help="Pass one of those (each reads the part of a its name says).")
+
+
+def _band_mask(a, assume_a):
+    n = np.shape(a)[-1]
+    rows, columns = np.indices((n, n))
+    if assume_a == "diagonal":
+        return rows == columns
+    if assume_a == "tridiagonal":
+        return np.abs(rows - columns) <= 1
+    if assume_a == "upper triangular":
+        return rows <= columns
+    return rows >= columns
+
+
+def solve_matrix(a, assume_a, lower, transposed):
+    """The matrix scipy.linalg.solve(a, b, assume_a=..., lower=..., transposed=...)
+    solves with: a itself (general, and `None`, whose detection of a structure
+    reads a structure a has: a general solve at a and around it), the
+    symmetric matrix of one triangle (sym, her, pos), or the band or triangle
+    a named structure reads; transposed for `transposed=True`."""
+    check_assume_a(assume_a)
+    if assume_a in _TRIANGLE_SYMMETRIC:
+        return symmetric_from_triangle(a, lower)  # (symmetric: transposed is itself)
+    matrix = a if assume_a in _GENERAL else np.where(_band_mask(a, assume_a), a, 0.0)
+    return mT(matrix) if transposed else matrix
+
+
+def solve_matrix_adjoint(x, assume_a, lower, transposed):
+    """The transpose of solve_matrix: x onto the entries of a that were read."""
+    check_assume_a(assume_a)
+    if assume_a in _TRIANGLE_SYMMETRIC:
+        return triangle_fold(x, lower)
+    x = mT(x) if transposed else x
+    return x if assume_a in _GENERAL else np.where(_band_mask(x, assume_a), x, 0.0)
+
+
+# -- keyword checks (when compiling, for constant arguments) -----------------------
+
+def _refuse_overwrite(function: str, name: str, value) -> None:
+    if value:
+        raise NoDerivativeRuleError(
+            f"scipy.linalg.{function}(..., {name}=True) is not differentiated: SciPy may "
+            f"then overwrite {name[len('overwrite_'):]} with its work (it does for "
+            f"Fortran-ordered arrays, and for some C-ordered ones), and this derivative "
+            f"reads {name[len('overwrite_'):]} after the call",
+            help=f"Leave {name} at False (the default); it changes no value.")
+
+
+def check_solve(assume_a, overwrite_a):
+    check_assume_a(assume_a)
+    _refuse_overwrite("solve", "overwrite_a", overwrite_a)
+
+
+def check_det(overwrite_a):
+    _refuse_overwrite("det", "overwrite_a", overwrite_a)
+
+
+def check_svdvals(overwrite_a):
+    _refuse_overwrite("svdvals", "overwrite_a", overwrite_a)
+
+
+def check_svd(compute_uv, overwrite_a):
+    if not compute_uv:
+        _refuse_overwrite("svd(a, compute_uv=False", "overwrite_a", overwrite_a)
+
+
+def check_eigh(b, eigvals_only, overwrite_a, subset_by_index, subset_by_value):
+    if b is not None:
+        raise NoDerivativeRuleError(
+            "scipy.linalg.eigh(a, b) (the generalized eigenproblem) is not differentiated",
+            help="Reduce it to a standard one: with L = cholesky(b, lower=True), the "
+            "eigenvalues of L⁻¹ a L⁻ᵀ (solve_triangular twice) are those of (a, b).")
+    for name, value in (("subset_by_index", subset_by_index),
+                        ("subset_by_value", subset_by_value)):
+        if value is not None:
+            raise NoDerivativeRuleError(
+                f"scipy.linalg.eigh(..., {name}=...) is not differentiated",
+                help="Compute every eigenpair and index the ones you need: "
+                "w, v = eigh(a); w[i:j], v[:, i:j].")
+    if eigvals_only:
+        _refuse_overwrite("eigh(a, eigvals_only=True", "overwrite_a", overwrite_a)
+
+
+def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
+    check_eigh(b, True, overwrite_a, subset_by_index, subset_by_value)
+
+
+TEMPLATE_HELPERS = {f.__name__: f for f in (
+    symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
+    outside_triangle, solve_matrix, solve_matrix_adjoint)}
