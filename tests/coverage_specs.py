@@ -928,7 +928,149 @@ def _special():
              "torch.linalg.solve_triangular(torch.triu(a), b, upper=True)",
              {"a": ((3, 3), "well"), "b": (3, 2)}),
     ]
-    return rows
+    return rows + _scipy_linalg()
+
+
+# scipy.linalg reads one triangle of a for cholesky, cho_factor, eigh and the symmetric
+# solves: the twins build the symmetric matrix from that triangle (t_upper, t_lower), so
+# that a derivative in the other triangle is torch's zero. The "skew" domains put other
+# values in the triangle SciPy does not read.
+
+def t_upper(a):
+    return torch.triu(a) + torch.triu(a, 1).mT
+
+
+def t_lower(a):
+    return torch.tril(a) + torch.tril(a, -1).mT
+
+
+TORCH_HELPERS.update(t_upper=t_upper, t_lower=t_lower)
+
+
+def _stack_of(make):
+    """A domain of square matrices that makes a real stack for 3-d shapes."""
+    def sample_stack(rng, shape):
+        if len(shape) == 2:
+            return make(rng, shape[-1])
+        count = int(np.prod(shape[:-2]))
+        return np.stack([make(rng, shape[-1]) for _ in range(count)]).reshape(shape)
+    return sample_stack
+
+
+DOMAINS["spds"] = _stack_of(_spd)
+DOMAINS["syms"] = _stack_of(_symmetric)
+# the lower (upper) triangle is not the mirror of the other: read as SciPy reads it
+DOMAINS["spd_skew_lower"] = lambda rng, shape: _spd(rng, shape[-1]) + \
+    np.tril(rng.uniform(-1.0, 1.0, (shape[-1], shape[-1])), -1)
+DOMAINS["spd_skew_upper"] = lambda rng, shape: _spd(rng, shape[-1]) + \
+    np.triu(rng.uniform(-1.0, 1.0, (shape[-1], shape[-1])), 1)
+
+
+def _scipy_linalg():
+    eigh_post = "np.sum(r[0] * W3) + np.sum(r[1] ** 2 * W33)"
+    eigh_twin_post = "torch.sum(r[0] * W3) + torch.sum(r[1] ** 2 * W33)"
+    svd_post = "np.sum(r[1] * W3) + np.sum((r[0] * W3) @ r[2]) + np.sum(r[0] ** 2 * W43)"
+    svd_twin_post = "torch.sum(r[1] * W3) + torch.sum((r[0] * W3) @ r[2]) + " \
+        "torch.sum(r[0] ** 2 * W43)"
+    return [
+        # cholesky: the upper factor by default
+        Case("scipy.cholesky-upper", "scipy.linalg.cholesky(a)",
+             "torch.linalg.cholesky(t_upper(a)).mT", {"a": (3, 3)}, domain="spd_skew_lower"),
+        Case("scipy.cholesky-lower", "scipy.linalg.cholesky(a, lower=True)",
+             "torch.linalg.cholesky(t_lower(a))", {"a": (3, 3)}, domain="spd_skew_upper"),
+        Case("scipy.cholesky-batched",
+             "scipy.linalg.cholesky(a, lower=True, overwrite_a=True, check_finite=False)",
+             "torch.linalg.cholesky(t_lower(a))", {"a": (2, 3, 3)}, domain="spds"),
+        # cho_factor: (c, lower), c's other triangle a's own entries
+        Case("scipy.cho_factor", "scipy.linalg.cho_factor(a)",
+             "torch.linalg.cholesky(t_upper(a)).mT + torch.tril(a, -1)", {"a": (3, 3)},
+             domain="spd_skew_lower", post="np.sum(r[0] * W33)",
+             twin_post="torch.sum(r * W33)"),
+        Case("scipy.cho_factor-lower-batched", "scipy.linalg.cho_factor(a, lower=True)",
+             "torch.linalg.cholesky(t_lower(a)) + torch.triu(a, 1)", {"a": (2, 3, 3)},
+             domain="spds", post="np.sum(r[0] * W33)", twin_post="torch.sum(r * W33)"),
+        # cho_solve: only c's triangle `lower` is read
+        Case("scipy.cho_solve-lower", "scipy.linalg.cho_solve((a, True), b)",
+             "torch.cholesky_solve(b[:, None], torch.tril(a))[:, 0]",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("scipy.cho_solve-upper", "scipy.linalg.cho_solve((a, False), b)",
+             "torch.cholesky_solve(b, torch.triu(a), upper=True)",
+             {"a": ((3, 3), "well"), "b": (3, 2)}),
+        # (a stack of factors, one b for all of them)
+        Case("scipy.cho_solve-batched", "scipy.linalg.cho_solve((a, True), b)",
+             "torch.cholesky_solve(b[:, None], torch.tril(a))[..., 0]",
+             {"a": ((2, 3, 3), "well"), "b": (3,)}),
+        # solve: the matrix assume_a, lower and transposed read
+        Case("scipy.solve", "scipy.linalg.solve(a, b)", "torch.linalg.solve(a, b)",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("scipy.solve-gen-matrix", "scipy.linalg.solve(a, b, assume_a='gen')",
+             "torch.linalg.solve(a, b)", {"a": ((3, 3), "well"), "b": (3, 2)}),
+        Case("scipy.solve-transposed", "scipy.linalg.solve(a, b, transposed=True)",
+             "torch.linalg.solve(a.mT, b)", {"a": ((3, 3), "well"), "b": (3, 2)}),
+        Case("scipy.solve-pos", "scipy.linalg.solve(a, b, assume_a='pos')",
+             "torch.linalg.solve(t_upper(a), b)",
+             {"a": ((3, 3), "spd_skew_lower"), "b": (3, 2)}),
+        Case("scipy.solve-sym-lower", "scipy.linalg.solve(a, b, assume_a='sym', lower=True)",
+             "torch.linalg.solve(t_lower(a), b)", {"a": ((3, 3), "spd_skew_upper"), "b": (3,)}),
+        Case("scipy.solve-her", "scipy.linalg.solve(a, b, assume_a='her')",
+             "torch.linalg.solve(t_upper(a), b)", {"a": ((3, 3), "spd_skew_lower"), "b": (3,)}),
+        Case("scipy.solve-diagonal", "scipy.linalg.solve(a, b, assume_a='diagonal')",
+             "torch.linalg.solve(torch.diag_embed(torch.diagonal(a)), b)",
+             {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("scipy.solve-tridiagonal", "scipy.linalg.solve(a, b, assume_a='tridiagonal')",
+             "torch.linalg.solve(torch.triu(torch.tril(a, 1), -1), b)",
+             {"a": ((4, 4), "well"), "b": (4,)}),
+        Case("scipy.solve-upper-triangular",
+             "scipy.linalg.solve(a, b, assume_a='upper triangular')",
+             "torch.linalg.solve(torch.triu(a), b)", {"a": ((3, 3), "well"), "b": (3, 2)}),
+        Case("scipy.solve-lower-triangular-transposed",
+             "scipy.linalg.solve(a, b, assume_a='lower triangular', transposed=True)",
+             "torch.linalg.solve(torch.tril(a).mT, b)", {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("scipy.solve-batched", "scipy.linalg.solve(a, b, overwrite_b=True)",
+             "torch.linalg.solve(a, b)", {"a": ((2, 3, 3), "well"), "b": (2, 3, 2)}),
+        Case("scipy.solve-batched-vector", "scipy.linalg.solve(a, b, assume_a='pos')",
+             "torch.linalg.solve(t_upper(a), b)", {"a": ((2, 3, 3), "spds"), "b": (3,)}),
+        # inv, det
+        Case("scipy.inv", "scipy.linalg.inv(a)", "torch.linalg.inv(a)", {"a": (3, 3)},
+             domain="well"),
+        Case("scipy.inv-pos-lower", "scipy.linalg.inv(a, assume_a='pos', lower=True)",
+             "torch.linalg.inv(t_lower(a))", {"a": (3, 3)}, domain="spd_skew_upper"),
+        Case("scipy.inv-batched", "scipy.linalg.inv(a, overwrite_a=True, check_finite=False)",
+             "torch.linalg.inv(a)", {"a": (2, 3, 3)}, domain="well"),
+        Case("scipy.det", "scipy.linalg.det(a)", "torch.linalg.det(a)", {"a": (3, 3)},
+             domain="well"),
+        Case("scipy.det-batched", "scipy.linalg.det(a, check_finite=False)",
+             "torch.linalg.det(a)", {"a": (2, 3, 3)}, domain="well"),
+        # eigh: the lower triangle by default; eigenvectors up to sign (squared)
+        Case("scipy.eigh", "scipy.linalg.eigh(a)", "torch.linalg.eigh(t_lower(a))",
+             {"a": (3, 3)}, domain="sym", post=eigh_post, twin_post=eigh_twin_post,
+             jvp=False),
+        Case("scipy.eigh-upper-driver", "scipy.linalg.eigh(a, lower=False, driver='evd')",
+             "torch.linalg.eigh(t_upper(a))", {"a": (3, 3)}, domain="spd_skew_lower",
+             post=eigh_post, twin_post=eigh_twin_post, jvp=False),
+        # (SciPy's default driver, evr, may flip an eigenvector's sign within a finite
+        # difference's step; evd's stay put)
+        Case("scipy.eigh-stack", "scipy.linalg.eigh(a, driver='evd')",
+             "torch.linalg.eigh(t_lower(a))", {"a": (2, 3, 3)}, domain="spds", post="np.sum(r[0] * W3) + np.sum(r[1] ** 2)",
+             twin_post="torch.sum(r[0] * W3) + torch.sum(r[1] ** 2)", jvp=False),
+        Case("scipy.eigh-eigvals_only", "scipy.linalg.eigh(a, eigvals_only=True)",
+             "torch.linalg.eigvalsh(t_lower(a))", {"a": (3, 3)}, domain="spd_skew_upper"),
+        Case("scipy.eigvalsh", "scipy.linalg.eigvalsh(a, lower=False)",
+             "torch.linalg.eigvalsh(t_upper(a))", {"a": (2, 3, 3)}, domain="syms"),
+        # svd
+        Case("scipy.svd-tall", "scipy.linalg.svd(a, full_matrices=False)",
+             "torch.linalg.svd(a, full_matrices=False)", {"a": (4, 3)}, post=svd_post,
+             twin_post=svd_twin_post, jvp=False, rtol=1e-6),
+        Case("scipy.svd-square-gesvd", "scipy.linalg.svd(a, lapack_driver='gesvd')",
+             "torch.linalg.svd(a)", {"a": (3, 3)},
+             post="np.sum(r[1] * W3) + np.sum((r[0] * W3) @ r[2])",
+             twin_post="torch.sum(r[1] * W3) + torch.sum((r[0] * W3) @ r[2])", jvp=False,
+             rtol=1e-6),
+        Case("scipy.svd-values", "scipy.linalg.svd(a, compute_uv=False)",
+             "torch.linalg.svdvals(a)", {"a": (2, 4, 3)}),
+        Case("scipy.svdvals", "scipy.linalg.svdvals(a)", "torch.linalg.svdvals(a)",
+             {"a": (3, 4)}),
+    ]
 
 
 CASES = (_elementwise() + _python() + _math() + _reductions() + _products() + _norms() +

@@ -244,7 +244,7 @@ def _scipy_linalg():
                                   f"outside_triangle({c_seed}, lower)"},
                     tangent={"a": f"(lower_factor_adjoint(cholesky_tangent({along}, "
                                   f"{c_factor}, None), lower) + outside_triangle(g, lower), "
-                                  "0.0)"}),
+                                  "np.zeros(np.shape(result[1])))"}),
         linear_rule(linalg.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True",
                     adjoint={"c_and_lower": f"(lower_factor_adjoint(({s_bar} + mT({s_bar})) "
                                             f"@ {c_l}, {low}), None)",

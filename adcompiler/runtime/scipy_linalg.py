@@ -33,11 +33,24 @@ def _refuse_complex(what: str, a) -> None:
             "numpy.linalg's function, which takes complex Hermitian matrices.")
 
 
+def _lower(lower) -> bool:
+    """The flag `lower`, also as cho_factor returns it for a stack of matrices
+    (an array of one flag per matrix, all the call's own)."""
+    if np.ndim(lower) == 0:
+        return bool(lower)
+    flags = np.asarray(lower, dtype=bool)
+    if flags.size and flags.all() != flags.any():
+        raise NoDerivativeRuleError(
+            "scipy.linalg.cho_solve with a stack of factors, some lower and some upper, "
+            "is not differentiated", help="Factor the stack with one cho_factor call.")
+    return bool(flags.all())
+
+
 def symmetric_from_triangle(a, lower):
     """The symmetric matrix (stack of matrices) SciPy reads from one triangle
     of a: the lower one with its mirror image when `lower`, else the upper one."""
     _refuse_complex("a scipy.linalg function that reads one triangle", a)
-    if lower:
+    if _lower(lower):
         return np.tril(a) + mT(np.tril(a, -1))
     return np.triu(a) + mT(np.triu(a, 1))
 
@@ -45,7 +58,7 @@ def symmetric_from_triangle(a, lower):
 def triangle_fold(x, lower):
     """The transpose of symmetric_from_triangle: x's mirror entries added onto
     the triangle read, the diagonal kept, zeros in the other triangle."""
-    if lower:
+    if _lower(lower):
         return np.tril(x) + mT(np.triu(x, 1))
     return np.triu(x) + mT(np.tril(x, -1))
 
@@ -54,14 +67,14 @@ def lower_factor(c, lower):
     """The lower-triangular factor L (S = L Lᵀ) held in one triangle of c: c's
     lower triangle, or the transpose of its upper one (U = Lᵀ). The other
     triangle of c is not read (cho_factor leaves a's entries there)."""
-    if lower:
+    if _lower(lower):
         return np.tril(c)
     return mT(np.triu(c))
 
 
 def lower_factor_adjoint(x, lower):
     """The transpose of lower_factor: x placed in the triangle it was read from."""
-    if lower:
+    if _lower(lower):
         return np.tril(x)
     return np.triu(mT(x))
 
@@ -69,7 +82,7 @@ def lower_factor_adjoint(x, lower):
 def outside_triangle(x, lower):
     """The entries of x strictly outside the triangle `lower` names (a mask, its
     own transpose): what cho_factor leaves of a beside the factor."""
-    if lower:
+    if _lower(lower):
         return np.triu(x, 1)
     return np.tril(x, -1)
 
