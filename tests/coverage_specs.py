@@ -966,6 +966,21 @@ DOMAINS["spd_skew_upper"] = lambda rng, shape: _spd(rng, shape[-1]) + \
     np.triu(rng.uniform(-1.0, 1.0, (shape[-1], shape[-1])), 1)
 
 
+PIV3 = np.array([2, 2, 2], dtype=np.int32)           # lu_factor's pivots (0-based) ...
+PIV23 = np.array([[1, 1, 2], [2, 2, 2]], dtype=np.int32)
+PIV3T, PIV23T = PIV3 + 1, PIV23 + 1                  # ... and torch's (1-based)
+CONSTANTS.update(PIV3=PIV3, PIV23=PIV23, PIV3T=PIV3T, PIV23T=PIV23T)
+
+
+def t_lu_matrix(lu, pivots):
+    """The matrix a packed LU and its (1-based) pivots factor: P L U."""
+    p, lower, upper = torch.lu_unpack(lu, pivots.to(torch.int32))
+    return p @ lower @ upper
+
+
+TORCH_HELPERS.update(t_lu_matrix=t_lu_matrix)
+
+
 def _scipy_linalg():
     eigh_post = "np.sum(r[0] * W3) + np.sum(r[1] ** 2 * W33)"
     eigh_twin_post = "torch.sum(r[0] * W3) + torch.sum(r[1] ** 2 * W33)"
@@ -1070,6 +1085,20 @@ def _scipy_linalg():
              "torch.linalg.svdvals(a)", {"a": (2, 4, 3)}),
         Case("scipy.svdvals", "scipy.linalg.svdvals(a)", "torch.linalg.svdvals(a)",
              {"a": (3, 4)}),
+        # lu_factor's (lu, piv) is LAPACK's, as torch's; lu_solve reads L and U of lu
+        Case("scipy.lu_factor", "scipy.linalg.lu_factor(a)", "torch.linalg.lu_factor(a)[0]",
+             {"a": (3, 3)}, post="np.sum(r[0] * W33)", twin_post="torch.sum(r * W33)"),
+        Case("scipy.lu_factor-batched", "scipy.linalg.lu_factor(a, check_finite=False)",
+             "torch.linalg.lu_factor(a)[0]", {"a": (2, 3, 3)}, post="np.sum(r[0] * W33)",
+             twin_post="torch.sum(r * W33)"),
+        Case("scipy.lu_solve", "scipy.linalg.lu_solve((a, PIV3), b)",
+             "torch.linalg.solve(t_lu_matrix(a, PIV3T), b)", {"a": ((3, 3), "well"), "b": (3,)}),
+        Case("scipy.lu_solve-trans", "scipy.linalg.lu_solve((a, PIV3), b, trans=1)",
+             "torch.linalg.solve(t_lu_matrix(a, PIV3T).mT, b)",
+             {"a": ((3, 3), "well"), "b": (3, 2)}),
+        Case("scipy.lu_solve-batched", "scipy.linalg.lu_solve((a, PIV23), b)",
+             "torch.linalg.solve(t_lu_matrix(a, PIV23T), b)",
+             {"a": ((2, 3, 3), "well"), "b": (3,)}),
     ]
 
 

@@ -12,7 +12,7 @@ from ..runtime import odeint as runtime_odeint
 from ..runtime import scipy_linalg as runtime_scipy_linalg
 from ..runtime import special_series as runtime_special_series
 from ..runtime import special as runtime_special
-from .definition import linear_rule, pointwise
+from .definition import linear_rule, nondifferentiable, pointwise
 
 try:
     from scipy import integrate, linalg, signal, special
@@ -205,6 +205,21 @@ def _linear_map(helper, signature: str, transpose: str):
                        tangent={first: f"{helper.__name__}(g, {rest})"})
 
 
+def _unit_lower(packed: str) -> str:
+    """L of a packed LU (its strict lower triangle and a unit diagonal), as a template."""
+    return f"(np.tril({packed}, -1) + np.eye(np.shape({packed})[-1]))"
+
+
+def _right_solve(x: str, r: str) -> str:
+    """x r⁻¹, as a template."""
+    return f"mT(np.linalg.solve(mT({r}), mT({x})))"
+
+
+def _unpermuted(x: str, piv: str) -> str:
+    """The rows of x put back where lu_factor's pivots took them from, as a template."""
+    return f"np.take_along_axis({x}, np.argsort(lu_rows({piv}), axis=-1)[..., :, None], axis=-2)"
+
+
 def _scipy_linalg():
     """scipy.linalg's factorizations and solvers (runtime/scipy_linalg.py): the
     numpy.linalg helpers applied to the matrix SciPy really reads (one
@@ -229,6 +244,29 @@ def _scipy_linalg():
     dc_l = f"lower_factor(part(g, 0, {c}), {low})"
     # solve and inv: the matrix assume_a, lower and transposed make of a.
     m = "solve_matrix(a, assume_a, lower, transposed)"
+    # lu_factor's (lu, piv): a[rows] = L U, L unit lower and U upper packed in lu.
+    # With X = L⁻¹ da[rows] U⁻¹: dL = L tril(X, -1), dU = triu(X) U; and back,
+    # X̄ = tril(Lᵀ L̄, -1) + triu(Ū Uᵀ), da[rows] = L⁻ᵀ X̄ U⁻ᵀ.
+    lu_l, lu_u = _unit_lower("result[0]"), "np.triu(result[0])"
+    rows = "lu_rows(result[1])[..., :, None]"
+    x = _right_solve(f"np.linalg.solve({lu_l}, np.take_along_axis(g, {rows}, axis=-2))", lu_u)
+    lu_factor_tangent = f"{lu_l} @ np.tril({x}, -1) + np.triu({x}) @ {lu_u}"
+    seed = "part(g, 0, result[0])"
+    x_bar = f"np.tril(mT({lu_l}) @ np.tril({seed}, -1), -1) + np.triu(np.triu({seed}) @ mT({lu_u}))"
+    lu_factor_adjoint = _unpermuted(_right_solve(f"np.linalg.solve(mT({lu_l}), {x_bar})",
+                                                 f"mT({lu_u})"), "result[1]")
+    # lu_solve solves with m = a (trans=0) or aᵀ, a = rows⁻¹(L U) from lu_and_piv.
+    packed, pivots = "lu_and_piv[0]", "lu_and_piv[1]"
+    l_, u_ = _unit_lower(packed), f"np.triu({packed})"
+    a_ = _unpermuted(f"{l_} @ {u_}", pivots)
+    lu_m = f"(mT({a_}) if trans else {a_})"
+    m_bar = f"solve_adjoint_a(g, {lu_m}, b, result)"
+    product_bar = f"np.take_along_axis(mT({m_bar}) if trans else {m_bar}, " \
+                  f"lu_rows({pivots})[..., :, None], axis=-2)"
+    lu_solve_adjoint = f"np.tril({product_bar} @ mT({u_}), -1) + np.triu(mT({l_}) @ {product_bar})"
+    dlu = f"part(g, 0, {packed})"
+    da = _unpermuted(f"np.tril({dlu}, -1) @ {u_} + {l_} @ np.triu({dlu})", pivots)
+    lu_solve_tangent = f"solve_tangent_a(mT({da}) if trans else {da}, {lu_m}, b, result)"
     eigh_options = ("b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, "
                     "check_finite=True, subset_by_index=None, subset_by_value=None, "
                     "driver=None")
@@ -291,6 +329,16 @@ def _scipy_linalg():
         linear_rule(linalg.svdvals, "a, overwrite_a=False, check_finite=True",
                     check=rsl.check_svdvals,
                     adjoint={"a": "svdvals_adjoint(g, a)"}, tangent={"a": "svdvals_tangent(g, a)"}),
+        linear_rule(linalg.lu_factor, "a, overwrite_a=False, check_finite=True",
+                    adjoint={"a": lu_factor_adjoint},
+                    tangent={"a": f"({lu_factor_tangent}, np.zeros(np.shape(result[1])))"}),
+        linear_rule(linalg.lu_solve, "lu_and_piv, b, trans=0, overwrite_b=False, "
+                    "check_finite=True", check=rsl.check_lu_solve,
+                    adjoint={"lu_and_piv": f"({lu_solve_adjoint}, None)",
+                             "b": f"solve_adjoint_b(g, {lu_m}, b)"},
+                    tangent={"lu_and_piv": lu_solve_tangent,
+                             "b": f"np.linalg.solve({lu_m}, g)"}),
+        *nondifferentiable(rsl.lu_rows),
         # The linear maps the templates above call, each the other's transpose.
         _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
         _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),

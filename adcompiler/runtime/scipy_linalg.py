@@ -137,6 +137,20 @@ def solve_matrix_adjoint(x, assume_a, lower, transposed):
     return x if assume_a in _GENERAL else np.where(_band_mask(x, assume_a), x, 0.0)
 
 
+def lu_rows(piv):
+    """The row order of scipy.linalg.lu_factor's pivots (a stack of them too):
+    row i was swapped with row piv[i], in turn, so that a[rows] = L U."""
+    piv = np.asarray(piv)
+    n = piv.shape[-1]
+    rows = np.broadcast_to(np.arange(n), piv.shape).copy()
+    flat_rows, flat_piv = rows.reshape(-1, n), piv.reshape(-1, n)
+    for k in range(flat_rows.shape[0]):
+        order = flat_rows[k]
+        for i, j in enumerate(flat_piv[k]):
+            order[i], order[j] = order[j], order[i]
+    return flat_rows.reshape(piv.shape)
+
+
 # -- keyword checks (when compiling, for constant arguments) -----------------------
 
 def _refuse_overwrite(function: str, name: str, value) -> None:
@@ -184,10 +198,17 @@ def check_eigh(b, eigvals_only, overwrite_a, subset_by_index, subset_by_value):
         _refuse_overwrite("eigh(a, eigvals_only=True", "overwrite_a", overwrite_a)
 
 
+def check_lu_solve(trans):
+    if trans not in (0, 1, 2):
+        raise NoDerivativeRuleError(
+            f"scipy.linalg.lu_solve is differentiated with trans 0, 1 or 2, not {trans!r}",
+            help="Pass trans=0 (a x = b), 1 (aᵀ x = b) or 2 (aᴴ x = b).")
+
+
 def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
     check_eigh(b, True, overwrite_a, subset_by_index, subset_by_value)
 
 
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
-    outside_triangle, solve_matrix, solve_matrix_adjoint)}
+    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows)}
