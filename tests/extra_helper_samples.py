@@ -376,4 +376,13 @@ def rule_samples() -> dict:
         # a histogramdd sample of coordinate arrays (runtime/histograms.py)
         "sample_pieces": lambda r: [_n(r, 4, 2), [_n(r, 4), _n(r, 4)]],
         "sample_columns": lambda r: [[_n(r, 4), _n(r, 4)], [_n(r, 4), _n(r, 4)]],
+        # scipy.linalg's readings of one triangle, and what solve(assume_a=...) reads
+        # (runtime/scipy_linalg.py); cho_factor of a stack gives one flag per matrix
+        "symmetric_from_triangle": lambda r: [_n(r, 2, 3, 3), False],
+        "triangle_fold": lambda r: [_n(r, 3, 3), True],
+        "lower_factor": lambda r: [_n(r, 3, 3), False],
+        "lower_factor_adjoint": lambda r: [_n(r, 2, 3, 3), np.array([False, False])],
+        "outside_triangle": lambda r: [_n(r, 3, 3), True],
+        "solve_matrix": lambda r: [_n(r, 4, 4), "tridiagonal", False, True],
+        "solve_matrix_adjoint": lambda r: [_n(r, 3, 3), "pos", True, False],
     }
