@@ -388,3 +388,23 @@ def test_a_generalized_eigh_is_refused_when_its_b_is_known_only_when_it_runs():
         ad.grad(generalized_eigh)(_spd(11), np.eye(3))
     with pytest.raises(ad.NoDerivativeRuleError, match=r"eigh\(a, b\)"):
         ad.grad(generalized_eigh, mode="forward")(_spd(11), np.eye(3))
+
+
+def pinv_with_rank(a):
+    b, rank = scipy_linalg.pinv(a, return_rank=True)
+    return np.sum(b)
+
+
+def pinv_sum(a):
+    return np.sum(scipy_linalg.pinv(a) * W3)
+
+
+def test_pinv_is_refused_where_scipy_cuts_a_singular_value_or_returns_the_rank():
+    full = np.random.default_rng(12).normal(size=(3, 3))
+    with pytest.raises(ad.NoDerivativeRuleError, match="return_rank"):
+        ad.grad(pinv_with_rank)(full)
+    singular = np.outer([1.0, 2.0, -1.0], [0.5, 0.3, 1.0])
+    with pytest.raises(ad.NoDerivativeRuleError, match="full rank"):
+        ad.grad(pinv_sum)(singular)
+    assert_close(ad.grad(pinv_sum)(full), finite_difference_gradient(pinv_sum, [full], 0),
+                 rtol=1e-6, atol=1e-7)

@@ -339,6 +339,14 @@ def _scipy_linalg():
                     tangent={"lu_and_piv": lu_solve_tangent,
                              "b": f"np.linalg.solve({lu_m}, g)"}),
         *nondifferentiable(rsl.lu_rows),
+        # norm is numpy.linalg.norm's (SciPy's BLAS nrm2 for the 2-norm of all entries)
+        linear_rule(linalg.norm, "a, ord=None, axis=None, keepdims=False, check_finite=True",
+                    adjoint={"a": "norm_adjoint(g, a, result, ord, axis, keepdims)"},
+                    tangent={"a": "norm_tangent(g, a, result, ord, axis, keepdims)"}),
+        linear_rule(linalg.pinv, "a, *, atol=None, rtol=None, return_rank=False, "
+                    "check_finite=True", check=rsl.check_pinv,
+                    adjoint={"a": "pinv_adjoint(g, a, result)"},
+                    tangent={"a": "pinv_tangent(g, a, result)"}),
         # The linear maps the templates above call, each the other's transpose.
         _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
         _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),

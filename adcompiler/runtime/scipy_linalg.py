@@ -22,7 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
+from .arrays import is_foreign_array
 from .linalg import mT
+from .optional import OptionalModule
+
+# Imported when first used: SciPy is optional, and slow to import.
+scipy_linalg = OptionalModule("scipy.linalg")
 
 
 def _refuse_complex(what: str, a) -> None:
@@ -203,6 +208,30 @@ def check_lu_solve(trans):
         raise NoDerivativeRuleError(
             f"scipy.linalg.lu_solve is differentiated with trans 0, 1 or 2, not {trans!r}",
             help="Pass trans=0 (a x = b), 1 (aᵀ x = b) or 2 (aᴴ x = b).")
+
+
+def check_pinv(a, atol, rtol, return_rank):
+    """Refuse scipy.linalg.pinv where its derivative is not the full-rank
+    formula's: where SciPy cuts a singular value (at most atol + rtol times the
+    largest), the result is the pseudo-inverse of a lower-rank matrix and jumps
+    where a singular value crosses the cutoff; and return_rank=True."""
+    if return_rank:
+        raise NoDerivativeRuleError(
+            "scipy.linalg.pinv(..., return_rank=True) is not differentiated",
+            help="Call pinv(a) for the pseudo-inverse, and np.linalg.matrix_rank(a) "
+            "(not differentiated) for the rank.")
+    if is_foreign_array(a) or np.size(a) == 0:
+        return
+    _, rank = scipy_linalg.pinv(a, atol=atol, rtol=rtol, return_rank=True)
+    if np.any(np.asarray(rank) < min(np.shape(a)[-2:])):
+        raise NoDerivativeRuleError(
+            "scipy.linalg.pinv is differentiated at matrices of full rank, whose singular "
+            "values all exceed its cutoff (atol + rtol times the largest); here SciPy cuts "
+            f"some (rank {rank} of {min(np.shape(a)[-2:])}): the result is the "
+            "pseudo-inverse of a lower-rank matrix, and jumps where a singular value "
+            "crosses the cutoff",
+            help="Differentiate a regularised inverse instead, scipy.linalg.solve(a.T @ a + "
+            "lam * np.eye(n), a.T, assume_a='pos').")
 
 
 def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
