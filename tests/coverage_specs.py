@@ -978,7 +978,20 @@ def t_lu_matrix(lu, pivots):
     return p @ lower @ upper
 
 
-TORCH_HELPERS.update(t_lu_matrix=t_lu_matrix)
+def t_toeplitz(c, r):
+    m, n = c.shape[-1], r.shape[-1]
+    batch = torch.broadcast_shapes(c.shape[:-1], r.shape[:-1])
+    values = torch.cat([c.flip(-1).expand(*batch, m), r[..., 1:].expand(*batch, n - 1)], -1)
+    positions = (m - 1) - torch.arange(m)[:, None] + torch.arange(n)[None, :]
+    return values[..., positions]
+
+
+def t_circulant(c):
+    n = c.shape[-1]
+    return c[..., (torch.arange(n)[:, None] - torch.arange(n)[None, :]) % n]
+
+
+TORCH_HELPERS.update(t_lu_matrix=t_lu_matrix, t_toeplitz=t_toeplitz, t_circulant=t_circulant)
 
 
 def _scipy_linalg():
@@ -1104,6 +1117,16 @@ def _scipy_linalg():
              "torch.linalg.pinv(a)", {"a": (2, 3)}, rtol=1e-6),
         Case("scipy.pinv-batched", "scipy.linalg.pinv(a)", "torch.linalg.pinv(a)",
              {"a": (2, 3, 2)}, rtol=1e-6),
+        # toeplitz (r[0] is not read; without r, r is c) and circulant
+        Case("scipy.toeplitz", "scipy.linalg.toeplitz(a, b)", "t_toeplitz(a, b)",
+             {"a": (3,), "b": (4,)}),
+        Case("scipy.toeplitz-symmetric", "scipy.linalg.toeplitz(a)", "t_toeplitz(a, a)",
+             {"a": (4,)}),
+        Case("scipy.toeplitz-batched", "scipy.linalg.toeplitz(a, b)", "t_toeplitz(a, b)",
+             {"a": (2, 3), "b": (2,)}),
+        Case("scipy.circulant", "scipy.linalg.circulant(a)", "t_circulant(a)", {"a": (4,)}),
+        Case("scipy.circulant-batched", "scipy.linalg.circulant(a)", "t_circulant(a)",
+             {"a": (2, 3)}),
         # lu_factor's (lu, piv) is LAPACK's, as torch's; lu_solve reads L and U of lu
         Case("scipy.lu_factor", "scipy.linalg.lu_factor(a)", "torch.linalg.lu_factor(a)[0]",
              {"a": (3, 3)}, post="np.sum(r[0] * W33)", twin_post="torch.sum(r * W33)"),

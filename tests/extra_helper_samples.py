@@ -385,4 +385,8 @@ def rule_samples() -> dict:
         "outside_triangle": lambda r: [_n(r, 3, 3), True],
         "solve_matrix": lambda r: [_n(r, 4, 4), "tridiagonal", False, True],
         "solve_matrix_adjoint": lambda r: [_n(r, 3, 3), "pos", True, False],
+        "toeplitz_slot": lambda r: [_n(r, 2, 3), _n(r, 2, 3), None, "c"],
+        "toeplitz_adjoint": lambda r: [_n(r, 3, 4), _n(r, 3), _n(r, 4), "r"],
+        "circulant_of": lambda r: [_n(r, 4)],
+        "circulant_adjoint": lambda r: [_n(r, 2, 3, 3)],
     }

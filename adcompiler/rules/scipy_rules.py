@@ -347,6 +347,18 @@ def _scipy_linalg():
                     "check_finite=True", check=rsl.check_pinv,
                     adjoint={"a": "pinv_adjoint(g, a, result)"},
                     tangent={"a": "pinv_tangent(g, a, result)"}),
+        # toeplitz and circulant: linear, their derivatives the same matrices of g
+        linear_rule(linalg.toeplitz, "c, r=None",
+                    adjoint={p: f"toeplitz_adjoint(g, c, r, '{p}')" for p in "cr"},
+                    tangent={p: f"toeplitz_slot(g, c, r, '{p}')" for p in "cr"}),
+        linear_rule(linalg.circulant, "c", adjoint={"c": "circulant_adjoint(g)"},
+                    tangent={"c": "circulant_of(g)"}),
+        _linear_map(rsl.toeplitz_slot, "x, c, r, wrt", "toeplitz_adjoint"),
+        _linear_map(rsl.toeplitz_adjoint, "x, c, r, wrt", "toeplitz_slot"),
+        linear_rule(rsl.circulant_of, "x", adjoint={"x": "circulant_adjoint(g)"},
+                    tangent={"x": "circulant_of(g)"}),
+        linear_rule(rsl.circulant_adjoint, "x", adjoint={"x": "circulant_of(g)"},
+                    tangent={"x": "circulant_adjoint(g)"}),
         # The linear maps the templates above call, each the other's transpose.
         _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
         _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
-from .arrays import is_foreign_array
+from .arrays import is_foreign_array, sum_to_shape
 from .linalg import mT
 from .optional import OptionalModule
 
@@ -156,6 +156,72 @@ def lu_rows(piv):
     return flat_rows.reshape(piv.shape)
 
 
+# -- toeplitz and circulant: linear in their vectors ---------------------------------
+
+def _toeplitz_positions(m, n):
+    """Where each entry of an m x n Toeplitz matrix comes from in c[::-1] + r[1:]."""
+    return (m - 1) - np.arange(m)[:, None] + np.arange(n)[None, :]
+
+
+def toeplitz_slot(x, c, r, wrt):
+    """scipy.linalg.toeplitz with x in the place of `wrt` ('c' or 'r') and zeros
+    in the other's: its derivative along x (r[0] is never read; without r, r is c)."""
+    _refuse_complex("scipy.linalg.toeplitz", x)
+    x, c = np.atleast_1d(x), np.atleast_1d(c)
+    m = c.shape[-1]
+    if wrt == "c":
+        head = x
+        tail = x[..., 1:] if r is None else np.zeros(np.shape(np.atleast_1d(r))[:-1] + (
+            np.shape(np.atleast_1d(r))[-1] - 1,), dtype=x.dtype)
+    else:
+        head, tail = np.zeros(c.shape, dtype=x.dtype), x[..., 1:]
+    batch = np.broadcast_shapes(head.shape[:-1], tail.shape[:-1])
+    values = np.concatenate([np.broadcast_to(head[..., ::-1], batch + head.shape[-1:]),
+                             np.broadcast_to(tail, batch + tail.shape[-1:])], axis=-1)
+    return values[..., _toeplitz_positions(m, tail.shape[-1] + 1)]
+
+
+def toeplitz_adjoint(x, c, r, wrt):
+    """The transpose of toeplitz_slot: the sums of x along its diagonals, onto
+    c (reversed) or r[1:] (and onto c[1:] too where r is c)."""
+    x = np.asarray(x)
+    m, n = x.shape[-2:]
+    batch = x.shape[:-2]
+    flat = np.reshape(x, (-1, m, n))
+    sums = np.zeros((flat.shape[0], m + n - 1), dtype=x.dtype)
+    np.add.at(sums, (slice(None), _toeplitz_positions(m, n)), flat)
+    sums = np.reshape(sums, batch + (m + n - 1,))
+    if wrt == "c":
+        out = sums[..., m - 1::-1].copy()
+        if r is None:
+            out[..., 1:] += sums[..., m:]
+        like = np.atleast_1d(c)
+    else:
+        out = np.concatenate([np.zeros(batch + (1,), dtype=x.dtype), sums[..., m:]], axis=-1)
+        like = np.atleast_1d(r)
+    return np.reshape(sum_to_shape(out, like.shape), np.shape(c if wrt == "c" else r))
+
+
+def _circulant_positions(n):
+    return (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+
+
+def circulant_of(x):
+    """scipy.linalg.circulant(x): x[(i - j) mod n] at (i, j), for a stack of vectors too."""
+    x = np.atleast_1d(x)
+    return x[..., _circulant_positions(x.shape[-1])]
+
+
+def circulant_adjoint(x):
+    """The transpose of circulant_of: the sums of x along its wrapped diagonals."""
+    x = np.asarray(x)
+    n = x.shape[-1]
+    flat = np.reshape(x, (-1, n, n))
+    sums = np.zeros((flat.shape[0], n), dtype=x.dtype)
+    np.add.at(sums, (slice(None), _circulant_positions(n)), flat)
+    return np.reshape(sums, x.shape[:-2] + (n,))
+
+
 # -- keyword checks (when compiling, for constant arguments) -----------------------
 
 def _refuse_overwrite(function: str, name: str, value) -> None:
@@ -240,4 +306,5 @@ def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
 
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
-    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows)}
+    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, toeplitz_slot,
+    toeplitz_adjoint, circulant_of, circulant_adjoint)}
