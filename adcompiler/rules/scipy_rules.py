@@ -370,7 +370,50 @@ def _scipy_linalg():
     ]
 
 
+_TRIANGLE = ("real matrices; only the triangle SciPy reads (`lower`) is differentiated, as "
+             "SciPy computes (torch's symmetric derivative for a symmetric a built "
+             "symmetrically)")
+_OVERWRITE_REFUSED = "`overwrite_a=True` refused (SciPy may overwrite a, which the " \
+    "derivative reads)"
+_SCIPY_LINALG_NOTES = {} if linalg is None else {
+    linalg.cholesky: _TRIANGLE + "; the upper factor by default; a stack of matrices too",
+    linalg.cho_factor: _TRIANGLE + "; c's other triangle is a's own entries (derivative 1 "
+                       "there); `lower` carries none",
+    linalg.cho_solve: "(c, lower) from cho_factor (or a factor of your own): only c's triangle "
+                      "`lower` is read and differentiated; b a vector or matrix; c a stack",
+    linalg.solve: "assume_a None, 'gen', 'banded' (a general solve), 'sym', 'her', 'pos' (the "
+                  "triangle `lower` names, real a), 'diagonal', 'tridiagonal', 'upper "
+                  "triangular', 'lower triangular' (the entries SciPy reads); `transposed`; "
+                  "stacks; " + _OVERWRITE_REFUSED,
+    linalg.inv: "assume_a as for solve; stacks",
+    linalg.det: "as numpy.linalg.det (singular matrices too); stacks; " + _OVERWRITE_REFUSED,
+    linalg.eigh: _TRIANGLE + "; distinct eigenvalues; eigenvectors up to sign (the default "
+                 "driver evr may flip one between nearby matrices): differentiate "
+                 "sign-invariant functions of them; `eigvals_only`; `b` (generalized), "
+                 "`subset_by_index`, `subset_by_value` refused; stacks",
+    linalg.eigvalsh: _TRIANGLE + "; distinct eigenvalues; `b`, subsets refused; "
+                     + _OVERWRITE_REFUSED,
+    linalg.svd: "as numpy.linalg.svd (distinct non-zero singular values, `full_matrices=False` "
+                "unless square, sign-invariant functions of the vectors); any lapack_driver; "
+                "`overwrite_a=True` refused with compute_uv=False",
+    linalg.svdvals: "distinct non-zero singular values; " + _OVERWRITE_REFUSED,
+    linalg.lu_factor: "(lu, piv): in lu (L's strict lower triangle and U), piv an integer "
+                      "array; real matrices with distinct pivots; stacks",
+    linalg.lu_solve: "(lu, piv) from lu_factor: L and U of lu are read and differentiated; "
+                     "trans 0, 1 (real a)",
+    linalg.norm: "as numpy.linalg.norm",
+    linalg.pinv: "full-rank matrices (every singular value above SciPy's atol + rtol cutoff, "
+                 "else refused); `return_rank=True` refused",
+    linalg.toeplitz: "real c and r (r[0] is not read; without r, r is c); stacks",
+    linalg.circulant: "real c; stacks",
+}
+
 RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint() + _scipy_linalg()
+
+# docs/derivatives.md lists the functions users call, not the scipy.linalg rules' own
+# helpers (runtime/scipy_linalg.py), whose rules serve derivatives of derivatives.
+DOCUMENTED_RULES = [rule for rule in RULES
+                    if getattr(rule.function, "__module__", None) != runtime_scipy_linalg.__name__]
 
 NOTES = {} if special is None else {
     **({} if integrate is None else {
@@ -403,4 +446,5 @@ NOTES = {} if special is None else {
     signal.convolve: "real N-d arrays; modes full, same, valid",
     linalg.solve_triangular: "only the triangle `lower` names is read (and differentiated); "
                              "`trans` and `unit_diagonal` not supported",
+    **_SCIPY_LINALG_NOTES,
 }
