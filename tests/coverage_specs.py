@@ -991,7 +991,27 @@ def t_circulant(c):
     return c[..., (torch.arange(n)[:, None] - torch.arange(n)[None, :]) % n]
 
 
-TORCH_HELPERS.update(t_lu_matrix=t_lu_matrix, t_toeplitz=t_toeplitz, t_circulant=t_circulant)
+def t_sqrtm(a):
+    """The principal square root by Denman and Beavers' iteration (differentiable)."""
+    y, z = a, torch.eye(a.shape[-1], dtype=a.dtype).expand_as(a)
+    for _ in range(40):
+        y, z = 0.5 * (y + torch.linalg.inv(z)), 0.5 * (z + torch.linalg.inv(y))
+    return y
+
+
+def t_logm(a):
+    """4 log(a^(1/4)): the fourth root is near the identity, where log's series converges."""
+    root = t_sqrtm(t_sqrtm(a))
+    x = root - torch.eye(a.shape[-1], dtype=a.dtype)
+    term, total = x, torch.zeros_like(x)
+    for k in range(1, 60):
+        total = total + (term if k % 2 else -term) / k
+        term = term @ x
+    return 4.0 * total
+
+
+TORCH_HELPERS.update(t_lu_matrix=t_lu_matrix, t_toeplitz=t_toeplitz, t_circulant=t_circulant,
+                     t_sqrtm=t_sqrtm, t_logm=t_logm)
 
 
 def _scipy_linalg():
@@ -1117,6 +1137,32 @@ def _scipy_linalg():
              "torch.linalg.pinv(a)", {"a": (2, 3)}, rtol=1e-6),
         Case("scipy.pinv-batched", "scipy.linalg.pinv(a)", "torch.linalg.pinv(a)",
              {"a": (2, 3, 2)}, rtol=1e-6),
+        # lstsq: SciPy's residues of a 1-d b are one number
+        Case("scipy.lstsq-tall", "scipy.linalg.lstsq(a, b)",
+             "(torch.linalg.pinv(a) @ b, torch.sum((b - a @ (torch.linalg.pinv(a) @ b)) ** 2))",
+             {"a": (4, 3), "b": (4,)}, post="np.sum(r[0] * W3) + r[1]",
+             twin_post="torch.sum(r[0] * W3) + r[1]", rtol=1e-6, jvp=False),
+        Case("scipy.lstsq-matrix-b", "scipy.linalg.lstsq(a, b, lapack_driver='gelss')",
+             "(torch.linalg.pinv(a) @ b, torch.sum((b - a @ (torch.linalg.pinv(a) @ b)) ** 2, "
+             "0))", {"a": (4, 3), "b": (4, 2)},
+             post="np.sum(r[0] ** 2) + np.sum(r[1] * W2)",
+             twin_post="torch.sum(r[0] ** 2) + torch.sum(r[1] * W2)", rtol=1e-6),
+        Case("scipy.lstsq-wide", "scipy.linalg.lstsq(a, b)", "torch.linalg.pinv(a) @ b",
+             {"a": (2, 3), "b": (2,)}, post="np.sum(r[0] * W3)",
+             twin_post="torch.sum(r * W3)", rtol=1e-6, jvp=False),
+        Case("scipy.lstsq-singular-values", "scipy.linalg.lstsq(a, b)",
+             "torch.linalg.svdvals(a)", {"a": (4, 3), "b": (4,)}, post="np.sum(r[3] * W3)",
+             twin_post="torch.sum(r * W3)", rtol=1e-6, jvp=False),
+        # sqrtm of matrices with eigenvalues near 2 (torch: Denman-Beavers' iteration)
+        Case("scipy.sqrtm", "scipy.linalg.sqrtm(a)", "t_sqrtm(a)", {"a": (3, 3)},
+             domain="well", rtol=1e-6),
+        Case("scipy.sqrtm-batched", "scipy.linalg.sqrtm(a)", "t_sqrtm(a)", {"a": (2, 3, 3)},
+             domain="well", rtol=1e-6),
+        # logm (torch: 4 log(a^(1/4)), the logarithm near the identity a series)
+        Case("scipy.logm", "scipy.linalg.logm(a)", "t_logm(a)", {"a": (3, 3)},
+             domain="well", rtol=1e-6),
+        Case("scipy.logm-batched", "scipy.linalg.logm(a)", "t_logm(a)", {"a": (2, 3, 3)},
+             domain="well", rtol=1e-6),
         # toeplitz (r[0] is not read; without r, r is c) and circulant
         Case("scipy.toeplitz", "scipy.linalg.toeplitz(a, b)", "t_toeplitz(a, b)",
              {"a": (3,), "b": (4,)}),

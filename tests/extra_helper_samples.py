@@ -389,4 +389,13 @@ def rule_samples() -> dict:
         "toeplitz_adjoint": lambda r: [_n(r, 3, 4), _n(r, 3), _n(r, 4), "r"],
         "circulant_of": lambda r: [_n(r, 4)],
         "circulant_adjoint": lambda r: [_n(r, 2, 3, 3)],
+        "sqrtm_sylvester": lambda r: [_n(r, 3, 3) * 0.2 + 1.5 * np.eye(3), _n(r, 2, 3, 3)],
+        "lstsq_seed": lambda r: [(_n(r, 3), float(_n(r)), 0.0, _n(r, 3)), _n(r, 4, 3), _n(r, 4)],
+        "lstsq_seed_back": lambda r: [(_n(r, 3), _n(r, 1), 0.0, _n(r, 3)), _n(r, 4, 3),
+                                      _n(r, 4)],
+        "lstsq_unbatched": lambda r: [_n(r, 4, 3), _n(r, 4, 3)],
+        "logm_frechet": lambda r: [_n(r, 3, 3) * 0.2 + 1.5 * np.eye(3), _n(r, 3, 3)],
+        "block_upper": lambda r: [_n(r, 2, 3, 3), _n(r, 3, 3)],
+        "upper_right_block": lambda r: [_n(r, 2, 4, 4)],
+        "diagonal_blocks_sum": lambda r: [_n(r, 4, 4)],
     }

@@ -408,3 +408,86 @@ def test_pinv_is_refused_where_scipy_cuts_a_singular_value_or_returns_the_rank()
         ad.grad(pinv_sum)(singular)
     assert_close(ad.grad(pinv_sum)(full), finite_difference_gradient(pinv_sum, [full], 0),
                  rtol=1e-6, atol=1e-7)
+
+
+# -- lstsq, sqrtm and logm to second order ----------------------------------------------------
+
+def least_squares(a, b):
+    x, residues, rank, s = scipy_linalg.lstsq(a, b)
+    return np.sum(x * B3) + residues + np.sum(s ** 2)
+
+
+def torch_least_squares(a, b):
+    x = torch.linalg.pinv(a) @ b
+    return torch.sum(x * torch.as_tensor(B3)) + torch.sum((b - a @ x) ** 2) + \
+        torch.sum(torch.linalg.svdvals(a) ** 2)
+
+
+def square_root(a):
+    return np.sum(scipy_linalg.sqrtm(a) * W3)
+
+
+def torch_square_root(a):
+    from coverage_specs import t_sqrtm
+    return torch.sum(t_sqrtm(a) * torch.as_tensor(W3))
+
+
+def logarithm(a):
+    return np.sum(scipy_linalg.logm(a) * W3)
+
+
+def torch_logarithm(a):
+    from coverage_specs import t_logm
+    return torch.sum(t_logm(a) * torch.as_tensor(W3))
+
+
+@pytest.mark.parametrize("function, twin, args", [
+    (least_squares, torch_least_squares,
+     (np.random.default_rng(13).normal(size=(4, 3)), np.array([0.3, -1.0, 0.5, 2.0]))),
+    (square_root, torch_square_root,
+     (np.random.default_rng(14).normal(size=(3, 3)) * 0.4 + 2.0 * np.eye(3),)),
+    (logarithm, torch_logarithm,
+     (np.random.default_rng(15).normal(size=(3, 3)) * 0.4 + 2.0 * np.eye(3),)),
+])
+def test_lstsq_sqrtm_and_logm_in_both_modes_and_second_order(function, twin, args):
+    wrt = tuple(range(len(args)))
+    _check_both_modes(function, twin, args, wrt)
+    expected = torch.autograd.functional.hessian(twin, tuple(to_torch(a) for a in args))
+    assert_close(ad.hessian(function, wrt=0)(*args), expected[0][0].numpy(), rtol=1e-6,
+                 atol=1e-8)
+
+
+def least_squares_gelsy(a, b):
+    return np.sum(scipy_linalg.lstsq(a, b, lapack_driver="gelsy")[0])
+
+
+def least_squares_overwriting(a, b):
+    return np.sum(scipy_linalg.lstsq(a, b, overwrite_b=True)[0])
+
+
+@pytest.mark.parametrize("function, keyword", [(least_squares_gelsy, "gelsy"),
+                                               (least_squares_overwriting, "overwrite_b")])
+def test_lstsq_keywords_refused_when_compiling(function, keyword):
+    with pytest.raises(ad.NoDerivativeRuleError, match=keyword):
+        ad.grad(function)
+
+
+# -- the rules of the helpers (runtime/scipy_linalg.py), against finite differences ---------
+# (test_higher_order_closure.py lists its checks before SciPy's rules join the table)
+
+import test_higher_order_closure as closure  # noqa: E402
+from adcompiler.rules import registry  # noqa: E402
+from adcompiler.runtime import scipy_linalg as runtime_scipy_linalg  # noqa: E402
+
+HELPER_CHECKS = [(name, param) for name, helper in runtime_scipy_linalg.TEMPLATE_HELPERS.items()
+                 if registry.lookup(helper) is not None and registry.lookup(helper).differentiable
+                 for param in registry.lookup(helper).differentiable_params()]
+
+
+def test_every_helper_rule_is_checked():
+    assert len(HELPER_CHECKS) >= 20
+
+
+@pytest.mark.parametrize("name, param", HELPER_CHECKS, ids=[f"{n}-{p}" for n, p in HELPER_CHECKS])
+def test_helper_rules_match_finite_differences_in_both_modes(name, param):
+    closure.test_helper_rule_matches_finite_differences_in_both_modes(name, param)

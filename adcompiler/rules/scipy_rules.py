@@ -347,6 +347,49 @@ def _scipy_linalg():
                     "check_finite=True", check=rsl.check_pinv,
                     adjoint={"a": "pinv_adjoint(g, a, result)"},
                     tangent={"a": "pinv_tangent(g, a, result)"}),
+        # lstsq: numpy.linalg.lstsq's helpers (full rank), SciPy's residues reshaped
+        linear_rule(linalg.lstsq, "a, b, cond=None, overwrite_a=False, overwrite_b=False, "
+                    "check_finite=True, lapack_driver=None", check=rsl.check_lstsq,
+                    adjoint={p: f"lstsq_adjoint(lstsq_seed(g, a, b), a, b, result, '{p}')"
+                             for p in "ab"},
+                    tangent={p: f"lstsq_tangent(lstsq_unbatched(g, a), a, b, result, '{p}')"
+                             for p in "ab"}),
+        linear_rule(rsl.lstsq_seed, "x, a, b", adjoint={"x": "lstsq_seed_back(g, a, b)"},
+                    tangent={"x": "lstsq_seed(g, a, b)"}),
+        linear_rule(rsl.lstsq_seed_back, "x, a, b", adjoint={"x": "lstsq_seed(g, a, b)"},
+                    tangent={"x": "lstsq_seed_back(g, a, b)"}),
+        linear_rule(rsl.lstsq_unbatched, "x, a", adjoint={"x": "lstsq_unbatched(g, a)"},
+                    tangent={"x": "lstsq_unbatched(g, a)"}),
+        # sqrtm: X dX + dX X = dA, a Sylvester equation (its transpose at Xᵀ)
+        linear_rule(linalg.sqrtm, "A", adjoint={"A": "sqrtm_sylvester(mT(result), g)"},
+                    tangent={"A": "sqrtm_sylvester(result, g)"}),
+        # Y = S(x, d) solves x Y + Y x = d: linear in d; in x, x dY + dY x = -(dx Y + Y dx)
+        linear_rule(rsl.sqrtm_sylvester, "x, d",
+                    adjoint={"d": "sqrtm_sylvester(mT(x), g)",
+                             "x": "-(sqrtm_sylvester(mT(x), g) @ mT(result) + mT(result) @ "
+                                  "sqrtm_sylvester(mT(x), g))"},
+                    tangent={"d": "sqrtm_sylvester(x, g)",
+                             "x": "sqrtm_sylvester(x, -(g @ result + result @ g))"}),
+        # logm: the Fréchet derivative, from a block matrix (runtime/scipy_linalg.py)
+        linear_rule(linalg.logm, "A", adjoint={"A": "logm_frechet(mT(A), g)"},
+                    tangent={"A": "logm_frechet(A, g)"}),
+        linear_rule(rsl.logm_frechet, "a, e",
+                    adjoint={"e": "logm_frechet(mT(a), g)",
+                             "a": "diagonal_blocks_sum(logm_frechet(mT(block_upper(a, e)), "
+                                  "block_upper(np.zeros_like(g), g)))"},
+                    tangent={"e": "logm_frechet(a, g)",
+                             "a": "upper_right_block(logm_frechet(block_upper(a, e), "
+                                  "block_upper(g, np.zeros_like(e))))"}),
+        linear_rule(rsl.block_upper, "p, q",
+                    adjoint={"p": "diagonal_blocks_sum(g)", "q": "upper_right_block(g)"},
+                    tangent={"p": "block_upper(g, np.zeros_like(q))",
+                             "q": "block_upper(np.zeros_like(p), g)"}),
+        linear_rule(rsl.upper_right_block, "x",
+                    adjoint={"x": "block_upper(np.zeros_like(g), g)"},
+                    tangent={"x": "upper_right_block(g)"}),
+        linear_rule(rsl.diagonal_blocks_sum, "x",
+                    adjoint={"x": "block_upper(g, np.zeros_like(g))"},
+                    tangent={"x": "diagonal_blocks_sum(g)"}),
         # toeplitz and circulant: linear, their derivatives the same matrices of g
         linear_rule(linalg.toeplitz, "c, r=None",
                     adjoint={p: f"toeplitz_adjoint(g, c, r, '{p}')" for p in "cr"},
@@ -404,6 +447,16 @@ _SCIPY_LINALG_NOTES = {} if linalg is None else {
     linalg.norm: "as numpy.linalg.norm",
     linalg.pinv: "full-rank matrices (every singular value above SciPy's atol + rtol cutoff, "
                  "else refused); `return_rank=True` refused",
+    linalg.lstsq: "as numpy.linalg.lstsq (full-rank a, one matrix, b a vector or matrix): "
+                  "in x, the residues and the singular values; drivers gelsd and gelss "
+                  "('gelsy' refused); `overwrite_a`, `overwrite_b` refused (the derivative "
+                  "reads a and b)",
+    linalg.sqrtm: "real matrices whose square root is real (no eigenvalue on the negative "
+                  "real axis), by the Sylvester equation X dX + dX X = dA; stacks; `disp` "
+                  "and `blocksize` not supported",
+    linalg.logm: "real matrices whose logarithm is real (no eigenvalue on the negative real "
+                 "axis), by the Fréchet derivative of a block matrix (to any order); stacks; "
+                 "`disp` not supported",
     linalg.toeplitz: "real c and r (r[0] is not read; without r, r is c); stacks",
     linalg.circulant: "real c; stacks",
 }

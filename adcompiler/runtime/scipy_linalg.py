@@ -222,6 +222,107 @@ def circulant_adjoint(x):
     return np.reshape(sums, x.shape[:-2] + (n,))
 
 
+# -- sqrtm: the Sylvester equation X dX + dX X = dA --------------------------------
+
+def sqrtm_sylvester(x, d):
+    """Y with x Y + Y x = d, for x and d matrices or stacks of them: the
+    derivative of X = sqrtm(A) along d at x = X (its transpose at x = Xᵀ)."""
+    if np.iscomplexobj(x) or np.iscomplexobj(d):
+        raise NoDerivativeRuleError(
+            "scipy.linalg.sqrtm is differentiated where the square root is real (a real "
+            "matrix without negative real eigenvalues)",
+            help="Differentiate the square root of a matrix whose eigenvalues are not on the "
+            "negative real axis (a symmetric positive definite one, say).")
+    x, d = np.asarray(x), np.asarray(d)
+    batch = np.broadcast_shapes(x.shape[:-2], d.shape[:-2])
+    n = x.shape[-1]
+    xs = np.broadcast_to(x, batch + (n, n)).reshape(-1, n, n)
+    ds = np.broadcast_to(d, batch + (n, n)).reshape(-1, n, n)
+    out = np.stack([scipy_linalg.solve_sylvester(xk, xk, dk) for xk, dk in zip(xs, ds)])
+    return out.reshape(batch + (n, n))
+
+
+# -- logm: the Fréchet derivative from a block matrix ----------------------------------
+# L(A, E) = the upper right block of logm([[A, E], [0, A]]); its transpose is L(Aᵀ, ·).
+# Its own derivative in A is that of logm at the block matrix, so derivatives of
+# any order are Fréchet derivatives of block matrices twice the size.
+
+def block_upper(p, q):
+    """[[p, q], [0, p]] for matrices (or stacks of them) p and q."""
+    p, q = np.asarray(p), np.asarray(q)
+    batch = np.broadcast_shapes(p.shape[:-2], q.shape[:-2])
+    p, q = np.broadcast_to(p, batch + p.shape[-2:]), np.broadcast_to(q, batch + q.shape[-2:])
+    zeros = np.zeros_like(p)
+    return np.concatenate([np.concatenate([p, q], axis=-1),
+                           np.concatenate([zeros, p], axis=-1)], axis=-2)
+
+
+def upper_right_block(x):
+    """The upper right quarter of a stack of 2n x 2n matrices."""
+    n = np.shape(x)[-1] // 2
+    return np.asarray(x)[..., :n, n:]
+
+
+def diagonal_blocks_sum(x):
+    """The sum of the two diagonal quarters of 2n x 2n matrices (block_upper's
+    transpose in p)."""
+    n = np.shape(x)[-1] // 2
+    x = np.asarray(x)
+    return x[..., :n, :n] + x[..., n:, n:]
+
+
+def logm_frechet(a, e):
+    """The derivative of scipy.linalg.logm at a along e: the upper right block
+    of logm([[a, e], [0, a]]) (real matrices without eigenvalues on the
+    negative real axis, whose logarithm is real)."""
+    block = block_upper(a, e)
+    n = block.shape[-1]
+    flat = block.reshape(-1, n, n)
+    logs = np.stack([scipy_linalg.logm(m) for m in flat]).reshape(block.shape)
+    if np.iscomplexobj(logs) or np.iscomplexobj(a):
+        raise NoDerivativeRuleError(
+            "scipy.linalg.logm is differentiated where the logarithm is real (a real matrix "
+            "without eigenvalues on the negative real axis)",
+            help="Differentiate the logarithm of a matrix whose eigenvalues are not on the "
+            "negative real axis (a symmetric positive definite one, say).")
+    return upper_right_block(logs)
+
+
+# -- lstsq: numpy.linalg.lstsq's helpers, SciPy's residues of a vector b one number --
+
+def _refuse_stack(a) -> None:
+    if np.ndim(a) > 2:
+        raise NoDerivativeRuleError(
+            "scipy.linalg.lstsq of a stack of matrices is not differentiated",
+            help="Solve each least-squares problem with its own call, or use "
+            "scipy.linalg.solve on the normal equations (a.T @ a) x = a.T @ b.")
+
+
+def lstsq_seed(x, a, b):
+    """lstsq's derivative in NumPy's form for numpy.linalg's helpers: the
+    residues of a 1-d b, one number in SciPy (shape ()), NumPy's shape (1,)."""
+    _refuse_stack(a)
+    if isinstance(x, (tuple, list)) and np.ndim(b) == 1 and x[1] is not None and \
+            np.ndim(x[1]) == 0:
+        return (x[0], np.reshape(x[1], (1,)), x[2], x[3])
+    return x
+
+
+def lstsq_seed_back(x, a, b):
+    """The transpose of lstsq_seed: a (1,)-shaped residues entry back to SciPy's ()."""
+    _refuse_stack(a)
+    if isinstance(x, (tuple, list)) and np.ndim(b) == 1 and x[1] is not None and \
+            np.shape(x[1]) == (1,):
+        return (x[0], np.reshape(x[1], ()), x[2], x[3])
+    return x
+
+
+def lstsq_unbatched(x, a):
+    """x itself, once a is checked to be one matrix (lstsq's tangent)."""
+    _refuse_stack(a)
+    return x
+
+
 # -- keyword checks (when compiling, for constant arguments) -----------------------
 
 def _refuse_overwrite(function: str, name: str, value) -> None:
@@ -300,6 +401,16 @@ def check_pinv(a, atol, rtol, return_rank):
             "lam * np.eye(n), a.T, assume_a='pos').")
 
 
+def check_lstsq(overwrite_a, overwrite_b, lapack_driver):
+    _refuse_overwrite("lstsq", "overwrite_a", overwrite_a)
+    _refuse_overwrite("lstsq", "overwrite_b", overwrite_b)
+    if lapack_driver == "gelsy":
+        raise NoDerivativeRuleError(
+            "scipy.linalg.lstsq(..., lapack_driver='gelsy') is not differentiated (its "
+            "result has no singular values)",
+            help="Use the default driver (gelsd) or 'gelss': the solution is the same.")
+
+
 def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
     check_eigh(b, True, overwrite_a, subset_by_index, subset_by_value)
 
@@ -307,4 +418,6 @@ def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
     outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, toeplitz_slot,
-    toeplitz_adjoint, circulant_of, circulant_adjoint)}
+    toeplitz_adjoint, circulant_of, circulant_adjoint, sqrtm_sylvester, lstsq_seed,
+    lstsq_seed_back, lstsq_unbatched, block_upper, upper_right_block, diagonal_blocks_sum,
+    logm_frechet)}
