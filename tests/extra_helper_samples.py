@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+try:  # the scipy.linalg rules' helpers carry their rules once SciPy is imported
+    import scipy.linalg  # noqa: F401
+except ImportError:
+    pass
+
 
 def _n(rng, *shape):
     return rng.normal(size=shape)
@@ -389,6 +394,7 @@ def rule_samples() -> dict:
         "toeplitz_adjoint": lambda r: [_n(r, 3, 4), _n(r, 3), _n(r, 4), "r"],
         "circulant_of": lambda r: [_n(r, 4)],
         "circulant_adjoint": lambda r: [_n(r, 2, 3, 3)],
+        "lu_transposed": lambda r: [_n(r, 2, 3, 3), 1],
         "sqrtm_sylvester": lambda r: [_n(r, 3, 3) * 0.2 + 1.5 * np.eye(3), _n(r, 2, 3, 3)],
         "lstsq_seed": lambda r: [(_n(r, 3), float(_n(r)), 0.0, _n(r, 3)), _n(r, 4, 3), _n(r, 4)],
         "lstsq_seed_back": lambda r: [(_n(r, 3), _n(r, 1), 0.0, _n(r, 3)), _n(r, 4, 3),

@@ -41,7 +41,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:Deprecation
 # svd-wide reads the phases of a wide matrix's singular vectors (r[2] ** 2),
 # which NumPy fixes by no rule adcompiler follows.
 REFUSED_FAMILIES = ("cholesky", "eigh", "eigvalsh", "svd-wide", "clip-",
-                    "digamma", "psi", "stats.")
+                    "digamma", "psi", "stats.",
+                    # scipy.linalg's readings of one triangle refuse complex matrices
+                    "scipy.cholesky", "scipy.cho_", "scipy.eigh", "scipy.eigvalsh",
+                    "scipy.solve-pos", "scipy.solve-sym", "scipy.solve-her",
+                    "scipy.solve-batched-vector", "scipy.inv-pos")
 REFUSED = {case.id for case in CASES if case.id.startswith(REFUSED_FAMILIES)}
 
 # Twins spelt for real tensors only (they leave out a conjugate or an imaginary

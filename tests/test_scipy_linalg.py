@@ -410,6 +410,32 @@ def test_pinv_is_refused_where_scipy_cuts_a_singular_value_or_returns_the_rank()
                  rtol=1e-6, atol=1e-7)
 
 
+# -- solve(transposed=True), which SciPy refuses for complex matrices (not in the table) ---
+
+def solve_transposed(a, b):
+    return np.sum(scipy_linalg.solve(a, b, transposed=True) * B3)
+
+
+def solve_lower_triangular_transposed(a, b):
+    return np.sum(scipy_linalg.solve(a, b, assume_a="lower triangular", transposed=True) ** 2)
+
+
+@pytest.mark.parametrize("function, twin", [
+    (solve_transposed,
+     lambda a, b: torch.sum(torch.linalg.solve(a.mT, b) * torch.as_tensor(B3))),
+    (solve_lower_triangular_transposed,
+     lambda a, b: torch.sum(torch.linalg.solve(torch.tril(a).mT, b) ** 2)),
+])
+def test_solve_transposed_in_both_modes_and_second_order(function, twin):
+    a = np.random.default_rng(16).normal(size=(3, 3)) * 0.5 + 2.0 * np.eye(3)
+    b = np.array([0.3, -0.7, 1.2])
+    _check_both_modes(function, twin, (a, b), (0, 1))
+    assert_close(ad.grad(function)(a, b), finite_difference_gradient(function, [a, b], 0),
+                 rtol=1e-6, atol=1e-7)
+    expected = torch.autograd.functional.hessian(twin, (to_torch(a), to_torch(b)))
+    assert_close(ad.hessian(function, wrt=0)(a, b), expected[0][0].numpy(), rtol=1e-6)
+
+
 # -- lstsq, sqrtm and logm to second order ----------------------------------------------------
 
 def least_squares(a, b):

@@ -259,14 +259,14 @@ def _scipy_linalg():
     packed, pivots = "lu_and_piv[0]", "lu_and_piv[1]"
     l_, u_ = _unit_lower(packed), f"np.triu({packed})"
     a_ = _unpermuted(f"{l_} @ {u_}", pivots)
-    lu_m = f"(mT({a_}) if trans else {a_})"
+    lu_m = f"lu_transposed({a_}, trans)"
     m_bar = f"solve_adjoint_a(g, {lu_m}, b, result)"
-    product_bar = f"np.take_along_axis(mT({m_bar}) if trans else {m_bar}, " \
+    product_bar = f"np.take_along_axis(lu_transposed({m_bar}, trans), " \
                   f"lu_rows({pivots})[..., :, None], axis=-2)"
     lu_solve_adjoint = f"np.tril({product_bar} @ mT({u_}), -1) + np.triu(mT({l_}) @ {product_bar})"
     dlu = f"part(g, 0, {packed})"
     da = _unpermuted(f"np.tril({dlu}, -1) @ {u_} + {l_} @ np.triu({dlu})", pivots)
-    lu_solve_tangent = f"solve_tangent_a(mT({da}) if trans else {da}, {lu_m}, b, result)"
+    lu_solve_tangent = f"solve_tangent_a(lu_transposed({da}, trans), {lu_m}, b, result)"
     eigh_options = ("b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, "
                     "check_finite=True, subset_by_index=None, subset_by_value=None, "
                     "driver=None")
@@ -354,15 +354,43 @@ def _scipy_linalg():
                              for p in "ab"},
                     tangent={p: f"lstsq_tangent(lstsq_unbatched(g, a), a, b, result, '{p}')"
                              for p in "ab"}),
+        # sqrtm: X dX + dX X = dA, a Sylvester equation (its transpose at Xᵀ)
+        linear_rule(linalg.sqrtm, "A", adjoint={"A": "sqrtm_sylvester(mT(result), g)"},
+                    tangent={"A": "sqrtm_sylvester(result, g)"}),
+        # logm: the Fréchet derivative, from a block matrix (runtime/scipy_linalg.py)
+        linear_rule(linalg.logm, "A", adjoint={"A": "logm_frechet(mT(A), g)"},
+                    tangent={"A": "logm_frechet(A, g)"}),
+        # toeplitz and circulant: linear, their derivatives the same matrices of g
+        linear_rule(linalg.toeplitz, "c, r=None",
+                    adjoint={p: f"toeplitz_adjoint(g, c, r, '{p}')" for p in "cr"},
+                    tangent={p: f"toeplitz_slot(g, c, r, '{p}')" for p in "cr"}),
+        linear_rule(linalg.circulant, "c", adjoint={"c": "circulant_adjoint(g)"},
+                    tangent={"c": "circulant_of(g)"}),
+    ]
+
+
+def _scipy_linalg_helpers():
+    """The rules of the helpers the scipy.linalg templates call (runtime/scipy_linalg.py),
+    which carry them (HelperWithRule): linear maps, each the other's transpose, and
+    the Sylvester and block-matrix solutions of sqrtm's and logm's derivatives."""
+    if linalg is None:
+        return []
+    rsl = runtime_scipy_linalg
+    return [
+        _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
+        _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),
+        _linear_map(rsl.lower_factor, "c, lower", "lower_factor_adjoint"),
+        _linear_map(rsl.lower_factor_adjoint, "x, lower", "lower_factor"),
+        _linear_map(rsl.outside_triangle, "x, lower", "outside_triangle"),
+        _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
+        _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
+        _linear_map(rsl.lu_transposed, "x, trans", "lu_transposed"),
         linear_rule(rsl.lstsq_seed, "x, a, b", adjoint={"x": "lstsq_seed_back(g, a, b)"},
                     tangent={"x": "lstsq_seed(g, a, b)"}),
         linear_rule(rsl.lstsq_seed_back, "x, a, b", adjoint={"x": "lstsq_seed(g, a, b)"},
                     tangent={"x": "lstsq_seed_back(g, a, b)"}),
         linear_rule(rsl.lstsq_unbatched, "x, a", adjoint={"x": "lstsq_unbatched(g, a)"},
                     tangent={"x": "lstsq_unbatched(g, a)"}),
-        # sqrtm: X dX + dX X = dA, a Sylvester equation (its transpose at Xᵀ)
-        linear_rule(linalg.sqrtm, "A", adjoint={"A": "sqrtm_sylvester(mT(result), g)"},
-                    tangent={"A": "sqrtm_sylvester(result, g)"}),
         # Y = S(x, d) solves x Y + Y x = d: linear in d; in x, x dY + dY x = -(dx Y + Y dx)
         linear_rule(rsl.sqrtm_sylvester, "x, d",
                     adjoint={"d": "sqrtm_sylvester(mT(x), g)",
@@ -370,9 +398,6 @@ def _scipy_linalg():
                                   "sqrtm_sylvester(mT(x), g))"},
                     tangent={"d": "sqrtm_sylvester(x, g)",
                              "x": "sqrtm_sylvester(x, -(g @ result + result @ g))"}),
-        # logm: the Fréchet derivative, from a block matrix (runtime/scipy_linalg.py)
-        linear_rule(linalg.logm, "A", adjoint={"A": "logm_frechet(mT(A), g)"},
-                    tangent={"A": "logm_frechet(A, g)"}),
         linear_rule(rsl.logm_frechet, "a, e",
                     adjoint={"e": "logm_frechet(mT(a), g)",
                              "a": "diagonal_blocks_sum(logm_frechet(mT(block_upper(a, e)), "
@@ -390,26 +415,12 @@ def _scipy_linalg():
         linear_rule(rsl.diagonal_blocks_sum, "x",
                     adjoint={"x": "block_upper(g, np.zeros_like(g))"},
                     tangent={"x": "diagonal_blocks_sum(g)"}),
-        # toeplitz and circulant: linear, their derivatives the same matrices of g
-        linear_rule(linalg.toeplitz, "c, r=None",
-                    adjoint={p: f"toeplitz_adjoint(g, c, r, '{p}')" for p in "cr"},
-                    tangent={p: f"toeplitz_slot(g, c, r, '{p}')" for p in "cr"}),
-        linear_rule(linalg.circulant, "c", adjoint={"c": "circulant_adjoint(g)"},
-                    tangent={"c": "circulant_of(g)"}),
         _linear_map(rsl.toeplitz_slot, "x, c, r, wrt", "toeplitz_adjoint"),
         _linear_map(rsl.toeplitz_adjoint, "x, c, r, wrt", "toeplitz_slot"),
         linear_rule(rsl.circulant_of, "x", adjoint={"x": "circulant_adjoint(g)"},
                     tangent={"x": "circulant_of(g)"}),
         linear_rule(rsl.circulant_adjoint, "x", adjoint={"x": "circulant_of(g)"},
                     tangent={"x": "circulant_adjoint(g)"}),
-        # The linear maps the templates above call, each the other's transpose.
-        _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
-        _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),
-        _linear_map(rsl.lower_factor, "c, lower", "lower_factor_adjoint"),
-        _linear_map(rsl.lower_factor_adjoint, "x, lower", "lower_factor"),
-        _linear_map(rsl.outside_triangle, "x, lower", "outside_triangle"),
-        _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
-        _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
     ]
 
 
@@ -441,9 +452,9 @@ _SCIPY_LINALG_NOTES = {} if linalg is None else {
                 "`overwrite_a=True` refused with compute_uv=False",
     linalg.svdvals: "distinct non-zero singular values; " + _OVERWRITE_REFUSED,
     linalg.lu_factor: "(lu, piv): in lu (L's strict lower triangle and U), piv an integer "
-                      "array; real matrices with distinct pivots; stacks",
+                      "array; distinct pivots; stacks",
     linalg.lu_solve: "(lu, piv) from lu_factor: L and U of lu are read and differentiated; "
-                     "trans 0, 1 (real a)",
+                     "trans 0, 1, 2 (2 of a complex a refused)",
     linalg.norm: "as numpy.linalg.norm",
     linalg.pinv: "full-rank matrices (every singular value above SciPy's atol + rtol cutoff, "
                  "else refused); `return_rank=True` refused",
@@ -451,20 +462,21 @@ _SCIPY_LINALG_NOTES = {} if linalg is None else {
                   "in x, the residues and the singular values; drivers gelsd and gelss "
                   "('gelsy' refused); `overwrite_a`, `overwrite_b` refused (the derivative "
                   "reads a and b)",
-    linalg.sqrtm: "real matrices whose square root is real (no eigenvalue on the negative "
-                  "real axis), by the Sylvester equation X dX + dX X = dA; stacks; `disp` "
-                  "and `blocksize` not supported",
-    linalg.logm: "real matrices whose logarithm is real (no eigenvalue on the negative real "
-                 "axis), by the Fréchet derivative of a block matrix (to any order); stacks; "
-                 "`disp` not supported",
-    linalg.toeplitz: "real c and r (r[0] is not read; without r, r is c); stacks",
-    linalg.circulant: "real c; stacks",
+    linalg.sqrtm: "by the Sylvester equation X dX + dX X = dA (real or complex, the "
+                  "principal root SciPy gives); stacks; `disp` and `blocksize` not supported",
+    linalg.logm: "by the Fréchet derivative of a block matrix, to any order (real or "
+                 "complex, the principal logarithm SciPy gives); stacks; `disp` not supported",
+    linalg.toeplitz: "r[0] is not read; without r, r is conj(c); stacks",
+    linalg.circulant: "stacks",
 }
 
 RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint() + _scipy_linalg()
 
-# docs/derivatives.md lists the functions users call, not the scipy.linalg rules' own
-# helpers (runtime/scipy_linalg.py), whose rules serve derivatives of derivatives.
+# The rules runtime/scipy_linalg.py's helpers carry, by helper name.
+HELPER_RULES = {rule.function.__name__: rule for rule in _scipy_linalg_helpers()}
+
+# docs/derivatives.md lists the functions users call, not lu_factor's pivots helper
+# (runtime/scipy_linalg.py).
 DOCUMENTED_RULES = [rule for rule in RULES
                     if getattr(rule.function, "__module__", None) != runtime_scipy_linalg.__name__]
 

@@ -13,15 +13,20 @@ For a symmetric a built symmetrically (a kernel matrix K(θ)), the derivative
 in θ is torch's (whose cholesky and eigh take the symmetric part of the
 perturbation). The numpy.linalg helpers (runtime/linalg.py) do the rest, on S.
 
-Each helper here is linear in its first argument and has a rule of its own
-(rules/scipy_rules.py), so that derivatives of derivatives compile.
+Each differentiable helper here carries a rule of its own (rules/scipy_rules.py's
+HELPER_RULES), so that derivatives of derivatives compile: they are not
+primitives a user calls, and are not in the rule table.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
+
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
+from ..rules.definition import HasOwnRule
 from .arrays import is_foreign_array, sum_to_shape
 from .linalg import mT
 from .optional import OptionalModule
@@ -63,6 +68,7 @@ def symmetric_from_triangle(a, lower):
 def triangle_fold(x, lower):
     """The transpose of symmetric_from_triangle: x's mirror entries added onto
     the triangle read, the diagonal kept, zeros in the other triangle."""
+    _refuse_complex("a scipy.linalg function that reads one triangle", x)
     if _lower(lower):
         return np.tril(x) + mT(np.triu(x, 1))
     return np.triu(x) + mT(np.tril(x, -1))
@@ -72,6 +78,7 @@ def lower_factor(c, lower):
     """The lower-triangular factor L (S = L Lᵀ) held in one triangle of c: c's
     lower triangle, or the transpose of its upper one (U = Lᵀ). The other
     triangle of c is not read (cho_factor leaves a's entries there)."""
+    _refuse_complex("scipy.linalg.cho_solve", c)
     if _lower(lower):
         return np.tril(c)
     return mT(np.triu(c))
@@ -79,6 +86,7 @@ def lower_factor(c, lower):
 
 def lower_factor_adjoint(x, lower):
     """The transpose of lower_factor: x placed in the triangle it was read from."""
+    _refuse_complex("scipy.linalg.cho_solve", x)
     if _lower(lower):
         return np.tril(x)
     return np.triu(mT(x))
@@ -142,6 +150,16 @@ def solve_matrix_adjoint(x, assume_a, lower, transposed):
     return x if assume_a in _GENERAL else np.where(_band_mask(x, assume_a), x, 0.0)
 
 
+def lu_transposed(x, trans):
+    """The matrix lu_solve solves with, from a = P L U: a (trans=0), aᵀ (1) or
+    aᴴ (2, aᵀ for a real a; refused for a complex one)."""
+    if trans == 2 and np.iscomplexobj(x):
+        raise NoDerivativeRuleError(
+            "scipy.linalg.lu_solve(..., trans=2) of a complex matrix is not differentiated",
+            help="Factor a.conj().T and solve with trans=0.")
+    return mT(x) if trans else x
+
+
 def lu_rows(piv):
     """The row order of scipy.linalg.lu_factor's pivots (a stack of them too):
     row i was swapped with row piv[i], in turn, so that a[rows] = L U."""
@@ -165,13 +183,13 @@ def _toeplitz_positions(m, n):
 
 def toeplitz_slot(x, c, r, wrt):
     """scipy.linalg.toeplitz with x in the place of `wrt` ('c' or 'r') and zeros
-    in the other's: its derivative along x (r[0] is never read; without r, r is c)."""
-    _refuse_complex("scipy.linalg.toeplitz", x)
+    in the other's: its derivative along x (r[0] is never read; without r, r is
+    conj(c), so its derivative along x is conj(x))."""
     x, c = np.atleast_1d(x), np.atleast_1d(c)
     m = c.shape[-1]
     if wrt == "c":
         head = x
-        tail = x[..., 1:] if r is None else np.zeros(np.shape(np.atleast_1d(r))[:-1] + (
+        tail = np.conj(x[..., 1:]) if r is None else np.zeros(np.shape(np.atleast_1d(r))[:-1] + (
             np.shape(np.atleast_1d(r))[-1] - 1,), dtype=x.dtype)
     else:
         head, tail = np.zeros(c.shape, dtype=x.dtype), x[..., 1:]
@@ -183,7 +201,8 @@ def toeplitz_slot(x, c, r, wrt):
 
 def toeplitz_adjoint(x, c, r, wrt):
     """The transpose of toeplitz_slot: the sums of x along its diagonals, onto
-    c (reversed) or r[1:] (and onto c[1:] too where r is c)."""
+    c (reversed) or r[1:] (and, conjugated, onto c[1:] where r is conj(c):
+    the transpose of a conjugation, runtime/complex_numbers.py)."""
     x = np.asarray(x)
     m, n = x.shape[-2:]
     batch = x.shape[:-2]
@@ -194,7 +213,7 @@ def toeplitz_adjoint(x, c, r, wrt):
     if wrt == "c":
         out = sums[..., m - 1::-1].copy()
         if r is None:
-            out[..., 1:] += sums[..., m:]
+            out[..., 1:] += np.conj(sums[..., m:])
         like = np.atleast_1d(c)
     else:
         out = np.concatenate([np.zeros(batch + (1,), dtype=x.dtype), sums[..., m:]], axis=-1)
@@ -226,13 +245,8 @@ def circulant_adjoint(x):
 
 def sqrtm_sylvester(x, d):
     """Y with x Y + Y x = d, for x and d matrices or stacks of them: the
-    derivative of X = sqrtm(A) along d at x = X (its transpose at x = Xᵀ)."""
-    if np.iscomplexobj(x) or np.iscomplexobj(d):
-        raise NoDerivativeRuleError(
-            "scipy.linalg.sqrtm is differentiated where the square root is real (a real "
-            "matrix without negative real eigenvalues)",
-            help="Differentiate the square root of a matrix whose eigenvalues are not on the "
-            "negative real axis (a symmetric positive definite one, say).")
+    derivative of X = sqrtm(A) along d at x = X (its transpose at x = Xᵀ;
+    complex-linear, as sqrtm is holomorphic)."""
     x, d = np.asarray(x), np.asarray(d)
     batch = np.broadcast_shapes(x.shape[:-2], d.shape[:-2])
     n = x.shape[-1]
@@ -273,18 +287,11 @@ def diagonal_blocks_sum(x):
 
 def logm_frechet(a, e):
     """The derivative of scipy.linalg.logm at a along e: the upper right block
-    of logm([[a, e], [0, a]]) (real matrices without eigenvalues on the
-    negative real axis, whose logarithm is real)."""
+    of logm([[a, e], [0, a]]) (complex-linear, as logm is holomorphic)."""
     block = block_upper(a, e)
     n = block.shape[-1]
     flat = block.reshape(-1, n, n)
     logs = np.stack([scipy_linalg.logm(m) for m in flat]).reshape(block.shape)
-    if np.iscomplexobj(logs) or np.iscomplexobj(a):
-        raise NoDerivativeRuleError(
-            "scipy.linalg.logm is differentiated where the logarithm is real (a real matrix "
-            "without eigenvalues on the negative real axis)",
-            help="Differentiate the logarithm of a matrix whose eigenvalues are not on the "
-            "negative real axis (a symmetric positive definite one, say).")
     return upper_right_block(logs)
 
 
@@ -415,9 +422,36 @@ def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
     check_eigh(b, True, overwrite_a, subset_by_index, subset_by_value)
 
 
+class HelperWithRule(HasOwnRule):
+    """A helper of the scipy.linalg rules carrying its derivative rule, read from
+    rules/scipy_rules.py when first asked for (that file imports SciPy, which
+    only a program calling scipy.linalg, and so these helpers, has imported)."""
+
+    def __init__(self, function):
+        functools.update_wrapper(self, function)
+        self._function = function
+
+    def __call__(self, *args, **kwargs):
+        return self._function(*args, **kwargs)
+
+    @property
+    def __adcompiler_rule__(self):
+        if "scipy" not in sys.modules:
+            return None    # (no derivative calls these helpers before SciPy is imported)
+        from ..rules import scipy_rules
+        return scipy_rules.HELPER_RULES.get(self.__name__)
+
+
+for _name in ("symmetric_from_triangle", "triangle_fold", "lower_factor", "lower_factor_adjoint",
+              "outside_triangle", "solve_matrix", "solve_matrix_adjoint", "lu_transposed",
+              "toeplitz_slot", "toeplitz_adjoint", "circulant_of", "circulant_adjoint",
+              "sqrtm_sylvester", "lstsq_seed", "lstsq_seed_back", "lstsq_unbatched",
+              "logm_frechet", "block_upper", "upper_right_block", "diagonal_blocks_sum"):
+    globals()[_name] = HelperWithRule(globals()[_name])
+
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
-    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, toeplitz_slot,
+    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, lu_transposed, toeplitz_slot,
     toeplitz_adjoint, circulant_of, circulant_adjoint, sqrtm_sylvester, lstsq_seed,
     lstsq_seed_back, lstsq_unbatched, block_upper, upper_right_block, diagonal_blocks_sum,
     logm_frechet)}
