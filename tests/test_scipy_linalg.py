@@ -496,24 +496,3 @@ def least_squares_overwriting(a, b):
 def test_lstsq_keywords_refused_when_compiling(function, keyword):
     with pytest.raises(ad.NoDerivativeRuleError, match=keyword):
         ad.grad(function)
-
-
-# -- the rules of the helpers (runtime/scipy_linalg.py), against finite differences ---------
-# (test_higher_order_closure.py lists its checks before SciPy's rules join the table)
-
-import test_higher_order_closure as closure  # noqa: E402
-from adcompiler.rules import registry  # noqa: E402
-from adcompiler.runtime import scipy_linalg as runtime_scipy_linalg  # noqa: E402
-
-HELPER_CHECKS = [(name, param) for name, helper in runtime_scipy_linalg.TEMPLATE_HELPERS.items()
-                 if registry.lookup(helper) is not None and registry.lookup(helper).differentiable
-                 for param in registry.lookup(helper).differentiable_params()]
-
-
-def test_every_helper_rule_is_checked():
-    assert len(HELPER_CHECKS) >= 20
-
-
-@pytest.mark.parametrize("name, param", HELPER_CHECKS, ids=[f"{n}-{p}" for n, p in HELPER_CHECKS])
-def test_helper_rules_match_finite_differences_in_both_modes(name, param):
-    closure.test_helper_rule_matches_finite_differences_in_both_modes(name, param)
