@@ -181,12 +181,16 @@ X = np.array([[0.1, -0.3], [0.7, 0.2], [-0.5, 0.9], [1.2, -1.1], [0.3, 0.5]])
 Y = np.array([0.4, -0.2, 1.1, -0.8, 0.3])
 
 
-def gp_negative_log_likelihood(x, log_scale, log_signal, log_noise):
-    n = x.shape[0]
+def _kernel(x, log_scale, log_signal, log_noise):
     d = x[:, None, :] - x[None, :, :]
     k = np.exp(2.0 * log_signal) * np.exp(-0.5 * np.sum(d * d, axis=-1) /
                                           np.exp(2.0 * log_scale))
-    k = k + np.exp(2.0 * log_noise) * np.eye(n)
+    return k + np.exp(2.0 * log_noise) * np.eye(x.shape[0])
+
+
+def gp_negative_log_likelihood(x, log_scale, log_signal, log_noise):
+    n = x.shape[0]
+    k = _kernel(x, log_scale, log_signal, log_noise)
     c, lower = cho_factor(k, lower=True)
     alpha = cho_solve((c, lower), Y)
     return 0.5 * (Y @ alpha) + np.sum(np.log(np.diag(c))) + 0.5 * n * math.log(2.0 * math.pi)
@@ -209,11 +213,7 @@ def torch_gp_negative_log_likelihood(x, log_scale, log_signal, log_noise):
 
 def gp_with_cholesky_and_solve(x, log_scale, log_signal, log_noise):
     # a likelihood of the same kind through cholesky, solve(assume_a='pos') and det
-    n = x.shape[0]
-    d = x[:, None, :] - x[None, :, :]
-    k = np.exp(2.0 * log_signal) * np.exp(-0.5 * np.sum(d * d, axis=-1) /
-                                          np.exp(2.0 * log_scale))
-    k = k + np.exp(2.0 * log_noise) * np.eye(n)
+    k = _kernel(x, log_scale, log_signal, log_noise)
     upper = scipy_linalg.cholesky(k)
     alpha = scipy_linalg.solve(k, Y, assume_a="pos")
     return 0.5 * (Y @ alpha) + np.sum(np.log(np.diag(upper))) + \

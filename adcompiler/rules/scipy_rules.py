@@ -199,10 +199,10 @@ def _odeint():
 def _linear_map(helper, signature: str, transpose: str):
     """A helper linear in its first parameter (the others constant): its tangent
     is the helper along g, its adjoint the transpose helper (same parameters)."""
-    first, rest = signature.split(",", 1)
-    rest = ", ".join(p.strip() for p in rest.split(","))
-    return linear_rule(helper, signature, adjoint={first: f"{transpose}(g, {rest})"},
-                       tangent={first: f"{helper.__name__}(g, {rest})"})
+    first, *others = [p.strip() for p in signature.split(",")]
+    arguments = ", ".join(["g"] + others)
+    return linear_rule(helper, signature, adjoint={first: f"{transpose}({arguments})"},
+                       tangent={first: f"{helper.__name__}({arguments})"})
 
 
 def _unit_lower(packed: str) -> str:
@@ -385,12 +385,9 @@ def _scipy_linalg_helpers():
         _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
         _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
         _linear_map(rsl.lu_transposed, "x, trans", "lu_transposed"),
-        linear_rule(rsl.lstsq_seed, "x, a, b", adjoint={"x": "lstsq_seed_back(g, a, b)"},
-                    tangent={"x": "lstsq_seed(g, a, b)"}),
-        linear_rule(rsl.lstsq_seed_back, "x, a, b", adjoint={"x": "lstsq_seed(g, a, b)"},
-                    tangent={"x": "lstsq_seed_back(g, a, b)"}),
-        linear_rule(rsl.lstsq_unbatched, "x, a", adjoint={"x": "lstsq_unbatched(g, a)"},
-                    tangent={"x": "lstsq_unbatched(g, a)"}),
+        _linear_map(rsl.lstsq_seed, "x, a, b", "lstsq_seed_back"),
+        _linear_map(rsl.lstsq_seed_back, "x, a, b", "lstsq_seed"),
+        _linear_map(rsl.lstsq_unbatched, "x, a", "lstsq_unbatched"),
         # Y = S(x, d) solves x Y + Y x = d: linear in d; in x, x dY + dY x = -(dx Y + Y dx)
         linear_rule(rsl.sqrtm_sylvester, "x, d",
                     adjoint={"d": "sqrtm_sylvester(mT(x), g)",
@@ -417,10 +414,8 @@ def _scipy_linalg_helpers():
                     tangent={"x": "diagonal_blocks_sum(g)"}),
         _linear_map(rsl.toeplitz_slot, "x, c, r, wrt", "toeplitz_adjoint"),
         _linear_map(rsl.toeplitz_adjoint, "x, c, r, wrt", "toeplitz_slot"),
-        linear_rule(rsl.circulant_of, "x", adjoint={"x": "circulant_adjoint(g)"},
-                    tangent={"x": "circulant_of(g)"}),
-        linear_rule(rsl.circulant_adjoint, "x", adjoint={"x": "circulant_of(g)"},
-                    tangent={"x": "circulant_adjoint(g)"}),
+        _linear_map(rsl.circulant_of, "x", "circulant_adjoint"),
+        _linear_map(rsl.circulant_adjoint, "x", "circulant_of"),
     ]
 
 
