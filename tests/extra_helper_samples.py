@@ -395,6 +395,7 @@ def rule_samples() -> dict:
         "circulant_of": lambda r: [_n(r, 4)],
         "circulant_adjoint": lambda r: [_n(r, 2, 3, 3)],
         "lu_transposed": lambda r: [_n(r, 2, 3, 3), 1],
+        "svd_checked": lambda r: [_n(r, 4, 3), "gesvd"],
         "sqrtm_sylvester": lambda r: [_n(r, 3, 3) * 0.2 + 1.5 * np.eye(3), _n(r, 2, 3, 3)],
         "lstsq_seed": lambda r: [(_n(r, 3), float(_n(r)), 0.0, _n(r, 3)), _n(r, 4, 3), _n(r, 4)],
         "lstsq_seed_back": lambda r: [(_n(r, 3), _n(r, 1), 0.0, _n(r, 3)), _n(r, 4, 3),

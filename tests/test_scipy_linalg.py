@@ -496,3 +496,29 @@ def least_squares_overwriting(a, b):
 def test_lstsq_keywords_refused_when_compiling(function, keyword):
     with pytest.raises(ad.NoDerivativeRuleError, match=keyword):
         ad.grad(function)
+
+
+def svd_of_complex_by_gesvd(a):
+    u, s, vh = scipy_linalg.svd(a, full_matrices=False, lapack_driver="gesvd")
+    return np.sum(s) + np.sum(np.abs(u[0]) ** 2)
+
+
+def test_a_complex_svd_by_gesvd_is_refused():
+    a = np.random.default_rng(17).normal(size=(4, 3)) + 1j
+    with pytest.raises(ad.NoDerivativeRuleError, match="gesvd"):
+        ad.vjp(svd_of_complex_by_gesvd)((a,), 1.0)
+
+
+def svd_by_gesvd(a):
+    u, s, vh = scipy_linalg.svd(a, lapack_driver="gesvd")
+    return np.sum(s * B3) + np.sum((u * B3) @ vh * W3)
+
+
+def test_a_real_svd_by_gesvd_against_torch():
+    a = np.random.default_rng(18).normal(size=(3, 3))
+
+    def twin(t):
+        u, s, vh = torch.linalg.svd(t)
+        b3 = torch.as_tensor(B3)
+        return torch.sum(s * b3) + torch.sum((u * b3) @ vh * torch.as_tensor(W3))
+    _check_both_modes(svd_by_gesvd, twin, (a,), (0,))

@@ -324,8 +324,10 @@ def _scipy_linalg():
                                   "lower))"}),
         linear_rule(linalg.svd, "a, full_matrices=True, compute_uv=True, overwrite_a=False, "
                     "check_finite=True, lapack_driver='gesdd'", check=rsl.check_svd,
-                    adjoint={"a": "svd_adjoint(g, a, result, full_matrices, compute_uv)"},
-                    tangent={"a": "svd_tangent(g, a, result, full_matrices, compute_uv)"}),
+                    adjoint={"a": "svd_adjoint(g, svd_checked(a, lapack_driver), result, "
+                                  "full_matrices, compute_uv)"},
+                    tangent={"a": "svd_tangent(g, svd_checked(a, lapack_driver), result, "
+                                  "full_matrices, compute_uv)"}),
         linear_rule(linalg.svdvals, "a, overwrite_a=False, check_finite=True",
                     check=rsl.check_svdvals,
                     adjoint={"a": "svdvals_adjoint(g, a)"}, tangent={"a": "svdvals_tangent(g, a)"}),
@@ -385,6 +387,7 @@ def _scipy_linalg_helpers():
         _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
         _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
         _linear_map(rsl.lu_transposed, "x, trans", "lu_transposed"),
+        _linear_map(rsl.svd_checked, "a, lapack_driver", "svd_checked"),
         _linear_map(rsl.lstsq_seed, "x, a, b", "lstsq_seed_back"),
         _linear_map(rsl.lstsq_seed_back, "x, a, b", "lstsq_seed"),
         _linear_map(rsl.lstsq_unbatched, "x, a", "lstsq_unbatched"),
@@ -443,7 +446,8 @@ _SCIPY_LINALG_NOTES = {} if linalg is None else {
     linalg.eigvalsh: _TRIANGLE + "; distinct eigenvalues; `b`, subsets refused; "
                      + _OVERWRITE_REFUSED,
     linalg.svd: "as numpy.linalg.svd (distinct non-zero singular values, `full_matrices=False` "
-                "unless square, sign-invariant functions of the vectors); any lapack_driver; "
+                "unless square, sign-invariant functions of the vectors); lapack_driver gesdd, or "
+                "gesvd for real matrices; "
                 "`overwrite_a=True` refused with compute_uv=False",
     linalg.svdvals: "distinct non-zero singular values; " + _OVERWRITE_REFUSED,
     linalg.lu_factor: "(lu, piv): in lu (L's strict lower triangle and U), piv an integer "

@@ -174,6 +174,18 @@ def lu_rows(piv):
     return flat_rows.reshape(piv.shape)
 
 
+def svd_checked(a, lapack_driver):
+    """a itself, refused where the svd's derivative would not be numpy.linalg's:
+    a complex a factored by gesvd, whose singular vectors have other phases than
+    gesdd's (NumPy's), which numpy.linalg.svd's rule follows."""
+    if lapack_driver == "gesvd" and np.iscomplexobj(a):
+        raise NoDerivativeRuleError(
+            "scipy.linalg.svd(..., lapack_driver='gesvd') of a complex matrix is not "
+            "differentiated: its singular vectors' phases are not gesdd's, which the "
+            "derivative follows", help="Use the default driver, 'gesdd'.")
+    return a
+
+
 # -- toeplitz and circulant: linear in their vectors ---------------------------------
 
 def _toeplitz_positions(m, n):
@@ -444,6 +456,7 @@ class HelperWithRule(HasOwnRule):
 
 for _name in ("symmetric_from_triangle", "triangle_fold", "lower_factor", "lower_factor_adjoint",
               "outside_triangle", "solve_matrix", "solve_matrix_adjoint", "lu_transposed",
+              "svd_checked",
               "toeplitz_slot", "toeplitz_adjoint", "circulant_of", "circulant_adjoint",
               "sqrtm_sylvester", "lstsq_seed", "lstsq_seed_back", "lstsq_unbatched",
               "logm_frechet", "block_upper", "upper_right_block", "diagonal_blocks_sum"):
@@ -451,7 +464,8 @@ for _name in ("symmetric_from_triangle", "triangle_fold", "lower_factor", "lower
 
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
-    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, lu_transposed, toeplitz_slot,
+    outside_triangle, solve_matrix, solve_matrix_adjoint, lu_rows, lu_transposed, svd_checked,
+    toeplitz_slot,
     toeplitz_adjoint, circulant_of, circulant_adjoint, sqrtm_sylvester, lstsq_seed,
     lstsq_seed_back, lstsq_unbatched, block_upper, upper_right_block, diagonal_blocks_sum,
     logm_frechet)}
