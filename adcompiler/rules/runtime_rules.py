@@ -407,8 +407,9 @@ RULES += [
 # The NumPy, numpy.linalg and scipy.special rules' own helpers (helper_rules.py),
 # each checked against finite differences by tests/test_higher_order_closure.py.
 from .helper_rules import RULES as _HELPER_RULES  # noqa: E402
+from .scipy_linalg_helper_rules import RULES as _SCIPY_LINALG_HELPER_RULES  # noqa: E402
 
-RULES += _HELPER_RULES
+RULES += _HELPER_RULES + _SCIPY_LINALG_HELPER_RULES
 
 # The shapes, axes and dtypes of the loops np.apply_along_axis and np.vectorize
 # are written as (passes/lower_mapping.py), and NumPy's errors there.

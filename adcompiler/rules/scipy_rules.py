@@ -196,15 +196,6 @@ def _odeint():
     ]
 
 
-def _linear_map(helper, signature: str, transpose: str):
-    """A helper linear in its first parameter (the others constant): its tangent
-    is the helper along g, its adjoint the transpose helper (same parameters)."""
-    first, *others = [p.strip() for p in signature.split(",")]
-    arguments = ", ".join(["g"] + others)
-    return linear_rule(helper, signature, adjoint={first: f"{transpose}({arguments})"},
-                       tangent={first: f"{helper.__name__}({arguments})"})
-
-
 def _unit_lower(packed: str) -> str:
     """L of a packed LU (its strict lower triangle and a unit diagonal), as a template."""
     return f"(np.tril({packed}, -1) + np.eye(np.shape({packed})[-1]))"
@@ -371,55 +362,6 @@ def _scipy_linalg():
     ]
 
 
-def _scipy_linalg_helpers():
-    """The rules of the helpers the scipy.linalg templates call (runtime/scipy_linalg.py),
-    which carry them (HelperWithRule): linear maps, each the other's transpose, and
-    the Sylvester and block-matrix solutions of sqrtm's and logm's derivatives."""
-    if linalg is None:
-        return []
-    rsl = runtime_scipy_linalg
-    return [
-        _linear_map(rsl.symmetric_from_triangle, "a, lower", "triangle_fold"),
-        _linear_map(rsl.triangle_fold, "x, lower", "symmetric_from_triangle"),
-        _linear_map(rsl.lower_factor, "c, lower", "lower_factor_adjoint"),
-        _linear_map(rsl.lower_factor_adjoint, "x, lower", "lower_factor"),
-        _linear_map(rsl.outside_triangle, "x, lower", "outside_triangle"),
-        _linear_map(rsl.solve_matrix, "a, assume_a, lower, transposed", "solve_matrix_adjoint"),
-        _linear_map(rsl.solve_matrix_adjoint, "x, assume_a, lower, transposed", "solve_matrix"),
-        _linear_map(rsl.lu_transposed, "x, trans", "lu_transposed"),
-        _linear_map(rsl.svd_checked, "a, lapack_driver", "svd_checked"),
-        _linear_map(rsl.lstsq_seed, "x, a, b", "lstsq_seed_back"),
-        _linear_map(rsl.lstsq_seed_back, "x, a, b", "lstsq_seed"),
-        _linear_map(rsl.lstsq_unbatched, "x, a", "lstsq_unbatched"),
-        # Y = S(x, d) solves x Y + Y x = d: linear in d; in x, x dY + dY x = -(dx Y + Y dx)
-        linear_rule(rsl.sqrtm_sylvester, "x, d",
-                    adjoint={"d": "sqrtm_sylvester(mT(x), g)",
-                             "x": "-(sqrtm_sylvester(mT(x), g) @ mT(result) + mT(result) @ "
-                                  "sqrtm_sylvester(mT(x), g))"},
-                    tangent={"d": "sqrtm_sylvester(x, g)",
-                             "x": "sqrtm_sylvester(x, -(g @ result + result @ g))"}),
-        linear_rule(rsl.logm_frechet, "a, e",
-                    adjoint={"e": "logm_frechet(mT(a), g)",
-                             "a": "diagonal_blocks_sum(logm_frechet(mT(block_upper(a, e)), "
-                                  "block_upper(np.zeros_like(g), g)))"},
-                    tangent={"e": "logm_frechet(a, g)",
-                             "a": "upper_right_block(logm_frechet(block_upper(a, e), "
-                                  "block_upper(g, np.zeros_like(e))))"}),
-        linear_rule(rsl.block_upper, "p, q",
-                    adjoint={"p": "diagonal_blocks_sum(g)", "q": "upper_right_block(g)"},
-                    tangent={"p": "block_upper(g, np.zeros_like(q))",
-                             "q": "block_upper(np.zeros_like(p), g)"}),
-        linear_rule(rsl.upper_right_block, "x",
-                    adjoint={"x": "block_upper(np.zeros_like(g), g)"},
-                    tangent={"x": "upper_right_block(g)"}),
-        linear_rule(rsl.diagonal_blocks_sum, "x",
-                    adjoint={"x": "block_upper(g, np.zeros_like(g))"},
-                    tangent={"x": "diagonal_blocks_sum(g)"}),
-        _linear_map(rsl.toeplitz_slot, "x, c, r, wrt", "toeplitz_adjoint"),
-        _linear_map(rsl.toeplitz_adjoint, "x, c, r, wrt", "toeplitz_slot"),
-        _linear_map(rsl.circulant_of, "x", "circulant_adjoint"),
-        _linear_map(rsl.circulant_adjoint, "x", "circulant_of"),
-    ]
 
 
 _TRIANGLE = ("real matrices; only the triangle SciPy reads (`lower`) is differentiated, as "
@@ -471,11 +413,8 @@ _SCIPY_LINALG_NOTES = {} if linalg is None else {
 
 RULES = _rules() + _more_special() + _linalg_and_signal() + _odeint() + _scipy_linalg()
 
-# The rules runtime/scipy_linalg.py's helpers carry, by helper name.
-HELPER_RULES = {rule.function.__name__: rule for rule in _scipy_linalg_helpers()}
-
 # docs/derivatives.md lists the functions users call, not lu_factor's pivots helper
-# (runtime/scipy_linalg.py).
+# (runtime/scipy_linalg.py; the other helpers' rules: scipy_linalg_helper_rules.py).
 DOCUMENTED_RULES = [rule for rule in RULES
                     if getattr(rule.function, "__module__", None) != runtime_scipy_linalg.__name__]
 

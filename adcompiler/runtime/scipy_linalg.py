@@ -13,20 +13,16 @@ For a symmetric a built symmetrically (a kernel matrix K(θ)), the derivative
 in θ is torch's (whose cholesky and eigh take the symmetric part of the
 perturbation). The numpy.linalg helpers (runtime/linalg.py) do the rest, on S.
 
-Each differentiable helper here carries a rule of its own (rules/scipy_rules.py's
-HELPER_RULES), so that derivatives of derivatives compile: they are not
-primitives a user calls, and are not in the rule table.
+Each differentiable helper here has a rule of its own
+(rules/scipy_linalg_helper_rules.py, with the other helpers' rules), so that
+derivatives of derivatives compile.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
-
 import numpy as np
 
 from ..errors import NoDerivativeRuleError
-from ..rules.definition import HasOwnRule
 from .arrays import is_foreign_array, sum_to_shape
 from .linalg import mT
 from .optional import OptionalModule
@@ -433,34 +429,6 @@ def check_lstsq(overwrite_a, overwrite_b, lapack_driver):
 def check_eigvalsh(b, overwrite_a, subset_by_index, subset_by_value):
     check_eigh(b, True, overwrite_a, subset_by_index, subset_by_value)
 
-
-class HelperWithRule(HasOwnRule):
-    """A helper of the scipy.linalg rules carrying its derivative rule, read from
-    rules/scipy_rules.py when first asked for (that file imports SciPy, which
-    only a program calling scipy.linalg, and so these helpers, has imported)."""
-
-    def __init__(self, function):
-        functools.update_wrapper(self, function)
-        self._function = function
-
-    def __call__(self, *args, **kwargs):
-        return self._function(*args, **kwargs)
-
-    @property
-    def __adcompiler_rule__(self):
-        if "scipy" not in sys.modules:
-            return None    # (no derivative calls these helpers before SciPy is imported)
-        from ..rules import scipy_rules
-        return scipy_rules.HELPER_RULES.get(self.__name__)
-
-
-for _name in ("symmetric_from_triangle", "triangle_fold", "lower_factor", "lower_factor_adjoint",
-              "outside_triangle", "solve_matrix", "solve_matrix_adjoint", "lu_transposed",
-              "svd_checked",
-              "toeplitz_slot", "toeplitz_adjoint", "circulant_of", "circulant_adjoint",
-              "sqrtm_sylvester", "lstsq_seed", "lstsq_seed_back", "lstsq_unbatched",
-              "logm_frechet", "block_upper", "upper_right_block", "diagonal_blocks_sum"):
-    globals()[_name] = HelperWithRule(globals()[_name])
 
 TEMPLATE_HELPERS = {f.__name__: f for f in (
     symmetric_from_triangle, triangle_fold, lower_factor, lower_factor_adjoint,
