@@ -1816,6 +1816,76 @@ def _asks_no_facts(stmt) -> bool:
     return not helper_effects(function) and not helper_returned_globals(function)
 
 
+def _needs_no_facts(function: gast.FunctionDef, asked: list) -> bool:
+    """Whether the checker reads no fact of the analyses for any statement of
+    `asked`, or reads only facts it can be told without them: each is one of
+    `_asks_no_facts`, or an append to or pop from a private list (see
+    `_private_lists`: generated code's `_stack`). For those the checker asks
+    which live names may share the list's object (list_change), and of a
+    private list's object none can: the list display of its bindings makes a
+    new object, which no statement reads but as the receiver of `.append` and
+    `.pop` (their results are None and an entry, never the list) or as the
+    stack of a split derivative (which takes entries from it and never
+    returns it, see `_Sharing.call`). Both ways the checker writes nothing
+    for the statement. No other statement is asked about, so no in-place
+    update, view flag or changed parameter is found either way. (A Hessian's
+    gradient code pushes and pops hundreds of values and changes nothing in
+    place: the four analyses were a tenth of its compilation, issue #13.)"""
+    stacks = set()
+    for stmt in asked:
+        if _asks_no_facts(stmt):
+            continue
+        rhs = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
+        if nodes.annotation(stmt, "mutates") is not None or not (
+                nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")):
+            return False
+        stacks.add(rhs.func.value.id)
+    return not stacks or stacks <= _private_lists(function, stacks)
+
+
+def _private_lists(function: gast.FunctionDef, candidates: set) -> set:
+    """The names of `candidates` that every binding gives a new empty list
+    (`L = []`) and that are read only as the receiver of `L.append(v)` or
+    `L.pop()` statements, or as the first argument of a split derivative
+    adcompiler generated (STACK_FIRST): no other name can ever hold such a
+    list. Not a parameter; none in a function declaring names global or
+    nonlocal."""
+    candidates = candidates - set(nodes.parameters(function)) - \
+        {a.id for a in function.args.kwonlyargs} - \
+        ({function.args.kwarg.id} if function.args.kwarg else set())
+    allowed = dict.fromkeys(candidates, 0)
+    for stmt in _statements(function.body):
+        kind = stmt.__class__
+        if kind is gast.Global or kind is gast.Nonlocal:
+            return set()
+        if kind is not gast.Assign and kind is not gast.Expr:
+            continue
+        rhs = stmt.value
+        if kind is gast.Assign and len(stmt.targets) == 1 and \
+                stmt.targets[0].__class__ is gast.Name and stmt.targets[0].id in allowed and \
+                rhs.__class__ is gast.List and not rhs.elts:
+            allowed[stmt.targets[0].id] += 1
+        if rhs.__class__ is not gast.Call:
+            continue
+        func = rhs.func
+        if func.__class__ is gast.Attribute and func.value.__class__ is gast.Name and \
+                func.value.id in allowed and (nodes.list_method(rhs, "append") or
+                                              nodes.list_method(rhs, "pop")):
+            allowed[func.value.id] += 1
+        elif rhs.args and rhs.args[0].__class__ is gast.Name and rhs.args[0].id in allowed \
+                and getattr(primitive_of(rhs), STACK_FIRST, False):
+            allowed[rhs.args[0].id] += 1
+    if not any(allowed.values()):
+        return set()
+    # Every other mention (a read, a binding of another kind, a parameter)
+    # is counted here and not above: the list is not private.
+    mentions = dict.fromkeys(allowed, 0)
+    for name in nodes.name_node_list(function):
+        if name.id in mentions:
+            mentions[name.id] += 1
+    return {name for name, count in allowed.items() if count and mentions[name] == count}
+
+
 def _statements(stmts):
     """Every statement of a normalised body, those inside blocks included."""
     for stmt in stmts:
@@ -1849,7 +1919,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     wanted = {id(stmt) for stmt in asked}
     sharing = _Sharing(wanted, frozenset(), ctx.parsed)
     liveness, derivations, defined = _Liveness(wanted), Derivations(wanted), _Defined(wanted)
-    if not all(_asks_no_facts(stmt) for stmt in asked):
+    if not _needs_no_facts(function, asked):
         state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)}))
                  for p in params}
         # The lists appended to or popped: a call is only ever a statement's
