@@ -42,6 +42,7 @@ fixed point. Liveness is the usual backward analysis.
 
 from __future__ import annotations
 
+import collections
 import copy as copy_module
 import inspect
 import types
@@ -1816,74 +1817,179 @@ def _asks_no_facts(stmt) -> bool:
     return not helper_effects(function) and not helper_returned_globals(function)
 
 
-def _needs_no_facts(function: gast.FunctionDef, asked: list) -> bool:
+def _needs_no_facts(function: gast.FunctionDef, asked: list, parsed) -> bool:
     """Whether the checker reads no fact of the analyses for any statement of
     `asked`, or reads only facts it can be told without them: each is one of
-    `_asks_no_facts`, or an append to or pop from a private list (see
-    `_private_lists`: generated code's `_stack`). For those the checker asks
-    which live names may share the list's object (list_change), and of a
-    private list's object none can: the list display of its bindings makes a
-    new object, which no statement reads but as the receiver of `.append` and
-    `.pop` (their results are None and an entry, never the list) or as the
-    stack of a split derivative (which takes entries from it and never
-    returns it, see `_Sharing.call`). Both ways the checker writes nothing
-    for the statement. No other statement is asked about, so no in-place
-    update, view flag or changed parameter is found either way. (A Hessian's
-    gradient code pushes and pops hundreds of values and changes nothing in
-    place: the four analyses were a tenth of its compilation, issue #13.)"""
-    stacks = set()
+    `_asks_no_facts`, an append to or pop from a private list, or an in-place
+    addition to a private accumulator (see `_Private`: generated code's
+    `_stack`, and the adjoints a loop's adjoint sweep adds into with
+    add_into). For those the checker asks which live names may share the
+    object (list_change, mutation), and of a private object none can: both
+    ways it writes nothing for the statement. No other statement is asked
+    about, so no view flag, write-back or changed parameter is found either
+    way. (A Hessian's gradient code pushes and pops hundreds of values and
+    changes nothing else in place: the four analyses, a tenth of its
+    compilation, found nothing there; issue #13.)"""
+    stacks, accumulators = set(), set()
     for stmt in asked:
         if _asks_no_facts(stmt):
             continue
         rhs = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
-        if nodes.annotation(stmt, "mutates") is not None or not (
-                nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")):
+        kind = nodes.annotation(stmt, "mutates")
+        if kind is None and (nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")):
+            stacks.add(rhs.func.value.id)
+        elif kind == effects.IN_PLACE_OPERATOR and nodes.annotation(stmt, "mutated") is None \
+                and isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(rhs, gast.Name):
+            # `A = _b`, the end of the normaliser's `A += c` (see _Private).
+            accumulators.add(stmt.targets[0].id)
+        else:
             return False
-        stacks.add(rhs.func.value.id)
-    return not stacks or stacks <= _private_lists(function, stacks)
+    if not stacks and not accumulators:
+        return True
+    lists = frozenset(stmt.value.func.value.id for stmt in asked
+                      if isinstance(stmt, (gast.Assign, gast.Expr)) and
+                      (nodes.list_method(stmt.value, "append") or
+                       nodes.list_method(stmt.value, "pop")))
+    return _Private(function, stacks, accumulators,
+                    _Sharing(set(), lists, parsed, function)).holds()
 
 
-def _private_lists(function: gast.FunctionDef, candidates: set) -> set:
-    """The names of `candidates` that every binding gives a new empty list
-    (`L = []`) and that are read only as the receiver of `L.append(v)` or
-    `L.pop()` statements, or as the first argument of a split derivative
-    adcompiler generated (STACK_FIRST): no other name can ever hold such a
-    list. Not a parameter; none in a function declaring names global or
-    nonlocal."""
-    candidates = candidates - set(nodes.parameters(function)) - \
-        {a.id for a in function.args.kwonlyargs} - \
-        ({function.args.kwarg.id} if function.args.kwarg else set())
-    allowed = dict.fromkeys(candidates, 0)
-    for stmt in _statements(function.body):
-        kind = stmt.__class__
-        if kind is gast.Global or kind is gast.Nonlocal:
-            return set()
-        if kind is not gast.Assign and kind is not gast.Expr:
-            continue
+class _Private:
+    """Whether the lists `stacks` and the arrays `accumulators` are private:
+    objects no other name can hold, as the sharing analysis (_Sharing)
+    follows objects, so that no other name shares them at any statement.
+    Every mention of them is one of:
+
+    * a stack L: `L = []`; the receiver of `L.append(v)` or `L.pop()`
+      statements (their results: None, an entry, never the list); the first
+      argument of a split derivative adcompiler generated (STACK_FIRST), which
+      takes entries from it and never returns it;
+    * an accumulator A: `A = v` where v is a new object (what `_Sharing.value`
+      makes of it is its own token alone: `zeros_like(x)`, arithmetic); the
+      normaliser's `A += c`, the three statements `_a = A + c`,
+      `_b = in_place_result(_a, A)`, `A = _b` in a row, `_a` and `_b`
+      mentioned nowhere else (so dead after them, and `_a + c` a new object);
+      and reads of A in `x = v` where v holds neither A's object nor an
+      object holding it (arithmetic, rules that give new arrays), whatever A
+      held;
+
+    and none is a parameter or a name the function declares global or
+    nonlocal. What _Sharing makes of a value depends on its operands' facts
+    only through their union, so a value judged with a token of its own for
+    each name it reads holds A's object for no facts of those names.
+    """
+
+    def __init__(self, function, stacks: set, accumulators: set, sharing: "_Sharing"):
+        self.function = function
+        self.stacks = stacks
+        self.accumulators = accumulators
+        self.sharing = sharing
+        self.candidates = stacks | accumulators
+        self.counts = collections.Counter()  # every name's mentions
+        self.chained: list = []  # the `_a` and `_b` of each `A += c`
+        parameters = set(nodes.parameters(function)) | {a.id for a in function.args.kwonlyargs}
+        if function.args.kwarg is not None:
+            parameters.add(function.args.kwarg.id)
+        self.overlapping = bool(stacks & accumulators) or \
+            not self.candidates.isdisjoint(parameters)
+
+    def holds(self) -> bool:
+        if self.overlapping or not self.block(self.function.body):
+            return False
+        counts = self.counts
+        return all(counts[name] == 2 and name not in self.candidates for name in self.chained)
+
+    def block(self, stmts: list) -> bool:
+        counts = self.counts
+        for at, stmt in enumerate(stmts):
+            kind = stmt.__class__
+            if kind is gast.Global or kind is gast.Nonlocal:
+                return False
+            if kind is gast.If or kind is gast.While or kind is gast.For:
+                headers = [stmt.test] if kind is not gast.For else [stmt.target, stmt.iter]
+                for header in headers:
+                    for name in nodes.name_node_list(header):
+                        if name.id in self.candidates:
+                            return False
+                        counts[name.id] += 1
+                if not (self.block(stmt.body) and self.block(stmt.orelse)):
+                    return False
+                continue
+            names = nodes.name_node_list(stmt)
+            for name in names:
+                counts[name.id] += 1
+            mentioned = [n for n in names if n.id in self.candidates]
+            if not mentioned:
+                continue
+            if kind is not gast.Assign and kind is not gast.Expr or \
+                    not self.statement(stmt, stmts, at, mentioned):
+                return False  # (a Return, say, or a statement of another kind)
+        return True
+
+    def statement(self, stmt, stmts: list, at: int, mentioned: list) -> bool:
+        """Whether each mention of a candidate in `stmt` (the statement `at` of
+        `stmts`) is one listed above."""
         rhs = stmt.value
-        if kind is gast.Assign and len(stmt.targets) == 1 and \
-                stmt.targets[0].__class__ is gast.Name and stmt.targets[0].id in allowed and \
-                rhs.__class__ is gast.List and not rhs.elts:
-            allowed[stmt.targets[0].id] += 1
-        if rhs.__class__ is not gast.Call:
-            continue
-        func = rhs.func
-        if func.__class__ is gast.Attribute and func.value.__class__ is gast.Name and \
-                func.value.id in allowed and (nodes.list_method(rhs, "append") or
-                                              nodes.list_method(rhs, "pop")):
-            allowed[func.value.id] += 1
-        elif rhs.args and rhs.args[0].__class__ is gast.Name and rhs.args[0].id in allowed \
-                and getattr(primitive_of(rhs), STACK_FIRST, False):
-            allowed[rhs.args[0].id] += 1
-    if not any(allowed.values()):
-        return set()
-    # Every other mention (a read, a binding of another kind, a parameter)
-    # is counted here and not above: the list is not private.
-    mentions = dict.fromkeys(allowed, 0)
-    for name in nodes.name_node_list(function):
-        if name.id in mentions:
-            mentions[name.id] += 1
-    return {name for name, count in allowed.items() if count and mentions[name] == count}
+        target = stmt.targets[0] if stmt.__class__ is gast.Assign and \
+            len(stmt.targets) == 1 else None
+        name = target.id if target.__class__ is gast.Name else None
+        func = rhs.func if rhs.__class__ is gast.Call else None
+        if nodes.annotation(stmt, "mutates") is not None:
+            return name in self.accumulators and len(mentioned) == 1 and \
+                self.in_place_addition(stmt, stmts, at)
+        if func is not None and func.__class__ is gast.Attribute and \
+                func.value.__class__ is gast.Name and func.value.id in self.stacks and \
+                (nodes.list_method(rhs, "append") or nodes.list_method(rhs, "pop")):
+            return len(mentioned) == 1  # the receiver alone
+        if func is not None and rhs.args and rhs.args[0].__class__ is gast.Name and \
+                rhs.args[0].id in self.stacks and getattr(primitive_of(rhs), STACK_FIRST, False):
+            return len(mentioned) == 1  # the stack alone
+        if name is not None and name in self.stacks:
+            return rhs.__class__ is gast.List and not rhs.elts and len(mentioned) == 1
+        if stmt.__class__ is not gast.Assign or name is None or \
+                (func is not None and is_user_function(primitive_of(rhs))) or \
+                any(n.id in self.stacks for n in mentioned if n is not target):
+            return False
+        facts = self.judged(rhs, stmt)
+        if name in self.accumulators and not facts[0] <= {("new", id(stmt))}:
+            return False
+        return not any(n is not target and ("probe", n.id) in facts[0] | facts[1]
+                       for n in mentioned)
+
+    def in_place_addition(self, stmt, stmts: list, at: int) -> bool:
+        """Whether `A = _b` (an in-place update of A) ends the normaliser's
+        `_a = A + c; _b = in_place_result(_a, A); A = _b`, `_a + c` a new
+        object."""
+        rhs = stmt.value
+        if at < 2 or nodes.annotation(stmt, "mutated") is not None or \
+                rhs.__class__ is not gast.Name:
+            return False
+        first, second = stmts[at - 2], stmts[at - 1]
+        if not all(s.__class__ is gast.Assign and len(s.targets) == 1 and
+                   s.targets[0].__class__ is gast.Name and
+                   nodes.annotation(s, "mutates") is None for s in (first, second)):
+            return False
+        added, result = first.targets[0].id, second.targets[0].id
+        call = second.value
+        if result != rhs.id or call.__class__ is not gast.Call or \
+                primitive_of(call) is not runtime_core.in_place_result or call.keywords or \
+                [a.id if a.__class__ is gast.Name else None for a in call.args] != \
+                [added, stmt.targets[0].id]:
+            return False
+        if not self.judged(first.value, first)[0] <= {("new", id(first))}:
+            return False
+        self.chained += [added, result]
+        return True
+
+    def judged(self, rhs, stmt) -> tuple:
+        """What _Sharing makes of `rhs` with a token of its own for each local
+        name it reads (a name resolved to a module-level value is read as
+        such, as the analysis reads it)."""
+        state = {n.id: (frozenset({("probe", n.id)}), frozenset({("probe-in", n.id)}))
+                 for n in nodes.name_node_list(rhs)
+                 if nodes.annotation(n, "value", None) is None}
+        return self.sharing.value(rhs, state, stmt)
 
 
 def _statements(stmts):
@@ -1919,7 +2025,7 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     wanted = {id(stmt) for stmt in asked}
     sharing = _Sharing(wanted, frozenset(), ctx.parsed)
     liveness, derivations, defined = _Liveness(wanted), Derivations(wanted), _Defined(wanted)
-    if not _needs_no_facts(function, asked):
+    if not _needs_no_facts(function, asked, ctx.parsed):
         state = {p: (frozenset({("param", p)}), frozenset({("param-contents", p)}))
                  for p in params}
         # The lists appended to or popped: a call is only ever a statement's
