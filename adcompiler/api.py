@@ -1509,10 +1509,18 @@ def hessian(function=None, wrt=0, *, verbose: bool = False, holomorphic: bool = 
     positions, as_tuple = _positions(function, wrt)
     # The generated gradient itself, which takes f's **options as one dict: grad()
     # would wrap it for keyword calls, and a wrapper has no code to differentiate.
-    gradient = _derivative(function, "grad", positions if as_tuple else positions[0], verbose)
-    # One forward sweep of the gradient per entry of xj gives column block j
-    # of every row block at once.
-    tangents = [_derivative(gradient, "tangent", position, verbose) for position in positions]
+    # The gradient's tree, as printed, is read back by the forward transformation.
+    kept: list = []
+    try:
+        with codegen.keeping_trees(kept):
+            gradient = _derivative(function, "grad", positions if as_tuple else positions[0],
+                                   verbose)
+        # One forward sweep of the gradient per entry of xj gives column block j
+        # of every row block at once.
+        tangents = [_derivative(gradient, "tangent", position, verbose)
+                    for position in positions]
+    finally:
+        codegen.drop_trees(kept)
     assembled = _wrapper(function, ("hessian", positions, as_tuple), (gradient, *tangents),
                          lambda: _make_hessian(function, tangents, positions, as_tuple))
     if not as_tuple:
@@ -1562,9 +1570,16 @@ def hvp(function=None, wrt=0, *, verbose: bool = False):
         return lambda fn: hvp(fn, wrt, verbose=verbose)
     positions, as_tuple = _positions(function, wrt)
     # The generated gradient itself (as hessian's: not grad()'s keyword wrapper).
-    gradient = _derivative(function, "grad", positions if as_tuple else positions[0], verbose)
-    # The jvp of the gradient without the gradient itself, which hvp discards.
-    inner = _derivative(gradient, "tangent", positions if as_tuple else positions[0], verbose)
+    kept: list = []
+    try:
+        with codegen.keeping_trees(kept):
+            gradient = _derivative(function, "grad", positions if as_tuple else positions[0],
+                                   verbose)
+        # The jvp of the gradient without the gradient itself, which hvp discards.
+        inner = _derivative(gradient, "tangent", positions if as_tuple else positions[0],
+                            verbose)
+    finally:
+        codegen.drop_trees(kept)
     params, star = _parameters(function)
 
     def build():

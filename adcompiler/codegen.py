@@ -17,6 +17,7 @@ function thousands of times does not accumulate its sources.
 from __future__ import annotations
 
 import ast
+import contextlib
 import linecache
 import textwrap
 import types
@@ -46,7 +47,9 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     loaded = _loaded_names(function) if names is None else names
     free = sorted(name for name in cells if name in loaded)
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
-    text = to_source(nodes.module([scope]))
+    kept = _kept
+    placed = {} if kept is not None else None
+    text = to_source(nodes.module([scope]), placed)
     # What the user is shown is the compiled text itself, dedented: printing the
     # function on its own could wrap long lines differently (astor wraps by width).
     # The scope's own `def` line may wrap (many helpers), so the shown text
@@ -72,7 +75,42 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
         raise
     finalizer = weakref.finalize(compiled, _release, filename)
     finalizer.atexit = False
+    if placed:
+        # Read back as it was printed, not parsed (source._handed_over).
+        setattr(compiled, KEPT_TREE, (function, placed))
+        kept.append(compiled)
     return compiled, shown
+
+
+# The attribute of a compiled generated function holding (its tree, the
+# printer's {id(statement): (line, depth)}) while codegen keeps trees
+# (read by source._handed_over).
+KEPT_TREE = "__adcompiler_printed_tree__"
+
+# While keeping_trees runs, the list of the functions compiled meanwhile,
+# each holding the tree it was printed from; else None.
+_kept: list | None = None
+
+
+@contextlib.contextmanager
+def keeping_trees(kept: list):
+    """While it runs, each function compiled holds the tree it was printed
+    from (and is listed in `kept`), which the first parse_function of it
+    takes instead of parsing its text: a Hessian differentiates the gradient
+    it has just generated (and the split derivatives it calls)."""
+    global _kept
+    saved, _kept = _kept, kept
+    try:
+        yield
+    finally:
+        _kept = saved
+
+
+def drop_trees(kept: list) -> None:
+    """Forget the trees keeping_trees left on the functions of `kept` that no
+    parse_function took: they would live as long as the functions."""
+    for function in kept:
+        vars(function).pop(KEPT_TREE, None)
 
 
 # filename -> [the lines registered in linecache, number of live functions

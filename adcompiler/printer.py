@@ -27,8 +27,11 @@ _MARKER = re.compile(r"^(\s*)(['\"])\\x00adcomment:(\d+)\2\s*$")
 _INDENT = "    "
 
 
-def to_source(tree: gast.AST) -> str:
+def to_source(tree: gast.AST, lines: dict | None = None) -> str:
     """Python source for a gast tree, with comment markers as comments.
+    `lines`, if given, receives {id(statement): (its line, its depth)} for
+    every statement printed (the text's lines, from 1; depth 0 at the left
+    margin), and is left empty when not every statement's line is known.
 
     Example:
         >>> print(to_source(nodes.module([nodes.comment("hi"), nodes.assign("x", nodes.const(1))])))
@@ -39,9 +42,11 @@ def to_source(tree: gast.AST) -> str:
     comments: list[str] = []
     text = None
     if isinstance(tree, (gast.Module, gast.FunctionDef)):
-        text = _Printer(comments).source(tree)
+        text = _Printer(comments, lines).source(tree)
     if text is None:
         text = _astor_source(tree, comments)
+        if lines:
+            lines.clear()
     return _with_comments(text, comments)
 
 
@@ -222,8 +227,12 @@ class _Printer:
     (before the comment markers are replaced), sharing `comments` with the
     markers of the statements astor prints."""
 
-    def __init__(self, comments: list):
+    def __init__(self, comments: list, lines: dict | None = None):
         self.comments = comments
+        # {id(statement): (line, depth)} when asked for (see `place`); the
+        # line breaks in `out` up to which `counted` counted them.
+        self.lines = lines
+        self.counted = (0, 0)
         self.out: list = []
         self.new_lines = 0  # line breaks owed before the next statement (astor's)
         # The text of the comment `simple` just wrote the marker of, which
@@ -243,8 +252,22 @@ class _Printer:
             return None
         out = self.out
         if out and not out[0].strip("\n"):
+            if self.lines:
+                dropped = len(out[0])
+                for key, (line, depth) in self.lines.items():
+                    self.lines[key] = line - dropped, depth
             out[0] = ""  # astor drops the line breaks before the first statement
         return "".join(out) + "\n"
+
+    def place(self, stmt, depth: int) -> None:
+        """Note the line `stmt` is about to be written on (after the line
+        breaks owed), when asked for the lines."""
+        out = self.out
+        position, breaks = self.counted
+        for index in range(position, len(out)):
+            breaks += out[index].count("\n")
+        self.counted = len(out), breaks
+        self.lines[id(stmt)] = breaks + self.new_lines + 1, depth
 
     def emit(self, text: str) -> None:
         if self.new_lines:
@@ -278,6 +301,8 @@ class _Printer:
                 # The line _with_comments would put for the marker: the
                 # marker fits, and no line break hides in the text.
                 text = f"{indent}# {comment}"
+            if self.lines is not None:
+                self.place(stmt, depth)
             out.append("\n" * self.new_lines)
             out.append(text)
             self.new_lines = 0
@@ -298,6 +323,8 @@ class _Printer:
                                       decorator_list=[], returns=stmt.returns,
                                       type_comment=None, type_params=[])
             text = self.by_astor(header, depth)[1]
+        if self.lines is not None:
+            self.place(stmt, depth)
         self.emit(text)
         self.block(stmt.body, depth + 1)
         if not depth:
@@ -330,8 +357,12 @@ class _Printer:
         if headers is None or any(len(header) > _MAX_LINE for header in headers):
             self.astor_statement(stmt, depth)
             return True
+        branch = stmt
         for header, body in zip(headers, bodies):
             self.new_lines = max(self.new_lines, 1)
+            if self.lines is not None:
+                self.place(branch, depth)  # the `if`, then each `elif`'s If
+                branch = branch.orelse[0] if branch.orelse else None
             self.emit(header)
             self.block(body, depth + 1)
         if orelse:
@@ -345,6 +376,10 @@ class _Printer:
         (around a class, say)."""
         before, text, after = self.by_astor(stmt, depth)
         self.new_lines = max(self.new_lines, before)
+        if self.lines is not None:
+            # (Statements inside one astor prints are not placed: a tree
+            # holding one has no line map, see to_source.)
+            self.place(stmt, depth)
         self.emit(text)
         self.new_lines = after
 

@@ -865,11 +865,14 @@ def _parsed_function(fn) -> ParsedFunction:
                 "longer compiles to the function object you passed. Re-import the module "
                 "(importlib.reload) or run the definition again, then call adcompiler again.")
     offset = first_line - 1
+    handed = _handed_over(target, first_line) if module is None else None
     try:
         # Parsed after `offset` blank lines, every node's line is its line in the file.
         # The lines as read were parsed so when finding them (and dedenting
-        # changed nothing): not parsed again.
-        module = nodes.parse_module("\n" * offset + snippet) \
+        # changed nothing): not parsed again. Generated code printed from a
+        # tree handed over (codegen.keeping_trees) is that tree, as parsed.
+        module = handed if handed is not None else \
+            nodes.parse_module("\n" * offset + snippet) \
             if module is None or snippet != "".join(snippet_lines) \
             else nodes.from_ast(module)
     except SyntaxError as err:
@@ -1218,3 +1221,200 @@ def _assigned_name(node: ast.Lambda, parents: dict) -> str | None:
         return None
     import keyword
     return None if keyword.iskeyword(name) else name
+
+
+# -- generated code read back from the tree it was printed from ----------------------
+# A Hessian differentiates the gradient it has just generated: reading back
+# its text (parsing it and converting Python's tree to gast) took a twentieth
+# of the Hessian's compilation (issue #13). codegen keeps, while a Hessian or
+# hvp compiles its gradient (codegen.keeping_trees), the tree each function
+# was printed from and the line the printer put each statement on; the first
+# reading of the function takes that tree instead, made what parsing the
+# text gives: comment markers dropped (comments do not parse), every
+# statement at its printed line and column, each name in the context of its
+# place, negative numbers as a unary minus, and no annotation or other
+# attribute a pass left. A tree holding anything else is not handed over:
+# the text is parsed (_Readback gives up).
+
+class _NotReadable(Exception):
+    """The tree holds a node _Readback does not rebuild as parsing would."""
+
+
+def _handed_over(target, first_line: int):
+    """The tree codegen kept for generated function `target` (taken from it:
+    a second reading parses), as a Module holding the FunctionDef parsing
+    its text gives; None if it kept none or _Readback gives up."""
+    from . import codegen
+    kept = vars(target).pop(codegen.KEPT_TREE, None) if hasattr(target, "__dict__") else None
+    if kept is None:
+        return None
+    tree, lines = kept
+    if lines.get(id(tree), (None,))[0] != first_line:
+        return None
+    try:
+        function = _Readback(lines).statement(tree)
+    except _NotReadable:
+        return None
+    return gast.Module(body=[function], type_ignores=[])
+
+
+_STATEMENT_FIELDS = {
+    gast.Assign: (("targets", gast.Store), ("value", gast.Load)),
+    gast.AugAssign: (("target", gast.Store), ("value", gast.Load)),
+    gast.Expr: (("value", gast.Load),),
+    gast.Return: (("value", gast.Load),),
+    gast.If: (("test", gast.Load),),
+    gast.While: (("test", gast.Load),),
+    gast.For: (("target", gast.Store), ("iter", gast.Load)),
+    gast.Pass: (), gast.Break: (), gast.Continue: (),
+}
+_BLOCKS = ("body", "orelse")
+# Expressions parsing gives as they are printed, but for contexts and
+# negative constants; the contexts of a target's parts.
+_EXPRESSIONS = frozenset({
+    gast.Name, gast.Constant, gast.Attribute, gast.Call, gast.keyword, gast.BinOp,
+    gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Subscript, gast.Slice, gast.Tuple,
+    gast.List, gast.Dict, gast.Starred, gast.IfExp})
+_CONTEXT_PASSED = frozenset({gast.Tuple, gast.List, gast.Starred})
+_CONTEXT_OWN = frozenset({gast.Name, gast.Attribute, gast.Subscript})
+
+
+class _Readback:
+    """Rebuild a printed tree, in place, as parsing its text gives it."""
+
+    def __init__(self, lines: dict):
+        self.lines = lines
+        self.seen: set = set()
+        self.indent = None  # the depth of the `def` in the printed text
+        self.place: dict = {}  # the position of the statement being read
+
+    def own(self, node):
+        """`node`, or a copy if the tree held it before (parsing gives every
+        place a node of its own), with its fields and positions only."""
+        seen = self.seen
+        if id(node) in seen:
+            node = nodes.clone(node)
+        seen.add(id(node))
+        values = node.__dict__
+        shape = _SHAPES.get(node.__class__)
+        if shape is None:
+            shape = _SHAPES[node.__class__] = (
+                frozenset(node._fields), frozenset(node._fields + node._attributes))
+        keys = values.keys()
+        if not keys <= shape[1]:
+            # (Annotations, and whatever else a pass noted on the node.)
+            kept = {key: values[key] for key in keys if key in shape[1]}
+            values.clear()
+            values.update(kept)
+        if not keys >= shape[0]:
+            raise _NotReadable
+        return node
+
+    def statement(self, stmt):
+        placed = self.lines.get(id(stmt))
+        if placed is None or id(stmt) in self.seen:
+            raise _NotReadable  # (a statement printed twice has one line noted)
+        line, depth = placed
+        kind = stmt.__class__
+        stmt = self.own(stmt)
+        if kind is gast.FunctionDef:
+            if self.indent is not None:
+                raise _NotReadable  # a function defined inside
+            # The derivative's `def`, inside codegen's scope function: its
+            # text is read dedented by that indentation.
+            self.indent = depth
+        column = 4 * (depth - self.indent)
+        # (Parsing gives each expression its own column; passes locate statements.)
+        self.place = place = {"lineno": line, "col_offset": column, "end_lineno": line,
+                              "end_col_offset": column}
+        if kind is gast.FunctionDef:
+            if stmt.decorator_list or stmt.returns is not None or stmt.type_comment or \
+                    stmt.type_params:
+                raise _NotReadable
+            stmt.args = self.arguments(stmt.args)
+        else:
+            fields = _STATEMENT_FIELDS.get(kind)
+            if fields is None or getattr(stmt, "type_comment", None) is not None:
+                raise _NotReadable
+            values = stmt.__dict__
+            for name, role in fields:
+                value = values[name]
+                if value.__class__ is list:
+                    values[name] = [self.expression(v, role) for v in value]
+                elif value is not None:
+                    values[name] = self.expression(value, role)
+        for name in _BLOCKS:
+            block = getattr(stmt, name, None)
+            if block:
+                block = [self.statement(s) for s in block if not nodes.is_comment(s)]
+                if not block:
+                    raise _NotReadable
+                setattr(stmt, name, block)
+        stmt.__dict__.update(place)
+        return stmt
+
+    def arguments(self, args):
+        args = self.own(args)
+        if args.posonlyargs or args.kwonlyargs or args.kw_defaults or args.defaults or \
+                args.kwarg is not None:
+            raise _NotReadable
+        args.args = [self.expression(a, gast.Param) for a in args.args]
+        if args.vararg is not None:
+            args.vararg = self.expression(args.vararg, gast.Param)
+        return args
+
+    def expression(self, node, role):
+        kind = node.__class__
+        if kind is gast.Name:
+            # (A third of the nodes: what `own` does, for a Name.)
+            if id(node) in self.seen:
+                node = nodes.clone(node)
+            self.seen.add(id(node))
+            values = node.__dict__
+            if len(values) > 8 or "ad_anno" in values:
+                values.pop("ad_anno", None)
+                if not values.keys() <= _NAME_KEYS:
+                    raise _NotReadable
+            if node.id in _CONSTANT_NAMES or values.get("annotation") is not None or \
+                    values.get("type_comment") is not None or "ctx" not in values:
+                raise _NotReadable
+            values["annotation"] = values["type_comment"] = None
+            if values["ctx"].__class__ is not role:
+                values["ctx"] = role()
+            values.update(self.place)
+            return node
+        if kind not in _EXPRESSIONS:
+            raise _NotReadable
+        node = self.own(node)
+        values = node.__dict__
+        if kind is gast.Constant:
+            value = node.value
+            if value is not None and value.__class__ not in (bool, int, float, str) or \
+                    node.kind is not None or value != value:
+                raise _NotReadable  # (NaN is printed as an expression)
+            if value.__class__ in (int, float) and (
+                    value < 0 or (value == 0 and str(value).startswith("-"))):
+                node = gast.UnaryOp(op=gast.USub(), operand=nodes.const(-value))
+                node.operand.__dict__.update(self.place)
+                values = node.__dict__
+        else:
+            if kind in _CONTEXT_OWN or kind in _CONTEXT_PASSED:
+                if values["ctx"].__class__ is not role:
+                    values["ctx"] = role()
+            elif role is not gast.Load:
+                raise _NotReadable
+            passed = role if kind in _CONTEXT_PASSED else gast.Load
+            for name in node._fields:
+                value = values[name]
+                if value.__class__ is list:
+                    values[name] = [v if v is None or not v._fields else
+                                    self.expression(v, passed) for v in value]
+                elif isinstance(value, gast.AST) and value._fields:
+                    values[name] = self.expression(value, passed)
+        values.update(self.place)
+        return node
+
+
+_SHAPES: dict = {}  # node class -> (its fields, its fields and positions)
+_NAME_KEYS = frozenset(gast.Name._fields + gast.Name._attributes)
+_CONSTANT_NAMES = frozenset({"None", "True", "False"})
