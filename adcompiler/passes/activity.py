@@ -161,16 +161,30 @@ ARRAY_RESULTS = frozenset({
     np.broadcast_to, np.take, np.sort})
 
 
-def possible_tuples(definitions, params) -> set:
+def possible_tuples(definitions, params, containers=frozenset()) -> set:
     """Variables that may hold tuples or dicts: built from such literals, returned by
     user functions, by rules that are not elementwise (but ARRAY_RESULTS) or by
     the runtime helpers that build tuple adjoints, read element by element, and
     copies of those. Their adjoints (and tangents) are added with `add_adjoints`:
-    `+` would concatenate tuples."""
+    `+` would concatenate tuples.
+
+    `unbroadcast(g, x)` (generated code's adjoint of an operand) gives back
+    `g` itself when `g` is a tuple, list or dict, and otherwise a number or
+    an array: its result may be one only if `g` may, a parameter, or one of
+    `containers` (lists, entries of lists) may. (A Hessian's gradient code
+    has thousands; each made the sums of adjoints it reaches look like
+    possible tuples, whose tangents forward mode adds with add_adjoints and
+    checks with sequence_tangent: issue #13.)"""
     tuple_makers = (runtime_core.add_adjoints, runtime_core.getitem_adjoint, runtime_core.zeros_like)
     out = set()
+    passed_on = []  # (target, g) of each `target = unbroadcast(g, ...)`
     for target, rhs in definitions:
         primitive = primitive_of(rhs) if isinstance(rhs, gast.Call) else None
+        if primitive is runtime_core.unbroadcast and len(rhs.args) == 2 and \
+                not rhs.keywords and isinstance(rhs.args[0], gast.Name) and \
+                rhs.args[0].id not in containers and rhs.args[0].id not in params:
+            passed_on.append((target, rhs.args[0].id))
+            continue
         if isinstance(rhs, (gast.Tuple, gast.Dict)) or (primitive is not None and (
                 is_user_function(primitive) or primitive in tuple_makers or
                 _may_return_a_tuple(primitive))):
@@ -195,6 +209,10 @@ def possible_tuples(definitions, params) -> set:
                 changed = True
         for target, sides in sums:
             if target not in out and any(side in out for side in sides):
+                out.add(target)
+                changed = True
+        for target, source in passed_on:
+            if target not in out and source in out:
                 out.add(target)
                 changed = True
     return out
@@ -722,7 +740,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
                and isinstance(rhs.value, gast.Name) and rhs.value.id in lists}
     activity = Activity(varied={params[i] for i in ctx.wrt}, lists=lists,
                         stacks=stacks, handovers=handovers,
-                        tuples=possible_tuples(definitions, params) | entries)
+                        tuples=possible_tuples(definitions, params, lists | entries) | entries)
     ranges = loop_ranges(definitions, params)
     # Variedness flows from an operand to the target it defines (not to a
     # range's), usefulness back from a target to its operands: each is the
