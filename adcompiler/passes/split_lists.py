@@ -303,12 +303,34 @@ def _unsplittable(function: gast.FunctionDef) -> set | None:
     return kept
 
 
+def _bound_at_one_place(function: gast.FunctionDef, tracked: set) -> bool:
+    """Whether each tracked name is bound at one place at most: a parameter,
+    one assignment to the name, or one loop's target (the places _Webs
+    defines a name at; a statement it does not walk into counts too). Each
+    such name has one web, and a function whose names all have one web comes
+    out unchanged: split_lists finds that without walking every statement
+    for the webs (generated code's `_stack`, bound once: a Hessian's gradient
+    code was walked for it, issue #13)."""
+    places = collections.Counter(arg.id for arg in function.args.args if arg.id in tracked)
+    for stmt in nodes.statements(function):
+        kind = stmt.__class__
+        if kind is gast.Assign:
+            targets = stmt.targets
+            if len(targets) == 1 and targets[0].__class__ is gast.Name and \
+                    targets[0].id in tracked:
+                places[targets[0].id] += 1
+        elif kind is gast.For and stmt.target.__class__ is gast.Name and \
+                stmt.target.id in tracked:
+            places[stmt.target.id] += 1
+    return all(count <= 1 for count in places.values())
+
+
 def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rename the webs of a list variable that are not of its first web's
     kind (a list or not) to one new name, in place."""
     definitions = bindings(function.body, [])
     tracked = list_variables(definitions)
-    if not tracked:
+    if not tracked or _bound_at_one_place(function, tracked):
         return function
     webs = _Webs(tracked, _nonempty_ranges(definitions))
     state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
