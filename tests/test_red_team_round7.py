@@ -49,8 +49,6 @@ REFUSED: dict[str, type | tuple] = {
     # a helper that appends to the list it is given and returns it (reverse mode)
     "finding_helper_with_a_none_default_list_appends_and_returns_it": UNSUPPORTED,
     "finding_helper_appends_to_its_list_argument_and_returns_it": UNSUPPORTED,
-    # scipy.linalg.cho_factor / cho_solve have no rule
-    "cho_factor_and_cho_solve": NO_RULE,
     # local functions defined in a loop and stored in a list
     "local_defs_appended_in_a_loop": UNSUPPORTED,
 }
