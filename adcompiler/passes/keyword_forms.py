@@ -42,7 +42,9 @@ def rewritten(normaliser, function, rule, call: gast.Call, out: list) -> tuple:
     """(`call`, rewritten if its keywords ask for it, and the rule of what it
     then calls), for a call of `function` whose rule is `rule`; statements it
     needs first are appended to `out`."""
-    positional = POSITIONAL_FORMS.get((function, len(call.args))) \
+    # (compared by identity, as below: the function may not be hashable)
+    positional = next((helper for (owner, count), helper in POSITIONAL_FORMS.items()
+                       if owner is function and count == len(call.args)), None) \
         if not any(isinstance(a, gast.Starred) for a in call.args) and \
         not any(k.arg is None for k in call.keywords) else None
     if positional is not None:
