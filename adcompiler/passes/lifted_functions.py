@@ -114,14 +114,9 @@ def lift_recursive(parsed: ParsedFunction, definitions: dict) -> None:
     # (A function called, not differentiated on its own, needs no answer to
     # whether it changes state: see `lift`.)
     lifter = _Lifter(parsed, definitions, lambda _: True)
-    # (how many times each name is bound: by assignments, parameters, defs)
-    bound = collections.Counter(
-        n.id if isinstance(n, gast.Name) else n.name for n in nodes.walk(tree)
-        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) or
-        isinstance(n, gast.FunctionDef) and n is not tree)
     for name in recursive:
         definition = definitions[name]
-        uses = lifter.liftable_calls(definition, name, bound)
+        uses = lifter.liftable_calls(definition, name)
         if uses is None:
             continue
         alias, closed_over, _ = lifter.lift(definition, name, recursive=True)
@@ -191,6 +186,7 @@ class _Lifter:
         self.may_change_state = may_change_state
         self.locals = local_names(parsed.tree)
         self.lifted = {}  # id(definition) -> (alias, the enclosing variables it reads)
+        self.bound = None  # name -> how many times the function binds it (standing)
         self.namer = Namer({n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
                            | set(parsed.globals) | set(parsed.closure) | set(parsed.bound))
         self.parents = {}
@@ -254,18 +250,13 @@ class _Lifter:
                             f"ad.{builder_name}({name})((a, b), ...), or pass {spelled} to "
                             f"'{name}' as arguments.")
 
-    def liftable_calls(self, definition: gast.FunctionDef, name: str, bound) -> list | None:
+    def liftable_calls(self, definition: gast.FunctionDef, name: str) -> list | None:
         """The calls of the recursive local function `name` outside its
         body, if it can be lifted (see lift_recursive), else None."""
         tree = self.parsed.tree
-        args = definition.args
-        if definition not in tree.body or definition.decorator_list or bound[name] != 1 or \
-                nodes.annotation(definition, "nonlocal_names") or \
-                args.vararg is not None or args.kwarg is not None or args.kwonlyargs or \
-                any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
-                    for d in args.defaults):
+        if not self.standing(definition, name):
             return None
-        params = [a.id for a in args.args]
+        params = [a.id for a in definition.args.args]
         if any(n.id in self.definitions and n.id != name
                for n in _free_reads(params, definition.body)):
             return None  # (mutual recursion, or a helper that may call it back)
@@ -306,24 +297,32 @@ class _Lifter:
         """Whether the local function can be lifted as it is: defined once in
         the function's own body before every use, with plain parameters and
         constant defaults, reading none of the function's variables."""
-        tree = self.parsed.tree
-        if definition not in tree.body or getattr(definition, "decorator_list", None) or \
-                nodes.annotation(definition, "nonlocal_names"):
+        if not self.standing(definition, name):
             return False
         lambda_ = definition.value if isinstance(definition, gast.Assign) else None
         args = (lambda_ or definition).args
         body = [lambda_.body] if lambda_ else definition.body
-        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs or any(
-                built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
-                for d in args.defaults):
-            return False
-        stores = sum(1 for n in nodes.walk(tree) if isinstance(n, gast.Name) and n.id == name
-                     and not isinstance(n.ctx, gast.Load)) + \
-            sum(1 for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef) and n.name == name)
-        defined_at = tree.body.index(definition)
-        return stores == 1 and \
-            all(self.statement.get(id(use), -1) > defined_at for use in uses) and \
+        defined_at = self.parsed.tree.body.index(definition)
+        return all(self.statement.get(id(use), -1) > defined_at for use in uses) and \
             not any(n.id in locals_ for n in _free_reads([a.id for a in args.args], body))
+
+    def standing(self, definition, name: str) -> bool:
+        """What lifting a function that is called (not differentiated on its
+        own) asks of its definition: a `def` or `name = lambda` of the
+        function's own body, not decorated, its name bound there only, plain
+        parameters with constant defaults, no `nonlocal` names."""
+        if self.bound is None:
+            # (how many times each name is bound: assignments, parameters, defs)
+            tree = self.parsed.tree
+            self.bound = collections.Counter(
+                n.id if isinstance(n, gast.Name) else n.name for n in nodes.walk(tree)
+                if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load) or
+                isinstance(n, gast.FunctionDef) and n is not tree)
+        args = definition.value.args if isinstance(definition, gast.Assign) else definition.args
+        return definition in self.parsed.tree.body and \
+            not getattr(definition, "decorator_list", None) and self.bound[name] == 1 and \
+            not nodes.annotation(definition, "nonlocal_names") and _plain_parameters(args) \
+            and _constant_defaults(args)
 
     def shift_wrt(self, call: gast.Call, count: int, name: str) -> None:
         """The enclosing variables come first: positions in `wrt` move on by
@@ -421,13 +420,12 @@ class _Lifter:
             self.refuse(where, f"differentiating the local function '{name}', which declares "
                         f"nonlocal names, inside '{parsed.name}' is not supported",
                         "pass those values to it as arguments and return the new values.")
-        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
+        if not _plain_parameters(args):
             self.refuse(where, f"differentiating the local function '{name}', which takes "
                         "*args, **kwargs or keyword-only parameters, inside "
                         f"'{parsed.name}' is not supported",
                         "give it plain parameters, or define it at module level.")
-        if any(built_derivatives.constant(d) is built_derivatives.NOT_CONSTANT
-               for d in args.defaults):
+        if not _constant_defaults(args):
             self.refuse(where, f"differentiating the local function '{name}', whose "
                         f"defaults are not constants, inside '{parsed.name}' is not "
                         "supported",
@@ -514,6 +512,16 @@ class _Derivatives(gast.NodeTransformer):
         if builds:
             return nodes.copy_location(nodes.const(0.0), node)
         return self.generic_visit(node)
+
+
+def _plain_parameters(args: gast.arguments) -> bool:
+    """No *args, **kwargs or keyword-only parameters."""
+    return args.vararg is None and args.kwarg is None and not args.kwonlyargs
+
+
+def _constant_defaults(args: gast.arguments) -> bool:
+    return all(built_derivatives.constant(d) is not built_derivatives.NOT_CONSTANT
+               for d in args.defaults)
 
 
 def _free_reads(params: list, body: list) -> list:
