@@ -156,6 +156,17 @@ def _nonlocal_names(tree: gast.FunctionDef) -> None:
         nodes.annotate(function, "nonlocal_names", frozenset(declared))
 
 
+def test_first(loop: gast.While) -> gast.If:
+    """`while test:` made `while True:`, and the statement to put first in
+    its body, `if not test: break`: Python evaluates the test before every
+    iteration, so the first statement does it as often, and `continue`
+    still reaches it. Not for a loop with an `else` block (run when the test
+    fails, not after a break)."""
+    check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
+    loop.test = nodes.const(True)
+    return check
+
+
 def _defined_functions(block: list):
     """The `def`s of a function's own blocks (not those inside them)."""
     for stmt in block:
@@ -670,11 +681,7 @@ class _Desugar:
         walrus = _leading_walrus(loop, fields=("test",))
         if walrus is None:
             return [loop]
-        # The test is evaluated before every iteration: it becomes the loop's
-        # first statements, and `continue` reaches it as before.
-        check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
-        loop.body = self.hoist(_located(check, loop)) + loop.body
-        loop.test = nodes.const(True)
+        loop.body = self.hoist(_located(test_first(loop), loop)) + loop.body
         return [loop]
 
 

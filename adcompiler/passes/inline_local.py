@@ -83,6 +83,7 @@ from ..naming import Namer
 from ..source import ParsedFunction
 from . import lifted_functions
 from .census import Census, everything_of
+from .desugar import test_first
 from .evaluation_order import Spill, constant as _constant, plain as _plain
 from .lower_control import _attribute_value, _is_python_function, lower_function
 from .resolve import local_function_names
@@ -803,21 +804,19 @@ def _spread_known_tuples(tree: gast.FunctionDef) -> None:
 
 def _tests_calling_first(stmts: list, local: set) -> None:
     """`while f(w - t * g) > bound: ...` (a backtracking line search) of a
-    local function f (a name in `local`): Python evaluates the test before
-    every iteration, so it becomes the loop's first statement, `while True:
-    if not (...): break`, where the call is inlined once per iteration and
-    `continue` still reaches it. Not with an `else` block (Python runs it when
-    the test fails, but not after a break), which stays as written and is
-    refused."""
+    local function f (a name in `local`): the test becomes the loop's first
+    statement (desugar.test_first, as for an assignment expression in a while
+    test), where the call is inlined once per iteration. A loop with an
+    `else` block stays as written, and is refused."""
     loops = [n for stmt in stmts for n in nodes.walk(stmt) if isinstance(n, gast.While)]
     for loop in loops:
         if loop.orelse or not any(
                 isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local
                 for n in nodes.walk(loop.test)):
             continue
-        check = nodes.if_(nodes.unary_not(loop.test), [gast.Break()])
-        loop.body = [nodes.located(check, loop.test)] + loop.body
-        loop.test = nodes.copy_location(nodes.const(True), loop.test)
+        test = loop.test
+        loop.body = [nodes.located(test_first(loop), test)] + loop.body
+        loop.test = nodes.copy_location(loop.test, test)
 
 
 def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
