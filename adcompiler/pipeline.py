@@ -27,6 +27,7 @@ from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
+from .passes.lower_try import guard_try_regions, mark_try_regions
 from .passes.lower_with import lower_with
 from .passes.lower_itertools import lower_itertools
 from .passes.local_imports import local_imports
@@ -95,6 +96,7 @@ def lowered(function, arity: int | None = None, entry: bool = False) -> ParsedFu
     defaulting to functions call those, function_defaults.py)."""
     parsed = parse_function(function)
     if not parsed.generated:
+        mark_try_regions(parsed)
         lower_with(parsed)
         local_imports(parsed)
         desugar(parsed)
@@ -222,7 +224,7 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     # after this but its root's position (`first_line`, `location`) and the
     # names it reads, which Context.create kept (ctx.read_names); parse_function
     # gives every compilation a tree of its own.
-    normalised = normalise(parsed.tree, ctx)
+    normalised = guard_try_regions(normalise(parsed.tree, ctx), ctx)
     # Passes that find nothing in code adcompiler generated (issue #13: a
     # walk or two of a Hessian's gradient code each, 4% of its compilation):
     # - lower_broadcast_arrays: the user's np.broadcast_arrays were lowered
@@ -276,7 +278,8 @@ def dump(function, stage: str = "normalise", wrt: tuple = (0,),
     if stage == "normalise":
         parsed = lowered(function, arity)
         ctx = Context.create(parsed, wrt)
-        return to_source(lower_broadcast_arrays(normalise(nodes.clone(parsed.tree), ctx), ctx))
+        normalised = guard_try_regions(normalise(nodes.clone(parsed.tree), ctx), ctx)
+        return to_source(lower_broadcast_arrays(normalised, ctx))
     result = front_end(function, wrt, arity)
     if stage == "hoist":
         return to_source(result.normalised)

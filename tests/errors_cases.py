@@ -6,8 +6,8 @@ import numpy as np
 def uses_try(x):
     try:
         y = x * 2
-    except ValueError:
-        y = x
+    finally:
+        print("done")
     return y
 
 

@@ -15,7 +15,7 @@ CASES_FILE = "errors_cases.py"
 
 
 @pytest.mark.parametrize("function, construct, marker", [
-    (cases.uses_try, "'try' statements", "try:"),
+    (cases.uses_try, "'try' statements with a 'finally' block", "try:"),
     (cases.uses_with, "the context manager of 'with open('f')'", "with open"),
     (cases.uses_global, "'global' statements inside a nested block", "global COUNTER"),
     (cases.uses_yield, "generators", "yield x"),
@@ -37,8 +37,8 @@ def test_try_refusal_says_what_to_write_instead():
     with pytest.raises(ad.UnsupportedSyntaxError) as info:
         ad.grad(cases.uses_try)
     message = str(info.value)
-    for advice in ("around the call to the derivative", "test before the operation",
-                   "import at module level"):
+    for advice in ("around the call to the derivative", "after the try statement",
+                   "without 'finally' is differentiated"):
         assert advice in message
 
 

@@ -690,6 +690,12 @@ def _bind_simple(parameters: tuple, positional: list, keywords: dict) -> dict | 
     return arguments
 
 
+def normalise_statements(stmts: list, function: gast.FunctionDef, ctx: Context) -> list:
+    """`stmts`, new statements of the normalised `function`, in A-normal form
+    (lower_try.py: a `raise` a helper inlined into a try body brought)."""
+    return _Normaliser(ctx, function).block(stmts)
+
+
 def normalise(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rewrite `function`'s body into A-normal form (see the module docstring)."""
     normaliser = _Normaliser(ctx, function)

@@ -58,6 +58,7 @@ from ..rules import registry
 from ..runtime import records
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
+from .lower_try import is_try_body, mark_try_regions
 from .aliasing import helper_effects
 from .census import Census, everything_of
 from .desugar import desugar
@@ -78,7 +79,7 @@ def inline_mutating(parsed: ParsedFunction, census: Census | None = None) -> Par
     caller_locals = local_names(parsed.tree, everything)
     found: dict = {}
     _collect(parsed, parsed.tree, caller_locals, found, set(), _looped_calls(parsed.tree),
-             everything=everything)
+             everything=everything, tried=tried_calls(parsed.tree, everything))
     if found:
         if census is not None:
             census.forget()
@@ -88,7 +89,7 @@ def inline_mutating(parsed: ParsedFunction, census: Census | None = None) -> Par
 
 def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visiting: set,
              looped: frozenset = frozenset(), rejected: set | None = None,
-             everything: list | None = None):
+             everything: list | None = None, tried: frozenset = frozenset()):
     # (id of a helper, called in a loop?) found not inlinable: a helper called
     # at a hundred places is read once, not a hundred times. `everything`:
     # the nodes of `tree` in walk order, when the caller has them.
@@ -110,26 +111,34 @@ def _collect(owner: ParsedFunction, tree, caller_locals: set, found: dict, visit
         if not present or not is_user_function(function) or function in visiting:
             continue
         hands_over = _hands_over(node, function, owner, scope)
-        key = (id(function), name in looped, hands_over)
+        key = (id(function), name in looped, hands_over, name in tried)
         if key in rejected:
             continue
-        definition = _inlinable(function, owner, caller_locals, name in looped, hands_over)
+        definition = _inlinable(function, owner, caller_locals, name in looped, hands_over,
+                                name in tried)
         if definition is None:
             rejected.add(key)
             continue
         found[name] = definition
         visiting.add(function)
-        _collect(owner, definition, caller_locals, found, visiting, rejected=rejected)
+        # Inlined into a try body, its own calls are made there too.
+        inner = frozenset(_called_names(definition)) if name in tried else frozenset()
+        _collect(owner, definition, caller_locals, found, visiting, rejected=rejected,
+                 tried=inner)
 
 
 def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool = False,
-               hands_over: bool = False):
+               hands_over: bool = False, tried: bool = False):
     """The helper's definition, ready to stand in the caller, or None."""
     if getattr(function, "__globals__", None) is not owner.function.__globals__ or \
             function.__code__.co_freevars:
         # (A closure's free names are its cells, which the caller cannot read.)
         return None
-    if not hands_over and not helper_effects(function):
+    if tried and registry.lookup(function) is None:
+        # Called in a try body: inlined, each operation of it is tried in
+        # turn (lower_try.py), as Python runs them until one raises.
+        pass
+    elif not hands_over and not helper_effects(function):
         if not looped or not _plain_signature(function) or registry.lookup(function) is not None:
             return None
         helper = parse_function(function)
@@ -308,8 +317,9 @@ def _scope_of(tree, owner: ParsedFunction, helper: bool) -> tuple:
 def lower_before_fence(copy: ParsedFunction, caller: ParsedFunction) -> None:
     """The lowering the pipeline gives a function before its fence, for a
     copy of a helper or method put into `caller` (which the pipeline has
-    lowered already): with blocks, desugaring, their runtime helpers bound
-    in the caller."""
+    lowered already): try statements, with blocks, desugaring, their runtime
+    helpers bound in the caller."""
+    mark_try_regions(copy, bind_in=caller)
     lower_with(copy, bind_in=caller)
     desugar(copy, bind_in=caller)
 
@@ -377,6 +387,21 @@ def _has_var_keyword(function) -> bool:
     helper keeps its call (aliasing.py then checks what it changes)."""
     return any(p.kind is inspect.Parameter.VAR_KEYWORD
                for p in inspect.signature(function).parameters.values())
+
+
+def tried_calls(tree, everything: list | None = None) -> frozenset:
+    """Names called in a try body of `tree` (marked by lower_try.py)."""
+    called: set = set()
+    for node in nodes.walk(tree) if everything is None else everything:
+        if isinstance(node, gast.If) and is_try_body(node.test):
+            for stmt in node.body:
+                called |= _called_names(stmt)
+    return frozenset(called)
+
+
+def _called_names(tree) -> set:
+    return {node.func.id for node in nodes.walk(tree)
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name)}
 
 
 def _looped_calls(tree) -> frozenset:

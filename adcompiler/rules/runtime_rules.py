@@ -13,6 +13,7 @@ from ..runtime import core as runtime_core
 from ..runtime import arrays as runtime_arrays
 from ..runtime import complex_numbers as runtime_complex
 from ..runtime import effects as runtime_effects
+from ..runtime import exceptions as runtime_exceptions
 from ..runtime import fft as runtime_fft
 from ..runtime import mapping as runtime_mapping
 from ..runtime import records as runtime_records
@@ -31,7 +32,11 @@ RULES = [
                        runtime_effects.writes_through, runtime_effects.is_view_of,
                        runtime_effects.reads_change,
                        # a rule's check on values known only when the code runs
-                       runtime_core.checked),
+                       runtime_core.checked,
+                       # a try statement's attempts (passes/lower_try.py)
+                       runtime_exceptions.try_body, runtime_exceptions.exception_of,
+                       runtime_exceptions.kinds_caught,
+                       runtime_exceptions.raised),
     # a.sort(axis), as a = sort_in_place(a, axis): np.sort's derivative.
     linear_rule(runtime_effects.sort_in_place, "a, axis=-1, kind=None, order=None",
                 adjoint={"a": "sort_adjoint(g, a, axis)"},
