@@ -5,10 +5,9 @@ import numpy as np
 
 def uses_try(x):
     try:
-        y = x * 2
+        return x * 2
     finally:
         print("done")
-    return y
 
 
 def uses_with(x):

@@ -194,7 +194,7 @@ def test_usage_errors_exit_2_with_one_message(capsys, argv, message):
 def test_a_function_adcompiler_cannot_compile_exits_3_with_the_adcompiler_error(capsys):
     code, out, err = run(capsys, "show", "tests/errors_cases.py::uses_try")
     assert code == cli.EXIT_CANNOT_DIFFERENTIATE and out == ""
-    assert "errors_cases.py:7:5: 'try' statements with a 'finally' block are not supported by adcompiler" in err
+    assert "errors_cases.py:7:5: 'try' statements with a 'finally' block with a return, break or continue in it are not supported by adcompiler" in err
     assert "Instead:" in err and "Traceback" not in err
 
 

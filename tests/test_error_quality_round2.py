@@ -152,10 +152,9 @@ def try_around_a_differentiated_value(x):
 
 def try_finally(x):
     try:
-        y = x * 2.0
+        return np.sum(x * 2.0)
     finally:
         pass
-    return np.sum(y)
 
 
 def uses_with(x):

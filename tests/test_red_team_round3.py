@@ -35,7 +35,6 @@ REFUSED: dict[str, type] = {
     "iter_and_next": NO_RULE,
     "loop_over_flat": NO_RULE,
     "item_with_an_index": NO_RULE,
-    "try_finally_around_a_value": UNSUPPORTED,
     "sum_of_a_generator_function": UNSUPPORTED,
     "global_written_with_a_differentiated_value": NO_RULE,
     "write_through_real_of_a_complex_array": SHARED,

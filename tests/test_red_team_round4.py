@@ -63,9 +63,6 @@ REFUSED: dict[str, type | tuple] = {
     **{name: NO_RULE for name in (
         "finding_max_of_two_lists", "finding_min_of_two_tuples",
         "finding_sum_of_lists_with_an_empty_list_start")},
-    # second order: the gradient's constant list xp is taken for differentiated
-    # (its stack is), and np.interp has no derivative in xp
-    "interp_with_list_arguments": NO_RULE,
     # a list display combined with a NumPy value by + (NumPy's elementwise
     # sum, which the compiler takes for a join): refused when it runs
     **{name: UNSUPPORTED for name in (
@@ -73,14 +70,10 @@ REFUSED: dict[str, type | tuple] = {
         "finding_list_display_plus_a_numpy_scalar", "array_plus_equals_a_list_display")},
     # attribute assignments (obj.attr = v, z.real += v): refused by the fence
     **{name: UNSUPPORTED for name in (
-        "instance_attribute_shadows_class_attribute", "real_part_plus_equals_on_a_complex_copy",
+        "real_part_plus_equals_on_a_complex_copy",
         "imag_assignment_on_a_complex_array")},
     "finding_modf_with_positional_out_arrays": UNSUPPORTED,
     "generator_consumed_by_a_loop": UNSUPPORTED,
-    "exception_handler_not_taken": UNSUPPORTED,
-    "exception_used_for_control_flow": UNSUPPORTED,
-    "try_finally_counter": UNSUPPORTED,
-    "dict_lookup_with_key_error": UNSUPPORTED,
     "lambdas_capturing_a_loop_variable_late_binding": UNSUPPORTED,
     "lambdas_in_a_comprehension_late_binding": UNSUPPORTED,
     "lambdas_with_default_binding_early": UNSUPPORTED,

@@ -323,7 +323,44 @@ def appends_in_a_try_torch(x):
     return sum(torch.log(v) if v > 0 else v for v in x) * x[0]
 
 
+def finally_after_a_handler(x):
+    calls = 0
+    try:
+        y = np.linalg.cholesky(np.outer(x, x) + np.diag(x))
+    except np.linalg.LinAlgError:
+        y = np.diag(x * 2.0)
+    else:
+        y = y * x[0]
+    finally:
+        calls += 1
+        y = y + calls
+    return np.sum(y ** 2)
+
+
+def finally_after_a_handler_torch(x):
+    L, info = torch.linalg.cholesky_ex(torch.outer(x, x) + torch.diag(x))
+    y = L * x[0] if info == 0 else torch.diag(x * 2.0)
+    return torch.sum((y + 1) ** 2)
+
+
+def finally_without_handlers(x):
+    y = x * 2
+    try:
+        z = np.sum(y ** 2)
+    finally:
+        y = y + 1
+    return z + np.sum(y * x)
+
+
+def finally_without_handlers_torch(x):
+    y = x * 2
+    return torch.sum(y ** 2) + torch.sum((y + 1) * x)
+
+
 CASES = [
+    (finally_after_a_handler, finally_after_a_handler_torch,
+     [[1.0, 2.0, 3.0], [1.0, 2.0, -1.5]]),
+    (finally_without_handlers, finally_without_handlers_torch, [[1.0, 2.0, 3.0]]),
     (newton_with_fallback, newton_with_fallback_torch, [[2.0, 3.0, 0.5], [-2.0, 3.0, 0.5]]),
     (two_tries_in_a_loop, two_tries_in_a_loop_torch, [[0.4, -0.3, 2.2]]),
     (appends_in_a_try, appends_in_a_try_torch, [[1.5, -2.0, 3.0]]),
@@ -415,12 +452,33 @@ def test_the_generated_code_shows_each_attempt():
     assert "exception_of(_catching, np.linalg.cholesky" in text
 
 
-def _finally(x):
+def _finally_after_a_return(x):
     try:
-        y = np.log(x)
+        return np.sum(np.log(x))
     finally:
-        z = 1.0
-    return np.sum(y) * z
+        print("done")
+
+
+def _finally_in_a_try_body(x):
+    count = 0
+    try:
+        try:
+            y = np.log(x)
+        finally:
+            count += 1
+    except ValueError:
+        y = x
+    return np.sum(y) * count
+
+
+def _finally_in_a_local_function(x):
+    def logs(v):
+        try:
+            w = np.log(v)
+        finally:
+            w = w * 1.0
+        return w
+    return np.sum(logs(x))
 
 
 def _loop_in_body(x):
@@ -477,7 +535,9 @@ def _write_in_body(x):
     return np.sum(y * x)
 
 
-REFUSED = [(_finally, "with a 'finally' block"), (_loop_in_body, "a loop"),
+REFUSED = [(_finally_after_a_return, "'finally' block with a return"),
+           (_finally_in_a_try_body, "'finally' block inside a try body"),
+           (_finally_in_a_local_function, "'finally' block inside a try body or a function"), (_loop_in_body, "a loop"),
            (_own_function_in_body, "the call of '_power'"), (_loop_in_helper, "a loop"),
            (_random_in_body, "np.random.normal"), (_write_in_body, "an in-place update")]
 

@@ -43,7 +43,11 @@ an in-place update or a loop there is refused, naming it. A call made only
 for what it raises (`np.linalg.cholesky(K)` as a statement, a check of
 the user's) runs once, as the attempt itself.
 
-Refused: `finally` blocks and `try*`.
+A `finally` block runs after the rest. An exception the statement does not
+catch leaves the function, and its derivative, without a value: so the
+block need not run then, except where a handler around the statement
+catches that exception (refused there) or where it runs before a return,
+break or continue (refused too). `try*` is refused by the fence.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ from .fence import falls_through
 _FINALLY_ADVICE = (
     "Instead: write the 'finally' block's statements after the try statement, or do "
     "the cleanup around the call to the derivative (a derivative leaves nothing to "
-    "clean up); try/except/else without 'finally' is differentiated.")
+    "clean up).")
 _MOVE_ADVICE = (
     "Instead: move the try statement into a function of its own around the operations "
     "that may raise, or test before the operation instead of catching "
@@ -118,6 +122,8 @@ def mark_try_regions(parsed: ParsedFunction,
     names = {node.id for node in nodes.walk(tree) if isinstance(node, gast.Name)}
     regions = _Regions(parsed, Namer(names), bind_in or parsed)
     for node in [n for n in nodes.statements(tree) if isinstance(n, gast.FunctionDef)]:
+        # (A function defined inside may be inlined into a try body.)
+        regions.inlined = bind_in is not None or node is not tree
         node.body = regions.block(node.body, None, None)
     return parsed
 
@@ -127,6 +133,7 @@ class _Regions:
         self.parsed = parsed
         self.namer = namer
         self.bind_in = bind_in
+        self.inlined = False
 
     def reference(self, value, name: str | None = None) -> gast.Name:
         reference = self.bind_in.reference(value, name, taken=self.namer.taken)
@@ -161,6 +168,31 @@ class _Regions:
             out.append(stmt)
         return out
 
+    def try_finally(self, stmt: gast.Try, region: tuple | None, reraise: str | None) -> list:
+        """A `finally` block runs after the rest of the statement. When the
+        statement ends by an exception no handler of it catches, the function
+        raises it and so does the derivative: the block's values are never
+        seen. Refused where they could be: where a handler around the
+        statement catches that exception (in a try body, or in a helper, which
+        may be inlined into one), and where a return, break or continue
+        would run the block before leaving."""
+        blocks = [stmt.body, stmt.orelse, stmt.finalbody] + [h.body for h in stmt.handlers]
+        why = ("inside a try body or a function that may be inlined into one"
+               if region is not None or self.inlined else
+               "with a return, break or continue in it" if any(_jumps(b) for b in blocks)
+               else None)
+        if why is not None:
+            raise UnsupportedSyntaxError(
+                f"'try' statements with a 'finally' block {why} are not supported by "
+                "adcompiler", self.parsed.location(stmt), help=_FINALLY_ADVICE)
+        if stmt.handlers:
+            without = gast.Try(body=stmt.body, handlers=stmt.handlers, orelse=stmt.orelse,
+                               finalbody=[])
+            lowered = self.try_(nodes.copy_location(without, stmt), region, reraise)
+        else:
+            lowered = self.block(stmt.body, region, reraise)
+        return lowered + self.block(stmt.finalbody, region, reraise)
+
     def raise_(self, stmt: gast.Raise, region: tuple | None, reraise: str | None):
         if stmt.exc is None and reraise is not None:
             stmt = gast.Raise(exc=nodes.name(reraise), cause=None)
@@ -175,9 +207,7 @@ class _Regions:
 
     def try_(self, stmt: gast.Try, region: tuple | None, reraise: str | None) -> list:
         if stmt.finalbody:
-            raise UnsupportedSyntaxError(
-                "'try' statements with a 'finally' block are not supported by adcompiler",
-                self.parsed.location(stmt), help=_FINALLY_ADVICE)
+            return self.try_finally(stmt, region, reraise)
         catching = self.namer.fresh("_catching")
         caught = self.namer.fresh("_caught")
         kinds = [handler.type if handler.type is not None
@@ -212,6 +242,16 @@ class _Regions:
         nothing_caught = nodes.compare(nodes.name(caught), gast.Is(), nodes.const(None))
         return lowered + [nodes.if_(nothing_caught, self.block(stmt.orelse, region, reraise),
                                     dispatch)]
+
+
+def _jumps(stmts: list) -> bool:
+    """Whether a return, break or continue of `stmts` leaves them (local
+    functions aside)."""
+    for stmt in stmts:
+        for node in nodes.statements(stmt) if not isinstance(stmt, gast.FunctionDef) else ():
+            if isinstance(node, (gast.Return, gast.Break, gast.Continue)):
+                return True
+    return False
 
 
 def _located(new, old):
