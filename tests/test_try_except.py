@@ -357,7 +357,75 @@ def finally_without_handlers_torch(x):
     return torch.sum(y ** 2) + torch.sum((y + 1) * x)
 
 
+def _summed_logs(v):
+    total = 0.0
+    for item in v:
+        total = total + math.log(item)
+    return total
+
+
+def loops_in_a_try_body(x):
+    try:
+        logs = [math.log(v) for v in x]
+        first = sum(logs)
+    except ValueError:
+        first = np.sum(x ** 2)
+    second = 0.0
+    try:
+        for v in x:
+            if v > 2.5:
+                break
+            second = second + math.sqrt(v)
+    except ValueError:
+        second = second - 1.0
+    try:
+        third = _summed_logs(x[:2])
+    except ValueError:
+        third = x[1]
+    return first * x[0] + second * x[1] + third
+
+
+def loops_in_a_try_body_torch(x):
+    first = torch.sum(torch.log(x)) if torch.all(x > 0) else torch.sum(x ** 2)
+    second = 0.0
+    for v in x:
+        if v > 2.5:
+            break
+        if v < 0:
+            second = second - 1.0
+            break
+        second = second + torch.sqrt(v)
+    third = torch.log(x[0]) + torch.log(x[1]) if torch.all(x[:2] > 0) else x[1]
+    return first * x[0] + second * x[1] + third
+
+
+def while_loop_in_a_try_body(x):
+    t = x[0]
+    k = 0
+    try:
+        while k < 4:
+            t = t - math.log(t) * x[2]
+            k += 1
+    except ValueError:
+        t = x[1] * k
+    return t * x[1] + k
+
+
+def while_loop_in_a_try_body_torch(x):
+    t = x[0]
+    k = 0
+    while k < 4:
+        if t <= 0:
+            return x[1] * k * x[1] + k
+        t = t - torch.log(t) * x[2]
+        k += 1
+    return t * x[1] + k
+
+
 CASES = [
+    (loops_in_a_try_body, loops_in_a_try_body_torch,
+     [[1.0, 2.0, 3.0], [1.0, -2.0, 3.0], [1.0, 2.0, -3.0]]),
+    (while_loop_in_a_try_body, while_loop_in_a_try_body_torch, [[1.5, 2.0, 0.5], [0.5, 2.0, 3.0]]),
     (finally_after_a_handler, finally_after_a_handler_torch,
      [[1.0, 2.0, 3.0], [1.0, 2.0, -1.5]]),
     (finally_without_handlers, finally_without_handlers_torch, [[1.0, 2.0, 3.0]]),
@@ -481,14 +549,13 @@ def _finally_in_a_local_function(x):
     return np.sum(logs(x))
 
 
-def _loop_in_body(x):
+def _range_variable_read_after(x):
     try:
-        total = 0.0
-        for v in x:
-            total = total + math.log(v)
+        for i in range(3):
+            y = math.log(x[i])
     except ValueError:
-        total = 0.0
-    return total
+        y = 0.0
+    return y + i * x[0]
 
 
 def _power(v, n):
@@ -503,19 +570,6 @@ def _own_function_in_body(x):
     return y
 
 
-def _summed_logs(v):
-    total = 0.0
-    for item in v:
-        total = total + math.log(item)
-    return total
-
-
-def _loop_in_helper(x):
-    try:
-        y = _summed_logs(x)
-    except ValueError:
-        y = 0.0
-    return y
 
 
 def _random_in_body(x):
@@ -536,9 +590,10 @@ def _write_in_body(x):
 
 
 REFUSED = [(_finally_after_a_return, "'finally' block with a return"),
+           (_range_variable_read_after, "a for loop whose variable is read after it"),
            (_finally_in_a_try_body, "'finally' block inside a try body"),
-           (_finally_in_a_local_function, "'finally' block inside a try body or a function"), (_loop_in_body, "a loop"),
-           (_own_function_in_body, "the call of '_power'"), (_loop_in_helper, "a loop"),
+           (_finally_in_a_local_function, "'finally' block inside a try body or a function"),
+           (_own_function_in_body, "the call of '_power'"),
            (_random_in_body, "np.random.normal"), (_write_in_body, "an in-place update")]
 
 

@@ -38,8 +38,10 @@ So the statements that run are the ones Python runs (up to the operation
 that raised) and the derivative is taken of those alone. An operation is
 tried and then done again, so only operations that give the same result
 every time may be in a try body: NumPy, SciPy, math and Python's operators
-and functions; a call of the user's own function, of a random generator,
-an in-place update or a loop there is refused, naming it. A call made only
+and functions (the user's helpers called there are inlined first,
+inline_mutating.py); a call of a random generator, of a function that was
+not inlined, or an in-place update there is refused, naming it. A loop in a
+try body ends once something was caught. A call made only
 for what it raises (`np.linalg.cholesky(K)` as a statement, a check of
 the user's) runs once, as the attempt itself.
 
@@ -393,13 +395,48 @@ class _Guards:
                     may_fail = True
             elif isinstance(stmt, gast.Pass):
                 continue
-            elif isinstance(stmt, (gast.For, gast.While)):
-                self.refuse("a loop (or a comprehension, which is one)", stmt)
+            elif isinstance(stmt, (gast.For, gast.While)) and not stmt.orelse:
+                if not self.loop(stmt, catching, caught):
+                    current.append(stmt)
+                    continue
+                current.append(stmt)
+                current = after_attempt()
+                may_fail = True
             else:
                 self.refuse(f"a '{type(stmt).__name__}' statement", stmt)
         if out and isinstance(out[-1], gast.If) and out[-1].body == [] and current is out[-1].body:
             out.pop()
         return out, may_fail
+
+    def loop(self, loop, catching: str, caught: str) -> bool:
+        """Guard the body of `loop`, in a try body, and end the loop once
+        something was caught, as Python leaves it; whether anything in it may
+        be caught."""
+        body, fails = self.guard(loop.body, catching, caught)
+        loop.body = body or [gast.Pass()]
+        if not fails:
+            return False
+        nothing_caught = nodes.compare(nodes.name(caught), gast.Is(), nodes.const(None))
+        if isinstance(loop, gast.While):
+            # (Normalised, the test is a name the body computes again at its
+            # end, which the guard skips once something was caught.)
+            if not isinstance(loop.test, gast.Name):
+                self.refuse("a loop with a computed test", loop)
+            stop = nodes.assign(loop.test.id, nodes.const(False))
+            raised = nodes.compare(nodes.name(caught), gast.IsNot(), nodes.const(None))
+            loop.body.append(nodes.copy_location(nodes.if_(raised, [stop]), loop))
+            return True
+        # A `for` goes on over the rest of its items, doing nothing: the only
+        # trace is its variable, which then holds the last item, not the one
+        # Python stopped at.
+        inside = {id(node) for node in nodes.walk(loop)}
+        bound = nodes.names_stored(loop.target)
+        if any(isinstance(node, gast.Name) and node.id in bound and id(node) not in inside
+               for node in nodes.walk(self.function)):
+            self.refuse("a for loop whose variable is read after it", loop)
+        loop.body = [nodes.copy_location(gast.If(test=nothing_caught, body=loop.body,
+                                                 orelse=[]), loop)]
+        return True
 
     def attempt(self, value, stmt, catching: str, repeated: bool) -> gast.Call | None:
         """`exception_of(catching, operation, *operands)` for the operation
