@@ -66,6 +66,7 @@ from ..naming import Namer
 from ..printer import to_source
 from ..runtime import exceptions as runtime_exceptions
 from ..source import ParsedFunction
+from . import effects
 from .anf import normalise_statements
 from .fence import falls_through
 
@@ -446,6 +447,8 @@ class _Guards:
         if isinstance(value, (gast.Tuple, gast.List)) and all(
                 isinstance(e, (gast.Name, gast.Constant)) for e in value.elts):
             return None
+        if isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) for k in value.keys):
+            return None   # (constant keys hash)
         if isinstance(value, gast.BinOp) and type(value.op) in _BINARY:
             operation, operands = _BINARY[type(value.op)], [value.left, value.right]
         elif isinstance(value, gast.UnaryOp):
@@ -490,10 +493,14 @@ class _Guards:
     def check_repeatable(self, call: gast.Call, stmt) -> None:
         """Refuse a call that may give another result when done again (it is
         tried, then done)."""
-        if nodes.annotation(stmt, "mutates") is not None:
-            self.refuse("an in-place update", stmt)
         missing = object()
         function = nodes.annotation(call.func, "value", missing)
+        mark = nodes.annotation(stmt, "mutates")
+        if mark is not None and (mark == effects.OPAQUE or not (getattr(
+                function, "__module__", "") or "").startswith(runtime_exceptions.__package__)):
+            # (An update written as an updated copy, `y = setitem(y, i, v)`,
+            # makes a new object each time: tried, it changes nothing.)
+            self.refuse("an in-place update", stmt)
         if function is missing:
             if isinstance(call.func, gast.Attribute) and call.func.attr in _READING_METHODS:
                 return
