@@ -28,6 +28,7 @@ from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
 from .passes.lower_try import guard_try_regions, mark_try_regions
+from .passes.loop_targets import own_loop_targets
 from .passes.lower_with import lower_with
 from .passes.lower_itertools import lower_itertools
 from .passes.local_imports import local_imports
@@ -225,6 +226,8 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     # names it reads, which Context.create kept (ctx.read_names); parse_function
     # gives every compilation a tree of its own.
     normalised = guard_try_regions(normalise(parsed.tree, ctx), ctx)
+    if not parsed.generated:
+        normalised = own_loop_targets(normalised, ctx)
     # Passes that find nothing in code adcompiler generated (issue #13: a
     # walk or two of a Hessian's gradient code each, 4% of its compilation):
     # - lower_broadcast_arrays: the user's np.broadcast_arrays were lowered
