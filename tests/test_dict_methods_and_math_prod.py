@@ -163,7 +163,16 @@ def product_of_an_empty_list_is_its_start(x):
     return math.prod([], start=x[1]) * math.prod(()) * x[0]
 
 
-PROGRAMS = [update_with_a_display_of_constant_keys, update_with_a_mapping_and_keywords,
+def get_with_a_computed_key_or_default(x):
+    # (Python evaluates the default before the call, found or not.)
+    d = {"a": x[0] ** 2, "ab": x[1]}
+    total = d.get("a", x[2] ** 3) + d.get("b", x[2] ** 3) * d.get("a" + "b", x[3])
+    for k in ("a", "c"):
+        total = total + d.get(k * 1, d["a"] * x[3]) * x[1]
+    return total + (d.get("z") is None) * x[0]
+
+
+PROGRAMS = [get_with_a_computed_key_or_default, update_with_a_display_of_constant_keys, update_with_a_mapping_and_keywords,
             update_of_a_dict_call_with_keywords_only, update_from_a_comprehension_with_text_keys,
             update_reads_the_mapping_when_it_runs,
             setdefault_as_a_statement_and_in_an_expression, setdefault_and_update_in_a_loop,

@@ -33,8 +33,8 @@ import pytest
 import torch
 
 import adcompiler as ad
-from adcompiler.errors import (AdError, InternalCompilerError, NoDerivativeRuleError,
-                               RuleDefinitionError, SharedMemoryError, UnsupportedSyntaxError)
+from adcompiler.errors import (AdError, InternalCompilerError, RuleDefinitionError,
+                               SharedMemoryError, UnsupportedSyntaxError)
 from oracles import assert_close, torch_directional, torch_gradients, unchanged
 from third_party_style_programs import PROGRAMS
 
@@ -50,8 +50,6 @@ CHECKS = ("reverse", "value_and_grad", "forward", "jvp", "hvp")
 # the checks are named. Each is a construct it does not model (yet), refused
 # at compile time with the user's file:line, never differentiated wrongly.
 REFUSED: dict[str, tuple[type, tuple]] = {
-    # d.get(k, default) with a default computed by an expression (x ** 3)
-    "dict_get_with_default": (NoDerivativeRuleError, CHECKS),
     # **kwargs
     "kwargs_helper": (UnsupportedSyntaxError, CHECKS),
     # a function defined inside a local function
