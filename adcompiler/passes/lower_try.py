@@ -346,6 +346,23 @@ class _Guards:
             return segment
 
         for stmt in list(stmts):
+            if isinstance(stmt, gast.Assert):
+                # (From a helper inlined into the body, as a raise is.)
+                failed = gast.Raise(exc=nodes.call(self.reference(AssertionError), [
+                    stmt.msg] if stmt.msg is not None else []), cause=None)
+                check = nodes.if_(gast.UnaryOp(op=gast.Not(), operand=stmt.test),
+                                  [nodes.copy_location(failed, stmt)])
+                stmt = nodes.copy_location(check, stmt)
+                for node in gast.walk(stmt):
+                    if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
+                        gast.copy_location(node, check)
+                lowered, fails = self.guard(normalise_statements(
+                    [stmt], self.function, self.ctx), catching, caught)
+                current += lowered
+                if fails:
+                    current = after_attempt()
+                    may_fail = True
+                continue
             if isinstance(stmt, gast.Raise) and stmt.exc is not None:
                 # From a helper inlined into the body after the first half ran:
                 # written as the first half writes a raise in a try body.
