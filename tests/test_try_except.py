@@ -451,7 +451,29 @@ def writes_in_a_try_body_torch(x):
     return torch.sum(y * x) + table[0] + table[2]
 
 
+def range_variable_read_after_the_try(x):
+    total = 0.0
+    try:
+        for i in range(3):
+            total = total + math.log(x[i]) * x[0]
+    except ValueError:
+        total = total * 2.0
+    return total + i * x[1]
+
+
+def range_variable_read_after_the_try_torch(x):
+    total = 0.0
+    for i in range(3):
+        if x[i] <= 0:
+            total = total * 2.0
+            break
+        total = total + torch.log(x[i]) * x[0]
+    return total + i * x[1]
+
+
 CASES = [
+    (range_variable_read_after_the_try, range_variable_read_after_the_try_torch,
+     [[1.5, 2.0, 3.0], [1.5, -2.0, 3.0]]),
     (writes_in_a_try_body, writes_in_a_try_body_torch, [[1.0, -2.0, 3.0], [1.5, 2.0, 3.0]]),
     (loops_in_a_try_body, loops_in_a_try_body_torch,
      [[1.0, 2.0, 3.0], [1.0, -2.0, 3.0], [1.0, 2.0, -3.0]]),
@@ -579,13 +601,6 @@ def _finally_in_a_local_function(x):
     return np.sum(logs(x))
 
 
-def _range_variable_read_after(x):
-    try:
-        for i in range(3):
-            y = math.log(x[i])
-    except ValueError:
-        y = 0.0
-    return y + i * x[0]
 
 
 def _power(v, n):
@@ -613,7 +628,6 @@ def _random_in_body(x):
 
 
 REFUSED = [(_finally_after_a_return, "'finally' block with a return"),
-           (_range_variable_read_after, "a for loop whose variable is read after it"),
            (_finally_in_a_try_body, "'finally' block inside a try body"),
            (_finally_in_a_local_function, "'finally' block inside a try body or a function"),
            (_own_function_in_body, "the call of '_power'"),

@@ -444,15 +444,17 @@ class _Guards:
             raised = nodes.compare(nodes.name(caught), gast.IsNot(), nodes.const(None))
             loop.body.append(nodes.copy_location(nodes.if_(raised, [stop]), loop))
             return True
-        # A `for` goes on over the rest of its items, doing nothing: the only
-        # trace is its variable, which then holds the last item, not the one
-        # Python stopped at.
-        inside = {id(node) for node in nodes.walk(loop)}
-        bound = nodes.names_stored(loop.target)
-        if any(isinstance(node, gast.Name) and node.id in bound and id(node) not in inside
-               for node in nodes.walk(self.function)):
-            self.refuse("a for loop whose variable is read after it", loop)
-        loop.body = [nodes.copy_location(gast.If(test=nothing_caught, body=loop.body,
+        # A `for` goes on over the rest of its items, doing nothing: its item
+        # goes to a variable of its own, bound to the loop's only while
+        # nothing was caught, which so keeps the item Python stopped at.
+        items = {name: self.ctx.namer.fresh(f"_{name}")
+                 for name in sorted(nodes.names_stored(loop.target))}
+        for node in nodes.walk(loop.target):
+            if isinstance(node, gast.Name) and node.id in items:
+                node.id = items[node.id]
+        bindings = [nodes.copy_location(nodes.assign(name, nodes.name(item)), loop)
+                    for name, item in items.items()]
+        loop.body = [nodes.copy_location(gast.If(test=nothing_caught, body=bindings + loop.body,
                                                  orelse=[]), loop)]
         return True
 
