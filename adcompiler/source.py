@@ -833,9 +833,11 @@ def _parsed_function(fn) -> ParsedFunction:
     if lifted is not None:
         # A local function differentiated on its own (passes/lifted_functions.py):
         # its tree, in the lines of the user's file it was written on.
-        tree, filename, all_lines = lifted
+        # (`bound`: the runtime helpers the passes before lifting bound for
+        # what they wrote into it, a try statement's or a with block's.)
+        tree, filename, all_lines, bound = lifted
         return ParsedFunction(target, nodes.clone(tree), filename, all_lines,
-                              target.__globals__, _closure_snapshot(target))
+                              target.__globals__, _closure_snapshot(target), dict(bound))
     if target.__name__ == "<lambda>":
         tree, filename, all_lines = _parse_lambda(target)
         return ParsedFunction(target, tree, filename, all_lines, target.__globals__,

@@ -471,7 +471,32 @@ def range_variable_read_after_the_try_torch(x):
     return total + i * x[1]
 
 
+def recursive_local_function_with_a_try(x):
+    def series(v, n):
+        if n == 0:
+            return 0.0
+        try:
+            term = math.log(v) / n
+        except ValueError:
+            term = v / n
+        return term + series(v * 0.5, n - 1)
+    return series(x[0], 3) * x[1] + x[2]
+
+
+def recursive_local_function_with_a_try_torch(x):
+    def series(v, n):
+        if n == 0:
+            return 0.0
+        term = torch.log(v) / n if v > 0 else v / n
+        return term + series(v * 0.5, n - 1)
+    return series(x[0], 3) * x[1] + x[2]
+
+
 CASES = [
+    # (lifted_functions.py: differentiated as its own function, the helpers the
+    # try statement's lowering bound carried with it)
+    (recursive_local_function_with_a_try, recursive_local_function_with_a_try_torch,
+     [[1.5, 2.0, 0.5], [-1.5, 2.0, 0.5]]),
     (range_variable_read_after_the_try, range_variable_read_after_the_try_torch,
      [[1.5, 2.0, 3.0], [1.5, -2.0, 3.0]]),
     (writes_in_a_try_body, writes_in_a_try_body_torch, [[1.0, -2.0, 3.0], [1.5, 2.0, 3.0]]),

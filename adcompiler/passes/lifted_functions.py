@@ -23,7 +23,8 @@ no confusion between the two perturbations of x: d/dx of x * d/dy(x * y) is
 d/dx of x * x, 2x.
 
 The lifted function is parsed from the tree (source.py reads
-`__adcompiler_lifted__`, the tree and the user's file), and also compiled, so
+`__adcompiler_lifted__`, the tree, the user's file and the runtime helpers
+the passes before this one bound for what they wrote), and also compiled, so
 that it runs, with the enclosing function's globals and the closure cells of
 the names it reads from them. Its body is the local function's as the passes
 before this one left it (comprehensions lowered).
@@ -472,7 +473,8 @@ class _Lifter:
                     node.args[:0] = [nodes.copy_location(nodes.name(v), node)
                                      for v in closed_over]
         function = _compiled(parsed, tree)
-        function.__adcompiler_lifted__ = (tree, parsed.filename, parsed.lines)
+        function.__adcompiler_lifted__ = (tree, parsed.filename, parsed.lines,
+                                          dict(parsed.bound))
         alias = self.namer.fresh(function_name)
         parsed.bound[alias] = function
         self.lifted[id(definition)] = (alias, closed_over, helpers)
