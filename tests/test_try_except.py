@@ -492,7 +492,42 @@ def recursive_local_function_with_a_try_torch(x):
     return series(x[0], 3) * x[1] + x[2]
 
 
+class _Model:
+    def __init__(self, w):
+        self.w = w
+
+    def safe_log(self, v):
+        try:
+            return math.log(v) * self.w
+        except ValueError:
+            return v * self.w
+
+    @classmethod
+    def fitted(cls, x):
+        try:
+            scale = math.sqrt(x[0])
+        except ValueError:
+            scale = 1.0
+        return cls(scale * x[1])
+
+
+def methods_with_a_try(x):
+    model = _Model(x[1])
+    fitted = _Model.fitted(x)
+    return model.safe_log(x[0]) + model.safe_log(x[2]) * fitted.w
+
+
+def methods_with_a_try_torch(x):
+    def safe_log(v, w):
+        return torch.log(v) * w if v > 0 else v * w
+    scale = torch.sqrt(x[0]) if x[0] >= 0 else 1.0
+    return safe_log(x[0], x[1]) + safe_log(x[2], x[1]) * (scale * x[1])
+
+
 CASES = [
+    # (local_objects.py, classmethod_constructors.py: the methods inlined, each
+    # with its try statement lowered in the caller)
+    (methods_with_a_try, methods_with_a_try_torch, [[1.5, 2.0, -0.5], [-1.5, 2.0, 0.5]]),
     # (lifted_functions.py: differentiated as its own function, the helpers the
     # try statement's lowering bound carried with it)
     (recursive_local_function_with_a_try, recursive_local_function_with_a_try_torch,

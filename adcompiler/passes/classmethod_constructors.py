@@ -31,12 +31,10 @@ from ..errors import AdError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
 from .constructed_receivers import snake
-from .desugar import desugar
 from .fence import fence
-from .inline_mutating import _bind_defaults
+from .inline_mutating import _bind_defaults, lower_before_fence
 from .lower_comprehensions import lower_comprehensions
 from .lower_reduce import lower_reduce
-from .lower_with import lower_with
 from .resolve import local_names, module_value
 
 
@@ -135,8 +133,7 @@ def _constructing(function, caller: ParsedFunction):
             return None
         method = dataclasses.replace(method, tree=tree)
         tree.decorator_list = []
-        lower_with(method, bind_in=caller)
-        desugar(method, bind_in=caller)
+        lower_before_fence(method, caller)
         fence(method)
     except AdError:   # (no source, syntax the fence refuses: left as written)
         return None
