@@ -464,8 +464,8 @@ class _Guards:
         if isinstance(value, (gast.Name, gast.Constant)):
             return None
         if isinstance(value, (gast.Tuple, gast.List)) and all(
-                isinstance(e, (gast.Name, gast.Constant)) for e in value.elts):
-            return None
+                isinstance(e, (gast.Name, gast.Constant)) or _resolved(e) for e in value.elts):
+            return None   # (a tuple of names, constants, module attributes)
         if isinstance(value, gast.Dict) and all(isinstance(k, gast.Constant) for k in value.keys):
             return None   # (constant keys hash)
         if isinstance(value, gast.BinOp) and type(value.op) in _BINARY:
@@ -559,6 +559,12 @@ def _marker(stmt) -> gast.Call | None:
             len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
         return stmt.value
     return None
+
+
+def _resolved(node) -> bool:
+    """An attribute chain resolve.py found the object of (`np.linalg.LinAlgError`)."""
+    return isinstance(node, gast.Attribute) and \
+        nodes.annotation(node, "value", _resolved) is not _resolved
 
 
 def _is_method_call(call) -> bool:
