@@ -58,7 +58,7 @@ from ..rules import registry
 from ..runtime import records
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
-from .lower_try import is_try_body, mark_try_regions
+from .lower_try import has_try_bodies, is_try_body, mark_try_regions
 from .aliasing import helper_effects
 from .census import Census, everything_of
 from .desugar import desugar
@@ -79,7 +79,7 @@ def inline_mutating(parsed: ParsedFunction, census: Census | None = None) -> Par
     caller_locals = local_names(parsed.tree, everything)
     found: dict = {}
     _collect(parsed, parsed.tree, caller_locals, found, set(), _looped_calls(parsed.tree),
-             everything=everything, tried=tried_calls(parsed.tree, everything))
+             everything=everything, tried=tried_calls(parsed, everything))
     if found:
         if census is not None:
             census.forget()
@@ -389,10 +389,12 @@ def _has_var_keyword(function) -> bool:
                for p in inspect.signature(function).parameters.values())
 
 
-def tried_calls(tree, everything: list | None = None) -> frozenset:
-    """Names called in a try body of `tree` (marked by lower_try.py)."""
+def tried_calls(parsed: ParsedFunction, everything: list | None = None) -> frozenset:
+    """Names called in a try body of `parsed` (marked by lower_try.py)."""
+    if not has_try_bodies(parsed):
+        return frozenset()   # (no walk for the functions without one: most)
     called: set = set()
-    for node in nodes.walk(tree) if everything is None else everything:
+    for node in nodes.walk(parsed.tree) if everything is None else everything:
         if isinstance(node, gast.If) and is_try_body(node.test):
             for stmt in node.body:
                 called |= _called_names(stmt)

@@ -119,8 +119,7 @@ def mark_try_regions(parsed: ParsedFunction,
     else in `parsed`.
     """
     tree = parsed.tree
-    found = [node for node in nodes.statements(tree) if isinstance(node, (gast.Try,))]
-    if not found:
+    if not any(isinstance(node, gast.Try) for node in nodes.statements(tree)):
         return parsed
     names = {node.id for node in nodes.walk(tree) if isinstance(node, gast.Name)}
     regions = _Regions(parsed, Namer(names), bind_in or parsed)
@@ -271,7 +270,7 @@ def guard_try_regions(function: gast.FunctionDef, ctx) -> gast.FunctionDef:
     `function` by its statements, each operation that may raise tried first
     (see the module docstring)."""
     parsed = ctx.parsed
-    if not any(value is runtime_exceptions.try_body for value in parsed.bound.values()):
+    if not has_try_bodies(parsed):
         return function
     guards = _Guards(ctx, function, {node.id for node in nodes.name_nodes(function)})
     function.body = guards.block(function.body)
@@ -544,6 +543,12 @@ class _Guards:
         raise UnsupportedSyntaxError(
             f"{what} in a 'try' body cannot be differentiated", self.parsed.location(stmt),
             help=_MOVE_ADVICE)
+
+
+def has_try_bodies(parsed: ParsedFunction) -> bool:
+    """Whether `parsed` may hold try bodies marked by mark_try_regions (it
+    binds their mark), without a walk."""
+    return any(value is runtime_exceptions.try_body for value in parsed.bound.values())
 
 
 def is_try_body(test) -> bool:
