@@ -45,6 +45,7 @@ import numpy as np
 
 from .. import nodes
 from ..context import Context
+from ..printer import to_source
 from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
 from ..rules import numpy_rules, registry
 from . import effects, keyword_forms
@@ -411,6 +412,8 @@ class _Normaliser:
         # lists do not support.
         primitive = nodes.annotation(func, "value", None)
         rule = registry.lookup(primitive) if primitive is not None else None
+        if rule is not None and any(isinstance(a, gast.Starred) for a in args):
+            args = self.unpacked_for_rule(rule, args, expr, out)
         keep_literals = rule is not None and not rule.pointwise
         atoms = [self.argument(a, out, keep_literals) for a in args]
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
@@ -479,6 +482,37 @@ class _Normaliser:
                 None if value is None else elements(value, self.lengths)
             out += [arg] if items is None else items
         return out
+
+    def unpacked_for_rule(self, rule, args: list, expr: gast.Call, out: list) -> list:
+        """`f(*items)` of a function with a rule, `items` of a length known only
+        when the code runs (`np.hypot(*np.diff(curve).T)`, `math.atan2(*p)`):
+        `f(items[0], ..., items[n - 1])`, n the positional parameters the rule
+        requires, after a check that `items` is a list, tuple or array of n
+        items (a rule binds no other count; refused when it runs). Only where
+        the other arguments are names or constants, which evaluating `items`
+        before them cannot change."""
+        starred = [k for k, a in enumerate(args) if isinstance(a, gast.Starred)]
+        positional = [p for p in rule.signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(starred) != 1 or expr.keywords or any(
+                p.kind is p.VAR_POSITIONAL for p in rule.signature.parameters.values()) or \
+                not all(isinstance(a, (gast.Name, gast.Constant))
+                        for k, a in enumerate(args) if k != starred[0]):
+            return args
+        count = sum(p.default is p.empty for p in positional) - (len(args) - 1)
+        if count < 1:
+            return args
+        position = starred[0]
+        items = self.atom(args[position].value, out)
+        spelled = f"{to_source(expr.func).strip()}(*{to_source(args[position].value).strip()})"
+        check = nodes.call(self.helper_function("unpacked_length", None), [
+            nodes.clone(items), nodes.const(count), nodes.const(spelled),
+            nodes.const(self.ctx.parsed.location(expr).file_line)])
+        out.append(nodes.copy_location(nodes.expr_stmt(check), expr))
+        written = [nodes.copy_location(gast.Subscript(
+            value=nodes.clone(items), slice=nodes.const(k), ctx=gast.Load()), expr)
+            for k in range(count)]
+        return args[:position] + written + args[position + 1:]
 
     def packed(self, args: list, expr: gast.Call) -> list:
         """The arguments of a method taking its values one by one or as one

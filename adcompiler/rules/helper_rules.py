@@ -79,6 +79,8 @@ RULES = [
     *nondifferentiable(runtime_builtins.check_joined),
     # the check that a function-valued parameter kept its default (function_defaults.py)
     *nondifferentiable(runtime_builtins.default_kept),
+    # the length check of f(*items) written out (anf.py)
+    *nondifferentiable(runtime_builtins.unpacked_length),
 
     # The helpers of tuple(), x.copy(), dict(d) and list(d.values()) (python_rules.py),
     # each linear in the derivative it carries.

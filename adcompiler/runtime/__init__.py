@@ -135,4 +135,6 @@ TEMPLATE_HELPERS.update({name: getattr(runtime_arrays, name) for name in (
 GENERATED_CODE_HELPERS = {**TEMPLATE_HELPERS, "scalar_seed": scalar_seed,
                           "real_values": real_values, "add_into": add_into,
                           "softmax": softmax, "sum_seed": sum_seed, "mean_seed": mean_seed,
-                          "checked": checked}
+                          "checked": checked,
+                          # f(*items) of a rule function (passes/anf.py)
+                          "unpacked_length": runtime_builtins.unpacked_length}

@@ -190,6 +190,25 @@ def default_kept(value, default, name: str, where: str) -> None:
             f"make it the default of a function of its own.")
 
 
+def unpacked_length(items, count: int, spelled: str, where: str) -> None:
+    """Raise unless `items`, unpacked into a call `f(*items)` that the
+    derivative makes as `f(items[0], ..., items[count - 1])`, is a list, a
+    tuple or an array of exactly `count` items (rows) (passes/anf.py).
+
+        >>> unpacked_length([1.0, 2.0], 2, "np.hypot(*v)", "model.py:3")
+    """
+    sequence = isinstance(items, (list, tuple)) or (
+        isinstance(items, np.ndarray) and items.ndim >= 1)
+    if not sequence or len(items) != count:
+        what = (f"{len(items)} items" if sequence else
+                f"a {type(items).__name__}, whose items are not taken by position")
+        raise UnsupportedSyntaxError(
+            f"{where}: {spelled} unpacks {what}; the derivative was compiled for "
+            f"{count}, the positional parameters it requires",
+            help="Pass the items by position (f(v[0], v[1])), or unpack a list, tuple or "
+            f"array of {count} items.")
+
+
 def methods_not_shadowed(obj, names: tuple, where: str = "") -> None:
     """Raise if `obj` holds an attribute of its own named like one of the
     methods `names` of its class that a method compiled for that class calls
