@@ -743,6 +743,7 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         census.forget()
     _name_called_lambdas(parsed)
     _spread_known_tuples(parsed.tree)
+    _aliases_called_by_their_function(parsed.tree)
     _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
                                                             list(nodes.walk(parsed.tree))))
     # ad.grad(inner) of a local function: `inner` differentiated on its own,
@@ -768,6 +769,55 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
     # of the function as written, and an error leaves `parsed` untouched.
     parsed.tree.body = _Inliner(parsed, definitions, namer).block(tree.body, {})
     return parsed
+
+
+def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
+    """`h = g` of a local function `g`, `h` bound nowhere else (an object's
+    field holding the lambda its constructor was handed, `layer_activation =
+    anonymous`, or `act = g` written out): each use of `h` is a use of `g`,
+    which the checks below then judge (a call is inlined). `g` must be bound
+    once too, so that `h` holds it wherever `h` is read after the binding."""
+    everything = list(nodes.walk(tree))
+    functions = local_function_names(tree, everything)
+    if not functions:
+        return
+    bindings: dict = {}
+    for node in everything:
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+            bindings[node.id] = bindings.get(node.id, 0) + 1
+        elif isinstance(node, gast.FunctionDef) and node is not tree:
+            bindings[node.name] = bindings.get(node.name, 0) + 1
+        elif isinstance(node, (gast.Global, gast.Nonlocal)):
+            for name in node.names:
+                bindings[name] = bindings.get(name, 0) + 2
+    candidates = [(stmt, block) for node in nodes.statements(tree)
+                  for block in (getattr(node, f, None) for f in ("body", "orelse"))
+                  if isinstance(block, list) for stmt in block
+                  if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                  isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name)
+                  and bindings.get(stmt.targets[0].id) == 1
+                  and bindings.get(stmt.value.id) == 1 and stmt.targets[0].id not in functions]
+    aliases: dict = {}
+    while True:   # (an alias of an alias: `again = act`)
+        found = {stmt.targets[0].id: (stmt, block) for stmt, block in candidates
+                 if stmt.value.id in functions or stmt.value.id in aliases}
+        if len(found) == len(aliases):
+            break
+        aliases = found
+    if not aliases:
+        return
+    for name, (stmt, block) in aliases.items():
+        block.remove(stmt)
+    def original(name: str) -> str:   # (an alias of an alias)
+        while name in aliases:
+            name = aliases[name][0].value.id
+        return name
+    for node in everything:
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in aliases:
+            node.id = original(node.id)
+    for stmt, block in aliases.values():
+        if not block:
+            block.append(nodes.copy_location(gast.Pass(), stmt))
 
 
 def _spread_known_tuples(tree: gast.FunctionDef) -> None:
