@@ -39,11 +39,12 @@ that raised) and the derivative is taken of those alone. An operation is
 tried and then done again, so only operations that give the same result
 every time may be in a try body: NumPy, SciPy, math and Python's operators
 and functions (the user's helpers called there are inlined first,
-inline_mutating.py); a call of a random generator, of a function that was
-not inlined, or an in-place update there is refused, naming it. A loop in a
-try body ends once something was caught. A call made only
-for what it raises (`np.linalg.cholesky(K)` as a statement, a check of
-the user's) runs once, as the attempt itself.
+inline_mutating.py), and writes, which normalisation made updated copies
+(`y = setitem(y, i, v)`); a call of a random generator, of a function that
+was not inlined, or an update not made a copy there is refused, naming it.
+A loop in a try body ends once something was caught. A call made only for
+what it raises (`np.linalg.cholesky(K)` as a statement, a check of the
+user's) runs once, as the attempt itself.
 
 A `finally` block runs after the rest. An exception the statement does not
 catch leaves the function, and its derivative, without a value: so the
