@@ -44,8 +44,6 @@ REFUSED: dict[str, type | tuple] = {
     # buckets[key].append(v) of a defaultdict(list) (refused for its import in
     # the body until imports there were read as module-level ones)
     "default_dict_of_lists_then_stacked": SharedMemoryError,
-    # np.hypot(*rows): a starred argument of unknown length
-    "arc_length_parametrisation_with_cumsum": UNSUPPORTED,
     # a helper that appends to the list it is given and returns it (reverse mode)
     "finding_helper_with_a_none_default_list_appends_and_returns_it": UNSUPPORTED,
     "finding_helper_appends_to_its_list_argument_and_returns_it": UNSUPPORTED,
