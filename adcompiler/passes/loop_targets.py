@@ -32,8 +32,17 @@ def own_loop_targets(function: gast.FunctionDef, ctx) -> gast.FunctionDef:
     Example: `for i in range(3): i = 2 * i` becomes
     `for _i in range(3): i = _i; i = 2 * i`.
     """
-    for loop in [n for n in nodes.statements(function) if isinstance(n, gast.For)]:
+    loops = [n for n in nodes.statements(function) if isinstance(n, gast.For)]
+    read = None
+    for loop in loops:
         rebound = nodes.names_stored(loop.target) & _bound_in(loop.body)
+        if not rebound:
+            continue
+        if read is None:
+            read = nodes.names_loaded(function)
+        # (A variable never read, `for _ in ...` in `for _ in ...`, can hold
+        # anything: left as written.)
+        rebound &= read
         if not rebound:
             continue
         items = {name: ctx.namer.fresh(f"_{name}") for name in sorted(rebound)}
