@@ -27,8 +27,8 @@ from .passes.array_namespace import array_namespace
 from .passes.anf import normalise
 from .passes.bind_methods import bind_methods
 from .passes.desugar import desugar
-from .passes.lower_try import guard_try_regions, mark_try_regions
 from .passes.loop_targets import own_loop_targets
+from .passes.lower_try import guard_try_regions, mark_try_regions
 from .passes.lower_with import lower_with
 from .passes.lower_itertools import lower_itertools
 from .passes.local_imports import local_imports

@@ -45,8 +45,8 @@ import numpy as np
 
 from .. import nodes
 from ..context import Context
-from ..printer import to_source
 from ..errors import InternalCompilerError, NoDerivativeRuleError, UnsupportedSyntaxError
+from ..printer import to_source
 from ..rules import numpy_rules, registry
 from . import effects, keyword_forms
 from .tuples import elements, is_tuple, tuple_lengths

@@ -772,11 +772,10 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
 
 
 def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
-    """`h = g` of a local function `g`, `h` bound nowhere else (an object's
-    field holding the lambda its constructor was handed, `layer_activation =
-    anonymous`, or `act = g` written out): each use of `h` is a use of `g`,
-    which the checks below then judge (a call is inlined). `g` must be bound
-    once too, so that `h` holds it wherever `h` is read after the binding."""
+    """`h = g` of a local function `g`, `h` bound nowhere else (`act =
+    softplus`): each use of `h` is a use of `g`, which the checks below then
+    judge (a call is inlined). `g` must be bound once too, so that `h` holds
+    it wherever `h` is read after the binding."""
     everything = list(nodes.walk(tree))
     functions = local_function_names(tree, everything)
     if not functions:
@@ -808,6 +807,7 @@ def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
         return
     for name, (stmt, block) in aliases.items():
         block.remove(stmt)
+
     def original(name: str) -> str:   # (an alias of an alias)
         while name in aliases:
             name = aliases[name][0].value.id

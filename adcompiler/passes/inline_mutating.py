@@ -58,7 +58,6 @@ from ..rules import registry
 from ..runtime import records
 from ..source import ParsedFunction, parameter_defaults, parse_function
 from .activity import is_user_function
-from .lower_try import has_try_bodies, is_try_body, mark_try_regions
 from .aliasing import helper_effects
 from .census import Census, everything_of
 from .desugar import desugar
@@ -67,6 +66,7 @@ from .lower_comprehensions import lower_comprehensions
 from .lower_itertools import lower_itertools
 from .lower_mapping import lower_mapping
 from .lower_reduce import lower_reduce
+from .lower_try import has_try_bodies, is_try_body, mark_try_regions
 from .lower_with import lower_with
 from .own_arguments import refuse_changed_mutable_defaults
 from .resolve import local_function_names, local_names
