@@ -627,6 +627,27 @@ def test_a_check_made_as_a_statement_runs_once():
     assert len(calls) == 2
 
 
+def _slice_of_a_list_given_an_array(x):
+    items = [x[0], x[1], x[2]]
+    try:
+        items[0:2] = x[:2] * 2.0
+    except Exception:
+        items = [x[0]]
+    return sum(items)
+
+
+def test_an_adcompiler_refusal_inside_a_try_body_is_not_taken_for_the_functions_exception():
+    # Python assigns the array's items; the derivative refuses that write (its
+    # derivative would come back as a list): the refusal must reach the user,
+    # not the handler, which Python never runs here.
+    assert _slice_of_a_list_given_an_array(X_REFUSAL) == pytest.approx(2.0 * 0.5 + 2.0 * 0.2 + 1.3)
+    with pytest.raises(ad.UnsupportedSyntaxError):
+        ad.grad(_slice_of_a_list_given_an_array)(X_REFUSAL)
+
+
+X_REFUSAL = np.array([0.5, 0.2, 1.3])
+
+
 def test_the_generated_code_shows_each_attempt():
     text = ad.source(ad.grad(gp_jitter))
     assert "exception_of(_catching, np.linalg.cholesky" in text

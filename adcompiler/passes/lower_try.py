@@ -514,6 +514,11 @@ class _Guards:
         tried, then done)."""
         missing = object()
         function = nodes.annotation(call.func, "value", missing)
+        if function is missing and isinstance(call.func, gast.Name) and \
+                call.func.id not in self.parsed.local_names:
+            # (A builtin normalisation wrote, `slice(0, 2, None)`.)
+            found, value = self.parsed.lookup(call.func.id)
+            function = value if found else missing
         mark = nodes.annotation(stmt, "mutates")
         if mark is not None and (mark == effects.OPAQUE or not (getattr(
                 function, "__module__", "") or "").startswith(runtime_exceptions.__package__)):

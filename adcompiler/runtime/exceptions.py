@@ -22,6 +22,8 @@ same operands are tried so (lower_try.py refuses the others in a try body).
 
 from __future__ import annotations
 
+from ..errors import AdError
+
 
 def try_body(catching) -> bool:
     """Marks the try body (`if try_body(_catching):`) from the statement's
@@ -57,6 +59,11 @@ def exception_of(catching, operation, /, *operands, **keywords):
     try:
         operation(*operands, **keywords)
     except catching as caught:
+        if isinstance(caught, AdError):
+            # adcompiler's own refusal of what the operation was given (a
+            # runtime helper standing for it): the function itself would not
+            # have raised it, so no handler of the user's may take it.
+            raise
         return caught
     return None
 
