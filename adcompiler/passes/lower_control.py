@@ -195,8 +195,17 @@ class _Lowering:
         # `kinds`, the nodes of parsed.tree sorted by kind, when known.
         if kinds is None:
             kinds = _NodeKinds(nodes.walk_list(parsed.tree))
+        self._kinds = kinds
+        # Whether the lowering rewrote anything: most functions, and every
+        # gradient a Hessian differentiates, hold nothing to lower, and then
+        # the census of the tree still holds (issue #13: a walk of the
+        # gradient code less).
+        self.changed = False
+        # The namer and the variables bound only to sequence displays are
+        # made when first asked for: only what is lowered asks (issue #13:
+        # each a pass over the names of a Hessian's gradient code).
+        self._namer = self._displays = None
         stored = [n.id for n in kinds.stores]
-        self.namer = Namer(n.id for n in kinds.names)
         # What resolve.local_names gives: the parameters and every name bound.
         self.locals = {arg.id for arg in parsed.tree.args.args} | set(stored) | {
             n.name for n in kinds.function_defs if n is not parsed.tree}
@@ -214,7 +223,6 @@ class _Lowering:
             if n.targets[0].__class__ is gast.Name and \
                     counts[n.targets[0].id] == 1 and self.is_range(n.value):
                 self.ranges.add(n.targets[0].id)
-        self.displays = _sequence_displays(kinds, self.is_range)
         # Names resized in place somewhere (`xs.append(v)`): a loop over one
         # indexes it as it is (after a check that it is a sequence), so that
         # its derivative list, kept in step with the resizing, serves the
@@ -225,9 +233,23 @@ class _Lowering:
                         and n.func.attr in _RESIZING_METHODS
                         and isinstance(n.func.value, gast.Name)} & set(stored)
 
+    @property
+    def namer(self) -> Namer:
+        if self._namer is None:
+            self._namer = Namer(n.id for n in self._kinds.names)
+        return self._namer
+
+    @property
+    def displays(self) -> set:
+        if self._displays is None:
+            self._displays = _sequence_displays(self._kinds, self.is_range)
+        return self._displays
+
     # -- statements -------------------------------------------------------
     def function(self, tree: gast.FunctionDef) -> None:
         body = self.block(tree.body, None, tail=True)
+        if self.returned or self.result:
+            self.changed = True
         if self.returned:
             start = nodes.assign(self.returned, nodes.const(False))
             body.insert(0, nodes.copy_location(start, tree))
@@ -247,6 +269,8 @@ class _Lowering:
             if isinstance(stmt, gast.Return) and self.result:
                 out += self.return_(stmt, loop, tail)
                 break  # what follows a jump is dead code
+            if isinstance(stmt, (gast.Break, gast.Continue)):
+                self.changed = True
             if isinstance(stmt, gast.Break):
                 out.append(nodes.located(nodes.assign(loop.break_flag, nodes.const(True)), stmt))
                 break
@@ -266,19 +290,24 @@ class _Lowering:
                 ends = falls_through(stmt.body), falls_through(stmt.orelse)
                 if kinds and pending and not all(ends):
                     # One branch always jumps: the rest of the block belongs to the other.
+                    self.changed = True
                     rest, pending = pending, []
                     stmt.body = self.block(stmt.body + (rest if ends[0] else []), loop,
                                            tail) or [gast.Pass()]
                     stmt.orelse = self.block(stmt.orelse + (rest if ends[1] else []), loop, tail)
                 else:
                     last = tail and not pending
-                    stmt.body = self.block(stmt.body, loop, last) or [gast.Pass()]
+                    body = self.block(stmt.body, loop, last)
+                    if not body:
+                        self.changed = True
+                    stmt.body = body or [gast.Pass()]
                     stmt.orelse = self.block(stmt.orelse, loop, last)
                 out.append(stmt)
             else:
                 out.append(stmt)
             flags = self.flags(kinds, loop)
             if flags and pending:
+                self.changed = True
                 guard = nodes.if_(_none_set(flags), self.block(pending, loop, tail))
                 out.append(nodes.located(guard, stmt))
                 break
@@ -326,6 +355,9 @@ class _Lowering:
             header.append(nodes.located(nodes.assign(frame.continue_flag, nodes.const(False)), stmt))
         loop.body = header + body or [gast.Pass()]
         stops = self.flags(kinds - {"continue"}, frame)
+        if loop is not stmt or before or header or not body or stops or frame.break_flag or \
+                after_loop or stmt.orelse:
+            self.changed = True
         if stops:
             test = None if always_true(loop.test) else loop.test
             loop.test = nodes.located(_none_set(stops, test), stmt)
@@ -348,6 +380,8 @@ class _Lowering:
         self.refuse_resizing(view, stmt)
         if not stops and isinstance(view, _Sequence) and view.is_range and \
                 isinstance(target, gast.Name):
+            if view.expr is not stmt.iter:
+                self.changed = True
             stmt.iter = view.expr  # a reversed range
             return stmt, []
         self.hold(view, stmt, before)
@@ -1042,12 +1076,15 @@ def _list_update(parsed: ParsedFunction, stmt, lists: set) -> list:
 
 
 def lower_function(parsed: ParsedFunction, tree: gast.FunctionDef,
-                   everything: list | None = None) -> None:
+                   everything: list | None = None) -> bool:
     """Rewrite `tree`, the function of `parsed` or one defined inside it, into
     the language described in the module docstring. `everything`: the nodes
-    of `tree` in walk order, when the caller has them."""
+    of `tree` in walk order, when the caller has them. Whether it rewrote
+    anything."""
     unchanged = _rewrite_list_updates(parsed, tree, everything)
-    _Lowering(parsed, tree, unchanged if tree is parsed.tree else None).function(tree)
+    lowering = _Lowering(parsed, tree, unchanged if tree is parsed.tree else None)
+    lowering.function(tree)
+    return unchanged is None or lowering.changed
 
 
 def lower_control(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -1056,5 +1093,9 @@ def lower_control(parsed: ParsedFunction, census: Census | None = None) -> Parse
     if census is not None:
         everything = census.everything
         census.forget()  # (the lowering rebuilds the blocks it changes)
-    lower_function(parsed, parsed.tree, everything)
+    if not lower_function(parsed, parsed.tree, everything) and everything is not None:
+        # Every statement is where it was, in blocks holding the same
+        # statements in the same order (rebuilt lists): the same nodes, in
+        # the same walk order.
+        census.restore(everything)
     return parsed
