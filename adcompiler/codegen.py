@@ -26,7 +26,7 @@ import weakref
 import gast
 
 from . import nodes
-from .printer import to_source
+from .printer import statements_in_order, to_source
 
 SCOPE = "_adcompiler_scope"
 
@@ -49,7 +49,8 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     scope = nodes.function_def(SCOPE, free, [function, nodes.return_(nodes.name(function.name))])
     kept = _kept
     placed = {} if kept is not None else None
-    text = to_source(nodes.module([scope]), placed)
+    printed: list = []  # (kind, lineno) of each statement, in the text's order
+    text = to_source(nodes.module([scope]), placed, printed)
     # What the user is shown is the compiled text itself, dedented: printing the
     # function on its own could wrap long lines differently (astor wraps by width).
     # The scope's own `def` line may wrap (many helpers), so the shown text
@@ -63,7 +64,7 @@ def compile_function(function: gast.FunctionDef, header: str, label: str, user_g
     filename = _register(label, text, source)
     try:
         if source is not None and _registered[filename][2] is None:
-            _registered[filename][2] = _LineMap(scope, text, filename, source)
+            _registered[filename][2] = _LineMap(printed, text, filename, source)
         code = compile(text, filename, "exec")
         scope_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
         inner = next(c for c in scope_code.co_consts if isinstance(c, types.CodeType)
@@ -148,19 +149,19 @@ class _LineMap(dict):
     """{line of the printed text: (file, line)} for every statement generated
     from a line of the source file, and under 0 the `def` line, for the
     statements generated from none. The printed text parses to the tree it
-    was printed from, so the two walks meet the same statements in the same
-    order; if they do not, only the `def` line is known.
+    was printed from, so the statements of both, in the order of the text,
+    are the same; if they are not, only the `def` line is known.
 
-    Only the generated statements' kinds and lines are taken when compiling;
-    the text is parsed the first time the map is read (a traceback, a memory
-    report), which most derivatives never need: parsing it again took a
-    tenth of the time of compiling a long function."""
+    Only the generated statements' kinds and lines are taken when compiling,
+    as the printer writes them (`printed`, to_source's `statements`: issue
+    #13, a walk of each generated function less); the text is parsed the
+    first time the map is read (a traceback, a memory report), which most
+    derivatives never need: parsing it again took a tenth of the time of
+    compiling a long function."""
 
-    def __init__(self, generated: gast.AST, text: str, filename: str, source: tuple):
+    def __init__(self, printed: list, text: str, filename: str, source: tuple):
         super().__init__()
-        ours = [node for node in _statements(generated, gast.stmt) if not nodes.is_comment(node)]
-        self._pending = ([(type(a).__name__, getattr(a, "lineno", None)) for a in ours],
-                         text, filename, source)
+        self._pending = (printed, text, filename, source)
 
     def _filled(self) -> "_LineMap":
         pending = self._pending
@@ -168,7 +169,7 @@ class _LineMap(dict):
             # Filled before it is marked filled: another thread reading it
             # meanwhile fills it again, with the same entries.
             ours, text, filename, source = pending
-            theirs = list(_statements(ast.parse(text, filename), ast.stmt))
+            theirs = statements_in_order(ast.parse(text, filename))
             if len(ours) == len(theirs) and all(kind == type(b).__name__
                                                 for (kind, _), b in zip(ours, theirs)):
                 dict.update(self, {b.lineno: (source[0], line)
@@ -200,25 +201,6 @@ class _LineMap(dict):
 
     def values(self):
         return dict.values(self._filled())
-
-
-def _statements(tree, statement: type) -> list:
-    """The statements of `tree` in breadth-first order, as `ast.walk` meets
-    them, without visiting the expressions (the bulk of the nodes). (The
-    queue, read from its start and never popped, is the order of the walk.)"""
-    queue = [tree]
-    extend = queue.extend
-    position = 0
-    while position < len(queue):
-        node = queue[position]
-        position += 1
-        for field in node._fields:
-            value = getattr(node, field, None)
-            # Lists of expressions (call arguments, targets) hold no statements.
-            if isinstance(value, list) and value and isinstance(value[0], ast.AST) and \
-                    not isinstance(value[0], ast.expr):
-                extend(value)
-    return [node for node in queue if isinstance(node, statement)]
 
 
 def user_line(filename: str, lineno: int) -> tuple[str, int]:

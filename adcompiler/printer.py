@@ -27,11 +27,17 @@ _MARKER = re.compile(r"^(\s*)(['\"])\\x00adcomment:(\d+)\2\s*$")
 _INDENT = "    "
 
 
-def to_source(tree: gast.AST, lines: dict | None = None) -> str:
+def to_source(tree: gast.AST, lines: dict | None = None,
+              statements: list | None = None) -> str:
     """Python source for a gast tree, with comment markers as comments.
     `lines`, if given, receives {id(statement): (its line, its depth)} for
     every statement printed (the text's lines, from 1; depth 0 at the left
     margin), and is left empty when not every statement's line is known.
+    `statements`, if given, receives `(kind, lineno)` of each statement the
+    text holds (comment markers are not statements there), in the text's
+    order: the statements of `statements_in_order(tree)`, listed as they are
+    printed (issue #13: a walk of each generated function less, for
+    codegen's line map).
 
     Example:
         >>> print(to_source(nodes.module([nodes.comment("hi"), nodes.assign("x", nodes.const(1))])))
@@ -42,12 +48,45 @@ def to_source(tree: gast.AST, lines: dict | None = None) -> str:
     comments: list[str] = []
     text = None
     if isinstance(tree, (gast.Module, gast.FunctionDef)):
-        text = _Printer(comments, lines).source(tree)
+        text = _Printer(comments, lines, statements).source(tree)
     if text is None:
         text = _astor_source(tree, comments)
         if lines:
             lines.clear()
+        if statements is not None:
+            statements[:] = _kinds_and_lines(tree)
     return _with_comments(text, comments)
+
+
+def statements_in_order(tree) -> list:
+    """The statements of an `ast` or gast tree (`tree` itself, if one) in the
+    order of their text: each before the statements of its blocks, the blocks
+    in the order of their fields (an `if`'s body before its `else`, a `try`'s
+    handlers before its `finally`)."""
+    out = []
+    stack = [tree]
+    pop, push = stack.pop, stack.extend
+    statement, expression = ast.stmt, ast.expr
+    while stack:
+        node = pop()
+        if isinstance(node, statement):
+            out.append(node)
+        blocks = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            # Lists of expressions (call arguments, targets) hold no statements.
+            if value.__class__ is list and value and isinstance(value[0], ast.AST) and \
+                    not isinstance(value[0], expression):
+                blocks.extend(value)
+        push(reversed(blocks))
+    return out
+
+
+def _kinds_and_lines(tree) -> list:
+    """(kind, lineno) of each statement of gast `tree` in text order, comment
+    markers (which print as comments) left out."""
+    return [(node.__class__.__name__, getattr(node, "lineno", None))
+            for node in statements_in_order(tree) if not nodes.is_comment(node)]
 
 
 def astor_source(tree: gast.AST) -> str:
@@ -227,8 +266,11 @@ class _Printer:
     (before the comment markers are replaced), sharing `comments` with the
     markers of the statements astor prints."""
 
-    def __init__(self, comments: list, lines: dict | None = None):
+    def __init__(self, comments: list, lines: dict | None = None,
+                 statements: list | None = None):
         self.comments = comments
+        # (kind, lineno) of each statement printed, when asked for (to_source).
+        self.statements = statements
         # {id(statement): (line, depth)} when asked for (see `place`); the
         # line breaks in `out` up to which `counted` counted them.
         self.lines = lines
@@ -297,6 +339,9 @@ class _Printer:
             if text is None or len(text) > _MAX_LINE:
                 self.astor_statement(stmt, depth)
                 continue
+            if self.statements is not None and comment is None and \
+                    not (kind is gast.Expr and nodes.is_comment(stmt)):
+                self.statements.append((kind.__name__, getattr(stmt, "lineno", None)))
             if comment is not None:
                 # The line _with_comments would put for the marker: the
                 # marker fits, and no line break hides in the text.
@@ -318,6 +363,8 @@ class _Printer:
         self.new_lines = max(self.new_lines, 2 if depth else 3)
         parameters = _plain_parameters(stmt) if stmt.returns is None else None
         text = None if parameters is None else f"{_INDENT * depth}def {stmt.name}({parameters}):"
+        if self.statements is not None:
+            self.statements.append(("FunctionDef", getattr(stmt, "lineno", None)))
         if text is None or len(text) > _MAX_LINE:
             header = gast.FunctionDef(name=stmt.name, args=stmt.args, body=[],
                                       decorator_list=[], returns=stmt.returns,
@@ -362,7 +409,9 @@ class _Printer:
             self.new_lines = max(self.new_lines, 1)
             if self.lines is not None:
                 self.place(branch, depth)  # the `if`, then each `elif`'s If
-                branch = branch.orelse[0] if branch.orelse else None
+            if self.statements is not None:
+                self.statements.append((kind.__name__, getattr(branch, "lineno", None)))
+            branch = branch.orelse[0] if branch.orelse else None
             self.emit(header)
             self.block(body, depth + 1)
         if orelse:
@@ -376,6 +425,8 @@ class _Printer:
         (around a class, say)."""
         before, text, after = self.by_astor(stmt, depth)
         self.new_lines = max(self.new_lines, before)
+        if self.statements is not None:
+            self.statements.extend(_kinds_and_lines(stmt))
         if self.lines is not None:
             # (Statements inside one astor prints are not placed: a tree
             # holding one has no line map, see to_source.)
