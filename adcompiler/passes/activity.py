@@ -225,50 +225,90 @@ def _may_return_a_tuple(primitive) -> bool:
     return rule is not None and rule.differentiable and not rule.pointwise
 
 
-def mutated_lists(definitions, passed=None) -> set:
+class ListFacts:
+    """What the list analyses below read of a function's definitions, found
+    in one pass over them (issue #13: split_lists and the activity analysis
+    each went through the thousands of a Hessian's gradient code five times
+    for these, asking each call's primitive three times):
+
+    - `displays`: the targets of list displays;
+    - `appended`, `popped`: the lists appended to (`L.append(v)`, whose
+      definition's target is L) and those popped from (`v = L.pop()`);
+    - `zeros`: (target, the list) of each `target = zeros_like(L)`;
+    - `user_calls`: (the call, the function) of each call of a user function;
+    - `joins`: (target, the names whose being a list makes it one, whether a
+      list display does) of each slice of a name and of each value
+      joins_lists accepts (see list_variables)."""
+
+    __slots__ = ("displays", "appended", "popped", "zeros", "user_calls", "joins")
+
+    def __init__(self, definitions):
+        self.displays, self.appended, self.popped = set(), set(), set()
+        self.zeros, self.user_calls, self.joins = [], [], []
+        self.add(definitions)
+
+    def add(self, definitions) -> "ListFacts":
+        """Those of more definitions too (the pairs analyse adds)."""
+        displays, appended, popped = self.displays, self.appended, self.popped
+        zeros, user_calls, joins = self.zeros, self.user_calls, self.joins
+        name_type, list_type, call_type = gast.Name, gast.List, gast.Call
+        for target, rhs in definitions:
+            kind = rhs.__class__
+            if kind is list_type:
+                displays.add(target)
+            elif kind is call_type:
+                func = rhs.func
+                if isinstance(func, gast.Attribute):
+                    if func.attr == "append" and nodes.list_method(rhs, "append"):
+                        appended.add(target)
+                    elif func.attr == "pop" and nodes.list_method(rhs, "pop"):
+                        popped.add(func.value.id)
+                primitive = primitive_of(rhs)
+                args = rhs.args
+                if target and primitive is runtime_core.zeros_like and len(args) == 1 and \
+                        isinstance(args[0], name_type):
+                    zeros.append((target, args[0].id))
+                if is_user_function(primitive):
+                    user_calls.append((rhs, primitive))
+                if args and isinstance(args[0], (name_type, list_type)) and \
+                        id(primitive) in _JOIN_IDS:
+                    first = args[0]
+                    joins.append((target, (first.id,) if first.__class__ is name_type else (),
+                                  first.__class__ is list_type))
+            elif kind is gast.Subscript:
+                if isinstance(rhs.slice, gast.Slice) and isinstance(rhs.value, name_type):
+                    joins.append((target, (rhs.value.id,), False))
+            elif kind is gast.BinOp and isinstance(rhs.op, (gast.Add, gast.Mult)):
+                operands = (rhs.left, rhs.right)
+                joins.append((target, tuple(a.id for a in operands if isinstance(a, name_type)),
+                              any(isinstance(a, list_type) for a in operands)))
+        return self
+
+
+def mutated_lists(definitions, passed=None, facts: ListFacts | None = None) -> set:
     """Variables used as stacks: lists appended to, popped from, or passed to a
     user function (which may do either). `passed` is what
-    `_lists_passed_to_user_functions(definitions)` gives, if known."""
-    appended, popped = _appends_and_pops(definitions)
-    out = appended | popped
+    `_lists_passed_to_user_functions(definitions)` gives, if known; `facts`,
+    the ListFacts of `definitions`, if known."""
+    if facts is None:
+        facts = ListFacts(definitions)
+    out = facts.appended | facts.popped
     if passed is None:
-        passed = _lists_passed_to_user_functions(definitions)
+        passed = _lists_passed_to_user_functions(definitions, facts)
     return out | {target for target, _ in passed}
 
 
-def _appends_and_pops(definitions) -> tuple[set, set]:
-    """The lists appended to (`L.append(v)`, whose definition's target is L)
-    and those popped from (`v = L.pop()`): one pass over the definitions,
-    where each of the two was a pass asking nodes.list_method of every
-    definition (a Hessian's gradient code has thousands)."""
-    appended, popped = set(), set()
-    for target, rhs in definitions:
-        func = getattr(rhs, "func", None) if isinstance(rhs, gast.Call) else None
-        if not isinstance(func, gast.Attribute):
-            continue
-        if func.attr == "append" and nodes.list_method(rhs, "append"):
-            appended.add(target)
-        elif func.attr == "pop" and nodes.list_method(rhs, "pop"):
-            popped.add(func.value.id)
-    return appended, popped
-
-
-def _lists_made_here(definitions) -> set:
+def _lists_made_here(facts: ListFacts) -> set:
     """Variables bound to lists the function makes: list displays, lists
     appended to or popped from, and the zero adjoints of such lists
     (`d_stack = zeros_like(_stack)` in a generated adjoint, a list of zeros
     that the callees it is handed to push on and pop from)."""
     # (For a pop, the list is the receiver: the target is the value popped.)
-    appended, popped = _appends_and_pops(definitions)
-    out = {target for target, rhs in definitions if isinstance(rhs, gast.List)} | \
-        appended | popped
-    # The zero adjoints of lists, (target, the list), looked for once: the
-    # rounds below go through these only (issue #13: every definition of a
-    # Hessian's gradient code, in each round).
-    zeros = [(target, rhs.args[0].id) for target, rhs in definitions
-             if target and isinstance(rhs, gast.Call) and
-             primitive_of(rhs) is runtime_core.zeros_like and len(rhs.args) == 1 and
-             isinstance(rhs.args[0], gast.Name)]
+    out = facts.displays | facts.appended | facts.popped
+    # The zero adjoints of lists, (target, the list): the rounds below go
+    # through these only (issue #13: every definition of a Hessian's
+    # gradient code, in each round).
+    zeros = facts.zeros
     changed = True
     while changed:
         changed = False
@@ -279,28 +319,22 @@ def _lists_made_here(definitions) -> set:
     return out
 
 
-def list_variables(definitions, mutated=None) -> set:
+def list_variables(definitions, mutated=None, facts: ListFacts | None = None) -> set:
     """Variables holding lists: list literals, lists used as stacks or handed to
     user functions, and slices of those (flow-insensitive, like the rest).
-    `mutated` is what `mutated_lists(definitions)` gives, if known."""
+    `mutated` is what `mutated_lists(definitions)` gives, if known; `facts`,
+    the ListFacts of `definitions`, if known."""
+    if facts is None:
+        facts = ListFacts(definitions)
     if mutated is None:
-        mutated = mutated_lists(definitions)
-    out = mutated | {target for target, rhs in definitions if isinstance(rhs, gast.List)}
+        mutated = mutated_lists(definitions, facts=facts)
+    out = mutated | facts.displays
     # (target, the operands whose being a list makes it one, whether a list
     # display among them does): slices of a name, and what joins_lists
-    # accepts with its list operands to be found. Looked for once, for the
-    # rounds below (issue #13: every definition of a Hessian's gradient code,
-    # in each round).
-    candidates = []
-    for target, rhs in definitions:
-        if isinstance(rhs, gast.Subscript) and isinstance(rhs.slice, gast.Slice) and \
-                isinstance(rhs.value, gast.Name):
-            candidates.append((target, (rhs.value.id,), False))
-            continue
-        operands = _join_operands(rhs)
-        if operands is not None:
-            candidates.append((target, tuple(a.id for a in operands if isinstance(a, gast.Name)),
-                               any(isinstance(a, gast.List) for a in operands)))
+    # accepts with its list operands to be found (ListFacts.joins), for the
+    # rounds below (issue #13: every definition of a Hessian's gradient
+    # code, in each round).
+    candidates = facts.joins
     changed = True
     while changed:
         changed = False
@@ -309,17 +343,6 @@ def list_variables(definitions, mutated=None) -> set:
                 out.add(target)
                 changed = True
     return out
-
-
-def _join_operands(rhs) -> list | None:
-    """The operands of `rhs` that joins_lists looks at, when it makes a list
-    of any list among them (see joins_lists); None for any other value."""
-    if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, (gast.Add, gast.Mult)):
-        return [rhs.left, rhs.right]
-    if isinstance(rhs, gast.Call) and rhs.args and \
-            isinstance(rhs.args[0], (gast.Name, gast.List)) and id(primitive_of(rhs)) in _JOIN_IDS:
-        return rhs.args[:1]
-    return None
 
 
 def joins_lists(rhs, lists: set) -> bool:
@@ -482,28 +505,29 @@ def _may_leave(stmts: list, in_loop: bool) -> bool:
     return False
 
 
-def _lists_passed_to_user_functions(definitions) -> list:
+def _lists_passed_to_user_functions(definitions, facts: ListFacts | None = None) -> list:
     """(list, call) pairs for local lists handed to a user function: the callee
     may store values derived from the other arguments in them (the generated
-    code's `helper_primal(_stack, x)` does)."""
-    lists = _lists_made_here(definitions)
+    code's `helper_primal(_stack, x)` does). `facts`: the ListFacts of
+    `definitions`, if known."""
+    if facts is None:
+        facts = ListFacts(definitions)
+    lists = _lists_made_here(facts)
     out = []
     # id(callee) -> its stack parameters: each callee's source is read once,
     # not once per call (a long gradient calls a helper's primal many times).
     stack_parameters = {}
-    for _, rhs in definitions:
-        if isinstance(rhs, gast.Call) and is_user_function(primitive_of(rhs)):
-            callee = primitive_of(rhs)
-            if id(callee) not in stack_parameters:
-                stack_parameters[id(callee)] = _stack_parameters(callee)
-            stacks = stack_parameters[id(callee)]
-            # Positions are known up to a starred argument.
-            starred = next((k for k, a in enumerate(rhs.args) if isinstance(a, gast.Starred)),
-                           len(rhs.args))
-            for position, arg in enumerate(nodes.call_arguments(rhs)):
-                if isinstance(arg, gast.Name) and (
-                        arg.id in lists or (position < starred and position in stacks)):
-                    out.append((arg.id, rhs))
+    for rhs, callee in facts.user_calls:
+        if id(callee) not in stack_parameters:
+            stack_parameters[id(callee)] = _stack_parameters(callee)
+        stacks = stack_parameters[id(callee)]
+        # Positions are known up to a starred argument.
+        starred = next((k for k, a in enumerate(rhs.args) if isinstance(a, gast.Starred)),
+                       len(rhs.args))
+        for position, arg in enumerate(nodes.call_arguments(rhs)):
+            if isinstance(arg, gast.Name) and (
+                    arg.id in lists or (position < starred and position in stacks)):
+                out.append((arg.id, rhs))
     return out
 
 
@@ -723,14 +747,16 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
     definitions = bindings(function.body, [])
-    passed = _lists_passed_to_user_functions(definitions)
+    facts = ListFacts(definitions)
+    passed = _lists_passed_to_user_functions(definitions, facts)
     definitions += passed
+    facts.add(passed)
     mark_text_formatting(definitions)
     operands = [(target, [a.id for a in derivative_operands(rhs) if isinstance(a, gast.Name)])
                 for target, rhs in definitions]
     # The pairs `passed` added find no other list handed to a user function.
-    stacks = mutated_lists(definitions, passed)
-    lists = list_variables(definitions, stacks)
+    stacks = mutated_lists(definitions, passed, facts)
+    lists = list_variables(definitions, stacks, facts)
     lists -= handed_over_lists(function, lists, stacks)
     handovers = handed_over_stacks(function, definitions, stacks & lists)
     # An entry of a list may be a tuple (a list of pairs) the analysis cannot
