@@ -371,14 +371,24 @@ _JOINS = (runtime_builtins.extended, runtime_core.in_place_result, runtime_built
 _JOIN_IDS = frozenset(map(id, _JOINS))   # (theirs while the tuple keeps them alive)
 
 
-def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set) -> set:
+def handed_over_lists(function: gast.FunctionDef, lists: set, stacks: set,
+                      facts: ListFacts | None = None) -> set:
     """The temporaries of `_t = xs + [v]; xs = _t` (how normalisation writes
     `xs = xs + [v]`, `xs.extend(...)`, `ys = xs.copy()`, and with `_t2 =
     in_place_result(_t, xs)` between, `xs += [v]`; a recording primal pushes
     in between): a new list, bound once and read once, by a later statement
     of its block that hands it to its only other name. Not counted among the
     lists: no second name sees it, and its derivative needs no list of its own
-    kept in step (xs's goes on changing, as xs does, after the handover)."""
+    kept in step (xs's goes on changing, as xs does, after the handover).
+    `facts`: the ListFacts of the function's bindings, if known."""
+    if facts is not None and facts.displays <= stacks and not any(
+            display or any(name in lists for name in names)
+            for _, names, display in facts.joins):
+        # No statement makes a list below: a list display binds only stacks,
+        # and every value joins_lists could accept (a join, a slice) joins
+        # no list (issue #13: most functions, and a Hessian's gradient code,
+        # whose one list display is `_stack = []`).
+        return set()
     # Each name's reads and bindings, counted only when a statement makes a
     # list (most functions make none: a Hessian's gradient code is long).
     counts: list = []
@@ -757,7 +767,7 @@ def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     # The pairs `passed` added find no other list handed to a user function.
     stacks = mutated_lists(definitions, passed, facts)
     lists = list_variables(definitions, stacks, facts)
-    lists -= handed_over_lists(function, lists, stacks)
+    lists -= handed_over_lists(function, lists, stacks, facts)
     handovers = handed_over_stacks(function, definitions, stacks & lists)
     # An entry of a list may be a tuple (a list of pairs) the analysis cannot
     # see: what is read from one is added with add_adjoints, as list_read adds
