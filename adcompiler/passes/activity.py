@@ -604,19 +604,28 @@ def loop_ranges(definitions, params) -> set:
             known[id(rhs)] = found
         return found
 
-    def other(rhs, members) -> bool:
-        found = kind(rhs)
-        return found is not _RANGE and found is not _POP and found not in members
-
-    # Largest set whose every definition is allowed...
+    # Largest set whose every definition is allowed: a name leaves it when
+    # one of its definitions is none of those, or reads a variable that left
+    # (followed from each name that leaves to the names defined from it,
+    # issue #13: rounds over every name of a Hessian's gradient code, one
+    # per link of its longest chain of copies and indexings)...
     members = set(by_target)
-    changed = True
-    while changed:
-        changed = False
-        for name in list(members):
-            if any(other(rhs, members) for rhs in by_target[name]):
-                members.discard(name)
-                changed = True
+    readers: dict = {}   # variable -> the names with a definition reading its members
+    leaving = []
+    for name, values in by_target.items():
+        for rhs in values:
+            found = kind(rhs)
+            if found is _RANGE or found is _POP:
+                continue
+            if found is None or found not in members:
+                leaving.append(name)
+                break
+            readers.setdefault(found, []).append(name)
+    while leaving:
+        name = leaving.pop()
+        if name in members:
+            members.discard(name)
+            leaving.extend(readers.get(name, ()))
     # ...of which the variables that some range(...) actually reaches.
     ranges = {name for name in members if any(kind(rhs) is _RANGE for rhs in by_target[name])}
     changed = True
