@@ -172,3 +172,94 @@ def test_logged_set_reads_and_takes_back_what_changed_as_copies_would():
             assert set(logged) == before
     with pytest.raises(TypeError):
         logged |= {"v1"}
+
+
+def _corpus_derivatives(kinds=("grad", "jvp", "hessian")) -> list:
+    """The derivatives of the program table (each compiled afresh), as text
+    or as the refusal's class."""
+    import programs
+    from adcompiler import api, forward_backend, reverse_backend, store
+
+    store.clear(api._CACHE)
+    reverse_backend.clear_cache()
+    forward_backend.clear_cache()
+    shown = []
+    for entry in programs.PROGRAMS.values():
+        for kind in kinds:
+            try:
+                shown.append(ad.source(getattr(ad, kind)(entry[0], wrt=entry[3])))
+            except ad.AdError as error:
+                shown.append(type(error).__name__)
+    return shown
+
+
+def test_census_a_lowering_gives_back_is_the_tree_walked_again(monkeypatch):
+    # lower_control gives its census back when it rewrote nothing (most
+    # functions, and every gradient a Hessian differentiates): the nodes it
+    # lists are then those a walk of the tree finds, in the same order.
+    from adcompiler import nodes
+    from adcompiler.passes import census
+
+    restored = []
+    original = census.Census.restore
+
+    def checked(self, everything):
+        walked = nodes.walk_list(self.tree)
+        assert len(walked) == len(everything) and all(
+            a is b for a, b in zip(walked, everything))
+        restored.append(1)
+        return original(self, everything)
+
+    monkeypatch.setattr(census.Census, "restore", checked)
+    _corpus_derivatives()
+    assert restored
+
+
+def test_printer_notes_the_statements_in_the_order_of_the_text(monkeypatch):
+    # codegen's line map pairs the statements the printer noted with those
+    # of the printed text: they are the tree's statements in text order
+    # (statements_in_order), comment markers left out, whichever of the
+    # printer and astor printed each.
+    from adcompiler import codegen, printer
+
+    noted = []
+
+    def to_source(tree, lines=None, statements=None):
+        text = printer.to_source(tree, lines, statements)
+        if statements is not None:
+            assert statements == printer._kinds_and_lines(tree)
+            noted.append(len(statements))
+        return text
+
+    monkeypatch.setattr(codegen, "to_source", to_source)
+    _corpus_derivatives()
+    assert noted
+
+
+def test_list_questions_answered_from_list_facts_as_without(monkeypatch):
+    # handed_over_lists finds nothing, without walking the function, where
+    # the definitions' ListFacts show no statement can make a list; the
+    # same answer as its walk, on every function the corpus compiles.
+    from adcompiler.passes import activity
+
+    answers = []
+    original = activity.handed_over_lists
+
+    def both(function, lists, stacks, facts=None):
+        found = original(function, lists, stacks, facts)
+        assert found == original(function, lists, stacks)
+        answers.append(bool(found))
+        return found
+
+    monkeypatch.setattr(activity, "handed_over_lists", both)
+    _corpus_derivatives()
+    assert answers
+    answers.clear()
+    assert ad.grad(grown_list)(1.5) == pytest.approx(1.0 + 2 * 1.5)
+    assert any(answers)   # `xs = xs + [v]`: a list handed over
+
+
+def grown_list(x):
+    xs = [x, 2.0 * x]
+    xs = xs + [x * x]
+    return xs[0] + xs[2]
