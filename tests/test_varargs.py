@@ -140,8 +140,9 @@ def test_normalisation_writes_out_a_star_of_known_length():
     (cases.passes_a_value_after_a_star_of_unknown_length,
      "a differentiated value passed to helper_with_varargs after a starred argument of "
      "unknown length", "*data, x * w"),
-    (cases.calls_numpy_with_a_star_of_unknown_length,
-     "a starred argument of unknown length (*t or **d) in a call to numpy.add", "np.add(*t)"),
+    (cases.calls_numpy_with_a_star_of_unknown_length_and_a_keyword,
+     "a starred argument of unknown length (*t or **d) in a call to numpy.add",
+     "np.add(*t, casting"),
     (cases.joins_star_args_with_a_differentiated_value,
      "joining or repeating tuples of differentiated values (+, *)", "data + (w,)"),
     (cases.zips_a_starred_tuple, "for loops over zip() of a starred argument", "zip(*(w, x))"),

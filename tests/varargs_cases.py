@@ -216,8 +216,19 @@ def passes_a_value_after_a_star_of_unknown_length(w, x, *data):
 
 
 def calls_numpy_with_a_star_of_unknown_length(w, x):
+    # (written out as np.add(t[0], t[1]) after a check that t holds two values)
     t = pair(w, x)
     return np.sum(np.add(*t))
+
+
+def t_calls_numpy_with_a_star_of_unknown_length(w, x):
+    t = t_pair(w, x)
+    return torch.sum(torch.add(*t))
+
+
+def calls_numpy_with_a_star_of_unknown_length_and_a_keyword(w, x):
+    t = pair(w, x)
+    return np.sum(np.add(*t, casting="same_kind"))
 
 
 def zips_a_starred_tuple(w, x):
@@ -317,6 +328,9 @@ PROGRAMS = {
     "a-local-function-taking-star-args": (
         local_function_with_star_args, t_local_function_with_star_args,
         lambda: [*data(7)[:2]], (0, 1)),
+    "a-tuple-of-unknown-length-passed-with-a-star-to-numpy": (
+        calls_numpy_with_a_star_of_unknown_length, t_calls_numpy_with_a_star_of_unknown_length,
+        lambda: [*data(16)[:2]], (0, 1)),
     "a-tuple-a-helper-returns-passed-with-a-star": (
         tuple_a_helper_returns_passed_with_a_star, t_tuple_a_helper_returns_passed_with_a_star,
         lambda: [data(15)[0], np.random.default_rng(15).standard_normal((3, 3))], (0, 1)),
