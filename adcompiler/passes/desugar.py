@@ -224,7 +224,7 @@ class _FlatRead(gast.NodeTransformer):
         positions = _flat_positions(self.parsed, self.bound, value.value, node.slice, node)
         read = nodes.call(nodes.attribute(self.bound.reference(np, "np"), "take"),
                           [nodes.clone(value.value), positions])
-        return _located(read, node)
+        return nodes.located(read, node)
 
 
 def _flat_positions(parsed: ParsedFunction, bound: ParsedFunction, array, index,
@@ -297,13 +297,6 @@ def _all(tests: list):
 _MATCHES_ITSELF = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
 
 
-def _located(new, old):
-    for node in gast.walk(new):
-        if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
-            gast.copy_location(node, old)
-    return new
-
-
 class _Desugar:
     def __init__(self, parsed: ParsedFunction, namer: Namer, local: set,
                  bind_in: ParsedFunction | None):
@@ -319,7 +312,7 @@ class _Desugar:
                 if isinstance(getattr(stmt, field, None), list) and not isinstance(
                         stmt, gast.FunctionDef):
                     setattr(stmt, field, self.block(getattr(stmt, field)))
-            out.extend(_located(new, stmt) for new in self.statement(stmt))
+            out.extend(nodes.located(new, stmt) for new in self.statement(stmt))
         return out
 
     def statement(self, stmt) -> list:
@@ -354,7 +347,7 @@ class _Desugar:
                     if isinstance(item, gast.Lambda) and all(
                             isinstance(d, gast.Constant) for d in item.args.defaults):
                         name = self.namer.fresh("anonymous")
-                        assign = _located(nodes.assign(name, item), item)
+                        assign = nodes.located(nodes.assign(name, item), item)
                         nodes.annotate(assign, "display_lambda", True)
                         named.append(assign)
                         node.elts[position] = nodes.copy_location(nodes.name(name), item)
@@ -500,11 +493,11 @@ class _Desugar:
                 test = case.guard if test is None else _all([test, case.guard])
             if test is None:  # irrefutable: the chain ends here
                 tail.extend(bindings + body)
-                return out + [_located(s, stmt) for s in chain]
+                return out + [nodes.located(s, stmt) for s in chain]
             branch = nodes.if_(test, bindings + body, [])
             tail.append(branch)
             tail = branch.orelse
-        return out + [_located(s, stmt) for s in chain]
+        return out + [nodes.located(s, stmt) for s in chain]
 
     def pattern(self, pattern, subject):
         """(the test, or None for a pattern matching anything; the (name,
@@ -658,7 +651,7 @@ class _Desugar:
                                                     annotation=None, type_comment=None)],
                                  value=walrus.value, type_comment=None)
             _replace(stmt, walrus, nodes.name(walrus.target.id))
-            before.extend(self.hoist(_located(assign, stmt)))
+            before.extend(self.hoist(nodes.located(assign, stmt)))
 
     def conditional(self, expr, holder: str, stmt) -> list:
         """Statements leaving in `holder` the value of `expr`, an `and`/`or`
@@ -666,22 +659,22 @@ class _Desugar:
         on them) as Python does: `a and (n := f(x)) > 0` is `_cond = a`, then
         `if _cond:` `n = f(x)`, `_cond = n > 0`."""
         def assigned(value) -> list:
-            return self.hoist(_located(nodes.assign(holder, value), stmt))
+            return self.hoist(nodes.located(nodes.assign(holder, value), stmt))
         if isinstance(expr, gast.IfExp):
             branch = nodes.if_(expr.test, assigned(expr.body), assigned(expr.orelse))
-            return self.hoist(_located(branch, stmt))
+            return self.hoist(nodes.located(branch, stmt))
         rest: list = []
         for value in reversed(expr.values[1:]):
             test = nodes.name(holder) if isinstance(expr.op, gast.And) else \
                 nodes.unary_not(nodes.name(holder))
-            rest = [_located(nodes.if_(test, assigned(value) + rest), stmt)]
+            rest = [nodes.located(nodes.if_(test, assigned(value) + rest), stmt)]
         return assigned(expr.values[0]) + rest
 
     def while_test(self, loop: gast.While) -> list:
         walrus = _leading_walrus(loop, fields=("test",))
         if walrus is None:
             return [loop]
-        loop.body = self.hoist(_located(test_first(loop), loop)) + loop.body
+        loop.body = self.hoist(nodes.located(test_first(loop), loop)) + loop.body
         return [loop]
 
 

@@ -151,19 +151,16 @@ class _Regions:
         out = []
         for stmt in stmts:
             if isinstance(stmt, gast.Try):
-                out += [_located(new, stmt) for new in self.try_(stmt, region, reraise)]
+                out += [nodes.located(new, stmt) for new in self.try_(stmt, region, reraise)]
                 continue
             if isinstance(stmt, gast.Raise):
-                out.append(_located(self.raise_(stmt, region, reraise), stmt))
+                out.append(nodes.located(self.raise_(stmt, region, reraise), stmt))
                 continue
             if isinstance(stmt, gast.Assert) and region is not None:
                 # `assert` raises AssertionError, which a handler may catch.
-                exception = nodes.call(self.reference(AssertionError),
-                                       [stmt.msg] if stmt.msg is not None else [])
-                failed = gast.Raise(exc=exception, cause=None)
-                check = nodes.if_(gast.UnaryOp(op=gast.Not(), operand=stmt.test),
-                                  [self.raise_(failed, region, reraise)])
-                out.append(_located(check, stmt))
+                check = _assertion_check(stmt, self.reference)
+                check.body = [self.raise_(check.body[0], region, reraise)]
+                out.append(nodes.located(check, stmt))
                 continue
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 stmt.body = self.block(stmt.body, region, reraise)
@@ -201,12 +198,7 @@ class _Regions:
             stmt = gast.Raise(exc=nodes.name(reraise), cause=None)
         if region is None or stmt.exc is None:
             return stmt
-        catching, caught = region
-        arguments = [nodes.name(catching), stmt.exc]
-        if stmt.cause is not None:
-            arguments.append(stmt.cause)
-        return nodes.assign(caught, nodes.call(self.reference(runtime_exceptions.raised),
-                                               arguments))
+        return _caught_by(region, stmt, self.reference)
 
     def try_(self, stmt: gast.Try, region: tuple | None, reraise: str | None) -> list:
         if stmt.finalbody:
@@ -257,11 +249,21 @@ def _jumps(stmts: list) -> bool:
     return False
 
 
-def _located(new, old):
-    for node in gast.walk(new):
-        if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
-            gast.copy_location(node, old)
-    return new
+def _assertion_check(stmt: gast.Assert, reference) -> gast.If:
+    """`assert test, msg` as the branch Python takes: `if not test: raise
+    AssertionError(msg)` (`reference` names AssertionError)."""
+    exception = nodes.call(reference(AssertionError), [stmt.msg] if stmt.msg is not None else [])
+    return nodes.if_(gast.UnaryOp(op=gast.Not(), operand=stmt.test),
+                     [gast.Raise(exc=exception, cause=None)])
+
+
+def _caught_by(region: tuple, stmt: gast.Raise, reference) -> gast.Assign:
+    """`raise exception` in the try body of `region` (its catching and caught
+    names): `_caught = raised(_catching, exception)`, for its handlers."""
+    catching, caught = region
+    arguments = [nodes.name(catching), stmt.exc] + ([stmt.cause] if stmt.cause is not None
+                                                    else [])
+    return nodes.assign(caught, nodes.call(reference(runtime_exceptions.raised), arguments))
 
 
 # The second half -------------------------------------------------------------
@@ -346,35 +348,17 @@ class _Guards:
             return segment
 
         for stmt in list(stmts):
-            if isinstance(stmt, gast.Assert):
-                # (From a helper inlined into the body, as a raise is.)
-                failed = gast.Raise(exc=nodes.call(self.reference(AssertionError), [
-                    stmt.msg] if stmt.msg is not None else []), cause=None)
-                check = nodes.if_(gast.UnaryOp(op=gast.Not(), operand=stmt.test),
-                                  [nodes.copy_location(failed, stmt)])
-                stmt = nodes.copy_location(check, stmt)
-                for node in gast.walk(stmt):
-                    if getattr(node, "lineno", None) is None and "lineno" in node._attributes:
-                        gast.copy_location(node, check)
+            if isinstance(stmt, gast.Assert) or isinstance(stmt, gast.Raise) and stmt.exc:
+                # From a helper inlined into the body after the first half ran:
+                # written as the first half writes them, normalised, guarded.
+                written = _assertion_check(stmt, self.reference) if isinstance(
+                    stmt, gast.Assert) else _caught_by((catching, caught), stmt, self.reference)
                 lowered, fails = self.guard(normalise_statements(
-                    [stmt], self.function, self.ctx), catching, caught)
+                    [nodes.located(written, stmt)], self.function, self.ctx), catching, caught)
                 current += lowered
                 if fails:
                     current = after_attempt()
                     may_fail = True
-                continue
-            if isinstance(stmt, gast.Raise) and stmt.exc is not None:
-                # From a helper inlined into the body after the first half ran:
-                # written as the first half writes a raise in a try body.
-                arguments = [nodes.name(catching), stmt.exc] + (
-                    [stmt.cause] if stmt.cause is not None else [])
-                caught_here = nodes.copy_location(nodes.assign(caught, nodes.call(
-                    self.reference(runtime_exceptions.raised), arguments)), stmt)
-                lowered, _ = self.guard(normalise_statements(
-                    [caught_here], self.function, self.ctx), catching, caught)
-                current += lowered
-                current = after_attempt()
-                may_fail = True
                 continue
             if isinstance(stmt, gast.Assign):
                 attempt = self.attempt(stmt.value, stmt, catching, repeated=True)
