@@ -45,13 +45,20 @@ def own_loop_targets(function: gast.FunctionDef, ctx) -> gast.FunctionDef:
         rebound &= read
         if not rebound:
             continue
-        items = {name: ctx.namer.fresh(f"_{name}") for name in sorted(rebound)}
-        for node in nodes.walk(loop.target):
-            if isinstance(node, gast.Name) and node.id in items:
-                node.id = items[node.id]
-        loop.body[:0] = [nodes.copy_location(nodes.assign(name, nodes.name(item)), loop)
-                         for name, item in items.items()]
+        loop.body[:0] = item_variables(loop, rebound, ctx.namer)
     return function
+
+
+def item_variables(loop: gast.For, names: set, namer) -> list:
+    """Make `loop` bind its items to fresh variables (from `namer`) in place
+    of the `names` of its target; the assignments of `names` from them, for
+    its body to begin with (also lower_try.py's, for a loop in a try body)."""
+    items = {name: namer.fresh(f"_{name}") for name in sorted(names)}
+    for node in nodes.walk(loop.target):
+        if isinstance(node, gast.Name) and node.id in items:
+            node.id = items[node.id]
+    return [nodes.copy_location(nodes.assign(name, nodes.name(item)), loop)
+            for name, item in items.items()]
 
 
 def _bound_in(body: list) -> set:

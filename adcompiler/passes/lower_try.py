@@ -70,6 +70,7 @@ from ..source import ParsedFunction
 from . import effects
 from .anf import normalise_statements
 from .fence import falls_through
+from .loop_targets import item_variables
 
 _FINALLY_ADVICE = (
     "Instead: write the 'finally' block's statements after the try statement, or do "
@@ -431,13 +432,7 @@ class _Guards:
         # A `for` goes on over the rest of its items, doing nothing: its item
         # goes to a variable of its own, bound to the loop's only while
         # nothing was caught, which so keeps the item Python stopped at.
-        items = {name: self.ctx.namer.fresh(f"_{name}")
-                 for name in sorted(nodes.names_stored(loop.target))}
-        for node in nodes.walk(loop.target):
-            if isinstance(node, gast.Name) and node.id in items:
-                node.id = items[node.id]
-        bindings = [nodes.copy_location(nodes.assign(name, nodes.name(item)), loop)
-                    for name, item in items.items()]
+        bindings = item_variables(loop, nodes.names_stored(loop.target), self.ctx.namer)
         loop.body = [nodes.copy_location(gast.If(test=nothing_caught, body=bindings + loop.body,
                                                  orelse=[]), loop)]
         return True
@@ -542,15 +537,14 @@ def has_try_bodies(parsed: ParsedFunction) -> bool:
 
 
 def is_try_body(test) -> bool:
-    """Whether `test` is the mark of a try body (`if try_body(...)`), before
-    normalisation."""
+    """Whether `test` is the mark of a try body, `try_body(...)` (the test of
+    its `if`, or the value normalisation gives a name)."""
     return isinstance(test, gast.Call) and \
         nodes.annotation(test.func, "value") is runtime_exceptions.try_body
 
 
 def _marker(stmt) -> gast.Call | None:
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) and \
-            nodes.annotation(stmt.value.func, "value") is runtime_exceptions.try_body and \
+    if isinstance(stmt, gast.Assign) and is_try_body(stmt.value) and \
             len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
         return stmt.value
     return None
