@@ -780,15 +780,13 @@ def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
     functions = local_function_names(tree, everything)
     if not functions:
         return
-    bindings: dict = {}
+    bindings = nodes.assignment_counts(tree)   # (and the defs; a name global there, twice)
     for node in everything:
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
-            bindings[node.id] = bindings.get(node.id, 0) + 1
-        elif isinstance(node, gast.FunctionDef) and node is not tree:
-            bindings[node.name] = bindings.get(node.name, 0) + 1
+        if isinstance(node, gast.FunctionDef) and node is not tree:
+            bindings[node.name] += 1
         elif isinstance(node, (gast.Global, gast.Nonlocal)):
             for name in node.names:
-                bindings[name] = bindings.get(name, 0) + 2
+                bindings[name] += 2
     candidates = [(stmt, block) for node in nodes.statements(tree)
                   for block in (getattr(node, f, None) for f in ("body", "orelse"))
                   if isinstance(block, list) for stmt in block
