@@ -390,6 +390,7 @@ class _Normaliser:
             return self.rhs(nodes.copy_location(whole, expr), out)
         if isinstance(func, gast.Attribute) and func.attr == "get" and \
                 isinstance(func.value, gast.Name) and func.value.id in self.locals and \
+                nodes.annotation(func, "value", None) is None and \
                 1 <= len(expr.args) <= 2 and not expr.keywords and \
                 not any(isinstance(a, gast.Starred) for a in expr.args):
             return self.dict_get(expr, out)
@@ -430,22 +431,19 @@ class _Normaliser:
 
     def dict_get(self, expr: gast.Call, out: list) -> gast.AST:
         """`d.get(k, default)` of a local variable (a dict: a known class's
-        method was bound by bind_methods) with a key or default computed by an
-        expression (bind_methods reads those of names and constants as
-        `d[k] if k in d else default`): the key and the default evaluated
-        first, as Python evaluates a call's arguments, then the entry or the
-        default, whose derivatives flow as a read's and a name's do."""
+        method was bound by bind_methods) is `d[k] if k in d else default`,
+        whose parts have rules (a derivative flows through the entry read or
+        the default), the key and the default evaluated first, as Python
+        evaluates a call's arguments."""
         receiver = self.atom(expr.func.value, out)
         key = self.atom(expr.args[0], out)
         default = self.atom(expr.args[1], out) if len(expr.args) == 2 else nodes.const(None)
-        present = self.atom(nodes.copy_location(gast.Compare(
-            left=nodes.clone(key), ops=[gast.In()], comparators=[nodes.clone(receiver)]), expr), out)
-        result = self.namer.temp()
+        test = gast.Compare(left=nodes.clone(key), ops=[gast.In()],
+                            comparators=[nodes.clone(receiver)])
         read = gast.Subscript(value=nodes.clone(receiver), slice=nodes.clone(key), ctx=gast.Load())
-        out.append(nodes.copy_location(nodes.if_(
-            present, [nodes.copy_location(nodes.assign(result, read), expr)],
-            [nodes.copy_location(nodes.assign(result, nodes.clone(default)), expr)]), expr))
-        return nodes.name(result)
+        choice = gast.IfExp(test=nodes.copy_location(test, expr),
+                            body=nodes.copy_location(read, expr), orelse=default)
+        return self.if_expression(nodes.copy_location(choice, expr), out)
 
     def _check_rule_arguments(self, rule, call) -> None:
         """Note on the call the argument values its rule does not cover; activity

@@ -26,7 +26,8 @@ iterated by a for loop (checked to be of that class where called,
 the same shallow copy for an array, a list or a dict), which has a rule,
 `x.conj()` and `x.conjugate()` are `conjugated(x)` (the method's result: x
 itself for a real array, where np.conjugate would copy), and
-`d.get(k, default)` of a local variable is `d[k] if k in d else default`. Anything else (a property, a method of an attribute, `self.layer.f`)
+(`d.get(k, default)` of a local variable is read as `d[k] if k in d else default`
+by normalisation, anf.py.) Anything else (a property, a method of an attribute, `self.layer.f`)
 stays as written: it needs no rule if no derivative flows through it, and a
 call with differentiated arguments is reported as having no rule.
 """
@@ -111,46 +112,10 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         own = _own_attributes(cls)
         if own is None or any(name in own for name in called_on_receiver):
             check_not_shadowed(parsed, receiver, called_on_receiver, namer, first_call)
-    # The transformer visits every node; most functions call no `.get`. The
-    # rewrites above make no attribute but copies of the function's own (they
-    # put names in place of some): a `.get` call needs an attribute `.get`
-    # that the function had before them.
-    if any(n.__class__ is gast.Attribute and n.attr == "get" for n in everything) and any(
-            isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
-            n.func.attr == "get" for n in nodes.walk(tree)):
-        _DictGet().visit(tree)
-    elif census is not None and census.tree is tree and \
+    if census is not None and census.tree is tree and \
             all(call.func is function for call, function in zip(calls, functions)):
         census.restore(everything)  # nothing rewritten (most functions): a walk less
     return parsed
-
-
-class _DictGet(gast.NodeTransformer):
-    """`d.get(k, default)` on a local variable (a dict whose class is not known
-    when compiling) is `d[k] if k in d else default`, whose parts have rules
-    (a derivative flows through the value read). Only for a key and a default
-    that are names or constants, which reading twice or not at all cannot
-    change."""
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func = node.func
-        if not (isinstance(func, gast.Attribute) and func.attr == "get"
-                and isinstance(func.value, gast.Name)
-                and nodes.annotation(func.value, "value", None) is None
-                and nodes.annotation(func, "value", None) is None
-                and 1 <= len(node.args) <= 2 and not node.keywords
-                and all(isinstance(a, (gast.Name, gast.Constant)) for a in node.args)):
-            return node
-        key = node.args[0]
-        default = node.args[1] if len(node.args) == 2 else nodes.const(None)
-        read = gast.Subscript(value=nodes.clone(func.value), slice=nodes.clone(key),
-                              ctx=gast.Load())
-        test = gast.Compare(left=nodes.clone(key), ops=[gast.In()],
-                            comparators=[nodes.clone(func.value)])
-        choice = gast.IfExp(test=nodes.copy_location(test, node),
-                            body=nodes.copy_location(read, node), orelse=default)
-        return nodes.copy_location(choice, node)
 
 
 def _target(func: gast.Attribute, cls, receiver):
