@@ -162,6 +162,12 @@ def t_relu(z):
     return torch.clamp(z, min=0.0)
 
 
+def clipped_by_the_method(x):
+    # The method takes either bound alone, np.clip needs both positionally.
+    return np.sum(x.clip(0.0) * x) + np.sum(x.clip(max=0.5) ** 2) + \
+        np.sum(x.clip(max=1.0, min=-1.0) ** 3)
+
+
 CASES = [
     # name, function, torch twin
     ("tuple()", as_tuple, lambda x: x[0] * x[1] + x[2] * x[3]),
@@ -196,6 +202,9 @@ CASES = [
      lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
     ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
     ("d.get(k, default)", dict_get, lambda x: torch.sum(x * 2.0 * x) + torch.sum(x * 3.0) + 1),
+    ("x.clip(lo), x.clip(max=hi)", clipped_by_the_method,
+     lambda x: torch.sum(torch.clamp(x, min=0.0) * x) + torch.sum(torch.clamp(x, max=0.5) ** 2)
+     + torch.sum(torch.clamp(x, -1.0, 1.0) ** 3)),
     ("map(f, xs) read at once", mapped,
      lambda x: torch.sum(x * x) + torch.sum(x * torch.flip(x, [0])) + torch.max(x ** 3)
      + torch.sum(torch.sin(x) * 2.0)),

@@ -93,6 +93,24 @@ def is_global_reference(node: gast.AST) -> bool:
         nodes.annotation(node, "value", _MISSING) is not _MISSING
 
 
+def _clip_bounds_positional(call: gast.Call) -> gast.Call:
+    """`x.clip(lo)` and `x.clip(max=hi)` as `np.clip(x, lo, None)` and
+    `np.clip(x, None, hi)`: the method takes either bound alone, np.clip's
+    positional bounds are both required (and its keywords `min`/`max` are
+    NumPy 2.1's). The bounds are atoms already, evaluated in the user's order."""
+    if any(isinstance(a, gast.Starred) for a in call.args) or len(call.args) > 3 or \
+            any(k.arg not in ("min", "max") for k in call.keywords):
+        return call
+    bounds = call.args[1:] + [None] * (3 - len(call.args))
+    for keyword in call.keywords:
+        bounds[keyword.arg == "max"] = keyword.value
+    if all(bound is None for bound in bounds):
+        return call  # x.clip() raises, as np.clip(x) does
+    spelled = [nodes.const(None) if bound is None else bound for bound in bounds]
+    return nodes.copy_location(gast.Call(func=call.func, args=[call.args[0], *spelled],
+                                         keywords=[]), call)
+
+
 class _Normaliser:
     def __init__(self, ctx: Context, function: gast.FunctionDef):
         self.ctx = ctx
@@ -395,9 +413,11 @@ class _Normaliser:
                 not any(isinstance(a, gast.Starred) for a in expr.args):
             return self.dict_get(expr, out)
         args = self.spelled_out(expr.args)
+        clip_method = False
         if isinstance(func, gast.Attribute) and not is_global_reference(func):
             receiver = self.atom(func.value, out)
             method = numpy_rules.METHODS.get(func.attr)
+            clip_method = method is not None and func.attr == "clip"
             if method is not None:
                 function, packs_varargs = method
                 if packs_varargs:
@@ -420,6 +440,8 @@ class _Normaliser:
         keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value, out, keep_literals))
                     for k in expr.keywords]
         call = nodes.copy_location(gast.Call(func=func, args=atoms, keywords=keywords), expr)
+        if clip_method:
+            call = _clip_bounds_positional(call)
         carried = nodes.annotation(expr, "local_object_refusal")
         if carried is not None:  # why local_objects.py left an object (operations.py says it)
             nodes.annotate(call, "local_object_refusal", carried)
