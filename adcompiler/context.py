@@ -37,7 +37,9 @@ class Dependencies:
     tells whether all of it still holds; a cache serves an entry only then."""
 
     def __init__(self):
-        self.stamps: list = []
+        # (The class lookups stand among the stamps: the same two questions.)
+        self.class_lookups = source.ClassLookups()
+        self.stamps: list = [self.class_lookups]
         self.callees: list = []
         self._parsed: set = set()   # the functions read, each stamped once
 
@@ -108,6 +110,30 @@ def _record_parse(parsed) -> None:
 
 
 source.on_parse = _record_parse
+
+
+def class_lookup(cls: type, attribute: str, after: type | None = None) -> tuple:
+    """(the class whose own dict holds `attribute`, its value) along `cls`'s
+    MRO, after `after` for super(), or (None, None): where Python finds a
+    method, an operator or a property of an object. The compilation under
+    way depends on what it found (source.ClassLookups).
+
+    Example:
+        >>> class A:
+        ...     def f(self): ...
+        >>> class B(A): ...
+        >>> class_lookup(B, "f")[0] is A
+        True
+    """
+    mro = cls.__mro__
+    start = mro.index(after) + 1 if after is not None else 0
+    stack = getattr(_recording, "stack", None)
+    for owner in mro[start:]:
+        if stack:
+            stack[-1].class_lookups.note(owner, attribute)
+        if attribute in vars(owner):
+            return owner, vars(owner)[attribute]
+    return None, None
 
 
 def record_callee(dependencies) -> None:

@@ -9,6 +9,7 @@ and hands out `dx` for the adjoint of `x`, `_t1, _t2, ...` for temporaries,
 
 from __future__ import annotations
 
+import keyword
 import weakref
 
 
@@ -41,6 +42,10 @@ class Namer:
             self._take(name)
 
     def fresh(self, base: str) -> str:
+        if not base.isidentifier() or keyword.iskeyword(base):
+            # Built from a name Python gave (`<lambda>`, a class method
+            # defined by one): generated code must still compile.
+            base = _as_identifier(base)
         candidate, suffix = base, 1
         while candidate in self.taken:
             suffix += 1
@@ -112,6 +117,16 @@ class Namer:
 
 # code object -> the name the lambda is assigned to (`f = lambda x: ...`)
 _LAMBDA_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _as_identifier(text: str) -> str:
+    """`text` made a variable name: `<lambda>` read as `lambda`, any other
+    character not allowed in a name as `_`, a keyword given a trailing `_`."""
+    text = "".join(c if c.isalnum() or c == "_" else "_"
+                   for c in text.replace("<lambda>", "lambda"))
+    if not text or not text.isidentifier():
+        text = "_" + text
+    return text + "_" if keyword.iskeyword(text) else text
 
 
 def readable_name(function) -> str:

@@ -319,12 +319,7 @@ class Stamp:
         names = {} if names is None else names   # id of an object -> its name
 
         def bound(value) -> str:
-            # One name per object, so that the same test made for two stamps
-            # (a helper read by two compilations) is the same text, kept once.
-            if id(value) not in names:
-                names[id(value)] = f"_v{len(namespace)}"
-                namespace[names[id(value)]] = value
-            return names[id(value)]
+            return _guard_name(namespace, names, value)
 
         fn = bound(function)
         terms = [f"{fn}.__code__ is {bound(self.code)}",
@@ -386,6 +381,46 @@ class Stamp:
             terms.append(f"{bound(inspect.getattr_static)}({bound(cls)}, {attribute!r}, None)"
                          f" is {bound(value)}")
         return terms
+
+
+class ClassLookups:
+    """What a compilation found looking attributes up on the user's classes
+    (a method, an operator, a property, `__init__`) along their MRO, as
+    Python finds them: for each class passed, what its own dict held under
+    the name, or nothing. A method replaced on a class after compiling
+    (`Model.act = other`, a notebook cell defining the class again) is what
+    Python then calls, so whatever was compiled from the old one is compiled
+    again rather than served stale. It stands among a compilation's stamps
+    (context.Dependencies) and answers the same two questions."""
+
+    def __init__(self):
+        self.entries: dict = {}   # (class, attribute) -> the class's own value, or ABSENT
+
+    def note(self, cls: type, attribute: str) -> None:
+        self.entries[(cls, attribute)] = vars(cls).get(attribute, _MISSING)
+
+    def current(self) -> bool:
+        return all(vars(cls).get(attribute, _MISSING) is value
+                   for (cls, attribute), value in self.entries.items())
+
+    def guard_terms(self, namespace: dict, names: dict | None = None) -> list:
+        if not self.entries:
+            return []
+        names = {} if names is None else names
+        missing = _guard_name(namespace, names, _MISSING)
+        return [f"{_guard_name(namespace, names, cls)}.__dict__.get({attribute!r}, {missing}) "
+                f"is {_guard_name(namespace, names, value)}"
+                for (cls, attribute), value in self.entries.items()]
+
+
+def _guard_name(namespace: dict, names: dict, value) -> str:
+    """The name a guard's text reads `value` by, put in `namespace`: one name
+    per object (`names`: id -> name), so that the same test made for two
+    stamps is the same text, kept once."""
+    if id(value) not in names:
+        names[id(value)] = f"_v{len(namespace)}"
+        namespace[names[id(value)]] = value
+    return names[id(value)]
 
 
 def _names_read(code: types.CodeType) -> set:

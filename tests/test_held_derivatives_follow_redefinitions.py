@@ -367,3 +367,141 @@ def test_a_held_derivative_follows_a_helpers_code_replaced():
         rhs.__code__ = original
     np.testing.assert_allclose(held(0.8, 0.5), torch_gradient(
         lambda y, k: -k * y + torch.sin(y)), rtol=1e-12)
+
+
+# -- what a class holds, changed after compiling ------------------------------------
+# A method, an operator, a property or a constructor is looked up on the class
+# when the function runs; compiled from the class as it was, a derivative
+# must follow a later change as the function does.
+
+class SineLayer:
+    def act(self, v):
+        return np.sin(v)
+
+    def __call__(self, v):
+        return np.sin(v)
+
+
+SINE_LAYER = SineLayer()
+
+
+class Power:
+    def __init__(self, a):
+        self.a = a
+
+    def __mul__(self, other):
+        return Power(self.a * other.a)
+
+    @property
+    def squared(self):
+        return self.a ** 2
+
+    def run(self, t):
+        return self.inner(t)
+
+    def inner(self, t):
+        return t ** 2
+
+    @classmethod
+    def doubled(cls, a):
+        return cls(a * 2.0)
+
+
+class Base:
+    def f(self, t):
+        return t ** 2
+
+
+class Derived(Base):
+    def f(self, t):
+        return super().f(t) * 2.0
+
+
+class Inheriting(Base):
+    pass
+
+
+def module_object_method(x):
+    return np.sum(SINE_LAYER.act(x))
+
+
+def module_object_called(x):
+    return np.sum(SINE_LAYER(x))
+
+
+def operator_of_local_objects(x):
+    p = Power(x) * Power(x)
+    return np.sum(p.a)
+
+
+def property_of_a_local_object(x):
+    return np.sum(Power(x).squared)
+
+
+def method_calling_a_method(x):
+    return np.sum(Power(1.0).run(x))
+
+
+def class_method_constructor(x):
+    p = Power.doubled(x)
+    return np.sum(p.a ** 2)
+
+
+def super_call(x):
+    return np.sum(Derived().f(x))
+
+
+def inherited_method(x):
+    return np.sum(Inheriting().f(x))
+
+
+def _sine(self, v):
+    return np.sin(v)
+
+
+def _tanh(self, v):
+    return np.tanh(v)
+
+
+CLASS_CHANGES = [
+    # function, (object, attribute, new value), torch twin before, torch twin after
+    (module_object_method, (SineLayer, "act", _tanh), torch.sin, torch.tanh),
+    (module_object_method, (SINE_LAYER, "act", np.tanh), torch.sin, torch.tanh),
+    (module_object_called, (SineLayer, "__call__", _tanh), torch.sin, torch.tanh),
+    (operator_of_local_objects, (Power, "__mul__", lambda self, other:
+                                 Power(self.a * other.a * other.a)),
+     lambda t: t ** 2, lambda t: t ** 3),
+    (property_of_a_local_object, (Power, "squared", property(lambda self: self.a ** 3)),
+     lambda t: t ** 2, lambda t: t ** 3),
+    (method_calling_a_method, (Power, "inner", lambda self, t: t ** 3),
+     lambda t: t ** 2, lambda t: t ** 3),
+    (class_method_constructor, (Power, "doubled", classmethod(lambda cls, a: cls(a * 3.0))),
+     lambda t: (2.0 * t) ** 2, lambda t: (3.0 * t) ** 2),
+    (super_call, (Base, "f", lambda self, t: t ** 3), lambda t: 2.0 * t ** 2,
+     lambda t: 2.0 * t ** 3),
+    (inherited_method, (Inheriting, "f", lambda self, t: t ** 3), lambda t: t ** 2,
+     lambda t: t ** 3),
+]
+
+
+def _torch_gradient(twin):
+    t = torch.tensor(X, requires_grad=True)
+    torch.sum(twin(t)).backward()
+    return t.grad.numpy()
+
+
+@pytest.mark.parametrize("function, change, before, after", CLASS_CHANGES,
+                         ids=[f"{c[0].__name__}-{c[1][1]}"
+                              + ("-instance" if not isinstance(c[1][0], type) else "")
+                              for c in CLASS_CHANGES])
+def test_a_held_derivative_follows_what_its_class_holds_matches_torch(
+        function, change, before, after, monkeypatch):
+    held = ad.grad(function)
+    np.testing.assert_allclose(held(X), _torch_gradient(before), rtol=1e-12)
+    owner, attribute, value = change
+    monkeypatch.setattr(owner, attribute, value, raising=False)
+    np.testing.assert_allclose(function(X), torch.sum(after(torch.tensor(X))).item(),
+                               rtol=1e-12)  # (the function itself computes the new one)
+    np.testing.assert_allclose(held(X), _torch_gradient(after), rtol=1e-12)
+    monkeypatch.undo()
+    np.testing.assert_allclose(held(X), _torch_gradient(before), rtol=1e-12)

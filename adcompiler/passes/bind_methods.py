@@ -88,6 +88,7 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
             _copy_as_function(parsed, call, namer)
             continue
         function, owner, with_object = target
+        _pin_lookup(parsed, call.func, owner, receiver)
         alias = namer.fresh(f"{owner.__name__}_{call.func.attr}")
         parsed.bound[alias] = function
         name = nodes.copy_location(nodes.name(alias), call.func)
@@ -116,6 +117,26 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
             all(call.func is function for call, function in zip(calls, functions)):
         census.restore(everything)  # nothing rewritten (most functions): a walk less
     return parsed
+
+
+def _pin_lookup(parsed: ParsedFunction, func: gast.Attribute, owner, receiver) -> None:
+    """Make what `func` found part of the compilation's identity (source.Stamp):
+    a method replaced on its class after compiling (`Model.act = other`), or
+    given to a module-level object as its own (`model.act = other`), is what
+    Python then calls, so the derivative must be compiled again. The call no
+    longer names the attribute once rewritten, so the stamp would not see it."""
+    base, path = func, []
+    while isinstance(base, gast.Attribute):
+        path.append(base.attr)
+        base = base.value
+    bound = nodes.annotation(func, "value", None)
+    if isinstance(base, gast.Name) and base.id != receiver and base.id in parsed.resolved \
+            and isinstance(bound, types.MethodType):
+        # (Looked up again from the object: a bound method is equal, not identical.)
+        parsed.pinned_chains[(base.id, tuple(reversed(path)))] = bound
+    else:
+        parsed.class_attributes[(owner, func.attr)] = \
+            inspect.getattr_static(owner, func.attr, None)
 
 
 def _target(func: gast.Attribute, cls, receiver):
@@ -279,6 +300,9 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
     if not (isinstance(found, types.FunctionType) and is_user_function(found)) or \
             (obj is not None and registry.lookup(obj) is not None):
         return  # an object with a rule of its own (register_rule) is called as it is
+    # Python calls what the class holds when the derivative runs: part of the
+    # compilation's identity (source.Stamp), as a method's lookup is.
+    parsed.class_attributes[(owner, "__call__")] = found
     function = methods.for_class(found, owner)
     alias = namer.fresh(f"{owner.__name__}_call")
     parsed.bound[alias] = function

@@ -27,6 +27,7 @@ import inspect
 import gast
 
 from .. import nodes
+from ..context import class_lookup
 from ..errors import AdError
 from ..naming import Namer
 from ..source import ParsedFunction, parse_function
@@ -74,6 +75,8 @@ def classmethod_constructors(parsed: ParsedFunction, modelled) -> bool:
             continue
         shape = _constructing(bound.__func__, parsed)
         if shape is not None:
+            # (The method replaced on the class later: compiled again.)
+            class_lookup(cls, stmt.value.func.attr)
             found.append((stmt, bound, shape))
     if not found:
         return False

@@ -95,6 +95,7 @@ import gast
 import numpy as np
 
 from .. import nodes
+from ..context import class_lookup
 from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..rules import registry
@@ -425,13 +426,8 @@ def _class_problem(cls: type) -> str | None:
 
 def _class_lookup(cls: type, attr: str, after: type | None = None):
     """(the class whose dict holds `attr`, the value), in `cls`'s MRO after
-    `after` (for super()), or (None, None)."""
-    mro = cls.__mro__
-    start = mro.index(after) + 1 if after is not None else 0
-    for owner in mro[start:]:
-        if attr in vars(owner):
-            return owner, vars(owner)[attr]
-    return None, None
+    `after` (for super()), or (None, None); the compilation depends on it."""
+    return class_lookup(cls, attr, after)
 
 
 # -- methods ------------------------------------------------------------------------

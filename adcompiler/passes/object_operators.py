@@ -41,6 +41,7 @@ import inspect
 import gast
 
 from .. import nodes
+from ..context import class_lookup
 from ..errors import AdError, UnsupportedSyntaxError
 from ..source import ParsedFunction, parse_function
 from .constructed_receivers import Lift, snake
@@ -445,10 +446,10 @@ def _own_nodes(tree) -> list:
 
 
 def _lookup(cls: type, attr: str):
-    for owner in cls.__mro__[:-1]:
-        if attr in vars(owner):
-            return vars(owner)[attr]
-    return None
+    """What `cls` or a base of it other than `object` holds under `attr`;
+    the compilation depends on it (context.class_lookup)."""
+    owner, value = class_lookup(cls, attr)
+    return None if owner is object else value
 
 
 def _overridden_below(cls: type, attr: str) -> bool:
