@@ -331,6 +331,24 @@ def t_loops_over_functions(x):
     return total + torch.sum(torch.sin(x[1:])) + torch.sum(x[1:] * x[1:])
 
 
+def enumerated_and_zipped_functions(x):
+    total = 0.0
+    for k, act in enumerate((np.tanh, relu), start=1):      # the index bound as Python binds it
+        total = total + k * np.sum(act(x))
+    weight = x[0]
+    for act, w, c in zip(ACTIVATIONS, [weight, weight * 2.0, 7.0], (1.0, -0.5)):
+        weight = 100.0      # zip computed its items before the loop
+        total = total + c * w * np.sum(act(x))
+    return total * k + weight * x[1]
+
+
+def t_enumerated_and_zipped_functions(x):
+    relu_x = torch.clamp(x, min=0.0)
+    total = torch.sum(torch.tanh(x)) + 2 * torch.sum(relu_x)
+    total = total + x[0] * torch.sum(torch.tanh(x)) - 0.5 * x[0] * 2.0 * torch.sum(relu_x)
+    return total * 2 + 100.0 * x[1]
+
+
 def repeat(f, v, *, times=2, shift=0.25):
     for _ in range(times):
         v = f(v) + shift
@@ -439,6 +457,8 @@ PROGRAMS = {
     "keyword-only options of a helper": (keyword_only_options_of_a_helper,
                                          t_keyword_only_options_of_a_helper),
     "loops over functions": (loops_over_functions, t_loops_over_functions),
+    "enumerate and zip over functions": (enumerated_and_zipped_functions,
+                                         t_enumerated_and_zipped_functions),
     "activation by default": (activation_by_default, t_activation_by_default),
     "partial integrated": (partial_integrated, t_partial_integrated),
     "records handed to helpers": (records_handed_to_helpers, t_records_handed_to_helpers),
