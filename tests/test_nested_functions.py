@@ -208,7 +208,6 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
      "calling it", "(lambda v"),
     (cases.lambda_passed_to_a_function, "lambdas passed to a function",
      "lambda v: -v, 1"),
-    (cases.calls_with_kwargs, "with **kwargs", "g(x, **options)"),
     (cases.call_in_while_test, "calls to the local function 'norm' in a while loop's test",
      "while norm(x)"),
     (cases.call_in_conditional_expression_branch,
@@ -225,7 +224,6 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
      "function 'g': missing a required argument: 'w'", "g(x, scale=2.0)"),
     (cases.function_without_return, "a function without a final 'return <value>' "
      "(function_without_return)", "def function_without_return"),
-    (cases.local_function_with_kwargs, "functions taking **kwargs", "def total"),
     (cases.derivative_of_a_function_declaring_nonlocal, "differentiating the local function "
      "'g', which declares nonlocal names", "def g"),
     (cases.nonlocal_in_a_function_it_defines, "'nonlocal' statements", "nonlocal count"),

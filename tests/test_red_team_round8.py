@@ -47,10 +47,8 @@ REFUSED: dict[str, type | tuple] = {
         "midpoint_rule_with_generator_of_times", "itertools_islice_of_a_generator",
         "generator_yielding_pairs_with_send_free_protocol",
         "reduce_with_operator_add_over_generator")},
-    # **kwargs, keyword-only parameters of a local function, a class defined
-    # inside the function
+    # *args given an array's items, a class defined inside the function
     **{name: UNSUPPORTED for name in (
-        "network_forward_with_kwargs_config", "kwargs_dict_passed_with_double_star",
         "star_args_helper_summing_squares", "staticmethod_and_class_constant")},
     # objects: a method called on an object kept in a list, a property
     # setter, a class attribute changed

@@ -133,7 +133,6 @@ def test_normalisation_writes_out_a_star_of_known_length():
 @pytest.mark.parametrize("function, construct, marker", [
     (cases.unpacks_with_a_star, "starred expressions ((*a, b), for first, *rest in rows) "
      "outside a call's arguments", "for first, *rest"),
-    (cases.defines_a_function_taking_kwargs, "functions taking **kwargs", "def inner"),
     (cases.passes_a_tuple_of_unknown_length_and_a_keyword,
      "a differentiated tuple of unknown length passed to model with *",
      "model(w, *t, scale=0.5)"),

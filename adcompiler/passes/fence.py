@@ -168,7 +168,13 @@ def _placed(tree: gast.FunctionDef, node):
 
 
 def _check_signature(parsed: ParsedFunction, everything: list) -> None:
-    for function in _functions(everything, gast.Lambda):
+    # A function defined inside this one is inlined at each call, which binds
+    # its arguments as Python does (inline_local.py): any signature. The
+    # function itself has had its **kwargs and keyword-only parameters made
+    # ordinary ones when parsed (source.py), filled in by its callers.
+    for function in _functions(everything):
+        if function is not parsed.tree:
+            continue
         args = function.args
         if args.kwarg is not None:
             _reject(parsed, function, "functions taking **kwargs",

@@ -111,6 +111,10 @@ class _Local:
     # it takes the call's values themselves, so a call inside passing them on
     # to a local function binds them one by one.
     spread: str | None = None
+    # The **kwargs parameter, when the body only passes it on, f(x, **kwargs):
+    # it takes the call's keywords themselves, which each call inside gets
+    # written out (f(x, scale=v)).
+    unpacked: str | None = None
 
 
 def _defined_name(stmt) -> str | None:
@@ -125,6 +129,15 @@ def _defined_name(stmt) -> str | None:
 
 def _arguments(definition) -> gast.arguments:
     return definition.args if isinstance(definition, gast.FunctionDef) else definition.value.args
+
+
+def _parameter_names(args: gast.arguments) -> list:
+    """Every parameter of a signature, in order: positional (positional-only
+    first), *args, keyword-only, **kwargs."""
+    names = [a.id for a in args.posonlyargs + args.args]
+    names += [args.vararg.id] if args.vararg is not None else []
+    names += [a.id for a in args.kwonlyargs]
+    return names + ([args.kwarg.id] if args.kwarg is not None else [])
 
 
 def _body(definition) -> list:
@@ -209,8 +222,7 @@ def _shadowed(definitions: dict) -> set:
     shadowed = set()
     for definition in definitions.values():
         args = _arguments(definition)
-        own = {a.id for a in args.args} | ({args.vararg.id} if args.vararg else set())
-        own |= set(_assigned(_body(definition)))
+        own = set(_parameter_names(args)) | set(_assigned(_body(definition)))
         if not own & definitions.keys():
             continue
         for part in [args] + _body(definition):
@@ -250,8 +262,10 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
                 "call it, pass it to a function defined in this one (or in this module) "
                 "that only calls it, or define it at module level: module-level functions "
                 "can be passed around.")
-    if any(keyword.arg is None for keyword in call.keywords):
-        _reject(parsed, call, f"calls to the local function '{name.id}' with **kwargs",
+    if any(keyword.arg is None and not _keyword_display(keyword.value)
+           for keyword in call.keywords):
+        _reject(parsed, call, f"calls to the local function '{name.id}' with **kwargs "
+                "other than a dict display, or a name bound once to one and only read",
                 "pass the arguments by name.", plural=True)
     starred = next((arg for arg in _positional(call) if isinstance(arg, gast.Starred)), None)
     if starred is not None:
@@ -294,7 +308,7 @@ def _only_called(definitions: dict, function: str, param: str, parsed: ParsedFun
     seen.add((function, param))
     definition = definitions[function]
     args = _arguments(definition)
-    if args.vararg is not None and args.vararg.id == param:
+    if param in (getattr(args.vararg, "id", None), getattr(args.kwarg, "id", None)):
         return False
     body = _body(definition)
     inner_parents: dict = {}
@@ -375,14 +389,7 @@ def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
     (Python's evaluation order); parameters left to their default are absent.
     *args receives the tuple display of the values it collects."""
     args = _arguments(definition)
-    params = [param.id for param in args.args]
-    first_default = len(params) - len(args.defaults)
-    parameters = [
-        inspect.Parameter(param, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          default=None if index >= first_default else inspect.Parameter.empty)
-        for index, param in enumerate(params)]
-    if args.vararg is not None:
-        parameters.append(inspect.Parameter(args.vararg.id, inspect.Parameter.VAR_POSITIONAL))
+    parameters = _signature(args)
     positional = _positional(call)
     starred = next((arg for arg in positional if isinstance(arg, gast.Starred)), None)
     if starred is not None:
@@ -391,27 +398,77 @@ def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
         _reject(parsed, starred, f"calls to the local function '{call.func.id}' with a starred "
                 "argument (*t)", "pass the values one by one, g(t[0], t[1]), or define the "
                 "function at module level, where f(*t) is supported.", plural=True)
-    written = positional + [keyword.value for keyword in call.keywords]
+    keywords = _keywords(call)
+    written = positional + [value for _, value in keywords]
     try:
-        bound = inspect.Signature(parameters).bind(
-            *positional, **{k.arg: k.value for k in call.keywords})
+        bound = inspect.Signature(parameters).bind(*positional, **dict(keywords))
     except TypeError as err:
         name = call.func.id
-        listed = ", ".join(p.name if p.kind is p.POSITIONAL_OR_KEYWORD else f"*{p.name}"
-                           for p in parameters)
+        listed = ", ".join(str(p).replace("=None", "=...") for p in parameters)
         raise UnsupportedSyntaxError(
             f"this call does not match the parameters of the local function '{name}': {err}",
             parsed.location(call),
             help=f"Instead: call it with arguments for {name}({listed}).") from err
     arguments = dict(bound.arguments)
     position = {id(expr): index for index, expr in enumerate(written)}
+    collecting = (getattr(args.vararg, "id", None), getattr(args.kwarg, "id", None))
     order = {param: position[id(value)] for param, value in arguments.items()
-             if param != getattr(args.vararg, "id", None)}
+             if param not in collecting}
     if args.vararg is not None:
         collected = list(arguments.get(args.vararg.id, ()))
         arguments[args.vararg.id] = nodes.located(nodes.tuple_(collected), call)
         order[args.vararg.id] = position[id(collected[0])] if collected else len(written)
+    if args.kwarg is not None:
+        # **kwargs receives the dict display of the keywords it collects, in order.
+        named = dict(arguments.get(args.kwarg.id, {}))
+        display = gast.Dict(keys=[nodes.const(key) for key in named],
+                            values=list(named.values()))
+        arguments[args.kwarg.id] = nodes.located(display, call)
+        order[args.kwarg.id] = min((position[id(v)] for v in named.values()),
+                                   default=len(written))
     return dict(sorted(arguments.items(), key=lambda item: order[item[0]]))
+
+
+def _signature(args: gast.arguments) -> list:
+    """The inspect.Parameters of a local function's signature; a parameter
+    with a default has None for it (the default itself is evaluated when the
+    def runs, _Inliner.define)."""
+    kind = inspect.Parameter
+    positional = args.posonlyargs + args.args
+    first_default = len(positional) - len(args.defaults)
+    parameters = [
+        kind(param.id, kind.POSITIONAL_ONLY if index < len(args.posonlyargs)
+             else kind.POSITIONAL_OR_KEYWORD,
+             default=None if index >= first_default else kind.empty)
+        for index, param in enumerate(positional)]
+    if args.vararg is not None:
+        parameters.append(kind(args.vararg.id, kind.VAR_POSITIONAL))
+    parameters += [kind(param.id, kind.KEYWORD_ONLY,
+                        default=kind.empty if default is None else None)
+                   for param, default in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg is not None:
+        parameters.append(kind(args.kwarg.id, kind.VAR_KEYWORD))
+    return parameters
+
+
+def _keywords(call: gast.Call) -> list:
+    """A call's (name, value) keywords, `**{'a': v}` written out as `a=v`
+    (a display with string keys: what Python passes); `**d` of another
+    value is refused by the caller."""
+    out = []
+    for keyword in call.keywords:
+        if keyword.arg is None and _keyword_display(keyword.value):
+            out += [(key.value, value) for key, value in zip(keyword.value.keys,
+                                                             keyword.value.values)]
+        else:
+            out.append((keyword.arg, keyword.value))
+    return out
+
+
+def _keyword_display(node) -> bool:
+    """A dict display whose keys are all string constants."""
+    return isinstance(node, gast.Dict) and all(
+        isinstance(key, gast.Constant) and isinstance(key.value, str) for key in node.keys)
 
 
 def _positional(call: gast.Call) -> list:
@@ -473,11 +530,16 @@ class _Inliner:
         """What the definition `stmt` leaves to its calls; its defaults are
         evaluated now, into `before`, as Python does when the def runs."""
         args = _arguments(stmt)
-        params = [param.id for param in args.args]
+        positional = [param.id for param in args.posonlyargs + args.args]
+        params = positional + [param.id for param in args.kwonlyargs]
         defaults = {}
-        # *args is a parameter like the others, bound to a tuple display by _bind.
-        star = [] if args.vararg is None else [args.vararg.id]
-        for param, default in zip(params[len(params) - len(args.defaults):], args.defaults):
+        # *args and **kwargs are parameters like the others, bound to a tuple
+        # and a dict display by _bind.
+        star = [a.id for a in (args.vararg, args.kwarg) if a is not None]
+        given = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        given += [(param.id, default) for param, default in zip(args.kwonlyargs, args.kw_defaults)
+                  if default is not None]
+        for param, default in given:
             default = self.expand(default, visible, before)
             if not _constant(default):
                 held = self.namer.fresh(f"{name}_{param.lstrip('_')}")
@@ -508,8 +570,12 @@ class _Inliner:
         shared = nodes.annotation(stmt, "shared_names", frozenset()) | \
             nodes.annotation(stmt, "nonlocal_names", frozenset())
         own = [n for n in dict.fromkeys(params + star + users + assigned) if n not in shared]
-        spread = star[0] if star and _only_spread(body, star[0]) else None
-        return _Local(params, defaults, body, own, written & set(params + star), shared, spread)
+        spread = args.vararg.id if args.vararg is not None and \
+            _only_spread(body, args.vararg.id) else None
+        unpacked = args.kwarg.id if args.kwarg is not None and \
+            _only_unpacked(body, args.kwarg.id) else None
+        return _Local(params, defaults, body, own, written & set(params + star), shared, spread,
+                      unpacked)
 
     def check_handed_over(self, stmts: list) -> None:
         """Refuse a call of a local function that a parameter was renamed to
@@ -561,6 +627,12 @@ class _Inliner:
                     [self.held(elt, name, param, local, call, before) for elt in value.elts]),
                     value)
                 continue
+            if param == local.unpacked and param not in local.written:
+                renamed[param] = nodes.located(gast.Dict(
+                    keys=value.keys,
+                    values=[self.held(v, name, param, local, call, before)
+                            for v in value.values]), value)
+                continue
             if param in local.written or not _plain(value) or _names_shared(value, local):
                 copy = self.namer.fresh(f"{name}_{param.lstrip('_')}")
                 before.append(nodes.located(nodes.assign(copy, value), call))
@@ -570,6 +642,9 @@ class _Inliner:
             if own not in renamed:
                 renamed[own] = nodes.name(self.namer.fresh(f"{name}_{own.lstrip('_')}"))
         *stmts, final = [_Renaming(renamed).visit(nodes.clone(s)) for s in local.body]
+        if local.unpacked is not None and local.unpacked in renamed:
+            stmts = [_KeywordsRead().visit(stmt) for stmt in stmts]
+            final = _KeywordsRead().visit(final)
         if any(isinstance(value, gast.Name) and value.id in self.definitions
                for value in renamed.values()):
             _tests_calling_first(stmts, set(self.definitions))
@@ -581,6 +656,91 @@ class _Inliner:
         result = self.namer.fresh(f"{name}_result")
         before.append(nodes.located(nodes.assign(result, value), final))
         return nodes.name(result)
+
+
+def _only_unpacked(body: list, name: str) -> bool:
+    """Every use of `name` (a **kwargs parameter) in `body` reads it by key:
+    `**name` in a call, `name['k']`, `name.get('k', default)`, `'k' in name`.
+    Its keys are then those of the call, known when compiling."""
+    parents = {}
+    for stmt in body:
+        parents.update(_parents(stmt))
+    for stmt in body:
+        for node in nodes.walk(stmt):
+            if not (isinstance(node, gast.Name) and node.id == name):
+                continue
+            parent = parents.get(id(node), (None,))[0]
+            if isinstance(parent, gast.keyword) and parent.arg is None or \
+                    _only_read_entries(node, parents):
+                continue
+            if isinstance(parent, gast.Attribute) and parent.attr == "get":
+                call = parents.get(id(parent), (None,))[0]
+                if isinstance(call, gast.Call) and call.func is parent and \
+                        not call.keywords and 1 <= len(call.args) <= 2 and \
+                        isinstance(call.args[0], gast.Constant) and \
+                        all(_plain(a) or isinstance(a, gast.Attribute) for a in call.args[1:]):
+                    continue
+            if isinstance(parent, gast.Compare) and parent.comparators == [node] and \
+                    isinstance(parent.ops[0], (gast.In, gast.NotIn)) and \
+                    isinstance(parent.left, gast.Constant):
+                continue
+            return False
+    return True
+
+
+class _KeywordsRead(gast.NodeTransformer):
+    """The reads of a **kwargs parameter whose keys are known (`_only_unpacked`),
+    the parameter replaced by the call's dict display: `f(**{'a': v})` written
+    `f(a=v)` (unless a name comes twice: Python's TypeError when it runs),
+    `{'a': v}['a']` and `.get('a', d)` as `v`, `.get('b', d)` as `d`, `'a' in
+    {...}` as True."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if any(k.arg is None and _keyword_display(k.value) for k in node.keywords):
+            written = [gast.keyword(arg=name, value=value) for name, value in _keywords(node)]
+            names = [k.arg for k in written if k.arg is not None]
+            if len(names) == len(set(names)):
+                node.keywords = written
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "get" and \
+                _keyword_display(func.value) and not node.keywords and \
+                1 <= len(node.args) <= 2 and isinstance(node.args[0], gast.Constant) and \
+                all(_plain(arg) or isinstance(arg, gast.Attribute) for arg in node.args[1:]):
+            # (A default computed is computed by Python whether used or not: kept.)
+            found = _entry(func.value, node.args[0].value)
+            if found is not None:
+                return found
+            return node.args[1] if len(node.args) == 2 else nodes.copy_location(
+                nodes.const(None), node)
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if _keyword_display(node.value) and isinstance(node.slice, gast.Constant) and \
+                isinstance(node.ctx, gast.Load):
+            found = _entry(node.value, node.slice.value)
+            if found is not None:
+                return found
+        return node   # (a key the call did not pass: KeyError, as in Python)
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (gast.In, gast.NotIn)) and \
+                isinstance(node.left, gast.Constant) and _keyword_display(node.comparators[0]):
+            present = _entry(node.comparators[0], node.left.value) is not None
+            return nodes.copy_location(
+                nodes.const(present is isinstance(node.ops[0], gast.In)), node)
+        return node
+
+
+def _entry(display: gast.Dict, key):
+    """The value `display` holds under the constant `key` (its last), or None."""
+    found = None
+    for candidate, value in zip(display.keys, display.values):
+        if candidate.value == key:
+            found = value
+    return None if found is None else nodes.clone(found)
 
 
 def _only_spread(body: list, name: str) -> bool:
@@ -743,6 +903,7 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         census.forget()
     _name_called_lambdas(parsed)
     _spread_known_tuples(parsed.tree)
+    _spread_known_dicts(parsed.tree)
     _aliases_called_by_their_function(parsed.tree)
     _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
                                                             list(nodes.walk(parsed.tree))))
@@ -850,6 +1011,53 @@ def _spread_known_tuples(tree: gast.FunctionDef) -> None:
             arg.value = nodes.copy_location(nodes.tuple_(items), arg.value)
 
 
+def _spread_known_dicts(tree: gast.FunctionDef) -> None:
+    """`g(**cfg)` of a local function, where `cfg` is bound once, to a dict
+    display with string keys, and read nowhere but as `**cfg` and `cfg[key]`
+    (so no entry is added, removed or written): `g(**{'a': cfg['a'], ...})`,
+    whose keywords the call binds by name. Reading the entries where Python
+    unpacks the dict gives the same values."""
+    local = local_function_names(tree, list(nodes.walk(tree)))
+    unpacked = [keyword for n in nodes.walk(tree) if isinstance(n, gast.Call) and
+                isinstance(n.func, gast.Name) and n.func.id in local
+                for keyword in n.keywords if keyword.arg is None and
+                isinstance(keyword.value, gast.Name)]
+    if not unpacked:
+        return
+    bindings: dict = {}
+    parents = _parents(tree)
+    for node in nodes.walk(tree):
+        if isinstance(node, gast.Name):
+            bindings.setdefault(node.id, []).append(node)
+    displays = {}
+    for stmt in nodes.walk(tree):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name) and _keyword_display(stmt.value):
+            name = stmt.targets[0].id
+            uses = [n for n in bindings.get(name, ()) if n is not stmt.targets[0]]
+            if all(_only_read_entries(use, parents) for use in uses):
+                displays[name] = [key.value for key in stmt.value.keys]
+    for keyword in unpacked:
+        keys = displays.get(keyword.value.id)
+        if keys is not None:
+            entries = [nodes.copy_location(gast.Subscript(
+                value=nodes.clone(keyword.value), slice=nodes.const(key), ctx=gast.Load()),
+                keyword.value) for key in keys]
+            keyword.value = nodes.copy_location(gast.Dict(
+                keys=[nodes.const(key) for key in keys], values=entries), keyword.value)
+
+
+def _only_read_entries(use: gast.Name, parents: dict) -> bool:
+    """`use` (a dict's name) is `**d` in a call or `d[<constant>]` read."""
+    if not isinstance(use.ctx, gast.Load):
+        return False
+    parent = parents.get(id(use), (None,))[0]
+    if isinstance(parent, gast.keyword):
+        return parent.arg is None
+    return isinstance(parent, gast.Subscript) and parent.value is use and \
+        isinstance(parent.ctx, gast.Load) and isinstance(parent.slice, gast.Constant)
+
+
 def _tests_calling_first(stmts: list, local: set) -> None:
     """`while f(w - t * g) > bound: ...` (a backtracking line search) of a
     local function f (a name in `local`): the test becomes the loop's first
@@ -898,9 +1106,7 @@ def _keep_order_of_evaluation(parsed: ParsedFunction, tree, definitions: dict,
 
 def _called_parameters(definition: gast.FunctionDef) -> set:
     """The parameters `definition` calls, `f(v)`."""
-    params = {a.id for a in definition.args.args}
-    if definition.args.vararg is not None:
-        params.add(definition.args.vararg.id)
+    params = set(_parameter_names(definition.args))
     return {n.func.id for n in nodes.walk(definition) if isinstance(n, gast.Call)
             and isinstance(n.func, gast.Name) and n.func.id in params}
 

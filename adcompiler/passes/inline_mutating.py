@@ -165,7 +165,7 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         return None
     # (*args: inline_local binds it to the tuple display of what a call
     # passes; only for a helper handed a function, which cannot do without.)
-    if tree.args.vararg is not None and not hands_over or _has_var_keyword(function) or any(
+    if tree.args.vararg is not None and not hands_over or any(
             isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in nodes.walk(tree) if n is not tree):
         return None
     own = local_names(tree)
@@ -179,7 +179,9 @@ def _inlinable(function, owner: ParsedFunction, caller_locals: set, looped: bool
         # lowering above bound, in the caller's `bound`, mean the same there.)
         return None
     refuse_changed_mutable_defaults(helper)
-    if not _bind_defaults(function, tree, owner):
+    if _declared_signature(function):
+        _declare_signature(function, tree, owner)
+    elif not _bind_defaults(function, tree, owner):
         return None
     tree.decorator_list = []
     return tree
@@ -205,9 +207,15 @@ def _hands_over(call: gast.Call, function, owner: ParsedFunction, scope) -> bool
         bound = signature.bind(*positional, **{k.arg: k.value for k in call.keywords})
     except (TypeError, ValueError):
         return False
+    kind = inspect.Parameter
     plain = [param for param, value in bound.arguments.items()
-             if signature.parameters[param].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+             if signature.parameters[param].kind in (kind.POSITIONAL_OR_KEYWORD,
+                                                     kind.POSITIONAL_ONLY, kind.KEYWORD_ONLY)]
     functions = [param for param in plain if _is_function(bound.arguments[param], owner, scope)]
+    # Collected by **options: the dict the helper reads it from is handed over.
+    functions += [param for param, value in bound.arguments.items()
+                  if signature.parameters[param].kind is kind.VAR_KEYWORD and
+                  any(_is_function(v, owner, scope) for v in value.values())]
     # A parameter left to a default that is a function: `def mlp(x, act=np.tanh)`.
     functions += [param for param, p in signature.parameters.items()
                   if param not in bound.arguments and p.default is not p.empty
@@ -226,7 +234,7 @@ def _hands_over(call: gast.Call, function, owner: ParsedFunction, scope) -> bool
                     if isinstance(a, gast.Name))
         if isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name):
             methods_called.add(node.func.value.id)
-    return any(param in used for param in functions) or \
+    return any(param in used or param in methods_called for param in functions) or \
         any(param in methods_called or param in used for param in objects)
 
 
@@ -381,12 +389,53 @@ def _literal(node) -> bool:
     return isinstance(node, gast.Constant)
 
 
-def _has_var_keyword(function) -> bool:
-    """A **kwargs parameter, which the parsed tree lists as a plain one
-    (source.py) but the inliner cannot bind from keyword arguments: such a
-    helper keeps its call (aliasing.py then checks what it changes)."""
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD
-               for p in inspect.signature(function).parameters.values())
+def _declared_signature(function) -> bool:
+    """Whether the helper has positional-only, keyword-only or **kwargs
+    parameters, which the parsed tree lists as plain ones (source.py)."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.KEYWORD_ONLY,
+             inspect.Parameter.VAR_KEYWORD)
+    return any(p.kind in kinds for p in inspect.signature(function).parameters.values())
+
+
+def _declare_signature(function, tree: gast.FunctionDef, owner: ParsedFunction) -> None:
+    """Give the copied `def` the helper's parameters as it declares them, for
+    inline_local.py to bind each call as Python does (`scale=` to a
+    keyword-only parameter, the other keywords into **kwargs), with its
+    defaults the helper's own default objects (see _bind_defaults)."""
+    kind = inspect.Parameter
+    named = {a.id: a for a in tree.args.args}
+    args = gast.arguments(args=[], posonlyargs=[], vararg=tree.args.vararg, kwonlyargs=[],
+                          kw_defaults=[], kwarg=None, defaults=[])
+    taken = {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
+        set(named) | set(owner.globals) | set(owner.closure) | set(owner.bound)
+
+    def default(parameter):
+        value = parameter.default
+        if type(value) in (int, float, bool, str, type(None)):
+            return nodes.const(value)
+        alias, suffix = f"{tree.name}_{parameter.name}_default", 1
+        while alias in taken:
+            suffix += 1
+            alias = f"{tree.name}_{parameter.name}_default{suffix}"
+        taken.add(alias)
+        owner.bound[alias] = value
+        return nodes.copy_location(nodes.name(alias), tree)
+
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind is kind.VAR_POSITIONAL:
+            continue
+        node = named[parameter.name]
+        given = parameter.default is not kind.empty
+        if parameter.kind is kind.VAR_KEYWORD:
+            args.kwarg = node
+        elif parameter.kind is kind.KEYWORD_ONLY:
+            args.kwonlyargs.append(node)
+            args.kw_defaults.append(default(parameter) if given else None)
+        else:
+            (args.posonlyargs if parameter.kind is kind.POSITIONAL_ONLY else args.args).append(node)
+            if given:
+                args.defaults.append(default(parameter))
+    tree.args = args
 
 
 def tried_calls(parsed: ParsedFunction, everything: list | None = None) -> frozenset:
