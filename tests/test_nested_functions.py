@@ -214,8 +214,6 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
      "in a branch of a conditional expression", "g(x) if"),
     (cases.call_in_second_operand_of_or, "in an operand of 'and'/'or' after the first",
      "or positive(x)"),
-    (cases.defines_inside_local_function, "functions defined inside a local function",
-     "def inner"),
     (cases.calls_before_definition, "called where its definition may not have run",
      "y = g(x)"),
     (cases.calls_after_the_branch_defining_it, "called where its definition may not have run",

@@ -50,8 +50,6 @@ CHECKS = ("reverse", "value_and_grad", "forward", "jvp", "hvp")
 # the checks are named. Each is a construct it does not model (yet), refused
 # at compile time with the user's file:line, never differentiated wrongly.
 REFUSED: dict[str, tuple[type, tuple]] = {
-    # a function defined inside a local function
-    "helper_defined_twice_levels": (UnsupportedSyntaxError, CHECKS),
     # lists of differentiated values shared by two names, joined or repeated
     "alias_list_then_append": (UnsupportedSyntaxError, CHECKS),
     "nested_helper_with_default_list": (UnsupportedSyntaxError, CHECKS),

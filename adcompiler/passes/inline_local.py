@@ -72,13 +72,14 @@ to a local function and records the renamed variables as locals.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass
 
 import gast
 
 from .. import nodes
-from ..errors import UnsupportedSyntaxError
+from ..errors import AdError, UnsupportedSyntaxError
 from ..naming import Namer
 from ..source import ParsedFunction
 from . import lifted_functions
@@ -901,35 +902,59 @@ def inline_local(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         return parsed
     if census is not None:
         census.forget()
+    _inline_into(parsed, frozenset(), lift=True)
+    return parsed
+
+
+def _inline_into(parsed: ParsedFunction, reserved: frozenset, lift: bool) -> None:
+    """Inline the calls of the functions defined in `parsed.tree` (the
+    function, or a local function: `reserved`, the names of the functions
+    enclosing it, which the names it gets must not shadow)."""
+    # A local function defining functions of its own gets them inlined into
+    # it first, as this function gets its own: what it reads of the enclosing
+    # function's variables it reads where it is called, as Python's closure does.
+    # (On a copy: where that fails, the function is left as written, for the
+    # steps below: lifted to be differentiated on its own, or refused.)
+    enclosing = reserved | {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
+    for stmt in list(_own_statements(parsed.tree.body)):
+        if isinstance(stmt, gast.FunctionDef) and not stmt.decorator_list and any(
+                isinstance(n, (gast.FunctionDef, gast.Lambda))
+                for part in stmt.body for n in nodes.walk(part)):
+            copy = nodes.clone(stmt)
+            try:
+                _inline_into(dataclasses.replace(parsed, tree=copy), enclosing, lift=False)
+            except AdError:
+                continue
+            stmt.body = copy.body
     _name_called_lambdas(parsed)
     _spread_known_tuples(parsed.tree)
     _spread_known_dicts(parsed.tree)
     _aliases_called_by_their_function(parsed.tree)
     _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
                                                             list(nodes.walk(parsed.tree))))
-    # ad.grad(inner) of a local function: `inner` differentiated on its own,
-    # before the checks below refuse passing it to a function.
-    defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
-               if (name := _defined_name(stmt)) is not None}
-    lifted_functions.lift(parsed, defined, lambda name: _may_change_state(
-        parsed, defined, name, set()))
-    # A local function reading none of the function's variables, handed to
-    # a function with a rule (odeint's right-hand side): lifted too.
-    lifted_functions.lift_handed_to_rules(parsed, defined)
-    # A local function calling itself: lifted into a function of its own,
-    # differentiated as module-level recursion is.
-    lifted_functions.lift_recursive(parsed, defined)
+    if lift:
+        # ad.grad(inner) of a local function: `inner` differentiated on its
+        # own, before the checks below refuse passing it to a function.
+        defined = {name: stmt for stmt in _own_statements(parsed.tree.body)
+                   if (name := _defined_name(stmt)) is not None}
+        lifted_functions.lift(parsed, defined, lambda name: _may_change_state(
+            parsed, defined, name, set()))
+        # A local function reading none of the function's variables, handed to
+        # a function with a rule (odeint's right-hand side): lifted too.
+        lifted_functions.lift_handed_to_rules(parsed, defined)
+        # A local function calling itself: lifted into a function of its own,
+        # differentiated as module-level recursion is.
+        lifted_functions.lift_recursive(parsed, defined)
     definitions = _check(parsed)
     if not definitions:
-        return parsed
+        return
     tree = nodes.clone(parsed.tree)
-    namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
+    namer = Namer({n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} | reserved)
     namer.reserve(*definitions)
     _keep_order_of_evaluation(parsed, tree, definitions, namer)
     # Rewritten on a copy: the body's control flow is lowered with the names
     # of the function as written, and an error leaves `parsed` untouched.
     parsed.tree.body = _Inliner(parsed, definitions, namer).block(tree.body, {})
-    return parsed
 
 
 def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
