@@ -61,6 +61,10 @@ class ParsedFunction:
     # `self.attribute(...)` to it: a method replaced on the class since
     # (`Model.act = other`) makes the compilation stale.
     class_attributes: dict = field(default_factory=dict)
+    # Global list -> the number of items a pass unrolled it into
+    # (function_sequences.py: `for act in LAYERS`): the list grown or
+    # shortened since makes the compilation stale.
+    folded_lengths: dict = field(default_factory=dict)
     # A variable a pass made for an expression of the user's -> that
     # expression as written (local_objects.py: `s_h` for `s.h`), for messages.
     spelled: dict = field(default_factory=dict)
@@ -173,7 +177,7 @@ class ParsedFunction:
                      self.function.__kwdefaults__, self.resolved,
                      {**_attribute_chains(self.tree, self.resolved, everything),
                       **self.pinned_chains},
-                     self.folded, self.class_attributes)
+                     self.folded, self.class_attributes, self.folded_lengths)
 
 
 def _attribute_chains(tree, resolved: dict, everything: list | None = None) -> dict:
@@ -260,6 +264,7 @@ class Stamp:
     chains: dict = field(default_factory=dict)
     folded: dict = field(default_factory=dict)
     class_attributes: dict = field(default_factory=dict)
+    lengths: dict = field(default_factory=dict)   # ParsedFunction.folded_lengths
     # A helper whose source only shaped an analysis (parse_function's stamp):
     # dropped, no code can call it any more, and the name that held it is
     # in the stamp of the function that called it.
@@ -300,6 +305,13 @@ class Stamp:
                 return False
         for (cls, attribute), value in self.class_attributes.items():
             if inspect.getattr_static(cls, attribute, None) is not value:
+                return False
+        for name, length in self.lengths.items():
+            found, container = _live_lookup(function, name)
+            try:
+                if len(container) != length:
+                    return False
+            except TypeError:
                 return False
         return True
 
@@ -380,6 +392,10 @@ class Stamp:
         for (cls, attribute), value in self.class_attributes.items():
             terms.append(f"{bound(inspect.getattr_static)}({bound(cls)}, {attribute!r}, None)"
                          f" is {bound(value)}")
+        for name, length in self.lengths.items():
+            if name in cells or name not in function.__globals__:
+                return terms + [f"{bound(self)}.current()"]
+            terms.append(f"len({scope}[{name!r}]) == {length}")   # (a TypeError: not current)
         return terms
 
 

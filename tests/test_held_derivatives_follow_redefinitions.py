@@ -505,3 +505,40 @@ def test_a_held_derivative_follows_what_its_class_holds_matches_torch(
     np.testing.assert_allclose(held(X), _torch_gradient(after), rtol=1e-12)
     monkeypatch.undo()
     np.testing.assert_allclose(held(X), _torch_gradient(before), rtol=1e-12)
+
+
+# -- a module-level list of functions looped over, changed after compiling ----------
+
+PIPELINE = [np.tanh, np.sin]
+TORCH_OF = {np.tanh: torch.tanh, np.sin: torch.sin, np.cos: torch.cos, np.exp: torch.exp}
+
+
+def through_a_pipeline(x):
+    for stage in PIPELINE:        # unrolled, one copy per function (function_sequences.py)
+        x = stage(x) * 1.5
+    return np.sum(x)
+
+
+def _pipeline_gradient(stages):
+    t = torch.tensor(X, requires_grad=True)
+    y = t
+    for stage in stages:
+        y = TORCH_OF[stage](y) * 1.5
+    torch.sum(y).backward()
+    return t.grad.numpy()
+
+
+@pytest.mark.parametrize("change", [
+    lambda stages: stages.append(np.cos),
+    lambda stages: stages.__setitem__(0, np.exp),
+    lambda stages: stages.pop(),
+    lambda stages: stages.clear(),
+], ids=["appended", "item replaced", "popped", "emptied"])
+def test_a_held_derivative_follows_a_list_of_functions_changed_matches_torch(change,
+                                                                             monkeypatch):
+    monkeypatch.setitem(globals(), "PIPELINE", [np.tanh, np.sin])
+    held = ad.grad(through_a_pipeline)
+    np.testing.assert_allclose(held(X), _pipeline_gradient(PIPELINE), rtol=1e-12)
+    change(PIPELINE)
+    np.testing.assert_allclose(held(X), _pipeline_gradient(PIPELINE), rtol=1e-12)
+    assert ad.value_and_grad(through_a_pipeline)(X)[0] == through_a_pipeline(X)

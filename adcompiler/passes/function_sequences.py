@@ -7,7 +7,7 @@ where each loop of its body over a list or tuple display of functions known
 when compiling (a module-level, imported or NumPy function, one with a rule,
 a function defined in the function, `np.sin`), or over a name bound once, by
 a statement of the body, to such a display and only looped over, or over a
-module-level tuple of such functions (`ACTS[0]`, `ACTS[1]`), is one copy
+module-level tuple or list of such functions (`ACTS[0]`, `ACTS[1]`), is one copy
 of the body per function, with the function in the loop variable's place:
 
     total = 0.0                              total = 0.0
@@ -66,11 +66,15 @@ def unroll_function_sequences(parsed: ParsedFunction, everything: list) -> bool:
                 and all(function(item) for item in node.elts):
             return node.elts
         if isinstance(node, gast.Name) and node.id not in local:
-            # A module-level tuple of functions (a tuple cannot change; the
-            # compile cache is stamped with what the name is bound to).
+            # A module-level tuple or list of functions: the compile cache is
+            # stamped with what the name is bound to, each item (resolve.py
+            # folds `ACTS[0]`) and a list's length, which may change.
             found, value = parsed.lookup(node.id)
-            if found and type(value) is tuple and 0 < len(value) <= _MOST_ITEMS and \
+            # (Emptied, the loop never runs: no copy of its body is exact.)
+            if found and type(value) in (tuple, list) and len(value) <= _MOST_ITEMS and \
                     all(is_known_function(v) for v in value):
+                if type(value) is list:
+                    parsed.folded_lengths[node.id] = len(value)
                 return [nodes.subscript(nodes.name(node.id), nodes.const(k))
                         for k in range(len(value))]
         return None
@@ -201,7 +205,7 @@ def _evaluated_first(parsed: ParsedFunction, loop: gast.For, copies: list, namer
     once, in order, before the first pass; each copy then reads its
     item's variable (the body may bind a name an item reads)."""
     first = []
-    for position in range(len(copies[0])):   # zip's arguments in order, each in order
+    for position in range(len(copies[0]) if copies else 0):   # zip's arguments, in order
         for bindings in copies:
             target, item, function = bindings[position]
             if function or _constant(item):
