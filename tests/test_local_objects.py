@@ -595,6 +595,33 @@ def class_attribute_in_some_objects(x):
     return total + d.scaled()
 
 
+class Dense:
+    def __init__(self, W, activation=np.tanh):
+        self.W = W
+        self.activation = activation   # a function stored, called by __call__
+
+    def __call__(self, v):
+        return self.activation(v @ self.W)
+
+
+def layers_storing_local_functions(x):
+    # Each constructor stores a lambda or a local def in a field its method
+    # calls (inline_local._functions_stored_in_fields).
+    first = Dense(np.outer(x, x), activation=lambda z: z ** 2)
+
+    def relu(z):
+        return np.maximum(z, 0.0)
+    second = Dense(np.eye(3) * x[2], activation=relu)
+    third = Dense(np.eye(3), activation=lambda z: np.tanh(z * x[0]))
+    return np.sum(third(second(first(x))))
+
+
+def layers_storing_local_functions_torch(x):
+    h = (x @ torch.outer(x, x)) ** 2
+    h = torch.clamp(h @ (torch.eye(3, dtype=x.dtype) * x[2]), min=0.0)
+    return torch.sum(torch.tanh(h * x[0]))
+
+
 RNG = np.random.default_rng(7)
 VECTOR = np.array([0.4, -0.7, 1.1])
 PROGRAMS = [
@@ -624,6 +651,7 @@ PROGRAMS = [
     (class_attribute_then_instance_attribute, class_attribute_then_instance_attribute,
      (0.6,), (0,)),
     (class_attribute_in_some_objects, class_attribute_in_some_objects, (VECTOR,), (0,)),
+    (layers_storing_local_functions, layers_storing_local_functions_torch, (VECTOR,), (0,)),
 ]
 
 

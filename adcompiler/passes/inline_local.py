@@ -930,6 +930,7 @@ def _inline_into(parsed: ParsedFunction, reserved: frozenset, lift: bool) -> Non
     _spread_known_tuples(parsed.tree)
     _spread_known_dicts(parsed.tree)
     _aliases_called_by_their_function(parsed.tree)
+    _functions_stored_in_fields(parsed.tree)
     _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
                                                             list(nodes.walk(parsed.tree))))
     if lift:
@@ -1002,6 +1003,64 @@ def _aliases_called_by_their_function(tree: gast.FunctionDef) -> None:
     for stmt, block in aliases.values():
         if not block:
             block.append(nodes.copy_location(gast.Pass(), stmt))
+
+
+def _functions_stored_in_fields(tree: gast.FunctionDef) -> None:
+    """`Dense(W, activation=lambda z: z ** 2)` of an object the function builds:
+    local_objects.py made its constructor a local function storing the
+    argument in a variable of the function (`layer_activation = activation`,
+    one of the names the method shares), called by its other methods
+    (`layer_activation(v @ layer_W)`). Where the constructor is called once,
+    that parameter given a local function there and only stored, and the
+    variable bound nowhere else and only called, each call of the variable
+    calls the local function itself, which inlining then puts in its place;
+    the store goes (nothing else reads the variable)."""
+    everything = list(nodes.walk(tree))
+    functions = local_function_names(tree, everything)
+    definitions = {n.name: n for n in everything if isinstance(n, gast.FunctionDef)
+                   and n is not tree and nodes.annotation(n, "shared_names", None)}
+    if not functions or not definitions:
+        return
+    calls: dict = {}
+    stores: dict = {}
+    loads: dict = {}
+    parents = _parents(tree)
+    for node in everything:
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+            calls.setdefault(node.func.id, []).append(node)
+        if isinstance(node, gast.Name):
+            (loads if isinstance(node.ctx, gast.Load) else stores).setdefault(
+                node.id, []).append(node)
+    for name, definition in definitions.items():
+        if len(calls.get(name, ())) != 1 or len(loads.get(name, ())) != 1:
+            continue   # (a constructor called once, and only called)
+        call = calls[name][0]
+        try:
+            bound = inspect.Signature(_signature(definition.args)).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords if k.arg is not None})
+        except TypeError:
+            continue
+        shared = nodes.annotation(definition, "shared_names")
+        for statement in list(definition.body):
+            if not (isinstance(statement, gast.Assign) and len(statement.targets) == 1 and
+                    isinstance(statement.targets[0], gast.Name) and
+                    isinstance(statement.value, gast.Name)):
+                continue
+            field, param = statement.targets[0].id, statement.value.id
+            given = bound.arguments.get(param)
+            read_inside = [n for part in definition.body for n in nodes.walk(part)
+                           if isinstance(n, gast.Name) and n.id == param]
+            if field not in shared or not isinstance(given, gast.Name) or \
+                    given.id not in functions or len(stores.get(field, ())) != 1 or \
+                    read_inside != [statement.value]:
+                continue
+            uses = loads.get(field, ())
+            if not uses or not all(isinstance(parents[id(use)][0], gast.Call) and
+                                   parents[id(use)][0].func is use for use in uses):
+                continue
+            for use in uses:
+                use.id = given.id
+            definition.body.remove(statement)
 
 
 def _spread_known_tuples(tree: gast.FunctionDef) -> None:
