@@ -5,6 +5,7 @@ of a dict: each checked against torch.autograd in both modes."""
 
 import builtins
 import functools
+import itertools
 import math
 
 import numpy as np
@@ -162,6 +163,23 @@ def t_relu(z):
     return torch.clamp(z, min=0.0)
 
 
+def filtered_and_chained(x):
+    # filter and itertools.chain read at once: comprehensions (lower_comprehensions.py).
+    def large(t):
+        return t > 0.5
+    return sum(filter(lambda t: t > 0, x)) + sum(filter(large, x * 2.0)) + \
+        sum(v * v for v in filter(None, [x[0], 0.0, x[1]])) + \
+        sum(itertools.chain(x[:2], [x[2] * 3.0])) + max(v ** 2 for v in itertools.chain(x, (x[0],)))
+
+
+def t_filtered_and_chained(x):
+    positive = torch.tensor([bool(v > 0) for v in x])
+    large = torch.tensor([bool(v > 0.25) for v in x])
+    chained = torch.cat([x, x[:1]])
+    return torch.sum(x[positive]) + torch.sum((x * 2.0)[large]) + x[0] ** 2 + x[1] ** 2 + \
+        x[0] + x[1] + x[2] * 3.0 + torch.max(chained ** 2)
+
+
 def clipped_by_the_method(x):
     # The method takes either bound alone, np.clip needs both positionally.
     return np.sum(x.clip(0.0) * x) + np.sum(x.clip(max=0.5) ** 2) + \
@@ -202,6 +220,7 @@ CASES = [
      lambda x: x[0] * 2.0 * x[1] + x[0] * 2.0 * x[3] * 2.0),
     ("a global counter", counts_its_calls, lambda x: torch.sum(torch.sin(x))),
     ("d.get(k, default)", dict_get, lambda x: torch.sum(x * 2.0 * x) + torch.sum(x * 3.0) + 1),
+    ("filter(f, xs) and itertools.chain(a, b)", filtered_and_chained, t_filtered_and_chained),
     ("x.clip(lo), x.clip(max=hi)", clipped_by_the_method,
      lambda x: torch.sum(torch.clamp(x, min=0.0) * x) + torch.sum(torch.clamp(x, max=0.5) ** 2)
      + torch.sum(torch.clamp(x, -1.0, 1.0) ** 3)),

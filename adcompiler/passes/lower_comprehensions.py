@@ -80,6 +80,7 @@ loops into index loops and their `break`s into flags.
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -607,7 +608,24 @@ class _Lowering:
     def mapped(self, node):
         """`map(f, xs)` (of the builtin, read at once by what consumes it) as
         the comprehension `[f(x) for x in xs]`; `map(lambda v: body, xs)` as
-        `[body for v in xs]`, and several iterables through zip. Else None."""
+        `[body for v in xs]`, and several iterables through zip; so are
+        `filter(f, xs)`, `[x for x in xs if f(x)]`, and `itertools.chain(a,
+        b)`, `[x for part in (a, b) for x in part]` (its iterables evaluated
+        first, as chain's arguments are). Else None."""
+        if isinstance(node, gast.Call) and not node.keywords and \
+                not any(isinstance(a, gast.Starred) for a in node.args):
+            callee = self.callee(node.func)
+            if callee is builtins.filter and len(node.args) == 2:
+                return self.filtered(node)
+            if callee is itertools.chain and node.args:
+                part, item = self.namer.fresh("_part"), self.namer.fresh("_item")
+                parts = gast.comprehension(
+                    target=nodes.name(part, "store"), iter=nodes.copy_location(
+                        nodes.tuple_(list(node.args)), node), ifs=[], is_async=0)
+                items = gast.comprehension(target=nodes.name(item, "store"),
+                                           iter=nodes.name(part), ifs=[], is_async=0)
+                return nodes.copy_location(gast.ListComp(elt=nodes.name(item),
+                                                         generators=[parts, items]), node)
         if not (isinstance(node, gast.Call) and len(node.args) >= 2 and not node.keywords
                 and isinstance(node.func, gast.Name) and node.func.id == "map"
                 and self.callee(node.func) is builtins.map
@@ -633,6 +651,51 @@ class _Lowering:
             nodes.call(nodes.name("zip"), list(iterables)), node)
         generator = gast.comprehension(target=target, iter=iterable, ifs=[], is_async=0)
         return nodes.copy_location(gast.ListComp(elt=element, generators=[generator]), node)
+
+    def spelled_out(self, generator) -> list:
+        """A comprehension's `for v in itertools.chain(a, b)` as `for _part in
+        (a, b) for v in _part`, and `for v in filter(f, xs)` as `for v in xs if
+        f(v)` (a lambda called where it is written), before its own ifs."""
+        iterable = generator.iter
+        if not (isinstance(iterable, gast.Call) and not iterable.keywords and
+                not any(isinstance(a, gast.Starred) for a in iterable.args)):
+            return [generator]
+        callee = self.callee(iterable.func)
+        if callee is itertools.chain and iterable.args:
+            part = self.namer.fresh("_part")
+            first = gast.comprehension(target=nodes.name(part, "store"), iter=nodes.copy_location(
+                nodes.tuple_(list(iterable.args)), iterable), ifs=[], is_async=0)
+            generator.iter = nodes.copy_location(nodes.name(part), iterable)
+            return [first] + self.spelled_out(generator)
+        if callee is builtins.filter and len(iterable.args) == 2 and \
+                isinstance(generator.target, gast.Name):
+            func, generator.iter = iterable.args
+            item = nodes.name(generator.target.id)
+            test = item if nodes.is_none(func) else nodes.copy_location(
+                nodes.call(func, [item]), func)
+            generator.ifs = [test] + generator.ifs
+            return self.spelled_out(generator)
+        return [generator]
+
+    def filtered(self, node):
+        """`filter(f, xs)` as `[x for x in xs if f(x)]`, `filter(lambda v: c,
+        xs)` as `[v for v in xs if c]`, `filter(None, xs)` as `[x for x in xs
+        if x]`; a lambda of another signature stays (refused where it is)."""
+        func, iterable = node.args
+        if isinstance(func, gast.Lambda):
+            args = func.args
+            if not (len(args.args) == 1 and not args.defaults and not args.posonlyargs and
+                    not args.kwonlyargs and args.vararg is None and args.kwarg is None):
+                return None
+            name, test = args.args[0].id, func.body
+        else:
+            name = self.namer.fresh("_item")
+            test = nodes.name(name) if nodes.is_none(func) else \
+                nodes.call(func, [nodes.name(name)])
+        generator = gast.comprehension(target=nodes.name(name, "store"), iter=iterable,
+                                       ifs=[test], is_async=0)
+        return nodes.copy_location(gast.ListComp(elt=nodes.name(name),
+                                                 generators=[generator]), node)
 
     def consumed(self, node):
         """(kind, comprehension, None) for `list(X)`, `sorted(X)`, `min(X)`,
@@ -712,6 +775,8 @@ class _Lowering:
         return None
 
     def lower(self, kind: str, comp, slot: _Slot, state: _Statement, start, result) -> None:
+        comp.generators = [part for generator in comp.generators
+                           for part in self.spelled_out(generator)]
         self.visit(_Slot(comp.generators[0], "iter"), state)
         if start is not None:
             self.visit(start, state)
@@ -914,7 +979,8 @@ def _sorts_by_keyword(call) -> bool:
 # Every callable whose calls this pass may rewrite (displays, reductions,
 # consumers, map), found by identity as `_Lowering.callee` finds them.
 _REWRITTEN_CALLEES = (dict, tuple, list, sorted, min, max, builtins.sum, builtins.any,
-                      builtins.all, builtins.map, math.fsum, math.prod)
+                      builtins.all, builtins.map, builtins.filter, itertools.chain,
+                      math.fsum, math.prod)
 
 
 def _lowers_something(parsed: ParsedFunction, census: Census) -> bool:
