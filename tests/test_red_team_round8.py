@@ -34,13 +34,12 @@ UNSUPPORTED, NO_RULE = UnsupportedSyntaxError, NoDerivativeRuleError
 # Refused at compile time (or, for a derivative with no formula, when it
 # runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type | tuple] = {
-    # lambdas stored in lists and dicts, or passed to a constructor; local
-    # functions made by a factory, passed to functools.partial
+    # lambdas stored in lists and dicts, or passed to a constructor inside a
+    # list; local functions made by a factory, passed to functools.partial
     **{name: UNSUPPORTED for name in (
         "mlp_of_dense_layer_objects_with_call", "functools_reduce_composes_layers",
         "sequential_model_with_named_layer_ordered_dict",
-        "string_method_dispatch_dict",
-        "residual_block_class_with_skip", "make_layer_factory_closures",
+        "string_method_dispatch_dict", "make_layer_factory_closures",
         "partial_applied_helper_from_functools")},
     # generators; a generator expression given to reduce, or after 'and'
     **{name: UNSUPPORTED for name in (
