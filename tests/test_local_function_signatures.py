@@ -172,8 +172,15 @@ def wrong_keyword(x):
     return np.sum(step(x, rate=0.1))
 
 
+def a_keyword_given_twice(x):
+    def model(a, b=1.0):
+        return a * b
+    return model(x[0], b=x[1], **{"b": 2.0})
+
+
 @pytest.mark.parametrize("function, message", [
     (unpacking_a_dict_that_changes, "with \\*\\*kwargs other than a dict display"),
+    (a_keyword_given_twice, "'b' is given twice"),
     (wrong_keyword, "does not match the parameters of the local function 'step'"),
 ])
 def test_an_unbindable_call_of_a_local_function_is_refused_naming_the_line(function, message):

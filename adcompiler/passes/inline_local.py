@@ -112,9 +112,9 @@ class _Local:
     # it takes the call's values themselves, so a call inside passing them on
     # to a local function binds them one by one.
     spread: str | None = None
-    # The **kwargs parameter, when the body only passes it on, f(x, **kwargs):
-    # it takes the call's keywords themselves, which each call inside gets
-    # written out (f(x, scale=v)).
+    # The **kwargs parameter, when the body only reads it by key (f(x, **kwargs),
+    # kwargs['a'], kwargs.get('a', d), 'a' in kwargs): it takes the call's
+    # keywords themselves, read when compiling (_KeywordsRead).
     unpacked: str | None = None
 
 
@@ -400,6 +400,13 @@ def _bind(parsed: ParsedFunction, definition, call: gast.Call) -> dict:
                 "argument (*t)", "pass the values one by one, g(t[0], t[1]), or define the "
                 "function at module level, where f(*t) is supported.", plural=True)
     keywords = _keywords(call)
+    named = [name for name, _ in keywords]
+    if len(set(named)) != len(named):
+        twice = next(name for name in named if named.count(name) > 1)
+        raise UnsupportedSyntaxError(
+            f"the keyword argument '{twice}' is given twice to the local function "
+            f"'{call.func.id}' (Python raises TypeError here)", parsed.location(call),
+            help="Instead: give each keyword once.")
     written = positional + [value for _, value in keywords]
     try:
         bound = inspect.Signature(parameters).bind(*positional, **dict(keywords))
@@ -574,7 +581,7 @@ class _Inliner:
         spread = args.vararg.id if args.vararg is not None and \
             _only_spread(body, args.vararg.id) else None
         unpacked = args.kwarg.id if args.kwarg is not None and \
-            _only_unpacked(body, args.kwarg.id) else None
+            _read_by_key(body, args.kwarg.id) else None
         return _Local(params, defaults, body, own, written & set(params + star), shared, spread,
                       unpacked)
 
@@ -659,7 +666,7 @@ class _Inliner:
         return nodes.name(result)
 
 
-def _only_unpacked(body: list, name: str) -> bool:
+def _read_by_key(body: list, name: str) -> bool:
     """Every use of `name` (a **kwargs parameter) in `body` reads it by key:
     `**name` in a call, `name['k']`, `name.get('k', default)`, `'k' in name`.
     Its keys are then those of the call, known when compiling."""
@@ -690,7 +697,7 @@ def _only_unpacked(body: list, name: str) -> bool:
 
 
 class _KeywordsRead(gast.NodeTransformer):
-    """The reads of a **kwargs parameter whose keys are known (`_only_unpacked`),
+    """The reads of a **kwargs parameter whose keys are known (`_read_by_key`),
     the parameter replaced by the call's dict display: `f(**{'a': v})` written
     `f(a=v)` (unless a name comes twice: Python's TypeError when it runs),
     `{'a': v}['a']` and `.get('a', d)` as `v`, `.get('b', d)` as `d`, `'a' in
