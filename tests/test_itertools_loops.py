@@ -1,13 +1,14 @@
 """Loops over itertools' combinatoric iterators of differentiated values
 (passes/lower_itertools.py): pair energies over `combinations`, grids of
 `product` (with `repeat=`), `permutations` with a length, neighbours by
-`pairwise`, also in generator expressions. Each program is checked against
+`pairwise`, running totals of `accumulate`, also in generator expressions. Each program is checked against
 its torch twin (the same loops over a tensor's rows, float64) in reverse and
 forward mode, for the jvp and for the Hessian-vector product."""
 
 from __future__ import annotations
 
 import itertools
+import operator
 from itertools import combinations
 
 import numpy as np
@@ -77,8 +78,25 @@ def t_ordered_pairs_by_permutations(x):
     return total
 
 
+def running_totals_by_accumulate(x):
+    total = sum(itertools.accumulate(np.tanh(x[:4]), operator.mul))
+    for v in itertools.accumulate(x[4:], initial=x[0] * 2.0):
+        total += v ** 2
+    running = list(itertools.accumulate(x[1:4], lambda a, b: a * 0.5 + b))
+    return total + running[-1] * running[0] + max(itertools.accumulate(x[:3], func=max))
+
+
+def t_running_totals_by_accumulate(x):
+    total = sum(itertools.accumulate(torch.tanh(x[:4]), operator.mul))
+    for v in itertools.accumulate(x[4:], initial=x[0] * 2.0):
+        total += v ** 2
+    running = list(itertools.accumulate(x[1:4], lambda a, b: a * 0.5 + b))
+    return total + running[-1] * running[0] + max(itertools.accumulate(x[:3], func=max))
+
+
 PROGRAMS = [
     (pair_energy_over_combinations, t_pair_energy_over_combinations),
+    (running_totals_by_accumulate, t_running_totals_by_accumulate),
     (grid_over_product_with_repeat, t_grid_over_product_with_repeat),
     (neighbours_by_pairwise_in_a_generator, t_neighbours_by_pairwise_in_a_generator),
     (ordered_pairs_by_permutations, t_ordered_pairs_by_permutations),

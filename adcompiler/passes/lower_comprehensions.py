@@ -677,6 +677,11 @@ class _Lowering:
             return self.spelled_out(generator)
         return [generator]
 
+    def accumulates(self, node) -> bool:
+        """`itertools.accumulate(...)`, which sum() reads as a loop over it."""
+        return isinstance(node, gast.Call) and \
+            self.callee(node.func) is itertools.accumulate
+
     def filtered(self, node):
         """`filter(f, xs)` as `[x for x in xs if f(x)]`, `filter(lambda v: c,
         xs)` as `[v for v in xs if c]`, `filter(None, xs)` as `[x for x in xs
@@ -748,11 +753,13 @@ class _Lowering:
             consumed = self.consumed(node)
             if consumed is not None:
                 return consumed
-            if (_dict_view(node.args[0]) or self.mapped(node.args[0]) is not None) and \
+            if (_dict_view(node.args[0]) or self.mapped(node.args[0]) is not None or
+                    self.accumulates(node.args[0])) and \
                     isinstance(node.func, gast.Name) and node.func.id == "sum" and \
                     self.callee(node.func) is builtins.sum:
                 # sum(d.values()) reads the view once, as sum(list(d.values())) does;
-                # sum(map(f, xs)) is sum([f(x) for x in xs]).
+                # sum(map(f, xs)) is sum([f(x) for x in xs]); sum(accumulate(xs))
+                # a loop over it (lower_itertools.py keeps its running total).
                 node.args[0] = self.comprehension(node.args[0])
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and node.func.id in _REDUCTIONS and node.args
@@ -980,7 +987,7 @@ def _sorts_by_keyword(call) -> bool:
 # consumers, map), found by identity as `_Lowering.callee` finds them.
 _REWRITTEN_CALLEES = (dict, tuple, list, sorted, min, max, builtins.sum, builtins.any,
                       builtins.all, builtins.map, builtins.filter, itertools.chain,
-                      math.fsum, math.prod)
+                      itertools.accumulate, math.fsum, math.prod)
 
 
 def _lowers_something(parsed: ParsedFunction, census: Census) -> bool:

@@ -16,6 +16,9 @@ those positions:
                                                          a, b = pool[positions[0]], pool[positions[1]]
                                                          e += np.sum((a - b) ** 2)
 
+A loop over `itertools.accumulate(xs[, f][, initial=v])` becomes a loop over
+xs keeping the running total (`_Lowering._accumulated`).
+
 This is how Python's itertools run them: combinations, permutations and
 product first read their arguments whole into tuples (a NumPy array's rows,
 a list's items), and yield tuples of those items in the order of their
@@ -39,9 +42,10 @@ from .census import Census
 from .resolve import local_names, module_value
 
 # itertools' functions that read their iterables whole into tuples (or pair
-# neighbours).
+# neighbours), and accumulate, which keeps a running total.
 _POOLED = (itertools.combinations, itertools.combinations_with_replacement,
-           itertools.permutations, itertools.product, itertools.pairwise)
+           itertools.permutations, itertools.product, itertools.pairwise,
+           itertools.accumulate)
 
 
 def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -59,6 +63,10 @@ def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> Par
         if isinstance(node, gast.For) and isinstance(node.iter, gast.Call):
             function = module_value(parsed, node.iter.func, caller_locals)
             plan = _plan(function, node.iter) if function in _POOLED else None
+            if plan is not None and function is itertools.accumulate and \
+                    plan[2] is not None and any(isinstance(n, (gast.Break, gast.Continue))
+                                                for n in nodes.walk(node)):
+                plan = None   # (its body runs first outside the loop: see _accumulated)
             if plan is not None:
                 loops[id(node)] = (function,) + plan
     if not loops:
@@ -77,6 +85,17 @@ def _plan(function, call: gast.Call):
     keywords = {k.arg: k.value for k in call.keywords}
     if None in keywords:
         return None   # (**kwargs)
+    if function is itertools.accumulate:
+        args = list(call.args)
+        if "func" in keywords and len(args) == 1:
+            args.append(keywords.pop("func"))
+        if not 1 <= len(args) <= 2 or set(keywords) - {"initial"}:
+            return None
+        func = args[1] if len(args) == 2 else None
+        if func is not None and not (nodes.is_none(func) or isinstance(
+                func, (gast.Name, gast.Attribute, gast.Lambda))):
+            return None   # (a function computed: Python computes it once)
+        return args[:1], func, keywords.get("initial")
     if function is itertools.product:
         repeat = keywords.pop("repeat", gast.Constant(value=1, kind=None))
         if keywords or not _counts(repeat) or not call.args:
@@ -109,7 +128,9 @@ class _Lowering:
         plan = self.loops.get(id(statement))
         return None if plan is None else self._lowered(statement, *plan)
 
-    def _lowered(self, loop: gast.For, function, iterables: list, length, repeat: int) -> list:
+    def _lowered(self, loop: gast.For, function, iterables: list, length, repeat) -> list:
+        if function is itertools.accumulate:
+            return self._accumulated(loop, iterables[0], length, repeat)
         call = loop.iter
         pools = [self.namer.fresh("pool") for _ in iterables]
         before = [nodes.copy_location(nodes.assign(pool, nodes.call("tuple", [iterable])),
@@ -135,3 +156,39 @@ class _Lowering:
         binding = nodes.copy_location(nodes.assign(target, nodes.tuple_(items)), loop)
         loop.body = [binding] + loop.body
         return before + [loop]
+
+    def _accumulated(self, loop: gast.For, iterable, func, initial) -> list:
+        """`for v in accumulate(xs, f)`: a loop over xs keeping the running
+        total, `total = f(total, item)` (`total + item` without f) after the
+        first item, which starts it; v is bound to the total, as accumulate
+        yields it. With `initial=`, the total starts there and the body runs
+        first for it alone, as accumulate yields it first (a body that may
+        break or continue stays as written: refused)."""
+        total, item = self.namer.fresh("total"), self.namer.fresh("item")
+        target = loop.target
+        loop.iter, loop.target = iterable, nodes.name(item, "store")
+
+        def located(statement):
+            return nodes.copy_location(statement, loop)
+
+        def step():
+            if func is None or nodes.is_none(func):
+                return nodes.add(nodes.name(total), nodes.name(item))
+            return nodes.call(nodes.clone(func), [nodes.name(total), nodes.name(item)])
+
+        def yielded():
+            return located(gast.Assign(targets=[nodes.clone(target)], value=nodes.name(total),
+                                       type_comment=None))
+        if initial is not None:
+            first = [located(nodes.assign(total, initial)), yielded()] + \
+                [nodes.clone(statement) for statement in loop.body]
+            loop.body = [located(nodes.assign(total, step())), yielded()] + loop.body
+            return first + [loop]
+        started = self.namer.fresh("started")
+        choose = located(gast.If(
+            test=nodes.name(started),
+            body=[located(nodes.assign(total, step()))],
+            orelse=[located(nodes.assign(total, nodes.name(item))),
+                    located(nodes.assign(started, nodes.const(True)))]))
+        loop.body = [choose, yielded()] + loop.body
+        return [located(nodes.assign(started, nodes.const(False))), loop]
