@@ -53,11 +53,8 @@ REFUSED: dict[str, type | tuple] = {
     # setter, a class attribute changed
     "property_with_a_setter_on_a_local_object": UNSUPPORTED,
     "callable_object_counting_calls_on_its_class": UNSUPPORTED,
-    # itertools' accumulate and chain over differentiated values
-    # (combinations, product, permutations and pairwise are lowered)
-    **{name: NO_RULE for name in (
-        "itertools_accumulate_running_products", "itertools_chain_of_slices",
-        "zip_longest_like_with_defaults")},
+    # itertools.zip_longest over differentiated values (combinations, product,
+    # permutations, pairwise, accumulate and chain are lowered)
     # (forward mode: list(...) of slices taken for a second name of a list)
     "zip_longest_like_with_defaults": (NO_RULE, UNSUPPORTED),
     # containers changed in ways the sharing analysis cannot follow: a list
