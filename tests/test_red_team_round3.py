@@ -31,7 +31,6 @@ UNSUPPORTED, NO_RULE, SHARED = UnsupportedSyntaxError, NoDerivativeRuleError, Sh
 # Refused at compile time (or, for a sharing it cannot follow, when the
 # derivative runs), naming the user's line: never differentiated wrongly.
 REFUSED: dict[str, type] = {
-    "filter_with_a_lambda": UNSUPPORTED,
     "iter_and_next": NO_RULE,
     "loop_over_flat": NO_RULE,
     "item_with_an_index": NO_RULE,
@@ -58,7 +57,6 @@ REFUSED: dict[str, type] = {
     "conditional_alias": SHARED,
     "where_out_param": UNSUPPORTED,
     "hoist_global_changed_by_helper": UNSUPPORTED,
-    "itertools_accumulate": NO_RULE,
     # a float that is not an integer written into an integer or boolean array:
     # refused when the derivative runs (runtime/core._refuse_truncation)
     **{name: NO_RULE for name in (
