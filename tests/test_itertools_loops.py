@@ -1,7 +1,8 @@
 """Loops over itertools' combinatoric iterators of differentiated values
 (passes/lower_itertools.py): pair energies over `combinations`, grids of
 `product` (with `repeat=`), `permutations` with a length, neighbours by
-`pairwise`, running totals of `accumulate`, also in generator expressions. Each program is checked against
+`pairwise`, running totals of `accumulate`, padded pairs of `zip_longest`,
+also in generator expressions. Each program is checked against
 its torch twin (the same loops over a tensor's rows, float64) in reverse and
 forward mode, for the jvp and for the Hessian-vector product."""
 
@@ -94,8 +95,23 @@ def t_running_totals_by_accumulate(x):
     return total + running[-1] * running[0] + max(itertools.accumulate(x[:3], func=max))
 
 
+def padded_pairs_by_zip_longest(x):
+    total = 0.0
+    for u, v in itertools.zip_longest(list(x[:3]), list(x[3:]), fillvalue=x[0]):
+        total += u * np.sin(v)
+    return total + sum(a * b for a, b in itertools.zip_longest(x[:2], x[5:], fillvalue=1.5))
+
+
+def t_padded_pairs_by_zip_longest(x):
+    total = 0.0
+    for u, v in itertools.zip_longest(list(x[:3]), list(x[3:]), fillvalue=x[0]):
+        total += u * torch.sin(v)
+    return total + sum(a * b for a, b in itertools.zip_longest(x[:2], x[5:], fillvalue=1.5))
+
+
 PROGRAMS = [
     (pair_energy_over_combinations, t_pair_energy_over_combinations),
+    (padded_pairs_by_zip_longest, t_padded_pairs_by_zip_longest),
     (running_totals_by_accumulate, t_running_totals_by_accumulate),
     (grid_over_product_with_repeat, t_grid_over_product_with_repeat),
     (neighbours_by_pairwise_in_a_generator, t_neighbours_by_pairwise_in_a_generator),

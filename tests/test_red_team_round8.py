@@ -53,10 +53,8 @@ REFUSED: dict[str, type | tuple] = {
     # setter, a class attribute changed
     "property_with_a_setter_on_a_local_object": UNSUPPORTED,
     "callable_object_counting_calls_on_its_class": UNSUPPORTED,
-    # itertools.zip_longest over differentiated values (combinations, product,
-    # permutations, pairwise, accumulate and chain are lowered)
-    # (forward mode: list(...) of slices taken for a second name of a list)
-    "zip_longest_like_with_defaults": (NO_RULE, UNSUPPORTED),
+    # (itertools' combinations, product, permutations, pairwise, accumulate,
+    # chain and zip_longest are lowered)
     # containers changed in ways the sharing analysis cannot follow: a list
     # picked by a conditional key and appended to, one array repeated in a
     # list, views of rows kept in a list, a helper's buffer returned and

@@ -17,7 +17,9 @@ those positions:
                                                          e += np.sum((a - b) ** 2)
 
 A loop over `itertools.accumulate(xs[, f][, initial=v])` becomes a loop over
-xs keeping the running total (`_Lowering._accumulated`).
+xs keeping the running total (`_Lowering._accumulated`); one over
+`itertools.zip_longest(a, b, fillvalue=v)` a loop over the positions of the
+longest, each item read from its tuple or the fill value past its end.
 
 This is how Python's itertools run them: combinations, permutations and
 product first read their arguments whole into tuples (a NumPy array's rows,
@@ -45,7 +47,7 @@ from .resolve import local_names, module_value
 # neighbours), and accumulate, which keeps a running total.
 _POOLED = (itertools.combinations, itertools.combinations_with_replacement,
            itertools.permutations, itertools.product, itertools.pairwise,
-           itertools.accumulate)
+           itertools.accumulate, itertools.zip_longest)
 
 
 def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -96,6 +98,10 @@ def _plan(function, call: gast.Call):
                 func, (gast.Name, gast.Attribute, gast.Lambda))):
             return None   # (a function computed: Python computes it once)
         return args[:1], func, keywords.get("initial")
+    if function is itertools.zip_longest:
+        if set(keywords) - {"fillvalue"} or not call.args:
+            return None
+        return call.args, None, keywords.get("fillvalue", nodes.const(None))
     if function is itertools.product:
         repeat = keywords.pop("repeat", gast.Constant(value=1, kind=None))
         if keywords or not _counts(repeat) or not call.args:
@@ -136,7 +142,20 @@ class _Lowering:
         before = [nodes.copy_location(nodes.assign(pool, nodes.call("tuple", [iterable])),
                                       iterable) for pool, iterable in zip(pools, iterables)]
         sizes = [nodes.call("len", [nodes.name(pool)]) for pool in pools]
-        if function is itertools.pairwise:
+        if function is itertools.zip_longest:
+            # Every pool's items, then the fill value for the shorter ones, as
+            # zip_longest yields them (its fill value computed once, first).
+            fill, position = self.namer.fresh("fill"), self.namer.fresh("position")
+            before.append(nodes.copy_location(nodes.assign(fill, repeat), loop))
+            longest = sizes[0] if len(sizes) == 1 else nodes.call("max", sizes)
+            loop.iter = nodes.call("range", [longest])
+            items = [gast.IfExp(
+                test=gast.Compare(left=nodes.name(position), ops=[gast.Lt()],
+                                  comparators=[nodes.call("len", [nodes.name(pool)])]),
+                body=nodes.subscript(nodes.name(pool), nodes.name(position)),
+                orelse=nodes.name(fill)) for pool in pools]
+            counter = position
+        elif function is itertools.pairwise:
             position = self.namer.fresh("position")
             loop.iter = nodes.call("range", [nodes.binop(sizes[0], gast.Sub(), nodes.const(1))])
             items = [nodes.subscript(nodes.name(pools[0]), nodes.name(position)),
