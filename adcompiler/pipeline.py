@@ -47,6 +47,7 @@ from .passes.constructed_receivers import builds_objects
 from .passes.inline_factories import inline_factories
 from .passes.function_defaults import function_defaults
 from .passes.function_sequences import unroll_function_sequences
+from .passes.inline_generators import inline_generators
 from .passes.inline_local import inline_local
 from .passes.inline_mutating import inline_mutating
 from .passes.local_objects import local_objects
@@ -163,6 +164,7 @@ def lowered(function, arity: int | None = None, entry: bool = False) -> ParsedFu
     lower_comprehensions(parsed, census)
     lower_mapping(parsed, census)  # np.apply_along_axis, np.vectorize: loops
     lower_itertools(parsed, census)  # itertools.combinations(x, 2), ...: loops over positions
+    inline_generators(parsed, census)  # for t in times(0.0, 1.0): the generator's body, there
     if entry and function_defaults(parsed):  # def loss(w, act=np.tanh): act(h) calls np.tanh
         census.forget()
     if unroll_function_sequences(parsed, census.everything):  # for act in (np.tanh, relu)

@@ -41,11 +41,10 @@ REFUSED: dict[str, type | tuple] = {
         "sequential_model_with_named_layer_ordered_dict",
         "string_method_dispatch_dict", "make_layer_factory_closures",
         "partial_applied_helper_from_functools")},
-    # generators; a generator expression given to reduce, or after 'and'
+    # a generator given to itertools.islice; a generator expression given to
+    # reduce, or after 'and'
     **{name: UNSUPPORTED for name in (
-        "midpoint_rule_with_generator_of_times", "itertools_islice_of_a_generator",
-        "generator_yielding_pairs_with_send_free_protocol",
-        "reduce_with_operator_add_over_generator")},
+        "itertools_islice_of_a_generator", "reduce_with_operator_add_over_generator")},
     # *args given an array's items, a class defined inside the function
     **{name: UNSUPPORTED for name in (
         "star_args_helper_summing_squares", "staticmethod_and_class_constant")},

@@ -134,12 +134,27 @@ def _in_comprehensions(everything: list) -> set:
     return found
 
 
+def _yield_statements(tree: gast.FunctionDef) -> set:
+    """The ids of `yield v` statements of the functions defined in `tree`'s
+    body (inline_generators.py inlines those looped over, inline_local.py
+    refuses the others)."""
+    return {id(stmt.value) for definition in tree.body if isinstance(definition, gast.FunctionDef)
+            for stmt in nodes.walk(definition) if isinstance(stmt, gast.Expr) and
+            isinstance(stmt.value, gast.Yield)}
+
+
 def _check_node_types(parsed: ParsedFunction, tree: gast.FunctionDef, everything: list) -> None:
     in_comprehensions = None
+    yields = None
     for node in everything:
         kind = type(node)
         if kind in ALLOWED or (kind is gast.Global and node in tree.body):
             continue  # a global of the function's own (passes/module_globals.py)
+        if kind is gast.Yield:
+            if yields is None:
+                yields = _yield_statements(tree)
+            if id(node) in yields:
+                continue
         if kind is gast.NamedExpr:
             if in_comprehensions is None:
                 in_comprehensions = _in_comprehensions(everything)

@@ -178,6 +178,14 @@ def _check(parsed: ParsedFunction) -> dict:
             _reject(parsed, stmt, f"defining the local function '{name}' twice",
                     "give each function a name of its own.")
         definitions[name] = stmt
+        if isinstance(stmt, gast.FunctionDef) and any(
+                isinstance(n, gast.Yield) for n in nodes.walk(stmt)):
+            _reject(parsed, next(n for n in nodes.walk(stmt) if isinstance(n, gast.Yield)),
+                    "generators used other than looped over by a for loop that does not "
+                    "break, or with a return, a 'yield' inside an expression or a function "
+                    "defined inside them",
+                    "loop over the generator (for v in gen(x): ...), or build a list in "
+                    "the function and return it.")
         if isinstance(stmt, gast.FunctionDef) and stmt.decorator_list:
             _reject(parsed, stmt.decorator_list[0], "decorators on local functions",
                     "define the function at module level, or apply what the decorator "

@@ -677,6 +677,14 @@ class _Lowering:
             return self.spelled_out(generator)
         return [generator]
 
+    def generated(self, node) -> bool:
+        """A call of a generator the function defines, which sum() reads as a
+        loop over it (inline_generators.py inlines it there)."""
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and any(
+            isinstance(stmt, gast.FunctionDef) and stmt.name == node.func.id and
+            any(isinstance(n, gast.Yield) for n in nodes.walk(stmt))
+            for stmt in self.parsed.tree.body)
+
     def accumulates(self, node) -> bool:
         """`itertools.accumulate(...)`, which sum() reads as a loop over it."""
         return isinstance(node, gast.Call) and \
@@ -754,7 +762,7 @@ class _Lowering:
             if consumed is not None:
                 return consumed
             if (_dict_view(node.args[0]) or self.mapped(node.args[0]) is not None or
-                    self.accumulates(node.args[0])) and \
+                    self.accumulates(node.args[0]) or self.generated(node.args[0])) and \
                     isinstance(node.func, gast.Name) and node.func.id == "sum" and \
                     self.callee(node.func) is builtins.sum:
                 # sum(d.values()) reads the view once, as sum(list(d.values())) does;
