@@ -126,7 +126,7 @@ def unroll_function_sequences(parsed: ParsedFunction, everything: list) -> bool:
         copies = unrolled.get(id(statement))
         if copies is None:
             return None
-        out = _evaluated_first(parsed, statement, copies, namer)
+        out = _evaluated_first(statement, copies, namer)
         for bindings in copies:
             # An index or a zipped value is bound as the loop binds it; a
             # function takes the variable's place in the copy of the body.
@@ -199,7 +199,7 @@ def _copies(parsed: ParsedFunction, loop: gast.For, functions_of, local: set) ->
     return None
 
 
-def _evaluated_first(parsed: ParsedFunction, loop: gast.For, copies: list, namer) -> list:
+def _evaluated_first(loop: gast.For, copies: list, namer) -> list:
     """The statements that compute, before the loop, the items zipped with the
     functions that are not constants, as Python computes zip's arguments
     once, in order, before the first pass; each copy then reads its
@@ -270,7 +270,7 @@ def _only_loop_variable(name: str, loop: gast.For, stores: dict, loads: dict,
     if not all(id(store) in targets for store in stores.get(name, ())):
         return False   # bound other than as a loop's variable
     body = {id(n) for statement in loop.body for n in nodes.walk(statement)}
-    if any(id(n) in body for other in binding if other is not loop for n in [other]):
+    if any(id(other) in body for other in binding if other is not loop):
         return False   # a loop inside this one binds it again
     bodies = {id(n) for other in binding for statement in other.body
               for n in nodes.walk(statement)}
