@@ -370,14 +370,22 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
         if node is not None and _literal(node):
             continue
         parameter = tree.args.args[len(tree.args.args) - len(values) + index].id
-        alias, suffix = f"{tree.name}_{parameter}_default", 1
-        while alias in taken:
-            suffix += 1
-            alias = f"{tree.name}_{parameter}_default{suffix}"
-        taken.add(alias)
-        owner.bound[alias] = value
-        tree.args.defaults[index] = nodes.copy_location(nodes.name(alias), node or tree)
+        tree.args.defaults[index] = nodes.copy_location(
+            _default_object(tree, parameter, value, owner, taken), node or tree)
     return True
+
+
+def _default_object(tree: gast.FunctionDef, parameter: str, value, owner: ParsedFunction,
+                    taken: set) -> gast.Name:
+    """A name bound, for the caller, to the helper's default object `value`
+    (`parsed.bound`), taken from none of `taken`."""
+    alias, suffix = f"{tree.name}_{parameter}_default", 1
+    while alias in taken:
+        suffix += 1
+        alias = f"{tree.name}_{parameter}_default{suffix}"
+    taken.add(alias)
+    owner.bound[alias] = value
+    return nodes.name(alias)
 
 
 def _literal(node) -> bool:
@@ -413,13 +421,8 @@ def _declare_signature(function, tree: gast.FunctionDef, owner: ParsedFunction) 
         value = parameter.default
         if type(value) in (int, float, bool, str, type(None)):
             return nodes.const(value)
-        alias, suffix = f"{tree.name}_{parameter.name}_default", 1
-        while alias in taken:
-            suffix += 1
-            alias = f"{tree.name}_{parameter.name}_default{suffix}"
-        taken.add(alias)
-        owner.bound[alias] = value
-        return nodes.copy_location(nodes.name(alias), tree)
+        return nodes.copy_location(_default_object(tree, parameter.name, value, owner, taken),
+                                   tree)
 
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind is kind.VAR_POSITIONAL:
