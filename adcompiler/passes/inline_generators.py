@@ -45,10 +45,20 @@ def inline_generators(parsed: ParsedFunction, census: Census | None = None) -> b
     """Inline the loops over local generators of `parsed` (see the module
     docstring); whether the tree changed. A generator looping over another
     has that loop inlined once it stands in the body itself (a round more)."""
+    code = getattr(parsed.function, "__code__", None)
+    if code is not None and not _defines_a_generator(code):
+        return False   # (most functions: the code object tells, without a walk)
     changed = False
     while _inline_once(parsed, census):
         changed, census = True, None
     return changed
+
+
+def _defines_a_generator(code) -> bool:
+    """Whether a function compiled inside `code` (at any depth) is a generator."""
+    return any(isinstance(inner, type(code)) and (
+        inner.co_flags & inspect.CO_GENERATOR or _defines_a_generator(inner))
+        for inner in code.co_consts)
 
 
 def _inline_once(parsed: ParsedFunction, census: Census | None) -> bool:
