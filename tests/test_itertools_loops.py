@@ -84,6 +84,8 @@ def running_totals_by_accumulate(x):
     for v in itertools.accumulate(x[4:], initial=x[0] * 2.0):
         total += v ** 2
     running = list(itertools.accumulate(x[1:4], lambda a, b: a * 0.5 + b))
+    for i, v in enumerate(itertools.accumulate(x[:3], operator.mul), start=1):
+        total += i * v     # enumerate counts the running totals
     return total + running[-1] * running[0] + max(itertools.accumulate(x[:3], func=max))
 
 
@@ -92,6 +94,8 @@ def t_running_totals_by_accumulate(x):
     for v in itertools.accumulate(x[4:], initial=x[0] * 2.0):
         total += v ** 2
     running = list(itertools.accumulate(x[1:4], lambda a, b: a * 0.5 + b))
+    for i, v in enumerate(itertools.accumulate(x[:3], operator.mul), start=1):
+        total += i * v     # enumerate counts the running totals
     return total + running[-1] * running[0] + max(itertools.accumulate(x[:3], func=max))
 
 

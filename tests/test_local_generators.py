@@ -87,8 +87,8 @@ def generators_nested_and_looping_over_each_other(x):
             yield a, a * a
     total = 0.0
     for p, q in pairs(x):
-        for r in doubled(x[:2]):
-            total = total + p * q * np.sin(r)
+        for k, r in enumerate(doubled(x[:2]), start=1):   # enumerate counts what it yields
+            total = total + p * q * np.sin(r) * k
     return total
 
 
@@ -97,8 +97,8 @@ def t_generators_nested_and_looping_over_each_other(x):
     for e in x:
         p = e * 2.0
         q = p * p
-        for f in x[:2]:
-            total = total + p * q * torch.sin(f * 2.0)
+        for k, f in enumerate(x[:2], start=1):
+            total = total + p * q * torch.sin(f * 2.0) * k
     return total
 
 

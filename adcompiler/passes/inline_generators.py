@@ -21,6 +21,9 @@ renamed (`times_i`), so the loop's body cannot change them. A `continue` of
 the loop's body skips the rest of that body alone (the body runs inside a
 loop of one pass).
 
+A loop `for i, v in enumerate(g(a))` counts the items of the loop over
+`g(a)` (lower_itertools.count_enumerated), which is inlined then.
+
 A generator is inlined when every use of its name is such a loop (no
 `else`, no `break` of its own: that would close the generator), called with
 positional or keyword arguments for plain parameters (defaults constants),
@@ -39,6 +42,7 @@ from .. import nodes
 from ..naming import Namer
 from ..source import ParsedFunction
 from .census import Census, everything_of
+from .lower_itertools import count_enumerated
 
 
 def inline_generators(parsed: ParsedFunction, census: Census | None = None) -> bool:
@@ -70,6 +74,11 @@ def _inline_once(parsed: ParsedFunction, census: Census | None) -> bool:
                   and _yields(stmt) and _inlinable(stmt)}
     if not generators:
         return False
+    if count_enumerated(parsed, everything, lambda call: isinstance(call.func, gast.Name)
+                        and call.func.id in generators):
+        if census is not None:
+            census.forget()
+        census, everything = None, list(nodes.walk(tree))
     # (A loop inside a function the body defines is not this body's: a
     # generator looped over there stays, and is refused.)
     inside = {id(n) for definition in everything if isinstance(definition, gast.FunctionDef)

@@ -60,6 +60,14 @@ def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> Par
     if census is None:
         census = Census(tree)
     caller_locals = local_names(tree)
+
+    def lowered_here(call) -> bool:
+        function = module_value(parsed, call.func, caller_locals)
+        return function in _POOLED and _plan(function, call) is not None
+
+    if count_enumerated(parsed, census.everything, lowered_here):
+        census.forget()
+        census = Census(tree)
     loops = {}
     for node in census.everything:
         if isinstance(node, gast.For) and isinstance(node.iter, gast.Call):
@@ -77,6 +85,71 @@ def lower_itertools(parsed: ParsedFunction, census: Census | None = None) -> Par
     namer = parsed.namer()
     nodes.replace_statements(tree, _Lowering(loops, namer).replacement)
     return parsed
+
+
+def count_enumerated(parsed: ParsedFunction, everything: list, iterator) -> bool:
+    """`for i, v in enumerate(X, start)` of an iterator X this pass or another
+    lowers to a loop (`iterator(X)` says so), which cannot be indexed as
+    lower_control indexes what enumerate goes over, becomes the loop over X
+    counting its items:
+
+        for i, v in enumerate(accumulate(x)):      count = 0
+            body                            ->     for v in accumulate(x):
+                                                       i = count
+                                                       count = count + 1
+                                                       body
+
+    (enumerate binds i, then v; the targets are names, told apart.) Whether
+    the tree changed."""
+    local = local_names(parsed.tree, everything)
+    loops = [loop for loop in everything if isinstance(loop, gast.For) and
+             _counted(loop, parsed, local, iterator)]
+    if not loops:
+        return False
+    namer = parsed.namer()
+    counts = {}   # id(loop) -> (its counter, where it starts)
+    for loop in loops:
+        call = loop.iter
+        start = call.keywords[0].value if call.keywords else \
+            call.args[1] if len(call.args) == 2 else nodes.const(0)
+        count = namer.fresh("count")
+        index, loop.target = loop.target.elts
+        loop.iter = call.args[0]
+        loop.body = [nodes.located(nodes.assign(index.id, nodes.name(count)), loop),
+                     nodes.located(nodes.assign(count, nodes.add(nodes.name(count),
+                                                                 nodes.const(1))), loop),
+                     *loop.body]
+        counts[id(loop)] = (count, start)
+
+    def replacement(statement):
+        if id(statement) not in counts:
+            return None
+        count, start = counts[id(statement)]
+        return [nodes.located(nodes.assign(count, start), statement), statement]
+
+    nodes.replace_statements(parsed.tree, replacement)
+    return True
+
+
+def _counted(loop: gast.For, parsed: ParsedFunction, local: set, iterator) -> bool:
+    call = loop.iter
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and
+            call.func.id == "enumerate" and module_value(parsed, call.func, local) is enumerate and
+            1 <= len(call.args) <= 2 and not loop.orelse and
+            not any(isinstance(a, gast.Starred) for a in call.args)):
+        return False
+    if call.keywords and (len(call.args) != 1 or len(call.keywords) != 1 or
+                          call.keywords[0].arg != "start"):
+        return False
+    target = loop.target
+    if not (isinstance(target, gast.Tuple) and len(target.elts) == 2 and
+            isinstance(target.elts[0], gast.Name)):
+        return False
+    bound = {n.id for n in nodes.walk(target.elts[1]) if isinstance(n, gast.Name)}
+    start = call.keywords[0].value if call.keywords else \
+        call.args[1] if len(call.args) == 2 else None
+    return target.elts[0].id not in bound and (start is None or nodes.is_atom(start)) and \
+        isinstance(call.args[0], gast.Call) and iterator(call.args[0])
 
 
 def _plan(function, call: gast.Call):
