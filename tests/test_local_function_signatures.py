@@ -187,3 +187,44 @@ def test_an_unbindable_call_of_a_local_function_is_refused_naming_the_line(funct
     with pytest.raises(ad.UnsupportedSyntaxError, match=message) as caught:
         ad.grad(function)(X)
     assert "test_local_function_signatures.py" in str(caught.value)
+
+
+# -- dispatch tables: a dict display of functions, called through ------------------
+
+def dispatch_table_of_lambdas(x):
+    s = x[0]
+    ops = {"square": lambda v: v ** 2, "exp": np.exp, "shift": lambda v: v + s,
+           "sin": np.sin}
+    s = s * 2.0              # a lambda reads s when it is called, as Python's does
+    total = 0.0
+    for name in ["square", "exp", "shift", "sin"]:
+        total += np.sum(ops[name](x))
+    pick = {1: lambda v, w: v * w, 2: np.hypot}
+    for k in (1, 2):
+        total = total + np.sum(pick[k](x, x[::-1]))
+    return total
+
+
+def t_dispatch_table_of_lambdas(x):
+    s = x[0] * 2.0
+    total = torch.sum(x ** 2) + torch.sum(torch.exp(x)) + torch.sum(x + s) + \
+        torch.sum(torch.sin(x))
+    return total + torch.sum(x * torch.flip(x, [0])) + torch.sum(torch.hypot(x, torch.flip(x, [0])))
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_a_dispatch_table_of_lambdas_matches_torch(check):
+    assert_matches_twin(dispatch_table_of_lambdas, t_dispatch_table_of_lambdas, X, DIRECTION,
+                        check)
+
+
+def a_key_the_table_does_not_hold(x):
+    ops = {"a": lambda v: v ** 2}
+    return np.sum(ops["b"](x))
+
+
+def test_a_key_the_table_does_not_hold_raises_key_error_as_python_does():
+    with pytest.raises(KeyError):
+        a_key_the_table_does_not_hold(X)
+    with pytest.raises(KeyError):
+        ad.grad(a_key_the_table_does_not_hold)(X)

@@ -204,8 +204,8 @@ def test_differentiated_helpers_defined_inside_ordinary_closures_still_work():
     (cases.mutually_recursive_local_functions, "recursion among local functions ('even' calls "
      "'odd' calls 'even')", "return even(v * 0.5)"),
     (cases.decorated_local_function, "decorators on local functions", "@staticmethod"),
-    (cases.lambda_stored_in_a_tuple, "using a lambda of a list or tuple other than by "
-     "calling it", "(lambda v"),
+    (cases.lambda_stored_in_a_tuple, "using a lambda of a list, tuple or dict display other "
+     "than by calling it", "(lambda v"),
     (cases.lambda_passed_to_a_function, "lambdas passed to a function",
      "lambda v: -v, 1"),
     (cases.call_in_while_test, "calls to the local function 'norm' in a while loop's test",

@@ -39,7 +39,7 @@ REFUSED: dict[str, type | tuple] = {
     **{name: UNSUPPORTED for name in (
         "mlp_of_dense_layer_objects_with_call", "functools_reduce_composes_layers",
         "sequential_model_with_named_layer_ordered_dict",
-        "string_method_dispatch_dict", "make_layer_factory_closures",
+        "make_layer_factory_closures",
         "partial_applied_helper_from_functools")},
     # a generator given to itertools.islice; a generator expression given to
     # reduce, or after 'and'

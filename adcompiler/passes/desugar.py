@@ -321,8 +321,9 @@ class _Desugar:
 
     # [np.sin, lambda v: v ** 2] ---------------------------------------------
     def named_lambdas(self, stmt) -> list:
-        """A lambda written as an item of a list or tuple display (`for f in
-        (np.sin, lambda v: v * k):`, `layers = [lambda h: h @ W, np.tanh]`) is
+        """A lambda written as an item of a list, tuple or dict display (`for f in
+        (np.sin, lambda v: v * k):`, `layers = [lambda h: h @ W, np.tanh]`,
+        `ops = {"square": lambda v: v * v}`) is
         named first, `anonymous = lambda v: v * k`, and the display holds the
         name: a local function, which the passes then call where each item
         is called. Making a lambda has no effect (nor has naming it earlier
@@ -342,15 +343,16 @@ class _Desugar:
             if isinstance(node, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
                                  gast.GeneratorExp)):
                 continue
-            if isinstance(node, (gast.List, gast.Tuple)):
-                for position, item in enumerate(node.elts):
+            if isinstance(node, (gast.List, gast.Tuple, gast.Dict)):
+                items = node.values if isinstance(node, gast.Dict) else node.elts
+                for position, item in enumerate(items):
                     if isinstance(item, gast.Lambda) and all(
                             isinstance(d, gast.Constant) for d in item.args.defaults):
                         name = self.namer.fresh("anonymous")
                         assign = nodes.located(nodes.assign(name, item), item)
                         nodes.annotate(assign, "display_lambda", True)
                         named.append(assign)
-                        node.elts[position] = nodes.copy_location(nodes.name(name), item)
+                        items[position] = nodes.copy_location(nodes.name(name), item)
             pending.extend(gast.iter_child_nodes(node))
         return named
 

@@ -264,7 +264,7 @@ def _check_use(parsed: ParsedFunction, name: gast.Name, parents: dict, definitio
         return
     if not (isinstance(call, gast.Call) and field == "func"):
         # (a lambda written in a list or tuple display is named by desugar.py)
-        what = "a lambda of a list or tuple" if nodes.annotation(
+        what = "a lambda of a list, tuple or dict display" if nodes.annotation(
             definition, "display_lambda", False) else f"the local function '{name.id}'"
         _reject(parsed, name, f"using {what} other than by calling "
                 "it by name (passing, returning or storing it)",
@@ -946,6 +946,7 @@ def _inline_into(parsed: ParsedFunction, reserved: frozenset, lift: bool) -> Non
     _spread_known_dicts(parsed.tree)
     _aliases_called_by_their_function(parsed.tree)
     _functions_stored_in_fields(parsed.tree)
+    _dispatch_tables(parsed.tree)
     _tests_calling_first([parsed.tree], local_function_names(parsed.tree,
                                                             list(nodes.walk(parsed.tree))))
     if lift:
@@ -1076,6 +1077,112 @@ def _functions_stored_in_fields(tree: gast.FunctionDef) -> None:
             for use in uses:
                 use.id = given.id
             definition.body.remove(statement)
+
+
+def _dispatch_tables(tree: gast.FunctionDef) -> None:
+    """`ops = {"square": lambda v: v ** 2, "exp": np.exp}` bound once, holding a
+    local function, and only called through, `ops[name](x)`: the display
+    becomes a local function choosing as the dict's lookup does,
+
+        def ops_call(key, x):
+            if key == "square":
+                return anonymous(x)
+            if key == "exp":
+                return np.exp(x)
+            raise KeyError(key)
+
+    and each call `ops_call(name, x)` (one such function per number of
+    arguments), inlined then with the function chosen inlined in its branch.
+    The key is computed before the arguments, as Python computes `ops[name]`
+    first; a key the dict does not hold raises KeyError, as the lookup does.
+    Keys are string or integer constants, values names or attributes."""
+    everything = list(nodes.walk(tree))
+    functions = local_function_names(tree, everything)
+    if not functions:
+        return
+    stores, loads = {}, {}
+    for node in everything:
+        if isinstance(node, gast.Name):
+            (loads if isinstance(node.ctx, gast.Load) else stores).setdefault(
+                node.id, []).append(node)
+    parents = None
+    for stmt in list(_own_statements(tree.body)):
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Dict) and
+                stmt.value.keys and all(isinstance(k, gast.Constant) and type(k.value) in
+                                        (str, int) for k in stmt.value.keys) and
+                all(isinstance(v, (gast.Name, gast.Attribute)) for v in stmt.value.values) and
+                any(isinstance(v, gast.Name) and v.id in functions
+                    for v in stmt.value.values)):
+            continue
+        name = stmt.targets[0].id
+        if len(stores.get(name, ())) != 1:
+            continue
+        parents = parents or _parents(tree)
+        calls = []
+        for use in loads.get(name, ()):
+            subscript = parents.get(id(use), (None,))[0]
+            call = parents.get(id(subscript), (None,))[0] if subscript is not None else None
+            if not (isinstance(subscript, gast.Subscript) and subscript.value is use and
+                    isinstance(call, gast.Call) and call.func is subscript and
+                    not call.keywords and
+                    not any(isinstance(a, gast.Starred) for a in call.args)):
+                break
+            calls.append(call)
+        else:
+            if calls:
+                _dispatch(tree, stmt, name, calls, everything)
+
+
+def _takes(definition, arity: int) -> bool:
+    """Whether a call with `arity` positional arguments binds to the local
+    function `definition` (a def, or a name bound to a lambda)."""
+    try:
+        inspect.Signature(_signature(_arguments(definition))).bind(*range(arity))
+    except TypeError:
+        return False
+    return True
+
+
+def _dispatch(tree, stmt: gast.Assign, name: str, calls: list, everything: list) -> None:
+    """Write `stmt`'s table as the choosing functions and its calls as calls of them."""
+    defined = {n: s for s in _own_statements(tree.body) if (n := _defined_name(s)) is not None}
+    namer = Namer(n.id for n in everything if isinstance(n, gast.Name))
+    table = dict(zip((k.value for k in stmt.value.keys), stmt.value.values))  # (the last wins)
+    definitions = {}
+    for arity in sorted({len(call.args) for call in calls}):
+        key = namer.fresh("key")
+        params = [namer.fresh(f"argument{k}") for k in range(arity)]
+        def chosen(value):
+            if isinstance(value, gast.Name) and value.id in defined and \
+                    not _takes(defined[value.id], arity):
+                # (Python's TypeError, raised only where the key chooses it)
+                return gast.Raise(exc=nodes.call("TypeError", [nodes.const(
+                    f"{value.id}() does not take {arity} positional arguments")]), cause=None)
+            return nodes.return_(nodes.call(nodes.clone(value), [nodes.name(p) for p in params]))
+        body = [nodes.located(gast.If(
+            test=gast.Compare(left=nodes.name(key), ops=[gast.Eq()],
+                              comparators=[nodes.const(constant)]),
+            body=[nodes.located(chosen(value), value)],
+            orelse=[]), stmt) for constant, value in table.items()]
+        body.append(nodes.located(gast.Raise(exc=nodes.call("KeyError", [nodes.name(key)]),
+                                             cause=None), stmt))
+        function = namer.fresh(f"{name}_call" if arity == 1 else f"{name}_call{arity}")
+        args = gast.arguments(args=[nodes.name(n, "param") for n in [key] + params],
+                              posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                              kwarg=None, defaults=[])
+        definitions[arity] = nodes.located(gast.FunctionDef(
+            name=function, args=args, body=body, decorator_list=[], returns=None,
+            type_comment=None, type_params=[]), stmt)
+    for call in calls:
+        subscript = call.func
+        call.func = nodes.copy_location(nodes.name(definitions[len(call.args)].name), subscript)
+        call.args = [subscript.slice] + call.args
+
+    def replacement(statement):
+        return list(definitions.values()) if statement is stmt else None
+
+    nodes.replace_statements(tree, replacement, into_functions=False)
 
 
 def _spread_known_tuples(tree: gast.FunctionDef) -> None:
