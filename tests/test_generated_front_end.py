@@ -19,6 +19,7 @@ from adcompiler.printer import to_source
 import programs
 
 source_module = importlib.import_module("adcompiler.source")
+lower_control_module = importlib.import_module("adcompiler.passes.lower_control")
 
 # The passes pipeline.lowered and front_end leave out on generated code.
 LEFT_OUT = ("fence", "module_globals", "lower_reduce", "lower_comprehensions",
@@ -223,6 +224,31 @@ def test_hessians_are_the_same_with_and_without_leaving_passes_out(tmp_path, mon
         every_pass = _hessian_source(function, wrt)
         monkeypatch.setattr(pipeline, "SKIP_NO_OPS_ON_GENERATED", True)
         assert _hessian_source(function, wrt) == every_pass, case
+
+
+def test_generated_code_with_nothing_to_lower_is_left_as_it_is(tmp_path, monkeypatch):
+    """lower_control gives generated code back untouched, without lowering
+    it, where lower_control._nothing_to_lower says it holds nothing to lower:
+    the lowering itself, run on a copy, rewrites nothing and refuses nothing
+    there (and the test sees it say so on most generated functions)."""
+    original, said = pipeline.lower_control, []
+
+    def checked(parsed, census=None):
+        if parsed.generated and census is not None:
+            nothing = lower_control_module._nothing_to_lower(parsed, census.everything)
+            copy = nodes.clone(parsed.tree)
+            rewrote = lower_control_module.lower_function(parsed, copy)
+            said.append((parsed.name, nothing, rewrote))
+            assert not (nothing and rewrote), parsed.name
+        return original(parsed, census)
+
+    monkeypatch.setattr(pipeline, "lower_control", checked)
+    for case, function, wrt in _cases(tmp_path):
+        _hessian_source(function, wrt)
+    assert sum(nothing for _, nothing, _ in said) > len(PROGRAM_NAMES)
+    # (The adjoint of a helper among the cases, `trajectory`, holds a loop
+    # the lowering rewrites, which it is not said to hold nothing for.)
+    assert any(rewrote for _, _, rewrote in said)
 
 
 def test_generated_code_is_read_back_as_inspect_reads_it(tmp_path, monkeypatch):

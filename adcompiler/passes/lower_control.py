@@ -1092,6 +1092,9 @@ def lower_control(parsed: ParsedFunction, census: Census | None = None) -> Parse
     everything = None
     if census is not None:
         everything = census.everything
+        if parsed.generated and _nothing_to_lower(parsed, everything):
+            # (Generated code read back: the census stays, for resolve.)
+            return parsed
         census.forget()  # (the lowering rebuilds the blocks it changes)
     if not lower_function(parsed, parsed.tree, everything) and everything is not None:
         # Every statement is where it was, in blocks holding the same
@@ -1099,3 +1102,124 @@ def lower_control(parsed: ParsedFunction, census: Census | None = None) -> Parse
         # the same walk order.
         census.restore(everything)
     return parsed
+
+
+# The node kinds _nothing_to_lower lets through: the statements the lowering
+# leaves as they are when nothing jumps (the final `return` aside), and the
+# expressions and their parts it does not look into (no function, lambda or
+# comprehension: their scopes are looked into).
+_PLAIN_STATEMENTS = frozenset({gast.Assign, gast.Expr, gast.If, gast.While, gast.For,
+                               gast.Pass})
+_PLAIN_PARTS = frozenset({
+    gast.Name, gast.Constant, gast.Attribute, gast.Call, gast.keyword, gast.BinOp,
+    gast.UnaryOp, gast.BoolOp, gast.Compare, gast.Subscript, gast.Slice, gast.Tuple,
+    gast.List, gast.Dict, gast.Starred, gast.IfExp, gast.JoinedStr, gast.FormattedValue,
+    gast.Load, gast.Store, gast.Param, gast.arguments})
+_OPERATORS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+
+
+def _nothing_to_lower(parsed: ParsedFunction, everything: list) -> bool:
+    """Whether the lowering would give `parsed.tree` back as it is (and
+    refuse nothing), seen in one look at its nodes (`everything`, in walk
+    order) instead of the lowering's own questions (issue #13: four
+    passes over every node of a Hessian's gradient code, which holds none
+    of what is lowered). A sufficient test, not a necessary one: True when
+
+    * every statement is an assignment, an expression, an if, a while or a
+      for without `else`, or a `pass`, but the function's last, its only
+      `return`: no `break`, `continue`, early `return` or loop `else` to
+      lower, no `del`, `+=`, `L.pop(i)` or `L.remove(v)` for
+      _rewrite_list_updates (a pop without an index, generated code's
+      `_stack.pop()`, is not rewritten), no function or lambda inside;
+    * every `for` loop binds a name and goes over a call of the builtin
+      `range`, over a name only ever bound once, to such a call or to a
+      name so bound (`_range`), or over `r[::-1]` of one of those, as
+      `_Lowering.ranges` and `is_range` find them (the same bindings, in
+      the same walk order): for_header keeps such a loop as it is; and no
+      such name has a list method that resizes called on it
+      (refuse_resizing).
+
+    Otherwise the lowering runs, and may still find nothing to do."""
+    tree = parsed.tree
+    body = tree.body
+    if not body or body[-1].__class__ is not gast.Return:
+        return False
+    final = body[-1]
+    statements, parts = _PLAIN_STATEMENTS, _PLAIN_PARTS
+    name_type, call_type, attribute_type, for_type = gast.Name, gast.Call, gast.Attribute, \
+        gast.For
+    stored: list = []
+    assigns: list = []
+    loops: list = []
+    receivers = set()  # names a resizing method is called on
+    bound = (gast.Store, gast.Param)
+    for node in everything:
+        kind = node.__class__
+        if kind in parts:
+            if kind is name_type:
+                if node.ctx.__class__ in bound:
+                    stored.append(node.id)
+            elif kind is call_type:
+                func = node.func
+                if func.__class__ is attribute_type:
+                    if func.attr in ("pop", "remove") and len(node.args) == 1:
+                        return False
+                    if func.attr in _RESIZING_METHODS and func.value.__class__ is name_type:
+                        receivers.add(func.value.id)
+                elif func.__class__ is name_type and \
+                        nodes.annotation(func, "value", None) is not None:
+                    return False  # (a removal _is_removal would know, say)
+            continue
+        if kind in statements:
+            if kind is gast.Assign:
+                assigns.append(node)
+            elif kind is for_type or kind is gast.While:
+                if node.orelse:
+                    return False
+                if kind is for_type:
+                    if node.target.__class__ is not name_type:
+                        return False
+                    loops.append(node)
+            continue
+        if issubclass(kind, _OPERATORS):
+            continue
+        if node is tree or node is final:
+            continue
+        return False  # a statement or an expression of another kind
+    locals_ = {arg.id for arg in tree.args.args} | set(stored)
+    range_is_builtin = None
+
+    def range_call(expr) -> bool:
+        nonlocal range_is_builtin
+        if not (expr.__class__ is call_type and expr.func.__class__ is name_type and
+                expr.func.id == "range"):
+            return False
+        if range_is_builtin is None:
+            found, value = parsed.lookup("range")
+            range_is_builtin = "range" not in locals_ and found and value is builtins.range
+        return range_is_builtin
+
+    counts = collections.Counter(stored)
+    ranges: set = set()
+
+    def is_range(expr) -> bool:
+        if expr.__class__ is gast.Subscript and expr.slice.__class__ is gast.Slice and \
+                expr.slice.lower is None and expr.slice.upper is None and \
+                _is_minus_one(expr.slice.step):
+            expr = expr.value
+        if expr.__class__ is name_type:
+            return expr.id in ranges
+        return range_call(expr)
+
+    for node in assigns:
+        target = node.targets[0]
+        if target.__class__ is name_type and counts[target.id] == 1 and is_range(node.value):
+            ranges.add(target.id)
+    for loop in loops:
+        iterated = loop.iter
+        if range_call(iterated):
+            continue
+        if not is_range(iterated) or (iterated.__class__ is name_type and
+                                      iterated.id in receivers):
+            return False
+    return True
