@@ -75,7 +75,10 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
         body.append(nodes.return_(result_tangent))
         body = remove_dead_code(nodes.function_def("_", [], body), ctx.aliases,
                                 lambda name: _tangent_only_callee(ctx, name)).body
-        called = _functions_called(body, set())
+        wanted = set(ctx.jvp_callees.values())
+        called: set = set()
+        if wanted:
+            _functions_called(body, called, wanted)
         for key, jvp_name in list(ctx.jvp_callees.items()):
             if jvp_name not in called:
                 del ctx.jvp_callees[key]  # every call of it went to its tangent-only form
@@ -112,25 +115,33 @@ def _variant(function, wrt: tuple, tangents_first: bool, numbers: bool,
                     wrt, elementwise, packed)
 
 
-def _functions_called(stmts: list, called: set) -> set:
-    """`called` and the names of the functions the statements `stmts` call:
-    forward mode writes a callee's jvp only as the function of the call
-    statement (forward_mode.user_call, dead_code's narrowing), so these are
-    the jvps still called; looking at statements only (a walk of every name
-    took a twentieth of a Hessian's forward transformation: issue #13). The
-    only blocks forward mode writes are those of if, while and for."""
+def _functions_called(stmts: list, called: set, wanted: set) -> bool:
+    """Add to `called` the names of `wanted` (jvps) that the statements
+    `stmts` call; True once it holds them all, where the look stops (issue
+    #13: the jvps a Hessian's tangent code calls are all called long before
+    its end). Forward mode writes a callee's jvp only as the function of the
+    call statement (forward_mode.user_call, dead_code's narrowing), so these
+    are the jvps still called; looking at statements only (a walk of every
+    name took a twentieth of a Hessian's forward transformation). The only
+    blocks forward mode writes are those of if, while and for."""
     for stmt in stmts:
         kind = stmt.__class__
         if kind is gast.Assign or kind is gast.Expr:
             value = stmt.value
             if value.__class__ is gast.Call and value.func.__class__ is gast.Name:
-                called.add(value.func.id)
+                name = value.func.id
+                if name in wanted and name not in called:
+                    called.add(name)
+                    if len(called) == len(wanted):
+                        return True
         elif kind is gast.If:
-            _functions_called(stmt.body, called)
-            _functions_called(stmt.orelse, called)
+            if _functions_called(stmt.body, called, wanted) or \
+                    _functions_called(stmt.orelse, called, wanted):
+                return True
         elif kind is gast.For or kind is gast.While:
-            _functions_called(stmt.body, called)
-    return called
+            if _functions_called(stmt.body, called, wanted):
+                return True
+    return False
 
 
 def _real_values(ctx, what: str, names: list) -> list:
