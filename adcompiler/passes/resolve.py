@@ -69,6 +69,7 @@ from .census import Census, everything_of
 from .user_functions import is_user_function
 
 _MISSING = object()
+_UNASKED = object()
 
 
 def module_value(parsed: ParsedFunction, expr, caller_locals: set):
@@ -124,16 +125,32 @@ def resolve(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunct
     locals_.update(n.id for n in kinds.names if isinstance(n.ctx, bound))
     parsed.local_names = locals_
     declared_global = {name for node in kinds.globals for name in node.names}
+    # Each free name is looked up (and pinned) where it is first read; the
+    # rest of its reads, thousands of `np` and of helpers in a Hessian's
+    # gradient code, take the same value (issue #13: the lookup, the pin and
+    # the partial's function asked again at every read). A name pinned is
+    # then looked up in `parsed.bound`, which holds the value looked up.
+    values: dict = {}   # a free name -> its annotation, or _MISSING if not found
+    load = gast.Load
     for node in kinds.names:
-        if isinstance(node.ctx, gast.Load):
-            if node.id not in locals_:
-                found, value = parsed.lookup(node.id)
+        if isinstance(node.ctx, load):
+            name = node.id
+            value = values.get(name, _UNASKED)
+            if value is _UNASKED:
+                if name in locals_:
+                    continue
+                found, value = parsed.lookup(name)
                 if found:
-                    if node.id in _UNSEEN_CODE and value is getattr(builtins, node.id):
+                    if name in _UNSEEN_CODE and value is getattr(builtins, name):
                         _refuse_unseen_code(parsed, node)
-                    nodes.annotate(node, "value", _callable(value))
-                    if node.id not in declared_global:
-                        _pin_primitive(parsed, node.id, value)
+                    if name not in declared_global:
+                        _pin_primitive(parsed, name, value)
+                    value = _callable(value)
+                else:
+                    value = _MISSING
+                values[name] = value
+            if value is not _MISSING:
+                nodes.annotate(node, "value", value)
     # Second sweep: every chain's base name is annotated by now.
     for node in kinds.attributes:
         _resolve_attribute_chain(node)
