@@ -196,25 +196,25 @@ def possible_tuples(definitions, params, containers=frozenset()) -> set:
     # c a helper's record adjoint, a tuple that adds entry by entry: the sum
     # is one too, and so is its tangent), looked for once for the rounds
     # below (issue #13: every definition of a long function, in each round).
-    copies = [(target, rhs.id) for target, rhs in definitions if isinstance(rhs, gast.Name)]
-    sums = [(target, [side.id for side in (rhs.left, rhs.right) if isinstance(side, gast.Name)])
-            for target, rhs in definitions
-            if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.Add)]
-    changed = True
-    while changed:
-        changed = False
-        for target, source in copies:
-            if (source in out) != (target in out):
-                out |= {source, target}
-                changed = True
-        for target, sides in sums:
-            if target not in out and any(side in out for side in sides):
-                out.add(target)
-                changed = True
-        for target, source in passed_on:
-            if target not in out and source in out:
-                out.add(target)
-                changed = True
+    # Each makes a name a possible tuple when another is: a copy either way
+    # (`target = source`), a sum from either side, `unbroadcast(g, ...)` from
+    # g. The smallest set holding `out` and closed under these is found by
+    # following each name added to those it makes possible tuples, once
+    # (issue #13: rounds over every copy and sum of a Hessian's gradient code
+    # until none added a name; the same set).
+    makes: dict = {}   # name -> the names it makes possible tuples
+    for target, rhs in definitions:
+        kind = rhs.__class__
+        if kind is gast.Name:
+            makes.setdefault(rhs.id, []).append(target)
+            makes.setdefault(target, []).append(rhs.id)
+        elif kind is gast.BinOp and isinstance(rhs.op, gast.Add):
+            for side in (rhs.left, rhs.right):
+                if isinstance(side, gast.Name):
+                    makes.setdefault(side.id, []).append(target)
+    for target, source in passed_on:
+        makes.setdefault(source, []).append(target)
+    _closure(out, lambda name: makes.get(name, ()))
     return out
 
 
