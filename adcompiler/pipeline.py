@@ -108,6 +108,9 @@ def lowered(function, arity: int | None = None, entry: bool = False) -> ParsedFu
     # each forgets it before it changes the tree. A pass not given it may
     # change the tree: the census is forgotten after it.
     census = Census(parsed.tree)
+    walked = vars(parsed).pop("walked", None)  # (generated code read back: source.py)
+    if walked is not None:
+        census.restore(walked)
     if not generated:
         # (Generated code is written by the back ends in the language the
         # fence lets through, from code it let through: a check that finds

@@ -919,6 +919,9 @@ def _parsed_function(fn) -> ParsedFunction:
                 "(importlib.reload) or run the definition again, then call adcompiler again.")
     offset = first_line - 1
     handed = _handed_over(target, first_line) if module is None else None
+    readback = None
+    if handed is not None:
+        handed, readback = handed
     try:
         # Parsed after `offset` blank lines, every node's line is its line in the file.
         # The lines as read were parsed so when finding them (and dedenting
@@ -947,7 +950,9 @@ def _parsed_function(fn) -> ParsedFunction:
     tree = defs[0]
     tree.decorator_list = []
     _plain_parameters(tree)
-    _split_element_targets(tree)
+    if readback is None or readback.element_targets:
+        _split_element_targets(tree)
+        readback = None
     try:
         with open(filename, encoding="utf-8") as source_file:
             all_lines = source_file.read().splitlines(True)
@@ -959,8 +964,14 @@ def _parsed_function(fn) -> ParsedFunction:
            target.__kwdefaults__)
     kept = nodes.clone(tree) if cached is not None and cached[0] == key else None
     _PARSED[target] = (key, kept, all_lines, kept is not None and _plain(kept))
-    return ParsedFunction(target, tree, filename, all_lines, target.__globals__,
-                          _closure_snapshot(target))
+    parsed = ParsedFunction(target, tree, filename, all_lines, target.__globals__,
+                            _closure_snapshot(target))
+    if readback is not None:
+        # The nodes of the tree handed over, in nodes.walk_list's order, met
+        # as it was rebuilt: the front end's census (pipeline.lowered) takes
+        # them instead of walking the tree again.
+        parsed.walked = readback.walked
+    return parsed
 
 
 def _plain(tree: gast.AST) -> bool:
@@ -1296,7 +1307,9 @@ class _NotReadable(Exception):
 def _handed_over(target, first_line: int):
     """The tree codegen kept for generated function `target` (taken from it:
     a second reading parses), as a Module holding the FunctionDef parsing
-    its text gives; None if it kept none or _Readback gives up."""
+    its text gives, and the _Readback that rebuilt it (its `walked`: the
+    nodes in nodes.walk_list's order); None if it kept none or _Readback
+    gives up."""
     from . import codegen
     kept = vars(target).pop(codegen.KEPT_TREE, None) if hasattr(target, "__dict__") else None
     if kept is None:
@@ -1304,11 +1317,12 @@ def _handed_over(target, first_line: int):
     tree, lines = kept
     if lines.get(id(tree), (None,))[0] != first_line:
         return None
+    readback = _Readback(lines)
     try:
-        function = _Readback(lines).statement(tree)
+        function = readback.function(tree)
     except _NotReadable:
         return None
-    return gast.Module(body=[function], type_ignores=[])
+    return gast.Module(body=[function], type_ignores=[]), readback
 
 
 _STATEMENT_FIELDS = {
@@ -1321,7 +1335,15 @@ _STATEMENT_FIELDS = {
     gast.For: (("target", gast.Store), ("iter", gast.Load)),
     gast.Pass: (), gast.Break: (), gast.Continue: (),
 }
-_BLOCKS = ("body", "orelse")
+# The role of each field of a statement: the context of the expressions it
+# holds, _BLOCK for a block of statements, None for a node kept as it is (an
+# operator). In nodes.walk_list's order (a node's fields, less its strings).
+_BLOCK = "block"
+_STATEMENT_ROLES = {
+    kind: tuple((field, dict(fields).get(field, _BLOCK if field in ("body", "orelse")
+                                        else None))
+                for field in nodes._child_fields(kind))
+    for kind, fields in _STATEMENT_FIELDS.items()}
 # Expressions parsing gives as they are printed, but for contexts and
 # negative constants; the contexts of a target's parts.
 _EXPRESSIONS = frozenset({
@@ -1333,13 +1355,24 @@ _CONTEXT_OWN = frozenset({gast.Name, gast.Attribute, gast.Subscript})
 
 
 class _Readback:
-    """Rebuild a printed tree, in place, as parsing its text gives it."""
+    """Rebuild a printed tree, in place, as parsing its text gives it.
+
+    One breadth-first pass over the tree (issue #13): each node's parts are
+    rebuilt when the node is reached and queued after it, so that the queue
+    is the list of the tree's nodes in nodes.walk_list's order (`walked`),
+    which the census of the front end takes instead of walking the tree
+    again. The rebuilding of a node does not depend on the order nodes are
+    met in, but for which of the places holding one node keeps it (the
+    first met) and which get copies."""
 
     def __init__(self, lines: dict):
         self.lines = lines
         self.seen: set = set()
         self.indent = None  # the depth of the `def` in the printed text
-        self.place: dict = {}  # the position of the statement being read
+        self.walked: list = []
+        # Whether an assignment has targets that are elements (`a[0], b =
+        # ...`), which source._split_element_targets rewrites.
+        self.element_targets = False
 
     def own(self, node):
         """`node`, or a copy if the tree held it before (parsing gives every
@@ -1363,7 +1396,106 @@ class _Readback:
             raise _NotReadable
         return node
 
-    def statement(self, stmt):
+    def function(self, tree):
+        """The FunctionDef `tree`, rebuilt; its nodes are in `walked` after."""
+        root, place = self.statement(tree)
+        walked = self.walked = [root]
+        # The nodes whose parts are still to be rebuilt and queued, in the
+        # order they were queued, each with the context its expressions get
+        # (_STATEMENT for a statement, _ARGUMENTS for the parameters, None
+        # for a node kept as it is) and the position of its statement. A
+        # node without parts (a context, an operator, a constant) is queued
+        # in `walked` alone: it queues nothing when walk_list meets it.
+        todo = [(root, _STATEMENT, place)]
+        append, later = walked.append, todo.append
+        fields_of, child_fields = nodes._CHILD_FIELDS, nodes._child_fields
+        name_type, constant_type, ast_type = gast.Name, gast.Constant, gast.AST
+        expression = self.expression
+        for node, role, place in _growing(todo):
+            kind = node.__class__
+            values = node.__dict__
+            if kind is name_type:
+                append(values["ctx"])  # (its annotation is None)
+                continue
+            if role is _STATEMENT:
+                if kind is gast.FunctionDef:
+                    args = values["args"] = self.arguments(values["args"])
+                    append(args)
+                    later((args, _ARGUMENTS, place))
+                    fields = (("body", _BLOCK),)
+                else:
+                    fields = _STATEMENT_ROLES[kind]
+                for name, field_role in fields:
+                    value = values[name]
+                    if field_role is _BLOCK:
+                        if not value:
+                            continue
+                        block = []
+                        for stmt in value:
+                            if not nodes.is_comment(stmt):
+                                stmt, stmt_place = self.statement(stmt)
+                                block.append(stmt)
+                                append(stmt)
+                                later((stmt, _STATEMENT, stmt_place))
+                        if not block:
+                            raise _NotReadable
+                        values[name] = block
+                    elif field_role is None:
+                        if value is not None:
+                            append(value)  # (an operator, kept as it is)
+                    elif value.__class__ is list:
+                        items = values[name] = [expression(v, field_role, place)
+                                                for v in value]
+                        for item in items:
+                            append(item)
+                            if item.__class__ is not constant_type:
+                                later((item, field_role, place))
+                    elif value is not None:
+                        value = values[name] = expression(value, field_role, place)
+                        append(value)
+                        if value.__class__ is not constant_type:
+                            later((value, field_role, place))
+                continue
+            if role is _ARGUMENTS:
+                parameters = values["args"] = [expression(a, gast.Param, place)
+                                               for a in values["args"]]
+                vararg = values["vararg"]
+                if vararg is not None:
+                    vararg = values["vararg"] = expression(vararg, gast.Param, place)
+                    parameters = parameters + [vararg]
+                for parameter in parameters:
+                    append(parameter)
+                    later((parameter, gast.Param, place))
+                continue
+            fields = fields_of.get(kind)
+            if fields is None:
+                fields = fields_of[kind] = child_fields(kind)
+            passed = role if kind in _CONTEXT_PASSED else gast.Load
+            for name in fields:
+                value = values[name]
+                if value.__class__ is list:
+                    items = values[name] = [
+                        v if v is None or not v._fields else expression(v, passed, place)
+                        for v in value]
+                    for item in items:
+                        if item is not None:
+                            append(item)
+                            if item._fields and item.__class__ is not constant_type:
+                                later((item, passed, place))
+                elif isinstance(value, ast_type):
+                    if value._fields:
+                        value = values[name] = expression(value, passed, place)
+                        append(value)
+                        if value.__class__ is not constant_type:
+                            later((value, passed, place))
+                    else:
+                        append(value)
+        return root
+
+    def statement(self, stmt) -> tuple:
+        """`stmt` (a copy if the tree held it before) with its own fields
+        checked and its position set, and that position: its parts are
+        rebuilt when `function` reaches it."""
         placed = self.lines.get(id(stmt))
         if placed is None or id(stmt) in self.seen:
             raise _NotReadable  # (a statement printed twice has one line noted)
@@ -1376,47 +1508,31 @@ class _Readback:
             # The derivative's `def`, inside codegen's scope function: its
             # text is read dedented by that indentation.
             self.indent = depth
-        column = 4 * (depth - self.indent)
-        # (Parsing gives each expression its own column; passes locate statements.)
-        self.place = place = {"lineno": line, "col_offset": column, "end_lineno": line,
-                              "end_col_offset": column}
-        if kind is gast.FunctionDef:
             if stmt.decorator_list or stmt.returns is not None or stmt.type_comment or \
                     stmt.type_params:
                 raise _NotReadable
-            stmt.args = self.arguments(stmt.args)
-        else:
-            fields = _STATEMENT_FIELDS.get(kind)
-            if fields is None or getattr(stmt, "type_comment", None) is not None:
-                raise _NotReadable
-            values = stmt.__dict__
-            for name, role in fields:
-                value = values[name]
-                if value.__class__ is list:
-                    values[name] = [self.expression(v, role) for v in value]
-                elif value is not None:
-                    values[name] = self.expression(value, role)
-        for name in _BLOCKS:
-            block = getattr(stmt, name, None)
-            if block:
-                block = [self.statement(s) for s in block if not nodes.is_comment(s)]
-                if not block:
-                    raise _NotReadable
-                setattr(stmt, name, block)
+        elif kind not in _STATEMENT_FIELDS or getattr(stmt, "type_comment", None) is not None:
+            raise _NotReadable
+        elif kind is gast.Assign and _element_targets(stmt):
+            self.element_targets = True
+        column = 4 * (depth - self.indent)
+        # (Parsing gives each expression its own column; passes locate statements.)
+        place = {"lineno": line, "col_offset": column, "end_lineno": line,
+                 "end_col_offset": column}
         stmt.__dict__.update(place)
-        return stmt
+        return stmt, place
 
     def arguments(self, args):
         args = self.own(args)
         if args.posonlyargs or args.kwonlyargs or args.kw_defaults or args.defaults or \
                 args.kwarg is not None:
             raise _NotReadable
-        args.args = [self.expression(a, gast.Param) for a in args.args]
-        if args.vararg is not None:
-            args.vararg = self.expression(args.vararg, gast.Param)
         return args
 
-    def expression(self, node, role):
+    def expression(self, node, role, place: dict):
+        """`node` (a copy if the tree held it before, a unary minus for a
+        negative number) with its own fields rebuilt for its place: the
+        context `role`, the position `place` of its statement."""
         kind = node.__class__
         if kind is gast.Name:
             # (A third of the nodes: what `own` does, for a Name.)
@@ -1434,7 +1550,7 @@ class _Readback:
             values["annotation"] = values["type_comment"] = None
             if values["ctx"].__class__ is not role:
                 values["ctx"] = role()
-            values.update(self.place)
+            values.update(place)
             return node
         if kind not in _EXPRESSIONS:
             raise _NotReadable
@@ -1448,24 +1564,28 @@ class _Readback:
             if value.__class__ in (int, float) and (
                     value < 0 or (value == 0 and str(value).startswith("-"))):
                 node = gast.UnaryOp(op=gast.USub(), operand=nodes.const(-value))
-                node.operand.__dict__.update(self.place)
+                node.operand.__dict__.update(place)
                 values = node.__dict__
-        else:
-            if kind in _CONTEXT_OWN or kind in _CONTEXT_PASSED:
-                if values["ctx"].__class__ is not role:
-                    values["ctx"] = role()
-            elif role is not gast.Load:
-                raise _NotReadable
-            passed = role if kind in _CONTEXT_PASSED else gast.Load
-            for name in node._fields:
-                value = values[name]
-                if value.__class__ is list:
-                    values[name] = [v if v is None or not v._fields else
-                                    self.expression(v, passed) for v in value]
-                elif isinstance(value, gast.AST) and value._fields:
-                    values[name] = self.expression(value, passed)
-        values.update(self.place)
+        elif kind in _CONTEXT_OWN or kind in _CONTEXT_PASSED:
+            if values["ctx"].__class__ is not role:
+                values["ctx"] = role()
+        elif role is not gast.Load:
+            raise _NotReadable
+        values.update(place)
         return node
+
+
+# What _Readback.function does with a node queued: rebuild its parts as a
+# statement's, or as a FunctionDef's parameters'.
+_STATEMENT, _ARGUMENTS = "statement", "arguments"
+
+
+def _growing(queue: list):
+    """The items of `queue`, those appended while it is read included."""
+    position = 0
+    while position < len(queue):
+        yield queue[position]
+        position += 1
 
 
 _SHAPES: dict = {}  # node class -> (its fields, its fields and positions)

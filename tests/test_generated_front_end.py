@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import inspect
 
+import gast
 
 import adcompiler as ad
 from adcompiler import api, forward_backend, nodes, pipeline, reverse_backend, store
@@ -249,6 +250,36 @@ def test_generated_code_with_nothing_to_lower_is_left_as_it_is(tmp_path, monkeyp
     # (The adjoint of a helper among the cases, `trajectory`, holds a loop
     # the lowering rewrites, which it is not said to hold nothing for.)
     assert any(rewrote for _, _, rewrote in said)
+
+
+def test_generated_code_read_back_is_what_parsing_gives(tmp_path, monkeypatch):
+    """A generated function whose tree codegen kept is read back from that
+    tree (source._Readback): the same tree as parsing its text gives (but
+    for the expressions' positions: each at its statement's), its statements
+    at the same lines and columns, and the nodes the front end's census
+    takes from it are those of walking it, in walk_list's order."""
+    parsed_function, compared = source_module._parsed_function, []
+
+    def checked(target):
+        parsed = parsed_function(target)
+        walked = vars(parsed).get("walked")
+        if walked is not None:
+            text = parsed_function(target)  # read again: parsed from its text
+            everything = nodes.walk_list(parsed.tree)
+            compared.append((
+                parsed.name, gast.dump(parsed.tree) == gast.dump(text.tree),
+                [(type(s).__name__, s.lineno, s.col_offset) for s in nodes.statements(parsed.tree)
+                 if s is not parsed.tree] ==
+                [(type(s).__name__, s.lineno, s.col_offset) for s in nodes.statements(text.tree)
+                 if s is not text.tree],
+                len(walked) == len(everything) and all(a is b for a, b in zip(walked, everything))))
+        return parsed
+
+    monkeypatch.setattr(source_module, "_parsed_function", checked)
+    for case, function, wrt in _cases(tmp_path):
+        _hessian_source(function, wrt)
+    assert len(compared) > len(PROGRAM_NAMES)
+    assert [entry for entry in compared if not all(entry[1:])] == []
 
 
 def test_generated_code_is_read_back_as_inspect_reads_it(tmp_path, monkeypatch):
