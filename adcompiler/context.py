@@ -169,6 +169,11 @@ class Context:
     # compilation), and the aliasing pass asks this of the code as written.
     # None for a context not made by `create`: read from `parsed.tree` then.
     read_names: frozenset | None = None
+    # (function, its definitions, their activity.ListFacts) when split_lists
+    # found them and left the function as it was, for the activity analysis
+    # of the same function, unchanged since (issue #13: both went through
+    # the thousands of definitions of a Hessian's gradient code); None after.
+    list_definitions: tuple | None = None
 
     @classmethod
     def create(cls, parsed: ParsedFunction, wrt=(0,), census=None) -> "Context":

@@ -257,6 +257,7 @@ def front_end(function, wrt: tuple, arity: int | None = None, entry: bool = Fals
     # Before hoisting: a name written back into is not loop-invariant.
     normalised = check_aliasing(normalised, ctx)
     if not leave_out:
+        ctx.list_definitions = None  # (hoisting moves statements)
         normalised = fuse_softmax(hoist(normalised), ctx)
     activity = analyse(normalised, ctx)
     lint(normalised, ctx, activity)

@@ -765,8 +765,13 @@ def _closure(names: set, successors) -> None:
 def analyse(function: gast.FunctionDef, ctx: Context) -> Activity:
     """Compute the varied and useful variables of a normalised function."""
     params = [arg.id for arg in function.args.args]
-    definitions = bindings(function.body, [])
-    facts = ListFacts(definitions)
+    shared, ctx.list_definitions = ctx.list_definitions, None
+    if shared is not None and shared[0] is function:
+        # split_lists' own, of this function as it stands (pipeline.front_end).
+        definitions, facts = list(shared[1]), shared[2]
+    else:
+        definitions = bindings(function.body, [])
+        facts = ListFacts(definitions)
     passed = _lists_passed_to_user_functions(definitions, facts)
     definitions += passed
     facts.add(passed)

@@ -1104,6 +1104,9 @@ class _Checker:
         # The ids of the statements reads_facts accepts, when the caller has
         # asked it of every statement already (_check_aliasing).
         self.asked: set | None = None
+        # Whether a statement was put before or after one (the function's
+        # statements are otherwise those it had, unchanged).
+        self.inserted = False
 
     def block(self, stmts) -> list:
         out = []
@@ -1148,6 +1151,9 @@ class _Checker:
         call = stmt.value if isinstance(stmt, (gast.Assign, gast.Expr)) else None
         if isinstance(call, gast.Call) and is_user_function(primitive_of(call)):
             pre += self.helper_call(stmt, call, target, before, after)
+        if not pre and not post:
+            return [stmt]
+        self.inserted = True
         return [nodes.located(s, stmt) for s in pre] + [stmt] + \
             [nodes.located(s, stmt) for s in post]
 
@@ -2047,5 +2053,9 @@ def _check_aliasing(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDe
     checker.tree = function
     checker.asked = wanted
     body = _with_view_flags(checker.block(function.body), checker)
-    function.body = checker.distinct_arguments(params) + body
+    distinct = checker.distinct_arguments(params)
+    function.body = distinct + body
+    if checker.inserted or checker.flags or distinct:
+        # (The definitions split_lists found are not all of them now.)
+        ctx.list_definitions = None
     return function

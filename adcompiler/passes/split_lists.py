@@ -59,7 +59,8 @@ import gast
 from .. import nodes
 from ..context import Context
 from . import effects
-from .activity import bindings, is_user_function, joins_lists, list_variables, loop_ranges
+from .activity import ListFacts, bindings, is_user_function, joins_lists, list_variables, \
+    loop_ranges
 from .own_arguments import COPIED_FOR_A_PRIMITIVE
 
 _PARAMETER = "parameter"
@@ -329,8 +330,11 @@ def split_lists(function: gast.FunctionDef, ctx: Context) -> gast.FunctionDef:
     """Rename the webs of a list variable that are not of its first web's
     kind (a list or not) to one new name, in place."""
     definitions = bindings(function.body, [])
-    tracked = list_variables(definitions)
+    facts = ListFacts(definitions)
+    tracked = list_variables(definitions, facts=facts)
     if not tracked or _bound_at_one_place(function, tracked):
+        # Unchanged: the activity analysis may read the definitions found.
+        ctx.list_definitions = (function, definitions, facts)
         return function
     webs = _Webs(tracked, _nonempty_ranges(definitions))
     state = {arg.id: webs.define((_PARAMETER, arg.id), arg.id, None)
