@@ -112,8 +112,23 @@ class _Liveness:
     def statement(self, stmt, live: set) -> set:
         """The names live above `stmt`: `live` (below it) updated in place, or
         a new set."""
-        if isinstance(stmt, gast.Assign):
+        if stmt.__class__ is gast.Assign:
             target = stmt.targets[0]
+            if target.__class__ is gast.Name and target.ctx.__class__ is gast.Store:
+                # (Most statements: what the general case below does for
+                # them, without a set made for the one name.)
+                name = target.id
+                if name in live:
+                    self.dead.discard(id(stmt))
+                elif self.purity.pure(stmt.value):
+                    self.dead.add(id(stmt))
+                    return live
+                live.discard(name)
+                loaded = self.loaded.get(id(stmt))
+                if loaded is None:
+                    loaded = self.loaded[id(stmt)] = nodes.names_loaded(stmt.value)
+                live |= loaded
+                return live
             targets = {target.id} if target.__class__ is gast.Name and \
                 isinstance(target.ctx, gast.Store) else nodes.names_stored(target)
             if isinstance(target, gast.Name):
