@@ -151,8 +151,21 @@ def a_generator_that_returns(x):
     return sum(squares(x))
 
 
+def a_yield_inside_a_try(x):
+    def guarded(v):
+        for e in v:
+            try:
+                yield e * e
+            except ValueError:
+                yield 0.0
+    total = 0.0
+    for q in guarded(x):
+        total = total + np.log(q)   # raised here, Python does not send it to the generator
+    return total
+
+
 @pytest.mark.parametrize("function", [a_loop_that_breaks, next_of_a_generator,
-                                      a_generator_that_returns])
+                                      a_generator_that_returns, a_yield_inside_a_try])
 def test_another_use_of_a_local_generator_is_refused_naming_the_line(function):
     with pytest.raises(ad.UnsupportedSyntaxError, match="generators used other than") as caught:
         ad.grad(function)(X)

@@ -28,7 +28,8 @@ A generator is inlined when every use of its name is such a loop (no
 `else`, no `break` of its own: that would close the generator), called with
 positional or keyword arguments for plain parameters (defaults constants),
 and its body yields only as statements (`yield v`, not `x = yield v` nor
-`yield from`), returns nowhere, and defines no function. Any other
+`yield from`), returns nowhere, defines no function and holds no try
+statement (an exception of the loop's body is not the generator's). Any other
 generator is refused with the line (inline_local.py).
 """
 
@@ -43,6 +44,7 @@ from ..naming import Namer
 from ..source import ParsedFunction
 from .census import Census, everything_of
 from .lower_itertools import count_enumerated
+from .lower_try import is_try_body
 
 
 def inline_generators(parsed: ParsedFunction, census: Census | None = None) -> bool:
@@ -135,6 +137,10 @@ def _inlinable(definition: gast.FunctionDef) -> bool:
             not all(isinstance(d, gast.Constant) for d in args.defaults):
         return False
     own = _own_nodes(definition)
+    if any(isinstance(n, gast.If) and is_try_body(n.test) for n in own):
+        # An exception the loop's body raises propagates from the loop, not
+        # into the generator: its body cannot stand inside a try of the generator's.
+        return False
     last = _final_return(definition)
     own = [n for n in own if n is not last and (last is None or n is not last.value)]
     statements = {id(n.value) for n in own if isinstance(n, gast.Expr)}
