@@ -164,8 +164,26 @@ def a_yield_inside_a_try(x):
     return total
 
 
+def _tripled(v):
+    return v * 3.0
+
+
+def a_generator_name_bound_again(x):
+    def g(v):
+        for e in v:
+            yield e * e
+    total = 0.0
+    for q in g(x):
+        total = total + q
+    g = _tripled             # the second loop goes over what _tripled returns
+    for q in g(x):
+        total = total + q
+    return total
+
+
 @pytest.mark.parametrize("function", [a_loop_that_breaks, next_of_a_generator,
-                                      a_generator_that_returns, a_yield_inside_a_try])
+                                      a_generator_that_returns, a_yield_inside_a_try,
+                                      a_generator_name_bound_again])
 def test_another_use_of_a_local_generator_is_refused_naming_the_line(function):
     with pytest.raises(ad.UnsupportedSyntaxError, match="generators used other than") as caught:
         ad.grad(function)(X)

@@ -89,6 +89,10 @@ def _inline_once(parsed: ParsedFunction, census: Census | None) -> bool:
     for name, definition in generators.items():
         uses = [n for n in everything if isinstance(n, gast.Name) and n.id == name and
                 isinstance(n.ctx, gast.Load)]
+        if any(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
+               for n in everything) or sum(isinstance(n, gast.FunctionDef) and n.name == name
+                                           for n in everything) != 1:
+            continue   # (the name bound to something else too: which it calls is Python's)
         over = [loop for loop in everything if id(loop) not in inside and
                 isinstance(loop, gast.For) and
                 isinstance(loop.iter, gast.Call) and isinstance(loop.iter.func, gast.Name) and
