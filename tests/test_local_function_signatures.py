@@ -228,3 +228,18 @@ def test_a_key_the_table_does_not_hold_raises_key_error_as_python_does():
         a_key_the_table_does_not_hold(X)
     with pytest.raises(KeyError):
         ad.grad(a_key_the_table_does_not_hold)(X)
+
+
+def a_table_value_bound_again(x):
+    square = lambda v: v ** 2  # noqa: E731
+    act = np.sin
+    ops = {"a": square, "b": act}
+    act = np.cos             # the table holds np.sin
+    return np.sum(ops["b"](x)) + np.sum(ops["a"](x))
+
+
+def test_a_table_holding_a_variable_bound_again_is_refused():
+    # Read where the key chooses it, the variable would be np.cos.
+    with pytest.raises(ad.UnsupportedSyntaxError) as caught:
+        ad.grad(a_table_value_bound_again)(X)
+    assert "test_local_function_signatures.py" in str(caught.value)

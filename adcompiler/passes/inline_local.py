@@ -1116,7 +1116,8 @@ def _dispatch_tables(tree: gast.FunctionDef) -> None:
                     for v in stmt.value.values)):
             continue
         name = stmt.targets[0].id
-        if len(stores.get(name, ())) != 1:
+        if len(stores.get(name, ())) != 1 or not all(
+                _bound_for_good(value, functions, stores) for value in stmt.value.values):
             continue
         parents = parents or _parents(tree)
         calls = []
@@ -1132,6 +1133,16 @@ def _dispatch_tables(tree: gast.FunctionDef) -> None:
         else:
             if calls:
                 _dispatch(tree, stmt, name, calls, everything)
+
+
+def _bound_for_good(value, functions: set, stores: dict) -> bool:
+    """A table's value that means, where the choosing function reads it, what
+    it meant where the table was built: a local function (bound once: the
+    checks refuse binding its name again) or a name, or attribute chain of
+    one, the function never binds (a global, a module)."""
+    while isinstance(value, gast.Attribute):
+        value = value.value
+    return isinstance(value, gast.Name) and (value.id in functions or value.id not in stores)
 
 
 def _takes(definition, arity: int) -> bool:
