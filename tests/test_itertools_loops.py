@@ -137,3 +137,20 @@ def permutations_of_every_length(x):
 def test_a_length_known_only_when_running_is_refused():
     with pytest.raises(ad.AdError):
         ad.grad(permutations_of_every_length)(POINTS.copy())
+
+
+def reducing_function_bound_again_in_the_loop(x):
+    op = operator.mul
+    total = 0.0
+    for v in itertools.accumulate(x, op):
+        op = operator.add    # accumulate keeps the function it was given
+        total = total + v
+    return total
+
+
+def test_a_reducing_function_bound_again_in_the_loop_is_refused():
+    # accumulate holds op as it was; the loop's held copy of op is bound to a
+    # variable bound twice, which function it calls is not known: refused,
+    # never read from the loop's second binding.
+    with pytest.raises(ad.AdError):
+        ad.value_and_grad(reducing_function_bound_again_in_the_loop)(POINTS.copy())

@@ -263,6 +263,14 @@ class _Lowering:
         def located(statement):
             return nodes.copy_location(statement, loop)
 
+        held = []
+        if isinstance(func, (gast.Name, gast.Attribute)) and not nodes.is_none(func):
+            # accumulate holds the function it was given: the loop's body
+            # binding that name again changes nothing it calls.
+            function = self.namer.fresh("function")
+            held = [located(nodes.assign(function, func))]
+            func = nodes.name(function)
+
         def step():
             if func is None or nodes.is_none(func):
                 return nodes.add(nodes.name(total), nodes.name(item))
@@ -275,7 +283,7 @@ class _Lowering:
             first = [located(nodes.assign(total, initial)), yielded()] + \
                 [nodes.clone(statement) for statement in loop.body]
             loop.body = [located(nodes.assign(total, step())), yielded()] + loop.body
-            return first + [loop]
+            return held + first + [loop]
         started = self.namer.fresh("started")
         choose = located(gast.If(
             test=nodes.name(started),
@@ -283,4 +291,4 @@ class _Lowering:
             orelse=[located(nodes.assign(total, nodes.name(item))),
                     located(nodes.assign(started, nodes.const(True)))]))
         loop.body = [choose, yielded()] + loop.body
-        return [located(nodes.assign(started, nodes.const(False))), loop]
+        return held + [located(nodes.assign(started, nodes.const(False))), loop]
