@@ -41,10 +41,8 @@ REFUSED: dict[str, type | tuple] = {
         "sequential_model_with_named_layer_ordered_dict",
         "make_layer_factory_closures",
         "partial_applied_helper_from_functools")},
-    # a generator given to itertools.islice; a generator expression given to
-    # reduce, or after 'and'
-    **{name: UNSUPPORTED for name in (
-        "itertools_islice_of_a_generator", "reduce_with_operator_add_over_generator")},
+    # a generator given to itertools.islice
+    "itertools_islice_of_a_generator": UNSUPPORTED,
     # *args given an array's items, a class defined inside the function
     **{name: UNSUPPORTED for name in (
         "star_args_helper_summing_squares", "staticmethod_and_class_constant")},

@@ -8,6 +8,7 @@ program's and the inputs unchanged."""
 
 import copy
 import functools
+import operator
 from functools import reduce
 
 import numpy as np
@@ -185,6 +186,18 @@ def torch_reduce_with_a_lambda(x):
     return acc
 
 
+def reduce_over_a_generator_expression(x):
+    # A function without effects cannot tell the items pulled one by one
+    # from their list (lower_reduce.py).
+    return functools.reduce(operator.add, (np.exp(v) for v in x)) + \
+        functools.reduce(np.maximum, (v * v for v in x if v > -1.0), 0.5)
+
+
+def torch_reduce_over_a_generator_expression(x):
+    kept = torch.stack([v * v for v in x if v > -1.0] + [torch.tensor(0.5, dtype=x.dtype)])
+    return torch.sum(torch.exp(x)) + torch.max(kept)
+
+
 def weighted_step(acc, v):
     return 0.5 * acc + v ** 2
 
@@ -287,6 +300,7 @@ PROGRAMS = [
     (reduce_without_an_initial_value, torch_reduce_without_an_initial_value),
     (reduce_with_a_module_function_over_rows, torch_reduce_with_a_module_function_over_rows),
     (reduce_with_a_local_function, torch_reduce_with_a_local_function),
+    (reduce_over_a_generator_expression, torch_reduce_over_a_generator_expression),
 ]
 
 

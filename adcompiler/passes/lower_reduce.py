@@ -16,7 +16,10 @@ or an attribute chain (a module-level function, an imported one, a local
 
 as Python's reduce computes it: `xs` and `init` evaluated once, in order,
 then `f` applied left to right over what iterating `xs` gives (an array's
-rows, a dict's keys). Later passes differentiate the loop (the lambda called
+rows, a dict's keys); a generator expression given to a function without
+effects (the operator module's, min, max, one with a rule) is read as the
+list of its items, which that function cannot tell apart (any other stays a
+generator, refused). Later passes differentiate the loop (the lambda called
 in place is inlined by inline_local.py, a named function called as any
 helper). Without `init`, the first item takes its place (a flag tells the
 first iteration) and an empty iterable raises TypeError, as in Python. Other
@@ -47,9 +50,11 @@ import gast
 
 from .. import nodes
 from ..naming import Namer
+from ..rules import registry
 from ..source import ParsedFunction
 from .census import Census
 from .evaluation_order import set_slot
+from .resolve import local_names, module_value
 
 
 def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> ParsedFunction:
@@ -64,6 +69,7 @@ def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         return parsed
     census.forget()
     namer = Namer(n.id for n in nodes.walk(tree) if isinstance(n, gast.Name))
+    local = local_names(tree)
 
     def block(stmts: list) -> list:
         out = []
@@ -91,6 +97,14 @@ def lower_reduce(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         product = id(call) in products
         if not (_lowerable_product(call) if product else _lowerable(call)):
             return [stmt]
+        if not product and isinstance(call.args[1], gast.GeneratorExp) and \
+                _without_effects(module_value(parsed, call.args[0], local)):
+            # reduce(operator.add, (e for v in xs)) pulls the items one by one
+            # between the function's calls; a function without effects cannot
+            # tell that from the list of them: [e for v in xs].
+            generator = call.args[1]
+            call.args[1] = nodes.copy_location(
+                gast.ListComp(elt=generator.elt, generators=generator.generators), generator)
         out = [s for spilled in _spilled(earlier, namer) for s in lowered(spilled)]
         out += (_product_loop if product else _loop)(call, parent, field, index, namer)
         return out + [stmt]
@@ -178,6 +192,16 @@ def _spilled(earlier: list, namer: Namer) -> list:
         else:
             getattr(parent, field)[index] = name
     return stmts
+
+
+def _without_effects(function) -> bool:
+    """A function whose calls change nothing and read only their arguments:
+    the operator module's, min and max, or one with a derivative rule (NumPy's,
+    math's)."""
+    if function is None:
+        return False
+    return getattr(function, "__module__", None) in ("operator", "_operator") or \
+        function is min or function is max or registry.lookup(function) is not None
 
 
 def _lowerable(call: gast.Call) -> bool:
