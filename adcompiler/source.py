@@ -57,10 +57,6 @@ class ParsedFunction:
     # (name, attribute path) -> the function found there, for calls resolve.py
     # pinned to that function (`CFG.act(x)`): no longer chains in the tree.
     pinned_chains: dict = field(default_factory=dict)
-    # (class, attribute) -> what the class held there when bind_methods bound
-    # `self.attribute(...)` to it: a method replaced on the class since
-    # (`Model.act = other`) makes the compilation stale.
-    class_attributes: dict = field(default_factory=dict)
     # Global list -> the number of items a pass unrolled it into
     # (function_sequences.py: `for act in LAYERS`): the list grown or
     # shortened since makes the compilation stale.
@@ -177,7 +173,7 @@ class ParsedFunction:
                      self.function.__kwdefaults__, self.resolved,
                      {**_attribute_chains(self.tree, self.resolved, everything),
                       **self.pinned_chains},
-                     self.folded, self.class_attributes, self.folded_lengths)
+                     self.folded, self.folded_lengths)
 
 
 def _attribute_chains(tree, resolved: dict, everything: list | None = None) -> dict:
@@ -263,7 +259,6 @@ class Stamp:
     resolved: dict
     chains: dict = field(default_factory=dict)
     folded: dict = field(default_factory=dict)
-    class_attributes: dict = field(default_factory=dict)
     lengths: dict = field(default_factory=dict)   # ParsedFunction.folded_lengths
     # A helper whose source only shaped an analysis (parse_function's stamp):
     # dropped, no code can call it any more, and the name that held it is
@@ -302,9 +297,6 @@ class Stamp:
                 return False
             if now is not value and not (type(now).__name__ == "partial"
                                          and _partial_function(now) is value):
-                return False
-        for (cls, attribute), value in self.class_attributes.items():
-            if inspect.getattr_static(cls, attribute, None) is not value:
                 return False
         for name, length in self.lengths.items():
             found, container = _live_lookup(function, name)
@@ -389,9 +381,6 @@ class Stamp:
             if now is not value:  # a partial seen as its function, or changed already
                 return terms + [f"{bound(self)}.current()"]
             terms.append(f"{bound(container)}[{bound(key)}] is {bound(value)}")
-        for (cls, attribute), value in self.class_attributes.items():
-            terms.append(f"{bound(inspect.getattr_static)}({bound(cls)}, {attribute!r}, None)"
-                         f" is {bound(value)}")
         for name, length in self.lengths.items():
             if name in cells or name not in function.__globals__:
                 return terms + [f"{bound(self)}.current()"]

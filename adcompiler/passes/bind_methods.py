@@ -42,6 +42,7 @@ import types
 import gast
 
 from .. import methods, nodes
+from ..context import class_lookup
 from ..runtime import core as runtime_core
 from ..runtime import python_builtins as runtime_builtins
 from ..runtime import records
@@ -78,8 +79,7 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
         if receiver is not None and isinstance(call.func.value, gast.Name) and \
                 call.func.value.id == receiver:
             # What the class holds there is part of this compilation's identity.
-            parsed.class_attributes[(cls, call.func.attr)] = \
-                inspect.getattr_static(cls, call.func.attr, None)
+            class_lookup(cls, call.func.attr)
         target = _super_target(call.func, parsed.function, cls, receiver) or \
             _target(call.func, cls, receiver)
         local_record = target is None and _record_target(call.func, constructed)
@@ -120,7 +120,7 @@ def bind_methods(parsed: ParsedFunction, census: Census | None = None) -> Parsed
 
 
 def _pin_lookup(parsed: ParsedFunction, func: gast.Attribute, owner, receiver) -> None:
-    """Make what `func` found part of the compilation's identity (source.Stamp):
+    """Make what `func` found part of the compilation's identity:
     a method replaced on its class after compiling (`Model.act = other`), or
     given to a module-level object as its own (`model.act = other`), is what
     Python then calls, so the derivative must be compiled again. The call no
@@ -135,8 +135,7 @@ def _pin_lookup(parsed: ParsedFunction, func: gast.Attribute, owner, receiver) -
         # (Looked up again from the object: a bound method is equal, not identical.)
         parsed.pinned_chains[(base.id, tuple(reversed(path)))] = bound
     else:
-        parsed.class_attributes[(owner, func.attr)] = \
-            inspect.getattr_static(owner, func.attr, None)
+        class_lookup(owner, func.attr)
 
 
 def _target(func: gast.Attribute, cls, receiver):
@@ -301,8 +300,8 @@ def _call_as_method(parsed: ParsedFunction, call: gast.Call, namer: Namer,
             (obj is not None and registry.lookup(obj) is not None):
         return  # an object with a rule of its own (register_rule) is called as it is
     # Python calls what the class holds when the derivative runs: part of the
-    # compilation's identity (source.Stamp), as a method's lookup is.
-    parsed.class_attributes[(owner, "__call__")] = found
+    # compilation's identity (context.class_lookup), as a method's lookup is.
+    class_lookup(owner, "__call__")
     function = methods.for_class(found, owner)
     alias = namer.fresh(f"{owner.__name__}_call")
     parsed.bound[alias] = function

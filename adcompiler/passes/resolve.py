@@ -48,13 +48,13 @@ from __future__ import annotations
 import builtins
 import collections
 import functools
-import inspect
 import keyword
 import types
 
 import gast
 
 from .. import methods, nodes, partials
+from ..context import class_lookup
 from . import built_derivatives as derivatives, derivative_calls, partial_calls, \
     rebound_functions
 from ..errors import NoDerivativeRuleError
@@ -585,10 +585,9 @@ class _FunctionChoices:
         if any(isinstance(n, gast.Name) and n.id == receiver and isinstance(n.ctx, gast.Store)
                for n in self.everything):
             return None
-        found = inspect.getattr_static(cls, node.attr, None)
         # What the class holds there is part of this compilation's identity
         # (as for the calls on self that bind_methods.py binds).
-        self.parsed.class_attributes[(cls, node.attr)] = found
+        found = class_lookup(cls, node.attr)[1]
         if not isinstance(found, types.FunctionType) or not is_user_function(found):
             return None  # a staticmethod, classmethod, property or data
         return methods.for_class(found, cls)
