@@ -1088,15 +1088,15 @@ def located(node: gast.AST, origin: gast.AST) -> gast.AST:
     return node
 
 
-def loop_breaks(body: list) -> bool:
-    r"""Whether a `break` or `continue` of the loop whose body is `body` is in it
-    (not one of a loop nested in it).
+def loop_breaks(body: list, kinds: tuple = (gast.Break, gast.Continue)) -> bool:
+    r"""Whether a `break` or `continue` (of `kinds`) of the loop whose body is
+    `body` is in it (not one of a loop nested in it).
 
         >>> loop_breaks(parse_module("if t:\n    break").body)
         True
     """
     for statement in body:
-        if isinstance(statement, (gast.Break, gast.Continue)):
+        if isinstance(statement, kinds):
             return True
         if isinstance(statement, (gast.For, gast.While, gast.FunctionDef, gast.ClassDef)):
             continue   # (their own: a nested loop's break leaves only it)
@@ -1104,8 +1104,8 @@ def loop_breaks(body: list) -> bool:
             inner = getattr(statement, field, None)
             if isinstance(inner, list) and loop_breaks(
                     [s for h in inner for s in (h.body if isinstance(h, gast.ExceptHandler)
-                                                else [h])]):
+                                                else [h])], kinds):
                 return True
-        if any(loop_breaks(case.body) for case in getattr(statement, "cases", ()) or ()):
+        if any(loop_breaks(case.body, kinds) for case in getattr(statement, "cases", ()) or ()):
             return True   # (a match statement's cases)
     return False

@@ -38,6 +38,7 @@ import gast
 
 from .. import nodes
 from ..source import ParsedFunction
+from .evaluation_order import constant
 from .resolve import local_function_names, local_names, module_value
 from .user_functions import is_known_function
 
@@ -191,7 +192,7 @@ def _copies(parsed: ParsedFunction, loop: gast.For, functions_of, local: set) ->
         if not any(function for _, function in columns):
             return None
         length = min(len(items) for items, _ in columns)
-        if any(not _constant(item) for items, function in columns if not function
+        if any(not constant(item) for items, function in columns if not function
                for item in items[length:]):
             return None   # (Python computes the items zip never reaches too)
         return [[(name, items[k], function) for name, (items, function) in zip(names, columns)]
@@ -208,18 +209,12 @@ def _evaluated_first(loop: gast.For, copies: list, namer) -> list:
     for position in range(len(copies[0]) if copies else 0):   # zip's arguments, in order
         for bindings in copies:
             target, item, function = bindings[position]
-            if function or _constant(item):
+            if function or constant(item):
                 continue
             held = namer.fresh(f"{target}_{len(first)}")
             first.append(nodes.located(nodes.assign(held, item), loop))
             bindings[position] = (target, nodes.name(held), False)
     return first
-
-
-def _constant(item) -> bool:
-    if isinstance(item, gast.UnaryOp) and isinstance(item.op, (gast.USub, gast.UAdd)):
-        item = item.operand
-    return isinstance(item, gast.Constant)
 
 
 def _sequences(loop: gast.For) -> list:

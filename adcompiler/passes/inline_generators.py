@@ -43,6 +43,7 @@ from .. import nodes
 from ..naming import Namer
 from ..source import ParsedFunction
 from .census import Census, everything_of
+from .inline_local import _Renaming, _assigned, _signature
 from .lower_itertools import count_enumerated
 from .lower_try import is_try_body
 
@@ -166,48 +167,31 @@ def _final_return(definition: gast.FunctionDef):
 
 def _loop_inlinable(loop: gast.For, definition: gast.FunctionDef) -> bool:
     call = loop.iter
-    if loop.orelse or _breaks(loop.body) or \
+    if loop.orelse or nodes.loop_breaks(loop.body, (gast.Break,)) or \
             any(isinstance(a, gast.Starred) for a in call.args) or \
             any(k.arg is None for k in call.keywords):
         return False
     try:
-        _signature(definition).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        _bound(definition, call)
     except TypeError:
         return False
     return True
 
 
-def _breaks(body: list) -> bool:
-    """A `break` of the loop whose body is `body` (not of a loop inside it)."""
-    for statement in body:
-        if isinstance(statement, gast.Break):
-            return True
-        if isinstance(statement, (gast.For, gast.While, gast.FunctionDef)):
-            continue
-        for field in ("body", "orelse"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and _breaks(inner):
-                return True
-    return False
-
-
-def _signature(definition: gast.FunctionDef) -> inspect.Signature:
-    params = [a.id for a in definition.args.args]
-    first_default = len(params) - len(definition.args.defaults)
-    kind = inspect.Parameter
-    return inspect.Signature([
-        kind(param, kind.POSITIONAL_OR_KEYWORD,
-             default=definition.args.defaults[index - first_default].value
-             if index >= first_default else kind.empty)
-        for index, param in enumerate(params)])
+def _bound(definition: gast.FunctionDef, call: gast.Call) -> inspect.BoundArguments:
+    """The call's arguments bound to the generator's parameters (TypeError where
+    they do not bind, as Python's)."""
+    return inspect.Signature(_signature(definition.args)).bind(
+        *call.args, **{k.arg: k.value for k in call.keywords})
 
 
 def _inlined(definition: gast.FunctionDef, loop: gast.For, namer: Namer) -> list:
     """The statements standing for `loop` over a call of the generator."""
     call = loop.iter
-    bound = _signature(definition).bind(*call.args, **{k.arg: k.value for k in call.keywords})
+    bound = _bound(definition, call)
+    params = [a.id for a in definition.args.args]
     renamed = {}
-    for name in [a.id for a in definition.args.args] + _assigned(definition.body):
+    for name in params + _assigned(definition.body):
         renamed.setdefault(name, namer.fresh(f"{definition.name}_{name.lstrip('_')}"))
     # The arguments in the order written (Python's), then the defaults left.
     written = list(call.args) + [k.value for k in call.keywords]
@@ -215,30 +199,23 @@ def _inlined(definition: gast.FunctionDef, loop: gast.For, namer: Namer) -> list
              for param, value in bound.arguments.items()}
     before = [nodes.located(nodes.assign(renamed[param], bound.arguments[param]), call)
               for param in sorted(order, key=order.get)]
-    bound.apply_defaults()
-    before += [nodes.located(nodes.assign(renamed[param], nodes.const(value)), call)
-               for param, value in bound.arguments.items() if param not in order]
+    defaults = dict(zip(params[len(params) - len(definition.args.defaults):],
+                        definition.args.defaults))
+    before += [nodes.located(nodes.assign(renamed[param], nodes.clone(defaults[param])), call)
+               for param in params if param not in order]
     body = loop.body
-    if nodes.loop_breaks(body):   # a continue of its own: the rest of this body skipped
+    if nodes.loop_breaks(body, (gast.Continue,)):   # the rest of this body skipped
         once = namer.fresh("_once")
         body = [nodes.located(gast.For(target=nodes.name(once, "store"),
                                        iter=nodes.call("range", [nodes.const(1)]),
                                        body=body, orelse=[], type_comment=None), loop)]
 
     class _Yields(gast.NodeTransformer):
-        def visit_Name(self, node):
-            if node.id in renamed:
-                node.id = renamed[node.id]
-            return node
-
-        def visit_FunctionDef(self, node):
-            return node
-
         def visit_Expr(self, node):
             if not isinstance(node.value, gast.Yield):
                 return self.generic_visit(node)
             value = node.value.value
-            value = nodes.const(None) if value is None else self.visit(value)
+            value = nodes.const(None) if value is None else value
             binding = nodes.located(gast.Assign(targets=[nodes.clone(loop.target)],
                                                 value=value, type_comment=None), node)
             return [binding] + [nodes.clone(statement) for statement in body]
@@ -247,18 +224,10 @@ def _inlined(definition: gast.FunctionDef, loop: gast.For, namer: Namer) -> list
     copy = nodes.clone(definition)
     if _final_return(copy) is not None:
         copy.body.pop()
+    # The generator's own names first (its body defines no function), then
+    # the yields, whose copies of the loop's body keep the caller's names.
+    copy = _Renaming({old: nodes.name(new) for old, new in renamed.items()}).visit(copy)
     for statement in copy.body:
         result = _Yields().visit(statement)
         inlined += result if isinstance(result, list) else [result]
     return before + inlined
-
-
-def _assigned(statements: list) -> list:
-    """The names `statements` bind, in the order written."""
-    names = []
-    for statement in statements:
-        for node in nodes.walk(statement):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store) and \
-                    node.id not in names:
-                names.append(node.id)
-    return names
