@@ -363,9 +363,7 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
             return False
         tree.args.defaults = [nodes.const(v) if type(v) in (int, float, bool, str, type(None))
                               else None for v in values]
-    taken = {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
-        {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} | \
-        set(owner.globals) | set(owner.closure) | set(owner.bound)
+    taken = _taken_names(tree, owner)
     for index, (node, value) in enumerate(zip(tree.args.defaults, values)):
         if node is not None and _literal(node):
             continue
@@ -373,6 +371,14 @@ def _bind_defaults(function, tree: gast.FunctionDef, owner: ParsedFunction) -> b
         tree.args.defaults[index] = nodes.copy_location(
             _default_object(tree, parameter, value, owner, taken), node or tree)
     return True
+
+
+def _taken_names(tree: gast.FunctionDef, owner: ParsedFunction) -> set:
+    """The names a default's alias must not be: the caller's and the helper's,
+    its module's, its closure's and those bound for generated code."""
+    return {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
+        {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)} | \
+        set(owner.globals) | set(owner.closure) | set(owner.bound)
 
 
 def _default_object(tree: gast.FunctionDef, parameter: str, value, owner: ParsedFunction,
@@ -414,8 +420,7 @@ def _declare_signature(function, tree: gast.FunctionDef, owner: ParsedFunction) 
     named = {a.id: a for a in tree.args.args}
     args = gast.arguments(args=[], posonlyargs=[], vararg=tree.args.vararg, kwonlyargs=[],
                           kw_defaults=[], kwarg=None, defaults=[])
-    taken = {n.id for n in nodes.walk(owner.tree) if isinstance(n, gast.Name)} | \
-        set(named) | set(owner.globals) | set(owner.closure) | set(owner.bound)
+    taken = _taken_names(tree, owner)
 
     def default(parameter):
         value = parameter.default
