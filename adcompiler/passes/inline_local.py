@@ -320,9 +320,7 @@ def _only_called(definitions: dict, function: str, param: str, parsed: ParsedFun
     if param in (getattr(args.vararg, "id", None), getattr(args.kwarg, "id", None)):
         return False
     body = _body(definition)
-    inner_parents: dict = {}
-    for part in body:
-        inner_parents.update(_parents(part))
+    inner_parents = _body_parents(body)
     for part in body:
         for node in nodes.walk(part):
             if not (isinstance(node, gast.Name) and node.id == param):
@@ -678,9 +676,7 @@ def _read_by_key(body: list, name: str) -> bool:
     """Every use of `name` (a **kwargs parameter) in `body` reads it by key:
     `**name` in a call, `name['k']`, `name.get('k', default)`, `'k' in name`.
     Its keys are then those of the call, known when compiling."""
-    parents = {}
-    for stmt in body:
-        parents.update(_parents(stmt))
+    parents = _body_parents(body)
     for stmt in body:
         for node in nodes.walk(stmt):
             if not (isinstance(node, gast.Name) and node.id == name):
@@ -691,10 +687,7 @@ def _read_by_key(body: list, name: str) -> bool:
                 continue
             if isinstance(parent, gast.Attribute) and parent.attr == "get":
                 call = parents.get(id(parent), (None,))[0]
-                if isinstance(call, gast.Call) and call.func is parent and \
-                        not call.keywords and 1 <= len(call.args) <= 2 and \
-                        isinstance(call.args[0], gast.Constant) and \
-                        all(_plain(a) or isinstance(a, gast.Attribute) for a in call.args[1:]):
+                if isinstance(call, gast.Call) and call.func is parent and _get_by_key(call):
                     continue
             if isinstance(parent, gast.Compare) and parent.comparators == [node] and \
                     isinstance(parent.ops[0], (gast.In, gast.NotIn)) and \
@@ -702,6 +695,22 @@ def _read_by_key(body: list, name: str) -> bool:
                 continue
             return False
     return True
+
+
+def _body_parents(body: list) -> dict:
+    """Each node's parent (see _parents), over the statements of `body`."""
+    parents = {}
+    for stmt in body:
+        parents.update(_parents(stmt))
+    return parents
+
+
+def _get_by_key(call: gast.Call) -> bool:
+    """`d.get('k')` or `d.get('k', default)`, the default read, not computed
+    (Python computes it whether the key is there or not)."""
+    return not call.keywords and 1 <= len(call.args) <= 2 and \
+        isinstance(call.args[0], gast.Constant) and \
+        all(_plain(a) or isinstance(a, gast.Attribute) for a in call.args[1:])
 
 
 class _KeywordsRead(gast.NodeTransformer):
@@ -720,10 +729,7 @@ class _KeywordsRead(gast.NodeTransformer):
                 node.keywords = written
         func = node.func
         if isinstance(func, gast.Attribute) and func.attr == "get" and \
-                _keyword_display(func.value) and not node.keywords and \
-                1 <= len(node.args) <= 2 and isinstance(node.args[0], gast.Constant) and \
-                all(_plain(arg) or isinstance(arg, gast.Attribute) for arg in node.args[1:]):
-            # (A default computed is computed by Python whether used or not: kept.)
+                _keyword_display(func.value) and _get_by_key(node):
             found = _entry(func.value, node.args[0].value)
             if found is not None:
                 return found
@@ -761,9 +767,7 @@ def _entry(display: gast.Dict, key):
 
 def _only_spread(body: list, name: str) -> bool:
     """Every use of `name` in `body` is `*name` in a call."""
-    parents = {}
-    for stmt in body:
-        parents.update(_parents(stmt))
+    parents = _body_parents(body)
     return all(isinstance(parents.get(id(n), (None,))[0], gast.Starred)
                for stmt in body for n in nodes.walk(stmt)
                if isinstance(n, gast.Name) and n.id == name)
